@@ -1,0 +1,376 @@
+"""Facts about KVM module parameters, authored from kernel history (not recomputed).
+
+The data under nested_snippets/kernel/data is produced by
+tools/extract_kernel_params.py; these tests pin what the real sources say, so a
+broken extractor or a hand-edited data file shows up here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from nested_snippets import kernel
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRED = ["4.19", "4.20", "5.3", "5.10", "5.15", "6.1", "6.6", "6.12"]
+ALL = kernel.versions()
+
+
+def _extractor():
+    path = ROOT / "tools" / "extract_kernel_params.py"
+    spec = importlib.util.spec_from_file_location("extract_kernel_params", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("extract_kernel_params", mod)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+# ----------------------------------------------------------------------------- versions
+def test_required_versions_present():
+    assert set(REQUIRED) <= set(ALL)
+    assert kernel.version_key(kernel.latest()) > kernel.version_key("6.12")
+
+
+def test_versions_sorted_numerically():
+    assert sorted(ALL, key=kernel.version_key) == ALL
+    assert ALL.index("4.19") < ALL.index("4.20") < ALL.index("5.3") < ALL.index("5.10")
+    assert kernel.version_key("6.6.58") == (6, 6, 58)
+
+
+def test_resolve_version():
+    assert kernel.resolve_version("6.6.58") == "6.6"
+    assert kernel.resolve_version("6.6") == "6.6"
+    assert kernel.resolve_version("6.7") == "6.6"
+    assert kernel.resolve_version("5.4.0") == "5.3"
+    with pytest.raises(kernel.UnknownVersion) as exc:
+        kernel.resolve_version("3.10")
+    assert "4.19" in str(exc.value)
+    assert "4.19" in exc.value.known
+    assert isinstance(exc.value, kernel.KernelDataError)
+
+
+@pytest.mark.parametrize("version", ALL)
+def test_release_matches_version_and_commit_is_40_hex(version):
+    data = kernel.load(version)
+    assert data.release == version or data.release.startswith(version + ".")
+    assert re.fullmatch(r"[0-9a-f]{40}", data.provenance["commit"])
+    assert data.provenance["repo"].count("/") == 1
+    assert data.provenance["extracted_by"] == "tools/extract_kernel_params.py"
+    assert data.provenance["files"], "provenance lists the files read"
+
+
+@pytest.mark.parametrize("version", ALL)
+def test_every_source_is_a_module_file(version):
+    data = kernel.load(version)
+    for mod in data.modules.values():
+        assert mod.params, f"{mod.key} has parameters"
+        for p in mod.params:
+            path, _, line = p.source.rpartition(":")
+            assert path in mod.files, f"{mod.key} {p.name}: {p.source}"
+            assert int(line) > 0
+            assert path in data.provenance["files"]
+
+
+# ----------------------------------------------------------------------------- Intel
+@pytest.mark.parametrize("version", ALL)
+def test_intel_nested(version):
+    p = kernel.module("x86", "kvm_intel", version).param("nested")
+    assert p.type == "bool"
+    assert p.perm == 0o444
+    assert p.modinfo_type == "bool"
+    # commit 1e58e5e59148 ("KVM: VMX: enable nested virtualization by default"), 4.20
+    assert p.default == ("N" if version == "4.19" else "Y")
+
+
+@pytest.mark.parametrize("version", ALL)
+@pytest.mark.parametrize("name", ["enable_apicv", "ept", "enable_shadow_vmcs"])
+def test_intel_core_params(version, name):
+    p = kernel.module("x86", "kvm-intel", version).param(name)
+    assert p.type == "bool"
+    assert p.perm == 0o444
+    assert not p.writable and p.visible
+    assert p.default == "Y"
+
+
+def test_intel_ept_depends_on_cpu():
+    p = kernel.module("x86", "kvm_intel", "6.6").param("ept")
+    assert p.variable == "enable_ept"
+    assert "ept" in p.runtime_requires
+    assert p.runtime
+
+
+def test_unknown_parameter_suggests():
+    mod = kernel.module("x86", "kvm_intel", "6.6")
+    with pytest.raises(kernel.UnknownParameter) as exc:
+        mod.param("enable_apivc")
+    assert "enable_apicv" in exc.value.suggestions
+    assert isinstance(exc.value, KeyError)
+    assert isinstance(exc.value, kernel.KernelDataError)
+    assert str(exc.value) == (
+        "kvm_intel (Linux 6.6) has no parameter 'enable_apivc'; did you mean 'enable_apicv'?"
+    )
+
+
+def test_unknown_module_suggests():
+    with pytest.raises(kernel.UnknownModule) as exc:
+        kernel.module("x86", "kvm_intl", "6.6")
+    assert "x86/kvm_intel" in exc.value.suggestions
+    assert "\n" not in str(exc.value)
+
+
+# ----------------------------------------------------------------------------- AMD
+@pytest.mark.parametrize("version", ALL)
+def test_amd_nested_is_int_one(version):
+    p = kernel.module("x86", "kvm-amd", version).param("nested")
+    assert p.type == "int"
+    assert p.default == "1"
+    assert p.perm == 0o444
+
+
+def test_amd_npt_and_nrips_follow_cpu_flags():
+    mod = kernel.module("x86", "kvm_amd", "6.6")
+    assert mod.param("npt").variable == "npt_enabled"
+    assert "npt" in mod.param("npt").runtime_requires
+    assert "nrip_save" in mod.param("nrips").runtime_requires
+
+
+def test_amd_pause_filter_count_max_is_ushrt_max():
+    assert kernel.module("x86", "kvm_amd", "6.6").param("pause_filter_count_max").default == (
+        "65535"
+    )
+
+
+# ----------------------------------------------------------------------------- kvm.ko
+def test_kvm_halt_poll_ns_and_bint():
+    mod = kernel.module("x86", "kvm", "6.6")
+    assert mod.param("halt_poll_ns").default == "200000"
+    assert mod.param("halt_poll_ns").source.startswith("virt/kvm/kvm_main.c:")
+    pit = mod.param("pi_inject_timer")
+    assert pit.type == "bint" and pit.default == "-1" and pit.writable
+    assert kernel.module("s390", "kvm", "6.6").param("halt_poll_ns").default == "50000"
+
+
+# ----------------------------------------------------------------------------- s390
+@pytest.mark.parametrize("version", ALL)
+def test_s390_nested_and_hpage(version):
+    mod = kernel.module("s390", "kvm", version)
+    nested = mod.param("nested")
+    assert (nested.type, nested.default, nested.perm) == ("int", "0", 0o444)
+    hpage = mod.param("hpage")  # added in 4.19 (huge page backing for guests)
+    assert (hpage.type, hpage.default, hpage.perm) == ("int", "0", 0o444)
+
+
+# ----------------------------------------------------------------------------- POWER
+@pytest.mark.parametrize("version", ALL)
+def test_power_nested(version):
+    mod = kernel.module("powerpc", "kvm-hv", version)
+    if version == "4.19":
+        assert not mod.has("nested")
+        with pytest.raises(kernel.UnknownParameter):
+            mod.param("nested")
+        return
+    # nested HV (POWER9) arrived in 4.20 with the param on by default
+    p = mod.param("nested")
+    assert (p.type, p.default) == ("bool", "Y")
+    assert p.perm == 0o644 and p.writable
+
+
+# ----------------------------------------------------------------------------- arm64
+@pytest.mark.parametrize("version", ALL)
+def test_arm64_mode_nested(version):
+    mode = kernel.load(version).boot_params.get("arm64/kvm-arm.mode")
+    key = kernel.version_key(version)
+    if key <= (5, 10):
+        # kvm-arm.mode (first value: "protected") came after 5.10
+        assert mode is None
+        return
+    assert "nvhe" in mode["values"] or "protected" in mode["values"]
+    assert mode["source"].startswith("arch/arm64/kvm/arm.c:")
+    assert ("nested" in mode["values"]) == (key >= (6, 3))
+
+
+# ----------------------------------------------------------------------------- loader
+def test_load_is_cached_and_accepts_release():
+    assert kernel.load("6.6") is kernel.load("6.6.58")
+
+
+def test_malformed_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(kernel, "DATA_DIR", tmp_path)
+    (tmp_path / "linux-9.9.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(kernel.KernelDataError) as exc:
+        kernel.load("9.9")
+    msg = str(exc.value)
+    assert msg.startswith("linux-9.9.json: invalid JSON") and "\n" not in msg
+
+    good = json.loads((ROOT / "nested_snippets/kernel/data/linux-6.6.json").read_text())
+    good["version"] = "9.8"
+    good["provenance"]["commit"] = "abc"
+    (tmp_path / "linux-9.8.json").write_text(json.dumps(good), encoding="utf-8")
+    with pytest.raises(kernel.KernelDataError, match="linux-9.8.json: provenance.commit"):
+        kernel.load("9.8")
+
+
+# ----------------------------------------------------------------------------- extractor
+FAKE_MAKEFILE = """\
+# SPDX-License-Identifier: GPL-2.0
+KVM := ../../../virt/kvm
+kvm-y += $(KVM)/kvm_main.o
+kvm-y += x86.o
+kvm-intel-y += vmx/vmx.o
+kvm-intel-$(CONFIG_X86_SGX_KVM) += vmx/sgx.o
+kvm-amd-y += svm.o
+obj-$(CONFIG_KVM) += kvm.o
+"""
+
+FAKE_VMX = """\
+#include "vmx.h"
+static bool __read_mostly enable_ept = 1;
+module_param_named(ept, enable_ept, bool, S_IRUGO);
+
+static bool __read_mostly nested = 1;
+module_param(nested, bool, 0444);
+MODULE_PARM_DESC(nested, "Enable " "nesting");
+
+static unsigned int ple_gap = KVM_DEFAULT_PLE_GAP;
+module_param(ple_gap, uint, 0444);
+
+static int unset;
+module_param(unset, int, 0);
+
+static int shrink = -1;
+module_param(shrink, uint, S_IRUGO | S_IWUSR);
+
+int __read_mostly pi_timer = -1;
+module_param(pi_timer, bint, 0644);
+
+static char *label;
+module_param(label, charp, 0444);
+
+static int flush_param;
+static const struct kernel_param_ops flush_ops = { .set = flush_set, .get = flush_get };
+module_param_cb(l1d_flush, &flush_ops, NULL, 0644);
+
+static __init int hardware_setup(void)
+{
+	if (!cpu_has_vmx_ept())
+		enable_ept = 0;
+	return 0;
+}
+"""
+
+FAKE_VMX_H = "#define KVM_DEFAULT_PLE_GAP\t\t128\n"
+FAKE_SGX = "static bool enable_sgx = true;\nmodule_param_named(sgx, enable_sgx, bool, 0444);\n"
+FAKE_MAIN = """\
+unsigned int halt_poll_ns = KVM_HALT_POLL_NS_DEFAULT;
+module_param(halt_poll_ns, uint, 0644);
+"""
+FAKE_X86 = """\
+#ifdef CONFIG_X86_64
+static bool tdp = true;
+module_param_named(tdp_mmu, tdp, bool, 0444);
+#endif
+"""
+FAKE_SVM = "static int nested = true;\nmodule_param(nested, int, S_IRUGO);\n"
+
+
+def _fake_tree(root: Path) -> None:
+    files = {
+        "Makefile": "VERSION = 6\nPATCHLEVEL = 6\nSUBLEVEL = 1\nEXTRAVERSION =\n",
+        "arch/x86/kvm/Makefile": FAKE_MAKEFILE,
+        "arch/x86/kvm/vmx/vmx.c": FAKE_VMX,
+        "arch/x86/kvm/vmx/vmx.h": FAKE_VMX_H,
+        "arch/x86/kvm/vmx/sgx.c": FAKE_SGX,
+        "arch/x86/kvm/x86.c": FAKE_X86,
+        "arch/x86/kvm/svm.c": FAKE_SVM,
+        "arch/x86/include/asm/kvm_host.h": "#define KVM_HALT_POLL_NS_DEFAULT 200000\n",
+        "arch/x86/include/asm/cpufeatures.h": (
+            '#define X86_FEATURE_EPT\t\t( 8*32+ 3) /* "ept" Intel Extended Page Table */\n'
+        ),
+        "virt/kvm/kvm_main.c": FAKE_MAIN,
+        "arch/arm64/kvm/arm.c": (
+            "static int __init early_kvm_mode_cfg(char *arg)\n{\n"
+            '\tif (strcmp(arg, "none") == 0)\n\t\treturn 0;\n'
+            '\tif (strcmp(arg, "nested") == 0)\n\t\treturn 0;\n'
+            "\treturn -EINVAL;\n}\n"
+            'early_param("kvm-arm.mode", early_kvm_mode_cfg);\n'
+        ),
+    }
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def test_extractor_round_trip(tmp_path):
+    ex = _extractor()
+    src = tmp_path / "linux"
+    _fake_tree(src)
+    out = tmp_path / "out"
+    rc = ex.main(
+        [
+            "--source", str(src), "--version", "6.6", "--repo", "example/linux",
+            "--commit", "0123456789abcdef0123456789abcdef01234567",
+            "--out-dir", str(out), "--extracted-on", "2026-11-26",
+        ]
+    )  # fmt: skip
+    assert rc == 0
+    data = json.loads((out / "linux-6.6.json").read_text())
+    assert data["release"] == "6.6.1"
+    assert data["provenance"]["commit"] == "0123456789abcdef0123456789abcdef01234567"
+    assert "arch/x86/kvm/vmx/vmx.c" in data["provenance"]["files"]
+    # s390 and powerpc are not in the fake tree: reported, not invented
+    assert any(m.startswith("s390/kvm") for m in data["missing"])
+    assert any(m.startswith("powerpc/kvm_hv") for m in data["missing"])
+    assert data["boot_params"]["arm64/kvm-arm.mode"]["values"] == ["none", "nested"]
+    assert data["boot_params"]["arm64/kvm-arm.mode"]["source"] == "arch/arm64/kvm/arm.c:9"
+
+    intel = {p["name"]: p for p in data["modules"]["x86/kvm_intel"]["params"]}
+    kvm = {p["name"]: p for p in data["modules"]["x86/kvm"]["params"]}
+    amd = {p["name"]: p for p in data["modules"]["x86/kvm_amd"]["params"]}
+    assert data["modules"]["x86/kvm"]["files"] == ["virt/kvm/kvm_main.c", "arch/x86/kvm/x86.c"]
+
+    ept = intel["ept"]
+    assert (ept["type"], ept["perm"], ept["default"], ept["variable"]) == (
+        "bool", "0444", "Y", "enable_ept",
+    )  # fmt: skip
+    assert ept["source"] == "arch/x86/kvm/vmx/vmx.c:3"
+    assert ept["runtime_requires"] == ["ept"]
+    assert "hardware_setup()" in ept["runtime"]
+
+    assert intel["nested"]["desc"] == "Enable nesting"
+    assert intel["nested"]["modinfo_type"] == "bool"
+    assert intel["ple_gap"]["default"] == "128"  # #define in a header of the same dir
+    assert (intel["unset"]["perm"], intel["unset"]["default"]) == ("0000", "0")
+    assert intel["shrink"]["default"] == "4294967295"  # uint of -1
+    assert intel["shrink"]["perm"] == "0644"
+    assert (intel["pi_timer"]["type"], intel["pi_timer"]["default"]) == ("bint", "-1")
+    assert intel["label"]["default"] == "(null)"
+    cb = intel["l1d_flush"]
+    assert (cb["type"], cb["default"], cb["modinfo_type"], cb["ops"]) == (
+        "callback", None, None, "flush_ops",
+    )  # fmt: skip
+    assert intel["sgx"]["config"] == "CONFIG_X86_SGX_KVM"
+
+    assert kvm["halt_poll_ns"]["default"] == "200000"
+    assert kvm["tdp_mmu"]["config"] == "CONFIG_X86_64"
+    assert (amd["nested"]["type"], amd["nested"]["default"]) == ("int", "1")
+
+
+def test_extractor_render_rules():
+    ex = _extractor()
+    assert ex.render("bool", 0) == "N"
+    assert ex.render("bool", -1) == "Y"
+    assert ex.render("invbool", 1) == "N"
+    assert ex.render("ushort", -1) == "65535"
+    assert ex.render("byte", 300) == "44"
+    assert ex.render("int", 0xFFFFFFFF) == "-1"
+    assert ex.render("ulong", -1) == "18446744073709551615"
+    assert ex.render("charp", None, is_null=True) == "(null)"
+    assert ex.parse_perm("S_IRUGO | S_IWUSR") == 0o644
+    assert ex.parse_perm("0") == 0
