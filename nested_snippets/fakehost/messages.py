@@ -1,0 +1,355 @@
+"""Kernel log lines the fake host prints, per kernel version, with their sources.
+
+Each entry is the text ``dmesg`` shows after the timestamp, i.e. including the
+``pr_fmt`` prefix. Prefix rules that matter here:
+
+* ``printk(KERN_x "...")`` ignores ``pr_fmt``; only the ``pr_*`` macros apply it.
+* Before v6.3 ``arch/x86/kvm/x86.c`` and ``vmx/vmx.c`` had no ``pr_fmt`` and hard-coded
+  ``"kvm: "``; ``svm.c`` had ``pr_fmt`` ``"SVM: "`` but printed the lines below with
+  plain ``printk`` (hence ``"kvm: Nested ..."`` and a bare ``"has_svm: ..."``).
+* From v6.3 (commit "KVM: x86: Unify pr_fmt to use module name for all KVM modules")
+  every KVM x86 file uses ``KBUILD_MODNAME ": "``: ``x86.c`` is built into ``kvm.ko``
+  (prefix ``kvm:``), ``vmx/*.c`` into ``kvm-intel.ko`` (``kvm_intel:``), ``svm/*.c`` into
+  ``kvm-amd.ko`` (``kvm_amd:``).
+* From v6.3 (commit "KVM: x86: Do VMX/SVM support checks directly in vendor code") the
+  "is VMX/SVM there?" check runs in ``vmx_init()``/``svm_init()``, which return
+  ``-EOPNOTSUPP`` (modprobe: "Operation not supported").
+* ``kernel/params.c`` and ``kernel/module.c`` (``kernel/module/main.c`` from v5.19) have
+  no ``pr_fmt``; their lines start with the module name themselves.
+
+Versions were checked in release trees 4.19.1, 4.20, 5.0.1, 5.3.1, 5.10.7, 5.15.24,
+6.1.20, 6.3.8, 6.4, 6.5, 6.6, 6.12, 6.16.1, 6.18.2 and 7.1.3. ``since`` is the first
+release with the text. Where a change fell between two checked releases that we do not
+model, the ``source`` says so and names the patch.
+
+A template may hold ``\\n`` when one event logs several lines. An empty template means
+nothing is logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One wording of a message, valid from ``since`` until the next variant."""
+
+    since: str
+    """First kernel version with this text ("0" = every version we model before)."""
+    template: str
+    """``str.format`` template of the dmesg line(s), pr_fmt prefix included."""
+    errno: str | None
+    """Errno name the failing call returns (module init unless stated), or None."""
+    source: str
+    """Kernel file and version (or commit) the text was read from."""
+
+
+MESSAGES: dict[str, tuple[Variant, ...]] = {
+    # --- module parameters (every architecture) -------------------------------------
+    "unknown_param": (
+        Variant(
+            "0",
+            "{module}: unknown parameter '{param}' ignored",
+            None,
+            "kernel/module.c unknown_module_param_cb() @ v4.19..v5.15 (pr_warn, no pr_fmt)",
+        ),
+        Variant(
+            "5.19",
+            "{module}: unknown parameter '{param}' ignored",
+            None,
+            "kernel/module/main.c unknown_module_param_cb() @ v6.1, v6.6, v6.12, v6.18, v7.1",
+        ),
+    ),
+    "invalid_value": (
+        Variant(
+            "0",
+            "{module}: `{value}' invalid for parameter `{param}'",
+            "EINVAL",
+            "kernel/params.c parse_args() @ v4.19..v7.1 (unchanged); errno from param_set_*",
+        ),
+    ),
+    "value_too_large": (
+        Variant(
+            "0",
+            "{module}: `{value}' too large for parameter `{param}'",
+            "ENOSPC",
+            "kernel/params.c parse_args() @ v4.19..v7.1 (unchanged)",
+        ),
+    ),
+    # --- x86: modprobe kvm_intel on a CPU without VMX (e.g. an L1 guest w/o nested) ---
+    "no_hw_support": (
+        Variant(
+            "0",
+            "kvm: no hardware support",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/x86.c kvm_arch_init() @ v4.19, v4.20, v5.3, v5.10, v5.15",
+        ),
+        Variant(
+            "5.16",
+            "kvm: no hardware support for '{module}'",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/x86.c @ v6.1; patch 'KVM: x86: Add vendor name to kvm_x86_ops, "
+            "use it for error messages' (posted 2021-10-18, first in v5.16; 5.15 old text)",
+        ),
+        Variant(
+            "6.3",
+            "kvm_intel: VMX not supported by CPU {cpu}",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/vmx/vmx.c kvm_is_vmx_supported()/vmx_init() @ v6.3.8, v6.6, v6.12, "
+            "v6.16.1, v6.18.2, v7.1.3",
+        ),
+    ),
+    # --- x86: modprobe kvm_amd on a CPU that is not AMD/Hygon ------------------------
+    "no_hw_support_amd": (
+        Variant(
+            "0",
+            "has_svm: not amd\nkvm: no hardware support",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/svm.c has_svm() + arch/x86/include/asm/virtext.h + x86.c @ v4.19",
+        ),
+        Variant(
+            "4.20",
+            "has_svm: not amd or hygon\nkvm: no hardware support",
+            "EOPNOTSUPP",
+            "arch/x86/include/asm/virtext.h cpu_has_svm() @ v4.20, v5.3, v5.10, v5.15",
+        ),
+        Variant(
+            "5.16",
+            "has_svm: not amd or hygon\nkvm: no hardware support for '{module}'",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/svm/svm.c has_svm() + x86.c @ v6.1",
+        ),
+        Variant(
+            "6.3",
+            "kvm_amd: SVM not supported by CPU {cpu}, not amd or hygon",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/svm/svm.c kvm_is_svm_supported() @ v6.3.8, v6.4, v6.5",
+        ),
+        Variant(
+            "6.6",
+            "kvm_amd: CPU {cpu} isn't AMD or Hygon",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/svm/svm.c __kvm_is_svm_supported() @ v6.6, v6.12, v6.16.1, v6.18.2, "
+            "v7.1.3",
+        ),
+    ),
+    # --- x86: modprobe kvm_amd on an AMD CPU without the SVM flag (L1 guest) ---------
+    "amd_svm_unavailable": (
+        Variant(
+            "0",
+            "has_svm: svm not available\nkvm: no hardware support",
+            "EOPNOTSUPP",
+            "arch/x86/include/asm/virtext.h cpu_has_svm() + x86.c @ v4.19..v5.15",
+        ),
+        Variant(
+            "5.16",
+            "has_svm: svm not available\nkvm: no hardware support for '{module}'",
+            "EOPNOTSUPP",
+            "arch/x86/include/asm/virtext.h + arch/x86/kvm/x86.c @ v6.1",
+        ),
+        Variant(
+            "6.3",
+            "kvm_amd: SVM not supported by CPU {cpu}, svm not available",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/svm/svm.c kvm_is_svm_supported() @ v6.3.8, v6.4, v6.5",
+        ),
+        Variant(
+            "6.6",
+            "kvm_amd: SVM not supported by CPU {cpu}",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/svm/svm.c __kvm_is_svm_supported() @ v6.6..v7.1.3",
+        ),
+    ),
+    # --- x86: VT-x disabled by firmware, modprobe kvm_intel ---------------------------
+    "disabled_by_bios": (
+        Variant(
+            "0",
+            "kvm: disabled by bios",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/x86.c kvm_arch_init() @ v4.19..v5.15",
+        ),
+        Variant(
+            "5.16",
+            "kvm: support for '{module}' disabled by bios",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/x86.c @ v6.1 (same patch as no_hw_support 5.16)",
+        ),
+        Variant(
+            "6.3",
+            "kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU {cpu}",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/vmx/vmx.c kvm_is_vmx_supported() @ v6.3.8..v6.18.2",
+        ),
+        Variant(
+            "7.1",
+            "kvm_intel: VMX not fully enabled on CPU {cpu}.  Check kernel logs and/or BIOS",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/vmx/vmx.c __kvm_is_vmx_supported() @ v7.1.3; patch 'x86/virt: "
+            "Force-clear X86_FEATURE_VMX if configuring root VMCS fails' (2026-02); absent "
+            "in v6.18.2, first release between 6.19 and 7.1 not checked",
+        ),
+    ),
+    # --- x86: SVM disabled by firmware, modprobe kvm_amd -------------------------------
+    "disabled_by_bios_amd": (
+        Variant(
+            "0",
+            "kvm: disabled by bios",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/x86.c kvm_arch_init() + svm.c is_disabled() @ v4.19..v5.15",
+        ),
+        Variant(
+            "5.16",
+            "kvm: support for '{module}' disabled by bios",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/x86.c @ v6.1",
+        ),
+        Variant(
+            "6.3",
+            "kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR on CPU {cpu}",
+            "EOPNOTSUPP",
+            "arch/x86/kvm/svm/svm.c kvm_is_svm_supported() @ v6.3.8, v6.4, v6.5, v6.6",
+        ),
+        Variant(
+            "6.7",
+            "kvm_amd: SVM not supported by CPU {cpu}",
+            "EOPNOTSUPP",
+            "commit 7deda2ce5b33 'x86/cpu: Clear SVM feature if disabled by BIOS' (tip "
+            "2023-09, v6.7): boot logs 'SVM disabled (by BIOS) in MSR_VM_CR' once and clears "
+            "the flag; svm.c @ v6.12..v7.1.3",
+        ),
+    ),
+    # --- x86: second vendor module while the other one is loaded -----------------------
+    "already_loaded_vendor": (
+        Variant(
+            "0",
+            "kvm: already loaded the other module",
+            "EEXIST",
+            "arch/x86/kvm/x86.c kvm_arch_init() @ v4.19..v5.15",
+        ),
+        Variant(
+            "5.16",
+            "kvm: already loaded vendor module '{module}'",
+            "EEXIST",
+            "arch/x86/kvm/x86.c @ v6.1 (printk text), v6.3+ via pr_fmt KBUILD_MODNAME=kvm; "
+            "@ v6.6, v6.12, v6.18.2, v7.1.3. {module} is the module ALREADY loaded. From "
+            "v6.3 the vendor CPU check runs first, so on real hardware the other vendor's "
+            "module fails with its no_hw_support line instead",
+        ),
+    ),
+    # --- x86: AMD load-time line when nested != 0 (default 1) -------------------------
+    "amd_nested_enabled": (
+        Variant(
+            "0",
+            "kvm: Nested Virtualization enabled",
+            None,
+            "arch/x86/kvm/svm.c svm_hardware_setup() printk @ v4.19..v5.3; svm/svm.c @ v5.10, "
+            "v5.15, v6.1",
+        ),
+        Variant(
+            "6.3",
+            "kvm_amd: Nested Virtualization enabled",
+            None,
+            "arch/x86/kvm/svm/svm.c svm_hardware_setup() pr_info @ v6.3.8..v7.1.3",
+        ),
+    ),
+    # --- s390 --------------------------------------------------------------------------
+    "s390_nested_hpage": (
+        Variant(
+            "0",
+            "kvm-s390: nested (vSIE) and hpage (huge page backing) can currently not be "
+            "activated concurrently",
+            "EINVAL",
+            "arch/s390/kvm/kvm-s390.c kvm_s390_init() @ v4.19, v4.20, v5.0.1 (no trailing "
+            "newline in source; still its own dmesg line)",
+        ),
+        Variant(
+            "5.3",
+            "kvm-s390: A KVM host that supports nesting cannot back its KVM guests with huge pages",
+            "EINVAL",
+            "arch/s390/kvm/kvm-s390.c kvm_s390_init() @ v5.3.1..v6.18.2 (changed between "
+            "5.0.1 and 5.3.1; 5.1/5.2 not checked)",
+        ),
+        Variant(
+            "7.1",
+            "",
+            None,
+            "arch/s390/kvm/kvm-s390.c @ v7.1.3: check removed by the s390 gmap rewrite "
+            "(patch reviewed 2025-11); present in v6.18.2, first release without it not "
+            "checked",
+        ),
+    ),
+    "s390_no_sie": (
+        Variant(
+            "0",
+            "kvm-s390: SIE not available",
+            "ENODEV",
+            "arch/s390/kvm/kvm-s390.c kvm_s390_init() @ v4.19, v4.20, v5.0.1",
+        ),
+        Variant(
+            "5.3",
+            "kvm-s390: SIE is not available",
+            "ENODEV",
+            "arch/s390/kvm/kvm-s390.c kvm_s390_init() @ v5.3.1..v7.1.3 (5.1/5.2 not checked)",
+        ),
+    ),
+    # --- POWER -------------------------------------------------------------------------
+    "ppc_nested_power8": (
+        Variant(
+            "0",
+            "",
+            "ENODEV",
+            "arch/powerpc/kvm/book3s_hv.c kvmhv_enable_nested() @ v4.20, v6.1, v6.18.2: "
+            "kvm_hv loads with nested=1 and logs nothing; KVM_ENABLE_CAP(KVM_CAP_PPC_NESTED_HV) "
+            "fails with ENODEV without CPU_FTR_ARCH_300 (POWER9); errno is the ioctl's",
+        ),
+    ),
+}
+
+_DEFAULT_FIELDS: dict[str, dict[str, object]] = {
+    "no_hw_support": {"module": "kvm_intel", "cpu": 0},
+    "no_hw_support_amd": {"module": "kvm_amd", "cpu": 0},
+    "amd_svm_unavailable": {"module": "kvm_amd", "cpu": 0},
+    "disabled_by_bios": {"module": "kvm_intel", "cpu": 0},
+    "disabled_by_bios_amd": {"module": "kvm_amd", "cpu": 0},
+}
+"""Fields filled in when the caller does not give them (CPU 0 is where modprobe runs)."""
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``"4.19"`` -> ``(4, 19)``; ``"6.1.20"`` -> ``(6, 1, 20)``; ``"0"`` -> ``(0,)``.
+
+    A suffix such as ``-rc3`` or ``-generic`` is dropped.
+    """
+    parts = []
+    for piece in version.split("-", 1)[0].split("."):
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+def variant(key: str, version: str) -> Variant:
+    """The newest variant of ``key`` whose ``since`` is not after ``version``."""
+    wanted = version_key(version)
+    chosen = None
+    for candidate in MESSAGES[key]:
+        if version_key(candidate.since) <= wanted:
+            chosen = candidate
+    if chosen is None:
+        raise KeyError(f"{key} has no variant for kernel {version}")
+    return chosen
+
+
+def message(key: str, version: str, **fields: object) -> str:
+    """The dmesg text for ``key`` on kernel ``version`` ("" when nothing is logged)."""
+    values = {**_DEFAULT_FIELDS.get(key, {}), **fields}
+    return variant(key, version).template.format(**values)
+
+
+def errno_for(key: str, version: str) -> str | None:
+    """Errno name returned for ``key`` on kernel ``version``, or None."""
+    return variant(key, version).errno

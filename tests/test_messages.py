@@ -1,0 +1,127 @@
+"""Kernel log lines per version, as read from the kernel sources named in messages.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from nested_snippets.fakehost.messages import MESSAGES, errno_for, message, version_key
+
+MODELLED = ["4.19", "4.20", "5.3", "5.10", "5.15", "6.1", "6.6", "6.12", "6.18"]
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        ("4.19", "kvm: no hardware support"),
+        ("5.15", "kvm: no hardware support"),
+        ("6.1", "kvm: no hardware support for 'kvm_intel'"),
+        ("6.6", "kvm_intel: VMX not supported by CPU 0"),
+        ("6.12", "kvm_intel: VMX not supported by CPU 0"),
+        ("6.18", "kvm_intel: VMX not supported by CPU 0"),
+    ],
+)
+def test_no_hw_support_intel(version: str, expected: str) -> None:
+    assert message("no_hw_support", version) == expected
+    assert errno_for("no_hw_support", version) == "EOPNOTSUPP"
+
+
+def test_no_hw_support_amd_on_intel_cpu() -> None:
+    assert message("no_hw_support_amd", "4.19") == "has_svm: not amd\nkvm: no hardware support"
+    assert message("no_hw_support_amd", "5.10") == (
+        "has_svm: not amd or hygon\nkvm: no hardware support"
+    )
+    assert message("no_hw_support_amd", "6.1") == (
+        "has_svm: not amd or hygon\nkvm: no hardware support for 'kvm_amd'"
+    )
+    assert message("no_hw_support_amd", "6.12") == "kvm_amd: CPU 0 isn't AMD or Hygon"
+
+
+def test_amd_guest_without_svm() -> None:
+    assert message("amd_svm_unavailable", "6.1") == (
+        "has_svm: svm not available\nkvm: no hardware support for 'kvm_amd'"
+    )
+    assert message("amd_svm_unavailable", "6.6", cpu=3) == "kvm_amd: SVM not supported by CPU 3"
+
+
+def test_disabled_by_bios() -> None:
+    assert message("disabled_by_bios", "5.10") == "kvm: disabled by bios"
+    assert message("disabled_by_bios", "6.1") == "kvm: support for 'kvm_intel' disabled by bios"
+    assert message("disabled_by_bios", "6.6") == (
+        "kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU 0"
+    )
+    assert message("disabled_by_bios_amd", "6.6") == (
+        "kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR on CPU 0"
+    )
+    assert message("disabled_by_bios_amd", "6.12") == "kvm_amd: SVM not supported by CPU 0"
+
+
+def test_already_loaded_vendor() -> None:
+    assert message("already_loaded_vendor", "4.19") == "kvm: already loaded the other module"
+    assert message("already_loaded_vendor", "6.1", module="kvm_amd") == (
+        "kvm: already loaded vendor module 'kvm_amd'"
+    )
+    assert message("already_loaded_vendor", "6.12", module="kvm_intel") == (
+        "kvm: already loaded vendor module 'kvm_intel'"
+    )
+    assert errno_for("already_loaded_vendor", "6.12") == "EEXIST"
+
+
+def test_amd_nested_enabled_prefix() -> None:
+    assert message("amd_nested_enabled", "6.1") == "kvm: Nested Virtualization enabled"
+    assert message("amd_nested_enabled", "6.6") == "kvm_amd: Nested Virtualization enabled"
+    assert errno_for("amd_nested_enabled", "6.6") is None
+
+
+def test_module_parameter_lines_are_stable() -> None:
+    for version in MODELLED:
+        assert message("unknown_param", version, module="kvm_intel", param="foo") == (
+            "kvm_intel: unknown parameter 'foo' ignored"
+        )
+        assert message("invalid_value", version, module="kvm_intel", value="2", param="nested") == (
+            "kvm_intel: `2' invalid for parameter `nested'"
+        )
+        assert errno_for("invalid_value", version) == "EINVAL"
+        assert errno_for("unknown_param", version) is None
+
+
+def test_s390() -> None:
+    assert message("s390_nested_hpage", "4.19") == (
+        "kvm-s390: nested (vSIE) and hpage (huge page backing) can currently not be "
+        "activated concurrently"
+    )
+    assert message("s390_nested_hpage", "5.10") == (
+        "kvm-s390: A KVM host that supports nesting cannot back its KVM guests with huge pages"
+    )
+    assert errno_for("s390_nested_hpage", "6.18") == "EINVAL"
+    assert message("s390_no_sie", "4.20") == "kvm-s390: SIE not available"
+    assert message("s390_no_sie", "6.12") == "kvm-s390: SIE is not available"
+    assert errno_for("s390_no_sie", "6.12") == "ENODEV"
+
+
+def test_power8_nested_logs_nothing() -> None:
+    assert message("ppc_nested_power8", "6.1") == ""
+    assert errno_for("ppc_nested_power8", "6.1") == "ENODEV"
+
+
+def test_version_key_orders_numerically() -> None:
+    assert version_key("4.19") < version_key("4.20") < version_key("5.3") < version_key("6.12")
+    assert version_key("6.1.20") > version_key("6.1")
+    assert version_key("6.8.0-45-generic") == (6, 8, 0)
+
+
+def test_every_variant_is_sourced_and_sorted() -> None:
+    for key, variants in MESSAGES.items():
+        assert variants, key
+        assert variants[0].since == "0", key
+        sinces = [version_key(v.since) for v in variants]
+        assert sinces == sorted(sinces), key
+        assert len(set(sinces)) == len(sinces), key
+        for v in variants:
+            assert v.source.strip(), (key, v)
+
+
+def test_every_key_resolves_for_every_modelled_version() -> None:
+    fields = {"module": "kvm_intel", "param": "nested", "value": "x", "cpu": 0}
+    for key in MESSAGES:
+        for version in MODELLED:
+            assert isinstance(message(key, version, **fields), str)
