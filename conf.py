@@ -1,0 +1,37 @@
+"""Sphinx configuration for nested-kvm-guide (pages live in source/)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+project = "Running nested guests with KVM"
+author = "nested-kvm-guide contributors"
+copyright = "2026, nested-kvm-guide contributors"  # noqa: A001
+release = version = "0.1"
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.doctest",
+    "sphinx_copybutton",
+    "nested_snippets.sphinxext",  # snippet, snippet-tabs, kernel-params, ...
+]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+root_doc = "index"
+exclude_patterns = ["_build"]
+myst_enable_extensions = ["colon_fence", "deflist"]
+nitpicky = True
+show_warning_types = True
+
+html_theme = "furo"
+html_title = "Running nested guests with KVM"
+html_static_path = []
+html_last_updated_fmt = None
+html_copy_source = False
+
+# Copy only commands: skip the "$ " prompt (Pygments .gp) and output lines (.go).
+copybutton_exclude = ".linenos, .gp, .go"
+copybutton_only_copy_prompt_lines = True
+
+linkcheck_anchors = True
+man_pages = []

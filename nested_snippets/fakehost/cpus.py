@@ -1,0 +1,81 @@
+"""The CPUs of fake hosts: the flags they advertise and their /proc/cpuinfo text.
+
+x86 flag names are the kernel's (``arch/x86/kernel/cpu/capflags.c``); the lists are
+trimmed to what KVM looks at plus enough context to look real.
+"""
+
+from __future__ import annotations
+
+_X86_COMMON = ("fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 "
+               "clflush mmx fxsr sse sse2 ht syscall nx pdpe1gb rdtscp lm constant_tsc "
+               "rep_good nopl xtopology cpuid pni pclmulqdq ssse3 fma cx16 pcid sse4_1 "
+               "sse4_2 x2apic movbe popcnt aes xsave avx f16c rdrand lahf_lm abm "
+               "3dnowprefetch fsgsbase bmi1 avx2 smep bmi2 erms invpcid rdseed adx smap "
+               "clflushopt xsaveopt xsavec xgetbv1 xsaves arat").split()  # fmt: skip
+_INTEL_VIRT = "vmx tpr_shadow flexpriority ept vpid ept_ad vnmi".split()
+_AMD_VIRT = ("svm npt lbrv svm_lock nrip_save tsc_scale vmcb_clean flushbyasid "
+             "decodeassists pausefilter pfthreshold avic v_vmsave_vmload vgif").split()  # fmt: skip
+
+CPU = {
+    "intel": ("GenuineIntel", "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz", 6, 106),
+    "amd": ("AuthenticAMD", "AMD EPYC 7763 64-Core Processor", 25, 1),
+}
+
+
+def flags(arch: str, level: str, virt: bool) -> list[str]:
+    """The CPU flags of a host.  ``virt``: the vendor's virtualization flag is exposed.
+
+    Inside an L1 guest the ``hypervisor`` flag is set; whether ``vmx``/``svm`` (and
+    the features that ride on them) appear depends on how L1 was started.
+    """
+    if arch in ("intel", "amd"):
+        out = list(_X86_COMMON)
+        if virt:
+            out += _INTEL_VIRT if arch == "intel" else _AMD_VIRT
+        if level == "L1":
+            out.append("hypervisor")
+        return out
+    if arch == "s390x":
+        out = "esan3 zarch stfle msa ldisp eimm dfp edat etf3eh highgprs te vx".split()
+        return out + (["sie"] if virt else [])
+    return []
+
+
+def cpuinfo(arch: str, level: str, flag_list: list[str], ncpu: int = 2) -> str:
+    """Render /proc/cpuinfo for ``arch``."""
+    if arch in ("intel", "amd"):
+        vendor, model, family, model_no = CPU[arch]
+        blocks = []
+        for n in range(ncpu):
+            blocks.append(
+                f"processor\t: {n}\nvendor_id\t: {vendor}\ncpu family\t: {family}\n"
+                f"model\t\t: {model_no}\nmodel name\t: {model}\nstepping\t: 1\n"
+                f"cpu MHz\t\t: 2000.000\ncache size\t: 512 KB\nphysical id\t: 0\n"
+                f"siblings\t: {ncpu}\ncore id\t\t: {n}\ncpu cores\t: {ncpu}\n"
+                f"flags\t\t: {' '.join(flag_list)}\nbogomips\t: 4000.00\n"
+            )
+        return "\n".join(blocks) + "\n"
+    if arch == "s390x":
+        return (
+            "vendor_id       : IBM/S390\n"
+            f"# processors    : {ncpu}\n"
+            "bogomips per cpu: 3241.00\n"
+            f"features\t: {' '.join(flag_list)}\n"
+            + "".join(
+                f"processor {n}: version = FF,  identification = 0133E8,  machine = 8561\n"
+                for n in range(ncpu)
+            )
+        )
+    if arch == "power":
+        return "".join(
+            f"processor\t: {n}\ncpu\t\t: POWER9 (architected), altivec supported\n"
+            "clock\t\t: 2200.000000MHz\nrevision\t: 2.2 (pvr 004e 1202)\n\n"
+            for n in range(ncpu)
+        ) + "timebase\t: 512000000\nplatform\t: PowerNV\nmodel\t\t: 9006-22P\n"
+    return "".join(
+        f"processor\t: {n}\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm aes pmull "
+        "sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp\n"
+        "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\n"
+        "CPU part\t: 0xd40\nCPU revision\t: 1\n\n"
+        for n in range(ncpu)
+    )

@@ -1,0 +1,426 @@
+"""The fake host's look-alike tools: lsmod, modinfo, modprobe, rmmod, dmesg, lscpu, ...
+
+Each runs as its own process (``HOST/bin/<name>`` is a link to one launcher), reads
+the fake kernel from ``$FAKEHOST/state.json`` and prints what kmod, util-linux or
+GRUB print, message for message.  Options a tool does not model are refused with
+exit status 2 and a message that says so, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from nested_snippets.fakehost import kernel as fk
+from nested_snippets.parsers import modprobe_conf
+
+ERRNO_TEXT = {
+    "EINVAL": "Invalid argument",
+    "EOPNOTSUPP": "Operation not supported",
+    "ENODEV": "No such device",
+    "EPERM": "Operation not permitted",
+    "EEXIST": "File exists",
+    "EBUSY": "Device or resource busy",
+    "EIO": "Input/output error",
+}
+
+
+class Usage(Exception):
+    """A fake tool was asked for something it does not model."""
+
+
+class Host:
+    def __init__(self) -> None:
+        self.home = Path(os.environ["FAKEHOST"])
+        self.root = self.home / "root"
+        self.state = fk.State.read(self.home)
+        self.sudo = os.environ.get("FAKEHOST_SUDO") == "1"
+        self.out: list[str] = []
+        self.err: list[str] = []
+
+    def save(self) -> None:
+        fk.materialize(self.state, self.root)
+        self.state.write(self.home)
+
+    def moddir(self) -> str:
+        return f"/lib/modules/{self.state.release}"
+
+
+def _spec(host: Host, name: str):
+    return host.state.modules.get(modprobe_conf.normalize(name))
+
+
+# ------------------------------------------------------------------------- boot
+
+
+def boot_modules(state: fk.State, root: Path, nested: bool | None) -> None:
+    """What udev does at boot: load the KVM modules this CPU can run."""
+    cfg = modprobe_conf.read_dirs(root)
+    extra = [] if nested is None else [f"nested={int(nested)}"]
+    targets = [m for m in state.modules.values() if m.data_key and m.name not in ("ccp",)]
+    vendor = [m for m in targets if m.vendor]
+    if vendor:
+        targets = [m for m in vendor if m.needs_flag in state.cpu_flags] or []
+    elif state.arch == "power":
+        targets = [state.modules["kvm_hv"]]
+    for spec in targets:
+        if state.builtin:
+            _load_builtin(state, spec, extra)
+        else:
+            _probe(state, cfg, spec.name, extra, quiet_errors=True)
+
+
+def _load_builtin(state: fk.State, spec, extra: list[str]) -> None:
+    for dep in spec.depends:
+        dep_spec = state.modules[dep]
+        if state.get(dep) is None and dep_spec.data_key:
+            fk.insert(state, dep_spec, fk.cmdline_options(state.cmdline, dep))
+    try:
+        fk.insert(state, spec, fk.cmdline_options(state.cmdline, spec.name) + extra)
+    except fk.LoadError:
+        pass
+
+
+def _probe(state: fk.State, cfg: modprobe_conf.Config, name: str, args: list[str],
+           quiet_errors: bool = False, first_time: bool = False) -> tuple[int, list[str]]:
+    """modprobe one module and its dependencies; returns (status, error lines)."""
+    spec = state.modules[name]
+    if state.get(name) is not None:
+        if first_time:
+            return 1, [f"modprobe: ERROR: could not insert '{name}': Module already in kernel"]
+        return 0, []
+    for dep in spec.depends:
+        status, errors = _probe(state, cfg, dep, [], quiet_errors)
+        if status:
+            return status, errors
+    words = fk.cmdline_options(state.cmdline, name)
+    words += [w for w, _line in cfg.options(name)] + list(args)
+    try:
+        fk.insert(state, spec, words)
+    except fk.LoadError as exc:
+        if exc.errno_name == "EEXIST":
+            return 0, []  # kmod treats the kernel's EEXIST as "already loaded"
+        return 1, [f"modprobe: ERROR: could not insert '{name}': {ERRNO_TEXT[exc.errno_name]}"]
+    return 0, []
+
+
+# ------------------------------------------------------------------------ tools
+
+
+def lsmod(host: Host, args: list[str]) -> int:
+    if args:
+        raise Usage("lsmod takes no arguments")
+    host.out.append("Module                  Size  Used by")
+    if host.state.builtin:
+        return 0
+    for mod in host.state.loaded:
+        size = host.state.modules[mod.name].size
+        line = f"{mod.name:<19} {size:>8}  {fk.refcount(mod)}"
+        if mod.holders:
+            line += " " + ",".join(mod.holders)
+        host.out.append(line)
+    return 0
+
+
+def modinfo(host: Host, args: list[str]) -> int:
+    field = None
+    names = []
+    it = iter(args)
+    for a in it:
+        if a in ("-p", "--parameters"):
+            field = "parm"
+        elif a in ("-n", "--filename"):
+            field = "filename"
+        elif a in ("-F", "--field"):
+            field = next(it, None)
+        elif a.startswith("-"):
+            raise Usage(f"modinfo option {a} is not modelled")
+        else:
+            names.append(a)
+    if not names:
+        host.err.append("modinfo: ERROR: missing module or filename.")
+        return 1
+    status = 0
+    for name in names:
+        spec = _spec(host, name)
+        if spec is None:
+            host.err.append(f"modinfo: ERROR: Module {name} not found.")
+            status = 1
+            continue
+        _modinfo_one(host, spec, field)
+    return status
+
+
+def _modinfo_one(host: Host, spec, field: str | None) -> None:
+    builtin = host.state.builtin
+    filename = "(builtin)" if builtin else f"{host.moddir()}/kernel/{spec.path}"
+    params = []
+    if spec.data_key:
+        arch, mod = spec.data_key.split("/")
+        params = list(fk.kdata.module(arch, mod, host.state.kernel).params)
+    # kmod prepends each parameter to its list, so it prints them in reverse order
+    rendered = []
+    for p in reversed(params):
+        if p.desc is None and p.modinfo_type is None:
+            continue
+        rendered.append((p.name, p.desc, p.modinfo_type))
+    if field == "parm":
+        for name, desc, ptype in rendered:
+            if desc is None:
+                host.out.append(f"{name}: ({ptype})")
+            elif ptype is None:
+                host.out.append(f"{name}:{desc}")
+            else:
+                host.out.append(f"{name}:{desc} ({ptype})")
+        return
+    if field == "filename":
+        host.out.append(filename)
+        return
+    info = [("license", spec.license)]
+    if spec.author:
+        info.append(("author", spec.author))
+    info += [("depends", ",".join(spec.depends)), ("retpoline", "Y"), ("intree", "Y"),
+             ("name", spec.name), ("vermagic", f"{host.state.release} SMP mod_unload")]
+    if field is not None:
+        host.out.extend(v for k, v in info if k == field)
+        return
+    if builtin:
+        host.out.append(f"{'name:':<16}{spec.name}")
+    host.out.append(f"{'filename:':<16}{filename}")
+    if not builtin:
+        host.out.extend(f"{k}:{'':<{15 - len(k)}}{v}" for k, v in info)
+    for name, desc, ptype in rendered:
+        value = f"{name}:{desc}" if desc is not None else f"{name}:{ptype}"
+        if desc is not None and ptype is not None:
+            value += f" ({ptype})"
+        host.out.append(f"{'parm:':<16}{value}")
+
+
+def modprobe(host: Host, args: list[str]) -> int:
+    remove = first_time = showconfig = False
+    config_dirs: tuple[str, ...] | None = None
+    positional: list[str] = []
+    it = iter(args)
+    for a in it:
+        if a in ("-r", "--remove"):
+            remove = True
+        elif a == "--first-time":
+            first_time = True
+        elif a in ("-c", "--showconfig", "--show-config"):
+            showconfig = True
+        elif a in ("-C", "--config"):
+            config_dirs = (next(it, ""),)
+        elif a.startswith("-"):
+            raise Usage(f"modprobe option {a} is not modelled")
+        else:
+            positional.append(a)
+    cfg = modprobe_conf.read_dirs(host.root, config_dirs or modprobe_conf.CONFIG_DIRS)
+    if showconfig:
+        _showconfig(host, cfg)
+        return 0
+    if not positional:
+        host.err.append("modprobe: ERROR: missing parameters. See -h.")
+        return 1
+    if remove:
+        return _modprobe_remove(host, positional, first_time)
+    name, params = modprobe_conf.normalize(positional[0]), positional[1:]
+    if _spec(host, name) is None:
+        host.err.append(f"modprobe: FATAL: Module {positional[0]} not found in directory "
+                        f"{host.moddir()}")
+        return 1
+    if host.state.builtin:
+        if first_time:
+            host.err.append(f"modprobe: ERROR: could not insert '{name}': Module already in kernel")
+            return 1
+        return 0
+    if not host.sudo and host.state.get(name) is None:
+        host.err.append(f"modprobe: ERROR: could not insert '{name}': Operation not permitted")
+        return 1
+    status, errors = _probe(host.state, cfg, name, params, first_time=first_time)
+    host.err.extend(errors)
+    host.save()
+    return status
+
+
+def _showconfig(host: Host, cfg: modprobe_conf.Config) -> None:
+    for line in cfg.lines:
+        if line.command == "blacklist":
+            host.out.append(f"blacklist {line.args[0]}")
+    for line in cfg.lines:
+        if line.command == "options":
+            host.out.append(
+                f"options {modprobe_conf.normalize(line.args[0])} {' '.join(line.args[1:])}"
+            )
+    for word in host.state.cmdline.split():
+        mod, dot, opt = word.partition(".")
+        if dot and "=" in opt:
+            host.out.append(f"options {modprobe_conf.normalize(mod)} {opt}")
+
+
+def _modprobe_remove(host: Host, names: list[str], first_time: bool) -> int:
+    for raw in names:
+        name = modprobe_conf.normalize(raw)
+        if host.state.builtin and _spec(host, name) is not None:
+            host.err.append(f"modprobe: FATAL: Module {name} is builtin.")
+            return 1
+        mod = host.state.get(name)
+        if mod is None:
+            if first_time:
+                host.err.append(f"modprobe: FATAL: Module {name} is not in kernel.")
+                return 1
+            continue
+        if fk.refcount(mod):
+            host.err.append(f"modprobe: FATAL: Module {name} is in use.")
+            return 1
+        if not host.sudo:
+            host.err.append(f"modprobe: ERROR: could not remove '{name}': "
+                            "Operation not permitted")
+            return 1
+        _remove_with_deps(host.state, name)
+    host.save()
+    return 0
+
+
+def _remove_with_deps(state: fk.State, name: str) -> None:
+    fk.remove(state, name)
+    for dep in state.modules[name].depends:
+        mod = state.get(dep)
+        if mod is not None and fk.refcount(mod) == 0:
+            _remove_with_deps(state, dep)
+
+
+def rmmod(host: Host, args: list[str]) -> int:
+    names = [a for a in args if not a.startswith("-")]
+    for a in args:
+        if a.startswith("-"):
+            raise Usage(f"rmmod option {a} is not modelled")
+    if not names:
+        host.err.append("rmmod: ERROR: missing module name.")
+        return 1
+    status = 0
+    for raw in names:
+        name = modprobe_conf.normalize(raw)
+        mod = host.state.get(name)
+        if host.state.builtin and _spec(host, name) is not None:
+            host.err.append(f"rmmod: ERROR: Module {name} is builtin.")
+            status = 1
+        elif mod is None:
+            host.err.append(f"rmmod: ERROR: Module {name} is not currently loaded")
+            status = 1
+        elif mod.holders:
+            host.err.append(f"rmmod: ERROR: Module {name} is in use by: {' '.join(mod.holders)}")
+            status = 1
+        elif mod.users:
+            host.err.append(f"rmmod: ERROR: Module {name} is in use")
+            status = 1
+        elif not host.sudo:
+            host.err.append(f"rmmod: ERROR: could not remove module {name}: "
+                            "Operation not permitted")
+            status = 1
+        else:
+            fk.remove(host.state, name)
+    host.save()
+    return status
+
+
+def dmesg(host: Host, args: list[str]) -> int:
+    if args:
+        raise Usage(f"dmesg options are not modelled: {' '.join(args)}")
+    if not host.sudo:
+        host.err.append("dmesg: read kernel buffer failed: Operation not permitted")
+        return 1
+    for stamp, text in host.state.dmesg:
+        sec, usec = divmod(round(stamp * 1_000_000), 1_000_000)
+        host.out.append(f"[{sec:5d}.{usec:06d}] {text}")
+    return 0
+
+
+def lscpu(host: Host, args: list[str]) -> int:
+    if args:
+        raise Usage("lscpu options are not modelled")
+    from nested_snippets.fakehost import cpus
+
+    arch = host.state.arch
+    rows = [("Architecture:", {"intel": "x86_64", "amd": "x86_64", "s390x": "s390x",
+                               "power": "ppc64le", "arm64": "aarch64"}[arch])]  # fmt: skip
+    if arch in cpus.CPU:
+        vendor, model, *_ = cpus.CPU[arch]
+        rows += [("Vendor ID:", vendor), ("Model name:", model)]
+        if {"vmx", "svm"} & set(host.state.cpu_flags):
+            rows.append(("Virtualization:", "VT-x" if arch == "intel" else "AMD-V"))
+    if host.state.level == "L1":
+        rows += [("Hypervisor vendor:", "KVM"), ("Virtualization type:", "full")]
+    host.out.extend(f"{k:<38}{v}" for k, v in rows)
+    return 0
+
+
+def update_grub(host: Host, args: list[str]) -> int:
+    if args:
+        raise Usage("update-grub takes no arguments")
+    if not host.sudo:
+        host.err.append("grub-mkconfig: You must run this as root")
+        return 1
+    values = {}
+    for line in (host.root / "etc/default/grub").read_text().splitlines():
+        key, eq, value = line.partition("=")
+        if eq:
+            values[key.strip()] = value.strip().strip('"')
+    rel = host.state.release
+    base = f"BOOT_IMAGE=/boot/vmlinuz-{rel} root=/dev/vda1 ro"
+    extra = " ".join(v for v in (values.get("GRUB_CMDLINE_LINUX", ""),
+                                 values.get("GRUB_CMDLINE_LINUX_DEFAULT", "")) if v)  # fmt: skip
+    host.state.next_cmdline = f"{base} {extra}".strip()
+    host.err += ["Sourcing file `/etc/default/grub'", "Generating grub configuration file ...",
+                 f"Found linux image: /boot/vmlinuz-{rel}",
+                 f"Found initrd image: /boot/initrd.img-{rel}", "done"]  # fmt: skip
+    host.save()
+    return 0
+
+
+def grubby(host: Host, args: list[str]) -> int:
+    new_args = None
+    for a in args:
+        if a.startswith("--args="):
+            new_args = a.split("=", 1)[1]
+        elif a != "--update-kernel=ALL":
+            raise Usage(f"grubby option {a} is not modelled")
+    if new_args is None:
+        raise Usage("grubby needs --update-kernel=ALL --args=...")
+    if not host.sudo:
+        host.err.append("grubby: Need to be root to run this command")
+        return 1
+    current = host.state.next_cmdline or host.state.cmdline
+    host.state.next_cmdline = f"{current} {new_args}"
+    host.save()
+    return 0
+
+
+PY_TOOLS: dict[str, Callable[[Host, list[str]], int]] = {
+    "lsmod": lsmod,
+    "modinfo": modinfo,
+    "modprobe": modprobe,
+    "rmmod": rmmod,
+    "dmesg": dmesg,
+    "lscpu": lscpu,
+    "update-grub": update_grub,
+    "grubby": grubby,
+}
+
+
+def main() -> int:
+    name = os.path.basename(sys.argv[0])
+    host = Host()
+    try:
+        status = PY_TOOLS[name](host, sys.argv[1:])
+    except Usage as exc:
+        sys.stdout.flush()
+        print(f"fake {name}: {exc} (see nested_snippets/fakehost/tools.py)", file=sys.stderr)
+        return 2
+    if host.out:
+        sys.stdout.write("\n".join(host.out) + "\n")
+    sys.stdout.flush()
+    if host.err:
+        sys.stderr.write("\n".join(host.err) + "\n")
+    return status

@@ -1,0 +1,87 @@
+"""How the kernel parses and prints module parameter values.
+
+Mirrors ``kernel/params.c`` (``param_set_*``/``param_get_*``) and ``lib/kstrtox.c``:
+the fake host accepts and rejects exactly what the kernel does, and prints values
+the way ``cat /sys/module/*/parameters/*`` shows them.
+"""
+
+from __future__ import annotations
+
+import re
+
+_INT_RANGES = {
+    "int": (-(2**31), 2**31 - 1),
+    "uint": (0, 2**32 - 1),
+    "short": (-(2**15), 2**15 - 1),
+    "ushort": (0, 2**16 - 1),
+    "byte": (0, 2**8 - 1),
+    "long": (-(2**63), 2**63 - 1),
+    "ulong": (0, 2**64 - 1),
+    "ullong": (0, 2**64 - 1),
+    "hexint": (0, 2**32 - 1),
+}
+BOOL_TYPES = {"bool", "invbool", "bool_enable_only"}
+NOARG_TYPES = BOOL_TYPES | {"bint"}
+"""Types that accept a bare ``name`` without ``=value`` (``KERNEL_PARAM_OPS_FL_NOARG``)."""
+
+
+class InvalidValue(ValueError):
+    pass
+
+
+def kstrtobool(value: str) -> bool:
+    """``lib/kstrtox.c`` kstrtobool: looks at the first one or two characters."""
+    if not value:
+        raise InvalidValue(value)
+    c = value[0]
+    if c in "yYtT1":
+        return True
+    if c in "nNfF0":
+        return False
+    if c in "oO" and len(value) > 1:
+        if value[1] in "nN":
+            return True
+        if value[1] in "fF":
+            return False
+    raise InvalidValue(value)
+
+
+def _kstrtoint(value: str, signed: bool) -> int:
+    text = value[:-1] if value.endswith("\n") else value
+    m = re.fullmatch(r"([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)", text)
+    if not m or (m.group(1) == "-" and not signed):
+        raise InvalidValue(value)
+    digits = m.group(2)
+    base = 16 if digits[:2].lower() == "0x" else 8 if digits.startswith("0") and len(digits) > 1 else 10
+    number = int(digits, base)
+    return -number if m.group(1) == "-" else number
+
+
+def parse(ptype: str, value: str | None) -> str:
+    """Validate ``value`` for a parameter of ``ptype``; return what sysfs will print.
+
+    ``value`` is None for a bare ``name`` on the command line.  Raises
+    :class:`InvalidValue` where the kernel returns -EINVAL.
+    """
+    if value is None:
+        if ptype not in NOARG_TYPES:
+            raise InvalidValue("")
+        value = "1"
+    if ptype in BOOL_TYPES:
+        return "Y" if kstrtobool(value) else "N"
+    if ptype == "bint":
+        return "1" if kstrtobool(value) else "0"
+    if ptype in _INT_RANGES:
+        lo, hi = _INT_RANGES[ptype]
+        number = _kstrtoint(value, signed=lo < 0)
+        if not lo <= number <= hi:
+            raise InvalidValue(value)
+        return hex(number) if ptype == "hexint" else str(number)
+    if ptype == "charp":
+        return value
+    return value  # callbacks: the module's own setter decides; the fake accepts
+
+
+def off_value(ptype: str) -> str:
+    """What a parameter prints once the module has switched the feature off."""
+    return "N" if ptype in BOOL_TYPES else "0"

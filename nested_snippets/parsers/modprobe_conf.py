@@ -1,0 +1,122 @@
+"""Read modprobe.d configuration the way kmod does.
+
+Used by the fake host's ``modprobe`` and by ``nested-kvm lint``: one parser, so the
+linter and the tests agree on what a file means.
+
+kmod rules reproduced here (kmod ``libkmod/libkmod-config.c``):
+
+* only files ending in ``.conf`` are read, in lexical order of their file names
+  across all config directories; a file in an earlier directory hides a file of
+  the same name in a later one;
+* ``#`` starts a comment line, a trailing ``\\`` joins the next line;
+* module names are compared with ``-`` and ``_`` treated alike;
+* every ``options`` line for a module adds to its options, in file order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CONFIG_DIRS = ("/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d",
+               "/lib/modprobe.d", "/usr/lib/modprobe.d")  # fmt: skip
+KNOWN_COMMANDS = {"alias", "options", "install", "remove", "blacklist", "softdep", "weakdep"}
+
+
+def normalize(name: str) -> str:
+    """kmod's module-name normalisation: ``kvm-intel`` -> ``kvm_intel``."""
+    return name.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Line:
+    path: str
+    lineno: int
+    command: str
+    args: tuple[str, ...]
+
+
+@dataclass
+class Config:
+    lines: list[Line] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """Lines kmod would ignore (it logs them and goes on), as ``path:line: why``."""
+
+    def options(self, module: str) -> list[tuple[str, Line]]:
+        """All ``options`` words for ``module`` in the order kmod applies them."""
+        want = normalize(module)
+        out: list[tuple[str, Line]] = []
+        for line in self.lines:
+            if line.command == "options" and line.args and normalize(line.args[0]) == want:
+                out.extend((word, line) for word in line.args[1:])
+        return out
+
+    def blacklisted(self, module: str) -> bool:
+        want = normalize(module)
+        return any(
+            ln.command == "blacklist" and ln.args and normalize(ln.args[0]) == want
+            for ln in self.lines
+        )
+
+
+def parse_text(text: str, path: str = "<string>") -> Config:
+    """Parse one file's text."""
+    cfg = Config()
+    _parse_into(cfg, text, path)
+    return cfg
+
+
+def _parse_into(cfg: Config, text: str, path: str) -> None:
+    pending = ""
+    start = 0
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        if not pending:
+            start = lineno
+        if raw.endswith("\\"):
+            pending += raw[:-1] + " "
+            continue
+        line = (pending + raw).strip()
+        pending = ""
+        if not line or line.startswith("#"):
+            continue
+        words = line.split()
+        command, args = words[0], tuple(words[1:])
+        if command not in KNOWN_COMMANDS:
+            cfg.problems.append(f"{path}:{start}: ignoring bad line starting with '{command}'")
+            continue
+        if command in ("options", "blacklist") and not args:
+            cfg.problems.append(f"{path}:{start}: '{command}' needs a module name")
+            continue
+        cfg.lines.append(Line(path, start, command, args))
+
+
+def files_in(root: Path, dirs: tuple[str, ...] = CONFIG_DIRS) -> list[tuple[str, Path]]:
+    """The ``.conf`` files kmod reads under ``root``, as (shown path, real path)."""
+    chosen: dict[str, tuple[str, Path]] = {}
+    for d in dirs:
+        real_dir = root / d.lstrip("/")
+        if not real_dir.is_dir():
+            continue
+        for entry in sorted(real_dir.iterdir()):
+            if entry.name.endswith(".conf") and entry.name not in chosen:
+                chosen[entry.name] = (f"{d}/{entry.name}", entry)
+    return [chosen[name] for name in sorted(chosen)]
+
+
+def read_dirs(root: Path, dirs: tuple[str, ...] = CONFIG_DIRS) -> Config:
+    """Read all configuration under ``root`` (``Path('/')`` for a real host)."""
+    cfg = Config()
+    for shown, real in files_in(root, dirs):
+        try:
+            text = real.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            cfg.problems.append(f"{shown}: cannot read: {exc.strerror}")
+            continue
+        _parse_into(cfg, text, shown)
+    return cfg
+
+
+def split_option(word: str) -> tuple[str, str | None]:
+    """``nested=1`` -> (``nested``, ``1``); a bare ``nested`` -> (``nested``, None)."""
+    name, eq, value = word.partition("=")
+    return name, (value if eq else None)

@@ -1,0 +1,112 @@
+"""pytest plugin: one test item per snippet x variant x kernel, and per procedure.
+
+Items are collected from the snippet modules themselves
+(``nested_snippets/snippets/enable.py::enable.verify_nested[amd-6.6]``), so
+``pytest -k verify_nested`` runs one snippet everywhere it applies.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nested_snippets import kernel as kdata
+from nested_snippets import pages, registry
+from nested_snippets.model import CommandLine, Procedure, Snippet, Xml
+from nested_snippets.runner import run
+
+SNIPPET_DIR = registry.SNIPPET_DIR.resolve()
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    if file_path.suffix == ".py" and file_path.parent.resolve() == SNIPPET_DIR:
+        if not file_path.name.startswith("_"):
+            return SnippetModule.from_parent(parent, path=file_path)
+    return None
+
+
+class SnippetModule(pytest.File):
+    def collect(self):
+        reg = registry.load()
+        mine = [i for i, f in reg.files.items() if Path(f).resolve() == self.path.resolve()]
+        for item_id in sorted(mine):
+            if item_id in reg.snippets:
+                yield from _snippet_items(self, reg.snippets[item_id])
+            else:
+                yield from _procedure_items(self, reg.procedures[item_id], reg)
+
+
+def _kernels(spec) -> list[str]:
+    return [v for v in kdata.versions() if spec.contains(v)]
+
+
+def _snippet_items(parent, snippet: Snippet):
+    for variant, body in snippet.variants.items():
+        host = variant or snippet.host
+        if isinstance(body, (CommandLine, Xml)):
+            yield SnippetItem.from_parent(
+                parent, name=f"{snippet.id}[{host}]", snippet=snippet, variant=variant,
+                kernel=None,
+            )
+            continue
+        for v in _kernels(snippet.kernels):
+            yield SnippetItem.from_parent(
+                parent, name=f"{snippet.id}[{host}-{v}]", snippet=snippet, variant=variant,
+                kernel=v,
+            )
+
+
+def _procedure_items(parent, proc: Procedure, reg: registry.Registry):
+    arches = proc.arches or _common_arches(proc, reg)
+    for arch in arches:
+        for v in _kernels(proc.kernels):
+            yield ProcedureItem.from_parent(
+                parent, name=f"{proc.id}[{arch}-{v}]", proc=proc, arch=arch, kernel=v, reg=reg
+            )
+
+
+def _common_arches(proc: Procedure, reg: registry.Registry) -> tuple[str, ...]:
+    keys: list[str] | None = None
+    for step in proc.steps:
+        if isinstance(step, str) and reg.snippets[step].is_multi:
+            mine = list(reg.snippets[step].variants)
+            keys = mine if keys is None else [k for k in keys if k in mine]
+    return tuple(keys or ("intel",))
+
+
+class SnippetItem(pytest.Item):
+    def __init__(self, *, snippet: Snippet, variant: str, kernel: str | None, **kw):
+        super().__init__(**kw)
+        self.snippet, self.variant, self.kernel = snippet, variant, kernel
+
+    def runtest(self) -> None:
+        if self.kernel is None:
+            run.run_snippet(self.snippet, self.variant, kdata.latest())
+        else:
+            run.run_snippet(self.snippet, self.variant, self.kernel)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, run.Mismatch):
+            return f"{excinfo.value}\n  page: {pages.where(self.snippet.id)}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, self.name
+
+
+class ProcedureItem(pytest.Item):
+    def __init__(self, *, proc: Procedure, arch: str, kernel: str, reg, **kw):
+        super().__init__(**kw)
+        self.proc, self.arch, self.kernel, self.reg = proc, arch, kernel, reg
+
+    def runtest(self) -> None:
+        run.run_procedure(self.proc, self.reg.snippets, self.arch, self.kernel)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, run.Mismatch):
+            return f"{excinfo.value}\n  page: {pages.where(self.proc.id)}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, self.name

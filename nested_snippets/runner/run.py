@@ -1,0 +1,202 @@
+"""Run snippets against a fake host and compare what they print with the guide.
+
+:func:`run_body` executes one snippet body; :func:`run_snippet` and
+:func:`run_procedure` build the host from the declared start state and report
+mismatches as :class:`Mismatch` with everything a contributor needs to act.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import bashlex
+import bashlex.errors
+
+from nested_snippets import kernel as kdata
+from nested_snippets.fakehost.host import FakeHost, Scenario
+from nested_snippets.model import (
+    Body,
+    CommandLine,
+    ConfigFile,
+    Given,
+    Procedure,
+    Reboot,
+    Snippet,
+    Transcript,
+    Xml,
+)
+from nested_snippets.runner.sandbox import Refused, confine
+
+_SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
+_DROP_PRIVILEGES = (
+    [_SETPRIV, "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs"]
+    if os.geteuid() == 0
+    else []
+)
+"""As root, snippets run with no capabilities, so file modes bind as for a user."""
+
+_LSMOD_LINE = re.compile(r"^(\S+)\s+\d+\s+(\d+)((?: \S+)?)$")
+_DMESG_STAMP = re.compile(r"^\[\s*\d+\.\d+\] ")
+_BASH_LINE = re.compile(r"^bash: line \d+: ")
+
+
+class Mismatch(AssertionError):
+    """A snippet's shown output or status differs from what the fake host gives."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    command: str
+    output: list[str]
+    status: int
+
+
+def normalise(lines: list[str], command: str) -> list[str]:
+    """Blank out what truly varies between hosts: lsmod sizes, dmesg timestamps."""
+    out = []
+    for line in lines:
+        if "lsmod" in command:
+            line = _LSMOD_LINE.sub(r"\1 <size> \2\3", line)
+        if "dmesg" in command:
+            line = _DMESG_STAMP.sub("[<time>] ", line)
+        out.append(line)
+    return out
+
+
+def execute(host: FakeHost, command: str) -> Outcome:
+    """Run one command line (as shown in the guide) inside ``host``."""
+    confined = confine(command.replace("\\\n", " "), str(host.root), host.commands)
+    proc = subprocess.run(
+        [*_DROP_PRIVILEGES, "/bin/bash", "--noprofile", "--norc", "-c", confined],
+        cwd=host.root / "root",
+        env=host.env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=30,
+    )
+    text = proc.stdout.replace(str(host.root), "")
+    lines = [_BASH_LINE.sub("bash: ", ln) for ln in text.splitlines()]
+    return Outcome(command, lines, proc.returncode)
+
+
+def run_body(host: FakeHost, body: Body, label: str) -> None:
+    """Execute or apply ``body`` on ``host``; raise :class:`Mismatch` on a difference."""
+    if isinstance(body, ConfigFile):
+        host.write_file(body.path, body.content)
+    elif isinstance(body, Transcript):
+        for cmd in body.commands:
+            try:
+                got = execute(host, cmd.text)
+            except Refused as exc:
+                raise Mismatch(f"{label}: refused `{cmd.text}`: {exc}") from None
+            want = normalise(list(cmd.output), cmd.text)
+            have = normalise(got.output, cmd.text)
+            if want != have or got.status != cmd.status:
+                raise Mismatch(_explain(label, host, cmd.text, want, have, cmd.status, got.status))
+    elif isinstance(body, CommandLine):
+        check_syntax(body.command, label)
+    elif isinstance(body, Xml):
+        try:
+            ET.fromstring(body.content)
+        except ET.ParseError as exc:
+            raise Mismatch(f"{label}: XML is not well-formed: {exc}") from None
+
+
+def check_syntax(command: str, label: str) -> None:
+    try:
+        bashlex.parse(command.replace("\\\n", " "))
+    except (bashlex.errors.ParsingError, NotImplementedError) as exc:
+        raise Mismatch(f"{label}: shell syntax error: {exc}") from None
+
+
+def _explain(label, host, command, want, have, want_status, got_status) -> str:
+    lines = [f"{label}", f"  command: $ {command}"]
+    if want != have:
+        diff = difflib.unified_diff(want, have, "shown in the guide", "fake host", lineterm="")
+        lines += ["  output differs:"] + [f"    {d}" for d in diff]
+    if want_status != got_status:
+        lines.append(f"  exit status: guide expects {want_status}, fake host gave {got_status}")
+    hints = _did_you_mean(host, have)
+    lines += [f"  hint: {h}" for h in hints]
+    return "\n".join(lines)
+
+
+_UNKNOWN = re.compile(r"(\w+): unknown parameter '([\w-]+)' ignored")
+
+
+def _did_you_mean(host: FakeHost, output: list[str]) -> list[str]:
+    state = host.state()
+    texts = output + [t for _s, t in state.dmesg]
+    hints = []
+    for text in texts:
+        m = _UNKNOWN.search(text)
+        if not m:
+            continue
+        spec = state.modules.get(m.group(1))
+        if spec is None or spec.data_key is None:
+            continue
+        arch, mod = spec.data_key.split("/")
+        try:
+            kdata.module(arch, mod, state.kernel).param(m.group(2))
+        except kdata.KernelDataError as exc:
+            hints.append(str(exc))
+    return sorted(set(hints))
+
+
+# --------------------------------------------------------------------- scenarios
+
+
+def scenario_for(arch: str, kernel: str, given: Given) -> Scenario:
+    return Scenario(
+        arch=arch or "intel",
+        kernel=kernel,
+        kvm=given.kvm,
+        nested=given.nested,
+        level=given.level,
+        cpu_flag=given.cpu_flag,
+        vm_running=given.vm_running,
+        files=dict(given.files),
+        cmdline=given.cmdline,
+    )
+
+
+@contextmanager
+def fake_host(scenario: Scenario) -> Iterator[FakeHost]:
+    with tempfile.TemporaryDirectory(prefix="nkg-") as tmp:
+        home = Path(tmp) / "host"
+        yield FakeHost.create(home, scenario)
+
+
+def run_snippet(snippet: Snippet, variant: str, kernel: str) -> None:
+    body = snippet.variants[variant]
+    label = f"snippet {snippet.id}[{variant or 'all'}] on Linux {kernel} ({snippet.given.describe()})"
+    if isinstance(body, (CommandLine, Xml)):
+        run_body(None, body, label)  # type: ignore[arg-type]
+        return
+    with fake_host(scenario_for(variant, kernel, snippet.given)) as host:
+        run_body(host, body, label)
+
+
+def run_procedure(proc: Procedure, snippets: dict[str, Snippet], arch: str, kernel: str) -> None:
+    with fake_host(scenario_for(arch, kernel, proc.given)) as host:
+        for n, step in enumerate(proc.steps, 1):
+            if isinstance(step, Reboot):
+                host.reboot()
+                continue
+            snip = snippets[step]
+            variant = arch if snip.is_multi else ""
+            label = (f"procedure {proc.id}[{arch}] on Linux {kernel}, "
+                     f"step {n} ({step}, {proc.given.describe()})")  # fmt: skip
+            run_body(host, snip.variants[variant], label)

@@ -1,0 +1,117 @@
+"""Sphinx extension: put snippet modules into pages.
+
+Directives (reST ``.. name:: arg`` or MyST ```` ```{name} arg ````):
+
+``snippet ID``
+    One snippet as a literal block; ``:arch: KEY`` picks a per-architecture variant.
+``snippet-tabs ID``
+    All variants of a per-architecture snippet as sphinx-tabs *group tabs*, so
+    choosing "AMD" once switches every vendor tab set.
+
+Reference directives live in :mod:`nested_snippets.sphinxext.reference`.
+Each page that shows a snippet depends on the snippet's module file: editing
+``nested_snippets/snippets/enable.py`` rebuilds exactly the pages that use it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from docutils.statemachine import StringList
+from sphinx.application import Sphinx
+from sphinx.directives.code import container_wrapper
+from sphinx.errors import ExtensionError
+from sphinx.util.docutils import SphinxDirective
+
+from nested_snippets import arch as arch_table
+from nested_snippets import registry
+from nested_snippets.model import ConfigFile, SnippetError
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _registry() -> registry.Registry:
+    try:
+        return registry.load()
+    except SnippetError as exc:
+        raise ExtensionError(f"snippet modules: {exc}") from None
+
+
+class _SnippetBase(SphinxDirective):
+    required_arguments = 1
+    has_content = False
+
+    def lookup(self):
+        reg = _registry()
+        snippet_id = self.arguments[0]
+        try:
+            snippet = reg.get(snippet_id)
+        except registry.UnknownSnippet as exc:
+            raise self.error(str(exc)) from None
+        self.env.note_dependency(str(reg.files[snippet_id]))
+        return snippet
+
+
+class SnippetDirective(_SnippetBase):
+    """Render one snippet (or one architecture's variant of it)."""
+
+    option_spec = {"arch": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        snippet = self.lookup()
+        key = self.options.get("arch", "")
+        if snippet.is_multi and not key:
+            raise self.error(
+                f"snippet {snippet.id!r} has one variant per architecture "
+                f"({', '.join(snippet.variants)}): give :arch: or use snippet-tabs"
+            )
+        if key not in snippet.variants:
+            raise self.error(
+                f"snippet {snippet.id!r} has no variant {key!r} "
+                f"(it has: {', '.join(k or 'single' for k in snippet.variants)})"
+            )
+        body = snippet.variants[key]
+        literal = nodes.literal_block(body.text, body.text)
+        literal["language"] = body.language
+        literal["snippet_id"] = snippet.id
+        literal["classes"].append("nested-snippet")
+        self.set_source_info(literal)
+        if isinstance(body, ConfigFile):
+            return [container_wrapper(self, literal, body.path)]
+        return [literal]
+
+
+class SnippetTabsDirective(_SnippetBase):
+    """Render every variant of a per-architecture snippet as synced group tabs."""
+
+    option_spec = {"arches": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        snippet = self.lookup()
+        if not snippet.is_multi:
+            raise self.error(f"snippet {snippet.id!r} has a single body: use snippet, not tabs")
+        keys = self.options.get("arches", "").split() or list(snippet.variants)
+        lines = [".. tabs::", ""]
+        for key in keys:
+            if key not in snippet.variants:
+                raise self.error(f"snippet {snippet.id!r} has no variant {key!r}")
+            label = arch_table.get(key).label
+            lines += [f"   .. group-tab:: {label}", "",
+                      f"      .. snippet:: {snippet.id}", f"         :arch: {key}", ""]  # fmt: skip
+        container = nodes.container(classes=["nested-vendor-tabs"])
+        source, line = self.get_source_info()
+        self.state.nested_parse(StringList(lines, source=source), self.content_offset, container)
+        return container.children
+
+
+def setup(app: Sphinx) -> dict:
+    app.setup_extension("sphinx_tabs.tabs")
+    app.add_directive("snippet", SnippetDirective)
+    app.add_directive("snippet-tabs", SnippetTabsDirective)
+    from nested_snippets.sphinxext import reference
+
+    reference.setup(app)
+    _registry()  # fail early, with the module and line, on a broken snippet module
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

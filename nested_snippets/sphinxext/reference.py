@@ -1,0 +1,119 @@
+"""Reference tables generated from the kernel data and the architecture table.
+
+``kernel-params``
+    ``:module: x86/kvm_intel`` and ``:kernel: 6.6``: every parameter of a module at
+    one kernel version, with type, permissions, default and source line.
+``kernel-param-history``
+    ``:param: x86/kvm_intel nested``: the parameter across every kernel version in
+    the data (absent / type / default), for "since which version" answers.
+``arch-matrix``
+    The architecture table: module, CPU flag, how ``nested`` prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from nested_snippets import arch as arch_table
+from nested_snippets import kernel as kdata
+
+
+def _table(headers: list[str], rows: list[list[str]], widths: list[int]) -> nodes.table:
+    table = nodes.table(classes=["nested-reference"])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    for w in widths:
+        group += nodes.colspec(colwidth=w)
+    head = nodes.thead()
+    group += head
+    head += _row(headers)
+    body = nodes.tbody()
+    group += body
+    for r in rows:
+        body += _row(r)
+    return table
+
+
+def _row(cells: list[str]) -> nodes.row:
+    row = nodes.row()
+    for text in cells:
+        entry = nodes.entry()
+        entry += nodes.paragraph(text="", children=[nodes.literal(text, text)] if text else [])
+        row += entry
+    return row
+
+
+class _DataDirective(SphinxDirective):
+    def depend_on_data(self, versions: list[str]) -> None:
+        for v in versions:
+            self.env.note_dependency(str(Path(kdata.__file__).parent / "data" / f"linux-{v}.json"))
+
+    def module(self, key: str, version: str) -> kdata.ModuleData:
+        arch, _, name = key.partition("/")
+        try:
+            return kdata.module(arch, name, version)
+        except kdata.KernelDataError as exc:
+            raise self.error(str(exc)) from None
+
+
+class KernelParams(_DataDirective):
+    option_spec = {"module": directives.unchanged_required, "kernel": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        try:
+            version = kdata.resolve_version(self.options.get("kernel") or kdata.latest())
+        except kdata.KernelDataError as exc:
+            raise self.error(str(exc)) from None
+        mod = self.module(self.options["module"], version)
+        self.depend_on_data([version])
+        rows = [
+            [p.name, p.type, f"{p.perm:04o}", "no" if not p.writable else "yes",
+             "" if p.default is None else p.default, p.source]
+            for p in sorted(mod.params, key=lambda p: p.name)
+        ]  # fmt: skip
+        headers = ["Parameter", "Type", "Mode", "Writable at runtime", "Default", "Source"]
+        return [_table(headers, rows, [20, 8, 6, 8, 8, 30])]
+
+
+class KernelParamHistory(_DataDirective):
+    option_spec = {"param": directives.unchanged_required}
+
+    def run(self) -> list[nodes.Node]:
+        key, _, pname = self.options["param"].partition(" ")
+        versions = kdata.versions()
+        self.depend_on_data(versions)
+        rows = []
+        for v in versions:
+            mod = self.module(key, v)
+            found = next((p for p in mod.params if p.name == pname.strip()), None)
+            release = kdata.load(v).release
+            if found is None:
+                rows.append([release, "(absent)", "", ""])
+            else:
+                rows.append([release, found.type,
+                             "" if found.default is None else found.default, found.source])
+        return [_table(["Linux", "Type", "Default", "Source"], rows, [10, 10, 10, 40])]
+
+
+class ArchMatrix(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        self.env.note_dependency(arch_table.__file__)
+        rows = [
+            [a.label, a.extension, a.module or "(built in)", a.cpu_flag, a.nested_on,
+             a.qemu_binary]
+            for a in arch_table.ARCHES.values()
+        ]  # fmt: skip
+        headers = ["Architecture", "Extension", "Module", "CPU flag", "nested prints",
+                   "QEMU binary"]  # fmt: skip
+        return [_table(headers, rows, [14, 12, 12, 8, 8, 18])]
+
+
+def setup(app: Sphinx) -> None:
+    app.add_directive("kernel-params", KernelParams)
+    app.add_directive("kernel-param-history", KernelParamHistory)
+    app.add_directive("arch-matrix", ArchMatrix)

@@ -1,0 +1,35 @@
+"""Shared fixtures: one Sphinx build of the guide per test session."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """Build the HTML guide once (warnings are errors) and return the output dir."""
+    out = tmp_path_factory.mktemp("site")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-c", str(REPO), "-W", "--keep-going", "-n", "-q",
+         "-b", "html", "-d", str(out / "doctrees"), str(REPO / "source"), str(out / "html")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stderr}"
+    return out
+
+
+@pytest.fixture(scope="session")
+def doctrees(built_site: Path) -> dict[str, object]:
+    """docname -> pickled doctree of the session build."""
+    trees = {}
+    for path in (built_site / "doctrees").rglob("*.doctree"):
+        name = str(path.relative_to(built_site / "doctrees").with_suffix(""))
+        trees[name] = pickle.loads(path.read_bytes())
+    return trees
