@@ -575,14 +575,17 @@ class CFile:
     text: str  # comment-stripped
     depths: list[int]
     guards: list[tuple[str, ...]]
+    tree: Tree | None = None  # set by load_cfile; used to record files read lazily
 
 
-def load_cfile(tree: Tree, path: str) -> CFile | None:
-    raw = tree.read(path)
+def load_cfile(tree: Tree, path: str, record: bool = True) -> CFile | None:
+    raw = tree.read(path, record=record)
     if raw is None:
         return None
     text = strip_comments(raw)
-    return CFile(path, text, brace_depths(text), preprocessor_guards(text))
+    cf = CFile(path, text, brace_depths(text), preprocessor_guards(text))
+    cf.tree = tree
+    return cf
 
 
 def find_macros(cf: CFile):
@@ -680,6 +683,9 @@ def resolve_default(
             if i != idx
         )
         notes.append(f"default depends on config ({alts})")
+    for d in defs:
+        if d[0].tree is not None:
+            d[0].tree.read(d[0].path)  # record in provenance
     if defs[idx][0].path != cf.path:
         notes.append(f"variable defined in {defs[idx][0].path}")
     return results[idx]
@@ -877,10 +883,20 @@ def extract_module(tree: Tree, key: str, features: FeatureNames) -> dict:
                     cf = load_cfile(tree, path)
                     if cf:
                         sibling.append(cf)
+    # last resort for variables: any other C file of the arch's kvm directory
+    # (POWER's kvm_irq_bypass lives in the built-in book3s_hv_rm_xics.c)
+    known = {c.path for c in cfiles + sibling}
+    for path in tree.list(make_dir):
+        if path.endswith(".c") and path not in known:
+            text = tree.read(path, record=False)
+            if text is not None and re.search(r"\b(?:bool|int|uint|unsigned)\b", text):
+                cf = load_cfile(tree, path, record=False)
+                if cf:
+                    sibling.append(cf)
     headers = [cf for cf in (load_cfile(tree, h) for h in header_files(tree, arch)) if cf]
     defines = Defines()
     for cf in cfiles + headers + sibling:
-        defines.add_text(tree.read(cf.path) or "")
+        defines.add_text(tree.read(cf.path, record=False) or "")
     for path in LIMIT_HEADERS:
         text = tree.read(path, record=False)
         if text is not None and re.search(r"#\s*define\s+U(?:SHRT|INT)_MAX\b", text):
