@@ -21,6 +21,16 @@ class SnippetError(ValueError):
     """A snippet declaration is malformed; the message names the place."""
 
 
+def _declared_at() -> str:
+    """``path:line`` of the innermost snippet-module frame on the stack (or "")."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals.get("__name__", "").startswith("nested_snippets.snippets."):
+            return f"{frame.f_code.co_filename}:{frame.f_lineno}: "
+        frame = frame.f_back
+    return ""
+
+
 # --------------------------------------------------------------------------- bodies
 
 
@@ -215,12 +225,16 @@ def _caller() -> tuple[str, str]:
     return modname[len(prefix):], f"{path}:{frame.f_lineno}"
 
 
-def transcript(text: str, *, status: Mapping[int, int] | None = None) -> Transcript:
+def transcript(
+    text: str, *, status: Mapping[int, int] | None = None, silent: bool = False
+) -> Transcript:
     """Parse an authored console transcript.
 
     Lines starting with ``$ `` are commands (a trailing ``\\`` continues a command on
     the next line); all other lines are the output of the command above them.
     ``status`` maps a command's index to its expected non-zero exit status.
+    A transcript in which no command prints anything must say ``silent=True``, so a
+    forgotten expected output is an error rather than a test that checks nothing.
     """
     lines = textwrap.dedent(text).strip("\n").split("\n")
     commands: list[list] = []
@@ -231,14 +245,24 @@ def transcript(text: str, *, status: Mapping[int, int] | None = None) -> Transcr
         elif line.startswith("$ "):
             commands.append([line[2:], []])
         elif not commands:
-            raise SnippetError(f"transcript line {n} is output before any '$ ' command: {line!r}")
+            raise SnippetError(
+                f"{_declared_at()}transcript line {n} is output before any '$ ' command: {line!r}"
+            )
         else:
             commands[-1][1].append(line)
         continuing = line.endswith("\\") and (continuing or line.startswith("$ "))
+    if not silent and not any(out for _cmd, out in commands):
+        raise SnippetError(
+            f"{_declared_at()}transcript has no expected output under any command; "
+            "write the output the reader sees, or pass silent=True if nothing is printed"
+        )
     status = dict(status or {})
     for index in status:
         if not 0 <= index < len(commands):
-            raise SnippetError(f"status given for command {index}, transcript has {len(commands)}")
+            raise SnippetError(
+                f"{_declared_at()}status given for command {index}, "
+                f"transcript has {len(commands)}"
+            )
     return Transcript(
         tuple(Command(c, tuple(out), status.get(i, 0)) for i, (c, out) in enumerate(commands))
     )
@@ -246,7 +270,7 @@ def transcript(text: str, *, status: Mapping[int, int] | None = None) -> Transcr
 
 def config(path: str, content: str, *, language: str = "text") -> ConfigFile:
     if not path.startswith("/"):
-        raise SnippetError(f"config file path must be absolute: {path!r}")
+        raise SnippetError(f"{_declared_at()}config file path must be absolute: {path!r}")
     return ConfigFile(path, textwrap.dedent(content).strip("\n") + "\n", language)
 
 

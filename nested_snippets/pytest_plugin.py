@@ -13,7 +13,7 @@ import pytest
 
 from nested_snippets import kernel as kdata
 from nested_snippets import pages, registry
-from nested_snippets.model import CommandLine, Procedure, Snippet, Xml
+from nested_snippets.model import CommandLine, Procedure, Snippet, SnippetError, Xml
 from nested_snippets.runner import run
 
 SNIPPET_DIR = registry.SNIPPET_DIR.resolve()
@@ -28,7 +28,10 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
 
 class SnippetModule(pytest.File):
     def collect(self):
-        reg = registry.load()
+        try:
+            reg = registry.load()
+        except SnippetError as exc:
+            raise self.CollectError(f"snippet modules: {exc}") from None
         mine = [i for i, f in reg.files.items() if Path(f).resolve() == self.path.resolve()]
         for item_id in sorted(mine):
             if item_id in reg.snippets:

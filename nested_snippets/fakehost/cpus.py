@@ -13,6 +13,13 @@ _X86_COMMON = ("fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pa
                "3dnowprefetch fsgsbase bmi1 avx2 smep bmi2 erms invpcid rdseed adx smap "
                "clflushopt xsaveopt xsavec xgetbv1 xsaves arat").split()  # fmt: skip
 _INTEL_VIRT = "vmx tpr_shadow flexpriority ept vpid ept_ad vnmi".split()
+_INTEL_VMX_FEATURES = ("vnmi preemption_timer posted_intr invvpid ept_x_only ept_ad ept_1gb "
+                       "flexpriority apicv tsc_offset vtpr mtf vapic ept vpid "
+                       "unrestricted_guest vapic_reg vid ple shadow_vmcs pml "
+                       "ept_mode_based_exec tsc_scaling").split()  # fmt: skip
+"""Names from arch/x86/include/asm/vmxfeatures.h; /proc/cpuinfo lists them on a
+separate ``vmx flags`` line from Linux 5.8 (commit 2ef1d85e7f2b, "x86/cpufeatures:
+Add flag to track whether MSR IA32_FEAT_CTL is configured" series)."""
 _AMD_VIRT = ("svm npt lbrv svm_lock nrip_save tsc_scale vmcb_clean flushbyasid "
              "decodeassists pausefilter pfthreshold avic v_vmsave_vmload vgif").split()  # fmt: skip
 
@@ -32,6 +39,8 @@ def flags(arch: str, level: str, virt: bool) -> list[str]:
         out = list(_X86_COMMON)
         if virt:
             out += _INTEL_VIRT if arch == "intel" else _AMD_VIRT
+            if arch == "intel":
+                out += [f"vmx:{f}" for f in _INTEL_VMX_FEATURES]
         if level == "L1":
             out.append("hypervisor")
         return out
@@ -41,18 +50,30 @@ def flags(arch: str, level: str, virt: bool) -> list[str]:
     return []
 
 
-def cpuinfo(arch: str, level: str, flag_list: list[str], ncpu: int = 2) -> str:
-    """Render /proc/cpuinfo for ``arch``."""
+def has_flag(flag_list: list[str], flag: str) -> bool:
+    """Whether ``flag`` is set; VMX features are also found under their bare name."""
+    return flag in flag_list or f"vmx:{flag}" in flag_list
+
+
+def cpuinfo(arch: str, level: str, flag_list: list[str], ncpu: int = 2,
+            vmx_flags_line: bool = True) -> str:
+    """Render /proc/cpuinfo for ``arch``.
+
+    ``vmx_flags_line``: Linux 5.8 and later print VMX features on their own line.
+    """
     if arch in ("intel", "amd"):
         vendor, model, family, model_no = CPU[arch]
+        plain = [f for f in flag_list if not f.startswith("vmx:")]
+        vmx = [f[4:] for f in flag_list if f.startswith("vmx:")]
         blocks = []
         for n in range(ncpu):
+            vmx_line = f"vmx flags\t: {' '.join(vmx)}\n" if vmx and vmx_flags_line else ""
             blocks.append(
                 f"processor\t: {n}\nvendor_id\t: {vendor}\ncpu family\t: {family}\n"
                 f"model\t\t: {model_no}\nmodel name\t: {model}\nstepping\t: 1\n"
                 f"cpu MHz\t\t: 2000.000\ncache size\t: 512 KB\nphysical id\t: 0\n"
                 f"siblings\t: {ncpu}\ncore id\t\t: {n}\ncpu cores\t: {ncpu}\n"
-                f"flags\t\t: {' '.join(flag_list)}\nbogomips\t: 4000.00\n"
+                f"flags\t\t: {' '.join(plain)}\n{vmx_line}bogomips\t: 4000.00\n"
             )
         return "\n".join(blocks) + "\n"
     if arch == "s390x":

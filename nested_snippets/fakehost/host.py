@@ -89,7 +89,8 @@ class FakeHost:
             host.write_file(path, content)
         flags = cpus.flags(scenario.arch, scenario.level, scenario.cpu_flag)
         (host.root / "proc" / "cpuinfo").write_text(
-            cpus.cpuinfo(scenario.arch, scenario.level, flags)
+            cpus.cpuinfo(scenario.arch, scenario.level, flags,
+                         vmx_flags_line=kdata.version_key(scenario.kernel) >= (5, 8))
         )
         builtin = scenario.kvm == "builtin" or scenario.arch == "arm64"
         if builtin:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from nested_snippets import kernel as kdata
-from nested_snippets.fakehost import messages, values
+from nested_snippets.fakehost import cpus, messages, values
 from nested_snippets.fakehost.modules import BY_ARCH, ModuleSpec
 from nested_snippets.parsers import modprobe_conf
 
@@ -123,7 +123,7 @@ def insert(state: State, spec: ModuleSpec, words: list[str]) -> None:
             raise LoadError("EINVAL") from None
     _init_checks(state, spec, vals)
     for name, param in table.items():
-        missing = [f for f in param.runtime_requires if f not in state.cpu_flags]
+        missing = [f for f in param.runtime_requires if not cpus.has_flag(state.cpu_flags, f)]
         if missing and name in vals:
             vals[name] = values.off_value(param.type)
     state.loaded.insert(0, Loaded(spec.name, vals))
@@ -147,7 +147,7 @@ def _init_checks(state: State, spec: ModuleSpec, vals: dict[str, str]) -> None:
                 state.log(messages.message("already_loaded_vendor", state.kernel,
                                            module=other.name))
                 raise LoadError("EEXIST")
-            if check == "hw" and spec.needs_flag not in state.cpu_flags:
+            if check == "hw" and not cpus.has_flag(state.cpu_flags, spec.needs_flag or ""):
                 key = "no_hw_support"
                 if spec.name == "kvm_amd":
                     key = "amd_svm_unavailable" if state.arch == "amd" else "no_hw_support_amd"

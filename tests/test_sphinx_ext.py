@@ -1,0 +1,80 @@
+"""The Sphinx extension: rendering, bad input, and incremental rebuilds."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import REPO
+
+ENABLE = REPO / "nested_snippets" / "snippets" / "enable.py"
+
+
+def _build(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sphinx", "-c", str(REPO), "-W", "--keep-going", "-b", "html",
+         "-d", str(out / "doctrees"), *extra, str(src), str(out / "html")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+
+
+def _site(tmp_path: Path, pages: dict[str, str]) -> Path:
+    src = tmp_path / "src"
+    src.mkdir()
+    toc = "\n".join(f"   {name}" for name in pages if name != "index")
+    pages = {"index": "Home\n====\n\n.. toctree::\n\n" + toc + "\n", **pages}
+    for name, text in pages.items():
+        (src / f"{name}.rst").write_text(text)
+    return src
+
+
+def test_tabs_render_one_group_tab_per_vendor(tmp_path):
+    src = _site(tmp_path, {"a": "A\n=\n\n.. snippet-tabs:: enable.check_nested\n"})
+    proc = _build(src, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "out/html/a.html").read_text()
+    assert html.count('role="tab"') == 2
+    assert ">Intel<" in html and ">AMD<" in html
+    assert "/sys/module/kvm_amd/parameters/nested" in html
+
+
+def test_unknown_snippet_id_names_page_line_and_suggestion(tmp_path):
+    src = _site(tmp_path, {"a": "A\n=\n\nText.\n\n.. snippet-tabs:: enable.check_nestd\n"})
+    proc = _build(src, tmp_path / "out")
+    assert proc.returncode != 0
+    assert re.search(r"a\.rst:6: .*unknown snippet id 'enable\.check_nestd'; "
+                     r"did you mean 'enable\.check_nested'\?", proc.stderr), proc.stderr
+
+
+def test_multi_variant_snippet_without_arch_is_an_error(tmp_path):
+    src = _site(tmp_path, {"a": "A\n=\n\n.. snippet:: enable.check_nested\n"})
+    proc = _build(src, tmp_path / "out")
+    assert proc.returncode != 0
+    assert "give :arch: or use snippet-tabs" in proc.stderr
+
+
+def test_unknown_variant_is_an_error(tmp_path):
+    src = _site(tmp_path, {"a": "A\n=\n\n.. snippet:: enable.check_nested\n   :arch: sparc\n"})
+    proc = _build(src, tmp_path / "out")
+    assert proc.returncode != 0
+    assert "has no variant 'sparc'" in proc.stderr
+
+
+def test_touching_a_snippet_module_rebuilds_only_pages_that_use_it(tmp_path):
+    src = _site(tmp_path, {
+        "uses": "Uses\n====\n\n.. snippet-tabs:: enable.check_nested\n",
+        "plain": "Plain\n=====\n\nNo snippets here.\n",
+    })  # fmt: skip
+    out = tmp_path / "out"
+    assert _build(src, out).returncode == 0
+    time.sleep(0.01)
+    now = time.time()
+    os.utime(ENABLE, (now, now))
+    second = _build(src, out)
+    assert second.returncode == 0, second.stderr
+    read = re.findall(r"reading sources\.\.\. \[[ \d]+%\] (\S+)", second.stdout)
+    assert read == ["uses"], second.stdout
