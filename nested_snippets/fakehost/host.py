@@ -127,7 +127,7 @@ class FakeHost:
                 os.symlink(real, self.bin / name)
         launcher = self.bin / "_fake_tool"
         launcher.write_text(
-            f"#!{sys.executable} -S -E\n"
+            f"#!{sys.executable} -SE\n"
             f"import sys\nsys.path.insert(0, {PACKAGE_PARENT!r})\n"
             "from nested_snippets.fakehost.tools import main\nsys.exit(main())\n"
         )
