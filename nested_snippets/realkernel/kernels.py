@@ -1,0 +1,256 @@
+"""Which Debian kernels the real-kernel tier boots, and how they are fetched.
+
+Each :class:`Target` is a set of Debian suites; the kernel is what the metapackage
+``linux-image-amd64`` depends on there (its newest version).  Packages are fetched
+with ``apt-get download`` through a private apt configuration under the cache (the
+host's apt sources are left alone), checked against the SHA256 of Debian's index and
+unpacked with ``dpkg-deb -x``: nothing is installed into the host's /boot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from nested_snippets import kernel as kdata
+from nested_snippets.realkernel import CACHE, RealKernelUnavailable
+
+MIRROR = "http://deb.debian.org/debian"
+SECURITY = "http://deb.debian.org/debian-security"
+METAPACKAGE = "linux-image-amd64"
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    sources: tuple[str, ...]
+
+
+TARGETS: dict[str, Target] = {
+    t.name: t
+    for t in (
+        Target("bookworm", (f"deb {MIRROR} bookworm main",
+                            f"deb {SECURITY} bookworm-security main")),
+        Target("trixie", (f"deb {MIRROR} trixie main", f"deb {SECURITY} trixie-security main")),
+        Target("trixie-backports", (f"deb {MIRROR} trixie-backports main",)),
+    )
+}  # fmt: skip
+"""Debian 12 (Linux 6.1), Debian 13 (6.12) and Debian 13 backports (newest)."""
+
+
+@dataclass(frozen=True)
+class Deb:
+    package: str
+    version: str
+    sha256: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """An unpacked Debian kernel: its packages and where its files are."""
+
+    target: str
+    release: str
+    """``uname -r``: ``6.1.0-56-amd64``."""
+    version: str
+    """The Debian package version of the image: ``6.1.192-2``."""
+    debs: tuple[Deb, ...]
+    root: str
+
+    @property
+    def upstream(self) -> str:
+        """``6.1.192`` (from the package version)."""
+        return re.split(r"[-~+]", self.version)[0]
+
+    @property
+    def data_version(self) -> str:
+        """The kernel-data version the fake host uses for this kernel (``6.1``)."""
+        return kdata.resolve_version(self.upstream)
+
+    @property
+    def vmlinuz(self) -> Path:
+        root = Path(self.root)
+        for path in (root / "boot" / f"vmlinuz-{self.release}",
+                     root / "usr/lib/modules" / self.release / "vmlinuz"):  # fmt: skip
+            if path.exists():
+                return path
+        return root / "boot" / f"vmlinuz-{self.release}"
+
+    @property
+    def moddir(self) -> Path:
+        for base in ("lib", "usr/lib"):
+            path = Path(self.root) / base / "modules" / self.release
+            if path.is_dir():
+                return path
+        raise RealKernelUnavailable(f"no modules directory for {self.release} in {self.root}")
+
+    @property
+    def image(self) -> Deb:
+        return next(d for d in self.debs if d.package.startswith("linux-image-"))
+
+    def provenance(self) -> dict:
+        return {"target": self.target, "release": self.release, "version": self.version,
+                "packages": [asdict(d) for d in self.debs]}  # fmt: skip
+
+
+def selected_targets() -> list[str]:
+    """Targets to boot: ``NKG_REALKERNEL_KERNELS`` (comma-separated) or all of them."""
+    raw = os.environ.get("NKG_REALKERNEL_KERNELS", "")
+    names = [n.strip() for n in raw.split(",") if n.strip()] or list(TARGETS)
+    unknown = [n for n in names if n not in TARGETS]
+    if unknown:
+        raise ValueError(f"unknown kernel targets {unknown}; known: {', '.join(TARGETS)}")
+    return names
+
+
+# ------------------------------------------------------------------------ apt
+
+
+def _apt_dir(target: Target) -> Path:
+    return CACHE / "apt" / target.name
+
+
+def _apt_options(target: Target) -> list[str]:
+    d = _apt_dir(target)
+    return ["-o", f"Dir::Etc::SourceList={d / 'sources.list'}",
+            "-o", f"Dir::Etc::SourceParts={d / 'parts'}",
+            "-o", f"Dir::State::Lists={d / 'lists'}",
+            "-o", f"Dir::Cache={d / 'cache'}",
+            "-o", "Debug::NoLocking=1", "-q"]  # fmt: skip
+
+
+def _run(cmd: list[str], cwd: Path | None = None) -> str:
+    if shutil.which(cmd[0]) is None:
+        raise RealKernelUnavailable(f"{cmd[0]} is not installed (Debian tooling needed)")
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=900)
+    if proc.returncode:
+        raise RealKernelUnavailable(f"`{' '.join(cmd[:2])} ...` failed: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def apt_update(target: Target) -> None:
+    d = _apt_dir(target)
+    for sub in ("parts", "lists/partial", "cache/archives/partial"):
+        (d / sub).mkdir(parents=True, exist_ok=True)
+    (d / "sources.list").write_text("\n".join(target.sources) + "\n")
+    _run(["apt-get", *_apt_options(target), "update"])
+
+
+def _records(target: Target, package: str) -> list[dict[str, str]]:
+    out = _run(["apt-cache", *_apt_options(target), "show", package])
+    records = []
+    for para in out.strip().split("\n\n"):
+        fields: dict[str, str] = {}
+        for line in para.splitlines():
+            key, sep, value = line.partition(": ")
+            if sep and not line.startswith(" "):
+                fields[key] = value
+        records.append(fields)
+    return records
+
+
+def _newest(target: Target, package: str) -> dict[str, str]:
+    records = _records(target, package)
+    best = records[0]
+    for rec in records[1:]:
+        newer = subprocess.run(["dpkg", "--compare-versions", rec["Version"], "gt",
+                                best["Version"]]).returncode == 0  # fmt: skip
+        if newer:
+            best = rec
+    return best
+
+
+def _depends(rec: dict[str, str]) -> list[tuple[str, str]]:
+    """(package, exact version) for each ``pkg (= version)`` dependency."""
+    return re.findall(r"([\w.+-]+) \(= ([^)]+)\)", rec.get("Depends", ""))
+
+
+def resolve(target: Target) -> list[dict[str, str]]:
+    """The index records of the image package (and its binary/modules packages)."""
+    meta = _newest(target, METAPACKAGE)
+    image = [(p, v) for p, v in _depends(meta) if p.startswith("linux-image-")]
+    if not image:
+        raise RealKernelUnavailable(f"{METAPACKAGE} {meta['Version']} names no linux-image-*")
+    wanted, out = list(image), []
+    while wanted:
+        pkg, version = wanted.pop(0)
+        rec = next((r for r in _records(target, pkg) if r["Version"] == version), None)
+        if rec is None:
+            raise RealKernelUnavailable(f"{pkg} {version} is not in the {target.name} index")
+        out.append(rec)
+        release = pkg.split("-", 2)[2]
+        wanted += [(p, v) for p, v in _depends(rec)
+                   if p in (f"linux-binary-{release}", f"linux-modules-{release}")]  # fmt: skip
+    return out
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def download(target: Target, rec: dict[str, str]) -> tuple[Deb, Path]:
+    debs = CACHE / "debs"
+    debs.mkdir(parents=True, exist_ok=True)
+    filename = Path(rec["Filename"]).name
+    path = debs / filename
+    if not path.exists() or _sha256(path) != rec["SHA256"]:
+        _run(["apt-get", *_apt_options(target), "download",
+              f"{rec['Package']}={rec['Version']}"], cwd=debs)  # fmt: skip
+    digest = _sha256(path)
+    if digest != rec["SHA256"]:
+        raise RealKernelUnavailable(f"{filename}: sha256 {digest} != index {rec['SHA256']}")
+    return Deb(rec["Package"], rec["Version"], digest, filename), path
+
+
+# --------------------------------------------------------------------- kernels
+
+
+def _manifest(name: str) -> Path:
+    return CACHE / "kernels" / f"{name}.json"
+
+
+def _load_cached(name: str) -> Kernel | None:
+    path = _manifest(name)
+    if not path.exists():
+        return None
+    raw = json.loads(path.read_text())
+    raw["debs"] = tuple(Deb(**d) for d in raw["debs"])
+    kern = Kernel(**raw)
+    return kern if kern.vmlinuz.exists() else None
+
+
+def fetch(name: str, refresh: bool = False) -> Kernel:
+    """The kernel of target ``name``, downloaded and unpacked once into the cache."""
+    refresh = refresh or os.environ.get("NKG_REALKERNEL_REFRESH") == "1"
+    cached = None if refresh else _load_cached(name)
+    if cached is not None:
+        return cached
+    target = TARGETS[name]
+    apt_update(target)
+    records = resolve(target)
+    image = records[0]
+    release = image["Package"].removeprefix("linux-image-")
+    root = CACHE / "kernels" / release
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    debs = []
+    for rec in records:
+        deb, path = download(target, rec)
+        _run(["dpkg-deb", "-x", str(path), str(root)])
+        debs.append(deb)
+    kern = Kernel(name, release, image["Version"], tuple(debs), str(root))
+    if not kern.vmlinuz.exists():
+        raise RealKernelUnavailable(f"{release}: no vmlinuz in the packages")
+    _manifest(name).write_text(json.dumps(asdict(kern), indent=2) + "\n")
+    return kern
