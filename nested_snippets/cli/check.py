@@ -1,0 +1,109 @@
+"""``nested-kvm check``: is this host ready for nested KVM?  Read-only.
+
+Exit status: 0 ready, 1 not ready, 2 could not check.  "Ready" is judged for the
+host's level: an L0 must be able to run nested guests (KVM usable, ``nested`` on),
+an L1 must be able to run KVM guests (vmx/svm/sie exposed, ``/dev/kvm`` present).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from nested_snippets.cli import probes
+from nested_snippets.cli.checks import Evaluation, evaluate
+from nested_snippets.cli.errors import CliError
+from nested_snippets.cli.hostfs import HostFS
+from nested_snippets.cli.probes import Facts
+
+SCHEMA = "nested-kvm-check/1"
+READY, NOT_READY, CANNOT_CHECK = 0, 1, 2
+
+
+def exit_status(facts: Facts, ev: Evaluation) -> int:
+    verdict = ev.l1 if facts.level == "L1" else ev.l0
+    return {True: READY, False: NOT_READY, None: CANNOT_CHECK}[verdict]
+
+
+def host_json(facts: Facts) -> dict[str, Any]:
+    return {
+        "machine": facts.machine,
+        "arch": facts.cpu.arch,
+        "vendor": facts.arch.key if facts.arch else None,
+        "vendor_id": facts.cpu.vendor_id,
+        "model": facts.cpu.model,
+        "kernel": facts.release,
+        "level": facts.level,
+        "level_source": "given" if facts.level_given else "detected",
+        "guest_evidence": facts.evidence,
+    }
+
+
+def _yes(v: bool | None) -> str:
+    return {True: "yes", False: "no", None: "unknown"}[v]
+
+
+def _because(failed: list[str]) -> str:
+    return f" (because of: {', '.join(failed)})" if failed else ""
+
+
+def render_text(facts: Facts, ev: Evaluation, status: int) -> str:
+    who = facts.arch.label if facts.arch else f"unknown vendor '{facts.cpu.vendor_id}'"
+    where = "guest (L1)" if facts.level == "L1" else "bare metal (L0)"
+    how = (
+        "as given by --level"
+        if facts.level_given
+        else ("; ".join(facts.evidence) if facts.evidence else "no sign of a hypervisor")
+    )
+    lines = [
+        f"host: {facts.machine}, {who}, kernel {facts.release or 'unknown'}",
+        f"level: {where} — {how}",
+    ]
+    lines += [r.line() for r in ev.results]
+    lines.append(f"VERDICT  run nested guests as L0: {_yes(ev.l0)}{_because(ev.l0_failed)}")
+    lines.append(f"VERDICT  run KVM guests as L1: {_yes(ev.l1)}{_because(ev.l1_failed)}")
+    word = {READY: "ready", NOT_READY: "not ready", CANNOT_CHECK: "could not check"}[status]
+    lines.append(f"RESULT   {facts.level}: {word} (exit {status})")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(
+    facts: Facts | None, ev: Evaluation | None, status: int, error: str | None = None
+) -> str:
+    doc = {
+        "schema": SCHEMA,
+        "host": host_json(facts) if facts else None,
+        "checks": [r.as_json() for r in ev.results] if ev else [],
+        "verdict": {
+            "level": facts.level if facts else None,
+            "l0_nested_ready": ev.l0 if ev else None,
+            "l1_ready": ev.l1 if ev else None,
+        },
+        "exit": status,
+        "error": error,
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    fs = HostFS(args.root)
+    try:
+        facts = probes.gather(fs, args.level)
+    except CliError as exc:
+        if args.json:
+            sys.stdout.write(render_json(None, None, CANNOT_CHECK, str(exc)))
+        raise
+    ev = evaluate(fs, facts)
+    status = exit_status(facts, ev)
+    error = None
+    if status == CANNOT_CHECK:
+        error = "could not check: " + ("; ".join(ev.unknown) or "see the SKIP lines")
+    if args.json:
+        sys.stdout.write(render_json(facts, ev, status, error))
+    else:
+        sys.stdout.write(render_text(facts, ev, status))
+    if error:
+        print(f"nested-kvm check: {error}", file=sys.stderr)
+    return status

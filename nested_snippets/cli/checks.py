@@ -1,0 +1,362 @@
+"""The checks of ``nested-kvm check``, per architecture, and the two verdicts.
+
+Each ``_check_*`` appends one :class:`Result` and returns what it found for the
+verdicts: True, False or None (could not tell; the reason goes to ``unknown``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nested_snippets.cli import config
+from nested_snippets.cli.hostfs import HostFS, Unreadable
+from nested_snippets.cli.probes import Facts
+from nested_snippets.cli.results import Result, all_of
+from nested_snippets.parsers import cpuinfo, sysfs
+
+BOTH = ("L0", "L1")
+L0 = ("L0",)
+TUNING: dict[str, tuple[tuple[str, tuple[str, ...], str], ...]] = {
+    "intel": (
+        ("ept", BOTH, "nested guests fall back to shadow paging, which is slow"),
+        ("enable_shadow_vmcs", L0, "each VMREAD/VMWRITE of L1 exits to L0"),
+        ("enable_apicv", L0, "guest interrupts are virtualized in software"),
+    ),
+    "amd": (
+        ("npt", BOTH, "nested guests fall back to shadow paging, which is slow"),
+        ("avic", L0, ""),
+    ),
+    "s390x": (),
+    "power": (),
+    "arm64": (),
+}
+"""(parameter, levels where it is checked, why off matters: "" = off is fine)."""
+
+
+@dataclass
+class Evaluation:
+    results: list[Result] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    """Why a verdict could not be reached: ``file: reason`` lines."""
+    l0: bool | None = None
+    l1: bool | None = None
+    l0_failed: list[str] = field(default_factory=list)
+    l1_failed: list[str] = field(default_factory=list)
+
+
+class _Checker:
+    def __init__(self, fs: HostFS, facts: Facts):
+        self.fs = fs
+        self.f = facts
+        self.ev = Evaluation()
+        self.at_l1 = facts.level == "L1"
+
+    def add(self, *args: str, **kw: str) -> None:
+        self.ev.results.append(Result(*args, **kw))
+
+    # ------------------------------------------------------------------ cpu
+    def cpu_flag(self) -> bool | None:
+        row, cpu = self.f.arch, self.f.cpu
+        if row is None:
+            self.add(
+                "cpu-flag",
+                "FAIL",
+                f"no vmx or svm flag (vendor_id '{cpu.vendor_id}')",
+                "this CPU offers no hardware virtualization to this kernel",
+                anchor="troubleshoot-no-vmx",
+            )
+            return False
+        if row.key == "power":
+            return self._power_cpu()
+        if row.key == "arm64":
+            self.add("cpu-flag", "SKIP", "Arm64 /proc/cpuinfo does not show FEAT_NV2")
+            return None
+        flag = row.cpu_flag
+        if flag in cpu.flags:
+            self.add("cpu-flag", "PASS", f"{flag} present")
+            return True
+        if self.at_l1:
+            fix = (
+                f"L0 must expose {row.extension}: enable nested on L0 and start this guest "
+                "with -cpu host (QEMU) or <cpu mode='host-passthrough'/> (libvirt)"
+            )
+        elif row.key == "s390x":
+            fix = "this LPAR does not offer SIE (interpretive execution) to Linux"
+        else:
+            fix = f"enable {row.extension} in the firmware (BIOS/UEFI) setup, then power-cycle"
+        self.add(
+            "cpu-flag",
+            "FAIL",
+            f"no {flag} flag in /proc/cpuinfo",
+            fix,
+            anchor="troubleshoot-no-vmx",
+        )
+        return False
+
+    def _power_cpu(self) -> bool | None:
+        gen = cpuinfo.power_generation(self.f.cpu.model)
+        model = self.f.cpu.model or "unknown"
+        if gen is None:
+            self.add(
+                "cpu-flag",
+                "WARN",
+                f"cannot tell the POWER generation of '{model}'",
+                "nested KVM-HV needs POWER9 or later",
+                anchor="enable-nested-power",
+            )
+            return None
+        if gen < 9:
+            self.add(
+                "cpu-flag",
+                "FAIL",
+                f"{model}",
+                "nested KVM-HV needs POWER9 or later",
+                anchor="enable-nested-power",
+            )
+            return False
+        self.add("cpu-flag", "PASS", f"{model}, platform {self.f.cpu.platform or 'unknown'}")
+        return True
+
+    def software_kvm(self) -> None:
+        if self.f.software_kvm:
+            self.add(
+                "software-kvm",
+                "WARN",
+                f"{self.f.software_kvm} provides /dev/kvm without VT-x/AMD-V",
+                "its guests need PVM-enabled kernels and cannot use hardware nesting; "
+                "for that, L0 must expose vmx/svm",
+                anchor="troubleshoot-software-kvm",
+            )
+
+    # -------------------------------------------------------------- modules
+    def module(self, flag: bool | None) -> bool | None:
+        row = self.f.arch
+        if row is None or not row.module:
+            return None
+        state = self.f.modules.get(row.module, "unknown")
+        if state in ("loaded", "built-in"):
+            self.add("kvm-module", "PASS", f"{row.module} {state}")
+            return True
+        if state == "unknown":
+            self.add(
+                "kvm-module",
+                "SKIP",
+                "no /sys/module: a container? modules are not visible",
+                "check on the host that runs this container",
+                anchor="troubleshoot-container",
+            )
+            self.ev.unknown.append("/sys/module: no such directory (a container?)")
+            return None
+        if self.f.software_kvm:
+            self.add(
+                "kvm-module",
+                "WARN",
+                f"{row.module} not loaded; {self.f.software_kvm} provides KVM instead",
+                f"{row.module} needs {row.extension}, which this CPU does not offer",
+                anchor="troubleshoot-software-kvm",
+            )
+            return False
+        fix = f"sudo modprobe {row.module}; if it fails, dmesg says why"
+        if flag is False and row.cpu_flag:
+            fix = f"{row.module} cannot load without the {row.cpu_flag} flag: see cpu-flag"
+        if self.at_l1 and row.key == "power":
+            fix = (
+                "start L1 with -machine pseries,cap-nested-hv=on on an L0 whose kvm_hv "
+                "has nested=Y, then modprobe kvm_hv"
+            )
+        self.add("kvm-module", "FAIL", f"{row.module} not loaded", fix, anchor="load-kvm")
+        return False
+
+    def dev_kvm(self) -> bool:
+        dev = self.f.dev_kvm
+        if not dev.present:
+            if not self.f.sys_module:
+                self.add(
+                    "dev-kvm",
+                    "FAIL",
+                    "/dev/kvm missing",
+                    "start the container with --device /dev/kvm",
+                    anchor="troubleshoot-container",
+                )
+            else:
+                self.add(
+                    "dev-kvm",
+                    "FAIL",
+                    "/dev/kvm missing",
+                    "load KVM (see kvm-module)",
+                    anchor="load-kvm",
+                )
+            return False
+        seen = f"/dev/kvm {dev.mode} {dev.owner}"
+        if self.fs.real and not dev.is_char:
+            self.add(
+                "dev-kvm",
+                "WARN",
+                f"{seen}: not a character device",
+                "remove it and let udev create /dev/kvm",
+                anchor="dev-kvm-permissions",
+            )
+        elif not dev.can_rw:
+            self.add(
+                "dev-kvm",
+                "WARN",
+                f"{seen}; you cannot open it read/write",
+                "add yourself to its group (usually kvm) and log in again",
+                anchor="dev-kvm-permissions",
+            )
+        else:
+            self.add("dev-kvm", "PASS", f"{seen}; you can open it read/write")
+        return True
+
+    # ---------------------------------------------------------------- params
+    def read_param(self, module: str, name: str) -> tuple[str | None, str]:
+        """(raw value or None, why not)."""
+        shown = sysfs.param_path(module, name)
+        try:
+            text = self.fs.read(shown, limit=sysfs.MAX_LEN + 1)
+        except Unreadable as exc:
+            return None, str(exc)
+        return text, ""
+
+    def nested(self) -> bool | None:
+        row = self.f.arch
+        if row is None:
+            return None
+        if row.key == "arm64":
+            return self._arm64_nested()
+        mod = row.module
+        state = self.f.modules.get(mod, "unknown")
+        if state not in ("loaded", "built-in"):
+            self.add("nested", "SKIP", f"{mod} not loaded: cannot read nested")
+            return None
+        text, why = self.read_param(mod, "nested")
+        try:
+            on = sysfs.as_bool(text) if text is not None else None
+        except sysfs.ParamValueError as exc:
+            why = f"{sysfs.param_path(mod, 'nested')}: {exc}"
+            on = None
+        if on is None:
+            self.add("nested", "SKIP", f"cannot read it: {why}")
+            if not self.at_l1:
+                self.ev.unknown.append(why)
+            return None
+        value = f"{mod} nested={sysfs.clean(text or '')}"
+        if on:
+            self.add("nested", "PASS", value)
+        elif self.at_l1:
+            self.add("nested", "SKIP", f"{value} (needed only to nest one level deeper)")
+        else:
+            self.add(
+                "nested",
+                "FAIL",
+                value,
+                f"set 'options {mod} nested=1' in {row.conf_file}, then reload {mod} "
+                "with no VM running (or reboot)",
+                anchor=f"enable-nested-{_page(row.key)}",
+            )
+        return on
+
+    def _arm64_nested(self) -> bool | None:
+        cmd = self.f.cmdline
+        if cmd is None:
+            self.add("nested", "SKIP", "cannot read /proc/cmdline")
+            self.ev.unknown.append("/proc/cmdline: cannot read")
+            return None
+        modes = [w.split("=", 1)[1] for w in cmd.split() if w.startswith("kvm-arm.mode=")]
+        mode = modes[-1] if modes else ""
+        if mode == "nested":
+            self.add("nested", "PASS", "kernel command line has kvm-arm.mode=nested")
+            return True
+        seen = f"kvm-arm.mode={mode}" if mode else "no kvm-arm.mode= on the kernel command line"
+        status = "SKIP" if self.at_l1 else "FAIL"
+        self.add(
+            "nested",
+            status,
+            seen,
+            "boot with kvm-arm.mode=nested (the CPU needs FEAT_NV2)",
+            anchor="enable-nested-arm64",
+        )
+        return False
+
+    def tuning(self) -> None:
+        row = self.f.arch
+        if row is None:
+            return
+        mod = row.module
+        if self.f.modules.get(mod) not in ("loaded", "built-in"):
+            return
+        for name, levels, why in TUNING.get(row.key, ()):
+            if self.f.level not in levels:
+                continue
+            text, reason = self.read_param(mod, name)
+            if text is None:
+                if "no such file" not in reason:
+                    self.add(name, "SKIP", f"cannot read it: {reason}")
+                continue
+            try:
+                on = sysfs.as_bool(text)
+            except sysfs.ParamValueError as exc:
+                self.add(name, "WARN", f"{sysfs.param_path(mod, name)}: {exc}")
+                continue
+            value = f"{mod} {name}={sysfs.clean(text)}"
+            if on or not why:
+                self.add(name, "PASS", value)
+            else:
+                self.add(name, "WARN", value, why, anchor="nested-performance")
+        if row.key == "s390x":
+            self._hpage()
+
+    def _hpage(self) -> None:
+        text, _ = self.read_param("kvm", "hpage")
+        try:
+            on = sysfs.as_bool(text) if text is not None else None
+        except sysfs.ParamValueError:
+            on = None
+        if on is None:
+            return
+        if on:
+            self.add(
+                "hpage",
+                "WARN",
+                "kvm hpage=1",
+                "before Linux 7.1, nested=1 and hpage=1 cannot be combined: kvm refuses to load",
+                anchor="enable-nested-s390x",
+            )
+        else:
+            self.add("hpage", "PASS", "kvm hpage=0")
+
+    def persistent(self) -> None:
+        row = self.f.arch
+        if row is None or not row.module:
+            return
+        state = self.f.modules.get(row.module, "unknown")
+        self.ev.results.append(config.nested_setting(self.fs, row, self.f.cmdline, state))
+
+
+def _page(key: str) -> str:
+    return "x86" if key in ("intel", "amd") else key
+
+
+def evaluate(fs: HostFS, facts: Facts) -> Evaluation:
+    """Run every check for ``facts``' architecture and reach the verdicts."""
+    c = _Checker(fs, facts)
+    flag = c.cpu_flag()
+    c.software_kvm()
+    module = c.module(flag)
+    dev = c.dev_kvm()
+    nested = c.nested()
+    c.persistent()
+    c.tuning()
+    key = facts.arch.key if facts.arch else ""
+    parts = {"cpu-flag": flag, "kvm-module": module, "dev-kvm": dev, "nested": nested}
+    if key == "arm64":
+        l0, l1 = ("dev-kvm", "nested"), ("dev-kvm",)
+    elif key == "power":
+        l0, l1 = ("cpu-flag", "kvm-module", "dev-kvm", "nested"), ("kvm-module", "dev-kvm")
+    else:
+        l0, l1 = ("cpu-flag", "kvm-module", "dev-kvm", "nested"), ("cpu-flag", "dev-kvm")
+    c.ev.l0 = all_of(*(parts[k] for k in l0))
+    c.ev.l1 = all_of(*(parts[k] for k in l1))
+    c.ev.l0_failed = [k for k in l0 if parts[k] is False]
+    c.ev.l1_failed = [k for k in l1 if parts[k] is False]
+    return c.ev

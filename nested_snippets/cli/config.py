@@ -1,0 +1,82 @@
+"""The persistent ``nested=`` setting: modprobe.d and the kernel command line.
+
+kmod hands a module the options from the kernel command line first and then those
+of modprobe.d files in order; the kernel applies them left to right, so the last one
+wins.  A built-in module sees only the command line.
+"""
+
+from __future__ import annotations
+
+from nested_snippets.arch import Arch
+from nested_snippets.cli.hostfs import HostFS
+from nested_snippets.cli.results import Result
+from nested_snippets.fakehost import values
+from nested_snippets.parsers import modprobe_conf
+from nested_snippets.parsers.modprobe_conf import normalize, split_option
+
+
+def cmdline_settings(cmdline: str, module: str, param: str) -> list[tuple[str, str | None]]:
+    """``kvm-intel.nested=1`` words of a kernel command line, as (where, value)."""
+    out = []
+    for word in cmdline.split():
+        mod, dot, opt = word.partition(".")
+        name, value = split_option(opt)
+        if dot and normalize(mod) == module and normalize(name) == param:
+            out.append(("kernel command line", value))
+    return out
+
+
+def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Result:
+    """What nesting will be after the next load of ``row.module`` (or the next boot)."""
+    mod = row.module
+    anchor = f"enable-nested-{'x86' if row.key in ('intel', 'amd') else row.key}"
+    settings = cmdline_settings(cmdline or "", mod, "nested")
+    cfg = modprobe_conf.read_dirs(fs.root)
+    conf = [
+        (f"{ln.path}:{ln.lineno}", split_option(word)[1])
+        for word, ln in cfg.options(mod)
+        if normalize(split_option(word)[0]) == "nested"
+    ]
+    if conf and state == "built-in":
+        where = conf[-1][0]
+        return Result(
+            "nested-config",
+            "WARN",
+            f"nested set in {where}, but {mod} is built in",
+            f"modprobe.d does not apply to built-in modules: boot with {row.module_dash}.nested=1",
+            anchor=anchor,
+        )
+    settings += conf
+    if not settings:
+        unread = [p for p in cfg.problems if "cannot read" in p]
+        if unread:
+            return Result("nested-config", "SKIP", f"cannot read {unread[0]}")
+        return Result(
+            "nested-config",
+            "PASS",
+            "no nested= in modprobe.d or on the kernel command line: the kernel's default applies",
+        )
+    where, value = settings[-1]
+    ptype = "bool" if row.nested_on == "Y" else "int"
+    shown = f"nested={value if value is not None else ''} ({where})"
+    if len({v for _, v in settings}) > 1:
+        shown += f"; overrides {len(settings) - 1} earlier setting(s): run nested-kvm lint"
+    try:
+        parsed = values.parse(ptype, value)
+    except values.InvalidValue:
+        return Result(
+            "nested-config",
+            "WARN",
+            shown,
+            f"not a valid {ptype}: the kernel rejects it and {mod} fails to load",
+            anchor=anchor,
+        )
+    if parsed in ("N", "0"):
+        return Result(
+            "nested-config",
+            "WARN",
+            shown,
+            f"nesting will be off after the next load of {mod}: set nested=1 there",
+            anchor=anchor,
+        )
+    return Result("nested-config", "PASS", shown)

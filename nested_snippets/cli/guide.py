@@ -1,0 +1,38 @@
+"""Links from ``nested-kvm`` findings to the guide's sections.
+
+Each anchor is a Sphinx label (``.. _enable-nested-x86:``) on the page given in
+:data:`ANCHORS`; the HTML id of a labelled section is the label itself, so the URL
+is ``<base><page>.html#<label>``.  The base comes from ``NESTED_KVM_GUIDE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_BASE = "https://nested-kvm-guide.readthedocs.io/en/latest/"
+ENV = "NESTED_KVM_GUIDE_URL"
+
+ANCHORS: dict[str, str] = {
+    "enable-nested-x86": "how-to/x86",
+    "enable-nested-s390x": "how-to/s390x",
+    "enable-nested-power": "how-to/power",
+    "enable-nested-arm64": "how-to/arm64",
+    "nested-performance": "how-to/x86",
+    "verify-l1": "how-to/verify",
+    "load-kvm": "troubleshooting",
+    "dev-kvm-permissions": "troubleshooting",
+    "troubleshoot-no-vmx": "troubleshooting",
+    "troubleshoot-software-kvm": "troubleshooting",
+    "troubleshoot-container": "troubleshooting",
+}
+"""label -> page (docname below ``source/``) that must define it."""
+
+
+def base() -> str:
+    value = os.environ.get(ENV, "").strip() or DEFAULT_BASE
+    return value if value.endswith("/") else value + "/"
+
+
+def url(anchor: str) -> str:
+    """Full URL of a guide section; ``anchor`` must be a key of :data:`ANCHORS`."""
+    return f"{base()}{ANCHORS[anchor]}.html#{anchor}"

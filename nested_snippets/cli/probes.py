@@ -1,0 +1,268 @@
+"""What ``check`` and ``report`` learn about a host, read-only, from its files.
+
+Nothing here runs a program or opens a device; each fact notes where it came from.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import stat
+from dataclasses import dataclass, field
+
+from nested_snippets.arch import ARCHES, Arch
+from nested_snippets.cli.errors import CliError
+from nested_snippets.cli.hostfs import HostFS, Unreadable
+from nested_snippets.parsers import cpuinfo
+from nested_snippets.parsers.modprobe_conf import normalize
+
+MACHINE = {"x86": "x86_64", "s390": "s390x", "powerpc": "ppc64le", "arm64": "aarch64"}
+KERNEL_ARCH = {
+    "x86_64": "x86",
+    "i686": "x86",
+    "s390x": "s390",
+    "ppc64le": "powerpc",
+    "ppc64": "powerpc",
+    "aarch64": "arm64",
+    "arm64": "arm64",
+}
+DMI_FILES = ("sys_vendor", "product_name", "bios_vendor")
+VIRTUAL_DMI = (
+    "qemu",
+    "kvm",
+    "standard pc",
+    "bochs",
+    "virtualbox",
+    "innotek",
+    "vmware",
+    "virtual machine",
+    "xen",
+    "google compute engine",
+    "openstack",
+    "parallels",
+    "cloud hypervisor",
+    "firecracker",
+)
+SOFTWARE_KVM = ("kvm_pvm",)
+"""Modules that provide /dev/kvm without VT-x/AMD-V (PVM: KVM by paravirtualization)."""
+
+
+@dataclass(frozen=True)
+class DevKvm:
+    present: bool
+    mode: str = ""
+    owner: str = ""
+    is_char: bool = False
+    can_rw: bool = False
+
+
+@dataclass
+class Facts:
+    cpu: cpuinfo.CpuInfo
+    arch: Arch | None
+    machine: str
+    release: str | None
+    level: str
+    level_given: bool
+    evidence: list[str]
+    sys_module: bool
+    modules: dict[str, str]
+    """module -> ``loaded`` | ``built-in`` | ``absent`` | ``unknown``."""
+    dev_kvm: DevKvm
+    software_kvm: str | None
+    cmdline: str | None
+    notes: list[str] = field(default_factory=list)
+    """Files that could not be read but were not essential, as ``path: why``."""
+
+
+def read_cpuinfo(fs: HostFS) -> cpuinfo.CpuInfo:
+    """The host's CPU; a missing, unreadable or garbled /proc/cpuinfo is a CliError."""
+    try:
+        text = fs.read("/proc/cpuinfo")
+    except Unreadable as exc:
+        raise CliError(f"cannot read {exc}") from None
+    try:
+        return cpuinfo.parse(text)
+    except cpuinfo.CpuinfoError as exc:
+        raise CliError(f"cannot understand /proc/cpuinfo: {exc}") from None
+
+
+def release(fs: HostFS) -> str | None:
+    """The running kernel release (``uname -r``): this machine's, or read below --root."""
+    if fs.real:
+        return os.uname().release
+    for shown in ("/proc/sys/kernel/osrelease", "/proc/version"):
+        try:
+            text = fs.read_optional(shown, limit=4096)
+        except Unreadable:
+            continue
+        if text:
+            words = text.split()
+            if shown.endswith("osrelease") and words:
+                return words[0]
+            if len(words) >= 3 and words[:2] == ["Linux", "version"]:
+                return words[2]
+    try:
+        dirs = fs.listdir("/lib/modules")
+    except Unreadable:
+        return None
+    return dirs[0] if len(dirs) == 1 else None
+
+
+def machine(fs: HostFS, cpu: cpuinfo.CpuInfo) -> str:
+    return os.uname().machine if fs.real else MACHINE[cpu.arch]
+
+
+def _dmi(fs: HostFS) -> dict[str, str]:
+    out = {}
+    for name in DMI_FILES:
+        try:
+            text = fs.read_optional(f"/sys/class/dmi/id/{name}", limit=256)
+        except Unreadable:
+            continue
+        if text and text.strip():
+            out[name] = text.strip()
+    return out
+
+
+def guest_evidence(fs: HostFS, cpu: cpuinfo.CpuInfo) -> list[str]:
+    """Why this host looks like a virtual machine (empty list: bare metal)."""
+    found = []
+    if "hypervisor" in cpu.flags:
+        found.append("CPU flag 'hypervisor'")
+    for name, value in _dmi(fs).items():
+        if any(word in value.lower() for word in VIRTUAL_DMI):
+            found.append(f"DMI {name} '{value}'")
+    if cpu.arch == "powerpc" and cpu.platform == "pSeries":
+        found.append("platform pSeries (a logical partition or KVM guest)")
+    if cpu.arch == "s390":
+        try:
+            sysinfo = fs.read_optional("/proc/sysinfo", limit=65536) or ""
+        except Unreadable:
+            sysinfo = ""
+        for line in sysinfo.splitlines():
+            if "Control Program" in line and ("KVM" in line or "z/VM" in line):
+                found.append(f"/proc/sysinfo '{' '.join(line.split())}'")
+                break
+    if cpu.arch == "arm64":
+        try:
+            compat = fs.read_optional("/proc/device-tree/compatible", limit=4096) or ""
+        except Unreadable:
+            compat = ""
+        if "linux,dummy-virt" in compat:
+            found.append("device tree 'linux,dummy-virt' (QEMU virt machine)")
+    return found
+
+
+def _proc_modules(fs: HostFS) -> set[str] | None:
+    try:
+        text = fs.read("/proc/modules", strict=False)
+    except Unreadable:
+        return None
+    return {line.split()[0] for line in text.splitlines() if line.split()}
+
+
+def _builtin(fs: HostFS, rel: str | None) -> set[str]:
+    if not rel or "/" in rel:
+        return set()
+    try:
+        text = fs.read_optional(f"/lib/modules/{rel}/modules.builtin", strict=False)
+    except Unreadable:
+        return set()
+    names = set()
+    for line in (text or "").splitlines():
+        base = line.strip().rsplit("/", 1)[-1]
+        if base.endswith(".ko"):
+            names.add(normalize(base[:-3]))
+    return names
+
+
+def module_states(fs: HostFS, names: list[str], rel: str | None) -> dict[str, str]:
+    """``loaded`` (in /proc/modules), ``built-in`` (modules.builtin, or in /sys/module
+    without a /proc/modules entry), ``absent``, or ``unknown`` (no /sys/module)."""
+    procmods = _proc_modules(fs)
+    builtin = _builtin(fs, rel)
+    has_sys = fs.is_dir("/sys/module")
+    out = {}
+    for name in names:
+        in_sys = fs.is_dir(f"/sys/module/{name}")
+        if name in builtin:
+            out[name] = "built-in"
+        elif procmods is not None and name in procmods:
+            out[name] = "loaded"
+        elif in_sys:
+            loadable = procmods is None and fs.exists(f"/sys/module/{name}/refcnt")
+            out[name] = "loaded" if loadable else "built-in"
+        elif not has_sys:
+            out[name] = "unknown"
+        else:
+            out[name] = "absent"
+    return out
+
+
+def _owner(st: os.stat_result, fs: HostFS) -> str:
+    if not fs.real:
+        return f"{st.st_uid}:{st.st_gid}"
+    try:
+        user = pwd.getpwuid(st.st_uid).pw_name
+    except KeyError:
+        user = str(st.st_uid)
+    try:
+        group = grp.getgrgid(st.st_gid).gr_name
+    except KeyError:
+        group = str(st.st_gid)
+    return f"{user}:{group}"
+
+
+def dev_kvm(fs: HostFS) -> DevKvm:
+    st = fs.stat("/dev/kvm")
+    if st is None:
+        return DevKvm(False)
+    return DevKvm(
+        True,
+        mode=stat.filemode(st.st_mode),
+        owner=_owner(st, fs),
+        is_char=stat.S_ISCHR(st.st_mode),
+        can_rw=fs.access("/dev/kvm", os.R_OK | os.W_OK),
+    )
+
+
+def arch_row(cpu: cpuinfo.CpuInfo) -> Arch | None:
+    return ARCHES.get(cpu.arch_key) if cpu.arch_key else None
+
+
+def modules_of_interest(row: Arch | None) -> list[str]:
+    if row is None:
+        return ["kvm", "kvm_intel", "kvm_amd"]
+    mods = [*row.depends, row.module] if row.module else []
+    return [m for m in mods if m]
+
+
+def gather(fs: HostFS, level: str = "auto") -> Facts:
+    """Read everything ``check`` needs.  Raises CliError if /proc/cpuinfo is unusable."""
+    cpu = read_cpuinfo(fs)
+    row = arch_row(cpu)
+    rel = release(fs)
+    evidence = guest_evidence(fs, cpu)
+    names = modules_of_interest(row) + list(SOFTWARE_KVM)
+    states = module_states(fs, names, rel)
+    soft = next((m for m in SOFTWARE_KVM if states.get(m) in ("loaded", "built-in")), None)
+    try:
+        cmdline = fs.read_optional("/proc/cmdline", limit=65536)
+    except Unreadable:
+        cmdline = None
+    return Facts(
+        cpu=cpu,
+        arch=row,
+        machine=machine(fs, cpu),
+        release=rel,
+        level=level if level != "auto" else ("L1" if evidence else "L0"),
+        level_given=level != "auto",
+        evidence=evidence,
+        sys_module=fs.is_dir("/sys/module"),
+        modules={m: s for m, s in states.items() if m not in SOFTWARE_KVM},
+        dev_kvm=dev_kvm(fs),
+        software_kvm=soft,
+        cmdline=cmdline.strip() if cmdline is not None else None,
+    )

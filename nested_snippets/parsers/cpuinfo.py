@@ -1,0 +1,165 @@
+"""Parse ``/proc/cpuinfo`` of x86, s390x, POWER and Arm64 kernels.
+
+The only exception :func:`parse` raises is :class:`CpuinfoError` (text that names no
+architecture this guide covers, or is empty).
+
+>>> info = parse("processor\\t: 0\\nvendor_id\\t: GenuineIntel\\nflags\\t\\t: fpu vmx\\n")
+>>> info.arch_key, "vmx" in info.flags
+('intel', True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["CpuInfo", "CpuinfoError", "parse"]
+
+_X86_VENDORS = {
+    "GenuineIntel": "intel",
+    "AuthenticAMD": "amd",
+    "HygonGenuine": "amd",  # Hygon Dhyana: an AMD Zen licensee, runs kvm_amd
+    "CentaurHauls": "intel",  # Zhaoxin/VIA implement VMX, served by kvm_intel
+    "Shanghai": "intel",
+}
+MAX_BLOCK_LINES = 80
+
+
+class CpuinfoError(ValueError):
+    """The text is not a /proc/cpuinfo this parser understands (message: one line)."""
+
+
+@dataclass(frozen=True)
+class CpuInfo:
+    arch: str
+    """Kernel architecture: ``x86``, ``s390``, ``powerpc`` or ``arm64``."""
+    arch_key: str | None
+    """Row of :data:`nested_snippets.arch.ARCHES` (``intel``...), None if unknown."""
+    vendor_id: str = ""
+    model: str = ""
+    flags: frozenset[str] = field(default_factory=frozenset)
+    """x86 ``flags``, s390 ``features``, Arm64 ``Features`` of the first CPU."""
+    platform: str = ""
+    """POWER only: ``PowerNV`` (bare metal) or ``pSeries`` (a guest or LPAR)."""
+    first_block: str = ""
+    processors: int = 0
+
+
+def _fields(text: str) -> list[tuple[str, str]]:
+    out = []
+    for line in text.splitlines():
+        key, colon, value = line.partition(":")
+        if colon:
+            out.append((key.strip(), value.strip()))
+    return out
+
+
+def _first(pairs: list[tuple[str, str]], key: str) -> str | None:
+    return next((v for k, v in pairs if k == key), None)
+
+
+def _first_block(text: str) -> str:
+    lines: list[str] = []
+    for line in text.splitlines():
+        if not line.strip():
+            if lines:
+                break
+            continue
+        lines.append(line)
+        if len(lines) >= MAX_BLOCK_LINES:
+            break
+    return "\n".join(lines)
+
+
+def _count(pairs: list[tuple[str, str]]) -> int:
+    n = sum(1 for k, _ in pairs if k == "processor")
+    if n:
+        return n
+    declared = _first(pairs, "# processors")
+    if declared and declared.isdigit():
+        return int(declared)
+    return sum(1 for k, _ in pairs if k.startswith("processor "))
+
+
+def _x86_key(vendor_id: str, flags: frozenset[str]) -> str | None:
+    if vendor_id in _X86_VENDORS:
+        return _X86_VENDORS[vendor_id]
+    if "vmx" in flags:
+        return "intel"
+    if "svm" in flags:
+        return "amd"
+    return None
+
+
+def parse(text: str) -> CpuInfo:
+    """Parse /proc/cpuinfo text; raise :class:`CpuinfoError` if it names no known arch."""
+    if "\0" in text:
+        raise CpuinfoError("contains NUL bytes: not a cpuinfo text")
+    pairs = _fields(text)
+    if not pairs:
+        raise CpuinfoError("empty or has no 'key : value' lines")
+    block = _first_block(text)
+    count = _count(pairs)
+    vendor_id = _first(pairs, "vendor_id") or ""
+    if "S390" in vendor_id.upper():
+        feats = frozenset((_first(pairs, "features") or "").split())
+        return CpuInfo(
+            "s390", "s390x", vendor_id, _first(pairs, "machine") or "", feats, "", block, count
+        )
+    arm_feats = _first(pairs, "Features")
+    if arm_feats is not None or _first(pairs, "CPU implementer") is not None:
+        model = _first(pairs, "CPU part") or ""
+        return CpuInfo(
+            "arm64",
+            "arm64",
+            _first(pairs, "CPU implementer") or "",
+            model,
+            frozenset((arm_feats or "").split()),
+            "",
+            block,
+            count,
+        )
+    cpu = _first(pairs, "cpu") or ""
+    platform = _first(pairs, "platform") or ""
+    if cpu.upper().startswith("POWER") or platform in ("PowerNV", "pSeries"):
+        model = _first(pairs, "model") or ""
+        return CpuInfo(
+            "powerpc",
+            "power",
+            "IBM",
+            f"{cpu} ({model})" if model else cpu,
+            frozenset(),
+            platform,
+            block,
+            count,
+        )
+    flags = _first(pairs, "flags")
+    if flags is not None or vendor_id:
+        fl = frozenset((flags or "").split())
+        return CpuInfo(
+            "x86",
+            _x86_key(vendor_id, fl),
+            vendor_id,
+            _first(pairs, "model name") or "",
+            fl,
+            "",
+            block,
+            count,
+        )
+    raise CpuinfoError(
+        "names no architecture this tool knows (no vendor_id, flags, "
+        "features, cpu or Features line)"
+    )
+
+
+def power_generation(model: str) -> int | None:
+    """``POWER9 (architected), ...`` -> 9; None if the text names no POWER generation."""
+    upper = model.upper()
+    at = upper.find("POWER")
+    if at < 0:
+        return None
+    digits = ""
+    for ch in upper[at + 5 :]:
+        if not ch.isdigit():
+            break
+        digits += ch
+    return int(digits) if digits else None
