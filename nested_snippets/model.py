@@ -12,7 +12,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 from nested_snippets import arch as arch_table
 
@@ -104,7 +104,7 @@ class Xml:
         return self.content.rstrip("\n")
 
 
-Body = Union[Transcript, ConfigFile, CommandLine, Xml]
+Body = Transcript | ConfigFile | CommandLine | Xml
 
 
 # --------------------------------------------------------------------- start state
@@ -222,7 +222,7 @@ def _caller() -> tuple[str, str]:
     prefix = "nested_snippets.snippets."
     if not modname.startswith(prefix):
         raise SnippetError(f"{path}:{frame.f_lineno}: snippets must be declared in {prefix}*")
-    return modname[len(prefix):], f"{path}:{frame.f_lineno}"
+    return modname[len(prefix) :], f"{path}:{frame.f_lineno}"
 
 
 def transcript(
@@ -260,8 +260,7 @@ def transcript(
     for index in status:
         if not 0 <= index < len(commands):
             raise SnippetError(
-                f"{_declared_at()}status given for command {index}, "
-                f"transcript has {len(commands)}"
+                f"{_declared_at()}status given for command {index}, transcript has {len(commands)}"
             )
     return Transcript(
         tuple(Command(c, tuple(out), status.get(i, 0)) for i, (c, out) in enumerate(commands))
@@ -317,9 +316,7 @@ def snippet(
     if keys and host != "intel":
         raise SnippetError(f"{where}: {name}: host= is for single-body snippets")
     arch_table.get(host)
-    return Snippet(
-        f"{module}.{name}", variants, given, KernelRange(kernels), because, where, host
-    )
+    return Snippet(f"{module}.{name}", variants, given, KernelRange(kernels), because, where, host)
 
 
 def procedure(

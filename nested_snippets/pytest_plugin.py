@@ -20,9 +20,9 @@ SNIPPET_DIR = registry.SNIPPET_DIR.resolve()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
-    if file_path.suffix == ".py" and file_path.parent.resolve() == SNIPPET_DIR:
-        if not file_path.name.startswith("_"):
-            return SnippetModule.from_parent(parent, path=file_path)
+    in_snippets = file_path.suffix == ".py" and file_path.parent.resolve() == SNIPPET_DIR
+    if in_snippets and not file_path.name.startswith("_"):
+        return SnippetModule.from_parent(parent, path=file_path)
     return None
 
 
@@ -49,13 +49,19 @@ def _snippet_items(parent, snippet: Snippet):
         host = variant or snippet.host
         if isinstance(body, (CommandLine, Xml)):
             yield SnippetItem.from_parent(
-                parent, name=f"{snippet.id}[{host}]", snippet=snippet, variant=variant,
+                parent,
+                name=f"{snippet.id}[{host}]",
+                snippet=snippet,
+                variant=variant,
                 kernel=None,
             )
             continue
         for v in _kernels(snippet.kernels):
             yield SnippetItem.from_parent(
-                parent, name=f"{snippet.id}[{host}-{v}]", snippet=snippet, variant=variant,
+                parent,
+                name=f"{snippet.id}[{host}-{v}]",
+                snippet=snippet,
+                variant=variant,
                 kernel=v,
             )
 

@@ -67,7 +67,6 @@ def load() -> Registry:
         for step in proc.steps:
             if not isinstance(step, Reboot) and step not in snippets:
                 raise SnippetError(
-                    f"{proc.defined_at}: procedure {proc.id}: "
-                    + unknown_message(step, snippets)
+                    f"{proc.defined_at}: procedure {proc.id}: " + unknown_message(step, snippets)
                 )
     return registry

@@ -17,10 +17,26 @@ def built_site(tmp_path_factory) -> Path:
     """Build the HTML guide once (warnings are errors) and return the output dir."""
     out = tmp_path_factory.mktemp("site")
     proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-c", str(REPO), "-W", "--keep-going", "-n", "-q",
-         "-b", "html", "-d", str(out / "doctrees"), str(REPO / "source"), str(out / "html")],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-c",
+            str(REPO),
+            "-W",
+            "--keep-going",
+            "-n",
+            "-q",
+            "-b",
+            "html",
+            "-d",
+            str(out / "doctrees"),
+            str(REPO / "source"),
+            str(out / "html"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stderr}"
     return out
 

@@ -17,7 +17,9 @@ def test_transcript_splits_commands_and_output():
         Y
     """)
     assert [c.text for c in t.commands] == [
-        "lsmod | grep -i kvm", "cat /sys/module/kvm_intel/parameters/nested"]
+        "lsmod | grep -i kvm",
+        "cat /sys/module/kvm_intel/parameters/nested",
+    ]
     assert t.commands[1].output == ("Y",)
     assert t.text.splitlines()[0] == "$ lsmod | grep -i kvm"
 

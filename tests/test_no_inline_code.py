@@ -34,10 +34,23 @@ def test_inline_code_is_detected(tmp_path):
     (src / "index.rst").write_text("Title\n=====\n\nA block::\n\n    $ cat /etc/x\n")
     out = tmp_path / "out"
     subprocess.run(
-        [sys.executable, "-m", "sphinx", "-c", str(REPO), "-q", "-b", "html",
-         "-d", str(out / "dt"), str(src), str(out / "html")],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-c",
+            str(REPO),
+            "-q",
+            "-b",
+            "html",
+            "-d",
+            str(out / "dt"),
+            str(src),
+            str(out / "html"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     import pickle
 
     tree = pickle.loads((out / "dt" / "index.doctree").read_bytes())

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from nested_snippets.fakehost.host import Scenario
 from nested_snippets.runner.run import execute, fake_host
 from nested_snippets.runner.sandbox import Refused, confine
-from nested_snippets.fakehost.host import Scenario
 
 ROOT = "/tmp/nkg-x/host/root"
 TOOLS = {"cat", "tee", "rm", "grep", "modprobe", "ls", "touch", "sudo", "uname"}

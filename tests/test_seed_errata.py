@@ -9,27 +9,33 @@ from __future__ import annotations
 import pytest
 
 from nested_snippets.model import Given, Snippet, config, transcript
-from nested_snippets.runner.run import Mismatch, run_body, run_snippet, fake_host, scenario_for
+from nested_snippets.runner.run import Mismatch, fake_host, run_body, run_snippet, scenario_for
 
 
-def _seed(body, variant="intel", given=Given()) -> Snippet:
-    return Snippet("seed.example", {variant: body}, given)
+def _seed(body, variant="intel") -> Snippet:
+    return Snippet("seed.example", {variant: body}, Given())
 
 
 def test_misspelled_enable_apivc_is_an_unknown_parameter_with_a_suggestion():
-    conf = config("/etc/modprobe.d/kvm_intel.conf", """
+    conf = config(
+        "/etc/modprobe.d/kvm_intel.conf",
+        """
         options kvm-intel nested=y
         options kvm-intel enable_shadow_vmcs=y
         options kvm-intel enable_apivc=y
         options kvm-intel ept=y
-    """)
+    """,
+    )
     # v1 implies the reload is clean; the kernel in fact logs the unknown name.
-    reload = transcript("""
+    reload = transcript(
+        """
         $ sudo rmmod kvm-intel
         $ sudo modprobe kvm-intel
         $ sudo dmesg | grep -c 'unknown parameter'
         0
-    """, status={2: 1})
+    """,
+        status={2: 1},
+    )
     with fake_host(scenario_for("intel", "6.6", Given())) as host:
         run_body(host, conf, "seed persistence block")
         with pytest.raises(Mismatch) as err:

@@ -16,10 +16,25 @@ ENABLE = REPO / "nested_snippets" / "snippets" / "enable.py"
 
 def _build(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "sphinx", "-c", str(REPO), "-W", "--keep-going", "-b", "html",
-         "-d", str(out / "doctrees"), *extra, str(src), str(out / "html")],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-c",
+            str(REPO),
+            "-W",
+            "--keep-going",
+            "-b",
+            "html",
+            "-d",
+            str(out / "doctrees"),
+            *extra,
+            str(src),
+            str(out / "html"),
+        ],
+        capture_output=True,
+        text=True,
+    )
 
 
 def _site(tmp_path: Path, pages: dict[str, str]) -> Path:
@@ -46,8 +61,11 @@ def test_unknown_snippet_id_names_page_line_and_suggestion(tmp_path):
     src = _site(tmp_path, {"a": "A\n=\n\nText.\n\n.. snippet-tabs:: enable.check_nestd\n"})
     proc = _build(src, tmp_path / "out")
     assert proc.returncode != 0
-    assert re.search(r"a\.rst:6: .*unknown snippet id 'enable\.check_nestd'; "
-                     r"did you mean 'enable\.check_nested'\?", proc.stderr), proc.stderr
+    assert re.search(
+        r"a\.rst:6: .*unknown snippet id 'enable\.check_nestd'; "
+        r"did you mean 'enable\.check_nested'\?",
+        proc.stderr,
+    ), proc.stderr
 
 
 def test_multi_variant_snippet_without_arch_is_an_error(tmp_path):
@@ -65,10 +83,13 @@ def test_unknown_variant_is_an_error(tmp_path):
 
 
 def test_touching_a_snippet_module_rebuilds_only_pages_that_use_it(tmp_path):
-    src = _site(tmp_path, {
-        "uses": "Uses\n====\n\n.. snippet-tabs:: enable.check_nested\n",
-        "plain": "Plain\n=====\n\nNo snippets here.\n",
-    })  # fmt: skip
+    src = _site(
+        tmp_path,
+        {
+            "uses": "Uses\n====\n\n.. snippet-tabs:: enable.check_nested\n",
+            "plain": "Plain\n=====\n\nNo snippets here.\n",
+        },
+    )
     out = tmp_path / "out"
     assert _build(src, out).returncode == 0
     time.sleep(0.01)

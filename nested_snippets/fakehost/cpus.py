@@ -6,22 +6,122 @@ trimmed to what KVM looks at plus enough context to look real.
 
 from __future__ import annotations
 
-_X86_COMMON = ("fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 "
-               "clflush mmx fxsr sse sse2 ht syscall nx pdpe1gb rdtscp lm constant_tsc "
-               "rep_good nopl xtopology cpuid pni pclmulqdq ssse3 fma cx16 pcid sse4_1 "
-               "sse4_2 x2apic movbe popcnt aes xsave avx f16c rdrand lahf_lm abm "
-               "3dnowprefetch fsgsbase bmi1 avx2 smep bmi2 erms invpcid rdseed adx smap "
-               "clflushopt xsaveopt xsavec xgetbv1 xsaves arat").split()  # fmt: skip
-_INTEL_VIRT = "vmx tpr_shadow flexpriority ept vpid ept_ad vnmi".split()
-_INTEL_VMX_FEATURES = ("vnmi preemption_timer posted_intr invvpid ept_x_only ept_ad ept_1gb "
-                       "flexpriority apicv tsc_offset vtpr mtf vapic ept vpid "
-                       "unrestricted_guest vapic_reg vid ple shadow_vmcs pml "
-                       "ept_mode_based_exec tsc_scaling").split()  # fmt: skip
-"""Names from arch/x86/include/asm/vmxfeatures.h; /proc/cpuinfo lists them on a
-separate ``vmx flags`` line from Linux 5.8 (commit 2ef1d85e7f2b, "x86/cpufeatures:
-Add flag to track whether MSR IA32_FEAT_CTL is configured" series)."""
-_AMD_VIRT = ("svm npt lbrv svm_lock nrip_save tsc_scale vmcb_clean flushbyasid "
-             "decodeassists pausefilter pfthreshold avic v_vmsave_vmload vgif").split()  # fmt: skip
+_X86_COMMON = [
+    "fpu",
+    "vme",
+    "de",
+    "pse",
+    "tsc",
+    "msr",
+    "pae",
+    "mce",
+    "cx8",
+    "apic",
+    "sep",
+    "mtrr",
+    "pge",
+    "mca",
+    "cmov",
+    "pat",
+    "pse36",
+    "clflush",
+    "mmx",
+    "fxsr",
+    "sse",
+    "sse2",
+    "ht",
+    "syscall",
+    "nx",
+    "pdpe1gb",
+    "rdtscp",
+    "lm",
+    "constant_tsc",
+    "rep_good",
+    "nopl",
+    "xtopology",
+    "cpuid",
+    "pni",
+    "pclmulqdq",
+    "ssse3",
+    "fma",
+    "cx16",
+    "pcid",
+    "sse4_1",
+    "sse4_2",
+    "x2apic",
+    "movbe",
+    "popcnt",
+    "aes",
+    "xsave",
+    "avx",
+    "f16c",
+    "rdrand",
+    "lahf_lm",
+    "abm",
+    "3dnowprefetch",
+    "fsgsbase",
+    "bmi1",
+    "avx2",
+    "smep",
+    "bmi2",
+    "erms",
+    "invpcid",
+    "rdseed",
+    "adx",
+    "smap",
+    "clflushopt",
+    "xsaveopt",
+    "xsavec",
+    "xgetbv1",
+    "xsaves",
+    "arat",
+]
+_INTEL_VIRT = ["vmx", "tpr_shadow", "flexpriority", "ept", "vpid", "ept_ad", "vnmi"]
+_INTEL_VMX_FEATURES = [
+    "vnmi",
+    "preemption_timer",
+    "posted_intr",
+    "invvpid",
+    "ept_x_only",
+    "ept_ad",
+    "ept_1gb",
+    "flexpriority",
+    "apicv",
+    "tsc_offset",
+    "vtpr",
+    "mtf",
+    "vapic",
+    "ept",
+    "vpid",
+    "unrestricted_guest",
+    "vapic_reg",
+    "vid",
+    "ple",
+    "shadow_vmcs",
+    "pml",
+    "ept_mode_based_exec",
+    "tsc_scaling",
+]
+"""Names from arch/x86/include/asm/vmxfeatures.h.  arch/x86/kernel/cpu/proc.c prints
+them on a separate ``vmx flags`` line (CONFIG_X86_VMX_FEATURE_NAMES); the header
+arrived with the VMX feature-detection series of the 5.6 merge window: it is in the
+5.10 sources of the kernel data and not in the 5.3 ones."""
+_AMD_VIRT = [
+    "svm",
+    "npt",
+    "lbrv",
+    "svm_lock",
+    "nrip_save",
+    "tsc_scale",
+    "vmcb_clean",
+    "flushbyasid",
+    "decodeassists",
+    "pausefilter",
+    "pfthreshold",
+    "avic",
+    "v_vmsave_vmload",
+    "vgif",
+]
 
 CPU = {
     "intel": ("GenuineIntel", "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz", 6, 106),
@@ -45,7 +145,20 @@ def flags(arch: str, level: str, virt: bool) -> list[str]:
             out.append("hypervisor")
         return out
     if arch == "s390x":
-        out = "esan3 zarch stfle msa ldisp eimm dfp edat etf3eh highgprs te vx".split()
+        out = [
+            "esan3",
+            "zarch",
+            "stfle",
+            "msa",
+            "ldisp",
+            "eimm",
+            "dfp",
+            "edat",
+            "etf3eh",
+            "highgprs",
+            "te",
+            "vx",
+        ]
         return out + (["sie"] if virt else [])
     return []
 
@@ -55,8 +168,9 @@ def has_flag(flag_list: list[str], flag: str) -> bool:
     return flag in flag_list or f"vmx:{flag}" in flag_list
 
 
-def cpuinfo(arch: str, level: str, flag_list: list[str], ncpu: int = 2,
-            vmx_flags_line: bool = True) -> str:
+def cpuinfo(
+    arch: str, level: str, flag_list: list[str], ncpu: int = 2, vmx_flags_line: bool = True
+) -> str:
     """Render /proc/cpuinfo for ``arch``.
 
     ``vmx_flags_line``: Linux 5.8 and later print VMX features on their own line.
@@ -88,11 +202,14 @@ def cpuinfo(arch: str, level: str, flag_list: list[str], ncpu: int = 2,
             )
         )
     if arch == "power":
-        return "".join(
-            f"processor\t: {n}\ncpu\t\t: POWER9 (architected), altivec supported\n"
-            "clock\t\t: 2200.000000MHz\nrevision\t: 2.2 (pvr 004e 1202)\n\n"
-            for n in range(ncpu)
-        ) + "timebase\t: 512000000\nplatform\t: PowerNV\nmodel\t\t: 9006-22P\n"
+        return (
+            "".join(
+                f"processor\t: {n}\ncpu\t\t: POWER9 (architected), altivec supported\n"
+                "clock\t\t: 2200.000000MHz\nrevision\t: 2.2 (pvr 004e 1202)\n\n"
+                for n in range(ncpu)
+            )
+            + "timebase\t: 512000000\nplatform\t: PowerNV\nmodel\t\t: 9006-22P\n"
+        )
     return "".join(
         f"processor\t: {n}\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm aes pmull "
         "sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp\n"

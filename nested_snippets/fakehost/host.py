@@ -4,7 +4,7 @@ Layout of a host directory::
 
     HOST/root/          what the snippet sees as /
     HOST/bin/           the only PATH: fake kmod tools and a few real read/write tools
-    HOST/state.json     the fake kernel (see :mod:`nested_snippets.fakehost.kernel`)
+    HOST/state.marshal  the fake kernel (see :mod:`nested_snippets.fakehost.kernel`)
 """
 
 from __future__ import annotations
@@ -16,15 +16,47 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nested_snippets import kernel as kdata
-from nested_snippets.fakehost import cpus
+from nested_snippets.fakehost import cpus, pool
 from nested_snippets.fakehost import kernel as fk
 from nested_snippets.fakehost.tools import PY_TOOLS, boot_modules
 
-REAL_TOOLS = ("cat", "grep", "tee", "head", "tail", "ls", "sort", "uniq", "wc", "cut", "tr",
-              "mkdir", "rm", "cp", "mv", "touch", "diff", "basename", "dirname", "printf",
-              "echo", "true", "false", "chmod", "ln", "sleep", "id", "whoami")  # fmt: skip
+REAL_TOOLS = (
+    "cat",
+    "grep",
+    "tee",
+    "head",
+    "tail",
+    "ls",
+    "sort",
+    "uniq",
+    "wc",
+    "cut",
+    "tr",
+    "mkdir",
+    "rm",
+    "cp",
+    "mv",
+    "touch",
+    "diff",
+    "basename",
+    "dirname",
+    "printf",
+    "echo",
+    "true",
+    "false",
+    "ln",
+    "sleep",
+    "id",
+    "whoami",
+)
+# No chmod: read-only files are shared between hosts (pool.py); a mode change would leak.
 SH_TOOLS = {
     "sudo": 'FAKEHOST_SUDO=1 exec "$@"\n',
+    "uname": (
+        '{ read -r release; read -r machine; read -r all; } < "$FAKEHOST/uname"\n'
+        'case "$1" in -r) echo "$release";; -m) echo "$machine";; -a) echo "$all";;'
+        " -s|'') echo Linux;; *) echo \"uname: option $1 is not modelled\" >&2; exit 2;; esac\n"
+    ),
 }
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
@@ -63,24 +95,37 @@ def release_for(kernel: str) -> str:
 
 
 class FakeHost:
-    """A fake host living in ``home`` (a fresh temporary directory)."""
+    """A fake host living in ``home`` (a fresh directory).
 
-    def __init__(self, home: Path):
+    ``bin_dir`` and ``pool_dir`` may be shared by many hosts of one process (the runner
+    does so): tools find their host through ``$FAKEHOST``, and pooled files are
+    read-only.  Without them the host makes its own.
+    """
+
+    def __init__(self, home: Path, bin_dir: Path | None = None):
         self.home = Path(home)
         self.root = self.home / "root"
-        self.bin = self.home / "bin"
+        self.bin = bin_dir or self.home / "bin"
 
     # ------------------------------------------------------------- creation
     @classmethod
-    def create(cls, home: Path, scenario: Scenario) -> FakeHost:
-        host = cls(home)
+    def create(
+        cls,
+        home: Path,
+        scenario: Scenario,
+        bin_dir: Path | None = None,
+        pool_dir: Path | None = None,
+    ) -> FakeHost:
+        host = cls(home, bin_dir)
         host.root.mkdir(parents=True)
-        for d in ("etc/modprobe.d", "etc/default", "root", "tmp", "dev", "proc",
-                  "sys/module", "var/log/libvirt/qemu", "boot/grub"):  # fmt: skip
+        pool_dir = pool_dir or host.home / "pool"
+        pool_dir.mkdir(exist_ok=True)
+        if bin_dir is None:
+            install_tools(host.bin)
+        for d in ("etc/modprobe.d", "etc/default", "root", "tmp", "dev", "proc", "sys/module"):
             (host.root / d).mkdir(parents=True, exist_ok=True)
-        release = release_for(kdata.resolve_version(scenario.kernel))
-        moddir = host.root / "lib" / "modules" / release
-        moddir.mkdir(parents=True)
+        version = kdata.resolve_version(scenario.kernel)
+        release = release_for(version)
         (host.root / "etc/default/grub").write_text(
             'GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\n'
             f'GRUB_CMDLINE_LINUX="{scenario.cmdline}"\n'
@@ -88,27 +133,45 @@ class FakeHost:
         for path, content in scenario.files.items():
             host.write_file(path, content)
         flags = cpus.flags(scenario.arch, scenario.level, scenario.cpu_flag)
-        (host.root / "proc" / "cpuinfo").write_text(
-            cpus.cpuinfo(scenario.arch, scenario.level, flags,
-                         vmx_flags_line=kdata.version_key(scenario.kernel) >= (5, 8))
+        cpuinfo = cpus.cpuinfo(
+            scenario.arch,
+            scenario.level,
+            flags,
+            vmx_flags_line=kdata.version_key(version) >= (5, 6),
+        )
+        pool.place(str(pool_dir), str(host.root / "proc/cpuinfo"), cpuinfo, 0o444)
+        machine = _machine(scenario.arch)
+        pool.place(
+            str(pool_dir),
+            str(host.home / "uname"),
+            f"{release}\n{machine}\nLinux fakehost {release} #1 SMP {machine} GNU/Linux\n",
+            0o444,
         )
         builtin = scenario.kvm == "builtin" or scenario.arch == "arm64"
+        moddir = host.root / "lib" / "modules" / release
+        moddir.mkdir(parents=True)
         if builtin:
-            names = [m.path for m in fk.BY_ARCH[scenario.arch].values()]
-            (moddir / "modules.builtin").write_text("".join(f"kernel/{p}\n" for p in names))
+            names = "".join(f"kernel/{m.path}\n" for m in fk.BY_ARCH[scenario.arch].values())
+            pool.place(str(pool_dir), str(moddir / "modules.builtin"), names, 0o444)
         cmdline = f"BOOT_IMAGE=/boot/vmlinuz-{release} root=/dev/vda1 ro quiet"
         if scenario.cmdline:
             cmdline += " " + scenario.cmdline
+        params_data = {}
+        for spec in fk.BY_ARCH[scenario.arch].values():
+            if spec.data_key:
+                arch, name = spec.data_key.split("/")
+                params_data[spec.name] = fk.param_rows(kdata.module(arch, name, version))
         state = fk.State(
             arch=scenario.arch,
-            kernel=kdata.resolve_version(scenario.kernel),
+            kernel=version,
             release=release,
             level=scenario.level,
             cpu_flags=flags,
             builtin=builtin,
             cmdline=cmdline,
+            params_data=params_data,
+            pool=str(pool_dir),
         )
-        host._install_tools(state)
         if scenario.kvm != "unloaded":
             boot_modules(state, host.root, nested=scenario.nested)
         if scenario.vm_running:
@@ -118,33 +181,6 @@ class FakeHost:
         fk.materialize(state, host.root)
         state.write(host.home)
         return host
-
-    def _install_tools(self, state: fk.State) -> None:
-        self.bin.mkdir()
-        for name in REAL_TOOLS:
-            real = shutil.which(name, path="/usr/bin:/bin")
-            if real:
-                os.symlink(real, self.bin / name)
-        launcher = self.bin / "_fake_tool"
-        launcher.write_text(
-            f"#!{sys.executable} -SE\n"
-            f"import sys\nsys.path.insert(0, {PACKAGE_PARENT!r})\n"
-            "from nested_snippets.fakehost.tools import main\nsys.exit(main())\n"
-        )
-        launcher.chmod(0o755)
-        for name in PY_TOOLS:
-            os.symlink("_fake_tool", self.bin / name)
-        uname = {"-r": state.release, "-m": _machine(state.arch), "-s": "Linux"}
-        SH_TOOLS["uname"] = (
-            'case "$1" in '
-            + " ".join(f"{k}) echo {v};;" for k, v in uname.items())
-            + f' -a) echo "Linux fakehost {state.release} #1 SMP {_machine(state.arch)}'
-            ' GNU/Linux";; *) echo Linux;; esac\n'
-        )
-        for name, body in SH_TOOLS.items():
-            path = self.bin / name
-            path.write_text("#!/bin/sh\n" + body)
-            path.chmod(0o755)
 
     # ------------------------------------------------------------- access
     @property
@@ -189,6 +225,33 @@ class FakeHost:
         state.write(self.home)
 
 
+def install_tools(bin_dir: Path) -> None:
+    """Fill ``bin_dir``: the fake tools, a few real ones, and sh shims."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for name in REAL_TOOLS:
+        real = shutil.which(name, path="/usr/bin:/bin")
+        if real:
+            os.symlink(real, bin_dir / name)
+    launcher = bin_dir / "_fake_tool"
+    launcher.write_text(
+        f"#!{sys.executable} -SE\n"
+        f"import sys\nsys.path.insert(0, {PACKAGE_PARENT!r})\n"
+        "from nested_snippets.fakehost.tools import main\nsys.exit(main())\n"
+    )
+    launcher.chmod(0o755)
+    for name in PY_TOOLS:
+        os.symlink("_fake_tool", bin_dir / name)
+    for name, body in SH_TOOLS.items():
+        path = bin_dir / name
+        path.write_text("#!/bin/sh\n" + body)
+        path.chmod(0o755)
+
+
 def _machine(arch: str) -> str:
-    return {"intel": "x86_64", "amd": "x86_64", "s390x": "s390x", "power": "ppc64le",
-            "arm64": "aarch64"}[arch]  # fmt: skip
+    return {
+        "intel": "x86_64",
+        "amd": "x86_64",
+        "s390x": "s390x",
+        "power": "ppc64le",
+        "arm64": "aarch64",
+    }[arch]

@@ -1,17 +1,16 @@
 """The fake host's look-alike tools: lsmod, modinfo, modprobe, rmmod, dmesg, lscpu, ...
 
 Each runs as its own process (``HOST/bin/<name>`` is a link to one launcher), reads
-the fake kernel from ``$FAKEHOST/state.json`` and prints what kmod, util-linux or
+the fake kernel from ``$FAKEHOST/state.marshal`` and prints what kmod, util-linux or
 GRUB print, message for message.  Options a tool does not model are refused with
 exit status 2 and a message that says so, never silently ignored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable
-from pathlib import Path
 
 from nested_snippets.fakehost import kernel as fk
 from nested_snippets.parsers import modprobe_conf
@@ -33,8 +32,8 @@ class Usage(Exception):
 
 class Host:
     def __init__(self) -> None:
-        self.home = Path(os.environ["FAKEHOST"])
-        self.root = self.home / "root"
+        self.home = os.environ["FAKEHOST"]
+        self.root = os.path.join(self.home, "root")
         self.state = fk.State.read(self.home)
         self.sudo = os.environ.get("FAKEHOST_SUDO") == "1"
         self.out: list[str] = []
@@ -55,7 +54,7 @@ def _spec(host: Host, name: str):
 # ------------------------------------------------------------------------- boot
 
 
-def boot_modules(state: fk.State, root: Path, nested: bool | None) -> None:
+def boot_modules(state: fk.State, root: str | os.PathLike, nested: bool | None) -> None:
     """What udev does at boot: load the KVM modules this CPU can run."""
     cfg = modprobe_conf.read_dirs(root)
     extra = [] if nested is None else [f"nested={int(nested)}"]
@@ -77,14 +76,18 @@ def _load_builtin(state: fk.State, spec, extra: list[str]) -> None:
         dep_spec = state.modules[dep]
         if state.get(dep) is None and dep_spec.data_key:
             fk.insert(state, dep_spec, fk.cmdline_options(state.cmdline, dep))
-    try:
+    with contextlib.suppress(fk.LoadError):
         fk.insert(state, spec, fk.cmdline_options(state.cmdline, spec.name) + extra)
-    except fk.LoadError:
-        pass
 
 
-def _probe(state: fk.State, cfg: modprobe_conf.Config, name: str, args: list[str],
-           quiet_errors: bool = False, first_time: bool = False) -> tuple[int, list[str]]:
+def _probe(
+    state: fk.State,
+    cfg: modprobe_conf.Config,
+    name: str,
+    args: list[str],
+    quiet_errors: bool = False,
+    first_time: bool = False,
+) -> tuple[int, list[str]]:
     """modprobe one module and its dependencies; returns (status, error lines)."""
     spec = state.modules[name]
     if state.get(name) is not None:
@@ -156,16 +159,13 @@ def modinfo(host: Host, args: list[str]) -> int:
 def _modinfo_one(host: Host, spec, field: str | None) -> None:
     builtin = host.state.builtin
     filename = "(builtin)" if builtin else f"{host.moddir()}/kernel/{spec.path}"
-    params = []
-    if spec.data_key:
-        arch, mod = spec.data_key.split("/")
-        params = list(fk.kdata.module(arch, mod, host.state.kernel).params)
+    params = host.state.params_data.get(spec.name, [])
     # kmod prepends each parameter to its list, so it prints them in reverse order
     rendered = []
     for p in reversed(params):
-        if p.desc is None and p.modinfo_type is None:
+        if p["desc"] is None and p["modinfo_type"] is None:
             continue
-        rendered.append((p.name, p.desc, p.modinfo_type))
+        rendered.append((p["name"], p["desc"], p["modinfo_type"]))
     if field == "parm":
         for name, desc, ptype in rendered:
             if desc is None:
@@ -181,8 +181,13 @@ def _modinfo_one(host: Host, spec, field: str | None) -> None:
     info = [("license", spec.license)]
     if spec.author:
         info.append(("author", spec.author))
-    info += [("depends", ",".join(spec.depends)), ("retpoline", "Y"), ("intree", "Y"),
-             ("name", spec.name), ("vermagic", f"{host.state.release} SMP mod_unload")]
+    info += [
+        ("depends", ",".join(spec.depends)),
+        ("retpoline", "Y"),
+        ("intree", "Y"),
+        ("name", spec.name),
+        ("vermagic", f"{host.state.release} SMP mod_unload"),
+    ]
     if field is not None:
         host.out.extend(v for k, v in info if k == field)
         return
@@ -227,8 +232,9 @@ def modprobe(host: Host, args: list[str]) -> int:
         return _modprobe_remove(host, positional, first_time)
     name, params = modprobe_conf.normalize(positional[0]), positional[1:]
     if _spec(host, name) is None:
-        host.err.append(f"modprobe: FATAL: Module {positional[0]} not found in directory "
-                        f"{host.moddir()}")
+        host.err.append(
+            f"modprobe: FATAL: Module {positional[0]} not found in directory {host.moddir()}"
+        )
         return 1
     if host.state.builtin:
         if first_time:
@@ -275,8 +281,7 @@ def _modprobe_remove(host: Host, names: list[str], first_time: bool) -> int:
             host.err.append(f"modprobe: FATAL: Module {name} is in use.")
             return 1
         if not host.sudo:
-            host.err.append(f"modprobe: ERROR: could not remove '{name}': "
-                            "Operation not permitted")
+            host.err.append(f"modprobe: ERROR: could not remove '{name}': Operation not permitted")
             return 1
         _remove_with_deps(host.state, name)
     host.save()
@@ -316,8 +321,9 @@ def rmmod(host: Host, args: list[str]) -> int:
             host.err.append(f"rmmod: ERROR: Module {name} is in use")
             status = 1
         elif not host.sudo:
-            host.err.append(f"rmmod: ERROR: could not remove module {name}: "
-                            "Operation not permitted")
+            host.err.append(
+                f"rmmod: ERROR: could not remove module {name}: Operation not permitted"
+            )
             status = 1
         else:
             fk.remove(host.state, name)
@@ -343,8 +349,18 @@ def lscpu(host: Host, args: list[str]) -> int:
     from nested_snippets.fakehost import cpus
 
     arch = host.state.arch
-    rows = [("Architecture:", {"intel": "x86_64", "amd": "x86_64", "s390x": "s390x",
-                               "power": "ppc64le", "arm64": "aarch64"}[arch])]  # fmt: skip
+    rows = [
+        (
+            "Architecture:",
+            {
+                "intel": "x86_64",
+                "amd": "x86_64",
+                "s390x": "s390x",
+                "power": "ppc64le",
+                "arm64": "aarch64",
+            }[arch],
+        )
+    ]
     if arch in cpus.CPU:
         vendor, model, *_ = cpus.CPU[arch]
         rows += [("Vendor ID:", vendor), ("Model name:", model)]
@@ -363,18 +379,30 @@ def update_grub(host: Host, args: list[str]) -> int:
         host.err.append("grub-mkconfig: You must run this as root")
         return 1
     values = {}
-    for line in (host.root / "etc/default/grub").read_text().splitlines():
+    with open(os.path.join(host.root, "etc/default/grub")) as f:
+        grub = f.read()
+    for line in grub.splitlines():
         key, eq, value = line.partition("=")
         if eq:
             values[key.strip()] = value.strip().strip('"')
     rel = host.state.release
     base = f"BOOT_IMAGE=/boot/vmlinuz-{rel} root=/dev/vda1 ro"
-    extra = " ".join(v for v in (values.get("GRUB_CMDLINE_LINUX", ""),
-                                 values.get("GRUB_CMDLINE_LINUX_DEFAULT", "")) if v)  # fmt: skip
+    extra = " ".join(
+        v
+        for v in (
+            values.get("GRUB_CMDLINE_LINUX", ""),
+            values.get("GRUB_CMDLINE_LINUX_DEFAULT", ""),
+        )
+        if v
+    )
     host.state.next_cmdline = f"{base} {extra}".strip()
-    host.err += ["Sourcing file `/etc/default/grub'", "Generating grub configuration file ...",
-                 f"Found linux image: /boot/vmlinuz-{rel}",
-                 f"Found initrd image: /boot/initrd.img-{rel}", "done"]  # fmt: skip
+    host.err += [
+        "Sourcing file `/etc/default/grub'",
+        "Generating grub configuration file ...",
+        f"Found linux image: /boot/vmlinuz-{rel}",
+        f"Found initrd image: /boot/initrd.img-{rel}",
+        "done",
+    ]
     host.save()
     return 0
 
@@ -397,7 +425,7 @@ def grubby(host: Host, args: list[str]) -> int:
     return 0
 
 
-PY_TOOLS: dict[str, Callable[[Host, list[str]], int]] = {
+PY_TOOLS = {
     "lsmod": lsmod,
     "modinfo": modinfo,
     "modprobe": modprobe,

@@ -7,8 +7,6 @@ the way ``cat /sys/module/*/parameters/*`` shows them.
 
 from __future__ import annotations
 
-import re
-
 _INT_RANGES = {
     "int": (-(2**31), 2**31 - 1),
     "uint": (0, 2**32 - 1),
@@ -47,12 +45,20 @@ def kstrtobool(value: str) -> bool:
 
 
 def _kstrtoint(value: str, signed: bool) -> int:
+    import re  # lazily: fake tools import this module on every run
+
     text = value[:-1] if value.endswith("\n") else value
     m = re.fullmatch(r"([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)", text)
     if not m or (m.group(1) == "-" and not signed):
         raise InvalidValue(value)
     digits = m.group(2)
-    base = 16 if digits[:2].lower() == "0x" else 8 if digits.startswith("0") and len(digits) > 1 else 10
+    base = (
+        16
+        if digits[:2].lower() == "0x"
+        else 8
+        if digits.startswith("0") and len(digits) > 1
+        else 10
+    )
     number = int(digits, base)
     return -number if m.group(1) == "-" else number
 

@@ -15,11 +15,15 @@ kmod rules reproduced here (kmod ``libkmod/libkmod-config.c``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+import os
 
-CONFIG_DIRS = ("/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d",
-               "/lib/modprobe.d", "/usr/lib/modprobe.d")  # fmt: skip
+CONFIG_DIRS = (
+    "/etc/modprobe.d",
+    "/run/modprobe.d",
+    "/usr/local/lib/modprobe.d",
+    "/lib/modprobe.d",
+    "/usr/lib/modprobe.d",
+)
 KNOWN_COMMANDS = {"alias", "options", "install", "remove", "blacklist", "softdep", "weakdep"}
 
 
@@ -28,19 +32,35 @@ def normalize(name: str) -> str:
     return name.replace("-", "_")
 
 
-@dataclass(frozen=True)
+# Plain classes (no dataclasses/pathlib): the fake host's modprobe imports this module
+# in every run, and those imports would double its start-up time.
 class Line:
-    path: str
-    lineno: int
-    command: str
-    args: tuple[str, ...]
+    """One configuration line: file shown to the user, line number, command, arguments."""
+
+    __slots__ = ("path", "lineno", "command", "args")
+
+    def __init__(self, path: str, lineno: int, command: str, args: tuple[str, ...]):
+        self.path, self.lineno, self.command, self.args = path, lineno, command, args
+
+    def __repr__(self) -> str:
+        return f"Line({self.path!r}, {self.lineno}, {self.command!r}, {self.args!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Line) and (
+            (self.path, self.lineno, self.command, self.args)
+            == (other.path, other.lineno, other.command, other.args)
+        )
 
 
-@dataclass
 class Config:
-    lines: list[Line] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    """Lines kmod would ignore (it logs them and goes on), as ``path:line: why``."""
+    """Parsed configuration: the lines in kmod's order, and the lines kmod ignores."""
+
+    __slots__ = ("lines", "problems")
+
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+        self.problems: list[str] = []
+        """Lines kmod would ignore (it logs them and goes on), as ``path:line: why``."""
 
     def options(self, module: str) -> list[tuple[str, Line]]:
         """All ``options`` words for ``module`` in the order kmod applies them."""
@@ -90,25 +110,26 @@ def _parse_into(cfg: Config, text: str, path: str) -> None:
         cfg.lines.append(Line(path, start, command, args))
 
 
-def files_in(root: Path, dirs: tuple[str, ...] = CONFIG_DIRS) -> list[tuple[str, Path]]:
+def files_in(root: str | os.PathLike, dirs: tuple[str, ...] = CONFIG_DIRS) -> list[tuple[str, str]]:
     """The ``.conf`` files kmod reads under ``root``, as (shown path, real path)."""
-    chosen: dict[str, tuple[str, Path]] = {}
+    chosen: dict[str, tuple[str, str]] = {}
     for d in dirs:
-        real_dir = root / d.lstrip("/")
-        if not real_dir.is_dir():
+        real_dir = os.path.join(os.fspath(root), d.lstrip("/"))
+        if not os.path.isdir(real_dir):
             continue
-        for entry in sorted(real_dir.iterdir()):
-            if entry.name.endswith(".conf") and entry.name not in chosen:
-                chosen[entry.name] = (f"{d}/{entry.name}", entry)
+        for name in sorted(os.listdir(real_dir)):
+            if name.endswith(".conf") and name not in chosen:
+                chosen[name] = (f"{d}/{name}", os.path.join(real_dir, name))
     return [chosen[name] for name in sorted(chosen)]
 
 
-def read_dirs(root: Path, dirs: tuple[str, ...] = CONFIG_DIRS) -> Config:
-    """Read all configuration under ``root`` (``Path('/')`` for a real host)."""
+def read_dirs(root: str | os.PathLike, dirs: tuple[str, ...] = CONFIG_DIRS) -> Config:
+    """Read all configuration under ``root`` (``"/"`` for a real host)."""
     cfg = Config()
     for shown, real in files_in(root, dirs):
         try:
-            text = real.read_text(encoding="utf-8", errors="replace")
+            with open(real, encoding="utf-8", errors="replace") as f:
+                text = f.read()
         except OSError as exc:
             cfg.problems.append(f"{shown}: cannot read: {exc.strerror}")
             continue

@@ -7,6 +7,7 @@ mismatches as :class:`Mismatch` with everything a contributor needs to act.
 
 from __future__ import annotations
 
+import atexit
 import difflib
 import os
 import re
@@ -23,7 +24,7 @@ import bashlex
 import bashlex.errors
 
 from nested_snippets import kernel as kdata
-from nested_snippets.fakehost.host import FakeHost, Scenario
+from nested_snippets.fakehost.host import FakeHost, Scenario, install_tools
 from nested_snippets.model import (
     Body,
     CommandLine,
@@ -172,16 +173,36 @@ def scenario_for(arch: str, kernel: str, given: Given) -> Scenario:
     )
 
 
+_BASE: Path | None = None
+
+
+def _base() -> Path:
+    """This process's directory for fake hosts, their shared tools and file pool."""
+    global _BASE
+    if _BASE is None:
+        _BASE = Path(tempfile.mkdtemp(prefix="nkg-"))
+        atexit.register(shutil.rmtree, _BASE, True)
+        install_tools(_BASE / "bin")
+        (_BASE / "pool").mkdir()
+    return _BASE
+
+
 @contextmanager
 def fake_host(scenario: Scenario) -> Iterator[FakeHost]:
-    with tempfile.TemporaryDirectory(prefix="nkg-") as tmp:
-        home = Path(tmp) / "host"
-        yield FakeHost.create(home, scenario)
+    """A fresh fake host for ``scenario``, removed afterwards."""
+    base = _base()
+    home = Path(tempfile.mkdtemp(prefix="host-", dir=base))
+    try:
+        yield FakeHost.create(home, scenario, bin_dir=base / "bin", pool_dir=base / "pool")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def run_snippet(snippet: Snippet, variant: str, kernel: str) -> None:
     body = snippet.variants[variant]
-    label = f"snippet {snippet.id}[{variant or 'all'}] on Linux {kernel} ({snippet.given.describe()})"
+    label = (
+        f"snippet {snippet.id}[{variant or 'all'}] on Linux {kernel} ({snippet.given.describe()})"
+    )
     if isinstance(body, (CommandLine, Xml)):
         run_body(None, body, label)  # type: ignore[arg-type]
         return
@@ -197,6 +218,8 @@ def run_procedure(proc: Procedure, snippets: dict[str, Snippet], arch: str, kern
                 continue
             snip = snippets[step]
             variant = arch if snip.is_multi else ""
-            label = (f"procedure {proc.id}[{arch}] on Linux {kernel}, "
-                     f"step {n} ({step}, {proc.given.describe()})")  # fmt: skip
+            label = (
+                f"procedure {proc.id}[{arch}] on Linux {kernel}, "
+                f"step {n} ({step}, {proc.given.describe()})"
+            )
             run_body(host, snip.variants[variant], label)

@@ -34,9 +34,26 @@ FORBIDDEN_BUILTINS = {
 }
 PROTECTED_VARIABLES = {"PATH", "ENV", "BASH_ENV", "SHELL", "HOME", "FAKEHOST", "LD_PRELOAD"}
 SHELL_BUILTINS = {
-    "cd", "echo", "printf", "true", "false", "test", "[", "read", "export", "set",
-    "unset", "for", "while", "if", "exit", "local", "shift", ":", "wait",
-}  # fmt: skip
+    "cd",
+    "echo",
+    "printf",
+    "true",
+    "false",
+    "test",
+    "[",
+    "read",
+    "export",
+    "set",
+    "unset",
+    "for",
+    "while",
+    "if",
+    "exit",
+    "local",
+    "shift",
+    ":",
+    "wait",
+}
 _DOTDOT = re.compile(r"(^|/)\.\.(/|$)")
 _GLUED_PATH = re.compile(r"^(-[A-Za-z]+|--?[\w-]+=)/")
 
@@ -52,7 +69,9 @@ def confine(text: str, root: str, commands: frozenset[str] | set[str]) -> str:
     try:
         trees = bashlex.parse(text)
     except (bashlex.errors.ParsingError, NotImplementedError, AttributeError) as exc:
-        raise Refused(f"cannot parse this shell text ({exc}); the runner only runs what it can check")
+        raise Refused(
+            f"cannot parse this shell text ({exc}); the runner only runs what it can check"
+        ) from None
     edits: list[int] = []
     for tree in trees:
         _visit(tree, text, commands, edits)

@@ -98,8 +98,13 @@ class SnippetTabsDirective(_SnippetBase):
             if key not in snippet.variants:
                 raise self.error(f"snippet {snippet.id!r} has no variant {key!r}")
             label = arch_table.get(key).label
-            lines += [f"   .. group-tab:: {label}", "",
-                      f"      .. snippet:: {snippet.id}", f"         :arch: {key}", ""]  # fmt: skip
+            lines += [
+                f"   .. group-tab:: {label}",
+                "",
+                f"      .. snippet:: {snippet.id}",
+                f"         :arch: {key}",
+                "",
+            ]
         container = nodes.container(classes=["nested-vendor-tabs"])
         source, line = self.get_source_info()
         self.state.nested_parse(StringList(lines, source=source), self.content_offset, container)

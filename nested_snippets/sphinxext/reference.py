@@ -72,10 +72,16 @@ class KernelParams(_DataDirective):
         mod = self.module(self.options["module"], version)
         self.depend_on_data([version])
         rows = [
-            [p.name, p.type, f"{p.perm:04o}", "no" if not p.writable else "yes",
-             "" if p.default is None else p.default, p.source]
+            [
+                p.name,
+                p.type,
+                f"{p.perm:04o}",
+                "no" if not p.writable else "yes",
+                "" if p.default is None else p.default,
+                p.source,
+            ]
             for p in sorted(mod.params, key=lambda p: p.name)
-        ]  # fmt: skip
+        ]
         headers = ["Parameter", "Type", "Mode", "Writable at runtime", "Default", "Source"]
         return [_table(headers, rows, [20, 8, 6, 8, 8, 30])]
 
@@ -95,8 +101,14 @@ class KernelParamHistory(_DataDirective):
             if found is None:
                 rows.append([release, "(absent)", "", ""])
             else:
-                rows.append([release, found.type,
-                             "" if found.default is None else found.default, found.source])
+                rows.append(
+                    [
+                        release,
+                        found.type,
+                        "" if found.default is None else found.default,
+                        found.source,
+                    ]
+                )
         return [_table(["Linux", "Type", "Default", "Source"], rows, [10, 10, 10, 40])]
 
 
@@ -104,12 +116,17 @@ class ArchMatrix(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         self.env.note_dependency(arch_table.__file__)
         rows = [
-            [a.label, a.extension, a.module or "(built in)", a.cpu_flag, a.nested_on,
-             a.qemu_binary]
+            [a.label, a.extension, a.module or "(built in)", a.cpu_flag, a.nested_on, a.qemu_binary]
             for a in arch_table.ARCHES.values()
-        ]  # fmt: skip
-        headers = ["Architecture", "Extension", "Module", "CPU flag", "nested prints",
-                   "QEMU binary"]  # fmt: skip
+        ]
+        headers = [
+            "Architecture",
+            "Extension",
+            "Module",
+            "CPU flag",
+            "nested prints",
+            "QEMU binary",
+        ]
         return [_table(headers, rows, [14, 12, 12, 8, 8, 18])]
 
 
