@@ -29,7 +29,7 @@ class Unreadable(Exception):
 
     @property
     def missing(self) -> bool:
-        return self.reason == "no such file"
+        return self.reason in ("no such file", "no such directory")
 
 
 def _reason(exc: OSError) -> str:
@@ -92,7 +92,8 @@ class HostFS:
         try:
             return sorted(os.listdir(self.path(shown)))
         except OSError as exc:
-            raise Unreadable(shown, _reason(exc)) from None
+            why = "no such directory" if exc.errno == errno.ENOENT else _reason(exc)
+            raise Unreadable(shown, why) from None
 
     def stat(self, shown: str) -> os.stat_result | None:
         try:

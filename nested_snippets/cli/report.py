@@ -1,0 +1,285 @@
+"""``nested-kvm report``: one Markdown file with what a nested-KVM bug report needs.
+
+Never needs root and never uses sudo: an item it cannot read or run is listed under
+"Skipped" with the reason.  Files are read below ``--root`` when given; commands are
+always those on this machine's PATH.  It writes nothing but ``-o FILE`` (or stdout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+
+from nested_snippets import __version__
+from nested_snippets.cli import probes
+from nested_snippets.cli.errors import CliError
+from nested_snippets.cli.hostfs import HostFS, Unreadable
+from nested_snippets.parsers import cpuinfo
+
+TIMEOUT = 5.0
+MAX_LINES = 200
+QEMU_NAMES = ("qemu-system-", "qemu-kvm")
+SECRET = re.compile(r"((?:password|secret|passwd|key-secret)=)[^,\s]*", re.IGNORECASE)
+
+
+def fence(text: str, lang: str = "text") -> str:
+    """A fenced block that survives backticks inside ``text``."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}\n"
+
+
+def tail(text: str, n: int = MAX_LINES) -> str:
+    lines = text.rstrip("\n").splitlines()
+    if len(lines) <= n:
+        return "\n".join(lines)
+    return f"[... {len(lines) - n} earlier lines left out]\n" + "\n".join(lines[-n:])
+
+
+class Report:
+    def __init__(self, fs: HostFS):
+        self.fs = fs
+        self.parts: list[str] = []
+        self.skipped: list[str] = []
+
+    def section(self, title: str) -> None:
+        self.parts.append(f"## {title}\n\n")
+
+    def text(self, text: str) -> None:
+        """Add a paragraph or block; blocks are separated by one blank line."""
+        self.parts.append(text.rstrip("\n") + "\n\n")
+
+    def skip(self, item: str, reason: str) -> None:
+        self.skipped.append(f"- {item}: {reason}")
+        self.text(f"*Skipped {item}: {reason}.*")
+
+    def command(self, argv: list[str], title: str = "") -> str | None:
+        """Run ``argv`` (no shell, no sudo, with a timeout); add its output or a skip."""
+        shown = title or f"`{shlex.join(argv)}`"
+        out = run_command(argv)
+        if isinstance(out, CommandFailed):
+            self.skip(shown, out.reason)
+            return None
+        self.text(f"{shown}:\n\n" + fence(tail(out) or "(no output)"))
+        return out
+
+    def file(self, shown: str, transform=None) -> str | None:
+        try:
+            text = self.fs.read(shown, strict=False)
+        except Unreadable as exc:
+            self.skip(f"`{shown}`", exc.reason)
+            return None
+        body = transform(text) if transform else tail(text)
+        self.text(f"`{shown}`:\n\n" + fence(body or "(empty)"))
+        return text
+
+    def render(self) -> str:
+        skipped = "\n".join(self.skipped) + "\n" if self.skipped else "Nothing was skipped.\n"
+        return "".join(self.parts) + "## Skipped\n\n" + skipped
+
+
+class CommandFailed:
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+def run_command(argv: list[str]) -> str | CommandFailed:
+    """stdout of ``argv``, or why it could not be had (never raises)."""
+    if shutil.which(argv[0]) is None:
+        return CommandFailed("not installed (not on PATH)")
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "SYSTEMD_PAGER": "", "PAGER": "cat"}
+    try:
+        proc = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=TIMEOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+    except subprocess.TimeoutExpired:
+        return CommandFailed(f"timed out after {TIMEOUT:g} s")
+    except OSError as exc:
+        return CommandFailed(f"cannot run it: {exc.strerror or exc}")
+    if proc.returncode != 0:
+        err = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        hint = " (needs privileges; not retried with sudo)" if _denied(err) else ""
+        return CommandFailed(f"exit status {proc.returncode}: {err}{hint}")
+    return proc.stdout
+
+
+def _denied(message: str) -> bool:
+    low = message.lower()
+    return any(w in low for w in ("permission", "not permitted", "denied", "not seeing messages"))
+
+
+def kernel_section(rep: Report, fs: HostFS) -> None:
+    rep.section("Kernel")
+    rel = probes.release(fs)
+    rep.text(f"Release (`uname -r`): `{rel or 'unknown'}`")
+    rep.file("/proc/version")
+    rep.file("/proc/cmdline")
+
+
+def cpu_section(rep: Report, fs: HostFS) -> str | None:
+    """Adds lscpu and the first CPU of /proc/cpuinfo; returns the QEMU binary to ask."""
+    rep.section("CPU")
+    rep.command(["lscpu"])
+    qemu = None
+
+    def first_cpu(text: str) -> str:
+        nonlocal qemu
+        try:
+            info = cpuinfo.parse(text)
+        except cpuinfo.CpuinfoError as exc:
+            return f"[not understood: {exc}; first lines follow]\n" + "\n".join(
+                text.splitlines()[:40]
+            )
+        row = probes.arch_row(info)
+        qemu = row.qemu_binary if row else None
+        return info.first_block
+
+    rep.file("/proc/cpuinfo", first_cpu)
+    return qemu
+
+
+def virt_section(rep: Report, qemu: str | None) -> None:
+    rep.section("QEMU and libvirt")
+    names = [qemu] if qemu else []
+    names += [n for n in ("qemu-system-x86_64", "qemu-kvm") if n not in names]
+    found = next((n for n in names if shutil.which(n)), None)
+    if found:
+        rep.command([found, "--version"])
+    else:
+        rep.skip(f"`{names[0]} --version`", "not installed (not on PATH)")
+    rep.command(["virsh", "--version"])
+    rep.command(["libvirtd", "--version"])
+
+
+def params_section(rep: Report, fs: HostFS) -> None:
+    rep.section("KVM module parameters")
+    try:
+        mods = [m for m in fs.listdir("/sys/module") if m.startswith("kvm")]
+    except Unreadable as exc:
+        rep.skip("`/sys/module/kvm*/parameters`", exc.reason)
+        return
+    if not mods:
+        rep.text("No kvm* module in /sys/module.\n")
+        return
+    rows = ["| module | parameter | value |", "| --- | --- | --- |"]
+    for mod in mods:
+        shown = f"/sys/module/{mod}/parameters"
+        try:
+            names = fs.listdir(shown)
+        except Unreadable as exc:
+            rows.append(
+                f"| {mod} | (none) | {exc.reason if not exc.missing else 'no parameters'} |"
+            )
+            continue
+        for name in names:
+            try:
+                value = fs.read(f"{shown}/{name}", limit=4096, strict=False).strip()
+            except Unreadable as exc:
+                value = f"(unreadable: {exc.reason})"
+            rows.append(f"| {mod} | {name} | `{value}` |" if value else f"| {mod} | {name} | |")
+    rep.text("\n".join(rows) + "\n")
+
+
+def log_section(rep: Report) -> None:
+    rep.section("Kernel log (KVM lines)")
+    journal = run_command(["journalctl", "-k", "-g", "kvm", "--no-pager", "-q"])
+    if isinstance(journal, str) and journal.strip():
+        rep.text("`journalctl -k -g kvm`:\n\n" + fence(tail(journal)))
+        return
+    if isinstance(journal, CommandFailed):
+        rep.skip("`journalctl -k -g kvm`", journal.reason + "; used dmesg instead")
+    dmesg = run_command(["dmesg"])
+    if isinstance(dmesg, str):
+        lines = [ln for ln in dmesg.splitlines() if "kvm" in ln.lower()]
+        rep.text("`dmesg` lines with 'kvm':\n\n" + fence(tail("\n".join(lines)) or "(none)"))
+        return
+    rep.skip("`dmesg`", dmesg.reason)
+
+
+def qemu_processes(fs: HostFS) -> list[str]:
+    out = []
+    try:
+        pids = [p for p in fs.listdir("/proc") if p.isdigit()]
+    except Unreadable:
+        return out
+    for pid in pids:
+        try:
+            raw = fs.read_bytes(f"/proc/{pid}/cmdline", limit=65536)
+        except Unreadable:
+            continue
+        argv = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
+        if argv and os.path.basename(argv[0]).startswith(QEMU_NAMES):
+            out.append(f"[pid {pid}] " + SECRET.sub(r"\1<redacted>", shlex.join(argv)))
+    return out
+
+
+def qemu_section(rep: Report, fs: HostFS) -> None:
+    rep.section("QEMU command lines")
+    lines = qemu_processes(fs)
+    rep.text(fence("\n".join(lines)) if lines else "No QEMU process is running.\n")
+    logdir = "/var/log/libvirt/qemu"
+    try:
+        logs = [n for n in fs.listdir(logdir) if n.endswith(".log")]
+    except Unreadable as exc:
+        rep.skip(f"`{logdir}/*.log`", exc.reason)
+        return
+    for name in logs[:10]:
+        rep.file(f"{logdir}/{name}", lambda t: SECRET.sub(r"\1<redacted>", tail(t, 40)))
+
+
+def check_section(rep: Report, fs: HostFS) -> None:
+    from nested_snippets.cli import check, checks
+
+    rep.section("nested-kvm check")
+    try:
+        facts = probes.gather(fs)
+    except CliError as exc:
+        rep.skip("`nested-kvm check`", str(exc))
+        return
+    ev = checks.evaluate(fs, facts)
+    rep.text(fence(check.render_text(facts, ev, check.exit_status(facts, ev))))
+
+
+def build(fs: HostFS) -> str:
+    rep = Report(fs)
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    where = "this machine" if fs.real else f"files below `{fs.root}`, commands from PATH"
+    rep.text(
+        f"# nested-kvm report\n\nWritten by nested-kvm {__version__} at {stamp} from "
+        f"{where}. Review it before sharing: it shows command lines and host names.\n"
+    )
+    check_section(rep, fs)
+    kernel_section(rep, fs)
+    qemu = cpu_section(rep, fs)
+    virt_section(rep, qemu)
+    params_section(rep, fs)
+    log_section(rep)
+    qemu_section(rep, fs)
+    return rep.render()
+
+
+def run(args: argparse.Namespace) -> int:
+    text = build(HostFS(args.root))
+    if not args.output or args.output == "-":
+        sys.stdout.write(text)
+        return 0
+    try:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise CliError(
+            f"cannot write {args.output}: {(exc.strerror or str(exc)).lower()}"
+        ) from None
+    return 0
