@@ -39,8 +39,10 @@ open: html
 
 doctest: $(STAMP)
 	$(SPHINX) -b doctest -d build/doctrees source build/doctest
-	$(PYTEST) -p no:nested_snippets.pytest_plugin -p sphinx -o addopts="" -o testpaths="" \
-	    $$(grep -rl --include='*.rst' '^\.\. testcode::' source) -q
+	@files=$$(grep -rl --include='*.rst' '^\.\. testcode::' source); \
+	if [ -z "$$files" ]; then echo "make doctest: no testcode blocks under source/" >&2; exit 1; fi; \
+	echo "pytest-sphinx: $$files"; \
+	$(PYTEST) -p sphinx -o addopts="" -o testpaths="" -q $$files
 	$(PYTEST) nested_snippets/snippets -q -n 2
 
 lint: $(STAMP)
