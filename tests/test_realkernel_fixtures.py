@@ -1,0 +1,175 @@
+"""Recorded real-kernel fixtures agree with the source-derived kernel data (no QEMU).
+
+Fixtures come from ``tools/record_fixture.py`` (a real Debian kernel booted under
+QEMU TCG ``-cpu max``).  A failure names the fixture, the module, the parameter and
+both values, so either the data or its extractor can be fixed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from nested_snippets import kernel as kdata
+from nested_snippets.fakehost import messages, values
+from nested_snippets.realkernel import FIXTURES
+
+FILES = sorted(FIXTURES.glob("*.json"))
+MODULES = ("kvm", "kvm_amd", "kvm_intel")
+_PARM = re.compile(r"^(?P<name>\w+):(?P<desc>.*?)(?: ?\((?P<type>\w+)\))?$")
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def _data(fixture: dict, module: str) -> kdata.ModuleData:
+    return kdata.module("x86", module, fixture["data_version"])
+
+
+def _where(path: Path, fixture: dict, module: str) -> str:
+    return f"{path.name} (Linux data {fixture['data_version']}) {module}"
+
+
+def _series(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+@pytest.fixture(params=FILES, ids=[p.stem for p in FILES])
+def recorded(request) -> tuple[Path, dict]:
+    """A fixture whose kernel series has its own data file (others would only report
+    the changes since the nearest older data version, not errors in the data)."""
+    fx = _load(request.param)
+    if _series(fx["upstream_version"]) != fx["data_version"]:
+        pytest.skip(f"{request.param.name}: no kernel data for Linux "
+                    f"{_series(fx['upstream_version'])} (nearest is {fx['data_version']})")
+    return request.param, fx
+
+
+def test_there_is_a_fixture_for_linux_6_1() -> None:
+    assert any(_load(p)["data_version"] == "6.1" for p in FILES), f"none in {FIXTURES}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_fixture_provenance(path: Path) -> None:
+    fx = _load(path)
+    prov = fx["provenance"]
+    assert path.name == f"{fx['kernel_release']}-tcg-{prov['cpu_model']}.json"
+    assert kdata.resolve_version(fx["upstream_version"]) == fx["data_version"]
+    for deb in prov["packages"]:
+        assert re.fullmatch(r"[0-9a-f]{64}", deb["sha256"]), deb
+    assert prov["qemu"].startswith("QEMU emulator version")
+
+
+def test_recorded_parameters_exist_in_the_data(recorded) -> None:
+    path, fx = recorded
+    problems = []
+    for module, params in fx["params"].items():
+        data = _data(fx, module)
+        problems += [f"{_where(path, fx, module)}: the kernel has '{name}', the data does not"
+                     for name in params if not data.has(name)]  # fmt: skip
+    assert not problems, "\n".join(problems)
+
+
+def test_data_parameters_exist_in_the_kernel(recorded) -> None:
+    """Visible, config-independent parameters of the data are in the real sysfs."""
+    path, fx = recorded
+    problems = []
+    for module, params in fx["params"].items():
+        problems += [f"{_where(path, fx, module)}: the data has '{p.name}' ({p.source}), "
+                     "the kernel does not show it"
+                     for p in _data(fx, module).params
+                     if p.visible and p.config is None and p.name not in params]  # fmt: skip
+    assert not problems, "\n".join(problems)
+
+
+def expected_value(param: kdata.Param, flags: set[str]) -> str | None:
+    """What sysfs should print, or None where only the module's code decides."""
+    if param.default is None:
+        return None
+    if param.runtime_requires:
+        missing = [f for f in param.runtime_requires if f not in flags]
+        return values.off_value(param.type) if missing else param.default
+    if param.runtime:
+        return None
+    return param.default
+
+
+def test_values_are_the_data_defaults(recorded) -> None:
+    path, fx = recorded
+    flags = set(fx["cpu"]["flags"])
+    problems, unchecked = [], []
+    for module, params in fx["params"].items():
+        data = _data(fx, module)
+        for name, value in params.items():
+            if not data.has(name):
+                continue
+            param = data.param(name)
+            want = expected_value(param, flags)
+            if want is None:
+                unchecked.append(f"{module}.{name}={value}")
+            elif want != value:
+                why = (f"runtime_requires {list(param.runtime_requires)}"
+                       if param.runtime_requires else "no runtime marker")  # fmt: skip
+                problems.append(f"{_where(path, fx, module)}.{name}: kernel prints {value!r}, "
+                                f"data says {want!r} ({why}; default {param.default!r}, "
+                                f"runtime {param.runtime!r})")
+    assert not problems, "\n".join(problems)
+
+
+def test_modes_are_the_data_perms(recorded) -> None:
+    path, fx = recorded
+    problems = []
+    for module, modes in fx["param_modes"].items():
+        data = _data(fx, module)
+        problems += [f"{_where(path, fx, module)}.{name}: sysfs mode {mode}, data perm "
+                     f"{data.param(name).perm_octal}"
+                     for name, mode in modes.items()
+                     if data.has(name)
+                     and int(mode, 8) != data.param(name).perm & 0o777]  # fmt: skip
+    assert not problems, "\n".join(problems)
+
+
+def parse_modinfo_p(lines: list[str]) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for line in lines:
+        m = _PARM.match(line)
+        if m:
+            out[m.group("name")] = m.group("type")
+    return out
+
+
+def test_modinfo_types_are_the_data_types(recorded) -> None:
+    path, fx = recorded
+    problems = []
+    for module in MODULES:
+        data = _data(fx, module)
+        for name, ptype in parse_modinfo_p(fx["modinfo_p"][module]).items():
+            if not data.has(name):
+                problems.append(f"{_where(path, fx, module)}: modinfo lists '{name}', "
+                                "the data does not")
+            elif data.param(name).modinfo_type != ptype:
+                problems.append(f"{_where(path, fx, module)}.{name}: modinfo type {ptype!r}, "
+                                f"data modinfo_type {data.param(name).modinfo_type!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_kvm_intel_symptom_is_the_fake_hosts(recorded) -> None:
+    """Under TCG (no VMX) kvm_intel fails with the line the fake host prints."""
+    _path, fx = recorded
+    load, version = fx["kvm_intel_load"], fx["data_version"]
+    assert load["status"] == 1
+    assert load["output"] == ["modprobe: ERROR: could not insert 'kvm_intel': "
+                              "Operation not supported"]  # fmt: skip
+    assert messages.errno_for("no_hw_support", version) == "EOPNOTSUPP"
+    assert load["dmesg"] == [messages.message("no_hw_support", version, module="kvm_intel")]
+
+
+def test_kvm_amd_nested_line_is_the_fake_hosts(recorded) -> None:
+    _path, fx = recorded
+    want = messages.message("amd_nested_enabled", fx["data_version"])
+    assert fx["kvm_amd_load"]["status"] == 0
+    assert want in fx["kvm_amd_load"]["dmesg"], fx["kvm_amd_load"]["dmesg"]
