@@ -48,7 +48,7 @@ _DROP_PRIVILEGES = (
 
 _LSMOD_LINE = re.compile(r"^(\S+)\s+\d+\s+(\d+)((?: \S+)?)$")
 _DMESG_STAMP = re.compile(r"^\[\s*\d+\.\d+\] ")
-_BASH_LINE = re.compile(r"^bash: line \d+: ")
+_BASH_LINE = re.compile(r"^(?:/bin/)?bash: line \d+: ")
 
 
 class Mismatch(AssertionError):

@@ -1,0 +1,212 @@
+"""The fake host behaves like kmod and the kernel for everything the guide touches.
+
+Expected texts are authored from real outputs measured on Debian's 6.1 kernel under
+QEMU (../shared/notes/real-kernel-under-qemu.md) and from kmod's sources; they are
+not derived from the fake host's own tables.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from nested_snippets.fakehost.host import Scenario, ScenarioError
+from nested_snippets.runner.run import execute, fake_host
+
+
+def run(host, command: str) -> tuple[list[str], int]:
+    out = execute(host, command)
+    return out.output, out.status
+
+
+@pytest.fixture
+def amd():
+    with fake_host(Scenario(arch="amd", kernel="6.1")) as host:
+        yield host
+
+
+@pytest.fixture
+def intel():
+    with fake_host(Scenario(arch="intel", kernel="6.6")) as host:
+        yield host
+
+
+def test_lsmod_lists_dependencies_newest_first_with_holders(amd):
+    lines, status = run(amd, "lsmod | grep -i kvm")
+    assert status == 0
+    names = [ln.split()[0] for ln in lines]
+    assert names == ["kvm_amd", "ccp", "kvm", "irqbypass"]
+    assert lines[2].split()[2:] == ["1", "kvm_amd"]
+    assert lines[3].split()[2:] == ["1", "kvm"]
+
+
+def test_amd_nested_prints_an_int_and_modinfo_says_int(amd):
+    assert run(amd, "cat /sys/module/kvm_amd/parameters/nested") == (["1"], 0)
+    assert run(amd, "modinfo kvm_amd | grep -i nested") == (["parm:           nested:int"], 0)
+    assert run(amd, "modinfo -p kvm_amd | grep -w nested") == (["nested: (int)"], 0)
+
+
+def test_modprobe_d_dash_and_underscore_names_and_command_line_wins(amd):
+    execute(amd, "echo 'options kvm-amd nested=0' | sudo tee /etc/modprobe.d/kvm.conf")
+    run(amd, "sudo modprobe -r kvm_amd")
+    assert run(amd, "sudo modprobe kvm-amd") == ([], 0)
+    assert run(amd, "cat /sys/module/kvm_amd/parameters/nested") == (["0"], 0)
+    run(amd, "sudo modprobe -r kvm_amd")
+    assert run(amd, "sudo modprobe kvm_amd nested=1") == ([], 0)
+    assert run(amd, "cat /sys/module/kvm_amd/parameters/nested") == (["1"], 0)
+
+
+def test_files_not_ending_in_conf_are_ignored(amd):
+    execute(amd, "echo 'options kvm_amd nested=0' | sudo tee /etc/modprobe.d/kvm_amd")
+    run(amd, "sudo modprobe -r kvm_amd")
+    run(amd, "sudo modprobe kvm_amd")
+    assert run(amd, "cat /sys/module/kvm_amd/parameters/nested") == (["1"], 0)
+
+
+def test_modprobe_of_a_loaded_module_changes_nothing(amd):
+    assert run(amd, "sudo modprobe kvm_amd nested=0") == ([], 0)
+    assert run(amd, "cat /sys/module/kvm_amd/parameters/nested") == (["1"], 0)
+    lines, status = run(amd, "sudo modprobe --first-time kvm_amd nested=0")
+    assert (lines, status) == (
+        ["modprobe: ERROR: could not insert 'kvm_amd': Module already in kernel"],
+        1,
+    )
+
+
+def test_unknown_parameter_loads_and_logs(amd):
+    run(amd, "sudo modprobe -r kvm_amd")
+    assert run(amd, "sudo modprobe kvm_amd bogus_param=1") == ([], 0)
+    lines, _ = run(amd, "sudo dmesg")
+    assert lines[-1].endswith("] kvm_amd: unknown parameter 'bogus_param' ignored")
+    assert run(amd, "cat /sys/module/kvm_amd/parameters/nested") == (["1"], 0)
+
+
+def test_invalid_value_fails_to_insert(amd):
+    run(amd, "sudo modprobe -r kvm_amd")
+    assert run(amd, "sudo modprobe kvm_amd nested=banana") == (
+        ["modprobe: ERROR: could not insert 'kvm_amd': Invalid argument"],
+        1,
+    )
+    lines, _ = run(amd, "sudo dmesg")
+    assert lines[-1].endswith("] kvm_amd: `banana' invalid for parameter `nested'")
+    assert run(amd, "ls /sys/module/kvm_amd")[1] != 0
+
+
+def test_intel_module_on_an_amd_cpu_after_kvm_amd_is_loaded(amd):
+    # 6.1 checks "already loaded" first: kmod treats EEXIST as success (measured)
+    assert run(amd, "sudo modprobe kvm_intel") == ([], 0)
+    lines, _ = run(amd, "sudo dmesg")
+    assert lines[-1].endswith("] kvm: already loaded vendor module 'kvm_amd'")
+    assert "kvm_intel" not in "".join(run(amd, "lsmod")[0])
+
+
+def test_no_hardware_support(amd):
+    run(amd, "sudo modprobe -r kvm_amd")
+    assert run(amd, "sudo modprobe kvm_intel") == (
+        ["modprobe: ERROR: could not insert 'kvm_intel': Operation not supported"],
+        1,
+    )
+    lines, _ = run(amd, "sudo dmesg")
+    assert lines[-1].endswith("] kvm: no hardware support for 'kvm_intel'")
+    # kvm and irqbypass stay loaded (measured)
+    assert [ln.split()[0] for ln in run(amd, "lsmod")[0][1:]] == ["kvm", "irqbypass"]
+
+
+def test_rmmod_in_use_and_not_loaded(intel):
+    assert run(intel, "sudo rmmod kvm") == (["rmmod: ERROR: Module kvm is in use by: kvm_intel"], 1)
+    assert run(intel, "sudo rmmod kvm-intel") == ([], 0)
+    assert run(intel, "sudo rmmod kvm_intel") == (
+        ["rmmod: ERROR: Module kvm_intel is not currently loaded"],
+        1,
+    )
+
+
+def test_running_vm_keeps_the_module_busy():
+    with fake_host(Scenario(arch="intel", kernel="6.6", vm_running=True)) as host:
+        assert run(host, "sudo rmmod kvm_intel") == (
+            ["rmmod: ERROR: Module kvm_intel is in use"],
+            1,
+        )
+        assert run(host, "sudo modprobe -r kvm_intel") == (
+            ["modprobe: FATAL: Module kvm_intel is in use."],
+            1,
+        )
+
+
+def test_builtin_kvm():
+    with fake_host(
+        Scenario(arch="intel", kernel="6.6", kvm="builtin", cmdline="kvm_intel.nested=0")
+    ) as host:
+        assert run(host, "sudo modprobe -r kvm_intel") == (
+            ["modprobe: FATAL: Module kvm_intel is builtin."],
+            1,
+        )
+        assert run(host, "sudo modprobe kvm_intel nested=1") == ([], 0)
+        assert run(host, "cat /sys/module/kvm_intel/parameters/nested") == (["N"], 0)
+        assert run(host, "lsmod") == (["Module                  Size  Used by"], 0)
+        lines, _ = run(host, "modinfo kvm_intel")
+        assert lines[:2] == ["name:           kvm_intel", "filename:       (builtin)"]
+
+
+def test_kernel_command_line_reaches_a_loadable_module_too():
+    with fake_host(Scenario(arch="intel", kernel="6.6", cmdline="kvm-intel.nested=0")) as host:
+        assert run(host, "cat /sys/module/kvm_intel/parameters/nested") == (["N"], 0)
+
+
+def test_read_only_parameter_refuses_writes_even_for_root(intel):
+    lines, status = run(intel, "echo N | sudo tee /sys/module/kvm_intel/parameters/nested")
+    assert status == 1
+    assert lines[0] == "tee: /sys/module/kvm_intel/parameters/nested: Permission denied"
+    lines, status = run(intel, "echo N > /sys/module/kvm_intel/parameters/nested")
+    assert (lines, status) == (
+        ["bash: /sys/module/kvm_intel/parameters/nested: Permission denied"],
+        1,
+    )
+
+
+def test_privileged_tools_need_sudo(intel):
+    assert run(intel, "dmesg") == (["dmesg: read kernel buffer failed: Operation not permitted"], 1)
+    assert run(intel, "modprobe -r kvm_intel")[1] == 1
+
+
+def test_intel_default_changed_in_4_20():
+    with fake_host(Scenario(arch="intel", kernel="4.19")) as old, \
+            fake_host(Scenario(arch="intel", kernel="4.20")) as new:  # fmt: skip
+        assert run(old, "cat /sys/module/kvm_intel/parameters/nested") == (["N"], 0)
+        assert run(new, "cat /sys/module/kvm_intel/parameters/nested") == (["Y"], 0)
+
+
+def test_s390_nested_and_hpage_refuse_to_load_together():
+    with fake_host(Scenario(arch="s390x", kernel="6.6", kvm="unloaded")) as host:
+        assert run(host, "sudo modprobe kvm nested=1 hpage=1") == (
+            ["modprobe: ERROR: could not insert 'kvm': Invalid argument"],
+            1,
+        )
+        lines, _ = run(host, "sudo dmesg")
+        assert lines[-1].endswith(
+            "] kvm-s390: A KVM host that supports nesting cannot back its KVM guests with huge pages"
+        )
+        assert run(host, "sudo modprobe kvm nested=1") == ([], 0)
+        assert run(host, "cat /sys/module/kvm/parameters/nested") == (["1"], 0)
+
+
+def test_l1_without_the_vmx_flag_has_no_kvm():
+    with fake_host(Scenario(arch="intel", kernel="6.6", level="L1", cpu_flag=False)) as host:
+        assert run(host, "grep -c -w vmx /proc/cpuinfo") == (["0"], 1)
+        assert run(host, "grep -c -w hypervisor /proc/cpuinfo") == (["2"], 0)
+        assert run(host, "ls /dev/kvm")[1] == 2
+        assert run(host, "sudo modprobe kvm_intel") == (
+            ["modprobe: ERROR: could not insert 'kvm_intel': Operation not supported"],
+            1,
+        )
+
+
+def test_unmodelled_options_are_refused_not_ignored(intel):
+    lines, status = run(intel, "modprobe -v kvm_intel")
+    assert status == 2 and "not modelled" in lines[0]
+
+
+def test_bad_scenarios_are_refused_with_one_message():
+    with pytest.raises(ScenarioError, match="kvm must be loaded, unloaded or builtin"):
+        Scenario(arch="intel", kernel="6.6", kvm="maybe")
+    with pytest.raises(ScenarioError, match="3.10"):
+        Scenario(arch="intel", kernel="3.10")
