@@ -183,7 +183,8 @@ def test_s390_nested_and_hpage_refuse_to_load_together():
         )
         lines, _ = run(host, "sudo dmesg")
         assert lines[-1].endswith(
-            "] kvm-s390: A KVM host that supports nesting cannot back its KVM guests with huge pages"
+            "] kvm-s390: A KVM host that supports nesting cannot back its KVM guests "
+            "with huge pages"
         )
         assert run(host, "sudo modprobe kvm nested=1") == ([], 0)
         assert run(host, "cat /sys/module/kvm/parameters/nested") == (["1"], 0)
