@@ -19,6 +19,16 @@ from nested_snippets.realkernel import FIXTURES
 
 FILES = sorted(FIXTURES.glob("*.json"))
 MODULES = ("kvm", "kvm_amd", "kvm_intel")
+KNOWN = {
+    ("absent", "6.1", "kvm", "dbg"):
+        "under `#ifdef MMU_DEBUG` (undefined) in mmu.c: the data should say it is not built",
+    ("value", "6.1", "kvm", "enable_pmu"):
+        "cleared by kvm_init_pmu_capability() (pmu.h) when the CPU has no PMU; "
+        "the data has no runtime marker",
+    ("value", "6.12", "kvm", "enable_pmu"): "as on 6.1",
+}
+"""Known disagreements between the data and a real kernel, reported as xfail; a
+mismatch not listed here fails, and so does an entry that no longer mismatches."""
 _PARM = re.compile(r"^(?P<name>\w+):(?P<desc>.*?)(?: ?\((?P<type>\w+)\))?$")
 
 
@@ -49,6 +59,19 @@ def recorded(request) -> tuple[Path, dict]:
     return request.param, fx
 
 
+def _verdict(kind: str, fx: dict, found: dict[tuple[str, str], str],
+             checked: set[tuple[str, str]]) -> None:  # fmt: skip
+    """Fail on unknown problems and on stale KNOWN entries; xfail on known ones."""
+    version = (kind, fx["data_version"])
+    new = [text for key, text in found.items() if (*version, *key) not in KNOWN]
+    stale = [f"KNOWN{(*version, *key)} no longer differs: remove it" for key in checked
+             if (*version, *key) in KNOWN and key not in found]  # fmt: skip
+    assert not new + stale, "\n".join(new + stale)
+    if found:
+        pytest.xfail("known data gaps:\n" + "\n".join(
+            f"{text} [known: {KNOWN[(*version, *key)]}]" for key, text in found.items()))
+
+
 def test_there_is_a_fixture_for_linux_6_1() -> None:
     assert any(_load(p)["data_version"] == "6.1" for p in FILES), f"none in {FIXTURES}"
 
@@ -77,13 +100,16 @@ def test_recorded_parameters_exist_in_the_data(recorded) -> None:
 def test_data_parameters_exist_in_the_kernel(recorded) -> None:
     """Visible, config-independent parameters of the data are in the real sysfs."""
     path, fx = recorded
-    problems = []
+    found: dict[tuple[str, str], str] = {}
+    checked: set[tuple[str, str]] = set()
     for module, params in fx["params"].items():
-        problems += [f"{_where(path, fx, module)}: the data has '{p.name}' ({p.source}), "
-                     "the kernel does not show it"
-                     for p in _data(fx, module).params
-                     if p.visible and p.config is None and p.name not in params]  # fmt: skip
-    assert not problems, "\n".join(problems)
+        for p in _data(fx, module).params:
+            if p.visible and p.config is None:
+                checked.add((module, p.name))
+                if p.name not in params:
+                    found[(module, p.name)] = (f"{_where(path, fx, module)}: the data has "
+                                               f"'{p.name}' ({p.source}), the kernel does not")
+    _verdict("absent", fx, found, checked)
 
 
 def expected_value(param: kdata.Param, flags: set[str]) -> str | None:
@@ -101,7 +127,8 @@ def expected_value(param: kdata.Param, flags: set[str]) -> str | None:
 def test_values_are_the_data_defaults(recorded) -> None:
     path, fx = recorded
     flags = set(fx["cpu"]["flags"])
-    problems, unchecked = [], []
+    problems: dict[tuple[str, str], str] = {}
+    checked: set[tuple[str, str]] = set()
     for module, params in fx["params"].items():
         data = _data(fx, module)
         for name, value in params.items():
@@ -109,15 +136,14 @@ def test_values_are_the_data_defaults(recorded) -> None:
                 continue
             param = data.param(name)
             want = expected_value(param, flags)
-            if want is None:
-                unchecked.append(f"{module}.{name}={value}")
-            elif want != value:
+            checked.add((module, name))
+            if want is not None and want != value:
                 why = (f"runtime_requires {list(param.runtime_requires)}"
                        if param.runtime_requires else "no runtime marker")  # fmt: skip
-                problems.append(f"{_where(path, fx, module)}.{name}: kernel prints {value!r}, "
-                                f"data says {want!r} ({why}; default {param.default!r}, "
-                                f"runtime {param.runtime!r})")
-    assert not problems, "\n".join(problems)
+                problems[(module, name)] = (
+                    f"{_where(path, fx, module)}.{name}: kernel prints {value!r}, data says "
+                    f"{want!r} ({why}; default {param.default!r}, runtime {param.runtime!r})")
+    _verdict("value", fx, problems, checked)
 
 
 def test_modes_are_the_data_perms(recorded) -> None:
