@@ -1,0 +1,58 @@
+"""Run one snippet on a fake host and show what it prints: ``python -m nested_snippets.runner``.
+
+For authors: ``python -m nested_snippets.runner enable.check_nested --arch amd --kernel 4.19``
+prints each command with the fake host's output beside the guide's and exits 1 on a
+difference.  Bad input (unknown id, architecture or kernel) gives one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from nested_snippets import kernel as kdata
+from nested_snippets import registry
+from nested_snippets.fakehost.host import ScenarioError
+from nested_snippets.model import SnippetError, Transcript
+from nested_snippets.runner.run import Mismatch, execute, fake_host, run_body, scenario_for
+from nested_snippets.runner.sandbox import Refused
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m nested_snippets.runner", description=__doc__)
+    parser.add_argument("snippet", help="snippet id, e.g. enable.check_nested")
+    parser.add_argument("--arch", default="", help="variant / fake host architecture")
+    parser.add_argument("--kernel", default=None, help="kernel version (default: newest)")
+    args = parser.parse_args(argv)
+    try:
+        snippet = registry.load().get(args.snippet)
+        arch = args.arch or ("" if not snippet.is_multi else next(iter(snippet.variants)))
+        if arch not in snippet.variants:
+            raise SnippetError(
+                f"snippet {snippet.id} has no variant {arch!r} "
+                f"(it has: {', '.join(k or 'single' for k in snippet.variants)})"
+            )
+        kernel = kdata.resolve_version(args.kernel or kdata.latest())
+        body = snippet.variants[arch]
+        given = snippet.given
+        with fake_host(scenario_for(arch or snippet.host, kernel, given)) as host:
+            if not isinstance(body, Transcript):
+                run_body(host, body, snippet.id)
+                print(f"{snippet.id}: {type(body).__name__} checked")
+                return 0
+            same = True
+            for cmd in body.commands:
+                got = execute(host, cmd.text)
+                print(f"$ {cmd.text}")
+                print("\n".join(got.output))
+                if list(cmd.output) != got.output or cmd.status != got.status:
+                    same = False
+                    print(f"# ^ differs from the guide (status {got.status}, guide {cmd.status})")
+            return 0 if same else 1
+    except (SnippetError, kdata.KernelDataError, ScenarioError, Refused, Mismatch) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

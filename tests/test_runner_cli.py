@@ -1,0 +1,35 @@
+"""``python -m nested_snippets.runner``: one snippet, one fake host, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from nested_snippets.runner.__main__ import main
+
+
+def test_runs_a_snippet_and_prints_the_fake_hosts_output(capsys):
+    assert main(["enable.check_nested", "--arch", "amd", "--kernel", "6.6"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "$ cat /sys/module/kvm_amd/parameters/nested",
+        "1",
+    ]
+
+
+def test_a_difference_exits_1(capsys):
+    # Intel's nested was N before 4.20: the guide's "Y" does not hold there
+    assert main(["enable.check_nested", "--arch", "intel", "--kernel", "4.19"]) == 1
+    assert "differs from the guide" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["enable.check_nestd"], "did you mean 'enable.check_nested'"),
+        (["enable.check_nested", "--arch", "sparc"], "has no variant 'sparc'"),
+        (["enable.check_nested", "--kernel", "3.2"], "no kernel data for Linux 3.2"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
