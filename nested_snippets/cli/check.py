@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     status = exit_status(facts, ev)
     error = None
     if status == CANNOT_CHECK:
-        error = "could not check: " + ("; ".join(ev.unknown) or "see the SKIP lines")
+        error = "could not check: " + ("; ".join(dict.fromkeys(ev.unknown)) or "see the SKIP lines")
     if args.json:
         sys.stdout.write(render_json(facts, ev, status, error))
     else:

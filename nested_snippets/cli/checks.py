@@ -225,6 +225,17 @@ class _Checker:
         if row.key == "arm64":
             return self._arm64_nested()
         mod = row.module
+        if not self.f.sys_module:
+            self.add(
+                "nested",
+                "SKIP",
+                "no /sys/module: a container? parameters are not visible",
+                "check on the host that runs this container",
+                anchor="troubleshoot-container",
+            )
+            if not self.at_l1:
+                self.ev.unknown.append("/sys/module: no such directory (a container?)")
+            return None
         state = self.f.modules.get(mod, "unknown")
         if state not in ("loaded", "built-in"):
             self.add("nested", "SKIP", f"{mod} not loaded: cannot read nested")

@@ -1,0 +1,100 @@
+"""Fixtures for the nested-kvm CLI tests: fake hosts and an in-process runner.
+
+Unreadable files are simulated three ways, because tests may run as root (CI),
+where ``chmod 000`` does not stop reads: the path is made a directory, a dangling
+symbolic link, or the ``open`` that hostfs calls is monkeypatched to raise EACCES for
+it (the ``deny`` fixture).  A real ``chmod 000`` test runs only as non-root.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from nested_snippets.cli import hostfs, main
+from nested_snippets.fakehost.host import FakeHost, Scenario
+
+
+@dataclass
+class Run:
+    rc: int
+    out: str
+    err: str
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.out)
+
+    def line(self, check_id: str) -> str:
+        """The output line of one check (``PASS  nested: ...``)."""
+        found = [ln for ln in self.out.splitlines() if ln[6:].startswith(f"{check_id}: ")]
+        assert len(found) == 1, f"{check_id!r} not exactly once in:\n{self.out}"
+        return found[0]
+
+    def status(self, check_id: str) -> str:
+        return self.line(check_id).split()[0]
+
+
+@pytest.fixture
+def cli(capsys) -> Callable[..., Run]:
+    def run(*argv: str) -> Run:
+        rc = main(list(argv))
+        cap = capsys.readouterr()
+        assert "Traceback" not in cap.err
+        return Run(rc, cap.out, cap.err)
+
+    return run
+
+
+@pytest.fixture
+def make_host(tmp_path) -> Callable[..., Path]:
+    """make_host(arch="intel", kernel="6.6", **scenario) -> the fake root directory."""
+    counter = iter(range(1000))
+
+    def make(arch: str = "intel", kernel: str = "6.6", **kw) -> Path:
+        host = FakeHost.create(
+            tmp_path / f"h{next(counter)}", Scenario(arch=arch, kernel=kernel, **kw)
+        )
+        return host.root
+
+    return make
+
+
+@pytest.fixture
+def deny(monkeypatch) -> Callable[[str], None]:
+    """deny("/proc/cpuinfo"): opening that host path fails with EACCES, as for a
+    non-root user on a 0400 file.  Patches the ``open`` that hostfs uses, so the
+    OSError -> Unreadable conversion is exercised too."""
+    denied: list[str] = []
+
+    def fake_open(path, *args, **kwargs):
+        if any(str(path).endswith(shown) for shown in denied):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(hostfs, "open", fake_open, raising=False)
+    return denied.append
+
+
+def write(root: Path, shown: str, text: str) -> Path:
+    """Replace a file of a fake host.  Unlinks first: read-only files of a fake host
+    are hard links into a shared pool (:mod:`nested_snippets.fakehost.pool`), and
+    writing through one would change every file with the same content."""
+    path = root / shown.lstrip("/")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink() or path.exists():
+        path.unlink()
+    path.write_text(text)
+    return path
+
+
+def edit(root: Path, shown: str, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` in a fake host's file (see :func:`write`)."""
+    text = (root / shown.lstrip("/")).read_text()
+    assert old in text, f"{old!r} not in {shown}"
+    write(root, shown, text.replace(old, new))
