@@ -186,9 +186,10 @@ def params_section(rep: Report, fs: HostFS) -> None:
         for name in names:
             try:
                 value = fs.read(f"{shown}/{name}", limit=4096, strict=False).strip()
+                cell = f"`{value}`" if value else ""
             except Unreadable as exc:
-                value = f"(unreadable: {exc.reason})"
-            rows.append(f"| {mod} | {name} | `{value}` |" if value else f"| {mod} | {name} | |")
+                cell = f"(unreadable: {exc.reason})"
+            rows.append(f"| {mod} | {name} | {cell.replace('|', '&#124;')} |")
     rep.text("\n".join(rows) + "\n")
 
 
@@ -198,14 +199,16 @@ def log_section(rep: Report) -> None:
     if isinstance(journal, str) and journal.strip():
         rep.text("`journalctl -k -g kvm`:\n\n" + fence(tail(journal)))
         return
-    if isinstance(journal, CommandFailed):
-        rep.skip("`journalctl -k -g kvm`", journal.reason + "; used dmesg instead")
     dmesg = run_command(["dmesg"])
-    if isinstance(dmesg, str):
-        lines = [ln for ln in dmesg.splitlines() if "kvm" in ln.lower()]
-        rep.text("`dmesg` lines with 'kvm':\n\n" + fence(tail("\n".join(lines)) or "(none)"))
+    if isinstance(dmesg, CommandFailed):
+        if isinstance(journal, CommandFailed):
+            rep.skip("`journalctl -k -g kvm`", journal.reason)
+        rep.skip("`dmesg`", dmesg.reason)
         return
-    rep.skip("`dmesg`", dmesg.reason)
+    if isinstance(journal, CommandFailed):
+        rep.skip("`journalctl -k -g kvm`", journal.reason + "; dmesg used instead")
+    lines = [ln for ln in dmesg.splitlines() if "kvm" in ln.lower()]
+    rep.text("`dmesg` lines with 'kvm':\n\n" + fence(tail("\n".join(lines)) or "(none)"))
 
 
 def qemu_processes(fs: HostFS) -> list[str]:

@@ -52,17 +52,22 @@ def cli(capsys) -> Callable[..., Run]:
 
 
 @pytest.fixture
-def make_host(tmp_path) -> Callable[..., Path]:
-    """make_host(arch="intel", kernel="6.6", **scenario) -> the fake root directory."""
+def fake_host(tmp_path) -> Callable[..., FakeHost]:
+    """fake_host(arch="intel", kernel="6.6", **scenario) -> a FakeHost (root and tools)."""
     counter = iter(range(1000))
 
-    def make(arch: str = "intel", kernel: str = "6.6", **kw) -> Path:
-        host = FakeHost.create(
+    def make(arch: str = "intel", kernel: str = "6.6", **kw) -> FakeHost:
+        return FakeHost.create(
             tmp_path / f"h{next(counter)}", Scenario(arch=arch, kernel=kernel, **kw)
         )
-        return host.root
 
     return make
+
+
+@pytest.fixture
+def make_host(fake_host) -> Callable[..., Path]:
+    """make_host(arch="intel", kernel="6.6", **scenario) -> the fake root directory."""
+    return lambda *a, **kw: fake_host(*a, **kw).root
 
 
 @pytest.fixture
