@@ -1,7 +1,20 @@
-"""Enabling nesting on x86 hosts (L0): check, one-shot, persistent."""
+"""Enabling nesting on x86 hosts (L0): check, one-shot reload, persistent configuration.
+
+Shown on ``source/how-to/enable-x86.rst`` and in the tutorial.  The defaults behind
+the expected outputs:
+
+* ``kvm_intel`` ``nested`` is a bool, ``N`` in 4.19 and ``Y`` from 4.20 (commit
+  1e58e5e59148, "KVM: VMX: enable nested virtualization by default");
+  ``arch/x86/kvm/vmx/vmx.c`` @ v4.19 and @ v4.20, ``vmx/nested.c`` later.
+* ``kvm_amd`` ``nested`` is an int, ``1`` in every version we model
+  (``arch/x86/kvm/svm.c`` @ v4.19, ``svm/svm.c`` @ v5.10 .. v7.1).
+* Every ``nested`` is mode 0444: it can only be set when the module is loaded.
+"""
 
 from nested_snippets.arch import X86
-from nested_snippets.model import Given, config, snippet, transcript
+from nested_snippets.model import REBOOT, Given, config, procedure, snippet, transcript
+
+# ----------------------------------------------------------------- checking
 
 check_nested = snippet(
     "check_nested",
@@ -14,10 +27,15 @@ check_nested = snippet(
     because="Intel's default became Y in 4.20 (commit 1e58e5e59148); AMD's is 1 throughout",
 )
 
-persistent_conf = snippet(
-    "persistent_conf",
-    lambda a: config(a.conf_file, f"options {a.module} nested=1"),
-    arches=X86,
+check_nested_4_19 = snippet(
+    "check_nested_4_19",
+    lambda a: transcript(f"""
+        $ cat /sys/module/{a.module}/parameters/nested
+        {a.nested_off}
+    """),
+    arches=("intel",),
+    kernels="<4.20",
+    because="kvm_intel's nested defaulted to N until commit 1e58e5e59148 (Linux 4.20)",
 )
 
 check_nested_off = snippet(
@@ -27,5 +45,163 @@ check_nested_off = snippet(
         {a.nested_off}
     """),
     arches=X86,
+    given=Given(nested=False),
+)
+
+nested_is_on = snippet(
+    "nested_is_on",
+    lambda a: transcript(f"""
+        $ cat /sys/module/{a.module}/parameters/nested
+        {a.nested_on}
+    """),
+    arches=X86,
+    given=Given(nested=True),
+)
+"""The check after enabling; procedures use it as their last step."""
+
+# ------------------------------------------------------------- one-shot
+
+reload_nested = snippet(
+    "reload_nested",
+    lambda a: transcript(
+        f"""
+        $ sudo modprobe -r {a.module}
+        $ sudo modprobe {a.module} nested=1
+        """,
+        silent=True,
+    ),
+    arches=X86,
+    given=Given(nested=False),
+)
+
+loaded_modprobe_ignored = snippet(
+    "loaded_modprobe_ignored",
+    lambda a: transcript(f"""
+        $ sudo modprobe {a.module} nested=1
+        $ cat /sys/module/{a.module}/parameters/nested
+        {a.nested_off}
+    """),
+    arches=X86,
+    given=Given(nested=False),
+)
+"""Measured on 6.1 (kvm_amd under QEMU): an already-loaded module is left alone, exit 0."""
+
+first_time = snippet(
+    "first_time",
+    lambda a: transcript(
+        f"""
+        $ sudo modprobe --first-time {a.module} nested=1
+        modprobe: ERROR: could not insert '{a.module}': Module already in kernel
+        """,
+        status={0: 1},
+    ),
+    arches=X86,
+    given=Given(nested=False),
+)
+
+sysfs_read_only = snippet(
+    "sysfs_read_only",
+    lambda a: transcript(
+        f"""
+        $ echo 1 | sudo tee /sys/module/{a.module}/parameters/nested
+        tee: /sys/module/{a.module}/parameters/nested: Permission denied
+        1
+        """,
+        status={0: 1},
+    ),
+    arches=X86,
+    given=Given(nested=False),
+)
+"""kernfs refuses to open a 0444 attribute for writing, even for root (measured on 6.1)."""
+
+in_use = snippet(
+    "in_use",
+    lambda a: transcript(
+        f"""
+        $ sudo modprobe -r {a.module}
+        modprobe: FATAL: Module {a.module} is in use.
+        """,
+        status={0: 1},
+    ),
+    arches=X86,
+    given=Given(nested=False, vm_running=True),
+)
+
+# ----------------------------------------------------------- persistent
+
+persistent_conf = snippet(
+    "persistent_conf",
+    lambda a: config(a.conf_file, f"options {a.module} nested=1"),
+    arches=X86,
+)
+
+persistent_tee = snippet(
+    "persistent_tee",
+    lambda a: transcript(f"""
+        $ echo "options {a.module} nested=1" | sudo tee {a.conf_file}
+        options {a.module} nested=1
+    """),
+    arches=X86,
+    given=Given(nested=False),
+)
+
+show_options = snippet(
+    "show_options",
+    lambda a: transcript(f"""
+        $ modprobe -c | grep '^options {a.module}'
+        options {a.module} nested=1
+    """),
+    arches=X86,
+    given=Given(nested=False, files={
+        "/etc/modprobe.d/kvm_intel.conf": "options kvm_intel nested=1\n",
+        "/etc/modprobe.d/kvm_amd.conf": "options kvm_amd nested=1\n",
+    }),
+)
+
+reload_plain = snippet(
+    "reload_plain",
+    lambda a: transcript(
+        f"""
+        $ sudo modprobe -r {a.module}
+        $ sudo modprobe {a.module}
+        """,
+        silent=True,
+    ),
+    arches=X86,
+    given=Given(nested=False),
+)
+
+# ----------------------------------------------------------- procedures
+
+OFF_BY_CONFIG = Given(nested=False, files={
+    "/etc/modprobe.d/kvm_intel.conf": "options kvm_intel nested=0\n",
+    "/etc/modprobe.d/kvm_amd.conf": "options kvm_amd nested=0\n",
+})
+"""A host whose own modprobe.d turns nesting off, so it stays off across a reboot
+until the guide's file replaces that line: the persistent procedures prove their
+file is what turns nesting on, on every kernel (not just where the default is off)."""
+
+one_shot = procedure(
+    "one_shot",
+    ["enable.check_nested_off", "enable.reload_nested", "enable.nested_is_on"],
+    given=Given(nested=False),
+)
+
+persistent_reload = procedure(
+    "persistent_reload",
+    ["enable.persistent_conf", "enable.show_options", "enable.reload_plain",
+     "enable.nested_is_on"],
+    given=OFF_BY_CONFIG,
+)
+
+persistent_reboot = procedure(
+    "persistent_reboot",
+    ["enable.check_nested_off", "enable.persistent_tee", REBOOT, "enable.nested_is_on"],
+    given=OFF_BY_CONFIG,
+)
+
+unload_first = procedure(
+    "unload_first",
+    ["enable.loaded_modprobe_ignored", "enable.reload_nested", "enable.nested_is_on"],
     given=Given(nested=False),
 )

@@ -1,0 +1,78 @@
+"""What to collect for a bug report about a nested setup.
+
+Shown on ``source/how-to/bug-report.rst``.  The list follows upstream's "Reporting
+bugs from nested setups" with its ``/sys/cpuinfo`` corrected to ``/proc/cpuinfo``.
+The collection commands run on the fake host (L0 and L1); the version commands
+need a real QEMU or libvirt and are only syntax-checked.
+"""
+
+from nested_snippets.model import Given, command_line, procedure, snippet, transcript
+
+_LOG = "/var/log/libvirt/qemu/l1.log"
+
+
+def _collect(level: str):
+    d = f"nested-report-{level.lower()}"
+    return transcript(f"""
+        $ mkdir {d}
+        $ uname -a > {d}/uname.txt
+        $ cat /proc/cmdline > {d}/cmdline.txt
+        $ cat /proc/cpuinfo > {d}/cpuinfo.txt
+        $ lscpu > {d}/lscpu.txt
+        $ lsmod > {d}/lsmod.txt
+        $ grep -H . /sys/module/kvm*/parameters/* > {d}/kvm-parameters.txt
+        $ sudo dmesg > {d}/dmesg.txt
+        $ ls {d}
+        cmdline.txt
+        cpuinfo.txt
+        dmesg.txt
+        kvm-parameters.txt
+        lscpu.txt
+        lsmod.txt
+        uname.txt
+    """)
+
+
+collect_l0 = snippet("collect_l0", _collect("L0"))
+collect_l1 = snippet("collect_l1", _collect("L1"), given=Given(level="L1"))
+
+libvirt_log = snippet(
+    "libvirt_log",
+    transcript(
+        f"""
+        $ sudo cp {_LOG} nested-report-l0/
+        """,
+        silent=True,
+    ),
+    given=Given(files={_LOG: "2025-01-01 00:00:00.000+0000: starting up\n",
+                       "/root/nested-report-l0/.keep": ""}),
+)
+
+versions = snippet(
+    "versions",
+    command_line("""
+        qemu-system-x86_64 --version > nested-report-l0/qemu-version.txt; \\
+            virsh version > nested-report-l0/libvirt-version.txt
+    """),
+)
+
+dmidecode = snippet(
+    "dmidecode",
+    command_line("sudo dmidecode > nested-report-l0/dmidecode.txt"),
+)
+
+x86info = snippet(
+    "x86info",
+    command_line("sudo x86info -a > nested-report-l0/x86info.txt"),
+)
+
+tarball = snippet(
+    "tarball",
+    command_line("tar -czf nested-report.tar.gz nested-report-l0 nested-report-l1"),
+)
+
+l0 = procedure(
+    "l0",
+    ["bugreport.collect_l0", "bugreport.libvirt_log"],
+    given=Given(files={_LOG: "2025-01-01 00:00:00.000+0000: starting up\n"}),
+)

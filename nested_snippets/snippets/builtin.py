@@ -1,0 +1,80 @@
+"""When KVM is built into the kernel: modprobe cannot help; use the boot command line.
+
+Shown on ``source/how-to/builtin-kvm.rst``.  Facts:
+
+* kmod refuses to remove a built-in module with ``modprobe: FATAL: Module kvm_intel is
+  builtin.`` (seen in microsoft/WSL#4193) and treats loading one as already done.
+* A built-in module takes its parameters from the kernel command line as
+  ``<module>.<parameter>=<value>`` (``Documentation/admin-guide/kernel-parameters.rst``,
+  "module parameters ... of built-in modules").
+* Built-in modules are listed in ``/lib/modules/$(uname -r)/modules.builtin`` by their
+  object path, with dashes (``kernel/arch/x86/kvm/kvm-intel.ko``).
+"""
+
+from nested_snippets.arch import X86
+from nested_snippets.model import REBOOT, Given, command_line, procedure, snippet, transcript
+
+BUILTIN_OFF = Given(kvm="builtin", nested=False)
+
+is_builtin = snippet(
+    "is_builtin",
+    lambda a: transcript(f"""
+        $ grep {a.module_dash} /lib/modules/$(uname -r)/modules.builtin
+        kernel/arch/x86/kvm/{a.module_dash}.ko
+        $ modinfo -n {a.module}
+        (builtin)
+    """),
+    arches=X86,
+    given=BUILTIN_OFF,
+)
+
+modprobe_refuses = snippet(
+    "modprobe_refuses",
+    lambda a: transcript(
+        f"""
+        $ sudo modprobe -r {a.module}
+        modprobe: FATAL: Module {a.module} is builtin.
+        $ sudo modprobe {a.module} nested=1
+        $ cat /sys/module/{a.module}/parameters/nested
+        {a.nested_off}
+        """,
+        status={0: 1},
+    ),
+    arches=X86,
+    given=BUILTIN_OFF,
+)
+
+grubby_args = snippet(
+    "grubby_args",
+    lambda a: transcript(
+        f"""
+        $ sudo grubby --update-kernel=ALL --args="{a.module}.nested=1"
+        """,
+        silent=True,
+    ),
+    arches=X86,
+    given=BUILTIN_OFF,
+)
+
+update_grub = snippet("update_grub", command_line("sudo update-grub"))
+"""Not run: grub-mkconfig's output names the installed kernel files, which differ on
+every host (and on every fake kernel version); the Fedora path runs end to end."""
+
+cmdline_check = snippet(
+    "cmdline_check",
+    lambda a: transcript(f"""
+        $ grep -o '{a.module}\\.nested=[^ ]*' /proc/cmdline
+        {a.module}.nested=1
+        $ cat /sys/module/{a.module}/parameters/nested
+        {a.nested_on}
+    """),
+    arches=X86,
+    given=Given(kvm="builtin", cmdline="kvm_intel.nested=1 kvm_amd.nested=1"),
+)
+
+fedora = procedure(
+    "fedora",
+    ["builtin.is_builtin", "builtin.modprobe_refuses", "builtin.grubby_args", REBOOT,
+     "builtin.cmdline_check"],
+    given=BUILTIN_OFF,
+)

@@ -1,0 +1,155 @@
+"""Verifying nesting: on the host (L0) and inside the guest hypervisor (L1).
+
+Shown on ``source/how-to/verify.rst`` and in the tutorial.  Sources of the outputs:
+
+* ``modinfo`` prints ``parm:`` then the name and the ``__MODULE_PARM_TYPE`` text;
+  ``nested`` is ``bool`` in ``kvm_intel`` and ``int`` in ``kvm_amd``
+  (``arch/x86/kvm/vmx/nested.c``, ``arch/x86/kvm/svm/svm.c``; measured on 6.1 for
+  ``kvm_amd``).  ``nested_early_check`` (4.20 .. 6.12) also contains "nested", so the
+  guide greps for the whole word.
+* ``ept``, ``enable_shadow_vmcs`` and ``enable_apicv`` default to ``Y`` and are
+  cleared at load time when the CPU lacks the feature (``arch/x86/kvm/vmx/vmx.c``,
+  ``hardware_setup()``); ``npt`` and ``avic`` likewise in ``svm.c``'s
+  ``svm_hardware_setup()``.  ``npt``/``avic`` were ``int`` until 5.10 and ``bool`` from
+  5.15 (``svm/svm.c`` @ v5.10.7 and @ v5.15.24); in 7.1 ``avic`` became a custom
+  parameter whose value is decided at load time (``svm/avic.c`` @ v7.1.3, ``avic_ops``).
+"""
+
+from nested_snippets.arch import X86
+from nested_snippets.model import Given, snippet, transcript
+
+_LSMOD = {
+    # Layout from kmod's lsmod; modules from a Debian 6.1 kernel (measured for AMD
+    # under QEMU; kvm_amd pulls in ccp because of CONFIG_KVM_AMD_SEV=y).
+    "intel": """\
+        kvm_intel             380928  0
+        kvm                  1146880  1 kvm_intel
+        irqbypass              16384  1 kvm""",
+    "amd": """\
+        kvm_amd               163840  0
+        ccp                   118784  1 kvm_amd
+        kvm                  1146880  1 kvm_amd
+        irqbypass              16384  1 kvm""",
+}
+_PARM_TYPE = {"intel": "bool", "amd": "int"}
+
+
+def virt_flag(a):
+    """The one-line CPU check used on L0 (tutorial) and in L1 (here)."""
+    return transcript(f"""
+        $ grep -o -w -E 'vmx|svm' /proc/cpuinfo | sort -u
+        {a.cpu_flag}
+    """)
+
+
+# ------------------------------------------------------------------------ L0
+
+l0_lsmod = snippet(
+    "l0_lsmod",
+    lambda a: transcript(f"""
+        $ lsmod | grep -i kvm
+{_LSMOD[a.key]}
+    """),
+    arches=X86,
+)
+
+l0_modinfo = snippet(
+    "l0_modinfo",
+    lambda a: transcript(f"""
+        $ modinfo {a.module} | grep -w nested
+        parm:           nested:{_PARM_TYPE[a.key]}
+    """),
+    arches=X86,
+)
+
+l0_intel_extras = snippet(
+    "l0_intel_extras",
+    lambda a: transcript(f"""
+        $ cat /sys/module/{a.module}/parameters/ept
+        Y
+        $ cat /sys/module/{a.module}/parameters/enable_shadow_vmcs
+        Y
+        $ cat /sys/module/{a.module}/parameters/enable_apicv
+        Y
+    """),
+    arches=("intel",),
+)
+
+l0_amd_extras = snippet(
+    "l0_amd_extras",
+    lambda a: transcript(f"""
+        $ cat /sys/module/{a.module}/parameters/npt
+        Y
+        $ cat /sys/module/{a.module}/parameters/avic
+        N
+    """),
+    arches=("amd",),
+    kernels=">=5.15,<7.1",
+    because="npt and avic became bool in 5.15 (svm/svm.c @ v5.15.24); avic became a "
+    "custom parameter decided at load time in 7.1 (svm/avic.c @ v7.1.3)",
+)
+
+l0_amd_extras_old = snippet(
+    "l0_amd_extras_old",
+    lambda a: transcript(f"""
+        $ cat /sys/module/{a.module}/parameters/npt
+        1
+        $ cat /sys/module/{a.module}/parameters/avic
+        0
+    """),
+    arches=("amd",),
+    kernels="<5.15",
+    because="npt and avic were int parameters up to 5.10 (svm.c @ v4.19.1, svm/svm.c @ v5.10.7)",
+)
+
+# ------------------------------------------------------------------------ L1
+
+l1_flag = snippet("l1_flag", virt_flag, arches=X86, given=Given(level="L1"))
+
+l1_dev_kvm = snippet(
+    "l1_dev_kvm",
+    transcript("""
+        $ ls /dev/kvm
+        /dev/kvm
+    """),
+    given=Given(level="L1"),
+)
+
+l1_lscpu = snippet(
+    "l1_lscpu",
+    lambda a: transcript(f"""
+        $ lscpu | grep -i virtualization
+        Virtualization:                       {a.extension}
+        Virtualization type:                  full
+    """),
+    arches=X86,
+    given=Given(level="L1"),
+)
+
+l1_missing = snippet(
+    "l1_missing",
+    lambda a: transcript(
+        """
+        $ ls /dev/kvm
+        ls: cannot access '/dev/kvm': No such file or directory
+        $ lscpu | grep -i virtualization
+        Virtualization type:                  full
+        """,
+        status={0: 2},
+    ),
+    arches=X86,
+    given=Given(level="L1", cpu_flag=False),
+)
+
+l1_modprobe_unsupported = snippet(
+    "l1_modprobe_unsupported",
+    lambda a: transcript(
+        f"""
+        $ sudo modprobe {a.module}
+        modprobe: ERROR: could not insert '{a.module}': Operation not supported
+        """,
+        status={0: 1},
+    ),
+    arches=X86,
+    given=Given(level="L1", cpu_flag=False),
+)
