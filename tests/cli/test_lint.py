@@ -27,8 +27,10 @@ def test_unknown_parameter_did_you_mean(cli, conf):
     path = conf("kvm.conf", "options kvm_intel enable_apivc=1\n")
     r = cli("lint", str(path), "--kernel", "6.6")
     assert r.rc == 1
-    assert r.out == (f"{path}:1: error: kvm_intel (Linux 6.6) has no parameter 'enable_apivc'; "
-                     "did you mean 'enable_apicv'? (the kernel ignores it)\n")  # fmt: skip
+    assert r.out == (
+        f"{path}:1: error: kvm_intel (Linux 6.6) has no parameter 'enable_apivc'; "
+        "did you mean 'enable_apicv'? (the kernel ignores it)\n"
+    )
 
 
 def test_dashes_in_parameter_names_are_underscores(cli, conf):
@@ -43,10 +45,15 @@ def test_parameter_that_is_newer_than_the_kernel(cli, conf):
     assert r.rc == 1 and "(Linux 5.10) has no parameter 'enable_ipiv'" in r.out
 
 
-@pytest.mark.parametrize("line,ptype", [("options kvm_intel nested=maybe", "bool"),
-                                        ("options kvm_amd nested=yes", "int"),
-                                        ("options kvm_amd pause_filter_count=70000", "ushort"),
-                                        ("options kvm_amd nested", "int")])  # fmt: skip
+@pytest.mark.parametrize(
+    "line,ptype",
+    [
+        ("options kvm_intel nested=maybe", "bool"),
+        ("options kvm_amd nested=yes", "int"),
+        ("options kvm_amd pause_filter_count=70000", "ushort"),
+        ("options kvm_amd nested", "int"),
+    ],
+)
 def test_wrong_value_type(cli, conf, line, ptype):
     path = conf("kvm.conf", line + "\n")
     r = cli("lint", str(path), "--kernel", "6.6")
@@ -56,12 +63,16 @@ def test_wrong_value_type(cli, conf, line, ptype):
 
 
 def test_unknown_module(cli, conf):
-    path = conf("kvm.conf", "options kvm_intl nested=1\noptions snd_hda_intel power_save=1\n"
-                "options kvmgt enable=1\n")  # fmt: skip
+    path = conf(
+        "kvm.conf",
+        "options kvm_intl nested=1\noptions snd_hda_intel power_save=1\noptions kvmgt enable=1\n",
+    )
     r = cli("lint", str(path), "--kernel", "6.6")
     assert r.rc == 1
-    assert r.out == (f"{path}:1: error: unknown module 'kvm_intl'; did you mean 'kvm_intel'? "
-                     "(options for it are never applied)\n")  # fmt: skip
+    assert r.out == (
+        f"{path}:1: error: unknown module 'kvm_intl'; did you mean 'kvm_intel'? "
+        "(options for it are never applied)\n"
+    )
 
 
 def test_conflicting_settings_name_both_places(cli, tmp_path):

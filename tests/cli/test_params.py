@@ -23,7 +23,8 @@ def test_json_has_exactly_the_documented_keys(cli):
     data = r.json
     assert all(list(obj) == ["name", "type", "perm", "default", "source"] for obj in data)
     assert {"name": "nested", "type": "int", "perm": "0444", "default": "1"}.items() <= next(
-        o for o in data if o["name"] == "nested").items()  # fmt: skip
+        o for o in data if o["name"] == "nested"
+    ).items()
 
 
 def test_s390_and_power(cli):
@@ -36,8 +37,10 @@ def test_s390_and_power(cli):
 def test_unknown_module_did_you_mean(cli):
     r = cli("params", "--module", "kvm_intl", "--kernel", "6.6")
     assert r.rc == 2 and r.out == ""
-    assert r.err == ("nested-kvm params: Linux 6.6 data has no module 'x86/kvm_intl'; "
-                     "did you mean 'x86/kvm_intel'?\n")  # fmt: skip
+    assert r.err == (
+        "nested-kvm params: Linux 6.6 data has no module 'x86/kvm_intl'; "
+        "did you mean 'x86/kvm_intel'?\n"
+    )
 
 
 def test_unknown_version(cli):

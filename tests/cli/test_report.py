@@ -36,9 +36,17 @@ def test_report_sections(cli, host_env, tmp_path):
     r = cli("report", "--root", str(host.root), "-o", str(out))
     assert (r.rc, r.out) == (0, "")
     text = out.read_text()
-    for heading in ("# nested-kvm report", "## nested-kvm check", "## Kernel", "## CPU",
-                    "## QEMU and libvirt", "## KVM module parameters", "## Kernel log (KVM lines)",
-                    "## QEMU command lines", "## Skipped"):  # fmt: skip
+    for heading in (
+        "# nested-kvm report",
+        "## nested-kvm check",
+        "## Kernel",
+        "## CPU",
+        "## QEMU and libvirt",
+        "## KVM module parameters",
+        "## Kernel log (KVM lines)",
+        "## QEMU command lines",
+        "## Skipped",
+    ):
         assert f"\n{heading}\n" in "\n" + text, heading
     assert "PASS  nested: kvm_amd nested=1" in text
     assert "Linux version 6.6.0-fake-amd64" in text
@@ -59,8 +67,10 @@ def test_kernel_log_needs_privileges(cli, host_env):
     r = cli("report", "--root", str(host.root))
     assert r.rc == 0
     assert "- `journalctl -k -g kvm`: not installed (not on PATH)\n" in r.out
-    assert ("- `dmesg`: exit status 1: dmesg: read kernel buffer failed: Operation not "
-            "permitted (needs privileges; not retried with sudo)") in r.out  # fmt: skip
+    assert (
+        "- `dmesg`: exit status 1: dmesg: read kernel buffer failed: Operation not "
+        "permitted (needs privileges; not retried with sudo)"
+    ) in r.out
 
 
 def test_kernel_log_from_dmesg(cli, host_env, tmp_path, monkeypatch):
@@ -83,8 +93,10 @@ def test_failing_command_is_skipped_with_reason(cli, host_env, tmp_path, monkeyp
     _tool(tmp_path, "virsh", "echo 'virsh: Permission denied' >&2; exit 1")
     monkeypatch.setenv("PATH", f"{tmp_path}:{host.bin}")
     r = cli("report")
-    assert ("- `virsh --version`: exit status 1: virsh: Permission denied "
-            "(needs privileges; not retried with sudo)") in r.out  # fmt: skip
+    assert (
+        "- `virsh --version`: exit status 1: virsh: Permission denied "
+        "(needs privileges; not retried with sudo)"
+    ) in r.out
 
 
 def test_hanging_command_times_out(cli, host_env, tmp_path, monkeypatch):
@@ -108,5 +120,8 @@ def test_report_writes_nothing_else(cli, host_env, tmp_path):
 
 
 def _snapshot(top):
-    return {str(p): (p.stat().st_mtime_ns, p.read_bytes() if p.is_file() else b"")
-            for p in sorted(top.rglob("*")) if not p.is_symlink()}  # fmt: skip
+    return {
+        str(p): (p.stat().st_mtime_ns, p.read_bytes() if p.is_file() else b"")
+        for p in sorted(top.rglob("*"))
+        if not p.is_symlink()
+    }

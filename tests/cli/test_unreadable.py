@@ -101,8 +101,9 @@ def test_garbled_nested_param(cli, make_host, value):
     assert NESTED in _one_line(r.err)
 
 
-@pytest.mark.parametrize("value,ok", [("Y", True), ("N", False), ("1", True), ("0", False),
-                                      ("y\n", True), ("2\n", True)])  # fmt: skip
+@pytest.mark.parametrize(
+    "value,ok", [("Y", True), ("N", False), ("1", True), ("0", False), ("y\n", True), ("2\n", True)]
+)
 def test_nested_any_print_format(cli, make_host, value, ok):
     root = make_host()
     write(root, NESTED, value)

@@ -1,0 +1,141 @@
+"""The CLI is read-only, light to import, and runs as a program."""
+
+from __future__ import annotations
+
+import builtins
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+FORBIDDEN = (
+    "sphinx",
+    "docutils",
+    "pytest",
+    "bashlex",
+    "nested_snippets.fakehost.host",
+    "nested_snippets.fakehost.kernel",
+    "nested_snippets.fakehost.tools",
+    "nested_snippets.runner",
+    "nested_snippets.sphinxext",
+    "hypothesis",
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "--json"],
+        ["report", "-o", os.devnull],
+        ["lint", "--kernel", "6.6", os.devnull],
+        ["params", "--module", "kvm_amd", "--kernel", "6.6"],
+    ],
+)
+def test_no_heavy_or_test_only_imports(argv, make_host):
+    root = make_host("intel")
+    if argv[0] in ("check", "report"):
+        argv = [*argv, "--root", str(root)]
+    code = (
+        "import sys\nfrom nested_snippets.cli import main\n"
+        f"rc = main({argv!r})\n"
+        f"bad = [m for m in sys.modules if m.startswith({FORBIDDEN!r})]\n"
+        "print(bad)\n"
+    )
+    env = {**os.environ, "PATH": "/nonexistent"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_python_m_and_exit_codes(make_host):
+    root = make_host("amd", nested=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nested_snippets.cli", "check", "--root", str(root)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert proc.returncode == 1
+    assert "FAIL  nested: kvm_amd nested=0" in proc.stdout
+    assert proc.stderr == ""
+
+
+class _WriteAttempt(AssertionError):
+    pass
+
+
+@pytest.fixture
+def read_only(monkeypatch, tmp_path):
+    """read_only() -> a directory: from then on, fail on any attempt to write, create,
+    delete or chmod a file outside that directory, and on any command run via sudo."""
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    real_open = builtins.open
+    real_run = subprocess.run
+
+    def guarded_open(file, mode="r", *args, **kwargs):
+        if any(c in mode for c in "wax+") and not str(file).startswith(str(allowed)):
+            raise _WriteAttempt(f"open({file!r}, {mode!r})")
+        return real_open(file, mode, *args, **kwargs)
+
+    def refuse(name):
+        def fail(*args, **kwargs):
+            raise _WriteAttempt(f"{name}{args!r}")
+
+        return fail
+
+    def guarded_run(argv, *args, **kwargs):
+        assert "sudo" not in argv[0] and not kwargs.get("shell"), argv
+        return real_run(argv, *args, **kwargs)
+
+    def activate():
+        monkeypatch.setattr(builtins, "open", guarded_open)
+        for name in (
+            "remove",
+            "unlink",
+            "rmdir",
+            "mkdir",
+            "makedirs",
+            "chmod",
+            "chown",
+            "rename",
+            "replace",
+            "link",
+            "symlink",
+            "truncate",
+            "mknod",
+            "mkfifo",
+        ):
+            monkeypatch.setattr(os, name, refuse(f"os.{name}"))
+        for name in ("write_text", "write_bytes", "mkdir", "touch", "unlink", "chmod", "rename"):
+            monkeypatch.setattr(pathlib.Path, name, refuse(f"Path.{name}"))
+        monkeypatch.setattr(subprocess, "run", guarded_run)
+        return allowed
+
+    return activate
+
+
+def test_every_command_is_read_only(cli, make_host, read_only):
+    roots = [make_host(a, nested=False) for a in ("intel", "amd", "s390x", "power", "arm64")]
+    conf = roots[0] / "etc/modprobe.d"
+    read_only()
+    for root in roots:
+        for argv in (["check"], ["check", "--json"], ["report"]):
+            assert cli(*argv, "--root", str(root)).rc in (0, 1, 2)
+    assert cli("check").rc in (0, 1, 2)  # this machine, read-only as well
+    assert cli("report").rc == 0
+    assert cli("lint", str(conf), "--kernel", "6.6").rc in (0, 1)
+    assert cli("params", "--module", "kvm_intel", "--kernel", "6.6").rc == 0
+
+
+def test_report_writes_only_the_output_file(cli, make_host, read_only):
+    root = make_host("intel")
+    out = read_only() / "report.md"
+    assert cli("report", "--root", str(root), "-o", str(out)).rc == 0
+    assert out.read_text().startswith("# nested-kvm report")
