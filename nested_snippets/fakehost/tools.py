@@ -43,6 +43,14 @@ class Host:
         fk.materialize(self.state, self.root)
         self.state.write(self.home)
 
+    def shown(self, path: str) -> str:
+        """A path argument as the snippet wrote it (the sandbox re-roots absolute
+        paths before the tool sees them)."""
+        root = str(self.root)
+        if path == root or path.startswith(root + "/"):
+            return path[len(root):] or "/"
+        return path
+
     def moddir(self) -> str:
         return f"/lib/modules/{self.state.release}"
 
@@ -216,7 +224,9 @@ def modprobe(host: Host, args: list[str]) -> int:
         elif a in ("-c", "--showconfig", "--show-config"):
             showconfig = True
         elif a in ("-C", "--config"):
-            config_dirs = (next(it, ""),)
+            # The sandbox has already re-rooted the path under the fake root; take it
+            # back to the path the snippet named, as read_dirs() roots it again.
+            config_dirs = (host.shown(next(it, "")),)
         elif a.startswith("-"):
             raise Usage(f"modprobe option {a} is not modelled")
         else:

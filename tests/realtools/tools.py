@@ -1,0 +1,190 @@
+"""The real tools these tests drive, and the checks themselves (kept apart from the
+tests so each check can also be shown to catch a bad input).
+
+Every check is read-only: ``qemu-system-x86_64 -cpu help`` lists models and exits,
+``virt-xml-validate`` validates a file, and ``modprobe -C DIR -c`` prints
+configuration and exits before it could load anything.  As a further guard,
+``modprobe`` runs as ``nobody`` with an empty capability bounding set when the tests
+run as root, so it could not load or unload a module even if asked to.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+SEARCH_PATH = os.pathsep.join(
+    [os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+)
+PACKAGES = {
+    "qemu-system-x86_64": "qemu-system-x86",
+    "virt-xml-validate": "libvirt-clients",
+    "xmllint": "libxml2-utils",
+    "modprobe": "kmod",
+    "setpriv": "util-linux",
+}
+
+
+def require(tool: str) -> str:
+    """The tool's path; skip (or, with CI=true, fail) when it is not installed."""
+    path = shutil.which(tool, path=SEARCH_PATH)
+    if path:
+        return path
+    reason = (f"{tool} is not installed (Debian package {PACKAGES.get(tool, '?')}); "
+              "the real-tool check cannot run without it")  # fmt: skip
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason + " and CI=true", pytrace=False)
+    pytest.skip(reason)
+
+
+# ----------------------------------------------------------------- QEMU models
+
+@cache
+def qemu_cpu_models() -> frozenset[str]:
+    """Model names from the real ``qemu-system-x86_64 -cpu help`` (``x86 NAME ...``)."""
+    qemu = require("qemu-system-x86_64")
+    out = subprocess.run([qemu, "-cpu", "help"], capture_output=True, text=True,
+                         timeout=60, check=True, stdin=subprocess.DEVNULL).stdout  # fmt: skip
+    models = frozenset(m.group(1) for m in re.finditer(r"^x86 +(\S+)", out, re.M))
+    assert "qemu64" in models, f"unexpected -cpu help output:\n{out[:500]}"
+    return models
+
+
+def cpu_models_in(command: str) -> list[str]:
+    """The model of every ``-cpu MODEL[,feature=on...]`` in a shell command line."""
+    words = shlex.split(command.replace("\\\n", " "), comments=False)
+    return [words[i + 1].split(",")[0] for i, w in enumerate(words[:-1]) if w == "-cpu"]
+
+
+def unknown_cpu_models(command: str) -> list[str]:
+    known = qemu_cpu_models()
+    return [m for m in cpu_models_in(command) if m != "help" and m not in known]
+
+
+# ------------------------------------------------------------------ libvirt XML
+
+MINIMAL_DOMAIN = """<domain type='kvm'>
+  <name>nested-kvm-guide-check</name>
+  <memory unit='MiB'>512</memory>
+  <os>
+    <type arch='x86_64'>hvm</type>
+  </os>
+{fragment}
+</domain>
+"""
+
+
+def wrap(content: str, fragment_of: str) -> str:
+    if not fragment_of:
+        return content
+    if fragment_of != "domain":
+        raise ValueError(f"no wrapper for fragments of {fragment_of!r}")
+    return MINIMAL_DOMAIN.format(fragment=content)
+
+
+def validate_domain(document: str) -> tuple[bool, str]:
+    """Run the real ``virt-xml-validate FILE domain``; (valid, its output)."""
+    tool = require("virt-xml-validate")
+    require("xmllint")  # virt-xml-validate is a shell script around xmllint
+    with tempfile.TemporaryDirectory(prefix="nkg-xml-") as tmp:
+        path = Path(tmp) / "domain.xml"
+        path.write_text(document)
+        proc = subprocess.run([tool, str(path), "domain"], capture_output=True, text=True,
+                              timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
+    return proc.returncode == 0, (proc.stdout + proc.stderr).strip()
+
+
+# ------------------------------------------------------------------ modprobe.d
+
+def _unprivileged() -> list[str]:
+    if os.geteuid() != 0:
+        return []
+    setpriv = require("setpriv")
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+            "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs"]  # fmt: skip
+
+
+def _options(text: str) -> list[str]:
+    return [ln for ln in text.splitlines() if ln.startswith("options ")]
+
+
+def real_kmod_options(files: dict[str, str]) -> list[str]:
+    """``options`` lines the real kmod derives from ``files`` (name -> text) alone.
+
+    ``modprobe -C DIR -c`` reads only DIR, prints the configuration and exits; kmod
+    also adds ``module.param=`` words of this machine's /proc/cmdline, so a run on
+    an empty directory gives the baseline that is subtracted.
+    """
+    modprobe = require("modprobe")
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="nkg-kmod-") as tmp:
+        for name, content in (("empty", {}), ("files", files)):
+            d = Path(tmp) / name
+            d.mkdir()
+            d.chmod(0o755)
+            for fname, text in content.items():
+                (d / fname).write_text(text)
+                (d / fname).chmod(0o644)
+            Path(tmp).chmod(0o755)
+            proc = subprocess.run([*_unprivileged(), modprobe, "-C", str(d), "-c"],
+                                  capture_output=True, text=True, timeout=60,
+                                  stdin=subprocess.DEVNULL)  # fmt: skip
+            assert proc.returncode == 0, f"modprobe -c failed: {proc.stderr}"
+            runs.append(_options(proc.stdout))
+    baseline, got = runs
+    return [ln for ln in got if ln not in baseline]
+
+
+def fake_kmod_options(files: dict[str, str]) -> list[str]:
+    """The same question asked of the fake host's ``modprobe -C DIR --showconfig``."""
+    from nested_snippets.fakehost.host import Scenario
+    from nested_snippets.kernel import latest
+    from nested_snippets.runner import run
+
+    runs = []
+    for name, content in (("empty", {}), ("files", files)):
+        with run.fake_host(Scenario(arch="intel", kernel=latest())) as host:
+            host.path(f"/tmp/{name}.d").mkdir(parents=True)
+            for fname, text in content.items():
+                host.write_file(f"/tmp/{name}.d/{fname}", text)
+            out = run.execute(host, f"modprobe -C /tmp/{name}.d --showconfig")
+            assert out.status == 0, out.output
+            runs.append(_options("\n".join(out.output)))
+    baseline, got = runs
+    return [ln for ln in got if ln not in baseline]
+
+
+def normalise_options_line(line: str) -> str:
+    """How ``modprobe -c`` prints an ``options`` line of a file: module name with
+    underscores, words separated by one space."""
+    words = line.split()
+    return " ".join([words[0], words[1].replace("-", "_"), *words[2:]])
+
+
+def expected_options(text: str) -> list[str]:
+    return [normalise_options_line(ln) for ln in text.splitlines()
+            if ln.split()[:1] == ["options"] and len(ln.split()) > 2]  # fmt: skip
+
+
+def check_modprobe_conf(text: str, filename: str) -> list[str]:
+    """Problems with a modprobe.d file: empty list when real and fake kmod agree and
+    every ``options`` line of the file is one the real kmod honours."""
+    problems = []
+    real = real_kmod_options({filename: text})
+    fake = fake_kmod_options({filename: text})
+    if real != fake:
+        problems.append(f"real kmod gives {real}, the fake host gives {fake}")
+    if not real:
+        problems.append("the real kmod finds no options line in this file")
+    for want in expected_options(text):
+        if want not in real:
+            problems.append(f"the real kmod does not apply {want!r}")
+    return problems
