@@ -1,7 +1,9 @@
 """Sphinx configuration for nested-kvm-guide (pages live in source/)."""
 
+import os
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -15,6 +17,7 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx_copybutton",
     "nested_snippets.sphinxext",  # snippet, snippet-tabs, kernel-params, ...
+    "notfound.extension",  # 404.html from source/404.rst, with absolute asset URLs
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
@@ -34,4 +37,13 @@ copybutton_exclude = ".linenos, .gp, .go"
 copybutton_only_copy_prompt_lines = True
 
 linkcheck_anchors = True
+# --- site (tabs, 404, offline checks, EPUB) ------------------------------------
+# Vendor tabs never collapse: clicking the open tab keeps it open.
+sphinx_tabs_disable_tab_closing = True
+# The 404 page is served for any path, so its links are absolute: "/" locally,
+# the version's path (/en/latest/) on Read the Docs.
+notfound_urls_prefix = urlparse(os.environ.get("READTHEDOCS_CANONICAL_URL", "/")).path
+# CI has no network: linkcheck checks internal links and anchors only; external
+# links are listed as "ignored" in build/linkcheck/output.json, never fetched.
+linkcheck_ignore = [r"^https?://", r"^ftp://", r"^mailto:"]
 man_pages = []

@@ -1,0 +1,74 @@
+"""Static files of the guide's site: vendor-tab behaviour and Furo-matched tab styles.
+
+``static/nested-kvm.js`` extends sphinx-tabs (localStorage persistence, ``?vendor=``
+deep links, full keyboard support, roving tabindex) and makes copy buttons skip
+output lines; ``static/nested-kvm.css`` styles the tabs with Furo's colour
+variables so light, dark and "auto" all match the theme.  The tab labels the
+script understands come from :mod:`nested_snippets.arch`, so ``?vendor=s390x``
+and ``?vendor=ibmz`` both pick the "IBM Z (s390x)" tab.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+from nested_snippets import arch as arch_table
+
+STATIC = Path(__file__).parent / "static"
+TEMPLATES = Path(__file__).parent / "templates"  # search.html: adds the missing <h1>
+FAVICON = "nested-kvm-icon.svg"
+JS_FILE = "nested-kvm.js"
+CSS_FILE = "nested-kvm.css"
+# After sphinx-tabs' tabs.js/tabs.css (priority 500) and copybutton.js.
+PRIORITY = 600
+
+
+def _vendor_table() -> str:
+    table = {key: a.label for key, a in arch_table.ARCHES.items()}
+    return "window.NESTED_KVM_VENDORS = " + json.dumps(table, sort_keys=True) + ";"
+
+
+def add_static_path(app: Sphinx, *_args) -> None:
+    """Put ``static/`` on html_static_path and ``templates/`` on templates_path (once).
+
+    Also give the site a favicon unless conf.py names one: without it browsers
+    request /favicon.ico, which is a 404 (and a console error) on every page.
+    """
+    path = STATIC.as_posix()
+    if path not in app.config.html_static_path:
+        app.config.html_static_path.append(path)
+    if TEMPLATES.as_posix() not in app.config.templates_path:
+        app.config.templates_path.append(TEMPLATES.as_posix())
+    if not app.config.html_favicon:
+        app.config.html_favicon = (STATIC / FAVICON).as_posix()
+
+
+def absolute_404_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Make the 404 page's own links absolute, as sphinx-notfound-page does for assets.
+
+    404.html is served for any missing path (``/how-to/gone.html``), so a relative
+    ``index.html`` would point into ``/how-to/``.
+    """
+    prefix = getattr(app.config, "notfound_urls_prefix", None)
+    if docname != getattr(app.config, "notfound_pagename", "404") or not prefix:
+        return
+    for ref in doctree.findall(nodes.reference):
+        uri = ref.get("refuri", "")
+        if uri and not uri.startswith(("#", "/")) and "://" not in uri and ":" not in uri:
+            ref["refuri"] = prefix + uri
+
+
+def setup(app: Sphinx) -> None:
+    # config-inited, not builder-inited: the environment pickles the config and
+    # compares html_static_path on the next run; a path added after that
+    # comparison would make every incremental build a full rebuild.
+    app.connect("config-inited", add_static_path)
+    app.connect("builder-inited", add_static_path)
+    app.connect("doctree-resolved", absolute_404_links)
+    app.add_css_file(CSS_FILE, priority=PRIORITY)
+    app.add_js_file(None, body=_vendor_table(), priority=PRIORITY - 1)
+    app.add_js_file(JS_FILE, priority=PRIORITY)

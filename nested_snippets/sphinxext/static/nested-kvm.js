@@ -1,0 +1,286 @@
+/*
+ * nested-kvm-guide: vendor tabs that remember the reader's choice.
+ *
+ * Extends sphinx-tabs (tabs.js, loaded before this file) without forking it:
+ *
+ * - the chosen vendor is kept in localStorage (sphinx-tabs keeps it in
+ *   sessionStorage only), so it survives other pages, reloads and later visits,
+ *   and it follows along in other open browser tabs;
+ * - ?vendor=amd (case-insensitive; an arch key from nested_snippets/arch.py or a
+ *   tab label) selects a vendor from a link, also with an anchor
+ *   (page.html?vendor=amd#section);
+ * - keyboard: Left/Right move to and activate the previous/next tab (wrapping),
+ *   Home/End the first/last; Enter/Space activate (native <button>);
+ * - ARIA: roving tabindex kept in step with aria-selected;
+ * - storage that throws (private mode, blocked cookies) never breaks a page;
+ * - console transcripts: the newline after each output line is moved into the
+ *   output span, so sphinx-copybutton (which drops .gp prompts and .go output)
+ *   copies only the commands, without blank lines in between.
+ */
+(function () {
+  "use strict";
+
+  var STORAGE_KEY = "nested-kvm-guide:vendor";
+  // {arch key: tab label}, written by nested_snippets/sphinxext/assets.py.
+  var VENDORS = window.NESTED_KVM_VENDORS || {};
+
+  function norm(text) {
+    return String(text || "").toLowerCase().replace(/[^a-z0-9]/g, "");
+  }
+
+  // --- storage that never throws -------------------------------------------
+  function safeStorage(getStore) {
+    return {
+      getItem: function (key) {
+        try {
+          var store = getStore();
+          return store ? store.getItem(key) : null;
+        } catch (e) {
+          return null;
+        }
+      },
+      setItem: function (key, value) {
+        try {
+          var store = getStore();
+          if (store) store.setItem(key, value);
+        } catch (e) {
+          /* private mode or quota: the choice lasts for this page only */
+        }
+      },
+    };
+  }
+  var local = safeStorage(function () { return window.localStorage; });
+  // tabs.js keeps `var session = window.sessionStorage || {}`, a global; give it
+  // methods that cannot throw (with {} its click handler raises a TypeError).
+  window.session = safeStorage(function () { return window.sessionStorage; });
+
+  // --- tabs ------------------------------------------------------------------
+  function tabsIn(tablist) {
+    return Array.prototype.filter.call(tablist.children, function (el) {
+      return el.getAttribute("role") === "tab";
+    });
+  }
+
+  function allTablists() {
+    return document.querySelectorAll('.sphinx-tabs [role="tablist"]');
+  }
+
+  /** Resolve a ?vendor= value or stored choice to a normalized tab label. */
+  function wantedLabel(value) {
+    var wanted = norm(value);
+    if (!wanted) return null;
+    var keys = Object.keys(VENDORS);
+    for (var i = 0; i < keys.length; i++) {
+      if (norm(keys[i]) === wanted || norm(VENDORS[keys[i]]) === wanted) {
+        return norm(VENDORS[keys[i]]);
+      }
+    }
+    return wanted; // a label of a tab not in the table (plain group tabs)
+  }
+
+  /** The arch key for a tab label, else the label itself (what we store). */
+  function keyForLabel(label) {
+    var keys = Object.keys(VENDORS);
+    for (var i = 0; i < keys.length; i++) {
+      if (norm(VENDORS[keys[i]]) === norm(label)) return keys[i];
+    }
+    return label;
+  }
+
+  function syncTabindex() {
+    allTablists().forEach(function (tablist) {
+      var tabs = tabsIn(tablist);
+      var selected = tabs.filter(function (t) {
+        return t.getAttribute("aria-selected") === "true";
+      });
+      tabs.forEach(function (tab) {
+        var on = selected.length ? tab === selected[0] : tab === tabs[0];
+        tab.setAttribute("tabindex", on ? "0" : "-1");
+      });
+    });
+  }
+
+  /** Select, in every tab set on the page, the group tab with this label. */
+  function selectLabel(label) {
+    var found = false;
+    allTablists().forEach(function (tablist) {
+      var tabs = tabsIn(tablist);
+      var match = tabs.filter(function (t) { return norm(t.textContent) === label; })[0];
+      if (!match || !match.classList.contains("group-tab")) return;
+      found = true;
+      tabs.forEach(function (tab) {
+        var on = tab === match;
+        tab.setAttribute("aria-selected", on ? "true" : "false");
+        var panel = document.getElementById(tab.getAttribute("aria-controls"));
+        if (!panel) return;
+        if (on) panel.removeAttribute("hidden");
+        else panel.setAttribute("hidden", "true");
+      });
+    });
+    syncTabindex();
+    return found;
+  }
+
+  function remember(tab) {
+    if (!tab.classList.contains("group-tab")) return;
+    var label = tab.textContent.trim();
+    local.setItem(STORAGE_KEY, keyForLabel(label));
+    window.session.setItem("sphinx-tabs-last-selected", tab.getAttribute("name"));
+  }
+
+  function queryVendor() {
+    var match = /[?&]vendor=([^&#]*)/i.exec(window.location.search);
+    if (!match) return null;
+    try {
+      return decodeURIComponent(match[1].replace(/\+/g, " "));
+    } catch (e) {
+      return match[1];
+    }
+  }
+
+  function labelTablists(tablists) {
+    tablists.forEach(function (tablist) {
+      var tabs = tabsIn(tablist);
+      var vendorTabs = tabs.filter(function (t) {
+        return Object.keys(VENDORS).some(function (k) {
+          return norm(VENDORS[k]) === norm(t.textContent);
+        });
+      });
+      if (tabs.length && vendorTabs.length === tabs.length) {
+        tablist.setAttribute("aria-label", "CPU vendor or architecture");
+      }
+      tabs.forEach(function (tab) {
+        var panel = document.getElementById(tab.getAttribute("aria-controls"));
+        if (panel) panel.setAttribute("data-nested-label", tab.textContent.trim());
+      });
+    });
+  }
+
+  function restore() {
+    var fromLink = queryVendor();
+    var wanted = wantedLabel(fromLink);
+    if (wanted && selectLabel(wanted)) {
+      local.setItem(STORAGE_KEY, keyForLabel(wanted));
+    } else {
+      var stored = wantedLabel(local.getItem(STORAGE_KEY));
+      if (stored) selectLabel(stored);
+    }
+    revealHashTarget(!!fromLink);
+    syncTabindex();
+  }
+
+  /** A #fragment inside a hidden panel opens that panel (unless ?vendor= chose). */
+  function revealHashTarget(vendorFromLink) {
+    var id = window.location.hash.slice(1);
+    if (!id) return;
+    var target = null;
+    try {
+      target = document.getElementById(decodeURIComponent(id));
+    } catch (e) {
+      target = document.getElementById(id);
+    }
+    if (!target) return;
+    var panel = target.closest ? target.closest('[role="tabpanel"][hidden]') : null;
+    if (panel && !vendorFromLink) {
+      var tab = document.getElementById(panel.getAttribute("aria-labelledby"));
+      if (tab) selectLabel(norm(tab.textContent));
+    }
+    // Switching tabs above the target changed heights: land on it again.
+    window.requestAnimationFrame(function () {
+      target.scrollIntoView();
+    });
+  }
+
+  // Clicks: sphinx-tabs selects and syncs (its listener is on the tab itself);
+  // this listener on the document runs afterwards and persists the choice.
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest && event.target.closest(".sphinx-tabs-tab");
+    if (!tab) return;
+    if (tab.getAttribute("aria-selected") === "true") remember(tab);
+    syncTabindex();
+  });
+
+  // Keyboard, in the capture phase so tabs.js' own arrow handling (focus only,
+  // no activation, no Home/End) does not also run.
+  document.addEventListener(
+    "keydown",
+    function (event) {
+      var tab = event.target;
+      if (!tab || !tab.classList || !tab.classList.contains("sphinx-tabs-tab")) return;
+      if (event.altKey || event.ctrlKey || event.metaKey) return;
+      var tabs = tabsIn(tab.parentNode);
+      var index = tabs.indexOf(tab);
+      var next = null;
+      switch (event.key) {
+        case "ArrowRight":
+          next = tabs[(index + 1) % tabs.length];
+          break;
+        case "ArrowLeft":
+          next = tabs[(index - 1 + tabs.length) % tabs.length];
+          break;
+        case "Home":
+          next = tabs[0];
+          break;
+        case "End":
+          next = tabs[tabs.length - 1];
+          break;
+        default:
+          return; // Enter and Space: the <button> clicks itself
+      }
+      event.preventDefault();
+      event.stopPropagation();
+      next.focus();
+      if (next.getAttribute("aria-selected") !== "true") next.click();
+    },
+    true
+  );
+
+  // Another browser tab of the guide changed the vendor: follow it.
+  window.addEventListener("storage", function (event) {
+    if (event.key !== STORAGE_KEY || !event.newValue) return;
+    selectLabel(wantedLabel(event.newValue));
+  });
+
+  // --- copy buttons: commands only ---------------------------------------------
+  function tidyTranscripts() {
+    document.querySelectorAll("div.highlight pre span.go").forEach(function (span) {
+      var next = span.nextSibling;
+      if (next && next.nodeType === 3 && next.data.charAt(0) === "\n") {
+        next.data = next.data.slice(1);
+        span.appendChild(document.createTextNode("\n"));
+      }
+    });
+  }
+
+  // --- accessibility fixes for theme markup -----------------------------------
+  // Sphinx and Furo render toctree captions as <p role="heading"> without the
+  // aria-level that role requires, and Furo's two <aside> drawers are
+  // landmarks with no name to tell them apart.
+  function fixThemeA11y() {
+    document.querySelectorAll('[role="heading"]:not([aria-level])').forEach(function (el) {
+      el.setAttribute("aria-level", "2");
+    });
+    var names = { "sidebar-drawer": "Site navigation", "toc-drawer": "On this page" };
+    Object.keys(names).forEach(function (cls) {
+      document.querySelectorAll("aside." + cls + ":not([aria-label])").forEach(function (el) {
+        el.setAttribute("aria-label", names[cls]);
+      });
+    });
+  }
+  fixThemeA11y(); // scripts load at the end of <body>: the markup is there
+
+  function init() {
+    fixThemeA11y();
+    tidyTranscripts();
+    labelTablists(allTablists());
+    restore();
+  }
+
+  // tabs.js registered its DOMContentLoaded listener first, so ours runs after
+  // it has restored its session choice, and the stored/linked choice wins.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

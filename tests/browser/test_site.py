@@ -1,0 +1,450 @@
+"""The built site in Chromium: vendor tabs, copy buttons, themes, a11y, offline use."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.browser.conftest import BUILD, SCREENSHOTS
+
+TABLISTS = '.sphinx-tabs [role="tablist"]'
+
+
+def selected_labels(page) -> list[str]:
+    """The selected tab's label in every tab set on the page, in order."""
+    return page.eval_on_selector_all(
+        TABLISTS,
+        """lists => lists.map(l => {
+             const t = l.querySelector('[role="tab"][aria-selected="true"]');
+             return t ? t.textContent.trim() : null; })""",
+    )
+
+
+def visible_panels(page) -> list[str]:
+    """Labels of the tabs whose panels are visible."""
+    return page.eval_on_selector_all(
+        '[role="tabpanel"]',
+        """ps => ps.filter(p => !p.hidden && p.offsetParent !== null)
+                   .map(p => document.getElementById(p.getAttribute('aria-labelledby'))
+                   .textContent.trim())""",
+    )
+
+
+def click_tab(page, label: str, nth: int = 0):
+    page.locator(TABLISTS).nth(nth).get_by_role("tab", name=label, exact=True).click()
+
+
+def set_theme(page, mode: str):
+    """Furo's theme: stored like its toggle does, applied without a reload."""
+    page.evaluate(
+        "m => { localStorage.setItem('theme', m); document.body.dataset.theme = m; }", mode
+    )
+
+
+def luminance(css_color: str) -> float:
+    r, g, b = (int(x) / 255 for x in re.findall(r"\d+", css_color)[:3])
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+# --- vendor tabs --------------------------------------------------------------------------
+
+
+def test_choosing_a_vendor_switches_every_tab_set_on_the_page(page, demo):
+    page.goto(demo.url + "two.html")
+    assert selected_labels(page) == ["Intel", "Intel", "Intel"]
+    click_tab(page, "AMD", nth=1)
+    assert selected_labels(page) == ["AMD", "AMD", "AMD"]
+    assert visible_panels(page) == ["AMD", "AMD", "AMD"]
+    click_tab(page, "Intel", nth=2)
+    assert selected_labels(page) == ["Intel", "Intel", "Intel"]
+    click_tab(page, "Intel", nth=0)  # clicking the open tab keeps it open
+    assert visible_panels(page) == ["Intel", "Intel", "Intel"]
+
+
+def test_every_guide_page_with_several_tab_sets_syncs(page, guide):
+    multi = [p for p in guide.pages() if (guide.root / p).read_text().count('role="tablist"') >= 2]
+    if not multi:
+        pytest.skip("no guide page has two tab sets yet (the demo site covers syncing)")
+    for path in multi:
+        page.goto(guide.url + path)
+        labels = page.locator(TABLISTS).first.get_by_role("tab").all_inner_texts()
+        for label in reversed(labels):
+            click_tab(page, label)
+            chosen = {s for s in selected_labels(page) if s is not None}
+            sets_with_label = page.eval_on_selector_all(
+                TABLISTS,
+                "(ls, label) => ls.filter(l => [...l.querySelectorAll('[role=tab]')]"
+                ".some(t => t.textContent.trim() === label)).length",
+                label,
+            )
+            assert sets_with_label <= selected_labels(page).count(label), (path, label, chosen)
+
+
+def test_choice_persists_across_pages_reloads_and_visits(context, page, demo):
+    page.goto(demo.url + "two.html")
+    click_tab(page, "AMD")
+    assert page.evaluate("localStorage.getItem('nested-kvm-guide:vendor')") == "amd"
+    page.goto(demo.url + "other.html")
+    assert selected_labels(page) == ["AMD"]
+    page.reload()
+    assert selected_labels(page) == ["AMD"]
+    later = context.new_page()  # a later visit in the same browser profile
+    later.goto(demo.url + "index.html")
+    assert selected_labels(later) == ["AMD"]
+    later.close()
+
+
+def test_choice_follows_in_other_open_browser_tabs(context, demo):
+    first, second = context.new_page(), context.new_page()
+    first.goto(demo.url + "two.html")
+    second.goto(demo.url + "other.html")
+    click_tab(first, "AMD")
+    second.wait_for_function(
+        "document.querySelector('[role=tab][aria-selected=true]').textContent.trim() === 'AMD'"
+    )
+
+
+def test_a_new_profile_starts_on_the_first_tab(page, demo):
+    page.goto(demo.url + "other.html")
+    assert selected_labels(page) == ["Intel"]
+
+
+@pytest.mark.parametrize("value", ["amd", "AMD", "Amd", "aMd"])
+def test_link_selects_vendor(page, demo, value):
+    page.goto(f"{demo.url}two.html?vendor={value}")
+    assert selected_labels(page) == ["AMD", "AMD", "AMD"]
+    page.goto(demo.url + "other.html")  # the linked choice is remembered
+    assert selected_labels(page) == ["AMD"]
+
+
+def test_link_overrides_stored_choice_and_unknown_vendor_is_ignored(page, demo):
+    page.goto(demo.url + "two.html?vendor=amd")
+    page.goto(demo.url + "two.html?vendor=intel")
+    assert selected_labels(page) == ["Intel"] * 3
+    page.goto(demo.url + "two.html?vendor=s390x")  # no such tab on this page
+    assert selected_labels(page) == ["Intel"] * 3
+    page.goto(demo.url + "two.html?vendor=%E2%80%AE&x=1")
+    assert selected_labels(page) == ["Intel"] * 3
+
+
+def test_link_with_vendor_and_anchor(page, demo):
+    page.goto(demo.url + "two.html?vendor=amd#far-section")
+    assert selected_labels(page) == ["AMD"] * 3
+    # Furo scrolls smoothly: wait until the section has arrived near the top.
+    page.wait_for_function(
+        "(() => { const t = document.getElementById('far-section').getBoundingClientRect().top;"
+        " return t >= 0 && t < 300; })()",
+        timeout=5000,
+    )
+    assert page.evaluate("window.scrollY") > 500
+
+
+def test_keyboard_arrows_home_end_enter_space(page, demo):
+    page.goto(demo.url + "two.html")
+    first = page.locator(TABLISTS).first
+    intel = first.get_by_role("tab", name="Intel", exact=True)
+    amd = first.get_by_role("tab", name="AMD", exact=True)
+    intel.focus()
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "AMD"
+    assert selected_labels(page) == ["AMD"] * 3
+    page.keyboard.press("ArrowRight")  # wraps around
+    assert selected_labels(page) == ["Intel"] * 3
+    page.keyboard.press("ArrowLeft")  # wraps the other way
+    assert selected_labels(page) == ["AMD"] * 3
+    page.keyboard.press("Home")
+    assert selected_labels(page) == ["Intel"] * 3
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Intel"
+    page.keyboard.press("End")
+    assert selected_labels(page) == ["AMD"] * 3
+    assert page.evaluate("window.scrollY") == 0  # Home/End did not scroll the page
+    intel.focus()
+    page.keyboard.press("Enter")
+    assert selected_labels(page) == ["Intel"] * 3
+    amd.focus()
+    page.keyboard.press("Space")
+    assert selected_labels(page) == ["AMD"] * 3
+    # Tab leaves the tablist for the open panel: one tab stop per tablist.
+    amd.focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "tabpanel"
+
+
+def test_aria_roles_states_and_roving_tabindex(page, demo):
+    page.goto(demo.url + "two.html")
+    for label in ("Intel", "AMD"):
+        click_tab(page, label)
+        report = page.eval_on_selector_all(
+            TABLISTS,
+            """lists => lists.map(list => {
+                 const tabs = [...list.children];
+                 return {
+                   roles: tabs.map(t => t.getAttribute('role')),
+                   label: list.getAttribute('aria-label'),
+                   selected: tabs.map(t => t.getAttribute('aria-selected')),
+                   tabindex: tabs.map(t => t.getAttribute('tabindex')),
+                   panels: tabs.map(t => {
+                     const p = document.getElementById(t.getAttribute('aria-controls'));
+                     return p && [p.getAttribute('role'),
+                                  p.getAttribute('aria-labelledby') === t.id, p.hidden];
+                   }),
+                 };
+               })""",
+        )
+        for tl in report:
+            assert set(tl["roles"]) == {"tab"}
+            assert tl["label"] == "CPU vendor or architecture"
+            assert tl["selected"].count("true") == 1
+            assert set(tl["selected"]) <= {"true", "false"}
+            on = tl["selected"].index("true")
+            assert tl["tabindex"] == ["0" if i == on else "-1" for i in range(len(tl["roles"]))]
+            for i, panel in enumerate(tl["panels"]):
+                assert panel == ["tabpanel", True, i != on]
+
+
+def test_storage_failures_do_not_break_tabs(context, page, demo, watch):
+    context.add_init_script(
+        """for (const name of ['localStorage', 'sessionStorage']) {
+             Object.defineProperty(window, name, {
+               get() { throw new DOMException('storage disabled', 'SecurityError'); } });
+           }"""
+    )
+    page.goto(demo.url + "two.html?vendor=amd")
+    # Upstream scripts read localStorage unguarded while the page loads (Furo's
+    # theme one-liner, Sphinx's search-term highlighter); they are not ours.
+    page.wait_for_load_state("load")
+    at_load = list(watch.errors)
+    assert all("storage disabled" in e for e in at_load), at_load
+    assert len(at_load) <= 2, at_load
+    watch.errors.clear()
+    assert selected_labels(page) == ["AMD"] * 3
+    click_tab(page, "Intel")
+    assert selected_labels(page) == ["Intel"] * 3
+    page.locator(TABLISTS).first.get_by_role("tab", name="Intel", exact=True).focus()
+    page.keyboard.press("ArrowRight")
+    assert selected_labels(page) == ["AMD"] * 3
+    # Our click handler ran to its end (roving tabindex follows the selection).
+    tabindex = page.eval_on_selector_all(
+        '[role="tab"][aria-selected="true"]', "ts => ts.map(t => t.tabIndex)"
+    )
+    assert tabindex == [0, 0, 0]
+    assert page.evaluate("window.session.getItem('x')") is None
+    # The context fixture fails the test on any error after load.
+
+
+# --- copy buttons ----------------------------------------------------------------------------
+
+
+def copy_from(page, pre_locator) -> str:
+    block = pre_locator.locator("xpath=..")
+    block.hover()
+    block.locator("button.copybtn").click()
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+@pytest.fixture
+def clipboard_page(context, page, demo):
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=demo.url.rstrip("/"))
+    return page
+
+
+def test_copy_button_copies_only_commands(clipboard_page, demo):
+    page = clipboard_page
+    page.goto(demo.url + "two.html")
+    intel_pre = page.locator('[role="tabpanel"]:not([hidden]) div.highlight pre').first
+    assert copy_from(page, intel_pre) == "cat /sys/module/kvm_intel/parameters/nested"
+    click_tab(page, "AMD")
+    amd_pre = page.locator('[role="tabpanel"]:not([hidden]) div.highlight pre').first
+    assert copy_from(page, amd_pre) == "cat /sys/module/kvm_amd/parameters/nested"
+
+
+def test_copy_button_keeps_continued_commands_whole(clipboard_page, demo):
+    page = clipboard_page
+    page.goto(demo.url + "two.html")
+    pre = page.locator("div.highlight-console pre").filter(has_text="qemu-system-x86_64")
+    assert copy_from(page, pre) == (
+        "qemu-system-x86_64 \\\n    -enable-kvm \\\n    -cpu host\necho done"
+    )
+
+
+def test_copy_button_copies_config_files_verbatim(clipboard_page, demo):
+    page = clipboard_page
+    page.goto(demo.url + "two.html")
+    pre = page.locator("pre").filter(has_text="options kvm_intel nested=1")
+    assert copy_from(page, pre) == "options kvm_intel nested=1"
+
+
+def test_copy_buttons_on_guide_pages_never_copy_prompts_or_output(context, page, guide):
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=guide.url.rstrip("/"))
+    checked = 0
+    for path in guide.pages():
+        if 'class="gp"' not in (guide.root / path).read_text():
+            continue
+        page.goto(guide.url + path)
+        blocks = page.locator("div.highlight-console pre, div.highlight-shell-session pre")
+        for i in range(blocks.count()):
+            pre = blocks.nth(i)
+            if not pre.is_visible():
+                continue
+            outputs = pre.locator(".go").all_inner_texts()
+            text = copy_from(page, pre)
+            checked += 1
+            assert not text.startswith(("$ ", "# ")), (path, text)
+            for line in text.splitlines():
+                assert line.strip(), (path, "blank line copied", text)
+            for out in outputs:
+                for line in out.splitlines():
+                    if line.strip():
+                        assert line not in text.splitlines(), (path, "output copied", line)
+    assert checked, "no console transcript on any guide page"
+
+
+# --- themes -------------------------------------------------------------------------------
+
+
+def panel_colors(page) -> tuple[float, float]:
+    panel = page.locator('[role="tabpanel"]:not([hidden])').first
+    bg = panel.evaluate("p => getComputedStyle(p).backgroundColor")
+    fg = page.locator('[role="tab"][aria-selected="true"]').first.evaluate(
+        "t => getComputedStyle(t).color"
+    )
+    return luminance(bg), luminance(fg)
+
+
+def contrast(a: float, b: float) -> float:
+    hi, lo = max(a, b), min(a, b)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_tab_panels_follow_light_dark_and_auto(chromium, demo, watch):
+    for scheme, theme, dark in [
+        ("light", "light", False),
+        ("light", "dark", True),
+        ("dark", "light", False),
+        ("dark", "auto", True),  # Furo's auto follows prefers-color-scheme
+        ("light", "auto", False),
+    ]:
+        ctx = chromium.new_context(color_scheme=scheme)
+        page = ctx.new_page()
+        page.goto(demo.url + "two.html")
+        set_theme(page, theme)
+        bg, fg = panel_colors(page)
+        label = f"prefers {scheme}, data-theme={theme}"
+        assert (bg < 0.05) if dark else (bg > 0.9), (label, bg)
+        assert contrast(bg, fg) >= 7, (label, bg, fg)
+        body_bg = luminance(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+        assert abs(body_bg - bg) < 0.02, (label, "panel matches the page", body_bg, bg)
+        ctx.close()
+
+
+# --- offline, console, 404, search ------------------------------------------------------------
+
+
+def test_every_page_loads_offline_without_console_errors(page, guide, watch):
+    for path in guide.pages():
+        page.goto(guide.url + path)
+        page.wait_for_load_state("load")
+    hosts = {r.split("/")[2] for r in watch.requests}
+    assert hosts == {guide.url.split("/")[2]}, hosts
+    # context fixture teardown fails on any console error or foreign request
+
+
+def test_no_page_references_another_host_for_assets(guide):
+    tag = r"<(?:script|link|img|iframe|source)\b[^>]*?(?:src|href)="
+    pattern = re.compile(tag + r'"(//|https?:)')
+    offenders = []
+    for path in guide.pages():
+        text = (guide.root / path).read_text()
+        offenders += [path for _ in pattern.finditer(text)]
+    for css in guide.root.rglob("_static/**/*.css"):
+        remote = r"@import\s+url\(\s*['\"]?https?:|url\(\s*['\"]?(https?:)?//"
+        if re.search(remote, css.read_text()):
+            offenders.append(str(css))
+    assert not offenders, offenders
+
+
+def test_missing_page_gets_the_404_page(page, guide, watch):
+    response = page.goto(guide.url + "how-to/no-such-page.html")
+    assert response.status == 404
+    assert page.locator("h1").inner_text().strip().startswith("Page not found")
+    # The page's own assets load although it is served from a deeper path.
+    assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times New Roman"
+    assert page.locator(".sidebar-brand").count() == 1
+    page.get_by_role("link", name="contents").first.click()
+    page.wait_for_url(guide.url + "index.html")
+    # Chromium logs the 404 status of the document itself; nothing else may fail.
+    watch.errors[:] = [e for e in watch.errors if "status of 404" not in e]
+    failed = [r for r in watch.requests if "no-such-page" not in r]
+    assert all("/_static/" in r or r.endswith(".html") or "searchindex" in r for r in failed)
+
+
+def test_search_finds_nested(page, guide):
+    page.goto(guide.url + "search.html?q=nested")
+    results = page.locator("#search-results ul.search li")
+    results.first.wait_for(timeout=15000)
+    assert results.count() >= 3
+    assert page.locator("h1").inner_text() == "Search"
+
+
+# --- accessibility ---------------------------------------------------------------------------
+
+
+def run_axe(page, axe_js) -> list[dict]:
+    page.add_script_tag(path=str(axe_js))
+    return page.evaluate(
+        """async () => {
+             const r = await axe.run(document, {resultTypes: ['violations']});
+             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+               nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}));
+           }"""
+    )
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_axe_every_page(page, guide, demo, axe_js, theme):
+    results = {}
+    pages = [(guide, p) for p in guide.pages()] + [(demo, "two.html")]
+    pages.append((guide, "search.html?q=nested"))
+    for site, path in pages:
+        page.goto(site.url + path)
+        set_theme(page, theme)
+        if "?q=" in path:
+            page.locator("#search-results ul.search li").first.wait_for(timeout=15000)
+        if path == "two.html":  # the other vendor's panels, too
+            click_tab(page, "AMD")
+        results[f"{site.url}{path}"] = run_axe(page, axe_js)
+    BUILD.mkdir(exist_ok=True)
+    (BUILD / f"axe-{theme}.json").write_text(json.dumps(results, indent=1, sort_keys=True))
+    bad = {p: v for p, v in results.items() if v}
+    assert not bad, json.dumps(bad, indent=1)
+
+
+# --- screenshots -----------------------------------------------------------------------------
+
+MAIN_PAGES = ["index.html", "how-to/enable-x86.html", "troubleshooting.html", "404.html"]
+
+
+def test_screenshots(chromium, guide, demo):
+    """Artifacts for review: build/screenshots/<page>-<theme>-<vendor>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shots = []
+    targets = [(guide, p) for p in MAIN_PAGES if (guide.root / p).is_file()]
+    targets.append((demo, "two.html"))
+    for scheme, theme in [("light", "light"), ("light", "dark"), ("dark", "auto")]:
+        for vendor in ("intel", "amd"):
+            ctx = chromium.new_context(viewport={"width": 1280, "height": 900},
+                                       color_scheme=scheme)  # fmt: skip
+            page = ctx.new_page()
+            for site, path in targets:
+                page.goto(f"{site.url}{path}?vendor={vendor}")
+                set_theme(page, theme)
+                name = ("demo-" if site is demo else "") + path.replace("/", "-")[:-5]
+                mode = theme if theme != "auto" else f"auto-{scheme}"
+                out = SCREENSHOTS / f"{name}-{mode}-{vendor}.png"
+                page.screenshot(path=str(out), full_page=path != "two.html")
+                shots.append(out)
+            ctx.close()
+    assert all(s.stat().st_size > 10_000 for s in shots)
