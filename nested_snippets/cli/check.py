@@ -8,9 +8,7 @@ an L1 must be able to run KVM guests (vmx/svm/sie exposed, ``/dev/kvm`` present)
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Any
 
 from nested_snippets.cli import probes
 from nested_snippets.cli.checks import Evaluation, evaluate
@@ -27,7 +25,7 @@ def exit_status(facts: Facts, ev: Evaluation) -> int:
     return {True: READY, False: NOT_READY, None: CANNOT_CHECK}[verdict]
 
 
-def host_json(facts: Facts) -> dict[str, Any]:
+def host_json(facts: Facts) -> dict[str, object]:
     return {
         "machine": facts.machine,
         "arch": facts.cpu.arch,
@@ -72,6 +70,8 @@ def render_text(facts: Facts, ev: Evaluation, status: int) -> str:
 def render_json(
     facts: Facts | None, ev: Evaluation | None, status: int, error: str | None = None
 ) -> str:
+    import json
+
     doc = {
         "schema": SCHEMA,
         "host": host_json(facts) if facts else None,

@@ -6,8 +6,6 @@ verdicts: True, False or None (could not tell; the reason goes to ``unknown``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from nested_snippets.cli import config
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.cli.probes import Facts
@@ -33,15 +31,17 @@ TUNING: dict[str, tuple[tuple[str, tuple[str, ...], str], ...]] = {
 """(parameter, levels where it is checked, why off matters: "" = off is fine)."""
 
 
-@dataclass
 class Evaluation:
-    results: list[Result] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-    """Why a verdict could not be reached: ``file: reason`` lines."""
-    l0: bool | None = None
-    l1: bool | None = None
-    l0_failed: list[str] = field(default_factory=list)
-    l1_failed: list[str] = field(default_factory=list)
+    """The results of all checks and the two verdicts (True, False, None = unknown)."""
+
+    def __init__(self) -> None:
+        self.results: list[Result] = []
+        self.unknown: list[str] = []
+        """Why a verdict could not be reached: ``file: reason`` lines."""
+        self.l0: bool | None = None
+        self.l1: bool | None = None
+        self.l0_failed: list[str] = []
+        self.l1_failed: list[str] = []
 
 
 class _Checker:

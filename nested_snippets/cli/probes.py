@@ -5,11 +5,9 @@ Nothing here runs a program or opens a device; each fact notes where it came fro
 
 from __future__ import annotations
 
-import grp
 import os
-import pwd
 import stat
-from dataclasses import dataclass, field
+from collections import namedtuple
 
 from nested_snippets.arch import ARCHES, Arch
 from nested_snippets.cli.errors import CliError
@@ -48,32 +46,42 @@ SOFTWARE_KVM = ("kvm_pvm",)
 """Modules that provide /dev/kvm without VT-x/AMD-V (PVM: KVM by paravirtualization)."""
 
 
-@dataclass(frozen=True)
-class DevKvm:
-    present: bool
-    mode: str = ""
-    owner: str = ""
-    is_char: bool = False
-    can_rw: bool = False
+DevKvm = namedtuple("DevKvm", "present mode owner is_char can_rw", defaults=("", "", False, False))
+"""/dev/kvm as ``stat`` shows it, and whether this user may open it read/write."""
 
 
-@dataclass
 class Facts:
-    cpu: cpuinfo.CpuInfo
-    arch: Arch | None
-    machine: str
-    release: str | None
-    level: str
-    level_given: bool
-    evidence: list[str]
-    sys_module: bool
-    modules: dict[str, str]
-    """module -> ``loaded`` | ``built-in`` | ``absent`` | ``unknown``."""
-    dev_kvm: DevKvm
-    software_kvm: str | None
-    cmdline: str | None
-    notes: list[str] = field(default_factory=list)
-    """Files that could not be read but were not essential, as ``path: why``."""
+    """Everything ``check`` learnt about a host (a plain class: cheap at start-up)."""
+
+    def __init__(
+        self,
+        *,
+        cpu: cpuinfo.CpuInfo,
+        arch: Arch | None,
+        machine: str,
+        release: str | None,
+        level: str,
+        level_given: bool,
+        evidence: list[str],
+        sys_module: bool,
+        modules: dict[str, str],
+        dev_kvm: DevKvm,
+        software_kvm: str | None,
+        cmdline: str | None,
+    ) -> None:
+        self.cpu = cpu
+        self.arch = arch
+        self.machine = machine
+        self.release = release
+        self.level = level
+        self.level_given = level_given
+        self.evidence = evidence
+        self.sys_module = sys_module
+        self.modules = modules
+        """module -> ``loaded`` | ``built-in`` | ``absent`` | ``unknown``."""
+        self.dev_kvm = dev_kvm
+        self.software_kvm = software_kvm
+        self.cmdline = cmdline
 
 
 def read_cpuinfo(fs: HostFS) -> cpuinfo.CpuInfo:
@@ -204,6 +212,9 @@ def module_states(fs: HostFS, names: list[str], rel: str | None) -> dict[str, st
 def _owner(st: os.stat_result, fs: HostFS) -> str:
     if not fs.real:
         return f"{st.st_uid}:{st.st_gid}"
+    import grp
+    import pwd
+
     try:
         user = pwd.getpwuid(st.st_uid).pw_name
     except KeyError:

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 from nested_snippets.cli import guide
 
 STATUSES = ("PASS", "WARN", "FAIL", "SKIP")
 
 
-@dataclass(frozen=True)
-class Result:
-    id: str
-    status: str
-    value: str
-    fix: str = ""
-    anchor: str = ""
+class Result(namedtuple("Result", "id status value fix anchor", defaults=("", ""))):
+    """One check's outcome: ``status`` is one of :data:`STATUSES`; ``anchor`` a key of
+    :data:`nested_snippets.cli.guide.ANCHORS` or ""."""
 
-    def __post_init__(self) -> None:
-        assert self.status in STATUSES, self.status
-        assert not self.anchor or self.anchor in guide.ANCHORS, self.anchor
+    __slots__ = ()
+
+    def __new__(cls, id: str, status: str, value: str, fix: str = "", anchor: str = ""):
+        assert status in STATUSES, status
+        assert not anchor or anchor in guide.ANCHORS, anchor
+        return super().__new__(cls, id, status, value, fix, anchor)
 
     @property
     def url(self) -> str:

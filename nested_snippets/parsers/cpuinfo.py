@@ -10,7 +10,7 @@ architecture this guide covers, or is empty).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
 
 __all__ = ["CpuInfo", "CpuinfoError", "parse"]
 
@@ -28,20 +28,23 @@ class CpuinfoError(ValueError):
     """The text is not a /proc/cpuinfo this parser understands (message: one line)."""
 
 
-@dataclass(frozen=True)
-class CpuInfo:
-    arch: str
-    """Kernel architecture: ``x86``, ``s390``, ``powerpc`` or ``arm64``."""
-    arch_key: str | None
-    """Row of :data:`nested_snippets.arch.ARCHES` (``intel``...), None if unknown."""
-    vendor_id: str = ""
-    model: str = ""
-    flags: frozenset[str] = field(default_factory=frozenset)
-    """x86 ``flags``, s390 ``features``, Arm64 ``Features`` of the first CPU."""
-    platform: str = ""
-    """POWER only: ``PowerNV`` (bare metal) or ``pSeries`` (a guest or LPAR)."""
-    first_block: str = ""
-    processors: int = 0
+class CpuInfo(
+    namedtuple(
+        "CpuInfo",
+        "arch arch_key vendor_id model flags platform first_block processors",
+        defaults=("", "", frozenset(), "", "", 0),
+    )
+):
+    """What /proc/cpuinfo says (a named tuple: cheap to create at start-up).
+
+    ``arch``: kernel architecture, ``x86``, ``s390``, ``powerpc`` or ``arm64``;
+    ``arch_key``: row of :data:`nested_snippets.arch.ARCHES` (``intel``...) or None;
+    ``flags``: x86 ``flags``, s390 ``features``, Arm64 ``Features`` of the first CPU;
+    ``platform``: POWER only, ``PowerNV`` (bare metal) or ``pSeries`` (guest or LPAR);
+    ``first_block``: the first CPU's lines; ``processors``: how many CPUs are listed.
+    """
+
+    __slots__ = ()
 
 
 def _fields(text: str) -> list[tuple[str, str]]:

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Time ``nested-kvm check`` against ``virt-host-validate qemu`` and ``kvm-ok``.
+
+Each round runs every tool once, in turn, so that load from other processes hits
+them alike; the report gives, per tool, the median wall time and the median CPU time
+(user + system of the child) over the rounds, and each tool's ratio to
+``nested-kvm check``.  Output is discarded and exit statuses are ignored: a host that
+is not ready takes as long to check.  The target is ``nested-kvm check`` at most 3x
+``virt-host-validate qemu`` (wall time).
+
+Python's own start-up is shown as a baseline (``python -c pass``).  The children run
+without ``PYTHONDONTWRITEBYTECODE`` so that, as after ``pip install``, compiled
+bytecode is used; the warm-up round writes it.  Tools that are not installed are
+reported and left out (Debian: ``apt-get install libvirt-clients cpu-checker``).
+
+Usage: python tools/bench_check.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TARGET = 3.0
+OURS = "nested-kvm check"
+BASELINE = "python -c pass (baseline)"
+
+
+def nested_kvm() -> list[str]:
+    script = Path(sys.executable).parent / "nested-kvm"
+    if script.exists():
+        return [str(script), "check"]
+    found = shutil.which("nested-kvm")
+    return [found, "check"] if found else [sys.executable, "-m", "nested_snippets.cli", "check"]
+
+
+def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO, env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21, help="rounds (default 21)")
+    args = parser.parse_args()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    candidates = {
+        OURS: nested_kvm(),
+        "virt-host-validate qemu": ["virt-host-validate", "qemu"],
+        "kvm-ok": ["kvm-ok"],
+        BASELINE: [sys.executable, "-c", "pass"],
+    }
+    tools = {}
+    for name, argv in candidates.items():
+        if shutil.which(argv[0]) or Path(argv[0]).exists():
+            tools[name] = argv
+        else:
+            print(f"{name}: not installed, left out")
+    if OURS not in tools:
+        return 1
+    for argv in tools.values():  # warm-up: page cache, bytecode
+        run_once(argv, env)
+    walls: dict[str, list[float]] = {name: [] for name in tools}
+    cpus: dict[str, list[float]] = {name: [] for name in tools}
+    for _ in range(args.runs):
+        for name, argv in tools.items():
+            wall, cpu = run_once(argv, env)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    wall_med = {n: statistics.median(v) for n, v in walls.items()}
+    cpu_med = {n: statistics.median(v) for n, v in cpus.items()}
+    print(
+        f"{'command':<28} {'wall median':>12} {'wall min':>9} {'CPU median':>11} {'check / it':>11}"
+    )
+    for name in tools:
+        ratio = wall_med[OURS] / wall_med[name]
+        print(
+            f"{name:<28} {wall_med[name] * 1e3:>10.1f}ms {min(walls[name]) * 1e3:>7.1f}ms "
+            f"{cpu_med[name] * 1e3:>9.1f}ms {ratio:>10.2f}x"
+        )
+    print(
+        f"rounds: {args.runs}, interleaved; load average {os.getloadavg()[0]:.2f} "
+        f"on {os.cpu_count()} CPUs"
+    )
+    vhv = "virt-host-validate qemu"
+    if vhv in tools:
+        ok = wall_med[OURS] <= TARGET * wall_med[vhv]
+        print(
+            f"target {OURS} <= {TARGET:g}x {vhv}: {'met' if ok else 'MISSED'} "
+            f"({wall_med[OURS] / wall_med[vhv]:.2f}x wall, "
+            f"{cpu_med[OURS] / cpu_med[vhv]:.2f}x CPU)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
