@@ -159,12 +159,14 @@ class _Checker:
         fix = f"sudo modprobe {row.module}; if it fails, dmesg says why"
         if flag is False and row.cpu_flag:
             fix = f"{row.module} cannot load without the {row.cpu_flag} flag: see cpu-flag"
+        anchor = "verify-l1" if self.at_l1 else "load-kvm"
         if self.at_l1 and row.key == "power":
+            anchor = "enable-nested-power"
             fix = (
                 "start L1 with -machine pseries,cap-nested-hv=on on an L0 whose kvm_hv "
                 "has nested=Y, then modprobe kvm_hv"
             )
-        self.add("kvm-module", "FAIL", f"{row.module} not loaded", fix, anchor="load-kvm")
+        self.add("kvm-module", "FAIL", f"{row.module} not loaded", fix, anchor=anchor)
         return False
 
     def dev_kvm(self) -> bool:

@@ -30,6 +30,7 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
     """What nesting will be after the next load of ``row.module`` (or the next boot)."""
     mod = row.module
     anchor = f"enable-nested-{'x86' if row.key in ('intel', 'amd') else row.key}"
+    persistent = "enable-nested-persistent" if row.key in ("intel", "amd") else anchor
     settings = cmdline_settings(cmdline or "", mod, "nested")
     cfg = modprobe_conf.read_dirs(fs.root)
     conf = [
@@ -44,7 +45,7 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
             "WARN",
             f"nested set in {where}, but {mod} is built in",
             f"modprobe.d does not apply to built-in modules: boot with {row.module_dash}.nested=1",
-            anchor=anchor,
+            anchor="builtin-kvm",
         )
     settings += conf
     if not settings:
@@ -69,7 +70,7 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
             "WARN",
             shown,
             f"not a valid {ptype}: the kernel rejects it and {mod} fails to load",
-            anchor=anchor,
+            anchor=persistent,
         )
     if parsed in ("N", "0"):
         return Result(
@@ -77,6 +78,6 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
             "WARN",
             shown,
             f"nesting will be off after the next load of {mod}: set nested=1 there",
-            anchor=anchor,
+            anchor=persistent,
         )
     return Result("nested-config", "PASS", shown)

@@ -13,11 +13,13 @@ DEFAULT_BASE = "https://nested-kvm-guide.readthedocs.io/en/latest/"
 ENV = "NESTED_KVM_GUIDE_URL"
 
 ANCHORS: dict[str, str] = {
-    "enable-nested-x86": "how-to/x86",
+    "enable-nested-x86": "how-to/enable-x86",
+    "enable-nested-persistent": "how-to/enable-x86",
+    "nested-performance": "how-to/enable-x86",
+    "builtin-kvm": "how-to/builtin-kvm",
     "enable-nested-s390x": "how-to/s390x",
     "enable-nested-power": "how-to/power",
     "enable-nested-arm64": "how-to/arm64",
-    "nested-performance": "how-to/x86",
     "verify-l1": "how-to/verify",
     "load-kvm": "troubleshooting",
     "dev-kvm-permissions": "troubleshooting",

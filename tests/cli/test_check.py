@@ -31,7 +31,7 @@ def test_nested_off_fails_with_fix_and_link(cli, make_host, arch, flag, module, 
     line = r.line("nested")
     assert line.startswith(f"FAIL  nested: {module} nested={off} — ")
     assert f"options {module} nested=1" in line
-    assert line.endswith("how-to/x86.html#enable-nested-x86)")
+    assert line.endswith("how-to/enable-x86.html#enable-nested-x86)")
     assert "VERDICT  run nested guests as L0: no (because of: nested)" in r.out
     assert "VERDICT  run KVM guests as L1: yes" in r.out
 
@@ -55,6 +55,7 @@ def test_builtin_ignores_modprobe_d(cli, make_host):
     r = cli("check", "--root", str(root))
     assert r.status("nested-config") == "WARN"
     assert "kvm-intel.nested=1" in r.line("nested-config")
+    assert r.line("nested-config").endswith("how-to/builtin-kvm.html#builtin-kvm)")
 
 
 def test_kvm_not_loaded(cli, make_host):
@@ -72,6 +73,7 @@ def test_persistent_setting_that_turns_nesting_off(cli, make_host):
     assert r.rc == 0  # on now
     line = r.line("nested-config")
     assert line.startswith("WARN  nested-config: nested=0 (/etc/modprobe.d/kvm_amd.conf:1)")
+    assert line.endswith("how-to/enable-x86.html#enable-nested-persistent)")
 
 
 def test_l1_without_vmx(cli, make_host):
@@ -238,7 +240,9 @@ def test_tuning_params(cli, make_host):
 def test_guide_url_from_environment(cli, make_host, monkeypatch):
     monkeypatch.setenv("NESTED_KVM_GUIDE_URL", "http://localhost:8000/guide")
     r = cli("check", "--root", str(make_host("amd", nested=False)))
-    assert "(http://localhost:8000/guide/how-to/x86.html#enable-nested-x86)" in r.line("nested")
+    assert "(http://localhost:8000/guide/how-to/enable-x86.html#enable-nested-x86)" in r.line(
+        "nested"
+    )
 
 
 def test_json_schema(cli, make_host):
@@ -273,3 +277,24 @@ def test_real_host_smoke(cli):
     r = cli("check")
     assert r.rc in (0, 1, 2)
     assert "RESULT" in r.out
+
+
+def test_every_guide_anchor_names_an_existing_page():
+    from nested_snippets.cli import guide
+    from tests.conftest import REPO
+
+    for anchor, page in guide.ANCHORS.items():
+        assert (REPO / "source" / f"{page}.rst").is_file(), (anchor, page)
+
+
+def test_every_guide_anchor_is_used():
+    """No stale entries: each anchor appears in the code that reports findings."""
+    from nested_snippets.cli import guide
+    from tests.conftest import REPO
+
+    code = "".join(
+        p.read_text() for p in (REPO / "nested_snippets/cli").glob("*.py") if p.name != "guide.py"
+    )
+    for anchor in guide.ANCHORS:
+        prefix = anchor.rsplit("-", 1)[0] + "-{" if anchor.startswith("enable-nested-") else ""
+        assert f'"{anchor}"' in code or prefix in code, anchor
