@@ -51,6 +51,8 @@ lint: $(STAMP)
 
 linkcheck: $(STAMP)
 	$(SPHINX) -b linkcheck -d build/doctrees source build/linkcheck
+	$(SPHINX) -b html -d build/doctrees source build/html
+	$(BIN)/python tests/test_site_build.py build/html build/linkcheck/output.json
 
 man: $(STAMP)
 	$(SPHINX) -b man -d build/doctrees source build/man

@@ -1,0 +1,237 @@
+"""The site build: reproducible output, lint, internal links, offline linkcheck, other formats.
+
+Run as a script to check a built site's internal links and list its external ones
+(``make linkcheck`` does this after Sphinx's linkcheck builder)::
+
+    python tests/test_site_build.py build/html [build/linkcheck/output.json]
+"""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def sphinx(builder: str, out: Path, *extra: str, jobs: str = "auto") -> subprocess.CompletedProcess:
+    """Build the guide like the Makefile does (warnings are errors, nitpicky)."""
+    return subprocess.run(
+        [sys.executable, "-m", "sphinx", "-c", str(REPO), "-j", jobs, "-W", "--keep-going", "-n",
+         "-q", "-b", builder, "-d", str(out / "doctrees"), *extra, str(REPO / "source"),
+         str(out / builder)],
+        capture_output=True, text=True, cwd=REPO,
+        env={k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"},
+    )  # fmt: skip
+
+
+def output_files(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".buildinfo"
+    }
+
+
+# --- reproducibility -------------------------------------------------------------------------
+
+
+def test_two_builds_give_identical_html(tmp_path, built_site):
+    """Two clean parallel builds (as `make html`) and the serial session build agree."""
+    first, second = tmp_path / "one", tmp_path / "two"
+    for out in (first, second):
+        proc = sphinx("html", out)
+        assert proc.returncode == 0, proc.stderr
+    a, b = output_files(first / "html"), output_files(second / "html")
+    assert a.keys() == b.keys()
+    html_files = [name for name in a if name.endswith(".html")]
+    assert len(html_files) >= 10
+    differ = [name for name in a if a[name] != b[name]]
+    assert not differ, f"output differs between two builds: {differ}"
+    serial = output_files(built_site / "html")
+    differ = [n for n in html_files if serial.get(n) != a[n]]
+    assert not differ, f"parallel (-j auto) and serial builds differ: {differ}"
+
+
+def test_html_carries_no_build_time_or_machine_paths(built_site):
+    html = built_site / "html"
+    leaks = []
+    for page in html.rglob("*.html"):
+        text = page.read_text()
+        if str(REPO) in text or "/tmp/" in text or "Last updated" in text:
+            leaks.append(page.relative_to(html).as_posix())
+    assert not leaks
+
+
+# --- lint ------------------------------------------------------------------------------------
+
+
+def test_sphinx_lint_is_clean():
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinxlint", "source", "README.rst"],
+        capture_output=True, text=True, cwd=REPO,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- links -----------------------------------------------------------------------------------
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("id", "name") if tag == "a" else ("id",):
+            if attrs.get(key):
+                self.ids.add(attrs[key])
+        for key in ("href", "src"):
+            value = attrs.get(key)
+            if value and tag in ("a", "link", "script", "img", "source", "iframe"):
+                self.hrefs.append(value)
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text())
+    return parser
+
+
+def check_site_links(root: Path) -> tuple[list[str], list[str]]:
+    """Broken internal links/anchors and external URLs of a built HTML site."""
+    pages = {p: _parse(p) for p in root.rglob("*.html") if "_sources" not in p.parts}
+    broken, external = [], set()
+    for page, links in pages.items():
+        for href in links.hrefs:
+            parts = urlsplit(href)
+            if parts.scheme in ("http", "https", "ftp", "mailto") or href.startswith("//"):
+                external.add(href)
+                continue
+            if parts.scheme:  # data:, javascript:
+                continue
+            if parts.path.startswith("/"):  # 404.html: absolute from the site root
+                target = root / unquote(parts.path.lstrip("/"))
+            elif parts.path:
+                target = (page.parent / unquote(parts.path)).resolve()
+            else:
+                target = page
+            if target.is_dir():
+                target = target / "index.html"
+            where = f"{page.relative_to(root)}: {href}"
+            if not target.is_file():
+                broken.append(f"{where} (no such file)")
+                continue
+            frag = unquote(parts.fragment)
+            if frag and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else _parse(target).ids
+                if frag not in ids:
+                    broken.append(f"{where} (no anchor #{frag})")
+    return broken, sorted(external)
+
+
+def test_internal_links_and_anchors_resolve(built_site):
+    broken, _ = check_site_links(built_site / "html")
+    assert not broken, "\n".join(broken)
+
+
+def external_refs(doctrees: dict) -> set[str]:
+    from docutils import nodes
+
+    refs = set()
+    for tree in doctrees.values():
+        for ref in tree.findall(nodes.reference):
+            uri = ref.get("refuri", "")
+            if re.match(r"(https?|ftp)://|mailto:", uri):
+                refs.add(uri)
+    return refs
+
+
+def test_linkcheck_passes_offline_and_lists_external_links(tmp_path, doctrees):
+    """External links are reported as "ignored" (listed, never fetched); the build passes."""
+    env = {**os.environ, "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-c", str(REPO), "-W", "--keep-going", "-n", "-q",
+         "-b", "linkcheck", "-d", str(tmp_path / "doctrees"), str(REPO / "source"),
+         str(tmp_path / "linkcheck")],
+        capture_output=True, text=True, cwd=REPO, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = (tmp_path / "linkcheck" / "output.json").read_text().splitlines()
+    results = [json.loads(line) for line in lines if line.strip()]
+    statuses = {r["status"] for r in results}
+    assert statuses <= {"ignored", "unchecked", "working"}, statuses
+    fetched = [r for r in results if r["status"] == "working" and "://" in r["uri"]]
+    assert not fetched, f"linkcheck fetched external URLs: {fetched}"
+    ignored = {r["uri"] for r in results if r["status"] == "ignored"}
+    assert external_refs(doctrees) <= ignored
+
+
+# --- other formats ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("builder", ["singlehtml", "epub", "man"])
+def test_other_formats_build_without_warnings(tmp_path, builder):
+    if builder == "man":
+        sys.path.insert(0, str(REPO))
+        try:
+            import conf  # noqa: PLC0415
+        finally:
+            sys.path.remove(str(REPO))
+        if not conf.man_pages:
+            pytest.skip("man_pages is empty until source/reference/cli.rst is written")
+    proc = sphinx(builder, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / builder
+    if builder == "man":
+        assert (out / "nested-kvm.1").is_file()
+    elif builder == "epub":
+        assert list(out.glob("*.epub"))
+    else:
+        assert "sphinx-tabs" in (out / "index.html").read_text()
+
+
+def test_readthedocs_config():
+    text = (REPO / ".readthedocs.yaml").read_text()
+    assert re.search(r"^version:\s*2\b", text, re.M)
+    assert re.search(r"^\s+os:\s*ubuntu-", text, re.M)
+    assert re.search(r"^\s+python:\s*[\"']?3\.12[\"']?\s*$", text, re.M)
+    assert re.search(r"^\s+configuration:\s*conf\.py\s*$", text, re.M)
+    assert re.search(r"extra_requirements:\s*\n\s+-\s*docs", text)
+    assert re.search(r"^\s+-\s*method:\s*pip\s*\n\s+path:\s*\.\s*$", text, re.M)
+
+
+def main(argv: list[str]) -> int:
+    root = Path(argv[1] if len(argv) > 1 else "build/html")
+    broken, external = check_site_links(root)
+    linkcheck = Path(argv[2]) if len(argv) > 2 else None
+    if linkcheck and linkcheck.is_file():
+        for line in linkcheck.read_text().splitlines():
+            entry = json.loads(line)
+            if entry["status"] == "ignored":
+                external.append(entry["uri"])
+    external = sorted(set(external))
+    print(f"external links (listed, not fetched): {len(external)}")
+    for uri in external:
+        print(f"  {uri}")
+    if broken:
+        print(f"broken internal links: {len(broken)}")
+        for b in broken:
+            print(f"  {b}")
+        return 1
+    print("internal links and anchors: all resolve")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
