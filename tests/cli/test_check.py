@@ -298,3 +298,31 @@ def test_every_guide_anchor_is_used():
     for anchor in guide.ANCHORS:
         prefix = anchor.rsplit("-", 1)[0] + "-{" if anchor.startswith("enable-nested-") else ""
         assert f'"{anchor}"' in code or prefix in code, anchor
+
+
+def test_unknown_x86_vendor_without_extension(cli, make_host):
+    root = make_host("intel", cpu_flag=False, kvm="unloaded")
+    edit(root, "/proc/cpuinfo", "GenuineIntel", "GenuineTMx86")
+    r = cli("check", "--root", str(root))
+    assert r.rc == 1
+    assert "host: x86_64, unknown vendor 'GenuineTMx86'" in r.out
+    assert r.line("cpu-flag").startswith("FAIL  cpu-flag: no vmx or svm flag")
+
+
+def test_arm64_guest_with_dev_kvm_is_a_ready_l1(cli, make_host):
+    root = make_host("arm64")
+    write(root, "/proc/device-tree/compatible", "linux,dummy-virt\0")
+    r = cli("check", "--root", str(root), "--json")
+    assert r.rc == 0
+    assert r.json["host"]["guest_evidence"] == [
+        "device tree 'linux,dummy-virt' (QEMU virt machine)"
+    ]
+    assert r.json["verdict"]["l1_ready"] is True
+
+
+def test_cannot_check_json_names_the_reason(cli, make_host):
+    root = make_host("intel")
+    shutil.rmtree(root / "sys/module")
+    j = cli("check", "--root", str(root), "--json").json
+    assert j["exit"] == 2 and j["verdict"]["l0_nested_ready"] is None
+    assert j["error"] == "could not check: /sys/module: no such directory (a container?)"
