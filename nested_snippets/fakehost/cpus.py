@@ -137,6 +137,8 @@ def flags(arch: str, level: str, virt: bool) -> list[str]:
     """
     if arch in ("intel", "amd"):
         out = list(_X86_COMMON)
+        # a hardware PMU (arch_perfmon on Intel, perfctr_core on AMD): see runtime.py
+        out.append("arch_perfmon" if arch == "intel" else "perfctr_core")
         if virt:
             out += _INTEL_VIRT if arch == "intel" else _AMD_VIRT
             if arch == "intel":

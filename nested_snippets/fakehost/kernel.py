@@ -17,16 +17,19 @@ from __future__ import annotations
 import marshal
 import os
 
-from nested_snippets.fakehost import cpus, pool, values
+from nested_snippets.fakehost import cpus, pool, runtime, values
 from nested_snippets.fakehost.modules import BY_ARCH, ModuleSpec
 from nested_snippets.parsers import modprobe_conf
 
 STATE_FILE = "state.marshal"
-PARAM_FIELDS = ("name", "type", "perm", "default", "requires", "desc", "modinfo_type")
+PARAM_FIELDS = ("name", "type", "perm", "default", "requires", "desc", "modinfo_type", "file")
 
 
 def param_rows(module_data) -> list[dict]:
-    """Kernel-data parameters of one module as stored in the state."""
+    """Kernel-data parameters of one module as stored in the state.
+
+    Parameters no distribution kernel builds (:data:`runtime.OMITTED`) are left out.
+    """
     return [
         {
             "name": p.name,
@@ -36,8 +39,10 @@ def param_rows(module_data) -> list[dict]:
             "requires": list(p.runtime_requires),
             "desc": p.desc,
             "modinfo_type": p.modinfo_type,
+            "file": p.source.rsplit(":", 1)[0],
         }
         for p in module_data.params
+        if (module_data.name, p.name) not in runtime.OMITTED
     ]
 
 
@@ -214,11 +219,27 @@ def insert(state: State, spec: ModuleSpec, words: list[str]) -> None:
         missing = [f for f in param["requires"] if not cpus.has_flag(state.cpu_flags, f)]
         if missing and name in vals:
             vals[name] = values.off_value(param["type"])
+    runtime.adjust(spec.name, vals, state.cpu_flags, set(table))
+    _log_init(state, spec, vals)
     state.loaded.insert(0, Loaded(spec.name, vals))
     for dep in spec.depends:
         holder = state.get(dep)
         if holder is not None:
             holder.holders.append(spec.name)
+
+
+def _log_init(state: State, spec: ModuleSpec, vals: dict[str, str]) -> None:
+    """The informational lines a module prints when it loads (kvm_amd only, so far)."""
+    if spec.name != "kvm_amd":
+        return
+    if vals.get("nested", "0") != "0":
+        state.log(_message("amd_nested_enabled", state.kernel))
+    npt_on = vals.get("npt") in ("Y", "1")
+    state.log(_message("amd_npt_enabled" if npt_on else "amd_npt_disabled", state.kernel))
+    if vals.get("vgif") in ("Y", "1"):
+        state.log(_message("amd_vgif", state.kernel))
+    if state.get("kvm") is not None and state.get("kvm").params.get("enable_pmu") == "N":
+        state.log(_message("amd_pmu_disabled", state.kernel))
 
 
 def _init_checks(state: State, spec: ModuleSpec, vals: dict[str, str]) -> None:
@@ -303,7 +324,8 @@ def materialize(state: State, root: str | os.PathLike) -> None:
             perm = table[name]["perm"] if name in table else 0o444
             if perm:
                 _place(state, os.path.join(params_dir, name), value + "\n", perm & 0o666)
-        _place(state, os.path.join(mod_dir, "refcnt"), f"{refcount(mod)}\n", 0o444)
+        if not state.builtin:  # built-in modules have no refcnt in sysfs
+            _place(state, os.path.join(mod_dir, "refcnt"), f"{refcount(mod)}\n", 0o444)
     proc = os.path.join(root, "proc")
     modules = (
         ""

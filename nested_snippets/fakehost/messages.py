@@ -254,6 +254,68 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
         ),
     ),
     # --- s390 --------------------------------------------------------------------------
+    # --- kvm_amd informational lines at load, measured under QEMU TCG -cpu max --------
+    # (nested_snippets/fixtures/realkernel/*.json "kvm_amd_load"); before 6.1 their
+    # wording was not measured, so the fake logs nothing for them there.
+    "amd_npt_enabled": (
+        Variant("0", "", None, "not modelled before 6.1 (no measurement)"),
+        Variant(
+            "6.1",
+            "SVM: kvm: Nested Paging enabled",
+            None,
+            "measured: Debian linux-image-6.1.0-56-amd64 6.1.192-2 under QEMU 7.2 TCG",
+        ),
+        Variant(
+            "6.3",
+            "kvm_amd: Nested Paging enabled",
+            None,
+            "measured: Debian 6.12.118 and 7.3.4 under QEMU 7.2 TCG; prefix change in 6.3 "
+            "as for amd_nested_enabled (svm/svm.c pr_fmt)",
+        ),
+    ),
+    "amd_npt_disabled": (
+        Variant("0", "", None, "not modelled before 6.1 (no measurement)"),
+        Variant(
+            "6.1",
+            "SVM: kvm: Nested Paging disabled",
+            None,
+            "real-kernel-under-qemu.md: -cpu qemu64 on Debian 6.1.192 printed "
+            "'Nested Paging disabled'",
+        ),
+        Variant(
+            "6.3",
+            "kvm_amd: Nested Paging disabled",
+            None,
+            'svm/svm.c pr_info("Nested Paging %s\\n", ...) with the 6.3 pr_fmt prefix',
+        ),
+    ),
+    "amd_vgif": (
+        Variant("0", "", None, "not modelled before 6.1 (no measurement)"),
+        Variant(
+            "6.1", "SVM: Virtual GIF supported", None, "measured: Debian 6.1.192 under QEMU 7.2 TCG"
+        ),
+        Variant(
+            "6.3",
+            "kvm_amd: Virtual GIF supported",
+            None,
+            "measured: Debian 6.12.118 and 7.3.4 under QEMU 7.2 TCG",
+        ),
+    ),
+    "amd_pmu_disabled": (
+        Variant("0", "", None, "not modelled before 6.1 (no measurement)"),
+        Variant(
+            "6.1",
+            "SVM: PMU virtualization is disabled",
+            None,
+            "measured: Debian 6.1.192 under QEMU 7.2 TCG",
+        ),
+        Variant(
+            "6.3",
+            "kvm_amd: PMU virtualization is disabled",
+            None,
+            "measured: Debian 6.12.118 and 7.3.4 under QEMU 7.2 TCG",
+        ),
+    ),
     "s390_nested_hpage": (
         Variant(
             "0",

@@ -48,7 +48,7 @@ class Host:
         paths before the tool sees them)."""
         root = str(self.root)
         if path == root or path.startswith(root + "/"):
-            return path[len(root):] or "/"
+            return path[len(root) :] or "/"
         return path
 
     def moddir(self) -> str:
@@ -168,9 +168,8 @@ def _modinfo_one(host: Host, spec, field: str | None) -> None:
     builtin = host.state.builtin
     filename = "(builtin)" if builtin else f"{host.moddir()}/kernel/{spec.path}"
     params = host.state.params_data.get(spec.name, [])
-    # kmod prepends each parameter to its list, so it prints them in reverse order
     rendered = []
-    for p in reversed(params):
+    for p in _modinfo_order(params):
         if p["desc"] is None and p["modinfo_type"] is None:
             continue
         rendered.append((p["name"], p["desc"], p["modinfo_type"]))
@@ -201,14 +200,28 @@ def _modinfo_one(host: Host, spec, field: str | None) -> None:
         return
     if builtin:
         host.out.append(f"{'name:':<16}{spec.name}")
+        # modules.builtin.modinfo keeps license and author, not the load-time fields
+        info = [(k, v) for k, v in info if k in ("license", "author")]
     host.out.append(f"{'filename:':<16}{filename}")
-    if not builtin:
-        host.out.extend(f"{k}:{'':<{15 - len(k)}}{v}" for k, v in info)
+    host.out.extend(f"{k}:{'':<{15 - len(k)}}{v}" for k, v in info)
     for name, desc, ptype in rendered:
         value = f"{name}:{desc}" if desc is not None else f"{name}:{ptype}"
         if desc is not None and ptype is not None:
             value += f" ({ptype})"
         host.out.append(f"{'parm:':<16}{value}")
+
+
+def _modinfo_order(params: list[dict]) -> list[dict]:
+    """The order kmod prints parameters in, measured on 6.1, 6.12 and 7.3.
+
+    Within one source file the ``.modinfo`` entries keep source order; the files come
+    in reverse link order (kmod walks the section and prepends).
+    """
+    files: list[str] = []
+    for p in params:
+        if p["file"] not in files:
+            files.append(p["file"])
+    return [p for f in reversed(files) for p in params if p["file"] == f]
 
 
 def modprobe(host: Host, args: list[str]) -> int:

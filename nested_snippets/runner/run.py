@@ -206,7 +206,7 @@ def run_snippet(snippet: Snippet, variant: str, kernel: str) -> None:
     if isinstance(body, (CommandLine, Xml)):
         run_body(None, body, label)  # type: ignore[arg-type]
         return
-    with fake_host(scenario_for(variant, kernel, snippet.given)) as host:
+    with fake_host(scenario_for(variant or snippet.host, kernel, snippet.given)) as host:
         run_body(host, body, label)
 
 

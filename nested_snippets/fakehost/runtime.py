@@ -1,0 +1,60 @@
+"""What a module's init does to parameter values beyond the compile-time default.
+
+The kernel data marks many of these (``runtime_requires``: "cleared unless the CPU
+has flag X").  The rules here cover the rest, each with the code that makes it so;
+they were found by the real-kernel differential tier (``tests/realkernel``), which
+compares the fake host with Debian kernels booted under QEMU.
+"""
+
+from __future__ import annotations
+
+from nested_snippets.fakehost import cpus
+
+OMITTED = {
+    ("kvm", "dbg"): "arch/x86/kvm/mmu/mmu.c: under #ifdef MMU_DEBUG, never defined in releases",
+    ("kvm_intel", "pt_mode"): "arch/x86/kvm/vmx/vmx.c: under #ifdef CONFIG_BROKEN",
+}
+"""Parameters the sources declare but no distribution kernel has (absent from sysfs)."""
+
+REQUIRES_FLAG = {
+    ("kvm_amd", "sev"): ("sev",),
+    ("kvm_amd", "sev_es"): ("sev_es",),
+    ("kvm_amd", "sev_snp"): ("sev_snp",),
+    ("kvm_amd", "vnmi"): ("vnmi",),
+    ("kvm", "enable_pmu"): ("arch_perfmon", "perfctr_core"),
+}
+"""Cleared unless the CPU has one of these flags.
+
+sev*: ``sev_hardware_setup()`` (svm/sev.c) turns them off without the CPUID bits;
+vnmi: ``svm_hardware_setup()`` (svm/svm.c); enable_pmu: ``kvm_init_pmu_capability()``
+(pmu.c) turns it off when perf finds no PMU, as in a guest without a virtual PMU
+(QEMU TCG): the flags stand for "the host has a PMU" (an approximation).
+"""
+
+
+def adjust(module: str, values: dict[str, str], cpu_flags: list[str], declared: set[str]) -> None:
+    """Apply the rules above to a module's freshly parsed parameter ``values``.
+
+    ``declared``: the parameters this kernel version declares for ``module``.
+    """
+    for (mod, name), _why in OMITTED.items():
+        if mod == module:
+            values.pop(name, None)
+    for (mod, name), flags in REQUIRES_FLAG.items():
+        present = mod == module and name in values
+        if present and not any(cpus.has_flag(cpu_flags, f) for f in flags):
+            values[name] = "N" if values[name] in ("Y", "N") else "0"
+    if module == "kvm":
+        # x86.c kvm_x86_vendor_init(): "if (pi_inject_timer == -1)
+        #   pi_inject_timer = housekeeping_enabled(HK_TYPE_TIMER);" -> 0 without nohz_full
+        if values.get("pi_inject_timer") == "-1":
+            values["pi_inject_timer"] = "0"
+        # mmu.c: nx_huge_pages "auto" resolves to the CPU's iTLB-multihit bug, which
+        # neither modelled CPU (Ice Lake-SP, Zen 3, QEMU TCG) has.
+        if "nx_huge_pages" in declared:
+            values["nx_huge_pages"] = "Y" if "bug:itlb_multihit" in cpu_flags else "N"
+    if module == "kvm_amd" and "enable_ipiv" in values:
+        # svm/avic.c avic_hardware_setup(): IPI virtualization needs AVIC in use
+        avic_on = values.get("avic") in ("Y", "1") and cpus.has_flag(cpu_flags, "avic")
+        if not avic_on:
+            values["enable_ipiv"] = "N"
