@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nested_snippets.fakehost.messages import MESSAGES, errno_for, message, version_key
+from nested_snippets.kernel.messages import MESSAGES, errno_for, message, version_key
 
 MODELLED = ["4.19", "4.20", "5.3", "5.10", "5.15", "6.1", "6.6", "6.12", "6.18"]
 

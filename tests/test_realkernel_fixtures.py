@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from nested_snippets import kernel as kdata
-from nested_snippets.fakehost import messages, values
+from nested_snippets.kernel import messages
+from nested_snippets.parsers import values
 from nested_snippets.realkernel import FIXTURES
 
 FILES = sorted(FIXTURES.glob("*.json"))

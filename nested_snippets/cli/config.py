@@ -10,20 +10,14 @@ from __future__ import annotations
 from nested_snippets.arch import Arch
 from nested_snippets.cli.hostfs import HostFS
 from nested_snippets.cli.results import Result
-from nested_snippets.fakehost import values
-from nested_snippets.parsers import modprobe_conf
+from nested_snippets.parsers import modprobe_conf, values
 from nested_snippets.parsers.modprobe_conf import normalize, split_option
 
 
 def cmdline_settings(cmdline: str, module: str, param: str) -> list[tuple[str, str | None]]:
     """``kvm-intel.nested=1`` words of a kernel command line, as (where, value)."""
-    out = []
-    for word in cmdline.split():
-        mod, dot, opt = word.partition(".")
-        name, value = split_option(opt)
-        if dot and normalize(mod) == module and normalize(name) == param:
-            out.append(("kernel command line", value))
-    return out
+    options = map(split_option, modprobe_conf.cmdline_options(cmdline, module))
+    return [("kernel command line", value) for name, value in options if normalize(name) == param]
 
 
 def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Result:

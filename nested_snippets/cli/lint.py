@@ -18,8 +18,8 @@ from nested_snippets import kernel
 from nested_snippets.cli import params, probes
 from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.hostfs import HostFS
-from nested_snippets.fakehost import messages, values
-from nested_snippets.parsers import modprobe_conf
+from nested_snippets.kernel import messages
+from nested_snippets.parsers import modprobe_conf, values
 from nested_snippets.parsers.modprobe_conf import normalize, split_option
 
 KVM_MODULES = {"kvm": None, "kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "powerpc"}

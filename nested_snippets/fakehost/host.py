@@ -194,8 +194,11 @@ class FakeHost:
         return self.root / shown.lstrip("/")
 
     def write_file(self, shown: str, content: str) -> None:
+        """Create or replace a file (never writing through a link into the pool)."""
         target = self.path(shown)
         target.parent.mkdir(parents=True, exist_ok=True)
+        if target.is_symlink() or target.exists():
+            target.unlink()
         target.write_text(content)
 
     def state(self) -> fk.State:

@@ -17,9 +17,9 @@ from __future__ import annotations
 import marshal
 import os
 
-from nested_snippets.fakehost import cpus, pool, runtime, values
+from nested_snippets.fakehost import cpus, pool, runtime
 from nested_snippets.fakehost.modules import BY_ARCH, ModuleSpec
-from nested_snippets.parsers import modprobe_conf
+from nested_snippets.parsers import modprobe_conf, values
 
 STATE_FILE = "state.marshal"
 PARAM_FIELDS = ("name", "type", "perm", "default", "requires", "desc", "modinfo_type", "file")
@@ -160,26 +160,15 @@ class LoadError(Exception):
 
 
 def _message(key: str, version: str, **fields) -> str:
-    from nested_snippets.fakehost import messages  # only on the paths that log
+    from nested_snippets.kernel import messages  # only on the paths that log
 
     return messages.message(key, version, **fields)
 
 
 def _errno(key: str, version: str) -> str | None:
-    from nested_snippets.fakehost import messages
+    from nested_snippets.kernel import messages
 
     return messages.errno_for(key, version)
-
-
-def cmdline_options(cmdline: str, module: str) -> list[str]:
-    """``kvm-intel.nested=1`` words on the kernel command line for ``module``."""
-    want = modprobe_conf.normalize(module)
-    out = []
-    for word in cmdline.split():
-        mod, dot, opt = word.partition(".")
-        if dot and "=" in word and modprobe_conf.normalize(mod) == want and opt:
-            out.append(opt)
-    return out
 
 
 def initial_values(state: State, spec: ModuleSpec) -> dict[str, str]:

@@ -64,6 +64,9 @@ def _spec(host: Host, name: str):
 
 def boot_modules(state: fk.State, root: str | os.PathLike, nested: bool | None) -> None:
     """What udev does at boot: load the KVM modules this CPU can run."""
+    from nested_snippets.fakehost import boot  # early parameters come first
+
+    boot.early_params(state)
     cfg = modprobe_conf.read_dirs(root)
     extra = [] if nested is None else [f"nested={int(nested)}"]
     targets = [m for m in state.modules.values() if m.data_key and m.name not in ("ccp",)]
@@ -83,9 +86,9 @@ def _load_builtin(state: fk.State, spec, extra: list[str]) -> None:
     for dep in spec.depends:
         dep_spec = state.modules[dep]
         if state.get(dep) is None and dep_spec.data_key:
-            fk.insert(state, dep_spec, fk.cmdline_options(state.cmdline, dep))
+            fk.insert(state, dep_spec, modprobe_conf.cmdline_options(state.cmdline, dep))
     with contextlib.suppress(fk.LoadError):
-        fk.insert(state, spec, fk.cmdline_options(state.cmdline, spec.name) + extra)
+        fk.insert(state, spec, modprobe_conf.cmdline_options(state.cmdline, spec.name) + extra)
 
 
 def _probe(
@@ -106,7 +109,7 @@ def _probe(
         status, errors = _probe(state, cfg, dep, [], quiet_errors)
         if status:
             return status, errors
-    words = fk.cmdline_options(state.cmdline, name)
+    words = modprobe_conf.cmdline_options(state.cmdline, name)
     words += [w for w, _line in cfg.options(name)] + list(args)
     try:
         fk.insert(state, spec, words)

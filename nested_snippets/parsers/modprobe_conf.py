@@ -141,3 +141,18 @@ def split_option(word: str) -> tuple[str, str | None]:
     """``nested=1`` -> (``nested``, ``1``); a bare ``nested`` -> (``nested``, None)."""
     name, eq, value = word.partition("=")
     return name, (value if eq else None)
+
+
+def cmdline_options(cmdline: str, module: str) -> list[str]:
+    """Options for ``module`` on a kernel command line (``kvm-intel.nested=1``).
+
+    kmod hands these to the module before the options of modprobe.d files; a
+    built-in module gets them from the kernel itself.
+    """
+    want = normalize(module)
+    out = []
+    for word in cmdline.split():
+        mod, dot, opt = word.partition(".")
+        if dot and opt and normalize(mod) == want:
+            out.append(opt)
+    return out

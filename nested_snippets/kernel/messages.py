@@ -366,6 +366,17 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "fails with ENODEV without CPU_FTR_ARCH_300 (POWER9); errno is the ioctl's",
         ),
     ),
+    # --- early kernel parameters (arm64 kvm-arm.mode; see fakehost/boot.py) -----------
+    "early_param_malformed": (
+        Variant(
+            "0",
+            "Malformed early option '{param}'",
+            None,
+            "init/main.c do_early_param(): pr_warn when an early_param() handler returns "
+            "non-zero (no pr_fmt); arch/arm64/kvm/arm.c early_kvm_mode_cfg() returns -EINVAL "
+            "for an unknown value @ v5.15.24, v6.1.20, v6.6, v6.12, v7.1.3",
+        ),
+    ),
 }
 
 _DEFAULT_FIELDS: dict[str, dict[str, object]] = {
