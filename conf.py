@@ -46,4 +46,4 @@ notfound_urls_prefix = urlparse(os.environ.get("READTHEDOCS_CANONICAL_URL", "/")
 # CI has no network: linkcheck checks internal links and anchors only; external
 # links are listed as "ignored" in build/linkcheck/output.json, never fetched.
 linkcheck_ignore = [r"^https?://", r"^ftp://", r"^mailto:"]
-man_pages = []
+man_pages = [("reference/cli", "nested-kvm", "check a host for nested KVM", [], 1)]

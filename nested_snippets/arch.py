@@ -12,33 +12,43 @@ Adding an architecture: add a row below, then snippet modules may name its key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
 class Arch:
-    """What the guide says about one vendor or architecture."""
+    """What the guide says about one vendor or architecture.
 
-    key: str
-    """Stable key used in snippet variants, tab ids and pytest ids (``intel``)."""
-    label: str
-    """Tab label shown to readers (``Intel``); tabs with the same label sync."""
-    kernel_arch: str
-    """Directory under ``arch/`` in the kernel tree and kernel-data key (``x86``)."""
-    module: str
-    """The module that owns the ``nested`` parameter, as lsmod prints it."""
-    cpu_flag: str
-    """The /proc/cpuinfo flag (x86 ``flags``, s390 ``features``) that L1 needs."""
-    nested_on: str
-    """What ``cat /sys/module/<module>/parameters/nested`` prints when enabled."""
-    nested_off: str
-    """... and when disabled."""
-    extension: str
-    """The vendor's name for its virtualization extension."""
-    qemu_binary: str
-    """The upstream QEMU system emulator for this architecture."""
-    depends: tuple[str, ...] = ()
-    """Modules loaded before :attr:`module` (modprobe pulls them in)."""
+    A plain class rather than a dataclass: ``nested-kvm`` imports this table on
+    every run, and ``dataclasses`` would add its import time to each one.
+    """
+
+    __slots__ = ("key", "label", "kernel_arch", "module", "cpu_flag", "nested_on",
+                 "nested_off", "extension", "qemu_binary", "depends")  # fmt: skip
+
+    def __init__(self, *, key: str, label: str, kernel_arch: str, module: str, cpu_flag: str,
+                 nested_on: str, nested_off: str, extension: str, qemu_binary: str,
+                 depends: tuple[str, ...] = ()):  # fmt: skip
+        self.key = key
+        """Stable key used in snippet variants, tab ids and pytest ids (``intel``)."""
+        self.label = label
+        """Tab label shown to readers (``Intel``); tabs with the same label sync."""
+        self.kernel_arch = kernel_arch
+        """Directory under ``arch/`` in the kernel tree and kernel-data key (``x86``)."""
+        self.module = module
+        """The module that owns the ``nested`` parameter, as lsmod prints it."""
+        self.cpu_flag = cpu_flag
+        """The /proc/cpuinfo flag (x86 ``flags``, s390 ``features``) that L1 needs."""
+        self.nested_on = nested_on
+        """What ``cat /sys/module/<module>/parameters/nested`` prints when enabled."""
+        self.nested_off = nested_off
+        """... and when disabled."""
+        self.extension = extension
+        """The vendor's name for its virtualization extension."""
+        self.qemu_binary = qemu_binary
+        """The upstream QEMU system emulator for this architecture."""
+        self.depends = depends
+        """Modules loaded before :attr:`module` (modprobe pulls them in)."""
+
+    def __repr__(self) -> str:
+        return f"Arch(key={self.key!r})"
 
     @property
     def module_dash(self) -> str:
