@@ -1,0 +1,92 @@
+"""Nesting on Arm64: boot L0 with ``kvm-arm.mode=nested``, start L1 with EL2.
+
+Shown on ``source/how-to/arm64.rst``.  KVM is always built into arm64 kernels, so
+there is no module parameter: the switch is the early boot parameter
+``kvm-arm.mode``.  Its accepted values per version are in the kernel data
+(``boot_params["arm64/kvm-arm.mode"]``, from ``arch/arm64/kvm/arm.c``
+``early_kvm_mode_cfg()``): ``protected``/``nvhe`` in 5.15.24, plus ``none`` in
+6.1.20, plus ``nested`` in 6.6 .. 7.1.3.  A value the parser does not know makes the
+kernel log ``Malformed early option 'kvm-arm.mode'`` (``init/main.c``) and boot in
+its default mode (see ``nested_snippets/fakehost/boot.py``).
+
+The snippets use Fedora's ``grubby`` (one command for every installed kernel).
+"""
+
+from nested_snippets.model import REBOOT, Given, command_line, procedure, snippet, transcript
+
+ARM64 = "arm64"
+
+add_mode = snippet(
+    "add_mode",
+    transcript(
+        """
+        $ sudo grubby --update-kernel=ALL --args="kvm-arm.mode=nested"
+        """,
+        silent=True,
+    ),
+    host=ARM64,
+)
+
+check_mode = snippet(
+    "check_mode",
+    transcript(
+        """
+        $ grep -o 'kvm-arm\\.mode=[^ ]*' /proc/cmdline
+        kvm-arm.mode=nested
+        $ sudo dmesg | grep -c 'Malformed early option'
+        0
+        """,
+        status={1: 1},
+    ),
+    given=Given(cmdline="kvm-arm.mode=nested"),
+    host=ARM64,
+    kernels=">=6.6",
+    because="early_kvm_mode_cfg() accepts 'nested' in arm.c @ v6.6, v6.12, v7.1.3 (not @ v6.1.20)",
+)
+"""``grep -c`` prints 0 and exits 1 when nothing matches: that is the good outcome."""
+
+too_old = snippet(
+    "too_old",
+    transcript("""
+        $ grep -o 'kvm-arm\\.mode=[^ ]*' /proc/cmdline
+        kvm-arm.mode=nested
+        $ sudo dmesg | grep 'Malformed early option'
+        [    4.013000] Malformed early option 'kvm-arm.mode'
+    """),
+    given=Given(cmdline="kvm-arm.mode=nested"),
+    host=ARM64,
+    kernels=">=5.15,<6.6",
+    because="early_kvm_mode_cfg() @ v5.15.24 and v6.1.20 returns -EINVAL for 'nested'",
+)
+
+enable = procedure(
+    "enable",
+    ["arm64.add_mode", REBOOT, "arm64.check_mode"],
+    arches=(ARM64,),
+    kernels=">=6.6",
+    because="'nested' is accepted from the 6.6 tree on (kernel data)",
+)
+
+l1_qemu = snippet(
+    "l1_qemu",
+    command_line("""
+        qemu-system-aarch64 -accel kvm -machine virt,virtualization=on,gic-version=3 \\
+            -cpu host -smp 4 -m 8G -nographic \\
+            -bios /usr/share/AAVMF/AAVMF_CODE.fd \\
+            -drive file=l1.qcow2,if=virtio
+    """),
+)
+"""``virtualization=on`` gives the guest EL2; with ``-accel kvm`` QEMU needs the host
+kernel's ``KVM_CAP_ARM_EL2`` (QEMU ``hw/arm/virt.c`` ``machvirt_init()``).  The
+firmware path is Debian's and Ubuntu's ``qemu-efi-aarch64`` package; Fedora ships
+``/usr/share/edk2/aarch64/QEMU_EFI.fd``."""
+
+l2_qemu = snippet(
+    "l2_qemu",
+    command_line("""
+        qemu-system-aarch64 -accel kvm -machine virt,gic-version=3 -cpu host \\
+            -smp 2 -m 2G -nographic -bios /usr/share/AAVMF/AAVMF_CODE.fd \\
+            -drive file=l2.qcow2,if=virtio
+    """),
+)
+"""Run inside L1."""

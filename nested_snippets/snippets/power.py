@@ -1,0 +1,98 @@
+"""Nesting on IBM POWER: ``kvm_hv``'s ``nested`` and QEMU's ``cap-nested-hv``.
+
+Shown on ``source/how-to/power.rst``.  Snippets run on a POWER fake host.  Facts:
+
+* ``kvm_hv`` ``nested`` is a ``bool``, default ``Y``, mode 0644 (``S_IRUGO |
+  S_IWUSR``) from 4.20 (``arch/powerpc/kvm/book3s_hv.c`` @ v4.20 line 127 .. @ v7.1.3
+  line 131); the 4.19.1 tree has no such parameter (kernel data).
+* Root may change it at run time.  It is read when a VM asks for the nested
+  capability: ``kvmhv_enable_nested()`` returns -EPERM when it is off and -ENODEV
+  without ``CPU_FTR_ARCH_300`` (POWER9) or, from 5.14's P9 path rework, without
+  radix (patch "KVM: PPC: Book3S HV: Nested guests must use radix" era; see the
+  ``if (!radix_enabled()) return -ENODEV;`` hunk in book3s_hv.c).
+* QEMU's ``cap-nested-hv`` (``hw/ppc/spapr_caps.c``) calls that check and fails with
+  "KVM implementation does not support Nested-HV" when it says no.
+"""
+
+from nested_snippets.model import Given, command_line, snippet, transcript
+
+POWER = "power"
+
+check_nested = snippet(
+    "check_nested",
+    transcript("""
+        $ cat /sys/module/kvm_hv/parameters/nested
+        Y
+    """),
+    host=POWER,
+    kernels=">=4.20",
+    because="kvm_hv gained 'nested' (bool, default true) in 4.20 (book3s_hv.c @ v4.20:127)",
+)
+
+check_mode = snippet(
+    "check_mode",
+    transcript("""
+        $ ls -l /sys/module/kvm_hv/parameters/nested | cut -c1-10
+        -rw-r--r--
+    """),
+    host=POWER,
+    kernels=">=4.20",
+    because="module_param(nested, bool, S_IRUGO | S_IWUSR) in book3s_hv.c @ v4.20..v7.1.3",
+)
+
+runtime_off = snippet(
+    "runtime_off",
+    transcript("""
+        $ echo N | sudo tee /sys/module/kvm_hv/parameters/nested
+        N
+        $ cat /sys/module/kvm_hv/parameters/nested
+        N
+    """),
+    host=POWER,
+    kernels=">=4.20",
+    because="writable by root (0644) since the parameter appeared in 4.20",
+)
+"""Turning it off at run time affects the VMs that start afterwards."""
+
+runtime_on = snippet(
+    "runtime_on",
+    transcript("""
+        $ echo Y | sudo tee /sys/module/kvm_hv/parameters/nested
+        Y
+    """),
+    given=Given(nested=False),
+    host=POWER,
+    kernels=">=4.20",
+    because="writable by root (0644) since the parameter appeared in 4.20",
+)
+
+no_param_4_19 = snippet(
+    "no_param_4_19",
+    transcript(
+        """
+        $ cat /sys/module/kvm_hv/parameters/nested
+        cat: /sys/module/kvm_hv/parameters/nested: No such file or directory
+        """,
+        status={0: 1},
+    ),
+    host=POWER,
+    kernels="<4.20",
+    because="book3s_hv.c @ v4.19.1 has no 'nested' parameter",
+)
+
+l1_qemu = snippet(
+    "l1_qemu",
+    command_line("""
+        qemu-system-ppc64 -accel kvm -machine pseries,cap-nested-hv=on -cpu host \\
+            -smp 4 -m 8G -drive file=l1.qcow2,if=virtio -nographic
+    """),
+)
+
+l2_qemu = snippet(
+    "l2_qemu",
+    command_line("""
+        qemu-system-ppc64 -accel kvm -machine pseries -cpu host \\
+            -smp 2 -m 2G -drive file=l2.qcow2,if=virtio -nographic
+    """),
+)
+"""Run inside L1: L2 needs no capability of its own unless it, too, will nest."""

@@ -1,0 +1,184 @@
+"""Nesting on IBM Z (s390x): the ``kvm`` module's ``nested`` and ``hpage`` parameters.
+
+Shown on ``source/how-to/s390x.rst``.  Every snippet runs on an s390x fake host.
+Facts behind the expected outputs (kernel data, ``nested_snippets/kernel/data``):
+
+* s390 has one KVM module, ``kvm``; ``nested`` and ``hpage`` are both ``int``
+  parameters with mode 0444 and default ``0`` in every modelled version
+  (``arch/s390/kvm/kvm-s390.c`` @ v4.19.1 line 172/177 .. @ v7.1.3 line 204/209).
+* ``kvm_s390_init()`` refuses ``nested`` together with ``hpage`` with -EINVAL and a
+  ``pr_info`` whose text changed between 5.0.1 and 5.3.1; the check is gone in the
+  7.1.3 tree (``nested_snippets/kernel/messages.py``, ``s390_nested_hpage``).
+* Without the SIE facility (an L1 started without ``sie``), ``kvm_s390_init()``
+  returns -ENODEV ("SIE is not available" from 5.3.1; ``s390_no_sie``).
+* The ``sie`` name in ``/proc/cpuinfo`` ``features`` is ``HWCAP_S390_SIE``
+  (``arch/s390/kernel/processor.c`` ``hwcap_str``).
+"""
+
+from nested_snippets.model import Given, command_line, config, procedure, snippet, transcript
+
+S390 = "s390x"
+_HPAGE_5_3 = "kvm-s390: A KVM host that supports nesting cannot back its KVM guests with huge pages"
+_HPAGE_OLD = (
+    "kvm-s390: nested (vSIE) and hpage (huge page backing) can currently not be "
+    "activated concurrently"
+)
+
+check_nested = snippet(
+    "check_nested",
+    transcript("""
+        $ cat /sys/module/kvm/parameters/nested
+        0
+        $ cat /sys/module/kvm/parameters/hpage
+        0
+    """),
+    host=S390,
+)
+"""Both default to 0 on s390 (``static int nested;`` and ``static int hpage;``)."""
+
+reload_nested = snippet(
+    "reload_nested",
+    transcript(
+        """
+        $ sudo modprobe -r kvm
+        $ sudo modprobe kvm nested=1
+        """,
+        silent=True,
+    ),
+    host=S390,
+)
+
+nested_is_on = snippet(
+    "nested_is_on",
+    transcript("""
+        $ cat /sys/module/kvm/parameters/nested
+        1
+    """),
+    given=Given(nested=True),
+    host=S390,
+)
+
+persistent_conf = snippet(
+    "persistent_conf",
+    config("/etc/modprobe.d/kvm.conf", "options kvm nested=1"),
+    host=S390,
+)
+
+hpage_conflict = snippet(
+    "hpage_conflict",
+    transcript(
+        f"""
+        $ sudo modprobe -r kvm
+        $ sudo modprobe kvm nested=1 hpage=1
+        modprobe: ERROR: could not insert 'kvm': Invalid argument
+        $ sudo dmesg | grep kvm-s390
+        [    4.013000] {_HPAGE_5_3}
+        """,
+        status={1: 1},
+    ),
+    host=S390,
+    kernels=">=5.3,<7.1",
+    because="message text from kvm-s390.c @ v5.3.1..v6.18.2; the check is absent in "
+    "the v7.1.3 tree (s390 gmap rewrite)",
+)
+
+hpage_conflict_old = snippet(
+    "hpage_conflict_old",
+    transcript(
+        f"""
+        $ sudo modprobe -r kvm
+        $ sudo modprobe kvm nested=1 hpage=1
+        modprobe: ERROR: could not insert 'kvm': Invalid argument
+        $ sudo dmesg | grep kvm-s390
+        [    4.013000] {_HPAGE_OLD}
+        """,
+        status={1: 1},
+    ),
+    host=S390,
+    kernels="<5.3",
+    because="older wording in kvm-s390.c @ v4.19.1, v4.20, v5.0.1",
+)
+
+hpage_allowed = snippet(
+    "hpage_allowed",
+    transcript("""
+        $ sudo modprobe -r kvm
+        $ sudo modprobe kvm nested=1 hpage=1
+        $ cat /sys/module/kvm/parameters/nested /sys/module/kvm/parameters/hpage
+        1
+        1
+    """),
+    host=S390,
+    kernels=">=7.1",
+    because="kvm_s390_init() @ v7.1.3 no longer checks nested against hpage",
+)
+
+l1_sie = snippet(
+    "l1_sie",
+    transcript("""
+        $ grep -o -w sie /proc/cpuinfo
+        sie
+    """),
+    given=Given(level="L1"),
+    host=S390,
+)
+
+l1_no_sie = snippet(
+    "l1_no_sie",
+    transcript(
+        """
+        $ sudo modprobe kvm
+        modprobe: ERROR: could not insert 'kvm': No such device
+        $ sudo dmesg | grep kvm-s390
+        [    4.013000] kvm-s390: SIE is not available
+        [    4.026000] kvm-s390: SIE is not available
+        """,
+        status={0: 1},
+    ),
+    given=Given(level="L1", cpu_flag=False),
+    host=S390,
+    kernels=">=5.3",
+    because="'SIE is not available' from kvm-s390.c @ v5.3.1 (v5.0.1 and older: "
+    "'SIE not available')",
+)
+"""Two lines: udev already tried to load kvm at boot, and the reader tries again."""
+
+l1_qemu = snippet(
+    "l1_qemu",
+    command_line("""
+        qemu-system-s390x -accel kvm -cpu host -smp 2 -m 4G \\
+            -drive file=l1.qcow2,if=virtio -nographic
+    """),
+)
+"""``-cpu host`` passes the host's CPU model, including ``sie``, to L1.  (On s390x QEMU
+exposes SIE to a KVM guest only when L0's ``kvm`` has ``nested=1``; otherwise the
+feature is missing in the host model.)"""
+
+one_shot = procedure(
+    "one_shot",
+    ["s390x.check_nested", "s390x.reload_nested", "s390x.nested_is_on"],
+    arches=(S390,),
+)
+
+persistent = procedure(
+    "persistent",
+    [
+        "s390x.check_nested",
+        "s390x.persistent_conf",
+        "s390x.reload_nested_plain",
+        "s390x.nested_is_on",
+    ],
+    arches=(S390,),
+)
+
+reload_nested_plain = snippet(
+    "reload_nested_plain",
+    transcript(
+        """
+        $ sudo modprobe -r kvm
+        $ sudo modprobe kvm
+        """,
+        silent=True,
+    ),
+    host=S390,
+)

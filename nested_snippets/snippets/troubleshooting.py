@@ -1,0 +1,302 @@
+"""Troubleshooting: each problem's symptom, reproduced on the fake host.
+
+Shown on ``source/troubleshooting.rst``.  Sources of the messages:
+
+* kmod's own lines (``modprobe: ERROR: could not insert ...``, ``FATAL: Module ... is
+  in use.``, ``is builtin.``, rmmod's ``is in use``) are kmod 30's, measured on a
+  Debian 6.1 kernel under QEMU (``/work/shared/notes/real-kernel-under-qemu.md``);
+  ``is builtin.`` is also seen in microsoft/WSL#4193.
+* Kernel log lines come from ``nested_snippets/kernel/messages.py``, one variant
+  per kernel version, each with the file and release it was read from.  The
+  version ranges below follow those variants: ``no_hw_support`` changed in 5.16
+  (vendor name added) and 6.3 (check moved into vmx.c/svm.c); AMD's
+  ``amd_svm_unavailable`` changed again in 6.6.
+* ``kvm_amd``'s ``nested`` is an ``int`` (``svm/svm.c``), so ``nested=Y`` is
+  rejected by ``param_set_int()`` with -EINVAL and the module does not load
+  (``kernel/params.c``; the same path as the measured ``nested=banana``).
+* Module parameters are mode 0444: kernfs refuses to open them for writing.
+"""
+
+from nested_snippets.arch import X86
+from nested_snippets.model import Given, config, procedure, snippet, transcript
+
+L1_NO_FLAG = Given(level="L1", cpu_flag=False, kvm="unloaded")
+_GREP = "sudo dmesg | grep -E 'vmx|svm|VMX|SVM|hardware'"
+
+# ------------------------------------------------ no vmx/svm inside L1 (three eras)
+
+_NO_FLAG_LINES = {
+    # kernels < 5.16
+    "old": {
+        "intel": "[    4.013000] kvm: no hardware support",
+        "amd": "[    4.013000] has_svm: svm not available\n"
+        "        [    4.026000] kvm: no hardware support",
+    },
+    # 5.16 .. 6.2
+    "5.16": {
+        "intel": "[    4.013000] kvm: no hardware support for 'kvm_intel'",
+        "amd": "[    4.013000] has_svm: svm not available\n"
+        "        [    4.026000] kvm: no hardware support for 'kvm_amd'",
+    },
+    # 6.6 and later (6.3 .. 6.5 differ for AMD: "SVM not supported by CPU 0, svm not
+    # available"; no tree of those releases is in the kernel data)
+    "6.6": {
+        "intel": "[    4.013000] kvm_intel: VMX not supported by CPU 0",
+        "amd": "[    4.013000] kvm_amd: SVM not supported by CPU 0",
+    },
+}
+
+
+def _no_flag(era: str):
+    def body(a):
+        return transcript(
+            f"""
+        $ sudo modprobe {a.module}
+        modprobe: ERROR: could not insert '{a.module}': Operation not supported
+        $ {_GREP}
+        {_NO_FLAG_LINES[era][a.key]}
+        """,
+            status={0: 1},
+        )
+
+    return body
+
+
+no_flag = snippet(
+    "no_flag",
+    _no_flag("6.6"),
+    arches=X86,
+    given=L1_NO_FLAG,
+    kernels=">=6.6",
+    because="vmx.c kvm_is_vmx_supported() @ v6.3.8+; svm.c __kvm_is_svm_supported() "
+    "@ v6.6+ (messages.py no_hw_support, amd_svm_unavailable)",
+)
+
+no_flag_5_16 = snippet(
+    "no_flag_5_16",
+    _no_flag("5.16"),
+    arches=X86,
+    given=L1_NO_FLAG,
+    kernels=">=5.16,<6.3",
+    because="x86.c kvm_arch_init() names the vendor module from 5.16 (x86.c @ v6.1)",
+)
+
+no_flag_old = snippet(
+    "no_flag_old",
+    _no_flag("old"),
+    arches=X86,
+    given=L1_NO_FLAG,
+    kernels="<5.16",
+    because="x86.c kvm_arch_init() @ v4.19 .. v5.15: 'kvm: no hardware support'",
+)
+
+no_flag_cpuinfo = snippet(
+    "no_flag_cpuinfo",
+    transcript(
+        """
+        $ grep -c -w -E 'vmx|svm' /proc/cpuinfo
+        0
+        $ ls /dev/kvm
+        ls: cannot access '/dev/kvm': No such file or directory
+        """,
+        status={0: 1, 1: 2},
+    ),
+    given=L1_NO_FLAG,
+)
+
+# ------------------------------------------------------------- nested reads N / 0
+
+nested_off = snippet(
+    "nested_off",
+    lambda a: transcript(f"""
+        $ cat /sys/module/{a.module}/parameters/nested
+        {a.nested_off}
+    """),
+    arches=X86,
+    given=Given(nested=False),
+)
+
+show_config = snippet(
+    "show_config",
+    lambda a: transcript(f"""
+        $ modprobe -c | grep '^options {a.module} '
+        options {a.module} nested=0
+    """),
+    arches=X86,
+    given=Given(
+        nested=False,
+        files={
+            "/etc/modprobe.d/kvm_intel.conf": "options kvm_intel nested=0\n",
+            "/etc/modprobe.d/kvm_amd.conf": "options kvm_amd nested=0\n",
+        },
+    ),
+)
+"""A distribution or an old how-to left ``nested=0`` in modprobe.d."""
+
+# ---------------------------------------------- modprobe while loaded does nothing
+
+loaded_ignored = snippet(
+    "loaded_ignored",
+    lambda a: transcript(f"""
+        $ sudo modprobe {a.module} nested=1
+        $ cat /sys/module/{a.module}/parameters/nested
+        {a.nested_off}
+    """),
+    arches=X86,
+    given=Given(nested=False),
+)
+
+reload = snippet(
+    "reload",
+    lambda a: transcript(f"""
+        $ sudo modprobe -r {a.module}
+        $ sudo modprobe {a.module} nested=1
+        $ cat /sys/module/{a.module}/parameters/nested
+        {a.nested_on}
+    """),
+    arches=X86,
+    given=Given(nested=False),
+)
+
+# ---------------------------------------------------------------- module in use
+
+in_use = snippet(
+    "in_use",
+    lambda a: transcript(
+        f"""
+        $ sudo modprobe -r {a.module}
+        modprobe: FATAL: Module {a.module} is in use.
+        $ sudo rmmod {a.module}
+        rmmod: ERROR: Module {a.module} is in use
+        """,
+        status={0: 1, 1: 1},
+    ),
+    arches=X86,
+    given=Given(nested=False, vm_running=True),
+)
+
+# -------------------------------------------------------------------- built in
+
+builtin = snippet(
+    "builtin",
+    lambda a: transcript(
+        f"""
+        $ sudo modprobe -r {a.module}
+        modprobe: FATAL: Module {a.module} is builtin.
+        """,
+        status={0: 1},
+    ),
+    arches=X86,
+    given=Given(kvm="builtin", nested=False),
+)
+
+# ------------------------------------------------------------ sysfs is read-only
+
+read_only = snippet(
+    "read_only",
+    lambda a: transcript(
+        f"""
+        $ echo 1 | sudo tee /sys/module/{a.module}/parameters/nested
+        tee: /sys/module/{a.module}/parameters/nested: Permission denied
+        1
+        """,
+        status={0: 1},
+    ),
+    arches=X86,
+    given=Given(nested=False),
+)
+
+# ----------------------------------------------- misspelled option is ignored
+
+_TYPO = "/etc/modprobe.d/kvm_intel.conf"
+
+typo_conf = snippet(
+    "typo_conf",
+    config(_TYPO, "options kvm_intel enable_apivc=1"),
+)
+"""The misspelling of upstream's first draft (running-nested-guests v1)."""
+
+typo_dmesg = snippet(
+    "typo_dmesg",
+    transcript(
+        """
+        $ sudo modprobe -r kvm_intel
+        $ sudo modprobe kvm_intel
+        $ sudo dmesg | grep 'unknown parameter'
+        [    4.013000] kvm_intel: unknown parameter 'enable_apivc' ignored
+        """
+    ),
+    given=Given(kvm="unloaded", files={_TYPO: "options kvm_intel enable_apivc=1\n"}),
+)
+"""Standalone the host boots without KVM loaded, so the log holds only this load's line;
+the ``typo`` procedure runs it after writing the file on a booted host."""
+
+typo = procedure("typo", ["troubleshooting.typo_conf", "troubleshooting.typo_dmesg"])
+
+# ------------------------------------------------ kvm_amd refuses nested=Y
+
+_AMD_CONF = "/etc/modprobe.d/kvm_amd.conf"
+
+amd_y_conf = snippet(
+    "amd_y_conf",
+    config(_AMD_CONF, "options kvm_amd nested=Y"),
+    host="amd",
+)
+
+amd_y_fails = snippet(
+    "amd_y_fails",
+    transcript(
+        """
+        $ sudo modprobe -r kvm_amd
+        $ sudo modprobe kvm_amd
+        modprobe: ERROR: could not insert 'kvm_amd': Invalid argument
+        $ sudo dmesg | grep nested
+        [    4.013000] kvm_amd: `Y' invalid for parameter `nested'
+        """,
+        status={1: 1},
+    ),
+    host="amd",
+    given=Given(kvm="unloaded", files={_AMD_CONF: "options kvm_amd nested=Y\n"}),
+)
+
+amd_y = procedure(
+    "amd_y", ["troubleshooting.amd_y_conf", "troubleshooting.amd_y_fails"], arches=("amd",)
+)
+
+amd_fixed_conf = snippet(
+    "amd_fixed_conf",
+    config("/etc/modprobe.d/kvm_amd.conf", "options kvm_amd nested=1"),
+    host="amd",
+)
+
+# ------------------------------------------------------------------------ AVIC
+
+avic_conf = snippet(
+    "avic_conf",
+    config("/etc/modprobe.d/kvm_amd.conf", "options kvm_amd avic=1"),
+    host="amd",
+)
+
+avic_check = snippet(
+    "avic_check",
+    transcript("""
+        $ sudo modprobe -r kvm_amd
+        $ sudo modprobe kvm_amd
+        $ cat /sys/module/kvm_amd/parameters/avic /sys/module/kvm_amd/parameters/nested
+        Y
+        1
+    """),
+    host="amd",
+    given=Given(files={"/etc/modprobe.d/kvm_amd.conf": "options kvm_amd avic=1\n"}),
+    kernels=">=5.15,<7.1",
+    because="avic is a bool from 5.15 (svm/svm.c @ v5.15.24) and a custom parameter "
+    "decided at load time in 7.1 (svm/avic.c @ v7.1.3)",
+)
+
+avic = procedure(
+    "avic",
+    ["troubleshooting.avic_conf", "troubleshooting.avic_check"],
+    arches=("amd",),
+    kernels=">=5.15,<7.1",
+    because="see troubleshooting.avic_check",
+)
