@@ -6,6 +6,8 @@
 ``kernel-param-history``
     ``:param: x86/kvm_intel nested``: the parameter across every kernel version in
     the data (absent / type / default), for "since which version" answers.
+``kernel-boot-param-history``
+    ``:param: arm64/kvm-arm.mode``: the values a boot parameter accepts per version.
 ``arch-matrix``
     The architecture table: module, CPU flag, how ``nested`` prints.
 """
@@ -43,13 +45,17 @@ def _row(cells: list[str]) -> nodes.row:
     row = nodes.row()
     for text in cells:
         entry = nodes.entry()
-        entry += nodes.paragraph(text="", children=[nodes.literal(text, text)] if text else [])
+        para = nodes.paragraph()
+        if text:  # paragraph(children=...) would set an attribute, not add a child
+            para += nodes.literal(text, text)
+        entry += para
         row += entry
     return row
 
 
 class _DataDirective(SphinxDirective):
     def depend_on_data(self, versions: list[str]) -> None:
+        self.env.note_dependency(__file__)  # a change to these tables rebuilds their pages
         for v in versions:
             self.env.note_dependency(str(Path(kdata.__file__).parent / "data" / f"linux-{v}.json"))
 
@@ -99,17 +105,46 @@ class KernelParamHistory(_DataDirective):
             found = next((p for p in mod.params if p.name == pname.strip()), None)
             release = kdata.load(v).release
             if found is None:
-                rows.append([release, "(absent)", "", ""])
+                rows.append([release, "(absent)", "", "", ""])
             else:
                 rows.append(
                     [
                         release,
                         found.type,
+                        found.perm_octal,
                         "" if found.default is None else found.default,
                         found.source,
                     ]
                 )
-        return [_table(["Linux", "Type", "Default", "Source"], rows, [10, 10, 10, 40])]
+        headers = ["Linux", "Type", "Mode", "Default", "Source"]
+        return [_table(headers, rows, [10, 10, 6, 10, 40])]
+
+
+class KernelBootParamHistory(_DataDirective):
+    """``:param: arm64/kvm-arm.mode``: the values a boot parameter's parser accepts
+    in each kernel version of the data ("(absent)" where the tree has no parser)."""
+
+    option_spec = {"param": directives.unchanged_required}
+
+    def run(self) -> list[nodes.Node]:
+        key = self.options["param"].strip()
+        versions = kdata.versions()
+        self.depend_on_data(versions)
+        known = [kdata.load(v).boot_params for v in versions]
+        if not any(key in b for b in known):
+            raise self.error(f"no kernel version in the data has boot parameter {key!r}")
+        rows = []
+        for v, boot in zip(versions, known, strict=True):
+            release = kdata.load(v).release
+            spec = boot.get(key)
+            if spec is None:
+                rows.append([release, "(absent)", "", ""])
+            else:
+                rows.append(
+                    [release, " ".join(spec["values"]), spec.get("parser", ""), spec["source"]]
+                )
+        headers = ["Linux", "Accepted values", "Parser", "Source"]
+        return [_table(headers, rows, [10, 24, 16, 30])]
 
 
 class ArchMatrix(SphinxDirective):
@@ -133,4 +168,5 @@ class ArchMatrix(SphinxDirective):
 def setup(app: Sphinx) -> None:
     app.add_directive("kernel-params", KernelParams)
     app.add_directive("kernel-param-history", KernelParamHistory)
+    app.add_directive("kernel-boot-param-history", KernelBootParamHistory)
     app.add_directive("arch-matrix", ArchMatrix)
