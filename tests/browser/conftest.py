@@ -177,6 +177,22 @@ def demo_html(tmp_path_factory) -> Path:
     return out / "html"
 
 
+@pytest.fixture(scope="session")
+def singlehtml(tmp_path_factory):
+    """The guide as one page (make singlehtml), served."""
+    out = tmp_path_factory.mktemp("singlehtml")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-c", str(REPO), "-W", "--keep-going", "-n", "-q",
+         "-b", "singlehtml", "-d", str(out / "doctrees"), str(REPO / "source"),
+         str(out / "html")],
+        capture_output=True, text=True, cwd=REPO,
+    )  # fmt: skip
+    assert proc.returncode == 0, f"singlehtml build failed:\n{proc.stderr}"
+    server, url = _serve(out / "html")
+    yield Site(out / "html", url)
+    server.shutdown()
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # quiet
         pass

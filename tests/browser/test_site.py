@@ -235,6 +235,29 @@ def test_storage_failures_do_not_break_tabs(context, page, demo, watch):
     # The context fixture fails the test on any error after load.
 
 
+def test_single_page_build_tabs_open_their_own_panels(page, singlehtml, axe_js):
+    """sphinx-tabs repeats ids across merged documents; the script makes them unique."""
+    page.goto(singlehtml.url + "index.html")
+    if page.locator(TABLISTS).count() < 2:
+        pytest.skip("the guide has fewer than two tab sets")
+    ids = page.eval_on_selector_all(
+        ".sphinx-tabs-tab, .sphinx-tabs-panel", "es => es.map(e => e.id)"
+    )
+    assert len(ids) == len(set(ids))
+    click_tab(page, "AMD")
+    own = page.eval_on_selector_all(
+        TABLISTS,
+        """ls => ls.map(l => {
+             const t = l.querySelector('[aria-selected=true]');
+             const p = document.getElementById(t.getAttribute('aria-controls'));
+             return p.parentNode === l.parentNode && !p.hidden;
+           })""",
+    )
+    assert all(own)
+    assert "AMD" in selected_labels(page)
+    assert run_axe(page, axe_js) == []
+
+
 # --- copy buttons ----------------------------------------------------------------------------
 
 

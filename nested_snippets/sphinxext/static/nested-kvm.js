@@ -13,6 +13,7 @@
  *   Home/End the first/last; Enter/Space activate (native <button>);
  * - ARIA: roving tabindex kept in step with aria-selected;
  * - storage that throws (private mode, blocked cookies) never breaks a page;
+ * - single-page build: tab/panel ids made unique across the merged documents;
  * - console transcripts: the newline after each output line is moved into the
  *   output span, so sphinx-copybutton (which drops .gp prompts and .go output)
  *   copies only the commands, without blank lines in between.
@@ -198,6 +199,7 @@
     if (!tab) return;
     if (tab.getAttribute("aria-selected") === "true") remember(tab);
     syncTabindex();
+    focusableScrollers(); // panels just shown may scroll sideways
   });
 
   // Keyboard, in the capture phase so tabs.js' own arrow handling (focus only,
@@ -239,6 +241,7 @@
   window.addEventListener("storage", function (event) {
     if (event.key !== STORAGE_KEY || !event.newValue) return;
     selectLabel(wantedLabel(event.newValue));
+    focusableScrollers();
   });
 
   // --- copy buttons: commands only ---------------------------------------------
@@ -269,11 +272,61 @@
   }
   fixThemeA11y(); // scripts load at the end of <body>: the markup is there
 
+  // A code block or table (Furo's .table-wrapper) wider than the page scrolls
+  // sideways: keyboard users must be able to focus it to scroll it
+  // (WCAG 2.1.1; axe: scrollable-region-focusable).
+  function focusableScrollers() {
+    document.querySelectorAll("div.highlight pre, .table-wrapper").forEach(function (pre) {
+      var scrolls = pre.scrollWidth > pre.clientWidth + 1;
+      if (scrolls && !pre.hasAttribute("tabindex")) {
+        pre.setAttribute("tabindex", "0");
+        pre.setAttribute("data-nested-scroll", "");
+      } else if (!scrolls && pre.hasAttribute("data-nested-scroll")) {
+        pre.removeAttribute("tabindex");
+        pre.removeAttribute("data-nested-scroll");
+      }
+    });
+  }
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(focusableScrollers, 150);
+  });
+
+  // sphinx-tabs numbers tab sets per document, so the single-page build (all
+  // documents in one page) repeats ids like "tab-0-QU1E" and aria-controls would
+  // open another section's panel. Give every tab and panel a page-unique id.
+  function dedupeTabIds() {
+    var seen = {};
+    var duplicate = false;
+    document.querySelectorAll(".sphinx-tabs-tab[id]").forEach(function (tab) {
+      if (seen[tab.id]) duplicate = true;
+      seen[tab.id] = true;
+    });
+    if (!duplicate) return;
+    allTablists().forEach(function (tablist, i) {
+      var panels = Array.prototype.slice.call(tablist.parentNode.children, 1);
+      tabsIn(tablist).forEach(function (tab, j) {
+        var panel = panels.filter(function (p) {
+          return p.getAttribute("name") === tab.getAttribute("name");
+        })[0];
+        tab.id = "nested-tab-" + i + "-" + j;
+        if (!panel) return;
+        panel.id = "nested-panel-" + i + "-" + j;
+        tab.setAttribute("aria-controls", panel.id);
+        panel.setAttribute("aria-labelledby", tab.id);
+      });
+    });
+  }
+
+  dedupeTabIds(); // before tabs.js restores its session choice on DOMContentLoaded
+
   function init() {
     fixThemeA11y();
     tidyTranscripts();
     labelTablists(allTablists());
     restore();
+    focusableScrollers();
   }
 
   // tabs.js registered its DOMContentLoaded listener first, so ours runs after
