@@ -63,7 +63,7 @@ class _Checker:
                 "FAIL",
                 f"no vmx or svm flag (vendor_id '{cpu.vendor_id}')",
                 "this CPU offers no hardware virtualization to this kernel",
-                anchor="troubleshoot-no-vmx",
+                anchor="troubleshooting-no-vmx",
             )
             return False
         if row.key == "power":
@@ -89,7 +89,7 @@ class _Checker:
             "FAIL",
             f"no {flag} flag in /proc/cpuinfo",
             fix,
-            anchor="troubleshoot-no-vmx",
+            anchor="troubleshooting-no-vmx",
         )
         return False
 
@@ -102,7 +102,7 @@ class _Checker:
                 "WARN",
                 f"cannot tell the POWER generation of '{model}'",
                 "nested KVM-HV needs POWER9 or later",
-                anchor="enable-nested-power",
+                anchor="nested-power",
             )
             return None
         if gen < 9:
@@ -111,7 +111,7 @@ class _Checker:
                 "FAIL",
                 f"{model}",
                 "nested KVM-HV needs POWER9 or later",
-                anchor="enable-nested-power",
+                anchor="nested-power",
             )
             return False
         self.add("cpu-flag", "PASS", f"{model}, platform {self.f.cpu.platform or 'unknown'}")
@@ -125,7 +125,7 @@ class _Checker:
                 f"{self.f.software_kvm} provides /dev/kvm without VT-x/AMD-V",
                 "its guests need PVM-enabled kernels and cannot use hardware nesting; "
                 "for that, L0 must expose vmx/svm",
-                anchor="troubleshoot-software-kvm",
+                anchor="troubleshooting-software-kvm",
             )
 
     # -------------------------------------------------------------- modules
@@ -143,7 +143,7 @@ class _Checker:
                 "SKIP",
                 "no /sys/module: a container? modules are not visible",
                 "check on the host that runs this container",
-                anchor="troubleshoot-container",
+                anchor="troubleshooting-container",
             )
             self.ev.unknown.append("/sys/module: no such directory (a container?)")
             return None
@@ -153,15 +153,15 @@ class _Checker:
                 "WARN",
                 f"{row.module} not loaded; {self.f.software_kvm} provides KVM instead",
                 f"{row.module} needs {row.extension}, which this CPU does not offer",
-                anchor="troubleshoot-software-kvm",
+                anchor="troubleshooting-software-kvm",
             )
             return False
         fix = f"sudo modprobe {row.module}; if it fails, dmesg says why"
         if flag is False and row.cpu_flag:
             fix = f"{row.module} cannot load without the {row.cpu_flag} flag: see cpu-flag"
-        anchor = "verify-l1" if self.at_l1 else "load-kvm"
+        anchor = "verify-l1" if self.at_l1 else "troubleshooting-not-loaded"
         if self.at_l1 and row.key == "power":
-            anchor = "enable-nested-power"
+            anchor = "nested-power"
             fix = (
                 "start L1 with -machine pseries,cap-nested-hv=on on an L0 whose kvm_hv "
                 "has nested=Y, then modprobe kvm_hv"
@@ -178,7 +178,7 @@ class _Checker:
                     "FAIL",
                     "/dev/kvm missing",
                     "start the container with --device /dev/kvm",
-                    anchor="troubleshoot-container",
+                    anchor="troubleshooting-container",
                 )
             else:
                 self.add(
@@ -186,7 +186,7 @@ class _Checker:
                     "FAIL",
                     "/dev/kvm missing",
                     "load KVM (see kvm-module)",
-                    anchor="load-kvm",
+                    anchor="troubleshooting-not-loaded",
                 )
             return False
         seen = f"/dev/kvm {dev.mode} {dev.owner}"
@@ -196,7 +196,7 @@ class _Checker:
                 "WARN",
                 f"{seen}: not a character device",
                 "remove it and let udev create /dev/kvm",
-                anchor="dev-kvm-permissions",
+                anchor="troubleshooting-dev-kvm",
             )
         elif not dev.can_rw:
             self.add(
@@ -204,7 +204,7 @@ class _Checker:
                 "WARN",
                 f"{seen}; you cannot open it read/write",
                 "add yourself to its group (usually kvm) and log in again",
-                anchor="dev-kvm-permissions",
+                anchor="troubleshooting-dev-kvm",
             )
         else:
             self.add("dev-kvm", "PASS", f"{seen}; you can open it read/write")
@@ -233,7 +233,7 @@ class _Checker:
                 "SKIP",
                 "no /sys/module: a container? parameters are not visible",
                 "check on the host that runs this container",
-                anchor="troubleshoot-container",
+                anchor="troubleshooting-container",
             )
             if not self.at_l1:
                 self.ev.unknown.append("/sys/module: no such directory (a container?)")
@@ -265,7 +265,7 @@ class _Checker:
                 value,
                 f"set 'options {mod} nested=1' in {row.conf_file}, then reload {mod} "
                 "with no VM running (or reboot)",
-                anchor=f"enable-nested-{_page(row.key)}",
+                anchor="enable-nested-x86" if row.key in ("intel", "amd") else f"nested-{row.key}",
             )
         return on
 
@@ -287,7 +287,7 @@ class _Checker:
             status,
             seen,
             "boot with kvm-arm.mode=nested (the CPU needs FEAT_NV2)",
-            anchor="enable-nested-arm64",
+            anchor="nested-arm64",
         )
         return False
 
@@ -333,7 +333,7 @@ class _Checker:
                 "WARN",
                 "kvm hpage=1",
                 "before Linux 7.1, nested=1 and hpage=1 cannot be combined: kvm refuses to load",
-                anchor="enable-nested-s390x",
+                anchor="nested-s390x",
             )
         else:
             self.add("hpage", "PASS", "kvm hpage=0")
@@ -344,10 +344,6 @@ class _Checker:
             return
         state = self.f.modules.get(row.module, "unknown")
         self.ev.results.append(config.nested_setting(self.fs, row, self.f.cmdline, state))
-
-
-def _page(key: str) -> str:
-    return "x86" if key in ("intel", "amd") else key
 
 
 def evaluate(fs: HostFS, facts: Facts) -> Evaluation:

@@ -15,17 +15,17 @@ ENV = "NESTED_KVM_GUIDE_URL"
 ANCHORS: dict[str, str] = {
     "enable-nested-x86": "how-to/enable-x86",
     "enable-nested-persistent": "how-to/enable-x86",
-    "nested-performance": "how-to/enable-x86",
+    "nested-performance": "how-to/verify",
     "builtin-kvm": "how-to/builtin-kvm",
-    "enable-nested-s390x": "how-to/s390x",
-    "enable-nested-power": "how-to/power",
-    "enable-nested-arm64": "how-to/arm64",
+    "nested-s390x": "how-to/s390x",
+    "nested-power": "how-to/power",
+    "nested-arm64": "how-to/arm64",
     "verify-l1": "how-to/verify",
-    "load-kvm": "troubleshooting",
-    "dev-kvm-permissions": "troubleshooting",
-    "troubleshoot-no-vmx": "troubleshooting",
-    "troubleshoot-software-kvm": "troubleshooting",
-    "troubleshoot-container": "troubleshooting",
+    "troubleshooting-not-loaded": "troubleshooting",
+    "troubleshooting-dev-kvm": "troubleshooting",
+    "troubleshooting-no-vmx": "troubleshooting",
+    "troubleshooting-software-kvm": "troubleshooting",
+    "troubleshooting-container": "troubleshooting",
 }
 """label -> page (docname below ``source/``) that must define it."""
 

@@ -18,7 +18,7 @@ Shown on ``source/troubleshooting.rst``.  Sources of the messages:
 """
 
 from nested_snippets.arch import X86
-from nested_snippets.model import Given, config, procedure, snippet, transcript
+from nested_snippets.model import Given, command_line, config, procedure, snippet, transcript
 
 L1_NO_FLAG = Given(level="L1", cpu_flag=False, kvm="unloaded")
 _GREP = "sudo dmesg | grep -E 'vmx|svm|VMX|SVM|hardware'"
@@ -299,4 +299,37 @@ avic = procedure(
     arches=("amd",),
     kernels=">=5.15,<7.1",
     because="see troubleshooting.avic_check",
+)
+
+# ------------------------------------------------------- KVM not loaded on the host
+
+not_loaded = snippet(
+    "not_loaded",
+    lambda a: transcript(
+        """
+        $ ls /dev/kvm
+        ls: cannot access '/dev/kvm': No such file or directory
+        $ lsmod | grep -c kvm
+        0
+        """,
+        status={0: 2, 1: 1},
+    ),
+    arches=X86,
+    given=Given(kvm="unloaded"),
+)
+
+load_module = snippet(
+    "load_module",
+    lambda a: transcript(f"""
+        $ sudo modprobe {a.module}
+        $ ls /dev/kvm
+        /dev/kvm
+    """),
+    arches=X86,
+    given=Given(kvm="unloaded"),
+)
+
+add_to_kvm_group = snippet(
+    "add_to_kvm_group",
+    command_line('sudo usermod --append --groups kvm "$USER"'),
 )
