@@ -67,21 +67,12 @@ def _snippet_items(parent, snippet: Snippet):
 
 
 def _procedure_items(parent, proc: Procedure, reg: registry.Registry):
-    arches = proc.arches or _common_arches(proc, reg)
+    arches = reg.arches_of(proc)
     for arch in arches:
         for v in _kernels(proc.kernels):
             yield ProcedureItem.from_parent(
                 parent, name=f"{proc.id}[{arch}-{v}]", proc=proc, arch=arch, kernel=v, reg=reg
             )
-
-
-def _common_arches(proc: Procedure, reg: registry.Registry) -> tuple[str, ...]:
-    keys: list[str] | None = None
-    for step in proc.steps:
-        if isinstance(step, str) and reg.snippets[step].is_multi:
-            mine = list(reg.snippets[step].variants)
-            keys = mine if keys is None else [k for k in keys if k in mine]
-    return tuple(keys or ("intel",))
 
 
 class SnippetItem(pytest.Item):

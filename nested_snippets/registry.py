@@ -25,6 +25,17 @@ class Registry:
     files: dict[str, Path]
     """Snippet or procedure id -> the module file that declares it."""
 
+    def arches_of(self, proc: Procedure) -> tuple[str, ...]:
+        """The architectures a procedure runs on: declared, or common to its steps."""
+        if proc.arches:
+            return proc.arches
+        keys: list[str] | None = None
+        for step in proc.steps:
+            if isinstance(step, str) and self.snippets[step].is_multi:
+                mine = list(self.snippets[step].variants)
+                keys = mine if keys is None else [k for k in keys if k in mine]
+        return tuple(keys or ("intel",))
+
     def get(self, snippet_id: str) -> Snippet:
         try:
             return self.snippets[snippet_id]

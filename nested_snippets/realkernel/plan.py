@@ -109,17 +109,6 @@ def _variant(snip: Snippet) -> str | None:
     return None
 
 
-def _proc_arches(proc: Procedure, reg: registry.Registry) -> tuple[str, ...]:
-    if proc.arches:
-        return proc.arches
-    keys: list[str] | None = None
-    for step in proc.steps:
-        if isinstance(step, str) and reg.snippets[step].is_multi:
-            mine = list(reg.snippets[step].variants)
-            keys = mine if keys is None else [k for k in keys if k in mine]
-    return tuple(keys or ("intel",))
-
-
 def _snippet_case(snip: Snippet, variant: str) -> Case:
     body = snip.variants[variant]
     cid = f"{snip.id}[{ARCH}]"
@@ -157,7 +146,7 @@ def all_cases() -> list[Case]:
         if variant is not None:
             out.append(_snippet_case(snip, variant))
     for proc in reg.procedures.values():
-        if ARCH in _proc_arches(proc, reg):
+        if ARCH in reg.arches_of(proc):
             out.append(_procedure_case(proc, reg))
     return out + list(PROBES)
 

@@ -106,15 +106,7 @@ no_flag_cpuinfo = snippet(
 
 # ------------------------------------------------------------- nested reads N / 0
 
-nested_off = snippet(
-    "nested_off",
-    lambda a: transcript(f"""
-        $ cat /sys/module/{a.module}/parameters/nested
-        {a.nested_off}
-    """),
-    arches=X86,
-    given=Given(nested=False),
-)
+# the symptom itself is enable.check_nested_off, shown on the page
 
 show_config = snippet(
     "show_config",
