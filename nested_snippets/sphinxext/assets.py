@@ -62,6 +62,22 @@ def absolute_404_links(app: Sphinx, doctree: nodes.document, docname: str) -> No
             ref["refuri"] = prefix + uri
 
 
+FURO_CONTENTS_OK = "this-will-duplicate-information-and-it-is-still-useful-here"
+
+
+def local_contents_allowed(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Give ``.. contents::`` blocks Furo's opt-in class.
+
+    Furo paints a contents block red with an "ERROR: Adding a table of contents
+    ... is unnecessary" banner unless it carries this class (its sidebar already
+    lists the sections). The guide uses short local lists on purpose, such as
+    "Problems on this page" in troubleshooting.
+    """
+    for topic in doctree.findall(nodes.topic):
+        if "contents" in topic["classes"] and FURO_CONTENTS_OK not in topic["classes"]:
+            topic["classes"].append(FURO_CONTENTS_OK)
+
+
 def setup(app: Sphinx) -> None:
     # config-inited, not builder-inited: the environment pickles the config and
     # compares html_static_path on the next run; a path added after that
@@ -69,6 +85,7 @@ def setup(app: Sphinx) -> None:
     app.connect("config-inited", add_static_path)
     app.connect("builder-inited", add_static_path)
     app.connect("doctree-resolved", absolute_404_links)
+    app.connect("doctree-resolved", local_contents_allowed)
     app.add_css_file(CSS_FILE, priority=PRIORITY)
     app.add_js_file(None, body=_vendor_table(), priority=PRIORITY - 1)
     app.add_js_file(JS_FILE, priority=PRIORITY)

@@ -263,6 +263,17 @@
     document.querySelectorAll('[role="heading"]:not([aria-level])').forEach(function (el) {
       el.setAttribute("aria-level", "2");
     });
+    // Local ".. contents::" lists are <nav> landmarks: name each by its title,
+    // so several on one page (the single-page build) stay distinguishable.
+    var used = {};
+    document.querySelectorAll("nav.contents").forEach(function (nav) {
+      if (nav.hasAttribute("aria-label") || nav.hasAttribute("aria-labelledby")) return;
+      var title = nav.querySelector(".topic-title");
+      var text = title ? title.textContent.trim() : "Contents";
+      var label = used[text] ? text + " (" + (used[text] + 1) + ")" : text;
+      used[text] = (used[text] || 0) + 1;
+      nav.setAttribute("aria-label", label);
+    });
     var names = { "sidebar-drawer": "Site navigation", "toc-drawer": "On this page" };
     Object.keys(names).forEach(function (cls) {
       document.querySelectorAll("aside." + cls + ":not([aria-label])").forEach(function (el) {
