@@ -249,15 +249,29 @@ class Site:
 # --- browser ----------------------------------------------------------------------------
 
 
+def chromium_path() -> str:
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def browser_unavailable() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    if not Path(chromium_path()).is_file():
+        return "Chromium not installed (apt-get install chromium chromium-driver)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python not installed (pip install -e '.[test]')"
+    return None
+
+
 @pytest.fixture(scope="session")
 def chromium():
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).is_file():
-        _unavailable("Chromium not installed (apt-get install chromium chromium-driver)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright for Python not installed (pip install -e '.[test]')")
+    reason = browser_unavailable()
+    if reason:
+        _unavailable(reason)
+    from playwright.sync_api import sync_playwright
+
+    path = chromium_path()
     with tempfile.TemporaryDirectory(prefix="nested-kvm-chromium-") as profile:
         pw = sync_playwright().start()
         browser = pw.chromium.launch(
