@@ -261,6 +261,19 @@ def test_single_page_build_tabs_open_their_own_panels(page, singlehtml, axe_js):
     assert run_axe(page, axe_js) == []
 
 
+def test_print_shows_every_vendor_under_its_label(page, demo):
+    page.goto(demo.url + "two.html")
+    page.emulate_media(media="print")
+    shown = page.eval_on_selector_all(
+        '[role="tabpanel"]',
+        """ps => ps.map(p => [getComputedStyle(p).display !== 'none',
+                              getComputedStyle(p, '::before').content])""",
+    )
+    assert all(visible for visible, _ in shown)
+    assert [label for _, label in shown][:2] == ['"Intel"', '"AMD"']
+    assert page.locator(TABLISTS).first.evaluate("l => getComputedStyle(l).display") == "none"
+
+
 # --- copy buttons ----------------------------------------------------------------------------
 
 
