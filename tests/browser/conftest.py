@@ -112,6 +112,7 @@ DEMO_PAGES = {
         .. toctree::
 
            two
+           arches
            other
         """,
     "two.rst": """
@@ -149,6 +150,35 @@ DEMO_PAGES = {
         .. snippet-tabs:: enable.check_nested_off
 
         {filler}
+        """,
+    "arches.rst": """
+        Every architecture
+        ==================
+
+        Group tabs labelled like the architecture table (what snippet-tabs emits for a
+        snippet with a variant per architecture).
+
+        .. tabs::
+
+           .. group-tab:: Intel
+
+              Intel text.
+
+           .. group-tab:: AMD
+
+              AMD text.
+
+           .. group-tab:: IBM Z (s390x)
+
+              IBM Z text.
+
+           .. group-tab:: IBM POWER
+
+              POWER text.
+
+           .. group-tab:: Arm64
+
+              Arm64 text.
         """,
     "other.rst": """
         Another page

@@ -123,6 +123,41 @@ def test_link_selects_vendor(page, demo, value):
     assert selected_labels(page) == ["AMD"]
 
 
+@pytest.mark.parametrize(
+    ("value", "label"),
+    [
+        ("intel", "Intel"),
+        ("s390x", "IBM Z (s390x)"),
+        ("S390X", "IBM Z (s390x)"),
+        ("ibm-z-(s390x)", "IBM Z (s390x)"),
+        ("power", "IBM POWER"),
+        ("arm64", "Arm64"),
+        ("Arm64", "Arm64"),
+    ],
+)
+def test_link_selects_any_architecture_by_key_or_label(page, demo, value, label):
+    page.goto(f"{demo.url}arches.html?vendor={value}")
+    assert selected_labels(page) == [label]
+    assert visible_panels(page) == [label]
+    key = page.evaluate("localStorage.getItem('nested-kvm-guide:vendor')")
+    assert key == {"Intel": "intel", "IBM Z (s390x)": "s390x", "IBM POWER": "power",
+                   "Arm64": "arm64"}[label]  # fmt: skip
+    page.goto(demo.url + "two.html")  # a page without that tab keeps its default
+    assert selected_labels(page) == ["Intel"] * 3
+
+
+def test_keyboard_end_and_home_across_five_tabs(page, demo):
+    page.goto(demo.url + "arches.html")
+    page.get_by_role("tab", name="Intel").focus()
+    page.keyboard.press("End")
+    assert selected_labels(page) == ["Arm64"]
+    page.keyboard.press("ArrowLeft")
+    assert selected_labels(page) == ["IBM POWER"]
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowLeft")
+    assert selected_labels(page) == ["Arm64"]
+
+
 def test_link_overrides_stored_choice_and_unknown_vendor_is_ignored(page, demo):
     page.goto(demo.url + "two.html?vendor=amd")
     page.goto(demo.url + "two.html?vendor=intel")
@@ -445,7 +480,7 @@ def run_axe(page, axe_js) -> list[dict]:
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_axe_every_page(page, guide, demo, axe_js, theme):
     results = {}
-    pages = [(guide, p) for p in guide.pages()] + [(demo, "two.html")]
+    pages = [(guide, p) for p in guide.pages()] + [(demo, "two.html"), (demo, "arches.html")]
     pages.append((guide, "search.html?q=nested"))
     for site, path in pages:
         page.goto(site.url + path)
