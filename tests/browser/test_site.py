@@ -168,6 +168,13 @@ def test_link_overrides_stored_choice_and_unknown_vendor_is_ignored(page, demo):
     assert selected_labels(page) == ["Intel"] * 3
 
 
+def test_linked_architecture_is_remembered_even_where_it_has_no_tab(page, demo):
+    page.goto(demo.url + "two.html?vendor=s390x")  # x86-only page
+    assert selected_labels(page) == ["Intel"] * 3
+    page.goto(demo.url + "arches.html")
+    assert selected_labels(page) == ["IBM Z (s390x)"]
+
+
 def test_link_with_vendor_and_anchor(page, demo):
     page.goto(demo.url + "two.html?vendor=amd#far-section")
     assert selected_labels(page) == ["AMD"] * 3

@@ -160,8 +160,12 @@
   function restore() {
     var fromLink = queryVendor();
     var wanted = wantedLabel(fromLink);
+    var known = !!wanted && Object.keys(VENDORS).some(function (k) {
+      return norm(VENDORS[k]) === wanted; // an architecture from the table
+    });
+    if (known) local.setItem(STORAGE_KEY, keyForLabel(wanted)); // even if not on this page
     if (wanted && selectLabel(wanted)) {
-      local.setItem(STORAGE_KEY, keyForLabel(wanted));
+      if (!known) local.setItem(STORAGE_KEY, wanted);
     } else {
       var stored = wantedLabel(local.getItem(STORAGE_KEY));
       if (stored) selectLabel(stored);
