@@ -24,6 +24,7 @@ def _build(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
             str(REPO),
             "-W",
             "--keep-going",
+            "--no-color",
             "-b",
             "html",
             "-d",

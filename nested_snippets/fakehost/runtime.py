@@ -21,12 +21,15 @@ REQUIRES_FLAG = {
     ("kvm_amd", "sev_es"): ("sev_es",),
     ("kvm_amd", "sev_snp"): ("sev_snp",),
     ("kvm_amd", "vnmi"): ("vnmi",),
+    ("kvm_amd", "avic"): ("avic",),
     ("kvm", "enable_pmu"): ("arch_perfmon", "perfctr_core"),
 }
 """Cleared unless the CPU has one of these flags.
 
 sev*: ``sev_hardware_setup()`` (svm/sev.c) turns them off without the CPUID bits;
-vnmi: ``svm_hardware_setup()`` (svm/svm.c); enable_pmu: ``kvm_init_pmu_capability()``
+vnmi: ``svm_hardware_setup()`` (svm/svm.c); avic: ``svm_hardware_setup()`` /
+``avic_hardware_setup()`` keep it only with the AVIC CPUID bit (found when
+``options kvm_amd avic=1`` read back ``N`` on 6.1 and 6.12 under QEMU TCG); enable_pmu: ``kvm_init_pmu_capability()``
 (pmu.c) turns it off when perf finds no PMU, as in a guest without a virtual PMU
 (QEMU TCG): the flags stand for "the host has a PMU" (an approximation).
 """
