@@ -54,14 +54,17 @@ linkcheck: $(STAMP)
 	$(SPHINX) -b html -d build/doctrees source build/html
 	$(BIN)/python tests/test_site_build.py build/html build/linkcheck/output.json
 
+# man and epub keep their own doctrees: sphinx-tabs decides at read time whether to
+# emit (HTML-only) tabs, so sharing the HTML build's doctrees would hide all but one
+# vendor's panel in the EPUB and give the man writer nodes it cannot write.
 man: $(STAMP)
-	$(SPHINX) -b man -d build/doctrees source build/man
+	$(SPHINX) -b man -d build/doctrees-man source build/man
 
 singlehtml: $(STAMP)
 	$(SPHINX) -b singlehtml -d build/doctrees source build/singlehtml
 
 epub: $(STAMP)
-	$(SPHINX) -b epub -d build/doctrees source build/epub
+	$(SPHINX) -b epub -d build/doctrees-epub source build/epub
 
 livehtml: $(STAMP)
 	$(BIN)/sphinx-autobuild -c . source build/html --watch nested_snippets

@@ -197,8 +197,26 @@ def test_other_formats_build_without_warnings(tmp_path, builder):
         assert (out / "nested-kvm.1").is_file()
     elif builder == "epub":
         assert list(out.glob("*.epub"))
+        # No JavaScript in e-readers: every vendor's variant is there, none hidden.
+        hidden = [p.name for p in out.rglob("*.xhtml") if 'hidden="' in p.read_text()]
+        assert not hidden, f"panels hidden in the EPUB: {hidden}"
     else:
         assert "sphinx-tabs" in (out / "index.html").read_text()
+
+
+def test_man_and_epub_do_not_share_the_html_doctrees():
+    """sphinx-tabs emits HTML tabs into the doctree when read by an HTML builder."""
+    proc = subprocess.run(
+        ["make", "-n", "html", "man", "epub", "VIRTUAL_ENV=/nonexistent"],
+        capture_output=True, text=True, cwd=REPO,
+    )  # fmt: skip
+    dirs = {}
+    for line in proc.stdout.splitlines():
+        m = re.search(r"-b (\w+) -d (\S+)", line)
+        if m:
+            dirs[m.group(1)] = m.group(2)
+    assert set(dirs) >= {"html", "man", "epub"}, proc.stdout + proc.stderr
+    assert dirs["man"] != dirs["html"] and dirs["epub"] != dirs["html"], dirs
 
 
 def test_readthedocs_config():
