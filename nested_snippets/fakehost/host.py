@@ -122,7 +122,9 @@ class FakeHost:
         pool_dir.mkdir(exist_ok=True)
         if bin_dir is None:
             install_tools(host.bin)
-        for d in ("etc/modprobe.d", "etc/default", "root", "tmp", "dev", "proc", "sys/module"):
+        # as few directories as possible: each costs an inode (see pool.py); /tmp
+        # appears when a snippet creates it.  /root is HOME and the working directory.
+        for d in ("etc/modprobe.d", "etc/default", "root", "dev", "proc", "sys/module"):
             (host.root / d).mkdir(parents=True, exist_ok=True)
         version = kdata.resolve_version(scenario.kernel)
         release = release_for(version)
@@ -212,7 +214,7 @@ class FakeHost:
             "LANG": "C.UTF-8",
             "LC_ALL": "C.UTF-8",
             "TERM": "dumb",
-            "TMPDIR": str(self.root / "tmp"),
+            "TMPDIR": str(self.home),
         }
 
     def reboot(self) -> None:

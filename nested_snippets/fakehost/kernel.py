@@ -125,10 +125,10 @@ class State:
         return data
 
     def write(self, home: str | os.PathLike) -> None:
-        tmp = os.path.join(home, STATE_FILE + ".tmp")
-        with open(tmp, "wb") as f:
+        # rewritten in place: a new file per save would cost an inode each time, and
+        # the tools of one host never run at the same time (a snippet is sequential)
+        with open(os.path.join(home, STATE_FILE), "wb") as f:
             marshal.dump(self.to_json(), f)
-        os.replace(tmp, os.path.join(home, STATE_FILE))
 
     # ------------------------------------------------------------------ queries
     @property
