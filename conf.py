@@ -37,7 +37,7 @@ copybutton_exclude = ".linenos, .gp, .go"
 copybutton_only_copy_prompt_lines = True
 
 linkcheck_anchors = True
-# --- site (tabs, 404, offline checks, EPUB) ------------------------------------
+# --- site (tabs, 404, offline linkcheck) ---------------------------------------
 # Vendor tabs never collapse: clicking the open tab keeps it open.
 sphinx_tabs_disable_tab_closing = True
 # The 404 page is served for any path, so its links are absolute: "/" locally,
