@@ -100,3 +100,24 @@ def test_read_only_parameter_refuses_writes_even_for_root():
         ]
         out = execute(host, "cat /sys/module/kvm_intel/parameters/nested")
         assert out.output == ["Y"]
+
+
+def test_a_recycled_host_keeps_nothing_of_the_previous_one():
+    with fake_host(Scenario(arch="intel", kernel="6.6")) as first:
+        home = first.home
+        execute(first, "echo 'options kvm_intel nested=0' | sudo tee /etc/modprobe.d/x.conf")
+        execute(first, "sudo modprobe -r kvm_intel")
+        execute(first, "sudo modprobe kvm_intel nested=0")
+        execute(first, "mkdir -p /opt/left/over")
+        execute(first, "touch /root/notes")
+    with fake_host(Scenario(arch="intel", kernel="4.19")) as second:
+        assert second.home == home, "the directory was not recycled: nothing is tested"
+        assert execute(second, "ls /etc/modprobe.d /opt /root").output[:2] == [
+            "ls: cannot access '/opt': No such file or directory",
+            "/etc/modprobe.d:",
+        ]
+        assert execute(second, "ls /root").output == []
+        assert execute(second, "cat /sys/module/kvm_intel/parameters/nested").output == ["N"]
+        assert execute(second, "ls /lib/modules").output == ["4.19.0-fake-amd64"]
+        # 6.6's kvm_intel has parameters 4.19's lacks (e.g. enable_ipiv): none may remain
+        assert execute(second, "ls /sys/module/kvm_intel/parameters/enable_ipiv").status == 2

@@ -117,7 +117,7 @@ class FakeHost:
         pool_dir: Path | None = None,
     ) -> FakeHost:
         host = cls(home, bin_dir)
-        host.root.mkdir(parents=True)
+        host.root.mkdir(parents=True, exist_ok=True)  # exists when recycled
         pool_dir = pool_dir or host.home / "pool"
         pool_dir.mkdir(exist_ok=True)
         if bin_dir is None:
@@ -151,7 +151,7 @@ class FakeHost:
         )
         builtin = scenario.kvm == "builtin" or scenario.arch == "arm64"
         moddir = host.root / "lib" / "modules" / release
-        moddir.mkdir(parents=True)
+        moddir.mkdir(parents=True, exist_ok=True)
         if builtin:
             names = "".join(f"kernel/{m.path}\n" for m in fk.BY_ARCH[scenario.arch].values())
             pool.place(str(pool_dir), str(moddir / "modules.builtin"), names, 0o444)
@@ -228,6 +228,52 @@ class FakeHost:
         boot_modules(state, self.root, nested=None)
         fk.materialize(state, self.root)
         state.write(self.home)
+
+
+KEEP_FILES = ("state.marshal", "root/etc/default/grub")
+"""Files :meth:`FakeHost.create` always rewrites: recycling keeps their inodes."""
+
+
+def recycle(home: Path) -> None:
+    """Empty a used host directory so that :meth:`FakeHost.create` can reuse it.
+
+    Every file a snippet could have made or changed is removed; directories stay
+    (creating and removing them is what costs, see ``pool.py``), and so do the sysfs
+    parameter files, which ``materialize`` rewrites or removes for the next kernel.
+    Directories a snippet made beyond the standard tree are removed.
+    """
+    home = Path(home)
+    keep_dirs = {home, home / "root", home / ".unloaded"}
+    for d in ("etc", "etc/modprobe.d", "etc/default", "root", "dev", "proc", "sys",
+              "sys/module", "lib", "lib/modules"):  # fmt: skip
+        keep_dirs.add(home / "root" / d)
+    keep_files = {home / f for f in KEEP_FILES}
+    for dirpath, dirnames, filenames in os.walk(home, topdown=False):
+        here = Path(dirpath)
+        in_sysfs = "sys/module" in dirpath or ".unloaded" in dirpath
+        for name in filenames:
+            path = here / name
+            if path in keep_files or (in_sysfs and here.name == "parameters"):
+                continue
+            if path == home / "root/dev/kvm":
+                (home / ".unloaded").mkdir(exist_ok=True)
+                os.replace(path, home / ".unloaded/dev-kvm")
+                continue
+            os.unlink(path)
+        for name in dirnames:
+            path = here / name
+            if path.is_symlink():
+                os.unlink(path)
+            elif not (path in keep_dirs or in_sysfs or _is_sysfs_dir(home, path)):
+                if not any(path.iterdir()):
+                    path.rmdir()
+                else:
+                    shutil.rmtree(path)
+
+
+def _is_sysfs_dir(home: Path, path: Path) -> bool:
+    rel = path.relative_to(home).parts
+    return rel[:3] == ("root", "sys", "module") or rel[:1] == (".unloaded",)
 
 
 def install_tools(bin_dir: Path) -> None:

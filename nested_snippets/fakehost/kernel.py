@@ -309,6 +309,8 @@ def materialize(state: State, root: str | os.PathLike) -> None:
         params_dir = os.path.join(mod_dir, "parameters")
         os.makedirs(params_dir, exist_ok=True)
         table = state.params_of(mod.name)
+        for stale in set(os.listdir(params_dir)) - set(mod.params):
+            os.unlink(os.path.join(params_dir, stale))  # from a recycled host's kernel
         for name, value in mod.params.items():
             perm = table[name]["perm"] if name in table else 0o444
             if perm:

@@ -24,7 +24,7 @@ import bashlex
 import bashlex.errors
 
 from nested_snippets import kernel as kdata
-from nested_snippets.fakehost.host import FakeHost, Scenario, install_tools
+from nested_snippets.fakehost.host import FakeHost, Scenario, install_tools, recycle
 from nested_snippets.model import (
     Body,
     CommandLine,
@@ -187,14 +187,23 @@ def _base() -> Path:
     return _BASE
 
 
+_RECYCLED: list[Path] = []
+
+
 @contextmanager
 def fake_host(scenario: Scenario) -> Iterator[FakeHost]:
-    """A fresh fake host for ``scenario``, removed afterwards."""
+    """A fresh fake host for ``scenario``; its directory is recycled afterwards."""
     base = _base()
-    home = Path(tempfile.mkdtemp(prefix="host-", dir=base))
+    home = _RECYCLED.pop() if _RECYCLED else Path(tempfile.mkdtemp(prefix="host-", dir=base))
     try:
         yield FakeHost.create(home, scenario, bin_dir=base / "bin", pool_dir=base / "pool")
-    finally:
+    except BaseException:
+        shutil.rmtree(home, ignore_errors=True)
+        raise
+    try:
+        recycle(home)
+        _RECYCLED.append(home)
+    except OSError:
         shutil.rmtree(home, ignore_errors=True)
 
 
