@@ -29,9 +29,10 @@ REQUIRES_FLAG = {
 sev*: ``sev_hardware_setup()`` (svm/sev.c) turns them off without the CPUID bits;
 vnmi: ``svm_hardware_setup()`` (svm/svm.c); avic: ``svm_hardware_setup()`` /
 ``avic_hardware_setup()`` keep it only with the AVIC CPUID bit (found when
-``options kvm_amd avic=1`` read back ``N`` on 6.1 and 6.12 under QEMU TCG); enable_pmu: ``kvm_init_pmu_capability()``
-(pmu.c) turns it off when perf finds no PMU, as in a guest without a virtual PMU
-(QEMU TCG): the flags stand for "the host has a PMU" (an approximation).
+``options kvm_amd avic=1`` read back ``N`` on 6.1 and 6.12 under QEMU TCG);
+enable_pmu: ``kvm_init_pmu_capability()`` (pmu.c) turns it off when perf finds no
+PMU, as in a guest without a virtual PMU (QEMU TCG): the flags stand for "the host
+has a PMU" (an approximation).
 """
 
 
