@@ -276,8 +276,13 @@ def _is_sysfs_dir(home: Path, path: Path) -> bool:
     return rel[:3] == ("root", "sys", "module") or rel[:1] == (".unloaded",)
 
 
-def install_tools(bin_dir: Path) -> None:
-    """Fill ``bin_dir``: the fake tools, a few real ones, and sh shims."""
+def install_tools(bin_dir: Path, server: bool = False) -> None:
+    """Fill ``bin_dir``: the fake tools, a few real ones, and sh shims.
+
+    With ``server``, the fake tools are clients of a tool server
+    (:mod:`nested_snippets.fakehost.toolserver`) whose port is in
+    ``$FAKEHOST_TOOLPORT``; otherwise each starts Python itself.
+    """
     bin_dir.mkdir(parents=True, exist_ok=True)
     for name in REAL_TOOLS:
         real = shutil.which(name, path="/usr/bin:/bin")
@@ -290,8 +295,14 @@ def install_tools(bin_dir: Path) -> None:
         "from nested_snippets.fakehost.tools import main\nsys.exit(main())\n"
     )
     launcher.chmod(0o755)
+    if server:
+        from nested_snippets.fakehost.toolserver import CLIENT
+
+        client = bin_dir / "_fake_tool_client"
+        client.write_text(CLIENT)
+        client.chmod(0o755)
     for name in PY_TOOLS:
-        os.symlink("_fake_tool", bin_dir / name)
+        os.symlink("_fake_tool_client" if server else "_fake_tool", bin_dir / name)
     for name, body in SH_TOOLS.items():
         path = bin_dir / name
         path.write_text("#!/bin/sh\n" + body)

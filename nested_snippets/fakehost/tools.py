@@ -31,11 +31,11 @@ class Usage(Exception):
 
 
 class Host:
-    def __init__(self) -> None:
-        self.home = os.environ["FAKEHOST"]
+    def __init__(self, home: str, sudo: bool) -> None:
+        self.home = home
         self.root = os.path.join(self.home, "root")
         self.state = fk.State.read(self.home)
-        self.sudo = os.environ.get("FAKEHOST_SUDO") == "1"
+        self.sudo = sudo
         self.out: list[str] = []
         self.err: list[str] = []
 
@@ -463,18 +463,27 @@ PY_TOOLS = {
 }
 
 
-def main() -> int:
-    name = os.path.basename(sys.argv[0])
-    host = Host()
+def run(name: str, args: list[str], home: str, sudo: bool) -> tuple[int, str, str]:
+    """Run fake tool ``name`` for the host in ``home``: (status, stdout, stderr)."""
+    host = Host(home, sudo)
     try:
-        status = PY_TOOLS[name](host, sys.argv[1:])
+        status = PY_TOOLS[name](host, args)
     except Usage as exc:
-        sys.stdout.flush()
-        print(f"fake {name}: {exc} (see nested_snippets/fakehost/tools.py)", file=sys.stderr)
-        return 2
-    if host.out:
-        sys.stdout.write("\n".join(host.out) + "\n")
+        return 2, "", f"fake {name}: {exc} (see nested_snippets/fakehost/tools.py)\n"
+    out = "\n".join(host.out) + "\n" if host.out else ""
+    err = "\n".join(host.err) + "\n" if host.err else ""
+    return status, out, err
+
+
+def main() -> int:
+    """Entry point of ``HOST/bin/<tool>`` (the launcher a standalone host installs)."""
+    status, out, err = run(
+        os.path.basename(sys.argv[0]),
+        sys.argv[1:],
+        os.environ["FAKEHOST"],
+        os.environ.get("FAKEHOST_SUDO") == "1",
+    )
+    sys.stdout.write(out)
     sys.stdout.flush()
-    if host.err:
-        sys.stderr.write("\n".join(host.err) + "\n")
+    sys.stderr.write(err)
     return status

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -80,7 +81,7 @@ def execute(host: FakeHost, command: str) -> Outcome:
     proc = subprocess.run(
         [*_DROP_PRIVILEGES, "/bin/bash", "--noprofile", "--norc", "-c", confined],
         cwd=host.root / "root",
-        env=host.env(),
+        env={**host.env(), **({"FAKEHOST_TOOLPORT": _TOOL_PORT} if _TOOL_PORT else {})},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -174,16 +175,34 @@ def scenario_for(arch: str, kernel: str, given: Given) -> Scenario:
 
 
 _BASE: Path | None = None
+_TOOL_PORT: str | None = None
 
 
 def _base() -> Path:
-    """This process's directory for fake hosts, their shared tools and file pool."""
-    global _BASE
+    """This process's directory for fake hosts, their shared tools and file pool.
+
+    The shared tools talk to one tool server per process (a warm Python that forks
+    per call; see :mod:`nested_snippets.fakehost.toolserver`).
+    """
+    global _BASE, _TOOL_PORT
     if _BASE is None:
-        _BASE = Path(tempfile.mkdtemp(prefix="nkg-"))
-        atexit.register(shutil.rmtree, _BASE, True)
-        install_tools(_BASE / "bin")
-        (_BASE / "pool").mkdir()
+        base = Path(tempfile.mkdtemp(prefix="nkg-"))
+        atexit.register(shutil.rmtree, base, True)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "nested_snippets.fakehost.toolserver"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=base,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        )
+        atexit.register(server.kill)
+        _TOOL_PORT = server.stdout.readline().strip()
+        if not _TOOL_PORT.isdigit():
+            raise RuntimeError("the fake tool server did not start")
+        install_tools(base / "bin", server=True)
+        (base / "pool").mkdir()
+        _BASE = base
     return _BASE
 
 
