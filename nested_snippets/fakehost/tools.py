@@ -150,7 +150,7 @@ def modinfo(host: Host, args: list[str]) -> int:
         elif a in ("-F", "--field"):
             field = next(it, None)
         elif a.startswith("-"):
-            raise Usage(f"modinfo option {a} is not modelled")
+            raise Usage(f"option {a} is not modelled")
         else:
             names.append(a)
     if not names:
@@ -244,7 +244,7 @@ def modprobe(host: Host, args: list[str]) -> int:
             # back to the path the snippet named, as read_dirs() roots it again.
             config_dirs = (host.shown(next(it, "")),)
         elif a.startswith("-"):
-            raise Usage(f"modprobe option {a} is not modelled")
+            raise Usage(f"option {a} is not modelled")
         else:
             positional.append(a)
     cfg = modprobe_conf.read_dirs(host.root, config_dirs or modprobe_conf.CONFIG_DIRS)
@@ -326,7 +326,7 @@ def rmmod(host: Host, args: list[str]) -> int:
     names = [a for a in args if not a.startswith("-")]
     for a in args:
         if a.startswith("-"):
-            raise Usage(f"rmmod option {a} is not modelled")
+            raise Usage(f"option {a} is not modelled")
     if not names:
         host.err.append("rmmod: ERROR: missing module name.")
         return 1
@@ -439,7 +439,7 @@ def grubby(host: Host, args: list[str]) -> int:
         if a.startswith("--args="):
             new_args = a.split("=", 1)[1]
         elif a != "--update-kernel=ALL":
-            raise Usage(f"grubby option {a} is not modelled")
+            raise Usage(f"option {a} is not modelled")
     if new_args is None:
         raise Usage("grubby needs --update-kernel=ALL --args=...")
     if not host.sudo:
