@@ -214,3 +214,25 @@ def test_bad_scenarios_are_refused_with_one_message():
         Scenario(arch="intel", kernel="6.6", kvm="maybe")
     with pytest.raises(ScenarioError, match="3.10"):
         Scenario(arch="intel", kernel="3.10")
+
+
+def test_a_specific_cpu_model_drives_flags_and_load_time_values():
+    """QEMU TCG's -cpu max, with the flags recorded from a real 6.1 guest."""
+    import json
+    from pathlib import Path
+
+    from nested_snippets.fakehost.cpus import CpuModel
+
+    fixture = Path(__file__).parent.parent / "nested_snippets/fixtures/realkernel"
+    cpu = json.loads((fixture / "6.1.0-56-amd64-tcg-max.json").read_text())["cpu"]
+    model = CpuModel(cpu["vendor_id"], cpu["model_name"], cpu["family"], cpu["model"],
+                     tuple(cpu["flags"]))  # fmt: skip
+    with fake_host(Scenario(arch="amd", kernel="6.1", cpu=model)) as host:
+        # measured on the real kernel under TCG (real-kernel-under-qemu.md)
+        cat = "cat /sys/module/kvm_amd/parameters/{nrips,lbrv,vls,vgif,nested}"
+        assert run(host, cat) == (["0", "0", "0", "1", "1"], 0)
+        assert run(host, "cat /sys/module/kvm/parameters/enable_pmu") == (["N"], 0)
+        assert run(host, "grep -m1 'model name' /proc/cpuinfo") == (
+            ["model name\t: QEMU TCG CPU version 2.5+"],
+            0,
+        )

@@ -127,14 +127,52 @@ CPU = {
     "intel": ("GenuineIntel", "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz", 6, 106),
     "amd": ("AuthenticAMD", "AMD EPYC 7763 64-Core Processor", 25, 1),
 }
+"""The default CPU of each x86 fake host: (vendor_id, model name, family, model)."""
 
 
-def flags(arch: str, level: str, virt: bool) -> list[str]:
+class CpuModel:
+    """A specific CPU for a fake host, e.g. the one a real-kernel guest reported.
+
+    ``flags`` are as /proc/cpuinfo lists them; the vendor's virtualization flag is
+    removed when the scenario says the CPU does not expose it.
+    """
+
+    __slots__ = ("vendor", "name", "family", "model", "flags")
+
+    def __init__(self, vendor: str, name: str, family: int, model: int, flags: tuple[str, ...]):
+        self.vendor, self.name, self.family, self.model = vendor, name, family, model
+        self.flags = tuple(flags)
+
+    def __repr__(self) -> str:
+        return f"CpuModel({self.name!r}, {len(self.flags)} flags)"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, CpuModel)
+            and repr(self) == repr(other)
+            and (self.flags == other.flags)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.flags))
+
+
+def row(arch: str, model: CpuModel | None) -> tuple[str, str, int, int]:
+    """(vendor_id, model name, family, model) of a host's CPU."""
+    if model is not None:
+        return model.vendor, model.name, model.family, model.model
+    return CPU[arch]
+
+
+def flags(arch: str, level: str, virt: bool, model: CpuModel | None = None) -> list[str]:
     """The CPU flags of a host.  ``virt``: the vendor's virtualization flag is exposed.
 
     Inside an L1 guest the ``hypervisor`` flag is set; whether ``vmx``/``svm`` (and
-    the features that ride on them) appear depends on how L1 was started.
+    the features that ride on them) appear depends on how L1 was started.  With a
+    ``model``, its own flags are used.
     """
+    if model is not None:
+        return [f for f in model.flags if virt or f not in ("vmx", "svm", "sie")]
     if arch in ("intel", "amd"):
         out = list(_X86_COMMON)
         # a hardware PMU (arch_perfmon on Intel, perfctr_core on AMD): see runtime.py
@@ -171,14 +209,20 @@ def has_flag(flag_list: list[str], flag: str) -> bool:
 
 
 def cpuinfo(
-    arch: str, level: str, flag_list: list[str], ncpu: int = 2, vmx_flags_line: bool = True
+    arch: str,
+    level: str,
+    flag_list: list[str],
+    ncpu: int = 2,
+    vmx_flags_line: bool = True,
+    model_row: tuple[str, str, int, int] | None = None,
 ) -> str:
     """Render /proc/cpuinfo for ``arch``.
 
-    ``vmx_flags_line``: Linux 5.8 and later print VMX features on their own line.
+    ``vmx_flags_line``: Linux 5.6 and later print VMX features on their own line.
+    ``model_row``: (vendor_id, model name, family, model), default :data:`CPU`.
     """
     if arch in ("intel", "amd"):
-        vendor, model, family, model_no = CPU[arch]
+        vendor, model, family, model_no = model_row or CPU[arch]
         plain = [f for f in flag_list if not f.startswith("vmx:")]
         vmx = [f[4:] for f in flag_list if f.startswith("vmx:")]
         blocks = []

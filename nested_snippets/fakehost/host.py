@@ -78,6 +78,8 @@ class Scenario:
     vm_running: bool = False
     files: dict[str, str] = field(default_factory=dict)
     cmdline: str = ""
+    cpu: cpus.CpuModel | None = None
+    """A specific CPU (flags, model); default: the architecture's usual server CPU."""
 
     def __post_init__(self) -> None:
         if self.kvm not in ("loaded", "unloaded", "builtin"):
@@ -134,12 +136,13 @@ class FakeHost:
         )
         for path, content in scenario.files.items():
             host.write_file(path, content)
-        flags = cpus.flags(scenario.arch, scenario.level, scenario.cpu_flag)
+        flags = cpus.flags(scenario.arch, scenario.level, scenario.cpu_flag, scenario.cpu)
         cpuinfo = cpus.cpuinfo(
             scenario.arch,
             scenario.level,
             flags,
             vmx_flags_line=kdata.version_key(version) >= (5, 6),
+            model_row=cpus.row(scenario.arch, scenario.cpu) if scenario.arch in cpus.CPU else None,
         )
         pool.place(str(pool_dir), str(host.root / "proc/cpuinfo"), cpuinfo, 0o444)
         machine = _machine(scenario.arch)
@@ -169,6 +172,9 @@ class FakeHost:
             release=release,
             level=scenario.level,
             cpu_flags=flags,
+            cpu_row=list(cpus.row(scenario.arch, scenario.cpu))
+            if scenario.arch in cpus.CPU
+            else [],
             builtin=builtin,
             cmdline=cmdline,
             params_data=params_data,

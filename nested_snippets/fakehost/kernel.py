@@ -80,6 +80,7 @@ class State:
         "cmdline",
         "params_data",
         "pool",
+        "cpu_row",
         "loaded",
         "dmesg",
         "clock",
@@ -97,6 +98,7 @@ class State:
         cmdline: str,
         params_data: dict[str, list[dict]],
         pool: str,
+        cpu_row=(),
         loaded=(),
         dmesg=(),
         clock: float = 4.0,
@@ -108,6 +110,8 @@ class State:
         """Module name -> parameter rows (see :data:`PARAM_FIELDS`) for this kernel."""
         self.pool = pool
         """Directory of shared read-only files (see :mod:`nested_snippets.fakehost.pool`)."""
+        self.cpu_row = list(cpu_row)
+        """x86: (vendor_id, model name, family, model) of the CPU, for lscpu."""
         self.loaded: list[Loaded] = [m if isinstance(m, Loaded) else Loaded(**m) for m in loaded]
         self.dmesg: list[list] = [list(x) for x in dmesg]
         self.clock = clock

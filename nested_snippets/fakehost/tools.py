@@ -372,7 +372,6 @@ def dmesg(host: Host, args: list[str]) -> int:
 def lscpu(host: Host, args: list[str]) -> int:
     if args:
         raise Usage("lscpu options are not modelled")
-    from nested_snippets.fakehost import cpus
 
     arch = host.state.arch
     rows = [
@@ -387,8 +386,8 @@ def lscpu(host: Host, args: list[str]) -> int:
             }[arch],
         )
     ]
-    if arch in cpus.CPU:
-        vendor, model, *_ = cpus.CPU[arch]
+    if host.state.cpu_row:
+        vendor, model, *_ = host.state.cpu_row
         rows += [("Vendor ID:", vendor), ("Model name:", model)]
         if {"vmx", "svm"} & set(host.state.cpu_flags):
             rows.append(("Virtualization:", "VT-x" if arch == "intel" else "AMD-V"))

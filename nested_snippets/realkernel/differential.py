@@ -9,13 +9,11 @@ and after renaming the guest's ``uname -r`` to the fake's.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import itertools
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from unittest import mock
 
 from nested_snippets.fakehost import cpus
 from nested_snippets.fakehost.host import release_for
@@ -77,19 +75,9 @@ def run_kernel(kern: Kernel, cases: list[plan.Case] | None = None) -> TierRun:
                    {c.id: c for c in cases})  # fmt: skip
 
 
-@contextmanager
-def guest_cpu(guest: Guest) -> Iterator[None]:
-    """While a fake host is created, its AMD CPU is the guest's (flags and model)."""
-    real_flags = cpus.flags
-
-    def flags(arch: str, level: str, virt: bool) -> list[str]:
-        if arch != "amd":
-            return real_flags(arch, level, virt)
-        return [f for f in guest.flags if virt or f != "svm"]
-
-    row = ("AuthenticAMD", guest.model, guest.family, guest.model_no)
-    with mock.patch.object(cpus, "flags", flags), mock.patch.dict(cpus.CPU, {"amd": row}):
-        yield
+def guest_cpu(guest: Guest) -> cpus.CpuModel:
+    """The guest's CPU (flags and model) as a fake-host CPU model."""
+    return cpus.CpuModel("AuthenticAMD", guest.model, guest.family, guest.model_no, guest.flags)
 
 
 # ------------------------------------------------------------------- comparison
@@ -157,10 +145,11 @@ def compare(tier: TierRun, case_id: str) -> list[Difference]:
              if k.startswith(f"c{i}.") and not k.startswith(f"c{i}.s")
              and k != f"c{i}.reset" and r.status]  # fmt: skip
     out: list[Difference] = []
-    with guest_cpu(tier.guest):
-        scenario = run.scenario_for(plan.ARCH, version, case.given)
-        host_cm = run.fake_host(scenario)
-        host = host_cm.__enter__()
+    scenario = dataclasses.replace(
+        run.scenario_for(plan.ARCH, version, case.given), cpu=guest_cpu(tier.guest)
+    )
+    host_cm = run.fake_host(scenario)
+    host = host_cm.__enter__()
     try:
         for j, (label, body) in enumerate(case.items):
             if isinstance(body, ConfigFile):
@@ -183,8 +172,17 @@ def compare(tier: TierRun, case_id: str) -> list[Difference]:
                                          cmd.text)  # fmt: skip
                     have = run.normalise(fake, cmd.text)
                     if want != have or real.status != fake_status:
-                        out.append(Difference(f"{case.id} {label} #{k}", cmd.text, want,
-                                              real.status, have, fake_status, "; ".join(notes)))
+                        out.append(
+                            Difference(
+                                f"{case.id} {label} #{k}",
+                                cmd.text,
+                                want,
+                                real.status,
+                                have,
+                                fake_status,
+                                "; ".join(notes),
+                            )
+                        )
     finally:
         host_cm.__exit__(None, None, None)
     return out
