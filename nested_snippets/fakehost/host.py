@@ -165,7 +165,7 @@ class FakeHost:
         for spec in fk.BY_ARCH[scenario.arch].values():
             if spec.data_key:
                 arch, name = spec.data_key.split("/")
-                params_data[spec.name] = fk.param_rows(kdata.module(arch, name, version))
+                params_data[spec.name] = fk.param_rows(kdata.module(arch, name, version), version)
         state = fk.State(
             arch=scenario.arch,
             kernel=version,

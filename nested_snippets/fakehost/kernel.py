@@ -25,10 +25,10 @@ STATE_FILE = "state.marshal"
 PARAM_FIELDS = ("name", "type", "perm", "default", "requires", "desc", "modinfo_type", "file")
 
 
-def param_rows(module_data) -> list[dict]:
+def param_rows(module_data, version: str) -> list[dict]:
     """Kernel-data parameters of one module as stored in the state.
 
-    Parameters no distribution kernel builds (:data:`runtime.OMITTED`) are left out.
+    Parameters the modelled kernels do not build (:func:`runtime.omitted`) are left out.
     """
     return [
         {
@@ -42,7 +42,7 @@ def param_rows(module_data) -> list[dict]:
             "file": p.source.rsplit(":", 1)[0],
         }
         for p in module_data.params
-        if (module_data.name, p.name) not in runtime.OMITTED
+        if not runtime.omitted(module_data.name, p.name, version, p.config)
     ]
 
 
