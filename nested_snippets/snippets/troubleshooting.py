@@ -125,30 +125,10 @@ show_config = snippet(
 )
 """A distribution or an old how-to left ``nested=0`` in modprobe.d."""
 
-# ---------------------------------------------- modprobe while loaded does nothing
+# ------------------------------------------- modprobe while loaded does nothing:
+# the page shows enable.loaded_modprobe_ignored, enable.reload_nested and
+# enable.nested_is_on; "sysfs is read-only" shows enable.sysfs_read_only
 
-loaded_ignored = snippet(
-    "loaded_ignored",
-    lambda a: transcript(f"""
-        $ sudo modprobe {a.module} nested=1
-        $ cat /sys/module/{a.module}/parameters/nested
-        {a.nested_off}
-    """),
-    arches=X86,
-    given=Given(nested=False),
-)
-
-reload = snippet(
-    "reload",
-    lambda a: transcript(f"""
-        $ sudo modprobe -r {a.module}
-        $ sudo modprobe {a.module} nested=1
-        $ cat /sys/module/{a.module}/parameters/nested
-        {a.nested_on}
-    """),
-    arches=X86,
-    given=Given(nested=False),
-)
 
 # ---------------------------------------------------------------- module in use
 
@@ -182,21 +162,6 @@ builtin = snippet(
     given=Given(kvm="builtin", nested=False),
 )
 
-# ------------------------------------------------------------ sysfs is read-only
-
-read_only = snippet(
-    "read_only",
-    lambda a: transcript(
-        f"""
-        $ echo 1 | sudo tee /sys/module/{a.module}/parameters/nested
-        tee: /sys/module/{a.module}/parameters/nested: Permission denied
-        1
-        """,
-        status={0: 1},
-    ),
-    arches=X86,
-    given=Given(nested=False),
-)
 
 # ----------------------------------------------- misspelled option is ignored
 
