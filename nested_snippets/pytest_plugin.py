@@ -75,38 +75,35 @@ def _procedure_items(parent, proc: Procedure, reg: registry.Registry):
             )
 
 
-class SnippetItem(pytest.Item):
+class _GuideItem(pytest.Item):
+    """A test of something the guide shows: failures name the page that shows it."""
+
+    shown_id = ""
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, run.Mismatch):
+            return f"{excinfo.value}\n  page: {pages.where(self.shown_id)}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, self.name
+
+
+class SnippetItem(_GuideItem):
     def __init__(self, *, snippet: Snippet, variant: str, kernel: str | None, **kw):
         super().__init__(**kw)
         self.snippet, self.variant, self.kernel = snippet, variant, kernel
+        self.shown_id = snippet.id
 
     def runtest(self) -> None:
-        if self.kernel is None:
-            run.run_snippet(self.snippet, self.variant, kdata.latest())
-        else:
-            run.run_snippet(self.snippet, self.variant, self.kernel)
-
-    def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, run.Mismatch):
-            return f"{excinfo.value}\n  page: {pages.where(self.snippet.id)}"
-        return super().repr_failure(excinfo)
-
-    def reportinfo(self):
-        return self.path, None, self.name
+        run.run_snippet(self.snippet, self.variant, self.kernel or kdata.latest())
 
 
-class ProcedureItem(pytest.Item):
+class ProcedureItem(_GuideItem):
     def __init__(self, *, proc: Procedure, arch: str, kernel: str, reg, **kw):
         super().__init__(**kw)
         self.proc, self.arch, self.kernel, self.reg = proc, arch, kernel, reg
+        self.shown_id = proc.id
 
     def runtest(self) -> None:
         run.run_procedure(self.proc, self.reg.snippets, self.arch, self.kernel)
-
-    def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, run.Mismatch):
-            return f"{excinfo.value}\n  page: {pages.where(self.proc.id)}"
-        return super().repr_failure(excinfo)
-
-    def reportinfo(self):
-        return self.path, None, self.name
