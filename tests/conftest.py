@@ -12,31 +12,21 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def sphinx_build(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    """Build ``src`` with the project's conf.py into ``out/html`` (doctrees in ``out``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "sphinx", "-c", str(REPO), "-W", "--keep-going", "--no-color",
+         "-b", "html", "-d", str(out / "doctrees"), *extra, str(src), str(out / "html")],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """Build the HTML guide once (warnings are errors) and return the output dir."""
     out = tmp_path_factory.mktemp("site")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-c",
-            str(REPO),
-            "-W",
-            "--keep-going",
-            "-n",
-            "-q",
-            "-b",
-            "html",
-            "-d",
-            str(out / "doctrees"),
-            str(REPO / "source"),
-            str(out / "html"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    proc = sphinx_build(REPO / "source", out, "-n", "-q")
     assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stderr}"
     return out
 

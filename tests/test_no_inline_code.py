@@ -24,35 +24,15 @@ def test_every_literal_block_comes_from_a_snippet(doctrees):
 
 def test_inline_code_is_detected(tmp_path):
     """The check above can fail: a page with a plain literal block is caught."""
-    import subprocess
-    import sys
+    import pickle
 
-    from tests.conftest import REPO
+    from tests.conftest import sphinx_build
 
     src = tmp_path / "src"
     src.mkdir()
     (src / "index.rst").write_text("Title\n=====\n\nA block::\n\n    $ cat /etc/x\n")
     out = tmp_path / "out"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-c",
-            str(REPO),
-            "-q",
-            "-b",
-            "html",
-            "-d",
-            str(out / "dt"),
-            str(src),
-            str(out / "html"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    import pickle
-
-    tree = pickle.loads((out / "dt" / "index.doctree").read_bytes())
+    assert sphinx_build(src, out, "-q").returncode == 0
+    tree = pickle.loads((out / "doctrees" / "index.doctree").read_bytes())
     blocks = [n for n in tree.findall(nodes.literal_block) if not n.get("snippet_id")]
     assert len(blocks) == 1 and blocks[0].line == 6

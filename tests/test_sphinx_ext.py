@@ -5,37 +5,16 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.conftest import REPO, sphinx_build
 
 ENABLE = REPO / "nested_snippets" / "snippets" / "enable.py"
 
 
 def _build(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-c",
-            str(REPO),
-            "-W",
-            "--keep-going",
-            "--no-color",
-            "-b",
-            "html",
-            "-d",
-            str(out / "doctrees"),
-            *extra,
-            str(src),
-            str(out / "html"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    return sphinx_build(src, out, *extra)
 
 
 def _site(tmp_path: Path, pages: dict[str, str]) -> Path:
