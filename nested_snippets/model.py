@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from nested_snippets import arch as arch_table
+from nested_snippets.versions import version_key
 
 
 class SnippetError(ValueError):
@@ -148,18 +149,14 @@ class KernelRange:
     def contains(self, version: str) -> bool:
         if self.spec == "all":
             return True
-        key = _vkey(version)
+        key = version_key(version)
         for part in self.spec.split(","):
             op, bound = part[:2] if part.startswith(">=") else part[:1], part.lstrip("<>=")
-            if op == ">=" and key < _vkey(bound):
+            if op == ">=" and key < version_key(bound):
                 return False
-            if op == "<" and key >= _vkey(bound):
+            if op == "<" and key >= version_key(bound):
                 return False
         return True
-
-
-def _vkey(v: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in v.split("."))
 
 
 # ------------------------------------------------------------------------ snippets

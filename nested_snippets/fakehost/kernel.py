@@ -20,6 +20,7 @@ import os
 from nested_snippets.fakehost import cpus, pool, runtime
 from nested_snippets.fakehost.modules import BY_ARCH, ModuleSpec
 from nested_snippets.parsers import modprobe_conf, values
+from nested_snippets.versions import version_key
 
 STATE_FILE = "state.marshal"
 PARAM_FIELDS = ("name", "type", "perm", "default", "requires", "desc", "modinfo_type", "file")
@@ -151,10 +152,6 @@ class State:
         for line in text.split("\n"):
             self.clock += 0.013
             self.dmesg.append([round(self.clock, 6), line])
-
-
-def version_key(v: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in v.split("."))
 
 
 class LoadError(Exception):

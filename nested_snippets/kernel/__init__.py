@@ -16,6 +16,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nested_snippets.versions import version_key as _version_key
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 __all__ = [
@@ -157,22 +159,10 @@ def _norm_module(name: str) -> str:
 
 def version_key(v: str) -> tuple[int, ...]:
     """'6.6' -> (6, 6); '6.6.58' -> (6, 6, 58); '6.1-rc7'/'v6.1' are tolerated."""
-    s = str(v).strip().lstrip("v")
-    parts: list[int] = []
-    for piece in s.split("."):
-        digits = ""
-        for ch in piece:
-            if not ch.isdigit():
-                break
-            digits += ch
-        if not digits:
-            break
-        parts.append(int(digits))
-        if len(digits) != len(piece):
-            break
-    if not parts:
-        raise KernelDataError(f"not a kernel version: '{v}'")
-    return tuple(parts)
+    try:
+        return _version_key(v)
+    except ValueError:
+        raise KernelDataError(f"not a kernel version: '{v}'") from None
 
 
 def _data_files() -> dict[str, Path]:

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nested_snippets.versions import version_key
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -387,22 +389,6 @@ _DEFAULT_FIELDS: dict[str, dict[str, object]] = {
     "disabled_by_bios_amd": {"module": "kvm_amd", "cpu": 0},
 }
 """Fields filled in when the caller does not give them (CPU 0 is where modprobe runs)."""
-
-
-def version_key(version: str) -> tuple[int, ...]:
-    """``"4.19"`` -> ``(4, 19)``; ``"6.1.20"`` -> ``(6, 1, 20)``; ``"0"`` -> ``(0,)``.
-
-    A suffix such as ``-rc3`` or ``-generic`` is dropped.
-    """
-    parts = []
-    for piece in version.split("-", 1)[0].split("."):
-        digits = ""
-        for ch in piece:
-            if not ch.isdigit():
-                break
-            digits += ch
-        parts.append(int(digits or 0))
-    return tuple(parts)
 
 
 def variant(key: str, version: str) -> Variant:

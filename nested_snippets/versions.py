@@ -1,0 +1,26 @@
+"""Kernel version strings as comparable tuples; imports nothing (fake tools use it)."""
+
+from __future__ import annotations
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``"6.6"`` -> ``(6, 6)``; ``"6.1.20"`` -> ``(6, 1, 20)``; ``"v6.1-rc7"`` -> ``(6, 1)``.
+
+    Reading stops at the first character that is neither a digit nor a dot between
+    numbers.  Raises ValueError when there is no leading number at all.
+    """
+    parts: list[int] = []
+    for piece in str(version).strip().lstrip("v").split("."):
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        parts.append(int(digits))
+        if len(digits) != len(piece):
+            break
+    if not parts:
+        raise ValueError(f"not a kernel version: {version!r}")
+    return tuple(parts)
