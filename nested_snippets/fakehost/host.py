@@ -158,7 +158,7 @@ class FakeHost:
         if builtin:
             names = "".join(f"kernel/{m.path}\n" for m in fk.BY_ARCH[scenario.arch].values())
             pool.place(str(pool_dir), str(moddir / "modules.builtin"), names, 0o444)
-        cmdline = f"BOOT_IMAGE=/boot/vmlinuz-{release} root=/dev/vda1 ro quiet"
+        cmdline = f"{fk.boot_args(release)} quiet"  # quiet: GRUB_CMDLINE_LINUX_DEFAULT
         if scenario.cmdline:
             cmdline += " " + scenario.cmdline
         params_data = {}

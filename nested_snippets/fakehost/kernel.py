@@ -154,6 +154,11 @@ class State:
             self.dmesg.append([round(self.clock, 6), line])
 
 
+def boot_args(release: str) -> str:
+    """What the boot loader puts before the configured options on the command line."""
+    return f"BOOT_IMAGE=/boot/vmlinuz-{release} root=/dev/vda1 ro"
+
+
 class LoadError(Exception):
     def __init__(self, errno_name: str):
         super().__init__(errno_name)

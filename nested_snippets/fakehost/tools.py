@@ -411,7 +411,7 @@ def update_grub(host: Host, args: list[str]) -> int:
         if eq:
             values[key.strip()] = value.strip().strip('"')
     rel = host.state.release
-    base = f"BOOT_IMAGE=/boot/vmlinuz-{rel} root=/dev/vda1 ro"
+    base = fk.boot_args(rel)
     extra = " ".join(
         v
         for v in (
