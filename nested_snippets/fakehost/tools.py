@@ -79,7 +79,7 @@ def boot_modules(state: fk.State, root: str | os.PathLike, nested: bool | None) 
         if state.builtin:
             _load_builtin(state, spec, extra)
         else:
-            _probe(state, cfg, spec.name, extra, quiet_errors=True)
+            _probe(state, cfg, spec.name, extra)
 
 
 def _load_builtin(state: fk.State, spec, extra: list[str]) -> None:
@@ -96,7 +96,6 @@ def _probe(
     cfg: modprobe_conf.Config,
     name: str,
     args: list[str],
-    quiet_errors: bool = False,
     first_time: bool = False,
 ) -> tuple[int, list[str]]:
     """modprobe one module and its dependencies; returns (status, error lines)."""
@@ -106,7 +105,7 @@ def _probe(
             return 1, [f"modprobe: ERROR: could not insert '{name}': Module already in kernel"]
         return 0, []
     for dep in spec.depends:
-        status, errors = _probe(state, cfg, dep, [], quiet_errors)
+        status, errors = _probe(state, cfg, dep, [])
         if status:
             return status, errors
     words = modprobe_conf.cmdline_options(state.cmdline, name)
