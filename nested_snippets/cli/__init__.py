@@ -71,6 +71,12 @@ def _check(c: argparse.ArgumentParser) -> None:
         default="auto",
         help="judge the host as L0 (bare metal) or L1 (a guest); default: detect",
     )
+    c.add_argument(
+        "--no-probe",
+        action="store_true",
+        help="do not open /dev/kvm to create and destroy a test VM (then nothing is opened "
+        "for writing)",
+    )
 
 
 def _report(r: argparse.ArgumentParser) -> None:
@@ -115,12 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
     args = build_parser(next((w for w in words if w in _COMMANDS), None)).parse_args(words)
     from nested_snippets.cli.errors import CliError
+    from nested_snippets.cli.escape import escape
 
     try:
         module = importlib.import_module(f"nested_snippets.cli.{args.command}")
         return int(module.run(args))
     except CliError as exc:
-        print(f"nested-kvm {args.command}: {exc}", file=sys.stderr)
+        print(escape(f"nested-kvm {args.command}: {exc}"), file=sys.stderr)
         return 2
     except BrokenPipeError:
         # stdout closed early (| head): not an error of ours

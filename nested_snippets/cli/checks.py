@@ -6,7 +6,7 @@ verdicts: True, False or None (could not tell; the reason goes to ``unknown``).
 
 from __future__ import annotations
 
-from nested_snippets.cli import config
+from nested_snippets.cli import config, kvmprobe
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.cli.probes import Facts
 from nested_snippets.cli.results import Result, all_of
@@ -210,6 +210,50 @@ class _Checker:
             self.add("dev-kvm", "PASS", f"{seen}; you can open it read/write")
         return True
 
+    # ----------------------------------------------------------------- probe
+    def probe(self, answer: kvmprobe.Answer | str) -> bool | None:
+        """The KVM probe's lines; True/False only if it ran (a skip is no evidence)."""
+        if isinstance(answer, str):
+            self.add("kvm-probe", "SKIP", answer, anchor="cli-kvm-probe")
+            return None
+        if answer.api is None and answer.error.startswith("cannot open"):
+            self.add(
+                "kvm-probe",
+                "SKIP",
+                answer.error,
+                "run as a user who may open /dev/kvm (see dev-kvm)",
+                anchor="troubleshooting-dev-kvm",
+            )
+            return None
+        if answer.api != kvmprobe.KVM_API_VERSION:
+            self.add(
+                "kvm-api",
+                "FAIL",
+                answer.error,
+                "this /dev/kvm does not speak the KVM API that QEMU needs",
+                anchor="troubleshooting-create-vm",
+            )
+            return False
+        self.add("kvm-api", "PASS", f"KVM_GET_API_VERSION {answer.api}")
+        if not answer.created:
+            self.add(
+                "kvm-create-vm",
+                "FAIL",
+                answer.error,
+                "/dev/kvm is there but KVM cannot create a VM: QEMU fails the same way",
+                anchor="troubleshooting-create-vm",
+            )
+            return False
+        self.add("kvm-create-vm", "PASS", "KVM_CREATE_VM made a VM; closed at once (destroyed)")
+        for cap, value in answer.caps:
+            shown = f"{cap.name} {value}"
+            if value > 0:
+                self.add(cap.id, "PASS", shown)
+            else:
+                anchor = {"cap-ppc-nested-hv": "nested-power", "cap-hyperv-evmcs": "cli-kvm-probe"}
+                self.add(cap.id, "WARN", shown, cap.missing, anchor.get(cap.id, "live-migration"))
+        return True
+
     # ---------------------------------------------------------------- params
     def read_param(self, module: str, name: str) -> tuple[str | None, str]:
         """(raw value or None, why not)."""
@@ -346,13 +390,17 @@ class _Checker:
         self.ev.results.append(config.nested_setting(self.fs, row, self.f.cmdline, state))
 
 
-def evaluate(fs: HostFS, facts: Facts) -> Evaluation:
-    """Run every check for ``facts``' architecture and reach the verdicts."""
+def evaluate(fs: HostFS, facts: Facts, answer: kvmprobe.Answer | str | None = None) -> Evaluation:
+    """Run every check for ``facts``' architecture and reach the verdicts.
+
+    ``answer``: what :func:`kvmprobe.probe` said, or why it did not run (a
+    ``kvm-probe`` SKIP line), or None to show nothing about it (``report``)."""
     c = _Checker(fs, facts)
     flag = c.cpu_flag()
     c.software_kvm()
     module = c.module(flag)
     dev = c.dev_kvm()
+    works = c.probe(answer) if answer is not None and dev else None
     nested = c.nested()
     c.persistent()
     c.tuning()
@@ -364,6 +412,9 @@ def evaluate(fs: HostFS, facts: Facts) -> Evaluation:
         l0, l1 = ("cpu-flag", "kvm-module", "dev-kvm", "nested"), ("kvm-module", "dev-kvm")
     else:
         l0, l1 = ("cpu-flag", "kvm-module", "dev-kvm", "nested"), ("cpu-flag", "dev-kvm")
+    if works is not None:  # the probe ran: it proves or disproves a usable /dev/kvm
+        parts["kvm-probe"] = works
+        l0, l1 = (*l0, "kvm-probe"), (*l1, "kvm-probe")
     c.ev.l0 = all_of(*(parts[k] for k in l0))
     c.ev.l1 = all_of(*(parts[k] for k in l1))
     c.ev.l0_failed = [k for k in l0 if parts[k] is False]

@@ -26,6 +26,9 @@ ANCHORS: dict[str, str] = {
     "troubleshooting-no-vmx": "troubleshooting",
     "troubleshooting-software-kvm": "troubleshooting",
     "troubleshooting-container": "troubleshooting",
+    "troubleshooting-create-vm": "troubleshooting",
+    "live-migration": "how-to/live-migration",
+    "cli-kvm-probe": "reference/cli",
 }
 """label -> page (docname below ``source/``) that must define it."""
 

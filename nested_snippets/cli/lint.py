@@ -17,7 +17,8 @@ from pathlib import Path
 from nested_snippets import kernel
 from nested_snippets.cli import params, probes
 from nested_snippets.cli.errors import CliError
-from nested_snippets.cli.hostfs import HostFS
+from nested_snippets.cli.escape import escape
+from nested_snippets.cli.hostfs import HostFS, read_regular
 from nested_snippets.kernel import messages
 from nested_snippets.parsers import modprobe_conf, values
 from nested_snippets.parsers.modprobe_conf import normalize, split_option
@@ -26,6 +27,8 @@ KVM_MODULES = {"kvm": None, "kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "pow
 """Modules checked against kernel data -> their architecture (None: the host's)."""
 OTHER_KVM = {"kvmgt", "kvm_pvm", "kvm_pr", "kvm_arm"}
 """Real modules with kvm-like names that this tool has no data for: not typos."""
+MAX_FILE = 16 * 1024 * 1024
+"""A modprobe.d file larger than this is not read (real ones are a few KiB)."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.level}: {self.message}"
+        return escape(f"{self.path}:{self.line}: {self.level}: {self.message}")
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class Linter:
         self.arch = arch
         self.findings: list[Finding] = []
         self.settings: dict[tuple[str, str], list[Setting]] = {}
+        self._unknown: dict[tuple[str, str], str] = {}
+        """(module, parameter) -> the error message, computed once (difflib is slow)."""
 
     def add(self, path: str, line: int, level: str, message: str) -> None:
         self.findings.append(Finding(path, line, level, message))
@@ -114,11 +119,16 @@ class Linter:
             raw, value = split_option(word)
             p = by_norm.get(normalize(raw))
             if p is None:
-                try:
-                    mod.param(raw)
-                except kernel.UnknownParameter as exc:
-                    hint = self.other_arch_hint(module, raw)
-                    self.add(ln.path, ln.lineno, "error", f"{exc} (the kernel ignores it){hint}")
+                key = (module, raw)
+                if key not in self._unknown:
+                    try:
+                        mod.param(raw)
+                        self._unknown[key] = ""
+                    except kernel.UnknownParameter as exc:
+                        hint = self.other_arch_hint(module, raw)
+                        self._unknown[key] = f"{exc} (the kernel ignores it){hint}"
+                if self._unknown[key]:
+                    self.add(ln.path, ln.lineno, "error", self._unknown[key])
                 continue
             try:
                 stored = values.parse(p.type, value)
@@ -166,9 +176,11 @@ class Linter:
     def finish(self) -> None:
         """Cross-file findings: conflicting settings, s390 nested with hpage."""
         for (module, _param), found in self.settings.items():
-            applied = [s for s in found if s.read_by_kmod]
-            for i, later in enumerate(applied):
-                earlier = next((s for s in applied[:i] if s.value != later.value), None)
+            first: dict[str, Setting] = {}  # value -> where it was first set, in order
+            for later in (s for s in found if s.read_by_kmod):
+                # the first earlier setting with another value: at most two lookups
+                earlier = next((s for v, s in first.items() if v != later.value), None)
+                first.setdefault(later.value, later)
                 if earlier is not None:
                     self.add(
                         later.path,
@@ -235,16 +247,19 @@ def run(args: argparse.Namespace) -> int:
     unreadable = []
     for shown, path in collect(args.paths):
         try:
-            text = path.read_bytes().decode("utf-8", errors="replace")
+            data = read_regular(path, MAX_FILE + 1)
         except OSError as exc:
             unreadable.append(f"cannot read {shown}: {(exc.strerror or str(exc)).lower()}")
             continue
-        linter.lint_text(shown, text)
+        if len(data) > MAX_FILE:
+            unreadable.append(f"{shown}: larger than {MAX_FILE >> 20} MiB, not read")
+            continue
+        linter.lint_text(shown, data.decode("utf-8", errors="replace"))
     linter.finish()
     for f in sorted(linter.findings, key=lambda f: (f.path, f.line)):
         print(f)
     for line in unreadable:
-        print(f"nested-kvm lint: {line}", file=sys.stderr)
+        print(escape(f"nested-kvm lint: {line}"), file=sys.stderr)
     if unreadable:
         return 2
     return 1 if any(f.level == "error" for f in linter.findings) else 0
