@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nested_snippets.cli import kvmprobe, probes
+from nested_snippets.cli import hypervisor, kvmprobe, probes
 from nested_snippets.cli.checks import Evaluation, evaluate
 from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.escape import escape
@@ -37,6 +37,14 @@ def host_json(facts: Facts) -> dict[str, object]:
         "level": facts.level,
         "level_source": "given" if facts.level_given else "detected",
         "guest_evidence": facts.evidence,
+        "l0": None
+        if facts.l0 is None
+        else {
+            "kind": facts.l0.kind,
+            "provider": facts.l0.provider,
+            "name": hypervisor.describe(facts.l0),
+            "evidence": facts.l0.evidence,
+        },
     }
 
 

@@ -6,7 +6,7 @@ verdicts: True, False or None (could not tell; the reason goes to ``unknown``).
 
 from __future__ import annotations
 
-from nested_snippets.cli import config, kvmprobe
+from nested_snippets.cli import config, hypervisor, kvmprobe
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.cli.probes import Facts
 from nested_snippets.cli.results import Result, all_of
@@ -29,6 +29,42 @@ TUNING: dict[str, tuple[tuple[str, tuple[str, ...], str], ...]] = {
     "arm64": (),
 }
 """(parameter, levels where it is checked, why off matters: "" = off is fine)."""
+L0_ADVICE: dict[str | None, tuple[str, str]] = {
+    "gce": ("enable nested virtualization on the instance (a property of the VM)", "clouds-gce"),
+    "azure": ("choose a VM size that offers nested virtualization", "clouds-azure"),
+    "aws": (
+        "use a bare-metal (.metal) instance or an instance type that offers nested "
+        "virtualization",
+        "clouds-aws",
+    ),
+    # Microsoft Learn, "Run Hyper-V in a Virtual Machine with Nested Virtualization"
+    "hyperv": (
+        "with this VM off, on the Hyper-V host: Set-VMProcessor -VMName NAME "
+        "-ExposeVirtualizationExtensions $true",
+        "clouds-hyperv",
+    ),
+    # VMware vSphere: "Expose hardware assisted virtualization to the guest OS"
+    "vmware": (
+        "with this VM off, enable 'Expose hardware assisted virtualization to the guest OS' "
+        "(vhv.enable = TRUE)",
+        "clouds-vmware",
+    ),
+    # VirtualBox manual, "Nested Virtualization" (VirtualBox 6.0 and later)
+    "virtualbox": (
+        "with this VM off: VBoxManage modifyvm NAME --nested-hw-virt on",
+        "clouds-virtualbox",
+    ),
+    "kvm": (
+        "on L0: nested=1 for kvm_intel/kvm_amd, and start this guest with -cpu host "
+        "(QEMU) or host-passthrough (libvirt; Proxmox VE: CPU type 'host')",
+        "start-l1-qemu",
+    ),
+    # xl.cfg(5): nestedhvm=BOOLEAN, HVM guests only
+    "xen": ("Xen exposes VT-x/AMD-V only with nestedhvm=1 in the domain's xl.cfg",
+            "troubleshooting-no-vmx"),  # fmt: skip
+    None: ("ask whoever runs L0 to expose vmx/svm to this guest", "troubleshooting-no-vmx"),
+}
+"""L0 kind or cloud -> (advice when this L1 has no vmx/svm, guide label)."""
 
 
 class Evaluation:
@@ -116,6 +152,20 @@ class _Checker:
             return False
         self.add("cpu-flag", "PASS", f"{model}, platform {self.f.cpu.platform or 'unknown'}")
         return True
+
+    def l0(self, flag: bool | None) -> None:
+        """At L1: what L0 is and, if this guest lacks the extension, how to get it."""
+        l0 = self.f.l0
+        if l0 is None or not self.at_l1:
+            return
+        seen = f"{hypervisor.describe(l0)} (from {'; '.join(l0.evidence)})"
+        if self.f.software_kvm:
+            seen += f"; this guest's own KVM is {self.f.software_kvm}, a paravirtual KVM"
+        if flag is not False:
+            self.add("l0", "PASS", seen)
+            return
+        fix, anchor = L0_ADVICE.get(l0.provider or l0.kind, L0_ADVICE[None])
+        self.add("l0", "WARN", seen, fix, anchor=anchor)
 
     def software_kvm(self) -> None:
         if self.f.software_kvm:
@@ -397,6 +447,7 @@ def evaluate(fs: HostFS, facts: Facts, answer: kvmprobe.Answer | str | None = No
     ``kvm-probe`` SKIP line), or None to show nothing about it (``report``)."""
     c = _Checker(fs, facts)
     flag = c.cpu_flag()
+    c.l0(flag)
     c.software_kvm()
     module = c.module(flag)
     dev = c.dev_kvm()

@@ -168,6 +168,12 @@ class HostFS:
             why = "no such directory" if exc.errno == errno.ENOENT else _reason(exc)
             raise Unreadable(shown, why) from None
 
+    def listdir_or_empty(self, shown: str) -> list[str]:
+        try:
+            return self.listdir(shown)
+        except Unreadable:
+            return []
+
     def stat(self, shown: str) -> os.stat_result | None:
         if self.escapes(shown):
             return None

@@ -10,6 +10,7 @@ import stat
 from collections import namedtuple
 
 from nested_snippets.arch import ARCHES, Arch
+from nested_snippets.cli import hypervisor
 from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
@@ -68,6 +69,7 @@ class Facts:
         dev_kvm: DevKvm,
         software_kvm: str | None,
         cmdline: str | None,
+        l0: hypervisor.L0 | None = None,
     ) -> None:
         self.cpu = cpu
         self.arch = arch
@@ -82,6 +84,8 @@ class Facts:
         self.dev_kvm = dev_kvm
         self.software_kvm = software_kvm
         self.cmdline = cmdline
+        self.l0 = l0
+        """What L0 seems to be (None: nothing says this host is a guest)."""
 
 
 def read_cpuinfo(fs: HostFS) -> cpuinfo.CpuInfo:
@@ -276,4 +280,5 @@ def gather(fs: HostFS, level: str = "auto") -> Facts:
         dev_kvm=dev_kvm(fs),
         software_kvm=soft,
         cmdline=cmdline.strip() if cmdline is not None else None,
+        l0=hypervisor.identify(fs, cpu.flags) if cpu.arch == "x86" or evidence else None,
     )
