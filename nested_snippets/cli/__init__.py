@@ -100,12 +100,19 @@ def _lint(li: argparse.ArgumentParser) -> None:
 
 
 def _params(pa: argparse.ArgumentParser) -> None:
-    pa.add_argument("--module", required=True, help="kvm, kvm_intel, kvm_amd or kvm_hv")
+    pa.add_argument("--module", help="kvm, kvm_intel, kvm_amd or kvm_hv")
     pa.add_argument("--kernel", metavar="VERSION", help="default: the running kernel")
     pa.add_argument(
         "--arch", choices=("x86", "s390", "powerpc"), help="default: x86, or powerpc for kvm_hv"
     )
     pa.add_argument("--json", action="store_true", help="print a JSON list")
+    pa.add_argument(
+        "--running",
+        action="store_true",
+        help="compare this host's loaded KVM modules (sysfs, modinfo) with the nearest "
+        "mainline release's data",
+    )
+    pa.add_argument("--root", metavar="DIR", type=_root, help=ROOT_HELP + " (with --running)")
 
 
 _COMMANDS = {

@@ -3,6 +3,7 @@ ioctl layer for the answers this machine cannot give."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -25,10 +26,8 @@ def _usable_kvm() -> bool:
 def _fds() -> dict[str, str]:
     out = {}
     for fd in os.listdir("/proc/self/fd"):
-        try:
+        with contextlib.suppress(OSError):
             out[fd] = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            pass
     return out
 
 
@@ -162,7 +161,8 @@ def test_cannot_open_is_a_skip_not_a_failure(cli, make_host, fake_kvm):
 def test_power_asks_for_nested_hv(cli, make_host, fake_kvm):
     fake_kvm(caps={})
     r = cli("check", "--root", str(make_host("power", nested=True)))
-    assert r.line("cap-ppc-nested-hv").startswith("WARN  cap-ppc-nested-hv: KVM_CAP_PPC_NESTED_HV 0")
+    line = r.line("cap-ppc-nested-hv")
+    assert line.startswith("WARN  cap-ppc-nested-hv: KVM_CAP_PPC_NESTED_HV 0")
 
 
 def test_no_probe_opens_nothing(cli, make_host, fake_kvm):
