@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,16 +216,23 @@ def collect(paths: list[str]) -> list[tuple[str, Path]]:
     out: list[tuple[str, Path]] = []
     for given in paths:
         p = Path(given)
-        if p.is_dir():
+        try:
+            is_dir = stat.S_ISDIR(os.stat(p).st_mode)
+        except FileNotFoundError:
+            if not p.is_symlink():
+                raise CliError(f"{given}: no such file or directory") from None
+            is_dir = False  # a dangling link: reading it says so
+        except OSError as exc:
+            raise CliError(f"cannot read {given}: {(exc.strerror or str(exc)).lower()}") from None
+        if is_dir:
             try:
                 entries = sorted(p.iterdir())
             except OSError as exc:
-                raise CliError(f"cannot read {given}: {exc.strerror}") from None
+                why = (exc.strerror or str(exc)).lower()
+                raise CliError(f"cannot read {given}: {why}") from None
             out += [(str(e), e) for e in entries if not e.is_dir()]
-        elif p.exists() or p.is_symlink():
-            out.append((given, p))
         else:
-            raise CliError(f"{given}: no such file or directory")
+            out.append((given, p))
     return sorted(out, key=lambda item: item[1].name)
 
 
@@ -240,7 +248,8 @@ def host_arch(fs: HostFS) -> str:
 
 def run(args: argparse.Namespace) -> int:
     fs = HostFS(args.root)
-    version, wanted = params.kernel_version(args.kernel, probes.release(fs))
+    given = args.kernel
+    version, wanted = params.kernel_version(given, probes.release(fs) if given is None else None)
     if version != wanted:
         print(f"nested-kvm lint: Linux {wanted}: checking against Linux {version}", file=sys.stderr)
     linter = Linter(version, args.arch or host_arch(fs))

@@ -25,11 +25,11 @@ VERSION = re.compile(r"v?\d+\.\d+(\.\d+)?([-+~_][0-9A-Za-z._+~-]*)?\Z")
 
 def kernel_version(given: str | None, release: str | None) -> tuple[str, str]:
     """(data version, what it was resolved from); raise CliError with did-you-mean."""
-    wanted = given or release
-    if not wanted:
+    wanted = given if given is not None else release
+    if wanted is None:
         raise CliError("cannot tell the kernel version: give --kernel VERSION")
     if not VERSION.match(wanted):
-        where = "--kernel" if given else "the running kernel's release"
+        where = "--kernel" if given is not None else "the running kernel's release"
         raise CliError(
             f"{where}: {wanted!r} is not a kernel version (MAJOR.MINOR[.PATCH][-suffix], "
             "e.g. 6.6 or 6.6.58-1-amd64)"
@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.module:
         raise CliError("give --module MODULE (or --running)")
     name = normalize(args.module)
-    version, wanted = kernel_version(args.kernel, None if args.kernel else os.uname().release)
+    given = args.kernel
+    version, wanted = kernel_version(given, os.uname().release if given is None else None)
     arch = choose_arch(name, args.arch)
     try:
         mod = kernel.module(arch, name, version)
