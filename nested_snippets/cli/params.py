@@ -68,7 +68,7 @@ def table(data: list[dict[str, str | None]]) -> str:
     ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(FIELDS))]
     return "".join(
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n"
+        "  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() + "\n"
         for row in cells
     )
 
