@@ -43,34 +43,38 @@ class Finding:
         return escape(f"{self.path}:{self.line}: {self.level}: {self.message}")
 
 
-@dataclass(frozen=True)
-class Setting:
-    path: str
-    line: int
-    word: str
-    value: str
-    """The value as the kernel stores it (``values.parse``): ``Y`` for ``nested=1``."""
-    read_by_kmod: bool
-
-
 class Linter:
     def __init__(self, version: str, arch: str):
         self.version = version
         self.arch = arch
         self.findings: list[Finding] = []
-        self.settings: dict[tuple[str, str], list[Setting]] = {}
-        self._unknown: dict[tuple[str, str], str] = {}
-        """(module, parameter) -> the error message, computed once (difflib is slow)."""
+        self.first: dict[tuple[str, str], dict[str, tuple[modprobe_conf.Line, str]]] = {}
+        """(module, parameter) -> value -> (line, word) where kmod first met it, in order."""
+        self.last: dict[tuple[str, str], tuple[modprobe_conf.Line, str, str]] = {}
+        """(module, parameter) -> (line, word, value as stored) of its last setting."""
+        self.conflicts: list[Finding] = []
+        self._modules: dict[str, kernel.ModuleData | None] = {}
+        self._by_name: dict[str, dict[str, kernel.Param]] = {}
+        self._judged: dict[str, dict[str, tuple[str, str, str]]] = {}
+        """module -> word -> :meth:`judge`'s answer (difflib is slow, files repeat)."""
 
     def add(self, path: str, line: int, level: str, message: str) -> None:
         self.findings.append(Finding(path, line, level, message))
 
     def module_data(self, name: str) -> kernel.ModuleData | None:
-        arch = KVM_MODULES[name] or self.arch
-        try:
-            return kernel.module(arch, name, self.version)
-        except kernel.KernelDataError:
-            return None
+        if name not in self._modules:
+            arch = KVM_MODULES[name] or self.arch
+            try:
+                self._modules[name] = kernel.module(arch, name, self.version)
+            except kernel.KernelDataError:
+                self._modules[name] = None
+        return self._modules[name]
+
+    def by_name(self, name: str, mod: kernel.ModuleData) -> dict[str, kernel.Param]:
+        """The module's parameters by normalized name (built once per module)."""
+        if name not in self._by_name:
+            self._by_name[name] = {normalize(p.name): p for p in mod.params}
+        return self._by_name[name]
 
     def lint_text(self, shown: str, text: str) -> None:
         read_by_kmod = shown.endswith(".conf")
@@ -115,36 +119,72 @@ class Linter:
                 f"no parameter data for {arch}/{module} in Linux {self.version}: not checked",
             )
             return
-        by_norm = {normalize(p.name): p for p in mod.params}
+        judged_all = self._judged.setdefault(module, {})
         for word in ln.args[1:]:
-            raw, value = split_option(word)
-            p = by_norm.get(normalize(raw))
-            if p is None:
-                key = (module, raw)
-                if key not in self._unknown:
-                    try:
-                        mod.param(raw)
-                        self._unknown[key] = ""
-                    except kernel.UnknownParameter as exc:
-                        hint = self.other_arch_hint(module, raw)
-                        self._unknown[key] = f"{exc} (the kernel ignores it){hint}"
-                if self._unknown[key]:
-                    self.add(ln.path, ln.lineno, "error", self._unknown[key])
-                continue
-            try:
-                stored = values.parse(p.type, value)
-            except values.InvalidValue:
-                shown = "no value" if value is None else f"'{value}'"
-                self.add(
+            judged = judged_all.get(word)
+            if judged is None:
+                judged = judged_all[word] = self.judge(module, mod, word)
+            name, stored, error = judged
+            if error:
+                self.add(ln.path, ln.lineno, "error", error)
+            elif name:
+                self.setting(module, name, word, stored, ln, read_by_kmod)
+
+    def setting(
+        self, module: str, name: str, word: str, value: str, ln: modprobe_conf.Line, kmod: bool
+    ) -> None:
+        """Record a setting; one that kmod applies after another value is a conflict.
+
+        Constant time per setting: only the first place of each value is kept, and
+        the first earlier value that differs is at most the second one kept."""
+        key = (module, name)
+        self.last[key] = (ln, word, value)
+        if not kmod:
+            return
+        first = self.first.get(key)
+        if first is None:
+            first = self.first[key] = {}
+        elif value in first and len(first) == 1:
+            return  # the same value again: the common case of a repeated line
+        earlier = None
+        for v, where in first.items():
+            if v != value:
+                earlier = where
+                break
+        if value not in first:
+            first[value] = (ln, word)
+        if earlier is not None:
+            eln, eword = earlier
+            self.conflicts.append(
+                Finding(
                     ln.path,
                     ln.lineno,
                     "error",
-                    f"{module} {p.name}: {shown} is not a "
-                    f"valid {p.type}; {module} refuses to load (Invalid argument)",
+                    f"{module} {word} conflicts with {eword} at "
+                    f"{eln.path}:{eln.lineno}; the kernel applies the one read last",
                 )
-                continue
-            self.settings.setdefault((module, p.name), []).append(
-                Setting(ln.path, ln.lineno, word, stored, read_by_kmod)
+            )
+
+    def judge(self, module: str, mod: kernel.ModuleData, word: str) -> tuple[str, str, str]:
+        """(parameter, value as stored, "") or ("", "", error); ("", "", "") if the
+        kernel accepts ``word`` without storing a setting.  Cached per word: a file of
+        repeated options costs one judgement per distinct word."""
+        raw, value = split_option(word)
+        p = self.by_name(module, mod).get(normalize(raw))
+        if p is None:
+            try:
+                mod.param(raw)
+                return "", "", ""
+            except kernel.UnknownParameter as exc:
+                hint = self.other_arch_hint(module, raw)
+                return "", "", f"{exc} (the kernel ignores it){hint}"
+        try:
+            return p.name, values.parse(p.type, value), ""
+        except values.InvalidValue:
+            shown = "no value" if value is None else f"'{value}'"
+            return "", "", (
+                f"{module} {p.name}: {shown} is not a "
+                f"valid {p.type}; {module} refuses to load (Invalid argument)"
             )
 
     def other_arch_hint(self, module: str, name: str) -> str:
@@ -176,37 +216,24 @@ class Linter:
 
     def finish(self) -> None:
         """Cross-file findings: conflicting settings, s390 nested with hpage."""
-        for (module, _param), found in self.settings.items():
-            first: dict[str, Setting] = {}  # value -> where it was first set, in order
-            for later in (s for s in found if s.read_by_kmod):
-                # the first earlier setting with another value: at most two lookups
-                earlier = next((s for v, s in first.items() if v != later.value), None)
-                first.setdefault(later.value, later)
-                if earlier is not None:
-                    self.add(
-                        later.path,
-                        later.line,
-                        "error",
-                        f"{module} {later.word} conflicts with {earlier.word} at "
-                        f"{earlier.path}:{earlier.line}; the kernel applies the one read last",
-                    )
+        self.findings += self.conflicts
         if (KVM_MODULES["kvm"] or self.arch) == "s390":
             self.s390_hpage()
 
     def s390_hpage(self) -> None:
-        nested = self.settings.get(("kvm", "nested"), [])
-        hpage = self.settings.get(("kvm", "hpage"), [])
-        if not nested or not hpage or nested[-1].value == "0" or hpage[-1].value == "0":
+        nested = self.last.get(("kvm", "nested"))
+        hpage = self.last.get(("kvm", "hpage"))
+        if not nested or not hpage or nested[2] == "0" or hpage[2] == "0":
             return
         errno_name = messages.errno_for("s390_nested_hpage", self.version)
         if errno_name:
-            s = hpage[-1]
+            (hln, hword, _), (nln, nword, _) = hpage, nested
             self.add(
-                s.path,
-                s.line,
+                hln.path,
+                hln.lineno,
                 "error",
-                f"kvm {s.word} with {nested[-1].word} at "
-                f"{nested[-1].path}:{nested[-1].line}: kvm refuses to load on Linux "
+                f"kvm {hword} with {nword} at "
+                f"{nln.path}:{nln.lineno}: kvm refuses to load on Linux "
                 f"{self.version} ({errno_name}); use one or the other",
             )
 

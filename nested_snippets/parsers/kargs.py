@@ -14,11 +14,26 @@ kernel splits both in ``kernel/params.c``, ``next_arg()`` (Linux 6.1):
 
 from __future__ import annotations
 
+import re
+
 SPACE = " \t\n\v\f\r"
+_WORD = re.compile(r"[^ \t\n\v\f\r]+")
+
+
+def _plain(word: str) -> tuple[str, str | None]:
+    equals = word.find("=", 1)  # an "=" at offset 0 does not split, as in the kernel
+    return (word, None) if equals < 0 else (word[:equals], word[equals + 1 :])
 
 
 def split_args(text: str) -> list[tuple[str, str | None]]:
     """(name, value or None) for each word of ``text``, in order.  Linear time."""
+    if '"' not in text:  # the common case, at C speed
+        return [_plain(w) for w in _WORD.findall(text)]
+    return scan(text)
+
+
+def scan(text: str) -> list[tuple[str, str | None]]:
+    """:func:`split_args` character by character, as ``next_arg()`` does."""
     out: list[tuple[str, str | None]] = []
     n = len(text)
     i = 0

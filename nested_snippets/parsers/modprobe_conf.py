@@ -92,23 +92,29 @@ def parse_text(text: str, path: str = "<string>") -> Config:
 def _parse_into(cfg: Config, text: str, path: str) -> None:
     pending: list[str] = []
     start = 0
+    seen: dict[str, tuple[str, ...]] = {}  # options text -> its words: files repeat lines
     for lineno, raw in enumerate(text.splitlines(), 1):
-        if not pending:
-            start = lineno
         if raw.endswith("\\"):
+            if not pending:
+                start = lineno
             pending.append(raw[:-1] + " ")
             continue
-        pending.append(raw)
-        line = "".join(pending).strip()
-        pending = []
-        if not line or line.startswith("#"):
+        if pending:
+            pending.append(raw)
+            line = "".join(pending).strip()
+            pending = []
+        else:
+            start, line = lineno, raw.strip()
+        if not line or line[0] == "#":
             continue
         words = line.split(None, 2)
-        command, args = words[0], tuple(words[1:])
+        command = words[0]
         if command == "options" and len(words) == 3:
             # kmod hands the rest of the line to the kernel, which splits it
-            split = kargs.split_args(words[2])
-            args = (words[1], *(kargs.join_word(n, v) for n, v in split))
+            args = seen.get(line)
+            if args is None:
+                split = kargs.split_args(words[2])
+                args = seen[line] = (words[1], *(kargs.join_word(n, v) for n, v in split))
         else:
             args = tuple(line.split()[1:])
         if command not in KNOWN_COMMANDS:
