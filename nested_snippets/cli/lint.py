@@ -12,8 +12,8 @@ import difflib
 import os
 import stat
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from nested_snippets import kernel
 from nested_snippets.cli import params, probes
@@ -32,8 +32,7 @@ MAX_FILE = 16 * 1024 * 1024
 """A modprobe.d file larger than this is not read (real ones are a few KiB)."""
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     path: str
     line: int
     level: str
@@ -43,23 +42,40 @@ class Finding:
         return escape(f"{self.path}:{self.line}: {self.level}: {self.message}")
 
 
+def render(findings: list[tuple[str, int, str, str]]) -> str:
+    """The findings as lines, sorted by file and line, control characters escaped.
+
+    Escapes each distinct path and message once: a hostile file repeats them."""
+    cache: dict[str, str] = {}
+
+    def esc(text: str) -> str:
+        done = cache.get(text)
+        if done is None:
+            done = cache[text] = escape(text)
+        return done
+
+    ordered = sorted(findings, key=lambda f: (f[0], f[1]))
+    return "".join(f"{esc(p)}:{n}: {level}: {esc(m)}\n" for p, n, level, m in ordered)
+
+
 class Linter:
     def __init__(self, version: str, arch: str):
         self.version = version
         self.arch = arch
-        self.findings: list[Finding] = []
+        self.findings: list[tuple[str, int, str, str]] = []
+        """(path, line, level, message); :class:`Finding` has the same fields."""
         self.first: dict[tuple[str, str], dict[str, tuple[modprobe_conf.Line, str]]] = {}
         """(module, parameter) -> value -> (line, word) where kmod first met it, in order."""
         self.last: dict[tuple[str, str], tuple[modprobe_conf.Line, str, str]] = {}
         """(module, parameter) -> (line, word, value as stored) of its last setting."""
-        self.conflicts: list[Finding] = []
+        self.conflicts: list[tuple[str, int, str, str]] = []
         self._modules: dict[str, kernel.ModuleData | None] = {}
         self._by_name: dict[str, dict[str, kernel.Param]] = {}
         self._judged: dict[str, dict[str, tuple[str, str, str]]] = {}
         """module -> word -> :meth:`judge`'s answer (difflib is slow, files repeat)."""
 
     def add(self, path: str, line: int, level: str, message: str) -> None:
-        self.findings.append(Finding(path, line, level, message))
+        self.findings.append((path, line, level, message))  # a plain tuple: cheap
 
     def module_data(self, name: str) -> kernel.ModuleData | None:
         if name not in self._modules:
@@ -156,7 +172,7 @@ class Linter:
         if earlier is not None:
             eln, eword = earlier
             self.conflicts.append(
-                Finding(
+                (
                     ln.path,
                     ln.lineno,
                     "error",
@@ -292,10 +308,9 @@ def run(args: argparse.Namespace) -> int:
             continue
         linter.lint_text(shown, data.decode("utf-8", errors="replace"))
     linter.finish()
-    for f in sorted(linter.findings, key=lambda f: (f.path, f.line)):
-        print(f)
+    sys.stdout.write(render(linter.findings))
     for line in unreadable:
         print(escape(f"nested-kvm lint: {line}"), file=sys.stderr)
     if unreadable:
         return 2
-    return 1 if any(f.level == "error" for f in linter.findings) else 0
+    return 1 if any(f[2] == "error" for f in linter.findings) else 0

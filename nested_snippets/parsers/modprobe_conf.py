@@ -89,10 +89,20 @@ def parse_text(text: str, path: str = "<string>") -> Config:
     return cfg
 
 
+def _split_line(line: str) -> tuple[str, tuple[str, ...]]:
+    """(command, arguments) of one logical line."""
+    words = line.split(None, 2)
+    if words[0] == "options" and len(words) == 3:
+        # kmod hands the rest of the line to the kernel, which splits it
+        split = kargs.split_args(words[2])
+        return words[0], (words[1], *(kargs.join_word(n, v) for n, v in split))
+    return words[0], tuple(line.split()[1:])
+
+
 def _parse_into(cfg: Config, text: str, path: str) -> None:
     pending: list[str] = []
     start = 0
-    seen: dict[str, tuple[str, ...]] = {}  # options text -> its words: files repeat lines
+    seen: dict[str, tuple[str, tuple[str, ...]]] = {}
     for lineno, raw in enumerate(text.splitlines(), 1):
         if raw.endswith("\\"):
             if not pending:
@@ -107,16 +117,10 @@ def _parse_into(cfg: Config, text: str, path: str) -> None:
             start, line = lineno, raw.strip()
         if not line or line[0] == "#":
             continue
-        words = line.split(None, 2)
-        command = words[0]
-        if command == "options" and len(words) == 3:
-            # kmod hands the rest of the line to the kernel, which splits it
-            args = seen.get(line)
-            if args is None:
-                split = kargs.split_args(words[2])
-                args = seen[line] = (words[1], *(kargs.join_word(n, v) for n, v in split))
-        else:
-            args = tuple(line.split()[1:])
+        known = seen.get(line)  # files repeat lines: split each distinct line once
+        if known is None:
+            known = seen[line] = _split_line(line)
+        command, args = known
         if command not in KNOWN_COMMANDS:
             cfg.problems.append(f"{path}:{start}: ignoring bad line starting with '{command}'")
             continue
