@@ -79,8 +79,8 @@ def run_running(args: argparse.Namespace) -> int:
     from nested_snippets.cli.hostfs import HostFS
 
     fs = HostFS(args.root)
-    rel = running.release(fs)
-    version, _ = kernel_version(None, rel)
+    rel = running.release(fs) if args.kernel is None else args.kernel
+    version, _ = kernel_version(args.kernel, rel)
     if fs.real:
         arch = HOST_ARCH.get(os.uname().machine, "x86")
     else:
