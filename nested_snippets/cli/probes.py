@@ -267,6 +267,9 @@ def gather(fs: HostFS, level: str = "auto") -> Facts:
         cmdline = fs.read_optional("/proc/cmdline", limit=65536)
     except Unreadable:
         cmdline = None
+    l0 = hypervisor.identify(fs, cpu.flags) if cpu.arch == "x86" or evidence else None
+    if l0 is not None and l0.kind is not None:  # e.g. a Xen PV guest: no CPU flag, no DMI
+        evidence += [e for e in l0.evidence if e not in evidence and "DMI" not in e]
     return Facts(
         cpu=cpu,
         arch=row,
@@ -280,5 +283,5 @@ def gather(fs: HostFS, level: str = "auto") -> Facts:
         dev_kvm=dev_kvm(fs),
         software_kvm=soft,
         cmdline=cmdline.strip() if cmdline is not None else None,
-        l0=hypervisor.identify(fs, cpu.flags) if cpu.arch == "x86" or evidence else None,
+        l0=l0,
     )

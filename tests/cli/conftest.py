@@ -71,6 +71,21 @@ def make_host(fake_host) -> Callable[..., Path]:
 
 
 @pytest.fixture
+def guest_root(make_host) -> Callable[..., Path]:
+    """guest_root({"/sys/class/dmi/id/sys_vendor": "VMware, Inc.\n"}, **scenario) -> a fake
+    root of an Intel L1 guest without vmx (so ``check`` gives L0 advice), plus the
+    files that tell what L0 is: DMI, /sys/hypervisor, VMBus, clock sources, logs."""
+
+    def make(files: dict[str, str], **kw) -> Path:
+        root = make_host("intel", level="L1", cpu_flag=False, **kw)
+        for shown, text in files.items():
+            write(root, shown, text)
+        return root
+
+    return make
+
+
+@pytest.fixture
 def deny(monkeypatch) -> Callable[[str], None]:
     """deny("/proc/cpuinfo"): opening that host path fails with EACCES, as for a
     non-root user on a 0400 file.  Patches the reader that hostfs uses, so the

@@ -12,14 +12,6 @@ DMI = "/sys/class/dmi/id"
 AZURE_TAG = "7783-7084-3265-9085-8269-3286-77"
 
 
-def l1(make_host, files: dict[str, str], **kw):
-    """An Intel L1 without vmx (so the advice shows), plus the given files."""
-    root = make_host("intel", level="L1", cpu_flag=False, **kw)
-    for shown, text in files.items():
-        write(root, shown, text)
-    return root
-
-
 CASES = [
     (
         {f"{DMI}/sys_vendor": "Google\n", f"{DMI}/product_name": "Google Compute Engine\n"},
@@ -67,22 +59,22 @@ CASES = [
 
 
 @pytest.mark.parametrize("files,name,anchor", CASES, ids=[c[1] + "-" + c[2] for c in CASES])
-def test_l0_and_its_advice(cli, make_host, files, name, anchor):
-    r = cli("check", "--root", str(l1(make_host, files)), "--no-probe")
+def test_l0_and_its_advice(cli, guest_root, files, name, anchor):
+    r = cli("check", "--root", str(guest_root(files)), "--no-probe")
     line = r.line("l0")
     assert line.startswith(f"WARN  l0: {name} (from "), line
     assert line.endswith(f".html#{anchor})"), line
-    j = cli("check", "--root", str(l1(make_host, files)), "--json", "--no-probe").json
+    j = cli("check", "--root", str(guest_root(files)), "--json", "--no-probe").json
     assert j["host"]["l0"]["name"] == name
 
 
-def test_azure_advice_names_the_cloud_not_hyperv(cli, make_host):
-    r = cli("check", "--root", str(l1(make_host, CASES[1][0])), "--no-probe")
+def test_azure_advice_names_the_cloud_not_hyperv(cli, guest_root):
+    r = cli("check", "--root", str(guest_root(CASES[1][0])), "--no-probe")
     assert "VM size" in r.line("l0")
 
 
-def test_hyperv_advice_is_the_cmdlet(cli, make_host):
-    r = cli("check", "--root", str(l1(make_host, CASES[3][0])), "--no-probe")
+def test_hyperv_advice_is_the_cmdlet(cli, guest_root):
+    r = cli("check", "--root", str(guest_root(CASES[3][0])), "--no-probe")
     assert "-ExposeVirtualizationExtensions $true" in r.line("l0")
 
 
@@ -103,16 +95,16 @@ def test_l1_with_vmx_names_l0_without_advice(cli, make_host):
     assert "http" not in r.line("l0")
 
 
-def test_paravirtual_kvm_is_named(cli, make_host):
-    root = l1(make_host, {}, kvm="unloaded")
+def test_paravirtual_kvm_is_named(cli, guest_root):
+    root = guest_root({}, kvm="unloaded")
     (root / "sys/module/kvm_pvm/parameters").mkdir(parents=True)
     write(root, "/proc/modules", "kvm_pvm 1 0 - Live 0x0\nkvm 1 1 kvm_pvm, Live 0x0\n")
     r = cli("check", "--root", str(root), "--no-probe")
     assert "this guest's own KVM is kvm_pvm, a paravirtual KVM" in r.line("l0")
 
 
-def test_unreadable_or_fifo_kernel_log_is_skipped_quietly(cli, make_host, deny):
-    root = l1(make_host, {})
+def test_unreadable_or_fifo_kernel_log_is_skipped_quietly(cli, guest_root, deny):
+    root = guest_root({})
     (root / "var/log").mkdir(parents=True, exist_ok=True)
     os.mkfifo(root / "var/log/dmesg")  # would block a plain open() forever
     write(root, "/var/log/kern.log", "Hypervisor detected: VMware\n")
@@ -121,8 +113,16 @@ def test_unreadable_or_fifo_kernel_log_is_skipped_quietly(cli, make_host, deny):
     assert r.line("l0").startswith("WARN  l0: an unknown hypervisor (from CPU flag 'hypervisor')")
 
 
-def test_dmi_control_characters_are_escaped(cli, make_host):
-    root = l1(make_host, {f"{DMI}/sys_vendor": "VMware\x1b[2J\nPASS  nested: forged\n"})
+def test_dmi_control_characters_are_escaped(cli, guest_root):
+    root = guest_root({f"{DMI}/sys_vendor": "VMware\x1b[2J\nPASS  nested: forged\n"})
     r = cli("check", "--root", str(root), "--no-probe")
     assert "\x1b" not in r.out
     assert "PASS  nested: forged" not in r.out.splitlines()
+
+
+def test_xen_guest_without_cpu_flag_is_an_l1(cli, make_host):
+    root = make_host("intel")  # no hypervisor flag, no DMI: as a Xen PV guest
+    write(root, "/sys/hypervisor/type", "xen\n")
+    r = cli("check", "--root", str(root), "--no-probe")
+    assert "guest (L1) — /sys/hypervisor/type 'xen'" in r.out
+    assert r.line("l0").startswith("PASS  l0: Xen (from /sys/hypervisor/type 'xen')")
