@@ -26,7 +26,8 @@ def test_a_claim_links_its_source_with_the_read_date(tmp_path):
 
 
 def test_a_claim_from_another_page_links_there(tmp_path):
-    src = _site(tmp_path, {"a": "A\n=\n" + SOURCE, "b": "B\n=\n\nSee :claim:`this <vendor-doc>`.\n"})
+    pages = {"a": "A\n=\n" + SOURCE, "b": "B\n=\n\nSee :claim:`this <vendor-doc>`.\n"}
+    src = _site(tmp_path, pages)
     proc = _build(src, tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
     assert 'href="a.html#source-vendor-doc"' in (tmp_path / "out/html/b.html").read_text()
