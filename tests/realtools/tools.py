@@ -28,6 +28,8 @@ SEARCH_PATH = os.pathsep.join(
 PACKAGES = {
     "qemu-system-x86_64": "qemu-system-x86",
     "virt-xml-validate": "libvirt-clients",
+    "virsh": "libvirt-clients",
+    "virt-install": "virtinst",
     "xmllint": "libxml2-utils",
     "modprobe": "kmod",
     "setpriv": "util-linux",
