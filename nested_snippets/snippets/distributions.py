@@ -151,7 +151,7 @@ fetch_image = snippet(
             sudo mv {CLOUD_IMAGE} /var/lib/libvirt/images/
     """),
     not_executed=NotExecuted(
-        why="downloads about 600 MB from the network",
+        why="downloads a disk image from the network",
         source="https://documentation.ubuntu.com/public-images/en/latest/"
         "public-images-reference/artefacts/",
         read=READ,
