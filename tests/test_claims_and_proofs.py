@@ -83,3 +83,14 @@ def test_not_executed_needs_a_source_and_a_date():
         except SnippetError:
             continue
         raise AssertionError(f"NotExecuted{args} was accepted")
+
+
+def test_the_freshness_line_names_the_newest_data_file(tmp_path):
+    from nested_snippets.kernel import DATA_DIR
+
+    names = [p.stem.removeprefix("linux-") for p in DATA_DIR.glob("linux-*.json")]
+    newest = max(names, key=lambda v: [int(x) for x in v.split(".")])
+    proc = _build(_site(tmp_path, {"a": "A\n=\n\n.. data-freshness::\n"}), tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "out/html/a.html").read_text()
+    assert f"Kernel data through Linux {newest} ({len(names)} releases" in html
