@@ -37,6 +37,27 @@ class BoundaryRole(SphinxRole):
         return [node], []
 
 
+class SnippetKernelsRole(SphinxRole):
+    """``:snippet-kernels:`tutorial.inside_l1``` prints the releases it is run on."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        from nested_snippets import registry
+
+        reg = registry.load()
+        item = reg.snippets.get(self.text) or reg.procedures.get(self.text)
+        if item is None:
+            msg = self.inliner.reporter.error(
+                f"snippet-kernels: {registry.unknown_message(self.text, reg.snippets)}",
+                line=self.lineno,
+            )
+            return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
+        self.env.note_dependency(str(reg.files[self.text]))
+        releases = [v for v in kdata.versions() if item.kernels.contains(v)]
+        text = f"Linux {releases[0]} to {releases[-1]}" if releases else "no release with data"
+        return [nodes.inline(text, text, classes=["nested-fact"])], []
+
+
 def setup(app: Sphinx) -> None:
+    app.add_role("snippet-kernels", SnippetKernelsRole())
     app.add_role("kernel-since", BoundaryRole("since"))
     app.add_role("kernel-until", BoundaryRole("until"))
