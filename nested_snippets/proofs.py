@@ -31,10 +31,15 @@ def is_modprobe_conf(body: Body) -> bool:
     return isinstance(body, ConfigFile) and body.path.startswith("/etc/modprobe.d/")
 
 
+def cpu_args_in(command: str) -> list[str]:
+    """The argument of every ``-cpu MODEL[,feature=on...]`` in a shell command line."""
+    words = shlex.split(command.replace("\\\n", " "), comments=False)
+    return [words[i + 1] for i, w in enumerate(words[:-1]) if w == "-cpu"]
+
+
 def cpu_models_in(command: str) -> list[str]:
     """The model of every ``-cpu MODEL[,feature=on...]`` in a shell command line."""
-    words = shlex.split(command.replace("\\\n", " "), comments=False)
-    return [words[i + 1].split(",")[0] for i, w in enumerate(words[:-1]) if w == "-cpu"]
+    return [arg.split(",")[0] for arg in cpu_args_in(command)]
 
 
 def names_cpu_model(body: Body) -> bool:
@@ -92,7 +97,11 @@ def proof(snippet: Snippet, key: str, reg: registry.Registry | None = None) -> P
     if isinstance(body, Xml):
         return Proof("validated", "Validated by libvirt's virt-xml-validate.")
     if names_cpu_model(body):
-        return Proof("validated", "CPU model checked with QEMU's -cpu help; shell syntax checked.")
+        return Proof(
+            "validated",
+            "CPU model checked with QEMU's -cpu help and its properties with "
+            "-device MODEL-x86_64-cpu,help; shell syntax checked.",
+        )
     return Proof("syntax", "Shell syntax checked only (not run).")
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from nested_snippets.proofs import cpu_models_in
+from nested_snippets.proofs import cpu_args_in, cpu_models_in
 
 SEARCH_PATH = os.pathsep.join(
     [os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"]
@@ -64,6 +64,30 @@ def qemu_cpu_models() -> frozenset[str]:
 def unknown_cpu_models(command: str) -> list[str]:
     known = qemu_cpu_models()
     return [m for m in cpu_models_in(command) if m != "help" and m not in known]
+
+
+@cache
+def qemu_cpu_properties(model: str) -> frozenset[str]:
+    """Property names of QEMU's CPU type for ``model``, from the real
+    ``qemu-system-x86_64 -device MODEL-x86_64-cpu,help`` (lists and exits)."""
+    qemu = require("qemu-system-x86_64")
+    proc = subprocess.run([qemu, "-device", f"{model}-x86_64-cpu,help"], capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
+    names = frozenset(m.group(1) for m in re.finditer(r"^  ([\w.-]+)=", proc.stdout, re.M))
+    assert proc.returncode == 0 and "vmx" in names, f"unexpected output:\n{proc.stdout[:500]}"
+    return names
+
+
+def unknown_cpu_properties(command: str) -> list[str]:
+    """``-cpu`` properties (``hv-evmcs``, ``vmx=on``, ``+svm``) QEMU's CPU type lacks."""
+    unknown = []
+    for arg in cpu_args_in(command):
+        model, *props = arg.split(",")
+        if model == "help" or not props:
+            continue
+        known = qemu_cpu_properties(model)
+        unknown += [p for p in props if p.split("=")[0].lstrip("+-") not in known]
+    return unknown
 
 
 # ------------------------------------------------------------------ libvirt XML
