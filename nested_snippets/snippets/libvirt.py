@@ -69,9 +69,10 @@ l1_domain = snippet(
 SYSTEM = "qemu:///system"
 """Every virsh command names the system connection: the domain above uses the
 ``default`` network and /var/lib/libvirt/images, which only that connection has,
-and virt-manager creates its guests there.  Without ``--connect``, virsh uses
-``LIBVIRT_DEFAULT_URI``, then ``uri_default``, then probes (libvirt docs/uri.rst),
-which for an unprivileged user is usually the per-user session."""
+Without ``--connect``, virsh uses ``LIBVIRT_DEFAULT_URI``, then ``uri_default``,
+then probes (libvirt docs/uri.rst); the QEMU driver's probe answers
+``qemu:///session`` when not privileged (``virQEMUDriverConfigNew()`` in
+``src/qemu/qemu_conf.c``)."""
 
 define_start = snippet(
     "define_start",
