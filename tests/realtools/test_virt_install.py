@@ -88,3 +88,15 @@ def test_virsh_answers_as_the_page_says_for_a_domain_it_does_not_have():
     message = "error: failed to get domain 'l1'"
     assert message in proc.stderr, proc.stderr
     assert message in REG.get("libvirt.wrong_session").wrong
+
+
+def test_virsh_words_a_missing_network_as_the_distributions_page_quotes():
+    """libvirt's wording for an unknown network, from the real virsh (test driver)."""
+    virsh = tools.require("virsh")
+    proc = subprocess.run([virsh, "--connect", "test:///default", "net-info", "no-such-net"],
+                          capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL)  # fmt: skip
+    assert proc.returncode != 0
+    assert "Network not found: no network with matching name 'no-such-net'" in proc.stderr
+    page = Path(__file__).parents[2] / "source/how-to/distributions.rst"
+    assert "Network not found: no network with matching name 'default'" in page.read_text()
