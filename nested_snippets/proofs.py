@@ -47,6 +47,12 @@ def names_cpu_model(body: Body) -> bool:
     return isinstance(body, CommandLine) and bool(cpu_models_in(body.command))
 
 
+def is_virt_install(body: Body) -> bool:
+    """A virt-install line, run by the real virt-install against libvirt's test
+    driver (``--dry-run --print-xml``) in tests/realtools."""
+    return isinstance(body, CommandLine) and body.command.startswith("virt-install ")
+
+
 def is_domain_xml(body: Body) -> bool:
     """Validated by libvirt's ``virt-xml-validate`` in tests/realtools."""
     return isinstance(body, Xml)
@@ -96,6 +102,12 @@ def proof(snippet: Snippet, key: str, reg: registry.Registry | None = None) -> P
         return Proof(kind, steps[0].upper() + steps[1:] + ".")
     if isinstance(body, Xml):
         return Proof("validated", "Validated by libvirt's virt-xml-validate.")
+    if is_virt_install(body):
+        return Proof(
+            "validated",
+            "Run by the real virt-install against libvirt's test driver (--dry-run "
+            "--print-xml); the domain XML it prints validated by virt-xml-validate.",
+        )
     if names_cpu_model(body):
         return Proof(
             "validated",
