@@ -105,8 +105,8 @@ def proof(snippet: Snippet, key: str, reg: registry.Registry | None = None) -> P
     if is_virt_install(body):
         return Proof(
             "validated",
-            "Run by the real virt-install against libvirt's test driver (--dry-run "
-            "--print-xml); the domain XML it prints validated by virt-xml-validate.",
+            "Run by the real virt-install against libvirt's test driver in dry-run "
+            "mode; the domain XML it prints validated by virt-xml-validate.",
         )
     if names_cpu_model(body):
         return Proof(
