@@ -184,6 +184,7 @@ FACTS: dict[str, Predicate] = {
     "cap-nested-papr": lambda r: r.spapr_cap("nested-papr") is not None,
     "arm-virt-kvm-el2": lambda r: r.arm_virt["virtualization_with_kvm"] == "allowed",
     "x86-versioned-cpu-models": lambda r: any(m["versions"] for m in r._models),
+    "nested-hv-power9-check": lambda r: any("POWER9" in m for m in r.spapr_messages("nested-hv")),
 }
 """Named facts the pages refer to (``:qemu-since:`arm-virt-kvm-el2```)."""
 
@@ -249,6 +250,9 @@ MESSAGES: dict[str, Callable[[Release], str | None]] = {
     "nested-hv-kvm-lacks": lambda r: _one(
         (r.spapr_cap("nested-hv") or {}).get("apply_messages", []),
         lambda m: m["call"] == "error_setg" and "has_cap_nested" in (m["condition"] or "")),
+    "nested-hv-power9": lambda r: _one(
+        (r.spapr_cap("nested-hv") or {}).get("apply_messages", []),
+        lambda m: m["call"] == "error_setg" and "POWER9" in m["message"]),
     "nested-papr-kvm-lacks": lambda r: _one(
         (r.spapr_cap("nested-papr") or {}).get("apply_messages", []),
         lambda m: m["call"] == "error_setg" and "KVM implementation" in m["message"]),
