@@ -268,6 +268,8 @@ def x86_models(tree: Tree) -> dict:
                     "props": [f"{k}={v}" for k, v in props if k in ("vmx", "svm")],
                 })  # fmt: skip
         models.append({"name": name, "source": cpu.where(pos), **base, "versions": versions})
+    implicit = re.search(r"\bdefault_version_list\s*\[\s*\]\s*=\s*\{\s*\{\s*(\d+)\s*\}",
+                         cpu.text)  # fmt: skip
     default = re.search(r"\bdefault_cpu_version\s*=\s*(\d+)\s*;", cpu.text)
     kvm_props = None
     for path in KVM_CPU_C:
@@ -280,6 +282,8 @@ def x86_models(tree: Tree) -> dict:
             break
     return {
         "source": cpu.where(m.start()),
+        "implicit_version": int(implicit.group(1)) if implicit else None,
+        "implicit_version_source": cpu.where(implicit.start()) if implicit else None,
         "unversioned_default": int(default.group(1)) if default else None,
         "unversioned_default_source": cpu.where(default.start()) if default else None,
         "kvm_default_props": kvm_props,

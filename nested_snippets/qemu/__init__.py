@@ -71,7 +71,17 @@ class Release:
     # --------------------------------------------------------------- CPU models
     @property
     def _models(self) -> list[dict]:
-        return self.data["x86_cpu_models"]["models"]
+        """The models, each with its versions; a model without a version list gets
+        the one implicit version QEMU gives it (``default_version_list``)."""
+        implicit = self.data["x86_cpu_models"].get("implicit_version")
+        out = []
+        for m in self.data["x86_cpu_models"]["models"]:
+            if not m["versions"] and implicit is not None:
+                only = {"version": implicit, "alias": None, "vmx": m["vmx"], "svm": m["svm"],
+                        "props": []}  # fmt: skip
+                m = {**m, "versions": [only]}
+            out.append(m)
+        return out
 
     def cpu_model_names(self) -> set[str]:
         """Every x86 model name ``-cpu help`` lists (base, ``-vN`` and aliases)."""
@@ -183,7 +193,7 @@ FACTS: dict[str, Predicate] = {
     "cap-nested-hv": lambda r: r.spapr_cap("nested-hv") is not None,
     "cap-nested-papr": lambda r: r.spapr_cap("nested-papr") is not None,
     "arm-virt-kvm-el2": lambda r: r.arm_virt["virtualization_with_kvm"] == "allowed",
-    "x86-versioned-cpu-models": lambda r: any(m["versions"] for m in r._models),
+    "x86-versioned-cpu-models": lambda r: r.data["x86_cpu_models"]["implicit_version"] is not None,
     "nested-hv-power9-check": lambda r: any("POWER9" in m for m in r.spapr_messages("nested-hv")),
 }
 """Named facts the pages refer to (``:qemu-since:`arm-virt-kvm-el2```)."""

@@ -26,6 +26,7 @@ SEARCH_PATH = os.pathsep.join(
 )
 PACKAGES = {
     "qemu-system-x86_64": "qemu-system-x86",
+    "qemu-system-ppc64": "qemu-system-ppc",
     "virt-xml-validate": "libvirt-clients",
     "xmllint": "libxml2-utils",
     "modprobe": "kmod",
