@@ -44,6 +44,17 @@ def versions() -> list[str]:
     return sorted((p.stem.removeprefix("qemu-") for p in DATA.glob("qemu-*.json")), key=key)
 
 
+def latest() -> str:
+    """The newest release with data."""
+    return versions()[-1]
+
+
+def extracted_on() -> str:
+    """The date the newest data file was extracted (ISO)."""
+    return max(json.loads(p.read_text())["provenance"]["extracted_on"]
+               for p in DATA.glob("qemu-*.json"))  # fmt: skip
+
+
 def missing() -> list[str]:
     return [r["version"] for r in index()["releases"] if r["status"] == "missing"]
 
