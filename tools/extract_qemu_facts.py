@@ -546,6 +546,27 @@ def series(first: tuple[int, int], last: tuple[int, int]) -> list[str]:
     return out
 
 
+DEBIAN_SUITES = ("bullseye", "bookworm", "bookworm-backports", "trixie", "trixie-backports",
+                 "forky", "sid")  # fmt: skip
+"""Suites whose ``qemu`` source package the index reads (``--index debian``)."""
+
+
+def debian_lists() -> Path:
+    """Sources lists of :data:`DEBIAN_SUITES`, fetched through the real-kernel tier's
+    private apt configuration (the host's apt sources are left alone)."""
+    sys.path.insert(0, str(REPO_ROOT))
+    from nested_snippets.realkernel import RealKernelUnavailable, kernels
+
+    mirror = kernels.MIRROR
+    target = kernels.Target("qemu-sources", tuple(f"deb-src {mirror} {s} main"
+                                                  for s in DEBIAN_SUITES))  # fmt: skip
+    try:
+        kernels.apt_update(target)
+    except RealKernelUnavailable as exc:
+        raise ExtractError(f"Debian's index cannot be read: {exc}") from None
+    return kernels._apt_dir(target) / "lists"
+
+
 def write_index(out_dir: Path, lists_dir: Path, first: str) -> Path:
     debian = debian_versions(lists_dir)
     newest = max(version_tuple(v) for v in debian.values())
@@ -608,7 +629,8 @@ def main(argv: list[str] | None = None) -> int:
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--manifest", help="JSON list of releases to extract (sources.json)")
     src.add_argument("--index", metavar="APT_LISTS",
-                     help="write data/index.json; APT_LISTS holds Debian Sources lists")
+                     help="write data/index.json from Debian's Sources lists: 'debian' "
+                          "fetches them (private apt config), or a directory holding them")
     src.add_argument("--git-dir", help="bare git directory holding the release")
     src.add_argument("--source", help="unpacked source tree")
     ap.add_argument("--rev", help="commit of the release (with --git-dir)")
@@ -624,7 +646,8 @@ def main(argv: list[str] | None = None) -> int:
             run_manifest(Path(args.manifest), Path(args.out))
             return 0
         if args.index:
-            print(f"wrote {write_index(Path(args.out), Path(args.index), args.first)}")
+            lists = debian_lists() if args.index == "debian" else Path(args.index)
+            print(f"wrote {write_index(Path(args.out), lists, args.first)}")
             return 0
     except ExtractError as exc:
         print(f"extract_qemu_facts: {exc}", file=sys.stderr)
