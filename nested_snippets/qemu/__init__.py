@@ -274,6 +274,9 @@ MESSAGES: dict[str, Callable[[Release], str | None]] = {
     "nested-hv-power9": lambda r: _one(
         (r.spapr_cap("nested-hv") or {}).get("apply_messages", []),
         lambda m: m["call"] == "error_setg" and "POWER9" in m["message"]),
+    "nested-papr-mutual": lambda r: _one(
+        (r.spapr_cap("nested-papr") or {}).get("apply_messages", []),
+        lambda m: m["call"] == "error_setg" and "mutually exclusive" in m["message"]),
     "nested-papr-kvm-lacks": lambda r: _one(
         (r.spapr_cap("nested-papr") or {}).get("apply_messages", []),
         lambda m: m["call"] == "error_setg" and "KVM implementation" in m["message"]),
