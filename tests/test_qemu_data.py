@@ -111,7 +111,9 @@ def test_named_x86_models_need_vmx_or_svm_asked_for_under_kvm(version):
     assert r.kvm_flag("EPYC,svm=on", "svm") is True
     assert r.kvm_flag("Haswell-noTSX-IBRS", "vmx") is False
     assert r.kvm_flag("Haswell-noTSX-IBRS,vmx=on", "vmx") is True
+    # hw/ppc/spapr.c spapr_machine_class_init(): caps[SPAPR_CAP_NESTED_KVM_HV] = SPAPR_CAP_OFF
     assert r.spapr_cap("nested-hv")["default"]["value"] == "off"
+    assert r.spapr_cap("nested-hv")["machine_overrides"] == []
 
 
 def test_a_gap_is_printed_between_its_neighbours(monkeypatch):
