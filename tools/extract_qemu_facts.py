@@ -116,7 +116,8 @@ def function_span(src: Source, name: str) -> tuple[int, int] | None:
     return None
 
 
-def enclosing_function(src: Source, pos: int) -> str | None:
+def open_braces(src: Source, pos: int):
+    """Offsets of the ``{`` of every block enclosing pos, innermost first."""
     depth, i = 0, pos
     while i > 0:
         i -= 1
@@ -125,13 +126,17 @@ def enclosing_function(src: Source, pos: int) -> str | None:
             depth += 1
         elif c == "{":
             if depth == 0:
-                head = src.text[max(0, i - 300) : i]
-                m = re.search(r"\b([A-Za-z_]\w*)\s*\([^;{}()]*(?:\([^;{}()]*\)[^;{}()]*)*\)\s*$",
-                              head)  # fmt: skip
-                if m and m.group(1) not in ("if", "for", "while", "switch"):
-                    return m.group(1)
+                yield i
             else:
                 depth -= 1
+
+
+def enclosing_function(src: Source, pos: int) -> str | None:
+    for brace in open_braces(src, pos):
+        head = src.text[max(0, brace - 300) : brace]
+        m = re.search(r"\b([A-Za-z_]\w*)\s*\([^;{}()]*(?:\([^;{}()]*\)[^;{}()]*)*\)\s*$", head)
+        if m and m.group(1) not in ("if", "for", "while", "switch"):
+            return m.group(1)
     return None
 
 
@@ -140,17 +145,8 @@ def enclosing_if(src: Source, pos: int) -> str | None:
     cond = governing_if(src.text, pos)
     if cond is not None:
         return cond
-    depth, i = 0, pos
-    while i > 0:
-        i -= 1
-        c = src.text[i]
-        if c == "}":
-            depth += 1
-        elif c == "{":
-            if depth == 0:
-                return governing_if(src.text, i + 1)
-            depth -= 1
-    return None
+    brace = next(open_braces(src, pos), None)
+    return governing_if(src.text, brace + 1) if brace is not None else None
 
 
 def messages(src: Source, start: int = 0, end: int | None = None) -> list[dict]:
