@@ -27,6 +27,7 @@ SEARCH_PATH = os.pathsep.join(
 )
 PACKAGES = {
     "qemu-system-x86_64": "qemu-system-x86",
+    "qemu-system-ppc64": "qemu-system-ppc",
     "virt-xml-validate": "libvirt-clients",
     "virsh": "libvirt-clients",
     "virt-install": "virtinst",
@@ -51,12 +52,14 @@ def require(tool: str) -> str:
 # ----------------------------------------------------------------- QEMU models
 
 @cache
-def qemu_cpu_models() -> frozenset[str]:
-    """Model names from the real ``qemu-system-x86_64 -cpu help`` (``x86 NAME ...``)."""
-    qemu = require("qemu-system-x86_64")
+def qemu_cpu_models(binary: str | None = None) -> frozenset[str]:
+    """Model names from a real ``qemu-system-x86_64 -cpu help`` (the installed one by
+    default): ``x86 NAME ...`` lines up to QEMU 9.2, ``  NAME ...`` from 10.0."""
+    qemu = binary or require("qemu-system-x86_64")
     out = subprocess.run([qemu, "-cpu", "help"], capture_output=True, text=True,
                          timeout=60, check=True, stdin=subprocess.DEVNULL).stdout  # fmt: skip
-    models = frozenset(m.group(1) for m in re.finditer(r"^x86 +(\S+)", out, re.M))
+    listing = out.split("\n\n")[0]
+    models = frozenset(m.group(1) for m in re.finditer(r"^(?:x86)? +(\S+)", listing, re.M))
     assert "qemu64" in models, f"unexpected -cpu help output:\n{out[:500]}"
     return models
 
