@@ -12,7 +12,7 @@ STAMP    := $(BIN)/.nested-kvm-guide-installed
 SPHINX   := $(BIN)/sphinx-build -c . -j $(SPHINX_J) -W --keep-going -n
 PYTEST   := $(BIN)/python -m pytest
 
-.PHONY: help html open doctest test lint linkcheck livehtml man singlehtml epub clean bench pyz
+.PHONY: help html open doctest test lint linkcheck livehtml man singlehtml epub clean bench pyz freshness
 
 help:
 	@echo "make html       build the guide into build/html (zero warnings allowed)"
@@ -23,6 +23,7 @@ help:
 	@echo "make man        the nested-kvm(1) man page;  make singlehtml / epub"
 	@echo "make bench      run the committed benchmarks (prints ratios)"
 	@echo "make pyz        build/nested-kvm.pyz: the checker as one file (any python3 >= 3.9)"
+	@echo "make freshness  Debian kernels and QEMU newer than the data and the pins (not in test)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv .venv
@@ -78,6 +79,9 @@ bench: $(STAMP)
 
 pyz:
 	$(PYTHON) tools/build_pyz.py build/nested-kvm.pyz
+
+freshness: $(STAMP)
+	$(BIN)/python tools/freshness.py
 
 clean:
 	rm -rf build .pytest_cache
