@@ -30,28 +30,34 @@ TUNING: dict[str, tuple[tuple[str, tuple[str, ...], str], ...]] = {
 }
 """(parameter, levels where it is checked, why off matters: "" = off is fine)."""
 L0_ADVICE: dict[str | None, tuple[str, str]] = {
-    "gce": ("enable nested virtualization on the instance (a property of the VM)", "clouds-gce"),
-    "azure": ("choose a VM size that offers nested virtualization", "clouds-azure"),
+    # The cloud facts are those of source/how-to/clouds.rst, which gives their sources.
+    "gce": (
+        "create the instance with nested virtualization enabled (Intel machine types "
+        "only; an organization policy can forbid it)",
+        "clouds-gce",
+    ),
+    "azure": (
+        "create the VM with a size that offers nested virtualization and security "
+        "type Standard",
+        "clouds-azure",
+    ),
     "aws": (
-        "use a bare-metal (.metal) instance or an instance type that offers nested "
-        "virtualization",
+        "launch a C8i, M8i or R8i instance with the nested virtualization CPU option, "
+        "or use a bare-metal instance",
         "clouds-aws",
     ),
-    # Microsoft Learn, "Run Hyper-V in a Virtual Machine with Nested Virtualization"
     "hyperv": (
         "with this VM off, on the Hyper-V host: Set-VMProcessor -VMName NAME "
         "-ExposeVirtualizationExtensions $true",
         "clouds-hyperv",
     ),
-    # VMware vSphere: "Expose hardware assisted virtualization to the guest OS"
     "vmware": (
-        "with this VM off, enable 'Expose hardware assisted virtualization to the guest OS' "
-        "(vhv.enable = TRUE)",
+        "with this VM powered off, enable 'Expose hardware assisted virtualization to "
+        "the guest OS' (vhv.enable = TRUE)",
         "clouds-vmware",
     ),
-    # VirtualBox manual, "Nested Virtualization" (VirtualBox 6.0 and later)
     "virtualbox": (
-        "with this VM off: VBoxManage modifyvm NAME --nested-hw-virt on",
+        "with this VM stopped: VBoxManage modifyvm NAME --nested-hw-virt=on",
         "clouds-virtualbox",
     ),
     "kvm": (

@@ -70,7 +70,7 @@ def test_l0_and_its_advice(cli, guest_root, files, name, anchor):
 
 def test_azure_advice_names_the_cloud_not_hyperv(cli, guest_root):
     r = cli("check", "--root", str(guest_root(CASES[1][0])), "--no-probe")
-    assert "VM size" in r.line("l0")
+    assert "a size that offers nested virtualization" in r.line("l0")
 
 
 def test_hyperv_advice_is_the_cmdlet(cli, guest_root):
