@@ -3,13 +3,16 @@
 
 Only what the checker imports goes in (:data:`FILES`): the CLI, the architecture
 table, the parsers and the kernel parameter data.  No Sphinx, no fake host.
-Run it with any Python 3.9 or later: ``python3 nested-kvm.pyz check``.
+Run it with any Python 3.9 or later: ``python3 nested-kvm.pyz check``.  Bytecode
+for the Python that builds it is included (``MODULE.pyc``), so that version starts
+as fast as an installed copy; any other version compiles the sources at each start.
 
 Usage: python3 tools/build_pyz.py [OUTPUT]   (default: build/nested-kvm.pyz)
 """
 
 from __future__ import annotations
 
+import py_compile
 import shutil
 import sys
 import tempfile
@@ -50,6 +53,17 @@ def build(output: Path) -> list[str]:
                 (stage / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, stage / rel)
                 names.append(rel.as_posix())
+                if src.suffix == ".py":
+                    # zipimport cannot cache bytecode: ship it for the building Python
+                    # (MODULE.pyc beside MODULE.py); other versions ignore it (magic
+                    # number) and compile the source, which is shipped too.
+                    py_compile.compile(
+                        str(src),
+                        cfile=str((stage / rel).with_suffix(".pyc")),
+                        dfile=rel.as_posix(),
+                        doraise=True,
+                        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+                    )
         (stage / "__main__.py").write_text(MAIN)
         output.parent.mkdir(parents=True, exist_ok=True)
         zipapp.create_archive(
