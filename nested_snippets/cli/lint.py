@@ -28,6 +28,8 @@ KVM_MODULES = {"kvm": None, "kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "pow
 """Modules checked against kernel data -> their architecture (None: the host's)."""
 OTHER_KVM = {"kvmgt", "kvm_pvm", "kvm_pr", "kvm_arm"}
 """Real modules with kvm-like names that this tool has no data for: not typos."""
+REPEAT = 20
+"""The same finding in one file is printed this often; the rest are counted."""
 MAX_FILE = 16 * 1024 * 1024
 """A modprobe.d file larger than this is not read (real ones are a few KiB)."""
 
@@ -69,13 +71,24 @@ class Linter:
         self.last: dict[tuple[str, str], tuple[modprobe_conf.Line, str, str]] = {}
         """(module, parameter) -> (line, word, value as stored) of its last setting."""
         self.conflicts: list[tuple[str, int, str, str]] = []
+        self.repeats: dict[tuple[str, str, str], int] = {}
+        """(path, level, message) -> how often it was found (printed: :data:`REPEAT`)."""
+        self.shown_until: dict[tuple[str, str, str], int] = {}
+        """(path, level, message) -> the line of its last printed occurrence."""
         self._modules: dict[str, kernel.ModuleData | None] = {}
         self._by_name: dict[str, dict[str, kernel.Param]] = {}
-        self._judged: dict[str, dict[str, tuple[str, str, str]]] = {}
+        self._judged: dict[str, dict[str, tuple[tuple[str, str] | None, str, str]]] = {}
+        self._conflict: dict[tuple[tuple[str, str], str, int], str] = {}
         """module -> word -> :meth:`judge`'s answer (difflib is slow, files repeat)."""
 
     def add(self, path: str, line: int, level: str, message: str) -> None:
-        self.findings.append((path, line, level, message))  # a plain tuple: cheap
+        """Record a finding; after :data:`REPEAT` of the same one in a file, count it."""
+        key = (path, level, message)
+        seen = self.repeats.get(key, 0)
+        self.repeats[key] = seen + 1
+        if seen < REPEAT:
+            self.findings.append((path, line, level, message))  # a plain tuple: cheap
+            self.shown_until[key] = line
 
     def module_data(self, name: str) -> kernel.ModuleData | None:
         if name not in self._modules:
@@ -136,69 +149,68 @@ class Linter:
             )
             return
         judged_all = self._judged.setdefault(module, {})
+        previous = None
+        path, lineno = ln.path, ln.lineno
         for word in ln.args[1:]:
+            if word == previous:
+                continue  # the same word again at once: the kernel sets the same value
+            previous = word
             judged = judged_all.get(word)
             if judged is None:
                 judged = judged_all[word] = self.judge(module, mod, word)
-            name, stored, error = judged
+            key, stored, error = judged
             if error:
-                self.add(ln.path, ln.lineno, "error", error)
-            elif name:
-                self.setting(module, name, word, stored, ln, read_by_kmod)
+                self.add(path, lineno, "error", error)
+            elif key is not None:
+                self.last[key] = (ln, word, stored)
+                if read_by_kmod:
+                    self.setting(key, word, stored, ln)
 
-    def setting(
-        self, module: str, name: str, word: str, value: str, ln: modprobe_conf.Line, kmod: bool
-    ) -> None:
-        """Record a setting; one that kmod applies after another value is a conflict.
+    def setting(self, key: tuple[str, str], word: str, value: str, ln: modprobe_conf.Line) -> None:
+        """Record a setting that kmod applies; after another value it is a conflict.
 
-        Constant time per setting: only the first place of each value is kept, and
-        the first earlier value that differs is at most the second one kept."""
-        key = (module, name)
-        self.last[key] = (ln, word, value)
-        if not kmod:
-            return
+        Constant time per setting: only the first place of each value is kept, the
+        first earlier value that differs is at most the second one kept, and the
+        message for a (word, values seen) pair is built once."""
         first = self.first.get(key)
         if first is None:
-            first = self.first[key] = {}
-        elif value in first and len(first) == 1:
+            self.first[key] = {value: (ln, word)}
+            return
+        if len(first) == 1 and value in first:
             return  # the same value again: the common case of a repeated line
-        earlier = None
-        for v, where in first.items():
-            if v != value:
-                earlier = where
-                break
-        if value not in first:
-            first[value] = (ln, word)
-        if earlier is not None:
+        memo = (key, word, len(first))  # first only grows: its length is its version
+        message = self._conflict.get(memo)
+        if message is None:
+            earlier = next(where for v, where in first.items() if v != value)
             eln, eword = earlier
-            self.conflicts.append(
-                (
-                    ln.path,
-                    ln.lineno,
-                    "error",
-                    f"{module} {word} conflicts with {eword} at "
-                    f"{eln.path}:{eln.lineno}; the kernel applies the one read last",
-                )
+            message = self._conflict[memo] = (
+                f"{key[0]} {word} conflicts with {eword} at "
+                f"{eln.path}:{eln.lineno}; the kernel applies the one read last"
             )
+            if value not in first:
+                first[value] = (ln, word)
+        self.conflicts.append((ln.path, ln.lineno, "error", message))
 
-    def judge(self, module: str, mod: kernel.ModuleData, word: str) -> tuple[str, str, str]:
-        """(parameter, value as stored, "") or ("", "", error); ("", "", "") if the
-        kernel accepts ``word`` without storing a setting.  Cached per word: a file of
-        repeated options costs one judgement per distinct word."""
+    def judge(
+        self, module: str, mod: kernel.ModuleData, word: str
+    ) -> tuple[tuple[str, str] | None, str, str]:
+        """((module, parameter), value as stored, "") or (None, "", error); (None, "",
+        "") if the kernel accepts ``word`` without storing a setting.  Cached per word:
+        a file of repeated options costs one judgement per distinct word."""
         raw, value = split_option(word)
         p = self.by_name(module, mod).get(normalize(raw))
         if p is None:
             try:
                 mod.param(raw)
-                return "", "", ""
+                return None, "", ""
             except kernel.UnknownParameter as exc:
                 hint = self.other_arch_hint(module, raw)
-                return "", "", f"{exc} (the kernel ignores it){hint}"
+                return None, "", f"{exc} (the kernel ignores it){hint}"
         try:
-            return p.name, values.parse(p.type, value), ""
+            return (module, p.name), values.parse(p.type, value), ""
         except values.InvalidValue:
             shown = "no value" if value is None else f"'{value}'"
-            return "", "", (
+            return None, "", (
                 f"{module} {p.name}: {shown} is not a "
                 f"valid {p.type}; {module} refuses to load (Invalid argument)"
             )
@@ -231,8 +243,17 @@ class Linter:
             )
 
     def finish(self) -> None:
-        """Cross-file findings: conflicting settings, s390 nested with hpage."""
-        self.findings += self.conflicts
+        """Cross-file findings: conflicting settings, s390 nested with hpage; then one
+        note per finding repeated more than :data:`REPEAT` times in a file."""
+        for finding in self.conflicts:
+            self.add(*finding)
+        for (path, level, message), count in self.repeats.items():
+            if count > REPEAT:
+                line = self.shown_until[(path, level, message)]
+                self.findings.append(
+                    (path, line, "note", f"{count - REPEAT} more of this {level} left out: "
+                     f"{message}")
+                )  # fmt: skip
         if (KVM_MODULES["kvm"] or self.arch) == "s390":
             self.s390_hpage()
 
@@ -313,4 +334,4 @@ def run(args: argparse.Namespace) -> int:
         print(escape(f"nested-kvm lint: {line}"), file=sys.stderr)
     if unreadable:
         return 2
-    return 1 if any(f[2] == "error" for f in linter.findings) else 0
+    return 1 if any(level == "error" for _, level, _ in linter.repeats) else 0

@@ -70,6 +70,13 @@ def scan(text: str) -> list[tuple[str, str | None]]:
         i = j + 1
 
 
+def split_words(text: str) -> list[str]:
+    """The words of :func:`split_args` as ``name=value`` (quotes removed)."""
+    if '"' not in text:  # then each word is already name=value as the kernel reads it
+        return _WORD.findall(text)
+    return [join_word(n, v) for n, v in scan(text)]
+
+
 def join_word(name: str, value: str | None) -> str:
     """``name=value`` (``name`` alone without a value), for messages."""
     return name if value is None else f"{name}={value}"

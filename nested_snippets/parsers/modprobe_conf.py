@@ -94,8 +94,7 @@ def _split_line(line: str) -> tuple[str, tuple[str, ...]]:
     words = line.split(None, 2)
     if words[0] == "options" and len(words) == 3:
         # kmod hands the rest of the line to the kernel, which splits it
-        split = kargs.split_args(words[2])
-        return words[0], (words[1], *(kargs.join_word(n, v) for n, v in split))
+        return words[0], (words[1], *kargs.split_words(words[2]))
     return words[0], tuple(line.split()[1:])
 
 

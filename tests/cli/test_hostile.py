@@ -243,3 +243,35 @@ def test_fifo_in_root_does_not_hang(make_host, command, fifo):
         assert proc.returncode in (0, 1)
         if command == "check":
             assert "PASS  nested:" in proc.stdout
+
+
+def test_lint_prints_a_repeated_finding_a_bounded_number_of_times(cli, tmp_path):
+    path = tmp_path / "kvm.conf"
+    path.write_text("options kvm_intel nestd=1\n" * 1000 + "options kvm_intel nested=maybe\n")
+    r = cli("lint", "--kernel", "6.6", str(path))
+    assert r.rc == 1
+    lines = r.out.splitlines()
+    assert sum("has no parameter 'nestd'" in ln for ln in lines) == 20 + 1  # 20 and the note
+    assert f"{path}:20: note: 980 more of this error left out: kvm_intel" in r.out
+    assert f"{path}:1001: error: kvm_intel nested: 'maybe' is not a valid bool" in r.out
+
+
+def test_lint_time_grows_linearly(tmp_path):
+    """Work per line must not grow with the file: count calls, not seconds."""
+    import cProfile
+    import pstats
+
+    from nested_snippets.cli.lint import Linter
+
+    def calls(n: int) -> int:
+        text = "options kvm_intel nested=1\noptions kvm_intel nested=0 nestd=1\n" * n
+        prof = cProfile.Profile()
+        prof.enable()
+        linter = Linter("6.6", "x86")
+        linter.lint_text("/x.conf", text)
+        linter.finish()
+        prof.disable()
+        return sum(s[1] for s in pstats.Stats(prof).stats.values())
+
+    small, big = calls(2000), calls(8000)
+    assert big < 4.5 * small, (small, big)

@@ -30,3 +30,10 @@ def test_split_like_next_arg(text, expected):
 @given(st.text(alphabet=' \t\n\x0b\x0c\r=ab1\x1c\xa0', max_size=30))
 def test_fast_path_agrees_with_the_character_scan(text):
     assert split_args(text) == scan(text)
+
+
+@given(st.text(alphabet=' \t\n=ab1"', max_size=30))
+def test_words_are_the_split_rejoined(text):
+    from nested_snippets.parsers.kargs import join_word, split_words
+
+    assert split_words(text) == [join_word(n, v) for n, v in split_args(text)]
