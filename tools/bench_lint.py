@@ -70,7 +70,7 @@ def main() -> int:
                 f"(exit {proc.returncode})"
             )
     start = time.process_time()
-    sum(range(10**7))  # a yardstick: about 0.12-0.15 s on an idle desktop CPU of 2024
+    sum(range(10**7))  # a yardstick of this machine's speed now, to compare runs
     yardstick = time.process_time() - start
     print(f"yardstick sum(range(10**7)) here: {yardstick:.2f} s CPU")
     verdict = "met" if worst <= TARGET_S else "MISSED"
