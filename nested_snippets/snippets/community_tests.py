@@ -54,26 +54,28 @@ selftests_build = snippet(
     not_executed=_SELFTESTS,
 )
 
-selftests_vmx = snippet(
-    "selftests_vmx",
-    command_line("""
+def _run_each(*tests: str):
+    names = " \\\n                 ".join(
+        " ".join(tests[i : i + 2]) for i in range(0, len(tests), 2)
+    )
+    return command_line(f"""
         cd tools/testing/selftests/kvm
-        for t in x86/vmx_set_nested_state_test x86/vmx_close_while_nested_test \\
-                 x86/vmx_invalid_nested_guest_state x86/nested_exceptions_test; do
+        for t in {names}; do
             ./"$t" || echo "FAILED: $t"
         done
-    """),
+    """)
+
+
+selftests_vmx = snippet(
+    "selftests_vmx",
+    _run_each("x86/vmx_set_nested_state_test", "x86/vmx_close_while_nested_test",
+              "x86/vmx_invalid_nested_guest_state", "x86/nested_exceptions_test"),
     not_executed=_SELFTESTS,
 )
 
 selftests_svm = snippet(
     "selftests_svm",
-    command_line("""
-        cd tools/testing/selftests/kvm
-        for t in x86/svm_int_ctl_test x86/svm_nested_shutdown_test \\
-                 x86/svm_nested_soft_inject_test x86/nested_exceptions_test; do
-            ./"$t" || echo "FAILED: $t"
-        done
-    """),
+    _run_each("x86/svm_int_ctl_test", "x86/svm_nested_shutdown_test",
+              "x86/svm_nested_soft_inject_test", "x86/nested_exceptions_test"),
     not_executed=_SELFTESTS,
 )

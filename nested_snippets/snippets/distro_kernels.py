@@ -25,14 +25,18 @@ params_intel = snippet(
     """),
 )
 
+def _amd_types(npt_avic: str):
+    return transcript(f"""
+        $ modinfo -p kvm_amd | grep -E {_AMD} | sort
+        avic: ({npt_avic})
+        nested: (int)
+        npt: ({npt_avic})
+    """)
+
+
 params_amd = snippet(
     "params_amd",
-    transcript(f"""
-        $ modinfo -p kvm_amd | grep -E {_AMD} | sort
-        avic: (bool)
-        nested: (int)
-        npt: (bool)
-    """),
+    _amd_types("bool"),
     host="amd",
     kernels=">=5.15",
     because="npt and avic are bool in svm/svm.c @ v5.15.24 and later trees",
@@ -40,37 +44,31 @@ params_amd = snippet(
 
 params_amd_old = snippet(
     "params_amd_old",
-    transcript(f"""
-        $ modinfo -p kvm_amd | grep -E {_AMD} | sort
-        avic: (int)
-        nested: (int)
-        npt: (int)
-    """),
+    _amd_types("int"),
     host="amd",
     kernels="<5.15",
     because="npt and avic are int in svm.c @ v4.19.1 .. svm/svm.c @ v5.10.7",
 )
 
-running_values = snippet(
-    "running_values",
-    transcript("""
-        $ grep -H . /sys/module/kvm_intel/parameters/{nested,ept,enable_shadow_vmcs}
-        /sys/module/kvm_intel/parameters/nested:Y
+def _running(nested: str):
+    return transcript(f"""
+        $ grep -H . /sys/module/kvm_intel/parameters/{{nested,ept,enable_shadow_vmcs}}
+        /sys/module/kvm_intel/parameters/nested:{nested}
         /sys/module/kvm_intel/parameters/ept:Y
         /sys/module/kvm_intel/parameters/enable_shadow_vmcs:Y
-    """),
+    """)
+
+
+running_values = snippet(
+    "running_values",
+    _running("Y"),
     kernels=">=4.20",
     because="kvm_intel's nested default became Y in 4.20 (commit 1e58e5e59148)",
 )
 
 running_values_4_19 = snippet(
     "running_values_4_19",
-    transcript("""
-        $ grep -H . /sys/module/kvm_intel/parameters/{nested,ept,enable_shadow_vmcs}
-        /sys/module/kvm_intel/parameters/nested:N
-        /sys/module/kvm_intel/parameters/ept:Y
-        /sys/module/kvm_intel/parameters/enable_shadow_vmcs:Y
-    """),
+    _running("N"),
     kernels="<4.20",
     because="kvm_intel's nested defaults to N before 4.20 (vmx.c @ v4.19.1)",
 )
