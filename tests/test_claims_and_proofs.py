@@ -83,3 +83,32 @@ def test_not_executed_needs_a_source_and_a_date():
         except SnippetError:
             continue
         raise AssertionError(f"NotExecuted{args} was accepted")
+
+
+def test_the_freshness_line_names_the_newest_data_file(tmp_path):
+    from nested_snippets.kernel import DATA_DIR
+
+    names = [p.stem.removeprefix("linux-") for p in DATA_DIR.glob("linux-*.json")]
+    newest = max(names, key=lambda v: [int(x) for x in v.split(".")])
+    proc = _build(_site(tmp_path, {"a": "A\n=\n\n.. data-freshness::\n"}), tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "out/html/a.html").read_text()
+    assert f"Kernel data through Linux {newest} ({len(names)} releases" in html
+
+
+def test_kernel_since_prints_the_boundary_from_the_data(tmp_path):
+    page = (
+        "A\n=\n\nOn from Linux :kernel-since:`x86/kvm_intel nested default=Y`; "
+        "arm64 accepts it from :kernel-since:`arm64/kvm-arm.mode accepts nested`.\n"
+    )
+    proc = _build(_site(tmp_path, {"a": page}), tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "out/html/a.html").read_text()
+    assert "On from Linux <span" in html and ">4.20</span>" in html
+
+
+def test_a_false_since_is_a_build_error_at_its_line(tmp_path):
+    page = "A\n=\n\nText.\n\nOff since :kernel-since:`x86/kvm_intel nested default=N`.\n"
+    proc = _build(_site(tmp_path, {"a": page}), tmp_path / "out")
+    assert proc.returncode != 0
+    assert "a.rst:6" in proc.stderr and "does not hold in Linux" in proc.stderr

@@ -141,10 +141,12 @@ def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinx_tabs.tabs")
     app.add_directive("snippet", SnippetDirective)
     app.add_directive("snippet-tabs", SnippetTabsDirective)
-    from nested_snippets.sphinxext import assets, claims, reference
+    from nested_snippets.sphinxext import assets, claims, facts, freshness, reference
 
     reference.setup(app)
     claims.setup(app)
+    freshness.setup(app)
+    facts.setup(app)
     assets.setup(app)  # tab/copy-button JS and Furo-matched CSS
     _registry()  # fail early, with the module and line, on a broken snippet module
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
