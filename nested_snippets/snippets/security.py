@@ -8,7 +8,7 @@ with every VM stopped).
 """
 
 from nested_snippets.arch import X86
-from nested_snippets.model import REBOOT, config, procedure, snippet
+from nested_snippets.model import REBOOT, config, procedure, snippet, xml
 
 off_conf = snippet(
     "off_conf",
@@ -23,3 +23,18 @@ switch_off = procedure(
     kernels=">=4.20",
     because="nested is on by default from 4.20 (see enable.check_nested)",
 )
+
+no_nesting_for_guest = snippet(
+    "no_nesting_for_guest",
+    lambda a: xml(
+        f"""
+        <cpu mode='host-passthrough'>
+          <feature policy='disable' name='{a.cpu_flag}'/>
+        </cpu>
+        """,
+        fragment_of="domain",
+    ),
+    arches=X86,
+)
+"""libvirt docs/formatdomain.rst: the ``disable`` feature policy removes a flag from
+the guest CPU; validated with virt-xml-validate (tests/realtools)."""
