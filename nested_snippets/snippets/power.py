@@ -111,14 +111,3 @@ platform = snippet(
 """``platform`` is ``ppc_md.name`` (arch/powerpc/kernel/setup-common.c show_cpuinfo():
 "PowerNV" from platforms/powernv/setup.c, "pSeries" from platforms/pseries/setup.c);
 ``MMU`` comes from pnv_show_cpuinfo()/pSeries_show_cpuinfo() (@ v5.6.4, v6.18.2)."""
-
-nested_papr_tcg = snippet(
-    "nested_papr_tcg",
-    command_line("""
-        qemu-system-ppc64 -accel tcg -machine pseries,cap-nested-papr=on -cpu power10 \\
-            -smp 4,threads=1 -m 8G -drive file=l1.qcow2,if=virtio -nographic
-    """),
-)
-"""QEMU (TCG) plays the PowerVM side of the nested-v2 (PAPR) API: for testing an L1
-kernel without Power10 hardware.  With -accel kvm QEMU refuses the capability
-(hw/ppc/spapr_caps.c cap_nested_papr_apply() @ QEMU 10.2.0)."""
