@@ -115,11 +115,19 @@ class Linter:
         for problem in cfg.problems:
             line, _, why = problem[len(shown) + 1 :].partition(": ")
             self.add(shown, int(line), "warning", f"kmod ignores this line: {why}")
-        for ln in cfg.lines:
-            module = normalize(ln.args[0]) if ln.args else ""
+        plans: dict[int, list | None] = {}  # id(args) -> plan; the parser shares args
+        for ln in cfg.lines:  # of identical lines, and cfg keeps them alive meanwhile
             if ln.command == "options":
-                self.options(ln, module, read_by_kmod)
-            elif ln.command == "blacklist" and module in KVM_MODULES:
+                plan = plans.get(id(ln.args), False)
+                if plan is False:
+                    plan = plans[id(ln.args)] = self.plan(ln.args)
+                if plan is None:
+                    self.options(ln, normalize(ln.args[0]), read_by_kmod)
+                else:
+                    self.apply(plan, ln, read_by_kmod)
+                continue
+            module = normalize(ln.args[0]) if ln.args else ""
+            if ln.command == "blacklist" and module in KVM_MODULES:
                 self.add(
                     shown,
                     ln.lineno,
@@ -148,17 +156,34 @@ class Linter:
                 f"no parameter data for {arch}/{module} in Linux {self.version}: not checked",
             )
             return
+        self.apply(self.plan(ln.args) or [], ln, read_by_kmod)
+
+    def plan(self, args: tuple[str, ...]) -> list[tuple] | None:
+        """What an ``options`` line's words do: (key, word, stored, error) each, with a
+        word repeated right after itself left out (the kernel sets the same value);
+        None when the module is not one with data (then :meth:`options` reports it)."""
+        module = normalize(args[0])
+        if module not in KVM_MODULES:
+            return None
+        mod = self.module_data(module)
+        if mod is None:
+            return None
         judged_all = self._judged.setdefault(module, {})
+        out = []
         previous = None
-        path, lineno = ln.path, ln.lineno
-        for word in ln.args[1:]:
+        for word in args[1:]:
             if word == previous:
-                continue  # the same word again at once: the kernel sets the same value
+                continue
             previous = word
             judged = judged_all.get(word)
             if judged is None:
                 judged = judged_all[word] = self.judge(module, mod, word)
-            key, stored, error = judged
+            out.append((judged[0], word, judged[1], judged[2]))
+        return out
+
+    def apply(self, plan: list[tuple], ln: modprobe_conf.Line, read_by_kmod: bool) -> None:
+        path, lineno = ln.path, ln.lineno
+        for key, word, stored, error in plan:
             if error:
                 self.add(path, lineno, "error", error)
             elif key is not None:
