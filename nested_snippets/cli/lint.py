@@ -70,7 +70,6 @@ class Linter:
         """(module, parameter) -> value -> (line, word) where kmod first met it, in order."""
         self.last: dict[tuple[str, str], tuple[modprobe_conf.Line, str, str]] = {}
         """(module, parameter) -> (line, word, value as stored) of its last setting."""
-        self.conflicts: list[tuple[str, int, str, str]] = []
         self.repeats: dict[tuple[str, str, str], int] = {}
         """(path, level, message) -> how often it was found (printed: :data:`REPEAT`)."""
         self.shown_until: dict[tuple[str, str, str], int] = {}
@@ -171,13 +170,16 @@ class Linter:
         judged_all = self._judged.setdefault(module, {})
         out = []
         previous = None
+        wrong: set[str] = set()  # a word with an error is reported once per line
         for word in args[1:]:
-            if word == previous:
+            if word == previous or word in wrong:
                 continue
             previous = word
             judged = judged_all.get(word)
             if judged is None:
                 judged = judged_all[word] = self.judge(module, mod, word)
+            if judged[2]:
+                wrong.add(word)
             out.append((judged[0], word, judged[1], judged[2]))
         return out
 
@@ -214,7 +216,7 @@ class Linter:
             )
             if value not in first:
                 first[value] = (ln, word)
-        self.conflicts.append((ln.path, ln.lineno, "error", message))
+        self.add(ln.path, ln.lineno, "error", message)
 
     def judge(
         self, module: str, mod: kernel.ModuleData, word: str
@@ -268,10 +270,8 @@ class Linter:
             )
 
     def finish(self) -> None:
-        """Cross-file findings: conflicting settings, s390 nested with hpage; then one
-        note per finding repeated more than :data:`REPEAT` times in a file."""
-        for finding in self.conflicts:
-            self.add(*finding)
+        """Cross-file findings (s390 nested with hpage), then one note per finding
+        repeated more than :data:`REPEAT` times in a file."""
         for (path, level, message), count in self.repeats.items():
             if count > REPEAT:
                 line = self.shown_until[(path, level, message)]
