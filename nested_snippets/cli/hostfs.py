@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from pathlib import Path
 
 MAX_READ = 4 * 1024 * 1024
 """Read at most this much of one file (kernel logs can be large)."""
@@ -94,13 +93,14 @@ def _reason(exc: OSError) -> str:
 class HostFS:
     """The files of one host; ``root`` None means this machine's ``/``."""
 
-    def __init__(self, root: Path | str | None = None):
+    def __init__(self, root: os.PathLike | str | None = None):
         self.real = root is None
-        self.root = Path("/") if root is None else Path(root)
+        self.root = "/" if root is None else os.fspath(root)
+        """A string: pathlib is not imported (it costs start-up time)."""
 
-    def path(self, shown: str) -> Path:
+    def path(self, shown: str) -> str:
         """Where ``/proc/cpuinfo`` lives on disk for this host."""
-        return self.root / shown.lstrip("/")
+        return os.path.join(self.root, shown.lstrip("/"))
 
     def escapes(self, shown: str) -> bool:
         """Below ``--root``: does this path lead out of the root (a symbolic link)?"""
@@ -118,7 +118,7 @@ class HostFS:
             raise NotRegular(errno.EINVAL, "a symbolic link out of the --root directory")
         return read_regular(real, MAX_READ).decode("utf-8", errors="replace")
 
-    def _inside(self, shown: str) -> Path:
+    def _inside(self, shown: str) -> str:
         if self.escapes(shown):
             path = self.path(shown)
             if os.path.islink(path) and not os.path.exists(path):
@@ -157,7 +157,7 @@ class HostFS:
         return os.path.lexists(self.path(shown))
 
     def is_dir(self, shown: str) -> bool:
-        return not self.escapes(shown) and self.path(shown).is_dir()
+        return not self.escapes(shown) and os.path.isdir(self.path(shown))
 
     def listdir(self, shown: str) -> list[str]:
         """Sorted entry names; raise :class:`Unreadable` if the directory cannot be read."""
