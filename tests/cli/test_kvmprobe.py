@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import stat
 
@@ -195,3 +196,25 @@ def test_fake_root_dev_kvm_is_not_probed(cli, make_host):
     assert stat.S_ISREG(os.lstat(root / "dev/kvm").st_mode)
     r = cli("check", "--root", str(root))
     assert "is not the KVM device" in r.line("kvm-probe")
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not _usable_kvm(), reason="needs root and /dev/kvm")
+@pytest.mark.skipif(not os.access("/usr/bin/python3", os.X_OK), reason="no /usr/bin/python3")
+def test_a_user_who_may_not_open_dev_kvm_gets_a_skip_not_a_failure():
+    import pwd
+    import subprocess
+
+    from tests.conftest import REPO
+
+    if os.stat(KVM).st_mode & 0o006:
+        pytest.skip("/dev/kvm is open to everyone here")
+    proc = subprocess.run(
+        ["/usr/bin/python3", "-m", "nested_snippets.cli", "check", "--json"],
+        capture_output=True, text=True, cwd=REPO, timeout=60,
+        user=pwd.getpwnam("nobody").pw_uid, env={"PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert "Traceback" not in proc.stderr
+    checks = {c["id"]: c for c in json.loads(proc.stdout)["checks"]}
+    assert checks["kvm-probe"]["status"] == "SKIP"
+    assert checks["kvm-probe"]["value"].startswith("cannot open /dev/kvm: permission denied")
+    assert "kvm-create-vm" not in checks
