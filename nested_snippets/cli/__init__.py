@@ -1,7 +1,9 @@
 """``nested-kvm``: check a host for nested KVM, report on it, lint its modprobe.d.
 
-Read-only on every host: it never loads modules or writes below /sys, /proc, /etc or
-/dev.  Commands are imported only when run, to keep start-up short.
+It never loads modules or writes below /sys, /proc, /etc or /dev.  It reads files
+only, with one exception: ``check`` opens /dev/kvm to create and destroy an empty VM
+(:mod:`nested_snippets.cli.kvmprobe`; ``--no-probe`` skips it).  Commands are
+imported only when run, to keep start-up short.
 """
 
 from __future__ import annotations

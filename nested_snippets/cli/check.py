@@ -1,4 +1,5 @@
-"""``nested-kvm check``: is this host ready for nested KVM?  Read-only.
+"""``nested-kvm check``: is this host ready for nested KVM?  Reads files, and proves
+KVM with a transient VM (:mod:`kvmprobe`) unless ``--no-probe``.
 
 Exit status: 0 ready, 1 not ready, 2 could not check.  "Ready" is judged for the
 host's level: an L0 must be able to run nested guests (KVM usable, ``nested`` on),
