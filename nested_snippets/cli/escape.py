@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+_INVISIBLE = "\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff"
+_UNSAFE = re.compile(f"[\x00-\x1f{_INVISIBLE}]")
+_UNSAFE_IN_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f{_INVISIBLE}]")
+"""As :data:`_UNSAFE` but newline and tab pass: for multi-line text such as a report."""
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -23,3 +26,9 @@ def _one(m: re.Match[str]) -> str:
 def escape(text: str) -> str:
     """``text`` with every control or invisible formatting character escaped."""
     return _UNSAFE.sub(_one, text)
+
+
+def escape_text(text: str) -> str:
+    """Multi-line ``text`` with every control character but newline and tab escaped
+    (a carriage return, an ANSI escape or a bidirectional override cannot hide lines)."""
+    return _UNSAFE_IN_TEXT.sub(_one, text)

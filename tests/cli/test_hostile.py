@@ -275,3 +275,75 @@ def test_lint_time_grows_linearly(tmp_path):
 
     small, big = calls(2000), calls(8000)
     assert big < 4.5 * small, (small, big)
+
+
+# ------------------------------------------------------------------ report: review of issue 15
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-object secret,id=v,data='Zq9secret'",
+        '-object secret,id=v,data="Zq9secret"',
+        "-object secret,id=x,data=Zq9,,secret,format=base64",
+        "-iscsi user=u,password=Zq9:secret",
+        "password = Zq9secret",
+        "data%3DZq9secret",
+        "{'password': 'Zq9secret'}",
+        "http://user%3AZq9secret@host/",
+        "https://user:Zq9@secret@host/x",
+        "-drive file=rbd:pool/img:id=admin:KEY=Zq9secret:conf=/c",
+    ],
+)
+def test_redaction_variants(text):
+    """Quoted values, QEMU's ``,,``, blanks around ``=``, ``%3D``/``%3A``, single
+    quotes, an ``@`` inside a password, an uppercase rbd KEY= (review of issue 15)."""
+    from nested_snippets.cli.report import redact
+
+    out = redact(text)
+    assert "Zq9" not in out and "secret@" not in out
+    assert "<redacted>" in out
+
+
+def test_rbd_options_after_the_key_survive():
+    from nested_snippets.cli.report import redact
+
+    assert redact("file=rbd:p/i:key=AQB==:conf=/etc/ceph.conf") == (
+        "file=rbd:p/i:key=<redacted>:conf=/etc/ceph.conf"
+    )
+
+
+def test_report_redacts_values_with_blanks_in_argv_and_logs(cli, make_host, monkeypatch):
+    """A blank inside an argument (``data=a b``) is part of the value: a live process
+    has it in one argv word, a libvirt log has it in shell quotes."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    root = make_host()
+    argv = ["/usr/bin/qemu-system-x86_64", "-object", "secret,id=s,data=Zq9 tail9,format=raw"]
+    write(root, "/proc/4242/cmdline", "\0".join(argv) + "\0")
+    log = "/usr/bin/qemu-system-x86_64 -object 'secret,id=s,data=Zq9 tail9,format=raw'\n"
+    write(root, "/var/log/libvirt/qemu/l1.log", log)
+    r = cli("report", "--root", str(root))
+    assert r.rc == 0
+    assert "Zq9" not in r.out and "tail9" not in r.out
+    assert r.out.count("data=<redacted>,format=raw") == 2
+
+
+def test_report_header_lists_kinds_unredacted(cli, make_host, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    r = cli("report", "--root", str(make_host()))
+    header = r.out.split("\n## ", 1)[0]
+    assert "values of password=, passwd=" in header
+    assert "<redacted>`)" in header and header.count("<redacted>") == 1
+
+
+def test_report_escapes_control_characters_from_files(cli, make_host, monkeypatch):
+    """An ANSI escape, a bell or a carriage return in a host file must not reach
+    the terminal that shows the report; newlines and tabs stay."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    root = make_host()
+    write(root, "/proc/version", "Linux version 6.6 \x1b[31mRED\x1b[0m\rFAKE\u202e\n")
+    write(root, "/proc/cmdline", "BOOT_IMAGE=/x \x1b]0;title\x07 ro\n")
+    r = cli("report", "--root", str(root))
+    assert r.rc == 0
+    for raw in ("\x1b", "\x07", "\r", "\u202e"):
+        assert raw not in r.out
+    assert "6.6 \\x1b[31mRED\\x1b[0m\\rFAKE\\u202e" in r.out
+    assert "\t" in r.out or "\n" in r.out
