@@ -347,3 +347,37 @@ def test_report_escapes_control_characters_from_files(cli, make_host, monkeypatc
         assert raw not in r.out
     assert "6.6 \\x1b[31mRED\\x1b[0m\\rFAKE\\u202e" in r.out
     assert "\t" in r.out or "\n" in r.out
+
+
+# ------------------------------------------------------------------ lint: kmod's line breaks
+def test_lint_breaks_lines_at_newline_only(cli, tmp_path):
+    """kmod reads lines with getline: a carriage return or a form feed inside a line
+    does not end it, and the kernel then splits the options at it (``isspace``).
+    Before the review the linter split there: it called the hidden ``nested=0`` a
+    line kmod ignores, missed the conflict and numbered the next lines wrongly."""
+    path = tmp_path / "kvm.conf"
+    path.write_bytes(
+        b"options kvm_intel nested=1\n"
+        b"options kvm_intel ept=1\rnested=0\n"
+        b"options kvm_intel nestd=1\x0cept=1\n"
+        b"options kvm_intel nested=maybe\n"
+    )
+    r = cli("lint", "--kernel", "6.6", str(path))
+    assert r.rc == 1
+    assert f"{path}:2: error: kvm_intel nested=0 conflicts with nested=1 at {path}:1" in r.out
+    assert f"{path}:3: error: kvm_intel (Linux 6.6) has no parameter 'nestd'" in r.out
+    assert f"{path}:4: error: kvm_intel nested: 'maybe' is not a valid bool" in r.out
+    assert "ignores this line" not in r.out
+
+
+def test_lint_splits_commands_at_blanks_only(cli, tmp_path):
+    """kmod splits a command and its module name at spaces and tabs only
+    (``strtok_r(line, "\\t ")``): ``options<VT>kvm_intel`` is one unknown command."""
+    path = tmp_path / "kvm.conf"
+    path.write_bytes(b"options\x0bkvm_intel nested=2\n")
+    r = cli("lint", "--kernel", "6.6", str(path))
+    assert r.rc == 0
+    assert r.out == (
+        f"{path}:1: warning: kmod ignores this line: ignoring bad line starting with "
+        "'options\\x0bkvm_intel'\n"
+    )
