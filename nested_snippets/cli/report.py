@@ -368,9 +368,10 @@ def write_new(path: str, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: text the codec cannot write
         os.unlink(path)
-        raise CliError(f"cannot write {path}: {(exc.strerror or str(exc)).lower()}") from None
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise CliError(f"cannot write {path}: {why.lower()}") from None
 
 
 def run(args: argparse.Namespace) -> int:

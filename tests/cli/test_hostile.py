@@ -381,3 +381,45 @@ def test_lint_splits_commands_at_blanks_only(cli, tmp_path):
         f"{path}:1: warning: kmod ignores this line: ignoring bad line starting with "
         "'options\\x0bkvm_intel'\n"
     )
+
+
+# ------------------------------------------------------------------ locales and file names
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_output_in_a_non_utf8_locale_never_fails(make_host, tmp_path, encoding):
+    """A server whose locale is not UTF-8 (or PYTHONIOENCODING=ascii) got a
+    UnicodeEncodeError traceback for check's em dash and lint's file names."""
+    root = make_host("intel", nested=True)
+    write(root, "/etc/modprobe.d/kvm.conf", "options kvm_intel nested=0\n")
+    conf = tmp_path / "h\u00e9.conf"
+    conf.write_text("options kvm_intel nested=2\n")
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "PATH": "/nonexistent"}
+    for argv in (
+        ["check", "--root", str(root), "--no-probe"],
+        ["lint", "--kernel", "6.6", str(conf)],
+        ["report", "--root", str(root)],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "nested_snippets.cli", *argv],
+            capture_output=True, cwd=REPO, timeout=TIMEOUT, env=env,
+        )  # fmt: skip
+        assert b"Traceback" not in proc.stderr, argv
+        assert proc.returncode in (0, 1), (argv, proc.stderr)
+        if argv[0] == "lint":
+            shown = "h\\xe9" if encoding == "ascii" else "h\xe9"
+            assert f"{shown}.conf:1: error".encode("latin-1") in proc.stdout
+
+
+def test_undecodable_bytes_in_file_names_are_escaped(tmp_path):
+    """A file name byte that is not UTF-8 (``\\x9b`` is CSI to 8-bit terminals) is
+    shown as ``\\x9b``, never written back raw."""
+    name = os.path.join(os.fsencode(tmp_path), b"k\x9b1m\xff.conf")
+    with open(name, "wb") as fh:
+        fh.write(b"options kvm_intel nested=2\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "nested_snippets.cli", "lint", "--kernel", "6.6",
+         os.fsdecode(tmp_path)],
+        capture_output=True, cwd=REPO, timeout=TIMEOUT,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert b"\x9b" not in proc.stdout and b"\xff" not in proc.stdout
+    assert b"k\\x9b1m\\xff.conf:1: error" in proc.stdout
