@@ -19,8 +19,14 @@ from nested_snippets.parsers.modprobe_conf import normalize
 FIELDS = ("name", "type", "perm", "default", "source")
 DEFAULT_ARCH = {"kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "powerpc", "kvm": "x86"}
 HOST_ARCH = {"s390x": "s390", "ppc64le": "powerpc", "ppc64": "powerpc"}
-VERSION = re.compile(r"v?\d+\.\d+(\.\d+)?([-+~_][0-9A-Za-z._+~-]*)?\Z")
-"""MAJOR.MINOR[.PATCH], then optionally a release suffix (``6.1.0-13-amd64``)."""
+VERSION = re.compile(r"v?\d{1,6}\.\d{1,6}(\.\d{1,6})?([-+~_][0-9A-Za-z._+~-]{0,120})?\Z")
+"""MAJOR.MINOR[.PATCH], then optionally a release suffix (``6.1.0-13-amd64``); bounded,
+so a hostile value is refused before it is parsed or echoed whole."""
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """``value`` as an error message quotes it: repr, cut after ``limit`` characters."""
+    return repr(value) if len(value) <= limit else f"{value[:limit]!r}... ({len(value)} characters)"
 
 
 def kernel_version(given: str | None, release: str | None) -> tuple[str, str]:
@@ -31,7 +37,7 @@ def kernel_version(given: str | None, release: str | None) -> tuple[str, str]:
     if not VERSION.match(wanted):
         where = "--kernel" if given is not None else "the running kernel's release"
         raise CliError(
-            f"{where}: {wanted!r} is not a kernel version (MAJOR.MINOR[.PATCH][-suffix], "
+            f"{where}: {shown(wanted)} is not a kernel version (MAJOR.MINOR[.PATCH][-suffix], "
             "e.g. 6.6 or 6.6.58-1-amd64)"
         )
     try:

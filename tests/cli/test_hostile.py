@@ -423,3 +423,14 @@ def test_undecodable_bytes_in_file_names_are_escaped(tmp_path):
     assert proc.returncode == 1
     assert b"\x9b" not in proc.stdout and b"\xff" not in proc.stdout
     assert b"k\\x9b1m\\xff.conf:1: error" in proc.stdout
+
+
+@pytest.mark.parametrize("version", ["6." + "9" * 5000, "6.6-" + "a" * 5000])
+def test_huge_kernel_version_is_refused_in_one_short_line(cli, version):
+    """5000 digits used to get past the version check, fail in int() and be echoed
+    whole (5 KB) without naming --kernel."""
+    r = cli("params", "--module", "kvm", "--kernel", version)
+    assert r.rc == 2
+    assert r.err.startswith("nested-kvm params: --kernel: '6.")
+    assert "(5002 characters)" in r.err or "(5004 characters)" in r.err
+    assert len(r.err) < 300 and r.err.count("\n") == 1
