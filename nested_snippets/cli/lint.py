@@ -79,6 +79,8 @@ class Linter:
         self._by_name: dict[str, dict[str, kernel.Param]] = {}
         self._judged: dict[str, dict[str, tuple[tuple[str, str] | None, str, str]]] = {}
         self._conflict: dict[tuple[tuple[str, str], str, int], str] = {}
+        self._unknown: dict[str, str] = {}
+        """module name as written -> :meth:`unknown_message` (difflib is slow)."""
         """module -> word -> :meth:`judge`'s answer (difflib is slow, files repeat)."""
 
     def add(self, path: str, line: int, level: str, message: str) -> None:
@@ -278,17 +280,25 @@ class Linter:
         return ""
 
     def unknown_module(self, ln: modprobe_conf.Line, module: str) -> None:
+        message = self._unknown.get(ln.args[0])
+        if message is None:  # difflib once per name: a hostile file repeats the line
+            message = self._unknown[ln.args[0]] = self.unknown_message(module, ln.args[0])
+        if message:
+            self.add(ln.path, ln.lineno, "error", message)
+
+    @staticmethod
+    def unknown_message(module: str, given: str) -> str:
+        """The error for ``options`` of a module without data, or "" if none."""
         if module in OTHER_KVM:
-            return
-        close = difflib.get_close_matches(module, list(KVM_MODULES), n=1, cutoff=0.75)
-        if close:
-            self.add(
-                ln.path,
-                ln.lineno,
-                "error",
-                f"unknown module '{ln.args[0]}'; did you mean "
-                f"'{close[0]}'? (options for it are never applied)",
-            )
+            return ""
+        # kmod compares names exactly: KVM_INTEL is another module, but meant as kvm_intel
+        close = difflib.get_close_matches(module.lower(), list(KVM_MODULES), n=1, cutoff=0.75)
+        if not close:
+            return ""
+        return (
+            f"unknown module '{given}'; did you mean "
+            f"'{close[0]}'? (options for it are never applied)"
+        )
 
     def finish(self) -> None:
         """Cross-file findings (s390 nested with hpage), then one note per finding

@@ -204,9 +204,12 @@ def read_dirs(
 
 
 def split_option(word: str) -> tuple[str, str | None]:
-    """``nested=1`` -> (``nested``, ``1``); a bare ``nested`` -> (``nested``, None)."""
-    name, eq, value = word.partition("=")
-    return name, (value if eq else None)
+    """``nested=1`` -> (``nested``, ``1``); a bare ``nested`` -> (``nested``, None).
+
+    As the kernel's ``next_arg()``: an ``=`` as the first character does not split
+    (``=1`` is a parameter named ``=1``, ``==`` is ``=`` set to the empty string)."""
+    equals = word.find("=", 1)
+    return (word, None) if equals < 0 else (word[:equals], word[equals + 1 :])
 
 
 def cmdline_options(cmdline: str, module: str) -> list[str]:

@@ -434,3 +434,34 @@ def test_huge_kernel_version_is_refused_in_one_short_line(cli, version):
     assert r.err.startswith("nested-kvm params: --kernel: '6.")
     assert "(5002 characters)" in r.err or "(5004 characters)" in r.err
     assert len(r.err) < 300 and r.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("module", ["kvm_intl", "KVM_INTEL"])
+def test_a_misspelt_module_repeated_costs_one_difflib_call(module, monkeypatch):
+    """10 MB of ``options kvm_intl nested=1`` took 19 s of CPU: the did-you-mean
+    search (difflib) ran once per line.  Now once per name; an uppercase name, which
+    kmod treats as another module, gets the hint too (it got none)."""
+    from nested_snippets.cli import lint
+
+    searched = []
+    real = lint.difflib.get_close_matches
+    monkeypatch.setattr(
+        lint.difflib, "get_close_matches", lambda *a, **k: searched.append(a) or real(*a, **k)
+    )
+    linter = lint.Linter("6.6", "x86")
+    linter.lint_text("/x.conf", f"options {module} nested=1\n" * 5000)
+    linter.finish()
+    assert len(searched) == 1
+    assert linter.repeats[
+        ("/x.conf", "error", f"unknown module '{module}'; did you mean 'kvm_intel'? "
+         "(options for it are never applied)")
+    ] == 5000  # fmt: skip
+
+
+def test_an_equals_sign_first_does_not_split_the_word(cli, tmp_path):
+    """As the kernel's next_arg(): ``=1`` is a parameter named ``=1`` (was: '')."""
+    path = tmp_path / "kvm.conf"
+    path.write_text("options kvm_intel =1 ==\n")
+    r = cli("lint", "--kernel", "6.6", str(path))
+    assert "has no parameter '=1'" in r.out and "has no parameter '='" in r.out
+    assert "has no parameter ''" not in r.out
