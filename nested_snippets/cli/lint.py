@@ -29,6 +29,10 @@ KVM_MODULES = {"kvm": None, "kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "pow
 """Modules checked against kernel data -> their architecture (None: the host's)."""
 OTHER_KVM = {"kvmgt", "kvm_pvm", "kvm_pr", "kvm_arm"}
 """Real modules with kvm-like names that this tool has no data for: not typos."""
+HINTS = 1000
+"""Did-you-mean searches for unknown parameters per run (difflib, 0.1 ms each): a
+file of a million distinct wrong names would take minutes.  Past them, the error
+is still reported, without the hint."""
 REPEAT = 20
 """The same finding in one file is printed this often; the rest are counted."""
 MAX_FILE = 16 * 1024 * 1024
@@ -79,6 +83,7 @@ class Linter:
         self._by_name: dict[str, dict[str, kernel.Param]] = {}
         self._judged: dict[str, dict[str, tuple[tuple[str, str] | None, str, str]]] = {}
         self._conflict: dict[tuple[tuple[str, str], str, int], str] = {}
+        self._hints = HINTS
         self._unknown: dict[str, str] = {}
         """module name as written -> :meth:`unknown_message` (difflib is slow)."""
         """module -> word -> :meth:`judge`'s answer (difflib is slow, files repeat)."""
@@ -250,8 +255,10 @@ class Linter:
         raw, value = split_option(word)
         p = self.by_name(module, mod).get(normalize(raw))
         if p is None:
+            suggest = self._hints > 0  # difflib costs 0.1 ms: bounded per run
+            self._hints -= suggest
             try:
-                mod.param(raw)
+                mod.param(raw, suggest=suggest)
                 return None, "", ""
             except kernel.UnknownParameter as exc:
                 hint = self.other_arch_hint(module, raw)
@@ -273,7 +280,8 @@ class Linter:
             if arch == self.arch:
                 continue
             try:
-                kernel.module(arch, "kvm", self.version).param(normalize(name))
+                if not kernel.module(arch, "kvm", self.version).has(normalize(name)):
+                    continue
             except kernel.KernelDataError:
                 continue
             return f"; {arch}'s kvm has it: lint with --arch {arch}"

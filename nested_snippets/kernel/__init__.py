@@ -133,11 +133,14 @@ class ModuleData:
     def has(self, name: str) -> bool:
         return any(p.name == name for p in self.params)
 
-    def param(self, name: str) -> Param:
+    def param(self, name: str, suggest: bool = True) -> Param:
+        """The parameter; UnknownParameter (with did-you-mean unless not ``suggest``)."""
         for p in self.params:
             if p.name == name:
                 return p
-        suggestions = difflib.get_close_matches(name, self.names(), n=3, cutoff=0.6)
+        suggestions = (
+            difflib.get_close_matches(name, self.names(), n=3, cutoff=0.6) if suggest else []
+        )
         where = f"{self.name} (Linux {self.version})" if self.version else self.name
         raise UnknownParameter(
             f"{where} has no parameter '{name}'{_did_you_mean(suggestions)}", suggestions

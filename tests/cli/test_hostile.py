@@ -465,3 +465,23 @@ def test_an_equals_sign_first_does_not_split_the_word(cli, tmp_path):
     r = cli("lint", "--kernel", "6.6", str(path))
     assert "has no parameter '=1'" in r.out and "has no parameter '='" in r.out
     assert "has no parameter ''" not in r.out
+
+
+def test_did_you_mean_searches_for_parameters_are_bounded(monkeypatch):
+    """10 MB of distinct wrong names (``nestd1=1``, ``nestd2=1``...) took 49 s of CPU
+    in difflib; past HINTS searches the error stays, without the hint."""
+    from nested_snippets import kernel
+    from nested_snippets.cli import lint
+
+    searched = []
+    real = kernel.difflib.get_close_matches
+    monkeypatch.setattr(
+        kernel.difflib, "get_close_matches", lambda *a, **k: searched.append(a) or real(*a, **k)
+    )
+    monkeypatch.setattr(lint, "HINTS", 3)
+    linter = lint.Linter("6.6", "x86")
+    linter.lint_text("/x.conf", "".join(f"options kvm_intel nestd{i}=1\n" for i in range(50)))
+    assert len(searched) == 3
+    errors = [m for _, _, level, m in linter.findings if level == "error"]
+    assert len(errors) == 50  # each name is its own finding: none dropped
+    assert "did you mean 'nested'?" in errors[0] and "did you mean" not in errors[5]
