@@ -485,3 +485,13 @@ def test_did_you_mean_searches_for_parameters_are_bounded(monkeypatch):
     errors = [m for _, _, level, m in linter.findings if level == "error"]
     assert len(errors) == 50  # each name is its own finding: none dropped
     assert "did you mean 'nested'?" in errors[0] and "did you mean" not in errors[5]
+
+
+def test_unreadable_modprobe_file_is_named_once(cli, make_host):
+    root = make_host("intel", nested=True)
+    (root / "etc/modprobe.d").mkdir(parents=True, exist_ok=True)
+    os.mkfifo(root / "etc/modprobe.d/kvm.conf")
+    r = cli("check", "--root", str(root), "--no-probe")
+    assert r.line("nested-config") == (
+        "SKIP  nested-config: /etc/modprobe.d/kvm.conf: cannot read: a FIFO, not read"
+    )
