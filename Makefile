@@ -38,7 +38,7 @@ open: html
 	@$(BIN)/python -m webbrowser -t "file://$(CURDIR)/build/html/index.html" >/dev/null 2>&1 || true
 
 doctest: $(STAMP)
-	$(SPHINX) -b doctest -d build/doctrees source build/doctest
+	$(SPHINX) -b doctest -d build/doctrees-doctest source build/doctest
 	@files=$$(grep -rl --include='*.rst' '^\.\. testcode::' source); \
 	if [ -z "$$files" ]; then echo "make doctest: no testcode blocks under source/" >&2; exit 1; fi; \
 	echo "pytest-sphinx: $$files"; \
@@ -50,13 +50,15 @@ lint: $(STAMP)
 	$(BIN)/sphinx-lint source README.rst
 
 linkcheck: $(STAMP)
-	$(SPHINX) -b linkcheck -d build/doctrees source build/linkcheck
+	$(SPHINX) -b linkcheck -d build/doctrees-linkcheck source build/linkcheck
 	$(SPHINX) -b html -d build/doctrees source build/html
 	$(BIN)/python tests/test_site_build.py build/html build/linkcheck/output.json
 
-# man and epub keep their own doctrees: sphinx-tabs decides at read time whether to
-# emit (HTML-only) tabs, so sharing the HTML build's doctrees would hide all but one
-# vendor's panel in the EPUB and give the man writer nodes it cannot write.
+# Builders that are not HTML keep their own doctrees: sphinx-tabs decides at read
+# time whether to emit (HTML-only) tabs, so doctrees read by doctest or linkcheck
+# would give HTML pages without tabs, and the HTML build's would hide all but one
+# vendor's panel in the EPUB and give the man writer nodes it cannot write.  (Should
+# two kinds share a directory anyway, sphinxext/readmode.py re-reads every page.)
 man: $(STAMP)
 	$(SPHINX) -b man -d build/doctrees-man source build/man
 

@@ -204,19 +204,59 @@ def test_other_formats_build_without_warnings(tmp_path, builder):
         assert "sphinx-tabs" in (out / "index.html").read_text()
 
 
-def test_man_and_epub_do_not_share_the_html_doctrees():
-    """sphinx-tabs emits HTML tabs into the doctree when read by an HTML builder."""
+HTML_BUILDERS = {"html", "singlehtml", "dirhtml"}  # builders sphinx-tabs emits tabs for
+
+
+def make_sphinx_commands(*targets: str) -> list[tuple[str, str, str]]:
+    """(builder, doctree dir, command line) of each sphinx-build `make TARGETS` runs."""
     proc = subprocess.run(
-        ["make", "-n", "html", "man", "epub", "VIRTUAL_ENV=/nonexistent"],
+        ["make", "-n", *targets, "VIRTUAL_ENV=/nonexistent"],
         capture_output=True, text=True, cwd=REPO,
     )  # fmt: skip
-    dirs = {}
+    found = []
     for line in proc.stdout.splitlines():
         m = re.search(r"-b (\w+) -d (\S+)", line)
         if m:
-            dirs[m.group(1)] = m.group(2)
-    assert set(dirs) >= {"html", "man", "epub"}, proc.stdout + proc.stderr
-    assert dirs["man"] != dirs["html"] and dirs["epub"] != dirs["html"], dirs
+            found.append((m.group(1), m.group(2), line))
+    assert found, proc.stdout + proc.stderr
+    return found
+
+
+def test_builders_that_read_tabs_differently_do_not_share_doctrees():
+    """sphinx-tabs emits HTML tabs into the doctree only when an HTML builder reads it."""
+    targets = ["html", "doctest", "linkcheck", "man", "epub", "singlehtml"]
+    dirs: dict[str, set[str]] = {}
+    for builder, doctrees, _ in make_sphinx_commands(*targets):
+        dirs.setdefault(doctrees, set()).add(builder in HTML_BUILDERS)
+    mixed = {d for d, kinds in dirs.items() if len(kinds) > 1}
+    assert not mixed, f"doctree dirs shared by HTML and other builders: {mixed}"
+
+
+def _html_pages(root: Path) -> dict[str, bytes]:
+    return {k: v for k, v in output_files(root).items() if k.endswith(".html")}
+
+
+def test_make_doctest_then_html_gives_the_same_site(built_site, tmp_path):
+    """The Makefile's own commands in the order `make test && make html` runs them."""
+    for builder, _, line in make_sphinx_commands("doctest", "html"):
+        argv = line.replace("/nonexistent/bin/sphinx-build", f"{sys.executable} -m sphinx")
+        argv = argv.replace(" build/", f" {tmp_path}/build/")
+        proc = subprocess.run(argv.split(), capture_output=True, text=True, cwd=REPO)
+        assert proc.returncode == 0, f"{builder}: {proc.stderr}"
+    got, want = _html_pages(tmp_path / "build" / "html"), _html_pages(built_site / "html")
+    assert got.keys() == want.keys()
+    assert [n for n in want if got[n] != want[n]] == []
+
+
+def test_doctest_and_html_over_one_doctree_dir_give_the_same_site(built_site, tmp_path):
+    """Builders of both kinds sharing a doctree dir: readmode.py re-reads every page."""
+    for builder in ("html", "doctest", "html"):
+        proc = sphinx(builder, tmp_path, jobs="1")
+        assert proc.returncode == 0, f"{builder}: {proc.stderr}"
+    page = (tmp_path / "html" / "how-to" / "builtin-kvm.html").read_text()
+    assert page.count('role="tablist"') >= 2
+    got, want = _html_pages(tmp_path / "html"), _html_pages(built_site / "html")
+    assert [n for n in want if got.get(n) != want[n]] == []
 
 
 def test_readthedocs_config():

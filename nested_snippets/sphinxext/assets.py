@@ -80,6 +80,9 @@ def local_contents_allowed(app: Sphinx, doctree: nodes.document, docname: str) -
 
 
 def setup(app: Sphinx) -> None:
+    from nested_snippets.sphinxext import readmode
+
+    readmode.setup(app)  # tabs: doctrees read by doctest or linkcheck are re-read
     # config-inited, not builder-inited: the environment pickles the config and
     # compares html_static_path on the next run; a path added after that
     # comparison would make every incremental build a full rebuild.
