@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from nested_snippets import registry
-from nested_snippets.model import CommandLine, Xml
+from nested_snippets import proofs, registry
+from nested_snippets.model import Xml
 from tests.realtools import tools
 
 pytestmark = pytest.mark.realtools
@@ -17,7 +17,7 @@ COMMANDS = [
     pytest.param(body.command, id=f"{sid}[{key or 'all'}]")
     for sid, snip in sorted(REG.snippets.items())
     for key, body in snip.variants.items()
-    if isinstance(body, CommandLine) and tools.cpu_models_in(body.command)
+    if proofs.names_cpu_model(body)
 ]
 XML_MODELS = [
     pytest.param(m.group(1), id=f"{sid}[{key or 'all'}]")

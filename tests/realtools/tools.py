@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import tempfile
@@ -20,6 +19,8 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+
+from nested_snippets.proofs import cpu_models_in
 
 SEARCH_PATH = os.pathsep.join(
     [os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"]
@@ -56,12 +57,6 @@ def qemu_cpu_models() -> frozenset[str]:
     models = frozenset(m.group(1) for m in re.finditer(r"^x86 +(\S+)", out, re.M))
     assert "qemu64" in models, f"unexpected -cpu help output:\n{out[:500]}"
     return models
-
-
-def cpu_models_in(command: str) -> list[str]:
-    """The model of every ``-cpu MODEL[,feature=on...]`` in a shell command line."""
-    words = shlex.split(command.replace("\\\n", " "), comments=False)
-    return [words[i + 1].split(",")[0] for i, w in enumerate(words[:-1]) if w == "-cpu"]
 
 
 def unknown_cpu_models(command: str) -> list[str]:
