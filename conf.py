@@ -35,6 +35,8 @@ html_copy_source = False
 # Copy only commands: skip the "$ " prompt (Pygments .gp) and output lines (.go).
 copybutton_exclude = ".linenos, .gp, .go"
 copybutton_only_copy_prompt_lines = True
+# No copy button on an example shown to fail (the snippet directive's class).
+copybutton_selector = "div:not(.nested-snippet-fails) > div.highlight pre"
 
 linkcheck_anchors = True
 # --- site (tabs, 404, offline linkcheck) ---------------------------------------

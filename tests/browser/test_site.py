@@ -175,6 +175,23 @@ def test_linked_architecture_is_remembered_even_where_it_has_no_tab(page, demo):
     assert selected_labels(page) == ["IBM Z (s390x)"]
 
 
+def test_a_linked_vendor_the_page_lacks_keeps_the_readers_choice(page, demo):
+    """?vendor=power where there is no POWER tab: the next x86 page still shows AMD."""
+    page.goto(demo.url + "two.html")
+    click_tab(page, "AMD")
+    page.goto(demo.url + "other.html?vendor=power")  # Intel/AMD tabs only
+    assert selected_labels(page) == ["AMD"]
+    page.goto(demo.url + "two.html")
+    assert selected_labels(page) == ["AMD"] * 3
+    page.goto(demo.url + "arches.html")  # has POWER: the link's choice is the latest
+    assert selected_labels(page) == ["IBM POWER"]
+    click_tab(page, "Arm64")
+    page.goto(demo.url + "other.html")  # no Arm64 tab: the latest choice it has
+    assert selected_labels(page) == ["AMD"]
+    page.reload()
+    assert selected_labels(page) == ["AMD"]
+
+
 def test_link_with_vendor_and_anchor(page, demo):
     page.goto(demo.url + "two.html?vendor=amd#far-section")
     assert selected_labels(page) == ["AMD"] * 3
@@ -373,8 +390,8 @@ def test_copy_buttons_on_guide_pages_never_copy_prompts_or_output(context, page,
         blocks = page.locator("div.highlight-console pre, div.highlight-shell-session pre")
         for i in range(blocks.count()):
             pre = blocks.nth(i)
-            if not pre.is_visible():
-                continue
+            if not pre.is_visible() or not pre.locator("xpath=../button").count():
+                continue  # hidden, or an example shown to fail (no copy button)
             outputs = pre.locator(".go").all_inner_texts()
             text = copy_from(page, pre)
             checked += 1
@@ -386,6 +403,56 @@ def test_copy_buttons_on_guide_pages_never_copy_prompts_or_output(context, page,
                     if line.strip():
                         assert line not in text.splitlines(), (path, "output copied", line)
     assert checked, "no console transcript on any guide page"
+
+
+def test_no_copied_text_ends_in_a_newline(context, page, guide):
+    """Every copy button of every guide page, for Intel and AMD: pasting never runs."""
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=guide.url.rstrip("/"))
+    copied = []
+    for path in guide.pages():
+        if "copybutton" not in (guide.root / path).read_text():
+            continue
+        for vendor in ("intel", "amd"):
+            page.goto(f"{guide.url}{path}?vendor={vendor}")
+            pres = page.locator("div.highlight pre")
+            for i in range(pres.count()):
+                pre = pres.nth(i)
+                if not pre.is_visible() or not pre.locator("xpath=../button").count():
+                    continue
+                text = copy_from(page, pre)
+                copied.append((path, text))
+                assert not text.endswith(("\n", "\r")), (path, vendor, text)
+    assert len(copied) > 20, copied
+    builtin = [text for path, text in copied if path == "how-to/builtin-kvm.html"]
+    # this block ends in an output line, "(builtin)", that Pygments reads as a prompt
+    assert any(text.endswith("modinfo -n kvm_amd") for text in builtin), builtin
+
+
+def test_failing_examples_are_labelled_set_apart_and_not_copyable(page, guide):
+    paths = [p for p in guide.pages() if "nested-snippet-fails" in (guide.root / p).read_text()]
+    assert paths, "no guide page shows a failing example"
+    for path in paths:
+        page.goto(guide.url + path)
+        found = page.evaluate(
+            """() => [...document.querySelectorAll('div.nested-snippet-fails')].map(b => {
+                 const box = b.closest('[role="group"]');
+                 const label = box && document.getElementById(box.getAttribute('aria-labelledby'));
+                 const ok = document.querySelector('div.nested-snippet:not(.nested-snippet-fails)');
+                 const rule = getComputedStyle(box || b).borderLeftWidth;
+                 return {
+                   name: label ? label.textContent.trim() : null,
+                   buttons: (box || b).querySelectorAll('button.copybtn').length,
+                   rule: parseFloat(rule),
+                   okRule: ok ? parseFloat(getComputedStyle(ok).borderLeftWidth) : 0,
+                   okButtons: ok ? ok.querySelectorAll('button.copybtn').length : null,
+                 }; })"""
+        )
+        assert found, path
+        for block in found:
+            assert block["name"] and block["name"].startswith("Wrong"), (path, block)
+            assert block["buttons"] == 0, (path, block)
+            assert block["rule"] >= 3 > block["okRule"], (path, block)
+            assert block["okButtons"] in (None, 1), (path, block)
 
 
 # --- themes -------------------------------------------------------------------------------
