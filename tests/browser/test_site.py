@@ -455,6 +455,38 @@ def test_failing_examples_are_labelled_set_apart_and_not_copyable(page, guide):
             assert block["okButtons"] in (None, 1), (path, block)
 
 
+def test_reference_tables_fit_a_phone(chromium, guide, watch):
+    """390 px wide: no table cut off (the source column too), no ~16,000 px page."""
+    ctx = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = ctx.new_page()
+    pages = [p for p in guide.pages() if p.startswith("reference/")]
+    module_pages = [p for p in pages if p.startswith("reference/parameters/")]
+    assert len(module_pages) >= 4, pages
+    checked = 0
+    try:
+        for path in pages:
+            page.goto(guide.url + path)
+            found = page.evaluate(
+                """() => [...document.querySelectorAll('table.nested-reference td')]
+                     .filter(td => td.offsetParent !== null)
+                     .map(td => { const r = td.getBoundingClientRect();
+                                  return [td.getAttribute('data-label'), r.left, r.right]; })"""
+            )
+            width = page.evaluate("innerWidth")
+            cut = [f for f in found if f[1] < 0 or f[2] > width + 0.5]
+            assert not cut, (path, cut[:5])
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+            sources = [f for f in found if f[0] == "Source"]
+            if path in module_pages:
+                assert sources, path
+                height = page.evaluate("document.documentElement.scrollHeight")
+                assert height < 6000, (path, height)
+            checked += len(found)
+        assert checked > 100
+    finally:
+        ctx.close()
+
+
 # --- themes -------------------------------------------------------------------------------
 
 

@@ -326,6 +326,34 @@
     event.preventDefault();
   });
 
+  // --- reference tables on a phone ------------------------------------------
+  // On a narrow screen nested-kvm.css shows each row of a generated reference
+  // table as a card, each cell under its column's name. Give every cell that
+  // name (data-label), and the table explicit ARIA table roles, which a table
+  // keeps even where display: block would make a browser drop its semantics.
+  function labelReferenceCells() {
+    document.querySelectorAll("table.nested-reference").forEach(function (table) {
+      var names = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      table.setAttribute("role", "table");
+      table.querySelectorAll("thead, tbody").forEach(function (g) {
+        g.setAttribute("role", "rowgroup");
+      });
+      table.querySelectorAll("tr").forEach(function (tr) {
+        tr.setAttribute("role", "row");
+        Array.prototype.forEach.call(tr.children, function (cell, i) {
+          if (cell.tagName === "TH") {
+            cell.setAttribute("role", "columnheader");
+          } else {
+            cell.setAttribute("role", "cell");
+            if (names[i]) cell.setAttribute("data-label", names[i]);
+          }
+        });
+      });
+    });
+  }
+
   // --- examples shown to fail ---------------------------------------------------
   // The lead's snippet directive puts a "Wrong — shown to fail" label (a <p>)
   // before the block; tie the two together for assistive technology, so the
@@ -423,6 +451,7 @@
   function init() {
     fixThemeA11y();
     labelFailingExamples();
+    labelReferenceCells();
     tidyTranscripts();
     labelTablists(allTablists());
     restore();
