@@ -293,3 +293,51 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
+
+
+# --- reader's path: checker install page, history kept aside ---------------------------------
+
+CHECKER = re.compile(r"nested-kvm (check|report|lint|params)\b")
+
+
+def _main_text(page: Path) -> str:
+    """The article of a built page (Furo's <article>), without navigation."""
+    text = page.read_text()
+    start, end = text.find("<article"), text.find("</article>")
+    return text[start:end] if start >= 0 else text
+
+
+def test_every_page_mentioning_the_checker_links_its_install_page(built_site):
+    html = built_site / "html"
+    missing, mentioning = [], []
+    for page in sorted(html.rglob("*.html")):
+        rel = page.relative_to(html).as_posix()
+        if rel.startswith(("_", "search", "genindex", "how-to/install-checker")):
+            continue
+        main = _main_text(page)
+        if CHECKER.search(re.sub(r"<[^>]+>", "", main)):
+            mentioning.append(rel)
+            if not re.search(r'href="[^"]*install-checker\.html(#[^"]*)?"', main):
+                missing.append(rel)
+    assert "index.html" in mentioning and "how-to/bug-report.html" in mentioning, mentioning
+    assert not missing, f"pages mention nested-kvm without linking its install page: {missing}"
+
+
+def test_history_lives_with_the_maintainers_not_in_the_readers_way(built_site):
+    html = built_site / "html"
+    home = (html / "index.html").read_text()
+    assert "What this guide corrects" not in _main_text(html / "index.html")
+    top = re.findall(r'<li class="toctree-l1[^"]*"><a class="reference internal" href="([^"]+)"',
+                     home)  # fmt: skip
+    assert "maintainers/index.html" in top, top
+    assert not {"project-health.html", "contributing.html"} & set(top), top
+    history = (html / "maintainers" / "history.html").read_text()
+    for kept in ("What this guide corrects", "enable_apivc", "kernel parameter", "/sys/cpuinfo"):
+        assert kept in history, kept
+    maint = _main_text(html / "maintainers" / "index.html")
+    assert "project-health.html" in maint and "contributing.html" in maint
+    for part in ("how-to", "tutorial"):
+        for page in (html / part).glob("*.html"):
+            text = re.sub(r"<[^>]+>", "", _main_text(page))
+            assert "first draft" not in text and "Upstream's page calls" not in text, page.name
+    assert "first draft" not in re.sub(r"<[^>]+>", "", _main_text(html / "troubleshooting.html"))

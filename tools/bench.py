@@ -509,6 +509,7 @@ def write_page(r: dict) -> str:
         ]
     ct = r.get("check")
     lines += ["The nested-kvm checker", "======================", ""]
+    lines += ["How to install it: :ref:`install-checker`.", ""]
     if ct and ct["rows"]:
         rows = [[c["name"], f"{float(c['wall']):.1f} ms", f"{float(c['cpu']):.1f} ms",
                  f"{float(c['ratio']):.2f}x"] for c in ct["rows"]]  # fmt: skip

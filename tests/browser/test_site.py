@@ -455,7 +455,7 @@ def test_failing_examples_are_labelled_set_apart_and_not_copyable(page, guide):
             assert block["okButtons"] in (None, 1), (path, block)
 
 
-def test_reference_tables_fit_a_phone(chromium, guide, watch):
+def test_reference_tables_fit_a_phone(chromium, guide):
     """390 px wide: no table cut off (the source column too), no ~16,000 px page."""
     ctx = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = ctx.new_page()
