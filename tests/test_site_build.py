@@ -157,9 +157,15 @@ def external_refs(doctrees: dict) -> set[str]:
     return refs
 
 
-def test_linkcheck_passes_offline_and_lists_external_links(tmp_path, doctrees):
-    """External links are reported as "ignored" (listed, never fetched); the build passes."""
-    env = {**os.environ, "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+def test_linkcheck_offline_lists_and_counts_the_links_it_could_not_check(tmp_path, doctrees):
+    """Without a network (dead proxies) make linkcheck's probe says so; the builder then
+    lists external links as "ignored" (never fetched), and the report counts them."""
+    dead = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    env = {**os.environ, **dead}
+    tool = [sys.executable, str(REPO / "tools" / "linkcheck.py")]
+    probe = subprocess.run([*tool, "probe"], capture_output=True, text=True, env=env)
+    assert probe.stdout.strip() == "1", probe.stdout + probe.stderr
+    env["NESTED_KVM_LINKCHECK_OFFLINE"] = "1"
     proc = subprocess.run(
         [sys.executable, "-m", "sphinx", "-c", str(REPO), "-W", "--keep-going", "-n", "-q",
          "-b", "linkcheck", "-d", str(tmp_path / "doctrees"), str(REPO / "source"),
@@ -167,14 +173,52 @@ def test_linkcheck_passes_offline_and_lists_external_links(tmp_path, doctrees):
         capture_output=True, text=True, cwd=REPO, env=env,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    lines = (tmp_path / "linkcheck" / "output.json").read_text().splitlines()
-    results = [json.loads(line) for line in lines if line.strip()]
+    output = tmp_path / "linkcheck" / "output.json"
+    results = [json.loads(line) for line in output.read_text().splitlines() if line.strip()]
     statuses = {r["status"] for r in results}
     assert statuses <= {"ignored", "unchecked", "working"}, statuses
     fetched = [r for r in results if r["status"] == "working" and "://" in r["uri"]]
     assert not fetched, f"linkcheck fetched external URLs: {fetched}"
     ignored = {r["uri"] for r in results if r["status"] == "ignored"}
-    assert external_refs(doctrees) <= ignored
+    refs = external_refs(doctrees)
+    assert refs <= ignored
+    assert any("git.kernel.org" in u for u in refs) and any("elixir.bootlin" in u for u in refs)
+    report = subprocess.run([*tool, "report", str(output)], capture_output=True, text=True,
+                            env=env)  # fmt: skip
+    assert report.returncode == 0, report.stdout + report.stderr
+    counted = sum(1 for r in results if r["status"] == "ignored" and "://" in r["uri"])
+    assert f"no network: {counted} of " in report.stdout, report.stdout
+    assert counted >= len({u for u in refs if "://" in u})
+
+
+def test_linkcheck_online_is_configured_to_fetch(monkeypatch):
+    """With a network the builder ignores no http(s) link (only mailto:)."""
+    monkeypatch.delenv("NESTED_KVM_LINKCHECK_OFFLINE", raising=False)
+    ns: dict = {"__file__": str(REPO / "conf.py")}
+    exec(compile((REPO / "conf.py").read_text(), "conf.py", "exec"), ns)  # noqa: S102
+    assert not [p for p in ns["linkcheck_ignore"] if re.match(p, "https://git.kernel.org/x")]
+
+
+def test_site_loads_nothing_from_another_host(built_site):
+    """Links may lead out; scripts, styles, fonts, images and frames never come from out."""
+    html = built_site / "html"
+    tags = "script|link|img|iframe|source|video|audio|embed|object|image|use"
+    tag = re.compile(rf"<({tags})\b[^>]*>", re.I)
+    remote = r"""\s*=\s*["']?\s*(?:https?:)?//"""
+    attr = re.compile(r"\b(?:src|href|srcset|data|xlink:href)" + remote, re.I)
+    remote_css = re.compile(r"""url\(\s*['"]?\s*(?:https?:)?//|@import\s+['"]?(?:https?:)?//""")
+    offenders = []
+    for f in sorted(html.rglob("*")):
+        if f.suffix in (".html", ".svg"):
+            for m in tag.finditer(f.read_text()):
+                canonical = 'rel="canonical"' in m.group(0)  # a link, not a resource
+                if attr.search(m.group(0)) and not canonical:
+                    offenders.append(f"{f.relative_to(html)}: {m.group(0)[:120]}")
+        elif f.suffix == ".css" and remote_css.search(f.read_text(errors="replace")):
+            offenders.append(str(f.relative_to(html)))
+    assert not offenders, "\n".join(offenders)
+    outs = [p for p in html.rglob("*.html") if 'reference external" href="https:' in p.read_text()]
+    assert outs, "the site links out nowhere (roles :commit:, :kfile: ...)"
 
 
 # --- other formats ---------------------------------------------------------------------------
@@ -279,7 +323,7 @@ def main(argv: list[str]) -> int:
             if entry["status"] == "ignored":
                 external.append(entry["uri"])
     external = sorted(set(external))
-    print(f"external links (listed, not fetched): {len(external)}")
+    print(f"external links (make linkcheck fetches them when online): {len(external)}")
     for uri in external:
         print(f"  {uri}")
     if broken:
