@@ -3,7 +3,6 @@
 import os
 import sys
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -17,7 +16,6 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx_copybutton",
     "nested_snippets.sphinxext",  # snippet, snippet-tabs, kernel-params, ...
-    "notfound.extension",  # 404.html from source/404.rst, with absolute asset URLs
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
@@ -42,9 +40,9 @@ linkcheck_anchors = True
 # --- site (tabs, 404, offline linkcheck) ---------------------------------------
 # Vendor tabs never collapse: clicking the open tab keeps it open.
 sphinx_tabs_disable_tab_closing = True
-# The 404 page is served for any path, so its links are absolute: "/" locally,
-# the version's path (/en/latest/) on Read the Docs.
-notfound_urls_prefix = urlparse(os.environ.get("READTHEDOCS_CANONICAL_URL", "/")).path
+# The 404 page (source/404.rst) is served for any path: nested_snippets/sphinxext/
+# notfound.py gives it a <base> to the site's root at run time, so its relative
+# links work from disk, at the root and under a sub-path (/en/latest/).
 # make linkcheck fetches external links when there is a network; without one
 # (tools/linkcheck.py sets NESTED_KVM_LINKCHECK_OFFLINE=1) they are listed as
 # "ignored" in build/linkcheck/output.json and counted as not checked.

@@ -566,6 +566,89 @@ def test_missing_page_gets_the_404_page(page, guide, watch):
     assert all("/_static/" in r or r.endswith(".html") or "searchindex" in r for r in failed)
 
 
+def _internal_hrefs(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "a[href]", "as => as.map(a => a.href).filter(h => !h.startsWith('mailto:'))"
+    )
+
+
+def test_404_page_works_opened_from_disk(chromium, guide):
+    from pathlib import Path
+    from urllib.parse import unquote, urlsplit
+
+    ctx = chromium.new_context()  # file:// URLs: no 127.0.0.1 routing here
+    try:
+        page = ctx.new_page()
+        page.goto((guide.root / "404.html").as_uri())
+        assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times New Roman"
+        assert page.locator(".sidebar-brand").count() == 1
+        missing = []
+        for href in _internal_hrefs(page):
+            parts = urlsplit(href)
+            if parts.scheme == "file" and not Path(unquote(parts.path)).exists():
+                missing.append(href)
+        assert not missing, missing
+        page.get_by_role("link", name="contents").first.click()
+        page.wait_for_url((guide.root / "index.html").as_uri())
+    finally:
+        ctx.close()
+
+
+@pytest.fixture(scope="module")
+def subpath_guide(guide, tmp_path_factory):
+    """The guide served under /en/latest/, a 404 there answered by its own 404.html."""
+    import functools
+    import http.server
+    import threading
+
+    from tests.browser.conftest import _Handler
+
+    top = tmp_path_factory.mktemp("subpath")
+    (top / "en").mkdir()
+    (top / "en" / "latest").symlink_to(guide.root, target_is_directory=True)
+
+    class Handler(_Handler):
+        def send_error(self, code, message=None, explain=None):
+            self.directory = str(top / "en" / "latest")  # its 404.html
+            return super().send_error(code, message, explain)
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(top))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/en/latest/"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("missing", ["how-to/gone.html", "gone.html", "old/deeper/gone.html"])
+def test_404_page_works_under_a_sub_path(page, subpath_guide, watch, missing):
+    import urllib.error
+    import urllib.request
+
+    response = page.goto(subpath_guide + missing)
+    assert response.status == 404
+    assert page.locator("h1").inner_text().strip().startswith("Page not found")
+    assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times New Roman"
+    assert page.evaluate("document.baseURI") == subpath_guide
+    broken = []
+    host = subpath_guide.split("/en/")[0]
+    for href in {h.split("#")[0] for h in _internal_hrefs(page)}:
+        if not href.startswith(host) or href == subpath_guide + missing:
+            continue  # another site (the footer's theme credits), or this page's own #anchors
+        if not href.startswith(subpath_guide):
+            broken.append(href)
+            continue
+        try:
+            urllib.request.urlopen(href, timeout=10).close()
+        except urllib.error.HTTPError as exc:
+            broken.append(f"{href}: {exc.code}")
+    assert not broken, broken
+    page.get_by_role("link", name="contents").first.click()
+    page.wait_for_url(subpath_guide + "index.html")
+    # Chromium logs the 404 document (and a probe for the site's root) as errors.
+    watch.errors[:] = [e for e in watch.errors if "status of 404" not in e]
+
+
 def test_search_finds_nested(page, guide):
     page.goto(guide.url + "search.html?q=nested")
     results = page.locator("#search-results ul.search li")
