@@ -71,6 +71,9 @@ def setup(app: Sphinx) -> None:
     from nested_snippets.sphinxext import notfound
 
     notfound.setup(app)  # 404.html: relative links under a <base> found at run time
+    from nested_snippets.sphinxext import search
+
+    search.setup(app)  # identifiers found by their parts, exact words ranked first
     # config-inited, not builder-inited: the environment pickles the config and
     # compares html_static_path on the next run; a path added after that
     # comparison would make every incremental build a full rebuild.

@@ -657,6 +657,45 @@ def test_search_finds_nested(page, guide):
     assert page.locator("h1").inner_text() == "Search"
 
 
+def search_results(page, site, query: str) -> list[str]:
+    """Page paths of the search results for `query`, best first."""
+    from urllib.parse import quote
+
+    page.goto(f"{site.url}search.html?q={quote(query)}")
+    page.wait_for_function(
+        "() => /Search finished/.test(document.querySelector('#search-results')?.innerText || '')",
+        timeout=20000,
+    )
+    hrefs = page.eval_on_selector_all(
+        "#search-results ul.search li > a", "as => as.map(a => a.href)"
+    )
+    return [h[len(site.url):].split("#")[0].split("?")[0] for h in hrefs]
+
+
+def _article_text(site, path: str) -> str:
+    text = (site.root / path).read_text()
+    start, end = text.find("<article"), text.find("</article>")
+    return re.sub(r"<[^>]+>", "", text[start:end])
+
+
+def test_search_finds_identifiers_by_their_parts(page, guide):
+    pages = [p for p in guide.pages() if p not in ("search.html", "genindex.html")]
+    with_identifier = [p for p in pages if "enable_apicv" in _article_text(guide, p)]
+    assert with_identifier
+    bare = re.compile(r"(?<!_)\bapicv\b", re.I)  # the word alone, not inside enable_apicv
+    only_identifier = [p for p in with_identifier if not bare.search(_article_text(guide, p))]
+    found = search_results(page, guide, "apicv")
+    assert set(only_identifier or with_identifier) <= set(found), (found, only_identifier)
+
+
+def test_search_ranks_exact_words_before_partial_ones(page, guide):
+    found = search_results(page, guide, "hyper-v")
+    exact = [p for p in found if "hyper-v" in _article_text(guide, p).lower()]
+    assert exact, found
+    assert found[: len(exact)] == exact, f"pages saying Hyper-V come first: {found}"
+    assert len(found) > len(exact), "hypervisor pages are still found, after them"
+
+
 # --- accessibility ---------------------------------------------------------------------------
 
 
