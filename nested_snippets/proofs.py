@@ -31,15 +31,26 @@ def is_modprobe_conf(body: Body) -> bool:
     return isinstance(body, ConfigFile) and body.path.startswith("/etc/modprobe.d/")
 
 
+def cpu_args_in(command: str) -> list[str]:
+    """The argument of every ``-cpu MODEL[,feature=on...]`` in a shell command line."""
+    words = shlex.split(command.replace("\\\n", " "), comments=False)
+    return [words[i + 1] for i, w in enumerate(words[:-1]) if w == "-cpu"]
+
+
 def cpu_models_in(command: str) -> list[str]:
     """The model of every ``-cpu MODEL[,feature=on...]`` in a shell command line."""
-    words = shlex.split(command.replace("\\\n", " "), comments=False)
-    return [words[i + 1].split(",")[0] for i, w in enumerate(words[:-1]) if w == "-cpu"]
+    return [arg.split(",")[0] for arg in cpu_args_in(command)]
 
 
 def names_cpu_model(body: Body) -> bool:
     """A QEMU command line whose CPU model the real ``-cpu help`` must list."""
     return isinstance(body, CommandLine) and bool(cpu_models_in(body.command))
+
+
+def is_virt_install(body: Body) -> bool:
+    """A virt-install line, run by the real virt-install against libvirt's test
+    driver (``--dry-run --print-xml``) in tests/realtools."""
+    return isinstance(body, CommandLine) and body.command.startswith("virt-install ")
 
 
 def is_domain_xml(body: Body) -> bool:
@@ -91,8 +102,18 @@ def proof(snippet: Snippet, key: str, reg: registry.Registry | None = None) -> P
         return Proof(kind, steps[0].upper() + steps[1:] + ".")
     if isinstance(body, Xml):
         return Proof("validated", "Validated by libvirt's virt-xml-validate.")
+    if is_virt_install(body):
+        return Proof(
+            "validated",
+            "Run by the real virt-install against libvirt's test driver in dry-run "
+            "mode; the domain XML it prints validated by virt-xml-validate.",
+        )
     if names_cpu_model(body):
-        return Proof("validated", "CPU model checked with QEMU's -cpu help; shell syntax checked.")
+        return Proof(
+            "validated",
+            "CPU model checked with QEMU's -cpu help and its properties with "
+            "-device MODEL-x86_64-cpu,help; shell syntax checked.",
+        )
     return Proof("syntax", "Shell syntax checked only (not run).")
 
 

@@ -39,6 +39,17 @@ def test_cpu_model_is_listed_by_qemu(command):
     )
 
 
+@pytest.mark.parametrize("command", COMMANDS)
+def test_cpu_properties_are_known_to_qemu(command):
+    unknown = tools.unknown_cpu_properties(command)
+    assert not unknown, f"not among the CPU type's properties in QEMU: {unknown}"
+
+
+def test_a_bogus_property_is_caught():
+    cmd = "qemu-system-x86_64 -cpu host,hv-relaxed,hv-evmcs,hv-evmcz,vmx=on -m 1G"
+    assert tools.unknown_cpu_properties(cmd) == ["hv-evmcz"]
+
+
 @pytest.mark.parametrize("model", XML_MODELS)
 def test_libvirt_custom_model_is_a_qemu_model(model):
     assert model in tools.qemu_cpu_models(), f"{model} is not in `qemu-system-x86_64 -cpu help`"
