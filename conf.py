@@ -27,6 +27,9 @@ show_warning_types = True
 html_theme = "furo"
 html_title = "Running nested guests with KVM"
 html_static_path = []
+# Files published as they are: the JSON Schema of nested-kvm check --json
+# (<site>/schemas/nested-kvm-check-1.json).
+html_extra_path = ["source/_extra"]
 html_last_updated_fmt = None
 html_copy_source = False
 
