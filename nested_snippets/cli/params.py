@@ -1,7 +1,9 @@
 """``nested-kvm params``: a KVM module's parameters for one kernel version.
 
 The table and the JSON come from :mod:`nested_snippets.kernel` (extracted from
-kernel sources); JSON objects have exactly the keys of :data:`FIELDS`.
+kernel sources). The JSON is ``{"kernel": ..., "params": [...]}``: ``kernel`` says which
+release's data answered (:meth:`nested_snippets.kernel.Resolution.as_dict`), each
+object of ``params`` has exactly the keys of :data:`FIELDS`.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ DEFAULT_ARCH = {"kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "powerpc", "kvm"
 HOST_ARCH = {"s390x": "s390", "ppc64le": "powerpc", "ppc64": "powerpc"}
 
 
-def kernel_version(given: str | None, release: str | None) -> tuple[str, str]:
-    """(data version, what it was resolved from); raise CliError with did-you-mean."""
+def kernel_version(given: str | None, release: str | None) -> kernel.Resolution:
+    """The data answering for the version asked (or running); CliError when there is none."""
     wanted = given or release
     if not wanted:
         raise CliError("cannot tell the kernel version: give --kernel VERSION")
     try:
-        return kernel.resolve_version(wanted), wanted
+        return kernel.resolve(wanted)
     except kernel.KernelDataError as exc:
         raise CliError(str(exc)) from None
 
@@ -66,19 +68,18 @@ def table(data: list[dict[str, str | None]]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     name = normalize(args.module)
-    version, wanted = kernel_version(args.kernel, None if args.kernel else os.uname().release)
+    used = kernel_version(args.kernel, None if args.kernel else os.uname().release)
     arch = choose_arch(name, args.arch)
     try:
-        mod = kernel.module(arch, name, version)
+        mod = kernel.module(arch, name, used.version)
     except kernel.KernelDataError as exc:
         raise CliError(str(exc)) from None
-    if version != wanted:
-        print(
-            f"nested-kvm params: Linux {wanted}: using the data of Linux {version}", file=sys.stderr
-        )
+    if used.note():
+        print(f"nested-kvm params: {used.note()}", file=sys.stderr)
     data = rows(mod)
     if args.json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        out = {"kernel": used.as_dict(), "params": data}
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
         sys.stdout.write(table(data))
     return 0

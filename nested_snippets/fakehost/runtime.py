@@ -14,7 +14,7 @@ OMITTED: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
     ("kvm", "dbg"): ((), "mmu/mmu.c: under #ifdef MMU_DEBUG, which no build defines"),
     ("kvm_intel", "pt_mode"): (
         ("6.1",),
-        "the 6.1 data is 6.1.20; Debian's 6.1.192 (a stable update) builds vmx.c with "
+        "the 6.1 data is 6.1.4; Debian's 6.1.192 (a stable update) builds vmx.c with "
         "pt_mode behind CONFIG_BROKEN, as upstream does from 6.12 (measured: modinfo "
         "kvm_intel has no pt_mode, nested_snippets/fixtures/realkernel)",
     ),
