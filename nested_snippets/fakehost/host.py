@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nested_snippets import kernel as kdata
-from nested_snippets.fakehost import cpus, pool
+from nested_snippets.fakehost import cpus, firmware, pool
 from nested_snippets.fakehost import kernel as fk
 from nested_snippets.fakehost.tools import PY_TOOLS, boot_modules
 
@@ -75,6 +75,8 @@ class Scenario:
     nested: bool | None = None
     level: str = "L0"
     cpu_flag: bool = True
+    firmware_vt: bool = True
+    """False: VT-x/SVM switched off in the firmware (:mod:`.firmware`)."""
     vm_running: bool = False
     files: dict[str, str] = field(default_factory=dict)
     cmdline: str = ""
@@ -137,6 +139,8 @@ class FakeHost:
         for path, content in scenario.files.items():
             host.write_file(path, content)
         flags = cpus.flags(scenario.arch, scenario.level, scenario.cpu_flag, scenario.cpu)
+        if not scenario.firmware_vt:
+            flags = firmware.cpu_flags(scenario.arch, version, flags)
         cpuinfo = cpus.cpuinfo(
             scenario.arch,
             scenario.level,
@@ -179,7 +183,9 @@ class FakeHost:
             cmdline=cmdline,
             params_data=params_data,
             pool=str(pool_dir),
+            firmware_vt=scenario.firmware_vt,
         )
+        firmware.log_boot(state)
         if scenario.kvm != "unloaded":
             boot_modules(state, host.root, nested=scenario.nested)
         if scenario.vm_running:
@@ -231,6 +237,7 @@ class FakeHost:
         state.loaded.clear()
         state.dmesg.clear()
         state.clock = 4.0
+        firmware.log_boot(state)
         boot_modules(state, self.root, nested=None)
         fk.materialize(state, self.root)
         state.write(self.home)

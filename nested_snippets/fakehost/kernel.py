@@ -86,6 +86,7 @@ class State:
         "dmesg",
         "clock",
         "next_cmdline",
+        "firmware_vt",
     )
 
     def __init__(
@@ -104,6 +105,7 @@ class State:
         dmesg=(),
         clock: float = 4.0,
         next_cmdline: str | None = None,
+        firmware_vt: bool = True,
     ):
         self.arch, self.kernel, self.release, self.level = arch, kernel, release, level
         self.cpu_flags, self.builtin, self.cmdline = cpu_flags, builtin, cmdline
@@ -117,6 +119,8 @@ class State:
         self.dmesg: list[list] = [list(x) for x in dmesg]
         self.clock = clock
         self.next_cmdline = next_cmdline
+        self.firmware_vt = firmware_vt
+        """False: VT-x/SVM off in the firmware (fakehost/firmware.py)."""
 
     # ------------------------------------------------------------------ storage
     @classmethod
@@ -249,6 +253,11 @@ def _init_checks(state: State, spec: ModuleSpec, vals: dict[str, str]) -> None:
             if check == "other" and other is not None:
                 state.log(_message("already_loaded_vendor", state.kernel, module=other.name))
                 raise LoadError("EEXIST")
+            if check == "hw" and not state.firmware_vt:
+                # CPUID still has the flag; the module's MSR check fails
+                key = "disabled_by_bios_amd" if spec.name == "kvm_amd" else "disabled_by_bios"
+                state.log(_message(key, state.kernel, module=spec.name))
+                raise LoadError(_errno(key, state.kernel) or "EOPNOTSUPP")
             if check == "hw" and not cpus.has_flag(state.cpu_flags, spec.needs_flag or ""):
                 key = "no_hw_support"
                 if spec.name == "kvm_amd":
