@@ -22,7 +22,7 @@ DEFAULT_ARCH = {"kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "powerpc", "kvm"
 HOST_ARCH = {"s390x": "s390", "ppc64le": "powerpc", "ppc64": "powerpc"}
 
 
-def kernel_version(given: str | None, release: str | None) -> kernel.Resolution:
+def resolution(given: str | None, release: str | None) -> kernel.Resolution:
     """The data answering for the version asked (or running); CliError when there is none."""
     wanted = given or release
     if not wanted:
@@ -31,6 +31,12 @@ def kernel_version(given: str | None, release: str | None) -> kernel.Resolution:
         return kernel.resolve(wanted)
     except kernel.KernelDataError as exc:
         raise CliError(str(exc)) from None
+
+
+def kernel_version(given: str | None, release: str | None) -> tuple[str, str]:
+    """(data version, what it was resolved from); raise CliError with did-you-mean."""
+    used = resolution(given, release)
+    return used.version, used.requested
 
 
 def choose_arch(module: str, given: str | None) -> str:
@@ -68,7 +74,7 @@ def table(data: list[dict[str, str | None]]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     name = normalize(args.module)
-    used = kernel_version(args.kernel, None if args.kernel else os.uname().release)
+    used = resolution(args.kernel, None if args.kernel else os.uname().release)
     arch = choose_arch(name, args.arch)
     try:
         mod = kernel.module(arch, name, used.version)
