@@ -25,13 +25,10 @@ KNOWN = {
         "a 6.1.y stable backport: absent from the 6.1.4 data, present in a 6.1.15 import "
         "and in mainline 6.2.0 (x86.c); the data of a release is its oldest point release",
     ("modinfo_listed", "6.1", "kvm", "mitigate_smt_rsb"): "as ('present', '6.1', ...)",
-    ("absent", "6.1", "kvm", "dbg"):
-        "under `#ifdef MMU_DEBUG` (undefined) in mmu.c: the data should say it is not built",
     ("value", "6.1", "kvm", "enable_pmu"):
         "cleared by kvm_init_pmu_capability() (pmu.h) when the CPU has no PMU; "
         "the data has no runtime marker",
     ("value", "6.12", "kvm", "enable_pmu"): "as on 6.1",
-    ("modinfo", "6.1", "kvm", "dbg"): "as ('absent', '6.1', 'kvm', 'dbg')",
     ("modinfo", "6.1", "kvm_intel", "pt_mode"):
         "the data is from 6.1.4, where pt_mode is built; Debian's 6.1.192 stable has it "
         "behind CONFIG_BROKEN (the fake host follows the stable kernel: fakehost/runtime.py)",

@@ -313,7 +313,7 @@ def preprocessor_guards(text: str) -> list[tuple[str, ...]]:
                 stack.append(_cond(kw, cond))
             elif kw in ("elif", "else") and stack:
                 prev = stack[-1]
-                neg = _negate(prev) if prev else None
+                neg = _negate(prev) if prev and not prev.startswith(PLAIN_MACRO) else None
                 if kw == "elif":
                     new = _cond("if", cond)
                     stack[-1] = " && ".join(x for x in (neg, new) if x) or None
@@ -325,8 +325,15 @@ def preprocessor_guards(text: str) -> list[tuple[str, ...]]:
     return guards
 
 
+# marks an `#ifdef NAME` on a macro that is not a Kconfig symbol; build_param keeps it
+# only when no file of the tree defines NAME (mmu.c's MMU_DEBUG)
+PLAIN_MACRO = "?"
+
+
 def _cond(kw: str, cond: str) -> str | None:
     if "CONFIG_" not in cond:
+        if kw == "ifdef" and re.fullmatch(r"[A-Z_][A-Z0-9_]*", cond):
+            return PLAIN_MACRO + cond
         return None
     cond = re.sub(r"\bdefined\s*\(\s*(\w+)\s*\)", r"\1", cond)
     cond = re.sub(r"\bdefined\s+(\w+)", r"\1", cond)
@@ -985,7 +992,12 @@ def build_param(
     if var == "NULL":
         var = ""
     perm_val = parse_perm(perm)
-    guards = list(cf.guards[line]) if line < len(cf.guards) else []
+    guards = []
+    for g in cf.guards[line] if line < len(cf.guards) else ():
+        if not g.startswith(PLAIN_MACRO):
+            guards.append(g)
+        elif g[1:] not in defines.macros:
+            guards.append(f"{g[1:]} (defined nowhere in the tree: not built)")
     if file_conf:
         guards.insert(0, file_conf)
     entry = {
