@@ -14,7 +14,14 @@ from nested_snippets import kernel as kdata
 from nested_snippets import registry
 from nested_snippets.fakehost.host import ScenarioError
 from nested_snippets.model import SnippetError, Transcript
-from nested_snippets.runner.run import Mismatch, execute, fake_host, run_body, scenario_for
+from nested_snippets.runner.run import (
+    Mismatch,
+    execute,
+    fake_host,
+    normalise,
+    run_body,
+    scenario_for,
+)
 from nested_snippets.runner.sandbox import Refused
 
 
@@ -45,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
                 got = execute(host, cmd.text)
                 print(f"$ {cmd.text}")
                 print("\n".join(got.output))
-                if list(cmd.output) != got.output or cmd.status != got.status:
+                same_output = normalise(list(cmd.output), cmd.text) == normalise(
+                    got.output, cmd.text
+                )
+                if not same_output or cmd.status != got.status:
                     same = False
                     print(f"# ^ differs from the guide (status {got.status}, guide {cmd.status})")
             return 0 if same else 1
