@@ -17,21 +17,17 @@ from dataclasses import dataclass
 from nested_snippets import kernel as kdata
 from nested_snippets.versions import version_key
 
-LAST_MINOR = {2: 39, 3: 19, 4: 20, 5: 19, 6: 19}
-"""The last mainline release of each major series (kernel.org release history:
-2.6.39 -> 3.0, 3.19 -> 4.0, 4.20 -> 5.0, 5.19 -> 6.0, 6.19 -> 7.0); after any other
-X.Y comes X.(Y+1)."""
-
 
 class ConditionError(kdata.KernelDataError):
     """A condition that does not parse or names nothing in the data."""
 
 
-def next_mainline(version: str) -> str:
-    major, minor = version_key(version)[:2]
-    if LAST_MINOR.get(major) == minor:
-        return f"{major + 1}.0"
-    return f"{major}.{minor + 1}"
+def adjacent(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are consecutive mainline releases (the data's index)."""
+    series = kdata.releases()
+    if a not in series or b not in series:
+        return False
+    return abs(series.index(a) - series.index(b)) == 1
 
 
 @dataclass(frozen=True)
@@ -40,7 +36,7 @@ class Boundary:
 
     ``before`` is the newest release with data on the other side (None at the
     edge of the data); the change is exactly at ``at`` when ``before`` is its
-    mainline predecessor.
+    mainline neighbour in the index of releases (``data/index.json``).
     """
 
     at: str
@@ -51,8 +47,7 @@ class Boundary:
     def exact(self) -> bool:
         if self.before is None:
             return False
-        lo, hi = sorted((self.before, self.at), key=version_key)
-        return next_mainline(lo) == hi
+        return adjacent(self.before, self.at)
 
     def text(self, side: str) -> str:
         """``side`` is ``since`` (first release) or ``until`` (last release)."""
