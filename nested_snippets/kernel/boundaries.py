@@ -2,9 +2,11 @@
 
 A *condition* reads one release's data: ``x86/kvm_intel nested default=Y``,
 ``x86/kvm_amd avic present``, ``s390/kvm hpage absent``, ``x86/kvm_intel ept
-perm=0444``, ``x86/kvm_amd nested type=int``, ``arm64/kvm-arm.mode accepts nested``.
-:func:`since` gives the first release from which it holds through the newest data
-and :func:`until` the last release of a run that ends before the newest; each is a
+perm=0444``, ``x86/kvm_amd nested type=int``, ``arm64/kvm-arm.mode accepts nested``, and
+``message s390_nested_hpage 1`` (the release's sources show wording 1 of that
+kernel message, :mod:`nested_snippets.kernel.messages`).
+:func:`since` gives the first release from which it holds through the newest data,
+:func:`first` and :func:`until` the first and last release of the newest run; each is a
 :class:`Boundary` that knows when the change falls in a gap of the data, so it is
 printed "between A and B" and never guessed.
 """
@@ -68,6 +70,8 @@ def parse(condition: str) -> Callable[[str], bool]:
             "(TEST: present, absent, default=V, type=T, perm=0NNN, accepts=V)"
         )
     key, name, test = words
+    if key == "message":
+        return _message_condition(condition, name, test)
     if any(key in kdata.load(v).boot_params for v in kdata.versions()):
         if name != "accepts":
             raise ConditionError(f"condition {condition!r}: write '{key} accepts VALUE'")
@@ -97,6 +101,34 @@ def parse(condition: str) -> Callable[[str], bool]:
     if not any(holds(v) for v in kdata.versions()) and op != "absent":
         raise ConditionError(f"condition {condition!r} holds in no release of the data")
     return holds
+
+
+def _message_condition(condition: str, key: str, n: str) -> Callable[[str], bool]:
+    """``message KEY N``: the release's sources show wording N (0-based) of KEY."""
+    from nested_snippets.kernel import messages
+
+    if key not in messages.MESSAGES or not messages.probed(key):
+        known = [k for k in messages.MESSAGES if messages.probed(k)]
+        raise ConditionError(f"condition {condition!r}: no message {key!r} bound to the "
+                             f"sources (known: {', '.join(known)})")  # fmt: skip
+    variants = messages.MESSAGES[key]
+    if not n.isdigit() or int(n) >= len(variants):
+        raise ConditionError(f"condition {condition!r}: {key} has wordings 0..{len(variants) - 1}")
+    wanted = variants[int(n)]
+    return lambda v: messages.in_sources(key, kdata.load(v).messages) is wanted
+
+
+def first(condition: str) -> Boundary:
+    """The first release of the newest run that holds (the run may have ended)."""
+    holds = parse(condition)
+    releases = kdata.versions()
+    last = max((i for i, v in enumerate(releases) if holds(v)), default=None)
+    if last is None:
+        raise ConditionError(f"'{condition}' holds in no release of the data")
+    i = last
+    while i > 0 and holds(releases[i - 1]):
+        i -= 1
+    return Boundary(releases[i], releases[i - 1] if i else None, edge=i == 0)
 
 
 def since(condition: str) -> Boundary:
