@@ -118,8 +118,9 @@ def _message_condition(condition: str, key: str, n: str) -> Callable[[str], bool
     return lambda v: messages.in_sources(key, kdata.load(v).messages) is wanted
 
 
-def first(condition: str) -> Boundary:
-    """The first release of the newest run that holds (the run may have ended)."""
+def _newest_run(condition: str) -> tuple[list[str], int, int]:
+    """(releases with data, index of the first and of the last release of the newest
+    run in which ``condition`` holds)."""
     holds = parse(condition)
     releases = kdata.versions()
     last = max((i for i, v in enumerate(releases) if holds(v)), default=None)
@@ -128,28 +129,26 @@ def first(condition: str) -> Boundary:
     i = last
     while i > 0 and holds(releases[i - 1]):
         i -= 1
+    return releases, i, last
+
+
+def first(condition: str) -> Boundary:
+    """The first release of the newest run that holds (the run may have ended)."""
+    releases, i, _ = _newest_run(condition)
     return Boundary(releases[i], releases[i - 1] if i else None, edge=i == 0)
 
 
 def since(condition: str) -> Boundary:
     """The first release of the run that holds through the newest data."""
-    holds = parse(condition)
-    releases = kdata.versions()
-    if not holds(releases[-1]):
+    releases, _, last = _newest_run(condition)
+    if last != len(releases) - 1:
         raise ConditionError(f"'{condition}' does not hold in Linux {releases[-1]}: not 'since'")
-    i = len(releases) - 1
-    while i > 0 and holds(releases[i - 1]):
-        i -= 1
-    return Boundary(releases[i], releases[i - 1] if i else None, edge=i == 0)
+    return first(condition)
 
 
 def until(condition: str) -> Boundary:
     """The last release of the newest run that holds and then stops."""
-    holds = parse(condition)
-    releases = kdata.versions()
-    last = max((i for i, v in enumerate(releases) if holds(v)), default=None)
-    if last is None:
-        raise ConditionError(f"'{condition}' holds in no release of the data")
+    releases, _, last = _newest_run(condition)
     if last == len(releases) - 1:
         return Boundary(releases[last], None, edge=True)
     return Boundary(releases[last], releases[last + 1])
