@@ -1,23 +1,26 @@
 """The fake kernel: loading and unloading modules, their parameters and the log.
 
-All state lives in ``state.marshal`` beside the fake root so that every fake tool (a
-separate process, as the real ones are) sees the same kernel.  After each change
-:func:`materialize` rewrites what ``/sys``, ``/proc`` and ``/dev`` show.
+All state lives in ``state.marshal`` beside the fake root (outside what a snippet
+sees), so that every fake tool call (a separate process, as the real tools are) sees
+the same kernel.  After each change :func:`materialize` rewrites what ``/sys/module``,
+``/proc``, ``/lib/modules`` and ``/dev/kvm`` show; inside the runner's sandbox those
+are per-sandbox tmpfs mounts (see :mod:`nested_snippets.runner.sandbox`), and
+:func:`harvest` reads back what a snippet wrote to writable parameters.
 
 The parameter tables of the host's kernel version are copied from the kernel data
 (:mod:`nested_snippets.kernel`) into the state when the host is created, so the
-tools start without loading the data files.  The state is stored with ``marshal``
-(``python -m nested_snippets.fakehost.kernel HOST`` prints it as JSON), and this
-module avoids ``json``, ``dataclasses`` and ``pathlib`` for the same reason: every
-fake tool imports it, and those imports would double a tool's start-up time.
+tools never load the data files (they run where those files are not visible).  The
+state is stored with ``marshal`` (``python -m nested_snippets.fakehost.kernel HOST``
+prints it as JSON).
 """
 
 from __future__ import annotations
 
 import marshal
 import os
+import shutil
 
-from nested_snippets.fakehost import cpus, pool, runtime
+from nested_snippets.fakehost import cpus, runtime
 from nested_snippets.fakehost.modules import BY_ARCH, ModuleSpec
 from nested_snippets.parsers import modprobe_conf, values
 from nested_snippets.versions import version_key
@@ -80,12 +83,16 @@ class State:
         "builtin",
         "cmdline",
         "params_data",
-        "pool",
+        "cpuinfo",
+        "machine",
+        "early_values",
         "cpu_row",
         "loaded",
         "dmesg",
         "clock",
         "next_cmdline",
+        "boot_pending",
+        "boot_nested",
     )
 
     def __init__(
@@ -98,19 +105,26 @@ class State:
         builtin: bool,
         cmdline: str,
         params_data: dict[str, list[dict]],
-        pool: str,
+        cpuinfo: str = "",
+        machine: str = "x86_64",
+        early_values=None,
         cpu_row=(),
         loaded=(),
         dmesg=(),
         clock: float = 4.0,
         next_cmdline: str | None = None,
+        boot_pending: bool = False,
+        boot_nested: bool | None = None,
     ):
         self.arch, self.kernel, self.release, self.level = arch, kernel, release, level
         self.cpu_flags, self.builtin, self.cmdline = cpu_flags, builtin, cmdline
         self.params_data = params_data
         """Module name -> parameter rows (see :data:`PARAM_FIELDS`) for this kernel."""
-        self.pool = pool
-        """Directory of shared read-only files (see :mod:`nested_snippets.fakehost.pool`)."""
+        self.cpuinfo, self.machine = cpuinfo, machine
+        self.early_values: dict[str, list[str]] = dict(early_values or {})
+        """Early boot parameter -> the values this kernel's parser accepts (see boot.py)."""
+        self.boot_pending, self.boot_nested = boot_pending, boot_nested
+        """The host has to boot (udev loads the modules) before a tool next looks at it."""
         self.cpu_row = list(cpu_row)
         """x86: (vendor_id, model name, family, model) of the CPU, for lscpu."""
         self.loaded: list[Loaded] = [m if isinstance(m, Loaded) else Loaded(**m) for m in loaded]
@@ -124,16 +138,26 @@ class State:
         with open(os.path.join(home, STATE_FILE), "rb") as f:
             return cls(**marshal.load(f))
 
+    @classmethod
+    def from_bytes(cls, data: bytes) -> State:
+        return cls(**marshal.loads(data))
+
+    def to_bytes(self) -> bytes:
+        return marshal.dumps(self.to_json())
+
     def to_json(self) -> dict:
         data = {k: getattr(self, k) for k in self.FIELDS}
         data["loaded"] = [m.to_json() for m in self.loaded]
         return data
 
     def write(self, home: str | os.PathLike) -> None:
-        # rewritten in place: a new file per save would cost an inode each time, and
-        # the tools of one host never run at the same time (a snippet is sequential)
-        with open(os.path.join(home, STATE_FILE), "wb") as f:
-            marshal.dump(self.to_json(), f)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW
+        fd = os.open(os.path.join(home, STATE_FILE), flags, 0o600)
+        try:
+            rewrite(fd, self.to_bytes())
+        finally:
+            os.close(fd)
+
 
     # ------------------------------------------------------------------ queries
     @property
@@ -152,6 +176,16 @@ class State:
         for line in text.split("\n"):
             self.clock += 0.013
             self.dmesg.append([round(self.clock, 6), line])
+
+
+def rewrite(fd: int, data: bytes) -> None:
+    """Replace a file's content in place.
+
+    Not truncated to zero first: ext4 (``auto_da_alloc``) then forces the new data to
+    disk, which costs ~0.2 s on a loaded machine; a new file costs an inode.
+    """
+    os.pwrite(fd, data, 0)
+    os.ftruncate(fd, len(data))
 
 
 def boot_args(release: str) -> str:
@@ -292,37 +326,46 @@ def kvm_device_present(state: State) -> bool:
 # ------------------------------------------------------------------- the trees
 
 
-def materialize(state: State, root: str | os.PathLike) -> None:
-    """Rewrite /sys/module, /proc and /dev/kvm under ``root`` from ``state``.
+def materialize(state: State, root: str | os.PathLike, full: bool = False) -> None:
+    """Rewrite /sys/module, /proc/modules, /proc/cmdline and /dev/kvm under ``root``.
 
-    An unloaded module's sysfs directory is moved aside (``HOST/.unloaded``) rather
-    than deleted, and read-only files are hard links into the pool: creating files is
-    what makes a fake tool slow, so each run creates as few as it can.
+    ``full`` also writes what never changes while a host lives: /proc/cpuinfo,
+    /proc/version and /lib/modules.  Nothing is followed: a path a snippet replaced
+    by a link or another kind of file is removed and written anew.
     """
     root = os.fspath(root)
-    aside = os.path.join(os.path.dirname(root), ".unloaded")
+    if full:
+        proc = os.path.join(root, "proc")
+        os.makedirs(proc, exist_ok=True)
+        _write_file(os.path.join(proc, "cpuinfo"), state.cpuinfo, 0o444)
+        _write_file(os.path.join(proc, "version"), version_text(state) + "\n", 0o444)
+        moddir = os.path.join(root, "lib", "modules", state.release)
+        os.makedirs(moddir, exist_ok=True)
+        if state.builtin:
+            names = "".join(f"kernel/{m.path}\n" for m in state.modules.values())
+            _write_file(os.path.join(moddir, "modules.builtin"), names, 0o444)
     sysmod = os.path.join(root, "sys", "module")
+    os.makedirs(sysmod, exist_ok=True)
     wanted = {m.name for m in state.loaded}
-    if os.path.isdir(sysmod):
-        for name in os.listdir(sysmod):
-            if name not in wanted:
-                os.makedirs(aside, exist_ok=True)
-                _move(os.path.join(sysmod, name), os.path.join(aside, name))
+    for name in os.listdir(sysmod):
+        if name not in wanted:
+            _remove(os.path.join(sysmod, name))
     for mod in state.loaded:
         mod_dir = os.path.join(sysmod, mod.name)
-        if not os.path.isdir(mod_dir) and os.path.isdir(os.path.join(aside, mod.name)):
-            os.rename(os.path.join(aside, mod.name), mod_dir)
         params_dir = os.path.join(mod_dir, "parameters")
-        os.makedirs(params_dir, exist_ok=True)
+        for d in (mod_dir, params_dir):
+            if os.path.islink(d) or (os.path.lexists(d) and not os.path.isdir(d)):
+                os.unlink(d)
+            os.makedirs(d, exist_ok=True)
         table = state.params_of(mod.name)
         for stale in set(os.listdir(params_dir)) - set(mod.params):
-            os.unlink(os.path.join(params_dir, stale))  # from a recycled host's kernel
+            _remove(os.path.join(params_dir, stale))
         for name, value in mod.params.items():
             perm = table[name]["perm"] if name in table else 0o444
             if perm:
-                _place(state, os.path.join(params_dir, name), value + "\n", perm & 0o666)
+                _write_file(os.path.join(params_dir, name), value + "\n", perm & 0o666)
         if not state.builtin:  # built-in modules have no refcnt in sysfs
-            _place(state, os.path.join(mod_dir, "refcnt"), f"{refcount(mod)}\n", 0o444)
+            _write_file(os.path.join(mod_dir, "refcnt"), f"{refcount(mod)}\n", 0o444)
     proc = os.path.join(root, "proc")
     modules = (
         ""
@@ -333,57 +376,82 @@ def materialize(state: State, root: str | os.PathLike) -> None:
             for m in state.loaded
         )
     )
-    _place(state, os.path.join(proc, "modules"), modules, 0o444)
-    _place(state, os.path.join(proc, "cmdline"), state.cmdline + "\n", 0o444)
+    _write_file(os.path.join(proc, "modules"), modules, 0o444)
+    _write_file(os.path.join(proc, "cmdline"), state.cmdline + "\n", 0o444)
     dev_kvm = os.path.join(root, "dev", "kvm")
-    kept = os.path.join(aside, "dev-kvm")
     if kvm_device_present(state):
-        if not os.path.exists(dev_kvm):
-            if os.path.exists(kept):
-                os.rename(kept, dev_kvm)
-            else:
-                open(dev_kvm, "w").close()
-        os.chmod(dev_kvm, 0o660)
-    elif os.path.exists(dev_kvm):
-        os.makedirs(aside, exist_ok=True)
-        os.replace(dev_kvm, kept)
+        _write_file(dev_kvm, "", 0o660)
+    elif os.path.lexists(dev_kvm):
+        _remove(dev_kvm)
 
 
-def _place(state: State, path: str, text: str, mode: int) -> None:
-    if mode & 0o222:
-        _write_file(path, text, mode)
+def harvest(state: State, root: str | os.PathLike) -> None:
+    """Take into ``state`` what was written to writable parameters under ``root``."""
+    sysmod = os.path.join(os.fspath(root), "sys", "module")
+    for mod in state.loaded:
+        table = state.params_of(mod.name)
+        for name in mod.params:
+            if not (name in table and table[name]["perm"] & 0o222):
+                continue
+            path = os.path.join(sysmod, mod.name, "parameters", name)
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                continue
+            try:
+                text = os.read(fd, 4096).decode("utf-8", "replace")
+            finally:
+                os.close(fd)
+            mod.params[name] = text.split("\n", 1)[0]
+
+
+def version_text(state: State) -> str:
+    """What /proc/version and ``uname -v``-style lines say about the fake kernel."""
+    return (
+        f"Linux version {state.release} (fake@fakehost) (gcc (Debian) 12.2.0) "
+        "#1 SMP PREEMPT_DYNAMIC"
+    )
+
+
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
     else:
-        pool.place(state.pool, path, text, mode)
-
-
-def _move(src: str, dst: str) -> None:
-    if os.path.exists(dst):
-        _rmtree(dst)
-    os.rename(src, dst)
+        os.unlink(path)
 
 
 def _write_file(path: str, text: str, mode: int) -> None:
-    if os.path.islink(path) or (os.path.exists(path) and os.stat(path).st_nlink > 1):
-        os.unlink(path)  # never write through a link into the shared pool
-    elif os.path.exists(path):
-        with open(path) as f:
-            if f.read() == text:
-                os.chmod(path, mode)
-                return
-        os.chmod(path, 0o600)
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, mode)
-
-
-def _rmtree(path: str) -> None:
-    for name in os.listdir(path):
-        child = os.path.join(path, name)
-        if os.path.isdir(child) and not os.path.islink(child):
-            _rmtree(child)
-        else:
-            os.unlink(child)
-    os.rmdir(path)
+    """Write ``path`` afresh unless it already is a plain file holding ``text``."""
+    data = text.encode()
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        fd = None
+    except OSError:  # a link, a FIFO we may not open, ...
+        _remove(path)
+        fd = None
+    if fd is not None:
+        try:
+            st = os.fstat(fd)
+            same = (
+                st.st_nlink == 1
+                and (st.st_mode & 0o170000) == 0o100000
+                and st.st_size == len(data)
+                and os.read(fd, len(data) + 1) == data
+            )
+            if same:
+                os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+        if same:
+            return
+        _remove(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        os.write(fd, data)
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 if __name__ == "__main__":  # debugging aid: print a host's kernel state as JSON

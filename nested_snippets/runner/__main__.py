@@ -14,8 +14,8 @@ from nested_snippets import kernel as kdata
 from nested_snippets import registry
 from nested_snippets.fakehost.host import ScenarioError
 from nested_snippets.model import SnippetError, Transcript
-from nested_snippets.runner.run import Mismatch, execute, fake_host, run_body, scenario_for
-from nested_snippets.runner.sandbox import Refused
+from nested_snippets.runner.run import Mismatch, fake_host, run_body, run_commands, scenario_for
+from nested_snippets.runner.sandbox import LimitExceeded, Refused, SandboxUnavailable
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,15 +41,16 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{snippet.id}: {type(body).__name__} checked")
                 return 0
             same = True
-            for cmd in body.commands:
-                got = execute(host, cmd.text)
+            outcomes = run_commands(host, [cmd.text for cmd in body.commands])
+            for cmd, got in zip(body.commands, outcomes, strict=True):
                 print(f"$ {cmd.text}")
                 print("\n".join(got.output))
                 if list(cmd.output) != got.output or cmd.status != got.status:
                     same = False
                     print(f"# ^ differs from the guide (status {got.status}, guide {cmd.status})")
             return 0 if same else 1
-    except (SnippetError, kdata.KernelDataError, ScenarioError, Refused, Mismatch) as exc:
+    except (SnippetError, kdata.KernelDataError, ScenarioError, Refused, Mismatch,
+            LimitExceeded, SandboxUnavailable) as exc:  # fmt: skip
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -7,13 +7,9 @@ mismatches as :class:`Mismatch` with everything a contributor needs to act.
 
 from __future__ import annotations
 
-import atexit
 import difflib
-import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -25,7 +21,7 @@ import bashlex
 import bashlex.errors
 
 from nested_snippets import kernel as kdata
-from nested_snippets.fakehost.host import FakeHost, Scenario, install_tools, recycle
+from nested_snippets.fakehost.host import FakeHost, Scenario, own, recycle
 from nested_snippets.model import (
     Body,
     CommandLine,
@@ -37,16 +33,10 @@ from nested_snippets.model import (
     Transcript,
     Xml,
 )
-from nested_snippets.runner.sandbox import Refused, confine
+from nested_snippets.runner import sandbox
+from nested_snippets.runner.sandbox import LimitExceeded, Limits, Refused, SandboxUnavailable
 
-_SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
-_DROP_PRIVILEGES = (
-    [_SETPRIV, "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs"]
-    if os.geteuid() == 0
-    else []
-)
-"""As root, snippets run with no capabilities, so file modes bind as for a user."""
-
+LIMITS = Limits()
 _LSMOD_LINE = re.compile(r"^(\S+)\s+\d+\s+(\d+)((?: \S+)?)$")
 _DMESG_STAMP = re.compile(r"^\[\s*\d+\.\d+\] ")
 _BASH_LINE = re.compile(r"^(?:/bin/)?bash: line \d+: ")
@@ -75,34 +65,41 @@ def normalise(lines: list[str], command: str) -> list[str]:
     return out
 
 
-def execute(host: FakeHost, command: str) -> Outcome:
-    """Run one command line (as shown in the guide) inside ``host``."""
-    confined = confine(command.replace("\\\n", " "), str(host.root), host.commands)
-    proc = subprocess.run(
-        [*_DROP_PRIVILEGES, "/bin/bash", "--noprofile", "--norc", "-c", confined],
-        cwd=host.root / "root",
-        env={**host.env(), **({"FAKEHOST_TOOLPORT": _TOOL_PORT} if _TOOL_PORT else {})},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=30,
-    )
-    text = proc.stdout.replace(str(host.root), "")
-    lines = [_BASH_LINE.sub("bash: ", ln) for ln in text.splitlines()]
-    return Outcome(command, lines, proc.returncode)
+def execute(host: FakeHost, command: str, limits: Limits = LIMITS) -> Outcome:
+    """Run one command line (as shown in the guide) in a sandbox of ``host``."""
+    return run_commands(host, [command], limits)[0]
 
 
-def run_body(host: FakeHost, body: Body, label: str) -> None:
+def run_commands(
+    host: FakeHost, commands: list[str], limits: Limits = LIMITS, keep_writes: bool = True
+) -> list[Outcome]:
+    """Run ``commands`` in one sandbox of ``host``, in order; one outcome each."""
+    results = sandbox.run(host.home, list(commands), limits, keep_writes)
+    outcomes = []
+    for cmd, res in zip(commands, results, strict=False):
+        text = res.output.decode("utf-8", "replace")
+        lines = [_BASH_LINE.sub("bash: ", ln) for ln in text.splitlines()]
+        outcomes.append(Outcome(cmd, lines, res.status))
+    if len(outcomes) < len(commands):
+        raise LimitExceeded(f"the sandbox ended after {len(outcomes)} of {len(commands)} commands")
+    return outcomes
+
+
+def run_body(host: FakeHost, body: Body, label: str, keep_writes: bool = True) -> None:
     """Execute or apply ``body`` on ``host``; raise :class:`Mismatch` on a difference."""
     if isinstance(body, ConfigFile):
         host.write_file(body.path, body.content)
     elif isinstance(body, Transcript):
-        for cmd in body.commands:
-            try:
-                got = execute(host, cmd.text)
-            except Refused as exc:
-                raise Mismatch(f"{label}: refused `{cmd.text}`: {exc}") from None
+        texts = [cmd.text for cmd in body.commands]
+        try:
+            outcomes = run_commands(host, texts, keep_writes=keep_writes)
+        except Refused as exc:
+            raise Mismatch(f"{label}: refused: {exc}") from None
+        except LimitExceeded as exc:
+            raise Mismatch(f"{label}: limit exceeded: {exc}") from None
+        except SandboxUnavailable as exc:
+            raise Mismatch(f"{label}: cannot run: {exc}") from None
+        for cmd, got in zip(body.commands, outcomes, strict=True):
             want = normalise(list(cmd.output), cmd.text)
             have = normalise(got.output, cmd.text)
             if want != have or got.status != cmd.status:
@@ -174,53 +171,25 @@ def scenario_for(arch: str, kernel: str, given: Given) -> Scenario:
     )
 
 
-_BASE: Path | None = None
-_TOOL_PORT: str | None = None
-
-
-def _base() -> Path:
-    """This process's directory for fake hosts, their shared tools and file pool.
-
-    The shared tools talk to one tool server per process (a warm Python that forks
-    per call; see :mod:`nested_snippets.fakehost.toolserver`).
-    """
-    global _BASE, _TOOL_PORT
-    if _BASE is None:
-        base = Path(tempfile.mkdtemp(prefix="nkg-"))
-        atexit.register(shutil.rmtree, base, True)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "nested_snippets.fakehost.toolserver"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=base,
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-        )
-        atexit.register(server.kill)
-        _TOOL_PORT = server.stdout.readline().strip()
-        if not _TOOL_PORT.isdigit():
-            raise RuntimeError("the fake tool server did not start")
-        install_tools(base / "bin", server=True)
-        (base / "pool").mkdir()
-        _BASE = base
-    return _BASE
-
-
 _RECYCLED: list[Path] = []
 
 
 @contextmanager
 def fake_host(scenario: Scenario) -> Iterator[FakeHost]:
     """A fresh fake host for ``scenario``; its directory is recycled afterwards."""
-    base = _base()
-    home = _RECYCLED.pop() if _RECYCLED else Path(tempfile.mkdtemp(prefix="host-", dir=base))
+    base = sandbox.base().path
+    if _RECYCLED:
+        home = _RECYCLED.pop()
+    else:
+        home = Path(tempfile.mkdtemp(prefix="host-", dir=base))
+        own(str(home))
     try:
-        yield FakeHost.create(home, scenario, bin_dir=base / "bin", pool_dir=base / "pool")
+        yield FakeHost.create(home, scenario, disk_tree=False)
     except BaseException:
         shutil.rmtree(home, ignore_errors=True)
         raise
     try:
-        recycle(home)
+        recycle(home, keep=tuple(sandbox.MOUNT_POINTS) + tuple(sandbox._merged_links()))
         _RECYCLED.append(home)
     except OSError:
         shutil.rmtree(home, ignore_errors=True)
@@ -235,7 +204,7 @@ def run_snippet(snippet: Snippet, variant: str, kernel: str) -> None:
         run_body(None, body, label)  # type: ignore[arg-type]
         return
     with fake_host(scenario_for(variant or snippet.host, kernel, snippet.given)) as host:
-        run_body(host, body, label)
+        run_body(host, body, label, keep_writes=False)
 
 
 def run_procedure(proc: Procedure, snippets: dict[str, Snippet], arch: str, kernel: str) -> None:
