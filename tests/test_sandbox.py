@@ -430,3 +430,9 @@ def test_bwrap_is_on_this_machine_under_ci():
     if os.environ.get("CI") == "true":
         assert shutil.which("bwrap"), ".ci/run must install bubblewrap"
     sandbox.check()
+
+
+def test_root_inside_is_an_unprivileged_uid_outside(untouched):
+    with fake_host(Scenario(arch="amd", kernel="6.6")) as host:
+        assert execute(host, "touch /root/mine; id -u").output == ["0"]
+        assert (host.root / "root/mine").stat().st_uid == sandbox.SANDBOX_UID != 0

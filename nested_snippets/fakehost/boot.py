@@ -35,10 +35,10 @@ def early_values(arch: str, version: str) -> dict[str, list[str]]:
 
 def early_params(state) -> None:
     """Log what the kernel says about early parameters on ``state.cmdline``."""
-    from nested_snippets.kernel import messages
+    from nested_snippets.fakehost import kernel as fk
 
     for word in state.cmdline.split():
         name, _eq, value = word.partition("=")
         accepted = state.early_values.get(name)
         if accepted is not None and value not in accepted:
-            state.log(messages.message("early_param_malformed", state.kernel, param=name))
+            state.log(fk.message(state, "early_param_malformed", param=name))

@@ -13,6 +13,7 @@ mounts that the tool server fills (:mod:`nested_snippets.runner.sandbox`).
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from nested_snippets import kernel as kdata
 from nested_snippets.fakehost import boot, cpus
 from nested_snippets.fakehost import kernel as fk
 from nested_snippets.fakehost.tools import boot_modules
+from nested_snippets.kernel import messages
 
 HOSTNAME = "fakehost"
 OWNER: list[tuple[int, int]] = []
@@ -79,6 +81,8 @@ class FakeHost:
     def __init__(self, home: Path):
         self.home = Path(home)
         self.root = self.home / "root"
+        self.built: fk.State | None = None
+        """The state as :meth:`create` left it (before anything ran)."""
 
     # ------------------------------------------------------------- creation
     @classmethod
@@ -109,11 +113,7 @@ class FakeHost:
         cmdline = f"{fk.boot_args(release)} quiet"  # quiet: GRUB_CMDLINE_LINUX_DEFAULT
         if scenario.cmdline:
             cmdline += " " + scenario.cmdline
-        params_data = {}
-        for spec in fk.BY_ARCH[scenario.arch].values():
-            if spec.data_key:
-                arch, name = spec.data_key.split("/")
-                params_data[spec.name] = fk.param_rows(kdata.module(arch, name, version), version)
+        params_data, early, log_messages = _kernel_tables(scenario.arch, version)
         state = fk.State(
             arch=scenario.arch,
             kernel=version,
@@ -128,7 +128,12 @@ class FakeHost:
             params_data=params_data,
             cpuinfo=cpuinfo,
             machine=_machine(scenario.arch),
-            early_values=boot.early_values(scenario.arch, version),
+            early_values=early,
+            messages=log_messages,
+            # Up to 6.1 kvm_arch_init() tested "already loaded" before hardware support
+            # (measured on 6.1: kvm_intel under TCG logs "already loaded vendor module");
+            # from 6.3 the hardware check runs first, in the vendor module's own init.
+            hw_first=kdata.version_key(version) >= (6, 3),
         )
         if scenario.kvm != "unloaded":
             # the tree was just emptied (or is new): only the files written above exist
@@ -141,6 +146,7 @@ class FakeHost:
             fk.materialize(state, host.root, full=True)
         state.write(host.home)
         own(host.home / fk.STATE_FILE)
+        host.built = state
         return host
 
     # ------------------------------------------------------------- access
@@ -192,6 +198,20 @@ class FakeHost:
         state.clock = 4.0
         state.boot_pending, state.boot_nested = True, None
         state.write(self.home)
+
+
+@functools.cache
+def _kernel_tables(arch: str, version: str) -> tuple[dict, dict, dict]:
+    """(parameter tables, early parameters, log messages) of a release, for the state.
+
+    Shared by every host of this process: nothing changes them once built.
+    """
+    params_data = {}
+    for spec in fk.BY_ARCH[arch].values():
+        if spec.data_key:
+            data_arch, name = spec.data_key.split("/")
+            params_data[spec.name] = fk.param_rows(kdata.module(data_arch, name, version), version)
+    return params_data, boot.early_values(arch, version), messages.resolved(version)
 
 
 class _suppress_missing:

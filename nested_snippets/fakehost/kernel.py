@@ -23,7 +23,6 @@ import shutil
 from nested_snippets.fakehost import cpus, runtime
 from nested_snippets.fakehost.modules import BY_ARCH, ModuleSpec
 from nested_snippets.parsers import modprobe_conf, values
-from nested_snippets.versions import version_key
 
 STATE_FILE = "state.marshal"
 PARAM_FIELDS = ("name", "type", "perm", "default", "requires", "desc", "modinfo_type", "file")
@@ -93,6 +92,8 @@ class State:
         "next_cmdline",
         "boot_pending",
         "boot_nested",
+        "messages",
+        "hw_first",
     )
 
     def __init__(
@@ -115,6 +116,8 @@ class State:
         next_cmdline: str | None = None,
         boot_pending: bool = False,
         boot_nested: bool | None = None,
+        messages=None,
+        hw_first: bool = True,
     ):
         self.arch, self.kernel, self.release, self.level = arch, kernel, release, level
         self.cpu_flags, self.builtin, self.cmdline = cpu_flags, builtin, cmdline
@@ -124,6 +127,10 @@ class State:
         self.early_values: dict[str, list[str]] = dict(early_values or {})
         """Early boot parameter -> the values this kernel's parser accepts (see boot.py)."""
         self.boot_pending, self.boot_nested = boot_pending, boot_nested
+        self.messages: dict[str, list] = dict(messages or {})
+        """Key -> [template, errno, default fields] of this kernel's log messages."""
+        self.hw_first = hw_first
+        """The vendor module checks hardware support before "already loaded" (6.3+)."""
         """The host has to boot (udev loads the modules) before a tool next looks at it."""
         self.cpu_row = list(cpu_row)
         """x86: (vendor_id, model name, family, model) of the CPU, for lscpu."""
@@ -199,16 +206,14 @@ class LoadError(Exception):
         self.errno_name = errno_name
 
 
-def _message(key: str, version: str, **fields) -> str:
-    from nested_snippets.kernel import messages  # only on the paths that log
+def message(state: State, key: str, **fields) -> str:
+    """The log text of ``key`` on this kernel (from the state's message table)."""
+    template, _errno_name, defaults = state.messages[key]
+    return template.format(**{**defaults, **fields})
 
-    return messages.message(key, version, **fields)
 
-
-def _errno(key: str, version: str) -> str | None:
-    from nested_snippets.kernel import messages
-
-    return messages.errno_for(key, version)
+def _errno(state: State, key: str) -> str | None:
+    return state.messages[key][1]
 
 
 def initial_values(state: State, spec: ModuleSpec) -> dict[str, str]:
@@ -228,19 +233,13 @@ def insert(state: State, spec: ModuleSpec, words: list[str]) -> None:
         raw_name, value = modprobe_conf.split_option(word)
         name = by_norm.get(modprobe_conf.normalize(raw_name))
         if name is None:
-            state.log(_message("unknown_param", state.kernel, module=spec.name, param=raw_name))
+            state.log(message(state, "unknown_param", module=spec.name, param=raw_name))
             continue
         try:
             vals[name] = values.parse(table[name]["type"], value)
         except values.InvalidValue:
             state.log(
-                _message(
-                    "invalid_value",
-                    state.kernel,
-                    module=spec.name,
-                    value=value or "",
-                    param=raw_name,
-                )
+                message(state, "invalid_value", module=spec.name, value=value or "", param=raw_name)
             )
             raise LoadError("EINVAL") from None
     _init_checks(state, spec, vals)
@@ -262,41 +261,37 @@ def _log_init(state: State, spec: ModuleSpec, vals: dict[str, str]) -> None:
     if spec.name != "kvm_amd":
         return
     if vals.get("nested", "0") != "0":
-        state.log(_message("amd_nested_enabled", state.kernel))
+        state.log(message(state, "amd_nested_enabled"))
     npt_on = vals.get("npt") in ("Y", "1")
-    state.log(_message("amd_npt_enabled" if npt_on else "amd_npt_disabled", state.kernel))
+    state.log(message(state, "amd_npt_enabled" if npt_on else "amd_npt_disabled"))
     if vals.get("vgif") in ("Y", "1"):
-        state.log(_message("amd_vgif", state.kernel))
+        state.log(message(state, "amd_vgif"))
     if state.get("kvm") is not None and state.get("kvm").params.get("enable_pmu") == "N":
-        state.log(_message("amd_pmu_disabled", state.kernel))
+        state.log(message(state, "amd_pmu_disabled"))
 
 
 def _init_checks(state: State, spec: ModuleSpec, vals: dict[str, str]) -> None:
     """What the module's init function refuses, in the kernel's order."""
     if spec.vendor:
         other = next((m for m in state.loaded if state.modules[m.name].vendor), None)
-        # Up to 6.1 kvm_arch_init() tested "already loaded" before hardware support
-        # (measured on 6.1: kvm_intel under TCG logs "already loaded vendor module");
-        # from 6.3 the hardware check runs first, in the vendor module's own init.
-        hw_first = version_key(state.kernel) >= (6, 3)
-        for check in ("hw", "other") if hw_first else ("other", "hw"):
+        for check in ("hw", "other") if state.hw_first else ("other", "hw"):
             if check == "other" and other is not None:
-                state.log(_message("already_loaded_vendor", state.kernel, module=other.name))
+                state.log(message(state, "already_loaded_vendor", module=other.name))
                 raise LoadError("EEXIST")
             if check == "hw" and not cpus.has_flag(state.cpu_flags, spec.needs_flag or ""):
                 key = "no_hw_support"
                 if spec.name == "kvm_amd":
                     key = "amd_svm_unavailable" if state.arch == "amd" else "no_hw_support_amd"
-                state.log(_message(key, state.kernel, module=spec.name))
-                raise LoadError(_errno(key, state.kernel) or "EOPNOTSUPP")
+                state.log(message(state, key, module=spec.name))
+                raise LoadError(_errno(state, key) or "EOPNOTSUPP")
     if state.arch == "s390x":
         if not cpus.has_flag(state.cpu_flags, spec.needs_flag or ""):
-            state.log(_message("s390_no_sie", state.kernel))
-            raise LoadError(_errno("s390_no_sie", state.kernel) or "ENODEV")
+            state.log(message(state, "s390_no_sie"))
+            raise LoadError(_errno(state, "s390_no_sie") or "ENODEV")
         both = vals.get("nested", "0") != "0" and vals.get("hpage", "0") != "0"
-        errno_name = _errno("s390_nested_hpage", state.kernel)
+        errno_name = _errno(state, "s390_nested_hpage")
         if both and errno_name:  # the check is gone in 7.1 (huge pages for gmap)
-            state.log(_message("s390_nested_hpage", state.kernel))
+            state.log(message(state, "s390_nested_hpage"))
             raise LoadError(errno_name)
 
 

@@ -412,3 +412,18 @@ def message(key: str, version: str, **fields: object) -> str:
 def errno_for(key: str, version: str) -> str | None:
     """Errno name returned for ``key`` on kernel ``version``, or None."""
     return variant(key, version).errno
+
+
+def resolved(version: str) -> dict[str, list]:
+    """Every message of kernel ``version``: key -> [template, errno, default fields].
+
+    A fake host's state carries this table, so its tools never look the version up.
+    """
+    table = {}
+    for key in MESSAGES:
+        try:
+            chosen = variant(key, version)
+        except KeyError:
+            continue
+        table[key] = [chosen.template, chosen.errno, dict(_DEFAULT_FIELDS.get(key, {}))]
+    return table

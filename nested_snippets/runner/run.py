@@ -21,7 +21,7 @@ import bashlex
 import bashlex.errors
 
 from nested_snippets import kernel as kdata
-from nested_snippets.fakehost.host import FakeHost, Scenario, own, recycle
+from nested_snippets.fakehost.host import FakeHost, Scenario, own, recycle, release_for
 from nested_snippets.model import (
     Body,
     CommandLine,
@@ -33,7 +33,7 @@ from nested_snippets.model import (
     Transcript,
     Xml,
 )
-from nested_snippets.runner import sandbox
+from nested_snippets.runner import sandbox, shared
 from nested_snippets.runner.sandbox import LimitExceeded, Limits, Refused, SandboxUnavailable
 
 LIMITS = Limits()
@@ -85,32 +85,54 @@ def run_commands(
     return outcomes
 
 
-def run_body(host: FakeHost, body: Body, label: str, keep_writes: bool = True) -> None:
-    """Execute or apply ``body`` on ``host``; raise :class:`Mismatch` on a difference."""
-    if isinstance(body, ConfigFile):
+Observation = list[tuple[list[str], int]] | str | None
+"""What running one body shows: each command's (output, status); a refusal or limit as
+text; None for a body that runs nothing (a file written, a reboot)."""
+
+
+def observe(host: FakeHost, body: Body | Reboot, keep_writes: bool = True) -> Observation:
+    """Apply ``body`` to ``host`` and return what it showed (no comparison)."""
+    if isinstance(body, Reboot):
+        host.reboot()
+    elif isinstance(body, ConfigFile):
         host.write_file(body.path, body.content)
     elif isinstance(body, Transcript):
-        texts = [cmd.text for cmd in body.commands]
         try:
-            outcomes = run_commands(host, texts, keep_writes=keep_writes)
+            outcomes = run_commands(host, [c.text for c in body.commands], keep_writes=keep_writes)
         except Refused as exc:
-            raise Mismatch(f"{label}: refused: {exc}") from None
+            return f"refused: {exc}"
         except LimitExceeded as exc:
-            raise Mismatch(f"{label}: limit exceeded: {exc}") from None
+            return f"limit exceeded: {exc}"
         except SandboxUnavailable as exc:
-            raise Mismatch(f"{label}: cannot run: {exc}") from None
-        for cmd, got in zip(body.commands, outcomes, strict=True):
-            want = normalise(list(cmd.output), cmd.text)
-            have = normalise(got.output, cmd.text)
-            if want != have or got.status != cmd.status:
-                raise Mismatch(_explain(label, host, cmd.text, want, have, cmd.status, got.status))
-    elif isinstance(body, CommandLine):
+            return f"cannot run: {exc}"
+        return [(o.output, o.status) for o in outcomes]
+    return None
+
+
+def judge(host: FakeHost, body: Body | Reboot, seen: Observation, label: str) -> None:
+    """Raise :class:`Mismatch` where ``seen`` differs from what the guide shows."""
+    if isinstance(seen, str):
+        raise Mismatch(f"{label}: {seen}")
+    if not isinstance(body, Transcript) or seen is None:
+        return
+    for cmd, (output, status) in zip(body.commands, seen, strict=True):
+        want = normalise(list(cmd.output), cmd.text)
+        have = normalise(output, cmd.text)
+        if want != have or status != cmd.status:
+            raise Mismatch(_explain(label, host, cmd.text, want, have, cmd.status, status))
+
+
+def run_body(host: FakeHost, body: Body, label: str, keep_writes: bool = True) -> None:
+    """Execute or apply ``body`` on ``host``; raise :class:`Mismatch` on a difference."""
+    if isinstance(body, CommandLine):
         check_syntax(body.command, label)
     elif isinstance(body, Xml):
         try:
             ET.fromstring(body.content)
         except ET.ParseError as exc:
             raise Mismatch(f"{label}: XML is not well-formed: {exc}") from None
+    else:
+        judge(host, body, observe(host, body, keep_writes), label)
 
 
 def check_syntax(command: str, label: str) -> None:
@@ -195,28 +217,64 @@ def fake_host(scenario: Scenario) -> Iterator[FakeHost]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def run_snippet(snippet: Snippet, variant: str, kernel: str) -> None:
+def run_snippet(snippet: Snippet, variant: str, kernel: str) -> str:
+    """Run one (snippet, variant, kernel) item; returns how (see :func:`shared.run_item`)."""
     body = snippet.variants[variant]
     label = (
         f"snippet {snippet.id}[{variant or 'all'}] on Linux {kernel} ({snippet.given.describe()})"
     )
     if isinstance(body, (CommandLine, Xml)):
         run_body(None, body, label)  # type: ignore[arg-type]
-        return
-    with fake_host(scenario_for(variant or snippet.host, kernel, snippet.given)) as host:
-        run_body(host, body, label, keep_writes=False)
+        return "checked"
+    scenario = scenario_for(variant or snippet.host, kernel, snippet.given)
+    return run_item(scenario, [(body, label)])
 
 
-def run_procedure(proc: Procedure, snippets: dict[str, Snippet], arch: str, kernel: str) -> None:
-    with fake_host(scenario_for(arch, kernel, proc.given)) as host:
-        for n, step in enumerate(proc.steps, 1):
-            if isinstance(step, Reboot):
-                host.reboot()
-                continue
-            snip = snippets[step]
-            variant = arch if snip.is_multi else ""
-            label = (
-                f"procedure {proc.id}[{arch}] on Linux {kernel}, "
-                f"step {n} ({step}, {proc.given.describe()})"
+def run_procedure(proc: Procedure, snippets: dict[str, Snippet], arch: str, kernel: str) -> str:
+    steps: list[tuple[Body | Reboot, str]] = []
+    for n, step in enumerate(proc.steps, 1):
+        if isinstance(step, Reboot):
+            steps.append((step, ""))
+            continue
+        snip = snippets[step]
+        variant = arch if snip.is_multi else ""
+        label = (
+            f"procedure {proc.id}[{arch}] on Linux {kernel}, "
+            f"step {n} ({step}, {proc.given.describe()})"
+        )
+        steps.append((snip.variants[variant], label))
+    return run_item(scenario_for(arch, kernel, proc.given), steps)
+
+
+def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
+    """Run ``steps`` on a fresh host for ``scenario``, sharing runs (see :mod:`.shared`).
+
+    Returns ``"ran"``, ``"shared"`` (the result of an identical run was used) or
+    ``"verified"`` (shared, and run in full anyway: both agreed).
+    """
+    bodies = [body for body, _label in steps]
+    release = release_for(kdata.resolve_version(scenario.kernel))
+    with fake_host(scenario) as host:
+        run_key = shared.key(host, scenario, bodies)
+        seen = shared.recall(run_key, release)
+        verify = seen is not None and shared.verify_this_one()
+        if seen is not None and not verify:
+            try:
+                for (body, label), one in zip(steps, seen, strict=True):
+                    judge(host, body, one, label)
+                return "shared"
+            except Mismatch:
+                pass  # run in full: the failure then carries this host's own hints
+        full = [observe(host, body, keep_writes=n < len(steps) - 1)
+                for n, body in enumerate(bodies)]  # fmt: skip
+        if verify and full != seen:
+            raise Mismatch(
+                f"{steps[0][1] or 'item'}: sharing is unsound here: a run shared by an "
+                f"identical fake host gave {seen!r}, the full run gave {full!r}"
             )
-            run_body(host, snip.variants[variant], label)
+        if seen is None:
+            shared.remember(run_key, release, full)
+        for (body, label), one in zip(steps, full, strict=True):
+            judge(host, body, one, label)
+    return "verified" if verify else "ran"
+

@@ -3,8 +3,7 @@
 Each run (one snippet's commands, or one :func:`~nested_snippets.runner.run.execute`)
 gets a fresh ``bwrap --unshare-all`` sandbox: new user, mount, PID, network, IPC,
 UTS and cgroup namespaces, no capabilities, uid 0 inside mapped to an unprivileged
-uid outside (as root, the runner first drops to :data:`SANDBOX_UID` with
-``setpriv``).  Inside, the snippet's literal text runs under bash and sees:
+uid outside (as root, the runner starts bwrap as :data:`SANDBOX_UID`).  Inside, the snippet's literal text runs under bash and sees:
 
 ``/``
     the host's ``HOME/root`` (read-write, kept between the runs of one host, emptied
@@ -14,7 +13,8 @@ uid outside (as root, the runner first drops to :data:`SANDBOX_UID` with
     template; ``modprobe.d`` and ``default/grub`` the host's own), never the machine's;
 ``/usr``
     the machine's, read-only; ``/bin``, ``/sbin``, ``/lib64`` link into it and
-    ``/lib`` is a tmpfs of links into ``/usr/lib``, all but ``modules``;
+    ``/lib`` is a tmpfs holding the fake ``modules`` and links to the multiarch
+    library directories of ``/usr/lib`` (where ``ld.so`` looks);
 ``/sys/module``, ``/proc``, ``/lib/modules``, ``/dev/kvm``
     the fake kernel's trees on per-run tmpfs mounts (no procfs, no sysfs), filled by
     the tool server before the snippet starts;
@@ -126,10 +126,10 @@ def check() -> None:
             "install it (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install "
             "bubblewrap)"
         )
-    argv = [*_drop(), BWRAP, "--unshare-all", "--die-with-parent",
+    argv = [BWRAP, "--unshare-all", "--die-with-parent",
             "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", *_merged_links_args(),
             "/usr/bin/true"]  # fmt: skip
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd="/", **_drop())
     if proc.returncode == 0:
         return
     raise SandboxUnavailable(_diagnose(proc.stderr.strip().splitlines()[-1:] or [""]))
@@ -173,11 +173,12 @@ def _diagnose(stderr: list[str]) -> str:
     return f"the snippet sandbox (bubblewrap) does not work on this machine{said}"
 
 
-def _drop() -> list[str]:
+def _drop() -> dict:
+    """Popen arguments that start bwrap as the sandbox's uid when the runner is root
+    (setuid from root clears every capability; bwrap sets no_new_privs itself)."""
     if os.geteuid() != 0:
-        return []
-    return ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_GID}", "--clear-groups",
-            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]  # fmt: skip
+        return {}
+    return {"user": SANDBOX_UID, "group": SANDBOX_GID, "extra_groups": []}
 
 
 def _merged_links() -> dict[str, str]:
@@ -261,8 +262,8 @@ def base() -> Base:
 def _static_args(tools: Path, etc: Path) -> list[str]:
     """The bwrap arguments every sandbox shares (after its root is bound)."""
     args = ["--ro-bind", "/usr", "/usr", "--tmpfs", "/lib"]
-    for entry in sorted(os.listdir("/usr/lib")):
-        if entry != "modules":
+    for entry in sorted(os.listdir("/usr/lib")):  # the multiarch library directories
+        if "-linux-" in entry and os.path.isdir(f"/usr/lib/{entry}"):
             args += ["--symlink", f"/usr/lib/{entry}", f"/lib/{entry}"]
     args += ["--dir", "/lib/modules"]
     if os.path.isdir("/usr/lib/modules"):  # the machine's modules: hidden
@@ -364,7 +365,7 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
     info_r, info_w = os.pipe()
     block_r, block_w = os.pipe()  # the driver waits on it until the tool server is ready
     argv = [
-        *_drop(), BWRAP, "--unshare-all", "--unshare-user", "--disable-userns",
+        BWRAP, "--unshare-all", "--unshare-user", "--disable-userns",
         "--die-with-parent", "--new-session",
         "--uid", "0", "--gid", "0", "--hostname", HOSTNAME,
         "--info-fd", str(info_w),
@@ -395,6 +396,8 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
             stderr=subprocess.STDOUT,
             pass_fds=(info_w, block_r),
             start_new_session=True,
+            cwd="/",
+            **_drop(),
         )
     finally:
         os.close(info_w)
