@@ -16,13 +16,14 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nested_snippets import kernel as kdata
 from nested_snippets.fakehost import boot, cpus
 from nested_snippets.fakehost import kernel as fk
-from nested_snippets.fakehost.tools import boot_modules
+from nested_snippets.fakehost.tools import PY_TOOLS, boot_modules
 from nested_snippets.kernel import messages
 
 HOSTNAME = "fakehost"
@@ -81,6 +82,8 @@ class FakeHost:
     def __init__(self, home: Path):
         self.home = Path(home)
         self.root = self.home / "root"
+        self.bin = self.home / "bin"
+        """Tools for a host with its trees on disk (see :func:`_install_tools`)."""
         self.built: fk.State | None = None
         """The state as :meth:`create` left it (before anything ran)."""
 
@@ -144,6 +147,7 @@ class FakeHost:
                     mod.users += 1
         if disk_tree:
             fk.materialize(state, host.root, full=True)
+            _install_tools(host.bin)
         state.write(host.home)
         own(host.home / fk.STATE_FILE)
         host.built = state
@@ -316,6 +320,35 @@ def _rmtree(path: str) -> None:
                 os.chmod(full, 0o700)
     os.chmod(path, 0o700)
     shutil.rmtree(path, onerror=restore_and_retry)
+
+
+def _install_tools(bin_dir: Path) -> None:
+    """Fill ``bin_dir`` with the fake tools of a host whose trees are on disk.
+
+    For tests of ``nested-kvm``, which run ``lscpu`` or ``dmesg`` from ``PATH`` with
+    ``FAKEHOST`` set: the tools run unconfined on ``$FAKEHOST/root``.  The runner
+    never uses these (its tools run in the sandbox through the tool server).
+    """
+    if bin_dir.is_dir():
+        return
+    bin_dir.mkdir(parents=True)
+    launcher = bin_dir / "_fake_tool"
+    launcher.write_text(
+        f"#!{sys.executable} -SE\n"
+        f"import sys\nsys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
+        "from nested_snippets.fakehost.tools import main\nsys.exit(main())\n"
+    )
+    launcher.chmod(0o755)
+    for name in PY_TOOLS:
+        os.symlink("_fake_tool", bin_dir / name)
+    sudo = bin_dir / "sudo"
+    sudo.write_text('#!/bin/sh\nFAKEHOST_SUDO=1 exec "$@"\n')
+    sudo.chmod(0o755)
+    for name in ("cat", "grep", "head", "tail", "ls", "sort", "wc", "cut", "tr", "true", "echo",
+                 "sleep", "printf", "uniq", "sed", "awk"):  # fmt: skip
+        real = shutil.which(name, path="/usr/bin:/bin")
+        if real:
+            os.symlink(real, bin_dir / name)
 
 
 def _machine(arch: str) -> str:

@@ -332,6 +332,7 @@ def materialize(state: State, root: str | os.PathLike, full: bool = False) -> No
     if full:
         proc = os.path.join(root, "proc")
         os.makedirs(proc, exist_ok=True)
+        os.makedirs(os.path.join(root, "dev"), exist_ok=True)
         _write_file(os.path.join(proc, "cpuinfo"), state.cpuinfo, 0o444)
         _write_file(os.path.join(proc, "version"), version_text(state) + "\n", 0o444)
         moddir = os.path.join(root, "lib", "modules", state.release)
@@ -362,6 +363,7 @@ def materialize(state: State, root: str | os.PathLike, full: bool = False) -> No
         if not state.builtin:  # built-in modules have no refcnt in sysfs
             _write_file(os.path.join(mod_dir, "refcnt"), f"{refcount(mod)}\n", 0o444)
     proc = os.path.join(root, "proc")
+    os.makedirs(proc, exist_ok=True)
     modules = (
         ""
         if state.builtin
@@ -375,6 +377,7 @@ def materialize(state: State, root: str | os.PathLike, full: bool = False) -> No
     _write_file(os.path.join(proc, "cmdline"), state.cmdline + "\n", 0o444)
     dev_kvm = os.path.join(root, "dev", "kvm")
     if kvm_device_present(state):
+        os.makedirs(os.path.dirname(dev_kvm), exist_ok=True)
         _write_file(dev_kvm, "", 0o660)
     elif os.path.lexists(dev_kvm):
         _remove(dev_kvm)

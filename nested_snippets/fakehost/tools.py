@@ -517,3 +517,26 @@ def run(name: str, args: list[str], state: fk.State, root: str, sudo: bool) -> t
     out = "\n".join(host.out) + "\n" if host.out else ""
     err = "\n".join(host.err) + "\n" if host.err else ""
     return status, out, err
+
+
+def main() -> int:
+    """``HOST/bin/<tool>`` of a host built with its trees on disk (``nested-kvm``
+    tests put it on ``PATH``): runs on ``$FAKEHOST``, unconfined, outside the runner."""
+    import sys
+
+    home = os.environ["FAKEHOST"]
+    state = fk.State.read(home)
+    before = state.to_bytes()
+    status, out, err = run(
+        os.path.basename(sys.argv[0]),
+        sys.argv[1:],
+        state,
+        os.path.join(home, "root"),
+        os.environ.get("FAKEHOST_SUDO") == "1",
+    )
+    if state.to_bytes() != before:
+        state.write(home)
+    sys.stdout.write(out)
+    sys.stdout.flush()
+    sys.stderr.write(err)
+    return status

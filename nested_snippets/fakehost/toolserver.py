@@ -252,10 +252,12 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
         state = _load(fd)
+        before = state.to_bytes()
         tools.boot(state, "/")
         fk.harvest(state, "/")
         status, out, err = tools.run(name, args, state, "/", sudo == "1")
-        _store(fd, state)
+        if state.to_bytes() != before:
+            _store(fd, state)
     except Exception as exc:  # a bug in a fake tool: report it, as a crash would
         status, out, err = 70, "", f"fake {name}: internal error: {exc!r}\n"
     body_out = out.encode("utf-8", "surrogateescape")

@@ -3,7 +3,8 @@
 Each run (one snippet's commands, or one :func:`~nested_snippets.runner.run.execute`)
 gets a fresh ``bwrap --unshare-all`` sandbox: new user, mount, PID, network, IPC,
 UTS and cgroup namespaces, no capabilities, uid 0 inside mapped to an unprivileged
-uid outside (as root, the runner starts bwrap as :data:`SANDBOX_UID`).  Inside, the snippet's literal text runs under bash and sees:
+uid outside (as root, the runner starts bwrap as :data:`SANDBOX_UID`).  Inside, the
+snippet's literal text runs under bash and sees:
 
 ``/``
     the host's ``HOME/root`` (read-write, kept between the runs of one host, emptied
