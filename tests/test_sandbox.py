@@ -158,7 +158,8 @@ def test_every_way_to_uname_reaches_the_fake_one(command, untouched):
 def test_the_real_kmod_tools_are_not_inside(untouched):
     got = _one(
         "for t in /usr/bin/kmod /usr/sbin/modprobe /usr/sbin/lsmod /usr/bin/busybox"
-        " /usr/bin/dmesg /usr/bin/lscpu; do [ -e $t ] && $t --version 2>&1 | head -1; done; echo end"
+        " /usr/bin/dmesg /usr/bin/lscpu; do [ -e $t ] && $t --version 2>&1 | head -1; done;"
+        " echo end"
     )
     for line in got.output[:-1]:
         assert "not a tool of the fake host" in line or line.startswith("fake "), line
