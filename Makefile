@@ -12,7 +12,7 @@ STAMP    := $(BIN)/.nested-kvm-guide-installed
 SPHINX   := $(BIN)/sphinx-build -c . -j $(SPHINX_J) -W --keep-going -n
 PYTEST   := $(BIN)/python -m pytest
 
-.PHONY: help html open doctest test lint linkcheck livehtml man singlehtml epub clean bench
+.PHONY: help html open doctest test lint linkcheck livehtml man singlehtml epub clean bench freshness
 
 help:
 	@echo "make html       build the guide into build/html (zero warnings allowed)"
@@ -22,6 +22,7 @@ help:
 	@echo "make livehtml   rebuild and reload in the browser on every edit"
 	@echo "make man        the nested-kvm(1) man page;  make singlehtml / epub"
 	@echo "make bench      run the committed benchmarks (prints ratios)"
+	@echo "make freshness  Debian kernels and QEMU newer than the data and the pins (not in test)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv .venv
@@ -74,6 +75,9 @@ test: $(STAMP) lint doctest
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
+
+freshness: $(STAMP)
+	$(BIN)/python tools/freshness.py
 
 clean:
 	rm -rf build .pytest_cache

@@ -108,6 +108,28 @@ class Xml:
 Body = Transcript | ConfigFile | CommandLine | Xml
 
 
+@dataclass(frozen=True)
+class NotExecuted:
+    """Why a command cannot run here, and the document it comes from.
+
+    For commands whose tool is not available on a test machine (a cloud's CLI,
+    PowerShell, VMware): the page labels them "not executed here" with this source
+    and the date it was read; the runner only checks their shell syntax.
+    """
+
+    why: str
+    source: str
+    """URL (or ``file@release``) of the document the command follows."""
+    read: str
+    """ISO date (YYYY-MM-DD) on which the source was read."""
+
+    def __post_init__(self) -> None:
+        if not self.why.strip() or not self.source.strip():
+            raise SnippetError("not_executed needs a reason and a source")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.read):
+            raise SnippetError(f"not_executed read date must be YYYY-MM-DD, not {self.read!r}")
+
+
 # --------------------------------------------------------------------- start state
 
 
@@ -177,6 +199,10 @@ class Snippet:
     """``path:line`` of the declaration, for error messages."""
     host: str = "intel"
     """For a single-body snippet: the architecture of the fake host it runs on."""
+    wrong: str = ""
+    """Non-empty for a counterexample (shown to fail): why a reader must not copy it."""
+    not_executed: NotExecuted | None = None
+    """Set for commands no test machine can run (shown with that label)."""
 
     @property
     def is_multi(self) -> bool:
@@ -287,11 +313,15 @@ def snippet(
     kernels: str = "all",
     because: str = "",
     host: str = "intel",
+    wrong: str = "",
+    not_executed: NotExecuted | None = None,
 ) -> Snippet:
     """Declare a snippet in a snippet module; its id is ``<module>.<name>``.
 
     With ``arches``, ``body`` is a function of an :class:`~nested_snippets.arch.Arch`
     row and one variant is generated per architecture: never write a tab by hand.
+    ``wrong`` marks a counterexample the guide shows failing (styled apart, no copy
+    button); ``not_executed`` marks command lines no test machine can run.
     """
     module, where = _caller()
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
@@ -313,7 +343,12 @@ def snippet(
     if keys and host != "intel":
         raise SnippetError(f"{where}: {name}: host= is for single-body snippets")
     arch_table.get(host)
-    return Snippet(f"{module}.{name}", variants, given, KernelRange(kernels), because, where, host)
+    if not_executed is not None and not all(isinstance(b, CommandLine) for b in variants.values()):
+        raise SnippetError(f"{where}: {name}: not_executed is for command_line() bodies")
+    return Snippet(
+        f"{module}.{name}", variants, given, KernelRange(kernels), because, where, host,
+        wrong, not_executed,
+    )  # fmt: skip
 
 
 def procedure(

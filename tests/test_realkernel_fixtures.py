@@ -223,3 +223,19 @@ def test_kvm_amd_nested_line_is_the_fake_hosts(recorded) -> None:
     want = messages.message("amd_nested_enabled", fx["data_version"])
     assert fx["kvm_amd_load"]["status"] == 0
     assert want in fx["kvm_amd_load"]["dmesg"], fx["kvm_amd_load"]["dmesg"]
+
+
+def test_the_tier_boots_the_kernels_the_fixtures_were_recorded_from():
+    """pinned.json and the fixtures name the same packages, byte for byte (SHA256)."""
+    import glob
+    import json
+
+    from nested_snippets.realkernel import FIXTURES, kernels
+
+    pins = {name: [d.sha256 for d in debs] for name, debs in kernels.pinned().items()}
+    recorded = {}
+    for path in glob.glob(str(FIXTURES / "*.json")):
+        prov = json.loads(Path(path).read_text())["provenance"]
+        recorded[prov["target"]] = [p["sha256"] for p in prov["packages"]]
+    assert set(pins) == set(kernels.TARGETS), "every target is pinned"
+    assert pins == recorded

@@ -1,10 +1,15 @@
 """Which Debian kernels the real-kernel tier boots, and how they are fetched.
 
-Each :class:`Target` is a set of Debian suites; the kernel is what the metapackage
-``linux-image-amd64`` depends on there (its newest version).  Packages are fetched
-with ``apt-get download`` through a private apt configuration under the cache (the
-host's apt sources are left alone), checked against the SHA256 of Debian's index and
-unpacked with ``dpkg-deb -x``: nothing is installed into the host's /boot.
+Each :class:`Target` is a set of Debian suites.  The kernel it boots is *pinned*:
+``pinned.json`` beside this file names each package, its exact version and SHA256,
+so a new Debian upload changes nothing until someone re-pins
+(``python tools/freshness.py --pin``; ``make freshness`` reports what is newer).
+Packages are fetched with ``apt-get download`` through a private apt configuration
+(the host's apt sources are left alone) into a cache that outlives the checkout
+(``$XDG_CACHE_HOME/nested-kvm-guide``, so a pinned package Debian has since dropped
+from its mirror is still found on a machine that fetched it once), checked against
+the pinned SHA256 and unpacked with ``dpkg-deb -x``: nothing is installed into the
+host's /boot.
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ from pathlib import Path
 from nested_snippets import kernel as kdata
 from nested_snippets.realkernel import CACHE, RealKernelUnavailable
 
+PINNED = Path(__file__).resolve().parent / "pinned.json"
+DEB_CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nested-kvm-guide" / "debs"
+)
 MIRROR = "http://deb.debian.org/debian"
 SECURITY = "http://deb.debian.org/debian-security"
 METAPACKAGE = "linux-image-amd64"
@@ -199,18 +208,51 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def download(target: Target, rec: dict[str, str]) -> tuple[Deb, Path]:
-    debs = CACHE / "debs"
+def download(target: Target, want: Deb) -> Path:
+    """``want`` in the persistent cache, fetched if absent; its SHA256 must match."""
+    debs = DEB_CACHE
     debs.mkdir(parents=True, exist_ok=True)
-    filename = Path(rec["Filename"]).name
-    path = debs / filename
-    if not path.exists() or _sha256(path) != rec["SHA256"]:
-        _run(["apt-get", *_apt_options(target), "download",
-              f"{rec['Package']}={rec['Version']}"], cwd=debs)  # fmt: skip
+    path = debs / want.filename
+    if not path.exists() or _sha256(path) != want.sha256:
+        apt_update(target)
+        try:
+            _run(["apt-get", *_apt_options(target), "download",
+                  f"{want.package}={want.version}"], cwd=debs)  # fmt: skip
+        except RealKernelUnavailable as exc:
+            raise RealKernelUnavailable(
+                f"pinned {want.package} {want.version} cannot be downloaded ({exc}); "
+                "Debian may have dropped it: `make freshness` shows what its mirror has, "
+                "`python tools/freshness.py --pin` re-pins"
+            ) from None
     digest = _sha256(path)
-    if digest != rec["SHA256"]:
-        raise RealKernelUnavailable(f"{filename}: sha256 {digest} != index {rec['SHA256']}")
-    return Deb(rec["Package"], rec["Version"], digest, filename), path
+    if digest != want.sha256:
+        raise RealKernelUnavailable(f"{want.filename}: sha256 {digest} != pinned {want.sha256}")
+    return path
+
+
+# ----------------------------------------------------------------- pinning
+
+
+def newest_debs(target: Target) -> tuple[Deb, ...]:
+    """What the target's suites offer today (image first), from Debian's index."""
+    apt_update(target)
+    return tuple(Deb(r["Package"], r["Version"], r["SHA256"], Path(r["Filename"]).name)
+                 for r in resolve(target))  # fmt: skip
+
+
+def pinned() -> dict[str, tuple[Deb, ...]]:
+    """Target name -> the pinned packages (image first), from ``pinned.json``."""
+    try:
+        raw = json.loads(PINNED.read_text())
+        return {name: tuple(Deb(**d) for d in debs) for name, debs in raw["targets"].items()}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RealKernelUnavailable(f"{PINNED}: unreadable pin file ({exc})") from None
+
+
+def write_pins(pins: dict[str, tuple[Deb, ...]]) -> None:
+    body = {"comment": "written by tools/freshness.py --pin; see kernels.py",
+            "targets": {n: [asdict(d) for d in debs] for n, debs in sorted(pins.items())}}
+    PINNED.write_text(json.dumps(body, indent=2) + "\n")
 
 
 # --------------------------------------------------------------------- kernels
@@ -231,25 +273,23 @@ def _load_cached(name: str) -> Kernel | None:
 
 
 def fetch(name: str, refresh: bool = False) -> Kernel:
-    """The kernel of target ``name``, downloaded and unpacked once into the cache."""
+    """The pinned kernel of target ``name``, downloaded and unpacked once."""
     refresh = refresh or os.environ.get("NKG_REALKERNEL_REFRESH") == "1"
+    debs = pinned().get(name)
+    if not debs:
+        raise RealKernelUnavailable(f"no pinned kernel for target {name!r} in {PINNED}")
     cached = None if refresh else _load_cached(name)
-    if cached is not None:
+    if cached is not None and cached.debs == debs:
         return cached
     target = TARGETS[name]
-    apt_update(target)
-    records = resolve(target)
-    image = records[0]
-    release = image["Package"].removeprefix("linux-image-")
+    image = debs[0]
+    release = image.package.removeprefix("linux-image-")
     root = CACHE / "kernels" / release
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    debs = []
-    for rec in records:
-        deb, path = download(target, rec)
-        _run(["dpkg-deb", "-x", str(path), str(root)])
-        debs.append(deb)
-    kern = Kernel(name, release, image["Version"], tuple(debs), str(root))
+    for deb in debs:
+        _run(["dpkg-deb", "-x", str(download(target, deb)), str(root)])
+    kern = Kernel(name, release, image.version, debs, str(root))
     if not kern.vmlinuz.exists():
         raise RealKernelUnavailable(f"{release}: no vmlinuz in the packages")
     _manifest(name).write_text(json.dumps(asdict(kern), indent=2) + "\n")

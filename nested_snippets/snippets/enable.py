@@ -111,6 +111,7 @@ sysfs_read_only = snippet(
     ),
     arches=X86,
     given=Given(nested=False),
+    wrong="the parameter is read-only at run time: reload the module instead",
 )
 """kernfs refuses to open a 0444 attribute for writing, even for root (measured on 6.1)."""
 

@@ -66,14 +66,32 @@ l1_domain = snippet(
     """),
 )
 
+SYSTEM = "qemu:///system"
+"""Every virsh command names the system connection: the domain above uses the
+``default`` network and /var/lib/libvirt/images, which only that connection has,
+Without ``--connect``, virsh uses ``LIBVIRT_DEFAULT_URI``, then ``uri_default``,
+then probes (libvirt docs/uri.rst); the QEMU driver's probe answers
+``qemu:///session`` when not privileged (``virQEMUDriverConfigNew()`` in
+``src/qemu/qemu_conf.c``)."""
+
 define_start = snippet(
     "define_start",
-    command_line("virsh define l1.xml && virsh start l1"),
+    command_line(f"""
+        virsh --connect {SYSTEM} define l1.xml && \\
+            virsh --connect {SYSTEM} start l1
+    """),
 )
 
-edit = snippet("edit", command_line("virsh edit l1"))
+edit = snippet("edit", command_line(f"virsh --connect {SYSTEM} edit l1"))
 
 domain_type = snippet(
     "domain_type",
-    command_line("virsh dumpxml l1 | grep -E \"<domain|<cpu\""),
+    command_line(f"virsh --connect {SYSTEM} dumpxml l1 | grep -E \"<domain|<cpu\""),
+)
+
+wrong_session = snippet(
+    "wrong_session",
+    command_line("virsh --connect qemu:///session edit l1"),
+    wrong="l1 was defined in the system connection; the per-user session has its own, "
+    "separate list of domains and answers: error: failed to get domain 'l1'",
 )

@@ -14,7 +14,8 @@ from nested_snippets.model import command_line, snippet
 
 _NAMED_MODEL = {
     # Named models: Haswell-noTSX-IBRS is upstream's Intel example; EPYC is QEMU's
-    # first-generation AMD EPYC model.  Both are in QEMU 7.2's "-cpu help".
+    # first-generation AMD EPYC model.  tests/test_qemu_data.py finds both in every
+    # release of the QEMU data; tests/realtools checks the installed QEMU lists them.
     "intel": "Haswell-noTSX-IBRS",
     "amd": "EPYC",
 }

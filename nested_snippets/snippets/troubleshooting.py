@@ -170,6 +170,7 @@ _TYPO = "/etc/modprobe.d/kvm_intel.conf"
 typo_conf = snippet(
     "typo_conf",
     config(_TYPO, "options kvm_intel enable_apivc=1"),
+    wrong="misspelled: the parameter is enable_apicv",
 )
 """The misspelling of upstream's first draft (running-nested-guests v1)."""
 
@@ -198,6 +199,7 @@ amd_y_conf = snippet(
     "amd_y_conf",
     config(_AMD_CONF, "options kvm_amd nested=Y"),
     host="amd",
+    wrong="kvm_amd's nested is an integer: write nested=1",
 )
 
 amd_y_fails = snippet(

@@ -26,7 +26,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
 from nested_snippets import arch as arch_table
-from nested_snippets import registry
+from nested_snippets import proofs, registry
 from nested_snippets.model import ConfigFile, SnippetError
 
 STATIC = Path(__file__).parent / "static"
@@ -78,9 +78,35 @@ class SnippetDirective(_SnippetBase):
         literal["snippet_id"] = snippet.id
         literal["classes"].append("nested-snippet")
         self.set_source_info(literal)
+        block: nodes.Element = literal
         if isinstance(body, ConfigFile):
-            return [container_wrapper(self, literal, body.path)]
-        return [literal]
+            block = container_wrapper(self, literal, body.path)
+        out: list[nodes.Node] = []
+        if snippet.wrong:
+            literal["classes"].append("nested-snippet-fails")
+            warn = nodes.paragraph(classes=["nested-fails-label"])
+            label = "Wrong — shown to fail, do not copy: "
+            warn += nodes.strong(label, label)
+            warn += nodes.Text(snippet.wrong)
+            out.append(warn)
+        out += [block, _proof_paragraph(snippet, key)]
+        return out
+
+
+def _proof_paragraph(snippet, key: str) -> nodes.paragraph:
+    """The discreet line under a block that says what proves it (see proofs.py)."""
+    found = proofs.proof(snippet, key)
+    para = nodes.paragraph(classes=["nested-proof", f"nested-proof-{found.kind}"])
+    para += nodes.Text(found.text)
+    ne = snippet.not_executed
+    if ne is not None:
+        para += nodes.Text(" Source: ")
+        if "://" in ne.source:
+            para += nodes.reference(ne.source, ne.source, refuri=ne.source)
+        else:
+            para += nodes.literal(ne.source, ne.source)
+        para += nodes.Text(f", read {ne.read}.")
+    return para
 
 
 class SnippetTabsDirective(_SnippetBase):
@@ -115,9 +141,13 @@ def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinx_tabs.tabs")
     app.add_directive("snippet", SnippetDirective)
     app.add_directive("snippet-tabs", SnippetTabsDirective)
-    from nested_snippets.sphinxext import assets, reference
+    from nested_snippets.sphinxext import assets, claims, facts, freshness, reference
 
     reference.setup(app)
+    claims.setup(app)
+    freshness.setup(app)
+    facts.setup(app)
     assets.setup(app)  # tab/copy-button JS and Furo-matched CSS
+    app.setup_extension("nested_snippets.sphinxext.qemu_roles")
     _registry()  # fail early, with the module and line, on a broken snippet module
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

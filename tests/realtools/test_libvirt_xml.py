@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nested_snippets import registry
-from nested_snippets.model import Xml
+from nested_snippets import proofs, registry
 from tests.realtools import tools
 
 pytestmark = pytest.mark.realtools
@@ -15,7 +14,7 @@ DOCUMENTS = [
     pytest.param(tools.wrap(body.content, body.fragment_of), id=f"{sid}[{key or 'all'}]")
     for sid, snip in sorted(REG.snippets.items())
     for key, body in snip.variants.items()
-    if isinstance(body, Xml)
+    if proofs.is_domain_xml(body)
 ]
 
 

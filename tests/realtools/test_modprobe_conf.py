@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nested_snippets import registry
-from nested_snippets.model import ConfigFile
+from nested_snippets import proofs, registry
 from tests.realtools import tools
 
 pytestmark = pytest.mark.realtools
@@ -15,7 +14,7 @@ CONFIGS = [
     pytest.param(body, id=f"{sid}[{key or 'all'}]")
     for sid, snip in sorted(REG.snippets.items())
     for key, body in snip.variants.items()
-    if isinstance(body, ConfigFile) and body.path.startswith("/etc/modprobe.d/")
+    if proofs.is_modprobe_conf(body)
 ]
 
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from nested_snippets import registry
-from nested_snippets.model import CommandLine, Xml
+from nested_snippets import proofs, registry
+from nested_snippets.model import Xml
 from tests.realtools import tools
 
 pytestmark = pytest.mark.realtools
@@ -17,7 +17,7 @@ COMMANDS = [
     pytest.param(body.command, id=f"{sid}[{key or 'all'}]")
     for sid, snip in sorted(REG.snippets.items())
     for key, body in snip.variants.items()
-    if isinstance(body, CommandLine) and tools.cpu_models_in(body.command)
+    if proofs.names_cpu_model(body)
 ]
 XML_MODELS = [
     pytest.param(m.group(1), id=f"{sid}[{key or 'all'}]")
@@ -37,6 +37,17 @@ def test_cpu_model_is_listed_by_qemu(command):
     assert not tools.unknown_cpu_models(command), (
         f"not in `qemu-system-x86_64 -cpu help`: {tools.unknown_cpu_models(command)}"
     )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_cpu_properties_are_known_to_qemu(command):
+    unknown = tools.unknown_cpu_properties(command)
+    assert not unknown, f"not among the CPU type's properties in QEMU: {unknown}"
+
+
+def test_a_bogus_property_is_caught():
+    cmd = "qemu-system-x86_64 -cpu host,hv-relaxed,hv-evmcs,hv-evmcz,vmx=on -m 1G"
+    assert tools.unknown_cpu_properties(cmd) == ["hv-evmcz"]
 
 
 @pytest.mark.parametrize("model", XML_MODELS)

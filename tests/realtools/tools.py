@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import tempfile
@@ -21,12 +20,17 @@ from pathlib import Path
 
 import pytest
 
+from nested_snippets.proofs import cpu_args_in, cpu_models_in
+
 SEARCH_PATH = os.pathsep.join(
     [os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"]
 )
 PACKAGES = {
     "qemu-system-x86_64": "qemu-system-x86",
+    "qemu-system-ppc64": "qemu-system-ppc",
     "virt-xml-validate": "libvirt-clients",
+    "virsh": "libvirt-clients",
+    "virt-install": "virtinst",
     "xmllint": "libxml2-utils",
     "modprobe": "kmod",
     "setpriv": "util-linux",
@@ -48,25 +52,45 @@ def require(tool: str) -> str:
 # ----------------------------------------------------------------- QEMU models
 
 @cache
-def qemu_cpu_models() -> frozenset[str]:
-    """Model names from the real ``qemu-system-x86_64 -cpu help`` (``x86 NAME ...``)."""
-    qemu = require("qemu-system-x86_64")
+def qemu_cpu_models(binary: str | None = None) -> frozenset[str]:
+    """Model names from a real ``qemu-system-x86_64 -cpu help`` (the installed one by
+    default): ``x86 NAME ...`` lines up to QEMU 9.2, ``  NAME ...`` from 10.0."""
+    qemu = binary or require("qemu-system-x86_64")
     out = subprocess.run([qemu, "-cpu", "help"], capture_output=True, text=True,
                          timeout=60, check=True, stdin=subprocess.DEVNULL).stdout  # fmt: skip
-    models = frozenset(m.group(1) for m in re.finditer(r"^x86 +(\S+)", out, re.M))
+    listing = out.split("\n\n")[0]
+    models = frozenset(m.group(1) for m in re.finditer(r"^(?:x86)? +(\S+)", listing, re.M))
     assert "qemu64" in models, f"unexpected -cpu help output:\n{out[:500]}"
     return models
-
-
-def cpu_models_in(command: str) -> list[str]:
-    """The model of every ``-cpu MODEL[,feature=on...]`` in a shell command line."""
-    words = shlex.split(command.replace("\\\n", " "), comments=False)
-    return [words[i + 1].split(",")[0] for i, w in enumerate(words[:-1]) if w == "-cpu"]
 
 
 def unknown_cpu_models(command: str) -> list[str]:
     known = qemu_cpu_models()
     return [m for m in cpu_models_in(command) if m != "help" and m not in known]
+
+
+@cache
+def qemu_cpu_properties(model: str) -> frozenset[str]:
+    """Property names of QEMU's CPU type for ``model``, from the real
+    ``qemu-system-x86_64 -device MODEL-x86_64-cpu,help`` (lists and exits)."""
+    qemu = require("qemu-system-x86_64")
+    proc = subprocess.run([qemu, "-device", f"{model}-x86_64-cpu,help"], capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
+    names = frozenset(m.group(1) for m in re.finditer(r"^  ([\w.-]+)=", proc.stdout, re.M))
+    assert proc.returncode == 0 and "vmx" in names, f"unexpected output:\n{proc.stdout[:500]}"
+    return names
+
+
+def unknown_cpu_properties(command: str) -> list[str]:
+    """``-cpu`` properties (``hv-evmcs``, ``vmx=on``, ``+svm``) QEMU's CPU type lacks."""
+    unknown = []
+    for arg in cpu_args_in(command):
+        model, *props = arg.split(",")
+        if model == "help" or not props:
+            continue
+        known = qemu_cpu_properties(model)
+        unknown += [p for p in props if p.split("=")[0].lstrip("+-") not in known]
+    return unknown
 
 
 # ------------------------------------------------------------------ libvirt XML

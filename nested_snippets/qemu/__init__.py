@@ -1,0 +1,320 @@
+"""QEMU facts per release, read from ``data/qemu-<X.Y>.json`` (standard library only).
+
+The files are written by ``tools/extract_qemu_facts.py`` from QEMU's sources; the
+index (``data/index.json``) lists every feature release from 4.0 to the newest that
+Debian ships, and which of them have no data.  A boundary that falls next to a
+missing release is given as "between A and B", never guessed.
+
+    from nested_snippets import qemu
+    qemu.versions()                          # ['4.0', '4.1', ..., '10.2']
+    r = qemu.release("7.2")
+    r.cpu_model("EPYC").svm                  # True: the model's CPUID has SVM
+    r.kvm_flag("EPYC", "svm")                # False: KVM's defaults turn it off
+    qemu.since(qemu.FACTS["arm-virt-kvm-el2"])   # '10.1'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def key(version: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in version.split("."))
+
+
+@cache
+def index() -> dict:
+    return json.loads((DATA / "index.json").read_text())
+
+
+def series() -> list[str]:
+    """Every feature release from the first to the newest Debian ships, with or without data."""
+    return [r["version"] for r in index()["releases"]]
+
+
+def versions() -> list[str]:
+    """Releases with data, oldest first."""
+    return sorted((p.stem.removeprefix("qemu-") for p in DATA.glob("qemu-*.json")), key=key)
+
+
+def latest() -> str:
+    """The newest release with data."""
+    return versions()[-1]
+
+
+def extracted_on() -> str:
+    """The date the newest data file was extracted (ISO)."""
+    return max(json.loads(p.read_text())["provenance"]["extracted_on"]
+               for p in DATA.glob("qemu-*.json"))  # fmt: skip
+
+
+def missing() -> list[str]:
+    return [r["version"] for r in index()["releases"] if r["status"] == "missing"]
+
+
+@dataclass(frozen=True)
+class Model:
+    """One ``-cpu`` name resolved to a model version."""
+
+    name: str
+    base: str
+    version: int | None
+    vmx: bool
+    svm: bool
+    source: str
+
+
+class Release:
+    """The facts of one QEMU release."""
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+        self.version: str = data["version"]
+        self.release: str = data["release"]
+
+    # --------------------------------------------------------------- CPU models
+    @property
+    def _models(self) -> list[dict]:
+        """The models, each with its versions; a model without a version list gets
+        the one implicit version QEMU gives it (``default_version_list``)."""
+        implicit = self.data["x86_cpu_models"].get("implicit_version")
+        out = []
+        for m in self.data["x86_cpu_models"]["models"]:
+            if not m["versions"] and implicit is not None:
+                only = {"version": implicit, "alias": None, "vmx": m["vmx"], "svm": m["svm"],
+                        "props": []}  # fmt: skip
+                m = {**m, "versions": [only]}
+            out.append(m)
+        return out
+
+    def cpu_model_names(self) -> set[str]:
+        """Every x86 model name ``-cpu help`` lists (base, ``-vN`` and aliases)."""
+        names = set()
+        for m in self._models:
+            names.add(m["name"])
+            for v in m["versions"]:
+                names.add(f"{m['name']}-v{v['version']}")
+                if v["alias"]:
+                    names.add(v["alias"])
+        return names
+
+    def cpu_model(self, name: str) -> Model | None:
+        """The model a ``-cpu`` name selects (an unversioned name: its default version)."""
+        default = self.data["x86_cpu_models"]["unversioned_default"]
+        for m in self._models:
+            for v in m["versions"]:
+                if name in (f"{m['name']}-v{v['version']}", v["alias"]) or (
+                    name == m["name"] and v["version"] == default
+                ):
+                    return Model(name, m["name"], v["version"], v["vmx"], v["svm"], m["source"])
+            if name == m["name"]:
+                return Model(name, m["name"], None, m["vmx"], m["svm"], m["source"])
+        return None
+
+    def kvm_default_props(self) -> dict[str, str]:
+        props = self.data["x86_cpu_models"]["kvm_default_props"]
+        return dict(props["props"]) if props else {}
+
+    def kvm_flag(self, cpu_option: str, flag: str) -> bool | None:
+        """Whether ``-accel kvm -cpu MODEL[,flag=on...]`` asks for ``flag`` (vmx/svm).
+
+        The model's definition, then KVM's defaults for named models, then the
+        options given on the command line, in QEMU's order.  None: unknown model.
+        """
+        name, *opts = cpu_option.split(",")
+        model = self.cpu_model(name)
+        if model is None:
+            return None
+        value = getattr(model, flag)
+        if flag in self.kvm_default_props():
+            value = self.kvm_default_props()[flag] == "on"
+        for opt in opts:
+            k, _, v = opt.partition("=")
+            if k.lstrip("+-") == flag:
+                value = v in ("on", "true", "yes") if v else not k.startswith("-")
+        return value
+
+    # ---------------------------------------------------------------- migration
+    @property
+    def migration(self) -> dict:
+        return self.data["x86_migration"]
+
+    def migration_messages(self) -> list[str]:
+        """What QEMU says when it stops migrating a nested (VMX) guest."""
+        m = self.migration
+        return [x["message"] for x in m["blockers"] + m["save_errors"]]
+
+    # ---------------------------------------------------------------- pseries
+    def spapr_cap(self, name: str) -> dict | None:
+        """``nested-hv`` / ``nested-papr``: None if this release lacks it."""
+        return self.data["spapr_caps"].get(name)
+
+    def spapr_messages(self, name: str) -> list[str]:
+        cap = self.spapr_cap(name)
+        return [m["message"] for m in cap["apply_messages"]] if cap else []
+
+    # -------------------------------------------------------------- arm64 virt
+    @property
+    def arm_virt(self) -> dict:
+        return self.data["arm_virt"]
+
+    def arm_virt_messages(self) -> list[str]:
+        """Messages QEMU may print for ``virtualization=on`` under KVM (as printed)."""
+        return [c["rendered"] for c in self.arm_virt["checks"]]
+
+    def messages(self) -> list[str]:
+        """Every nesting-related message this release's data holds."""
+        out = self.migration_messages()
+        out += [x["message"] for x in self.migration["load_errors"]]
+        out += self.arm_virt_messages()
+        for cap in ("nested-hv", "nested-papr"):
+            out += self.spapr_messages(cap)
+        return out
+
+
+@cache
+def release(version: str) -> Release:
+    """The data of ``version`` (X.Y or X.Y.Z); KeyError names the releases there are."""
+    short = ".".join(version.split(".")[:2])
+    path = DATA / f"qemu-{short}.json"
+    if not re.fullmatch(r"\d+\.\d+", short) or not path.exists():
+        raise KeyError(f"no QEMU data for {version}; there is data for {', '.join(versions())}")
+    return Release(json.loads(path.read_text()))
+
+
+def releases() -> list[Release]:
+    return [release(v) for v in versions()]
+
+
+# ------------------------------------------------------------------ boundaries
+Predicate = Callable[[Release], bool]
+
+FACTS: dict[str, Predicate] = {
+    "vmx-migration-blocker": lambda r: bool(r.migration["blockers"]),
+    "vmx-nested-state-migration": lambda r: "vmx" in r.migration["nested_state_formats"],
+    "svm-nested-state-migration": lambda r: "svm" in r.migration["nested_state_formats"],
+    "kvm-svm-off-by-default": lambda r: r.kvm_default_props().get("svm") == "off",
+    "cap-nested-hv": lambda r: r.spapr_cap("nested-hv") is not None,
+    "cap-nested-papr": lambda r: r.spapr_cap("nested-papr") is not None,
+    "arm-virt-kvm-el2": lambda r: r.arm_virt["virtualization_with_kvm"] == "allowed",
+    "x86-versioned-cpu-models": lambda r: r.data["x86_cpu_models"]["implicit_version"] is not None,
+    "nested-hv-power9-check": lambda r: any("POWER9" in m for m in r.spapr_messages("nested-hv")),
+}
+"""Named facts the pages refer to (``:qemu-since:`arm-virt-kvm-el2```)."""
+
+
+def message_fact(text: str) -> Predicate:
+    """True in a release whose data holds the message ``text`` (exactly)."""
+    return lambda r: text in r.messages()
+
+
+def _span(pred: Predicate) -> list[tuple[str, bool | None]]:
+    have = set(versions())
+    return [(v, pred(release(v)) if v in have else None) for v in series()]
+
+
+def since(pred: Predicate) -> str:
+    """First release where ``pred`` holds: 'X.Y', 'between A and B', or 'before X.Y'."""
+    span = _span(pred)
+    for i, (v, ok) in enumerate(span):
+        if ok:
+            j = i - 1
+            while j >= 0 and span[j][1] is None:
+                j -= 1
+            if j < 0:
+                return v if i == 0 else f"between {span[0][0]} and {v}"
+            if j == i - 1:
+                return v if span[j][1] is False else f"before {v}"
+            return f"between {span[j][0]} and {v}"
+    raise ValueError("the fact holds in no release with data")
+
+
+def until(pred: Predicate) -> str:
+    """Last release where ``pred`` holds: 'X.Y', 'between A and B' or 'X.Y or later'."""
+    span = _span(pred)
+    for i in range(len(span) - 1, -1, -1):
+        v, ok = span[i]
+        if ok:
+            j = i + 1
+            while j < len(span) and span[j][1] is None:
+                j += 1
+            if j == len(span):
+                return v if i == len(span) - 1 else f"{v} or later (no data after {v})"
+            return v if j == i + 1 else f"between {v} and {span[j - 1][0]}"
+    raise ValueError("the fact holds in no release with data")
+
+
+def holds_in(pred: Predicate) -> list[str]:
+    return [v for v, ok in _span(pred) if ok]
+
+
+# -------------------------------------------------------------------- messages
+def _one(items: list[dict], pred: Callable[[dict], bool]) -> str | None:
+    return next((i.get("rendered", i["message"]) for i in items if pred(i)), None)
+
+
+MESSAGES: dict[str, Callable[[Release], str | None]] = {
+    "vmx-migration-blocker": lambda r: _one(r.migration["blockers"], lambda m: True),
+    "vmx-save-error": lambda r: _one(r.migration["save_errors"], lambda m: True),
+    "arm-virt-kvm-rejected": lambda r: _one(
+        r.arm_virt["checks"],
+        lambda c: c["under_kvm"] == "always" and "Virtualization" in c["message"]),
+    "arm-virt-kvm-no-el2": lambda r: _one(
+        r.arm_virt["checks"], lambda c: "kvm_arm_el2_supported" in c["capabilities"]),
+    "nested-hv-kvm-lacks": lambda r: _one(
+        (r.spapr_cap("nested-hv") or {}).get("apply_messages", []),
+        lambda m: m["call"] == "error_setg" and "has_cap_nested" in (m["condition"] or "")),
+    "nested-hv-power9": lambda r: _one(
+        (r.spapr_cap("nested-hv") or {}).get("apply_messages", []),
+        lambda m: m["call"] == "error_setg" and "POWER9" in m["message"]),
+    "nested-papr-mutual": lambda r: _one(
+        (r.spapr_cap("nested-papr") or {}).get("apply_messages", []),
+        lambda m: m["call"] == "error_setg" and "mutually exclusive" in m["message"]),
+    "nested-papr-kvm-lacks": lambda r: _one(
+        (r.spapr_cap("nested-papr") or {}).get("apply_messages", []),
+        lambda m: m["call"] == "error_setg" and "KVM implementation" in m["message"]),
+}  # fmt: skip
+"""Messages the pages quote, by key: what each release prints (None: it prints none)."""
+
+
+def message(key_at: str) -> tuple[str, str]:
+    """(message, release) for 'KEY' (newest release with it) or 'KEY@X.Y'."""
+    name, _, version = key_at.partition("@")
+    if name not in MESSAGES:
+        raise KeyError(f"unknown QEMU message {name!r}; known: {', '.join(MESSAGES)}")
+    candidates = [version] if version else list(reversed(versions()))
+    for v in candidates:
+        text = MESSAGES[name](release(v))
+        if text is not None:
+            return text, v
+    raise KeyError(f"QEMU {version or 'data'} has no {name!r} message")
+
+
+def ranges(found: list[str]) -> list[tuple[str, str]]:
+    """Runs of consecutive releases (in :func:`series`) as (first, last)."""
+    order = series()
+    runs: list[tuple[str, str]] = []
+    for v in sorted(found, key=key):
+        if runs and order.index(v) == order.index(runs[-1][1]) + 1:
+            runs[-1] = (runs[-1][0], v)
+        else:
+            runs.append((v, v))
+    return runs
+
+
+def describe(found: list[str]) -> str:
+    """'4.0', '7.0 to 10.2' or '4.0 to 5.1 and 7.0'; notes when a run reaches the newest data."""
+    if not found:
+        return "no release with data"
+    parts = [a if a == b else f"{a} to {b}" for a, b in ranges(found)]
+    text = " and ".join(parts)
+    if ranges(found)[-1][1] == versions()[-1] and missing():
+        text += f" (the newest with data; {', '.join(missing())} not checked)"
+    return text

@@ -1,0 +1,177 @@
+"""Nesting on clouds and other hypervisors as L0: switching it on, and checking from L1.
+
+Shown on ``source/how-to/clouds.rst``.  The switches (``gcloud``, ``aws``, ``az``,
+``qm``, PowerShell, ``VBoxManage``) need the vendor's platform and are never run
+here; each carries the document it follows and the date it was read.  The checks
+run inside L1 and *are* executed on the fake host (``Given(level="L1")``): the
+fake ``lscpu`` prints ``Hypervisor vendor: KVM`` in L1, the layout of util-linux's
+"Virtualization features" block (``sys-utils/lscpu.c``).  What other L0s print
+there (``Microsoft``, ``VMware``, ...) comes from lscpu's ``hv_vendors`` table and
+is said in the page's prose with its source; the fake host models only a KVM L0.
+"""
+
+from nested_snippets.arch import X86
+from nested_snippets.model import (
+    Given,
+    NotExecuted,
+    command_line,
+    config,
+    snippet,
+    transcript,
+)
+
+READ = "2026-12-01"
+"""The day the sources below were read."""
+
+# ------------------------------------------------------------------ the L1 check
+
+l1_check = snippet(
+    "l1_check",
+    lambda a: transcript(f"""
+        $ grep -o -w -E 'vmx|svm' /proc/cpuinfo | sort -u
+        {a.cpu_flag}
+        $ lscpu | grep -i -E 'virtualization|hypervisor'
+        Virtualization:                       {a.extension}
+        Hypervisor vendor:                    KVM
+        Virtualization type:                  full
+    """),
+    arches=X86,
+    given=Given(level="L1"),
+)
+"""Inside L1 on a KVM L0 that exposes the extension: flag present, vendor KVM."""
+
+l1_not_exposed = snippet(
+    "l1_not_exposed",
+    lambda a: transcript(
+        """
+        $ grep -c -w -E 'vmx|svm' /proc/cpuinfo
+        0
+        $ lscpu | grep -i -E 'virtualization|hypervisor'
+        Hypervisor vendor:                    KVM
+        Virtualization type:                  full
+        """,
+        status={0: 1},
+    ),
+    arches=X86,
+    given=Given(level="L1", cpu_flag=False),
+)
+"""The same check where L0 did not pass the extension on: a guest, but no flag."""
+
+# ------------------------------------------------------------------ Google (GCE)
+
+gce_create = snippet(
+    "gce_create",
+    command_line("""
+        gcloud compute instances create l1 --zone=ZONE \\
+            --machine-type=n2-standard-8 --enable-nested-virtualization
+    """),
+    not_executed=NotExecuted(
+        why="needs a Google Cloud project; the flag sets the instance field "
+        "advancedMachineFeatures.enableNestedVirtualization (default false)",
+        source="https://pub.dev/documentation/pulumi_google_native/latest/compute/"
+        "AdvancedMachineFeatures/enableNestedVirtualization.html",
+        read=READ,
+    ),
+)
+
+# ------------------------------------------------------------------ Amazon (EC2)
+
+aws_run = snippet(
+    "aws_run",
+    command_line("""
+        aws ec2 run-instances --image-id AMI_ID --instance-type c8i.2xlarge \\
+            --cpu-options NestedVirtualization=enabled
+    """),
+    not_executed=NotExecuted(
+        why="needs an AWS account; NestedVirtualization (enabled or disabled) is a "
+        "CpuOptions field of the EC2 API",
+        source="https://docs.aws.amazon.com/sdk-for-python/v4/reference/clients/ec2/"
+        "structures/LaunchTemplateCpuOptionsRequest/",
+        read=READ,
+    ),
+)
+
+aws_types = snippet(
+    "aws_types",
+    command_line("""
+        aws ec2 describe-instance-types \\
+            --filters Name=processor-info.supported-features,Values=nested-virtualization \\
+            --query 'sort(InstanceTypes[].InstanceType)'
+    """),
+    not_executed=NotExecuted(
+        why="needs an AWS account; lists the instance types of one region that "
+        "offer the feature",
+        source="https://dev.classmethod.jp/en/articles/"
+        "ec2-nested-virtualization-support-non-bare-metal",
+        read=READ,
+    ),
+)
+
+# ------------------------------------------------------------------ Microsoft Azure
+
+azure_create = snippet(
+    "azure_create",
+    command_line("""
+        az vm create --resource-group RG --name l1 --image IMAGE \\
+            --size Standard_D4s_v3 --security-type Standard
+    """),
+    not_executed=NotExecuted(
+        why="needs an Azure subscription; Microsoft requires security type "
+        "Standard for nested virtualization in an Azure VM",
+        source="https://learn.microsoft.com/en-us/virtualization/hyper-v-on-windows/"
+        "user-guide/enable-nested-virtualization",
+        read=READ,
+    ),
+)
+
+# ------------------------------------------------------------------ Proxmox VE
+
+proxmox_cpu_host = snippet(
+    "proxmox_cpu_host",
+    command_line("qm set 100 --cpu host"),
+    not_executed=NotExecuted(
+        why="runs on a Proxmox VE node (100 is the VM's id); sets the VM's CPU "
+        "type to host, which passes VT-x/AMD-V through",
+        source="https://pve.proxmox.com/wiki/Nested_Virtualization",
+        read=READ,
+    ),
+)
+
+# ------------------------------------------------------------------ VMware ESXi
+
+vmware_vhv = snippet(
+    "vmware_vhv",
+    config(
+        "/vmfs/volumes/datastore1/l1/l1.vmx",
+        """
+        vhv.enable = "TRUE"
+        """,
+    ),
+)
+"""The .vmx line behind "Expose hardware assisted virtualization to the guest OS"."""
+
+# ------------------------------------------------------------------ Hyper-V
+
+hyperv_expose = snippet(
+    "hyperv_expose",
+    command_line("Set-VMProcessor -VMName l1 -ExposeVirtualizationExtensions $true"),
+    not_executed=NotExecuted(
+        why="PowerShell on the Windows host, with the VM turned off",
+        source="https://learn.microsoft.com/en-us/virtualization/hyper-v-on-windows/"
+        "user-guide/enable-nested-virtualization",
+        read=READ,
+    ),
+)
+
+# ------------------------------------------------------------------ VirtualBox
+
+virtualbox_nested = snippet(
+    "virtualbox_nested",
+    command_line("VBoxManage modifyvm l1 --nested-hw-virt=on"),
+    not_executed=NotExecuted(
+        why="runs on the VirtualBox host, with the VM stopped",
+        source="VirtualBox/virtualbox doc/manual/en_US/man_VBoxManage-modifyvm.xml"
+        "@080a9bcecbcff53d2cd45413556543c4bceda055",
+        read=READ,
+    ),
+)

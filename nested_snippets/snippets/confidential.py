@@ -1,0 +1,44 @@
+"""Confidential guests (AMD SEV, SEV-ES, SEV-SNP; Intel TDX) as would-be L1 hypervisors.
+
+Shown on ``source/how-to/confidential-vms.rst``.  Kernel facts, read in the
+v6.18.2 tree:
+
+* ``arch/x86/kvm/svm/svm.c`` ``__kvm_is_svm_supported()``: when
+  ``cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)`` (true in SEV, SEV-ES and SEV-SNP
+  guests) it logs "KVM is unsupported when running as an SEV guest" (``pr_fmt`` is
+  ``KBUILD_MODNAME ": "``, so ``kvm_amd:``) and ``svm_init()`` returns -EOPNOTSUPP;
+* ``arch/x86/mm/mem_encrypt.c`` ``print_mem_encrypt_feature_info()`` logs
+  "Memory Encryption Features active: " followed by "Intel TDX" or "AMD" and the
+  active SEV features (no ``pr_fmt`` in that file).
+
+The executed check is the case the fake host models: the guest's CPU shows no
+``vmx``/``svm`` flag, so loading KVM fails.  The fake host has no confidential-guest
+state, so the SEV log line itself is quoted on the page from the source above, not
+run here.
+"""
+
+from nested_snippets.arch import X86
+from nested_snippets.model import Given, command_line, snippet, transcript
+
+is_confidential = snippet(
+    "is_confidential",
+    command_line("sudo dmesg | grep 'Memory Encryption Features active'"),
+)
+"""Which memory-encryption features this guest booted with (if any)."""
+
+no_kvm_here = snippet(
+    "no_kvm_here",
+    lambda a: transcript(
+        f"""
+        $ grep -c -w -E 'vmx|svm' /proc/cpuinfo
+        0
+        $ sudo modprobe {a.module}
+        modprobe: ERROR: could not insert '{a.module}': Operation not supported
+        $ ls /dev/kvm
+        ls: cannot access '/dev/kvm': No such file or directory
+        """,
+        status={0: 1, 1: 1, 2: 2},
+    ),
+    arches=X86,
+    given=Given(level="L1", cpu_flag=False, kvm="unloaded"),
+)

@@ -1,0 +1,176 @@
+"""Distribution paths: packages, the libvirt group, and L1 from a cloud image.
+
+Shown on ``source/how-to/distributions.rst``.  Package commands are not run
+(they would install software); each names where its package names come from.
+``virt_install_l1`` is run by ``tests/realtools/test_virt_install.py`` through the
+real ``virt-install --connect test:///default --dry-run --print-xml`` and the XML
+it prints is validated with ``virt-xml-validate``.  Options of ``--cloud-init`` are
+those of virt-install(1) as shipped in Debian 12's virtinst: plain
+``root-password-generate=on,disable=on`` prints a generated root password and
+turns cloud-init off after the first boot; ``clouduser-ssh-key=`` puts a public
+key into the image's default user.  The connection URIs and how libvirt picks a
+default (``LIBVIRT_DEFAULT_URI``, then ``uri_default``, then probing) are from
+libvirt's ``docs/uri.rst``.
+"""
+
+from nested_snippets.arch import X86
+from nested_snippets.model import NotExecuted, command_line, snippet, transcript
+
+READ = "2026-12-01"
+
+SYSTEM = "qemu:///system"
+"""The connection every command on the page names explicitly."""
+
+CLOUD_IMAGE = "jammy-server-cloudimg-amd64.img"
+"""Ubuntu 22.04's cloud image; osinfo-db names it ubuntu22.04 (Debian 12's too)."""
+
+SSH_KEY = "$HOME/.ssh/id_ed25519.pub"
+"""The reader's public key, put into the image's default user by cloud-init."""
+
+# ------------------------------------------------------------------ packages
+
+install_debian = snippet(
+    "install_debian",
+    command_line("sudo apt install qemu-system-x86 libvirt-daemon-system virtinst"),
+    not_executed=NotExecuted(
+        why="installs packages; names checked against the Debian archive",
+        source="Debian 12 archive, apt-cache policy qemu-system-x86 "
+        "libvirt-daemon-system virtinst",
+        read=READ,
+    ),
+)
+
+install_ubuntu = snippet(
+    "install_ubuntu",
+    command_line("sudo apt install qemu-kvm libvirt-daemon-system virtinst"),
+    not_executed=NotExecuted(
+        why="installs packages; Ubuntu's libvirt guide names qemu-kvm and "
+        "libvirt-daemon-system, virtinst is the Debian package name",
+        source="canonical/ubuntu-server-documentation docs/how-to/virtualisation/"
+        "libvirt.md@012345f52f8418a294d62cc0d3278f3b7175c5ad",
+        read=READ,
+    ),
+)
+
+install_fedora = snippet(
+    "install_fedora",
+    command_line("sudo dnf install @virtualization"),
+    not_executed=NotExecuted(
+        why="installs the package group 'virtualization' (QEMU/KVM, libvirt, "
+        "virt-install); Fedora's own page was not read here, only a project that "
+        "follows it",
+        source="https://github.com/stephane-klein/virsh-kvm-playground",
+        read=READ,
+    ),
+)
+
+install_arch = snippet(
+    "install_arch",
+    command_line("sudo pacman -S libvirt qemu-base virt-install dnsmasq"),
+    not_executed=NotExecuted(
+        why="installs packages; libvirt lists dnsmasq as the optional dependency "
+        "'required for default NAT/DHCP for guests' (the network named default)",
+        source="https://archlinux.org/packages/extra-staging/x86_64/libvirt",
+        read=READ,
+    ),
+)
+
+install_opensuse = snippet(
+    "install_opensuse",
+    command_line("sudo zypper install -t pattern kvm_server kvm_tools"),
+    not_executed=NotExecuted(
+        why="installs the KVM host patterns; kvm_server recommends "
+        "libvirt-daemon-qemu and virt-install",
+        source="https://build.opensuse.org/projects/system:install:head/packages/"
+        "patterns-server/files/patterns-server.spec",
+        read=READ,
+    ),
+)
+
+# ------------------------------------------------------------------ the group
+
+group_debian = snippet(
+    "group_debian",
+    command_line('sudo adduser "$USER" libvirt'),
+    not_executed=NotExecuted(
+        why="changes the account database; takes effect at the next login",
+        source="canonical/ubuntu-server-documentation docs/how-to/virtualisation/"
+        "libvirt.md@012345f52f8418a294d62cc0d3278f3b7175c5ad",
+        read=READ,
+    ),
+)
+
+group_other = snippet(
+    "group_other",
+    command_line('sudo usermod -a -G libvirt "$USER"'),
+    not_executed=NotExecuted(
+        why="changes the account database; members of libvirt may use the system "
+        "connection without root",
+        source="https://docs.redhat.com/en/documentation/red_hat_enterprise_linux/10/"
+        "html/configuring_and_managing_windows_virtual_machines/"
+        "user-space-connection-types-for-virtualization",
+        read=READ,
+    ),
+)
+
+# ------------------------------------------------------------------ the connection
+
+which_connection = snippet(
+    "which_connection",
+    command_line("virsh uri"),
+)
+"""Prints the connection virsh uses when none is given."""
+
+system_list = snippet(
+    "system_list",
+    command_line(f"virsh --connect {SYSTEM} list --all"),
+)
+
+# ------------------------------------------------------------------ host ready (executed)
+
+host_ready = snippet(
+    "host_ready",
+    lambda a: transcript(f"""
+        $ ls /dev/kvm
+        /dev/kvm
+        $ cat {a.nested_param_path}
+        {a.nested_on}
+    """),
+    arches=X86,
+    kernels=">=4.20",
+    because="nested is on by default on Intel from 4.20 (commit 1e58e5e59148) and on "
+    "AMD in every release with data",
+)
+
+# ------------------------------------------------------------------ L1 from a cloud image
+
+fetch_image = snippet(
+    "fetch_image",
+    command_line(f"""
+        curl -LO https://cloud-images.ubuntu.com/jammy/current/{CLOUD_IMAGE} && \\
+            sudo mv {CLOUD_IMAGE} /var/lib/libvirt/images/
+    """),
+    not_executed=NotExecuted(
+        why="downloads a disk image from the network",
+        source="https://documentation.ubuntu.com/public-images/en/latest/"
+        "public-images-reference/artefacts/",
+        read=READ,
+    ),
+)
+
+virt_install_l1 = snippet(
+    "virt_install_l1",
+    command_line(f"""
+        virt-install --connect {SYSTEM} --name l1 \\
+            --memory 8192 --vcpus 4 --cpu host-passthrough \\
+            --osinfo ubuntu22.04 --import \\
+            --disk size=40,backing_store=/var/lib/libvirt/images/{CLOUD_IMAGE} \\
+            --network network=default --graphics none --noautoconsole \\
+            --cloud-init root-password-generate=on,disable=on,clouduser-ssh-key={SSH_KEY}
+    """),
+)
+"""Checked by the real virt-install against libvirt's test driver (tests/realtools)."""
+
+console = snippet("console", command_line(f"virsh --connect {SYSTEM} console l1"))
+
+address = snippet("address", command_line(f"virsh --connect {SYSTEM} domifaddr l1"))

@@ -1,0 +1,119 @@
+"""Windows with Hyper-V or WSL 2 as the guest hypervisor (L1) on KVM.
+
+Shown on ``source/how-to/windows-hyperv.rst``.  Facts, from QEMU's
+``docs/system/i386/hyperv.rst`` at v10.2.0:
+
+* ``hv-evmcs`` (Enlightened VMCS) is for Hyper-V on KVM, Intel only, requires
+  ``hv-vapic`` and disables some features such as posted interrupts;
+* nested Hyper-V can only use synthetic timers in direct mode, so
+  ``hv-stimer-direct`` is needed (requires ``hv-vpindex``, ``hv-synic``,
+  ``hv-time``, ``hv-stimer``);
+* ``hv-passthrough`` is a development feature that "effectively prevents
+  migration".
+
+The libvirt elements are those of ``docs/formatdomain.rst`` ("Hypervisor
+features", ``<hyperv>``); ``tests/realtools`` validates every XML document here with
+``virt-xml-validate``.  The ``-cpu`` model of the QEMU lines is checked against the
+real ``qemu-system-x86_64 -cpu help`` and every ``hv-*`` property name against the
+CPU type's property list (``-device host-x86_64-cpu,help``); nothing starts Windows.
+"""
+
+from nested_snippets.arch import X86
+from nested_snippets.model import command_line, snippet, transcript, xml
+
+_VENDOR_ID = {"intel": "GenuineIntel", "amd": "AuthenticAMD"}
+"""What /proc/cpuinfo's vendor_id says for each vendor (x86 CPUID leaf 0)."""
+
+_HV_COMMON = (
+    "hv-relaxed,hv-vapic,hv-spinlocks=0xfff,hv-vpindex,hv-runtime,hv-time,"
+    "hv-synic,hv-stimer,hv-stimer-direct,hv-frequencies,hv-tlbflush,hv-ipi"
+)
+_HV_VENDOR = {"intel": ",hv-evmcs", "amd": ""}
+"""hv-evmcs is Intel-only (QEMU hyperv.rst @ v10.2.0); AMD gets the common set."""
+
+l0_vendor = snippet(
+    "l0_vendor",
+    lambda a: transcript(f"""
+        $ grep -m1 -o -E 'GenuineIntel|AuthenticAMD' /proc/cpuinfo
+        {_VENDOR_ID[a.key]}
+    """),
+    arches=X86,
+)
+"""Which vendor L0 is: decides whether hv-evmcs may be used."""
+
+qemu_windows_l1 = snippet(
+    "qemu_windows_l1",
+    lambda a: command_line(f"""
+        qemu-system-x86_64 -accel kvm -machine q35 -smp 4 -m 8G \\
+            -cpu host,{_HV_COMMON}{_HV_VENDOR[a.key]} \\
+            -drive file=windows.qcow2 -nic user,model=e1000e
+    """),
+    arches=X86,
+)
+
+qemu_passthrough = snippet(
+    "qemu_passthrough",
+    command_line("""
+        qemu-system-x86_64 -accel kvm -machine q35 -smp 4 -m 8G \\
+            -cpu host,hv-passthrough \\
+            -drive file=windows.qcow2 -nic user,model=e1000e
+    """),
+)
+"""Every enlightenment the host KVM knows: for trying things, not for production."""
+
+_EVMCS = {"intel": "\n    <evmcs state='on'/>", "amd": ""}
+
+libvirt_hyperv = snippet(
+    "libvirt_hyperv",
+    lambda a: xml(
+        f"""
+<features>
+  <acpi/>
+  <apic/>
+  <hyperv mode='custom'>
+    <relaxed state='on'/>
+    <vapic state='on'/>
+    <spinlocks state='on' retries='4095'/>
+    <vpindex state='on'/>
+    <runtime state='on'/>
+    <synic state='on'/>
+    <stimer state='on'>
+      <direct state='on'/>
+    </stimer>
+    <frequencies state='on'/>
+    <tlbflush state='on'/>
+    <ipi state='on'/>{_EVMCS[a.key]}
+  </hyperv>
+</features>
+        """,
+        fragment_of="domain",
+    ),
+    arches=X86,
+)
+
+libvirt_hyperv_passthrough = snippet(
+    "libvirt_hyperv_passthrough",
+    xml(
+        """
+        <features>
+          <acpi/>
+          <apic/>
+          <hyperv mode='passthrough'/>
+        </features>
+        """,
+        fragment_of="domain",
+    ),
+)
+
+libvirt_clock = snippet(
+    "libvirt_clock",
+    xml(
+        """
+        <clock offset='localtime'>
+          <timer name='hypervclock' present='yes'/>
+        </clock>
+        """,
+        fragment_of="domain",
+    ),
+)
+"""hv-time needs the Hyper-V reference clock, libvirt's timer 'hypervclock'."""

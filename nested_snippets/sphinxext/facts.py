@@ -1,0 +1,63 @@
+"""Roles that print a release boundary from the kernel data, never typed by hand.
+
+``:kernel-since:`x86/kvm_intel nested default=Y``` prints ``4.20``;
+``:kernel-until:`s390/kvm hpage ...``` prints the last release of a run; a change
+that falls in a gap of the data prints "between A and B", and one at the oldest
+release "4.19 or earlier" (see :mod:`nested_snippets.kernel.boundaries`).  A
+condition that does not parse, names nothing, or is not true now is a build error
+at the role's line.
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxRole
+
+from nested_snippets import kernel as kdata
+from nested_snippets.kernel import boundaries
+
+
+class BoundaryRole(SphinxRole):
+    def __init__(self, side: str) -> None:
+        super().__init__()
+        self.side = side
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        for path in kdata.DATA_DIR.glob("*.json"):
+            self.env.note_dependency(str(path))
+        find = boundaries.since if self.side == "since" else boundaries.until
+        try:
+            text = find(self.text).text(self.side)
+        except kdata.KernelDataError as exc:
+            msg = self.inliner.reporter.error(f"kernel-{self.side}: {exc}", line=self.lineno)
+            return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
+        node = nodes.inline(text, text, classes=["nested-fact"])
+        node["title"] = f"from the kernel data: {self.text}"
+        return [node], []
+
+
+class SnippetKernelsRole(SphinxRole):
+    """``:snippet-kernels:`tutorial.inside_l1``` prints the releases it is run on."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        from nested_snippets import registry
+
+        reg = registry.load()
+        item = reg.snippets.get(self.text) or reg.procedures.get(self.text)
+        if item is None:
+            msg = self.inliner.reporter.error(
+                f"snippet-kernels: {registry.unknown_message(self.text, reg.snippets)}",
+                line=self.lineno,
+            )
+            return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
+        self.env.note_dependency(str(reg.files[self.text]))
+        releases = [v for v in kdata.versions() if item.kernels.contains(v)]
+        text = f"Linux {releases[0]} to {releases[-1]}" if releases else "no release with data"
+        return [nodes.inline(text, text, classes=["nested-fact"])], []
+
+
+def setup(app: Sphinx) -> None:
+    app.add_role("snippet-kernels", SnippetKernelsRole())
+    app.add_role("kernel-since", BoundaryRole("since"))
+    app.add_role("kernel-until", BoundaryRole("until"))

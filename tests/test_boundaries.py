@@ -1,0 +1,48 @@
+"""Release boundaries from the data: exact, in a gap, or at the edge."""
+
+from __future__ import annotations
+
+import pytest
+
+from nested_snippets.kernel import boundaries as b
+
+
+@pytest.mark.parametrize(
+    ("version", "after"),
+    [("4.19", "4.20"), ("4.20", "5.0"), ("5.19", "6.0"), ("6.19", "7.0"), ("6.3", "6.4")],
+)
+def test_next_mainline(version, after):
+    assert b.next_mainline(version) == after
+
+
+def test_adjacent_releases_give_an_exact_boundary():
+    assert b.Boundary("4.20", "4.19").text("since") == "4.20"
+    assert b.Boundary("6.19", "7.0").text("until") == "6.19"
+
+
+def test_a_gap_is_never_guessed():
+    assert b.Boundary("6.6", "6.1").text("since") == "between 6.1 and 6.6"
+    assert b.Boundary("6.1", "6.6").text("until") == "between 6.1 and 6.6"
+
+
+def test_the_edge_of_the_data_says_so():
+    assert b.Boundary("4.19", None, edge=True).text("since") == "4.19 or earlier"
+
+
+def test_intel_nested_default_is_on_from_4_20():
+    # commit 1e58e5e59148 ("KVM: VMX: enable nested virtualization by default"), 4.20
+    assert b.since("x86/kvm_intel nested default=Y").text("since") == "4.20"
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["x86/kvm_intel nested", "x86/kvm_intel nested colour=Y", "arm64/kvm-arm.mode has nested"],
+)
+def test_malformed_conditions_are_refused(condition):
+    with pytest.raises(b.ConditionError):
+        b.since(condition)
+
+
+def test_a_condition_true_nowhere_is_refused():
+    with pytest.raises(b.ConditionError, match="holds in no release"):
+        b.since("x86/kvm_intel nested default=maybe")

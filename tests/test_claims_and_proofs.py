@@ -1,0 +1,114 @@
+"""Claims carry their source and read date; every block says what proves it."""
+
+from __future__ import annotations
+
+from nested_snippets import proofs, registry
+from nested_snippets.model import NotExecuted, SnippetError
+from tests.test_sphinx_ext import _build, _site
+
+SOURCE = """
+.. source:: vendor-doc
+   :title: Vendor guide, "Nesting"
+   :url: https://example.invalid/nesting
+   :read: 2026-11-01
+"""
+
+
+def test_a_claim_links_its_source_with_the_read_date(tmp_path):
+    page = "A\n=\n\nIt nests on :claim:`three families <vendor-doc>`.\n" + SOURCE
+    src = _site(tmp_path, {"a": page})
+    proc = _build(src, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "out/html/a.html").read_text()
+    assert 'href="#source-vendor-doc"' in html
+    assert 'title="Vendor guide, &quot;Nesting&quot;, read 2026-11-01"' in html
+    assert 'id="source-vendor-doc"' in html and "(read 2026-11-01)" in html
+
+
+def test_a_claim_from_another_page_links_there(tmp_path):
+    pages = {"a": "A\n=\n" + SOURCE, "b": "B\n=\n\nSee :claim:`this <vendor-doc>`.\n"}
+    src = _site(tmp_path, pages)
+    proc = _build(src, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    assert 'href="a.html#source-vendor-doc"' in (tmp_path / "out/html/b.html").read_text()
+
+
+def test_unknown_source_fails_the_build_naming_the_line(tmp_path):
+    src = _site(tmp_path, {"a": "A\n=\n\nText.\n\nIt nests on :claim:`x <nope>`.\n"})
+    proc = _build(src, tmp_path / "out")
+    assert proc.returncode != 0
+    assert "a.rst:6" in proc.stderr and "unknown source 'nope'" in proc.stderr
+
+
+def test_a_source_without_read_date_fails(tmp_path):
+    bad = SOURCE.replace("   :read: 2026-11-01\n", "")
+    proc = _build(_site(tmp_path, {"a": "A\n=\n" + bad}), tmp_path / "out")
+    assert proc.returncode != 0 and "needs :read:" in proc.stderr
+
+
+def test_a_bad_date_fails(tmp_path):
+    bad = SOURCE.replace("2026-11-01", "November")
+    proc = _build(_site(tmp_path, {"a": "A\n=\n" + bad}), tmp_path / "out")
+    assert proc.returncode != 0 and "YYYY-MM-DD" in proc.stderr
+
+
+def test_wrong_examples_are_labelled_and_classed(tmp_path):
+    page = "A\n=\n\n.. snippet:: troubleshooting.amd_y_conf\n"
+    proc = _build(_site(tmp_path, {"a": page}), tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "out/html/a.html").read_text()
+    assert "nested-snippet-fails" in html
+    assert "Wrong — shown to fail, do not copy:" in html
+    assert "nested-proof" in html
+
+
+def test_every_variant_has_a_proof_and_kinds_are_counted():
+    reg = registry.load()
+    counts = proofs.counts(reg)
+    assert counts["executed"] > 50, counts
+    assert counts["validated"] > 5, counts
+    assert sum(counts.values()) == sum(len(s.variants) for s in reg.snippets.values())
+
+
+def test_a_transcript_names_its_release_span():
+    snip = registry.load().get("enable.check_nested")
+    text = proofs.proof(snip, "amd").text
+    assert text.startswith("Run on the fake host for Linux 4.20–"), text
+
+
+def test_not_executed_needs_a_source_and_a_date():
+    for args in (("", "https://x", "2026-01-01"), ("why", "", "2026-01-01"), ("w", "s", "soon")):
+        try:
+            NotExecuted(*args)
+        except SnippetError:
+            continue
+        raise AssertionError(f"NotExecuted{args} was accepted")
+
+
+def test_the_freshness_line_names_the_newest_data_file(tmp_path):
+    from nested_snippets.kernel import DATA_DIR
+
+    names = [p.stem.removeprefix("linux-") for p in DATA_DIR.glob("linux-*.json")]
+    newest = max(names, key=lambda v: [int(x) for x in v.split(".")])
+    proc = _build(_site(tmp_path, {"a": "A\n=\n\n.. data-freshness::\n"}), tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "out/html/a.html").read_text()
+    assert f"Kernel data through Linux {newest} ({len(names)} releases" in html
+
+
+def test_kernel_since_prints_the_boundary_from_the_data(tmp_path):
+    page = (
+        "A\n=\n\nOn from Linux :kernel-since:`x86/kvm_intel nested default=Y`; "
+        "arm64 accepts it from :kernel-since:`arm64/kvm-arm.mode accepts nested`.\n"
+    )
+    proc = _build(_site(tmp_path, {"a": page}), tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "out/html/a.html").read_text()
+    assert "On from Linux <span" in html and ">4.20</span>" in html
+
+
+def test_a_false_since_is_a_build_error_at_its_line(tmp_path):
+    page = "A\n=\n\nText.\n\nOff since :kernel-since:`x86/kvm_intel nested default=N`.\n"
+    proc = _build(_site(tmp_path, {"a": page}), tmp_path / "out")
+    assert proc.returncode != 0
+    assert "a.rst:6" in proc.stderr and "does not hold in Linux" in proc.stderr

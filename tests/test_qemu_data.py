@@ -1,0 +1,256 @@
+"""The QEMU data (nested_snippets/qemu) and the guide's QEMU command lines and messages.
+
+Expected values here are authored from reading QEMU's sources (file and release in
+each comment), not computed by the loader under test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from nested_snippets import qemu, registry
+from nested_snippets.model import CommandLine
+
+REPO = Path(__file__).resolve().parents[1]
+TOOL = REPO / "tools" / "extract_qemu_facts.py"
+MIRRORS = Path("/work/.mirror")
+RELEASES = qemu.versions()
+REG = registry.load()
+
+
+# ----------------------------------------------------------------- data and index
+def test_index_covers_every_release_from_4_0_to_the_newest_debian_ships():
+    idx = qemu.index()
+    assert idx["first"] == "4.0"
+    newest = idx["newest_debian"]
+    assert newest in qemu.series()
+    assert qemu.series()[-1] == newest
+    listed = set(qemu.series())
+    assert set(RELEASES) <= listed
+    assert set(qemu.missing()) == listed - set(RELEASES), "missing = series minus data files"
+    for row in idx["releases"]:
+        assert row["status"] in ("cross-checked", "single-source", "missing"), row
+
+
+@pytest.mark.parametrize("version", RELEASES)
+def test_provenance_names_every_file_and_each_source_line(version):
+    data = json.loads((qemu.DATA / f"qemu-{version}.json").read_text())
+    prov = data["provenance"]
+    assert re.fullmatch(r"[0-9a-f]{40}", prov["commit"])
+    assert prov["extracted_by"] == "tools/extract_qemu_facts.py"
+    files = prov["files"]
+    assert all(re.fullmatch(r"[0-9a-f]{40}", b) for b in files.values())
+    assert data["release"].startswith(version + ".")
+    sources = re.findall(r'"source": "([^"]+):(\d+)"', json.dumps(data))
+    assert sources, "every fact carries file:line"
+    for path, _line in sources:
+        assert path in files, f"{path} cited but not in provenance.files"
+
+
+@pytest.mark.parametrize("version", RELEASES)
+def test_blob_ids_match_the_mirror(version):
+    data = json.loads((qemu.DATA / f"qemu-{version}.json").read_text())
+    prov = data["provenance"]
+    git_dir = MIRRORS / prov["repo"].replace("/", "+") / "repo"
+    if not git_dir.is_dir():
+        pytest.skip(f"{prov['repo']} is not mirrored here")
+    for path, blob in prov["files"].items():
+        cmd = ["git", "--git-dir", str(git_dir), "rev-parse", f"{prov['commit']}:{path}"]
+        got = subprocess.run(cmd, capture_output=True, text=True)
+        assert got.stdout.strip() == blob, f"{version} {path}"
+
+
+# --------------------------------------------------------- facts read from sources
+def test_qemu_4_0_blocks_every_vmx_guest_whatever_the_kernel():
+    # target/i386/kvm.c @ v4.0.0:1273 kvm_arch_init_vcpu()
+    (blocker,) = qemu.release("4.0").migration["blockers"]
+    assert blocker["message"] == "Nested VMX virtualization does not support live migration yet"
+    assert blocker["condition"] == "(env->features[FEAT_1_ECX] & CPUID_EXT_VMX) && !vmx_mig_blocker"
+    assert "KVM_CAP" not in blocker["condition"]
+
+
+@pytest.mark.parametrize("version", [v for v in RELEASES if qemu.key(v) >= (4, 1)])
+def test_from_4_1_the_check_is_at_save_time_and_needs_two_kvm_capabilities(version):
+    # target/i386/machine.c cpu_pre_save() @ v4.1.0:248 .. v10.2.0:264
+    mig = qemu.release(version).migration
+    assert mig["blockers"] == []
+    (err,) = mig["save_errors"]
+    assert err["message"] == (
+        "Guest maybe enabled nested virtualization but kernel does not "
+        "support required capabilities to save vCPU nested state"
+    )
+    assert mig["capabilities"] == {
+        "kvm_has_exception_payload": ["KVM_CAP_EXCEPTION_PAYLOAD"],
+        "kvm_max_nested_state_length": ["KVM_CAP_NESTED_STATE"],
+    }
+
+
+def test_named_release_boundaries():
+    # hw/arm/virt.c machvirt_init() @ v10.0.0:2221 (rejects) and @ v10.1.0:2270 (requires EL2)
+    assert qemu.since(qemu.FACTS["arm-virt-kvm-el2"]) == "10.1"
+    # hw/ppc/spapr_caps.c: "nested-papr" absent @ v8.2.0, present @ v9.0.0
+    assert qemu.since(qemu.FACTS["cap-nested-papr"]) == "9.0"
+    # target/i386/machine.c: "cpu/kvm_nested_state/svm" first @ v5.1.0
+    assert qemu.since(qemu.FACTS["svm-nested-state-migration"]) == "5.1"
+    assert qemu.until(qemu.FACTS["vmx-migration-blocker"]) == "4.0"
+
+
+@pytest.mark.parametrize("version", RELEASES)
+def test_named_x86_models_need_vmx_or_svm_asked_for_under_kvm(version):
+    # cpu.c builtin_x86_defs: no model sets CPUID_EXT_VMX; kvm_default_props has svm=off
+    r = qemu.release(version)
+    assert not any(m["vmx"] for m in r.data["x86_cpu_models"]["models"])
+    assert r.cpu_model("EPYC").svm is True
+    assert r.kvm_flag("EPYC", "svm") is False
+    assert r.kvm_flag("EPYC,svm=on", "svm") is True
+    assert r.kvm_flag("Haswell-noTSX-IBRS", "vmx") is False
+    assert r.kvm_flag("Haswell-noTSX-IBRS,vmx=on", "vmx") is True
+    # hw/ppc/spapr.c spapr_machine_class_init(): caps[SPAPR_CAP_NESTED_KVM_HV] = SPAPR_CAP_OFF
+    assert r.spapr_cap("nested-hv")["default"]["value"] == "off"
+    assert r.spapr_cap("nested-hv")["machine_overrides"] == []
+
+
+def test_a_gap_is_printed_between_its_neighbours(monkeypatch):
+    rows = [{"version": v, "status": "missing" if v in ("9.1", "9.2") else "x"}
+            for v in ("9.0", "9.1", "9.2", "10.0")]  # fmt: skip
+    monkeypatch.setattr(qemu, "index", lambda: {"releases": rows})
+    monkeypatch.setattr(qemu, "versions", lambda: ["9.0", "10.0"])
+    fake = {"9.0": False, "10.0": True}
+    monkeypatch.setattr(qemu, "release", lambda v: fake[v])
+    assert qemu.since(lambda r: r) == "between 9.0 and 10.0"
+    assert qemu.until(lambda r: not r) == "between 9.0 and 9.2"
+
+
+def test_unknown_release_names_the_data():
+    with pytest.raises(KeyError, match="there is data for 4.0"):
+        qemu.release("3.1")
+
+
+def test_extractor_rejects_a_tree_that_is_not_qemu(tmp_path):
+    (tmp_path / "VERSION").write_text("6.6.0\n")
+    proc = subprocess.run(["python3", str(TOOL), "--source", str(tmp_path), "--version",
+                           "7.2", "--origin", "test", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 1
+    assert "VERSION says 6.6.0, not 7.2" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------- the guide against the data
+def _commands() -> list[tuple[str, str]]:
+    return [(f"{sid}[{k or 'all'}]", body.command)
+            for sid, snip in sorted(REG.snippets.items())
+            for k, body in snip.variants.items()
+            if isinstance(body, CommandLine) and "qemu-system-" in body.command]  # fmt: skip
+
+
+COMMANDS = _commands()
+
+
+def _words(command: str) -> list[str]:
+    return shlex.split(command.replace("\\\n", " "))
+
+
+def test_the_guide_has_qemu_command_lines_for_every_architecture():
+    binaries = {w for _, c in COMMANDS for w in _words(c) if w.startswith("qemu-system-")}
+    assert {"qemu-system-x86_64", "qemu-system-aarch64", "qemu-system-ppc64",
+            "qemu-system-s390x"} <= binaries  # fmt: skip
+
+
+@pytest.mark.parametrize(("sid", "command"), COMMANDS, ids=[c[0] for c in COMMANDS])
+def test_qemu_command_line_agrees_with_every_release(sid, command):
+    words = _words(command)
+    binary = words[0]
+    opts = dict(zip(words, [*words[1:], ""], strict=True))
+    kvm = opts.get("-accel") == "kvm" or "-enable-kvm" in words
+    for version in RELEASES:
+        r = qemu.release(version)
+        cpu = opts.get("-cpu", "")
+        if binary == "qemu-system-x86_64" and cpu and cpu.split(",")[0] not in ("host", "help"):
+            model = cpu.split(",")[0]
+            assert r.cpu_model(model), f"QEMU {version} has no x86 model {model}"
+            flag = "svm" if r.cpu_model(model).svm else "vmx"
+            if kvm and "l1" in sid:
+                assert r.kvm_flag(cpu, flag), f"QEMU {version}: {cpu} gives L1 no {flag}"
+        machine = opts.get("-machine", "")
+        if binary == "qemu-system-ppc64":
+            for cap in re.findall(r"cap-([\w-]+)=", machine):
+                assert r.spapr_cap(cap), f"QEMU {version} has no cap-{cap}"
+        if binary == "qemu-system-aarch64" and "virtualization=on" in machine and kvm:
+            assert "gic-version=3" in machine, "KVM EL2 needs the in-kernel GICv3"
+            if r.arm_virt["virtualization_with_kvm"] == "rejected":
+                continue  # the page says from which release it works: next test
+    if binary == "qemu-system-aarch64" and "virtualization=on" in command:
+        page = (REPO / "source/how-to/arm64.rst").read_text()
+        assert ":qemu-since:`arm-virt-kvm-el2`" in page
+
+
+MESSAGE_START = re.compile(
+    r"(mach-virt: |Nested VMX |Nested-HV |KVM implementation does not support |"
+    r"Guest maybe enabled nested|KVM EL2 |No Nested KVM-HV)"
+)
+
+
+def _quoted_messages() -> list[tuple[str, str]]:
+    out = []
+    files = sorted((REPO / "source").rglob("*.rst")) + sorted(
+        (REPO / "nested_snippets" / "snippets").glob("*.py"))
+    for path in files:
+        text = path.read_text()
+        for m in re.finditer(r'``([^`]+)``|"([^"\n]+)"', text):
+            quoted = " ".join((m.group(1) or m.group(2)).split())
+            if MESSAGE_START.match(quoted.removeprefix("qemu-system-aarch64: ")):
+                line = text.count("\n", 0, m.start()) + 1
+                out.append((f"{path.relative_to(REPO)}:{line}", quoted))
+    return out
+
+
+QUOTED = _quoted_messages()
+
+
+def test_the_guide_quotes_qemu_messages():
+    assert len(QUOTED) >= 2
+
+
+@pytest.mark.parametrize(("where", "quoted"), QUOTED, ids=[q[0] for q in QUOTED])
+def test_every_quoted_qemu_message_is_one_a_release_prints(where, quoted):
+    text = quoted.removeprefix("qemu-system-aarch64: ")
+    every = {m for v in RELEASES for m in qemu.release(v).messages()}
+    prefix = text.removesuffix("...").rstrip()
+    ok = text in every or (text.endswith("...") and any(m.startswith(prefix) for m in every))
+    assert ok, f"{where}: {quoted!r} is not a message of any QEMU release in the data"
+
+
+def _paragraphs_around(path: Path, line: int, after: int = 2) -> str:
+    """The paragraph holding ``line`` and the ``after`` paragraphs that follow it."""
+    blocks = re.split(r"\n\s*\n", path.read_text())
+    seen = 0
+    for i, block in enumerate(blocks):
+        seen += block.count("\n") + 2
+        if seen > line:
+            return "\n\n".join(blocks[i : i + 1 + after])
+    return ""
+
+
+RST_QUOTED = [q for q in QUOTED if q[0].startswith("source/")]
+
+
+@pytest.mark.parametrize(("where", "quoted"), RST_QUOTED, ids=[q[0] for q in RST_QUOTED])
+def test_a_message_not_every_release_prints_comes_with_its_releases(where, quoted):
+    text = quoted.removeprefix("qemu-system-aarch64: ").removesuffix("...").rstrip()
+    printed_by = [v for v in RELEASES
+                  if any(m.startswith(text) for m in qemu.release(v).messages())]  # fmt: skip
+    if printed_by == RELEASES:
+        return
+    path, line = where.rsplit(":", 1)
+    around = _paragraphs_around(REPO / path, int(line))
+    assert re.search(r":qemu-(since|until|releases|message):", around), (
+        f"{where}: {quoted!r} is printed only by QEMU {qemu.describe(printed_by)}; "
+        "name the releases with a :qemu-*: role next to it"
+    )

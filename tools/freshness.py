@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Report what Debian ships that is newer than the project's data and pins.
+
+    python tools/freshness.py          # report (make freshness); never part of make test
+    python tools/freshness.py --pin    # pin the real-kernel tier to Debian's newest kernels
+
+For each real-kernel target it prints the pinned kernel and the newest one in the
+target's suites; then the newest kernel data release against the newest upstream
+kernel any target offers, and likewise for QEMU (``qemu-system-x86`` in the same
+suites) when QEMU data exists.  Debian's index is read through the real-kernel
+tier's private apt configuration; the host's apt sources are left alone.  Exit
+status: 0 when all is current, 1 when something is newer, 2 when Debian's index
+cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from nested_snippets import kernel as kdata  # noqa: E402
+from nested_snippets.realkernel import RealKernelUnavailable, kernels  # noqa: E402
+from nested_snippets.versions import version_key  # noqa: E402
+
+
+def upstream(debian_version: str) -> str:
+    """``7.3.4-1~bpo13+1`` -> ``7.3.4``; ``1:10.0.2+ds-1`` -> ``10.0.2``."""
+    return re.split(r"[-~+]", debian_version.split(":", 1)[-1])[0]
+
+
+def _qemu_versions(target: kernels.Target) -> list[str]:
+    try:
+        return [upstream(r["Version"]) for r in kernels._records(target, "qemu-system-x86")]
+    except RealKernelUnavailable:
+        return []
+
+
+def _qemu_data_latest() -> str | None:
+    try:
+        from nested_snippets import qemu as qdata  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    latest = getattr(qdata, "latest", None)
+    return latest() if callable(latest) else None
+
+
+def report() -> int:
+    stale = False
+    pins = kernels.pinned()
+    newest_kernel, newest_qemu = "0", "0"
+    for name, target in kernels.TARGETS.items():
+        offered = kernels.newest_debs(target)
+        have = pins.get(name, ())
+        pin = f"{have[0].package} {have[0].version}" if have else "nothing pinned"
+        now = f"{offered[0].package} {offered[0].version}"
+        mark = "current" if have == offered else "NEWER on Debian"
+        stale |= have != offered
+        print(f"real-kernel {name}: pinned {pin}; Debian offers {now} ({mark})")
+        newest_kernel = max(newest_kernel, upstream(offered[0].version), key=version_key)
+        newest_qemu = max([newest_qemu, *_qemu_versions(target)], key=version_key)
+    data = kdata.latest()
+    ahead = version_key(newest_kernel)[:2] > version_key(data)[:2]
+    stale |= ahead
+    print(f"kernel data through Linux {data}; Debian's newest kernel: {newest_kernel}"
+          f" ({'NEWER than the data' if ahead else 'covered'})")  # fmt: skip
+    qdata = _qemu_data_latest()
+    if qdata is None:
+        print(f"QEMU data: none in this tree; Debian's newest QEMU: {newest_qemu}")
+    else:
+        q_ahead = version_key(newest_qemu)[:2] > version_key(qdata)[:2]
+        stale |= q_ahead
+        print(f"QEMU data through {qdata}; Debian's newest QEMU: {newest_qemu}"
+              f" ({'NEWER than the data' if q_ahead else 'covered'})")  # fmt: skip
+    return 1 if stale else 0
+
+
+def pin() -> int:
+    pins = {name: kernels.newest_debs(t) for name, t in kernels.TARGETS.items()}
+    kernels.write_pins(pins)
+    for name, debs in pins.items():
+        print(f"pinned {name}: {debs[0].package} {debs[0].version}")
+    print("now re-record the fixtures: python tools/record_fixture.py")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pin", action="store_true", help="pin Debian's newest kernels")
+    args = parser.parse_args(argv)
+    try:
+        return pin() if args.pin else report()
+    except RealKernelUnavailable as exc:
+        print(f"freshness: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
