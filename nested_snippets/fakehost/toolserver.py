@@ -5,13 +5,13 @@ the fake tools need, drops to the sandbox's unprivileged uid when started as roo
 and then waits for the runner's orders on its stdin:
 
 ``attach PID HOME``
-    A sandbox (:mod:`nested_snippets.runner.sandbox`) has been set up for the host in
-    ``HOME`` and waits, blocked, as process ``PID``.  The server keeps that sandbox's
-    user and mount namespaces open, opens a TCP listener on 127.0.0.1:``PORT``
-    *inside the sandbox's own network namespace* (so nothing but that sandbox can
-    reach it, and bash's ``/dev/tcp`` in the fake tools still works) and fills the
-    sandbox's tmpfs trees (``/sys/module``, ``/proc``, ``/lib/modules``, ``/dev/kvm``)
-    from ``HOME/state.marshal``.
+    A sandbox (:mod:`nested_snippets.runner.sandbox`) for the host in ``HOME`` is
+    being set up as process ``PID``.  The server keeps that sandbox's user and mount
+    namespaces open and opens a TCP listener on 127.0.0.1:``PORT`` *inside the
+    sandbox's own network namespace* (so nothing but that sandbox can reach it, and
+    bash's ``/dev/tcp`` in the fake tools still works).  The sandbox's first shell
+    then calls ``_fill``, which fills its tmpfs trees (``/sys/module``, ``/proc``,
+    ``/lib/modules``, ``/dev/kvm``) from ``HOME/state.marshal``.
 ``detach PID 0|1``
     The sandbox has finished; with ``1`` the values written to writable parameters
     are kept in the state first.  Its listener and any call still running go.
@@ -46,6 +46,9 @@ from pathlib import Path
 
 PORT = 4242
 """Port of every sandbox's tool listener (each sandbox has its own network stack)."""
+FILL = "_fill"
+"""The call the sandbox's first shell makes before any snippet command: fill the
+tmpfs trees from the state (and finish a pending reboot)."""
 CALL_SECONDS = 10
 """A tool call that takes longer (a client that never sends its request) is ended."""
 MAX_REQUEST = 1 << 20
@@ -130,7 +133,7 @@ class _Sandbox:
         self.children: set[int] = set()
 
     def _listen(self, net_fd: int) -> socket.socket:
-        """Make the listener (and fill the trees) in a child that joins the sandbox."""
+        """Make the listener in a child that joins the sandbox's network namespace."""
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
         if pid == 0:
@@ -142,7 +145,6 @@ class _Sandbox:
                 listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
                 listener.bind(("127.0.0.1", PORT))
                 listener.listen(16)
-                self._fill()
                 socket.send_fds(child, [b"ok"], [listener.fileno()])
                 status = 0
             except BaseException as exc:  # reported to the runner as one line
@@ -160,20 +162,6 @@ class _Sandbox:
         if not fds:
             raise ServerError(msg.decode(errors="replace") or "the sandbox helper died")
         return socket.socket(fileno=fds[0])
-
-    def _fill(self) -> None:
-        from nested_snippets.fakehost import kernel as fk
-        from nested_snippets.fakehost import tools
-
-        fd = _open_state(self.home)
-        _setns(self.mnt, CLONE_NEWNS)
-        os.chdir("/")
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        state = _load(fd)
-        fk.materialize(state, "/", full=True)
-        if state.boot_pending:
-            tools.boot(state, "/")
-            _store(fd, state)
 
     def harvest(self) -> None:
         pid = os.fork()
@@ -253,9 +241,14 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
     try:
         state = _load(fd)
         before = state.to_bytes()
+        if name == FILL:  # the sandbox's first call: its tmpfs trees are empty
+            fk.materialize(state, "/", full=True)
+            status, out, err = 0, "", ""
+        else:
+            fk.harvest(state, "/")
         tools.boot(state, "/")
-        fk.harvest(state, "/")
-        status, out, err = tools.run(name, args, state, "/", sudo == "1")
+        if name != FILL:
+            status, out, err = tools.run(name, args, state, "/", sudo == "1")
         if state.to_bytes() != before:
             _store(fd, state)
     except Exception as exc:  # a bug in a fake tool: report it, as a crash would

@@ -230,7 +230,7 @@ def base() -> Base:
     tools.mkdir()
     (tools / "_fake_tool").write_text(toolserver.CLIENT)
     (tools / "sudo").write_text(toolserver.SUDO)
-    for name in PY_TOOLS:
+    for name in (*PY_TOOLS, toolserver.FILL):
         os.symlink("_fake_tool", tools / name)
     for f in tools.iterdir():
         if not f.is_symlink():
@@ -337,9 +337,9 @@ def prepare_root(root: Path) -> None:
 # --------------------------------------------------------------- running
 
 DRIVER = r"""ulimit -c 0 -f "$NKG_FSIZE" -v "$NKG_AS" -u "$NKG_NPROC" -t "$NKG_CPU" || exit 99
-echo ready
 read -r go <&"$NKG_GO" || exit 98
 exec {NKG_GO}<&-
+/run/fakehost/bin/_fill || exit 97
 unset NKG_FSIZE NKG_AS NKG_NPROC NKG_CPU NKG_GO go
 i=0
 for c in "$@"; do
@@ -364,7 +364,7 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
     out = home / "out"
     _reset_out(out)
     info_r, info_w = os.pipe()
-    block_r, block_w = os.pipe()  # the driver waits on it until the tool server is ready
+    block_r, block_w = os.pipe()  # the driver waits on it until the tool server listens
     argv = [
         BWRAP, "--unshare-all", "--unshare-user", "--disable-userns",
         "--die-with-parent", "--new-session",
@@ -406,17 +406,16 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
     attached = False
     try:
         pid = _child_pid(info_r)
-        ready = proc.stdout.readline() if pid is not None else b""
-        if ready != b"ready\n":
-            os.close(block_w)
-            block_w = -1
-            _kill(proc)
-            said = (ready + proc.stdout.read(2000)).decode(errors="replace").strip()
-            raise SandboxUnavailable(f"bubblewrap failed to set up the sandbox: {said}")
         try:
+            if pid is None:
+                raise toolserver.ServerError("bubblewrap gave no process id")
             b.server.attach(pid, home)
         except toolserver.ServerError as exc:
-            raise SandboxUnavailable(str(exc)) from None
+            os.close(block_w)
+            block_w = -1
+            _wait(proc, 30) or _kill(proc)
+            said = proc.stdout.read(2000).decode(errors="replace").strip()
+            raise SandboxUnavailable(f"the sandbox could not be set up: {said or exc}") from None
         attached = True
         os.write(block_w, b"go\n")
         os.close(block_w)
@@ -428,8 +427,12 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
         results = _results(out, len(commands), limits)
         if os.environ.get("NKG_DEBUG"):
             print("bwrap:", proc.returncode, bwrap_said)
-        if len(results) < len(commands) and proc.returncode == 99:
-            raise SandboxUnavailable("the sandbox's shell could not set its limits")
+        if not results and proc.returncode in (97, 98, 99):
+            raise SandboxUnavailable(
+                {99: "the sandbox's shell could not set its limits",
+                 98: "the sandbox's shell was not released",
+                 97: "the tool server could not fill the sandbox's trees"}[proc.returncode]
+            )  # fmt: skip
         if not results and proc.returncode != 0 and bwrap_said:
             raise SandboxUnavailable(
                 f"the sandbox failed: {bwrap_said.decode(errors='replace').strip()[:500]}"
