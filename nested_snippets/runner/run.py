@@ -211,7 +211,7 @@ def fake_host(scenario: Scenario) -> Iterator[FakeHost]:
         shutil.rmtree(home, ignore_errors=True)
         raise
     try:
-        recycle(home, keep=tuple(sandbox.MOUNT_POINTS) + tuple(sandbox._merged_links()))
+        recycle(home, keep=sandbox.kept_paths())
         _RECYCLED.append(home)
     except OSError:
         shutil.rmtree(home, ignore_errors=True)

@@ -295,6 +295,11 @@ MOUNT_POINTS = {
 """Where each run mounts something in the host's root; checked before every run."""
 
 
+def kept_paths() -> tuple[str, ...]:
+    """What recycling a host directory keeps: the mount points and merged-/usr links."""
+    return (*MOUNT_POINTS, *_merged_links())
+
+
 def prepare_root(root: Path) -> None:
     """Make every mount point of ``root`` the plain directory, file or link it must be.
 
