@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from nested_snippets.fakehost.host import Scenario
-from nested_snippets.runner import sandbox
+from nested_snippets.runner import run, sandbox
 from nested_snippets.runner.run import Outcome, execute, fake_host, run_commands
 from nested_snippets.runner.sandbox import LimitExceeded, Limits, Refused
 
@@ -363,6 +363,9 @@ def test_memory_is_limited(untouched):
     got = _one("python3 -c 'bytearray(3 << 30)' 2>&1 | tail -1",
                limits=Limits(memory_bytes=1 << 30))  # fmt: skip
     assert got.output == ["MemoryError"]
+    assert run._limits_hit(got.output, got.status) == [
+        "limit reached: memory (2048 MiB address space)"
+    ]
 
 
 def test_killing_everything_kills_only_the_sandbox(untouched):
@@ -421,7 +424,7 @@ def test_no_namespaces_means_one_message_and_no_run(monkeypatch):
 )
 def test_each_cause_names_its_fix(files, fix, monkeypatch):
     monkeypatch.setattr(sandbox, "_read", lambda path: files.get(path, ""))
-    monkeypatch.setattr(os.path, "exists", lambda path: path in files)
+    monkeypatch.setattr(sandbox, "_exists", lambda path: path in files)
     message = sandbox._diagnose(["bwrap: setting up uid map: Permission denied"])
     assert fix in message and "\n" not in message
 

@@ -149,9 +149,22 @@ def _explain(label, host, command, want, have, want_status, got_status) -> str:
         lines += ["  output differs:"] + [f"    {d}" for d in diff]
     if want_status != got_status:
         lines.append(f"  exit status: guide expects {want_status}, fake host gave {got_status}")
-    hints = _did_you_mean(host, have)
+    hints = _did_you_mean(host, have) + _limits_hit(have, got_status)
     lines += [f"  hint: {h}" for h in hints]
     return "\n".join(lines)
+
+
+def _limits_hit(output: list[str], status: int) -> list[str]:
+    """Which of the sandbox's rlimits the output or status shows was reached."""
+    text = "\n".join(output)
+    hits = []
+    if "fork: " in text or "Resource temporarily unavailable" in text:
+        hits.append(f"limit reached: processes ({LIMITS.processes} per sandbox)")
+    if any(m in text for m in ("Cannot allocate memory", "MemoryError", "xmalloc")):
+        hits.append(f"limit reached: memory ({LIMITS.memory_bytes >> 20} MiB address space)")
+    if status == 128 + 24:  # SIGXCPU
+        hits.append(f"limit reached: CPU time ({LIMITS.cpu_seconds} s)")
+    return hits
 
 
 _UNKNOWN = re.compile(r"(\w+): unknown parameter '([\w-]+)' ignored")

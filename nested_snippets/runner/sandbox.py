@@ -143,6 +143,10 @@ def _read(path: str) -> str:
         return ""
 
 
+def _exists(path: str) -> bool:
+    return os.path.exists(path)
+
+
 def _diagnose(stderr: list[str]) -> str:
     said = f" (bwrap said: {stderr[0]})" if stderr[0] else ""
     if _read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1":
@@ -163,7 +167,7 @@ def _diagnose(stderr: list[str]) -> str:
             "the snippet sandbox cannot create a user namespace: run: sudo sysctl "
             f"kernel.unprivileged_userns_clone=1{said}"
         )
-    if os.path.exists("/.dockerenv") or os.path.exists("/run/.containerenv"):
+    if _exists("/.dockerenv") or _exists("/run/.containerenv"):
         return (
             "the snippet sandbox cannot create namespaces inside this container: its "
             "seccomp profile blocks unshare/clone of user namespaces (and mount needs "
