@@ -115,8 +115,7 @@ SEES = [
     ("cat /etc/../etc/hostname", ["fakehost"], 0),
     ("cd /; cd ..; cd ..; cat etc/hostname", ["fakehost"], 0),
     ("grep -c /boot/vmlinuz /proc/cmdline", ["1"], 0),
-    ("cat /proc/version", ["Linux version 6.6.0-fake-amd64 (fake@fakehost) (gcc (Debian) 12.2.0) "
-                           "#1 SMP PREEMPT_DYNAMIC"], 0),  # fmt: skip
+    ("cat /proc/version", ["Linux version 6.6.0-fake-amd64 (fake@fakehost) #1 SMP"], 0),
     ("ls -a /run/fakehost", [".", "..", "bin", "out"], 0),
     ("echo hi > /dev/tcp/10.0.2.2/22", None, 1),
     ("echo hi > /dev/tcp/1.1.1.1/53", None, 1),

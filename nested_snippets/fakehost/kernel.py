@@ -404,11 +404,8 @@ def harvest(state: State, root: str | os.PathLike) -> None:
 
 
 def version_text(state: State) -> str:
-    """What /proc/version and ``uname -v``-style lines say about the fake kernel."""
-    return (
-        f"Linux version {state.release} (fake@fakehost) (gcc (Debian) 12.2.0) "
-        "#1 SMP PREEMPT_DYNAMIC"
-    )
+    """/proc/version of the fake kernel (no compiler named: the fake was built by none)."""
+    return f"Linux version {state.release} (fake@fakehost) #1 SMP"
 
 
 def _remove(path: str) -> None:
