@@ -110,6 +110,8 @@ SEES = [
     ("ls /home /var /opt /srv /mnt /media /boot 2>&1 | grep -c 'No such file'", ["7"], 0),
     ("cut -d: -f1 /etc/passwd", ["root", "nobody"], 0),
     ("ls /lib/modules; ls /usr/lib/modules 2>/dev/null | wc -l", ["6.6.0-fake-amd64", "0"], 0),
+    ("cat /usr/lib/modprobe.d/* /lib/modprobe.d/* 2>/dev/null | wc -l; modprobe -c | wc -l",
+     ["0", "0"], 0),  # the machine's kmod configuration is not the fake host's
     (f"cat {SECRET}", None, 1),
     (f"ls {OUTSIDE}", None, 2),
     ("cat /etc/../etc/hostname", ["fakehost"], 0),

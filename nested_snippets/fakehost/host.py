@@ -204,17 +204,22 @@ class FakeHost:
         state.write(self.home)
 
 
-@functools.cache
 def _kernel_tables(arch: str, version: str) -> tuple[dict, dict, dict]:
     """(parameter tables, early parameters, log messages) of a release, for the state.
 
-    Shared by every host of this process: nothing changes them once built.
+    Shared by every host of this process: nothing changes them once built.  Keyed on
+    the data reader too, so that a test that replaces it gets tables from its own.
     """
+    return _tables(arch, version, kdata.module)
+
+
+@functools.cache
+def _tables(arch: str, version: str, module) -> tuple[dict, dict, dict]:
     params_data = {}
     for spec in fk.BY_ARCH[arch].values():
         if spec.data_key:
             data_arch, name = spec.data_key.split("/")
-            params_data[spec.name] = fk.param_rows(kdata.module(data_arch, name, version), version)
+            params_data[spec.name] = fk.param_rows(module(data_arch, name, version), version)
     return params_data, boot.early_values(arch, version), messages.resolved(version)
 
 

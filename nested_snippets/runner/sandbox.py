@@ -13,9 +13,10 @@ snippet's literal text runs under bash and sees:
     ``hostname``, ``hosts``, ``alternatives`` bound read-only from the runner's
     template; ``modprobe.d`` and ``default/grub`` the host's own), never the machine's;
 ``/usr``
-    the machine's, read-only; ``/bin``, ``/sbin``, ``/lib64`` link into it and
-    ``/lib`` is a tmpfs holding the fake ``modules`` and links to the multiarch
-    library directories of ``/usr/lib`` (where ``ld.so`` looks);
+    the machine's, read-only, less its kernel modules and kmod configuration
+    (:data:`MACHINE_CONFIG`, covered by empty tmpfs mounts); ``/bin``, ``/sbin``,
+    ``/lib64`` link into it and ``/lib`` is a tmpfs holding the fake ``modules`` and
+    links to the multiarch library directories of ``/usr/lib`` (where ``ld.so`` looks);
 ``/sys/module``, ``/proc``, ``/lib/modules``, ``/dev/kvm``
     the fake kernel's trees on per-run tmpfs mounts (no procfs, no sysfs), filled by
     the tool server before the snippet starts;
@@ -72,6 +73,9 @@ PATH = "/run/fakehost/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 MAX_COMMAND = 100_000
 """Longest command text passed to bash (bytes); longer ones are refused."""
 ETC_FILES = ("passwd", "group", "hostname", "hosts")
+MACHINE_CONFIG = ("/usr/lib/modules", "/usr/lib/modprobe.d", "/usr/local/lib/modprobe.d",
+                  "/usr/lib/modules-load.d", "/usr/lib/depmod.d")  # fmt: skip
+"""Directories of ``/usr`` that describe the machine's kernel, not the fake host's."""
 MERGED = ("bin", "sbin", "lib64", "lib32", "libx32")
 
 
@@ -271,8 +275,9 @@ def _static_args(tools: Path, etc: Path) -> list[str]:
         if "-linux-" in entry and os.path.isdir(f"/usr/lib/{entry}"):
             args += ["--symlink", f"/usr/lib/{entry}", f"/lib/{entry}"]
     args += ["--dir", "/lib/modules"]
-    if os.path.isdir("/usr/lib/modules"):  # the machine's modules: hidden
-        args += ["--tmpfs", "/usr/lib/modules"]
+    for mine in MACHINE_CONFIG:  # the machine's modules and kmod configuration: hidden
+        if os.path.isdir(mine):
+            args += ["--tmpfs", mine]
     args += ["--tmpfs", "/proc", "--tmpfs", "/sys", "--dir", "/sys/module", "--dev", "/dev",
              "--tmpfs", "/run", "--ro-bind", str(tools), "/run/fakehost/bin"]  # fmt: skip
     for name in ETC_FILES:
