@@ -430,6 +430,11 @@ def test_each_cause_names_its_fix(files, fix, monkeypatch):
     assert fix in message and "\n" not in message
 
 
+def test_an_old_bubblewrap_is_named():
+    message = sandbox._diagnose(["bwrap: Unknown option --disable-userns"])
+    assert "bubblewrap 0.8 or newer" in message
+
+
 def test_bwrap_is_on_this_machine_under_ci():
     """CI must have the sandbox: the matrix would fail anyway, this says why first."""
     if os.environ.get("CI") == "true":

@@ -131,7 +131,7 @@ def check() -> None:
             "install it (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install "
             "bubblewrap)"
         )
-    argv = [BWRAP, "--unshare-all", "--die-with-parent",
+    argv = [BWRAP, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
             "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", *_merged_links_args(),
             "/usr/bin/true"]  # fmt: skip
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd="/", **_drop())
@@ -153,6 +153,11 @@ def _exists(path: str) -> bool:
 
 def _diagnose(stderr: list[str]) -> str:
     said = f" (bwrap said: {stderr[0]})" if stderr[0] else ""
+    if "Unknown option" in stderr[0] or "unrecognized option" in stderr[0]:
+        return (
+            "the snippet sandbox needs bubblewrap 0.8 or newer (for --disable-userns): "
+            f"upgrade the bubblewrap package{said}"
+        )
     if _read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1":
         return (
             "the snippet sandbox cannot create a user namespace: Ubuntu's AppArmor "
