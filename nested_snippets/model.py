@@ -143,6 +143,8 @@ class Given:
     level: Literal["L0", "L1"] = "L0"
     cpu_flag: bool = True
     """Whether the CPU advertises the vendor's virtualization flag."""
+    firmware_vt: bool = True
+    """False: the firmware switched VT-x/SVM off (see fakehost/firmware.py)."""
     vm_running: bool = False
     files: Mapping[str, str] = field(default_factory=dict)
     cmdline: str = ""
@@ -153,6 +155,8 @@ class Given:
             parts.append(f"nested {'on' if self.nested else 'off'}")
         if not self.cpu_flag:
             parts.append("no virtualization flag")
+        if not self.firmware_vt:
+            parts.append("virtualization off in the firmware")
         if self.vm_running:
             parts.append("a VM running")
         return ", ".join(parts)

@@ -236,3 +236,19 @@ def test_a_specific_cpu_model_drives_flags_and_load_time_values():
             ["model name\t: QEMU TCG CPU version 2.5+"],
             0,
         )
+
+
+def test_kernel_log_times_increase_and_differ(amd):
+    run(amd, "sudo modprobe -r kvm_amd")
+    run(amd, "sudo modprobe kvm_amd bogus_param=1")
+    run(amd, "sudo modprobe -r kvm_amd")
+    run(amd, "sudo modprobe kvm_amd other_param=1")
+    lines, _ = run(amd, "sudo dmesg")
+    stamps = [float(ln[1 : ln.index("]")]) for ln in lines]
+    assert len(stamps) >= 4
+    assert all(a < b for a, b in zip(stamps, stamps[1:], strict=False)), lines
+    # two loads are separate events, seconds apart; not one fixed step per line
+    first = stamps[lines.index(next(ln for ln in lines if "'bogus_param'" in ln))]
+    second = stamps[lines.index(next(ln for ln in lines if "'other_param'" in ln))]
+    assert second - first >= 1.0, lines
+    assert len({round(b - a, 6) for a, b in zip(stamps, stamps[1:], strict=False)}) > 1, lines

@@ -157,9 +157,15 @@ def external_refs(doctrees: dict) -> set[str]:
     return refs
 
 
-def test_linkcheck_passes_offline_and_lists_external_links(tmp_path, doctrees):
-    """External links are reported as "ignored" (listed, never fetched); the build passes."""
-    env = {**os.environ, "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+def test_linkcheck_offline_lists_and_counts_the_links_it_could_not_check(tmp_path, doctrees):
+    """Without a network (dead proxies) make linkcheck's probe says so; the builder then
+    lists external links as "ignored" (never fetched), and the report counts them."""
+    dead = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    env = {**os.environ, **dead}
+    tool = [sys.executable, str(REPO / "tools" / "linkcheck.py")]
+    probe = subprocess.run([*tool, "probe"], capture_output=True, text=True, env=env)
+    assert probe.stdout.strip() == "1", probe.stdout + probe.stderr
+    env["NESTED_KVM_LINKCHECK_OFFLINE"] = "1"
     proc = subprocess.run(
         [sys.executable, "-m", "sphinx", "-c", str(REPO), "-W", "--keep-going", "-n", "-q",
          "-b", "linkcheck", "-d", str(tmp_path / "doctrees"), str(REPO / "source"),
@@ -167,14 +173,52 @@ def test_linkcheck_passes_offline_and_lists_external_links(tmp_path, doctrees):
         capture_output=True, text=True, cwd=REPO, env=env,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    lines = (tmp_path / "linkcheck" / "output.json").read_text().splitlines()
-    results = [json.loads(line) for line in lines if line.strip()]
+    output = tmp_path / "linkcheck" / "output.json"
+    results = [json.loads(line) for line in output.read_text().splitlines() if line.strip()]
     statuses = {r["status"] for r in results}
     assert statuses <= {"ignored", "unchecked", "working"}, statuses
     fetched = [r for r in results if r["status"] == "working" and "://" in r["uri"]]
     assert not fetched, f"linkcheck fetched external URLs: {fetched}"
     ignored = {r["uri"] for r in results if r["status"] == "ignored"}
-    assert external_refs(doctrees) <= ignored
+    refs = external_refs(doctrees)
+    assert refs <= ignored
+    assert any("git.kernel.org" in u for u in refs) and any("elixir.bootlin" in u for u in refs)
+    report = subprocess.run([*tool, "report", str(output)], capture_output=True, text=True,
+                            env=env)  # fmt: skip
+    assert report.returncode == 0, report.stdout + report.stderr
+    counted = sum(1 for r in results if r["status"] == "ignored" and "://" in r["uri"])
+    assert f"no network: {counted} of " in report.stdout, report.stdout
+    assert counted >= len({u for u in refs if "://" in u})
+
+
+def test_linkcheck_online_is_configured_to_fetch(monkeypatch):
+    """With a network the builder ignores no http(s) link (only mailto:)."""
+    monkeypatch.delenv("NESTED_KVM_LINKCHECK_OFFLINE", raising=False)
+    ns: dict = {"__file__": str(REPO / "conf.py")}
+    exec(compile((REPO / "conf.py").read_text(), "conf.py", "exec"), ns)  # noqa: S102
+    assert not [p for p in ns["linkcheck_ignore"] if re.match(p, "https://git.kernel.org/x")]
+
+
+def test_site_loads_nothing_from_another_host(built_site):
+    """Links may lead out; scripts, styles, fonts, images and frames never come from out."""
+    html = built_site / "html"
+    tags = "script|link|img|iframe|source|video|audio|embed|object|image|use"
+    tag = re.compile(rf"<({tags})\b[^>]*>", re.I)
+    remote = r"""\s*=\s*["']?\s*(?:https?:)?//"""
+    attr = re.compile(r"\b(?:src|href|srcset|data|xlink:href)" + remote, re.I)
+    remote_css = re.compile(r"""url\(\s*['"]?\s*(?:https?:)?//|@import\s+['"]?(?:https?:)?//""")
+    offenders = []
+    for f in sorted(html.rglob("*")):
+        if f.suffix in (".html", ".svg"):
+            for m in tag.finditer(f.read_text()):
+                canonical = 'rel="canonical"' in m.group(0)  # a link, not a resource
+                if attr.search(m.group(0)) and not canonical:
+                    offenders.append(f"{f.relative_to(html)}: {m.group(0)[:120]}")
+        elif f.suffix == ".css" and remote_css.search(f.read_text(errors="replace")):
+            offenders.append(str(f.relative_to(html)))
+    assert not offenders, "\n".join(offenders)
+    outs = [p for p in html.rglob("*.html") if 'reference external" href="https:' in p.read_text()]
+    assert outs, "the site links out nowhere (roles :commit:, :kfile: ...)"
 
 
 # --- other formats ---------------------------------------------------------------------------
@@ -204,19 +248,59 @@ def test_other_formats_build_without_warnings(tmp_path, builder):
         assert "sphinx-tabs" in (out / "index.html").read_text()
 
 
-def test_man_and_epub_do_not_share_the_html_doctrees():
-    """sphinx-tabs emits HTML tabs into the doctree when read by an HTML builder."""
+HTML_BUILDERS = {"html", "singlehtml", "dirhtml"}  # builders sphinx-tabs emits tabs for
+
+
+def make_sphinx_commands(*targets: str) -> list[tuple[str, str, str]]:
+    """(builder, doctree dir, command line) of each sphinx-build `make TARGETS` runs."""
     proc = subprocess.run(
-        ["make", "-n", "html", "man", "epub", "VIRTUAL_ENV=/nonexistent"],
+        ["make", "-n", *targets, "VIRTUAL_ENV=/nonexistent"],
         capture_output=True, text=True, cwd=REPO,
     )  # fmt: skip
-    dirs = {}
+    found = []
     for line in proc.stdout.splitlines():
         m = re.search(r"-b (\w+) -d (\S+)", line)
         if m:
-            dirs[m.group(1)] = m.group(2)
-    assert set(dirs) >= {"html", "man", "epub"}, proc.stdout + proc.stderr
-    assert dirs["man"] != dirs["html"] and dirs["epub"] != dirs["html"], dirs
+            found.append((m.group(1), m.group(2), line))
+    assert found, proc.stdout + proc.stderr
+    return found
+
+
+def test_builders_that_read_tabs_differently_do_not_share_doctrees():
+    """sphinx-tabs emits HTML tabs into the doctree only when an HTML builder reads it."""
+    targets = ["html", "doctest", "linkcheck", "man", "epub", "singlehtml"]
+    dirs: dict[str, set[str]] = {}
+    for builder, doctrees, _ in make_sphinx_commands(*targets):
+        dirs.setdefault(doctrees, set()).add(builder in HTML_BUILDERS)
+    mixed = {d for d, kinds in dirs.items() if len(kinds) > 1}
+    assert not mixed, f"doctree dirs shared by HTML and other builders: {mixed}"
+
+
+def _html_pages(root: Path) -> dict[str, bytes]:
+    return {k: v for k, v in output_files(root).items() if k.endswith(".html")}
+
+
+def test_make_doctest_then_html_gives_the_same_site(built_site, tmp_path):
+    """The Makefile's own commands in the order `make test && make html` runs them."""
+    for builder, _, line in make_sphinx_commands("doctest", "html"):
+        argv = line.replace("/nonexistent/bin/sphinx-build", f"{sys.executable} -m sphinx")
+        argv = argv.replace(" build/", f" {tmp_path}/build/")
+        proc = subprocess.run(argv.split(), capture_output=True, text=True, cwd=REPO)
+        assert proc.returncode == 0, f"{builder}: {proc.stderr}"
+    got, want = _html_pages(tmp_path / "build" / "html"), _html_pages(built_site / "html")
+    assert got.keys() == want.keys()
+    assert [n for n in want if got[n] != want[n]] == []
+
+
+def test_doctest_and_html_over_one_doctree_dir_give_the_same_site(built_site, tmp_path):
+    """Builders of both kinds sharing a doctree dir: readmode.py re-reads every page."""
+    for builder in ("html", "doctest", "html"):
+        proc = sphinx(builder, tmp_path, jobs="1")
+        assert proc.returncode == 0, f"{builder}: {proc.stderr}"
+    page = (tmp_path / "html" / "how-to" / "builtin-kvm.html").read_text()
+    assert page.count('role="tablist"') >= 2
+    got, want = _html_pages(tmp_path / "html"), _html_pages(built_site / "html")
+    assert [n for n in want if got.get(n) != want[n]] == []
 
 
 def test_readthedocs_config():
@@ -239,7 +323,7 @@ def main(argv: list[str]) -> int:
             if entry["status"] == "ignored":
                 external.append(entry["uri"])
     external = sorted(set(external))
-    print(f"external links (listed, not fetched): {len(external)}")
+    print(f"external links (make linkcheck fetches them when online): {len(external)}")
     for uri in external:
         print(f"  {uri}")
     if broken:
@@ -253,3 +337,51 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
+
+
+# --- reader's path: checker install page, history kept aside ---------------------------------
+
+CHECKER = re.compile(r"nested-kvm (check|report|lint|params)\b")
+
+
+def _main_text(page: Path) -> str:
+    """The article of a built page (Furo's <article>), without navigation."""
+    text = page.read_text()
+    start, end = text.find("<article"), text.find("</article>")
+    return text[start:end] if start >= 0 else text
+
+
+def test_every_page_mentioning_the_checker_links_its_install_page(built_site):
+    html = built_site / "html"
+    missing, mentioning = [], []
+    for page in sorted(html.rglob("*.html")):
+        rel = page.relative_to(html).as_posix()
+        if rel.startswith(("_", "search", "genindex", "how-to/install-checker")):
+            continue
+        main = _main_text(page)
+        if CHECKER.search(re.sub(r"<[^>]+>", "", main)):
+            mentioning.append(rel)
+            if not re.search(r'href="[^"]*install-checker\.html(#[^"]*)?"', main):
+                missing.append(rel)
+    assert "index.html" in mentioning and "how-to/bug-report.html" in mentioning, mentioning
+    assert not missing, f"pages mention nested-kvm without linking its install page: {missing}"
+
+
+def test_history_lives_with_the_maintainers_not_in_the_readers_way(built_site):
+    html = built_site / "html"
+    home = (html / "index.html").read_text()
+    assert "What this guide corrects" not in _main_text(html / "index.html")
+    top = re.findall(r'<li class="toctree-l1[^"]*"><a class="reference internal" href="([^"]+)"',
+                     home)  # fmt: skip
+    assert "maintainers/index.html" in top, top
+    assert not {"project-health.html", "contributing.html"} & set(top), top
+    history = (html / "maintainers" / "history.html").read_text()
+    for kept in ("What this guide corrects", "enable_apivc", "kernel parameter", "/sys/cpuinfo"):
+        assert kept in history, kept
+    maint = _main_text(html / "maintainers" / "index.html")
+    assert "project-health.html" in maint and "contributing.html" in maint
+    for part in ("how-to", "tutorial"):
+        for page in (html / part).glob("*.html"):
+            text = re.sub(r"<[^>]+>", "", _main_text(page))
+            assert "first draft" not in text and "Upstream's page calls" not in text, page.name
+    assert "first draft" not in re.sub(r"<[^>]+>", "", _main_text(html / "troubleshooting.html"))

@@ -324,6 +324,15 @@ def check_tools(runs: int) -> dict | None:
     return {"rows": rows, "notes": notes}
 
 
+def lint_bench() -> list[str]:
+    """``tools/bench_lint.py``'s lines: ``nested-kvm lint`` on 10 MB hostile files."""
+    script = REPO / "tools" / "bench_lint.py"
+    if not script.is_file():
+        return []
+    _, proc = run([sys.executable, str(script)])
+    return [ln.strip() for ln in proc.stdout.splitlines() if ln.strip()]
+
+
 # --- 6. page weight --------------------------------------------------------------------------
 
 
@@ -513,6 +522,7 @@ def write_page(r: dict) -> str:
         ]
     ct = r.get("check")
     lines += ["The nested-kvm checker", "======================", ""]
+    lines += ["How to install it: :ref:`install-checker`.", ""]
     if ct and ct["rows"]:
         rows = [[c["name"], f"{float(c['wall']):.1f} ms", f"{float(c['cpu']):.1f} ms",
                  f"{float(c['ratio']):.2f}x"] for c in ct["rows"]]  # fmt: skip
@@ -527,6 +537,10 @@ def write_page(r: dict) -> str:
         if "check" in r["skipped"]:
             why = "skipped in this run of ``tools/bench.py``"
         lines += [f"Not run: {why}", ""]
+    if r.get("lint"):
+        lines += ["``nested-kvm lint`` on 10 MB of hostile ``modprobe.d`` input"
+                  " (``tools/bench_lint.py``; target at most 2 s each):", ""]  # fmt: skip
+        lines += [f"- {ln}" for ln in r["lint"]] + [""]
     lines += ["Page weight", "===========", ""]
     lines += [
         "Each page's HTML plus the style sheets, scripts and images it loads (the",
@@ -547,7 +561,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5, help="clean builds per variant (median)")
     ap.add_argument("--touch", default="enable", help="snippet module for the incremental run")
     ap.add_argument("--check-runs", type=int, default=7, help="rounds for tools/bench_check.py")
-    ap.add_argument("--skip", default="", help="comma list: matrix, check")
+    ap.add_argument("--skip", default="", help="comma list: matrix, check, lint")
     ap.add_argument("--no-write", action="store_true", help="print only")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -595,6 +609,9 @@ def main() -> int:
         if "check" not in skip:
             print("nested-kvm check vs virt-host-validate / kvm-ok ...", flush=True)
             r["check"] = check_tools(args.check_runs)
+        if "lint" not in skip:
+            print("nested-kvm lint on 10 MB files ...", flush=True)
+            r["lint"] = lint_bench()
     report(r)
     if not args.no_write:
         HEALTH_PAGE.write_text(write_page(r))
@@ -653,6 +670,8 @@ def report(r: dict) -> None:
             print(f"  {c['name']:<28} {float(c['wall']):8.1f} ms  ratio {float(c['ratio']):.2f}x")
         for n in ct["notes"]:
             print(f"  {n}")
+    for line in r.get("lint") or []:
+        print(f"  {line}")
     main_w = [w for w in r["weights"] if w[0] == MAIN_PAGE]
     heaviest = max(r["weights"], key=lambda w: w[2])
     if main_w:

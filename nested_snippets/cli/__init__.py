@@ -1,7 +1,9 @@
 """``nested-kvm``: check a host for nested KVM, report on it, lint its modprobe.d.
 
-Read-only on every host: it never loads modules or writes below /sys, /proc, /etc or
-/dev.  Commands are imported only when run, to keep start-up short.
+It never loads modules or writes below /sys, /proc, /etc or /dev.  It reads files
+only, with one exception: ``check`` opens /dev/kvm to create and destroy an empty VM
+(:mod:`nested_snippets.cli.kvmprobe`; ``--no-probe`` skips it).  Commands are
+imported only when run, to keep start-up short.
 """
 
 from __future__ import annotations
@@ -71,6 +73,12 @@ def _check(c: argparse.ArgumentParser) -> None:
         default="auto",
         help="judge the host as L0 (bare metal) or L1 (a guest); default: detect",
     )
+    c.add_argument(
+        "--no-probe",
+        action="store_true",
+        help="do not open /dev/kvm to create and destroy a test VM (then nothing is opened "
+        "for writing)",
+    )
 
 
 def _report(r: argparse.ArgumentParser) -> None:
@@ -94,12 +102,19 @@ def _lint(li: argparse.ArgumentParser) -> None:
 
 
 def _params(pa: argparse.ArgumentParser) -> None:
-    pa.add_argument("--module", required=True, help="kvm, kvm_intel, kvm_amd or kvm_hv")
+    pa.add_argument("--module", help="kvm, kvm_intel, kvm_amd or kvm_hv")
     pa.add_argument("--kernel", metavar="VERSION", help="default: the running kernel")
     pa.add_argument(
         "--arch", choices=("x86", "s390", "powerpc"), help="default: x86, or powerpc for kvm_hv"
     )
     pa.add_argument("--json", action="store_true", help="print a JSON list")
+    pa.add_argument(
+        "--running",
+        action="store_true",
+        help="compare this host's loaded KVM modules (sysfs, modinfo) with the nearest "
+        "mainline release's data",
+    )
+    pa.add_argument("--root", metavar="DIR", type=_root, help=ROOT_HELP + " (with --running)")
 
 
 _COMMANDS = {
@@ -115,12 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
     args = build_parser(next((w for w in words if w in _COMMANDS), None)).parse_args(words)
     from nested_snippets.cli.errors import CliError
+    from nested_snippets.cli.escape import escape
 
     try:
         module = importlib.import_module(f"nested_snippets.cli.{args.command}")
         return int(module.run(args))
     except CliError as exc:
-        print(f"nested-kvm {args.command}: {exc}", file=sys.stderr)
+        print(escape(f"nested-kvm {args.command}: {exc}"), file=sys.stderr)
         return 2
     except BrokenPipeError:
         # stdout closed early (| head): not an error of ours

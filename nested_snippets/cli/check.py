@@ -1,4 +1,5 @@
-"""``nested-kvm check``: is this host ready for nested KVM?  Read-only.
+"""``nested-kvm check``: is this host ready for nested KVM?  Reads files, and proves
+KVM with a transient VM (:mod:`kvmprobe`) unless ``--no-probe``.
 
 Exit status: 0 ready, 1 not ready, 2 could not check.  "Ready" is judged for the
 host's level: an L0 must be able to run nested guests (KVM usable, ``nested`` on),
@@ -10,9 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nested_snippets.cli import probes
+from nested_snippets.cli import hypervisor, kvmprobe, probes
 from nested_snippets.cli.checks import Evaluation, evaluate
 from nested_snippets.cli.errors import CliError
+from nested_snippets.cli.escape import escape
 from nested_snippets.cli.hostfs import HostFS
 from nested_snippets.cli.probes import Facts
 
@@ -36,6 +38,14 @@ def host_json(facts: Facts) -> dict[str, object]:
         "level": facts.level,
         "level_source": "given" if facts.level_given else "detected",
         "guest_evidence": facts.evidence,
+        "l0": None
+        if facts.l0 is None
+        else {
+            "kind": facts.l0.kind,
+            "provider": facts.l0.provider,
+            "name": hypervisor.describe(facts.l0),
+            "evidence": facts.l0.evidence,
+        },
     }
 
 
@@ -64,7 +74,7 @@ def render_text(facts: Facts, ev: Evaluation, status: int) -> str:
     lines.append(f"VERDICT  run KVM guests as L1: {_yes(ev.l1)}{_because(ev.l1_failed)}")
     word = {READY: "ready", NOT_READY: "not ready", CANNOT_CHECK: "could not check"}[status]
     lines.append(f"RESULT   {facts.level}: {word} (exit {status})")
-    return "\n".join(lines) + "\n"
+    return "".join(escape(line) + "\n" for line in lines)
 
 
 def render_json(
@@ -87,6 +97,17 @@ def render_json(
     return json.dumps(doc, indent=2) + "\n"
 
 
+def kvm_answer(fs: HostFS, facts: Facts, skip: bool) -> kvmprobe.Answer | str:
+    """Run the KVM probe (the one exception to read-only), or say why not."""
+    if skip:
+        return "not probed (--no-probe)"
+    vendor = facts.arch.key if facts.arch else None
+    try:
+        return kvmprobe.probe(str(fs.path("/dev/kvm")), vendor, follow=fs.real)
+    except kvmprobe.NotKvm as exc:
+        return f"not probed: {exc}"
+
+
 def run(args: argparse.Namespace) -> int:
     fs = HostFS(args.root)
     try:
@@ -95,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             sys.stdout.write(render_json(None, None, CANNOT_CHECK, str(exc)))
         raise
-    ev = evaluate(fs, facts)
+    ev = evaluate(fs, facts, kvm_answer(fs, facts, args.no_probe))
     status = exit_status(facts, ev)
     error = None
     if status == CANNOT_CHECK:
@@ -105,5 +126,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_text(facts, ev, status))
     if error:
-        print(f"nested-kvm check: {error}", file=sys.stderr)
+        print(escape(f"nested-kvm check: {error}"), file=sys.stderr)
     return status

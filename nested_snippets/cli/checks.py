@@ -6,7 +6,7 @@ verdicts: True, False or None (could not tell; the reason goes to ``unknown``).
 
 from __future__ import annotations
 
-from nested_snippets.cli import config
+from nested_snippets.cli import config, hypervisor, kvmprobe
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.cli.probes import Facts
 from nested_snippets.cli.results import Result, all_of
@@ -29,6 +29,48 @@ TUNING: dict[str, tuple[tuple[str, tuple[str, ...], str], ...]] = {
     "arm64": (),
 }
 """(parameter, levels where it is checked, why off matters: "" = off is fine)."""
+L0_ADVICE: dict[str | None, tuple[str, str]] = {
+    # The cloud facts are those of source/how-to/clouds.rst, which gives their sources.
+    "gce": (
+        "create the instance with nested virtualization enabled (Intel machine types "
+        "only; an organization policy can forbid it)",
+        "clouds-gce",
+    ),
+    "azure": (
+        "create the VM with a size that offers nested virtualization and security "
+        "type Standard",
+        "clouds-azure",
+    ),
+    "aws": (
+        "launch a C8i, M8i or R8i instance with the nested virtualization CPU option, "
+        "or use a bare-metal instance",
+        "clouds-aws",
+    ),
+    "hyperv": (
+        "with this VM off, on the Hyper-V host: Set-VMProcessor -VMName NAME "
+        "-ExposeVirtualizationExtensions $true",
+        "clouds-hyperv",
+    ),
+    "vmware": (
+        "with this VM powered off, enable 'Expose hardware assisted virtualization to "
+        "the guest OS' (vhv.enable = TRUE)",
+        "clouds-vmware",
+    ),
+    "virtualbox": (
+        "with this VM stopped: VBoxManage modifyvm NAME --nested-hw-virt=on",
+        "clouds-virtualbox",
+    ),
+    "kvm": (
+        "on L0: nested=1 for kvm_intel/kvm_amd, and start this guest with -cpu host "
+        "(QEMU) or host-passthrough (libvirt; Proxmox VE: CPU type 'host')",
+        "start-l1-qemu",
+    ),
+    # xl.cfg(5): nestedhvm=BOOLEAN, HVM guests only
+    "xen": ("Xen exposes VT-x/AMD-V only with nestedhvm=1 in the domain's xl.cfg",
+            "troubleshooting-no-vmx"),  # fmt: skip
+    None: ("ask whoever runs L0 to expose vmx/svm to this guest", "troubleshooting-no-vmx"),
+}
+"""L0 kind or cloud -> (advice when this L1 has no vmx/svm, guide label)."""
 
 
 class Evaluation:
@@ -116,6 +158,20 @@ class _Checker:
             return False
         self.add("cpu-flag", "PASS", f"{model}, platform {self.f.cpu.platform or 'unknown'}")
         return True
+
+    def l0(self, flag: bool | None) -> None:
+        """At L1: what L0 is and, if this guest lacks the extension, how to get it."""
+        l0 = self.f.l0
+        if l0 is None or not self.at_l1:
+            return
+        seen = f"{hypervisor.describe(l0)} (from {'; '.join(l0.evidence)})"
+        if self.f.software_kvm:
+            seen += f"; this guest's own KVM is {self.f.software_kvm}, a paravirtual KVM"
+        if flag is not False:
+            self.add("l0", "PASS", seen)
+            return
+        fix, anchor = L0_ADVICE.get(l0.provider or l0.kind, L0_ADVICE[None])
+        self.add("l0", "WARN", seen, fix, anchor=anchor)
 
     def software_kvm(self) -> None:
         if self.f.software_kvm:
@@ -208,6 +264,50 @@ class _Checker:
             )
         else:
             self.add("dev-kvm", "PASS", f"{seen}; you can open it read/write")
+        return True
+
+    # ----------------------------------------------------------------- probe
+    def probe(self, answer: kvmprobe.Answer | str) -> bool | None:
+        """The KVM probe's lines; True/False only if it ran (a skip is no evidence)."""
+        if isinstance(answer, str):
+            self.add("kvm-probe", "SKIP", answer, anchor="cli-kvm-probe")
+            return None
+        if answer.api is None and answer.error.startswith("cannot open"):
+            self.add(
+                "kvm-probe",
+                "SKIP",
+                answer.error,
+                "run as a user who may open /dev/kvm (see dev-kvm)",
+                anchor="troubleshooting-dev-kvm",
+            )
+            return None
+        if answer.api != kvmprobe.KVM_API_VERSION:
+            self.add(
+                "kvm-api",
+                "FAIL",
+                answer.error,
+                "this /dev/kvm does not speak the KVM API that QEMU needs",
+                anchor="troubleshooting-create-vm",
+            )
+            return False
+        self.add("kvm-api", "PASS", f"KVM_GET_API_VERSION {answer.api}")
+        if not answer.created:
+            self.add(
+                "kvm-create-vm",
+                "FAIL",
+                answer.error,
+                "/dev/kvm is there but KVM cannot create a VM: QEMU fails the same way",
+                anchor="troubleshooting-create-vm",
+            )
+            return False
+        self.add("kvm-create-vm", "PASS", "KVM_CREATE_VM made a VM; closed at once (destroyed)")
+        for cap, value in answer.caps:
+            shown = f"{cap.name} {value}"
+            if value > 0:
+                self.add(cap.id, "PASS", shown)
+            else:
+                anchor = {"cap-ppc-nested-hv": "nested-power", "cap-hyperv-evmcs": "cli-kvm-probe"}
+                self.add(cap.id, "WARN", shown, cap.missing, anchor.get(cap.id, "live-migration"))
         return True
 
     # ---------------------------------------------------------------- params
@@ -346,13 +446,18 @@ class _Checker:
         self.ev.results.append(config.nested_setting(self.fs, row, self.f.cmdline, state))
 
 
-def evaluate(fs: HostFS, facts: Facts) -> Evaluation:
-    """Run every check for ``facts``' architecture and reach the verdicts."""
+def evaluate(fs: HostFS, facts: Facts, answer: kvmprobe.Answer | str | None = None) -> Evaluation:
+    """Run every check for ``facts``' architecture and reach the verdicts.
+
+    ``answer``: what :func:`kvmprobe.probe` said, or why it did not run (a
+    ``kvm-probe`` SKIP line), or None to show nothing about it (``report``)."""
     c = _Checker(fs, facts)
     flag = c.cpu_flag()
+    c.l0(flag)
     c.software_kvm()
     module = c.module(flag)
     dev = c.dev_kvm()
+    works = c.probe(answer) if answer is not None and dev else None
     nested = c.nested()
     c.persistent()
     c.tuning()
@@ -364,6 +469,9 @@ def evaluate(fs: HostFS, facts: Facts) -> Evaluation:
         l0, l1 = ("cpu-flag", "kvm-module", "dev-kvm", "nested"), ("kvm-module", "dev-kvm")
     else:
         l0, l1 = ("cpu-flag", "kvm-module", "dev-kvm", "nested"), ("cpu-flag", "dev-kvm")
+    if works is not None:  # the probe ran: it proves or disproves a usable /dev/kvm
+        parts["kvm-probe"] = works
+        l0, l1 = (*l0, "kvm-probe"), (*l1, "kvm-probe")
     c.ev.l0 = all_of(*(parts[k] for k in l0))
     c.ev.l1 = all_of(*(parts[k] for k in l1))
     c.ev.l0_failed = [k for k in l0 if parts[k] is False]

@@ -26,7 +26,7 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
     anchor = "enable-nested-x86" if row.key in ("intel", "amd") else f"nested-{row.key}"
     persistent = "enable-nested-persistent" if row.key in ("intel", "amd") else anchor
     settings = cmdline_settings(cmdline or "", mod, "nested")
-    cfg = modprobe_conf.read_dirs(fs.root)
+    cfg = modprobe_conf.read_dirs(fs.root, read=fs.read_real)
     conf = [
         (f"{ln.path}:{ln.lineno}", split_option(word)[1])
         for word, ln in cfg.options(mod)

@@ -26,6 +26,16 @@ ANCHORS: dict[str, str] = {
     "troubleshooting-no-vmx": "troubleshooting",
     "troubleshooting-software-kvm": "troubleshooting",
     "troubleshooting-container": "troubleshooting",
+    "troubleshooting-create-vm": "troubleshooting",
+    "live-migration": "how-to/live-migration",
+    "cli-kvm-probe": "reference/cli",
+    "start-l1-qemu": "how-to/start-l1-qemu",
+    "clouds-gce": "how-to/clouds",
+    "clouds-azure": "how-to/clouds",
+    "clouds-aws": "how-to/clouds",
+    "clouds-hyperv": "how-to/clouds",
+    "clouds-vmware": "how-to/clouds",
+    "clouds-virtualbox": "how-to/clouds",
 }
 """label -> page (docname below ``source/``) that must define it."""
 

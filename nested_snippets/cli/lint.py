@@ -10,14 +10,16 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import stat
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from nested_snippets import kernel
 from nested_snippets.cli import params, probes
 from nested_snippets.cli.errors import CliError
-from nested_snippets.cli.hostfs import HostFS
+from nested_snippets.cli.escape import escape
+from nested_snippets.cli.hostfs import HostFS, read_regular
 from nested_snippets.kernel import messages
 from nested_snippets.parsers import modprobe_conf, values
 from nested_snippets.parsers.modprobe_conf import normalize, split_option
@@ -26,45 +28,81 @@ KVM_MODULES = {"kvm": None, "kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "pow
 """Modules checked against kernel data -> their architecture (None: the host's)."""
 OTHER_KVM = {"kvmgt", "kvm_pvm", "kvm_pr", "kvm_arm"}
 """Real modules with kvm-like names that this tool has no data for: not typos."""
+REPEAT = 20
+"""The same finding in one file is printed this often; the rest are counted."""
+MAX_FILE = 16 * 1024 * 1024
+"""A modprobe.d file larger than this is not read (real ones are a few KiB)."""
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     path: str
     line: int
     level: str
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.level}: {self.message}"
+        return escape(f"{self.path}:{self.line}: {self.level}: {self.message}")
 
 
-@dataclass(frozen=True)
-class Setting:
-    path: str
-    line: int
-    word: str
-    value: str
-    """The value as the kernel stores it (``values.parse``): ``Y`` for ``nested=1``."""
-    read_by_kmod: bool
+def render(findings: list[tuple[str, int, str, str]]) -> str:
+    """The findings as lines, sorted by file and line, control characters escaped.
+
+    Escapes each distinct path and message once: a hostile file repeats them."""
+    cache: dict[str, str] = {}
+
+    def esc(text: str) -> str:
+        done = cache.get(text)
+        if done is None:
+            done = cache[text] = escape(text)
+        return done
+
+    ordered = sorted(findings, key=lambda f: (f[0], f[1]))
+    return "".join(f"{esc(p)}:{n}: {level}: {esc(m)}\n" for p, n, level, m in ordered)
 
 
 class Linter:
     def __init__(self, version: str, arch: str):
         self.version = version
         self.arch = arch
-        self.findings: list[Finding] = []
-        self.settings: dict[tuple[str, str], list[Setting]] = {}
+        self.findings: list[tuple[str, int, str, str]] = []
+        """(path, line, level, message); :class:`Finding` has the same fields."""
+        self.first: dict[tuple[str, str], dict[str, tuple[modprobe_conf.Line, str]]] = {}
+        """(module, parameter) -> value -> (line, word) where kmod first met it, in order."""
+        self.last: dict[tuple[str, str], tuple[modprobe_conf.Line, str, str]] = {}
+        """(module, parameter) -> (line, word, value as stored) of its last setting."""
+        self.repeats: dict[tuple[str, str, str], int] = {}
+        """(path, level, message) -> how often it was found (printed: :data:`REPEAT`)."""
+        self.shown_until: dict[tuple[str, str, str], int] = {}
+        """(path, level, message) -> the line of its last printed occurrence."""
+        self._modules: dict[str, kernel.ModuleData | None] = {}
+        self._by_name: dict[str, dict[str, kernel.Param]] = {}
+        self._judged: dict[str, dict[str, tuple[tuple[str, str] | None, str, str]]] = {}
+        self._conflict: dict[tuple[tuple[str, str], str, int], str] = {}
+        """module -> word -> :meth:`judge`'s answer (difflib is slow, files repeat)."""
 
     def add(self, path: str, line: int, level: str, message: str) -> None:
-        self.findings.append(Finding(path, line, level, message))
+        """Record a finding; after :data:`REPEAT` of the same one in a file, count it."""
+        key = (path, level, message)
+        seen = self.repeats.get(key, 0)
+        self.repeats[key] = seen + 1
+        if seen < REPEAT:
+            self.findings.append((path, line, level, message))  # a plain tuple: cheap
+            self.shown_until[key] = line
 
     def module_data(self, name: str) -> kernel.ModuleData | None:
-        arch = KVM_MODULES[name] or self.arch
-        try:
-            return kernel.module(arch, name, self.version)
-        except kernel.KernelDataError:
-            return None
+        if name not in self._modules:
+            arch = KVM_MODULES[name] or self.arch
+            try:
+                self._modules[name] = kernel.module(arch, name, self.version)
+            except kernel.KernelDataError:
+                self._modules[name] = None
+        return self._modules[name]
+
+    def by_name(self, name: str, mod: kernel.ModuleData) -> dict[str, kernel.Param]:
+        """The module's parameters by normalized name (built once per module)."""
+        if name not in self._by_name:
+            self._by_name[name] = {normalize(p.name): p for p in mod.params}
+        return self._by_name[name]
 
     def lint_text(self, shown: str, text: str) -> None:
         read_by_kmod = shown.endswith(".conf")
@@ -76,11 +114,19 @@ class Linter:
         for problem in cfg.problems:
             line, _, why = problem[len(shown) + 1 :].partition(": ")
             self.add(shown, int(line), "warning", f"kmod ignores this line: {why}")
-        for ln in cfg.lines:
-            module = normalize(ln.args[0]) if ln.args else ""
+        plans: dict[int, list | None] = {}  # id(args) -> plan; the parser shares args
+        for ln in cfg.lines:  # of identical lines, and cfg keeps them alive meanwhile
             if ln.command == "options":
-                self.options(ln, module, read_by_kmod)
-            elif ln.command == "blacklist" and module in KVM_MODULES:
+                plan = plans.get(id(ln.args), False)
+                if plan is False:
+                    plan = plans[id(ln.args)] = self.plan(ln.args)
+                if plan is None:
+                    self.options(ln, normalize(ln.args[0]), read_by_kmod)
+                else:
+                    self.apply(plan, ln, read_by_kmod)
+                continue
+            module = normalize(ln.args[0]) if ln.args else ""
+            if ln.command == "blacklist" and module in KVM_MODULES:
                 self.add(
                     shown,
                     ln.lineno,
@@ -109,31 +155,91 @@ class Linter:
                 f"no parameter data for {arch}/{module} in Linux {self.version}: not checked",
             )
             return
-        by_norm = {normalize(p.name): p for p in mod.params}
-        for word in ln.args[1:]:
-            raw, value = split_option(word)
-            p = by_norm.get(normalize(raw))
-            if p is None:
-                try:
-                    mod.param(raw)
-                except kernel.UnknownParameter as exc:
-                    hint = self.other_arch_hint(module, raw)
-                    self.add(ln.path, ln.lineno, "error", f"{exc} (the kernel ignores it){hint}")
+        self.apply(self.plan(ln.args) or [], ln, read_by_kmod)
+
+    def plan(self, args: tuple[str, ...]) -> list[tuple] | None:
+        """What an ``options`` line's words do: (key, word, stored, error) each, with a
+        word repeated right after itself left out (the kernel sets the same value);
+        None when the module is not one with data (then :meth:`options` reports it)."""
+        module = normalize(args[0])
+        if module not in KVM_MODULES:
+            return None
+        mod = self.module_data(module)
+        if mod is None:
+            return None
+        judged_all = self._judged.setdefault(module, {})
+        out = []
+        previous = None
+        wrong: set[str] = set()  # a word with an error is reported once per line
+        for word in args[1:]:
+            if word == previous or word in wrong:
                 continue
+            previous = word
+            judged = judged_all.get(word)
+            if judged is None:
+                judged = judged_all[word] = self.judge(module, mod, word)
+            if judged[2]:
+                wrong.add(word)
+            out.append((judged[0], word, judged[1], judged[2]))
+        return out
+
+    def apply(self, plan: list[tuple], ln: modprobe_conf.Line, read_by_kmod: bool) -> None:
+        path, lineno = ln.path, ln.lineno
+        for key, word, stored, error in plan:
+            if error:
+                self.add(path, lineno, "error", error)
+            elif key is not None:
+                self.last[key] = (ln, word, stored)
+                if read_by_kmod:
+                    self.setting(key, word, stored, ln)
+
+    def setting(self, key: tuple[str, str], word: str, value: str, ln: modprobe_conf.Line) -> None:
+        """Record a setting that kmod applies; after another value it is a conflict.
+
+        Constant time per setting: only the first place of each value is kept, the
+        first earlier value that differs is at most the second one kept, and the
+        message for a (word, values seen) pair is built once."""
+        first = self.first.get(key)
+        if first is None:
+            self.first[key] = {value: (ln, word)}
+            return
+        if len(first) == 1 and value in first:
+            return  # the same value again: the common case of a repeated line
+        memo = (key, word, len(first))  # first only grows: its length is its version
+        message = self._conflict.get(memo)
+        if message is None:
+            earlier = next(where for v, where in first.items() if v != value)
+            eln, eword = earlier
+            message = self._conflict[memo] = (
+                f"{key[0]} {word} conflicts with {eword} at "
+                f"{eln.path}:{eln.lineno}; the kernel applies the one read last"
+            )
+            if value not in first:
+                first[value] = (ln, word)
+        self.add(ln.path, ln.lineno, "error", message)
+
+    def judge(
+        self, module: str, mod: kernel.ModuleData, word: str
+    ) -> tuple[tuple[str, str] | None, str, str]:
+        """((module, parameter), value as stored, "") or (None, "", error); (None, "",
+        "") if the kernel accepts ``word`` without storing a setting.  Cached per word:
+        a file of repeated options costs one judgement per distinct word."""
+        raw, value = split_option(word)
+        p = self.by_name(module, mod).get(normalize(raw))
+        if p is None:
             try:
-                stored = values.parse(p.type, value)
-            except values.InvalidValue:
-                shown = "no value" if value is None else f"'{value}'"
-                self.add(
-                    ln.path,
-                    ln.lineno,
-                    "error",
-                    f"{module} {p.name}: {shown} is not a "
-                    f"valid {p.type}; {module} refuses to load (Invalid argument)",
-                )
-                continue
-            self.settings.setdefault((module, p.name), []).append(
-                Setting(ln.path, ln.lineno, word, stored, read_by_kmod)
+                mod.param(raw)
+                return None, "", ""
+            except kernel.UnknownParameter as exc:
+                hint = self.other_arch_hint(module, raw)
+                return None, "", f"{exc} (the kernel ignores it){hint}"
+        try:
+            return (module, p.name), values.parse(p.type, value), ""
+        except values.InvalidValue:
+            shown = "no value" if value is None else f"'{value}'"
+            return None, "", (
+                f"{module} {p.name}: {shown} is not a "
+                f"valid {p.type}; {module} refuses to load (Invalid argument)"
             )
 
     def other_arch_hint(self, module: str, name: str) -> str:
@@ -164,36 +270,32 @@ class Linter:
             )
 
     def finish(self) -> None:
-        """Cross-file findings: conflicting settings, s390 nested with hpage."""
-        for (module, _param), found in self.settings.items():
-            applied = [s for s in found if s.read_by_kmod]
-            for i, later in enumerate(applied):
-                earlier = next((s for s in applied[:i] if s.value != later.value), None)
-                if earlier is not None:
-                    self.add(
-                        later.path,
-                        later.line,
-                        "error",
-                        f"{module} {later.word} conflicts with {earlier.word} at "
-                        f"{earlier.path}:{earlier.line}; the kernel applies the one read last",
-                    )
+        """Cross-file findings (s390 nested with hpage), then one note per finding
+        repeated more than :data:`REPEAT` times in a file."""
+        for (path, level, message), count in self.repeats.items():
+            if count > REPEAT:
+                line = self.shown_until[(path, level, message)]
+                self.findings.append(
+                    (path, line, "note", f"{count - REPEAT} more of this {level} left out: "
+                     f"{message}")
+                )  # fmt: skip
         if (KVM_MODULES["kvm"] or self.arch) == "s390":
             self.s390_hpage()
 
     def s390_hpage(self) -> None:
-        nested = self.settings.get(("kvm", "nested"), [])
-        hpage = self.settings.get(("kvm", "hpage"), [])
-        if not nested or not hpage or nested[-1].value == "0" or hpage[-1].value == "0":
+        nested = self.last.get(("kvm", "nested"))
+        hpage = self.last.get(("kvm", "hpage"))
+        if not nested or not hpage or nested[2] == "0" or hpage[2] == "0":
             return
         errno_name = messages.errno_for("s390_nested_hpage", self.version)
         if errno_name:
-            s = hpage[-1]
+            (hln, hword, _), (nln, nword, _) = hpage, nested
             self.add(
-                s.path,
-                s.line,
+                hln.path,
+                hln.lineno,
                 "error",
-                f"kvm {s.word} with {nested[-1].word} at "
-                f"{nested[-1].path}:{nested[-1].line}: kvm refuses to load on Linux "
+                f"kvm {hword} with {nword} at "
+                f"{nln.path}:{nln.lineno}: kvm refuses to load on Linux "
                 f"{self.version} ({errno_name}); use one or the other",
             )
 
@@ -203,16 +305,23 @@ def collect(paths: list[str]) -> list[tuple[str, Path]]:
     out: list[tuple[str, Path]] = []
     for given in paths:
         p = Path(given)
-        if p.is_dir():
+        try:
+            is_dir = stat.S_ISDIR(os.stat(p).st_mode)
+        except FileNotFoundError:
+            if not p.is_symlink():
+                raise CliError(f"{given}: no such file or directory") from None
+            is_dir = False  # a dangling link: reading it says so
+        except OSError as exc:
+            raise CliError(f"cannot read {given}: {(exc.strerror or str(exc)).lower()}") from None
+        if is_dir:
             try:
                 entries = sorted(p.iterdir())
             except OSError as exc:
-                raise CliError(f"cannot read {given}: {exc.strerror}") from None
+                why = (exc.strerror or str(exc)).lower()
+                raise CliError(f"cannot read {given}: {why}") from None
             out += [(str(e), e) for e in entries if not e.is_dir()]
-        elif p.exists() or p.is_symlink():
-            out.append((given, p))
         else:
-            raise CliError(f"{given}: no such file or directory")
+            out.append((given, p))
     return sorted(out, key=lambda item: item[1].name)
 
 
@@ -228,23 +337,26 @@ def host_arch(fs: HostFS) -> str:
 
 def run(args: argparse.Namespace) -> int:
     fs = HostFS(args.root)
-    version, wanted = params.kernel_version(args.kernel, probes.release(fs))
+    given = args.kernel
+    version, wanted = params.kernel_version(given, probes.release(fs) if given is None else None)
     if version != wanted:
         print(f"nested-kvm lint: Linux {wanted}: checking against Linux {version}", file=sys.stderr)
     linter = Linter(version, args.arch or host_arch(fs))
     unreadable = []
     for shown, path in collect(args.paths):
         try:
-            text = path.read_bytes().decode("utf-8", errors="replace")
+            data = read_regular(path, MAX_FILE + 1)
         except OSError as exc:
             unreadable.append(f"cannot read {shown}: {(exc.strerror or str(exc)).lower()}")
             continue
-        linter.lint_text(shown, text)
+        if len(data) > MAX_FILE:
+            unreadable.append(f"{shown}: larger than {MAX_FILE >> 20} MiB, not read")
+            continue
+        linter.lint_text(shown, data.decode("utf-8", errors="replace"))
     linter.finish()
-    for f in sorted(linter.findings, key=lambda f: (f.path, f.line)):
-        print(f)
+    sys.stdout.write(render(linter.findings))
     for line in unreadable:
-        print(f"nested-kvm lint: {line}", file=sys.stderr)
+        print(escape(f"nested-kvm lint: {line}"), file=sys.stderr)
     if unreadable:
         return 2
-    return 1 if any(f.level == "error" for f in linter.findings) else 0
+    return 1 if any(level == "error" for _, level, _ in linter.repeats) else 0

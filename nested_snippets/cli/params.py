@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 
 from nested_snippets import kernel
@@ -18,13 +19,21 @@ from nested_snippets.parsers.modprobe_conf import normalize
 FIELDS = ("name", "type", "perm", "default", "source")
 DEFAULT_ARCH = {"kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "powerpc", "kvm": "x86"}
 HOST_ARCH = {"s390x": "s390", "ppc64le": "powerpc", "ppc64": "powerpc"}
+VERSION = re.compile(r"v?\d+\.\d+(\.\d+)?([-+~_][0-9A-Za-z._+~-]*)?\Z")
+"""MAJOR.MINOR[.PATCH], then optionally a release suffix (``6.1.0-13-amd64``)."""
 
 
 def kernel_version(given: str | None, release: str | None) -> tuple[str, str]:
     """(data version, what it was resolved from); raise CliError with did-you-mean."""
-    wanted = given or release
-    if not wanted:
+    wanted = given if given is not None else release
+    if wanted is None:
         raise CliError("cannot tell the kernel version: give --kernel VERSION")
+    if not VERSION.match(wanted):
+        where = "--kernel" if given is not None else "the running kernel's release"
+        raise CliError(
+            f"{where}: {wanted!r} is not a kernel version (MAJOR.MINOR[.PATCH][-suffix], "
+            "e.g. 6.6 or 6.6.58-1-amd64)"
+        )
     try:
         return kernel.resolve_version(wanted), wanted
     except kernel.KernelDataError as exc:
@@ -59,14 +68,41 @@ def table(data: list[dict[str, str | None]]) -> str:
     ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(FIELDS))]
     return "".join(
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n"
+        "  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() + "\n"
         for row in cells
     )
 
 
+def run_running(args: argparse.Namespace) -> int:
+    """``--running``: the host's parameters against the nearest mainline data."""
+    from nested_snippets.cli import probes, running
+    from nested_snippets.cli.hostfs import HostFS
+
+    fs = HostFS(args.root)
+    rel = running.release(fs) if args.kernel is None else args.kernel
+    version, _ = kernel_version(args.kernel, rel)
+    if fs.real:
+        arch = HOST_ARCH.get(os.uname().machine, "x86")
+    else:
+        arch = probes.KERNEL_ARCH.get(probes.machine(fs, probes.read_cpuinfo(fs)), "x86")
+    wanted = [normalize(args.module)] if args.module else list(running.MODULES)
+    rows = running.compare(fs, version, arch, wanted)
+    if args.json:
+        doc = {"release": rel, "mainline": version, "params": [r._asdict() for r in rows]}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        sys.stdout.write(running.render(rows, rel or "?", version))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.running:
+        return run_running(args)
+    if not args.module:
+        raise CliError("give --module MODULE (or --running)")
     name = normalize(args.module)
-    version, wanted = kernel_version(args.kernel, None if args.kernel else os.uname().release)
+    given = args.kernel
+    version, wanted = kernel_version(given, os.uname().release if given is None else None)
     arch = choose_arch(name, args.arch)
     try:
         mod = kernel.module(arch, name, version)

@@ -10,6 +10,7 @@ import stat
 from collections import namedtuple
 
 from nested_snippets.arch import ARCHES, Arch
+from nested_snippets.cli import hypervisor
 from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
@@ -68,6 +69,7 @@ class Facts:
         dev_kvm: DevKvm,
         software_kvm: str | None,
         cmdline: str | None,
+        l0: hypervisor.L0 | None = None,
     ) -> None:
         self.cpu = cpu
         self.arch = arch
@@ -82,6 +84,8 @@ class Facts:
         self.dev_kvm = dev_kvm
         self.software_kvm = software_kvm
         self.cmdline = cmdline
+        self.l0 = l0
+        """What L0 seems to be (None: nothing says this host is a guest)."""
 
 
 def read_cpuinfo(fs: HostFS) -> cpuinfo.CpuInfo:
@@ -263,6 +267,9 @@ def gather(fs: HostFS, level: str = "auto") -> Facts:
         cmdline = fs.read_optional("/proc/cmdline", limit=65536)
     except Unreadable:
         cmdline = None
+    l0 = hypervisor.identify(fs, cpu.flags) if cpu.arch == "x86" or evidence else None
+    if l0 is not None and l0.kind is not None:  # e.g. a Xen PV guest: no CPU flag, no DMI
+        evidence += [e for e in l0.evidence if e not in evidence and "DMI" not in e]
     return Facts(
         cpu=cpu,
         arch=row,
@@ -276,4 +283,5 @@ def gather(fs: HostFS, level: str = "auto") -> Facts:
         dev_kvm=dev_kvm(fs),
         software_kvm=soft,
         cmdline=cmdline.strip() if cmdline is not None else None,
+        l0=l0,
     )

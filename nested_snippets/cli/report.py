@@ -25,7 +25,32 @@ from nested_snippets.parsers import cpuinfo
 TIMEOUT = 5.0
 MAX_LINES = 200
 QEMU_NAMES = ("qemu-system-", "qemu-kvm")
-SECRET = re.compile(r"((?:password|secret|passwd|key-secret)=)[^,\s]*", re.IGNORECASE)
+REDACTIONS = (
+    (
+        "values of password=, passwd=, secret=, key=, data= options (QEMU -object "
+        "secret,data=..., rbd:...:key=...)",
+        re.compile(r"(?<![\w-])((?:password|passwd|secret|key|data)=)[^,:\s'\"]*", re.I),
+        r"\1<redacted>",
+    ),
+    (
+        'JSON values of "password", "passwd", "secret", "key", "data"',
+        re.compile(r'("(?:password|passwd|secret|key|data)"\s*:\s*")(?:[^"\\]|\\.)*"', re.I),
+        r'\1<redacted>"',
+    ),
+    (
+        "passwords in URLs (user:password@host)",
+        re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s/:@]*:)[^\s/@]+@", re.I),
+        r"\1<redacted>@",
+    ),
+)
+"""(what the report says it redacts, pattern, replacement); applied to the whole report."""
+
+
+def redact(text: str) -> str:
+    """``text`` with every kind of secret in :data:`REDACTIONS` replaced."""
+    for _, pattern, replacement in REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def fence(text: str, lang: str = "text") -> str:
@@ -224,7 +249,7 @@ def qemu_processes(fs: HostFS) -> list[str]:
             continue
         argv = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
         if argv and os.path.basename(argv[0]).startswith(QEMU_NAMES):
-            out.append(f"[pid {pid}] " + SECRET.sub(r"\1<redacted>", shlex.join(argv)))
+            out.append(f"[pid {pid}] " + redact(shlex.join(argv)))
     return out
 
 
@@ -239,7 +264,7 @@ def qemu_section(rep: Report, fs: HostFS) -> None:
         rep.skip(f"`{logdir}/*.log`", exc.reason)
         return
     for name in logs[:10]:
-        rep.file(f"{logdir}/{name}", lambda t: SECRET.sub(r"\1<redacted>", tail(t, 40)))
+        rep.file(f"{logdir}/{name}", lambda t: redact(tail(t, 40)))
 
 
 def check_section(rep: Report, fs: HostFS) -> None:
@@ -259,9 +284,11 @@ def build(fs: HostFS) -> str:
     rep = Report(fs)
     stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     where = "this machine" if fs.real else f"files below `{fs.root}`, commands from PATH"
+    kinds = "; ".join(what for what, _, _ in REDACTIONS)
     rep.text(
         f"# nested-kvm report\n\nWritten by nested-kvm {__version__} at {stamp} from "
-        f"{where}. Review it before sharing: it shows command lines and host names.\n"
+        f"{where}. Review it before sharing: it shows command lines and host names.\n\n"
+        f"Redacted everywhere in this report (shown as `<redacted>`): {kinds}.\n"
     )
     check_section(rep, fs)
     kernel_section(rep, fs)
@@ -270,7 +297,28 @@ def build(fs: HostFS) -> str:
     params_section(rep, fs)
     log_section(rep)
     qemu_section(rep, fs)
-    return rep.render()
+    return redact(rep.render())
+
+
+def write_new(path: str, text: str) -> None:
+    """Create ``path`` (mode 0600) and write ``text``: never through a symbolic link,
+    never over an existing file, never half-written (removed on failure)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        raise CliError(
+            f"{path} exists (or is a symbolic link): not overwritten; remove it or "
+            "choose another name"
+        ) from None
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {(exc.strerror or str(exc)).lower()}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        os.unlink(path)
+        raise CliError(f"cannot write {path}: {(exc.strerror or str(exc)).lower()}") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -278,11 +326,5 @@ def run(args: argparse.Namespace) -> int:
     if not args.output or args.output == "-":
         sys.stdout.write(text)
         return 0
-    try:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise CliError(
-            f"cannot write {args.output}: {(exc.strerror or str(exc)).lower()}"
-        ) from None
+    write_new(args.output, text)
     return 0

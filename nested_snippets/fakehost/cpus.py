@@ -255,6 +255,9 @@ def cpuinfo(
                 for n in range(ncpu)
             )
             + "timebase\t: 512000000\nplatform\t: PowerNV\nmodel\t\t: 9006-22P\n"
+            # pnv_show_cpuinfo() (arch/powerpc/platforms/powernv/setup.c @ v5.6.4,
+            # v6.18.2); a PowerVM LPAR prints "platform : pSeries" and "machine : CHRP"
+            "machine\t\t: PowerNV 9006-22P\nfirmware\t: OPAL\nMMU\t\t: Radix\n"
         )
     return "".join(
         f"processor\t: {n}\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm aes pmull "

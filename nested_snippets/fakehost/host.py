@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nested_snippets import kernel as kdata
-from nested_snippets.fakehost import boot, cpus
+from nested_snippets.fakehost import boot, cpus, firmware
 from nested_snippets.fakehost import kernel as fk
 from nested_snippets.fakehost.tools import PY_TOOLS, boot_modules
 from nested_snippets.kernel import messages
@@ -41,6 +41,20 @@ def own(fd_or_path, dir_fd: int | None = None) -> None:
             os.chown(fd_or_path, uid, gid, dir_fd=dir_fd, follow_symlinks=False)
 
 
+def path_problem(shown: str) -> str:
+    """Why ``shown`` cannot name a file of a fake host ("" when it can)."""
+    if not shown.startswith("/") or "\0" in shown:
+        return "not an absolute path"
+    parts = shown.split("/")[1:]
+    if not parts or any(p in ("", ".", "..") for p in parts):
+        return "not a file path (an empty, '.' or '..' component)"
+    try:
+        shown.encode("utf-8")
+    except UnicodeEncodeError:
+        return "not valid UTF-8"
+    return ""
+
+
 class ScenarioError(ValueError):
     pass
 
@@ -55,6 +69,8 @@ class Scenario:
     nested: bool | None = None
     level: str = "L0"
     cpu_flag: bool = True
+    firmware_vt: bool = True
+    """False: VT-x/SVM switched off in the firmware (:mod:`.firmware`)."""
     vm_running: bool = False
     files: dict[str, str] = field(default_factory=dict)
     cmdline: str = ""
@@ -105,6 +121,8 @@ class FakeHost:
         for path, content in scenario.files.items():
             host.write_file(path, content)
         flags = cpus.flags(scenario.arch, scenario.level, scenario.cpu_flag, scenario.cpu)
+        if not scenario.firmware_vt:
+            flags = firmware.cpu_flags(scenario.arch, version, flags)
         cpuinfo = cpus.cpuinfo(
             scenario.arch,
             scenario.level,
@@ -137,7 +155,9 @@ class FakeHost:
             # (measured on 6.1: kvm_intel under TCG logs "already loaded vendor module");
             # from 6.3 the hardware check runs first, in the vendor module's own init.
             hw_first=kdata.version_key(version) >= (6, 3),
+            firmware_vt=scenario.firmware_vt,
         )
+        firmware.log_boot(state)
         if scenario.kvm != "unloaded":
             # the tree was just emptied (or is new): only the files written above exist
             boot_modules(state, host.root, nested=scenario.nested)
@@ -156,10 +176,9 @@ class FakeHost:
     # ------------------------------------------------------------- access
     def path(self, shown: str) -> Path:
         """The real path of a path as the snippet names it (``/etc/...``)."""
-        if not shown.startswith("/") or "\0" in shown:
-            raise ValueError(f"not an absolute path: {shown!r}")
-        if ".." in shown.split("/"):
-            raise ValueError(f"'..' in a fake host path: {shown!r}")
+        problem = path_problem(shown)
+        if problem:
+            raise ValueError(f"{problem}: {shown!r}")
         return self.root / shown.lstrip("/")
 
     def write_file(self, shown: str, content: str) -> None:
@@ -178,7 +197,7 @@ class FakeHost:
                 name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd
             )
             try:
-                os.write(fd, content.encode())
+                os.write(fd, content.encode("utf-8", "surrogateescape"))
                 own(fd)
             finally:
                 os.close(fd)
@@ -200,6 +219,7 @@ class FakeHost:
         state.loaded.clear()
         state.dmesg.clear()
         state.clock = 4.0
+        firmware.log_boot(state)
         state.boot_pending, state.boot_nested = True, None
         state.write(self.home)
 
@@ -305,11 +325,21 @@ def _empty(path: str, rel: str, kept: set[str]) -> None:
         elif sub in kept and entry.is_file(follow_symlinks=False) and (
             entry.stat(follow_symlinks=False).st_nlink == 1
         ):
+            _forget(entry.path)
             continue
         else:
             os.unlink(entry.path)
     if st.st_mode & 0o7777 != 0o755:
         os.chmod(path, 0o755)
+    _forget(path)
+
+
+def _forget(path: str) -> None:
+    """Drop what a snippet may have attached to a kept entry: extended attributes
+    (POSIX ACLs among them) and its times."""
+    for name in os.listxattr(path, follow_symlinks=False):
+        os.removexattr(path, name, follow_symlinks=False)
+    os.utime(path, follow_symlinks=False)
 
 
 def _rmtree(path: str) -> None:

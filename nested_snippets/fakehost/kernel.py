@@ -94,6 +94,7 @@ class State:
         "boot_nested",
         "messages",
         "hw_first",
+        "firmware_vt",
     )
 
     def __init__(
@@ -118,6 +119,7 @@ class State:
         boot_nested: bool | None = None,
         messages=None,
         hw_first: bool = True,
+        firmware_vt: bool = True,
     ):
         self.arch, self.kernel, self.release, self.level = arch, kernel, release, level
         self.cpu_flags, self.builtin, self.cmdline = cpu_flags, builtin, cmdline
@@ -138,6 +140,8 @@ class State:
         self.dmesg: list[list] = [list(x) for x in dmesg]
         self.clock = clock
         self.next_cmdline = next_cmdline
+        self.firmware_vt = firmware_vt
+        """False: VT-x/SVM off in the firmware (fakehost/firmware.py)."""
 
     # ------------------------------------------------------------------ storage
     @classmethod
@@ -178,10 +182,19 @@ class State:
         return {p["name"]: p for p in self.params_data.get(name, ())}
 
     def log(self, text: str) -> None:
+        """Append one event's lines to the kernel log, with increasing times.
+
+        An event (a module load, a refused option) comes seconds after the one
+        before, as when someone types the next command; its further lines follow
+        within a millisecond.  The steps vary with the text, never at random, so a
+        run is reproducible.
+        """
         if not text:
             return
-        for line in text.split("\n"):
-            self.clock += 0.013
+        for n, line in enumerate(text.split("\n")):
+            mix = sum(map(ord, line))
+            step = 5e-5 + mix * 31 % 900 / 1e6 if n else 1.5 + mix * 7919 % 8_000_000 / 1e6
+            self.clock += step
             self.dmesg.append([round(self.clock, 6), line])
 
 
@@ -278,6 +291,11 @@ def _init_checks(state: State, spec: ModuleSpec, vals: dict[str, str]) -> None:
             if check == "other" and other is not None:
                 state.log(message(state, "already_loaded_vendor", module=other.name))
                 raise LoadError("EEXIST")
+            if check == "hw" and not state.firmware_vt:
+                # CPUID still has the flag; the module's MSR check fails
+                key = "disabled_by_bios_amd" if spec.name == "kvm_amd" else "disabled_by_bios"
+                state.log(message(state, key, module=spec.name))
+                raise LoadError(_errno(state, key) or "EOPNOTSUPP")
             if check == "hw" and not cpus.has_flag(state.cpu_flags, spec.needs_flag or ""):
                 key = "no_hw_support"
                 if spec.name == "kvm_amd":
@@ -331,17 +349,15 @@ def materialize(state: State, root: str | os.PathLike, full: bool = False) -> No
     root = os.fspath(root)
     if full:
         proc = os.path.join(root, "proc")
-        os.makedirs(proc, exist_ok=True)
-        os.makedirs(os.path.join(root, "dev"), exist_ok=True)
+        _plain_dirs(root, "proc")
+        _plain_dirs(root, "dev")
         _write_file(os.path.join(proc, "cpuinfo"), state.cpuinfo, 0o444)
         _write_file(os.path.join(proc, "version"), version_text(state) + "\n", 0o444)
-        moddir = os.path.join(root, "lib", "modules", state.release)
-        os.makedirs(moddir, exist_ok=True)
+        moddir = _plain_dirs(root, f"lib/modules/{state.release}")
         if state.builtin:
             names = "".join(f"kernel/{m.path}\n" for m in state.modules.values())
             _write_file(os.path.join(moddir, "modules.builtin"), names, 0o444)
-    sysmod = os.path.join(root, "sys", "module")
-    os.makedirs(sysmod, exist_ok=True)
+    sysmod = _plain_dirs(root, "sys/module")
     wanted = {m.name for m in state.loaded}
     for name in os.listdir(sysmod):
         if name not in wanted:
@@ -362,8 +378,7 @@ def materialize(state: State, root: str | os.PathLike, full: bool = False) -> No
                 _write_file(os.path.join(params_dir, name), value + "\n", perm & 0o666)
         if not state.builtin:  # built-in modules have no refcnt in sysfs
             _write_file(os.path.join(mod_dir, "refcnt"), f"{refcount(mod)}\n", 0o444)
-    proc = os.path.join(root, "proc")
-    os.makedirs(proc, exist_ok=True)
+    proc = _plain_dirs(root, "proc")
     modules = (
         ""
         if state.builtin
@@ -377,7 +392,7 @@ def materialize(state: State, root: str | os.PathLike, full: bool = False) -> No
     _write_file(os.path.join(proc, "cmdline"), state.cmdline + "\n", 0o444)
     dev_kvm = os.path.join(root, "dev", "kvm")
     if kvm_device_present(state):
-        os.makedirs(os.path.dirname(dev_kvm), exist_ok=True)
+        _plain_dirs(root, "dev")
         _write_file(dev_kvm, "", 0o660)
     elif os.path.lexists(dev_kvm):
         _remove(dev_kvm)
@@ -408,6 +423,19 @@ def version_text(state: State) -> str:
     return f"Linux version {state.release} (fake@fakehost) #1 SMP"
 
 
+def _plain_dirs(root: str, rel: str) -> str:
+    """``root/rel`` as real directories: a link or file a snippet put on the way is
+    removed first, so nothing written afterwards follows it."""
+    path = root
+    for part in rel.split("/"):
+        path = os.path.join(path, part)
+        if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
+            os.unlink(path)
+        if not os.path.isdir(path):
+            os.mkdir(path, 0o755)
+    return path
+
+
 def _remove(path: str) -> None:
     if os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path)
@@ -416,8 +444,11 @@ def _remove(path: str) -> None:
 
 
 def _write_file(path: str, text: str, mode: int) -> None:
-    """Write ``path`` afresh unless it already is a plain file holding ``text``."""
-    data = text.encode()
+    """Write ``path`` afresh unless it already is a plain file holding ``text``.
+
+    Bytes a snippet gave that are not UTF-8 (kept as surrogate escapes) go back out
+    as the same bytes."""
+    data = text.encode("utf-8", "surrogateescape")
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:

@@ -18,7 +18,22 @@ from pathlib import Path
 
 from nested_snippets.versions import version_key as _version_key
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+
+def _data_dir() -> Path:
+    """``data/`` beside this file; inside a zipapp (``nested-kvm.pyz``), a
+    :class:`zipfile.Path` into the archive, which reads the same way."""
+    here = Path(__file__).resolve().parent / "data"
+    if here.is_dir():
+        return here
+    for parent in here.parents:
+        if parent.is_file():
+            import zipfile
+
+            return zipfile.Path(parent, at=here.relative_to(parent).as_posix() + "/")  # type: ignore[return-value]
+    return here
+
+
+DATA_DIR = _data_dir()
 
 __all__ = [
     "DATA_DIR",
@@ -167,8 +182,11 @@ def version_key(v: str) -> tuple[int, ...]:
 
 def _data_files() -> dict[str, Path]:
     out = {}
-    for path in DATA_DIR.glob("linux-*.json"):
-        out[path.stem[len("linux-") :]] = path
+    if not DATA_DIR.is_dir():
+        return out
+    for path in DATA_DIR.iterdir():  # no glob(): DATA_DIR may be a zipfile.Path
+        if path.name.startswith("linux-") and path.name.endswith(".json"):
+            out[path.name[len("linux-") : -len(".json")]] = path
     return out
 
 
@@ -237,7 +255,7 @@ def _build(path: Path) -> KernelData:
         _require(key in raw, path, f"missing key '{key}'")
     version = raw["version"]
     _require(
-        path.stem == f"linux-{version}",
+        path.name == f"linux-{version}.json",
         path,
         f"version '{version}' does not match the file name",
     )

@@ -221,6 +221,27 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "the flag; svm.c @ v6.12..v7.1.3",
         ),
     ),
+    # --- x86: firmware disabled VT-x/SVM, logged at boot by the CPU setup code -------
+    "feat_ctl_vmx_disabled": (
+        Variant("0", "", None, "no feat_ctl.c before the 5.6 VMX feature series"),
+        Variant(
+            "5.6",
+            "x86/cpu: VMX (outside TXT) disabled by BIOS",
+            None,
+            "arch/x86/kernel/cpu/feat_ctl.c init_ia32_feat_ctl() @ v5.6.4 and v6.18.2 "
+            "(pr_fmt 'x86/cpu: '; 'inside TXT' when booted through tboot)",
+        ),
+    ),
+    "amd_svm_disabled_boot": (
+        Variant("0", "", None, "init_amd() did not check VM_CR before commit 7deda2ce5b33"),
+        Variant(
+            "6.7",
+            "SVM disabled (by BIOS) in MSR_VM_CR",
+            None,
+            "arch/x86/kernel/cpu/amd.c init_amd() @ v6.18.2 (pr_notice_once, no pr_fmt); "
+            "commit 7deda2ce5b33 'x86/cpu: Clear SVM feature if disabled by BIOS' (v6.7)",
+        ),
+    ),
     # --- x86: second vendor module while the other one is loaded -----------------------
     "already_loaded_vendor": (
         Variant(

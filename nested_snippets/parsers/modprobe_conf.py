@@ -16,6 +16,9 @@ kmod rules reproduced here (kmod ``libkmod/libkmod-config.c``):
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+
+from nested_snippets.parsers import kargs
 
 CONFIG_DIRS = (
     "/etc/modprobe.d",
@@ -86,21 +89,37 @@ def parse_text(text: str, path: str = "<string>") -> Config:
     return cfg
 
 
+def _split_line(line: str) -> tuple[str, tuple[str, ...]]:
+    """(command, arguments) of one logical line."""
+    words = line.split(None, 2)
+    if words[0] == "options" and len(words) == 3:
+        # kmod hands the rest of the line to the kernel, which splits it
+        return words[0], (words[1], *kargs.split_words(words[2]))
+    return words[0], tuple(line.split()[1:])
+
+
 def _parse_into(cfg: Config, text: str, path: str) -> None:
-    pending = ""
+    pending: list[str] = []
     start = 0
+    seen: dict[str, tuple[str, tuple[str, ...]]] = {}
     for lineno, raw in enumerate(text.splitlines(), 1):
-        if not pending:
-            start = lineno
         if raw.endswith("\\"):
-            pending += raw[:-1] + " "
+            if not pending:
+                start = lineno
+            pending.append(raw[:-1] + " ")
             continue
-        line = (pending + raw).strip()
-        pending = ""
-        if not line or line.startswith("#"):
+        if pending:
+            pending.append(raw)
+            line = "".join(pending).strip()
+            pending = []
+        else:
+            start, line = lineno, raw.strip()
+        if not line or line[0] == "#":
             continue
-        words = line.split()
-        command, args = words[0], tuple(words[1:])
+        known = seen.get(line)  # files repeat lines: split each distinct line once
+        if known is None:
+            known = seen[line] = _split_line(line)
+        command, args = known
         if command not in KNOWN_COMMANDS:
             cfg.problems.append(f"{path}:{start}: ignoring bad line starting with '{command}'")
             continue
@@ -123,13 +142,24 @@ def files_in(root: str | os.PathLike, dirs: tuple[str, ...] = CONFIG_DIRS) -> li
     return [chosen[name] for name in sorted(chosen)]
 
 
-def read_dirs(root: str | os.PathLike, dirs: tuple[str, ...] = CONFIG_DIRS) -> Config:
-    """Read all configuration under ``root`` (``"/"`` for a real host)."""
+def _read_text(real: str) -> str:
+    with open(real, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def read_dirs(
+    root: str | os.PathLike,
+    dirs: tuple[str, ...] = CONFIG_DIRS,
+    read: Callable[[str], str] = _read_text,
+) -> Config:
+    """Read all configuration under ``root`` (``"/"`` for a real host).
+
+    ``read(real_path)`` gives a file's text; the checker passes one that refuses
+    FIFOs and devices and caps the size.  An OSError from it is a problem line."""
     cfg = Config()
     for shown, real in files_in(root, dirs):
         try:
-            with open(real, encoding="utf-8", errors="replace") as f:
-                text = f.read()
+            text = read(real)
         except OSError as exc:
             cfg.problems.append(f"{shown}: cannot read: {exc.strerror}")
             continue
@@ -151,8 +181,10 @@ def cmdline_options(cmdline: str, module: str) -> list[str]:
     """
     want = normalize(module)
     out = []
-    for word in cmdline.split():
-        mod, dot, opt = word.partition(".")
+    for name, value in kargs.split_args(cmdline):
+        if name == "--" and value is None:
+            break  # the rest goes to init, not to the kernel
+        mod, dot, opt = name.partition(".")
         if dot and opt and normalize(mod) == want:
-            out.append(opt)
+            out.append(kargs.join_word(opt, value))
     return out

@@ -14,7 +14,14 @@ from nested_snippets import kernel as kdata
 from nested_snippets import registry
 from nested_snippets.fakehost.host import ScenarioError
 from nested_snippets.model import SnippetError, Transcript
-from nested_snippets.runner.run import Mismatch, fake_host, run_body, run_commands, scenario_for
+from nested_snippets.runner.run import (
+    Mismatch,
+    fake_host,
+    normalise,
+    run_body,
+    run_commands,
+    scenario_for,
+)
 from nested_snippets.runner.sandbox import LimitExceeded, Refused, SandboxUnavailable
 
 
@@ -32,7 +39,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"snippet {snippet.id} has no variant {arch!r} "
                 f"(it has: {', '.join(k or 'single' for k in snippet.variants)})"
             )
-        kernel = kdata.resolve_version(args.kernel or kdata.latest())
+        newest = kdata.latest()
+        if args.kernel and kdata.version_key(args.kernel)[:2] > kdata.version_key(newest)[:2]:
+            raise SnippetError(
+                f"--kernel {args.kernel}: newer than the newest kernel with data ({newest})"
+            )
+        kernel = kdata.resolve_version(args.kernel or newest)
         body = snippet.variants[arch]
         given = snippet.given
         with fake_host(scenario_for(arch or snippet.host, kernel, given)) as host:
@@ -45,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
             for cmd, got in zip(body.commands, outcomes, strict=True):
                 print(f"$ {cmd.text}")
                 print("\n".join(got.output))
-                if list(cmd.output) != got.output or cmd.status != got.status:
+                same_output = normalise(list(cmd.output), cmd.text) == normalise(
+                    got.output, cmd.text
+                )
+                if not same_output or cmd.status != got.status:
                     same = False
                     print(f"# ^ differs from the guide (status {got.status}, guide {cmd.status})")
             return 0 if same else 1

@@ -200,6 +200,7 @@ def scenario_for(arch: str, kernel: str, given: Given) -> Scenario:
         nested=given.nested,
         level=given.level,
         cpu_flag=given.cpu_flag,
+        firmware_vt=given.firmware_vt,
         vm_running=given.vm_running,
         files=dict(given.files),
         cmdline=given.cmdline,

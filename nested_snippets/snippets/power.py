@@ -96,3 +96,18 @@ l2_qemu = snippet(
     """),
 )
 """Run inside L1: L2 needs no capability of its own unless it, too, will nest."""
+
+# ------------------------------------------------- PowerNV (bare metal) or PowerVM?
+
+platform = snippet(
+    "platform",
+    transcript("""
+        $ grep -E '^(platform|MMU)' /proc/cpuinfo
+        platform\t: PowerNV
+        MMU\t\t: Radix
+    """),
+    host=POWER,
+)
+"""``platform`` is ``ppc_md.name`` (arch/powerpc/kernel/setup-common.c show_cpuinfo():
+"PowerNV" from platforms/powernv/setup.c, "pSeries" from platforms/pseries/setup.c);
+``MMU`` comes from pnv_show_cpuinfo()/pSeries_show_cpuinfo() (@ v5.6.4, v6.18.2)."""

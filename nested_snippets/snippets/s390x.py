@@ -72,7 +72,7 @@ hpage_conflict = snippet(
         $ sudo modprobe kvm nested=1 hpage=1
         modprobe: ERROR: could not insert 'kvm': Invalid argument
         $ sudo dmesg | grep kvm-s390
-        [    4.013000] {_HPAGE_5_3}
+        [   96.402718] {_HPAGE_5_3}
         """,
         status={1: 1},
     ),
@@ -90,7 +90,7 @@ hpage_conflict_old = snippet(
         $ sudo modprobe kvm nested=1 hpage=1
         modprobe: ERROR: could not insert 'kvm': Invalid argument
         $ sudo dmesg | grep kvm-s390
-        [    4.013000] {_HPAGE_OLD}
+        [   96.402718] {_HPAGE_OLD}
         """,
         status={1: 1},
     ),
@@ -130,8 +130,8 @@ l1_no_sie = snippet(
         $ sudo modprobe kvm
         modprobe: ERROR: could not insert 'kvm': No such device
         $ sudo dmesg | grep kvm-s390
-        [    4.013000] kvm-s390: SIE is not available
-        [    4.026000] kvm-s390: SIE is not available
+        [   42.118905] kvm-s390: SIE is not available
+        [   42.119213] kvm-s390: SIE is not available
         """,
         status={0: 1},
     ),

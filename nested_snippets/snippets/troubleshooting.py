@@ -28,21 +28,21 @@ _GREP = "sudo dmesg | grep -E 'vmx|svm|VMX|SVM|hardware'"
 _NO_FLAG_LINES = {
     # kernels < 5.16
     "old": {
-        "intel": "[    4.013000] kvm: no hardware support",
-        "amd": "[    4.013000] has_svm: svm not available\n"
-        "        [    4.026000] kvm: no hardware support",
+        "intel": "[   31.847310] kvm: no hardware support",
+        "amd": "[   31.847310] has_svm: svm not available\n"
+        "        [   31.847392] kvm: no hardware support",
     },
     # 5.16 .. 6.2
     "5.16": {
-        "intel": "[    4.013000] kvm: no hardware support for 'kvm_intel'",
-        "amd": "[    4.013000] has_svm: svm not available\n"
-        "        [    4.026000] kvm: no hardware support for 'kvm_amd'",
+        "intel": "[   31.847310] kvm: no hardware support for 'kvm_intel'",
+        "amd": "[   31.847310] has_svm: svm not available\n"
+        "        [   31.847392] kvm: no hardware support for 'kvm_amd'",
     },
     # 6.6 and later (6.3 .. 6.5 differ for AMD: "SVM not supported by CPU 0, svm not
     # available"; no tree of those releases is in the kernel data)
     "6.6": {
-        "intel": "[    4.013000] kvm_intel: VMX not supported by CPU 0",
-        "amd": "[    4.013000] kvm_amd: SVM not supported by CPU 0",
+        "intel": "[   31.847310] kvm_intel: VMX not supported by CPU 0",
+        "amd": "[   31.847310] kvm_amd: SVM not supported by CPU 0",
     },
 }
 
@@ -181,7 +181,7 @@ typo_dmesg = snippet(
         $ sudo modprobe -r kvm_intel
         $ sudo modprobe kvm_intel
         $ sudo dmesg | grep 'unknown parameter'
-        [    4.013000] kvm_intel: unknown parameter 'enable_apivc' ignored
+        [  214.508113] kvm_intel: unknown parameter 'enable_apivc' ignored
         """
     ),
     given=Given(kvm="unloaded", files={_TYPO: "options kvm_intel enable_apivc=1\n"}),
@@ -210,7 +210,7 @@ amd_y_fails = snippet(
         $ sudo modprobe kvm_amd
         modprobe: ERROR: could not insert 'kvm_amd': Invalid argument
         $ sudo dmesg | grep nested
-        [    4.013000] kvm_amd: `Y' invalid for parameter `nested'
+        [  187.330472] kvm_amd: `Y' invalid for parameter `nested'
         """,
         status={1: 1},
     ),

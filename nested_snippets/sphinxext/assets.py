@@ -48,21 +48,6 @@ def add_static_path(app: Sphinx, *_args) -> None:
         app.config.html_favicon = (STATIC / FAVICON).as_posix()
 
 
-def absolute_404_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Make the 404 page's own links absolute, as sphinx-notfound-page does for assets.
-
-    404.html is served for any missing path (``/how-to/gone.html``), so a relative
-    ``index.html`` would point into ``/how-to/``.
-    """
-    prefix = getattr(app.config, "notfound_urls_prefix", None)
-    if docname != getattr(app.config, "notfound_pagename", "404") or not prefix:
-        return
-    for ref in doctree.findall(nodes.reference):
-        uri = ref.get("refuri", "")
-        if uri and not uri.startswith(("#", "/")) and "://" not in uri and ":" not in uri:
-            ref["refuri"] = prefix + uri
-
-
 FURO_CONTENTS_OK = "this-will-duplicate-information-and-it-is-still-useful-here"
 
 
@@ -80,12 +65,20 @@ def local_contents_allowed(app: Sphinx, doctree: nodes.document, docname: str) -
 
 
 def setup(app: Sphinx) -> None:
+    from nested_snippets.sphinxext import readmode
+
+    readmode.setup(app)  # tabs: doctrees read by doctest or linkcheck are re-read
+    from nested_snippets.sphinxext import notfound
+
+    notfound.setup(app)  # 404.html: relative links under a <base> found at run time
+    from nested_snippets.sphinxext import search
+
+    search.setup(app)  # identifiers found by their parts, exact words ranked first
     # config-inited, not builder-inited: the environment pickles the config and
     # compares html_static_path on the next run; a path added after that
     # comparison would make every incremental build a full rebuild.
     app.connect("config-inited", add_static_path)
     app.connect("builder-inited", add_static_path)
-    app.connect("doctree-resolved", absolute_404_links)
     app.connect("doctree-resolved", local_contents_allowed)
     app.add_css_file(CSS_FILE, priority=PRIORITY)
     app.add_js_file(None, body=_vendor_table(), priority=PRIORITY - 1)

@@ -46,14 +46,19 @@ def _fact(name: str) -> qemu.Predicate:
     return qemu.FACTS[name]
 
 
+def _fact_node(text: str) -> nodes.inline:
+    """Data-rendered text, marked so tests can tell it from typed release numbers."""
+    return nodes.inline(text, text, classes=["nested-fact"])
+
+
 class Since(_QemuRole):
     def render(self) -> nodes.Node:
-        return nodes.Text(f"QEMU {qemu.since(_fact(self.text.strip()))}")
+        return _fact_node(f"QEMU {qemu.since(_fact(self.text.strip()))}")
 
 
 class Until(_QemuRole):
     def render(self) -> nodes.Node:
-        return nodes.Text(f"QEMU {qemu.until(_fact(self.text.strip()))}")
+        return _fact_node(f"QEMU {qemu.until(_fact(self.text.strip()))}")
 
 
 class Message(_QemuRole):
@@ -65,7 +70,7 @@ class Message(_QemuRole):
 class Releases(_QemuRole):
     def render(self) -> nodes.Node:
         text, _ = qemu.message(self.text.strip())
-        return nodes.Text(f"QEMU {qemu.describe(qemu.holds_in(qemu.message_fact(text)))}")
+        return _fact_node(f"QEMU {qemu.describe(qemu.holds_in(qemu.message_fact(text)))}")
 
 
 def setup(app: Sphinx) -> dict:

@@ -23,9 +23,10 @@ from sphinx.util.docutils import SphinxDirective
 
 from nested_snippets import arch as arch_table
 from nested_snippets import kernel as kdata
+from nested_snippets.sphinxext import links
 
 
-def _table(headers: list[str], rows: list[list[str]], widths: list[int]) -> nodes.table:
+def _table(headers: list[str], rows: list[list[Cell]], widths: list[int]) -> nodes.table:
     table = nodes.table(classes=["nested-reference"])
     group = nodes.tgroup(cols=len(headers))
     table += group
@@ -41,16 +42,33 @@ def _table(headers: list[str], rows: list[list[str]], widths: list[int]) -> node
     return table
 
 
-def _row(cells: list[str]) -> nodes.row:
+Cell = str | tuple[str, str]
+"""A cell's text, or (text, URI) for a cell that links out (a source line)."""
+
+
+def _row(cells: list[Cell]) -> nodes.row:
     row = nodes.row()
-    for text in cells:
+    for cell in cells:
+        text, uri = cell if isinstance(cell, tuple) else (cell, "")
         entry = nodes.entry()
         para = nodes.paragraph()
-        if text:  # paragraph(children=...) would set an attribute, not add a child
+        if text and uri:
+            ref = nodes.reference("", "", refuri=uri, classes=["nested-out", "kfile"])
+            ref += nodes.literal(text, text)
+            para += ref
+        elif text:  # paragraph(children=...) would set an attribute, not add a child
             para += nodes.literal(text, text)
         entry += para
         row += entry
     return row
+
+
+def _source(path_line: str, release: str) -> Cell:
+    """A ``file.c:LINE`` source cell, linked to that line at the kernel release."""
+    try:
+        return path_line, links.kfile_uri(f"{path_line}@v{release}")[0]
+    except links.BadTarget:
+        return path_line  # not PATH:LINE (a note in the data): shown, not linked
 
 
 class _DataDirective(SphinxDirective):
@@ -77,6 +95,7 @@ class KernelParams(_DataDirective):
             raise self.error(str(exc)) from None
         mod = self.module(self.options["module"], version)
         self.depend_on_data([version])
+        release = kdata.load(version).release
         rows = [
             [
                 p.name,
@@ -84,7 +103,7 @@ class KernelParams(_DataDirective):
                 f"{p.perm:04o}",
                 "no" if not p.writable else "yes",
                 "" if p.default is None else p.default,
-                p.source,
+                _source(p.source, release),
             ]
             for p in sorted(mod.params, key=lambda p: p.name)
         ]
@@ -113,7 +132,7 @@ class KernelParamHistory(_DataDirective):
                         found.type,
                         found.perm_octal,
                         "" if found.default is None else found.default,
-                        found.source,
+                        _source(found.source, release),
                     ]
                 )
         headers = ["Linux", "Type", "Mode", "Default", "Source"]
@@ -141,7 +160,12 @@ class KernelBootParamHistory(_DataDirective):
                 rows.append([release, "(absent)", "", ""])
             else:
                 rows.append(
-                    [release, " ".join(spec["values"]), spec.get("parser", ""), spec["source"]]
+                    [
+                        release,
+                        " ".join(spec["values"]),
+                        spec.get("parser", ""),
+                        _source(spec["source"], release),
+                    ]
                 )
         headers = ["Linux", "Accepted values", "Parser", "Source"]
         return [_table(headers, rows, [10, 24, 16, 30])]

@@ -175,6 +175,23 @@ def test_linked_architecture_is_remembered_even_where_it_has_no_tab(page, demo):
     assert selected_labels(page) == ["IBM Z (s390x)"]
 
 
+def test_a_linked_vendor_the_page_lacks_keeps_the_readers_choice(page, demo):
+    """?vendor=power where there is no POWER tab: the next x86 page still shows AMD."""
+    page.goto(demo.url + "two.html")
+    click_tab(page, "AMD")
+    page.goto(demo.url + "other.html?vendor=power")  # Intel/AMD tabs only
+    assert selected_labels(page) == ["AMD"]
+    page.goto(demo.url + "two.html")
+    assert selected_labels(page) == ["AMD"] * 3
+    page.goto(demo.url + "arches.html")  # has POWER: the link's choice is the latest
+    assert selected_labels(page) == ["IBM POWER"]
+    click_tab(page, "Arm64")
+    page.goto(demo.url + "other.html")  # no Arm64 tab: the latest choice it has
+    assert selected_labels(page) == ["AMD"]
+    page.reload()
+    assert selected_labels(page) == ["AMD"]
+
+
 def test_link_with_vendor_and_anchor(page, demo):
     page.goto(demo.url + "two.html?vendor=amd#far-section")
     assert selected_labels(page) == ["AMD"] * 3
@@ -373,8 +390,8 @@ def test_copy_buttons_on_guide_pages_never_copy_prompts_or_output(context, page,
         blocks = page.locator("div.highlight-console pre, div.highlight-shell-session pre")
         for i in range(blocks.count()):
             pre = blocks.nth(i)
-            if not pre.is_visible():
-                continue
+            if not pre.is_visible() or not pre.locator("xpath=../button").count():
+                continue  # hidden, or an example shown to fail (no copy button)
             outputs = pre.locator(".go").all_inner_texts()
             text = copy_from(page, pre)
             checked += 1
@@ -386,6 +403,88 @@ def test_copy_buttons_on_guide_pages_never_copy_prompts_or_output(context, page,
                     if line.strip():
                         assert line not in text.splitlines(), (path, "output copied", line)
     assert checked, "no console transcript on any guide page"
+
+
+def test_no_copied_text_ends_in_a_newline(context, page, guide):
+    """Every copy button of every guide page, for Intel and AMD: pasting never runs."""
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=guide.url.rstrip("/"))
+    copied = []
+    for path in guide.pages():
+        if "copybutton" not in (guide.root / path).read_text():
+            continue
+        for vendor in ("intel", "amd"):
+            page.goto(f"{guide.url}{path}?vendor={vendor}")
+            pres = page.locator("div.highlight pre")
+            for i in range(pres.count()):
+                pre = pres.nth(i)
+                if not pre.is_visible() or not pre.locator("xpath=../button").count():
+                    continue
+                text = copy_from(page, pre)
+                copied.append((path, text))
+                assert not text.endswith(("\n", "\r")), (path, vendor, text)
+    assert len(copied) > 20, copied
+    builtin = [text for path, text in copied if path == "how-to/builtin-kvm.html"]
+    # this block ends in an output line, "(builtin)", that Pygments reads as a prompt
+    assert any(text.endswith("modinfo -n kvm_amd") for text in builtin), builtin
+
+
+def test_failing_examples_are_labelled_set_apart_and_not_copyable(page, guide):
+    paths = [p for p in guide.pages() if "nested-snippet-fails" in (guide.root / p).read_text()]
+    assert paths, "no guide page shows a failing example"
+    for path in paths:
+        page.goto(guide.url + path)
+        found = page.evaluate(
+            """() => [...document.querySelectorAll('div.nested-snippet-fails')].map(b => {
+                 const box = b.closest('[role="group"]');
+                 const label = box && document.getElementById(box.getAttribute('aria-labelledby'));
+                 const ok = document.querySelector('div.nested-snippet:not(.nested-snippet-fails)');
+                 const rule = getComputedStyle(box || b).borderLeftWidth;
+                 return {
+                   name: label ? label.textContent.trim() : null,
+                   buttons: (box || b).querySelectorAll('button.copybtn').length,
+                   rule: parseFloat(rule),
+                   okRule: ok ? parseFloat(getComputedStyle(ok).borderLeftWidth) : 0,
+                   okButtons: ok ? ok.querySelectorAll('button.copybtn').length : null,
+                 }; })"""
+        )
+        assert found, path
+        for block in found:
+            assert block["name"] and block["name"].startswith("Wrong"), (path, block)
+            assert block["buttons"] == 0, (path, block)
+            assert block["rule"] >= 3 > block["okRule"], (path, block)
+            assert block["okButtons"] in (None, 1), (path, block)
+
+
+def test_reference_tables_fit_a_phone(chromium, guide):
+    """390 px wide: no table cut off (the source column too), no ~16,000 px page."""
+    ctx = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = ctx.new_page()
+    pages = [p for p in guide.pages() if p.startswith("reference/")]
+    module_pages = [p for p in pages if p.startswith("reference/parameters/")]
+    assert len(module_pages) >= 4, pages
+    checked = 0
+    try:
+        for path in pages:
+            page.goto(guide.url + path)
+            found = page.evaluate(
+                """() => [...document.querySelectorAll('table.nested-reference td')]
+                     .filter(td => td.offsetParent !== null)
+                     .map(td => { const r = td.getBoundingClientRect();
+                                  return [td.getAttribute('data-label'), r.left, r.right]; })"""
+            )
+            width = page.evaluate("innerWidth")
+            cut = [f for f in found if f[1] < 0 or f[2] > width + 0.5]
+            assert not cut, (path, cut[:5])
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+            sources = [f for f in found if f[0] == "Source"]
+            if path in module_pages:
+                assert sources, path
+                height = page.evaluate("document.documentElement.scrollHeight")
+                assert height < 6000, (path, height)
+            checked += len(found)
+        assert checked > 100
+    finally:
+        ctx.close()
 
 
 # --- themes -------------------------------------------------------------------------------
@@ -467,12 +566,133 @@ def test_missing_page_gets_the_404_page(page, guide, watch):
     assert all("/_static/" in r or r.endswith(".html") or "searchindex" in r for r in failed)
 
 
+def _internal_hrefs(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "a[href]", "as => as.map(a => a.href).filter(h => !h.startsWith('mailto:'))"
+    )
+
+
+def test_404_page_works_opened_from_disk(chromium, guide):
+    from pathlib import Path
+    from urllib.parse import unquote, urlsplit
+
+    ctx = chromium.new_context()  # file:// URLs: no 127.0.0.1 routing here
+    try:
+        page = ctx.new_page()
+        page.goto((guide.root / "404.html").as_uri())
+        assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times New Roman"
+        assert page.locator(".sidebar-brand").count() == 1
+        missing = []
+        for href in _internal_hrefs(page):
+            parts = urlsplit(href)
+            if parts.scheme == "file" and not Path(unquote(parts.path)).exists():
+                missing.append(href)
+        assert not missing, missing
+        page.get_by_role("link", name="contents").first.click()
+        page.wait_for_url((guide.root / "index.html").as_uri())
+    finally:
+        ctx.close()
+
+
+@pytest.fixture(scope="module")
+def subpath_guide(guide, tmp_path_factory):
+    """The guide served under /en/latest/, a 404 there answered by its own 404.html."""
+    import functools
+    import http.server
+    import threading
+
+    from tests.browser.conftest import _Handler
+
+    top = tmp_path_factory.mktemp("subpath")
+    (top / "en").mkdir()
+    (top / "en" / "latest").symlink_to(guide.root, target_is_directory=True)
+
+    class Handler(_Handler):
+        def send_error(self, code, message=None, explain=None):
+            self.directory = str(top / "en" / "latest")  # its 404.html
+            return super().send_error(code, message, explain)
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(top))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/en/latest/"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("missing", ["how-to/gone.html", "gone.html", "old/deeper/gone.html"])
+def test_404_page_works_under_a_sub_path(page, subpath_guide, watch, missing):
+    import urllib.error
+    import urllib.request
+
+    response = page.goto(subpath_guide + missing)
+    assert response.status == 404
+    assert page.locator("h1").inner_text().strip().startswith("Page not found")
+    assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times New Roman"
+    assert page.evaluate("document.baseURI") == subpath_guide
+    broken = []
+    host = subpath_guide.split("/en/")[0]
+    for href in {h.split("#")[0] for h in _internal_hrefs(page)}:
+        if not href.startswith(host) or href == subpath_guide + missing:
+            continue  # another site (the footer's theme credits), or this page's own #anchors
+        if not href.startswith(subpath_guide):
+            broken.append(href)
+            continue
+        try:
+            urllib.request.urlopen(href, timeout=10).close()
+        except urllib.error.HTTPError as exc:
+            broken.append(f"{href}: {exc.code}")
+    assert not broken, broken
+    page.get_by_role("link", name="contents").first.click()
+    page.wait_for_url(subpath_guide + "index.html")
+    # Chromium logs the 404 document (and a probe for the site's root) as errors.
+    watch.errors[:] = [e for e in watch.errors if "status of 404" not in e]
+
+
 def test_search_finds_nested(page, guide):
     page.goto(guide.url + "search.html?q=nested")
     results = page.locator("#search-results ul.search li")
     results.first.wait_for(timeout=15000)
     assert results.count() >= 3
     assert page.locator("h1").inner_text() == "Search"
+
+
+def search_results(page, site, query: str) -> list[str]:
+    """Page paths of the search results for `query`, best first."""
+    from urllib.parse import quote
+
+    page.goto(f"{site.url}search.html?q={quote(query)}")
+    page.wait_for_function(
+        "() => /Search finished/.test(document.querySelector('#search-results')?.innerText || '')",
+        timeout=20000,
+    )
+    hrefs = page.eval_on_selector_all(
+        "#search-results ul.search li > a", "as => as.map(a => a.href)"
+    )
+    return [h[len(site.url):].split("#")[0].split("?")[0] for h in hrefs]
+
+
+def _article_text(site, path: str) -> str:
+    text = (site.root / path).read_text()
+    start, end = text.find("<article"), text.find("</article>")
+    return re.sub(r"<[^>]+>", "", text[start:end])
+
+
+def test_search_finds_identifiers_by_their_parts(page, guide):
+    pages = [p for p in guide.pages() if p not in ("search.html", "genindex.html")]
+    with_identifier = [p for p in pages if "enable_apicv" in _article_text(guide, p)]
+    assert with_identifier
+    bare = re.compile(r"(?<!_)\bapicv\b", re.I)  # the word alone, not inside enable_apicv
+    only_identifier = [p for p in with_identifier if not bare.search(_article_text(guide, p))]
+    found = search_results(page, guide, "apicv")
+    assert set(only_identifier or with_identifier) <= set(found), (found, only_identifier)
+
+
+def test_search_ranks_exact_words_before_partial_ones(page, guide):
+    found = search_results(page, guide, "hyper-v")
+    exact = [p for p in found if "hyper-v" in _article_text(guide, p).lower()]
+    assert exact, found
+    assert found[: len(exact)] == exact, f"pages saying Hyper-V come first: {found}"
 
 
 # --- accessibility ---------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 Unreadable files are simulated three ways, because tests may run as root (CI),
 where ``chmod 000`` does not stop reads: the path is made a directory, a dangling
-symbolic link, or the ``open`` that hostfs calls is monkeypatched to raise EACCES for
-it (the ``deny`` fixture).  A real ``chmod 000`` test runs only as non-root.
+symbolic link, or the reader that hostfs calls (``read_regular``) is monkeypatched to
+raise EACCES for it (the ``deny`` fixture).  A real ``chmod 000`` test runs only as non-root.
 """
 
 from __future__ import annotations
@@ -71,18 +71,34 @@ def make_host(fake_host) -> Callable[..., Path]:
 
 
 @pytest.fixture
+def guest_root(make_host) -> Callable[..., Path]:
+    """guest_root({"/sys/class/dmi/id/sys_vendor": "VMware, Inc.\n"}, **scenario) -> a fake
+    root of an Intel L1 guest without vmx (so ``check`` gives L0 advice), plus the
+    files that tell what L0 is: DMI, /sys/hypervisor, VMBus, clock sources, logs."""
+
+    def make(files: dict[str, str], **kw) -> Path:
+        root = make_host("intel", level="L1", cpu_flag=False, **kw)
+        for shown, text in files.items():
+            write(root, shown, text)
+        return root
+
+    return make
+
+
+@pytest.fixture
 def deny(monkeypatch) -> Callable[[str], None]:
     """deny("/proc/cpuinfo"): opening that host path fails with EACCES, as for a
-    non-root user on a 0400 file.  Patches the ``open`` that hostfs uses, so the
+    non-root user on a 0400 file.  Patches the reader that hostfs uses, so the
     OSError -> Unreadable conversion is exercised too."""
     denied: list[str] = []
+    real = hostfs.read_regular
 
-    def fake_open(path, *args, **kwargs):
+    def fake_read(path, *args, **kwargs):
         if any(str(path).endswith(shown) for shown in denied):
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
-        return open(path, *args, **kwargs)
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(hostfs, "open", fake_open, raising=False)
+    monkeypatch.setattr(hostfs, "read_regular", fake_read)
     return denied.append
 
 

@@ -261,6 +261,7 @@ def test_json_schema(cli, make_host):
         "level",
         "level_source",
         "guest_evidence",
+        "l0",
     }
     assert j["host"]["kernel"] == "6.6.0-fake-amd64"
     for c in j["checks"]:

@@ -45,3 +45,26 @@ def test_no_literal_blocks():
         if line.rstrip().endswith("::")
     )
     assert "code-block" not in PAGE
+
+
+def test_every_page_that_mentions_the_checker_links_the_install_page():
+    pages = [
+        p
+        for p in sorted((REPO / "source").rglob("*.rst"))
+        if "nested-kvm" in p.read_text() and p.name != "install-checker.rst"
+    ]
+    assert REPO / "source/index.rst" in pages
+    missing = [str(p.relative_to(REPO)) for p in pages if ":ref:`install-checker`" not in
+               p.read_text()]  # fmt: skip
+    assert not missing, missing
+    assert ".. _install-checker:" in (REPO / "source/how-to/install-checker.rst").read_text()
+
+
+@pytest.mark.parametrize(
+    "path", ["README.rst", "source/reference/cli.rst", "source/how-to/install-checker.rst"]
+)
+def test_the_one_exception_to_read_only_is_stated(path):
+    text = " ".join((REPO / path).read_text().split())
+    assert "one exception" in text or "with one exception" in text, path
+    assert "--no-probe" in text, path
+    assert "destroy" in text, path

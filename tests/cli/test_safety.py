@@ -90,12 +90,23 @@ def read_only(monkeypatch, tmp_path):
 
         return fail
 
+    real_os_open = os.open
+    writing = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+    def guarded_os_open(path, flags, *args, **kwargs):
+        # the one exception to read-only: the KVM probe opens /dev/kvm read/write
+        exempt = str(path).startswith(str(allowed)) or str(path) in ("/dev/kvm", os.devnull)
+        if flags & writing and not exempt:
+            raise _WriteAttempt(f"os.open({path!r}, {flags:#o})")
+        return real_os_open(path, flags, *args, **kwargs)
+
     def guarded_run(argv, *args, **kwargs):
         assert "sudo" not in argv[0] and not kwargs.get("shell"), argv
         return real_run(argv, *args, **kwargs)
 
     def activate():
         monkeypatch.setattr(builtins, "open", guarded_open)
+        monkeypatch.setattr(os, "open", guarded_os_open)
         for name in (
             "remove",
             "unlink",

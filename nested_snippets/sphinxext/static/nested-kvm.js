@@ -21,7 +21,11 @@
 (function () {
   "use strict";
 
-  var STORAGE_KEY = "nested-kvm-guide:vendor";
+  var STORAGE_KEY = "nested-kvm-guide:vendor"; // the latest choice
+  // The reader's choices, latest first: a page picks the first one it has a tab
+  // for, so ?vendor=power on an x86-only page does not lose an earlier "AMD".
+  var HISTORY_KEY = "nested-kvm-guide:vendors";
+  var HISTORY_MAX = 8;
   // {arch key: tab label}, written by nested_snippets/sphinxext/assets.py.
   var VENDORS = window.NESTED_KVM_VENDORS || {};
 
@@ -122,10 +126,31 @@
     return found;
   }
 
+  function history() {
+    var list = null;
+    try {
+      list = JSON.parse(local.getItem(HISTORY_KEY) || "null");
+    } catch (e) {
+      list = null;
+    }
+    if (!Array.isArray(list)) list = [];
+    list = list.filter(function (v) { return typeof v === "string" && v; });
+    var latest = local.getItem(STORAGE_KEY); // also a choice stored before the history
+    if (latest && list.indexOf(latest) === -1) list.unshift(latest);
+    return list;
+  }
+
+  /** Make `value` (an arch key or a tab label) the latest choice. */
+  function choose(value) {
+    var list = history().filter(function (v) { return norm(v) !== norm(value); });
+    list.unshift(value);
+    local.setItem(HISTORY_KEY, JSON.stringify(list.slice(0, HISTORY_MAX)));
+    local.setItem(STORAGE_KEY, value);
+  }
+
   function remember(tab) {
     if (!tab.classList.contains("group-tab")) return;
-    var label = tab.textContent.trim();
-    local.setItem(STORAGE_KEY, keyForLabel(label));
+    choose(keyForLabel(tab.textContent.trim()));
     window.session.setItem("sphinx-tabs-last-selected", tab.getAttribute("name"));
   }
 
@@ -157,18 +182,29 @@
     });
   }
 
+  /** Select the latest remembered choice this page has a tab for. */
+  function selectRemembered() {
+    var list = history();
+    for (var i = 0; i < list.length; i++) {
+      var label = wantedLabel(list[i]);
+      if (label && selectLabel(label)) return true;
+    }
+    return false;
+  }
+
   function restore() {
     var fromLink = queryVendor();
     var wanted = wantedLabel(fromLink);
     var known = !!wanted && Object.keys(VENDORS).some(function (k) {
       return norm(VENDORS[k]) === wanted; // an architecture from the table
     });
-    if (known) local.setItem(STORAGE_KEY, keyForLabel(wanted)); // even if not on this page
+    // A known architecture is remembered even where this page has no tab for it
+    // (the next page with that tab shows it); earlier choices stay behind it.
+    if (known) choose(keyForLabel(wanted));
     if (wanted && selectLabel(wanted)) {
-      if (!known) local.setItem(STORAGE_KEY, wanted);
+      if (!known) choose(wanted);
     } else {
-      var stored = wantedLabel(local.getItem(STORAGE_KEY));
-      if (stored) selectLabel(stored);
+      selectRemembered();
     }
     revealHashTarget(!!fromLink);
     syncTabindex();
@@ -244,18 +280,94 @@
   // Another browser tab of the guide changed the vendor: follow it.
   window.addEventListener("storage", function (event) {
     if (event.key !== STORAGE_KEY || !event.newValue) return;
-    selectLabel(wantedLabel(event.newValue));
+    selectRemembered();
     focusableScrollers();
   });
 
   // --- copy buttons: commands only ---------------------------------------------
   function tidyTranscripts() {
+    // Pygments reads an output line such as "(builtin)" as a virtualenv prompt;
+    // alone on its line it is output, and is styled and skipped as output.
+    document.querySelectorAll("div.highlight pre span.gp-VirtualEnv").forEach(function (span) {
+      var next = span.nextSibling;
+      if (!next || (next.nodeType === 3 && next.data.charAt(0) === "\n")) {
+        span.className = "go";
+      }
+    });
     document.querySelectorAll("div.highlight pre span.go").forEach(function (span) {
       var next = span.nextSibling;
       if (next && next.nodeType === 3 && next.data.charAt(0) === "\n") {
         next.data = next.data.slice(1);
         span.appendChild(document.createTextNode("\n"));
       }
+    });
+  }
+
+  // sphinx-copybutton drops one trailing newline; a block whose last lines are
+  // skipped output can still end in one, and pasting it would run the last
+  // command at once. Its copy (ClipboardJS, execCommand) fires a "copy" event
+  // right after the button's click: put the text there without end newlines.
+  var copyButtonClicked = false;
+  document.addEventListener(
+    "click",
+    function (event) {
+      if (!(event.target.closest && event.target.closest("button.copybtn"))) return;
+      copyButtonClicked = true;
+      window.setTimeout(function () { copyButtonClicked = false; }, 0);
+    },
+    true
+  );
+  document.addEventListener("copy", function (event) {
+    if (!copyButtonClicked || !event.clipboardData) return;
+    copyButtonClicked = false;
+    var field = document.activeElement;
+    var text = field && "value" in field ? field.value : String(window.getSelection());
+    event.clipboardData.setData("text/plain", text.replace(/[\r\n]+$/, ""));
+    event.preventDefault();
+  });
+
+  // --- reference tables on a phone ------------------------------------------
+  // On a narrow screen nested-kvm.css shows each row of a generated reference
+  // table as a card, each cell under its column's name. Give every cell that
+  // name (data-label), and the table explicit ARIA table roles, which a table
+  // keeps even where display: block would make a browser drop its semantics.
+  function labelReferenceCells() {
+    document.querySelectorAll("table.nested-reference").forEach(function (table) {
+      var names = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      table.setAttribute("role", "table");
+      table.querySelectorAll("thead, tbody").forEach(function (g) {
+        g.setAttribute("role", "rowgroup");
+      });
+      table.querySelectorAll("tr").forEach(function (tr) {
+        tr.setAttribute("role", "row");
+        Array.prototype.forEach.call(tr.children, function (cell, i) {
+          if (cell.tagName === "TH") {
+            cell.setAttribute("role", "columnheader");
+          } else {
+            cell.setAttribute("role", "cell");
+            if (names[i]) cell.setAttribute("data-label", names[i]);
+          }
+        });
+      });
+    });
+  }
+
+  // --- examples shown to fail ---------------------------------------------------
+  // The lead's snippet directive puts a "Wrong — shown to fail" label (a <p>)
+  // before the block; tie the two together for assistive technology, so the
+  // block is announced as "Wrong — shown to fail ..." group, not plain code.
+  function labelFailingExamples() {
+    document.querySelectorAll("div.nested-snippet-fails").forEach(function (block, i) {
+      var box = block.parentNode && block.parentNode.classList.contains("literal-block-wrapper")
+        ? block.parentNode : block;
+      var label = box.previousElementSibling;
+      if (!label || !label.classList.contains("nested-fails-label")) return;
+      if (!label.id) label.id = "nested-fails-label-" + i;
+      box.setAttribute("role", "group");
+      box.setAttribute("aria-labelledby", label.id);
+      box.classList.add("nested-fails-box");
     });
   }
 
@@ -338,16 +450,19 @@
 
   function init() {
     fixThemeA11y();
+    labelFailingExamples();
+    labelReferenceCells();
     tidyTranscripts();
     labelTablists(allTablists());
     restore();
     focusableScrollers();
   }
 
-  // tabs.js registered its DOMContentLoaded listener first, so ours runs after
-  // it has restored its session choice, and the stored/linked choice wins.
+  // tabs.js listens for DOMContentLoaded on *window* (which hears it after
+  // document) and registered first: listening there too, ours runs after it has
+  // restored its session choice, so the linked or remembered choice wins.
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
+    window.addEventListener("DOMContentLoaded", init);
   } else {
     init();
   }

@@ -1,0 +1,147 @@
+"""Prove that KVM works: open ``/dev/kvm``, ask it, create and destroy one VM.
+
+The one thing ``nested-kvm`` does that is not a read: ``KVM_CREATE_VM`` makes an
+empty VM (no vCPU, no memory) whose file descriptor is closed at once, which
+destroys it.  Only the KVM character device is ever opened: the path must be a
+character device with the KVM misc minor before it is opened, and the same after.
+No compiled code: :func:`fcntl.ioctl` from the standard library.
+
+Numbers from ``include/uapi/linux/kvm.h`` of Linux 6.1 (Debian ``linux-libc-dev``
+6.1.187-1, ``/usr/include/linux/kvm.h``, read 2026-12-01); they are kernel ABI and
+never change.  ``_IO(KVMIO, nr)`` is ``(KVMIO << 8) | nr``: no size, no direction
+(``include/uapi/asm-generic/ioctl.h``).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections import namedtuple
+
+KVMIO = 0xAE
+KVM_API_VERSION = 12
+KVM_GET_API_VERSION = (KVMIO << 8) | 0x00
+KVM_CREATE_VM = (KVMIO << 8) | 0x01
+KVM_CHECK_EXTENSION = (KVMIO << 8) | 0x03
+MISC_MAJOR, KVM_MINOR = 10, 232
+"""``/dev/kvm`` is misc device 10:232 (``Documentation/admin-guide/devices.txt``)."""
+
+Cap = namedtuple("Cap", "id name number vendors missing")
+CAPS = (
+    Cap(
+        "cap-nested-state",
+        "KVM_CAP_NESTED_STATE",
+        157,
+        ("intel", "amd"),
+        "no KVM_GET/SET_NESTED_STATE: a guest that runs nested guests cannot be saved "
+        "or live-migrated",
+    ),
+    Cap(
+        "cap-exception-payload",
+        "KVM_CAP_EXCEPTION_PAYLOAD",
+        164,
+        ("intel", "amd"),
+        "an exception pending for a nested guest loses its payload (CR2, DR6) when the "
+        "guest is saved or migrated",
+    ),
+    Cap(
+        "cap-hyperv-evmcs",
+        "KVM_CAP_HYPERV_ENLIGHTENED_VMCS",
+        163,
+        ("intel",),
+        "Hyper-V as L1 (Windows with VBS, WSL2) cannot use the enlightened VMCS",
+    ),
+    Cap(
+        "cap-ppc-nested-hv",
+        "KVM_CAP_PPC_NESTED_HV",
+        160,
+        ("power",),
+        "KVM-HV cannot run a nested hypervisor (needs POWER9 and kvm_hv nested=Y)",
+    ),
+)
+"""Capabilities asked, per vendor key of :mod:`nested_snippets.arch`; ``missing``
+says what a 0 answer costs (Documentation/virt/kvm/api.rst, section 7/8 entries of
+each capability, Linux 6.1)."""
+
+Answer = namedtuple("Answer", "api created caps error", defaults=(None, False, (), ""))
+"""``api``: KVM_GET_API_VERSION or None; ``created``: KVM_CREATE_VM worked;
+``caps``: (Cap, value) pairs; ``error``: why it stopped, "" if it did not."""
+
+
+class NotKvm(Exception):
+    """The path is not the KVM device: it is never opened."""
+
+
+def _is_kvm(st: os.stat_result) -> bool:
+    rdev = (os.major(st.st_rdev), os.minor(st.st_rdev))
+    return stat.S_ISCHR(st.st_mode) and rdev == (MISC_MAJOR, KVM_MINOR)
+
+
+def _open(path: str, follow: bool = True) -> int:
+    """Open the KVM device read/write; refuse anything else before opening it.
+
+    ``follow=False`` (a ``--root`` directory): a symbolic link is refused too."""
+    try:
+        before = os.stat(path) if follow else os.lstat(path)
+    except OSError as exc:
+        raise NotKvm(f"{path}: {(exc.strerror or '').lower()}") from None
+    if not _is_kvm(before):
+        raise NotKvm(f"{path} is not the KVM device (character device 10:232)")
+    flags = os.O_RDWR | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY
+    fd = os.open(path, flags if follow else flags | os.O_NOFOLLOW)
+    after = os.fstat(fd)
+    if (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino) or not _is_kvm(after):
+        os.close(fd)
+        raise NotKvm(f"{path} changed while it was opened")
+    return fd
+
+
+def _ioctl(fd: int, request: int, arg: int = 0) -> int:
+    import fcntl
+
+    return fcntl.ioctl(fd, request, arg)
+
+
+def _close(fd: int) -> None:
+    os.close(fd)
+
+
+def _why(exc: OSError) -> str:
+    name = errno.errorcode.get(exc.errno or 0, "")
+    text = (exc.strerror or str(exc)).lower()
+    return f"{text} ({name})" if name else text
+
+
+def probe(path: str, vendor: str | None, follow: bool = True) -> Answer:
+    """Ask the KVM device at ``path``; raises :class:`NotKvm` if it is not one.
+
+    Every file descriptor it opens is closed before it returns, whatever happens.
+    """
+    try:
+        fd = _open(path, follow)
+    except OSError as exc:
+        return Answer(error=f"cannot open {path}: {_why(exc)}")
+    try:
+        try:
+            api = _ioctl(fd, KVM_GET_API_VERSION)
+        except OSError as exc:
+            return Answer(error=f"KVM_GET_API_VERSION: {_why(exc)}")
+        if api != KVM_API_VERSION:
+            return Answer(api, error=f"API version {api}, expected {KVM_API_VERSION}")
+        try:
+            vm = _ioctl(fd, KVM_CREATE_VM, 0)
+        except OSError as exc:
+            return Answer(api, error=f"KVM_CREATE_VM: {_why(exc)}")
+        _close(vm)  # the last reference: the kernel destroys the VM
+        caps = []
+        for cap in CAPS:
+            if vendor not in cap.vendors:
+                continue
+            try:
+                caps.append((cap, _ioctl(fd, KVM_CHECK_EXTENSION, cap.number)))
+            except OSError:
+                caps.append((cap, 0))  # unknown to this kernel: not supported
+        return Answer(api, True, tuple(caps))
+    finally:
+        _close(fd)

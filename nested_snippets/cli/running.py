@@ -1,0 +1,122 @@
+"""``nested-kvm params --running``: this host's KVM parameters against mainline.
+
+A vendor kernel (a distribution's, a cloud's) may add, drop or re-default module
+parameters.  This compares what the running kernel shows with the data of the
+nearest mainline release not newer than it (:mod:`nested_snippets.kernel`):
+
+* ``/sys/module/MODULE/parameters/*``: parameters with a non-zero permission, and
+  their current values (read only);
+* ``modinfo -F parm MODULE`` when ``modinfo`` is installed: every parameter the
+  module file declares, also those hidden from sysfs (``modinfo`` reads the module
+  file; it never loads it).  Not run below ``--root``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections import namedtuple
+
+from nested_snippets import kernel
+from nested_snippets.cli.escape import escape
+from nested_snippets.cli.hostfs import HostFS, Unreadable
+
+MODULES = {"kvm": None, "kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "powerpc"}
+Row = namedtuple("Row", "module name status host default")
+"""``status``: ``host-only``, ``mainline-only``, ``differs``, ``same``."""
+
+
+def modinfo_params(module: str) -> list[str] | None:
+    """Parameter names ``modinfo`` lists for ``module``, or None if it cannot say."""
+    if shutil.which("modinfo") is None:
+        return None
+    try:
+        proc = subprocess.run(
+            ["modinfo", "-F", "parm", module],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=5,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    return [line.split(":", 1)[0].strip() for line in proc.stdout.splitlines() if ":" in line]
+
+
+def host_params(fs: HostFS, module: str) -> dict[str, str | None] | None:
+    """name -> value as sysfs prints it (None: unreadable); None: module not loaded."""
+    shown = f"/sys/module/{module}/parameters"
+    if not fs.is_dir(f"/sys/module/{module}"):
+        return None
+    out: dict[str, str | None] = {}
+    for name in fs.listdir_or_empty(shown):
+        try:
+            out[name] = fs.read(f"{shown}/{name}", limit=4096, strict=False).strip()
+        except Unreadable:
+            out[name] = None
+    return out
+
+
+def compare(fs: HostFS, version: str, host_arch: str, modules: list[str]) -> list[Row]:
+    """Rows for each loaded module of ``modules`` that the data knows."""
+    rows: list[Row] = []
+    for module in modules:
+        seen = host_params(fs, module)
+        if seen is None:
+            continue
+        try:
+            data = kernel.module(MODULES.get(module) or host_arch, module, version)
+        except kernel.KernelDataError:
+            continue
+        declared = set(seen)
+        listed = modinfo_params(module) if fs.real else None
+        declared |= set(listed or ())
+        mainline = {p.name: p for p in data.params}
+        for name in sorted(declared | set(mainline)):
+            p = mainline.get(name)
+            value = seen.get(name)
+            if p is None:
+                rows.append(Row(module, name, "host-only", value, None))
+            elif name not in declared:
+                if p.perm != 0 or listed:  # perm 0: never in sysfs, only modinfo shows it
+                    rows.append(Row(module, name, "mainline-only", None, p.default))
+            elif value is None or p.default is None or value == p.default:
+                rows.append(Row(module, name, "same", value, p.default))
+            else:
+                rows.append(Row(module, name, "differs", value, p.default))
+    return rows
+
+
+def render(rows: list[Row], release: str, version: str) -> str:
+    lines = [f"Linux {release} (running) against the data of mainline Linux {version}:"]
+    if not rows:
+        lines.append("no KVM module with parameter data is loaded")
+    words = {
+        "host-only": f"only on this host (newer than {version}, or a vendor addition)",
+        "mainline-only": f"in Linux {version}, missing here (dropped by the vendor?)",
+        "differs": f"value differs from Linux {version}'s default",
+    }
+    for module in dict.fromkeys(r.module for r in rows):
+        mine = [r for r in rows if r.module == module]
+        same = sum(r.status == "same" for r in mine)
+        lines.append(f"{module}: {same} parameter(s) as in mainline")
+        for status, text in words.items():
+            for r in (r for r in mine if r.status == status):
+                if status == "differs":
+                    lines.append(f"  {text}: {r.name}={r.host} (default {r.default})")
+                elif status == "host-only":
+                    shown = f"={r.host}" if r.host is not None else ""
+                    lines.append(f"  {text}: {r.name}{shown}")
+                else:
+                    lines.append(f"  {text}: {r.name}")
+    return "".join(escape(line) + "\n" for line in lines)
+
+
+def release(fs: HostFS) -> str | None:
+    from nested_snippets.cli import probes
+
+    return os.uname().release if fs.real else probes.release(fs)

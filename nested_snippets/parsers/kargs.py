@@ -1,0 +1,82 @@
+"""Split a parameter string the way the kernel does (``parse_args``/``next_arg``).
+
+Module options from modprobe.d reach the kernel as one string (kmod keeps the rest
+of an ``options`` line as it is) and the kernel command line is one string too; the
+kernel splits both in ``kernel/params.c``, ``next_arg()`` (Linux 6.1):
+
+* words are separated by white space, except inside double quotes;
+* a word that starts with ``"`` loses that quote, and then its last character if it
+  is ``"`` (only when the word has ``=``);
+* a value that starts with ``"`` loses that quote and a ``"`` that ends the word;
+* there is no escape: a quote cannot be part of a quoted value;
+* ``name=value`` splits at the first ``=`` that is not the word's first character.
+"""
+
+from __future__ import annotations
+
+import re
+
+SPACE = " \t\n\v\f\r"
+_WORD = re.compile(r"[^ \t\n\v\f\r]+")
+
+
+def _plain(word: str) -> tuple[str, str | None]:
+    equals = word.find("=", 1)  # an "=" at offset 0 does not split, as in the kernel
+    return (word, None) if equals < 0 else (word[:equals], word[equals + 1 :])
+
+
+def split_args(text: str) -> list[tuple[str, str | None]]:
+    """(name, value or None) for each word of ``text``, in order.  Linear time."""
+    if '"' not in text:  # the common case, at C speed
+        return [_plain(w) for w in _WORD.findall(text)]
+    return scan(text)
+
+
+def scan(text: str) -> list[tuple[str, str | None]]:
+    """:func:`split_args` character by character, as ``next_arg()`` does."""
+    out: list[tuple[str, str | None]] = []
+    n = len(text)
+    i = 0
+    while True:
+        while i < n and text[i] in SPACE:
+            i += 1
+        if i >= n:
+            return out
+        quoted = text[i] == '"'
+        start = i + 1 if quoted else i
+        in_quote = quoted
+        equals = 0  # offset from start; 0 means "none", as in the kernel
+        j = start
+        while j < n:
+            c = text[j]
+            if c in SPACE and not in_quote:
+                break
+            if equals == 0 and c == "=":
+                equals = j - start
+            if c == '"':
+                in_quote = not in_quote
+            j += 1
+        if equals == 0:
+            out.append((text[start:j], None))
+        else:
+            vstart, end = start + equals + 1, j
+            if vstart < j and text[vstart] == '"':
+                vstart += 1
+                if text[j - 1] == '"':
+                    end = j - 1
+            if quoted and text[j - 1] == '"':
+                end = j - 1
+            out.append((text[start : start + equals], text[vstart:max(end, vstart)]))
+        i = j + 1
+
+
+def split_words(text: str) -> list[str]:
+    """The words of :func:`split_args` as ``name=value`` (quotes removed)."""
+    if '"' not in text:  # then each word is already name=value as the kernel reads it
+        return _WORD.findall(text)
+    return [join_word(n, v) for n, v in scan(text)]
+
+
+def join_word(name: str, value: str | None) -> str:
+    """``name=value`` (``name`` alone without a value), for messages."""
+    return name if value is None else f"{name}={value}"

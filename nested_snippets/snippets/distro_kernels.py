@@ -1,0 +1,85 @@
+"""Distribution kernels: read what *this* kernel offers instead of trusting "since X.Y".
+
+Shown on ``source/how-to/distribution-kernels.rst``.  ``modinfo -p`` lists the
+parameters compiled into the installed module with their types; the types here are
+those of the kernel data per release (``vmx/vmx.c``, ``vmx/nested.c``,
+``svm/svm.c``): ``npt`` and ``avic`` are ``int`` in the 5.10 tree and ``bool`` in the
+5.15 tree (the change fell between the two releases).  kmod prints parameters in
+module-section order, which differs between releases, hence the ``sort``.
+"""
+
+from nested_snippets.model import Given, snippet, transcript
+
+_INTEL = "'^(nested|ept|enable_shadow_vmcs|enable_apicv):'"
+_AMD = "'^(nested|npt|avic):'"
+_VENDOR_CONF = "/usr/lib/modprobe.d/kvm.conf"
+
+params_intel = snippet(
+    "params_intel",
+    transcript(f"""
+        $ modinfo -p kvm_intel | grep -E {_INTEL} | sort
+        enable_apicv: (bool)
+        enable_shadow_vmcs: (bool)
+        ept: (bool)
+        nested: (bool)
+    """),
+)
+
+def _amd_types(npt_avic: str):
+    return transcript(f"""
+        $ modinfo -p kvm_amd | grep -E {_AMD} | sort
+        avic: ({npt_avic})
+        nested: (int)
+        npt: ({npt_avic})
+    """)
+
+
+params_amd = snippet(
+    "params_amd",
+    _amd_types("bool"),
+    host="amd",
+    kernels=">=5.15",
+    because="npt and avic are bool in svm/svm.c @ v5.15.24 and later trees",
+)
+
+params_amd_old = snippet(
+    "params_amd_old",
+    _amd_types("int"),
+    host="amd",
+    kernels="<5.15",
+    because="npt and avic are int in svm.c @ v4.19.1 .. svm/svm.c @ v5.10.7",
+)
+
+def _running(nested: str):
+    return transcript(f"""
+        $ grep -H . /sys/module/kvm_intel/parameters/{{nested,ept,enable_shadow_vmcs}}
+        /sys/module/kvm_intel/parameters/nested:{nested}
+        /sys/module/kvm_intel/parameters/ept:Y
+        /sys/module/kvm_intel/parameters/enable_shadow_vmcs:Y
+    """)
+
+
+running_values = snippet(
+    "running_values",
+    _running("Y"),
+    kernels=">=4.20",
+    because="kvm_intel's nested default became Y in 4.20 (commit 1e58e5e59148)",
+)
+
+running_values_4_19 = snippet(
+    "running_values_4_19",
+    _running("N"),
+    kernels="<4.20",
+    because="kvm_intel's nested defaults to N before 4.20 (vmx.c @ v4.19.1)",
+)
+
+overrides = snippet(
+    "overrides",
+    transcript("""
+        $ modprobe -c | grep -E '^options (kvm|kvm_intel|kvm_amd) '
+        options kvm_intel nested=0
+    """),
+    given=Given(nested=False, files={_VENDOR_CONF: "options kvm_intel nested=0\n"}),
+)
+"""A vendor default shipped under /usr/lib/modprobe.d (the directory kmod reads for
+package defaults, overridden by a file of the same name in /etc/modprobe.d)."""

@@ -1,0 +1,133 @@
+"""Performance of nested guests: is each hardware assist on, on L0 and in L1?
+
+Shown on ``source/how-to/performance.rst``.  Sources of the outputs:
+
+* ``ept``, ``enable_shadow_vmcs``, ``enable_apicv`` (``kvm_intel``) and ``npt``,
+  ``avic`` (``kvm_amd``) are read-only module parameters that KVM clears at load time
+  when the CPU lacks the feature (``vmx/vmx.c`` ``hardware_setup()``, ``svm/svm.c``
+  ``svm_hardware_setup()``); types per release come from the kernel data.
+* ``/proc/cpuinfo`` prints VMX capabilities on a separate ``vmx flags`` line
+  (``arch/x86/kernel/cpu/proc.c`` with ``arch/x86/include/asm/vmxfeatures.h``: names
+  ``ept``, ``vpid``, ``shadow_vmcs``, ``apicv``, ``posted_intr`` @ v6.18.2).  The
+  header is in the 5.10 tree of the kernel data and not in the 5.3 one, so the range
+  below starts at 5.10 (it arrived between the two).
+* AMD's ``npt`` and ``avic`` flags are in the ``flags`` line
+  (``arch/x86/include/asm/cpufeatures.h``).
+"""
+
+from nested_snippets.model import Given, snippet, transcript, xml
+
+_VMX_ASSISTS = "'ept|vpid|shadow_vmcs|apicv|posted_intr'"
+
+l0_intel_params = snippet(
+    "l0_intel_params",
+    transcript("""
+        $ grep -H . /sys/module/kvm_intel/parameters/{ept,enable_shadow_vmcs,enable_apicv}
+        /sys/module/kvm_intel/parameters/ept:Y
+        /sys/module/kvm_intel/parameters/enable_shadow_vmcs:Y
+        /sys/module/kvm_intel/parameters/enable_apicv:Y
+    """),
+)
+
+l0_amd_params = snippet(
+    "l0_amd_params",
+    transcript("""
+        $ grep -H . /sys/module/kvm_amd/parameters/{npt,avic}
+        /sys/module/kvm_amd/parameters/npt:Y
+        /sys/module/kvm_amd/parameters/avic:N
+    """),
+    host="amd",
+    kernels=">=5.15,<7.1",
+    because="npt/avic are bool from 5.15 (svm/svm.c @ v5.15.24); avic is a custom "
+    "parameter decided at load time in 7.1 (svm/avic.c @ v7.1.3)",
+)
+
+l0_intel_cpu = snippet(
+    "l0_intel_cpu",
+    transcript(f"""
+        $ grep -o -w -E {_VMX_ASSISTS} /proc/cpuinfo | sort -u
+        apicv
+        ept
+        posted_intr
+        shadow_vmcs
+        vpid
+    """),
+    kernels=">=5.10",
+    because="the 'vmx flags' line of /proc/cpuinfo (vmxfeatures.h) is in the 5.10 tree, "
+    "not in 5.3",
+)
+
+l0_amd_cpu = snippet(
+    "l0_amd_cpu",
+    transcript("""
+        $ grep -o -w -E 'npt|avic|vgif|v_vmsave_vmload' /proc/cpuinfo | sort -u
+        avic
+        npt
+        v_vmsave_vmload
+        vgif
+    """),
+    host="amd",
+)
+
+l1_intel_cpu = snippet(
+    "l1_intel_cpu",
+    transcript(f"""
+        $ grep -o -w -E {_VMX_ASSISTS}'|hypervisor' /proc/cpuinfo | sort -u
+        apicv
+        ept
+        hypervisor
+        posted_intr
+        shadow_vmcs
+        vpid
+    """),
+    given=Given(level="L1"),
+    kernels=">=5.10",
+    because="see l0_intel_cpu",
+)
+"""Inside L1: the same line names what L0 offers to the guest hypervisor."""
+
+ept_off_conf = {"/etc/modprobe.d/kvm_intel.conf": "options kvm_intel ept=0\n"}
+
+ept_off = snippet(
+    "ept_off",
+    transcript("""
+        $ cat /sys/module/kvm_intel/parameters/ept
+        N
+        $ grep -r ept /etc/modprobe.d
+        /etc/modprobe.d/kvm_intel.conf:options kvm_intel ept=0
+    """),
+    given=Given(files=ept_off_conf),
+)
+"""A left-over ``ept=0`` (a workaround from an old bug report) makes every guest slow."""
+
+# --------------------------------------------------- what helps: libvirt settings
+
+hugepages_xml = snippet(
+    "hugepages_xml",
+    xml(
+        """
+        <memoryBacking>
+          <hugepages/>
+        </memoryBacking>
+        """,
+        fragment_of="domain",
+    ),
+)
+"""libvirt docs/formatdomain.rst, "Memory Backing": guest RAM from the host's
+default-size huge pages (reserve them on the host first)."""
+
+pinning_xml = snippet(
+    "pinning_xml",
+    xml(
+        """
+        <cputune>
+          <vcpupin vcpu='0' cpuset='2'/>
+          <vcpupin vcpu='1' cpuset='3'/>
+          <vcpupin vcpu='2' cpuset='4'/>
+          <vcpupin vcpu='3' cpuset='5'/>
+        </cputune>
+        """,
+        fragment_of="domain",
+    ),
+)
+"""libvirt docs/formatdomain.rst, "CPU Tuning": one host CPU per vCPU of L1."""

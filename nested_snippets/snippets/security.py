@@ -1,0 +1,40 @@
+"""Security: switch off the nesting that upstream kernels offer to guests by default.
+
+Shown on ``source/how-to/security.rst`` (which also shows ``enable.check_nested``
+and ``enable.check_nested_off``).  ``nested`` is read-only at run time on x86
+(``module_param(nested, ..., S_IRUGO)`` in ``vmx/nested.c`` and ``svm/svm.c``), so
+switching it off persistently is a modprobe.d line and a reboot (or a module reload
+with every VM stopped).
+"""
+
+from nested_snippets.arch import X86
+from nested_snippets.model import REBOOT, config, procedure, snippet, xml
+
+off_conf = snippet(
+    "off_conf",
+    lambda a: config(a.conf_file, f"options {a.module} nested=0"),
+    arches=X86,
+)
+
+switch_off = procedure(
+    "switch_off",
+    ["enable.check_nested", "security.off_conf", REBOOT, "enable.check_nested_off"],
+    arches=X86,
+    kernels=">=4.20",
+    because="nested is on by default from 4.20 (see enable.check_nested)",
+)
+
+no_nesting_for_guest = snippet(
+    "no_nesting_for_guest",
+    lambda a: xml(
+        f"""
+        <cpu mode='host-passthrough'>
+          <feature policy='disable' name='{a.cpu_flag}'/>
+        </cpu>
+        """,
+        fragment_of="domain",
+    ),
+    arches=X86,
+)
+"""libvirt docs/formatdomain.rst: the ``disable`` feature policy removes a flag from
+the guest CPU; validated with virt-xml-validate (tests/realtools)."""

@@ -1,0 +1,39 @@
+"""The kernel's parameter splitting (kernel/params.c next_arg), as lint and check read it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nested_snippets.parsers.kargs import scan, split_args
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [  # expected values worked out by hand from next_arg() in kernel/params.c
+        ('a=1 b="x y" c', [("a", "1"), ("b", "x y"), ("c", None)]),
+        ('"a=b c" d', [("a", "b c"), ("d", None)]),
+        ('nested="1"', [("nested", "1")]),
+        ('foo=""', [("foo", "")]),
+        ("=x y=", [("=x", None), ("y", "")]),
+        ('q="a"b"', [("q", 'a"b')]),
+        ("  \t ", []),
+        ("a\tb\nc", [("a", None), ("b", None), ("c", None)]),
+        ("a==b", [("a", "=b")]),
+    ],
+)
+def test_split_like_next_arg(text, expected):
+    assert split_args(text) == expected
+
+
+@given(st.text(alphabet=' \t\n\x0b\x0c\r=ab1\x1c\xa0', max_size=30))
+def test_fast_path_agrees_with_the_character_scan(text):
+    assert split_args(text) == scan(text)
+
+
+@given(st.text(alphabet=' \t\n=ab1"', max_size=30))
+def test_words_are_the_split_rejoined(text):
+    from nested_snippets.parsers.kargs import join_word, split_words
+
+    assert split_words(text) == [join_word(n, v) for n, v in split_args(text)]

@@ -1,0 +1,174 @@
+"""nested-kvm reaches old servers: Python 3.9 (vermin), one-file zipapp, a published
+JSON Schema, bash completion."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from nested_snippets.cli import build_parser
+from tests.conftest import REPO
+
+sys.path.insert(0, str(REPO / "tools"))
+import build_pyz  # noqa: E402
+
+SCHEMA = REPO / "source/_extra/schemas/nested-kvm-check-1.json"
+COMPLETION = REPO / "contrib/bash-completion/nested-kvm"
+
+
+def _cli_files() -> list[str]:
+    files = []
+    for pattern in build_pyz.FILES:
+        files += [str(p) for p in sorted(REPO.glob(pattern)) if p.suffix == ".py"]
+    return files
+
+
+def test_zipapp_holds_everything_the_cli_imports(make_host):
+    """Every nested_snippets module a command imports is in build_pyz.FILES."""
+    code = (
+        "import sys\nfrom nested_snippets.cli import main\n"
+        "for m in ('check', 'report', 'lint', 'params', 'running'):\n"
+        "    __import__('nested_snippets.cli.' + m)\n"
+        "print('\\n'.join(m.__file__ for n, m in sys.modules.items()"
+        " if n.startswith('nested_snippets')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    ).stdout.split()
+    missing = sorted(set(out) - set(_cli_files()))
+    assert not missing, missing
+
+
+def test_cli_code_runs_on_python_3_9():
+    vermin = shutil.which("vermin") or str(REPO / ".venv/bin/vermin")
+    proc = subprocess.run(
+        [vermin, "-t=3.9-", "--violations", "--eval-annotations", "--no-tips", *_cli_files()],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def pyz(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pyz") / "nested-kvm.pyz"
+    build_pyz.build(out)
+    return out
+
+
+def test_make_pyz_target_exists():
+    assert "pyz:" in (REPO / "Makefile").read_text()
+    assert "tools/build_pyz.py build/nested-kvm.pyz" in (REPO / "Makefile").read_text()
+
+
+def test_zipapp_runs_every_command_outside_the_repo(pyz, make_host, tmp_path):
+    root = make_host("amd", nested=True)
+    conf = tmp_path / "kvm.conf"
+    conf.write_text("options kvm_amd nested=1 npt=1\n")
+    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
+    py = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
+
+    def run(*argv):
+        return subprocess.run(
+            [py, "-I", str(pyz), *argv], capture_output=True, text=True, cwd=tmp_path, env=env,
+            timeout=60,
+        )  # fmt: skip
+
+    r = run("check", "--root", str(root), "--json", "--no-probe")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["verdict"]["l0_nested_ready"] is True
+    r = run("params", "--module", "kvm_amd", "--kernel", "6.6", "--json")
+    assert r.returncode == 0 and any(p["name"] == "nested" for p in json.loads(r.stdout))
+    assert run("lint", "--kernel", "6.6", str(conf)).returncode == 0
+    r = run("report", "--root", str(root))
+    assert r.returncode == 0 and r.stdout.startswith("# nested-kvm report")
+    assert run("--version").stdout.startswith("nested-kvm ")
+
+
+def test_zipapp_is_executable(pyz):
+    assert pyz.read_bytes().startswith(b"#!/usr/bin/env python3\n")
+    assert os.access(pyz, os.X_OK)
+
+
+# ------------------------------------------------------------- JSON Schema
+@pytest.fixture(scope="module")
+def validator():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.mark.parametrize("arch", ["intel", "amd", "s390x", "power", "arm64"])
+@pytest.mark.parametrize("level", ["L0", "L1"])
+def test_check_json_matches_the_published_schema(cli, make_host, validator, arch, level):
+    doc = cli("check", "--root", str(make_host(arch, level=level)), "--json").json
+    errors = [e.message for e in validator.iter_errors(doc)]
+    assert not errors, errors
+
+
+def test_error_json_matches_the_schema(cli, make_host, validator):
+    root = make_host()
+    (root / "proc/cpuinfo").unlink()
+    r = cli("check", "--root", str(root), "--json")
+    assert r.rc == 2
+    assert not list(validator.iter_errors(r.json))
+    assert r.json["host"] is None
+
+
+def test_this_machine_matches_the_schema(cli, validator):
+    assert not [e.message for e in validator.iter_errors(cli("check", "--json").json)]
+
+
+def test_schema_version_is_the_one_printed():
+    from nested_snippets.cli import check
+
+    schema = json.loads(SCHEMA.read_text())
+    assert schema["properties"]["schema"]["const"] == check.SCHEMA
+    assert schema["$id"].endswith("/schemas/nested-kvm-check-1.json")
+    assert "source/_extra" in (REPO / "conf.py").read_text()
+
+
+# ------------------------------------------------------------ bash completion
+def _options() -> dict[str, set[str]]:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    out = {}
+    for name, p in sub.choices.items():
+        out[name] = {s for a in p._actions for s in a.option_strings} - {"-h"}
+    return out
+
+
+def test_completion_lists_every_option():
+    text = COMPLETION.read_text()
+    for command, options in _options().items():
+        line = next(ln for ln in text.splitlines() if ln.strip().startswith(f"{command}) opts="))
+        missing = sorted(o for o in options if o not in line.split('"')[1].split())
+        assert not missing, (command, missing)
+
+
+@pytest.mark.parametrize(
+    "words,expect",
+    [
+        (["nested-kvm", "ch"], "check"),
+        (["nested-kvm", "check", "--no"], "--no-probe"),
+        (["nested-kvm", "params", "--ru"], "--running"),
+        (["nested-kvm", "check", "--level", "L"], "L0 L1"),
+    ],
+)
+def test_completion_completes(words, expect):
+    script = (
+        "_init_completion() { words=(\"${COMP_WORDS[@]}\"); cword=$COMP_CWORD;"
+        " cur=${words[cword]}; prev=${words[cword-1]}; }\n"
+        "_filedir() { COMPREPLY=(FILE); }\n"
+        f"source {COMPLETION}\n"
+        f"COMP_WORDS=({' '.join(words)}); COMP_CWORD={len(words) - 1}\n"
+        "_nested_kvm; echo \"${COMPREPLY[*]}\"\n"
+    )
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expect

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Time ``nested-kvm lint`` on large hostile modprobe.d files (issue 15: linear time).
+
+Each file is about 10 MB of one pattern that used to be slow, linted once as a
+child process (``python -m nested_snippets.cli lint --kernel 6.6``), output
+discarded.  Target: each at most 2 s.  A measurement, not a test: the test suite
+never asserts a time.
+
+Usage: python tools/bench_lint.py [--mb N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TARGET_S = 2.0
+PATTERNS = {
+    "repeated identical options": "options kvm_intel nested=1 ept=1\n",
+    "repeated conflicting options": "options kvm_intel nested=1\noptions kvm_intel nested=0\n",
+    "repeated unknown parameters": "options kvm_intel nestd=1 eptt=0\n",
+    "one line of repeated words": None,  # "options kvm_intel" then nested=1 ... on one line
+    "continuation lines": "options kvm_intel nested=1 \\\n",
+    "quoted values": 'options kvm_intel nested="1" "ept=1"\n',
+}
+
+
+def make(path: Path, pattern: str | None, size: int) -> None:
+    with open(path, "w") as fh:
+        if pattern is None:
+            fh.write("options kvm_intel")
+            fh.write(" nested=1" * (size // 9))
+            fh.write("\n")
+        else:
+            fh.write(pattern * (size // len(pattern)))
+            fh.write("\n")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=float, default=10.0, help="file size in MB (default 10)")
+    args = ap.parse_args()
+    size = int(args.mb * 1_000_000)
+    worst = worst_cpu = 0.0
+    with tempfile.TemporaryDirectory(prefix="nested-kvm-bench-lint-") as tmp:
+        for name, pattern in PATTERNS.items():
+            path = Path(tmp) / "kvm.conf"
+            make(path, pattern, size)
+            argv = [sys.executable, "-m", "nested_snippets.cli", "lint", "--kernel", "6.6"]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            proc = subprocess.run(
+                [*argv, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO
+            )
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            worst = max(worst, wall)
+            worst_cpu = max(worst_cpu, cpu)
+            size_mb = path.stat().st_size / 1e6
+            print(
+                f"lint {name}: {size_mb:.1f} MB in {wall:.2f} s wall, {cpu:.2f} s CPU "
+                f"(exit {proc.returncode})"
+            )
+    start = time.process_time()
+    sum(range(10**7))  # a yardstick of this machine's speed now, to compare runs
+    yardstick = time.process_time() - start
+    print(f"yardstick sum(range(10**7)) here: {yardstick:.2f} s CPU")
+    verdict = "met" if worst <= TARGET_S else "MISSED"
+    print(
+        f"target lint of {args.mb:g} MB <= {TARGET_S:g} s: {verdict} (slowest {worst:.2f} s "
+        f"wall, {worst_cpu:.2f} s CPU; load average {os.getloadavg()[0]:.2f} on "
+        f"{os.cpu_count()} CPUs)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
