@@ -10,6 +10,7 @@ sandbox every case fails with the runner's one-line reason.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
@@ -34,6 +35,7 @@ TOKEN = "nkg-secret-" + secrets.token_hex(8)
 OUTSIDE = Path(tempfile.mkdtemp(prefix="nkg-outside-"))
 """A directory anyone may write, holding a secret anyone may read: an escape would
 read the one or write the other."""
+atexit.register(shutil.rmtree, OUTSIDE, True)
 os.chmod(OUTSIDE, 0o1777)
 SECRET = OUTSIDE / "secret"
 SECRET.write_text(TOKEN + "\n")

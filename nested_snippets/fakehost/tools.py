@@ -15,6 +15,7 @@ import os
 
 from nested_snippets.fakehost import kernel as fk
 from nested_snippets.parsers import modprobe_conf
+from nested_snippets.regular import read_regular
 
 ERRNO_TEXT = {
     "EINVAL": "Invalid argument",
@@ -402,8 +403,12 @@ def update_grub(host: Host, args: list[str]) -> int:
         host.err.append("grub-mkconfig: You must run this as root")
         return 1
     values = {}
-    with open(os.path.join(host.root, "etc/default/grub")) as f:
-        grub = f.read()
+    try:
+        data = read_regular(os.path.join(host.root, "etc/default/grub"), modprobe_conf.MAX_CONF)
+    except OSError as exc:
+        host.err.append(f"/usr/sbin/grub-mkconfig: 1: /etc/default/grub: {exc.strerror}")
+        return 1
+    grub = data.decode("utf-8", "surrogateescape")
     for line in grub.splitlines():
         key, eq, value = line.partition("=")
         if eq:

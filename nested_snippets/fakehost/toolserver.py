@@ -36,6 +36,7 @@ import errno
 import fcntl
 import gc
 import os
+import resource
 import select
 import signal
 import socket
@@ -52,6 +53,11 @@ tmpfs trees from the state (and finish a pending reboot)."""
 CALL_SECONDS = 10
 """A tool call that takes longer (a client that never sends its request) is ended."""
 MAX_REQUEST = 1 << 20
+MAX_CALLS = 8
+"""Tool calls of one sandbox running at once; a further connection is closed unserved
+(its client exits 70), so a snippet cannot make the server fork without end."""
+CALL_MEMORY = 768 << 20
+"""Address-space limit of one call's process (reads are capped far below it)."""
 
 CLIENT = rf"""#!/bin/bash
 # A fake tool of the fake host: forwards its call to the runner's tool server,
@@ -91,6 +97,19 @@ def _enter(user_fd: int, mnt_fd: int) -> None:
     _setns(user_fd, CLONE_NEWUSER)
     _setns(mnt_fd, CLONE_NEWNS)
     os.chdir("/")
+
+
+def _confine_call() -> None:
+    """Bound the forked process of one call: wall and CPU time, memory, no forks,
+    small files (it writes only the fake kernel's trees)."""
+    signal.alarm(CALL_SECONDS)
+    for kind, value in (
+        (resource.RLIMIT_CPU, CALL_SECONDS),
+        (resource.RLIMIT_AS, CALL_MEMORY),
+        (resource.RLIMIT_FSIZE, 16 << 20),
+        (resource.RLIMIT_NPROC, 0),
+    ):
+        resource.setrlimit(kind, (value, value))
 
 
 def _open_state(home: str) -> int:
@@ -169,6 +188,7 @@ class _Sandbox:
             try:
                 from nested_snippets.fakehost import kernel as fk
 
+                _confine_call()
                 fd = _open_state(self.home)
                 _enter(self.user, self.mnt)
                 fcntl.flock(fd, fcntl.LOCK_EX)
@@ -183,6 +203,9 @@ class _Sandbox:
         try:
             conn, _addr = self.listener.accept()
         except OSError:
+            return
+        if len(self.children) >= MAX_CALLS:
+            conn.close()
             return
         pid = os.fork()
         if pid == 0:
@@ -230,7 +253,7 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
     from nested_snippets.fakehost import kernel as fk
     from nested_snippets.fakehost import tools
 
-    signal.alarm(CALL_SECONDS)
+    _confine_call()
     try:
         name, sudo, _argc, *args = _read_request(conn)
     except (ValueError, ConnectionError, OSError):

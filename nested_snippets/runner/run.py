@@ -95,7 +95,10 @@ def observe(host: FakeHost, body: Body | Reboot, keep_writes: bool = True) -> Ob
     if isinstance(body, Reboot):
         host.reboot()
     elif isinstance(body, ConfigFile):
-        host.write_file(body.path, body.content)
+        try:
+            host.write_file(body.path, body.content)
+        except (ValueError, OSError) as exc:  # UnicodeEncodeError is a ValueError
+            return f"cannot write the config file {body.path!r}: {exc}"
     elif isinstance(body, Transcript):
         try:
             outcomes = run_commands(host, [c.text for c in body.commands], keep_writes=keep_writes)

@@ -21,7 +21,12 @@ snippet's literal text runs under bash and sees:
     the fake kernel's trees on per-run tmpfs mounts (no procfs, no sysfs), filled by
     the tool server before the snippet starts;
 ``/dev``
-    bubblewrap's minimal one (null, zero, random, urandom, tty, pts, shm);
+    a small tmpfs with null, zero, full, random, urandom and tty bound in, and a
+    small ``/dev/shm`` (no ``pts``);
+``/tmp``, ``/run``
+    small per-run tmpfs mounts (so ``/tmp`` never reaches the disk);
+``/usr/local``
+    an empty tmpfs (the machine's own installs are not shown);
 ``/run/fakehost``
     ``bin`` (read-only: the fake tools, first on ``PATH``) and ``out`` (each
     command's output, read by the runner).
@@ -33,13 +38,31 @@ an explicit path, ``command -p`` or a rewritten ``PATH`` reaches the same fake:
 there is no real one inside.  They reach the tool server through bash's
 ``/dev/tcp`` on the sandbox's own loopback (:mod:`nested_snippets.fakehost.toolserver`).
 The host name is ``fakehost``; ``uname`` answers for the fake kernel and its
-architecture.  The ``uname(2)`` system call itself still reports the machine's
-kernel and architecture: programs that call it directly (``python3 -c 'import os;
-os.uname()'``) see those two facts.
+architecture (the ``uname(2)`` system call does not: see below).
 
 Limits (:class:`Limits`) are rlimits set by the sandbox's first shell (hard and
 soft, which nothing inside can raise) plus a wall clock kept by the runner, which
 kills the sandbox's whole PID namespace.  Each gives one :class:`LimitExceeded`.
+Every tmpfs has a size (:data:`TMPFS_BYTES`, about 100 MiB in all).  After each
+command the first shell kills every other process of the sandbox, so nothing a
+command leaves running can touch a later command's result.  Tool calls are bounded
+by the tool server (at most ``MAX_CALLS`` at once per sandbox, each with its own
+time, memory and file-size rlimits; configuration files are read only when regular
+and only up to a cap).
+
+What is *not* bounded or hidden, known and accepted for now:
+
+* memory: ``memory_bytes`` caps each process's address space, not the sandbox's
+  total (no cgroup is used); ``processes`` caps the processes of the sandbox's uid,
+  so the worst case is their product;
+* disk: the host's ``/`` (``HOME/root``: ``/etc``, ``/root``, ...) is on the
+  runner's disk, with only the per-file size limit (``output_bytes``);
+* a parameter file of the fake ``/sys`` with mode 0444 can be ``chmod``-ed and
+  written by the snippet, which owns the tmpfs (the write is not kept: only
+  writable parameters are harvested, and the next tool call rewrites the file);
+* facts of the machine through system calls: ``uname(2)`` (kernel release and
+  architecture), ``sched_getaffinity`` (``nproc``), ``statfs`` of ``/`` (the
+  real disk's type and size) and ``CLOCK_BOOTTIME`` (the machine's uptime).
 
 Where bubblewrap cannot make its namespaces the runner refuses to run anything
 (:class:`SandboxUnavailable`, whose message names the fix); there is no unconfined
@@ -273,18 +296,52 @@ def base() -> Base:
     return _BASE[0]
 
 
+TMPFS_BYTES = {
+    "/tmp": 64 << 20,
+    "/run": 8 << 20,
+    "/sys": 8 << 20,
+    "/proc": 4 << 20,
+    "/dev": 1 << 20,
+    "/dev/shm": 16 << 20,
+    "/lib": 1 << 20,
+    "hidden": 64 << 10,
+}
+"""Size of each tmpfs a sandbox mounts (tmpfs pages count against no rlimit, so each
+is capped; together about 100 MiB per sandbox).  ``hidden``: the empty ones that
+cover the machine's kernel configuration."""
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+
+
+def _tmpfs(path: str, key: str | None = None) -> list[str]:
+    perms = ["--perms", "1777"] if path in ("/tmp", "/dev/shm") else []
+    return [*perms, "--size", str(TMPFS_BYTES[key or path]), "--tmpfs", path]
+
+
+def _dev_args() -> list[str]:
+    """A small /dev of its own (bubblewrap's ``--dev`` tmpfs has no size limit)."""
+    args = _tmpfs("/dev")
+    for name in DEVICES:
+        if os.path.exists(f"/dev/{name}"):
+            args += ["--dev-bind", f"/dev/{name}", f"/dev/{name}"]
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):  # fmt: skip
+        args += ["--symlink", target, f"/dev/{name}"]
+    return args + _tmpfs("/dev/shm")
+
+
 def _static_args(tools: Path, etc: Path) -> list[str]:
     """The bwrap arguments every sandbox shares (after its root is bound)."""
-    args = ["--ro-bind", "/usr", "/usr", "--tmpfs", "/lib"]
+    args = ["--ro-bind", "/usr", "/usr", *_tmpfs("/lib")]
     for entry in sorted(os.listdir("/usr/lib")):  # the multiarch library directories
         if "-linux-" in entry and os.path.isdir(f"/usr/lib/{entry}"):
             args += ["--symlink", f"/usr/lib/{entry}", f"/lib/{entry}"]
     args += ["--dir", "/lib/modules"]
     for mine in MACHINE_CONFIG:  # the machine's modules and kmod configuration: hidden
         if os.path.isdir(mine):
-            args += ["--tmpfs", mine]
-    args += ["--tmpfs", "/proc", "--tmpfs", "/sys", "--dir", "/sys/module", "--dev", "/dev",
-             "--tmpfs", "/run", "--ro-bind", str(tools), "/run/fakehost/bin"]  # fmt: skip
+            args += _tmpfs(mine, "hidden")
+    args += [*_tmpfs("/usr/local", "hidden"), *_tmpfs("/proc"), *_tmpfs("/sys"),
+             "--dir", "/sys/module", *_dev_args(), *_tmpfs("/tmp"), *_tmpfs("/run"),
+             "--ro-bind", str(tools), "/run/fakehost/bin"]  # fmt: skip
     for name in ETC_FILES:
         args += ["--ro-bind", str(etc / name), f"/etc/{name}"]
     args += ["--ro-bind", str(etc / "alternatives"), "/etc/alternatives"]
@@ -302,7 +359,7 @@ def _static_args(tools: Path, etc: Path) -> list[str]:
 
 
 MOUNT_POINTS = {
-    **{d: "dir" for d in ("usr", "lib", "proc", "sys", "dev", "run", "etc", "root",
+    **{d: "dir" for d in ("usr", "lib", "proc", "sys", "dev", "run", "etc", "root", "tmp",
                           "etc/alternatives")},  # fmt: skip
     **{f"etc/{f}": "file" for f in ETC_FILES},
 }
@@ -320,6 +377,9 @@ def prepare_root(root: Path) -> None:
     A snippet may have replaced one with a link (bubblewrap would follow it while
     setting up the next run); nothing runs in the host while this checks.
     """
+    st = os.lstat(root)
+    if (st.st_mode & 0o170000) == 0o040000 and st.st_mode & 0o7777 != 0o755:
+        os.chmod(root, 0o755)  # ``chmod 000 /`` in the last run: bwrap could not enter it
     expected = {**MOUNT_POINTS, **{n: ("link", t) for n, t in _merged_links().items()}}
     for rel, kind in expected.items():
         path = os.path.join(root, rel)
@@ -360,13 +420,22 @@ read -r go <&"$NKG_GO" || exit 98
 exec {NKG_GO}<&-
 /run/fakehost/bin/_fill || exit 97
 unset NKG_FSIZE NKG_AS NKG_NPROC NKG_CPU NKG_GO go
+cd /run/fakehost/out || exit 96
 i=0
 for c in "$@"; do
     i=$((i + 1))
-    bash --noprofile --norc -c "$c" </dev/null >"/run/fakehost/out/$i" 2>&1
-    echo "$?" >"/run/fakehost/out/$i.status"
+    chmod 755 . 2>/dev/null
+    rm -rf -- "$i" "$i.status"
+    (cd /root && exec bash --noprofile --norc -c "$c") </dev/null >"$i" 2>&1
+    s=$?
+    kill -KILL -1 2>/dev/null
+    echo "$s" >"$i.status"
 done
 """
+"""The sandbox's first shell.  It keeps the output directory as its working directory
+(a snippet that takes away ``/``'s mode cannot stop the results being written), and
+after each command kills every other process of the sandbox: nothing a command left
+running can write a later command's result."""
 
 
 def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = True) -> list[Result]:
@@ -389,7 +458,7 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
         "--die-with-parent", "--new-session",
         "--uid", "0", "--gid", "0", "--hostname", HOSTNAME,
         "--info-fd", str(info_w),
-        "--bind", str(home / "root"), "/", *b.static_args,
+        "--bind", str(home / "root"), "/", *b.static_args, *_own_config(home / "root"),
         "--bind", str(out), "/run/fakehost/out", "--chdir", "/root",
         "bash", "--noprofile", "--norc", "-c", DRIVER, "bash", *commands,
     ]  # fmt: skip
@@ -446,11 +515,12 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
         results = _results(out, len(commands), limits)
         if os.environ.get("NKG_DEBUG"):
             print("bwrap:", proc.returncode, bwrap_said)
-        if not results and proc.returncode in (97, 98, 99):
+        if not results and proc.returncode in (96, 97, 98, 99):
             raise SandboxUnavailable(
                 {99: "the sandbox's shell could not set its limits",
                  98: "the sandbox's shell was not released",
-                 97: "the tool server could not fill the sandbox's trees"}[proc.returncode]
+                 97: "the tool server could not fill the sandbox's trees",
+                 96: "the sandbox's output directory could not be entered"}[proc.returncode]
             )  # fmt: skip
         if not results and proc.returncode != 0 and bwrap_said:
             raise SandboxUnavailable(
@@ -466,6 +536,36 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
         proc.stdout.close()
         if attached:
             b.server.detach(pid, keep_writes)
+
+
+def _own_config(root: Path) -> list[str]:
+    """Bind the host's own files of :data:`MACHINE_CONFIG` (a distribution's vendor
+    ``/usr/lib/modprobe.d``, written by the scenario) over the empty tmpfs."""
+    args = []
+    for shown in MACHINE_CONFIG:
+        real = os.path.join(root, shown.lstrip("/"))
+        st = _lstat(real)
+        if st is not None and (st.st_mode & 0o170000) == 0o040000 and _no_link_on(root, shown):
+            args += ["--ro-bind", real, shown]
+    return args
+
+
+def _lstat(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
+
+
+def _no_link_on(root: Path, shown: str) -> bool:
+    """No component of ``shown`` below ``root`` is a link (bwrap would follow it)."""
+    path = str(root)
+    for part in shown.strip("/").split("/"):
+        path = os.path.join(path, part)
+        st = _lstat(path)
+        if st is None or (st.st_mode & 0o170000) != 0o040000:
+            return False
+    return True
 
 
 def _check_text(text: str) -> None:
