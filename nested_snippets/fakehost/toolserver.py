@@ -42,6 +42,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -136,6 +137,20 @@ def _store(fd: int, state) -> None:
     fk.rewrite(fd, state.to_bytes())
 
 
+def _bind_when_up(listener: socket.socket) -> None:
+    """Bind to the sandbox's loopback, which bubblewrap may still be bringing up: it
+    reports the child's pid before the child has configured ``lo``."""
+    for _ in range(200):
+        try:
+            listener.bind(("127.0.0.1", PORT))
+            return
+        except OSError as exc:
+            if exc.errno != errno.EADDRNOTAVAIL:
+                raise
+            time.sleep(0.01)
+    listener.bind(("127.0.0.1", PORT))
+
+
 class _Sandbox:
     def __init__(self, home: str, pid: int):
         ns = f"/proc/{pid}/ns/"
@@ -162,7 +177,7 @@ class _Sandbox:
                 _setns(self.user, CLONE_NEWUSER)
                 _setns(net_fd, CLONE_NEWNET)
                 listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                listener.bind(("127.0.0.1", PORT))
+                _bind_when_up(listener)
                 listener.listen(16)
                 socket.send_fds(child, [b"ok"], [listener.fileno()])
                 status = 0
