@@ -369,6 +369,9 @@ def materialize(state: State, root: str | os.PathLike, full: bool = False) -> No
             if os.path.islink(d) or (os.path.lexists(d) and not os.path.isdir(d)):
                 os.unlink(d)
             os.makedirs(d, exist_ok=True)
+        # sysfs makes no files on request: `tee .../parameters/NAME` for a parameter the
+        # module lacks fails (snippets run without the capabilities that would bypass this)
+        os.chmod(params_dir, 0o555)
         table = state.params_of(mod.name)
         for stale in set(os.listdir(params_dir)) - set(mod.params):
             _remove(os.path.join(params_dir, stale))
