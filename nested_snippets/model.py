@@ -297,6 +297,15 @@ def transcript(
 def config(path: str, content: str, *, language: str = "text") -> ConfigFile:
     if not path.startswith("/"):
         raise SnippetError(f"{_declared_at()}config file path must be absolute: {path!r}")
+    parts = path.split("/")[1:]
+    if any(p in ("", ".", "..") for p in parts) or "\0" in path:
+        raise SnippetError(f"{_declared_at()}config file path must name a file: {path!r}")
+    for what, text in (("path", path), ("content", content)):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            where = _declared_at()
+            raise SnippetError(f"{where}config file {what} is not UTF-8: {path!r}") from None
     return ConfigFile(path, textwrap.dedent(content).strip("\n") + "\n", language)
 
 

@@ -14,7 +14,7 @@ import pytest
 from nested_snippets import kernel as kdata
 from nested_snippets import pages, registry
 from nested_snippets.model import CommandLine, Procedure, Snippet, SnippetError, Xml
-from nested_snippets.runner import run
+from nested_snippets.runner import run, shared
 
 SNIPPET_DIR = registry.SNIPPET_DIR.resolve()
 
@@ -96,7 +96,8 @@ class SnippetItem(_GuideItem):
         self.shown_id = snippet.id
 
     def runtest(self) -> None:
-        run.run_snippet(self.snippet, self.variant, self.kernel or kdata.latest())
+        how = run.run_snippet(self.snippet, self.variant, self.kernel or kdata.latest())
+        self.user_properties.append(("run", how))
 
 
 class ProcedureItem(_GuideItem):
@@ -106,4 +107,44 @@ class ProcedureItem(_GuideItem):
         self.shown_id = proc.id
 
     def runtest(self) -> None:
-        run.run_procedure(self.proc, self.reg.snippets, self.arch, self.kernel)
+        how = run.run_procedure(self.proc, self.reg.snippets, self.arch, self.kernel)
+        self.user_properties.append(("run", how))
+
+
+_RUNS: dict[str, int] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count how items ran (reports come back from xdist workers too)."""
+    if report.when == "call":
+        for name, how in report.user_properties:
+            if name == "run":
+                _RUNS[how] = _RUNS.get(how, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if not _RUNS:
+        return
+    shared_items = _RUNS.get("shared", 0) + _RUNS.get("verified", 0)
+    terminalreporter.write_line(
+        f"snippet runs: {_RUNS.get('ran', 0)} run, {shared_items} shared with an identical "
+        f"run ({_RUNS.get('verified', 0)} of them run in full and compared), "
+        f"{_RUNS.get('checked', 0)} syntax-checked"
+    )
+    if _too_few_checked():
+        terminalreporter.write_line(
+            f"FAILED: fewer than {shared.MIN_VERIFIED} shared runs (or fewer than all of "
+            "them) were checked in full",
+            red=True,
+        )
+
+
+def _too_few_checked() -> bool:
+    shared_items = _RUNS.get("shared", 0) + _RUNS.get("verified", 0)
+    return _RUNS.get("verified", 0) < min(shared_items, shared.MIN_VERIFIED)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if _too_few_checked() and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

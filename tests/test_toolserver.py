@@ -1,36 +1,29 @@
-"""The tool server and the standalone launcher are the same tools."""
+"""The tool server: unprivileged, one host per listener, nothing left behind."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 
-from nested_snippets.fakehost.host import FakeHost, Scenario
+from nested_snippets.fakehost.host import Scenario
+from nested_snippets.runner import sandbox
 from nested_snippets.runner.run import execute, fake_host
 
-COMMANDS = [
-    "lsmod",
-    "modinfo -p kvm_amd",
-    "sudo modprobe -r kvm_amd",
-    "sudo modprobe kvm_amd nested=banana",
-    "sudo modprobe kvm_amd bogus=1",
-    "sudo dmesg",
-    "cat /sys/module/kvm_amd/parameters/nested",
-    "modprobe -v kvm_amd",
-    "dmesg",
-]
+
+def _status(pid: int) -> dict[str, str]:
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return dict(line.split(":\t", 1) for line in lines if ":\t" in line)
 
 
-def _transcript(host) -> list[tuple[int, list[str]]]:
-    return [(o.status, o.output) for o in (execute(host, c) for c in COMMANDS)]
-
-
-def test_served_tools_print_what_standalone_tools_print(tmp_path):
-    scenario = Scenario(arch="amd", kernel="6.6")
-    standalone = FakeHost.create(tmp_path / "host", scenario)
-    assert (standalone.bin / "modprobe").resolve().name == "_fake_tool"
-    with fake_host(scenario) as served:
-        assert (served.bin / "modprobe").resolve().name == "_fake_tool_client"
-        assert _transcript(served) == _transcript(standalone)
+def test_the_server_runs_without_root_or_capabilities():
+    server = sandbox.base().server.proc.pid
+    status = _status(server)
+    assert status["Uid"].split()[0] == str(sandbox.SANDBOX_UID)
+    assert int(status["CapEff"], 16) == 0 and int(status["CapPrm"], 16) == 0
+    assert sandbox.SANDBOX_UID != 0
 
 
 @pytest.mark.parametrize(
@@ -44,9 +37,29 @@ def test_served_tools_print_what_standalone_tools_print(tmp_path):
             ["fake modprobe: option -v is not modelled (see nested_snippets/fakehost/tools.py)"],
             2,
         ),
+        ("modprobe -r kvm_amd", ["modprobe: ERROR: could not remove 'kvm_amd': "
+                                 "Operation not permitted"], 1),  # fmt: skip
+        ("sudo modprobe -r kvm_amd && lsmod | wc -l", ["1"], 0),
     ],
 )
-def test_streams_and_status_survive_the_socket(command, output, status):
+def test_streams_status_and_sudo_survive_the_socket(command, output, status):
     with fake_host(Scenario(arch="amd", kernel="6.6")) as host:
         got = execute(host, command)
         assert (got.output, got.status) == (output, status)
+
+
+def test_a_call_that_never_ends_is_ended_with_its_sandbox():
+    server = sandbox.base().server.proc.pid
+    with fake_host(Scenario(arch="amd", kernel="6.6")) as host:
+        got = execute(host, "exec 3<>/dev/tcp/127.0.0.1/4242; echo open")
+        assert got.output == ["open"]
+    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(server)],
+                              capture_output=True, text=True).stdout.split()  # fmt: skip
+    assert children == []
+
+
+def test_the_state_is_written_through_the_host_directory_only():
+    with fake_host(Scenario(arch="intel", kernel="6.6")) as host:
+        execute(host, "sudo modprobe -r kvm_intel")
+        assert [m.name for m in host.state().loaded] == []
+        assert sorted(os.listdir(host.home)) == ["out", "root", "state.marshal"]

@@ -267,12 +267,13 @@ def snippet_matrix(work: Path) -> dict:
         seconds, proc = run([sys.executable, "-m", "pytest", "nested_snippets/snippets", "-q",
                              *extra, f"--junitxml={xml}", "-o", "junit_family=xunit2"])  # fmt: skip
         tail = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-200:]
+        runs = [ln for ln in proc.stdout.splitlines() if ln.startswith("snippet runs:")]
         items = []
         if xml.is_file():
             for case in ET.parse(xml).getroot().iter("testcase"):
                 items.append((case.get("name", ""), float(case.get("time", 0))))
         result[label] = {"seconds": seconds, "summary": tail, "items": items,
-                         "ok": proc.returncode == 0}  # fmt: skip
+                         "ok": proc.returncode == 0, "runs": runs[-1] if runs else ""}  # fmt: skip
     items = result["single process"]["items"] or result["xdist -n 2"]["items"]
     per_snippet: dict[str, float] = {}
     for name, t in items:
@@ -280,6 +281,9 @@ def snippet_matrix(work: Path) -> dict:
     result["item_median"] = statistics.median(t for _, t in items) if items else None
     result["snippet_median"] = statistics.median(per_snippet.values()) if per_snippet else None
     result["n_items"], result["n_snippets"] = len(items), len(per_snippet)
+    from nested_snippets import kernel
+
+    result["n_releases"] = len(kernel.versions())
     slow = sorted(per_snippet.items(), key=lambda kv: -kv[1])[:5]
     result["slowest"] = slow
     return result
@@ -648,8 +652,10 @@ def report(r: dict) -> None:
         verdict = "met" if x <= MATRIX_TARGET_S else "missed"
         print(f"  target: whole matrix <= {MATRIX_TARGET_S:.0f} s with -n 2: {verdict}")
         print(
-            f"  speed-up with -n 2: {s / x:.2f}x; {m['n_items']} items, {m['n_snippets']} snippets"
+            f"  speed-up with -n 2: {s / x:.2f}x; {m['n_items']} items, "
+            f"{m['n_snippets']} snippets, {m.get('n_releases', '?')} kernel releases"
         )
+        print(f"  {m['xdist -n 2'].get('runs') or 'snippet runs: not reported'}")
         if m["item_median"] is not None:
             print(f"  median per item {m['item_median'] * 1000:.1f} ms, per snippet "
                   f"{m['snippet_median'] * 1000:.1f} ms")  # fmt: skip

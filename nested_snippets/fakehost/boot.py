@@ -8,7 +8,9 @@ when it returns non-zero, logs ``Malformed early option '<name>'`` (``pr_warn``,
 does not know, so a kernel whose parser predates ``nested`` (the 5.15 and 6.1 trees
 of the kernel data accept only none/protected/nvhe) boots in its default mode and
 says only that.  The accepted values per version come from the kernel data
-(``boot_params["arm64/kvm-arm.mode"]``, extracted from that tree's arm.c).
+(``boot_params["arm64/kvm-arm.mode"]``, extracted from that tree's arm.c), copied
+into the host's state by :func:`early_values` when the host is created (boot itself
+runs inside the sandbox, where the data files are not visible).
 
 Not modelled: the CPU feature detection behind ``nested`` (``ARM64_HAS_NESTED_VIRT``
 needs FEAT_NV2 hardware), hosts booted at EL1, and kernels without the parameter.
@@ -19,17 +21,24 @@ from __future__ import annotations
 EARLY_PARAMS = {"arm64": ("kvm-arm.mode",)}
 
 
+def early_values(arch: str, version: str) -> dict[str, list[str]]:
+    """Early parameter -> accepted values, for the state of a host of ``arch``."""
+    from nested_snippets import kernel as kdata
+
+    boot = kdata.load(version).boot_params
+    return {
+        name: list(boot[f"{arch}/{name}"]["values"])
+        for name in EARLY_PARAMS.get(arch, ())
+        if f"{arch}/{name}" in boot
+    }
+
+
 def early_params(state) -> None:
     """Log what the kernel says about early parameters on ``state.cmdline``."""
-    names = EARLY_PARAMS.get(state.arch)
-    if not names:
-        return
-    from nested_snippets import kernel as kdata  # boot runs in the runner, not in tools
-    from nested_snippets.kernel import messages
+    from nested_snippets.fakehost import kernel as fk
 
-    boot = kdata.load(state.kernel).boot_params
     for word in state.cmdline.split():
         name, _eq, value = word.partition("=")
-        spec = boot.get(f"{state.arch}/{name}") if name in names else None
-        if spec is not None and value not in spec["values"]:
-            state.log(messages.message("early_param_malformed", state.kernel, param=name))
+        accepted = state.early_values.get(name)
+        if accepted is not None and value not in accepted:
+            state.log(fk.message(state, "early_param_malformed", param=name))

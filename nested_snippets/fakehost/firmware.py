@@ -40,7 +40,15 @@ def cpu_flags(arch: str, kernel: str, flags: list[str]) -> list[str]:
     return [f for f in flags if f != "svm"]
 
 
+_BOOT_KEY = {"intel": "feat_ctl_vmx_disabled", "amd": "amd_svm_disabled_boot"}
+
+
 def log_boot(state) -> None:
-    """Log the CPU setup code's line at boot (a no-op when the firmware allows VT)."""
-    if not state.firmware_vt:
-        state.log(_boot_line(state.arch, state.kernel))
+    """Log the CPU setup code's line at boot (a no-op when the firmware allows VT).
+
+    Reads the state's own message table, so a reboot inside the tool server needs
+    no kernel data.
+    """
+    key = _BOOT_KEY.get(state.arch)
+    if not state.firmware_vt and key:
+        state.log(state.messages[key][0])

@@ -1,14 +1,19 @@
-"""Build a fake host: a temporary root, its kernel state and its tools.
+"""Build a fake host: a directory with the fake root, its kernel state and nothing else.
 
-Layout of a host directory::
+Layout of a host directory ``HOST``::
 
-    HOST/root/          what the snippet sees as /
-    HOST/bin/           the only PATH: fake kmod tools and a few real read/write tools
+    HOST/root/          what a snippet sees as / (bound read-write by the sandbox)
     HOST/state.marshal  the fake kernel (see :mod:`nested_snippets.fakehost.kernel`)
+
+With ``disk_tree=True`` (``nested-kvm`` tests, which read a root from disk) the
+kernel's trees (/sys/module, /proc, /lib/modules, /dev/kvm) are written under
+``HOST/root``; the runner leaves them out, as its sandbox shows them from tmpfs
+mounts that the tool server fills (:mod:`nested_snippets.runner.sandbox`).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -16,49 +21,38 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nested_snippets import kernel as kdata
-from nested_snippets.fakehost import cpus, firmware, pool
+from nested_snippets.fakehost import boot, cpus, firmware
 from nested_snippets.fakehost import kernel as fk
 from nested_snippets.fakehost.tools import PY_TOOLS, boot_modules
+from nested_snippets.kernel import messages
 
-REAL_TOOLS = (
-    "cat",
-    "grep",
-    "tee",
-    "head",
-    "tail",
-    "ls",
-    "sort",
-    "uniq",
-    "wc",
-    "cut",
-    "tr",
-    "mkdir",
-    "rm",
-    "cp",
-    "mv",
-    "touch",
-    "diff",
-    "basename",
-    "dirname",
-    "printf",
-    "echo",
-    "true",
-    "false",
-    "ln",
-    "sleep",
-    "id",
-    "whoami",
-)
-# No chmod: read-only files are shared between hosts (pool.py); a mode change would leak.
-SH_TOOLS = {
-    "sudo": 'FAKEHOST_SUDO=1 exec "$@"\n',
-    "uname": (
-        '{ read -r release; read -r machine; read -r all; } < "$FAKEHOST/uname"\n'
-        'case "$1" in -r) echo "$release";; -m) echo "$machine";; -a) echo "$all";;'
-        " -s|'') echo Linux;; *) echo \"uname: option $1 is not modelled\" >&2; exit 2;; esac\n"
-    ),
-}
-PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+HOSTNAME = "fakehost"
+OWNER: list[tuple[int, int]] = []
+"""(uid, gid) that must own what a host holds, when the runner builds hosts as root
+for an unprivileged sandbox (set by :mod:`nested_snippets.runner.sandbox`)."""
+
+
+def own(fd_or_path, dir_fd: int | None = None) -> None:
+    if OWNER:
+        uid, gid = OWNER[0]
+        if isinstance(fd_or_path, int):
+            os.fchown(fd_or_path, uid, gid)
+        else:
+            os.chown(fd_or_path, uid, gid, dir_fd=dir_fd, follow_symlinks=False)
+
+
+def path_problem(shown: str) -> str:
+    """Why ``shown`` cannot name a file of a fake host ("" when it can)."""
+    if not shown.startswith("/") or "\0" in shown:
+        return "not an absolute path"
+    parts = shown.split("/")[1:]
+    if not parts or any(p in ("", ".", "..") for p in parts):
+        return "not a file path (an empty, '.' or '..' component)"
+    try:
+        shown.encode("utf-8")
+    except UnicodeEncodeError:
+        return "not valid UTF-8"
+    return ""
 
 
 class ScenarioError(ValueError):
@@ -99,42 +93,30 @@ def release_for(kernel: str) -> str:
 
 
 class FakeHost:
-    """A fake host living in ``home`` (a fresh directory).
+    """A fake host living in ``home``."""
 
-    ``bin_dir`` and ``pool_dir`` may be shared by many hosts of one process (the runner
-    does so): tools find their host through ``$FAKEHOST``, and pooled files are
-    read-only.  Without them the host makes its own.
-    """
-
-    def __init__(self, home: Path, bin_dir: Path | None = None):
+    def __init__(self, home: Path):
         self.home = Path(home)
         self.root = self.home / "root"
-        self.bin = bin_dir or self.home / "bin"
+        self.bin = self.home / "bin"
+        """Tools for a host with its trees on disk (see :func:`_install_tools`)."""
+        self.built: fk.State | None = None
+        """The state as :meth:`create` left it (before anything ran)."""
 
     # ------------------------------------------------------------- creation
     @classmethod
-    def create(
-        cls,
-        home: Path,
-        scenario: Scenario,
-        bin_dir: Path | None = None,
-        pool_dir: Path | None = None,
-    ) -> FakeHost:
-        host = cls(home, bin_dir)
-        host.root.mkdir(parents=True, exist_ok=True)  # exists when recycled
-        pool_dir = pool_dir or host.home / "pool"
-        pool_dir.mkdir(exist_ok=True)
-        if bin_dir is None:
-            install_tools(host.bin)
-        # as few directories as possible: each costs an inode (see pool.py); /tmp
-        # appears when a snippet creates it.  /root is HOME and the working directory.
-        for d in ("etc/modprobe.d", "etc/default", "root", "dev", "proc", "sys/module"):
-            (host.root / d).mkdir(parents=True, exist_ok=True)
+    def create(cls, home: Path, scenario: Scenario, disk_tree: bool = True) -> FakeHost:
+        """Build the host in ``home`` (new, or emptied by :func:`recycle`)."""
+        host = cls(home)
+        for d in ("", "etc", "etc/modprobe.d", "etc/default", "root", "tmp"):
+            os.close(_safe_dir(host.root, d))
+        os.chmod(host.root / "tmp", 0o1777, follow_symlinks=False)
         version = kdata.resolve_version(scenario.kernel)
         release = release_for(version)
-        (host.root / "etc/default/grub").write_text(
+        host.write_file(
+            "/etc/default/grub",
             'GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\n'
-            f'GRUB_CMDLINE_LINUX="{scenario.cmdline}"\n'
+            f'GRUB_CMDLINE_LINUX="{scenario.cmdline}"\n',
         )
         for path, content in scenario.files.items():
             host.write_file(path, content)
@@ -148,28 +130,11 @@ class FakeHost:
             vmx_flags_line=kdata.version_key(version) >= (5, 6),
             model_row=cpus.row(scenario.arch, scenario.cpu) if scenario.arch in cpus.CPU else None,
         )
-        pool.place(str(pool_dir), str(host.root / "proc/cpuinfo"), cpuinfo, 0o444)
-        machine = _machine(scenario.arch)
-        pool.place(
-            str(pool_dir),
-            str(host.home / "uname"),
-            f"{release}\n{machine}\nLinux fakehost {release} #1 SMP {machine} GNU/Linux\n",
-            0o444,
-        )
         builtin = scenario.kvm == "builtin" or scenario.arch == "arm64"
-        moddir = host.root / "lib" / "modules" / release
-        moddir.mkdir(parents=True, exist_ok=True)
-        if builtin:
-            names = "".join(f"kernel/{m.path}\n" for m in fk.BY_ARCH[scenario.arch].values())
-            pool.place(str(pool_dir), str(moddir / "modules.builtin"), names, 0o444)
         cmdline = f"{fk.boot_args(release)} quiet"  # quiet: GRUB_CMDLINE_LINUX_DEFAULT
         if scenario.cmdline:
             cmdline += " " + scenario.cmdline
-        params_data = {}
-        for spec in fk.BY_ARCH[scenario.arch].values():
-            if spec.data_key:
-                arch, name = spec.data_key.split("/")
-                params_data[spec.name] = fk.param_rows(kdata.module(arch, name, version), version)
+        params_data, early, log_messages = _kernel_tables(scenario.arch, version)
         state = fk.State(
             arch=scenario.arch,
             kernel=version,
@@ -182,55 +147,72 @@ class FakeHost:
             builtin=builtin,
             cmdline=cmdline,
             params_data=params_data,
-            pool=str(pool_dir),
+            cpuinfo=cpuinfo,
+            machine=_machine(scenario.arch),
+            early_values=early,
+            messages=log_messages,
+            # Up to 6.1 kvm_arch_init() tested "already loaded" before hardware support
+            # (measured on 6.1: kvm_intel under TCG logs "already loaded vendor module");
+            # from 6.3 the hardware check runs first, in the vendor module's own init.
+            hw_first=kdata.version_key(version) >= (6, 3),
             firmware_vt=scenario.firmware_vt,
         )
         firmware.log_boot(state)
         if scenario.kvm != "unloaded":
+            # the tree was just emptied (or is new): only the files written above exist
             boot_modules(state, host.root, nested=scenario.nested)
         if scenario.vm_running:
             for mod in state.loaded:
                 if state.modules[mod.name].vendor or mod.name == "kvm_hv":
                     mod.users += 1
-        fk.materialize(state, host.root)
+        if disk_tree:
+            fk.materialize(state, host.root, full=True)
+            _install_tools(host.bin)
         state.write(host.home)
+        own(host.home / fk.STATE_FILE)
+        host.built = state
         return host
 
     # ------------------------------------------------------------- access
-    @property
-    def commands(self) -> frozenset[str]:
-        return frozenset(p.name for p in self.bin.iterdir() if not p.name.startswith("_"))
-
     def path(self, shown: str) -> Path:
         """The real path of a path as the snippet names it (``/etc/...``)."""
-        if not shown.startswith("/"):
-            raise ValueError(f"not an absolute path: {shown!r}")
+        problem = path_problem(shown)
+        if problem:
+            raise ValueError(f"{problem}: {shown!r}")
         return self.root / shown.lstrip("/")
 
     def write_file(self, shown: str, content: str) -> None:
-        """Create or replace a file (never writing through a link into the pool)."""
-        target = self.path(shown)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.is_symlink() or target.exists():
-            target.unlink()
-        target.write_text(content)
+        """Create or replace a file, following no link a snippet may have planted."""
+        self.path(shown)  # validates
+        parent, _, name = shown.strip("/").rpartition("/")
+        dir_fd = _safe_dir(self.root, parent)
+        try:
+            with _suppress_missing():
+                st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                if (st.st_mode & 0o170000) == 0o040000:
+                    shutil.rmtree(os.path.join(self.root, parent, name))
+                else:
+                    os.unlink(name, dir_fd=dir_fd)
+            fd = os.open(
+                name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd
+            )
+            try:
+                os.write(fd, content.encode("utf-8", "surrogateescape"))
+                own(fd)
+            finally:
+                os.close(fd)
+        finally:
+            os.close(dir_fd)
 
     def state(self) -> fk.State:
         return fk.State.read(self.home)
 
-    def env(self) -> dict[str, str]:
-        return {
-            "PATH": str(self.bin),
-            "HOME": str(self.root / "root"),
-            "FAKEHOST": str(self.home),
-            "LANG": "C.UTF-8",
-            "LC_ALL": "C.UTF-8",
-            "TERM": "dumb",
-            "TMPDIR": str(self.home),
-        }
-
     def reboot(self) -> None:
-        """Reboot: forget loaded modules and the log; boot again from the files."""
+        """Reboot: forget loaded modules and the log; boot again from the files.
+
+        The boot itself (which reads the snippet-written /etc/modprobe.d) happens in
+        the next sandbox of this host, confined like every fake tool call.
+        """
         state = self.state()
         if state.next_cmdline is not None:
             state.cmdline, state.next_cmdline = state.next_cmdline, None
@@ -238,88 +220,170 @@ class FakeHost:
         state.dmesg.clear()
         state.clock = 4.0
         firmware.log_boot(state)
-        boot_modules(state, self.root, nested=None)
-        fk.materialize(state, self.root)
+        state.boot_pending, state.boot_nested = True, None
         state.write(self.home)
 
 
-KEEP_FILES = ("state.marshal", "root/etc/default/grub")
-"""Files :meth:`FakeHost.create` always rewrites: recycling keeps their inodes."""
+def _kernel_tables(arch: str, version: str) -> tuple[dict, dict, dict]:
+    """(parameter tables, early parameters, log messages) of a release, for the state.
+
+    Shared by every host of this process: nothing changes them once built.  Keyed on
+    the data reader too, so that a test that replaces it gets tables from its own.
+    """
+    return _tables(arch, version, kdata.module)
 
 
-def recycle(home: Path) -> None:
+@functools.cache
+def _tables(arch: str, version: str, module) -> tuple[dict, dict, dict]:
+    params_data = {}
+    for spec in fk.BY_ARCH[arch].values():
+        if spec.data_key:
+            data_arch, name = spec.data_key.split("/")
+            params_data[spec.name] = fk.param_rows(module(data_arch, name, version), version)
+    return params_data, boot.early_values(arch, version), messages.resolved(version)
+
+
+class _suppress_missing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        return kind is not None and issubclass(kind, FileNotFoundError)
+
+
+def _safe_dir(root: Path, rel: str) -> int:
+    """Open (making as needed) ``root/rel`` without following links; returns an fd.
+
+    A component that is not a directory (a planted link, FIFO or file) is removed.
+    """
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    if not root.is_dir():
+        root.mkdir(parents=True)
+        own(root.parent)
+        own(root)
+    fd = os.open(root, flags)
+    for part in [p for p in rel.split("/") if p]:
+        if part in (".", ".."):
+            os.close(fd)
+            raise ValueError(f"bad path component {part!r} in {rel!r}")
+        try:
+            nxt = os.open(part, flags, dir_fd=fd)
+        except FileNotFoundError:
+            os.mkdir(part, 0o755, dir_fd=fd)
+            own(part, dir_fd=fd)
+            nxt = os.open(part, flags, dir_fd=fd)
+        except OSError:
+            st = os.stat(part, dir_fd=fd, follow_symlinks=False)
+            if (st.st_mode & 0o170000) == 0o040000:  # a directory a snippet closed
+                os.chmod(part, 0o755, dir_fd=fd, follow_symlinks=False)
+            else:
+                os.unlink(part, dir_fd=fd)
+                os.mkdir(part, 0o755, dir_fd=fd)
+                own(part, dir_fd=fd)
+            nxt = os.open(part, flags, dir_fd=fd)
+        os.close(fd)
+        fd = nxt
+    return fd
+
+
+KEEP = ("etc", "etc/modprobe.d", "etc/default", "etc/default/grub", "root", "tmp")
+"""What :func:`recycle` keeps (``create`` rewrites it); mount points the sandbox adds
+are kept too (see :data:`nested_snippets.runner.sandbox.MOUNT_POINTS`)."""
+
+
+def recycle(home: Path, keep: tuple[str, ...] = ()) -> None:
     """Empty a used host directory so that :meth:`FakeHost.create` can reuse it.
 
-    Every file a snippet could have made or changed is removed; directories stay
-    (creating and removing them is what costs, see ``pool.py``), and so do the sysfs
-    parameter files, which ``materialize`` rewrites or removes for the next kernel.
-    Directories a snippet made beyond the standard tree are removed.
+    Everything a snippet could have made or changed goes, links are never followed
+    (a planted link is removed, not its target), and modes a snippet took away are
+    restored first; only the directories and files of ``KEEP`` + ``keep`` stay, as
+    the plain directories or files they must be.  Raises OSError when the directory
+    cannot be emptied: the caller then discards it.
     """
-    home = Path(home)
-    keep_dirs = {home, home / "root", home / ".unloaded"}
-    for d in ("etc", "etc/modprobe.d", "etc/default", "root", "dev", "proc", "sys",
-              "sys/module", "lib", "lib/modules"):  # fmt: skip
-        keep_dirs.add(home / "root" / d)
-    keep_files = {home / f for f in KEEP_FILES}
-    for dirpath, dirnames, filenames in os.walk(home, topdown=False):
-        here = Path(dirpath)
-        in_sysfs = "sys/module" in dirpath or ".unloaded" in dirpath
-        for name in filenames:
-            path = here / name
-            if path in keep_files or (in_sysfs and here.name == "parameters"):
-                continue
-            if path == home / "root/dev/kvm":
-                (home / ".unloaded").mkdir(exist_ok=True)
-                os.replace(path, home / ".unloaded/dev-kvm")
-                continue
-            os.unlink(path)
-        for name in dirnames:
-            path = here / name
-            if path.is_symlink():
-                os.unlink(path)
-            elif not (path in keep_dirs or in_sysfs or _is_sysfs_dir(home, path)):
-                if not any(path.iterdir()):
-                    path.rmdir()
-                else:
-                    shutil.rmtree(path)
+    root = Path(home) / "root"
+    kept = {*KEEP, *keep}
+    _empty(str(root), "", kept)
 
 
-def _is_sysfs_dir(home: Path, path: Path) -> bool:
-    rel = path.relative_to(home).parts
-    return rel[:3] == ("root", "sys", "module") or rel[:1] == (".unloaded",)
+def _empty(path: str, rel: str, kept: set[str]) -> None:
+    st = os.lstat(path)
+    if (st.st_mode & 0o170000) != 0o040000:
+        raise OSError(f"{path} is not a directory")
+    if st.st_mode & 0o700 != 0o700:
+        os.chmod(path, 0o755)
+    with os.scandir(path) as it:
+        entries = list(it)
+    for entry in entries:
+        sub = f"{rel}/{entry.name}" if rel else entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if sub in kept:
+                _empty(entry.path, sub, kept)
+            else:
+                _rmtree(entry.path)
+        elif sub in kept and entry.is_symlink():
+            continue  # a mount point's link: the sandbox checks its target before use
+        elif sub in kept and entry.is_file(follow_symlinks=False) and (
+            entry.stat(follow_symlinks=False).st_nlink == 1
+        ):
+            _forget(entry.path)
+            continue
+        else:
+            os.unlink(entry.path)
+    if st.st_mode & 0o7777 != 0o755:
+        os.chmod(path, 0o755)
+    _forget(path)
 
 
-def install_tools(bin_dir: Path, server: bool = False) -> None:
-    """Fill ``bin_dir``: the fake tools, a few real ones, and sh shims.
+def _forget(path: str) -> None:
+    """Drop what a snippet may have attached to a kept entry: extended attributes
+    (POSIX ACLs among them) and its times."""
+    for name in os.listxattr(path, follow_symlinks=False):
+        os.removexattr(path, name, follow_symlinks=False)
+    os.utime(path, follow_symlinks=False)
 
-    With ``server``, the fake tools are clients of a tool server
-    (:mod:`nested_snippets.fakehost.toolserver`) whose port is in
-    ``$FAKEHOST_TOOLPORT``; otherwise each starts Python itself.
+
+def _rmtree(path: str) -> None:
+    def restore_and_retry(func, p, _exc):
+        parent = os.path.dirname(p)
+        os.chmod(parent, 0o700)
+        func(p)
+
+    for dirpath, dirnames, _files in os.walk(path):
+        for d in dirnames:
+            full = os.path.join(dirpath, d)
+            if not os.path.islink(full):
+                os.chmod(full, 0o700)
+    os.chmod(path, 0o700)
+    shutil.rmtree(path, onerror=restore_and_retry)
+
+
+def _install_tools(bin_dir: Path) -> None:
+    """Fill ``bin_dir`` with the fake tools of a host whose trees are on disk.
+
+    For tests of ``nested-kvm``, which run ``lscpu`` or ``dmesg`` from ``PATH`` with
+    ``FAKEHOST`` set: the tools run unconfined on ``$FAKEHOST/root``.  The runner
+    never uses these (its tools run in the sandbox through the tool server).
     """
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    for name in REAL_TOOLS:
-        real = shutil.which(name, path="/usr/bin:/bin")
-        if real:
-            os.symlink(real, bin_dir / name)
+    if bin_dir.is_dir():
+        return
+    bin_dir.mkdir(parents=True)
     launcher = bin_dir / "_fake_tool"
     launcher.write_text(
         f"#!{sys.executable} -SE\n"
-        f"import sys\nsys.path.insert(0, {PACKAGE_PARENT!r})\n"
+        f"import sys\nsys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
         "from nested_snippets.fakehost.tools import main\nsys.exit(main())\n"
     )
     launcher.chmod(0o755)
-    if server:
-        from nested_snippets.fakehost.toolserver import CLIENT
-
-        client = bin_dir / "_fake_tool_client"
-        client.write_text(CLIENT)
-        client.chmod(0o755)
     for name in PY_TOOLS:
-        os.symlink("_fake_tool_client" if server else "_fake_tool", bin_dir / name)
-    for name, body in SH_TOOLS.items():
-        path = bin_dir / name
-        path.write_text("#!/bin/sh\n" + body)
-        path.chmod(0o755)
+        os.symlink("_fake_tool", bin_dir / name)
+    sudo = bin_dir / "sudo"
+    sudo.write_text('#!/bin/sh\nFAKEHOST_SUDO=1 exec "$@"\n')
+    sudo.chmod(0o755)
+    for name in ("cat", "grep", "head", "tail", "ls", "sort", "wc", "cut", "tr", "true", "echo",
+                 "sleep", "printf", "uniq", "sed", "awk"):  # fmt: skip
+        real = shutil.which(name, path="/usr/bin:/bin")
+        if real:
+            os.symlink(real, bin_dir / name)
 
 
 def _machine(arch: str) -> str:

@@ -1,26 +1,28 @@
 """The fake kernel: loading and unloading modules, their parameters and the log.
 
-All state lives in ``state.marshal`` beside the fake root so that every fake tool (a
-separate process, as the real ones are) sees the same kernel.  After each change
-:func:`materialize` rewrites what ``/sys``, ``/proc`` and ``/dev`` show.
+All state lives in ``state.marshal`` beside the fake root (outside what a snippet
+sees), so that every fake tool call (a separate process, as the real tools are) sees
+the same kernel.  After each change :func:`materialize` rewrites what ``/sys/module``,
+``/proc``, ``/lib/modules`` and ``/dev/kvm`` show; inside the runner's sandbox those
+are per-sandbox tmpfs mounts (see :mod:`nested_snippets.runner.sandbox`), and
+:func:`harvest` reads back what a snippet wrote to writable parameters.
 
 The parameter tables of the host's kernel version are copied from the kernel data
 (:mod:`nested_snippets.kernel`) into the state when the host is created, so the
-tools start without loading the data files.  The state is stored with ``marshal``
-(``python -m nested_snippets.fakehost.kernel HOST`` prints it as JSON), and this
-module avoids ``json``, ``dataclasses`` and ``pathlib`` for the same reason: every
-fake tool imports it, and those imports would double a tool's start-up time.
+tools never load the data files (they run where those files are not visible).  The
+state is stored with ``marshal`` (``python -m nested_snippets.fakehost.kernel HOST``
+prints it as JSON).
 """
 
 from __future__ import annotations
 
 import marshal
 import os
+import shutil
 
-from nested_snippets.fakehost import cpus, pool, runtime
+from nested_snippets.fakehost import cpus, runtime
 from nested_snippets.fakehost.modules import BY_ARCH, ModuleSpec
 from nested_snippets.parsers import modprobe_conf, values
-from nested_snippets.versions import version_key
 
 STATE_FILE = "state.marshal"
 PARAM_FIELDS = ("name", "type", "perm", "default", "requires", "desc", "modinfo_type", "file")
@@ -80,12 +82,18 @@ class State:
         "builtin",
         "cmdline",
         "params_data",
-        "pool",
+        "cpuinfo",
+        "machine",
+        "early_values",
         "cpu_row",
         "loaded",
         "dmesg",
         "clock",
         "next_cmdline",
+        "boot_pending",
+        "boot_nested",
+        "messages",
+        "hw_first",
         "firmware_vt",
     )
 
@@ -99,20 +107,33 @@ class State:
         builtin: bool,
         cmdline: str,
         params_data: dict[str, list[dict]],
-        pool: str,
+        cpuinfo: str = "",
+        machine: str = "x86_64",
+        early_values=None,
         cpu_row=(),
         loaded=(),
         dmesg=(),
         clock: float = 4.0,
         next_cmdline: str | None = None,
+        boot_pending: bool = False,
+        boot_nested: bool | None = None,
+        messages=None,
+        hw_first: bool = True,
         firmware_vt: bool = True,
     ):
         self.arch, self.kernel, self.release, self.level = arch, kernel, release, level
         self.cpu_flags, self.builtin, self.cmdline = cpu_flags, builtin, cmdline
         self.params_data = params_data
         """Module name -> parameter rows (see :data:`PARAM_FIELDS`) for this kernel."""
-        self.pool = pool
-        """Directory of shared read-only files (see :mod:`nested_snippets.fakehost.pool`)."""
+        self.cpuinfo, self.machine = cpuinfo, machine
+        self.early_values: dict[str, list[str]] = dict(early_values or {})
+        """Early boot parameter -> the values this kernel's parser accepts (see boot.py)."""
+        self.boot_pending, self.boot_nested = boot_pending, boot_nested
+        self.messages: dict[str, list] = dict(messages or {})
+        """Key -> [template, errno, default fields] of this kernel's log messages."""
+        self.hw_first = hw_first
+        """The vendor module checks hardware support before "already loaded" (6.3+)."""
+        """The host has to boot (udev loads the modules) before a tool next looks at it."""
         self.cpu_row = list(cpu_row)
         """x86: (vendor_id, model name, family, model) of the CPU, for lscpu."""
         self.loaded: list[Loaded] = [m if isinstance(m, Loaded) else Loaded(**m) for m in loaded]
@@ -128,16 +149,26 @@ class State:
         with open(os.path.join(home, STATE_FILE), "rb") as f:
             return cls(**marshal.load(f))
 
+    @classmethod
+    def from_bytes(cls, data: bytes) -> State:
+        return cls(**marshal.loads(data))
+
+    def to_bytes(self) -> bytes:
+        return marshal.dumps(self.to_json())
+
     def to_json(self) -> dict:
         data = {k: getattr(self, k) for k in self.FIELDS}
         data["loaded"] = [m.to_json() for m in self.loaded]
         return data
 
     def write(self, home: str | os.PathLike) -> None:
-        # rewritten in place: a new file per save would cost an inode each time, and
-        # the tools of one host never run at the same time (a snippet is sequential)
-        with open(os.path.join(home, STATE_FILE), "wb") as f:
-            marshal.dump(self.to_json(), f)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW
+        fd = os.open(os.path.join(home, STATE_FILE), flags, 0o600)
+        try:
+            rewrite(fd, self.to_bytes())
+        finally:
+            os.close(fd)
+
 
     # ------------------------------------------------------------------ queries
     @property
@@ -167,6 +198,16 @@ class State:
             self.dmesg.append([round(self.clock, 6), line])
 
 
+def rewrite(fd: int, data: bytes) -> None:
+    """Replace a file's content in place.
+
+    Not truncated to zero first: ext4 (``auto_da_alloc``) then forces the new data to
+    disk, which costs ~0.2 s on a loaded machine; a new file costs an inode.
+    """
+    os.pwrite(fd, data, 0)
+    os.ftruncate(fd, len(data))
+
+
 def boot_args(release: str) -> str:
     """What the boot loader puts before the configured options on the command line."""
     return f"BOOT_IMAGE=/boot/vmlinuz-{release} root=/dev/vda1 ro"
@@ -178,16 +219,14 @@ class LoadError(Exception):
         self.errno_name = errno_name
 
 
-def _message(key: str, version: str, **fields) -> str:
-    from nested_snippets.kernel import messages  # only on the paths that log
+def message(state: State, key: str, **fields) -> str:
+    """The log text of ``key`` on this kernel (from the state's message table)."""
+    template, _errno_name, defaults = state.messages[key]
+    return template.format(**{**defaults, **fields})
 
-    return messages.message(key, version, **fields)
 
-
-def _errno(key: str, version: str) -> str | None:
-    from nested_snippets.kernel import messages
-
-    return messages.errno_for(key, version)
+def _errno(state: State, key: str) -> str | None:
+    return state.messages[key][1]
 
 
 def initial_values(state: State, spec: ModuleSpec) -> dict[str, str]:
@@ -207,19 +246,13 @@ def insert(state: State, spec: ModuleSpec, words: list[str]) -> None:
         raw_name, value = modprobe_conf.split_option(word)
         name = by_norm.get(modprobe_conf.normalize(raw_name))
         if name is None:
-            state.log(_message("unknown_param", state.kernel, module=spec.name, param=raw_name))
+            state.log(message(state, "unknown_param", module=spec.name, param=raw_name))
             continue
         try:
             vals[name] = values.parse(table[name]["type"], value)
         except values.InvalidValue:
             state.log(
-                _message(
-                    "invalid_value",
-                    state.kernel,
-                    module=spec.name,
-                    value=value or "",
-                    param=raw_name,
-                )
+                message(state, "invalid_value", module=spec.name, value=value or "", param=raw_name)
             )
             raise LoadError("EINVAL") from None
     _init_checks(state, spec, vals)
@@ -241,46 +274,42 @@ def _log_init(state: State, spec: ModuleSpec, vals: dict[str, str]) -> None:
     if spec.name != "kvm_amd":
         return
     if vals.get("nested", "0") != "0":
-        state.log(_message("amd_nested_enabled", state.kernel))
+        state.log(message(state, "amd_nested_enabled"))
     npt_on = vals.get("npt") in ("Y", "1")
-    state.log(_message("amd_npt_enabled" if npt_on else "amd_npt_disabled", state.kernel))
+    state.log(message(state, "amd_npt_enabled" if npt_on else "amd_npt_disabled"))
     if vals.get("vgif") in ("Y", "1"):
-        state.log(_message("amd_vgif", state.kernel))
+        state.log(message(state, "amd_vgif"))
     if state.get("kvm") is not None and state.get("kvm").params.get("enable_pmu") == "N":
-        state.log(_message("amd_pmu_disabled", state.kernel))
+        state.log(message(state, "amd_pmu_disabled"))
 
 
 def _init_checks(state: State, spec: ModuleSpec, vals: dict[str, str]) -> None:
     """What the module's init function refuses, in the kernel's order."""
     if spec.vendor:
         other = next((m for m in state.loaded if state.modules[m.name].vendor), None)
-        # Up to 6.1 kvm_arch_init() tested "already loaded" before hardware support
-        # (measured on 6.1: kvm_intel under TCG logs "already loaded vendor module");
-        # from 6.3 the hardware check runs first, in the vendor module's own init.
-        hw_first = version_key(state.kernel) >= (6, 3)
-        for check in ("hw", "other") if hw_first else ("other", "hw"):
+        for check in ("hw", "other") if state.hw_first else ("other", "hw"):
             if check == "other" and other is not None:
-                state.log(_message("already_loaded_vendor", state.kernel, module=other.name))
+                state.log(message(state, "already_loaded_vendor", module=other.name))
                 raise LoadError("EEXIST")
             if check == "hw" and not state.firmware_vt:
                 # CPUID still has the flag; the module's MSR check fails
                 key = "disabled_by_bios_amd" if spec.name == "kvm_amd" else "disabled_by_bios"
-                state.log(_message(key, state.kernel, module=spec.name))
-                raise LoadError(_errno(key, state.kernel) or "EOPNOTSUPP")
+                state.log(message(state, key, module=spec.name))
+                raise LoadError(_errno(state, key) or "EOPNOTSUPP")
             if check == "hw" and not cpus.has_flag(state.cpu_flags, spec.needs_flag or ""):
                 key = "no_hw_support"
                 if spec.name == "kvm_amd":
                     key = "amd_svm_unavailable" if state.arch == "amd" else "no_hw_support_amd"
-                state.log(_message(key, state.kernel, module=spec.name))
-                raise LoadError(_errno(key, state.kernel) or "EOPNOTSUPP")
+                state.log(message(state, key, module=spec.name))
+                raise LoadError(_errno(state, key) or "EOPNOTSUPP")
     if state.arch == "s390x":
         if not cpus.has_flag(state.cpu_flags, spec.needs_flag or ""):
-            state.log(_message("s390_no_sie", state.kernel))
-            raise LoadError(_errno("s390_no_sie", state.kernel) or "ENODEV")
+            state.log(message(state, "s390_no_sie"))
+            raise LoadError(_errno(state, "s390_no_sie") or "ENODEV")
         both = vals.get("nested", "0") != "0" and vals.get("hpage", "0") != "0"
-        errno_name = _errno("s390_nested_hpage", state.kernel)
+        errno_name = _errno(state, "s390_nested_hpage")
         if both and errno_name:  # the check is gone in 7.1 (huge pages for gmap)
-            state.log(_message("s390_nested_hpage", state.kernel))
+            state.log(message(state, "s390_nested_hpage"))
             raise LoadError(errno_name)
 
 
@@ -310,41 +339,49 @@ def kvm_device_present(state: State) -> bool:
 # ------------------------------------------------------------------- the trees
 
 
-def materialize(state: State, root: str | os.PathLike) -> None:
-    """Rewrite /sys/module, /proc and /dev/kvm under ``root`` from ``state``.
+def materialize(state: State, root: str | os.PathLike, full: bool = False) -> None:
+    """Rewrite /sys/module, /proc/modules, /proc/cmdline and /dev/kvm under ``root``.
 
-    An unloaded module's sysfs directory is moved aside (``HOST/.unloaded``) rather
-    than deleted, and read-only files are hard links into the pool: creating files is
-    what makes a fake tool slow, so each run creates as few as it can.
+    ``full`` also writes what never changes while a host lives: /proc/cpuinfo,
+    /proc/version and /lib/modules.  Nothing is followed: a path a snippet replaced
+    by a link or another kind of file is removed and written anew.
     """
     root = os.fspath(root)
-    aside = os.path.join(os.path.dirname(root), ".unloaded")
-    sysmod = os.path.join(root, "sys", "module")
+    if full:
+        proc = os.path.join(root, "proc")
+        _plain_dirs(root, "proc")
+        _plain_dirs(root, "dev")
+        _write_file(os.path.join(proc, "cpuinfo"), state.cpuinfo, 0o444)
+        _write_file(os.path.join(proc, "version"), version_text(state) + "\n", 0o444)
+        moddir = _plain_dirs(root, f"lib/modules/{state.release}")
+        if state.builtin:
+            names = "".join(f"kernel/{m.path}\n" for m in state.modules.values())
+            _write_file(os.path.join(moddir, "modules.builtin"), names, 0o444)
+    sysmod = _plain_dirs(root, "sys/module")
     wanted = {m.name for m in state.loaded}
-    if os.path.isdir(sysmod):
-        for name in os.listdir(sysmod):
-            if name not in wanted:
-                os.makedirs(aside, exist_ok=True)
-                _move(os.path.join(sysmod, name), os.path.join(aside, name))
+    for name in os.listdir(sysmod):
+        if name not in wanted:
+            _remove(os.path.join(sysmod, name))
     for mod in state.loaded:
         mod_dir = os.path.join(sysmod, mod.name)
-        if not os.path.isdir(mod_dir) and os.path.isdir(os.path.join(aside, mod.name)):
-            os.rename(os.path.join(aside, mod.name), mod_dir)
         params_dir = os.path.join(mod_dir, "parameters")
-        os.makedirs(params_dir, exist_ok=True)
+        for d in (mod_dir, params_dir):
+            if os.path.islink(d) or (os.path.lexists(d) and not os.path.isdir(d)):
+                os.unlink(d)
+            os.makedirs(d, exist_ok=True)
         # sysfs makes no files on request: `tee .../parameters/NAME` for a parameter the
         # module lacks fails (snippets run without the capabilities that would bypass this)
         os.chmod(params_dir, 0o555)
         table = state.params_of(mod.name)
         for stale in set(os.listdir(params_dir)) - set(mod.params):
-            os.unlink(os.path.join(params_dir, stale))  # from a recycled host's kernel
+            _remove(os.path.join(params_dir, stale))
         for name, value in mod.params.items():
             perm = table[name]["perm"] if name in table else 0o444
             if perm:
-                _place(state, os.path.join(params_dir, name), value + "\n", perm & 0o666)
+                _write_file(os.path.join(params_dir, name), value + "\n", perm & 0o666)
         if not state.builtin:  # built-in modules have no refcnt in sysfs
-            _place(state, os.path.join(mod_dir, "refcnt"), f"{refcount(mod)}\n", 0o444)
-    proc = os.path.join(root, "proc")
+            _write_file(os.path.join(mod_dir, "refcnt"), f"{refcount(mod)}\n", 0o444)
+    proc = _plain_dirs(root, "proc")
     modules = (
         ""
         if state.builtin
@@ -354,57 +391,96 @@ def materialize(state: State, root: str | os.PathLike) -> None:
             for m in state.loaded
         )
     )
-    _place(state, os.path.join(proc, "modules"), modules, 0o444)
-    _place(state, os.path.join(proc, "cmdline"), state.cmdline + "\n", 0o444)
+    _write_file(os.path.join(proc, "modules"), modules, 0o444)
+    _write_file(os.path.join(proc, "cmdline"), state.cmdline + "\n", 0o444)
     dev_kvm = os.path.join(root, "dev", "kvm")
-    kept = os.path.join(aside, "dev-kvm")
     if kvm_device_present(state):
-        if not os.path.exists(dev_kvm):
-            if os.path.exists(kept):
-                os.rename(kept, dev_kvm)
-            else:
-                open(dev_kvm, "w").close()
-        os.chmod(dev_kvm, 0o660)
-    elif os.path.exists(dev_kvm):
-        os.makedirs(aside, exist_ok=True)
-        os.replace(dev_kvm, kept)
+        _plain_dirs(root, "dev")
+        _write_file(dev_kvm, "", 0o660)
+    elif os.path.lexists(dev_kvm):
+        _remove(dev_kvm)
 
 
-def _place(state: State, path: str, text: str, mode: int) -> None:
-    if mode & 0o222:
-        _write_file(path, text, mode)
+def harvest(state: State, root: str | os.PathLike) -> None:
+    """Take into ``state`` what was written to writable parameters under ``root``."""
+    sysmod = os.path.join(os.fspath(root), "sys", "module")
+    for mod in state.loaded:
+        table = state.params_of(mod.name)
+        for name in mod.params:
+            if not (name in table and table[name]["perm"] & 0o222):
+                continue
+            path = os.path.join(sysmod, mod.name, "parameters", name)
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                continue
+            try:
+                text = os.read(fd, 4096).decode("utf-8", "replace")
+            finally:
+                os.close(fd)
+            mod.params[name] = text.split("\n", 1)[0]
+
+
+def version_text(state: State) -> str:
+    """/proc/version of the fake kernel (no compiler named: the fake was built by none)."""
+    return f"Linux version {state.release} (fake@fakehost) #1 SMP"
+
+
+def _plain_dirs(root: str, rel: str) -> str:
+    """``root/rel`` as real directories: a link or file a snippet put on the way is
+    removed first, so nothing written afterwards follows it."""
+    path = root
+    for part in rel.split("/"):
+        path = os.path.join(path, part)
+        if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
+            os.unlink(path)
+        if not os.path.isdir(path):
+            os.mkdir(path, 0o755)
+    return path
+
+
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
     else:
-        pool.place(state.pool, path, text, mode)
-
-
-def _move(src: str, dst: str) -> None:
-    if os.path.exists(dst):
-        _rmtree(dst)
-    os.rename(src, dst)
+        os.unlink(path)
 
 
 def _write_file(path: str, text: str, mode: int) -> None:
-    if os.path.islink(path) or (os.path.exists(path) and os.stat(path).st_nlink > 1):
-        os.unlink(path)  # never write through a link into the shared pool
-    elif os.path.exists(path):
-        with open(path) as f:
-            if f.read() == text:
-                os.chmod(path, mode)
-                return
-        os.chmod(path, 0o600)
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, mode)
+    """Write ``path`` afresh unless it already is a plain file holding ``text``.
 
-
-def _rmtree(path: str) -> None:
-    for name in os.listdir(path):
-        child = os.path.join(path, name)
-        if os.path.isdir(child) and not os.path.islink(child):
-            _rmtree(child)
-        else:
-            os.unlink(child)
-    os.rmdir(path)
+    Bytes a snippet gave that are not UTF-8 (kept as surrogate escapes) go back out
+    as the same bytes."""
+    data = text.encode("utf-8", "surrogateescape")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        fd = None
+    except OSError:  # a link, a FIFO we may not open, ...
+        _remove(path)
+        fd = None
+    if fd is not None:
+        try:
+            st = os.fstat(fd)
+            same = (
+                st.st_nlink == 1
+                and (st.st_mode & 0o170000) == 0o100000
+                and st.st_size == len(data)
+                and os.read(fd, len(data) + 1) == data
+            )
+            if same:
+                os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+        if same:
+            return
+        _remove(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        os.write(fd, data)
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 if __name__ == "__main__":  # debugging aid: print a host's kernel state as JSON

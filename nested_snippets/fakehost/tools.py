@@ -1,19 +1,21 @@
 """The fake host's look-alike tools: lsmod, modinfo, modprobe, rmmod, dmesg, lscpu, ...
 
-Each runs as its own process (``HOST/bin/<name>`` is a link to one launcher), reads
-the fake kernel from ``$FAKEHOST/state.marshal`` and prints what kmod, util-linux or
-GRUB print, message for message.  Options a tool does not model are refused with
-exit status 2 and a message that says so, never silently ignored.
+Each call is its own process, forked by the tool server inside the caller's sandbox
+(:mod:`nested_snippets.fakehost.toolserver`): it sees the fake host at the real paths
+(``root`` is ``/`` there), changes the fake kernel's :class:`~.kernel.State` and prints
+what kmod, util-linux, coreutils or GRUB print, message for message.  Options a tool
+does not model are refused with exit status 2 and a message that says so, never
+silently ignored.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import sys
 
 from nested_snippets.fakehost import kernel as fk
 from nested_snippets.parsers import modprobe_conf
+from nested_snippets.regular import read_regular
 
 ERRNO_TEXT = {
     "EINVAL": "Invalid argument",
@@ -31,25 +33,17 @@ class Usage(Exception):
 
 
 class Host:
-    def __init__(self, home: str, sudo: bool) -> None:
-        self.home = home
-        self.root = os.path.join(self.home, "root")
-        self.state = fk.State.read(self.home)
+    """One tool call's view: the fake kernel, the tree it shows (``root``), sudo or not."""
+
+    def __init__(self, state: fk.State, root: str, sudo: bool) -> None:
+        self.state = state
+        self.root = root
         self.sudo = sudo
         self.out: list[str] = []
         self.err: list[str] = []
 
     def save(self) -> None:
         fk.materialize(self.state, self.root)
-        self.state.write(self.home)
-
-    def shown(self, path: str) -> str:
-        """A path argument as the snippet wrote it (the sandbox re-roots absolute
-        paths before the tool sees them)."""
-        root = str(self.root)
-        if path == root or path.startswith(root + "/"):
-            return path[len(root) :] or "/"
-        return path
 
     def moddir(self) -> str:
         return f"/lib/modules/{self.state.release}"
@@ -60,6 +54,14 @@ def _spec(host: Host, name: str):
 
 
 # ------------------------------------------------------------------------- boot
+
+
+def boot(state: fk.State, root: str) -> None:
+    """Finish a reboot the runner asked for (see ``FakeHost.reboot``), if one is due."""
+    if state.boot_pending:
+        state.boot_pending = False
+        boot_modules(state, root, nested=state.boot_nested)
+        fk.materialize(state, root)
 
 
 def boot_modules(state: fk.State, root: str | os.PathLike, nested: bool | None) -> None:
@@ -239,9 +241,7 @@ def modprobe(host: Host, args: list[str]) -> int:
         elif a in ("-c", "--showconfig", "--show-config"):
             showconfig = True
         elif a in ("-C", "--config"):
-            # The sandbox has already re-rooted the path under the fake root; take it
-            # back to the path the snippet named, as read_dirs() roots it again.
-            config_dirs = (host.shown(next(it, "")),)
+            config_dirs = (next(it, ""),)
         elif a.startswith("-"):
             raise Usage(f"option {a} is not modelled")
         else:
@@ -403,8 +403,12 @@ def update_grub(host: Host, args: list[str]) -> int:
         host.err.append("grub-mkconfig: You must run this as root")
         return 1
     values = {}
-    with open(os.path.join(host.root, "etc/default/grub")) as f:
-        grub = f.read()
+    try:
+        data = read_regular(os.path.join(host.root, "etc/default/grub"), modprobe_conf.MAX_CONF)
+    except OSError as exc:
+        host.err.append(f"/usr/sbin/grub-mkconfig: 1: /etc/default/grub: {exc.strerror}")
+        return 1
+    grub = data.decode("utf-8", "surrogateescape")
     for line in grub.splitlines():
         key, eq, value = line.partition("=")
         if eq:
@@ -449,7 +453,51 @@ def grubby(host: Host, args: list[str]) -> int:
     return 0
 
 
+UNAME_FIELDS = {"s": 0, "n": 1, "r": 2, "v": 3, "m": 4, "o": 5}
+UNAME_LONG = {
+    "--kernel-name": "s",
+    "--nodename": "n",
+    "--kernel-release": "r",
+    "--kernel-version": "v",
+    "--machine": "m",
+    "--operating-system": "o",
+    "--all": "a",
+}
+
+
+def uname(host: Host, args: list[str]) -> int:
+    """coreutils uname for the fake kernel (``-p``/``-i`` print nothing, as on Debian)."""
+    fields = ["Linux", "fakehost", host.state.release, "#1 SMP", host.state.machine, "GNU/Linux"]
+    wanted: set[str] = set()
+    for a in args:
+        letters = UNAME_LONG.get(a) or (a[1:] if a.startswith("-") and len(a) > 1 else None)
+        if letters is None or a.startswith("--") and a not in UNAME_LONG:
+            host.err.append(f"uname: extra operand '{a}'" if not a.startswith("-") else
+                            f"uname: unrecognized option '{a}'")
+            return 1
+        for letter in letters:
+            if letter == "a":
+                wanted |= set(UNAME_FIELDS)
+            elif letter in UNAME_FIELDS:
+                wanted.add(letter)
+            elif letter not in "pi":
+                host.err.append(f"uname: invalid option -- '{letter}'")
+                return 1
+    wanted = wanted or {"s"}
+    host.out.append(" ".join(v for k, v in zip(UNAME_FIELDS, fields, strict=True) if k in wanted))
+    return 0
+
+
+def arch(host: Host, args: list[str]) -> int:
+    if args:
+        raise Usage("arch takes no arguments")
+    host.out.append(host.state.machine)
+    return 0
+
+
 PY_TOOLS = {
+    "uname": uname,
+    "arch": arch,
     "lsmod": lsmod,
     "modinfo": modinfo,
     "modprobe": modprobe,
@@ -461,11 +509,14 @@ PY_TOOLS = {
 }
 
 
-def run(name: str, args: list[str], home: str, sudo: bool) -> tuple[int, str, str]:
-    """Run fake tool ``name`` for the host in ``home``: (status, stdout, stderr)."""
-    host = Host(home, sudo)
+def run(name: str, args: list[str], state: fk.State, root: str, sudo: bool) -> tuple[int, str, str]:
+    """Run fake tool ``name`` on ``state`` shown under ``root``: (status, stdout, stderr)."""
+    host = Host(state, root, sudo)
+    tool = PY_TOOLS.get(name)
+    if tool is None:
+        return 127, "", f"{name}: not a tool of the fake host\n"
     try:
-        status = PY_TOOLS[name](host, args)
+        status = tool(host, args)
     except Usage as exc:
         return 2, "", f"fake {name}: {exc} (see nested_snippets/fakehost/tools.py)\n"
     out = "\n".join(host.out) + "\n" if host.out else ""
@@ -474,13 +525,22 @@ def run(name: str, args: list[str], home: str, sudo: bool) -> tuple[int, str, st
 
 
 def main() -> int:
-    """Entry point of ``HOST/bin/<tool>`` (the launcher a standalone host installs)."""
+    """``HOST/bin/<tool>`` of a host built with its trees on disk (``nested-kvm``
+    tests put it on ``PATH``): runs on ``$FAKEHOST``, unconfined, outside the runner."""
+    import sys
+
+    home = os.environ["FAKEHOST"]
+    state = fk.State.read(home)
+    before = state.to_bytes()
     status, out, err = run(
         os.path.basename(sys.argv[0]),
         sys.argv[1:],
-        os.environ["FAKEHOST"],
+        state,
+        os.path.join(home, "root"),
         os.environ.get("FAKEHOST_SUDO") == "1",
     )
+    if state.to_bytes() != before:
+        state.write(home)
     sys.stdout.write(out)
     sys.stdout.flush()
     sys.stderr.write(err)

@@ -1,91 +1,426 @@
-"""Serve the fake tools from one warm process instead of starting Python per call.
+"""The tool server: the one process that changes fake hosts, each call confined to one.
 
-The runner starts this server once per test process (``python -m
-nested_snippets.fakehost.toolserver`` prints its port and serves on 127.0.0.1 only).
-The tools in the runner's shared ``bin`` are then small bash clients (see
-:data:`CLIENT`): they send the tool name, the host, ``sudo`` and the arguments over
-a loopback socket, and the server forks a child that runs the same
-:func:`nested_snippets.fakehost.tools.run` a standalone launcher runs.  Each call
-still gets its own process (the fork), and a tool costs a few milliseconds instead
-of a Python start-up.
+The runner starts one server per process (:class:`Server`).  It imports every module
+the fake tools need, drops to the sandbox's unprivileged uid when started as root,
+and then waits for the runner's orders on its stdin:
 
-Protocol: the request is NUL-terminated fields: name, FAKEHOST, FAKEHOST_SUDO, argc,
-then argc arguments.  The reply is a line ``STATUS OUTLEN ERRLEN`` followed by the
+``attach PID HOME``
+    A sandbox (:mod:`nested_snippets.runner.sandbox`) for the host in ``HOME`` is
+    being set up as process ``PID``.  The server keeps that sandbox's user and mount
+    namespaces open and opens a TCP listener on 127.0.0.1:``PORT`` *inside the
+    sandbox's own network namespace* (so nothing but that sandbox can reach it, and
+    bash's ``/dev/tcp`` in the fake tools still works).  The sandbox's first shell
+    then calls ``_fill``, which fills its tmpfs trees (``/sys/module``, ``/proc``,
+    ``/lib/modules``, ``/dev/kvm``) from ``HOME/state.marshal``.
+``detach PID 0|1``
+    The sandbox has finished; with ``1`` the values written to writable parameters
+    are kept in the state first.  Its listener and any call still running go.
+
+Each connection on a listener is one tool call.  The server forks a child that
+opens ``state.marshal`` of *that listener's* host (the client never names a host),
+enters the sandbox's user and mount namespaces with ``setns(2)`` (from then on it
+sees exactly what the snippet sees: the fake host at the real paths, ``/usr``
+read-only, nothing else of the machine), runs the tool, writes the state back
+through the descriptor it opened before entering, replies and exits.
+
+Request (client -> server): NUL-terminated fields: tool name, sudo flag (``1`` or
+empty), argc, then argc arguments.  Reply: a line ``STATUS OUTLEN ERRLEN`` then the
 stdout and stderr bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import fcntl
+import gc
 import os
+import resource
 import select
 import signal
 import socket
+import subprocess
 import sys
+import time
+import traceback
+from pathlib import Path
 
-CLIENT = r"""#!/bin/bash
-# A fake tool: forwards its call to the runner's tool server (toolserver.py).
+PORT = 4242
+"""Port of every sandbox's tool listener (each sandbox has its own network stack)."""
+FILL = "_fill"
+"""The call the sandbox's first shell makes before any snippet command: fill the
+tmpfs trees from the state (and finish a pending reboot)."""
+CALL_SECONDS = 10
+"""A tool call that takes longer (a client that never sends its request) is ended."""
+MAX_REQUEST = 1 << 20
+MAX_CALLS = 8
+"""Tool calls of one sandbox running at once; a further connection is closed unserved
+(its client exits 70), so a snippet cannot make the server fork without end."""
+CALL_MEMORY = 768 << 20
+"""Address-space limit of one call's process (reads are capped far below it)."""
+
+CLIENT = rf"""#!/bin/bash
+# A fake tool of the fake host: forwards its call to the runner's tool server,
+# which listens in this sandbox's own network namespace (toolserver.py).
 LC_ALL=C
-exec 3<>"/dev/tcp/127.0.0.1/${FAKEHOST_TOOLPORT:?no tool server}" || exit 70
-printf '%s\0' "${0##*/}" "$FAKEHOST" "${FAKEHOST_SUDO:-}" "$#" "$@" >&3
+exec 3<>/dev/tcp/127.0.0.1/{PORT} || exit 70
+printf '%s\0' "${{0##*/}}" "${{FAKEHOST_SUDO:-}}" "$#" "$@" >&3
 IFS=' ' read -r status outlen errlen <&3 || exit 70
 if [ "$outlen" -gt 0 ]; then IFS= read -r -d '' -N "$outlen" out <&3; printf '%s' "$out"; fi
 if [ "$errlen" -gt 0 ]; then IFS= read -r -d '' -N "$errlen" err <&3; printf '%s' "$err" >&2; fi
 exit "$status"
 """
+SUDO = '#!/bin/sh\n# The fake host\'s sudo: the fake tools honour it.\nFAKEHOST_SUDO=1 exec "$@"\n'
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+NS_GET_USERNS = 0xB701
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+# ------------------------------------------------------------------ server side
+
+
+def _setns(fd: int, kind: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, kind) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"setns: {os.strerror(err)}")
+
+
+def _enter(user_fd: int, mnt_fd: int) -> None:
+    """Become part of a sandbox's filesystem view (root and cwd: its /)."""
+    _setns(user_fd, CLONE_NEWUSER)
+    _setns(mnt_fd, CLONE_NEWNS)
+    os.chdir("/")
+
+
+def _confine_call() -> None:
+    """Bound the forked process of one call: wall and CPU time, memory, no forks,
+    small files (it writes only the fake kernel's trees)."""
+    signal.alarm(CALL_SECONDS)
+    for kind, value in (
+        (resource.RLIMIT_CPU, CALL_SECONDS),
+        (resource.RLIMIT_AS, CALL_MEMORY),
+        (resource.RLIMIT_FSIZE, 16 << 20),
+        (resource.RLIMIT_NPROC, 0),
+    ):
+        resource.setrlimit(kind, (value, value))
+
+
+def _open_state(home: str) -> int:
+    dir_fd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        return os.open("state.marshal", os.O_RDWR | os.O_NOFOLLOW, dir_fd=dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _load(fd: int):
+    from nested_snippets.fakehost import kernel as fk
+
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+    return fk.State.from_bytes(b"".join(chunks))
+
+
+def _store(fd: int, state) -> None:
+    from nested_snippets.fakehost import kernel as fk
+
+    fk.rewrite(fd, state.to_bytes())
+
+
+def _bind_when_up(listener: socket.socket) -> None:
+    """Bind to the sandbox's loopback, which bubblewrap may still be bringing up: it
+    reports the child's pid before the child has configured ``lo``."""
+    for _ in range(200):
+        try:
+            listener.bind(("127.0.0.1", PORT))
+            return
+        except OSError as exc:
+            if exc.errno != errno.EADDRNOTAVAIL:
+                raise
+            time.sleep(0.01)
+    listener.bind(("127.0.0.1", PORT))
+
+
+class _Sandbox:
+    def __init__(self, home: str, pid: int):
+        ns = f"/proc/{pid}/ns/"
+        self.home = home
+        self.mnt = os.open(ns + "mnt", os.O_RDONLY)
+        # the user namespace that owns the mounts (bwrap --disable-userns puts the
+        # sandbox's processes in a child of it, where they cannot make another)
+        self.user = fcntl.ioctl(self.mnt, NS_GET_USERNS)
+        net = os.open(ns + "net", os.O_RDONLY)
+        try:
+            self.listener = self._listen(net)
+        finally:
+            os.close(net)
+        self.children: set[int] = set()
+
+    def _listen(self, net_fd: int) -> socket.socket:
+        """Make the listener in a child that joins the sandbox's network namespace."""
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                parent.close()
+                _setns(self.user, CLONE_NEWUSER)
+                _setns(net_fd, CLONE_NEWNET)
+                listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                _bind_when_up(listener)
+                listener.listen(16)
+                socket.send_fds(child, [b"ok"], [listener.fileno()])
+                status = 0
+            except BaseException as exc:  # reported to the runner as one line
+                where = traceback.extract_tb(exc.__traceback__)[-1]
+                with contextlib.suppress(OSError):
+                    child.sendall(f"{exc!r} at {where.name}:{where.lineno}".encode()[:500])
+            finally:
+                os._exit(status)
+        child.close()
+        try:
+            msg, fds, _flags, _addr = socket.recv_fds(parent, 1024, 1)
+        finally:
+            parent.close()
+            os.waitpid(pid, 0)
+        if not fds:
+            raise ServerError(msg.decode(errors="replace") or "the sandbox helper died")
+        return socket.socket(fileno=fds[0])
+
+    def harvest(self) -> None:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                from nested_snippets.fakehost import kernel as fk
+
+                _confine_call()
+                fd = _open_state(self.home)
+                _enter(self.user, self.mnt)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                state = _load(fd)
+                fk.harvest(state, "/")
+                _store(fd, state)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+
+    def serve(self) -> None:
+        try:
+            conn, _addr = self.listener.accept()
+        except OSError:
+            return
+        if len(self.children) >= MAX_CALLS:
+            conn.close()
+            return
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self.listener.close()
+                _call(conn, self.home, self.user, self.mnt)
+            finally:
+                os._exit(0)
+        conn.close()
+        self.children.add(pid)
+
+    def close(self) -> None:
+        for pid in self.children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+            except ProcessLookupError:
+                pass
+        self.listener.close()
+        os.close(self.user)
+        os.close(self.mnt)
 
 
 def _read_request(conn: socket.socket) -> list[str]:
     data = b""
-    fields: list[bytes] = []
     while True:
         chunk = conn.recv(65536)
         if not chunk:
             raise ConnectionError("request ended early")
         data += chunk
+        if len(data) > MAX_REQUEST:
+            raise ValueError("request too large")
         fields = data.split(b"\0")
-        if len(fields) > 4:
-            argc = int(fields[3])
-            if len(fields) > 4 + argc:
-                return [f.decode() for f in fields[: 4 + argc]]
+        if len(fields) > 3:
+            argc = int(fields[2])
+            if argc < 0 or argc > 10000:
+                raise ValueError("bad argument count")
+            if len(fields) > 3 + argc:
+                return [f.decode("utf-8", "surrogateescape") for f in fields[: 3 + argc]]
 
 
-def _serve_one(conn: socket.socket) -> None:
+def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
+    from nested_snippets.fakehost import kernel as fk
     from nested_snippets.fakehost import tools
 
-    fields = _read_request(conn)
-    name, home, sudo, _argc, *args = fields
+    _confine_call()
     try:
-        status, out, err = tools.run(name, args, home, sudo == "1")
+        name, sudo, _argc, *args = _read_request(conn)
+    except (ValueError, ConnectionError, OSError):
+        return
+    fd = _open_state(home)
+    _enter(user_fd, mnt_fd)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        state = _load(fd)
+        before = state.to_bytes()
+        if name == FILL:  # the sandbox's first call: its tmpfs trees are empty
+            fk.materialize(state, "/", full=True)
+            status, out, err = 0, "", ""
+        else:
+            fk.harvest(state, "/")
+        tools.boot(state, "/")
+        if name != FILL:
+            status, out, err = tools.run(name, args, state, "/", sudo == "1")
+        if state.to_bytes() != before:
+            _store(fd, state)
     except Exception as exc:  # a bug in a fake tool: report it, as a crash would
         status, out, err = 70, "", f"fake {name}: internal error: {exc!r}\n"
-    body_out, body_err = out.encode(), err.encode()
+    body_out = out.encode("utf-8", "surrogateescape")
+    body_err = err.encode("utf-8", "surrogateescape")
     conn.sendall(f"{status} {len(body_out)} {len(body_err)}\n".encode() + body_out + body_err)
 
 
-def serve() -> None:
-    from nested_snippets.fakehost import tools  # noqa: F401  (warm: imported before forking)
+def _drop_privileges(uid: int, gid: int) -> None:
+    if os.geteuid() == 0:
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
+    libc.prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE: the runner may inspect us
 
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    print(listener.getsockname()[1], flush=True)
+
+def serve(uid: int, gid: int) -> None:
+    # everything a call needs is imported now: inside a sandbox neither the package nor
+    # (unless it lives in /usr) the Python standard library is visible
+    from nested_snippets.fakehost import boot, kernel, tools  # noqa: F401
+    from nested_snippets.parsers import modprobe_conf, values  # noqa: F401
+
+    gc.freeze()  # forked calls then copy fewer pages (the collector writes object headers)
+    _drop_privileges(uid, gid)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sandboxes: dict[int, _Sandbox] = {}
+    control = sys.stdin.buffer
+    out = sys.stdout
+    print("ready", file=out, flush=True)
+    pending = b""
     while True:
-        ready, _, _ = select.select([listener, sys.stdin], [], [])
-        if sys.stdin in ready and not os.read(sys.stdin.fileno(), 1):
-            return  # the runner that started us has gone: stop serving
-        if listener not in ready:
+        ready, _, _ = select.select([control, *[s.listener for s in sandboxes.values()]], [], [])
+        for sb in list(sandboxes.values()):
+            if sb.listener in ready:
+                sb.serve()
+        _reap(sandboxes)
+        if control not in ready:
             continue
-        conn, _addr = listener.accept()
-        if os.fork() == 0:
-            listener.close()
-            try:
-                _serve_one(conn)
-            finally:
-                conn.close()
-                os._exit(0)
-        conn.close()
+        chunk = os.read(control.fileno(), 4096)
+        if not chunk:
+            return  # the runner has gone
+        pending += chunk
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            print(_order(line.decode(), sandboxes), file=out, flush=True)
+
+
+def _order(line: str, sandboxes: dict[int, _Sandbox]) -> str:
+    verb, *rest = line.split(" ", 2)
+    try:
+        if verb == "attach":
+            pid, home = int(rest[0]), rest[1]
+            sandboxes[pid] = _Sandbox(home, pid)
+        elif verb == "detach":
+            sb = sandboxes.pop(int(rest[0]))
+            if rest[1] == "1":
+                sb.harvest()
+            sb.close()
+        else:
+            return f"error unknown order {verb!r}"
+    except (OSError, ServerError, IndexError, ValueError, KeyError) as exc:
+        return f"error {exc}"
+    return "ok"
+
+
+def _reap(sandboxes: dict[int, _Sandbox]) -> None:
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        for sb in sandboxes.values():
+            sb.children.discard(pid)
+
+
+# ------------------------------------------------------------------ runner side
+
+
+class Server:
+    """The runner's handle on its tool server process."""
+
+    def __init__(self, uid: int, gid: int):
+        package_parent = str(Path(__file__).resolve().parents[2])
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "nested_snippets.fakehost.toolserver", str(uid), str(gid)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd="/",
+            env={**os.environ, "PYTHONPATH": package_parent},
+        )
+        if self.proc.stdout.readline().strip() != "ready":
+            raise ServerError("the fake tool server did not start")
+        self.unanswered = 0
+
+    def order(self, line: str, wait: bool = True) -> None:
+        """Send one order; with ``wait``, also read its answer (and earlier ones)."""
+        if self.proc.poll() is not None:
+            raise ServerError("the fake tool server has stopped")
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        self.unanswered += 1
+        if not wait:
+            return
+        while self.unanswered:
+            answer = self.proc.stdout.readline().strip()
+            self.unanswered -= 1
+            if answer != "ok":
+                raise ServerError(f"tool server: {answer or 'no answer'}")
+
+    def attach(self, pid: int, home: Path) -> None:
+        if "\n" in str(home) or " " in str(home):
+            raise ServerError(f"unusable host directory {home!r}")
+        self.order(f"attach {pid} {home}")
+
+    def detach(self, pid: int, keep_writes: bool) -> None:
+        """Forget a finished sandbox; only waits when its writes are to be kept."""
+        self.order(f"detach {pid} {int(keep_writes)}", wait=keep_writes)
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
 
 
 if __name__ == "__main__":
-    sys.exit(serve())
+    try:
+        serve(int(sys.argv[1]), int(sys.argv[2]))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise

@@ -478,6 +478,21 @@ def errno_for(key: str, version: str) -> str | None:
     return variant(key, version).errno
 
 
+def resolved(version: str) -> dict[str, list]:
+    """Every message of kernel ``version``: key -> [template, errno, default fields].
+
+    A fake host's state carries this table, so its tools never look the version up.
+    """
+    table = {}
+    for key in MESSAGES:
+        try:
+            chosen = variant(key, version)
+        except KeyError:
+            continue
+        table[key] = [chosen.template, chosen.errno, dict(_DEFAULT_FIELDS.get(key, {}))]
+    return table
+
+
 # ------------------------------------------------------------------ bound to the sources
 
 

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 
 from nested_snippets.parsers import kargs
+from nested_snippets.regular import read_regular
 
 CONFIG_DIRS = (
     "/etc/modprobe.d",
@@ -178,9 +179,14 @@ def files_in(root: str | os.PathLike, dirs: tuple[str, ...] = CONFIG_DIRS) -> li
     return [chosen[name] for name in sorted(chosen)]
 
 
+MAX_CONF = 1 << 20
+"""Read at most this much of one configuration file (kmod has no such limit, but a
+fake host must not follow a link to /dev/zero without end)."""
+
+
 def _read_text(real: str) -> str:
-    with open(real, encoding="utf-8", errors="replace") as f:
-        return f.read()
+    """A regular file's text, capped; a FIFO, device or socket raises OSError unopened."""
+    return read_regular(real, MAX_CONF).decode("utf-8", errors="replace")
 
 
 def read_dirs(

@@ -21,7 +21,7 @@ from nested_snippets.model import ConfigFile, Reboot, Transcript
 from nested_snippets.realkernel import boot, plan
 from nested_snippets.realkernel.kernels import Kernel
 from nested_snippets.runner import run
-from nested_snippets.runner.sandbox import Refused
+from nested_snippets.runner.sandbox import LimitExceeded, Refused
 
 HEADER = r"""
 quiet guest.flags bash -c "grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2-"
@@ -168,6 +168,8 @@ def compare(tier: TierRun, case_id: str) -> list[Difference]:
                         fake, fake_status = got.output, got.status
                     except Refused as exc:
                         fake, fake_status = [f"(refused by the sandbox: {exc})"], -1
+                    except LimitExceeded as exc:
+                        fake, fake_status = [f"(over a sandbox limit: {exc})"], -1
                     want = run.normalise(_real_lines(real.output, tier.guest, fake_release),
                                          cmd.text)  # fmt: skip
                     have = run.normalise(fake, cmd.text)

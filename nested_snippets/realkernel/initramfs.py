@@ -17,13 +17,17 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from nested_snippets.fakehost.host import REAL_TOOLS
 from nested_snippets.realkernel import CACHE, RealKernelUnavailable
 from nested_snippets.realkernel.kernels import Kernel
 
-TOOLS = (*REAL_TOOLS, "bash", "uname", "base64", "env", "sed", "timeout", "dmesg", "lscpu",
+SNIPPET_TOOLS = ("cat", "grep", "tee", "head", "tail", "ls", "sort", "uniq", "wc", "cut", "tr",
+                 "mkdir", "rm", "cp", "mv", "touch", "diff", "basename", "dirname", "printf",
+                 "echo", "true", "false", "ln", "sleep", "id", "whoami")  # fmt: skip
+"""The coreutils-style tools the guide's snippets use (the fake host's sandbox has all
+of ``/usr``; the guest gets these)."""
+TOOLS = (*SNIPPET_TOOLS, "bash", "uname", "base64", "env", "sed", "timeout", "dmesg", "lscpu",
          "find", "stat", "xargs", "date", "mawk", "seq", "nproc", "readlink")  # fmt: skip
-"""Host binaries copied into the guest (the fake host's real tools and a few more)."""
+"""Host binaries copied into the guest (the snippets' tools and a few more)."""
 KMOD_LINKS = ("modprobe", "modinfo", "lsmod", "rmmod", "insmod", "depmod")
 MODULES = ("kvm-amd", "kvm-intel")
 """Modules wanted, with everything modules.dep says they need."""

@@ -16,13 +16,13 @@ from nested_snippets.fakehost.host import ScenarioError
 from nested_snippets.model import SnippetError, Transcript
 from nested_snippets.runner.run import (
     Mismatch,
-    execute,
     fake_host,
     normalise,
     run_body,
+    run_commands,
     scenario_for,
 )
-from nested_snippets.runner.sandbox import Refused
+from nested_snippets.runner.sandbox import LimitExceeded, Refused, SandboxUnavailable
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +39,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"snippet {snippet.id} has no variant {arch!r} "
                 f"(it has: {', '.join(k or 'single' for k in snippet.variants)})"
             )
-        kernel = kdata.resolve_version(args.kernel or kdata.latest())
+        newest = kdata.latest()
+        if args.kernel and kdata.version_key(args.kernel)[:2] > kdata.version_key(newest)[:2]:
+            raise SnippetError(
+                f"--kernel {args.kernel}: newer than the newest kernel with data ({newest})"
+            )
+        kernel = kdata.resolve_version(args.kernel or newest)
         body = snippet.variants[arch]
         given = snippet.given
         with fake_host(scenario_for(arch or snippet.host, kernel, given)) as host:
@@ -48,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{snippet.id}: {type(body).__name__} checked")
                 return 0
             same = True
-            for cmd in body.commands:
-                got = execute(host, cmd.text)
+            outcomes = run_commands(host, [cmd.text for cmd in body.commands])
+            for cmd, got in zip(body.commands, outcomes, strict=True):
                 print(f"$ {cmd.text}")
                 print("\n".join(got.output))
                 same_output = normalise(list(cmd.output), cmd.text) == normalise(
@@ -59,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
                     same = False
                     print(f"# ^ differs from the guide (status {got.status}, guide {cmd.status})")
             return 0 if same else 1
-    except (SnippetError, kdata.KernelDataError, ScenarioError, Refused, Mismatch) as exc:
+    except (SnippetError, kdata.KernelDataError, ScenarioError, Refused, Mismatch,
+            LimitExceeded, SandboxUnavailable) as exc:  # fmt: skip
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

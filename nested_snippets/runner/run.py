@@ -7,13 +7,9 @@ mismatches as :class:`Mismatch` with everything a contributor needs to act.
 
 from __future__ import annotations
 
-import atexit
 import difflib
-import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -25,7 +21,7 @@ import bashlex
 import bashlex.errors
 
 from nested_snippets import kernel as kdata
-from nested_snippets.fakehost.host import FakeHost, Scenario, install_tools, recycle
+from nested_snippets.fakehost.host import FakeHost, Scenario, own, recycle, release_for
 from nested_snippets.model import (
     Body,
     CommandLine,
@@ -37,16 +33,10 @@ from nested_snippets.model import (
     Transcript,
     Xml,
 )
-from nested_snippets.runner.sandbox import Refused, confine
+from nested_snippets.runner import sandbox, shared
+from nested_snippets.runner.sandbox import LimitExceeded, Limits, Refused, SandboxUnavailable
 
-_SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
-_DROP_PRIVILEGES = (
-    [_SETPRIV, "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs"]
-    if os.geteuid() == 0
-    else []
-)
-"""As root, snippets run with no capabilities, so file modes bind as for a user."""
-
+LIMITS = Limits()
 _LSMOD_LINE = re.compile(r"^(\S+)\s+\d+\s+(\d+)((?: \S+)?)$")
 _DMESG_STAMP = re.compile(r"^\[\s*\d+\.\d+\] ")
 _BASH_LINE = re.compile(r"^(?:/bin/)?bash: line \d+: ")
@@ -75,45 +65,77 @@ def normalise(lines: list[str], command: str) -> list[str]:
     return out
 
 
-def execute(host: FakeHost, command: str) -> Outcome:
-    """Run one command line (as shown in the guide) inside ``host``."""
-    confined = confine(command.replace("\\\n", " "), str(host.root), host.commands)
-    proc = subprocess.run(
-        [*_DROP_PRIVILEGES, "/bin/bash", "--noprofile", "--norc", "-c", confined],
-        cwd=host.root / "root",
-        env={**host.env(), **({"FAKEHOST_TOOLPORT": _TOOL_PORT} if _TOOL_PORT else {})},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=30,
-    )
-    text = proc.stdout.replace(str(host.root), "")
-    lines = [_BASH_LINE.sub("bash: ", ln) for ln in text.splitlines()]
-    return Outcome(command, lines, proc.returncode)
+def execute(host: FakeHost, command: str, limits: Limits = LIMITS) -> Outcome:
+    """Run one command line (as shown in the guide) in a sandbox of ``host``."""
+    return run_commands(host, [command], limits)[0]
 
 
-def run_body(host: FakeHost, body: Body, label: str) -> None:
-    """Execute or apply ``body`` on ``host``; raise :class:`Mismatch` on a difference."""
-    if isinstance(body, ConfigFile):
-        host.write_file(body.path, body.content)
+def run_commands(
+    host: FakeHost, commands: list[str], limits: Limits = LIMITS, keep_writes: bool = True
+) -> list[Outcome]:
+    """Run ``commands`` in one sandbox of ``host``, in order; one outcome each."""
+    results = sandbox.run(host.home, list(commands), limits, keep_writes)
+    outcomes = []
+    for cmd, res in zip(commands, results, strict=False):
+        text = res.output.decode("utf-8", "replace")
+        lines = [_BASH_LINE.sub("bash: ", ln) for ln in text.splitlines()]
+        outcomes.append(Outcome(cmd, lines, res.status))
+    if len(outcomes) < len(commands):
+        raise LimitExceeded(f"the sandbox ended after {len(outcomes)} of {len(commands)} commands")
+    return outcomes
+
+
+Observation = list[tuple[list[str], int]] | str | None
+"""What running one body shows: each command's (output, status); a refusal or limit as
+text; None for a body that runs nothing (a file written, a reboot)."""
+
+
+def observe(host: FakeHost, body: Body | Reboot, keep_writes: bool = True) -> Observation:
+    """Apply ``body`` to ``host`` and return what it showed (no comparison)."""
+    if isinstance(body, Reboot):
+        host.reboot()
+    elif isinstance(body, ConfigFile):
+        try:
+            host.write_file(body.path, body.content)
+        except (ValueError, OSError) as exc:  # UnicodeEncodeError is a ValueError
+            return f"cannot write the config file {body.path!r}: {exc}"
     elif isinstance(body, Transcript):
-        for cmd in body.commands:
-            try:
-                got = execute(host, cmd.text)
-            except Refused as exc:
-                raise Mismatch(f"{label}: refused `{cmd.text}`: {exc}") from None
-            want = normalise(list(cmd.output), cmd.text)
-            have = normalise(got.output, cmd.text)
-            if want != have or got.status != cmd.status:
-                raise Mismatch(_explain(label, host, cmd.text, want, have, cmd.status, got.status))
-    elif isinstance(body, CommandLine):
+        try:
+            outcomes = run_commands(host, [c.text for c in body.commands], keep_writes=keep_writes)
+        except Refused as exc:
+            return f"refused: {exc}"
+        except LimitExceeded as exc:
+            return f"limit exceeded: {exc}"
+        except SandboxUnavailable as exc:
+            return f"cannot run: {exc}"
+        return [(o.output, o.status) for o in outcomes]
+    return None
+
+
+def judge(host: FakeHost, body: Body | Reboot, seen: Observation, label: str) -> None:
+    """Raise :class:`Mismatch` where ``seen`` differs from what the guide shows."""
+    if isinstance(seen, str):
+        raise Mismatch(f"{label}: {seen}")
+    if not isinstance(body, Transcript) or seen is None:
+        return
+    for cmd, (output, status) in zip(body.commands, seen, strict=True):
+        want = normalise(list(cmd.output), cmd.text)
+        have = normalise(output, cmd.text)
+        if want != have or status != cmd.status:
+            raise Mismatch(_explain(label, host, cmd.text, want, have, cmd.status, status))
+
+
+def run_body(host: FakeHost, body: Body, label: str, keep_writes: bool = True) -> None:
+    """Execute or apply ``body`` on ``host``; raise :class:`Mismatch` on a difference."""
+    if isinstance(body, CommandLine):
         check_syntax(body.command, label)
     elif isinstance(body, Xml):
         try:
             ET.fromstring(body.content)
         except ET.ParseError as exc:
             raise Mismatch(f"{label}: XML is not well-formed: {exc}") from None
+    else:
+        judge(host, body, observe(host, body, keep_writes), label)
 
 
 def check_syntax(command: str, label: str) -> None:
@@ -130,9 +152,22 @@ def _explain(label, host, command, want, have, want_status, got_status) -> str:
         lines += ["  output differs:"] + [f"    {d}" for d in diff]
     if want_status != got_status:
         lines.append(f"  exit status: guide expects {want_status}, fake host gave {got_status}")
-    hints = _did_you_mean(host, have)
+    hints = _did_you_mean(host, have) + _limits_hit(have, got_status)
     lines += [f"  hint: {h}" for h in hints]
     return "\n".join(lines)
+
+
+def _limits_hit(output: list[str], status: int) -> list[str]:
+    """Which of the sandbox's rlimits the output or status shows was reached."""
+    text = "\n".join(output)
+    hits = []
+    if "fork: " in text or "Resource temporarily unavailable" in text:
+        hits.append(f"limit reached: processes ({LIMITS.processes} per sandbox)")
+    if any(m in text for m in ("Cannot allocate memory", "MemoryError", "xmalloc")):
+        hits.append(f"limit reached: memory ({LIMITS.memory_bytes >> 20} MiB address space)")
+    if status == 128 + 24:  # SIGXCPU
+        hits.append(f"limit reached: CPU time ({LIMITS.cpu_seconds} s)")
+    return hits
 
 
 _UNKNOWN = re.compile(r"(\w+): unknown parameter '([\w-]+)' ignored")
@@ -175,80 +210,88 @@ def scenario_for(arch: str, kernel: str, given: Given) -> Scenario:
     )
 
 
-_BASE: Path | None = None
-_TOOL_PORT: str | None = None
-
-
-def _base() -> Path:
-    """This process's directory for fake hosts, their shared tools and file pool.
-
-    The shared tools talk to one tool server per process (a warm Python that forks
-    per call; see :mod:`nested_snippets.fakehost.toolserver`).
-    """
-    global _BASE, _TOOL_PORT
-    if _BASE is None:
-        base = Path(tempfile.mkdtemp(prefix="nkg-"))
-        atexit.register(shutil.rmtree, base, True)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "nested_snippets.fakehost.toolserver"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=base,
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-        )
-        atexit.register(server.kill)
-        _TOOL_PORT = server.stdout.readline().strip()
-        if not _TOOL_PORT.isdigit():
-            raise RuntimeError("the fake tool server did not start")
-        install_tools(base / "bin", server=True)
-        (base / "pool").mkdir()
-        _BASE = base
-    return _BASE
-
-
 _RECYCLED: list[Path] = []
 
 
 @contextmanager
 def fake_host(scenario: Scenario) -> Iterator[FakeHost]:
     """A fresh fake host for ``scenario``; its directory is recycled afterwards."""
-    base = _base()
-    home = _RECYCLED.pop() if _RECYCLED else Path(tempfile.mkdtemp(prefix="host-", dir=base))
+    base = sandbox.base().path
+    if _RECYCLED:
+        home = _RECYCLED.pop()
+    else:
+        home = Path(tempfile.mkdtemp(prefix="host-", dir=base))
+        own(str(home))
     try:
-        yield FakeHost.create(home, scenario, bin_dir=base / "bin", pool_dir=base / "pool")
+        yield FakeHost.create(home, scenario, disk_tree=False)
     except BaseException:
         shutil.rmtree(home, ignore_errors=True)
         raise
     try:
-        recycle(home)
+        recycle(home, keep=sandbox.kept_paths())
         _RECYCLED.append(home)
     except OSError:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def run_snippet(snippet: Snippet, variant: str, kernel: str) -> None:
+def run_snippet(snippet: Snippet, variant: str, kernel: str) -> str:
+    """Run one (snippet, variant, kernel) item; returns how (see :func:`shared.run_item`)."""
     body = snippet.variants[variant]
     label = (
         f"snippet {snippet.id}[{variant or 'all'}] on Linux {kernel} ({snippet.given.describe()})"
     )
     if isinstance(body, (CommandLine, Xml)):
         run_body(None, body, label)  # type: ignore[arg-type]
-        return
-    with fake_host(scenario_for(variant or snippet.host, kernel, snippet.given)) as host:
-        run_body(host, body, label)
+        return "checked"
+    scenario = scenario_for(variant or snippet.host, kernel, snippet.given)
+    return run_item(scenario, [(body, label)])
 
 
-def run_procedure(proc: Procedure, snippets: dict[str, Snippet], arch: str, kernel: str) -> None:
-    with fake_host(scenario_for(arch, kernel, proc.given)) as host:
-        for n, step in enumerate(proc.steps, 1):
-            if isinstance(step, Reboot):
-                host.reboot()
-                continue
-            snip = snippets[step]
-            variant = arch if snip.is_multi else ""
-            label = (
-                f"procedure {proc.id}[{arch}] on Linux {kernel}, "
-                f"step {n} ({step}, {proc.given.describe()})"
+def run_procedure(proc: Procedure, snippets: dict[str, Snippet], arch: str, kernel: str) -> str:
+    steps: list[tuple[Body | Reboot, str]] = []
+    for n, step in enumerate(proc.steps, 1):
+        if isinstance(step, Reboot):
+            steps.append((step, ""))
+            continue
+        snip = snippets[step]
+        variant = arch if snip.is_multi else ""
+        label = (
+            f"procedure {proc.id}[{arch}] on Linux {kernel}, "
+            f"step {n} ({step}, {proc.given.describe()})"
+        )
+        steps.append((snip.variants[variant], label))
+    return run_item(scenario_for(arch, kernel, proc.given), steps)
+
+
+def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
+    """Run ``steps`` on a fresh host for ``scenario``, sharing runs (see :mod:`.shared`).
+
+    Returns ``"ran"``, ``"shared"`` (the result of an identical run was used) or
+    ``"verified"`` (shared, and run in full anyway: both agreed).
+    """
+    bodies = [body for body, _label in steps]
+    release = release_for(kdata.resolve_version(scenario.kernel))
+    with fake_host(scenario) as host:
+        run_key = shared.key(host, scenario, bodies)
+        seen = shared.recall(run_key, release)
+        verify = seen is not None and shared.verify_this_one()
+        if seen is not None and not verify:
+            try:
+                for (body, label), one in zip(steps, seen, strict=True):
+                    judge(host, body, one, label)
+                return "shared"
+            except Mismatch:
+                pass  # run in full: the failure then carries this host's own hints
+        full = [observe(host, body, keep_writes=n < len(steps) - 1)
+                for n, body in enumerate(bodies)]  # fmt: skip
+        if verify and full != seen:
+            raise Mismatch(
+                f"{steps[0][1] or 'item'}: sharing is unsound here: a run shared by an "
+                f"identical fake host gave {seen!r}, the full run gave {full!r}"
             )
-            run_body(host, snip.variants[variant], label)
+        if seen is None:
+            shared.remember(run_key, release, full)
+        for (body, label), one in zip(steps, full, strict=True):
+            judge(host, body, one, label)
+    return "verified" if verify else "ran"
+

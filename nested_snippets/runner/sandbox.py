@@ -1,150 +1,672 @@
-"""Confine a snippet's shell text to the fake host before bash ever sees it.
+"""Run snippet commands in a bubblewrap sandbox where the fake host is the whole machine.
 
-The text is parsed with bashlex; then
+Each run (one snippet's commands, or one :func:`~nested_snippets.runner.run.execute`)
+gets a fresh ``bwrap --unshare-all`` sandbox: new user, mount, PID, network, IPC,
+UTS and cgroup namespaces, no capabilities, uid 0 inside mapped to an unprivileged
+uid outside (as root, the runner starts bwrap as :data:`SANDBOX_UID`).  Inside, the
+snippet's literal text runs under bash and sees:
 
-* every absolute path (arguments, redirection targets, assignments, ``cd``) is
-  re-rooted under the fake host's root, so ``/etc/modprobe.d`` means the fake one;
-* every command must be one the fake host provides (its ``bin`` is the whole
-  ``PATH``), and may not be named by a path;
-* constructs that could reach past those rules are refused: ``..`` path components,
-  paths glued to options (``-o/x``, ``--file=/x``), ``eval``/``exec``/``source``,
-  ``command``/``builtin``/``enable``/``hash``, setting ``PATH``-like variables.
+``/``
+    the host's ``HOME/root`` (read-write, kept between the runs of one host, emptied
+    by :func:`~nested_snippets.fakehost.host.recycle` before the directory serves
+    another host); ``/etc`` in it is built for the host (``passwd``, ``group``,
+    ``hostname``, ``hosts``, ``alternatives`` bound read-only from the runner's
+    template; ``modprobe.d`` and ``default/grub`` the host's own), never the machine's;
+``/usr``
+    the machine's, read-only, less its kernel modules and kmod configuration
+    (:data:`MACHINE_CONFIG`, covered by empty tmpfs mounts); ``/bin``, ``/sbin``,
+    ``/lib64`` link into it and ``/lib`` is a tmpfs holding the fake ``modules`` and
+    links to the multiarch library directories of ``/usr/lib`` (where ``ld.so`` looks);
+``/sys/module``, ``/proc``, ``/lib/modules``, ``/dev/kvm``
+    the fake kernel's trees on per-run tmpfs mounts (no procfs, no sysfs), filled by
+    the tool server before the snippet starts;
+``/dev``
+    a small tmpfs with null, zero, full, random, urandom and tty bound in, and a
+    small ``/dev/shm`` (no ``pts``);
+``/tmp``, ``/run``
+    small per-run tmpfs mounts (so ``/tmp`` never reaches the disk);
+``/usr/local``
+    an empty tmpfs (the machine's own installs are not shown);
+``/run/fakehost``
+    ``bin`` (read-only: the fake tools, first on ``PATH``) and ``out`` (each
+    command's output, read by the runner).
 
-A refusal raises :class:`Refused` with a message that names the construct; nothing
-has run at that point.
+The fake ``lsmod``, ``modprobe``, ``modinfo``, ``rmmod``, ``dmesg``, ``lscpu``,
+``update-grub``, ``grubby``, ``sudo``, ``uname`` and ``arch`` are also bound over
+every file of ``/usr`` they resolve to (``/usr/bin/kmod`` behind ``lsmod``, ...), so
+an explicit path, ``command -p`` or a rewritten ``PATH`` reaches the same fake:
+there is no real one inside.  They reach the tool server through bash's
+``/dev/tcp`` on the sandbox's own loopback (:mod:`nested_snippets.fakehost.toolserver`).
+The host name is ``fakehost``; ``uname`` answers for the fake kernel and its
+architecture (the ``uname(2)`` system call does not: see below).
+
+Limits (:class:`Limits`) are rlimits set by the sandbox's first shell (hard and
+soft, which nothing inside can raise) plus a wall clock kept by the runner, which
+kills the sandbox's whole PID namespace.  Each gives one :class:`LimitExceeded`.
+Every tmpfs has a size (:data:`TMPFS_BYTES`, about 100 MiB in all).  After each
+command the first shell kills every other process of the sandbox, so nothing a
+command leaves running can touch a later command's result.  Tool calls are bounded
+by the tool server (at most ``MAX_CALLS`` at once per sandbox, each with its own
+time, memory and file-size rlimits; configuration files are read only when regular
+and only up to a cap).
+
+What is *not* bounded or hidden, known and accepted for now:
+
+* memory: ``memory_bytes`` caps each process's address space, not the sandbox's
+  total (no cgroup is used); ``processes`` caps the processes of the sandbox's uid,
+  so the worst case is their product;
+* disk: the host's ``/`` (``HOME/root``: ``/etc``, ``/root``, ...) is on the
+  runner's disk, with only the per-file size limit (``output_bytes``);
+* a parameter file of the fake ``/sys`` with mode 0444 can be ``chmod``-ed and
+  written by the snippet, which owns the tmpfs (the write is not kept: only
+  writable parameters are harvested, and the next tool call rewrites the file);
+* facts of the machine through system calls: ``uname(2)`` (kernel release and
+  architecture), ``sched_getaffinity`` (``nproc``), ``statfs`` of ``/`` (the
+  real disk's type and size) and ``CLOCK_BOOTTIME`` (the machine's uptime).
+
+Where bubblewrap cannot make its namespaces the runner refuses to run anything
+(:class:`SandboxUnavailable`, whose message names the fix); there is no unconfined
+mode.
 """
 
 from __future__ import annotations
 
-import re
+import atexit
+import contextlib
+import functools
+import json
+import os
+import pwd
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 
-import bashlex
-import bashlex.errors
+from nested_snippets.fakehost import host as fakehost
+from nested_snippets.fakehost import toolserver
+from nested_snippets.fakehost.tools import PY_TOOLS
 
-FORBIDDEN_BUILTINS = {
-    "eval": "runs text the sandbox cannot inspect",
-    "exec": "replaces the shell",
-    "source": "reads commands from a file",
-    ".": "reads commands from a file",
-    "command": "can bypass the fake host's PATH",
-    "builtin": "can bypass the fake host's tools",
-    "enable": "can change what builtins exist",
-    "hash": "can map names to real programs",
-    "trap": "runs text the sandbox cannot inspect",
-}
-PROTECTED_VARIABLES = {"PATH", "ENV", "BASH_ENV", "SHELL", "HOME", "FAKEHOST", "LD_PRELOAD"}
-SHELL_BUILTINS = {
-    "cd",
-    "echo",
-    "printf",
-    "true",
-    "false",
-    "test",
-    "[",
-    "read",
-    "export",
-    "set",
-    "unset",
-    "for",
-    "while",
-    "if",
-    "exit",
-    "local",
-    "shift",
-    ":",
-    "wait",
-}
-_DOTDOT = re.compile(r"(^|/)\.\.(/|$)")
-_GLUED_PATH = re.compile(r"^(-[A-Za-z]+|--?[\w-]+=)/")
+BWRAP = "bwrap"
+HOSTNAME = fakehost.HOSTNAME
+FAKE_TOOLS = (*PY_TOOLS, "sudo")
+PATH = "/run/fakehost/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+MAX_COMMAND = 100_000
+"""Longest command text passed to bash (bytes); longer ones are refused."""
+ETC_FILES = ("passwd", "group", "hostname", "hosts")
+MACHINE_CONFIG = ("/usr/lib/modules", "/usr/lib/modprobe.d", "/usr/local/lib/modprobe.d",
+                  "/usr/lib/modules-load.d", "/usr/lib/depmod.d")  # fmt: skip
+"""Directories of ``/usr`` that describe the machine's kernel, not the fake host's."""
+MERGED = ("bin", "sbin", "lib64", "lib32", "libx32")
 
 
 class Refused(Exception):
-    """The snippet would reach outside the fake host."""
+    """The runner will not run this text (before anything has run)."""
 
 
-def confine(text: str, root: str, commands: frozenset[str] | set[str]) -> str:
-    """Return ``text`` with absolute paths re-rooted under ``root``; refuse escapes."""
-    if not root.startswith("/") or re.search(r"[^\w/.-]", root):
-        raise ValueError(f"fake root must be a plain absolute path, got {root!r}")
+class SandboxUnavailable(RuntimeError):
+    """This machine cannot make the sandbox; the message names the fix."""
+
+
+class LimitExceeded(Exception):
+    """A run went over one of its :class:`Limits`."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float = 30.0
+    output_bytes: int = 1 << 20
+    memory_bytes: int = 2 << 30
+    processes: int = 256
+    cpu_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class Result:
+    output: bytes
+    status: int
+
+
+def _sandbox_ids() -> tuple[int, int]:
+    """The unprivileged uid/gid snippets run as outside their namespace."""
+    if os.geteuid() != 0:
+        return os.getuid(), os.getgid()
+    taken = {p.pw_uid for p in pwd.getpwall()}
+    uid = next(u for u in range(64_990, 60_000, -1) if u not in taken)
+    return uid, uid
+
+
+SANDBOX_UID, SANDBOX_GID = _sandbox_ids()
+"""As root: the highest free uid below 64 991, used for this uid only by the sandbox."""
+
+
+# --------------------------------------------------------------- availability
+
+
+@functools.cache
+def check() -> None:
+    """Raise :class:`SandboxUnavailable` (one message, naming the fix) if bwrap fails."""
+    if shutil.which(BWRAP) is None:
+        raise SandboxUnavailable(
+            "the snippet sandbox needs bubblewrap, which is not installed: "
+            "install it (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install "
+            "bubblewrap)"
+        )
+    argv = [BWRAP, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+            "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", *_merged_links_args(),
+            "/usr/bin/true"]  # fmt: skip
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd="/", **_drop())
+    if proc.returncode == 0:
+        return
+    raise SandboxUnavailable(_diagnose(proc.stderr.strip().splitlines()[-1:] or [""]))
+
+
+def _read(path: str) -> str:
     try:
-        trees = bashlex.parse(text)
-    except (bashlex.errors.ParsingError, NotImplementedError, AttributeError) as exc:
-        raise Refused(
-            f"cannot parse this shell text ({exc}); the runner only runs what it can check"
-        ) from None
-    edits: list[int] = []
-    for tree in trees:
-        _visit(tree, text, commands, edits)
-    out = text
-    for pos in sorted(set(edits), reverse=True):
-        out = out[:pos] + root + out[pos:]
-    return out
+        return Path(path).read_text().strip()
+    except OSError:
+        return ""
 
 
-def _visit(node, text: str, commands, edits: list[int]) -> None:
-    kind = node.kind
-    if kind == "command":
-        _check_command(node, text, commands)
-    if kind == "word":
-        _word(node, text, edits)
-    elif kind == "assignment":
-        name, _, value = node.word.partition("=")
-        if name in PROTECTED_VARIABLES:
-            raise Refused(f"setting {name} is not allowed in a snippet")
-        start = node.pos[0] + len(name) + 1
-        _path_at(text, start, node.pos[1], value, edits)
-    for attr in ("parts", "list"):
-        for child in getattr(node, attr, None) or ():
-            _visit(child, text, commands, edits)
-    for attr in ("command", "output"):
-        child = getattr(node, attr, None)
-        if child is not None and hasattr(child, "kind"):
-            _visit(child, text, commands, edits)
+def _exists(path: str) -> bool:
+    return os.path.exists(path)
 
 
-def _check_command(node, text: str, commands) -> None:
-    words = [p for p in node.parts if p.kind == "word"]
-    if not words:
-        return
-    names = [words[0]]
-    if words[0].word == "sudo":
-        if len(words) < 2:
-            raise Refused("'sudo' without a command")
-        if words[1].word.startswith("-"):
-            raise Refused(f"sudo option {words[1].word!r} is not supported by the fake host")
-        names.append(words[1])
-    for w in names:
-        name = w.word
-        if name in FORBIDDEN_BUILTINS:
-            raise Refused(f"'{name}' is refused: it {FORBIDDEN_BUILTINS[name]}")
-        if "/" in name:
-            raise Refused(f"command named by a path ({name!r}); use the bare command name")
-        if name not in commands and name not in SHELL_BUILTINS:
-            raise Refused(
-                f"'{name}' is not a command the fake host provides "
-                f"(it has: {', '.join(sorted(commands))})"
+def _diagnose(stderr: list[str]) -> str:
+    said = f" (bwrap said: {stderr[0]})" if stderr[0] else ""
+    if "Unknown option" in stderr[0] or "unrecognized option" in stderr[0]:
+        return (
+            "the snippet sandbox needs bubblewrap 0.8 or newer (for --disable-userns): "
+            f"upgrade the bubblewrap package{said}"
+        )
+    if _read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1":
+        return (
+            "the snippet sandbox cannot create a user namespace: Ubuntu's AppArmor "
+            "restricts unprivileged user namespaces (kernel.apparmor_restrict_"
+            "unprivileged_userns=1); allow them for bwrap with an AppArmor profile "
+            "granting 'userns', or run: sudo sysctl kernel.apparmor_restrict_"
+            f"unprivileged_userns=0{said}"
+        )
+    if _read("/proc/sys/user/max_user_namespaces") == "0":
+        return (
+            "the snippet sandbox cannot create a user namespace: user.max_user_namespaces "
+            f"is 0; run: sudo sysctl user.max_user_namespaces=10000{said}"
+        )
+    if _read("/proc/sys/kernel/unprivileged_userns_clone") == "0":
+        return (
+            "the snippet sandbox cannot create a user namespace: run: sudo sysctl "
+            f"kernel.unprivileged_userns_clone=1{said}"
+        )
+    if _exists("/.dockerenv") or _exists("/run/.containerenv"):
+        return (
+            "the snippet sandbox cannot create namespaces inside this container: its "
+            "seccomp profile blocks unshare/clone of user namespaces (and mount needs "
+            "them); run the container with a seccomp profile that allows them, e.g. "
+            "podman/docker --security-opt seccomp=unconfined, or "
+            f"--security-opt systempaths=unconfined for /proc{said}"
+        )
+    return f"the snippet sandbox (bubblewrap) does not work on this machine{said}"
+
+
+def _drop() -> dict:
+    """Popen arguments that start bwrap as the sandbox's uid when the runner is root
+    (setuid from root clears every capability; bwrap sets no_new_privs itself)."""
+    if os.geteuid() != 0:
+        return {}
+    return {"user": SANDBOX_UID, "group": SANDBOX_GID, "extra_groups": []}
+
+
+def _merged_links() -> dict[str, str]:
+    """Top-level links of a merged-/usr system (``bin -> usr/bin``, ...)."""
+    links = {}
+    for name in MERGED:
+        try:
+            target = os.readlink(f"/{name}")
+        except OSError:
+            continue
+        if target.lstrip("/").startswith("usr/"):
+            links[name] = target.lstrip("/")
+    return links
+
+
+def _merged_links_args() -> list[str]:
+    args = []
+    for name, target in _merged_links().items():
+        args += ["--symlink", target, f"/{name}"]
+    return args
+
+
+# --------------------------------------------------------------- the process's base
+
+
+@dataclass
+class Base:
+    """This process's directory (hosts, tools, /etc template) and tool server."""
+
+    path: Path
+    server: toolserver.Server
+    static_args: list[str]
+
+
+_BASE: list[Base] = []
+
+
+def base() -> Base:
+    if _BASE:
+        return _BASE[0]
+    check()
+    path = Path(tempfile.mkdtemp(prefix="nkg-"))
+    atexit.register(shutil.rmtree, path, True)
+    if os.geteuid() == 0:
+        os.chown(path, SANDBOX_UID, SANDBOX_GID)
+        fakehost.OWNER[:] = [(SANDBOX_UID, SANDBOX_GID)]
+    tools = path / "bin"
+    tools.mkdir()
+    (tools / "_fake_tool").write_text(toolserver.CLIENT)
+    (tools / "sudo").write_text(toolserver.SUDO)
+    for name in (*PY_TOOLS, toolserver.FILL):
+        os.symlink("_fake_tool", tools / name)
+    for f in tools.iterdir():
+        if not f.is_symlink():
+            f.chmod(0o555)
+    etc = path / "etc"
+    etc.mkdir()
+    (etc / "passwd").write_text(
+        "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:"
+        "/usr/sbin/nologin\n"
+    )
+    (etc / "group").write_text("root:x:0:\nnogroup:x:65534:\n")
+    (etc / "hostname").write_text(f"{HOSTNAME}\n")
+    (etc / "hosts").write_text(f"127.0.0.1\tlocalhost\n127.0.1.1\t{HOSTNAME}\n")
+    alternatives = etc / "alternatives"
+    alternatives.mkdir()
+    if os.path.isdir("/etc/alternatives"):
+        for entry in os.scandir("/etc/alternatives"):
+            target = os.readlink(entry.path) if entry.is_symlink() else ""
+            if target.startswith("/usr/"):
+                os.symlink(target, alternatives / entry.name)
+    for f in etc.iterdir():
+        if f.is_file():
+            f.chmod(0o444)
+    server = toolserver.Server(SANDBOX_UID, SANDBOX_GID)
+    atexit.register(server.close)
+    _BASE.append(Base(path, server, _static_args(tools, etc)))
+    return _BASE[0]
+
+
+TMPFS_BYTES = {
+    "/tmp": 64 << 20,
+    "/run": 8 << 20,
+    "/sys": 8 << 20,
+    "/proc": 4 << 20,
+    "/dev": 1 << 20,
+    "/dev/shm": 16 << 20,
+    "/lib": 1 << 20,
+    "hidden": 64 << 10,
+}
+"""Size of each tmpfs a sandbox mounts (tmpfs pages count against no rlimit, so each
+is capped; together about 100 MiB per sandbox).  ``hidden``: the empty ones that
+cover the machine's kernel configuration."""
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+
+
+def _tmpfs(path: str, key: str | None = None) -> list[str]:
+    perms = ["--perms", "1777"] if path in ("/tmp", "/dev/shm") else []
+    return [*perms, "--size", str(TMPFS_BYTES[key or path]), "--tmpfs", path]
+
+
+def _dev_args() -> list[str]:
+    """A small /dev of its own (bubblewrap's ``--dev`` tmpfs has no size limit)."""
+    args = _tmpfs("/dev")
+    for name in DEVICES:
+        if os.path.exists(f"/dev/{name}"):
+            args += ["--dev-bind", f"/dev/{name}", f"/dev/{name}"]
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):  # fmt: skip
+        args += ["--symlink", target, f"/dev/{name}"]
+    return args + _tmpfs("/dev/shm")
+
+
+def _static_args(tools: Path, etc: Path) -> list[str]:
+    """The bwrap arguments every sandbox shares (after its root is bound)."""
+    args = ["--ro-bind", "/usr", "/usr", *_tmpfs("/lib")]
+    for entry in sorted(os.listdir("/usr/lib")):  # the multiarch library directories
+        if "-linux-" in entry and os.path.isdir(f"/usr/lib/{entry}"):
+            args += ["--symlink", f"/usr/lib/{entry}", f"/lib/{entry}"]
+    args += ["--dir", "/lib/modules"]
+    for mine in MACHINE_CONFIG:  # the machine's modules and kmod configuration: hidden
+        if os.path.isdir(mine):
+            args += _tmpfs(mine, "hidden")
+    args += [*_tmpfs("/usr/local", "hidden"), *_tmpfs("/proc"), *_tmpfs("/sys"),
+             "--dir", "/sys/module", *_dev_args(), *_tmpfs("/tmp"), *_tmpfs("/run"),
+             "--ro-bind", str(tools), "/run/fakehost/bin"]  # fmt: skip
+    for name in ETC_FILES:
+        args += ["--ro-bind", str(etc / name), f"/etc/{name}"]
+    args += ["--ro-bind", str(etc / "alternatives"), "/etc/alternatives"]
+    shadowed = set()
+    for name in FAKE_TOOLS:
+        for d in ("/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"):
+            real = os.path.realpath(os.path.join(d, name))
+            if os.path.isfile(real) and real.startswith("/usr/") and real not in shadowed:
+                shadowed.add(real)
+                args += ["--ro-bind", str(tools / name), real]
+    for real in ("/usr/bin/busybox",):  # a multi-call binary with its own uname, lsmod...
+        if os.path.isfile(real):
+            args += ["--ro-bind", str(tools / "_fake_tool"), real]
+    return args
+
+
+MOUNT_POINTS = {
+    **{d: "dir" for d in ("usr", "lib", "proc", "sys", "dev", "run", "etc", "root", "tmp",
+                          "etc/alternatives")},  # fmt: skip
+    **{f"etc/{f}": "file" for f in ETC_FILES},
+}
+"""Where each run mounts something in the host's root; checked before every run."""
+
+
+def kept_paths() -> tuple[str, ...]:
+    """What recycling a host directory keeps: the mount points and merged-/usr links."""
+    return (*MOUNT_POINTS, *_merged_links())
+
+
+def prepare_root(root: Path) -> None:
+    """Make every mount point of ``root`` the plain directory, file or link it must be.
+
+    A snippet may have replaced one with a link (bubblewrap would follow it while
+    setting up the next run); nothing runs in the host while this checks.
+    """
+    st = os.lstat(root)
+    if (st.st_mode & 0o170000) == 0o040000 and st.st_mode & 0o7777 != 0o755:
+        os.chmod(root, 0o755)  # ``chmod 000 /`` in the last run: bwrap could not enter it
+    expected = {**MOUNT_POINTS, **{n: ("link", t) for n, t in _merged_links().items()}}
+    for rel, kind in expected.items():
+        path = os.path.join(root, rel)
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            st = None
+        if st is not None:
+            fmt = st.st_mode & 0o170000
+            ok = (
+                (kind == "dir" and fmt == 0o040000)
+                or (kind == "file" and fmt == 0o100000)
+                or (kind != "dir" and kind != "file" and fmt == 0o120000
+                    and os.readlink(path) == kind[1])  # fmt: skip
             )
+            if ok and (kind != "dir" or st.st_mode & 0o7777 == 0o755):
+                continue
+            if ok:  # a snippet took the mode away: bwrap could not enter it
+                os.chmod(path, 0o755)
+                continue
+            if fmt == 0o040000:
+                fakehost._rmtree(path)
+            else:
+                os.unlink(path)
+        if kind == "dir":
+            os.mkdir(path, 0o755)
+        elif kind == "file":
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644))
+        else:
+            os.symlink(kind[1], path)
+        fakehost.own(path)
 
 
-def _word(node, text: str, edits: list[int]) -> None:
-    raw = text[node.pos[0] : node.pos[1]]
-    if _DOTDOT.search(node.word):
-        raise Refused(f"'..' in a path ({raw!r}) could leave the fake root")
-    if _GLUED_PATH.match(node.word):
-        raise Refused(f"a path glued to an option ({raw!r}); write the path as its own word")
-    _path_at(text, node.pos[0], node.pos[1], node.word, edits)
+# --------------------------------------------------------------- running
+
+DRIVER = r"""ulimit -c 0 -f "$NKG_FSIZE" -v "$NKG_AS" -u "$NKG_NPROC" -t "$NKG_CPU" || exit 99
+read -r go <&"$NKG_GO" || exit 98
+exec {NKG_GO}<&-
+/run/fakehost/bin/_fill || exit 97
+unset NKG_FSIZE NKG_AS NKG_NPROC NKG_CPU NKG_GO go
+cd /run/fakehost/out || exit 96
+i=0
+for c in "$@"; do
+    i=$((i + 1))
+    chmod 755 . 2>/dev/null
+    rm -rf -- "$i" "$i.status"
+    (cd /root && exec bash --noprofile --norc -c "$c") </dev/null >"$i" 2>&1
+    s=$?
+    kill -KILL -1 2>/dev/null
+    echo "$s" >"$i.status"
+done
+"""
+"""The sandbox's first shell.  It keeps the output directory as its working directory
+(a snippet that takes away ``/``'s mode cannot stop the results being written), and
+after each command kills every other process of the sandbox: nothing a command left
+running can write a later command's result."""
 
 
-def _path_at(text: str, start: int, end: int, value: str, edits: list[int]) -> None:
-    """Record an insertion of the root before the leading '/' of a path word."""
-    if not value.startswith(("/", "~/")) and value != "~":
+def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = True) -> list[Result]:
+    """Run ``commands`` one after the other in a fresh sandbox of the host in ``home``.
+
+    Raises :class:`Refused` before running text bash cannot be given, and
+    :class:`LimitExceeded` when a limit is hit (the sandbox is gone by then).
+    """
+    for text in commands:
+        _check_text(text)
+    b = base()
+    home = Path(home)
+    prepare_root(home / "root")
+    out = home / "out"
+    _reset_out(out)
+    info_r, info_w = os.pipe()
+    block_r, block_w = os.pipe()  # the driver waits on it until the tool server listens
+    argv = [
+        BWRAP, "--unshare-all", "--unshare-user", "--disable-userns",
+        "--die-with-parent", "--new-session",
+        "--uid", "0", "--gid", "0", "--hostname", HOSTNAME,
+        "--info-fd", str(info_w),
+        "--bind", str(home / "root"), "/", *b.static_args, *_own_config(home / "root"),
+        "--bind", str(out), "/run/fakehost/out", "--chdir", "/root",
+        "bash", "--noprofile", "--norc", "-c", DRIVER, "bash", *commands,
+    ]  # fmt: skip
+    env = {
+        "PATH": PATH,
+        "HOME": "/root",
+        "USER": "root",
+        "LOGNAME": "root",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TERM": "dumb",
+        "NKG_FSIZE": str(max(1, limits.output_bytes // 1024)),
+        "NKG_AS": str(max(1, limits.memory_bytes // 1024)),
+        "NKG_NPROC": str(limits.processes),
+        "NKG_CPU": str(limits.cpu_seconds),
+        "NKG_GO": str(block_r),
+    }
+    try:
+        proc = subprocess.Popen(
+            argv,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(info_w, block_r),
+            start_new_session=True,
+            cwd="/",
+            **_drop(),
+        )
+    finally:
+        os.close(info_w)
+        os.close(block_r)
+    attached = False
+    try:
+        pid = _child_pid(info_r)
+        try:
+            if pid is None:
+                raise toolserver.ServerError("bubblewrap gave no process id")
+            b.server.attach(pid, home)
+        except toolserver.ServerError as exc:
+            os.close(block_w)
+            block_w = -1
+            _wait(proc, 30) or _kill(proc)
+            said = proc.stdout.read(2000).decode(errors="replace").strip()
+            raise SandboxUnavailable(f"the sandbox could not be set up: {said or exc}") from None
+        attached = True
+        os.write(block_w, b"go\n")
+        os.close(block_w)
+        block_w = -1
+        if not _wait(proc, limits.seconds):
+            _kill(proc)
+            raise LimitExceeded(f"wall clock: still running after {limits.seconds:g} s")
+        bwrap_said = proc.stdout.read(4096)
+        results = _results(out, len(commands), limits)
+        if os.environ.get("NKG_DEBUG"):
+            print("bwrap:", proc.returncode, bwrap_said)
+        if not results and proc.returncode in (96, 97, 98, 99):
+            raise SandboxUnavailable(
+                {99: "the sandbox's shell could not set its limits",
+                 98: "the sandbox's shell was not released",
+                 97: "the tool server could not fill the sandbox's trees",
+                 96: "the sandbox's output directory could not be entered"}[proc.returncode]
+            )  # fmt: skip
+        if not results and proc.returncode != 0 and bwrap_said:
+            raise SandboxUnavailable(
+                f"the sandbox failed: {bwrap_said.decode(errors='replace').strip()[:500]}"
+            )
+        return results
+    finally:
+        if block_w >= 0:
+            os.close(block_w)
+        os.close(info_r)
+        if proc.poll() is None:
+            _kill(proc)
+        proc.stdout.close()
+        if attached:
+            b.server.detach(pid, keep_writes)
+
+
+def _own_config(root: Path) -> list[str]:
+    """Bind the host's own files of :data:`MACHINE_CONFIG` (a distribution's vendor
+    ``/usr/lib/modprobe.d``, written by the scenario) over the empty tmpfs."""
+    args = []
+    for shown in MACHINE_CONFIG:
+        real = os.path.join(root, shown.lstrip("/"))
+        st = _lstat(real)
+        if st is not None and (st.st_mode & 0o170000) == 0o040000 and _no_link_on(root, shown):
+            args += ["--ro-bind", real, shown]
+    return args
+
+
+def _lstat(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
+
+
+def _no_link_on(root: Path, shown: str) -> bool:
+    """No component of ``shown`` below ``root`` is a link (bwrap would follow it)."""
+    path = str(root)
+    for part in shown.strip("/").split("/"):
+        path = os.path.join(path, part)
+        st = _lstat(path)
+        if st is None or (st.st_mode & 0o170000) != 0o040000:
+            return False
+    return True
+
+
+def _check_text(text: str) -> None:
+    if "\0" in text:
+        raise Refused("the command holds a NUL byte, which no shell command line can hold")
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise Refused(f"the command is not valid UTF-8 ({exc.reason})") from None
+    if len(data) > MAX_COMMAND:
+        raise Refused(f"the command is {len(data)} bytes long (the limit is {MAX_COMMAND})")
+
+
+def _child_pid(fd: int) -> int | None:
+    data = b""
+    while True:
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+        try:
+            return int(json.loads(data)["child-pid"])
+        except (ValueError, KeyError):
+            continue
+    return None
+
+
+def _wait(proc: subprocess.Popen, seconds: float) -> bool:
+    """Wait for ``proc`` to end, at most ``seconds``; wakes as soon as it ends
+    (``Popen.wait(timeout)`` polls with sleeps of up to 50 ms)."""
+    pidfd = os.pidfd_open(proc.pid)
+    try:
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        if not poller.poll(seconds * 1000):
+            return False
+    finally:
+        os.close(pidfd)
+    proc.wait()
+    return True
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """End the sandbox: bwrap dies, its PID 1 follows (--die-with-parent), and with
+    it every process of the PID namespace."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _reset_out(out: Path) -> None:
+    try:
+        st = os.lstat(out)
+    except FileNotFoundError:
+        st = None
+    if st is not None and (st.st_mode & 0o170000) != 0o040000:
+        os.unlink(out)
+        st = None
+    if st is None:
+        os.mkdir(out, 0o755)
+        fakehost.own(str(out))
         return
-    if value.startswith("~"):
-        return  # ~ expands to HOME, which already lies inside the fake root
-    i = start
-    while i < end and text[i] in "'\"":
-        i += 1
-    if i < end and text[i] == "/":
-        edits.append(i)
-    else:
-        raise Refused(f"cannot re-root the path in {text[start:end]!r}")
+    for entry in os.scandir(out):
+        if entry.is_dir(follow_symlinks=False):
+            fakehost._rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
+
+
+def _read_capped(dir_fd: int, name: str, cap: int) -> bytes | None:
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    except OSError:
+        return None
+    try:
+        if (os.fstat(fd).st_mode & 0o170000) != 0o100000:
+            return None
+        data = b""
+        while len(data) <= cap and (chunk := os.read(fd, cap + 1 - len(data))):
+            data += chunk
+        return data
+    finally:
+        os.close(fd)
+
+
+def _results(out: Path, n: int, limits: Limits) -> list[Result]:
+    dir_fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        results = []
+        for i in range(1, n + 1):
+            status = _read_capped(dir_fd, f"{i}.status", 16)
+            if status is None:
+                break
+            data = _read_capped(dir_fd, str(i), limits.output_bytes) or b""
+            code = int(status.strip() or b"-1") if status.strip().isdigit() else -1
+            if len(data) >= limits.output_bytes or code == 128 + signal.SIGXFSZ:
+                raise LimitExceeded(
+                    f"output: command {i} wrote {limits.output_bytes} bytes or more "
+                    f"(the limit is {limits.output_bytes})"
+                )
+            results.append(Result(data, code))
+        return results
+    finally:
+        os.close(dir_fd)

@@ -103,9 +103,7 @@ def deny(monkeypatch) -> Callable[[str], None]:
 
 
 def write(root: Path, shown: str, text: str) -> Path:
-    """Replace a file of a fake host.  Unlinks first: read-only files of a fake host
-    are hard links into a shared pool (:mod:`nested_snippets.fakehost.pool`), and
-    writing through one would change every file with the same content."""
+    """Replace a file of a fake host (unlinked first: read-only files stay so)."""
     path = root / shown.lstrip("/")
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_symlink() or path.exists():

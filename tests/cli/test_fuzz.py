@@ -131,7 +131,7 @@ class _Host:
         path = self.root / shown.lstrip("/")
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
-            path.unlink()  # never write through a pooled hard link
+            path.unlink()  # read-only files are replaced, not written through
         path.write_bytes(text.encode("utf-8", "surrogatepass"))
 
     def run(self, *argv: str) -> tuple[int, str]:

@@ -1,0 +1,205 @@
+"""Hostile snippets of the attack review (/work/review-sandbox.md): each one is bounded,
+refused with one message, or leaves nothing behind.  Row numbers name the review's rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import time
+
+import pytest
+
+from nested_snippets import model
+from nested_snippets.fakehost.host import Scenario
+from nested_snippets.model import ConfigFile, SnippetError
+from nested_snippets.runner import sandbox
+from nested_snippets.runner.__main__ import main
+from nested_snippets.runner.run import execute, fake_host, observe, run_commands
+from nested_snippets.runner.sandbox import Limits
+
+LIMITS = Limits(seconds=30, output_bytes=256 * 1024, memory_bytes=1 << 30, processes=48)
+
+
+@contextlib.contextmanager
+def _within(seconds: int):
+    """Fail (instead of hanging the session) if the block takes longer."""
+
+    def late(_sig, _frame):
+        raise AssertionError(f"still running after {seconds} s: the run is not bounded")
+
+    old = signal.signal(signal.SIGALRM, late)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _host(arch: str = "amd"):
+    return fake_host(Scenario(arch=arch, kernel="6.6"))
+
+
+@pytest.mark.parametrize(
+    "plant", ["mkfifo /etc/modprobe.d/kvm.conf", "ln -s /dev/zero /etc/modprobe.d/z.conf"]
+)
+def test_rows_1_2_a_fifo_or_dev_zero_in_modprobe_d_does_not_stall_the_boot(plant):
+    with _within(60), _host() as host:
+        execute(host, plant, LIMITS)
+        host.reboot()
+        start = time.monotonic()
+        got = execute(host, "lsmod | grep -c '^kvm_amd'", LIMITS)
+        assert got.output == ["1"], got
+        assert time.monotonic() - start < 20
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "ln -s /dev/zero /etc/modprobe.d/z.conf; sudo modprobe -c >/dev/null; echo $?",
+        "mkfifo /etc/modprobe.d/f.conf; sudo modprobe -r kvm_amd; echo $?",
+        "rm -f /etc/default/grub; ln -s /dev/zero /etc/default/grub; sudo update-grub; echo $?",
+    ],
+)
+def test_rows_3_4_links_to_dev_zero_are_not_read(command):
+    with _within(30), _host() as host:
+        start = time.monotonic()
+        got = execute(host, command, LIMITS)
+    assert time.monotonic() - start < 8
+    text = "\n".join(got.output)
+    assert "internal error" not in text and "MemoryError" not in text, text
+    assert got.output[-1] in ("0", "1"), got
+
+
+def test_row_5_a_sandbox_gets_few_tool_calls_at_once():
+    script = (
+        "fds=(); for i in $(seq 12); do exec {fd}<>/dev/tcp/127.0.0.1/4242 && fds+=($fd); done;"
+        ' for fd in "${fds[@]}"; do read -r -t 0.5 -u "$fd"; echo $?; done'
+    )
+    with _within(60), _host() as host:
+        got = execute(host, script, LIMITS)
+    eof = got.output.count("1")
+    waiting = sum(1 for x in got.output if x.isdigit() and int(x) > 128)
+    assert waiting <= 8 and eof >= 4, got.output
+
+
+@pytest.mark.parametrize(
+    ("where", "mib"), [("/run", 20), ("/tmp", 100), ("/dev/shm", 40), ("/sys", 20), ("/dev", 8)]
+)
+def test_rows_6_8_every_tmpfs_is_small(where, mib):
+    big = Limits(seconds=30, output_bytes=256 << 20, memory_bytes=1 << 30, processes=48)
+    with _within(60), _host() as host:
+        got = execute(host, f"head -c {mib}M /dev/zero > {where}/big; echo $?", big)
+    assert got.output[-1] != "0", got.output
+    assert any("No space left on device" in line for line in got.output), got.output
+
+
+def test_row_8_tmp_is_not_the_disk():
+    with _host() as host:
+        execute(host, "cd /tmp && seq 1 500 | xargs touch && ls | wc -l", LIMITS)
+        assert not any((host.root / "tmp").iterdir())
+
+
+def test_row_10_a_command_cannot_forge_a_later_result():
+    forge = (
+        "( while [ ! -e /run/fakehost/out/2.status ]; do :; done;"
+        " echo forged > /run/fakehost/out/2; echo 0 > /run/fakehost/out/2.status ) & disown;"
+        " echo armed"
+    )
+    with _within(60), _host() as host:
+        got = run_commands(host, [forge, "false; echo real", "sleep 0.3; echo three"], LIMITS)
+    assert [o.output for o in got] == [["armed"], ["real"], ["three"]]
+    assert got[1].status == 0 and got[0].status == 0
+
+
+def test_row_11_the_machines_modprobe_configuration_is_not_visible():
+    with _host() as host:
+        got = execute(
+            host, "ls -A /usr/lib/modprobe.d /usr/local; modprobe -c | grep -c snd", LIMITS
+        )
+    assert got.output == ["/usr/lib/modprobe.d:", "", "/usr/local:", "0"], got.output
+
+
+def test_row_12_a_recycled_host_has_no_xattrs_or_old_times():
+    setx = (
+        'python3 -c \'import os; [os.setxattr(d, "user.msg", b"A") for d in'
+        ' ("/", "/etc", "/etc/modprobe.d", "/root", "/etc/default")]\';'
+        " touch -d 2001-02-03 /etc/modprobe.d /root"
+    )
+    with _host() as first:
+        home = first.home
+        execute(first, setx, LIMITS)
+    with fake_host(Scenario(arch="intel", kernel="5.10")) as second:
+        assert second.home == home, "the directory was not recycled: nothing is tested"
+        got = execute(
+            second,
+            "python3 -c 'import os; print(sum(len(os.listxattr(d)) for d in"
+            ' ("/", "/etc", "/etc/modprobe.d", "/root", "/etc/default")))\';'
+            " date -r /root +%Y",
+            LIMITS,
+        )
+    assert got.output[0] == "0" and got.output[1] != "2001", got.output
+
+
+def test_rows_18_19_bytes_that_are_not_utf8_go_through():
+    with _within(60), _host() as host:
+        execute(host, "sudo grubby --update-kernel=ALL --args=$'kvm.x=\\xff'", LIMITS)
+        execute(
+            host,
+            "printf 'GRUB_CMDLINE_LINUX=\"\\xff\"\\n' | sudo tee -a /etc/default/grub"
+            " >/dev/null; sudo update-grub 2>/dev/null; echo $?",
+            LIMITS,
+        )
+        host.reboot()
+        got = execute(
+            host, "od -c /proc/cmdline | grep -c 377; lsmod | grep -c '^kvm_amd '", LIMITS
+        )
+    assert got.output == ["1", "1"], got.output
+
+
+@pytest.mark.parametrize("path", ["/", "/etc/./x.conf", "/etc/../x", "/etc/modprobe.d/"])
+def test_row_20_a_config_path_that_names_no_file_is_one_clear_error(path):
+    with pytest.raises(SnippetError, match="must name a file"):
+        model.config(path, "x")
+    with _host() as host:
+        seen = observe(host, ConfigFile(path, "x\n", "text"))
+    assert isinstance(seen, str) and seen.startswith("cannot write the config file"), seen
+
+
+def test_row_20_content_that_is_not_utf8_is_one_clear_error():
+    with pytest.raises(SnippetError, match="not UTF-8"):
+        model.config("/etc/x.conf", "\ud800")
+    with _host() as host:
+        seen = observe(host, ConfigFile("/etc/x.conf", "\ud800\n", "text"))
+        assert isinstance(seen, str) and "cannot write" in seen
+        assert execute(host, "echo alive", LIMITS).output == ["alive"]
+
+
+def test_row_21_chmod_000_root_is_the_snippets_own_business():
+    with _within(60), _host() as host:
+        got = run_commands(host, ["chmod 000 /; echo done", "echo next"], LIMITS)
+        assert got[0].output == ["done"] and len(got) == 2, got
+        assert execute(host, "echo second run", LIMITS).output == ["second run"]
+
+
+def test_row_22_a_planted_link_for_sys_module_is_not_followed():
+    with _within(60), _host() as host:
+        got = execute(
+            host,
+            "rm -rf /sys/module && ln -s /etc /sys/module;"
+            " sudo modprobe -r kvm_amd; echo $?; cat /etc/hostname",
+            LIMITS,
+        )
+    assert got.output[-2:] == ["0", "fakehost"], got.output
+
+
+def test_row_64_a_kernel_newer_than_the_data_is_refused(capsys):
+    assert main(["enable.check_nested", "--kernel", "99.99"]) == 2
+    assert "newer than the newest kernel with data" in capsys.readouterr().err
+
+
+def test_tmpfs_sizes_are_given_to_bwrap():
+    args = sandbox.base().static_args
+    tmpfs = [i for i, a in enumerate(args) if a == "--tmpfs"]
+    assert tmpfs and all(args[i - 2] == "--size" for i in tmpfs), args
