@@ -470,3 +470,16 @@ def test_cloud_page_lists_its_platforms_at_the_top(built_site):
     for platform in ("Google Compute Engine", "Microsoft Azure", "Amazon EC2", "Proxmox VE",
                      "VMware ESXi", "Microsoft Hyper-V", "Oracle VirtualBox"):  # fmt: skip
         assert platform in _text(top), f"{platform} is not listed at the top of clouds.html"
+
+
+def test_fleet_and_wsl_readers_find_their_next_step(built_site):
+    """The install page tells a fleet admin what to collect from many servers; the
+    Windows page sends readers who run KVM inside Hyper-V to the cloud page's section."""
+    html = built_site / "html"
+    main = _main_text(html / "how-to" / "install-checker.html")
+    fleet = main[main.index('id="on-many-servers"'):]
+    assert 'href="../reference/cli.html#cli-check-json"' in fleet
+    assert "--no-probe" in _text(main) and "could not check" in _text(fleet)
+    windows = _main_text(html / "how-to" / "windows-hyperv.html")
+    intro = windows[: windows.index('id="check-the-host"')]
+    assert 'href="clouds.html#clouds-hyperv"' in intro
