@@ -483,3 +483,14 @@ def test_fleet_and_wsl_readers_find_their_next_step(built_site):
     windows = _main_text(html / "how-to" / "windows-hyperv.html")
     intro = windows[: windows.index('id="check-the-host"')]
     assert 'href="clouds.html#clouds-hyperv"' in intro
+
+
+def test_tutorial_says_how_to_leave_qemu_and_where_errors_are_explained(built_site):
+    """A first-time reader on a -nographic console needs the way out and, when QEMU
+    refuses /dev/kvm, the troubleshooting entry for it."""
+    main = _main_text(built_site / "html" / "tutorial" / "first-nested-guest.html")
+    start = main.index('id="start-the-guest-hypervisor-l1"')
+    section = main[start:main.index("<section", start + 10)]
+    assert "<kbd" in section and "Ctrl+a then x" in _text(section)
+    assert 'href="../troubleshooting.html#troubleshooting-dev-kvm"' in section
+    assert "Permission denied" in _text(section)

@@ -158,8 +158,16 @@ class SnippetTabsDirective(_SnippetBase):
         return container.children
 
 
+def _no_proof_lines_section(app, env, node, contnode) -> nodes.Node | None:
+    """A site without the explanation page (a test site) keeps proof lines unlinked."""
+    if node.get("reftarget") == PROOF_LINES_LABEL and node.get("reftype") == "ref":
+        return nodes.inline("", "")
+    return None
+
+
 def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinx_tabs.tabs")
+    app.connect("missing-reference", _no_proof_lines_section)
     app.add_directive("snippet", SnippetDirective)
     app.add_directive("snippet-tabs", SnippetTabsDirective)
     from nested_snippets.sphinxext import assets, claims, facts, freshness, reference
