@@ -112,3 +112,12 @@ def test_a_false_since_is_a_build_error_at_its_line(tmp_path):
     proc = _build(_site(tmp_path, {"a": page}), tmp_path / "out")
     assert proc.returncode != 0
     assert "a.rst:6" in proc.stderr and "does not hold in Linux" in proc.stderr
+
+
+def test_the_proof_counts_add_up_to_every_variant(tmp_path):
+    reg = registry.load()
+    total = sum(len(s.variants) for s in reg.snippets.values())
+    proc = _build(_site(tmp_path, {"a": "A\n=\n\n.. proof-counts::\n"}), tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "out/html/a.html").read_text()
+    assert f"The guide’s {total} code blocks" in html or f"The guide's {total} code blocks" in html

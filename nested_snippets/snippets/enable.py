@@ -5,7 +5,7 @@ the expected outputs:
 
 * ``kvm_intel`` ``nested`` is a bool, ``N`` in 4.19 and ``Y`` from 4.20 (commit
   1e58e5e59148, "KVM: VMX: enable nested virtualization by default");
-  ``arch/x86/kvm/vmx/vmx.c`` @ v4.19 and @ v4.20, ``vmx/nested.c`` later.
+  ``arch/x86/kvm/vmx.c`` @ v4.19 and @ v4.20, ``vmx/vmx.c`` from v5.0.
 * ``kvm_amd`` ``nested`` is an int, ``1`` in every version we model
   (``arch/x86/kvm/svm.c`` @ v4.19, ``svm/svm.c`` @ v5.10 .. v7.1).
 * Every ``nested`` is mode 0444: it can only be set when the module is loaded.

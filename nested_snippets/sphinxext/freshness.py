@@ -1,8 +1,10 @@
-"""``.. data-freshness::``: how far the data reaches and when it was extracted.
+"""Generated sentences about what backs the guide: data reach and proof counts.
 
-Prints "Kernel data through Linux X (N releases), QEMU data through Y, extracted on
-DATE": the newest release with a data file, and the newest ``extracted_on`` date in
-the data's provenance.  Nothing in the sentence is typed by hand.
+``.. data-freshness::`` prints "Kernel data through Linux X (N releases), QEMU data
+through Y, extracted on DATE": the newest release with a data file, and the newest
+``extracted_on`` date in the data's provenance.  ``.. proof-counts::`` prints how
+many code blocks each kind of check covers (:mod:`nested_snippets.proofs`).
+Nothing in either sentence is typed by hand.
 """
 
 from __future__ import annotations
@@ -45,5 +47,34 @@ class DataFreshness(SphinxDirective):
         return [nodes.paragraph("", sentence(), classes=["nested-freshness"])]
 
 
+PROOF_WORDS = {
+    "executed": "run against the fake host",
+    "validated": "checked by a real tool (kmod, QEMU, libvirt)",
+    "syntax": "syntax-checked only",
+    "not-executed": "not executable on a test machine (labelled, with their source)",
+    "shown": "shown but applied by no test",
+}
+
+
+def proof_sentence() -> str:
+    from nested_snippets import proofs
+
+    counts = proofs.counts()
+    total = sum(counts.values())
+    parts = [f"{counts[k]} {w}" for k, w in PROOF_WORDS.items() if counts.get(k)]
+    return (f"The guide's {total} code blocks (one per tab): " + ", ".join(parts)
+            + ". The line under each block says which applies.")  # fmt: skip
+
+
+class ProofCounts(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        from nested_snippets import registry
+
+        for path in set(registry.load().files.values()):
+            self.env.note_dependency(str(path))
+        return [nodes.paragraph("", proof_sentence(), classes=["nested-freshness"])]
+
+
 def setup(app: Sphinx) -> None:
     app.add_directive("data-freshness", DataFreshness)
+    app.add_directive("proof-counts", ProofCounts)
