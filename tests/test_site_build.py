@@ -405,6 +405,9 @@ def test_home_page_routes_each_kind_of_reader_to_its_page(built_site):
                    "how-to/power.html", "how-to/install-checker.html", "troubleshooting.html",
                    "explanation/terminology.html"):  # fmt: skip
         assert f'href="{target}' in where, f"'Where to start' does not link {target}"
+    intro = main[:main.find('id="quick-check-is-nesting-on"')]
+    assert "fake host" not in _text(intro) or 'terminology.html#proof-lines"' in intro, \
+        "the home page names the fake host before linking what it is"
     text = _text(where)
     assert text.index("L0 is the host") < text.index("verifying L0 and L1"), text[:300]
     for word in ("GCE", "Azure", "AWS", "Hyper-V", "WSL", "IBM Z", "POWER", "JSON"):
