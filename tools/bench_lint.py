@@ -29,6 +29,7 @@ PATTERNS = {
     "one line of repeated words": None,  # "options kvm_intel" then nested=1 ... on one line
     "continuation lines": "options kvm_intel nested=1 \\\n",
     "quoted values": 'options kvm_intel nested="1" "ept=1"\n',
+    "repeated misspelt module": "options kvm_intl nested=1\n",
 }
 
 

@@ -28,6 +28,7 @@ FILES = (
     "nested_snippets/kernel/__init__.py",
     "nested_snippets/kernel/messages.py",
     "nested_snippets/kernel/data/linux-*.json",
+    "nested_snippets/kernel/data/index.json",
     "nested_snippets/parsers/*.py",
 )
 MAIN = '''"""nested-kvm as a zipapp: python3 nested-kvm.pyz COMMAND ..."""

@@ -189,32 +189,22 @@ class GitTree(Tree):
 
 
 # --------------------------------------------------------------------------- C text
+_COMMENT_OR_STRING = re.compile(
+    r"//[^\n]*|/\*.*?(?:\*/|\Z)|\"(?:\\.|[^\"\\\n])*[\"\n]?|'(?:\\.|[^'\\\n])*['\n]?",
+    re.S,
+)
+
+
+def _blank(m: re.Match) -> str:
+    tok = m.group(0)
+    if tok[0] == "/":
+        return re.sub(r"[^\n]", " ", tok)
+    return tok
+
+
 def strip_comments(text: str) -> str:
     """Blank out comments (keep newlines and string literals) so offsets/lines survive."""
-    out = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "/" and i + 1 < n and text[i + 1] == "*":
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            out.append(re.sub(r"[^\n]", " ", text[i:j]))
-            i = j
-        elif c == "/" and i + 1 < n and text[i + 1] == "/":
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            out.append(" " * (j - i))
-            i = j
-        elif c in "\"'":
-            j = i + 1
-            while j < n and text[j] != c and text[j] != "\n":
-                j += 2 if text[j] == "\\" else 1
-            out.append(text[i : j + 1])
-            i = j + 1
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+    return _COMMENT_OR_STRING.sub(_blank, text)
 
 
 def join_continuations(text: str) -> str:
@@ -323,7 +313,7 @@ def preprocessor_guards(text: str) -> list[tuple[str, ...]]:
                 stack.append(_cond(kw, cond))
             elif kw in ("elif", "else") and stack:
                 prev = stack[-1]
-                neg = _negate(prev) if prev else None
+                neg = _negate(prev) if prev and not prev.startswith(PLAIN_MACRO) else None
                 if kw == "elif":
                     new = _cond("if", cond)
                     stack[-1] = " && ".join(x for x in (neg, new) if x) or None
@@ -335,8 +325,15 @@ def preprocessor_guards(text: str) -> list[tuple[str, ...]]:
     return guards
 
 
+# marks an `#ifdef NAME` on a macro that is not a Kconfig symbol; build_param keeps it
+# only when no file of the tree defines NAME (mmu.c's MMU_DEBUG)
+PLAIN_MACRO = "?"
+
+
 def _cond(kw: str, cond: str) -> str | None:
     if "CONFIG_" not in cond:
+        if kw == "ifdef" and re.fullmatch(r"[A-Z_][A-Z0-9_]*", cond):
+            return PLAIN_MACRO + cond
         return None
     cond = re.sub(r"\bdefined\s*\(\s*(\w+)\s*\)", r"\1", cond)
     cond = re.sub(r"\bdefined\s+(\w+)", r"\1", cond)
@@ -545,12 +542,27 @@ def module_files(tree: Tree, make_dir: str, target: str) -> list[tuple[str, str 
     if "KVM" in mvars and mvars["KVM"].items:
         kvm_dir = mvars["KVM"].items[-1][0].strip()
     objs = expand_make(f"{target}-y", mvars, None) + expand_make(f"{target}-objs", mvars, None)
+    if not objs:
+        # the module is built one level down (s390 from 7.3: obj-$(CONFIG_KVM) += s390/)
+        for value, _conf in mvars.get("obj-y", MakeVar()).items:
+            for sub in value.split():
+                if sub.endswith("/"):
+                    found = module_files(tree, posixpath.join(make_dir, sub.rstrip("/")), target)
+                    if found:
+                        return found
+        return []
     files: list[tuple[str, str | None]] = []
     seen = set()
+    simple = {
+        name: var.items[-1][0].strip()
+        for name, var in mvars.items()
+        if var.items and len(var.items[-1][0].split()) == 1 and "$" not in var.items[-1][0]
+    }
     for obj, conf in objs:
         if not obj.endswith(".o"):
             continue
         rel = obj.replace("$(KVM)", kvm_dir)
+        rel = re.sub(r"\$\((\w+)\)", lambda m: simple.get(m.group(1), m.group(0)), rel)
         path = posixpath.normpath(posixpath.join(make_dir, rel))
         for ext in (".c", ".S"):
             cand = path[:-2] + ext
@@ -582,10 +594,13 @@ def load_cfile(tree: Tree, path: str, record: bool = True) -> CFile | None:
     raw = tree.read(path, record=record)
     if raw is None:
         return None
-    text = strip_comments(raw)
-    cf = CFile(path, text, brace_depths(text), preprocessor_guards(text))
-    cf.tree = tree
-    return cf
+    cache = tree.__dict__.setdefault("_cfiles", {})
+    if path not in cache:  # parsed once per tree: every module of an arch reads its siblings
+        text = strip_comments(raw)
+        cf = CFile(path, text, brace_depths(text), preprocessor_guards(text))
+        cf.tree = tree
+        cache[path] = cf
+    return cache[path]
 
 
 def find_macros(cf: CFile):
@@ -977,7 +992,12 @@ def build_param(
     if var == "NULL":
         var = ""
     perm_val = parse_perm(perm)
-    guards = list(cf.guards[line]) if line < len(cf.guards) else []
+    guards = []
+    for g in cf.guards[line] if line < len(cf.guards) else ():
+        if not g.startswith(PLAIN_MACRO):
+            guards.append(g)
+        elif g[1:] not in defines.macros:
+            guards.append(f"{g[1:]} (defined nowhere in the tree: not built)")
     if file_conf:
         guards.insert(0, file_conf)
     entry = {
@@ -1068,7 +1088,14 @@ def kernel_release(tree: Tree) -> str:
     return f"{vals['VERSION']}.{vals['PATCHLEVEL']}.{vals['SUBLEVEL']}{vals['EXTRAVERSION']}"
 
 
-def extract(tree: Tree, version: str, repo: str, commit: str, extracted_on: str) -> dict:
+def extract(
+    tree: Tree,
+    version: str,
+    repo: str,
+    commit: str | None,
+    extracted_on: str,
+    sha256: str | None = None,
+) -> dict:
     release = kernel_release(tree)
     if not release.startswith(version + ".") and release != version:
         raise ExtractError(f"tree is Linux {release}, not {version}")
@@ -1094,7 +1121,8 @@ def extract(tree: Tree, version: str, repo: str, commit: str, extracted_on: str)
         "release": release,
         "provenance": {
             "repo": repo,
-            "commit": commit,
+            **({"commit": commit} if commit else {}),
+            **({"sha256": sha256} if sha256 else {}),
             "files": dict(sorted(tree.read_files.items())),
             "extracted_by": SCRIPT_NAME,
             "extracted_on": extracted_on,
@@ -1109,6 +1137,73 @@ def extract(tree: Tree, version: str, repo: str, commit: str, extracted_on: str)
     return data
 
 
+# --------------------------------------------------------------------------- cross-check
+# directories compared in full with a second source, besides every file the extraction read
+COMPARE_DIRS = (
+    "arch/x86/kvm",
+    "arch/s390/kvm",
+    "arch/powerpc/kvm",
+    "arch/arm64/kvm",
+    "virt/kvm",
+)
+
+
+def open_tree(location: str, rev: str = "HEAD") -> Tree:
+    """A git directory (bare or not) or an unpacked source directory."""
+    path = Path(location)
+    if not path.is_dir():
+        raise ExtractError(f"{location}: not a directory")
+    if (path / "objects").is_dir() and (path / "HEAD").is_file():
+        return GitTree(location, rev)
+    return FsTree(location)
+
+
+def blob_ids(tree: Tree, paths: set[str]) -> dict[str, str]:
+    out = {}
+    for path in sorted(paths):
+        raw = tree._raw(path)
+        if raw is not None:
+            out[path] = blob_sha(raw)
+    return out
+
+
+def crosscheck(primary: Tree, read_files: dict[str, str], label: str, other: Tree) -> dict:
+    """Compare the git blob ids of the KVM files (and every file the extraction read)
+    between the primary tree and a second, independent source."""
+    paths = set(read_files)
+    for d in COMPARE_DIRS:
+        paths.update(primary.list(d))
+        paths.update(other.list(d))
+    mine = blob_ids(primary, paths)
+    theirs = blob_ids(other, paths)
+    # the top-level Makefile differs between point releases by SUBLEVEL alone; the
+    # releases are recorded side by side instead
+    paths.discard("Makefile")
+    # a file only one side has (an import that left out *.S, say) contradicts nothing,
+    # unless the extraction read it
+    one_sided = sorted(p for p in paths if (p in mine) != (p in theirs) and p not in read_files)
+    both = paths - set(one_sided)
+    differing = sorted(p for p in both if mine.get(p) != theirs.get(p))
+    result = {
+        "source": label,
+        "release": kernel_release(other),
+        "compared": len(both),
+        "differing": differing,
+        "one_sided": len(one_sided),
+        "agree": not differing,
+    }
+    if isinstance(other, GitTree):
+        result["commit"] = other.rev
+    return result
+
+
+def parse_check(spec: str) -> tuple[str, str]:
+    label, sep, location = spec.partition("=")
+    if not sep or not label or not location:
+        raise ExtractError(f"--check {spec!r}: expected LABEL=PATH (a git directory or a tree)")
+    return label, location
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     src = ap.add_mutually_exclusive_group(required=True)
@@ -1121,6 +1216,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out-dir", default=str(DEFAULT_OUT))
     ap.add_argument("--extracted-on", default=_dt.date.today().isoformat())
     ap.add_argument("--stdout", action="store_true", help="print JSON instead of writing")
+    ap.add_argument(
+        "--sha256", help="SHA-256 of the tarball the --source tree was unpacked from"
+    )
+    ap.add_argument(
+        "--check",
+        action="append",
+        default=[],
+        metavar="LABEL=PATH",
+        help="second, independent source of the same release (git directory or tree) whose "
+        "KVM files are compared blob by blob with the primary; repeatable",
+    )
     args = ap.parse_args(argv)
     try:
         if args.git_dir:
@@ -1129,9 +1235,20 @@ def main(argv: list[str] | None = None) -> int:
         else:
             tree = FsTree(args.source)
             commit = args.commit
-        if not commit or not re.fullmatch(r"[0-9a-f]{40}", commit):
+        if args.sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", args.sha256):
+            raise ExtractError("--sha256 must be 64 hex digits")
+        if commit is None and args.sha256 is None:
+            raise ExtractError("give --commit (a git source) or --sha256 (a tarball)")
+        if commit is not None and not re.fullmatch(r"[0-9a-f]{40}", commit):
             raise ExtractError("--commit must be a 40-hex commit id")
-        data = extract(tree, args.version, args.repo, commit, args.extracted_on)
+        checks = [parse_check(spec) for spec in args.check]
+        data = extract(tree, args.version, args.repo, commit, args.extracted_on, args.sha256)
+        results = [
+            crosscheck(tree, data["provenance"]["files"], label, open_tree(loc))
+            for label, loc in checks
+        ]
+        if results:
+            data["provenance"]["crosscheck"] = results
     except ExtractError as exc:
         print(f"extract_kernel_params: {exc}", file=sys.stderr)
         return 1
@@ -1144,6 +1261,10 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(text, encoding="utf-8")
     n = sum(len(m["params"]) for m in data["modules"].values())
     print(f"wrote {out} (Linux {data['release']}, {n} params)")
+    for res in results:
+        verdict = "agree" if res["agree"] else f"{len(res['differing'])} differ"
+        print(f"  cross-check {res['source']} (Linux {res['release']}): "
+              f"{res['compared']} files compared, {verdict}")
     return 0
 
 

@@ -128,6 +128,9 @@ _COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nested-kvm`` console script; returns the exit status."""
     words = sys.argv[1:] if argv is None else argv
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 locale: never UnicodeEncodeError
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser(next((w for w in words if w in _COMMANDS), None)).parse_args(words)
     from nested_snippets.cli.errors import CliError
     from nested_snippets.cli.escape import escape

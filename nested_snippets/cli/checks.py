@@ -432,7 +432,8 @@ class _Checker:
                 "hpage",
                 "WARN",
                 "kvm hpage=1",
-                "before Linux 7.1, nested=1 and hpage=1 cannot be combined: kvm refuses to load",
+                "older kernels refuse nested=1 with hpage=1 (kvm does not load); "
+                "'nested-kvm lint' says whether this one does",
                 anchor="nested-s390x",
             )
         else:

@@ -45,7 +45,7 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
     if not settings:
         unread = [p for p in cfg.problems if "cannot read" in p]
         if unread:
-            return Result("nested-config", "SKIP", f"cannot read {unread[0]}")
+            return Result("nested-config", "SKIP", unread[0])  # "PATH: cannot read: why"
         return Result(
             "nested-config",
             "PASS",

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import re
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+_INVISIBLE = "\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
+"""Also lone surrogates: a file name's undecodable byte (``\\xff``, or ``\\x9b``, a C1
+control to some terminals) that Python would write back raw."""
+_UNSAFE = re.compile(f"[\x00-\x1f{_INVISIBLE}]")
+_UNSAFE_IN_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f{_INVISIBLE}]")
+"""As :data:`_UNSAFE` but newline and tab pass: for multi-line text such as a report."""
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -17,9 +22,18 @@ def _one(m: re.Match[str]) -> str:
     c = m.group()
     if c in _NAMED:
         return _NAMED[c]
-    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+    code = ord(c)
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for an undecodable byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def escape(text: str) -> str:
     """``text`` with every control or invisible formatting character escaped."""
     return _UNSAFE.sub(_one, text)
+
+
+def escape_text(text: str) -> str:
+    """Multi-line ``text`` with every control character but newline and tab escaped
+    (a carriage return, an ANSI escape or a bidirectional override cannot hide lines)."""
+    return _UNSAFE_IN_TEXT.sub(_one, text)

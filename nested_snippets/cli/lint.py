@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import gc
 import os
 import stat
 import sys
@@ -28,6 +29,10 @@ KVM_MODULES = {"kvm": None, "kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "pow
 """Modules checked against kernel data -> their architecture (None: the host's)."""
 OTHER_KVM = {"kvmgt", "kvm_pvm", "kvm_pr", "kvm_arm"}
 """Real modules with kvm-like names that this tool has no data for: not typos."""
+HINTS = 1000
+"""Did-you-mean searches for unknown parameters per run (difflib, 0.1 ms each): a
+file of a million distinct wrong names would take minutes.  Past them, the error
+is still reported, without the hint."""
 REPEAT = 20
 """The same finding in one file is printed this often; the rest are counted."""
 MAX_FILE = 16 * 1024 * 1024
@@ -78,6 +83,9 @@ class Linter:
         self._by_name: dict[str, dict[str, kernel.Param]] = {}
         self._judged: dict[str, dict[str, tuple[tuple[str, str] | None, str, str]]] = {}
         self._conflict: dict[tuple[tuple[str, str], str, int], str] = {}
+        self._hints = HINTS
+        self._unknown: dict[str, str] = {}
+        """module name as written -> :meth:`unknown_message` (difflib is slow)."""
         """module -> word -> :meth:`judge`'s answer (difflib is slow, files repeat)."""
 
     def add(self, path: str, line: int, level: str, message: str) -> None:
@@ -184,14 +192,34 @@ class Linter:
         return out
 
     def apply(self, plan: list[tuple], ln: modprobe_conf.Line, read_by_kmod: bool) -> None:
+        """Apply one line's plan.  The two steady states of a repeated line (the same
+        value again; a conflict already worded) are handled inline: a hostile file
+        has millions of them, and two calls per word were half of lint's time."""
         path, lineno = ln.path, ln.lineno
-        for key, word, stored, error in plan:
-            if error:
-                self.add(path, lineno, "error", error)
-            elif key is not None:
+        repeats = self.repeats
+        for key, word, stored, message in plan:
+            if not message:
+                if key is None:
+                    continue
                 self.last[key] = (ln, word, stored)
-                if read_by_kmod:
+                if not read_by_kmod:
+                    continue
+                first = self.first.get(key)
+                if first is None:
                     self.setting(key, word, stored, ln)
+                    continue
+                if len(first) == 1 and stored in first:
+                    continue
+                message = self._conflict.get((key, word, len(first)))
+                if message is None:  # a memo hit implies stored in first, as in setting()
+                    self.setting(key, word, stored, ln)
+                    continue
+            counted = (path, "error", message)  # self.add(), inline
+            seen = repeats.get(counted, 0)
+            repeats[counted] = seen + 1
+            if seen < REPEAT:
+                self.findings.append((path, lineno, "error", message))
+                self.shown_until[counted] = lineno
 
     def setting(self, key: tuple[str, str], word: str, value: str, ln: modprobe_conf.Line) -> None:
         """Record a setting that kmod applies; after another value it is a conflict.
@@ -227,8 +255,10 @@ class Linter:
         raw, value = split_option(word)
         p = self.by_name(module, mod).get(normalize(raw))
         if p is None:
+            suggest = self._hints > 0  # difflib costs 0.1 ms: bounded per run
+            self._hints -= suggest
             try:
-                mod.param(raw)
+                mod.param(raw, suggest=suggest)
                 return None, "", ""
             except kernel.UnknownParameter as exc:
                 hint = self.other_arch_hint(module, raw)
@@ -250,24 +280,33 @@ class Linter:
             if arch == self.arch:
                 continue
             try:
-                kernel.module(arch, "kvm", self.version).param(normalize(name))
+                if not kernel.module(arch, "kvm", self.version).has(normalize(name)):
+                    continue
             except kernel.KernelDataError:
                 continue
             return f"; {arch}'s kvm has it: lint with --arch {arch}"
         return ""
 
     def unknown_module(self, ln: modprobe_conf.Line, module: str) -> None:
+        message = self._unknown.get(ln.args[0])
+        if message is None:  # difflib once per name: a hostile file repeats the line
+            message = self._unknown[ln.args[0]] = self.unknown_message(module, ln.args[0])
+        if message:
+            self.add(ln.path, ln.lineno, "error", message)
+
+    @staticmethod
+    def unknown_message(module: str, given: str) -> str:
+        """The error for ``options`` of a module without data, or "" if none."""
         if module in OTHER_KVM:
-            return
-        close = difflib.get_close_matches(module, list(KVM_MODULES), n=1, cutoff=0.75)
-        if close:
-            self.add(
-                ln.path,
-                ln.lineno,
-                "error",
-                f"unknown module '{ln.args[0]}'; did you mean "
-                f"'{close[0]}'? (options for it are never applied)",
-            )
+            return ""
+        # kmod compares names exactly: KVM_INTEL is another module, but meant as kvm_intel
+        close = difflib.get_close_matches(module.lower(), list(KVM_MODULES), n=1, cutoff=0.75)
+        if not close:
+            return ""
+        return (
+            f"unknown module '{given}'; did you mean "
+            f"'{close[0]}'? (options for it are never applied)"
+        )
 
     def finish(self) -> None:
         """Cross-file findings (s390 nested with hpage), then one note per finding
@@ -336,6 +375,9 @@ def host_arch(fs: HostFS) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # A hostile file makes a million small acyclic objects (lines, tuples): the cyclic
+    # garbage collector would walk them again and again, for a third of the time.
+    gc.disable()
     fs = HostFS(args.root)
     given = args.kernel
     version, wanted = params.kernel_version(given, probes.release(fs) if given is None else None)

@@ -1,7 +1,9 @@
 """``nested-kvm params``: a KVM module's parameters for one kernel version.
 
 The table and the JSON come from :mod:`nested_snippets.kernel` (extracted from
-kernel sources); JSON objects have exactly the keys of :data:`FIELDS`.
+kernel sources). The JSON is ``{"kernel": ..., "params": [...]}``: ``kernel`` says which
+release's data answered (:meth:`nested_snippets.kernel.Resolution.as_dict`), each
+object of ``params`` has exactly the keys of :data:`FIELDS`.
 """
 
 from __future__ import annotations
@@ -19,25 +21,37 @@ from nested_snippets.parsers.modprobe_conf import normalize
 FIELDS = ("name", "type", "perm", "default", "source")
 DEFAULT_ARCH = {"kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "powerpc", "kvm": "x86"}
 HOST_ARCH = {"s390x": "s390", "ppc64le": "powerpc", "ppc64": "powerpc"}
-VERSION = re.compile(r"v?\d+\.\d+(\.\d+)?([-+~_][0-9A-Za-z._+~-]*)?\Z")
-"""MAJOR.MINOR[.PATCH], then optionally a release suffix (``6.1.0-13-amd64``)."""
+VERSION = re.compile(r"v?\d{1,6}\.\d{1,6}(\.\d{1,6})?([-+~_][0-9A-Za-z._+~-]{0,120})?\Z")
+"""MAJOR.MINOR[.PATCH], then optionally a release suffix (``6.1.0-13-amd64``); bounded,
+so a hostile value is refused before it is parsed or echoed whole."""
 
 
-def kernel_version(given: str | None, release: str | None) -> tuple[str, str]:
-    """(data version, what it was resolved from); raise CliError with did-you-mean."""
+def shown(value: str, limit: int = 60) -> str:
+    """``value`` as an error message quotes it: repr, cut after ``limit`` characters."""
+    return repr(value) if len(value) <= limit else f"{value[:limit]!r}... ({len(value)} characters)"
+
+
+def resolution(given: str | None, release: str | None) -> kernel.Resolution:
+    """The data answering for the version asked (or running); CliError when there is none."""
     wanted = given if given is not None else release
     if wanted is None:
         raise CliError("cannot tell the kernel version: give --kernel VERSION")
     if not VERSION.match(wanted):
         where = "--kernel" if given is not None else "the running kernel's release"
         raise CliError(
-            f"{where}: {wanted!r} is not a kernel version (MAJOR.MINOR[.PATCH][-suffix], "
+            f"{where}: {shown(wanted)} is not a kernel version (MAJOR.MINOR[.PATCH][-suffix], "
             "e.g. 6.6 or 6.6.58-1-amd64)"
         )
     try:
-        return kernel.resolve_version(wanted), wanted
+        return kernel.resolve(wanted)
     except kernel.KernelDataError as exc:
         raise CliError(str(exc)) from None
+
+
+def kernel_version(given: str | None, release: str | None) -> tuple[str, str]:
+    """(data version, what it was resolved from); raise CliError with did-you-mean."""
+    used = resolution(given, release)
+    return used.version, used.requested
 
 
 def choose_arch(module: str, given: str | None) -> str:
@@ -102,19 +116,18 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("give --module MODULE (or --running)")
     name = normalize(args.module)
     given = args.kernel
-    version, wanted = kernel_version(given, os.uname().release if given is None else None)
+    used = resolution(given, os.uname().release if given is None else None)
     arch = choose_arch(name, args.arch)
     try:
-        mod = kernel.module(arch, name, version)
+        mod = kernel.module(arch, name, used.version)
     except kernel.KernelDataError as exc:
         raise CliError(str(exc)) from None
-    if version != wanted:
-        print(
-            f"nested-kvm params: Linux {wanted}: using the data of Linux {version}", file=sys.stderr
-        )
+    if used.note():
+        print(f"nested-kvm params: {used.note()}", file=sys.stderr)
     data = rows(mod)
     if args.json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        out = {"kernel": used.as_dict(), "params": data}
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
         sys.stdout.write(table(data))
     return 0

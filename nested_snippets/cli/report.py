@@ -19,28 +19,65 @@ import time
 from nested_snippets import __version__
 from nested_snippets.cli import probes
 from nested_snippets.cli.errors import CliError
+from nested_snippets.cli.escape import escape_text
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
 
 TIMEOUT = 5.0
 MAX_LINES = 200
 QEMU_NAMES = ("qemu-system-", "qemu-kvm")
+_NAMES = r"(?:password|passwd|secret|key|data)"
+_QUOTED = r"\"[^\"\n]*\"?|'[^'\n]*'?"
+"""A quoted value, to its closing quote (or the end of the line)."""
+
+
+_MARK = "REDACTED7f3a"
+"""Stands for ``<redacted>`` while shlex quotes a word (``<`` would make it quote)."""
+_SHELL_QUOTED = re.compile(r"'[^'\n]*'")
+
+
+def _userinfo(m: re.Match[str]) -> str:
+    """``scheme://user:password@`` -> ``scheme://user:<redacted>@`` (also ``%3A``)."""
+    scheme, info = m.group(1), m.group(2)
+    cut = info.find(":")
+    if cut < 0:
+        cut = info.lower().find("%3a")
+        if cut < 0:
+            return m.group()
+        return f"{scheme}{info[:cut + 3]}<redacted>@"
+    return f"{scheme}{info[:cut + 1]}<redacted>@"
+
+
 REDACTIONS = (
     (
-        "values of password=, passwd=, secret=, key=, data= options (QEMU -object "
-        "secret,data=..., rbd:...:key=...)",
-        re.compile(r"(?<![\w-])((?:password|passwd|secret|key|data)=)[^,:\s'\"]*", re.I),
+        "values of password=, passwd=, secret=, data= options, quoted or not, "
+        "QEMU's doubled commas included (QEMU -object secret,data=...)",
+        re.compile(
+            r"(?<![\w-])((?:password|passwd|secret|data)[ \t]*(?:=|%3D)[ \t]*)"
+            rf"(?:{_QUOTED}|(?:,,|\\.|[^,\s'\"\\])*)",
+            re.I,
+        ),
         r"\1<redacted>",
     ),
     (
-        'JSON values of "password", "passwd", "secret", "key", "data"',
-        re.compile(r'("(?:password|passwd|secret|key|data)"\s*:\s*")(?:[^"\\]|\\.)*"', re.I),
-        r'\1<redacted>"',
+        "values of key= options, to the next comma or colon (rbd:...:key=...)",
+        re.compile(
+            rf"(?<![\w-])(key[ \t]*(?:=|%3D)[ \t]*)(?:{_QUOTED}|(?:\\.|[^,:\s'\"\\])*)",
+            re.I,
+        ),
+        r"\1<redacted>",
     ),
     (
-        "passwords in URLs (user:password@host)",
-        re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s/:@]*:)[^\s/@]+@", re.I),
-        r"\1<redacted>@",
+        'JSON (or Python) values of "password", "passwd", "secret", "key", "data"',
+        re.compile(
+            rf"""((["']){_NAMES}\2\s*:\s*(["']))(?:(?!\3)[^\\\n]|\\.)*\3?""", re.I
+        ),
+        r"\1<redacted>\3",
+    ),
+    (
+        "passwords in URLs (user:password@host, also with %3A)",
+        re.compile(r"\b([a-z][a-z0-9+.-]*://)([^\s/?#\[]*)@", re.I),
+        _userinfo,
     ),
 )
 """(what the report says it redacts, pattern, replacement); applied to the whole report."""
@@ -53,6 +90,18 @@ def redact(text: str) -> str:
     return text
 
 
+def redact_arg(arg: str) -> str:
+    """One argument of a command line: a blank is part of a value (``data=a b``)."""
+    return redact(arg.replace(" ", "\0")).replace("\0", " ")
+
+
+def redact_line(line: str) -> str:
+    """A logged command line: a single-quoted shell word is redacted as one argument
+    (``'secret,data=a b'`` hides all of ``a b``), the rest as text."""
+    return redact(_SHELL_QUOTED.sub(lambda m: redact_arg(m.group()), line))
+
+
+
 def fence(text: str, lang: str = "text") -> str:
     """A fenced block that survives backticks inside ``text``."""
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
@@ -61,7 +110,7 @@ def fence(text: str, lang: str = "text") -> str:
 
 
 def tail(text: str, n: int = MAX_LINES) -> str:
-    lines = text.rstrip("\n").splitlines()
+    lines = text.rstrip("\n").split("\n")  # not splitlines(): a \r is shown, not a break
     if len(lines) <= n:
         return "\n".join(lines)
     return f"[... {len(lines) - n} earlier lines left out]\n" + "\n".join(lines[-n:])
@@ -249,7 +298,8 @@ def qemu_processes(fs: HostFS) -> list[str]:
             continue
         argv = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
         if argv and os.path.basename(argv[0]).startswith(QEMU_NAMES):
-            out.append(f"[pid {pid}] " + redact(shlex.join(argv)))
+            words = [redact_arg(a).replace("<redacted>", _MARK) for a in argv]
+            out.append(f"[pid {pid}] " + shlex.join(words).replace(_MARK, "<redacted>"))
     return out
 
 
@@ -264,7 +314,7 @@ def qemu_section(rep: Report, fs: HostFS) -> None:
         rep.skip(f"`{logdir}/*.log`", exc.reason)
         return
     for name in logs[:10]:
-        rep.file(f"{logdir}/{name}", lambda t: redact(tail(t, 40)))
+        rep.file(f"{logdir}/{name}", lambda t: "\n".join(map(redact_line, tail(t, 40).split("\n"))))
 
 
 def check_section(rep: Report, fs: HostFS) -> None:
@@ -281,14 +331,16 @@ def check_section(rep: Report, fs: HostFS) -> None:
 
 
 def build(fs: HostFS) -> str:
+    """The report: its header (not redacted: it names the kinds), then the sections,
+    redacted; control characters escaped throughout."""
     rep = Report(fs)
     stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     where = "this machine" if fs.real else f"files below `{fs.root}`, commands from PATH"
     kinds = "; ".join(what for what, _, _ in REDACTIONS)
-    rep.text(
+    header = (
         f"# nested-kvm report\n\nWritten by nested-kvm {__version__} at {stamp} from "
         f"{where}. Review it before sharing: it shows command lines and host names.\n\n"
-        f"Redacted everywhere in this report (shown as `<redacted>`): {kinds}.\n"
+        f"Redacted everywhere in this report (shown as `<redacted>`): {kinds}.\n\n"
     )
     check_section(rep, fs)
     kernel_section(rep, fs)
@@ -297,7 +349,7 @@ def build(fs: HostFS) -> str:
     params_section(rep, fs)
     log_section(rep)
     qemu_section(rep, fs)
-    return redact(rep.render())
+    return escape_text(header + redact(rep.render()))
 
 
 def write_new(path: str, text: str) -> None:
@@ -316,9 +368,10 @@ def write_new(path: str, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: text the codec cannot write
         os.unlink(path)
-        raise CliError(f"cannot write {path}: {(exc.strerror or str(exc)).lower()}") from None
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise CliError(f"cannot write {path}: {why.lower()}") from None
 
 
 def run(args: argparse.Namespace) -> int:

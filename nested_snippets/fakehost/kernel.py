@@ -332,6 +332,9 @@ def materialize(state: State, root: str | os.PathLike) -> None:
             os.rename(os.path.join(aside, mod.name), mod_dir)
         params_dir = os.path.join(mod_dir, "parameters")
         os.makedirs(params_dir, exist_ok=True)
+        # sysfs makes no files on request: `tee .../parameters/NAME` for a parameter the
+        # module lacks fails (snippets run without the capabilities that would bypass this)
+        os.chmod(params_dir, 0o555)
         table = state.params_of(mod.name)
         for stale in set(os.listdir(params_dir)) - set(mod.params):
             os.unlink(os.path.join(params_dir, stale))  # from a recycled host's kernel

@@ -44,7 +44,13 @@ __all__ = [
     "UnknownModule",
     "UnknownParameter",
     "UnknownVersion",
+    "IndexEntry",
+    "Resolution",
+    "boundary",
+    "index",
     "latest",
+    "releases",
+    "resolve",
     "load",
     "module",
     "resolve_version",
@@ -133,11 +139,14 @@ class ModuleData:
     def has(self, name: str) -> bool:
         return any(p.name == name for p in self.params)
 
-    def param(self, name: str) -> Param:
+    def param(self, name: str, suggest: bool = True) -> Param:
+        """The parameter; UnknownParameter (with did-you-mean unless not ``suggest``)."""
         for p in self.params:
             if p.name == name:
                 return p
-        suggestions = difflib.get_close_matches(name, self.names(), n=3, cutoff=0.6)
+        suggestions = (
+            difflib.get_close_matches(name, self.names(), n=3, cutoff=0.6) if suggest else []
+        )
         where = f"{self.name} (Linux {self.version})" if self.version else self.name
         raise UnknownParameter(
             f"{where} has no parameter '{name}'{_did_you_mean(suggestions)}", suggestions
@@ -156,6 +165,9 @@ class KernelData:
     boot_params: dict
     missing: tuple[str, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
+    messages: dict[str, str] = field(default_factory=dict)
+    """C fragments of kernel log wordings found in the sources -> ``path:line``
+    (see :mod:`nested_snippets.kernel.messages`)."""
 
     def module(self, arch: str, name: str) -> ModuleData:
         key = f"{arch}/{_norm_module(name)}"
@@ -225,9 +237,160 @@ def resolve_version(v: str) -> str:
     return best
 
 
+INDEX = DATA_DIR / "index.json"
+STATUSES = ("verified", "single-source", "missing")
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One mainline release of the series in ``data/index.json``."""
+
+    version: str
+    status: str
+    release: str | None = None
+    """The point release the data was extracted from ('6.1.4'); None when missing."""
+    source: dict = field(default_factory=dict)
+    checked_against: tuple[dict, ...] = ()
+    note: str | None = None
+
+    @property
+    def has_data(self) -> bool:
+        return self.status != "missing"
+
+
+@functools.cache
+def index() -> tuple[IndexEntry, ...]:
+    """Every mainline release of the series, oldest first, with its data status."""
+    try:
+        raw = json.loads(INDEX.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise KernelDataError(f"{INDEX.name}: cannot read ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise KernelDataError(
+            f"{INDEX.name}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    _require(
+        isinstance(raw, dict) and isinstance(raw.get("releases"), list),
+        INDEX,
+        "no 'releases' list",
+    )
+    out = []
+    for i, r in enumerate(raw["releases"]):
+        _require(
+            isinstance(r, dict) and isinstance(r.get("version"), str),
+            INDEX,
+            f"release #{i} has no version",
+        )
+        _require(
+            r.get("status") in STATUSES,
+            INDEX,
+            f"release {r['version']}: status {r.get('status')!r} is not one of {STATUSES}",
+        )
+        out.append(
+            IndexEntry(
+                version=r["version"],
+                status=r["status"],
+                release=r.get("release"),
+                source=r.get("source") or {},
+                checked_against=tuple(r.get("checked_against") or ()),
+                note=r.get("note"),
+            )
+        )
+    keys = [version_key(e.version) for e in out]
+    _require(keys == sorted(keys), INDEX, "releases are not in order")
+    return tuple(out)
+
+
+def releases() -> list[str]:
+    """Every mainline release of the series, with or without data ('5.13' may be missing)."""
+    return [e.version for e in index()]
+
+
+def _entry(version: str) -> IndexEntry | None:
+    return next((e for e in index() if e.version == version), None)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Which data answers for a requested kernel version, and how closely."""
+
+    requested: str
+    version: str
+    """The data version used ('6.6')."""
+    release: str
+    """The point release that data was extracted from ('6.6.0')."""
+    status: str
+    exact: bool
+    """True when the requested X.Y has data of its own."""
+
+    def note(self) -> str:
+        """One sentence saying which release answers ('' when it is the one asked for)."""
+        wanted = ".".join(self.requested.split(".")[:2])
+        if not self.exact:
+            return (
+                f"Linux {self.requested}: no data for {wanted} (its sources were not found); "
+                f"using the data of Linux {self.version} ({self.release})"
+            )
+        if self.requested != self.version or self.release != f"{self.version}.0":
+            return (
+                f"Linux {self.requested}: using the data of Linux {self.version} ({self.release})"
+            )
+        return ""
+
+    def as_dict(self) -> dict:
+        return {
+            "requested": self.requested,
+            "data": self.version,
+            "release": self.release,
+            "status": self.status,
+            "exact": self.exact,
+        }
+
+
+def resolve(v: str) -> Resolution:
+    """resolve_version with the point release and status of the data it picks."""
+    version = resolve_version(v)
+    data = load(version)
+    want = ".".join(str(x) for x in version_key(v)[:2])
+    entry = _entry(version)
+    return Resolution(
+        requested=v,
+        version=version,
+        release=data.release,
+        status=entry.status if entry else "single-source",
+        exact=want == version,
+    )
+
+
+def boundary(first: str) -> str:
+    """How to name the release where a change first shows, given the first data version that
+    has it: 'X.Y' when the release before it has data too, else 'between A and B' with A
+    the newest data version before the gap."""
+    known = versions()
+    if first not in known:
+        raise UnknownVersion(f"no kernel data for Linux {first}", known)
+    series = releases()
+    pos = series.index(first) if first in series else -1
+    if pos <= 0:
+        return first
+    prev = series[pos - 1]
+    if prev in known:
+        return first
+    older = [k for k in known if version_key(k) < version_key(first)]
+    return f"between {older[-1]} and {first}" if older else f"by {first}"
+
+
 def _require(cond: bool, path: Path, problem: str) -> None:
     if not cond:
         raise KernelDataError(f"{path.name}: {problem}")
+
+
+def _is_hex(value: object, length: int) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) == length
+        and all(c in "0123456789abcdef" for c in value)
+    )
 
 
 def _parse_perm(value, path: Path, where: str) -> int:
@@ -261,13 +424,11 @@ def _build(path: Path) -> KernelData:
     )
     prov = raw["provenance"]
     _require(isinstance(prov, dict), path, "provenance is not an object")
-    commit = prov.get("commit")
+    commit, sha256 = prov.get("commit"), prov.get("sha256")
     _require(
-        isinstance(commit, str)
-        and len(commit) == 40
-        and all(c in "0123456789abcdef" for c in commit),
+        _is_hex(commit, 40) or (commit is None and _is_hex(sha256, 64)),
         path,
-        "provenance.commit is not a 40-hex commit id",
+        "provenance has neither a 40-hex commit nor a tarball's 64-hex sha256",
     )
     _require(isinstance(raw["modules"], dict), path, "modules is not an object")
     modules: dict[str, ModuleData] = {}
@@ -324,6 +485,7 @@ def _build(path: Path) -> KernelData:
         boot_params=raw.get("boot_params") or {},
         missing=tuple(raw.get("missing") or ()),
         notes=tuple(raw.get("notes") or ()),
+        messages=dict(raw.get("messages") or {}),
     )
 
 

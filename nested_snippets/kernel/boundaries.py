@@ -2,9 +2,11 @@
 
 A *condition* reads one release's data: ``x86/kvm_intel nested default=Y``,
 ``x86/kvm_amd avic present``, ``s390/kvm hpage absent``, ``x86/kvm_intel ept
-perm=0444``, ``x86/kvm_amd nested type=int``, ``arm64/kvm-arm.mode accepts nested``.
-:func:`since` gives the first release from which it holds through the newest data
-and :func:`until` the last release of a run that ends before the newest; each is a
+perm=0444``, ``x86/kvm_amd nested type=int``, ``arm64/kvm-arm.mode accepts nested``, and
+``message s390_nested_hpage 1`` (the release's sources show wording 1 of that
+kernel message, :mod:`nested_snippets.kernel.messages`).
+:func:`since` gives the first release from which it holds through the newest data,
+:func:`first` and :func:`until` the first and last release of the newest run; each is a
 :class:`Boundary` that knows when the change falls in a gap of the data, so it is
 printed "between A and B" and never guessed.
 """
@@ -17,21 +19,17 @@ from dataclasses import dataclass
 from nested_snippets import kernel as kdata
 from nested_snippets.versions import version_key
 
-LAST_MINOR = {2: 39, 3: 19, 4: 20, 5: 19, 6: 19}
-"""The last mainline release of each major series (kernel.org release history:
-2.6.39 -> 3.0, 3.19 -> 4.0, 4.20 -> 5.0, 5.19 -> 6.0, 6.19 -> 7.0); after any other
-X.Y comes X.(Y+1)."""
-
 
 class ConditionError(kdata.KernelDataError):
     """A condition that does not parse or names nothing in the data."""
 
 
-def next_mainline(version: str) -> str:
-    major, minor = version_key(version)[:2]
-    if LAST_MINOR.get(major) == minor:
-        return f"{major + 1}.0"
-    return f"{major}.{minor + 1}"
+def adjacent(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are consecutive mainline releases (the data's index)."""
+    series = kdata.releases()
+    if a not in series or b not in series:
+        return False
+    return abs(series.index(a) - series.index(b)) == 1
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,7 @@ class Boundary:
 
     ``before`` is the newest release with data on the other side (None at the
     edge of the data); the change is exactly at ``at`` when ``before`` is its
-    mainline predecessor.
+    mainline neighbour in the index of releases (``data/index.json``).
     """
 
     at: str
@@ -51,8 +49,7 @@ class Boundary:
     def exact(self) -> bool:
         if self.before is None:
             return False
-        lo, hi = sorted((self.before, self.at), key=version_key)
-        return next_mainline(lo) == hi
+        return adjacent(self.before, self.at)
 
     def text(self, side: str) -> str:
         """``side`` is ``since`` (first release) or ``until`` (last release)."""
@@ -73,6 +70,8 @@ def parse(condition: str) -> Callable[[str], bool]:
             "(TEST: present, absent, default=V, type=T, perm=0NNN, accepts=V)"
         )
     key, name, test = words
+    if key == "message":
+        return _message_condition(condition, name, test)
     if any(key in kdata.load(v).boot_params for v in kdata.versions()):
         if name != "accepts":
             raise ConditionError(f"condition {condition!r}: write '{key} accepts VALUE'")
@@ -104,25 +103,52 @@ def parse(condition: str) -> Callable[[str], bool]:
     return holds
 
 
-def since(condition: str) -> Boundary:
-    """The first release of the run that holds through the newest data."""
-    holds = parse(condition)
-    releases = kdata.versions()
-    if not holds(releases[-1]):
-        raise ConditionError(f"'{condition}' does not hold in Linux {releases[-1]}: not 'since'")
-    i = len(releases) - 1
-    while i > 0 and holds(releases[i - 1]):
-        i -= 1
-    return Boundary(releases[i], releases[i - 1] if i else None, edge=i == 0)
+def _message_condition(condition: str, key: str, n: str) -> Callable[[str], bool]:
+    """``message KEY N``: the release's sources show wording N (0-based) of KEY."""
+    from nested_snippets.kernel import messages
+
+    if key not in messages.MESSAGES or not messages.probed(key):
+        known = [k for k in messages.MESSAGES if messages.probed(k)]
+        raise ConditionError(f"condition {condition!r}: no message {key!r} bound to the "
+                             f"sources (known: {', '.join(known)})")  # fmt: skip
+    variants = messages.MESSAGES[key]
+    if not n.isdigit() or int(n) >= len(variants):
+        raise ConditionError(f"condition {condition!r}: {key} has wordings 0..{len(variants) - 1}")
+    wanted = variants[int(n)]
+    return lambda v: messages.in_sources(key, kdata.load(v).messages) is wanted
 
 
-def until(condition: str) -> Boundary:
-    """The last release of the newest run that holds and then stops."""
+def _newest_run(condition: str) -> tuple[list[str], int, int]:
+    """(releases with data, index of the first and of the last release of the newest
+    run in which ``condition`` holds)."""
     holds = parse(condition)
     releases = kdata.versions()
     last = max((i for i, v in enumerate(releases) if holds(v)), default=None)
     if last is None:
         raise ConditionError(f"'{condition}' holds in no release of the data")
+    i = last
+    while i > 0 and holds(releases[i - 1]):
+        i -= 1
+    return releases, i, last
+
+
+def first(condition: str) -> Boundary:
+    """The first release of the newest run that holds (the run may have ended)."""
+    releases, i, _ = _newest_run(condition)
+    return Boundary(releases[i], releases[i - 1] if i else None, edge=i == 0)
+
+
+def since(condition: str) -> Boundary:
+    """The first release of the run that holds through the newest data."""
+    releases, _, last = _newest_run(condition)
+    if last != len(releases) - 1:
+        raise ConditionError(f"'{condition}' does not hold in Linux {releases[-1]}: not 'since'")
+    return first(condition)
+
+
+def until(condition: str) -> Boundary:
+    """The last release of the newest run that holds and then stops."""
+    releases, _, last = _newest_run(condition)
     if last == len(releases) - 1:
         return Boundary(releases[last], None, edge=True)
     return Boundary(releases[last], releases[last + 1])

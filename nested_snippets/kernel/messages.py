@@ -45,6 +45,12 @@ class Variant:
     """Errno name the failing call returns (module init unless stated), or None."""
     source: str
     """Kernel file and version (or commit) the text was read from."""
+    probe: tuple[str, ...] = ()
+    """C source fragments (string literals as written) that all appear in a release's KVM
+    files exactly when it logs this wording; () for wordings outside the KVM files
+    (checked by hand) and for "logs nothing" when the other wordings are gone."""
+    absent: tuple[str, ...] = ()
+    """Fragments whose presence rules this wording out (an older check still there)."""
 
 
 MESSAGES: dict[str, tuple[Variant, ...]] = {
@@ -86,6 +92,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "kvm: no hardware support",
             "EOPNOTSUPP",
             "arch/x86/kvm/x86.c kvm_arch_init() @ v4.19, v4.20, v5.3, v5.10, v5.15",
+            probe=('"kvm: no hardware support\\n"',),
         ),
         Variant(
             "5.16",
@@ -93,6 +100,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "EOPNOTSUPP",
             "arch/x86/kvm/x86.c @ v6.1; patch 'KVM: x86: Add vendor name to kvm_x86_ops, "
             "use it for error messages' (posted 2021-10-18, first in v5.16; 5.15 old text)",
+            probe=('"kvm: no hardware support for \'%s\'\\n"',),
         ),
         Variant(
             "6.3",
@@ -100,6 +108,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "EOPNOTSUPP",
             "arch/x86/kvm/vmx/vmx.c kvm_is_vmx_supported()/vmx_init() @ v6.3.8, v6.6, v6.12, "
             "v6.16.1, v6.18.2, v7.1.3",
+            probe=('"VMX not supported by CPU %d\\n"',),
         ),
     ),
     # --- x86: modprobe kvm_amd on a CPU that is not AMD/Hygon ------------------------
@@ -109,24 +118,28 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "has_svm: not amd\nkvm: no hardware support",
             "EOPNOTSUPP",
             "arch/x86/kvm/svm.c has_svm() + arch/x86/include/asm/virtext.h + x86.c @ v4.19",
+            probe=('"not amd"', '"kvm: no hardware support\\n"',),
         ),
         Variant(
             "4.20",
             "has_svm: not amd or hygon\nkvm: no hardware support",
             "EOPNOTSUPP",
             "arch/x86/include/asm/virtext.h cpu_has_svm() @ v4.20, v5.3, v5.10, v5.15",
+            probe=('"not amd or hygon"', '"kvm: no hardware support\\n"',),
         ),
         Variant(
             "5.16",
             "has_svm: not amd or hygon\nkvm: no hardware support for '{module}'",
             "EOPNOTSUPP",
             "arch/x86/kvm/svm/svm.c has_svm() + x86.c @ v6.1",
+            probe=('"not amd or hygon"', '"kvm: no hardware support for \'%s\'\\n"',),
         ),
         Variant(
             "6.3",
             "kvm_amd: SVM not supported by CPU {cpu}, not amd or hygon",
             "EOPNOTSUPP",
             "arch/x86/kvm/svm/svm.c kvm_is_svm_supported() @ v6.3.8, v6.4, v6.5",
+            probe=('"SVM not supported by CPU %d, %s\\n"', '"not amd or hygon"',),
         ),
         Variant(
             "6.6",
@@ -134,6 +147,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "EOPNOTSUPP",
             "arch/x86/kvm/svm/svm.c __kvm_is_svm_supported() @ v6.6, v6.12, v6.16.1, v6.18.2, "
             "v7.1.3",
+            probe=('"CPU %d isn\'t AMD or Hygon\\n"',),
         ),
     ),
     # --- x86: modprobe kvm_amd on an AMD CPU without the SVM flag (L1 guest) ---------
@@ -143,24 +157,28 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "has_svm: svm not available\nkvm: no hardware support",
             "EOPNOTSUPP",
             "arch/x86/include/asm/virtext.h cpu_has_svm() + x86.c @ v4.19..v5.15",
+            probe=('"svm not available"', '"kvm: no hardware support\\n"',),
         ),
         Variant(
             "5.16",
             "has_svm: svm not available\nkvm: no hardware support for '{module}'",
             "EOPNOTSUPP",
             "arch/x86/include/asm/virtext.h + arch/x86/kvm/x86.c @ v6.1",
+            probe=('"svm not available"', '"kvm: no hardware support for \'%s\'\\n"',),
         ),
         Variant(
             "6.3",
             "kvm_amd: SVM not supported by CPU {cpu}, svm not available",
             "EOPNOTSUPP",
             "arch/x86/kvm/svm/svm.c kvm_is_svm_supported() @ v6.3.8, v6.4, v6.5",
+            probe=('"SVM not supported by CPU %d, %s\\n"', '"svm not available"',),
         ),
         Variant(
             "6.6",
             "kvm_amd: SVM not supported by CPU {cpu}",
             "EOPNOTSUPP",
             "arch/x86/kvm/svm/svm.c __kvm_is_svm_supported() @ v6.6..v7.1.3",
+            probe=('"SVM not supported by CPU %d\\n"',),
         ),
     ),
     # --- x86: VT-x disabled by firmware, modprobe kvm_intel ---------------------------
@@ -170,18 +188,21 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "kvm: disabled by bios",
             "EOPNOTSUPP",
             "arch/x86/kvm/x86.c kvm_arch_init() @ v4.19..v5.15",
+            probe=('"kvm: disabled by bios\\n"',),
         ),
         Variant(
             "5.16",
             "kvm: support for '{module}' disabled by bios",
             "EOPNOTSUPP",
             "arch/x86/kvm/x86.c @ v6.1 (same patch as no_hw_support 5.16)",
+            probe=('"kvm: support for \'%s\' disabled by bios\\n"',),
         ),
         Variant(
             "6.3",
             "kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU {cpu}",
             "EOPNOTSUPP",
             "arch/x86/kvm/vmx/vmx.c kvm_is_vmx_supported() @ v6.3.8..v6.18.2",
+            probe=('"VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU %d\\n"',),
         ),
         Variant(
             "7.1",
@@ -190,6 +211,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "arch/x86/kvm/vmx/vmx.c __kvm_is_vmx_supported() @ v7.1.3; patch 'x86/virt: "
             "Force-clear X86_FEATURE_VMX if configuring root VMCS fails' (2026-02); absent "
             "in v6.18.2, first release between 6.19 and 7.1 not checked",
+            probe=('"VMX not fully enabled on CPU %d.  Check kernel logs and/or BIOS\\n"',),
         ),
     ),
     # --- x86: SVM disabled by firmware, modprobe kvm_amd -------------------------------
@@ -199,18 +221,21 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "kvm: disabled by bios",
             "EOPNOTSUPP",
             "arch/x86/kvm/x86.c kvm_arch_init() + svm.c is_disabled() @ v4.19..v5.15",
+            probe=('"kvm: disabled by bios\\n"',),
         ),
         Variant(
             "5.16",
             "kvm: support for '{module}' disabled by bios",
             "EOPNOTSUPP",
             "arch/x86/kvm/x86.c @ v6.1",
+            probe=('"kvm: support for \'%s\' disabled by bios\\n"',),
         ),
         Variant(
             "6.3",
             "kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR on CPU {cpu}",
             "EOPNOTSUPP",
             "arch/x86/kvm/svm/svm.c kvm_is_svm_supported() @ v6.3.8, v6.4, v6.5, v6.6",
+            probe=('"SVM disabled (by BIOS) in MSR_VM_CR on CPU %d\\n"',),
         ),
         Variant(
             "6.7",
@@ -219,6 +244,8 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "commit 7deda2ce5b33 'x86/cpu: Clear SVM feature if disabled by BIOS' (tip "
             "2023-09, v6.7): boot logs 'SVM disabled (by BIOS) in MSR_VM_CR' once and clears "
             "the flag; svm.c @ v6.12..v7.1.3",
+            probe=('"SVM not supported by CPU %d\\n"',),
+            absent=('"SVM disabled (by BIOS) in MSR_VM_CR on CPU %d\\n"',),
         ),
     ),
     # --- x86: firmware disabled VT-x/SVM, logged at boot by the CPU setup code -------
@@ -249,6 +276,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "kvm: already loaded the other module",
             "EEXIST",
             "arch/x86/kvm/x86.c kvm_arch_init() @ v4.19..v5.15",
+            probe=('"kvm: already loaded the other module\\n"',),
         ),
         Variant(
             "5.16",
@@ -258,6 +286,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "@ v6.6, v6.12, v6.18.2, v7.1.3. {module} is the module ALREADY loaded. From "
             "v6.3 the vendor CPU check runs first, so on real hardware the other vendor's "
             "module fails with its no_hw_support line instead",
+            probe=("already loaded vendor module '%s'\\n\"",),
         ),
     ),
     # --- x86: AMD load-time line when nested != 0 (default 1) -------------------------
@@ -268,12 +297,14 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             None,
             "arch/x86/kvm/svm.c svm_hardware_setup() printk @ v4.19..v5.3; svm/svm.c @ v5.10, "
             "v5.15, v6.1",
+            probe=('"kvm: Nested Virtualization enabled\\n"',),
         ),
         Variant(
             "6.3",
             "kvm_amd: Nested Virtualization enabled",
             None,
             "arch/x86/kvm/svm/svm.c svm_hardware_setup() pr_info @ v6.3.8..v7.1.3",
+            probe=('"Nested Virtualization enabled\\n"',),
         ),
     ),
     # --- s390 --------------------------------------------------------------------------
@@ -347,21 +378,30 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "EINVAL",
             "arch/s390/kvm/kvm-s390.c kvm_s390_init() @ v4.19, v4.20, v5.0.1 (no trailing "
             "newline in source; still its own dmesg line)",
+            probe=(
+                '"nested (vSIE) and hpage (huge page backing) can currently not be activated '
+                'concurrently"',
+            ),
         ),
         Variant(
-            "5.3",
+            "5.2",
             "kvm-s390: A KVM host that supports nesting cannot back its KVM guests with huge pages",
             "EINVAL",
-            "arch/s390/kvm/kvm-s390.c kvm_s390_init() @ v5.3.1..v6.18.2 (changed between "
-            "5.0.1 and 5.3.1; 5.1/5.2 not checked)",
+            "arch/s390/kvm/kvm-s390.c kvm_s390_init(): in every release with data from 5.2.0 "
+            "to 6.19.6; 5.0.0 has the older text and there is no 5.1 data, so the change is "
+            "between 5.0 and 5.2",
+            probe=(
+                '"A KVM host that supports nesting cannot back its KVM guests with huge '
+                'pages\\n"',
+            ),
         ),
         Variant(
-            "7.1",
+            "7.0",
             "",
             None,
-            "arch/s390/kvm/kvm-s390.c @ v7.1.3: check removed by the s390 gmap rewrite "
-            "(patch reviewed 2025-11); present in v6.18.2, first release without it not "
-            "checked",
+            "arch/s390/kvm/kvm-s390.c @ 7.0.0 (single-source import), 7.1.3, 7.2.6 and "
+            "arch/s390/kvm/s390/s390.c @ 7.3.4: no nested/hpage check (s390 gmap rewrite); "
+            "6.19.6 still has it",
         ),
     ),
     "s390_no_sie": (
@@ -370,12 +410,15 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "kvm-s390: SIE not available",
             "ENODEV",
             "arch/s390/kvm/kvm-s390.c kvm_s390_init() @ v4.19, v4.20, v5.0.1",
+            probe=('"SIE not available\\n"',),
         ),
         Variant(
-            "5.3",
+            "5.2",
             "kvm-s390: SIE is not available",
             "ENODEV",
-            "arch/s390/kvm/kvm-s390.c kvm_s390_init() @ v5.3.1..v7.1.3 (5.1/5.2 not checked)",
+            "arch/s390/kvm/kvm-s390.c kvm_s390_init() @ 5.2.0..7.2.6, s390/s390.c @ 7.3.4 "
+            "(no 5.1 data: the change is between 5.0 and 5.2)",
+            probe=('"SIE is not available\\n"',),
         ),
     ),
     # --- POWER -------------------------------------------------------------------------
@@ -433,3 +476,48 @@ def message(key: str, version: str, **fields: object) -> str:
 def errno_for(key: str, version: str) -> str | None:
     """Errno name returned for ``key`` on kernel ``version``, or None."""
     return variant(key, version).errno
+
+
+# ------------------------------------------------------------------ bound to the sources
+
+
+def probes() -> list[str]:
+    """Every C fragment some variant is recognised by (for tools/extract_kernel_messages.py)."""
+    out: list[str] = []
+    for variants in MESSAGES.values():
+        for v in variants:
+            out += [f for f in v.probe + v.absent if f not in out]
+    return out
+
+
+def probed(key: str) -> bool:
+    """Whether the sources tell this key's wordings apart (all its texts are in KVM files)."""
+    return any(v.probe for v in MESSAGES[key])
+
+
+def in_sources(key: str, found: set[str] | dict[str, str]) -> Variant | None:
+    """The variant a release's sources show, given the fragments found in them: the last
+    variant whose probe is all there and nothing of its ``absent``; else the variant
+    without a probe ("logs nothing"); None if the key has neither."""
+    chosen = None
+    for v in MESSAGES[key]:
+        if v.probe and all(f in found for f in v.probe) and not any(f in found for f in v.absent):
+            chosen = v
+    if chosen is None:
+        chosen = next((v for v in MESSAGES[key] if not v.probe), None)
+    return chosen
+
+
+def spans(key: str) -> list[tuple[Variant, str, str]]:
+    """(variant, first, last) per wording: the oldest and newest data release whose
+    sources show it (``data/linux-*.json`` ``messages``, written by
+    tools/extract_kernel_messages.py). A boundary next to a release without data is
+    named with :func:`nested_snippets.kernel.boundary`."""
+    from nested_snippets import kernel
+
+    seen: dict[int, list[str]] = {}
+    for version in kernel.versions():
+        v = in_sources(key, kernel.load(version).messages)
+        if v is not None:
+            seen.setdefault(MESSAGES[key].index(v), []).append(version)
+    return [(MESSAGES[key][i], vs[0], vs[-1]) for i, vs in sorted(seen.items())]

@@ -16,6 +16,7 @@ kmod rules reproduced here (kmod ``libkmod/libkmod-config.c``):
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 
 from nested_snippets.parsers import kargs
@@ -89,20 +90,50 @@ def parse_text(text: str, path: str = "<string>") -> Config:
     return cfg
 
 
+_BLANKS = " \t"
+"""kmod splits a line into words at spaces and tabs only (``strtok_r(..., "\\t ")``);
+the rest of an ``options`` line goes to the kernel, which splits at any white space."""
+
+
+_OPTIONS = re.compile(r"options[ \t]+([^ \t]+)[ \t](.*)", re.S)
+
+
 def _split_line(line: str) -> tuple[str, tuple[str, ...]]:
-    """(command, arguments) of one logical line."""
-    words = line.split(None, 2)
-    if words[0] == "options" and len(words) == 3:
+    """(command, arguments) of one stripped logical line, split as kmod splits it."""
+    options = _OPTIONS.match(line)
+    if options:
         # kmod hands the rest of the line to the kernel, which splits it
-        return words[0], (words[1], *kargs.split_words(words[2]))
-    return words[0], tuple(line.split()[1:])
+        return "options", (options.group(1), *kargs.split_words(options.group(2)))
+    words = [w for w in line.replace("\t", " ").split(" ") if w]
+    return words[0], tuple(words[1:])
 
 
-def _parse_into(cfg: Config, text: str, path: str) -> None:
+def _judge(line: str) -> tuple[str, tuple[str, ...]] | str:
+    """What one logical line is: (command, arguments), or why kmod ignores it
+    ("" for a blank or comment line, which it skips silently)."""
+    line = line.strip(_BLANKS)
+    if not line or line[0] == "#":
+        return ""
+    command, args = _split_line(line)
+    if command not in KNOWN_COMMANDS:
+        return f"ignoring bad line starting with '{command}'"
+    if command in ("options", "blacklist") and not args:
+        return f"'{command}' needs a module name"
+    return command, args
+
+
+def _logical_lines(text: str):
+    """(first line number, logical line): lines end at ``\\n`` only (kmod reads with
+    getline; a ``\\r`` or form feed is not a line break), a trailing ``\\`` joins."""
+    raws = text.split("\n")
+    if raws[-1] == "":
+        raws.pop()
+    if "\\" not in text:
+        return enumerate(raws, 1)
+    out: list[tuple[int, str]] = []
     pending: list[str] = []
     start = 0
-    seen: dict[str, tuple[str, tuple[str, ...]]] = {}
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in enumerate(raws, 1):
         if raw.endswith("\\"):
             if not pending:
                 start = lineno
@@ -110,23 +141,28 @@ def _parse_into(cfg: Config, text: str, path: str) -> None:
             continue
         if pending:
             pending.append(raw)
-            line = "".join(pending).strip()
+            out.append((start, "".join(pending)))
             pending = []
         else:
-            start, line = lineno, raw.strip()
-        if not line or line[0] == "#":
-            continue
-        known = seen.get(line)  # files repeat lines: split each distinct line once
+            out.append((lineno, raw))
+    if pending:
+        out.append((start, "".join(pending)))
+    return out
+
+
+def _parse_into(cfg: Config, text: str, path: str) -> None:
+    """Add one file's lines.  Each distinct line is judged once (hostile files repeat
+    one line a million times); per line there is then one lookup and one append."""
+    seen: dict[str, tuple[str, tuple[str, ...]] | str] = {}
+    append, problems = cfg.lines.append, cfg.problems
+    for lineno, raw in _logical_lines(text):
+        known = seen.get(raw)
         if known is None:
-            known = seen[line] = _split_line(line)
-        command, args = known
-        if command not in KNOWN_COMMANDS:
-            cfg.problems.append(f"{path}:{start}: ignoring bad line starting with '{command}'")
-            continue
-        if command in ("options", "blacklist") and not args:
-            cfg.problems.append(f"{path}:{start}: '{command}' needs a module name")
-            continue
-        cfg.lines.append(Line(path, start, command, args))
+            known = seen[raw] = _judge(raw)
+        if known.__class__ is tuple:
+            append(Line(path, lineno, *known))
+        elif known:
+            problems.append(f"{path}:{lineno}: {known}")
 
 
 def files_in(root: str | os.PathLike, dirs: tuple[str, ...] = CONFIG_DIRS) -> list[tuple[str, str]]:
@@ -168,9 +204,12 @@ def read_dirs(
 
 
 def split_option(word: str) -> tuple[str, str | None]:
-    """``nested=1`` -> (``nested``, ``1``); a bare ``nested`` -> (``nested``, None)."""
-    name, eq, value = word.partition("=")
-    return name, (value if eq else None)
+    """``nested=1`` -> (``nested``, ``1``); a bare ``nested`` -> (``nested``, None).
+
+    As the kernel's ``next_arg()``: an ``=`` as the first character does not split
+    (``=1`` is a parameter named ``=1``, ``==`` is ``=`` set to the empty string)."""
+    equals = word.find("=", 1)
+    return (word, None) if equals < 0 else (word[:equals], word[equals + 1 :])
 
 
 def cmdline_options(cmdline: str, module: str) -> list[str]:

@@ -4,8 +4,9 @@ Shown on ``source/how-to/arm64.rst``.  KVM is always built into arm64 kernels, s
 there is no module parameter: the switch is the early boot parameter
 ``kvm-arm.mode``.  Its accepted values per version are in the kernel data
 (``boot_params["arm64/kvm-arm.mode"]``, from ``arch/arm64/kvm/arm.c``
-``early_kvm_mode_cfg()``): ``protected``/``nvhe`` in 5.15.24, plus ``none`` in
-6.1.20, plus ``nested`` in 6.6 .. 7.1.3.  A value the parser does not know makes the
+``early_kvm_mode_cfg()``): ``protected`` from 5.11, ``nvhe`` from 5.12, ``none``
+from 5.17 (no 5.16 data), ``nested`` from 6.3 (the data has 6.2.0 without it and 6.3.8
+with it; no 6.3.0 import was found).  A value the parser does not know makes the
 kernel log ``Malformed early option 'kvm-arm.mode'`` (``init/main.c``) and boot in
 its default mode (see ``nested_snippets/fakehost/boot.py``).
 
@@ -40,8 +41,9 @@ check_mode = snippet(
     ),
     given=Given(cmdline="kvm-arm.mode=nested"),
     host=ARM64,
-    kernels=">=6.6",
-    because="early_kvm_mode_cfg() accepts 'nested' in arm.c @ v6.6, v6.12, v7.1.3 (not @ v6.1.20)",
+    kernels=">=6.3",
+    because="early_kvm_mode_cfg() accepts 'nested' in arm.c @ 6.3.8 and every later release "
+    "with data, not @ 6.2.0 (kernel data boot_params)",
 )
 """``grep -c`` prints 0 and exits 1 when nothing matches: that is the good outcome."""
 
@@ -55,16 +57,17 @@ too_old = snippet(
     """),
     given=Given(cmdline="kvm-arm.mode=nested"),
     host=ARM64,
-    kernels=">=5.15,<6.6",
-    because="early_kvm_mode_cfg() @ v5.15.24 and v6.1.20 returns -EINVAL for 'nested'",
+    kernels=">=5.11,<6.3",
+    because="kvm-arm.mode exists from 5.11 (arm.c @ 5.11.0; absent @ 5.10.0) and its "
+    "parser returns -EINVAL for 'nested' up to 6.2.0 (kernel data boot_params)",
 )
 
 enable = procedure(
     "enable",
     ["arm64.add_mode", REBOOT, "arm64.check_mode"],
     arches=(ARM64,),
-    kernels=">=6.6",
-    because="'nested' is accepted from the 6.6 tree on (kernel data)",
+    kernels=">=6.3",
+    because="'nested' is accepted from 6.3 on (kernel data: not @ 6.2.0, @ 6.3.8)",
 )
 
 l1_qemu = snippet(

@@ -3,8 +3,9 @@
 Shown on ``source/how-to/distribution-kernels.rst``.  ``modinfo -p`` lists the
 parameters compiled into the installed module with their types; the types here are
 those of the kernel data per release (``vmx/vmx.c``, ``vmx/nested.c``,
-``svm/svm.c``): ``npt`` and ``avic`` are ``int`` in the 5.10 tree and ``bool`` in the
-5.15 tree (the change fell between the two releases).  kmod prints parameters in
+``svm/svm.c``): ``npt`` and ``avic`` are ``int`` up to 5.11.0, ``npt`` is a ``bool``
+from 5.12.9 and ``avic`` from 5.14.2 (no 5.13 data); 5.12 and 5.13 mix the two and
+have no snippet here.  kmod prints parameters in
 module-section order, which differs between releases, hence the ``sort``.
 """
 
@@ -38,16 +39,18 @@ params_amd = snippet(
     "params_amd",
     _amd_types("bool"),
     host="amd",
-    kernels=">=5.15",
-    because="npt and avic are bool in svm/svm.c @ v5.15.24 and later trees",
+    kernels=">=5.14",
+    because="npt and avic are bool in svm/svm.c @ 5.14.2 and every later release with data "
+    "(avic is an int @ 5.12.9; no 5.13 data)",
 )
 
 params_amd_old = snippet(
     "params_amd_old",
     _amd_types("int"),
     host="amd",
-    kernels="<5.15",
-    because="npt and avic are int in svm.c @ v4.19.1 .. svm/svm.c @ v5.10.7",
+    kernels="<5.12",
+    because="npt and avic are int in svm.c @ 4.19.0 .. svm/svm.c @ 5.11.0 (npt is a bool "
+    "@ 5.12.9)",
 )
 
 def _running(nested: str):

@@ -37,9 +37,9 @@ l0_amd_params = snippet(
         /sys/module/kvm_amd/parameters/avic:N
     """),
     host="amd",
-    kernels=">=5.15,<7.1",
-    because="npt/avic are bool from 5.15 (svm/svm.c @ v5.15.24); avic is a custom "
-    "parameter decided at load time in 7.1 (svm/avic.c @ v7.1.3)",
+    kernels=">=5.14,<6.18",
+    because="npt/avic are bool from 5.14 (svm/svm.c @ 5.14.2; avic an int @ 5.12.9, no "
+    "5.13 data); avic has its own kernel_param_ops from 6.18 (svm/avic.c @ 6.18.2)",
 )
 
 l0_intel_cpu = snippet(
@@ -52,9 +52,9 @@ l0_intel_cpu = snippet(
         shadow_vmcs
         vpid
     """),
-    kernels=">=5.10",
-    because="the 'vmx flags' line of /proc/cpuinfo (vmxfeatures.h) is in the 5.10 tree, "
-    "not in 5.3",
+    kernels=">=5.6",
+    because="arch/x86/kernel/cpu/proc.c prints the 'vmx flags' line @ 5.6.4, not @ 5.4.1 "
+    "(no 5.5 sources: the change is between 5.4 and 5.6; fakehost/host.py)",
 )
 
 l0_amd_cpu = snippet(
@@ -81,7 +81,7 @@ l1_intel_cpu = snippet(
         vpid
     """),
     given=Given(level="L1"),
-    kernels=">=5.10",
+    kernels=">=5.6",
     because="see l0_intel_cpu",
 )
 """Inside L1: the same line names what L0 offers to the guest hypervisor."""

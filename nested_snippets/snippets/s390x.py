@@ -7,10 +7,11 @@ Facts behind the expected outputs (kernel data, ``nested_snippets/kernel/data``)
   parameters with mode 0444 and default ``0`` in every modelled version
   (``arch/s390/kvm/kvm-s390.c`` @ v4.19.1 line 172/177 .. @ v7.1.3 line 204/209).
 * ``kvm_s390_init()`` refuses ``nested`` together with ``hpage`` with -EINVAL and a
-  ``pr_info`` whose text changed between 5.0.1 and 5.3.1; the check is gone in the
-  7.1.3 tree (``nested_snippets/kernel/messages.py``, ``s390_nested_hpage``).
+  ``pr_info`` whose text changed between 5.0 and 5.2 (there is no 5.1 data); the check
+  is gone from 7.0 on (``nested_snippets/kernel/messages.py``, ``s390_nested_hpage``,
+  which the release data binds to the sources).
 * Without the SIE facility (an L1 started without ``sie``), ``kvm_s390_init()``
-  returns -ENODEV ("SIE is not available" from 5.3.1; ``s390_no_sie``).
+  returns -ENODEV ("SIE is not available" from 5.2, between 5.0 and 5.2; ``s390_no_sie``).
 * The ``sie`` name in ``/proc/cpuinfo`` ``features`` is ``HWCAP_S390_SIE``
   (``arch/s390/kernel/processor.c`` ``hwcap_str``).
 """
@@ -77,9 +78,10 @@ hpage_conflict = snippet(
         status={1: 1},
     ),
     host=S390,
-    kernels=">=5.3,<7.1",
-    because="message text from kvm-s390.c @ v5.3.1..v6.18.2; the check is absent in "
-    "the v7.1.3 tree (s390 gmap rewrite)",
+    kernels=">=5.2,<7.0",
+    because="message text in kvm-s390.c of every release with data from 5.2.0 to 6.19.6 "
+    "(5.0.0 has the older text, no 5.1 data); the check is absent from the 7.0.0 import "
+    "on (s390 gmap rewrite)",
 )
 
 hpage_conflict_old = snippet(
@@ -95,8 +97,8 @@ hpage_conflict_old = snippet(
         status={1: 1},
     ),
     host=S390,
-    kernels="<5.3",
-    because="older wording in kvm-s390.c @ v4.19.1, v4.20, v5.0.1",
+    kernels="<5.2",
+    because="older wording in kvm-s390.c @ 4.19.0 .. 5.0.0 (5.2.0 has the new one)",
 )
 
 hpage_allowed = snippet(
@@ -109,8 +111,9 @@ hpage_allowed = snippet(
         1
     """),
     host=S390,
-    kernels=">=7.1",
-    because="kvm_s390_init() @ v7.1.3 no longer checks nested against hpage",
+    kernels=">=7.0",
+    because="kvm_s390_init() no longer checks nested against hpage @ 7.0.0, 7.1.3, 7.2.6 "
+    "(s390/s390.c @ 7.3.4); 6.19.6 still does",
 )
 
 l1_sie = snippet(
@@ -137,8 +140,8 @@ l1_no_sie = snippet(
     ),
     given=Given(level="L1", cpu_flag=False),
     host=S390,
-    kernels=">=5.3",
-    because="'SIE is not available' from kvm-s390.c @ v5.3.1 (v5.0.1 and older: "
+    kernels=">=5.2",
+    because="'SIE is not available' from kvm-s390.c @ 5.2.0 (5.0.0 and older: "
     "'SIE not available')",
 )
 """Two lines: udev already tried to load kvm at boot, and the reader tries again."""

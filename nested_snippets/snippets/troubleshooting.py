@@ -247,16 +247,16 @@ avic_check = snippet(
     """),
     host="amd",
     given=Given(files={"/etc/modprobe.d/kvm_amd.conf": "options kvm_amd avic=1\n"}),
-    kernels=">=5.15,<7.1",
-    because="avic is a bool from 5.15 (svm/svm.c @ v5.15.24) and a custom parameter "
-    "decided at load time in 7.1 (svm/avic.c @ v7.1.3)",
+    kernels=">=5.14,<6.18",
+    because="avic is a plain bool from 5.14 (svm/svm.c @ 5.14.2; an int @ 5.12.9, no 5.13 "
+    "data) and has its own kernel_param_ops from 6.18 (svm/avic.c avic_ops @ 6.18.2)",
 )
 
 avic = procedure(
     "avic",
     ["troubleshooting.avic_conf", "troubleshooting.avic_check"],
     arches=("amd",),
-    kernels=">=5.15,<7.1",
+    kernels=">=5.14,<6.18",
     because="see troubleshooting.avic_check",
 )
 

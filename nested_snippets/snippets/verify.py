@@ -84,9 +84,9 @@ l0_amd_extras = snippet(
         N
     """),
     arches=("amd",),
-    kernels=">=5.15,<7.1",
-    because="npt and avic became bool in 5.15 (svm/svm.c @ v5.15.24); avic became a "
-    "custom parameter decided at load time in 7.1 (svm/avic.c @ v7.1.3)",
+    kernels=">=5.14,<6.18",
+    because="npt and avic are bool from 5.14 (svm/svm.c @ 5.14.2; int @ 5.12.9, no 5.13 "
+    "data); avic has its own kernel_param_ops from 6.18 (svm/avic.c avic_ops @ 6.18.2)",
 )
 
 l0_amd_extras_old = snippet(
@@ -98,8 +98,22 @@ l0_amd_extras_old = snippet(
         0
     """),
     arches=("amd",),
-    kernels="<5.15",
-    because="npt and avic were int parameters up to 5.10 (svm.c @ v4.19.1, svm/svm.c @ v5.10.7)",
+    kernels="<5.12",
+    because="npt and avic are int parameters up to 5.11 (svm.c @ 4.19.0, svm/svm.c @ 5.11.0)",
+)
+
+l0_amd_extras_5_12 = snippet(
+    "l0_amd_extras_5_12",
+    lambda a: transcript(f"""
+        $ cat /sys/module/{a.module}/parameters/npt
+        Y
+        $ cat /sys/module/{a.module}/parameters/avic
+        0
+    """),
+    arches=("amd",),
+    kernels=">=5.12,<5.14",
+    because="npt is a bool and avic still an int @ 5.12.9 (svm/svm.c); avic is a bool "
+    "@ 5.14.2 (no 5.13 data)",
 )
 
 # ------------------------------------------------------------------------ L1

@@ -1,7 +1,9 @@
 """Roles that print a release boundary from the kernel data, never typed by hand.
 
 ``:kernel-since:`x86/kvm_intel nested default=Y``` prints ``4.20``;
-``:kernel-until:`s390/kvm hpage ...``` prints the last release of a run; a change
+``:kernel-until:`message s390_nested_hpage 1``` the last release of a run and
+``:kernel-first:`...``` its first (see the conditions in
+:mod:`nested_snippets.kernel.boundaries`); a change
 that falls in a gap of the data prints "between A and B", and one at the oldest
 release "4.19 or earlier" (see :mod:`nested_snippets.kernel.boundaries`).  A
 condition that does not parse, names nothing, or is not true now is a build error
@@ -26,9 +28,10 @@ class BoundaryRole(SphinxRole):
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         for path in kdata.DATA_DIR.glob("*.json"):
             self.env.note_dependency(str(path))
-        find = boundaries.since if self.side == "since" else boundaries.until
+        find = {"since": boundaries.since, "first": boundaries.first,
+                "until": boundaries.until}[self.side]  # fmt: skip
         try:
-            text = find(self.text).text(self.side)
+            text = find(self.text).text("until" if self.side == "until" else "since")
         except kdata.KernelDataError as exc:
             msg = self.inliner.reporter.error(f"kernel-{self.side}: {exc}", line=self.lineno)
             return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
@@ -61,3 +64,4 @@ def setup(app: Sphinx) -> None:
     app.add_role("snippet-kernels", SnippetKernelsRole())
     app.add_role("kernel-since", BoundaryRole("since"))
     app.add_role("kernel-until", BoundaryRole("until"))
+    app.add_role("kernel-first", BoundaryRole("first"))

@@ -8,6 +8,8 @@
     the data (absent / type / default), for "since which version" answers.
 ``kernel-boot-param-history``
     ``:param: arm64/kvm-arm.mode``: the values a boot parameter accepts per version.
+``kernel-data-sources``
+    Every release of the series: data status, point release, source, cross-checks.
 ``arch-matrix``
     The architecture table: module, CPU flag, how ``nested`` prints.
 """
@@ -119,7 +121,11 @@ class KernelParamHistory(_DataDirective):
         versions = kdata.versions()
         self.depend_on_data(versions)
         rows = []
-        for v in versions:
+        for entry in kdata.index():
+            v = entry.version
+            if not entry.has_data:
+                rows.append([v, "(no data)", "", "", ""])
+                continue
             mod = self.module(key, v)
             found = next((p for p in mod.params if p.name == pname.strip()), None)
             release = kdata.load(v).release
@@ -152,8 +158,14 @@ class KernelBootParamHistory(_DataDirective):
         known = [kdata.load(v).boot_params for v in versions]
         if not any(key in b for b in known):
             raise self.error(f"no kernel version in the data has boot parameter {key!r}")
+        by_version = dict(zip(versions, known, strict=True))
         rows = []
-        for v, boot in zip(versions, known, strict=True):
+        for entry in kdata.index():
+            v = entry.version
+            if v not in by_version:
+                rows.append([v, "(no data)", "", ""])
+                continue
+            boot = by_version[v]
             release = kdata.load(v).release
             spec = boot.get(key)
             if spec is None:
@@ -169,6 +181,48 @@ class KernelBootParamHistory(_DataDirective):
                 )
         headers = ["Linux", "Accepted values", "Parser", "Source"]
         return [_table(headers, rows, [10, 24, 16, 30])]
+
+
+def _source_text(entry: kdata.IndexEntry) -> str:
+    src = entry.source
+    if "commit" in src:
+        return f"{src['repo']} {src['commit'][:12]}"
+    if "sha256" in src:
+        return f"{src['repo']} (sha256 {src['sha256'][:12]})"
+    return src.get("repo", "")
+
+
+def _checks_text(entry: kdata.IndexEntry) -> str:
+    parts = []
+    for c in entry.checked_against:
+        verdict = "agree" if c["differing"] == 0 else f"{c['differing']} of {c['compared']} differ"
+        parts.append(f"{c['release']} {c['source'].split('@')[0]}: {verdict}")
+    return "; ".join(parts)
+
+
+class KernelDataSources(_DataDirective):
+    """Every release of the series with the status of its data, the point release the data
+    was extracted from, its source and the cross-checks (from ``data/index.json``)."""
+
+    def run(self) -> list[nodes.Node]:
+        self.env.note_dependency(str(kdata.INDEX))
+        self.depend_on_data([])
+        try:
+            entries = kdata.index()
+        except kdata.KernelDataError as exc:
+            raise self.error(str(exc)) from None
+        rows = [
+            [
+                e.version,
+                e.status,
+                e.release or "",
+                _source_text(e) if e.has_data else (e.note or ""),
+                _checks_text(e),
+            ]
+            for e in entries
+        ]
+        headers = ["Linux", "Status", "Sources of", "Source", "Compared with"]
+        return [_table(headers, rows, [6, 12, 8, 34, 40])]
 
 
 class ArchMatrix(SphinxDirective):
@@ -194,3 +248,4 @@ def setup(app: Sphinx) -> None:
     app.add_directive("kernel-param-history", KernelParamHistory)
     app.add_directive("kernel-boot-param-history", KernelBootParamHistory)
     app.add_directive("arch-matrix", ArchMatrix)
+    app.add_directive("kernel-data-sources", KernelDataSources)

@@ -275,3 +275,223 @@ def test_lint_time_grows_linearly(tmp_path):
 
     small, big = calls(2000), calls(8000)
     assert big < 4.5 * small, (small, big)
+
+
+# ------------------------------------------------------------------ report: review of issue 15
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-object secret,id=v,data='Zq9secret'",
+        '-object secret,id=v,data="Zq9secret"',
+        "-object secret,id=x,data=Zq9,,secret,format=base64",
+        "-iscsi user=u,password=Zq9:secret",
+        "password = Zq9secret",
+        "data%3DZq9secret",
+        "{'password': 'Zq9secret'}",
+        "http://user%3AZq9secret@host/",
+        "https://user:Zq9@secret@host/x",
+        "-drive file=rbd:pool/img:id=admin:KEY=Zq9secret:conf=/c",
+    ],
+)
+def test_redaction_variants(text):
+    """Quoted values, QEMU's ``,,``, blanks around ``=``, ``%3D``/``%3A``, single
+    quotes, an ``@`` inside a password, an uppercase rbd KEY= (review of issue 15)."""
+    from nested_snippets.cli.report import redact
+
+    out = redact(text)
+    assert "Zq9" not in out and "secret@" not in out
+    assert "<redacted>" in out
+
+
+def test_rbd_options_after_the_key_survive():
+    from nested_snippets.cli.report import redact
+
+    assert redact("file=rbd:p/i:key=AQB==:conf=/etc/ceph.conf") == (
+        "file=rbd:p/i:key=<redacted>:conf=/etc/ceph.conf"
+    )
+
+
+def test_report_redacts_values_with_blanks_in_argv_and_logs(cli, make_host, monkeypatch):
+    """A blank inside an argument (``data=a b``) is part of the value: a live process
+    has it in one argv word, a libvirt log has it in shell quotes."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    root = make_host()
+    argv = ["/usr/bin/qemu-system-x86_64", "-object", "secret,id=s,data=Zq9 tail9,format=raw"]
+    write(root, "/proc/4242/cmdline", "\0".join(argv) + "\0")
+    log = "/usr/bin/qemu-system-x86_64 -object 'secret,id=s,data=Zq9 tail9,format=raw'\n"
+    write(root, "/var/log/libvirt/qemu/l1.log", log)
+    r = cli("report", "--root", str(root))
+    assert r.rc == 0
+    assert "Zq9" not in r.out and "tail9" not in r.out
+    assert r.out.count("data=<redacted>,format=raw") == 2
+
+
+def test_report_header_lists_kinds_unredacted(cli, make_host, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    r = cli("report", "--root", str(make_host()))
+    header = r.out.split("\n## ", 1)[0]
+    assert "values of password=, passwd=" in header
+    assert "<redacted>`)" in header and header.count("<redacted>") == 1
+
+
+def test_report_escapes_control_characters_from_files(cli, make_host, monkeypatch):
+    """An ANSI escape, a bell or a carriage return in a host file must not reach
+    the terminal that shows the report; newlines and tabs stay."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    root = make_host()
+    write(root, "/proc/version", "Linux version 6.6 \x1b[31mRED\x1b[0m\rFAKE\u202e\n")
+    write(root, "/proc/cmdline", "BOOT_IMAGE=/x \x1b]0;title\x07 ro\n")
+    r = cli("report", "--root", str(root))
+    assert r.rc == 0
+    for raw in ("\x1b", "\x07", "\r", "\u202e"):
+        assert raw not in r.out
+    assert "6.6 \\x1b[31mRED\\x1b[0m\\rFAKE\\u202e" in r.out
+    assert "\t" in r.out or "\n" in r.out
+
+
+# ------------------------------------------------------------------ lint: kmod's line breaks
+def test_lint_breaks_lines_at_newline_only(cli, tmp_path):
+    """kmod reads lines with getline: a carriage return or a form feed inside a line
+    does not end it, and the kernel then splits the options at it (``isspace``).
+    Before the review the linter split there: it called the hidden ``nested=0`` a
+    line kmod ignores, missed the conflict and numbered the next lines wrongly."""
+    path = tmp_path / "kvm.conf"
+    path.write_bytes(
+        b"options kvm_intel nested=1\n"
+        b"options kvm_intel ept=1\rnested=0\n"
+        b"options kvm_intel nestd=1\x0cept=1\n"
+        b"options kvm_intel nested=maybe\n"
+    )
+    r = cli("lint", "--kernel", "6.6", str(path))
+    assert r.rc == 1
+    assert f"{path}:2: error: kvm_intel nested=0 conflicts with nested=1 at {path}:1" in r.out
+    assert f"{path}:3: error: kvm_intel (Linux 6.6) has no parameter 'nestd'" in r.out
+    assert f"{path}:4: error: kvm_intel nested: 'maybe' is not a valid bool" in r.out
+    assert "ignores this line" not in r.out
+
+
+def test_lint_splits_commands_at_blanks_only(cli, tmp_path):
+    """kmod splits a command and its module name at spaces and tabs only
+    (``strtok_r(line, "\\t ")``): ``options<VT>kvm_intel`` is one unknown command."""
+    path = tmp_path / "kvm.conf"
+    path.write_bytes(b"options\x0bkvm_intel nested=2\n")
+    r = cli("lint", "--kernel", "6.6", str(path))
+    assert r.rc == 0
+    assert r.out == (
+        f"{path}:1: warning: kmod ignores this line: ignoring bad line starting with "
+        "'options\\x0bkvm_intel'\n"
+    )
+
+
+# ------------------------------------------------------------------ locales and file names
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_output_in_a_non_utf8_locale_never_fails(make_host, tmp_path, encoding):
+    """A server whose locale is not UTF-8 (or PYTHONIOENCODING=ascii) got a
+    UnicodeEncodeError traceback for check's em dash and lint's file names."""
+    root = make_host("intel", nested=True)
+    write(root, "/etc/modprobe.d/kvm.conf", "options kvm_intel nested=0\n")
+    conf = tmp_path / "h\u00e9.conf"
+    conf.write_text("options kvm_intel nested=2\n")
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "PATH": "/nonexistent"}
+    for argv in (
+        ["check", "--root", str(root), "--no-probe"],
+        ["lint", "--kernel", "6.6", str(conf)],
+        ["report", "--root", str(root)],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "nested_snippets.cli", *argv],
+            capture_output=True, cwd=REPO, timeout=TIMEOUT, env=env,
+        )  # fmt: skip
+        assert b"Traceback" not in proc.stderr, argv
+        assert proc.returncode in (0, 1), (argv, proc.stderr)
+        if argv[0] == "lint":
+            shown = "h\\xe9" if encoding == "ascii" else "h\xe9"
+            assert f"{shown}.conf:1: error".encode("latin-1") in proc.stdout
+
+
+def test_undecodable_bytes_in_file_names_are_escaped(tmp_path):
+    """A file name byte that is not UTF-8 (``\\x9b`` is CSI to 8-bit terminals) is
+    shown as ``\\x9b``, never written back raw."""
+    name = os.path.join(os.fsencode(tmp_path), b"k\x9b1m\xff.conf")
+    with open(name, "wb") as fh:
+        fh.write(b"options kvm_intel nested=2\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "nested_snippets.cli", "lint", "--kernel", "6.6",
+         os.fsdecode(tmp_path)],
+        capture_output=True, cwd=REPO, timeout=TIMEOUT,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert b"\x9b" not in proc.stdout and b"\xff" not in proc.stdout
+    assert b"k\\x9b1m\\xff.conf:1: error" in proc.stdout
+
+
+@pytest.mark.parametrize("version", ["6." + "9" * 5000, "6.6-" + "a" * 5000])
+def test_huge_kernel_version_is_refused_in_one_short_line(cli, version):
+    """5000 digits used to get past the version check, fail in int() and be echoed
+    whole (5 KB) without naming --kernel."""
+    r = cli("params", "--module", "kvm", "--kernel", version)
+    assert r.rc == 2
+    assert r.err.startswith("nested-kvm params: --kernel: '6.")
+    assert "(5002 characters)" in r.err or "(5004 characters)" in r.err
+    assert len(r.err) < 300 and r.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("module", ["kvm_intl", "KVM_INTEL"])
+def test_a_misspelt_module_repeated_costs_one_difflib_call(module, monkeypatch):
+    """10 MB of ``options kvm_intl nested=1`` took 19 s of CPU: the did-you-mean
+    search (difflib) ran once per line.  Now once per name; an uppercase name, which
+    kmod treats as another module, gets the hint too (it got none)."""
+    from nested_snippets.cli import lint
+
+    searched = []
+    real = lint.difflib.get_close_matches
+    monkeypatch.setattr(
+        lint.difflib, "get_close_matches", lambda *a, **k: searched.append(a) or real(*a, **k)
+    )
+    linter = lint.Linter("6.6", "x86")
+    linter.lint_text("/x.conf", f"options {module} nested=1\n" * 5000)
+    linter.finish()
+    assert len(searched) == 1
+    assert linter.repeats[
+        ("/x.conf", "error", f"unknown module '{module}'; did you mean 'kvm_intel'? "
+         "(options for it are never applied)")
+    ] == 5000  # fmt: skip
+
+
+def test_an_equals_sign_first_does_not_split_the_word(cli, tmp_path):
+    """As the kernel's next_arg(): ``=1`` is a parameter named ``=1`` (was: '')."""
+    path = tmp_path / "kvm.conf"
+    path.write_text("options kvm_intel =1 ==\n")
+    r = cli("lint", "--kernel", "6.6", str(path))
+    assert "has no parameter '=1'" in r.out and "has no parameter '='" in r.out
+    assert "has no parameter ''" not in r.out
+
+
+def test_did_you_mean_searches_for_parameters_are_bounded(monkeypatch):
+    """10 MB of distinct wrong names (``nestd1=1``, ``nestd2=1``...) took 49 s of CPU
+    in difflib; past HINTS searches the error stays, without the hint."""
+    from nested_snippets import kernel
+    from nested_snippets.cli import lint
+
+    searched = []
+    real = kernel.difflib.get_close_matches
+    monkeypatch.setattr(
+        kernel.difflib, "get_close_matches", lambda *a, **k: searched.append(a) or real(*a, **k)
+    )
+    monkeypatch.setattr(lint, "HINTS", 3)
+    linter = lint.Linter("6.6", "x86")
+    linter.lint_text("/x.conf", "".join(f"options kvm_intel nestd{i}=1\n" for i in range(50)))
+    assert len(searched) == 3
+    errors = [m for _, _, level, m in linter.findings if level == "error"]
+    assert len(errors) == 50  # each name is its own finding: none dropped
+    assert "did you mean 'nested'?" in errors[0] and "did you mean" not in errors[5]
+
+
+def test_unreadable_modprobe_file_is_named_once(cli, make_host):
+    root = make_host("intel", nested=True)
+    (root / "etc/modprobe.d").mkdir(parents=True, exist_ok=True)
+    os.mkfifo(root / "etc/modprobe.d/kvm.conf")
+    r = cli("check", "--root", str(root), "--no-probe")
+    assert r.line("nested-config") == (
+        "SKIP  nested-config: /etc/modprobe.d/kvm.conf: cannot read: a FIFO, not read"
+    )

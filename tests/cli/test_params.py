@@ -19,8 +19,13 @@ def test_table(cli):
 def test_json_has_exactly_the_documented_keys(cli):
     r = cli("params", "--module", "kvm-amd", "--kernel", "6.6.58", "--json")
     assert r.rc == 0
-    assert r.err == "nested-kvm params: Linux 6.6.58: using the data of Linux 6.6\n"
-    data = r.json
+    assert r.err == "nested-kvm params: Linux 6.6.58: using the data of Linux 6.6 (6.6.0)\n"
+    assert list(r.json) == ["kernel", "params"]
+    assert r.json["kernel"] == {
+        "requested": "6.6.58", "data": "6.6", "release": "6.6.0",
+        "status": kernel.index()[kernel.releases().index("6.6")].status, "exact": True,
+    }  # fmt: skip
+    data = r.json["params"]
     assert all(list(obj) == ["name", "type", "perm", "default", "source"] for obj in data)
     assert {"name": "nested", "type": "int", "perm": "0444", "default": "1"}.items() <= next(
         o for o in data if o["name"] == "nested"
@@ -29,9 +34,25 @@ def test_json_has_exactly_the_documented_keys(cli):
 
 def test_s390_and_power(cli):
     r = cli("params", "--module", "kvm", "--arch", "s390", "--kernel", "6.6", "--json")
-    assert "hpage" in [o["name"] for o in r.json]
+    assert "hpage" in [o["name"] for o in r.json["params"]]
     r = cli("params", "--module", "kvm_hv", "--kernel", "6.6", "--json")
-    assert "nested" in [o["name"] for o in r.json]
+    assert "nested" in [o["name"] for o in r.json["params"]]
+    assert r.err == ""  # 6.6 is answered by 6.6.0's own sources
+
+
+def test_release_without_data_names_the_release_used(cli):
+    # 5.13: no sources found (nested_snippets/kernel/data/index.json); 5.12's data answers
+    r = cli("params", "--module", "kvm_intel", "--kernel", "5.13.4", "--json")
+    assert r.rc == 0
+    assert r.json["kernel"]["data"] == "5.12" and r.json["kernel"]["exact"] is False
+    release = r.json["kernel"]["release"]
+    assert r.err == (
+        "nested-kvm params: Linux 5.13.4: no data for 5.13 (its sources were not found); "
+        f"using the data of Linux 5.12 ({release})\n"
+    )
+    r = cli("params", "--module", "kvm_intel", "--kernel", "5.13")
+    assert r.rc == 0 and "using the data of Linux 5.12" in r.err
+    assert r.out.splitlines()[0].split() == ["name", "type", "perm", "default", "source"]
 
 
 def test_unknown_module_did_you_mean(cli):

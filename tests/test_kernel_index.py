@@ -1,0 +1,139 @@
+"""The release index (nested_snippets/kernel/data/index.json): complete, up to date, and
+honest about gaps; and the extractor's cross-check that decides "verified"."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from nested_snippets import kernel
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tool(name: str):
+    path = ROOT / "tools" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, mod)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+INDEX = kernel.index()
+MISSING = [e.version for e in INDEX if not e.has_data]
+
+
+def test_index_is_generated_from_the_data():
+    tool = _tool("kernel_index")
+    built = tool.build(json.loads(kernel.INDEX.read_text())["series"].split("..")[1], "")
+    on_disk = json.loads(kernel.INDEX.read_text())
+    for mine, theirs in zip(built["releases"], on_disk["releases"], strict=True):
+        mine.pop("note", None), theirs.pop("note", None)
+        assert mine == theirs, (
+            f"index.json is stale for {theirs['version']}: run tools/kernel_index.py"
+        )
+
+
+def test_series_runs_without_holes_from_4_19():
+    names = kernel.releases()
+    assert names[0] == "4.19"
+    # the mainline series, authored: 4.20 -> 5.0, 5.19 -> 6.0, 6.19 -> 7.0
+    for a, b in [
+        ("4.19", "4.20"),
+        ("4.20", "5.0"),
+        ("5.19", "6.0"),
+        ("6.19", "7.0"),
+        ("6.5", "6.6"),
+    ]:
+        if b in names:
+            assert names.index(b) == names.index(a) + 1
+    assert names[-1] == kernel.latest()
+
+
+def test_every_data_file_is_in_the_index_and_every_missing_release_has_none():
+    assert set(kernel.versions()) == {e.version for e in INDEX if e.has_data}
+    for version in MISSING:
+        assert not (kernel.DATA_DIR / f"linux-{version}.json").exists()
+
+
+@pytest.mark.parametrize("entry", [e for e in INDEX if e.has_data], ids=lambda e: e.version)
+def test_status_follows_the_cross_checks(entry):
+    data = kernel.load(entry.version)
+    assert entry.release == data.release
+    checks = data.provenance.get("crosscheck", [])
+    agree = [c for c in checks if c["agree"] and not c["differing"]]
+    assert entry.status == ("verified" if agree else "single-source")
+    for c in agree:  # a second source is another repository or a Debian tarball
+        assert c["source"].split("@")[0] != data.provenance["repo"]
+        assert c["release"].startswith(entry.version + ".")
+
+
+def test_known_gaps_and_verified_releases():
+    # authored from the search of 2026-12-01 (see nested_snippets/kernel/README.rst)
+    assert {"5.1", "5.13", "6.15", "6.16"} <= set(MISSING)
+    status = {e.version: e.status for e in INDEX}
+    assert status["4.19"] == "verified"  # 4.19.0 import == 4.19.1 import, KVM files
+    assert status["7.1"] == "verified"  # Debian's 7.1.3 tarball == a 7.1.3 import
+
+
+@pytest.mark.skipif(not MISSING, reason="no gap in the series")
+def test_boundary_in_a_gap_is_between():
+    gap = MISSING[0]
+    names = kernel.releases()
+    after = next(v for v in names[names.index(gap) :] if v in kernel.versions())
+    before = [v for v in names[: names.index(gap)] if v in kernel.versions()][-1]
+    assert kernel.boundary(after) == f"between {before} and {after}"
+    assert kernel.boundary("4.20") == "4.20"
+
+
+@pytest.mark.skipif(not MISSING, reason="no gap in the series")
+def test_resolving_a_missing_release_says_which_data_answers():
+    gap = MISSING[0]
+    r = kernel.resolve(gap + ".3")
+    assert not r.exact and r.version != gap
+    assert f"no data for {gap}" in r.note() and f"Linux {r.version} ({r.release})" in r.note()
+    assert r.as_dict()["data"] == r.version
+
+
+def test_resolving_a_release_with_data_is_exact():
+    r = kernel.resolve("4.19.200")
+    assert (r.version, r.exact, r.release) == ("4.19", True, "4.19.0")
+    assert r.note() == "Linux 4.19.200: using the data of Linux 4.19 (4.19.0)"
+    assert kernel.resolve("4.19").note() == ""
+
+
+# ----------------------------------------------------------------------------- cross-check
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    return root
+
+
+def test_crosscheck_compares_kvm_files_blob_by_blob(tmp_path):
+    ext = _tool("extract_kernel_params")
+    base = {
+        "Makefile": "VERSION = 6\nPATCHLEVEL = 6\nSUBLEVEL = 0\n",
+        "arch/x86/kvm/x86.c": "int a;\n",
+        "virt/kvm/kvm_main.c": "int b;\n",
+    }
+    one = ext.FsTree(str(_tree(tmp_path / "one", base)))
+    same = ext.FsTree(
+        str(_tree(tmp_path / "two", {**base, "Makefile": base["Makefile"].replace("0", "1")}))
+    )
+    other = ext.FsTree(str(_tree(tmp_path / "three", {**base, "virt/kvm/kvm_main.c": "int c;\n"})))
+    res = ext.crosscheck(one, {}, "x/y@1", same)
+    assert res["agree"] and res["compared"] == 2 and res["release"] == "6.6.1"
+    res = ext.crosscheck(one, {}, "x/z@2", other)
+    assert not res["agree"] and res["differing"] == ["virt/kvm/kvm_main.c"]
+
+
+def test_check_option_needs_label_and_path():
+    ext = _tool("extract_kernel_params")
+    with pytest.raises(ext.ExtractError, match="LABEL=PATH"):
+        ext.parse_check("no-equals-sign")

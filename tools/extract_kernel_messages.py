@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Record which kernel log wordings a Linux release's KVM sources contain.
+
+For every C format-string fragment named by ``Variant.probe`` in
+``nested_snippets/kernel/messages.py``, the ``messages`` section of
+``nested_snippets/kernel/data/linux-<version>.json`` gets ``path:line`` of its first
+occurrence in the tree (fragments the tree lacks are left out). The tree must be the
+one the data file was extracted from: its release must match and every KVM file the
+data names in ``provenance.files`` must have the same git blob id.
+
+    python tools/extract_kernel_messages.py --source DIR --version 6.6
+    python tools/extract_kernel_messages.py --git-dir PATH --rev COMMIT --version 6.6
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "tools"))
+
+from extract_kernel_params import (  # noqa: E402
+    COMPARE_DIRS,
+    DEFAULT_OUT,
+    ExtractError,
+    FsTree,
+    GitTree,
+    Tree,
+    blob_sha,
+    kernel_release,
+)
+
+from nested_snippets.kernel.messages import probes  # noqa: E402
+
+# besides the KVM directories: where x86 kept its SVM/VMX checks outside them
+EXTRA_FILES = ("arch/x86/include/asm/virtext.h",)
+EXTRA_DIRS = ("arch/x86/virt",)
+
+
+def scanned_files(tree: Tree) -> list[str]:
+    out = [p for d in COMPARE_DIRS + EXTRA_DIRS for p in tree.list(d)]
+    out += [p for p in EXTRA_FILES if tree.read(p, record=False) is not None]
+    return sorted(p for p in set(out) if p.endswith((".c", ".h")))
+
+
+def find_probes(tree: Tree, fragments: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for path in scanned_files(tree):
+        text = tree.read(path, record=False) or ""
+        for frag in fragments:
+            if frag in found:
+                continue
+            pos = text.find(frag)
+            if pos >= 0:
+                found[frag] = f"{path}:{text.count(chr(10), 0, pos) + 1}"
+    return dict(sorted(found.items()))
+
+
+def same_source(tree: Tree, data: dict) -> None:
+    release = kernel_release(tree)
+    if release != data["release"]:
+        raise ExtractError(f"tree is Linux {release}, the data is {data['release']}")
+    for path, sha in data["provenance"]["files"].items():
+        raw = tree._raw(path)
+        if raw is None or blob_sha(raw) != sha:
+            raise ExtractError(f"{path} differs from the data's source (blob {sha[:12]})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--source", help="kernel source directory")
+    src.add_argument("--git-dir", help="git directory (read with git, no work tree)")
+    ap.add_argument("--rev", default="HEAD")
+    ap.add_argument("--version", required=True, help="major.minor of the data file")
+    ap.add_argument("--out-dir", default=str(DEFAULT_OUT))
+    args = ap.parse_args(argv)
+    path = Path(args.out_dir) / f"linux-{args.version}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        tree: Tree = GitTree(args.git_dir, args.rev) if args.git_dir else FsTree(args.source)
+        same_source(tree, data)
+        found = find_probes(tree, probes())
+    except (ExtractError, OSError, json.JSONDecodeError, KeyError) as exc:
+        print(f"extract_kernel_messages: {path.name}: {exc}", file=sys.stderr)
+        return 1
+    data["messages"] = found
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {path}: {len(found)} of {len(probes())} wordings found")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Write nested_snippets/kernel/data/index.json: every mainline Linux release the guide
+covers, with the status of its data.
+
+* ``verified``: the data's KVM files were compared blob by blob with a second,
+  independent source (``provenance.crosscheck`` written by
+  ``tools/extract_kernel_params.py --check``) and agree;
+* ``single-source``: the data comes from one source that nothing confirmed;
+* ``missing``: no sources of that release were found; nothing is guessed for it.
+
+Usage::
+
+    python tools/kernel_index.py [--through 7.3] [--searched-on YYYY-MM-DD]
+
+The series runs from 4.19 through ``--through`` (default: the newest data file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "nested_snippets" / "kernel" / "data"
+INDEX = DATA_DIR / "index.json"
+FIRST = (4, 19)
+# the last minor of each major series (kernel.org release history: 4.20 was followed by 5.0,
+# 5.19 by 6.0, 6.19 by 7.0; read 2026-12-01 from https://www.kernel.org/category/releases.html)
+LAST_MINOR = {4: 20, 5: 19, 6: 19}
+
+
+def series(through: tuple[int, int]) -> list[str]:
+    out = []
+    major, minor = FIRST
+    while (major, minor) <= through:
+        out.append(f"{major}.{minor}")
+        if minor >= LAST_MINOR.get(major, 1 << 30):
+            major, minor = major + 1, 0
+        else:
+            minor += 1
+    return out
+
+
+def parse_version(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(\d+)\.(\d+)", text)
+    if not m:
+        raise ValueError(f"not a MAJOR.MINOR version: {text!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def source_of(prov: dict) -> dict:
+    out = {"repo": prov["repo"]}
+    for key in ("commit", "sha256"):
+        if key in prov:
+            out[key] = prov[key]
+    return out
+
+
+def entry(version: str, path: Path) -> dict:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    prov = raw["provenance"]
+    checks = [
+        {
+            "source": c["source"],
+            "release": c["release"],
+            "compared": c["compared"],
+            "differing": len(c["differing"]),
+        }
+        for c in prov.get("crosscheck", [])
+    ]
+    agreeing = [c for c in checks if c["differing"] == 0]
+    return {
+        "version": version,
+        "status": "verified" if agreeing else "single-source",
+        "release": raw["release"],
+        "source": source_of(prov),
+        "checked_against": checks,
+    }
+
+
+def build(through: str | None, searched_on: str) -> dict:
+    files = {p.stem[len("linux-") :]: p for p in DATA_DIR.glob("linux-*.json")}
+    if not files:
+        raise ValueError(f"no data files in {DATA_DIR}")
+    newest = max(files, key=parse_version)
+    last = parse_version(through or newest)
+    names = series(last)
+    stray = sorted(set(files) - set(names), key=parse_version)
+    if stray:
+        raise ValueError(f"data files outside the series 4.19..{'.'.join(map(str, last))}: {stray}")
+    releases = []
+    for version in names:
+        if version in files:
+            releases.append(entry(version, files[version]))
+        else:
+            releases.append(
+                {
+                    "version": version,
+                    "status": "missing",
+                    "note": f"no public source of this release found (searched {searched_on})",
+                }
+            )
+    return {
+        "generated_by": "tools/kernel_index.py",
+        "series": f"{names[0]}..{names[-1]}",
+        "releases": releases,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--through", help="last release of the series (default: newest data file)")
+    ap.add_argument("--searched-on", default="2026-12-01", help="date the sources were searched")
+    ap.add_argument("--check", action="store_true", help="fail if index.json is out of date")
+    args = ap.parse_args(argv)
+    try:
+        if args.through:
+            parse_version(args.through)
+        data = build(args.through, args.searched_on)
+    except (ValueError, OSError, KeyError, json.JSONDecodeError) as exc:
+        print(f"kernel_index: {exc}", file=sys.stderr)
+        return 1
+    text = json.dumps(data, indent=1) + "\n"
+    if args.check:
+        if not INDEX.exists() or INDEX.read_text(encoding="utf-8") != text:
+            print(
+                f"kernel_index: {INDEX} is out of date; run tools/kernel_index.py", file=sys.stderr
+            )
+            return 1
+        return 0
+    INDEX.write_text(text, encoding="utf-8")
+    counts: dict[str, int] = {}
+    for r in data["releases"]:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    print(f"wrote {INDEX}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
