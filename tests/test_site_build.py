@@ -385,3 +385,115 @@ def test_history_lives_with_the_maintainers_not_in_the_readers_way(built_site):
             text = re.sub(r"<[^>]+>", "", _main_text(page))
             assert "first draft" not in text and "Upstream's page calls" not in text, page.name
     assert "first draft" not in re.sub(r"<[^>]+>", "", _main_text(html / "troubleshooting.html"))
+
+
+# --- new readers: routes from the home page, what the labels mean -----------------------------
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+
+
+def test_home_page_routes_each_kind_of_reader_to_its_page(built_site):
+    """Cloud, Windows, IBM Z/POWER and fleet readers find their page from the home page,
+    and the levels are named (with a link) before the page uses them."""
+    main = _main_text(built_site / "html" / "index.html")
+    start = main.find('id="where-to-start"')
+    assert start >= 0, "no 'Where to start' section"
+    where = main[start:]
+    for target in ("how-to/clouds.html", "how-to/windows-hyperv.html", "how-to/s390x.html",
+                   "how-to/power.html", "how-to/install-checker.html", "troubleshooting.html",
+                   "explanation/terminology.html"):  # fmt: skip
+        assert f'href="{target}' in where, f"'Where to start' does not link {target}"
+    intro = main[:main.find('id="quick-check-is-nesting-on"')]
+    assert "fake host" not in _text(intro) or 'terminology.html#proof-lines"' in intro, \
+        "the home page names the fake host before linking what it is"
+    text = _text(where)
+    assert text.index("L0 is the host") < text.index("verifying L0 and L1"), text[:300]
+    for word in ("GCE", "Azure", "AWS", "Hyper-V", "WSL", "IBM Z", "POWER", "JSON"):
+        assert word in text, word
+
+
+def test_home_contents_lists_pages_not_every_troubleshooting_message(built_site):
+    """The home page's contents list stops at page titles: every error message listed
+    there made the home page outrank Troubleshooting in search for that message."""
+    page = (built_site / "html" / "index.html").read_text()
+    main = _main_text(built_site / "html" / "index.html")
+    start = page.index('class="sidebar-tree"')
+    sidebar = page[start:page.index("</div>", start)]
+    assert 'href="how-to/clouds.html"' in sidebar
+    assert "troubleshooting.html#" not in main
+    assert "0x80000021" not in _text(main)
+
+
+def test_how_to_index_says_what_each_guide_is_for(built_site):
+    """Each how-to is listed with a sentence, grouped by where the reader starts."""
+    html = built_site / "html"
+    main = _main_text(html / "how-to" / "index.html")
+    guides = sorted(p.name for p in (html / "how-to").glob("*.html") if p.name != "index.html")
+    items = re.findall(r"<li><p>(.*?)</p></li>", main, re.S)
+    described = {}
+    for item in items:
+        for name in re.findall(r'href="([\w-]+\.html)"', item):
+            described[name] = _text(item).split(":", 1)[-1].strip()
+    missing = [g for g in guides if len(described.get(g, "")) < 15]
+    assert not missing, f"how-to guides without a description on the index: {missing}"
+    text = _text(main)
+    for heading in ("Set up nesting on your own host", "When L0 is not yours"):
+        assert heading in text, heading
+
+
+def test_every_proof_line_links_to_what_it_means(built_site):
+    """The line under each block ("Run on the fake host ...", "Not executed here ...")
+    links to the section that explains it, and that section names every kind of line."""
+    html = built_site / "html"
+    lines = 0
+    unlinked = []
+    for page in sorted(html.rglob("*.html")):
+        rel = page.relative_to(html).as_posix()
+        for para in re.findall(r'<p class="nested-proof[^"]*">(.*?)</p>', page.read_text(), re.S):
+            lines += 1
+            if not re.search(r'href="[^"]*terminology\.html#proof-lines"', para):
+                unlinked.append(rel)
+    assert lines > 100, lines
+    assert not unlinked, f"proof lines without a link to their explanation: {sorted(set(unlinked))}"
+    section = _main_text(html / "explanation" / "terminology.html")
+    section = _text(section[section.index('id="proof-lines"'):])
+    for phrase in ("Run on the fake host", "Read by real kmod", "virt-xml-validate",
+                   "Shell syntax checked only", "Not applied by any test",
+                   "Not executed here", "Written on the fake host",
+                   "Wrong — shown to fail"):  # fmt: skip
+        assert phrase in section, f"the proof-lines section does not explain {phrase!r}"
+
+
+def test_cloud_page_lists_its_platforms_at_the_top(built_site):
+    """On a phone the cloud page is long: a list at the top jumps to each platform."""
+    main = _main_text(built_site / "html" / "how-to" / "clouds.html")
+    top = main[: main.find('id="clouds-check"')]
+    for platform in ("Google Compute Engine", "Microsoft Azure", "Amazon EC2", "Proxmox VE",
+                     "VMware ESXi", "Microsoft Hyper-V", "Oracle VirtualBox"):  # fmt: skip
+        assert platform in _text(top), f"{platform} is not listed at the top of clouds.html"
+
+
+def test_fleet_and_wsl_readers_find_their_next_step(built_site):
+    """The install page tells a fleet admin what to collect from many servers; the
+    Windows page sends readers who run KVM inside Hyper-V to the cloud page's section."""
+    html = built_site / "html"
+    main = _main_text(html / "how-to" / "install-checker.html")
+    fleet = main[main.index('id="on-many-servers"'):]
+    assert 'href="../reference/cli.html#cli-check-json"' in fleet
+    assert "--no-probe" in _text(main) and "could not check" in _text(fleet)
+    windows = _main_text(html / "how-to" / "windows-hyperv.html")
+    intro = windows[: windows.index('id="check-the-host"')]
+    assert 'href="clouds.html#clouds-hyperv"' in intro
+
+
+def test_tutorial_says_how_to_leave_qemu_and_where_errors_are_explained(built_site):
+    """A first-time reader on a -nographic console needs the way out and, when QEMU
+    refuses /dev/kvm, the troubleshooting entry for it."""
+    main = _main_text(built_site / "html" / "tutorial" / "first-nested-guest.html")
+    start = main.index('id="start-the-guest-hypervisor-l1"')
+    section = main[start:main.index("<section", start + 10)]
+    assert "<kbd" in section and "Ctrl+a then x" in _text(section)
+    assert 'href="../troubleshooting.html#troubleshooting-dev-kvm"' in section
+    assert "Permission denied" in _text(section)

@@ -20,6 +20,7 @@ from pathlib import Path
 from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.directives.code import container_wrapper
 from sphinx.errors import ExtensionError
@@ -106,7 +107,27 @@ def _proof_paragraph(snippet, key: str) -> nodes.paragraph:
         else:
             para += nodes.literal(ne.source, ne.source)
         para += nodes.Text(f", read {ne.read}.")
+    para += nodes.Text(" ")
+    para += _explain_link()
     return para
+
+
+PROOF_LINES_LABEL = "proof-lines"
+"""The section (explanation/terminology.rst) that says what each proof line means."""
+
+
+def _explain_link() -> addnodes.pending_xref:
+    """A link from a proof line to what such lines mean, for readers new to them."""
+    text = "(what this line means)"
+    return addnodes.pending_xref(
+        "",
+        nodes.inline(text, text, classes=["nested-proof-about"]),
+        refdomain="std",
+        reftype="ref",
+        reftarget=PROOF_LINES_LABEL,
+        refexplicit=True,
+        refwarn=True,
+    )
 
 
 class SnippetTabsDirective(_SnippetBase):
@@ -137,8 +158,16 @@ class SnippetTabsDirective(_SnippetBase):
         return container.children
 
 
+def _no_proof_lines_section(app, env, node, contnode) -> nodes.Node | None:
+    """A site without the explanation page (a test site) keeps proof lines unlinked."""
+    if node.get("reftarget") == PROOF_LINES_LABEL and node.get("reftype") == "ref":
+        return nodes.inline("", "")
+    return None
+
+
 def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinx_tabs.tabs")
+    app.connect("missing-reference", _no_proof_lines_section)
     app.add_directive("snippet", SnippetDirective)
     app.add_directive("snippet-tabs", SnippetTabsDirective)
     from nested_snippets.sphinxext import assets, claims, facts, freshness, reference

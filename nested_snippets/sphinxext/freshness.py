@@ -72,7 +72,11 @@ class ProofCounts(SphinxDirective):
 
         for path in set(registry.load().files.values()):
             self.env.note_dependency(str(path))
-        return [nodes.paragraph("", proof_sentence(), classes=["nested-freshness"])]
+        from nested_snippets.sphinxext import _explain_link  # set up after this module
+
+        para = nodes.paragraph("", proof_sentence() + " ", classes=["nested-freshness"])
+        para += _explain_link()
+        return [para]
 
 
 def setup(app: Sphinx) -> None:

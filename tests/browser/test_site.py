@@ -695,6 +695,60 @@ def test_search_ranks_exact_words_before_partial_ones(page, guide):
     assert found[: len(exact)] == exact, f"pages saying Hyper-V come first: {found}"
 
 
+@pytest.mark.parametrize(
+    "message",
+    ["KVM: entry failed, hardware error 0x80000021", "/dev/kvm permission denied"],
+)
+def test_searching_an_error_message_leads_to_troubleshooting_not_home(page, guide, message):
+    """The home page once listed every troubleshooting title and outranked the page."""
+    found = search_results(page, guide, message)
+    assert found and found[0] == "troubleshooting.html", found
+    assert "index.html" not in found, found
+
+
+# --- new readers' paths ------------------------------------------------------------------
+
+
+def test_proof_line_link_explains_the_line(page, guide):
+    """'Run on the fake host ...' under a block links to the section saying what it means."""
+    page.goto(guide.url + "how-to/clouds.html")
+    proof = page.locator("p.nested-proof").first
+    assert "fake host" in proof.inner_text() or "Not executed" in proof.inner_text()
+    proof.get_by_role("link", name="(what this line means)").click()
+    page.wait_for_url("**/explanation/terminology.html#proof-lines")
+    heading = page.get_by_role("heading", name=re.compile("^The line under each command"))
+    heading.wait_for()
+    box = heading.bounding_box()
+    assert box is not None and 0 <= box["y"] < page.viewport_size["height"] / 2, box
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_home_routes_cloud_windows_ibm_and_fleet_readers(chromium, guide, width):
+    """From the home page, at desktop and phone width, one click reaches each reader's page."""
+    ctx = chromium.new_context(viewport={"width": width, "height": 844})
+    page = ctx.new_page()
+    targets = {
+        "Nest on a cloud VM or under another hypervisor": "how-to/clouds.html",
+        "Run Windows with Hyper-V or WSL 2 as L1 on KVM": "how-to/windows-hyperv.html",
+        "Nesting on IBM Z (s390x)": "how-to/s390x.html",
+        "Nesting on IBM POWER": "how-to/power.html",
+        "Install and run the nested-kvm checker": "how-to/install-checker.html",
+    }
+    try:
+        for name, path in targets.items():
+            page.goto(guide.url + "index.html")
+            where = page.locator("section#where-to-start")
+            link = where.get_by_role("link", name=name, exact=True).first
+            link.scroll_into_view_if_needed()
+            assert link.is_visible(), name
+            link.click()
+            page.wait_for_url(f"**/{path}*")
+            width_now = page.evaluate("document.documentElement.scrollWidth")
+            assert width_now <= width, f"{path} scrolls sideways at {width}px"
+    finally:
+        ctx.close()
+
+
 # --- accessibility ---------------------------------------------------------------------------
 
 
