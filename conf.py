@@ -30,6 +30,8 @@ html_static_path = []
 # Files published as they are: the JSON Schema of nested-kvm check --json
 # (<site>/schemas/nested-kvm-check-1.json).
 html_extra_path = ["source/_extra"]
+# The schema is for HTML readers and fleets; an EPUB has no use for it (and no mimetype).
+epub_exclude_files = ["schemas/nested-kvm-check-1.json"]
 html_last_updated_fmt = None
 html_copy_source = False
 
