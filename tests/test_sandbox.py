@@ -38,6 +38,12 @@ read the one or write the other."""
 atexit.register(shutil.rmtree, OUTSIDE, True)
 os.chmod(OUTSIDE, 0o1777)
 SECRET = OUTSIDE / "secret"
+
+
+def _id(value: object) -> str | None:
+    """Test ids without the random outside directory: every xdist worker must
+    collect the same ids."""
+    return str(value).replace(str(OUTSIDE), "OUTSIDE") if isinstance(value, str) else None
 SECRET.write_text(TOKEN + "\n")
 SECRET.chmod(0o644)
 WATCHED = [Path("/etc/hostname"), Path("/etc/passwd"), Path("/etc/modprobe.d"),
@@ -128,7 +134,7 @@ SEES = [
 ]
 
 
-@pytest.mark.parametrize(("command", "want", "status"), SEES)
+@pytest.mark.parametrize(("command", "want", "status"), SEES, ids=_id)
 def test_the_fake_host_is_the_whole_machine(command, want, status, untouched):
     got = _one(command)
     if want is not None:
@@ -153,7 +159,7 @@ FAKE = [
 ]
 
 
-@pytest.mark.parametrize("command", FAKE)
+@pytest.mark.parametrize("command", FAKE, ids=_id)
 def test_every_way_to_uname_reaches_the_fake_one(command, untouched):
     assert _one(command).output == ["6.6.0-fake-amd64"]
 
@@ -252,7 +258,7 @@ PLANTS = [
 ]
 
 
-@pytest.mark.parametrize("plant", PLANTS)
+@pytest.mark.parametrize("plant", PLANTS, ids=_id)
 def test_planted_links_and_fifos_lead_nowhere(plant, untouched):
     limits = Limits(seconds=6, output_bytes=64 * 1024, processes=48)
     with fake_host(Scenario(arch="amd", kernel="6.6")) as host:
