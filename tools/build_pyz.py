@@ -24,6 +24,7 @@ FILES = (
     "nested_snippets/__init__.py",
     "nested_snippets/arch.py",
     "nested_snippets/versions.py",
+    "nested_snippets/regular.py",
     "nested_snippets/cli/*.py",
     "nested_snippets/kernel/__init__.py",
     "nested_snippets/kernel/messages.py",
