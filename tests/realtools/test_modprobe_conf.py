@@ -47,6 +47,6 @@ def test_a_typo_is_caught(text, name):
 
 
 def test_fake_showconfig_reads_the_directory_named_by_dash_c():
-    """The sandbox re-roots ``-C /tmp/x.d``; the fake modprobe must still find it."""
+    """``modprobe -C DIR`` reads DIR inside the host; the fake modprobe must find it."""
     got = tools.fake_kmod_options({"kvm_amd.conf": "options kvm-amd nested=1\n"})
     assert got == ["options kvm_amd nested=1"]

@@ -176,10 +176,10 @@ def fake_kmod_options(files: dict[str, str]) -> list[str]:
     runs = []
     for name, content in (("empty", {}), ("files", files)):
         with run.fake_host(Scenario(arch="intel", kernel=latest())) as host:
-            host.path(f"/tmp/{name}.d").mkdir(parents=True)
+            host.path(f"/root/{name}.d").mkdir(parents=True)
             for fname, text in content.items():
-                host.write_file(f"/tmp/{name}.d/{fname}", text)
-            out = run.execute(host, f"modprobe -C /tmp/{name}.d --showconfig")
+                host.write_file(f"/root/{name}.d/{fname}", text)
+            out = run.execute(host, f"modprobe -C /root/{name}.d --showconfig")
             assert out.status == 0, out.output
             runs.append(_options("\n".join(out.output)))
     baseline, got = runs
