@@ -98,6 +98,8 @@ def unreproducible(given: Given) -> str:
         return "a running VM (none is started under TCG)"
     if given.cmdline:
         return "a kernel command line (one boot serves all snippets)"
+    if not given.firmware_vt:
+        return "virtualization switched off in the firmware (a TCG guest's CPU cannot be)"
     return ""
 
 
