@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nested_snippets import kernel as kdata  # noqa: E402
+from nested_snippets import qemu  # noqa: E402
 from nested_snippets.realkernel import RealKernelUnavailable, kernels  # noqa: E402
 from nested_snippets.versions import version_key  # noqa: E402
 
@@ -37,15 +38,6 @@ def _qemu_versions(target: kernels.Target) -> list[str]:
         return [upstream(r["Version"]) for r in kernels._records(target, "qemu-system-x86")]
     except RealKernelUnavailable:
         return []
-
-
-def _qemu_data_latest() -> str | None:
-    try:
-        from nested_snippets import qemu as qdata  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    latest = getattr(qdata, "latest", None)
-    return latest() if callable(latest) else None
 
 
 def report() -> int:
@@ -67,14 +59,11 @@ def report() -> int:
     stale |= ahead
     print(f"kernel data through Linux {data}; Debian's newest kernel: {newest_kernel}"
           f" ({'NEWER than the data' if ahead else 'covered'})")  # fmt: skip
-    qdata = _qemu_data_latest()
-    if qdata is None:
-        print(f"QEMU data: none in this tree; Debian's newest QEMU: {newest_qemu}")
-    else:
-        q_ahead = version_key(newest_qemu)[:2] > version_key(qdata)[:2]
-        stale |= q_ahead
-        print(f"QEMU data through {qdata}; Debian's newest QEMU: {newest_qemu}"
-              f" ({'NEWER than the data' if q_ahead else 'covered'})")  # fmt: skip
+    qlatest = qemu.latest()
+    q_ahead = version_key(newest_qemu)[:2] > version_key(qlatest)[:2]
+    stale |= q_ahead
+    print(f"QEMU data through {qlatest}; Debian's newest QEMU: {newest_qemu}"
+          f" ({'NEWER than the data' if q_ahead else 'covered'})")  # fmt: skip
     return 1 if stale else 0
 
 

@@ -14,29 +14,15 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from nested_snippets import kernel as kdata
-
-
-def _qemu() -> tuple[str, str] | None:
-    """(newest QEMU release with data, its extraction date), when QEMU data exists."""
-    try:
-        from nested_snippets import qemu as qdata  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    latest = getattr(qdata, "latest", None)
-    extracted = getattr(qdata, "extracted_on", None)
-    if not callable(latest):
-        return None
-    return latest(), extracted() if callable(extracted) else ""
+from nested_snippets import qemu as qdata
 
 
 def sentence() -> str:
     releases = kdata.versions()
     dates = [str(kdata.load(v).provenance.get("extracted_on", "")) for v in releases]
     text = f"Kernel data through Linux {releases[-1]} ({len(releases)} releases from {releases[0]})"
-    q = _qemu()
-    if q is not None:
-        text += f", QEMU data through {q[0]}"
-        dates.append(q[1])
+    text += f", QEMU data through {qdata.latest()}"
+    dates.append(qdata.extracted_on())
     return text + f"; extracted on {max(d for d in dates if d) or 'an unknown date'}."
 
 
