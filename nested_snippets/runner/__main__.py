@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SnippetError(
                 f"--kernel {args.kernel}: newer than the newest kernel with data ({newest})"
             )
-        kernel = kdata.resolve_version(args.kernel or newest)
+        kernel = kdata.data_version(args.kernel or newest)
         body = snippet.variants[arch]
         given = snippet.given
         with fake_host(scenario_for(arch or snippet.host, kernel, given)) as host:

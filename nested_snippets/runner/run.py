@@ -270,7 +270,7 @@ def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
     ``"verified"`` (shared, and run in full anyway: both agreed).
     """
     bodies = [body for body, _label in steps]
-    release = release_for(kdata.resolve_version(scenario.kernel))
+    release = release_for(kdata.data_version(scenario.kernel))
     with fake_host(scenario) as host:
         run_key = shared.key(host, scenario, bodies)
         seen = shared.recall(run_key, release)
