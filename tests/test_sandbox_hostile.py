@@ -12,11 +12,11 @@ import pytest
 
 from nested_snippets import model
 from nested_snippets.fakehost.host import Scenario
-from nested_snippets.model import ConfigFile, SnippetError
-from nested_snippets.runner import sandbox
+from nested_snippets.model import Command, ConfigFile, SnippetError, Transcript
+from nested_snippets.runner import run, sandbox
 from nested_snippets.runner.__main__ import main
-from nested_snippets.runner.run import execute, fake_host, observe, run_commands
-from nested_snippets.runner.sandbox import Limits
+from nested_snippets.runner.run import Mismatch, execute, fake_host, judge, observe, run_commands
+from nested_snippets.runner.sandbox import LimitExceeded, Limits
 
 LIMITS = Limits(seconds=30, output_bytes=256 * 1024, memory_bytes=1 << 30, processes=48)
 
@@ -203,3 +203,66 @@ def test_tmpfs_sizes_are_given_to_bwrap():
     args = sandbox.base().static_args
     tmpfs = [i for i, a in enumerate(args) if a == "--tmpfs"]
     assert tmpfs and all(args[i - 2] == "--size" for i in tmpfs), args
+
+
+# ------------------------------------------------------------------ session 3 (issue 10 rows)
+
+HOLD = (
+    "for i in 1 2 3 4 5 6; do python3 -c 'import time; b = bytearray(120 << 20);"
+    ' b[::4096] = b"x" * len(b[::4096]); time.sleep(20)\' & done; wait; echo all held'
+)
+
+
+def test_row_7_the_snippets_total_memory_is_bounded():
+    """Six processes of 120 MiB each stay under the per-process limit (256 MiB); their
+    sum is stopped by the runner's watch, with one message naming the limit."""
+    limits = Limits(seconds=40, output_bytes=1 << 20, memory_bytes=256 << 20, processes=48)
+    start = time.monotonic()
+    with _within(60), _host() as host:
+        with pytest.raises(LimitExceeded, match=r"stopped: memory limit 256 MiB exceeded"):
+            execute(host, HOLD, limits)
+        assert execute(host, "echo next", limits).output == ["next"]
+    assert time.monotonic() - start < 30
+
+
+def test_row_7_allocating_without_end_is_stopped():
+    grow = "python3 -c 'x = []\nwhile True: x.append(bytearray(8 << 20))' 2>&1 | tail -1"
+    limits = Limits(seconds=40, output_bytes=1 << 20, memory_bytes=256 << 20, processes=48)
+    with _within(60), _host() as host:
+        got = execute(host, grow, limits)
+    assert got.output == ["MemoryError"], got.output
+
+
+def test_row_43_a_cpu_limit_kill_is_named(monkeypatch):
+    """Review row 43 / session-3 row 5: a snippet killed for its CPU time is reported
+    as that limit, naming the snippet, not as a bare status 137."""
+    monkeypatch.setattr(run, "LIMITS", Limits(seconds=20, cpu_seconds=2))
+    body = Transcript((Command("trap '' INT TERM HUP XCPU; while :; do :; done", ()),))
+    with _within(60), _host() as host:
+        seen = observe(host, body)
+        with pytest.raises(Mismatch) as exc:
+            judge(host, body, seen, "snippet hostile.spin[amd] on Linux 6.6")
+    assert str(exc.value).startswith(
+        "snippet hostile.spin[amd] on Linux 6.6: stopped: CPU time limit 2 s exceeded"
+    ), exc.value
+
+
+def test_row_43_a_cpu_limit_hit_inside_a_command_is_named():
+    limits = Limits(seconds=20, cpu_seconds=2)
+    with _within(60), _host() as host, pytest.raises(LimitExceeded, match="CPU time limit 2 s"):
+        execute(host, "python3 -c 'while True: pass'; echo went on", limits)
+
+
+def test_row_43_a_kill_by_the_snippet_is_not_a_limit():
+    limits = Limits(seconds=20, cpu_seconds=2)
+    with _within(60), _host() as host:
+        got = run_commands(host, ["kill -9 $$", "kill -XCPU $$", "echo next"], limits)
+    assert [(o.output, o.status) for o in got] == [([], 137), ([], 152), (["next"], 0)]
+
+
+def test_time_and_output_limits_say_stopped(capsys):
+    with _within(60), _host() as host:
+        with pytest.raises(LimitExceeded, match=r"^stopped: time limit 1 s exceeded"):
+            execute(host, "sleep 5", Limits(seconds=1))
+        with pytest.raises(LimitExceeded, match=r"^stopped: output limit 1024 bytes exceeded"):
+            execute(host, "yes | head -c 5000", Limits(output_bytes=1024))

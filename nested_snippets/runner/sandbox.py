@@ -41,8 +41,13 @@ The host name is ``fakehost``; ``uname`` answers for the fake kernel and its
 architecture (the ``uname(2)`` system call does not: see below).
 
 Limits (:class:`Limits`) are rlimits set by the sandbox's first shell (hard and
-soft, which nothing inside can raise) plus a wall clock kept by the runner, which
-kills the sandbox's whole PID namespace.  Each gives one :class:`LimitExceeded`.
+soft, which nothing inside can raise) plus a wall clock and a memory watch kept by
+the runner (:func:`_watch`: it sums the memory of the sandbox's processes every
+:data:`WATCH_TICK` seconds), which kill the sandbox's whole PID namespace.  Each
+gives one :class:`LimitExceeded` starting ``stopped:`` and naming the limit
+(``stopped: CPU time limit 60 s exceeded (command 1: ...)``); the runner's callers
+add the snippet's name.  A status of 137 the runner does not turn into such a
+message is the snippet's own ``kill -9``.
 Every tmpfs has a size (:data:`TMPFS_BYTES`, about 100 MiB in all).  After each
 command the first shell kills every other process of the sandbox, so nothing a
 command leaves running can touch a later command's result.  Tool calls are bounded
@@ -52,9 +57,12 @@ and only up to a cap).
 
 What is *not* bounded or hidden, known and accepted for now:
 
-* memory: ``memory_bytes`` caps each process's address space, not the sandbox's
-  total (no cgroup is used); ``processes`` caps the processes of the sandbox's uid,
-  so the worst case is their product;
+* memory the watch cannot see: pages of a ``memfd`` or SysV shared memory segment
+  that no process maps (each memfd is capped by the file-size limit and each
+  process has at most ``files`` descriptors), the overshoot within one
+  :data:`WATCH_TICK`, and the tool server's calls (outside the sandbox; at most
+  ``MAX_CALLS`` at once, each with its own address-space limit); the tmpfs mounts
+  are counted by their sizes (:data:`TMPFS_BYTES`), not by the watch;
 * disk: the host's ``/`` (``HOME/root``: ``/etc``, ``/root``, ...) is on the
   runner's disk, with only the per-file size limit (``output_bytes``);
 * a parameter file of the fake ``/sys`` with mode 0444 can be ``chmod``-ed and
@@ -82,6 +90,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,6 +130,8 @@ class Limits:
     memory_bytes: int = 2 << 30
     processes: int = 256
     cpu_seconds: int = 60
+    files: int = 1024
+    """Open files per process (``ulimit -n``)."""
 
 
 @dataclass(frozen=True)
@@ -415,27 +426,35 @@ def prepare_root(root: Path) -> None:
 
 # --------------------------------------------------------------- running
 
-DRIVER = r"""ulimit -c 0 -f "$NKG_FSIZE" -v "$NKG_AS" -u "$NKG_NPROC" -t "$NKG_CPU" || exit 99
+DRIVER = r"""trap : HUP INT QUIT TERM USR1 USR2 ALRM
+ulimit -c 0 -f "$NKG_FSIZE" -v "$NKG_AS" -u "$NKG_NPROC" -n "$NKG_NOFILE" -t "$((NKG_CPU + 1))" \
+    && ulimit -S -t "$NKG_CPU" || exit 99
 read -r go <&"$NKG_GO" || exit 98
 exec {NKG_GO}<&-
 /run/fakehost/bin/_fill || exit 97
-unset NKG_FSIZE NKG_AS NKG_NPROC NKG_CPU NKG_GO go
+unset NKG_FSIZE NKG_AS NKG_NPROC NKG_CPU NKG_NOFILE NKG_GO go
 cd /run/fakehost/out || exit 96
 i=0
 for c in "$@"; do
     i=$((i + 1))
     chmod 755 . 2>/dev/null
-    rm -rf -- "$i" "$i.status"
+    rm -rf -- "$i" "$i.status" "$i.times"
     (cd /root && exec bash --noprofile --norc -c "$c") </dev/null >"$i" 2>&1
     s=$?
     kill -KILL -1 2>/dev/null
+    times >"$i.times"
     echo "$s" >"$i.status"
 done
 """
-"""The sandbox's first shell.  It keeps the output directory as its working directory
-(a snippet that takes away ``/``'s mode cannot stop the results being written), and
-after each command kills every other process of the sandbox: nothing a command left
-running can write a later command's result."""
+"""The sandbox's first shell, PID 1 of its namespace (``bwrap --as-pid-1``): no
+process of the snippet can kill or stop it (the kernel delivers to a namespace's
+init only the signals it handles, and its handlers do nothing), so ``kill -9 -1``
+ends the command that sent it and the next command still runs.  It keeps the output
+directory as its working directory (a snippet that takes away ``/``'s mode cannot
+stop the results being written), after each command kills every other process of
+the sandbox (nothing a command left running can write a later command's result),
+and records its children's CPU times (``times``), which tell a kill by the CPU
+limit from the snippet's own ``kill -9``."""
 
 
 def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = True) -> list[Result]:
@@ -455,7 +474,7 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
     block_r, block_w = os.pipe()  # the driver waits on it until the tool server listens
     argv = [
         BWRAP, "--unshare-all", "--unshare-user", "--disable-userns",
-        "--die-with-parent", "--new-session",
+        "--die-with-parent", "--new-session", "--as-pid-1",
         "--uid", "0", "--gid", "0", "--hostname", HOSTNAME,
         "--info-fd", str(info_w),
         "--bind", str(home / "root"), "/", *b.static_args, *_own_config(home / "root"),
@@ -474,6 +493,7 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
         "NKG_AS": str(max(1, limits.memory_bytes // 1024)),
         "NKG_NPROC": str(limits.processes),
         "NKG_CPU": str(limits.cpu_seconds),
+        "NKG_NOFILE": str(limits.files),
         "NKG_GO": str(block_r),
     }
     try:
@@ -508,9 +528,15 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
         os.write(block_w, b"go\n")
         os.close(block_w)
         block_w = -1
-        if not _wait(proc, limits.seconds):
+        ended, held = _watch(proc, pid, limits)
+        if not ended:
             _kill(proc)
-            raise LimitExceeded(f"wall clock: still running after {limits.seconds:g} s")
+            if held:
+                raise LimitExceeded(
+                    f"stopped: memory limit {limits.memory_bytes >> 20} MiB exceeded (the "
+                    f"snippet's processes held {held >> 20} MiB at once)"
+                )
+            raise LimitExceeded(f"stopped: time limit {limits.seconds:g} s exceeded (wall clock)")
         bwrap_said = proc.stdout.read(4096)
         results = _results(out, len(commands), limits)
         if os.environ.get("NKG_DEBUG"):
@@ -608,6 +634,72 @@ def _wait(proc: subprocess.Popen, seconds: float) -> bool:
     return True
 
 
+WATCH_TICK = 0.05
+"""How often (seconds) the runner measures a running sandbox's memory."""
+
+
+def _watch(proc: subprocess.Popen, pid: int, limits: Limits) -> tuple[bool, int]:
+    """Wait for the sandbox to end within ``limits.seconds`` while its processes hold
+    at most ``limits.memory_bytes`` in all (checked every :data:`WATCH_TICK`).
+
+    Returns (ended, memory held when stopped for memory, else 0).  The rlimits bound
+    each process; this bounds their sum, which no rlimit does and only a cgroup
+    would otherwise (the runner needs none)."""
+    deadline = time.monotonic() + limits.seconds
+    pidfd = os.pidfd_open(proc.pid)
+    try:
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False, 0
+            if poller.poll(min(left, WATCH_TICK) * 1000):
+                proc.wait()
+                return True, 0
+            held = tree_memory(pid)
+            if held > limits.memory_bytes:
+                return False, held
+    finally:
+        os.close(pidfd)
+
+
+def tree_memory(pid: int) -> int:
+    """Bytes of anonymous and shared memory held by ``pid`` and its descendants (every
+    process of a sandbox descends from its PID 1, orphans included)."""
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        total += _rss(p)
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for t in tasks:
+            try:
+                with open(f"/proc/{p}/task/{t}/children", "rb") as f:
+                    todo += [int(c) for c in f.read().split()]
+            except OSError:
+                continue
+    return total
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            text = f.read()
+    except OSError:
+        return 0
+    kib = 0
+    for line in text.splitlines():
+        if line.startswith((b"RssAnon:", b"RssShmem:")):
+            kib += int(line.split()[1])
+    return kib << 10
+
+
 def _kill(proc: subprocess.Popen) -> None:
     """End the sandbox: bwrap dies, its PID 1 follows (--die-with-parent), and with
     it every process of the PID namespace."""
@@ -655,6 +747,7 @@ def _results(out: Path, n: int, limits: Limits) -> list[Result]:
     dir_fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
         results = []
+        cpu_before = 0.0
         for i in range(1, n + 1):
             status = _read_capped(dir_fd, f"{i}.status", 16)
             if status is None:
@@ -663,10 +756,35 @@ def _results(out: Path, n: int, limits: Limits) -> list[Result]:
             code = int(status.strip() or b"-1") if status.strip().isdigit() else -1
             if len(data) >= limits.output_bytes or code == 128 + signal.SIGXFSZ:
                 raise LimitExceeded(
-                    f"output: command {i} wrote {limits.output_bytes} bytes or more "
-                    f"(the limit is {limits.output_bytes})"
+                    f"stopped: output limit {limits.output_bytes} bytes exceeded (command {i} "
+                    f"wrote {limits.output_bytes} bytes or more)"
                 )
+            cpu = _children_cpu(_read_capped(dir_fd, f"{i}.times", 200) or b"")
+            killed = code in (128 + signal.SIGKILL, 128 + signal.SIGXCPU)
+            killed = killed or b"CPU time limit exceeded" in data  # bash's word for SIGXCPU
+            # ``times`` reads low (about 0.75 of the limit was seen at a kill): a kill
+            # after half the limit's CPU time is the limit, not the snippet's own kill
+            if killed and cpu - cpu_before >= limits.cpu_seconds / 2:
+                raise LimitExceeded(
+                    f"stopped: CPU time limit {limits.cpu_seconds} s exceeded (command {i}: "
+                    f"killed after {cpu - cpu_before:.1f} s of CPU time)"
+                )
+            cpu_before = cpu
             results.append(Result(data, code))
         return results
     finally:
         os.close(dir_fd)
+
+
+def _children_cpu(times: bytes) -> float:
+    """User + system seconds of the first shell's children, from bash's ``times``
+    (``0m0.004s 0m0.000s`` for the shell, then the same for its children)."""
+    lines = times.decode("ascii", "replace").splitlines()
+    total = 0.0
+    for field in lines[1].split() if len(lines) > 1 else ():
+        minutes, _m, seconds = field.rstrip("s").partition("m")
+        try:
+            total += int(minutes) * 60 + float(seconds)
+        except ValueError:
+            return 0.0
+    return total
