@@ -126,7 +126,7 @@ SEES = [
     ("cd /; cd ..; cd ..; cat etc/hostname", ["fakehost"], 0),
     ("grep -c /boot/vmlinuz /proc/cmdline", ["1"], 0),
     ("cat /proc/version", ["Linux version 6.6.0-fake-amd64 (fake@fakehost) #1 SMP"], 0),
-    ("ls -a /run/fakehost", [".", "..", "bin", "out"], 0),
+    ("ls -a /run/fakehost", [".", "..", "bin"], 0),
     ("echo hi > /dev/tcp/10.0.2.2/22", None, 1),
     ("echo hi > /dev/tcp/1.1.1.1/53", None, 1),
     ("ls /sys/class /dev/sda /dev/vda 2>&1 | grep -c 'No such file'", ["3"], 0),

@@ -85,8 +85,10 @@ def test_row_5_a_sandbox_gets_few_tool_calls_at_once():
 
 
 @pytest.mark.parametrize(
-    ("where", "mib"), [("/run", 20), ("/tmp", 100), ("/dev/shm", 40), ("/sys", 20), ("/dev", 8)]
-)
+    ("where", "mib"),
+    [("/run", 20), ("/tmp", 100), ("/dev/shm", 40), ("/sys", 20), ("/dev", 8),
+     ("/root", 20), ("/etc", 20), ("/proc", 8), ("/lib", 4), ("/usr/local", 4)],
+)  # fmt: skip
 def test_rows_6_8_every_tmpfs_is_small(where, mib):
     big = Limits(seconds=30, output_bytes=256 << 20, memory_bytes=1 << 30, processes=48)
     with _within(60), _host() as host:
@@ -266,3 +268,41 @@ def test_time_and_output_limits_say_stopped(capsys):
             execute(host, "sleep 5", Limits(seconds=1))
         with pytest.raises(LimitExceeded, match=r"^stopped: output limit 1024 bytes exceeded"):
             execute(host, "yes | head -c 5000", Limits(output_bytes=1024))
+
+
+WRITABLE = ["/", "/root", "/etc", "/etc/modprobe.d", "/tmp", "/run", "/run/fakehost", "/dev",
+            "/dev/shm", "/sys/module", "/proc", "/lib", "/lib/modules", "/usr/local",
+            "/opt"]  # fmt: skip
+
+
+def test_row_8_every_writable_place_is_a_small_tmpfs():
+    """Session-3 row 2: no place a snippet can write is the runner's disk."""
+    script = (
+        "mkdir -p /opt; for d in " + " ".join(WRITABLE) + "; do"
+        ' if touch "$d/.w" 2>/dev/null; then echo "$d $(stat -f -c %T "$d")"; fi; done;'
+        " touch /usr/.w /usr/lib/.w 2>&1 | grep -c 'Read-only'"
+    )
+    with _within(60), _host() as host:
+        got = execute(host, script, LIMITS)
+    assert got.output[:-1] == [f"{d} tmpfs" for d in WRITABLE], got.output
+    assert got.output[-1] == "2"
+
+
+@pytest.mark.parametrize("where", ["/root", "/tmp", "/dev/shm"])
+def test_row_8_many_files_stop_at_the_inode_bound(where):
+    with _within(120), _host() as host:
+        got = execute(host, f"cd {where} && seq 1 6000 | xargs touch 2>&1 | sort -u | head -1;"
+                            " ls | wc -l", LIMITS)  # fmt: skip
+        assert "No space left on device" in got.output[0], got.output
+        assert int(got.output[1]) <= 4096
+        on_disk = sum(1 for _ in host.root.rglob("*"))
+    assert on_disk <= 4096
+
+
+def test_row_8_what_a_run_writes_is_kept_and_bounded_on_disk():
+    with _within(60), _host() as host:
+        execute(host, "head -c 30M /dev/zero > /root/big; mkdir /opt; echo x > /opt/y", LIMITS)
+        size = (host.root / "root/big").stat().st_size
+        assert size < 16 << 20 and (host.root / "opt/y").read_text() == "x\n"
+        got = execute(host, "rm /root/big; cat /opt/y; ls /root", LIMITS)
+        assert got.output == ["x"] and not (host.root / "root/big").exists()

@@ -28,8 +28,8 @@ snippet's literal text runs under bash and sees:
 ``/usr/local``
     an empty tmpfs (the machine's own installs are not shown);
 ``/run/fakehost``
-    ``bin`` (read-only: the fake tools, first on ``PATH``) and ``out`` (each
-    command's output, read by the runner).
+    ``bin`` (read-only: the fake tools, first on ``PATH``).  Each command's output
+    goes to the runner through a pipe (:data:`DRIVER`), never to a file.
 
 The fake ``lsmod``, ``modprobe``, ``modinfo``, ``rmmod``, ``dmesg``, ``lscpu``,
 ``update-grub``, ``grubby``, ``sudo``, ``uname`` and ``arch`` are also bound over
@@ -48,7 +48,8 @@ gives one :class:`LimitExceeded` starting ``stopped:`` and naming the limit
 (``stopped: CPU time limit 60 s exceeded (command 1: ...)``); the runner's callers
 add the snippet's name.  A status of 137 the runner does not turn into such a
 message is the snippet's own ``kill -9``.
-Every tmpfs has a size (:data:`TMPFS_BYTES`, about 100 MiB in all).  After each
+Every tmpfs has a size (:data:`TMPFS_BYTES`, about 120 MiB in all) and at most
+:data:`~nested_snippets.fakehost.rootcopy.MAX_ENTRIES` inodes.  After each
 command the first shell kills every other process of the sandbox, so nothing a
 command leaves running can touch a later command's result.  Tool calls are bounded
 by the tool server (at most ``MAX_CALLS`` at once per sandbox, each with its own
@@ -85,6 +86,7 @@ import functools
 import json
 import os
 import pwd
+import secrets
 import select
 import shutil
 import signal
@@ -308,6 +310,7 @@ def base() -> Base:
 
 
 TMPFS_BYTES = {
+    "/": 16 << 20,
     "/tmp": 64 << 20,
     "/run": 8 << 20,
     "/sys": 8 << 20,
@@ -318,7 +321,7 @@ TMPFS_BYTES = {
     "hidden": 64 << 10,
 }
 """Size of each tmpfs a sandbox mounts (tmpfs pages count against no rlimit, so each
-is capped; together about 100 MiB per sandbox).  ``hidden``: the empty ones that
+is capped; together about 120 MiB per sandbox).  ``hidden``: the empty ones that
 cover the machine's kernel configuration."""
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 
@@ -342,7 +345,7 @@ def _dev_args() -> list[str]:
 
 def _static_args(tools: Path, etc: Path) -> list[str]:
     """The bwrap arguments every sandbox shares (after its root is bound)."""
-    args = ["--ro-bind", "/usr", "/usr", *_tmpfs("/lib")]
+    args = ["--ro-bind", "/usr", "/usr", *_merged_links_args(), "--dir", "/root", *_tmpfs("/lib")]
     for entry in sorted(os.listdir("/usr/lib")):  # the multiarch library directories
         if "-linux-" in entry and os.path.isdir(f"/usr/lib/{entry}"):
             args += ["--symlink", f"/usr/lib/{entry}", f"/lib/{entry}"]
@@ -353,6 +356,7 @@ def _static_args(tools: Path, etc: Path) -> list[str]:
     args += [*_tmpfs("/usr/local", "hidden"), *_tmpfs("/proc"), *_tmpfs("/sys"),
              "--dir", "/sys/module", *_dev_args(), *_tmpfs("/tmp"), *_tmpfs("/run"),
              "--ro-bind", str(tools), "/run/fakehost/bin"]  # fmt: skip
+    args += ["--dir", "/etc"]  # else bubblewrap makes it 0700 for the binds below
     for name in ETC_FILES:
         args += ["--ro-bind", str(etc / name), f"/etc/{name}"]
     args += ["--ro-bind", str(etc / "alternatives"), "/etc/alternatives"]
@@ -430,31 +434,34 @@ DRIVER = r"""trap : HUP INT QUIT TERM USR1 USR2 ALRM
 ulimit -c 0 -f "$NKG_FSIZE" -v "$NKG_AS" -u "$NKG_NPROC" -n "$NKG_NOFILE" -t "$((NKG_CPU + 1))" \
     && ulimit -S -t "$NKG_CPU" || exit 99
 read -r go <&"$NKG_GO" || exit 98
-exec {NKG_GO}<&-
+exec {NKG_GO}<&- {quiet}>/dev/null
 /run/fakehost/bin/_fill || exit 97
-unset NKG_FSIZE NKG_AS NKG_NPROC NKG_CPU NKG_NOFILE NKG_GO go
-cd /run/fakehost/out || exit 96
+exec 2>&"$quiet"
+mark=$NKG_MARK
+unset NKG_FSIZE NKG_AS NKG_NPROC NKG_CPU NKG_NOFILE NKG_GO NKG_MARK go
 i=0
 for c in "$@"; do
     i=$((i + 1))
-    chmod 755 . 2>/dev/null
-    rm -rf -- "$i" "$i.status" "$i.times"
-    (cd /root && exec bash --noprofile --norc -c "$c") </dev/null >"$i" 2>&1
+    printf '%s B %d\n' "$mark" "$i"
+    (exec {quiet}>&-; cd /root && exec bash --noprofile --norc -c "$c") 2>&1
     s=$?
-    kill -KILL -1 2>/dev/null
-    times >"$i.times"
-    echo "$s" >"$i.status"
+    kill -KILL -1
+    printf '\n%s E %d %d\n' "$mark" "$i" "$s"
+    times
 done
 """
 """The sandbox's first shell, PID 1 of its namespace (``bwrap --as-pid-1``): no
 process of the snippet can kill or stop it (the kernel delivers to a namespace's
 init only the signals it handles, and its handlers do nothing), so ``kill -9 -1``
-ends the command that sent it and the next command still runs.  It keeps the output
-directory as its working directory (a snippet that takes away ``/``'s mode cannot
-stop the results being written), after each command kills every other process of
-the sandbox (nothing a command left running can write a later command's result),
-and records its children's CPU times (``times``), which tell a kill by the CPU
-limit from the snippet's own ``kill -9``."""
+ends the command that sent it and the next command still runs.
+
+Each command writes straight into the pipe the runner reads (nothing lands on a
+disk), between a begin and an end line that carry a random mark the commands never
+see (it leaves the environment before they start), so no command can forge a
+result.  After each command the shell kills every other process of the sandbox
+(nothing a command left running can write into a later command's result), then
+writes the status and its children's CPU times (``times``), which tell a kill by
+the CPU limit from the snippet's own ``kill -9``."""
 
 
 def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = True) -> list[Result]:
@@ -468,8 +475,6 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
     b = base()
     home = Path(home)
     prepare_root(home / "root")
-    out = home / "out"
-    _reset_out(out)
     info_r, info_w = os.pipe()
     block_r, block_w = os.pipe()  # the driver waits on it until the tool server listens
     argv = [
@@ -477,10 +482,11 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
         "--die-with-parent", "--new-session", "--as-pid-1",
         "--uid", "0", "--gid", "0", "--hostname", HOSTNAME,
         "--info-fd", str(info_w),
-        "--bind", str(home / "root"), "/", *b.static_args, *_own_config(home / "root"),
-        "--bind", str(out), "/run/fakehost/out", "--chdir", "/root",
+        *_tmpfs("/"), *b.static_args, *_own_config(home / "root"),
+        "--chdir", "/root",
         "bash", "--noprofile", "--norc", "-c", DRIVER, "bash", *commands,
     ]  # fmt: skip
+    mark = "nkg-" + secrets.token_hex(16)
     env = {
         "PATH": PATH,
         "HOME": "/root",
@@ -495,6 +501,7 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
         "NKG_CPU": str(limits.cpu_seconds),
         "NKG_NOFILE": str(limits.files),
         "NKG_GO": str(block_r),
+        "NKG_MARK": mark,
     }
     try:
         proc = subprocess.Popen(
@@ -528,7 +535,8 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
         os.write(block_w, b"go\n")
         os.close(block_w)
         block_w = -1
-        ended, held = _watch(proc, pid, limits)
+        cap = len(commands) * (limits.output_bytes + 4096) + 65536
+        ended, held, said = _watch(proc, pid, limits, cap)
         if not ended:
             _kill(proc)
             if held:
@@ -536,21 +544,24 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
                     f"stopped: memory limit {limits.memory_bytes >> 20} MiB exceeded (the "
                     f"snippet's processes held {held >> 20} MiB at once)"
                 )
+            if len(said) > cap:
+                _results(said, mark, limits)  # names the command
+                raise LimitExceeded(
+                    f"stopped: output limit {limits.output_bytes} bytes exceeded"
+                )
             raise LimitExceeded(f"stopped: time limit {limits.seconds:g} s exceeded (wall clock)")
-        bwrap_said = proc.stdout.read(4096)
-        results = _results(out, len(commands), limits)
+        results = _results(said, mark, limits)
         if os.environ.get("NKG_DEBUG"):
-            print("bwrap:", proc.returncode, bwrap_said)
-        if not results and proc.returncode in (96, 97, 98, 99):
+            print("bwrap:", proc.returncode, said[:4096])
+        if not results and proc.returncode in (97, 98, 99):
             raise SandboxUnavailable(
                 {99: "the sandbox's shell could not set its limits",
                  98: "the sandbox's shell was not released",
-                 97: "the tool server could not fill the sandbox's trees",
-                 96: "the sandbox's output directory could not be entered"}[proc.returncode]
+                 97: "the tool server could not fill the sandbox's trees"}[proc.returncode]
             )  # fmt: skip
-        if not results and proc.returncode != 0 and bwrap_said:
+        if not results and proc.returncode != 0 and said:
             raise SandboxUnavailable(
-                f"the sandbox failed: {bwrap_said.decode(errors='replace').strip()[:500]}"
+                f"the sandbox failed: {said.decode(errors='replace').strip()[:500]}"
             )
         return results
     finally:
@@ -561,7 +572,19 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
             _kill(proc)
         proc.stdout.close()
         if attached:
-            b.server.detach(pid, keep_writes)
+            _detach(b.server, pid, keep_writes)
+
+
+def _detach(server: toolserver.Server, pid: int, keep_writes: bool) -> None:
+    try:
+        server.detach(pid, keep_writes)
+    except toolserver.ServerError as exc:
+        if "too many files" in str(exc):
+            raise LimitExceeded(
+                f"stopped: file limit exceeded: {str(exc).split(': ', 2)[-1]} files in "
+                "the host's root (/ without /tmp and the other mounts)"
+            ) from None
+        raise SandboxUnavailable(f"the sandbox's writes could not be kept: {exc}") from None
 
 
 def _own_config(root: Path) -> list[str]:
@@ -638,28 +661,48 @@ WATCH_TICK = 0.05
 """How often (seconds) the runner measures a running sandbox's memory."""
 
 
-def _watch(proc: subprocess.Popen, pid: int, limits: Limits) -> tuple[bool, int]:
-    """Wait for the sandbox to end within ``limits.seconds`` while its processes hold
-    at most ``limits.memory_bytes`` in all (checked every :data:`WATCH_TICK`).
+def _watch(
+    proc: subprocess.Popen, pid: int, limits: Limits, cap: int
+) -> tuple[bool, int, bytes]:
+    """Wait for the sandbox to end within ``limits.seconds``, reading what it writes
+    (at most ``cap`` bytes) while its processes hold at most ``limits.memory_bytes``
+    in all (checked every :data:`WATCH_TICK`).
 
-    Returns (ended, memory held when stopped for memory, else 0).  The rlimits bound
-    each process; this bounds their sum, which no rlimit does and only a cgroup
-    would otherwise (the runner needs none)."""
+    Returns (ended, memory held when stopped for memory else 0, what it wrote).  The
+    rlimits bound each process; this bounds their sum, which no rlimit does and only
+    a cgroup would otherwise (the runner needs none)."""
     deadline = time.monotonic() + limits.seconds
     pidfd = os.pidfd_open(proc.pid)
+    out = proc.stdout.fileno()
+    said = bytearray()
     try:
         poller = select.poll()
         poller.register(pidfd, select.POLLIN)
+        poller.register(out, select.POLLIN)
+        next_check = time.monotonic() + WATCH_TICK
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False, 0
-            if poller.poll(min(left, WATCH_TICK) * 1000):
+            now = time.monotonic()
+            if now >= deadline:
+                return False, 0, bytes(said)
+            ready = poller.poll(max(0.0, min(deadline, next_check) - now) * 1000)
+            for fd, _event in ready:
+                if fd == out:
+                    chunk = os.read(out, 1 << 16)
+                    if not chunk:
+                        poller.unregister(out)
+                    said += chunk
+                    if len(said) > cap:
+                        return False, 0, bytes(said)
+            if any(fd == pidfd for fd, _e in ready):
                 proc.wait()
-                return True, 0
-            held = tree_memory(pid)
-            if held > limits.memory_bytes:
-                return False, held
+                while len(said) <= cap and (chunk := os.read(out, 1 << 16)):
+                    said += chunk
+                return True, 0, bytes(said)
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + WATCH_TICK
+                held = tree_memory(pid)
+                if held > limits.memory_bytes:
+                    return False, held, bytes(said)
     finally:
         os.close(pidfd)
 
@@ -708,72 +751,47 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def _reset_out(out: Path) -> None:
-    try:
-        st = os.lstat(out)
-    except FileNotFoundError:
-        st = None
-    if st is not None and (st.st_mode & 0o170000) != 0o040000:
-        os.unlink(out)
-        st = None
-    if st is None:
-        os.mkdir(out, 0o755)
-        fakehost.own(str(out))
-        return
-    for entry in os.scandir(out):
-        if entry.is_dir(follow_symlinks=False):
-            fakehost._rmtree(entry.path)
-        else:
-            os.unlink(entry.path)
-
-
-def _read_capped(dir_fd: int, name: str, cap: int) -> bytes | None:
-    try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
-    except OSError:
-        return None
-    try:
-        if (os.fstat(fd).st_mode & 0o170000) != 0o100000:
-            return None
-        data = b""
-        while len(data) <= cap and (chunk := os.read(fd, cap + 1 - len(data))):
-            data += chunk
-        return data
-    finally:
-        os.close(fd)
-
-
-def _results(out: Path, n: int, limits: Limits) -> list[Result]:
-    dir_fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    try:
-        results = []
-        cpu_before = 0.0
-        for i in range(1, n + 1):
-            status = _read_capped(dir_fd, f"{i}.status", 16)
-            if status is None:
-                break
-            data = _read_capped(dir_fd, str(i), limits.output_bytes) or b""
-            code = int(status.strip() or b"-1") if status.strip().isdigit() else -1
-            if len(data) >= limits.output_bytes or code == 128 + signal.SIGXFSZ:
-                raise LimitExceeded(
-                    f"stopped: output limit {limits.output_bytes} bytes exceeded (command {i} "
-                    f"wrote {limits.output_bytes} bytes or more)"
-                )
-            cpu = _children_cpu(_read_capped(dir_fd, f"{i}.times", 200) or b"")
-            killed = code in (128 + signal.SIGKILL, 128 + signal.SIGXCPU)
-            killed = killed or b"CPU time limit exceeded" in data  # bash's word for SIGXCPU
-            # ``times`` reads low (about 0.75 of the limit was seen at a kill): a kill
-            # after half the limit's CPU time is the limit, not the snippet's own kill
-            if killed and cpu - cpu_before >= limits.cpu_seconds / 2:
-                raise LimitExceeded(
-                    f"stopped: CPU time limit {limits.cpu_seconds} s exceeded (command {i}: "
-                    f"killed after {cpu - cpu_before:.1f} s of CPU time)"
-                )
-            cpu_before = cpu
-            results.append(Result(data, code))
-        return results
-    finally:
-        os.close(dir_fd)
+def _results(said: bytes, mark: str, limits: Limits) -> list[Result]:
+    """Each command's output and status from what the first shell wrote (see
+    :data:`DRIVER`); raises :class:`LimitExceeded` for a command stopped by the
+    output or CPU limit."""
+    begin, end = f"{mark} B ".encode(), f"\n{mark} E ".encode()
+    results: list[Result] = []
+    cpu_before = 0.0
+    at = said.find(begin)
+    while at >= 0:
+        i = len(results) + 1
+        start = said.find(b"\n", at) + 1
+        stop = said.find(end, start)
+        data = said[start:] if stop < 0 else said[start:stop]
+        if len(data) >= limits.output_bytes:
+            raise LimitExceeded(
+                f"stopped: output limit {limits.output_bytes} bytes exceeded (command {i} "
+                f"wrote {limits.output_bytes} bytes or more)"
+            )
+        if stop < 0:
+            break
+        head, *times = said[stop + len(end) :].split(b"\n", 3)[:3]
+        _i, _sp, code_text = head.partition(b" ")
+        code = int(code_text) if code_text.strip().isdigit() else -1
+        if code == 128 + signal.SIGXFSZ:
+            raise LimitExceeded(
+                f"stopped: file size limit {limits.output_bytes} bytes exceeded (command {i})"
+            )
+        cpu = _children_cpu(b"\n".join(times))
+        killed = code in (128 + signal.SIGKILL, 128 + signal.SIGXCPU)
+        killed = killed or b"CPU time limit exceeded" in data  # bash's word for SIGXCPU
+        # ``times`` reads low (about 0.75 of the limit was seen at a kill): a kill
+        # after half the limit's CPU time is the limit, not the snippet's own kill
+        if killed and cpu - cpu_before >= limits.cpu_seconds / 2:
+            raise LimitExceeded(
+                f"stopped: CPU time limit {limits.cpu_seconds} s exceeded (command {i}: "
+                f"killed after {cpu - cpu_before:.1f} s of CPU time)"
+            )
+        cpu_before = cpu
+        results.append(Result(data, code))
+        at = said.find(begin, stop)
+    return results
 
 
 def _children_cpu(times: bytes) -> float:
