@@ -5,6 +5,7 @@ refused with one message, or leaves nothing behind.  Row numbers name the review
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import time
 
@@ -306,3 +307,31 @@ def test_row_8_what_a_run_writes_is_kept_and_bounded_on_disk():
         assert size < 16 << 20 and (host.root / "opt/y").read_text() == "x\n"
         got = execute(host, "rm /root/big; cat /opt/y; ls /root", LIMITS)
         assert got.output == ["x"] and not (host.root / "root/big").exists()
+
+
+def test_row_4_what_the_machine_still_shows_and_what_it_no_longer_does():
+    """Session-3 row 4, as documented in the sandbox module: CPU count and file
+    systems answer for the fake host; /proc/uptime and /proc/meminfo are absent;
+    uname(2) and CLOCK_BOOTTIME still give the machine's (no mechanism without root
+    hides them)."""
+    script = (
+        "nproc; getconf _NPROCESSORS_ONLN; stat -f -c '%T %b' / /root /etc;"
+        " cat /proc/uptime /proc/meminfo 2>&1; uname -r; uname -m;"
+        " python3 -c 'import os, time; u = os.uname();"
+        " print(u.nodename, u.release, u.machine);"
+        " print(int(time.clock_gettime(time.CLOCK_BOOTTIME)))'"
+    )
+    with _host() as host:
+        got = execute(host, script, LIMITS)
+    out = got.output
+    if len(os.sched_getaffinity(0)) >= 2:
+        assert out[:2] == ["2", "2"], out
+    assert out[2:5] == ["tmpfs 4096"] * 3, out
+    assert out[5:7] == [
+        "cat: /proc/uptime: No such file or directory",
+        "cat: /proc/meminfo: No such file or directory",
+    ], out
+    assert out[7:9] == ["6.6.0-fake-amd64", "x86_64"], out
+    real = os.uname()
+    assert out[9] == f"fakehost {real.release} {real.machine}", out  # the leak, as documented
+    assert abs(int(out[10]) - time.clock_gettime(time.CLOCK_BOOTTIME)) < 30, out

@@ -64,14 +64,19 @@ What is *not* bounded or hidden, known and accepted for now:
   :data:`WATCH_TICK`, and the tool server's calls (outside the sandbox; at most
   ``MAX_CALLS`` at once, each with its own address-space limit); the tmpfs mounts
   are counted by their sizes (:data:`TMPFS_BYTES`), not by the watch;
-* disk: the host's ``/`` (``HOME/root``: ``/etc``, ``/root``, ...) is on the
-  runner's disk, with only the per-file size limit (``output_bytes``);
 * a parameter file of the fake ``/sys`` with mode 0444 can be ``chmod``-ed and
   written by the snippet, which owns the tmpfs (the write is not kept: only
   writable parameters are harvested, and the next tool call rewrites the file);
-* facts of the machine through system calls: ``uname(2)`` (kernel release and
-  architecture), ``sched_getaffinity`` (``nproc``), ``statfs`` of ``/`` (the
-  real disk's type and size) and ``CLOCK_BOOTTIME`` (the machine's uptime).
+* facts of the machine through system calls, which only a seccomp filter that
+  rewrites results, a time namespace or ptrace could hide, none of which bubblewrap
+  0.8 offers without root: ``uname(2)`` gives the machine's kernel release and
+  version and its architecture (``os.uname()``, ``perl``'s ``POSIX::uname``; the
+  ``uname`` and ``arch`` commands are the fake ones and answer for the fake host);
+  ``CLOCK_BOOTTIME`` and ``sysinfo(2)`` give the machine's uptime and memory.
+  ``/proc/uptime`` and ``/proc/meminfo`` do not exist (the fake kernel models
+  neither), so ``uptime`` and ``free`` fail rather than answer for the machine.
+  ``nproc`` is the fake host's CPU count (:func:`_pin`) on a machine with at least
+  that many CPUs; ``statfs`` of any writable place is the sandbox's tmpfs.
 
 Where bubblewrap cannot make its namespaces the runner refuses to run anything
 (:class:`SandboxUnavailable`, whose message names the fix); there is no unconfined
@@ -96,8 +101,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from nested_snippets.fakehost import cpus, toolserver
 from nested_snippets.fakehost import host as fakehost
-from nested_snippets.fakehost import toolserver
 from nested_snippets.fakehost.tools import PY_TOOLS
 
 BWRAP = "bwrap"
@@ -532,6 +537,7 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
             said = proc.stdout.read(2000).decode(errors="replace").strip()
             raise SandboxUnavailable(f"the sandbox could not be set up: {said or exc}") from None
         attached = True
+        _pin(pid)
         os.write(block_w, b"go\n")
         os.close(block_w)
         block_w = -1
@@ -573,6 +579,15 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
         proc.stdout.close()
         if attached:
             _detach(b.server, pid, keep_writes)
+
+
+def _pin(pid: int) -> None:
+    """Run the sandbox on as many CPUs as the fake host has (``nproc`` and
+    ``sched_getaffinity`` then agree with its /proc/cpuinfo), when this machine has
+    that many."""
+    mine = sorted(os.sched_getaffinity(0))
+    if len(mine) >= cpus.NCPU:
+        os.sched_setaffinity(pid, mine[: cpus.NCPU])
 
 
 def _detach(server: toolserver.Server, pid: int, keep_writes: bool) -> None:
