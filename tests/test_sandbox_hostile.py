@@ -301,8 +301,9 @@ def test_row_8_many_files_stop_at_the_inode_bound(where):
 
 
 def test_row_8_what_a_run_writes_is_kept_and_bounded_on_disk():
+    big = Limits(seconds=30, output_bytes=64 << 20, memory_bytes=1 << 30, processes=48)
     with _within(60), _host() as host:
-        execute(host, "head -c 30M /dev/zero > /root/big; mkdir /opt; echo x > /opt/y", LIMITS)
+        execute(host, "head -c 30M /dev/zero > /root/big; mkdir /opt; echo x > /opt/y", big)
         size = (host.root / "root/big").stat().st_size
         assert size < 16 << 20 and (host.root / "opt/y").read_text() == "x\n"
         got = execute(host, "rm /root/big; cat /opt/y; ls /root", LIMITS)
@@ -335,3 +336,20 @@ def test_row_4_what_the_machine_still_shows_and_what_it_no_longer_does():
     real = os.uname()
     assert out[9] == f"fakehost {real.release} {real.machine}", out  # the leak, as documented
     assert abs(int(out[10]) - time.clock_gettime(time.CLOCK_BOOTTIME)) < 30, out
+
+
+def test_row_9_a_read_only_parameter_written_after_chmod_is_never_kept():
+    """Session-3 row 3, NOT fixed (the sandbox module says why): the snippet owns
+    the tmpfs files, so ``chmod`` then a write changes what that run reads back; the
+    state never takes it, and the next run or module load shows the kernel's value.
+    Without the chmod the write fails as on a real kernel (EACCES)."""
+    p = "/sys/module/kvm_amd/parameters/nested"
+    with _within(60), _host() as host:
+        got = run_commands(
+            host,
+            [f"echo 0 | sudo tee {p}; cat {p}", f"sudo chmod 644 {p} && echo 0 > {p}; cat {p}"],
+            LIMITS,
+        )
+        assert got[0].output == [f"tee: {p}: Permission denied", "0", "1"], got[0]
+        assert got[1].output == ["0"], got[1]  # the gap, as documented
+        assert execute(host, f"cat {p}", LIMITS).output == ["1"]

@@ -64,9 +64,18 @@ What is *not* bounded or hidden, known and accepted for now:
   :data:`WATCH_TICK`, and the tool server's calls (outside the sandbox; at most
   ``MAX_CALLS`` at once, each with its own address-space limit); the tmpfs mounts
   are counted by their sizes (:data:`TMPFS_BYTES`), not by the watch;
-* a parameter file of the fake ``/sys`` with mode 0444 can be ``chmod``-ed and
-  written by the snippet, which owns the tmpfs (the write is not kept: only
-  writable parameters are harvested, and the next tool call rewrites the file);
+* a parameter file of the fake ``/sys`` with mode 0444 can be ``chmod``-ed and then
+  written by the snippet, which owns every file of the sandbox's tmpfs mounts (its
+  user namespace maps one uid only).  The write is never kept (only writable
+  parameters are harvested; the next run or module load shows the kernel's value),
+  and without the ``chmod`` the write fails with EACCES as on a real kernel.  Tried
+  on 2026-12-02 (Linux 6.18, bubblewrap 0.8): a read-only bind mount over the file
+  makes ``tee`` and ``>`` fail with EROFS (an ``O_TRUNC`` open checks the mount
+  before the mode), not the kernel's EACCES; an idmapped mount that leaves the
+  owner unmapped (``chmod``: EPERM, write: EACCES) is refused with EPERM when the
+  tool server sets it from outside the sandbox, and from inside it needs an
+  idmapping user namespace, which ``--disable-userns`` forbids creating; a second
+  owner uid needs a second mapped uid, which only root can map;
 * facts of the machine through system calls, which only a seccomp filter that
   rewrites results, a time namespace or ptrace could hide, none of which bubblewrap
   0.8 offers without root: ``uname(2)`` gives the machine's kernel release and
