@@ -303,7 +303,7 @@ def test_row_8_many_files_stop_at_the_inode_bound(where):
 def test_row_8_what_a_run_writes_is_kept_and_bounded_on_disk():
     big = Limits(seconds=30, output_bytes=64 << 20, memory_bytes=1 << 30, processes=48)
     with _within(60), _host() as host:
-        execute(host, "head -c 30M /dev/zero > /root/big; mkdir /opt; echo x > /opt/y", big)
+        execute(host, "mkdir /opt; echo x > /opt/y; head -c 30M /dev/zero > /root/big", big)
         size = (host.root / "root/big").stat().st_size
         assert size < 16 << 20 and (host.root / "opt/y").read_text() == "x\n"
         got = execute(host, "rm /root/big; cat /opt/y; ls /root", LIMITS)
