@@ -7,9 +7,13 @@ uid outside (as root, the runner starts bwrap as :data:`SANDBOX_UID`).  Inside, 
 snippet's literal text runs under bash and sees:
 
 ``/``
-    the host's ``HOME/root`` (read-write, kept between the runs of one host, emptied
-    by :func:`~nested_snippets.fakehost.host.recycle` before the directory serves
-    another host); ``/etc`` in it is built for the host (``passwd``, ``group``,
+    a per-run tmpfs (:data:`TMPFS_BYTES`) into which the tool server copies the
+    host's ``HOME/root`` before the first command and from which it copies back
+    what the run leaves when its writes are kept
+    (:mod:`nested_snippets.fakehost.rootcopy`): the host's files last between its
+    runs, but a snippet never writes to the disk.  ``HOME/root`` is emptied by
+    :func:`~nested_snippets.fakehost.host.recycle` before the directory serves
+    another host.  ``/etc`` is built for the host (``passwd``, ``group``,
     ``hostname``, ``hosts``, ``alternatives`` bound read-only from the runner's
     template; ``modprobe.d`` and ``default/grub`` the host's own), never the machine's;
 ``/usr``
