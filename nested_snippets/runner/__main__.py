@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if same else 1
     except (SnippetError, kdata.KernelDataError, ScenarioError, Refused, Mismatch,
             LimitExceeded, SandboxUnavailable) as exc:  # fmt: skip
-        print(f"error: {exc}", file=sys.stderr)
+        named = f"snippet {args.snippet}: " if isinstance(exc, LimitExceeded) else ""
+        print(f"error: {named}{exc}", file=sys.stderr)
         return 2
 
 
