@@ -497,3 +497,14 @@ def test_tutorial_says_how_to_leave_qemu_and_where_errors_are_explained(built_si
     assert "<kbd" in section and "Ctrl+a then x" in _text(section)
     assert 'href="../troubleshooting.html#troubleshooting-dev-kvm"' in section
     assert "Permission denied" in _text(section)
+
+
+def test_home_says_how_to_tell_the_cpu_vendor_before_asking_for_it(built_site):
+    """'Pick your CPU vendor' comes with the tutorial's one-line check that tells it."""
+    main = _main_text(built_site / "html" / "index.html")
+    quick = main[main.index('id="quick-check-is-nesting-on"'):main.index('id="where-to-start"')]
+    text = html.unescape(_text(quick))
+    tell = text.find("grep -o -w -E 'vmx|svm' /proc/cpuinfo")
+    assert tell >= 0, "the home page does not show the command that tells the vendor"
+    assert text.index("Pick your CPU vendor") < tell < text.index("/sys/module/kvm_intel")
+    assert "vmx is Intel" in text and "svm is AMD" in text

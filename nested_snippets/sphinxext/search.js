@@ -1,8 +1,16 @@
 /*
  * nested-kvm-guide: search scores (html_search_scorer, set by sphinxext/search.py).
- * Sphinx's defaults, except that a partial match (the query inside a longer word)
- * scores below an exact word anywhere on a page, so "hyper-v" lists the pages
- * that say Hyper-V before those that only say "hypervisor".
+ * Sphinx's defaults, except that
+ * - a partial match (the query inside a longer word) scores below an exact word
+ *   anywhere on a page, so "hyper-v" lists the pages that say Hyper-V before those
+ *   that only say "hypervisor";
+ * - score() adds what Sphinx's index cannot tell (sphinxext/search_rank.py writes it
+ *   to NESTED_KVM_SEARCH on the search page): a bonus when every word of the query is
+ *   in the page's title, one that grows with how often the query's rarest word occurs
+ *   on the page (0 for once, up to 3), 1 for a task page (tutorial, how-to), and 1
+ *   for a heading that holds the query (a troubleshooting entry titled with the
+ *   message), so it comes before its page and the reader lands on the entry.
+ *   The bonuses never lift a partial match above an exact one.
  */
 var Scorer = {
   objNameMatch: 11,
@@ -13,4 +21,47 @@ var Scorer = {
   partialTitle: 3,
   term: 5,
   partialTerm: 1,
+  pageTitle: 10,
+  maxFrequency: 3,
+
+  // The query's terms as Sphinx's Search._parseQuery stems them.
+  queryTerms: () => {
+    if (Scorer._terms) return Scorer._terms;
+    const query = new URLSearchParams(window.location.search).get("q") || "";
+    const stemmer = new Stemmer();
+    const terms = new Set();
+    splitQuery(query.trim()).forEach((word) => {
+      const lower = word.toLowerCase();
+      if (stopwords.has(lower) || /^\d+$/.test(word)) return;
+      const stemmed = stemmer.stemWord(lower);
+      if (stemmed[0] !== "-") terms.add(stemmed);
+    });
+    Scorer._terms = [...terms];
+    return Scorer._terms;
+  },
+
+  // Sphinx's index has `term` for `docname` (in its text or a heading).
+  indexed: (term, docname) => {
+    const index = Search._index;
+    const file = index.docnames.indexOf(docname);
+    return [index.terms, index.titleterms].some((map) => {
+      const files = Object.hasOwn(map, term) ? map[term] : [];
+      return files === file || (Array.isArray(files) && files.includes(file));
+    });
+  },
+
+  score: (result) => {
+    const [docname, , anchor, , score, , kind] = result;
+    const pages = typeof NESTED_KVM_SEARCH === "undefined" ? {} : NESTED_KVM_SEARCH;
+    const page = pages[docname];
+    const terms = Scorer.queryTerms();
+    if (!page || terms.length === 0) return score;
+    // no bonus for a page that lacks a word of the query (a partial match)
+    const counts = terms.map((t) => page.n[t] || (Scorer.indexed(t, docname) ? 1 : 0));
+    if (counts.some((n) => n === 0)) return score;
+    const inTitle = terms.every((t) => page.t.includes(t)) ? Scorer.pageTitle : 0;
+    const often = Math.min(Scorer.maxFrequency, Math.floor(Math.log2(Math.min(...counts))));
+    const section = kind === "title" && anchor ? 1 : 0;
+    return score + inTitle + often + page.p + section;
+  },
 };

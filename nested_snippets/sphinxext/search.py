@@ -67,5 +67,8 @@ def use_scorer(app: Sphinx, config: Config) -> None:
 
 
 def setup(app: Sphinx) -> None:
+    from nested_snippets.sphinxext import search_rank
+
     app.add_search_language(SearchEnglishIdentifiers)
     app.connect("config-inited", use_scorer)
+    search_rank.setup(app)  # title, frequency and page-kind weights for search.js

@@ -690,7 +690,8 @@ def test_search_finds_identifiers_by_their_parts(page, guide):
 
 def test_search_ranks_exact_words_before_partial_ones(page, guide):
     found = search_results(page, guide, "hyper-v")
-    exact = [p for p in found if "hyper-v" in _article_text(guide, p).lower()]
+    # Hyper-V, or an identifier such as hyperv_svm_test (indexed as "hyperv" too)
+    exact = [p for p in found if re.search(r"hyper-?v(?!isor)", _article_text(guide, p), re.I)]
     assert exact, found
     assert found[: len(exact)] == exact, f"pages saying Hyper-V come first: {found}"
 
@@ -704,6 +705,76 @@ def test_searching_an_error_message_leads_to_troubleshooting_not_home(page, guid
     found = search_results(page, guide, message)
     assert found and found[0] == "troubleshooting.html", found
     assert "index.html" not in found, found
+
+
+@pytest.mark.parametrize(
+    ("query", "first", "then"),
+    [
+        # the page titled with the word first; the cloud page's Hyper-V section next
+        ("hyper-v", "how-to/windows-hyperv.html", ["how-to/clouds.html"]),
+        # not a page that mentions WSL once in passing
+        ("wsl", "how-to/windows-hyperv.html", None),
+        # a task page before the reference table titled with the same word
+        ("power", "how-to/power.html", None),
+    ],
+)
+def test_search_ranks_the_page_about_the_word_first(page, guide, query, first, then):
+    """Sphinx only knows whether a page has a word; search_rank.py adds the page title,
+    how often the word occurs and the kind of page (new readers' walk, S3.3/S3.4/S5.2)."""
+    found = search_results(page, guide, query)
+    assert found[:1] == [first], found
+    if then:
+        assert found[1] in then, found
+    if query == "wsl":
+        assert found[1] != "how-to/builtin-kvm.html", found
+    if query == "power":
+        assert found.index(first) < found.index("reference/parameters/kvm_hv.html"), found
+
+
+def _wait_heading_in_view(page, anchor: str) -> None:
+    """The heading of section `anchor` (a label or a section id) ends up near the top."""
+    page.wait_for_function(
+        """(id) => {
+            const label = document.getElementById(id);
+            const h = label.matches("section")
+                ? label.querySelector("h2") : label.nextElementSibling;
+            const r = h.getBoundingClientRect();
+            return r.top >= 0 && r.top < window.innerHeight / 2;
+        }""",
+        arg=anchor,
+        timeout=5000,
+    )
+
+
+def test_searching_a_whole_message_lists_its_entry_first(page, guide):
+    """A query that is an entry's whole title links to the entry, above the page."""
+    search_results(page, guide, "Could not access KVM kernel module: Permission denied")
+    first = page.locator("#search-results ul.search li > a").first
+    href = first.get_attribute("href")
+    assert href.startswith("troubleshooting.html#"), href
+    first.click()
+    page.wait_for_url("**/troubleshooting.html#*")
+    anchor = page.evaluate("location.hash.slice(1)")
+    _wait_heading_in_view(page, anchor)
+    assert "Permission denied" in page.evaluate(
+        "(id) => document.getElementById(id).textContent", anchor
+    )
+
+
+def test_search_hit_for_part_of_a_message_lands_on_its_entry(page, guide):
+    """The page-level result for part of a message opens the page at the entry that
+    holds every word (most of them in its heading), not at the top of a long page."""
+    found = search_results(page, guide, "/dev/kvm permission denied")
+    assert found[0] == "troubleshooting.html", found
+    page.locator("#search-results ul.search li > a").first.click()
+    page.wait_for_url("**/troubleshooting.html*")
+    page.wait_for_function("() => location.hash === '#troubleshooting-dev-kvm' && scrollY > 1000")
+    _wait_heading_in_view(page, "troubleshooting-dev-kvm")
+    # a page whose title has the words stays at its top
+    search_results(page, guide, "power")
+    page.locator("#search-results ul.search li > a").first.click()
+    page.wait_for_url("**/how-to/power.html")
+    assert page.evaluate("location.hash") == "" and page.evaluate("window.scrollY") == 0
 
 
 # --- new readers' paths ------------------------------------------------------------------

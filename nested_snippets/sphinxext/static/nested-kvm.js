@@ -448,6 +448,50 @@
 
   dedupeTabIds(); // before tabs.js restores its session choice on DOMContentLoaded
 
+  // --- a search hit for the whole page lands on its section ---------------------
+  // The searched words, as the search page left them for sphinx_highlight.js (which
+  // removes them on DOMContentLoaded: read them now, while this script runs).
+  var searchedWords = (
+    local.getItem("sphinx_highlight_terms") ||
+    new URLSearchParams(window.location.search).get("highlight") ||
+    ""
+  ).toLowerCase().split(/\s+/).filter(function (w, i, all) {
+    return w && all.indexOf(w) === i;
+  });
+
+  /** Opened from a search result for the page as a whole (no #fragment) on a page
+   * whose title does not hold every searched word: go to the section that has them
+   * all and most of them in its heading, such as the troubleshooting entry titled
+   * with a message. */
+  function landOnSearchHit() {
+    var article = document.querySelector("article");
+    var terms = searchedWords;
+    // not on the search page itself (sphinx_highlight.js skips it alike)
+    if (window.location.hash || !article || typeof Search !== "undefined") return;
+    var h1 = article.querySelector("h1");
+    var has = function (el, term) {
+      return el.textContent.toLowerCase().indexOf(term) >= 0;
+    };
+    if (!terms.length || (h1 && terms.every(function (t) { return has(h1, t); }))) return;
+    var best = null;
+    var bestScore = 0;
+    article.querySelectorAll("section[id]").forEach(function (section) {
+      var heading = section.querySelector("h2, h3, h4, h5, h6");
+      if (!heading || heading.parentNode !== section) return;
+      if (!terms.every(function (t) { return has(section, t); })) return;
+      var score = terms.filter(function (t) { return has(heading, t); }).length;
+      if (score > bestScore) {
+        best = heading;
+        bestScore = score;
+      }
+    });
+    if (!best) return;
+    var label = best.previousElementSibling;
+    var id = label && label.tagName === "SPAN" && label.id ? label.id : best.parentNode.id;
+    window.history.replaceState(null, "", "#" + id);
+    best.scrollIntoView();
+  }
+
   function init() {
     fixThemeA11y();
     labelFailingExamples();
@@ -456,6 +500,7 @@
     labelTablists(allTablists());
     restore();
     focusableScrollers();
+    landOnSearchHit();
   }
 
   // tabs.js listens for DOMContentLoaded on *window* (which hears it after

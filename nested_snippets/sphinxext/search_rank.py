@@ -1,0 +1,107 @@
+"""What the search scorer needs to rank pages beyond "the word is on the page".
+
+Sphinx's index says only *whether* a page has a word (in a heading or in its text),
+so pages that mention a word once tie with the page about it and are ordered by
+title. For each page this writes ``_static/nested-kvm-search.js`` with
+
+* ``p``: the kind of page: ``1`` for tutorial and how-to pages (tasks), ``0`` for the
+  rest (reference tables, explanations, indexes), so a task outranks a table that
+  shares its words;
+* ``t``: the words of the page's title (its first heading), as indexed;
+* ``n``: how often each word occurs on the page, for words that occur twice or more.
+
+``search.js`` adds to Sphinx's score a bonus for a query whose words are all in the
+page title, a smaller one that grows with how often its rarest word occurs, and
+``p``. Words are split and stemmed exactly as Sphinx's index does, so the query's
+terms (stemmed in the browser like the index's) find them.
+
+The file is read back on incremental builds: pages not rewritten keep their entry.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.search import WordCollector
+
+FILE = "nested-kvm-search.js"
+_PREFIX = "var NESTED_KVM_SEARCH = "
+TASK_PARTS = ("tutorial/", "how-to/")
+
+
+def page_prior(docname: str) -> int:
+    """1 for a task page (tutorial or how-to, not their index), else 0."""
+    return int(docname.startswith(TASK_PARTS) and not docname.endswith("/index"))
+
+
+def _indexes(app: Sphinx) -> bool:
+    return getattr(app.builder, "indexer", None) is not None
+
+
+def _stemmer(app: Sphinx):
+    lang = app.builder.indexer.lang
+
+    @functools.cache
+    def term(word: str) -> str | None:
+        """The index's key for `word` (sphinx.search.IndexBuilder.feed), or None."""
+        stemmed = lang.stem(word).lower()
+        if lang.word_filter(stemmed):
+            return stemmed
+        return word if lang.word_filter(word) else None
+
+    return lang, term
+
+
+def page_entry(app: Sphinx, docname: str, doctree: nodes.document) -> dict:
+    lang, term = _stemmer(app)
+    collector = WordCollector(doctree, lang)
+    doctree.walk(collector)
+    counts = Counter(t for w in collector.found_words if (t := term(w)))
+    title = app.env.titles[docname].astext() if docname in app.env.titles else ""
+    title_terms = sorted({t for w in lang.split(title) if (t := term(w))})
+    return {
+        "p": page_prior(docname),
+        "t": title_terms,
+        "n": {w: n for w, n in sorted(counts.items()) if n >= 2},
+    }
+
+
+def collect(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    if _indexes(app):
+        app.builder.nested_search_pages = getattr(app.builder, "nested_search_pages", {})
+        app.builder.nested_search_pages[docname] = page_entry(app, docname, doctree)
+
+
+def _read(path: Path) -> dict:
+    try:
+        text = path.read_text()
+        return json.loads(text[len(_PREFIX):].rstrip().rstrip(";"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or not _indexes(app):
+        return
+    path = Path(app.outdir) / "_static" / FILE
+    pages = {d: e for d, e in _read(path).items() if d in app.env.found_docs}
+    pages.update(getattr(app.builder, "nested_search_pages", {}))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = json.dumps(dict(sorted(pages.items())), separators=(",", ":"), sort_keys=True)
+    path.write_text(f"{_PREFIX}{body};\n")
+
+
+def add_to_search_page(app: Sphinx, pagename: str, templatename: str, context, doctree) -> None:
+    if pagename == "search" and _indexes(app):
+        app.add_js_file(FILE)
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("doctree-resolved", collect)
+    app.connect("html-page-context", add_to_search_page)
+    app.connect("build-finished", write)
