@@ -12,7 +12,7 @@ STAMP    := $(BIN)/.nested-kvm-guide-installed
 SPHINX   := $(BIN)/sphinx-build -c . -j $(SPHINX_J) -W --keep-going -n
 PYTEST   := $(BIN)/python -m pytest
 
-.PHONY: help html open doctest test lint linkcheck livehtml man singlehtml epub clean bench pyz freshness
+.PHONY: help html open doctest test lint linkcheck livehtml man singlehtml epub clean bench pyz wheels freshness
 
 help:
 	@echo "make html       build the guide into build/html (zero warnings allowed)"
@@ -23,12 +23,18 @@ help:
 	@echo "make man        the nested-kvm(1) man page;  make singlehtml / epub"
 	@echo "make bench      run the committed benchmarks (prints ratios)"
 	@echo "make pyz        build/nested-kvm.pyz: the checker as one file (any python3 >= 3.9)"
+	@echo "make wheels     build/wheels: nested-kvm (the checker) and nested-kvm-guide (the kit)"
 	@echo "make freshness  Debian kernels and QEMU newer than the data and the pins (not in test)"
 
-$(STAMP): pyproject.toml
+# Two distributions from this tree: nested-kvm (the checker, checker/pyproject.toml)
+# and nested-kvm-guide (the doc-test kit, pyproject.toml + setup.py), both editable.
+# The kit is removed first: before the split it owned bin/nested-kvm, and replacing it
+# after the checker is installed would delete the checker's script.
+$(STAMP): pyproject.toml setup.py checker/pyproject.toml tools/checker_files.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv .venv
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[docs,test]'
+	@$(BIN)/python -m pip uninstall --quiet --yes nested-kvm-guide 2>/dev/null || true
+	$(BIN)/python -m pip install --quiet -e ./checker -e '.[docs,test]'
 	@touch $@
 
 html: $(STAMP)
@@ -85,6 +91,11 @@ bench: $(STAMP)
 
 pyz:
 	$(PYTHON) tools/build_pyz.py build/nested-kvm.pyz
+
+# Both wheels; the checker's holds the files checker/pyproject.toml selects, the kit's
+# every other file under nested_snippets/ (setup.py).
+wheels: $(STAMP)
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation -w build/wheels ./checker .
 
 freshness: $(STAMP)
 	$(BIN)/python tools/freshness.py
