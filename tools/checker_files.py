@@ -4,6 +4,15 @@ That file's ``[tool.setuptools]`` table (packages, single modules, package data)
 one definition; this module expands it into repository paths for the zipapp
 (``tools/build_pyz.py``), for the doc-test kit (``setup.py`` leaves these files out of
 its wheel) and for the tests.  Standard library only.
+
+.. testcode::
+
+   selected = files()
+   print("nested_snippets/cli/__init__.py" in selected, "nested_snippets/model.py" in selected)
+
+.. testoutput::
+
+   True False
 """
 
 from __future__ import annotations
