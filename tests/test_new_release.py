@@ -14,22 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import copy_tracked
 
 DATA = "nested_snippets/kernel/data"
 PARTS = ("conf.py", "nested_snippets", "tools", "source/_extra", "source/contributing.rst")
-
-
-def _tracked(*paths: str) -> list[str]:
-    out = subprocess.run(["git", "ls-files", *paths], cwd=REPO, capture_output=True,
-                         text=True, check=True).stdout  # fmt: skip
-    return out.split()
-
-
-def _copy(tree: Path) -> None:
-    for rel in _tracked(*PARTS):
-        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(REPO / rel, tree / rel)
 
 
 def _fake_release(tree: Path, like: str, version: str) -> None:
@@ -49,7 +37,7 @@ def _run(tree: Path, *argv: str) -> subprocess.CompletedProcess:
 def added(tmp_path_factory) -> tuple[Path, str, str]:
     """(the copy, the release added before the series, the one added after it)"""
     tree = tmp_path_factory.mktemp("tree")
-    _copy(tree)
+    copy_tracked(tree, *PARTS)
     versions = sorted(
         (p.stem.removeprefix("linux-") for p in (tree / DATA).glob("linux-*.json")),
         key=lambda v: tuple(map(int, v.split("."))),

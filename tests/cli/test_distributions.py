@@ -9,7 +9,6 @@ import email
 import importlib.metadata
 import json
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import nested_snippets
-from tests.conftest import REPO
+from tests.conftest import REPO, copy_tracked, tracked
 
 sys.path.insert(0, str(REPO / "tools"))
 import checker_files  # noqa: E402
@@ -76,14 +75,7 @@ def _distributions(modules: set[str]) -> dict[str, str]:
     return {m: _name(found[m][0]) for m in modules}
 
 
-def _tracked(under: str) -> list[str]:
-    out = subprocess.run(
-        ["git", "ls-files", under], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout
-    return sorted(out.split())
-
-
-KIT = [REPO / f for f in _tracked("nested_snippets") if f.endswith(".py") and f not in CHECKER]
+KIT = [REPO / f for f in tracked("nested_snippets") if f.endswith(".py") and f not in CHECKER]
 
 
 # ------------------------------------------------------------------ the imports
@@ -147,9 +139,7 @@ def wheels(tmp_path_factory) -> dict[str, Path]:
     """Both wheels, built offline from a copy of the tracked sources (the worktree gets
     no build/ or egg-info from it)."""
     tree = tmp_path_factory.mktemp("tree")
-    for rel in [*_tracked("nested_snippets"), *(f for s in SOURCES for f in _tracked(s))]:
-        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(REPO / rel, tree / rel)
+    copy_tracked(tree, "nested_snippets", *SOURCES)
     out = tmp_path_factory.mktemp("wheels")
     cmd = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
     proc = subprocess.run(
@@ -205,10 +195,10 @@ def test_the_kit_wheel_declares_its_dependencies_and_ships_no_checker_file(wheel
 def test_every_tracked_file_of_the_package_is_in_exactly_one_wheel(wheels):
     checker, _, _ = _contents(wheels["nested_kvm"])
     kit, _, _ = _contents(wheels["nested_kvm_guide"])
-    tracked = set(_tracked("nested_snippets"))
+    files = set(tracked("nested_snippets"))
     assert not checker & kit
-    assert sorted(tracked - (checker | kit)) == [], "shipped by neither wheel"
-    assert sorted((checker | kit) - tracked) == [], "shipped but not tracked"
+    assert sorted(files - (checker | kit)) == [], "shipped by neither wheel"
+    assert sorted((checker | kit) - files) == [], "shipped but not tracked"
 
 
 def test_the_checker_wheel_runs_alone_in_a_fresh_environment(wheels, make_host, tmp_path):
