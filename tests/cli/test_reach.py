@@ -40,7 +40,7 @@ def test_zipapp_holds_everything_the_cli_imports(make_host):
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     ).stdout.split()
     missing = sorted(set(out) - set(_cli_files()))
-    assert not missing, missing
+    assert not missing, f"add to checker/pyproject.toml (the checker's files): {missing}"
 
 
 def test_cli_code_runs_on_python_3_9():
