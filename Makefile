@@ -23,7 +23,7 @@ help:
 	@echo "make livehtml   rebuild and reload in the browser on every edit"
 	@echo "make man        the nested-kvm(1) man page;  make singlehtml / epub"
 	@echo "make bench      run the committed benchmarks (prints ratios)"
-	@echo "make pyz        build/nested-kvm.pyz: the checker as one file (any python3 >= 3.9)"
+	@echo "make pyz        build/nested-kvm.pyz: the checker as one file (runs on python3 >= 3.9)"
 	@echo "make wheels     build/wheels: nested-kvm (the checker) and nested-kvm-guide (the kit)"
 	@echo "make freshness  Debian kernels and QEMU newer than the data and the pins (not in test)"
 
