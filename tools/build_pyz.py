@@ -20,7 +20,10 @@ import tempfile
 import zipapp
 from pathlib import Path
 
-import checker_files
+if sys.version_info < (3, 11):  # noqa: UP036 (the zipapp runs on 3.9; building reads TOML)
+    sys.exit("build_pyz: needs Python 3.11 or newer (tomllib reads checker/pyproject.toml)")
+
+import checker_files  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 MAIN = '''"""nested-kvm as a zipapp: python3 nested-kvm.pyz COMMAND ..."""
