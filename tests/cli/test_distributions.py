@@ -233,3 +233,18 @@ def test_the_checker_wheel_runs_alone_in_a_fresh_environment(wheels, make_host, 
     # the kit is not there: the checker ran without it
     r = run(str(python), "-c", "import nested_snippets.fakehost")
     assert "No module named 'nested_snippets.fakehost'" in r.stderr
+
+
+def test_a_definition_naming_what_is_not_there_is_one_clear_error(tmp_path):
+    (tmp_path / "nested_snippets").mkdir()
+    (tmp_path / "nested_snippets/__init__.py").write_text("")
+    project = tmp_path / "checker/pyproject.toml"
+    project.parent.mkdir()
+    project.write_text(
+        '[tool.setuptools]\npackage-dir = { "" = ".." }\npy-modules = ["nested_snippets.nope"]\n'
+    )
+    with pytest.raises(checker_files.DefinitionError, match=r"nested_snippets\.nope: no "):
+        checker_files.files(tmp_path)
+    project.write_text("[tool.setuptools\n")
+    with pytest.raises(checker_files.DefinitionError, match="no .tool.setuptools. table"):
+        checker_files.files(tmp_path)
