@@ -75,7 +75,16 @@ def test_the_contributing_page_builds_and_its_examples_pass(added):
     table = page[page.index('class="nested-reference') :]
     for version in (before, after):
         assert f'<span class="pre">{version}</span>' in table, f"no row for {version}"
-    doctest = _run(tree, *common, "-b", "doctest", "-d", "out/d-doctest", str(site), "out/dt")
+    _doctest_passes(tree, common, site, "dt")
+    # and when the newest release of the series has no sources (kernel_index --through)
+    major, minor = after.split(".")
+    beyond = _run(tree, "tools/kernel_index.py", "--through", f"{major}.{int(minor) + 1}")
+    assert beyond.returncode == 0, beyond.stderr
+    _doctest_passes(tree, common, site, "dt-beyond")
+
+
+def _doctest_passes(tree: Path, common: list[str], site: Path, name: str) -> None:
+    doctest = _run(tree, *common, "-b", "doctest", "-d", f"out/d-{name}", str(site), f"out/{name}")
     assert doctest.returncode == 0, doctest.stdout + doctest.stderr
-    summary = (tree / "out/dt/output.txt").read_text()
+    summary = (tree / f"out/{name}/output.txt").read_text()
     assert "0 failures in tests" in summary and "0 failures in setup code" in summary, summary
