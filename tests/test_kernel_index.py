@@ -39,9 +39,9 @@ def test_index_is_generated_from_the_data():
         )
 
 
-def test_series_runs_without_holes_from_4_19():
+def test_series_runs_without_holes_from_the_oldest_data():
     names = kernel.releases()
-    assert names[0] == "4.19"
+    assert names[0] == kernel.versions()[0]  # tools/kernel_index.py: no typed first release
     # the mainline series, authored: 4.20 -> 5.0, 5.19 -> 6.0, 6.19 -> 7.0
     for a, b in [
         ("4.19", "4.20"),
