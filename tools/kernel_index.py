@@ -20,6 +20,7 @@ tool is all a new release needs.
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import json
 import re
 import sys
@@ -93,7 +94,20 @@ def entry(version: str, path: Path) -> dict:
     }
 
 
-def build(through: str | None, searched_on: str, first: str | None = None) -> dict:
+def _recorded_notes() -> dict[str, str]:
+    """The note of each missing release in the index as it is (kept unless re-searched)."""
+    try:
+        old = json.loads(INDEX.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return {r["version"]: r["note"] for r in old.get("releases", [])
+            if r.get("status") == "missing" and r.get("note")}  # fmt: skip
+
+
+def build(through: str | None, searched_on: str | None, first: str | None = None) -> dict:
+    """The index; a missing release keeps its recorded note unless ``searched_on`` is given."""
+    notes = {} if searched_on else _recorded_notes()
+    searched_on = searched_on or _dt.date.today().isoformat()
     files = {p.stem[len("linux-") :]: p for p in DATA_DIR.glob("linux-*.json")}
     if not files:
         raise ValueError(f"no data files in {DATA_DIR}")
@@ -115,7 +129,9 @@ def build(through: str | None, searched_on: str, first: str | None = None) -> di
                 {
                     "version": version,
                     "status": "missing",
-                    "note": f"no public source of this release found (searched {searched_on})",
+                    "note": notes.get(
+                        version, f"no public source of this release found (searched {searched_on})"
+                    ),
                 }
             )
     return {
@@ -129,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--from", dest="first", help="first release (default: oldest data file)")
     ap.add_argument("--through", help="last release of the series (default: newest data file)")
-    ap.add_argument("--searched-on", default="2026-12-01", help="date the sources were searched")
+    ap.add_argument("--searched-on", help="date the missing releases' sources were searched "
+                    "(default: keep the dates in index.json; today for a new gap)")  # fmt: skip
     ap.add_argument("--check", action="store_true", help="fail if index.json is out of date")
     args = ap.parse_args(argv)
     try:
