@@ -42,6 +42,10 @@ copybutton_only_copy_prompt_lines = True
 copybutton_selector = "div:not(.nested-snippet-fails) > div.highlight pre"
 
 linkcheck_anchors = True
+# The project's repository (https://...): linked by :repo: and, with its clone
+# command, by .. project-sources:: on the install page. Not typed here: the site is
+# built with NESTED_KVM_REPOSITORY set where the project has a public address.
+nested_kvm_repository = os.environ.get("NESTED_KVM_REPOSITORY", "")
 # --- site (tabs, 404, offline linkcheck) ---------------------------------------
 # Vendor tabs never collapse: clicking the open tab keeps it open.
 sphinx_tabs_disable_tab_closing = True

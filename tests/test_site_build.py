@@ -508,3 +508,41 @@ def test_home_says_how_to_tell_the_cpu_vendor_before_asking_for_it(built_site):
     assert tell >= 0, "the home page does not show the command that tells the vendor"
     assert text.index("Pick your CPU vendor") < tell < text.index("/sys/module/kvm_intel")
     assert "vmx is Intel" in text and "svm is AMD" in text
+
+
+def _sources_page(tmp_path: Path, *extra: str) -> str:
+    """A one-page site with ``.. project-sources::``, built with the project's conf.py."""
+    from tests.conftest import sphinx_build
+
+    src = tmp_path / "src"
+    src.mkdir(parents=True)
+    (src / "index.rst").write_text("Install\n=======\n\n.. project-sources::\n")
+    proc = sphinx_build(src, tmp_path / "out", "-q", *extra)
+    assert proc.returncode == 0, proc.stderr
+    return _text(_main_text(tmp_path / "out" / "html" / "index.html"))
+
+
+def test_install_page_works_without_a_repository_address(built_site, tmp_path, monkeypatch):
+    """No public address is configured: no page promises a checkout it cannot give,
+    the zipapp comes first, and the sources' origin is stated (new readers, S6.3)."""
+    main = _main_text(built_site / "html" / "how-to" / "install-checker.html")
+    text = _text(main)
+    assert "does not name the project’s repository" in text
+    assert "git clone" not in text
+    which = text[text.index("Which way to install"):]
+    assert which.index("The zipapp") < which.index("pipx or pip")
+    monkeypatch.delenv("NESTED_KVM_REPOSITORY", raising=False)
+    assert "does not name the project’s repository" in _sources_page(tmp_path / "none")
+
+
+def test_install_page_gives_the_clone_command_when_the_repository_is_set(tmp_path, monkeypatch):
+    """NESTED_KVM_REPOSITORY (read by conf.py) turns the paragraph into a link and the
+    ``git clone`` command that makes ./nested-kvm-guide."""
+    url = "https://git.example.org/nested-kvm-guide.git"
+    monkeypatch.setenv("NESTED_KVM_REPOSITORY", url)
+    text = _sources_page(tmp_path / "env")
+    assert f"git clone {url} nested-kvm-guide" in text
+    assert "https://git.example.org/nested-kvm-guide" in text
+    assert "does not name" not in text
+    monkeypatch.setenv("NESTED_KVM_REPOSITORY", "git@git.example.org:x.git")  # no web page
+    assert "does not name" in _sources_page(tmp_path / "ssh")

@@ -141,4 +141,7 @@ def setup(app: Sphinx) -> dict:
     app.add_role("libvirt-doc", LinkRole(_doc(LIBVIRT_DOCS, "libvirt's site")))
     app.add_role("kvm-list", LinkRole(kvm_list_uri))
     app.add_role("repo", RepoRole())
+    from nested_snippets.sphinxext import sources
+
+    sources.setup(app)  # .. project-sources:: (the repository, or how to do without)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
