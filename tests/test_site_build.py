@@ -546,3 +546,16 @@ def test_install_page_gives_the_clone_command_when_the_repository_is_set(tmp_pat
     assert "does not name" not in text
     monkeypatch.setenv("NESTED_KVM_REPOSITORY", "git@git.example.org:x.git")  # no web page
     assert "does not name" in _sources_page(tmp_path / "ssh")
+
+
+def test_fleet_section_shows_a_loop_that_collects_exit_statuses(built_site):
+    """A fleet admin gets a loop over hosts that keeps each JSON and exit status,
+    labelled as not executed here with its source (new readers, S6.4)."""
+    main = _main_text(built_site / "html" / "how-to" / "install-checker.html")
+    fleet = main[main.index('id="on-many-servers"'):]
+    fleet = fleet[:fleet.find("<section", 10)]
+    text = html.unescape(_text(fleet))
+    assert "while read -r host" in text and "check --no-probe --json" in text
+    assert 'echo "$host $?"' in text and "exit-status.txt" in text
+    assert "Not executed here" in text
+    assert "manpages.debian.org/bookworm/openssh-client/ssh.1" in fleet

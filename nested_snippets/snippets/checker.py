@@ -4,7 +4,7 @@ None of these runs on the fake host (they install software or run the checker on
 the reader's machine); the tests check their shell syntax.
 """
 
-from nested_snippets.model import command_line, snippet
+from nested_snippets.model import NotExecuted, command_line, snippet
 
 install_pipx = snippet(
     "install_pipx",
@@ -39,6 +39,25 @@ run_check = snippet(
 run_no_probe = snippet(
     "run_no_probe",
     command_line("nested-kvm check --no-probe --json > nested-kvm.json"),
+)
+
+fleet_loop = snippet(
+    "fleet_loop",
+    command_line("""
+        while read -r host; do
+            ssh -n "$host" python3 nested-kvm.pyz check --no-probe --json > "$host.json"
+            echo "$host $?"
+        done < hosts.txt > exit-status.txt
+    """),
+    not_executed=NotExecuted(
+        why="needs servers reachable by ssh; ssh exits with the remote command's "
+        "status (here nested-kvm's 0, 1 or 2) or 255 when ssh itself fails, and -n "
+        "keeps it from reading the rest of hosts.txt from standard input",
+        # ssh(1) of OpenSSH 9.2p1 (Debian 12 openssh-client 1:9.2p1-2+deb12u6):
+        # sections EXIT STATUS and -n, read from the installed manual page.
+        source="https://manpages.debian.org/bookworm/openssh-client/ssh.1.en.html",
+        read="2026-12-02",
+    ),
 )
 
 install_completion = snippet(
