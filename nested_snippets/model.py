@@ -201,8 +201,9 @@ class Snippet:
     """Why the kernel range is what it is (a commit or file at a version)."""
     defined_at: str = ""
     """``path:line`` of the declaration, for error messages."""
-    host: str = "intel"
-    """For a single-body snippet: the architecture of the fake host it runs on."""
+    arch: str | None = None
+    """For a single-body snippet that runs on the fake host: that host's architecture
+    (a per-architecture snippet has one per variant; a body not run has none)."""
     wrong: str = ""
     """Non-empty for a counterexample (shown to fail): why a reader must not copy it."""
     not_executed: NotExecuted | None = None
@@ -215,6 +216,10 @@ class Snippet:
     @property
     def language(self) -> str:
         return next(iter(self.variants.values())).language
+
+    def host_arch(self, variant: str) -> str | None:
+        """The architecture of the fake host variant ``variant`` runs on (None: none)."""
+        return variant or self.arch
 
 
 @dataclass(frozen=True)
@@ -325,7 +330,7 @@ def snippet(
     given: Given = Given(),
     kernels: str = "all",
     because: str = "",
-    host: str = "intel",
+    arch: str | None = None,
     wrong: str = "",
     not_executed: NotExecuted | None = None,
 ) -> Snippet:
@@ -333,6 +338,8 @@ def snippet(
 
     With ``arches``, ``body`` is a function of an :class:`~nested_snippets.arch.Arch`
     row and one variant is generated per architecture: never write a tab by hand.
+    A single body that runs on the fake host (a transcript, a config file) names the
+    architecture of that host with ``arch``; command lines and XML need none.
     ``wrong`` marks a counterexample the guide shows failing (styled apart, no copy
     button); ``not_executed`` marks command lines no test machine can run.
     """
@@ -353,13 +360,22 @@ def snippet(
         variants = {"": body}
     for key, b in variants.items():
         _check_body(f"{where}: {module}.{name}" + (f"[{key}]" if key else ""), b)
-    if keys and host != "intel":
-        raise SnippetError(f"{where}: {name}: host= is for single-body snippets")
-    arch_table.get(host)
+    if keys and arch is not None:
+        raise SnippetError(f"{where}: {name}: arch= is for single-body snippets (use arches=)")
+    if arch is not None:
+        try:
+            arch_table.get(arch)
+        except arch_table.UnknownArch as exc:
+            raise SnippetError(f"{where}: {module}.{name}: {exc}") from None
+    elif not keys and isinstance(body, (Transcript, ConfigFile)):
+        raise SnippetError(
+            f"{where}: {module}.{name}: a body run on the fake host names the architecture "
+            "of that host: arch='intel' (or arches=... for one variant per architecture)"
+        )
     if not_executed is not None and not all(isinstance(b, CommandLine) for b in variants.values()):
         raise SnippetError(f"{where}: {name}: not_executed is for command_line() bodies")
     return Snippet(
-        f"{module}.{name}", variants, given, KernelRange(kernels), because, where, host,
+        f"{module}.{name}", variants, given, KernelRange(kernels), because, where, arch,
         wrong, not_executed,
     )  # fmt: skip
 

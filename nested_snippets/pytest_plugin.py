@@ -46,23 +46,14 @@ def _kernels(spec) -> list[str]:
 
 def _snippet_items(parent, snippet: Snippet):
     for variant, body in snippet.variants.items():
-        host = variant or snippet.host
+        host = snippet.host_arch(variant)
         if isinstance(body, (CommandLine, Xml)):
+            runs = [(f"[{variant}]" if variant else "", None)]
+        else:
+            runs = [(f"[{host}-{v}]", v) for v in _kernels(snippet.kernels)]
+        for suffix, kernel in runs:
             yield SnippetItem.from_parent(
-                parent,
-                name=f"{snippet.id}[{host}]",
-                snippet=snippet,
-                variant=variant,
-                kernel=None,
-            )
-            continue
-        for v in _kernels(snippet.kernels):
-            yield SnippetItem.from_parent(
-                parent,
-                name=f"{snippet.id}[{host}-{v}]",
-                snippet=snippet,
-                variant=variant,
-                kernel=v,
+                parent, name=snippet.id + suffix, snippet=snippet, variant=variant, kernel=kernel
             )
 
 

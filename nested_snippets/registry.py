@@ -31,10 +31,13 @@ class Registry:
             return proc.arches
         keys: list[str] | None = None
         for step in proc.steps:
-            if isinstance(step, str) and self.snippets[step].is_multi:
-                mine = list(self.snippets[step].variants)
+            if isinstance(step, Reboot):
+                continue
+            snip = self.snippets[step]
+            mine = list(snip.variants) if snip.is_multi else [snip.arch] if snip.arch else None
+            if mine is not None:
                 keys = mine if keys is None else [k for k in keys if k in mine]
-        return tuple(keys or ("intel",))
+        return tuple(keys or ())
 
     def get(self, snippet_id: str) -> Snippet:
         try:
@@ -80,4 +83,9 @@ def load() -> Registry:
                 raise SnippetError(
                     f"{proc.defined_at}: procedure {proc.id}: " + unknown_message(step, snippets)
                 )
+        if not registry.arches_of(proc):
+            raise SnippetError(
+                f"{proc.defined_at}: procedure {proc.id}: its steps share no architecture; "
+                "give arches=(...)"
+            )
     return registry

@@ -106,7 +106,7 @@ def unreproducible(given: Given) -> str:
 def _variant(snip: Snippet) -> str | None:
     if ARCH in snip.variants:
         return ARCH
-    if not snip.is_multi and snip.host == ARCH:
+    if not snip.is_multi and snip.arch == ARCH:
         return ""
     return None
 

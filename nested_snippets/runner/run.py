@@ -197,7 +197,7 @@ def _did_you_mean(host: FakeHost, output: list[str]) -> list[str]:
 
 def scenario_for(arch: str, kernel: str, given: Given) -> Scenario:
     return Scenario(
-        arch=arch or "intel",
+        arch=arch,
         kernel=kernel,
         kvm=given.kvm,
         nested=given.nested,
@@ -243,7 +243,9 @@ def run_snippet(snippet: Snippet, variant: str, kernel: str) -> str:
     if isinstance(body, (CommandLine, Xml)):
         run_body(None, body, label)  # type: ignore[arg-type]
         return "checked"
-    scenario = scenario_for(variant or snippet.host, kernel, snippet.given)
+    arch = snippet.host_arch(variant)
+    assert arch is not None, f"{snippet.id}: a body run on the fake host names its arch"
+    scenario = scenario_for(arch, kernel, snippet.given)
     return run_item(scenario, [(body, label)])
 
 

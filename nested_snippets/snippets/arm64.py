@@ -25,7 +25,7 @@ add_mode = snippet(
         """,
         silent=True,
     ),
-    host=ARM64,
+    arch=ARM64,
 )
 
 check_mode = snippet(
@@ -40,7 +40,7 @@ check_mode = snippet(
         status={1: 1},
     ),
     given=Given(cmdline="kvm-arm.mode=nested"),
-    host=ARM64,
+    arch=ARM64,
     kernels=">=6.3",
     because="early_kvm_mode_cfg() accepts 'nested' in arm.c @ 6.3.8 and every later release "
     "with data, not @ 6.2.0 (kernel data boot_params)",
@@ -56,7 +56,7 @@ too_old = snippet(
         [    0.000000] Malformed early option 'kvm-arm.mode'
     """),
     given=Given(cmdline="kvm-arm.mode=nested"),
-    host=ARM64,
+    arch=ARM64,
     kernels=">=5.11,<6.3",
     because="kvm-arm.mode exists from 5.11 (arm.c @ 5.11.0; absent @ 5.10.0) and its "
     "parser returns -EINVAL for 'nested' up to 6.2.0 (kernel data boot_params)",

@@ -33,8 +33,8 @@ def _collect(level: str):
     """)
 
 
-collect_l0 = snippet("collect_l0", _collect("L0"))
-collect_l1 = snippet("collect_l1", _collect("L1"), given=Given(level="L1"))
+collect_l0 = snippet("collect_l0", _collect("L0"), arch="intel")
+collect_l1 = snippet("collect_l1", _collect("L1"), given=Given(level="L1"), arch="intel")
 
 libvirt_log = snippet(
     "libvirt_log",
@@ -46,6 +46,7 @@ libvirt_log = snippet(
     ),
     given=Given(files={_LOG: "2025-01-01 00:00:00.000+0000: starting up\n",
                        "/root/nested-report-l0/.keep": ""}),
+    arch="intel",
 )
 
 versions = snippet(

@@ -147,6 +147,7 @@ vmware_vhv = snippet(
         vhv.enable = "TRUE"
         """,
     ),
+    arch="intel",
 )
 """The .vmx line behind "Expose hardware assisted virtualization to the guest OS"."""
 

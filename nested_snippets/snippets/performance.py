@@ -27,6 +27,7 @@ l0_intel_params = snippet(
         /sys/module/kvm_intel/parameters/enable_shadow_vmcs:Y
         /sys/module/kvm_intel/parameters/enable_apicv:Y
     """),
+    arch="intel",
 )
 
 l0_amd_params = snippet(
@@ -36,7 +37,7 @@ l0_amd_params = snippet(
         /sys/module/kvm_amd/parameters/npt:Y
         /sys/module/kvm_amd/parameters/avic:N
     """),
-    host="amd",
+    arch="amd",
     kernels=">=5.14,<6.18",
     because="npt/avic are bool from 5.14 (svm/svm.c @ 5.14.2; avic an int @ 5.12.9, no "
     "5.13 data); avic has its own kernel_param_ops from 6.18 (svm/avic.c @ 6.18.2)",
@@ -55,6 +56,7 @@ l0_intel_cpu = snippet(
     kernels=">=5.6",
     because="arch/x86/kernel/cpu/proc.c prints the 'vmx flags' line @ 5.6.4, not @ 5.4.1 "
     "(no 5.5 sources: the change is between 5.4 and 5.6; fakehost/host.py)",
+    arch="intel",
 )
 
 l0_amd_cpu = snippet(
@@ -66,7 +68,7 @@ l0_amd_cpu = snippet(
         v_vmsave_vmload
         vgif
     """),
-    host="amd",
+    arch="amd",
 )
 
 l1_intel_cpu = snippet(
@@ -83,6 +85,7 @@ l1_intel_cpu = snippet(
     given=Given(level="L1"),
     kernels=">=5.6",
     because="see l0_intel_cpu",
+    arch="intel",
 )
 """Inside L1: the same line names what L0 offers to the guest hypervisor."""
 
@@ -97,6 +100,7 @@ ept_off = snippet(
         /etc/modprobe.d/kvm_intel.conf:options kvm_intel ept=0
     """),
     given=Given(files=ept_off_conf),
+    arch="intel",
 )
 """A left-over ``ept=0`` (a workaround from an old bug report) makes every guest slow."""
 

@@ -24,7 +24,7 @@ check_nested = snippet(
         $ cat /sys/module/kvm_hv/parameters/nested
         Y
     """),
-    host=POWER,
+    arch=POWER,
     kernels=">=4.20",
     because="kvm_hv gained 'nested' (bool, default true) in 4.20 (book3s_hv.c @ v4.20:127)",
 )
@@ -35,7 +35,7 @@ check_mode = snippet(
         $ ls -l /sys/module/kvm_hv/parameters/nested | cut -c1-10
         -rw-r--r--
     """),
-    host=POWER,
+    arch=POWER,
     kernels=">=4.20",
     because="module_param(nested, bool, S_IRUGO | S_IWUSR) in book3s_hv.c @ v4.20..v7.1.3",
 )
@@ -48,7 +48,7 @@ runtime_off = snippet(
         $ cat /sys/module/kvm_hv/parameters/nested
         N
     """),
-    host=POWER,
+    arch=POWER,
     kernels=">=4.20",
     because="writable by root (0644) since the parameter appeared in 4.20",
 )
@@ -61,7 +61,7 @@ runtime_on = snippet(
         Y
     """),
     given=Given(nested=False),
-    host=POWER,
+    arch=POWER,
     kernels=">=4.20",
     because="writable by root (0644) since the parameter appeared in 4.20",
 )
@@ -75,7 +75,7 @@ no_param_4_19 = snippet(
         """,
         status={0: 1},
     ),
-    host=POWER,
+    arch=POWER,
     kernels="<4.20",
     because="book3s_hv.c @ v4.19.1 has no 'nested' parameter",
 )
@@ -106,7 +106,7 @@ platform = snippet(
         platform\t: PowerNV
         MMU\t\t: Radix
     """),
-    host=POWER,
+    arch=POWER,
 )
 """``platform`` is ``ppc_md.name`` (arch/powerpc/kernel/setup-common.c show_cpuinfo():
 "PowerNV" from platforms/powernv/setup.c, "pSeries" from platforms/pseries/setup.c);

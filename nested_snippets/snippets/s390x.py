@@ -33,7 +33,7 @@ check_nested = snippet(
         $ cat /sys/module/kvm/parameters/hpage
         0
     """),
-    host=S390,
+    arch=S390,
 )
 """Both default to 0 on s390 (``static int nested;`` and ``static int hpage;``)."""
 
@@ -46,7 +46,7 @@ reload_nested = snippet(
         """,
         silent=True,
     ),
-    host=S390,
+    arch=S390,
 )
 
 nested_is_on = snippet(
@@ -56,13 +56,13 @@ nested_is_on = snippet(
         1
     """),
     given=Given(nested=True),
-    host=S390,
+    arch=S390,
 )
 
 persistent_conf = snippet(
     "persistent_conf",
     config("/etc/modprobe.d/kvm.conf", "options kvm nested=1"),
-    host=S390,
+    arch=S390,
 )
 
 hpage_conflict = snippet(
@@ -77,7 +77,7 @@ hpage_conflict = snippet(
         """,
         status={1: 1},
     ),
-    host=S390,
+    arch=S390,
     kernels=">=5.2,<7.0",
     because="message text in kvm-s390.c of every release with data from 5.2.0 to 6.19.6 "
     "(5.0.0 has the older text, no 5.1 data); the check is absent from the 7.0.0 import "
@@ -96,7 +96,7 @@ hpage_conflict_old = snippet(
         """,
         status={1: 1},
     ),
-    host=S390,
+    arch=S390,
     kernels="<5.2",
     because="older wording in kvm-s390.c @ 4.19.0 .. 5.0.0 (5.2.0 has the new one)",
 )
@@ -110,7 +110,7 @@ hpage_allowed = snippet(
         1
         1
     """),
-    host=S390,
+    arch=S390,
     kernels=">=7.0",
     because="kvm_s390_init() no longer checks nested against hpage @ 7.0.0, 7.1.3, 7.2.6 "
     "(s390/s390.c @ 7.3.4); 6.19.6 still does",
@@ -123,7 +123,7 @@ l1_sie = snippet(
         sie
     """),
     given=Given(level="L1"),
-    host=S390,
+    arch=S390,
 )
 
 l1_no_sie = snippet(
@@ -139,7 +139,7 @@ l1_no_sie = snippet(
         status={0: 1},
     ),
     given=Given(level="L1", cpu_flag=False),
-    host=S390,
+    arch=S390,
     kernels=">=5.2",
     because="'SIE is not available' from kvm-s390.c @ 5.2.0 (5.0.0 and older: "
     "'SIE not available')",
@@ -183,5 +183,5 @@ reload_nested_plain = snippet(
         """,
         silent=True,
     ),
-    host=S390,
+    arch=S390,
 )

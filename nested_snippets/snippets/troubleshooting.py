@@ -102,6 +102,7 @@ no_flag_cpuinfo = snippet(
         status={0: 1, 1: 2},
     ),
     given=L1_NO_FLAG,
+    arch="intel",
 )
 
 # ------------------------------------------------------------- nested reads N / 0
@@ -171,6 +172,7 @@ typo_conf = snippet(
     "typo_conf",
     config(_TYPO, "options kvm_intel enable_apivc=1"),
     wrong="misspelled: the parameter is enable_apicv",
+    arch="intel",
 )
 """The misspelling of upstream's first draft (running-nested-guests v1)."""
 
@@ -185,6 +187,7 @@ typo_dmesg = snippet(
         """
     ),
     given=Given(kvm="unloaded", files={_TYPO: "options kvm_intel enable_apivc=1\n"}),
+    arch="intel",
 )
 """Standalone the host boots without KVM loaded, so the log holds only this load's line;
 the ``typo`` procedure runs it after writing the file on a booted host."""
@@ -198,7 +201,7 @@ _AMD_CONF = "/etc/modprobe.d/kvm_amd.conf"
 amd_y_conf = snippet(
     "amd_y_conf",
     config(_AMD_CONF, "options kvm_amd nested=Y"),
-    host="amd",
+    arch="amd",
     wrong="kvm_amd's nested is an integer: write nested=1",
 )
 
@@ -214,7 +217,7 @@ amd_y_fails = snippet(
         """,
         status={1: 1},
     ),
-    host="amd",
+    arch="amd",
     given=Given(kvm="unloaded", files={_AMD_CONF: "options kvm_amd nested=Y\n"}),
 )
 
@@ -225,7 +228,7 @@ amd_y = procedure(
 amd_fixed_conf = snippet(
     "amd_fixed_conf",
     config("/etc/modprobe.d/kvm_amd.conf", "options kvm_amd nested=1"),
-    host="amd",
+    arch="amd",
 )
 
 # ------------------------------------------------------------------------ AVIC
@@ -233,7 +236,7 @@ amd_fixed_conf = snippet(
 avic_conf = snippet(
     "avic_conf",
     config("/etc/modprobe.d/kvm_amd.conf", "options kvm_amd avic=1"),
-    host="amd",
+    arch="amd",
 )
 
 avic_check = snippet(
@@ -245,7 +248,7 @@ avic_check = snippet(
         Y
         1
     """),
-    host="amd",
+    arch="amd",
     given=Given(files={"/etc/modprobe.d/kvm_amd.conf": "options kvm_amd avic=1\n"}),
     kernels=">=5.14,<6.18",
     because="avic is a plain bool from 5.14 (svm/svm.c @ 5.14.2; an int @ 5.12.9, no 5.13 "

@@ -91,6 +91,7 @@ bios_off_cpuinfo = snippet(
     kernels=">=5.6",
     because="feat_ctl.c clears the flag at boot (in the 5.6.4 tree; 5.3 has no "
     "'vmx flags' series)",
+    arch="intel",
 )
 
 
@@ -117,6 +118,7 @@ bios_off_intel_old = snippet(
     kernels="<5.6",
     because="x86.c kvm_arch_init() @ v4.19..v5.3; no feat_ctl.c yet, udev's boot-time "
     "load fails too",
+    arch="intel",
 )
 bios_off_intel_5_6 = snippet(
     "bios_off_intel_5_6",
@@ -124,6 +126,7 @@ bios_off_intel_5_6 = snippet(
     given=BIOS_OFF,
     kernels=">=5.6,<5.16",
     because="feat_ctl.c from 5.6; x86.c text until 5.15 (messages.py disabled_by_bios)",
+    arch="intel",
 )
 bios_off_intel_5_16 = snippet(
     "bios_off_intel_5_16",
@@ -131,6 +134,7 @@ bios_off_intel_5_16 = snippet(
     given=BIOS_OFF,
     kernels=">=5.16,<6.3",
     because="x86.c names the vendor module from 5.16 (messages.py disabled_by_bios)",
+    arch="intel",
 )
 bios_off_intel_6_3 = snippet(
     "bios_off_intel_6_3",
@@ -139,6 +143,7 @@ bios_off_intel_6_3 = snippet(
     given=BIOS_OFF,
     kernels=">=6.3,<7.1",
     because="vmx.c kvm_is_vmx_supported() @ v6.3.8..v6.18.2 (messages.py)",
+    arch="intel",
 )
 bios_off_intel_7_1 = snippet(
     "bios_off_intel_7_1",
@@ -147,12 +152,13 @@ bios_off_intel_7_1 = snippet(
     given=BIOS_OFF,
     kernels=">=7.1",
     because="vmx.c @ v7.1.3; absent in v6.18.2 (messages.py disabled_by_bios)",
+    arch="intel",
 )
 
 bios_off_amd_old = snippet(
     "bios_off_amd_old",
     _bios_off("kvm_amd", _OLD, _OLD),
-    host="amd",
+    arch="amd",
     given=BIOS_OFF,
     kernels="<5.16",
     because="svm.c is_disabled() + x86.c @ v4.19..v5.15 (messages.py disabled_by_bios_amd)",
@@ -160,7 +166,7 @@ bios_off_amd_old = snippet(
 bios_off_amd_5_16 = snippet(
     "bios_off_amd_5_16",
     _bios_off("kvm_amd", *["kvm: support for 'kvm_amd' disabled by bios"] * 2),
-    host="amd",
+    arch="amd",
     given=BIOS_OFF,
     kernels=">=5.16,<6.3",
     because="x86.c @ v6.1 (messages.py disabled_by_bios_amd)",
@@ -168,7 +174,7 @@ bios_off_amd_5_16 = snippet(
 bios_off_amd_6_3 = snippet(
     "bios_off_amd_6_3",
     _bios_off("kvm_amd", *["kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR on CPU 0"] * 2),
-    host="amd",
+    arch="amd",
     given=BIOS_OFF,
     kernels=">=6.3,<6.7",
     because="svm.c kvm_is_svm_supported() @ v6.3.8..v6.6 (messages.py)",
@@ -177,7 +183,7 @@ bios_off_amd_6_7 = snippet(
     "bios_off_amd_6_7",
     _bios_off("kvm_amd", "SVM disabled (by BIOS) in MSR_VM_CR",
               "kvm_amd: SVM not supported by CPU 0"),
-    host="amd",
+    arch="amd",
     given=BIOS_OFF,
     kernels=">=6.7",
     because="amd.c init_amd() clears svm at boot from 6.7 (commit 7deda2ce5b33; "

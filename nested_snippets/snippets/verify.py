@@ -127,6 +127,7 @@ l1_dev_kvm = snippet(
         /dev/kvm
     """),
     given=Given(level="L1"),
+    arch="intel",
 )
 
 l1_lscpu = snippet(
