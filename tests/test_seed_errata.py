@@ -13,7 +13,7 @@ from nested_snippets.runner.run import Mismatch, fake_host, run_body, run_snippe
 
 
 def _seed(body, variant="intel") -> Snippet:
-    return Snippet("seed.example", {variant: body}, Given())
+    return Snippet(variants={variant: body}, id="seed.example")
 
 
 def test_misspelled_enable_apivc_is_an_unknown_parameter_with_a_suggestion():

@@ -18,7 +18,6 @@ from nested_snippets.model import REBOOT, Given, command_line, procedure, snippe
 ARM64 = "arm64"
 
 add_mode = snippet(
-    "add_mode",
     transcript(
         """
         $ sudo grubby --update-kernel=ALL --args="kvm-arm.mode=nested"
@@ -29,7 +28,6 @@ add_mode = snippet(
 )
 
 check_mode = snippet(
-    "check_mode",
     transcript(
         """
         $ grep -o 'kvm-arm\\.mode=[^ ]*' /proc/cmdline
@@ -48,7 +46,6 @@ check_mode = snippet(
 """``grep -c`` prints 0 and exits 1 when nothing matches: that is the good outcome."""
 
 too_old = snippet(
-    "too_old",
     transcript("""
         $ grep -o 'kvm-arm\\.mode=[^ ]*' /proc/cmdline
         kvm-arm.mode=nested
@@ -63,7 +60,6 @@ too_old = snippet(
 )
 
 enable = procedure(
-    "enable",
     ["arm64.add_mode", REBOOT, "arm64.check_mode"],
     arches=(ARM64,),
     kernels=">=6.3",
@@ -71,7 +67,6 @@ enable = procedure(
 )
 
 l1_qemu = snippet(
-    "l1_qemu",
     command_line("""
         qemu-system-aarch64 -accel kvm -machine virt,virtualization=on,gic-version=3 \\
             -cpu host -smp 4 -m 8G -nographic \\
@@ -85,7 +80,6 @@ firmware path is Debian's and Ubuntu's ``qemu-efi-aarch64`` package; Fedora ship
 ``/usr/share/edk2/aarch64/QEMU_EFI.fd``."""
 
 l2_qemu = snippet(
-    "l2_qemu",
     command_line("""
         qemu-system-aarch64 -accel kvm -machine virt,gic-version=3 -cpu host \\
             -smp 2 -m 2G -nographic -bios /usr/share/AAVMF/AAVMF_CODE.fd \\

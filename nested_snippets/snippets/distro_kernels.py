@@ -16,7 +16,6 @@ _AMD = "'^(nested|npt|avic):'"
 _VENDOR_CONF = "/usr/lib/modprobe.d/kvm.conf"
 
 params_intel = snippet(
-    "params_intel",
     transcript(f"""
         $ modinfo -p kvm_intel | grep -E {_INTEL} | sort
         enable_apicv: (bool)
@@ -37,7 +36,6 @@ def _amd_types(npt_avic: str):
 
 
 params_amd = snippet(
-    "params_amd",
     _amd_types("bool"),
     arch="amd",
     kernels=">=5.14",
@@ -46,7 +44,6 @@ params_amd = snippet(
 )
 
 params_amd_old = snippet(
-    "params_amd_old",
     _amd_types("int"),
     arch="amd",
     kernels="<5.12",
@@ -64,7 +61,6 @@ def _running(nested: str):
 
 
 running_values = snippet(
-    "running_values",
     _running("Y"),
     kernels=">=4.20",
     because="kvm_intel's nested default became Y in 4.20 (commit 1e58e5e59148)",
@@ -72,7 +68,6 @@ running_values = snippet(
 )
 
 running_values_4_19 = snippet(
-    "running_values_4_19",
     _running("N"),
     kernels="<4.20",
     because="kvm_intel's nested defaults to N before 4.20 (vmx.c @ v4.19.1)",
@@ -80,7 +75,6 @@ running_values_4_19 = snippet(
 )
 
 overrides = snippet(
-    "overrides",
     transcript("""
         $ modprobe -c | grep -E '^options (kvm|kvm_intel|kvm_amd) '
         options kvm_intel nested=0

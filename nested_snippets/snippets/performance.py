@@ -20,7 +20,6 @@ from nested_snippets.model import Given, snippet, transcript, xml
 _VMX_ASSISTS = "'ept|vpid|shadow_vmcs|apicv|posted_intr'"
 
 l0_intel_params = snippet(
-    "l0_intel_params",
     transcript("""
         $ grep -H . /sys/module/kvm_intel/parameters/{ept,enable_shadow_vmcs,enable_apicv}
         /sys/module/kvm_intel/parameters/ept:Y
@@ -31,7 +30,6 @@ l0_intel_params = snippet(
 )
 
 l0_amd_params = snippet(
-    "l0_amd_params",
     transcript("""
         $ grep -H . /sys/module/kvm_amd/parameters/{npt,avic}
         /sys/module/kvm_amd/parameters/npt:Y
@@ -44,7 +42,6 @@ l0_amd_params = snippet(
 )
 
 l0_intel_cpu = snippet(
-    "l0_intel_cpu",
     transcript(f"""
         $ grep -o -w -E {_VMX_ASSISTS} /proc/cpuinfo | sort -u
         apicv
@@ -60,7 +57,6 @@ l0_intel_cpu = snippet(
 )
 
 l0_amd_cpu = snippet(
-    "l0_amd_cpu",
     transcript("""
         $ grep -o -w -E 'npt|avic|vgif|v_vmsave_vmload' /proc/cpuinfo | sort -u
         avic
@@ -72,7 +68,6 @@ l0_amd_cpu = snippet(
 )
 
 l1_intel_cpu = snippet(
-    "l1_intel_cpu",
     transcript(f"""
         $ grep -o -w -E {_VMX_ASSISTS}'|hypervisor' /proc/cpuinfo | sort -u
         apicv
@@ -92,7 +87,6 @@ l1_intel_cpu = snippet(
 ept_off_conf = {"/etc/modprobe.d/kvm_intel.conf": "options kvm_intel ept=0\n"}
 
 ept_off = snippet(
-    "ept_off",
     transcript("""
         $ cat /sys/module/kvm_intel/parameters/ept
         N
@@ -107,7 +101,6 @@ ept_off = snippet(
 # --------------------------------------------------- what helps: libvirt settings
 
 hugepages_xml = snippet(
-    "hugepages_xml",
     xml(
         """
         <memoryBacking>
@@ -121,7 +114,6 @@ hugepages_xml = snippet(
 default-size huge pages (reserve them on the host first)."""
 
 pinning_xml = snippet(
-    "pinning_xml",
     xml(
         """
         <cputune>

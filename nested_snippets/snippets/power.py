@@ -19,7 +19,6 @@ from nested_snippets.model import Given, command_line, snippet, transcript
 POWER = "power"
 
 check_nested = snippet(
-    "check_nested",
     transcript("""
         $ cat /sys/module/kvm_hv/parameters/nested
         Y
@@ -30,7 +29,6 @@ check_nested = snippet(
 )
 
 check_mode = snippet(
-    "check_mode",
     transcript("""
         $ ls -l /sys/module/kvm_hv/parameters/nested | cut -c1-10
         -rw-r--r--
@@ -41,7 +39,6 @@ check_mode = snippet(
 )
 
 runtime_off = snippet(
-    "runtime_off",
     transcript("""
         $ echo N | sudo tee /sys/module/kvm_hv/parameters/nested
         N
@@ -55,7 +52,6 @@ runtime_off = snippet(
 """Turning it off at run time affects the VMs that start afterwards."""
 
 runtime_on = snippet(
-    "runtime_on",
     transcript("""
         $ echo Y | sudo tee /sys/module/kvm_hv/parameters/nested
         Y
@@ -67,7 +63,6 @@ runtime_on = snippet(
 )
 
 no_param_4_19 = snippet(
-    "no_param_4_19",
     transcript(
         """
         $ cat /sys/module/kvm_hv/parameters/nested
@@ -81,7 +76,6 @@ no_param_4_19 = snippet(
 )
 
 l1_qemu = snippet(
-    "l1_qemu",
     command_line("""
         qemu-system-ppc64 -accel kvm -machine pseries,cap-nested-hv=on -cpu host \\
             -smp 4 -m 8G -drive file=l1.qcow2,if=virtio -nographic
@@ -89,7 +83,6 @@ l1_qemu = snippet(
 )
 
 l2_qemu = snippet(
-    "l2_qemu",
     command_line("""
         qemu-system-ppc64 -accel kvm -machine pseries -cpu host \\
             -smp 2 -m 2G -drive file=l2.qcow2,if=virtio -nographic
@@ -100,7 +93,6 @@ l2_qemu = snippet(
 # ------------------------------------------------- PowerNV (bare metal) or PowerVM?
 
 platform = snippet(
-    "platform",
     transcript("""
         $ grep -E '^(platform|MMU)' /proc/cpuinfo
         platform\t: PowerNV

@@ -26,7 +26,6 @@ _HPAGE_OLD = (
 )
 
 check_nested = snippet(
-    "check_nested",
     transcript("""
         $ cat /sys/module/kvm/parameters/nested
         0
@@ -38,7 +37,6 @@ check_nested = snippet(
 """Both default to 0 on s390 (``static int nested;`` and ``static int hpage;``)."""
 
 reload_nested = snippet(
-    "reload_nested",
     transcript(
         """
         $ sudo modprobe -r kvm
@@ -50,7 +48,6 @@ reload_nested = snippet(
 )
 
 nested_is_on = snippet(
-    "nested_is_on",
     transcript("""
         $ cat /sys/module/kvm/parameters/nested
         1
@@ -60,13 +57,11 @@ nested_is_on = snippet(
 )
 
 persistent_conf = snippet(
-    "persistent_conf",
     config("/etc/modprobe.d/kvm.conf", "options kvm nested=1"),
     arch=S390,
 )
 
 hpage_conflict = snippet(
-    "hpage_conflict",
     transcript(
         f"""
         $ sudo modprobe -r kvm
@@ -85,7 +80,6 @@ hpage_conflict = snippet(
 )
 
 hpage_conflict_old = snippet(
-    "hpage_conflict_old",
     transcript(
         f"""
         $ sudo modprobe -r kvm
@@ -102,7 +96,6 @@ hpage_conflict_old = snippet(
 )
 
 hpage_allowed = snippet(
-    "hpage_allowed",
     transcript("""
         $ sudo modprobe -r kvm
         $ sudo modprobe kvm nested=1 hpage=1
@@ -117,7 +110,6 @@ hpage_allowed = snippet(
 )
 
 l1_sie = snippet(
-    "l1_sie",
     transcript("""
         $ grep -o -w sie /proc/cpuinfo
         sie
@@ -127,7 +119,6 @@ l1_sie = snippet(
 )
 
 l1_no_sie = snippet(
-    "l1_no_sie",
     transcript(
         """
         $ sudo modprobe kvm
@@ -147,7 +138,6 @@ l1_no_sie = snippet(
 """Two lines: udev already tried to load kvm at boot, and the reader tries again."""
 
 l1_qemu = snippet(
-    "l1_qemu",
     command_line("""
         qemu-system-s390x -accel kvm -cpu host -smp 2 -m 4G \\
             -drive file=l1.qcow2,if=virtio -nographic
@@ -158,13 +148,11 @@ exposes SIE to a KVM guest only when L0's ``kvm`` has ``nested=1``; otherwise th
 feature is missing in the host model.)"""
 
 one_shot = procedure(
-    "one_shot",
     ["s390x.check_nested", "s390x.reload_nested", "s390x.nested_is_on"],
     arches=(S390,),
 )
 
 persistent = procedure(
-    "persistent",
     [
         "s390x.check_nested",
         "s390x.persistent_conf",
@@ -175,7 +163,6 @@ persistent = procedure(
 )
 
 reload_nested_plain = snippet(
-    "reload_nested_plain",
     transcript(
         """
         $ sudo modprobe -r kvm

@@ -45,7 +45,6 @@ def virt_flag(a):
 # ------------------------------------------------------------------------ L0
 
 l0_lsmod = snippet(
-    "l0_lsmod",
     lambda a: transcript(f"""
         $ lsmod | grep -i kvm
 {_LSMOD[a.key]}
@@ -54,7 +53,6 @@ l0_lsmod = snippet(
 )
 
 l0_modinfo = snippet(
-    "l0_modinfo",
     lambda a: transcript(f"""
         $ modinfo {a.module} | grep -w nested
         parm:           nested:{_PARM_TYPE[a.key]}
@@ -63,7 +61,6 @@ l0_modinfo = snippet(
 )
 
 l0_intel_extras = snippet(
-    "l0_intel_extras",
     lambda a: transcript(f"""
         $ cat /sys/module/{a.module}/parameters/ept
         Y
@@ -76,7 +73,6 @@ l0_intel_extras = snippet(
 )
 
 l0_amd_extras = snippet(
-    "l0_amd_extras",
     lambda a: transcript(f"""
         $ cat /sys/module/{a.module}/parameters/npt
         Y
@@ -90,7 +86,6 @@ l0_amd_extras = snippet(
 )
 
 l0_amd_extras_old = snippet(
-    "l0_amd_extras_old",
     lambda a: transcript(f"""
         $ cat /sys/module/{a.module}/parameters/npt
         1
@@ -103,7 +98,6 @@ l0_amd_extras_old = snippet(
 )
 
 l0_amd_extras_5_12 = snippet(
-    "l0_amd_extras_5_12",
     lambda a: transcript(f"""
         $ cat /sys/module/{a.module}/parameters/npt
         Y
@@ -118,10 +112,9 @@ l0_amd_extras_5_12 = snippet(
 
 # ------------------------------------------------------------------------ L1
 
-l1_flag = snippet("l1_flag", virt_flag, arches=X86, given=Given(level="L1"))
+l1_flag = snippet(virt_flag, arches=X86, given=Given(level="L1"))
 
 l1_dev_kvm = snippet(
-    "l1_dev_kvm",
     transcript("""
         $ ls /dev/kvm
         /dev/kvm
@@ -131,7 +124,6 @@ l1_dev_kvm = snippet(
 )
 
 l1_lscpu = snippet(
-    "l1_lscpu",
     lambda a: transcript(f"""
         $ lscpu | grep -i virtualization
         Virtualization:                       {a.extension}
@@ -142,7 +134,6 @@ l1_lscpu = snippet(
 )
 
 l1_missing = snippet(
-    "l1_missing",
     lambda a: transcript(
         """
         $ ls /dev/kvm
@@ -157,7 +148,6 @@ l1_missing = snippet(
 )
 
 l1_modprobe_unsupported = snippet(
-    "l1_modprobe_unsupported",
     lambda a: transcript(
         f"""
         $ sudo modprobe {a.module}
