@@ -247,7 +247,8 @@ REBOOT = Reboot()
 class Procedure(Declared):
     """An ordered run of snippets (and reboots) tested end to end."""
 
-    steps: tuple[str | Reboot, ...]
+    steps: tuple[Snippet | Reboot, ...]
+    """The snippet objects (a typo is an error at import) and reboots, in order."""
     given: Given = Given()
     kernels: KernelRange = KernelRange()
     arches: tuple[str, ...] = ()
@@ -375,7 +376,7 @@ def snippet(
 
 
 def procedure(
-    steps: Iterable[str | Reboot],
+    steps: Iterable[Snippet | Reboot],
     *,
     given: Given = Given(),
     kernels: str = "all",
@@ -383,10 +384,17 @@ def procedure(
     because: str = "",
     name: str = "",
 ) -> Procedure:
-    """Declare a procedure: snippet ids (``module.name``) and reboots, run in order."""
+    """Declare a procedure: snippets (the objects: ``check_nested`` in its own module,
+    ``enable.check_nested`` from another) and reboots, run in order."""
     steps = tuple(steps)
     if not steps:
         raise SnippetError("a procedure needs steps")
+    for n, step in enumerate(steps, 1):
+        if not isinstance(step, (Snippet, Reboot)):
+            raise SnippetError(
+                f"procedure step {n} is {step!r}, not a snippet: name the snippet object "
+                "(check_nested, or enable.check_nested from another module) or REBOOT"
+            )
     return Procedure(
         steps=steps, given=given, kernels=KernelRange(kernels), arches=tuple(arches),
         because=because, name=name,

@@ -19,7 +19,6 @@ from nested_snippets.model import (
     CommandLine,
     ConfigFile,
     Procedure,
-    Reboot,
     Snippet,
     Transcript,
     Xml,
@@ -74,13 +73,8 @@ def _release_span(snippet: Snippet) -> str:
     return f"Linux {versions[0]}–{versions[-1]} ({len(versions)} releases with data)"
 
 
-def _in_procedure(snippet_id: str, procedures: dict[str, Procedure]) -> bool:
-    return any(
-        step == snippet_id
-        for proc in procedures.values()
-        for step in proc.steps
-        if not isinstance(step, Reboot)
-    )
+def _in_procedure(snippet: Snippet, procedures: dict[str, Procedure]) -> bool:
+    return any(step is snippet for proc in procedures.values() for step in proc.steps)
 
 
 def proof(snippet: Snippet, key: str, reg: registry.Registry | None = None) -> Proof:
@@ -94,7 +88,7 @@ def proof(snippet: Snippet, key: str, reg: registry.Registry | None = None) -> P
         return Proof("executed", f"Run on the fake host for {_release_span(snippet)}.")
     if isinstance(body, ConfigFile):
         steps = "written on the fake host in a tested procedure"
-        if not _in_procedure(snippet.id, reg.procedures):
+        if not _in_procedure(snippet, reg.procedures):
             steps = "not applied by any test"
         if is_modprobe_conf(body):
             return Proof("validated", f"Read by real kmod (modprobe -c); {steps}.")

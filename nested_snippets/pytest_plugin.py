@@ -98,7 +98,7 @@ class ProcedureItem(_GuideItem):
         self.shown_id = proc.id
 
     def runtest(self) -> None:
-        how = run.run_procedure(self.proc, self.reg.snippets, self.arch, self.kernel)
+        how = run.run_procedure(self.proc, self.arch, self.kernel)
         self.user_properties.append(("run", how))
 
 

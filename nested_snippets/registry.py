@@ -43,8 +43,7 @@ class Registry:
         for step in proc.steps:
             if isinstance(step, Reboot):
                 continue
-            snip = self.snippets[step]
-            mine = list(snip.variants) if snip.is_multi else [snip.arch] if snip.arch else None
+            mine = list(step.variants) if step.is_multi else [step.arch] if step.arch else None
             if mine is not None:
                 keys = mine if keys is None else [k for k in keys if k in mine]
         return tuple(keys or ())
@@ -115,10 +114,11 @@ def scan(directory: Path, package: str) -> Registry:
             files[item.id] = path
     registry = Registry(snippets, procedures, files)
     for proc in procedures.values():
-        for step in proc.steps:
-            if not isinstance(step, Reboot) and step not in snippets:
+        for n, step in enumerate(proc.steps, 1):
+            if isinstance(step, Snippet) and snippets.get(step.id) is not step:
                 raise SnippetError(
-                    f"{proc.defined_at}: procedure {proc.id}: " + unknown_message(step, snippets)
+                    f"{proc.defined_at}: procedure {proc.id}: step {n} is a snippet that no "
+                    "snippet module assigns to a variable"
                 )
         if not registry.arches_of(proc):
             raise SnippetError(

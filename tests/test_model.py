@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nested_snippets import registry
-from nested_snippets.model import KernelRange, SnippetError, transcript
+from nested_snippets.model import KernelRange, Snippet, SnippetError, transcript
 
 
 def test_transcript_splits_commands_and_output():
@@ -66,7 +66,9 @@ def test_every_snippet_is_shown_on_a_page_and_every_page_names_real_snippets():
     used = pages.usages()
     unknown = sorted(set(used) - set(reg.snippets))
     assert not unknown, f"pages name unknown snippets: {unknown}"
-    procedures_steps = {s for p in reg.procedures.values() for s in p.steps if isinstance(s, str)}
+    procedures_steps = {
+        s.id for p in reg.procedures.values() for s in p.steps if isinstance(s, Snippet)
+    }
     orphans = sorted(set(reg.snippets) - set(used) - procedures_steps)
     assert not orphans, f"snippets shown nowhere (and in no procedure): {orphans}"
 
@@ -121,3 +123,19 @@ def test_arch_is_for_single_bodies_and_must_be_known():
         snippet(lambda a: transcript("$ true\n", silent=True), arches=("amd",), arch="amd")
     with pytest.raises(SnippetError, match="unknown architecture"):
         snippet(transcript("$ true\n", silent=True), arch="sparc")
+
+
+def test_a_typo_in_a_procedure_step_fails_at_import(tmp_path, monkeypatch):
+    pkg, name = _package(tmp_path, monkeypatch, topic="""
+        check = snippet(transcript("$ ls /dev/kvm\\n/dev/kvm\\n"), arch="amd")
+        steps = procedure([check, chek])
+    """)
+    with pytest.raises(SnippetError, match=r"topic\.py:4: name 'chek' is not defined"):
+        registry.scan(pkg, name)
+
+
+def test_a_step_must_be_a_snippet_object():
+    from nested_snippets.model import procedure
+
+    with pytest.raises(SnippetError, match="step 1 is 'enable.check_nested', not a snippet"):
+        procedure(["enable.check_nested"])

@@ -52,7 +52,7 @@ def _cases():
 
 def _run(item, variant: str, version: str) -> None:
     if isinstance(item, Procedure):
-        run.run_procedure(item, REG.snippets, variant, version)
+        run.run_procedure(item, variant, version)
     else:
         run.run_snippet(item, variant, version)
 

@@ -127,10 +127,9 @@ def _procedure_case(proc: Procedure, reg: registry.Registry) -> Case:
         if isinstance(step, Reboot):
             items.append((f"step {n} (reboot)", step))
             continue
-        snip = reg.snippets[step]
-        body = snip.variants[ARCH if snip.is_multi else ""]
+        body = step.variants[ARCH if step.is_multi else ""]
         if isinstance(body, (Transcript, ConfigFile)):
-            items.append((f"step {n} ({step})", body))
+            items.append((f"step {n} ({step.id})", body))
     skip = unreproducible(proc.given)
     texts = [c.text for _l, b in items if isinstance(b, Transcript) for c in b.commands]
     if any(("update-grub" in t or "grubby" in t) for t in texts):

@@ -249,19 +249,18 @@ def run_snippet(snippet: Snippet, variant: str, kernel: str) -> str:
     return run_item(scenario, [(body, label)])
 
 
-def run_procedure(proc: Procedure, snippets: dict[str, Snippet], arch: str, kernel: str) -> str:
+def run_procedure(proc: Procedure, arch: str, kernel: str) -> str:
     steps: list[tuple[Body | Reboot, str]] = []
     for n, step in enumerate(proc.steps, 1):
         if isinstance(step, Reboot):
             steps.append((step, ""))
             continue
-        snip = snippets[step]
-        variant = arch if snip.is_multi else ""
+        variant = arch if step.is_multi else ""
         label = (
             f"procedure {proc.id}[{arch}] on Linux {kernel}, "
-            f"step {n} ({step}, {proc.given.describe()})"
+            f"step {n} ({step.id}, {proc.given.describe()})"
         )
-        steps.append((snip.variants[variant], label))
+        steps.append((step.variants[variant], label))
     return run_item(scenario_for(arch, kernel, proc.given), steps)
 
 

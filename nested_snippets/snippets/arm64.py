@@ -60,7 +60,7 @@ too_old = snippet(
 )
 
 enable = procedure(
-    ["arm64.add_mode", REBOOT, "arm64.check_mode"],
+    [add_mode, REBOOT, check_mode],
     arches=(ARM64,),
     kernels=">=6.3",
     because="'nested' is accepted from 6.3 on (kernel data: not @ 6.2.0, @ 6.3.8)",

@@ -83,6 +83,6 @@ tarball = snippet(
 )
 
 l0 = procedure(
-    ["bugreport.collect_l0", "bugreport.libvirt_log"],
+    [collect_l0, libvirt_log],
     given=Given(files={_LOG: "2025-01-01 00:00:00.000+0000: starting up\n"}),
 )

@@ -69,7 +69,7 @@ cmdline_check = snippet(
 )
 
 fedora = procedure(
-    ["builtin.is_builtin", "builtin.modprobe_refuses", "builtin.grubby_args", REBOOT,
-     "builtin.cmdline_check"],
+    [is_builtin, modprobe_refuses, grubby_args, REBOOT,
+     cmdline_check],
     given=BUILTIN_OFF,
 )

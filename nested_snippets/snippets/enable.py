@@ -170,22 +170,22 @@ until the guide's file replaces that line: the persistent procedures prove their
 file is what turns nesting on, on every kernel (not just where the default is off)."""
 
 one_shot = procedure(
-    ["enable.check_nested_off", "enable.reload_nested", "enable.nested_is_on"],
+    [check_nested_off, reload_nested, nested_is_on],
     given=Given(nested=False),
 )
 
 persistent_reload = procedure(
-    ["enable.persistent_conf", "enable.show_options", "enable.reload_plain",
-     "enable.nested_is_on"],
+    [persistent_conf, show_options, reload_plain,
+     nested_is_on],
     given=OFF_BY_CONFIG,
 )
 
 persistent_reboot = procedure(
-    ["enable.check_nested_off", "enable.persistent_tee", REBOOT, "enable.nested_is_on"],
+    [check_nested_off, persistent_tee, REBOOT, nested_is_on],
     given=OFF_BY_CONFIG,
 )
 
 unload_first = procedure(
-    ["enable.loaded_modprobe_ignored", "enable.reload_nested", "enable.nested_is_on"],
+    [loaded_modprobe_ignored, reload_nested, nested_is_on],
     given=Given(nested=False),
 )

@@ -147,21 +147,6 @@ l1_qemu = snippet(
 exposes SIE to a KVM guest only when L0's ``kvm`` has ``nested=1``; otherwise the
 feature is missing in the host model.)"""
 
-one_shot = procedure(
-    ["s390x.check_nested", "s390x.reload_nested", "s390x.nested_is_on"],
-    arches=(S390,),
-)
-
-persistent = procedure(
-    [
-        "s390x.check_nested",
-        "s390x.persistent_conf",
-        "s390x.reload_nested_plain",
-        "s390x.nested_is_on",
-    ],
-    arches=(S390,),
-)
-
 reload_nested_plain = snippet(
     transcript(
         """
@@ -171,4 +156,19 @@ reload_nested_plain = snippet(
         silent=True,
     ),
     arch=S390,
+)
+
+one_shot = procedure(
+    [check_nested, reload_nested, nested_is_on],
+    arches=(S390,),
+)
+
+persistent = procedure(
+    [
+        check_nested,
+        persistent_conf,
+        reload_nested_plain,
+        nested_is_on,
+    ],
+    arches=(S390,),
 )

@@ -9,6 +9,7 @@ with every VM stopped).
 
 from nested_snippets.arch import X86
 from nested_snippets.model import REBOOT, config, procedure, snippet, xml
+from nested_snippets.snippets import enable
 
 off_conf = snippet(
     lambda a: config(a.conf_file, f"options {a.module} nested=0"),
@@ -16,7 +17,7 @@ off_conf = snippet(
 )
 
 switch_off = procedure(
-    ["enable.check_nested", "security.off_conf", REBOOT, "enable.check_nested_off"],
+    [enable.check_nested, off_conf, REBOOT, enable.check_nested_off],
     arches=X86,
     kernels=">=4.20",
     because="nested is on by default from 4.20 (see enable.check_nested)",

@@ -183,7 +183,7 @@ typo_dmesg = snippet(
 """Standalone the host boots without KVM loaded, so the log holds only this load's line;
 the ``typo`` procedure runs it after writing the file on a booted host."""
 
-typo = procedure(["troubleshooting.typo_conf", "troubleshooting.typo_dmesg"])
+typo = procedure([typo_conf, typo_dmesg])
 
 # ------------------------------------------------ kvm_amd refuses nested=Y
 
@@ -211,7 +211,7 @@ amd_y_fails = snippet(
 )
 
 amd_y = procedure(
-    ["troubleshooting.amd_y_conf", "troubleshooting.amd_y_fails"], arches=("amd",)
+    [amd_y_conf, amd_y_fails], arches=("amd",)
 )
 
 amd_fixed_conf = snippet(
@@ -242,7 +242,7 @@ avic_check = snippet(
 )
 
 avic = procedure(
-    ["troubleshooting.avic_conf", "troubleshooting.avic_check"],
+    [avic_conf, avic_check],
     arches=("amd",),
     kernels=">=5.14,<6.18",
     because="see troubleshooting.avic_check",
