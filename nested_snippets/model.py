@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 from nested_snippets import arch as arch_table
+from nested_snippets.fakehost.start import Given
 from nested_snippets.versions import version_key
 
 
@@ -123,35 +123,6 @@ class NotExecuted:
 
 
 @dataclass(frozen=True)
-class Given:
-    """The state of the fake host a snippet or procedure starts from."""
-
-    kvm: Literal["loaded", "unloaded", "builtin"] = "loaded"
-    nested: bool | None = None
-    """``None``: the kernel's compile-time default; else forced at boot."""
-    level: Literal["L0", "L1"] = "L0"
-    cpu_flag: bool = True
-    """Whether the CPU advertises the vendor's virtualization flag."""
-    firmware_vt: bool = True
-    """False: the firmware switched VT-x/SVM off (see fakehost/firmware.py)."""
-    vm_running: bool = False
-    files: Mapping[str, str] = field(default_factory=dict)
-    cmdline: str = ""
-
-    def describe(self) -> str:
-        parts = [self.level, f"kvm {self.kvm}"]
-        if self.nested is not None:
-            parts.append(f"nested {'on' if self.nested else 'off'}")
-        if not self.cpu_flag:
-            parts.append("no virtualization flag")
-        if not self.firmware_vt:
-            parts.append("virtualization off in the firmware")
-        if self.vm_running:
-            parts.append("a VM running")
-        return ", ".join(parts)
-
-
-@dataclass(frozen=True)
 class KernelRange:
     """Which kernel versions a snippet applies to (``">=4.20"``, ``"<4.20"``, ``"all"``)."""
 
@@ -178,6 +149,8 @@ class KernelRange:
 
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
+_FROM_BOOT = Given()
+"""The default start state: a freshly booted L0 host with KVM loaded."""
 
 
 @dataclass(eq=False, kw_only=True)
@@ -326,7 +299,7 @@ def snippet(
     body: Body | Callable[[arch_table.Arch], Body],
     *,
     arches: Iterable[str] = (),
-    given: Given = Given(),
+    given: Given = _FROM_BOOT,
     kernels: str = "all",
     because: str = "",
     arch: str | None = None,
@@ -378,7 +351,7 @@ def snippet(
 def procedure(
     steps: Iterable[Snippet | Reboot],
     *,
-    given: Given = Given(),
+    given: Given = _FROM_BOOT,
     kernels: str = "all",
     arches: Iterable[str] = (),
     because: str = "",

@@ -65,7 +65,7 @@ def _import(module: str, path: Path):
     """Import ``module``; an error in it becomes one SnippetError naming file and line."""
     try:
         return importlib.import_module(module)
-    except (SnippetError, KeyError, AttributeError, NameError) as exc:
+    except (ValueError, LookupError, AttributeError, NameError, TypeError) as exc:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
         where = f"{path}:{frames[-1].lineno}" if frames else str(path)
         raise SnippetError(f"{where}: {exc}") from None

@@ -12,7 +12,7 @@ import sys
 
 from nested_snippets import kernel as kdata
 from nested_snippets import registry
-from nested_snippets.fakehost.host import ScenarioError
+from nested_snippets.fakehost.host import Scenario, ScenarioError
 from nested_snippets.model import SnippetError, Transcript
 from nested_snippets.runner.run import (
     Mismatch,
@@ -20,7 +20,6 @@ from nested_snippets.runner.run import (
     normalise,
     run_body,
     run_commands,
-    scenario_for,
 )
 from nested_snippets.runner.sandbox import LimitExceeded, Refused, SandboxUnavailable
 
@@ -51,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             run_body(None, body, snippet.id)  # type: ignore[arg-type]
             print(f"{snippet.id}: {type(body).__name__} checked")
             return 0
-        with fake_host(scenario_for(host_arch, kernel, snippet.given)) as host:
+        with fake_host(Scenario(host_arch, kernel, snippet.given)) as host:
             if not isinstance(body, Transcript):
                 run_body(host, body, snippet.id)
                 print(f"{snippet.id}: {type(body).__name__} checked")

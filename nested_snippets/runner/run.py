@@ -26,7 +26,6 @@ from nested_snippets.model import (
     Body,
     CommandLine,
     ConfigFile,
-    Given,
     Procedure,
     Reboot,
     Snippet,
@@ -195,21 +194,6 @@ def _did_you_mean(host: FakeHost, output: list[str]) -> list[str]:
 # --------------------------------------------------------------------- scenarios
 
 
-def scenario_for(arch: str, kernel: str, given: Given) -> Scenario:
-    return Scenario(
-        arch=arch,
-        kernel=kernel,
-        kvm=given.kvm,
-        nested=given.nested,
-        level=given.level,
-        cpu_flag=given.cpu_flag,
-        firmware_vt=given.firmware_vt,
-        vm_running=given.vm_running,
-        files=dict(given.files),
-        cmdline=given.cmdline,
-    )
-
-
 _RECYCLED: list[Path] = []
 
 
@@ -245,7 +229,7 @@ def run_snippet(snippet: Snippet, variant: str, kernel: str) -> str:
         return "checked"
     arch = snippet.host_arch(variant)
     assert arch is not None, f"{snippet.id}: a body run on the fake host names its arch"
-    scenario = scenario_for(arch, kernel, snippet.given)
+    scenario = Scenario(arch, kernel, snippet.given)
     return run_item(scenario, [(body, label)])
 
 
@@ -261,7 +245,7 @@ def run_procedure(proc: Procedure, arch: str, kernel: str) -> str:
             f"step {n} ({step.id}, {proc.given.describe()})"
         )
         steps.append((step.variants[variant], label))
-    return run_item(scenario_for(arch, kernel, proc.given), steps)
+    return run_item(Scenario(arch, kernel, proc.given), steps)
 
 
 def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
