@@ -13,8 +13,24 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from nested_snippets import arch as arch_table
+from nested_snippets.bodies import (
+    REBOOT,
+    Body,
+    Command,
+    CommandLine,
+    ConfigFile,
+    Reboot,
+    Transcript,
+    Xml,
+)
 from nested_snippets.fakehost.start import Given
 from nested_snippets.versions import version_key
+
+__all__ = [  # what snippet modules and the machinery import from here
+    "REBOOT", "Body", "Command", "CommandLine", "ConfigFile", "Given", "KernelRange",
+    "NotExecuted", "Procedure", "Reboot", "Snippet", "SnippetError", "Transcript", "Xml",
+    "command_line", "config", "procedure", "snippet", "transcript", "xml",
+]  # fmt: skip
 
 
 class SnippetError(ValueError):
@@ -22,79 +38,6 @@ class SnippetError(ValueError):
 
 
 # --------------------------------------------------------------------------- bodies
-
-
-@dataclass(frozen=True)
-class Command:
-    """One ``$ command`` of a transcript and the output lines shown under it."""
-
-    text: str
-    output: tuple[str, ...]
-    status: int = 0
-    """Expected exit status (``$?``); non-zero for the guide's failure examples."""
-
-
-@dataclass(frozen=True)
-class Transcript:
-    """A console session: ``$ `` prompts, commands and their output."""
-
-    commands: tuple[Command, ...]
-    language: str = "console"
-
-    @property
-    def text(self) -> str:
-        lines: list[str] = []
-        for cmd in self.commands:
-            first, *rest = cmd.text.split("\n")
-            lines.append(f"$ {first}")
-            lines.extend(rest)
-            lines.extend(cmd.output)
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class ConfigFile:
-    """A file the reader creates: where it goes and what it holds."""
-
-    path: str
-    content: str
-    language: str = "text"
-
-    @property
-    def text(self) -> str:
-        return self.content.rstrip("\n")
-
-
-@dataclass(frozen=True)
-class CommandLine:
-    """A command shown but not run on the fake host (e.g. starting QEMU).
-
-    Real tools validate these instead (QEMU's CPU model list, bash syntax).
-    """
-
-    command: str
-    language: str = "console"
-
-    @property
-    def text(self) -> str:
-        return f"$ {self.command}"
-
-
-@dataclass(frozen=True)
-class Xml:
-    """A libvirt domain XML document or fragment (validated by virt-xml-validate)."""
-
-    content: str
-    fragment_of: str = ""
-    """For a fragment, the element path it belongs under (e.g. ``domain``)."""
-    language: str = "xml"
-
-    @property
-    def text(self) -> str:
-        return self.content.rstrip("\n")
-
-
-Body = Transcript | ConfigFile | CommandLine | Xml
 
 
 @dataclass(frozen=True)
@@ -207,13 +150,9 @@ class Snippet(Declared):
         """The architecture of the fake host variant ``variant`` runs on (None: none)."""
         return variant or self.arch
 
-
-@dataclass(frozen=True)
-class Reboot:
-    """A procedure step: reboot the host (modprobe.d and the boot command line apply)."""
-
-
-REBOOT = Reboot()
+    def body_for(self, arch: str) -> Body:
+        """The body a procedure step runs on an ``arch`` host."""
+        return self.variants[arch if self.is_multi else ""]
 
 
 @dataclass(eq=False)
@@ -332,10 +271,13 @@ def snippet(
             raise SnippetError("a function body needs arches=(...)")
         variants = {"": body}
     for key, b in variants.items():
-        _check_body(f"[{key}]" if key else "", b)
+        if not isinstance(b, Body):
+            raise SnippetError(f"not a snippet body: {b!r}")
+        if b.problem():
+            raise SnippetError(f"variant {key}: {b.problem()}" if key else b.problem())
     if keys and arch is not None:
         raise SnippetError("arch= is for single-body snippets (use arches=)")
-    if arch is None and not keys and isinstance(body, (Transcript, ConfigFile)):
+    if arch is None and not keys and variants[""].on_host:
         raise SnippetError(
             "a body run on the fake host names the architecture of that host: "
             "arch='intel' (or arches=... for one variant per architecture)"
@@ -372,18 +314,3 @@ def procedure(
         steps=steps, given=given, kernels=KernelRange(kernels), arches=tuple(arches),
         because=because, name=name,
     )  # fmt: skip
-
-
-def _check_body(variant: str, body: Body) -> None:
-    where = f"variant {variant}" if variant else "body"
-    if isinstance(body, Transcript):
-        if not body.commands:
-            raise SnippetError(f"{where}: transcript has no '$ ' command")
-    elif isinstance(body, (ConfigFile, Xml)):
-        if not body.text.strip():
-            raise SnippetError(f"{where}: empty {type(body).__name__} content")
-    elif isinstance(body, CommandLine):
-        if not body.command.strip():
-            raise SnippetError(f"{where}: empty command line")
-    else:
-        raise SnippetError(f"{where}: not a snippet body: {body!r}")

@@ -13,7 +13,7 @@ import pytest
 
 from nested_snippets import kernel as kdata
 from nested_snippets import pages, registry
-from nested_snippets.model import CommandLine, Procedure, Snippet, SnippetError, Xml
+from nested_snippets.model import Procedure, Snippet, SnippetError
 from nested_snippets.runner import run, shared
 
 SNIPPET_DIR = registry.SNIPPET_DIR.resolve()
@@ -47,7 +47,7 @@ def _kernels(spec) -> list[str]:
 def _snippet_items(parent, snippet: Snippet):
     for variant, body in snippet.variants.items():
         host = snippet.host_arch(variant)
-        if isinstance(body, (CommandLine, Xml)):
+        if not body.on_host:
             runs = [(f"[{variant}]" if variant else "", None)]
         else:
             runs = [(f"[{host}-{v}]", v) for v in _kernels(snippet.kernels)]

@@ -139,3 +139,32 @@ def test_a_step_must_be_a_snippet_object():
 
     with pytest.raises(SnippetError, match="step 1 is 'enable.check_nested', not a snippet"):
         procedure(["enable.check_nested"])
+
+
+def test_a_new_body_kind_is_one_class():
+    """Everything that handles bodies asks the Body interface: a subclass is enough."""
+    from dataclasses import dataclass
+
+    from nested_snippets.bodies import Body, Command
+    from nested_snippets.model import snippet
+    from nested_snippets.runner import run
+
+    @dataclass(frozen=True)
+    class Directory(Body):
+        path: str
+
+        @property
+        def text(self) -> str:
+            return f"{self.path}/"
+
+        @property
+        def commands(self) -> tuple[Command, ...]:  # type: ignore[override]
+            return (Command(f"test -d {self.path} && echo present", ("present",)),)
+
+    snip = snippet(Directory("/etc/modprobe.d"), arch="amd")
+    snip.id = "test.directory"
+    assert run.run_snippet(snip, "", "6.6") in ("ran", "shared", "verified")
+    wrong = snippet(Directory("/etc/nowhere"), arch="amd")
+    wrong.id = "test.nowhere"
+    with pytest.raises(run.Mismatch, match="test -d /etc/nowhere"):
+        run.run_snippet(wrong, "", "6.6")

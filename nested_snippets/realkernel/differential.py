@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from nested_snippets.fakehost import cpus
 from nested_snippets.fakehost.host import Scenario, release_for
-from nested_snippets.model import ConfigFile, Reboot, Transcript
 from nested_snippets.realkernel import boot, plan
 from nested_snippets.realkernel.kernels import Kernel
 from nested_snippets.runner import run
@@ -149,11 +148,11 @@ def compare(tier: TierRun, case_id: str) -> list[Difference]:
     host = host_cm.__enter__()
     try:
         for j, (label, body) in enumerate(case.items):
-            if isinstance(body, ConfigFile):
-                host.write_file(body.path, body.content)
-            elif isinstance(body, Reboot):
+            if body.reboots:
                 host.reboot()
-            elif isinstance(body, Transcript):
+            for target, text in body.writes.items():
+                host.write_file(target, text)
+            if body.commands:
                 for k, cmd in enumerate(body.commands):
                     real = results.get(f"c{i}.s{j}.k{k}")
                     if real is None:

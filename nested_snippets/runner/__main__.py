@@ -13,7 +13,7 @@ import sys
 from nested_snippets import kernel as kdata
 from nested_snippets import registry
 from nested_snippets.fakehost.host import Scenario, ScenarioError
-from nested_snippets.model import SnippetError, Transcript
+from nested_snippets.model import SnippetError
 from nested_snippets.runner.run import (
     Mismatch,
     fake_host,
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{snippet.id}: {type(body).__name__} checked")
             return 0
         with fake_host(Scenario(host_arch, kernel, snippet.given)) as host:
-            if not isinstance(body, Transcript):
+            if not body.commands:
                 run_body(host, body, snippet.id)
                 print(f"{snippet.id}: {type(body).__name__} checked")
                 return 0
