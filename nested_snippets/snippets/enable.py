@@ -11,45 +11,44 @@ the expected outputs:
 * Every ``nested`` is mode 0444: it can only be set when the module is loaded.
 """
 
+from collections.abc import Callable
+
 from nested_snippets.arch import X86
-from nested_snippets.model import REBOOT, Given, config, procedure, snippet, transcript
+from nested_snippets.model import REBOOT, Given, Transcript, config, procedure, snippet, transcript
 
 # ----------------------------------------------------------------- checking
 
-check_nested = snippet(
-    lambda a: transcript(f"""
+
+def _cat_nested(on: bool) -> Callable[..., Transcript]:
+    """The check: ``cat`` the vendor's ``nested`` parameter, which prints on or off."""
+    return lambda a: transcript(f"""
         $ cat /sys/module/{a.module}/parameters/nested
-        {a.nested_on}
-    """),
+        {a.nested_on if on else a.nested_off}
+    """)
+
+
+check_nested = snippet(
+    _cat_nested(on=True),
     arches=X86,
     kernels=">=4.20",
     because="Intel's default became Y in 4.20 (commit 1e58e5e59148); AMD's is 1 throughout",
 )
 
 check_nested_4_19 = snippet(
-    lambda a: transcript(f"""
-        $ cat /sys/module/{a.module}/parameters/nested
-        {a.nested_off}
-    """),
+    _cat_nested(on=False),
     arches=("intel",),
     kernels="<4.20",
     because="kvm_intel's nested defaulted to N until commit 1e58e5e59148 (Linux 4.20)",
 )
 
 check_nested_off = snippet(
-    lambda a: transcript(f"""
-        $ cat /sys/module/{a.module}/parameters/nested
-        {a.nested_off}
-    """),
+    _cat_nested(on=False),
     arches=X86,
     given=Given(nested=False),
 )
 
 nested_is_on = snippet(
-    lambda a: transcript(f"""
-        $ cat /sys/module/{a.module}/parameters/nested
-        {a.nested_on}
-    """),
+    _cat_nested(on=True),
     arches=X86,
     given=Given(nested=True),
 )

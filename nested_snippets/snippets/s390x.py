@@ -16,7 +16,15 @@ Facts behind the expected outputs (kernel data, ``nested_snippets/kernel/data``)
   (``arch/s390/kernel/processor.c`` ``hwcap_str``).
 """
 
-from nested_snippets.model import Given, command_line, config, procedure, snippet, transcript
+from nested_snippets.model import (
+    Given,
+    Transcript,
+    command_line,
+    config,
+    procedure,
+    snippet,
+    transcript,
+)
 
 S390 = "s390x"
 _HPAGE_5_3 = "kvm-s390: A KVM host that supports nesting cannot back its KVM guests with huge pages"
@@ -61,17 +69,22 @@ persistent_conf = snippet(
     arch=S390,
 )
 
-hpage_conflict = snippet(
-    transcript(
+def _hpage_refused(message: str) -> Transcript:
+    """Loading kvm with both nested and hpage fails, and the log says why."""
+    return transcript(
         f"""
         $ sudo modprobe -r kvm
         $ sudo modprobe kvm nested=1 hpage=1
         modprobe: ERROR: could not insert 'kvm': Invalid argument
         $ sudo dmesg | grep kvm-s390
-        [   96.402718] {_HPAGE_5_3}
+        [   96.402718] {message}
         """,
         status={1: 1},
-    ),
+    )
+
+
+hpage_conflict = snippet(
+    _hpage_refused(_HPAGE_5_3),
     arch=S390,
     kernels=">=5.2,<7.0",
     because="message text in kvm-s390.c of every release with data from 5.2.0 to 6.19.6 "
@@ -80,16 +93,7 @@ hpage_conflict = snippet(
 )
 
 hpage_conflict_old = snippet(
-    transcript(
-        f"""
-        $ sudo modprobe -r kvm
-        $ sudo modprobe kvm nested=1 hpage=1
-        modprobe: ERROR: could not insert 'kvm': Invalid argument
-        $ sudo dmesg | grep kvm-s390
-        [   96.402718] {_HPAGE_OLD}
-        """,
-        status={1: 1},
-    ),
+    _hpage_refused(_HPAGE_OLD),
     arch=S390,
     kernels="<5.2",
     because="older wording in kvm-s390.c @ 4.19.0 .. 5.0.0 (5.2.0 has the new one)",

@@ -15,8 +15,10 @@ Shown on ``source/how-to/verify.rst`` and in the tutorial.  Sources of the outpu
   parameter whose value is decided at load time (``svm/avic.c`` @ v7.1.3, ``avic_ops``).
 """
 
+from collections.abc import Callable
+
 from nested_snippets.arch import X86
-from nested_snippets.model import Given, snippet, transcript
+from nested_snippets.model import Given, Transcript, snippet, transcript
 
 _LSMOD = {
     # Layout from kmod's lsmod; modules from a Debian 6.1 kernel (measured for AMD
@@ -72,13 +74,18 @@ l0_intel_extras = snippet(
     arches=("intel",),
 )
 
-l0_amd_extras = snippet(
-    lambda a: transcript(f"""
+def _npt_avic(npt: str, avic: str) -> Callable[..., Transcript]:
+    """kvm_amd's npt and avic, printed as their type of each release prints them."""
+    return lambda a: transcript(f"""
         $ cat /sys/module/{a.module}/parameters/npt
-        Y
+        {npt}
         $ cat /sys/module/{a.module}/parameters/avic
-        N
-    """),
+        {avic}
+    """)
+
+
+l0_amd_extras = snippet(
+    _npt_avic("Y", "N"),
     arches=("amd",),
     kernels=">=5.14,<6.18",
     because="npt and avic are bool from 5.14 (svm/svm.c @ 5.14.2; int @ 5.12.9, no 5.13 "
@@ -86,24 +93,14 @@ l0_amd_extras = snippet(
 )
 
 l0_amd_extras_old = snippet(
-    lambda a: transcript(f"""
-        $ cat /sys/module/{a.module}/parameters/npt
-        1
-        $ cat /sys/module/{a.module}/parameters/avic
-        0
-    """),
+    _npt_avic("1", "0"),
     arches=("amd",),
     kernels="<5.12",
     because="npt and avic are int parameters up to 5.11 (svm.c @ 4.19.0, svm/svm.c @ 5.11.0)",
 )
 
 l0_amd_extras_5_12 = snippet(
-    lambda a: transcript(f"""
-        $ cat /sys/module/{a.module}/parameters/npt
-        Y
-        $ cat /sys/module/{a.module}/parameters/avic
-        0
-    """),
+    _npt_avic("Y", "0"),
     arches=("amd",),
     kernels=">=5.12,<5.14",
     because="npt is a bool and avic still an int @ 5.12.9 (svm/svm.c); avic is a bool "
