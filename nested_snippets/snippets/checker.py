@@ -6,33 +6,16 @@ the reader's machine); the tests check their shell syntax.
 
 from nested_snippets.model import command_line, snippet
 
-install_pipx = snippet(
-    command_line("pipx install ./nested-kvm-guide"),
-)
+install_pipx = snippet(command_line("pipx install ./nested-kvm-guide"))
+install_pip = snippet(command_line("python3 -m pip install --user ./nested-kvm-guide"))
 
-install_pip = snippet(
-    command_line("python3 -m pip install --user ./nested-kvm-guide"),
-)
+build_pyz = snippet(command_line("make -C nested-kvm-guide pyz"))
+copy_pyz = snippet(command_line("scp nested-kvm-guide/build/nested-kvm.pyz server:"))
 
-build_pyz = snippet(
-    command_line("make -C nested-kvm-guide pyz"),
-)
+run_pyz = snippet(command_line("python3 nested-kvm.pyz check"))
+run_check = snippet(command_line("nested-kvm check"))
 
-copy_pyz = snippet(
-    command_line("scp nested-kvm-guide/build/nested-kvm.pyz server:"),
-)
-
-run_pyz = snippet(
-    command_line("python3 nested-kvm.pyz check"),
-)
-
-run_check = snippet(
-    command_line("nested-kvm check"),
-)
-
-run_no_probe = snippet(
-    command_line("nested-kvm check --no-probe --json > nested-kvm.json"),
-)
+run_no_probe = snippet(command_line("nested-kvm check --no-probe --json > nested-kvm.json"))
 
 install_completion = snippet(
     command_line("""
