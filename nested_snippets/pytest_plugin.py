@@ -13,7 +13,7 @@ import pytest
 
 from nested_snippets import kernel as kdata
 from nested_snippets import pages, registry
-from nested_snippets.model import CommandLine, Procedure, Snippet, SnippetError, Xml
+from nested_snippets.model import Procedure, Snippet, SnippetError
 from nested_snippets.runner import run, shared
 
 SNIPPET_DIR = registry.SNIPPET_DIR.resolve()
@@ -46,23 +46,14 @@ def _kernels(spec) -> list[str]:
 
 def _snippet_items(parent, snippet: Snippet):
     for variant, body in snippet.variants.items():
-        host = variant or snippet.host
-        if isinstance(body, (CommandLine, Xml)):
+        host = snippet.host_arch(variant)
+        if not body.on_host:
+            runs = [(f"[{variant}]" if variant else "", None)]
+        else:
+            runs = [(f"[{host}-{v}]", v) for v in _kernels(snippet.kernels)]
+        for suffix, kernel in runs:
             yield SnippetItem.from_parent(
-                parent,
-                name=f"{snippet.id}[{host}]",
-                snippet=snippet,
-                variant=variant,
-                kernel=None,
-            )
-            continue
-        for v in _kernels(snippet.kernels):
-            yield SnippetItem.from_parent(
-                parent,
-                name=f"{snippet.id}[{host}-{v}]",
-                snippet=snippet,
-                variant=variant,
-                kernel=v,
+                parent, name=snippet.id + suffix, snippet=snippet, variant=variant, kernel=kernel
             )
 
 
@@ -107,7 +98,7 @@ class ProcedureItem(_GuideItem):
         self.shown_id = proc.id
 
     def runtest(self) -> None:
-        how = run.run_procedure(self.proc, self.reg.snippets, self.arch, self.kernel)
+        how = run.run_procedure(self.proc, self.arch, self.kernel)
         self.user_properties.append(("run", how))
 
 

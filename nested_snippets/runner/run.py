@@ -11,27 +11,17 @@ import difflib
 import re
 import shutil
 import tempfile
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import bashlex
-import bashlex.errors
-
 from nested_snippets import kernel as kdata
 from nested_snippets.fakehost.host import FakeHost, Scenario, own, recycle, release_for
 from nested_snippets.model import (
     Body,
-    CommandLine,
-    ConfigFile,
-    Given,
     Procedure,
-    Reboot,
     Snippet,
-    Transcript,
-    Xml,
 )
 from nested_snippets.runner import sandbox, shared
 from nested_snippets.runner.sandbox import LimitExceeded, Limits, Refused, SandboxUnavailable
@@ -92,16 +82,16 @@ Observation = list[tuple[list[str], int]] | str | None
 text; None for a body that runs nothing (a file written, a reboot)."""
 
 
-def observe(host: FakeHost, body: Body | Reboot, keep_writes: bool = True) -> Observation:
+def observe(host: FakeHost, body: Body, keep_writes: bool = True) -> Observation:
     """Apply ``body`` to ``host`` and return what it showed (no comparison)."""
-    if isinstance(body, Reboot):
+    if body.reboots:
         host.reboot()
-    elif isinstance(body, ConfigFile):
+    for path, content in body.writes.items():
         try:
-            host.write_file(body.path, body.content)
+            host.write_file(path, content)
         except (ValueError, OSError) as exc:  # UnicodeEncodeError is a ValueError
-            return f"cannot write the config file {body.path!r}: {exc}"
-    elif isinstance(body, Transcript):
+            return f"cannot write the config file {path!r}: {exc}"
+    if body.commands:
         try:
             outcomes = run_commands(host, [c.text for c in body.commands], LIMITS, keep_writes)
         except Refused as exc:
@@ -114,11 +104,11 @@ def observe(host: FakeHost, body: Body | Reboot, keep_writes: bool = True) -> Ob
     return None
 
 
-def judge(host: FakeHost, body: Body | Reboot, seen: Observation, label: str) -> None:
+def judge(host: FakeHost, body: Body, seen: Observation, label: str) -> None:
     """Raise :class:`Mismatch` where ``seen`` differs from what the guide shows."""
     if isinstance(seen, str):
         raise Mismatch(f"{label}: {seen}")
-    if not isinstance(body, Transcript) or seen is None:
+    if seen is None:
         return
     for cmd, (output, status) in zip(body.commands, seen, strict=True):
         want = normalise(list(cmd.output), cmd.text)
@@ -127,24 +117,16 @@ def judge(host: FakeHost, body: Body | Reboot, seen: Observation, label: str) ->
             raise Mismatch(_explain(label, host, cmd.text, want, have, cmd.status, status))
 
 
-def run_body(host: FakeHost, body: Body, label: str, keep_writes: bool = True) -> None:
-    """Execute or apply ``body`` on ``host``; raise :class:`Mismatch` on a difference."""
-    if isinstance(body, CommandLine):
-        check_syntax(body.command, label)
-    elif isinstance(body, Xml):
-        try:
-            ET.fromstring(body.content)
-        except ET.ParseError as exc:
-            raise Mismatch(f"{label}: XML is not well-formed: {exc}") from None
+def run_body(host: FakeHost | None, body: Body, label: str, keep_writes: bool = True) -> None:
+    """Execute or apply ``body`` on ``host`` (None for a body not run on a host, which is
+    checked instead); raise :class:`Mismatch` on a difference."""
+    if not body.on_host:
+        problem = body.check()
+        if problem:
+            raise Mismatch(f"{label}: {problem}")
     else:
+        assert host is not None, f"{label}: a body run on the fake host needs one"
         judge(host, body, observe(host, body, keep_writes), label)
-
-
-def check_syntax(command: str, label: str) -> None:
-    try:
-        bashlex.parse(command.replace("\\\n", " "))
-    except (bashlex.errors.ParsingError, NotImplementedError) as exc:
-        raise Mismatch(f"{label}: shell syntax error: {exc}") from None
 
 
 def _explain(label, host, command, want, have, want_status, got_status) -> str:
@@ -202,21 +184,6 @@ def _did_you_mean(host: FakeHost, output: list[str]) -> list[str]:
 # --------------------------------------------------------------------- scenarios
 
 
-def scenario_for(arch: str, kernel: str, given: Given) -> Scenario:
-    return Scenario(
-        arch=arch or "intel",
-        kernel=kernel,
-        kvm=given.kvm,
-        nested=given.nested,
-        level=given.level,
-        cpu_flag=given.cpu_flag,
-        firmware_vt=given.firmware_vt,
-        vm_running=given.vm_running,
-        files=dict(given.files),
-        cmdline=given.cmdline,
-    )
-
-
 _RECYCLED: list[Path] = []
 
 
@@ -247,30 +214,25 @@ def run_snippet(snippet: Snippet, variant: str, kernel: str) -> str:
     label = (
         f"snippet {snippet.id}[{variant or 'all'}] on Linux {kernel} ({snippet.given.describe()})"
     )
-    if isinstance(body, (CommandLine, Xml)):
-        run_body(None, body, label)  # type: ignore[arg-type]
+    if not body.on_host:
+        run_body(None, body, label)
         return "checked"
-    scenario = scenario_for(variant or snippet.host, kernel, snippet.given)
+    arch = snippet.host_arch(variant)
+    assert arch is not None, f"{snippet.id}: a body run on the fake host names its arch"
+    scenario = Scenario(arch, kernel, snippet.given)
     return run_item(scenario, [(body, label)])
 
 
-def run_procedure(proc: Procedure, snippets: dict[str, Snippet], arch: str, kernel: str) -> str:
-    steps: list[tuple[Body | Reboot, str]] = []
-    for n, step in enumerate(proc.steps, 1):
-        if isinstance(step, Reboot):
-            steps.append((step, ""))
-            continue
-        snip = snippets[step]
-        variant = arch if snip.is_multi else ""
-        label = (
-            f"procedure {proc.id}[{arch}] on Linux {kernel}, "
-            f"step {n} ({step}, {proc.given.describe()})"
-        )
-        steps.append((snip.variants[variant], label))
-    return run_item(scenario_for(arch, kernel, proc.given), steps)
+def run_procedure(proc: Procedure, arch: str, kernel: str) -> str:
+    steps = [
+        (step.body_for(arch), f"procedure {proc.id}[{arch}] on Linux {kernel}, "
+                              f"step {n} ({step.id}, {proc.given.describe()})")
+        for n, step in enumerate(proc.steps, 1)
+    ]  # fmt: skip
+    return run_item(Scenario(arch, kernel, proc.given), steps)
 
 
-def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
+def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
     """Run ``steps`` on a fresh host for ``scenario``, sharing runs (see :mod:`.shared`).
 
     Returns ``"ran"``, ``"shared"`` (the result of an identical run was used) or

@@ -67,8 +67,8 @@ def key(host: FakeHost, scenario: Scenario, bodies: list) -> str:
     state.pop("kernel")
     observed = (
         state,
-        sorted(scenario.files.items()),
-        scenario.cmdline,
+        sorted(scenario.given.files.items()),
+        scenario.given.cmdline,
         [repr(b) for b in bodies],
     )
     # repr, not marshal or pickle: their bytes also depend on object identity and interning
