@@ -26,9 +26,24 @@ from nested_snippets.parsers import cpuinfo
 TIMEOUT = 5.0
 MAX_LINES = 200
 QEMU_NAMES = ("qemu-system-", "qemu-kvm")
-_NAMES = r"(?:password|passwd|secret|key|data)"
 _QUOTED = r"\"[^\"\n]*\"?|'[^'\n]*'?"
 """A quoted value, to its closing quote (or the end of the line)."""
+_BEFORE_NAME = r"(?:(?<![\w-])|(?<=%[0-9a-fA-F]{2}))"
+"""What may come before an option name: not a letter or dash, but a percent-encoded
+separator may (``?next=%2Fx%3Fpassword%3D...``)."""
+
+
+def _spelled(*names: str, json: bool = False) -> str:
+    r"""A pattern for any of ``names`` with any letter also percent-encoded (``%70assword``,
+    as a URL decoder reads it) or, with ``json``, as a JSON escape (``\u0070assword``)."""
+
+    def letter(c: str) -> str:
+        codes = sorted({f"{ord(c):02x}", f"{ord(c.upper()):02x}"})
+        forms = [re.escape(c), *(f"%{h}" for h in codes)]
+        forms += [rf"\\u00{h}" for h in codes] if json else []
+        return f"(?:{'|'.join(forms)})"
+
+    return "(?:" + "|".join("".join(map(letter, name)) for name in names) + ")"
 
 
 _MARK = "REDACTED7f3a"
@@ -37,23 +52,27 @@ _SHELL_QUOTED = re.compile(r"'[^'\n]*'")
 
 
 def _userinfo(m: re.Match[str]) -> str:
-    """``scheme://user:password@`` -> ``scheme://user:<redacted>@`` (also ``%3A``)."""
-    scheme, info = m.group(1), m.group(2)
-    cut = info.find(":")
-    if cut < 0:
-        cut = info.lower().find("%3a")
-        if cut < 0:
-            return m.group()
-        return f"{scheme}{info[:cut + 3]}<redacted>@"
-    return f"{scheme}{info[:cut + 1]}<redacted>@"
+    """``user:password@`` -> ``user:<redacted>@``, with ``%3A`` too, and with a bare
+    ``%`` when there is no colon: QEMU's iSCSI URLs are ``iscsi://user%password@host``
+    (QEMU docs/system/device-url-syntax.rst.inc, read 2026-12-02)."""
+    lead, info = m.group(1), m.group(2)
+    cut = info.find(":") + 1
+    if not cut:
+        low = info.lower()
+        cut = low.find("%3a") + 3 if "%3a" in low else info.find("%") + 1
+    if not cut:
+        return m.group()
+    return f"{lead}{info[:cut]}<redacted>@"
 
 
 REDACTIONS = (
     (
         "values of password=, passwd=, secret=, data= options, quoted or not, "
-        "QEMU's doubled commas included (QEMU -object secret,data=...)",
+        "QEMU's doubled commas included (QEMU -object secret,data=...), also with the "
+        "name or the = percent-encoded (%70assword%3D...)",
         re.compile(
-            r"(?<![\w-])((?:password|passwd|secret|data)[ \t]*(?:=|%3D)[ \t]*)"
+            rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret', 'data')}"
+            r"[ \t]*(?:=|%3D)[ \t]*)"
             rf"(?:{_QUOTED}|(?:,,|\\.|[^,\s'\"\\])*)",
             re.I,
         ),
@@ -62,22 +81,36 @@ REDACTIONS = (
     (
         "values of key= options, to the next comma or colon (rbd:...:key=...)",
         re.compile(
-            rf"(?<![\w-])(key[ \t]*(?:=|%3D)[ \t]*)(?:{_QUOTED}|(?:\\.|[^,:\s'\"\\])*)",
+            rf"{_BEFORE_NAME}({_spelled('key')}[ \t]*(?:=|%3D)[ \t]*)"
+            rf"(?:{_QUOTED}|(?:\\.|[^,:\s'\"\\])*)",
             re.I,
         ),
         r"\1<redacted>",
     ),
     (
-        'JSON (or Python) values of "password", "passwd", "secret", "key", "data"',
+        'JSON (or Python) values of "password", "passwd", "secret", "key", "data" '
+        r"(also spelt with \u escapes)",
         re.compile(
-            rf"""((["']){_NAMES}\2\s*:\s*(["']))(?:(?!\3)[^\\\n]|\\.)*\3?""", re.I
+            rf"""((["']){_spelled('password', 'passwd', 'secret', 'key', 'data', json=True)}"""
+            r"""\2\s*:\s*(["']))(?:(?!\3)[^\\\n]|\\.)*\3?""",
+            re.I,
         ),
         r"\1<redacted>\3",
     ),
     (
-        "passwords in URLs (user:password@host, also with %3A)",
+        "passwords in URLs (user:password@host, also with %3A, and iSCSI's "
+        "user%password@host)",
         re.compile(r"\b([a-z][a-z0-9+.-]*://)([^\s/?#\[]*)@", re.I),
         _userinfo,
+    ),
+    (
+        "user:password@host without a scheme (scp, ssh, rsync style)",
+        re.compile(
+            r"(?<![\w.%+~/:@-])([\w~+-][\w.~+%-]*)"
+            r"((?::|%3A)[^\s/?#\[\]@'\"]+(?:@[^\s/?#\[\]@'\"]+)*)@(?=[\w\[])",
+            re.I,
+        ),
+        lambda m: f"{m.group(1)}{m.group(2)[: 3 if m.group(2)[0] == '%' else 1]}<redacted>@",
     ),
 )
 """(what the report says it redacts, pattern, replacement); applied to the whole report."""

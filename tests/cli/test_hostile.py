@@ -177,6 +177,9 @@ SECRETS = {
     "rbd key": ("-drive\0file=rbd:pool/img:id=admin:key=AQBS3cr3tRbd5==:conf=/c", "AQBS3cr3tRbd5"),
     "url password": ("-cdrom\0https://alice:S3cr3tUrl6@mirror.example/x.iso", "S3cr3tUrl6"),
     "vnc password": ("-vnc\0:0,password=S3cr3tVnc7", "S3cr3tVnc7"),
+    "percent-encoded name": ("-cdrom\0https://m.example/x.iso?%70assword=S3cr3tPct8", "S3cr3tPct8"),
+    "no scheme": ("-drive\0file=alice:S3cr3tBare9@nas.example", "S3cr3tBare9"),
+    "iscsi": ("-drive\0file=iscsi://alice%S3cr3tIscsi10@192.0.2.1/iqn.x/1", "S3cr3tIscsi10"),
 }
 
 
@@ -291,6 +294,21 @@ def test_lint_time_grows_linearly(tmp_path):
         "http://user%3AZq9secret@host/",
         "https://user:Zq9@secret@host/x",
         "-drive file=rbd:pool/img:id=admin:KEY=Zq9secret:conf=/c",
+        # percent-encoded option names (review 2 of issue 15), as a URL decoder reads them
+        "https://h/x.iso?%70assword=Zq9secret",
+        "p%61ssword=Zq9secret",
+        "%50ASSWORD%3DZq9secret",
+        "%64ata=Zq9secret",
+        "k%65y=Zq9secret",
+        "?next=%2Fx%3Fpassword%3DZq9secret",
+        '{"\\u0070assword": "Zq9secret"}',
+        # user:password@host without a scheme, and iSCSI's user%password@host
+        "scp alice:Zq9secret@host:/x",
+        "file=alice:Zq9secret@nas.example",
+        "alice%3AZq9secret@host",
+        "alice:Zq9@secret@host.example",
+        "rsync bob:Zq9secret@[::1]::module",
+        "iscsi://alice%Zq9secret@192.0.2.1/iqn.x/1",
     ],
 )
 def test_redaction_variants(text):
@@ -301,6 +319,31 @@ def test_redaction_variants(text):
     out = redact(text)
     assert "Zq9" not in out and "secret@" not in out
     assert "<redacted>" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "options kvm_intel:nested",
+        "kvm_intel:nested=1",
+        "at 10:30 the job ran",
+        "Dec  2 01:46:00 host kernel: kvm: Nested Virtualization enabled",
+        "model name\t: Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz",
+        "Model name:   Intel(R) Xeon(R) CPU @ 2.20GHz",
+        "alice@example.com and http://alice@host/",
+        "git@github.com:org/repo",
+        "user@1000.service: Succeeded",
+        "10:30:00 user@host",
+        "-netdev user,hostfwd=tcp::2222-:22 -chardev socket,id=m,fd=31,server=on",
+        "keyboard=us metadata=1 monkey=1 path=/run/a:b@c",
+        "IPv6 fe80::1%eth0",
+    ],
+)
+def test_redaction_leaves_ordinary_text(text):
+    """What looks a little like a secret but is not stays as it was."""
+    from nested_snippets.cli.report import redact
+
+    assert redact(text) == text
 
 
 def test_rbd_options_after_the_key_survive():
