@@ -39,8 +39,18 @@ SHOWN = 200
 note at the end says how many were left out: a file of a million distinct mistakes
 would print tens of megabytes that no one reads.  It also bounds the did-you-mean
 searches (difflib, 0.1 ms each), which run only for findings that are printed."""
+WORD = 80
+"""A word from a file longer than this is shown cut (:func:`clip`)."""
 MAX_FILE = 16 * 1024 * 1024
 """A modprobe.d file larger than this is not read (real ones are a few KiB)."""
+
+
+def clip(word: str) -> str:
+    """A word from a file as a message shows it: past :data:`WORD` characters, its
+    start and its length (a 15 MB word made a 15 MB line of output)."""
+    if len(word) <= WORD:
+        return word
+    return f"{word[: WORD // 2]}... ({len(word)} characters)"
 
 
 class Finding(NamedTuple):
@@ -148,7 +158,7 @@ class Linter:
         cfg = modprobe_conf.parse_text(text, shown)
         for problem in cfg.problems:
             line, _, why = problem[len(shown) + 1 :].partition(": ")
-            self.add(shown, int(line), "warning", f"kmod ignores this line: {why}")
+            self.add(shown, int(line), "warning", f"kmod ignores this line: {clip(why)}")
         plans: dict[int, list | None] = {}  # id(args) -> plan; the parser shares args
         for ln in cfg.lines:  # of identical lines, and cfg keeps them alive meanwhile
             if ln.command == "options":
@@ -278,7 +288,7 @@ class Linter:
             earlier = next(where for v, where in first.items() if v != value)
             eln, eword = earlier
             message = (
-                f"{key[0]} {word} conflicts with {eword} at "
+                f"{key[0]} {clip(word)} conflicts with {clip(eword)} at "
                 f"{eln.path}:{eln.lineno}; the kernel applies the one read last"
             )
             if len(self._conflict) < CACHE:
@@ -297,12 +307,13 @@ class Linter:
         raw, value = split_option(word)
         p = self.by_name(module, mod).get(normalize(raw))
         if p is None:  # by_name has every parameter: raw is none of them
+            raw = clip(raw)
             message = f"{mod.unknown(raw, suggest=False)} (the kernel ignores it)"
             return None, "", message, (module, raw)  # hints for printed findings only
         try:
             return (module, p.name), values.parse(p.type, value), "", None
         except values.InvalidValue:
-            shown = "no value" if value is None else f"'{value}'"
+            shown = "no value" if value is None else f"'{clip(value)}'"
             return None, "", (
                 f"{module} {p.name}: {shown} is not a "
                 f"valid {p.type}; {module} refuses to load (Invalid argument)"
@@ -345,14 +356,14 @@ class Linter:
     @staticmethod
     def unknown_message(module: str, given: str) -> str:
         """The error for ``options`` of a module without data, or "" if none."""
-        if module in OTHER_KVM:
-            return ""
+        if module in OTHER_KVM or len(module) > 32:  # too long to be 75 % like a KVM
+            return ""  # module's name (and difflib is slow on a long one)
         # kmod compares names exactly: KVM_INTEL is another module, but meant as kvm_intel
         close = difflib.get_close_matches(module.lower(), list(KVM_MODULES), n=1, cutoff=0.75)
         if not close:
             return ""
         return (
-            f"unknown module '{given}'; did you mean "
+            f"unknown module '{clip(given)}'; did you mean "
             f"'{close[0]}'? (options for it are never applied)"
         )
 
@@ -399,7 +410,7 @@ class Linter:
                 hln.path,
                 hln.lineno,
                 "error",
-                f"kvm {hword} with {nword} at "
+                f"kvm {clip(hword)} with {clip(nword)} at "
                 f"{nln.path}:{nln.lineno}: kvm refuses to load on Linux "
                 f"{self.version} ({errno_name}); use one or the other",
             )

@@ -54,6 +54,8 @@ def _kstrtoint(value: str, signed: bool) -> int:
 
         _INTEGER.append(re.compile(r"([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)"))
     text = value[:-1] if value.endswith("\n") else value
+    if len(text) > 40:  # past any 64-bit number: the kernel says ERANGE, and int()
+        raise InvalidValue(value)  # refuses more than 4300 digits (a traceback)
     m = _INTEGER[0].fullmatch(text)
     if not m or (m.group(1) == "-" and not signed):
         raise InvalidValue(value)

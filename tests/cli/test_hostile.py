@@ -615,3 +615,41 @@ def test_unreadable_modprobe_file_is_named_once(cli, make_host):
     assert r.line("nested-config") == (
         "SKIP  nested-config: /etc/modprobe.d/kvm.conf: cannot read: a FIFO, not read"
     )
+
+
+# ------------------------------------------------------------------ attack round 2 (issue 15)
+def test_a_huge_word_is_shown_cut(cli, tmp_path):
+    """One 15 MB word made a 15 MB line of output (and took 16 s)."""
+    path = tmp_path / "kvm.conf"
+    path.write_text("options kvm_intel " + "a" * 3_000_000 + "\n" + "b" * 200 + "\n")
+    r = cli("lint", "--kernel", "6.6", str(path))
+    why = f"ignoring bad line starting with '{'b' * 200}'"
+    assert r.rc == 1
+    assert r.out == (
+        f"{path}:1: error: kvm_intel (Linux 6.6) has no parameter '{'a' * 40}... "
+        "(3000000 characters)' (the kernel ignores it)\n"
+        f"{path}:2: warning: kmod ignores this line: {why[:40]}... ({len(why)} characters)\n"
+    )
+
+
+@pytest.mark.parametrize("digits", ["9" * 5000, "0x" + "f" * 5000, "-" + "1" * 99])
+def test_an_integer_of_thousands_of_digits_is_invalid_not_a_traceback(cli, tmp_path, digits):
+    """int() refuses more than 4300 decimal digits (ValueError, a traceback); the
+    kernel's kstrtoint says ERANGE for anything past 64 bits."""
+    path = tmp_path / "kvm.conf"
+    path.write_text(f"options kvm_intel ple_gap={digits}\n")
+    r = cli("lint", "--kernel", "6.6", str(path))
+    assert r.rc == 1
+    shown = f"'{digits[:40]}... ({len(digits)} characters)'"
+    assert f"kvm_intel ple_gap: {shown} is not a valid" in r.out
+
+
+def test_a_long_module_name_costs_no_difflib(monkeypatch):
+    """``options kvm_intlxxxx...`` (15 MB) took 10 s in difflib, which cannot find a
+    75 % match for a name that long."""
+    from nested_snippets.cli import lint
+
+    searched = []
+    monkeypatch.setattr(lint.difflib, "get_close_matches", lambda *a, **k: searched.append(a))
+    assert lint.Linter.unknown_message("kvm_intl" + "x" * 100, "kvm_intl" + "x" * 100) == ""
+    assert searched == []
