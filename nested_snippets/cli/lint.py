@@ -19,7 +19,7 @@ from typing import NamedTuple
 from nested_snippets import kernel
 from nested_snippets.cli import params, probes
 from nested_snippets.cli.errors import CliError
-from nested_snippets.cli.escape import escape
+from nested_snippets.cli.escape import clip, escape
 from nested_snippets.cli.hostfs import HostFS, read_regular
 from nested_snippets.kernel import messages
 from nested_snippets.parsers import modprobe_conf, values
@@ -39,18 +39,8 @@ SHOWN = 200
 note at the end says how many were left out: a file of a million distinct mistakes
 would print tens of megabytes that no one reads.  It also bounds the did-you-mean
 searches (difflib, 0.1 ms each), which run only for findings that are printed."""
-WORD = 80
-"""A word from a file longer than this is shown cut (:func:`clip`)."""
 MAX_FILE = 16 * 1024 * 1024
 """A modprobe.d file larger than this is not read (real ones are a few KiB)."""
-
-
-def clip(word: str) -> str:
-    """A word from a file as a message shows it: past :data:`WORD` characters, its
-    start and its length (a 15 MB word made a 15 MB line of output)."""
-    if len(word) <= WORD:
-        return word
-    return f"{word[: WORD // 2]}... ({len(word)} characters)"
 
 
 class Finding(NamedTuple):

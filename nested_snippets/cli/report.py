@@ -19,12 +19,17 @@ import time
 from nested_snippets import __version__
 from nested_snippets.cli import probes
 from nested_snippets.cli.errors import CliError
-from nested_snippets.cli.escape import escape_text
+from nested_snippets.cli.escape import clip, escape_text
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
 
 TIMEOUT = 5.0
 MAX_LINES = 200
+LINE = 16384
+"""A line of a block longer than this is shown cut (a file of 4 MB of NUL bytes is
+one line; QEMU command lines of a few KB stay whole)."""
+MAX_QEMU = 50
+"""QEMU processes whose command lines the report shows; the rest are counted."""
 QEMU_NAMES = ("qemu-system-", "qemu-kvm")
 _QUOTED = r"\"[^\"\n]*\"?|'[^'\n]*'?"
 """A quoted value, to its closing quote (or the end of the line)."""
@@ -137,6 +142,7 @@ def redact_line(line: str) -> str:
 
 def fence(text: str, lang: str = "text") -> str:
     """A fenced block that survives backticks inside ``text``."""
+    text = "\n".join(clip(line, LINE) for line in text.split("\n"))
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}\n"
@@ -324,6 +330,7 @@ def qemu_processes(fs: HostFS) -> list[str]:
         pids = [p for p in fs.listdir("/proc") if p.isdigit()]
     except Unreadable:
         return out
+    skipped = 0
     for pid in pids:
         try:
             raw = fs.read_bytes(f"/proc/{pid}/cmdline", limit=65536)
@@ -331,8 +338,13 @@ def qemu_processes(fs: HostFS) -> list[str]:
             continue
         argv = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
         if argv and os.path.basename(argv[0]).startswith(QEMU_NAMES):
+            if len(out) == MAX_QEMU:
+                skipped += 1
+                continue
             words = [redact_arg(a).replace("<redacted>", _MARK) for a in argv]
             out.append(f"[pid {pid}] " + shlex.join(words).replace(_MARK, "<redacted>"))
+    if skipped:
+        out.append(f"[{skipped} more QEMU processes left out: the report shows {MAX_QEMU}]")
     return out
 
 
@@ -408,6 +420,8 @@ def write_new(path: str, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.output == "":
+        raise CliError("-o: an empty file name (use -o - for standard output)")
     text = build(HostFS(args.root))
     if not args.output or args.output == "-":
         sys.stdout.write(text)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import stat
 import subprocess
@@ -653,3 +654,45 @@ def test_a_long_module_name_costs_no_difflib(monkeypatch):
     monkeypatch.setattr(lint.difflib, "get_close_matches", lambda *a, **k: searched.append(a))
     assert lint.Linter.unknown_message("kvm_intl" + "x" * 100, "kvm_intl" + "x" * 100) == ""
     assert searched == []
+
+
+def test_check_shows_a_huge_nested_value_cut(cli, make_host):
+    """A 1 MB ``kvm_intel.nested=111...`` on the kernel command line was echoed whole
+    in the nested-config line."""
+    root = make_host("intel", nested=True)
+    write(root, "/proc/cmdline", "ro kvm_intel.nested=" + "1" * 1_000_000 + "\n")
+    r = cli("check", "--root", str(root), "--no-probe")
+    line = r.line("nested-config")
+    assert f"nested={'1' * 40}... (" in line and len(line) < 200  # cmdline: 64 KiB read
+
+
+def test_report_cuts_a_huge_line(cli, make_host, monkeypatch):
+    """A /proc/cpuinfo of NUL bytes (a sparse file) is one 4 MB line: the report
+    printed it escaped, 16 MB, in 28 s."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    root = make_host()
+    with open(root / "proc/cpuinfo", "r+b") as fh:
+        fh.truncate(8_000_000)
+    r = cli("report", "--root", str(root))
+    assert r.rc == 0
+    assert len(r.out) < 200_000
+    assert re.search(r"(\\x00){20}\.\.\. \(41\d{5} characters\)\n", r.out)
+
+
+def test_report_lists_a_bounded_number_of_qemu_processes(cli, make_host, monkeypatch):
+    from nested_snippets.cli import report
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(report, "MAX_QEMU", 3)
+    root = make_host()
+    for pid in range(100, 110):
+        write(root, f"/proc/{pid}/cmdline", "/usr/bin/qemu-system-x86_64\0-vnc\0:0,password=Zq9\0")
+    r = cli("report", "--root", str(root))
+    assert r.out.count("[pid 10") == 3 and "Zq9" not in r.out
+    assert "[7 more QEMU processes left out: the report shows 3]" in r.out
+
+
+def test_report_refuses_an_empty_output_name(cli, make_host):
+    r = cli("report", "--root", str(make_host()), "-o", "")
+    assert r.rc == 2 and r.out == ""
+    assert r.err == "nested-kvm report: -o: an empty file name (use -o - for standard output)\n"
