@@ -696,3 +696,25 @@ def test_report_refuses_an_empty_output_name(cli, make_host):
     r = cli("report", "--root", str(make_host()), "-o", "")
     assert r.rc == 2 and r.out == ""
     assert r.err == "nested-kvm report: -o: an empty file name (use -o - for standard output)\n"
+
+
+@pytest.mark.parametrize("command", ["check", "lint"])
+def test_a_full_or_closed_stdout_is_one_line_and_status_2(make_host, tmp_path, command):
+    """``>/dev/full`` gave an OSError traceback and ``>&-`` an AttributeError one."""
+    root = make_host("intel", nested=True)
+    conf = tmp_path / "kvm.conf"
+    conf.write_text("options kvm_intel nestd=1\n")
+    argv = ["check", "--root", str(root), "--no-probe"] if command == "check" else [
+        "lint", "--kernel", "6.6", str(conf)]  # fmt: skip
+    base = [sys.executable, "-m", "nested_snippets.cli", *argv]
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(base, stdout=full, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                              timeout=TIMEOUT)  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        f"nested-kvm {command}: cannot write standard output: no space left on device\n"
+    )
+    proc = subprocess.run(base, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          cwd=REPO, timeout=TIMEOUT, preexec_fn=lambda: os.close(1))  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr == "nested-kvm: standard output is closed: nowhere to write\n"
