@@ -718,3 +718,15 @@ def test_a_full_or_closed_stdout_is_one_line_and_status_2(make_host, tmp_path, c
                           cwd=REPO, timeout=TIMEOUT, preexec_fn=lambda: os.close(1))  # fmt: skip
     assert proc.returncode == 2
     assert proc.stderr == "nested-kvm: standard output is closed: nowhere to write\n"
+
+
+@pytest.mark.parametrize("version", ["\u0666.\u0666", "\uff16.\uff16", "\U0001d7d4.\U0001d7d4"])
+def test_a_version_in_other_digits_is_refused(cli, tmp_path, version):
+    """Arabic-Indic, full-width or mathematical digits matched \\d and were read as
+    Linux 6.6: no kernel is numbered so."""
+    conf = tmp_path / "kvm.conf"
+    conf.write_text("options kvm_intel nested=1\n")
+    for argv in (["params", "--module", "kvm"], ["lint", str(conf)]):
+        r = cli(*argv, "--kernel", version)
+        assert r.rc == 2 and r.out == ""
+        assert "is not a kernel version" in r.err and r.err.count("\n") == 1
