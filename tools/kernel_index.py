@@ -10,9 +10,11 @@ covers, with the status of its data.
 
 Usage::
 
-    python tools/kernel_index.py [--through 7.3] [--searched-on YYYY-MM-DD]
+    python tools/kernel_index.py [--from X.Y] [--through X.Y] [--searched-on YYYY-MM-DD]
 
-The series runs from 4.19 through ``--through`` (default: the newest data file).
+The series runs from ``--from`` (default: the oldest data file) through ``--through``
+(default: the newest data file), so adding a release's data file and running this
+tool is all a new release needs.
 """
 
 from __future__ import annotations
@@ -26,18 +28,28 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "nested_snippets" / "kernel" / "data"
 INDEX = DATA_DIR / "index.json"
-FIRST = (4, 19)
-# the last minor of each major series (kernel.org release history: 4.20 was followed by 5.0,
-# 5.19 by 6.0, 6.19 by 7.0; read 2026-12-01 from https://www.kernel.org/category/releases.html)
-LAST_MINOR = {4: 20, 5: 19, 6: 19}
+SERIES = DATA_DIR / "series.json"
 
 
-def series(through: tuple[int, int]) -> list[str]:
+def last_minors() -> dict[int, int]:
+    """Major -> its last minor release, from ``data/series.json`` (kernel.org history)."""
+    raw = json.loads(SERIES.read_text(encoding="utf-8"))["last_minor"]
+    return {int(major): int(minor) for major, minor in raw.items()}
+
+
+def series(first: tuple[int, int], through: tuple[int, int]) -> list[str]:
+    """Every mainline release from ``first`` through ``through``."""
     out = []
-    major, minor = FIRST
+    last_minor = last_minors()
+    major, minor = first
     while (major, minor) <= through:
         out.append(f"{major}.{minor}")
-        if minor >= LAST_MINOR.get(major, 1 << 30):
+        if major < through[0] and major not in last_minor:
+            raise ValueError(
+                f"the last {major}.x release is not known: add it to {SERIES.name} "
+                f"(last_minor), then run this tool again"
+            )
+        if minor >= last_minor.get(major, 1 << 30):
             major, minor = major + 1, 0
         else:
             minor += 1
@@ -81,16 +93,19 @@ def entry(version: str, path: Path) -> dict:
     }
 
 
-def build(through: str | None, searched_on: str) -> dict:
+def build(through: str | None, searched_on: str, first: str | None = None) -> dict:
     files = {p.stem[len("linux-") :]: p for p in DATA_DIR.glob("linux-*.json")}
     if not files:
         raise ValueError(f"no data files in {DATA_DIR}")
-    newest = max(files, key=parse_version)
-    last = parse_version(through or newest)
-    names = series(last)
+    start = parse_version(first or min(files, key=parse_version))
+    last = parse_version(through or max(files, key=parse_version))
+    names = series(start, last)
+    if not names:
+        raise ValueError(f"empty series: {'.'.join(map(str, start))} is after "
+                         f"{'.'.join(map(str, last))}")  # fmt: skip
     stray = sorted(set(files) - set(names), key=parse_version)
     if stray:
-        raise ValueError(f"data files outside the series 4.19..{'.'.join(map(str, last))}: {stray}")
+        raise ValueError(f"data files outside the series {names[0]}..{names[-1]}: {stray}")
     releases = []
     for version in names:
         if version in files:
@@ -112,15 +127,17 @@ def build(through: str | None, searched_on: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--from", dest="first", help="first release (default: oldest data file)")
     ap.add_argument("--through", help="last release of the series (default: newest data file)")
     ap.add_argument("--searched-on", default="2026-12-01", help="date the sources were searched")
     ap.add_argument("--check", action="store_true", help="fail if index.json is out of date")
     args = ap.parse_args(argv)
     try:
-        if args.through:
-            parse_version(args.through)
-        data = build(args.through, args.searched_on)
-    except (ValueError, OSError, KeyError, json.JSONDecodeError) as exc:
+        for given in (args.first, args.through):
+            if given:
+                parse_version(given)
+        data = build(args.through, args.searched_on, args.first)
+    except (ValueError, OSError, KeyError, TypeError, json.JSONDecodeError) as exc:
         print(f"kernel_index: {exc}", file=sys.stderr)
         return 1
     text = json.dumps(data, indent=1) + "\n"

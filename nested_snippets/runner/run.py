@@ -81,7 +81,9 @@ def run_commands(
         lines = [_BASH_LINE.sub("bash: ", ln) for ln in text.splitlines()]
         outcomes.append(Outcome(cmd, lines, res.status))
     if len(outcomes) < len(commands):
-        raise LimitExceeded(f"the sandbox ended after {len(outcomes)} of {len(commands)} commands")
+        raise LimitExceeded(
+            f"stopped: the sandbox ended after {len(outcomes)} of {len(commands)} commands"
+        )
     return outcomes
 
 
@@ -101,11 +103,11 @@ def observe(host: FakeHost, body: Body | Reboot, keep_writes: bool = True) -> Ob
             return f"cannot write the config file {body.path!r}: {exc}"
     elif isinstance(body, Transcript):
         try:
-            outcomes = run_commands(host, [c.text for c in body.commands], keep_writes=keep_writes)
+            outcomes = run_commands(host, [c.text for c in body.commands], LIMITS, keep_writes)
         except Refused as exc:
             return f"refused: {exc}"
         except LimitExceeded as exc:
-            return f"limit exceeded: {exc}"
+            return str(exc)
         except SandboxUnavailable as exc:
             return f"cannot run: {exc}"
         return [(o.output, o.status) for o in outcomes]
@@ -167,6 +169,11 @@ def _limits_hit(output: list[str], status: int) -> list[str]:
         hits.append(f"limit reached: memory ({LIMITS.memory_bytes >> 20} MiB address space)")
     if status == 128 + 24:  # SIGXCPU
         hits.append(f"limit reached: CPU time ({LIMITS.cpu_seconds} s)")
+    if status == 128 + 9:  # the runner raises for its own kills (CPU, memory, time)
+        hits.append(
+            "killed by SIGKILL from within the snippet (e.g. kill -9 -1), "
+            "not by a limit of the runner"
+        )
     return hits
 
 
@@ -270,7 +277,7 @@ def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
     ``"verified"`` (shared, and run in full anyway: both agreed).
     """
     bodies = [body for body, _label in steps]
-    release = release_for(kdata.resolve_version(scenario.kernel))
+    release = release_for(kdata.data_version(scenario.kernel))
     with fake_host(scenario) as host:
         run_key = shared.key(host, scenario, bodies)
         seen = shared.recall(run_key, release)
@@ -294,4 +301,3 @@ def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
         for (body, label), one in zip(steps, full, strict=True):
             judge(host, body, one, label)
     return "verified" if verify else "ran"
-
