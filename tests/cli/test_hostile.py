@@ -511,6 +511,13 @@ def test_an_equals_sign_first_does_not_split_the_word(cli, tmp_path):
     assert "has no parameter ''" not in r.out
 
 
+def lint_text(cli, tmp_path, text: str):
+    """(path, run) of ``nested-kvm lint --kernel 6.6`` on a kvm.conf holding ``text``."""
+    path = tmp_path / "kvm.conf"
+    path.write_text(text)
+    return path, cli("lint", "--kernel", "6.6", str(path))
+
+
 def test_did_you_mean_runs_only_for_printed_findings(cli, tmp_path, monkeypatch):
     """10 MB of distinct wrong names (``nestd1=1``, ``nestd2=1``...) took 49 s of CPU
     in difflib, then 11.6 s with the searches capped (the hint dropped past 1000).
@@ -525,9 +532,8 @@ def test_did_you_mean_runs_only_for_printed_findings(cli, tmp_path, monkeypatch)
         kernel.difflib, "get_close_matches", lambda *a, **k: searched.append(a) or real(*a, **k)
     )
     monkeypatch.setattr(lint, "SHOWN", 30)
-    path = tmp_path / "kvm.conf"
-    path.write_text("".join(f"options kvm_intel nestd{i}=1\n" for i in range(5000)))
-    r = cli("lint", "--kernel", "6.6", str(path))
+    text = "".join(f"options kvm_intel nestd{i}=1\n" for i in range(5000))
+    path, r = lint_text(cli, tmp_path, text)
     assert r.rc == 1
     lines = r.out.splitlines()
     assert len(lines) == 31 and len(searched) == 30
@@ -565,9 +571,8 @@ def test_distinct_conflicts_are_summarised(cli, tmp_path, monkeypatch):
     from nested_snippets.cli import lint
 
     monkeypatch.setattr(lint, "SHOWN", 10)
-    path = tmp_path / "kvm.conf"
-    path.write_text("".join(f"options kvm_intel ple_gap={i}\n" for i in range(1000)))
-    r = cli("lint", "--kernel", "6.6", str(path))
+    text = "".join(f"options kvm_intel ple_gap={i}\n" for i in range(1000))
+    path, r = lint_text(cli, tmp_path, text)
     assert r.rc == 1
     lines = r.out.splitlines()
     assert len(lines) == 11
