@@ -266,32 +266,43 @@ def run_procedure(proc: Procedure, snippets: dict[str, Snippet], arch: str, kern
 def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
     """Run ``steps`` on a fresh host for ``scenario``, sharing runs (see :mod:`.shared`).
 
-    Returns ``"ran"``, ``"shared"`` (the result of an identical run was used) or
-    ``"verified"`` (shared, and run in full anyway: both agreed).
+    Returns ``"ran"`` or ``"shared"`` (the result of an identical run was used; it
+    may be re-run in full at the end of the session, see :func:`shared.check_pairs`).
     """
     bodies = [body for body, _label in steps]
     release = release_for(kdata.resolve_version(scenario.kernel))
+    item = steps[0][1] or "item"
     with fake_host(scenario) as host:
         run_key = shared.key(host, scenario, bodies)
-        seen = shared.recall(run_key, release)
-        verify = seen is not None and shared.verify_this_one()
-        if seen is not None and not verify:
+        recalled = shared.recall(run_key, release)
+        if recalled is not None:
+            seen, first = recalled
             try:
                 for (body, label), one in zip(steps, seen, strict=True):
                     judge(host, body, one, label)
-                return "shared"
             except Mismatch:
                 pass  # run in full: the failure then carries this host's own hints
-        full = [observe(host, body, keep_writes=n < len(steps) - 1)
-                for n, body in enumerate(bodies)]  # fmt: skip
-        if verify and full != seen:
+            else:
+                shared.note_shared(item, first, seen, lambda: _full_run(scenario, bodies))
+                return "shared"
+        full = _observe_all(host, bodies)
+        if recalled is None:
+            shared.remember(run_key, release, full, item)
+        elif full != recalled[0]:
             raise Mismatch(
-                f"{steps[0][1] or 'item'}: sharing is unsound here: a run shared by an "
-                f"identical fake host gave {seen!r}, the full run gave {full!r}"
+                f"{item}: sharing is unsound here: it would have used the run of "
+                f"{recalled[1]}, which gave {recalled[0]!r}; run in full it gives {full!r}"
             )
-        if seen is None:
-            shared.remember(run_key, release, full)
         for (body, label), one in zip(steps, full, strict=True):
             judge(host, body, one, label)
-    return "verified" if verify else "ran"
+    return "ran"
 
+
+def _observe_all(host: FakeHost, bodies: list[Body | Reboot]) -> list[Observation]:
+    return [observe(host, body, keep_writes=n < len(bodies) - 1) for n, body in enumerate(bodies)]
+
+
+def _full_run(scenario: Scenario, bodies: list[Body | Reboot]) -> list[Observation]:
+    """What ``bodies`` show on a fresh host for ``scenario``, run in full (no sharing)."""
+    with fake_host(scenario) as host:
+        return _observe_all(host, bodies)

@@ -1,63 +1,82 @@
 """How the snippet matrix stays fast: the one performance design, in one place.
 
 A run costs a sandbox (bubblewrap, namespaces, tmpfs trees filled by the tool
-server), so the matrix grows with the number of *distinct* runs, not of
-(snippet, release) pairs:
+server): measured on 2026-12-02 (2 shared cores, load 5-8) an item costs ~170 ms
+wall, of which ~130 ms is the sandbox (start ~25 ms, attach to the tool server
+~15 ms, bash and the tool calls ~85 ms) and ~30 ms building the host.  So the
+matrix must grow with the number of *distinct* runs, not of (snippet, release)
+pairs.  The design has two parts, and nothing else is kept for speed:
 
-1. **Shared runs.**  Two items share one run when everything the run can observe is
-   identical.  That is computed, never declared: :func:`key` hashes the built fake
-   host's state (module tables, CPU, command line, the kernel's resolved log
-   messages and version-dependent behaviour, loaded modules, the log), the files
-   written into its root, and the bodies that run.  The fake tools read nothing but
-   the state and the root (they run where the package and its data are not
-   visible), so equal keys mean equal inputs.  The release name
-   (``6.6.0-fake-amd64``) is replaced by a placeholder before hashing and put back
-   into the shared output, so releases whose KVM behaviour is the same share.  The
-   table lives in this process's memory only: nothing is carried between test runs.
-2. **Checked sharing.**  Shared items are run in full anyway and compared with the
-   shared result (a difference fails the item): every one of the first
-   :data:`MIN_VERIFIED` in each test process, then each with probability
-   :data:`VERIFY_FRACTION`, drawn at random.  So a test run checks at least
-   ``min(shared items, MIN_VERIFIED)`` in full; the pytest plugin counts them and
-   fails the session if it did not.
-3. **A warm, forking tool server** (:mod:`nested_snippets.fakehost.toolserver`):
-   a fake tool call is a fork of a process that has imported everything (measured
-   ~17 ms wall, ~6 ms CPU per call on the loaded 2-core machine of 2026-12-01), not
-   a Python start-up (105 ms bare, 450 ms with the tools' imports, same machine).
-4. **tmpfs trees and recycled host directories.**  The kernel's trees live on
-   per-run tmpfs mounts; the host directory on disk keeps only ``/etc``, the mount
-   points and what snippets write, rewritten in place (creating a file on the loaded
-   ext4 of CI costs ~1.8 ms; truncating one to zero before rewriting forces it to
-   disk, ~0.2 s).  A used host directory is emptied and reused: an item costs
-   108 ms with a recycled directory against 128 ms with a fresh one (-16 %).
+1. **Shared runs, keyed on what a run can observe.**  Two items share one run
+   when everything the run can observe is identical.  That is computed, never
+   declared: :func:`key` hashes the built fake host's state (module tables, CPU,
+   command line, the kernel's resolved log messages and version-dependent
+   behaviour, loaded modules, the log), the files written into its root, and the
+   bodies that run.  The fake tools read nothing but the state and the root (they
+   run where the package and its data are not visible), so equal keys mean equal
+   inputs.  The release name (``6.6.0-fake-amd64``) is replaced by a placeholder
+   before hashing and put back into the shared output, so releases whose KVM
+   behaviour is the same share; this treats the release as a name, which a
+   snippet that computes on it (``uname -r | cut -d. -f1``) would break: the
+   checked pairs below are what catch that.  The table lives in the memory of
+   one test process only: nothing is carried between test runs.
+2. **Checked sharing: random pairs re-run in full.**  Every item that used a
+   shared result is remembered with the result it used.  When the test process
+   ends (:func:`check_pairs`) it re-runs :func:`quota` of them in full -- at least
+   :data:`MIN_CHECKED` in the whole session, split over the xdist workers -- and
+   compares each with the result it used; a difference fails the session and
+   names both items.  Which ones is decided by a seed (``NKG_SHARE_SEED``, else
+   drawn at random) printed in the session summary: each shared item is ranked by
+   ``sha256(seed, item)`` and the lowest ranks are re-run, so the same seed
+   re-runs the same items of a process.  A single item of the pair is reproduced
+   with ``NKG_NO_SHARE=1`` (sharing off: every item runs in full).
 
-Measured on 2026-12-01, 2 cores shared with other jobs (load 6-15).  Sharing finds
-22 of 1,033 runnable items identical to another with the 9 sampled releases of the
-kernel data (~2 %, below the 10 % bar); it stays for the fuller kernel data (every
-release), where consecutive releases whose KVM tables did not change will share
-(not measured: that data is not merged yet).  The state is stored
-with ``marshal`` (0.3 ms a round trip against 1.6 ms for JSON, ~1 % of an item:
-below the bar, but no more complex than JSON).  Devices of the former design that
-no longer apply were dropped: the hard-link pool and moving unloaded modules' sysfs
-directories aside (both saved file creations on disk; those files are on tmpfs now)
-and import avoidance in the tools (the server imports them once).
-``NKG_NO_SHARE=1`` turns sharing off, to measure it.
+Measured on 2026-12-02 with the kernel data of 40 releases (4.19-7.3): the key
+above finds the built state of 38 of the 40 releases different for ``intel`` and
+``amd`` (19 for ``s390x``, 12 for ``power``, 13 for ``arm64``), so few items
+share; the trees a sandbox shows (``/sys/module``, ``/proc``, ``/lib/modules``)
+differ between 26 of the 40 releases for ``intel`` (27 ``amd``, 9 ``s390x``, 3
+``power``, 1 ``arm64``), so even a key limited to them would leave most x86 runs
+distinct.  Reaching ~300 distinct runs (what 15 s on 2 cores allows) needs a key
+made of the files and tool answers a run actually read; see the performance
+section of ``source/contributing.rst``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from nested_snippets.fakehost.host import FakeHost, Scenario
 
-VERIFY_FRACTION = 0.3
-MIN_VERIFIED = 50
+MIN_CHECKED = 50
+"""Shared items re-run in full per test session (or all, when fewer are shared)."""
 PLACEHOLDER = "\0release\0"
 
-_TABLE: dict[str, object] = {}
-_RANDOM = random.Random()
+Rerun = Callable[[], object]
+"""Runs an item in full and returns its observations (see ``run.run_item``)."""
+
+
+@dataclass
+class Pair:
+    """An item that used the result of an earlier, identical run."""
+
+    item: str
+    first: str
+    used: object
+    rerun: Rerun
+
+
+_TABLE: dict[str, tuple[object, str]] = {}
+_PAIRS: list[Pair] = []
+
+
+def enabled() -> bool:
+    return os.environ.get("NKG_NO_SHARE") != "1"
 
 
 def key(host: FakeHost, scenario: Scenario, bodies: list) -> str:
@@ -84,24 +103,74 @@ def _swap(value, old: str, new: str):
     return value
 
 
-def recall(run_key: str, release: str):
-    """The observations shared under ``run_key``, for ``release``; None if none."""
-    if os.environ.get("NKG_NO_SHARE") == "1":
+def recall(run_key: str, release: str) -> tuple[object, str] | None:
+    """(observations shared under ``run_key`` for ``release``, the item that ran them)."""
+    if not enabled():
         return None
     seen = _TABLE.get(run_key)
-    return None if seen is None else _swap(seen, PLACEHOLDER, release)
+    return None if seen is None else (_swap(seen[0], PLACEHOLDER, release), seen[1])
 
 
-def remember(run_key: str, release: str, seen) -> None:
-    _TABLE[run_key] = _swap(seen, release, PLACEHOLDER)
+def remember(run_key: str, release: str, seen, item: str) -> None:
+    _TABLE[run_key] = (_swap(seen, release, PLACEHOLDER), item)
 
 
-_VERIFIED = [0]
+def note_shared(item: str, first: str, used, rerun: Rerun) -> None:
+    """Remember that ``item`` used the result of ``first`` (for :func:`check_pairs`)."""
+    _PAIRS.append(Pair(item, first, used, rerun))
 
 
-def verify_this_one() -> bool:
-    """Whether to run a shared item in full too (see the module's docstring)."""
-    if _VERIFIED[0] < MIN_VERIFIED or _RANDOM.random() < VERIFY_FRACTION:
-        _VERIFIED[0] += 1
-        return True
-    return False
+def new_seed() -> int:
+    text = os.environ.get("NKG_SHARE_SEED", "")
+    if text:
+        try:
+            return int(text)
+        except ValueError:
+            raise SystemExit(f"NKG_SHARE_SEED must be an integer, not {text!r}") from None
+    return random.SystemRandom().randrange(1 << 32)
+
+
+def quota(processes: int) -> int:
+    """Pairs each of ``processes`` test processes re-runs: together at least MIN_CHECKED."""
+    return math.ceil(MIN_CHECKED / max(1, processes))
+
+
+def _rank(seed: int, item: str) -> str:
+    return hashlib.sha256(f"{seed}\0{item}".encode()).hexdigest()
+
+
+@dataclass
+class Checked:
+    """What :func:`check_pairs` did in one test process."""
+
+    shared: int
+    checked: list[str]
+    failures: list[str]
+
+    def to_json(self) -> dict:
+        return {"shared": self.shared, "checked": self.checked, "failures": self.failures}
+
+
+def check_pairs(seed: int, count: int) -> Checked:
+    """Re-run ``count`` of this process's shared items (chosen by ``seed``) in full."""
+    chosen = sorted(_PAIRS, key=lambda p: _rank(seed, p.item))[:count]
+    failures = []
+    for pair in chosen:
+        try:
+            full = pair.rerun()
+        except Exception as exc:  # the full run itself failed: as unsound as a difference
+            full = f"the full run raised {exc!r}"
+        if full != pair.used:
+            failures.append(
+                f"{pair.item}: sharing is unsound here: it used the run of {pair.first}, "
+                f"which gave {pair.used!r}; run in full it gives {full!r}"
+            )
+    shared = len(_PAIRS)
+    _PAIRS.clear()
+    return Checked(shared, [p.item for p in chosen], failures)
+
+
+def forget() -> None:
+    """Empty the table and the pairs (tests)."""
+    _TABLE.clear()
+    _PAIRS.clear()
