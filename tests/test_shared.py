@@ -77,7 +77,8 @@ def test_a_fact_left_out_of_a_faulty_key_is_caught(monkeypatch):
     assert _avic("4.19", "0") == "shared"
     pair = shared._PAIRS[0]
     body = Transcript((Command(AVIC, ("N",)),))
-    pair.rerun = lambda: run._full_run(run.scenario_for("amd", "6.6", Given()), [body])
+    on_66 = run.scenario_for("amd", "6.6", Given())
+    pair.rerun = lambda: ("one key", run._full_run(on_66, [body])[1])
     done = shared.check_pairs(seed=7, count=1)
     assert done.checked == ["avic 4.19"]
     assert len(done.failures) == 1 and "sharing is unsound here" in done.failures[0]
@@ -85,7 +86,7 @@ def test_a_fact_left_out_of_a_faulty_key_is_caught(monkeypatch):
 
 def test_pairs_are_chosen_by_the_seed():
     for n in range(80):
-        shared.note_shared(f"item {n}", "first", "seen", lambda: "seen")
+        shared.note_shared(f"item {n}", "first", "k", "seen", lambda: ("k", "seen"))
     pairs = list(shared._PAIRS)
     one = shared.check_pairs(seed=3, count=10).checked
     shared._PAIRS.extend(reversed(pairs))
@@ -93,6 +94,13 @@ def test_pairs_are_chosen_by_the_seed():
     shared._PAIRS.extend(pairs)
     other = shared.check_pairs(seed=4, count=10).checked
     assert one == again and one != other and len(set(one)) == 10
+
+
+def test_a_pair_whose_host_cannot_be_built_again_is_not_counted():
+    shared.note_shared("changed", "first", "k", "seen", lambda: ("other key", "different"))
+    shared.note_shared("same", "first", "k", "seen", lambda: ("k", "seen"))
+    done = shared.check_pairs(seed=1, count=2)
+    assert (done.shared, done.checked, done.failures) == (2, ["same"], [])
 
 
 def test_the_quota_covers_the_minimum_over_all_processes():

@@ -283,7 +283,7 @@ def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
             except Mismatch:
                 pass  # run in full: the failure then carries this host's own hints
             else:
-                shared.note_shared(item, first, seen, lambda: _full_run(scenario, bodies))
+                shared.note_shared(item, first, run_key, seen, lambda: _full_run(scenario, bodies))
                 return "shared"
         full = _observe_all(host, bodies)
         if recalled is None:
@@ -302,7 +302,7 @@ def _observe_all(host: FakeHost, bodies: list[Body | Reboot]) -> list[Observatio
     return [observe(host, body, keep_writes=n < len(bodies) - 1) for n, body in enumerate(bodies)]
 
 
-def _full_run(scenario: Scenario, bodies: list[Body | Reboot]) -> list[Observation]:
-    """What ``bodies`` show on a fresh host for ``scenario``, run in full (no sharing)."""
+def _full_run(scenario: Scenario, bodies: list[Body | Reboot]) -> tuple[str, list[Observation]]:
+    """(key, what ``bodies`` show) on a fresh host for ``scenario``, run in full."""
     with fake_host(scenario) as host:
-        return _observe_all(host, bodies)
+        return shared.key(host, scenario, bodies), _observe_all(host, bodies)

@@ -57,8 +57,8 @@ MIN_CHECKED = 50
 """Shared items re-run in full per test session (or all, when fewer are shared)."""
 PLACEHOLDER = "\0release\0"
 
-Rerun = Callable[[], object]
-"""Runs an item in full and returns its observations (see ``run.run_item``)."""
+Rerun = Callable[[], tuple[str, object]]
+"""Runs an item in full: (the key of its freshly built host, its observations)."""
 
 
 @dataclass
@@ -67,6 +67,7 @@ class Pair:
 
     item: str
     first: str
+    run_key: str
     used: object
     rerun: Rerun
 
@@ -115,9 +116,9 @@ def remember(run_key: str, release: str, seen, item: str) -> None:
     _TABLE[run_key] = (_swap(seen, release, PLACEHOLDER), item)
 
 
-def note_shared(item: str, first: str, used, rerun: Rerun) -> None:
+def note_shared(item: str, first: str, run_key: str, used, rerun: Rerun) -> None:
     """Remember that ``item`` used the result of ``first`` (for :func:`check_pairs`)."""
-    _PAIRS.append(Pair(item, first, used, rerun))
+    _PAIRS.append(Pair(item, first, run_key, used, rerun))
 
 
 def new_seed() -> int:
@@ -153,13 +154,18 @@ class Checked:
 
 def check_pairs(seed: int, count: int) -> Checked:
     """Re-run ``count`` of this process's shared items (chosen by ``seed``) in full."""
-    chosen = sorted(_PAIRS, key=lambda p: _rank(seed, p.item))[:count]
+    checked: list[str] = []
     failures = []
-    for pair in chosen:
+    for pair in sorted(_PAIRS, key=lambda p: _rank(seed, p.item)):
+        if len(checked) == count:
+            break
         try:
-            full = pair.rerun()
+            run_key, full = pair.rerun()
         except Exception as exc:  # the full run itself failed: as unsound as a difference
-            full = f"the full run raised {exc!r}"
+            run_key, full = pair.run_key, f"the full run raised {exc!r}"
+        if run_key != pair.run_key:
+            continue  # the host cannot be built again as it was (a test changed the data)
+        checked.append(pair.item)
         if full != pair.used:
             failures.append(
                 f"{pair.item}: sharing is unsound here: it used the run of {pair.first}, "
@@ -167,7 +173,7 @@ def check_pairs(seed: int, count: int) -> Checked:
             )
     shared = len(_PAIRS)
     _PAIRS.clear()
-    return Checked(shared, [p.item for p in chosen], failures)
+    return Checked(shared, checked, failures)
 
 
 def forget() -> None:
