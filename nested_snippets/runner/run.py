@@ -21,7 +21,10 @@ import bashlex
 import bashlex.errors
 
 from nested_snippets import kernel as kdata
+from nested_snippets.fakehost import kernel as fk
 from nested_snippets.fakehost.host import FakeHost, Scenario, own, recycle, release_for
+from nested_snippets.fakehost.host import _rmtree as fakehost_rmtree
+from nested_snippets.fakehost.tools import PY_TOOLS
 from nested_snippets.model import (
     Body,
     CommandLine,
@@ -71,10 +74,15 @@ def execute(host: FakeHost, command: str, limits: Limits = LIMITS) -> Outcome:
 
 
 def run_commands(
-    host: FakeHost, commands: list[str], limits: Limits = LIMITS, keep_writes: bool = True
+    host: FakeHost,
+    commands: list[str],
+    limits: Limits = LIMITS,
+    keep_writes: bool = True,
+    trace: bool = False,
 ) -> list[Outcome]:
-    """Run ``commands`` in one sandbox of ``host``, in order; one outcome each."""
-    results = sandbox.run(host.home, list(commands), limits, keep_writes)
+    """Run ``commands`` in one sandbox of ``host``, in order; one outcome each (with
+    ``trace``, also ``HOME/out/N.trace``: see :func:`sandbox.run`)."""
+    results = sandbox.run(host.home, list(commands), limits, keep_writes, trace)
     outcomes = []
     for cmd, res in zip(commands, results, strict=False):
         text = res.output.decode("utf-8", "replace")
@@ -90,7 +98,9 @@ Observation = list[tuple[list[str], int]] | str | None
 text; None for a body that runs nothing (a file written, a reboot)."""
 
 
-def observe(host: FakeHost, body: Body | Reboot, keep_writes: bool = True) -> Observation:
+def observe(
+    host: FakeHost, body: Body | Reboot, keep_writes: bool = True, trace: bool = False
+) -> Observation:
     """Apply ``body`` to ``host`` and return what it showed (no comparison)."""
     if isinstance(body, Reboot):
         host.reboot()
@@ -101,7 +111,8 @@ def observe(host: FakeHost, body: Body | Reboot, keep_writes: bool = True) -> Ob
             return f"cannot write the config file {body.path!r}: {exc}"
     elif isinstance(body, Transcript):
         try:
-            outcomes = run_commands(host, [c.text for c in body.commands], keep_writes=keep_writes)
+            texts = [c.text for c in body.commands]
+            outcomes = run_commands(host, texts, keep_writes=keep_writes, trace=trace)
         except Refused as exc:
             return f"refused: {exc}"
         except LimitExceeded as exc:
@@ -263,6 +274,9 @@ def run_procedure(proc: Procedure, snippets: dict[str, Snippet], arch: str, kern
     return run_item(scenario_for(arch, kernel, proc.given), steps)
 
 
+_FAKE_TOOL = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(PY_TOOLS))) + r")\b")
+
+
 def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
     """Run ``steps`` on a fresh host for ``scenario``, sharing runs (see :mod:`.shared`).
 
@@ -272,30 +286,67 @@ def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
     bodies = [body for body, _label in steps]
     release = release_for(kdata.resolve_version(scenario.kernel))
     item = steps[0][1] or "item"
+    one = bodies[0] if len(bodies) == 1 and isinstance(bodies[0], Transcript) else None
+    group = shared.group(scenario, bodies) if one is not None else ""
     with fake_host(scenario) as host:
         run_key = shared.key(host, scenario, bodies)
         recalled = shared.recall(run_key, release)
+        if recalled is None and group and shared.has_reads(group):
+            with _trees(host) as tree:
+                recalled = shared.recall_read(group, tree, release)
         if recalled is not None:
-            seen, first = recalled
+            seen, first = recalled[0], recalled[1]
             try:
-                for (body, label), one in zip(steps, seen, strict=True):
-                    judge(host, body, one, label)
+                for (body, label), one_seen in zip(steps, seen, strict=True):
+                    judge(host, body, one_seen, label)
             except Mismatch:
                 pass  # run in full: the failure then carries this host's own hints
             else:
                 shared.note_shared(item, first, run_key, seen, lambda: _full_run(scenario, bodies))
                 return "shared"
-        full = _observe_all(host, bodies)
+        trace = one is not None and not any(_FAKE_TOOL.search(c.text) for c in one.commands)
+        full = [observe(host, bodies[0], keep_writes=False, trace=True)] if trace else (
+            _observe_all(host, bodies))  # fmt: skip
         if recalled is None:
             shared.remember(run_key, release, full, item)
+            paths = _read_paths(host, one, release) if trace else None
+            if paths is not None:
+                with _trees(host) as tree:
+                    shared.remember_read(group, tree, release, paths, full, item)
         elif full != recalled[0]:
             raise Mismatch(
                 f"{item}: sharing is unsound here: it would have used the run of "
                 f"{recalled[1]}, which gave {recalled[0]!r}; run in full it gives {full!r}"
             )
-        for (body, label), one in zip(steps, full, strict=True):
-            judge(host, body, one, label)
+        for (body, label), one_seen in zip(steps, full, strict=True):
+            judge(host, body, one_seen, label)
     return "ran"
+
+
+def _read_paths(host: FakeHost, body: Transcript, release: str) -> list[str] | None:
+    """The tree paths a traced run of ``body`` read (see :func:`shared.read_paths`)."""
+    traces = []
+    for n in range(1, len(body.commands) + 1):
+        try:
+            with open(host.home / "out" / f"{n}.trace", encoding="utf-8", errors="replace") as f:
+                text = f.read(LIMITS.output_bytes)
+        except OSError:
+            return None
+        if len(text) >= LIMITS.output_bytes - 4096:
+            return None  # possibly cut by the file-size limit
+        traces.append(text)
+    return shared.read_paths(traces, release)
+
+
+@contextmanager
+def _trees(host: FakeHost) -> Iterator[str]:
+    """The trees the sandbox would show ``host`` as built, written to a scratch directory."""
+    tree = tempfile.mkdtemp(prefix="trees-", dir=sandbox.base().path)
+    try:
+        fk.materialize(host.built, tree, full=True)
+        yield tree
+    finally:
+        fakehost_rmtree(tree)
 
 
 def _observe_all(host: FakeHost, bodies: list[Body | Reboot]) -> list[Observation]:

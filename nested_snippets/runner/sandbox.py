@@ -419,14 +419,16 @@ DRIVER = r"""ulimit -c 0 -f "$NKG_FSIZE" -v "$NKG_AS" -u "$NKG_NPROC" -t "$NKG_C
 read -r go <&"$NKG_GO" || exit 98
 exec {NKG_GO}<&-
 /run/fakehost/bin/_fill || exit 97
-unset NKG_FSIZE NKG_AS NKG_NPROC NKG_CPU NKG_GO go
+trace=$NKG_TRACE
+unset NKG_FSIZE NKG_AS NKG_NPROC NKG_CPU NKG_GO NKG_TRACE go
 cd /run/fakehost/out || exit 96
 i=0
 for c in "$@"; do
     i=$((i + 1))
     chmod 755 . 2>/dev/null
     rm -rf -- "$i" "$i.status"
-    (cd /root && exec bash --noprofile --norc -c "$c") </dev/null >"$i" 2>&1
+    (cd /root && exec ${trace:+$trace -o "/run/fakehost/out/$i.trace"} \
+        bash --noprofile --norc -c "$c") </dev/null >"$i" 2>&1
     s=$?
     kill -KILL -1 2>/dev/null
     echo "$s" >"$i.status"
@@ -438,7 +440,17 @@ after each command kills every other process of the sandbox: nothing a command l
 running can write a later command's result."""
 
 
-def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = True) -> list[Result]:
+TRACE = (
+    "/usr/bin/strace -f -qq -y -s 4096 --seccomp-bpf -e signal=none "
+    "-e trace=%file,getdents64,connect,fchdir"
+)
+"""With ``trace``: each command runs under strace, which writes the files it named and
+its connections to ``HOME/out/N.trace`` (for :mod:`nested_snippets.runner.shared`)."""
+
+
+def run(
+    home: Path, commands: list[str], limits: Limits, keep_writes: bool = True, trace: bool = False
+) -> list[Result]:
     """Run ``commands`` one after the other in a fresh sandbox of the host in ``home``.
 
     Raises :class:`Refused` before running text bash cannot be given, and
@@ -475,6 +487,7 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
         "NKG_NPROC": str(limits.processes),
         "NKG_CPU": str(limits.cpu_seconds),
         "NKG_GO": str(block_r),
+        "NKG_TRACE": TRACE if trace else "",
     }
     try:
         proc = subprocess.Popen(

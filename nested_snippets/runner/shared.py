@@ -48,6 +48,8 @@ import hashlib
 import math
 import os
 import random
+import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -180,3 +182,94 @@ def forget() -> None:
     """Empty the table and the pairs (tests)."""
     _TABLE.clear()
     _PAIRS.clear()
+    _READS.clear()
+
+
+# ------------------------------------------------------------ keys on what a run read
+
+TREES = ("/sys", "/proc", "/lib", "/dev")
+"""Where the sandbox shows the fake kernel (tmpfs trees filled from the state)."""
+_TRACED_PATH = re.compile(r'"(/[^"]*)"|<(/[^>]*)>')
+_AT_DIR = re.compile(r'\d+<(/[^>]*)>, "([^/"][^"]*)"')
+"""A name relative to a directory descriptor (``openat(3</sys/module>, "kvm", ...)``)."""
+_TREE_CHDIR = re.compile(r'^\d+\s+f?chdir\((?:"|\d+<)(/(?:sys|proc|lib|dev)\b[^">]*)')
+_TOOL_CALL = re.compile(r"^\d+\s+connect\(.*AF_INET")
+
+
+def read_paths(traces: list[str], release: str) -> list[str] | None:
+    """The tree paths a run named (opened, listed, looked up, executed), release
+    replaced by the placeholder; None when the trace cannot vouch for the run: a fake
+    tool was called (its answer comes from the state, not the trees), or the run
+    entered a tree (relative names would escape this reading)."""
+    paths: set[str] = set()
+    for text in traces:
+        if not text.endswith("\n") and text:
+            return None  # cut short
+        for line in text.splitlines():
+            if _TOOL_CALL.search(line) or _TREE_CHDIR.search(line):
+                return None
+            named = [q or d for q, d in _TRACED_PATH.findall(line)]
+            named += [os.path.join(d, rel) for d, rel in _AT_DIR.findall(line)]
+            for one in named:
+                path = os.path.normpath(one)
+                if any(path == t or path.startswith(t + "/") for t in TREES):
+                    paths.add(path.replace(release, PLACEHOLDER))
+    return sorted(paths)
+
+
+def look(tree: str, paths: list[str], release: str) -> str:
+    """What ``paths`` show in ``tree`` (a host's trees written to disk), hashed: for each
+    path its kind, mode and content or listing, or that it is absent."""
+    seen = []
+    for shown in paths:
+        real = os.path.join(tree, shown.replace(PLACEHOLDER, release).lstrip("/"))
+        try:
+            st = os.lstat(real)
+        except OSError:
+            seen.append((shown, None))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            what = sorted(n.replace(release, PLACEHOLDER) for n in os.listdir(real))
+        elif stat.S_ISLNK(st.st_mode):
+            what = os.readlink(real).replace(release, PLACEHOLDER)
+        else:
+            with open(real, "rb") as f:
+                what = f.read().decode("utf-8", "surrogateescape").replace(release, PLACEHOLDER)
+        seen.append((shown, stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), what))
+    return hashlib.sha256(repr(seen).encode()).hexdigest()
+
+
+@dataclass
+class ReadEntry:
+    paths: list[str]
+    looked: str
+    seen: object
+    item: str
+
+
+_READS: dict[str, list[ReadEntry]] = {}
+
+
+def group(scenario: Scenario, bodies: list) -> str:
+    """Items that may share by what they read: same start state but for the release,
+    same bodies."""
+    start = {**scenario.__dict__, "kernel": None, "files": sorted(scenario.files.items())}
+    return hashlib.sha256(repr((start, [repr(b) for b in bodies])).encode()).hexdigest()
+
+
+def has_reads(group_key: str) -> bool:
+    return enabled() and bool(_READS.get(group_key))
+
+
+def recall_read(group_key: str, tree: str, release: str) -> tuple[object, str, str] | None:
+    """(observations, the item that ran them, a key) of an earlier run of this group
+    that read, in ``tree``, exactly what it read in its own; None if there is none."""
+    for entry in _READS.get(group_key, []) if enabled() else []:
+        if look(tree, entry.paths, release) == entry.looked:
+            return _swap(entry.seen, PLACEHOLDER, release), entry.item, entry.looked
+    return None
+
+
+def remember_read(group_key: str, tree: str, release: str, paths: list[str], seen, item: str):
+    entry = ReadEntry(paths, look(tree, paths, release), _swap(seen, release, PLACEHOLDER), item)
+    _READS.setdefault(group_key, []).append(entry)
