@@ -7,7 +7,7 @@ import pytest
 from nested_snippets import registry
 from nested_snippets.fakehost.host import Scenario
 from nested_snippets.model import Command, Given, Transcript
-from nested_snippets.runner import run, shared
+from nested_snippets.runner import run, sandbox, shared
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +19,7 @@ def _own_table():
 
 
 def _key(kernel: str, body) -> tuple[str, str]:
-    scenario = Scenario(arch="amd", kernel=kernel)
+    scenario = run.scenario_for("amd", kernel, Given())
     with run.fake_host(scenario) as host:
         return shared.key(host, scenario, [body]), host.built.release
 
@@ -114,3 +114,67 @@ def test_a_shared_result_that_differs_from_a_full_run_fails_the_item(monkeypatch
     monkeypatch.setattr(shared, "recall", lambda key, release: ([[(["0"], 0)]], "first"))
     with pytest.raises(run.Mismatch, match="sharing is unsound here"):
         run.run_snippet(snippet, "amd", "6.6")
+
+
+def _once(arch: str, kernel: str, command: str, shown: list[str]) -> str:
+    body = Transcript((Command(command, tuple(shown)),))
+    return run.run_item(run.scenario_for(arch, kernel, Given()), [(body, f"{command} {kernel}")])
+
+
+needs_strace = pytest.mark.skipif(not sandbox.can_trace(), reason="strace is not installed")
+
+
+@needs_strace
+def test_releases_share_what_a_run_read_when_it_reads_the_same():
+    """``nested`` of kvm_amd reads 1 on both, though their built hosts differ."""
+    cat = "cat /sys/module/kvm_amd/parameters/nested"
+    assert _key("6.1", None)[0] != _key("6.6", None)[0]
+    assert (_once("amd", "6.1", cat, ["1"]), _once("amd", "6.6", cat, ["1"])) == ("ran", "shared")
+
+
+@needs_strace
+def test_a_file_looked_up_but_absent_is_part_of_what_was_read():
+    """A test for a parameter that only the newer release has: no open, no listing, only
+    a lookup that fails on 6.11 and 6.12 and succeeds on 6.13."""
+    probe = "[ -e /sys/module/kvm/parameters/allow_unsafe_mappings ] && echo yes || echo no"
+    assert _once("intel", "6.11", probe, ["no"]) == "ran"
+    assert _once("intel", "6.12", probe, ["no"]) == "shared"
+    assert _once("intel", "6.13", probe, ["yes"]) == "ran"
+
+
+@needs_strace
+def test_a_listing_is_read_whole():
+    """6.13 adds a kvm parameter: a run that listed the directory on 6.12 is no answer
+    for 6.13 (looked up without running: the run is stored before it is judged)."""
+    ls = "ls /sys/module/kvm/parameters | wc -l"
+    with pytest.raises(run.Mismatch):
+        _once("intel", "6.12", ls, ["not checked here"])
+    body = Transcript((Command(ls, ("not checked here",)),))
+    found = {}
+    for v in ("6.12", "6.13"):
+        scenario = run.scenario_for("intel", v, Given())
+        with run.fake_host(scenario) as host, run._trees(host) as tree:
+            found[v] = shared.recall_read(shared.group(scenario, [body]), tree, host.built.release)
+    assert found["6.12"] is not None and found["6.13"] is None
+
+
+@needs_strace
+def test_a_run_that_asks_a_fake_tool_shares_only_on_the_whole_built_host():
+    """A tool answers from the fake kernel's state, which the trace cannot see into."""
+    lsmod = "lsmod | head -1"
+    header = ["Module                  Size  Used by"]
+    assert (_once("intel", "6.11", lsmod, header), _once("intel", "6.12", lsmod, header)) == (
+        "ran", "ran")  # fmt: skip
+    hidden = "l=lsm; ${l}od | head -1"  # no tool name in the text: traced, then refused
+    assert (_once("intel", "6.11", hidden, header), _once("intel", "6.12", hidden, header)) == (
+        "ran", "ran")  # fmt: skip
+
+
+def test_what_a_trace_cannot_vouch_for():
+    assert shared.read_paths(['5 chdir("/sys/module") = 0\n'], "R") is None
+    tool = "5 connect(3, {sa_family=AF_INET, sin_port=htons(4242)}, 16) = 0\n"
+    assert shared.read_paths([tool], "R") is None
+    assert shared.read_paths(['5 openat(AT_FDCWD, "/proc/cmdline", O_RDONLY) = 3'], "R") is None
+    relative = '5 openat(3</sys/module>, "kvm/parameters/nested", O_RDONLY) = 4\n'
+    assert shared.read_paths([relative], "R") == [
+        "/sys/module", "/sys/module/kvm/parameters/nested"]  # fmt: skip

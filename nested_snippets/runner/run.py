@@ -304,7 +304,12 @@ def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
             else:
                 shared.note_shared(item, first, run_key, seen, lambda: _full_run(scenario, bodies))
                 return "shared"
-        trace = one is not None and not any(_FAKE_TOOL.search(c.text) for c in one.commands)
+        trace = (
+            one is not None
+            and shared.enabled()
+            and sandbox.can_trace()
+            and not any(_FAKE_TOOL.search(c.text) for c in one.commands)  # they would not share
+        )
         full = [observe(host, bodies[0], keep_writes=False, trace=True)] if trace else (
             _observe_all(host, bodies))  # fmt: skip
         if recalled is None:

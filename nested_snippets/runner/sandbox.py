@@ -448,6 +448,10 @@ TRACE = (
 its connections to ``HOME/out/N.trace`` (for :mod:`nested_snippets.runner.shared`)."""
 
 
+def can_trace() -> bool:
+    return os.path.isfile(TRACE.split()[0])
+
+
 def run(
     home: Path, commands: list[str], limits: Limits, keep_writes: bool = True, trace: bool = False
 ) -> list[Result]:
