@@ -1,45 +1,62 @@
 """How the snippet matrix stays fast: the one performance design, in one place.
 
 A run costs a sandbox (bubblewrap, namespaces, tmpfs trees filled by the tool
-server): measured on 2026-12-02 (2 shared cores, load 5-8) an item costs ~170 ms
-wall, of which ~130 ms is the sandbox (start ~25 ms, attach to the tool server
-~15 ms, bash and the tool calls ~85 ms) and ~30 ms building the host.  So the
-matrix must grow with the number of *distinct* runs, not of (snippet, release)
-pairs.  The design has two parts, and nothing else is kept for speed:
+server): measured on 2026-12-02 (2 shared cores, load 5-8, cProfile of 120 items of
+``verify.py``) an item costs ~170 ms wall, of which ~130 ms is the sandbox (start
+~25 ms, attach to the tool server ~15 ms, bash and the tool calls ~85 ms) and
+~30 ms building the host; ~52 ms of CPU in all.  So the matrix must grow with the
+number of *distinct* runs, not of (snippet, release) pairs.  Items share a run when
+what the run can observe is identical, which is computed in two ways, never
+declared, and checked:
 
-1. **Shared runs, keyed on what a run can observe.**  Two items share one run
-   when everything the run can observe is identical.  That is computed, never
-   declared: :func:`key` hashes the built fake host's state (module tables, CPU,
-   command line, the kernel's resolved log messages and version-dependent
-   behaviour, loaded modules, the log), the files written into its root, and the
-   bodies that run.  The fake tools read nothing but the state and the root (they
-   run where the package and its data are not visible), so equal keys mean equal
-   inputs.  The release name (``6.6.0-fake-amd64``) is replaced by a placeholder
-   before hashing and put back into the shared output, so releases whose KVM
-   behaviour is the same share; this treats the release as a name, which a
-   snippet that computes on it (``uname -r | cut -d. -f1``) would break: the
-   checked pairs below are what catch that.  The table lives in the memory of
-   one test process only: nothing is carried between test runs.
-2. **Checked sharing: random pairs re-run in full.**  Every item that used a
+1. **The built host.**  :func:`key` hashes the built fake host's state (module
+   tables, CPU, command line, the kernel's resolved log messages and
+   version-dependent behaviour, loaded modules, the log), the files written into its
+   root, and the bodies that run.  The fake tools read nothing but the state and the
+   root (they run where the package and its data are not visible), so equal keys
+   mean equal inputs.  This key serves every item, procedures and fake tool calls
+   included, but the state differs between most releases (38 of the 40 for
+   ``intel`` and ``amd``, 19 ``s390x``, 12 ``power``, 13 ``arm64``).
+2. **What the run read.**  An item of one transcript whose text names no fake tool
+   runs under strace the first time (:data:`sandbox.TRACE`): every path it opened,
+   listed, looked up or executed is recorded (:func:`read_paths`).  If the run asked
+   no fake tool (no connection to the tool server) and never entered a tree, what it
+   saw is the root (part of :func:`group`: same start state, files and bodies) and
+   those paths of the trees (``/sys``, ``/proc``, ``/lib``, ``/dev``), which are a
+   function of the built state.  A later item of the same group shares the run
+   when each of those paths shows the same kind, mode and content or listing, or is
+   absent in both (:func:`look`, on the trees written to a scratch directory).  By
+   induction over the run's steps, equal answers to every question it asked give an
+   equal run.  Measured by a static estimate (the tree paths each transcript
+   names): the 1,437 tool-free items need ~45 runs this way against 1,176 with the
+   built-host key.
+
+   In both keys the release name (``6.6.0-fake-amd64``) is replaced by a placeholder
+   and put back into the shared output, so releases whose behaviour is the same
+   share; this treats the release as a name, which a snippet that computes on it
+   (``uname -r | cut -d. -f1``) would break: the checked pairs below catch that.
+   Both tables live in the memory of one test process only: nothing is carried
+   between test runs.
+3. **Checked sharing: random pairs re-run in full.**  Every item that used a
    shared result is remembered with the result it used.  When the test process
-   ends (:func:`check_pairs`) it re-runs :func:`quota` of them in full -- at least
-   :data:`MIN_CHECKED` in the whole session, split over the xdist workers -- and
-   compares each with the result it used; a difference fails the session and
-   names both items.  Which ones is decided by a seed (``NKG_SHARE_SEED``, else
-   drawn at random) printed in the session summary: each shared item is ranked by
-   ``sha256(seed, item)`` and the lowest ranks are re-run, so the same seed
-   re-runs the same items of a process.  A single item of the pair is reproduced
-   with ``NKG_NO_SHARE=1`` (sharing off: every item runs in full).
+   ends (:func:`check_pairs`) it re-runs :func:`quota` of them in full, untraced
+   -- at least :data:`MIN_CHECKED` in the whole session, split over the xdist
+   workers -- and compares each with the result it used; a difference fails the
+   session and names both items.  Which ones is decided by a seed
+   (``NKG_SHARE_SEED``, else drawn at random) printed in the session summary: each
+   shared item is ranked by ``sha256(seed, item)`` and the lowest ranks are re-run,
+   so the same seed re-runs the same items of a process.  ``NKG_NO_SHARE=1`` turns
+   sharing (and tracing) off: every item runs in full.
 
-Measured on 2026-12-02 with the kernel data of 40 releases (4.19-7.3): the key
-above finds the built state of 38 of the 40 releases different for ``intel`` and
-``amd`` (19 for ``s390x``, 12 for ``power``, 13 for ``arm64``), so few items
-share; the trees a sandbox shows (``/sys/module``, ``/proc``, ``/lib/modules``)
-differ between 26 of the 40 releases for ``intel`` (27 ``amd``, 9 ``s390x``, 3
-``power``, 1 ``arm64``), so even a key limited to them would leave most x86 runs
-distinct.  Reaching ~300 distinct runs (what 15 s on 2 cores allows) needs a key
-made of the files and tool answers a run actually read; see the performance
-section of ``source/contributing.rst``.
+Two devices below this design stay, measured on 2026-12-01 (not re-measured here):
+the tool server forks a process that has imported everything for each call (~17 ms
+wall against 105-450 ms for a Python start-up), and a used host directory is emptied
+and reused (an item costs 108 ms with it against 128 ms with a fresh directory,
+-16 %).  The state is stored with ``marshal`` (0.3 ms a round trip, no more complex
+than JSON).  What remains to do: items that call fake tools (about
+three quarters) share only by the built host, so the matrix still grows with the
+number of releases.  The next step is the same reading for the tool server: record
+which parts of the state each tool call read.
 """
 
 from __future__ import annotations
