@@ -178,3 +178,8 @@ def test_what_a_trace_cannot_vouch_for():
     relative = '5 openat(3</sys/module>, "kvm/parameters/nested", O_RDONLY) = 4\n'
     assert shared.read_paths([relative], "R") == [
         "/sys/module", "/sys/module/kvm/parameters/nested"]  # fmt: skip
+
+
+def test_a_path_through_dotdot_reads_each_directory_it_walked():
+    line = '5 openat(AT_FDCWD, "/sys/module/kvm/../kvm_amd/parameters/npt", O_RDONLY) = 3\n'
+    assert "/sys/module/kvm" in shared.read_paths([line], "R")

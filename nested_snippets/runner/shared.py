@@ -228,10 +228,19 @@ def read_paths(traces: list[str], release: str) -> list[str] | None:
             named = [q or d for q, d in _TRACED_PATH.findall(line)]
             named += [os.path.join(d, rel) for d, rel in _AT_DIR.findall(line)]
             for one in named:
-                path = os.path.normpath(one)
-                if any(path == t or path.startswith(t + "/") for t in TREES):
-                    paths.add(path.replace(release, PLACEHOLDER))
+                for path in _looked_up(one):
+                    if any(path == t or path.startswith(t + "/") for t in TREES):
+                        paths.add(path.replace(release, PLACEHOLDER))
     return sorted(paths)
+
+
+def _looked_up(path: str) -> list[str]:
+    """``path`` normalised; with a ``..``, also each directory the kernel walked through
+    (``/sys/module/kvm/../x`` needs ``/sys/module/kvm``)."""
+    if "/.." not in path:
+        return [os.path.normpath(path)]
+    parts = path.split("/")
+    return [os.path.normpath("/".join(parts[:n]) or "/") for n in range(2, len(parts) + 1)]
 
 
 def look(tree: str, paths: list[str], release: str) -> str:
@@ -242,8 +251,8 @@ def look(tree: str, paths: list[str], release: str) -> str:
         real = os.path.join(tree, shown.replace(PLACEHOLDER, release).lstrip("/"))
         try:
             st = os.lstat(real)
-        except OSError:
-            seen.append((shown, None))
+        except OSError as exc:  # absent, or a component is not a directory
+            seen.append((shown, exc.errno))
             continue
         if stat.S_ISDIR(st.st_mode):
             what = sorted(n.replace(release, PLACEHOLDER) for n in os.listdir(real))
