@@ -601,9 +601,13 @@ def main() -> int:
                     help="only the snippet matrix (-n 2; with --single also one process); "
                     "prints, writes no page")  # fmt: skip
     ap.add_argument("--single", action="store_true", help="with --only-matrix: also -p no:xdist")
+    ap.add_argument("-k", dest="select", default="",
+                    help="with --only-matrix: a subset (pytest -k EXPR)")  # fmt: skip
     args = ap.parse_args()
     if args.only_matrix:
         modes = MATRIX_MODES if args.single else {"xdist -n 2": MATRIX_MODES["xdist -n 2"]}
+        if args.select:
+            modes = {label: [*extra, "-k", args.select] for label, extra in modes.items()}
         with tempfile.TemporaryDirectory(prefix="nested-kvm-bench-") as tmp:
             print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, "
                   f"{os.cpu_count()} CPUs, Python {platform.python_version()}")  # fmt: skip
