@@ -89,7 +89,9 @@ class Scenario:
 
 
 def release_for(kernel: str) -> str:
-    return f"{kernel}.0-fake-amd64"
+    """``uname -r`` of a fake host: ``6.6.0-fake-amd64``; ``6.1.192-fake-amd64`` for a build."""
+    point = kernel if kernel.count(".") >= 2 else f"{kernel}.0"
+    return f"{point}-fake-amd64"
 
 
 class FakeHost:
@@ -111,7 +113,7 @@ class FakeHost:
         for d in ("", "etc", "etc/modprobe.d", "etc/default", "root", "tmp"):
             os.close(_safe_dir(host.root, d))
         os.chmod(host.root / "tmp", 0o1777, follow_symlinks=False)
-        version = kdata.resolve_version(scenario.kernel)
+        version = kdata.data_version(scenario.kernel)
         release = release_for(version)
         host.write_file(
             "/etc/default/grub",
@@ -239,7 +241,7 @@ def _tables(arch: str, version: str, module) -> tuple[dict, dict, dict]:
     for spec in fk.BY_ARCH[arch].values():
         if spec.data_key:
             data_arch, name = spec.data_key.split("/")
-            params_data[spec.name] = fk.param_rows(module(data_arch, name, version), version)
+            params_data[spec.name] = fk.param_rows(module(data_arch, name, version))
     return params_data, boot.early_values(arch, version), messages.resolved(version)
 
 

@@ -28,7 +28,7 @@ STATE_FILE = "state.marshal"
 PARAM_FIELDS = ("name", "type", "perm", "default", "requires", "desc", "modinfo_type", "file")
 
 
-def param_rows(module_data, version: str) -> list[dict]:
+def param_rows(module_data) -> list[dict]:
     """Kernel-data parameters of one module as stored in the state.
 
     Parameters the modelled kernels do not build (:func:`runtime.omitted`) are left out.
@@ -45,7 +45,7 @@ def param_rows(module_data, version: str) -> list[dict]:
             "file": p.source.rsplit(":", 1)[0],
         }
         for p in module_data.params
-        if not runtime.omitted(module_data.name, p.name, version, p.config)
+        if not runtime.omitted(p.config)
     ]
 
 

@@ -10,27 +10,14 @@ from __future__ import annotations
 
 from nested_snippets.fakehost import cpus
 
-OMITTED: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
-    ("kvm_intel", "pt_mode"): (
-        ("6.1",),
-        "the 6.1 data is 6.1.4; Debian's 6.1.192 (a stable update) builds vmx.c with "
-        "pt_mode behind CONFIG_BROKEN, as upstream does from 6.12 (measured: modinfo "
-        "kvm_intel has no pt_mode, nested_snippets/fixtures/realkernel)",
-    ),
-}
-"""Parameters the sources declare but kernels people run do not have (module, name) ->
-(versions it applies to, empty for all; why).  Parameters the data shows under
-``CONFIG_BROKEN`` are left out as well: no kernel is built with it; so are those under
-an ``#ifdef`` on a macro no file of the tree defines (mmu.c's ``dbg`` under
-``MMU_DEBUG``: the extractor marks them "not built")."""
 
-
-def omitted(module: str, name: str, version: str, config: str | None) -> bool:
-    """Whether a declared parameter is absent from the modelled kernel."""
-    if config and ("CONFIG_BROKEN" in config or "not built" in config):
-        return True
-    rule = OMITTED.get((module, name))
-    return rule is not None and (not rule[0] or version in rule[0])
+def omitted(config: str | None) -> bool:
+    """Whether a declared parameter is absent from the modelled kernel: its guard is
+    ``CONFIG_BROKEN`` (no kernel is built with it) or an ``#ifdef`` on a macro no
+    file of the tree defines (mmu.c's ``dbg`` under ``MMU_DEBUG``: the extractor
+    marks it "not built").  A distribution build (``kernel.builds``) has already
+    left out what its own config does not build."""
+    return bool(config) and ("CONFIG_BROKEN" in config or "not built" in config)
 
 
 REQUIRES_FLAG = {

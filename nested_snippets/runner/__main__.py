@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SnippetError(
                 f"--kernel {args.kernel}: newer than the newest kernel with data ({newest})"
             )
-        kernel = kdata.resolve_version(args.kernel or newest)
+        kernel = kdata.data_version(args.kernel or newest)
         body = snippet.variants[arch]
         given = snippet.given
         with fake_host(scenario_for(arch or snippet.host, kernel, given)) as host:
@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if same else 1
     except (SnippetError, kdata.KernelDataError, ScenarioError, Refused, Mismatch,
             LimitExceeded, SandboxUnavailable) as exc:  # fmt: skip
-        print(f"error: {exc}", file=sys.stderr)
+        named = f"snippet {args.snippet}: " if isinstance(exc, LimitExceeded) else ""
+        print(f"error: {named}{exc}", file=sys.stderr)
         return 2
 
 

@@ -54,6 +54,8 @@ class Outcome:
     command: str
     output: list[str]
     status: int
+    trace: bytes | None = None
+    """What strace recorded, for a traced run (:mod:`.shared`)."""
 
 
 def normalise(lines: list[str], command: str) -> list[str]:
@@ -81,15 +83,17 @@ def run_commands(
     trace: bool = False,
 ) -> list[Outcome]:
     """Run ``commands`` in one sandbox of ``host``, in order; one outcome each (with
-    ``trace``, also ``HOME/out/N.trace``: see :func:`sandbox.run`)."""
+    ``trace``, each carries what strace recorded: see :func:`sandbox.run`)."""
     results = sandbox.run(host.home, list(commands), limits, keep_writes, trace)
     outcomes = []
     for cmd, res in zip(commands, results, strict=False):
         text = res.output.decode("utf-8", "replace")
         lines = [_BASH_LINE.sub("bash: ", ln) for ln in text.splitlines()]
-        outcomes.append(Outcome(cmd, lines, res.status))
+        outcomes.append(Outcome(cmd, lines, res.status, res.trace))
     if len(outcomes) < len(commands):
-        raise LimitExceeded(f"the sandbox ended after {len(outcomes)} of {len(commands)} commands")
+        raise LimitExceeded(
+            f"stopped: the sandbox ended after {len(outcomes)} of {len(commands)} commands"
+        )
     return outcomes
 
 
@@ -99,9 +103,10 @@ text; None for a body that runs nothing (a file written, a reboot)."""
 
 
 def observe(
-    host: FakeHost, body: Body | Reboot, keep_writes: bool = True, trace: bool = False
+    host: FakeHost, body: Body | Reboot, keep_writes: bool = True, traces: list | None = None
 ) -> Observation:
-    """Apply ``body`` to ``host`` and return what it showed (no comparison)."""
+    """Apply ``body`` to ``host`` and return what it showed (no comparison); with
+    ``traces``, run under strace and append each command's record to it."""
     if isinstance(body, Reboot):
         host.reboot()
     elif isinstance(body, ConfigFile):
@@ -112,11 +117,13 @@ def observe(
     elif isinstance(body, Transcript):
         try:
             texts = [c.text for c in body.commands]
-            outcomes = run_commands(host, texts, keep_writes=keep_writes, trace=trace)
+            outcomes = run_commands(host, texts, LIMITS, keep_writes, traces is not None)
+            if traces is not None:
+                traces.extend(o.trace for o in outcomes)
         except Refused as exc:
             return f"refused: {exc}"
         except LimitExceeded as exc:
-            return f"limit exceeded: {exc}"
+            return str(exc)
         except SandboxUnavailable as exc:
             return f"cannot run: {exc}"
         return [(o.output, o.status) for o in outcomes]
@@ -178,6 +185,11 @@ def _limits_hit(output: list[str], status: int) -> list[str]:
         hits.append(f"limit reached: memory ({LIMITS.memory_bytes >> 20} MiB address space)")
     if status == 128 + 24:  # SIGXCPU
         hits.append(f"limit reached: CPU time ({LIMITS.cpu_seconds} s)")
+    if status == 128 + 9:  # the runner raises for its own kills (CPU, memory, time)
+        hits.append(
+            "killed by SIGKILL from within the snippet (e.g. kill -9 -1), "
+            "not by a limit of the runner"
+        )
     return hits
 
 
@@ -284,7 +296,7 @@ def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
     may be re-run in full at the end of the session, see :func:`shared.check_pairs`).
     """
     bodies = [body for body, _label in steps]
-    release = release_for(kdata.resolve_version(scenario.kernel))
+    release = release_for(kdata.data_version(scenario.kernel))
     item = steps[0][1] or "item"
     one = bodies[0] if len(bodies) == 1 and isinstance(bodies[0], Transcript) else None
     group = shared.group(scenario, bodies) if one is not None else ""
@@ -310,11 +322,15 @@ def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
             and sandbox.can_trace()
             and not any(_FAKE_TOOL.search(c.text) for c in one.commands)  # they would not share
         )
-        full = [observe(host, bodies[0], keep_writes=False, trace=True)] if trace else (
+        traces: list = []
+        full = [observe(host, bodies[0], keep_writes=False, traces=traces)] if trace else (
             _observe_all(host, bodies))  # fmt: skip
+        if trace and isinstance(full[0], str):  # refused or stopped: strace may be why
+            traces = []
+            full = _full_run(scenario, bodies)[1]
         if recalled is None:
             shared.remember(run_key, release, full, item)
-            paths = _read_paths(host, one, release) if trace else None
+            paths = _read_paths(traces, release) if traces else None
             if paths is not None:
                 with _trees(host) as tree:
                     shared.remember_read(group, tree, release, paths, full, item)
@@ -328,19 +344,14 @@ def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
     return "ran"
 
 
-def _read_paths(host: FakeHost, body: Transcript, release: str) -> list[str] | None:
-    """The tree paths a traced run of ``body`` read (see :func:`shared.read_paths`)."""
-    traces = []
-    for n in range(1, len(body.commands) + 1):
-        try:
-            with open(host.home / "out" / f"{n}.trace", encoding="utf-8", errors="replace") as f:
-                text = f.read(LIMITS.output_bytes)
-        except OSError:
-            return None
-        if len(text) >= LIMITS.output_bytes - 4096:
-            return None  # possibly cut by the file-size limit
-        traces.append(text)
-    return shared.read_paths(traces, release)
+def _read_paths(traces: list[bytes | None], release: str) -> list[str] | None:
+    """The tree paths a traced run read (see :func:`shared.read_paths`)."""
+    texts = []
+    for trace in traces:
+        if not trace or len(trace) >= LIMITS.output_bytes - 4096:
+            return None  # no record, or one possibly cut by the file-size limit
+        texts.append(trace.decode("utf-8", "replace"))
+    return shared.read_paths(texts, release)
 
 
 @contextmanager

@@ -220,8 +220,8 @@ def read_paths(traces: list[str], release: str) -> list[str] | None:
     entered a tree (relative names would escape this reading)."""
     paths: set[str] = set()
     for text in traces:
-        if not text.endswith("\n") and text:
-            return None  # cut short
+        if not text.endswith("\n") or "execve(" not in text:
+            return None  # cut short, or strace did not start the command
         for line in text.splitlines():
             if _TOOL_CALL.search(line) or _TREE_CHDIR.search(line):
                 return None
