@@ -5,7 +5,7 @@ there is no module parameter: the switch is the early boot parameter
 ``kvm-arm.mode``.  Its accepted values per version are in the kernel data
 (``boot_params["arm64/kvm-arm.mode"]``, from ``arch/arm64/kvm/arm.c``
 ``early_kvm_mode_cfg()``): ``protected`` from 5.11, ``nvhe`` from 5.12, ``none``
-from 5.17 (no 5.16 data), ``nested`` from 6.3 (the data has 6.2.0 without it and 6.3.8
+from 5.16 (5.16.10 in the data), ``nested`` from 6.3 (the data has 6.2.0 without it and 6.3.8
 with it; no 6.3.0 import was found).  A value the parser does not know makes the
 kernel log ``Malformed early option 'kvm-arm.mode'`` (``init/main.c``) and boot in
 its default mode (see ``nested_snippets/fakehost/boot.py``).

@@ -8,12 +8,12 @@ from nested_snippets.model import command_line, snippet
 
 install_pipx = snippet(
     "install_pipx",
-    command_line("pipx install ./nested-kvm-guide"),
+    command_line("pipx install ./nested-kvm-guide/checker"),
 )
 
 install_pip = snippet(
     "install_pip",
-    command_line("python3 -m pip install --user ./nested-kvm-guide"),
+    command_line("python3 -m pip install --user ./nested-kvm-guide/checker"),
 )
 
 build_pyz = snippet(

@@ -7,11 +7,11 @@ Facts behind the expected outputs (kernel data, ``nested_snippets/kernel/data``)
   parameters with mode 0444 and default ``0`` in every modelled version
   (``arch/s390/kvm/kvm-s390.c`` @ v4.19.1 line 172/177 .. @ v7.1.3 line 204/209).
 * ``kvm_s390_init()`` refuses ``nested`` together with ``hpage`` with -EINVAL and a
-  ``pr_info`` whose text changed between 5.0 and 5.2 (there is no 5.1 data); the check
+  ``pr_info`` whose text changed in 5.1 (5.0.0 has the old text, the 5.1 data is 5.1.9); the check
   is gone from 7.0 on (``nested_snippets/kernel/messages.py``, ``s390_nested_hpage``,
   which the release data binds to the sources).
 * Without the SIE facility (an L1 started without ``sie``), ``kvm_s390_init()``
-  returns -ENODEV ("SIE is not available" from 5.2, between 5.0 and 5.2; ``s390_no_sie``).
+  returns -ENODEV ("SIE is not available" from 5.1, 5.1.9 in the data; ``s390_no_sie``).
 * The ``sie`` name in ``/proc/cpuinfo`` ``features`` is ``HWCAP_S390_SIE``
   (``arch/s390/kernel/processor.c`` ``hwcap_str``).
 """
@@ -19,7 +19,7 @@ Facts behind the expected outputs (kernel data, ``nested_snippets/kernel/data``)
 from nested_snippets.model import Given, command_line, config, procedure, snippet, transcript
 
 S390 = "s390x"
-_HPAGE_5_3 = "kvm-s390: A KVM host that supports nesting cannot back its KVM guests with huge pages"
+_HPAGE_NEW = "kvm-s390: A KVM host that supports nesting cannot back its KVM guests with huge pages"
 _HPAGE_OLD = (
     "kvm-s390: nested (vSIE) and hpage (huge page backing) can currently not be "
     "activated concurrently"
@@ -73,14 +73,14 @@ hpage_conflict = snippet(
         $ sudo modprobe kvm nested=1 hpage=1
         modprobe: ERROR: could not insert 'kvm': Invalid argument
         $ sudo dmesg | grep kvm-s390
-        [   96.402718] {_HPAGE_5_3}
+        [   96.402718] {_HPAGE_NEW}
         """,
         status={1: 1},
     ),
     host=S390,
-    kernels=">=5.2,<7.0",
-    because="message text in kvm-s390.c of every release with data from 5.2.0 to 6.19.6 "
-    "(5.0.0 has the older text, no 5.1 data); the check is absent from the 7.0.0 import "
+    kernels=">=5.1,<7.0",
+    because="message text in kvm-s390.c of every release with data from 5.1.9 to 6.19.6 "
+    "(5.0.0 has the older text); the check is absent from the 7.0.0 import "
     "on (s390 gmap rewrite)",
 )
 
@@ -97,8 +97,8 @@ hpage_conflict_old = snippet(
         status={1: 1},
     ),
     host=S390,
-    kernels="<5.2",
-    because="older wording in kvm-s390.c @ 4.19.0 .. 5.0.0 (5.2.0 has the new one)",
+    kernels="<5.1",
+    because="older wording in kvm-s390.c @ 4.19.0 .. 5.0.0 (5.1.9 has the new one)",
 )
 
 hpage_allowed = snippet(
@@ -140,8 +140,8 @@ l1_no_sie = snippet(
     ),
     given=Given(level="L1", cpu_flag=False),
     host=S390,
-    kernels=">=5.2",
-    because="'SIE is not available' from kvm-s390.c @ 5.2.0 (5.0.0 and older: "
+    kernels=">=5.1",
+    because="'SIE is not available' from kvm-s390.c @ 5.1.9 (5.0.0 and older: "
     "'SIE not available')",
 )
 """Two lines: udev already tried to load kvm at boot, and the reader tries again."""
