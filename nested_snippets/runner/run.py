@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nested_snippets import kernel as kdata
+from nested_snippets.bodies import Transcript
+from nested_snippets.fakehost import kernel as fk
 from nested_snippets.fakehost.host import FakeHost, Scenario, own, recycle, release_for
+from nested_snippets.fakehost.host import _rmtree as fakehost_rmtree
+from nested_snippets.fakehost.tools import PY_TOOLS
 from nested_snippets.model import (
     Body,
     Procedure,
@@ -41,6 +45,8 @@ class Outcome:
     command: str
     output: list[str]
     status: int
+    trace: bytes | None = None
+    """What strace recorded, for a traced run (:mod:`.shared`)."""
 
 
 def normalise(lines: list[str], command: str) -> list[str]:
@@ -61,15 +67,20 @@ def execute(host: FakeHost, command: str, limits: Limits = LIMITS) -> Outcome:
 
 
 def run_commands(
-    host: FakeHost, commands: list[str], limits: Limits = LIMITS, keep_writes: bool = True
+    host: FakeHost,
+    commands: list[str],
+    limits: Limits = LIMITS,
+    keep_writes: bool = True,
+    trace: bool = False,
 ) -> list[Outcome]:
-    """Run ``commands`` in one sandbox of ``host``, in order; one outcome each."""
-    results = sandbox.run(host.home, list(commands), limits, keep_writes)
+    """Run ``commands`` in one sandbox of ``host``, in order; one outcome each (with
+    ``trace``, each carries what strace recorded: see :func:`sandbox.run`)."""
+    results = sandbox.run(host.home, list(commands), limits, keep_writes, trace)
     outcomes = []
     for cmd, res in zip(commands, results, strict=False):
         text = res.output.decode("utf-8", "replace")
         lines = [_BASH_LINE.sub("bash: ", ln) for ln in text.splitlines()]
-        outcomes.append(Outcome(cmd, lines, res.status))
+        outcomes.append(Outcome(cmd, lines, res.status, res.trace))
     if len(outcomes) < len(commands):
         raise LimitExceeded(
             f"stopped: the sandbox ended after {len(outcomes)} of {len(commands)} commands"
@@ -82,8 +93,11 @@ Observation = list[tuple[list[str], int]] | str | None
 text; None for a body that runs nothing (a file written, a reboot)."""
 
 
-def observe(host: FakeHost, body: Body, keep_writes: bool = True) -> Observation:
-    """Apply ``body`` to ``host`` and return what it showed (no comparison)."""
+def observe(
+    host: FakeHost, body: Body, keep_writes: bool = True, traces: list | None = None
+) -> Observation:
+    """Apply ``body`` to ``host`` and return what it showed (no comparison); with
+    ``traces``, run under strace and append each command's record to it."""
     if body.reboots:
         host.reboot()
     for path, content in body.writes.items():
@@ -93,7 +107,10 @@ def observe(host: FakeHost, body: Body, keep_writes: bool = True) -> Observation
             return f"cannot write the config file {path!r}: {exc}"
     if body.commands:
         try:
-            outcomes = run_commands(host, [c.text for c in body.commands], LIMITS, keep_writes)
+            texts = [c.text for c in body.commands]
+            outcomes = run_commands(host, texts, LIMITS, keep_writes, traces is not None)
+            if traces is not None:
+                traces.extend(o.trace for o in outcomes)
         except Refused as exc:
             return f"refused: {exc}"
         except LimitExceeded as exc:
@@ -232,34 +249,90 @@ def run_procedure(proc: Procedure, arch: str, kernel: str) -> str:
     return run_item(Scenario(arch, kernel, proc.given), steps)
 
 
+_FAKE_TOOL = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(PY_TOOLS))) + r")\b")
+
+
 def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
     """Run ``steps`` on a fresh host for ``scenario``, sharing runs (see :mod:`.shared`).
 
-    Returns ``"ran"``, ``"shared"`` (the result of an identical run was used) or
-    ``"verified"`` (shared, and run in full anyway: both agreed).
+    Returns ``"ran"`` or ``"shared"`` (the result of an identical run was used; it
+    may be re-run in full at the end of the session, see :func:`shared.check_pairs`).
     """
     bodies = [body for body, _label in steps]
     release = release_for(kdata.data_version(scenario.kernel))
+    item = steps[0][1] or "item"
+    one = bodies[0] if len(bodies) == 1 and isinstance(bodies[0], Transcript) else None
+    group = shared.group(scenario, bodies) if one is not None else ""
     with fake_host(scenario) as host:
         run_key = shared.key(host, scenario, bodies)
-        seen = shared.recall(run_key, release)
-        verify = seen is not None and shared.verify_this_one()
-        if seen is not None and not verify:
+        recalled = shared.recall(run_key, release)
+        if recalled is None and group and shared.has_reads(group):
+            with _trees(host) as tree:
+                recalled = shared.recall_read(group, tree, release)
+        if recalled is not None:
+            seen, first = recalled[0], recalled[1]
             try:
-                for (body, label), one in zip(steps, seen, strict=True):
-                    judge(host, body, one, label)
-                return "shared"
+                for (body, label), one_seen in zip(steps, seen, strict=True):
+                    judge(host, body, one_seen, label)
             except Mismatch:
                 pass  # run in full: the failure then carries this host's own hints
-        full = [observe(host, body, keep_writes=n < len(steps) - 1)
-                for n, body in enumerate(bodies)]  # fmt: skip
-        if verify and full != seen:
+            else:
+                shared.note_shared(item, first, run_key, seen, lambda: _full_run(scenario, bodies))
+                return "shared"
+        trace = (
+            one is not None
+            and shared.enabled()
+            and sandbox.can_trace()
+            and not any(_FAKE_TOOL.search(c.text) for c in one.commands)  # they would not share
+        )
+        traces: list = []
+        full = [observe(host, bodies[0], keep_writes=False, traces=traces)] if trace else (
+            _observe_all(host, bodies))  # fmt: skip
+        if trace and isinstance(full[0], str):  # refused or stopped: strace may be why
+            traces = []
+            full = _full_run(scenario, bodies)[1]
+        if recalled is None:
+            shared.remember(run_key, release, full, item)
+            paths = _read_paths(traces, release) if traces else None
+            if paths is not None:
+                with _trees(host) as tree:
+                    shared.remember_read(group, tree, release, paths, full, item)
+        elif full != recalled[0]:
             raise Mismatch(
-                f"{steps[0][1] or 'item'}: sharing is unsound here: a run shared by an "
-                f"identical fake host gave {seen!r}, the full run gave {full!r}"
+                f"{item}: sharing is unsound here: it would have used the run of "
+                f"{recalled[1]}, which gave {recalled[0]!r}; run in full it gives {full!r}"
             )
-        if seen is None:
-            shared.remember(run_key, release, full)
-        for (body, label), one in zip(steps, full, strict=True):
-            judge(host, body, one, label)
-    return "verified" if verify else "ran"
+        for (body, label), one_seen in zip(steps, full, strict=True):
+            judge(host, body, one_seen, label)
+    return "ran"
+
+
+def _read_paths(traces: list[bytes | None], release: str) -> list[str] | None:
+    """The tree paths a traced run read (see :func:`shared.read_paths`)."""
+    texts = []
+    for trace in traces:
+        if not trace or len(trace) >= LIMITS.output_bytes - 4096:
+            return None  # no record, or one possibly cut by the file-size limit
+        texts.append(trace.decode("utf-8", "replace"))
+    return shared.read_paths(texts, release)
+
+
+@contextmanager
+def _trees(host: FakeHost) -> Iterator[str]:
+    """The trees the sandbox would show ``host`` as built, written to a scratch directory."""
+    tree = tempfile.mkdtemp(prefix="trees-", dir=sandbox.base().path)
+    try:
+        fk.materialize(host.built, tree, full=True)
+        yield tree
+    finally:
+        fakehost_rmtree(tree)
+
+
+def _observe_all(host: FakeHost, bodies: list[Body]) -> list[Observation]:
+    return [observe(host, body, keep_writes=n < len(bodies) - 1) for n, body in enumerate(bodies)]
+
+
+def _full_run(scenario: Scenario, bodies: list[Body]) -> tuple[str, list[Observation]]:
+    """(key, what ``bodies`` show) on a fresh host for ``scenario``, run in full."""
+    with fake_host(scenario) as host:
+        return shared.key(host, scenario, bodies), _observe_all(host, bodies)
