@@ -12,7 +12,7 @@ STAMP    := $(BIN)/.nested-kvm-guide-installed
 SPHINX   := $(BIN)/sphinx-build -c . -j $(SPHINX_J) -W --keep-going -n
 PYTEST   := $(BIN)/python -m pytest
 
-.PHONY: help html open doctest docstrings test lint linkcheck livehtml man singlehtml epub clean bench pyz wheels freshness
+.PHONY: help html open doctest docstrings test lint linkcheck livehtml man singlehtml epub clean bench bench-matrix pyz wheels freshness
 
 help:
 	@echo "make html       build the guide into build/html (zero warnings allowed)"
@@ -23,6 +23,7 @@ help:
 	@echo "make livehtml   rebuild and reload in the browser on every edit"
 	@echo "make man        the nested-kvm(1) man page;  make singlehtml / epub"
 	@echo "make bench      run the committed benchmarks (prints ratios)"
+	@echo "make bench-matrix  only the snippet matrix (-n 2): wall, CPU, load, items, releases"
 	@echo "make pyz        build/nested-kvm.pyz: the checker as one file (runs on python3 >= 3.9)"
 	@echo "make wheels     build/wheels: nested-kvm (the checker) and nested-kvm-guide (the kit)"
 	@echo "make freshness  Debian kernels and QEMU newer than the data and the pins (not in test)"
@@ -100,6 +101,9 @@ test: $(STAMP) lint doctest
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
+
+bench-matrix: $(STAMP)
+	$(BIN)/python tools/bench.py --only-matrix
 
 pyz:
 	$(PYTHON) tools/build_pyz.py build/nested-kvm.pyz

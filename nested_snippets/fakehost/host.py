@@ -17,12 +17,13 @@ import functools
 import os
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from nested_snippets import kernel as kdata
 from nested_snippets.fakehost import boot, cpus, firmware
 from nested_snippets.fakehost import kernel as fk
+from nested_snippets.fakehost.start import Given, ScenarioError
 from nested_snippets.fakehost.tools import PY_TOOLS, boot_modules
 from nested_snippets.kernel import messages
 
@@ -55,33 +56,17 @@ def path_problem(shown: str) -> str:
     return ""
 
 
-class ScenarioError(ValueError):
-    pass
-
-
 @dataclass(frozen=True)
 class Scenario:
     """Where a host starts: architecture, kernel version and start state."""
 
     arch: str
     kernel: str
-    kvm: str = "loaded"  # loaded | unloaded | builtin
-    nested: bool | None = None
-    level: str = "L0"
-    cpu_flag: bool = True
-    firmware_vt: bool = True
-    """False: VT-x/SVM switched off in the firmware (:mod:`.firmware`)."""
-    vm_running: bool = False
-    files: dict[str, str] = field(default_factory=dict)
-    cmdline: str = ""
+    given: Given = Given()
     cpu: cpus.CpuModel | None = None
     """A specific CPU (flags, model); default: the architecture's usual server CPU."""
 
     def __post_init__(self) -> None:
-        if self.kvm not in ("loaded", "unloaded", "builtin"):
-            raise ScenarioError(f"kvm must be loaded, unloaded or builtin, not {self.kvm!r}")
-        if self.level not in ("L0", "L1"):
-            raise ScenarioError(f"level must be L0 or L1, not {self.level!r}")
         try:
             kdata.resolve_version(self.kernel)
         except kdata.KernelDataError as exc:
@@ -113,35 +98,36 @@ class FakeHost:
         for d in ("", "etc", "etc/modprobe.d", "etc/default", "root", "tmp"):
             os.close(_safe_dir(host.root, d))
         os.chmod(host.root / "tmp", 0o1777, follow_symlinks=False)
+        given = scenario.given
         version = kdata.data_version(scenario.kernel)
         release = release_for(version)
         host.write_file(
             "/etc/default/grub",
             'GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\n'
-            f'GRUB_CMDLINE_LINUX="{scenario.cmdline}"\n',
+            f'GRUB_CMDLINE_LINUX="{given.cmdline}"\n',
         )
-        for path, content in scenario.files.items():
+        for path, content in given.files.items():
             host.write_file(path, content)
-        flags = cpus.flags(scenario.arch, scenario.level, scenario.cpu_flag, scenario.cpu)
-        if not scenario.firmware_vt:
+        flags = cpus.flags(scenario.arch, given.level, given.cpu_flag, scenario.cpu)
+        if not given.firmware_vt:
             flags = firmware.cpu_flags(scenario.arch, version, flags)
         cpuinfo = cpus.cpuinfo(
             scenario.arch,
-            scenario.level,
+            given.level,
             flags,
             vmx_flags_line=kdata.version_key(version) >= (5, 6),
             model_row=cpus.row(scenario.arch, scenario.cpu) if scenario.arch in cpus.CPU else None,
         )
-        builtin = scenario.kvm == "builtin" or scenario.arch == "arm64"
+        builtin = given.kvm == "builtin" or scenario.arch == "arm64"
         cmdline = f"{fk.boot_args(release)} quiet"  # quiet: GRUB_CMDLINE_LINUX_DEFAULT
-        if scenario.cmdline:
-            cmdline += " " + scenario.cmdline
+        if given.cmdline:
+            cmdline += " " + given.cmdline
         params_data, early, log_messages = _kernel_tables(scenario.arch, version)
         state = fk.State(
             arch=scenario.arch,
             kernel=version,
             release=release,
-            level=scenario.level,
+            level=given.level,
             cpu_flags=flags,
             cpu_row=list(cpus.row(scenario.arch, scenario.cpu))
             if scenario.arch in cpus.CPU
@@ -157,13 +143,13 @@ class FakeHost:
             # (measured on 6.1: kvm_intel under TCG logs "already loaded vendor module");
             # from 6.3 the hardware check runs first, in the vendor module's own init.
             hw_first=kdata.version_key(version) >= (6, 3),
-            firmware_vt=scenario.firmware_vt,
+            firmware_vt=given.firmware_vt,
         )
         firmware.log_boot(state)
-        if scenario.kvm != "unloaded":
+        if given.kvm != "unloaded":
             # the tree was just emptied (or is new): only the files written above exist
-            boot_modules(state, host.root, nested=scenario.nested)
-        if scenario.vm_running:
+            boot_modules(state, host.root, nested=given.nested)
+        if given.vm_running:
             for mod in state.loaded:
                 if state.modules[mod.name].vendor or mod.name == "kvm_hv":
                     mod.users += 1

@@ -169,7 +169,6 @@ class State:
         finally:
             os.close(fd)
 
-
     # ------------------------------------------------------------------ queries
     @property
     def modules(self) -> dict[str, ModuleSpec]:
@@ -260,7 +259,12 @@ def insert(state: State, spec: ModuleSpec, words: list[str]) -> None:
         missing = [f for f in param["requires"] if not cpus.has_flag(state.cpu_flags, f)]
         if missing and name in vals:
             vals[name] = values.off_value(param["type"])
-    runtime.adjust(spec.name, vals, state.cpu_flags, set(table))
+    given = frozenset(
+        n
+        for w in words
+        if (n := by_norm.get(modprobe_conf.normalize(modprobe_conf.split_option(w)[0])))
+    )
+    runtime.adjust(spec.name, vals, state.cpu_flags, table, given)
     _log_init(state, spec, vals)
     state.loaded.insert(0, Loaded(spec.name, vals))
     for dep in spec.depends:

@@ -40,10 +40,17 @@ has a PMU" (an approximation).
 """
 
 
-def adjust(module: str, values: dict[str, str], cpu_flags: list[str], declared: set[str]) -> None:
+def adjust(
+    module: str,
+    values: dict[str, str],
+    cpu_flags: list[str],
+    declared: dict[str, dict],
+    given: frozenset[str] = frozenset(),
+) -> None:
     """Apply the rules above to a module's freshly parsed parameter ``values``.
 
-    ``declared``: the parameters this kernel version declares for ``module``.
+    ``declared``: the parameters this kernel version declares for ``module`` (name ->
+    state row); ``given``: those set by the options the module was loaded with.
     """
     for (mod, name), flags in REQUIRES_FLAG.items():
         present = mod == module and name in values
@@ -58,8 +65,22 @@ def adjust(module: str, values: dict[str, str], cpu_flags: list[str], declared: 
         # neither modelled CPU (Ice Lake-SP, Zen 3, QEMU TCG) has.
         if "nx_huge_pages" in declared:
             values["nx_huge_pages"] = "Y" if "bug:itlb_multihit" in cpu_flags else "N"
-    if module == "kvm_amd" and "enable_ipiv" in values:
+    if module != "kvm_amd":
+        return
+    avic_on = values.get("avic") in ("Y", "1") and cpus.has_flag(cpu_flags, "avic")
+    if declared.get("avic", {}).get("type") == "callback":
+        # svm/avic.c from 6.18: avic is "auto" unless set; avic_want_avic_enabled()
+        # turns auto into "x2AVIC and Zen 4 or later" (the x2avic flag stands for both:
+        # x2AVIC came with Zen 4) and then needs the AVIC CPUID bit; the getter prints
+        # the outcome as a bool (7.3 avic.c:1277-1290, 1316)
+        auto = "avic" not in given or values.get("avic") == "auto"
+        wanted = cpus.has_flag(cpu_flags, "x2avic") if auto else avic_on
+        avic_on = wanted and cpus.has_flag(cpu_flags, "avic")
+        values["avic"] = "Y" if avic_on else "N"
+    if "enable_ipiv" in values and not avic_on:
         # svm/avic.c avic_hardware_setup(): IPI virtualization needs AVIC in use
-        avic_on = values.get("avic") in ("Y", "1") and cpus.has_flag(cpu_flags, "avic")
-        if not avic_on:
-            values["enable_ipiv"] = "N"
+        values["enable_ipiv"] = "N"
+    if "enable_device_posted_irqs" in values and not avic_on:
+        # x86.c kvm_x86_vendor_init(): "enable_device_posted_irqs &= enable_apicv && ..."
+        # and svm.c: "enable_apicv = avic_hardware_setup();"
+        values["enable_device_posted_irqs"] = "N"

@@ -147,11 +147,16 @@ class ModuleData:
         for p in self.params:
             if p.name == name:
                 return p
+        raise self.unknown(name, suggest)
+
+    def unknown(self, name: str, suggest: bool = True) -> UnknownParameter:
+        """The error for ``name``, not one of the parameters (with did-you-mean unless
+        not ``suggest``); returned, not raised, for callers that only want its text."""
         suggestions = (
             difflib.get_close_matches(name, self.names(), n=3, cutoff=0.6) if suggest else []
         )
         where = f"{self.name} (Linux {self.version})" if self.version else self.name
-        raise UnknownParameter(
+        return UnknownParameter(
             f"{where} has no parameter '{name}'{_did_you_mean(suggestions)}", suggestions
         )
 

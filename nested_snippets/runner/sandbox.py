@@ -158,6 +158,8 @@ class Limits:
 class Result:
     output: bytes
     status: int
+    trace: bytes | None = None
+    """What strace recorded of the command, when run with ``trace`` (see :data:`TRACE`)."""
 
 
 def _sandbox_ids() -> tuple[int, int]:
@@ -456,16 +458,23 @@ exec {NKG_GO}<&- {quiet}>/dev/null
 /run/fakehost/bin/_fill || exit 97
 exec 2>&"$quiet"
 mark=$NKG_MARK
-unset NKG_FSIZE NKG_AS NKG_NPROC NKG_CPU NKG_NOFILE NKG_GO NKG_MARK go
+trace=$NKG_TRACE
+unset NKG_FSIZE NKG_AS NKG_NPROC NKG_CPU NKG_NOFILE NKG_GO NKG_MARK NKG_TRACE go
 i=0
 for c in "$@"; do
     i=$((i + 1))
     printf '%s B %d\n' "$mark" "$i"
-    (exec {quiet}>&-; cd /root && exec bash --noprofile --norc -c "$c") 2>&1
+    (exec {quiet}>&-; cd /root && exec ${trace:+$trace -o /run/nkg-trace} \
+        bash --noprofile --norc -c "$c") 2>&1
     s=$?
     kill -KILL -1
     printf '\n%s E %d %d\n' "$mark" "$i" "$s"
     times
+    if [ -n "$trace" ]; then
+        printf '%s T %d\n' "$mark" "$i"
+        cat /run/nkg-trace 2>/dev/null
+        rm -f /run/nkg-trace
+    fi
 done
 """
 """The sandbox's first shell, PID 1 of its namespace (``bwrap --as-pid-1``): no
@@ -482,7 +491,24 @@ writes the status and its children's CPU times (``times``), which tell a kill by
 the CPU limit from the snippet's own ``kill -9``."""
 
 
-def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = True) -> list[Result]:
+TRACE = (
+    "/usr/bin/strace -f -qq -y -s 4096 --seccomp-bpf -e signal=none "
+    "-e trace=%file,getdents64,connect,fchdir"
+)
+"""With ``trace``: each command runs under strace, which records the files it named and
+its connections; the first shell writes that record after the command's end line,
+after a ``T`` line (:attr:`Result.trace`, for :mod:`nested_snippets.runner.shared`).
+The record is a file of the sandbox's ``/run``: a snippet could rewrite it, which
+the project's own snippets do not (and the checked pairs would catch)."""
+
+
+def can_trace() -> bool:
+    return os.path.isfile(TRACE.split()[0])
+
+
+def run(
+    home: Path, commands: list[str], limits: Limits, keep_writes: bool = True, trace: bool = False
+) -> list[Result]:
     """Run ``commands`` one after the other in a fresh sandbox of the host in ``home``.
 
     Raises :class:`Refused` before running text bash cannot be given, and
@@ -520,6 +546,7 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
         "NKG_NOFILE": str(limits.files),
         "NKG_GO": str(block_r),
         "NKG_MARK": mark,
+        "NKG_TRACE": TRACE if trace else "",
     }
     try:
         proc = subprocess.Popen(
@@ -554,7 +581,7 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
         os.write(block_w, b"go\n")
         os.close(block_w)
         block_w = -1
-        cap = len(commands) * (limits.output_bytes + 4096) + 65536
+        cap = len(commands) * ((2 if trace else 1) * limits.output_bytes + 4096) + 65536
         ended, held, said = _watch(proc, pid, limits, cap)
         if not ended:
             _kill(proc)
@@ -817,8 +844,12 @@ def _results(said: bytes, mark: str, limits: Limits) -> list[Result]:
                 f"killed after {cpu - cpu_before:.1f} s of CPU time)"
             )
         cpu_before = cpu
-        results.append(Result(data, code))
         at = said.find(begin, stop)
+        traced = said.find(f"{mark} T {i}\n".encode(), stop, None if at < 0 else at)
+        trace = None
+        if traced >= 0:
+            trace = said[said.find(b"\n", traced) + 1 : None if at < 0 else at]
+        results.append(Result(data, code, trace))
     return results
 
 
