@@ -18,7 +18,6 @@ run_check = snippet(command_line("nested-kvm check"))
 run_no_probe = snippet(command_line("nested-kvm check --no-probe --json > nested-kvm.json"))
 
 fleet_loop = snippet(
-    "fleet_loop",
     command_line("""
         while read -r host; do
             ssh -n "$host" python3 nested-kvm.pyz check --no-probe --json > "$host.json"
