@@ -559,3 +559,19 @@ def test_fleet_section_shows_a_loop_that_collects_exit_statuses(built_site):
     assert 'echo "$host $?"' in text and "exit-status.txt" in text
     assert "Not executed here" in text
     assert "manpages.debian.org/bookworm/openssh-client/ssh.1" in fleet
+
+
+def test_search_weights_are_published_for_the_search_page_only(built_site):
+    """search_rank.py's per-page data: loaded by search.html only, indexed like Sphinx's
+    index (stemmed, identifiers split), with the page kind."""
+    root = built_site / "html"
+    prefix = "var NESTED_KVM_SEARCH = "
+    data = json.loads((root / "_static" / "nested-kvm-search.js").read_text()
+                      .removeprefix(prefix).rstrip().rstrip(";"))  # fmt: skip
+    assert "nested-kvm-search.js" in (root / "search.html").read_text()
+    assert "nested-kvm-search.js" not in (root / "index.html").read_text()
+    windows = data["how-to/windows-hyperv"]
+    assert {"hyperv", "wsl", "window"} <= set(windows["t"]), windows["t"]
+    assert windows["p"] == 1 and windows["n"]["wsl"] >= 2
+    assert data["reference/parameters/kvm_hv"]["p"] == 0 and data["how-to/index"]["p"] == 0
+    assert all(n >= 2 for page in data.values() for n in page["n"].values())
