@@ -70,9 +70,10 @@ def adjust(
     avic_on = values.get("avic") in ("Y", "1") and cpus.has_flag(cpu_flags, "avic")
     if declared.get("avic", {}).get("type") == "callback":
         # svm/avic.c from 6.18: avic is "auto" unless set; avic_want_avic_enabled()
-        # turns auto into "x2AVIC and Zen 4 or later" (the x2avic flag stands for both:
-        # x2AVIC came with Zen 4) and then needs the AVIC CPUID bit; the getter prints
-        # the outcome as a bool (7.3 avic.c:1277-1290, 1316)
+        # turns auto into "x2AVIC and (Zen 4 or family >= 0x1A)" and then needs the
+        # AVIC CPUID bit; the getter prints the outcome as a bool (7.3.4 avic.c:80-88,
+        # 1277-1290, 1316).  Approximation: ZEN4 has no /proc/cpuinfo name, so the
+        # x2avic flag stands for both (no modelled CPU has x2AVIC without Zen 4).
         auto = "avic" not in given or values.get("avic") == "auto"
         wanted = cpus.has_flag(cpu_flags, "x2avic") if auto else avic_on
         avic_on = wanted and cpus.has_flag(cpu_flags, "avic")

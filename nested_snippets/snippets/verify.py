@@ -10,9 +10,10 @@ Shown on ``source/how-to/verify.rst`` and in the tutorial.  Sources of the outpu
 * ``ept``, ``enable_shadow_vmcs`` and ``enable_apicv`` default to ``Y`` and are
   cleared at load time when the CPU lacks the feature (``arch/x86/kvm/vmx/vmx.c``,
   ``hardware_setup()``); ``npt`` and ``avic`` likewise in ``svm.c``'s
-  ``svm_hardware_setup()``.  ``npt``/``avic`` were ``int`` until 5.10 and ``bool`` from
-  5.15 (``svm/svm.c`` @ v5.10.7 and @ v5.15.24); in 7.1 ``avic`` became a custom
-  parameter whose value is decided at load time (``svm/avic.c`` @ v7.1.3, ``avic_ops``).
+  ``svm_hardware_setup()``.  In the kernel data ``npt`` is an ``int``
+  until 5.11 and a ``bool`` from 5.12, ``avic`` an ``int`` until 5.12 and a ``bool``
+  from 5.14 (no 5.13 data); from 6.18 ``avic`` is a callback (``avic_ops`` in
+  ``svm/avic.c``) that starts as "auto" and prints the outcome of load time as a bool.
 """
 
 from collections.abc import Callable
