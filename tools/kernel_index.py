@@ -33,7 +33,7 @@ SERIES = DATA_DIR / "series.json"
 
 
 def last_minors() -> dict[int, int]:
-    """Major -> its last minor release, from ``data/series.json`` (its "source" says where that comes from)."""
+    """Major -> its last minor release, from ``data/series.json`` (with its source)."""
     raw = json.loads(SERIES.read_text(encoding="utf-8"))["last_minor"]
     return {int(major): int(minor) for major, minor in raw.items()}
 
