@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from nested_snippets import arch as arch_table
+from nested_snippets import arches as arch_table
 from nested_snippets.versions import version_key
 
 
@@ -331,7 +331,7 @@ def snippet(
 ) -> Snippet:
     """Declare a snippet in a snippet module; its id is ``<module>.<name>``.
 
-    With ``arches``, ``body`` is a function of an :class:`~nested_snippets.arch.Arch`
+    With ``arches``, ``body`` is a function of an :class:`~nested_snippets.arches.Arch`
     row and one variant is generated per architecture: never write a tab by hand.
     ``wrong`` marks a counterexample the guide shows failing (styled apart, no copy
     button); ``not_executed`` marks command lines no test machine can run.

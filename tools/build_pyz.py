@@ -22,7 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 FILES = (
     "nested_snippets/__init__.py",
-    "nested_snippets/arch.py",
+    "nested_snippets/arches/*.py",
+    "nested_snippets/suggest.py",
     "nested_snippets/versions.py",
     "nested_snippets/regular.py",
     "nested_snippets/cli/*.py",

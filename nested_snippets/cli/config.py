@@ -7,7 +7,7 @@ wins.  A built-in module sees only the command line.
 
 from __future__ import annotations
 
-from nested_snippets.arch import Arch
+from nested_snippets.arches import Arch
 from nested_snippets.cli.hostfs import HostFS
 from nested_snippets.cli.results import Result
 from nested_snippets.parsers import modprobe_conf, values

@@ -60,7 +60,7 @@ CAPS = (
         "KVM-HV cannot run a nested hypervisor (needs POWER9 and kvm_hv nested=Y)",
     ),
 )
-"""Capabilities asked, per vendor key of :mod:`nested_snippets.arch`; ``missing``
+"""Capabilities asked, per vendor key of :mod:`nested_snippets.arches`; ``missing``
 says what a 0 answer costs (Documentation/virt/kvm/api.rst, section 7/8 entries of
 each capability, Linux 6.1)."""
 

@@ -9,7 +9,7 @@ import os
 import stat
 from collections import namedtuple
 
-from nested_snippets.arch import ARCHES, Arch
+from nested_snippets.arches import ARCHES, Arch
 from nested_snippets.cli import hypervisor
 from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.hostfs import HostFS, Unreadable

@@ -35,7 +35,7 @@ def early_values(arch: str, version: str) -> dict[str, list[str]]:
 
 def early_params(state) -> None:
     """Log what the kernel says about early parameters on ``state.cmdline``."""
-    from nested_snippets.fakehost import kernel as fk
+    from nested_snippets.fakehost import state as fk
 
     for word in state.cmdline.split():
         name, _eq, value = word.partition("=")

@@ -3,7 +3,7 @@
 Layout of a host directory ``HOST``::
 
     HOST/root/          what a snippet sees as / (bound read-write by the sandbox)
-    HOST/state.marshal  the fake kernel (see :mod:`nested_snippets.fakehost.kernel`)
+    HOST/state.marshal  the fake kernel (see :mod:`nested_snippets.fakehost.state`)
 
 With ``disk_tree=True`` (``nested-kvm`` tests, which read a root from disk) the
 kernel's trees (/sys/module, /proc, /lib/modules, /dev/kvm) are written under
@@ -20,9 +20,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nested_snippets import arches
 from nested_snippets import kernel as kdata
 from nested_snippets.fakehost import boot, cpus, firmware
-from nested_snippets.fakehost import kernel as fk
+from nested_snippets.fakehost import state as fk
 from nested_snippets.fakehost.tools import PY_TOOLS, boot_modules
 from nested_snippets.kernel import messages
 
@@ -128,9 +129,10 @@ class FakeHost:
             scenario.level,
             flags,
             vmx_flags_line=kdata.version_key(version) >= (5, 6),
-            model_row=cpus.row(scenario.arch, scenario.cpu) if scenario.arch in cpus.CPU else None,
+            model_row=cpus.row(scenario.arch, scenario.cpu),
         )
-        builtin = scenario.kvm == "builtin" or scenario.arch == "arm64"
+        row = arches.get(scenario.arch)
+        builtin = scenario.kvm == "builtin" or not row.modules
         cmdline = f"{fk.boot_args(release)} quiet"  # quiet: GRUB_CMDLINE_LINUX_DEFAULT
         if scenario.cmdline:
             cmdline += " " + scenario.cmdline
@@ -141,14 +143,12 @@ class FakeHost:
             release=release,
             level=scenario.level,
             cpu_flags=flags,
-            cpu_row=list(cpus.row(scenario.arch, scenario.cpu))
-            if scenario.arch in cpus.CPU
-            else [],
+            cpu_row=list(cpus.row(scenario.arch, scenario.cpu) or ()),
             builtin=builtin,
             cmdline=cmdline,
             params_data=params_data,
             cpuinfo=cpuinfo,
-            machine=_machine(scenario.arch),
+            machine=row.machine,
             early_values=early,
             messages=log_messages,
             # Up to 6.1 kvm_arch_init() tested "already loaded" before hardware support
@@ -163,7 +163,7 @@ class FakeHost:
             boot_modules(state, host.root, nested=scenario.nested)
         if scenario.vm_running:
             for mod in state.loaded:
-                if state.modules[mod.name].vendor or mod.name == "kvm_hv":
+                if state.modules[mod.name].vm_user:
                     mod.users += 1
         if disk_tree:
             fk.materialize(state, host.root, full=True)
@@ -236,7 +236,7 @@ def _kernel_tables(arch: str, version: str) -> tuple[dict, dict, dict]:
 @functools.cache
 def _tables(arch: str, version: str, module) -> tuple[dict, dict, dict]:
     params_data = {}
-    for spec in fk.BY_ARCH[arch].values():
+    for spec in arches.get(arch).modules:
         if spec.data_key:
             data_arch, name = spec.data_key.split("/")
             params_data[spec.name] = fk.param_rows(module(data_arch, name, version), version)
@@ -384,13 +384,3 @@ def _install_tools(bin_dir: Path) -> None:
         real = shutil.which(name, path="/usr/bin:/bin")
         if real:
             os.symlink(real, bin_dir / name)
-
-
-def _machine(arch: str) -> str:
-    return {
-        "intel": "x86_64",
-        "amd": "x86_64",
-        "s390x": "s390x",
-        "power": "ppc64le",
-        "arm64": "aarch64",
-    }[arch]

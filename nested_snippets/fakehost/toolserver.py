@@ -122,7 +122,7 @@ def _open_state(home: str) -> int:
 
 
 def _load(fd: int):
-    from nested_snippets.fakehost import kernel as fk
+    from nested_snippets.fakehost import state as fk
 
     os.lseek(fd, 0, os.SEEK_SET)
     chunks = []
@@ -132,7 +132,7 @@ def _load(fd: int):
 
 
 def _store(fd: int, state) -> None:
-    from nested_snippets.fakehost import kernel as fk
+    from nested_snippets.fakehost import state as fk
 
     fk.rewrite(fd, state.to_bytes())
 
@@ -201,7 +201,7 @@ class _Sandbox:
         pid = os.fork()
         if pid == 0:
             try:
-                from nested_snippets.fakehost import kernel as fk
+                from nested_snippets.fakehost import state as fk
 
                 _confine_call()
                 fd = _open_state(self.home)
@@ -265,7 +265,7 @@ def _read_request(conn: socket.socket) -> list[str]:
 
 
 def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
-    from nested_snippets.fakehost import kernel as fk
+    from nested_snippets.fakehost import state as fk
     from nested_snippets.fakehost import tools
 
     _confine_call()
@@ -309,7 +309,7 @@ def _drop_privileges(uid: int, gid: int) -> None:
 def serve(uid: int, gid: int) -> None:
     # everything a call needs is imported now: inside a sandbox neither the package nor
     # (unless it lives in /usr) the Python standard library is visible
-    from nested_snippets.fakehost import boot, kernel, tools  # noqa: F401
+    from nested_snippets.fakehost import boot, state, tools  # noqa: F401
     from nested_snippets.parsers import modprobe_conf, values  # noqa: F401
 
     gc.freeze()  # forked calls then copy fewer pages (the collector writes object headers)

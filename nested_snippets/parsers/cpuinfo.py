@@ -38,7 +38,7 @@ class CpuInfo(
     """What /proc/cpuinfo says (a named tuple: cheap to create at start-up).
 
     ``arch``: kernel architecture, ``x86``, ``s390``, ``powerpc`` or ``arm64``;
-    ``arch_key``: row of :data:`nested_snippets.arch.ARCHES` (``intel``...) or None;
+    ``arch_key``: row of :data:`nested_snippets.arches.ARCHES` (``intel``...) or None;
     ``flags``: x86 ``flags``, s390 ``features``, Arm64 ``Features`` of the first CPU;
     ``platform``: POWER only, ``PowerNV`` (bare metal) or ``pSeries`` (guest or LPAR);
     ``first_block``: the first CPU's lines; ``processors``: how many CPUs are listed.

@@ -11,7 +11,7 @@ the expected outputs:
 * Every ``nested`` is mode 0444: it can only be set when the module is loaded.
 """
 
-from nested_snippets.arch import X86
+from nested_snippets.arches import X86
 from nested_snippets.model import REBOOT, Given, config, procedure, snippet, transcript
 
 # ----------------------------------------------------------------- checking

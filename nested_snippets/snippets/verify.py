@@ -15,7 +15,7 @@ Shown on ``source/how-to/verify.rst`` and in the tutorial.  Sources of the outpu
   parameter whose value is decided at load time (``svm/avic.c`` @ v7.1.3, ``avic_ops``).
 """
 
-from nested_snippets.arch import X86
+from nested_snippets.arches import X86
 from nested_snippets.model import Given, snippet, transcript
 
 _LSMOD = {

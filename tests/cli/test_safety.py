@@ -18,7 +18,7 @@ FORBIDDEN = (
     "pytest",
     "bashlex",
     "nested_snippets.fakehost.host",
-    "nested_snippets.fakehost.kernel",
+    "nested_snippets.fakehost.state",
     "nested_snippets.fakehost.tools",
     "nested_snippets.runner",
     "nested_snippets.sphinxext",
