@@ -20,7 +20,8 @@ from nested_snippets import suggest
 from nested_snippets.arches._row import Arch, ModuleSpec
 
 __all__ = ["ARCHES", "X86", "Arch", "ModuleSpec", "UnknownArch", "files", "get", "kernel_arch_of",
-           "machine_of", "module_arches", "pages", "reload"]  # fmt: skip
+           "data_keys", "machine_of", "module_arches", "pages", "param_arches",
+           "reload"]  # fmt: skip
 
 _FILES: list[str] = []
 ARCHES: dict[str, Arch] = {}
@@ -114,6 +115,18 @@ def module_arches() -> dict[str, str | None]:
             if spec.data_key or spec.name in (a.module, *a.depends):
                 seen.setdefault(spec.name, set()).add(a.kernel_arch)
     return {m: next(iter(k)) if len(k) == 1 else None for m, k in seen.items()}
+
+
+def param_arches() -> tuple[str, ...]:
+    """Kernel architectures with KVM parameter data, in table order (``x86``...)."""
+    keys = [s.data_key for a in ARCHES.values() for s in a.modules if s.data_key]
+    return tuple(dict.fromkeys(k.split("/")[0] for k in keys))
+
+
+def data_keys() -> tuple[str, ...]:
+    """Keys of the kernel parameter data (``x86/kvm_intel``), in table order."""
+    keys = [s.data_key for a in ARCHES.values() for s in a.modules if s.data_key]
+    return tuple(dict.fromkeys(keys))
 
 
 def pages() -> dict[str, str]:

@@ -74,7 +74,7 @@ class Arch:
     __slots__ = ("key", "label", "order", "kernel_arch", "machines", "module", "depends",
                  "cpu_flag", "cpuinfo_field", "vendor_ids", "nested_on", "nested_off",
                  "extension", "qemu_binary", "modules", "cpu_check", "cpu_note",
-                 "no_flag_fix", "nested_from", "anchor", "persistent_anchor", "pages",
+                 "no_flag_fix", "nested_cmdline", "anchor", "persistent_anchor", "pages",
                  "tuning", "extra_checks", "l1_module_fix", "verdict_l0", "verdict_l1",
                  "fake_cpu", "fake_flags", "fake_virt_flags", "fake_l1_flags",
                  "firmware_off_message", "firmware_off_clears", "no_flag_message",
@@ -103,7 +103,7 @@ class Arch:
         cpu_check: str = "flag",
         cpu_note: str = "",
         no_flag_fix: str = "",
-        nested_from: str = "param",
+        nested_cmdline: str = "",
         persistent_anchor: str = "",
         tuning: tuple[tuple[str, tuple[str, ...], str], ...] = (),
         extra_checks: tuple[str, ...] = (),
@@ -157,9 +157,9 @@ class Arch:
         self.cpu_note = cpu_note
         self.no_flag_fix = no_flag_fix
         """The fix at L0 when :attr:`cpu_flag` is missing ("": switch it on in firmware)."""
-        self.nested_from = nested_from
-        """Where nesting is switched on: ``param`` (the module's ``nested``) or
-        ``cmdline`` (``kvm-arm.mode=nested`` on the kernel command line)."""
+        self.nested_cmdline = nested_cmdline
+        """The kernel command line option that switches nesting on (``kvm-arm.mode=nested``);
+        "": the ``nested`` parameter of :attr:`module` does."""
         self.anchor = anchor
         """Guide label of the section that enables nesting here."""
         self.persistent_anchor = persistent_anchor or anchor

@@ -21,7 +21,7 @@ ARCH = Arch(
     pages={"nested-arm64": "how-to/arm64"},
     cpu_check="none",
     cpu_note="Arm64 /proc/cpuinfo does not show FEAT_NV2",
-    nested_from="cmdline",
+    nested_cmdline="kvm-arm.mode=nested",
     verdict_l0=("dev-kvm", "nested"),
     verdict_l1=("dev-kvm",),
 )

@@ -23,8 +23,7 @@ def cmdline_settings(cmdline: str, module: str, param: str) -> list[tuple[str, s
 def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Result:
     """What nesting will be after the next load of ``row.module`` (or the next boot)."""
     mod = row.module
-    anchor = "enable-nested-x86" if row.key in ("intel", "amd") else f"nested-{row.key}"
-    persistent = "enable-nested-persistent" if row.key in ("intel", "amd") else anchor
+    persistent = row.persistent_anchor
     settings = cmdline_settings(cmdline or "", mod, "nested")
     cfg = modprobe_conf.read_dirs(fs.root, read=fs.read_real)
     conf = [

@@ -8,7 +8,6 @@ could not be read or the kernel version is unknown.
 from __future__ import annotations
 
 import argparse
-import difflib
 import gc
 import os
 import stat
@@ -16,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-from nested_snippets import kernel
+from nested_snippets import arches, kernel, suggest
 from nested_snippets.cli import params, probes
 from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.escape import escape
@@ -25,7 +24,7 @@ from nested_snippets.kernel import messages
 from nested_snippets.parsers import modprobe_conf, values
 from nested_snippets.parsers.modprobe_conf import normalize, split_option
 
-KVM_MODULES = {"kvm": None, "kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "powerpc"}
+KVM_MODULES = arches.module_arches()
 """Modules checked against kernel data -> their architecture (None: the host's)."""
 OTHER_KVM = {"kvmgt", "kvm_pvm", "kvm_pr", "kvm_arm"}
 """Real modules with kvm-like names that this tool has no data for: not typos."""
@@ -276,8 +275,8 @@ class Linter:
         """For ``kvm``: the architecture whose kvm has ``name``, if not the one checked."""
         if module != "kvm":
             return ""
-        for arch in ("x86", "s390"):
-            if arch == self.arch:
+        for arch in arches.param_arches():
+            if arch == self.arch or f"{arch}/kvm" not in arches.data_keys():
                 continue
             try:
                 if not kernel.module(arch, "kvm", self.version).has(normalize(name)):
@@ -300,7 +299,7 @@ class Linter:
         if module in OTHER_KVM:
             return ""
         # kmod compares names exactly: KVM_INTEL is another module, but meant as kvm_intel
-        close = difflib.get_close_matches(module.lower(), list(KVM_MODULES), n=1, cutoff=0.75)
+        close = suggest.close(module.lower(), KVM_MODULES, n=1, cutoff=0.75)
         if not close:
             return ""
         return (
@@ -318,7 +317,8 @@ class Linter:
                     (path, line, "note", f"{count - REPEAT} more of this {level} left out: "
                      f"{message}")
                 )  # fmt: skip
-        if (KVM_MODULES["kvm"] or self.arch) == "s390":
+        if any("hpage" in a.extra_checks for a in arches.ARCHES.values()
+               if a.kernel_arch == (KVM_MODULES["kvm"] or self.arch)):  # fmt: skip
             self.s390_hpage()
 
     def s390_hpage(self) -> None:
@@ -366,12 +366,12 @@ def collect(paths: list[str]) -> list[tuple[str, Path]]:
 
 def host_arch(fs: HostFS) -> str:
     if fs.real:
-        return params.HOST_ARCH.get(os.uname().machine, "x86")
+        return params.host_arch()
     try:
         arch = probes.read_cpuinfo(fs).arch
     except CliError:
         return "x86"
-    return arch if arch in ("s390", "powerpc") else "x86"
+    return params.data_arch(arch)
 
 
 def run(args: argparse.Namespace) -> int:

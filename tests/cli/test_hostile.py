@@ -441,13 +441,12 @@ def test_a_misspelt_module_repeated_costs_one_difflib_call(module, monkeypatch):
     """10 MB of ``options kvm_intl nested=1`` took 19 s of CPU: the did-you-mean
     search (difflib) ran once per line.  Now once per name; an uppercase name, which
     kmod treats as another module, gets the hint too (it got none)."""
+    from nested_snippets import suggest
     from nested_snippets.cli import lint
 
     searched = []
-    real = lint.difflib.get_close_matches
-    monkeypatch.setattr(
-        lint.difflib, "get_close_matches", lambda *a, **k: searched.append(a) or real(*a, **k)
-    )
+    real = suggest.close
+    monkeypatch.setattr(suggest, "close", lambda *a, **k: searched.append(a) or real(*a, **k))
     linter = lint.Linter("6.6", "x86")
     linter.lint_text("/x.conf", f"options {module} nested=1\n" * 5000)
     linter.finish()
