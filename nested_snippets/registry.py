@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import pkgutil
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from nested_snippets import suggest
 from nested_snippets.model import Procedure, Reboot, Snippet, SnippetError
 
 SNIPPET_DIR = Path(__file__).parent / "snippets"
@@ -44,9 +44,7 @@ class Registry:
 
 
 def unknown_message(snippet_id: str, known: dict) -> str:
-    close = difflib.get_close_matches(snippet_id, list(known), n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"unknown snippet id {snippet_id!r}{hint}"
+    return f"unknown snippet id {snippet_id!r}{suggest.hint(snippet_id, known)}"
 
 
 @cache

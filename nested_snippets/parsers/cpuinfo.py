@@ -12,16 +12,13 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from nested_snippets import arches
+
 __all__ = ["CpuInfo", "CpuinfoError", "parse"]
 
-_X86_VENDORS = {
-    "GenuineIntel": "intel",
-    "AuthenticAMD": "amd",
-    "HygonGenuine": "amd",  # Hygon Dhyana: an AMD Zen licensee, runs kvm_amd
-    "CentaurHauls": "intel",  # Zhaoxin/VIA implement VMX, served by kvm_intel
-    "Shanghai": "intel",
-}
 MAX_BLOCK_LINES = 80
+LAYOUTS = ("s390", "arm64", "powerpc", "x86")
+"""Kernel architectures whose /proc/cpuinfo layout :func:`parse` reads field by field."""
 
 
 class CpuinfoError(ValueError):
@@ -84,13 +81,11 @@ def _count(pairs: list[tuple[str, str]]) -> int:
 
 
 def _x86_key(vendor_id: str, flags: frozenset[str]) -> str | None:
-    if vendor_id in _X86_VENDORS:
-        return _X86_VENDORS[vendor_id]
-    if "vmx" in flags:
-        return "intel"
-    if "svm" in flags:
-        return "amd"
-    return None
+    """The x86 row whose ``vendor_ids`` name the CPU, else whose flag it has."""
+    rows = [a for a in arches.ARCHES.values() if a.kernel_arch == "x86"]
+    return next((a.key for a in rows if vendor_id in a.vendor_ids), None) or next(
+        (a.key for a in rows if a.cpu_flag in flags), None
+    )
 
 
 def parse(text: str) -> CpuInfo:
@@ -148,6 +143,13 @@ def parse(text: str) -> CpuInfo:
             block,
             count,
         )
+    for a in arches.ARCHES.values():  # another architecture, known by its flags' field
+        if a.kernel_arch in LAYOUTS or not a.cpuinfo_field:
+            continue
+        listed = _first(pairs, a.cpuinfo_field)
+        if listed is not None:
+            fl = frozenset(listed.split())
+            return CpuInfo(a.kernel_arch, a.key, "", "", fl, "", block, count)
     raise CpuinfoError(
         "names no architecture this tool knows (no vendor_id, flags, "
         "features, cpu or Features line)"
