@@ -45,5 +45,7 @@ def base() -> str:
 
 
 def url(anchor: str) -> str:
-    """Full URL of a guide section; ``anchor`` must be a key of :data:`ANCHORS`."""
-    return f"{base()}{ANCHORS[anchor]}.html#{anchor}"
+    """Full URL of a guide section; ``anchor`` must be a key of :data:`ANCHORS` or of an
+    architecture's ``pages``."""
+    page = ANCHORS.get(anchor) or arches.pages()[anchor]  # a row registered since import
+    return f"{base()}{page}.html#{anchor}"
