@@ -78,7 +78,7 @@ class Arch:
                  "tuning", "extra_checks", "l1_module_fix", "verdict_l0", "verdict_l1",
                  "fake_cpu", "fake_flags", "fake_virt_flags", "fake_l1_flags",
                  "firmware_off_message", "firmware_off_clears", "no_flag_message",
-                 "param_conflicts", "module_specs")  # fmt: skip
+                 "param_conflicts", "module_specs", "kvm_caps", "early_params")  # fmt: skip
 
     def __init__(
         self,
@@ -118,6 +118,8 @@ class Arch:
         firmware_off_clears: tuple[str, ...] = (),
         no_flag_message: str = "",
         param_conflicts: tuple[tuple[str, str, str], ...] = (),
+        kvm_caps: tuple[str, ...] = (),
+        early_params: tuple[str, ...] = (),
     ):
         self.key = key
         """Stable key used in snippet variants, tab ids and pytest ids (``intel``)."""
@@ -197,6 +199,12 @@ class Arch:
         self.param_conflicts = param_conflicts
         """(parameter, parameter, message): both on make :attr:`module` refuse to load
         while the message has an errno in that release."""
+        self.kvm_caps = kvm_caps
+        """KVM capabilities ``nested-kvm check`` asks /dev/kvm about (ids of
+        :data:`nested_snippets.cli.kvmprobe.CAPS`)."""
+        self.early_params = early_params
+        """Early kernel command-line parameters its fake kernel parses (values from the
+        kernel data's ``boot_params``, see :mod:`nested_snippets.fakehost.boot`)."""
 
     def __repr__(self) -> str:
         return f"Arch(key={self.key!r})"

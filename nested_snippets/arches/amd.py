@@ -34,6 +34,7 @@ ARCH = Arch(
         ("npt", ("L0", "L1"), "nested guests fall back to shadow paging, which is slow"),
         ("avic", ("L0",), ""),
     ),
+    kvm_caps=("cap-nested-state", "cap-exception-payload"),
     fake_cpu=("AuthenticAMD", "AMD EPYC 7763 64-Core Processor", 25, 1),
     fake_flags=(*_x86.COMMON_FLAGS, "perfctr_core"),
     fake_virt_flags=VIRT_FLAGS,

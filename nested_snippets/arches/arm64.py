@@ -24,4 +24,5 @@ ARCH = Arch(
     nested_cmdline="kvm-arm.mode=nested",
     verdict_l0=("dev-kvm", "nested"),
     verdict_l1=("dev-kvm",),
+    early_params=("kvm-arm.mode",),
 )

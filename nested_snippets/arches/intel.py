@@ -44,6 +44,7 @@ ARCH = Arch(
         ("enable_shadow_vmcs", ("L0",), "each VMREAD/VMWRITE of L1 exits to L0"),
         ("enable_apicv", ("L0",), "guest interrupts are virtualized in software"),
     ),
+    kvm_caps=("cap-nested-state", "cap-exception-payload", "cap-hyperv-evmcs"),
     fake_cpu=("GenuineIntel", "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz", 6, 106),
     # a hardware PMU (arch_perfmon on Intel, perfctr_core on AMD): see fakehost/runtime.py
     fake_flags=(*_x86.COMMON_FLAGS, "arch_perfmon"),

@@ -31,4 +31,5 @@ ARCH = Arch(
         "has nested=Y, then modprobe kvm_hv",
     ),
     verdict_l1=("kvm-module", "dev-kvm"),
+    kvm_caps=("cap-ppc-nested-hv",),
 )

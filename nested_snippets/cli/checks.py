@@ -286,8 +286,7 @@ class _Checker:
             if value > 0:
                 self.add(cap.id, "PASS", shown)
             else:
-                anchor = {"cap-ppc-nested-hv": "nested-power", "cap-hyperv-evmcs": "cli-kvm-probe"}
-                self.add(cap.id, "WARN", shown, cap.missing, anchor.get(cap.id, "live-migration"))
+                self.add(cap.id, "WARN", shown, cap.missing, cap.anchor)
         return True
 
     # ---------------------------------------------------------------- params

@@ -239,8 +239,9 @@ def arch_row(cpu: cpuinfo.CpuInfo) -> Arch | None:
 
 
 def modules_of_interest(row: Arch | None) -> list[str]:
-    if row is None:
-        return ["kvm", "kvm_intel", "kvm_amd"]
+    if row is None:  # no row: x86 without vmx/svm
+        rows = [a for a in ARCHES.values() if a.kernel_arch == "x86"]
+        return list(dict.fromkeys(m for a in rows for m in (*a.depends, a.module)))
     mods = [*row.depends, row.module] if row.module else []
     return [m for m in mods if m]
 

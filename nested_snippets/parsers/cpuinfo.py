@@ -80,6 +80,11 @@ def _count(pairs: list[tuple[str, str]]) -> int:
     return sum(1 for k, _ in pairs if k.startswith("processor "))
 
 
+def _key(kernel_arch: str) -> str | None:
+    """The row of a kernel architecture that has one vendor (s390, powerpc, arm64)."""
+    return next((a.key for a in arches.ARCHES.values() if a.kernel_arch == kernel_arch), None)
+
+
 def _x86_key(vendor_id: str, flags: frozenset[str]) -> str | None:
     """The x86 row whose ``vendor_ids`` name the CPU, else whose flag it has."""
     rows = [a for a in arches.ARCHES.values() if a.kernel_arch == "x86"]
@@ -101,14 +106,14 @@ def parse(text: str) -> CpuInfo:
     if "S390" in vendor_id.upper():
         feats = frozenset((_first(pairs, "features") or "").split())
         return CpuInfo(
-            "s390", "s390x", vendor_id, _first(pairs, "machine") or "", feats, "", block, count
+            "s390", _key("s390"), vendor_id, _first(pairs, "machine") or "", feats, "", block, count
         )
     arm_feats = _first(pairs, "Features")
     if arm_feats is not None or _first(pairs, "CPU implementer") is not None:
         model = _first(pairs, "CPU part") or ""
         return CpuInfo(
             "arm64",
-            "arm64",
+            _key("arm64"),
             _first(pairs, "CPU implementer") or "",
             model,
             frozenset((arm_feats or "").split()),
@@ -122,7 +127,7 @@ def parse(text: str) -> CpuInfo:
         model = _first(pairs, "model") or ""
         return CpuInfo(
             "powerpc",
-            "power",
+            _key("powerpc"),
             "IBM",
             f"{cpu} ({model})" if model else cpu,
             frozenset(),
