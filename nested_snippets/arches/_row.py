@@ -204,7 +204,7 @@ class Arch:
         :data:`nested_snippets.cli.kvmprobe.CAPS`)."""
         self.early_params = early_params
         """Early kernel command-line parameters its fake kernel parses (values from the
-        kernel data's ``boot_params``, see :mod:`nested_snippets.fakehost.boot`)."""
+        kernel data's ``boot_params``, see :mod:`nested_snippets.fakehost.early_params`)."""
 
     def __repr__(self) -> str:
         return f"Arch(key={self.key!r})"

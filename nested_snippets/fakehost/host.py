@@ -22,9 +22,9 @@ from pathlib import Path
 
 from nested_snippets import arches
 from nested_snippets import kernel as kdata
-from nested_snippets.fakehost import boot, cpus, firmware
+from nested_snippets.fakehost import cpus, early_params, firmware
 from nested_snippets.fakehost import state as fk
-from nested_snippets.fakehost.tools import PY_TOOLS, boot_modules
+from nested_snippets.fakehost.commands import PY_TOOLS, boot_modules
 from nested_snippets.kernel import messages
 
 HOSTNAME = "fakehost"
@@ -240,7 +240,7 @@ def _tables(arch: str, version: str, module) -> tuple[dict, dict, dict]:
         if spec.data_key:
             data_arch, name = spec.data_key.split("/")
             params_data[spec.name] = fk.param_rows(module(data_arch, name, version), version)
-    return params_data, boot.early_values(arch, version), messages.resolved(version)
+    return params_data, early_params.early_values(arch, version), messages.resolved(version)
 
 
 class _suppress_missing:
@@ -371,7 +371,7 @@ def _install_tools(bin_dir: Path) -> None:
     launcher.write_text(
         f"#!{sys.executable} -SE\n"
         f"import sys\nsys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
-        "from nested_snippets.fakehost.tools import main\nsys.exit(main())\n"
+        "from nested_snippets.fakehost.commands import main\nsys.exit(main())\n"
     )
     launcher.chmod(0o755)
     for name in PY_TOOLS:

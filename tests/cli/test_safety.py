@@ -19,7 +19,7 @@ FORBIDDEN = (
     "bashlex",
     "nested_snippets.fakehost.host",
     "nested_snippets.fakehost.state",
-    "nested_snippets.fakehost.tools",
+    "nested_snippets.fakehost.commands",
     "nested_snippets.runner",
     "nested_snippets.sphinxext",
     "hypothesis",

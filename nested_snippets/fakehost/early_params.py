@@ -31,7 +31,7 @@ def early_values(arch: str, version: str) -> dict[str, list[str]]:
     return {name: list(boot[key]["values"]) for name, key in keys.items() if key in boot}
 
 
-def early_params(state) -> None:
+def parse(state) -> None:
     """Log what the kernel says about early parameters on ``state.cmdline``."""
     from nested_snippets.fakehost import state as fk
 

@@ -67,9 +67,9 @@ def boot(state: fk.State, root: str) -> None:
 
 def boot_modules(state: fk.State, root: str | os.PathLike, nested: bool | None) -> None:
     """What udev does at boot: load the KVM modules this CPU can run."""
-    from nested_snippets.fakehost import boot  # early parameters come first
+    from nested_snippets.fakehost import early_params  # they come first
 
-    boot.early_params(state)
+    early_params.parse(state)
     cfg = modprobe_conf.read_dirs(root)
     extra = [] if nested is None else [f"nested={int(nested)}"]
     targets = [m for m in state.modules.values() if m.data_key]
@@ -506,7 +506,7 @@ def run(name: str, args: list[str], state: fk.State, root: str, sudo: bool) -> t
     try:
         status = tool(host, args)
     except Usage as exc:
-        return 2, "", f"fake {name}: {exc} (see nested_snippets/fakehost/tools.py)\n"
+        return 2, "", f"fake {name}: {exc} (see nested_snippets/fakehost/commands.py)\n"
     out = "\n".join(host.out) + "\n" if host.out else ""
     err = "\n".join(host.err) + "\n" if host.err else ""
     return status, out, err
