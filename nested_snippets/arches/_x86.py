@@ -56,8 +56,19 @@ MODULES = (
 )
 """Both vendors' hosts have both vendor modules; only one can be loaded."""
 
-MACHINES = ("x86_64", "i686")
-PAGES = {
-    "enable-nested-x86": "how-to/enable-x86",
-    "enable-nested-persistent": "how-to/enable-x86",
+SHARED: dict = {
+    "kernel_arch": "x86",
+    "machines": ("x86_64", "i686"),
+    "depends": ("kvm",),
+    "cpuinfo_field": "flags",
+    "qemu_binary": "qemu-system-x86_64",
+    "anchor": "enable-nested-x86",
+    "persistent_anchor": "enable-nested-persistent",
+    "pages": {
+        "enable-nested-x86": "how-to/enable-x86",
+        "enable-nested-persistent": "how-to/enable-x86",
+    },
+    "modules": MODULES,
+    "fake_l1_flags": ("hypervisor",),
 }
+"""What both x86 rows say alike (``Arch(**SHARED, ...)``)."""

@@ -12,24 +12,16 @@ VIRT_FLAGS = (
 )
 
 ARCH = Arch(
+    **_x86.SHARED,
     key="amd",
     label="AMD",
     order=20,
-    kernel_arch="x86",
-    machines=_x86.MACHINES,
     module="kvm_amd",
-    depends=("kvm",),
     cpu_flag="svm",
-    cpuinfo_field="flags",
     vendor_ids=("AuthenticAMD", "HygonGenuine"),  # Hygon Dhyana: an AMD Zen licensee
     nested_on="1",  # int parameter (arch/x86/kvm/svm/svm.c)
     nested_off="0",
     extension="AMD-V",
-    qemu_binary="qemu-system-x86_64",
-    anchor="enable-nested-x86",
-    persistent_anchor="enable-nested-persistent",
-    pages=_x86.PAGES,
-    modules=_x86.MODULES,
     tuning=(
         ("npt", ("L0", "L1"), "nested guests fall back to shadow paging, which is slow"),
         ("avic", ("L0",), ""),
@@ -38,7 +30,6 @@ ARCH = Arch(
     fake_cpu=("AuthenticAMD", "AMD EPYC 7763 64-Core Processor", 25, 1),
     fake_flags=(*_x86.COMMON_FLAGS, "perfctr_core"),
     fake_virt_flags=VIRT_FLAGS,
-    fake_l1_flags=("hypervisor",),
     # arch/x86/kernel/cpu/amd.c init_amd() @ v6.18.2 (commit 7deda2ce5b33, v6.7)
     firmware_off_message="amd_svm_disabled_boot",
     firmware_off_clears=("svm",),

@@ -21,24 +21,16 @@ series of the 5.6 merge window: it is in the 5.10 sources of the kernel data and
 not in the 5.3 ones."""
 
 ARCH = Arch(
+    **_x86.SHARED,
     key="intel",
     label="Intel",
     order=10,
-    kernel_arch="x86",
-    machines=_x86.MACHINES,
     module="kvm_intel",
-    depends=("kvm",),
     cpu_flag="vmx",
-    cpuinfo_field="flags",
     vendor_ids=("GenuineIntel", "CentaurHauls", "Shanghai"),  # Zhaoxin/VIA implement VMX
     nested_on="Y",  # bool parameter (arch/x86/kvm/vmx/nested.c)
     nested_off="N",
     extension="VT-x",
-    qemu_binary="qemu-system-x86_64",
-    anchor="enable-nested-x86",
-    persistent_anchor="enable-nested-persistent",
-    pages=_x86.PAGES,
-    modules=_x86.MODULES,
     tuning=(
         ("ept", ("L0", "L1"), "nested guests fall back to shadow paging, which is slow"),
         ("enable_shadow_vmcs", ("L0",), "each VMREAD/VMWRITE of L1 exits to L0"),
@@ -49,7 +41,6 @@ ARCH = Arch(
     # a hardware PMU (arch_perfmon on Intel, perfctr_core on AMD): see fakehost/runtime.py
     fake_flags=(*_x86.COMMON_FLAGS, "arch_perfmon"),
     fake_virt_flags=(*VIRT_FLAGS, *(f"vmx:{f}" for f in VMX_FEATURES)),
-    fake_l1_flags=("hypervisor",),
     # arch/x86/kernel/cpu/feat_ctl.c init_ia32_feat_ctl() (5.6.4 and 6.18.2 trees):
     # init_vmx_capabilities() is skipped, so the synthetic flags and the vmx line go too
     firmware_off_message="feat_ctl_vmx_disabled",
