@@ -8,104 +8,36 @@ the fake host and compares the output it gets with the output written here.
 from __future__ import annotations
 
 import re
-import sys
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 from nested_snippets import arches as arch_table
+from nested_snippets.bodies import (
+    REBOOT,
+    Body,
+    Command,
+    CommandLine,
+    ConfigFile,
+    Reboot,
+    Transcript,
+    Xml,
+)
+from nested_snippets.fakehost.start import Given
 from nested_snippets.versions import version_key
+
+__all__ = [  # what snippet modules and the machinery import from here
+    "REBOOT", "Body", "Command", "CommandLine", "ConfigFile", "Given", "KernelRange",
+    "NotExecuted", "Procedure", "Reboot", "Snippet", "SnippetError", "Transcript", "Xml",
+    "command_line", "config", "procedure", "snippet", "transcript", "xml",
+]  # fmt: skip
 
 
 class SnippetError(ValueError):
     """A snippet declaration is malformed; the message names the place."""
 
 
-def _declared_at() -> str:
-    """``path:line`` of the innermost snippet-module frame on the stack (or "")."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_globals.get("__name__", "").startswith("nested_snippets.snippets."):
-            return f"{frame.f_code.co_filename}:{frame.f_lineno}: "
-        frame = frame.f_back
-    return ""
-
-
 # --------------------------------------------------------------------------- bodies
-
-
-@dataclass(frozen=True)
-class Command:
-    """One ``$ command`` of a transcript and the output lines shown under it."""
-
-    text: str
-    output: tuple[str, ...]
-    status: int = 0
-    """Expected exit status (``$?``); non-zero for the guide's failure examples."""
-
-
-@dataclass(frozen=True)
-class Transcript:
-    """A console session: ``$ `` prompts, commands and their output."""
-
-    commands: tuple[Command, ...]
-    language: str = "console"
-
-    @property
-    def text(self) -> str:
-        lines: list[str] = []
-        for cmd in self.commands:
-            first, *rest = cmd.text.split("\n")
-            lines.append(f"$ {first}")
-            lines.extend(rest)
-            lines.extend(cmd.output)
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class ConfigFile:
-    """A file the reader creates: where it goes and what it holds."""
-
-    path: str
-    content: str
-    language: str = "text"
-
-    @property
-    def text(self) -> str:
-        return self.content.rstrip("\n")
-
-
-@dataclass(frozen=True)
-class CommandLine:
-    """A command shown but not run on the fake host (e.g. starting QEMU).
-
-    Real tools validate these instead (QEMU's CPU model list, bash syntax).
-    """
-
-    command: str
-    language: str = "console"
-
-    @property
-    def text(self) -> str:
-        return f"$ {self.command}"
-
-
-@dataclass(frozen=True)
-class Xml:
-    """A libvirt domain XML document or fragment (validated by virt-xml-validate)."""
-
-    content: str
-    fragment_of: str = ""
-    """For a fragment, the element path it belongs under (e.g. ``domain``)."""
-    language: str = "xml"
-
-    @property
-    def text(self) -> str:
-        return self.content.rstrip("\n")
-
-
-Body = Transcript | ConfigFile | CommandLine | Xml
 
 
 @dataclass(frozen=True)
@@ -134,35 +66,6 @@ class NotExecuted:
 
 
 @dataclass(frozen=True)
-class Given:
-    """The state of the fake host a snippet or procedure starts from."""
-
-    kvm: Literal["loaded", "unloaded", "builtin"] = "loaded"
-    nested: bool | None = None
-    """``None``: the kernel's compile-time default; else forced at boot."""
-    level: Literal["L0", "L1"] = "L0"
-    cpu_flag: bool = True
-    """Whether the CPU advertises the vendor's virtualization flag."""
-    firmware_vt: bool = True
-    """False: the firmware switched VT-x/SVM off (see fakehost/firmware.py)."""
-    vm_running: bool = False
-    files: Mapping[str, str] = field(default_factory=dict)
-    cmdline: str = ""
-
-    def describe(self) -> str:
-        parts = [self.level, f"kvm {self.kvm}"]
-        if self.nested is not None:
-            parts.append(f"nested {'on' if self.nested else 'off'}")
-        if not self.cpu_flag:
-            parts.append("no virtualization flag")
-        if not self.firmware_vt:
-            parts.append("virtualization off in the firmware")
-        if self.vm_running:
-            parts.append("a VM running")
-        return ", ".join(parts)
-
-
-@dataclass(frozen=True)
 class KernelRange:
     """Which kernel versions a snippet applies to (``">=4.20"``, ``"<4.20"``, ``"all"``)."""
 
@@ -188,21 +91,48 @@ class KernelRange:
 # ------------------------------------------------------------------------ snippets
 
 
-@dataclass(frozen=True)
-class Snippet:
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_FROM_BOOT = Given()
+"""The default start state: a freshly booted L0 host with KVM loaded."""
+
+
+@dataclass(eq=False, kw_only=True)
+class Declared:
+    """What the registry gives a snippet or procedure when it loads its module."""
+
+    name: str = ""
+    """An explicit name, for one that must differ from the variable's (else "")."""
+    id: str = ""
+    """``<module>.<name>``; the name is the variable's unless given."""
+    defined_at: str = ""
+    """``path:line`` of the declaration, for error messages."""
+
+    def bind(self, module: str, variable: str, defined_at: str) -> None:
+        """Name this declaration after the variable ``variable`` of snippet module ``module``."""
+        name = self.name or variable
+        if not _NAME.fullmatch(name):
+            raise SnippetError(f"{defined_at}: name {name!r} must be lower_snake_case")
+        if self.id and self.id != f"{module}.{name}":
+            raise SnippetError(
+                f"{defined_at}: {module}.{variable} is {self.id} ({self.defined_at}) again: "
+                "refer to another module's snippets through that module (enable.check_nested)"
+            )
+        self.id, self.defined_at = f"{module}.{name}", defined_at
+
+
+@dataclass(eq=False)
+class Snippet(Declared):
     """A snippet: one body, or one body per architecture key."""
 
-    id: str
     variants: Mapping[str, Body]
     """Keyed by architecture key; a single-body snippet uses the key ``""``."""
     given: Given = Given()
     kernels: KernelRange = KernelRange()
     because: str = ""
     """Why the kernel range is what it is (a commit or file at a version)."""
-    defined_at: str = ""
-    """``path:line`` of the declaration, for error messages."""
-    host: str = "intel"
-    """For a single-body snippet: the architecture of the fake host it runs on."""
+    arch: str | None = None
+    """For a single-body snippet that runs on the fake host: that host's architecture
+    (a per-architecture snippet has one per variant; a body not run has none)."""
     wrong: str = ""
     """Non-empty for a counterexample (shown to fail): why a reader must not copy it."""
     not_executed: NotExecuted | None = None
@@ -216,40 +146,28 @@ class Snippet:
     def language(self) -> str:
         return next(iter(self.variants.values())).language
 
+    def host_arch(self, variant: str) -> str | None:
+        """The architecture of the fake host variant ``variant`` runs on (None: none)."""
+        return variant or self.arch
 
-@dataclass(frozen=True)
-class Reboot:
-    """A procedure step: reboot the host (modprobe.d and the boot command line apply)."""
+    def body_for(self, arch: str) -> Body:
+        """The body a procedure step runs on an ``arch`` host."""
+        return self.variants[arch if self.is_multi else ""]
 
 
-REBOOT = Reboot()
-
-
-@dataclass(frozen=True)
-class Procedure:
+@dataclass(eq=False)
+class Procedure(Declared):
     """An ordered run of snippets (and reboots) tested end to end."""
 
-    id: str
-    steps: tuple[str | Reboot, ...]
+    steps: tuple[Snippet | Reboot, ...]
+    """The snippet objects (a typo is an error at import) and reboots, in order."""
     given: Given = Given()
     kernels: KernelRange = KernelRange()
     arches: tuple[str, ...] = ()
     because: str = ""
-    defined_at: str = ""
 
 
 # ------------------------------------------------------------ declaration helpers
-
-
-def _caller() -> tuple[str, str]:
-    """The calling snippet module's short name and ``path:line``."""
-    frame = sys._getframe(2)
-    modname = frame.f_globals.get("__name__", "")
-    path = frame.f_code.co_filename
-    prefix = "nested_snippets.snippets."
-    if not modname.startswith(prefix):
-        raise SnippetError(f"{path}:{frame.f_lineno}: snippets must be declared in {prefix}*")
-    return modname[len(prefix) :], f"{path}:{frame.f_lineno}"
 
 
 def transcript(
@@ -273,21 +191,21 @@ def transcript(
             commands.append([line[2:], []])
         elif not commands:
             raise SnippetError(
-                f"{_declared_at()}transcript line {n} is output before any '$ ' command: {line!r}"
+                f"transcript line {n} is output before any '$ ' command: {line!r}"
             )
         else:
             commands[-1][1].append(line)
         continuing = line.endswith("\\") and (continuing or line.startswith("$ "))
     if not silent and not any(out for _cmd, out in commands):
         raise SnippetError(
-            f"{_declared_at()}transcript has no expected output under any command; "
+            "transcript has no expected output under any command; "
             "write the output the reader sees, or pass silent=True if nothing is printed"
         )
     status = dict(status or {})
     for index in status:
         if not 0 <= index < len(commands):
             raise SnippetError(
-                f"{_declared_at()}status given for command {index}, transcript has {len(commands)}"
+                f"status given for command {index}, transcript has {len(commands)}"
             )
     return Transcript(
         tuple(Command(c, tuple(out), status.get(i, 0)) for i, (c, out) in enumerate(commands))
@@ -296,16 +214,15 @@ def transcript(
 
 def config(path: str, content: str, *, language: str = "text") -> ConfigFile:
     if not path.startswith("/"):
-        raise SnippetError(f"{_declared_at()}config file path must be absolute: {path!r}")
+        raise SnippetError(f"config file path must be absolute: {path!r}")
     parts = path.split("/")[1:]
     if any(p in ("", ".", "..") for p in parts) or "\0" in path:
-        raise SnippetError(f"{_declared_at()}config file path must name a file: {path!r}")
+        raise SnippetError(f"config file path must name a file: {path!r}")
     for what, text in (("path", path), ("content", content)):
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            where = _declared_at()
-            raise SnippetError(f"{where}config file {what} is not UTF-8: {path!r}") from None
+            raise SnippetError(f"config file {what} is not UTF-8: {path!r}") from None
     return ConfigFile(path, textwrap.dedent(content).strip("\n") + "\n", language)
 
 
@@ -318,80 +235,82 @@ def xml(content: str, *, fragment_of: str = "") -> Xml:
 
 
 def snippet(
-    name: str,
     body: Body | Callable[[arch_table.Arch], Body],
     *,
     arches: Iterable[str] = (),
-    given: Given = Given(),
+    given: Given = _FROM_BOOT,
     kernels: str = "all",
     because: str = "",
-    host: str = "intel",
+    arch: str | None = None,
     wrong: str = "",
     not_executed: NotExecuted | None = None,
+    name: str = "",
 ) -> Snippet:
-    """Declare a snippet in a snippet module; its id is ``<module>.<name>``.
+    """Declare a snippet in a snippet module; its id is ``<module>.<variable>``.
 
+    The registry names it after the variable it is assigned to (``name`` overrides).
     With ``arches``, ``body`` is a function of an :class:`~nested_snippets.arches.Arch`
     row and one variant is generated per architecture: never write a tab by hand.
+    A single body that runs on the fake host (a transcript, a config file) names the
+    architecture of that host with ``arch``; command lines and XML need none.
     ``wrong`` marks a counterexample the guide shows failing (styled apart, no copy
     button); ``not_executed`` marks command lines no test machine can run.
     """
-    module, where = _caller()
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-        raise SnippetError(f"{where}: snippet name {name!r} must be lower_snake_case")
     keys = tuple(arches)
+    try:
+        for key in (*keys, *([arch] if arch else [])):
+            arch_table.get(key)
+    except arch_table.UnknownArch as exc:
+        raise SnippetError(str(exc).strip('"')) from None
     if keys:
         if not callable(body):
-            raise SnippetError(f"{where}: {name}: per-architecture snippets take a function")
-        try:
-            variants = {k: body(arch_table.get(k)) for k in keys}
-        except arch_table.UnknownArch as exc:
-            raise SnippetError(f"{where}: {module}.{name}: {exc}") from None
+            raise SnippetError("per-architecture snippets take a function")
+        variants = {k: body(arch_table.get(k)) for k in keys}
     else:
         if callable(body):
-            raise SnippetError(f"{where}: {name}: a function body needs arches=(...)")
+            raise SnippetError("a function body needs arches=(...)")
         variants = {"": body}
     for key, b in variants.items():
-        _check_body(f"{where}: {module}.{name}" + (f"[{key}]" if key else ""), b)
-    if keys and host != "intel":
-        raise SnippetError(f"{where}: {name}: host= is for single-body snippets")
-    arch_table.get(host)
+        if not isinstance(b, Body):
+            raise SnippetError(f"not a snippet body: {b!r}")
+        if b.problem():
+            raise SnippetError(f"variant {key}: {b.problem()}" if key else b.problem())
+    if keys and arch is not None:
+        raise SnippetError("arch= is for single-body snippets (use arches=)")
+    if arch is None and not keys and variants[""].on_host:
+        raise SnippetError(
+            "a body run on the fake host names the architecture of that host: "
+            "arch='intel' (or arches=... for one variant per architecture)"
+        )
     if not_executed is not None and not all(isinstance(b, CommandLine) for b in variants.values()):
-        raise SnippetError(f"{where}: {name}: not_executed is for command_line() bodies")
+        raise SnippetError("not_executed is for command_line() bodies")
     return Snippet(
-        f"{module}.{name}", variants, given, KernelRange(kernels), because, where, host,
-        wrong, not_executed,
+        variants=variants, given=given, kernels=KernelRange(kernels), because=because,
+        arch=arch, wrong=wrong, not_executed=not_executed, name=name,
     )  # fmt: skip
 
 
 def procedure(
-    name: str,
-    steps: Iterable[str | Reboot],
+    steps: Iterable[Snippet | Reboot],
     *,
-    given: Given = Given(),
+    given: Given = _FROM_BOOT,
     kernels: str = "all",
     arches: Iterable[str] = (),
     because: str = "",
+    name: str = "",
 ) -> Procedure:
-    """Declare a procedure: snippet ids (``module.name``) and reboots, run in order."""
-    module, where = _caller()
+    """Declare a procedure: snippets (the objects: ``check_nested`` in its own module,
+    ``enable.check_nested`` from another) and reboots, run in order."""
     steps = tuple(steps)
     if not steps:
-        raise SnippetError(f"{where}: procedure {name} has no steps")
+        raise SnippetError("a procedure needs steps")
+    for n, step in enumerate(steps, 1):
+        if not isinstance(step, (Snippet, Reboot)):
+            raise SnippetError(
+                f"procedure step {n} is {step!r}, not a snippet: name the snippet object "
+                "(check_nested, or enable.check_nested from another module) or REBOOT"
+            )
     return Procedure(
-        f"{module}.{name}", steps, given, KernelRange(kernels), tuple(arches), because, where
-    )
-
-
-def _check_body(where: str, body: Body) -> None:
-    if isinstance(body, Transcript):
-        if not body.commands:
-            raise SnippetError(f"{where}: transcript has no '$ ' command")
-    elif isinstance(body, (ConfigFile, Xml)):
-        if not body.text.strip():
-            raise SnippetError(f"{where}: empty {type(body).__name__} content")
-    elif isinstance(body, CommandLine):
-        if not body.command.strip():
-            raise SnippetError(f"{where}: empty command line")
-    else:
-        raise SnippetError(f"{where}: not a snippet body: {body!r}")
+        steps=steps, given=given, kernels=KernelRange(kernels), arches=tuple(arches),
+        because=because, name=name,
+    )  # fmt: skip

@@ -13,7 +13,7 @@ import pytest
 
 from nested_snippets import kernel as kdata
 from nested_snippets import pages, registry
-from nested_snippets.model import CommandLine, Procedure, Snippet, SnippetError, Xml
+from nested_snippets.model import Procedure, Snippet, SnippetError
 from nested_snippets.runner import run, shared
 
 SNIPPET_DIR = registry.SNIPPET_DIR.resolve()
@@ -46,23 +46,14 @@ def _kernels(spec) -> list[str]:
 
 def _snippet_items(parent, snippet: Snippet):
     for variant, body in snippet.variants.items():
-        host = variant or snippet.host
-        if isinstance(body, (CommandLine, Xml)):
+        host = snippet.host_arch(variant)
+        if not body.on_host:
+            runs = [(f"[{variant}]" if variant else "", None)]
+        else:
+            runs = [(f"[{host}-{v}]", v) for v in _kernels(snippet.kernels)]
+        for suffix, kernel in runs:
             yield SnippetItem.from_parent(
-                parent,
-                name=f"{snippet.id}[{host}]",
-                snippet=snippet,
-                variant=variant,
-                kernel=None,
-            )
-            continue
-        for v in _kernels(snippet.kernels):
-            yield SnippetItem.from_parent(
-                parent,
-                name=f"{snippet.id}[{host}-{v}]",
-                snippet=snippet,
-                variant=variant,
-                kernel=v,
+                parent, name=snippet.id + suffix, snippet=snippet, variant=variant, kernel=kernel
             )
 
 
@@ -107,11 +98,13 @@ class ProcedureItem(_GuideItem):
         self.shown_id = proc.id
 
     def runtest(self) -> None:
-        how = run.run_procedure(self.proc, self.reg.snippets, self.arch, self.kernel)
+        how = run.run_procedure(self.proc, self.arch, self.kernel)
         self.user_properties.append(("run", how))
 
 
 _RUNS: dict[str, int] = {}
+_CHECKED: list[dict] = []
+"""What each test process's :func:`shared.check_pairs` did (xdist workers send theirs)."""
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -122,29 +115,67 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
                 _RUNS[how] = _RUNS.get(how, 0) + 1
 
 
+def pytest_configure(config) -> None:
+    workerinput = getattr(config, "workerinput", None)
+    config._nkg_seed = workerinput["nkg_share_seed"] if workerinput else shared.new_seed()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """xdist: every worker draws its checked pairs with the session's seed."""
+    node.workerinput["nkg_share_seed"] = node.config._nkg_seed
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    done = getattr(node, "workeroutput", {}).get("nkg_checked")
+    if done is not None:
+        _CHECKED.append(done)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Re-run this process's share of the shared items in full (see :mod:`.shared`)."""
+    config = session.config
+    workerinput = getattr(config, "workerinput", None)
+    processes = int(workerinput.get("workercount", 1)) if workerinput else 1
+    done = shared.check_pairs(config._nkg_seed, shared.quota(processes)).to_json()
+    if workerinput is not None:
+        config.workeroutput["nkg_checked"] = done
+        return
+    _CHECKED.append(done)
+    if (_totals()[2] or _too_few_checked()) and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _totals() -> tuple[int, int, list[str]]:
+    """(shared items, of them re-run in full, failures) over every test process."""
+    shared_items = sum(c["shared"] for c in _CHECKED)
+    checked = sum(len(c["checked"]) for c in _CHECKED)
+    return shared_items, checked, [f for c in _CHECKED for f in c["failures"]]
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if not _RUNS:
         return
-    shared_items = _RUNS.get("shared", 0) + _RUNS.get("verified", 0)
+    shared_items, checked, failures = _totals()
     terminalreporter.write_line(
-        f"snippet runs: {_RUNS.get('ran', 0)} run, {shared_items} shared with an identical "
-        f"run ({_RUNS.get('verified', 0)} of them run in full and compared), "
-        f"{_RUNS.get('checked', 0)} syntax-checked"
+        f"snippet runs: {_RUNS.get('ran', 0)} run, {_RUNS.get('shared', 0)} shared with an "
+        f"identical run ({checked} of them chosen with seed {config._nkg_seed} and run in "
+        f"full: {len(failures) or 'none'} differed), {_RUNS.get('checked', 0)} syntax-checked"
     )
-    if _too_few_checked():
+    for failure in failures:
+        terminalreporter.write_line(f"FAILED shared run: {failure}", red=True)
+    if failures or _too_few_checked():
         terminalreporter.write_line(
-            f"FAILED: fewer than {shared.MIN_VERIFIED} shared runs (or fewer than all of "
-            "them) were checked in full",
+            f"FAILED: shared runs: {checked} of {shared_items} re-run in full (at least "
+            f"{shared.MIN_CHECKED} or all are due), {len(failures)} differed; reproduce with "
+            f"NKG_SHARE_SEED={config._nkg_seed}",
             red=True,
         )
 
 
 def _too_few_checked() -> bool:
-    shared_items = _RUNS.get("shared", 0) + _RUNS.get("verified", 0)
-    return _RUNS.get("verified", 0) < min(shared_items, shared.MIN_VERIFIED)
+    shared_items, checked, _failures = _totals()
+    return checked < min(shared_items, shared.MIN_CHECKED)
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session, exitstatus) -> None:
-    if _too_few_checked() and session.exitstatus == 0:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,20 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def tracked(*paths: str) -> list[str]:
+    """The files git tracks under ``paths``, relative to the repository."""
+    out = subprocess.run(["git", "ls-files", *paths], cwd=REPO, capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    return sorted(out.split())
+
+
+def copy_tracked(dest: Path, *paths: str) -> None:
+    """Copy the tracked files under ``paths`` into ``dest`` at the same relative paths."""
+    for rel in tracked(*paths):
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / rel, dest / rel)
 
 
 def sphinx_build(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:

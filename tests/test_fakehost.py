@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from nested_snippets.fakehost.host import Scenario, ScenarioError
+from nested_snippets.fakehost.start import Given
 from nested_snippets.runner.run import execute, fake_host
 
 
@@ -124,7 +125,7 @@ def test_rmmod_in_use_and_not_loaded(intel):
 
 
 def test_running_vm_keeps_the_module_busy():
-    with fake_host(Scenario(arch="intel", kernel="6.6", vm_running=True)) as host:
+    with fake_host(Scenario("intel", "6.6", Given(vm_running=True))) as host:
         assert run(host, "sudo rmmod kvm_intel") == (
             ["rmmod: ERROR: Module kvm_intel is in use"],
             1,
@@ -137,7 +138,9 @@ def test_running_vm_keeps_the_module_busy():
 
 def test_builtin_kvm():
     with fake_host(
-        Scenario(arch="intel", kernel="6.6", kvm="builtin", cmdline="kvm_intel.nested=0")
+        Scenario(
+            arch="intel", kernel="6.6", given=Given(kvm="builtin", cmdline="kvm_intel.nested=0")
+        )
     ) as host:
         assert run(host, "sudo modprobe -r kvm_intel") == (
             ["modprobe: FATAL: Module kvm_intel is builtin."],
@@ -151,7 +154,7 @@ def test_builtin_kvm():
 
 
 def test_kernel_command_line_reaches_a_loadable_module_too():
-    with fake_host(Scenario(arch="intel", kernel="6.6", cmdline="kvm-intel.nested=0")) as host:
+    with fake_host(Scenario("intel", "6.6", Given(cmdline="kvm-intel.nested=0"))) as host:
         assert run(host, "cat /sys/module/kvm_intel/parameters/nested") == (["N"], 0)
 
 
@@ -179,7 +182,7 @@ def test_intel_default_changed_in_4_20():
 
 
 def test_s390_nested_and_hpage_refuse_to_load_together():
-    with fake_host(Scenario(arch="s390x", kernel="6.6", kvm="unloaded")) as host:
+    with fake_host(Scenario(arch="s390x", kernel="6.6", given=Given(kvm="unloaded"))) as host:
         assert run(host, "sudo modprobe kvm nested=1 hpage=1") == (
             ["modprobe: ERROR: could not insert 'kvm': Invalid argument"],
             1,
@@ -194,7 +197,7 @@ def test_s390_nested_and_hpage_refuse_to_load_together():
 
 
 def test_l1_without_the_vmx_flag_has_no_kvm():
-    with fake_host(Scenario(arch="intel", kernel="6.6", level="L1", cpu_flag=False)) as host:
+    with fake_host(Scenario("intel", "6.6", Given(level="L1", cpu_flag=False))) as host:
         assert run(host, "grep -c -w vmx /proc/cpuinfo") == (["0"], 1)
         assert run(host, "grep -c -w hypervisor /proc/cpuinfo") == (["2"], 0)
         assert run(host, "ls /dev/kvm")[1] == 2
@@ -211,7 +214,7 @@ def test_unmodelled_options_are_refused_not_ignored(intel):
 
 def test_bad_scenarios_are_refused_with_one_message():
     with pytest.raises(ScenarioError, match="kvm must be loaded, unloaded or builtin"):
-        Scenario(arch="intel", kernel="6.6", kvm="maybe")
+        Scenario("intel", "6.6", Given(kvm="maybe"))
     with pytest.raises(ScenarioError, match="3.10"):
         Scenario(arch="intel", kernel="3.10")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nested_snippets import registry
-from nested_snippets.model import KernelRange, SnippetError, transcript
+from nested_snippets.model import KernelRange, Snippet, SnippetError, transcript
 
 
 def test_transcript_splits_commands_and_output():
@@ -66,6 +66,105 @@ def test_every_snippet_is_shown_on_a_page_and_every_page_names_real_snippets():
     used = pages.usages()
     unknown = sorted(set(used) - set(reg.snippets))
     assert not unknown, f"pages name unknown snippets: {unknown}"
-    procedures_steps = {s for p in reg.procedures.values() for s in p.steps if isinstance(s, str)}
+    procedures_steps = {
+        s.id for p in reg.procedures.values() for s in p.steps if isinstance(s, Snippet)
+    }
     orphans = sorted(set(reg.snippets) - set(used) - procedures_steps)
     assert not orphans, f"snippets shown nowhere (and in no procedure): {orphans}"
+
+
+def _package(tmp_path, monkeypatch, **modules: str):
+    """A throw-away snippet package ``snips_<test>`` holding ``modules`` (name -> source)."""
+    import sys
+    import textwrap
+
+    name = "snips_" + tmp_path.name.replace("-", "_")
+    pkg = tmp_path / name
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    for module, source in modules.items():
+        (pkg / f"{module}.py").write_text(HEADER + textwrap.dedent(source))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    return pkg, name
+
+
+HEADER = "from nested_snippets.model import command_line, procedure, snippet, transcript\n"
+
+
+def test_ids_come_from_the_variable_name(tmp_path, monkeypatch):
+    pkg, name = _package(tmp_path, monkeypatch, topic="""
+        plain = snippet(command_line("true"))
+
+        renamed = snippet(command_line("false"), name="shown_name")
+    """)
+    (pkg / "other.py").write_text(f"from {name}.topic import plain\n")
+    reg = registry.scan(pkg, name)
+    assert sorted(reg.snippets) == ["topic.plain", "topic.shown_name"]  # other's is topic's
+    assert reg.get("topic.plain").defined_at == f"{pkg / 'topic.py'}:3"
+
+
+def test_an_error_in_a_declaration_names_the_file_and_line(tmp_path, monkeypatch):
+    pkg, name = _package(tmp_path, monkeypatch, topic="""
+        fine = snippet(command_line("true"))
+        no_arch = snippet(transcript('''
+            $ echo hi
+            hi
+        '''))
+    """)
+    with pytest.raises(SnippetError, match=r"topic\.py:4: a body run on the fake host names"):
+        registry.scan(pkg, name)
+
+
+def test_arch_is_for_single_bodies_and_must_be_known():
+    from nested_snippets.model import snippet
+
+    with pytest.raises(SnippetError, match="arch= is for single-body"):
+        snippet(lambda a: transcript("$ true\n", silent=True), arches=("amd",), arch="amd")
+    with pytest.raises(SnippetError, match="unknown architecture"):
+        snippet(transcript("$ true\n", silent=True), arch="sparc")
+
+
+def test_a_typo_in_a_procedure_step_fails_at_import(tmp_path, monkeypatch):
+    pkg, name = _package(tmp_path, monkeypatch, topic="""
+        check = snippet(transcript("$ ls /dev/kvm\\n/dev/kvm\\n"), arch="amd")
+        steps = procedure([check, chek])
+    """)
+    with pytest.raises(SnippetError, match=r"topic\.py:4: name 'chek' is not defined"):
+        registry.scan(pkg, name)
+
+
+def test_a_step_must_be_a_snippet_object():
+    from nested_snippets.model import procedure
+
+    with pytest.raises(SnippetError, match="step 1 is 'enable.check_nested', not a snippet"):
+        procedure(["enable.check_nested"])
+
+
+def test_a_new_body_kind_is_one_class():
+    """Everything that handles bodies asks the Body interface: a subclass is enough."""
+    from dataclasses import dataclass
+
+    from nested_snippets.bodies import Body, Command
+    from nested_snippets.model import snippet
+    from nested_snippets.runner import run
+
+    @dataclass(frozen=True)
+    class Directory(Body):
+        path: str
+
+        @property
+        def text(self) -> str:
+            return f"{self.path}/"
+
+        @property
+        def commands(self) -> tuple[Command, ...]:  # type: ignore[override]
+            return (Command(f"test -d {self.path} && echo present", ("present",)),)
+
+    snip = snippet(Directory("/etc/modprobe.d"), arch="amd")
+    snip.id = "test.directory"
+    assert run.run_snippet(snip, "", "6.6") in ("ran", "shared", "verified")
+    wrong = snippet(Directory("/etc/nowhere"), arch="amd")
+    wrong.id = "test.nowhere"
+    with pytest.raises(run.Mismatch, match="test -d /etc/nowhere"):
+        run.run_snippet(wrong, "", "6.6")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from nested_snippets import kernel, registry
-from nested_snippets.model import CommandLine, Procedure, Xml
+from nested_snippets.model import Procedure
 from nested_snippets.runner import run
 
 UNSEEN = "(not in the data)"
@@ -35,7 +35,7 @@ def _runs(item) -> list[str]:
     """The variants of a snippet (architectures of a procedure) that run on a fake host."""
     if isinstance(item, Procedure):
         return list(REG.arches_of(item))
-    return [v for v, body in item.variants.items() if not isinstance(body, (CommandLine, Xml))]
+    return [v for v, body in item.variants.items() if body.on_host]
 
 
 def _cases():
@@ -52,7 +52,7 @@ def _cases():
 
 def _run(item, variant: str, version: str) -> None:
     if isinstance(item, Procedure):
-        run.run_procedure(item, REG.snippets, variant, version)
+        run.run_procedure(item, variant, version)
     else:
         run.run_snippet(item, variant, version)
 

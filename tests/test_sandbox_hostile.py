@@ -5,6 +5,7 @@ refused with one message, or leaves nothing behind.  Row numbers name the review
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import time
 
@@ -12,11 +13,11 @@ import pytest
 
 from nested_snippets import model
 from nested_snippets.fakehost.host import Scenario
-from nested_snippets.model import ConfigFile, SnippetError
-from nested_snippets.runner import sandbox
+from nested_snippets.model import Command, ConfigFile, SnippetError, Transcript
+from nested_snippets.runner import run, sandbox
 from nested_snippets.runner.__main__ import main
-from nested_snippets.runner.run import execute, fake_host, observe, run_commands
-from nested_snippets.runner.sandbox import Limits
+from nested_snippets.runner.run import Mismatch, execute, fake_host, judge, observe, run_commands
+from nested_snippets.runner.sandbox import LimitExceeded, Limits
 
 LIMITS = Limits(seconds=30, output_bytes=256 * 1024, memory_bytes=1 << 30, processes=48)
 
@@ -85,8 +86,10 @@ def test_row_5_a_sandbox_gets_few_tool_calls_at_once():
 
 
 @pytest.mark.parametrize(
-    ("where", "mib"), [("/run", 20), ("/tmp", 100), ("/dev/shm", 40), ("/sys", 20), ("/dev", 8)]
-)
+    ("where", "mib"),
+    [("/run", 20), ("/tmp", 100), ("/dev/shm", 40), ("/sys", 20), ("/dev", 8),
+     ("/root", 20), ("/etc", 20), ("/proc", 8), ("/lib", 4), ("/usr/local", 4)],
+)  # fmt: skip
 def test_rows_6_8_every_tmpfs_is_small(where, mib):
     big = Limits(seconds=30, output_bytes=256 << 20, memory_bytes=1 << 30, processes=48)
     with _within(60), _host() as host:
@@ -203,3 +206,150 @@ def test_tmpfs_sizes_are_given_to_bwrap():
     args = sandbox.base().static_args
     tmpfs = [i for i, a in enumerate(args) if a == "--tmpfs"]
     assert tmpfs and all(args[i - 2] == "--size" for i in tmpfs), args
+
+
+# ------------------------------------------------------------------ session 3 (issue 10 rows)
+
+HOLD = (
+    "for i in 1 2 3 4 5 6; do python3 -c 'import time; b = bytearray(120 << 20);"
+    ' b[::4096] = b"x" * len(b[::4096]); time.sleep(20)\' & done; wait; echo all held'
+)
+
+
+def test_row_7_the_snippets_total_memory_is_bounded():
+    """Six processes of 120 MiB each stay under the per-process limit (256 MiB); their
+    sum is stopped by the runner's watch, with one message naming the limit."""
+    limits = Limits(seconds=40, output_bytes=1 << 20, memory_bytes=256 << 20, processes=48)
+    start = time.monotonic()
+    with _within(60), _host() as host:
+        with pytest.raises(LimitExceeded, match=r"stopped: memory limit 256 MiB exceeded"):
+            execute(host, HOLD, limits)
+        assert execute(host, "echo next", limits).output == ["next"]
+    assert time.monotonic() - start < 30
+
+
+def test_row_7_allocating_without_end_is_stopped():
+    grow = "python3 -c 'x = []\nwhile True: x.append(bytearray(8 << 20))' 2>&1 | tail -1"
+    limits = Limits(seconds=40, output_bytes=1 << 20, memory_bytes=256 << 20, processes=48)
+    with _within(60), _host() as host:
+        got = execute(host, grow, limits)
+    assert got.output == ["MemoryError"], got.output
+
+
+def test_row_43_a_cpu_limit_kill_is_named(monkeypatch):
+    """Review row 43 / session-3 row 5: a snippet killed for its CPU time is reported
+    as that limit, naming the snippet, not as a bare status 137."""
+    monkeypatch.setattr(run, "LIMITS", Limits(seconds=20, cpu_seconds=2))
+    body = Transcript((Command("trap '' INT TERM HUP XCPU; while :; do :; done", ()),))
+    with _within(60), _host() as host:
+        seen = observe(host, body)
+        with pytest.raises(Mismatch) as exc:
+            judge(host, body, seen, "snippet hostile.spin[amd] on Linux 6.6")
+    assert str(exc.value).startswith(
+        "snippet hostile.spin[amd] on Linux 6.6: stopped: CPU time limit 2 s exceeded"
+    ), exc.value
+
+
+def test_row_43_a_cpu_limit_hit_inside_a_command_is_named():
+    limits = Limits(seconds=20, cpu_seconds=2)
+    with _within(60), _host() as host, pytest.raises(LimitExceeded, match="CPU time limit 2 s"):
+        execute(host, "python3 -c 'while True: pass'; echo went on", limits)
+
+
+def test_row_43_a_kill_by_the_snippet_is_not_a_limit():
+    limits = Limits(seconds=20, cpu_seconds=2)
+    with _within(60), _host() as host:
+        got = run_commands(host, ["kill -9 $$", "kill -XCPU $$", "echo next"], limits)
+    assert [(o.output, o.status) for o in got] == [([], 137), ([], 152), (["next"], 0)]
+
+
+def test_time_and_output_limits_say_stopped(capsys):
+    with _within(60), _host() as host:
+        with pytest.raises(LimitExceeded, match=r"^stopped: time limit 1 s exceeded"):
+            execute(host, "sleep 5", Limits(seconds=1))
+        with pytest.raises(LimitExceeded, match=r"^stopped: output limit 1024 bytes exceeded"):
+            execute(host, "yes | head -c 5000", Limits(output_bytes=1024))
+
+
+WRITABLE = ["/", "/root", "/etc", "/etc/modprobe.d", "/tmp", "/run", "/run/fakehost", "/dev",
+            "/dev/shm", "/sys/module", "/proc", "/lib", "/lib/modules", "/usr/local",
+            "/opt"]  # fmt: skip
+
+
+def test_row_8_every_writable_place_is_a_small_tmpfs():
+    """Session-3 row 2: no place a snippet can write is the runner's disk."""
+    script = (
+        "mkdir -p /opt; for d in " + " ".join(WRITABLE) + "; do"
+        ' if touch "$d/.w" 2>/dev/null; then echo "$d $(stat -f -c %T "$d")"; fi; done;'
+        " touch /usr/.w /usr/lib/.w 2>&1 | grep -c 'Read-only'"
+    )
+    with _within(60), _host() as host:
+        got = execute(host, script, LIMITS)
+    assert got.output[:-1] == [f"{d} tmpfs" for d in WRITABLE], got.output
+    assert got.output[-1] == "2"
+
+
+@pytest.mark.parametrize("where", ["/root", "/tmp", "/dev/shm"])
+def test_row_8_many_files_stop_at_the_inode_bound(where):
+    with _within(120), _host() as host:
+        got = execute(host, f"cd {where} && seq 1 6000 | xargs touch 2>&1 | sort -u | head -1;"
+                            " ls | wc -l", LIMITS)  # fmt: skip
+        assert "No space left on device" in got.output[0], got.output
+        assert int(got.output[1]) <= 4096
+        on_disk = sum(1 for _ in host.root.rglob("*"))
+    assert on_disk <= 4096
+
+
+def test_row_8_what_a_run_writes_is_kept_and_bounded_on_disk():
+    big = Limits(seconds=30, output_bytes=64 << 20, memory_bytes=1 << 30, processes=48)
+    with _within(60), _host() as host:
+        execute(host, "mkdir /opt; echo x > /opt/y; head -c 30M /dev/zero > /root/big", big)
+        size = (host.root / "root/big").stat().st_size
+        assert size < 16 << 20 and (host.root / "opt/y").read_text() == "x\n"
+        got = execute(host, "rm /root/big; cat /opt/y; ls /root", LIMITS)
+        assert got.output == ["x"] and not (host.root / "root/big").exists()
+
+
+def test_row_4_what_the_machine_still_shows_and_what_it_no_longer_does():
+    """Session-3 row 4, as documented in the sandbox module: CPU count and file
+    systems answer for the fake host; /proc/uptime and /proc/meminfo are absent;
+    uname(2) and CLOCK_BOOTTIME still give the machine's (no mechanism without root
+    hides them)."""
+    script = (
+        "nproc; getconf _NPROCESSORS_ONLN; stat -f -c '%T %b' / /root /etc;"
+        " cat /proc/uptime /proc/meminfo 2>&1; uname -r; uname -m;"
+        " python3 -c 'import os, time; u = os.uname();"
+        " print(u.nodename, u.release, u.machine);"
+        " print(int(time.clock_gettime(time.CLOCK_BOOTTIME)))'"
+    )
+    with _host() as host:
+        got = execute(host, script, LIMITS)
+    out = got.output
+    if len(os.sched_getaffinity(0)) >= 2:
+        assert out[:2] == ["2", "2"], out
+    assert out[2:5] == ["tmpfs 4096"] * 3, out
+    assert out[5:7] == [
+        "cat: /proc/uptime: No such file or directory",
+        "cat: /proc/meminfo: No such file or directory",
+    ], out
+    assert out[7:9] == ["6.6.0-fake-amd64", "x86_64"], out
+    real = os.uname()
+    assert out[9] == f"fakehost {real.release} {real.machine}", out  # the leak, as documented
+    assert abs(int(out[10]) - time.clock_gettime(time.CLOCK_BOOTTIME)) < 30, out
+
+
+def test_row_9_a_read_only_parameter_written_after_chmod_is_never_kept():
+    """Session-3 row 3, NOT fixed (the sandbox module says why): the snippet owns
+    the tmpfs files, so ``chmod`` then a write changes what that run reads back; the
+    state never takes it, and the next run or module load shows the kernel's value.
+    Without the chmod the write fails as on a real kernel (EACCES)."""
+    p = "/sys/module/kvm_amd/parameters/nested"
+    with _within(60), _host() as host:
+        got = run_commands(
+            host,
+            [f"echo 0 | sudo tee {p}; cat {p}", f"sudo chmod 644 {p} && echo 0 > {p}; cat {p}"],
+            LIMITS,
+        )
+        assert got[0].output == [f"tee: {p}: Permission denied", "0", "1"], got[0]
+        assert got[1].output == ["0"], got[1]  # the gap, as documented
+        assert execute(host, f"cat {p}", LIMITS).output == ["1"]

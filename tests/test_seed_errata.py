@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import pytest
 
+from nested_snippets.fakehost.host import Scenario
 from nested_snippets.model import Given, Snippet, config, transcript
-from nested_snippets.runner.run import Mismatch, fake_host, run_body, run_snippet, scenario_for
+from nested_snippets.runner.run import Mismatch, fake_host, run_body, run_snippet
 
 
 def _seed(body, variant="intel") -> Snippet:
-    return Snippet("seed.example", {variant: body}, Given())
+    return Snippet(variants={variant: body}, id="seed.example")
 
 
 def test_misspelled_enable_apivc_is_an_unknown_parameter_with_a_suggestion():
@@ -36,7 +37,7 @@ def test_misspelled_enable_apivc_is_an_unknown_parameter_with_a_suggestion():
     """,
         status={2: 1},
     )
-    with fake_host(scenario_for("intel", "6.6", Given())) as host:
+    with fake_host(Scenario("intel", "6.6", Given())) as host:
         run_body(host, conf, "seed persistence block")
         with pytest.raises(Mismatch) as err:
             run_body(host, reload, "seed reload")

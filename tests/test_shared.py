@@ -1,4 +1,4 @@
-"""Shared runs: keyed on what a run can observe, checked by full runs."""
+"""Shared runs: keyed on what a run can observe, checked by random pairs run in full."""
 
 from __future__ import annotations
 
@@ -6,11 +6,20 @@ import pytest
 
 from nested_snippets import registry
 from nested_snippets.fakehost.host import Scenario
-from nested_snippets.runner import run, shared
+from nested_snippets.model import Command, Given, Transcript
+from nested_snippets.runner import run, sandbox, shared
+
+
+@pytest.fixture(autouse=True)
+def _own_table():
+    """Each test starts with an empty table and leaves no pairs to the session's check."""
+    shared.forget()
+    yield
+    shared.forget()
 
 
 def _key(kernel: str, body) -> tuple[str, str]:
-    scenario = Scenario(arch="amd", kernel=kernel)
+    scenario = Scenario("amd", kernel, Given())
     with run.fake_host(scenario) as host:
         return shared.key(host, scenario, [body]), host.built.release
 
@@ -30,17 +39,152 @@ def test_the_key_ignores_the_release_name_but_not_what_it_shows():
     assert _key("6.1", body)[0] != key_66  # other parameter tables
 
 
-def test_an_identical_item_shares_and_is_checked_in_full():
+def test_an_identical_item_shares_and_its_pair_agrees_in_full():
     snippet = registry.load().get("enable.check_nested")
-    first = run.run_snippet(snippet, "amd", "6.6")
-    again = run.run_snippet(snippet, "amd", "6.6")
-    assert first in ("ran", "verified", "shared") and again in ("verified", "shared")
+    assert run.run_snippet(snippet, "amd", "6.6") == "ran"
+    assert run.run_snippet(snippet, "amd", "6.6") == "shared"
+    done = shared.check_pairs(seed=1, count=shared.MIN_CHECKED)
+    assert (done.shared, len(done.checked), done.failures) == (1, 1, [])
 
 
-def test_a_shared_result_that_differs_from_the_full_run_fails(monkeypatch):
+AVIC = "cat /sys/module/kvm_amd/parameters/avic"
+
+
+def _avic(kernel: str, shown: str) -> str:
+    """Run a body that prints ``kvm_amd.avic`` (0 on 4.19, N on 6.6) on ``kernel``."""
+    body = Transcript((Command(AVIC, (shown,)),))
+    return run.run_item(Scenario("amd", kernel, Given()), [(body, f"avic {kernel}")])
+
+
+def test_an_output_that_depends_on_the_release_is_not_shared():
+    """The same body on two releases whose ``avic`` default differs: both run in full
+    (had 6.6 used 4.19's run, it would print ``0`` and fail)."""
+    assert _avic("4.19", "0") == "ran"
+    assert _avic("6.6", "N") == "ran"
+    assert _avic("6.6", "N") == "shared"
+
+
+def test_a_fact_left_out_of_a_faulty_key_is_caught(monkeypatch):
+    """With a key that leaves out the release's tables, 6.6 would share 4.19's run: its
+    ``0`` then fails against the guide's ``N``, and a pair re-run in full shows the
+    difference even where the guide was not consulted."""
+    monkeypatch.setattr(shared, "key", lambda host, scenario, bodies: "one key")
+    assert _avic("4.19", "0") == "ran"
+    with pytest.raises(run.Mismatch, match="sharing is unsound here"):
+        _avic("6.6", "N")  # the shared 0 fails the guide; the full run shows N
+    shared.forget()
+    assert _avic("4.19", "0") == "ran"
+    assert _avic("4.19", "0") == "shared"
+    pair = shared._PAIRS[0]
+    body = Transcript((Command(AVIC, ("N",)),))
+    on_66 = Scenario("amd", "6.6", Given())
+    pair.rerun = lambda: ("one key", run._full_run(on_66, [body])[1])
+    done = shared.check_pairs(seed=7, count=1)
+    assert done.checked == ["avic 4.19"]
+    assert len(done.failures) == 1 and "sharing is unsound here" in done.failures[0]
+
+
+def test_pairs_are_chosen_by_the_seed():
+    for n in range(80):
+        shared.note_shared(f"item {n}", "first", "k", "seen", lambda: ("k", "seen"))
+    pairs = list(shared._PAIRS)
+    one = shared.check_pairs(seed=3, count=10).checked
+    shared._PAIRS.extend(reversed(pairs))
+    again = shared.check_pairs(seed=3, count=10).checked
+    shared._PAIRS.extend(pairs)
+    other = shared.check_pairs(seed=4, count=10).checked
+    assert one == again and one != other and len(set(one)) == 10
+
+
+def test_a_pair_whose_host_cannot_be_built_again_is_not_counted():
+    shared.note_shared("changed", "first", "k", "seen", lambda: ("other key", "different"))
+    shared.note_shared("same", "first", "k", "seen", lambda: ("k", "seen"))
+    done = shared.check_pairs(seed=1, count=2)
+    assert (done.shared, done.checked, done.failures) == (2, ["same"], [])
+
+
+def test_the_quota_covers_the_minimum_over_all_processes():
+    for processes in (1, 2, 3, 7):
+        assert shared.quota(processes) * processes >= shared.MIN_CHECKED
+
+
+def test_a_shared_result_that_differs_from_a_full_run_fails_the_item(monkeypatch):
     snippet = registry.load().get("enable.check_nested")
     run.run_snippet(snippet, "amd", "6.6")
-    monkeypatch.setattr(shared, "recall", lambda key, release: [[(["0"], 0)]])
-    monkeypatch.setattr(shared, "verify_this_one", lambda: True)
+    monkeypatch.setattr(shared, "recall", lambda key, release: ([[(["0"], 0)]], "first"))
     with pytest.raises(run.Mismatch, match="sharing is unsound here"):
         run.run_snippet(snippet, "amd", "6.6")
+
+
+def _once(arch: str, kernel: str, command: str, shown: list[str]) -> str:
+    body = Transcript((Command(command, tuple(shown)),))
+    return run.run_item(Scenario(arch, kernel, Given()), [(body, f"{command} {kernel}")])
+
+
+needs_strace = pytest.mark.skipif(not sandbox.can_trace(), reason="strace is not installed")
+
+
+@needs_strace
+def test_releases_share_what_a_run_read_when_it_reads_the_same():
+    """``nested`` of kvm_amd reads 1 on both, though their built hosts differ."""
+    cat = "cat /sys/module/kvm_amd/parameters/nested"
+    assert _key("6.1", None)[0] != _key("6.6", None)[0]
+    assert (_once("amd", "6.1", cat, ["1"]), _once("amd", "6.6", cat, ["1"])) == ("ran", "shared")
+
+
+@needs_strace
+def test_a_file_looked_up_but_absent_is_part_of_what_was_read():
+    """A test for a parameter that only the newer release has: no open, no listing, only
+    a lookup that fails on 6.11 and 6.12 and succeeds on 6.13."""
+    probe = "[ -e /sys/module/kvm/parameters/allow_unsafe_mappings ] && echo yes || echo no"
+    assert _once("intel", "6.11", probe, ["no"]) == "ran"
+    assert _once("intel", "6.12", probe, ["no"]) == "shared"
+    assert _once("intel", "6.13", probe, ["yes"]) == "ran"
+
+
+@needs_strace
+def test_a_listing_is_read_whole():
+    """6.13 adds a kvm parameter: a run that listed the directory on 6.12 is no answer
+    for 6.13 (looked up without running: the run is stored before it is judged)."""
+    ls = "ls /sys/module/kvm/parameters | wc -l"
+    with pytest.raises(run.Mismatch):
+        _once("intel", "6.12", ls, ["not checked here"])
+    body = Transcript((Command(ls, ("not checked here",)),))
+    found = {}
+    for v in ("6.12", "6.13"):
+        scenario = Scenario("intel", v, Given())
+        with run.fake_host(scenario) as host, run._trees(host) as tree:
+            found[v] = shared.recall_read(shared.group(scenario, [body]), tree, host.built.release)
+    assert found["6.12"] is not None and found["6.13"] is None
+
+
+@needs_strace
+def test_a_run_that_asks_a_fake_tool_shares_only_on_the_whole_built_host():
+    """A tool answers from the fake kernel's state, which the trace cannot see into."""
+    lsmod = "lsmod | head -1"
+    header = ["Module                  Size  Used by"]
+    assert (_once("intel", "6.11", lsmod, header), _once("intel", "6.12", lsmod, header)) == (
+        "ran", "ran")  # fmt: skip
+    hidden = "l=lsm; ${l}od | head -1"  # no tool name in the text: traced, then refused
+    assert (_once("intel", "6.11", hidden, header), _once("intel", "6.12", hidden, header)) == (
+        "ran", "ran")  # fmt: skip
+
+
+START = '5 execve("/usr/bin/bash", ["bash", "-c", "..."], 0x0 /* 9 vars */) = 0\n'
+
+
+def test_what_a_trace_cannot_vouch_for():
+    assert shared.read_paths([START + '5 chdir("/sys/module") = 0\n'], "R") is None
+    tool = "5 connect(3, {sa_family=AF_INET, sin_port=htons(4242)}, 16) = 0\n"
+    assert shared.read_paths([START + tool], "R") is None
+    cut = START + '5 openat(AT_FDCWD, "/proc/cmdline", O_RDONLY) = 3'
+    assert shared.read_paths([cut], "R") is None
+    assert shared.read_paths([""], "R") is None  # strace did not run the command
+    relative = '5 openat(3</sys/module>, "kvm/parameters/nested", O_RDONLY) = 4\n'
+    assert shared.read_paths([START + relative], "R") == [
+        "/sys/module", "/sys/module/kvm/parameters/nested"]  # fmt: skip
+
+
+def test_a_path_through_dotdot_reads_each_directory_it_walked():
+    line = '5 openat(AT_FDCWD, "/sys/module/kvm/../kvm_amd/parameters/npt", O_RDONLY) = 3\n'
+    assert "/sys/module/kvm" in shared.read_paths([START + line], "R")

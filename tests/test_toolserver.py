@@ -62,4 +62,4 @@ def test_the_state_is_written_through_the_host_directory_only():
     with fake_host(Scenario(arch="intel", kernel="6.6")) as host:
         execute(host, "sudo modprobe -r kvm_intel")
         assert [m.name for m in host.state().loaded] == []
-        assert sorted(os.listdir(host.home)) == ["out", "root", "state.marshal"]
+        assert sorted(os.listdir(host.home)) == ["root", "state.marshal"]

@@ -260,21 +260,30 @@ def incremental(work: Path, module: str, runs: int) -> dict:
 # --- 3. snippet matrix -----------------------------------------------------------------------
 
 
-def snippet_matrix(work: Path) -> dict:
-    result = {}
-    for label, extra in [("xdist -n 2", ["-n", "2"]), ("single process", ["-p", "no:xdist"])]:
-        xml = work / f"matrix-{label.split()[0]}.xml"
-        seconds, proc = run([sys.executable, "-m", "pytest", "nested_snippets/snippets", "-q",
-                             *extra, f"--junitxml={xml}", "-o", "junit_family=xunit2"])  # fmt: skip
-        tail = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-200:]
-        runs = [ln for ln in proc.stdout.splitlines() if ln.startswith("snippet runs:")]
-        items = []
-        if xml.is_file():
-            for case in ET.parse(xml).getroot().iter("testcase"):
-                items.append((case.get("name", ""), float(case.get("time", 0))))
-        result[label] = {"seconds": seconds, "summary": tail, "items": items,
-                         "ok": proc.returncode == 0, "runs": runs[-1] if runs else ""}  # fmt: skip
-    items = result["single process"]["items"] or result["xdist -n 2"]["items"]
+MATRIX_MODES = {"xdist -n 2": ["-n", "2"], "single process": ["-p", "no:xdist"]}
+
+
+def matrix_run(work: Path, label: str, extra: list[str]) -> dict:
+    """One run of the snippet matrix: wall and CPU seconds, load average, items."""
+    xml = work / f"matrix-{label.split()[0]}.xml"
+    load = os.getloadavg()[0]
+    seconds, proc = run([sys.executable, "-m", "pytest", "nested_snippets/snippets", "-q",
+                         *extra, f"--junitxml={xml}", "-o", "junit_family=xunit2"])  # fmt: skip
+    tail = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-200:]
+    runs = [ln for ln in proc.stdout.splitlines() if ln.startswith("snippet runs:")]
+    items = []
+    if xml.is_file():
+        for case in ET.parse(xml).getroot().iter("testcase"):
+            items.append((case.get("name", ""), float(case.get("time", 0))))
+    return {"seconds": seconds, "cpu": proc.cpu, "load": (load, os.getloadavg()[0]),
+            "summary": tail, "items": items, "ok": proc.returncode == 0,
+            "runs": runs[-1] if runs else ""}  # fmt: skip
+
+
+def snippet_matrix(work: Path, modes: dict[str, list[str]] = MATRIX_MODES) -> dict:
+    result = {label: matrix_run(work, label, extra) for label, extra in modes.items()}
+    items = next((result[label]["items"] for label in reversed(modes) if result[label]["items"]),
+                 [])  # fmt: skip
     per_snippet: dict[str, float] = {}
     for name, t in items:
         per_snippet[name.split("[")[0]] = per_snippet.get(name.split("[")[0], 0.0) + t
@@ -287,6 +296,28 @@ def snippet_matrix(work: Path) -> dict:
     slow = sorted(per_snippet.items(), key=lambda kv: -kv[1])[:5]
     result["slowest"] = slow
     return result
+
+
+def report_matrix(m: dict) -> None:
+    """The matrix lines of the report: per mode wall, CPU and load; items and releases."""
+    for label in [k for k in MATRIX_MODES if k in m]:
+        one = m[label]
+        load = f"load average {one['load'][0]:.1f} -> {one['load'][1]:.1f}"
+        print(f"snippet matrix, {label}: {fmt_s(one['seconds'])} wall, "
+              f"{fmt_s(one['cpu'])} CPU, {load}  ({one['summary']})")  # fmt: skip
+    if "xdist -n 2" in m:
+        x = m["xdist -n 2"]["seconds"]
+        verdict = "met" if x <= MATRIX_TARGET_S else "missed"
+        print(f"  target: whole matrix <= {MATRIX_TARGET_S:.0f} s with -n 2: {verdict}")
+    if "xdist -n 2" in m and "single process" in m:
+        print(f"  speed-up with -n 2: {m['single process']['seconds'] / x:.2f}x")
+    print(f"  {m['n_items']} items, {m['n_snippets']} snippets, "
+          f"{m.get('n_releases', '?')} kernel releases")  # fmt: skip
+    first = m[next(k for k in MATRIX_MODES if k in m)]
+    print(f"  {first.get('runs') or 'snippet runs: not reported'}")
+    if m["item_median"] is not None:
+        print(f"  median per item {m['item_median'] * 1000:.1f} ms, per snippet "
+              f"{m['snippet_median'] * 1000:.1f} ms")  # fmt: skip
 
 
 # --- 4/5. other engineers' timings -----------------------------------------------------------
@@ -487,13 +518,16 @@ def write_page(r: dict) -> str:
     m = r.get("matrix")
     lines += ["Testing the snippets", "====================", ""]
     if m:
-        rows = [[label, fmt_s(m[label]["seconds"]), m[label]["summary"]]
+        rows = [[label, fmt_s(m[label]["seconds"]), fmt_s(m[label]["cpu"]),
+                 f"{m[label]['load'][0]:.1f}", m[label]["summary"]]
                 for label in ("xdist -n 2", "single process")]  # fmt: skip
-        rows[0][2] += f" (target: at most {MATRIX_TARGET_S:.0f} s on 2 cores)"
-        lines += rst_table("Snippet matrix", ["Run", "Wall time", "Result"], rows, [20, 12, 50])
+        rows[0][4] += f" (target: at most {MATRIX_TARGET_S:.0f} s on 2 cores)"
+        lines += rst_table("Snippet matrix", ["Run", "Wall time", "CPU time", "Load", "Result"],
+                           rows, [20, 12, 12, 8, 50])  # fmt: skip
         lines += [
-            f"{m['n_items']} test items from {m['n_snippets']} snippets "
-            f"(each snippet runs for every vendor and kernel version in its range).",
+            f"{m['n_items']} test items from {m['n_snippets']} snippets and "
+            f"{m['n_releases']} kernel releases (each snippet runs for every vendor and "
+            "kernel release in its range).",
             f"Median per test item: {m['item_median'] * 1000:.1f} ms; median per snippet "
             f"(all its items): {m['snippet_median'] * 1000:.1f} ms.",
             "",
@@ -563,7 +597,23 @@ def main() -> int:
     ap.add_argument("--check-runs", type=int, default=7, help="rounds for tools/bench_check.py")
     ap.add_argument("--skip", default="", help="comma list: matrix, check, lint")
     ap.add_argument("--no-write", action="store_true", help="print only")
+    ap.add_argument("--only-matrix", action="store_true",
+                    help="only the snippet matrix (-n 2; with --single also one process); "
+                    "prints, writes no page")  # fmt: skip
+    ap.add_argument("--single", action="store_true", help="with --only-matrix: also -p no:xdist")
+    ap.add_argument("-k", dest="select", default="",
+                    help="with --only-matrix: a subset (pytest -k EXPR)")  # fmt: skip
     args = ap.parse_args()
+    if args.only_matrix:
+        modes = MATRIX_MODES if args.single else {"xdist -n 2": MATRIX_MODES["xdist -n 2"]}
+        if args.select:
+            modes = {label: [*extra, "-k", args.select] for label, extra in modes.items()}
+        with tempfile.TemporaryDirectory(prefix="nested-kvm-bench-") as tmp:
+            print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, "
+                  f"{os.cpu_count()} CPUs, Python {platform.python_version()}")  # fmt: skip
+            m = snippet_matrix(Path(tmp), modes)
+        report_matrix(m)
+        return 0 if all(m[label]["ok"] for label in modes) else 1
     skip = set(filter(None, args.skip.split(",")))
     r: dict = {
         "date": datetime.date.today().isoformat(),
@@ -644,21 +694,8 @@ def report(r: dict) -> None:
         f"incremental, nothing changed: {fmt_s(incr['noop_seconds'])} "
         f"(CPU {fmt_s(incr['noop_cpu'])} = {incr['noop_cpu'] / b['guide_cpu']:.0%})"
     )
-    m = r.get("matrix")
-    if m:
-        for label in ("xdist -n 2", "single process"):
-            print(f"snippet matrix, {label}: {fmt_s(m[label]['seconds'])}  ({m[label]['summary']})")
-        x, s = m["xdist -n 2"]["seconds"], m["single process"]["seconds"]
-        verdict = "met" if x <= MATRIX_TARGET_S else "missed"
-        print(f"  target: whole matrix <= {MATRIX_TARGET_S:.0f} s with -n 2: {verdict}")
-        print(
-            f"  speed-up with -n 2: {s / x:.2f}x; {m['n_items']} items, "
-            f"{m['n_snippets']} snippets, {m.get('n_releases', '?')} kernel releases"
-        )
-        print(f"  {m['xdist -n 2'].get('runs') or 'snippet runs: not reported'}")
-        if m["item_median"] is not None:
-            print(f"  median per item {m['item_median'] * 1000:.1f} ms, per snippet "
-                  f"{m['snippet_median'] * 1000:.1f} ms")  # fmt: skip
+    if r.get("matrix"):
+        report_matrix(r["matrix"])
     rk = r.get("realkernel")
     print(f"real-kernel tier: {fmt_s(rk['wall_seconds']) if rk else 'not run'}")
     ct = r.get("check")

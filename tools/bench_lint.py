@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,18 +31,32 @@ PATTERNS = {
     "continuation lines": "options kvm_intel nested=1 \\\n",
     "quoted values": 'options kvm_intel nested="1" "ept=1"\n',
     "repeated misspelt module": "options kvm_intl nested=1\n",
+    # distinct lines (issue 15, second review): every word is new, nothing memoized
+    "distinct misspelt names": lambda i: f"options kvm_intel nestd{i}=1\n",
+    "distinct misspelt kvm names": lambda i: f"options kvm nestd{i}=1\n",
+    "distinct conflicting values": lambda i: f"options kvm_intel ple_gap={i}\n",
+    "one line of unbalanced quotes": None,  # options kvm_intel nested="1 "a "a ...
 }
 
 
-def make(path: Path, pattern: str | None, size: int) -> None:
+def make(path: Path, name: str, pattern: str | Callable[[int], str] | None, size: int) -> None:
     with open(path, "w") as fh:
-        if pattern is None:
+        if pattern is None and "quotes" in name:
+            fh.write('options kvm_intel nested="1')
+            fh.write(' "a' * (size // 3))
+        elif pattern is None:
             fh.write("options kvm_intel")
             fh.write(" nested=1" * (size // 9))
-            fh.write("\n")
+        elif callable(pattern):
+            written = i = 0
+            while written < size:
+                line = pattern(i)
+                fh.write(line)
+                written += len(line)
+                i += 1
         else:
             fh.write(pattern * (size // len(pattern)))
-            fh.write("\n")
+        fh.write("\n")
 
 
 def main() -> int:
@@ -53,7 +68,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="nested-kvm-bench-lint-") as tmp:
         for name, pattern in PATTERNS.items():
             path = Path(tmp) / "kvm.conf"
-            make(path, pattern, size)
+            make(path, name, pattern, size)
             argv = [sys.executable, "-m", "nested_snippets.cli", "lint", "--kernel", "6.6"]
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()

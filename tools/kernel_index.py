@@ -10,14 +10,17 @@ covers, with the status of its data.
 
 Usage::
 
-    python tools/kernel_index.py [--through 7.3] [--searched-on YYYY-MM-DD]
+    python tools/kernel_index.py [--from X.Y] [--through X.Y] [--searched-on YYYY-MM-DD]
 
-The series runs from 4.19 through ``--through`` (default: the newest data file).
+The series runs from ``--from`` (default: the oldest data file) through ``--through``
+(default: the newest data file), so adding a release's data file and running this
+tool is all a new release needs.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import json
 import re
 import sys
@@ -26,18 +29,28 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "nested_snippets" / "kernel" / "data"
 INDEX = DATA_DIR / "index.json"
-FIRST = (4, 19)
-# the last minor of each major series (kernel.org release history: 4.20 was followed by 5.0,
-# 5.19 by 6.0, 6.19 by 7.0; read 2026-12-01 from https://www.kernel.org/category/releases.html)
-LAST_MINOR = {4: 20, 5: 19, 6: 19}
+SERIES = DATA_DIR / "series.json"
 
 
-def series(through: tuple[int, int]) -> list[str]:
+def last_minors() -> dict[int, int]:
+    """Major -> its last minor release, from ``data/series.json`` (kernel.org history)."""
+    raw = json.loads(SERIES.read_text(encoding="utf-8"))["last_minor"]
+    return {int(major): int(minor) for major, minor in raw.items()}
+
+
+def series(first: tuple[int, int], through: tuple[int, int]) -> list[str]:
+    """Every mainline release from ``first`` through ``through``."""
     out = []
-    major, minor = FIRST
+    last_minor = last_minors()
+    major, minor = first
     while (major, minor) <= through:
         out.append(f"{major}.{minor}")
-        if minor >= LAST_MINOR.get(major, 1 << 30):
+        if major < through[0] and major not in last_minor:
+            raise ValueError(
+                f"the last {major}.x release is not known: add it to {SERIES.name} "
+                f"(last_minor), then run this tool again"
+            )
+        if minor >= last_minor.get(major, 1 << 30):
             major, minor = major + 1, 0
         else:
             minor += 1
@@ -81,16 +94,32 @@ def entry(version: str, path: Path) -> dict:
     }
 
 
-def build(through: str | None, searched_on: str) -> dict:
+def _recorded_notes() -> dict[str, str]:
+    """The note of each missing release in the index as it is (kept unless re-searched)."""
+    try:
+        old = json.loads(INDEX.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return {r["version"]: r["note"] for r in old.get("releases", [])
+            if r.get("status") == "missing" and r.get("note")}  # fmt: skip
+
+
+def build(through: str | None, searched_on: str | None, first: str | None = None) -> dict:
+    """The index; a missing release keeps its recorded note unless ``searched_on`` is given."""
+    notes = {} if searched_on else _recorded_notes()
+    searched_on = searched_on or _dt.date.today().isoformat()
     files = {p.stem[len("linux-") :]: p for p in DATA_DIR.glob("linux-*.json")}
     if not files:
         raise ValueError(f"no data files in {DATA_DIR}")
-    newest = max(files, key=parse_version)
-    last = parse_version(through or newest)
-    names = series(last)
+    start = parse_version(first or min(files, key=parse_version))
+    last = parse_version(through or max(files, key=parse_version))
+    names = series(start, last)
+    if not names:
+        raise ValueError(f"empty series: {'.'.join(map(str, start))} is after "
+                         f"{'.'.join(map(str, last))}")  # fmt: skip
     stray = sorted(set(files) - set(names), key=parse_version)
     if stray:
-        raise ValueError(f"data files outside the series 4.19..{'.'.join(map(str, last))}: {stray}")
+        raise ValueError(f"data files outside the series {names[0]}..{names[-1]}: {stray}")
     releases = []
     for version in names:
         if version in files:
@@ -100,7 +129,9 @@ def build(through: str | None, searched_on: str) -> dict:
                 {
                     "version": version,
                     "status": "missing",
-                    "note": f"no public source of this release found (searched {searched_on})",
+                    "note": notes.get(
+                        version, f"no public source of this release found (searched {searched_on})"
+                    ),
                 }
             )
     return {
@@ -112,15 +143,18 @@ def build(through: str | None, searched_on: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--from", dest="first", help="first release (default: oldest data file)")
     ap.add_argument("--through", help="last release of the series (default: newest data file)")
-    ap.add_argument("--searched-on", default="2026-12-01", help="date the sources were searched")
+    ap.add_argument("--searched-on", help="date the missing releases' sources were searched "
+                    "(default: keep the dates in index.json; today for a new gap)")  # fmt: skip
     ap.add_argument("--check", action="store_true", help="fail if index.json is out of date")
     args = ap.parse_args(argv)
     try:
-        if args.through:
-            parse_version(args.through)
-        data = build(args.through, args.searched_on)
-    except (ValueError, OSError, KeyError, json.JSONDecodeError) as exc:
+        for given in (args.first, args.through):
+            if given:
+                parse_version(given)
+        data = build(args.through, args.searched_on, args.first)
+    except (ValueError, OSError, KeyError, TypeError, json.JSONDecodeError) as exc:
         print(f"kernel_index: {exc}", file=sys.stderr)
         return 1
     text = json.dumps(data, indent=1) + "\n"

@@ -128,6 +128,11 @@ _COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nested-kvm`` console script; returns the exit status."""
     words = sys.argv[1:] if argv is None else argv
+    if sys.stderr is None:  # started with 2>&-: messages go nowhere, the status stays
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (open for the whole run)
+    if sys.stdout is None:  # started with >&-
+        print("nested-kvm: standard output is closed: nowhere to write", file=sys.stderr)
+        return 2
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 locale: never UnicodeEncodeError
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
@@ -137,14 +142,28 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         module = importlib.import_module(f"nested_snippets.cli.{args.command}")
-        return int(module.run(args))
+        status = int(module.run(args))
+        sys.stdout.flush()  # here, not at exit, so that a write error is reported
+        return status
     except CliError as exc:
         print(escape(f"nested-kvm {args.command}: {exc}"), file=sys.stderr)
         return 2
     except BrokenPipeError:
         # stdout closed early (| head): not an error of ours
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _drop_stdout()
         return 0
+    except OSError as exc:
+        if exc.filename is not None:  # not a write to stdout (commands report their files)
+            raise
+        _drop_stdout()  # >/dev/full: what is buffered cannot be written at exit either
+        why = (exc.strerror or str(exc)).lower()
+        print(f"nested-kvm {args.command}: cannot write standard output: {why}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null: its buffer is thrown away instead of failing at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -8,6 +8,7 @@ wins.  A built-in module sees only the command line.
 from __future__ import annotations
 
 from nested_snippets.arches import Arch
+from nested_snippets.cli.escape import clip
 from nested_snippets.cli.hostfs import HostFS
 from nested_snippets.cli.results import Result
 from nested_snippets.parsers import modprobe_conf, values
@@ -52,7 +53,7 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
         )
     where, value = settings[-1]
     ptype = "bool" if row.nested_on == "Y" else "int"
-    shown = f"nested={value if value is not None else ''} ({where})"
+    shown = f"nested={clip(value) if value is not None else ''} ({where})"
     if len({v for _, v in settings}) > 1:
         shown += f"; overrides {len(settings) - 1} earlier setting(s): run nested-kvm lint"
     try:

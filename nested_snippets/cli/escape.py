@@ -28,6 +28,14 @@ def _one(m: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def clip(word: str, width: int = 80) -> str:
+    """A word or line from a file as output shows it: past ``width`` characters, its
+    start and its length (a 15 MB word must not make a 15 MB line of output)."""
+    if len(word) <= width:
+        return word
+    return f"{word[: width // 2]}... ({len(word)} characters)"
+
+
 def escape(text: str) -> str:
     """``text`` with every control or invisible formatting character escaped."""
     return _UNSAFE.sub(_one, text)

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from nested_snippets import arches, kernel, suggest
 from nested_snippets.cli import params, probes
 from nested_snippets.cli.errors import CliError
-from nested_snippets.cli.escape import escape
+from nested_snippets.cli.escape import clip, escape
 from nested_snippets.cli.hostfs import HostFS, read_regular
 from nested_snippets.kernel import messages
 from nested_snippets.parsers import modprobe_conf, values
@@ -28,12 +28,16 @@ KVM_MODULES = arches.module_arches()
 """Modules checked against kernel data -> their architecture (None: the host's)."""
 OTHER_KVM = {"kvmgt", "kvm_pvm", "kvm_pr", "kvm_arm"}
 """Real modules with kvm-like names that this tool has no data for: not typos."""
-HINTS = 1000
-"""Did-you-mean searches for unknown parameters per run (difflib, 0.1 ms each): a
-file of a million distinct wrong names would take minutes.  Past them, the error
-is still reported, without the hint."""
 REPEAT = 20
 """The same finding in one file is printed this often; the rest are counted."""
+CACHE = 4096
+"""Entries of each memo (judged words, planned lines): a file of distinct words
+only fills a memo, and each lookup in a large dict is a cache miss."""
+SHOWN = 200
+"""Distinct findings printed per run.  Past them a finding is only counted, and one
+note at the end says how many were left out: a file of a million distinct mistakes
+would print tens of megabytes that no one reads.  It also bounds the did-you-mean
+searches (difflib, 0.1 ms each), which run only for findings that are printed."""
 MAX_FILE = 16 * 1024 * 1024
 """A modprobe.d file larger than this is not read (real ones are a few KiB)."""
 
@@ -71,30 +75,53 @@ class Linter:
         self.findings: list[tuple[str, int, str, str]] = []
         """(path, line, level, message); :class:`Finding` has the same fields."""
         self.first: dict[tuple[str, str], dict[str, tuple[modprobe_conf.Line, str]]] = {}
-        """(module, parameter) -> value -> (line, word) where kmod first met it, in order."""
+        """(module, parameter) -> value -> (line, word) where kmod first met it, for
+        the first two values."""
         self.last: dict[tuple[str, str], tuple[modprobe_conf.Line, str, str]] = {}
         """(module, parameter) -> (line, word, value as stored) of its last setting."""
         self.repeats: dict[tuple[str, str, str], int] = {}
         """(path, level, message) -> how often it was found (printed: :data:`REPEAT`)."""
         self.shown_until: dict[tuple[str, str, str], int] = {}
         """(path, level, message) -> the line of its last printed occurrence."""
+        self.left_out: dict[str, int] = {}
+        """level -> findings past :data:`SHOWN` distinct ones, counted, not kept."""
+        self.first_left_out: tuple[str, int] | None = None
+        """(path, line) of the first finding left out by :data:`SHOWN`."""
+        self.errors = False
+        """Whether any error was found, printed or not (the exit status)."""
         self._modules: dict[str, kernel.ModuleData | None] = {}
         self._by_name: dict[str, dict[str, kernel.Param]] = {}
-        self._judged: dict[str, dict[str, tuple[tuple[str, str] | None, str, str]]] = {}
+        self._judged: dict[str, dict[str, tuple]] = {}
         self._conflict: dict[tuple[tuple[str, str], str, int], str] = {}
-        self._hints = HINTS
+        """module -> word -> :meth:`judge`'s answer (files repeat words)."""
         self._unknown: dict[str, str] = {}
         """module name as written -> :meth:`unknown_message` (difflib is slow)."""
-        """module -> word -> :meth:`judge`'s answer (difflib is slow, files repeat)."""
+        self._hintless: dict[str, tuple[str, str]] = {}
+        """printed unknown-parameter message -> (module, name): its hints are added
+        in :meth:`finish` (difflib is slow)."""
 
     def add(self, path: str, line: int, level: str, message: str) -> None:
-        """Record a finding; after :data:`REPEAT` of the same one in a file, count it."""
+        """Record a finding; after :data:`REPEAT` of the same one in a file, or past
+        :data:`SHOWN` distinct ones, count it.  :meth:`apply` has a copy inline."""
+        if level == "error":
+            self.errors = True
         key = (path, level, message)
-        seen = self.repeats.get(key, 0)
+        seen = self.repeats.get(key)
+        if seen is None:
+            if len(self.repeats) >= SHOWN:
+                self.leave_out(path, line, level)
+                return
+            seen = 0
         self.repeats[key] = seen + 1
         if seen < REPEAT:
             self.findings.append((path, line, level, message))  # a plain tuple: cheap
             self.shown_until[key] = line
+
+    def leave_out(self, path: str, line: int, level: str) -> None:
+        """Count a finding past :data:`SHOWN` distinct ones."""
+        self.left_out[level] = self.left_out.get(level, 0) + 1
+        if self.first_left_out is None:
+            self.first_left_out = (path, line)
 
     def module_data(self, name: str) -> kernel.ModuleData | None:
         if name not in self._modules:
@@ -120,13 +147,15 @@ class Linter:
         cfg = modprobe_conf.parse_text(text, shown)
         for problem in cfg.problems:
             line, _, why = problem[len(shown) + 1 :].partition(": ")
-            self.add(shown, int(line), "warning", f"kmod ignores this line: {why}")
+            self.add(shown, int(line), "warning", f"kmod ignores this line: {clip(why)}")
         plans: dict[int, list | None] = {}  # id(args) -> plan; the parser shares args
         for ln in cfg.lines:  # of identical lines, and cfg keeps them alive meanwhile
             if ln.command == "options":
                 plan = plans.get(id(ln.args), False)
                 if plan is False:
-                    plan = plans[id(ln.args)] = self.plan(ln.args)
+                    plan = self.plan(ln.args)
+                    if len(plans) < CACHE:
+                        plans[id(ln.args)] = plan
                 if plan is None:
                     self.options(ln, normalize(ln.args[0]), read_by_kmod)
                 else:
@@ -184,10 +213,12 @@ class Linter:
             previous = word
             judged = judged_all.get(word)
             if judged is None:
-                judged = judged_all[word] = self.judge(module, mod, word)
+                judged = self.judge(module, mod, word)
+                if len(judged_all) < CACHE:
+                    judged_all[word] = judged
             if judged[2]:
                 wrong.add(word)
-            out.append((judged[0], word, judged[1], judged[2]))
+            out.append((judged[0], word, *judged[1:]))
         return out
 
     def apply(self, plan: list[tuple], ln: modprobe_conf.Line, read_by_kmod: bool) -> None:
@@ -196,7 +227,7 @@ class Linter:
         has millions of them, and two calls per word were half of lint's time."""
         path, lineno = ln.path, ln.lineno
         repeats = self.repeats
-        for key, word, stored, message in plan:
+        for key, word, stored, message, source in plan:
             if not message:
                 if key is None:
                     continue
@@ -214,7 +245,15 @@ class Linter:
                     self.setting(key, word, stored, ln)
                     continue
             counted = (path, "error", message)  # self.add(), inline
-            seen = repeats.get(counted, 0)
+            self.errors = True
+            seen = repeats.get(counted)
+            if seen is None:
+                if len(repeats) >= SHOWN:
+                    self.leave_out(path, lineno, "error")
+                    continue
+                seen = 0
+                if source:
+                    self._hintless[message] = source
             repeats[counted] = seen + 1
             if seen < REPEAT:
                 self.findings.append((path, lineno, "error", message))
@@ -223,9 +262,9 @@ class Linter:
     def setting(self, key: tuple[str, str], word: str, value: str, ln: modprobe_conf.Line) -> None:
         """Record a setting that kmod applies; after another value it is a conflict.
 
-        Constant time per setting: only the first place of each value is kept, the
-        first earlier value that differs is at most the second one kept, and the
-        message for a (word, values seen) pair is built once."""
+        Constant time per setting: only the first places of the first two values are
+        kept (the first earlier value that differs from any value is one of them), and
+        the message for a (word, values kept) pair is built once."""
         first = self.first.get(key)
         if first is None:
             self.first[key] = {value: (ln, word)}
@@ -237,39 +276,49 @@ class Linter:
         if message is None:
             earlier = next(where for v, where in first.items() if v != value)
             eln, eword = earlier
-            message = self._conflict[memo] = (
-                f"{key[0]} {word} conflicts with {eword} at "
+            message = (
+                f"{key[0]} {clip(word)} conflicts with {clip(eword)} at "
                 f"{eln.path}:{eln.lineno}; the kernel applies the one read last"
             )
-            if value not in first:
+            if len(self._conflict) < CACHE:
+                self._conflict[memo] = message
+            if len(first) == 1:  # value is not in first: the second value
                 first[value] = (ln, word)
         self.add(ln.path, ln.lineno, "error", message)
 
     def judge(
         self, module: str, mod: kernel.ModuleData, word: str
-    ) -> tuple[tuple[str, str] | None, str, str]:
-        """((module, parameter), value as stored, "") or (None, "", error); (None, "",
-        "") if the kernel accepts ``word`` without storing a setting.  Cached per word:
-        a file of repeated options costs one judgement per distinct word."""
+    ) -> tuple[tuple[str, str] | None, str, str, tuple[str, str] | None]:
+        """((module, parameter), value as stored, "", None) or (None, "", error,
+        source); source is (module, name) of an unknown parameter, whose hints
+        :meth:`finish` adds.  Memoized per word: a file of repeated options costs one
+        judgement per distinct word."""
         raw, value = split_option(word)
         p = self.by_name(module, mod).get(normalize(raw))
-        if p is None:
-            suggest = self._hints > 0  # difflib costs 0.1 ms: bounded per run
-            self._hints -= suggest
-            try:
-                mod.param(raw, suggest=suggest)
-                return None, "", ""
-            except kernel.UnknownParameter as exc:
-                hint = self.other_arch_hint(module, raw)
-                return None, "", f"{exc} (the kernel ignores it){hint}"
+        if p is None:  # by_name has every parameter: raw is none of them
+            raw = clip(raw)
+            message = f"{mod.unknown(raw, suggest=False)} (the kernel ignores it)"
+            return None, "", message, (module, raw)  # hints for printed findings only
         try:
-            return (module, p.name), values.parse(p.type, value), ""
+            return (module, p.name), values.parse(p.type, value), "", None
         except values.InvalidValue:
-            shown = "no value" if value is None else f"'{value}'"
+            shown = "no value" if value is None else f"'{clip(value)}'"
             return None, "", (
                 f"{module} {p.name}: {shown} is not a "
                 f"valid {p.type}; {module} refuses to load (Invalid argument)"
-            )
+            ), None
+
+    def hinted(self, message: str) -> str:
+        """An unknown parameter's message with its hints: the closest name (difflib)
+        and the architecture whose kvm has it; other messages as they are."""
+        where = self._hintless.get(message)
+        if where is None:
+            return message
+        module, raw = where
+        mod = self.module_data(module)
+        if mod is not None:
+            message = f"{mod.unknown(raw)} (the kernel ignores it)"
+        return message + self.other_arch_hint(module, raw)
 
     def other_arch_hint(self, module: str, name: str) -> str:
         """For ``kvm``: the architecture whose kvm has ``name``, if not the one checked."""
@@ -296,30 +345,48 @@ class Linter:
     @staticmethod
     def unknown_message(module: str, given: str) -> str:
         """The error for ``options`` of a module without data, or "" if none."""
-        if module in OTHER_KVM:
-            return ""
+        if module in OTHER_KVM or len(module) > 32:  # too long to be 75 % like a KVM
+            return ""  # module's name (and difflib is slow on a long one)
         # kmod compares names exactly: KVM_INTEL is another module, but meant as kvm_intel
         close = suggest.close(module.lower(), KVM_MODULES, n=1, cutoff=0.75)
         if not close:
             return ""
         return (
-            f"unknown module '{given}'; did you mean "
+            f"unknown module '{clip(given)}'; did you mean "
             f"'{close[0]}'? (options for it are never applied)"
         )
 
     def finish(self) -> None:
-        """Cross-file findings (s390 nested with hpage), then one note per finding
-        repeated more than :data:`REPEAT` times in a file."""
+        """Cross-file findings (s390 nested with hpage), the hints of the printed
+        findings, one note per finding repeated more than :data:`REPEAT` times in a
+        file, and one note on the findings past :data:`SHOWN`."""
+        if any("hpage" in a.extra_checks for a in arches.ARCHES.values()
+               if a.kernel_arch == (KVM_MODULES["kvm"] or self.arch)):  # fmt: skip
+            self.s390_hpage()
+        hinted: dict[str, str] = {}
+        for message in {m for _, _, _, m in self.findings}:
+            hinted[message] = self.hinted(message)
+        self.findings = [(p, n, lv, hinted[m]) for p, n, lv, m in self.findings]
         for (path, level, message), count in self.repeats.items():
             if count > REPEAT:
                 line = self.shown_until[(path, level, message)]
                 self.findings.append(
                     (path, line, "note", f"{count - REPEAT} more of this {level} left out: "
-                     f"{message}")
+                     f"{hinted[message]}")
                 )  # fmt: skip
-        if any("hpage" in a.extra_checks for a in arches.ARCHES.values()
-               if a.kernel_arch == (KVM_MODULES["kvm"] or self.arch)):  # fmt: skip
-            self.s390_hpage()
+
+    def summary(self) -> str:
+        """The last line of output when findings were left out by :data:`SHOWN`."""
+        if self.first_left_out is None:
+            return ""
+        path, line = self.first_left_out
+        counts = " and ".join(
+            f"{n} {level}{'s' if n != 1 else ''}" for level, n in sorted(self.left_out.items())
+        )
+        return escape(
+            f"{path}:{line}: note: {counts} left out, this one first: only the first "
+            f"{SHOWN} distinct findings are printed"
+        ) + "\n"
 
     def s390_hpage(self) -> None:
         nested = self.last.get(("kvm", "nested"))
@@ -333,7 +400,7 @@ class Linter:
                 hln.path,
                 hln.lineno,
                 "error",
-                f"kvm {hword} with {nword} at "
+                f"kvm {clip(hword)} with {clip(nword)} at "
                 f"{nln.path}:{nln.lineno}: kvm refuses to load on Linux "
                 f"{self.version} ({errno_name}); use one or the other",
             )
@@ -396,9 +463,9 @@ def run(args: argparse.Namespace) -> int:
             continue
         linter.lint_text(shown, data.decode("utf-8", errors="replace"))
     linter.finish()
-    sys.stdout.write(render(linter.findings))
+    sys.stdout.write(render(linter.findings) + linter.summary())
     for line in unreadable:
         print(escape(f"nested-kvm lint: {line}"), file=sys.stderr)
     if unreadable:
         return 2
-    return 1 if any(level == "error" for _, level, _ in linter.repeats) else 0
+    return 1 if linter.errors else 0

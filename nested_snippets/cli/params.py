@@ -19,7 +19,7 @@ from nested_snippets.cli.errors import CliError
 from nested_snippets.parsers.modprobe_conf import normalize
 
 FIELDS = ("name", "type", "perm", "default", "source")
-VERSION = re.compile(r"v?\d{1,6}\.\d{1,6}(\.\d{1,6})?([-+~_][0-9A-Za-z._+~-]{0,120})?\Z")
+VERSION = re.compile(r"v?[0-9]{1,6}\.[0-9]{1,6}(\.[0-9]{1,6})?([-+~_][0-9A-Za-z._+~-]{0,120})?\Z")
 """MAJOR.MINOR[.PATCH], then optionally a release suffix (``6.1.0-13-amd64``); bounded,
 so a hostile value is refused before it is parsed or echoed whole."""
 

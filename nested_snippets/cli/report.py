@@ -19,16 +19,36 @@ import time
 from nested_snippets import __version__
 from nested_snippets.cli import probes
 from nested_snippets.cli.errors import CliError
-from nested_snippets.cli.escape import escape_text
+from nested_snippets.cli.escape import clip, escape_text
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
 
 TIMEOUT = 5.0
 MAX_LINES = 200
+LINE = 16384
+"""A line of a block longer than this is shown cut (a file of 4 MB of NUL bytes is
+one line; QEMU command lines of a few KB stay whole)."""
+MAX_QEMU = 50
+"""QEMU processes whose command lines the report shows; the rest are counted."""
 QEMU_NAMES = ("qemu-system-", "qemu-kvm")
-_NAMES = r"(?:password|passwd|secret|key|data)"
 _QUOTED = r"\"[^\"\n]*\"?|'[^'\n]*'?"
 """A quoted value, to its closing quote (or the end of the line)."""
+_BEFORE_NAME = r"(?:(?<![\w-])|(?<=%[0-9a-fA-F]{2}))"
+"""What may come before an option name: not a letter or dash, but a percent-encoded
+separator may (``?next=%2Fx%3Fpassword%3D...``)."""
+
+
+def _spelled(*names: str, json: bool = False) -> str:
+    r"""A pattern for any of ``names`` with any letter also percent-encoded (``%70assword``,
+    as a URL decoder reads it) or, with ``json``, as a JSON escape (``\u0070assword``)."""
+
+    def letter(c: str) -> str:
+        codes = sorted({f"{ord(c):02x}", f"{ord(c.upper()):02x}"})
+        forms = [re.escape(c), *(f"%{h}" for h in codes)]
+        forms += [rf"\\u00{h}" for h in codes] if json else []
+        return f"(?:{'|'.join(forms)})"
+
+    return "(?:" + "|".join("".join(map(letter, name)) for name in names) + ")"
 
 
 _MARK = "REDACTED7f3a"
@@ -37,23 +57,27 @@ _SHELL_QUOTED = re.compile(r"'[^'\n]*'")
 
 
 def _userinfo(m: re.Match[str]) -> str:
-    """``scheme://user:password@`` -> ``scheme://user:<redacted>@`` (also ``%3A``)."""
-    scheme, info = m.group(1), m.group(2)
-    cut = info.find(":")
-    if cut < 0:
-        cut = info.lower().find("%3a")
-        if cut < 0:
-            return m.group()
-        return f"{scheme}{info[:cut + 3]}<redacted>@"
-    return f"{scheme}{info[:cut + 1]}<redacted>@"
+    """``user:password@`` -> ``user:<redacted>@``, with ``%3A`` too, and with a bare
+    ``%`` when there is no colon: QEMU's iSCSI URLs are ``iscsi://user%password@host``
+    (QEMU docs/system/device-url-syntax.rst.inc, read 2026-12-02)."""
+    lead, info = m.group(1), m.group(2)
+    cut = info.find(":") + 1
+    if not cut:
+        low = info.lower()
+        cut = low.find("%3a") + 3 if "%3a" in low else info.find("%") + 1
+    if not cut:
+        return m.group()
+    return f"{lead}{info[:cut]}<redacted>@"
 
 
 REDACTIONS = (
     (
         "values of password=, passwd=, secret=, data= options, quoted or not, "
-        "QEMU's doubled commas included (QEMU -object secret,data=...)",
+        "QEMU's doubled commas included (QEMU -object secret,data=...), also with the "
+        "name or the = percent-encoded (%70assword%3D...)",
         re.compile(
-            r"(?<![\w-])((?:password|passwd|secret|data)[ \t]*(?:=|%3D)[ \t]*)"
+            rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret', 'data')}"
+            r"[ \t]*(?:=|%3D)[ \t]*)"
             rf"(?:{_QUOTED}|(?:,,|\\.|[^,\s'\"\\])*)",
             re.I,
         ),
@@ -62,22 +86,36 @@ REDACTIONS = (
     (
         "values of key= options, to the next comma or colon (rbd:...:key=...)",
         re.compile(
-            rf"(?<![\w-])(key[ \t]*(?:=|%3D)[ \t]*)(?:{_QUOTED}|(?:\\.|[^,:\s'\"\\])*)",
+            rf"{_BEFORE_NAME}({_spelled('key')}[ \t]*(?:=|%3D)[ \t]*)"
+            rf"(?:{_QUOTED}|(?:\\.|[^,:\s'\"\\])*)",
             re.I,
         ),
         r"\1<redacted>",
     ),
     (
-        'JSON (or Python) values of "password", "passwd", "secret", "key", "data"',
+        'JSON (or Python) values of "password", "passwd", "secret", "key", "data" '
+        r"(also spelt with \u escapes)",
         re.compile(
-            rf"""((["']){_NAMES}\2\s*:\s*(["']))(?:(?!\3)[^\\\n]|\\.)*\3?""", re.I
+            rf"""((["']){_spelled('password', 'passwd', 'secret', 'key', 'data', json=True)}"""
+            r"""\2\s*:\s*(["']))(?:(?!\3)[^\\\n]|\\.)*\3?""",
+            re.I,
         ),
         r"\1<redacted>\3",
     ),
     (
-        "passwords in URLs (user:password@host, also with %3A)",
+        "passwords in URLs (user:password@host, also with %3A, and iSCSI's "
+        "user%password@host)",
         re.compile(r"\b([a-z][a-z0-9+.-]*://)([^\s/?#\[]*)@", re.I),
         _userinfo,
+    ),
+    (
+        "user:password@host without a scheme (scp, ssh, rsync style)",
+        re.compile(
+            r"(?<![\w.%+~/:@-])([\w~+-][\w.~+%-]*)"
+            r"((?::|%3A)[^\s/?#\[\]@'\"]+(?:@[^\s/?#\[\]@'\"]+)*)@(?=[\w\[])",
+            re.I,
+        ),
+        lambda m: f"{m.group(1)}{m.group(2)[: 3 if m.group(2)[0] == '%' else 1]}<redacted>@",
     ),
 )
 """(what the report says it redacts, pattern, replacement); applied to the whole report."""
@@ -104,6 +142,7 @@ def redact_line(line: str) -> str:
 
 def fence(text: str, lang: str = "text") -> str:
     """A fenced block that survives backticks inside ``text``."""
+    text = "\n".join(clip(line, LINE) for line in text.split("\n"))
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}\n"
@@ -291,6 +330,7 @@ def qemu_processes(fs: HostFS) -> list[str]:
         pids = [p for p in fs.listdir("/proc") if p.isdigit()]
     except Unreadable:
         return out
+    skipped = 0
     for pid in pids:
         try:
             raw = fs.read_bytes(f"/proc/{pid}/cmdline", limit=65536)
@@ -298,8 +338,13 @@ def qemu_processes(fs: HostFS) -> list[str]:
             continue
         argv = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
         if argv and os.path.basename(argv[0]).startswith(QEMU_NAMES):
+            if len(out) == MAX_QEMU:
+                skipped += 1
+                continue
             words = [redact_arg(a).replace("<redacted>", _MARK) for a in argv]
             out.append(f"[pid {pid}] " + shlex.join(words).replace(_MARK, "<redacted>"))
+    if skipped:
+        out.append(f"[{skipped} more QEMU processes left out: the report shows {MAX_QEMU}]")
     return out
 
 
@@ -375,6 +420,8 @@ def write_new(path: str, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.output == "":
+        raise CliError("-o: an empty file name (use -o - for standard output)")
     text = build(HostFS(args.root))
     if not args.output or args.output == "-":
         sys.stdout.write(text)

@@ -66,11 +66,15 @@ def has_flag(flag_list: list[str], flag: str) -> bool:
     return flag in flag_list or f"vmx:{flag}" in flag_list
 
 
+NCPU = 2
+"""CPUs of every fake host (its /proc/cpuinfo; the sandbox pins a run to as many)."""
+
+
 def cpuinfo(
     arch: str,
     level: str,
     flag_list: list[str],
-    ncpu: int = 2,
+    ncpu: int = NCPU,
     vmx_flags_line: bool = True,
     model_row: tuple[str, str, int, int] | None = None,
 ) -> str:

@@ -17,7 +17,7 @@ import functools
 import os
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from nested_snippets import arches
@@ -25,6 +25,7 @@ from nested_snippets import kernel as kdata
 from nested_snippets.fakehost import cpus, early_params, firmware
 from nested_snippets.fakehost import state as fk
 from nested_snippets.fakehost.commands import PY_TOOLS, boot_modules
+from nested_snippets.fakehost.start import Given, ScenarioError
 from nested_snippets.kernel import messages
 
 HOSTNAME = "fakehost"
@@ -56,33 +57,17 @@ def path_problem(shown: str) -> str:
     return ""
 
 
-class ScenarioError(ValueError):
-    pass
-
-
 @dataclass(frozen=True)
 class Scenario:
     """Where a host starts: architecture, kernel version and start state."""
 
     arch: str
     kernel: str
-    kvm: str = "loaded"  # loaded | unloaded | builtin
-    nested: bool | None = None
-    level: str = "L0"
-    cpu_flag: bool = True
-    firmware_vt: bool = True
-    """False: VT-x/SVM switched off in the firmware (:mod:`.firmware`)."""
-    vm_running: bool = False
-    files: dict[str, str] = field(default_factory=dict)
-    cmdline: str = ""
+    given: Given = Given()
     cpu: cpus.CpuModel | None = None
     """A specific CPU (flags, model); default: the architecture's usual server CPU."""
 
     def __post_init__(self) -> None:
-        if self.kvm not in ("loaded", "unloaded", "builtin"):
-            raise ScenarioError(f"kvm must be loaded, unloaded or builtin, not {self.kvm!r}")
-        if self.level not in ("L0", "L1"):
-            raise ScenarioError(f"level must be L0 or L1, not {self.level!r}")
         try:
             kdata.resolve_version(self.kernel)
         except kdata.KernelDataError as exc:
@@ -90,7 +75,9 @@ class Scenario:
 
 
 def release_for(kernel: str) -> str:
-    return f"{kernel}.0-fake-amd64"
+    """``uname -r`` of a fake host: ``6.6.0-fake-amd64``; ``6.1.192-fake-amd64`` for a build."""
+    point = kernel if kernel.count(".") >= 2 else f"{kernel}.0"
+    return f"{point}-fake-amd64"
 
 
 class FakeHost:
@@ -112,36 +99,37 @@ class FakeHost:
         for d in ("", "etc", "etc/modprobe.d", "etc/default", "root", "tmp"):
             os.close(_safe_dir(host.root, d))
         os.chmod(host.root / "tmp", 0o1777, follow_symlinks=False)
-        version = kdata.resolve_version(scenario.kernel)
+        given = scenario.given
+        version = kdata.data_version(scenario.kernel)
         release = release_for(version)
         host.write_file(
             "/etc/default/grub",
             'GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\n'
-            f'GRUB_CMDLINE_LINUX="{scenario.cmdline}"\n',
+            f'GRUB_CMDLINE_LINUX="{given.cmdline}"\n',
         )
-        for path, content in scenario.files.items():
+        for path, content in given.files.items():
             host.write_file(path, content)
-        flags = cpus.flags(scenario.arch, scenario.level, scenario.cpu_flag, scenario.cpu)
-        if not scenario.firmware_vt:
+        flags = cpus.flags(scenario.arch, given.level, given.cpu_flag, scenario.cpu)
+        if not given.firmware_vt:
             flags = firmware.cpu_flags(scenario.arch, version, flags)
         cpuinfo = cpus.cpuinfo(
             scenario.arch,
-            scenario.level,
+            given.level,
             flags,
             vmx_flags_line=kdata.version_key(version) >= (5, 6),
             model_row=cpus.row(scenario.arch, scenario.cpu),
         )
         row = arches.get(scenario.arch)
-        builtin = scenario.kvm == "builtin" or not row.modules
+        builtin = given.kvm == "builtin" or not row.modules
         cmdline = f"{fk.boot_args(release)} quiet"  # quiet: GRUB_CMDLINE_LINUX_DEFAULT
-        if scenario.cmdline:
-            cmdline += " " + scenario.cmdline
+        if given.cmdline:
+            cmdline += " " + given.cmdline
         params_data, early, log_messages = _kernel_tables(scenario.arch, version)
         state = fk.State(
             arch=scenario.arch,
             kernel=version,
             release=release,
-            level=scenario.level,
+            level=given.level,
             cpu_flags=flags,
             cpu_row=list(cpus.row(scenario.arch, scenario.cpu) or ()),
             builtin=builtin,
@@ -155,13 +143,13 @@ class FakeHost:
             # (measured on 6.1: kvm_intel under TCG logs "already loaded vendor module");
             # from 6.3 the hardware check runs first, in the vendor module's own init.
             hw_first=kdata.version_key(version) >= (6, 3),
-            firmware_vt=scenario.firmware_vt,
+            firmware_vt=given.firmware_vt,
         )
         firmware.log_boot(state)
-        if scenario.kvm != "unloaded":
+        if given.kvm != "unloaded":
             # the tree was just emptied (or is new): only the files written above exist
-            boot_modules(state, host.root, nested=scenario.nested)
-        if scenario.vm_running:
+            boot_modules(state, host.root, nested=given.nested)
+        if given.vm_running:
             for mod in state.loaded:
                 if state.modules[mod.name].vm_user:
                     mod.users += 1
@@ -239,7 +227,7 @@ def _tables(arch: str, version: str, module) -> tuple[dict, dict, dict]:
     for spec in arches.get(arch).modules:
         if spec.data_key:
             data_arch, name = spec.data_key.split("/")
-            params_data[spec.name] = fk.param_rows(module(data_arch, name, version), version)
+            params_data[spec.name] = fk.param_rows(module(data_arch, name, version))
     return params_data, early_params.early_values(arch, version), messages.resolved(version)
 
 

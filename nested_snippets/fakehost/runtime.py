@@ -10,27 +10,14 @@ from __future__ import annotations
 
 from nested_snippets.fakehost import cpus
 
-OMITTED: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
-    ("kvm_intel", "pt_mode"): (
-        ("6.1",),
-        "the 6.1 data is 6.1.4; Debian's 6.1.192 (a stable update) builds vmx.c with "
-        "pt_mode behind CONFIG_BROKEN, as upstream does from 6.12 (measured: modinfo "
-        "kvm_intel has no pt_mode, nested_snippets/fixtures/realkernel)",
-    ),
-}
-"""Parameters the sources declare but kernels people run do not have (module, name) ->
-(versions it applies to, empty for all; why).  Parameters the data shows under
-``CONFIG_BROKEN`` are left out as well: no kernel is built with it; so are those under
-an ``#ifdef`` on a macro no file of the tree defines (mmu.c's ``dbg`` under
-``MMU_DEBUG``: the extractor marks them "not built")."""
 
-
-def omitted(module: str, name: str, version: str, config: str | None) -> bool:
-    """Whether a declared parameter is absent from the modelled kernel."""
-    if config and ("CONFIG_BROKEN" in config or "not built" in config):
-        return True
-    rule = OMITTED.get((module, name))
-    return rule is not None and (not rule[0] or version in rule[0])
+def omitted(config: str | None) -> bool:
+    """Whether a declared parameter is absent from the modelled kernel: its guard is
+    ``CONFIG_BROKEN`` (no kernel is built with it) or an ``#ifdef`` on a macro no
+    file of the tree defines (mmu.c's ``dbg`` under ``MMU_DEBUG``: the extractor
+    marks it "not built").  A distribution build (``kernel.builds``) has already
+    left out what its own config does not build."""
+    return bool(config) and ("CONFIG_BROKEN" in config or "not built" in config)
 
 
 REQUIRES_FLAG = {
@@ -53,10 +40,17 @@ has a PMU" (an approximation).
 """
 
 
-def adjust(module: str, values: dict[str, str], cpu_flags: list[str], declared: set[str]) -> None:
+def adjust(
+    module: str,
+    values: dict[str, str],
+    cpu_flags: list[str],
+    declared: dict[str, dict],
+    given: frozenset[str] = frozenset(),
+) -> None:
     """Apply the rules above to a module's freshly parsed parameter ``values``.
 
-    ``declared``: the parameters this kernel version declares for ``module``.
+    ``declared``: the parameters this kernel version declares for ``module`` (name ->
+    state row); ``given``: those set by the options the module was loaded with.
     """
     for (mod, name), flags in REQUIRES_FLAG.items():
         present = mod == module and name in values
@@ -71,8 +65,22 @@ def adjust(module: str, values: dict[str, str], cpu_flags: list[str], declared: 
         # neither modelled CPU (Ice Lake-SP, Zen 3, QEMU TCG) has.
         if "nx_huge_pages" in declared:
             values["nx_huge_pages"] = "Y" if "bug:itlb_multihit" in cpu_flags else "N"
-    if module == "kvm_amd" and "enable_ipiv" in values:
+    if module != "kvm_amd":
+        return
+    avic_on = values.get("avic") in ("Y", "1") and cpus.has_flag(cpu_flags, "avic")
+    if declared.get("avic", {}).get("type") == "callback":
+        # svm/avic.c from 6.18: avic is "auto" unless set; avic_want_avic_enabled()
+        # turns auto into "x2AVIC and Zen 4 or later" (the x2avic flag stands for both:
+        # x2AVIC came with Zen 4) and then needs the AVIC CPUID bit; the getter prints
+        # the outcome as a bool (7.3 avic.c:1277-1290, 1316)
+        auto = "avic" not in given or values.get("avic") == "auto"
+        wanted = cpus.has_flag(cpu_flags, "x2avic") if auto else avic_on
+        avic_on = wanted and cpus.has_flag(cpu_flags, "avic")
+        values["avic"] = "Y" if avic_on else "N"
+    if "enable_ipiv" in values and not avic_on:
         # svm/avic.c avic_hardware_setup(): IPI virtualization needs AVIC in use
-        avic_on = values.get("avic") in ("Y", "1") and cpus.has_flag(cpu_flags, "avic")
-        if not avic_on:
-            values["enable_ipiv"] = "N"
+        values["enable_ipiv"] = "N"
+    if "enable_device_posted_irqs" in values and not avic_on:
+        # x86.c kvm_x86_vendor_init(): "enable_device_posted_irqs &= enable_apicv && ..."
+        # and svm.c: "enable_apicv = avic_hardware_setup();"
+        values["enable_device_posted_irqs"] = "N"

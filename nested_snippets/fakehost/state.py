@@ -29,7 +29,7 @@ STATE_FILE = "state.marshal"
 PARAM_FIELDS = ("name", "type", "perm", "default", "requires", "desc", "modinfo_type", "file")
 
 
-def param_rows(module_data, version: str) -> list[dict]:
+def param_rows(module_data) -> list[dict]:
     """Kernel-data parameters of one module as stored in the state.
 
     Parameters the modelled kernels do not build (:func:`runtime.omitted`) are left out.
@@ -46,7 +46,7 @@ def param_rows(module_data, version: str) -> list[dict]:
             "file": p.source.rsplit(":", 1)[0],
         }
         for p in module_data.params
-        if not runtime.omitted(module_data.name, p.name, version, p.config)
+        if not runtime.omitted(p.config)
     ]
 
 
@@ -170,7 +170,6 @@ class State:
         finally:
             os.close(fd)
 
-
     # ------------------------------------------------------------------ queries
     @property
     def modules(self) -> dict[str, ModuleSpec]:
@@ -261,7 +260,12 @@ def insert(state: State, spec: ModuleSpec, words: list[str]) -> None:
         missing = [f for f in param["requires"] if not cpus.has_flag(state.cpu_flags, f)]
         if missing and name in vals:
             vals[name] = values.off_value(param["type"])
-    runtime.adjust(spec.name, vals, state.cpu_flags, set(table))
+    given = frozenset(
+        n
+        for w in words
+        if (n := by_norm.get(modprobe_conf.normalize(modprobe_conf.split_option(w)[0])))
+    )
+    runtime.adjust(spec.name, vals, state.cpu_flags, table, given)
     _log_init(state, spec, vals)
     state.loaded.insert(0, Loaded(spec.name, vals))
     for dep in spec.depends:

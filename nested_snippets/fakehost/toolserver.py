@@ -46,6 +46,8 @@ import time
 import traceback
 from pathlib import Path
 
+from nested_snippets.fakehost import rootcopy
+
 PORT = 4242
 """Port of every sandbox's tool listener (each sandbox has its own network stack)."""
 FILL = "_fill"
@@ -119,6 +121,33 @@ def _open_state(home: str) -> int:
         return os.open("state.marshal", os.O_RDWR | os.O_NOFOLLOW, dir_fd=dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _open_root(home: str) -> int:
+    """The host's root on disk (opened before entering a sandbox, where it is not
+    visible)."""
+    dir_fd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        return os.open("root", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+TMPFS = ("/", "/tmp", "/run", "/dev/shm", "/dev", "/sys", "/proc", "/lib", "/usr/local")
+"""The sandbox's writable tmpfs mounts (sandbox.TMPFS_BYTES gives their sizes)."""
+MS_NOSUID, MS_NODEV, MS_REMOUNT = 2, 4, 32
+
+
+def _limit_inodes() -> None:
+    """Give each tmpfs of the sandbox at most ``rootcopy.MAX_ENTRIES`` inodes
+    (bubblewrap sets only their size; each inode costs kernel memory).  The call
+    has entered the sandbox's user namespace, which owns these mounts."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    data = f"nr_inodes={rootcopy.MAX_ENTRIES}".encode()
+    for path in TMPFS:
+        if libc.mount(None, path.encode(), None, MS_REMOUNT | MS_NOSUID | MS_NODEV, data):
+            err = ctypes.get_errno()
+            raise OSError(err, f"cannot limit the inodes of {path}: {os.strerror(err)}")
 
 
 def _load(fd: int):
@@ -197,22 +226,36 @@ class _Sandbox:
             raise ServerError(msg.decode(errors="replace") or "the sandbox helper died")
         return socket.socket(fileno=fds[0])
 
-    def harvest(self) -> None:
+    def harvest(self) -> str:
+        """Keep what the sandbox wrote: writable parameters into the state, its root
+        into the host's directory on disk.  Returns "" or the problem."""
         pid = os.fork()
         if pid == 0:
+            status = 1
             try:
                 from nested_snippets.fakehost import state as fk
 
                 _confine_call()
                 fd = _open_state(self.home)
+                disk = _open_root(self.home)
                 _enter(self.user, self.mnt)
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 state = _load(fd)
                 fk.harvest(state, "/")
                 _store(fd, state)
+                try:
+                    rootcopy.copy_out(disk)
+                    status = 0
+                except rootcopy.TooMany:
+                    status = 3
             finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
+                os._exit(status)
+        _pid, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) == 3:
+            return f"too many files: the root held more than {rootcopy.MAX_ENTRIES}"
+        if status:
+            return "the sandbox's writes could not be kept"
+        return ""
 
     def serve(self) -> None:
         try:
@@ -274,12 +317,15 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
     except (ValueError, ConnectionError, OSError):
         return
     fd = _open_state(home)
+    disk = _open_root(home) if name == FILL else -1
     _enter(user_fd, mnt_fd)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
         state = _load(fd)
         before = state.to_bytes()
         if name == FILL:  # the sandbox's first call: its tmpfs trees are empty
+            _limit_inodes()
+            rootcopy.copy_in(disk)
             fk.materialize(state, "/", full=True)
             status, out, err = 0, "", ""
         else:
@@ -345,9 +391,10 @@ def _order(line: str, sandboxes: dict[int, _Sandbox]) -> str:
             sandboxes[pid] = _Sandbox(home, pid)
         elif verb == "detach":
             sb = sandboxes.pop(int(rest[0]))
-            if rest[1] == "1":
-                sb.harvest()
+            problem = sb.harvest() if rest[1] == "1" else ""
             sb.close()
+            if problem:
+                return f"error {problem}"
         else:
             return f"error unknown order {verb!r}"
     except (OSError, ServerError, IndexError, ValueError, KeyError) as exc:

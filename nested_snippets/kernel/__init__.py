@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nested_snippets.kernel import builds
 from nested_snippets.versions import version_key as _version_key
 
 
@@ -47,6 +48,8 @@ __all__ = [
     "IndexEntry",
     "Resolution",
     "boundary",
+    "build_versions",
+    "data_version",
     "index",
     "latest",
     "releases",
@@ -144,11 +147,16 @@ class ModuleData:
         for p in self.params:
             if p.name == name:
                 return p
+        raise self.unknown(name, suggest)
+
+    def unknown(self, name: str, suggest: bool = True) -> UnknownParameter:
+        """The error for ``name``, not one of the parameters (with did-you-mean unless
+        not ``suggest``); returned, not raised, for callers that only want its text."""
         suggestions = (
             difflib.get_close_matches(name, self.names(), n=3, cutoff=0.6) if suggest else []
         )
         where = f"{self.name} (Linux {self.version})" if self.version else self.name
-        raise UnknownParameter(
+        return UnknownParameter(
             f"{where} has no parameter '{name}'{_did_you_mean(suggestions)}", suggestions
         )
 
@@ -165,6 +173,8 @@ class KernelData:
     boot_params: dict
     missing: tuple[str, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
+    build: dict | None = None
+    """For a distribution build (:mod:`.builds`): who built it and its config values."""
     messages: dict[str, str] = field(default_factory=dict)
     """C fragments of kernel log wordings found in the sources -> ``path:line``
     (see :mod:`nested_snippets.kernel.messages`)."""
@@ -192,13 +202,19 @@ def version_key(v: str) -> tuple[int, ...]:
         raise KernelDataError(f"not a kernel version: '{v}'") from None
 
 
-def _data_files() -> dict[str, Path]:
+BUILDS = "builds"
+
+
+def _data_files(sub: str = "") -> dict[str, Path]:
+    """Release data files (``linux-X.Y.json``), or with ``sub="builds"`` the build
+    files (``X.Y.Z.json``), by version."""
+    where, prefix = (DATA_DIR / sub, "") if sub else (DATA_DIR, "linux-")
     out = {}
-    if not DATA_DIR.is_dir():
+    if not where.is_dir():
         return out
-    for path in DATA_DIR.iterdir():  # no glob(): DATA_DIR may be a zipfile.Path
-        if path.name.startswith("linux-") and path.name.endswith(".json"):
-            out[path.name[len("linux-") : -len(".json")]] = path
+    for path in where.iterdir():  # no glob(): DATA_DIR may be a zipfile.Path
+        if path.name.startswith(prefix) and path.name.endswith(".json"):
+            out[path.name[len(prefix) : -len(".json")]] = path
     return out
 
 
@@ -417,11 +433,21 @@ def _build(path: Path) -> KernelData:
     for key in ("version", "release", "provenance", "modules"):
         _require(key in raw, path, f"missing key '{key}'")
     version = raw["version"]
+    build = raw.get("build")
     _require(
-        path.name == f"linux-{version}.json",
+        path.name == (f"{version}.json" if build else f"linux-{version}.json"),
         path,
         f"version '{version}' does not match the file name",
     )
+    config: dict = {}
+    if build is not None:
+        _require(isinstance(build, dict), path, "build is not an object")
+        config = build.get("config")
+        _require(
+            isinstance(config, dict) and isinstance(build.get("config_source"), str),
+            path,
+            "build lacks its config values or config_source",
+        )
     prov = raw["provenance"]
     _require(isinstance(prov, dict), path, "provenance is not an object")
     commit, sha256 = prov.get("commit"), prov.get("sha256")
@@ -453,6 +479,8 @@ def _build(path: Path) -> KernelData:
             where = f"{key} param '{p['name']}'"
             req = p.get("runtime_requires") or []
             _require(isinstance(req, list), path, f"{where}: runtime_requires is not a list")
+            if build is not None and not builds.built(p.get("config"), config):
+                continue
             params.append(
                 Param(
                     name=p["name"],
@@ -486,6 +514,7 @@ def _build(path: Path) -> KernelData:
         missing=tuple(raw.get("missing") or ()),
         notes=tuple(raw.get("notes") or ()),
         messages=dict(raw.get("messages") or {}),
+        build=build,
     )
 
 
@@ -494,8 +523,23 @@ def _load_path(path: Path) -> KernelData:
     return _build(path)
 
 
+def build_versions() -> list[str]:
+    """Point releases with a distribution build in ``data/builds/`` (:mod:`.builds`)."""
+    return sorted(_data_files(BUILDS), key=version_key)
+
+
+def data_version(release: str) -> str:
+    """The data that stands for a booted kernel's upstream version ('6.1.192'): its
+    build when there is one, else the release data :func:`resolve_version` picks."""
+    return release if release in _data_files(BUILDS) else resolve_version(release)
+
+
 def load(version: str) -> KernelData:
-    """Data for a version ('6.6', or a release like '6.6.58' resolved by resolve_version)."""
+    """Data for a version: a release ('6.6'), a point release with a build in
+    ``data/builds/`` ('6.1.192'), or another point release resolved by resolve_version."""
+    built = _data_files(BUILDS)
+    if version in built:
+        return _load_path(built[version])
     files = _data_files()
     v = version if version in files else resolve_version(version)
     return _load_path(files[v])

@@ -25,11 +25,31 @@ def _plain(word: str) -> tuple[str, str | None]:
     return (word, None) if equals < 0 else (word[:equals], word[equals + 1 :])
 
 
+_QUOTED_WORD = re.compile(r'(?:[^ \t\n\v\f\r"]+|"[^"]*"?)+')
+"""A word as :func:`scan` delimits it: blanks end it only outside double quotes."""
+
+
 def split_args(text: str) -> list[tuple[str, str | None]]:
     """(name, value or None) for each word of ``text``, in order.  Linear time."""
     if '"' not in text:  # the common case, at C speed
         return [_plain(w) for w in _WORD.findall(text)]
-    return scan(text)
+    return [_unquote(m.group()) for m in _QUOTED_WORD.finditer(text)]
+
+
+def _unquote(word: str) -> tuple[str, str | None]:
+    """One word of :data:`_QUOTED_WORD` as :func:`scan` reads it (a 10 MB line of
+    quotes took 10 s character by character)."""
+    quoted = word[0] == '"'
+    body = word[1:] if quoted else word
+    equals = body.find("=", 1)
+    if equals < 0:
+        return body, None
+    value = body[equals + 1 :]
+    if value[:1] == '"':
+        value = value[1:-1] if value.endswith('"') and len(value) > 1 else value[1:]
+    elif quoted and value.endswith('"'):
+        value = value[:-1]
+    return body[:equals], value
 
 
 def scan(text: str) -> list[tuple[str, str | None]]:
@@ -74,7 +94,7 @@ def split_words(text: str) -> list[str]:
     """The words of :func:`split_args` as ``name=value`` (quotes removed)."""
     if '"' not in text:  # then each word is already name=value as the kernel reads it
         return _WORD.findall(text)
-    return [join_word(n, v) for n, v in scan(text)]
+    return [join_word(n, v) for n, v in split_args(text)]
 
 
 def join_word(name: str, value: str | None) -> str:

@@ -151,6 +151,10 @@ def _logical_lines(text: str):
     return out
 
 
+_SEEN = 4096
+"""Distinct lines whose judgement :func:`_parse_into` remembers per file."""
+
+
 def _parse_into(cfg: Config, text: str, path: str) -> None:
     """Add one file's lines.  Each distinct line is judged once (hostile files repeat
     one line a million times); per line there is then one lookup and one append."""
@@ -159,7 +163,9 @@ def _parse_into(cfg: Config, text: str, path: str) -> None:
     for lineno, raw in _logical_lines(text):
         known = seen.get(raw)
         if known is None:
-            known = seen[raw] = _judge(raw)
+            known = _judge(raw)
+            if len(seen) < _SEEN:  # a file of distinct lines would only fill it
+                seen[raw] = known
         if known.__class__ is tuple:
             append(Line(path, lineno, *known))
         elif known:

@@ -44,11 +44,19 @@ def kstrtobool(value: str) -> bool:
     raise InvalidValue(value)
 
 
-def _kstrtoint(value: str, signed: bool) -> int:
-    import re  # lazily: fake tools import this module on every run
+_INTEGER: list = []
+"""The compiled pattern of an integer, once :func:`_kstrtoint` first needs it."""
 
+
+def _kstrtoint(value: str, signed: bool) -> int:
+    if not _INTEGER:
+        import re  # lazily: fake tools import this module on every run
+
+        _INTEGER.append(re.compile(r"([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)"))
     text = value[:-1] if value.endswith("\n") else value
-    m = re.fullmatch(r"([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)", text)
+    if len(text) > 40:  # past any 64-bit number: the kernel says ERANGE, and int()
+        raise InvalidValue(value)  # refuses more than 4300 digits (a traceback)
+    m = _INTEGER[0].fullmatch(text)
     if not m or (m.group(1) == "-" and not signed):
         raise InvalidValue(value)
     digits = m.group(2)

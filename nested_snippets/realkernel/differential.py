@@ -9,15 +9,13 @@ and after renaming the guest's ``uname -r`` to the fake's.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import itertools
 import re
 from dataclasses import dataclass
 
 from nested_snippets.fakehost import cpus
-from nested_snippets.fakehost.host import release_for
-from nested_snippets.model import ConfigFile, Reboot, Transcript
+from nested_snippets.fakehost.host import Scenario, release_for
 from nested_snippets.realkernel import boot, plan
 from nested_snippets.realkernel.kernels import Kernel
 from nested_snippets.runner import run
@@ -145,18 +143,16 @@ def compare(tier: TierRun, case_id: str) -> list[Difference]:
              if k.startswith(f"c{i}.") and not k.startswith(f"c{i}.s")
              and k != f"c{i}.reset" and r.status]  # fmt: skip
     out: list[Difference] = []
-    scenario = dataclasses.replace(
-        run.scenario_for(plan.ARCH, version, case.given), cpu=guest_cpu(tier.guest)
-    )
+    scenario = Scenario(plan.ARCH, version, case.given, cpu=guest_cpu(tier.guest))
     host_cm = run.fake_host(scenario)
     host = host_cm.__enter__()
     try:
         for j, (label, body) in enumerate(case.items):
-            if isinstance(body, ConfigFile):
-                host.write_file(body.path, body.content)
-            elif isinstance(body, Reboot):
+            if body.reboots:
                 host.reboot()
-            elif isinstance(body, Transcript):
+            for target, text in body.writes.items():
+                host.write_file(target, text)
+            if body.commands:
                 for k, cmd in enumerate(body.commands):
                     real = results.get(f"c{i}.s{j}.k{k}")
                     if real is None:

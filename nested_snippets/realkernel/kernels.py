@@ -80,8 +80,10 @@ class Kernel:
 
     @property
     def data_version(self) -> str:
-        """The kernel-data version the fake host uses for this kernel (``6.1``)."""
-        return kdata.resolve_version(self.upstream)
+        """The kernel data the fake host uses for this kernel: its build
+        (``6.1.192``, :mod:`nested_snippets.kernel.builds`) if there is one, else the
+        nearest release's data (``6.1``)."""
+        return kdata.data_version(self.upstream)
 
     @property
     def vmlinuz(self) -> Path:

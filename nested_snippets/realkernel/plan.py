@@ -12,19 +12,10 @@ import shlex
 from dataclasses import dataclass, field
 
 from nested_snippets import registry
-from nested_snippets.model import (
-    Command,
-    ConfigFile,
-    Given,
-    KernelRange,
-    Procedure,
-    Reboot,
-    Snippet,
-    Transcript,
-)
+from nested_snippets.model import Body, Command, Given, KernelRange, Procedure, Snippet, Transcript
 
 ARCH = "amd"
-Item = tuple[str, Transcript | ConfigFile | Reboot]
+Item = tuple[str, Body]
 """(label, what to run): a snippet body or a reboot."""
 
 
@@ -41,8 +32,7 @@ class Case:
         """(result key suffix, label, command) for every command, in order."""
         out = []
         for j, (label, body) in enumerate(self.items):
-            if isinstance(body, Transcript):
-                out += [(f"s{j}.k{k}", label, c) for k, c in enumerate(body.commands)]
+            out += [(f"s{j}.k{k}", label, c) for k, c in enumerate(body.commands)]
         return out
 
 
@@ -106,7 +96,7 @@ def unreproducible(given: Given) -> str:
 def _variant(snip: Snippet) -> str | None:
     if ARCH in snip.variants:
         return ARCH
-    if not snip.is_multi and snip.host == ARCH:
+    if not snip.is_multi and snip.arch == ARCH:
         return ""
     return None
 
@@ -115,7 +105,7 @@ def _snippet_case(snip: Snippet, variant: str) -> Case:
     body = snip.variants[variant]
     cid = f"{snip.id}[{ARCH}]"
     skip = unreproducible(snip.given)
-    if not isinstance(body, Transcript):
+    if not body.commands:
         skip = skip or f"a {type(body).__name__}: nothing to run"
         return Case(cid, snip.given, (), snip.kernels, skip, snip.defined_at)
     return Case(cid, snip.given, ((snip.id, body),), snip.kernels, skip, snip.defined_at)
@@ -124,15 +114,11 @@ def _snippet_case(snip: Snippet, variant: str) -> Case:
 def _procedure_case(proc: Procedure, reg: registry.Registry) -> Case:
     items: list[Item] = []
     for n, step in enumerate(proc.steps, 1):
-        if isinstance(step, Reboot):
-            items.append((f"step {n} (reboot)", step))
-            continue
-        snip = reg.snippets[step]
-        body = snip.variants[ARCH if snip.is_multi else ""]
-        if isinstance(body, (Transcript, ConfigFile)):
-            items.append((f"step {n} ({step})", body))
+        body = step.body_for(ARCH)
+        if body.on_host:
+            items.append((f"step {n} ({step.id})", body))
     skip = unreproducible(proc.given)
-    texts = [c.text for _l, b in items if isinstance(b, Transcript) for c in b.commands]
+    texts = [c.text for _l, b in items for c in b.commands]
     if any(("update-grub" in t or "grubby" in t) for t in texts):
         skip = skip or "changes the kernel command line, which needs a real reboot"
     return Case(f"{proc.id}[{ARCH}]", proc.given, tuple(items), proc.kernels, skip,
@@ -215,13 +201,12 @@ def script(cases: list[Case]) -> Script:
             extra = "" if case.given.nested is None else f" nested={int(case.given.nested)}"
             out.body.append(f"quiet c{i}.boot boot_modules{extra}")
         for j, (_label, body) in enumerate(case.items):
-            if isinstance(body, ConfigFile):
-                out.write(f"c{i}.s{j}", body.path, body.content)
-                written.append(body.path)
-            elif isinstance(body, Reboot):
+            if body.reboots:
                 out.body.append(f"quiet c{i}.s{j} reboot_state; quiet c{i}.s{j}.boot boot_modules")
-            else:
-                for k, cmd in enumerate(body.commands):
-                    path = out.add_file(f"c{i}.s{j}.k{k}.sh", cmd.text)
-                    out.body.append(f"run c{i}.s{j}.k{k} {path}")
+            for n, (target, text) in enumerate(body.writes.items()):
+                out.write(f"c{i}.s{j}" + (f".w{n}" if n else ""), target, text)
+                written.append(target)
+            for k, cmd in enumerate(body.commands):
+                path = out.add_file(f"c{i}.s{j}.k{k}.sh", cmd.text)
+                out.body.append(f"run c{i}.s{j}.k{k} {path}")
     return out

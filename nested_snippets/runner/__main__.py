@@ -12,15 +12,14 @@ import sys
 
 from nested_snippets import kernel as kdata
 from nested_snippets import registry
-from nested_snippets.fakehost.host import ScenarioError
-from nested_snippets.model import SnippetError, Transcript
+from nested_snippets.fakehost.host import Scenario, ScenarioError
+from nested_snippets.model import SnippetError
 from nested_snippets.runner.run import (
     Mismatch,
     fake_host,
     normalise,
     run_body,
     run_commands,
-    scenario_for,
 )
 from nested_snippets.runner.sandbox import LimitExceeded, Refused, SandboxUnavailable
 
@@ -44,11 +43,15 @@ def main(argv: list[str] | None = None) -> int:
             raise SnippetError(
                 f"--kernel {args.kernel}: newer than the newest kernel with data ({newest})"
             )
-        kernel = kdata.resolve_version(args.kernel or newest)
+        kernel = kdata.data_version(args.kernel or newest)
         body = snippet.variants[arch]
-        given = snippet.given
-        with fake_host(scenario_for(arch or snippet.host, kernel, given)) as host:
-            if not isinstance(body, Transcript):
+        host_arch = snippet.host_arch(arch)
+        if host_arch is None:  # a command line or XML: checked, not run
+            run_body(None, body, snippet.id)  # type: ignore[arg-type]
+            print(f"{snippet.id}: {type(body).__name__} checked")
+            return 0
+        with fake_host(Scenario(host_arch, kernel, snippet.given)) as host:
+            if not body.commands:
                 run_body(host, body, snippet.id)
                 print(f"{snippet.id}: {type(body).__name__} checked")
                 return 0
@@ -66,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if same else 1
     except (SnippetError, kdata.KernelDataError, ScenarioError, Refused, Mismatch,
             LimitExceeded, SandboxUnavailable) as exc:  # fmt: skip
-        print(f"error: {exc}", file=sys.stderr)
+        named = f"snippet {args.snippet}: " if isinstance(exc, LimitExceeded) else ""
+        print(f"error: {named}{exc}", file=sys.stderr)
         return 2
 
 

@@ -11,27 +11,21 @@ import difflib
 import re
 import shutil
 import tempfile
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import bashlex
-import bashlex.errors
-
 from nested_snippets import kernel as kdata
+from nested_snippets.bodies import Transcript
+from nested_snippets.fakehost import state as fk
+from nested_snippets.fakehost.commands import PY_TOOLS
 from nested_snippets.fakehost.host import FakeHost, Scenario, own, recycle, release_for
+from nested_snippets.fakehost.host import _rmtree as fakehost_rmtree
 from nested_snippets.model import (
     Body,
-    CommandLine,
-    ConfigFile,
-    Given,
     Procedure,
-    Reboot,
     Snippet,
-    Transcript,
-    Xml,
 )
 from nested_snippets.runner import sandbox, shared
 from nested_snippets.runner.sandbox import LimitExceeded, Limits, Refused, SandboxUnavailable
@@ -51,6 +45,8 @@ class Outcome:
     command: str
     output: list[str]
     status: int
+    trace: bytes | None = None
+    """What strace recorded, for a traced run (:mod:`.shared`)."""
 
 
 def normalise(lines: list[str], command: str) -> list[str]:
@@ -71,17 +67,24 @@ def execute(host: FakeHost, command: str, limits: Limits = LIMITS) -> Outcome:
 
 
 def run_commands(
-    host: FakeHost, commands: list[str], limits: Limits = LIMITS, keep_writes: bool = True
+    host: FakeHost,
+    commands: list[str],
+    limits: Limits = LIMITS,
+    keep_writes: bool = True,
+    trace: bool = False,
 ) -> list[Outcome]:
-    """Run ``commands`` in one sandbox of ``host``, in order; one outcome each."""
-    results = sandbox.run(host.home, list(commands), limits, keep_writes)
+    """Run ``commands`` in one sandbox of ``host``, in order; one outcome each (with
+    ``trace``, each carries what strace recorded: see :func:`sandbox.run`)."""
+    results = sandbox.run(host.home, list(commands), limits, keep_writes, trace)
     outcomes = []
     for cmd, res in zip(commands, results, strict=False):
         text = res.output.decode("utf-8", "replace")
         lines = [_BASH_LINE.sub("bash: ", ln) for ln in text.splitlines()]
-        outcomes.append(Outcome(cmd, lines, res.status))
+        outcomes.append(Outcome(cmd, lines, res.status, res.trace))
     if len(outcomes) < len(commands):
-        raise LimitExceeded(f"the sandbox ended after {len(outcomes)} of {len(commands)} commands")
+        raise LimitExceeded(
+            f"stopped: the sandbox ended after {len(outcomes)} of {len(commands)} commands"
+        )
     return outcomes
 
 
@@ -90,33 +93,39 @@ Observation = list[tuple[list[str], int]] | str | None
 text; None for a body that runs nothing (a file written, a reboot)."""
 
 
-def observe(host: FakeHost, body: Body | Reboot, keep_writes: bool = True) -> Observation:
-    """Apply ``body`` to ``host`` and return what it showed (no comparison)."""
-    if isinstance(body, Reboot):
+def observe(
+    host: FakeHost, body: Body, keep_writes: bool = True, traces: list | None = None
+) -> Observation:
+    """Apply ``body`` to ``host`` and return what it showed (no comparison); with
+    ``traces``, run under strace and append each command's record to it."""
+    if body.reboots:
         host.reboot()
-    elif isinstance(body, ConfigFile):
+    for path, content in body.writes.items():
         try:
-            host.write_file(body.path, body.content)
+            host.write_file(path, content)
         except (ValueError, OSError) as exc:  # UnicodeEncodeError is a ValueError
-            return f"cannot write the config file {body.path!r}: {exc}"
-    elif isinstance(body, Transcript):
+            return f"cannot write the config file {path!r}: {exc}"
+    if body.commands:
         try:
-            outcomes = run_commands(host, [c.text for c in body.commands], keep_writes=keep_writes)
+            texts = [c.text for c in body.commands]
+            outcomes = run_commands(host, texts, LIMITS, keep_writes, traces is not None)
+            if traces is not None:
+                traces.extend(o.trace for o in outcomes)
         except Refused as exc:
             return f"refused: {exc}"
         except LimitExceeded as exc:
-            return f"limit exceeded: {exc}"
+            return str(exc)
         except SandboxUnavailable as exc:
             return f"cannot run: {exc}"
         return [(o.output, o.status) for o in outcomes]
     return None
 
 
-def judge(host: FakeHost, body: Body | Reboot, seen: Observation, label: str) -> None:
+def judge(host: FakeHost, body: Body, seen: Observation, label: str) -> None:
     """Raise :class:`Mismatch` where ``seen`` differs from what the guide shows."""
     if isinstance(seen, str):
         raise Mismatch(f"{label}: {seen}")
-    if not isinstance(body, Transcript) or seen is None:
+    if seen is None:
         return
     for cmd, (output, status) in zip(body.commands, seen, strict=True):
         want = normalise(list(cmd.output), cmd.text)
@@ -125,24 +134,16 @@ def judge(host: FakeHost, body: Body | Reboot, seen: Observation, label: str) ->
             raise Mismatch(_explain(label, host, cmd.text, want, have, cmd.status, status))
 
 
-def run_body(host: FakeHost, body: Body, label: str, keep_writes: bool = True) -> None:
-    """Execute or apply ``body`` on ``host``; raise :class:`Mismatch` on a difference."""
-    if isinstance(body, CommandLine):
-        check_syntax(body.command, label)
-    elif isinstance(body, Xml):
-        try:
-            ET.fromstring(body.content)
-        except ET.ParseError as exc:
-            raise Mismatch(f"{label}: XML is not well-formed: {exc}") from None
+def run_body(host: FakeHost | None, body: Body, label: str, keep_writes: bool = True) -> None:
+    """Execute or apply ``body`` on ``host`` (None for a body not run on a host, which is
+    checked instead); raise :class:`Mismatch` on a difference."""
+    if not body.on_host:
+        problem = body.check()
+        if problem:
+            raise Mismatch(f"{label}: {problem}")
     else:
+        assert host is not None, f"{label}: a body run on the fake host needs one"
         judge(host, body, observe(host, body, keep_writes), label)
-
-
-def check_syntax(command: str, label: str) -> None:
-    try:
-        bashlex.parse(command.replace("\\\n", " "))
-    except (bashlex.errors.ParsingError, NotImplementedError) as exc:
-        raise Mismatch(f"{label}: shell syntax error: {exc}") from None
 
 
 def _explain(label, host, command, want, have, want_status, got_status) -> str:
@@ -167,6 +168,11 @@ def _limits_hit(output: list[str], status: int) -> list[str]:
         hits.append(f"limit reached: memory ({LIMITS.memory_bytes >> 20} MiB address space)")
     if status == 128 + 24:  # SIGXCPU
         hits.append(f"limit reached: CPU time ({LIMITS.cpu_seconds} s)")
+    if status == 128 + 9:  # the runner raises for its own kills (CPU, memory, time)
+        hits.append(
+            "killed by SIGKILL from within the snippet (e.g. kill -9 -1), "
+            "not by a limit of the runner"
+        )
     return hits
 
 
@@ -193,21 +199,6 @@ def _did_you_mean(host: FakeHost, output: list[str]) -> list[str]:
 
 
 # --------------------------------------------------------------------- scenarios
-
-
-def scenario_for(arch: str, kernel: str, given: Given) -> Scenario:
-    return Scenario(
-        arch=arch or "intel",
-        kernel=kernel,
-        kvm=given.kvm,
-        nested=given.nested,
-        level=given.level,
-        cpu_flag=given.cpu_flag,
-        firmware_vt=given.firmware_vt,
-        vm_running=given.vm_running,
-        files=dict(given.files),
-        cmdline=given.cmdline,
-    )
 
 
 _RECYCLED: list[Path] = []
@@ -240,58 +231,108 @@ def run_snippet(snippet: Snippet, variant: str, kernel: str) -> str:
     label = (
         f"snippet {snippet.id}[{variant or 'all'}] on Linux {kernel} ({snippet.given.describe()})"
     )
-    if isinstance(body, (CommandLine, Xml)):
-        run_body(None, body, label)  # type: ignore[arg-type]
+    if not body.on_host:
+        run_body(None, body, label)
         return "checked"
-    scenario = scenario_for(variant or snippet.host, kernel, snippet.given)
+    arch = snippet.host_arch(variant)
+    assert arch is not None, f"{snippet.id}: a body run on the fake host names its arch"
+    scenario = Scenario(arch, kernel, snippet.given)
     return run_item(scenario, [(body, label)])
 
 
-def run_procedure(proc: Procedure, snippets: dict[str, Snippet], arch: str, kernel: str) -> str:
-    steps: list[tuple[Body | Reboot, str]] = []
-    for n, step in enumerate(proc.steps, 1):
-        if isinstance(step, Reboot):
-            steps.append((step, ""))
-            continue
-        snip = snippets[step]
-        variant = arch if snip.is_multi else ""
-        label = (
-            f"procedure {proc.id}[{arch}] on Linux {kernel}, "
-            f"step {n} ({step}, {proc.given.describe()})"
-        )
-        steps.append((snip.variants[variant], label))
-    return run_item(scenario_for(arch, kernel, proc.given), steps)
+def run_procedure(proc: Procedure, arch: str, kernel: str) -> str:
+    steps = [
+        (step.body_for(arch), f"procedure {proc.id}[{arch}] on Linux {kernel}, "
+                              f"step {n} ({step.id}, {proc.given.describe()})")
+        for n, step in enumerate(proc.steps, 1)
+    ]  # fmt: skip
+    return run_item(Scenario(arch, kernel, proc.given), steps)
 
 
-def run_item(scenario: Scenario, steps: list[tuple[Body | Reboot, str]]) -> str:
+_FAKE_TOOL = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(PY_TOOLS))) + r")\b")
+
+
+def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
     """Run ``steps`` on a fresh host for ``scenario``, sharing runs (see :mod:`.shared`).
 
-    Returns ``"ran"``, ``"shared"`` (the result of an identical run was used) or
-    ``"verified"`` (shared, and run in full anyway: both agreed).
+    Returns ``"ran"`` or ``"shared"`` (the result of an identical run was used; it
+    may be re-run in full at the end of the session, see :func:`shared.check_pairs`).
     """
     bodies = [body for body, _label in steps]
-    release = release_for(kdata.resolve_version(scenario.kernel))
+    release = release_for(kdata.data_version(scenario.kernel))
+    item = steps[0][1] or "item"
+    one = bodies[0] if len(bodies) == 1 and isinstance(bodies[0], Transcript) else None
+    group = shared.group(scenario, bodies) if one is not None else ""
     with fake_host(scenario) as host:
         run_key = shared.key(host, scenario, bodies)
-        seen = shared.recall(run_key, release)
-        verify = seen is not None and shared.verify_this_one()
-        if seen is not None and not verify:
+        recalled = shared.recall(run_key, release)
+        if recalled is None and group and shared.has_reads(group):
+            with _trees(host) as tree:
+                recalled = shared.recall_read(group, tree, release)
+        if recalled is not None:
+            seen, first = recalled[0], recalled[1]
             try:
-                for (body, label), one in zip(steps, seen, strict=True):
-                    judge(host, body, one, label)
-                return "shared"
+                for (body, label), one_seen in zip(steps, seen, strict=True):
+                    judge(host, body, one_seen, label)
             except Mismatch:
                 pass  # run in full: the failure then carries this host's own hints
-        full = [observe(host, body, keep_writes=n < len(steps) - 1)
-                for n, body in enumerate(bodies)]  # fmt: skip
-        if verify and full != seen:
+            else:
+                shared.note_shared(item, first, run_key, seen, lambda: _full_run(scenario, bodies))
+                return "shared"
+        trace = (
+            one is not None
+            and shared.enabled()
+            and sandbox.can_trace()
+            and not any(_FAKE_TOOL.search(c.text) for c in one.commands)  # they would not share
+        )
+        traces: list = []
+        full = [observe(host, bodies[0], keep_writes=False, traces=traces)] if trace else (
+            _observe_all(host, bodies))  # fmt: skip
+        if trace and isinstance(full[0], str):  # refused or stopped: strace may be why
+            traces = []
+            full = _full_run(scenario, bodies)[1]
+        if recalled is None:
+            shared.remember(run_key, release, full, item)
+            paths = _read_paths(traces, release) if traces else None
+            if paths is not None:
+                with _trees(host) as tree:
+                    shared.remember_read(group, tree, release, paths, full, item)
+        elif full != recalled[0]:
             raise Mismatch(
-                f"{steps[0][1] or 'item'}: sharing is unsound here: a run shared by an "
-                f"identical fake host gave {seen!r}, the full run gave {full!r}"
+                f"{item}: sharing is unsound here: it would have used the run of "
+                f"{recalled[1]}, which gave {recalled[0]!r}; run in full it gives {full!r}"
             )
-        if seen is None:
-            shared.remember(run_key, release, full)
-        for (body, label), one in zip(steps, full, strict=True):
-            judge(host, body, one, label)
-    return "verified" if verify else "ran"
+        for (body, label), one_seen in zip(steps, full, strict=True):
+            judge(host, body, one_seen, label)
+    return "ran"
 
+
+def _read_paths(traces: list[bytes | None], release: str) -> list[str] | None:
+    """The tree paths a traced run read (see :func:`shared.read_paths`)."""
+    texts = []
+    for trace in traces:
+        if not trace or len(trace) >= LIMITS.output_bytes - 4096:
+            return None  # no record, or one possibly cut by the file-size limit
+        texts.append(trace.decode("utf-8", "replace"))
+    return shared.read_paths(texts, release)
+
+
+@contextmanager
+def _trees(host: FakeHost) -> Iterator[str]:
+    """The trees the sandbox would show ``host`` as built, written to a scratch directory."""
+    tree = tempfile.mkdtemp(prefix="trees-", dir=sandbox.base().path)
+    try:
+        fk.materialize(host.built, tree, full=True)
+        yield tree
+    finally:
+        fakehost_rmtree(tree)
+
+
+def _observe_all(host: FakeHost, bodies: list[Body]) -> list[Observation]:
+    return [observe(host, body, keep_writes=n < len(bodies) - 1) for n, body in enumerate(bodies)]
+
+
+def _full_run(scenario: Scenario, bodies: list[Body]) -> tuple[str, list[Observation]]:
+    """(key, what ``bodies`` show) on a fresh host for ``scenario``, run in full."""
+    with fake_host(scenario) as host:
+        return shared.key(host, scenario, bodies), _observe_all(host, bodies)

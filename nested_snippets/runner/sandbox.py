@@ -7,9 +7,13 @@ uid outside (as root, the runner starts bwrap as :data:`SANDBOX_UID`).  Inside, 
 snippet's literal text runs under bash and sees:
 
 ``/``
-    the host's ``HOME/root`` (read-write, kept between the runs of one host, emptied
-    by :func:`~nested_snippets.fakehost.host.recycle` before the directory serves
-    another host); ``/etc`` in it is built for the host (``passwd``, ``group``,
+    a per-run tmpfs (:data:`TMPFS_BYTES`) into which the tool server copies the
+    host's ``HOME/root`` before the first command and from which it copies back
+    what the run leaves when its writes are kept
+    (:mod:`nested_snippets.fakehost.rootcopy`): the host's files last between its
+    runs, but a snippet never writes to the disk.  ``HOME/root`` is emptied by
+    :func:`~nested_snippets.fakehost.host.recycle` before the directory serves
+    another host.  ``/etc`` is built for the host (``passwd``, ``group``,
     ``hostname``, ``hosts``, ``alternatives`` bound read-only from the runner's
     template; ``modprobe.d`` and ``default/grub`` the host's own), never the machine's;
 ``/usr``
@@ -28,8 +32,8 @@ snippet's literal text runs under bash and sees:
 ``/usr/local``
     an empty tmpfs (the machine's own installs are not shown);
 ``/run/fakehost``
-    ``bin`` (read-only: the fake tools, first on ``PATH``) and ``out`` (each
-    command's output, read by the runner).
+    ``bin`` (read-only: the fake tools, first on ``PATH``).  Each command's output
+    goes to the runner through a pipe (:data:`DRIVER`), never to a file.
 
 The fake ``lsmod``, ``modprobe``, ``modinfo``, ``rmmod``, ``dmesg``, ``lscpu``,
 ``update-grub``, ``grubby``, ``sudo``, ``uname`` and ``arch`` are also bound over
@@ -41,9 +45,15 @@ The host name is ``fakehost``; ``uname`` answers for the fake kernel and its
 architecture (the ``uname(2)`` system call does not: see below).
 
 Limits (:class:`Limits`) are rlimits set by the sandbox's first shell (hard and
-soft, which nothing inside can raise) plus a wall clock kept by the runner, which
-kills the sandbox's whole PID namespace.  Each gives one :class:`LimitExceeded`.
-Every tmpfs has a size (:data:`TMPFS_BYTES`, about 100 MiB in all).  After each
+soft, which nothing inside can raise) plus a wall clock and a memory watch kept by
+the runner (:func:`_watch`: it sums the memory of the sandbox's processes every
+:data:`WATCH_TICK` seconds), which kill the sandbox's whole PID namespace.  Each
+gives one :class:`LimitExceeded` starting ``stopped:`` and naming the limit
+(``stopped: CPU time limit 60 s exceeded (command 1: ...)``); the runner's callers
+add the snippet's name.  A status of 137 the runner does not turn into such a
+message is the snippet's own ``kill -9``.
+Every tmpfs has a size (:data:`TMPFS_BYTES`, about 120 MiB in all) and at most
+:data:`~nested_snippets.fakehost.rootcopy.MAX_ENTRIES` inodes.  After each
 command the first shell kills every other process of the sandbox, so nothing a
 command leaves running can touch a later command's result.  Tool calls are bounded
 by the tool server (at most ``MAX_CALLS`` at once per sandbox, each with its own
@@ -52,17 +62,34 @@ and only up to a cap).
 
 What is *not* bounded or hidden, known and accepted for now:
 
-* memory: ``memory_bytes`` caps each process's address space, not the sandbox's
-  total (no cgroup is used); ``processes`` caps the processes of the sandbox's uid,
-  so the worst case is their product;
-* disk: the host's ``/`` (``HOME/root``: ``/etc``, ``/root``, ...) is on the
-  runner's disk, with only the per-file size limit (``output_bytes``);
-* a parameter file of the fake ``/sys`` with mode 0444 can be ``chmod``-ed and
-  written by the snippet, which owns the tmpfs (the write is not kept: only
-  writable parameters are harvested, and the next tool call rewrites the file);
-* facts of the machine through system calls: ``uname(2)`` (kernel release and
-  architecture), ``sched_getaffinity`` (``nproc``), ``statfs`` of ``/`` (the
-  real disk's type and size) and ``CLOCK_BOOTTIME`` (the machine's uptime).
+* memory the watch cannot see: pages of a ``memfd`` or SysV shared memory segment
+  that no process maps (each memfd is capped by the file-size limit and each
+  process has at most ``files`` descriptors), the overshoot within one
+  :data:`WATCH_TICK`, and the tool server's calls (outside the sandbox; at most
+  ``MAX_CALLS`` at once, each with its own address-space limit); the tmpfs mounts
+  are counted by their sizes (:data:`TMPFS_BYTES`), not by the watch;
+* a parameter file of the fake ``/sys`` with mode 0444 can be ``chmod``-ed and then
+  written by the snippet, which owns every file of the sandbox's tmpfs mounts (its
+  user namespace maps one uid only).  The write is never kept (only writable
+  parameters are harvested; the next run or module load shows the kernel's value),
+  and without the ``chmod`` the write fails with EACCES as on a real kernel.  Tried
+  on 2026-12-02 (Linux 6.18, bubblewrap 0.8): a read-only bind mount over the file
+  makes ``tee`` and ``>`` fail with EROFS (an ``O_TRUNC`` open checks the mount
+  before the mode), not the kernel's EACCES; an idmapped mount that leaves the
+  owner unmapped (``chmod``: EPERM, write: EACCES) is refused with EPERM when the
+  tool server sets it from outside the sandbox, and from inside it needs an
+  idmapping user namespace, which ``--disable-userns`` forbids creating; a second
+  owner uid needs a second mapped uid, which only root can map;
+* facts of the machine through system calls, which only a seccomp filter that
+  rewrites results, a time namespace or ptrace could hide, none of which bubblewrap
+  0.8 offers without root: ``uname(2)`` gives the machine's kernel release and
+  version and its architecture (``os.uname()``, ``perl``'s ``POSIX::uname``; the
+  ``uname`` and ``arch`` commands are the fake ones and answer for the fake host);
+  ``CLOCK_BOOTTIME`` and ``sysinfo(2)`` give the machine's uptime and memory.
+  ``/proc/uptime`` and ``/proc/meminfo`` do not exist (the fake kernel models
+  neither), so ``uptime`` and ``free`` fail rather than answer for the machine.
+  ``nproc`` is the fake host's CPU count (:func:`_pin`) on a machine with at least
+  that many CPUs; ``statfs`` of any writable place is the sandbox's tmpfs.
 
 Where bubblewrap cannot make its namespaces the runner refuses to run anything
 (:class:`SandboxUnavailable`, whose message names the fix); there is no unconfined
@@ -77,16 +104,18 @@ import functools
 import json
 import os
 import pwd
+import secrets
 import select
 import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from nested_snippets.fakehost import cpus, toolserver
 from nested_snippets.fakehost import host as fakehost
-from nested_snippets.fakehost import toolserver
 from nested_snippets.fakehost.commands import PY_TOOLS
 
 BWRAP = "bwrap"
@@ -121,12 +150,16 @@ class Limits:
     memory_bytes: int = 2 << 30
     processes: int = 256
     cpu_seconds: int = 60
+    files: int = 1024
+    """Open files per process (``ulimit -n``)."""
 
 
 @dataclass(frozen=True)
 class Result:
     output: bytes
     status: int
+    trace: bytes | None = None
+    """What strace recorded of the command, when run with ``trace`` (see :data:`TRACE`)."""
 
 
 def _sandbox_ids() -> tuple[int, int]:
@@ -297,6 +330,7 @@ def base() -> Base:
 
 
 TMPFS_BYTES = {
+    "/": 16 << 20,
     "/tmp": 64 << 20,
     "/run": 8 << 20,
     "/sys": 8 << 20,
@@ -307,7 +341,7 @@ TMPFS_BYTES = {
     "hidden": 64 << 10,
 }
 """Size of each tmpfs a sandbox mounts (tmpfs pages count against no rlimit, so each
-is capped; together about 100 MiB per sandbox).  ``hidden``: the empty ones that
+is capped; together about 120 MiB per sandbox).  ``hidden``: the empty ones that
 cover the machine's kernel configuration."""
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 
@@ -331,7 +365,7 @@ def _dev_args() -> list[str]:
 
 def _static_args(tools: Path, etc: Path) -> list[str]:
     """The bwrap arguments every sandbox shares (after its root is bound)."""
-    args = ["--ro-bind", "/usr", "/usr", *_tmpfs("/lib")]
+    args = ["--ro-bind", "/usr", "/usr", *_merged_links_args(), "--dir", "/root", *_tmpfs("/lib")]
     for entry in sorted(os.listdir("/usr/lib")):  # the multiarch library directories
         if "-linux-" in entry and os.path.isdir(f"/usr/lib/{entry}"):
             args += ["--symlink", f"/usr/lib/{entry}", f"/lib/{entry}"]
@@ -342,6 +376,7 @@ def _static_args(tools: Path, etc: Path) -> list[str]:
     args += [*_tmpfs("/usr/local", "hidden"), *_tmpfs("/proc"), *_tmpfs("/sys"),
              "--dir", "/sys/module", *_dev_args(), *_tmpfs("/tmp"), *_tmpfs("/run"),
              "--ro-bind", str(tools), "/run/fakehost/bin"]  # fmt: skip
+    args += ["--dir", "/etc"]  # else bubblewrap makes it 0700 for the binds below
     for name in ETC_FILES:
         args += ["--ro-bind", str(etc / name), f"/etc/{name}"]
     args += ["--ro-bind", str(etc / "alternatives"), "/etc/alternatives"]
@@ -415,30 +450,65 @@ def prepare_root(root: Path) -> None:
 
 # --------------------------------------------------------------- running
 
-DRIVER = r"""ulimit -c 0 -f "$NKG_FSIZE" -v "$NKG_AS" -u "$NKG_NPROC" -t "$NKG_CPU" || exit 99
+DRIVER = r"""trap : HUP INT QUIT TERM USR1 USR2 ALRM
+ulimit -c 0 -f "$NKG_FSIZE" -v "$NKG_AS" -u "$NKG_NPROC" -n "$NKG_NOFILE" -t "$((NKG_CPU + 1))" \
+    && ulimit -S -t "$NKG_CPU" || exit 99
 read -r go <&"$NKG_GO" || exit 98
-exec {NKG_GO}<&-
+exec {NKG_GO}<&- {quiet}>/dev/null
 /run/fakehost/bin/_fill || exit 97
-unset NKG_FSIZE NKG_AS NKG_NPROC NKG_CPU NKG_GO go
-cd /run/fakehost/out || exit 96
+exec 2>&"$quiet"
+mark=$NKG_MARK
+trace=$NKG_TRACE
+unset NKG_FSIZE NKG_AS NKG_NPROC NKG_CPU NKG_NOFILE NKG_GO NKG_MARK NKG_TRACE go
 i=0
 for c in "$@"; do
     i=$((i + 1))
-    chmod 755 . 2>/dev/null
-    rm -rf -- "$i" "$i.status"
-    (cd /root && exec bash --noprofile --norc -c "$c") </dev/null >"$i" 2>&1
+    printf '%s B %d\n' "$mark" "$i"
+    (exec {quiet}>&-; cd /root && exec ${trace:+$trace -o /run/nkg-trace} \
+        bash --noprofile --norc -c "$c") 2>&1
     s=$?
-    kill -KILL -1 2>/dev/null
-    echo "$s" >"$i.status"
+    kill -KILL -1
+    printf '\n%s E %d %d\n' "$mark" "$i" "$s"
+    times
+    if [ -n "$trace" ]; then
+        printf '%s T %d\n' "$mark" "$i"
+        cat /run/nkg-trace 2>/dev/null
+        rm -f /run/nkg-trace
+    fi
 done
 """
-"""The sandbox's first shell.  It keeps the output directory as its working directory
-(a snippet that takes away ``/``'s mode cannot stop the results being written), and
-after each command kills every other process of the sandbox: nothing a command left
-running can write a later command's result."""
+"""The sandbox's first shell, PID 1 of its namespace (``bwrap --as-pid-1``): no
+process of the snippet can kill or stop it (the kernel delivers to a namespace's
+init only the signals it handles, and its handlers do nothing), so ``kill -9 -1``
+ends the command that sent it and the next command still runs.
+
+Each command writes straight into the pipe the runner reads (nothing lands on a
+disk), between a begin and an end line that carry a random mark the commands never
+see (it leaves the environment before they start), so no command can forge a
+result.  After each command the shell kills every other process of the sandbox
+(nothing a command left running can write into a later command's result), then
+writes the status and its children's CPU times (``times``), which tell a kill by
+the CPU limit from the snippet's own ``kill -9``."""
 
 
-def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = True) -> list[Result]:
+TRACE = (
+    "/usr/bin/strace -f -qq -y -s 4096 --seccomp-bpf -e signal=none "
+    "-e trace=%file,getdents64,connect,fchdir"
+)
+"""With ``trace``: each command runs under strace, which records the files it named and
+its connections; the first shell writes that record after the command's end line,
+after a ``T`` line (:attr:`Result.trace`, for :mod:`nested_snippets.runner.shared`).
+The record is a file of the sandbox's ``/run``: a snippet could rewrite it, which
+the project's own snippets do not (and the checked pairs would catch)."""
+
+
+def can_trace() -> bool:
+    return os.path.isfile(TRACE.split()[0])
+
+
+def run(
+    home: Path, commands: list[str], limits: Limits, keep_writes: bool = True, trace: bool = False
+) -> list[Result]:
     """Run ``commands`` one after the other in a fresh sandbox of the host in ``home``.
 
     Raises :class:`Refused` before running text bash cannot be given, and
@@ -449,19 +519,18 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
     b = base()
     home = Path(home)
     prepare_root(home / "root")
-    out = home / "out"
-    _reset_out(out)
     info_r, info_w = os.pipe()
     block_r, block_w = os.pipe()  # the driver waits on it until the tool server listens
     argv = [
         BWRAP, "--unshare-all", "--unshare-user", "--disable-userns",
-        "--die-with-parent", "--new-session",
+        "--die-with-parent", "--new-session", "--as-pid-1",
         "--uid", "0", "--gid", "0", "--hostname", HOSTNAME,
         "--info-fd", str(info_w),
-        "--bind", str(home / "root"), "/", *b.static_args, *_own_config(home / "root"),
-        "--bind", str(out), "/run/fakehost/out", "--chdir", "/root",
+        *_tmpfs("/"), *b.static_args, *_own_config(home / "root"),
+        "--chdir", "/root",
         "bash", "--noprofile", "--norc", "-c", DRIVER, "bash", *commands,
     ]  # fmt: skip
+    mark = "nkg-" + secrets.token_hex(16)
     env = {
         "PATH": PATH,
         "HOME": "/root",
@@ -474,7 +543,10 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
         "NKG_AS": str(max(1, limits.memory_bytes // 1024)),
         "NKG_NPROC": str(limits.processes),
         "NKG_CPU": str(limits.cpu_seconds),
+        "NKG_NOFILE": str(limits.files),
         "NKG_GO": str(block_r),
+        "NKG_MARK": mark,
+        "NKG_TRACE": TRACE if trace else "",
     }
     try:
         proc = subprocess.Popen(
@@ -505,26 +577,37 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
             said = proc.stdout.read(2000).decode(errors="replace").strip()
             raise SandboxUnavailable(f"the sandbox could not be set up: {said or exc}") from None
         attached = True
+        _pin(pid)
         os.write(block_w, b"go\n")
         os.close(block_w)
         block_w = -1
-        if not _wait(proc, limits.seconds):
+        cap = len(commands) * ((2 if trace else 1) * limits.output_bytes + 4096) + 65536
+        ended, held, said = _watch(proc, pid, limits, cap)
+        if not ended:
             _kill(proc)
-            raise LimitExceeded(f"wall clock: still running after {limits.seconds:g} s")
-        bwrap_said = proc.stdout.read(4096)
-        results = _results(out, len(commands), limits)
+            if held:
+                raise LimitExceeded(
+                    f"stopped: memory limit {limits.memory_bytes >> 20} MiB exceeded (the "
+                    f"snippet's processes held {held >> 20} MiB at once)"
+                )
+            if len(said) > cap:
+                _results(said, mark, limits)  # names the command
+                raise LimitExceeded(
+                    f"stopped: output limit {limits.output_bytes} bytes exceeded"
+                )
+            raise LimitExceeded(f"stopped: time limit {limits.seconds:g} s exceeded (wall clock)")
+        results = _results(said, mark, limits)
         if os.environ.get("NKG_DEBUG"):
-            print("bwrap:", proc.returncode, bwrap_said)
-        if not results and proc.returncode in (96, 97, 98, 99):
+            print("bwrap:", proc.returncode, said[:4096])
+        if not results and proc.returncode in (97, 98, 99):
             raise SandboxUnavailable(
                 {99: "the sandbox's shell could not set its limits",
                  98: "the sandbox's shell was not released",
-                 97: "the tool server could not fill the sandbox's trees",
-                 96: "the sandbox's output directory could not be entered"}[proc.returncode]
+                 97: "the tool server could not fill the sandbox's trees"}[proc.returncode]
             )  # fmt: skip
-        if not results and proc.returncode != 0 and bwrap_said:
+        if not results and proc.returncode != 0 and said:
             raise SandboxUnavailable(
-                f"the sandbox failed: {bwrap_said.decode(errors='replace').strip()[:500]}"
+                f"the sandbox failed: {said.decode(errors='replace').strip()[:500]}"
             )
         return results
     finally:
@@ -535,7 +618,28 @@ def run(home: Path, commands: list[str], limits: Limits, keep_writes: bool = Tru
             _kill(proc)
         proc.stdout.close()
         if attached:
-            b.server.detach(pid, keep_writes)
+            _detach(b.server, pid, keep_writes)
+
+
+def _pin(pid: int) -> None:
+    """Run the sandbox on as many CPUs as the fake host has (``nproc`` and
+    ``sched_getaffinity`` then agree with its /proc/cpuinfo), when this machine has
+    that many."""
+    mine = sorted(os.sched_getaffinity(0))
+    if len(mine) >= cpus.NCPU:
+        os.sched_setaffinity(pid, mine[: cpus.NCPU])
+
+
+def _detach(server: toolserver.Server, pid: int, keep_writes: bool) -> None:
+    try:
+        server.detach(pid, keep_writes)
+    except toolserver.ServerError as exc:
+        if "too many files" in str(exc):
+            raise LimitExceeded(
+                f"stopped: file limit exceeded: {str(exc).split(': ', 2)[-1]} files in "
+                "the host's root (/ without /tmp and the other mounts)"
+            ) from None
+        raise SandboxUnavailable(f"the sandbox's writes could not be kept: {exc}") from None
 
 
 def _own_config(root: Path) -> list[str]:
@@ -608,6 +712,92 @@ def _wait(proc: subprocess.Popen, seconds: float) -> bool:
     return True
 
 
+WATCH_TICK = 0.05
+"""How often (seconds) the runner measures a running sandbox's memory."""
+
+
+def _watch(
+    proc: subprocess.Popen, pid: int, limits: Limits, cap: int
+) -> tuple[bool, int, bytes]:
+    """Wait for the sandbox to end within ``limits.seconds``, reading what it writes
+    (at most ``cap`` bytes) while its processes hold at most ``limits.memory_bytes``
+    in all (checked every :data:`WATCH_TICK`).
+
+    Returns (ended, memory held when stopped for memory else 0, what it wrote).  The
+    rlimits bound each process; this bounds their sum, which no rlimit does and only
+    a cgroup would otherwise (the runner needs none)."""
+    deadline = time.monotonic() + limits.seconds
+    pidfd = os.pidfd_open(proc.pid)
+    out = proc.stdout.fileno()
+    said = bytearray()
+    try:
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        poller.register(out, select.POLLIN)
+        next_check = time.monotonic() + WATCH_TICK
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                return False, 0, bytes(said)
+            ready = poller.poll(max(0.0, min(deadline, next_check) - now) * 1000)
+            for fd, _event in ready:
+                if fd == out:
+                    chunk = os.read(out, 1 << 16)
+                    if not chunk:
+                        poller.unregister(out)
+                    said += chunk
+                    if len(said) > cap:
+                        return False, 0, bytes(said)
+            if any(fd == pidfd for fd, _e in ready):
+                proc.wait()
+                while len(said) <= cap and (chunk := os.read(out, 1 << 16)):
+                    said += chunk
+                return True, 0, bytes(said)
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + WATCH_TICK
+                held = tree_memory(pid)
+                if held > limits.memory_bytes:
+                    return False, held, bytes(said)
+    finally:
+        os.close(pidfd)
+
+
+def tree_memory(pid: int) -> int:
+    """Bytes of anonymous and shared memory held by ``pid`` and its descendants (every
+    process of a sandbox descends from its PID 1, orphans included)."""
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        total += _rss(p)
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for t in tasks:
+            try:
+                with open(f"/proc/{p}/task/{t}/children", "rb") as f:
+                    todo += [int(c) for c in f.read().split()]
+            except OSError:
+                continue
+    return total
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            text = f.read()
+    except OSError:
+        return 0
+    kib = 0
+    for line in text.splitlines():
+        if line.startswith((b"RssAnon:", b"RssShmem:")):
+            kib += int(line.split()[1])
+    return kib << 10
+
+
 def _kill(proc: subprocess.Popen) -> None:
     """End the sandbox: bwrap dies, its PID 1 follows (--die-with-parent), and with
     it every process of the PID namespace."""
@@ -616,57 +806,62 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def _reset_out(out: Path) -> None:
-    try:
-        st = os.lstat(out)
-    except FileNotFoundError:
-        st = None
-    if st is not None and (st.st_mode & 0o170000) != 0o040000:
-        os.unlink(out)
-        st = None
-    if st is None:
-        os.mkdir(out, 0o755)
-        fakehost.own(str(out))
-        return
-    for entry in os.scandir(out):
-        if entry.is_dir(follow_symlinks=False):
-            fakehost._rmtree(entry.path)
-        else:
-            os.unlink(entry.path)
+def _results(said: bytes, mark: str, limits: Limits) -> list[Result]:
+    """Each command's output and status from what the first shell wrote (see
+    :data:`DRIVER`); raises :class:`LimitExceeded` for a command stopped by the
+    output or CPU limit."""
+    begin, end = f"{mark} B ".encode(), f"\n{mark} E ".encode()
+    results: list[Result] = []
+    cpu_before = 0.0
+    at = said.find(begin)
+    while at >= 0:
+        i = len(results) + 1
+        start = said.find(b"\n", at) + 1
+        stop = said.find(end, start)
+        data = said[start:] if stop < 0 else said[start:stop]
+        if len(data) >= limits.output_bytes:
+            raise LimitExceeded(
+                f"stopped: output limit {limits.output_bytes} bytes exceeded (command {i} "
+                f"wrote {limits.output_bytes} bytes or more)"
+            )
+        if stop < 0:
+            break
+        head, *times = said[stop + len(end) :].split(b"\n", 3)[:3]
+        _i, _sp, code_text = head.partition(b" ")
+        code = int(code_text) if code_text.strip().isdigit() else -1
+        if code == 128 + signal.SIGXFSZ:
+            raise LimitExceeded(
+                f"stopped: file size limit {limits.output_bytes} bytes exceeded (command {i})"
+            )
+        cpu = _children_cpu(b"\n".join(times))
+        killed = code in (128 + signal.SIGKILL, 128 + signal.SIGXCPU)
+        killed = killed or b"CPU time limit exceeded" in data  # bash's word for SIGXCPU
+        # ``times`` reads low (about 0.75 of the limit was seen at a kill): a kill
+        # after half the limit's CPU time is the limit, not the snippet's own kill
+        if killed and cpu - cpu_before >= limits.cpu_seconds / 2:
+            raise LimitExceeded(
+                f"stopped: CPU time limit {limits.cpu_seconds} s exceeded (command {i}: "
+                f"killed after {cpu - cpu_before:.1f} s of CPU time)"
+            )
+        cpu_before = cpu
+        at = said.find(begin, stop)
+        traced = said.find(f"{mark} T {i}\n".encode(), stop, None if at < 0 else at)
+        trace = None
+        if traced >= 0:
+            trace = said[said.find(b"\n", traced) + 1 : None if at < 0 else at]
+        results.append(Result(data, code, trace))
+    return results
 
 
-def _read_capped(dir_fd: int, name: str, cap: int) -> bytes | None:
-    try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
-    except OSError:
-        return None
-    try:
-        if (os.fstat(fd).st_mode & 0o170000) != 0o100000:
-            return None
-        data = b""
-        while len(data) <= cap and (chunk := os.read(fd, cap + 1 - len(data))):
-            data += chunk
-        return data
-    finally:
-        os.close(fd)
-
-
-def _results(out: Path, n: int, limits: Limits) -> list[Result]:
-    dir_fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    try:
-        results = []
-        for i in range(1, n + 1):
-            status = _read_capped(dir_fd, f"{i}.status", 16)
-            if status is None:
-                break
-            data = _read_capped(dir_fd, str(i), limits.output_bytes) or b""
-            code = int(status.strip() or b"-1") if status.strip().isdigit() else -1
-            if len(data) >= limits.output_bytes or code == 128 + signal.SIGXFSZ:
-                raise LimitExceeded(
-                    f"output: command {i} wrote {limits.output_bytes} bytes or more "
-                    f"(the limit is {limits.output_bytes})"
-                )
-            results.append(Result(data, code))
-        return results
-    finally:
-        os.close(dir_fd)
+def _children_cpu(times: bytes) -> float:
+    """User + system seconds of the first shell's children, from bash's ``times``
+    (``0m0.004s 0m0.000s`` for the shell, then the same for its children)."""
+    lines = times.decode("ascii", "replace").splitlines()
+    total = 0.0
+    for field in lines[1].split() if len(lines) > 1 else ():
+        minutes, _m, seconds = field.rstrip("s").partition("m")
+        try:
+            total += int(minutes) * 60 + float(seconds)
+        except ValueError:
+            return 0.0
+    return total

@@ -1,63 +1,109 @@
 """How the snippet matrix stays fast: the one performance design, in one place.
 
 A run costs a sandbox (bubblewrap, namespaces, tmpfs trees filled by the tool
-server), so the matrix grows with the number of *distinct* runs, not of
-(snippet, release) pairs:
+server): measured on 2026-12-02 (2 shared cores, load 5-8, cProfile of 120 items of
+``verify.py``) an item costs ~170 ms wall, of which ~130 ms is the sandbox (start
+~25 ms, attach to the tool server ~15 ms, bash and the tool calls ~85 ms) and
+~30 ms building the host; ~52 ms of CPU in all.  So the matrix must grow with the
+number of *distinct* runs, not of (snippet, release) pairs.  Items share a run when
+what the run can observe is identical, which is computed in two ways, never
+declared, and checked:
 
-1. **Shared runs.**  Two items share one run when everything the run can observe is
-   identical.  That is computed, never declared: :func:`key` hashes the built fake
-   host's state (module tables, CPU, command line, the kernel's resolved log
-   messages and version-dependent behaviour, loaded modules, the log), the files
-   written into its root, and the bodies that run.  The fake tools read nothing but
-   the state and the root (they run where the package and its data are not
-   visible), so equal keys mean equal inputs.  The release name
-   (``6.6.0-fake-amd64``) is replaced by a placeholder before hashing and put back
-   into the shared output, so releases whose KVM behaviour is the same share.  The
-   table lives in this process's memory only: nothing is carried between test runs.
-2. **Checked sharing.**  Shared items are run in full anyway and compared with the
-   shared result (a difference fails the item): every one of the first
-   :data:`MIN_VERIFIED` in each test process, then each with probability
-   :data:`VERIFY_FRACTION`, drawn at random.  So a test run checks at least
-   ``min(shared items, MIN_VERIFIED)`` in full; the pytest plugin counts them and
-   fails the session if it did not.
-3. **A warm, forking tool server** (:mod:`nested_snippets.fakehost.toolserver`):
-   a fake tool call is a fork of a process that has imported everything (measured
-   ~17 ms wall, ~6 ms CPU per call on the loaded 2-core machine of 2026-12-01), not
-   a Python start-up (105 ms bare, 450 ms with the tools' imports, same machine).
-4. **tmpfs trees and recycled host directories.**  The kernel's trees live on
-   per-run tmpfs mounts; the host directory on disk keeps only ``/etc``, the mount
-   points and what snippets write, rewritten in place (creating a file on the loaded
-   ext4 of CI costs ~1.8 ms; truncating one to zero before rewriting forces it to
-   disk, ~0.2 s).  A used host directory is emptied and reused: an item costs
-   108 ms with a recycled directory against 128 ms with a fresh one (-16 %).
+1. **The built host.**  :func:`key` hashes the built fake host's state (module
+   tables, CPU, command line, the kernel's resolved log messages and
+   version-dependent behaviour, loaded modules, the log), the files written into its
+   root, and the bodies that run.  The fake tools read nothing but the state and the
+   root (they run where the package and its data are not visible), so equal keys
+   mean equal inputs.  This key serves every item, procedures and fake tool calls
+   included, but the state differs between most releases (38 of the 40 for
+   ``intel`` and ``amd``, 19 ``s390x``, 12 ``power``, 13 ``arm64``).
+2. **What the run read.**  An item of one transcript whose text names no fake tool
+   runs under strace the first time (:data:`sandbox.TRACE`): every path it opened,
+   listed, looked up or executed is recorded (:func:`read_paths`).  If the run asked
+   no fake tool (no connection to the tool server) and never entered a tree, what it
+   saw is the root (part of :func:`group`: same start state, files and bodies) and
+   those paths of the trees (``/sys``, ``/proc``, ``/lib``, ``/dev``), which are a
+   function of the built state.  A later item of the same group shares the run
+   when each of those paths shows the same kind, mode and content or listing, or is
+   absent in both (:func:`look`, on the trees written to a scratch directory).  By
+   induction over the run's steps, equal answers to every question it asked give an
+   equal run.  Measured by a static estimate (the tree paths each transcript
+   names): the 1,437 tool-free items need ~45 runs this way against 1,176 with the
+   built-host key.
 
-Measured on 2026-12-01, 2 cores shared with other jobs (load 6-15).  Sharing finds
-22 of 1,033 runnable items identical to another with the 9 sampled releases of the
-kernel data (~2 %, below the 10 % bar); it stays for the fuller kernel data (every
-release), where consecutive releases whose KVM tables did not change will share
-(not measured: that data is not merged yet).  The state is stored
-with ``marshal`` (0.3 ms a round trip against 1.6 ms for JSON, ~1 % of an item:
-below the bar, but no more complex than JSON).  Devices of the former design that
-no longer apply were dropped: the hard-link pool and moving unloaded modules' sysfs
-directories aside (both saved file creations on disk; those files are on tmpfs now)
-and import avoidance in the tools (the server imports them once).
-``NKG_NO_SHARE=1`` turns sharing off, to measure it.
+   In both keys the release name (``6.6.0-fake-amd64``) is replaced by a placeholder
+   and put back into the shared output, so releases whose behaviour is the same
+   share; this treats the release as a name, which a snippet that computes on it
+   (``uname -r | cut -d. -f1``) would break: the checked pairs below catch that.
+   Both tables live in the memory of one test process only: nothing is carried
+   between test runs.
+3. **Checked sharing: random pairs re-run in full.**  Every item that used a
+   shared result is remembered with the result it used.  When the test process
+   ends (:func:`check_pairs`) it re-runs :func:`quota` of them in full, untraced
+   -- at least :data:`MIN_CHECKED` in the whole session, split over the xdist
+   workers -- and compares each with the result it used; a difference fails the
+   session and names both items.  Which ones is decided by a seed
+   (``NKG_SHARE_SEED``, else drawn at random) printed in the session summary: each
+   shared item is ranked by ``sha256(seed, item)`` and the lowest ranks are re-run,
+   so the same seed re-runs the same items of a process.  ``NKG_NO_SHARE=1`` turns
+   sharing (and tracing) off: every item runs in full.
+
+The whole matrix, measured on 2026-12-02 (5,473 items, 40 releases, ``pytest -n 1``
+on 2 cores shared with other jobs, load 7-13): 3,570 runs and 1,819 shared items (50
+re-run in full: all agreed), 84 syntax-checked; 1,890 s wall, 376 s CPU (134 s user,
+242 s system).  The built-host key alone gives 4,626 distinct runs for the same
+items (counted by building every item's host).  At ~100 ms of CPU a run, 15 s on 2
+cores allows ~300 runs.
+
+Two devices below this design stay, measured on 2026-12-01 (not re-measured here):
+the tool server forks a process that has imported everything for each call (~17 ms
+wall against 105-450 ms for a Python start-up), and a used host directory is emptied
+and reused (an item costs 108 ms with it against 128 ms with a fresh directory,
+-16 %).  The state is stored with ``marshal`` (0.3 ms a round trip, no more complex
+than JSON).  What remains to do: items that call fake tools (about
+three quarters) share only by the built host, so the matrix still grows with the
+number of releases.  The next step is the same reading for the tool server: record
+which parts of the state each tool call read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import random
+import re
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from nested_snippets.fakehost.host import FakeHost, Scenario
 
-VERIFY_FRACTION = 0.3
-MIN_VERIFIED = 50
+MIN_CHECKED = 50
+"""Shared items re-run in full per test session (or all, when fewer are shared)."""
 PLACEHOLDER = "\0release\0"
 
-_TABLE: dict[str, object] = {}
-_RANDOM = random.Random()
+Rerun = Callable[[], tuple[str, object]]
+"""Runs an item in full: (the key of its freshly built host, its observations)."""
+
+
+@dataclass
+class Pair:
+    """An item that used the result of an earlier, identical run."""
+
+    item: str
+    first: str
+    run_key: str
+    used: object
+    rerun: Rerun
+
+
+_TABLE: dict[str, tuple[object, str]] = {}
+_PAIRS: list[Pair] = []
+
+
+def enabled() -> bool:
+    return os.environ.get("NKG_NO_SHARE") != "1"
 
 
 def key(host: FakeHost, scenario: Scenario, bodies: list) -> str:
@@ -67,8 +113,8 @@ def key(host: FakeHost, scenario: Scenario, bodies: list) -> str:
     state.pop("kernel")
     observed = (
         state,
-        sorted(scenario.files.items()),
-        scenario.cmdline,
+        sorted(scenario.given.files.items()),
+        scenario.given.cmdline,
         [repr(b) for b in bodies],
     )
     # repr, not marshal or pickle: their bytes also depend on object identity and interning
@@ -84,24 +130,180 @@ def _swap(value, old: str, new: str):
     return value
 
 
-def recall(run_key: str, release: str):
-    """The observations shared under ``run_key``, for ``release``; None if none."""
-    if os.environ.get("NKG_NO_SHARE") == "1":
+def recall(run_key: str, release: str) -> tuple[object, str] | None:
+    """(observations shared under ``run_key`` for ``release``, the item that ran them)."""
+    if not enabled():
         return None
     seen = _TABLE.get(run_key)
-    return None if seen is None else _swap(seen, PLACEHOLDER, release)
+    return None if seen is None else (_swap(seen[0], PLACEHOLDER, release), seen[1])
 
 
-def remember(run_key: str, release: str, seen) -> None:
-    _TABLE[run_key] = _swap(seen, release, PLACEHOLDER)
+def remember(run_key: str, release: str, seen, item: str) -> None:
+    _TABLE[run_key] = (_swap(seen, release, PLACEHOLDER), item)
 
 
-_VERIFIED = [0]
+def note_shared(item: str, first: str, run_key: str, used, rerun: Rerun) -> None:
+    """Remember that ``item`` used the result of ``first`` (for :func:`check_pairs`)."""
+    _PAIRS.append(Pair(item, first, run_key, used, rerun))
 
 
-def verify_this_one() -> bool:
-    """Whether to run a shared item in full too (see the module's docstring)."""
-    if _VERIFIED[0] < MIN_VERIFIED or _RANDOM.random() < VERIFY_FRACTION:
-        _VERIFIED[0] += 1
-        return True
-    return False
+def new_seed() -> int:
+    text = os.environ.get("NKG_SHARE_SEED", "")
+    if text:
+        try:
+            return int(text)
+        except ValueError:
+            raise SystemExit(f"NKG_SHARE_SEED must be an integer, not {text!r}") from None
+    return random.SystemRandom().randrange(1 << 32)
+
+
+def quota(processes: int) -> int:
+    """Pairs each of ``processes`` test processes re-runs: together at least MIN_CHECKED."""
+    return math.ceil(MIN_CHECKED / max(1, processes))
+
+
+def _rank(seed: int, item: str) -> str:
+    return hashlib.sha256(f"{seed}\0{item}".encode()).hexdigest()
+
+
+@dataclass
+class Checked:
+    """What :func:`check_pairs` did in one test process."""
+
+    shared: int
+    checked: list[str]
+    failures: list[str]
+
+    def to_json(self) -> dict:
+        return {"shared": self.shared, "checked": self.checked, "failures": self.failures}
+
+
+def check_pairs(seed: int, count: int) -> Checked:
+    """Re-run ``count`` of this process's shared items (chosen by ``seed``) in full."""
+    checked: list[str] = []
+    failures = []
+    for pair in sorted(_PAIRS, key=lambda p: _rank(seed, p.item)):
+        if len(checked) == count:
+            break
+        try:
+            run_key, full = pair.rerun()
+        except Exception as exc:  # the full run itself failed: as unsound as a difference
+            run_key, full = pair.run_key, f"the full run raised {exc!r}"
+        if run_key != pair.run_key:
+            continue  # the host cannot be built again as it was (a test changed the data)
+        checked.append(pair.item)
+        if full != pair.used:
+            failures.append(
+                f"{pair.item}: sharing is unsound here: it used the run of {pair.first}, "
+                f"which gave {pair.used!r}; run in full it gives {full!r}"
+            )
+    shared = len(_PAIRS)
+    _PAIRS.clear()
+    return Checked(shared, checked, failures)
+
+
+def forget() -> None:
+    """Empty the table and the pairs (tests)."""
+    _TABLE.clear()
+    _PAIRS.clear()
+    _READS.clear()
+
+
+# ------------------------------------------------------------ keys on what a run read
+
+TREES = ("/sys", "/proc", "/lib", "/dev")
+"""Where the sandbox shows the fake kernel (tmpfs trees filled from the state)."""
+_TRACED_PATH = re.compile(r'"(/[^"]*)"|<(/[^>]*)>')
+_AT_DIR = re.compile(r'\d+<(/[^>]*)>, "([^/"][^"]*)"')
+"""A name relative to a directory descriptor (``openat(3</sys/module>, "kvm", ...)``)."""
+_TREE_CHDIR = re.compile(r'^\d+\s+f?chdir\((?:"|\d+<)(/(?:sys|proc|lib|dev)\b[^">]*)')
+_TOOL_CALL = re.compile(r"^\d+\s+connect\(.*AF_INET")
+
+
+def read_paths(traces: list[str], release: str) -> list[str] | None:
+    """The tree paths a run named (opened, listed, looked up, executed), release
+    replaced by the placeholder; None when the trace cannot vouch for the run: a fake
+    tool was called (its answer comes from the state, not the trees), or the run
+    entered a tree (relative names would escape this reading)."""
+    paths: set[str] = set()
+    for text in traces:
+        if not text.endswith("\n") or "execve(" not in text:
+            return None  # cut short, or strace did not start the command
+        for line in text.splitlines():
+            if _TOOL_CALL.search(line) or _TREE_CHDIR.search(line):
+                return None
+            named = [q or d for q, d in _TRACED_PATH.findall(line)]
+            named += [os.path.join(d, rel) for d, rel in _AT_DIR.findall(line)]
+            for one in named:
+                for path in _looked_up(one):
+                    if any(path == t or path.startswith(t + "/") for t in TREES):
+                        paths.add(path.replace(release, PLACEHOLDER))
+    return sorted(paths)
+
+
+def _looked_up(path: str) -> list[str]:
+    """``path`` normalised; with a ``..``, also each directory the kernel walked through
+    (``/sys/module/kvm/../x`` needs ``/sys/module/kvm``)."""
+    if "/.." not in path:
+        return [os.path.normpath(path)]
+    parts = path.split("/")
+    return [os.path.normpath("/".join(parts[:n]) or "/") for n in range(2, len(parts) + 1)]
+
+
+def look(tree: str, paths: list[str], release: str) -> str:
+    """What ``paths`` show in ``tree`` (a host's trees written to disk), hashed: for each
+    path its kind, mode and content or listing, or that it is absent."""
+    seen = []
+    for shown in paths:
+        real = os.path.join(tree, shown.replace(PLACEHOLDER, release).lstrip("/"))
+        try:
+            st = os.lstat(real)
+        except OSError as exc:  # absent, or a component is not a directory
+            seen.append((shown, exc.errno))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            what = sorted(n.replace(release, PLACEHOLDER) for n in os.listdir(real))
+        elif stat.S_ISLNK(st.st_mode):
+            what = os.readlink(real).replace(release, PLACEHOLDER)
+        else:
+            with open(real, "rb") as f:
+                what = f.read().decode("utf-8", "surrogateescape").replace(release, PLACEHOLDER)
+        seen.append((shown, stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), what))
+    return hashlib.sha256(repr(seen).encode()).hexdigest()
+
+
+@dataclass
+class ReadEntry:
+    paths: list[str]
+    looked: str
+    seen: object
+    item: str
+
+
+_READS: dict[str, list[ReadEntry]] = {}
+
+
+def group(scenario: Scenario, bodies: list) -> str:
+    """Items that may share by what they read: same start state but for the release,
+    same bodies."""
+    given = {**scenario.given.__dict__, "files": sorted(scenario.given.files.items())}
+    start = (scenario.arch, repr(scenario.cpu), given)
+    return hashlib.sha256(repr((start, [repr(b) for b in bodies])).encode()).hexdigest()
+
+
+def has_reads(group_key: str) -> bool:
+    return enabled() and bool(_READS.get(group_key))
+
+
+def recall_read(group_key: str, tree: str, release: str) -> tuple[object, str, str] | None:
+    """(observations, the item that ran them, a key) of an earlier run of this group
+    that read, in ``tree``, exactly what it read in its own; None if there is none."""
+    for entry in _READS.get(group_key, []) if enabled() else []:
+        if look(tree, entry.paths, release) == entry.looked:
+            return _swap(entry.seen, PLACEHOLDER, release), entry.item, entry.looked
+    return None
+
+
+def remember_read(group_key: str, tree: str, release: str, paths: list[str], seen, item: str):
+    entry = ReadEntry(paths, look(tree, paths, release), _swap(seen, release, PLACEHOLDER), item)
+    _READS.setdefault(group_key, []).append(entry)

@@ -5,7 +5,7 @@ there is no module parameter: the switch is the early boot parameter
 ``kvm-arm.mode``.  Its accepted values per version are in the kernel data
 (``boot_params["arm64/kvm-arm.mode"]``, from ``arch/arm64/kvm/arm.c``
 ``early_kvm_mode_cfg()``): ``protected`` from 5.11, ``nvhe`` from 5.12, ``none``
-from 5.17 (no 5.16 data), ``nested`` from 6.3 (the data has 6.2.0 without it and 6.3.8
+from 5.16 (5.16.10 in the data), ``nested`` from 6.3 (the data has 6.2.0 without it and 6.3.8
 with it; no 6.3.0 import was found).  A value the parser does not know makes the
 kernel log ``Malformed early option 'kvm-arm.mode'`` (``init/main.c``) and boot in
 its default mode (see ``nested_snippets/fakehost/early_params.py``).
@@ -18,18 +18,16 @@ from nested_snippets.model import REBOOT, Given, command_line, procedure, snippe
 ARM64 = "arm64"
 
 add_mode = snippet(
-    "add_mode",
     transcript(
         """
         $ sudo grubby --update-kernel=ALL --args="kvm-arm.mode=nested"
         """,
         silent=True,
     ),
-    host=ARM64,
+    arch=ARM64,
 )
 
 check_mode = snippet(
-    "check_mode",
     transcript(
         """
         $ grep -o 'kvm-arm\\.mode=[^ ]*' /proc/cmdline
@@ -40,7 +38,7 @@ check_mode = snippet(
         status={1: 1},
     ),
     given=Given(cmdline="kvm-arm.mode=nested"),
-    host=ARM64,
+    arch=ARM64,
     kernels=">=6.3",
     because="early_kvm_mode_cfg() accepts 'nested' in arm.c @ 6.3.8 and every later release "
     "with data, not @ 6.2.0 (kernel data boot_params)",
@@ -48,7 +46,6 @@ check_mode = snippet(
 """``grep -c`` prints 0 and exits 1 when nothing matches: that is the good outcome."""
 
 too_old = snippet(
-    "too_old",
     transcript("""
         $ grep -o 'kvm-arm\\.mode=[^ ]*' /proc/cmdline
         kvm-arm.mode=nested
@@ -56,22 +53,20 @@ too_old = snippet(
         [    0.000000] Malformed early option 'kvm-arm.mode'
     """),
     given=Given(cmdline="kvm-arm.mode=nested"),
-    host=ARM64,
+    arch=ARM64,
     kernels=">=5.11,<6.3",
     because="kvm-arm.mode exists from 5.11 (arm.c @ 5.11.0; absent @ 5.10.0) and its "
     "parser returns -EINVAL for 'nested' up to 6.2.0 (kernel data boot_params)",
 )
 
 enable = procedure(
-    "enable",
-    ["arm64.add_mode", REBOOT, "arm64.check_mode"],
+    [add_mode, REBOOT, check_mode],
     arches=(ARM64,),
     kernels=">=6.3",
     because="'nested' is accepted from 6.3 on (kernel data: not @ 6.2.0, @ 6.3.8)",
 )
 
 l1_qemu = snippet(
-    "l1_qemu",
     command_line("""
         qemu-system-aarch64 -accel kvm -machine virt,virtualization=on,gic-version=3 \\
             -cpu host -smp 4 -m 8G -nographic \\
@@ -85,7 +80,6 @@ firmware path is Debian's and Ubuntu's ``qemu-efi-aarch64`` package; Fedora ship
 ``/usr/share/edk2/aarch64/QEMU_EFI.fd``."""
 
 l2_qemu = snippet(
-    "l2_qemu",
     command_line("""
         qemu-system-aarch64 -accel kvm -machine virt,gic-version=3 -cpu host \\
             -smp 2 -m 2G -nographic -bios /usr/share/AAVMF/AAVMF_CODE.fd \\

@@ -33,11 +33,10 @@ def _collect(level: str):
     """)
 
 
-collect_l0 = snippet("collect_l0", _collect("L0"))
-collect_l1 = snippet("collect_l1", _collect("L1"), given=Given(level="L1"))
+collect_l0 = snippet(_collect("L0"), arch="intel")
+collect_l1 = snippet(_collect("L1"), given=Given(level="L1"), arch="intel")
 
 libvirt_log = snippet(
-    "libvirt_log",
     transcript(
         f"""
         $ sudo cp {_LOG} nested-report-l0/
@@ -46,10 +45,10 @@ libvirt_log = snippet(
     ),
     given=Given(files={_LOG: "2025-01-01 00:00:00.000+0000: starting up\n",
                        "/root/nested-report-l0/.keep": ""}),
+    arch="intel",
 )
 
 versions = snippet(
-    "versions",
     command_line("""
         qemu-system-x86_64 --version > nested-report-l0/qemu-version.txt; \\
             virsh version > nested-report-l0/libvirt-version.txt
@@ -57,40 +56,33 @@ versions = snippet(
 )
 
 dmidecode = snippet(
-    "dmidecode",
     command_line("sudo dmidecode > nested-report-l0/dmidecode.txt"),
 )
 
 x86info = snippet(
-    "x86info",
     command_line("sudo x86info -a > nested-report-l0/x86info.txt"),
 )
 
 copy_from_l1 = snippet(
-    "copy_from_l1",
     command_line("scp -r l1.example.org:nested-report-l1 ."),
 )
 """Run on L0: L1's directory was made inside L1 and must be copied out before packing."""
 
 report_l0 = snippet(
-    "report_l0",
     command_line("nested-kvm report -o nested-report-l0/nested-kvm-report.md"),
 )
 """The checker's report (source/reference/cli.rst, "nested-kvm report"); not run here:
 the checker has its own tests (tests/cli)."""
 
 report_l1 = snippet(
-    "report_l1",
     command_line("nested-kvm report -o nested-report-l1/nested-kvm-report.md"),
 )
 
 tarball = snippet(
-    "tarball",
     command_line("tar -czf nested-report.tar.gz nested-report-l0 nested-report-l1"),
 )
 
 l0 = procedure(
-    "l0",
-    ["bugreport.collect_l0", "bugreport.libvirt_log"],
+    [collect_l0, libvirt_log],
     given=Given(files={_LOG: "2025-01-01 00:00:00.000+0000: starting up\n"}),
 )

@@ -17,7 +17,6 @@ from nested_snippets.model import REBOOT, Given, command_line, procedure, snippe
 BUILTIN_OFF = Given(kvm="builtin", nested=False)
 
 is_builtin = snippet(
-    "is_builtin",
     lambda a: transcript(f"""
         $ grep {a.module_dash} /lib/modules/$(uname -r)/modules.builtin
         kernel/arch/x86/kvm/{a.module_dash}.ko
@@ -29,7 +28,6 @@ is_builtin = snippet(
 )
 
 modprobe_refuses = snippet(
-    "modprobe_refuses",
     lambda a: transcript(
         f"""
         $ sudo modprobe -r {a.module}
@@ -45,7 +43,6 @@ modprobe_refuses = snippet(
 )
 
 grubby_args = snippet(
-    "grubby_args",
     lambda a: transcript(
         f"""
         $ sudo grubby --update-kernel=ALL --args="{a.module}.nested=1"
@@ -56,12 +53,11 @@ grubby_args = snippet(
     given=BUILTIN_OFF,
 )
 
-update_grub = snippet("update_grub", command_line("sudo update-grub"))
+update_grub = snippet(command_line("sudo update-grub"))
 """Not run: grub-mkconfig's output names the installed kernel files, which differ on
 every host (and on every fake kernel version); the Fedora path runs end to end."""
 
 cmdline_check = snippet(
-    "cmdline_check",
     lambda a: transcript(f"""
         $ grep -o '{a.module}\\.nested=[^ ]*' /proc/cmdline
         {a.module}.nested=1
@@ -73,8 +69,7 @@ cmdline_check = snippet(
 )
 
 fedora = procedure(
-    "fedora",
-    ["builtin.is_builtin", "builtin.modprobe_refuses", "builtin.grubby_args", REBOOT,
-     "builtin.cmdline_check"],
+    [is_builtin, modprobe_refuses, grubby_args, REBOOT,
+     cmdline_check],
     given=BUILTIN_OFF,
 )

@@ -26,7 +26,6 @@ READ = "2026-12-01"
 # ------------------------------------------------------------------ the L1 check
 
 l1_check = snippet(
-    "l1_check",
     lambda a: transcript(f"""
         $ grep -o -w -E 'vmx|svm' /proc/cpuinfo | sort -u
         {a.cpu_flag}
@@ -41,7 +40,6 @@ l1_check = snippet(
 """Inside L1 on a KVM L0 that exposes the extension: flag present, vendor KVM."""
 
 l1_not_exposed = snippet(
-    "l1_not_exposed",
     lambda a: transcript(
         """
         $ grep -c -w -E 'vmx|svm' /proc/cpuinfo
@@ -60,7 +58,6 @@ l1_not_exposed = snippet(
 # ------------------------------------------------------------------ Google (GCE)
 
 gce_create = snippet(
-    "gce_create",
     command_line("""
         gcloud compute instances create l1 --zone=ZONE \\
             --machine-type=n2-standard-8 --enable-nested-virtualization
@@ -77,7 +74,6 @@ gce_create = snippet(
 # ------------------------------------------------------------------ Amazon (EC2)
 
 aws_run = snippet(
-    "aws_run",
     command_line("""
         aws ec2 run-instances --image-id AMI_ID --instance-type c8i.2xlarge \\
             --cpu-options NestedVirtualization=enabled
@@ -92,7 +88,6 @@ aws_run = snippet(
 )
 
 aws_types = snippet(
-    "aws_types",
     command_line("""
         aws ec2 describe-instance-types \\
             --filters Name=processor-info.supported-features,Values=nested-virtualization \\
@@ -110,7 +105,6 @@ aws_types = snippet(
 # ------------------------------------------------------------------ Microsoft Azure
 
 azure_create = snippet(
-    "azure_create",
     command_line("""
         az vm create --resource-group RG --name l1 --image IMAGE \\
             --size Standard_D4s_v3 --security-type Standard
@@ -127,7 +121,6 @@ azure_create = snippet(
 # ------------------------------------------------------------------ Proxmox VE
 
 proxmox_cpu_host = snippet(
-    "proxmox_cpu_host",
     command_line("qm set 100 --cpu host"),
     not_executed=NotExecuted(
         why="runs on a Proxmox VE node (100 is the VM's id); sets the VM's CPU "
@@ -140,20 +133,19 @@ proxmox_cpu_host = snippet(
 # ------------------------------------------------------------------ VMware ESXi
 
 vmware_vhv = snippet(
-    "vmware_vhv",
     config(
         "/vmfs/volumes/datastore1/l1/l1.vmx",
         """
         vhv.enable = "TRUE"
         """,
     ),
+    arch="intel",
 )
 """The .vmx line behind "Expose hardware assisted virtualization to the guest OS"."""
 
 # ------------------------------------------------------------------ Hyper-V
 
 hyperv_expose = snippet(
-    "hyperv_expose",
     command_line("Set-VMProcessor -VMName l1 -ExposeVirtualizationExtensions $true"),
     not_executed=NotExecuted(
         why="PowerShell on the Windows host, with the VM turned off",
@@ -166,7 +158,6 @@ hyperv_expose = snippet(
 # ------------------------------------------------------------------ VirtualBox
 
 virtualbox_nested = snippet(
-    "virtualbox_nested",
     command_line("VBoxManage modifyvm l1 --nested-hw-virt=on"),
     not_executed=NotExecuted(
         why="runs on the VirtualBox host, with the VM stopped",

@@ -28,7 +28,6 @@ _SELFTESTS = NotExecuted(
 )
 
 kut_build = snippet(
-    "kut_build",
     command_line("""
         git clone https://gitlab.com/kvm-unit-tests/kvm-unit-tests.git
         cd kvm-unit-tests && ./configure && make -j"$(nproc)"
@@ -37,19 +36,16 @@ kut_build = snippet(
 )
 
 kut_vmx = snippet(
-    "kut_vmx",
     command_line("./run_tests.sh -g vmx"),
     not_executed=_KUT,
 )
 
 kut_svm = snippet(
-    "kut_svm",
     command_line("./run_tests.sh svm"),
     not_executed=_KUT,
 )
 
 selftests_build = snippet(
-    "selftests_build",
     command_line('make -C tools/testing/selftests/kvm -j"$(nproc)"'),
     not_executed=_SELFTESTS,
 )
@@ -67,14 +63,12 @@ def _run_each(*tests: str):
 
 
 selftests_vmx = snippet(
-    "selftests_vmx",
     _run_each("x86/vmx_set_nested_state_test", "x86/vmx_close_while_nested_test",
               "x86/vmx_invalid_nested_guest_state", "x86/nested_exceptions_test"),
     not_executed=_SELFTESTS,
 )
 
 selftests_svm = snippet(
-    "selftests_svm",
     _run_each("x86/svm_int_ctl_test", "x86/svm_nested_shutdown_test",
               "x86/svm_nested_soft_inject_test", "x86/nested_exceptions_test"),
     not_executed=_SELFTESTS,

@@ -21,13 +21,11 @@ from nested_snippets.arches import X86
 from nested_snippets.model import Given, command_line, snippet, transcript
 
 is_confidential = snippet(
-    "is_confidential",
     command_line("sudo dmesg | grep 'Memory Encryption Features active'"),
 )
 """Which memory-encryption features this guest booted with (if any)."""
 
 no_kvm_here = snippet(
-    "no_kvm_here",
     lambda a: transcript(
         f"""
         $ grep -c -w -E 'vmx|svm' /proc/cpuinfo

@@ -30,7 +30,6 @@ SSH_KEY = "$HOME/.ssh/id_ed25519.pub"
 # ------------------------------------------------------------------ packages
 
 install_debian = snippet(
-    "install_debian",
     command_line("sudo apt install qemu-system-x86 libvirt-daemon-system virtinst"),
     not_executed=NotExecuted(
         why="installs packages; names checked against the Debian archive",
@@ -41,7 +40,6 @@ install_debian = snippet(
 )
 
 install_ubuntu = snippet(
-    "install_ubuntu",
     command_line("sudo apt install qemu-kvm libvirt-daemon-system virtinst"),
     not_executed=NotExecuted(
         why="installs packages; Ubuntu's libvirt guide names qemu-kvm and "
@@ -53,7 +51,6 @@ install_ubuntu = snippet(
 )
 
 install_fedora = snippet(
-    "install_fedora",
     command_line("sudo dnf install @virtualization"),
     not_executed=NotExecuted(
         why="installs the package group 'virtualization' (QEMU/KVM, libvirt, "
@@ -65,7 +62,6 @@ install_fedora = snippet(
 )
 
 install_arch = snippet(
-    "install_arch",
     command_line("sudo pacman -S libvirt qemu-base virt-install dnsmasq"),
     not_executed=NotExecuted(
         why="installs packages; libvirt lists dnsmasq as the optional dependency "
@@ -76,7 +72,6 @@ install_arch = snippet(
 )
 
 install_opensuse = snippet(
-    "install_opensuse",
     command_line("sudo zypper install -t pattern kvm_server kvm_tools"),
     not_executed=NotExecuted(
         why="installs the KVM host patterns; kvm_server recommends "
@@ -90,7 +85,6 @@ install_opensuse = snippet(
 # ------------------------------------------------------------------ the group
 
 group_debian = snippet(
-    "group_debian",
     command_line('sudo adduser "$USER" libvirt'),
     not_executed=NotExecuted(
         why="changes the account database; takes effect at the next login",
@@ -101,7 +95,6 @@ group_debian = snippet(
 )
 
 group_other = snippet(
-    "group_other",
     command_line('sudo usermod -a -G libvirt "$USER"'),
     not_executed=NotExecuted(
         why="changes the account database; members of libvirt may use the system "
@@ -116,20 +109,17 @@ group_other = snippet(
 # ------------------------------------------------------------------ the connection
 
 which_connection = snippet(
-    "which_connection",
     command_line("virsh uri"),
 )
 """Prints the connection virsh uses when none is given."""
 
 system_list = snippet(
-    "system_list",
     command_line(f"virsh --connect {SYSTEM} list --all"),
 )
 
 # ------------------------------------------------------------------ host ready (executed)
 
 host_ready = snippet(
-    "host_ready",
     lambda a: transcript(f"""
         $ ls /dev/kvm
         /dev/kvm
@@ -145,7 +135,6 @@ host_ready = snippet(
 # ------------------------------------------------------------------ L1 from a cloud image
 
 fetch_image = snippet(
-    "fetch_image",
     command_line(f"""
         curl -LO https://cloud-images.ubuntu.com/jammy/current/{CLOUD_IMAGE} && \\
             sudo mv {CLOUD_IMAGE} /var/lib/libvirt/images/
@@ -159,7 +148,6 @@ fetch_image = snippet(
 )
 
 virt_install_l1 = snippet(
-    "virt_install_l1",
     command_line(f"""
         virt-install --connect {SYSTEM} --name l1 \\
             --memory 8192 --vcpus 4 --cpu host-passthrough \\
@@ -171,6 +159,6 @@ virt_install_l1 = snippet(
 )
 """Checked by the real virt-install against libvirt's test driver (tests/realtools)."""
 
-console = snippet("console", command_line(f"virsh --connect {SYSTEM} console l1"))
+console = snippet(command_line(f"virsh --connect {SYSTEM} console l1"))
 
-address = snippet("address", command_line(f"virsh --connect {SYSTEM} domifaddr l1"))
+address = snippet(command_line(f"virsh --connect {SYSTEM} domifaddr l1"))

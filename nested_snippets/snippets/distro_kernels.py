@@ -16,7 +16,6 @@ _AMD = "'^(nested|npt|avic):'"
 _VENDOR_CONF = "/usr/lib/modprobe.d/kvm.conf"
 
 params_intel = snippet(
-    "params_intel",
     transcript(f"""
         $ modinfo -p kvm_intel | grep -E {_INTEL} | sort
         enable_apicv: (bool)
@@ -24,6 +23,7 @@ params_intel = snippet(
         ept: (bool)
         nested: (bool)
     """),
+    arch="intel",
 )
 
 def _amd_types(npt_avic: str):
@@ -36,18 +36,16 @@ def _amd_types(npt_avic: str):
 
 
 params_amd = snippet(
-    "params_amd",
     _amd_types("bool"),
-    host="amd",
+    arch="amd",
     kernels=">=5.14",
     because="npt and avic are bool in svm/svm.c @ 5.14.2 and every later release with data "
     "(avic is an int @ 5.12.9; no 5.13 data)",
 )
 
 params_amd_old = snippet(
-    "params_amd_old",
     _amd_types("int"),
-    host="amd",
+    arch="amd",
     kernels="<5.12",
     because="npt and avic are int in svm.c @ 4.19.0 .. svm/svm.c @ 5.11.0 (npt is a bool "
     "@ 5.12.9)",
@@ -63,26 +61,26 @@ def _running(nested: str):
 
 
 running_values = snippet(
-    "running_values",
     _running("Y"),
     kernels=">=4.20",
     because="kvm_intel's nested default became Y in 4.20 (commit 1e58e5e59148)",
+    arch="intel",
 )
 
 running_values_4_19 = snippet(
-    "running_values_4_19",
     _running("N"),
     kernels="<4.20",
     because="kvm_intel's nested defaults to N before 4.20 (vmx.c @ v4.19.1)",
+    arch="intel",
 )
 
 overrides = snippet(
-    "overrides",
     transcript("""
         $ modprobe -c | grep -E '^options (kvm|kvm_intel|kvm_amd) '
         options kvm_intel nested=0
     """),
     given=Given(nested=False, files={_VENDOR_CONF: "options kvm_intel nested=0\n"}),
+    arch="intel",
 )
 """A vendor default shipped under /usr/lib/modprobe.d (the directory kmod reads for
 package defaults, overridden by a file of the same name in /etc/modprobe.d)."""

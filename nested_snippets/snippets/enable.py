@@ -11,49 +11,44 @@ the expected outputs:
 * Every ``nested`` is mode 0444: it can only be set when the module is loaded.
 """
 
+from collections.abc import Callable
+
 from nested_snippets.arches import X86
-from nested_snippets.model import REBOOT, Given, config, procedure, snippet, transcript
+from nested_snippets.model import REBOOT, Given, Transcript, config, procedure, snippet, transcript
 
 # ----------------------------------------------------------------- checking
 
-check_nested = snippet(
-    "check_nested",
-    lambda a: transcript(f"""
+
+def _cat_nested(on: bool) -> Callable[..., Transcript]:
+    """The check: ``cat`` the vendor's ``nested`` parameter, which prints on or off."""
+    return lambda a: transcript(f"""
         $ cat /sys/module/{a.module}/parameters/nested
-        {a.nested_on}
-    """),
+        {a.nested_on if on else a.nested_off}
+    """)
+
+
+check_nested = snippet(
+    _cat_nested(on=True),
     arches=X86,
     kernels=">=4.20",
     because="Intel's default became Y in 4.20 (commit 1e58e5e59148); AMD's is 1 throughout",
 )
 
 check_nested_4_19 = snippet(
-    "check_nested_4_19",
-    lambda a: transcript(f"""
-        $ cat /sys/module/{a.module}/parameters/nested
-        {a.nested_off}
-    """),
+    _cat_nested(on=False),
     arches=("intel",),
     kernels="<4.20",
     because="kvm_intel's nested defaulted to N until commit 1e58e5e59148 (Linux 4.20)",
 )
 
 check_nested_off = snippet(
-    "check_nested_off",
-    lambda a: transcript(f"""
-        $ cat /sys/module/{a.module}/parameters/nested
-        {a.nested_off}
-    """),
+    _cat_nested(on=False),
     arches=X86,
     given=Given(nested=False),
 )
 
 nested_is_on = snippet(
-    "nested_is_on",
-    lambda a: transcript(f"""
-        $ cat /sys/module/{a.module}/parameters/nested
-        {a.nested_on}
-    """),
+    _cat_nested(on=True),
     arches=X86,
     given=Given(nested=True),
 )
@@ -62,7 +57,6 @@ nested_is_on = snippet(
 # ------------------------------------------------------------- one-shot
 
 reload_nested = snippet(
-    "reload_nested",
     lambda a: transcript(
         f"""
         $ sudo modprobe -r {a.module}
@@ -75,7 +69,6 @@ reload_nested = snippet(
 )
 
 loaded_modprobe_ignored = snippet(
-    "loaded_modprobe_ignored",
     lambda a: transcript(f"""
         $ sudo modprobe {a.module} nested=1
         $ cat /sys/module/{a.module}/parameters/nested
@@ -87,7 +80,6 @@ loaded_modprobe_ignored = snippet(
 """Measured on 6.1 (kvm_amd under QEMU): an already-loaded module is left alone, exit 0."""
 
 first_time = snippet(
-    "first_time",
     lambda a: transcript(
         f"""
         $ sudo modprobe --first-time {a.module} nested=1
@@ -100,7 +92,6 @@ first_time = snippet(
 )
 
 sysfs_read_only = snippet(
-    "sysfs_read_only",
     lambda a: transcript(
         f"""
         $ echo 1 | sudo tee /sys/module/{a.module}/parameters/nested
@@ -116,7 +107,6 @@ sysfs_read_only = snippet(
 """kernfs refuses to open a 0444 attribute for writing, even for root (measured on 6.1)."""
 
 in_use = snippet(
-    "in_use",
     lambda a: transcript(
         f"""
         $ sudo modprobe -r {a.module}
@@ -131,13 +121,11 @@ in_use = snippet(
 # ----------------------------------------------------------- persistent
 
 persistent_conf = snippet(
-    "persistent_conf",
     lambda a: config(a.conf_file, f"options {a.module} nested=1"),
     arches=X86,
 )
 
 persistent_tee = snippet(
-    "persistent_tee",
     lambda a: transcript(f"""
         $ echo "options {a.module} nested=1" | sudo tee {a.conf_file}
         options {a.module} nested=1
@@ -147,7 +135,6 @@ persistent_tee = snippet(
 )
 
 show_options = snippet(
-    "show_options",
     lambda a: transcript(f"""
         $ modprobe -c | grep '^options {a.module}'
         options {a.module} nested=1
@@ -160,7 +147,6 @@ show_options = snippet(
 )
 
 reload_plain = snippet(
-    "reload_plain",
     lambda a: transcript(
         f"""
         $ sudo modprobe -r {a.module}
@@ -183,26 +169,22 @@ until the guide's file replaces that line: the persistent procedures prove their
 file is what turns nesting on, on every kernel (not just where the default is off)."""
 
 one_shot = procedure(
-    "one_shot",
-    ["enable.check_nested_off", "enable.reload_nested", "enable.nested_is_on"],
+    [check_nested_off, reload_nested, nested_is_on],
     given=Given(nested=False),
 )
 
 persistent_reload = procedure(
-    "persistent_reload",
-    ["enable.persistent_conf", "enable.show_options", "enable.reload_plain",
-     "enable.nested_is_on"],
+    [persistent_conf, show_options, reload_plain,
+     nested_is_on],
     given=OFF_BY_CONFIG,
 )
 
 persistent_reboot = procedure(
-    "persistent_reboot",
-    ["enable.check_nested_off", "enable.persistent_tee", REBOOT, "enable.nested_is_on"],
+    [check_nested_off, persistent_tee, REBOOT, nested_is_on],
     given=OFF_BY_CONFIG,
 )
 
 unload_first = procedure(
-    "unload_first",
-    ["enable.loaded_modprobe_ignored", "enable.reload_nested", "enable.nested_is_on"],
+    [loaded_modprobe_ignored, reload_nested, nested_is_on],
     given=Given(nested=False),
 )

@@ -13,17 +13,14 @@ from nested_snippets.model import command_line, snippet, xml
 _NAMED_MODEL = {"intel": "Haswell-noTSX-IBRS", "amd": "EPYC"}
 
 cpu_passthrough = snippet(
-    "cpu_passthrough",
     xml("<cpu mode='host-passthrough'/>", fragment_of="domain"),
 )
 
 cpu_host_model = snippet(
-    "cpu_host_model",
     xml("<cpu mode='host-model'/>", fragment_of="domain"),
 )
 
 cpu_custom = snippet(
-    "cpu_custom",
     lambda a: xml(
         f"""
         <cpu mode='custom' match='exact' check='partial'>
@@ -37,7 +34,6 @@ cpu_custom = snippet(
 )
 
 l1_domain = snippet(
-    "l1_domain",
     xml("""
         <domain type='kvm'>
           <name>l1</name>
@@ -75,22 +71,19 @@ then probes (libvirt docs/uri.rst); the QEMU driver's probe answers
 ``src/qemu/qemu_conf.c``)."""
 
 define_start = snippet(
-    "define_start",
     command_line(f"""
         virsh --connect {SYSTEM} define l1.xml && \\
             virsh --connect {SYSTEM} start l1
     """),
 )
 
-edit = snippet("edit", command_line(f"virsh --connect {SYSTEM} edit l1"))
+edit = snippet(command_line(f"virsh --connect {SYSTEM} edit l1"))
 
 domain_type = snippet(
-    "domain_type",
     command_line(f"virsh --connect {SYSTEM} dumpxml l1 | grep -E \"<domain|<cpu\""),
 )
 
 wrong_session = snippet(
-    "wrong_session",
     command_line("virsh --connect qemu:///session edit l1"),
     wrong="l1 was defined in the system connection; the per-user session has its own, "
     "separate list of domains and answers: error: failed to get domain 'l1'",

@@ -6,17 +6,15 @@ libvirt); the runner checks their syntax.
 
 from nested_snippets.model import command_line, snippet
 
-l2_running = snippet("l2_running", command_line("virsh list --state-running"))
+l2_running = snippet(command_line("virsh list --state-running"))
 """Run inside L1: are any nested guests running right now?"""
 
 migrate_l1 = snippet(
-    "migrate_l1",
     command_line("virsh migrate --live --persistent --verbose l1 qemu+ssh://l0-b.example.org/system"),
 )
 
 migrate_l2 = snippet(
-    "migrate_l2",
     command_line("virsh migrate --live --persistent --verbose l2 qemu+ssh://l1-b.example.org/system"),
 )
 
-shutdown_l2 = snippet("shutdown_l2", command_line("virsh shutdown l2"))
+shutdown_l2 = snippet(command_line("virsh shutdown l2"))

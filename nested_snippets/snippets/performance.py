@@ -20,30 +20,28 @@ from nested_snippets.model import Given, snippet, transcript, xml
 _VMX_ASSISTS = "'ept|vpid|shadow_vmcs|apicv|posted_intr'"
 
 l0_intel_params = snippet(
-    "l0_intel_params",
     transcript("""
         $ grep -H . /sys/module/kvm_intel/parameters/{ept,enable_shadow_vmcs,enable_apicv}
         /sys/module/kvm_intel/parameters/ept:Y
         /sys/module/kvm_intel/parameters/enable_shadow_vmcs:Y
         /sys/module/kvm_intel/parameters/enable_apicv:Y
     """),
+    arch="intel",
 )
 
 l0_amd_params = snippet(
-    "l0_amd_params",
     transcript("""
         $ grep -H . /sys/module/kvm_amd/parameters/{npt,avic}
         /sys/module/kvm_amd/parameters/npt:Y
         /sys/module/kvm_amd/parameters/avic:N
     """),
-    host="amd",
+    arch="amd",
     kernels=">=5.14,<6.18",
     because="npt/avic are bool from 5.14 (svm/svm.c @ 5.14.2; avic an int @ 5.12.9, no "
     "5.13 data); avic has its own kernel_param_ops from 6.18 (svm/avic.c @ 6.18.2)",
 )
 
 l0_intel_cpu = snippet(
-    "l0_intel_cpu",
     transcript(f"""
         $ grep -o -w -E {_VMX_ASSISTS} /proc/cpuinfo | sort -u
         apicv
@@ -55,10 +53,10 @@ l0_intel_cpu = snippet(
     kernels=">=5.6",
     because="arch/x86/kernel/cpu/proc.c prints the 'vmx flags' line @ 5.6.4, not @ 5.4.1 "
     "(no 5.5 sources: the change is between 5.4 and 5.6; fakehost/host.py)",
+    arch="intel",
 )
 
 l0_amd_cpu = snippet(
-    "l0_amd_cpu",
     transcript("""
         $ grep -o -w -E 'npt|avic|vgif|v_vmsave_vmload' /proc/cpuinfo | sort -u
         avic
@@ -66,11 +64,10 @@ l0_amd_cpu = snippet(
         v_vmsave_vmload
         vgif
     """),
-    host="amd",
+    arch="amd",
 )
 
 l1_intel_cpu = snippet(
-    "l1_intel_cpu",
     transcript(f"""
         $ grep -o -w -E {_VMX_ASSISTS}'|hypervisor' /proc/cpuinfo | sort -u
         apicv
@@ -83,13 +80,13 @@ l1_intel_cpu = snippet(
     given=Given(level="L1"),
     kernels=">=5.6",
     because="see l0_intel_cpu",
+    arch="intel",
 )
 """Inside L1: the same line names what L0 offers to the guest hypervisor."""
 
 ept_off_conf = {"/etc/modprobe.d/kvm_intel.conf": "options kvm_intel ept=0\n"}
 
 ept_off = snippet(
-    "ept_off",
     transcript("""
         $ cat /sys/module/kvm_intel/parameters/ept
         N
@@ -97,13 +94,13 @@ ept_off = snippet(
         /etc/modprobe.d/kvm_intel.conf:options kvm_intel ept=0
     """),
     given=Given(files=ept_off_conf),
+    arch="intel",
 )
 """A left-over ``ept=0`` (a workaround from an old bug report) makes every guest slow."""
 
 # --------------------------------------------------- what helps: libvirt settings
 
 hugepages_xml = snippet(
-    "hugepages_xml",
     xml(
         """
         <memoryBacking>
@@ -117,7 +114,6 @@ hugepages_xml = snippet(
 default-size huge pages (reserve them on the host first)."""
 
 pinning_xml = snippet(
-    "pinning_xml",
     xml(
         """
         <cputune>

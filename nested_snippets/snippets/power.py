@@ -19,55 +19,50 @@ from nested_snippets.model import Given, command_line, snippet, transcript
 POWER = "power"
 
 check_nested = snippet(
-    "check_nested",
     transcript("""
         $ cat /sys/module/kvm_hv/parameters/nested
         Y
     """),
-    host=POWER,
+    arch=POWER,
     kernels=">=4.20",
     because="kvm_hv gained 'nested' (bool, default true) in 4.20 (book3s_hv.c @ v4.20:127)",
 )
 
 check_mode = snippet(
-    "check_mode",
     transcript("""
         $ ls -l /sys/module/kvm_hv/parameters/nested | cut -c1-10
         -rw-r--r--
     """),
-    host=POWER,
+    arch=POWER,
     kernels=">=4.20",
     because="module_param(nested, bool, S_IRUGO | S_IWUSR) in book3s_hv.c @ v4.20..v7.1.3",
 )
 
 runtime_off = snippet(
-    "runtime_off",
     transcript("""
         $ echo N | sudo tee /sys/module/kvm_hv/parameters/nested
         N
         $ cat /sys/module/kvm_hv/parameters/nested
         N
     """),
-    host=POWER,
+    arch=POWER,
     kernels=">=4.20",
     because="writable by root (0644) since the parameter appeared in 4.20",
 )
 """Turning it off at run time affects the VMs that start afterwards."""
 
 runtime_on = snippet(
-    "runtime_on",
     transcript("""
         $ echo Y | sudo tee /sys/module/kvm_hv/parameters/nested
         Y
     """),
     given=Given(nested=False),
-    host=POWER,
+    arch=POWER,
     kernels=">=4.20",
     because="writable by root (0644) since the parameter appeared in 4.20",
 )
 
 no_param_4_19 = snippet(
-    "no_param_4_19",
     transcript(
         """
         $ cat /sys/module/kvm_hv/parameters/nested
@@ -75,13 +70,12 @@ no_param_4_19 = snippet(
         """,
         status={0: 1},
     ),
-    host=POWER,
+    arch=POWER,
     kernels="<4.20",
     because="book3s_hv.c @ v4.19.1 has no 'nested' parameter",
 )
 
 l1_qemu = snippet(
-    "l1_qemu",
     command_line("""
         qemu-system-ppc64 -accel kvm -machine pseries,cap-nested-hv=on -cpu host \\
             -smp 4 -m 8G -drive file=l1.qcow2,if=virtio -nographic
@@ -89,7 +83,6 @@ l1_qemu = snippet(
 )
 
 l2_qemu = snippet(
-    "l2_qemu",
     command_line("""
         qemu-system-ppc64 -accel kvm -machine pseries -cpu host \\
             -smp 2 -m 2G -drive file=l2.qcow2,if=virtio -nographic
@@ -100,13 +93,12 @@ l2_qemu = snippet(
 # ------------------------------------------------- PowerNV (bare metal) or PowerVM?
 
 platform = snippet(
-    "platform",
     transcript("""
         $ grep -E '^(platform|MMU)' /proc/cpuinfo
         platform\t: PowerNV
         MMU\t\t: Radix
     """),
-    host=POWER,
+    arch=POWER,
 )
 """``platform`` is ``ppc_md.name`` (arch/powerpc/kernel/setup-common.c show_cpuinfo():
 "PowerNV" from platforms/powernv/setup.c, "pSeries" from platforms/pseries/setup.c);

@@ -21,7 +21,6 @@ _NAMED_MODEL = {
 }
 
 l1_host = snippet(
-    "l1_host",
     command_line("""
         qemu-system-x86_64 -accel kvm -cpu host -smp 4 -m 8G \\
             -drive file=l1.qcow2,if=virtio -nic user,model=virtio-net-pci \\
@@ -30,7 +29,6 @@ l1_host = snippet(
 )
 
 l1_named = snippet(
-    "l1_named",
     lambda a: command_line(f"""
         qemu-system-x86_64 -accel kvm -cpu {_NAMED_MODEL[a.key]},{a.cpu_flag}=on -smp 4 -m 8G \\
             -drive file=l1.qcow2,if=virtio -nic user,model=virtio-net-pci \\
@@ -40,12 +38,10 @@ l1_named = snippet(
 )
 
 list_models = snippet(
-    "list_models",
     command_line("qemu-system-x86_64 -cpu help"),
 )
 
 l2_host = snippet(
-    "l2_host",
     command_line("""
         qemu-system-x86_64 -accel kvm -cpu host -smp 2 -m 2G \\
             -drive file=l2.qcow2,if=virtio -nic user,model=virtio-net-pci \\

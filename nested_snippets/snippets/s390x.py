@@ -7,38 +7,44 @@ Facts behind the expected outputs (kernel data, ``nested_snippets/kernel/data``)
   parameters with mode 0444 and default ``0`` in every modelled version
   (``arch/s390/kvm/kvm-s390.c`` @ v4.19.1 line 172/177 .. @ v7.1.3 line 204/209).
 * ``kvm_s390_init()`` refuses ``nested`` together with ``hpage`` with -EINVAL and a
-  ``pr_info`` whose text changed between 5.0 and 5.2 (there is no 5.1 data); the check
+  ``pr_info`` whose text changed in 5.1 (5.0.0 has the old text, the 5.1 data is 5.1.9); the check
   is gone from 7.0 on (``nested_snippets/kernel/messages.py``, ``s390_nested_hpage``,
   which the release data binds to the sources).
 * Without the SIE facility (an L1 started without ``sie``), ``kvm_s390_init()``
-  returns -ENODEV ("SIE is not available" from 5.2, between 5.0 and 5.2; ``s390_no_sie``).
+  returns -ENODEV ("SIE is not available" from 5.1, 5.1.9 in the data; ``s390_no_sie``).
 * The ``sie`` name in ``/proc/cpuinfo`` ``features`` is ``HWCAP_S390_SIE``
   (``arch/s390/kernel/processor.c`` ``hwcap_str``).
 """
 
-from nested_snippets.model import Given, command_line, config, procedure, snippet, transcript
+from nested_snippets.model import (
+    Given,
+    Transcript,
+    command_line,
+    config,
+    procedure,
+    snippet,
+    transcript,
+)
 
 S390 = "s390x"
-_HPAGE_5_3 = "kvm-s390: A KVM host that supports nesting cannot back its KVM guests with huge pages"
+_HPAGE_NEW = "kvm-s390: A KVM host that supports nesting cannot back its KVM guests with huge pages"
 _HPAGE_OLD = (
     "kvm-s390: nested (vSIE) and hpage (huge page backing) can currently not be "
     "activated concurrently"
 )
 
 check_nested = snippet(
-    "check_nested",
     transcript("""
         $ cat /sys/module/kvm/parameters/nested
         0
         $ cat /sys/module/kvm/parameters/hpage
         0
     """),
-    host=S390,
+    arch=S390,
 )
 """Both default to 0 on s390 (``static int nested;`` and ``static int hpage;``)."""
 
 reload_nested = snippet(
-    "reload_nested",
     transcript(
         """
         $ sudo modprobe -r kvm
@@ -46,63 +52,54 @@ reload_nested = snippet(
         """,
         silent=True,
     ),
-    host=S390,
+    arch=S390,
 )
 
 nested_is_on = snippet(
-    "nested_is_on",
     transcript("""
         $ cat /sys/module/kvm/parameters/nested
         1
     """),
     given=Given(nested=True),
-    host=S390,
+    arch=S390,
 )
 
 persistent_conf = snippet(
-    "persistent_conf",
     config("/etc/modprobe.d/kvm.conf", "options kvm nested=1"),
-    host=S390,
+    arch=S390,
 )
 
-hpage_conflict = snippet(
-    "hpage_conflict",
-    transcript(
+def _hpage_refused(message: str) -> Transcript:
+    """Loading kvm with both nested and hpage fails, and the log says why."""
+    return transcript(
         f"""
         $ sudo modprobe -r kvm
         $ sudo modprobe kvm nested=1 hpage=1
         modprobe: ERROR: could not insert 'kvm': Invalid argument
         $ sudo dmesg | grep kvm-s390
-        [   96.402718] {_HPAGE_5_3}
+        [   96.402718] {message}
         """,
         status={1: 1},
-    ),
-    host=S390,
-    kernels=">=5.2,<7.0",
-    because="message text in kvm-s390.c of every release with data from 5.2.0 to 6.19.6 "
-    "(5.0.0 has the older text, no 5.1 data); the check is absent from the 7.0.0 import "
+    )
+
+
+hpage_conflict = snippet(
+    _hpage_refused(_HPAGE_NEW),
+    arch=S390,
+    kernels=">=5.1,<7.0",
+    because="message text in kvm-s390.c of every release with data from 5.1.9 to 6.19.6 "
+    "(5.0.0 has the older text); the check is absent from the 7.0.0 import "
     "on (s390 gmap rewrite)",
 )
 
 hpage_conflict_old = snippet(
-    "hpage_conflict_old",
-    transcript(
-        f"""
-        $ sudo modprobe -r kvm
-        $ sudo modprobe kvm nested=1 hpage=1
-        modprobe: ERROR: could not insert 'kvm': Invalid argument
-        $ sudo dmesg | grep kvm-s390
-        [   96.402718] {_HPAGE_OLD}
-        """,
-        status={1: 1},
-    ),
-    host=S390,
-    kernels="<5.2",
-    because="older wording in kvm-s390.c @ 4.19.0 .. 5.0.0 (5.2.0 has the new one)",
+    _hpage_refused(_HPAGE_OLD),
+    arch=S390,
+    kernels="<5.1",
+    because="older wording in kvm-s390.c @ 4.19.0 .. 5.0.0 (5.1.9 has the new one)",
 )
 
 hpage_allowed = snippet(
-    "hpage_allowed",
     transcript("""
         $ sudo modprobe -r kvm
         $ sudo modprobe kvm nested=1 hpage=1
@@ -110,24 +107,22 @@ hpage_allowed = snippet(
         1
         1
     """),
-    host=S390,
+    arch=S390,
     kernels=">=7.0",
     because="kvm_s390_init() no longer checks nested against hpage @ 7.0.0, 7.1.3, 7.2.6 "
     "(s390/s390.c @ 7.3.4); 6.19.6 still does",
 )
 
 l1_sie = snippet(
-    "l1_sie",
     transcript("""
         $ grep -o -w sie /proc/cpuinfo
         sie
     """),
     given=Given(level="L1"),
-    host=S390,
+    arch=S390,
 )
 
 l1_no_sie = snippet(
-    "l1_no_sie",
     transcript(
         """
         $ sudo modprobe kvm
@@ -139,15 +134,14 @@ l1_no_sie = snippet(
         status={0: 1},
     ),
     given=Given(level="L1", cpu_flag=False),
-    host=S390,
-    kernels=">=5.2",
-    because="'SIE is not available' from kvm-s390.c @ 5.2.0 (5.0.0 and older: "
+    arch=S390,
+    kernels=">=5.1",
+    because="'SIE is not available' from kvm-s390.c @ 5.1.9 (5.0.0 and older: "
     "'SIE not available')",
 )
 """Two lines: udev already tried to load kvm at boot, and the reader tries again."""
 
 l1_qemu = snippet(
-    "l1_qemu",
     command_line("""
         qemu-system-s390x -accel kvm -cpu host -smp 2 -m 4G \\
             -drive file=l1.qcow2,if=virtio -nographic
@@ -157,25 +151,7 @@ l1_qemu = snippet(
 exposes SIE to a KVM guest only when L0's ``kvm`` has ``nested=1``; otherwise the
 feature is missing in the host model.)"""
 
-one_shot = procedure(
-    "one_shot",
-    ["s390x.check_nested", "s390x.reload_nested", "s390x.nested_is_on"],
-    arches=(S390,),
-)
-
-persistent = procedure(
-    "persistent",
-    [
-        "s390x.check_nested",
-        "s390x.persistent_conf",
-        "s390x.reload_nested_plain",
-        "s390x.nested_is_on",
-    ],
-    arches=(S390,),
-)
-
 reload_nested_plain = snippet(
-    "reload_nested_plain",
     transcript(
         """
         $ sudo modprobe -r kvm
@@ -183,5 +159,20 @@ reload_nested_plain = snippet(
         """,
         silent=True,
     ),
-    host=S390,
+    arch=S390,
+)
+
+one_shot = procedure(
+    [check_nested, reload_nested, nested_is_on],
+    arches=(S390,),
+)
+
+persistent = procedure(
+    [
+        check_nested,
+        persistent_conf,
+        reload_nested_plain,
+        nested_is_on,
+    ],
+    arches=(S390,),
 )

@@ -9,23 +9,21 @@ with every VM stopped).
 
 from nested_snippets.arches import X86
 from nested_snippets.model import REBOOT, config, procedure, snippet, xml
+from nested_snippets.snippets import enable
 
 off_conf = snippet(
-    "off_conf",
     lambda a: config(a.conf_file, f"options {a.module} nested=0"),
     arches=X86,
 )
 
 switch_off = procedure(
-    "switch_off",
-    ["enable.check_nested", "security.off_conf", REBOOT, "enable.check_nested_off"],
+    [enable.check_nested, off_conf, REBOOT, enable.check_nested_off],
     arches=X86,
     kernels=">=4.20",
     because="nested is on by default from 4.20 (see enable.check_nested)",
 )
 
 no_nesting_for_guest = snippet(
-    "no_nesting_for_guest",
     lambda a: xml(
         f"""
         <cpu mode='host-passthrough'>

@@ -63,7 +63,6 @@ def _no_flag(era: str):
 
 
 no_flag = snippet(
-    "no_flag",
     _no_flag("6.6"),
     arches=X86,
     given=L1_NO_FLAG,
@@ -73,7 +72,6 @@ no_flag = snippet(
 )
 
 no_flag_5_16 = snippet(
-    "no_flag_5_16",
     _no_flag("5.16"),
     arches=X86,
     given=L1_NO_FLAG,
@@ -82,7 +80,6 @@ no_flag_5_16 = snippet(
 )
 
 no_flag_old = snippet(
-    "no_flag_old",
     _no_flag("old"),
     arches=X86,
     given=L1_NO_FLAG,
@@ -91,7 +88,6 @@ no_flag_old = snippet(
 )
 
 no_flag_cpuinfo = snippet(
-    "no_flag_cpuinfo",
     transcript(
         """
         $ grep -c -w -E 'vmx|svm' /proc/cpuinfo
@@ -102,6 +98,7 @@ no_flag_cpuinfo = snippet(
         status={0: 1, 1: 2},
     ),
     given=L1_NO_FLAG,
+    arch="intel",
 )
 
 # ------------------------------------------------------------- nested reads N / 0
@@ -109,7 +106,6 @@ no_flag_cpuinfo = snippet(
 # the symptom itself is enable.check_nested_off, shown on the page
 
 show_config = snippet(
-    "show_config",
     lambda a: transcript(f"""
         $ modprobe -c | grep '^options {a.module} '
         options {a.module} nested=0
@@ -133,7 +129,6 @@ show_config = snippet(
 # ---------------------------------------------------------------- module in use
 
 in_use = snippet(
-    "in_use",
     lambda a: transcript(
         f"""
         $ sudo modprobe -r {a.module}
@@ -150,7 +145,6 @@ in_use = snippet(
 # -------------------------------------------------------------------- built in
 
 builtin = snippet(
-    "builtin",
     lambda a: transcript(
         f"""
         $ sudo modprobe -r {a.module}
@@ -168,14 +162,13 @@ builtin = snippet(
 _TYPO = "/etc/modprobe.d/kvm_intel.conf"
 
 typo_conf = snippet(
-    "typo_conf",
     config(_TYPO, "options kvm_intel enable_apivc=1"),
     wrong="misspelled: the parameter is enable_apicv",
+    arch="intel",
 )
 """The misspelling of upstream's first draft (running-nested-guests v1)."""
 
 typo_dmesg = snippet(
-    "typo_dmesg",
     transcript(
         """
         $ sudo modprobe -r kvm_intel
@@ -185,25 +178,24 @@ typo_dmesg = snippet(
         """
     ),
     given=Given(kvm="unloaded", files={_TYPO: "options kvm_intel enable_apivc=1\n"}),
+    arch="intel",
 )
 """Standalone the host boots without KVM loaded, so the log holds only this load's line;
 the ``typo`` procedure runs it after writing the file on a booted host."""
 
-typo = procedure("typo", ["troubleshooting.typo_conf", "troubleshooting.typo_dmesg"])
+typo = procedure([typo_conf, typo_dmesg])
 
 # ------------------------------------------------ kvm_amd refuses nested=Y
 
 _AMD_CONF = "/etc/modprobe.d/kvm_amd.conf"
 
 amd_y_conf = snippet(
-    "amd_y_conf",
     config(_AMD_CONF, "options kvm_amd nested=Y"),
-    host="amd",
+    arch="amd",
     wrong="kvm_amd's nested is an integer: write nested=1",
 )
 
 amd_y_fails = snippet(
-    "amd_y_fails",
     transcript(
         """
         $ sudo modprobe -r kvm_amd
@@ -214,30 +206,27 @@ amd_y_fails = snippet(
         """,
         status={1: 1},
     ),
-    host="amd",
+    arch="amd",
     given=Given(kvm="unloaded", files={_AMD_CONF: "options kvm_amd nested=Y\n"}),
 )
 
 amd_y = procedure(
-    "amd_y", ["troubleshooting.amd_y_conf", "troubleshooting.amd_y_fails"], arches=("amd",)
+    [amd_y_conf, amd_y_fails], arches=("amd",)
 )
 
 amd_fixed_conf = snippet(
-    "amd_fixed_conf",
     config("/etc/modprobe.d/kvm_amd.conf", "options kvm_amd nested=1"),
-    host="amd",
+    arch="amd",
 )
 
 # ------------------------------------------------------------------------ AVIC
 
 avic_conf = snippet(
-    "avic_conf",
     config("/etc/modprobe.d/kvm_amd.conf", "options kvm_amd avic=1"),
-    host="amd",
+    arch="amd",
 )
 
 avic_check = snippet(
-    "avic_check",
     transcript("""
         $ sudo modprobe -r kvm_amd
         $ sudo modprobe kvm_amd
@@ -245,7 +234,7 @@ avic_check = snippet(
         Y
         1
     """),
-    host="amd",
+    arch="amd",
     given=Given(files={"/etc/modprobe.d/kvm_amd.conf": "options kvm_amd avic=1\n"}),
     kernels=">=5.14,<6.18",
     because="avic is a plain bool from 5.14 (svm/svm.c @ 5.14.2; an int @ 5.12.9, no 5.13 "
@@ -253,8 +242,7 @@ avic_check = snippet(
 )
 
 avic = procedure(
-    "avic",
-    ["troubleshooting.avic_conf", "troubleshooting.avic_check"],
+    [avic_conf, avic_check],
     arches=("amd",),
     kernels=">=5.14,<6.18",
     because="see troubleshooting.avic_check",
@@ -263,7 +251,6 @@ avic = procedure(
 # ------------------------------------------------------- KVM not loaded on the host
 
 not_loaded = snippet(
-    "not_loaded",
     lambda a: transcript(
         """
         $ ls /dev/kvm
@@ -278,7 +265,6 @@ not_loaded = snippet(
 )
 
 load_module = snippet(
-    "load_module",
     lambda a: transcript(f"""
         $ sudo modprobe {a.module}
         $ ls /dev/kvm
@@ -289,6 +275,5 @@ load_module = snippet(
 )
 
 add_to_kvm_group = snippet(
-    "add_to_kvm_group",
     command_line('sudo usermod --append --groups kvm "$USER"'),
 )

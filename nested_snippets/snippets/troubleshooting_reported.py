@@ -21,7 +21,6 @@ from nested_snippets.model import Given, command_line, snippet, transcript, xml
 # ------------------------------------------------------- which hypervisor is L0?
 
 l1_hypervisor_vendor = snippet(
-    "l1_hypervisor_vendor",
     lambda a: transcript(f"""
         $ lscpu | grep -i -E 'hypervisor vendor|virtualization'
         Virtualization:                       {a.extension}
@@ -36,7 +35,6 @@ l1_hypervisor_vendor = snippet(
 # ----------------------------------------------- libvirt host-model without vmx
 
 host_model_require = snippet(
-    "host_model_require",
     lambda a: xml(
         f"""
         <cpu mode='host-model' check='partial'>
@@ -49,12 +47,10 @@ host_model_require = snippet(
 )
 
 dumpxml_cpu = snippet(
-    "dumpxml_cpu",
     command_line("virsh --connect qemu:///system dumpxml l1 | grep -A3 '<cpu'"),
 )
 
 capabilities = snippet(
-    "capabilities",
     command_line("virsh --connect qemu:///system capabilities | grep \"domain type\""),
 )
 """Lists ``<domain type='qemu'/>`` and, when libvirt can use /dev/kvm, ``kvm``."""
@@ -62,7 +58,6 @@ capabilities = snippet(
 # ------------------------------------------------------ QEMU in L1: which error?
 
 qemu_accel_kvm = snippet(
-    "qemu_accel_kvm",
     command_line("qemu-system-x86_64 -accel kvm -cpu host -m 1G -nographic -display none"),
 )
 """Starts a guest with nothing in it: enough to see whether KVM opens."""
@@ -77,7 +72,6 @@ BIOS_OFF = Given(firmware_vt=False)
 _BIOS_GREP = "sudo dmesg | grep -i -E 'bios|svm|vmx'"
 
 bios_off_cpuinfo = snippet(
-    "bios_off_cpuinfo",
     transcript(
         """
         $ grep -c -w vmx /proc/cpuinfo
@@ -91,6 +85,7 @@ bios_off_cpuinfo = snippet(
     kernels=">=5.6",
     because="feat_ctl.c clears the flag at boot (in the 5.6.4 tree; 5.3 has no "
     "'vmx flags' series)",
+    arch="intel",
 )
 
 
@@ -111,73 +106,69 @@ _TXT = "x86/cpu: VMX (outside TXT) disabled by BIOS"
 _OLD = "kvm: disabled by bios"
 
 bios_off_intel_old = snippet(
-    "bios_off_intel_old",
     _bios_off("kvm_intel", _OLD, _OLD),
     given=BIOS_OFF,
     kernels="<5.6",
     because="x86.c kvm_arch_init() @ v4.19..v5.3; no feat_ctl.c yet, udev's boot-time "
     "load fails too",
+    arch="intel",
 )
 bios_off_intel_5_6 = snippet(
-    "bios_off_intel_5_6",
     _bios_off("kvm_intel", _TXT, _OLD),
     given=BIOS_OFF,
     kernels=">=5.6,<5.16",
     because="feat_ctl.c from 5.6; x86.c text until 5.15 (messages.py disabled_by_bios)",
+    arch="intel",
 )
 bios_off_intel_5_16 = snippet(
-    "bios_off_intel_5_16",
     _bios_off("kvm_intel", _TXT, "kvm: support for 'kvm_intel' disabled by bios"),
     given=BIOS_OFF,
     kernels=">=5.16,<6.3",
     because="x86.c names the vendor module from 5.16 (messages.py disabled_by_bios)",
+    arch="intel",
 )
 bios_off_intel_6_3 = snippet(
-    "bios_off_intel_6_3",
     _bios_off("kvm_intel", _TXT,
               "kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU 0"),
     given=BIOS_OFF,
     kernels=">=6.3,<7.1",
     because="vmx.c kvm_is_vmx_supported() @ v6.3.8..v6.18.2 (messages.py)",
+    arch="intel",
 )
 bios_off_intel_7_1 = snippet(
-    "bios_off_intel_7_1",
     _bios_off("kvm_intel", _TXT,
               "kvm_intel: VMX not fully enabled on CPU 0.  Check kernel logs and/or BIOS"),
     given=BIOS_OFF,
     kernels=">=7.1",
     because="vmx.c @ v7.1.3; absent in v6.18.2 (messages.py disabled_by_bios)",
+    arch="intel",
 )
 
 bios_off_amd_old = snippet(
-    "bios_off_amd_old",
     _bios_off("kvm_amd", _OLD, _OLD),
-    host="amd",
+    arch="amd",
     given=BIOS_OFF,
     kernels="<5.16",
     because="svm.c is_disabled() + x86.c @ v4.19..v5.15 (messages.py disabled_by_bios_amd)",
 )
 bios_off_amd_5_16 = snippet(
-    "bios_off_amd_5_16",
     _bios_off("kvm_amd", *["kvm: support for 'kvm_amd' disabled by bios"] * 2),
-    host="amd",
+    arch="amd",
     given=BIOS_OFF,
     kernels=">=5.16,<6.3",
     because="x86.c @ v6.1 (messages.py disabled_by_bios_amd)",
 )
 bios_off_amd_6_3 = snippet(
-    "bios_off_amd_6_3",
     _bios_off("kvm_amd", *["kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR on CPU 0"] * 2),
-    host="amd",
+    arch="amd",
     given=BIOS_OFF,
     kernels=">=6.3,<6.7",
     because="svm.c kvm_is_svm_supported() @ v6.3.8..v6.6 (messages.py)",
 )
 bios_off_amd_6_7 = snippet(
-    "bios_off_amd_6_7",
     _bios_off("kvm_amd", "SVM disabled (by BIOS) in MSR_VM_CR",
               "kvm_amd: SVM not supported by CPU 0"),
-    host="amd",
+    arch="amd",
     given=BIOS_OFF,
     kernels=">=6.7",
     because="amd.c init_amd() clears svm at boot from 6.7 (commit 7deda2ce5b33; "

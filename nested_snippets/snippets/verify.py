@@ -15,8 +15,10 @@ Shown on ``source/how-to/verify.rst`` and in the tutorial.  Sources of the outpu
   parameter whose value is decided at load time (``svm/avic.c`` @ v7.1.3, ``avic_ops``).
 """
 
+from collections.abc import Callable
+
 from nested_snippets.arches import X86
-from nested_snippets.model import Given, snippet, transcript
+from nested_snippets.model import Given, Transcript, snippet, transcript
 
 _LSMOD = {
     # Layout from kmod's lsmod; modules from a Debian 6.1 kernel (measured for AMD
@@ -45,7 +47,6 @@ def virt_flag(a):
 # ------------------------------------------------------------------------ L0
 
 l0_lsmod = snippet(
-    "l0_lsmod",
     lambda a: transcript(f"""
         $ lsmod | grep -i kvm
 {_LSMOD[a.key]}
@@ -54,7 +55,6 @@ l0_lsmod = snippet(
 )
 
 l0_modinfo = snippet(
-    "l0_modinfo",
     lambda a: transcript(f"""
         $ modinfo {a.module} | grep -w nested
         parm:           nested:{_PARM_TYPE[a.key]}
@@ -63,7 +63,6 @@ l0_modinfo = snippet(
 )
 
 l0_intel_extras = snippet(
-    "l0_intel_extras",
     lambda a: transcript(f"""
         $ cat /sys/module/{a.module}/parameters/ept
         Y
@@ -75,14 +74,18 @@ l0_intel_extras = snippet(
     arches=("intel",),
 )
 
-l0_amd_extras = snippet(
-    "l0_amd_extras",
-    lambda a: transcript(f"""
+def _npt_avic(npt: str, avic: str) -> Callable[..., Transcript]:
+    """kvm_amd's npt and avic, printed as their type of each release prints them."""
+    return lambda a: transcript(f"""
         $ cat /sys/module/{a.module}/parameters/npt
-        Y
+        {npt}
         $ cat /sys/module/{a.module}/parameters/avic
-        N
-    """),
+        {avic}
+    """)
+
+
+l0_amd_extras = snippet(
+    _npt_avic("Y", "N"),
     arches=("amd",),
     kernels=">=5.14,<6.18",
     because="npt and avic are bool from 5.14 (svm/svm.c @ 5.14.2; int @ 5.12.9, no 5.13 "
@@ -90,26 +93,14 @@ l0_amd_extras = snippet(
 )
 
 l0_amd_extras_old = snippet(
-    "l0_amd_extras_old",
-    lambda a: transcript(f"""
-        $ cat /sys/module/{a.module}/parameters/npt
-        1
-        $ cat /sys/module/{a.module}/parameters/avic
-        0
-    """),
+    _npt_avic("1", "0"),
     arches=("amd",),
     kernels="<5.12",
     because="npt and avic are int parameters up to 5.11 (svm.c @ 4.19.0, svm/svm.c @ 5.11.0)",
 )
 
 l0_amd_extras_5_12 = snippet(
-    "l0_amd_extras_5_12",
-    lambda a: transcript(f"""
-        $ cat /sys/module/{a.module}/parameters/npt
-        Y
-        $ cat /sys/module/{a.module}/parameters/avic
-        0
-    """),
+    _npt_avic("Y", "0"),
     arches=("amd",),
     kernels=">=5.12,<5.14",
     because="npt is a bool and avic still an int @ 5.12.9 (svm/svm.c); avic is a bool "
@@ -118,19 +109,18 @@ l0_amd_extras_5_12 = snippet(
 
 # ------------------------------------------------------------------------ L1
 
-l1_flag = snippet("l1_flag", virt_flag, arches=X86, given=Given(level="L1"))
+l1_flag = snippet(virt_flag, arches=X86, given=Given(level="L1"))
 
 l1_dev_kvm = snippet(
-    "l1_dev_kvm",
     transcript("""
         $ ls /dev/kvm
         /dev/kvm
     """),
     given=Given(level="L1"),
+    arch="intel",
 )
 
 l1_lscpu = snippet(
-    "l1_lscpu",
     lambda a: transcript(f"""
         $ lscpu | grep -i virtualization
         Virtualization:                       {a.extension}
@@ -141,7 +131,6 @@ l1_lscpu = snippet(
 )
 
 l1_missing = snippet(
-    "l1_missing",
     lambda a: transcript(
         """
         $ ls /dev/kvm
@@ -156,7 +145,6 @@ l1_missing = snippet(
 )
 
 l1_modprobe_unsupported = snippet(
-    "l1_modprobe_unsupported",
     lambda a: transcript(
         f"""
         $ sudo modprobe {a.module}

@@ -32,7 +32,6 @@ _HV_VENDOR = {"intel": ",hv-evmcs", "amd": ""}
 """hv-evmcs is Intel-only (QEMU hyperv.rst @ v10.2.0); AMD gets the common set."""
 
 l0_vendor = snippet(
-    "l0_vendor",
     lambda a: transcript(f"""
         $ grep -m1 -o -E 'GenuineIntel|AuthenticAMD' /proc/cpuinfo
         {_VENDOR_ID[a.key]}
@@ -42,7 +41,6 @@ l0_vendor = snippet(
 """Which vendor L0 is: decides whether hv-evmcs may be used."""
 
 qemu_windows_l1 = snippet(
-    "qemu_windows_l1",
     lambda a: command_line(f"""
         qemu-system-x86_64 -accel kvm -machine q35 -smp 4 -m 8G \\
             -cpu host,{_HV_COMMON}{_HV_VENDOR[a.key]} \\
@@ -52,7 +50,6 @@ qemu_windows_l1 = snippet(
 )
 
 qemu_passthrough = snippet(
-    "qemu_passthrough",
     command_line("""
         qemu-system-x86_64 -accel kvm -machine q35 -smp 4 -m 8G \\
             -cpu host,hv-passthrough \\
@@ -64,7 +61,6 @@ qemu_passthrough = snippet(
 _EVMCS = {"intel": "\n    <evmcs state='on'/>", "amd": ""}
 
 libvirt_hyperv = snippet(
-    "libvirt_hyperv",
     lambda a: xml(
         f"""
 <features>
@@ -92,7 +88,6 @@ libvirt_hyperv = snippet(
 )
 
 libvirt_hyperv_passthrough = snippet(
-    "libvirt_hyperv_passthrough",
     xml(
         """
         <features>
@@ -106,7 +101,6 @@ libvirt_hyperv_passthrough = snippet(
 )
 
 libvirt_clock = snippet(
-    "libvirt_clock",
     xml(
         """
         <clock offset='localtime'>

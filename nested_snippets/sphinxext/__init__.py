@@ -28,7 +28,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from nested_snippets import arches as arch_table
 from nested_snippets import proofs, registry
-from nested_snippets.model import ConfigFile, SnippetError
+from nested_snippets.model import SnippetError
 
 STATIC = Path(__file__).parent / "static"
 
@@ -80,8 +80,8 @@ class SnippetDirective(_SnippetBase):
         literal["classes"].append("nested-snippet")
         self.set_source_info(literal)
         block: nodes.Element = literal
-        if isinstance(body, ConfigFile):
-            block = container_wrapper(self, literal, body.path)
+        if body.caption:
+            block = container_wrapper(self, literal, body.caption)
         out: list[nodes.Node] = []
         if snippet.wrong:
             literal["classes"].append("nested-snippet-fails")

@@ -18,6 +18,7 @@ import pytest
 
 from nested_snippets.cli import hostfs, main
 from nested_snippets.fakehost.host import FakeHost, Scenario
+from nested_snippets.fakehost.start import Given
 
 
 @dataclass
@@ -56,10 +57,9 @@ def fake_host(tmp_path) -> Callable[..., FakeHost]:
     """fake_host(arch="intel", kernel="6.6", **scenario) -> a FakeHost (root and tools)."""
     counter = iter(range(1000))
 
-    def make(arch: str = "intel", kernel: str = "6.6", **kw) -> FakeHost:
-        return FakeHost.create(
-            tmp_path / f"h{next(counter)}", Scenario(arch=arch, kernel=kernel, **kw)
-        )
+    def make(arch: str = "intel", kernel: str = "6.6", cpu=None, **given) -> FakeHost:
+        scenario = Scenario(arch, kernel, Given(**given), cpu)
+        return FakeHost.create(tmp_path / f"h{next(counter)}", scenario)
 
     return make
 

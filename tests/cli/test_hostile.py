@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import stat
 import subprocess
@@ -177,6 +178,9 @@ SECRETS = {
     "rbd key": ("-drive\0file=rbd:pool/img:id=admin:key=AQBS3cr3tRbd5==:conf=/c", "AQBS3cr3tRbd5"),
     "url password": ("-cdrom\0https://alice:S3cr3tUrl6@mirror.example/x.iso", "S3cr3tUrl6"),
     "vnc password": ("-vnc\0:0,password=S3cr3tVnc7", "S3cr3tVnc7"),
+    "percent-encoded name": ("-cdrom\0https://m.example/x.iso?%70assword=S3cr3tPct8", "S3cr3tPct8"),
+    "no scheme": ("-drive\0file=alice:S3cr3tBare9@nas.example", "S3cr3tBare9"),
+    "iscsi": ("-drive\0file=iscsi://alice%S3cr3tIscsi10@192.0.2.1/iqn.x/1", "S3cr3tIscsi10"),
 }
 
 
@@ -291,6 +295,21 @@ def test_lint_time_grows_linearly(tmp_path):
         "http://user%3AZq9secret@host/",
         "https://user:Zq9@secret@host/x",
         "-drive file=rbd:pool/img:id=admin:KEY=Zq9secret:conf=/c",
+        # percent-encoded option names (review 2 of issue 15), as a URL decoder reads them
+        "https://h/x.iso?%70assword=Zq9secret",
+        "p%61ssword=Zq9secret",
+        "%50ASSWORD%3DZq9secret",
+        "%64ata=Zq9secret",
+        "k%65y=Zq9secret",
+        "?next=%2Fx%3Fpassword%3DZq9secret",
+        '{"\\u0070assword": "Zq9secret"}',
+        # user:password@host without a scheme, and iSCSI's user%password@host
+        "scp alice:Zq9secret@host:/x",
+        "file=alice:Zq9secret@nas.example",
+        "alice%3AZq9secret@host",
+        "alice:Zq9@secret@host.example",
+        "rsync bob:Zq9secret@[::1]::module",
+        "iscsi://alice%Zq9secret@192.0.2.1/iqn.x/1",
     ],
 )
 def test_redaction_variants(text):
@@ -301,6 +320,31 @@ def test_redaction_variants(text):
     out = redact(text)
     assert "Zq9" not in out and "secret@" not in out
     assert "<redacted>" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "options kvm_intel:nested",
+        "kvm_intel:nested=1",
+        "at 10:30 the job ran",
+        "Dec  2 01:46:00 host kernel: kvm: Nested Virtualization enabled",
+        "model name\t: Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz",
+        "Model name:   Intel(R) Xeon(R) CPU @ 2.20GHz",
+        "alice@example.com and http://alice@host/",
+        "git@github.com:org/repo",
+        "user@1000.service: Succeeded",
+        "10:30:00 user@host",
+        "-netdev user,hostfwd=tcp::2222-:22 -chardev socket,id=m,fd=31,server=on",
+        "keyboard=us metadata=1 monkey=1 path=/run/a:b@c",
+        "IPv6 fe80::1%eth0",
+    ],
+)
+def test_redaction_leaves_ordinary_text(text):
+    """What looks a little like a secret but is not stays as it was."""
+    from nested_snippets.cli.report import redact
+
+    assert redact(text) == text
 
 
 def test_rbd_options_after_the_key_survive():
@@ -466,9 +510,18 @@ def test_an_equals_sign_first_does_not_split_the_word(cli, tmp_path):
     assert "has no parameter ''" not in r.out
 
 
-def test_did_you_mean_searches_for_parameters_are_bounded(monkeypatch):
+def lint_text(cli, tmp_path, text: str):
+    """(path, run) of ``nested-kvm lint --kernel 6.6`` on a kvm.conf holding ``text``."""
+    path = tmp_path / "kvm.conf"
+    path.write_text(text)
+    return path, cli("lint", "--kernel", "6.6", str(path))
+
+
+def test_did_you_mean_runs_only_for_printed_findings(cli, tmp_path, monkeypatch):
     """10 MB of distinct wrong names (``nestd1=1``, ``nestd2=1``...) took 49 s of CPU
-    in difflib; past HINTS searches the error stays, without the hint."""
+    in difflib, then 11.6 s with the searches capped (the hint dropped past 1000).
+    Now the search runs only for the findings that are printed (at most SHOWN), and
+    each of them has its hint."""
     from nested_snippets import kernel
     from nested_snippets.cli import lint
 
@@ -477,13 +530,86 @@ def test_did_you_mean_searches_for_parameters_are_bounded(monkeypatch):
     monkeypatch.setattr(
         kernel.difflib, "get_close_matches", lambda *a, **k: searched.append(a) or real(*a, **k)
     )
-    monkeypatch.setattr(lint, "HINTS", 3)
-    linter = lint.Linter("6.6", "x86")
-    linter.lint_text("/x.conf", "".join(f"options kvm_intel nestd{i}=1\n" for i in range(50)))
-    assert len(searched) == 3
-    errors = [m for _, _, level, m in linter.findings if level == "error"]
-    assert len(errors) == 50  # each name is its own finding: none dropped
-    assert "did you mean 'nested'?" in errors[0] and "did you mean" not in errors[5]
+    monkeypatch.setattr(lint, "SHOWN", 30)
+    text = "".join(f"options kvm_intel nestd{i}=1\n" for i in range(5000))
+    path, r = lint_text(cli, tmp_path, text)
+    assert r.rc == 1
+    lines = r.out.splitlines()
+    assert len(lines) == 31 and len(searched) == 30
+    assert all(ln.endswith("did you mean 'nested'? (the kernel ignores it)") for ln in lines[:30])
+    assert lines[30] == (
+        f"{path}:31: note: 4970 errors left out, this one first: only the first 30 "
+        "distinct findings are printed"
+    )
+
+
+def test_kvm_other_arch_hint_only_for_printed_findings(cli, tmp_path, monkeypatch):
+    """``options kvm nestdN=1`` looked up s390's kvm for every distinct name (71 s
+    of CPU for 10 MB); the hint itself is still given where it applies."""
+    from nested_snippets.cli import lint
+
+    asked = []
+    real = lint.Linter.other_arch_hint
+    monkeypatch.setattr(
+        lint.Linter, "other_arch_hint", lambda self, *a: asked.append(a) or real(self, *a)
+    )
+    monkeypatch.setattr(lint, "SHOWN", 5)
+    path = tmp_path / "kvm.conf"
+    path.write_text("options kvm nested=1\n" + "".join(f"options kvm x{i}=1\n" for i in range(900)))
+    r = cli("lint", "--kernel", "6.6", "--arch", "x86", str(path))
+    assert r.rc == 1 and len(asked) == 5
+    assert "s390's kvm has it: lint with --arch s390" in r.out.splitlines()[0]
+    assert r.out.endswith("896 errors left out, this one first: only the first 5 distinct "
+                          "findings are printed\n")  # fmt: skip
+
+
+def test_distinct_conflicts_are_summarised(cli, tmp_path, monkeypatch):
+    """Distinct conflicting values (``ple_gap=1``, ``ple_gap=2``...) printed one
+    finding each: 10 MB gave 47 MB of output.  Past SHOWN they are counted; the
+    warnings left out are counted apart from the errors."""
+    from nested_snippets.cli import lint
+
+    monkeypatch.setattr(lint, "SHOWN", 10)
+    text = "".join(f"options kvm_intel ple_gap={i}\n" for i in range(1000))
+    path, r = lint_text(cli, tmp_path, text)
+    assert r.rc == 1
+    lines = r.out.splitlines()
+    assert len(lines) == 11
+    assert lines[0] == (
+        f"{path}:2: error: kvm_intel ple_gap=1 conflicts with ple_gap=0 at {path}:1; "
+        "the kernel applies the one read last"
+    )
+    assert lines[-1] == (
+        f"{path}:12: note: 989 errors left out, this one first: only the first 10 distinct "
+        "findings are printed"
+    )
+    path.write_text(path.read_text() + "optoins1\noptoins2\noptoins3\n")
+    monkeypatch.setattr(lint, "SHOWN", 2)  # the three warnings are found first
+    r = cli("lint", "--kernel", "6.6", str(path))
+    assert r.rc == 1 and len(r.out.splitlines()) == 3
+    assert r.out.splitlines()[-1] == (
+        f"{path}:1003: note: 999 errors and 1 warning left out, this one first: only the "
+        "first 2 distinct findings are printed"
+    )
+
+
+def test_conflict_keeps_two_values_and_names_the_right_one():
+    """Only the first two values of a parameter are kept (memory stays bounded); a
+    later value still names the first earlier one that differs."""
+    from nested_snippets.cli.lint import Linter
+
+    linter = Linter("6.6", "x86")
+    text = "".join(f"options kvm_intel ple_gap={v}\n" for v in (5, 6, 7, 5, 6))
+    linter.lint_text("/x.conf", text)
+    linter.finish()
+    got = [(n, m.split(";")[0]) for _, n, _, m in linter.findings]
+    assert got == [
+        (2, "kvm_intel ple_gap=6 conflicts with ple_gap=5 at /x.conf:1"),
+        (3, "kvm_intel ple_gap=7 conflicts with ple_gap=5 at /x.conf:1"),
+        (4, "kvm_intel ple_gap=5 conflicts with ple_gap=6 at /x.conf:2"),
+        (5, "kvm_intel ple_gap=6 conflicts with ple_gap=5 at /x.conf:1"),
+    ]
+    assert len(linter.first[("kvm_intel", "ple_gap")]) == 2
 
 
 def test_unreadable_modprobe_file_is_named_once(cli, make_host):
@@ -494,3 +620,117 @@ def test_unreadable_modprobe_file_is_named_once(cli, make_host):
     assert r.line("nested-config") == (
         "SKIP  nested-config: /etc/modprobe.d/kvm.conf: cannot read: a FIFO, not read"
     )
+
+
+# ------------------------------------------------------------------ attack round 2 (issue 15)
+def test_a_huge_word_is_shown_cut(cli, tmp_path):
+    """One 15 MB word made a 15 MB line of output (and took 16 s)."""
+    path = tmp_path / "kvm.conf"
+    path.write_text("options kvm_intel " + "a" * 3_000_000 + "\n" + "b" * 200 + "\n")
+    r = cli("lint", "--kernel", "6.6", str(path))
+    why = f"ignoring bad line starting with '{'b' * 200}'"
+    assert r.rc == 1
+    assert r.out == (
+        f"{path}:1: error: kvm_intel (Linux 6.6) has no parameter '{'a' * 40}... "
+        "(3000000 characters)' (the kernel ignores it)\n"
+        f"{path}:2: warning: kmod ignores this line: {why[:40]}... ({len(why)} characters)\n"
+    )
+
+
+@pytest.mark.parametrize("digits", ["9" * 5000, "0x" + "f" * 5000, "-" + "1" * 99])
+def test_an_integer_of_thousands_of_digits_is_invalid_not_a_traceback(cli, tmp_path, digits):
+    """int() refuses more than 4300 decimal digits (ValueError, a traceback); the
+    kernel's kstrtoint says ERANGE for anything past 64 bits."""
+    path = tmp_path / "kvm.conf"
+    path.write_text(f"options kvm_intel ple_gap={digits}\n")
+    r = cli("lint", "--kernel", "6.6", str(path))
+    assert r.rc == 1
+    shown = f"'{digits[:40]}... ({len(digits)} characters)'"
+    assert f"kvm_intel ple_gap: {shown} is not a valid" in r.out
+
+
+def test_a_long_module_name_costs_no_difflib(monkeypatch):
+    """``options kvm_intlxxxx...`` (15 MB) took 10 s in difflib, which cannot find a
+    75 % match for a name that long."""
+    from nested_snippets.cli import lint
+
+    searched = []
+    monkeypatch.setattr(lint.difflib, "get_close_matches", lambda *a, **k: searched.append(a))
+    assert lint.Linter.unknown_message("kvm_intl" + "x" * 100, "kvm_intl" + "x" * 100) == ""
+    assert searched == []
+
+
+def test_check_shows_a_huge_nested_value_cut(cli, make_host):
+    """A 1 MB ``kvm_intel.nested=111...`` on the kernel command line was echoed whole
+    in the nested-config line."""
+    root = make_host("intel", nested=True)
+    write(root, "/proc/cmdline", "ro kvm_intel.nested=" + "1" * 1_000_000 + "\n")
+    r = cli("check", "--root", str(root), "--no-probe")
+    line = r.line("nested-config")
+    assert f"nested={'1' * 40}... (" in line and len(line) < 200  # cmdline: 64 KiB read
+
+
+def test_report_cuts_a_huge_line(cli, make_host, monkeypatch):
+    """A /proc/cpuinfo of NUL bytes (a sparse file) is one 4 MB line: the report
+    printed it escaped, 16 MB, in 28 s."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    root = make_host()
+    with open(root / "proc/cpuinfo", "r+b") as fh:
+        fh.truncate(8_000_000)
+    r = cli("report", "--root", str(root))
+    assert r.rc == 0
+    assert len(r.out) < 200_000
+    assert re.search(r"(\\x00){20}\.\.\. \(41\d{5} characters\)\n", r.out)
+
+
+def test_report_lists_a_bounded_number_of_qemu_processes(cli, make_host, monkeypatch):
+    from nested_snippets.cli import report
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(report, "MAX_QEMU", 3)
+    root = make_host()
+    for pid in range(100, 110):
+        write(root, f"/proc/{pid}/cmdline", "/usr/bin/qemu-system-x86_64\0-vnc\0:0,password=Zq9\0")
+    r = cli("report", "--root", str(root))
+    assert r.out.count("[pid 10") == 3 and "Zq9" not in r.out
+    assert "[7 more QEMU processes left out: the report shows 3]" in r.out
+
+
+def test_report_refuses_an_empty_output_name(cli, make_host):
+    r = cli("report", "--root", str(make_host()), "-o", "")
+    assert r.rc == 2 and r.out == ""
+    assert r.err == "nested-kvm report: -o: an empty file name (use -o - for standard output)\n"
+
+
+@pytest.mark.parametrize("command", ["check", "lint"])
+def test_a_full_or_closed_stdout_is_one_line_and_status_2(make_host, tmp_path, command):
+    """``>/dev/full`` gave an OSError traceback and ``>&-`` an AttributeError one."""
+    root = make_host("intel", nested=True)
+    conf = tmp_path / "kvm.conf"
+    conf.write_text("options kvm_intel nestd=1\n")
+    argv = ["check", "--root", str(root), "--no-probe"] if command == "check" else [
+        "lint", "--kernel", "6.6", str(conf)]  # fmt: skip
+    base = [sys.executable, "-m", "nested_snippets.cli", *argv]
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(base, stdout=full, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                              timeout=TIMEOUT)  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        f"nested-kvm {command}: cannot write standard output: no space left on device\n"
+    )
+    proc = subprocess.run(base, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          cwd=REPO, timeout=TIMEOUT, preexec_fn=lambda: os.close(1))  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr == "nested-kvm: standard output is closed: nowhere to write\n"
+
+
+@pytest.mark.parametrize("version", ["\u0666.\u0666", "\uff16.\uff16", "\U0001d7d4.\U0001d7d4"])
+def test_a_version_in_other_digits_is_refused(cli, tmp_path, version):
+    """Arabic-Indic, full-width or mathematical digits matched \\d and were read as
+    Linux 6.6: no kernel is numbered so."""
+    conf = tmp_path / "kvm.conf"
+    conf.write_text("options kvm_intel nested=1\n")
+    for argv in (["params", "--module", "kvm"], ["lint", str(conf)]):
+        r = cli(*argv, "--kernel", version)
+        assert r.rc == 2 and r.out == ""
+        assert "is not a kernel version" in r.err and r.err.count("\n") == 1

@@ -37,3 +37,10 @@ def test_words_are_the_split_rejoined(text):
     from nested_snippets.parsers.kargs import join_word, split_words
 
     assert split_words(text) == [join_word(n, v) for n, v in split_args(text)]
+
+
+@given(st.text(alphabet=' \t\n"=ab', max_size=30))
+def test_regex_split_agrees_with_the_character_scan(text):
+    """split_args with quotes uses a regular expression (linear at C speed); scan()
+    is the character-by-character reading of next_arg() it must match."""
+    assert split_args(text) == scan(text)

@@ -1,0 +1,240 @@
+"""The kinds of snippet body and the one interface they share.
+
+Everything that handles a body (the model's checks, the runner, the real-kernel tier,
+the Sphinx directives, the pytest plugin, the proof lines) asks it through
+:class:`Body`: what it shows, what it runs or writes on the fake host, how it is
+checked when it is not run and what proves it.  A new kind is one subclass here.
+"""
+
+from __future__ import annotations
+
+import shlex
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+NOTHING: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Proof:
+    kind: str
+    """``executed``, ``validated``, ``syntax``, ``not-executed`` or ``shown``."""
+    text: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """One ``$ command`` of a transcript and the output lines shown under it."""
+
+    text: str
+    output: tuple[str, ...]
+    status: int = 0
+    """Expected exit status (``$?``); non-zero for the guide's failure examples."""
+
+
+class Body:
+    """What a snippet shows, and what the test suite does with it.
+
+    A body that runs on the fake host has ``commands`` (run, output compared),
+    ``writes`` (files written) or ``reboots``; any other is checked by :meth:`check`.
+    """
+
+    language = "text"
+    caption = ""
+    """Shown above the block (a config file's path)."""
+    commands: tuple[Command, ...] = ()
+    reboots = False
+
+    @property
+    def text(self) -> str:
+        """The block's text, exactly as the page shows it."""
+        raise NotImplementedError
+
+    @property
+    def writes(self) -> Mapping[str, str]:
+        """Files this body writes on the fake host (path -> content)."""
+        return NOTHING
+
+    @property
+    def on_host(self) -> bool:
+        """Whether this body runs on (changes or reads) a fake host."""
+        return bool(self.commands or self.writes or self.reboots)
+
+    def problem(self) -> str:
+        """What is wrong with the body as declared ("" when nothing is)."""
+        return "" if self.text.strip() else f"empty {type(self).__name__}"
+
+    def check(self) -> str:
+        """For a body not run on the fake host: what a check here finds wrong ("")."""
+        return ""
+
+    def proof(self, releases: str, applied: bool) -> Proof:
+        """What proves this body: run for ``releases`` (text), ``applied`` in a procedure."""
+        return Proof("shown", "Shown only.")
+
+
+@dataclass(frozen=True)
+class Transcript(Body):
+    """A console session: ``$ `` prompts, commands and their output."""
+
+    commands: tuple[Command, ...]
+    language: str = "console"
+
+    @property
+    def text(self) -> str:
+        lines: list[str] = []
+        for cmd in self.commands:
+            first, *rest = cmd.text.split("\n")
+            lines.append(f"$ {first}")
+            lines.extend(rest)
+            lines.extend(cmd.output)
+        return "\n".join(lines)
+
+    def problem(self) -> str:
+        return "" if self.commands else "transcript has no '$ ' command"
+
+    def proof(self, releases: str, applied: bool) -> Proof:
+        return Proof("executed", f"Run on the fake host for {releases}.")
+
+
+@dataclass(frozen=True)
+class ConfigFile(Body):
+    """A file the reader creates: where it goes and what it holds."""
+
+    path: str
+    content: str
+    language: str = "text"
+
+    @property
+    def text(self) -> str:
+        return self.content.rstrip("\n")
+
+    @property
+    def caption(self) -> str:  # type: ignore[override]
+        return self.path
+
+    @property
+    def writes(self) -> Mapping[str, str]:
+        return MappingProxyType({self.path: self.content})
+
+    @property
+    def read_by_kmod(self) -> bool:
+        """Checked against real kmod (``modprobe -C DIR -c``) in tests/realtools."""
+        return self.path.startswith("/etc/modprobe.d/")
+
+    def proof(self, releases: str, applied: bool) -> Proof:
+        steps = "written on the fake host in a tested procedure" if applied else (
+            "not applied by any test"
+        )
+        if self.read_by_kmod:
+            return Proof("validated", f"Read by real kmod (modprobe -c); {steps}.")
+        return Proof("executed" if applied else "shown", steps[0].upper() + steps[1:] + ".")
+
+
+def cpu_args_in(command: str) -> list[str]:
+    """The argument of every ``-cpu MODEL[,feature=on...]`` in a shell command line."""
+    words = shlex.split(command.replace("\\\n", " "), comments=False)
+    return [words[i + 1] for i, w in enumerate(words[:-1]) if w == "-cpu"]
+
+
+def cpu_models_in(command: str) -> list[str]:
+    """The model of every ``-cpu MODEL[,feature=on...]`` in a shell command line."""
+    return [arg.split(",")[0] for arg in cpu_args_in(command)]
+
+
+@dataclass(frozen=True)
+class CommandLine(Body):
+    """A command shown but not run on the fake host (e.g. starting QEMU).
+
+    Real tools validate these instead (QEMU's CPU model list, bash syntax).
+    """
+
+    command: str
+    language: str = "console"
+
+    @property
+    def text(self) -> str:
+        return f"$ {self.command}"
+
+    def problem(self) -> str:
+        return "" if self.command.strip() else "empty command line"
+
+    def check(self) -> str:
+        import bashlex  # the doc-test kit's dependency, not the model's
+        import bashlex.errors
+
+        try:
+            bashlex.parse(self.command.replace("\\\n", " "))
+        except (bashlex.errors.ParsingError, NotImplementedError) as exc:
+            return f"shell syntax error: {exc}"
+        return ""
+
+    @property
+    def is_virt_install(self) -> bool:
+        """Run by the real virt-install against libvirt's test driver (``--dry-run
+        --print-xml``) in tests/realtools."""
+        return self.command.startswith("virt-install ")
+
+    @property
+    def cpu_models(self) -> list[str]:
+        """The QEMU CPU models it names, which the real ``-cpu help`` must list."""
+        return cpu_models_in(self.command)
+
+    def proof(self, releases: str, applied: bool) -> Proof:
+        if self.is_virt_install:
+            return Proof(
+                "validated",
+                "Run by the real virt-install against libvirt's test driver in dry-run "
+                "mode; the domain XML it prints validated by virt-xml-validate.",
+            )
+        if self.cpu_models:
+            return Proof(
+                "validated",
+                "CPU model checked with QEMU's -cpu help and its properties with "
+                "-device MODEL-x86_64-cpu,help; shell syntax checked.",
+            )
+        return Proof("syntax", "Shell syntax checked only (not run).")
+
+
+@dataclass(frozen=True)
+class Xml(Body):
+    """A libvirt domain XML document or fragment (validated by virt-xml-validate)."""
+
+    content: str
+    fragment_of: str = ""
+    """For a fragment, the element path it belongs under (e.g. ``domain``)."""
+    language: str = "xml"
+
+    @property
+    def text(self) -> str:
+        return self.content.rstrip("\n")
+
+    def check(self) -> str:
+        try:
+            ET.fromstring(self.content)
+        except ET.ParseError as exc:
+            return f"XML is not well-formed: {exc}"
+        return ""
+
+    def proof(self, releases: str, applied: bool) -> Proof:
+        return Proof("validated", "Validated by libvirt's virt-xml-validate.")
+
+
+@dataclass(frozen=True)
+class Reboot(Body):
+    """A procedure step: reboot the host (modprobe.d and the boot command line apply)."""
+
+    reboots = True
+    id = "reboot"
+
+    @property
+    def text(self) -> str:
+        return "(reboot)"
+
+    def body_for(self, arch: str) -> Body:
+        return self
+
+
+REBOOT = Reboot()

@@ -1,0 +1,86 @@
+"""Distribution builds: a kernel's KVM parameters as one distribution package builds them.
+
+``data/builds/<version>.json`` (``6.1.192.json``) holds what
+``tools/extract_build.py`` read from a distribution's kernel source package (the
+same extraction as a release's data file) plus the values its image package's
+config file gives to every ``CONFIG_*`` symbol the parameters' guards name. A
+build stands for one point release as people run it; it is never used to place a
+"since" or "until" (those come from the mainline releases in ``data/``).
+
+Loaded through :func:`nested_snippets.kernel.load` with the exact version
+(``load("6.1.192")``), a build shows only the parameters its config builds.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(r"\s*(\(|\)|&&|\|\||!|CONFIG_\w+)")
+
+
+class ConfigExprError(ValueError):
+    """A guard this evaluator cannot read (treated as "not built")."""
+
+
+def built(expr: str | None, config: dict[str, str | None]) -> bool:
+    """Whether a parameter guarded by ``expr`` is built with ``config``.
+
+    ``expr`` is the data's ``config`` field: ``CONFIG_`` symbols joined with
+    ``&&``, ``||``, ``!`` and parentheses; a symbol is true when the config sets it
+    to ``y`` or ``m``. A guard on anything else (a plain macro marked "not built")
+    is false.
+    """
+    if not expr:
+        return True
+    try:
+        tokens, pos = [], 0
+        while pos < len(expr):
+            m = _TOKEN.match(expr, pos)
+            if not m:
+                raise ConfigExprError(expr)
+            tokens.append(m.group(1))
+            pos = m.end()
+            while pos < len(expr) and expr[pos].isspace():
+                pos += 1
+        value, rest = _or(tokens, config)
+        if rest:
+            raise ConfigExprError(expr)
+        return value
+    except (ConfigExprError, IndexError):
+        return False
+
+
+def _or(tokens: list[str], config: dict) -> tuple[bool, list[str]]:
+    value, tokens = _and(tokens, config)
+    while tokens and tokens[0] == "||":
+        right, tokens = _and(tokens[1:], config)
+        value = value or right
+    return value, tokens
+
+
+def _and(tokens: list[str], config: dict) -> tuple[bool, list[str]]:
+    value, tokens = _not(tokens, config)
+    while tokens and tokens[0] == "&&":
+        right, tokens = _not(tokens[1:], config)
+        value = value and right
+    return value, tokens
+
+
+def _not(tokens: list[str], config: dict) -> tuple[bool, list[str]]:
+    head = tokens[0]
+    if head == "!":
+        value, rest = _not(tokens[1:], config)
+        return not value, rest
+    if head == "(":
+        value, rest = _or(tokens[1:], config)
+        if not rest or rest[0] != ")":
+            raise ConfigExprError("unbalanced parenthesis")
+        return value, rest[1:]
+    if head.startswith("CONFIG_"):
+        return config.get(head) in ("y", "m"), tokens[1:]
+    raise ConfigExprError(head)
+
+
+def symbols(expr: str | None) -> list[str]:
+    """The ``CONFIG_*`` symbols a guard names, in order, once each."""
+    return list(dict.fromkeys(re.findall(r"CONFIG_\w+", expr or "")))

@@ -1,0 +1,64 @@
+"""The copy between a fake host's directory on disk and a sandbox's tmpfs root
+(nested_snippets/fakehost/rootcopy.py), on plain directories."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from nested_snippets.fakehost import rootcopy
+
+
+def _fd(path) -> int:
+    return os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+
+
+def test_out_then_in_gives_the_same_tree_and_follows_no_link(tmp_path):
+    live, disk, again, outside = (tmp_path / n for n in ("live", "disk", "again", "outside"))
+    for d in (live, disk, again, outside):
+        d.mkdir()
+    (outside / "secret").write_text("keep\n")
+    (live / "etc/modprobe.d").mkdir(parents=True)
+    (live / "etc/modprobe.d/kvm.conf").write_text("options kvm_amd nested=0\n")
+    (live / "link").symlink_to(outside / "secret")
+    os.mkfifo(live / "fifo")
+    (live / "locked/inner").mkdir(parents=True)
+    (live / "locked").chmod(0)
+    (disk / "gone").write_text("removed by the copy\n")
+    fd = _fd(disk)
+    try:
+        rootcopy.copy_out(fd, str(live))
+    finally:
+        os.close(fd)
+    assert not (disk / "gone").exists()
+    assert os.readlink(disk / "link") == str(outside / "secret")
+    assert stat.S_ISFIFO(os.lstat(disk / "fifo").st_mode)
+    assert stat.S_IMODE(os.lstat(disk / "locked").st_mode) == 0
+    assert (outside / "secret").read_text() == "keep\n"
+    fd = _fd(disk)
+    try:
+        rootcopy.copy_in(fd, str(again))
+    finally:
+        os.close(fd)
+    assert (again / "etc/modprobe.d/kvm.conf").read_text() == "options kvm_amd nested=0\n"
+    assert os.readlink(again / "link") == str(outside / "secret")
+    (live / "locked").chmod(0o700)
+    (disk / "locked").chmod(0o700)
+    (again / "locked").chmod(0o700)
+
+
+def test_a_root_with_too_many_files_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(rootcopy, "MAX_ENTRIES", 10)
+    live, disk = tmp_path / "live", tmp_path / "disk"
+    live.mkdir()
+    disk.mkdir()
+    for n in range(11):
+        (live / f"f{n}").touch()
+    fd = _fd(disk)
+    try:
+        with pytest.raises(rootcopy.TooMany):
+            rootcopy.copy_out(fd, str(live))
+    finally:
+        os.close(fd)
