@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from nested_snippets import arch as arch_table
+from nested_snippets import arches as arch_table
 from nested_snippets.bodies import (
     REBOOT,
     Body,
@@ -249,7 +249,7 @@ def snippet(
     """Declare a snippet in a snippet module; its id is ``<module>.<variable>``.
 
     The registry names it after the variable it is assigned to (``name`` overrides).
-    With ``arches``, ``body`` is a function of an :class:`~nested_snippets.arch.Arch`
+    With ``arches``, ``body`` is a function of an :class:`~nested_snippets.arches.Arch`
     row and one variant is generated per architecture: never write a tab by hand.
     A single body that runs on the fake host (a transcript, a config file) names the
     architecture of that host with ``arch``; command lines and XML need none.

@@ -10,7 +10,6 @@ with the module's file and line.
 from __future__ import annotations
 
 import ast
-import difflib
 import importlib
 import pkgutil
 import traceback
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from nested_snippets import suggest
 from nested_snippets.model import Declared, Procedure, Reboot, Snippet, SnippetError
 
 SNIPPET_DIR = Path(__file__).parent / "snippets"
@@ -56,9 +56,7 @@ class Registry:
 
 
 def unknown_message(snippet_id: str, known: dict) -> str:
-    close = difflib.get_close_matches(snippet_id, list(known), n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"unknown snippet id {snippet_id!r}{hint}"
+    return f"unknown snippet id {snippet_id!r}{suggest.hint(snippet_id, known)}"
 
 
 def _import(module: str, path: Path):

@@ -34,7 +34,7 @@ def test_the_server_runs_without_root_or_capabilities():
         ("lsmod 2>/dev/null | head -1", ["Module                  Size  Used by"], 0),
         (
             "modprobe -v kvm_amd >/dev/null",
-            ["fake modprobe: option -v is not modelled (see nested_snippets/fakehost/tools.py)"],
+            ["fake modprobe: option -v is not modelled (see nested_snippets/fakehost/commands.py)"],
             2,
         ),
         ("modprobe -r kvm_amd", ["modprobe: ERROR: could not remove 'kvm_amd': "

@@ -112,7 +112,7 @@ def _code_block(body, indent: str) -> list[str]:
 
 
 def _snippet_markup(name: str, arg: str, options: dict[str, str], indent: str) -> list[str]:
-    from nested_snippets import arch, registry
+    from nested_snippets import arches, registry
 
     snippet = registry.load().get(arg)
     if name == "snippet":
@@ -120,7 +120,7 @@ def _snippet_markup(name: str, arg: str, options: dict[str, str], indent: str) -
     keys = options.get("arches", "").split() or list(snippet.variants)
     lines = [f"{indent}.. tabs::", ""]
     for key in keys:
-        lines += [f"{indent}   .. group-tab:: {arch.get(key).label}", ""]
+        lines += [f"{indent}   .. group-tab:: {arches.get(key).label}", ""]
         lines += _code_block(snippet.variants[key], indent + "      ")
     return lines
 

@@ -45,14 +45,20 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "nested_snippets" / "kernel" / "data"
 SCRIPT_NAME = "tools/extract_kernel_params.py"
 
-# module key -> (arch, Makefile directory, Makefile target name)
-MODULES = {
-    "x86/kvm": ("x86", "arch/x86/kvm", "kvm"),
-    "x86/kvm_intel": ("x86", "arch/x86/kvm", "kvm-intel"),
-    "x86/kvm_amd": ("x86", "arch/x86/kvm", "kvm-amd"),
-    "s390/kvm": ("s390", "arch/s390/kvm", "kvm"),
-    "powerpc/kvm_hv": ("powerpc", "arch/powerpc/kvm", "kvm-hv"),
-}
+sys.path.insert(0, str(REPO_ROOT))
+from nested_snippets import arches  # noqa: E402  (the repository's, also when run as a script)
+
+
+def _modules() -> dict[str, tuple[str, str, str]]:
+    """Data key -> (arch, Makefile directory, Makefile target), from the architecture rows."""
+    specs = {s.data_key: s for a in arches.ARCHES.values() for s in a.modules if s.data_key}
+    return {
+        key: (key.split("/")[0], posixpath.dirname(s.path), posixpath.basename(s.path)[:-3])
+        for key, s in specs.items()
+    }
+
+
+MODULES = _modules()
 # where USHRT_MAX/UINT_MAX/... live, depending on the version
 LIMIT_HEADERS = ("include/vdso/limits.h", "include/linux/limits.h", "include/linux/kernel.h")
 ARM_MODE_FILES = ("arch/arm64/kvm/arm.c", "virt/kvm/arm/arm.c")

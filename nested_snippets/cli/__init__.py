@@ -13,7 +13,7 @@ import importlib
 import os
 import sys
 
-from nested_snippets import __version__
+from nested_snippets import __version__, arches
 
 EXIT_HELP = """\
 exit status: 0 ready or clean, 1 not ready or lint errors, 2 could not check or bad input.
@@ -95,7 +95,7 @@ def _lint(li: argparse.ArgumentParser) -> None:
     )
     li.add_argument(
         "--arch",
-        choices=("x86", "s390", "powerpc"),
+        choices=arches.param_arches(),
         help="architecture for the 'kvm' module (default: the host's)",
     )
     li.add_argument("--root", metavar="DIR", type=_root, help=ROOT_HELP)
@@ -105,7 +105,7 @@ def _params(pa: argparse.ArgumentParser) -> None:
     pa.add_argument("--module", help="kvm, kvm_intel, kvm_amd or kvm_hv")
     pa.add_argument("--kernel", metavar="VERSION", help="default: the running kernel")
     pa.add_argument(
-        "--arch", choices=("x86", "s390", "powerpc"), help="default: x86, or powerpc for kvm_hv"
+        "--arch", choices=arches.param_arches(), help="default: x86, or powerpc for kvm_hv"
     )
     pa.add_argument("--json", action="store_true", help="print a JSON list")
     pa.add_argument(

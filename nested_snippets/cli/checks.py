@@ -6,29 +6,13 @@ verdicts: True, False or None (could not tell; the reason goes to ``unknown``).
 
 from __future__ import annotations
 
+from nested_snippets.arches import Arch
 from nested_snippets.cli import config, hypervisor, kvmprobe
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.cli.probes import Facts
 from nested_snippets.cli.results import Result, all_of
 from nested_snippets.parsers import cpuinfo, sysfs
 
-BOTH = ("L0", "L1")
-L0 = ("L0",)
-TUNING: dict[str, tuple[tuple[str, tuple[str, ...], str], ...]] = {
-    "intel": (
-        ("ept", BOTH, "nested guests fall back to shadow paging, which is slow"),
-        ("enable_shadow_vmcs", L0, "each VMREAD/VMWRITE of L1 exits to L0"),
-        ("enable_apicv", L0, "guest interrupts are virtualized in software"),
-    ),
-    "amd": (
-        ("npt", BOTH, "nested guests fall back to shadow paging, which is slow"),
-        ("avic", L0, ""),
-    ),
-    "s390x": (),
-    "power": (),
-    "arm64": (),
-}
-"""(parameter, levels where it is checked, why off matters: "" = off is fine)."""
 L0_ADVICE: dict[str | None, tuple[str, str]] = {
     # The cloud facts are those of source/how-to/clouds.rst, which gives their sources.
     "gce": (
@@ -108,10 +92,10 @@ class _Checker:
                 anchor="troubleshooting-no-vmx",
             )
             return False
-        if row.key == "power":
+        if row.cpu_check == "power-generation":
             return self._power_cpu()
-        if row.key == "arm64":
-            self.add("cpu-flag", "SKIP", "Arm64 /proc/cpuinfo does not show FEAT_NV2")
+        if row.cpu_check == "none":
+            self.add("cpu-flag", "SKIP", row.cpu_note)
             return None
         flag = row.cpu_flag
         if flag in cpu.flags:
@@ -122,8 +106,8 @@ class _Checker:
                 f"L0 must expose {row.extension}: enable nested on L0 and start this guest "
                 "with -cpu host (QEMU) or <cpu mode='host-passthrough'/> (libvirt)"
             )
-        elif row.key == "s390x":
-            fix = "this LPAR does not offer SIE (interpretive execution) to Linux"
+        elif row.no_flag_fix:
+            fix = row.no_flag_fix
         else:
             fix = f"enable {row.extension} in the firmware (BIOS/UEFI) setup, then power-cycle"
         self.add(
@@ -216,12 +200,8 @@ class _Checker:
         if flag is False and row.cpu_flag:
             fix = f"{row.module} cannot load without the {row.cpu_flag} flag: see cpu-flag"
         anchor = "verify-l1" if self.at_l1 else "troubleshooting-not-loaded"
-        if self.at_l1 and row.key == "power":
-            anchor = "nested-power"
-            fix = (
-                "start L1 with -machine pseries,cap-nested-hv=on on an L0 whose kvm_hv "
-                "has nested=Y, then modprobe kvm_hv"
-            )
+        if self.at_l1 and row.l1_module_fix:
+            anchor, fix = row.l1_module_fix
         self.add("kvm-module", "FAIL", f"{row.module} not loaded", fix, anchor=anchor)
         return False
 
@@ -306,8 +286,7 @@ class _Checker:
             if value > 0:
                 self.add(cap.id, "PASS", shown)
             else:
-                anchor = {"cap-ppc-nested-hv": "nested-power", "cap-hyperv-evmcs": "cli-kvm-probe"}
-                self.add(cap.id, "WARN", shown, cap.missing, anchor.get(cap.id, "live-migration"))
+                self.add(cap.id, "WARN", shown, cap.missing, cap.anchor)
         return True
 
     # ---------------------------------------------------------------- params
@@ -324,8 +303,8 @@ class _Checker:
         row = self.f.arch
         if row is None:
             return None
-        if row.key == "arm64":
-            return self._arm64_nested()
+        if row.nested_cmdline:
+            return self._cmdline_nested(row)
         mod = row.module
         if not self.f.sys_module:
             self.add(
@@ -365,29 +344,31 @@ class _Checker:
                 value,
                 f"set 'options {mod} nested=1' in {row.conf_file}, then reload {mod} "
                 "with no VM running (or reboot)",
-                anchor="enable-nested-x86" if row.key in ("intel", "amd") else f"nested-{row.key}",
+                anchor=row.anchor,
             )
         return on
 
-    def _arm64_nested(self) -> bool | None:
+    def _cmdline_nested(self, row: Arch) -> bool | None:
+        """Nesting switched on by a kernel command line option (``kvm-arm.mode=nested``)."""
+        option, _, wanted = row.nested_cmdline.partition("=")
         cmd = self.f.cmdline
         if cmd is None:
             self.add("nested", "SKIP", "cannot read /proc/cmdline")
             self.ev.unknown.append("/proc/cmdline: cannot read")
             return None
-        modes = [w.split("=", 1)[1] for w in cmd.split() if w.startswith("kvm-arm.mode=")]
+        modes = [w.split("=", 1)[1] for w in cmd.split() if w.startswith(f"{option}=")]
         mode = modes[-1] if modes else ""
-        if mode == "nested":
-            self.add("nested", "PASS", "kernel command line has kvm-arm.mode=nested")
+        if mode == wanted:
+            self.add("nested", "PASS", f"kernel command line has {row.nested_cmdline}")
             return True
-        seen = f"kvm-arm.mode={mode}" if mode else "no kvm-arm.mode= on the kernel command line"
+        seen = f"{option}={mode}" if mode else f"no {option}= on the kernel command line"
         status = "SKIP" if self.at_l1 else "FAIL"
         self.add(
             "nested",
             status,
             seen,
-            "boot with kvm-arm.mode=nested (the CPU needs FEAT_NV2)",
-            anchor="nested-arm64",
+            f"boot with {row.nested_cmdline} (the CPU needs {row.extension})",
+            anchor=row.anchor,
         )
         return False
 
@@ -398,7 +379,7 @@ class _Checker:
         mod = row.module
         if self.f.modules.get(mod) not in ("loaded", "built-in"):
             return
-        for name, levels, why in TUNING.get(row.key, ()):
+        for name, levels, why in row.tuning:
             if self.f.level not in levels:
                 continue
             text, reason = self.read_param(mod, name)
@@ -416,7 +397,7 @@ class _Checker:
                 self.add(name, "PASS", value)
             else:
                 self.add(name, "WARN", value, why, anchor="nested-performance")
-        if row.key == "s390x":
+        if "hpage" in row.extra_checks:
             self._hpage()
 
     def _hpage(self) -> None:
@@ -462,12 +443,9 @@ def evaluate(fs: HostFS, facts: Facts, answer: kvmprobe.Answer | str | None = No
     nested = c.nested()
     c.persistent()
     c.tuning()
-    key = facts.arch.key if facts.arch else ""
     parts = {"cpu-flag": flag, "kvm-module": module, "dev-kvm": dev, "nested": nested}
-    if key == "arm64":
-        l0, l1 = ("dev-kvm", "nested"), ("dev-kvm",)
-    elif key == "power":
-        l0, l1 = ("cpu-flag", "kvm-module", "dev-kvm", "nested"), ("kvm-module", "dev-kvm")
+    if facts.arch:
+        l0, l1 = facts.arch.verdict_l0, facts.arch.verdict_l1
     else:
         l0, l1 = ("cpu-flag", "kvm-module", "dev-kvm", "nested"), ("cpu-flag", "dev-kvm")
     if works is not None:  # the probe ran: it proves or disproves a usable /dev/kvm

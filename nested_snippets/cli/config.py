@@ -7,7 +7,7 @@ wins.  A built-in module sees only the command line.
 
 from __future__ import annotations
 
-from nested_snippets.arch import Arch
+from nested_snippets.arches import Arch
 from nested_snippets.cli.escape import clip
 from nested_snippets.cli.hostfs import HostFS
 from nested_snippets.cli.results import Result
@@ -24,8 +24,7 @@ def cmdline_settings(cmdline: str, module: str, param: str) -> list[tuple[str, s
 def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Result:
     """What nesting will be after the next load of ``row.module`` (or the next boot)."""
     mod = row.module
-    anchor = "enable-nested-x86" if row.key in ("intel", "amd") else f"nested-{row.key}"
-    persistent = "enable-nested-persistent" if row.key in ("intel", "amd") else anchor
+    persistent = row.persistent_anchor
     settings = cmdline_settings(cmdline or "", mod, "nested")
     cfg = modprobe_conf.read_dirs(fs.root, read=fs.read_real)
     conf = [

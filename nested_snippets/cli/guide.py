@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import os
 
+from nested_snippets import arches
+
 DEFAULT_BASE = "https://nested-kvm-guide.readthedocs.io/en/latest/"
 ENV = "NESTED_KVM_GUIDE_URL"
 
 ANCHORS: dict[str, str] = {
-    "enable-nested-x86": "how-to/enable-x86",
-    "enable-nested-persistent": "how-to/enable-x86",
     "nested-performance": "how-to/verify",
     "builtin-kvm": "how-to/builtin-kvm",
-    "nested-s390x": "how-to/s390x",
-    "nested-power": "how-to/power",
-    "nested-arm64": "how-to/arm64",
     "verify-l1": "how-to/verify",
     "troubleshooting-not-loaded": "troubleshooting",
     "troubleshooting-dev-kvm": "troubleshooting",
@@ -37,7 +34,9 @@ ANCHORS: dict[str, str] = {
     "clouds-vmware": "how-to/clouds",
     "clouds-virtualbox": "how-to/clouds",
 }
-"""label -> page (docname below ``source/``) that must define it."""
+"""label -> page (docname below ``source/``) that must define it; each architecture
+adds its own (``pages`` of :mod:`nested_snippets.arches`)."""
+ANCHORS.update(arches.pages())
 
 
 def base() -> str:
@@ -46,5 +45,7 @@ def base() -> str:
 
 
 def url(anchor: str) -> str:
-    """Full URL of a guide section; ``anchor`` must be a key of :data:`ANCHORS`."""
-    return f"{base()}{ANCHORS[anchor]}.html#{anchor}"
+    """Full URL of a guide section; ``anchor`` must be a key of :data:`ANCHORS` or of an
+    architecture's ``pages``."""
+    page = ANCHORS.get(anchor) or arches.pages()[anchor]  # a row registered since import
+    return f"{base()}{page}.html#{anchor}"

@@ -19,6 +19,8 @@ import os
 import stat
 from collections import namedtuple
 
+from nested_snippets import arches
+
 KVMIO = 0xAE
 KVM_API_VERSION = 12
 KVM_GET_API_VERSION = (KVMIO << 8) | 0x00
@@ -27,13 +29,12 @@ KVM_CHECK_EXTENSION = (KVMIO << 8) | 0x03
 MISC_MAJOR, KVM_MINOR = 10, 232
 """``/dev/kvm`` is misc device 10:232 (``Documentation/admin-guide/devices.txt``)."""
 
-Cap = namedtuple("Cap", "id name number vendors missing")
+Cap = namedtuple("Cap", "id name number missing anchor", defaults=("live-migration",))
 CAPS = (
     Cap(
         "cap-nested-state",
         "KVM_CAP_NESTED_STATE",
         157,
-        ("intel", "amd"),
         "no KVM_GET/SET_NESTED_STATE: a guest that runs nested guests cannot be saved "
         "or live-migrated",
     ),
@@ -41,7 +42,6 @@ CAPS = (
         "cap-exception-payload",
         "KVM_CAP_EXCEPTION_PAYLOAD",
         164,
-        ("intel", "amd"),
         "an exception pending for a nested guest loses its payload (CR2, DR6) when the "
         "guest is saved or migrated",
     ),
@@ -49,20 +49,21 @@ CAPS = (
         "cap-hyperv-evmcs",
         "KVM_CAP_HYPERV_ENLIGHTENED_VMCS",
         163,
-        ("intel",),
         "Hyper-V as L1 (Windows with VBS, WSL2) cannot use the enlightened VMCS",
+        "cli-kvm-probe",
     ),
     Cap(
         "cap-ppc-nested-hv",
         "KVM_CAP_PPC_NESTED_HV",
         160,
-        ("power",),
         "KVM-HV cannot run a nested hypervisor (needs POWER9 and kvm_hv nested=Y)",
+        "nested-power",
     ),
 )
-"""Capabilities asked, per vendor key of :mod:`nested_snippets.arch`; ``missing``
+"""Capabilities that can be asked (each architecture's row names its own in
+``kvm_caps``, :mod:`nested_snippets.arches`); ``missing``
 says what a 0 answer costs (Documentation/virt/kvm/api.rst, section 7/8 entries of
-each capability, Linux 6.1)."""
+each capability, Linux 6.1); ``anchor`` is the guide section a 0 answer links to."""
 
 Answer = namedtuple("Answer", "api created caps error", defaults=(None, False, (), ""))
 """``api``: KVM_GET_API_VERSION or None; ``created``: KVM_CREATE_VM worked;
@@ -135,8 +136,9 @@ def probe(path: str, vendor: str | None, follow: bool = True) -> Answer:
             return Answer(api, error=f"KVM_CREATE_VM: {_why(exc)}")
         _close(vm)  # the last reference: the kernel destroys the VM
         caps = []
+        wanted = arches.ARCHES[vendor].kvm_caps if vendor in arches.ARCHES else ()
         for cap in CAPS:
-            if vendor not in cap.vendors:
+            if cap.id not in wanted:
                 continue
             try:
                 caps.append((cap, _ioctl(fd, KVM_CHECK_EXTENSION, cap.number)))

@@ -8,7 +8,6 @@ could not be read or the kernel version is unknown.
 from __future__ import annotations
 
 import argparse
-import difflib
 import gc
 import os
 import stat
@@ -16,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-from nested_snippets import kernel
+from nested_snippets import arches, kernel, suggest
 from nested_snippets.cli import params, probes
 from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.escape import clip, escape
@@ -25,7 +24,7 @@ from nested_snippets.kernel import messages
 from nested_snippets.parsers import modprobe_conf, values
 from nested_snippets.parsers.modprobe_conf import normalize, split_option
 
-KVM_MODULES = {"kvm": None, "kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "powerpc"}
+KVM_MODULES = arches.module_arches()
 """Modules checked against kernel data -> their architecture (None: the host's)."""
 OTHER_KVM = {"kvmgt", "kvm_pvm", "kvm_pr", "kvm_arm"}
 """Real modules with kvm-like names that this tool has no data for: not typos."""
@@ -325,8 +324,8 @@ class Linter:
         """For ``kvm``: the architecture whose kvm has ``name``, if not the one checked."""
         if module != "kvm":
             return ""
-        for arch in ("x86", "s390"):
-            if arch == self.arch:
+        for arch in arches.param_arches():
+            if arch == self.arch or f"{arch}/kvm" not in arches.data_keys():
                 continue
             try:
                 if not kernel.module(arch, "kvm", self.version).has(normalize(name)):
@@ -349,7 +348,7 @@ class Linter:
         if module in OTHER_KVM or len(module) > 32:  # too long to be 75 % like a KVM
             return ""  # module's name (and difflib is slow on a long one)
         # kmod compares names exactly: KVM_INTEL is another module, but meant as kvm_intel
-        close = difflib.get_close_matches(module.lower(), list(KVM_MODULES), n=1, cutoff=0.75)
+        close = suggest.close(module.lower(), KVM_MODULES, n=1, cutoff=0.75)
         if not close:
             return ""
         return (
@@ -361,7 +360,8 @@ class Linter:
         """Cross-file findings (s390 nested with hpage), the hints of the printed
         findings, one note per finding repeated more than :data:`REPEAT` times in a
         file, and one note on the findings past :data:`SHOWN`."""
-        if (KVM_MODULES["kvm"] or self.arch) == "s390":
+        if any("hpage" in a.extra_checks for a in arches.ARCHES.values()
+               if a.kernel_arch == (KVM_MODULES["kvm"] or self.arch)):  # fmt: skip
             self.s390_hpage()
         hinted: dict[str, str] = {}
         for message in {m for _, _, _, m in self.findings}:
@@ -433,12 +433,12 @@ def collect(paths: list[str]) -> list[tuple[str, Path]]:
 
 def host_arch(fs: HostFS) -> str:
     if fs.real:
-        return params.HOST_ARCH.get(os.uname().machine, "x86")
+        return params.host_arch()
     try:
         arch = probes.read_cpuinfo(fs).arch
     except CliError:
         return "x86"
-    return arch if arch in ("s390", "powerpc") else "x86"
+    return params.data_arch(arch)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,13 +14,11 @@ import os
 import re
 import sys
 
-from nested_snippets import kernel
+from nested_snippets import arches, kernel
 from nested_snippets.cli.errors import CliError
 from nested_snippets.parsers.modprobe_conf import normalize
 
 FIELDS = ("name", "type", "perm", "default", "source")
-DEFAULT_ARCH = {"kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "powerpc", "kvm": "x86"}
-HOST_ARCH = {"s390x": "s390", "ppc64le": "powerpc", "ppc64": "powerpc"}
 VERSION = re.compile(r"v?[0-9]{1,6}\.[0-9]{1,6}(\.[0-9]{1,6})?([-+~_][0-9A-Za-z._+~-]{0,120})?\Z")
 """MAJOR.MINOR[.PATCH], then optionally a release suffix (``6.1.0-13-amd64``); bounded,
 so a hostile value is refused before it is parsed or echoed whole."""
@@ -54,12 +52,22 @@ def kernel_version(given: str | None, release: str | None) -> tuple[str, str]:
     return used.version, used.requested
 
 
+def data_arch(kernel_arch: str | None) -> str:
+    """The architecture whose parameter data describes a host: its own, else x86."""
+    return kernel_arch if kernel_arch in arches.param_arches() else "x86"
+
+
+def host_arch() -> str:
+    """:func:`data_arch` of this machine (``uname -m``)."""
+    return data_arch(arches.kernel_arch_of(os.uname().machine))
+
+
 def choose_arch(module: str, given: str | None) -> str:
     if given:
         return given
     if module == "kvm":
-        return HOST_ARCH.get(os.uname().machine, "x86")
-    return DEFAULT_ARCH.get(module, "x86")
+        return host_arch()
+    return arches.module_arches().get(module) or "x86"
 
 
 def rows(mod: kernel.ModuleData) -> list[dict[str, str | None]]:
@@ -95,10 +103,7 @@ def run_running(args: argparse.Namespace) -> int:
     fs = HostFS(args.root)
     rel = running.release(fs) if args.kernel is None else args.kernel
     version, _ = kernel_version(args.kernel, rel)
-    if fs.real:
-        arch = HOST_ARCH.get(os.uname().machine, "x86")
-    else:
-        arch = probes.KERNEL_ARCH.get(probes.machine(fs, probes.read_cpuinfo(fs)), "x86")
+    arch = host_arch() if fs.real else probes.read_cpuinfo(fs).arch
     wanted = [normalize(args.module)] if args.module else list(running.MODULES)
     rows = running.compare(fs, version, arch, wanted)
     if args.json:

@@ -9,23 +9,14 @@ import os
 import stat
 from collections import namedtuple
 
-from nested_snippets.arch import ARCHES, Arch
+from nested_snippets import arches
+from nested_snippets.arches import ARCHES, Arch
 from nested_snippets.cli import hypervisor
 from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
 from nested_snippets.parsers.modprobe_conf import normalize
 
-MACHINE = {"x86": "x86_64", "s390": "s390x", "powerpc": "ppc64le", "arm64": "aarch64"}
-KERNEL_ARCH = {
-    "x86_64": "x86",
-    "i686": "x86",
-    "s390x": "s390",
-    "ppc64le": "powerpc",
-    "ppc64": "powerpc",
-    "aarch64": "arm64",
-    "arm64": "arm64",
-}
 DMI_FILES = ("sys_vendor", "product_name", "bios_vendor")
 VIRTUAL_DMI = (
     "qemu",
@@ -123,7 +114,7 @@ def release(fs: HostFS) -> str | None:
 
 
 def machine(fs: HostFS, cpu: cpuinfo.CpuInfo) -> str:
-    return os.uname().machine if fs.real else MACHINE[cpu.arch]
+    return os.uname().machine if fs.real else arches.machine_of(cpu.arch)
 
 
 def _dmi(fs: HostFS) -> dict[str, str]:
@@ -248,8 +239,9 @@ def arch_row(cpu: cpuinfo.CpuInfo) -> Arch | None:
 
 
 def modules_of_interest(row: Arch | None) -> list[str]:
-    if row is None:
-        return ["kvm", "kvm_intel", "kvm_amd"]
+    if row is None:  # no row: x86 without vmx/svm
+        rows = [a for a in ARCHES.values() if a.kernel_arch == "x86"]
+        return list(dict.fromkeys(m for a in rows for m in (*a.depends, a.module)))
     mods = [*row.depends, row.module] if row.module else []
     return [m for m in mods if m]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from nested_snippets import arches
 from nested_snippets.cli import guide
 
 STATUSES = ("PASS", "WARN", "FAIL", "SKIP")
@@ -11,13 +12,13 @@ STATUSES = ("PASS", "WARN", "FAIL", "SKIP")
 
 class Result(namedtuple("Result", "id status value fix anchor", defaults=("", ""))):
     """One check's outcome: ``status`` is one of :data:`STATUSES`; ``anchor`` a key of
-    :data:`nested_snippets.cli.guide.ANCHORS` or ""."""
+    :data:`nested_snippets.cli.guide.ANCHORS` (or of an architecture's ``pages``) or ""."""
 
     __slots__ = ()
 
     def __new__(cls, id: str, status: str, value: str, fix: str = "", anchor: str = ""):
         assert status in STATUSES, status
-        assert not anchor or anchor in guide.ANCHORS, anchor
+        assert not anchor or anchor in guide.ANCHORS or anchor in arches.pages(), anchor
         return super().__new__(cls, id, status, value, fix, anchor)
 
     @property

@@ -18,11 +18,12 @@ import shutil
 import subprocess
 from collections import namedtuple
 
-from nested_snippets import kernel
+from nested_snippets import arches, kernel
 from nested_snippets.cli.escape import escape
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 
-MODULES = {"kvm": None, "kvm_intel": "x86", "kvm_amd": "x86", "kvm_hv": "powerpc"}
+MODULES = arches.module_arches()
+"""KVM module -> the architecture of its parameter data (None: the host's)."""
 Row = namedtuple("Row", "module name status host default")
 """``status``: ``host-only``, ``mainline-only``, ``differs``, ``same``."""
 

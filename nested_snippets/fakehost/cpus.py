@@ -1,133 +1,12 @@
 """The CPUs of fake hosts: the flags they advertise and their /proc/cpuinfo text.
 
-x86 flag names are the kernel's (``arch/x86/kernel/cpu/capflags.c``); the lists are
-trimmed to what KVM looks at plus enough context to look real.
+The flags and CPUs are each architecture's (:mod:`nested_snippets.arches`); this
+module renders them in the /proc/cpuinfo layout of each kernel architecture.
 """
 
 from __future__ import annotations
 
-_X86_COMMON = [
-    "fpu",
-    "vme",
-    "de",
-    "pse",
-    "tsc",
-    "msr",
-    "pae",
-    "mce",
-    "cx8",
-    "apic",
-    "sep",
-    "mtrr",
-    "pge",
-    "mca",
-    "cmov",
-    "pat",
-    "pse36",
-    "clflush",
-    "mmx",
-    "fxsr",
-    "sse",
-    "sse2",
-    "ht",
-    "syscall",
-    "nx",
-    "pdpe1gb",
-    "rdtscp",
-    "lm",
-    "constant_tsc",
-    "rep_good",
-    "nopl",
-    "xtopology",
-    "cpuid",
-    "pni",
-    "pclmulqdq",
-    "ssse3",
-    "fma",
-    "cx16",
-    "pcid",
-    "sse4_1",
-    "sse4_2",
-    "x2apic",
-    "movbe",
-    "popcnt",
-    "aes",
-    "xsave",
-    "avx",
-    "f16c",
-    "rdrand",
-    "lahf_lm",
-    "abm",
-    "3dnowprefetch",
-    "fsgsbase",
-    "bmi1",
-    "avx2",
-    "smep",
-    "bmi2",
-    "erms",
-    "invpcid",
-    "rdseed",
-    "adx",
-    "smap",
-    "clflushopt",
-    "xsaveopt",
-    "xsavec",
-    "xgetbv1",
-    "xsaves",
-    "arat",
-]
-_INTEL_VIRT = ["vmx", "tpr_shadow", "flexpriority", "ept", "vpid", "ept_ad", "vnmi"]
-_INTEL_VMX_FEATURES = [
-    "vnmi",
-    "preemption_timer",
-    "posted_intr",
-    "invvpid",
-    "ept_x_only",
-    "ept_ad",
-    "ept_1gb",
-    "flexpriority",
-    "apicv",
-    "tsc_offset",
-    "vtpr",
-    "mtf",
-    "vapic",
-    "ept",
-    "vpid",
-    "unrestricted_guest",
-    "vapic_reg",
-    "vid",
-    "ple",
-    "shadow_vmcs",
-    "pml",
-    "ept_mode_based_exec",
-    "tsc_scaling",
-]
-"""Names from arch/x86/include/asm/vmxfeatures.h.  arch/x86/kernel/cpu/proc.c prints
-them on a separate ``vmx flags`` line (CONFIG_X86_VMX_FEATURE_NAMES); the header
-arrived with the VMX feature-detection series of the 5.6 merge window: it is in the
-5.10 sources of the kernel data and not in the 5.3 ones."""
-_AMD_VIRT = [
-    "svm",
-    "npt",
-    "lbrv",
-    "svm_lock",
-    "nrip_save",
-    "tsc_scale",
-    "vmcb_clean",
-    "flushbyasid",
-    "decodeassists",
-    "pausefilter",
-    "pfthreshold",
-    "avic",
-    "v_vmsave_vmload",
-    "vgif",
-]
-
-CPU = {
-    "intel": ("GenuineIntel", "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz", 6, 106),
-    "amd": ("AuthenticAMD", "AMD EPYC 7763 64-Core Processor", 25, 1),
-}
-"""The default CPU of each x86 fake host: (vendor_id, model name, family, model)."""
+from nested_snippets import arches
 
 
 class CpuModel:
@@ -157,11 +36,11 @@ class CpuModel:
         return hash((self.name, self.flags))
 
 
-def row(arch: str, model: CpuModel | None) -> tuple[str, str, int, int]:
-    """(vendor_id, model name, family, model) of a host's CPU."""
+def row(arch: str, model: CpuModel | None) -> tuple[str, str, int, int] | None:
+    """(vendor_id, model name, family, model) of a host's CPU; None: its cpuinfo shows none."""
     if model is not None:
         return model.vendor, model.name, model.family, model.model
-    return CPU[arch]
+    return arches.get(arch).fake_cpu
 
 
 def flags(arch: str, level: str, virt: bool, model: CpuModel | None = None) -> list[str]:
@@ -171,36 +50,15 @@ def flags(arch: str, level: str, virt: bool, model: CpuModel | None = None) -> l
     the features that ride on them) appear depends on how L1 was started.  With a
     ``model``, its own flags are used.
     """
+    a = arches.get(arch)
     if model is not None:
-        return [f for f in model.flags if virt or f not in ("vmx", "svm", "sie")]
-    if arch in ("intel", "amd"):
-        out = list(_X86_COMMON)
-        # a hardware PMU (arch_perfmon on Intel, perfctr_core on AMD): see runtime.py
-        out.append("arch_perfmon" if arch == "intel" else "perfctr_core")
-        if virt:
-            out += _INTEL_VIRT if arch == "intel" else _AMD_VIRT
-            if arch == "intel":
-                out += [f"vmx:{f}" for f in _INTEL_VMX_FEATURES]
-        if level == "L1":
-            out.append("hypervisor")
-        return out
-    if arch == "s390x":
-        out = [
-            "esan3",
-            "zarch",
-            "stfle",
-            "msa",
-            "ldisp",
-            "eimm",
-            "dfp",
-            "edat",
-            "etf3eh",
-            "highgprs",
-            "te",
-            "vx",
-        ]
-        return out + (["sie"] if virt else [])
-    return []
+        return [f for f in model.flags if virt or f != a.cpu_flag]
+    out = list(a.fake_flags)
+    if virt:
+        out += a.fake_virt_flags
+    if level == "L1":
+        out += a.fake_l1_flags
+    return out
 
 
 def has_flag(flag_list: list[str], flag: str) -> bool:
@@ -223,10 +81,12 @@ def cpuinfo(
     """Render /proc/cpuinfo for ``arch``.
 
     ``vmx_flags_line``: Linux 5.6 and later print VMX features on their own line.
-    ``model_row``: (vendor_id, model name, family, model), default :data:`CPU`.
+    ``model_row``: (vendor_id, model name, family, model), default the row's CPU.
+    An architecture of another kernel lists its ``cpuinfo_field`` per processor.
     """
-    if arch in ("intel", "amd"):
-        vendor, model, family, model_no = model_row or CPU[arch]
+    a = arches.get(arch)
+    if a.kernel_arch == "x86":
+        vendor, model, family, model_no = model_row or a.fake_cpu
         plain = [f for f in flag_list if not f.startswith("vmx:")]
         vmx = [f[4:] for f in flag_list if f.startswith("vmx:")]
         blocks = []
@@ -240,7 +100,7 @@ def cpuinfo(
                 f"flags\t\t: {' '.join(plain)}\n{vmx_line}bogomips\t: 4000.00\n"
             )
         return "\n".join(blocks) + "\n"
-    if arch == "s390x":
+    if a.kernel_arch == "s390":
         return (
             "vendor_id       : IBM/S390\n"
             f"# processors    : {ncpu}\n"
@@ -251,7 +111,7 @@ def cpuinfo(
                 for n in range(ncpu)
             )
         )
-    if arch == "power":
+    if a.kernel_arch == "powerpc":
         return (
             "".join(
                 f"processor\t: {n}\ncpu\t\t: POWER9 (architected), altivec supported\n"
@@ -262,6 +122,10 @@ def cpuinfo(
             # pnv_show_cpuinfo() (arch/powerpc/platforms/powernv/setup.c @ v5.6.4,
             # v6.18.2); a PowerVM LPAR prints "platform : pSeries" and "machine : CHRP"
             "machine\t\t: PowerNV 9006-22P\nfirmware\t: OPAL\nMMU\t\t: Radix\n"
+        )
+    if a.kernel_arch != "arm64":
+        return "".join(
+            f"processor\t: {n}\n{a.cpuinfo_field}\t: {' '.join(flag_list)}\n\n" for n in range(ncpu)
         )
     return "".join(
         f"processor\t: {n}\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm aes pmull "

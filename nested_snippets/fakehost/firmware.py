@@ -6,6 +6,8 @@ From the releases below the kernel notices at boot, logs one line and clears the
 flag from ``/proc/cpuinfo``; earlier kernels keep the flag and only KVM's own
 module check fails (``messages.py`` ``disabled_by_bios``/``disabled_by_bios_amd``).
 
+Which line and which flags are each architecture's (``firmware_off_*`` of its row):
+
 * Intel: ``arch/x86/kernel/cpu/feat_ctl.c`` ``init_ia32_feat_ctl()`` (present in the
   5.6.4 and 6.18.2 trees; 5.6 is the VMX feature-name series that also added the
   ``vmx flags`` line, see :mod:`cpus`).  ``init_vmx_capabilities()`` is skipped, so
@@ -17,30 +19,20 @@ module check fails (``messages.py`` ``disabled_by_bios``/``disabled_by_bios_amd`
 
 from __future__ import annotations
 
-from nested_snippets.fakehost import cpus
+from nested_snippets import arches
 from nested_snippets.kernel import messages
 
-_INTEL_CLEARED = frozenset(cpus._INTEL_VIRT)
 
-
-def _boot_line(arch: str, kernel: str) -> str:
-    if arch == "intel":
-        return messages.message("feat_ctl_vmx_disabled", kernel)
-    if arch == "amd":
-        return messages.message("amd_svm_disabled_boot", kernel)
-    return ""
+def _cleared(flag: str, clears: tuple[str, ...]) -> bool:
+    return any(flag == c or (c.endswith("*") and flag.startswith(c[:-1])) for c in clears)
 
 
 def cpu_flags(arch: str, kernel: str, flags: list[str]) -> list[str]:
     """The CPU flags the kernel shows when the firmware switched VT-x/SVM off."""
-    if not _boot_line(arch, kernel):
+    row = arches.get(arch)
+    if not row.firmware_off_message or not messages.message(row.firmware_off_message, kernel):
         return list(flags)
-    if arch == "intel":
-        return [f for f in flags if f not in _INTEL_CLEARED and not f.startswith("vmx:")]
-    return [f for f in flags if f != "svm"]
-
-
-_BOOT_KEY = {"intel": "feat_ctl_vmx_disabled", "amd": "amd_svm_disabled_boot"}
+    return [f for f in flags if not _cleared(f, row.firmware_off_clears)]
 
 
 def log_boot(state) -> None:
@@ -49,6 +41,6 @@ def log_boot(state) -> None:
     Reads the state's own message table, so a reboot inside the tool server needs
     no kernel data.
     """
-    key = _BOOT_KEY.get(state.arch)
+    key = arches.get(state.arch).firmware_off_message
     if not state.firmware_vt and key:
         state.log(state.messages[key][0])

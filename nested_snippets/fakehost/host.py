@@ -3,7 +3,7 @@
 Layout of a host directory ``HOST``::
 
     HOST/root/          what a snippet sees as / (bound read-write by the sandbox)
-    HOST/state.marshal  the fake kernel (see :mod:`nested_snippets.fakehost.kernel`)
+    HOST/state.marshal  the fake kernel (see :mod:`nested_snippets.fakehost.state`)
 
 With ``disk_tree=True`` (``nested-kvm`` tests, which read a root from disk) the
 kernel's trees (/sys/module, /proc, /lib/modules, /dev/kvm) are written under
@@ -20,11 +20,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from nested_snippets import arches
 from nested_snippets import kernel as kdata
-from nested_snippets.fakehost import boot, cpus, firmware
-from nested_snippets.fakehost import kernel as fk
+from nested_snippets.fakehost import cpus, early_params, firmware
+from nested_snippets.fakehost import state as fk
+from nested_snippets.fakehost.commands import PY_TOOLS, boot_modules
 from nested_snippets.fakehost.start import Given, ScenarioError
-from nested_snippets.fakehost.tools import PY_TOOLS, boot_modules
 from nested_snippets.kernel import messages
 
 HOSTNAME = "fakehost"
@@ -116,9 +117,10 @@ class FakeHost:
             given.level,
             flags,
             vmx_flags_line=kdata.version_key(version) >= (5, 6),
-            model_row=cpus.row(scenario.arch, scenario.cpu) if scenario.arch in cpus.CPU else None,
+            model_row=cpus.row(scenario.arch, scenario.cpu),
         )
-        builtin = given.kvm == "builtin" or scenario.arch == "arm64"
+        row = arches.get(scenario.arch)
+        builtin = given.kvm == "builtin" or not row.modules
         cmdline = f"{fk.boot_args(release)} quiet"  # quiet: GRUB_CMDLINE_LINUX_DEFAULT
         if given.cmdline:
             cmdline += " " + given.cmdline
@@ -129,14 +131,12 @@ class FakeHost:
             release=release,
             level=given.level,
             cpu_flags=flags,
-            cpu_row=list(cpus.row(scenario.arch, scenario.cpu))
-            if scenario.arch in cpus.CPU
-            else [],
+            cpu_row=list(cpus.row(scenario.arch, scenario.cpu) or ()),
             builtin=builtin,
             cmdline=cmdline,
             params_data=params_data,
             cpuinfo=cpuinfo,
-            machine=_machine(scenario.arch),
+            machine=row.machine,
             early_values=early,
             messages=log_messages,
             # Up to 6.1 kvm_arch_init() tested "already loaded" before hardware support
@@ -151,7 +151,7 @@ class FakeHost:
             boot_modules(state, host.root, nested=given.nested)
         if given.vm_running:
             for mod in state.loaded:
-                if state.modules[mod.name].vendor or mod.name == "kvm_hv":
+                if state.modules[mod.name].vm_user:
                     mod.users += 1
         if disk_tree:
             fk.materialize(state, host.root, full=True)
@@ -224,11 +224,11 @@ def _kernel_tables(arch: str, version: str) -> tuple[dict, dict, dict]:
 @functools.cache
 def _tables(arch: str, version: str, module) -> tuple[dict, dict, dict]:
     params_data = {}
-    for spec in fk.BY_ARCH[arch].values():
+    for spec in arches.get(arch).modules:
         if spec.data_key:
             data_arch, name = spec.data_key.split("/")
             params_data[spec.name] = fk.param_rows(module(data_arch, name, version))
-    return params_data, boot.early_values(arch, version), messages.resolved(version)
+    return params_data, early_params.early_values(arch, version), messages.resolved(version)
 
 
 class _suppress_missing:
@@ -359,7 +359,7 @@ def _install_tools(bin_dir: Path) -> None:
     launcher.write_text(
         f"#!{sys.executable} -SE\n"
         f"import sys\nsys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
-        "from nested_snippets.fakehost.tools import main\nsys.exit(main())\n"
+        "from nested_snippets.fakehost.commands import main\nsys.exit(main())\n"
     )
     launcher.chmod(0o755)
     for name in PY_TOOLS:
@@ -372,13 +372,3 @@ def _install_tools(bin_dir: Path) -> None:
         real = shutil.which(name, path="/usr/bin:/bin")
         if real:
             os.symlink(real, bin_dir / name)
-
-
-def _machine(arch: str) -> str:
-    return {
-        "intel": "x86_64",
-        "amd": "x86_64",
-        "s390x": "s390x",
-        "power": "ppc64le",
-        "arm64": "aarch64",
-    }[arch]

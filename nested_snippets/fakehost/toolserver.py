@@ -151,7 +151,7 @@ def _limit_inodes() -> None:
 
 
 def _load(fd: int):
-    from nested_snippets.fakehost import kernel as fk
+    from nested_snippets.fakehost import state as fk
 
     os.lseek(fd, 0, os.SEEK_SET)
     chunks = []
@@ -161,7 +161,7 @@ def _load(fd: int):
 
 
 def _store(fd: int, state) -> None:
-    from nested_snippets.fakehost import kernel as fk
+    from nested_snippets.fakehost import state as fk
 
     fk.rewrite(fd, state.to_bytes())
 
@@ -233,7 +233,7 @@ class _Sandbox:
         if pid == 0:
             status = 1
             try:
-                from nested_snippets.fakehost import kernel as fk
+                from nested_snippets.fakehost import state as fk
 
                 _confine_call()
                 fd = _open_state(self.home)
@@ -308,8 +308,8 @@ def _read_request(conn: socket.socket) -> list[str]:
 
 
 def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
-    from nested_snippets.fakehost import kernel as fk
-    from nested_snippets.fakehost import tools
+    from nested_snippets.fakehost import commands
+    from nested_snippets.fakehost import state as fk
 
     _confine_call()
     try:
@@ -330,9 +330,9 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
             status, out, err = 0, "", ""
         else:
             fk.harvest(state, "/")
-        tools.boot(state, "/")
+        commands.boot(state, "/")
         if name != FILL:
-            status, out, err = tools.run(name, args, state, "/", sudo == "1")
+            status, out, err = commands.run(name, args, state, "/", sudo == "1")
         if state.to_bytes() != before:
             _store(fd, state)
     except Exception as exc:  # a bug in a fake tool: report it, as a crash would
@@ -355,7 +355,7 @@ def _drop_privileges(uid: int, gid: int) -> None:
 def serve(uid: int, gid: int) -> None:
     # everything a call needs is imported now: inside a sandbox neither the package nor
     # (unless it lives in /usr) the Python standard library is visible
-    from nested_snippets.fakehost import boot, kernel, tools  # noqa: F401
+    from nested_snippets.fakehost import commands, early_params, state  # noqa: F401
     from nested_snippets.parsers import modprobe_conf, values  # noqa: F401
 
     gc.freeze()  # forked calls then copy fewer pages (the collector writes object headers)

@@ -432,7 +432,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "fails with ENODEV without CPU_FTR_ARCH_300 (POWER9); errno is the ioctl's",
         ),
     ),
-    # --- early kernel parameters (arm64 kvm-arm.mode; see fakehost/boot.py) -----------
+    # --- early kernel parameters (arm64 kvm-arm.mode; see fakehost/early_params.py) ---
     "early_param_malformed": (
         Variant(
             "0",

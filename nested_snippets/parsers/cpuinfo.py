@@ -12,16 +12,13 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from nested_snippets import arches
+
 __all__ = ["CpuInfo", "CpuinfoError", "parse"]
 
-_X86_VENDORS = {
-    "GenuineIntel": "intel",
-    "AuthenticAMD": "amd",
-    "HygonGenuine": "amd",  # Hygon Dhyana: an AMD Zen licensee, runs kvm_amd
-    "CentaurHauls": "intel",  # Zhaoxin/VIA implement VMX, served by kvm_intel
-    "Shanghai": "intel",
-}
 MAX_BLOCK_LINES = 80
+LAYOUTS = ("s390", "arm64", "powerpc", "x86")
+"""Kernel architectures whose /proc/cpuinfo layout :func:`parse` reads field by field."""
 
 
 class CpuinfoError(ValueError):
@@ -38,7 +35,7 @@ class CpuInfo(
     """What /proc/cpuinfo says (a named tuple: cheap to create at start-up).
 
     ``arch``: kernel architecture, ``x86``, ``s390``, ``powerpc`` or ``arm64``;
-    ``arch_key``: row of :data:`nested_snippets.arch.ARCHES` (``intel``...) or None;
+    ``arch_key``: row of :data:`nested_snippets.arches.ARCHES` (``intel``...) or None;
     ``flags``: x86 ``flags``, s390 ``features``, Arm64 ``Features`` of the first CPU;
     ``platform``: POWER only, ``PowerNV`` (bare metal) or ``pSeries`` (guest or LPAR);
     ``first_block``: the first CPU's lines; ``processors``: how many CPUs are listed.
@@ -83,14 +80,17 @@ def _count(pairs: list[tuple[str, str]]) -> int:
     return sum(1 for k, _ in pairs if k.startswith("processor "))
 
 
+def _key(kernel_arch: str) -> str | None:
+    """The row of a kernel architecture that has one vendor (s390, powerpc, arm64)."""
+    return next((a.key for a in arches.ARCHES.values() if a.kernel_arch == kernel_arch), None)
+
+
 def _x86_key(vendor_id: str, flags: frozenset[str]) -> str | None:
-    if vendor_id in _X86_VENDORS:
-        return _X86_VENDORS[vendor_id]
-    if "vmx" in flags:
-        return "intel"
-    if "svm" in flags:
-        return "amd"
-    return None
+    """The x86 row whose ``vendor_ids`` name the CPU, else whose flag it has."""
+    rows = [a for a in arches.ARCHES.values() if a.kernel_arch == "x86"]
+    return next((a.key for a in rows if vendor_id in a.vendor_ids), None) or next(
+        (a.key for a in rows if a.cpu_flag in flags), None
+    )
 
 
 def parse(text: str) -> CpuInfo:
@@ -106,14 +106,14 @@ def parse(text: str) -> CpuInfo:
     if "S390" in vendor_id.upper():
         feats = frozenset((_first(pairs, "features") or "").split())
         return CpuInfo(
-            "s390", "s390x", vendor_id, _first(pairs, "machine") or "", feats, "", block, count
+            "s390", _key("s390"), vendor_id, _first(pairs, "machine") or "", feats, "", block, count
         )
     arm_feats = _first(pairs, "Features")
     if arm_feats is not None or _first(pairs, "CPU implementer") is not None:
         model = _first(pairs, "CPU part") or ""
         return CpuInfo(
             "arm64",
-            "arm64",
+            _key("arm64"),
             _first(pairs, "CPU implementer") or "",
             model,
             frozenset((arm_feats or "").split()),
@@ -127,7 +127,7 @@ def parse(text: str) -> CpuInfo:
         model = _first(pairs, "model") or ""
         return CpuInfo(
             "powerpc",
-            "power",
+            _key("powerpc"),
             "IBM",
             f"{cpu} ({model})" if model else cpu,
             frozenset(),
@@ -148,6 +148,13 @@ def parse(text: str) -> CpuInfo:
             block,
             count,
         )
+    for a in arches.ARCHES.values():  # another architecture, known by its flags' field
+        if a.kernel_arch in LAYOUTS or not a.cpuinfo_field:
+            continue
+        listed = _first(pairs, a.cpuinfo_field)
+        if listed is not None:
+            fl = frozenset(listed.split())
+            return CpuInfo(a.kernel_arch, a.key, "", "", fl, "", block, count)
     raise CpuinfoError(
         "names no architecture this tool knows (no vendor_id, flags, "
         "features, cpu or Features line)"

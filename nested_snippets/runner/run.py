@@ -18,10 +18,10 @@ from pathlib import Path
 
 from nested_snippets import kernel as kdata
 from nested_snippets.bodies import Transcript
-from nested_snippets.fakehost import kernel as fk
+from nested_snippets.fakehost import state as fk
+from nested_snippets.fakehost.commands import PY_TOOLS
 from nested_snippets.fakehost.host import FakeHost, Scenario, own, recycle, release_for
 from nested_snippets.fakehost.host import _rmtree as fakehost_rmtree
-from nested_snippets.fakehost.tools import PY_TOOLS
 from nested_snippets.model import (
     Body,
     Procedure,

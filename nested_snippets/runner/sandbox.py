@@ -116,7 +116,7 @@ from pathlib import Path
 
 from nested_snippets.fakehost import cpus, toolserver
 from nested_snippets.fakehost import host as fakehost
-from nested_snippets.fakehost.tools import PY_TOOLS
+from nested_snippets.fakehost.commands import PY_TOOLS
 
 BWRAP = "bwrap"
 HOSTNAME = fakehost.HOSTNAME

@@ -8,7 +8,7 @@ there is no module parameter: the switch is the early boot parameter
 from 5.16 (5.16.10 in the data), ``nested`` from 6.3 (the data has 6.2.0 without it and 6.3.8
 with it; no 6.3.0 import was found).  A value the parser does not know makes the
 kernel log ``Malformed early option 'kvm-arm.mode'`` (``init/main.c``) and boot in
-its default mode (see ``nested_snippets/fakehost/boot.py``).
+its default mode (see ``nested_snippets/fakehost/early_params.py``).
 
 The snippets use Fedora's ``grubby`` (one command for every installed kernel).
 """

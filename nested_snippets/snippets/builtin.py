@@ -11,7 +11,7 @@ Shown on ``source/how-to/builtin-kvm.rst``.  Facts:
   object path, with dashes (``kernel/arch/x86/kvm/kvm-intel.ko``).
 """
 
-from nested_snippets.arch import X86
+from nested_snippets.arches import X86
 from nested_snippets.model import REBOOT, Given, command_line, procedure, snippet, transcript
 
 BUILTIN_OFF = Given(kvm="builtin", nested=False)

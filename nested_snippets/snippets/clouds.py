@@ -10,7 +10,7 @@ there (``Microsoft``, ``VMware``, ...) comes from lscpu's ``hv_vendors`` table a
 is said in the page's prose with its source; the fake host models only a KVM L0.
 """
 
-from nested_snippets.arch import X86
+from nested_snippets.arches import X86
 from nested_snippets.model import (
     Given,
     NotExecuted,

@@ -17,7 +17,7 @@ state, so the SEV log line itself is quoted on the page from the source above, n
 run here.
 """
 
-from nested_snippets.arch import X86
+from nested_snippets.arches import X86
 from nested_snippets.model import Given, command_line, snippet, transcript
 
 is_confidential = snippet(

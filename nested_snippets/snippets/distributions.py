@@ -13,7 +13,7 @@ default (``LIBVIRT_DEFAULT_URI``, then ``uri_default``, then probing) are from
 libvirt's ``docs/uri.rst``.
 """
 
-from nested_snippets.arch import X86
+from nested_snippets.arches import X86
 from nested_snippets.model import NotExecuted, command_line, snippet, transcript
 
 READ = "2026-12-01"

@@ -13,7 +13,7 @@ the expected outputs:
 
 from collections.abc import Callable
 
-from nested_snippets.arch import X86
+from nested_snippets.arches import X86
 from nested_snippets.model import REBOOT, Given, Transcript, config, procedure, snippet, transcript
 
 # ----------------------------------------------------------------- checking

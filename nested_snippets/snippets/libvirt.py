@@ -7,7 +7,7 @@ documented ``require`` policy.  ``tests/realtools`` validates every document her
 with ``virt-xml-validate`` (fragments are wrapped in a minimal domain).
 """
 
-from nested_snippets.arch import X86
+from nested_snippets.arches import X86
 from nested_snippets.model import command_line, snippet, xml
 
 _NAMED_MODEL = {"intel": "Haswell-noTSX-IBRS", "amd": "EPYC"}

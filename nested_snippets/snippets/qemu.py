@@ -9,7 +9,7 @@ distributions give it.  QEMU's default accelerator is TCG, so ``-accel kvm`` mak
 QEMU fail instead of silently emulating when ``/dev/kvm`` is missing.
 """
 
-from nested_snippets.arch import X86
+from nested_snippets.arches import X86
 from nested_snippets.model import command_line, snippet
 
 _NAMED_MODEL = {

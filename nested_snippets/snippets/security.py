@@ -7,7 +7,7 @@ switching it off persistently is a modprobe.d line and a reboot (or a module rel
 with every VM stopped).
 """
 
-from nested_snippets.arch import X86
+from nested_snippets.arches import X86
 from nested_snippets.model import REBOOT, config, procedure, snippet, xml
 from nested_snippets.snippets import enable
 

@@ -17,7 +17,7 @@ Shown on ``source/troubleshooting.rst``.  Sources of the messages:
 * Module parameters are mode 0444: kernfs refuses to open them for writing.
 """
 
-from nested_snippets.arch import X86
+from nested_snippets.arches import X86
 from nested_snippets.model import Given, command_line, config, procedure, snippet, transcript
 
 L1_NO_FLAG = Given(level="L1", cpu_flag=False, kvm="unloaded")

@@ -15,7 +15,7 @@ thread they come from.  What the fake host can show runs here:
   of QEMU 9.2.4 (read in a snapshot of that release).
 """
 
-from nested_snippets.arch import X86
+from nested_snippets.arches import X86
 from nested_snippets.model import Given, command_line, snippet, transcript, xml
 
 # ------------------------------------------------------- which hypervisor is L0?

@@ -5,7 +5,7 @@ Shown on ``source/tutorial/first-nested-guest.rst``, which also shows snippets f
 executable steps end to end, once per vendor and kernel version.
 """
 
-from nested_snippets.arch import X86
+from nested_snippets.arches import X86
 from nested_snippets.model import REBOOT, Given, procedure, snippet
 from nested_snippets.snippets import enable, verify
 from nested_snippets.snippets.verify import virt_flag

@@ -18,7 +18,7 @@ Shown on ``source/how-to/verify.rst`` and in the tutorial.  Sources of the outpu
 
 from collections.abc import Callable
 
-from nested_snippets.arch import X86
+from nested_snippets.arches import X86
 from nested_snippets.model import Given, Transcript, snippet, transcript
 
 _LSMOD = {

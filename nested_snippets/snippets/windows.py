@@ -18,7 +18,7 @@ real ``qemu-system-x86_64 -cpu help`` and every ``hv-*`` property name against t
 CPU type's property list (``-device host-x86_64-cpu,help``); nothing starts Windows.
 """
 
-from nested_snippets.arch import X86
+from nested_snippets.arches import X86
 from nested_snippets.model import command_line, snippet, transcript, xml
 
 _VENDOR_ID = {"intel": "GenuineIntel", "amd": "AuthenticAMD"}

@@ -26,7 +26,7 @@ from sphinx.directives.code import container_wrapper
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
-from nested_snippets import arch as arch_table
+from nested_snippets import arches as arch_table
 from nested_snippets import proofs, registry
 from nested_snippets.model import SnippetError
 

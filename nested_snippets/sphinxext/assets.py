@@ -4,7 +4,7 @@
 deep links, full keyboard support, roving tabindex) and makes copy buttons skip
 output lines; ``static/nested-kvm.css`` styles the tabs with Furo's colour
 variables so light, dark and "auto" all match the theme.  The tab labels the
-script understands come from :mod:`nested_snippets.arch`, so ``?vendor=s390x``
+script understands come from :mod:`nested_snippets.arches`, so ``?vendor=s390x``
 and ``?vendor=ibmz`` both pick the "IBM Z (s390x)" tab.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from nested_snippets import arch as arch_table
+from nested_snippets import arches as arch_table
 
 STATIC = Path(__file__).parent / "static"
 # search.html: adds the missing <h1>; base.html: storage that throws cannot break pages

@@ -23,7 +23,7 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from nested_snippets import arch as arch_table
+from nested_snippets import arches as arch_table
 from nested_snippets import kernel as kdata
 from nested_snippets.sphinxext import links
 
@@ -227,7 +227,8 @@ class KernelDataSources(_DataDirective):
 
 class ArchMatrix(SphinxDirective):
     def run(self) -> list[nodes.Node]:
-        self.env.note_dependency(arch_table.__file__)
+        for path in arch_table.files():
+            self.env.note_dependency(path)
         rows = [
             [a.label, a.extension, a.module or "(built in)", a.cpu_flag, a.nested_on, a.qemu_binary]
             for a in arch_table.ARCHES.values()

@@ -485,13 +485,12 @@ def test_a_misspelt_module_repeated_costs_one_difflib_call(module, monkeypatch):
     """10 MB of ``options kvm_intl nested=1`` took 19 s of CPU: the did-you-mean
     search (difflib) ran once per line.  Now once per name; an uppercase name, which
     kmod treats as another module, gets the hint too (it got none)."""
+    from nested_snippets import suggest
     from nested_snippets.cli import lint
 
     searched = []
-    real = lint.difflib.get_close_matches
-    monkeypatch.setattr(
-        lint.difflib, "get_close_matches", lambda *a, **k: searched.append(a) or real(*a, **k)
-    )
+    real = suggest.close
+    monkeypatch.setattr(suggest, "close", lambda *a, **k: searched.append(a) or real(*a, **k))
     linter = lint.Linter("6.6", "x86")
     linter.lint_text("/x.conf", f"options {module} nested=1\n" * 5000)
     linter.finish()
@@ -653,10 +652,11 @@ def test_an_integer_of_thousands_of_digits_is_invalid_not_a_traceback(cli, tmp_p
 def test_a_long_module_name_costs_no_difflib(monkeypatch):
     """``options kvm_intlxxxx...`` (15 MB) took 10 s in difflib, which cannot find a
     75 % match for a name that long."""
+    from nested_snippets import suggest
     from nested_snippets.cli import lint
 
     searched = []
-    monkeypatch.setattr(lint.difflib, "get_close_matches", lambda *a, **k: searched.append(a))
+    monkeypatch.setattr(suggest, "close", lambda *a, **k: searched.append(a))
     assert lint.Linter.unknown_message("kvm_intl" + "x" * 100, "kvm_intl" + "x" * 100) == ""
     assert searched == []
 

@@ -18,24 +18,22 @@ needs FEAT_NV2 hardware), hosts booted at EL1, and kernels without the parameter
 
 from __future__ import annotations
 
-EARLY_PARAMS = {"arm64": ("kvm-arm.mode",)}
-
 
 def early_values(arch: str, version: str) -> dict[str, list[str]]:
-    """Early parameter -> accepted values, for the state of a host of ``arch``."""
+    """Early parameter -> accepted values, for the state of a host of ``arch`` (its
+    row's ``early_params``)."""
+    from nested_snippets import arches
     from nested_snippets import kernel as kdata
 
     boot = kdata.load(version).boot_params
-    return {
-        name: list(boot[f"{arch}/{name}"]["values"])
-        for name in EARLY_PARAMS.get(arch, ())
-        if f"{arch}/{name}" in boot
-    }
+    row = arches.get(arch)
+    keys = {name: f"{row.kernel_arch}/{name}" for name in row.early_params}
+    return {name: list(boot[key]["values"]) for name, key in keys.items() if key in boot}
 
 
-def early_params(state) -> None:
+def parse(state) -> None:
     """Log what the kernel says about early parameters on ``state.cmdline``."""
-    from nested_snippets.fakehost import kernel as fk
+    from nested_snippets.fakehost import state as fk
 
     for word in state.cmdline.split():
         name, _eq, value = word.partition("=")

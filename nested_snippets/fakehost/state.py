@@ -10,7 +10,7 @@ are per-sandbox tmpfs mounts (see :mod:`nested_snippets.runner.sandbox`), and
 The parameter tables of the host's kernel version are copied from the kernel data
 (:mod:`nested_snippets.kernel`) into the state when the host is created, so the
 tools never load the data files (they run where those files are not visible).  The
-state is stored with ``marshal`` (``python -m nested_snippets.fakehost.kernel HOST``
+state is stored with ``marshal`` (``python -m nested_snippets.fakehost.state HOST``
 prints it as JSON).
 """
 
@@ -20,8 +20,9 @@ import marshal
 import os
 import shutil
 
+from nested_snippets import arches
+from nested_snippets.arches import ModuleSpec
 from nested_snippets.fakehost import cpus, runtime
-from nested_snippets.fakehost.modules import BY_ARCH, ModuleSpec
 from nested_snippets.parsers import modprobe_conf, values
 
 STATE_FILE = "state.marshal"
@@ -172,7 +173,7 @@ class State:
     # ------------------------------------------------------------------ queries
     @property
     def modules(self) -> dict[str, ModuleSpec]:
-        return BY_ARCH[self.arch]
+        return arches.get(self.arch).module_specs
 
     def get(self, name: str) -> Loaded | None:
         return next((m for m in self.loaded if m.name == name), None)
@@ -297,23 +298,25 @@ def _init_checks(state: State, spec: ModuleSpec, vals: dict[str, str]) -> None:
                 raise LoadError("EEXIST")
             if check == "hw" and not state.firmware_vt:
                 # CPUID still has the flag; the module's MSR check fails
-                key = "disabled_by_bios_amd" if spec.name == "kvm_amd" else "disabled_by_bios"
+                key = spec.bios_off_message
                 state.log(message(state, key, module=spec.name))
                 raise LoadError(_errno(state, key) or "EOPNOTSUPP")
             if check == "hw" and not cpus.has_flag(state.cpu_flags, spec.needs_flag or ""):
-                key = "no_hw_support"
-                if spec.name == "kvm_amd":
-                    key = "amd_svm_unavailable" if state.arch == "amd" else "no_hw_support_amd"
+                own = arches.get(state.arch).module == spec.name
+                key = spec.own_no_hw_message if own else spec.no_hw_message
                 state.log(message(state, key, module=spec.name))
                 raise LoadError(_errno(state, key) or "EOPNOTSUPP")
-    if state.arch == "s390x":
-        if not cpus.has_flag(state.cpu_flags, spec.needs_flag or ""):
-            state.log(message(state, "s390_no_sie"))
-            raise LoadError(_errno(state, "s390_no_sie") or "ENODEV")
-        both = vals.get("nested", "0") != "0" and vals.get("hpage", "0") != "0"
-        errno_name = _errno(state, "s390_nested_hpage")
-        if both and errno_name:  # the check is gone in 7.1 (huge pages for gmap)
-            state.log(message(state, "s390_nested_hpage"))
+    row = arches.get(state.arch)
+    if spec.name != row.module:
+        return
+    if row.no_flag_message and not cpus.has_flag(state.cpu_flags, spec.needs_flag or ""):
+        state.log(message(state, row.no_flag_message))
+        raise LoadError(_errno(state, row.no_flag_message) or "ENODEV")
+    for first, second, key in row.param_conflicts:
+        both = vals.get(first, "0") != "0" and vals.get(second, "0") != "0"
+        errno_name = _errno(state, key)
+        if both and errno_name:
+            state.log(message(state, key))
             raise LoadError(errno_name)
 
 
@@ -333,11 +336,9 @@ def refcount(mod: Loaded) -> int:
 def kvm_device_present(state: State) -> bool:
     if state.builtin:
         return True
-    if state.arch in ("intel", "amd"):
+    if any(m.vendor for m in state.modules.values()):
         return any(state.modules[m.name].vendor for m in state.loaded)
-    if state.arch == "power":
-        return state.get("kvm_hv") is not None
-    return state.get("kvm") is not None
+    return state.get(arches.get(state.arch).module) is not None
 
 
 # ------------------------------------------------------------------- the trees
@@ -492,5 +493,5 @@ if __name__ == "__main__":  # debugging aid: print a host's kernel state as JSON
     import sys
 
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m nested_snippets.fakehost.kernel HOST_DIR")
+        sys.exit("usage: python -m nested_snippets.fakehost.state HOST_DIR")
     print(json.dumps(State.read(sys.argv[1]).to_json(), indent=1))

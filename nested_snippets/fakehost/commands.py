@@ -13,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import os
 
-from nested_snippets.fakehost import kernel as fk
+from nested_snippets import arches
+from nested_snippets.fakehost import state as fk
 from nested_snippets.parsers import modprobe_conf
 from nested_snippets.regular import read_regular
 
@@ -66,17 +67,15 @@ def boot(state: fk.State, root: str) -> None:
 
 def boot_modules(state: fk.State, root: str | os.PathLike, nested: bool | None) -> None:
     """What udev does at boot: load the KVM modules this CPU can run."""
-    from nested_snippets.fakehost import boot  # early parameters come first
+    from nested_snippets.fakehost import early_params  # they come first
 
-    boot.early_params(state)
+    early_params.parse(state)
     cfg = modprobe_conf.read_dirs(root)
     extra = [] if nested is None else [f"nested={int(nested)}"]
-    targets = [m for m in state.modules.values() if m.data_key and m.name not in ("ccp",)]
+    targets = [m for m in state.modules.values() if m.data_key]
     vendor = [m for m in targets if m.vendor]
     if vendor:
         targets = [m for m in vendor if m.needs_flag in state.cpu_flags] or []
-    elif state.arch == "power":
-        targets = [state.modules["kvm_hv"]]
     for spec in targets:
         if state.builtin:
             _load_builtin(state, spec, extra)
@@ -372,24 +371,13 @@ def lscpu(host: Host, args: list[str]) -> int:
     if args:
         raise Usage("lscpu options are not modelled")
 
-    arch = host.state.arch
-    rows = [
-        (
-            "Architecture:",
-            {
-                "intel": "x86_64",
-                "amd": "x86_64",
-                "s390x": "s390x",
-                "power": "ppc64le",
-                "arm64": "aarch64",
-            }[arch],
-        )
-    ]
+    row = arches.get(host.state.arch)
+    rows = [("Architecture:", host.state.machine)]
     if host.state.cpu_row:
         vendor, model, *_ = host.state.cpu_row
         rows += [("Vendor ID:", vendor), ("Model name:", model)]
-        if {"vmx", "svm"} & set(host.state.cpu_flags):
-            rows.append(("Virtualization:", "VT-x" if arch == "intel" else "AMD-V"))
+        if row.cpu_flag and row.cpu_flag in host.state.cpu_flags:
+            rows.append(("Virtualization:", row.extension))
     if host.state.level == "L1":
         rows += [("Hypervisor vendor:", "KVM"), ("Virtualization type:", "full")]
     host.out.extend(f"{k:<38}{v}" for k, v in rows)
@@ -518,7 +506,7 @@ def run(name: str, args: list[str], state: fk.State, root: str, sudo: bool) -> t
     try:
         status = tool(host, args)
     except Usage as exc:
-        return 2, "", f"fake {name}: {exc} (see nested_snippets/fakehost/tools.py)\n"
+        return 2, "", f"fake {name}: {exc} (see nested_snippets/fakehost/commands.py)\n"
     out = "\n".join(host.out) + "\n" if host.out else ""
     err = "\n".join(host.err) + "\n" if host.err else ""
     return status, out, err

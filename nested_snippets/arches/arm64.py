@@ -1,0 +1,28 @@
+"""Arm64: KVM is built in; nesting is the boot option ``kvm-arm.mode=nested``."""
+
+from __future__ import annotations
+
+from nested_snippets.arches._row import Arch
+
+ARCH = Arch(
+    key="arm64",
+    label="Arm64",
+    order=50,
+    kernel_arch="arm64",
+    machines=("aarch64", "arm64"),
+    module="",  # KVM is built into arm64 kernels; nesting is a boot option
+    cpu_flag="",
+    cpuinfo_field="Features",
+    nested_on="",
+    nested_off="",
+    extension="FEAT_NV2",
+    qemu_binary="qemu-system-aarch64",
+    anchor="nested-arm64",
+    pages={"nested-arm64": "how-to/arm64"},
+    cpu_check="none",
+    cpu_note="Arm64 /proc/cpuinfo does not show FEAT_NV2",
+    nested_cmdline="kvm-arm.mode=nested",
+    verdict_l0=("dev-kvm", "nested"),
+    verdict_l1=("dev-kvm",),
+    early_params=("kvm-arm.mode",),
+)

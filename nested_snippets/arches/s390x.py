@@ -1,0 +1,33 @@
+"""IBM Z (s390x): SIE, the kvm module owns ``nested``."""
+
+from __future__ import annotations
+
+from nested_snippets.arches._row import Arch, ModuleSpec
+
+ARCH = Arch(
+    key="s390x",
+    label="IBM Z (s390x)",
+    order=30,
+    kernel_arch="s390",
+    machines=("s390x",),
+    module="kvm",
+    cpu_flag="sie",
+    cpuinfo_field="features",
+    nested_on="1",  # int parameter (arch/s390/kvm/kvm-s390.c)
+    nested_off="0",
+    extension="SIE",
+    qemu_binary="qemu-system-s390x",
+    anchor="nested-s390x",
+    pages={"nested-s390x": "how-to/s390x"},
+    modules=(
+        ModuleSpec("kvm", "arch/s390/kvm/kvm.ko", (), "s390/kvm", "sie", size=598016,
+                   author="IBM Corporation"),  # fmt: skip
+    ),
+    no_flag_fix="this LPAR does not offer SIE (interpretive execution) to Linux",
+    extra_checks=("hpage",),
+    fake_flags=("esan3", "zarch", "stfle", "msa", "ldisp", "eimm", "dfp", "edat", "etf3eh",
+                "highgprs", "te", "vx"),  # fmt: skip
+    no_flag_message="s390_no_sie",
+    # the check is gone in 7.1 (huge pages for gmap): messages.py has no errno there
+    param_conflicts=(("nested", "hpage", "s390_nested_hpage"),),
+)

@@ -1,0 +1,31 @@
+"""The one "did you mean" of the project: close matches for a misspelt name.
+
+``difflib`` is imported on first use: the checker starts without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def close(word: str, known: Iterable[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """Up to ``n`` names of ``known`` that look like ``word``, best first.
+
+    >>> close("amdd", ["intel", "amd"])
+    ['amd']
+    """
+    import difflib
+
+    return difflib.get_close_matches(word, list(known), n=n, cutoff=cutoff)
+
+
+def hint(word: str, known: Iterable[str], n: int = 1, cutoff: float = 0.6) -> str:
+    """``"; did you mean 'x'?"`` (or ``'x' or 'y'``), or "" when nothing is close.
+
+    >>> hint("s390", ["s390x", "power"])
+    "; did you mean 's390x'?"
+    >>> hint("zzz", ["s390x"])
+    ''
+    """
+    found = close(word, known, n, cutoff)
+    return f"; did you mean {' or '.join(repr(f) for f in found)}?" if found else ""
