@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+VERSION = re.compile(r"v?[0-9]{1,6}\.[0-9]{1,6}(\.[0-9]{1,6})?([-+~_][0-9A-Za-z._+~-]{0,120})?\Z")
+"""A kernel version as a user may give it (ASCII digits, bounded: ``6.6``, ``6.1.192``,
+``v6.1-rc7``); :func:`version_key` is lenient, so an option is checked with this first."""
+
 
 def version_key(version: str) -> tuple[int, ...]:
     """``"6.6"`` -> ``(6, 6)``; ``"6.1.20"`` -> ``(6, 1, 20)``; ``"v6.1-rc7"`` -> ``(6, 1)``.

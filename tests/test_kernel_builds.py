@@ -80,3 +80,52 @@ def test_a_build_named_for_another_version_is_refused(tmp_path) -> None:
     path.write_text(json.dumps(raw))
     with pytest.raises(kdata.KernelDataError, match="does not match the file name"):
         kdata._build(path)
+
+
+@pytest.mark.parametrize(
+    "expr", ["(" * 5000, "!" * 5000, 5, ["CONFIG_A"], {"x": 1}, " || ".join(["CONFIG_A"] * 400)]
+)
+def test_a_hostile_guard_is_not_built_and_raises_nothing(expr) -> None:
+    assert builds.built(expr, CONFIG) is False
+
+
+def _bad_build(tmp_path, mutate) -> str:
+    raw = json.loads((kdata.DATA_DIR / "builds" / "6.1.192.json").read_text())
+    mutate(raw)
+    path = tmp_path / "6.1.192.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(kdata.KernelDataError) as exc:
+        kdata._build(path)
+    return str(exc.value)
+
+
+def _param(raw) -> dict:
+    return raw["modules"]["x86/kvm"]["params"][0]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda r: _param(r).update(config=5), "config is not a string"),
+        (lambda r: _param(r).update(config=["CONFIG_A"]), "config is not a string"),
+        (lambda r: _param(r).update(config="(" * 3000), "config over 1000 characters"),
+        (lambda r: _param(r).update(name=5), "name is not a string"),
+        (lambda r: r.update(messages=[]), "messages is not an object"),
+        (lambda r: r.update(missing=5), "missing is not a list"),
+        (lambda r: r.update(notes="text"), "notes is not a list"),
+        (lambda r: r.update(boot_params=[]), "boot_params is not an object"),
+        (lambda r: r["modules"]["x86/kvm"].update(files="abc"), "files is not a list of strings"),
+    ],
+)
+def test_a_malformed_build_is_refused_with_its_place(tmp_path, mutate, message) -> None:
+    assert message in _bad_build(tmp_path, mutate)
+
+
+def test_bytes_that_are_not_json_are_refused(tmp_path) -> None:
+    path = tmp_path / "6.1.192.json"
+    path.write_bytes(b'{"version": "\xff"}')
+    with pytest.raises(kdata.KernelDataError, match=r"^6\.1\.192\.json: not UTF-8"):
+        kdata._build(path)
+    path.write_text("[" * 100_000)
+    with pytest.raises(kdata.KernelDataError, match="nested too deeply|invalid JSON"):
+        kdata._build(path)

@@ -139,3 +139,17 @@ def test_check_option_needs_label_and_path():
     ext = _tool("extract_kernel_params")
     with pytest.raises(ext.ExtractError, match="LABEL=PATH"):
         ext.parse_check("no-equals-sign")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--through", "7.3000000"], "not a MAJOR.MINOR version"),
+        (["--from", "٦.٦"], "not a MAJOR.MINOR version"),
+        (["--searched-on", "'; rm -rf /"], "not YYYY-MM-DD"),
+    ],
+)
+def test_bad_arguments_are_refused_with_one_line(args, message, capsys) -> None:
+    assert _tool("kernel_index").main([*args, "--check"]) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

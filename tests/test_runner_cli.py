@@ -33,3 +33,9 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("kernel", ["6.x", "6.99999999999999999999999", "٦.٦", "6.6\nx"])
+def test_runner_refuses_a_kernel_that_is_not_a_version(kernel, capsys) -> None:
+    assert main(["enable.check_nested", "--kernel", kernel]) == 2
+    assert "not a kernel version" in capsys.readouterr().err

@@ -33,25 +33,33 @@ from extract_kernel_messages import find_probes  # noqa: E402
 
 from nested_snippets.kernel import builds  # noqa: E402
 from nested_snippets.kernel.messages import probes  # noqa: E402
+from nested_snippets.regular import read_regular  # noqa: E402
 
 OUT = ekp.DEFAULT_OUT / "builds"
 _CONFIG_LINE = re.compile(r"^(CONFIG_\w+)=(.*)$|^# (CONFIG_\w+) is not set$")
 
 
+MAX_CONFIG = 4 << 20
+"""A config larger than this is refused (Debian's are about 300 KB)."""
+
+
 def read_config(path: Path) -> dict[str, str | None]:
     """A kernel ``.config``: symbol -> value (``y``, ``m``, a string) or None if not set."""
+    try:
+        raw = read_regular(path, MAX_CONFIG + 1)
+    except OSError as exc:
+        raise ekp.ExtractError(f"--config {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_CONFIG:
+        raise ekp.ExtractError(f"--config {path}: over {MAX_CONFIG >> 20} MiB; not a kernel config")
     out: dict[str, str | None] = {}
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for n, line in enumerate(fh, 1):
-            if n > 100_000:
-                raise ekp.ExtractError(f"{path}: more than 100000 lines; not a kernel config")
-            m = _CONFIG_LINE.match(line.rstrip("\n"))
-            if m and m.group(1):
-                out[m.group(1)] = m.group(2).strip('"')
-            elif m:
-                out[m.group(3)] = None
+    for line in raw.decode("utf-8", errors="replace").splitlines():
+        m = _CONFIG_LINE.match(line)
+        if m and m.group(1):
+            out[m.group(1)] = m.group(2).strip('"')
+        elif m:
+            out[m.group(3)] = None
     if not out:
-        raise ekp.ExtractError(f"{path}: no CONFIG_ lines; not a kernel config")
+        raise ekp.ExtractError(f"--config {path}: no CONFIG_ lines; not a kernel config")
     return out
 
 
@@ -78,6 +86,16 @@ def main(argv: list[str] | None = None) -> int:
                     "powerpc); other architectures' modules are left out")  # fmt: skip
     ap.add_argument("--extracted-on", default=_dt.date.today().isoformat())
     args = ap.parse_args(argv)
+    try:
+        _dt.date.fromisoformat(args.extracted_on)
+    except ValueError:
+        print(f"extract_build: --extracted-on {args.extracted_on[:40]!r}: not YYYY-MM-DD",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    if not (Path(args.source) / "Makefile").is_file():
+        print(f"extract_build: --source {args.source}: no top-level Makefile (not a kernel "
+              "source tree)", file=sys.stderr)  # fmt: skip
+        return 1
     try:
         for opt in ("sha256", "config_sha256"):
             if not re.fullmatch(r"[0-9a-f]{64}", getattr(args, opt)):

@@ -58,9 +58,9 @@ def series(first: tuple[int, int], through: tuple[int, int]) -> list[str]:
 
 
 def parse_version(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"(\d+)\.(\d+)", text)
+    m = re.fullmatch(r"([0-9]{1,2})\.([0-9]{1,2})", text)
     if not m:
-        raise ValueError(f"not a MAJOR.MINOR version: {text!r}")
+        raise ValueError(f"not a MAJOR.MINOR version (up to two digits each): {text[:40]!r}")
     return int(m.group(1)), int(m.group(2))
 
 
@@ -150,6 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="fail if index.json is out of date")
     args = ap.parse_args(argv)
     try:
+        if args.searched_on is not None:
+            try:
+                _dt.date.fromisoformat(args.searched_on)
+            except ValueError:
+                bad = args.searched_on[:40]
+                raise ValueError(f"--searched-on {bad!r}: not YYYY-MM-DD") from None
         for given in (args.first, args.through):
             if given:
                 parse_version(given)

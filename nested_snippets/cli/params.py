@@ -11,15 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 
 from nested_snippets import arches, kernel
 from nested_snippets.cli.errors import CliError
 from nested_snippets.parsers.modprobe_conf import normalize
+from nested_snippets.versions import VERSION
 
 FIELDS = ("name", "type", "perm", "default", "source")
-VERSION = re.compile(r"v?[0-9]{1,6}\.[0-9]{1,6}(\.[0-9]{1,6})?([-+~_][0-9A-Za-z._+~-]{0,120})?\Z")
 """MAJOR.MINOR[.PATCH], then optionally a release suffix (``6.1.0-13-amd64``); bounded,
 so a hostile value is refused before it is parsed or echoed whole."""
 

@@ -338,10 +338,14 @@ class Resolution:
     status: str
     exact: bool
     """True when the requested X.Y has data of its own."""
+    build: str = ""
+    """For a distribution build (:mod:`.builds`): whose, and its ``uname -r``."""
 
     def note(self) -> str:
         """One sentence saying which release answers ('' when it is the one asked for)."""
         wanted = ".".join(self.requested.split(".")[:2])
+        if self.build:
+            return f"Linux {self.requested}: using the data of {self.build}'s build"
         if not self.exact:
             return (
                 f"Linux {self.requested}: no data for {wanted} (its sources were not found); "
@@ -364,17 +368,19 @@ class Resolution:
 
 
 def resolve(v: str) -> Resolution:
-    """resolve_version with the point release and status of the data it picks."""
-    version = resolve_version(v)
+    """:func:`data_version` with the point release and status of the data it picks."""
+    version = data_version(v)
     data = load(version)
     want = ".".join(str(x) for x in version_key(v)[:2])
     entry = _entry(version)
+    build = f"{data.build['distribution']} {data.build['kernel_release']}" if data.build else ""
     return Resolution(
         requested=v,
         version=version,
         release=data.release,
-        status=entry.status if entry else "single-source",
-        exact=want == version,
+        status="build" if build else entry.status if entry else "single-source",
+        exact=want == ".".join(version.split(".")[:2]),
+        build=build,
     )
 
 
@@ -420,18 +426,61 @@ def _parse_perm(value, path: Path, where: str) -> int:
     return int(value, 8)
 
 
-def _build(path: Path) -> KernelData:
+MAX_DATA_BYTES = 8 << 20
+"""A data file larger than this is refused (the largest today is under 200 KB)."""
+MAX_GUARD = 1000
+"""A ``config`` guard longer than this is refused (the longest today is under 100)."""
+
+
+def _read_json(path: Path) -> object:
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as fh:
+            data = fh.read(MAX_DATA_BYTES + 1)
     except OSError as exc:
         raise KernelDataError(f"{path.name}: cannot read ({exc.strerror})") from None
+    if len(data) > MAX_DATA_BYTES:
+        raise KernelDataError(f"{path.name}: larger than {MAX_DATA_BYTES >> 20} MiB")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise KernelDataError(f"{path.name}: not UTF-8 (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise KernelDataError(
             f"{path.name}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise KernelDataError(f"{path.name}: JSON nested too deeply") from None
+
+
+_KIND_NAMES = {list: "a list", dict: "an object", str: "a string"}
+
+
+def _typed(raw: dict, key: str, kind: type, path: Path, where: str = "") -> None:
+    value = raw.get(key)
+    _require(
+        value is None or isinstance(value, kind),
+        path,
+        f"{where}{key} is not {_KIND_NAMES[kind]}",
+    )
+
+
+def _strings(value: object, path: Path, where: str) -> list[str]:
+    _require(
+        value is None or (isinstance(value, list) and all(isinstance(v, str) for v in value)),
+        path,
+        f"{where} is not a list of strings",
+    )
+    return list(value or [])
+
+
+def _build(path: Path) -> KernelData:
+    raw = _read_json(path)
     _require(isinstance(raw, dict), path, "top level is not an object")
     for key in ("version", "release", "provenance", "modules"):
         _require(key in raw, path, f"missing key '{key}'")
+    for key, kind in (("version", str), ("release", str), ("boot_params", dict),
+                      ("missing", list), ("notes", list), ("messages", dict)):  # fmt: skip
+        _typed(raw, key, kind, path)
     version = raw["version"]
     build = raw.get("build")
     _require(
@@ -476,7 +525,11 @@ def _build(path: Path) -> KernelData:
             _require(isinstance(p, dict), path, f"{where} is not an object")
             for fld in ("name", "type", "perm", "source"):
                 _require(fld in p, path, f"{where} lacks '{fld}'")
+            for fld in ("name", "type", "source", "config", "default", "desc"):
+                _typed(p, fld, str, path, f"{where}: ")
             where = f"{key} param '{p['name']}'"
+            guard = p.get("config") or ""
+            _require(len(guard) <= MAX_GUARD, path, f"{where}: config over {MAX_GUARD} characters")
             req = p.get("runtime_requires") or []
             _require(isinstance(req, list), path, f"{where}: runtime_requires is not a list")
             if build is not None and not builds.built(p.get("config"), config):
@@ -502,7 +555,7 @@ def _build(path: Path) -> KernelData:
             arch=arch,
             name=name,
             params=tuple(params),
-            files=tuple(mod.get("files") or ()),
+            files=tuple(_strings(mod.get("files"), path, f"module '{key}' files")),
             version=version,
         )
     return KernelData(

@@ -27,11 +27,13 @@ def built(expr: str | None, config: dict[str, str | None]) -> bool:
 
     ``expr`` is the data's ``config`` field: ``CONFIG_`` symbols joined with
     ``&&``, ``||``, ``!`` and parentheses; a symbol is true when the config sets it
-    to ``y`` or ``m``. A guard on anything else (a plain macro marked "not built")
-    is false.
+    to ``y`` or ``m``. A guard on anything else (a plain macro marked "not built",
+    a guard that is not a string or is over 1000 characters) is false.
     """
     if not expr:
         return True
+    if not isinstance(expr, str) or len(expr) > 1000:
+        return False
     try:
         tokens, pos = [], 0
         while pos < len(expr):
@@ -46,7 +48,7 @@ def built(expr: str | None, config: dict[str, str | None]) -> bool:
         if rest:
             raise ConfigExprError(expr)
         return value
-    except (ConfigExprError, IndexError):
+    except (ConfigExprError, IndexError, RecursionError):
         return False
 
 

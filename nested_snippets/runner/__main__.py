@@ -22,6 +22,7 @@ from nested_snippets.runner.run import (
     run_commands,
 )
 from nested_snippets.runner.sandbox import LimitExceeded, Refused, SandboxUnavailable
+from nested_snippets.versions import VERSION
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"(it has: {', '.join(k or 'single' for k in snippet.variants)})"
             )
         newest = kdata.latest()
+        if args.kernel is not None and not VERSION.match(args.kernel):
+            raise SnippetError(
+                f"--kernel {args.kernel[:40]!r}: not a kernel version (e.g. 6.6 or 6.1.192)"
+            )
         if args.kernel and kdata.version_key(args.kernel)[:2] > kdata.version_key(newest)[:2]:
             raise SnippetError(
                 f"--kernel {args.kernel}: newer than the newest kernel with data ({newest})"
