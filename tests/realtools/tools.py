@@ -169,7 +169,7 @@ def real_kmod_options(files: dict[str, str]) -> list[str]:
 
 def fake_kmod_options(files: dict[str, str]) -> list[str]:
     """The same question asked of the fake host's ``modprobe -C DIR --showconfig``."""
-    from nested_snippets.fakehost.host import Scenario
+    from nested_snippets.fakehost.host import Scenario, own
     from nested_snippets.kernel import latest
     from nested_snippets.runner import run
 
@@ -177,6 +177,7 @@ def fake_kmod_options(files: dict[str, str]) -> list[str]:
     for name, content in (("empty", {}), ("files", files)):
         with run.fake_host(Scenario(arch="intel", kernel=latest())) as host:
             host.path(f"/root/{name}.d").mkdir(parents=True)
+            own(host.path(f"/root/{name}.d"))  # the sandbox user keeps its /root
             for fname, text in content.items():
                 host.write_file(f"/root/{name}.d/{fname}", text)
             out = run.execute(host, f"modprobe -C /root/{name}.d --showconfig")
