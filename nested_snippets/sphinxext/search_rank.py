@@ -85,15 +85,18 @@ def _read(path: Path) -> dict:
         return {}
 
 
-def write(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or not _indexes(app):
-        return
+def write(app: Sphinx) -> list:
+    """Write the file before the extra pages (``search.html``) are rendered, so the
+    checksum Sphinx puts in its ``<script>`` tag is of this build's file."""
+    if not _indexes(app):
+        return []
     path = Path(app.outdir) / "_static" / FILE
     pages = {d: e for d, e in _read(path).items() if d in app.env.found_docs}
     pages.update(getattr(app.builder, "nested_search_pages", {}))
     path.parent.mkdir(parents=True, exist_ok=True)
     body = json.dumps(dict(sorted(pages.items())), separators=(",", ":"), sort_keys=True)
     path.write_text(f"{_PREFIX}{body};\n")
+    return []
 
 
 def add_to_search_page(app: Sphinx, pagename: str, templatename: str, context, doctree) -> None:
@@ -104,4 +107,4 @@ def add_to_search_page(app: Sphinx, pagename: str, templatename: str, context, d
 def setup(app: Sphinx) -> None:
     app.connect("doctree-resolved", collect)
     app.connect("html-page-context", add_to_search_page)
-    app.connect("build-finished", write)
+    app.connect("html-collect-pages", write)
