@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -66,8 +67,15 @@ def test_the_contributing_page_builds_and_its_examples_pass(added):
     tree, before, after = added
     site = tree / "site"
     site.mkdir()
-    site.joinpath("index.rst").write_text("Home\n====\n\n.. toctree::\n\n   contributing\n")
+    site.joinpath("index.rst").write_text(
+        "Home\n====\n\n.. toctree::\n\n   contributing\n   elsewhere\n"
+    )
     shutil.copyfile(tree / "source/contributing.rst", site / "contributing.rst")
+    # the labels of other pages that the contributing page links to, so that it builds alone
+    text = (site / "contributing.rst").read_text()
+    labels = sorted(set(re.findall(r":ref:`(?:[^`<]*<)?([\w-]+)>?`", text)))
+    stubs = "".join(f".. _{lb}:\n\n{lb}\n{'-' * len(lb)}\n\n" for lb in labels)
+    site.joinpath("elsewhere.rst").write_text("Elsewhere\n=========\n\n" + stubs)
     common = ["-m", "sphinx", "-c", str(tree), "-W", "--keep-going", "--no-color", "-q"]
     html = _run(tree, *common, "-b", "html", "-d", "out/d-html", str(site), "out/html")
     assert html.returncode == 0, html.stderr
