@@ -62,3 +62,40 @@ def test_a_root_with_too_many_files_is_refused(tmp_path, monkeypatch):
             rootcopy.copy_out(fd, str(live))
     finally:
         os.close(fd)
+
+
+def _refused(tmp_path, build) -> str:
+    live, disk = tmp_path / "live", tmp_path / "disk"
+    live.mkdir()
+    disk.mkdir()
+    build(live)
+    fd = _fd(disk)
+    try:
+        with pytest.raises(rootcopy.TooMany) as exc:
+            rootcopy.copy_out(fd, str(live))
+    finally:
+        os.close(fd)
+    assert list(disk.iterdir()) == []  # nothing half-written
+    return str(exc.value)
+
+
+def test_sparse_files_count_whole_and_nothing_reaches_the_disk(tmp_path):
+    def build(live):
+        for n in range(40):
+            with (live / f"f{n}").open("wb") as fh:
+                fh.truncate(1 << 20)  # no block used, 1 MiB apparent
+
+    assert "MiB in files" in _refused(tmp_path, build)
+
+
+def test_deep_directories_are_refused_before_python_recursion_gives_out(tmp_path):
+    def build(live):
+        fd = os.open(live, os.O_RDONLY | os.O_DIRECTORY)
+        for _ in range(rootcopy.MAX_DEPTH + 2):
+            os.mkdir("d", dir_fd=fd)
+            nxt = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+        os.close(fd)
+
+    assert f"nested more than {rootcopy.MAX_DEPTH} deep" in _refused(tmp_path, build)

@@ -353,3 +353,16 @@ def test_row_9_a_read_only_parameter_written_after_chmod_is_never_kept():
         assert got[0].output == [f"tee: {p}: Permission denied", "0", "1"], got[0]
         assert got[1].output == ["0"], got[1]  # the gap, as documented
         assert execute(host, f"cat {p}", LIMITS).output == ["1"]
+
+
+def test_sparse_files_and_deep_trees_are_not_kept_and_say_why():
+    """Review 2026-12-02: sparse files used no tmpfs space but their whole size on
+    disk when kept; 1,100 nested directories broke the copy back half-way."""
+    for script, why in (
+        ("mkdir /sp; for i in $(seq 200); do truncate -s 200K /sp/f$i; done", "MiB in files"),
+        ("for i in $(seq 300); do mkdir d; cd d; done", "nested more than 256 deep"),
+    ):
+        with _within(120), _host() as host:
+            with pytest.raises(sandbox.SandboxUnavailable, match=why):
+                execute(host, script, LIMITS)
+            assert not (host.root / "sp").exists() and not (host.root / "d").exists()

@@ -20,11 +20,48 @@ import stat
 
 MAX_ENTRIES = 4096
 """Files a root may hold (each tmpfs of a sandbox is given as many inodes)."""
+MAX_BYTES = 32 << 20
+"""Bytes (apparent sizes: a sparse file counts whole) a root may bring back to disk."""
+MAX_DEPTH = 256
+"""Directory levels a root may hold."""
 CHUNK = 1 << 16
 
 
 class TooMany(Exception):
-    """The root holds more than :data:`MAX_ENTRIES` files."""
+    """The root is over :data:`MAX_ENTRIES` files, :data:`MAX_BYTES` or :data:`MAX_DEPTH`;
+    the message says which.  Nothing has been written to disk."""
+
+
+def measure(root_fd: int, dev: int) -> None:
+    """Walk ``root_fd`` (its own filesystem, without recursion) and raise
+    :class:`TooMany` before anything is copied when it is over a bound."""
+    entries, size = 0, 0
+    stack = [(os.dup(root_fd), 0)]
+    try:
+        while stack:
+            fd, depth = stack.pop()
+            try:
+                if depth > MAX_DEPTH:
+                    raise TooMany(f"directories nested more than {MAX_DEPTH} deep")
+                for name in os.listdir(fd):
+                    entries += 1
+                    if entries > MAX_ENTRIES:
+                        raise TooMany(f"more than {MAX_ENTRIES} files")
+                    st = os.lstat(name, dir_fd=fd)
+                    if st.st_dev != dev:
+                        continue
+                    if stat.S_ISREG(st.st_mode):
+                        size += st.st_size
+                        if size > MAX_BYTES:
+                            raise TooMany(f"more than {MAX_BYTES >> 20} MiB in files "
+                                          "(a sparse file counts whole)")  # fmt: skip
+                    elif stat.S_ISDIR(st.st_mode):
+                        stack.append((_open_dir(name, fd), depth + 1))
+            finally:
+                os.close(fd)
+    finally:
+        for fd, _depth in stack:
+            os.close(fd)
 
 
 def _lstat(name: str, dir_fd: int) -> os.stat_result | None:
@@ -132,9 +169,11 @@ def _copy_in(src: int, dst: int, dev: int) -> None:
 
 def copy_out(disk_fd: int, root: str = "/") -> None:
     """Make the tree of ``disk_fd`` what ``root`` holds (its own filesystem only),
-    rewriting only what differs.  Raises :class:`TooMany` past :data:`MAX_ENTRIES`."""
+    rewriting only what differs.  Raises :class:`TooMany` (from :func:`measure`, before
+    anything is written) when the root is over a bound."""
     root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     try:
+        measure(root_fd, os.fstat(root_fd).st_dev)
         _copy_out(root_fd, disk_fd, os.fstat(root_fd).st_dev, [0])
     finally:
         os.close(root_fd)

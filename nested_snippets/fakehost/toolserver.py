@@ -229,8 +229,10 @@ class _Sandbox:
     def harvest(self) -> str:
         """Keep what the sandbox wrote: writable parameters into the state, its root
         into the host's directory on disk.  Returns "" or the problem."""
+        why_r, why_w = os.pipe()
         pid = os.fork()
         if pid == 0:
+            os.close(why_r)
             status = 1
             try:
                 from nested_snippets.fakehost import state as fk
@@ -246,13 +248,17 @@ class _Sandbox:
                 try:
                     rootcopy.copy_out(disk)
                     status = 0
-                except rootcopy.TooMany:
+                except rootcopy.TooMany as exc:
+                    os.write(why_w, str(exc).encode()[:200])
                     status = 3
             finally:
                 os._exit(status)
+        os.close(why_w)
         _pid, status = os.waitpid(pid, 0)
+        why = os.read(why_r, 256).decode(errors="replace")
+        os.close(why_r)
         if os.waitstatus_to_exitcode(status) == 3:
-            return f"too many files: the root held more than {rootcopy.MAX_ENTRIES}"
+            return f"too much to keep: the root held {why}"
         if status:
             return "the sandbox's writes could not be kept"
         return ""
