@@ -366,3 +366,16 @@ def test_sparse_files_and_deep_trees_are_not_kept_and_say_why():
             with pytest.raises(sandbox.SandboxUnavailable, match=why):
                 execute(host, script, LIMITS)
             assert not (host.root / "sp").exists() and not (host.root / "d").exists()
+
+
+def test_the_machines_distribution_does_not_show():
+    """Review 2026-12-02: /usr/lib/os-release (under the read-only /usr) named the
+    machine's distribution."""
+    machine = ""
+    if os.path.isfile("/usr/lib/os-release"):
+        with open("/usr/lib/os-release") as fh:
+            machine = next((ln for ln in fh if ln.startswith("PRETTY_NAME=")), "")
+    with _within(60), _host() as host:
+        got = execute(host, "cat /etc/os-release /usr/lib/os-release", LIMITS)
+    assert got.output == sandbox.OS_RELEASE.splitlines() * 2
+    assert not machine or machine.strip() not in got.output

@@ -124,7 +124,13 @@ FAKE_TOOLS = (*PY_TOOLS, "sudo")
 PATH = "/run/fakehost/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 MAX_COMMAND = 100_000
 """Longest command text passed to bash (bytes); longer ones are refused."""
-ETC_FILES = ("passwd", "group", "hostname", "hosts")
+ETC_FILES = ("passwd", "group", "hostname", "hosts", "os-release")
+OS_RELEASE = (
+    'NAME="nested-kvm-guide fake host"\nID=nested-kvm-fakehost\n'
+    'PRETTY_NAME="nested-kvm-guide fake host (not a distribution)"\n'
+)
+"""The fake host names no distribution: ``/etc/os-release`` and the machine's
+``/usr/lib/os-release`` (under the read-only ``/usr``) both show this."""
 MACHINE_CONFIG = ("/usr/lib/modules", "/usr/lib/modprobe.d", "/usr/local/lib/modprobe.d",
                   "/usr/lib/modules-load.d", "/usr/lib/depmod.d")  # fmt: skip
 """Directories of ``/usr`` that describe the machine's kernel, not the fake host's."""
@@ -313,6 +319,7 @@ def base() -> Base:
     (etc / "group").write_text("root:x:0:\nnogroup:x:65534:\n")
     (etc / "hostname").write_text(f"{HOSTNAME}\n")
     (etc / "hosts").write_text(f"127.0.0.1\tlocalhost\n127.0.1.1\t{HOSTNAME}\n")
+    (etc / "os-release").write_text(OS_RELEASE)
     alternatives = etc / "alternatives"
     alternatives.mkdir()
     if os.path.isdir("/etc/alternatives"):
@@ -380,6 +387,8 @@ def _static_args(tools: Path, etc: Path) -> list[str]:
     for name in ETC_FILES:
         args += ["--ro-bind", str(etc / name), f"/etc/{name}"]
     args += ["--ro-bind", str(etc / "alternatives"), "/etc/alternatives"]
+    if os.path.isfile("/usr/lib/os-release"):  # else the machine's distribution shows
+        args += ["--ro-bind", str(etc / "os-release"), "/usr/lib/os-release"]
     shadowed = set()
     for name in FAKE_TOOLS:
         for d in ("/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"):
