@@ -64,7 +64,10 @@ What is *not* bounded or hidden, known and accepted for now:
 
 * memory the watch cannot see: pages of a ``memfd`` or SysV shared memory segment
   that no process maps (each memfd is capped by the file-size limit and each
-  process has at most ``files`` descriptors), the overshoot within one
+  process has at most ``files`` descriptors; SysV segments have no cap: measured
+  2026-12-02, four 48 MiB segments filled and detached ran under a 64 MiB limit),
+  data queued in socket buffers (measured: 88 MiB in 400 socket pairs of one
+  process), the overshoot within one
   :data:`WATCH_TICK`, and the tool server's calls (outside the sandbox; at most
   ``MAX_CALLS`` at once, each with its own address-space limit); the tmpfs mounts
   are counted by their sizes (:data:`TMPFS_BYTES`), not by the watch;
