@@ -95,7 +95,7 @@ def table(data: list[dict[str, str | None]]) -> str:
 
 
 def run_running(args: argparse.Namespace) -> int:
-    """``--running``: the host's parameters against the nearest mainline data."""
+    """``--running``: the host's parameters against the data of its version (a build or release)."""
     from nested_snippets.cli import probes, running
     from nested_snippets.cli.hostfs import HostFS
 
