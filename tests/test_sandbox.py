@@ -379,7 +379,7 @@ def test_memory_is_limited(untouched):
 
 def test_killing_everything_kills_only_the_command(untouched):
     """Row 6 of the review: ``kill -9 -1`` kills the command's processes (the
-    sandbox's first shell is its PID 1, which no process inside can kill); the
+    sandbox's first process is its PID 1, which no process inside can kill); the
     runner reports a status of its own making, and the next command runs."""
     got = _run(["sleep 4714 & sh -c 'kill -9 -1; sleep 4714'; echo unreachable", "echo next"])
     assert (got[0].output, got[0].status) == ([], 137), got[0]
@@ -462,3 +462,13 @@ def test_root_inside_is_an_unprivileged_uid_outside(untouched):
     with fake_host(Scenario(arch="amd", kernel="6.6")) as host:
         assert execute(host, "touch /root/mine; id -u").output == ["0"]
         assert (host.root / "root/mine").stat().st_uid == sandbox.SANDBOX_UID != 0
+
+
+def test_no_system_python_means_one_message(monkeypatch):
+    monkeypatch.setattr(sandbox, "PYTHON", "/nonexistent/python3")
+    sandbox.check.cache_clear()
+    try:
+        with pytest.raises(sandbox.SandboxUnavailable, match="/nonexistent/python3 .*python3"):
+            sandbox.check()
+    finally:
+        sandbox.check.cache_clear()

@@ -379,3 +379,69 @@ def test_the_machines_distribution_does_not_show():
         got = execute(host, "cat /etc/os-release /usr/lib/os-release", LIMITS)
     assert got.output == sandbox.OS_RELEASE.splitlines() * 2
     assert not machine or machine.strip() not in got.output
+STEAL = r"""python3 - <<'EOF'
+import ctypes, os, platform, re
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.restype = ctypes.c_long
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+libc.process_vm_readv.restype = ctypes.c_ssize_t
+class Iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+def why():
+    return os.strerror(ctypes.get_errno())
+def peek(addr, size):
+    buf = ctypes.create_string_buffer(size)
+    mine, theirs = Iovec(ctypes.addressof(buf), size), Iovec(addr, size)
+    got = libc.process_vm_readv(1, ctypes.byref(mine), 1, ctypes.byref(theirs), 1, 0)
+    return buf.raw[:got] if got > 0 else None
+seen = b""
+for name in ("/proc/1/environ", "/proc/1/mem", "/proc/1/cmdline"):
+    try:
+        with open(name, "rb") as f:
+            seen += f.read(1 << 20)
+    except OSError as exc:
+        print(name, exc.strerror)
+if peek(0x10000, 8) is None:
+    print("process_vm_readv:", why())
+if libc.ptrace(16, 1, None, None) != 0:  # PTRACE_ATTACH
+    print("PTRACE_ATTACH:", why())
+else:
+    os.waitpid(1, 0x40000000)  # __WALL
+    regs = (ctypes.c_uint64 * 64)()
+    iov = Iovec(ctypes.addressof(regs), ctypes.sizeof(regs))
+    libc.ptrace(0x4204, 1, ctypes.c_void_p(1), ctypes.byref(iov))  # GETREGSET NT_PRSTATUS
+    sp = regs[{"x86_64": 19, "aarch64": 31}.get(platform.machine(), 19)] & ~0xFFF
+    while (page := peek(sp, 4096)) is not None:  # the stack, up to the environment
+        seen += page
+        sp += 4096
+    libc.ptrace(17, 1, None, None)  # PTRACE_DETACH
+marks = set(re.findall(rb"nkg-[0-9a-f]{32}", seen))
+for mark in marks:
+    print("FORGED")
+    print("\n%s E 1 0\n0m0.000s 0m0.000s\n0m0.000s 0m0.000s" % mark.decode())
+print("found", len(marks))
+EOF
+exit 3"""
+"""A command that looks for the run's mark in PID 1 (its files under ``/proc``, its
+memory through ``process_vm_readv``, its stack through ``PTRACE_ATTACH``) and, with
+it, writes an end line saying status 0 before it exits 3."""
+
+
+def test_a_command_cannot_read_pid_1_to_forge_its_own_status(monkeypatch):
+    """PID 1 is non-dumpable: the same uid without capabilities cannot ptrace it or
+    read its memory, so the mark stays secret and the real status is recorded."""
+    marks = []
+    results = sandbox._results
+
+    def spy(said, mark, limits):
+        marks.append(mark)
+        return results(said, mark, limits)
+
+    monkeypatch.setattr(sandbox, "_results", spy)
+    with _within(60), _host() as host:
+        got = run_commands(host, [STEAL, "echo next"], LIMITS)
+    assert [(o.status, o.output[-1:]) for o in got] == [(3, ["found 0"]), (0, ["next"])], got
+    text = "\n".join(got[0].output)
+    assert "PTRACE_ATTACH: Operation not permitted" in text, text
+    assert "process_vm_readv: Operation not permitted" in text, text
+    assert len(marks) == 1 and marks[0] not in text and "FORGED" not in text, text

@@ -9,7 +9,7 @@ and then waits for the runner's orders on its stdin:
     being set up as process ``PID``.  The server keeps that sandbox's user and mount
     namespaces open and opens a TCP listener on 127.0.0.1:``PORT`` *inside the
     sandbox's own network namespace* (so nothing but that sandbox can reach it, and
-    bash's ``/dev/tcp`` in the fake tools still works).  The sandbox's first shell
+    bash's ``/dev/tcp`` in the fake tools still works).  The sandbox's first process
     then calls ``_fill``, which fills its tmpfs trees (``/sys/module``, ``/proc``,
     ``/lib/modules``, ``/dev/kvm``) from ``HOME/state.marshal``.
 ``detach PID 0|1``
@@ -51,7 +51,7 @@ from nested_snippets.fakehost import rootcopy
 PORT = 4242
 """Port of every sandbox's tool listener (each sandbox has its own network stack)."""
 FILL = "_fill"
-"""The call the sandbox's first shell makes before any snippet command: fill the
+"""The call the sandbox's first process makes before any snippet command: fill the
 tmpfs trees from the state (and finish a pending reboot)."""
 CALL_SECONDS = 10
 """A tool call that takes longer (a client that never sends its request) is ended."""

@@ -33,7 +33,7 @@ snippet's literal text runs under bash and sees:
     an empty tmpfs (the machine's own installs are not shown);
 ``/run/fakehost``
     ``bin`` (read-only: the fake tools, first on ``PATH``).  Each command's output
-    goes to the runner through a pipe (:data:`DRIVER`), never to a file.
+    goes to the runner through a pipe (:data:`SUPERVISOR`), never to a file.
 
 The fake ``lsmod``, ``modprobe``, ``modinfo``, ``rmmod``, ``dmesg``, ``lscpu``,
 ``update-grub``, ``grubby``, ``sudo``, ``uname`` and ``arch`` are also bound over
@@ -44,7 +44,7 @@ there is no real one inside.  They reach the tool server through bash's
 The host name is ``fakehost``; ``uname`` answers for the fake kernel and its
 architecture (the ``uname(2)`` system call does not: see below).
 
-Limits (:class:`Limits`) are rlimits set by the sandbox's first shell (hard and
+Limits (:class:`Limits`) are rlimits set by the sandbox's first process (hard and
 soft, which nothing inside can raise) plus a wall clock and a memory watch kept by
 the runner (:func:`_watch`: it sums the memory of the sandbox's processes every
 :data:`WATCH_TICK` seconds), which kill the sandbox's whole PID namespace.  Each
@@ -54,7 +54,7 @@ add the snippet's name.  A status of 137 the runner does not turn into such a
 message is the snippet's own ``kill -9``.
 Every tmpfs has a size (:data:`TMPFS_BYTES`, about 120 MiB in all) and at most
 :data:`~nested_snippets.fakehost.rootcopy.MAX_ENTRIES` inodes.  After each
-command the first shell kills every other process of the sandbox, so nothing a
+command the first process kills every other process of the sandbox, so nothing a
 command leaves running can touch a later command's result.  Tool calls are bounded
 by the tool server (at most ``MAX_CALLS`` at once per sandbox, each with its own
 time, memory and file-size rlimits; configuration files are read only when regular
@@ -120,6 +120,7 @@ from pathlib import Path
 from nested_snippets.fakehost import cpus, toolserver
 from nested_snippets.fakehost import host as fakehost
 from nested_snippets.fakehost.commands import PY_TOOLS
+from nested_snippets.runner import pid1
 
 BWRAP = "bwrap"
 HOSTNAME = fakehost.HOSTNAME
@@ -200,9 +201,24 @@ def check() -> None:
             "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", *_merged_links_args(),
             "/usr/bin/true"]  # fmt: skip
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd="/", **_drop())
-    if proc.returncode == 0:
-        return
-    raise SandboxUnavailable(_diagnose(proc.stderr.strip().splitlines()[-1:] or [""]))
+    if proc.returncode != 0:
+        raise SandboxUnavailable(_diagnose(proc.stderr.strip().splitlines()[-1:] or [""]))
+    _check_python()
+
+
+def _check_python() -> None:
+    """The machine's python3 runs each sandbox's PID 1 (:data:`SUPERVISOR`)."""
+    try:
+        ok = subprocess.run([PYTHON, "-I", "-S", "-c", "import ctypes, resource"],
+                            capture_output=True, timeout=30).returncode == 0  # fmt: skip
+    except OSError:
+        ok = False
+    if not ok:
+        raise SandboxUnavailable(
+            f"the snippet sandbox runs its first process with the machine's {PYTHON} "
+            "(with ctypes), which is missing or broken: install it (Debian/Ubuntu: "
+            "apt-get install python3; Fedora: dnf install python3)"
+        )
 
 
 def _read(path: str) -> str:
@@ -462,45 +478,25 @@ def prepare_root(root: Path) -> None:
 
 # --------------------------------------------------------------- running
 
-DRIVER = r"""trap : HUP INT QUIT TERM USR1 USR2 ALRM
-ulimit -c 0 -f "$NKG_FSIZE" -v "$NKG_AS" -u "$NKG_NPROC" -n "$NKG_NOFILE" -t "$((NKG_CPU + 1))" \
-    && ulimit -S -t "$NKG_CPU" || exit 99
-read -r go <&"$NKG_GO" || exit 98
-exec {NKG_GO}<&- {quiet}>/dev/null
-/run/fakehost/bin/_fill || exit 97
-exec 2>&"$quiet"
-mark=$NKG_MARK
-trace=$NKG_TRACE
-unset NKG_FSIZE NKG_AS NKG_NPROC NKG_CPU NKG_NOFILE NKG_GO NKG_MARK NKG_TRACE go
-i=0
-for c in "$@"; do
-    i=$((i + 1))
-    printf '%s B %d\n' "$mark" "$i"
-    (exec {quiet}>&-; cd /root && exec ${trace:+$trace -o /run/nkg-trace} \
-        bash --noprofile --norc -c "$c") 2>&1
-    s=$?
-    kill -KILL -1
-    printf '\n%s E %d %d\n' "$mark" "$i" "$s"
-    times
-    if [ -n "$trace" ]; then
-        printf '%s T %d\n' "$mark" "$i"
-        cat /run/nkg-trace 2>/dev/null
-        rm -f /run/nkg-trace
-    fi
-done
-"""
-"""The sandbox's first shell, PID 1 of its namespace (``bwrap --as-pid-1``): no
-process of the snippet can kill or stop it (the kernel delivers to a namespace's
-init only the signals it handles, and its handlers do nothing), so ``kill -9 -1``
-ends the command that sent it and the next command still runs.
+PYTHON = "/usr/bin/python3"
+"""The machine's python3 (``/usr`` is the machine's): it runs :mod:`.pid1` in each sandbox."""
+SUPERVISOR = Path(pid1.__file__).read_text()
+"""The sandbox's first process, PID 1 of its namespace (``bwrap --as-pid-1``), run as
+``python3 -I -S -c SUPERVISOR COMMAND...`` (:mod:`.pid1`).  No process of the snippet
+can kill or stop it (the kernel delivers to a namespace's init only the signals it
+handles, and it handles none), so ``kill -9 -1`` ends the command that sent it and
+the next command still runs.
 
 Each command writes straight into the pipe the runner reads (nothing lands on a
-disk), between a begin and an end line that carry a random mark the commands never
-see (it leaves the environment before they start), so no command can forge a
-result.  After each command the shell kills every other process of the sandbox
-(nothing a command left running can write into a later command's result), then
-writes the status and its children's CPU times (``times``), which tell a kill by
-the CPU limit from the snippet's own ``kill -9``."""
+disk), between a begin and an end line that carry a random mark.  The runner hands
+the mark to PID 1 through the go pipe; PID 1 keeps it in its own memory only (no
+environment, no argument) and is non-dumpable (``prctl(PR_SET_DUMPABLE, 0)`` before
+anything else), so a command, which runs as the same uid but has no capability,
+can neither ptrace it nor read its memory, and cannot forge a result.  After each
+command PID 1 kills and reaps every other process of the sandbox (nothing a command
+left running can write into a later command's result), then writes the status and
+its children's CPU times (as bash's ``times``), which tell a kill by the CPU limit
+from the snippet's own ``kill -9``."""
 
 
 TRACE = (
@@ -508,10 +504,11 @@ TRACE = (
     "-e trace=%file,getdents64,connect,fchdir"
 )
 """With ``trace``: each command runs under strace, which records the files it named and
-its connections; the first shell writes that record after the command's end line,
-after a ``T`` line (:attr:`Result.trace`, for :mod:`nested_snippets.runner.shared`).
-The record is a file of the sandbox's ``/run``: a snippet could rewrite it, which
-the project's own snippets do not (and the checked pairs would catch)."""
+its connections; PID 1 writes that record (a regular file, at most the output
+limit) after the command's end line, after a ``T`` line (:attr:`Result.trace`, for
+:mod:`nested_snippets.runner.shared`).  The record is a file of the sandbox's
+``/run``: a snippet could rewrite it, which the project's own snippets do not (and the
+checked pairs would catch)."""
 
 
 def can_trace() -> bool:
@@ -532,7 +529,7 @@ def run(
     home = Path(home)
     prepare_root(home / "root")
     info_r, info_w = os.pipe()
-    block_r, block_w = os.pipe()  # the driver waits on it until the tool server listens
+    block_r, block_w = os.pipe()  # PID 1 waits on it for the mark (the tool server listens)
     argv = [
         BWRAP, "--unshare-all", "--unshare-user", "--disable-userns",
         "--die-with-parent", "--new-session", "--as-pid-1",
@@ -540,7 +537,7 @@ def run(
         "--info-fd", str(info_w),
         *_tmpfs("/"), *b.static_args, *_own_config(home / "root"),
         "--chdir", "/root",
-        "bash", "--noprofile", "--norc", "-c", DRIVER, "bash", *commands,
+        PYTHON, "-I", "-S", "-c", SUPERVISOR, *commands,
     ]  # fmt: skip
     mark = "nkg-" + secrets.token_hex(16)
     env = {
@@ -557,7 +554,6 @@ def run(
         "NKG_CPU": str(limits.cpu_seconds),
         "NKG_NOFILE": str(limits.files),
         "NKG_GO": str(block_r),
-        "NKG_MARK": mark,
         "NKG_TRACE": TRACE if trace else "",
     }
     try:
@@ -590,7 +586,7 @@ def run(
             raise SandboxUnavailable(f"the sandbox could not be set up: {said or exc}") from None
         attached = True
         _pin(pid)
-        os.write(block_w, b"go\n")
+        os.write(block_w, f"{mark}\n".encode())
         os.close(block_w)
         block_w = -1
         cap = len(commands) * ((2 if trace else 1) * limits.output_bytes + 4096) + 65536
@@ -611,11 +607,13 @@ def run(
         results = _results(said, mark, limits)
         if os.environ.get("NKG_DEBUG"):
             print("bwrap:", proc.returncode, said[:4096])
-        if not results and proc.returncode in (97, 98, 99):
+        if not results and proc.returncode in (96, 97, 98, 99):
             raise SandboxUnavailable(
-                {99: "the sandbox's shell could not set its limits",
-                 98: "the sandbox's shell was not released",
-                 97: "the tool server could not fill the sandbox's trees"}[proc.returncode]
+                {99: "the sandbox's first process could not set its limits",
+                 98: "the sandbox's first process was not released",
+                 97: "the tool server could not fill the sandbox's trees",
+                 96: "the sandbox's first process could not make itself non-dumpable "
+                     "(prctl PR_SET_DUMPABLE)"}[proc.returncode]
             )  # fmt: skip
         if not results and proc.returncode != 0 and said:
             raise SandboxUnavailable(
@@ -819,8 +817,8 @@ def _kill(proc: subprocess.Popen) -> None:
 
 
 def _results(said: bytes, mark: str, limits: Limits) -> list[Result]:
-    """Each command's output and status from what the first shell wrote (see
-    :data:`DRIVER`); raises :class:`LimitExceeded` for a command stopped by the
+    """Each command's output and status from what PID 1 wrote (see
+    :data:`SUPERVISOR`); raises :class:`LimitExceeded` for a command stopped by the
     output or CPU limit."""
     begin, end = f"{mark} B ".encode(), f"\n{mark} E ".encode()
     results: list[Result] = []
@@ -866,7 +864,7 @@ def _results(said: bytes, mark: str, limits: Limits) -> list[Result]:
 
 
 def _children_cpu(times: bytes) -> float:
-    """User + system seconds of the first shell's children, from bash's ``times``
+    """User + system seconds of PID 1's children, in the format of bash's ``times``
     (``0m0.004s 0m0.000s`` for the shell, then the same for its children)."""
     lines = times.decode("ascii", "replace").splitlines()
     total = 0.0

@@ -1,0 +1,217 @@
+"""PID 1 of a snippet sandbox: runs its commands one after the other and writes their results.
+
+The machine's own ``python3`` runs this file's text inside the sandbox (see
+:data:`nested_snippets.runner.sandbox.SUPERVISOR`), so it imports only the standard
+library.  Before anything else it makes itself non-dumpable
+(``prctl(PR_SET_DUMPABLE, 0)``): a process of the same uid without ``CAP_SYS_PTRACE``
+in its user namespace (every snippet process) can then neither ptrace it nor read its
+memory or environment, so the run's random mark, which it reads from a pipe and keeps
+only in its own memory (never in a child's environment or arguments), stays secret.
+A forked child is non-dumpable too until it executes the command's ``bash``.
+
+Then it sets the run's rlimits on itself (hard and soft, inherited by every command),
+waits for the runner's go (the mark, on descriptor ``NKG_GO``), has the tool server
+fill the fake trees (``_fill``) and runs each argument as
+``bash --noprofile --norc -c TEXT`` in ``/root`` (under strace when ``NKG_TRACE``
+holds its command line), with stdout and stderr on the runner's pipe.  After each
+command it kills every other process of its PID namespace and reaps them all, then
+writes ``MARK E I STATUS`` and its children's CPU times in the format of bash's
+``times``; with strace, ``MARK T I`` and the record.  Exit statuses 96 to 99 say
+which step of the setup failed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+import stat
+import sys
+
+PR_GET_DUMPABLE = 3
+PR_SET_DUMPABLE = 4
+FILL = "/run/fakehost/bin/_fill"
+TRACE_FILE = "/run/nkg-trace"
+MAX_MARK = 128
+SHELL = ("bash", "--noprofile", "--norc", "-c")
+COMMAND_ENV = {"PWD": "/root", "OLDPWD": "/root", "SHLVL": "1"}
+"""What the shell that ran the commands before exported to them (kept the same)."""
+
+
+def undumpable() -> None:
+    """Make this process non-dumpable, or raise OSError."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    zero = ctypes.c_ulong(0)
+    if libc.prctl(PR_SET_DUMPABLE, zero, zero, zero, zero) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE)")
+    if libc.prctl(PR_GET_DUMPABLE, zero, zero, zero, zero) != 0:
+        raise OSError(0, "still dumpable")
+
+
+def set_limits(env: dict[str, str]) -> int:
+    """Set the run's rlimits (the ``NKG_*`` values, in KiB where bash's ``ulimit``
+    counts KiB); returns the file-size limit in bytes."""
+    fsize = int(env["NKG_FSIZE"]) * 1024
+    cpu = int(env["NKG_CPU"])
+    for kind, value in (
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_FSIZE, fsize),
+        (resource.RLIMIT_AS, int(env["NKG_AS"]) * 1024),
+        (resource.RLIMIT_NPROC, int(env["NKG_NPROC"])),
+        (resource.RLIMIT_NOFILE, int(env["NKG_NOFILE"])),
+    ):
+        resource.setrlimit(kind, (value, value))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    return fsize
+
+
+def read_mark(fd: int) -> str:
+    """The runner's go: one line, the run's mark ("" when the runner gave none)."""
+    data = b""
+    while b"\n" not in data and len(data) <= MAX_MARK:
+        chunk = os.read(fd, MAX_MARK)
+        if not chunk:
+            return ""
+        data += chunk
+    return data.split(b"\n", 1)[0].decode("ascii", "replace").strip()
+
+
+def say(data: bytes) -> None:
+    """Write all of ``data`` to the runner's pipe."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(1, view) :]
+
+
+def _exec_child(argv: list[str], env: dict[str, str], cwd: str | None) -> None:
+    """In a forked child: default signals, stderr on the pipe, then ``argv``."""
+    try:
+        for sig in signal.valid_signals() - {signal.SIGKILL, signal.SIGSTOP}:
+            signal.signal(sig, signal.SIG_DFL)
+        os.dup2(1, 2)
+        if cwd is not None:
+            try:
+                os.chdir(cwd)
+            except OSError as exc:
+                os.write(2, f"bash: cd: {cwd}: {exc.strerror}\n".encode())
+                os._exit(1)
+        os.execvpe(argv[0], argv, env)
+    except OSError as exc:
+        os.write(2, f"bash: {argv[0]}: {exc.strerror}\n".encode())
+        os._exit(126 if isinstance(exc, PermissionError) else 127)
+    finally:
+        os._exit(127)
+
+
+def status_of(wait_status: int) -> int:
+    """An exit status as bash's ``$?`` gives it (128 + the signal when killed)."""
+    if os.WIFSIGNALED(wait_status):
+        return 128 + os.WTERMSIG(wait_status)
+    return os.WEXITSTATUS(wait_status)
+
+
+def spawn(argv: list[str], env: dict[str, str], cwd: str | None = None) -> int:
+    """Run ``argv`` to its end; its status."""
+    pid = os.fork()
+    if pid == 0:
+        _exec_child(argv, env, cwd)
+    return status_of(os.waitpid(pid, 0)[1])
+
+
+def clean() -> None:
+    """Kill every other process of the namespace and reap them all (orphans are this
+    process's children), until none is left."""
+    while True:
+        _kill_all()
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def _kill_all() -> None:
+    """SIGKILL to every other process of the namespace (ESRCH: there is none)."""
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        return
+
+
+def times() -> bytes:
+    """This process's and its children's CPU times as bash's ``times`` writes them."""
+    t = os.times()
+
+    def pair(user: float, system: float) -> str:
+        return " ".join(f"{int(s // 60)}m{s % 60:.3f}s" for s in (user, system))
+
+    return f"{pair(t.user, t.system)}\n{pair(t.children_user, t.children_system)}\n".encode()
+
+
+def copy_trace(limit: int) -> None:
+    """Write strace's record (a regular file, at most ``limit`` bytes) and remove it."""
+    try:
+        fd = os.open(TRACE_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        fd = -1
+    _remove(TRACE_FILE)
+    if fd < 0:
+        return
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            while limit > 0 and (chunk := os.read(fd, min(1 << 16, limit))):
+                say(chunk)
+                limit -= len(chunk)
+    finally:
+        os.close(fd)
+
+
+def main(commands: list[str]) -> int:
+    try:
+        undumpable()
+    except (OSError, AttributeError):
+        return 96
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # PID 1: a signal it does not handle is dropped
+    config = dict(os.environ)
+    env = {k: v for k, v in config.items() if not k.startswith("NKG_")}
+    try:
+        fsize = set_limits(config)
+    except (OSError, ValueError, KeyError):
+        return 99
+    try:
+        go = int(config["NKG_GO"])
+        mark = read_mark(go)
+        os.close(go)
+    except (OSError, ValueError, KeyError):
+        mark = ""
+    if not mark:
+        return 98
+    os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    if spawn([FILL], env) != 0:
+        return 97
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 2)
+    os.close(quiet)
+    trace = config.get("NKG_TRACE", "").split()
+    shell_env = {**env, **COMMAND_ENV}
+    for i, command in enumerate(commands, 1):
+        say(f"{mark} B {i}\n".encode())
+        argv = [*trace, "-o", TRACE_FILE] if trace else []
+        status = spawn([*argv, *SHELL, command], shell_env, "/root")
+        clean()
+        say(f"\n{mark} E {i} {status}\n".encode() + times())
+        if trace:
+            say(f"{mark} T {i}\n".encode())
+            copy_trace(fsize)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
