@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
@@ -794,6 +795,17 @@ def test_proof_line_link_explains_the_line(page, guide):
     page.wait_for_url("**/explanation/terminology.html#proof-lines")
     heading = page.get_by_role("heading", name=re.compile("^The line under each command"))
     heading.wait_for()
+    # the scroll to the anchor may land before the page's scripts finish laying it out:
+    # wait (bounded) for where the reader ends up, then check it
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            "el => { const r = el.getBoundingClientRect();"
+            " return r.top >= 0 && r.top < innerHeight / 2; }",
+            arg=heading.element_handle(),
+            timeout=5000,
+        )
     box = heading.bounding_box()
     assert box is not None and 0 <= box["y"] < page.viewport_size["height"] / 2, box
 
