@@ -10,12 +10,12 @@ The JSON files in ``data/`` are written by ``tools/extract_kernel_params.py``
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nested_snippets import suggest as _suggest
 from nested_snippets.kernel import builds
 from nested_snippets.versions import version_key as _version_key
 
@@ -153,7 +153,7 @@ class ModuleData:
         """The error for ``name``, not one of the parameters (with did-you-mean unless
         not ``suggest``); returned, not raised, for callers that only want its text."""
         suggestions = (
-            difflib.get_close_matches(name, self.names(), n=3, cutoff=0.6) if suggest else []
+            _suggest.close(name, self.names(), n=3) if suggest else []
         )
         where = f"{self.name} (Linux {self.version})" if self.version else self.name
         return UnknownParameter(
@@ -183,7 +183,7 @@ class KernelData:
         key = f"{arch}/{_norm_module(name)}"
         if key in self.modules:
             return self.modules[key]
-        suggestions = difflib.get_close_matches(key, list(self.modules), n=3, cutoff=0.5)
+        suggestions = _suggest.close(key, self.modules, n=3, cutoff=0.5)
         raise UnknownModule(
             f"Linux {self.version} data has no module '{key}'{_did_you_mean(suggestions)}",
             suggestions,

@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import types
 from pathlib import Path
 
 import pytest
@@ -526,10 +527,9 @@ def test_did_you_mean_runs_only_for_printed_findings(cli, tmp_path, monkeypatch)
     from nested_snippets.cli import lint
 
     searched = []
-    real = kernel.difflib.get_close_matches
-    monkeypatch.setattr(
-        kernel.difflib, "get_close_matches", lambda *a, **k: searched.append(a) or real(*a, **k)
-    )
+    real = kernel._suggest.close
+    counting = types.SimpleNamespace(close=lambda *a, **k: searched.append(a) or real(*a, **k))
+    monkeypatch.setattr(kernel, "_suggest", counting)  # the kernel data's searches only
     monkeypatch.setattr(lint, "SHOWN", 30)
     text = "".join(f"options kvm_intel nestd{i}=1\n" for i in range(5000))
     path, r = lint_text(cli, tmp_path, text)
