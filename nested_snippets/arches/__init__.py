@@ -13,8 +13,8 @@ checker imports this package on every run.
 
 from __future__ import annotations
 
-import importlib
 import os
+import sys
 
 from nested_snippets import suggest
 from nested_snippets.arches._row import Arch, ModuleSpec
@@ -68,7 +68,9 @@ def reload() -> None:
     rows, paths = [], []
     for entry in __path__:
         for name in _names(entry):
-            module = importlib.import_module(f"{__name__}.{name}")
+            full = f"{__name__}.{name}"
+            __import__(full)  # not importlib.import_module: importlib costs start-up time
+            module = sys.modules[full]
             row = getattr(module, "ARCH", None)
             if not isinstance(row, Arch):
                 raise TypeError(f"{module.__file__}: defines no ARCH = Arch(...)")

@@ -8,12 +8,14 @@ imported only when run, to keep start-up short.
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
 import sys
 
-from nested_snippets import __version__, arches
+from nested_snippets import __version__
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_HELP = """\
 exit status: 0 ready or clean, 1 not ready or lint errors, 2 could not check or bad input.
@@ -23,27 +25,30 @@ Guide links start with $NESTED_KVM_GUIDE_URL
 
 def _root(value: str) -> str:
     if not os.path.isdir(value):
+        import argparse
+
         raise argparse.ArgumentTypeError(f"{value!r} is not a directory")
     return value
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """argparse's formatter without its ``import shutil`` (1.5 ms at every start-up)."""
-
-    def __init__(self, prog: str, **kwargs) -> None:
-        if kwargs.get("width") is None:
-            try:
-                kwargs["width"] = int(os.environ.get("COLUMNS", "")) - 2
-            except ValueError:
-                try:
-                    kwargs["width"] = os.get_terminal_size(sys.stdout.fileno()).columns - 2
-                except (OSError, ValueError):
-                    kwargs["width"] = 78
-        super().__init__(prog, **kwargs)
-
-
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; with ``only``, other commands get no options (start-up time)."""
+    import argparse
+
+    class _Formatter(argparse.RawDescriptionHelpFormatter):
+        """argparse's formatter without its ``import shutil`` (1.5 ms at start-up)."""
+
+        def __init__(self, prog: str, **kwargs) -> None:
+            if kwargs.get("width") is None:
+                try:
+                    kwargs["width"] = int(os.environ.get("COLUMNS", "")) - 2
+                except ValueError:
+                    try:
+                        kwargs["width"] = os.get_terminal_size(sys.stdout.fileno()).columns - 2
+                    except (OSError, ValueError):
+                        kwargs["width"] = 78
+            super().__init__(prog, **kwargs)
+
     p = argparse.ArgumentParser(
         prog="nested-kvm",
         description="Check a Linux host for nested KVM (read-only).",
@@ -64,12 +69,15 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 ROOT_HELP = "read the host's files below DIR instead of / (a copied or fake root)"
 
 
+LEVELS = ("auto", "L0", "L1")
+
+
 def _check(c: argparse.ArgumentParser) -> None:
     c.add_argument("--root", metavar="DIR", type=_root, help=ROOT_HELP)
     c.add_argument("--json", action="store_true", help="print the nested-kvm-check/1 JSON")
     c.add_argument(
         "--level",
-        choices=("auto", "L0", "L1"),
+        choices=LEVELS,
         default="auto",
         help="judge the host as L0 (bare metal) or L1 (a guest); default: detect",
     )
@@ -87,6 +95,8 @@ def _report(r: argparse.ArgumentParser) -> None:
 
 
 def _lint(li: argparse.ArgumentParser) -> None:
+    from nested_snippets import arches
+
     li.add_argument("paths", nargs="+", metavar="FILE|DIR")
     li.add_argument(
         "--kernel",
@@ -102,6 +112,8 @@ def _lint(li: argparse.ArgumentParser) -> None:
 
 
 def _params(pa: argparse.ArgumentParser) -> None:
+    from nested_snippets import arches
+
     pa.add_argument("--module", help="kvm, kvm_intel, kvm_amd or kvm_hv")
     pa.add_argument("--kernel", metavar="VERSION", help="default: the running kernel")
     pa.add_argument(
@@ -125,6 +137,47 @@ _COMMANDS = {
 }
 
 
+class Options:
+    """The options of one command, as attributes (what argparse's Namespace holds)."""
+
+    def __init__(self, **values: object) -> None:
+        self.__dict__.update(values)
+
+    def __repr__(self) -> str:
+        return f"Options({', '.join(f'{k}={v!r}' for k, v in sorted(vars(self).items()))})"
+
+
+def quick_check(words: list[str]) -> Options | None:
+    """``check``'s options read without argparse, whose import and parser cost more
+    than the checks themselves: only the exact, valid forms (``--json``,
+    ``--no-probe``, ``--level L1``, ``--root=DIR`` ...).  Anything else (help, an
+    abbreviation, an error) gives None, and argparse reads the words and answers;
+    tests/cli/test_reach.py compares the two."""
+    if not words or words[0] != "check":
+        return None
+    found: dict[str, object] = {
+        "command": "check", "root": None, "json": False, "level": "auto", "no_probe": False
+    }  # fmt: skip
+    rest = iter(words[1:])
+    for word in rest:
+        if word in ("--json", "--no-probe"):
+            found[word[2:].replace("-", "_")] = True
+            continue
+        name, equals, value = word.partition("=")
+        if name not in ("--root", "--level"):
+            return None
+        if not equals:
+            value = next(rest, None)
+            if value is None or value.startswith("-"):
+                return None
+        if name == "--level" and value not in LEVELS:
+            return None
+        if name == "--root" and not os.path.isdir(value):
+            return None
+        found[name[2:]] = value
+    return Options(**found)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nested-kvm`` console script; returns the exit status."""
     words = sys.argv[1:] if argv is None else argv
@@ -136,12 +189,16 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 locale: never UnicodeEncodeError
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    args = build_parser(next((w for w in words if w in _COMMANDS), None)).parse_args(words)
+    args = quick_check(words) or build_parser(
+        next((w for w in words if w in _COMMANDS), None)
+    ).parse_args(words)
     from nested_snippets.cli.errors import CliError
     from nested_snippets.cli.escape import escape
 
     try:
-        module = importlib.import_module(f"nested_snippets.cli.{args.command}")
+        name = f"nested_snippets.cli.{args.command}"
+        __import__(name)  # not importlib: its import costs start-up time
+        module = sys.modules[name]
         status = int(module.run(args))
         sys.stdout.flush()  # here, not at exit, so that a write error is reported
         return status

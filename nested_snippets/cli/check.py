@@ -8,7 +8,6 @@ an L1 must be able to run KVM guests (vmx/svm/sie exposed, ``/dev/kvm`` present)
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from nested_snippets.cli import hypervisor, kvmprobe, probes
@@ -17,6 +16,10 @@ from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.escape import escape
 from nested_snippets.cli.hostfs import HostFS
 from nested_snippets.cli.probes import Facts
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    import argparse
 
 SCHEMA = "nested-kvm-check/1"
 READY, NOT_READY, CANNOT_CHECK = 0, 1, 2

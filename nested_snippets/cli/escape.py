@@ -7,15 +7,30 @@ bidirectional override) is shown as a Python-style escape (``\\n``, ``\\x1b``,
 
 from __future__ import annotations
 
-import re
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    import re
 
 _INVISIBLE = "\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
 """Also lone surrogates: a file name's undecodable byte (``\\xff``, or ``\\x9b``, a C1
 control to some terminals) that Python would write back raw."""
-_UNSAFE = re.compile(f"[\x00-\x1f{_INVISIBLE}]")
-_UNSAFE_IN_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f{_INVISIBLE}]")
-"""As :data:`_UNSAFE` but newline and tab pass: for multi-line text such as a report."""
+UNSAFE = f"[\x00-\x1f{_INVISIBLE}]"
+UNSAFE_IN_TEXT = f"[\x00-\x08\x0b-\x1f{_INVISIBLE}]"
+"""As :data:`UNSAFE` but newline and tab pass: for multi-line text such as a report.
+
+Every character of both classes is one that :meth:`str.isprintable` rejects, so text
+that is printable is returned as it is, without compiling them (start-up time)."""
+_COMPILED: dict[str, re.Pattern[str]] = {}
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _sub(pattern: str, text: str) -> str:
+    compiled = _COMPILED.get(pattern)
+    if compiled is None:
+        import re
+
+        compiled = _COMPILED[pattern] = re.compile(pattern)
+    return compiled.sub(_one, text)
 
 
 def _one(m: re.Match[str]) -> str:
@@ -38,10 +53,10 @@ def clip(word: str, width: int = 80) -> str:
 
 def escape(text: str) -> str:
     """``text`` with every control or invisible formatting character escaped."""
-    return _UNSAFE.sub(_one, text)
+    return text if text.isprintable() else _sub(UNSAFE, text)
 
 
 def escape_text(text: str) -> str:
     """Multi-line ``text`` with every control character but newline and tab escaped
     (a carriage return, an ANSI escape or a bidirectional override cannot hide lines)."""
-    return _UNSAFE_IN_TEXT.sub(_one, text)
+    return text if text.isprintable() else _sub(UNSAFE_IN_TEXT, text)

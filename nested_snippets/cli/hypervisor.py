@@ -24,7 +24,6 @@ Sources of the strings matched (read 2026-12-01):
 
 from __future__ import annotations
 
-import re
 from collections import namedtuple
 
 from nested_snippets.cli.hostfs import HostFS, Unreadable
@@ -76,7 +75,9 @@ L0 = namedtuple("L0", "kind provider evidence")
 """``kind``: a key of :data:`NAMES`; ``provider``: a key of :data:`PROVIDERS` or
 None; ``evidence``: what was read, one string per source."""
 
-_DETECTED = re.compile(r"Hypervisor detected: ([^\r\n]+)")
+DETECTED = "Hypervisor detected: "
+_DETECTED = DETECTED + r"([^\r\n]+)"
+"""The kernel's line, as a pattern compiled only for a log that has it (start-up time)."""
 
 
 def _read(fs: HostFS, shown: str, limit: int = 256) -> str:
@@ -136,7 +137,11 @@ def kernel_log(fs: HostFS) -> tuple[str, str] | None:
     """(file, name) of the last ``Hypervisor detected`` line in a readable log file."""
     for shown in KERNEL_LOGS:
         text = _read(fs, shown, LOG_LIMIT)
-        found = _DETECTED.findall(text)
+        if DETECTED not in text:
+            continue
+        import re
+
+        found = re.findall(_DETECTED, text)
         if found:
             return shown, found[-1].strip()
     return None

@@ -16,11 +16,13 @@ kmod rules reproduced here (kmod ``libkmod/libkmod-config.c``):
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Callable
 
 from nested_snippets.parsers import kargs
 from nested_snippets.regular import read_regular
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 CONFIG_DIRS = (
     "/etc/modprobe.d",
@@ -96,15 +98,16 @@ _BLANKS = " \t"
 the rest of an ``options`` line goes to the kernel, which splits at any white space."""
 
 
-_OPTIONS = re.compile(r"options[ \t]+([^ \t]+)[ \t](.*)", re.S)
-
-
 def _split_line(line: str) -> tuple[str, tuple[str, ...]]:
     """(command, arguments) of one stripped logical line, split as kmod splits it."""
-    options = _OPTIONS.match(line)
-    if options:
-        # kmod hands the rest of the line to the kernel, which splits it
-        return "options", (options.group(1), *kargs.split_words(options.group(2)))
+    if line[:7] == "options" and line[7:8] in (" ", "\t"):
+        # "options", blanks, the module, one blank: kmod hands the rest of the line to
+        # the kernel, which splits it (string methods: no regular expression to compile)
+        rest = line[8:].lstrip(_BLANKS)
+        space, tab = rest.find(" "), rest.find("\t")
+        end = space if tab < 0 else tab if space < 0 else min(space, tab)
+        if end > 0:
+            return "options", (rest[:end], *kargs.split_words(rest[end + 1 :]))
     words = [w for w in line.replace("\t", " ").split(" ") if w]
     return words[0], tuple(words[1:])
 

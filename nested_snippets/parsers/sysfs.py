@@ -10,12 +10,9 @@ The only exception raised here is :class:`ParamValueError`.
 
 from __future__ import annotations
 
-import re
-
 __all__ = ["ParamValueError", "as_bool", "clean", "param_path", "params_dir"]
 
-_DEC = re.compile(r"[+-]?[0-9]+")
-_HEX = re.compile(r"0[xX][0-9a-fA-F]+")
+_HEX_DIGITS = "0123456789abcdefABCDEF"
 MAX_LEN = 4096
 """sysfs shows at most one page; anything longer is not a parameter file."""
 
@@ -53,9 +50,11 @@ def as_bool(text: str) -> bool:
         return True
     if value in ("N", "n"):
         return False
-    if _DEC.fullmatch(value):
+    digits = value[1:] if value[:1] in ("+", "-") else value
+    if digits.isascii() and digits.isdigit():  # [+-]?[0-9]+ (no regex: start-up time)
         return int(value, 10) != 0
-    if _HEX.fullmatch(value):
+    digits = value[2:] if value[:2] in ("0x", "0X") else ""
+    if digits and not digits.strip(_HEX_DIGITS):  # 0[xX][0-9a-fA-F]+
         return int(value, 16) != 0
     raise ParamValueError(f"{_show(value)} is not an on/off value (expected Y, N, 1 or 0)")
 
