@@ -92,8 +92,11 @@ class Linter:
         self._modules: dict[str, kernel.ModuleData | None] = {}
         self._by_name: dict[str, dict[str, kernel.Param]] = {}
         self._judged: dict[str, dict[str, tuple]] = {}
-        self._conflict: dict[tuple[tuple[str, str], str, int], str] = {}
         """module -> word -> :meth:`judge`'s answer (files repeat words)."""
+        self._bases: dict[str, tuple] = {}
+        """module as written -> :meth:`_base`'s answer."""
+        self._conflict: dict[tuple[tuple[str, str], str, int], str] = {}
+        """(key, word, values kept) -> :meth:`conflict`'s message."""
         self._unknown: dict[str, str] = {}
         """module name as written -> :meth:`unknown_message` (difflib is slow)."""
         self._hintless: dict[str, tuple[str, str]] = {}
@@ -194,16 +197,26 @@ class Linter:
         self.apply(self.plan(ln.args) or [], ln, read_by_kmod)
 
     def plan(self, args: tuple[str, ...]) -> list[tuple] | None:
-        """What an ``options`` line's words do: (key, word, stored, error) each, with a
-        word repeated right after itself left out (the kernel sets the same value);
-        None when the module is not one with data (then :meth:`options` reports it)."""
-        module = normalize(args[0])
-        if module not in KVM_MODULES:
-            return None
-        mod = self.module_data(module)
+        """What an ``options`` line's words do: (key, word, stored, error, source) each,
+        with a word repeated right after itself left out (the kernel sets the same
+        value); None when the module is not one with data (then :meth:`options`
+        reports it)."""
+        base = self._bases.get(args[0])
+        if base is None:
+            base = self._base(args[0])
+            if len(self._bases) < CACHE:
+                self._bases[args[0]] = base
+        module, mod, judged_all = base
         if mod is None:
             return None
-        judged_all = self._judged.setdefault(module, {})
+        if len(args) == 2:  # one word, as in most lines: no loop
+            word = args[1]
+            judged = judged_all.get(word)
+            if judged is None:
+                judged = self.judge(module, mod, word)
+                if len(judged_all) < CACHE:
+                    judged_all[word] = judged
+            return [judged]
         out = []
         previous = None
         wrong: set[str] = set()  # a word with an error is reported once per line
@@ -216,15 +229,22 @@ class Linter:
                 judged = self.judge(module, mod, word)
                 if len(judged_all) < CACHE:
                     judged_all[word] = judged
-            if judged[2]:
+            if judged[3]:
                 wrong.add(word)
-            out.append((judged[0], word, *judged[1:]))
+            out.append(judged)
         return out
 
+    def _base(self, given: str) -> tuple[str, kernel.ModuleData | None, dict[str, tuple]]:
+        """(module, its data or None, its memo of judged words) for a module as written."""
+        module = normalize(given)
+        mod = self.module_data(module) if module in KVM_MODULES else None
+        return module, mod, self._judged.setdefault(module, {}) if mod is not None else {}
+
     def apply(self, plan: list[tuple], ln: modprobe_conf.Line, read_by_kmod: bool) -> None:
-        """Apply one line's plan.  The two steady states of a repeated line (the same
-        value again; a conflict already worded) are handled inline: a hostile file
-        has millions of them, and two calls per word were half of lint's time."""
+        """Apply one line's plan.  The steady states of a repeated line (the same value
+        again; a conflict already worded) and the recording of an error are inline: a
+        hostile file has millions of lines, and two calls per word were half of lint's
+        time."""
         path, lineno = ln.path, ln.lineno
         repeats = self.repeats
         for key, word, stored, message, source in plan:
@@ -235,21 +255,25 @@ class Linter:
                 if not read_by_kmod:
                     continue
                 first = self.first.get(key)
-                if first is None:
-                    self.setting(key, word, stored, ln)
+                if first is None:  # its first setting
+                    self.first[key] = {stored: (ln, word)}
                     continue
                 if len(first) == 1 and stored in first:
-                    continue
-                message = self._conflict.get((key, word, len(first)))
-                if message is None:  # a memo hit implies stored in first, as in setting()
-                    self.setting(key, word, stored, ln)
-                    continue
+                    continue  # the same value again: the common case of a repeated line
+                memo = (key, word, len(first))  # first only grows: its length is its version
+                message = self._conflict.get(memo)
+                if message is None:  # a memo hit implies stored in first, as in conflict()
+                    message = self.conflict(key, word, stored, ln, first)
+                    if len(self._conflict) < CACHE:
+                        self._conflict[memo] = message
             counted = (path, "error", message)  # self.add(), inline
             self.errors = True
             seen = repeats.get(counted)
             if seen is None:
-                if len(repeats) >= SHOWN:
-                    self.leave_out(path, lineno, "error")
+                if len(repeats) >= SHOWN:  # self.leave_out(), inline
+                    self.left_out["error"] = self.left_out.get("error", 0) + 1
+                    if self.first_left_out is None:
+                        self.first_left_out = (path, lineno)
                     continue
                 seen = 0
                 if source:
@@ -259,51 +283,38 @@ class Linter:
                 self.findings.append((path, lineno, "error", message))
                 self.shown_until[counted] = lineno
 
-    def setting(self, key: tuple[str, str], word: str, value: str, ln: modprobe_conf.Line) -> None:
-        """Record a setting that kmod applies; after another value it is a conflict.
+    def conflict(
+        self, key: tuple[str, str], word: str, value: str, ln: modprobe_conf.Line, first: dict
+    ) -> str:
+        """The error for a setting of ``key`` to ``value`` after another value.
 
         Constant time per setting: only the first places of the first two values are
-        kept (the first earlier value that differs from any value is one of them), and
-        the message for a (word, values kept) pair is built once."""
-        first = self.first.get(key)
-        if first is None:
-            self.first[key] = {value: (ln, word)}
-            return
-        if len(first) == 1 and value in first:
-            return  # the same value again: the common case of a repeated line
-        memo = (key, word, len(first))  # first only grows: its length is its version
-        message = self._conflict.get(memo)
-        if message is None:
-            earlier = next(where for v, where in first.items() if v != value)
-            eln, eword = earlier
-            message = (
-                f"{key[0]} {clip(word)} conflicts with {clip(eword)} at "
-                f"{eln.path}:{eln.lineno}; the kernel applies the one read last"
-            )
-            if len(self._conflict) < CACHE:
-                self._conflict[memo] = message
-            if len(first) == 1:  # value is not in first: the second value
-                first[value] = (ln, word)
-        self.add(ln.path, ln.lineno, "error", message)
+        kept in ``first`` (the first earlier value that differs from any value is one of
+        them); this one is kept if it is the second value."""
+        eln, eword = next(where for v, where in first.items() if v != value)
+        if len(first) == 1:  # value is not in first: the second value
+            first[value] = (ln, word)
+        return (
+            f"{key[0]} {clip(word)} conflicts with {clip(eword)} at "
+            f"{eln.path}:{eln.lineno}; the kernel applies the one read last"
+        )
 
-    def judge(
-        self, module: str, mod: kernel.ModuleData, word: str
-    ) -> tuple[tuple[str, str] | None, str, str, tuple[str, str] | None]:
-        """((module, parameter), value as stored, "", None) or (None, "", error,
-        source); source is (module, name) of an unknown parameter, whose hints
+    def judge(self, module: str, mod: kernel.ModuleData, word: str) -> tuple:
+        """((module, parameter), word, value as stored, "", None) or (None, word, "",
+        error, source); source is (module, name) of an unknown parameter, whose hints
         :meth:`finish` adds.  Memoized per word: a file of repeated options costs one
         judgement per distinct word."""
         raw, value = split_option(word)
         p = self.by_name(module, mod).get(normalize(raw))
         if p is None:  # by_name has every parameter: raw is none of them
             raw = clip(raw)
-            message = f"{mod.unknown(raw, suggest=False)} (the kernel ignores it)"
-            return None, "", message, (module, raw)  # hints for printed findings only
+            message = f"{mod.no_parameter(raw)} (the kernel ignores it)"
+            return None, word, "", message, (module, raw)  # hints for printed ones only
         try:
-            return (module, p.name), values.parse(p.type, value), "", None
+            return (module, p.name), word, values.parse(p.type, value), "", None
         except values.InvalidValue:
             shown = "no value" if value is None else f"'{clip(value)}'"
-            return None, "", (
+            return None, word, "", (
                 f"{module} {p.name}: {shown} is not a "
                 f"valid {p.type}; {module} refuses to load (Invalid argument)"
             ), None

@@ -115,10 +115,18 @@ def _split_line(line: str) -> tuple[str, tuple[str, ...]]:
 def _judge(line: str) -> tuple[str, tuple[str, ...]] | str:
     """What one logical line is: (command, arguments), or why kmod ignores it
     ("" for a blank or comment line, which it skips silently)."""
-    line = line.strip(_BLANKS)
-    if not line or line[0] == "#":
-        return ""
-    command, args = _split_line(line)
+    if '"' not in line and line.isprintable():
+        # no quote, and no blank but " ": kmod's split (at blanks) and the kernel's (at
+        # white space) are both str.split(); one call for a million distinct lines
+        words = line.split()
+        if not words or words[0][0] == "#":
+            return ""
+        command, args = words[0], tuple(words[1:])
+    else:
+        line = line.strip(_BLANKS)
+        if not line or line[0] == "#":
+            return ""
+        command, args = _split_line(line)
     if command not in KNOWN_COMMANDS:
         return f"ignoring bad line starting with '{command}'"
     if command in ("options", "blacklist") and not args:
