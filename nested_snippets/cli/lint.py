@@ -12,6 +12,7 @@ import gc
 import os
 import stat
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -151,18 +152,20 @@ class Linter:
         for problem in cfg.problems:
             line, _, why = problem[len(shown) + 1 :].partition(": ")
             self.add(shown, int(line), "warning", f"kmod ignores this line: {clip(why)}")
-        plans: dict[int, list | None] = {}  # id(args) -> plan; the parser shares args
-        for ln in cfg.lines:  # of identical lines, and cfg keeps them alive meanwhile
+        plans: dict[int, Sequence[tuple] | None] = {}  # id(args) -> plan; the parser
+        plan_of, apply = self.plan, self.apply  # shares args of identical lines, and cfg
+        for ln in cfg.lines:  # keeps them alive meanwhile
             if ln.command == "options":
-                plan = plans.get(id(ln.args), False)
+                args = ln.args
+                plan = plans.get(id(args), False)
                 if plan is False:
-                    plan = self.plan(ln.args)
+                    plan = plan_of(args)
                     if len(plans) < CACHE:
-                        plans[id(ln.args)] = plan
+                        plans[id(args)] = plan
                 if plan is None:
-                    self.options(ln, normalize(ln.args[0]), read_by_kmod)
+                    self.options(ln, normalize(args[0]), read_by_kmod)
                 else:
-                    self.apply(plan, ln, read_by_kmod)
+                    apply(plan, ln, read_by_kmod)
                 continue
             module = normalize(ln.args[0]) if ln.args else ""
             if ln.command == "blacklist" and module in KVM_MODULES:
@@ -196,7 +199,7 @@ class Linter:
             return
         self.apply(self.plan(ln.args) or [], ln, read_by_kmod)
 
-    def plan(self, args: tuple[str, ...]) -> list[tuple] | None:
+    def plan(self, args: tuple[str, ...]) -> Sequence[tuple] | None:
         """What an ``options`` line's words do: (key, word, stored, error, source) each,
         with a word repeated right after itself left out (the kernel sets the same
         value); None when the module is not one with data (then :meth:`options`
@@ -216,7 +219,7 @@ class Linter:
                 judged = self.judge(module, mod, word)
                 if len(judged_all) < CACHE:
                     judged_all[word] = judged
-            return [judged]
+            return (judged,)
         out = []
         previous = None
         wrong: set[str] = set()  # a word with an error is reported once per line
@@ -240,7 +243,7 @@ class Linter:
         mod = self.module_data(module) if module in KVM_MODULES else None
         return module, mod, self._judged.setdefault(module, {}) if mod is not None else {}
 
-    def apply(self, plan: list[tuple], ln: modprobe_conf.Line, read_by_kmod: bool) -> None:
+    def apply(self, plan: Sequence[tuple], ln: modprobe_conf.Line, read_by_kmod: bool) -> None:
         """Apply one line's plan.  The steady states of a repeated line (the same value
         again; a conflict already worded) and the recording of an error are inline: a
         hostile file has millions of lines, and two calls per word were half of lint's
@@ -291,9 +294,12 @@ class Linter:
         Constant time per setting: only the first places of the first two values are
         kept in ``first`` (the first earlier value that differs from any value is one of
         them); this one is kept if it is the second value."""
-        eln, eword = next(where for v, where in first.items() if v != value)
-        if len(first) == 1:  # value is not in first: the second value
-            first[value] = (ln, word)
+        if value not in first:  # the first value kept differs
+            eln, eword = next(iter(first.values()))
+            if len(first) == 1:  # the second value
+                first[value] = (ln, word)
+        else:
+            eln, eword = next(where for v, where in first.items() if v != value)
         return (
             f"{key[0]} {clip(word)} conflicts with {clip(eword)} at "
             f"{eln.path}:{eln.lineno}; the kernel applies the one read last"
@@ -305,7 +311,8 @@ class Linter:
         :meth:`finish` adds.  Memoized per word: a file of repeated options costs one
         judgement per distinct word."""
         raw, value = split_option(word)
-        p = self.by_name(module, mod).get(normalize(raw))
+        params = self._by_name.get(module) or self.by_name(module, mod)
+        p = params.get(raw.replace("-", "_"))  # normalize(), inline
         if p is None:  # by_name has every parameter: raw is none of them
             raw = clip(raw)
             message = f"{mod.no_parameter(raw)} (the kernel ignores it)"

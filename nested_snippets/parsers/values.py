@@ -49,6 +49,8 @@ _INTEGER: list = []
 
 
 def _kstrtoint(value: str, signed: bool) -> int:
+    if value.isdigit() and value.isascii() and value[0] != "0" and len(value) <= 40:
+        return int(value)  # [1-9][0-9]*, the common case, without the pattern below
     if not _INTEGER:
         import re  # lazily: fake tools import this module on every run
 
