@@ -133,6 +133,24 @@ class ConfigFile(Body):
         return Proof("executed" if applied else "shown", steps[0].upper() + steps[1:] + ".")
 
 
+@dataclass(frozen=True)
+class ForeignFile(Body):
+    """A file of another product (a VMware ``.vmx``) that no fake host has: shown with
+    its path, never written anywhere, and marked not executed with its source."""
+
+    path: str
+    content: str
+    language: str = "text"
+
+    @property
+    def text(self) -> str:
+        return self.content.rstrip("\n")
+
+    @property
+    def caption(self) -> str:  # type: ignore[override]
+        return self.path
+
+
 def cpu_args_in(command: str) -> list[str]:
     """The argument of every ``-cpu MODEL[,feature=on...]`` in a shell command line."""
     words = shlex.split(command.replace("\\\n", " "), comments=False)

@@ -60,7 +60,8 @@ def proof(snippet: Snippet, key: str, reg: registry.Registry | None = None) -> P
     reg = reg or registry.load()
     if snippet.not_executed is not None:
         ne = snippet.not_executed
-        return Proof("not-executed", f"Not executed here: {ne.why}. Shell syntax checked.")
+        checked = " Shell syntax checked." if isinstance(snippet.variants[key], CommandLine) else ""
+        return Proof("not-executed", f"Not executed here: {ne.why}.{checked}")
     body = snippet.variants[key]
     return body.proof(_release_span(snippet), _in_procedure(snippet, reg.procedures))
 

@@ -15,7 +15,7 @@ Shown on ``source/how-to/performance.rst``.  Sources of the outputs:
   (``arch/x86/include/asm/cpufeatures.h``).
 """
 
-from nested_snippets.model import Given, snippet, transcript, xml
+from nested_snippets.model import Given, command_line, snippet, transcript, xml
 
 _VMX_ASSISTS = "'ept|vpid|shadow_vmcs|apicv|posted_intr'"
 
@@ -86,6 +86,19 @@ l1_intel_cpu = snippet(
 )
 """Inside L1: the same line names what L0 offers to the guest hypervisor."""
 
+l1_amd_cpu = snippet(
+    transcript("""
+        $ grep -o -w -E 'npt|hypervisor' /proc/cpuinfo | sort -u
+        hypervisor
+        npt
+    """),
+    given=Given(level="L1"),
+    arch="amd",
+)
+"""Inside an AMD L1: L0's KVM offers ``npt`` to its guests only when its own ``npt`` is
+on (``svm_set_cpu_caps()`` in ``svm/svm.c``, ``if (npt_enabled)`` under ``if
+(nested)``, read at v6.18.2)."""
+
 ept_off_conf = {"/etc/modprobe.d/kvm_intel.conf": "options kvm_intel ept=0\n"}
 
 ept_off = snippet(
@@ -129,3 +142,18 @@ pinning_xml = snippet(
     ),
 )
 """libvirt docs/formatdomain.rst, "CPU Tuning": one host CPU per vCPU of L1."""
+
+# --------------------------------------------------- are they in use?
+
+hugepages_in_use = snippet(
+    command_line("grep -E '^HugePages_(Total|Free):' /proc/meminfo"),
+)
+"""On L0 with L1 running: ``HugePages_Free`` below ``HugePages_Total`` means guest
+memory took huge pages (``Documentation/admin-guide/mm/hugetlbpage.rst``).  Not run on
+the fake host, which has no /proc/meminfo (runner/sandbox.py)."""
+
+pinning_in_use = snippet(
+    command_line("virsh --connect qemu:///system vcpupin l1"),
+)
+"""Lists, per vCPU of L1, the host CPUs it may run on (virsh(1), ``vcpupin`` without
+a CPU list shows the current pinning)."""
