@@ -106,6 +106,21 @@ aws_types = snippet(
     ),
 )
 
+aws_metal_types = snippet(
+    command_line("""
+        aws ec2 describe-instance-types --filters Name=bare-metal,Values=true \\
+            --query 'sort(InstanceTypes[].InstanceType)'
+    """),
+    not_executed=NotExecuted(
+        why="needs an AWS account; bare-metal (true or false) is a filter of "
+        "DescribeInstanceTypes",
+        source="https://hackage.haskell.org/package/amazonka-ec2-2.0/docs/"
+        "Amazonka-EC2-DescribeInstanceTypes.html",
+        read="2026-12-02",
+    ),
+)
+"""The bare-metal instance types of one region: on those, the instance is L0."""
+
 # ------------------------------------------------------------------ Microsoft Azure
 
 azure_create = snippet(
