@@ -8,6 +8,7 @@ checked when it is not run and what proves it.  A new kind is one subclass here.
 
 from __future__ import annotations
 
+import re
 import shlex
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
@@ -151,6 +152,9 @@ class ForeignFile(Body):
         return self.path
 
 
+_VIRSH_CALL = re.compile(r"\bvirsh\b[^|;&>\n]*")
+
+
 def cpu_args_in(command: str) -> list[str]:
     """The argument of every ``-cpu MODEL[,feature=on...]`` in a shell command line."""
     words = shlex.split(command.replace("\\\n", " "), comments=False)
@@ -200,6 +204,14 @@ class CommandLine(Body):
         """The QEMU CPU models it names, which the real ``-cpu help`` must list."""
         return cpu_models_in(self.command)
 
+    @property
+    def virsh_calls(self) -> list[list[str]]:
+        """Each ``virsh ...`` in the line (up to a pipe, list operator or redirection),
+        split into words: tests/realtools checks its command and options against the
+        real ``virsh help``."""
+        line = self.command.replace("\\\n", " ")
+        return [shlex.split(m.group(0)) for m in _VIRSH_CALL.finditer(line)]
+
     def proof(self, releases: str, applied: bool) -> Proof:
         if self.is_virt_install:
             return Proof(
@@ -212,6 +224,12 @@ class CommandLine(Body):
                 "validated",
                 "CPU model checked with QEMU's -cpu help and its properties with "
                 "-device MODEL-x86_64-cpu,help; shell syntax checked.",
+            )
+        if self.virsh_calls:
+            return Proof(
+                "validated",
+                "Command and options checked with the real virsh's help (not run); "
+                "shell syntax checked.",
             )
         return Proof("syntax", "Shell syntax checked only (not run).")
 

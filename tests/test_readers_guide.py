@@ -103,8 +103,7 @@ def test_every_virsh_command_names_its_connection():
     shown = ("distributions.which_connection",)  # shows the default on purpose
     missing = [sid for sid, snip in REG.snippets.items() if sid not in shown and not snip.wrong
                for body in snip.variants.values() if isinstance(body, CommandLine)
-               for m in re.finditer(r"\bvirsh\b(?P<rest>[^|;&\n]*)", body.command)
-               if "--connect" not in m.group("rest")]  # fmt: skip
+               for words in body.virsh_calls if "--connect" not in words]  # fmt: skip
     assert not missing, f"virsh without --connect: {missing}"
 
 
