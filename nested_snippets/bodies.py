@@ -101,8 +101,8 @@ class Transcript(Body):
 
 
 @dataclass(frozen=True)
-class ConfigFile(Body):
-    """A file the reader creates: where it goes and what it holds."""
+class _File(Body):
+    """A file shown with its path above it: what it is called and what it holds."""
 
     path: str
     content: str
@@ -115,6 +115,11 @@ class ConfigFile(Body):
     @property
     def caption(self) -> str:  # type: ignore[override]
         return self.path
+
+
+@dataclass(frozen=True)
+class ConfigFile(_File):
+    """A file the reader creates: where it goes and what it holds."""
 
     @property
     def writes(self) -> Mapping[str, str]:
@@ -135,21 +140,9 @@ class ConfigFile(Body):
 
 
 @dataclass(frozen=True)
-class ForeignFile(Body):
+class ForeignFile(_File):
     """A file of another product (a VMware ``.vmx``) that no fake host has: shown with
     its path, never written anywhere, and marked not executed with its source."""
-
-    path: str
-    content: str
-    language: str = "text"
-
-    @property
-    def text(self) -> str:
-        return self.content.rstrip("\n")
-
-    @property
-    def caption(self) -> str:  # type: ignore[override]
-        return self.path
 
 
 _VIRSH_CALL = re.compile(r"\bvirsh\b[^|;&>\n]*")
