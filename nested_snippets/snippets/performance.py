@@ -146,11 +146,12 @@ pinning_xml = snippet(
 # --------------------------------------------------- are they in use?
 
 hugepages_in_use = snippet(
-    command_line("grep -E '^HugePages_(Total|Free):' /proc/meminfo"),
+    command_line("grep -E '^HugePages_(Total|Free|Rsvd):' /proc/meminfo"),
 )
-"""On L0 with L1 running: ``HugePages_Free`` below ``HugePages_Total`` means guest
-memory took huge pages (``Documentation/admin-guide/mm/hugetlbpage.rst``).  Not run on
-the fake host, which has no /proc/meminfo (runner/sandbox.py)."""
+"""On L0 with L1 running: pages L1 touched are no longer free, pages promised to it
+but not yet touched are counted as reserved (``Documentation/admin-guide/mm/
+hugetlbpage.rst``).  Not run on the fake host, which has no /proc/meminfo
+(runner/sandbox.py)."""
 
 pinning_in_use = snippet(
     command_line("virsh --connect qemu:///system vcpupin l1"),
