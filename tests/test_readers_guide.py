@@ -195,3 +195,25 @@ def test_the_search_check_can_fail(built_site):
     doc = index["docnames"].index("troubleshooting")
     assert len(_page_found(index, doc, "zyxwvut qqqxjjj")) == 2
     assert not _entry_titles(index, doc, "hardware error")  # too short for any title
+
+
+CLOUD_SECTIONS = ("clouds-gce", "clouds-azure", "clouds-aws", "clouds-proxmox",
+                  "clouds-vmware", "clouds-hyperv", "clouds-virtualbox")  # fmt: skip
+
+
+def _sections(text: str) -> dict[str, str]:
+    """Label -> the text of the section that follows ``.. _label:``."""
+    parts = re.split(r"^\.\. _([a-z0-9-]+):\n", text, flags=re.M)
+    return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+def test_each_cloud_platform_says_how_to_check_l1_and_what_it_does_not_allow():
+    """Issue 14: per platform, the switch, what lscpu's vendor line shows in L1 (or
+    that it was not checked), and what the platform does not allow."""
+    sections = _sections((REPO / "source/how-to/clouds.rst").read_text(encoding="utf-8"))
+    for label in CLOUD_SECTIONS:
+        body = sections.get(label, "")
+        assert ".. snippet::" in body, f"{label}: no command for the switch"
+        assert re.search(r"lscpu|hypervisor vendor", body, re.I), f"{label}: no L1 check"
+        assert "**What it does not allow:**" in body, f"{label}: no limits"
+    assert "clouds.l1_check" in sections["clouds-check"]
