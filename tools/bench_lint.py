@@ -35,6 +35,7 @@ PATTERNS = {
     "distinct misspelt names": lambda i: f"options kvm_intel nestd{i}=1\n",
     "distinct misspelt kvm names": lambda i: f"options kvm nestd{i}=1\n",
     "distinct conflicting values": lambda i: f"options kvm_intel ple_gap={i}\n",
+    "distinct misspelt modules": lambda i: f"options kvm_intl{i} nested=1\n",
     "one line of unbalanced quotes": None,  # options kvm_intel nested="1 "a "a ...
 }
 

@@ -90,6 +90,10 @@ class Linter:
         """(path, line) of the first finding left out by :data:`SHOWN`."""
         self.errors = False
         """Whether any error was found, printed or not (the exit status)."""
+        self.unsearched: dict[str, tuple[str, int]] = {}
+        """Module name without data -> (path, line) where first seen, for names not
+        compared with KVM's: past :data:`SHOWN` findings, once an error already
+        decides the exit status (difflib is slow)."""
         self._modules: dict[str, kernel.ModuleData | None] = {}
         self._by_name: dict[str, dict[str, kernel.Param]] = {}
         self._judged: dict[str, dict[str, tuple]] = {}
@@ -355,6 +359,9 @@ class Linter:
 
     def unknown_module(self, ln: modprobe_conf.Line, module: str) -> None:
         message = self._unknown.get(ln.args[0])
+        if message is None and self.errors and len(self.repeats) >= SHOWN:
+            self.unsearched.setdefault(ln.args[0], (ln.path, ln.lineno))  # could only
+            return  # add a finding that would be left out
         if message is None:  # difflib once per name: a hostile file repeats the line
             message = self._unknown[ln.args[0]] = self.unknown_message(module, ln.args[0])
         if message:
@@ -394,17 +401,27 @@ class Linter:
                 )  # fmt: skip
 
     def summary(self) -> str:
-        """The last line of output when findings were left out by :data:`SHOWN`."""
-        if self.first_left_out is None:
-            return ""
-        path, line = self.first_left_out
-        counts = " and ".join(
-            f"{n} {level}{'s' if n != 1 else ''}" for level, n in sorted(self.left_out.items())
-        )
-        return escape(
-            f"{path}:{line}: note: {counts} left out, this one first: only the first "
-            f"{SHOWN} distinct findings are printed"
-        ) + "\n"
+        """The last lines of output when findings were left out by :data:`SHOWN`."""
+        text = ""
+        if self.first_left_out is not None:
+            path, line = self.first_left_out
+            counts = " and ".join(
+                f"{n} {level}{'s' if n != 1 else ''}"
+                for level, n in sorted(self.left_out.items())
+            )
+            text += escape(
+                f"{path}:{line}: note: {counts} left out, this one first: only the first "
+                f"{SHOWN} distinct findings are printed"
+            ) + "\n"
+        if self.unsearched:
+            n = len(self.unsearched)
+            path, line = next(iter(self.unsearched.values()))
+            text += escape(
+                f"{path}:{line}: note: {n} module name{'s' if n != 1 else ''} without data "
+                f"not compared with KVM's, this one first: past {SHOWN} findings, a close "
+                "name would only be one more error"
+            ) + "\n"
+        return text
 
     def s390_hpage(self) -> None:
         nested = self.last.get(("kvm", "nested"))

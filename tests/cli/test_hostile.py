@@ -502,6 +502,44 @@ def test_a_misspelt_module_repeated_costs_one_difflib_call(module, monkeypatch):
     ] == 5000  # fmt: skip
 
 
+def test_distinct_misspelt_modules_past_shown_are_counted_not_searched(cli, tmp_path, monkeypatch):
+    """10 MB of distinct near-miss module names (``kvm_intl0``, ``kvm_intl1``...) ran
+    difflib once per name, ~12 s.  Past SHOWN findings, once an error decides the exit
+    status, a new module name is no longer compared: the last line says how many."""
+    from nested_snippets import suggest
+    from nested_snippets.cli import lint
+
+    searched = []
+    real = suggest.close
+    monkeypatch.setattr(suggest, "close", lambda *a, **k: searched.append(a) or real(*a, **k))
+    monkeypatch.setattr(lint, "SHOWN", 30)
+    text = "".join(f"options kvm_intl{i} nested=1\n" for i in range(5000))
+    path, r = lint_text(cli, tmp_path, text)
+    assert r.rc == 1
+    lines = r.out.splitlines()
+    assert len(searched) == 30  # the printed ones; the 31st name finds 30 findings
+    assert all("did you mean 'kvm_intel'?" in ln for ln in lines[:30])
+    assert lines[30:] == [
+        f"{path}:31: note: 4970 module names without data not compared with KVM's, this "
+        "one first: past 30 findings, a close name would only be one more error",
+    ]
+
+
+def test_unsearched_modules_never_change_the_exit_status(cli, tmp_path, monkeypatch):
+    """Past SHOWN findings that are all warnings, module names are still compared:
+    a close one is an error (left out, counted) and makes the exit status 1."""
+    from nested_snippets.cli import lint
+
+    monkeypatch.setattr(lint, "SHOWN", 3)
+    text = "".join(f"frob{i} x\n" for i in range(4)) + "options kvm_intl nested=1\n"
+    path, r = lint_text(cli, tmp_path, text)
+    assert r.rc == 1
+    assert r.out.splitlines()[3:] == [
+        f"{path}:4: note: 1 error and 1 warning left out, this one first: only the first "
+        "3 distinct findings are printed"
+    ]
+
+
 def test_an_equals_sign_first_does_not_split_the_word(cli, tmp_path):
     """As the kernel's next_arg(): ``=1`` is a parameter named ``=1`` (was: '')."""
     path = tmp_path / "kvm.conf"
