@@ -33,9 +33,10 @@ MAX_QEMU = 50
 QEMU_NAMES = ("qemu-system-", "qemu-kvm")
 _QUOTED = r"\"[^\"\n]*\"?|'[^'\n]*'?"
 """A quoted value, to its closing quote (or the end of the line)."""
-_BEFORE_NAME = r"(?:(?<![\w-])|(?<=%[0-9a-fA-F]{2}))"
-"""What may come before an option name: not a letter or dash, but a percent-encoded
-separator may (``?next=%2Fx%3Fpassword%3D...``)."""
+_BEFORE_NAME = r"(?:(?<![\w-])|(?<=(?<![\w-])-)|(?<=(?<![\w-])--)|(?<=%[0-9a-fA-F]{2}))"
+"""What may come before an option name: not a letter or dash, but one or two dashes
+that start a word (``--password=``) may, and so may a percent-encoded separator
+(``?next=%2Fx%3Fpassword%3D...``)."""
 
 
 def _spelled(*names: str, json: bool = False) -> str:
@@ -53,7 +54,7 @@ def _spelled(*names: str, json: bool = False) -> str:
 
 _MARK = "REDACTED7f3a"
 """Stands for ``<redacted>`` while shlex quotes a word (``<`` would make it quote)."""
-_SHELL_QUOTED = re.compile(r"'[^'\n]*'")
+_SHELL_QUOTED = re.compile(r"'[^'\n]*'|\"(?:[^\"\\\n]|\\.)*\"")
 
 
 def _userinfo(m: re.Match[str]) -> str:
@@ -129,13 +130,20 @@ def redact(text: str) -> str:
 
 
 def redact_arg(arg: str) -> str:
-    """One argument of a command line: a blank is part of a value (``data=a b``)."""
-    return redact(arg.replace(" ", "\0")).replace("\0", " ")
+    """One argument of a command line: a blank of any kind (space, tab, newline, no-break
+    space) is part of a value (``data=a b``).  Each is hidden as NUL and its code while
+    redacting: an argument holds no NUL."""
+    hidden = _BLANK.sub(lambda m: f"\0{ord(m.group()):04x}", arg)
+    return _HIDDEN.sub(lambda m: chr(int(m.group(1), 16)), redact(hidden))
+
+
+_BLANK = re.compile(r"\s")
+_HIDDEN = re.compile(r"\0([0-9a-f]{4})")
 
 
 def redact_line(line: str) -> str:
-    """A logged command line: a single-quoted shell word is redacted as one argument
-    (``'secret,data=a b'`` hides all of ``a b``), the rest as text."""
+    """A logged command line: a quoted shell word is redacted as one argument
+    (``'secret,data=a b'`` or ``"secret,data=a b"`` hides all of ``a b``), the rest as text."""
     return redact(_SHELL_QUOTED.sub(lambda m: redact_arg(m.group()), line))
 
 
