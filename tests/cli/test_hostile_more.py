@@ -3,11 +3,17 @@ argv echoed in errors, secrets the report missed."""
 
 from __future__ import annotations
 
+import os
+import pwd
 import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from nested_snippets.cli import kvmprobe
+from tests.conftest import REPO
 
 
 def test_probe_never_opens_a_device_through_a_directory_link_out_of_root(
@@ -121,3 +127,49 @@ def test_report_hides_a_secret_with_a_tab_in_a_live_process(cli, make_host, monk
     r = cli("report", "--root", str(root))
     assert r.rc == 0
     assert "TAILSECRET" not in r.out and "DASHSECRET" not in r.out and "Zq9" not in r.out
+
+
+def test_an_unlistable_modprobe_d_is_a_skip_not_a_traceback(cli, make_host, monkeypatch):
+    """Before: PermissionError from os.listdir(/etc/modprobe.d) ended check and report
+    with a traceback (a 0700 modprobe.d, read by a user)."""
+    from nested_snippets.parsers import modprobe_conf
+
+    root = make_host("intel")
+    (root / "etc/modprobe.d").mkdir(parents=True, exist_ok=True)
+    real = modprobe_conf.os.listdir
+
+    def listdir(path="."):
+        if str(path).endswith("etc/modprobe.d"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(modprobe_conf.os, "listdir", listdir)
+    r = cli("check", "--root", str(root), "--no-probe")
+    assert r.line("nested-config") == (
+        "SKIP  nested-config: /etc/modprobe.d: cannot read: Permission denied"
+    )
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert cli("report", "--root", str(root)).rc == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run a command as nobody")
+@pytest.mark.skipif(not os.access("/usr/bin/python3", os.X_OK), reason="no /usr/bin/python3")
+def test_check_as_nobody_with_a_private_modprobe_d(make_host):
+    """The same for real: ``nobody`` and a 0700 ``/etc/modprobe.d``."""
+    base = Path(tempfile.mkdtemp(prefix="nested-kvm-nobody-"))
+    try:
+        base.chmod(0o755)
+        root = base / "root"
+        shutil.copytree(make_host("intel"), root, symlinks=True)
+        (root / "etc/modprobe.d").mkdir(parents=True, exist_ok=True)
+        (root / "etc/modprobe.d").chmod(0o700)
+        proc = subprocess.run(
+            ["/usr/bin/python3", "-m", "nested_snippets.cli", "check", "--no-probe",
+             "--root", str(root)],  # fmt: skip
+            capture_output=True, text=True, cwd=REPO, timeout=60,
+            user=pwd.getpwnam("nobody").pw_uid, env={"PATH": "/usr/bin:/bin"},
+        )  # fmt: skip
+        assert "Traceback" not in proc.stderr, proc.stderr
+        assert "SKIP  nested-config: /etc/modprobe.d: cannot read: Permission denied" in proc.stdout
+    finally:
+        shutil.rmtree(base)
