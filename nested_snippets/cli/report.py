@@ -28,6 +28,8 @@ MAX_LINES = 200
 LINE = 16384
 """A line of a block longer than this is shown cut (a file of 4 MB of NUL bytes is
 one line; QEMU command lines of a few KB stay whole)."""
+MAX_PARAMS = 500
+"""Rows of the KVM parameter table (a real host has under 200); the rest are counted."""
 MAX_QEMU = 50
 """QEMU processes whose command lines the report shows; the rest are counted."""
 QEMU_NAMES = ("qemu-system-", "qemu-kvm")
@@ -295,7 +297,11 @@ def params_section(rep: Report, fs: HostFS) -> None:
         rep.text("No kvm* module in /sys/module.\n")
         return
     rows = ["| module | parameter | value |", "| --- | --- | --- |"]
+    left_mods = left = 0
     for mod in mods:
+        if len(rows) - 2 >= MAX_PARAMS:  # a hostile tree: thousands of kvm* modules
+            left_mods += 1
+            continue
         shown = f"/sys/module/{mod}/parameters"
         try:
             names = fs.listdir(shown)
@@ -304,13 +310,17 @@ def params_section(rep: Report, fs: HostFS) -> None:
                 f"| {mod} | (none) | {exc.reason if not exc.missing else 'no parameters'} |"
             )
             continue
-        for name in names:
+        left += max(0, len(names) - (MAX_PARAMS - (len(rows) - 2)))
+        for name in names[: MAX_PARAMS - (len(rows) - 2)]:
             try:
                 value = fs.read(f"{shown}/{name}", limit=4096, strict=False).strip()
                 cell = f"`{value}`" if value else ""
             except Unreadable as exc:
                 cell = f"(unreadable: {exc.reason})"
             rows.append(f"| {mod} | {name} | {cell.replace('|', '&#124;')} |")
+    if left or left_mods:
+        rows.append(f"\n[the table stops at {MAX_PARAMS} rows: {left} more parameters and "
+                    f"{left_mods} more kvm* modules left out]")  # fmt: skip
     rep.text("\n".join(rows) + "\n")
 
 

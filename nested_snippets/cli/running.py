@@ -24,6 +24,8 @@ from nested_snippets.cli.hostfs import HostFS, Unreadable
 
 MODULES = arches.module_arches()
 """KVM module -> the architecture of its parameter data (None: the host's)."""
+SHOWN = 100
+"""Lines per kind of difference (a real module has under 100 parameters)."""
 Row = namedtuple("Row", "module name status host default")
 """``status``: ``host-only``, ``mainline-only``, ``differs``, ``same``."""
 
@@ -106,7 +108,8 @@ def render(rows: list[Row], release: str, version: str) -> str:
         same = sum(r.status == "same" for r in mine)
         lines.append(f"{module}: {same} parameter(s) as in mainline")
         for status, text in words.items():
-            for r in (r for r in mine if r.status == status):
+            these = [r for r in mine if r.status == status]
+            for r in these[:SHOWN]:
                 if status == "differs":
                     lines.append(f"  {text}: {r.name}={r.host} (default {r.default})")
                 elif status == "host-only":
@@ -114,6 +117,8 @@ def render(rows: list[Row], release: str, version: str) -> str:
                     lines.append(f"  {text}: {r.name}{shown}")
                 else:
                     lines.append(f"  {text}: {r.name}")
+            if len(these) > SHOWN:  # a hostile tree: thousands of parameter files
+                lines.append(f"  {text}: {len(these) - SHOWN} more left out")
     return "".join(escape(line) + "\n" for line in lines)
 
 
