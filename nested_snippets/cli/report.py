@@ -8,10 +8,12 @@ always those on this machine's PATH.  It writes nothing but ``-o FILE`` (or stdo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -24,6 +26,8 @@ from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
 
 TIMEOUT = 5.0
+MAX_OUTPUT = 8 << 20
+"""Bytes of one command's output read (a kernel log of a large host is a few MB)."""
 MAX_LINES = 200
 LINE = 16384
 """A line of a block longer than this is shown cut (a file of 4 MB of NUL bytes is
@@ -213,29 +217,63 @@ class CommandFailed:
 
 
 def run_command(argv: list[str]) -> str | CommandFailed:
-    """stdout of ``argv``, or why it could not be had (never raises)."""
+    """stdout of ``argv``, or why it could not be had (never raises).  At most
+    :data:`MAX_OUTPUT` bytes are read and :data:`TIMEOUT` seconds waited; the command
+    runs in a session of its own, which is killed after it, so nothing it started
+    outlives the report."""
     if shutil.which(argv[0]) is None:
         return CommandFailed("not installed (not on PATH)")
     env = {**os.environ, "LC_ALL": "C", "LANG": "C", "SYSTEMD_PAGER": "", "PAGER": "cat"}
     try:
-        proc = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=TIMEOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
-    except subprocess.TimeoutExpired:
-        return CommandFailed(f"timed out after {TIMEOUT:g} s")
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=env, start_new_session=True,
+        )  # fmt: skip
     except OSError as exc:
         return CommandFailed(f"cannot run it: {exc.strerror or exc}")
+    try:
+        out, err, why = _collect(proc, time.monotonic() + TIMEOUT)
+    finally:
+        with contextlib.suppress(OSError):  # not reaped yet: the group id is still its own
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stderr.close()  # type: ignore[union-attr]
+    if why:
+        return CommandFailed(why)
     if proc.returncode != 0:
-        err = (proc.stderr.strip().splitlines() or ["no message"])[-1]
-        hint = " (needs privileges; not retried with sudo)" if _denied(err) else ""
-        return CommandFailed(f"exit status {proc.returncode}: {err}{hint}")
-    return proc.stdout
+        text = err.decode("utf-8", "replace")
+        last = (text.strip().splitlines() or ["no message"])[-1]
+        hint = " (needs privileges; not retried with sudo)" if _denied(last) else ""
+        return CommandFailed(f"exit status {proc.returncode}: {last}{hint}")
+    return out.decode("utf-8", "replace")
+
+
+def _collect(proc: subprocess.Popen, deadline: float) -> tuple[bytes, bytes, str]:
+    """(stdout, stderr, why it was stopped or ""): read both pipes to their end and
+    wait for the exit, without reaping it, until ``deadline``."""
+    import selectors
+
+    got = {proc.stdout: bytearray(), proc.stderr: bytearray()}
+    with selectors.DefaultSelector() as sel:
+        for pipe in got:
+            sel.register(pipe, selectors.EVENT_READ)
+        while sel.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return b"", b"", f"timed out after {TIMEOUT:g} s"
+            for key, _ in sel.select(left):
+                chunk = os.read(key.fd, 1 << 16)
+                if not chunk:
+                    sel.unregister(key.fileobj)
+                got[key.fileobj] += chunk  # type: ignore[index]
+                if len(got[key.fileobj]) > MAX_OUTPUT:  # type: ignore[index]
+                    return b"", b"", f"more than {MAX_OUTPUT >> 20} MiB of output, not read"
+    while not os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+        if time.monotonic() > deadline:
+            return b"", b"", f"timed out after {TIMEOUT:g} s"
+        time.sleep(0.01)
+    return bytes(got[proc.stdout]), bytes(got[proc.stderr]), ""
 
 
 def _denied(message: str) -> bool:

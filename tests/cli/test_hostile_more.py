@@ -203,3 +203,42 @@ def test_params_running_bounds_each_list(cli, make_host):
     assert r.rc == 0
     assert sum("planted" in line for line in r.out.splitlines()) == running.SHOWN
     assert r.out.count(": 7 more left out") == 1
+
+
+def _on_path(tmp_path, monkeypatch, name: str, body: str) -> Path:
+    bindir = tmp_path / "bin"
+    bindir.mkdir(exist_ok=True)
+    tool = bindir / name
+    tool.write_text(f"#!/bin/sh\n{body}\n")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
+    return tool
+
+
+def test_a_command_that_floods_its_output_is_read_to_a_cap(tmp_path, monkeypatch):
+    """Before: a ``lscpu`` on PATH writing without end was read for the whole 5 s
+    timeout (1 GB of memory); now it is stopped at MAX_OUTPUT."""
+    from nested_snippets.cli import report
+
+    monkeypatch.setattr(report, "MAX_OUTPUT", 1 << 20)
+    _on_path(tmp_path, monkeypatch, "lscpu", "exec yes AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+    out = report.run_command(["lscpu"])
+    assert isinstance(out, report.CommandFailed)
+    assert out.reason == "more than 1 MiB of output, not read"
+
+
+def test_nothing_a_command_starts_outlives_it(tmp_path, monkeypatch):
+    """Before: a ``dmesg`` that left ``sleep`` running in the background left it running
+    after the report; the command's session is now killed."""
+    from nested_snippets.cli import report
+
+    mark = tmp_path / "alive"
+    monkeypatch.setattr(report, "TIMEOUT", 1.0)
+    _on_path(tmp_path, monkeypatch, "dmesg", f"(sleep 3; touch {mark}) >/dev/null 2>&1 &\necho ok")
+    assert report.run_command(["dmesg"]) == "ok\n"
+    _on_path(tmp_path, monkeypatch, "virsh", f"(sleep 3; touch {mark}) &\necho ok")  # holds stdout
+    assert report.run_command(["virsh"]).reason == "timed out after 1 s"
+    import time
+
+    time.sleep(3.5)
+    assert not mark.exists()
