@@ -14,8 +14,6 @@ nearest mainline release not newer than it (:mod:`nested_snippets.kernel`):
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections import namedtuple
 
 from nested_snippets import arches, kernel
@@ -31,23 +29,14 @@ Row = namedtuple("Row", "module name status host default")
 
 
 def modinfo_params(module: str) -> list[str] | None:
-    """Parameter names ``modinfo`` lists for ``module``, or None if it cannot say."""
-    if shutil.which("modinfo") is None:
+    """Parameter names ``modinfo`` lists for ``module``, or None if it cannot say
+    (bounded as the report's commands: :func:`~nested_snippets.cli.report.run_command`)."""
+    from nested_snippets.cli.report import CommandFailed, run_command
+
+    out = run_command(["modinfo", "-F", "parm", module])
+    if isinstance(out, CommandFailed):
         return None
-    try:
-        proc = subprocess.run(
-            ["modinfo", "-F", "parm", module],
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=5,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if proc.returncode != 0:
-        return None
-    return [line.split(":", 1)[0].strip() for line in proc.stdout.splitlines() if ":" in line]
+    return [line.split(":", 1)[0].strip() for line in out.splitlines() if ":" in line]
 
 
 def host_params(fs: HostFS, module: str) -> dict[str, str | None] | None:

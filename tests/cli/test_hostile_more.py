@@ -242,3 +242,19 @@ def test_nothing_a_command_starts_outlives_it(tmp_path, monkeypatch):
 
     time.sleep(3.5)
     assert not mark.exists()
+
+
+def test_modinfo_is_read_to_a_cap(tmp_path, monkeypatch):
+    """``params --running`` asks ``modinfo`` (on this machine only); a flooding one on
+    PATH is stopped as the report's commands are (here a fake one, never the real)."""
+    from nested_snippets.cli import report, running
+
+    monkeypatch.setattr(report, "MAX_OUTPUT", 1 << 20)
+    _on_path(tmp_path, monkeypatch, "modinfo", "exec yes 'nested:Enable nested (bool)'")
+    import time
+
+    start = time.monotonic()
+    assert running.modinfo_params("kvm_intel") is None
+    assert time.monotonic() - start < 3  # stopped at the cap, not read until the timeout
+    _on_path(tmp_path, monkeypatch, "modinfo", "echo 'nested:Enable nested (bool)'")
+    assert running.modinfo_params("kvm_intel") == ["nested"]
