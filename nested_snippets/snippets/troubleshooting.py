@@ -39,7 +39,7 @@ _NO_FLAG_LINES = {
         "        [   31.847392] kvm: no hardware support for 'kvm_amd'",
     },
     # 6.6 and later (6.3 .. 6.5 differ for AMD: "SVM not supported by CPU 0, svm not
-    # available"; no tree of those releases is in the kernel data)
+    # available", messages.py amd_svm_unavailable; no snippet shows that era)
     "6.6": {
         "intel": "[   31.847310] kvm_intel: VMX not supported by CPU 0",
         "amd": "[   31.847310] kvm_amd: SVM not supported by CPU 0",
