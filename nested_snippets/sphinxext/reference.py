@@ -80,6 +80,14 @@ class _DataDirective(SphinxDirective):
         for v in versions:
             self.env.note_dependency(str(Path(kdata.__file__).parent / "data" / f"linux-{v}.json"))
 
+    def required(self, name: str, example: str) -> str:
+        """The option ``name``; an error naming it when it is missing or empty (docutils
+        only checks an option that is given)."""
+        value = self.options.get(name, "").strip()
+        if not value:
+            raise self.error(f"{self.name}: the :{name}: option is required (:{name}: {example})")
+        return value
+
     def module(self, key: str, version: str) -> kdata.ModuleData:
         arch, _, name = key.partition("/")
         try:
@@ -105,7 +113,7 @@ class KernelParams(_DataDirective):
                 f"known: {', '.join(kdata.versions())}"
             )
         version = resolved.version
-        mod = self.module(self.options["module"], version)
+        mod = self.module(self.required("module", "x86/kvm_intel"), version)
         self.depend_on_data([version])
         release = kdata.load(version).release
         rows = [
@@ -127,7 +135,7 @@ class KernelParamHistory(_DataDirective):
     option_spec = {"param": directives.unchanged_required}
 
     def run(self) -> list[nodes.Node]:
-        key, _, pname = self.options["param"].strip().partition(" ")
+        key, _, pname = self.required("param", "x86/kvm_intel nested").partition(" ")
         pname = pname.strip()
         if not pname or " " in pname:
             raise self.error(f":param: write 'ARCH/MODULE PARAM', not {self.options['param']!r}")
@@ -168,7 +176,7 @@ class KernelBootParamHistory(_DataDirective):
     option_spec = {"param": directives.unchanged_required}
 
     def run(self) -> list[nodes.Node]:
-        key = self.options["param"].strip()
+        key = self.required("param", "arm64/kvm-arm.mode")
         versions = kdata.versions()
         self.depend_on_data(versions)
         known = [kdata.load(v).boot_params for v in versions]
