@@ -112,7 +112,7 @@ REDACTIONS = (
     (
         "passwords in URLs (user:password@host, also with %3A, and iSCSI's "
         "user%password@host)",
-        re.compile(r"\b([a-z][a-z0-9+.-]*://)([^\s/?#\[]*)@", re.I),
+        re.compile(r"\b([a-z][a-z0-9+.-]{0,31}://)([^\s/?#\[]*)@", re.I),  # bounded: linear
         _userinfo,
     ),
     (
