@@ -39,3 +39,13 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
 def test_runner_refuses_a_kernel_that_is_not_a_version(kernel, capsys) -> None:
     assert main(["enable.check_nested", "--kernel", kernel]) == 2
     assert "not a kernel version" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv", [["enable.check_nested" * 5000], ["enable.check_nested", "--arch", "x" * 100_000]]
+)
+def test_a_huge_id_or_variant_is_named_cut(argv, capsys) -> None:
+    """Hostile review 2: a 95 000-character id was echoed whole in the one error line."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err) < 500 and "characters)" in err and err.count("\n") == 1, err[:200]

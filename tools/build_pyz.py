@@ -13,6 +13,7 @@ Usage: python3 tools/build_pyz.py [OUTPUT]   (default: build/nested-kvm.pyz)
 
 from __future__ import annotations
 
+import argparse
 import py_compile
 import shutil
 import sys
@@ -66,9 +67,16 @@ def build(output: Path) -> list[str]:
     return selected
 
 
-def main() -> int:
-    output = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "build/nested-kvm.pyz"
-    names = build(output)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("output", nargs="?", type=Path, default=REPO / "build/nested-kvm.pyz",
+                        help="where to write it (default: build/nested-kvm.pyz)")  # fmt: skip
+    output = parser.parse_args(argv).output
+    try:
+        names = build(output)
+    except OSError as exc:
+        print(f"build_pyz: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(f"{output}: {len(names)} files, {output.stat().st_size // 1024} KiB")
     return 0
 

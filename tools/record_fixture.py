@@ -116,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("targets", nargs="*", default=["bookworm"],
                         help=f"kernel targets: {', '.join(kernels.TARGETS)}")  # fmt: skip
     args = parser.parse_args(argv)
+    for target in args.targets:  # argparse's choices= refuses a list default (3.11)
+        if target not in kernels.TARGETS:
+            parser.error(f"unknown target {target[:40]!r} (known: {', '.join(kernels.TARGETS)})")
     for target in args.targets:
         kern = kernels.fetch(target)
         path = write(record(kern))

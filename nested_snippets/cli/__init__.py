@@ -49,7 +49,17 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                         kwargs["width"] = 78
             super().__init__(prog, **kwargs)
 
-    p = argparse.ArgumentParser(
+    class _Parser(argparse.ArgumentParser):
+        """argparse's parser whose usage errors quote a huge argument cut (its
+        subparsers are of this class too)."""
+
+        def error(self, message: str):  # type: ignore[override]
+            from nested_snippets.cli.escape import escape, shorten
+
+            self.print_usage(sys.stderr)
+            self.exit(2, f"{self.prog}: error: {escape(shorten(message))}\n")
+
+    p = _Parser(
         prog="nested-kvm",
         description="Check a Linux host for nested KVM (read-only).",
         epilog=EXIT_HELP,
@@ -193,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         next((w for w in words if w in _COMMANDS), None)
     ).parse_args(words)
     from nested_snippets.cli.errors import CliError
-    from nested_snippets.cli.escape import escape
+    from nested_snippets.cli.escape import escape, shorten
 
     try:
         name = f"nested_snippets.cli.{args.command}"
@@ -203,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()  # here, not at exit, so that a write error is reported
         return status
     except CliError as exc:
-        print(escape(f"nested-kvm {args.command}: {exc}"), file=sys.stderr)
+        print(escape(shorten(f"nested-kvm {args.command}: {exc}")), file=sys.stderr)
         return 2
     except BrokenPipeError:
         # stdout closed early (| head): not an error of ours

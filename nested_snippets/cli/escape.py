@@ -51,6 +51,16 @@ def clip(word: str, width: int = 80) -> str:
     return f"{word[: width // 2]}... ({len(word)} characters)"
 
 
+def shorten(message: str, width: int = 80) -> str:
+    """``message`` with every word longer than ``width`` characters :func:`clip`-ped: an
+    error naming a 100 000-character argument or path stays one short line."""
+    if len(message) <= 4 * width:
+        return message
+    import re  # only for a long message (start-up time)
+
+    return re.sub(rf"\S{{{width + 1},}}", lambda m: clip(m.group(), width), message)
+
+
 def escape(text: str) -> str:
     """``text`` with every control or invisible formatting character escaped."""
     return text if text.isprintable() else _sub(UNSAFE, text)

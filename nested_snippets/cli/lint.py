@@ -19,7 +19,7 @@ from typing import NamedTuple
 from nested_snippets import arches, kernel, suggest
 from nested_snippets.cli import params, probes
 from nested_snippets.cli.errors import CliError
-from nested_snippets.cli.escape import clip, escape
+from nested_snippets.cli.escape import clip, escape, shorten
 from nested_snippets.cli.hostfs import HostFS, read_regular
 from nested_snippets.kernel import messages
 from nested_snippets.parsers import modprobe_conf, values
@@ -500,7 +500,7 @@ def run(args: argparse.Namespace) -> int:
     linter.finish()
     sys.stdout.write(render(linter.findings) + linter.summary())
     for line in unreadable:
-        print(escape(f"nested-kvm lint: {line}"), file=sys.stderr)
+        print(escape(shorten(f"nested-kvm lint: {line}")), file=sys.stderr)
     if unreadable:
         return 2
     return 1 if linter.errors else 0

@@ -8,10 +8,12 @@ always those on this machine's PATH.  It writes nothing but ``-o FILE`` (or stdo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -24,18 +26,23 @@ from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
 
 TIMEOUT = 5.0
+MAX_OUTPUT = 8 << 20
+"""Bytes of one command's output read (a kernel log of a large host is a few MB)."""
 MAX_LINES = 200
 LINE = 16384
 """A line of a block longer than this is shown cut (a file of 4 MB of NUL bytes is
 one line; QEMU command lines of a few KB stay whole)."""
+MAX_PARAMS = 500
+"""Rows of the KVM parameter table (a real host has under 200); the rest are counted."""
 MAX_QEMU = 50
 """QEMU processes whose command lines the report shows; the rest are counted."""
 QEMU_NAMES = ("qemu-system-", "qemu-kvm")
 _QUOTED = r"\"[^\"\n]*\"?|'[^'\n]*'?"
 """A quoted value, to its closing quote (or the end of the line)."""
-_BEFORE_NAME = r"(?:(?<![\w-])|(?<=%[0-9a-fA-F]{2}))"
-"""What may come before an option name: not a letter or dash, but a percent-encoded
-separator may (``?next=%2Fx%3Fpassword%3D...``)."""
+_BEFORE_NAME = r"(?:(?<![\w-])|(?<=(?<![\w-])-)|(?<=(?<![\w-])--)|(?<=%[0-9a-fA-F]{2}))"
+"""What may come before an option name: not a letter or dash, but one or two dashes
+that start a word (``--password=``) may, and so may a percent-encoded separator
+(``?next=%2Fx%3Fpassword%3D...``)."""
 
 
 def _spelled(*names: str, json: bool = False) -> str:
@@ -53,7 +60,7 @@ def _spelled(*names: str, json: bool = False) -> str:
 
 _MARK = "REDACTED7f3a"
 """Stands for ``<redacted>`` while shlex quotes a word (``<`` would make it quote)."""
-_SHELL_QUOTED = re.compile(r"'[^'\n]*'")
+_SHELL_QUOTED = re.compile(r"'[^'\n]*'|\"(?:[^\"\\\n]|\\.)*\"")
 
 
 def _userinfo(m: re.Match[str]) -> str:
@@ -105,7 +112,7 @@ REDACTIONS = (
     (
         "passwords in URLs (user:password@host, also with %3A, and iSCSI's "
         "user%password@host)",
-        re.compile(r"\b([a-z][a-z0-9+.-]*://)([^\s/?#\[]*)@", re.I),
+        re.compile(r"\b([a-z][a-z0-9+.-]{0,31}://)([^\s/?#\[]*)@", re.I),  # bounded: linear
         _userinfo,
     ),
     (
@@ -129,13 +136,20 @@ def redact(text: str) -> str:
 
 
 def redact_arg(arg: str) -> str:
-    """One argument of a command line: a blank is part of a value (``data=a b``)."""
-    return redact(arg.replace(" ", "\0")).replace("\0", " ")
+    """One argument of a command line: a blank of any kind (space, tab, newline, no-break
+    space) is part of a value (``data=a b``).  Each is hidden as NUL and its code while
+    redacting: an argument holds no NUL."""
+    hidden = _BLANK.sub(lambda m: f"\0{ord(m.group()):04x}", arg)
+    return _HIDDEN.sub(lambda m: chr(int(m.group(1), 16)), redact(hidden))
+
+
+_BLANK = re.compile(r"\s")
+_HIDDEN = re.compile(r"\0([0-9a-f]{4})")
 
 
 def redact_line(line: str) -> str:
-    """A logged command line: a single-quoted shell word is redacted as one argument
-    (``'secret,data=a b'`` hides all of ``a b``), the rest as text."""
+    """A logged command line: a quoted shell word is redacted as one argument
+    (``'secret,data=a b'`` or ``"secret,data=a b"`` hides all of ``a b``), the rest as text."""
     return redact(_SHELL_QUOTED.sub(lambda m: redact_arg(m.group()), line))
 
 
@@ -203,29 +217,63 @@ class CommandFailed:
 
 
 def run_command(argv: list[str]) -> str | CommandFailed:
-    """stdout of ``argv``, or why it could not be had (never raises)."""
+    """stdout of ``argv``, or why it could not be had (never raises).  At most
+    :data:`MAX_OUTPUT` bytes are read and :data:`TIMEOUT` seconds waited; the command
+    runs in a session of its own, which is killed after it, so nothing it started
+    outlives the report."""
     if shutil.which(argv[0]) is None:
         return CommandFailed("not installed (not on PATH)")
     env = {**os.environ, "LC_ALL": "C", "LANG": "C", "SYSTEMD_PAGER": "", "PAGER": "cat"}
     try:
-        proc = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=TIMEOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
-    except subprocess.TimeoutExpired:
-        return CommandFailed(f"timed out after {TIMEOUT:g} s")
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=env, start_new_session=True,
+        )  # fmt: skip
     except OSError as exc:
         return CommandFailed(f"cannot run it: {exc.strerror or exc}")
+    try:
+        out, err, why = _collect(proc, time.monotonic() + TIMEOUT)
+    finally:
+        with contextlib.suppress(OSError):  # not reaped yet: the group id is still its own
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stderr.close()  # type: ignore[union-attr]
+    if why:
+        return CommandFailed(why)
     if proc.returncode != 0:
-        err = (proc.stderr.strip().splitlines() or ["no message"])[-1]
-        hint = " (needs privileges; not retried with sudo)" if _denied(err) else ""
-        return CommandFailed(f"exit status {proc.returncode}: {err}{hint}")
-    return proc.stdout
+        text = err.decode("utf-8", "replace")
+        last = (text.strip().splitlines() or ["no message"])[-1]
+        hint = " (needs privileges; not retried with sudo)" if _denied(last) else ""
+        return CommandFailed(f"exit status {proc.returncode}: {last}{hint}")
+    return out.decode("utf-8", "replace")
+
+
+def _collect(proc: subprocess.Popen, deadline: float) -> tuple[bytes, bytes, str]:
+    """(stdout, stderr, why it was stopped or ""): read both pipes to their end and
+    wait for the exit, without reaping it, until ``deadline``."""
+    import selectors
+
+    got = {proc.stdout: bytearray(), proc.stderr: bytearray()}
+    with selectors.DefaultSelector() as sel:
+        for pipe in got:
+            sel.register(pipe, selectors.EVENT_READ)
+        while sel.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return b"", b"", f"timed out after {TIMEOUT:g} s"
+            for key, _ in sel.select(left):
+                chunk = os.read(key.fd, 1 << 16)
+                if not chunk:
+                    sel.unregister(key.fileobj)
+                got[key.fileobj] += chunk  # type: ignore[index]
+                if len(got[key.fileobj]) > MAX_OUTPUT:  # type: ignore[index]
+                    return b"", b"", f"more than {MAX_OUTPUT >> 20} MiB of output, not read"
+    while not os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+        if time.monotonic() > deadline:
+            return b"", b"", f"timed out after {TIMEOUT:g} s"
+        time.sleep(0.01)
+    return bytes(got[proc.stdout]), bytes(got[proc.stderr]), ""
 
 
 def _denied(message: str) -> bool:
@@ -287,7 +335,11 @@ def params_section(rep: Report, fs: HostFS) -> None:
         rep.text("No kvm* module in /sys/module.\n")
         return
     rows = ["| module | parameter | value |", "| --- | --- | --- |"]
+    left_mods = left = 0
     for mod in mods:
+        if len(rows) - 2 >= MAX_PARAMS:  # a hostile tree: thousands of kvm* modules
+            left_mods += 1
+            continue
         shown = f"/sys/module/{mod}/parameters"
         try:
             names = fs.listdir(shown)
@@ -296,13 +348,17 @@ def params_section(rep: Report, fs: HostFS) -> None:
                 f"| {mod} | (none) | {exc.reason if not exc.missing else 'no parameters'} |"
             )
             continue
-        for name in names:
+        left += max(0, len(names) - (MAX_PARAMS - (len(rows) - 2)))
+        for name in names[: MAX_PARAMS - (len(rows) - 2)]:
             try:
                 value = fs.read(f"{shown}/{name}", limit=4096, strict=False).strip()
                 cell = f"`{value}`" if value else ""
             except Unreadable as exc:
                 cell = f"(unreadable: {exc.reason})"
             rows.append(f"| {mod} | {name} | {cell.replace('|', '&#124;')} |")
+    if left or left_mods:
+        rows.append(f"\n[the table stops at {MAX_PARAMS} rows: {left} more parameters and "
+                    f"{left_mods} more kvm* modules left out]")  # fmt: skip
     rep.text("\n".join(rows) + "\n")
 
 

@@ -14,8 +14,6 @@ nearest mainline release not newer than it (:mod:`nested_snippets.kernel`):
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections import namedtuple
 
 from nested_snippets import arches, kernel
@@ -24,28 +22,21 @@ from nested_snippets.cli.hostfs import HostFS, Unreadable
 
 MODULES = arches.module_arches()
 """KVM module -> the architecture of its parameter data (None: the host's)."""
+SHOWN = 100
+"""Lines per kind of difference (a real module has under 100 parameters)."""
 Row = namedtuple("Row", "module name status host default")
 """``status``: ``host-only``, ``mainline-only``, ``differs``, ``same``."""
 
 
 def modinfo_params(module: str) -> list[str] | None:
-    """Parameter names ``modinfo`` lists for ``module``, or None if it cannot say."""
-    if shutil.which("modinfo") is None:
+    """Parameter names ``modinfo`` lists for ``module``, or None if it cannot say
+    (bounded as the report's commands: :func:`~nested_snippets.cli.report.run_command`)."""
+    from nested_snippets.cli.report import CommandFailed, run_command
+
+    out = run_command(["modinfo", "-F", "parm", module])
+    if isinstance(out, CommandFailed):
         return None
-    try:
-        proc = subprocess.run(
-            ["modinfo", "-F", "parm", module],
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=5,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if proc.returncode != 0:
-        return None
-    return [line.split(":", 1)[0].strip() for line in proc.stdout.splitlines() if ":" in line]
+    return [line.split(":", 1)[0].strip() for line in out.splitlines() if ":" in line]
 
 
 def host_params(fs: HostFS, module: str) -> dict[str, str | None] | None:
@@ -106,7 +97,8 @@ def render(rows: list[Row], release: str, version: str) -> str:
         same = sum(r.status == "same" for r in mine)
         lines.append(f"{module}: {same} parameter(s) as in mainline")
         for status, text in words.items():
-            for r in (r for r in mine if r.status == status):
+            these = [r for r in mine if r.status == status]
+            for r in these[:SHOWN]:
                 if status == "differs":
                     lines.append(f"  {text}: {r.name}={r.host} (default {r.default})")
                 elif status == "host-only":
@@ -114,6 +106,8 @@ def render(rows: list[Row], release: str, version: str) -> str:
                     lines.append(f"  {text}: {r.name}{shown}")
                 else:
                     lines.append(f"  {text}: {r.name}")
+            if len(these) > SHOWN:  # a hostile tree: thousands of parameter files
+                lines.append(f"  {text}: {len(these) - SHOWN} more left out")
     return "".join(escape(line) + "\n" for line in lines)
 
 

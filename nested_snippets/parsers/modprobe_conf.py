@@ -183,14 +183,23 @@ def _parse_into(cfg: Config, text: str, path: str) -> None:
             problems.append(f"{path}:{lineno}: {known}")
 
 
-def files_in(root: str | os.PathLike, dirs: tuple[str, ...] = CONFIG_DIRS) -> list[tuple[str, str]]:
-    """The ``.conf`` files kmod reads under ``root``, as (shown path, real path)."""
+def files_in(
+    root: str | os.PathLike, dirs: tuple[str, ...] = CONFIG_DIRS, problems: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """The ``.conf`` files kmod reads under ``root``, as (shown path, real path); a
+    directory that cannot be listed (mode 0700 for a user) is added to ``problems``."""
     chosen: dict[str, tuple[str, str]] = {}
     for d in dirs:
         real_dir = os.path.join(os.fspath(root), d.lstrip("/"))
         if not os.path.isdir(real_dir):
             continue
-        for name in sorted(os.listdir(real_dir)):
+        try:
+            names = sorted(os.listdir(real_dir))
+        except OSError as exc:
+            if problems is not None:
+                problems.append(f"{d}: cannot read: {exc.strerror}")
+            continue
+        for name in names:
             if name.endswith(".conf") and name not in chosen:
                 chosen[name] = (f"{d}/{name}", os.path.join(real_dir, name))
     return [chosen[name] for name in sorted(chosen)]
@@ -216,7 +225,7 @@ def read_dirs(
     ``read(real_path)`` gives a file's text; the checker passes one that refuses
     FIFOs and devices and caps the size.  An OSError from it is a problem line."""
     cfg = Config()
-    for shown, real in files_in(root, dirs):
+    for shown, real in files_in(root, dirs, cfg.problems):
         try:
             text = read(real)
         except OSError as exc:

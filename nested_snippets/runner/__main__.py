@@ -12,6 +12,7 @@ import sys
 
 from nested_snippets import kernel as kdata
 from nested_snippets import registry
+from nested_snippets.cli.escape import shorten
 from nested_snippets.fakehost.host import Scenario, ScenarioError
 from nested_snippets.model import SnippetError
 from nested_snippets.runner.run import (
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     except (SnippetError, kdata.KernelDataError, ScenarioError, Refused, Mismatch,
             LimitExceeded, SandboxUnavailable) as exc:  # fmt: skip
         named = f"snippet {args.snippet}: " if isinstance(exc, LimitExceeded) else ""
-        print(f"error: {named}{exc}", file=sys.stderr)
+        print(f"error: {named}{shorten(str(exc))}", file=sys.stderr)  # a huge id is cut
         return 2
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -113,6 +114,11 @@ class RepoRole(SphinxRole):
         if path.startswith("/") or ".." in path.split("/"):
             msg = self.inliner.reporter.error(
                 f":repo: {path!r} must be a path inside the repository", line=self.lineno
+            )
+            return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
+        if not (Path(self.env.app.confdir) / path).exists():  # conf.py is at the top
+            msg = self.inliner.reporter.error(
+                f":repo: {path!r} is not a file or directory of the repository", line=self.lineno
             )
             return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
         base = repository_url(self.config.nested_kvm_repository)

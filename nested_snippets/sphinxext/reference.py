@@ -26,6 +26,7 @@ from sphinx.util.docutils import SphinxDirective
 from nested_snippets import arches as arch_table
 from nested_snippets import kernel as kdata
 from nested_snippets.sphinxext import links
+from nested_snippets.versions import VERSION
 
 
 def _table(headers: list[str], rows: list[list[Cell]], widths: list[int]) -> nodes.table:
@@ -79,6 +80,14 @@ class _DataDirective(SphinxDirective):
         for v in versions:
             self.env.note_dependency(str(Path(kdata.__file__).parent / "data" / f"linux-{v}.json"))
 
+    def required(self, name: str, example: str) -> str:
+        """The option ``name``; an error naming it when it is missing or empty (docutils
+        only checks an option that is given)."""
+        value = self.options.get(name, "").strip()
+        if not value:
+            raise self.error(f"{self.name}: the :{name}: option is required (:{name}: {example})")
+        return value
+
     def module(self, key: str, version: str) -> kdata.ModuleData:
         arch, _, name = key.partition("/")
         try:
@@ -91,11 +100,20 @@ class KernelParams(_DataDirective):
     option_spec = {"module": directives.unchanged_required, "kernel": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
+        wanted = self.options.get("kernel") or kdata.latest()
+        if not VERSION.match(wanted):
+            raise self.error(f":kernel: {wanted[:40]!r} is not a kernel version (e.g. 6.6)")
         try:
-            version = kdata.resolve_version(self.options.get("kernel") or kdata.latest())
+            resolved = kdata.resolve(wanted)
         except kdata.KernelDataError as exc:
             raise self.error(str(exc)) from None
-        mod = self.module(self.options["module"], version)
+        if not resolved.exact:  # the table would show another release's parameters
+            raise self.error(
+                f":kernel: no data for Linux {wanted} (the nearest is {resolved.version}); "
+                f"known: {', '.join(kdata.versions())}"
+            )
+        version = resolved.version
+        mod = self.module(self.required("module", "x86/kvm_intel"), version)
         self.depend_on_data([version])
         release = kdata.load(version).release
         rows = [
@@ -117,9 +135,15 @@ class KernelParamHistory(_DataDirective):
     option_spec = {"param": directives.unchanged_required}
 
     def run(self) -> list[nodes.Node]:
-        key, _, pname = self.options["param"].partition(" ")
+        key, _, pname = self.required("param", "x86/kvm_intel nested").partition(" ")
+        pname = pname.strip()
+        if not pname or " " in pname:
+            raise self.error(f":param: write 'ARCH/MODULE PARAM', not {self.options['param']!r}")
         versions = kdata.versions()
         self.depend_on_data(versions)
+        if not any(self.module(key, v).has(pname) for v in versions):
+            latest = self.module(key, versions[-1])  # its did-you-mean names the close ones
+            raise self.error(f"{latest.unknown(pname)} (nor has any release of the data)")
         rows = []
         for entry in kdata.index():
             v = entry.version
@@ -127,7 +151,7 @@ class KernelParamHistory(_DataDirective):
                 rows.append([v, "(no data)", "", "", ""])
                 continue
             mod = self.module(key, v)
-            found = next((p for p in mod.params if p.name == pname.strip()), None)
+            found = next((p for p in mod.params if p.name == pname), None)
             release = kdata.load(v).release
             if found is None:
                 rows.append([release, "(absent)", "", "", ""])
@@ -152,7 +176,7 @@ class KernelBootParamHistory(_DataDirective):
     option_spec = {"param": directives.unchanged_required}
 
     def run(self) -> list[nodes.Node]:
-        key = self.options["param"].strip()
+        key = self.required("param", "arm64/kvm-arm.mode")
         versions = kdata.versions()
         self.depend_on_data(versions)
         known = [kdata.load(v).boot_params for v in versions]
