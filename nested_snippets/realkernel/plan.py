@@ -12,7 +12,18 @@ import shlex
 from dataclasses import dataclass, field
 
 from nested_snippets import registry
-from nested_snippets.model import Body, Command, Given, KernelRange, Procedure, Snippet, Transcript
+from nested_snippets.model import (
+    Body,
+    Command,
+    Era,
+    Given,
+    KernelRange,
+    Procedure,
+    Reboot,
+    Snippet,
+    SnippetError,
+    Transcript,
+)
 
 ARCH = "amd"
 Item = tuple[str, Body]
@@ -73,7 +84,7 @@ PROBES: tuple[Case, ...] = (
            ("sudo modprobe kvm_amd bogus_param=1", 0), ("sudo modprobe -r kvm_amd", 0),
            ("sudo modprobe kvm_amd nested=banana", 1),
            ("sudo dmesg | grep -i -e kvm -e svm -e banana -e bogus", 0)),
-)  # fmt: skip
+)
 
 
 def unreproducible(given: Given) -> str:
@@ -94,27 +105,45 @@ def unreproducible(given: Given) -> str:
 
 
 def _variant(snip: Snippet) -> str | None:
-    if ARCH in snip.variants:
+    if ARCH in snip.keys:
         return ARCH
     if not snip.is_multi and snip.arch == ARCH:
         return ""
     return None
 
 
-def _snippet_case(snip: Snippet, variant: str) -> Case:
-    body = snip.variants[variant]
-    cid = f"{snip.id}[{ARCH}]"
-    skip = unreproducible(snip.given)
-    if not body.commands:
-        skip = skip or f"a {type(body).__name__}: nothing to run"
-        return Case(cid, snip.given, (), snip.kernels, skip, snip.defined_at)
-    return Case(cid, snip.given, ((snip.id, body),), snip.kernels, skip, snip.defined_at)
+def _snippet_cases(snip: Snippet, variant: str) -> list[Case]:
+    """One case per era of the snippet (most have one)."""
+    cases = []
+    for era in snip.eras:
+        body = era.variants[variant]
+        cid = f"{snip.id}[{ARCH}]" + (f" {era.kernels.spec}" if len(snip.eras) > 1 else "")
+        skip = unreproducible(snip.given)
+        items: tuple[Item, ...] = ((snip.id, body),)
+        if not body.commands:
+            skip, items = skip or f"a {type(body).__name__}: nothing to run", ()
+        cases.append(Case(cid, snip.given, items, era.kernels, skip, snip.defined_at))
+    return cases
+
+
+def _one_era(proc: Procedure, n: int, step: Snippet) -> Era:
+    """The era of ``step`` for every release of ``proc`` (one boot runs one body)."""
+    era = step.era_covering(proc.kernels)
+    if era is None:
+        raise SnippetError(
+            f"{proc.defined_at}: procedure {proc.id}: step {n} ({step.id}) changes its body "
+            f"inside kernels={proc.kernels.spec!r}; the real-kernel tier runs one body per "
+            "step: split the procedure by release"
+        )
+    return era
 
 
 def _procedure_case(proc: Procedure, reg: registry.Registry) -> Case:
     items: list[Item] = []
     for n, step in enumerate(proc.steps, 1):
-        body = step.body_for(ARCH)
+        body = step if isinstance(step, Reboot) else _one_era(proc, n, step).variants[
+            step.key_for(ARCH)
+        ]
         if body.on_host:
             items.append((f"step {n} ({step.id})", body))
     skip = unreproducible(proc.given)
@@ -132,7 +161,7 @@ def all_cases() -> list[Case]:
     for snip in reg.snippets.values():
         variant = _variant(snip)
         if variant is not None:
-            out.append(_snippet_case(snip, variant))
+            out.extend(_snippet_cases(snip, variant))
     for proc in reg.procedures.values():
         if ARCH in reg.arches_of(proc):
             out.append(_procedure_case(proc, reg))
