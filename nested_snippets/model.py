@@ -116,8 +116,24 @@ class KernelRange:
         )
 
 
+    def split(self, starts: Iterable[tuple[int, ...]]) -> list[KernelRange]:
+        """This range cut before each version of ``starts`` that lies inside it."""
+        low, high = self.bounds()
+        cuts = sorted(
+            b for b in set(starts) if (low is None or b > low) and (high is None or b < high)
+        )
+        if not cuts:
+            return [self]
+        return [KernelRange(_spec(a, b)) for a, b in pairwise([low, *cuts, high])]
+
+
 def _dotted(bound: tuple[int, ...]) -> str:
     return ".".join(map(str, bound))
+
+
+def _spec(low: tuple[int, ...] | None, high: tuple[int, ...] | None) -> str:
+    parts = [f">={_dotted(low)}"] if low else []
+    return ",".join(parts + ([f"<{_dotted(high)}"] if high else [])) or "all"
 
 
 # ------------------------------------------------------------------------ snippets
@@ -226,11 +242,13 @@ class Snippet(Declared):
         """The body a procedure step runs on an ``arch`` host with Linux ``kernel``."""
         return self.body(self.key_for(arch), kernel)
 
-    def era_covering(self, kernels: KernelRange) -> Era | None:
-        """The era that holds every release of ``kernels`` (None: they span eras)."""
-        if len(self.eras) == 1:
-            return self.eras[0]
-        return next((e for e in self.eras if e.kernels.covers(kernels)), None)
+    def body_in(self, kernels: KernelRange, arch: str) -> Body:
+        """The body a procedure step runs on an ``arch`` host for every release of
+        ``kernels``, which must lie in one era."""
+        era = next((e for e in self.eras if e.kernels.covers(kernels)), self.eras[0])
+        if len(self.eras) > 1 and not era.kernels.covers(kernels):
+            raise SnippetError(f"snippet {self.id}: kernels {kernels.spec!r} span its eras")
+        return era.variants[self.key_for(arch)]
 
     def eras_in(self, spec: str) -> tuple[Era, ...]:
         """The eras a page shows for ``spec`` (``""``: the newest era; else every era

@@ -53,6 +53,17 @@ def test_kernel_ranges():
         KernelRange("4.20+")
 
 
+def test_a_range_splits_where_an_era_starts():
+    assert KernelRange(">=4.20,<7.0").bounds() == ((4, 20), (7, 0))
+    split = KernelRange("<7.0").split([(5, 1), (7, 1), (7, 0)])  # 7.0, 7.1: not inside
+    assert [k.spec for k in split] == ["<5.1", ">=5.1,<7.0"]
+    assert KernelRange(">=4.20").split([(4, 20)]) == [KernelRange(">=4.20")]
+    assert KernelRange("all").covers(KernelRange("<5.1"))
+    assert not KernelRange(">=5.0").covers(KernelRange("<5.1"))
+    assert KernelRange(">=5.0").meets(KernelRange("<5.1"))
+    assert not KernelRange(">=5.1").meets(KernelRange("<5.1"))
+
+
 def test_unknown_ids_get_a_suggestion():
     reg = registry.load()
     with pytest.raises(registry.UnknownSnippet, match="did you mean 'enable.check_nested'"):

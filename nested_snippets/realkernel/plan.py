@@ -15,13 +15,11 @@ from nested_snippets import registry
 from nested_snippets.model import (
     Body,
     Command,
-    Era,
     Given,
     KernelRange,
     Procedure,
     Reboot,
     Snippet,
-    SnippetError,
     Transcript,
 )
 
@@ -126,32 +124,26 @@ def _snippet_cases(snip: Snippet, variant: str) -> list[Case]:
     return cases
 
 
-def _one_era(proc: Procedure, n: int, step: Snippet) -> Era:
-    """The era of ``step`` for every release of ``proc`` (one boot runs one body)."""
-    era = step.era_covering(proc.kernels)
-    if era is None:
-        raise SnippetError(
-            f"{proc.defined_at}: procedure {proc.id}: step {n} ({step.id}) changes its body "
-            f"inside kernels={proc.kernels.spec!r}; the real-kernel tier runs one body per "
-            "step: split the procedure by release"
-        )
-    return era
+def _procedure_cases(proc: Procedure) -> list[Case]:
+    """One case per stretch of ``proc``'s releases in which no step changes era."""
+    starts = [era.kernels.bounds()[0] for step in proc.steps if isinstance(step, Snippet)
+              for era in step.eras[1:]]  # fmt: skip
+    parts = proc.kernels.split(b for b in starts if b is not None)
+    return [_procedure_case(proc, part, len(parts) > 1) for part in parts]
 
 
-def _procedure_case(proc: Procedure, reg: registry.Registry) -> Case:
+def _procedure_case(proc: Procedure, kernels: KernelRange, named: bool) -> Case:
     items: list[Item] = []
     for n, step in enumerate(proc.steps, 1):
-        body = step if isinstance(step, Reboot) else _one_era(proc, n, step).variants[
-            step.key_for(ARCH)
-        ]
+        body = step if isinstance(step, Reboot) else step.body_in(kernels, ARCH)
         if body.on_host:
             items.append((f"step {n} ({step.id})", body))
     skip = unreproducible(proc.given)
     texts = [c.text for _l, b in items for c in b.commands]
     if any(("update-grub" in t or "grubby" in t) for t in texts):
         skip = skip or "changes the kernel command line, which needs a real reboot"
-    return Case(f"{proc.id}[{ARCH}]", proc.given, tuple(items), proc.kernels, skip,
-                proc.defined_at)  # fmt: skip
+    cid = f"{proc.id}[{ARCH}]" + (f" {kernels.spec}" if named else "")
+    return Case(cid, proc.given, tuple(items), kernels, skip, proc.defined_at)
 
 
 def all_cases() -> list[Case]:
@@ -164,7 +156,7 @@ def all_cases() -> list[Case]:
             out.extend(_snippet_cases(snip, variant))
     for proc in reg.procedures.values():
         if ARCH in reg.arches_of(proc):
-            out.append(_procedure_case(proc, reg))
+            out.extend(_procedure_cases(proc))
     return out + list(PROBES)
 
 
