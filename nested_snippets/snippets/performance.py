@@ -8,9 +8,9 @@ Shown on ``source/how-to/performance.rst``.  Sources of the outputs:
   ``svm_hardware_setup()``); types per release come from the kernel data.
 * ``/proc/cpuinfo`` prints VMX capabilities on a separate ``vmx flags`` line
   (``arch/x86/kernel/cpu/proc.c`` with ``arch/x86/include/asm/vmxfeatures.h``: names
-  ``ept``, ``vpid``, ``shadow_vmcs``, ``apicv``, ``posted_intr`` @ v6.18.2).  The
-  header is in the 5.10 tree of the kernel data and not in the 5.3 one, so the range
-  below starts at 5.10 (it arrived between the two).
+  ``ept``, ``vpid``, ``shadow_vmcs``, ``apicv``, ``posted_intr`` @ v6.18.2).
+  ``proc.c`` prints that line in the 5.6.4 tree and not in 5.4.1, so the range
+  below starts at 5.6.
 * AMD's ``npt`` and ``avic`` flags are in the ``flags`` line
   (``arch/x86/include/asm/cpufeatures.h``).
 """
