@@ -262,7 +262,7 @@ class Reboot(Body):
     def text(self) -> str:
         return "(reboot)"
 
-    def body_for(self, arch: str) -> Body:
+    def body_for(self, arch: str, kernel: str) -> Body:
         return self
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 
 from nested_snippets import arches as arch_table
 from nested_snippets.bodies import (
@@ -28,10 +29,10 @@ from nested_snippets.fakehost.start import Given
 from nested_snippets.versions import version_key
 
 __all__ = [  # what snippet modules and the machinery import from here
-    "REBOOT", "Body", "Command", "CommandLine", "ConfigFile", "ForeignFile", "Given",
-    "KernelRange", "NotExecuted", "Procedure", "Reboot", "Snippet", "SnippetError",
-    "Transcript", "Xml", "command_line", "config", "foreign_config", "procedure", "snippet",
-    "transcript", "xml",
+    "REBOOT", "Body", "ByRelease", "Command", "CommandLine", "ConfigFile", "Era",
+    "ForeignFile", "Given", "KernelRange", "NotExecuted", "Procedure", "Reboot", "Snippet",
+    "SnippetError", "Transcript", "Xml", "by_release", "command_line", "config", "era",
+    "foreign_config", "procedure", "snippet", "transcript", "xml",
 ]  # fmt: skip
 
 
@@ -89,6 +90,52 @@ class KernelRange:
                 return False
         return True
 
+    def bounds(self) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
+        """``(low, high)``: the range is ``low <= version < high`` (None: unbounded)."""
+        low: tuple[int, ...] | None = None
+        high: tuple[int, ...] | None = None
+        for part in ([] if self.spec == "all" else self.spec.split(",")):
+            bound = version_key(part.lstrip("<>="))
+            if part.startswith(">="):
+                low = bound if low is None else max(low, bound)
+            else:
+                high = bound if high is None else min(high, bound)
+        return low, high
+
+    def covers(self, other: KernelRange) -> bool:
+        """Whether every version of ``other`` is in this range."""
+        (low, high), (o_low, o_high) = self.bounds(), other.bounds()
+        return (low is None or (o_low is not None and o_low >= low)) and (
+            high is None or (o_high is not None and o_high <= high)
+        )
+
+    def meets(self, other: KernelRange) -> bool:
+        """Whether some version is in both ranges."""
+        (low, high), (o_low, o_high) = self.bounds(), other.bounds()
+        return (high is None or o_low is None or o_low < high) and (
+            o_high is None or low is None or low < o_high
+        )
+
+
+    def split(self, starts: Iterable[tuple[int, ...]]) -> list[KernelRange]:
+        """This range cut before each version of ``starts`` that lies inside it."""
+        low, high = self.bounds()
+        cuts = sorted(
+            b for b in set(starts) if (low is None or b > low) and (high is None or b < high)
+        )
+        if not cuts:
+            return [self]
+        return [KernelRange(_spec(a, b)) for a, b in pairwise([low, *cuts, high])]
+
+
+def _dotted(bound: tuple[int, ...]) -> str:
+    return ".".join(map(str, bound))
+
+
+def _spec(low: tuple[int, ...] | None, high: tuple[int, ...] | None) -> str:
+    parts = [f">={_dotted(low)}"] if low else []
+    return ",".join(parts + ([f"<{_dotted(high)}"] if high else [])) or "all"
+
 
 # ------------------------------------------------------------------------ snippets
 
@@ -122,12 +169,27 @@ class Declared:
         self.id, self.defined_at = f"{module}.{name}", defined_at
 
 
-@dataclass(eq=False)
-class Snippet(Declared):
-    """A snippet: one body, or one body per architecture key."""
+@dataclass(frozen=True)
+class Era:
+    """The bodies a snippet shows for one range of kernel releases."""
 
+    kernels: KernelRange
     variants: Mapping[str, Body]
     """Keyed by architecture key; a single-body snippet uses the key ``""``."""
+    because: str = ""
+    """Why this era starts and ends where it does (a commit or file at a version)."""
+
+
+@dataclass(eq=False)
+class Snippet(Declared):
+    """A snippet: one body, or one body per architecture key, in one or more eras.
+
+    Most snippets have one era, whose range is the snippet's.  A snippet whose
+    output changed between releases has one era per behaviour (:func:`by_release`);
+    the eras tile the snippet's range, oldest first.
+    """
+
+    eras: tuple[Era, ...]
     given: Given = Given()
     kernels: KernelRange = KernelRange()
     because: str = ""
@@ -141,20 +203,76 @@ class Snippet(Declared):
     """Set for commands no test machine can run (shown with that label)."""
 
     @property
+    def keys(self) -> tuple[str, ...]:
+        """The variant keys (the same in every era): architectures, or ``("",)``."""
+        return tuple(self.eras[0].variants)
+
+    @property
     def is_multi(self) -> bool:
-        return "" not in self.variants
+        return "" not in self.keys
 
     @property
     def language(self) -> str:
-        return next(iter(self.variants.values())).language
+        return next(iter(self.eras[0].variants.values())).language
 
     def host_arch(self, variant: str) -> str | None:
         """The architecture of the fake host variant ``variant`` runs on (None: none)."""
         return variant or self.arch
 
-    def body_for(self, arch: str) -> Body:
-        """The body a procedure step runs on an ``arch`` host."""
-        return self.variants[arch if self.is_multi else ""]
+    def era_for(self, kernel: str) -> Era:
+        """The era whose range holds ``kernel`` (a one-era snippet's era holds all)."""
+        if len(self.eras) == 1:
+            return self.eras[0]
+        for one in self.eras:
+            if one.kernels.contains(kernel):
+                return one
+        raise SnippetError(
+            f"snippet {self.id}: Linux {kernel} is in none of its eras "
+            f"({', '.join(e.kernels.spec for e in self.eras)})"
+        )
+
+    def body(self, variant: str, kernel: str) -> Body:
+        """The body of variant ``variant`` shown for Linux ``kernel``."""
+        return self.era_for(kernel).variants[variant]
+
+    def key_for(self, arch: str) -> str:
+        """The variant a procedure step runs on an ``arch`` host."""
+        return arch if self.is_multi else ""
+
+    def body_for(self, arch: str, kernel: str) -> Body:
+        """The body a procedure step runs on an ``arch`` host with Linux ``kernel``."""
+        return self.body(self.key_for(arch), kernel)
+
+    def body_in(self, kernels: KernelRange, arch: str) -> Body:
+        """The body a procedure step runs on an ``arch`` host for every release of
+        ``kernels``, which must lie in one era."""
+        era = next((e for e in self.eras if e.kernels.covers(kernels)), self.eras[0])
+        if len(self.eras) > 1 and not era.kernels.covers(kernels):
+            raise SnippetError(f"snippet {self.id}: kernels {kernels.spec!r} span its eras")
+        return era.variants[self.key_for(arch)]
+
+    def eras_in(self, spec: str) -> tuple[Era, ...]:
+        """The eras a page shows for ``spec`` (``""``: the newest era; else every era
+        inside that range, which must not cut one)."""
+        if not spec:
+            return self.eras[-1:]
+        wanted = KernelRange(spec)
+        cut = [e.kernels.spec for e in self.eras if e.kernels.meets(wanted)
+               and not wanted.covers(e.kernels)]  # fmt: skip
+        inside = tuple(e for e in self.eras if wanted.covers(e.kernels))
+        if cut or not inside:
+            raise SnippetError(
+                f"snippet {self.id}: kernels {spec!r} "
+                + (f"cuts its era {cut[0]!r}" if cut else "holds none of its eras")
+                + f" (its eras: {', '.join(e.kernels.spec for e in self.eras)})"
+            )
+        return inside
+
+    def bodies(self) -> Iterator[tuple[Era, str, Body]]:
+        """Every (era, variant key, body) of the snippet."""
+        for one in self.eras:
+            for key, body in one.variants.items():
+                yield one, key, body
 
 
 @dataclass(eq=False)
@@ -243,8 +361,99 @@ def xml(content: str, *, fragment_of: str = "") -> Xml:
     return Xml(textwrap.dedent(content).strip("\n"), fragment_of)
 
 
+@dataclass(frozen=True)
+class _EraDecl:
+    kernels: KernelRange
+    body: Body | Callable[[arch_table.Arch], Body]
+    because: str
+
+
+@dataclass(frozen=True)
+class ByRelease:
+    """A snippet's bodies by kernel release: :func:`era` declarations, oldest first."""
+
+    eras: tuple[_EraDecl, ...]
+
+
+def era(
+    kernels: str, body: Body | Callable[[arch_table.Arch], Body], *, because: str
+) -> _EraDecl:
+    """One era of :func:`by_release`: the body shown for the releases in ``kernels``."""
+    if not because.strip():
+        raise SnippetError(f"era {kernels!r} needs because= (why it starts and ends there)")
+    return _EraDecl(KernelRange(kernels), body, because)
+
+
+def by_release(*eras: _EraDecl) -> ByRelease:
+    """A body that changed between kernel releases: one :func:`era` per behaviour.
+
+    The eras' ranges must tile the snippet's ``kernels=`` range, oldest first, with
+    no gap and no overlap; the tests run each era on the releases of its range and
+    check that it fails just outside it.
+    """
+    if len(eras) < 2:
+        raise SnippetError("by_release() needs two eras or more (one era: use kernels=)")
+    for n, one in enumerate(eras, 1):
+        if not isinstance(one, _EraDecl):
+            raise SnippetError(f"by_release() argument {n} is {one!r}, not an era(...)")
+    return ByRelease(tuple(eras))
+
+
+def _check_tiling(eras: tuple[_EraDecl, ...], whole: KernelRange) -> None:
+    """The eras' ranges tile ``whole``, oldest first: no gap, no overlap, none outside."""
+    for one in eras:
+        if not whole.covers(one.kernels):
+            raise SnippetError(
+                f"era {one.kernels.spec!r} is outside the snippet's kernels={whole.spec!r}"
+            )
+    for before, after in pairwise(eras):
+        if before.kernels.meets(after.kernels):
+            raise SnippetError(
+                f"eras {before.kernels.spec!r} and {after.kernels.spec!r} overlap: "
+                "each release belongs to one era"
+            )
+        end, start = before.kernels.bounds()[1], after.kernels.bounds()[0]
+        if end is None or start is None or start < end:
+            raise SnippetError(
+                f"eras {before.kernels.spec!r} and {after.kernels.spec!r} are not oldest first"
+            )
+        if start != end:
+            raise SnippetError(
+                f"no era covers {_dotted(end)} up to {_dotted(start)}: eras "
+                f"{before.kernels.spec!r} and {after.kernels.spec!r} leave a gap"
+            )
+    first, last = eras[0].kernels.bounds()[0], eras[-1].kernels.bounds()[1]
+    low, high = whole.bounds()
+    for edge, side in ((first, "below"), (last, "from")):
+        if edge != (low if side == "below" else high):
+            raise SnippetError(
+                f"no era covers the releases {side} {_dotted(edge or ())} of the "
+                f"snippet's kernels={whole.spec!r}"
+            )
+
+
+def _variants(
+    body: Body | Callable[[arch_table.Arch], Body], keys: tuple[str, ...]
+) -> dict[str, Body]:
+    """One body per architecture key (``{"": body}`` without keys), each checked."""
+    if keys:
+        if not callable(body):
+            raise SnippetError("per-architecture snippets take a function")
+        variants = {k: body(arch_table.get(k)) for k in keys}
+    else:
+        if callable(body):
+            raise SnippetError("a function body needs arches=(...)")
+        variants = {"": body}
+    for key, b in variants.items():
+        if not isinstance(b, Body):
+            raise SnippetError(f"not a snippet body: {b!r}")
+        if b.problem():
+            raise SnippetError(f"variant {key}: {b.problem()}" if key else b.problem())
+    return variants
+
+
 def snippet(
-    body: Body | Callable[[arch_table.Arch], Body],
+    body: Body | Callable[[arch_table.Arch], Body] | ByRelease,
     *,
     arches: Iterable[str] = (),
     given: Given = _FROM_BOOT,
@@ -262,6 +471,7 @@ def snippet(
     row and one variant is generated per architecture: never write a tab by hand.
     A single body that runs on the fake host (a transcript, a config file) names the
     architecture of that host with ``arch``; command lines and XML need none.
+    ``body`` may be :func:`by_release` eras when the output changed between releases.
     ``wrong`` marks a counterexample the guide shows failing (styled apart, no copy
     button); ``not_executed`` marks command lines no test machine can run and files of
     other products (``foreign_config``).
@@ -272,35 +482,30 @@ def snippet(
             arch_table.get(key)
     except arch_table.UnknownArch as exc:
         raise SnippetError(str(exc).strip('"')) from None
-    if keys:
-        if not callable(body):
-            raise SnippetError("per-architecture snippets take a function")
-        variants = {k: body(arch_table.get(k)) for k in keys}
+    whole = KernelRange(kernels)
+    if isinstance(body, ByRelease):
+        _check_tiling(body.eras, whole)
+        eras = tuple(
+            Era(one.kernels, _variants(one.body, keys), one.because) for one in body.eras
+        )
     else:
-        if callable(body):
-            raise SnippetError("a function body needs arches=(...)")
-        variants = {"": body}
-    for key, b in variants.items():
-        if not isinstance(b, Body):
-            raise SnippetError(f"not a snippet body: {b!r}")
-        if b.problem():
-            raise SnippetError(f"variant {key}: {b.problem()}" if key else b.problem())
+        eras = (Era(whole, _variants(body, keys), because),)
     if keys and arch is not None:
         raise SnippetError("arch= is for single-body snippets (use arches=)")
-    if arch is None and not keys and variants[""].on_host:
+    if arch is None and not keys and any(b.on_host for e in eras for b in e.variants.values()):
         raise SnippetError(
             "a body run on the fake host names the architecture of that host: "
             "arch='intel' (or arches=... for one variant per architecture)"
         )
-    foreign = [isinstance(b, ForeignFile) for b in variants.values()]
+    bodies = [b for e in eras for b in e.variants.values()]
     if not_executed is not None and not all(
-        isinstance(b, (CommandLine, ForeignFile)) for b in variants.values()
+        isinstance(b, (CommandLine, ForeignFile)) for b in bodies
     ):
         raise SnippetError("not_executed is for command_line() and foreign_config() bodies")
-    if any(foreign) and not_executed is None:
+    if any(isinstance(b, ForeignFile) for b in bodies) and not_executed is None:
         raise SnippetError("a foreign_config() body needs not_executed= (its source and date)")
     return Snippet(
-        variants=variants, given=given, kernels=KernelRange(kernels), because=because,
+        eras=eras, given=given, kernels=whole, because=because,
         arch=arch, wrong=wrong, not_executed=not_executed, name=name,
     )  # fmt: skip
 

@@ -15,7 +15,16 @@ from collections import Counter
 from nested_snippets import kernel as kdata
 from nested_snippets import registry
 from nested_snippets.bodies import Proof, cpu_args_in, cpu_models_in
-from nested_snippets.model import Body, CommandLine, ConfigFile, Procedure, Snippet, Xml
+from nested_snippets.model import (
+    Body,
+    CommandLine,
+    ConfigFile,
+    Era,
+    KernelRange,
+    Procedure,
+    Snippet,
+    Xml,
+)
 
 __all__ = ["Proof", "counts", "cpu_args_in", "cpu_models_in", "is_domain_xml",
            "is_modprobe_conf", "is_virsh_call", "is_virt_install", "names_cpu_model",
@@ -49,8 +58,8 @@ def is_domain_xml(body: Body) -> bool:
     return isinstance(body, Xml)
 
 
-def _release_span(snippet: Snippet) -> str:
-    versions = [v for v in kdata.versions() if snippet.kernels.contains(v)]
+def _release_span(kernels: KernelRange) -> str:
+    versions = [v for v in kdata.versions() if kernels.contains(v)]
     if not versions:
         return "no release with data"
     if len(versions) == 1:
@@ -62,21 +71,28 @@ def _in_procedure(snippet: Snippet, procedures: dict[str, Procedure]) -> bool:
     return any(step is snippet for proc in procedures.values() for step in proc.steps)
 
 
-def proof(snippet: Snippet, key: str, reg: registry.Registry | None = None) -> Proof:
-    """What the test suite does with ``snippet``'s variant ``key`` (the body says, unless
-    the snippet is marked not executed)."""
+def proof(
+    snippet: Snippet, key: str, era: Era | None = None, reg: registry.Registry | None = None
+) -> Proof:
+    """What the test suite does with ``snippet``'s variant ``key`` in ``era`` (default:
+    the newest; the body says, unless the snippet is marked not executed)."""
     reg = reg or registry.load()
     if snippet.not_executed is not None:
         ne = snippet.not_executed
-        checked = " Shell syntax checked." if isinstance(snippet.variants[key], CommandLine) else ""
+        era = era or snippet.eras[-1]
+        checked = (
+            " Shell syntax checked." if isinstance(era.variants[key], CommandLine) else ""
+        )
         return Proof("not-executed", f"Not executed here: {ne.why}.{checked}")
-    body = snippet.variants[key]
-    return body.proof(_release_span(snippet), _in_procedure(snippet, reg.procedures))
+    era = era or snippet.eras[-1]
+    return era.variants[key].proof(
+        _release_span(era.kernels), _in_procedure(snippet, reg.procedures)
+    )
 
 
 def counts(reg: registry.Registry | None = None) -> Counter[str]:
-    """How many snippet variants each kind of proof covers."""
+    """How many snippet variants (of every era) each kind of proof covers."""
     reg = reg or registry.load()
     return Counter(
-        proof(s, key, reg).kind for s in reg.snippets.values() for key in s.variants
+        proof(s, key, era, reg).kind for s in reg.snippets.values() for era, key, _b in s.bodies()
     )

@@ -45,12 +45,17 @@ def _kernels(spec) -> list[str]:
 
 
 def _snippet_items(parent, snippet: Snippet):
-    for variant, body in snippet.variants.items():
-        host = snippet.host_arch(variant)
-        if not body.on_host:
+    """One item per variant and release of each era (a body not run: one per era)."""
+    for era, variant, body in snippet.bodies():
+        releases = _kernels(era.kernels)
+        if body.on_host:
+            runs: list[tuple[str, str | None]] = [
+                (f"[{snippet.host_arch(variant)}-{v}]", v) for v in releases
+            ]
+        elif len(snippet.eras) == 1:
             runs = [(f"[{variant}]" if variant else "", None)]
-        else:
-            runs = [(f"[{host}-{v}]", v) for v in _kernels(snippet.kernels)]
+        else:  # the era is picked by a release of it
+            runs = [(f"[{'-'.join(filter(None, [variant, releases[0]]))}+]", releases[0])]
         for suffix, kernel in runs:
             yield SnippetItem.from_parent(
                 parent, name=snippet.id + suffix, snippet=snippet, variant=variant, kernel=kernel

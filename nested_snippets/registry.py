@@ -13,12 +13,13 @@ import ast
 import importlib
 import pkgutil
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from nested_snippets import suggest
-from nested_snippets.model import Declared, Procedure, Reboot, Snippet, SnippetError
+from nested_snippets.model import Body, Declared, Procedure, Reboot, Snippet, SnippetError
 
 SNIPPET_DIR = Path(__file__).parent / "snippets"
 PACKAGE = "nested_snippets.snippets"
@@ -43,10 +44,18 @@ class Registry:
         for step in proc.steps:
             if isinstance(step, Reboot):
                 continue
-            mine = list(step.variants) if step.is_multi else [step.arch] if step.arch else None
+            mine = list(step.keys) if step.is_multi else [step.arch] if step.arch else None
             if mine is not None:
                 keys = mine if keys is None else [k for k in keys if k in mine]
         return tuple(keys or ())
+
+    def bodies(self) -> Iterator[tuple[str, Body]]:
+        """(label, body) for every body of every snippet, by id: ``enable.check_nested[amd]``,
+        ``[amd <4.20]`` for an era of a snippet that has several."""
+        for sid, snip in sorted(self.snippets.items()):
+            for era, key, body in snip.bodies():
+                spec = [era.kernels.spec] if len(snip.eras) > 1 else []
+                yield f"{sid}[{' '.join([key or 'all', *spec])}]", body
 
     def get(self, snippet_id: str) -> Snippet:
         try:

@@ -19,6 +19,19 @@ def run(host, command: str) -> tuple[list[str], int]:
     return out.output, out.status
 
 
+def refused(host, args: str, why: str) -> None:
+    """``sudo modprobe ARGS`` prints kmod's "could not insert" line with ``why``, exit 1."""
+    module = next(word for word in args.split() if not word.startswith("-"))
+    assert run(host, f"sudo modprobe {args}") == (
+        [f"modprobe: ERROR: could not insert '{module}': {why}"], 1)  # fmt: skip
+
+
+def last_log(host) -> str:
+    """The newest kernel log line, without its time stamp."""
+    lines, _ = run(host, "sudo dmesg")
+    return lines[-1].split("] ", 1)[1]
+
+
 @pytest.fixture
 def amd():
     with fake_host(Scenario(arch="amd", kernel="6.1")) as host:
@@ -66,11 +79,7 @@ def test_files_not_ending_in_conf_are_ignored(amd):
 def test_modprobe_of_a_loaded_module_changes_nothing(amd):
     assert run(amd, "sudo modprobe kvm_amd nested=0") == ([], 0)
     assert run(amd, "cat /sys/module/kvm_amd/parameters/nested") == (["1"], 0)
-    lines, status = run(amd, "sudo modprobe --first-time kvm_amd nested=0")
-    assert (lines, status) == (
-        ["modprobe: ERROR: could not insert 'kvm_amd': Module already in kernel"],
-        1,
-    )
+    refused(amd, "--first-time kvm_amd nested=0", "Module already in kernel")
 
 
 def test_unknown_parameter_loads_and_logs(amd):
@@ -86,31 +95,22 @@ def test_unknown_parameter_loads_and_logs(amd):
 
 def test_invalid_value_fails_to_insert(amd):
     run(amd, "sudo modprobe -r kvm_amd")
-    assert run(amd, "sudo modprobe kvm_amd nested=banana") == (
-        ["modprobe: ERROR: could not insert 'kvm_amd': Invalid argument"],
-        1,
-    )
-    lines, _ = run(amd, "sudo dmesg")
-    assert lines[-1].endswith("] kvm_amd: `banana' invalid for parameter `nested'")
+    refused(amd, "kvm_amd nested=banana", "Invalid argument")
+    assert last_log(amd) == "kvm_amd: `banana' invalid for parameter `nested'"
     assert run(amd, "ls /sys/module/kvm_amd")[1] != 0
 
 
 def test_intel_module_on_an_amd_cpu_after_kvm_amd_is_loaded(amd):
     # 6.1 checks "already loaded" first: kmod treats EEXIST as success (measured)
     assert run(amd, "sudo modprobe kvm_intel") == ([], 0)
-    lines, _ = run(amd, "sudo dmesg")
-    assert lines[-1].endswith("] kvm: already loaded vendor module 'kvm_amd'")
+    assert last_log(amd) == "kvm: already loaded vendor module 'kvm_amd'"
     assert "kvm_intel" not in "".join(run(amd, "lsmod")[0])
 
 
 def test_no_hardware_support(amd):
     run(amd, "sudo modprobe -r kvm_amd")
-    assert run(amd, "sudo modprobe kvm_intel") == (
-        ["modprobe: ERROR: could not insert 'kvm_intel': Operation not supported"],
-        1,
-    )
-    lines, _ = run(amd, "sudo dmesg")
-    assert lines[-1].endswith("] kvm: no hardware support for 'kvm_intel'")
+    refused(amd, "kvm_intel", "Operation not supported")
+    assert last_log(amd) == "kvm: no hardware support for 'kvm_intel'"
     # kvm and irqbypass stay loaded (measured)
     assert [ln.split()[0] for ln in run(amd, "lsmod")[0][1:]] == ["kvm", "irqbypass"]
 
@@ -183,13 +183,9 @@ def test_intel_default_changed_in_4_20():
 
 def test_s390_nested_and_hpage_refuse_to_load_together():
     with fake_host(Scenario(arch="s390x", kernel="6.6", given=Given(kvm="unloaded"))) as host:
-        assert run(host, "sudo modprobe kvm nested=1 hpage=1") == (
-            ["modprobe: ERROR: could not insert 'kvm': Invalid argument"],
-            1,
-        )
-        lines, _ = run(host, "sudo dmesg")
-        assert lines[-1].endswith(
-            "] kvm-s390: A KVM host that supports nesting cannot back its KVM guests "
+        refused(host, "kvm nested=1 hpage=1", "Invalid argument")
+        assert last_log(host) == (
+            "kvm-s390: A KVM host that supports nesting cannot back its KVM guests "
             "with huge pages"
         )
         assert run(host, "sudo modprobe kvm nested=1") == ([], 0)
@@ -201,10 +197,7 @@ def test_l1_without_the_vmx_flag_has_no_kvm():
         assert run(host, "grep -c -w vmx /proc/cpuinfo") == (["0"], 1)
         assert run(host, "grep -c -w hypervisor /proc/cpuinfo") == (["2"], 0)
         assert run(host, "ls /dev/kvm")[1] == 2
-        assert run(host, "sudo modprobe kvm_intel") == (
-            ["modprobe: ERROR: could not insert 'kvm_intel': Operation not supported"],
-            1,
-        )
+        refused(host, "kvm_intel", "Operation not supported")
 
 
 def test_unmodelled_options_are_refused_not_ignored(intel):

@@ -27,50 +27,41 @@ def test_no_hw_support_intel(version: str, expected: str) -> None:
     assert errno_for("no_hw_support", version) == "EOPNOTSUPP"
 
 
-def test_no_hw_support_amd_on_intel_cpu() -> None:
-    assert message("no_hw_support_amd", "4.19") == "has_svm: not amd\nkvm: no hardware support"
-    assert message("no_hw_support_amd", "5.10") == (
-        "has_svm: not amd or hygon\nkvm: no hardware support"
-    )
-    assert message("no_hw_support_amd", "6.1") == (
-        "has_svm: not amd or hygon\nkvm: no hardware support for 'kvm_amd'"
-    )
-    assert message("no_hw_support_amd", "6.12") == "kvm_amd: CPU 0 isn't AMD or Hygon"
+_CPU3, _AMD, _INTEL = {"cpu": 3}, {"module": "kvm_amd"}, {"module": "kvm_intel"}
 
 
-def test_amd_guest_without_svm() -> None:
-    assert message("amd_svm_unavailable", "6.1") == (
-        "has_svm: svm not available\nkvm: no hardware support for 'kvm_amd'"
-    )
-    assert message("amd_svm_unavailable", "6.6", cpu=3) == "kvm_amd: SVM not supported by CPU 3"
+@pytest.mark.parametrize(
+    ("key", "version", "fields", "expected"),
+    [
+        ("no_hw_support_amd", "4.19", {}, "has_svm: not amd\nkvm: no hardware support"),
+        ("no_hw_support_amd", "5.10", {}, "has_svm: not amd or hygon\nkvm: no hardware support"),
+        ("no_hw_support_amd", "6.1", {},
+         "has_svm: not amd or hygon\nkvm: no hardware support for 'kvm_amd'"),
+        ("no_hw_support_amd", "6.12", {}, "kvm_amd: CPU 0 isn't AMD or Hygon"),
+        ("amd_svm_unavailable", "6.1", {},
+         "has_svm: svm not available\nkvm: no hardware support for 'kvm_amd'"),
+        ("amd_svm_unavailable", "6.6", _CPU3, "kvm_amd: SVM not supported by CPU 3"),
+        ("disabled_by_bios", "5.10", {}, "kvm: disabled by bios"),
+        ("disabled_by_bios", "6.1", {}, "kvm: support for 'kvm_intel' disabled by bios"),
+        ("disabled_by_bios", "6.6", {},
+         "kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU 0"),
+        ("disabled_by_bios_amd", "6.6", {},
+         "kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR on CPU 0"),
+        ("disabled_by_bios_amd", "6.12", {}, "kvm_amd: SVM not supported by CPU 0"),
+        ("already_loaded_vendor", "4.19", {}, "kvm: already loaded the other module"),
+        ("already_loaded_vendor", "6.1", _AMD, "kvm: already loaded vendor module 'kvm_amd'"),
+        ("already_loaded_vendor", "6.12", _INTEL,
+         "kvm: already loaded vendor module 'kvm_intel'"),
+        ("amd_nested_enabled", "6.1", {}, "kvm: Nested Virtualization enabled"),
+        ("amd_nested_enabled", "6.6", {}, "kvm_amd: Nested Virtualization enabled"),
+    ],
+)  # fmt: skip
+def test_each_wording_per_release(key: str, version: str, fields: dict, expected: str) -> None:
+    assert message(key, version, **fields) == expected
 
 
-def test_disabled_by_bios() -> None:
-    assert message("disabled_by_bios", "5.10") == "kvm: disabled by bios"
-    assert message("disabled_by_bios", "6.1") == "kvm: support for 'kvm_intel' disabled by bios"
-    assert message("disabled_by_bios", "6.6") == (
-        "kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU 0"
-    )
-    assert message("disabled_by_bios_amd", "6.6") == (
-        "kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR on CPU 0"
-    )
-    assert message("disabled_by_bios_amd", "6.12") == "kvm_amd: SVM not supported by CPU 0"
-
-
-def test_already_loaded_vendor() -> None:
-    assert message("already_loaded_vendor", "4.19") == "kvm: already loaded the other module"
-    assert message("already_loaded_vendor", "6.1", module="kvm_amd") == (
-        "kvm: already loaded vendor module 'kvm_amd'"
-    )
-    assert message("already_loaded_vendor", "6.12", module="kvm_intel") == (
-        "kvm: already loaded vendor module 'kvm_intel'"
-    )
+def test_errnos() -> None:
     assert errno_for("already_loaded_vendor", "6.12") == "EEXIST"
-
-
-def test_amd_nested_enabled_prefix() -> None:
-    assert message("amd_nested_enabled", "6.1") == "kvm: Nested Virtualization enabled"
-    assert message("amd_nested_enabled", "6.6") == "kvm_amd: Nested Virtualization enabled"
     assert errno_for("amd_nested_enabled", "6.6") is None
 
 

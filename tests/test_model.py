@@ -53,6 +53,17 @@ def test_kernel_ranges():
         KernelRange("4.20+")
 
 
+def test_a_range_splits_where_an_era_starts():
+    assert KernelRange(">=4.20,<7.0").bounds() == ((4, 20), (7, 0))
+    split = KernelRange("<7.0").split([(5, 1), (7, 1), (7, 0)])  # 7.0, 7.1: not inside
+    assert [k.spec for k in split] == ["<5.1", ">=5.1,<7.0"]
+    assert KernelRange(">=4.20").split([(4, 20)]) == [KernelRange(">=4.20")]
+    assert KernelRange("all").covers(KernelRange("<5.1"))
+    assert not KernelRange(">=5.0").covers(KernelRange("<5.1"))
+    assert KernelRange(">=5.0").meets(KernelRange("<5.1"))
+    assert not KernelRange(">=5.1").meets(KernelRange("<5.1"))
+
+
 def test_unknown_ids_get_a_suggestion():
     reg = registry.load()
     with pytest.raises(registry.UnknownSnippet, match="did you mean 'enable.check_nested'"):
@@ -71,6 +82,18 @@ def test_every_snippet_is_shown_on_a_page_and_every_page_names_real_snippets():
     }
     orphans = sorted(set(reg.snippets) - set(used) - procedures_steps)
     assert not orphans, f"snippets shown nowhere (and in no procedure): {orphans}"
+
+
+def test_every_era_is_shown_on_a_page():
+    from nested_snippets import pages
+
+    reg = registry.load()
+    unseen = []
+    for sid, specs in pages.kernels_shown().items():
+        snip = reg.get(sid)
+        shown = {e.kernels for spec in specs for e in snip.eras_in(spec)}
+        unseen += [f"{sid} {e.kernels.spec}" for e in snip.eras if e.kernels not in shown]
+    assert not unseen, f"eras no page shows (add :kernels: to a directive): {unseen}"
 
 
 def _package(tmp_path, monkeypatch, **modules: str):
@@ -186,3 +209,99 @@ def test_a_foreign_file_is_never_run_and_must_say_why_and_where_from():
     assert found.kind == "not-executed" and found.text == "Not executed here: an ESXi file."
     with pytest.raises(SnippetError, match="must be absolute"):
         foreign_config("l1.vmx", "x\n")
+
+
+# ------------------------------------------------------ bodies that vary by release
+
+def _eras_module(tmp_path, monkeypatch, eras: str, kernels: str = "all"):
+    """A snippet module whose snippet ``eras``, declared on line 6, has the eras ``eras``."""
+    return _package(tmp_path, monkeypatch, topic=f"""
+        from nested_snippets.model import by_release, era
+        fine = snippet(command_line("true"))
+
+        eras = snippet(
+            by_release({eras}),
+            arch="amd",
+            kernels={kernels!r},
+        )
+    """)
+
+
+def _era(spec: str, out: str = "Y") -> str:
+    return f'era({spec!r}, transcript("$ cat n\\n{out}\\n"), because="x.c @ v{spec[-4:]}")'
+
+
+@pytest.mark.parametrize(
+    ("eras", "kernels", "message"),
+    [
+        ([">=5.0", "<5.10"], "all", r"eras '>=5.0' and '<5.10' overlap"),
+        (["<5.10", ">=5.10", ">=6.1"], "all", r"eras '>=5.10' and '>=6.1' overlap"),
+        (["<5.0", ">=5.10"], "all", r"no era covers 5\.0 up to 5\.10: eras '<5.0' and"),
+        (["<5.10", ">=5.10,<6.1"], "all", r"no era covers the releases from 6\.1 of"),
+        ([">=4.20,<5.10", ">=5.10"], "all", r"no era covers the releases below 4\.20"),
+        (["<5.10", ">=5.10"], ">=5.0", r"era '<5.10' is outside the snippet's kernels='>=5.0'"),
+        ([">=5.10", "<5.10"], "all", r"eras '>=5.10' and '<5.10' are not oldest first"),
+    ],
+)
+def test_bad_eras_name_the_module_and_line(tmp_path, monkeypatch, eras, kernels, message):
+    pkg, name = _eras_module(tmp_path, monkeypatch, ", ".join(map(_era, eras)), kernels)
+    with pytest.raises(SnippetError, match=r"topic\.py:6: " + message):
+        registry.scan(pkg, name)
+
+
+def test_one_era_or_a_bare_body_is_refused(tmp_path, monkeypatch):
+    from nested_snippets.model import by_release, era
+
+    with pytest.raises(SnippetError, match="two eras or more"):
+        by_release(era("<5.10", transcript("$ true\n", silent=True), because="x"))
+    with pytest.raises(SnippetError, match="argument 2 is .*not an era"):
+        by_release(era("<5.10", transcript("$ true\n", silent=True), because="x"), "oops")
+    with pytest.raises(SnippetError, match="needs because="):
+        era("<5.10", transcript("$ true\n", silent=True), because="")
+
+
+def test_a_release_runs_the_body_of_its_era(tmp_path, monkeypatch):
+    pkg, name = _eras_module(tmp_path, monkeypatch, f"{_era('<5.10', 'N')}, {_era('>=5.10')}")
+    snip = registry.scan(pkg, name).get("topic.eras")
+    assert [e.kernels.spec for e in snip.eras] == ["<5.10", ">=5.10"]
+    assert snip.body("", "4.19").commands[0].output == ("N",)
+    assert snip.body("", "5.10").commands[0].output == ("Y",)
+    assert snip.eras_in("") == snip.eras[-1:]  # a page shows the newest era by default
+    assert snip.eras_in("all") == snip.eras
+    with pytest.raises(SnippetError, match=r"kernels '<6\.1' cuts its era '>=5\.10'"):
+        snip.eras_in("<6.1")
+    with pytest.raises(SnippetError, match=r"kernels '>=9\.0' cuts its era '>=5\.10'"):
+        snip.eras_in(">=9.0")
+
+
+def test_each_era_is_its_own_test_item():
+    from nested_snippets import kernel, pytest_plugin
+
+    snip = registry.load().get("enable.check_nested")
+    runs = {(era.kernels.spec, key) for era, key, _b in snip.bodies()}
+    assert runs == {("<4.20", "intel"), ("<4.20", "amd"), (">=4.20", "intel"), (">=4.20", "amd")}
+    names = [n for n, _v, _k in _item_names(pytest_plugin, snip)]
+    assert "enable.check_nested[intel-4.19]" in names
+    assert f"enable.check_nested[amd-{kernel.latest()}]" in names
+    assert len(names) == len(set(names)) == 2 * len(kernel.versions())
+
+
+def _item_names(plugin, snip):
+    """What the plugin would collect for ``snip``: (name, variant, kernel)."""
+    made = []
+
+    class Parent:
+        pass
+
+    class Item:
+        @classmethod
+        def from_parent(cls, parent, *, name, snippet, variant, kernel):
+            made.append((name, variant, kernel))
+
+    original = plugin.SnippetItem
+    plugin.SnippetItem = Item
+    try:
+        list(plugin._snippet_items(Parent(), snip))
+    finally:
+        plugin.SnippetItem = original
+    return made

@@ -144,9 +144,7 @@ def test_extractor_rejects_a_tree_that_is_not_qemu(tmp_path):
 
 # ---------------------------------------------------- the guide against the data
 def _commands() -> list[tuple[str, str]]:
-    return [(f"{sid}[{k or 'all'}]", body.command)
-            for sid, snip in sorted(REG.snippets.items())
-            for k, body in snip.variants.items()
+    return [(label, body.command) for label, body in REG.bodies()
             if isinstance(body, CommandLine) and "qemu-system-" in body.command]  # fmt: skip
 
 

@@ -50,8 +50,8 @@ def _shown_on(page: str) -> list[str]:
 def test_each_howto_has_an_executed_check_step(page):
     ids = _shown_on(page)
     assert ids, f"{page} shows no snippet"
-    proven = [sid for sid in ids for key in REG.get(sid).variants
-              if proofs.proof(REG.get(sid), key, REG).kind in PROVEN]  # fmt: skip
+    proven = [sid for sid in ids for era, key, _ in REG.get(sid).bodies()
+              if proofs.proof(REG.get(sid), key, era, REG).kind in PROVEN]  # fmt: skip
     assert proven, f"{page}: no snippet a test executes or a real tool validates ({ids})"
 
 
@@ -59,7 +59,7 @@ def test_each_howto_has_an_executed_check_step(page):
 def test_each_howto_shows_the_failure_message_a_reader_meets(page):
     """In the page's text or in a snippet it shows (its expected output)."""
     texts = [(REPO / "source" / page).read_text(encoding="utf-8")]
-    texts += [b.text for sid in _shown_on(page) for b in REG.get(sid).variants.values()]
+    texts += [b.text for sid in _shown_on(page) for _, _, b in REG.get(sid).bodies()]
     text = re.sub(r"\s+", " ", "\n".join(texts))
     assert HOWTOS[page] in text, f"{page} does not show {HOWTOS[page]!r}"
 
@@ -73,13 +73,13 @@ PowerShell cmdlets (``Verb-Noun``)."""
 
 def test_a_command_of_a_tool_that_cannot_run_here_is_labelled_not_executed():
     unlabelled = [sid for sid, snip in REG.snippets.items() if snip.not_executed is None
-                  for body in snip.variants.values()
+                  for _, _, body in snip.bodies()
                   if isinstance(body, CommandLine)
                   and _FOREIGN_TOOL.match(body.command)]  # fmt: skip
     assert not unlabelled, f"foreign tools without a not-executed label: {unlabelled}"
     assert _FOREIGN_TOOL.match("Set-VMProcessor -VMName l1 ")  # the pattern can match
     foreign = [sid for sid, snip in REG.snippets.items()
-               if any(isinstance(b, ForeignFile) for b in snip.variants.values())]  # fmt: skip
+               if any(isinstance(b, ForeignFile) for _, _, b in snip.bodies())]  # fmt: skip
     assert "clouds.vmware_vhv" in foreign
 
 
@@ -90,8 +90,8 @@ def test_every_not_executed_block_names_its_source_and_date():
     labelled = [s for s in REG.snippets.values() if s.not_executed is not None]
     assert len(labelled) >= 20, len(labelled)
     for snip in labelled:
-        for key in snip.variants:
-            line = _proof_paragraph(snip, key).astext()
+        for era, key, _ in snip.bodies():
+            line = _proof_paragraph(snip, key, era).astext()
             ne = snip.not_executed
             assert line.startswith("Not executed here: "), (snip.id, line)
             assert f"Source: {ne.source}, read {ne.read}." in line, (snip.id, line)
@@ -102,7 +102,7 @@ def test_every_virsh_command_names_its_connection():
     not see the system connection's guests, pool or network (distributions page)."""
     shown = ("distributions.which_connection",)  # shows the default on purpose
     missing = [sid for sid, snip in REG.snippets.items() if sid not in shown and not snip.wrong
-               for body in snip.variants.values() if isinstance(body, CommandLine)
+               for _, _, body in snip.bodies() if isinstance(body, CommandLine)
                for words in body.virsh_calls if "--connect" not in words]  # fmt: skip
     assert not missing, f"virsh without --connect: {missing}"
 

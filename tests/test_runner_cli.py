@@ -16,9 +16,15 @@ def test_runs_a_snippet_and_prints_the_fake_hosts_output(capsys):
 
 
 def test_a_difference_exits_1(capsys):
-    # Intel's nested was N before 4.20: the guide's "Y" does not hold there
-    assert main(["enable.check_nested", "--arch", "intel", "--kernel", "4.19"]) == 1
+    # kvm_hv has no nested parameter before 4.20: the guide's mode does not hold there
+    assert main(["power.check_mode", "--kernel", "4.19"]) == 1
     assert "differs from the guide" in capsys.readouterr().out
+
+
+def test_the_kernel_picks_the_era(capsys):
+    # Intel's nested was N before 4.20: the era of that release says so
+    assert main(["enable.check_nested", "--arch", "intel", "--kernel", "4.19"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "N"
 
 
 @pytest.mark.parametrize(

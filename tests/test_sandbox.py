@@ -421,14 +421,19 @@ def test_deep_nesting_ends_cleanly(untouched):
 # ------------------------------------------------------------------ refusal
 
 
-def test_no_namespaces_means_one_message_and_no_run(monkeypatch):
-    monkeypatch.setattr(sandbox, "BWRAP", "bwrap-not-installed")
+def _check_refuses(match: str) -> None:
+    """``sandbox.check()``, run afresh (not cached), refuses with a message like ``match``."""
     sandbox.check.cache_clear()
     try:
-        with pytest.raises(sandbox.SandboxUnavailable, match="apt-get install bubblewrap"):
+        with pytest.raises(sandbox.SandboxUnavailable, match=match):
             sandbox.check()
     finally:
         sandbox.check.cache_clear()
+
+
+def test_no_namespaces_means_one_message_and_no_run(monkeypatch):
+    monkeypatch.setattr(sandbox, "BWRAP", "bwrap-not-installed")
+    _check_refuses("apt-get install bubblewrap")
 
 
 @pytest.mark.parametrize(
@@ -466,9 +471,4 @@ def test_root_inside_is_an_unprivileged_uid_outside(untouched):
 
 def test_no_system_python_means_one_message(monkeypatch):
     monkeypatch.setattr(sandbox, "PYTHON", "/nonexistent/python3")
-    sandbox.check.cache_clear()
-    try:
-        with pytest.raises(sandbox.SandboxUnavailable, match="/nonexistent/python3 .*python3"):
-            sandbox.check()
-    finally:
-        sandbox.check.cache_clear()
+    _check_refuses("/nonexistent/python3 .*python3")

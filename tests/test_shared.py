@@ -25,7 +25,7 @@ def _key(kernel: str, body) -> tuple[str, str]:
 
 
 def test_the_key_ignores_the_release_name_but_not_what_it_shows():
-    body = registry.load().get("enable.check_nested").variants["amd"]
+    body = registry.load().get("enable.check_nested").body("amd", "6.6")
     key_66, release = _key("6.6", body)
     scenario = Scenario(arch="amd", kernel="6.6")
     with run.fake_host(scenario) as host:

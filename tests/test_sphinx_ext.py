@@ -62,6 +62,28 @@ def test_unknown_variant_is_an_error(tmp_path):
     assert "has no variant 'sparc'" in proc.stderr
 
 
+def test_kernels_shows_the_eras_inside_the_range_and_refuses_a_cut(tmp_path):
+    era = "\n\n.. snippet:: troubleshooting_reported.bios_off_amd\n   :kernels: {}\n"
+    src = _site(tmp_path, {
+        "a": "A\n=\n" + era.format("<6.7"),  # three eras, oldest first
+        "b": "B\n=\n" + era.format("") + "\n.. snippet-tabs:: enable.check_nested\n"
+             "   :kernels: <4.20\n",
+    })  # fmt: skip
+    proc = _build(src, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    a = (tmp_path / "out/html/a.html").read_text()
+    assert a.count("nested-proof-executed") == 3
+    assert a.index("kvm: disabled by bios") < a.index("support for") < a.index("MSR_VM_CR on")
+    b = (tmp_path / "out/html/b.html").read_text()
+    assert "kvm_amd: SVM not supported by CPU 0" in b  # no :kernels: value: the newest era
+    assert b.count('role="tab"') == 2 and "Run on the fake host for Linux 4.19." in b
+    (tmp_path / "cut").mkdir()
+    cut = _site(tmp_path / "cut", {"c": "C\n=\n\nText.\n" + era.format("<6.0")})
+    proc = _build(cut, tmp_path / "cut/out")
+    assert proc.returncode != 0
+    assert re.search(r"c\.rst:7: .*kernels '<6\.0' cuts its era '>=5\.16,<6\.3'", proc.stderr)
+
+
 def test_touching_a_snippet_module_rebuilds_only_pages_that_use_it(tmp_path):
     src = _site(
         tmp_path,

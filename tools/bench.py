@@ -115,13 +115,15 @@ def _snippet_markup(name: str, arg: str, options: dict[str, str], indent: str) -
     from nested_snippets import arches, registry
 
     snippet = registry.load().get(arg)
-    if name == "snippet":
-        return _code_block(snippet.variants[options.get("arch", "")], indent)
-    keys = options.get("arches", "").split() or list(snippet.variants)
-    lines = [f"{indent}.. tabs::", ""]
-    for key in keys:
-        lines += [f"{indent}   .. group-tab:: {arches.get(key).label}", ""]
-        lines += _code_block(snippet.variants[key], indent + "      ")
+    lines: list[str] = []
+    for era in snippet.eras_in(options.get("kernels", "")):
+        if name == "snippet":
+            lines += _code_block(era.variants[options.get("arch", "")], indent)
+            continue
+        lines += [f"{indent}.. tabs::", ""]
+        for key in options.get("arches", "").split() or list(snippet.keys):
+            lines += [f"{indent}   .. group-tab:: {arches.get(key).label}", ""]
+            lines += _code_block(era.variants[key], indent + "      ")
     return lines
 
 

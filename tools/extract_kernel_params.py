@@ -222,6 +222,14 @@ def line_of(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
 
 
+def _after_literal(text: str, i: int) -> int:
+    """Index just past the C string or char literal that opens at ``text[i]``."""
+    j = i + 1
+    while j < len(text) and text[j] != text[i]:
+        j += 2 if text[j] == "\\" else 1
+    return j + 1
+
+
 def match_paren(text: str, open_pos: int) -> int:
     """Index of the parenthesis closing the one at open_pos (-1 if none)."""
     depth = 0
@@ -229,10 +237,7 @@ def match_paren(text: str, open_pos: int) -> int:
     while i < len(text):
         c = text[i]
         if c in "\"'":
-            j = i + 1
-            while j < len(text) and text[j] != c:
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1
+            i = _after_literal(text, i)
             continue
         if c in "([{":
             depth += 1
@@ -249,11 +254,9 @@ def split_args(s: str) -> list[str]:
     while i < len(s):
         c = s[i]
         if c in "\"'":
-            j = i + 1
-            while j < len(s) and s[j] != c:
-                j += 2 if s[j] == "\\" else 1
-            cur.append(s[i : j + 1])
-            i = j + 1
+            j = _after_literal(s, i)
+            cur.append(s[i:j])
+            i = j
             continue
         if c in "([{":
             depth += 1

@@ -66,31 +66,37 @@ class KernelDataError(Exception):
     """Base error of this package; the message is one clear line."""
 
 
-class UnknownVersion(KernelDataError, KeyError):
-    def __init__(self, message: str, known: list[str]):
+class _UnknownName(KernelDataError, KeyError):
+    """A name the data does not hold, with the names it does (or the close ones)."""
+
+    def __init__(self, message: str, names: list[str]):
         super().__init__(message)
-        self.known = known
+        self.names = names
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])
 
 
-class UnknownModule(KernelDataError, KeyError):
-    def __init__(self, message: str, suggestions: list[str]):
-        super().__init__(message)
-        self.suggestions = suggestions
-
-    def __str__(self) -> str:
-        return str(self.args[0])
+class UnknownVersion(_UnknownName):
+    @property
+    def known(self) -> list[str]:
+        """Every version with data."""
+        return self.names
 
 
-class UnknownParameter(KernelDataError, KeyError):
-    def __init__(self, message: str, suggestions: list[str]):
-        super().__init__(message)
-        self.suggestions = suggestions
+class _Suggesting(_UnknownName):
+    @property
+    def suggestions(self) -> list[str]:
+        """The close names (did you mean)."""
+        return self.names
 
-    def __str__(self) -> str:
-        return str(self.args[0])
+
+class UnknownModule(_Suggesting):
+    pass
+
+
+class UnknownParameter(_Suggesting):
+    pass
 
 
 def _did_you_mean(suggestions: list[str]) -> str:
@@ -283,14 +289,7 @@ class IndexEntry:
 @functools.cache
 def index() -> tuple[IndexEntry, ...]:
     """Every mainline release of the series, oldest first, with its data status."""
-    try:
-        raw = json.loads(INDEX.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise KernelDataError(f"{INDEX.name}: cannot read ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        raise KernelDataError(
-            f"{INDEX.name}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from None
+    raw = _read_json(INDEX)  # bounded, like every data file
     _require(
         isinstance(raw, dict) and isinstance(raw.get("releases"), list),
         INDEX,

@@ -53,19 +53,21 @@ def built(expr: str | None, config: dict[str, str | None]) -> bool:
 
 
 def _or(tokens: list[str], config: dict) -> tuple[bool, list[str]]:
-    value, tokens = _and(tokens, config)
-    while tokens and tokens[0] == "||":
-        right, tokens = _and(tokens[1:], config)
-        value = value or right
-    return value, tokens
+    return _infix("||", _and, any, tokens, config)
 
 
 def _and(tokens: list[str], config: dict) -> tuple[bool, list[str]]:
-    value, tokens = _not(tokens, config)
-    while tokens and tokens[0] == "&&":
-        right, tokens = _not(tokens[1:], config)
-        value = value and right
-    return value, tokens
+    return _infix("&&", _not, all, tokens, config)
+
+
+def _infix(op, operand, combine, tokens: list[str], config: dict) -> tuple[bool, list[str]]:
+    """``operand (op operand)*``: every operand is parsed, their values ``combine``-d."""
+    value, tokens = operand(tokens, config)
+    values = [value]
+    while tokens and tokens[0] == op:
+        value, tokens = operand(tokens[1:], config)
+        values.append(value)
+    return combine(values), tokens
 
 
 def _not(tokens: list[str], config: dict) -> tuple[bool, list[str]]:

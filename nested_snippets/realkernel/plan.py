@@ -12,7 +12,16 @@ import shlex
 from dataclasses import dataclass, field
 
 from nested_snippets import registry
-from nested_snippets.model import Body, Command, Given, KernelRange, Procedure, Snippet, Transcript
+from nested_snippets.model import (
+    Body,
+    Command,
+    Given,
+    KernelRange,
+    Procedure,
+    Reboot,
+    Snippet,
+    Transcript,
+)
 
 ARCH = "amd"
 Item = tuple[str, Body]
@@ -73,7 +82,7 @@ PROBES: tuple[Case, ...] = (
            ("sudo modprobe kvm_amd bogus_param=1", 0), ("sudo modprobe -r kvm_amd", 0),
            ("sudo modprobe kvm_amd nested=banana", 1),
            ("sudo dmesg | grep -i -e kvm -e svm -e banana -e bogus", 0)),
-)  # fmt: skip
+)
 
 
 def unreproducible(given: Given) -> str:
@@ -94,35 +103,47 @@ def unreproducible(given: Given) -> str:
 
 
 def _variant(snip: Snippet) -> str | None:
-    if ARCH in snip.variants:
+    if ARCH in snip.keys:
         return ARCH
     if not snip.is_multi and snip.arch == ARCH:
         return ""
     return None
 
 
-def _snippet_case(snip: Snippet, variant: str) -> Case:
-    body = snip.variants[variant]
-    cid = f"{snip.id}[{ARCH}]"
-    skip = unreproducible(snip.given)
-    if not body.commands:
-        skip = skip or f"a {type(body).__name__}: nothing to run"
-        return Case(cid, snip.given, (), snip.kernels, skip, snip.defined_at)
-    return Case(cid, snip.given, ((snip.id, body),), snip.kernels, skip, snip.defined_at)
+def _snippet_cases(snip: Snippet, variant: str) -> list[Case]:
+    """One case per era of the snippet (most have one)."""
+    cases = []
+    for era in snip.eras:
+        body = era.variants[variant]
+        cid = f"{snip.id}[{ARCH}]" + (f" {era.kernels.spec}" if len(snip.eras) > 1 else "")
+        skip = unreproducible(snip.given)
+        items: tuple[Item, ...] = ((snip.id, body),)
+        if not body.commands:
+            skip, items = skip or f"a {type(body).__name__}: nothing to run", ()
+        cases.append(Case(cid, snip.given, items, era.kernels, skip, snip.defined_at))
+    return cases
 
 
-def _procedure_case(proc: Procedure, reg: registry.Registry) -> Case:
+def _procedure_cases(proc: Procedure) -> list[Case]:
+    """One case per stretch of ``proc``'s releases in which no step changes era."""
+    starts = [era.kernels.bounds()[0] for step in proc.steps if isinstance(step, Snippet)
+              for era in step.eras[1:]]  # fmt: skip
+    parts = proc.kernels.split(b for b in starts if b is not None)
+    return [_procedure_case(proc, part, len(parts) > 1) for part in parts]
+
+
+def _procedure_case(proc: Procedure, kernels: KernelRange, named: bool) -> Case:
     items: list[Item] = []
     for n, step in enumerate(proc.steps, 1):
-        body = step.body_for(ARCH)
+        body = step if isinstance(step, Reboot) else step.body_in(kernels, ARCH)
         if body.on_host:
             items.append((f"step {n} ({step.id})", body))
     skip = unreproducible(proc.given)
     texts = [c.text for _l, b in items for c in b.commands]
     if any(("update-grub" in t or "grubby" in t) for t in texts):
         skip = skip or "changes the kernel command line, which needs a real reboot"
-    return Case(f"{proc.id}[{ARCH}]", proc.given, tuple(items), proc.kernels, skip,
-                proc.defined_at)  # fmt: skip
+    cid = f"{proc.id}[{ARCH}]" + (f" {kernels.spec}" if named else "")
+    return Case(cid, proc.given, tuple(items), kernels, skip, proc.defined_at)
 
 
 def all_cases() -> list[Case]:
@@ -132,10 +153,10 @@ def all_cases() -> list[Case]:
     for snip in reg.snippets.values():
         variant = _variant(snip)
         if variant is not None:
-            out.append(_snippet_case(snip, variant))
+            out.extend(_snippet_cases(snip, variant))
     for proc in reg.procedures.values():
         if ARCH in reg.arches_of(proc):
-            out.append(_procedure_case(proc, reg))
+            out.extend(_procedure_cases(proc))
     return out + list(PROBES)
 
 

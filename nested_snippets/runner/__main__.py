@@ -34,11 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         snippet = registry.load().get(args.snippet)
-        arch = args.arch or ("" if not snippet.is_multi else next(iter(snippet.variants)))
-        if arch not in snippet.variants:
+        arch = args.arch or snippet.keys[0]
+        if arch not in snippet.keys:
             raise SnippetError(
                 f"snippet {snippet.id} has no variant {arch!r} "
-                f"(it has: {', '.join(k or 'single' for k in snippet.variants)})"
+                f"(it has: {', '.join(k or 'single' for k in snippet.keys)})"
             )
         newest = kdata.latest()
         if args.kernel is not None and not VERSION.match(args.kernel):
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"--kernel {args.kernel}: newer than the newest kernel with data ({newest})"
             )
         kernel = kdata.data_version(args.kernel or newest)
-        body = snippet.variants[arch]
+        body = snippet.body(arch, kernel)
         host_arch = snippet.host_arch(arch)
         if host_arch is None:  # a command line or XML: checked, not run
             run_body(None, body, snippet.id)  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ from nested_snippets.fakehost.host import FakeHost, Scenario, own, recycle, rele
 from nested_snippets.fakehost.host import _rmtree as fakehost_rmtree
 from nested_snippets.model import (
     Body,
+    Era,
     Procedure,
     Snippet,
 )
@@ -225,9 +226,12 @@ def fake_host(scenario: Scenario) -> Iterator[FakeHost]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def run_snippet(snippet: Snippet, variant: str, kernel: str) -> str:
-    """Run one (snippet, variant, kernel) item; returns how (see :func:`shared.run_item`)."""
-    body = snippet.variants[variant]
+def run_snippet(snippet: Snippet, variant: str, kernel: str, era: Era | None = None) -> str:
+    """Run one (snippet, variant, kernel) item; returns how (see :func:`shared.run_item`).
+
+    The body is that of the era holding ``kernel``, or of ``era`` (to show that an
+    era's body fails on a release outside it)."""
+    body = (era or snippet.era_for(kernel)).variants[variant]
     label = (
         f"snippet {snippet.id}[{variant or 'all'}] on Linux {kernel} ({snippet.given.describe()})"
     )
@@ -242,7 +246,7 @@ def run_snippet(snippet: Snippet, variant: str, kernel: str) -> str:
 
 def run_procedure(proc: Procedure, arch: str, kernel: str) -> str:
     steps = [
-        (step.body_for(arch), f"procedure {proc.id}[{arch}] on Linux {kernel}, "
+        (step.body_for(arch, kernel), f"procedure {proc.id}[{arch}] on Linux {kernel}, "
                               f"step {n} ({step.id}, {proc.given.describe()})")
         for n, step in enumerate(proc.steps, 1)
     ]  # fmt: skip

@@ -4,12 +4,12 @@ Shown on ``source/how-to/distribution-kernels.rst``.  ``modinfo -p`` lists the
 parameters compiled into the installed module with their types; the types here are
 those of the kernel data per release (``vmx/vmx.c``, ``vmx/nested.c``,
 ``svm/svm.c``): ``npt`` and ``avic`` are ``int`` up to 5.11.0, ``npt`` is a ``bool``
-from 5.12.9 and ``avic`` from 5.14.2 (no 5.13 data); 5.12 and 5.13 mix the two and
-have no snippet here.  kmod prints parameters in
+from 5.12.9 and ``avic`` from 5.14.2 (no 5.13 data); 5.12 and 5.13 mix the two.
+kmod prints parameters in
 module-section order, which differs between releases, hence the ``sort``.
 """
 
-from nested_snippets.model import Given, snippet, transcript
+from nested_snippets.model import Given, by_release, era, snippet, transcript
 
 _INTEL = "'^(nested|ept|enable_shadow_vmcs|enable_apicv):'"
 _AMD = "'^(nested|npt|avic):'"
@@ -26,29 +26,37 @@ params_intel = snippet(
     arch="intel",
 )
 
-def _amd_types(npt_avic: str):
+def _amd_types(npt: str, avic: str):
     return transcript(f"""
         $ modinfo -p kvm_amd | grep -E {_AMD} | sort
-        avic: ({npt_avic})
+        avic: ({avic})
         nested: (int)
-        npt: ({npt_avic})
+        npt: ({npt})
     """)
 
 
 params_amd = snippet(
-    _amd_types("bool"),
+    by_release(
+        era(
+            "<5.12",
+            _amd_types("int", "int"),
+            because="npt and avic are int in svm.c @ 4.19.0 .. svm/svm.c @ 5.11.0 (npt is a "
+            "bool @ 5.12.9)",
+        ),
+        era(
+            ">=5.12,<5.14",
+            _amd_types("bool", "int"),
+            because="npt is a bool and avic still an int @ 5.12.9 (svm/svm.c); avic is a "
+            "bool @ 5.14.2 (no 5.13 data)",
+        ),
+        era(
+            ">=5.14",
+            _amd_types("bool", "bool"),
+            because="npt and avic are bool in svm/svm.c @ 5.14.2 and every later release "
+            "with data (avic is an int @ 5.12.9; no 5.13 data)",
+        ),
+    ),
     arch="amd",
-    kernels=">=5.14",
-    because="npt and avic are bool in svm/svm.c @ 5.14.2 and every later release with data "
-    "(avic is an int @ 5.12.9; no 5.13 data)",
-)
-
-params_amd_old = snippet(
-    _amd_types("int"),
-    arch="amd",
-    kernels="<5.12",
-    because="npt and avic are int in svm.c @ 4.19.0 .. svm/svm.c @ 5.11.0 (npt is a bool "
-    "@ 5.12.9)",
 )
 
 def _running(nested: str):
@@ -61,16 +69,18 @@ def _running(nested: str):
 
 
 running_values = snippet(
-    _running("Y"),
-    kernels=">=4.20",
-    because="kvm_intel's nested default became Y in 4.20 (commit 1e58e5e59148)",
-    arch="intel",
-)
-
-running_values_4_19 = snippet(
-    _running("N"),
-    kernels="<4.20",
-    because="kvm_intel's nested defaults to N before 4.20 (vmx.c @ v4.19.1)",
+    by_release(
+        era(
+            "<4.20",
+            _running("N"),
+            because="kvm_intel's nested defaults to N before 4.20 (vmx.c @ v4.19.1)",
+        ),
+        era(
+            ">=4.20",
+            _running("Y"),
+            because="kvm_intel's nested default became Y in 4.20 (commit 1e58e5e59148)",
+        ),
+    ),
     arch="intel",
 )
 

@@ -14,7 +14,17 @@ the expected outputs:
 from collections.abc import Callable
 
 from nested_snippets.arches import X86
-from nested_snippets.model import REBOOT, Given, Transcript, config, procedure, snippet, transcript
+from nested_snippets.model import (
+    REBOOT,
+    Given,
+    Transcript,
+    by_release,
+    config,
+    era,
+    procedure,
+    snippet,
+    transcript,
+)
 
 # ----------------------------------------------------------------- checking
 
@@ -27,18 +37,24 @@ def _cat_nested(on: bool) -> Callable[..., Transcript]:
     """)
 
 
-check_nested = snippet(
-    _cat_nested(on=True),
-    arches=X86,
-    kernels=">=4.20",
-    because="Intel's default became Y in 4.20 (commit 1e58e5e59148); AMD's is 1 throughout",
-)
+_ON_BEFORE_4_20 = {"intel": False, "amd": True}
+"""Each vendor's ``nested`` default before 4.20 (the sources are in the docstring above)."""
 
-check_nested_4_19 = snippet(
-    _cat_nested(on=False),
-    arches=("intel",),
-    kernels="<4.20",
-    because="kvm_intel's nested defaulted to N until commit 1e58e5e59148 (Linux 4.20)",
+check_nested = snippet(
+    by_release(
+        era(
+            "<4.20",
+            lambda a: _cat_nested(on=_ON_BEFORE_4_20[a.key])(a),
+            because="kvm_intel's nested defaulted to N until commit 1e58e5e59148 (Linux 4.20)",
+        ),
+        era(
+            ">=4.20",
+            _cat_nested(on=True),
+            because="Intel's default became Y in 4.20 (commit 1e58e5e59148)",
+        ),
+    ),
+    arches=X86,
+    because="AMD's is 1 throughout",
 )
 
 check_nested_off = snippet(

@@ -15,18 +15,34 @@ Shown on ``source/how-to/power.rst``.  Snippets run on a POWER fake host.  Facts
   "KVM implementation does not support Nested-HV" when it says no.
 """
 
-from nested_snippets.model import Given, command_line, snippet, transcript
+from nested_snippets.model import Given, by_release, command_line, era, snippet, transcript
 
 POWER = "power"
 
 check_nested = snippet(
-    transcript("""
-        $ cat /sys/module/kvm_hv/parameters/nested
-        Y
-    """),
+    by_release(
+        era(
+            "<4.20",
+            transcript(
+                """
+                $ cat /sys/module/kvm_hv/parameters/nested
+                cat: /sys/module/kvm_hv/parameters/nested: No such file or directory
+                """,
+                status={0: 1},
+            ),
+            because="book3s_hv.c @ v4.19.1 has no 'nested' parameter",
+        ),
+        era(
+            ">=4.20",
+            transcript("""
+                $ cat /sys/module/kvm_hv/parameters/nested
+                Y
+            """),
+            because="kvm_hv gained 'nested' (bool, default true) in 4.20 "
+            "(book3s_hv.c @ v4.20:127)",
+        ),
+    ),
     arch=POWER,
-    kernels=">=4.20",
-    because="kvm_hv gained 'nested' (bool, default true) in 4.20 (book3s_hv.c @ v4.20:127)",
 )
 
 check_mode = snippet(
@@ -61,19 +77,6 @@ runtime_on = snippet(
     arch=POWER,
     kernels=">=4.20",
     because="writable by root (0644) since the parameter appeared in 4.20",
-)
-
-no_param_4_19 = snippet(
-    transcript(
-        """
-        $ cat /sys/module/kvm_hv/parameters/nested
-        cat: /sys/module/kvm_hv/parameters/nested: No such file or directory
-        """,
-        status={0: 1},
-    ),
-    arch=POWER,
-    kernels="<4.20",
-    because="book3s_hv.c @ v4.19.1 has no 'nested' parameter",
 )
 
 l1_qemu = snippet(

@@ -19,9 +19,8 @@ off_conf = snippet(
 switch_off = procedure(
     [enable.check_nested, off_conf, REBOOT, enable.check_nested_off],
     arches=X86,
-    kernels=">=4.20",
-    because="nested is on by default from 4.20 (see enable.check_nested)",
 )
+"""On Intel before 4.20 nesting is already off: the first step shows it (its era)."""
 
 no_nesting_for_guest = snippet(
     lambda a: xml(

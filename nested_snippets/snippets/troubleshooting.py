@@ -18,12 +18,21 @@ Shown on ``source/troubleshooting.rst``.  Sources of the messages:
 """
 
 from nested_snippets.arches import X86
-from nested_snippets.model import Given, command_line, config, procedure, snippet, transcript
+from nested_snippets.model import (
+    Given,
+    by_release,
+    command_line,
+    config,
+    era,
+    procedure,
+    snippet,
+    transcript,
+)
 
 L1_NO_FLAG = Given(level="L1", cpu_flag=False, kvm="unloaded")
 _GREP = "sudo dmesg | grep -E 'vmx|svm|VMX|SVM|hardware'"
 
-# ------------------------------------------------ no vmx/svm inside L1 (three eras)
+# ------------------------------------------------- no vmx/svm inside L1 (four eras)
 
 _NO_FLAG_LINES = {
     # kernels < 5.16
@@ -38,8 +47,12 @@ _NO_FLAG_LINES = {
         "amd": "[   31.847310] has_svm: svm not available\n"
         "        [   31.847392] kvm: no hardware support for 'kvm_amd'",
     },
-    # 6.6 and later (6.3 .. 6.5 differ for AMD: "SVM not supported by CPU 0, svm not
-    # available", messages.py amd_svm_unavailable; no snippet shows that era)
+    # 6.3 .. 6.5 (AMD's line still names the missing flag)
+    "6.3": {
+        "intel": "[   31.847310] kvm_intel: VMX not supported by CPU 0",
+        "amd": "[   31.847310] kvm_amd: SVM not supported by CPU 0, svm not available",
+    },
+    # 6.6 and later
     "6.6": {
         "intel": "[   31.847310] kvm_intel: VMX not supported by CPU 0",
         "amd": "[   31.847310] kvm_amd: SVM not supported by CPU 0",
@@ -63,28 +76,32 @@ def _no_flag(era: str):
 
 
 no_flag = snippet(
-    _no_flag("6.6"),
+    by_release(
+        era(
+            "<5.16",
+            _no_flag("old"),
+            because="x86.c kvm_arch_init() @ v4.19 .. v5.15: 'kvm: no hardware support'",
+        ),
+        era(
+            ">=5.16,<6.3",
+            _no_flag("5.16"),
+            because="x86.c kvm_arch_init() names the vendor module from 5.16 (x86.c @ v6.1)",
+        ),
+        era(
+            ">=6.3,<6.6",
+            _no_flag("6.3"),
+            because="vmx.c kvm_is_vmx_supported() from v6.3.8; svm.c kvm_is_svm_supported() "
+            "@ v6.3.8, v6.4, v6.5 (messages.py no_hw_support, amd_svm_unavailable)",
+        ),
+        era(
+            ">=6.6",
+            _no_flag("6.6"),
+            because="vmx.c kvm_is_vmx_supported() @ v6.3.8+; svm.c __kvm_is_svm_supported() "
+            "@ v6.6+ (messages.py no_hw_support, amd_svm_unavailable)",
+        ),
+    ),
     arches=X86,
     given=L1_NO_FLAG,
-    kernels=">=6.6",
-    because="vmx.c kvm_is_vmx_supported() @ v6.3.8+; svm.c __kvm_is_svm_supported() "
-    "@ v6.6+ (messages.py no_hw_support, amd_svm_unavailable)",
-)
-
-no_flag_5_16 = snippet(
-    _no_flag("5.16"),
-    arches=X86,
-    given=L1_NO_FLAG,
-    kernels=">=5.16,<6.3",
-    because="x86.c kvm_arch_init() names the vendor module from 5.16 (x86.c @ v6.1)",
-)
-
-no_flag_old = snippet(
-    _no_flag("old"),
-    arches=X86,
-    given=L1_NO_FLAG,
-    kernels="<5.16",
-    because="x86.c kvm_arch_init() @ v4.19 .. v5.15: 'kvm: no hardware support'",
 )
 
 no_flag_cpuinfo = snippet(

@@ -16,7 +16,7 @@ thread they come from.  What the fake host can show runs here:
 """
 
 from nested_snippets.arches import X86
-from nested_snippets.model import Given, command_line, snippet, transcript, xml
+from nested_snippets.model import Given, by_release, command_line, era, snippet, transcript, xml
 
 # ------------------------------------------------------- which hypervisor is L0?
 
@@ -105,72 +105,67 @@ def _bios_off(module: str, *lines: str):
 _TXT = "x86/cpu: VMX (outside TXT) disabled by BIOS"
 _OLD = "kvm: disabled by bios"
 
-bios_off_intel_old = snippet(
-    _bios_off("kvm_intel", _OLD, _OLD),
+bios_off_intel = snippet(
+    by_release(
+        era(
+            "<5.6",
+            _bios_off("kvm_intel", _OLD, _OLD),
+            because="x86.c kvm_arch_init() @ v4.19..v5.3; no feat_ctl.c yet, udev's "
+            "boot-time load fails too",
+        ),
+        era(
+            ">=5.6,<5.16",
+            _bios_off("kvm_intel", _TXT, _OLD),
+            because="feat_ctl.c from 5.6; x86.c text until 5.15 (messages.py disabled_by_bios)",
+        ),
+        era(
+            ">=5.16,<6.3",
+            _bios_off("kvm_intel", _TXT, "kvm: support for 'kvm_intel' disabled by bios"),
+            because="x86.c names the vendor module from 5.16 (messages.py disabled_by_bios)",
+        ),
+        era(
+            ">=6.3,<7.1",
+            _bios_off("kvm_intel", _TXT,
+                      "kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU 0"),
+            because="vmx.c kvm_is_vmx_supported() @ v6.3.8..v6.18.2 (messages.py)",
+        ),
+        era(
+            ">=7.1",
+            _bios_off("kvm_intel", _TXT,
+                      "kvm_intel: VMX not fully enabled on CPU 0.  Check kernel logs and/or BIOS"),
+            because="vmx.c @ v7.1.3; absent in v6.18.2 (messages.py disabled_by_bios)",
+        ),
+    ),
     given=BIOS_OFF,
-    kernels="<5.6",
-    because="x86.c kvm_arch_init() @ v4.19..v5.3; no feat_ctl.c yet, udev's boot-time "
-    "load fails too",
-    arch="intel",
-)
-bios_off_intel_5_6 = snippet(
-    _bios_off("kvm_intel", _TXT, _OLD),
-    given=BIOS_OFF,
-    kernels=">=5.6,<5.16",
-    because="feat_ctl.c from 5.6; x86.c text until 5.15 (messages.py disabled_by_bios)",
-    arch="intel",
-)
-bios_off_intel_5_16 = snippet(
-    _bios_off("kvm_intel", _TXT, "kvm: support for 'kvm_intel' disabled by bios"),
-    given=BIOS_OFF,
-    kernels=">=5.16,<6.3",
-    because="x86.c names the vendor module from 5.16 (messages.py disabled_by_bios)",
-    arch="intel",
-)
-bios_off_intel_6_3 = snippet(
-    _bios_off("kvm_intel", _TXT,
-              "kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU 0"),
-    given=BIOS_OFF,
-    kernels=">=6.3,<7.1",
-    because="vmx.c kvm_is_vmx_supported() @ v6.3.8..v6.18.2 (messages.py)",
-    arch="intel",
-)
-bios_off_intel_7_1 = snippet(
-    _bios_off("kvm_intel", _TXT,
-              "kvm_intel: VMX not fully enabled on CPU 0.  Check kernel logs and/or BIOS"),
-    given=BIOS_OFF,
-    kernels=">=7.1",
-    because="vmx.c @ v7.1.3; absent in v6.18.2 (messages.py disabled_by_bios)",
     arch="intel",
 )
 
-bios_off_amd_old = snippet(
-    _bios_off("kvm_amd", _OLD, _OLD),
+bios_off_amd = snippet(
+    by_release(
+        era(
+            "<5.16",
+            _bios_off("kvm_amd", _OLD, _OLD),
+            because="svm.c is_disabled() + x86.c @ v4.19..v5.15 (messages.py "
+            "disabled_by_bios_amd)",
+        ),
+        era(
+            ">=5.16,<6.3",
+            _bios_off("kvm_amd", *["kvm: support for 'kvm_amd' disabled by bios"] * 2),
+            because="x86.c @ v6.1 (messages.py disabled_by_bios_amd)",
+        ),
+        era(
+            ">=6.3,<6.7",
+            _bios_off("kvm_amd", *["kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR on CPU 0"] * 2),
+            because="svm.c kvm_is_svm_supported() @ v6.3.8..v6.6 (messages.py)",
+        ),
+        era(
+            ">=6.7",
+            _bios_off("kvm_amd", "SVM disabled (by BIOS) in MSR_VM_CR",
+                      "kvm_amd: SVM not supported by CPU 0"),
+            because="amd.c init_amd() clears svm at boot from 6.7 (commit 7deda2ce5b33; "
+            "@ v6.18.2); svm.c @ v6.12..v7.1.3",
+        ),
+    ),
     arch="amd",
     given=BIOS_OFF,
-    kernels="<5.16",
-    because="svm.c is_disabled() + x86.c @ v4.19..v5.15 (messages.py disabled_by_bios_amd)",
-)
-bios_off_amd_5_16 = snippet(
-    _bios_off("kvm_amd", *["kvm: support for 'kvm_amd' disabled by bios"] * 2),
-    arch="amd",
-    given=BIOS_OFF,
-    kernels=">=5.16,<6.3",
-    because="x86.c @ v6.1 (messages.py disabled_by_bios_amd)",
-)
-bios_off_amd_6_3 = snippet(
-    _bios_off("kvm_amd", *["kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR on CPU 0"] * 2),
-    arch="amd",
-    given=BIOS_OFF,
-    kernels=">=6.3,<6.7",
-    because="svm.c kvm_is_svm_supported() @ v6.3.8..v6.6 (messages.py)",
-)
-bios_off_amd_6_7 = snippet(
-    _bios_off("kvm_amd", "SVM disabled (by BIOS) in MSR_VM_CR",
-              "kvm_amd: SVM not supported by CPU 0"),
-    arch="amd",
-    given=BIOS_OFF,
-    kernels=">=6.7",
-    because="amd.c init_amd() clears svm at boot from 6.7 (commit 7deda2ce5b33; "
-    "@ v6.18.2); svm.c @ v6.12..v7.1.3",
 )

@@ -19,7 +19,7 @@ Shown on ``source/how-to/verify.rst`` and in the tutorial.  Sources of the outpu
 from collections.abc import Callable
 
 from nested_snippets.arches import X86
-from nested_snippets.model import Given, Transcript, snippet, transcript
+from nested_snippets.model import Given, Transcript, by_release, era, snippet, transcript
 
 _LSMOD = {
     # Layout from kmod's lsmod; modules from a Debian 6.1 kernel (measured for AMD
@@ -86,28 +86,29 @@ def _npt_avic(npt: str, avic: str) -> Callable[..., Transcript]:
 
 
 l0_amd_extras = snippet(
-    _npt_avic("Y", "N"),
+    by_release(
+        era(
+            "<5.12",
+            _npt_avic("1", "0"),
+            because="npt and avic are int parameters up to 5.11 (svm.c @ 4.19.0, "
+            "svm/svm.c @ 5.11.0)",
+        ),
+        era(
+            ">=5.12,<5.14",
+            _npt_avic("Y", "0"),
+            because="npt is a bool and avic still an int @ 5.12.9 (svm/svm.c); avic is a "
+            "bool @ 5.14.2 (no 5.13 data)",
+        ),
+        era(
+            ">=5.14",
+            _npt_avic("Y", "N"),
+            because="npt and avic are bool from 5.14 (svm/svm.c @ 5.14.2; int @ 5.12.9, no "
+            "5.13 data); from 6.18 avic starts as 'auto' (svm/avic.c avic_ops @ 6.18.2) "
+            "and prints what load time decided as a bool: N without x2AVIC, as on the "
+            "modelled Zen 3 (avic.c avic_want_avic_enabled() @ 7.3.4)",
+        ),
+    ),
     arches=("amd",),
-    kernels=">=5.14",
-    because="npt and avic are bool from 5.14 (svm/svm.c @ 5.14.2; int @ 5.12.9, no 5.13 "
-    "data); from 6.18 avic starts as 'auto' (svm/avic.c avic_ops @ 6.18.2) "
-    "and prints what load time decided as a bool: N without x2AVIC, as on the modelled "
-    "Zen 3 (avic.c avic_want_avic_enabled() @ 7.3.4)",
-)
-
-l0_amd_extras_old = snippet(
-    _npt_avic("1", "0"),
-    arches=("amd",),
-    kernels="<5.12",
-    because="npt and avic are int parameters up to 5.11 (svm.c @ 4.19.0, svm/svm.c @ 5.11.0)",
-)
-
-l0_amd_extras_5_12 = snippet(
-    _npt_avic("Y", "0"),
-    arches=("amd",),
-    kernels=">=5.12,<5.14",
-    because="npt is a bool and avic still an int @ 5.12.9 (svm/svm.c); avic is a bool "
-    "@ 5.14.2 (no 5.13 data)",
 )
 
 # ------------------------------------------------------------------------ L1

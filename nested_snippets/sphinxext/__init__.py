@@ -8,6 +8,11 @@ Directives (reST ``.. name:: arg`` or MyST ```` ```{name} arg ````):
     All variants of a per-architecture snippet as sphinx-tabs *group tabs*, so
     choosing "AMD" once switches every vendor tab set.
 
+Both show a snippet's newest era (see :func:`nested_snippets.model.by_release`);
+``:kernels: RANGE`` shows instead each era inside RANGE, oldest first, each with its
+own proof line (``:kernels: <4.20`` the era of older releases, ``all`` every era).
+A range that cuts an era or holds none is a build error at the directive's line.
+
 Reference directives live in :mod:`nested_snippets.sphinxext.reference`.
 Each page that shows a snippet depends on the snippet's module file: editing
 ``nested_snippets/snippets/enable.py`` rebuilds exactly the pages that use it.
@@ -28,7 +33,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from nested_snippets import arches as arch_table
 from nested_snippets import proofs, registry
-from nested_snippets.model import SnippetError
+from nested_snippets.model import Era, Snippet, SnippetError
 
 STATIC = Path(__file__).parent / "static"
 
@@ -44,36 +49,44 @@ class _SnippetBase(SphinxDirective):
     required_arguments = 1
     has_content = False
 
-    def lookup(self):
+    def lookup(self) -> tuple[Snippet, tuple[Era, ...]]:
+        """The snippet named by the argument and the eras ``:kernels:`` selects."""
         reg = _registry()
         snippet_id = self.arguments[0]
         try:
             snippet = reg.get(snippet_id)
-        except registry.UnknownSnippet as exc:
+            eras = snippet.eras_in(self.options.get("kernels", ""))
+        except SnippetError as exc:
             raise self.error(str(exc)) from None
         self.env.note_dependency(str(reg.files[snippet_id]))
-        return snippet
+        return snippet, eras
 
 
 class SnippetDirective(_SnippetBase):
-    """Render one snippet (or one architecture's variant of it)."""
+    """Render one snippet (or one architecture's variant of it), one block per era."""
 
-    option_spec = {"arch": directives.unchanged}
+    option_spec = {"arch": directives.unchanged, "kernels": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
-        snippet = self.lookup()
+        snippet, eras = self.lookup()
         key = self.options.get("arch", "")
         if snippet.is_multi and not key:
             raise self.error(
                 f"snippet {snippet.id!r} has one variant per architecture "
-                f"({', '.join(snippet.variants)}): give :arch: or use snippet-tabs"
+                f"({', '.join(snippet.keys)}): give :arch: or use snippet-tabs"
             )
-        if key not in snippet.variants:
+        if key not in snippet.keys:
             raise self.error(
                 f"snippet {snippet.id!r} has no variant {key!r} "
-                f"(it has: {', '.join(k or 'single' for k in snippet.variants)})"
+                f"(it has: {', '.join(k or 'single' for k in snippet.keys)})"
             )
-        body = snippet.variants[key]
+        out: list[nodes.Node] = []
+        for era in eras:
+            out += self._block(snippet, era, key)
+        return out
+
+    def _block(self, snippet: Snippet, era: Era, key: str) -> list[nodes.Node]:
+        body = era.variants[key]
         literal = nodes.literal_block(body.text, body.text)
         literal["language"] = body.language
         literal["snippet_id"] = snippet.id
@@ -90,13 +103,13 @@ class SnippetDirective(_SnippetBase):
             warn += nodes.strong(label, label)
             warn += nodes.Text(snippet.wrong)
             out.append(warn)
-        out += [block, _proof_paragraph(snippet, key)]
+        out += [block, _proof_paragraph(snippet, key, era)]
         return out
 
 
-def _proof_paragraph(snippet, key: str) -> nodes.paragraph:
+def _proof_paragraph(snippet: Snippet, key: str, era: Era) -> nodes.paragraph:
     """The discreet line under a block that says what proves it (see proofs.py)."""
-    found = proofs.proof(snippet, key)
+    found = proofs.proof(snippet, key, era)
     para = nodes.paragraph(classes=["nested-proof", f"nested-proof-{found.kind}"])
     para += nodes.Text(found.text)
     ne = snippet.not_executed
@@ -131,27 +144,31 @@ def _explain_link() -> addnodes.pending_xref:
 
 
 class SnippetTabsDirective(_SnippetBase):
-    """Render every variant of a per-architecture snippet as synced group tabs."""
+    """Render every variant of a per-architecture snippet as synced group tabs
+    (one tab set per era that ``:kernels:`` selects)."""
 
-    option_spec = {"arches": directives.unchanged}
+    option_spec = {"arches": directives.unchanged, "kernels": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
-        snippet = self.lookup()
+        snippet, eras = self.lookup()
         if not snippet.is_multi:
             raise self.error(f"snippet {snippet.id!r} has a single body: use snippet, not tabs")
-        keys = self.options.get("arches", "").split() or list(snippet.variants)
-        lines = [".. tabs::", ""]
-        for key in keys:
-            if key not in snippet.variants:
-                raise self.error(f"snippet {snippet.id!r} has no variant {key!r}")
-            label = arch_table.get(key).label
-            lines += [
-                f"   .. group-tab:: {label}",
-                "",
-                f"      .. snippet:: {snippet.id}",
-                f"         :arch: {key}",
-                "",
-            ]
+        keys = self.options.get("arches", "").split() or list(snippet.keys)
+        lines: list[str] = []
+        for era in eras:
+            lines += [".. tabs::", ""]
+            for key in keys:
+                if key not in snippet.keys:
+                    raise self.error(f"snippet {snippet.id!r} has no variant {key!r}")
+                label = arch_table.get(key).label
+                lines += [
+                    f"   .. group-tab:: {label}",
+                    "",
+                    f"      .. snippet:: {snippet.id}",
+                    f"         :arch: {key}",
+                    f"         :kernels: {era.kernels.spec}",
+                    "",
+                ]
         container = nodes.container(classes=["nested-vendor-tabs"])
         source, line = self.get_source_info()
         self.state.nested_parse(StringList(lines, source=source), self.content_offset, container)

@@ -6,26 +6,25 @@ import pytest
 
 
 @pytest.fixture
-def conf(tmp_path):
-    def make(name: str, text: str):
+def lint(cli, tmp_path):
+    """Write ``text`` to ``name`` and lint it with ``args`` (default: ``--kernel 6.6``);
+    returns the file's path and the result."""
+
+    def run(text: str, *args: str, name: str = "kvm.conf"):
         path = tmp_path / name
         path.write_text(text)
-        return path
+        return path, cli("lint", str(path), *(args or ("--kernel", "6.6")))
 
-    return make
+    return run
 
 
-def test_clean_file(cli, conf):
-    path = conf(
-        "kvm.conf", "# comment\noptions kvm_intel nested=1 ept=Y\noptions kvm-amd nested=1\n"
-    )
-    r = cli("lint", str(path), "--kernel", "6.6")
+def test_clean_file(lint):
+    _path, r = lint("# comment\noptions kvm_intel nested=1 ept=Y\noptions kvm-amd nested=1\n")
     assert (r.rc, r.out) == (0, "")
 
 
-def test_unknown_parameter_did_you_mean(cli, conf):
-    path = conf("kvm.conf", "options kvm_intel enable_apivc=1\n")
-    r = cli("lint", str(path), "--kernel", "6.6")
+def test_unknown_parameter_did_you_mean(lint):
+    path, r = lint("options kvm_intel enable_apivc=1\n")
     assert r.rc == 1
     assert r.out == (
         f"{path}:1: error: kvm_intel (Linux 6.6) has no parameter 'enable_apivc'; "
@@ -33,15 +32,13 @@ def test_unknown_parameter_did_you_mean(cli, conf):
     )
 
 
-def test_dashes_in_parameter_names_are_underscores(cli, conf):
-    path = conf("kvm.conf", "options kvm_intel enable-apicv=1\n")
-    assert cli("lint", str(path), "--kernel", "6.6").rc == 0
+def test_dashes_in_parameter_names_are_underscores(lint):
+    assert lint("options kvm_intel enable-apicv=1\n")[1].rc == 0
 
 
-def test_parameter_that_is_newer_than_the_kernel(cli, conf):
-    path = conf("kvm.conf", "options kvm_intel enable_ipiv=0\n")
-    assert cli("lint", str(path), "--kernel", "6.6").rc == 0
-    r = cli("lint", str(path), "--kernel", "5.10")
+def test_parameter_that_is_newer_than_the_kernel(lint):
+    assert lint("options kvm_intel enable_ipiv=0\n")[1].rc == 0
+    _path, r = lint("options kvm_intel enable_ipiv=0\n", "--kernel", "5.10")
     assert r.rc == 1 and "(Linux 5.10) has no parameter 'enable_ipiv'" in r.out
 
 
@@ -54,20 +51,17 @@ def test_parameter_that_is_newer_than_the_kernel(cli, conf):
         ("options kvm_amd nested", "int"),
     ],
 )
-def test_wrong_value_type(cli, conf, line, ptype):
-    path = conf("kvm.conf", line + "\n")
-    r = cli("lint", str(path), "--kernel", "6.6")
+def test_wrong_value_type(lint, line, ptype):
+    path, r = lint(line + "\n")
     assert r.rc == 1
     assert r.out.startswith(f"{path}:1: error: ")
     assert f"is not a valid {ptype}" in r.out
 
 
-def test_unknown_module(cli, conf):
-    path = conf(
-        "kvm.conf",
-        "options kvm_intl nested=1\noptions snd_hda_intel power_save=1\noptions kvmgt enable=1\n",
+def test_unknown_module(lint):
+    path, r = lint(
+        "options kvm_intl nested=1\noptions snd_hda_intel power_save=1\noptions kvmgt enable=1\n"
     )
-    r = cli("lint", str(path), "--kernel", "6.6")
     assert r.rc == 1
     assert r.out == (
         f"{path}:1: error: unknown module 'kvm_intl'; did you mean 'kvm_intel'? "
@@ -94,31 +88,28 @@ def test_conflicting_settings_name_both_places(cli, tmp_path):
     ]
 
 
-def test_same_value_in_two_spellings_is_no_conflict(cli, conf):
-    path = conf("kvm.conf", "options kvm_intel nested=1\noptions kvm-intel nested=Y\n")
-    assert cli("lint", str(path), "--kernel", "6.6").rc == 0
+def test_same_value_in_two_spellings_is_no_conflict(lint):
+    assert lint("options kvm_intel nested=1\noptions kvm-intel nested=Y\n")[1].rc == 0
 
 
-def test_not_conf_file_is_ignored_by_kmod(cli, conf):
-    path = conf("kvm.conf.bak", "options kvm_intel nested=1\n")
-    r = cli("lint", str(path), "--kernel", "6.6")
+def test_not_conf_file_is_ignored_by_kmod(lint):
+    path, r = lint("options kvm_intel nested=1\n", name="kvm.conf.bak")
     assert r.rc == 0
     assert (
         r.out == f"{path}:1: warning: kmod reads only files ending in .conf: this file is ignored\n"
     )
 
 
-def test_s390_nested_with_hpage(cli, conf):
-    path = conf("kvm.conf", "options kvm nested=1\noptions kvm hpage=1\n")
-    r = cli("lint", str(path), "--kernel", "6.6", "--arch", "s390")
+def test_s390_nested_with_hpage(lint):
+    both = "options kvm nested=1\noptions kvm hpage=1\n"
+    path, r = lint(both, "--kernel", "6.6", "--arch", "s390")
     assert r.rc == 1
     assert r.out.startswith(f"{path}:2: error: kvm hpage=1 with nested=1 at {path}:1: kvm refuses")
-    assert cli("lint", str(path), "--kernel", "7.1", "--arch", "s390").rc == 0
+    assert lint(both, "--kernel", "7.1", "--arch", "s390")[1].rc == 0
 
 
-def test_s390_options_on_x86_point_to_arch(cli, conf):
-    path = conf("kvm.conf", "options kvm nested=1\n")
-    r = cli("lint", str(path), "--kernel", "6.6", "--arch", "x86")
+def test_s390_options_on_x86_point_to_arch(lint):
+    _path, r = lint("options kvm nested=1\n", "--kernel", "6.6", "--arch", "x86")
     assert r.rc == 1 and "lint with --arch s390" in r.out
 
 
@@ -131,9 +122,8 @@ def test_arch_and_version_from_root(cli, make_host, tmp_path):
     assert r.err == "nested-kvm lint: Linux 6.1.0-fake-amd64: checking against Linux 6.1\n"
 
 
-def test_kmod_ignored_lines_and_blacklist(cli, conf):
-    path = conf("kvm.conf", "optoins kvm_intel nested=1\nblacklist kvm_intel\n")
-    r = cli("lint", str(path), "--kernel", "6.6")
+def test_kmod_ignored_lines_and_blacklist(lint):
+    path, r = lint("optoins kvm_intel nested=1\nblacklist kvm_intel\n")
     assert r.rc == 0
     assert r.out.splitlines() == [
         f"{path}:1: warning: kmod ignores this line: ignoring bad line starting with 'optoins'",
@@ -142,8 +132,7 @@ def test_kmod_ignored_lines_and_blacklist(cli, conf):
     ]
 
 
-def test_unknown_kernel_version(cli, conf):
-    path = conf("kvm.conf", "options kvm_intel nested=1\n")
-    r = cli("lint", str(path), "--kernel", "3.10")
+def test_unknown_kernel_version(lint):
+    _path, r = lint("options kvm_intel nested=1\n", "--kernel", "3.10")
     assert r.rc == 2
     assert r.err.startswith("nested-kvm lint: no kernel data for Linux 3.10")

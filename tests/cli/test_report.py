@@ -73,25 +73,30 @@ def test_kernel_log_needs_privileges(cli, host_env):
     ) in r.out
 
 
-def test_kernel_log_from_dmesg(cli, host_env, tmp_path, monkeypatch):
-    host = host_env("intel")
-    _tool(tmp_path, "dmesg", "echo '[    1.0] kvm_intel: loaded'; echo '[    1.1] other: x'")
-    monkeypatch.setenv("PATH", f"{tmp_path}:{host.bin}")
+@pytest.fixture
+def host_with_tool(host_env, tmp_path, monkeypatch):
+    """An Intel host whose PATH starts with a shell-script stand-in for one command."""
+
+    def make(name: str, body: str):
+        host = host_env("intel")
+        path = tmp_path / name
+        path.write_text(f"#!/bin/sh\n{body}\n")
+        path.chmod(0o755)
+        monkeypatch.setenv("PATH", f"{tmp_path}:{host.bin}")
+        return host
+
+    return make
+
+
+def test_kernel_log_from_dmesg(cli, host_with_tool):
+    host = host_with_tool("dmesg", "echo '[    1.0] kvm_intel: loaded'; echo '[    1.1] other: x'")
     r = cli("report", "--root", str(host.root))
     assert "dmesg used instead" in r.out
     assert "[    1.0] kvm_intel: loaded" in r.out and "other: x" not in r.out
 
 
-def _tool(bin_dir, name, body):
-    path = bin_dir / name
-    path.write_text(f"#!/bin/sh\n{body}\n")
-    path.chmod(0o755)
-
-
-def test_failing_command_is_skipped_with_reason(cli, host_env, tmp_path, monkeypatch):
-    host = host_env("intel")
-    _tool(tmp_path, "virsh", "echo 'virsh: Permission denied' >&2; exit 1")
-    monkeypatch.setenv("PATH", f"{tmp_path}:{host.bin}")
+def test_failing_command_is_skipped_with_reason(cli, host_with_tool):
+    host_with_tool("virsh", "echo 'virsh: Permission denied' >&2; exit 1")
     r = cli("report")
     assert (
         "- `virsh --version`: exit status 1: virsh: Permission denied "
@@ -99,12 +104,10 @@ def test_failing_command_is_skipped_with_reason(cli, host_env, tmp_path, monkeyp
     ) in r.out
 
 
-def test_hanging_command_times_out(cli, host_env, tmp_path, monkeypatch):
+def test_hanging_command_times_out(cli, host_with_tool, monkeypatch):
     from nested_snippets.cli import report
 
-    host = host_env("intel")
-    _tool(tmp_path, "virsh", "exec sleep 5")
-    monkeypatch.setenv("PATH", f"{tmp_path}:{host.bin}")
+    host = host_with_tool("virsh", "exec sleep 5")
     monkeypatch.setattr(report, "TIMEOUT", 0.2)
     r = cli("report", "--root", str(host.root))
     assert "- `virsh --version`: timed out after 0.2 s" in r.out

@@ -10,12 +10,8 @@ from tests.realtools import tools
 pytestmark = pytest.mark.realtools
 
 REG = registry.load()
-CONFIGS = [
-    pytest.param(body, id=f"{sid}[{key or 'all'}]")
-    for sid, snip in sorted(REG.snippets.items())
-    for key, body in snip.variants.items()
-    if proofs.is_modprobe_conf(body)
-]
+CONFIGS = [pytest.param(body, id=label) for label, body in REG.bodies()
+           if proofs.is_modprobe_conf(body)]  # fmt: skip
 
 
 def test_the_guide_has_modprobe_files():

@@ -13,16 +13,11 @@ from tests.realtools import tools
 pytestmark = pytest.mark.realtools
 
 REG = registry.load()
-COMMANDS = [
-    pytest.param(body.command, id=f"{sid}[{key or 'all'}]")
-    for sid, snip in sorted(REG.snippets.items())
-    for key, body in snip.variants.items()
-    if proofs.names_cpu_model(body)
-]
+COMMANDS = [pytest.param(body.command, id=label) for label, body in REG.bodies()
+            if proofs.names_cpu_model(body)]  # fmt: skip
 XML_MODELS = [
-    pytest.param(m.group(1), id=f"{sid}[{key or 'all'}]")
-    for sid, snip in sorted(REG.snippets.items())
-    for key, body in snip.variants.items()
+    pytest.param(m.group(1), id=label)
+    for label, body in REG.bodies()
     if isinstance(body, Xml)
     for m in re.finditer(r"<model[^>]*>\s*([^<\s]+)\s*</model>", body.content)
 ]

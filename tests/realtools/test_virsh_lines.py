@@ -23,7 +23,7 @@ REG = registry.load()
 CALLS = [
     pytest.param(words, id=f"{sid}:{' '.join(words[:4])}")
     for sid, snip in sorted(REG.snippets.items())
-    for body in snip.variants.values() if proofs.is_virsh_call(body)
+    for _, _, body in snip.bodies() if proofs.is_virsh_call(body)
     for words in body.virsh_calls
 ]  # fmt: skip
 """Selected with the predicate behind the proof line the pages print under them."""

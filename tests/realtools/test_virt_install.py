@@ -24,12 +24,8 @@ from tests.realtools import tools
 pytestmark = pytest.mark.realtools
 
 REG = registry.load()
-LINES = [
-    pytest.param(body.command, id=f"{sid}[{key or 'all'}]")
-    for sid, snip in sorted(REG.snippets.items())
-    for key, body in snip.variants.items()
-    if proofs.is_virt_install(body)
-]
+LINES = [pytest.param(body.command, id=label) for label, body in REG.bodies()
+         if proofs.is_virt_install(body)]  # fmt: skip
 _FILE_OPTION = re.compile(r"(backing_store|clouduser-ssh-key|root-ssh-key)=([^,]+)")
 
 
@@ -63,7 +59,7 @@ def _first_domain(xml_text: str) -> str:
 
 def test_the_guide_has_a_virt_install_line_on_the_system_connection():
     assert LINES, "no virt-install snippet found"
-    command = REG.get("distributions.virt_install_l1").variants[""].command
+    command = REG.get("distributions.virt_install_l1").eras[0].variants[""].command
     assert "--connect qemu:///system" in command
 
 
@@ -77,7 +73,7 @@ def test_virt_install_accepts_the_line_and_the_xml_validates(command, tmp_path):
 
 
 def test_the_l1_line_gives_host_cpu_default_network_and_a_cloud_init_seed(tmp_path):
-    command = REG.get("distributions.virt_install_l1").variants[""].command
+    command = REG.get("distributions.virt_install_l1").eras[0].variants[""].command
     domain = _first_domain(_dry_run(command, tmp_path).stdout)
     assert '<cpu mode="host-passthrough"/>' in domain
     assert '<source network="default"/>' in domain
@@ -86,7 +82,7 @@ def test_the_l1_line_gives_host_cpu_default_network_and_a_cloud_init_seed(tmp_pa
 
 def test_a_bad_option_is_refused(tmp_path):
     """The check can fail: virt-install rejects an unknown --cloud-init option."""
-    command = REG.get("distributions.virt_install_l1").variants[""].command
+    command = REG.get("distributions.virt_install_l1").eras[0].variants[""].command
     proc = _dry_run(command, tmp_path, ("--cloud-init", "no-such-option=on"))
     assert proc.returncode != 0
     assert "no-such-option" in proc.stderr
