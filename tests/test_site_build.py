@@ -8,6 +8,7 @@ Run as a script to check a built site's internal links and list its external one
 
 from __future__ import annotations
 
+import html
 import html.parser
 import json
 import os
@@ -384,11 +385,61 @@ def test_history_lives_with_the_maintainers_not_in_the_readers_way(built_site):
         assert kept in history, kept
     maint = _main_text(html / "maintainers" / "index.html")
     assert "project-health.html" in maint and "contributing.html" in maint
-    for part in ("how-to", "tutorial"):
-        for page in (html / part).glob("*.html"):
+    for part in ("how-to", "tutorial", "explanation", "reference"):
+        for page in (html / part).rglob("*.html"):
             text = re.sub(r"<[^>]+>", "", _main_text(page))
             assert "first draft" not in text and "Upstream's page calls" not in text, page.name
     assert "first draft" not in re.sub(r"<[^>]+>", "", _main_text(html / "troubleshooting.html"))
+
+
+def _blocks(page: Path) -> list[str]:
+    """The text of every code block of a built page, in page order."""
+    pres = re.findall(r"<pre>(.*?)</pre>", page.read_text(), re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", pre)) for pre in pres]
+
+
+def test_bug_report_copies_l1s_folder_out_before_packing_it(built_site):
+    """The folder made inside L1 is copied to L0 before L0 packs both (issue 13, item 10),
+    and the checker's report goes into each folder."""
+    page = built_site / "html" / "how-to" / "bug-report.html"
+    blocks = _blocks(page)
+
+    def first(pattern: str) -> int:
+        found = [i for i, b in enumerate(blocks) if re.search(pattern, b, re.M)]
+        assert found, f"bug-report.html has no block matching {pattern!r}"
+        return found[0]
+
+    made_in_l1 = first(r"^\$ mkdir nested-report-l1$")
+    copied_out = first(r"^\$ (scp|rsync|virt-copy-out)\b.*nested-report-l1")
+    packed = first(r"^\$ tar .*nested-report-l0 nested-report-l1")
+    assert made_in_l1 < copied_out < packed, (made_in_l1, copied_out, packed)
+    for level in ("l0", "l1"):
+        report = first(rf"^\$ nested-kvm report -o nested-report-{level}/")
+        assert report < packed, level
+    assert 'href="install-checker.html' in _main_text(page)
+
+
+_LOG_LINE = re.compile(r"^\[\s*(\d+\.\d{6})\] (.+)$", re.M)
+
+
+def test_kernel_log_lines_on_the_pages_have_plausible_times(built_site):
+    """Issue 13, item 11: every log line once showed [    4.013000].  In a block the times
+    increase; across the site one time never stands for two different messages."""
+    said: dict[str, set[str]] = {}
+    blocks = 0
+    for page in sorted((built_site / "html").rglob("*.html")):
+        for block in _blocks(page):
+            stamps = [(float(t), t, msg) for t, msg in _LOG_LINE.findall(block)]
+            if not stamps:
+                continue
+            blocks += 1
+            times = [t for t, _, _ in stamps]
+            assert times == sorted(times) and len(set(times)) == len(times), (page.name, block)
+            for _, t, msg in stamps:
+                said.setdefault(t, set()).add(msg.strip())
+    assert blocks >= 10, blocks
+    shared = {t: sorted(m) for t, m in said.items() if len(m) > 1}
+    assert not shared, f"one time, several messages: {shared}"
 
 
 # --- new readers: routes from the home page, what the labels mean -----------------------------
