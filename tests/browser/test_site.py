@@ -429,6 +429,28 @@ def test_no_copied_text_ends_in_a_newline(context, page, guide):
     assert any(text.endswith("modinfo -n kvm_amd") for text in builtin), builtin
 
 
+def test_command_lines_are_copied_whole(context, page, guide):
+    """A block that is only a command (no output) is copied as shown, without its "$ ":
+    the body of a loop and commands one per line too, which Pygments reads as output."""
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=guide.url.rstrip("/"))
+    multi = []
+    for path in guide.pages():
+        if "nested-command-line" not in (guide.root / path).read_text():
+            continue
+        page.goto(guide.url + path)
+        pres = page.locator("div.nested-command-line div.highlight pre")
+        for i in range(pres.count()):
+            pre = pres.nth(i)
+            if not pre.is_visible() or not pre.locator("xpath=../button").count():
+                continue  # hidden, or an example shown to fail (no copy button)
+            shown = pre.inner_text().rstrip("\n")
+            assert shown.startswith("$ "), (path, shown)
+            assert copy_from(page, pre) == shown[2:], (path, shown)
+            if "\n" in shown and not shown.splitlines()[0].endswith("\\"):
+                multi.append(path)
+    assert "how-to/install-checker.html" in multi, multi  # the fleet's while loop
+
+
 def test_failing_examples_are_labelled_set_apart_and_not_copyable(page, guide):
     paths = [p for p in guide.pages() if "nested-snippet-fails" in (guide.root / p).read_text()]
     assert paths, "no guide page shows a failing example"
