@@ -442,6 +442,22 @@ def test_kernel_log_lines_on_the_pages_have_plausible_times(built_site):
     assert not shared, f"one time, several messages: {shared}"
 
 
+def test_no_page_shows_raw_inline_markup(doctrees):
+    """reST has no nested inline markup: ``code`` inside **bold** is shown with its
+    backticks ("What can go wrong" on the Windows and cloud pages did)."""
+    from docutils import nodes
+
+    raw = []
+    code = (nodes.literal, nodes.literal_block, nodes.raw, nodes.comment)
+    for docname, tree in sorted(doctrees.items()):
+        for text in tree.findall(nodes.Text):
+            if isinstance(text.parent, code):
+                continue
+            if re.search(r"``|\*\*\S|:[a-z-]+:`", text.astext()):
+                raw.append(f"{docname}: {text.astext()[:70]!r}")
+    assert not raw, "\n".join(raw)
+
+
 # --- new readers: routes from the home page, what the labels mean -----------------------------
 
 
