@@ -458,6 +458,31 @@ def test_no_page_shows_raw_inline_markup(doctrees):
     assert not raw, "\n".join(raw)
 
 
+def test_generated_tables_have_no_empty_default_and_say_what_the_dash_means(built_site):
+    """An empty Default cell read as a value the table forgot (avic on a phone card)."""
+    html = built_site / "html"
+    dashes, empty = 0, []
+    for page in sorted(html.rglob("*.html")):
+        for table in re.findall(r'<table class="[^"]*nested-reference.*?</table>', page.read_text(),
+                                re.S):  # fmt: skip
+            heads = [_text(h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+            if "Default" not in heads:
+                continue
+            col = heads.index("Default")
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:]:
+                cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+                if re.search(r"\((absent|no data)\)", _text(row)):
+                    continue  # no parameter in that release, nothing to show
+                value = _text(cells[col]).strip() if len(cells) == len(heads) else "?"
+                dashes += value == "\u2014"
+                if not value:
+                    empty.append(f"{page.relative_to(html)}: {_text(row)[:60]}")
+    assert not empty, "\n".join(empty[:10])
+    assert dashes, "no parameter without a single default: the check would prove nothing"
+    assert "A dash (\u2014) under Default means" in _text(_main_text(html / "reference" /
+                                                                "parameters.html"))
+
+
 # --- new readers: routes from the home page, what the labels mean -----------------------------
 
 
