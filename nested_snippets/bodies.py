@@ -8,6 +8,7 @@ checked when it is not run and what proves it.  A new kind is one subclass here.
 
 from __future__ import annotations
 
+import re
 import shlex
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
@@ -100,8 +101,8 @@ class Transcript(Body):
 
 
 @dataclass(frozen=True)
-class ConfigFile(Body):
-    """A file the reader creates: where it goes and what it holds."""
+class _File(Body):
+    """A file shown with its path above it: what it is called and what it holds."""
 
     path: str
     content: str
@@ -114,6 +115,11 @@ class ConfigFile(Body):
     @property
     def caption(self) -> str:  # type: ignore[override]
         return self.path
+
+
+@dataclass(frozen=True)
+class ConfigFile(_File):
+    """A file the reader creates: where it goes and what it holds."""
 
     @property
     def writes(self) -> Mapping[str, str]:
@@ -131,6 +137,15 @@ class ConfigFile(Body):
         if self.read_by_kmod:
             return Proof("validated", f"Read by real kmod (modprobe -c); {steps}.")
         return Proof("executed" if applied else "shown", steps[0].upper() + steps[1:] + ".")
+
+
+@dataclass(frozen=True)
+class ForeignFile(_File):
+    """A file of another product (a VMware ``.vmx``) that no fake host has: shown with
+    its path, never written anywhere, and marked not executed with its source."""
+
+
+_VIRSH_CALL = re.compile(r"\bvirsh\b[^|;&>\n]*")
 
 
 def cpu_args_in(command: str) -> list[str]:
@@ -182,6 +197,14 @@ class CommandLine(Body):
         """The QEMU CPU models it names, which the real ``-cpu help`` must list."""
         return cpu_models_in(self.command)
 
+    @property
+    def virsh_calls(self) -> list[list[str]]:
+        """Each ``virsh ...`` in the line (up to a pipe, list operator or redirection),
+        split into words: tests/realtools checks its command and options against the
+        real ``virsh help``."""
+        line = self.command.replace("\\\n", " ")
+        return [shlex.split(m.group(0)) for m in _VIRSH_CALL.finditer(line)]
+
     def proof(self, releases: str, applied: bool) -> Proof:
         if self.is_virt_install:
             return Proof(
@@ -194,6 +217,12 @@ class CommandLine(Body):
                 "validated",
                 "CPU model checked with QEMU's -cpu help and its properties with "
                 "-device MODEL-x86_64-cpu,help; shell syntax checked.",
+            )
+        if self.virsh_calls:
+            return Proof(
+                "validated",
+                "Command and options checked with the real virsh's help (not run); "
+                "shell syntax checked.",
             )
         return Proof("syntax", "Shell syntax checked only (not run).")
 

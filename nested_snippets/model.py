@@ -19,6 +19,7 @@ from nested_snippets.bodies import (
     Command,
     CommandLine,
     ConfigFile,
+    ForeignFile,
     Reboot,
     Transcript,
     Xml,
@@ -27,9 +28,10 @@ from nested_snippets.fakehost.start import Given
 from nested_snippets.versions import version_key
 
 __all__ = [  # what snippet modules and the machinery import from here
-    "REBOOT", "Body", "Command", "CommandLine", "ConfigFile", "Given", "KernelRange",
-    "NotExecuted", "Procedure", "Reboot", "Snippet", "SnippetError", "Transcript", "Xml",
-    "command_line", "config", "procedure", "snippet", "transcript", "xml",
+    "REBOOT", "Body", "Command", "CommandLine", "ConfigFile", "ForeignFile", "Given",
+    "KernelRange", "NotExecuted", "Procedure", "Reboot", "Snippet", "SnippetError",
+    "Transcript", "Xml", "command_line", "config", "foreign_config", "procedure", "snippet",
+    "transcript", "xml",
 ]  # fmt: skip
 
 
@@ -226,6 +228,13 @@ def config(path: str, content: str, *, language: str = "text") -> ConfigFile:
     return ConfigFile(path, textwrap.dedent(content).strip("\n") + "\n", language)
 
 
+def foreign_config(path: str, content: str, *, language: str = "text") -> ForeignFile:
+    """A file of another product (VMware's ``.vmx``): shown, never written; declare
+    its snippet with ``not_executed=`` (its source and the date it was read)."""
+    checked = config(path, content, language=language)
+    return ForeignFile(checked.path, checked.content, language)
+
+
 def command_line(command: str) -> CommandLine:
     return CommandLine(textwrap.dedent(command).strip("\n"))
 
@@ -254,7 +263,8 @@ def snippet(
     A single body that runs on the fake host (a transcript, a config file) names the
     architecture of that host with ``arch``; command lines and XML need none.
     ``wrong`` marks a counterexample the guide shows failing (styled apart, no copy
-    button); ``not_executed`` marks command lines no test machine can run.
+    button); ``not_executed`` marks command lines no test machine can run and files of
+    other products (``foreign_config``).
     """
     keys = tuple(arches)
     try:
@@ -282,8 +292,13 @@ def snippet(
             "a body run on the fake host names the architecture of that host: "
             "arch='intel' (or arches=... for one variant per architecture)"
         )
-    if not_executed is not None and not all(isinstance(b, CommandLine) for b in variants.values()):
-        raise SnippetError("not_executed is for command_line() bodies")
+    foreign = [isinstance(b, ForeignFile) for b in variants.values()]
+    if not_executed is not None and not all(
+        isinstance(b, (CommandLine, ForeignFile)) for b in variants.values()
+    ):
+        raise SnippetError("not_executed is for command_line() and foreign_config() bodies")
+    if any(foreign) and not_executed is None:
+        raise SnippetError("a foreign_config() body needs not_executed= (its source and date)")
     return Snippet(
         variants=variants, given=given, kernels=KernelRange(kernels), because=because,
         arch=arch, wrong=wrong, not_executed=not_executed, name=name,

@@ -2,7 +2,8 @@
 
 Each body kind says what proves it (:meth:`nested_snippets.bodies.Body.proof`); the
 tests that run the real tools select their inputs with the predicates here
-(``is_modprobe_conf``, ``names_cpu_model``, ``is_virt_install``, ``is_domain_xml``),
+(``is_modprobe_conf``, ``names_cpu_model``, ``is_virt_install``, ``is_virsh_call``,
+``is_domain_xml``),
 which read the same body properties, so a line cannot claim a check that no test
 makes.  :func:`counts` feeds the maintainers' page.
 """
@@ -17,7 +18,8 @@ from nested_snippets.bodies import Proof, cpu_args_in, cpu_models_in
 from nested_snippets.model import Body, CommandLine, ConfigFile, Procedure, Snippet, Xml
 
 __all__ = ["Proof", "counts", "cpu_args_in", "cpu_models_in", "is_domain_xml",
-           "is_modprobe_conf", "is_virt_install", "names_cpu_model", "proof"]  # fmt: skip
+           "is_modprobe_conf", "is_virsh_call", "is_virt_install", "names_cpu_model",
+           "proof"]  # fmt: skip
 
 
 def is_modprobe_conf(body: Body) -> bool:
@@ -34,6 +36,12 @@ def is_virt_install(body: Body) -> bool:
     """A virt-install line, run by the real virt-install against libvirt's test
     driver (``--dry-run --print-xml``) in tests/realtools."""
     return isinstance(body, CommandLine) and body.is_virt_install
+
+
+def is_virsh_call(body: Body) -> bool:
+    """A command line with virsh in it, whose commands and options the real
+    ``virsh help`` must know (tests/realtools)."""
+    return isinstance(body, CommandLine) and bool(body.virsh_calls)
 
 
 def is_domain_xml(body: Body) -> bool:
@@ -60,7 +68,8 @@ def proof(snippet: Snippet, key: str, reg: registry.Registry | None = None) -> P
     reg = reg or registry.load()
     if snippet.not_executed is not None:
         ne = snippet.not_executed
-        return Proof("not-executed", f"Not executed here: {ne.why}. Shell syntax checked.")
+        checked = " Shell syntax checked." if isinstance(snippet.variants[key], CommandLine) else ""
+        return Proof("not-executed", f"Not executed here: {ne.why}.{checked}")
     body = snippet.variants[key]
     return body.proof(_release_span(snippet), _in_procedure(snippet, reg.procedures))
 

@@ -168,3 +168,21 @@ def test_a_new_body_kind_is_one_class():
     wrong.id = "test.nowhere"
     with pytest.raises(run.Mismatch, match="test -d /etc/nowhere"):
         run.run_snippet(wrong, "", "6.6")
+
+
+def test_a_foreign_file_is_never_run_and_must_say_why_and_where_from():
+    """A VMware .vmx line: shown with its path, not written to any fake host, labelled
+    not executed with its source and date (issue 14), and no shell check is claimed."""
+    from nested_snippets import proofs
+    from nested_snippets.model import NotExecuted, foreign_config, snippet
+
+    body = foreign_config("/vmfs/volumes/ds/l1/l1.vmx", 'vhv.enable = "TRUE"\n')
+    assert not body.on_host and body.caption == "/vmfs/volumes/ds/l1/l1.vmx"
+    with pytest.raises(SnippetError, match="needs not_executed"):
+        snippet(body)
+    label = NotExecuted("an ESXi file", "https://x.example", "2026-12-02")
+    snip = snippet(body, not_executed=label)
+    found = proofs.proof(snip, "")
+    assert found.kind == "not-executed" and found.text == "Not executed here: an ESXi file."
+    with pytest.raises(SnippetError, match="must be absolute"):
+        foreign_config("l1.vmx", "x\n")

@@ -556,6 +556,7 @@ def test_every_proof_line_links_to_what_it_means(built_site):
     section = _main_text(html / "explanation" / "terminology.html")
     section = _text(section[section.index('id="proof-lines"'):])
     for phrase in ("Run on the fake host", "Read by real kmod", "virt-xml-validate",
+                   "Command and options checked with the real virsh", "a VMware .vmx line",
                    "Shell syntax checked only", "Not applied by any test",
                    "Not executed here", "Written on the fake host",
                    "Wrong — shown to fail"):  # fmt: skip

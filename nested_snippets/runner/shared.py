@@ -64,6 +64,21 @@ than JSON).  What remains to do: items that call fake tools (about
 three quarters) share only by the built host, so the matrix still grows with the
 number of releases.  The next step is the same reading for the tool server: record
 which parts of the state each tool call read.
+
+Where one run's CPU time goes, measured on 2026-12-02 (2 cores, load 5-13; CPU
+time from ``getrusage``, one run of ``lsmod | head -2``, ~85 ms in all): bubblewrap
+~14 ms (its namespaces and 141 mount arguments; a warm Python process making the
+same namespaces and mounts and pivoting costs the same, so a "zygote" that keeps
+the supervisor alive would save only PID 1's start); PID 1's Python ~20 ms (13 ms
+bare start, the rest its imports: ``ctypes`` and ``signal`` cost another 10 ms until
+:mod:`.pid1` imported their C halves); bash, the fake tools' client and ``head``
+~5 ms; the runner ~6 ms; the tool server ~30 ms (attach 5, ``_fill`` 8 of which
+materialize 4 and the root copy 1, each tool call ~4, detach with the harvest and
+the copy back 9); strace, on traced runs, +5 to +13 ms.  The lean imports took
+``power.py`` with ``NKG_NO_SHARE=1`` (207 runs, one process, alternated twice) from
+27.0 to 20.9 s of CPU time.  So 15 s on 2 cores cannot come from cheaper runs: it
+needs a few hundred runs, and the test process's own ~17 ms an item outside the
+sandbox (host building, pytest) cut as well.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ libvirt_log = snippet(
 versions = snippet(
     command_line("""
         qemu-system-x86_64 --version > nested-report-l0/qemu-version.txt; \\
-            virsh version > nested-report-l0/libvirt-version.txt
+            virsh --connect qemu:///system version > nested-report-l0/libvirt-version.txt
     """),
 )
 

@@ -15,7 +15,7 @@ from nested_snippets.model import (
     Given,
     NotExecuted,
     command_line,
-    config,
+    foreign_config,
     snippet,
     transcript,
 )
@@ -41,19 +41,23 @@ l1_check = snippet(
 
 l1_not_exposed = snippet(
     lambda a: transcript(
-        """
+        f"""
         $ grep -c -w -E 'vmx|svm' /proc/cpuinfo
         0
         $ lscpu | grep -i -E 'virtualization|hypervisor'
         Hypervisor vendor:                    KVM
         Virtualization type:                  full
+        $ sudo modprobe {a.module}
+        modprobe: ERROR: could not insert '{a.module}': Operation not supported
         """,
-        status={0: 1},
+        status={0: 1, 2: 1},
     ),
     arches=X86,
-    given=Given(level="L1", cpu_flag=False),
+    given=Given(level="L1", cpu_flag=False, kvm="unloaded"),
 )
-"""The same check where L0 did not pass the extension on: a guest, but no flag."""
+"""The same check where L0 did not pass the extension on: a guest, but no flag, and
+the message a reader meets when loading KVM anyway (kmod's wording, as in
+``troubleshooting.no_flag``)."""
 
 # ------------------------------------------------------------------ Google (GCE)
 
@@ -102,6 +106,21 @@ aws_types = snippet(
     ),
 )
 
+aws_metal_types = snippet(
+    command_line("""
+        aws ec2 describe-instance-types --filters Name=bare-metal,Values=true \\
+            --query 'sort(InstanceTypes[].InstanceType)'
+    """),
+    not_executed=NotExecuted(
+        why="needs an AWS account; bare-metal (true or false) is a filter of "
+        "DescribeInstanceTypes",
+        source="https://hackage.haskell.org/package/amazonka-ec2-2.0/docs/"
+        "Amazonka-EC2-DescribeInstanceTypes.html",
+        read="2026-12-02",
+    ),
+)
+"""The bare-metal instance types of one region: on those, the instance is L0."""
+
 # ------------------------------------------------------------------ Microsoft Azure
 
 azure_create = snippet(
@@ -133,13 +152,18 @@ proxmox_cpu_host = snippet(
 # ------------------------------------------------------------------ VMware ESXi
 
 vmware_vhv = snippet(
-    config(
+    foreign_config(
         "/vmfs/volumes/datastore1/l1/l1.vmx",
         """
         vhv.enable = "TRUE"
         """,
     ),
-    arch="intel",
+    not_executed=NotExecuted(
+        why="a VMware ESXi file; the vSphere client writes this line when "
+        "\"Expose hardware assisted virtualization to the guest OS\" is ticked",
+        source="https://gainanov.pro/eng-blog/sysad/esxi-enable-nested-virtualization/",
+        read=READ,
+    ),
 )
 """The .vmx line behind "Expose hardware assisted virtualization to the guest OS"."""
 

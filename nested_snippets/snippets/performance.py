@@ -8,14 +8,14 @@ Shown on ``source/how-to/performance.rst``.  Sources of the outputs:
   ``svm_hardware_setup()``); types per release come from the kernel data.
 * ``/proc/cpuinfo`` prints VMX capabilities on a separate ``vmx flags`` line
   (``arch/x86/kernel/cpu/proc.c`` with ``arch/x86/include/asm/vmxfeatures.h``: names
-  ``ept``, ``vpid``, ``shadow_vmcs``, ``apicv``, ``posted_intr`` @ v6.18.2).  The
-  header is in the 5.10 tree of the kernel data and not in the 5.3 one, so the range
-  below starts at 5.10 (it arrived between the two).
+  ``ept``, ``vpid``, ``shadow_vmcs``, ``apicv``, ``posted_intr`` @ v6.18.2).
+  ``proc.c`` prints that line in the 5.6.4 tree and not in 5.4.1, so the range
+  below starts at 5.6.
 * AMD's ``npt`` and ``avic`` flags are in the ``flags`` line
   (``arch/x86/include/asm/cpufeatures.h``).
 """
 
-from nested_snippets.model import Given, snippet, transcript, xml
+from nested_snippets.model import Given, command_line, snippet, transcript, xml
 
 _VMX_ASSISTS = "'ept|vpid|shadow_vmcs|apicv|posted_intr'"
 
@@ -86,6 +86,19 @@ l1_intel_cpu = snippet(
 )
 """Inside L1: the same line names what L0 offers to the guest hypervisor."""
 
+l1_amd_cpu = snippet(
+    transcript("""
+        $ grep -o -w -E 'npt|hypervisor' /proc/cpuinfo | sort -u
+        hypervisor
+        npt
+    """),
+    given=Given(level="L1"),
+    arch="amd",
+)
+"""Inside an AMD L1: L0's KVM offers ``npt`` to its guests only when its own ``npt`` is
+on (``svm_set_cpu_caps()`` in ``svm/svm.c``, ``if (npt_enabled)`` under ``if
+(nested)``, read at v6.18.2)."""
+
 ept_off_conf = {"/etc/modprobe.d/kvm_intel.conf": "options kvm_intel ept=0\n"}
 
 ept_off = snippet(
@@ -129,3 +142,19 @@ pinning_xml = snippet(
     ),
 )
 """libvirt docs/formatdomain.rst, "CPU Tuning": one host CPU per vCPU of L1."""
+
+# --------------------------------------------------- are they in use?
+
+hugepages_in_use = snippet(
+    command_line("grep -E '^HugePages_(Total|Free|Rsvd):' /proc/meminfo"),
+)
+"""On L0 with L1 running: pages L1 touched are no longer free, pages promised to it
+but not yet touched are counted as reserved (``Documentation/admin-guide/mm/
+hugetlbpage.rst``).  Not run on the fake host, which has no /proc/meminfo
+(runner/sandbox.py)."""
+
+pinning_in_use = snippet(
+    command_line("virsh --connect qemu:///system vcpupin l1"),
+)
+"""Lists, per vCPU of L1, the host CPUs it may run on (virsh(1), ``vcpupin`` without
+a CPU list shows the current pinning)."""

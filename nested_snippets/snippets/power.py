@@ -7,9 +7,10 @@ Shown on ``source/how-to/power.rst``.  Snippets run on a POWER fake host.  Facts
   line 131); the 4.19.1 tree has no such parameter (kernel data).
 * Root may change it at run time.  It is read when a VM asks for the nested
   capability: ``kvmhv_enable_nested()`` returns -EPERM when it is off and -ENODEV
-  without ``CPU_FTR_ARCH_300`` (POWER9) or, from 5.14's P9 path rework, without
-  radix (patch "KVM: PPC: Book3S HV: Nested guests must use radix" era; see the
-  ``if (!radix_enabled()) return -ENODEV;`` hunk in book3s_hv.c).
+  without ``CPU_FTR_ARCH_300`` (POWER9) or without radix (the
+  ``if (!radix_enabled()) return -ENODEV;`` hunk in book3s_hv.c: absent @ v5.6.4,
+  present @ v5.18, v5.19, v6.6 and v6.18.2; the first release between 5.6 and 5.18
+  was not checked).
 * QEMU's ``cap-nested-hv`` (``hw/ppc/spapr_caps.c``) calls that check and fails with
   "KVM implementation does not support Nested-HV" when it says no.
 """

@@ -40,7 +40,7 @@ _NO_FLAG_LINES = {
         "        [   39.918930] kvm: no hardware support for 'kvm_amd'",
     },
     # 6.6 and later (6.3 .. 6.5 differ for AMD: "SVM not supported by CPU 0, svm not
-    # available"; no tree of those releases is in the kernel data)
+    # available", messages.py amd_svm_unavailable; no snippet shows that era)
     "6.6": {
         "intel": "[   25.114736] kvm_intel: VMX not supported by CPU 0",
         "amd": "[   33.672405] kvm_amd: SVM not supported by CPU 0",

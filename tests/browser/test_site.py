@@ -730,6 +730,28 @@ def test_searching_an_error_message_leads_to_troubleshooting_not_home(page, guid
     assert "index.html" not in found, found
 
 
+def _named_messages():
+    from tests.test_readers_guide import NAMED
+
+    return NAMED
+
+
+@pytest.mark.parametrize(("query", "entry"), _named_messages(),
+                         ids=[q[:40] for q, _ in _named_messages()])  # fmt: skip
+def test_each_message_issue_14_names_is_found_on_troubleshooting(page, guide, query, entry):
+    """The real search (Sphinx's searchtools.js with search.js) lists Troubleshooting
+    for each message, and links its entry when the message is most of an entry title
+    (tests/test_readers_guide.py checks the same rules on the index without a browser)."""
+    search_results(page, guide, query)
+    hrefs = page.eval_on_selector_all(
+        "#search-results ul.search li > a", "as => as.map(a => a.href)"
+    )
+    found = [h[len(guide.url):] for h in hrefs]
+    assert any(h.split("#")[0] == "troubleshooting.html" for h in found), found
+    if entry:
+        assert any(h.startswith("troubleshooting.html#") for h in found), found
+
+
 @pytest.mark.parametrize(
     ("query", "first", "then"),
     [

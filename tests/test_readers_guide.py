@@ -1,0 +1,219 @@
+"""The guide for the readers who arrive (issue 14): what can be checked mechanically.
+
+* each how-to of the set shows at least one step that a test executes (on the fake host)
+  or a real tool validates, and the failure message a reader meets;
+* a command of a tool that cannot run here (a cloud's CLI, PowerShell, VMware) is
+  labelled "not executed here", and every such label names its source and date;
+* Troubleshooting has at least 30 entries, and searching each message the issue names
+  finds it in the built site's search index, by the rules of Sphinx's searchtools.js.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from nested_snippets import pages, proofs, registry
+from nested_snippets.bodies import CommandLine, ForeignFile
+
+REPO = Path(__file__).resolve().parent.parent
+REG = registry.load()
+
+HOWTOS = {
+    # page: a failure message the reader meets, as the page shows it
+    "how-to/clouds.rst": "could not insert 'kvm_intel': Operation not supported",
+    "how-to/windows-hyperv.rst": "HCS_E_HYPERV_NOT_INSTALLED",
+    "how-to/distributions.rst": "error: failed to get domain 'l1'",
+    "how-to/confidential-vms.rst": "KVM is unsupported when running as an SEV guest",
+    "how-to/performance.rst": "BUG: soft lockup",
+    "how-to/security.rst": "ls: cannot access '/dev/kvm': No such file or directory",
+    "how-to/power.rst": "KVM implementation does not support Nested-HV",
+    "how-to/community-tests.rst": "1..0 # SKIP - Requirement not met",
+    "how-to/distribution-kernels.rst": "`Y' invalid for parameter `nested'",
+}
+"""Pages added for issue 14, and the failure message each must show."""
+
+PROVEN = {"executed", "validated"}
+"""Proof kinds of a step that a test runs (fake host, procedure) or a real tool checks."""
+
+
+def _shown_on(page: str) -> list[str]:
+    """Snippet ids shown on ``source/<page>``."""
+    where = f"source/{page}"
+    return [sid for sid, places in pages.usages().items() if any(p == where for p, _ in places)]
+
+
+@pytest.mark.parametrize("page", sorted(HOWTOS))
+def test_each_howto_has_an_executed_check_step(page):
+    ids = _shown_on(page)
+    assert ids, f"{page} shows no snippet"
+    proven = [sid for sid in ids for key in REG.get(sid).variants
+              if proofs.proof(REG.get(sid), key, REG).kind in PROVEN]  # fmt: skip
+    assert proven, f"{page}: no snippet a test executes or a real tool validates ({ids})"
+
+
+@pytest.mark.parametrize("page", sorted(HOWTOS))
+def test_each_howto_shows_the_failure_message_a_reader_meets(page):
+    """In the page's text or in a snippet it shows (its expected output)."""
+    texts = [(REPO / "source" / page).read_text(encoding="utf-8")]
+    texts += [b.text for sid in _shown_on(page) for b in REG.get(sid).variants.values()]
+    text = re.sub(r"\s+", " ", "\n".join(texts))
+    assert HOWTOS[page] in text, f"{page} does not show {HOWTOS[page]!r}"
+
+
+_FOREIGN_TOOL = re.compile(
+    r"^(?:sudo\s+)?(?:gcloud|aws|az|qm|pvesh|VBoxManage|vim-cmd|esxcli|wsl|[A-Z][a-z]+-[A-Z]\w+)\s"
+)
+"""Tools no test machine here has: cloud CLIs, Proxmox, VirtualBox, ESXi, WSL and
+PowerShell cmdlets (``Verb-Noun``)."""
+
+
+def test_a_command_of_a_tool_that_cannot_run_here_is_labelled_not_executed():
+    unlabelled = [sid for sid, snip in REG.snippets.items() if snip.not_executed is None
+                  for body in snip.variants.values()
+                  if isinstance(body, CommandLine)
+                  and _FOREIGN_TOOL.match(body.command)]  # fmt: skip
+    assert not unlabelled, f"foreign tools without a not-executed label: {unlabelled}"
+    assert _FOREIGN_TOOL.match("Set-VMProcessor -VMName l1 ")  # the pattern can match
+    foreign = [sid for sid, snip in REG.snippets.items()
+               if any(isinstance(b, ForeignFile) for b in snip.variants.values())]  # fmt: skip
+    assert "clouds.vmware_vhv" in foreign
+
+
+def test_every_not_executed_block_names_its_source_and_date():
+    """The line under the block (sphinxext._proof_paragraph) as the page renders it."""
+    from nested_snippets.sphinxext import _proof_paragraph
+
+    labelled = [s for s in REG.snippets.values() if s.not_executed is not None]
+    assert len(labelled) >= 20, len(labelled)
+    for snip in labelled:
+        for key in snip.variants:
+            line = _proof_paragraph(snip, key).astext()
+            ne = snip.not_executed
+            assert line.startswith("Not executed here: "), (snip.id, line)
+            assert f"Source: {ne.source}, read {ne.read}." in line, (snip.id, line)
+
+
+def test_every_virsh_command_names_its_connection():
+    """Without --connect a normal user's virsh reaches the per-user session, which does
+    not see the system connection's guests, pool or network (distributions page)."""
+    shown = ("distributions.which_connection",)  # shows the default on purpose
+    missing = [sid for sid, snip in REG.snippets.items() if sid not in shown and not snip.wrong
+               for body in snip.variants.values() if isinstance(body, CommandLine)
+               for words in body.virsh_calls if "--connect" not in words]  # fmt: skip
+    assert not missing, f"virsh without --connect: {missing}"
+
+
+# ------------------------------------------------------------------ troubleshooting
+
+NAMED = [
+    # (what a reader pastes into search, whether it must link to its entry directly)
+    ("KVM: entry failed, hardware error 0x7", True),
+    ("KVM: entry failed, hardware error 0x80000021", True),
+    ("KVM: entry failed, hardware error 0xffffffff", True),
+    ("could not insert 'kvm_intel': Input/output error", True),
+    ("x86/cpu: VMX (outside TXT) disabled by BIOS", True),
+    ("VMX not fully enabled on CPU 0.  Check kernel logs and/or BIOS", True),
+    ("BUG: soft lockup - CPU#0 stuck for 22s!", True),
+    ("host-model gives L1 no vmx or svm", True),
+    ("Nested VMX virtualization does not support live migration yet", False),
+    ("Guest maybe enabled nested virtualization but kernel does not support required "
+     "capabilities to save vCPU nested state", False),
+    ("HCS_E_HYPERV_NOT_INSTALLED", True),
+    ("Wsl/InstallDistro/Service/RegisterDistro/CreateVm/HCS/HCS_E_HYPERV_NOT_INSTALLED", False),
+    ("kvm [1]: HYP mode not available", True),
+    ("hypervisor that is not KVM", True),
+]
+"""The failures issue 14 names, each as a reader would search for it."""
+
+_ENTRY = re.compile(r"^(?P<title>\S.*)\n-{3,}\n", re.M)
+_NOT_ENTRIES = {"Still stuck?", "Sources"}
+
+
+def test_troubleshooting_has_at_least_30_entries():
+    text = (REPO / "source" / "troubleshooting.rst").read_text(encoding="utf-8")
+    entries = [m["title"] for m in _ENTRY.finditer(text) if m["title"] not in _NOT_ENTRIES]
+    assert len(entries) >= 30, f"{len(entries)} entries: {entries}"
+
+
+def _search_index(built_site: Path) -> dict:
+    text = (built_site / "html" / "searchindex.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("(") + 1 : text.rindex(")")])
+
+
+def _files(value) -> list[int]:
+    return value if isinstance(value, list) else [value]
+
+
+def _terms(query: str) -> set[str]:
+    """searchtools.js _parseQuery: split on non-word characters, drop stop words and
+    numbers, stem (the index was stemmed by the same snowball stemmer)."""
+    from sphinx.search.en import SearchEnglish
+
+    lang = SearchEnglish({})
+    words = [w for w in re.split(r"[^\w]+", query.strip()) if w]
+    return {lang.stem(w) for w in words
+            if w.lower() not in lang.stopwords and not w.isdigit()}  # fmt: skip
+
+
+def _page_found(index: dict, doc: int, query: str) -> list[str]:
+    """The query's terms of three letters or more that the page lacks (searchtools.js
+    performTermsSearch: exact, or inside a longer indexed word)."""
+    missing = []
+    for term in sorted(t for t in _terms(query) if len(t) > 2):
+        found = any(doc in _files(files) for table in (index["terms"], index["titleterms"])
+                    for word, files in table.items() if term == word or term in word)  # fmt: skip
+        if not found:
+            missing.append(term)
+    return missing
+
+
+def _entry_titles(index: dict, doc: int, query: str) -> list[str]:
+    """searchtools.js: a title that holds the whole query, which is at least half as
+    long as the title, is a result that links to its section."""
+    q = query.lower().strip()
+    return [title for title, places in index["alltitles"].items()
+            if q in title.lower().strip() and len(q) >= len(title) / 2
+            and any(d == doc and anchor for d, anchor in places)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("query", "entry"), NAMED, ids=[q[:40] for q, _ in NAMED])
+def test_searching_a_named_message_finds_its_troubleshooting_entry(built_site, query, entry):
+    index = _search_index(built_site)
+    doc = index["docnames"].index("troubleshooting")
+    missing = _page_found(index, doc, query)
+    assert not missing, f"the troubleshooting page lacks {missing} of {query!r}"
+    if entry:
+        assert _entry_titles(index, doc, query), f"no entry title holds {query!r}"
+
+
+def test_the_search_check_can_fail(built_site):
+    index = _search_index(built_site)
+    doc = index["docnames"].index("troubleshooting")
+    assert len(_page_found(index, doc, "zyxwvut qqqxjjj")) == 2
+    assert not _entry_titles(index, doc, "hardware error")  # too short for any title
+
+
+CLOUD_SECTIONS = ("clouds-gce", "clouds-azure", "clouds-aws", "clouds-proxmox",
+                  "clouds-vmware", "clouds-hyperv", "clouds-virtualbox")  # fmt: skip
+
+
+def _sections(text: str) -> dict[str, str]:
+    """Label -> the text of the section that follows ``.. _label:``."""
+    parts = re.split(r"^\.\. _([a-z0-9-]+):\n", text, flags=re.M)
+    return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+def test_each_cloud_platform_says_how_to_check_l1_and_what_it_does_not_allow():
+    """Issue 14: per platform, the switch, what lscpu's vendor line shows in L1 (or
+    that it was not checked), and what the platform does not allow."""
+    sections = _sections((REPO / "source/how-to/clouds.rst").read_text(encoding="utf-8"))
+    for label in CLOUD_SECTIONS:
+        body = sections.get(label, "")
+        assert ".. snippet::" in body, f"{label}: no command for the switch"
+        assert re.search(r"lscpu|hypervisor vendor", body, re.I), f"{label}: no L1 check"
+        assert "**What it does not allow:**" in body, f"{label}: no limits"
+    assert "clouds.l1_check" in sections["clouds-check"]
