@@ -8,6 +8,7 @@ Run as a script to check a built site's internal links and list its external one
 
 from __future__ import annotations
 
+import html
 import html.parser
 import json
 import os
@@ -293,8 +294,12 @@ def test_make_doctest_then_html_gives_the_same_site(built_site, tmp_path):
 
 
 def test_doctest_and_html_over_one_doctree_dir_give_the_same_site(built_site, tmp_path):
-    """Builders of both kinds sharing a doctree dir: readmode.py re-reads every page."""
-    for builder in ("html", "doctest", "html"):
+    """Builders of both kinds sharing a doctree dir: readmode.py re-reads every page.
+
+    doctest reads first (its doctrees have no tabs), then html, then doctest and
+    html again over the doctrees the previous builder left.
+    """
+    for builder in ("doctest", "html", "doctest", "html"):
         proc = sphinx(builder, tmp_path, jobs="1")
         assert proc.returncode == 0, f"{builder}: {proc.stderr}"
     page = (tmp_path / "html" / "how-to" / "builtin-kvm.html").read_text()
@@ -380,11 +385,102 @@ def test_history_lives_with_the_maintainers_not_in_the_readers_way(built_site):
         assert kept in history, kept
     maint = _main_text(html / "maintainers" / "index.html")
     assert "project-health.html" in maint and "contributing.html" in maint
-    for part in ("how-to", "tutorial"):
-        for page in (html / part).glob("*.html"):
+    for part in ("how-to", "tutorial", "explanation", "reference"):
+        for page in (html / part).rglob("*.html"):
             text = re.sub(r"<[^>]+>", "", _main_text(page))
             assert "first draft" not in text and "Upstream's page calls" not in text, page.name
     assert "first draft" not in re.sub(r"<[^>]+>", "", _main_text(html / "troubleshooting.html"))
+
+
+def _blocks(page: Path) -> list[str]:
+    """The text of every code block of a built page, in page order."""
+    pres = re.findall(r"<pre>(.*?)</pre>", page.read_text(), re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", pre)) for pre in pres]
+
+
+def test_bug_report_copies_l1s_folder_out_before_packing_it(built_site):
+    """The folder made inside L1 is copied to L0 before L0 packs both (issue 13, item 10),
+    and the checker's report goes into each folder."""
+    page = built_site / "html" / "how-to" / "bug-report.html"
+    blocks = _blocks(page)
+
+    def first(pattern: str) -> int:
+        found = [i for i, b in enumerate(blocks) if re.search(pattern, b, re.M)]
+        assert found, f"bug-report.html has no block matching {pattern!r}"
+        return found[0]
+
+    made_in_l1 = first(r"^\$ mkdir nested-report-l1$")
+    copied_out = first(r"^\$ (scp|rsync|virt-copy-out)\b.*nested-report-l1")
+    packed = first(r"^\$ tar .*nested-report-l0 nested-report-l1")
+    assert made_in_l1 < copied_out < packed, (made_in_l1, copied_out, packed)
+    for level in ("l0", "l1"):
+        report = first(rf"^\$ nested-kvm report -o nested-report-{level}/")
+        assert report < packed, level
+    assert 'href="install-checker.html' in _main_text(page)
+
+
+_LOG_LINE = re.compile(r"^\[\s*(\d+\.\d{6})\] (.+)$", re.M)
+
+
+def test_kernel_log_lines_on_the_pages_have_plausible_times(built_site):
+    """Issue 13, item 11: every log line once showed [    4.013000].  In a block the times
+    increase; across the site one time never stands for two different messages."""
+    said: dict[str, set[str]] = {}
+    blocks = 0
+    for page in sorted((built_site / "html").rglob("*.html")):
+        for block in _blocks(page):
+            stamps = [(float(t), t, msg) for t, msg in _LOG_LINE.findall(block)]
+            if not stamps:
+                continue
+            blocks += 1
+            times = [t for t, _, _ in stamps]
+            assert times == sorted(times) and len(set(times)) == len(times), (page.name, block)
+            for _, t, msg in stamps:
+                said.setdefault(t, set()).add(msg.strip())
+    assert blocks >= 10, blocks
+    shared = {t: sorted(m) for t, m in said.items() if len(m) > 1}
+    assert not shared, f"one time, several messages: {shared}"
+
+
+def test_no_page_shows_raw_inline_markup(doctrees):
+    """reST has no nested inline markup: ``code`` inside **bold** is shown with its
+    backticks ("What can go wrong" on the Windows and cloud pages did)."""
+    from docutils import nodes
+
+    raw = []
+    code = (nodes.literal, nodes.literal_block, nodes.raw, nodes.comment)
+    for docname, tree in sorted(doctrees.items()):
+        for text in tree.findall(nodes.Text):
+            if isinstance(text.parent, code):
+                continue
+            if re.search(r"``|\*\*\S|:[a-z-]+:`", text.astext()):
+                raw.append(f"{docname}: {text.astext()[:70]!r}")
+    assert not raw, "\n".join(raw)
+
+
+def test_generated_tables_have_no_empty_default_and_say_what_the_dash_means(built_site):
+    """An empty Default cell read as a value the table forgot (avic on a phone card)."""
+    html = built_site / "html"
+    dashes, empty = 0, []
+    for page in sorted(html.rglob("*.html")):
+        for table in re.findall(r'<table class="[^"]*nested-reference.*?</table>', page.read_text(),
+                                re.S):  # fmt: skip
+            heads = [_text(h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+            if "Default" not in heads:
+                continue
+            col = heads.index("Default")
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:]:
+                cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+                if re.search(r"\((absent|no data)\)", _text(row)):
+                    continue  # no parameter in that release, nothing to show
+                value = _text(cells[col]).strip() if len(cells) == len(heads) else "?"
+                dashes += value == "\u2014"
+                if not value:
+                    empty.append(f"{page.relative_to(html)}: {_text(row)[:60]}")
+    assert not empty, "\n".join(empty[:10])
+    assert dashes, "no parameter without a single default: the check would prove nothing"
+    assert "A dash (\u2014) under Default means" in _text(_main_text(html / "reference" /
+                                                                "parameters.html"))
 
 
 # --- new readers: routes from the home page, what the labels mean -----------------------------

@@ -71,7 +71,7 @@ persistent_conf = snippet(
     arch=S390,
 )
 
-def _hpage_refused(message: str) -> Transcript:
+def _hpage_refused(stamp: str, message: str) -> Transcript:
     """Loading kvm with both nested and hpage fails, and the log says why."""
     return transcript(
         f"""
@@ -79,7 +79,7 @@ def _hpage_refused(message: str) -> Transcript:
         $ sudo modprobe kvm nested=1 hpage=1
         modprobe: ERROR: could not insert 'kvm': Invalid argument
         $ sudo dmesg | grep kvm-s390
-        [   96.402718] {message}
+        [{stamp}] {message}
         """,
         status={1: 1},
     )
@@ -89,12 +89,12 @@ hpage_conflict = snippet(
     by_release(
         era(
             "<5.1",
-            _hpage_refused(_HPAGE_OLD),
+            _hpage_refused("   88.215064", _HPAGE_OLD),
             because="older wording in kvm-s390.c @ 4.19.0 .. 5.0.0 (5.1.9 has the new one)",
         ),
         era(
             ">=5.1,<7.0",
-            _hpage_refused(_HPAGE_NEW),
+            _hpage_refused("   96.402718", _HPAGE_NEW),
             because="message text in kvm-s390.c of every release with data from 5.1.9 to "
             "6.19.6 (5.0.0 has the older text)",
         ),

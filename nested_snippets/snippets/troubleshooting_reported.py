@@ -77,7 +77,7 @@ bios_off_cpuinfo = snippet(
         $ grep -c -w vmx /proc/cpuinfo
         0
         $ sudo dmesg | grep -i vmx
-        [    4.013000] x86/cpu: VMX (outside TXT) disabled by BIOS
+        [    0.071642] x86/cpu: VMX (outside TXT) disabled by BIOS
         """,
         status={0: 1},
     ),
@@ -89,8 +89,11 @@ bios_off_cpuinfo = snippet(
 )
 
 
-def _bios_off(module: str, *lines: str):
-    shown = "\n".join(f"        [    4.0{13 * (i + 1):02d}000] {t}" for i, t in enumerate(lines))
+def _bios_off(module: str, *lines: tuple[str, str]):
+    """(time, message) lines as the log holds them: boot-time lines come first,
+    the reader's modprobe a minute or two later.  The times are authored (the runner
+    blanks them out); each transcript has its own, so no two look copied."""
+    shown = "\n".join(f"        [{stamp}] {text}" for stamp, text in lines)
     return transcript(
         f"""
         $ sudo modprobe {module}
@@ -104,35 +107,43 @@ def _bios_off(module: str, *lines: str):
 
 _TXT = "x86/cpu: VMX (outside TXT) disabled by BIOS"
 _OLD = "kvm: disabled by bios"
+_FULLY = "kvm_intel: VMX not fully enabled on CPU 0.  Check kernel logs and/or BIOS"
 
 bios_off_intel = snippet(
     by_release(
         era(
             "<5.6",
-            _bios_off("kvm_intel", _OLD, _OLD),
+            _bios_off("kvm_intel", ("    6.204518", _OLD), ("  131.770342", _OLD)),
             because="x86.c kvm_arch_init() @ v4.19..v5.3; no feat_ctl.c yet, udev's "
             "boot-time load fails too",
         ),
         era(
             ">=5.6,<5.16",
-            _bios_off("kvm_intel", _TXT, _OLD),
+            _bios_off("kvm_intel", ("    0.068215", _TXT), ("   94.531207", _OLD)),
             because="feat_ctl.c from 5.6; x86.c text until 5.15 (messages.py disabled_by_bios)",
         ),
         era(
             ">=5.16,<6.3",
-            _bios_off("kvm_intel", _TXT, "kvm: support for 'kvm_intel' disabled by bios"),
+            _bios_off(
+                "kvm_intel",
+                ("    0.074930", _TXT),
+                ("  158.027716", "kvm: support for 'kvm_intel' disabled by bios"),
+            ),
             because="x86.c names the vendor module from 5.16 (messages.py disabled_by_bios)",
         ),
         era(
             ">=6.3,<7.1",
-            _bios_off("kvm_intel", _TXT,
-                      "kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU 0"),
+            _bios_off(
+                "kvm_intel",
+                ("    0.063388", _TXT),
+                ("  117.360954",
+                 "kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU 0"),
+            ),
             because="vmx.c kvm_is_vmx_supported() @ v6.3.8..v6.18.2 (messages.py)",
         ),
         era(
             ">=7.1",
-            _bios_off("kvm_intel", _TXT,
-                      "kvm_intel: VMX not fully enabled on CPU 0.  Check kernel logs and/or BIOS"),
+            _bios_off("kvm_intel", ("    0.070157", _TXT), ("   83.649381", _FULLY)),
             because="vmx.c @ v7.1.3; absent in v6.18.2 (messages.py disabled_by_bios)",
         ),
     ),
@@ -144,24 +155,35 @@ bios_off_amd = snippet(
     by_release(
         era(
             "<5.16",
-            _bios_off("kvm_amd", _OLD, _OLD),
+            _bios_off("kvm_amd", ("    5.917204", _OLD), ("  102.448671", _OLD)),
             because="svm.c is_disabled() + x86.c @ v4.19..v5.15 (messages.py "
             "disabled_by_bios_amd)",
         ),
         era(
             ">=5.16,<6.3",
-            _bios_off("kvm_amd", *["kvm: support for 'kvm_amd' disabled by bios"] * 2),
+            _bios_off(
+                "kvm_amd",
+                ("    7.330815", "kvm: support for 'kvm_amd' disabled by bios"),
+                ("  146.182093", "kvm: support for 'kvm_amd' disabled by bios"),
+            ),
             because="x86.c @ v6.1 (messages.py disabled_by_bios_amd)",
         ),
         era(
             ">=6.3,<6.7",
-            _bios_off("kvm_amd", *["kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR on CPU 0"] * 2),
+            _bios_off(
+                "kvm_amd",
+                ("    6.658432", "kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR on CPU 0"),
+                ("  121.905518", "kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR on CPU 0"),
+            ),
             because="svm.c kvm_is_svm_supported() @ v6.3.8..v6.6 (messages.py)",
         ),
         era(
             ">=6.7",
-            _bios_off("kvm_amd", "SVM disabled (by BIOS) in MSR_VM_CR",
-                      "kvm_amd: SVM not supported by CPU 0"),
+            _bios_off(
+                "kvm_amd",
+                ("    0.059821", "SVM disabled (by BIOS) in MSR_VM_CR"),
+                ("  109.374226", "kvm_amd: SVM not supported by CPU 0"),
+            ),
             because="amd.c init_amd() clears svm at boot from 6.7 (commit 7deda2ce5b33; "
             "@ v6.18.2); svm.c @ v6.12..v7.1.3",
         ),

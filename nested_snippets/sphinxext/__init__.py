@@ -33,6 +33,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from nested_snippets import arches as arch_table
 from nested_snippets import proofs, registry
+from nested_snippets.bodies import CommandLine
 from nested_snippets.model import Era, Snippet, SnippetError
 
 STATIC = Path(__file__).parent / "static"
@@ -91,6 +92,8 @@ class SnippetDirective(_SnippetBase):
         literal["language"] = body.language
         literal["snippet_id"] = snippet.id
         literal["classes"].append("nested-snippet")
+        if isinstance(body, CommandLine):  # no output: every line is the command's
+            literal["classes"].append("nested-command-line")
         self.set_source_info(literal)
         block: nodes.Element = literal
         if body.caption:

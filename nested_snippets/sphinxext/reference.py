@@ -74,6 +74,13 @@ def _source(path_line: str, release: str) -> Cell:
         return path_line  # not PATH:LINE (a note in the data): shown, not linked
 
 
+# Shown where the data has no single default (it depends on a kernel configuration
+# option, or the parameter's own get/set functions decide what cat prints): an
+# empty cell read as a value missing from the table (reference/parameters.rst says
+# what the dash means).
+NO_DEFAULT = "\u2014"
+
+
 class _DataDirective(SphinxDirective):
     def depend_on_data(self, versions: list[str]) -> None:
         self.env.note_dependency(__file__)  # a change to these tables rebuilds their pages
@@ -122,7 +129,7 @@ class KernelParams(_DataDirective):
                 p.type,
                 f"{p.perm:04o}",
                 "no" if not p.writable else "yes",
-                "" if p.default is None else p.default,
+                NO_DEFAULT if p.default is None else p.default,
                 _source(p.source, release),
             ]
             for p in sorted(mod.params, key=lambda p: p.name)
@@ -161,7 +168,7 @@ class KernelParamHistory(_DataDirective):
                         release,
                         found.type,
                         found.perm_octal,
-                        "" if found.default is None else found.default,
+                        NO_DEFAULT if found.default is None else found.default,
                         _source(found.source, release),
                     ]
                 )

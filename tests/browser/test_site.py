@@ -349,6 +349,16 @@ def copy_from(page, pre_locator) -> str:
     return page.evaluate("navigator.clipboard.readText()")
 
 
+def copyable(page, selector: str):
+    """The visible blocks matching `selector` that have a copy button (an example shown
+    to fail has none; a hidden tab's blocks are skipped)."""
+    blocks = page.locator(selector)
+    for i in range(blocks.count()):
+        pre = blocks.nth(i)
+        if pre.is_visible() and pre.locator("xpath=../button").count():
+            yield pre
+
+
 @pytest.fixture
 def clipboard_page(context, page, demo):
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=demo.url.rstrip("/"))
@@ -388,11 +398,7 @@ def test_copy_buttons_on_guide_pages_never_copy_prompts_or_output(context, page,
         if 'class="gp"' not in (guide.root / path).read_text():
             continue
         page.goto(guide.url + path)
-        blocks = page.locator("div.highlight-console pre, div.highlight-shell-session pre")
-        for i in range(blocks.count()):
-            pre = blocks.nth(i)
-            if not pre.is_visible() or not pre.locator("xpath=../button").count():
-                continue  # hidden, or an example shown to fail (no copy button)
+        for pre in copyable(page, "div.highlight-console pre, div.highlight-shell-session pre"):
             outputs = pre.locator(".go").all_inner_texts()
             text = copy_from(page, pre)
             checked += 1
@@ -415,11 +421,7 @@ def test_no_copied_text_ends_in_a_newline(context, page, guide):
             continue
         for vendor in ("intel", "amd"):
             page.goto(f"{guide.url}{path}?vendor={vendor}")
-            pres = page.locator("div.highlight pre")
-            for i in range(pres.count()):
-                pre = pres.nth(i)
-                if not pre.is_visible() or not pre.locator("xpath=../button").count():
-                    continue
+            for pre in copyable(page, "div.highlight pre"):
                 text = copy_from(page, pre)
                 copied.append((path, text))
                 assert not text.endswith(("\n", "\r")), (path, vendor, text)
@@ -427,6 +429,24 @@ def test_no_copied_text_ends_in_a_newline(context, page, guide):
     builtin = [text for path, text in copied if path == "how-to/builtin-kvm.html"]
     # this block ends in an output line, "(builtin)", that Pygments reads as a prompt
     assert any(text.endswith("modinfo -n kvm_amd") for text in builtin), builtin
+
+
+def test_command_lines_are_copied_whole(context, page, guide):
+    """A block that is only a command (no output) is copied as shown, without its "$ ":
+    the body of a loop and commands one per line too, which Pygments reads as output."""
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=guide.url.rstrip("/"))
+    multi = []
+    for path in guide.pages():
+        if "nested-command-line" not in (guide.root / path).read_text():
+            continue
+        page.goto(guide.url + path)
+        for pre in copyable(page, "div.nested-command-line div.highlight pre"):
+            shown = pre.inner_text().rstrip("\n")
+            assert shown.startswith("$ "), (path, shown)
+            assert copy_from(page, pre) == shown[2:], (path, shown)
+            if "\n" in shown and not shown.splitlines()[0].endswith("\\"):
+                multi.append(path)
+    assert "how-to/install-checker.html" in multi, multi  # the fleet's while loop
 
 
 def test_failing_examples_are_labelled_set_apart_and_not_copyable(page, guide):

@@ -16,7 +16,8 @@
  * - single-page build: tab/panel ids made unique across the merged documents;
  * - console transcripts: the newline after each output line is moved into the
  *   output span, so sphinx-copybutton (which drops .gp prompts and .go output)
- *   copies only the commands, without blank lines in between.
+ *   copies only the commands, without blank lines in between; a command line
+ *   (no output) is copied whole, a loop or several commands one per line too.
  */
 (function () {
   "use strict";
@@ -286,6 +287,13 @@
 
   // --- copy buttons: commands only ---------------------------------------------
   function tidyTranscripts() {
+    // A command line (the snippet directive's nested-command-line) has no output,
+    // but Pygments reads a line as output unless the line before ends in a
+    // backslash: the body of a loop, commands one per line. They are the command's,
+    // shown and copied as such.
+    document.querySelectorAll("div.nested-command-line pre span.go").forEach(function (span) {
+      span.parentNode.replaceChild(document.createTextNode(span.textContent), span);
+    });
     // Pygments reads an output line such as "(builtin)" as a virtualenv prompt;
     // alone on its line it is output, and is styled and skipped as output.
     document.querySelectorAll("div.highlight pre span.gp-VirtualEnv").forEach(function (span) {
