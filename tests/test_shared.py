@@ -103,9 +103,13 @@ def test_a_pair_whose_host_cannot_be_built_again_is_not_counted():
     assert (done.shared, done.checked, done.failures) == (2, ["same"], [])
 
 
-def test_the_quota_covers_the_minimum_over_all_processes():
+def test_the_quota_covers_the_minimum_however_the_items_fall():
+    """Each process re-runs up to MIN_CHECKED of its own pairs: with 2 processes holding
+    8 and 321 shared items, the session re-runs 8 + 50, never fewer than 50."""
     for processes in (1, 2, 3, 7):
-        assert shared.quota(processes) * processes >= shared.MIN_CHECKED
+        for held in ([8, 321], [0, 329], [20, 20, 20], [329]):
+            checked = sum(min(n, shared.quota(processes)) for n in held)
+            assert checked >= min(sum(held), shared.MIN_CHECKED), (processes, held)
 
 
 def test_a_shared_result_that_differs_from_a_full_run_fails_the_item(monkeypatch):

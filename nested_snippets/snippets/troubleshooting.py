@@ -50,8 +50,8 @@ _NO_FLAG_LINES = {
     },
     # 6.3 .. 6.5 (AMD's line still names the missing flag)
     "6.3": {
-        "intel": "[   31.847310] kvm_intel: VMX not supported by CPU 0",
-        "amd": "[   31.847310] kvm_amd: SVM not supported by CPU 0, svm not available",
+        "intel": "[   36.205914] kvm_intel: VMX not supported by CPU 0",
+        "amd": "[   29.761382] kvm_amd: SVM not supported by CPU 0, svm not available",
     },
     # 6.6 and later
     "6.6": {
