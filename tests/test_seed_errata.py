@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 
 from nested_snippets.fakehost.host import Scenario
-from nested_snippets.model import Given, Snippet, config, transcript
+from nested_snippets.model import Era, Given, KernelRange, Snippet, config, transcript
 from nested_snippets.runner.run import Mismatch, fake_host, run_body, run_snippet
 
 
 def _seed(body, variant="intel") -> Snippet:
-    return Snippet(variants={variant: body}, id="seed.example")
+    return Snippet(eras=(Era(KernelRange(), {variant: body}),), id="seed.example")
 
 
 def test_misspelled_enable_apivc_is_an_unknown_parameter_with_a_suggestion():
