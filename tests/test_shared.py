@@ -103,13 +103,15 @@ def test_a_pair_whose_host_cannot_be_built_again_is_not_counted():
     assert (done.shared, done.checked, done.failures) == (2, ["same"], [])
 
 
-def test_the_quota_covers_the_minimum_however_the_items_fall():
-    """Each process re-runs up to MIN_CHECKED of its own pairs: with 2 processes holding
-    8 and 321 shared items, the session re-runs 8 + 50, never fewer than 50."""
-    for processes in (1, 2, 3, 7):
-        for held in ([8, 321], [0, 329], [20, 20, 20], [329]):
-            checked = sum(min(n, shared.quota(processes)) for n in held)
-            assert checked >= min(sum(held), shared.MIN_CHECKED), (processes, held)
+def test_a_process_with_few_shared_items_re_runs_them_all():
+    """Each process re-runs up to MIN_CHECKED of its own pairs, so a worker holding 8
+    re-runs 8 and one holding 80 re-runs MIN_CHECKED: the session never falls short."""
+    for n in range(8):
+        shared.note_shared(f"few {n}", "first", "k", "seen", lambda: ("k", "seen"))
+    assert len(shared.check_pairs(seed=5, count=shared.MIN_CHECKED).checked) == 8
+    for n in range(80):
+        shared.note_shared(f"many {n}", "first", "k", "seen", lambda: ("k", "seen"))
+    assert len(shared.check_pairs(seed=5, count=shared.MIN_CHECKED).checked) == 50
 
 
 def test_a_shared_result_that_differs_from_a_full_run_fails_the_item(monkeypatch):

@@ -39,7 +39,7 @@ declared, and checked:
    between test runs.
 3. **Checked sharing: random pairs re-run in full.**  Every item that used a
    shared result is remembered with the result it used.  When the test process
-   ends (:func:`check_pairs`) it re-runs :func:`quota` of them in full, untraced
+   ends (:func:`check_pairs`) it re-runs up to :data:`MIN_CHECKED` of them in full, untraced
    -- :data:`MIN_CHECKED` in each test process (or all it has), so the session
    re-runs at least that many however unevenly xdist spreads the shared items over
    its workers -- and compares each with the result it used; a difference fails the
@@ -170,14 +170,6 @@ def new_seed() -> int:
         except ValueError:
             raise SystemExit(f"NKG_SHARE_SEED must be an integer, not {text!r}") from None
     return random.SystemRandom().randrange(1 << 32)
-
-
-def quota(processes: int) -> int:
-    """Pairs each of ``processes`` test processes re-runs: MIN_CHECKED each, since a
-    process may hold few shared items (a split of MIN_CHECKED over the processes re-ran
-    33 of 329 in a two-worker session whose items fell unevenly)."""
-    del processes  # each process's own share of the pairs is unknown to it
-    return MIN_CHECKED
 
 
 def _rank(seed: int, item: str) -> str:
