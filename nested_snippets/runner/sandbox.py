@@ -120,7 +120,7 @@ from pathlib import Path
 from nested_snippets.fakehost import cpus, toolserver
 from nested_snippets.fakehost import host as fakehost
 from nested_snippets.fakehost.commands import PY_TOOLS
-from nested_snippets.runner import pid1
+from nested_snippets.runner import pid1, seccomp
 
 BWRAP = "bwrap"
 HOSTNAME = fakehost.HOSTNAME
@@ -197,13 +197,34 @@ def check() -> None:
             "install it (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install "
             "bubblewrap)"
         )
+    try:
+        seccomp.program(PYTHON)
+    except seccomp.Unsupported as exc:
+        raise SandboxUnavailable(str(exc)) from None
+    rules = _filter_fd()
     argv = [BWRAP, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
             "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", *_merged_links_args(),
-            "/usr/bin/true"]  # fmt: skip
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd="/", **_drop())
+            "--seccomp", str(rules), "/usr/bin/true"]  # fmt: skip
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd="/",
+                              pass_fds=(rules,), **_drop())  # fmt: skip
+    finally:
+        os.close(rules)
     if proc.returncode != 0:
         raise SandboxUnavailable(_diagnose(proc.stderr.strip().splitlines()[-1:] or [""]))
     _check_python()
+
+
+def _filter_fd() -> int:
+    """A pipe holding the seccomp filter (:mod:`.seccomp`), for ``bwrap --seccomp FD``
+    (which reads it to its end); the caller closes it."""
+    rules = seccomp.program(PYTHON)
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, rules)  # a few hundred bytes: far below a pipe's buffer
+    finally:
+        os.close(write_end)
+    return read_end
 
 
 def _check_python() -> None:
@@ -530,11 +551,12 @@ def run(
     prepare_root(home / "root")
     info_r, info_w = os.pipe()
     block_r, block_w = os.pipe()  # PID 1 waits on it for the mark (the tool server listens)
+    rules = _filter_fd()
     argv = [
         BWRAP, "--unshare-all", "--unshare-user", "--disable-userns",
         "--die-with-parent", "--new-session", "--as-pid-1",
         "--uid", "0", "--gid", "0", "--hostname", HOSTNAME,
-        "--info-fd", str(info_w),
+        "--info-fd", str(info_w), "--seccomp", str(rules),
         *_tmpfs("/"), *b.static_args, *_own_config(home / "root"),
         "--chdir", "/root",
         PYTHON, "-I", "-S", "-c", SUPERVISOR, *commands,
@@ -563,7 +585,7 @@ def run(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            pass_fds=(info_w, block_r),
+            pass_fds=(info_w, block_r, rules),
             start_new_session=True,
             cwd="/",
             **_drop(),
@@ -571,6 +593,7 @@ def run(
     finally:
         os.close(info_w)
         os.close(block_r)
+        os.close(rules)
     attached = False
     try:
         pid = _child_pid(info_r)
