@@ -13,7 +13,7 @@ Then it sets the run's rlimits on itself (hard and soft, inherited by every comm
 waits for the runner's go (the mark, on descriptor ``NKG_GO``), has the tool server
 fill the fake trees (``_fill``) and runs each argument as
 ``bash --noprofile --norc -c TEXT`` in ``/root`` (under strace when ``NKG_TRACE``
-holds its command line), with stdout and stderr on the runner's pipe.  After each
+holds its command line: :func:`traced`), with stdout and stderr on the runner's pipe.  After each
 command it kills every other process of its PID namespace and reaps them all, then
 writes ``MARK E I STATUS`` and its children's CPU times in the format of bash's
 ``times``; with strace, ``MARK T I`` and the record.  Exit statuses 96 to 99 say
@@ -32,6 +32,14 @@ PR_GET_DUMPABLE = 3
 PR_SET_DUMPABLE = 4
 FILL = "/run/fakehost/bin/_fill"
 TRACE_FILE = "/run/nkg-trace"
+GATE = (
+    "echo >&4; exec 4>&-; read -r -u 3 || exit 125; exec 3<&-; "
+    'exec -a bash bash --noprofile --norc -c "$1"'
+)
+"""The program strace starts (``bash -c GATE bash COMMAND``): it says that it runs on
+descriptor 4, waits for the go on 3, closes both and executes the command's ``bash``
+as :func:`spawn` would (same ``$0``, ``PATH`` search and ``SHLVL``, which ``exec``
+lowers by the one it added)."""
 MAX_MARK = 128
 SHELL = ("bash", "--noprofile", "--norc", "-c")
 COMMAND_ENV = {"PWD": "/root", "OLDPWD": "/root", "SHLVL": "1"}
@@ -178,22 +186,51 @@ def times() -> bytes:
     return f"{pair(t.user, t.system)}\n{pair(t.children_user, t.children_system)}\n".encode()
 
 
-def copy_trace(limit: int) -> None:
-    """Write strace's record (a regular file, at most ``limit`` bytes) and remove it."""
+def traced(trace: list[str], command: str, env: dict[str, str], limit: int) -> tuple[int, bytes]:
+    """Run ``command`` under strace; its status and strace's record (at most ``limit``
+    bytes; empty when the record cannot be vouched for).
+
+    strace writes the record to a file of ``/run`` that this process made and opened
+    first.  The traced program is :data:`GATE`, which tells this process that it runs
+    (so strace has opened the file) and waits; the file's name is then removed, and
+    only then does the gate release the command's ``bash``.  So no process of the
+    snippet can open the record: it reaches it only through strace's descriptor, and
+    the seccomp filter denies ``ptrace`` attaching and ``pidfd_getfd`` (the file's
+    name also carries a random part, so nothing can be planted there first)."""
+    path = f"{TRACE_FILE}-{os.urandom(8).hex()}"
     try:
-        fd = os.open(TRACE_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        record = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except OSError:
-        fd = -1
-    _remove(TRACE_FILE)
-    if fd < 0:
-        return
-    try:
-        if os.fstat(fd).st_mode & 0o170000 == 0o100000:  # a regular file
-            while limit > 0 and (chunk := os.read(fd, min(1 << 16, limit))):
-                say(chunk)
-                limit -= len(chunk)
-    finally:
-        os.close(fd)
+        return spawn([*SHELL, command], env, "/root"), b""
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        go, ready = os.dup(go_r), os.dup(ready_w)  # above 4: dup2 below clobbers nothing
+        os.dup2(go, 3)
+        os.dup2(ready, 4)
+        _exec_child([*trace, "-o", path, *SHELL, GATE, "bash", command], env, "/root")
+    os.close(go_r)
+    os.close(ready_w)
+    started = os.read(ready_r, 1) == b"\n"
+    os.close(ready_r)
+    _remove(path)
+    if started:
+        os.write(go_w, b"\n")
+    os.close(go_w)
+    status = status_of(os.waitpid(pid, 0)[1])
+    data = _read_from_start(record, limit) if started else b""
+    os.close(record)
+    return status, data
+
+
+def _read_from_start(fd: int, limit: int) -> bytes:
+    """At most ``limit`` bytes of the file open on ``fd``, from its start."""
+    chunks, at = [], 0
+    while at < limit and (chunk := os.pread(fd, min(1 << 16, limit - at), at)):
+        chunks.append(chunk)
+        at += len(chunk)
+    return b"".join(chunks)
 
 
 def main(commands: list[str]) -> int:
@@ -226,13 +263,14 @@ def main(commands: list[str]) -> int:
     shell_env = {**env, **COMMAND_ENV}
     for i, command in enumerate(commands, 1):
         say(f"{mark} B {i}\n".encode())
-        argv = [*trace, "-o", TRACE_FILE] if trace else []
-        status = spawn([*argv, *SHELL, command], shell_env, "/root")
+        if trace:
+            status, record = traced(trace, command, shell_env, fsize)
+        else:
+            status = spawn([*SHELL, command], shell_env, "/root")
         clean()
         say(f"\n{mark} E {i} {status}\n".encode() + times())
         if trace:
-            say(f"{mark} T {i}\n".encode())
-            copy_trace(fsize)
+            say(f"{mark} T {i}\n".encode() + record)
     return 0
 
 

@@ -521,15 +521,18 @@ from the snippet's own ``kill -9``."""
 
 
 TRACE = (
-    "/usr/bin/strace -f -qq -y -s 4096 --seccomp-bpf -e signal=none "
-    "-e trace=%file,getdents64,connect,fchdir"
+    "/usr/bin/strace -f --quiet=attach,personality -y -s 4096 --seccomp-bpf -e signal=none "
+    "-e trace=%file,getdents64,connect,fchdir,clone,fork,vfork"
 )
-"""With ``trace``: each command runs under strace, which records the files it named and
-its connections; PID 1 writes that record (a regular file, at most the output
-limit) after the command's end line, after a ``T`` line (:attr:`Result.trace`, for
-:mod:`nested_snippets.runner.shared`).  The record is a file of the sandbox's
-``/run``: a snippet could rewrite it, which the project's own snippets do not (and the
-checked pairs would catch)."""
+"""With ``trace``: each command runs under strace, which records the files it named,
+its connections, the processes it made and how each ended; PID 1 writes that record
+(at most the output limit) after the command's end line, after a ``T`` line
+(:attr:`Result.trace`, for :mod:`nested_snippets.runner.shared`).  No process of the
+snippet can reach the record (:func:`.pid1.traced`: its file's name is gone before
+the command starts; the seccomp filter denies ``ptrace`` attaching, ``pidfd_getfd``,
+``process_vm_writev`` and untraced clones), and a record in which a process has no
+end (strace was killed, or the record cut) vouches for nothing
+(:func:`.shared.read_paths`)."""
 
 
 def can_trace() -> bool:
