@@ -200,6 +200,7 @@ def check() -> None:
     try:
         seccomp.program(PYTHON)
     except seccomp.Unsupported as exc:
+        _check_python()  # a missing or broken python3 is the message to give first
         raise SandboxUnavailable(str(exc)) from None
     rules = _filter_fd()
     argv = [BWRAP, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
