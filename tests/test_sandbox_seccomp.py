@@ -5,6 +5,7 @@ memory past the run's limit, and what snippets and strace need still works."""
 from __future__ import annotations
 
 import re
+import struct
 import textwrap
 from pathlib import Path
 
@@ -184,3 +185,44 @@ def test_the_sandbox_is_started_with_the_filter(monkeypatch):
         execute(host, "true")
     argv = seen[-1]
     assert argv.index("--seccomp") < argv.index(sandbox.PYTHON)
+
+
+def _verdict(code: bytes, nr: int, arch: int, arg0: int = 0) -> int:
+    """What the classic BPF program ``code`` returns for one system call (an
+    interpreter of the few instructions a filter of this kind uses)."""
+    data = struct.pack("<iI", nr, arch) + bytes(8) + struct.pack("<Q", arg0) + bytes(40)
+    insns = [struct.unpack_from("=HBBI", code, at) for at in range(0, len(code), 8)]
+    pc, acc = 0, 0
+    while True:
+        op, jt, jf, k = insns[pc]
+        if op == 0x20:
+            acc = struct.unpack_from("<I", data, k)[0]
+        elif op == 0x06:
+            return k
+        else:
+            taken = {0x15: acc == k, 0x35: acc >= k, 0x45: bool(acc & k)}[op]
+            pc += jt if taken else jf
+        pc += 1
+
+
+@pytest.mark.parametrize("machine", [62, 183], ids=["x86_64", "aarch64"])
+def test_every_number_gets_the_authored_verdict(machine, tmp_path):
+    exe = tmp_path / "python3"
+    exe.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(11) + machine.to_bytes(2, "little") + bytes(40))
+    code = seccomp.program(str(exe))
+    column, audit = {62: (0, 0xC000003E), 183: (1, 0xC00000B7)}[machine]
+    number = {name: nrs[column] for name, nrs in seccomp.SYSCALLS.items()}
+    allow, eperm, enosys = 0x7FFF0000, 0x50001, 0x50026
+    want = {number[name]: 0x50000 | err for name, err in DENIED.items()}
+    for nr in range(600):
+        assert _verdict(code, nr, audit) == want.get(nr, allow), (machine, nr)
+    clone, ptrace = number["clone"], number["ptrace"]
+    assert _verdict(code, clone, audit, 0x01200011) == allow  # fork()'s flags
+    assert _verdict(code, clone, audit, 0x00800000 | 17) == eperm  # CLONE_UNTRACED
+    assert _verdict(code, clone, audit, (1 << 32) | 17) == allow
+    for request, verdict in ((0, allow), (7, allow), (16, eperm), (0x4206, eperm),
+                             (0x4207, allow), (24, allow)):  # fmt: skip
+        assert _verdict(code, ptrace, audit, request) == verdict, request
+    assert _verdict(code, 39, 0x40000003) == enosys  # i386 (AUDIT_ARCH_I386) or arm32
+    if machine == 62:
+        assert _verdict(code, 0x40000000 | 39, audit) == enosys  # x32

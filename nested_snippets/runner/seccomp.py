@@ -107,6 +107,20 @@ def elf_machine(path: str) -> int:
     return struct.unpack_from("<H", head, 18)[0]
 
 
+def _search(blocks: list[tuple[int, list[bytes]]]) -> list[bytes]:
+    """A binary search over the sorted syscall numbers (in the accumulator), each
+    leaf a few comparisons; every path ends in a return.  Every system call passes
+    the filter, so it costs ~7 comparisons instead of one for each rule."""
+    if len(blocks) > 3:
+        mid = len(blocks) // 2
+        low = _search(blocks[:mid])
+        return [_insn(JGE, blocks[mid][0], len(low), 0), *low, *_search(blocks[mid:])]
+    code = []
+    for number, block in blocks:
+        code += [_insn(JEQ, number, 0, len(block)), *block]
+    return [*code, _insn(RET, RET_ALLOW)]
+
+
 @functools.cache
 def program(executable: str) -> bytes:
     """The filter for the architecture ``executable`` (the sandbox's python3) runs on."""
@@ -123,17 +137,14 @@ def program(executable: str) -> bytes:
             _insn(LD_ABS_W, NR)]  # fmt: skip
     if audit == 0xC000003E:  # x32 calls carry the x32 bit in their number
         code += [_insn(JSET, X32_BIT, 0, 1), _deny(errno.ENOSYS)]
-    for name, err in [(n, errno.ENOSYS) for n in ENOSYS_CALLS] + [
-        (n, errno.EPERM) for n in EPERM_CALLS
-    ]:
-        code += [_insn(JEQ, nr[name], 0, 1), _deny(err)]
+    blocks = {nr[n]: [_deny(errno.ENOSYS)] for n in ENOSYS_CALLS}
+    blocks |= {nr[n]: [_deny(errno.EPERM)] for n in EPERM_CALLS}
     # clone: CLONE_UNTRACED in the flags (its first argument in both tables)
-    code += [_insn(JEQ, nr["clone"], 0, 4), _insn(LD_ABS_W, ARG0),
-             _insn(JSET, CLONE_UNTRACED, 0, 1), _deny(errno.EPERM),
-             _insn(RET, RET_ALLOW)]  # fmt: skip
+    blocks[nr["clone"]] = [_insn(LD_ABS_W, ARG0), _insn(JSET, CLONE_UNTRACED, 0, 1),
+                           _deny(errno.EPERM), _insn(RET, RET_ALLOW)]  # fmt: skip
     # ptrace: attaching to a process that is not yet one's tracee
-    code += [_insn(JEQ, nr["ptrace"], 0, 5), _insn(LD_ABS_W, ARG0),
-             _insn(JEQ, PTRACE_ATTACH, 2, 0), _insn(JEQ, PTRACE_SEIZE, 1, 0),
-             _insn(RET, RET_ALLOW), _deny(errno.EPERM)]  # fmt: skip
-    code.append(_insn(RET, RET_ALLOW))
+    blocks[nr["ptrace"]] = [_insn(LD_ABS_W, ARG0), _insn(JEQ, PTRACE_ATTACH, 2, 0),
+                            _insn(JEQ, PTRACE_SEIZE, 1, 0), _insn(RET, RET_ALLOW),
+                            _deny(errno.EPERM)]  # fmt: skip
+    code += _search(sorted(blocks.items()))
     return b"".join(code)
