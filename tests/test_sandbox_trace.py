@@ -55,6 +55,18 @@ def test_writing_where_the_record_was_changes_nothing():
     assert "/sys/module/kvm/parameters/allow_unsafe_mappings" in shared.read_paths([text], "R")
 
 
+def test_filling_run_does_not_cut_the_record():
+    """The record was a file of /run, whose 8 MiB a snippet can fill: strace's lines
+    were then lost (while the snippet went on reading) and it wrote its errors into the
+    command's output."""
+    fill = "for i in $(seq 10); do head -c 1000K /dev/zero > /run/fill$i; done 2>/dev/null"
+    nested = "/sys/module/kvm_intel/parameters/nested"
+    got = _traced(f"{fill}; cat {nested} >/dev/null; echo $?; rm /run/fill*")
+    assert got.output == b"0\n", got.output
+    paths = shared.read_paths([got.trace.decode()], "R")
+    assert paths is not None and nested in paths
+
+
 def _item(kernel: str, shown: str) -> str:
     body = Transcript((Command(f"{PROBE}; {FORGE}", (shown,)),))
     return run.run_item(Scenario("intel", kernel, Given()), [(body, f"probe on {kernel}")])

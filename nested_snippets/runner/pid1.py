@@ -189,20 +189,25 @@ def times() -> bytes:
 
 def traced(trace: list[str], command: str, env: dict[str, str], limit: int) -> tuple[int, bytes]:
     """Run ``command`` under strace; its status and strace's record (at most ``limit``
-    bytes; empty when the record cannot be vouched for).
+    bytes; empty when strace did not start the command).
 
-    strace writes the record to a file of ``/run`` that this process made and opened
-    first.  The traced program is :data:`GATE`, which tells this process that it runs
-    (so strace has opened the file) and waits; the file's name is then removed, and
-    only then does the gate release the command's ``bash``.  So no process of the
-    snippet can open the record: it reaches it only through strace's descriptor, and
-    the seccomp filter denies ``ptrace`` attaching and ``pidfd_getfd`` (the file's
-    name also carries a random part, so nothing can be planted there first)."""
+    strace writes the record into a FIFO of ``/run`` whose reading end this process
+    opened first, and which it reads to the end while the command runs.  The traced
+    program is :data:`GATE`, which tells this process that it runs (so strace has
+    opened the FIFO) and waits; the FIFO's name is then removed, and only then does
+    the gate release the command's ``bash``.  So no process of the snippet can reach
+    the record: neither by name nor by descriptor (the seccomp filter denies
+    ``ptrace`` attaching, ``pidfd_getfd`` and ``process_vm_writev``); the name carries
+    a random part (nothing can be planted there first); and a pipe, unlike a file, is
+    not cut short when the snippet fills the file system."""
     path = f"{TRACE_FILE}-{os.urandom(8).hex()}"
     try:
-        record = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        os.mkfifo(path, 0o600)
+        record = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # no writer yet: no wait
     except OSError:
+        _remove(path)
         return spawn([*SHELL, command], env, "/root"), b""
+    os.set_blocking(record, True)
     ready_r, ready_w = os.pipe()
     go_r, go_w = os.pipe()
     pid = os.fork()
@@ -219,18 +224,18 @@ def traced(trace: list[str], command: str, env: dict[str, str], limit: int) -> t
     if started:
         os.write(go_w, b"\n")
     os.close(go_w)
-    status = status_of(os.waitpid(pid, 0)[1])
-    data = _read_from_start(record, limit) if started else b""
+    data = drain(record, limit) if started else b""  # to the end: strace has exited
     os.close(record)
-    return status, data
+    return status_of(os.waitpid(pid, 0)[1]), data
 
 
-def _read_from_start(fd: int, limit: int) -> bytes:
-    """At most ``limit`` bytes of the file open on ``fd``, from its start."""
-    chunks, at = [], 0
-    while at < limit and (chunk := os.pread(fd, min(1 << 16, limit - at), at)):
-        chunks.append(chunk)
-        at += len(chunk)
+def drain(fd: int, limit: int) -> bytes:
+    """Read ``fd`` to its end; the first ``limit`` bytes of what it gave."""
+    chunks, kept = [], 0
+    while chunk := os.read(fd, 1 << 16):
+        if kept < limit:
+            chunks.append(chunk[: limit - kept])
+            kept += len(chunks[-1])
     return b"".join(chunks)
 
 

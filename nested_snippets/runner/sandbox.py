@@ -111,12 +111,11 @@ What is *not* bounded or hidden, known and accepted for now (reviewed 2026-12-02
   neither), so ``uptime`` and ``free`` fail rather than answer for the machine.
   ``nproc`` is the fake host's CPU count (:func:`_pin`) on a machine with at least
   that many CPUs; ``statfs`` of any writable place is the sandbox's tmpfs;
-* a traced run's completeness against a snippet that kills strace (its parent,
-  same uid): the record is then incomplete and vouches for nothing (the run is not
-  shared by what it read), the command's file calls fail (strace's own filter has
-  no tracer left) and PID 1 ends it; a command killed by ``SIGKILL`` also leaves a
-  record without an end (strace does not write it), so such an item is never
-  shared by what it read.
+* strace itself, against a snippet that kills it (its parent, same uid): the
+  record is then incomplete and vouches for nothing (the run is not shared by what
+  it read), the command's file calls fail (strace's own filter has no tracer left to
+  ask) and PID 1 ends it.  So a snippet can deny its own item the sharing, not
+  forge it.
 
 Where bubblewrap cannot make its namespaces the runner refuses to run anything
 (:class:`SandboxUnavailable`, whose message names the fix); there is no unconfined
@@ -546,14 +545,15 @@ from the snippet's own ``kill -9``."""
 
 
 TRACE = (
-    "/usr/bin/strace -f --quiet=attach,personality -y -s 4096 --seccomp-bpf -e signal=none "
+    "/usr/bin/strace -f --quiet=attach,personality -y -s 4096 --seccomp-bpf -e signal=!SIGCHLD "
     "-e trace=%file,getdents64,connect,fchdir,clone,fork,vfork"
 )
 """With ``trace``: each command runs under strace, which records the files it named,
-its connections, the processes it made and how each ended; PID 1 writes that record
+its connections, the processes it made and how each ended (``signal=!SIGCHLD``: strace
+writes "killed by" only for the signals it shows); PID 1 writes that record
 (at most the output limit) after the command's end line, after a ``T`` line
 (:attr:`Result.trace`, for :mod:`nested_snippets.runner.shared`).  No process of the
-snippet can reach the record (:func:`.pid1.traced`: its file's name is gone before
+snippet can reach the record (:func:`.pid1.traced`: a FIFO whose name is gone before
 the command starts; the seccomp filter denies ``ptrace`` attaching, ``pidfd_getfd``,
 ``process_vm_writev`` and untraced clones), and a record in which a process has no
 end (strace was killed, or the record cut) vouches for nothing
