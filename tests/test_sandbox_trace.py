@@ -87,3 +87,12 @@ def test_killing_strace_leaves_a_record_that_vouches_for_nothing():
     got = _traced("kill -9 $PPID; cat /proc/version; sleep 1; cat /proc/version")
     assert b"Linux version" not in got.output, got.output
     assert shared.read_paths([got.trace.decode()], "R") is None
+
+
+def test_a_process_killed_by_a_signal_still_has_its_end():
+    """``seq | head -1`` ends seq with SIGPIPE: strace writes that end only for the
+    signals it shows, so a record without it would never vouch for such a run."""
+    got = _traced("seq 100000 | head -1; cat /proc/version >/dev/null")
+    assert got.output == b"1\n"
+    assert b"+++ killed by SIGPIPE +++" in got.trace
+    assert "/proc/version" in shared.read_paths([got.trace.decode()], "R")
