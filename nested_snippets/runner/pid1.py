@@ -13,11 +13,11 @@ Then it sets the run's rlimits on itself (hard and soft, inherited by every comm
 waits for the runner's go (the mark, on descriptor ``NKG_GO``), has the tool server
 fill the fake trees (``_fill``) and runs each argument as
 ``bash --noprofile --norc -c TEXT`` in ``/root`` (under strace when ``NKG_TRACE``
-holds its command line: :func:`traced`), with stdout and stderr on the runner's pipe.  After each
-command it kills every other process of its PID namespace and reaps them all, then
-writes ``MARK E I STATUS`` and its children's CPU times in the format of bash's
-``times``; with strace, ``MARK T I`` and the record.  Exit statuses 96 to 99 say
-which step of the setup failed.
+holds its command line: :func:`traced`), with stdout and stderr on the runner's
+pipe.  After each command it kills every other process of its PID namespace and
+reaps them all, then writes ``MARK E I STATUS`` and its children's CPU times in the
+format of bash's ``times``; with strace, ``MARK T I`` and the record.  Exit statuses
+96 to 99 say which step of the setup failed.
 """
 
 from __future__ import annotations
