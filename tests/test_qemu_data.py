@@ -127,6 +127,13 @@ def test_a_gap_is_printed_between_its_neighbours(monkeypatch):
     assert qemu.until(lambda r: not r) == "between 9.0 and 9.2"
 
 
+def test_a_fact_true_in_the_oldest_data_is_not_given_as_its_start():
+    # kvm_default_props has svm=off in 4.0, the oldest QEMU data; the default came
+    # with commit 75d373ef97 in 2.2, so "since 4.0" would be a wrong boundary
+    assert qemu.versions()[0] == "4.0"
+    assert qemu.since(qemu.FACTS["kvm-svm-off-by-default"]) == "4.0 or earlier (no data before 4.0)"
+
+
 def test_unknown_release_names_the_data():
     with pytest.raises(KeyError, match="there is data for 4.0"):
         qemu.release("3.1")

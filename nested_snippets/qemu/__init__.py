@@ -221,7 +221,8 @@ def _span(pred: Predicate) -> list[tuple[str, bool | None]]:
 
 
 def since(pred: Predicate) -> str:
-    """First release where ``pred`` holds: 'X.Y', 'between A and B', or 'before X.Y'."""
+    """First release where ``pred`` holds: 'X.Y', 'between A and B', 'before X.Y', or
+    'X.Y or earlier (no data before X.Y)' when it holds in the oldest data."""
     span = _span(pred)
     for i, (v, ok) in enumerate(span):
         if ok:
@@ -229,7 +230,9 @@ def since(pred: Predicate) -> str:
             while j >= 0 and span[j][1] is None:
                 j -= 1
             if j < 0:
-                return v if i == 0 else f"between {span[0][0]} and {v}"
+                if i == 0:
+                    return f"{v} or earlier (no data before {v})"
+                return f"between {span[0][0]} and {v}"
             if j == i - 1:
                 return v if span[j][1] is False else f"before {v}"
             return f"between {span[j][0]} and {v}"
