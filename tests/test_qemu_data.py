@@ -94,6 +94,7 @@ def test_from_4_1_the_check_is_at_save_time_and_needs_two_kvm_capabilities(versi
 def test_named_release_boundaries():
     # hw/arm/virt.c machvirt_init() @ v10.0.0:2221 (rejects) and @ v10.1.0:2270 (requires EL2)
     assert qemu.since(qemu.FACTS["arm-virt-kvm-el2"]) == "10.1"
+    assert qemu.until(qemu.FACTS["arm-virt-kvm-rejected"]) == "10.0"
     # hw/ppc/spapr_caps.c: "nested-papr" absent @ v8.2.0, present @ v9.0.0
     assert qemu.since(qemu.FACTS["cap-nested-papr"]) == "9.0"
     # target/i386/machine.c: "cpu/kvm_nested_state/svm" first @ v5.1.0

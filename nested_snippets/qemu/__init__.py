@@ -204,6 +204,7 @@ FACTS: dict[str, Predicate] = {
     "cap-nested-hv": lambda r: r.spapr_cap("nested-hv") is not None,
     "cap-nested-papr": lambda r: r.spapr_cap("nested-papr") is not None,
     "arm-virt-kvm-el2": lambda r: r.arm_virt["virtualization_with_kvm"] == "allowed",
+    "arm-virt-kvm-rejected": lambda r: r.arm_virt["virtualization_with_kvm"] == "rejected",
     "x86-versioned-cpu-models": lambda r: r.data["x86_cpu_models"]["implicit_version"] is not None,
     "nested-hv-power9-check": lambda r: any("POWER9" in m for m in r.spapr_messages("nested-hv")),
 }

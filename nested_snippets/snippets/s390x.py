@@ -133,8 +133,8 @@ l1_no_sie = snippet(
         $ sudo modprobe kvm
         modprobe: ERROR: could not insert 'kvm': No such device
         $ sudo dmesg | grep kvm-s390
-        [   42.118905] kvm-s390: SIE is not available
-        [   42.119213] kvm-s390: SIE is not available
+        [   14.902637] kvm-s390: SIE is not available
+        [  318.447120] kvm-s390: SIE is not available
         """,
         status={0: 1},
     ),
@@ -144,7 +144,11 @@ l1_no_sie = snippet(
     because="'SIE is not available' from kvm-s390.c @ 5.1.0 (5.0.0 and older: "
     "'SIE not available')",
 )
-"""Two lines: udev already tried to load kvm at boot, and the reader tries again."""
+"""Two lines: a program that opened ``/dev/kvm`` while L1 was starting (libvirt probing
+the host, say) made the kernel try to load kvm through its ``devname:kvm`` alias, and
+the reader tries again minutes later.  s390's kvm has no CPU-feature alias, so udev
+does not load it at boot (``kvm-s390.c`` @ v6.18.2: only ``MODULE_ALIAS_MISCDEV`` and
+``devname:kvm``); the fake host's earlier attempt stands for that opening."""
 
 l1_qemu = snippet(
     command_line("""
