@@ -142,7 +142,8 @@ def _spec(low: tuple[int, ...] | None, high: tuple[int, ...] | None) -> str:
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _FROM_BOOT = Given()
-"""The default start state: a freshly booted L0 host with KVM loaded."""
+"""The default start state: an L0 host with KVM loaded (on s390 and POWER, whose modules
+udev does not load, something has opened ``/dev/kvm`` since boot: see ``Given.kvm``)."""
 
 
 @dataclass(eq=False, kw_only=True)

@@ -206,7 +206,7 @@ def test_unmodelled_options_are_refused_not_ignored(intel):
 
 
 def test_bad_scenarios_are_refused_with_one_message():
-    with pytest.raises(ScenarioError, match="kvm must be loaded, unloaded or builtin"):
+    with pytest.raises(ScenarioError, match="kvm must be loaded, booted, unloaded or builtin"):
         Scenario("intel", "6.6", Given(kvm="maybe"))
     with pytest.raises(ScenarioError, match="3.10"):
         Scenario(arch="intel", kernel="3.10")

@@ -17,7 +17,7 @@ class ModuleSpec:
 
     __slots__ = ("name", "path", "depends", "data_key", "needs_flag", "vendor", "vm_user",
                  "size", "license", "author", "no_hw_message", "own_no_hw_message",
-                 "bios_off_message")  # fmt: skip
+                 "bios_off_message", "autoload")  # fmt: skip
 
     def __init__(
         self,
@@ -34,6 +34,7 @@ class ModuleSpec:
         no_hw_message: str = "no_hw_support",
         own_no_hw_message: str = "",
         bios_off_message: str = "disabled_by_bios",
+        autoload: str = "",
     ):
         self.name = name
         self.path = path
@@ -54,6 +55,14 @@ class ModuleSpec:
         """... on a CPU of its own vendor (whose flag is hidden, e.g. an L1 guest)."""
         self.bios_off_message = bios_off_message
         """... when the firmware switched the extension off."""
+        self.autoload = autoload
+        """How it loads without an explicit modprobe (its source's aliases):
+        ``cpu``: a CPU-feature modalias (``MODULE_DEVICE_TABLE(x86cpu, ...)``), so udev
+        loads it at boot when the CPU has :attr:`needs_flag`; ``devname``: only
+        ``MODULE_ALIAS("devname:kvm")`` (and the misc-device alias), so kmod's static node
+        makes ``/dev/kvm`` exist from boot and its first open loads the module; ``""``:
+        neither (loaded as a dependency or by modprobe).  Built-in code initialises at
+        boot whatever this says."""
         self.size = size
         self.license = license
         self.author = author

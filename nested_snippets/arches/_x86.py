@@ -22,6 +22,12 @@ COMMON_FLAGS = (
     "xsavec", "xgetbv1", "xsaves", "arat",
 )
 
+# _CPU_ALIAS: udev loads the vendor modules at boot through their CPU-feature modalias,
+# MODULE_DEVICE_TABLE(x86cpu, vmx_cpu_id / svm_cpu_id) matching X86_FEATURE_VMX / _SVM:
+# arch/x86/kvm/vmx.c and svm.c @ 4.19.0 (ZDawnG/linux-4.19), vmx/vmx.c and svm/svm.c
+# @ 6.18.2 and 7.3.4 (Debian linux-source-7.3); Debian's 7.3.4 amd64 build: modinfo
+# gives "cpu:type:x86,ven*fam*mod*:feature:*0085*" (kvm-intel) and "...*00C2*"
+# (kvm-amd), and no alias for kvm.ko (read 2026-12-02).
 MODULES = (
     ModuleSpec("irqbypass", "virt/lib/irqbypass.ko", size=16384),
     ModuleSpec("ccp", "drivers/crypto/ccp/ccp.ko", size=118784),
@@ -36,6 +42,7 @@ MODULES = (
         "vmx",
         vendor=True,
         vm_user=True,
+        autoload="cpu",  # see _CPU_ALIAS
         size=380928,
         author="Qumranet",
     ),
@@ -47,6 +54,7 @@ MODULES = (
         "svm",
         vendor=True,
         vm_user=True,
+        autoload="cpu",  # see _CPU_ALIAS
         size=163840,
         author="Qumranet",
         no_hw_message="no_hw_support_amd",

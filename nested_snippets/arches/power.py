@@ -20,9 +20,13 @@ ARCH = Arch(
     anchor="nested-power",
     pages={"nested-power": "how-to/power"},
     modules=(
+        # No CPU-feature alias, so udev loads neither at boot.  book3s_hv.c (kvm_hv) and
+        # book3s_pr.c (kvm_pr, not modelled) have only MODULE_ALIAS_MISCDEV(KVM_MINOR) and
+        # MODULE_ALIAS("devname:kvm"); book3s.c (kvm) has them only under
+        # CONFIG_KVM_BOOK3S_32_HANDLER (@ 4.19.0, 6.18.2 and 7.3.4; read 2026-12-02).
         ModuleSpec("kvm", "arch/powerpc/kvm/kvm.ko", (), None, size=253952),
         ModuleSpec("kvm_hv", "arch/powerpc/kvm/kvm-hv.ko", ("kvm",), "powerpc/kvm_hv",
-                   size=458752, vm_user=True),  # fmt: skip
+                   size=458752, vm_user=True, autoload="devname"),  # fmt: skip
     ),
     cpu_check="power-generation",
     l1_module_fix=(

@@ -20,8 +20,12 @@ ARCH = Arch(
     anchor="nested-s390x",
     pages={"nested-s390x": "how-to/s390x"},
     modules=(
+        # No CPU-feature alias, so udev does not load it at boot: only
+        # MODULE_ALIAS_MISCDEV(KVM_MINOR) and MODULE_ALIAS("devname:kvm")
+        # (arch/s390/kvm/kvm-s390.c @ 4.19.0 and 6.18.2, kvm/s390/s390.c @ 7.3.4; read
+        # 2026-12-02): modprobe, or the first open of /dev/kvm (libvirt probing QEMU)
         ModuleSpec("kvm", "arch/s390/kvm/kvm.ko", (), "s390/kvm", "sie", size=598016,
-                   author="IBM Corporation"),  # fmt: skip
+                   author="IBM Corporation", autoload="devname"),  # fmt: skip
     ),
     no_flag_fix="this LPAR does not offer SIE (interpretive execution) to Linux",
     extra_checks=("hpage",),

@@ -66,20 +66,37 @@ def boot(state: fk.State, root: str) -> None:
 
 
 def boot_modules(state: fk.State, root: str | os.PathLike, nested: bool | None) -> None:
-    """What udev does at boot: load the KVM modules this CPU can run."""
+    """What the boot does: built-in KVM initialises, and udev loads the KVM modules
+    whose CPU-feature modalias this CPU matches (``ModuleSpec.autoload == "cpu"``)."""
     from nested_snippets.fakehost import early_params  # they come first
 
     early_params.parse(state)
-    cfg = modprobe_conf.read_dirs(root)
     extra = [] if nested is None else [f"nested={int(nested)}"]
     targets = [m for m in state.modules.values() if m.data_key]
-    vendor = [m for m in targets if m.vendor]
-    if vendor:
-        targets = [m for m in vendor if m.needs_flag in state.cpu_flags] or []
-    for spec in targets:
-        if state.builtin:
+    if state.builtin:
+        vendor = [m for m in targets if m.vendor]
+        if vendor:
+            targets = [m for m in vendor if m.needs_flag in state.cpu_flags]
+        for spec in targets:
             _load_builtin(state, spec, extra)
-        else:
+        return
+    cfg = modprobe_conf.read_dirs(root)
+    for spec in targets:
+        if spec.autoload == "cpu" and spec.needs_flag in state.cpu_flags:
+            _probe(state, cfg, spec.name, extra)
+
+
+def open_dev_kvm(state: fk.State, root: str | os.PathLike, nested: bool | None) -> None:
+    """What the first open of ``/dev/kvm`` after boot does (libvirt probing QEMU, say):
+    kmod's static node exists from boot, and the open makes the kernel load the modules
+    with the ``devname:kvm`` alias (``ModuleSpec.autoload == "devname"``), the failures
+    logged as a modprobe's would be."""
+    if state.builtin:
+        return
+    extra = [] if nested is None else [f"nested={int(nested)}"]
+    cfg = modprobe_conf.read_dirs(root)
+    for spec in state.modules.values():
+        if spec.autoload == "devname":
             _probe(state, cfg, spec.name, extra)
 
 

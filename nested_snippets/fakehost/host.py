@@ -24,7 +24,7 @@ from nested_snippets import arches
 from nested_snippets import kernel as kdata
 from nested_snippets.fakehost import cpus, early_params, firmware
 from nested_snippets.fakehost import state as fk
-from nested_snippets.fakehost.commands import PY_TOOLS, boot_modules
+from nested_snippets.fakehost.commands import PY_TOOLS, boot_modules, open_dev_kvm
 from nested_snippets.fakehost.start import Given, ScenarioError
 from nested_snippets.kernel import messages
 
@@ -149,6 +149,8 @@ class FakeHost:
         if given.kvm != "unloaded":
             # the tree was just emptied (or is new): only the files written above exist
             boot_modules(state, host.root, nested=given.nested)
+        if given.kvm == "loaded":  # on s390 and POWER: something opened /dev/kvm since
+            open_dev_kvm(state, host.root, nested=given.nested)
         if given.vm_running:
             for mod in state.loaded:
                 if state.modules[mod.name].vm_user:

@@ -15,7 +15,11 @@ class ScenarioError(ValueError):
 class Given:
     """The state of the fake host a snippet or procedure starts from."""
 
-    kvm: Literal["loaded", "unloaded", "builtin"] = "loaded"
+    kvm: Literal["loaded", "booted", "unloaded", "builtin"] = "loaded"
+    """``loaded``: the KVM modules are loaded: at boot where they have a CPU-feature
+    modalias (x86), else since then by the first open of ``/dev/kvm`` (s390, POWER);
+    ``booted``: freshly booted, nothing has opened ``/dev/kvm`` or run modprobe (only
+    what udev loads); ``unloaded``: none loaded; ``builtin``: KVM built into the kernel."""
     nested: bool | None = None
     """``None``: the kernel's compile-time default; else forced at boot."""
     level: Literal["L0", "L1"] = "L0"
@@ -28,8 +32,10 @@ class Given:
     cmdline: str = ""
 
     def __post_init__(self) -> None:
-        if self.kvm not in ("loaded", "unloaded", "builtin"):
-            raise ScenarioError(f"kvm must be loaded, unloaded or builtin, not {self.kvm!r}")
+        if self.kvm not in ("loaded", "booted", "unloaded", "builtin"):
+            raise ScenarioError(
+                f"kvm must be loaded, booted, unloaded or builtin, not {self.kvm!r}"
+            )
         if self.level not in ("L0", "L1"):
             raise ScenarioError(f"level must be L0 or L1, not {self.level!r}")
 
