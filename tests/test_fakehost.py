@@ -248,3 +248,25 @@ def test_kernel_log_times_increase_and_differ(amd):
     second = stamps[lines.index(next(ln for ln in lines if "'other_param'" in ln))]
     assert second - first >= 1.0, lines
     assert len({round(b - a, 6) for a, b in zip(stamps, stamps[1:], strict=False)}) > 1, lines
+
+
+def test_boot_loads_only_the_modules_with_a_cpu_alias():
+    """udev loads kvm_intel at boot (x86cpu modalias); s390's kvm and POWER's kvm_hv have
+    only devname:kvm, so a fresh host has no /sys/module entry for them until modprobe."""
+    with fake_host(Scenario("intel", "6.6", Given(kvm="booted"))) as host:
+        assert run(host, "cat /sys/module/kvm_intel/parameters/nested") == (["Y"], 0)
+    for arch, module, value in (("s390x", "kvm", "0"), ("power", "kvm_hv", "Y")):
+        with fake_host(Scenario(arch, "6.6", Given(kvm="booted"))) as host:
+            path = f"/sys/module/{module}/parameters/nested"
+            assert run(host, f"cat {path}") == (
+                [f"cat: {path}: No such file or directory"], 1)  # fmt: skip
+            assert run(host, f"lsmod | grep -c -w {module}") == (["0"], 1)
+            assert run(host, f"sudo modprobe {module}") == ([], 0)
+            assert run(host, f"cat {path}") == ([value], 0)
+
+
+def test_a_reboot_unloads_s390_kvm_for_good():
+    with fake_host(Scenario("s390x", "6.6")) as host:
+        assert run(host, "cat /sys/module/kvm/parameters/nested") == (["0"], 0)
+        host.reboot()
+        assert run(host, "ls /sys/module/kvm")[1] == 2
