@@ -37,7 +37,8 @@ ARCH = Arch(
     qemu_binary="qemu-system-toy64",
     anchor="nested-toy",
     pages={"nested-toy": "how-to/toy"},
-    modules=(ModuleSpec("kvm_toy", "arch/toy/kvm/kvm-toy.ko", (), "s390/kvm", "hv"),),
+    modules=(ModuleSpec("kvm_toy", "arch/toy/kvm/kvm-toy.ko", (), "s390/kvm", "hv",
+                        autoload="cpu"),),
     fake_flags=("base", "vec"),
 )
 '''
