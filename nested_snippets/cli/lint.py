@@ -21,7 +21,7 @@ from nested_snippets.cli.escape import clip, escape, shorten
 from nested_snippets.cli.hostfs import HostFS, read_regular
 from nested_snippets.kernel import messages
 from nested_snippets.parsers import modprobe_conf, values
-from nested_snippets.parsers.modprobe_conf import normalize, split_option
+from nested_snippets.parsers.modprobe_conf import normalize
 
 KVM_MODULES = arches.module_arches()
 """Modules checked against kernel data -> their architecture (None: the host's)."""
@@ -64,10 +64,11 @@ def render(findings: list[tuple[str, int, str, str]]) -> str:
 def judge(module: str, params: dict[str, kernel.Param], word: str) -> tuple:
     """``word``'s verdict: ((module, parameter), value as stored) or (None, what is
     wrong); ``params`` are the module's parameters by normalized name."""
-    raw, value = split_option(word)
+    equals = word.find("=", 1)  # split_option(), inline
+    raw, value = (word, None) if equals < 0 else (word[:equals], word[equals + 1 :])
     p = params.get(raw.replace("-", "_"))  # normalize(), inline
     if p is None:
-        return None, ("unknown", module, clip(raw))
+        return None, ("unknown", module, raw if len(raw) <= 80 else clip(raw))
     try:
         return (module, p.name), values.parse(p.type, value)
     except values.InvalidValue:
@@ -82,13 +83,13 @@ def conflict(
     Constant time per setting: only the first places of the first two values are
     kept in ``first`` (the first earlier value that differs from any value is one of
     them); this one is kept if it is the second value."""
-    if value not in first:  # the first value kept differs
-        epath, eline, eword = next(iter(first.values()))
-        if len(first) == 1:  # the second value
-            first[value] = (path, lineno, word)
-    else:
-        epath, eline, eword = next(where for v, where in first.items() if v != value)
-    return ("conflict", key[0], word, eword, epath, eline)
+    kept = iter(first.items())
+    earlier, where = next(kept)
+    if earlier == value:  # then a second value is kept, and it differs
+        where = next(kept)[1]
+    elif len(first) == 1:  # this is the second value
+        first[value] = (path, lineno, word)
+    return ("conflict", key[0], word, where)
 
 
 class Linter:
@@ -126,11 +127,11 @@ class Linter:
     def add(self, path: str, line: int, level: str, what: What) -> None:
         """Record a finding; after :data:`REPEAT` of the same one in a file, or past
         :data:`SHOWN` distinct ones, only count it."""
-        if level == "error":
-            self.errors = True
         key = (path, level, what)
         seen = self.repeats.get(key)
         if seen is None:
+            if level == "error":
+                self.errors = True
             if len(self.repeats) >= SHOWN:
                 self.left_out[level] = self.left_out.get(level, 0) + 1
                 if self.first_left_out is None:
@@ -244,7 +245,7 @@ class Linter:
                 f"{module} {name}: {shown} is not a valid {ptype}; "
                 f"{module} refuses to load (Invalid argument)"
             )
-        _, module, word, eword, epath, eline = what  # "conflict"
+        _, module, word, (epath, eline, eword) = what  # "conflict"
         return (
             f"{module} {clip(word)} conflicts with {clip(eword)} at "
             f"{epath}:{eline}; the kernel applies the one read last"

@@ -128,6 +128,14 @@ def _judge(line: str) -> Words | str:
     return _check(_split_line(line))
 
 
+def _judge_plain(line: str) -> Words | str:
+    """:func:`_judge` of a line without quotes whose only blank is " "."""
+    words = line.split()
+    if words and words[0] == "options" and len(words) > 1:  # the common line first
+        return words
+    return _check(words) if words and words[0][0] != "#" else ""
+
+
 def _check(words: Words) -> Words | str:
     """``words`` if kmod takes them as a command, else why it ignores the line."""
     command = words[0]
@@ -183,20 +191,12 @@ def judged_lines(text: str) -> Iterator[tuple[int, Words | str]]:
     per line; else each distinct line is judged once (hostile files repeat one line a
     million times)."""
     numbers, lines = _logical_lines(text)
-    if '"' not in text and text.replace("\n", " ").isprintable():
-        for lineno, words in zip(numbers, map(str.split, lines)):  # noqa: B905 (3.9)
-            if not words:
-                continue
-            if words[0] == "options" and len(words) > 1:  # the common line first
-                yield lineno, words
-            elif words[0][0] != "#":
-                yield lineno, _check(words)
-        return
+    judge = _judge_plain if '"' not in text and text.replace("\n", " ").isprintable() else _judge
     seen: dict[str, Words | str] = {}
     for lineno, raw in zip(numbers, lines):  # noqa: B905 (Python 3.9 has no strict=)
         known = seen.get(raw)
         if known is None:
-            known = _judge(raw)
+            known = judge(raw)
             if len(seen) < _SEEN:  # a file of distinct lines would only fill it
                 seen[raw] = known
         if known:
