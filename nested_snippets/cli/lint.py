@@ -3,6 +3,20 @@
 Findings print as ``FILE:LINE: error|warning: message`` (line 1 for findings about a
 whole file).  Exit status: 0 no errors (warnings allowed), 1 errors, 2 an input
 could not be read or the kernel version is unknown.
+
+Performance design (issue 15: a hostile 10 MB file, some 400 000 lines, in at most
+2 s; ``tools/bench_lint.py`` measures it).  One pass over the lines the parser
+yields (:func:`~nested_snippets.parsers.modprobe_conf.judged_lines`), and per line
+only look-ups, no object of its own:
+
+* each distinct word of a module is judged once (memo of :data:`CACHE` words); the
+  verdict is the parameter and its value as stored, or *what* is wrong;
+* a parameter's state is its first two values and its last setting, so a conflict
+  is found in constant time;
+* a finding is counted under *what* it is (a tuple such as ``("unknown", module,
+  name)``), not under its message: past :data:`SHOWN` distinct findings, a new one
+  is only counted.  Messages, and the did-you-mean searches (difflib), are made in
+  :meth:`Linter.finish` for the printed findings only.
 """
 
 from __future__ import annotations
@@ -21,7 +35,7 @@ from nested_snippets.cli.escape import clip, escape, shorten
 from nested_snippets.cli.hostfs import HostFS, read_regular
 from nested_snippets.kernel import messages
 from nested_snippets.parsers import modprobe_conf, values
-from nested_snippets.parsers.modprobe_conf import normalize
+from nested_snippets.parsers.modprobe_conf import normalize, split_option
 
 KVM_MODULES = arches.module_arches()
 """Modules checked against kernel data -> their architecture (None: the host's)."""
@@ -30,8 +44,8 @@ OTHER_KVM = {"kvmgt", "kvm_pvm", "kvm_pr", "kvm_arm"}
 REPEAT = 20
 """The same finding in one file is printed this often; the rest are counted."""
 CACHE = 4096
-"""Entries of each memo (judged words, planned lines): a file of distinct words
-only fills a memo, and each lookup in a large dict is a cache miss."""
+"""Entries of each memo (modules as written, judged words of a module): a file of
+distinct words only fills a memo, and each lookup in a large dict is a cache miss."""
 SHOWN = 200
 """Distinct findings printed per run.  Past them a finding is only counted, and one
 note at the end says how many were left out: a file of a million distinct mistakes
@@ -39,8 +53,8 @@ would print tens of megabytes that no one reads.  It also bounds the did-you-mea
 searches (difflib, 0.1 ms each), which run only for findings that are printed."""
 IGNORED_FILE = "kmod reads only files ending in .conf: this file is ignored"
 What = "str | tuple"
-"""A finding as :class:`Linter` counts it: its message, or a tuple from which
-:meth:`Linter.message` makes it (kind first), for the findings that are printed."""
+"""A finding as :class:`Linter` counts it: its message, or a tuple, kind first, from
+which :meth:`Linter.message` makes the message of a printed finding."""
 MAX_FILE = 16 * 1024 * 1024
 """A modprobe.d file larger than this is not read (real ones are a few KiB)."""
 
@@ -64,11 +78,10 @@ def render(findings: list[tuple[str, int, str, str]]) -> str:
 def judge(module: str, params: dict[str, kernel.Param], word: str) -> tuple:
     """``word``'s verdict: ((module, parameter), value as stored) or (None, what is
     wrong); ``params`` are the module's parameters by normalized name."""
-    equals = word.find("=", 1)  # split_option(), inline
-    raw, value = (word, None) if equals < 0 else (word[:equals], word[equals + 1 :])
-    p = params.get(raw.replace("-", "_"))  # normalize(), inline
+    raw, value = split_option(word)
+    p = params.get(normalize(raw))
     if p is None:
-        return None, ("unknown", module, raw if len(raw) <= 80 else clip(raw))
+        return None, ("unknown", module, clip(raw))
     try:
         return (module, p.name), values.parse(p.type, value)
     except values.InvalidValue:
