@@ -6,6 +6,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
 
 
 def test_a_sys_link_out_of_root_is_named(cli, make_host):
@@ -24,3 +30,82 @@ def test_a_sys_link_out_of_root_is_named(cli, make_host):
     assert json.loads(r.out)["error"] == f"could not check: /sys/module: {why}"
     r = cli("params", "--running", "--root", str(root))
     assert why in r.out + r.err
+
+
+LONG = "x" * 100_000
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["enable.check_nested", "--bogus=" + LONG],
+        ["enable.check_nested", "--arch", "amd", LONG],
+        ["enable.check_nested", "--kernel"],
+    ],
+)
+def test_runner_usage_errors_are_short(argv, capsys):
+    """The snippet runner's argparse echoed a 100 000-character option whole; it now
+    uses the checker's parser, which cuts it."""
+    from nested_snippets.runner.__main__ import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: python -m nested_snippets.runner")
+    assert len(err) < 1000, err[-300:]
+    assert "python -m nested_snippets.runner: error: " in err
+
+
+def test_runner_usage_error_as_a_process():
+    proc = subprocess.run(
+        [sys.executable, "-m", "nested_snippets.runner", "x", "--bogus=" + LONG],
+        capture_output=True, text=True, cwd=REPO, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "(100008 characters)" in proc.stderr and len(proc.stderr) < 1000
+
+
+@pytest.fixture(scope="module")
+def validator():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((REPO / "source/_extra/schemas/nested-kvm-check-1.json").read_text())
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["check", "--json", "--bogus"], "nested-kvm: unrecognized arguments: --bogus"),
+        (["--json", "check", "--level", "L9"], "nested-kvm check: argument --level: invalid"),
+        (["check", "--root", "/nonexistent", "--json"], "'/nonexistent' is not a directory"),
+        (["check", "--json", "--" + LONG], "characters)"),
+        (["--json"], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_check_json_usage_error_is_one_json_document(argv, reason, capsys, validator):
+    """``check --json --bogus`` printed argparse's text on stderr and nothing on
+    stdout: a fleet reading JSON got nothing.  Now one nested-kvm-check/1 document."""
+    from nested_snippets.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert not [e.message for e in validator.iter_errors(doc)]
+    assert (doc["exit"], doc["host"], doc["checks"]) == (2, None, [])
+    assert doc["error"].startswith("bad usage: ") and reason in doc["error"]
+    assert len(out) < 2000 and err == ""
+
+
+@pytest.mark.parametrize("argv", [["check", "--bogus"], ["params", "--json", "--bogus"]])
+def test_usage_error_without_check_json_stays_text(argv, capsys):
+    from nested_snippets.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[-1] == "nested-kvm: error: unrecognized arguments: --bogus"
