@@ -109,3 +109,60 @@ def test_usage_error_without_check_json_stays_text(argv, capsys):
     out, err = capsys.readouterr()
     assert out == ""
     assert err.splitlines()[-1] == "nested-kvm: error: unrecognized arguments: --bogus"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password: Zq9secret",
+        "  passwd:\tZq9 secret words",
+        "secret: 'Zq9secret'",
+        'password: "Zq9 secret"',
+        "- Password:Zq9secret",
+        "https://u:Zq9/secret@host/x",
+        "ftp://alice:Zq9/se/cret@host",
+        "nbd://bob:Zq9/secret@192.0.2.1:10809/export",
+    ],
+)
+def test_redaction_of_yaml_values_and_slashes_in_url_passwords(text):
+    """``password: X`` (YAML) and a URL password holding a ``/`` went through."""
+    from nested_snippets.cli.report import redact
+
+    out = redact(text)
+    assert "Zq9" not in out and "secret" not in out.replace("secret:", "")
+    assert "<redacted>" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["http://alice@host/", "http://host:8080/path", "Enter the password", "data: 1"],
+)
+def test_redaction_still_leaves_these(text):
+    from nested_snippets.cli.report import redact
+
+    assert redact(text) == text
+
+
+def test_url_passwords_with_slashes_stay_linear():
+    """A password may now hold a ``/``: the search past ``scheme://user:`` is bounded."""
+    import time
+
+    from nested_snippets.cli.report import redact
+
+    start = time.monotonic()
+    redact("a://b:" * 20_000)
+    assert time.monotonic() - start < 1.5
+
+
+def test_report_hides_yaml_and_url_secrets_of_files(cli, make_host, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    root = make_host()
+    log = "2026-12-02 qemu: password: Zq9secret\n-drive file=https://u:Zq9/pw@h/disk.img\n"
+    (root / "var/log/libvirt/qemu").mkdir(parents=True, exist_ok=True)
+    (root / "var/log/libvirt/qemu/l1.log").write_text(log)
+    r = cli("report", "--root", str(root))
+    assert r.rc == 0 and "Zq9" not in r.out
+    assert "password: <redacted>" in r.out and "https://u:<redacted>@h/disk.img" in r.out
+    header = r.out.split("\n## ", 1)[0]
+    assert "password:, passwd:, secret: (YAML style)" in header
+    assert "a / in the password" in header
