@@ -225,13 +225,13 @@ class Linter:
                 elif len(kept) > 1 or stored not in kept:  # else the same value again
                     add(path, lineno, "error", conflict(key, word, stored, path, lineno, kept))
 
-    def _base(self, given: str) -> tuple[str, dict[str, kernel.Param] | None, dict[str, tuple]]:
-        """(module, its parameters by normalized name or None if it has no data, a memo
-        of judged words) for a module as written."""
+    def _base(self, given: str) -> tuple[str, dict[str, kernel.Param] | None, dict | None]:
+        """(module, its parameters by normalized name and a memo of judged words, or
+        None and None if it has no data) for a module as written."""
         module = normalize(given)
         mod = self.module_data(module) if module in KVM_MODULES else None
         if mod is None:
-            return module, None, {}
+            return module, None, None
         return module, {normalize(p.name): p for p in mod.params}, {}
 
     def message(self, what: What) -> str:
