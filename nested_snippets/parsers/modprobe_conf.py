@@ -118,10 +118,7 @@ def _judge(line: str) -> Words | str:
     """What one logical line is: its words (command first), or why kmod ignores it
     ("" for a blank or comment line, which it skips silently)."""
     if '"' not in line and line.isprintable():
-        words = line.split()  # as in judged_lines' common case
-        if not words or words[0][0] == "#":
-            return ""
-        return _check(words)
+        return _judge_plain(line)
     line = line.strip(_BLANKS)
     if not line or line[0] == "#":
         return ""
@@ -129,7 +126,8 @@ def _judge(line: str) -> Words | str:
 
 
 def _judge_plain(line: str) -> Words | str:
-    """:func:`_judge` of a line without quotes whose only blank is " "."""
+    """:func:`_judge` of a line without quotes whose only blank is " ": kmod's split
+    at blanks and the kernel's at white space are then both :meth:`str.split`."""
     words = line.split()
     if words and words[0] == "options" and len(words) > 1:  # the common line first
         return words
@@ -185,11 +183,11 @@ _SEEN = 4096
 def judged_lines(text: str) -> Iterator[tuple[int, Words | str]]:
     """(first line number, the line's words or why kmod ignores it) for each logical
     line of ``text`` that is not blank or a comment, in order; the words are the
-    command and its arguments.  Linear, and lean per line (a hostile file has a
-    million): where the text has no double quote and no blank but " ", kmod's split
-    at blanks and the kernel's at white space are both :meth:`str.split`, one C call
-    per line; else each distinct line is judged once (hostile files repeat one line a
-    million times)."""
+    command and its arguments (shared by identical lines: not to be changed).
+    Linear, and lean per line (a hostile file has a million): each distinct line is
+    judged once (hostile files repeat one line a million times), and where the whole
+    text has no double quote and no blank but " " (the common case) without testing
+    each line for them."""
     numbers, lines = _logical_lines(text)
     judge = _judge_plain if '"' not in text and text.replace("\n", " ").isprintable() else _judge
     seen: dict[str, Words | str] = {}
