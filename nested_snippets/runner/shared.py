@@ -93,6 +93,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from nested_snippets.fakehost.host import FakeHost, Scenario
+from nested_snippets.fakehost.reads import canon, lookup
+from nested_snippets.fakehost.state import State as FakeState
+from nested_snippets.fakehost.toolserver import FILL
 
 MIN_CHECKED = 50
 """Shared items re-run in full per test session (or all, when fewer are shared)."""
@@ -230,25 +233,28 @@ _TREE_CHDIR = re.compile(r'^\d+\s+f?chdir\((?:"|\d+<)(/(?:sys|proc|lib|dev)\b[^"
 _TOOL_CALL = re.compile(r"^\d+\s+connect\(.*AF_INET")
 
 
-def read_paths(traces: list[str], release: str) -> list[str] | None:
-    """The tree paths a run named (opened, listed, looked up, executed), release
-    replaced by the placeholder; None when the trace cannot vouch for the run: a fake
-    tool was called (its answer comes from the state, not the trees), or the run
-    entered a tree (relative names would escape this reading)."""
+def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
+    """(the tree paths a run named -- opened, listed, looked up, executed -- with the
+    release replaced by the placeholder, how many fake tool calls it made); None when
+    the trace cannot vouch for the run: it was cut short, or the run entered a tree
+    (relative names would escape this reading)."""
     paths: set[str] = set()
+    calls = 0
     for text in traces:
         if not text.endswith("\n") or "execve(" not in text:
             return None  # cut short, or strace did not start the command
         for line in text.splitlines():
-            if _TOOL_CALL.search(line) or _TREE_CHDIR.search(line):
+            if _TREE_CHDIR.search(line):
                 return None
+            if _TOOL_CALL.search(line):
+                calls += 1
             named = [q or d for q, d in _TRACED_PATH.findall(line)]
             named += [os.path.join(d, rel) for d, rel in _AT_DIR.findall(line)]
             for one in named:
                 for path in _looked_up(one):
                     if any(path == t or path.startswith(t + "/") for t in TREES):
                         paths.add(path.replace(release, PLACEHOLDER))
-    return sorted(paths)
+    return sorted(paths), calls
 
 
 def _looked_up(path: str) -> list[str]:
@@ -282,10 +288,37 @@ def look(tree: str, paths: list[str], release: str) -> str:
     return hashlib.sha256(repr(seen).encode()).hexdigest()
 
 
+def tool_reads(
+    records: list, calls: int, built: FakeState, release: str
+) -> tuple[list[str], list[tuple[tuple, str]]] | None:
+    """What a run's fake tool calls read (their records, :mod:`.fakehost.reads`): (the
+    tree paths they opened or listed, each read of the state whose value was the
+    built host's, with that value); None when the records cannot vouch for the run:
+    their number is not the trace's number of calls, or one call says why not."""
+    if sum(1 for r in records if r[0] != FILL) != calls:
+        return None
+    paths: set[str] = set()
+    needs: dict[tuple, str] = {}
+    for _call, noted, opened, why in records:
+        if why:
+            return None
+        paths.update(p.replace(release, PLACEHOLDER) for p in opened)
+        for key, seen in noted:
+            seen = seen.replace(release, PLACEHOLDER)
+            if key not in needs and _value(built, key, release) == seen:
+                needs[key] = seen  # else the run itself wrote what this call read
+    return sorted(paths), sorted(needs.items())
+
+
+def _value(state: FakeState, key: tuple, release: str) -> str:
+    return canon(lookup(state, key)).replace(release, PLACEHOLDER)
+
+
 @dataclass
 class ReadEntry:
     paths: list[str]
     looked: str
+    needs: list[tuple[tuple, str]]
     seen: object
     item: str
 
@@ -305,15 +338,29 @@ def has_reads(group_key: str) -> bool:
     return enabled() and bool(_READS.get(group_key))
 
 
-def recall_read(group_key: str, tree: str, release: str) -> tuple[object, str, str] | None:
+def recall_read(
+    group_key: str, tree: str, built: FakeState, release: str
+) -> tuple[object, str, str] | None:
     """(observations, the item that ran them, a key) of an earlier run of this group
-    that read, in ``tree``, exactly what it read in its own; None if there is none."""
+    whose tool calls read the same values of the state as ``built`` holds and whose
+    paths show, in ``tree``, exactly what they showed it; None if there is none."""
     for entry in _READS.get(group_key, []) if enabled() else []:
+        if any(_value(built, key, release) != seen for key, seen in entry.needs):
+            continue
         if look(tree, entry.paths, release) == entry.looked:
             return _swap(entry.seen, PLACEHOLDER, release), entry.item, entry.looked
     return None
 
 
-def remember_read(group_key: str, tree: str, release: str, paths: list[str], seen, item: str):
-    entry = ReadEntry(paths, look(tree, paths, release), _swap(seen, release, PLACEHOLDER), item)
+def remember_read(
+    group_key: str,
+    tree: str,
+    release: str,
+    paths: list[str],
+    needs: list[tuple[tuple, str]],
+    seen,
+    item: str,
+) -> None:
+    looked = look(tree, paths, release)
+    entry = ReadEntry(paths, looked, needs, _swap(seen, release, PLACEHOLDER), item)
     _READS.setdefault(group_key, []).append(entry)
