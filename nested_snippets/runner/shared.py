@@ -339,15 +339,16 @@ def has_reads(group_key: str) -> bool:
 
 
 def recall_read(
-    group_key: str, tree: str, built: FakeState, release: str
+    group_key: str, tree: Callable[[], str], built: FakeState, release: str
 ) -> tuple[object, str, str] | None:
     """(observations, the item that ran them, a key) of an earlier run of this group
     whose tool calls read the same values of the state as ``built`` holds and whose
-    paths show, in ``tree``, exactly what they showed it; None if there is none."""
+    paths show, in the trees of ``built`` (written by ``tree()`` when needed), exactly
+    what they showed it; None if there is none."""
     for entry in _READS.get(group_key, []) if enabled() else []:
         if any(_value(built, key, release) != seen for key, seen in entry.needs):
             continue
-        if look(tree, entry.paths, release) == entry.looked:
+        if look(tree(), entry.paths, release) == entry.looked:
             return _swap(entry.seen, PLACEHOLDER, release), entry.item, entry.looked
     return None
 
