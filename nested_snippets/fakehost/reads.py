@@ -255,6 +255,21 @@ class StateView:
         setattr(self._s, attr, value)
 
 
+def unchanged(state: fk.State, start: dict) -> set[str]:
+    """The modules loaded at the start of a call (``start``: the state then, as
+    :meth:`~.state.State.to_json` gives it) and now, with the same entry: their sysfs
+    directories already show them, so saving the state need not rewrite them.
+
+    This compares the state itself, not through the view, and notes nothing: whether
+    a module's entry changed during a call is decided by the call's own writes, and
+    each write to an entry follows a noted read of it (an insert or a removal notes
+    the list of loaded modules, a holder added notes the holders; a value a snippet
+    wrote to a parameter makes the call unshareable), so on a host that agrees with
+    every noted read the same modules come out unchanged."""
+    before = {m["name"]: m for m in start["loaded"]}
+    return {m.name for m in state.loaded if before.get(m.name) == m.to_json()}
+
+
 # ------------------------------------------------------------------ files
 
 

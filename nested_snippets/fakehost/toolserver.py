@@ -360,7 +360,10 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
         view = reads.StateView(state, rec)
         commands.boot(view, "/")
         if name != FILL:
-            status, out, err = commands.run(name, args, view, "/", sudo == "1")
+            start = marshal.loads(before)
+            status, out, err = commands.run(
+                name, args, view, "/", sudo == "1", lambda: reads.unchanged(state, start)
+            )
         if state.to_bytes() != before:
             _store(fd, state)
     except Exception as exc:  # a bug in a fake tool: report it, as a crash would
