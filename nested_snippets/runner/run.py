@@ -7,6 +7,7 @@ mismatches as :class:`Mismatch` with everything a contributor needs to act.
 
 from __future__ import annotations
 
+import atexit
 import difflib
 import hashlib
 import os
@@ -346,6 +347,19 @@ def _what_was_read(
 _TREES: OrderedDict[str, str] = OrderedDict()
 TREES_KEPT = 128
 """Scratch trees kept (least recently used go): one per distinct built state."""
+_SCRATCH: list[str] = []
+
+
+def _scratch() -> str:
+    """This process's directory for scratch trees: in memory (``/dev/shm``) where there
+    is one, else beside the hosts; removed when the process ends."""
+    if not _SCRATCH:
+        shm = "/dev/shm"
+        where = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else sandbox.base().path
+        path = tempfile.mkdtemp(prefix="nkg-trees-", dir=where)
+        atexit.register(fakehost_rmtree, path)
+        _SCRATCH.append(path)
+    return _SCRATCH[0]
 
 
 def _trees(host: FakeHost) -> str:
@@ -356,7 +370,7 @@ def _trees(host: FakeHost) -> str:
     if tree is not None:
         _TREES.move_to_end(digest)
         return tree
-    tree = tempfile.mkdtemp(prefix="trees-", dir=sandbox.base().path)
+    tree = tempfile.mkdtemp(prefix="trees-", dir=_scratch())
     try:
         fk.materialize(host.built, tree, full=True)
     except BaseException:
