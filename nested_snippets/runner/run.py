@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import atexit
 import difflib
-import hashlib
 import os
 import re
 import shutil
 import tempfile
-from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -274,7 +272,8 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
         run_key = shared.key(host, scenario, bodies)
         recalled = shared.recall(run_key, release)
         if recalled is None and group and shared.has_reads(group):
-            recalled = shared.recall_read(group, lambda: _trees(host), host.built, release)
+            with _trees(host) as tree:
+                recalled = shared.recall_read(group, tree, host.built, release)
         if recalled is not None:
             seen, first = recalled[0], recalled[1]
             try:
@@ -298,7 +297,8 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
             shared.remember(run_key, release, full, item)
             read = _what_was_read(host, traces, release) if traces else None
             if read is not None:
-                shared.remember_read(group, _trees(host), release, *read, full, item)
+                with _trees(host) as tree:
+                    shared.remember_read(group, tree(), release, *read, full, item)
         elif full != recalled[0]:
             raise Mismatch(
                 f"{item}: sharing is unsound here: it would have used the run of "
@@ -344,9 +344,6 @@ def _what_was_read(
     return sorted({*traced[0], *tools[0]}), tools[1]
 
 
-_TREES: OrderedDict[str, str] = OrderedDict()
-TREES_KEPT = 128
-"""Scratch trees kept (least recently used go): one per distinct built state."""
 _SCRATCH: list[str] = []
 
 
@@ -362,24 +359,23 @@ def _scratch() -> str:
     return _SCRATCH[0]
 
 
-def _trees(host: FakeHost) -> str:
-    """The trees the sandbox would show ``host`` as built, written to a scratch
-    directory once per distinct built state in this test process."""
-    digest = hashlib.sha256(repr(host.built.to_json()).encode()).hexdigest()
-    tree = _TREES.get(digest)
-    if tree is not None:
-        _TREES.move_to_end(digest)
-        return tree
-    tree = tempfile.mkdtemp(prefix="trees-", dir=_scratch())
+@contextmanager
+def _trees(host: FakeHost) -> Iterator[Callable[[], str]]:
+    """A function giving the trees the sandbox would show ``host`` as built, written to
+    a scratch directory on its first call (not at all if it is never called)."""
+    made: list[str] = []
+
+    def tree() -> str:
+        if not made:
+            made.append(tempfile.mkdtemp(prefix="trees-", dir=_scratch()))
+            fk.materialize(host.built, made[0], full=True)
+        return made[0]
+
     try:
-        fk.materialize(host.built, tree, full=True)
-    except BaseException:
-        fakehost_rmtree(tree)
-        raise
-    _TREES[digest] = tree
-    while len(_TREES) > TREES_KEPT:
-        fakehost_rmtree(_TREES.popitem(last=False)[1])
-    return tree
+        yield tree
+    finally:
+        for path in made:
+            fakehost_rmtree(path)
 
 
 def _observe_all(host: FakeHost, bodies: list[Body]) -> list[Observation]:
