@@ -226,6 +226,7 @@ def test_a_tool_call_the_records_do_not_cover_is_not_shared():
     assert shared.tool_reads([fill, call], 1, built, "R") == ([], [(("builtin",), "False")])
     assert shared.tool_reads([fill], 1, built, "R") is None  # a call left no record
     assert shared.tool_reads([fill, call, call], 1, built, "R") is None
+    assert shared.tool_reads([call], 1, built, "R") is None  # no fill: not this sandbox's
     assert shared.tool_reads([fill, ("lsmod", [], [], "internal error")], 1, built, "R") is None
     written = ("rmmod", [(("builtin",), "True")], [], "")  # not the built value: skipped
     assert shared.tool_reads([fill, written], 1, built, "R") == ([], [])
