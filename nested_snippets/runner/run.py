@@ -309,6 +309,10 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
     return "ran"
 
 
+READS_MAX = 64 << 20
+"""A longer record of tool reads is not read: the run is not shared."""
+
+
 def _ask_reads(host: FakeHost) -> None:
     """Have the tool server record what each call of the next run reads (an empty
     ``reads.marshal`` beside the state)."""
@@ -333,8 +337,12 @@ def _what_was_read(
         texts.append(trace.decode("utf-8", "replace"))
     traced = shared.read_paths(texts, release)
     try:
-        records = reads.read_records((host.home / READS).read_bytes())
+        with open(host.home / READS, "rb") as f:
+            data = f.read(READS_MAX + 1)
+        records = reads.read_records(data) if len(data) <= READS_MAX else None
     except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if records is None:
         return None
     if traced is None or host.built is None:
         return None
