@@ -87,15 +87,29 @@ re-run in full: all agreed), 84 syntax-checked; 1,890 s wall, 376 s CPU (134 s u
 items (counted by building every item's host).  At ~100 ms of CPU a run, 15 s on 2
 cores allows ~300 runs.
 
-Two devices below this design stay, measured on 2026-12-01 (not re-measured here):
-the tool server forks a process that has imported everything for each call (~17 ms
-wall against 105-450 ms for a Python start-up), and a used host directory is emptied
-and reused (an item costs 108 ms with it against 128 ms with a fresh directory,
--16 %).  The state is stored with ``marshal`` (0.3 ms a round trip, no more complex
-than JSON).  What remains to do: items that call fake tools (about
-three quarters) share only by the built host, so the matrix still grows with the
-number of releases.  The next step is the same reading for the tool server: record
-which parts of the state each tool call read.
+Devices below this design, each kept only for a measured saving of at least a
+tenth.  Measured on 2026-12-01 (not re-measured here): the tool server forks a
+process that has imported everything for each call (~17 ms wall against 105-450 ms
+for a Python start-up), and a used host directory is emptied and reused (an item
+costs 108 ms with it against 128 ms with a fresh directory, -16 %).  The state is
+stored with ``marshal`` (0.3 ms a round trip, no more complex than JSON).  Measured
+on 2026-12-02 (CPU time of ``pytest -n 0``, load 3-6): saving the state after a
+tool call rewrites only the sysfs directories of modules whose entry changed
+(``enable.py``: 557 runs and 84 s against 691 runs and 96 s, -13 %); the scratch
+trees that :func:`look` reads are written in ``/dev/shm`` (``verify.py``: 19.4
+against 25.8 s, -25 %).  Tried the same day and dropped for saving less than a
+tenth on ``verify.py``: keeping the scratch trees of the last 128 built states
+(20.7 against 20.6 s), remembering each scenario's built state so that a shared
+item builds no host (18.7 against 17.6 s), caching the kernel-data directory
+listing and ``version_key`` (17.5 against 16.2 s and 18.7 against 17.8 s: noise).
+
+What remains to do: a snippet that loads a module runs once per distinct parameter
+table of that module (the loaded module's state is computed from the whole table,
+even where the snippet shows one value of it; only tracking which table rows each
+value came from would let those share); procedures and items of several bodies
+share only by the built host (each further sandbox is filled from a state the run
+changed, and a reboot and the harvest between sandboxes are not recorded); and the
+checked pairs cost ~100 runs a session on two workers.
 
 Where one run's CPU time goes, measured on 2026-12-02 (2 cores, load 5-13; CPU
 time from ``getrusage``, one run of ``lsmod | head -2``, ~85 ms in all): bubblewrap
