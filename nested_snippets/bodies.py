@@ -148,10 +148,37 @@ class ForeignFile(_File):
 _VIRSH_CALL = re.compile(r"\bvirsh\b[^|;&>\n]*")
 
 
+X86_QEMU = "qemu-system-x86_64"
+"""The one QEMU binary whose ``-cpu help`` lists ``host`` without KVM, so the only one
+whose CPU models tests/realtools checks."""
+
+
+def _words(command: str) -> list[str]:
+    return shlex.split(command.replace("\\\n", " "), comments=False)
+
+
+def _option_args(command: str, *names: str) -> list[str]:
+    words = _words(command)
+    return [words[i + 1] for i, w in enumerate(words[:-1]) if w in names]
+
+
+def qemu_binary_in(command: str) -> str | None:
+    """The ``qemu-system-ARCH`` program a shell command line runs (its file name), if any."""
+    for word in _words(command):
+        name = word.rsplit("/", 1)[-1]
+        if re.fullmatch(r"qemu-system-[\w-]+", name):
+            return name
+    return None
+
+
 def cpu_args_in(command: str) -> list[str]:
     """The argument of every ``-cpu MODEL[,feature=on...]`` in a shell command line."""
-    words = shlex.split(command.replace("\\\n", " "), comments=False)
-    return [words[i + 1] for i, w in enumerate(words[:-1]) if w == "-cpu"]
+    return _option_args(command, "-cpu")
+
+
+def machine_args_in(command: str) -> list[str]:
+    """The argument of every ``-machine TYPE[,option=value...]`` (or ``-M``)."""
+    return _option_args(command, "-machine", "-M")
 
 
 def cpu_models_in(command: str) -> list[str]:
@@ -193,9 +220,20 @@ class CommandLine(Body):
         return self.command.startswith("virt-install ")
 
     @property
+    def qemu_binary(self) -> str | None:
+        return qemu_binary_in(self.command)
+
+    @property
     def cpu_models(self) -> list[str]:
-        """The QEMU CPU models it names, which the real ``-cpu help`` must list."""
-        return cpu_models_in(self.command)
+        """The CPU models an x86 QEMU line names, which the real ``qemu-system-x86_64
+        -cpu help`` must list (other QEMUs list ``host`` only where KVM runs)."""
+        return cpu_models_in(self.command) if self.qemu_binary == X86_QEMU else []
+
+    @property
+    def machine_args(self) -> list[str]:
+        """The ``-machine`` arguments of a QEMU line, whose type and option names the
+        same QEMU binary's ``-machine TYPE,help`` must list (tests/realtools)."""
+        return machine_args_in(self.command) if self.qemu_binary else []
 
     @property
     def virsh_calls(self) -> list[list[str]]:
@@ -212,19 +250,34 @@ class CommandLine(Body):
                 "Run by the real virt-install against libvirt's test driver in dry-run "
                 "mode; the domain XML it prints validated by virt-xml-validate.",
             )
-        if self.cpu_models:
-            return Proof(
-                "validated",
-                "CPU model checked with QEMU's -cpu help and its properties with "
-                "-device MODEL-x86_64-cpu,help; shell syntax checked.",
-            )
+        if self.cpu_models or self.machine_args:
+            return Proof("validated", self._qemu_proof())
         if self.virsh_calls:
             return Proof(
                 "validated",
                 "Command and options checked with the real virsh's help (not run); "
                 "shell syntax checked.",
             )
+        if self.qemu_binary and cpu_args_in(self.command):
+            return Proof("syntax", "Shell syntax checked only (not run); the CPU model is "
+                         "not checked (QEMU lists -cpu host only where KVM runs).")  # fmt: skip
         return Proof("syntax", "Shell syntax checked only (not run).")
+
+    def _qemu_proof(self) -> str:
+        """What tests/realtools checks in a QEMU line, and what it leaves unchecked."""
+        binary = self.qemu_binary
+        done = []
+        if self.cpu_models:
+            done.append(f"CPU model checked with {binary} -cpu help and its properties "
+                        "with -device MODEL-x86_64-cpu,help")  # fmt: skip
+        types = ", ".join(a.split(",")[0] for a in self.machine_args)
+        if self.machine_args:
+            done.append(f"machine type and option names checked with {binary} -machine "
+                        f"{types},help (values not checked)")  # fmt: skip
+        if cpu_args_in(self.command) and not self.cpu_models:
+            done.append("CPU model not checked (QEMU lists -cpu host only where KVM runs)")
+        text = "; ".join(done)
+        return f"{text[0].upper()}{text[1:]}; shell syntax checked (not run)."
 
 
 @dataclass(frozen=True)

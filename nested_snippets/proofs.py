@@ -2,8 +2,8 @@
 
 Each body kind says what proves it (:meth:`nested_snippets.bodies.Body.proof`); the
 tests that run the real tools select their inputs with the predicates here
-(``is_modprobe_conf``, ``names_cpu_model``, ``is_virt_install``, ``is_virsh_call``,
-``is_domain_xml``),
+(``is_modprobe_conf``, ``names_cpu_model``, ``names_machine``, ``is_virt_install``,
+``is_virsh_call``, ``is_domain_xml``),
 which read the same body properties, so a line cannot claim a check that no test
 makes.  :func:`counts` feeds the maintainers' page.
 """
@@ -14,7 +14,13 @@ from collections import Counter
 
 from nested_snippets import kernel as kdata
 from nested_snippets import registry
-from nested_snippets.bodies import Proof, cpu_args_in, cpu_models_in
+from nested_snippets.bodies import (
+    Proof,
+    cpu_args_in,
+    cpu_models_in,
+    machine_args_in,
+    qemu_binary_in,
+)
 from nested_snippets.model import (
     Body,
     CommandLine,
@@ -27,8 +33,8 @@ from nested_snippets.model import (
 )
 
 __all__ = ["Proof", "counts", "cpu_args_in", "cpu_models_in", "is_domain_xml",
-           "is_modprobe_conf", "is_virsh_call", "is_virt_install", "names_cpu_model",
-           "proof"]  # fmt: skip
+           "is_modprobe_conf", "is_virsh_call", "is_virt_install", "machine_args_in",
+           "names_cpu_model", "names_machine", "proof", "qemu_binary_in"]  # fmt: skip
 
 
 def is_modprobe_conf(body: Body) -> bool:
@@ -39,6 +45,12 @@ def is_modprobe_conf(body: Body) -> bool:
 def names_cpu_model(body: Body) -> bool:
     """A QEMU command line whose CPU model the real ``-cpu help`` must list."""
     return isinstance(body, CommandLine) and bool(body.cpu_models)
+
+
+def names_machine(body: Body) -> bool:
+    """A QEMU command line whose ``-machine`` type and option names that QEMU binary's
+    real ``-machine TYPE,help`` must list."""
+    return isinstance(body, CommandLine) and bool(body.machine_args)
 
 
 def is_virt_install(body: Body) -> bool:

@@ -94,6 +94,7 @@ def test_from_4_1_the_check_is_at_save_time_and_needs_two_kvm_capabilities(versi
 def test_named_release_boundaries():
     # hw/arm/virt.c machvirt_init() @ v10.0.0:2221 (rejects) and @ v10.1.0:2270 (requires EL2)
     assert qemu.since(qemu.FACTS["arm-virt-kvm-el2"]) == "10.1"
+    assert qemu.until(qemu.FACTS["arm-virt-kvm-rejected"]) == "10.0"
     # hw/ppc/spapr_caps.c: "nested-papr" absent @ v8.2.0, present @ v9.0.0
     assert qemu.since(qemu.FACTS["cap-nested-papr"]) == "9.0"
     # target/i386/machine.c: "cpu/kvm_nested_state/svm" first @ v5.1.0
@@ -125,6 +126,13 @@ def test_a_gap_is_printed_between_its_neighbours(monkeypatch):
     monkeypatch.setattr(qemu, "release", lambda v: fake[v])
     assert qemu.since(lambda r: r) == "between 9.0 and 10.0"
     assert qemu.until(lambda r: not r) == "between 9.0 and 9.2"
+
+
+def test_a_fact_true_in_the_oldest_data_is_not_given_as_its_start():
+    # kvm_default_props has svm=off in 4.0, the oldest QEMU data; the default came
+    # with commit 75d373ef97 in 2.2, so "since 4.0" would be a wrong boundary
+    assert qemu.versions()[0] == "4.0"
+    assert qemu.since(qemu.FACTS["kvm-svm-off-by-default"]) == "4.0 or earlier (no data before 4.0)"
 
 
 def test_unknown_release_names_the_data():

@@ -216,19 +216,25 @@ def test_module_names_cannot_reach_outside_the_host(untouched):
     assert not Path("/tmp/escaped").exists()
 
 
-def test_the_protocol_names_no_host_and_bad_requests_end_quietly(untouched):
+def test_the_protocol_names_no_host_and_bad_requests_are_refused(untouched):
     got = _run(
         [
             # a hand-made request: the fields after the arguments are ignored
-            "exec 3<>/dev/tcp/127.0.0.1/4242; printf '%s\\0' lsmod '' 0 /tmp/other-host >&3;"
-            " head -1 <&3",
+            "exec 3<>/dev/tcp/127.0.0.1/4242; read -r hello <&3; "
+            "printf '%s\\0' lsmod '' 0 /tmp/other-host >&3; head -1 <&3",
             "exec 3<>/dev/tcp/127.0.0.1/4242; printf 'lsmod\\0\\0-5\\0' >&3; cat <&3; echo end",
             "exec 3<>/dev/tcp/127.0.0.1/4242; printf 'lsmod\\0' >&3; exec 3>&-; echo end",
             "for i in 1 2 3; do exec 3<>/dev/tcp/127.0.0.1/4242; done; echo end",
         ]
     )
     assert got[0].output == ["0 186 0"]  # lsmod of this host: status 0, 186 bytes
-    assert got[1].output == ["end"] and got[2].output == ["end"] and got[3].output == ["end"]
+    assert got[1].output == [
+        "ok", "70 0 94",
+        "the fake host's tool server refused the call: bad argument count -5 (at most "
+        "10000: MAX_ARGS)",
+        "end",
+    ]  # fmt: skip
+    assert got[2].output == ["end"] and got[3].output == ["end"]
 
 
 def test_one_host_cannot_change_another(untouched):

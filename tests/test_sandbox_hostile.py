@@ -74,15 +74,19 @@ def test_rows_3_4_links_to_dev_zero_are_not_read(command):
 
 
 def test_row_5_a_sandbox_gets_few_tool_calls_at_once():
+    """Each connection is first told whether it is served; the ones past MAX_CALLS are
+    told why not and closed, the others wait for their request."""
     script = (
         "fds=(); for i in $(seq 12); do exec {fd}<>/dev/tcp/127.0.0.1/4242 && fds+=($fd); done;"
-        ' for fd in "${fds[@]}"; do read -r -t 0.5 -u "$fd"; echo $?; done'
+        ' for fd in "${fds[@]}"; do read -r -t 5 -u "$fd" line; echo "$line";'
+        ' read -r -t 0.5 -u "$fd"; echo $?; done'
     )
     with _within(60), _host() as host:
         got = execute(host, script, LIMITS)
-    eof = got.output.count("1")
-    waiting = sum(1 for x in got.output if x.isdigit() and int(x) > 128)
-    assert waiting <= 8 and eof >= 4, got.output
+    said, then = got.output[0::2], got.output[1::2]
+    busy = [x for x in said if x.startswith("the fake host's tool server runs at most 8 calls")]
+    assert said.count("ok") == 8 and len(busy) == 4, got.output
+    assert then.count("1") == 4 and sum(int(x) > 128 for x in then) == 8, got.output
 
 
 @pytest.mark.parametrize(

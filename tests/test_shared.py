@@ -239,20 +239,42 @@ def registry_free_state():
 
 
 START = '5 execve("/usr/bin/bash", ["bash", "-c", "..."], 0x0 /* 9 vars */) = 0\n'
+END = "5 +++ exited with 0 +++\n"
 
 
 def test_what_a_trace_cannot_vouch_for():
-    assert shared.read_paths([START + '5 chdir("/sys/module") = 0\n'], "R") is None
+    assert shared.read_paths([START + '5 chdir("/sys/module") = 0\n' + END], "R") is None
     tool = "5 connect(3, {sa_family=AF_INET, sin_port=htons(4242)}, 16) = 0\n"
-    assert shared.read_paths([START + tool], "R") == ([], 1)  # vouched for by its record
+    assert shared.read_paths([START + tool + END], "R") == ([], 1)  # vouched for by its record
     cut = START + '5 openat(AT_FDCWD, "/proc/cmdline", O_RDONLY) = 3'
     assert shared.read_paths([cut], "R") is None
     assert shared.read_paths([""], "R") is None  # strace did not run the command
     relative = '5 openat(3</sys/module>, "kvm/parameters/nested", O_RDONLY) = 4\n'
-    assert shared.read_paths([START + relative], "R") == ([
+    assert shared.read_paths([START + relative + END], "R") == ([
         "/sys/module", "/sys/module/kvm/parameters/nested"], 0)  # fmt: skip
 
 
 def test_a_path_through_dotdot_reads_each_directory_it_walked():
     line = '5 openat(AT_FDCWD, "/sys/module/kvm/../kvm_amd/parameters/npt", O_RDONLY) = 3\n'
-    assert "/sys/module/kvm" in shared.read_paths([START + line], "R")[0]
+    assert "/sys/module/kvm" in shared.read_paths([START + line + END], "R")[0]
+
+
+FORK = "5 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 6\n"
+
+
+@pytest.mark.parametrize(
+    ("record", "whole"),
+    [
+        (START + END, True),
+        (START, False),  # the main process has no end: strace was killed
+        (START + FORK + END, False),  # a child that strace saw made but not end
+        (START + FORK + "6 +++ killed by SIGKILL +++\n" + END, True),
+        (START + FORK + '6 execve("/usr/bin/true", ["true"], 0x7 /* 1 var */ <pid changed to 5 '
+         "...>\n5 +++ superseded by execve in pid 6 +++\n" + END, True),
+        (START + "5 +++ exited with 0 +++ forged\n", False),
+        ("", False),
+    ],
+)  # fmt: skip
+def test_a_record_vouches_only_when_every_process_in_it_ended(record, whole):
+    assert shared.complete(record) is whole
+    assert (shared.read_paths([record], "R") is not None) is (whole and record.endswith("\n"))

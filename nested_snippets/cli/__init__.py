@@ -16,6 +16,8 @@ from nested_snippets import __version__
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
+    from typing import Any, NoReturn
 
 EXIT_HELP = """\
 exit status: 0 ready or clean, 1 not ready or lint errors, 2 could not check or bad input.
@@ -31,8 +33,35 @@ def _root(value: str) -> str:
     return value
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The argument parser; with ``only``, other commands get no options (start-up time)."""
+def argument_parser(
+    json_error: Callable[[str], str] | None = None, **kwargs: Any
+) -> argparse.ArgumentParser:
+    """An :class:`argparse.ArgumentParser` (``kwargs`` are its own) whose usage errors
+    quote a huge argument cut and escape control characters; its subparsers are of
+    its class too.  With ``json_error``, a usage error prints ``json_error(reason)``
+    on stdout instead of the usage and the message on stderr; exit status 2 either
+    way.  Also the snippet runner's parser (``python -m nested_snippets.runner``)."""
+    import argparse
+
+    class CutParser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:  # type: ignore[override]
+            from nested_snippets.cli.escape import escape, shorten
+
+            message = escape(shorten(message))
+            if json_error is not None:
+                sys.stdout.write(json_error(f"{self.prog}: {message}"))
+                sys.exit(2)
+            self.print_usage(sys.stderr)
+            self.exit(2, f"{self.prog}: error: {message}\n")
+
+    return CutParser(**kwargs)
+
+
+def build_parser(
+    only: str | None = None, json_error: Callable[[str], str] | None = None
+) -> argparse.ArgumentParser:
+    """The argument parser; with ``only``, other commands get no options (start-up
+    time); ``json_error`` as for :func:`argument_parser`."""
     import argparse
 
     class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -49,17 +78,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                         kwargs["width"] = 78
             super().__init__(prog, **kwargs)
 
-    class _Parser(argparse.ArgumentParser):
-        """argparse's parser whose usage errors quote a huge argument cut (its
-        subparsers are of this class too)."""
-
-        def error(self, message: str):  # type: ignore[override]
-            from nested_snippets.cli.escape import escape, shorten
-
-            self.print_usage(sys.stderr)
-            self.exit(2, f"{self.prog}: error: {escape(shorten(message))}\n")
-
-    p = _Parser(
+    p = argument_parser(
+        json_error,
         prog="nested-kvm",
         description="Check a Linux host for nested KVM (read-only).",
         epilog=EXIT_HELP,
@@ -199,9 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 locale: never UnicodeEncodeError
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    args = quick_check(words) or build_parser(
-        next((w for w in words if w in _COMMANDS), None)
-    ).parse_args(words)
+    command = next((w for w in words if w in _COMMANDS), None)
+    json_error = _check_json_error if "--json" in words and command in (None, "check") else None
+    args = quick_check(words) or build_parser(command, json_error).parse_args(words)
     from nested_snippets.cli.errors import CliError
     from nested_snippets.cli.escape import escape, shorten
 
@@ -228,6 +248,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _check_json_error(reason: str) -> str:
+    """The nested-kvm-check/1 document of a usage error of ``check --json``: a fleet
+    reads JSON whatever went wrong."""
+    from nested_snippets.cli.check import CANNOT_CHECK, render_json
+
+    return render_json(None, None, CANNOT_CHECK, f"bad usage: {reason}")
 
 
 def _drop_stdout() -> None:

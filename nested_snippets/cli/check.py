@@ -104,8 +104,9 @@ def kvm_answer(fs: HostFS, facts: Facts, skip: bool) -> kvmprobe.Answer | str:
     """Run the KVM probe (the one exception to read-only), or say why not."""
     if skip:
         return "not probed (--no-probe)"
-    if fs.escapes("/dev/kvm"):  # a directory link (dev -> /dev) leads out of --root
-        return "not probed: /dev/kvm is a symbolic link out of the --root directory"
+    why = fs.outside("/dev/kvm")  # e.g. a directory link, dev -> /dev
+    if why:
+        return f"not probed: /dev/kvm: {why}"
     vendor = facts.arch.key if facts.arch else None
     try:
         return kvmprobe.probe(str(fs.path("/dev/kvm")), vendor, follow=fs.real)

@@ -168,6 +168,15 @@ class _Checker:
                 anchor="troubleshooting-software-kvm",
             )
 
+    def link_out(self, check: str, shown: str) -> bool:
+        """SKIP ``check`` if ``shown`` is below a symbolic link that leads out of
+        ``--root`` (``sys`` -> ``/sys``), naming the link; False if it is not."""
+        why = self.fs.outside(shown)
+        if why:
+            self.add(check, "SKIP", f"cannot read {shown}: {why}")
+            self.ev.unknown.append(f"{shown}: {why}")
+        return bool(why)
+
     # -------------------------------------------------------------- modules
     def module(self, flag: bool | None) -> bool | None:
         row = self.f.arch
@@ -178,6 +187,8 @@ class _Checker:
             self.add("kvm-module", "PASS", f"{row.module} {state}")
             return True
         if state == "unknown":
+            if self.link_out("kvm-module", "/sys/module"):
+                return None
             self.add(
                 "kvm-module",
                 "SKIP",
@@ -307,6 +318,8 @@ class _Checker:
             return self._cmdline_nested(row)
         mod = row.module
         if not self.f.sys_module:
+            if self.link_out("nested", "/sys/module"):
+                return None
             self.add(
                 "nested",
                 "SKIP",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 
+from nested_snippets.cli.escape import clip
 from nested_snippets.regular import NotRegular, read_regular
 
 __all__ = ["NotRegular", "read_regular"]
@@ -69,20 +70,39 @@ class HostFS:
         real = os.path.realpath(self.path(shown))
         return real != root and not real.startswith(root.rstrip("/") + "/")
 
+    def outside(self, shown: str) -> str:
+        """Why ``shown`` is not followed below ``--root``, naming the symbolic link
+        that leads out (``/sys``, for ``/sys/module`` when ``sys`` is a link to
+        ``/sys``); "" if it stays inside."""
+        if not self.escapes(shown):
+            return ""
+        parts = shown.strip("/").split("/")
+        for n in range(1, len(parts) + 1):
+            link = "/" + "/".join(parts[:n])
+            if os.path.islink(self.path(link)) and self.escapes(link):
+                try:
+                    target = os.readlink(self.path(link))
+                except OSError:
+                    target = "?"
+                what = "a symbolic link" if n == len(parts) else f"{link} is a symbolic link"
+                return f"{what} out of the --root directory (to {clip(target)}), not followed"
+        return "a symbolic link out of the --root directory, not followed"
+
     def read_real(self, real: str) -> str:
         """Text of a file given by its path on disk (below the root), for parsers
         that list files themselves; raises OSError as :func:`open` would."""
-        shown = "/" + os.path.relpath(real, self.root)
-        if self.escapes(shown):
-            raise NotRegular(errno.EINVAL, "a symbolic link out of the --root directory")
+        why = self.outside("/" + os.path.relpath(real, self.root))
+        if why:
+            raise NotRegular(errno.EINVAL, why)
         return read_regular(real, MAX_READ).decode("utf-8", errors="replace")
 
     def _inside(self, shown: str) -> str:
-        if self.escapes(shown):
+        why = self.outside(shown)
+        if why:
             path = self.path(shown)
             if os.path.islink(path) and not os.path.exists(path):
                 raise Unreadable(shown, f"dangling symbolic link to {os.readlink(path)}")
-            raise Unreadable(shown, "a symbolic link out of the --root directory, not followed")
+            raise Unreadable(shown, why)
         return self.path(shown)
 
     def read_bytes(self, shown: str, limit: int = MAX_READ) -> bytes:

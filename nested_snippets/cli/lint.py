@@ -3,6 +3,20 @@
 Findings print as ``FILE:LINE: error|warning: message`` (line 1 for findings about a
 whole file).  Exit status: 0 no errors (warnings allowed), 1 errors, 2 an input
 could not be read or the kernel version is unknown.
+
+Performance design (issue 15: a hostile 10 MB file, some 400 000 lines, in at most
+2 s; ``tools/bench_lint.py`` measures it).  One pass over the lines the parser
+yields (:func:`~nested_snippets.parsers.modprobe_conf.judged_lines`), and per line
+only look-ups, no object of its own:
+
+* each distinct word of a module is judged once (memo of :data:`CACHE` words); the
+  verdict is the parameter and its value as stored, or *what* is wrong;
+* a parameter's state is its first two values and its last setting, so a conflict
+  is found in constant time;
+* a finding is counted under *what* it is (a tuple such as ``("unknown", module,
+  name)``), not under its message: past :data:`SHOWN` distinct findings, a new one
+  is only counted.  Messages, and the did-you-mean searches (difflib), are made in
+  :meth:`Linter.finish` for the printed findings only.
 """
 
 from __future__ import annotations
@@ -12,9 +26,7 @@ import gc
 import os
 import stat
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 from nested_snippets import arches, kernel, suggest
 from nested_snippets.cli import params, probes
@@ -32,25 +44,19 @@ OTHER_KVM = {"kvmgt", "kvm_pvm", "kvm_pr", "kvm_arm"}
 REPEAT = 20
 """The same finding in one file is printed this often; the rest are counted."""
 CACHE = 4096
-"""Entries of each memo (judged words, planned lines): a file of distinct words
-only fills a memo, and each lookup in a large dict is a cache miss."""
+"""Entries of each memo (modules as written, judged words of a module): a file of
+distinct words only fills a memo, and each lookup in a large dict is a cache miss."""
 SHOWN = 200
 """Distinct findings printed per run.  Past them a finding is only counted, and one
 note at the end says how many were left out: a file of a million distinct mistakes
 would print tens of megabytes that no one reads.  It also bounds the did-you-mean
 searches (difflib, 0.1 ms each), which run only for findings that are printed."""
+IGNORED_FILE = "kmod reads only files ending in .conf: this file is ignored"
+What = "str | tuple"
+"""A finding as :class:`Linter` counts it: its message, or a tuple, kind first, from
+which :meth:`Linter.message` makes the message of a printed finding."""
 MAX_FILE = 16 * 1024 * 1024
 """A modprobe.d file larger than this is not read (real ones are a few KiB)."""
-
-
-class Finding(NamedTuple):
-    path: str
-    line: int
-    level: str
-    message: str
-
-    def __str__(self) -> str:
-        return escape(f"{self.path}:{self.line}: {self.level}: {self.message}")
 
 
 def render(findings: list[tuple[str, int, str, str]]) -> str:
@@ -69,21 +75,52 @@ def render(findings: list[tuple[str, int, str, str]]) -> str:
     return "".join(f"{esc(p)}:{n}: {level}: {esc(m)}\n" for p, n, level, m in ordered)
 
 
+def judge(module: str, params: dict[str, kernel.Param], word: str) -> tuple:
+    """``word``'s verdict: ((module, parameter), value as stored) or (None, what is
+    wrong); ``params`` are the module's parameters by normalized name."""
+    raw, value = split_option(word)
+    p = params.get(normalize(raw))
+    if p is None:
+        return None, ("unknown", module, clip(raw))
+    try:
+        return (module, p.name), values.parse(p.type, value)
+    except values.InvalidValue:
+        return None, ("invalid", module, p.name, p.type, value)
+
+
+def conflict(
+    key: tuple[str, str], word: str, value: str, path: str, lineno: int, first: dict
+) -> What:
+    """What is wrong with setting ``key`` to ``value`` after another value.
+
+    Constant time per setting: only the first places of the first two values are
+    kept in ``first`` (the first earlier value that differs from any value is one of
+    them); this one is kept if it is the second value."""
+    kept = iter(first.items())
+    earlier, where = next(kept)
+    if earlier == value:  # then a second value is kept, and it differs
+        where = next(kept)[1]
+    elif len(first) == 1:  # this is the second value
+        first[value] = (path, lineno, word)
+    return ("conflict", key[0], word, where)
+
+
 class Linter:
     def __init__(self, version: str, arch: str):
         self.version = version
         self.arch = arch
         self.findings: list[tuple[str, int, str, str]] = []
-        """(path, line, level, message); :class:`Finding` has the same fields."""
-        self.first: dict[tuple[str, str], dict[str, tuple[modprobe_conf.Line, str]]] = {}
-        """(module, parameter) -> value -> (line, word) where kmod first met it, for
-        the first two values."""
-        self.last: dict[tuple[str, str], tuple[modprobe_conf.Line, str, str]] = {}
-        """(module, parameter) -> (line, word, value as stored) of its last setting."""
-        self.repeats: dict[tuple[str, str, str], int] = {}
-        """(path, level, message) -> how often it was found (printed: :data:`REPEAT`)."""
-        self.shown_until: dict[tuple[str, str, str], int] = {}
-        """(path, level, message) -> the line of its last printed occurrence."""
+        """(path, line, level, message) of each printed finding; until :meth:`finish`,
+        the message may still be a :data:`What` tuple."""
+        self.first: dict[tuple[str, str], dict[str, tuple[str, int, str]]] = {}
+        """(module, parameter) -> value -> (path, line, word) where kmod first met it,
+        for the first two values."""
+        self.last: dict[tuple[str, str], tuple[str, int, str, str]] = {}
+        """(module, parameter) -> (path, line, word, value as stored) of its last setting."""
+        self.repeats: dict[tuple[str, str, What], int] = {}
+        """(path, level, what) -> how often it was found (printed: :data:`REPEAT`)."""
+        self.shown_until: dict[tuple[str, str, What], int] = {}
+        """(path, level, what) -> the line of its last printed occurrence."""
         self.left_out: dict[str, int] = {}
         """level -> findings past :data:`SHOWN` distinct ones, counted, not kept."""
         self.first_left_out: tuple[str, int] | None = None
@@ -94,253 +131,138 @@ class Linter:
         """Module name without data -> (path, line) where first seen, for names not
         compared with KVM's: past :data:`SHOWN` findings, once an error already
         decides the exit status (difflib is slow)."""
-        self._modules: dict[str, kernel.ModuleData | None] = {}
-        self._by_name: dict[str, dict[str, kernel.Param]] = {}
-        self._judged: dict[str, dict[str, tuple]] = {}
-        """module -> word -> :meth:`judge`'s answer (files repeat words)."""
+        self._modules: dict[tuple[str, str], kernel.ModuleData | None] = {}
         self._bases: dict[str, tuple] = {}
-        """module as written -> :meth:`_base`'s answer."""
-        self._conflict: dict[tuple[tuple[str, str], str, int], str] = {}
-        """(key, word, values kept) -> :meth:`conflict`'s message."""
+        """module as written -> :meth:`_base`'s answer, with its memo of judged words."""
         self._unknown: dict[str, str] = {}
         """module name as written -> :meth:`unknown_message` (difflib is slow)."""
-        self._hintless: dict[str, tuple[str, str]] = {}
-        """printed unknown-parameter message -> (module, name): its hints are added
-        in :meth:`finish` (difflib is slow)."""
 
-    def add(self, path: str, line: int, level: str, message: str) -> None:
+    def add(self, path: str, line: int, level: str, what: What) -> None:
         """Record a finding; after :data:`REPEAT` of the same one in a file, or past
-        :data:`SHOWN` distinct ones, count it.  :meth:`apply` has a copy inline."""
-        if level == "error":
-            self.errors = True
-        key = (path, level, message)
+        :data:`SHOWN` distinct ones, only count it."""
+        key = (path, level, what)
         seen = self.repeats.get(key)
         if seen is None:
+            if level == "error":
+                self.errors = True
             if len(self.repeats) >= SHOWN:
-                self.leave_out(path, line, level)
+                self.left_out[level] = self.left_out.get(level, 0) + 1
+                if self.first_left_out is None:
+                    self.first_left_out = (path, line)
                 return
             seen = 0
         self.repeats[key] = seen + 1
         if seen < REPEAT:
-            self.findings.append((path, line, level, message))  # a plain tuple: cheap
+            self.findings.append((path, line, level, what))
             self.shown_until[key] = line
 
-    def leave_out(self, path: str, line: int, level: str) -> None:
-        """Count a finding past :data:`SHOWN` distinct ones."""
-        self.left_out[level] = self.left_out.get(level, 0) + 1
-        if self.first_left_out is None:
-            self.first_left_out = (path, line)
-
-    def module_data(self, name: str) -> kernel.ModuleData | None:
-        if name not in self._modules:
-            arch = KVM_MODULES[name] or self.arch
+    def module_data(self, name: str, arch: str | None = None) -> kernel.ModuleData | None:
+        """The data of a KVM module (of ``arch``, else the one it belongs to or the
+        checked one), None if there is none; looked up once."""
+        arch = arch or KVM_MODULES[name] or self.arch
+        if (arch, name) not in self._modules:
             try:
-                self._modules[name] = kernel.module(arch, name, self.version)
+                self._modules[arch, name] = kernel.module(arch, name, self.version)
             except kernel.KernelDataError:
-                self._modules[name] = None
-        return self._modules[name]
+                self._modules[arch, name] = None
+        return self._modules[arch, name]
 
-    def by_name(self, name: str, mod: kernel.ModuleData) -> dict[str, kernel.Param]:
-        """The module's parameters by normalized name (built once per module)."""
-        if name not in self._by_name:
-            self._by_name[name] = {normalize(p.name): p for p in mod.params}
-        return self._by_name[name]
-
-    def lint_text(self, shown: str, text: str) -> None:
-        read_by_kmod = shown.endswith(".conf")
+    def lint_text(self, path: str, text: str) -> None:
+        """Lint one file's text (shown as ``path``): one pass over its lines as the
+        parser yields them.  Per ``options`` word there is a look-up of its verdict
+        (judged once per distinct word of a module) and of its parameter's state; a
+        word repeated right after itself is skipped (the kernel sets the same value),
+        a wrong word is reported once per line."""
+        read_by_kmod = path.endswith(".conf")
         if not read_by_kmod:
-            self.add(
-                shown, 1, "warning", "kmod reads only files ending in .conf: this file is ignored"
-            )
-        cfg = modprobe_conf.parse_text(text, shown)
-        for problem in cfg.problems:
-            line, _, why = problem[len(shown) + 1 :].partition(": ")
-            self.add(shown, int(line), "warning", f"kmod ignores this line: {clip(why)}")
-        plans: dict[int, Sequence[tuple] | None] = {}  # id(args) -> plan; the parser
-        plan_of, apply = self.plan, self.apply  # shares args of identical lines, and cfg
-        for ln in cfg.lines:  # keeps them alive meanwhile
-            if ln.command == "options":
-                args = ln.args
-                plan = plans.get(id(args), False)
-                if plan is False:
-                    plan = plan_of(args)
-                    if len(plans) < CACHE:
-                        plans[id(args)] = plan
-                if plan is None:
-                    self.options(ln, normalize(args[0]), read_by_kmod)
-                else:
-                    apply(plan, ln, read_by_kmod)
+            self.add(path, 1, "warning", IGNORED_FILE)
+        add, modules, first, last = self.add, self._bases, self.first, self.last
+        for lineno, words in modprobe_conf.judged_lines(text):
+            if words.__class__ is str:
+                add(path, lineno, "warning", ("ignored", words))
                 continue
-            module = normalize(ln.args[0]) if ln.args else ""
-            if ln.command == "blacklist" and module in KVM_MODULES:
-                self.add(
-                    shown,
-                    ln.lineno,
-                    "warning",
-                    f"blacklist {module}: udev will not load it at boot (modprobe still can)",
-                )
-            elif ln.command == "install" and module in KVM_MODULES:
-                self.add(
-                    shown,
-                    ln.lineno,
-                    "warning",
-                    f"'install {module}' replaces loading {module} by a command",
-                )
-
-    def options(self, ln: modprobe_conf.Line, module: str, read_by_kmod: bool) -> None:
-        if module not in KVM_MODULES:
-            self.unknown_module(ln, module)
-            return
-        mod = self.module_data(module)
-        if mod is None:
-            arch = KVM_MODULES[module] or self.arch
-            self.add(
-                ln.path,
-                ln.lineno,
-                "warning",
-                f"no parameter data for {arch}/{module} in Linux {self.version}: not checked",
-            )
-            return
-        self.apply(self.plan(ln.args) or [], ln, read_by_kmod)
-
-    def plan(self, args: tuple[str, ...]) -> Sequence[tuple] | None:
-        """What an ``options`` line's words do: (key, word, stored, error, source) each,
-        with a word repeated right after itself left out (the kernel sets the same
-        value); None when the module is not one with data (then :meth:`options`
-        reports it)."""
-        base = self._bases.get(args[0])
-        if base is None:
-            base = self._base(args[0])
-            if len(self._bases) < CACHE:
-                self._bases[args[0]] = base
-        module, mod, judged_all = base
-        if mod is None:
-            return None
-        if len(args) == 2:  # one word, as in most lines: no loop
-            word = args[1]
-            judged = judged_all.get(word)
-            if judged is None:
-                judged = self.judge(module, mod, word)
-                if len(judged_all) < CACHE:
-                    judged_all[word] = judged
-            return (judged,)
-        out = []
-        previous = None
-        wrong: set[str] = set()  # a word with an error is reported once per line
-        for word in args[1:]:
-            if word == previous or word in wrong:
+            command = words[0]
+            if command != "options":
+                module = normalize(words[1]) if len(words) > 1 else ""
+                if module in KVM_MODULES and command in ("blacklist", "install"):
+                    add(path, lineno, "warning", (command, module))
                 continue
-            previous = word
-            judged = judged_all.get(word)
-            if judged is None:
-                judged = self.judge(module, mod, word)
-                if len(judged_all) < CACHE:
-                    judged_all[word] = judged
-            if judged[3]:
-                wrong.add(word)
-            out.append(judged)
-        return out
-
-    def _base(self, given: str) -> tuple[str, kernel.ModuleData | None, dict[str, tuple]]:
-        """(module, its data or None, its memo of judged words) for a module as written."""
-        module = normalize(given)
-        mod = self.module_data(module) if module in KVM_MODULES else None
-        return module, mod, self._judged.setdefault(module, {}) if mod is not None else {}
-
-    def apply(self, plan: Sequence[tuple], ln: modprobe_conf.Line, read_by_kmod: bool) -> None:
-        """Apply one line's plan.  The steady states of a repeated line (the same value
-        again; a conflict already worded) and the recording of an error are inline: a
-        hostile file has millions of lines, and two calls per word were half of lint's
-        time."""
-        path, lineno = ln.path, ln.lineno
-        repeats = self.repeats
-        for key, word, stored, message, source in plan:
-            if not message:
-                if key is None:
+            base = modules.get(words[1])
+            if base is None:
+                base = self._base(words[1])
+                if len(modules) < CACHE:
+                    modules[words[1]] = base
+            module, params, judged = base
+            if params is None:
+                self.without_data(path, lineno, words[1], module)
+                continue
+            previous = wrong = None
+            for word in words[2:]:
+                if word == previous:
                     continue
-                self.last[key] = (ln, word, stored)
+                previous = word
+                verdict = judged.get(word)
+                if verdict is None:
+                    verdict = judge(module, params, word)
+                    if len(judged) < CACHE:
+                        judged[word] = verdict
+                key, stored = verdict
+                if key is None:  # stored is what is wrong
+                    if wrong is None:
+                        wrong = {word}
+                    elif word in wrong:
+                        continue
+                    else:
+                        wrong.add(word)
+                    add(path, lineno, "error", stored)
+                    continue
+                last[key] = (path, lineno, word, stored)
                 if not read_by_kmod:
                     continue
-                first = self.first.get(key)
-                if first is None:  # its first setting
-                    self.first[key] = {stored: (ln, word)}
-                    continue
-                if len(first) == 1 and stored in first:
-                    continue  # the same value again: the common case of a repeated line
-                memo = (key, word, len(first))  # first only grows: its length is its version
-                message = self._conflict.get(memo)
-                if message is None:  # a memo hit implies stored in first, as in conflict()
-                    message = self.conflict(key, word, stored, ln, first)
-                    if len(self._conflict) < CACHE:
-                        self._conflict[memo] = message
-            counted = (path, "error", message)  # self.add(), inline
-            self.errors = True
-            seen = repeats.get(counted)
-            if seen is None:
-                if len(repeats) >= SHOWN:  # self.leave_out(), inline
-                    self.left_out["error"] = self.left_out.get("error", 0) + 1
-                    if self.first_left_out is None:
-                        self.first_left_out = (path, lineno)
-                    continue
-                seen = 0
-                if source:
-                    self._hintless[message] = source
-            repeats[counted] = seen + 1
-            if seen < REPEAT:
-                self.findings.append((path, lineno, "error", message))
-                self.shown_until[counted] = lineno
+                kept = first.get(key)
+                if kept is None:  # its first setting
+                    first[key] = {stored: (path, lineno, word)}
+                elif len(kept) > 1 or stored not in kept:  # else the same value again
+                    add(path, lineno, "error", conflict(key, word, stored, path, lineno, kept))
 
-    def conflict(
-        self, key: tuple[str, str], word: str, value: str, ln: modprobe_conf.Line, first: dict
-    ) -> str:
-        """The error for a setting of ``key`` to ``value`` after another value.
+    def _base(self, given: str) -> tuple[str, dict[str, kernel.Param] | None, dict | None]:
+        """(module, its parameters by normalized name and a memo of judged words, or
+        None and None if it has no data) for a module as written."""
+        module = normalize(given)
+        mod = self.module_data(module) if module in KVM_MODULES else None
+        if mod is None:
+            return module, None, None
+        return module, {normalize(p.name): p for p in mod.params}, {}
 
-        Constant time per setting: only the first places of the first two values are
-        kept in ``first`` (the first earlier value that differs from any value is one of
-        them); this one is kept if it is the second value."""
-        if value not in first:  # the first value kept differs
-            eln, eword = next(iter(first.values()))
-            if len(first) == 1:  # the second value
-                first[value] = (ln, word)
-        else:
-            eln, eword = next(where for v, where in first.items() if v != value)
-        return (
-            f"{key[0]} {clip(word)} conflicts with {clip(eword)} at "
-            f"{eln.path}:{eln.lineno}; the kernel applies the one read last"
-        )
-
-    def judge(self, module: str, mod: kernel.ModuleData, word: str) -> tuple:
-        """((module, parameter), word, value as stored, "", None) or (None, word, "",
-        error, source); source is (module, name) of an unknown parameter, whose hints
-        :meth:`finish` adds.  Memoized per word: a file of repeated options costs one
-        judgement per distinct word."""
-        raw, value = split_option(word)
-        params = self._by_name.get(module) or self.by_name(module, mod)
-        p = params.get(raw.replace("-", "_"))  # normalize(), inline
-        if p is None:  # by_name has every parameter: raw is none of them
-            raw = clip(raw)
-            message = f"{mod.no_parameter(raw)} (the kernel ignores it)"
-            return None, word, "", message, (module, raw)  # hints for printed ones only
-        try:
-            return (module, p.name), word, values.parse(p.type, value), "", None
-        except values.InvalidValue:
+    def message(self, what: What) -> str:
+        """The text of a finding, with the hints of an unknown parameter: the closest
+        name (difflib) and the architecture whose kvm has it."""
+        if what.__class__ is str:
+            return what
+        kind = what[0]
+        if kind == "ignored":
+            return f"kmod ignores this line: {clip(what[1])}"
+        if kind == "blacklist":
+            return f"blacklist {what[1]}: udev will not load it at boot (modprobe still can)"
+        if kind == "install":
+            return f"'install {what[1]}' replaces loading {what[1]} by a command"
+        if kind == "unknown":
+            _, module, raw = what
+            mod = self.module_data(module)
+            assert mod is not None  # judged against it
+            return f"{mod.unknown(raw)} (the kernel ignores it)" + self.other_arch_hint(module, raw)
+        if kind == "invalid":
+            _, module, name, ptype, value = what
             shown = "no value" if value is None else f"'{clip(value)}'"
-            return None, word, "", (
-                f"{module} {p.name}: {shown} is not a "
-                f"valid {p.type}; {module} refuses to load (Invalid argument)"
-            ), None
-
-    def hinted(self, message: str) -> str:
-        """An unknown parameter's message with its hints: the closest name (difflib)
-        and the architecture whose kvm has it; other messages as they are."""
-        where = self._hintless.get(message)
-        if where is None:
-            return message
-        module, raw = where
-        mod = self.module_data(module)
-        if mod is not None:
-            message = f"{mod.unknown(raw)} (the kernel ignores it)"
-        return message + self.other_arch_hint(module, raw)
+            return (
+                f"{module} {name}: {shown} is not a valid {ptype}; "
+                f"{module} refuses to load (Invalid argument)"
+            )
+        _, module, word, (epath, eline, eword) = what  # "conflict"
+        return (
+            f"{module} {clip(word)} conflicts with {clip(eword)} at "
+            f"{epath}:{eline}; the kernel applies the one read last"
+        )
 
     def other_arch_hint(self, module: str, name: str) -> str:
         """For ``kvm``: the architecture whose kvm has ``name``, if not the one checked."""
@@ -349,23 +271,27 @@ class Linter:
         for arch in arches.param_arches():
             if arch == self.arch or f"{arch}/kvm" not in arches.data_keys():
                 continue
-            try:
-                if not kernel.module(arch, "kvm", self.version).has(normalize(name)):
-                    continue
-            except kernel.KernelDataError:
+            kvm = self.module_data("kvm", arch)
+            if kvm is None or not kvm.has(normalize(name)):
                 continue
             return f"; {arch}'s kvm has it: lint with --arch {arch}"
         return ""
 
-    def unknown_module(self, ln: modprobe_conf.Line, module: str) -> None:
-        message = self._unknown.get(ln.args[0])
+    def without_data(self, path: str, lineno: int, given: str, module: str) -> None:
+        """``options`` for a module (``given`` as written) that has no data."""
+        if module in KVM_MODULES:
+            arch = KVM_MODULES[module] or self.arch
+            self.add(path, lineno, "warning", f"no parameter data for {arch}/{module} in "
+                     f"Linux {self.version}: not checked")  # fmt: skip
+            return
+        message = self._unknown.get(given)
         if message is None and self.errors and len(self.repeats) >= SHOWN:
-            self.unsearched.setdefault(ln.args[0], (ln.path, ln.lineno))  # could only
-            return  # add a finding that would be left out
+            self.unsearched.setdefault(given, (path, lineno))  # could only add a
+            return  # finding that would be left out
         if message is None:  # difflib once per name: a hostile file repeats the line
-            message = self._unknown[ln.args[0]] = self.unknown_message(module, ln.args[0])
+            message = self._unknown[given] = self.unknown_message(module, given)
         if message:
-            self.add(ln.path, ln.lineno, "error", message)
+            self.add(path, lineno, "error", message)
 
     @staticmethod
     def unknown_message(module: str, given: str) -> str:
@@ -388,16 +314,14 @@ class Linter:
         if any("hpage" in a.extra_checks for a in arches.ARCHES.values()
                if a.kernel_arch == (KVM_MODULES["kvm"] or self.arch)):  # fmt: skip
             self.s390_hpage()
-        hinted: dict[str, str] = {}
-        for message in {m for _, _, _, m in self.findings}:
-            hinted[message] = self.hinted(message)
-        self.findings = [(p, n, lv, hinted[m]) for p, n, lv, m in self.findings]
-        for (path, level, message), count in self.repeats.items():
+        text = {what: self.message(what) for *_, what in self.findings}
+        self.findings = [(p, n, level, text[what]) for p, n, level, what in self.findings]
+        for (path, level, what), count in self.repeats.items():
             if count > REPEAT:
-                line = self.shown_until[(path, level, message)]
+                line = self.shown_until[(path, level, what)]
                 self.findings.append(
                     (path, line, "note", f"{count - REPEAT} more of this {level} left out: "
-                     f"{hinted[message]}")
+                     f"{text[what]}")
                 )  # fmt: skip
 
     def summary(self) -> str:
@@ -426,17 +350,17 @@ class Linter:
     def s390_hpage(self) -> None:
         nested = self.last.get(("kvm", "nested"))
         hpage = self.last.get(("kvm", "hpage"))
-        if not nested or not hpage or nested[2] == "0" or hpage[2] == "0":
+        if not nested or not hpage or nested[3] == "0" or hpage[3] == "0":
             return
         errno_name = messages.errno_for("s390_nested_hpage", self.version)
         if errno_name:
-            (hln, hword, _), (nln, nword, _) = hpage, nested
+            (hpath, hline, hword, _), (npath, nline, nword, _) = hpage, nested
             self.add(
-                hln.path,
-                hln.lineno,
+                hpath,
+                hline,
                 "error",
                 f"kvm {clip(hword)} with {clip(nword)} at "
-                f"{nln.path}:{nln.lineno}: kvm refuses to load on Linux "
+                f"{npath}:{nline}: kvm refuses to load on Linux "
                 f"{self.version} ({errno_name}); use one or the other",
             )
 

@@ -110,9 +110,22 @@ REDACTIONS = (
         r"\1<redacted>\3",
     ),
     (
-        "passwords in URLs (user:password@host, also with %3A, and iSCSI's "
-        "user%password@host)",
-        re.compile(r"\b([a-z][a-z0-9+.-]{0,31}://)([^\s/?#\[]*)@", re.I),  # bounded: linear
+        "values of password:, passwd:, secret: (YAML style), to the end of the line",
+        re.compile(
+            rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret')}[ \t]*:[ \t]*)"
+            rf"(?:{_QUOTED}|[^\s'\"][^\n]*)",
+            re.I,
+        ),
+        r"\1<redacted>",
+    ),
+    (
+        "passwords in URLs (user:password@host, also with %3A or a / in the password, "
+        "and iSCSI's user%password@host)",
+        # bounded (a scheme of 32 characters, a password with / of 256): linear
+        re.compile(
+            r"\b([a-z][a-z0-9+.-]{0,31}://)([^\s/?#\[]*|[^\s/?#\[:@]*:[^\s?#\[]{0,256})@",
+            re.I,
+        ),
         _userinfo,
     ),
     (

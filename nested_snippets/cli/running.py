@@ -17,6 +17,7 @@ import os
 from collections import namedtuple
 
 from nested_snippets import arches, kernel
+from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.escape import escape
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 
@@ -54,7 +55,11 @@ def host_params(fs: HostFS, module: str) -> dict[str, str | None] | None:
 
 
 def compare(fs: HostFS, version: str, host_arch: str, modules: list[str]) -> list[Row]:
-    """Rows for each loaded module of ``modules`` that the data knows."""
+    """Rows for each loaded module of ``modules`` that the data knows; a /sys/module
+    below a symbolic link out of ``--root`` is an error that names the link."""
+    why = fs.outside("/sys/module")
+    if why:
+        raise CliError(f"cannot read /sys/module: {why}")
     rows: list[Row] = []
     for module in modules:
         seen = host_params(fs, module)

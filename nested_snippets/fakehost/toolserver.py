@@ -23,6 +23,8 @@ sees exactly what the snippet sees: the fake host at the real paths, ``/usr``
 read-only, nothing else of the machine), runs the tool, writes the state back
 through the descriptor it opened before entering, replies and exits.
 
+On each connection the server first sends a line: ``ok``, or why the call is refused
+(:data:`BUSY`), which the client prints before it exits 70.
 Request (client -> server): NUL-terminated fields: tool name, sudo flag (``1`` or
 empty), argc, then argc arguments.  Reply: a line ``STATUS OUTLEN ERRLEN`` then the
 stdout and stderr bytes.
@@ -57,9 +59,19 @@ tmpfs trees from the state (and finish a pending reboot)."""
 CALL_SECONDS = 10
 """A tool call that takes longer (a client that never sends its request) is ended."""
 MAX_REQUEST = 1 << 20
+"""Bytes of one request; the client refuses a call whose arguments need more."""
+MAX_ARGS = 10_000
+"""Arguments of one call; the client refuses more."""
 MAX_CALLS = 8
-"""Tool calls of one sandbox running at once; a further connection is closed unserved
-(its client exits 70), so a snippet cannot make the server fork without end."""
+"""Tool calls of one sandbox running at once; a further connection is answered with
+:data:`BUSY` and closed unserved (its client says so and exits 70), so a snippet
+cannot make the server fork without end."""
+BUSY = (
+    f"the fake host's tool server runs at most {MAX_CALLS} calls of a sandbox at once "
+    "(MAX_CALLS), and that many are still open: this call was refused"
+)
+ARG_BYTES = MAX_REQUEST - 4096
+"""What the client lets the arguments take (their bytes and a NUL each)."""
 READS = "reads.marshal"
 """Beside the state: what each tool call read (:mod:`.reads`), appended when it exists."""
 CALL_MEMORY = 768 << 20
@@ -69,7 +81,15 @@ CLIENT = rf"""#!/bin/bash
 # A fake tool of the fake host: forwards its call to the runner's tool server,
 # which listens in this sandbox's own network namespace (toolserver.py).
 LC_ALL=C
+fail() {{ printf '%s: %s\n' "${{0##*/}}" "$1" >&2; exit 70; }}
+[ "$#" -le {MAX_ARGS} ] || fail "the fake host's tool server takes at most {MAX_ARGS} \
+arguments in one call (MAX_ARGS); this call has $#"
+size=0; for arg; do size=$((size + ${{#arg}} + 1)); done
+[ "$size" -le {ARG_BYTES} ] || fail "the fake host's tool server takes at most {ARG_BYTES} \
+bytes of arguments in one call (MAX_REQUEST); this call has $size"
 exec 3<>/dev/tcp/127.0.0.1/{PORT} || exit 70
+IFS= read -r hello <&3 || fail "the fake host's tool server closed the call unanswered"
+[ "$hello" = ok ] || fail "$hello"
 printf '%s\0' "${{0##*/}}" "${{FAKEHOST_SUDO:-}}" "$#" "$@" >&3
 IFS=' ' read -r status outlen errlen <&3 || exit 70
 if [ "$outlen" -gt 0 ]; then IFS= read -r -d '' -N "$outlen" out <&3; printf '%s' "$out"; fi
@@ -271,8 +291,14 @@ class _Sandbox:
             conn, _addr = self.listener.accept()
         except OSError:
             return
-        if len(self.children) >= MAX_CALLS:
+        try:
+            # a fresh connection's buffer is empty: these few bytes never block
+            conn.sendall(b"ok\n" if len(self.children) < MAX_CALLS else BUSY.encode() + b"\n")
+        except OSError:
             conn.close()
+            return
+        if len(self.children) >= MAX_CALLS:
+            conn.close()  # the client has read nothing yet and sent nothing: no reset
             return
         pid = os.fork()
         if pid == 0:
@@ -306,12 +332,12 @@ def _read_request(conn: socket.socket) -> list[str]:
             raise ConnectionError("request ended early")
         data += chunk
         if len(data) > MAX_REQUEST:
-            raise ValueError("request too large")
+            raise ValueError(f"request larger than {MAX_REQUEST} bytes (MAX_REQUEST)")
         fields = data.split(b"\0")
         if len(fields) > 3:
             argc = int(fields[2])
-            if argc < 0 or argc > 10000:
-                raise ValueError("bad argument count")
+            if argc < 0 or argc > MAX_ARGS:
+                raise ValueError(f"bad argument count {argc} (at most {MAX_ARGS}: MAX_ARGS)")
             if len(fields) > 3 + argc:
                 return [f.decode("utf-8", "surrogateescape") for f in fields[: 3 + argc]]
 
@@ -335,7 +361,12 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
     _confine_call()
     try:
         name, sudo, _argc, *args = _read_request(conn)
-    except (ValueError, ConnectionError, OSError):
+    except ValueError as exc:  # only a client other than the fake tools' sends these
+        why = f"the fake host's tool server refused the call: {exc}\n".encode()
+        with contextlib.suppress(OSError):
+            conn.sendall(f"70 0 {len(why)}\n".encode() + why)
+        return
+    except (ConnectionError, OSError):
         return
     fd = _open_state(home)
     disk = _open_root(home) if name == FILL else -1

@@ -387,9 +387,8 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "5.1",
             "kvm-s390: A KVM host that supports nesting cannot back its KVM guests with huge pages",
             "EINVAL",
-            "arch/s390/kvm/kvm-s390.c kvm_s390_init(): in every release with data from 5.1.9 "
-            "to 6.19.6; 5.0.0 has the older text (the 5.1 data is 5.1.9: no 5.1.0 import was "
-            "found)",
+            "arch/s390/kvm/kvm-s390.c kvm_s390_init(): in every release with data from 5.1.0 "
+            "to 6.19.6; 5.0.0 has the older text",
             probe=(
                 '"A KVM host that supports nesting cannot back its KVM guests with huge '
                 'pages\\n"',
@@ -416,8 +415,8 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "5.1",
             "kvm-s390: SIE is not available",
             "ENODEV",
-            "arch/s390/kvm/kvm-s390.c kvm_s390_init() @ 5.1.9..7.2.6, s390/s390.c @ 7.3.4 "
-            "(5.0.0 has the older text; the 5.1 data is 5.1.9)",
+            "arch/s390/kvm/kvm-s390.c kvm_s390_init() @ 5.1.0..7.2.6, s390/s390.c @ 7.3.4 "
+            "(5.0.0 has the older text)",
             probe=('"SIE is not available\\n"',),
         ),
     ),

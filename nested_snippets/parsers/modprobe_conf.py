@@ -22,7 +22,10 @@ from nested_snippets.regular import read_regular
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator, Sequence
+
+    Words = list[str]
+    """A line's words, command first."""
 
 CONFIG_DIRS = (
     "/etc/modprobe.d",
@@ -98,8 +101,8 @@ _BLANKS = " \t"
 the rest of an ``options`` line goes to the kernel, which splits at any white space."""
 
 
-def _split_line(line: str) -> tuple[str, tuple[str, ...]]:
-    """(command, arguments) of one stripped logical line, split as kmod splits it."""
+def _split_line(line: str) -> Words:
+    """The words of one stripped logical line, split as kmod splits it."""
     if line[:7] == "options" and line[7:8] in (" ", "\t"):
         # "options", blanks, the module, one blank: kmod hands the rest of the line to
         # the kernel, which splits it (string methods: no regular expression to compile)
@@ -107,42 +110,50 @@ def _split_line(line: str) -> tuple[str, tuple[str, ...]]:
         space, tab = rest.find(" "), rest.find("\t")
         end = space if tab < 0 else tab if space < 0 else min(space, tab)
         if end > 0:
-            return "options", (rest[:end], *kargs.split_words(rest[end + 1 :]))
-    words = [w for w in line.replace("\t", " ").split(" ") if w]
-    return words[0], tuple(words[1:])
+            return ["options", rest[:end], *kargs.split_words(rest[end + 1 :])]
+    return [w for w in line.replace("\t", " ").split(" ") if w]
 
 
-def _judge(line: str) -> tuple[str, tuple[str, ...]] | str:
-    """What one logical line is: (command, arguments), or why kmod ignores it
+def _judge(line: str) -> Words | str:
+    """What one logical line is: its words (command first), or why kmod ignores it
     ("" for a blank or comment line, which it skips silently)."""
     if '"' not in line and line.isprintable():
-        # no quote, and no blank but " ": kmod's split (at blanks) and the kernel's (at
-        # white space) are both str.split(); one call for a million distinct lines
-        words = line.split()
-        if not words or words[0][0] == "#":
-            return ""
-        command, args = words[0], tuple(words[1:])
-    else:
-        line = line.strip(_BLANKS)
-        if not line or line[0] == "#":
-            return ""
-        command, args = _split_line(line)
+        return _judge_plain(line)
+    line = line.strip(_BLANKS)
+    if not line or line[0] == "#":
+        return ""
+    return _check(_split_line(line))
+
+
+def _judge_plain(line: str) -> Words | str:
+    """:func:`_judge` of a line without quotes whose only blank is " ": kmod's split
+    at blanks and the kernel's at white space are then both :meth:`str.split`."""
+    words = line.split()
+    if words and words[0] == "options" and len(words) > 1:  # the common line first
+        return words
+    return _check(words) if words and words[0][0] != "#" else ""
+
+
+def _check(words: Words) -> Words | str:
+    """``words`` if kmod takes them as a command, else why it ignores the line."""
+    command = words[0]
     if command not in KNOWN_COMMANDS:
         return f"ignoring bad line starting with '{command}'"
-    if command in ("options", "blacklist") and not args:
+    if len(words) == 1 and command in ("options", "blacklist"):
         return f"'{command}' needs a module name"
-    return command, args
+    return words
 
 
-def _logical_lines(text: str):
-    """(first line number, logical line): lines end at ``\\n`` only (kmod reads with
+def _logical_lines(text: str) -> tuple[Sequence[int], list[str]]:
+    """(first line numbers, logical lines): lines end at ``\\n`` only (kmod reads with
     getline; a ``\\r`` or form feed is not a line break), a trailing ``\\`` joins."""
     raws = text.split("\n")
     if raws[-1] == "":
         raws.pop()
     if "\\" not in text:
-        return enumerate(raws, 1)
-    out: list[tuple[int, str]] = []
+        return range(1, len(raws) + 1), raws
+    numbers: list[int] = []
+    out: list[str] = []
     pending: list[str] = []
     start = 0
     for lineno, raw in enumerate(raws, 1):
@@ -153,34 +164,51 @@ def _logical_lines(text: str):
             continue
         if pending:
             pending.append(raw)
-            out.append((start, "".join(pending)))
+            numbers.append(start)
+            out.append("".join(pending))
             pending = []
         else:
-            out.append((lineno, raw))
+            numbers.append(lineno)
+            out.append(raw)
     if pending:
-        out.append((start, "".join(pending)))
-    return out
+        numbers.append(start)
+        out.append("".join(pending))
+    return numbers, out
 
 
 _SEEN = 4096
-"""Distinct lines whose judgement :func:`_parse_into` remembers per file."""
+"""Distinct lines whose judgement :func:`judged_lines` remembers per file."""
+
+
+def judged_lines(text: str) -> Iterator[tuple[int, Words | str]]:
+    """(first line number, the line's words or why kmod ignores it) for each logical
+    line of ``text`` that is not blank or a comment, in order; the words are the
+    command and its arguments (shared by identical lines: not to be changed).
+    Linear, and lean per line (a hostile file has a million): each distinct line is
+    judged once (hostile files repeat one line a million times), and where the whole
+    text has no double quote and no blank but " " (the common case) without testing
+    each line for them."""
+    numbers, lines = _logical_lines(text)
+    judge = _judge_plain if '"' not in text and text.replace("\n", " ").isprintable() else _judge
+    seen: dict[str, Words | str] = {}
+    for lineno, raw in zip(numbers, lines):  # noqa: B905 (Python 3.9 has no strict=)
+        known = seen.get(raw)
+        if known is None:
+            known = judge(raw)
+            if len(seen) < _SEEN:  # a file of distinct lines would only fill it
+                seen[raw] = known
+        if known:
+            yield lineno, known
 
 
 def _parse_into(cfg: Config, text: str, path: str) -> None:
-    """Add one file's lines.  Each distinct line is judged once (hostile files repeat
-    one line a million times); per line there is then one lookup and one append."""
-    seen: dict[str, tuple[str, tuple[str, ...]] | str] = {}
+    """Add one file's lines."""
     append, problems = cfg.lines.append, cfg.problems
-    for lineno, raw in _logical_lines(text):
-        known = seen.get(raw)
-        if known is None:
-            known = _judge(raw)
-            if len(seen) < _SEEN:  # a file of distinct lines would only fill it
-                seen[raw] = known
-        if known.__class__ is tuple:
-            append(Line(path, lineno, *known))
-        elif known:
+    for lineno, known in judged_lines(text):
+        if known.__class__ is str:
             problems.append(f"{path}:{lineno}: {known}")
+        else:
+            append(Line(path, lineno, known[0], tuple(known[1:])))
 
 
 def files_in(

@@ -204,6 +204,7 @@ FACTS: dict[str, Predicate] = {
     "cap-nested-hv": lambda r: r.spapr_cap("nested-hv") is not None,
     "cap-nested-papr": lambda r: r.spapr_cap("nested-papr") is not None,
     "arm-virt-kvm-el2": lambda r: r.arm_virt["virtualization_with_kvm"] == "allowed",
+    "arm-virt-kvm-rejected": lambda r: r.arm_virt["virtualization_with_kvm"] == "rejected",
     "x86-versioned-cpu-models": lambda r: r.data["x86_cpu_models"]["implicit_version"] is not None,
     "nested-hv-power9-check": lambda r: any("POWER9" in m for m in r.spapr_messages("nested-hv")),
 }
@@ -221,7 +222,8 @@ def _span(pred: Predicate) -> list[tuple[str, bool | None]]:
 
 
 def since(pred: Predicate) -> str:
-    """First release where ``pred`` holds: 'X.Y', 'between A and B', or 'before X.Y'."""
+    """First release where ``pred`` holds: 'X.Y', 'between A and B', 'before X.Y', or
+    'X.Y or earlier (no data before X.Y)' when it holds in the oldest data."""
     span = _span(pred)
     for i, (v, ok) in enumerate(span):
         if ok:
@@ -229,7 +231,9 @@ def since(pred: Predicate) -> str:
             while j >= 0 and span[j][1] is None:
                 j -= 1
             if j < 0:
-                return v if i == 0 else f"between {span[0][0]} and {v}"
+                if i == 0:
+                    return f"{v} or earlier (no data before {v})"
+                return f"between {span[0][0]} and {v}"
             if j == i - 1:
                 return v if span[j][1] is False else f"before {v}"
             return f"between {span[j][0]} and {v}"

@@ -7,11 +7,11 @@ difference.  Bad input (unknown id, architecture or kernel) gives one line and e
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from nested_snippets import kernel as kdata
 from nested_snippets import registry
+from nested_snippets.cli import argument_parser
 from nested_snippets.cli.escape import shorten
 from nested_snippets.fakehost.host import Scenario, ScenarioError
 from nested_snippets.model import SnippetError
@@ -27,7 +27,7 @@ from nested_snippets.versions import VERSION
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m nested_snippets.runner", description=__doc__)
+    parser = argument_parser(prog="python -m nested_snippets.runner", description=__doc__)
     parser.add_argument("snippet", help="snippet id, e.g. enable.check_nested")
     parser.add_argument("--arch", default="", help="variant / fake host architecture")
     parser.add_argument("--kernel", default=None, help="kernel version (default: newest)")

@@ -13,11 +13,11 @@ Then it sets the run's rlimits on itself (hard and soft, inherited by every comm
 waits for the runner's go (the mark, on descriptor ``NKG_GO``), has the tool server
 fill the fake trees (``_fill``) and runs each argument as
 ``bash --noprofile --norc -c TEXT`` in ``/root`` (under strace when ``NKG_TRACE``
-holds its command line), with stdout and stderr on the runner's pipe.  After each
-command it kills every other process of its PID namespace and reaps them all, then
-writes ``MARK E I STATUS`` and its children's CPU times in the format of bash's
-``times``; with strace, ``MARK T I`` and the record.  Exit statuses 96 to 99 say
-which step of the setup failed.
+holds its command line: :func:`traced`), with stdout and stderr on the runner's
+pipe.  After each command it kills every other process of its PID namespace and
+reaps them all, then writes ``MARK E I STATUS`` and its children's CPU times in the
+format of bash's ``times``; with strace, ``MARK T I`` and the record.  Exit statuses
+96 to 99 say which step of the setup failed.
 """
 
 from __future__ import annotations
@@ -32,6 +32,17 @@ PR_GET_DUMPABLE = 3
 PR_SET_DUMPABLE = 4
 FILL = "/run/fakehost/bin/_fill"
 TRACE_FILE = "/run/nkg-trace"
+GATE = (
+    "echo >&4; exec 4>&-; read -r go <&3 || exit 125; exec 3<&-; "
+    'exec bash --noprofile --norc -c "$1"'
+)
+"""The program strace starts (``sh -c GATE sh COMMAND``): it says that it runs on
+descriptor 4, waits for the go on 3, closes both and executes the command's ``bash``
+as :func:`spawn` would (same ``argv[0]``, ``PATH`` search and environment).  Measured
+on 2026-12-02 (medians of 30 to 40 traced runs of one ``cat``, alternated with the
+former design, a record file strace wrote in ``/run``; 2 loaded cores): a traced run
+costs 4 to 10 ms more CPU time with this ``sh`` gate (three measurements), 11 ms
+with a ``bash`` gate (one); wall time the same within noise."""
 MAX_MARK = 128
 SHELL = ("bash", "--noprofile", "--norc", "-c")
 COMMAND_ENV = {"PWD": "/root", "OLDPWD": "/root", "SHLVL": "1"}
@@ -178,22 +189,56 @@ def times() -> bytes:
     return f"{pair(t.user, t.system)}\n{pair(t.children_user, t.children_system)}\n".encode()
 
 
-def copy_trace(limit: int) -> None:
-    """Write strace's record (a regular file, at most ``limit`` bytes) and remove it."""
+def traced(trace: list[str], command: str, env: dict[str, str], limit: int) -> tuple[int, bytes]:
+    """Run ``command`` under strace; its status and strace's record (at most ``limit``
+    bytes; empty when strace did not start the command).
+
+    strace writes the record into a FIFO of ``/run`` whose reading end this process
+    opened first, and which it reads to the end while the command runs.  The traced
+    program is :data:`GATE`, which tells this process that it runs (so strace has
+    opened the FIFO) and waits; the FIFO's name is then removed, and only then does
+    the gate release the command's ``bash``.  So no process of the snippet can reach
+    the record: neither by name nor by descriptor (the seccomp filter denies
+    ``ptrace`` attaching, ``pidfd_getfd`` and ``process_vm_writev``); the name carries
+    a random part (nothing can be planted there first); and a pipe, unlike a file, is
+    not cut short when the snippet fills the file system."""
+    path = f"{TRACE_FILE}-{os.urandom(8).hex()}"
     try:
-        fd = os.open(TRACE_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        os.mkfifo(path, 0o600)
+        record = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # no writer yet: no wait
     except OSError:
-        fd = -1
-    _remove(TRACE_FILE)
-    if fd < 0:
-        return
-    try:
-        if os.fstat(fd).st_mode & 0o170000 == 0o100000:  # a regular file
-            while limit > 0 and (chunk := os.read(fd, min(1 << 16, limit))):
-                say(chunk)
-                limit -= len(chunk)
-    finally:
-        os.close(fd)
+        _remove(path)
+        return spawn([*SHELL, command], env, "/root"), b""
+    os.set_blocking(record, True)
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        go, ready = os.dup(go_r), os.dup(ready_w)  # above 4: dup2 below clobbers nothing
+        os.dup2(go, 3)
+        os.dup2(ready, 4)
+        _exec_child([*trace, "-o", path, "sh", "-c", GATE, "sh", command], env, "/root")
+    os.close(go_r)
+    os.close(ready_w)
+    started = os.read(ready_r, 1) == b"\n"
+    os.close(ready_r)
+    _remove(path)
+    if started:
+        os.write(go_w, b"\n")
+    os.close(go_w)
+    data = drain(record, limit) if started else b""  # to the end: strace has exited
+    os.close(record)
+    return status_of(os.waitpid(pid, 0)[1]), data
+
+
+def drain(fd: int, limit: int) -> bytes:
+    """Read ``fd`` to its end; the first ``limit`` bytes of what it gave."""
+    chunks, kept = [], 0
+    while chunk := os.read(fd, 1 << 16):
+        if kept < limit:
+            chunks.append(chunk[: limit - kept])
+            kept += len(chunks[-1])
+    return b"".join(chunks)
 
 
 def main(commands: list[str]) -> int:
@@ -226,13 +271,14 @@ def main(commands: list[str]) -> int:
     shell_env = {**env, **COMMAND_ENV}
     for i, command in enumerate(commands, 1):
         say(f"{mark} B {i}\n".encode())
-        argv = [*trace, "-o", TRACE_FILE] if trace else []
-        status = spawn([*argv, *SHELL, command], shell_env, "/root")
+        if trace:
+            status, record = traced(trace, command, shell_env, fsize)
+        else:
+            status = spawn([*SHELL, command], shell_env, "/root")
         clean()
         say(f"\n{mark} E {i} {status}\n".encode() + times())
         if trace:
-            say(f"{mark} T {i}\n".encode())
-            copy_trace(fsize)
+            say(f"{mark} T {i}\n".encode() + record)
     return 0
 
 

@@ -56,21 +56,38 @@ Every tmpfs has a size (:data:`TMPFS_BYTES`, about 120 MiB in all) and at most
 :data:`~nested_snippets.fakehost.rootcopy.MAX_ENTRIES` inodes.  After each
 command the first process kills every other process of the sandbox, so nothing a
 command leaves running can touch a later command's result.  Tool calls are bounded
-by the tool server (at most ``MAX_CALLS`` at once per sandbox, each with its own
-time, memory and file-size rlimits; configuration files are read only when regular
-and only up to a cap).
+by the tool server (at most ``MAX_CALLS`` at once per sandbox, ``MAX_ARGS``
+arguments and ``MAX_REQUEST`` bytes a call, each call with its own time, memory and
+file-size rlimits; configuration files are read only when regular and only up to a
+cap); a call over one of these gets one line naming it from the fake tool, which
+exits 70 (since 2026-12-02; before, it ended silently or with "Connection reset").
 
-What is *not* bounded or hidden, known and accepted for now:
+System calls pass a seccomp filter (:mod:`.seccomp`, since 2026-12-02), which
+bubblewrap loads after its own mounts: SysV IPC and ``clone3`` fail with ``ENOSYS``;
+keys, ``bpf``, ``perf_event_open``, ``userfaultfd``, io_uring, module and kexec
+calls, every mount call, ``setns``, ``syslog`` (the machine's kernel log, readable
+where ``kernel.dmesg_restrict`` is 0), ``process_vm_readv``/``writev``,
+``pidfd_getfd``, ``fanotify_init``, file handles, ``clone`` with ``CLONE_UNTRACED``
+and ``ptrace`` attaching fail with ``EPERM`` (strace, which starts its command with
+``PTRACE_TRACEME``, still works).  Its cost, measured on 2026-12-02 (2 loaded cores,
+runs alternated with and without it): none measurable on a run of ``lsmod | head
+-2`` (44.6 against 44.7 ms of CPU time, medians of 45); ~7 % on ``find /usr/lib``,
+which makes ~171,000 system calls (``strace -c``; 273 against 256 ms, medians of 21),
+all of it the cost of having a filter at all (one that allows everything: 277 ms).
+On an architecture the filter has no table for (x86_64 and aarch64 only), the
+runner refuses to run.
 
-* memory the watch cannot see: pages of a ``memfd`` or SysV shared memory segment
-  that no process maps (each memfd is capped by the file-size limit and each
-  process has at most ``files`` descriptors; SysV segments have no cap: measured
-  2026-12-02, four 48 MiB segments filled and detached ran under a 64 MiB limit),
-  data queued in socket buffers (measured: 88 MiB in 400 socket pairs of one
-  process), the overshoot within one
+What is *not* bounded or hidden, known and accepted for now (reviewed 2026-12-02):
+
+* memory the watch cannot see: pages of a ``memfd`` that no process maps (each
+  memfd is capped by the file-size limit and each process has at most ``files``
+  descriptors), data queued in socket buffers (measured: 88 MiB in 400 socket pairs
+  of one process) and, not measured, in pipe buffers, the overshoot within one
   :data:`WATCH_TICK`, and the tool server's calls (outside the sandbox; at most
   ``MAX_CALLS`` at once, each with its own address-space limit); the tmpfs mounts
-  are counted by their sizes (:data:`TMPFS_BYTES`), not by the watch;
+  are counted by their sizes (:data:`TMPFS_BYTES`), not by the watch.  SysV shared
+  memory, which had no cap (measured 2026-12-02: four 48 MiB segments filled and
+  detached ran under a 64 MiB limit), is denied by the filter since that day;
 * a parameter file of the fake ``/sys`` with mode 0444 can be ``chmod``-ed and then
   written by the snippet, which owns every file of the sandbox's tmpfs mounts (its
   user namespace maps one uid only).  The write is never kept (only writable
@@ -84,15 +101,21 @@ What is *not* bounded or hidden, known and accepted for now:
   idmapping user namespace, which ``--disable-userns`` forbids creating; a second
   owner uid needs a second mapped uid, which only root can map;
 * facts of the machine through system calls, which only a seccomp filter that
-  rewrites results, a time namespace or ptrace could hide, none of which bubblewrap
-  0.8 offers without root: ``uname(2)`` gives the machine's kernel release and
-  version and its architecture (``os.uname()``, ``perl``'s ``POSIX::uname``; the
+  rewrites results (a ``SECCOMP_RET_USER_NOTIF`` supervisor answering for the fake
+  host: not written), a time namespace or ptrace could hide, none of which
+  bubblewrap 0.8 offers without root: ``uname(2)`` gives the machine's kernel
+  release and version and its architecture (``os.uname()``, ``perl``'s ``POSIX::uname``; the
   ``uname`` and ``arch`` commands are the fake ones and answer for the fake host);
   ``CLOCK_BOOTTIME`` and ``sysinfo(2)`` give the machine's uptime and memory.
   ``/proc/uptime`` and ``/proc/meminfo`` do not exist (the fake kernel models
   neither), so ``uptime`` and ``free`` fail rather than answer for the machine.
   ``nproc`` is the fake host's CPU count (:func:`_pin`) on a machine with at least
-  that many CPUs; ``statfs`` of any writable place is the sandbox's tmpfs.
+  that many CPUs; ``statfs`` of any writable place is the sandbox's tmpfs;
+* strace itself, against a snippet that kills it (its parent, same uid): the
+  record is then incomplete and vouches for nothing (the run is not shared by what
+  it read), the command's file calls fail (strace's own filter has no tracer left to
+  ask) and PID 1 ends it.  So a snippet can deny its own item the sharing, not
+  forge it.
 
 Where bubblewrap cannot make its namespaces the runner refuses to run anything
 (:class:`SandboxUnavailable`, whose message names the fix); there is no unconfined
@@ -120,7 +143,7 @@ from pathlib import Path
 from nested_snippets.fakehost import cpus, toolserver
 from nested_snippets.fakehost import host as fakehost
 from nested_snippets.fakehost.commands import PY_TOOLS
-from nested_snippets.runner import pid1
+from nested_snippets.runner import pid1, seccomp
 
 BWRAP = "bwrap"
 HOSTNAME = fakehost.HOSTNAME
@@ -197,13 +220,35 @@ def check() -> None:
             "install it (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install "
             "bubblewrap)"
         )
+    try:
+        seccomp.program(PYTHON)
+    except seccomp.Unsupported as exc:
+        _check_python()  # a missing or broken python3 is the message to give first
+        raise SandboxUnavailable(str(exc)) from None
+    rules = _filter_fd()
     argv = [BWRAP, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
             "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", *_merged_links_args(),
-            "/usr/bin/true"]  # fmt: skip
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd="/", **_drop())
+            "--seccomp", str(rules), "/usr/bin/true"]  # fmt: skip
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd="/",
+                              pass_fds=(rules,), **_drop())  # fmt: skip
+    finally:
+        os.close(rules)
     if proc.returncode != 0:
         raise SandboxUnavailable(_diagnose(proc.stderr.strip().splitlines()[-1:] or [""]))
     _check_python()
+
+
+def _filter_fd() -> int:
+    """A pipe holding the seccomp filter (:mod:`.seccomp`), for ``bwrap --seccomp FD``
+    (which reads it to its end); the caller closes it."""
+    rules = seccomp.program(PYTHON)
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, rules)  # a few hundred bytes: far below a pipe's buffer
+    finally:
+        os.close(write_end)
+    return read_end
 
 
 def _check_python() -> None:
@@ -500,15 +545,19 @@ from the snippet's own ``kill -9``."""
 
 
 TRACE = (
-    "/usr/bin/strace -f -qq -y -s 4096 --seccomp-bpf -e signal=none "
-    "-e trace=%file,getdents64,connect,fchdir"
+    "/usr/bin/strace -f --quiet=attach,personality -y -s 4096 --seccomp-bpf -e signal=!SIGCHLD "
+    "-e trace=%file,getdents64,connect,fchdir,clone,fork,vfork"
 )
-"""With ``trace``: each command runs under strace, which records the files it named and
-its connections; PID 1 writes that record (a regular file, at most the output
-limit) after the command's end line, after a ``T`` line (:attr:`Result.trace`, for
-:mod:`nested_snippets.runner.shared`).  The record is a file of the sandbox's
-``/run``: a snippet could rewrite it, which the project's own snippets do not (and the
-checked pairs would catch)."""
+"""With ``trace``: each command runs under strace, which records the files it named,
+its connections, the processes it made and how each ended (``signal=!SIGCHLD``: strace
+writes "killed by" only for the signals it shows); PID 1 writes that record
+(at most the output limit) after the command's end line, after a ``T`` line
+(:attr:`Result.trace`, for :mod:`nested_snippets.runner.shared`).  No process of the
+snippet can reach the record (:func:`.pid1.traced`: a FIFO whose name is gone before
+the command starts; the seccomp filter denies ``ptrace`` attaching, ``pidfd_getfd``,
+``process_vm_writev`` and untraced clones), and a record in which a process has no
+end (strace was killed, or the record cut) vouches for nothing
+(:func:`.shared.read_paths`)."""
 
 
 def can_trace() -> bool:
@@ -530,11 +579,12 @@ def run(
     prepare_root(home / "root")
     info_r, info_w = os.pipe()
     block_r, block_w = os.pipe()  # PID 1 waits on it for the mark (the tool server listens)
+    rules = _filter_fd()
     argv = [
         BWRAP, "--unshare-all", "--unshare-user", "--disable-userns",
         "--die-with-parent", "--new-session", "--as-pid-1",
         "--uid", "0", "--gid", "0", "--hostname", HOSTNAME,
-        "--info-fd", str(info_w),
+        "--info-fd", str(info_w), "--seccomp", str(rules),
         *_tmpfs("/"), *b.static_args, *_own_config(home / "root"),
         "--chdir", "/root",
         PYTHON, "-I", "-S", "-c", SUPERVISOR, *commands,
@@ -563,7 +613,7 @@ def run(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            pass_fds=(info_w, block_r),
+            pass_fds=(info_w, block_r, rules),
             start_new_session=True,
             cwd="/",
             **_drop(),
@@ -571,6 +621,7 @@ def run(
     finally:
         os.close(info_w)
         os.close(block_r)
+        os.close(rules)
     attached = False
     try:
         pid = _child_pid(info_r)

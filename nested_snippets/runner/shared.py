@@ -276,6 +276,29 @@ _AT_DIR = re.compile(r'\d+<(/[^>]*)>, "([^/"][^"]*)"')
 """A name relative to a directory descriptor (``openat(3</sys/module>, "kvm", ...)``)."""
 _TREE_CHDIR = re.compile(r'^\d+\s+f?chdir\((?:"|\d+<)(/(?:sys|proc|lib|dev)\b[^">]*)')
 _TOOL_CALL = re.compile(r"^\d+\s+connect\(.*AF_INET")
+_PID = re.compile(r"^(\d+)\s")
+_MADE = re.compile(r"^\d+\s+(?:<\.\.\. )?(?:clone|fork|vfork)\b.*\) = (\d+)$")
+_ENDED = re.compile(
+    r"^(\d+)\s+\+\+\+ (?:exited with \d+|killed by SIG\w+(?: \(core dumped\))?"
+    r"|superseded by execve in pid \d+) \+\+\+$"
+    r"|^(\d+)\s.*<pid changed to \d+ \.\.\.>$"  # a thread that executed a program
+)
+
+
+def complete(text: str) -> bool:
+    """Every process in the record (each line's pid, each pid a clone or fork returned)
+    has its end in it: strace saw the whole run.  A snippet that kills strace leaves
+    the processes it detached, the killer among them, without an end."""
+    seen: set[str] = set()
+    ended: set[str] = set()
+    for line in text.splitlines():
+        if m := _ENDED.match(line):
+            ended.add(m.group(1) or m.group(2))
+        elif m := _PID.match(line):
+            seen.add(m.group(1))
+            if made := _MADE.match(line):
+                seen.add(made.group(1))
+    return bool(seen) and seen <= ended
 
 
 def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
@@ -286,8 +309,8 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
     paths: set[str] = set()
     calls = 0
     for text in traces:
-        if not text.endswith("\n") or "execve(" not in text:
-            return None  # cut short, or strace did not start the command
+        if not text.endswith("\n") or "execve(" not in text or not complete(text):
+            return None  # cut short, strace did not start the command or was killed
         for line in text.splitlines():
             if _TREE_CHDIR.search(line):
                 return None

@@ -9,7 +9,11 @@ v6.18.2 tree:
   ``KBUILD_MODNAME ": "``, so ``kvm_amd:``) and ``svm_init()`` returns -EOPNOTSUPP;
 * ``arch/x86/mm/mem_encrypt.c`` ``print_mem_encrypt_feature_info()`` logs
   "Memory Encryption Features active: " followed by "Intel TDX" or "AMD" and the
-  active SEV features (no ``pr_fmt`` in that file).
+  active SEV features (no ``pr_fmt`` in that file); @ v5.12.9 and v5.15.0 it logs
+  "AMD Memory Encryption Features active:" and the features; before the SEV-ES
+  series ("x86/sev-es: Print SEV-ES info into kernel log", 2020) mem_encrypt_init()
+  logged "AMD Secure Encrypted Virtualization (SEV) active".  The grep matches all
+  three (two -e patterns).
 
 The executed checks are the cases the fake host models: an ordinary guest, whose
 kernel log has no memory-encryption line, and a guest whose CPU shows no
@@ -24,7 +28,7 @@ from nested_snippets.model import Given, snippet, transcript
 is_confidential = snippet(
     transcript(
         """
-        $ sudo dmesg | grep 'Memory Encryption Features active'
+        $ sudo dmesg | grep -e 'Memory Encryption Features active' -e '(SEV) active'
         """,
         status={0: 1},
         silent=True,

@@ -7,7 +7,8 @@ the expected outputs:
   1e58e5e59148, "KVM: VMX: enable nested virtualization by default");
   ``arch/x86/kvm/vmx.c`` @ v4.19 and @ v4.20, ``vmx/vmx.c`` from v5.0.
 * ``kvm_amd`` ``nested`` is an int, ``1`` in every version we model
-  (``arch/x86/kvm/svm.c`` @ v4.19, ``svm/svm.c`` @ v5.10 .. v7.1).
+  (``arch/x86/kvm/svm.c`` up to v5.6, ``svm/svm.c`` from v5.7; every release of
+  the kernel data).
 * Every ``nested`` is mode 0444: it can only be set when the module is loaded.
 """
 

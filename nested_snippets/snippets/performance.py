@@ -9,7 +9,7 @@ Shown on ``source/how-to/performance.rst``.  Sources of the outputs:
 * ``/proc/cpuinfo`` prints VMX capabilities on a separate ``vmx flags`` line
   (``arch/x86/kernel/cpu/proc.c`` with ``arch/x86/include/asm/vmxfeatures.h``: names
   ``ept``, ``vpid``, ``shadow_vmcs``, ``apicv``, ``posted_intr`` @ v6.18.2).
-  ``proc.c`` prints that line in the 5.6.4 tree and not in 5.4.1, so the range
+  ``proc.c`` prints that line in the 5.6.4 tree and not in 5.4.0, so the range
   below starts at 5.6.
 * AMD's ``npt`` and ``avic`` flags are in the ``flags`` line
   (``arch/x86/include/asm/cpufeatures.h``).
@@ -53,7 +53,7 @@ l0_intel_cpu = snippet(
         vpid
     """),
     kernels=">=5.6",
-    because="arch/x86/kernel/cpu/proc.c prints the 'vmx flags' line @ 5.6.4, not @ 5.4.1 "
+    because="arch/x86/kernel/cpu/proc.c prints the 'vmx flags' line @ 5.6.4, not @ 5.4.0 "
     "(no 5.5 sources: the change is between 5.4 and 5.6; fakehost/host.py)",
     arch="intel",
 )

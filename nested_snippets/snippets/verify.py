@@ -4,9 +4,10 @@ Shown on ``source/how-to/verify.rst`` and in the tutorial.  Sources of the outpu
 
 * ``modinfo`` prints ``parm:`` then the name and the ``__MODULE_PARM_TYPE`` text;
   ``nested`` is ``bool`` in ``kvm_intel`` and ``int`` in ``kvm_amd``
-  (``arch/x86/kvm/vmx/nested.c``, ``arch/x86/kvm/svm/svm.c``; measured on 6.1 for
-  ``kvm_amd``).  ``nested_early_check`` (4.20 .. 6.12) also contains "nested", so the
-  guide greps for the whole word.
+  (``arch/x86/kvm/vmx.c`` up to 4.20, ``arch/x86/kvm/vmx/vmx.c`` from 5.0;
+  ``arch/x86/kvm/svm.c`` up to 5.6, ``arch/x86/kvm/svm/svm.c`` from 5.7: the kernel
+  data's ``source`` of each parameter).  ``nested_early_check`` (4.20 .. 6.18; ``vmx/nested.c``
+  from 5.0) also contains "nested", so the guide greps for the whole word.
 * ``ept``, ``enable_shadow_vmcs`` and ``enable_apicv`` default to ``Y`` and are
   cleared at load time when the CPU lacks the feature (``arch/x86/kvm/vmx/vmx.c``,
   ``hardware_setup()``); ``npt`` and ``avic`` likewise in ``svm.c``'s

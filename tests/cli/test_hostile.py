@@ -622,11 +622,11 @@ def test_distinct_conflicts_are_summarised(cli, tmp_path, monkeypatch):
         "findings are printed"
     )
     path.write_text(path.read_text() + "optoins1\noptoins2\noptoins3\n")
-    monkeypatch.setattr(lint, "SHOWN", 2)  # the three warnings are found first
+    monkeypatch.setattr(lint, "SHOWN", 2)  # findings are taken in file order
     r = cli("lint", "--kernel", "6.6", str(path))
     assert r.rc == 1 and len(r.out.splitlines()) == 3
     assert r.out.splitlines()[-1] == (
-        f"{path}:1003: note: 999 errors and 1 warning left out, this one first: only the "
+        f"{path}:4: note: 997 errors and 3 warnings left out, this one first: only the "
         "first 2 distinct findings are printed"
     )
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from nested_snippets.proofs import cpu_args_in, cpu_models_in
+from nested_snippets.proofs import cpu_args_in, cpu_models_in, machine_args_in, qemu_binary_in
 
 SEARCH_PATH = os.pathsep.join(
     [os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"]
@@ -28,6 +28,7 @@ SEARCH_PATH = os.pathsep.join(
 PACKAGES = {
     "qemu-system-x86_64": "qemu-system-x86",
     "qemu-system-ppc64": "qemu-system-ppc",
+    "qemu-system-aarch64": "qemu-system-arm",
     "virt-xml-validate": "libvirt-clients",
     "virsh": "libvirt-clients",
     "virt-install": "virtinst",
@@ -90,6 +91,33 @@ def unknown_cpu_properties(command: str) -> list[str]:
             continue
         known = qemu_cpu_properties(model)
         unknown += [p for p in props if p.split("=")[0].lstrip("+-") not in known]
+    return unknown
+
+
+@cache
+def qemu_machine_options(binary: str, machine: str) -> frozenset[str] | None:
+    """Option names of ``machine`` from the real ``BINARY -machine MACHINE,help`` (lists
+    and exits); None when that QEMU has no such machine type (it then lists the types)."""
+    qemu = require(binary)
+    proc = subprocess.run([qemu, "-machine", f"{machine},help"], capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
+    assert proc.returncode == 0, f"{binary} -machine {machine},help failed:\n{proc.stderr[:500]}"
+    if not re.match(r"\S+ options:", proc.stdout):
+        return None
+    return frozenset(m.group(1) for m in re.finditer(r"^  ([\w.-]+)=", proc.stdout, re.M))
+
+
+def unknown_machine_options(command: str) -> list[str]:
+    """Machine types (``TYPE?``) and ``-machine`` option names the line's QEMU lacks."""
+    binary = qemu_binary_in(command)
+    unknown = []
+    for arg in machine_args_in(command):
+        machine, *opts = arg.split(",")
+        known = qemu_machine_options(binary or "qemu-system-x86_64", machine)
+        if known is None:
+            unknown.append(f"{machine}?")
+            continue
+        unknown += [o for o in opts if o.split("=")[0] not in known]
     return unknown
 
 

@@ -1,0 +1,150 @@
+"""The sandbox's seccomp filter: system calls no snippet needs, denied with an errno.
+
+A classic BPF program (``struct sock_filter`` instructions packed with :mod:`struct`),
+handed to bubblewrap with ``--seccomp FD``; bubblewrap loads it as the last step
+before it executes the sandbox's first process, after its own mounts, so it binds
+every process of the sandbox and nothing of the set-up.  The namespaces stay the
+walls; the filter is a limit (SysV IPC memory, which no rlimit or memory watch
+counts) and a smaller attack surface:
+
+* SysV IPC (``shmget`` ... ``semtimedop``): ``ENOSYS``, as on a kernel built without
+  ``CONFIG_SYSVIPC``;
+* ``clone3`` (whose flags no classic filter can read): ``ENOSYS``, on which the C
+  library falls back to ``clone``;
+* ``clone`` with ``CLONE_UNTRACED`` and ``ptrace`` ``PTRACE_ATTACH``/``PTRACE_SEIZE``:
+  ``EPERM``, so that every process of a traced run stays under the runner's strace
+  (``PTRACE_TRACEME``, with which strace starts its command, stays allowed) and no
+  snippet process can take strace over;
+* keys, ``bpf``, ``perf_event_open``, ``userfaultfd``, io_uring, module and kexec
+  calls, every mount call, ``setns``, ``syslog`` (the machine's kernel log),
+  ``process_vm_readv``/``writev``, ``pidfd_getfd``, ``fanotify_init`` and file
+  handles: ``EPERM``, what a kernel gives where a sysctl or a missing capability
+  forbids them.
+
+A system call of another ABI than the machine's (i386 or x32 on x86_64, arm32 on
+aarch64) gets ``ENOSYS``: none of the numbers below applies to it.  On an
+architecture without a table here :func:`program` raises :class:`Unsupported` and
+the runner refuses to run (one message): without the filter a snippet's SysV memory
+would be unbounded and its system calls would answer differently from one machine
+to the next.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import struct
+
+# Syscall numbers: Linux's arch/x86/entry/syscalls/syscall_64.tbl (x86_64) and
+# include/uapi/asm-generic/unistd.h (aarch64), checked against the uapi headers of
+# Debian's linux-libc-dev 6.1.187 on 2026-12-02 (tests/test_sandbox_seccomp.py
+# compares them with the headers wherever they are installed).
+SYSCALLS: dict[str, tuple[int, int]] = {
+    # name: (x86_64, aarch64)
+    "shmget": (29, 194), "shmat": (30, 196), "shmdt": (67, 197), "shmctl": (31, 195),
+    "msgget": (68, 186), "msgsnd": (69, 189), "msgrcv": (70, 188), "msgctl": (71, 187),
+    "semget": (64, 190), "semop": (65, 193), "semctl": (66, 191), "semtimedop": (220, 192),
+    "clone3": (435, 435), "clone": (56, 220), "ptrace": (101, 117),
+    "keyctl": (250, 219), "add_key": (248, 217), "request_key": (249, 218),
+    "bpf": (321, 280), "perf_event_open": (298, 241), "userfaultfd": (323, 282),
+    "io_uring_setup": (425, 425), "io_uring_enter": (426, 426),
+    "io_uring_register": (427, 427),
+    "kexec_load": (246, 104), "kexec_file_load": (320, 294),
+    "init_module": (175, 105), "finit_module": (313, 273), "delete_module": (176, 106),
+    "mount": (165, 40), "umount2": (166, 39), "pivot_root": (155, 41),
+    "fsopen": (430, 430), "fsconfig": (431, 431), "fsmount": (432, 432),
+    "fspick": (433, 433), "open_tree": (428, 428), "move_mount": (429, 429),
+    "mount_setattr": (442, 442), "setns": (308, 268), "syslog": (103, 116),
+    "process_vm_readv": (310, 270), "process_vm_writev": (311, 271),
+    "pidfd_getfd": (438, 438), "fanotify_init": (300, 262),
+    "name_to_handle_at": (303, 264), "open_by_handle_at": (304, 265),
+}  # fmt: skip
+SYSV = ("shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
+        "semget", "semop", "semctl", "semtimedop")  # fmt: skip
+ENOSYS_CALLS = (*SYSV, "clone3")
+EPERM_CALLS = tuple(n for n in SYSCALLS if n not in (*ENOSYS_CALLS, "clone", "ptrace"))
+
+ARCHES = {  # ELF e_machine of the machine's python3: (name, AUDIT_ARCH_*, table column)
+    62: ("x86_64", 0xC000003E, 0),
+    183: ("aarch64", 0xC00000B7, 1),
+}
+"""AUDIT_ARCH_* values: include/uapi/linux/audit.h (EM_X86_64 or EM_AARCH64, with
+__AUDIT_ARCH_64BIT and __AUDIT_ARCH_LE)."""
+X32_BIT = 0x40000000
+CLONE_UNTRACED = 0x00800000
+PTRACE_ATTACH, PTRACE_SEIZE = 16, 0x4206
+
+# classic BPF (include/uapi/linux/filter.h, linux/seccomp.h)
+LD_ABS_W = 0x20  # BPF_LD | BPF_W | BPF_ABS
+JEQ, JGE, JSET = 0x15, 0x35, 0x45  # BPF_JMP | BPF_K with JEQ, JGE, JSET
+RET = 0x06  # BPF_RET | BPF_K
+RET_ALLOW = 0x7FFF0000
+RET_ERRNO = 0x00050000
+NR, ARCH, ARG0 = 0, 4, 16  # offsets in struct seccomp_data (args: little-endian low word)
+
+
+class Unsupported(RuntimeError):
+    """This machine's architecture has no table here."""
+
+
+def _insn(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
+    return struct.pack("=HBBI", code, jt, jf, k)
+
+
+def _deny(err: int) -> bytes:
+    return _insn(RET, RET_ERRNO | err)
+
+
+def elf_machine(path: str) -> int:
+    """The ELF ``e_machine`` of a 64-bit little-endian executable, else 0."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(20)
+    except OSError:
+        return 0
+    if len(head) < 20 or head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+        return 0
+    return struct.unpack_from("<H", head, 18)[0]
+
+
+def _search(blocks: list[tuple[int, list[bytes]]]) -> list[bytes]:
+    """A binary search over the sorted syscall numbers (in the accumulator), each
+    leaf a few comparisons; every path ends in a return.  Every system call passes
+    the filter, so it costs ~7 comparisons instead of one for each rule."""
+    if len(blocks) > 3:
+        mid = len(blocks) // 2
+        low = _search(blocks[:mid])
+        return [_insn(JGE, blocks[mid][0], len(low), 0), *low, *_search(blocks[mid:])]
+    code = []
+    for number, block in blocks:
+        code += [_insn(JEQ, number, 0, len(block)), *block]
+    return [*code, _insn(RET, RET_ALLOW)]
+
+
+@functools.cache
+def program(executable: str) -> bytes:
+    """The filter for the architecture ``executable`` (the sandbox's python3) runs on."""
+    machine = elf_machine(executable)
+    if machine not in ARCHES:
+        raise Unsupported(
+            f"the snippet sandbox's seccomp filter knows the system calls of x86_64 and "
+            f"aarch64 only, and {executable} is of another architecture (ELF machine "
+            f"{machine}): add its numbers to nested_snippets/runner/seccomp.py"
+        )
+    _name, audit, col = ARCHES[machine]
+    nr = {name: numbers[col] for name, numbers in SYSCALLS.items()}
+    code = [_insn(LD_ABS_W, ARCH), _insn(JEQ, audit, 1, 0), _deny(errno.ENOSYS),
+            _insn(LD_ABS_W, NR)]  # fmt: skip
+    if audit == 0xC000003E:  # x32 calls carry the x32 bit in their number
+        code += [_insn(JSET, X32_BIT, 0, 1), _deny(errno.ENOSYS)]
+    blocks = {nr[n]: [_deny(errno.ENOSYS)] for n in ENOSYS_CALLS}
+    blocks |= {nr[n]: [_deny(errno.EPERM)] for n in EPERM_CALLS}
+    # clone: CLONE_UNTRACED in the flags (its first argument in both tables)
+    blocks[nr["clone"]] = [_insn(LD_ABS_W, ARG0), _insn(JSET, CLONE_UNTRACED, 0, 1),
+                           _deny(errno.EPERM), _insn(RET, RET_ALLOW)]  # fmt: skip
+    # ptrace: attaching to a process that is not yet one's tracee
+    blocks[nr["ptrace"]] = [_insn(LD_ABS_W, ARG0), _insn(JEQ, PTRACE_ATTACH, 2, 0),
+                            _insn(JEQ, PTRACE_SEIZE, 1, 0), _insn(RET, RET_ALLOW),
+                            _deny(errno.EPERM)]  # fmt: skip
+    code += _search(sorted(blocks.items()))
+    return b"".join(code)
