@@ -90,10 +90,10 @@ cores allows ~300 runs.  Again on 2026-12-02, ``nice pytest nested_snippets/snip
 read-sets (5,820 items, load 1-8): 3,823 runs, 1,909 shared, 88 syntax-checked;
 620 s wall, 514 s CPU (219 user, 295 system).  With them (5,960 items, the tree
 had grown; load 2-6): 2,145 runs, 3,726 shared (100 re-run in full: all agreed),
-89 syntax-checked; 299 s wall, 341 s CPU (152 user, 189 system).  Of the runs,
-~390 are items that only write a configuration file (no sandbox) and most of the
-rest are procedures (~950 items, several sandboxes each) and snippets that load a
-module (one run per distinct table).
+89 syntax-checked; 299 s wall, 341 s CPU (152 user, 189 system).  Among the runs
+(counted from the registry, not from this session): ~390 items that only write a
+configuration file (no sandbox), and up to ~950 procedure items (several sandboxes
+each), which share only by the built host.
 
 Devices below this design, each kept only for a measured saving of at least a
 tenth.  Measured on 2026-12-01 (not re-measured here): the tool server forks a
