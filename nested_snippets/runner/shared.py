@@ -48,9 +48,9 @@ declared, and checked:
    whose value was the built host's are compared (a read whose value differs from
    the built host's must see a write of the run).  Files work the same way: a
    file either still holds what the host was built with (compared) or what a step
-   of the run wrote.  Two readers are not noted and need their own argument.
+   of the run wrote.  Two readers are not noted, each for its own reason.
    :func:`~.fakehost.state.materialize`'s file accesses: it rewrites the trees to
-   show the state (whose reads are noted), whatever they held.  And the harvest at
+   show the state (whose reads are noted), whatever they held.  The harvest at
    the start of each call, which reads the writable parameter files back into the
    state: a file nobody wrote holds the state's value, so it changes nothing; a
    file the snippet wrote is in the trace (its first content compared); and any
