@@ -160,20 +160,82 @@ def test_a_listing_is_read_whole():
     for v in ("6.12", "6.13"):
         scenario = Scenario("intel", v, Given())
         with run.fake_host(scenario) as host, run._trees(host) as tree:
-            found[v] = shared.recall_read(shared.group(scenario, [body]), tree, host.built.release)
+            group = shared.group(scenario, [body])
+            found[v] = shared.recall_read(group, tree, host.built, host.built.release)
     assert found["6.12"] is not None and found["6.13"] is None
 
 
 @needs_strace
-def test_a_run_that_asks_a_fake_tool_shares_only_on_the_whole_built_host():
-    """A tool answers from the fake kernel's state, which the trace cannot see into."""
+def test_a_run_that_asks_a_fake_tool_shares_by_what_the_tool_read():
+    """lsmod reads the loaded modules' names, holders and users, the same on 6.11 and
+    6.12 (whose built hosts differ), also when its name is not in the text."""
     lsmod = "lsmod | head -1"
     header = ["Module                  Size  Used by"]
     assert (_once("intel", "6.11", lsmod, header), _once("intel", "6.12", lsmod, header)) == (
-        "ran", "ran")  # fmt: skip
-    hidden = "l=lsm; ${l}od | head -1"  # no tool name in the text: traced, then refused
+        "ran", "shared")  # fmt: skip
+    hidden = "l=lsm; ${l}od | head -1"
     assert (_once("intel", "6.11", hidden, header), _once("intel", "6.12", hidden, header)) == (
-        "ran", "ran")  # fmt: skip
+        "ran", "shared")  # fmt: skip
+
+
+MODINFO = "modinfo -p kvm_intel >/dev/null; echo done"
+"""Reads kvm_intel's parameter table (6.10's differs from 6.11's, which 6.12 repeats)
+and shows nothing of it: only the tool's read-set tells the runs apart."""
+
+
+@needs_strace
+def test_a_tool_read_that_differs_prevents_sharing():
+    """Fails if a tool could read the state without the recorder: 6.10 would then
+    share 6.11's run, whose output is the same."""
+    assert _once("intel", "6.11", MODINFO, ["done"]) == "ran"
+    assert _once("intel", "6.12", MODINFO, ["done"]) == "shared"
+    assert _once("intel", "6.10", MODINFO, ["done"]) == "ran"
+    [_first, _second] = next(iter(shared._READS.values()))
+    assert (("params_data", "kvm_intel") in dict(_first.needs))
+
+
+@needs_strace
+def test_each_noted_read_is_compared_with_the_later_host():
+    """The built state of a later host changed in one part that lsmod read (a holder),
+    as a recorder-free tool would not notice: no earlier run is recalled."""
+    lsmod = "lsmod | head -1"
+    body = Transcript((Command(lsmod, ("Module                  Size  Used by",)),))
+    assert _once("intel", "6.11", lsmod, list(body.commands[0].output)) == "ran"
+    scenario = Scenario("intel", "6.12", Given())
+    group = shared.group(scenario, [body])
+    with run.fake_host(scenario) as host, run._trees(host) as tree:
+        release = host.built.release
+        assert shared.recall_read(group, tree, host.built, release) is not None
+        host.built.get("kvm").holders.append("other")
+        assert shared.recall_read(group, tree, host.built, release) is None
+
+
+@needs_strace
+def test_a_run_that_changes_the_state_shares_by_what_it_read_first():
+    """modprobe -r then lsmod: lsmod reads a list the run itself changed (skipped),
+    rmmod what the built host held (compared)."""
+    cmd = "sudo modprobe -r kvm_intel; lsmod | cut -d' ' -f1"
+    assert (_once("intel", "6.11", cmd, ["Module"]), _once("intel", "6.12", cmd, ["Module"])) == (
+        "ran", "shared")  # fmt: skip
+
+
+def test_a_tool_call_the_records_do_not_cover_is_not_shared():
+    fill = ("_fill", [], [], "")
+    call = ("lsmod", [(("builtin",), "False")], [], "")
+    built = registry_free_state()
+    assert shared.tool_reads([fill, call], 1, built, "R") == ([], [(("builtin",), "False")])
+    assert shared.tool_reads([fill], 1, built, "R") is None  # a call left no record
+    assert shared.tool_reads([fill, call, call], 1, built, "R") is None
+    assert shared.tool_reads([call], 1, built, "R") is None  # no fill: not this sandbox's
+    assert shared.tool_reads([fill, ("lsmod", [], [], "internal error")], 1, built, "R") is None
+    written = ("rmmod", [(("builtin",), "True")], [], "")  # not the built value: skipped
+    assert shared.tool_reads([fill, written], 1, built, "R") == ([], [])
+
+
+def registry_free_state():
+    from nested_snippets.fakehost import state as fk
+
+    return fk.State("intel", "6.6", "R", "L0", [], False, "", {})
 
 
 START = '5 execve("/usr/bin/bash", ["bash", "-c", "..."], 0x0 /* 9 vars */) = 0\n'
@@ -183,18 +245,18 @@ END = "5 +++ exited with 0 +++\n"
 def test_what_a_trace_cannot_vouch_for():
     assert shared.read_paths([START + '5 chdir("/sys/module") = 0\n' + END], "R") is None
     tool = "5 connect(3, {sa_family=AF_INET, sin_port=htons(4242)}, 16) = 0\n"
-    assert shared.read_paths([START + tool + END], "R") is None
+    assert shared.read_paths([START + tool + END], "R") == ([], 1)  # vouched for by its record
     cut = START + '5 openat(AT_FDCWD, "/proc/cmdline", O_RDONLY) = 3'
     assert shared.read_paths([cut], "R") is None
     assert shared.read_paths([""], "R") is None  # strace did not run the command
     relative = '5 openat(3</sys/module>, "kvm/parameters/nested", O_RDONLY) = 4\n'
-    assert shared.read_paths([START + relative + END], "R") == [
-        "/sys/module", "/sys/module/kvm/parameters/nested"]  # fmt: skip
+    assert shared.read_paths([START + relative + END], "R") == ([
+        "/sys/module", "/sys/module/kvm/parameters/nested"], 0)  # fmt: skip
 
 
 def test_a_path_through_dotdot_reads_each_directory_it_walked():
     line = '5 openat(AT_FDCWD, "/sys/module/kvm/../kvm_amd/parameters/npt", O_RDONLY) = 3\n'
-    assert "/sys/module/kvm" in shared.read_paths([START + line + END], "R")
+    assert "/sys/module/kvm" in shared.read_paths([START + line + END], "R")[0]
 
 
 FORK = "5 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 6\n"

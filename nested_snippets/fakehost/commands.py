@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 
 from nested_snippets import arches
 from nested_snippets.fakehost import state as fk
@@ -36,15 +37,19 @@ class Usage(Exception):
 class Host:
     """One tool call's view: the fake kernel, the tree it shows (``root``), sudo or not."""
 
-    def __init__(self, state: fk.State, root: str, sudo: bool) -> None:
+    def __init__(
+        self, state: fk.State, root: str, sudo: bool, unchanged: Callable[[], set[str]] = set
+    ) -> None:
         self.state = state
         self.root = root
         self.sudo = sudo
+        self.unchanged = unchanged
+        """The loaded modules whose sysfs directories already show them."""
         self.out: list[str] = []
         self.err: list[str] = []
 
     def save(self) -> None:
-        fk.materialize(self.state, self.root)
+        fk.materialize(self.state, self.root, keep=self.unchanged())
 
     def moddir(self) -> str:
         return f"/lib/modules/{self.state.release}"
@@ -514,9 +519,19 @@ PY_TOOLS = {
 }
 
 
-def run(name: str, args: list[str], state: fk.State, root: str, sudo: bool) -> tuple[int, str, str]:
-    """Run fake tool ``name`` on ``state`` shown under ``root``: (status, stdout, stderr)."""
-    host = Host(state, root, sudo)
+def run(
+    name: str,
+    args: list[str],
+    state: fk.State,
+    root: str,
+    sudo: bool,
+    unchanged: Callable[[], set[str]] = set,
+) -> tuple[int, str, str]:
+    """Run fake tool ``name`` on ``state`` shown under ``root``: (status, stdout, stderr).
+
+    ``unchanged()``: the loaded modules whose sysfs directories need no rewriting when
+    the tool saves (default: none)."""
+    host = Host(state, root, sudo, unchanged)
     tool = PY_TOOLS.get(name)
     if tool is None:
         return 127, "", f"{name}: not a tool of the fake host\n"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import marshal
 import os
 import shutil
+from collections.abc import Collection
 
 from nested_snippets import arches
 from nested_snippets.arches import ModuleSpec
@@ -344,12 +345,17 @@ def kvm_device_present(state: State) -> bool:
 # ------------------------------------------------------------------- the trees
 
 
-def materialize(state: State, root: str | os.PathLike, full: bool = False) -> None:
+def materialize(
+    state: State, root: str | os.PathLike, full: bool = False, keep: Collection[str] = ()
+) -> None:
     """Rewrite /sys/module, /proc/modules, /proc/cmdline and /dev/kvm under ``root``.
 
     ``full`` also writes what never changes while a host lives: /proc/cpuinfo,
-    /proc/version and /lib/modules.  Nothing is followed: a path a snippet replaced
-    by a link or another kind of file is removed and written anew.
+    /proc/version and /lib/modules.  The directories of the loaded modules named in
+    ``keep`` are left as they are (their entries did not change since they were
+    written), as the kernel leaves a module's sysfs files alone when another loads.
+    Nothing is followed: a path a snippet replaced by a link or another kind of file
+    is removed and written anew.
     """
     root = os.fspath(root)
     if full:
@@ -368,6 +374,8 @@ def materialize(state: State, root: str | os.PathLike, full: bool = False) -> No
         if name not in wanted:
             _remove(os.path.join(sysmod, name))
     for mod in state.loaded:
+        if mod.name in keep:
+            continue
         mod_dir = os.path.join(sysmod, mod.name)
         params_dir = os.path.join(mod_dir, "parameters")
         for d in (mod_dir, params_dir):

@@ -37,6 +37,7 @@ import ctypes
 import errno
 import fcntl
 import gc
+import marshal
 import os
 import resource
 import select
@@ -71,6 +72,8 @@ BUSY = (
 )
 ARG_BYTES = MAX_REQUEST - 4096
 """What the client lets the arguments take (their bytes and a NUL each)."""
+READS = "reads.marshal"
+"""Beside the state: what each tool call read (:mod:`.reads`), appended when it exists."""
 CALL_MEMORY = 768 << 20
 """Address-space limit of one call's process (reads are capped far below it)."""
 
@@ -339,8 +342,20 @@ def _read_request(conn: socket.socket) -> list[str]:
                 return [f.decode("utf-8", "surrogateescape") for f in fields[: 3 + argc]]
 
 
+def _open_reads(home: str) -> int:
+    """The host's record of what tool calls read (``READS``), when the runner asked for
+    one by creating it; else -1."""
+    dir_fd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        return os.open(READS, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return -1
+    finally:
+        os.close(dir_fd)
+
+
 def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
-    from nested_snippets.fakehost import commands
+    from nested_snippets.fakehost import commands, reads
     from nested_snippets.fakehost import state as fk
 
     _confine_call()
@@ -355,25 +370,38 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
         return
     fd = _open_state(home)
     disk = _open_root(home) if name == FILL else -1
+    record = _open_reads(home)
     _enter(user_fd, mnt_fd)
     fcntl.flock(fd, fcntl.LOCK_EX)
+    rec = reads.Recorder()
     try:
         state = _load(fd)
         before = state.to_bytes()
         if name == FILL:  # the sandbox's first call: its tmpfs trees are empty
             _limit_inodes()
             rootcopy.copy_in(disk)
-            fk.materialize(state, "/", full=True)
+            fk.materialize(state, "/", full=True)  # the trees as built (runner/shared.py)
             status, out, err = 0, "", ""
         else:
             fk.harvest(state, "/")
-        commands.boot(state, "/")
+            if state.to_json() != marshal.loads(before):  # not the bytes: marshal's refs
+                rec.refuse("it took a value the snippet wrote to a parameter")
+        if record >= 0:  # from here on, every read of the state and the trees is noted
+            reads.audit_files(rec)
+        view = reads.StateView(state, rec)
+        commands.boot(view, "/")
         if name != FILL:
-            status, out, err = commands.run(name, args, state, "/", sudo == "1")
+            start = marshal.loads(before)
+            status, out, err = commands.run(
+                name, args, view, "/", sudo == "1", lambda: reads.unchanged(state, start)
+            )
         if state.to_bytes() != before:
             _store(fd, state)
     except Exception as exc:  # a bug in a fake tool: report it, as a crash would
         status, out, err = 70, "", f"fake {name}: internal error: {exc!r}\n"
+        rec.refuse("internal error")
+    if record >= 0:
+        os.write(record, rec.to_bytes(name))  # still under the state's lock: in order
     body_out = out.encode("utf-8", "surrogateescape")
     body_err = err.encode("utf-8", "surrogateescape")
     conn.sendall(f"{status} {len(body_out)} {len(body_err)}\n".encode() + body_out + body_err)
@@ -392,7 +420,7 @@ def _drop_privileges(uid: int, gid: int) -> None:
 def serve(uid: int, gid: int) -> None:
     # everything a call needs is imported now: inside a sandbox neither the package nor
     # (unless it lives in /usr) the Python standard library is visible
-    from nested_snippets.fakehost import commands, early_params, state  # noqa: F401
+    from nested_snippets.fakehost import commands, early_params, reads, state  # noqa: F401
     from nested_snippets.parsers import modprobe_conf, values  # noqa: F401
 
     gc.freeze()  # forked calls then copy fewer pages (the collector writes object headers)

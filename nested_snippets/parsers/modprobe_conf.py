@@ -219,11 +219,11 @@ def files_in(
     chosen: dict[str, tuple[str, str]] = {}
     for d in dirs:
         real_dir = os.path.join(os.fspath(root), d.lstrip("/"))
-        if not os.path.isdir(real_dir):
-            continue
-        try:
+        try:  # listed before testing: the fake tools' audit hook (fakehost/reads.py) sees it
             names = sorted(os.listdir(real_dir))
         except OSError as exc:
+            if not os.path.isdir(real_dir):
+                continue
             if problems is not None:
                 problems.append(f"{d}: cannot read: {exc.strerror}")
             continue

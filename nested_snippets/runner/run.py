@@ -7,21 +7,24 @@ mismatches as :class:`Mismatch` with everything a contributor needs to act.
 
 from __future__ import annotations
 
+import atexit
 import difflib
+import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from nested_snippets import kernel as kdata
 from nested_snippets.bodies import Transcript
+from nested_snippets.fakehost import reads
 from nested_snippets.fakehost import state as fk
-from nested_snippets.fakehost.commands import PY_TOOLS
 from nested_snippets.fakehost.host import FakeHost, Scenario, own, recycle, release_for
 from nested_snippets.fakehost.host import _rmtree as fakehost_rmtree
+from nested_snippets.fakehost.toolserver import READS
 from nested_snippets.model import (
     Body,
     Era,
@@ -220,6 +223,7 @@ def fake_host(scenario: Scenario) -> Iterator[FakeHost]:
         shutil.rmtree(home, ignore_errors=True)
         raise
     try:
+        (home / READS).unlink(missing_ok=True)
         recycle(home, keep=sandbox.kept_paths())
         _RECYCLED.append(home)
     except OSError:
@@ -253,9 +257,6 @@ def run_procedure(proc: Procedure, arch: str, kernel: str) -> str:
     return run_item(Scenario(arch, kernel, proc.given), steps)
 
 
-_FAKE_TOOL = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(PY_TOOLS))) + r")\b")
-
-
 def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
     """Run ``steps`` on a fresh host for ``scenario``, sharing runs (see :mod:`.shared`).
 
@@ -272,7 +273,7 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
         recalled = shared.recall(run_key, release)
         if recalled is None and group and shared.has_reads(group):
             with _trees(host) as tree:
-                recalled = shared.recall_read(group, tree, release)
+                recalled = shared.recall_read(group, tree, host.built, release)
         if recalled is not None:
             seen, first = recalled[0], recalled[1]
             try:
@@ -283,13 +284,10 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
             else:
                 shared.note_shared(item, first, run_key, seen, lambda: _full_run(scenario, bodies))
                 return "shared"
-        trace = (
-            one is not None
-            and shared.enabled()
-            and sandbox.can_trace()
-            and not any(_FAKE_TOOL.search(c.text) for c in one.commands)  # they would not share
-        )
+        trace = one is not None and shared.enabled() and sandbox.can_trace()
         traces: list = []
+        if trace:
+            _ask_reads(host)
         full = [observe(host, bodies[0], keep_writes=False, traces=traces)] if trace else (
             _observe_all(host, bodies))  # fmt: skip
         if trace and isinstance(full[0], str):  # refused or stopped: strace may be why
@@ -297,10 +295,10 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
             full = _full_run(scenario, bodies)[1]
         if recalled is None:
             shared.remember(run_key, release, full, item)
-            paths = _read_paths(traces, release) if traces else None
-            if paths is not None:
+            read = _what_was_read(host, traces, release) if traces else None
+            if read is not None:
                 with _trees(host) as tree:
-                    shared.remember_read(group, tree, release, paths, full, item)
+                    shared.remember_read(group, tree(), release, *read, full, item)
         elif full != recalled[0]:
             raise Mismatch(
                 f"{item}: sharing is unsound here: it would have used the run of "
@@ -311,25 +309,81 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
     return "ran"
 
 
-def _read_paths(traces: list[bytes | None], release: str) -> list[str] | None:
-    """The tree paths a traced run read (see :func:`shared.read_paths`)."""
+READS_MAX = 64 << 20
+"""A longer record of tool reads is not read: the run is not shared."""
+
+
+def _ask_reads(host: FakeHost) -> None:
+    """Have the tool server record what each call of the next run reads (an empty
+    ``reads.marshal`` beside the state)."""
+    path = host.home / READS
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        own(fd)
+    finally:
+        os.close(fd)
+
+
+def _what_was_read(
+    host: FakeHost, traces: list[bytes | None], release: str
+) -> tuple[list[str], list] | None:
+    """(the tree paths a traced run and its tool calls read, the reads of the state
+    it depended on), see :func:`shared.read_paths` and :func:`shared.tool_reads`; None
+    when the records cannot vouch for the run."""
     texts = []
     for trace in traces:
         if not trace or len(trace) >= LIMITS.output_bytes - 4096:
             return None  # no record, or one possibly cut by the file-size limit
         texts.append(trace.decode("utf-8", "replace"))
-    return shared.read_paths(texts, release)
+    traced = shared.read_paths(texts, release)
+    try:
+        with open(host.home / READS, "rb") as f:
+            data = f.read(READS_MAX + 1)
+        records = reads.read_records(data) if len(data) <= READS_MAX else None
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if records is None:
+        return None
+    if traced is None or host.built is None:
+        return None
+    tools = shared.tool_reads(records, traced[1], host.built, release)
+    if tools is None:
+        return None
+    return sorted({*traced[0], *tools[0]}), tools[1]
+
+
+_SCRATCH: list[str] = []
+
+
+def _scratch() -> str:
+    """This process's directory for scratch trees: in memory (``/dev/shm``) where there
+    is one, else beside the hosts; removed when the process ends."""
+    if not _SCRATCH:
+        shm = "/dev/shm"
+        where = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else sandbox.base().path
+        path = tempfile.mkdtemp(prefix="nkg-trees-", dir=where)
+        atexit.register(fakehost_rmtree, path)
+        _SCRATCH.append(path)
+    return _SCRATCH[0]
 
 
 @contextmanager
-def _trees(host: FakeHost) -> Iterator[str]:
-    """The trees the sandbox would show ``host`` as built, written to a scratch directory."""
-    tree = tempfile.mkdtemp(prefix="trees-", dir=sandbox.base().path)
+def _trees(host: FakeHost) -> Iterator[Callable[[], str]]:
+    """A function giving the trees the sandbox would show ``host`` as built, written to
+    a scratch directory on its first call (not at all if it is never called)."""
+    made: list[str] = []
+
+    def tree() -> str:
+        if not made:
+            made.append(tempfile.mkdtemp(prefix="trees-", dir=_scratch()))
+            fk.materialize(host.built, made[0], full=True)
+        return made[0]
+
     try:
-        fk.materialize(host.built, tree, full=True)
         yield tree
     finally:
-        fakehost_rmtree(tree)
+        for path in made:
+            fakehost_rmtree(path)
 
 
 def _observe_all(host: FakeHost, bodies: list[Body]) -> list[Observation]:

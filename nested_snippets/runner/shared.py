@@ -17,19 +17,50 @@ declared, and checked:
    mean equal inputs.  This key serves every item, procedures and fake tool calls
    included, but the state differs between most releases (38 of the 40 for
    ``intel`` and ``amd``, 19 ``s390x``, 12 ``power``, 13 ``arm64``).
-2. **What the run read.**  An item of one transcript whose text names no fake tool
-   runs under strace the first time (:data:`sandbox.TRACE`): every path it opened,
-   listed, looked up or executed is recorded (:func:`read_paths`).  If the run asked
-   no fake tool (no connection to the tool server) and never entered a tree, what it
-   saw is the root (part of :func:`group`: same start state, files and bodies) and
-   those paths of the trees (``/sys``, ``/proc``, ``/lib``, ``/dev``), which are a
-   function of the built state.  A later item of the same group shares the run
-   when each of those paths shows the same kind, mode and content or listing, or is
-   absent in both (:func:`look`, on the trees written to a scratch directory).  By
-   induction over the run's steps, equal answers to every question it asked give an
-   equal run.  Measured by a static estimate (the tree paths each transcript
-   names): the 1,437 tool-free items need ~45 runs this way against 1,176 with the
-   built-host key.
+2. **What the run read.**  An item of one transcript runs under strace the first
+   time (:data:`sandbox.TRACE`), and each of its fake tool calls records what it
+   read.  strace records every path the snippet's processes opened, listed, looked
+   up or executed (:func:`read_paths`), and how many tool calls they made.  A tool
+   call is handed a view of the fake kernel's state, never the state itself
+   (:class:`.fakehost.reads.StateView`): each part it is handed (a field, one
+   module's parameter table, the names of the loaded modules, one parameter value,
+   one log message ...) is noted with the value it had, a container before it is
+   changed, and every file the call opened or listed under the trees is noted by a
+   Python audit hook; the records go to ``reads.marshal`` beside the state
+   (:mod:`.fakehost.reads`, :func:`tool_reads`).  A run vouches for what it read when
+   the trace is complete, never entered a tree, and there is one record for each
+   tool call, none of which says why not (a value the snippet wrote to a parameter
+   taken into the state, an internal error, a relative path).  Then what it saw is
+   the root (part of :func:`group`: same start state, files and bodies), those paths
+   of the trees (``/sys``, ``/proc``, ``/lib``, ``/dev``) and those parts of the
+   state.  A later item of the same group shares the run when each noted part of
+   the state has the same value on its built host, and each path shows the same
+   kind, mode and content or listing, or is absent in both (:func:`look`, on the
+   trees written to a scratch directory in ``/dev/shm``).
+
+   Why that is enough, by induction over the run's steps: the later run starts from
+   a host equal in everything the first one read, so its first step gets the same
+   answers and does the same.  A tool call that changes the state (``modprobe``,
+   ``rmmod``, ``update-grub``) writes values computed from what it read; a change
+   to a list (a module inserted, a log line appended) follows a noted read of that
+   list, so the new list is a function of noted values too.  A later read of a part
+   the run changed sees a value the run made, the same in both runs, so only reads
+   whose value was the built host's are compared (a read whose value differs from
+   the built host's must see a write of the run).  Files work the same way: a
+   file either still holds what the host was built with (compared) or what a step
+   of the run wrote.  Two readers are not noted, each for its own reason.
+   :func:`~.fakehost.state.materialize`'s file accesses: it rewrites the trees to
+   show the state (whose reads are noted), whatever they held.  The harvest at
+   the start of each call, which reads the writable parameter files back into the
+   state: a file nobody wrote holds the state's value, so it changes nothing; a
+   file the snippet wrote is in the trace (its first content compared); and any
+   call whose harvest changed the state is not shared.  Writing the trees after a
+   call skips the modules whose entry the call left unchanged
+   (:func:`.fakehost.reads.unchanged`, decided by the call's own writes).
+   Measured on 2026-12-02 on ``verify.py`` (630 items, one process): 408 runs
+   before, 116 with the tool read-sets (the rest read a parameter table that
+   changed, or load a module whose table did); ``enable.py``'s 1,008 snippet
+   items: 237 runs.
 
    In both keys the release name (``6.6.0-fake-amd64``) is replaced by a placeholder
    and put back into the shared output, so releases whose behaviour is the same
@@ -54,17 +85,39 @@ on 2 cores shared with other jobs, load 7-13): 3,570 runs and 1,819 shared items
 re-run in full: all agreed), 84 syntax-checked; 1,890 s wall, 376 s CPU (134 s user,
 242 s system).  The built-host key alone gives 4,626 distinct runs for the same
 items (counted by building every item's host).  At ~100 ms of CPU a run, 15 s on 2
-cores allows ~300 runs.
+cores allows ~300 runs.  Again on 2026-12-02, ``nice pytest nested_snippets/snippets
+-n 2 -q -p no:cacheprovider`` under ``/usr/bin/time``, 42 releases: before the tool
+read-sets (5,820 items, load 1-8): 3,823 runs, 1,909 shared, 88 syntax-checked;
+620 s wall, 514 s CPU (219 user, 295 system).  With them (5,960 items, the tree
+had grown; load 2-6): 2,145 runs, 3,726 shared (100 re-run in full: all agreed),
+89 syntax-checked; 299 s wall, 341 s CPU (152 user, 189 system).  Among the runs
+(counted from the registry, not from this session): ~390 items that only write a
+configuration file (no sandbox), and up to ~950 procedure items (several sandboxes
+each), which share only by the built host.
 
-Two devices below this design stay, measured on 2026-12-01 (not re-measured here):
-the tool server forks a process that has imported everything for each call (~17 ms
-wall against 105-450 ms for a Python start-up), and a used host directory is emptied
-and reused (an item costs 108 ms with it against 128 ms with a fresh directory,
--16 %).  The state is stored with ``marshal`` (0.3 ms a round trip, no more complex
-than JSON).  What remains to do: items that call fake tools (about
-three quarters) share only by the built host, so the matrix still grows with the
-number of releases.  The next step is the same reading for the tool server: record
-which parts of the state each tool call read.
+Devices below this design, each kept only for a measured saving of at least a
+tenth.  Measured on 2026-12-01 (not re-measured here): the tool server forks a
+process that has imported everything for each call (~17 ms wall against 105-450 ms
+for a Python start-up), and a used host directory is emptied and reused (an item
+costs 108 ms with it against 128 ms with a fresh directory, -16 %).  The state is
+stored with ``marshal`` (0.3 ms a round trip, no more complex than JSON).  Measured
+on 2026-12-02 (CPU time of ``pytest -n 0``, load 3-6): saving the state after a
+tool call rewrites only the sysfs directories of modules whose entry changed
+(``enable.py``: 557 runs and 84 s against 691 runs and 96 s, -13 %); the scratch
+trees that :func:`look` reads are written in ``/dev/shm`` (``verify.py``: 19.4
+against 25.8 s, -25 %).  Tried the same day and dropped for saving less than a
+tenth on ``verify.py``: keeping the scratch trees of the last 128 built states
+(20.7 against 20.6 s), remembering each scenario's built state so that a shared
+item builds no host (18.7 against 17.6 s), caching the kernel-data directory
+listing and ``version_key`` (17.5 against 16.2 s and 18.7 against 17.8 s: noise).
+
+What remains to do: a snippet that loads a module runs once per distinct parameter
+table of that module (the loaded module's state is computed from the whole table,
+even where the snippet shows one value of it; only tracking which table rows each
+value came from would let those share); procedures and items of several bodies
+share only by the built host (each further sandbox is filled from a state the run
+changed, and a reboot and the harvest between sandboxes are not recorded); and the
+checked pairs cost ~100 runs a session on two workers.
 
 Where one run's CPU time goes, measured on 2026-12-02 (2 cores, load 5-13; CPU
 time from ``getrusage``, one run of ``lsmod | head -2``, ~85 ms in all): bubblewrap
@@ -93,6 +146,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from nested_snippets.fakehost.host import FakeHost, Scenario
+from nested_snippets.fakehost.reads import canon, lookup
+from nested_snippets.fakehost.state import State as FakeState
+from nested_snippets.fakehost.toolserver import FILL
 
 MIN_CHECKED = 50
 """Shared items re-run in full per test session (or all, when fewer are shared)."""
@@ -253,25 +309,28 @@ def complete(text: str) -> bool:
     return bool(seen) and seen <= ended
 
 
-def read_paths(traces: list[str], release: str) -> list[str] | None:
-    """The tree paths a run named (opened, listed, looked up, executed), release
-    replaced by the placeholder; None when the trace cannot vouch for the run: a fake
-    tool was called (its answer comes from the state, not the trees), or the run
-    entered a tree (relative names would escape this reading)."""
+def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
+    """(the tree paths a run named -- opened, listed, looked up, executed -- with the
+    release replaced by the placeholder, how many fake tool calls it made); None when
+    the trace cannot vouch for the run: it was cut short, or the run entered a tree
+    (relative names would escape this reading)."""
     paths: set[str] = set()
+    calls = 0
     for text in traces:
         if not text.endswith("\n") or "execve(" not in text or not complete(text):
             return None  # cut short, strace did not start the command or was killed
         for line in text.splitlines():
-            if _TOOL_CALL.search(line) or _TREE_CHDIR.search(line):
+            if _TREE_CHDIR.search(line):
                 return None
+            if _TOOL_CALL.search(line):
+                calls += 1
             named = [q or d for q, d in _TRACED_PATH.findall(line)]
             named += [os.path.join(d, rel) for d, rel in _AT_DIR.findall(line)]
             for one in named:
                 for path in _looked_up(one):
                     if any(path == t or path.startswith(t + "/") for t in TREES):
                         paths.add(path.replace(release, PLACEHOLDER))
-    return sorted(paths)
+    return sorted(paths), calls
 
 
 def _looked_up(path: str) -> list[str]:
@@ -305,10 +364,39 @@ def look(tree: str, paths: list[str], release: str) -> str:
     return hashlib.sha256(repr(seen).encode()).hexdigest()
 
 
+def tool_reads(
+    records: list, calls: int, built: FakeState, release: str
+) -> tuple[list[str], list[tuple[tuple, str]]] | None:
+    """What a run's fake tool calls read (their records, :mod:`.fakehost.reads`): (the
+    tree paths they opened or listed, each read of the state whose value was the
+    built host's, with that value); None when the records cannot vouch for the run:
+    there is not one for the sandbox's fill and one for each call the trace shows, or
+    one says why not."""
+    fills = sum(1 for r in records if r[0] == FILL)
+    if fills != 1 or len(records) - fills != calls:
+        return None
+    paths: set[str] = set()
+    needs: dict[tuple, str] = {}
+    for _call, noted, opened, why in records:
+        if why:
+            return None
+        paths.update(p.replace(release, PLACEHOLDER) for p in opened)
+        for key, seen in noted:
+            seen = seen.replace(release, PLACEHOLDER)
+            if key not in needs and _value(built, key, release) == seen:
+                needs[key] = seen  # else the run itself wrote what this call read
+    return sorted(paths), sorted(needs.items())
+
+
+def _value(state: FakeState, key: tuple, release: str) -> str:
+    return canon(lookup(state, key)).replace(release, PLACEHOLDER)
+
+
 @dataclass
 class ReadEntry:
     paths: list[str]
     looked: str
+    needs: list[tuple[tuple, str]]
     seen: object
     item: str
 
@@ -328,15 +416,30 @@ def has_reads(group_key: str) -> bool:
     return enabled() and bool(_READS.get(group_key))
 
 
-def recall_read(group_key: str, tree: str, release: str) -> tuple[object, str, str] | None:
+def recall_read(
+    group_key: str, tree: Callable[[], str], built: FakeState, release: str
+) -> tuple[object, str, str] | None:
     """(observations, the item that ran them, a key) of an earlier run of this group
-    that read, in ``tree``, exactly what it read in its own; None if there is none."""
+    whose tool calls read the same values of the state as ``built`` holds and whose
+    paths show, in the trees of ``built`` (written by ``tree()`` when needed), exactly
+    what they showed it; None if there is none."""
     for entry in _READS.get(group_key, []) if enabled() else []:
-        if look(tree, entry.paths, release) == entry.looked:
+        if any(_value(built, key, release) != seen for key, seen in entry.needs):
+            continue
+        if look(tree(), entry.paths, release) == entry.looked:
             return _swap(entry.seen, PLACEHOLDER, release), entry.item, entry.looked
     return None
 
 
-def remember_read(group_key: str, tree: str, release: str, paths: list[str], seen, item: str):
-    entry = ReadEntry(paths, look(tree, paths, release), _swap(seen, release, PLACEHOLDER), item)
+def remember_read(
+    group_key: str,
+    tree: str,
+    release: str,
+    paths: list[str],
+    needs: list[tuple[tuple, str]],
+    seen,
+    item: str,
+) -> None:
+    looked = look(tree, paths, release)
+    entry = ReadEntry(paths, looked, needs, _swap(seen, release, PLACEHOLDER), item)
     _READS.setdefault(group_key, []).append(entry)

@@ -1,0 +1,309 @@
+"""What one fake tool call read of the fake kernel's state: its read-set.
+
+The tool server hands a tool call a :class:`StateView` of the state, never the
+state itself: every field, table row, loaded module and parameter the call is handed
+goes through the view, which notes the part (a *key*, see :func:`lookup`) with the
+value it had.  A container is noted whole (or by its list of keys) before it is
+handed out, so that a change the call makes to it (an ``insert``, an ``append``) is a
+function of what was noted.  Writes go through to the state.
+
+Keys are tuples that name one part of any :class:`~.state.State` (:func:`lookup`
+answers for another host's state): ``("release",)``, ``("params_data", "kvm")``,
+``("messages",)`` (the names only), ``("loaded",)`` (the loaded modules' names, in
+order), ``("loaded", "kvm", "params", "nested")``, ``("loaded", "kvm", "holders")``.
+
+The record of a call also holds the files it opened or listed (a Python audit hook:
+:func:`audit_files`) and why the call cannot be shared, if it cannot.  Used by
+:mod:`nested_snippets.runner.shared`, which explains what makes this enough.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+
+from nested_snippets.fakehost import state as fk
+
+MISSING = "\0missing\0"
+"""The value of a key that names nothing on a state (a module that is not loaded)."""
+WHOLE = (
+    "arch", "kernel", "release", "level", "cpu_flags", "builtin", "cmdline", "cpuinfo",
+    "machine", "cpu_row", "dmesg", "clock", "next_cmdline", "boot_pending", "boot_nested",
+    "hw_first", "firmware_vt",
+)  # fmt: skip
+"""Fields noted whole."""
+KEYED = ("params_data", "messages", "early_values")
+"""Dictionaries noted per key (and by their names when iterated)."""
+assert set(WHOLE) | set(KEYED) | {"loaded"} == set(fk.State.FIELDS)
+
+
+class Recorder:
+    """The reads of one tool call, in order, and what makes it unshareable."""
+
+    def __init__(self) -> None:
+        self.reads: dict[tuple, str] = {}
+        """Key -> repr of the value first seen (later reads of a key are not noted:
+        the call itself wrote any change since)."""
+        self.paths: set[str] = set()
+        self.why = ""
+
+    def note(self, key: tuple, value) -> None:
+        if key not in self.reads:
+            self.reads[key] = canon(value)
+
+    def refuse(self, why: str) -> None:
+        self.why = self.why or why
+
+    def to_bytes(self, call: str) -> bytes:
+        data = marshal.dumps((call, list(self.reads.items()), sorted(self.paths), self.why))
+        return len(data).to_bytes(4, "big") + data
+
+
+def canon(value) -> str:
+    """The text a value is compared by (tuples and lists alike: marshal keeps both)."""
+
+    def plain(v):
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        return v
+
+    return repr(plain(value))
+
+
+def lookup(state: fk.State, key: tuple):
+    """The value ``key`` names on ``state`` (:data:`MISSING` when it names nothing)."""
+    field = key[0]
+    if field in WHOLE:
+        return getattr(state, field)
+    if field in KEYED:
+        table = getattr(state, field)
+        return list(table) if len(key) == 1 else table.get(key[1], MISSING)
+    if field == "loaded":
+        if len(key) == 1:
+            return [m.name for m in state.loaded]
+        mod = state.get(key[1])
+        if mod is None:
+            return MISSING
+        if key[2] == "params":
+            return list(mod.params) if len(key) == 3 else mod.params.get(key[3], MISSING)
+        return getattr(mod, key[2])
+    raise KeyError(f"not a key of the state: {key!r}")
+
+
+def read_records(data: bytes) -> list[tuple[str, list, list[str], str]]:
+    """The records a host's tool calls appended (see :meth:`Recorder.to_bytes`)."""
+    out, at = [], 0
+    while at + 4 <= len(data):
+        size = int.from_bytes(data[at : at + 4], "big")
+        chunk = data[at + 4 : at + 4 + size]
+        if len(chunk) != size:
+            raise ValueError("a read record was cut short")
+        out.append(marshal.loads(chunk))
+        at += 4 + size
+    if at != len(data):
+        raise ValueError("a read record was cut short")
+    return out
+
+
+# ------------------------------------------------------------------ the views
+
+
+class _Keyed:
+    """A dictionary of the state noted per key."""
+
+    __slots__ = ("_d", "_rec", "_key")
+
+    def __init__(self, d: dict, rec: Recorder, key: tuple):
+        self._d, self._rec, self._key = d, rec, key
+
+    def _names(self) -> list:
+        self._rec.note(self._key, list(self._d))
+        return list(self._d)
+
+    def __getitem__(self, name):
+        self._rec.note((*self._key, name), self._d.get(name, MISSING))
+        return self._d[name]
+
+    def get(self, name, default=None):
+        self._rec.note((*self._key, name), self._d.get(name, MISSING))
+        return self._d.get(name, default)
+
+    def __contains__(self, name) -> bool:
+        self._rec.note((*self._key, name), self._d.get(name, MISSING))
+        return name in self._d
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def keys(self):
+        return self._names()
+
+    def values(self):
+        return [self[n] for n in self._names()]
+
+    def items(self):
+        return [(n, self[n]) for n in self._names()]
+
+    def __setitem__(self, name, value) -> None:
+        self._names()  # a new name changes the list of names
+        self._d[name] = value
+
+
+class _Module:
+    """A loaded module (its name is part of the noted list of loaded modules)."""
+
+    __slots__ = ("_m", "_rec")
+
+    def __init__(self, m: fk.Loaded, rec: Recorder):
+        object.__setattr__(self, "_m", m)
+        object.__setattr__(self, "_rec", rec)
+
+    @property
+    def name(self) -> str:
+        return self._m.name
+
+    @property
+    def params(self) -> _Keyed:
+        return _Keyed(self._m.params, self._rec, ("loaded", self._m.name, "params"))
+
+    def __getattr__(self, attr):
+        if attr not in ("holders", "users"):
+            raise AttributeError(attr)
+        value = getattr(self._m, attr)
+        self._rec.note(("loaded", self._m.name, attr), value)
+        return value
+
+    def __setattr__(self, attr, value) -> None:
+        getattr(self, attr)  # += reads first anyway; a plain set is noted the same
+        setattr(self._m, attr, value)
+
+
+class _LoadedList:
+    """The loaded modules: their names, in order, are noted at any use."""
+
+    __slots__ = ("_l", "_rec")
+
+    def __init__(self, items: list, rec: Recorder):
+        self._l, self._rec = items, rec
+        rec.note(("loaded",), [m.name for m in items])
+
+    def __iter__(self):
+        return iter([_Module(m, self._rec) for m in self._l])
+
+    def __len__(self) -> int:
+        return len(self._l)
+
+    def __getitem__(self, n):
+        got = self._l[n]
+        if isinstance(got, list):
+            return [_Module(m, self._rec) for m in got]
+        return _Module(got, self._rec)
+
+    def insert(self, n: int, mod) -> None:
+        self._l.insert(n, _plain(mod))
+
+    def append(self, mod) -> None:
+        self._l.append(_plain(mod))
+
+    def remove(self, mod) -> None:
+        self._l.remove(_plain(mod))
+
+    def clear(self) -> None:
+        self._l.clear()
+
+
+def _plain(mod):
+    return mod._m if isinstance(mod, _Module) else mod
+
+
+class StateView:
+    """The state as a tool call sees it: each read noted in ``rec``, writes through.
+
+    :class:`~.state.State`'s own methods (``get``, ``log``, ``modules``, ...) run with
+    the view as ``self``, so what they read is noted too."""
+
+    def __init__(self, state: fk.State, rec: Recorder):
+        object.__setattr__(self, "_s", state)
+        object.__setattr__(self, "_rec", rec)
+
+    def __getattr__(self, attr):
+        state, rec = self._s, self._rec
+        if attr in WHOLE:
+            value = getattr(state, attr)
+            rec.note((attr,), value)
+            return value
+        if attr in KEYED:
+            return _Keyed(getattr(state, attr), rec, (attr,))
+        if attr == "loaded":
+            return _LoadedList(state.loaded, rec)
+        found = getattr(type(state), attr, None)
+        if isinstance(found, property):
+            return found.fget(self)
+        if callable(found) and not isinstance(found, (classmethod, staticmethod)):
+            return found.__get__(self)
+        raise AttributeError(f"a tool call may not read {attr!r} of the state")
+
+    def __setattr__(self, attr, value) -> None:
+        if attr not in WHOLE:
+            raise AttributeError(f"a tool call may not replace {attr!r} of the state")
+        setattr(self._s, attr, value)
+
+
+def unchanged(state: fk.State, start: dict) -> set[str]:
+    """The modules loaded at the start of a call (``start``: the state then, as
+    :meth:`~.state.State.to_json` gives it) and now, with the same entry: their sysfs
+    directories already show them, so saving the state need not rewrite them.
+
+    This compares the state itself, not through the view, and notes nothing: whether
+    a module's entry changed during a call is decided by the call's own writes, and
+    each write to an entry follows a noted read of it (an insert or a removal notes
+    the list of loaded modules, a holder added notes the holders; a value a snippet
+    wrote to a parameter makes the call unshareable), so on a host that agrees with
+    every noted read the same modules come out unchanged."""
+    before = {m["name"]: m for m in start["loaded"]}
+    return {m.name for m in state.loaded if before.get(m.name) == m.to_json()}
+
+
+# ------------------------------------------------------------------ files
+
+
+TREES = ("/sys", "/proc", "/lib", "/dev")
+
+
+def audit_files(rec: Recorder) -> None:
+    """Note, for the rest of this process, each file opened and each directory listed
+    under the trees; a path that is not absolute makes the call unshareable.
+
+    Not noted: what :func:`~.state.materialize` opens and lists.  It makes the trees
+    show the state (what it reads of the state is noted): whatever they held before,
+    the files it writes hold the state's values afterwards, and it removes exactly the
+    modules and parameters the state does not have."""
+    writer = fk.materialize.__code__
+
+    def hook(event: str, args) -> None:
+        if event not in ("open", "os.listdir", "os.scandir"):
+            return
+        path = args[0] if args else None
+        if path is None or isinstance(path, int):
+            return  # an open descriptor: what it reads was named when it was opened
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code is writer:
+                return
+            frame = frame.f_back
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        if not isinstance(path, str) or not path.startswith("/"):
+            rec.refuse(f"{event} of a relative path {path!r}")
+            return
+        path = os.path.normpath(path)
+        if any(path == t or path.startswith(t + "/") for t in TREES):
+            rec.paths.add(path)
+
+    sys.addaudithook(hook)

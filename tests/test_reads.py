@@ -1,0 +1,90 @@
+"""The view through which fake tool calls read the fake kernel's state (fakehost/reads.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nested_snippets.fakehost import commands, reads
+from nested_snippets.fakehost import state as fk
+from nested_snippets.fakehost.host import Scenario
+from nested_snippets.runner import run
+
+
+@pytest.fixture(scope="module")
+def built() -> fk.State:
+    with run.fake_host(Scenario("intel", "6.6")) as host:
+        return fk.State.from_bytes(host.built.to_bytes())
+
+
+def _call(state: fk.State, tool: str, args: list[str], root: str = "/nonexistent", sudo=False):
+    rec = reads.Recorder()
+    status, out, err = commands.run(tool, args, reads.StateView(state, rec), root, sudo)
+    return rec, status, out, err
+
+
+def _copy(state: fk.State) -> fk.State:
+    return fk.State.from_bytes(state.to_bytes())
+
+
+def test_lsmod_notes_the_loaded_modules_and_not_their_parameters(built):
+    rec, status, out, _err = _call(_copy(built), "lsmod", [])
+    assert status == 0 and "kvm_intel" in out
+    assert rec.reads[("loaded",)] == repr(["kvm_intel", "kvm", "irqbypass"])
+    assert ("loaded", "kvm", "holders") in rec.reads
+    assert not [k for k in rec.reads if "params" in k or k[0] == "params_data"]
+
+
+def test_every_noted_value_is_what_lookup_finds_on_the_state(built):
+    """The keys name the same parts for the recorder and for :func:`reads.lookup`,
+    which the runner uses on another host's built state."""
+    for tool, args in (("lsmod", []), ("modinfo", ["-p", "kvm_intel"]), ("uname", ["-r"])):
+        state = _copy(built)
+        rec, *_ = _call(state, tool, args)
+        assert rec.reads
+        for key, seen in rec.reads.items():
+            assert reads.canon(reads.lookup(built, key)) == seen, key
+
+
+def test_modinfo_notes_the_whole_table_it_prints(built):
+    rec, *_ = _call(_copy(built), "modinfo", ["-p", "kvm_intel"])
+    assert reads.canon(built.params_data["kvm_intel"]) == rec.reads[("params_data", "kvm_intel")]
+
+
+def test_writes_go_through_and_the_list_is_noted_before_it_changes(built, tmp_path):
+    state = _copy(built)
+    fk.materialize(state, tmp_path, full=True)
+    rec, status, _out, err = _call(state, "rmmod", ["kvm_intel"], str(tmp_path), sudo=True)
+    assert (status, err) == (0, "")
+    assert [m.name for m in state.loaded] == ["kvm", "irqbypass"]
+    assert rec.reads[("loaded",)] == repr(["kvm_intel", "kvm", "irqbypass"])
+    assert not (tmp_path / "sys/module/kvm_intel").exists()
+
+
+def test_a_module_not_loaded_is_missing_for_lookup(built):
+    assert reads.lookup(built, ("loaded", "kvm_amd", "users")) == reads.MISSING
+    assert reads.lookup(built, ("params_data", "nope")) == reads.MISSING
+
+
+def test_the_view_hands_out_nothing_it_does_not_note(built):
+    view = reads.StateView(_copy(built), reads.Recorder())
+    with pytest.raises(AttributeError):
+        view.FIELDS  # noqa: B018
+    with pytest.raises(AttributeError):
+        view.loaded = []
+
+
+def test_saving_leaves_the_directories_of_unchanged_modules_alone(built, tmp_path):
+    state = _copy(built)
+    fk.materialize(state, tmp_path, full=True)
+    param = sorted((tmp_path / "sys/module/kvm/parameters").iterdir())[0]
+    shown = param.read_text()
+    param.chmod(0o644)
+    param.write_text("drifted\n")
+    fk.materialize(state, tmp_path, keep={"kvm"})
+    assert param.read_text() == "drifted\n"
+    fk.materialize(state, tmp_path)
+    assert param.read_text() == shown
+    kept = reads.unchanged(state, fk.State.from_bytes(built.to_bytes()).to_json())
+    assert kept == {"kvm_intel", "kvm", "irqbypass"}
+    state.get("kvm").holders.append("other")
+    assert reads.unchanged(state, built.to_json()) == {"kvm_intel", "irqbypass"}
