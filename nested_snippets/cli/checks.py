@@ -218,6 +218,15 @@ class _Checker:
 
     def dev_kvm(self) -> bool:
         dev = self.f.dev_kvm
+        if not dev.present and dev.why:
+            self.add(
+                "dev-kvm",
+                "FAIL",
+                f"/dev/kvm: {dev.why}",
+                "check what /dev/kvm points to; the KVM device is character device 10:232",
+                anchor="troubleshooting-dev-kvm",
+            )
+            return False
         if not dev.present:
             if not self.f.sys_module:
                 self.add(
@@ -237,12 +246,21 @@ class _Checker:
                 )
             return False
         seen = f"/dev/kvm {dev.mode} {dev.owner}"
-        if self.fs.real and not dev.is_char:
+        if not dev.is_char and (self.fs.real or dev.kind != "regular file"):
+            self.add(
+                "dev-kvm",
+                "FAIL",
+                f"{seen}: a {dev.kind}, not a character device",
+                "remove it and let udev create /dev/kvm",
+                anchor="troubleshooting-dev-kvm",
+            )
+            return False
+        if not dev.is_char:  # below --root: a copied tree or a fake host holds a stand-in
             self.add(
                 "dev-kvm",
                 "WARN",
-                f"{seen}: not a character device",
-                "remove it and let udev create /dev/kvm",
+                f"{seen}: a regular file below --root, taken as a stand-in for the device",
+                "only on the host itself can nested-kvm check the device",
                 anchor="troubleshooting-dev-kvm",
             )
         elif not dev.can_rw:

@@ -38,8 +38,21 @@ SOFTWARE_KVM = ("kvm_pvm",)
 """Modules that provide /dev/kvm without VT-x/AMD-V (PVM: KVM by paravirtualization)."""
 
 
-DevKvm = namedtuple("DevKvm", "present mode owner is_char can_rw", defaults=("", "", False, False))
-"""/dev/kvm as ``stat`` shows it, and whether this user may open it read/write."""
+DevKvm = namedtuple(
+    "DevKvm", "present mode owner is_char can_rw kind why", defaults=("", "", False, False, "", "")
+)
+"""/dev/kvm as ``stat`` shows it, and whether this user may open it read/write.
+``kind``: "character device", "regular file", "fifo", ...; ``why``: when absent, the
+symbolic link that was not followed (out of --root, a loop), else ""."""
+
+_KINDS = (
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISREG, "regular file"),
+    (stat.S_ISFIFO, "fifo"),
+    (stat.S_ISSOCK, "socket"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISDIR, "directory"),
+)
 
 
 class Facts:
@@ -224,14 +237,32 @@ def _owner(st: os.stat_result, fs: HostFS) -> str:
 def dev_kvm(fs: HostFS) -> DevKvm:
     st = fs.stat("/dev/kvm")
     if st is None:
-        return DevKvm(False)
+        return DevKvm(False, why=_link_why(fs))
     return DevKvm(
         True,
         mode=stat.filemode(st.st_mode),
         owner=_owner(st, fs),
         is_char=stat.S_ISCHR(st.st_mode),
         can_rw=fs.access("/dev/kvm", os.R_OK | os.W_OK),
+        kind=next((name for test, name in _KINDS if test(st.st_mode)), "special file"),
     )
+
+
+def _link_why(fs: HostFS) -> str:
+    """Why a /dev/kvm that ``stat`` cannot see is there after all: a symbolic link
+    out of --root, dangling or in a loop ("" when nothing is there)."""
+    why = fs.outside("/dev/kvm")
+    if why:
+        return why
+    path = fs.path("/dev/kvm")
+    if not os.path.islink(path):
+        return ""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        reason = (exc.strerror or "cannot follow it").lower()
+        return f"a symbolic link that cannot be followed ({reason})"
+    return ""
 
 
 def arch_row(cpu: cpuinfo.CpuInfo) -> Arch | None:
