@@ -63,51 +63,117 @@ _MARK = "REDACTED7f3a"
 _SHELL_QUOTED = re.compile(r"'[^'\n]*'|\"(?:[^\"\\\n]|\\.)*\"")
 
 
+_WS = " \t\n\r\f\v"
+"""The blanks that end an unquoted value: ASCII only, so a no-break space inside
+or before a value (``password=\u00a0SECRET``) does not end it."""
+_VALUE = rf"(?:{_QUOTED}|(?:,,|\\.|[^,{_WS}'\"\\])*)"
+"""An option's value: quoted, or to the next comma (QEMU's ``,,`` is a comma) or blank."""
+_EQUALS = r"[^\S\n]*(?:=|%3D)[^\S\n]*"
+_SECRET_NAME = re.compile(
+    r"password|passwd|passphrase|secret|token|(?:^|[_.-])(?:pass|pwd)(?:$|[_.-])"
+    r"|(?:api|access|private|auth)[_.-]?key(?:$|[_.-])",
+    re.I,
+)
+"""An option or variable name that holds a secret, with a prefix or a suffix
+(``MYSQL_ROOT_PASSWORD``, ``PGPASSWORD``, ``client_secret``, ``aws_secret_access_key``,
+``API_TOKEN``, ``DB_PASS``); ``pass`` and ``pwd`` only as a whole part of the name,
+so ``iommu.passthrough`` is kept."""
+
+
+def _named(m: re.Match[str]) -> str:
+    """``NAME=value`` -> ``NAME=<redacted>`` when NAME names a secret."""
+    if not _SECRET_NAME.search(m.group(1)):
+        return m.group()
+    return f"{m.group(1)}{m.group(2)}<redacted>"
+
+
 def _userinfo(m: re.Match[str]) -> str:
     """``user:password@`` -> ``user:<redacted>@``, with ``%3A`` too, and with a bare
     ``%`` when there is no colon: QEMU's iSCSI URLs are ``iscsi://user%password@host``
-    (QEMU docs/system/device-url-syntax.rst.inc, read 2026-12-02)."""
-    lead, info = m.group(1), m.group(2)
+    (QEMU docs/system/device-url-syntax.rst.inc, read 2026-12-02).  The userinfo
+    runs to the LAST ``@`` of the URL (a password may hold ``@`` and ``/``)."""
+    lead, rest = m.group(1), m.group(2)
+    at = rest.rfind("@")
+    if at < 0:
+        return m.group()
+    info = rest[:at]
     cut = info.find(":") + 1
-    if not cut:
+    if not cut and "/" not in info:
         low = info.lower()
         cut = low.find("%3a") + 3 if "%3a" in low else info.find("%") + 1
     if not cut:
         return m.group()
-    return f"{lead}{info[:cut]}<redacted>@"
+    return f"{lead}{info[:cut]}<redacted>{rest[at:]}"
 
 
 REDACTIONS = (
+    (
+        "private key blocks (-----BEGIN ... PRIVATE KEY-----), up to their END line",
+        re.compile(r"(-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----)(?:[^-]|-(?!----END ))*"),
+        "\\1\n<redacted>\n",
+    ),
     (
         "values of password=, passwd=, secret=, data= options, quoted or not, "
         "QEMU's doubled commas included (QEMU -object secret,data=...), also with the "
         "name or the = percent-encoded (%70assword%3D...)",
         re.compile(
             rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret', 'data')}"
-            r"[ \t]*(?:=|%3D)[ \t]*)"
-            rf"(?:{_QUOTED}|(?:,,|\\.|[^,\s'\"\\])*)",
+            rf"{_EQUALS}){_VALUE}",
             re.I,
         ),
         r"\1<redacted>",
     ),
     (
+        "values of NAME= where NAME holds password, passwd, passphrase, secret or token "
+        "(MYSQL_ROOT_PASSWORD=, PGPASSWORD=, client_secret=, API_TOKEN=), pass or pwd as "
+        "a part of it (pass=, DB_PASS=, pwd=), or api/access/private/auth key "
+        "(aws_secret_access_key = ...)",
+        re.compile(rf"(?<![\w.-])([\w.-]+)({_EQUALS}){_VALUE}", re.I),
+        _named,
+    ),
+    (
+        "the word after --password, --passwd, --passphrase, --secret, --token "
+        "(also --db-password ...) given with a blank instead of =",
+        re.compile(
+            r"((?<![\w-])--?[\w-]*(?:password|passwd|passphrase|secret|token)[ \t]+)"
+            rf"(?:{_QUOTED}|[^\s'\"]\S*)",
+            re.I,
+        ),
+        r"\1<redacted>",
+    ),
+    (
+        "Authorization: credentials (Bearer, Basic, Digest, Token ...), also as authorization=",
+        re.compile(
+            r"(\bauthorization[ \t]*[:=][ \t]*(?:(?:bearer|basic|digest|token|negotiate)[ \t]+)?)"
+            r"[^\s'\"]+",
+            re.I,
+        ),
+        r"\1<redacted>",
+    ),
+    (
+        "the text of XML elements <password>, <passwd>, <passphrase>, <token> and <value> "
+        "(libvirt secret XML)",
+        re.compile(r"(<(?:password|passwd|passphrase|token|value)\b[^<>]*(?<!/)>)[^<]*", re.I),
+        r"\1<redacted>",
+    ),
+    (
         "values of key= options, to the next comma or colon (rbd:...:key=...)",
         re.compile(
-            rf"{_BEFORE_NAME}({_spelled('key')}[ \t]*(?:=|%3D)[ \t]*)"
-            rf"(?:{_QUOTED}|(?:\\.|[^,:\s'\"\\])*)",
+            rf"{_BEFORE_NAME}({_spelled('key')}{_EQUALS})"
+            rf"(?:{_QUOTED}|(?:\\.|[^,:{_WS}'\"\\])*)",
             re.I,
         ),
         r"\1<redacted>",
     ),
     (
         'JSON (or Python) values of "password", "passwd", "secret", "key", "data" '
-        r"(also spelt with \u escapes)",
+        r"(also spelt with \u escapes): strings, numbers, true/false and arrays",
         re.compile(
             rf"""((["']){_spelled('password', 'passwd', 'secret', 'key', 'data', json=True)}"""
-            r"""\2\s*:\s*(["']))(?:(?!\3)[^\\\n]|\\.)*\3?""",
+            r"""\2\s*:\s*)(?:(["'])(?:(?!\3)[^\\\n]|\\.)*\3?|\[[^\]\n]*\]?|[^\s,}\]'"]+)""",
             re.I,
         ),
-        r"\1<redacted>\3",
+        r"\1\3<redacted>\3",
     ),
     (
         "values of password:, passwd:, secret: (YAML style), to the end of the line",
@@ -120,12 +186,9 @@ REDACTIONS = (
     ),
     (
         "passwords in URLs (user:password@host, also with %3A or a / in the password, "
-        "and iSCSI's user%password@host)",
-        # bounded (a scheme of 32 characters, a password with / of 256): linear
-        re.compile(
-            r"\b([a-z][a-z0-9+.-]{0,31}://)([^\s/?#\[]*|[^\s/?#\[:@]*:[^\s?#\[]{0,256})@",
-            re.I,
-        ),
+        "or an @: it runs to the URL's last @; and iSCSI's user%password@host)",
+        # the URL runs to a blank, a quote, < > or [ (an IPv6 host): one pass, linear
+        re.compile(r"\b([a-z][a-z0-9+.-]{0,31}://)([^\s\"'<>\[\]]*)", re.I),
         _userinfo,
     ),
     (

@@ -41,3 +41,86 @@ def test_a_dev_kvm_link_out_of_root_or_to_itself_is_named(cli, make_host, target
     assert line.startswith("FAIL  dev-kvm: /dev/kvm: ")
     assert "symbolic link" in line
     assert "load KVM" not in line and "missing" not in line
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("mysql://root:p@ss:w/rd@host/db", "mysql://root:<redacted>@host/db"),  # row 14
+        ("https://u:p@w/x@h/", "https://u:<redacted>@h/"),
+        ("https://u:" + "A" * 300 + "/Be@h/", "https://u:<redacted>@h/"),  # row 15
+        ('{"password": 12345678}', '{"password": <redacted>}'),  # row 16
+        ('{"key": ["x", "y"]}', '{"key": <redacted>}'),
+        ('{"data": true, "id": 1}', '{"data": <redacted>, "id": 1}'),
+        ("password=\u00a0SECRET", "password=\u00a0<redacted>"),  # row 17
+        ("password=SEC\u00a0RET x", "password=<redacted> x"),
+    ],
+)
+def test_redaction_of_the_claimed_kinds(text, kept):
+    from nested_snippets.cli.report import redact
+
+    assert redact(text) == kept
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MYSQL_ROOT_PASSWORD=Zq9",
+        "PGPASSWORD=Zq9",
+        "DB_PASS=Zq9",
+        "chap_password=Zq9",
+        "client_secret=Zq9",
+        "aws_secret_access_key = Zq9",
+        "API_TOKEN=Zq9",
+        "x?token=Zq9&y=1",
+        "Authorization: Bearer Zq9.abc",
+        "authorization=Basic Zq9Zm9v",
+        "passphrase=Zq9",
+        "pass=Zq9",
+        "https://h/?pwd=Zq9",
+        "mysql --password Zq9 -h db",
+        "--db-password 'Zq9 x'",
+        "<secret ephemeral='no'><value>Zq9==</value></secret>",
+        "<password>Zq9</password>",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nZq9abc\nZq9def\n-----END OPENSSH PRIVATE KEY-----",
+        "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nZq9\n"
+        "-----END RSA PRIVATE KEY-----",
+    ],
+)
+def test_redaction_of_common_unclaimed_secrets(text):
+    from nested_snippets.cli.report import redact
+
+    out = redact(text)
+    assert "Zq9" not in out and "<redacted>" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["iommu.passthrough=1", "kvm_intel.nested=1", "bypass=1", "keyid=sec0", "PATH=/usr/bin"],
+)
+def test_redaction_keeps_names_that_only_look_like_secrets(text):
+    from nested_snippets.cli.report import redact
+
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "a://x",
+        "<value",
+        "-----BEGIN PRIVATE KEY-----",
+        "--password",
+        "passwordpassword",
+        "x_token=",
+        "authorization:",
+        "u:p@",
+        '{"password":',
+    ],
+)
+def test_redaction_of_a_megabyte_of_hostile_text_finishes(unit):
+    """Linear patterns: 1 MB of a repeated prefix completes (no timing assertion)."""
+    from nested_snippets.cli.report import redact
+
+    text = unit * (1_000_000 // len(unit))
+    assert len(redact(text)) > 0
