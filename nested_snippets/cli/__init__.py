@@ -220,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     command = next((w for w in words if w in _COMMANDS), None)
-    json_error = _check_json_error if "--json" in words and command in (None, "check") else None
+    wants = _wants_json(words) and command in (None, "check")
+    json_error = _check_json_error if wants else None
     args = quick_check(words) or build_parser(command, json_error).parse_args(words)
     from nested_snippets.cli.errors import CliError
     from nested_snippets.cli.escape import escape, shorten
@@ -248,6 +249,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _wants_json(words: list[str]) -> bool:
+    """Does the command line ask for JSON?  As argparse reads it: ``--json``, an
+    abbreviation it accepts (``--js``; abbreviations stay allowed, as in every
+    argparse program), or ``--json=VALUE`` (itself a usage error, answered in JSON)."""
+    for word in words:
+        if word == "--":
+            break
+        name = word.partition("=")[0]
+        if len(name) >= 3 and "--json".startswith(name):
+            return True
+    return False
 
 
 def _check_json_error(reason: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -124,3 +125,23 @@ def test_redaction_of_a_megabyte_of_hostile_text_finishes(unit):
 
     text = unit * (1_000_000 // len(unit))
     assert len(redact(text)) > 0
+
+
+@pytest.mark.parametrize("words", [["--jso", "--level", "L9"], ["--json=1"], ["--js", "--bogus"]])
+def test_check_usage_errors_with_json_spelt_otherwise_print_json(
+    capsys, make_host, words
+):
+    """Row 18: argparse accepts --jso as --json, so its usage error is JSON too."""
+    from nested_snippets.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "--root", str(make_host()), *words])
+    assert exc.value.code == 2
+    out, err = capsys.readouterr()
+    assert json.loads(out)["error"].startswith("bad usage:")
+    assert err == ""
+
+
+def test_check_with_an_abbreviated_json_prints_json(cli, make_host):
+    r = cli("check", "--root", str(make_host()), "--jso")
+    assert r.json["exit"] == r.rc
