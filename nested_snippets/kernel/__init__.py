@@ -345,12 +345,19 @@ class Resolution:
     """True when the requested X.Y has data of its own."""
     build: str = ""
     """For a distribution build (:mod:`.builds`): whose, and its ``uname -r``."""
+    newer: bool = False
+    """True when the requested X.Y is newer than every release of the index."""
 
     def note(self) -> str:
         """One sentence saying which release answers ('' when it is the one asked for)."""
         wanted = ".".join(self.requested.split(".")[:2])
         if self.build:
             return f"Linux {self.requested}: using the data of {self.build}'s build"
+        if self.newer:
+            return (
+                f"Linux {self.requested}: newer than any release with data; using the data "
+                f"of the newest, Linux {self.version} ({self.release})"
+            )
         if not self.exact:
             return (
                 f"Linux {self.requested}: no data for {wanted} (its sources were not found); "
@@ -369,6 +376,7 @@ class Resolution:
             "release": self.release,
             "status": self.status,
             "exact": self.exact,
+            "newer": self.newer,
         }
 
 
@@ -386,6 +394,7 @@ def resolve(v: str) -> Resolution:
         status="build" if build else entry.status if entry else "single-source",
         exact=want == ".".join(version.split(".")[:2]),
         build=build,
+        newer=not build and version_key(v)[:2] > version_key(releases()[-1])[:2],
     )
 
 

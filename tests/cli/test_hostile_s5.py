@@ -145,3 +145,18 @@ def test_check_usage_errors_with_json_spelt_otherwise_print_json(
 def test_check_with_an_abbreviated_json_prints_json(cli, make_host):
     r = cli("check", "--root", str(make_host()), "--jso")
     assert r.json["exit"] == r.rc
+
+
+def test_params_of_a_version_newer_than_any_data_says_so(cli):
+    """Row 9: 99.1 is not a release whose sources were not found."""
+    from nested_snippets import kernel
+
+    newest = kernel.releases()[-1]
+    r = cli("params", "--module", "kvm_intel", "--kernel", "99.1")
+    assert r.rc == 0
+    assert "newer than any release with data" in r.err and "sources were not found" not in r.err
+    assert f"Linux {newest} (" in r.err
+    j = cli("params", "--module", "kvm_intel", "--kernel", "99.1", "--json").json
+    assert j["kernel"]["newer"] is True and j["kernel"]["data"] == newest
+    old = cli("params", "--module", "kvm_intel", "--kernel", "5.13", "--json").json
+    assert old["kernel"]["newer"] is False

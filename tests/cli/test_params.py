@@ -24,6 +24,7 @@ def test_json_has_exactly_the_documented_keys(cli):
     assert r.json["kernel"] == {
         "requested": "6.6.58", "data": "6.6", "release": "6.6.0",
         "status": kernel.index()[kernel.releases().index("6.6")].status, "exact": True,
+        "newer": False,
     }  # fmt: skip
     data = r.json["params"]
     assert all(list(obj) == ["name", "type", "perm", "default", "source"] for obj in data)
