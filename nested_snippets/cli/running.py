@@ -25,8 +25,9 @@ MODULES = arches.module_arches()
 """KVM module -> the architecture of its parameter data (None: the host's)."""
 SHOWN = 100
 """Lines per kind of difference (a real module has under 100 parameters)."""
-Row = namedtuple("Row", "module name status host default")
-"""``status``: ``host-only``, ``mainline-only``, ``differs``, ``same``."""
+Row = namedtuple("Row", "module name status host default reason", defaults=(None,))
+"""``status``: ``host-only``, ``mainline-only``, ``differs``, ``same``, ``unreadable``
+(``reason`` says why: a FIFO, a device, a link out of --root)."""
 
 
 def modinfo_params(module: str) -> list[str] | None:
@@ -40,17 +41,22 @@ def modinfo_params(module: str) -> list[str] | None:
     return [line.split(":", 1)[0].strip() for line in out.splitlines() if ":" in line]
 
 
-def host_params(fs: HostFS, module: str) -> dict[str, str | None] | None:
-    """name -> value as sysfs prints it (None: unreadable); None: module not loaded."""
-    shown = f"/sys/module/{module}/parameters"
-    if not fs.is_dir(f"/sys/module/{module}"):
+def host_params(fs: HostFS, module: str) -> dict[str, str | Unreadable] | None:
+    """name -> value as sysfs prints it (or why it could not be read); None: module
+    not loaded.  A /sys/module/MODULE that is a symbolic link out of --root is a
+    :class:`CliError` naming it."""
+    where = f"/sys/module/{module}"
+    why = fs.outside(where)
+    if why:
+        raise CliError(f"cannot read {where}: {why}")
+    if not fs.is_dir(where):
         return None
-    out: dict[str, str | None] = {}
-    for name in fs.listdir_or_empty(shown):
+    out: dict[str, str | Unreadable] = {}
+    for name in fs.listdir_or_empty(f"{where}/parameters"):
         try:
-            out[name] = fs.read(f"{shown}/{name}", limit=4096, strict=False).strip()
-        except Unreadable:
-            out[name] = None
+            out[name] = fs.read(f"{where}/parameters/{name}", limit=4096, strict=False).strip()
+        except Unreadable as exc:
+            out[name] = exc
     return out
 
 
@@ -76,7 +82,10 @@ def compare(fs: HostFS, version: str, host_arch: str, modules: list[str]) -> lis
         for name in sorted(declared | set(mainline)):
             p = mainline.get(name)
             value = seen.get(name)
-            if p is None:
+            if isinstance(value, Unreadable):
+                default = p.default if p else None
+                rows.append(Row(module, name, "unreadable", None, default, value.reason))
+            elif p is None:
                 rows.append(Row(module, name, "host-only", value, None))
             elif name not in declared:
                 if p.perm != 0 or listed:  # perm 0: never in sysfs, only modinfo shows it
@@ -96,6 +105,7 @@ def render(rows: list[Row], release: str, version: str) -> str:
         "host-only": f"only on this host (newer than {version}, or a vendor addition)",
         "mainline-only": f"in Linux {version}, missing here (dropped by the vendor?)",
         "differs": f"value differs from Linux {version}'s default",
+        "unreadable": "could not be read",
     }
     for module in dict.fromkeys(r.module for r in rows):
         mine = [r for r in rows if r.module == module]
@@ -106,6 +116,8 @@ def render(rows: list[Row], release: str, version: str) -> str:
             for r in these[:SHOWN]:
                 if status == "differs":
                     lines.append(f"  {text}: {r.name}={r.host} (default {r.default})")
+                elif status == "unreadable":
+                    lines.append(f"  {text}: {r.name} ({r.reason})")
                 elif status == "host-only":
                     shown = f"={r.host}" if r.host is not None else ""
                     lines.append(f"  {text}: {r.name}{shown}")

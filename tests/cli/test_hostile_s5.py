@@ -160,3 +160,36 @@ def test_params_of_a_version_newer_than_any_data_says_so(cli):
     assert j["kernel"]["newer"] is True and j["kernel"]["data"] == newest
     old = cli("params", "--module", "kvm_intel", "--kernel", "5.13", "--json").json
     assert old["kernel"]["newer"] is False
+
+
+def test_running_parameters_that_cannot_be_read_are_not_same(cli, make_host):
+    """Row 10: a FIFO, a link to a device, a link out of --root are "unreadable"."""
+    root = make_host("intel")
+    params = root / "sys/module/kvm_intel/parameters"
+    (params / "nested").unlink()
+    os.mkfifo(params / "nested")
+    (params / "ept").unlink()
+    (params / "ept").symlink_to("/dev/zero")
+    (root / "sys/module/kvm/parameters/halt_poll_ns").unlink()
+    (root / "sys/module/kvm/parameters/halt_poll_ns").symlink_to("/sys/kernel/mm")
+    r = cli("params", "--running", "--root", str(root), "--json")
+    by_name = {p["name"]: p for p in r.json["params"]}
+    for name in ("nested", "ept", "halt_poll_ns"):
+        assert by_name[name]["status"] == "unreadable", by_name[name]
+        assert by_name[name]["reason"]
+    assert "out of the --root" in by_name["halt_poll_ns"]["reason"]
+    text = cli("params", "--running", "--root", str(root)).out
+    assert "could not be read: nested (" in text and "could not be read: ept (" in text
+
+
+def test_running_module_link_out_of_root_is_named(cli, make_host):
+    """Row 11: not "no KVM module with parameter data is loaded"."""
+    root = make_host("intel")
+    import shutil
+
+    shutil.rmtree(root / "sys/module/kvm")
+    (root / "sys/module/kvm").symlink_to("/sys/module/kvm")
+    r = cli("params", "--running", "--root", str(root))
+    assert r.rc == 2
+    assert "/sys/module/kvm" in r.err and "symbolic link" in r.err
+    assert "no KVM module" not in r.out

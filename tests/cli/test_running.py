@@ -36,7 +36,8 @@ def test_running_json(cli, make_host):
     assert by_name[("kvm_intel", "vendor_knob")]["status"] == "host-only"
     assert by_name[("kvm_intel", "pml")]["status"] == "mainline-only"
     assert by_name[("kvm_intel", "ept")] == {
-        "module": "kvm_intel", "name": "ept", "status": "differs", "host": "N", "default": "Y"
+        "module": "kvm_intel", "name": "ept", "status": "differs", "host": "N", "default": "Y",
+        "reason": None,
     }  # fmt: skip
     assert by_name[("kvm_intel", "nested")]["status"] == "same"
     assert {p["module"] for p in doc["params"]} == {"kvm", "kvm_intel"}
