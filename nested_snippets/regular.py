@@ -27,8 +27,9 @@ class NotRegular(OSError):
     """A path that is not a regular file: refused, never opened."""
 
 
-def read_regular(path: str | os.PathLike, limit: int) -> bytes:
-    """At most ``limit`` bytes of a regular file; anything else raises OSError.
+def read_regular(path: str | os.PathLike, limit: int, from_end: bool = False) -> bytes:
+    """At most ``limit`` bytes of a regular file (with ``from_end``, its last
+    ``limit`` bytes: one seek, then a bounded read); anything else raises OSError.
 
     The type is checked before opening (a FIFO or a device is never opened) and
     again on the open descriptor (a file swapped in between is refused)."""
@@ -43,6 +44,8 @@ def read_regular(path: str | os.PathLike, limit: int) -> bytes:
         after = os.fstat(fd)
         if not stat.S_ISREG(after.st_mode) or after.st_ino != before.st_ino:
             raise NotRegular(errno.EINVAL, "changed while it was opened, not read")
+        if from_end and after.st_size > limit:
+            os.lseek(fd, after.st_size - limit, os.SEEK_SET)
         chunks, left = [], limit
         while left > 0:
             chunk = os.read(fd, min(left, 1 << 20))

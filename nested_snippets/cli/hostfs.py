@@ -105,11 +105,12 @@ class HostFS:
             raise Unreadable(shown, why)
         return self.path(shown)
 
-    def read_bytes(self, shown: str, limit: int = MAX_READ) -> bytes:
-        """The file's bytes (at most ``limit``); raise :class:`Unreadable` on any failure."""
+    def read_bytes(self, shown: str, limit: int = MAX_READ, from_end: bool = False) -> bytes:
+        """The file's bytes (at most ``limit``; with ``from_end`` its last ``limit``);
+        raise :class:`Unreadable` on any failure."""
         path = self._inside(shown)
         try:
-            return read_regular(path, limit)
+            return read_regular(path, limit, from_end)
         except OSError as exc:
             if exc.errno == errno.ENOENT and os.path.islink(path):
                 raise Unreadable(shown, f"dangling symbolic link to {os.readlink(path)}") from None
@@ -122,6 +123,17 @@ class HostFS:
             return data.decode("utf-8", errors="strict" if strict else "replace")
         except UnicodeDecodeError as exc:
             raise Unreadable(shown, f"not UTF-8 text (byte {exc.start})") from None
+
+    def read_tail(self, shown: str, limit: int = MAX_READ) -> tuple[str, int]:
+        """The end of a file (a log) as text, and how many bytes before it were not
+        read (0: the whole file); a cut first line is dropped."""
+        data = self.read_bytes(shown, limit, from_end=True)
+        st = self.stat(shown)
+        left = max(0, st.st_size - len(data)) if st is not None else 0
+        if left:
+            data = data.partition(b"\n")[2]
+            left = max(0, st.st_size - len(data))
+        return data.decode("utf-8", errors="replace"), left
 
     def read_optional(self, shown: str, limit: int = MAX_READ, strict: bool = True) -> str | None:
         """Like :meth:`read` but a missing file is None."""

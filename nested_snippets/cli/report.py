@@ -282,6 +282,19 @@ class Report:
         self.text(f"`{shown}`:\n\n" + fence(body or "(empty)"))
         return text
 
+    def log(self, shown: str, lines: int) -> None:
+        """The last ``lines`` of a log, redacted as command lines; read from its end, so
+        a log larger than :data:`~nested_snippets.cli.hostfs.MAX_READ` shows its real end."""
+        try:
+            text, left = self.fs.read_tail(shown)
+        except Unreadable as exc:
+            self.skip(f"`{shown}`", exc.reason)
+            return
+        body = "\n".join(map(redact_line, tail(text, lines).split("\n")))
+        if left:
+            body = f"[the first {left} bytes not read: only the file's end is]\n" + body
+        self.text(f"`{shown}`:\n\n" + fence(body or "(empty)"))
+
     def render(self) -> str:
         skipped = "\n".join(self.skipped) + "\n" if self.skipped else "Nothing was skipped.\n"
         return "".join(self.parts) + "## Skipped\n\n" + skipped
@@ -457,11 +470,10 @@ def log_section(rep: Report) -> None:
 
 
 def qemu_processes(fs: HostFS) -> list[str]:
-    out = []
-    try:
-        pids = [p for p in fs.listdir("/proc") if p.isdigit()]
-    except Unreadable:
-        return out
+    """One line per QEMU process; raises :class:`Unreadable` when /proc cannot be
+    listed (a link out of --root): then nobody can say whether QEMU runs."""
+    out: list[str] = []
+    pids = [p for p in fs.listdir("/proc") if p.isdigit()]
     skipped = 0
     for pid in pids:
         try:
@@ -482,8 +494,12 @@ def qemu_processes(fs: HostFS) -> list[str]:
 
 def qemu_section(rep: Report, fs: HostFS) -> None:
     rep.section("QEMU command lines")
-    lines = qemu_processes(fs)
-    rep.text(fence("\n".join(lines)) if lines else "No QEMU process is running.\n")
+    try:
+        lines = qemu_processes(fs)
+    except Unreadable as exc:
+        rep.skip("QEMU processes (`/proc/PID/cmdline`)", str(exc))
+    else:
+        rep.text(fence("\n".join(lines)) if lines else "No QEMU process is running.\n")
     logdir = "/var/log/libvirt/qemu"
     try:
         logs = [n for n in fs.listdir(logdir) if n.endswith(".log")]
@@ -491,7 +507,7 @@ def qemu_section(rep: Report, fs: HostFS) -> None:
         rep.skip(f"`{logdir}/*.log`", exc.reason)
         return
     for name in logs[:10]:
-        rep.file(f"{logdir}/{name}", lambda t: "\n".join(map(redact_line, tail(t, 40).split("\n"))))
+        rep.log(f"{logdir}/{name}", 40)
 
 
 def check_section(rep: Report, fs: HostFS) -> None:

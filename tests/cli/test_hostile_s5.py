@@ -193,3 +193,35 @@ def test_running_module_link_out_of_root_is_named(cli, make_host):
     assert r.rc == 2
     assert "/sys/module/kvm" in r.err and "symbolic link" in r.err
     assert "no KVM module" not in r.out
+
+
+def test_report_of_a_huge_log_shows_its_real_end_and_says_it_was_cut(
+    cli, make_host, monkeypatch
+):
+    """Row 12: a log over 4 MiB: its last lines, and a note that the start was not read."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    root = make_host()
+    logs = root / "var/log/libvirt/qemu"
+    logs.mkdir(parents=True, exist_ok=True)
+    with open(logs / "big.log", "w") as f:
+        for i in range(120_000):
+            f.write(f"2026-12-02 line {i:06d} " + "x" * 40 + "\n")
+        f.write("THE-END\n")
+    r = cli("report", "--root", str(root))
+    assert r.rc == 0
+    assert "THE-END" in r.out and "line 119999" in r.out
+    assert "bytes not read" in r.out
+
+
+def test_report_with_proc_out_of_root_says_it_could_not_look(cli, make_host, monkeypatch):
+    """Row 13: not "No QEMU process is running"."""
+    import shutil
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    root = make_host()
+    shutil.rmtree(root / "proc")
+    (root / "proc").symlink_to("/proc")
+    r = cli("report", "--root", str(root))
+    assert r.rc == 0
+    assert "No QEMU process is running" not in r.out
+    assert "Skipped QEMU processes" in r.out and "/proc: a symbolic link out of" in r.out
