@@ -74,7 +74,11 @@ def render_text(facts: Facts, ev: Evaluation, status: int) -> str:
     ]
     lines += [r.line() for r in ev.results]
     lines.append(f"VERDICT  run nested guests as L0: {_yes(ev.l0)}{_because(ev.l0_failed)}")
-    lines.append(f"VERDICT  run KVM guests as L1: {_yes(ev.l1)}{_because(ev.l1_failed)}")
+    l1 = f"VERDICT  run KVM guests as L1: {_yes(ev.l1)}{_because(ev.l1_failed)}"
+    if facts.software_kvm and ev.l1 is False:  # a working /dev/kvm is no contradiction
+        soft = facts.software_kvm
+        l1 += f"; /dev/kvm works through {soft}, for PVM guests only: others need vmx/svm"
+    lines.append(l1)
     word = {READY: "ready", NOT_READY: "not ready", CANNOT_CHECK: "could not check"}[status]
     lines.append(f"RESULT   {facts.level}: {word} (exit {status})")
     return "".join(escape(line) + "\n" for line in lines)

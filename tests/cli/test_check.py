@@ -106,6 +106,8 @@ def test_software_kvm_guest(cli, make_host):
     assert r.line("software-kvm").startswith("WARN  software-kvm: kvm_pvm provides /dev/kvm")
     assert r.status("kvm-module") == "WARN"
     assert r.status("cpu-flag") == "FAIL"
+    verdict = next(ln for ln in r.out.splitlines() if "as L1:" in ln)
+    assert "works through kvm_pvm, for PVM guests only: others need vmx/svm" in verdict
     j = cli("check", "--root", str(root), "--json").json
     assert j["verdict"] == {"level": "L1", "l0_nested_ready": False, "l1_ready": False}
 
