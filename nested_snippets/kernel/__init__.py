@@ -363,6 +363,11 @@ class Resolution:
                 f"Linux {self.requested}: no data for {wanted} (its sources were not found); "
                 f"using the data of Linux {self.version} ({self.release})"
             )
+        if "-rc" in self.requested.lower():
+            return (
+                f"Linux {self.requested}: a release candidate, which comes before "
+                f"{wanted}; using the data of Linux {self.version} ({self.release})"
+            )
         if self.requested != self.version or self.release != f"{self.version}.0":
             return (
                 f"Linux {self.requested}: using the data of Linux {self.version} ({self.release})"

@@ -225,3 +225,10 @@ def test_report_with_proc_out_of_root_says_it_could_not_look(cli, make_host, mon
     assert r.rc == 0
     assert "No QEMU process is running" not in r.out
     assert "Skipped QEMU processes" in r.out and "/proc: a symbolic link out of" in r.out
+
+
+def test_params_of_a_release_candidate_says_it_comes_before_the_release(cli):
+    """Row 9, second half: 6.6-rc1 uses 6.6's data, and says that an -rc precedes 6.6."""
+    r = cli("params", "--module", "kvm_intel", "--kernel", "6.6-rc1")
+    assert r.rc == 0
+    assert "release candidate, which comes before 6.6" in r.err
