@@ -51,6 +51,11 @@ SHOWN = 200
 note at the end says how many were left out: a file of a million distinct mistakes
 would print tens of megabytes that no one reads.  It also bounds the did-you-mean
 searches (difflib, 0.1 ms each), which run only for findings that are printed."""
+SEARCHES = 1000
+"""Distinct module names without data compared with KVM's names (difflib, about
+0.1 ms each) per run, whatever the findings: a file of distinct far names (``options
+zq1wv p=1``...) finds nothing, so :data:`SHOWN` never bounds them (7 s for 10 MB).
+Past them a new name is counted as not compared, and one note says so."""
 IGNORED_FILE = "kmod reads only files ending in .conf: this file is ignored"
 What = "str | tuple"
 """A finding as :class:`Linter` counts it: its message, or a tuple, kind first, from
@@ -130,7 +135,9 @@ class Linter:
         self.unsearched: dict[str, tuple[str, int]] = {}
         """Module name without data -> (path, line) where first seen, for names not
         compared with KVM's: past :data:`SHOWN` findings, once an error already
-        decides the exit status (difflib is slow)."""
+        decides the exit status, or past :data:`SEARCHES` names (difflib is slow)."""
+        self.unsearched_why = ""
+        """Why the first name of :attr:`unsearched` was not compared."""
         self._modules: dict[tuple[str, str], kernel.ModuleData | None] = {}
         self._bases: dict[str, tuple] = {}
         """module as written -> :meth:`_base`'s answer, with its memo of judged words."""
@@ -285,9 +292,17 @@ class Linter:
                      f"Linux {self.version}: not checked")  # fmt: skip
             return
         message = self._unknown.get(given)
-        if message is None and self.errors and len(self.repeats) >= SHOWN:
-            self.unsearched.setdefault(given, (path, lineno))  # could only add a
-            return  # finding that would be left out
+        if message is None:
+            why = ""
+            if self.errors and len(self.repeats) >= SHOWN:  # could only add a finding
+                why = f"past {SHOWN} findings, a close name would only be one more error"
+            elif len(self._unknown) >= SEARCHES:
+                why = f"only the first {SEARCHES} distinct names are compared"
+            if why:
+                if given not in self.unsearched:
+                    self.unsearched[given] = (path, lineno)
+                    self.unsearched_why = self.unsearched_why or why
+                return
         if message is None:  # difflib once per name: a hostile file repeats the line
             message = self._unknown[given] = self.unknown_message(module, given)
         if message:
@@ -342,8 +357,7 @@ class Linter:
             path, line = next(iter(self.unsearched.values()))
             text += escape(
                 f"{path}:{line}: note: {n} module name{'s' if n != 1 else ''} without data "
-                f"not compared with KVM's, this one first: past {SHOWN} findings, a close "
-                "name would only be one more error"
+                f"not compared with KVM's, this one first: {self.unsearched_why}"
             ) + "\n"
         return text
 
