@@ -6,7 +6,9 @@ kernel splits both in ``kernel/params.c``, ``next_arg()`` (Linux 6.1):
 
 * words are separated by white space, except inside double quotes;
 * a word that starts with ``"`` loses that quote, and then its last character if it
-  is ``"`` (only when the word has ``=``);
+  is ``"``, with or without ``=`` (``"nested"`` is ``nested``: the test
+  ``if (quoted && i > 0 && args[i-1] == '"')`` follows the ``equals`` branch; read
+  in lib/cmdline.c of Linux 6.18.2, where next_arg() now lives, on 2026-12-02);
 * a value that starts with ``"`` loses that quote and a ``"`` that ends the word;
 * there is no escape: a quote cannot be part of a quoted value;
 * ``name=value`` splits at the first ``=`` that is not the word's first character.
@@ -60,7 +62,7 @@ def _unquote(word: str) -> tuple[str, str | None]:
     body = word[1:] if quoted else word
     equals = body.find("=", 1)
     if equals < 0:
-        return body, None
+        return (body[:-1] if quoted and body[-1:] == '"' else body), None
     value = body[equals + 1 :]
     if value[:1] == '"':
         value = value[1:-1] if value.endswith('"') and len(value) > 1 else value[1:]
@@ -94,7 +96,8 @@ def scan(text: str) -> list[tuple[str, str | None]]:
                 in_quote = not in_quote
             j += 1
         if equals == 0:
-            out.append((text[start:j], None))
+            end = j - 1 if quoted and j > start and text[j - 1] == '"' else j
+            out.append((text[start:end], None))
         else:
             vstart, end = start + equals + 1, j
             if vstart < j and text[vstart] == '"':

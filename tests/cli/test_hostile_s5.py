@@ -37,3 +37,29 @@ def test_distinct_module_names_cost_a_bounded_number_of_searches(cli, tmp_path, 
         f"{path}:41: note: 2960 module names without data not compared with KVM's, this "
         "one first: only the first 40 distinct names are compared"
     )
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [  # worked out by hand from next_arg() in lib/cmdline.c (Linux 6.18.2)
+        ('"nested"', [("nested", None)]),
+        ('"nested" "ept', [("nested", None), ("ept", None)]),
+        ('"', [("", None)]),
+        ('""', [("", None)]),
+        ('"=x"', [("=x", None)]),
+        ('"a"b"', [('a"b', None)]),
+    ],
+)
+def test_a_quoted_word_without_equals_loses_its_closing_quote(text, expected):
+    """next_arg() strips the closing quote of a word that began with one whether or
+    not it has an ``=``; both the fast split and the character scan kept it."""
+    from nested_snippets.parsers.kargs import scan, split_args
+
+    assert scan(text) == expected
+    assert split_args(text) == expected
+
+
+def test_lint_reads_a_quoted_bare_parameter_as_the_kernel(cli, tmp_path):
+    """``options kvm_intel "nested"`` said: no parameter 'nested"'."""
+    path, r = lint_text(cli, tmp_path, 'options kvm_intel "nested"\n')
+    assert (r.rc, r.out) == (0, "")
