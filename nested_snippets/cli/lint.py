@@ -420,7 +420,9 @@ def run(args: argparse.Namespace) -> int:
     gc.disable()
     fs = HostFS(args.root)
     given = args.kernel
-    version, wanted = params.kernel_version(given, probes.release(fs) if given is None else None)
+    problems: list[str] = []
+    running = probes.release(fs, problems) if given is None else None
+    version, wanted = params.kernel_version(given, running, problems)
     if version != wanted:
         print(f"nested-kvm lint: Linux {wanted}: checking against Linux {version}", file=sys.stderr)
     linter = Linter(version, args.arch or host_arch(fs))

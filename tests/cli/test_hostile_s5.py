@@ -81,3 +81,19 @@ def test_a_long_line_of_distinct_quoted_words_is_split_in_little_memory():
         tracemalloc.stop()
     assert words[:2] == ["x0=a b", "x1=a b"] and len(words) == 50_000
     assert peak < 8 * len(text)
+
+
+@pytest.mark.parametrize("command", [["lint", "{conf}"], ["params", "--running"]])
+def test_an_unreadable_osrelease_is_named(cli, tmp_path, command):
+    """``osrelease`` a FIFO under --root said only: cannot tell the kernel version."""
+    import os
+
+    root = tmp_path / "root"
+    (root / "proc/sys/kernel").mkdir(parents=True)
+    os.mkfifo(root / "proc/sys/kernel/osrelease")
+    conf = tmp_path / "kvm.conf"
+    conf.write_text("options kvm_intel nested=1\n")
+    r = cli(*[a.format(conf=conf) for a in command], "--root", str(root))
+    assert r.rc == 2 and r.out == ""
+    assert "/proc/sys/kernel/osrelease: a FIFO, not read" in r.err
+    assert "give --kernel VERSION" in r.err and r.err.count("\n") == 1
