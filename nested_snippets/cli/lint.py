@@ -80,6 +80,20 @@ def render(findings: list[tuple[str, int, str, str]]) -> str:
     return "".join(f"{esc(p)}:{n}: {level}: {esc(m)}\n" for p, n, level, m in ordered)
 
 
+def shown(content: str) -> str:
+    """A piece of a file as output shows it: :func:`run` gives :meth:`Linter.lint_text`
+    the file's bytes one character per byte (latin-1), as kmod and the kernel split
+    bytes (byte 0xA0 is white space to the kernel, also inside UTF-8); shown, the
+    bytes are UTF-8 again (invalid ones as U+FFFD).  Text given as such (not
+    latin-1, from a caller that decoded it) is shown as it is."""
+    if content.isascii():
+        return content
+    try:
+        return content.encode("latin-1").decode("utf-8", errors="replace")
+    except UnicodeEncodeError:
+        return content
+
+
 def judge(module: str, params: dict[str, kernel.Param], word: str) -> tuple:
     """``word``'s verdict: ((module, parameter), value as stored) or (None, what is
     wrong); ``params`` are the module's parameters by normalized name."""
@@ -248,7 +262,7 @@ class Linter:
             return what
         kind = what[0]
         if kind == "ignored":
-            return f"kmod ignores this line: {clip(what[1])}"
+            return f"kmod ignores this line: {clip(shown(what[1]))}"
         if kind == "blacklist":
             return f"blacklist {what[1]}: udev will not load it at boot (modprobe still can)"
         if kind == "install":
@@ -257,17 +271,18 @@ class Linter:
             _, module, raw = what
             mod = self.module_data(module)
             assert mod is not None  # judged against it
+            raw = shown(raw)
             return f"{mod.unknown(raw)} (the kernel ignores it)" + self.other_arch_hint(module, raw)
         if kind == "invalid":
             _, module, name, ptype, value = what
-            shown = "no value" if value is None else f"'{clip(value)}'"
+            text = "no value" if value is None else f"'{clip(shown(value))}'"
             return (
-                f"{module} {name}: {shown} is not a valid {ptype}; "
+                f"{module} {name}: {text} is not a valid {ptype}; "
                 f"{module} refuses to load (Invalid argument)"
             )
         _, module, word, (epath, eline, eword) = what  # "conflict"
         return (
-            f"{module} {clip(word)} conflicts with {clip(eword)} at "
+            f"{module} {clip(shown(word))} conflicts with {clip(shown(eword))} at "
             f"{epath}:{eline}; the kernel applies the one read last"
         )
 
@@ -318,7 +333,7 @@ class Linter:
         if not close:
             return ""
         return (
-            f"unknown module '{clip(given)}'; did you mean "
+            f"unknown module '{clip(shown(given))}'; did you mean "
             f"'{close[0]}'? (options for it are never applied)"
         )
 
@@ -373,7 +388,7 @@ class Linter:
                 hpath,
                 hline,
                 "error",
-                f"kvm {clip(hword)} with {clip(nword)} at "
+                f"kvm {clip(shown(hword))} with {clip(shown(nword))} at "
                 f"{npath}:{nline}: kvm refuses to load on Linux "
                 f"{self.version} ({errno_name}); use one or the other",
             )
@@ -427,16 +442,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"nested-kvm lint: Linux {wanted}: checking against Linux {version}", file=sys.stderr)
     linter = Linter(version, args.arch or host_arch(fs))
     unreadable = []
-    for shown, path in collect(args.paths):
+    for name, path in collect(args.paths):
         try:
             data = read_regular(path, MAX_FILE + 1)
         except OSError as exc:
-            unreadable.append(f"cannot read {shown}: {(exc.strerror or str(exc)).lower()}")
+            unreadable.append(f"cannot read {name}: {(exc.strerror or str(exc)).lower()}")
             continue
         if len(data) > MAX_FILE:
-            unreadable.append(f"{shown}: larger than {MAX_FILE >> 20} MiB, not read")
+            unreadable.append(f"{name}: larger than {MAX_FILE >> 20} MiB, not read")
             continue
-        linter.lint_text(shown, data.decode("utf-8", errors="replace"))
+        linter.lint_text(name, data.decode("latin-1"))  # bytes, as kmod reads: see shown()
     linter.finish()
     sys.stdout.write(render(linter.findings) + linter.summary())
     for line in unreadable:

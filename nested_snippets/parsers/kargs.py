@@ -23,16 +23,20 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-SPACE = " \t\n\v\f\r"
+SPACE = " \t\n\v\f\r\xa0"
+"""The kernel's white space: ``isspace()`` of lib/ctype.c is true for 9-13, 32 and
+the byte 160 (``_S|_SP``; read in Linux 6.18.2 on 2026-12-02).  The kernel splits
+bytes: a caller that has a file's bytes reads them one character per byte (latin-1),
+so that byte 0xA0 is U+00A0 here, also inside a UTF-8 sequence (``\xc2\xa0``, ``à``)."""
 
 
 def _words(text: str) -> list[str]:
     """The words of ``text`` between runs of :data:`SPACE` (no quotes involved), at C
     speed and without a regular expression (start-up time); ``str.split()`` would also
-    split at ``\\x1c``-``\\x1f`` and Unicode spaces, which the kernel does not."""
+    split at ``\\x1c``-``\\x1f``, ``\\x85`` and Unicode spaces, which the kernel does not."""
     if text.isprintable():  # then its only blank is " ": str.split() splits as the kernel
         return text.split()
-    for blank in "\t\n\v\f\r":
+    for blank in "\t\n\v\f\r\xa0":
         if blank in text:
             text = text.replace(blank, " ")
     return list(filter(None, text.split(" ")))
@@ -43,7 +47,7 @@ def _plain(word: str) -> tuple[str, str | None]:
     return (word, None) if equals < 0 else (word[:equals], word[equals + 1 :])
 
 
-_QUOTED_WORD = r'(?:[^ \t\n\v\f\r"]+|"[^"]*"?)+'
+_QUOTED_WORD = r'(?:[^ \t\n\v\f\r\xa0"]+|"[^"]*"?)+'
 """A word as :func:`scan` delimits it: blanks end it only outside double quotes
 (compiled on first use: text without quotes needs no regular expression)."""
 

@@ -97,3 +97,33 @@ def test_an_unreadable_osrelease_is_named(cli, tmp_path, command):
     assert r.rc == 2 and r.out == ""
     assert "/proc/sys/kernel/osrelease: a FIFO, not read" in r.err
     assert "give --kernel VERSION" in r.err and r.err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "data,finding",
+    [
+        (b"options kvm_intel nested=1\xc2\xa0ept=maybe\n", "ept: 'maybe' is not a valid bool"),
+        (b"options kvm_intel nested=1\xa0ept=maybe\n", "ept: 'maybe' is not a valid bool"),
+        # the kernel sees the byte 0xC2 before the split: "5\xc2" is no number
+        (b"options kvm_intel ple_gap=5\xc2\xa0\n", "ple_gap: '5\ufffd' is not a valid uint"),
+        (b"options kvm_intel ple_gap=voil\xc3\xa0\n", "'voil\ufffd' is not a valid uint"),
+        (b"options kvm_intel x\xc3\xa9=1\n", "has no parameter 'x\u00e9'"),
+    ],
+)
+def test_byte_0xa0_is_white_space_as_for_the_kernel(cli, tmp_path, data, finding):
+    """isspace() of lib/ctype.c is true for byte 160: ``nested=1\\u00a0ept=maybe`` is two
+    words, and ept=maybe makes kvm_intel refuse to load; lint saw no error.  Lint reads
+    the bytes as kmod and the kernel do, and shows them as UTF-8."""
+    path = tmp_path / "kvm.conf"
+    path.write_bytes(data)
+    r = cli("lint", "--kernel", "6.6", str(path))
+    assert r.rc == 1
+    assert finding in r.out and r.out.count("\n") == 1
+
+
+def test_byte_0xa0_is_no_blank_for_kmod(cli, tmp_path):
+    """kmod splits the command and the module name at spaces and tabs only."""
+    path = tmp_path / "kvm.conf"
+    path.write_bytes(b"options\xa0kvm_intel nested=1\n")
+    r = cli("lint", "--kernel", "6.6", str(path))
+    assert "ignoring bad line starting with 'options\ufffdkvm_intel'" in r.out
