@@ -127,3 +127,18 @@ def test_byte_0xa0_is_no_blank_for_kmod(cli, tmp_path):
     path.write_bytes(b"options\xa0kvm_intel nested=1\n")
     r = cli("lint", "--kernel", "6.6", str(path))
     assert "ignoring bad line starting with 'options\ufffdkvm_intel'" in r.out
+
+
+def test_quoted_words_are_read_without_making_pairs(monkeypatch):
+    """10 MB of distinct quoted values took 3.55 s: each word became a (name, value)
+    pair and was joined again.  The words of a modprobe.d line are now read without
+    the pair (the bench, tools/bench_lint.py, measures the time; this checks the path)."""
+    from nested_snippets.parsers import kargs
+
+    def no_pairs(word):
+        raise AssertionError(f"pair made for {word!r}")
+
+    monkeypatch.setattr(kargs, "_unquote", no_pairs)
+    assert kargs.split_words('"nested=1" ple_gap="5" x"5"="y "nested"') == [
+        "nested=1", "ple_gap=5", 'x"5"=y', "nested"
+    ]
