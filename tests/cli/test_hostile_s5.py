@@ -139,6 +139,6 @@ def test_quoted_words_are_read_without_making_pairs(monkeypatch):
         raise AssertionError(f"pair made for {word!r}")
 
     monkeypatch.setattr(kargs, "_unquote", no_pairs)
-    assert kargs.split_words('"nested=1" ple_gap="5" x"5"="y "nested"') == [
-        "nested=1", "ple_gap=5", 'x"5"=y', "nested"
+    assert kargs.split_words('"nested=1" ple_gap="5" "nested" x"5"="y') == [
+        "nested=1", "ple_gap=5", "nested", 'x"5"=y'
     ]
