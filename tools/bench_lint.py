@@ -40,12 +40,28 @@ PATTERNS = {
     "distinct conflicting values": lambda i: f"options kvm_intel ple_gap={i}\n",
     "distinct misspelt modules": lambda i: f"options kvm_intl{i} nested=1\n",
     "one line of unbalanced quotes": None,  # options kvm_intel nested="1 "a "a ...
+    # hostile review, session 5 (/work/review-hostile-s5.md rows 1-5)
+    "distinct far module names": lambda i: f"options zq{i:x}wv p=1\n",
+    "distinct uppercase KVM names": lambda i: f"options KVM{i} nested=1\n",
+    "distinct 24-character module names": lambda i: f"options kvm_intel_{i:014d} nested=1\n",
+    "distinct quoted values": lambda i: (
+        f'options kvm_intel "nested={i % 2}" ple_gap="{i}" x"{i}"="y\n'
+    ),
+    "one line of distinct quoted words": None,  # options kvm_intel x0="a b" x1="a b" ...
 }
 
 
 def make(path: Path, name: str, pattern: str | Callable[[int], str] | None, size: int) -> None:
     with open(path, "w") as fh:
-        if pattern is None and "quotes" in name:
+        if pattern is None and "quoted words" in name:
+            fh.write("options kvm_intel")
+            written = i = 0
+            while written < size:
+                word = f' x{i}="a b"'
+                fh.write(word)
+                written += len(word)
+                i += 1
+        elif pattern is None and "quotes" in name:
             fh.write('options kvm_intel nested="1')
             fh.write(' "a' * (size // 3))
         elif pattern is None:

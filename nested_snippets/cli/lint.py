@@ -51,6 +51,11 @@ SHOWN = 200
 note at the end says how many were left out: a file of a million distinct mistakes
 would print tens of megabytes that no one reads.  It also bounds the did-you-mean
 searches (difflib, 0.1 ms each), which run only for findings that are printed."""
+SEARCHES = 1000
+"""Distinct module names without data compared with KVM's names (difflib, about
+0.1 ms each) per run, whatever the findings: a file of distinct far names (``options
+zq1wv p=1``...) finds nothing, so :data:`SHOWN` never bounds them (7 s for 10 MB).
+Past them a new name is counted as not compared, and one note says so."""
 IGNORED_FILE = "kmod reads only files ending in .conf: this file is ignored"
 What = "str | tuple"
 """A finding as :class:`Linter` counts it: its message, or a tuple, kind first, from
@@ -73,6 +78,20 @@ def render(findings: list[tuple[str, int, str, str]]) -> str:
 
     ordered = sorted(findings, key=lambda f: (f[0], f[1]))
     return "".join(f"{esc(p)}:{n}: {level}: {esc(m)}\n" for p, n, level, m in ordered)
+
+
+def shown(content: str) -> str:
+    """A piece of a file as output shows it: :func:`run` gives :meth:`Linter.lint_text`
+    the file's bytes one character per byte (latin-1), as kmod and the kernel split
+    bytes (byte 0xA0 is white space to the kernel, also inside UTF-8); shown, the
+    bytes are UTF-8 again (invalid ones as U+FFFD).  Text given as such (not
+    latin-1, from a caller that decoded it) is shown as it is."""
+    if content.isascii():
+        return content
+    try:
+        return content.encode("latin-1").decode("utf-8", errors="replace")
+    except UnicodeEncodeError:
+        return content
 
 
 def judge(module: str, params: dict[str, kernel.Param], word: str) -> tuple:
@@ -130,7 +149,9 @@ class Linter:
         self.unsearched: dict[str, tuple[str, int]] = {}
         """Module name without data -> (path, line) where first seen, for names not
         compared with KVM's: past :data:`SHOWN` findings, once an error already
-        decides the exit status (difflib is slow)."""
+        decides the exit status, or past :data:`SEARCHES` names (difflib is slow)."""
+        self.unsearched_why = ""
+        """Why the first name of :attr:`unsearched` was not compared."""
         self._modules: dict[tuple[str, str], kernel.ModuleData | None] = {}
         self._bases: dict[str, tuple] = {}
         """module as written -> :meth:`_base`'s answer, with its memo of judged words."""
@@ -241,7 +262,7 @@ class Linter:
             return what
         kind = what[0]
         if kind == "ignored":
-            return f"kmod ignores this line: {clip(what[1])}"
+            return f"kmod ignores this line: {clip(shown(what[1]))}"
         if kind == "blacklist":
             return f"blacklist {what[1]}: udev will not load it at boot (modprobe still can)"
         if kind == "install":
@@ -250,17 +271,18 @@ class Linter:
             _, module, raw = what
             mod = self.module_data(module)
             assert mod is not None  # judged against it
+            raw = shown(raw)
             return f"{mod.unknown(raw)} (the kernel ignores it)" + self.other_arch_hint(module, raw)
         if kind == "invalid":
             _, module, name, ptype, value = what
-            shown = "no value" if value is None else f"'{clip(value)}'"
+            text = "no value" if value is None else f"'{clip(shown(value))}'"
             return (
-                f"{module} {name}: {shown} is not a valid {ptype}; "
+                f"{module} {name}: {text} is not a valid {ptype}; "
                 f"{module} refuses to load (Invalid argument)"
             )
         _, module, word, (epath, eline, eword) = what  # "conflict"
         return (
-            f"{module} {clip(word)} conflicts with {clip(eword)} at "
+            f"{module} {clip(shown(word))} conflicts with {clip(shown(eword))} at "
             f"{epath}:{eline}; the kernel applies the one read last"
         )
 
@@ -285,9 +307,17 @@ class Linter:
                      f"Linux {self.version}: not checked")  # fmt: skip
             return
         message = self._unknown.get(given)
-        if message is None and self.errors and len(self.repeats) >= SHOWN:
-            self.unsearched.setdefault(given, (path, lineno))  # could only add a
-            return  # finding that would be left out
+        if message is None:
+            why = ""
+            if self.errors and len(self.repeats) >= SHOWN:  # could only add a finding
+                why = f"past {SHOWN} findings, a close name would only be one more error"
+            elif len(self._unknown) >= SEARCHES:
+                why = f"only the first {SEARCHES} distinct names are compared"
+            if why:
+                if given not in self.unsearched:
+                    self.unsearched[given] = (path, lineno)
+                    self.unsearched_why = self.unsearched_why or why
+                return
         if message is None:  # difflib once per name: a hostile file repeats the line
             message = self._unknown[given] = self.unknown_message(module, given)
         if message:
@@ -303,7 +333,7 @@ class Linter:
         if not close:
             return ""
         return (
-            f"unknown module '{clip(given)}'; did you mean "
+            f"unknown module '{clip(shown(given))}'; did you mean "
             f"'{close[0]}'? (options for it are never applied)"
         )
 
@@ -342,8 +372,7 @@ class Linter:
             path, line = next(iter(self.unsearched.values()))
             text += escape(
                 f"{path}:{line}: note: {n} module name{'s' if n != 1 else ''} without data "
-                f"not compared with KVM's, this one first: past {SHOWN} findings, a close "
-                "name would only be one more error"
+                f"not compared with KVM's, this one first: {self.unsearched_why}"
             ) + "\n"
         return text
 
@@ -359,7 +388,7 @@ class Linter:
                 hpath,
                 hline,
                 "error",
-                f"kvm {clip(hword)} with {clip(nword)} at "
+                f"kvm {clip(shown(hword))} with {clip(shown(nword))} at "
                 f"{npath}:{nline}: kvm refuses to load on Linux "
                 f"{self.version} ({errno_name}); use one or the other",
             )
@@ -406,21 +435,23 @@ def run(args: argparse.Namespace) -> int:
     gc.disable()
     fs = HostFS(args.root)
     given = args.kernel
-    version, wanted = params.kernel_version(given, probes.release(fs) if given is None else None)
+    problems: list[str] = []
+    running = probes.release(fs, problems) if given is None else None
+    version, wanted = params.kernel_version(given, running, problems)
     if version != wanted:
         print(f"nested-kvm lint: Linux {wanted}: checking against Linux {version}", file=sys.stderr)
     linter = Linter(version, args.arch or host_arch(fs))
     unreadable = []
-    for shown, path in collect(args.paths):
+    for name, path in collect(args.paths):
         try:
             data = read_regular(path, MAX_FILE + 1)
         except OSError as exc:
-            unreadable.append(f"cannot read {shown}: {(exc.strerror or str(exc)).lower()}")
+            unreadable.append(f"cannot read {name}: {(exc.strerror or str(exc)).lower()}")
             continue
         if len(data) > MAX_FILE:
-            unreadable.append(f"{shown}: larger than {MAX_FILE >> 20} MiB, not read")
+            unreadable.append(f"{name}: larger than {MAX_FILE >> 20} MiB, not read")
             continue
-        linter.lint_text(shown, data.decode("utf-8", errors="replace"))
+        linter.lint_text(name, data.decode("latin-1"))  # bytes, as kmod reads: see shown()
     linter.finish()
     sys.stdout.write(render(linter.findings) + linter.summary())
     for line in unreadable:

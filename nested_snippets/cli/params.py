@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 
 from nested_snippets import arches, kernel
 from nested_snippets.cli.errors import CliError
@@ -28,11 +29,15 @@ def shown(value: str, limit: int = 60) -> str:
     return repr(value) if len(value) <= limit else f"{value[:limit]!r}... ({len(value)} characters)"
 
 
-def resolution(given: str | None, release: str | None) -> kernel.Resolution:
-    """The data answering for the version asked (or running); CliError when there is none."""
+def resolution(
+    given: str | None, release: str | None, problems: Sequence[str] = ()
+) -> kernel.Resolution:
+    """The data answering for the version asked (or running); CliError when there is
+    none, naming the ``problems`` met reading the running one (file: why)."""
     wanted = given if given is not None else release
     if wanted is None:
-        raise CliError("cannot tell the kernel version: give --kernel VERSION")
+        why = f" ({'; '.join(problems)})" if problems else ""
+        raise CliError(f"cannot tell the kernel version{why}: give --kernel VERSION")
     if not VERSION.match(wanted):
         where = "--kernel" if given is not None else "the running kernel's release"
         raise CliError(
@@ -45,9 +50,11 @@ def resolution(given: str | None, release: str | None) -> kernel.Resolution:
         raise CliError(str(exc)) from None
 
 
-def kernel_version(given: str | None, release: str | None) -> tuple[str, str]:
+def kernel_version(
+    given: str | None, release: str | None, problems: Sequence[str] = ()
+) -> tuple[str, str]:
     """(data version, what it was resolved from); raise CliError with did-you-mean."""
-    used = resolution(given, release)
+    used = resolution(given, release, problems)
     return used.version, used.requested
 
 
@@ -100,8 +107,9 @@ def run_running(args: argparse.Namespace) -> int:
     from nested_snippets.cli.hostfs import HostFS
 
     fs = HostFS(args.root)
-    rel = running.release(fs) if args.kernel is None else args.kernel
-    version, _ = kernel_version(args.kernel, rel)
+    problems: list[str] = []
+    rel = running.release(fs, problems) if args.kernel is None else args.kernel
+    version, _ = kernel_version(args.kernel, rel, problems)
     arch = host_arch() if fs.real else probes.read_cpuinfo(fs).arch
     wanted = [normalize(args.module)] if args.module else list(running.MODULES)
     rows = running.compare(fs, version, arch, wanted)

@@ -104,14 +104,17 @@ def read_cpuinfo(fs: HostFS) -> cpuinfo.CpuInfo:
         raise CliError(f"cannot understand /proc/cpuinfo: {exc}") from None
 
 
-def release(fs: HostFS) -> str | None:
-    """The running kernel release (``uname -r``): this machine's, or read below --root."""
+def release(fs: HostFS, problems: list[str] | None = None) -> str | None:
+    """The running kernel release (``uname -r``): this machine's, or read below --root;
+    why a file that should tell it could not be read is added to ``problems``."""
     if fs.real:
         return os.uname().release
     for shown in ("/proc/sys/kernel/osrelease", "/proc/version"):
         try:
             text = fs.read_optional(shown, limit=4096)
-        except Unreadable:
+        except Unreadable as exc:
+            if problems is not None:
+                problems.append(str(exc))
             continue
         if text:
             words = text.split()

@@ -128,7 +128,7 @@ def render(rows: list[Row], release: str, version: str) -> str:
     return "".join(escape(line) + "\n" for line in lines)
 
 
-def release(fs: HostFS) -> str | None:
+def release(fs: HostFS, problems: list[str] | None = None) -> str | None:
     from nested_snippets.cli import probes
 
-    return os.uname().release if fs.real else probes.release(fs)
+    return os.uname().release if fs.real else probes.release(fs, problems)

@@ -6,7 +6,9 @@ kernel splits both in ``kernel/params.c``, ``next_arg()`` (Linux 6.1):
 
 * words are separated by white space, except inside double quotes;
 * a word that starts with ``"`` loses that quote, and then its last character if it
-  is ``"`` (only when the word has ``=``);
+  is ``"``, with or without ``=`` (``"nested"`` is ``nested``: the test
+  ``if (quoted && i > 0 && args[i-1] == '"')`` follows the ``equals`` branch; read
+  in lib/cmdline.c of Linux 6.18.2, where next_arg() now lives, on 2026-12-02);
 * a value that starts with ``"`` loses that quote and a ``"`` that ends the word;
 * there is no escape: a quote cannot be part of a quoted value;
 * ``name=value`` splits at the first ``=`` that is not the word's first character.
@@ -21,16 +23,20 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-SPACE = " \t\n\v\f\r"
+SPACE = " \t\n\v\f\r\xa0"
+"""The kernel's white space: ``isspace()`` of lib/ctype.c is true for 9-13, 32 and
+the byte 160 (``_S|_SP``; read in Linux 6.18.2 on 2026-12-02).  The kernel splits
+bytes: a caller that has a file's bytes reads them one character per byte (latin-1),
+so that byte 0xA0 is U+00A0 here, also inside a UTF-8 sequence (``\xc2\xa0``, ``à``)."""
 
 
 def _words(text: str) -> list[str]:
     """The words of ``text`` between runs of :data:`SPACE` (no quotes involved), at C
     speed and without a regular expression (start-up time); ``str.split()`` would also
-    split at ``\\x1c``-``\\x1f`` and Unicode spaces, which the kernel does not."""
+    split at ``\\x1c``-``\\x1f``, ``\\x85`` and Unicode spaces, which the kernel does not."""
     if text.isprintable():  # then its only blank is " ": str.split() splits as the kernel
         return text.split()
-    for blank in "\t\n\v\f\r":
+    for blank in "\t\n\v\f\r\xa0":
         if blank in text:
             text = text.replace(blank, " ")
     return list(filter(None, text.split(" ")))
@@ -41,7 +47,7 @@ def _plain(word: str) -> tuple[str, str | None]:
     return (word, None) if equals < 0 else (word[:equals], word[equals + 1 :])
 
 
-_QUOTED_WORD = r'(?:[^ \t\n\v\f\r"]+|"[^"]*"?)+'
+_QUOTED_WORD = r'(?:[^ \t\n\v\f\r\xa0"]+|"[^"]*"?)+'
 """A word as :func:`scan` delimits it: blanks end it only outside double quotes
 (compiled on first use: text without quotes needs no regular expression)."""
 
@@ -60,7 +66,7 @@ def _unquote(word: str) -> tuple[str, str | None]:
     body = word[1:] if quoted else word
     equals = body.find("=", 1)
     if equals < 0:
-        return body, None
+        return (body[:-1] if quoted and body[-1:] == '"' else body), None
     value = body[equals + 1 :]
     if value[:1] == '"':
         value = value[1:-1] if value.endswith('"') and len(value) > 1 else value[1:]
@@ -94,7 +100,8 @@ def scan(text: str) -> list[tuple[str, str | None]]:
                 in_quote = not in_quote
             j += 1
         if equals == 0:
-            out.append((text[start:j], None))
+            end = j - 1 if quoted and j > start and text[j - 1] == '"' else j
+            out.append((text[start:end], None))
         else:
             vstart, end = start + equals + 1, j
             if vstart < j and text[vstart] == '"':
@@ -111,17 +118,52 @@ def split_words(text: str) -> list[str]:
     """The words of :func:`split_args` as ``name=value`` (quotes removed)."""
     if '"' not in text:  # then each word is already name=value as the kernel reads it
         return _words(text)
-    return _quoted(text, lambda word: join_word(*_unquote(word)))
+    return _quoted(text, _kernel_word)
+
+
+def _kernel_word(word: str) -> str:
+    """One word of :data:`_QUOTED_WORD` as ``name=value``: ``join_word`` of
+    :func:`_unquote`, without making the pair (a 10 MB file of distinct quoted words
+    is a million of them); a word without a quote is already that."""
+    if '"' not in word:
+        return word
+    quoted = word[0] == '"'
+    body = word[1:] if quoted else word
+    equals = body.find("=", 1)
+    if equals > 0 and body[equals + 1 : equals + 2] == '"':  # the value's quote goes,
+        last = body[-1] == '"' and len(body) > equals + 2  # and a last one after it
+        return body[: equals + 1] + body[equals + 2 : -1 if last else None]
+    return body[:-1] if quoted and body[-1:] == '"' else body
+
+
+_word_re = None
+""":data:`_QUOTED_WORD` compiled, once."""
+_MEMO = 4096
+"""Distinct words whose reading :func:`_quoted` remembers per text."""
 
 
 def _quoted(text: str, read: Callable[[str], T]) -> list[T]:
-    """``read`` of each word of text with quotes, once per distinct word (a 10 MB line
-    of the same quoted word took seconds word by word)."""
-    import re
+    """``read`` of each word of text with quotes.  A long text is read once per
+    distinct word (a 10 MB line of the same quoted word took seconds word by word),
+    with a bounded memo, and in place: a 10 MB line of distinct words took 256 MB
+    when the words, their set and their readings were kept side by side."""
+    global _word_re
+    if _word_re is None:
+        import re
 
-    words = re.findall(_QUOTED_WORD, text)
-    done = {word: read(word) for word in dict.fromkeys(words)}
-    return list(map(done.__getitem__, words))
+        _word_re = re.compile(_QUOTED_WORD)
+    words: list = _word_re.findall(text)
+    if len(words) < 16:  # a line of a real file: no memo to build
+        return list(map(read, words))
+    memo: dict[str, T] = {}
+    for i, word in enumerate(words):
+        done = memo.get(word)
+        if done is None:
+            done = read(word)
+            if len(memo) < _MEMO:
+                memo[word] = done
+        words[i] = done
+    return words
 
 
 def join_word(name: str, value: str | None) -> str:
