@@ -199,5 +199,6 @@ def setup(app: Sphinx) -> dict:
     assets.setup(app)  # tab/copy-button JS and Furo-matched CSS
     app.setup_extension("nested_snippets.sphinxext.qemu_roles")
     app.setup_extension("nested_snippets.sphinxext.links")  # :commit:, :kfile: ... out-links
+    app.setup_extension("nested_snippets.sphinxext.python_req")  # :requires-python:
     _registry()  # fail early, with the module and line, on a broken snippet module
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
