@@ -217,3 +217,50 @@ def test_each_cloud_platform_says_how_to_check_l1_and_what_it_does_not_allow():
         assert re.search(r"lscpu|hypervisor vendor", body, re.I), f"{label}: no L1 check"
         assert "**What it does not allow:**" in body, f"{label}: no limits"
     assert "clouds.l1_check" in sections["clouds-check"]
+
+
+# --- review s5 -------------------------------------------------------------------------------
+
+
+def test_requires_python_role_reads_pyproject(tmp_path, monkeypatch):
+    """S2: the Python a page names is requires-python of the distribution it names."""
+    import tomllib
+
+    from nested_snippets.sphinxext import python_req
+
+    with (REPO / "checker" / "pyproject.toml").open("rb") as f:
+        spec = tomllib.load(f)["project"]["requires-python"]
+    assert python_req.minimum("checker") == spec.removeprefix(">=")
+    bad = tmp_path / "pyproject.toml"
+    bad.write_text('[project]\nrequires-python = "~=3.9"\n')
+    monkeypatch.setitem(python_req.PYPROJECTS, "checker", bad)
+    with pytest.raises(ValueError, match="not of the form"):
+        python_req.minimum("checker")
+    with pytest.raises(ValueError, match="unknown distribution"):
+        python_req.minimum("nope")
+
+
+def test_no_page_types_a_python_requirement():
+    """S2: "Python 3.N or newer" comes from :requires-python:, never typed in a page."""
+    typed = [
+        f"{p.relative_to(REPO)}:{n}"
+        for p in sorted((REPO / "source").rglob("*.rst"))
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if re.search(r"Python \d+\.\d+ or newer", line) and not line.lstrip().startswith("..")
+    ]
+    assert not typed, f"typed Python requirement (use :requires-python:): {typed}"
+
+
+_SUDO_COPY = re.compile(r"^\s*(?:\$\s*)?sudo\s+(?:cp|mv|install|rsync)\b.*\bnested-report", re.M)
+"""A root-made copy into the report folder: it keeps root's owner, and the final
+``tar``, run as the user, cannot read a 0600 file (libvirt's logs are)."""
+
+
+def test_bug_report_copies_are_the_users():
+    """S3: files put into the report folder are written by the user's shell (``>``)."""
+    shown = [b.text for sid in _shown_on("how-to/bug-report.rst")
+             for _, _, b in REG.get(sid).bodies()]  # fmt: skip
+    assert any("l1.log" in t for t in shown)
+    bad = [t for t in shown if _SUDO_COPY.search(t)]
+    assert not bad, f"sudo copies into the report stay root's (tar fails): {bad}"
+    assert _SUDO_COPY.search("$ sudo cp /var/log/libvirt/qemu/l1.log nested-report-l0/")
