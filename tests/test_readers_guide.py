@@ -264,3 +264,27 @@ def test_bug_report_copies_are_the_users():
     bad = [t for t in shown if _SUDO_COPY.search(t)]
     assert not bad, f"sudo copies into the report stay root's (tar fails): {bad}"
     assert _SUDO_COPY.search("$ sudo cp /var/log/libvirt/qemu/l1.log nested-report-l0/")
+
+
+def test_the_range_a_test_runs_a_snippet_on_is_the_snippets():
+    """S20: "the test runs it on ..." prints the snippet's own range (:snippet-kernels:)."""
+    said = re.compile(r"test runs it\s+on\s+(?!:snippet-kernels:`)")
+    typed = [str(p.relative_to(REPO)) for p in sorted((REPO / "source").rglob("*.rst"))
+             if said.search(p.read_text())]  # fmt: skip
+    assert not typed, f"a snippet's range said by hand (use :snippet-kernels:): {typed}"
+    assert said.search("the test runs it on every release of the data before Linux")
+    page = (REPO / "source/how-to/arm64.rst").read_text()
+    assert ":snippet-kernels:`arm64.too_old`" in page
+    assert ":kernel-since:`arm64/kvm-arm.mode param present`" in page  # what older kernels do
+
+
+def test_arm64_too_old_starts_where_the_option_appears():
+    """S20: the prose's "exists from" is the first release the snippet runs on."""
+    from nested_snippets import kernel as kdata
+    from nested_snippets.kernel import boundaries
+
+    first = boundaries.since("arm64/kvm-arm.mode param present").text("since")
+    ran = [v for v in kdata.versions() if REG.get("arm64.too_old").kernels.contains(v)]
+    assert ran and ran[0] == first, (ran, first)
+    with pytest.raises(kdata.KernelDataError):
+        boundaries.since("arm64/kvm-arm.mode param maybe")

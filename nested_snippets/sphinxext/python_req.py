@@ -50,5 +50,6 @@ class RequiresPython(SphinxRole):
         return [node], []
 
 
-def setup(app: Sphinx) -> None:
+def setup(app: Sphinx) -> dict:
     app.add_role("requires-python", RequiresPython())
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
