@@ -288,3 +288,36 @@ def test_arm64_too_old_starts_where_the_option_appears():
     assert ran and ran[0] == first, (ran, first)
     with pytest.raises(kdata.KernelDataError):
         boundaries.since("arm64/kvm-arm.mode param maybe")
+
+
+def _section(page: str, title: str) -> str:
+    text = (REPO / "source" / page).read_text()
+    start = text.index(f"\n{title}\n")
+    nxt = re.search(r"\n[^\n]+\n(-{4,}|~{4,})\n", text[start + len(title) + 2 :])
+    return text[start : start + len(title) + 2 + (nxt.start() if nxt else len(text))]
+
+
+def test_the_migration_pages_give_the_same_intel_minimum():
+    """S12: the how-to and the explanation name the same kernel and QEMU minimum."""
+    minimum = [":claim:`Linux 5.3 or later <upstream-nested-doc>`",
+               ":qemu-since:`vmx-nested-state-migration` or later"]  # fmt: skip
+    for page in ("how-to/live-migration.rst", "explanation/migration-limits.rst"):
+        text = re.sub(r"\s+", " ", (REPO / "source" / page).read_text())
+        missing = [m for m in minimum if m not in text]
+        assert not missing, f"{page} lacks {missing}"
+
+
+def test_troubleshooting_migration_entry_covers_amd():
+    """S11: the entry says what an AMD reader sees and points to the AMD section."""
+    entry = re.sub(r"\s+", " ", _section("troubleshooting.rst",
+                                         "Live migration fails with a nested guest"))  # fmt: skip
+    assert "**Symptom on AMD.**" in entry
+    assert "<qemu-save-check-vmx-only>" in entry
+    assert "<live-migration-amd>" in entry
+
+
+def test_the_vmx_blocker_range_says_what_was_checked():
+    """S13: only 2.10 to 3.0 were read; older QEMU releases are not claimed."""
+    text = re.sub(r"\s+", " ", (REPO / "source/how-to/live-migration.rst").read_text())
+    assert "older releases have no such block" not in text
+    assert "older releases not checked" in text
