@@ -321,3 +321,22 @@ def test_the_vmx_blocker_range_says_what_was_checked():
     text = re.sub(r"\s+", " ", (REPO / "source/how-to/live-migration.rst").read_text())
     assert "older releases have no such block" not in text
     assert "older releases not checked" in text
+
+
+def test_the_json_schema_is_a_link_to_the_published_file(built_site):
+    """S8: reference/cli links the schema, and the link's target is in the site."""
+    page = built_site / "html/reference/cli.html"
+    hrefs = re.findall(r'href="([^"]*nested-kvm-check-1\.json)"', page.read_text())
+    assert hrefs, "the schema is named but not linked"
+    for href in hrefs:
+        assert (page.parent / href).resolve().is_file(), href
+
+
+def test_grubby_line_is_run_where_its_option_means_nested():
+    """S22: the proof line of the grubby step names the releases that accept the option."""
+    from nested_snippets import kernel as kdata
+    from nested_snippets.kernel import boundaries
+
+    first = boundaries.since("arm64/kvm-arm.mode accepts nested").text("since")
+    ran = [v for v in kdata.versions() if REG.get("arm64.add_mode").kernels.contains(v)]
+    assert ran and ran[0] == first, (ran[:1], first)
