@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from nested_snippets import registry
@@ -278,3 +280,13 @@ FORK = "5 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidp
 def test_a_record_vouches_only_when_every_process_in_it_ended(record, whole):
     assert shared.complete(record) is whole
     assert (shared.read_paths([record], "R") is not None) is (whole and record.endswith("\n"))
+
+
+def test_scratch_trees_stay_out_of_the_machines_dev():
+    """The safety rule: nothing the test suite writes goes under the machine's /dev
+    (a faster /dev/shm was measured and refused)."""
+    from nested_snippets.runner import run, sandbox
+
+    where = os.path.realpath(run._scratch())
+    assert not where.startswith("/dev/"), where
+    assert where.startswith(os.path.realpath(sandbox.base().path)), where

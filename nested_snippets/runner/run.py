@@ -356,12 +356,12 @@ _SCRATCH: list[str] = []
 
 
 def _scratch() -> str:
-    """This process's directory for scratch trees: in memory (``/dev/shm``) where there
-    is one, else beside the hosts; removed when the process ends."""
+    """This process's directory for scratch trees, beside the hosts; removed when the
+    process ends.  Never ``/dev/shm``: the safety rule keeps every write of the test
+    suite out of the machine's ``/dev`` (measured 2026-12-02, ``verify.py``: 25.8 s of
+    CPU here against 19.4 s in ``/dev/shm``; the price is kept)."""
     if not _SCRATCH:
-        shm = "/dev/shm"
-        where = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else sandbox.base().path
-        path = tempfile.mkdtemp(prefix="nkg-trees-", dir=where)
+        path = tempfile.mkdtemp(prefix="nkg-trees-", dir=sandbox.base().path)
         atexit.register(fakehost_rmtree, path)
         _SCRATCH.append(path)
     return _SCRATCH[0]
