@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 SOURCE = Path(__file__).resolve().parent.parent / "source"
 _DIRECTIVE = re.compile(
@@ -17,16 +18,15 @@ _DIRECTIVE = re.compile(
 )
 
 
-_KERNELS = re.compile(r"^\s+:kernels:\s*(.*?)\s*$")
-_OPTION = re.compile(r"^\s+:[a-z-]+:")
+_OPTION = re.compile(r"^\s+:([a-z-]+):\s*(.*?)\s*$")
 
 
 @cache
 def usages(source: Path = SOURCE) -> dict[str, list[tuple[str, int]]]:
     """Snippet id -> [(page path relative to the repo, line)]."""
     found: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for snippet_id, page, n, _kernels in _directives(source):
-        found[snippet_id].append((page, n))
+    for d in directives(source):
+        found[d.snippet_id].append((d.page, d.line))
     return dict(found)
 
 
@@ -34,13 +34,24 @@ def usages(source: Path = SOURCE) -> dict[str, list[tuple[str, int]]]:
 def kernels_shown(source: Path = SOURCE) -> dict[str, list[str]]:
     """Snippet id -> the ``:kernels:`` option of each directive that shows it ("": none)."""
     found: dict[str, list[str]] = defaultdict(list)
-    for snippet_id, _page, _n, kernels in _directives(source):
-        found[snippet_id].append(kernels)
+    for d in directives(source):
+        found[d.snippet_id].append(d.options.get("kernels", ""))
     return dict(found)
 
 
-def _directives(source: Path) -> list[tuple[str, str, int, str]]:
-    """(snippet id, page, line, ``:kernels:`` option) of every snippet directive."""
+class Directive(NamedTuple):
+    """One ``snippet`` or ``snippet-tabs`` directive of a page."""
+
+    name: str
+    snippet_id: str
+    page: str
+    line: int
+    options: dict[str, str]
+
+
+@cache
+def directives(source: Path = SOURCE) -> tuple[Directive, ...]:
+    """Every snippet directive of the pages under *source*, with its options."""
     found = []
     for page in sorted(source.rglob("*")):
         if page.suffix not in (".rst", ".md"):
@@ -50,14 +61,14 @@ def _directives(source: Path) -> list[tuple[str, str, int, str]]:
             m = _DIRECTIVE.match(line)
             if not m:
                 continue
-            kernels = ""
+            options = {}
             for option in lines[n:]:
-                if not _OPTION.match(option):
+                if not (o := _OPTION.match(option)):
                     break
-                if k := _KERNELS.match(option):
-                    kernels = k.group(1)
-            found.append((m.group(3), str(page.relative_to(source.parent)), n, kernels))
-    return found
+                options[o.group(1)] = o.group(2)
+            found.append(Directive(m.group(1) or m.group(2), m.group(3),
+                                   str(page.relative_to(source.parent)), n, options))  # fmt: skip
+    return tuple(found)
 
 
 def where(snippet_id: str) -> str:

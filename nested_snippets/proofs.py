@@ -102,6 +102,24 @@ def proof(
     )
 
 
+def shown_counts(reg: registry.Registry | None = None) -> Counter[str]:
+    """How many proof lines of each kind the pages show: one under each code block
+    (a tab is a block), a block shown on two pages counted on each, as a reader counts."""
+    from nested_snippets import pages
+
+    reg = reg or registry.load()
+    found: Counter[str] = Counter()
+    for d in pages.directives():
+        snip = reg.get(d.snippet_id)
+        if d.name == "snippet-tabs":
+            keys = d.options.get("arches", "").split() or list(snip.keys)
+        else:
+            keys = [d.options.get("arch", "")]
+        for era in snip.eras_in(d.options.get("kernels", "")):
+            found.update(proof(snip, key, era, reg).kind for key in keys)
+    return found
+
+
 def counts(reg: registry.Registry | None = None) -> Counter[str]:
     """How many snippet variants (of every era) each kind of proof covers."""
     reg = reg or registry.load()

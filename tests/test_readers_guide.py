@@ -217,3 +217,126 @@ def test_each_cloud_platform_says_how_to_check_l1_and_what_it_does_not_allow():
         assert re.search(r"lscpu|hypervisor vendor", body, re.I), f"{label}: no L1 check"
         assert "**What it does not allow:**" in body, f"{label}: no limits"
     assert "clouds.l1_check" in sections["clouds-check"]
+
+
+# --- review s5 -------------------------------------------------------------------------------
+
+
+def test_requires_python_role_reads_pyproject(tmp_path, monkeypatch):
+    """S2: the Python a page names is requires-python of the distribution it names."""
+    import tomllib
+
+    from nested_snippets.sphinxext import python_req
+
+    with (REPO / "checker" / "pyproject.toml").open("rb") as f:
+        spec = tomllib.load(f)["project"]["requires-python"]
+    assert python_req.minimum("checker") == spec.removeprefix(">=")
+    bad = tmp_path / "pyproject.toml"
+    bad.write_text('[project]\nrequires-python = "~=3.9"\n')
+    monkeypatch.setitem(python_req.PYPROJECTS, "checker", bad)
+    with pytest.raises(ValueError, match="not of the form"):
+        python_req.minimum("checker")
+    with pytest.raises(ValueError, match="unknown distribution"):
+        python_req.minimum("nope")
+
+
+def test_no_page_types_a_python_requirement():
+    """S2: "Python 3.N or newer" comes from :requires-python:, never typed in a page."""
+    typed = [
+        f"{p.relative_to(REPO)}:{n}"
+        for p in sorted((REPO / "source").rglob("*.rst"))
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if re.search(r"Python \d+\.\d+ or newer", line) and not line.lstrip().startswith("..")
+    ]
+    assert not typed, f"typed Python requirement (use :requires-python:): {typed}"
+
+
+_SUDO_COPY = re.compile(r"^\s*(?:\$\s*)?sudo\s+(?:cp|mv|install|rsync)\b.*\bnested-report", re.M)
+"""A root-made copy into the report folder: it keeps root's owner, and the final
+``tar``, run as the user, cannot read a 0600 file (libvirt's logs are)."""
+
+
+def test_bug_report_copies_are_the_users():
+    """S3: files put into the report folder are written by the user's shell (``>``)."""
+    shown = [b.text for sid in _shown_on("how-to/bug-report.rst")
+             for _, _, b in REG.get(sid).bodies()]  # fmt: skip
+    assert any("l1.log" in t for t in shown)
+    bad = [t for t in shown if _SUDO_COPY.search(t)]
+    assert not bad, f"sudo copies into the report stay root's (tar fails): {bad}"
+    assert _SUDO_COPY.search("$ sudo cp /var/log/libvirt/qemu/l1.log nested-report-l0/")
+
+
+def test_the_range_a_test_runs_a_snippet_on_is_the_snippets():
+    """S20: "the test runs it on ..." prints the snippet's own range (:snippet-kernels:)."""
+    said = re.compile(r"test runs it\s+on\s+(?!:snippet-kernels:`)")
+    typed = [str(p.relative_to(REPO)) for p in sorted((REPO / "source").rglob("*.rst"))
+             if said.search(p.read_text())]  # fmt: skip
+    assert not typed, f"a snippet's range said by hand (use :snippet-kernels:): {typed}"
+    assert said.search("the test runs it on every release of the data before Linux")
+    page = (REPO / "source/how-to/arm64.rst").read_text()
+    assert ":snippet-kernels:`arm64.too_old`" in page
+    assert ":kernel-since:`arm64/kvm-arm.mode param present`" in page  # what older kernels do
+
+
+def test_arm64_too_old_starts_where_the_option_appears():
+    """S20: the prose's "exists from" is the first release the snippet runs on."""
+    from nested_snippets import kernel as kdata
+    from nested_snippets.kernel import boundaries
+
+    first = boundaries.since("arm64/kvm-arm.mode param present").text("since")
+    ran = [v for v in kdata.versions() if REG.get("arm64.too_old").kernels.contains(v)]
+    assert ran and ran[0] == first, (ran, first)
+    with pytest.raises(kdata.KernelDataError):
+        boundaries.since("arm64/kvm-arm.mode param maybe")
+
+
+def _section(page: str, title: str) -> str:
+    text = (REPO / "source" / page).read_text()
+    start = text.index(f"\n{title}\n")
+    nxt = re.search(r"\n[^\n]+\n(-{4,}|~{4,})\n", text[start + len(title) + 2 :])
+    return text[start : start + len(title) + 2 + (nxt.start() if nxt else len(text))]
+
+
+def test_the_migration_pages_give_the_same_intel_minimum():
+    """S12: the how-to and the explanation name the same kernel and QEMU minimum."""
+    minimum = [":claim:`Linux 5.3 or later <upstream-nested-doc>`",
+               ":qemu-since:`vmx-nested-state-migration` or later"]  # fmt: skip
+    for page in ("how-to/live-migration.rst", "explanation/migration-limits.rst"):
+        text = re.sub(r"\s+", " ", (REPO / "source" / page).read_text())
+        missing = [m for m in minimum if m not in text]
+        assert not missing, f"{page} lacks {missing}"
+
+
+def test_troubleshooting_migration_entry_covers_amd():
+    """S11: the entry says what an AMD reader sees and points to the AMD section."""
+    entry = re.sub(r"\s+", " ", _section("troubleshooting.rst",
+                                         "Live migration fails with a nested guest"))  # fmt: skip
+    assert "**Symptom on AMD.**" in entry
+    assert "<qemu-save-check-vmx-only>" in entry
+    assert "<live-migration-amd>" in entry
+
+
+def test_the_vmx_blocker_range_says_what_was_checked():
+    """S13: only 2.10 to 3.0 were read; older QEMU releases are not claimed."""
+    text = re.sub(r"\s+", " ", (REPO / "source/how-to/live-migration.rst").read_text())
+    assert "older releases have no such block" not in text
+    assert "older releases not checked" in text
+
+
+def test_the_json_schema_is_a_link_to_the_published_file(built_site):
+    """S8: reference/cli links the schema, and the link's target is in the site."""
+    page = built_site / "html/reference/cli.html"
+    hrefs = re.findall(r'href="([^"]*nested-kvm-check-1\.json)"', page.read_text())
+    assert hrefs, "the schema is named but not linked"
+    for href in hrefs:
+        assert (page.parent / href).resolve().is_file(), href
+
+
+def test_grubby_line_is_run_where_its_option_means_nested():
+    """S22: the proof line of the grubby step names the releases that accept the option."""
+    from nested_snippets import kernel as kdata
+    from nested_snippets.kernel import boundaries
+
+    first = boundaries.since("arm64/kvm-arm.mode accepts nested").text("since")
+    ran = [v for v in kdata.versions() if REG.get("arm64.add_mode").kernels.contains(v)]
+    assert ran and ran[0] == first, (ran[:1], first)

@@ -2,7 +2,8 @@
 
 A *condition* reads one release's data: ``x86/kvm_intel nested default=Y``,
 ``x86/kvm_amd avic present``, ``s390/kvm hpage absent``, ``x86/kvm_intel ept
-perm=0444``, ``x86/kvm_amd nested type=int``, ``arm64/kvm-arm.mode accepts nested``, and
+perm=0444``, ``x86/kvm_amd nested type=int``, ``arm64/kvm-arm.mode accepts nested``,
+``arm64/kvm-arm.mode param present`` (a boot parameter the kernel parses), and
 ``message s390_nested_hpage 1`` (the release's sources show wording 1 of that
 kernel message, :mod:`nested_snippets.kernel.messages`).
 :func:`since` gives the first release from which it holds through the newest data,
@@ -73,8 +74,12 @@ def parse(condition: str) -> Callable[[str], bool]:
     if key == "message":
         return _message_condition(condition, name, test)
     if any(key in kdata.load(v).boot_params for v in kdata.versions()):
+        if name == "param" and test in ("present", "absent"):
+            return lambda v: (key in kdata.load(v).boot_params) == (test == "present")
         if name != "accepts":
-            raise ConditionError(f"condition {condition!r}: write '{key} accepts VALUE'")
+            raise ConditionError(
+                f"condition {condition!r}: write '{key} accepts VALUE' or '{key} param present'"
+            )
         return lambda v: test in (kdata.load(v).boot_params.get(key) or {}).get("values", [])
     arch, _, module = key.partition("/")
     op, _, value = test.partition("=")

@@ -39,7 +39,7 @@ collect_l1 = snippet(_collect("L1"), given=Given(level="L1"), arch="intel")
 libvirt_log = snippet(
     transcript(
         f"""
-        $ sudo cp {_LOG} nested-report-l0/
+        $ sudo cat {_LOG} > nested-report-l0/l1.log
         """,
         silent=True,
     ),
@@ -47,6 +47,10 @@ libvirt_log = snippet(
                        "/root/nested-report-l0/.keep": ""}),
     arch="intel",
 )
+"""``sudo cat`` with the shell's redirection, not ``sudo cp``: libvirt's logs are
+root's and mode 0600 (virtlogd's ``DEFAULT_MODE 0600``, libvirt
+src/logging/log_handler.c), so a ``sudo cp`` copy stays root's 0600 and the final
+``tar``, run as the user, cannot read it.  The redirection makes the copy the user's."""
 
 versions = snippet(
     command_line("""

@@ -45,10 +45,11 @@ PROOF_WORDS = {
 def proof_sentence() -> str:
     from nested_snippets import proofs
 
-    counts = proofs.counts()
+    counts = proofs.shown_counts()
     total = sum(counts.values())
     parts = [f"{counts[k]} {w}" for k, w in PROOF_WORDS.items() if counts.get(k)]
-    return (f"The guide's {total} code blocks (one per tab): " + ", ".join(parts)
+    return (f"The guide's pages show {total} code blocks (each tab is one, and a block "
+            "shown on two pages counts on each): " + ", ".join(parts)
             + ". The line under each block says which applies.")  # fmt: skip
 
 
