@@ -111,6 +111,11 @@ def kvm_answer(fs: HostFS, facts: Facts, skip: bool) -> kvmprobe.Answer | str:
     why = fs.outside("/dev/kvm")  # e.g. a directory link, dev -> /dev
     if why:
         return f"not probed: /dev/kvm: {why}"
+    if facts.modules and not any(s in ("loaded", "built-in") for s in facts.modules.values()):
+        # /dev/kvm is a kmod static node ("devname:kvm"): its first open would make
+        # the kernel load the module, which this read-only checker never does
+        return ("not probed: no KVM module is loaded, and opening /dev/kvm would load one"
+                " (load it yourself, then run check again)")
     vendor = facts.arch.key if facts.arch else None
     try:
         return kvmprobe.probe(str(fs.path("/dev/kvm")), vendor, follow=fs.real)

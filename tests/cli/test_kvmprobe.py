@@ -218,3 +218,19 @@ def test_a_user_who_may_not_open_dev_kvm_gets_a_skip_not_a_failure():
     assert checks["kvm-probe"]["status"] == "SKIP"
     assert checks["kvm-probe"]["value"].startswith("cannot open /dev/kvm: permission denied")
     assert "kvm-create-vm" not in checks
+
+
+def test_no_probe_when_no_kvm_module_is_loaded(cli, make_host, fake_kvm):
+    """/dev/kvm is a kmod static node: opening it on a host where no KVM module is
+    loaded (a freshly booted s390x or POWER host) would make the kernel load one,
+    so the read-only checker does not open it."""
+    fake = fake_kvm()
+    root = make_host("s390x", kvm="booted")
+    assert not (root / "sys/module/kvm").exists()
+    (root / "dev").mkdir(exist_ok=True)
+    (root / "dev/kvm").write_text("")
+    r = cli("check", "--root", str(root))
+    assert fake.requests == []
+    assert r.line("kvm-probe").startswith(
+        "SKIP  kvm-probe: not probed: no KVM module is loaded, and opening /dev/kvm would load one"
+    ), r.out
