@@ -330,13 +330,3 @@ def test_the_json_schema_is_a_link_to_the_published_file(built_site):
     assert hrefs, "the schema is named but not linked"
     for href in hrefs:
         assert (page.parent / href).resolve().is_file(), href
-
-
-def test_grubby_line_is_run_where_its_option_means_nested():
-    """S22: the proof line of the grubby step names the releases that accept the option."""
-    from nested_snippets import kernel as kdata
-    from nested_snippets.kernel import boundaries
-
-    first = boundaries.since("arm64/kvm-arm.mode accepts nested").text("since")
-    ran = [v for v in kdata.versions() if REG.get("arm64.add_mode").kernels.contains(v)]
-    assert ran and ran[0] == first, (ran[:1], first)
