@@ -111,10 +111,13 @@ def kvm_answer(fs: HostFS, facts: Facts, skip: bool) -> kvmprobe.Answer | str:
     why = fs.outside("/dev/kvm")  # e.g. a directory link, dev -> /dev
     if why:
         return f"not probed: /dev/kvm: {why}"
-    if facts.modules and not any(s in ("loaded", "built-in") for s in facts.modules.values()):
+    states = set(facts.modules.values())
+    if states and not states & {"loaded", "built-in"}:
         # /dev/kvm is a kmod static node ("devname:kvm"): its first open would make
         # the kernel load the module, which this read-only checker never does
-        return ("not probed: no KVM module is loaded, and opening /dev/kvm would load one"
+        why = ("no KVM module is loaded" if states == {"absent"}
+               else "cannot tell whether a KVM module is loaded (no /sys/module)")
+        return (f"not probed: {why}, and opening /dev/kvm would load one"
                 " (load it yourself, then run check again)")
     vendor = facts.arch.key if facts.arch else None
     try:

@@ -234,3 +234,19 @@ def test_no_probe_when_no_kvm_module_is_loaded(cli, make_host, fake_kvm):
     assert r.line("kvm-probe").startswith(
         "SKIP  kvm-probe: not probed: no KVM module is loaded, and opening /dev/kvm would load one"
     ), r.out
+
+
+def test_no_probe_when_it_cannot_tell_whether_kvm_is_loaded(cli, make_host, fake_kvm):
+    """Without /sys/module and /proc/modules (some containers) the checker cannot know that opening
+    /dev/kvm would not load a module, so it does not open it, and says why."""
+    import shutil
+
+    fake = fake_kvm()
+    root = make_host("intel", nested=True)
+    shutil.rmtree(root / "sys/module")
+    (root / "proc/modules").unlink()
+    r = cli("check", "--root", str(root))
+    assert fake.requests == []
+    assert r.line("kvm-probe").startswith(
+        "SKIP  kvm-probe: not probed: cannot tell whether a KVM module is loaded"
+    ), r.out
