@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import stat
+from pathlib import Path
 
 import pytest
 
@@ -193,7 +195,7 @@ def test_a_tool_read_that_differs_prevents_sharing():
     assert _once("intel", "6.12", MODINFO, ["done"]) == "shared"
     assert _once("intel", "6.10", MODINFO, ["done"]) == "ran"
     [_first, _second] = next(iter(shared._READS.values()))
-    assert (("params_data", "kvm_intel") in dict(_first.needs))
+    assert ("params_data", "kvm_intel") in dict(_first.needs)
 
 
 @needs_strace
@@ -282,11 +284,81 @@ def test_a_record_vouches_only_when_every_process_in_it_ended(record, whole):
     assert (shared.read_paths([record], "R") is not None) is (whole and record.endswith("\n"))
 
 
-def test_scratch_trees_stay_out_of_the_machines_dev():
-    """The safety rule: nothing the test suite writes goes under the machine's /dev
-    (a faster /dev/shm was measured and refused)."""
-    from nested_snippets.runner import run, sandbox
+def _walk(top: str) -> dict:
+    """What is on disk under ``top``, as :func:`.fakehost.state.trees` describes it."""
+    out = {}
+    for dirpath, dirs, files in os.walk(top):
+        for name in dirs + files:
+            path = os.path.join(dirpath, name)
+            st = os.lstat(path)
+            text = "" if stat.S_ISDIR(st.st_mode) else Path(path).read_text()
+            out[os.path.relpath(path, top)] = (
+                stat.S_IFMT(st.st_mode),
+                stat.S_IMODE(st.st_mode),
+                text,
+            )
+    return out
 
-    where = os.path.realpath(run._scratch())
-    assert not where.startswith("/dev/"), where
-    assert where.startswith(os.path.realpath(sandbox.base().path)), where
+
+def _disk_look(tree: str, paths: list[str]) -> list:
+    """The answer lstat and listdir give for ``paths`` under ``tree`` (what look used to
+    read from trees written to disk)."""
+    seen = []
+    for shown in paths:
+        real = os.path.join(tree, shown.lstrip("/"))
+        try:
+            st = os.lstat(real)
+        except OSError as exc:
+            seen.append((shown, exc.errno))
+            continue
+        what = sorted(os.listdir(real)) if stat.S_ISDIR(st.st_mode) else Path(real).read_text()
+        seen.append((shown, stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), what))
+    return seen
+
+
+BUILT = [
+    ("intel", "6.6", Given()),
+    ("amd", "4.19", Given(nested=True)),
+    ("s390x", "6.12", Given()),
+    ("power", "6.1", Given()),
+    ("arm64", "6.16", Given()),
+]
+
+
+@pytest.mark.parametrize(("arch", "kernel", "given"), BUILT)
+def test_the_trees_look_reads_are_the_trees_materialize_writes(arch, kernel, given, tmp_path):
+    """look() reads the description, never a written tree: both must agree, file by file,
+    in kind, mode and content (a difference would let a run be shared wrongly)."""
+    from nested_snippets.fakehost import state as fk
+
+    with run.fake_host(Scenario(arch, kernel, given)) as host:
+        built = host.built
+    fk.materialize(built, tmp_path, full=True)
+    plan = fk.trees(built, full=True)
+    assert _walk(str(tmp_path)) == plan
+    release = built.release
+    paths = [f"/{rel}" for rel in plan] + [
+        "/sys/module/nope", "/sys/module/kvm/parameters/x/y", "/proc/cmdline/z", "/nope/x",
+        f"/lib/modules/{release}/kernel",
+    ]  # fmt: skip
+    hashed = __import__("hashlib").sha256(repr(_disk_look(str(tmp_path), paths)).encode())
+    assert shared.look(plan, paths, "not-the-release") == hashed.hexdigest()
+
+
+def test_materialize_still_prunes_what_the_state_does_not_have(tmp_path):
+    from nested_snippets.fakehost import state as fk
+
+    with run.fake_host(Scenario("intel", "6.6", Given())) as host:
+        built = host.built
+    fk.materialize(built, tmp_path, full=True)
+    (tmp_path / "sys/module/stale").mkdir()
+    params = tmp_path / "sys/module/kvm/parameters"
+    params.chmod(0o755)
+    (params / "made_up").write_text("1\n")
+    (tmp_path / "dev/kvm").unlink()
+    (tmp_path / "dev/kvm").symlink_to("/etc/hostname")
+    fk.materialize(built, tmp_path)
+    assert not (tmp_path / "sys/module/stale").exists()
+    assert not (params / "made_up").exists()
+    assert stat.S_IMODE(params.stat().st_mode) == 0o555
+    assert not (tmp_path / "dev/kvm").is_symlink() and (tmp_path / "dev/kvm").is_file()

@@ -482,8 +482,11 @@ def uname(host: Host, args: list[str]) -> int:
     for a in args:
         letters = UNAME_LONG.get(a) or (a[1:] if a.startswith("-") and len(a) > 1 else None)
         if letters is None or a.startswith("--") and a not in UNAME_LONG:
-            host.err.append(f"uname: extra operand '{a}'" if not a.startswith("-") else
-                            f"uname: unrecognized option '{a}'")
+            host.err.append(
+                f"uname: extra operand '{a}'"
+                if not a.startswith("-")
+                else f"uname: unrecognized option '{a}'"
+            )
             return 1
         for letter in letters:
             if letter == "a":

@@ -312,8 +312,10 @@ def _empty(path: str, rel: str, kept: set[str]) -> None:
                 _rmtree(entry.path)
         elif sub in kept and entry.is_symlink():
             continue  # a mount point's link: the sandbox checks its target before use
-        elif sub in kept and entry.is_file(follow_symlinks=False) and (
-            entry.stat(follow_symlinks=False).st_nlink == 1
+        elif (
+            sub in kept
+            and entry.is_file(follow_symlinks=False)
+            and (entry.stat(follow_symlinks=False).st_nlink == 1)
         ):
             _forget(entry.path)
             continue

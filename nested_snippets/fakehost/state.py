@@ -19,6 +19,7 @@ from __future__ import annotations
 import marshal
 import os
 import shutil
+import stat
 from collections.abc import Collection
 
 from nested_snippets import arches
@@ -345,56 +346,49 @@ def kvm_device_present(state: State) -> bool:
 # ------------------------------------------------------------------- the trees
 
 
-def materialize(
-    state: State, root: str | os.PathLike, full: bool = False, keep: Collection[str] = ()
-) -> None:
-    """Rewrite /sys/module, /proc/modules, /proc/cmdline and /dev/kvm under ``root``.
+Node = tuple[int, int, str]
+"""One entry of :func:`trees`: (``stat.S_IFDIR`` or ``stat.S_IFREG``, permission bits,
+a file's text; ``""`` for a directory)."""
+_DIR, _FILE = stat.S_IFDIR, stat.S_IFREG
 
-    ``full`` also writes what never changes while a host lives: /proc/cpuinfo,
-    /proc/version and /lib/modules.  The directories of the loaded modules named in
-    ``keep`` are left as they are (their entries did not change since they were
-    written), as the kernel leaves a module's sysfs files alone when another loads.
-    Nothing is followed: a path a snippet replaced by a link or another kind of file
-    is removed and written anew.
-    """
-    root = os.fspath(root)
+
+def trees(state: State, full: bool = False, keep: Collection[str] = ()) -> dict[str, Node]:
+    """What /sys/module, /proc, /lib/modules and /dev/kvm show for ``state``, by path
+    relative to the root, each directory before what it holds: the one description
+    that :func:`materialize` writes and :func:`nested_snippets.runner.shared.look`
+    reads without writing anything.
+
+    ``full`` adds what never changes while a host lives: /proc/cpuinfo, /proc/version
+    and /lib/modules.  The modules named in ``keep`` are listed in /sys/module but
+    their directories are not described (nothing of them is read)."""
+    out: dict[str, Node] = {}
     if full:
-        proc = os.path.join(root, "proc")
-        _plain_dirs(root, "proc")
-        _plain_dirs(root, "dev")
-        _write_file(os.path.join(proc, "cpuinfo"), state.cpuinfo, 0o444)
-        _write_file(os.path.join(proc, "version"), version_text(state) + "\n", 0o444)
-        moddir = _plain_dirs(root, f"lib/modules/{state.release}")
+        out["proc"] = (_DIR, 0o755, "")
+        out["dev"] = (_DIR, 0o755, "")
+        out["proc/cpuinfo"] = (_FILE, 0o444, state.cpuinfo)
+        out["proc/version"] = (_FILE, 0o444, version_text(state) + "\n")
+        for d in ("lib", "lib/modules", f"lib/modules/{state.release}"):
+            out[d] = (_DIR, 0o755, "")
         if state.builtin:
             names = "".join(f"kernel/{m.path}\n" for m in state.modules.values())
-            _write_file(os.path.join(moddir, "modules.builtin"), names, 0o444)
-    sysmod = _plain_dirs(root, "sys/module")
-    wanted = {m.name for m in state.loaded}
-    for name in os.listdir(sysmod):
-        if name not in wanted:
-            _remove(os.path.join(sysmod, name))
+            out[f"lib/modules/{state.release}/modules.builtin"] = (_FILE, 0o444, names)
+    out["sys"] = (_DIR, 0o755, "")
+    out["sys/module"] = (_DIR, 0o755, "")
     for mod in state.loaded:
+        mod_dir = f"sys/module/{mod.name}"
+        out[mod_dir] = (_DIR, 0o755, "")
         if mod.name in keep:
             continue
-        mod_dir = os.path.join(sysmod, mod.name)
-        params_dir = os.path.join(mod_dir, "parameters")
-        for d in (mod_dir, params_dir):
-            if os.path.islink(d) or (os.path.lexists(d) and not os.path.isdir(d)):
-                os.unlink(d)
-            os.makedirs(d, exist_ok=True)
         # sysfs makes no files on request: `tee .../parameters/NAME` for a parameter the
         # module lacks fails (snippets run without the capabilities that would bypass this)
-        os.chmod(params_dir, 0o555)
+        out[f"{mod_dir}/parameters"] = (_DIR, 0o555, "")
         table = state.params_of(mod.name)
-        for stale in set(os.listdir(params_dir)) - set(mod.params):
-            _remove(os.path.join(params_dir, stale))
         for name, value in mod.params.items():
             perm = table[name]["perm"] if name in table else 0o444
             if perm:
-                _write_file(os.path.join(params_dir, name), value + "\n", perm & 0o666)
+                out[f"{mod_dir}/parameters/{name}"] = (_FILE, perm & 0o666, value + "\n")
         if not state.builtin:  # built-in modules have no refcnt in sysfs
-            _write_file(os.path.join(mod_dir, "refcnt"), f"{refcount(mod)}\n", 0o444)
-    proc = _plain_dirs(root, "proc")
+            out[f"{mod_dir}/refcnt"] = (_FILE, 0o444, f"{refcount(mod)}\n")
     modules = (
         ""
         if state.builtin
@@ -404,14 +398,58 @@ def materialize(
             for m in state.loaded
         )
     )
-    _write_file(os.path.join(proc, "modules"), modules, 0o444)
-    _write_file(os.path.join(proc, "cmdline"), state.cmdline + "\n", 0o444)
-    dev_kvm = os.path.join(root, "dev", "kvm")
+    out.setdefault("proc", (_DIR, 0o755, ""))
+    out["proc/modules"] = (_FILE, 0o444, modules)
+    out["proc/cmdline"] = (_FILE, 0o444, state.cmdline + "\n")
     if kvm_device_present(state):
-        _plain_dirs(root, "dev")
-        _write_file(dev_kvm, "", 0o660)
-    elif os.path.lexists(dev_kvm):
+        out.setdefault("dev", (_DIR, 0o755, ""))
+        out["dev/kvm"] = (_FILE, 0o660, "")
+    return out
+
+
+def materialize(
+    state: State, root: str | os.PathLike, full: bool = False, keep: Collection[str] = ()
+) -> None:
+    """Make the trees under ``root`` show :func:`trees` of ``state``.
+
+    The directories of the loaded modules named in ``keep`` are left as they are
+    (their entries did not change since they were written), as the kernel leaves a
+    module's sysfs files alone when another loads.  Directories that exist keep their
+    mode, but for a module's ``parameters``; /sys/module holds just the loaded modules
+    and a ``parameters`` directory just its module's parameters; /dev/kvm is removed
+    when the state has no KVM device.  Nothing is followed: a path a snippet replaced
+    by a link or another kind of file is removed and written anew.
+    """
+    root = os.fspath(root)
+    plan = trees(state, full, keep)
+    kept = {f"sys/module/{name}" for name in keep}
+    for rel, (kind, mode, text) in plan.items():
+        path = os.path.join(root, rel)
+        if kind == _FILE:
+            _write_file(path, text, mode)
+            continue
+        if rel in kept and os.path.isdir(path) and not os.path.islink(path):
+            continue
+        made = _plain_dir(path, mode)
+        if rel == "sys/module" or rel.endswith("/parameters"):
+            if not made and rel != "sys/module":
+                os.chmod(path, mode)
+            prefix = rel + "/"
+            for name in os.listdir(path):
+                if prefix + name not in plan and not _stale_param_kept(state, rel, name):
+                    _remove(os.path.join(path, name))
+    dev_kvm = os.path.join(root, "dev", "kvm")
+    if "dev/kvm" not in plan and os.path.lexists(dev_kvm):
         _remove(dev_kvm)
+
+
+def _stale_param_kept(state: State, rel: str, name: str) -> bool:
+    """A parameter the module has but sysfs does not show (mode 0) keeps whatever a
+    snippet put in its place, as it always did."""
+    if not rel.endswith("/parameters"):
+        return False
+    mod = state.get(rel.split("/")[2])
+    return mod is not None and name in mod.params
 
 
 def harvest(state: State, root: str | os.PathLike) -> None:
@@ -439,17 +477,16 @@ def version_text(state: State) -> str:
     return f"Linux version {state.release} (fake@fakehost) #1 SMP"
 
 
-def _plain_dirs(root: str, rel: str) -> str:
-    """``root/rel`` as real directories: a link or file a snippet put on the way is
-    removed first, so nothing written afterwards follows it."""
-    path = root
-    for part in rel.split("/"):
-        path = os.path.join(path, part)
-        if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
-            os.unlink(path)
-        if not os.path.isdir(path):
-            os.mkdir(path, 0o755)
-    return path
+def _plain_dir(path: str, mode: int) -> bool:
+    """``path`` as a real directory (a link or file a snippet put there is removed
+    first, so nothing written afterwards follows it); True when it was made."""
+    if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
+        os.unlink(path)
+    if os.path.isdir(path):
+        return False
+    os.mkdir(path, mode)
+    os.chmod(path, mode)  # not the umask's
+    return True
 
 
 def _remove(path: str) -> None:

@@ -100,7 +100,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "EOPNOTSUPP",
             "arch/x86/kvm/x86.c @ v6.1; patch 'KVM: x86: Add vendor name to kvm_x86_ops, "
             "use it for error messages' (posted 2021-10-18, first in v5.16; 5.15 old text)",
-            probe=('"kvm: no hardware support for \'%s\'\\n"',),
+            probe=("\"kvm: no hardware support for '%s'\\n\"",),
         ),
         Variant(
             "6.3",
@@ -118,28 +118,40 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "has_svm: not amd\nkvm: no hardware support",
             "EOPNOTSUPP",
             "arch/x86/kvm/svm.c has_svm() + arch/x86/include/asm/virtext.h + x86.c @ v4.19",
-            probe=('"not amd"', '"kvm: no hardware support\\n"',),
+            probe=(
+                '"not amd"',
+                '"kvm: no hardware support\\n"',
+            ),
         ),
         Variant(
             "4.20",
             "has_svm: not amd or hygon\nkvm: no hardware support",
             "EOPNOTSUPP",
             "arch/x86/include/asm/virtext.h cpu_has_svm() @ v4.20, v5.3, v5.10, v5.15",
-            probe=('"not amd or hygon"', '"kvm: no hardware support\\n"',),
+            probe=(
+                '"not amd or hygon"',
+                '"kvm: no hardware support\\n"',
+            ),
         ),
         Variant(
             "5.16",
             "has_svm: not amd or hygon\nkvm: no hardware support for '{module}'",
             "EOPNOTSUPP",
             "arch/x86/kvm/svm/svm.c has_svm() + x86.c @ v6.1",
-            probe=('"not amd or hygon"', '"kvm: no hardware support for \'%s\'\\n"',),
+            probe=(
+                '"not amd or hygon"',
+                "\"kvm: no hardware support for '%s'\\n\"",
+            ),
         ),
         Variant(
             "6.3",
             "kvm_amd: SVM not supported by CPU {cpu}, not amd or hygon",
             "EOPNOTSUPP",
             "arch/x86/kvm/svm/svm.c kvm_is_svm_supported() @ v6.3.8, v6.4, v6.5",
-            probe=('"SVM not supported by CPU %d, %s\\n"', '"not amd or hygon"',),
+            probe=(
+                '"SVM not supported by CPU %d, %s\\n"',
+                '"not amd or hygon"',
+            ),
         ),
         Variant(
             "6.6",
@@ -157,21 +169,30 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "has_svm: svm not available\nkvm: no hardware support",
             "EOPNOTSUPP",
             "arch/x86/include/asm/virtext.h cpu_has_svm() + x86.c @ v4.19..v5.15",
-            probe=('"svm not available"', '"kvm: no hardware support\\n"',),
+            probe=(
+                '"svm not available"',
+                '"kvm: no hardware support\\n"',
+            ),
         ),
         Variant(
             "5.16",
             "has_svm: svm not available\nkvm: no hardware support for '{module}'",
             "EOPNOTSUPP",
             "arch/x86/include/asm/virtext.h + arch/x86/kvm/x86.c @ v6.1",
-            probe=('"svm not available"', '"kvm: no hardware support for \'%s\'\\n"',),
+            probe=(
+                '"svm not available"',
+                "\"kvm: no hardware support for '%s'\\n\"",
+            ),
         ),
         Variant(
             "6.3",
             "kvm_amd: SVM not supported by CPU {cpu}, svm not available",
             "EOPNOTSUPP",
             "arch/x86/kvm/svm/svm.c kvm_is_svm_supported() @ v6.3.8, v6.4, v6.5",
-            probe=('"SVM not supported by CPU %d, %s\\n"', '"svm not available"',),
+            probe=(
+                '"SVM not supported by CPU %d, %s\\n"',
+                '"svm not available"',
+            ),
         ),
         Variant(
             "6.6",
@@ -195,7 +216,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "kvm: support for '{module}' disabled by bios",
             "EOPNOTSUPP",
             "arch/x86/kvm/x86.c @ v6.1 (same patch as no_hw_support 5.16)",
-            probe=('"kvm: support for \'%s\' disabled by bios\\n"',),
+            probe=("\"kvm: support for '%s' disabled by bios\\n\"",),
         ),
         Variant(
             "6.3",
@@ -228,7 +249,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "kvm: support for '{module}' disabled by bios",
             "EOPNOTSUPP",
             "arch/x86/kvm/x86.c @ v6.1",
-            probe=('"kvm: support for \'%s\' disabled by bios\\n"',),
+            probe=("\"kvm: support for '%s' disabled by bios\\n\"",),
         ),
         Variant(
             "6.3",
@@ -390,8 +411,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "arch/s390/kvm/kvm-s390.c kvm_s390_init(): in every release with data from 5.1.0 "
             "to 6.19.6; 5.0.0 has the older text",
             probe=(
-                '"A KVM host that supports nesting cannot back its KVM guests with huge '
-                'pages\\n"',
+                '"A KVM host that supports nesting cannot back its KVM guests with huge pages\\n"',
             ),
         ),
         Variant(

@@ -7,7 +7,6 @@ mismatches as :class:`Mismatch` with everything a contributor needs to act.
 
 from __future__ import annotations
 
-import atexit
 import difflib
 import os
 import re
@@ -23,7 +22,6 @@ from nested_snippets.bodies import Transcript
 from nested_snippets.fakehost import reads
 from nested_snippets.fakehost import state as fk
 from nested_snippets.fakehost.host import FakeHost, Scenario, own, recycle, release_for
-from nested_snippets.fakehost.host import _rmtree as fakehost_rmtree
 from nested_snippets.fakehost.toolserver import READS
 from nested_snippets.model import (
     Body,
@@ -352,38 +350,18 @@ def _what_was_read(
     return sorted({*traced[0], *tools[0]}), tools[1]
 
 
-_SCRATCH: list[str] = []
-
-
-def _scratch() -> str:
-    """This process's directory for scratch trees, beside the hosts; removed when the
-    process ends.  Never ``/dev/shm``: the safety rule keeps every write of the test
-    suite out of the machine's ``/dev`` (measured 2026-12-02, ``verify.py``: 25.8 s of
-    CPU here against 19.4 s in ``/dev/shm``; the price is kept)."""
-    if not _SCRATCH:
-        path = tempfile.mkdtemp(prefix="nkg-trees-", dir=sandbox.base().path)
-        atexit.register(fakehost_rmtree, path)
-        _SCRATCH.append(path)
-    return _SCRATCH[0]
-
-
 @contextmanager
-def _trees(host: FakeHost) -> Iterator[Callable[[], str]]:
-    """A function giving the trees the sandbox would show ``host`` as built, written to
-    a scratch directory on its first call (not at all if it is never called)."""
-    made: list[str] = []
+def _trees(host: FakeHost) -> Iterator[Callable[[], dict[str, fk.Node]]]:
+    """A function giving the trees the sandbox shows ``host`` as built
+    (:func:`.fakehost.state.trees`), described on its first call; nothing is written."""
+    made: list[dict[str, fk.Node]] = []
 
-    def tree() -> str:
+    def tree() -> dict[str, fk.Node]:
         if not made:
-            made.append(tempfile.mkdtemp(prefix="trees-", dir=_scratch()))
-            fk.materialize(host.built, made[0], full=True)
+            made.append(fk.trees(host.built, full=True))
         return made[0]
 
-    try:
-        yield tree
-    finally:
-        for path in made:
-            fakehost_rmtree(path)
+    yield tree
 
 
 def _observe_all(host: FakeHost, bodies: list[Body]) -> list[Observation]:

@@ -467,8 +467,21 @@ def _static_args(tools: Path, etc: Path) -> list[str]:
 
 
 MOUNT_POINTS = {
-    **{d: "dir" for d in ("usr", "lib", "proc", "sys", "dev", "run", "etc", "root", "tmp",
-                          "etc/alternatives")},  # fmt: skip
+    **{
+        d: "dir"
+        for d in (
+            "usr",
+            "lib",
+            "proc",
+            "sys",
+            "dev",
+            "run",
+            "etc",
+            "root",
+            "tmp",
+            "etc/alternatives",
+        )
+    },  # fmt: skip
     **{f"etc/{f}": "file" for f in ETC_FILES},
 }
 """Where each run mounts something in the host's root; checked before every run."""
@@ -500,8 +513,12 @@ def prepare_root(root: Path) -> None:
             ok = (
                 (kind == "dir" and fmt == 0o040000)
                 or (kind == "file" and fmt == 0o100000)
-                or (kind != "dir" and kind != "file" and fmt == 0o120000
-                    and os.readlink(path) == kind[1])  # fmt: skip
+                or (
+                    kind != "dir"
+                    and kind != "file"
+                    and fmt == 0o120000
+                    and os.readlink(path) == kind[1]
+                )  # fmt: skip
             )
             if ok and (kind != "dir" or st.st_mode & 0o7777 == 0o755):
                 continue
@@ -651,9 +668,7 @@ def run(
                 )
             if len(said) > cap:
                 _results(said, mark, limits)  # names the command
-                raise LimitExceeded(
-                    f"stopped: output limit {limits.output_bytes} bytes exceeded"
-                )
+                raise LimitExceeded(f"stopped: output limit {limits.output_bytes} bytes exceeded")
             raise LimitExceeded(f"stopped: time limit {limits.seconds:g} s exceeded (wall clock)")
         results = _results(said, mark, limits)
         if os.environ.get("NKG_DEBUG"):
@@ -777,9 +792,7 @@ WATCH_TICK = 0.05
 """How often (seconds) the runner measures a running sandbox's memory."""
 
 
-def _watch(
-    proc: subprocess.Popen, pid: int, limits: Limits, cap: int
-) -> tuple[bool, int, bytes]:
+def _watch(proc: subprocess.Popen, pid: int, limits: Limits, cap: int) -> tuple[bool, int, bytes]:
     """Wait for the sandbox to end within ``limits.seconds``, reading what it writes
     (at most ``cap`` bytes) while its processes hold at most ``limits.memory_bytes``
     in all (checked every :data:`WATCH_TICK`).

@@ -139,6 +139,7 @@ sandbox (host building, pytest) cut as well.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import random
@@ -147,6 +148,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from nested_snippets.fakehost import state as fk
 from nested_snippets.fakehost.host import FakeHost, Scenario
 from nested_snippets.fakehost.reads import canon, lookup
 from nested_snippets.fakehost.state import State as FakeState
@@ -344,26 +346,40 @@ def _looked_up(path: str) -> list[str]:
     return [os.path.normpath("/".join(parts[:n]) or "/") for n in range(2, len(parts) + 1)]
 
 
-def look(tree: str, paths: list[str], release: str) -> str:
-    """What ``paths`` show in ``tree`` (a host's trees written to disk), hashed: for each
-    path its kind, mode and content or listing, or that it is absent."""
-    seen = []
+def look(plan: dict[str, fk.Node], paths: list[str], release: str) -> str:
+    """What ``paths`` show in the trees ``plan`` describes (:func:`.fakehost.state.trees`
+    of a built host: what the sandbox's first fill writes), hashed: for each path its
+    kind, mode and content or listing, or why it is absent (``ENOENT``, or ``ENOTDIR``
+    where a component on the way is a file).  Nothing is written to look."""
+    children: dict[str, list[str]] = {}
+    for rel in plan:
+        parent, _, name = rel.rpartition("/")
+        children.setdefault(parent, []).append(name)
+    seen: list[tuple] = []
     for shown in paths:
-        real = os.path.join(tree, shown.replace(PLACEHOLDER, release).lstrip("/"))
-        try:
-            st = os.lstat(real)
-        except OSError as exc:  # absent, or a component is not a directory
-            seen.append((shown, exc.errno))
+        rel = shown.replace(PLACEHOLDER, release).strip("/")
+        node = plan.get(rel)
+        if node is None:
+            seen.append((shown, _absent(plan, rel)))
             continue
-        if stat.S_ISDIR(st.st_mode):
-            what = sorted(n.replace(release, PLACEHOLDER) for n in os.listdir(real))
-        elif stat.S_ISLNK(st.st_mode):
-            what = os.readlink(real).replace(release, PLACEHOLDER)
+        kind, mode, text = node
+        if kind == stat.S_IFDIR:
+            what = sorted(n.replace(release, PLACEHOLDER) for n in children.get(rel, []))
         else:
-            with open(real, "rb") as f:
-                what = f.read().decode("utf-8", "surrogateescape").replace(release, PLACEHOLDER)
-        seen.append((shown, stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), what))
+            what = text.replace(release, PLACEHOLDER)
+        seen.append((shown, kind, mode, what))
     return hashlib.sha256(repr(seen).encode()).hexdigest()
+
+
+def _absent(plan: dict[str, fk.Node], rel: str) -> int:
+    parts = rel.split("/")
+    for n in range(1, len(parts)):
+        above = plan.get("/".join(parts[:n]))
+        if above is None:
+            return errno.ENOENT
+        if above[0] != stat.S_IFDIR:
+            return errno.ENOTDIR
+    return errno.ENOENT
 
 
 def tool_reads(
@@ -419,7 +435,7 @@ def has_reads(group_key: str) -> bool:
 
 
 def recall_read(
-    group_key: str, tree: Callable[[], str], built: FakeState, release: str
+    group_key: str, tree: Callable[[], dict[str, fk.Node]], built: FakeState, release: str
 ) -> tuple[object, str, str] | None:
     """(observations, the item that ran them, a key) of an earlier run of this group
     whose tool calls read the same values of the state as ``built`` holds and whose
@@ -435,7 +451,7 @@ def recall_read(
 
 def remember_read(
     group_key: str,
-    tree: str,
+    tree: dict[str, fk.Node],
     release: str,
     paths: list[str],
     needs: list[tuple[tuple, str]],
