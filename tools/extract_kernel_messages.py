@@ -76,13 +76,18 @@ def main(argv: list[str] | None = None) -> int:
     src.add_argument("--source", help="kernel source directory")
     src.add_argument("--git-dir", help="git directory (read with git, no work tree)")
     ap.add_argument("--rev", default="HEAD")
+    ap.add_argument("--subdir", default="", help="folder of the commit holding the kernel tree")
     ap.add_argument("--version", required=True, help="major.minor of the data file")
     ap.add_argument("--out-dir", default=str(DEFAULT_OUT))
     args = ap.parse_args(argv)
     path = Path(args.out_dir) / f"linux-{args.version}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        tree: Tree = GitTree(args.git_dir, args.rev) if args.git_dir else FsTree(args.source)
+        if args.subdir and not args.git_dir:
+            raise ExtractError("--subdir needs --git-dir")
+        tree: Tree = (
+            GitTree(args.git_dir, args.rev, args.subdir) if args.git_dir else FsTree(args.source)
+        )
         same_source(tree, data)
         found = find_probes(tree, probes())
     except (ExtractError, OSError, json.JSONDecodeError, KeyError) as exc:

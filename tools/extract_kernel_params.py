@@ -157,12 +157,20 @@ class FsTree(Tree):
 
 
 class GitTree(Tree):
-    def __init__(self, git_dir: str, rev: str) -> None:
+    """A commit of a git directory; ``subdir`` when the kernel tree is a folder of it."""
+
+    def __init__(self, git_dir: str, rev: str, subdir: str = "") -> None:
         super().__init__()
         self.git_dir = git_dir
         self.rev = self._git("rev-parse", rev + "^{commit}").strip()
+        self.subdir = subdir.strip("/")
+        if self.subdir:
+            kind = self._git("cat-file", "-t", f"{self.rev}:{self.subdir}").strip()
+            if kind != "tree":
+                raise ExtractError(f"--subdir {self.subdir}: not a folder of commit {self.rev}")
         self._blobs: dict[str, str] = {}
-        for line in self._git("ls-tree", "-r", self.rev).splitlines():
+        listed = f"{self.rev}:{self.subdir}" if self.subdir else self.rev
+        for line in self._git("ls-tree", "-r", listed).splitlines():
             meta, _, path = line.partition("\t")
             parts = meta.split()
             if len(parts) == 3 and parts[1] == "blob":
@@ -1104,6 +1112,7 @@ def extract(
     commit: str | None,
     extracted_on: str,
     sha256: str | None = None,
+    subdir: str = "",
 ) -> dict:
     release = kernel_release(tree)
     if not release.startswith(version + ".") and release != version:
@@ -1132,6 +1141,7 @@ def extract(
             "repo": repo,
             **({"commit": commit} if commit else {}),
             **({"sha256": sha256} if sha256 else {}),
+            **({"subdir": subdir} if subdir else {}),
             "files": dict(sorted(tree.read_files.items())),
             "extracted_by": SCRIPT_NAME,
             "extracted_on": extracted_on,
@@ -1155,6 +1165,11 @@ COMPARE_DIRS = (
     "arch/arm64/kvm",
     "virt/kvm",
 )
+
+
+def tree_subdir(tree: Tree) -> str:
+    """The folder of a git commit the kernel tree was read from ('' for its root)."""
+    return getattr(tree, "subdir", "")
 
 
 def open_tree(location: str, rev: str = "HEAD") -> Tree:
@@ -1219,15 +1234,19 @@ def main(argv: list[str] | None = None) -> int:
     src.add_argument("--source", help="kernel source directory")
     src.add_argument("--git-dir", help="bare git directory (read with git, no work tree)")
     ap.add_argument("--rev", default="HEAD", help="revision in --git-dir (default HEAD)")
+    ap.add_argument(
+        "--subdir",
+        default="",
+        help="folder of --git-dir's commit that holds the kernel tree (a repository that "
+        "keeps it beside other work); recorded in the provenance",
+    )
     ap.add_argument("--version", required=True, help="major.minor, e.g. 6.6")
     ap.add_argument("--repo", required=True, help="OWNER/NAME the sources come from")
     ap.add_argument("--commit", help="40-hex commit (default: resolved --rev)")
     ap.add_argument("--out-dir", default=str(DEFAULT_OUT))
     ap.add_argument("--extracted-on", default=_dt.date.today().isoformat())
     ap.add_argument("--stdout", action="store_true", help="print JSON instead of writing")
-    ap.add_argument(
-        "--sha256", help="SHA-256 of the tarball the --source tree was unpacked from"
-    )
+    ap.add_argument("--sha256", help="SHA-256 of the tarball the --source tree was unpacked from")
     ap.add_argument(
         "--check",
         action="append",
@@ -1238,8 +1257,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     try:
+        if args.subdir and not args.git_dir:
+            raise ExtractError("--subdir needs --git-dir")
         if args.git_dir:
-            tree: Tree = GitTree(args.git_dir, args.rev)
+            tree: Tree = GitTree(args.git_dir, args.rev, args.subdir)
             commit = args.commit or tree.rev
         else:
             tree = FsTree(args.source)
@@ -1251,7 +1272,9 @@ def main(argv: list[str] | None = None) -> int:
         if commit is not None and not re.fullmatch(r"[0-9a-f]{40}", commit):
             raise ExtractError("--commit must be a 40-hex commit id")
         checks = [parse_check(spec) for spec in args.check]
-        data = extract(tree, args.version, args.repo, commit, args.extracted_on, args.sha256)
+        data = extract(
+            tree, args.version, args.repo, commit, args.extracted_on, args.sha256, tree_subdir(tree)
+        )
         results = [
             crosscheck(tree, data["provenance"]["files"], label, open_tree(loc))
             for label, loc in checks
@@ -1272,8 +1295,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {out} (Linux {data['release']}, {n} params)")
     for res in results:
         verdict = "agree" if res["agree"] else f"{len(res['differing'])} differ"
-        print(f"  cross-check {res['source']} (Linux {res['release']}): "
-              f"{res['compared']} files compared, {verdict}")
+        print(
+            f"  cross-check {res['source']} (Linux {res['release']}): "
+            f"{res['compared']} files compared, {verdict}"
+        )
     return 0
 
 

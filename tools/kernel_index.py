@@ -66,7 +66,7 @@ def parse_version(text: str) -> tuple[int, int]:
 
 def source_of(prov: dict) -> dict:
     out = {"repo": prov["repo"]}
-    for key in ("commit", "sha256"):
+    for key in ("commit", "sha256", "subdir"):
         if key in prov:
             out[key] = prov[key]
     return out

@@ -54,7 +54,7 @@ l0_intel_cpu = snippet(
     """),
     kernels=">=5.6",
     because="arch/x86/kernel/cpu/proc.c prints the 'vmx flags' line @ 5.6.4, not @ 5.4.0 "
-    "(no 5.5 sources: the change is between 5.4 and 5.6; fakehost/host.py)",
+    "or 5.5.0 (fakehost/host.py)",
     arch="intel",
 )
 

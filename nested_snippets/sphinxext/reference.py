@@ -217,7 +217,8 @@ class KernelBootParamHistory(_DataDirective):
 def _source_text(entry: kdata.IndexEntry) -> str:
     src = entry.source
     if "commit" in src:
-        return f"{src['repo']} {src['commit'][:12]}"
+        where = f" ({src['subdir']}/)" if src.get("subdir") else ""
+        return f"{src['repo']} {src['commit'][:12]}{where}"
     if "sha256" in src:
         return f"{src['repo']} (sha256 {src['sha256'][:12]})"
     return src.get("repo", "")
