@@ -21,6 +21,10 @@ def test_kernel_file_at_a_release_links_to_that_line_in_elixir():
     uri, shown = links.kfile_uri("arch/x86/kvm/svm/svm.c:143@v6.1.20")
     assert uri == "https://elixir.bootlin.com/linux/v6.1.20/source/arch/x86/kvm/svm/svm.c#L143"
     assert shown == "arch/x86/kvm/svm/svm.c:143 @ v6.1.20"
+    assert links.kfile_uri("virt/kvm/kvm_main.c@v6.14.0") == (
+        "https://elixir.bootlin.com/linux/v6.14/source/virt/kvm/kvm_main.c",
+        "virt/kvm/kvm_main.c @ v6.14",
+    )  # a release's tag has no .0: elixir has no v6.14.0
     assert links.kfile_uri("include/uapi/linux/kvm.h@v4.19")[0].endswith("v4.19/source/"
                                                                          "include/uapi/linux/kvm.h")
 

@@ -61,12 +61,14 @@ def kfile_uri(target: str) -> tuple[str, str]:
         raise BadTarget(
             f"{target!r} is not PATH[:LINE]@vX.Y[.Z] (a kernel source path, a release tag)"
         )
-    uri = f"{ELIXIR}/{m['release']}/source/{m['path']}"
+    # kernel.org tags a release X.Y.0 as vX.Y (elixir has no v6.14.0)
+    tag = re.sub(r"^(v\d+\.\d+)\.0$", r"\1", m["release"])
+    uri = f"{ELIXIR}/{tag}/source/{m['path']}"
     shown = m["path"]
     if m["line"]:
         uri += f"#L{m['line']}"
         shown += f":{m['line']}"
-    return uri, f"{shown} @ {m['release']}"
+    return uri, f"{shown} @ {tag}"
 
 
 def _doc(base: str, what: str) -> Callable[[str], tuple[str, str]]:
