@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,7 +158,9 @@ class ModuleData:
     def unknown(self, name: str, suggest: bool = True) -> UnknownParameter:
         """The error for ``name``, not one of the parameters (with did-you-mean unless
         not ``suggest``); returned, not raised, for callers that only want its text."""
-        suggestions = _suggest.close(name, self.names(), n=3) if suggest else []
+        suggestions = (
+            _suggest.close(name, self.names(), n=3) if suggest else []
+        )
         return UnknownParameter(
             f"{self.no_parameter(name)}{_did_you_mean(suggestions)}", suggestions
         )
@@ -206,7 +206,6 @@ def _norm_module(name: str) -> str:
     return name.replace("-", "_")
 
 
-@functools.lru_cache(maxsize=4096)
 def version_key(v: str) -> tuple[int, ...]:
     """'6.6' -> (6, 6); '6.6.58' -> (6, 6, 58); '6.1-rc7'/'v6.1' are tolerated."""
     try:
@@ -218,45 +217,22 @@ def version_key(v: str) -> tuple[int, ...]:
 BUILDS = "builds"
 
 
-_LISTED: dict[tuple[str, str], tuple[int, dict[str, Path], list[str]]] = {}
-"""Listings of data directories by (directory, prefix), each with the directory's
-mtime when it was listed: a file added, removed or renamed changes that, so a
-listing is reused only while it holds (within one process; nothing is kept on disk).
-A directory changed in the last two seconds is listed afresh each time: file times
-are kept to a clock tick, so two changes within one tick would show one mtime."""
-
-
-def _listing(sub: str = "") -> tuple[dict[str, Path], list[str]]:
-    """(data files by version, those versions oldest first) in ``DATA_DIR`` or in its
-    ``sub`` directory (see :func:`_data_files`)."""
-    where, prefix = (DATA_DIR / sub, "") if sub else (DATA_DIR, "linux-")
-    try:
-        stamp = os.stat(where).st_mtime_ns if isinstance(where, Path) else -1
-    except OSError:
-        return {}, []
-    hit = _LISTED.get((str(where), prefix))
-    if hit is not None and hit[0] == stamp:
-        return hit[1], hit[2]
-    out = {}
-    if where.is_dir():
-        for path in where.iterdir():  # no glob(): DATA_DIR may be a zipfile.Path
-            if path.name.startswith(prefix) and path.name.endswith(".json"):
-                out[path.name[len(prefix) : -len(".json")]] = path
-    listed = (stamp, out, sorted(out, key=version_key))
-    if time.time_ns() - stamp > 2_000_000_000:
-        _LISTED[(str(where), prefix)] = listed
-    return listed[1], listed[2]
-
-
 def _data_files(sub: str = "") -> dict[str, Path]:
     """Release data files (``linux-X.Y.json``), or with ``sub="builds"`` the build
     files (``X.Y.Z.json``), by version."""
-    return dict(_listing(sub)[0])
+    where, prefix = (DATA_DIR / sub, "") if sub else (DATA_DIR, "linux-")
+    out = {}
+    if not where.is_dir():
+        return out
+    for path in where.iterdir():  # no glob(): DATA_DIR may be a zipfile.Path
+        if path.name.startswith(prefix) and path.name.endswith(".json"):
+            out[path.name[len(prefix) : -len(".json")]] = path
+    return out
 
 
 def versions() -> list[str]:
     """Versions with a data file, oldest first ('4.19' < '4.20' < '5.3' ...)."""
-    return list(_listing()[1])
+    return sorted(_data_files(), key=version_key)
 
 
 def latest() -> str:
@@ -621,13 +597,13 @@ def _load_path(path: Path) -> KernelData:
 
 def build_versions() -> list[str]:
     """Point releases with a distribution build in ``data/builds/`` (:mod:`.builds`)."""
-    return list(_listing(BUILDS)[1])
+    return sorted(_data_files(BUILDS), key=version_key)
 
 
 def data_version(release: str) -> str:
     """The data that stands for a booted kernel's upstream version ('6.1.192'): its
     build when there is one, else the release data :func:`resolve_version` picks."""
-    return release if release in _listing(BUILDS)[0] else resolve_version(release)
+    return release if release in _data_files(BUILDS) else resolve_version(release)
 
 
 def load(version: str) -> KernelData:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nested_snippets import kernel as kdata
-from nested_snippets.bodies import Transcript
 from nested_snippets.fakehost import reads
 from nested_snippets.fakehost import state as fk
 from nested_snippets.fakehost.host import FakeHost, Scenario, own, recycle, release_for
@@ -100,27 +99,42 @@ def observe(
 ) -> Observation:
     """Apply ``body`` to ``host`` and return what it showed (no comparison); with
     ``traces``, run under strace and append each command's record to it."""
-    if body.reboots:
+    return _observe(host, [body], keep_writes, traces)[0]
+
+
+def _observe(
+    host: FakeHost, bodies: list[Body], keep_writes: bool, traces: list | None = None
+) -> list[Observation]:
+    """What ``bodies`` show, one observation each: the first body's reboot and files
+    are applied, then the commands of all run in one sandbox, in order."""
+    first = bodies[0]
+    if first.reboots:
         host.reboot()
-    for path, content in body.writes.items():
+    for path, content in first.writes.items():
         try:
             host.write_file(path, content)
         except (ValueError, OSError) as exc:  # UnicodeEncodeError is a ValueError
-            return f"cannot write the config file {path!r}: {exc}"
-    if body.commands:
-        try:
-            texts = [c.text for c in body.commands]
-            outcomes = run_commands(host, texts, LIMITS, keep_writes, traces is not None)
-            if traces is not None:
-                traces.extend(o.trace for o in outcomes)
-        except Refused as exc:
-            return f"refused: {exc}"
-        except LimitExceeded as exc:
-            return str(exc)
-        except SandboxUnavailable as exc:
-            return f"cannot run: {exc}"
-        return [(o.output, o.status) for o in outcomes]
-    return None
+            return [f"cannot write the config file {path!r}: {exc}"] * len(bodies)
+    texts = [c.text for body in bodies for c in body.commands]
+    if not texts:
+        return [None] * len(bodies)
+    try:
+        outcomes = run_commands(host, texts, LIMITS, keep_writes, traces is not None)
+    except Refused as exc:
+        return [f"refused: {exc}"] * len(bodies)
+    except LimitExceeded as exc:
+        return [str(exc)] * len(bodies)
+    except SandboxUnavailable as exc:
+        return [f"cannot run: {exc}"] * len(bodies)
+    if traces is not None:
+        traces.extend(o.trace for o in outcomes)
+    seen: list[Observation] = []
+    at = 0
+    for body in bodies:
+        n = len(body.commands)
+        seen.append([(o.output, o.status) for o in outcomes[at : at + n]] if n else None)
+        at += n
+    return seen
 
 
 def judge(host: FakeHost, body: Body, seen: Observation, label: str) -> None:
@@ -264,8 +278,10 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
     bodies = [body for body, _label in steps]
     release = release_for(kdata.data_version(scenario.kernel))
     item = steps[0][1] or "item"
-    one = bodies[0] if len(bodies) == 1 and isinstance(bodies[0], Transcript) else None
-    group = shared.group(scenario, bodies) if one is not None else ""
+    # one sandbox from the built host (see _observe_all): what it read can be traced
+    one = not bodies[0].reboots and all(_joins(b) for b in bodies[1:])
+    one = one and any(b.commands for b in bodies)
+    group = shared.group(scenario, bodies) if one else ""
     with fake_host(scenario) as host:
         run_key = shared.key(host, scenario, bodies)
         recalled = shared.recall(run_key, release)
@@ -282,12 +298,15 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
             else:
                 shared.note_shared(item, first, run_key, seen, lambda: _full_run(scenario, bodies))
                 return "shared"
-        trace = one is not None and shared.enabled() and sandbox.can_trace()
+        trace = one and shared.enabled() and sandbox.can_trace()
         traces: list = []
         if trace:
             _ask_reads(host)
-        full = [observe(host, bodies[0], keep_writes=False, traces=traces)] if trace else (
-            _observe_all(host, bodies))  # fmt: skip
+        full = (
+            _observe(host, bodies, keep_writes=False, traces=traces)
+            if trace
+            else _observe_all(host, bodies)
+        )
         if trace and isinstance(full[0], str):  # refused or stopped: strace may be why
             traces = []
             full = _full_run(scenario, bodies)[1]
@@ -365,7 +384,25 @@ def _trees(host: FakeHost) -> Iterator[Callable[[], dict[str, fk.Node]]]:
 
 
 def _observe_all(host: FakeHost, bodies: list[Body]) -> list[Observation]:
-    return [observe(host, body, keep_writes=n < len(bodies) - 1) for n, body in enumerate(bodies)]
+    """What each of ``bodies`` shows, applied in order to one host.
+
+    A body that only runs commands (no reboot, no file) runs in the sandbox of the
+    body before it, as the next commands of a reader's session on that host would:
+    the fake kernel's state is one for the whole host anyway, and a procedure of
+    three such steps costs one sandbox instead of three."""
+    seen: list[Observation] = []
+    n = 0
+    while n < len(bodies):
+        end = n + 1
+        while end < len(bodies) and _joins(bodies[end]):
+            end += 1
+        seen += _observe(host, bodies[n:end], keep_writes=end < len(bodies))
+        n = end
+    return seen
+
+
+def _joins(body: Body) -> bool:
+    return bool(body.commands) and not body.reboots and not body.writes
 
 
 def _full_run(scenario: Scenario, bodies: list[Body]) -> tuple[str, list[Observation]]:

@@ -17,7 +17,9 @@ declared, and checked:
    mean equal inputs.  This key serves every item, procedures and fake tool calls
    included, but the state differs between most releases (38 of the 40 for
    ``intel`` and ``amd``, 19 ``s390x``, 12 ``power``, 13 ``arm64``).
-2. **What the run read.**  An item of one transcript runs under strace the first
+2. **What the run read.**  An item that runs in one sandbox from its built host (a
+   transcript, or a procedure whose steps after the first only run commands: they
+   share the first step's sandbox, see :func:`.run._observe_all`) runs under strace the first
    time (:data:`sandbox.TRACE`), and each of its fake tool calls records what it
    read.  strace records every path the snippet's processes opened, listed, looked
    up or executed (:func:`read_paths`), and how many tool calls they made.  A tool
@@ -31,12 +33,13 @@ declared, and checked:
    the trace is complete, never entered a tree, and there is one record for each
    tool call, none of which says why not (a value the snippet wrote to a parameter
    taken into the state, an internal error, a relative path).  Then what it saw is
-   the root (part of :func:`group`: same start state, files and bodies), those paths
-   of the trees (``/sys``, ``/proc``, ``/lib``, ``/dev``) and those parts of the
-   state.  A later item of the same group shares the run when each noted part of
-   the state has the same value on its built host, and each path shows the same
-   kind, mode and content or listing, or is absent in both (:func:`look`, on the
-   trees written to a scratch directory beside the hosts).
+   the root (part of :func:`group`: same start state, files and bodies, the files a
+   first step writes included), those paths of the trees (``/sys``, ``/proc``,
+   ``/lib``, ``/dev``) and those parts of the state.  A later item of the same group
+   shares the run when each noted part of the state has the same value on its built
+   host, and each path shows the same kind, mode and content or listing, or is absent
+   in both (:func:`look`, on :func:`.fakehost.state.trees`: the description of the
+   trees that the sandbox's first fill writes, so nothing is written to look).
 
    Why that is enough, by induction over the run's steps: the later run starts from
    a host equal in everything the first one read, so its first step gets the same
@@ -103,10 +106,14 @@ costs 108 ms with it against 128 ms with a fresh directory, -16 %).  The state i
 stored with ``marshal`` (0.3 ms a round trip, no more complex than JSON).  Measured
 on 2026-12-02 (CPU time of ``pytest -n 0``, load 3-6): saving the state after a
 tool call rewrites only the sysfs directories of modules whose entry changed
-(``enable.py``: 557 runs and 84 s against 691 runs and 96 s, -13 %).  The scratch
-trees that :func:`look` reads would cost a quarter less in ``/dev/shm``
-(``verify.py``: 19.4 against 25.8 s) but stay on disk beside the hosts: the safety
-rule keeps the test suite's writes out of the machine's ``/dev``.  Tried the same
+(``enable.py``: 557 runs and 84 s against 691 runs and 96 s, -13 %).  Measured on
+2026-12-02 (session 6, ``verify.py``, 645 items, one process, load 2-4): looking at
+the description of the trees instead of trees written to a scratch directory and
+read back, 80 s -> 31 s wall with the same 118 runs (a written tree cost ~36 ms an
+item and its removal ~10 ms; the scratch directory is gone).  The same day,
+procedures whose later steps only run commands take one sandbox (``tutorial.py``,
+``bugreport.py``, ``builtin.py``: 390 runs -> 309, as they now also share by what they
+read).  Tried the same
 day and dropped for saving less than a
 tenth on ``verify.py``: keeping the scratch trees of the last 128 built states
 (20.7 against 20.6 s), remembering each scenario's built state so that a shared
@@ -116,7 +123,10 @@ listing and ``version_key`` (17.5 against 16.2 s and 18.7 against 17.8 s: noise)
 What remains to do: a snippet that loads a module runs once per distinct parameter
 table of that module (the loaded module's state is computed from the whole table,
 even where the snippet shows one value of it; only tracking which table rows each
-value came from would let those share); procedures and items of several bodies
+value came from would let those share: the tables of ``kvm`` and ``kvm_intel`` form 33
+distinct pairs over the 45 releases, ``kvm`` and ``kvm_amd`` 38, most by a parameter
+added, so a snippet that loads ``kvm_intel`` or ``kvm_amd`` runs ~71 times of 90); procedures
+whose later steps reboot or write files, and items of several bodies
 share only by the built host (each further sandbox is filled from a state the run
 changed, and a reboot and the harvest between sandboxes are not recorded); and the
 checked pairs cost ~100 runs a session on two workers.
