@@ -120,8 +120,11 @@ NAMED = [
     ("BUG: soft lockup - CPU#0 stuck for 22s!", True),
     ("host-model gives L1 no vmx or svm", True),
     ("Nested VMX virtualization does not support live migration yet", False),
-    ("Guest maybe enabled nested virtualization but kernel does not support required "
-     "capabilities to save vCPU nested state", False),
+    (
+        "Guest maybe enabled nested virtualization but kernel does not support required "
+        "capabilities to save vCPU nested state",
+        False,
+    ),
     ("HCS_E_HYPERV_NOT_INSTALLED", True),
     ("Wsl/InstallDistro/Service/RegisterDistro/CreateVm/HCS/HCS_E_HYPERV_NOT_INSTALLED", False),
     ("kvm [1]: HYP mode not available", True),
@@ -330,3 +333,31 @@ def test_the_json_schema_is_a_link_to_the_published_file(built_site):
     assert hrefs, "the schema is named but not linked"
     for href in hrefs:
         assert (page.parent / href).resolve().is_file(), href
+
+
+# --- new-reader walk, session 6 ---------------------------------------------------------------
+
+_COMMENT_SOURCE = re.compile(r"^\s*\.\. Source:", re.M)
+
+
+def test_troubleshooting_sources_are_shown_to_readers(built_site):
+    """Item 8: no entry keeps its sources in a comment; each shows a "Sources:" line."""
+    text = (REPO / "source/troubleshooting.rst").read_text(encoding="utf-8")
+    hidden = [text[: m.start()].count("\n") + 1 for m in _COMMENT_SOURCE.finditer(text)]
+    assert not hidden, f"troubleshooting.rst: sources only in comments, lines {hidden}"
+    assert _COMMENT_SOURCE.search("text\n   .. Source: svm.c\n")
+    html = (built_site / "html/troubleshooting.html").read_text(encoding="utf-8")
+    shown = re.findall(r'<p class="nested-source nested-entry-sources"><strong>Sources:</strong>'
+                       r"(.*?)</p>", html, re.S)  # fmt: skip
+    assert len(shown) >= 15, len(shown)
+    assert any("kubevirt/kubevirt#10508" in s for s in shown)
+
+
+def test_entry_sources_needs_content(tmp_path):
+    from tests.conftest import sphinx_build
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "index.rst").write_text("Title\n=====\n\n.. entry-sources::\n")
+    result = sphinx_build(src, tmp_path / "out", "-q")
+    assert "entry-sources needs the sources" in result.stderr, result.stderr
