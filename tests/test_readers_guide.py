@@ -361,3 +361,26 @@ def test_entry_sources_needs_content(tmp_path):
     (src / "index.rst").write_text("Title\n=====\n\n.. entry-sources::\n")
     result = sphinx_build(src, tmp_path / "out", "-q")
     assert "entry-sources needs the sources" in result.stderr, result.stderr
+
+
+def _entries(page: str, prefix: str) -> dict[str, str]:
+    text = (REPO / "source" / page).read_text(encoding="utf-8")
+    titles = [m["title"] for m in _ENTRY.finditer(text) if m["title"].startswith(prefix)]
+    return {t: _section(page, t) for t in titles}
+
+
+def _longest_paragraph(entry: str) -> int:
+    """Words in the entry's longest paragraph or list item (directives' bodies aside)."""
+    blocks = re.split(r"\n\s*\n|\n(?=\* )", entry)
+    return max(len(b.split()) for b in blocks if not b.lstrip().startswith(".."))
+
+
+def test_power_troubleshooting_entries_are_symptom_cause_fix():
+    """Item 6: each POWER entry reads Symptom, Cause, Fix, in short paragraphs."""
+    entries = _entries("troubleshooting.rst", "POWER:")
+    assert len(entries) >= 2, sorted(entries)
+    for title, entry in entries.items():
+        marks = [entry.find(m) for m in ("**Symptom.**", "**Cause.**", "**Fix.**")]
+        assert -1 not in marks and marks == sorted(marks), (title, marks)
+        assert _longest_paragraph(entry) <= 75, (title, _longest_paragraph(entry))
+    assert _longest_paragraph("one two\n\n" + "word " * 80) == 80
