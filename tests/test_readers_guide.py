@@ -384,3 +384,31 @@ def test_power_troubleshooting_entries_are_symptom_cause_fix():
         assert -1 not in marks and marks == sorted(marks), (title, marks)
         assert _longest_paragraph(entry) <= 75, (title, _longest_paragraph(entry))
     assert _longest_paragraph("one two\n\n" + "word " * 80) == 80
+
+
+def _makefile_recipe(target: str) -> str:
+    text = (REPO / "Makefile").read_text(encoding="utf-8")
+    m = re.search(rf"^{re.escape(target)}:[^\n]*\n((?:\t[^\n]*\n)+)", text, re.M)
+    assert m, f"Makefile has no recipe for {target}"
+    return m.group(1)
+
+
+def test_rhel9_reader_is_told_how_to_build_with_a_newer_python():
+    """Item 1: RHEL 9's python3 cannot build the zipapp or the man page; the page names
+    the AppStream package (with its source) and the Makefile's interpreter variable."""
+    shown = _shown_on("how-to/install-checker.rst")
+    for sid in ("checker.rhel9_python311", "checker.build_pyz_python311",
+                "checker.man_page_python311"):  # fmt: skip
+        assert sid in shown, f"install-checker does not show {sid}"
+    assert REG.get("checker.rhel9_python311").not_executed is not None
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    for sid, target in (("checker.build_pyz_python311", "pyz"),
+                        ("checker.man_page_python311", "man")):  # fmt: skip
+        ((_, _, body),) = REG.get(sid).bodies()
+        var = re.search(rf"\b{target} ([A-Z_]+)=python3\.11\b", body.text)
+        assert var, (sid, body.text)
+        assert re.search(rf"^{var[1]}\s*\?=", makefile, re.M), f"Makefile has no {var[1]} ?="
+        used = _makefile_recipe("pyz") if target == "pyz" else _makefile_recipe("$(STAMP)")
+        assert f"$({var[1]})" in used, (target, used)
+    page = (REPO / "source/how-to/install-checker.rst").read_text(encoding="utf-8")
+    assert "<rhel9-python-versions>`" in page and ".. source:: rhel9-python-versions" in page

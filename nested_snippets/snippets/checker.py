@@ -10,6 +10,25 @@ install_pipx = snippet(command_line("pipx install ./nested-kvm-guide/checker"))
 install_pip = snippet(command_line("python3 -m pip install --user ./nested-kvm-guide/checker"))
 
 build_pyz = snippet(command_line("make -C nested-kvm-guide pyz"))
+RHEL9_PYTHONS = "https://docs.redhat.com/en/documentation/red_hat_enterprise_linux/9/html/\
+installing_and_using_dynamic_programming_languages/\
+assembly_introduction-to-python_installing-and-using-dynamic-programming-languages"
+"""RHEL 9, "Installing and using dynamic programming languages", 1.1 "Python versions"."""
+
+rhel9_python311 = snippet(
+    command_line("sudo dnf install python3.11"),
+    not_executed=NotExecuted(
+        why="runs on RHEL 9.2 or later, whose AppStream repository has python3.11 "
+        "beside the system's python3 (3.9); no dnf here",
+        source=RHEL9_PYTHONS,
+        read="2026-12-02",
+    ),
+)
+build_pyz_python311 = snippet(command_line("make -C nested-kvm-guide pyz PYTHON=python3.11"))
+"""The Makefile's interpreter variable, ``PYTHON`` (``make pyz`` runs ``$(PYTHON)``)."""
+man_page_python311 = snippet(command_line("make -C nested-kvm-guide man PYTHON=python3.11"))
+"""``make man`` makes ``.venv`` with ``$(PYTHON) -m venv`` when there is none yet."""
+
 copy_pyz = snippet(command_line("scp nested-kvm-guide/build/nested-kvm.pyz server:"))
 
 run_pyz = snippet(command_line("python3 nested-kvm.pyz check"))
