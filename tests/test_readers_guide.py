@@ -412,3 +412,20 @@ def test_rhel9_reader_is_told_how_to_build_with_a_newer_python():
         assert f"$({var[1]})" in used, (target, used)
     page = (REPO / "source/how-to/install-checker.rst").read_text(encoding="utf-8")
     assert "<rhel9-python-versions>`" in page and ".. source:: rhel9-python-versions" in page
+
+
+def test_the_pip_floor_comes_with_the_next_step():
+    """Item 3: beside "pip 21.3 or newer", how to check the version and what to do when
+    the system's pip is older: a virtual environment whose pip is upgraded first."""
+    text = (REPO / "source/how-to/install-checker.rst").read_text(encoding="utf-8")
+    floor = text.index("<pip-in-tree-builds>`")
+    rest = text[floor : text.index("\nWith pipx or pip\n")]
+    ids = re.findall(r"\.\. snippet:: (\S+)", rest)
+    bodies = {sid: next(iter(REG.get(sid).bodies()))[2].text for sid in ids}
+    assert any(re.search(r"pip (--version|-V)\b", b) for b in bodies.values()), bodies
+    steps = [b for b in bodies.values() if "install --upgrade pip" in b]
+    assert steps, f"no step for an older pip after the floor: {ids}"
+    body = steps[0]
+    venv, upgrade = body.index("-m venv "), body.index("install --upgrade pip")
+    assert venv < upgrade < body.index("install ./nested-kvm-guide/checker"), body
+    assert "sudo" not in body, "the system's pip is the package manager's"

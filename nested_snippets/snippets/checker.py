@@ -9,6 +9,20 @@ from nested_snippets.model import NotExecuted, command_line, snippet
 install_pipx = snippet(command_line("pipx install ./nested-kvm-guide/checker"))
 install_pip = snippet(command_line("python3 -m pip install --user ./nested-kvm-guide/checker"))
 
+pip_version = snippet(command_line("python3 -m pip --version"))
+
+install_venv_new_pip = snippet(
+    command_line("""
+        python3 -m venv ~/.local/nested-kvm
+        ~/.local/nested-kvm/bin/python -m pip install --upgrade pip
+        ~/.local/nested-kvm/bin/python -m pip install ./nested-kvm-guide/checker
+    """),
+)
+"""When the system's pip is older than the floor: a virtual environment whose own pip
+is upgraded first (from PyPI or the site's mirror); the system's pip, which the
+distribution's package manager owns, is left alone.  The command is then
+``~/.local/nested-kvm/bin/nested-kvm``."""
+
 build_pyz = snippet(command_line("make -C nested-kvm-guide pyz"))
 RHEL9_PYTHONS = "https://docs.redhat.com/en/documentation/red_hat_enterprise_linux/9/html/\
 installing_and_using_dynamic_programming_languages/\
