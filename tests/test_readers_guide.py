@@ -429,3 +429,40 @@ def test_the_pip_floor_comes_with_the_next_step():
     venv, upgrade = body.index("-m venv "), body.index("install --upgrade pip")
     assert venv < upgrade < body.index("install ./nested-kvm-guide/checker"), body
     assert "sudo" not in body, "the system's pip is the package manager's"
+
+
+def test_pages_say_the_checkers_guide_address_from_its_code(built_site):
+    """Item 4: the default base of the checker's links is printed from
+    ``cli/guide.py`` (never typed), with how to point the links elsewhere."""
+    from nested_snippets.cli import guide
+
+    typed = [str(p.relative_to(REPO)) for p in sorted((REPO / "source").rglob("*.rst"))
+             if guide.DEFAULT_BASE.rstrip("/") in p.read_text(encoding="utf-8")]  # fmt: skip
+    assert not typed, f"the checker's default address typed by hand: {typed}"
+    for page in ("how-to/install-checker.html", "reference/cli.html"):
+        html = (built_site / "html" / page).read_text(encoding="utf-8")
+        assert guide.DEFAULT_BASE in html and guide.ENV in html, page
+    (_, _, body), = REG.get("checker.run_own_guide_url").bodies()  # fmt: skip
+    assert body.command.startswith(f"{guide.ENV}=https://"), body.command
+    assert "checker.run_own_guide_url" in _shown_on("how-to/install-checker.rst")
+
+
+def test_the_checkers_help_and_schema_name_the_same_default():
+    from nested_snippets.cli import EXIT_HELP, guide
+
+    assert guide.DEFAULT_BASE in EXIT_HELP.replace("\n", "")
+    schema = json.loads((REPO / "source/_extra/schemas/nested-kvm-check-1.json").read_text())
+    assert schema["$id"] == guide.DEFAULT_BASE + "schemas/nested-kvm-check-1.json"
+
+
+def test_a_read_the_docs_build_elsewhere_than_the_default_fails():
+    """Item 4: the default must be the publisher's host (warning = build error)."""
+    from nested_snippets.cli import guide
+    from nested_snippets.sphinxext.guide_url import publisher_mismatch
+
+    ours = guide.DEFAULT_BASE.replace("/en/latest/", "/en/stable/")
+    assert publisher_mismatch({}) is None
+    assert publisher_mismatch({"READTHEDOCS_CANONICAL_URL": ours}) is None
+    other = {"READTHEDOCS_CANONICAL_URL": "https://other-name.readthedocs.io/en/latest/"}
+    assert "other-name.readthedocs.io" in publisher_mismatch(other)
+    assert publisher_mismatch({**other, "READTHEDOCS_VERSION_TYPE": "external"}) is None

@@ -48,6 +48,11 @@ copy_pyz = snippet(command_line("scp nested-kvm-guide/build/nested-kvm.pyz serve
 run_pyz = snippet(command_line("python3 nested-kvm.pyz check"))
 run_check = snippet(command_line("nested-kvm check"))
 
+run_own_guide_url = snippet(
+    command_line("NESTED_KVM_GUIDE_URL=https://docs.example.org/nested-kvm/ nested-kvm check"),
+)
+"""The variable is ``nested_snippets.cli.guide.ENV``; its use is tested in tests/cli."""
+
 run_no_probe = snippet(command_line("nested-kvm check --no-probe --json > nested-kvm.json"))
 
 fleet_loop = snippet(
