@@ -466,3 +466,11 @@ def test_a_read_the_docs_build_elsewhere_than_the_default_fails():
     other = {"READTHEDOCS_CANONICAL_URL": "https://other-name.readthedocs.io/en/latest/"}
     assert "other-name.readthedocs.io" in publisher_mismatch(other)
     assert publisher_mismatch({**other, "READTHEDOCS_VERSION_TYPE": "external"}) is None
+
+
+def test_the_fleet_section_shows_an_ansible_playbook():
+    """Item 2: the playbook (checked by tests/realtools/test_ansible_playbook.py)."""
+    assert "checker.fleet_playbook" in _shown_on("how-to/install-checker.rst")
+    body = next(iter(REG.get("checker.fleet_playbook").bodies()))[2]
+    assert isinstance(body, ForeignFile) and body.language == "yaml"
+    assert REG.get("checker.fleet_playbook").not_executed is not None

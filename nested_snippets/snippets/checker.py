@@ -4,7 +4,7 @@ None of these runs on the fake host (they install software or run the checker on
 the reader's machine); the tests check their shell syntax.
 """
 
-from nested_snippets.model import NotExecuted, command_line, snippet
+from nested_snippets.model import NotExecuted, command_line, foreign_config, snippet
 
 install_pipx = snippet(command_line("pipx install ./nested-kvm-guide/checker"))
 install_pip = snippet(command_line("python3 -m pip install --user ./nested-kvm-guide/checker"))
@@ -72,6 +72,69 @@ fleet_loop = snippet(
         read="2026-12-02",
     ),
 )
+
+fleet_playbook = snippet(
+    foreign_config(
+        "nested-kvm-check.yml",
+        """
+        - name: Check nested KVM on every host
+          hosts: kvm_hosts
+          gather_facts: false
+          tasks:
+            - name: Make a private directory
+              ansible.builtin.tempfile:
+                state: directory
+                prefix: nested-kvm.
+              register: tmp
+
+            - name: Copy the checker
+              ansible.builtin.copy:
+                src: nested-kvm-guide/build/nested-kvm.pyz
+                dest: "{{ tmp.path }}/nested-kvm.pyz"
+                mode: "0600"
+
+            - name: Run nested-kvm check (0 ready, 1 not ready, 2 could not check)
+              ansible.builtin.command:
+                argv: [python3, "{{ tmp.path }}/nested-kvm.pyz", check, --no-probe, --json]
+              register: run
+              changed_when: false
+              failed_when: run.rc not in [0, 1, 2]
+
+            - name: Remove the directory
+              ansible.builtin.file:
+                path: "{{ tmp.path }}"
+                state: absent
+
+            - name: Read the result
+              ansible.builtin.set_fact:
+                nested_kvm: "{{ run.stdout | from_json }}"
+
+            - name: Hosts that could not be checked
+              ansible.builtin.fail:
+                msg: "could not check: {{ nested_kvm.error }}"
+              when: nested_kvm.exit == 2
+
+            - name: Hosts that are not ready
+              ansible.builtin.fail:
+                msg: >-
+                  {{ nested_kvm.verdict.level }} not ready:
+                  {{ nested_kvm.checks | selectattr('status', 'equalto', 'FAIL')
+                     | map(attribute='url') | list }}
+              when: nested_kvm.exit == 1
+        """,
+        language="yaml",
+    ),
+    not_executed=NotExecuted(
+        why="needs an inventory of servers (group kvm_hosts); the tests check it with "
+        "ansible-core's ansible-playbook --syntax-check and the JSON keys it reads "
+        "against the published schema",
+        source="ansible-core 2.19.14, ansible-doc of ansible.builtin.tempfile, copy, "
+        "command (argv, rc), file and fail",
+        read="2026-12-02",
+    ),
+)
+"""Run from the directory that holds the checkout (``src:`` is relative to the
+playbook); the JSON keys are those of source/_extra/schemas/nested-kvm-check-1.json."""
 
 install_completion = snippet(
     command_line("""
