@@ -13,9 +13,9 @@ pip_version = snippet(command_line("python3 -m pip --version"))
 
 install_venv_new_pip = snippet(
     command_line("""
-        python3 -m venv ~/.local/nested-kvm
-        ~/.local/nested-kvm/bin/python -m pip install --upgrade pip
-        ~/.local/nested-kvm/bin/python -m pip install ./nested-kvm-guide/checker
+        python3 -m venv ~/.local/nested-kvm && \\
+            ~/.local/nested-kvm/bin/python -m pip install --upgrade pip && \\
+            ~/.local/nested-kvm/bin/python -m pip install ./nested-kvm-guide/checker
     """),
 )
 """When the system's pip is older than the floor: a virtual environment whose own pip
