@@ -474,3 +474,31 @@ def test_the_fleet_section_shows_an_ansible_playbook():
     body = next(iter(REG.get("checker.fleet_playbook").bodies()))[2]
     assert isinstance(body, ForeignFile) and body.language == "yaml"
     assert REG.get("checker.fleet_playbook").not_executed is not None
+
+
+_INTO = re.compile(r"> (nested-report-l[01])/([\w.-]+)")
+
+
+def test_bug_report_collects_on_every_architecture_and_in_l1():
+    """Item 5: the collection runs on every architecture's fake host, in L0 and in L1;
+    what L0's directory gets, L1's gets too (L2's log in place of L1's), and each
+    architecture's tab names its own QEMU (the row's ``qemu_binary``)."""
+    from nested_snippets.arches import ARCHES
+
+    shown = _shown_on("how-to/bug-report.rst")
+    for sid in ("bugreport.collect_l0", "bugreport.collect_l1"):
+        assert sid in shown and set(REG.get(sid).keys) == set(ARCHES), sid
+    into: dict[str, set[str]] = {"nested-report-l0": set(), "nested-report-l1": set()}
+    for sid in shown:
+        for _, _, body in REG.get(sid).bodies():
+            for level, name in _INTO.findall(body.text):
+                into[level].add(name)
+    l0, l1 = into["nested-report-l0"], into["nested-report-l1"]
+    assert {"qemu-version.txt", "dmidecode.txt", "sysinfo.txt", "l2.log"} <= l1, sorted(l1)
+    assert l0 - {"l1.log"} <= l1, sorted(l0 - l1)
+    binaries = {a.qemu_binary for a in ARCHES.values()}
+    for sid in ("bugreport.versions_l0", "bugreport.versions_l1"):
+        assert sid in shown, sid
+        for _, key, body in REG.get(sid).bodies():
+            named = {b for b in binaries if re.search(rf"\b{re.escape(b)}\b", body.text)}
+            assert named == {ARCHES[key].qemu_binary}, (sid, key, named)
