@@ -348,10 +348,11 @@ def config(path: str, content: str, *, language: str = "text") -> ConfigFile:
 
 
 def foreign_config(path: str, content: str, *, language: str = "text") -> ForeignFile:
-    """A file of another product (VMware's ``.vmx``): shown, never written; declare
-    its snippet with ``not_executed=`` (its source and the date it was read)."""
-    checked = config(path, content, language=language)
-    return ForeignFile(checked.path, checked.content, language)
+    """A file of another product (VMware's ``.vmx``, an Ansible playbook): shown, never
+    written; declare its snippet with ``not_executed=`` (its source and the date it was
+    read).  A relative ``path`` names a file the reader keeps where they like."""
+    checked = config(path if path.startswith("/") else f"/{path}", content, language=language)
+    return ForeignFile(path, checked.content, language)
 
 
 def command_line(command: str) -> CommandLine:

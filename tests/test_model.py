@@ -207,8 +207,10 @@ def test_a_foreign_file_is_never_run_and_must_say_why_and_where_from():
     snip = snippet(body, not_executed=label)
     found = proofs.proof(snip, "")
     assert found.kind == "not-executed" and found.text == "Not executed here: an ESXi file."
-    with pytest.raises(SnippetError, match="must be absolute"):
-        foreign_config("l1.vmx", "x\n")
+    # never written anywhere: a relative path names a file the reader keeps anywhere
+    assert foreign_config("play.yml", "x\n").caption == "play.yml"
+    with pytest.raises(SnippetError, match="must name a file"):
+        foreign_config("../l1.vmx", "x\n")
 
 
 # ------------------------------------------------------ bodies that vary by release

@@ -120,8 +120,11 @@ NAMED = [
     ("BUG: soft lockup - CPU#0 stuck for 22s!", True),
     ("host-model gives L1 no vmx or svm", True),
     ("Nested VMX virtualization does not support live migration yet", False),
-    ("Guest maybe enabled nested virtualization but kernel does not support required "
-     "capabilities to save vCPU nested state", False),
+    (
+        "Guest maybe enabled nested virtualization but kernel does not support required "
+        "capabilities to save vCPU nested state",
+        False,
+    ),
     ("HCS_E_HYPERV_NOT_INSTALLED", True),
     ("Wsl/InstallDistro/Service/RegisterDistro/CreateVm/HCS/HCS_E_HYPERV_NOT_INSTALLED", False),
     ("kvm [1]: HYP mode not available", True),
@@ -330,3 +333,172 @@ def test_the_json_schema_is_a_link_to_the_published_file(built_site):
     assert hrefs, "the schema is named but not linked"
     for href in hrefs:
         assert (page.parent / href).resolve().is_file(), href
+
+
+# --- new-reader walk, session 6 ---------------------------------------------------------------
+
+_COMMENT_SOURCE = re.compile(r"^\s*\.\. Source:", re.M)
+
+
+def test_troubleshooting_sources_are_shown_to_readers(built_site):
+    """Item 8: no entry keeps its sources in a comment; each shows a "Sources:" line."""
+    text = (REPO / "source/troubleshooting.rst").read_text(encoding="utf-8")
+    hidden = [text[: m.start()].count("\n") + 1 for m in _COMMENT_SOURCE.finditer(text)]
+    assert not hidden, f"troubleshooting.rst: sources only in comments, lines {hidden}"
+    assert _COMMENT_SOURCE.search("text\n   .. Source: svm.c\n")
+    html = (built_site / "html/troubleshooting.html").read_text(encoding="utf-8")
+    shown = re.findall(r'<p class="nested-source nested-entry-sources"><strong>Sources:</strong>'
+                       r"(.*?)</p>", html, re.S)  # fmt: skip
+    assert len(shown) >= 15, len(shown)
+    assert any("kubevirt/kubevirt#10508" in s for s in shown)
+
+
+def test_entry_sources_needs_content(tmp_path):
+    from tests.conftest import sphinx_build
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "index.rst").write_text("Title\n=====\n\n.. entry-sources::\n")
+    result = sphinx_build(src, tmp_path / "out", "-q")
+    assert "entry-sources needs the sources" in result.stderr, result.stderr
+
+
+def _entries(page: str, prefix: str) -> dict[str, str]:
+    text = (REPO / "source" / page).read_text(encoding="utf-8")
+    titles = [m["title"] for m in _ENTRY.finditer(text) if m["title"].startswith(prefix)]
+    return {t: _section(page, t) for t in titles}
+
+
+def _longest_paragraph(entry: str) -> int:
+    """Words in the entry's longest paragraph or list item (directives' bodies aside)."""
+    blocks = re.split(r"\n\s*\n|\n(?=\* )", entry)
+    return max(len(b.split()) for b in blocks if not b.lstrip().startswith(".."))
+
+
+def test_power_troubleshooting_entries_are_symptom_cause_fix():
+    """Item 6: each POWER entry reads Symptom, Cause, Fix, in short paragraphs."""
+    entries = _entries("troubleshooting.rst", "POWER:")
+    assert len(entries) >= 2, sorted(entries)
+    for title, entry in entries.items():
+        marks = [entry.find(m) for m in ("**Symptom.**", "**Cause.**", "**Fix.**")]
+        assert -1 not in marks and marks == sorted(marks), (title, marks)
+        assert _longest_paragraph(entry) <= 75, (title, _longest_paragraph(entry))
+    assert _longest_paragraph("one two\n\n" + "word " * 80) == 80
+
+
+def _makefile_recipe(target: str) -> str:
+    text = (REPO / "Makefile").read_text(encoding="utf-8")
+    m = re.search(rf"^{re.escape(target)}:[^\n]*\n((?:\t[^\n]*\n)+)", text, re.M)
+    assert m, f"Makefile has no recipe for {target}"
+    return m.group(1)
+
+
+def test_rhel9_reader_is_told_how_to_build_with_a_newer_python():
+    """Item 1: RHEL 9's python3 cannot build the zipapp or the man page; the page names
+    the AppStream package (with its source) and the Makefile's interpreter variable."""
+    shown = _shown_on("how-to/install-checker.rst")
+    for sid in ("checker.rhel9_python311", "checker.build_pyz_python311",
+                "checker.man_page_python311"):  # fmt: skip
+        assert sid in shown, f"install-checker does not show {sid}"
+    assert REG.get("checker.rhel9_python311").not_executed is not None
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    for sid, target in (("checker.build_pyz_python311", "pyz"),
+                        ("checker.man_page_python311", "man")):  # fmt: skip
+        ((_, _, body),) = REG.get(sid).bodies()
+        var = re.search(rf"\b{target} ([A-Z_]+)=python3\.11\b", body.text)
+        assert var, (sid, body.text)
+        assert re.search(rf"^{var[1]}\s*\?=", makefile, re.M), f"Makefile has no {var[1]} ?="
+        used = _makefile_recipe("pyz") if target == "pyz" else _makefile_recipe("$(STAMP)")
+        assert f"$({var[1]})" in used, (target, used)
+    page = (REPO / "source/how-to/install-checker.rst").read_text(encoding="utf-8")
+    assert "<rhel9-python-versions>`" in page and ".. source:: rhel9-python-versions" in page
+
+
+def test_the_pip_floor_comes_with_the_next_step():
+    """Item 3: beside "pip 21.3 or newer", how to check the version and what to do when
+    the system's pip is older: a virtual environment whose pip is upgraded first."""
+    text = (REPO / "source/how-to/install-checker.rst").read_text(encoding="utf-8")
+    floor = text.index("<pip-in-tree-builds>`")
+    rest = text[floor : text.index("\nWith pipx or pip\n")]
+    ids = re.findall(r"\.\. snippet:: (\S+)", rest)
+    bodies = {sid: next(iter(REG.get(sid).bodies()))[2].text for sid in ids}
+    assert any(re.search(r"pip (--version|-V)\b", b) for b in bodies.values()), bodies
+    steps = [b for b in bodies.values() if "install --upgrade pip" in b]
+    assert steps, f"no step for an older pip after the floor: {ids}"
+    body = steps[0]
+    venv, upgrade = body.index("-m venv "), body.index("install --upgrade pip")
+    assert venv < upgrade < body.index("install ./nested-kvm-guide/checker"), body
+    assert "sudo" not in body, "the system's pip is the package manager's"
+
+
+def test_pages_say_the_checkers_guide_address_from_its_code(built_site):
+    """Item 4: the default base of the checker's links is printed from
+    ``cli/guide.py`` (never typed), with how to point the links elsewhere."""
+    from nested_snippets.cli import guide
+
+    typed = [str(p.relative_to(REPO)) for p in sorted((REPO / "source").rglob("*.rst"))
+             if guide.DEFAULT_BASE.rstrip("/") in p.read_text(encoding="utf-8")]  # fmt: skip
+    assert not typed, f"the checker's default address typed by hand: {typed}"
+    for page in ("how-to/install-checker.html", "reference/cli.html"):
+        html = (built_site / "html" / page).read_text(encoding="utf-8")
+        assert guide.DEFAULT_BASE in html and guide.ENV in html, page
+    (_, _, body), = REG.get("checker.run_own_guide_url").bodies()  # fmt: skip
+    assert body.command.startswith(f"{guide.ENV}=https://"), body.command
+    assert "checker.run_own_guide_url" in _shown_on("how-to/install-checker.rst")
+
+
+def test_the_checkers_help_and_schema_name_the_same_default():
+    from nested_snippets.cli import EXIT_HELP, guide
+
+    assert guide.DEFAULT_BASE in EXIT_HELP.replace("\n", "")
+    schema = json.loads((REPO / "source/_extra/schemas/nested-kvm-check-1.json").read_text())
+    assert schema["$id"] == guide.DEFAULT_BASE + "schemas/nested-kvm-check-1.json"
+
+
+def test_a_read_the_docs_build_elsewhere_than_the_default_fails():
+    """Item 4: the default must be the publisher's host (warning = build error)."""
+    from nested_snippets.cli import guide
+    from nested_snippets.sphinxext.guide_url import publisher_mismatch
+
+    ours = guide.DEFAULT_BASE.replace("/en/latest/", "/en/stable/")
+    assert publisher_mismatch({}) is None
+    assert publisher_mismatch({"READTHEDOCS_CANONICAL_URL": ours}) is None
+    other = {"READTHEDOCS_CANONICAL_URL": "https://other-name.readthedocs.io/en/latest/"}
+    assert "other-name.readthedocs.io" in publisher_mismatch(other)
+    assert publisher_mismatch({**other, "READTHEDOCS_VERSION_TYPE": "external"}) is None
+
+
+def test_the_fleet_section_shows_an_ansible_playbook():
+    """Item 2: the playbook (checked by tests/realtools/test_ansible_playbook.py)."""
+    assert "checker.fleet_playbook" in _shown_on("how-to/install-checker.rst")
+    body = next(iter(REG.get("checker.fleet_playbook").bodies()))[2]
+    assert isinstance(body, ForeignFile) and body.language == "yaml"
+    assert REG.get("checker.fleet_playbook").not_executed is not None
+
+
+_INTO = re.compile(r"> (nested-report-l[01])/([\w.-]+)")
+
+
+def test_bug_report_collects_on_every_architecture_and_in_l1():
+    """Item 5: the collection runs on every architecture's fake host, in L0 and in L1;
+    what L0's directory gets, L1's gets too (L2's log in place of L1's), and each
+    architecture's tab names its own QEMU (the row's ``qemu_binary``)."""
+    from nested_snippets.arches import ARCHES
+
+    shown = _shown_on("how-to/bug-report.rst")
+    for sid in ("bugreport.collect_l0", "bugreport.collect_l1"):
+        assert sid in shown and set(REG.get(sid).keys) == set(ARCHES), sid
+    into: dict[str, set[str]] = {"nested-report-l0": set(), "nested-report-l1": set()}
+    for sid in shown:
+        for _, _, body in REG.get(sid).bodies():
+            for level, name in _INTO.findall(body.text):
+                into[level].add(name)
+    l0, l1 = into["nested-report-l0"], into["nested-report-l1"]
+    assert {"qemu-version.txt", "dmidecode.txt", "sysinfo.txt", "l2.log"} <= l1, sorted(l1)
+    assert l0 - {"l1.log"} <= l1, sorted(l0 - l1)
+    binaries = {a.qemu_binary for a in ARCHES.values()}
+    for sid in ("bugreport.versions_l0", "bugreport.versions_l1"):
+        assert sid in shown, sid
+        for _, key, body in REG.get(sid).bodies():
+            named = {b for b in binaries if re.search(rf"\b{re.escape(b)}\b", body.text)}
+            assert named == {ARCHES[key].qemu_binary}, (sid, key, named)

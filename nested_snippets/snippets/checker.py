@@ -4,16 +4,54 @@ None of these runs on the fake host (they install software or run the checker on
 the reader's machine); the tests check their shell syntax.
 """
 
-from nested_snippets.model import NotExecuted, command_line, snippet
+from nested_snippets.model import NotExecuted, command_line, foreign_config, snippet
 
 install_pipx = snippet(command_line("pipx install ./nested-kvm-guide/checker"))
 install_pip = snippet(command_line("python3 -m pip install --user ./nested-kvm-guide/checker"))
 
+pip_version = snippet(command_line("python3 -m pip --version"))
+
+install_venv_new_pip = snippet(
+    command_line("""
+        python3 -m venv ~/.local/nested-kvm && \\
+            ~/.local/nested-kvm/bin/python -m pip install --upgrade pip && \\
+            ~/.local/nested-kvm/bin/python -m pip install ./nested-kvm-guide/checker
+    """),
+)
+"""When the system's pip is older than the floor: a virtual environment whose own pip
+is upgraded first (from PyPI or the site's mirror); the system's pip, which the
+distribution's package manager owns, is left alone.  The command is then
+``~/.local/nested-kvm/bin/nested-kvm``."""
+
 build_pyz = snippet(command_line("make -C nested-kvm-guide pyz"))
+RHEL9_PYTHONS = "https://docs.redhat.com/en/documentation/red_hat_enterprise_linux/9/html/\
+installing_and_using_dynamic_programming_languages/\
+assembly_introduction-to-python_installing-and-using-dynamic-programming-languages"
+"""RHEL 9, "Installing and using dynamic programming languages", 1.1 "Python versions"."""
+
+rhel9_python311 = snippet(
+    command_line("sudo dnf install python3.11"),
+    not_executed=NotExecuted(
+        why="runs on RHEL 9.2 or later, whose AppStream repository has python3.11 "
+        "beside the system's python3 (3.9); no dnf here",
+        source=RHEL9_PYTHONS,
+        read="2026-12-02",
+    ),
+)
+build_pyz_python311 = snippet(command_line("make -C nested-kvm-guide pyz PYTHON=python3.11"))
+"""The Makefile's interpreter variable, ``PYTHON`` (``make pyz`` runs ``$(PYTHON)``)."""
+man_page_python311 = snippet(command_line("make -C nested-kvm-guide man PYTHON=python3.11"))
+"""``make man`` makes ``.venv`` with ``$(PYTHON) -m venv`` when there is none yet."""
+
 copy_pyz = snippet(command_line("scp nested-kvm-guide/build/nested-kvm.pyz server:"))
 
 run_pyz = snippet(command_line("python3 nested-kvm.pyz check"))
 run_check = snippet(command_line("nested-kvm check"))
+
+run_own_guide_url = snippet(
+    command_line("NESTED_KVM_GUIDE_URL=https://docs.example.org/nested-kvm/ nested-kvm check"),
+)
+"""The variable is ``nested_snippets.cli.guide.ENV``; its use is tested in tests/cli."""
 
 run_no_probe = snippet(command_line("nested-kvm check --no-probe --json > nested-kvm.json"))
 
@@ -34,6 +72,69 @@ fleet_loop = snippet(
         read="2026-12-02",
     ),
 )
+
+fleet_playbook = snippet(
+    foreign_config(
+        "nested-kvm-check.yml",
+        """
+        - name: Check nested KVM on every host
+          hosts: kvm_hosts
+          gather_facts: false
+          tasks:
+            - name: Make a private directory
+              ansible.builtin.tempfile:
+                state: directory
+                prefix: nested-kvm.
+              register: tmp
+
+            - name: Copy the checker
+              ansible.builtin.copy:
+                src: nested-kvm-guide/build/nested-kvm.pyz
+                dest: "{{ tmp.path }}/nested-kvm.pyz"
+                mode: "0600"
+
+            - name: Run nested-kvm check (0 ready, 1 not ready, 2 could not check)
+              ansible.builtin.command:
+                argv: [python3, "{{ tmp.path }}/nested-kvm.pyz", check, --no-probe, --json]
+              register: run
+              changed_when: false
+              failed_when: run.rc not in [0, 1, 2]
+
+            - name: Remove the directory
+              ansible.builtin.file:
+                path: "{{ tmp.path }}"
+                state: absent
+
+            - name: Read the result
+              ansible.builtin.set_fact:
+                nested_kvm: "{{ run.stdout | from_json }}"
+
+            - name: Hosts that could not be checked
+              ansible.builtin.fail:
+                msg: "could not check: {{ nested_kvm.error }}"
+              when: nested_kvm.exit == 2
+
+            - name: Hosts that are not ready
+              ansible.builtin.fail:
+                msg: >-
+                  {{ nested_kvm.verdict.level }} not ready:
+                  {{ nested_kvm.checks | selectattr('status', 'equalto', 'FAIL')
+                     | map(attribute='url') | list }}
+              when: nested_kvm.exit == 1
+        """,
+        language="yaml",
+    ),
+    not_executed=NotExecuted(
+        why="needs an inventory of servers (group kvm_hosts); the tests check it with "
+        "ansible-core's ansible-playbook --syntax-check and the JSON keys it reads "
+        "against the published schema",
+        source="ansible-core 2.19.14, ansible-doc of ansible.builtin.tempfile, copy, "
+        "command (argv, rc), file and fail",
+        read="2026-12-02",
+    ),
+)
+"""Run from the directory that holds the checkout (``src:`` is relative to the
+playbook); the JSON keys are those of source/_extra/schemas/nested-kvm-check-1.json."""
 
 install_completion = snippet(
     command_line("""

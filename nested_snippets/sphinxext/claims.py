@@ -11,6 +11,12 @@ and every sentence that rests on one marks the claim::
 
     Nested virtualization is offered on :claim:`C8i, M8i and R8i instances <aws-nested>`.
 
+An entry whose sources are not claims of one sentence lists them under it::
+
+    .. entry-sources::
+
+       arch/x86/kvm/svm/svm.c at v6.6; kubevirt/kubevirt#10508.
+
 The claim renders as its text with a superscript link to the source entry, whose
 title says when it was read.  A claim naming an unknown source, a source without a
 URL (or ``file@release``) or a read date, and a key defined twice are build errors
@@ -106,6 +112,24 @@ class ClaimRole(SphinxRole):
         return [inline, node], []
 
 
+class EntrySources(SphinxDirective):
+    """``.. entry-sources::`` with the documents an entry rests on as content: a
+    visible "Sources:" line (a source citation, like a source entry's)."""
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        text = "\n".join(self.content).strip()
+        if not text:
+            raise self.error("entry-sources needs the sources as its content")
+        para = nodes.paragraph(classes=["nested-source", "nested-entry-sources"])
+        para += nodes.strong("Sources:", "Sources:")
+        para += nodes.Text(" ")
+        inline, messages = self.state.inline_text(text, self.lineno + self.content_offset)
+        para.extend(inline)
+        return [para, *messages]
+
+
 def resolve_claims(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     table = _sources(app.env)
     for node in list(doctree.findall(claim_ref)):
@@ -113,7 +137,9 @@ def resolve_claims(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         src = table.get(key)
         if src is None:
             logger.warning(
-                "claim names unknown source %r (define it with '.. source:: %s')", key, key,
+                "claim names unknown source %r (define it with '.. source:: %s')",
+                key,
+                key,
                 location=(node["docname"], node["line"]),
             )
             node.replace_self(nodes.Text(""))
@@ -141,6 +167,7 @@ def merge(app: Sphinx, env: BuildEnvironment, docnames, other: BuildEnvironment)
 def setup(app: Sphinx) -> None:
     app.add_node(claim_ref)
     app.add_directive("source", SourceDirective)
+    app.add_directive("entry-sources", EntrySources)
     app.add_role("claim", ClaimRole())
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)

@@ -690,7 +690,7 @@ def search_results(page, site, query: str) -> list[str]:
     hrefs = page.eval_on_selector_all(
         "#search-results ul.search li > a", "as => as.map(a => a.href)"
     )
-    return [h[len(site.url):].split("#")[0].split("?")[0] for h in hrefs]
+    return [h[len(site.url) :].split("#")[0].split("?")[0] for h in hrefs]
 
 
 def _article_text(site, path: str) -> str:
@@ -744,7 +744,7 @@ def test_each_message_issue_14_names_is_found_on_troubleshooting(page, guide, qu
     hrefs = page.eval_on_selector_all(
         "#search-results ul.search li > a", "as => as.map(a => a.href)"
     )
-    found = [h[len(guide.url):] for h in hrefs]
+    found = [h[len(guide.url) :] for h in hrefs]
     assert any(h.split("#")[0] == "troubleshooting.html" for h in found), found
     if entry:
         assert any(h.startswith("troubleshooting.html#") for h in found), found
@@ -938,3 +938,34 @@ def test_screenshots(chromium, guide, demo):
                 shots.append(out)
             ctx.close()
     assert all(s.stat().st_size > 10_000 for s in shots)
+
+
+def test_cli_synopsis_fits_a_phone(chromium, guide):
+    """390 px wide: the synopsis wraps between option groups, inside its block, and
+    never inside one (``[--`` at a line's end, ``level auto|L0|L1]`` on the next)."""
+    ctx = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = ctx.new_page()
+    try:
+        page.goto(guide.url + "reference/cli.html")
+        found = page.evaluate(
+            """() => { const block = document.querySelector('#synopsis .line-block');
+                 const r = block.getBoundingClientRect();
+                 return { right: r.right, scroll: block.scrollWidth, client: block.clientWidth,
+                          groups: [...block.querySelectorAll('code')].map(c =>
+                            [c.textContent, c.getClientRects().length,
+                             c.getBoundingClientRect().right]) }; }"""
+        )
+        width = page.evaluate("innerWidth")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert found["right"] <= width and found["scroll"] <= found["client"], found
+        texts = [g[0] for g in found["groups"]]
+        assert "[--level auto|L0|L1]" in texts, texts
+        broken = [g for g in found["groups"] if g[1] != 1 or g[2] > found["right"] + 0.5]
+        assert not broken, broken
+        lines = page.evaluate(
+            "[...document.querySelectorAll('#synopsis .line')].map(l => l.getClientRects()"
+            ".length && Math.round(l.getBoundingClientRect().height))"
+        )
+        assert max(lines) > min(lines), "no synopsis line wraps at 390 px: nothing was tested"
+    finally:
+        ctx.close()
