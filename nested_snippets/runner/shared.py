@@ -314,9 +314,13 @@ name the descriptor's directory in the sandbox (its /proc is the fake host's).""
 _CHDIR = re.compile(r'^(\d+)\s+chdir\("((?:[^"\\]|\\.)*)"\)\s+= 0$')
 _CHDIR_START = re.compile(r'^(\d+)\s+chdir\("((?:[^"\\]|\\.)*)" <unfinished \.\.\.>$')
 _CHDIR_DONE = re.compile(r"^(\d+)\s+<\.\.\. chdir resumed>\)\s+= 0$")
-_REFUSED = re.compile(r"^\d+\s+(?:<\.\.\. )?(?:fchdir|f?statfs(?:64)?)\b")
+_REFUSED = re.compile(
+    r"^\d+\s+(?:<\.\.\. )?(?:fchdir\b|f?statfs(?:64)?\b(?!.*= -1 E)(?!.*<unfinished))"
+    r"|^\d+\s+<\.\.\. f?statfs(?:64)? resumed>.*= 0$"
+)
 """Calls whose effect the record cannot follow: a directory changed to by descriptor,
-the trees' free space (which differs with the number of files written)."""
+a file system's free space that was answered (the trees' differs with the number of
+files written; ``ls`` asking for SELinux's, absent, is a mere lookup)."""
 START_DIR = "/root"
 """Where each command starts (:mod:`.pid1`)."""
 _TOOL_CALL = re.compile(r"^\d+\s+connect\(.*AF_INET")
