@@ -253,9 +253,38 @@ def test_what_a_trace_cannot_vouch_for():
     cut = START + '5 openat(AT_FDCWD, "/proc/cmdline", O_RDONLY) = 3'
     assert shared.read_paths([cut], "R") is None
     assert shared.read_paths([""], "R") is None  # strace did not run the command
-    relative = '5 openat(3</sys/module>, "kvm/parameters/nested", O_RDONLY) = 4\n'
-    assert shared.read_paths([START + relative + END], "R") == ([
-        "/sys/module", "/sys/module/kvm/parameters/nested"], 0)  # fmt: skip
+    for relative in (  # strace cannot name a descriptor's directory (/proc is fake)
+        '5 openat(3, "npt", O_RDONLY) = 4\n',
+        '5 openat(3</sys/module>, "kvm/parameters/nested", O_RDONLY) = 4\n',
+        '5 newfstatat(4, "kvm", {st_mode=S_IFDIR|0755, ...}, AT_SYMLINK_NOFOLLOW) = 0\n',
+        "5 fchdir(3) = 0\n",
+        '5 statfs("/sys", {f_type=TMPFS_MAGIC, ...}) = 0\n',  # free space differs by release
+        '5 openat(AT_FDCWD, "/sys/module/kvm/parameters/aaaa"..., O_RDONLY) = 3\n',  # cut
+    ):
+        assert shared.read_paths([START + relative + END], "R") is None, relative
+    empty = '5 newfstatat(3, "", {st_mode=S_IFREG|0444, ...}, AT_EMPTY_PATH) = 0\n'
+    assert shared.read_paths([START + empty + END], "R") == ([], 0)
+
+
+def test_names_relative_to_the_working_directory_are_followed():
+    """Each command starts in /root; chdir moves a process, its children start where it
+    was; a name is resolved against its own process's directory."""
+    lines = (
+        '5 chdir("/") = 0\n'
+        '5 openat(AT_FDCWD, "sys/module/kvm/refcnt", O_RDONLY) = 3\n'
+        "5 clone(child_stack=NULL, flags=SIGCHLD) = 6\n"
+        '6 openat(AT_FDCWD, "proc/cmdline", O_RDONLY) = 3\n'
+        '6 chdir("/tmp") = 0\n'
+        '6 openat(AT_FDCWD, "../dev/kvm", O_RDWR) = 3\n'
+        "6 +++ exited with 0 +++\n"
+        '5 openat(AT_FDCWD, "proc/version", O_RDONLY) = 3\n'
+    )
+    paths = shared.read_paths([START + lines + END], "R")[0]
+    assert {"/sys/module/kvm/refcnt", "/proc/cmdline", "/dev/kvm", "/proc/version"} <= set(paths)
+    into = '5 chdir("/") = 0\n5 chdir("sys") = 0\n'  # entering a tree, even relatively
+    assert shared.read_paths([START + into + END], "R") is None
+    quoted = '5 openat(AT_FDCWD, "/sys/module/kvm/parameters/a\\"b\\x2fc", O_RDONLY) = -1\n'
+    assert shared.read_paths([START + quoted + END], "R")[0] == ['/sys/module/kvm/parameters/a"b/c']
 
 
 def test_a_path_through_dotdot_reads_each_directory_it_walked():
@@ -362,3 +391,58 @@ def test_materialize_still_prunes_what_the_state_does_not_have(tmp_path):
     assert not (params / "made_up").exists()
     assert stat.S_IMODE(params.stat().st_mode) == 0o555
     assert not (tmp_path / "dev/kvm").is_symlink() and (tmp_path / "dev/kvm").is_file()
+
+
+def _unloaded(kernel: str, command: str, shown: list[str]) -> str:
+    body = Transcript((Command(command, tuple(shown)),))
+    scenario = Scenario("intel", kernel, Given(kvm="unloaded"))
+    return run.run_item(scenario, [(body, f"{command} {kernel}")])
+
+
+LOAD_SHOW = "sudo modprobe kvm_intel nested=1; cat /sys/module/kvm_intel/parameters/nested"
+
+
+@needs_strace
+def test_a_module_the_run_loads_shares_across_releases_that_added_parameters():
+    """6.12 adds a kvm parameter (enable_virt_at_load) that 6.11 lacks; a run that loads
+    kvm_intel (and so kvm) and shows only ``nested`` depends on that row alone, so 6.12
+    uses 6.11's run, and the pair run in full agrees."""
+    assert _unloaded("6.11", LOAD_SHOW, ["Y"]) == "ran"
+    assert _unloaded("6.12", LOAD_SHOW, ["Y"]) == "shared"
+    done = shared.check_pairs(seed=1, count=shared.MIN_CHECKED)
+    assert (done.shared, len(done.checked), done.failures) == (1, 1, [])
+    entry = next(iter(shared._READS.values()))[0] if shared._READS else None
+    assert entry is None or ("params_data", "kvm") not in dict(entry.needs)
+
+
+ADDED = (
+    "sudo modprobe kvm_intel; "
+    "cat /sys/module/kvm/parameters/enable_virt_at_load >/dev/null 2>&1; echo done"
+)
+
+
+@needs_strace
+def test_a_file_of_a_parameter_the_run_loaded_notes_its_row():
+    """The file of a parameter 6.12 added, on a module the run itself loads (so absent from
+    both built hosts' trees): only its row, noted from the path the run opened, tells
+    6.11 (no such parameter) from 6.12, as the output does not."""
+    assert _unloaded("6.11", ADDED, ["done"]) == "ran"
+    assert _unloaded("6.12", ADDED, ["done"]) == "ran"
+    needs = [dict(e.needs) for entries in shared._READS.values() for e in entries]
+    assert any(("param_row", "kvm", "enable_virt_at_load") in n for n in needs)
+
+
+def test_reading_a_loaded_value_through_the_view_notes_its_row():
+    from nested_snippets.fakehost import reads
+
+    with run.fake_host(Scenario("intel", "6.12", Given())) as host:
+        built = host.built
+    rec = reads.Recorder()
+    view = reads.StateView(built, rec)
+    assert view.get("kvm").params.get("enable_virt_at_load") is not None
+    row = reads.lookup(built, ("param_row", "kvm", "enable_virt_at_load"))
+    assert rec.reads[("param_row", "kvm", "enable_virt_at_load")] == reads.canon(row)
+    assert row != reads.MISSING
+    assert shared.row_reads(["/sys/module/kvm/parameters/enable_virt_at_load"], built, "R") == [
+        (("param_row", "kvm", "enable_virt_at_load"), reads.canon(row))
+    ]

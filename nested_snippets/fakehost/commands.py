@@ -49,7 +49,7 @@ class Host:
         self.err: list[str] = []
 
     def save(self) -> None:
-        fk.materialize(self.state, self.root, keep=self.unchanged())
+        fk.materialize(fk.bare(self.state), self.root, keep=self.unchanged())
 
     def moddir(self) -> str:
         return f"/lib/modules/{self.state.release}"
@@ -67,7 +67,7 @@ def boot(state: fk.State, root: str) -> None:
     if state.boot_pending:
         state.boot_pending = False
         boot_modules(state, root, nested=state.boot_nested)
-        fk.materialize(state, root)
+        fk.materialize(fk.bare(state), root)
 
 
 def boot_modules(state: fk.State, root: str | os.PathLike, nested: bool | None) -> None:

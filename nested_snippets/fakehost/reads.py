@@ -10,7 +10,15 @@ function of what was noted.  Writes go through to the state.
 Keys are tuples that name one part of any :class:`~.state.State` (:func:`lookup`
 answers for another host's state): ``("release",)``, ``("params_data", "kvm")``,
 ``("messages",)`` (the names only), ``("loaded",)`` (the loaded modules' names, in
-order), ``("loaded", "kvm", "params", "nested")``, ``("loaded", "kvm", "holders")``.
+order), ``("loaded", "kvm", "params", "nested")``, ``("loaded", "kvm", "holders")``,
+``("param_row", "kvm", "nested")`` (one row of a parameter table).
+
+A module's parameter table is handed out row by row (:class:`_Rows`): loading a
+module copies each value from its own row without noting it, and every later read
+of a loaded module's value notes the row it came from as well
+(:class:`_LoadedParams`); a value's row is also noted when a run reads its sysfs
+file (:func:`nested_snippets.runner.shared.row_reads`).  So a run that shows one
+parameter depends on that row, not on the parameters a later release added.
 
 The record of a call also holds the files it opened or listed (a Python audit hook:
 :func:`audit_files`) and why the call cannot be shared, if it cannot.  Used by
@@ -35,6 +43,8 @@ WHOLE = (
 """Fields noted whole."""
 KEYED = ("params_data", "messages", "early_values")
 """Dictionaries noted per key (and by their names when iterated)."""
+ROW = "param_row"
+"""``(ROW, module, name)``: one row of a module's parameter table (see :class:`_Rows`)."""
 assert set(WHOLE) | set(KEYED) | {"loaded"} == set(fk.State.FIELDS)
 
 
@@ -47,6 +57,8 @@ class Recorder:
         the call itself wrote any change since)."""
         self.paths: set[str] = set()
         self.why = ""
+        self.state: fk.State | None = None
+        """The state read (set by :class:`StateView`)."""
 
     def note(self, key: tuple, value) -> None:
         if key not in self.reads:
@@ -81,6 +93,9 @@ def lookup(state: fk.State, key: tuple):
     if field in KEYED:
         table = getattr(state, field)
         return list(table) if len(key) == 1 else table.get(key[1], MISSING)
+    if field == ROW:
+        rows = state.params_data.get(key[1], ())
+        return next((r for r in rows if r["name"] == key[2]), MISSING)
     if field == "loaded":
         if len(key) == 1:
             return [m.name for m in state.loaded]
@@ -155,6 +170,118 @@ class _Keyed:
         self._d[name] = value
 
 
+class _LoadedParams(_Keyed):
+    """A loaded module's values: reading one notes its row too (the value was copied
+    from it unnoted, see :func:`.state.insert`); listing them notes the whole table."""
+
+    __slots__ = ()
+
+    def _row(self, name) -> None:
+        mod = self._key[1]
+        rows = self._rec.state.params_data.get(mod, ())
+        self._rec.note((ROW, mod, name), next((r for r in rows if r["name"] == name), MISSING))
+
+    def _names(self) -> list:
+        mod = self._key[1]
+        self._rec.note(("params_data", mod), self._rec.state.params_data.get(mod, MISSING))
+        return super()._names()
+
+    def __getitem__(self, name):
+        self._row(name)
+        return super().__getitem__(name)
+
+    def get(self, name, default=None):
+        self._row(name)
+        return super().get(name, default)
+
+    def __contains__(self, name) -> bool:
+        self._row(name)
+        return super().__contains__(name)
+
+
+class _Rows:
+    """One module's parameter table, by name: each row looked at is noted alone, a
+    listing notes the whole table; :meth:`raw` hands the table out unnoted, for
+    copying each row's value into that parameter (whose readers note the row)."""
+
+    __slots__ = ("_t", "_rec", "_mod")
+
+    def __init__(self, table: dict[str, dict], rec: Recorder, mod: str):
+        self._t, self._rec, self._mod = table, rec, mod
+
+    def _note(self, name) -> None:
+        self._rec.note((ROW, self._mod, name), self._t.get(name, MISSING))
+
+    def __getitem__(self, name):
+        self._note(name)
+        return self._t[name]
+
+    def get(self, name, default=None):
+        self._note(name)
+        return self._t.get(name, default)
+
+    def __contains__(self, name) -> bool:
+        self._note(name)
+        return name in self._t
+
+    def _all(self) -> dict:
+        self._rec.note(("params_data", self._mod), list(self._t.values()))
+        return self._t
+
+    def __iter__(self):
+        return iter(list(self._all()))
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def keys(self):
+        return list(self._all())
+
+    def items(self):
+        return list(self._all().items())
+
+    def values(self):
+        return list(self._all().values())
+
+    def raw(self) -> dict:
+        return self._t
+
+    def track(self, vals: dict[str, str]) -> _Tracked:
+        return _Tracked(vals, self)
+
+
+class _Tracked:
+    """Parameter values being computed from a :class:`_Rows` table: reading one notes
+    its row; :meth:`raw` gives the plain dictionary."""
+
+    __slots__ = ("_v", "_rows")
+
+    def __init__(self, vals: dict[str, str], rows: _Rows):
+        self._v, self._rows = vals, rows
+
+    def __getitem__(self, name):
+        self._rows._note(name)
+        return self._v[name]
+
+    def get(self, name, default=None):
+        self._rows._note(name)
+        return self._v.get(name, default)
+
+    def __contains__(self, name) -> bool:
+        self._rows._note(name)
+        return name in self._v
+
+    def __setitem__(self, name, value) -> None:
+        self._v[name] = value
+
+    def __iter__(self):
+        self._rows._all()
+        return iter(list(self._v))
+
+    def raw(self) -> dict[str, str]:
+        return self._v
+
+
 class _Module:
     """A loaded module (its name is part of the noted list of loaded modules)."""
 
@@ -170,7 +297,7 @@ class _Module:
 
     @property
     def params(self) -> _Keyed:
-        return _Keyed(self._m.params, self._rec, ("loaded", self._m.name, "params"))
+        return _LoadedParams(self._m.params, self._rec, ("loaded", self._m.name, "params"))
 
     def __getattr__(self, attr):
         if attr not in ("holders", "users"):
@@ -231,6 +358,10 @@ class StateView:
     def __init__(self, state: fk.State, rec: Recorder):
         object.__setattr__(self, "_s", state)
         object.__setattr__(self, "_rec", rec)
+        rec.state = state
+
+    def params_of(self, name: str) -> _Rows:
+        return _Rows(self._s.params_of(name), self._rec, name)
 
     def __getattr__(self, attr):
         state, rec = self._s, self._rec

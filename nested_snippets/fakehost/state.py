@@ -231,25 +231,28 @@ def _errno(state: State, key: str) -> str | None:
     return state.messages[key][1]
 
 
-def initial_values(state: State, spec: ModuleSpec) -> dict[str, str]:
-    return {
-        name: p["default"]
-        for name, p in state.params_of(spec.name).items()
-        if p["default"] is not None
-    }
+def initial_values(table: dict[str, dict]) -> dict[str, str]:
+    """Each parameter's compile-time default, from its own row of ``table``."""
+    return {name: p["default"] for name, p in table.items() if p["default"] is not None}
 
 
 def insert(state: State, spec: ModuleSpec, words: list[str]) -> None:
-    """Load one module (its dependencies must be loaded).  Raises :class:`LoadError`."""
+    """Load one module (its dependencies must be loaded).  Raises :class:`LoadError`.
+
+    Under a tool call's view (:mod:`.reads`) the parameter table is read row by row:
+    each value is first copied from its own row (:func:`raw`, noting nothing: whoever
+    reads the value later notes its row), and every decision (an option's parameter,
+    the init checks, the rules of :mod:`.runtime`) notes the rows it looks at."""
     table = state.params_of(spec.name)
-    vals = initial_values(state, spec)
-    by_norm = {modprobe_conf.normalize(n): n for n in table}
+    vals = track(table, initial_values(raw(table)))
+    given = set()
     for word in words:
         raw_name, value = modprobe_conf.split_option(word)
-        name = by_norm.get(modprobe_conf.normalize(raw_name))
-        if name is None:
+        name = modprobe_conf.normalize(raw_name)  # parameter names are C identifiers
+        if name not in table:
             state.log(message(state, "unknown_param", module=spec.name, param=raw_name))
             continue
+        given.add(name)
         try:
             vals[name] = values.parse(table[name]["type"], value)
         except values.InvalidValue:
@@ -258,22 +261,37 @@ def insert(state: State, spec: ModuleSpec, words: list[str]) -> None:
             )
             raise LoadError("EINVAL") from None
     _init_checks(state, spec, vals)
-    for name, param in table.items():
-        missing = [f for f in param["requires"] if not cpus.has_flag(state.cpu_flags, f)]
-        if missing and name in vals:
-            vals[name] = values.off_value(param["type"])
-    given = frozenset(
-        n
-        for w in words
-        if (n := by_norm.get(modprobe_conf.normalize(modprobe_conf.split_option(w)[0])))
-    )
-    runtime.adjust(spec.name, vals, state.cpu_flags, table, given)
+    for name, param in raw(table).items():  # each value from its own row and the CPU
+        need = param["requires"]
+        if need and name in raw(vals) and not all(cpus.has_flag(state.cpu_flags, f) for f in need):
+            raw(vals)[name] = values.off_value(param["type"])
+    runtime.adjust(spec.name, vals, state.cpu_flags, table, frozenset(given))
     _log_init(state, spec, vals)
-    state.loaded.insert(0, Loaded(spec.name, vals))
+    state.loaded.insert(0, Loaded(spec.name, dict(raw(vals))))
     for dep in spec.depends:
         holder = state.get(dep)
         if holder is not None:
             holder.holders.append(spec.name)
+
+
+def bare(state: State) -> State:
+    """The state behind a tool call's view (:class:`.reads.StateView`), or ``state``.
+
+    :func:`materialize` writes the trees from the bare state: what a run sees of them
+    is what it opens, and each file it opens notes the parts of the state it shows
+    (:func:`nested_snippets.runner.shared.row_reads`, :func:`.reads.lookup`)."""
+    return getattr(state, "_s", state)
+
+
+def raw(mapping):
+    """The plain dictionary behind a noting one (:mod:`.reads`), or ``mapping``."""
+    return mapping.raw() if hasattr(mapping, "raw") else mapping
+
+
+def track(table, vals: dict[str, str]):
+    """``vals`` (parameter values copied from ``table``'s rows), noting each value's
+    row when it is read, where ``table`` notes its reads."""
+    return table.track(vals) if hasattr(table, "track") else vals
 
 
 def _log_init(state: State, spec: ModuleSpec, vals: dict[str, str]) -> None:

@@ -366,7 +366,9 @@ def _what_was_read(
     tools = shared.tool_reads(records, traced[1], host.built, release)
     if tools is None:
         return None
-    return sorted({*traced[0], *tools[0]}), tools[1]
+    paths = sorted({*traced[0], *tools[0]})
+    rows = shared.row_reads(paths, host.built, release)
+    return paths, sorted({*tools[1], *rows})
 
 
 @contextmanager

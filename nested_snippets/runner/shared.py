@@ -65,6 +65,23 @@ declared, and checked:
    changed, or load a module whose table did); ``enable.py``'s 1,008 snippet
    items: 237 runs.
 
+   Reading names from the record: every string of a traced call counts, resolved
+   against the calling process's working directory (:func:`read_paths`); a record
+   that names a file relative to a directory descriptor, changes directory by one,
+   asks a file system's free space or holds a cut string vouches for nothing (in the
+   sandbox strace cannot name a descriptor's directory: its /proc is the fake one).
+   Not compared, as no run can rely on them: timestamps and inode numbers of the
+   trees' files (they differ between two runs of one release).
+
+   Parameter tables are read row by row (:mod:`.fakehost.reads`): loading a module
+   copies each value from its own row without noting it, and a value's row is noted
+   when a tool call reads the value or the run opens its sysfs file
+   (:func:`row_reads`); the trees are written from the bare state, their files being
+   observed only through the paths the run opened.  Measured on 2026-12-02 (session
+   6, one process): ``enable.reload_nested`` on Intel 45 releases 33 -> 10 runs, on
+   AMD 38 -> 20; ``enable.one_shot`` on Intel 10 runs (every shared item re-run in
+   full agreed).
+
    In both keys the release name (``6.6.0-fake-amd64``) is replaced by a placeholder
    and put back into the shared output, so releases whose behaviour is the same
    share; this treats the release as a name, which a snippet that computes on it
@@ -120,13 +137,8 @@ tenth on ``verify.py``: keeping the scratch trees of the last 128 built states
 item builds no host (18.7 against 17.6 s), caching the kernel-data directory
 listing and ``version_key`` (17.5 against 16.2 s and 18.7 against 17.8 s: noise).
 
-What remains to do: a snippet that loads a module runs once per distinct parameter
-table of that module (the loaded module's state is computed from the whole table,
-even where the snippet shows one value of it; only tracking which table rows each
-value came from would let those share: the tables of ``kvm`` and ``kvm_intel`` form 33
-distinct pairs over the 45 releases, ``kvm`` and ``kvm_amd`` 38, most by a parameter
-added, so a snippet that loads ``kvm_intel`` or ``kvm_amd`` runs ~71 times of 90); procedures
-whose later steps reboot or write files, and items of several bodies
+What remains to do: procedures whose later steps reboot or write files, and items
+of several bodies
 share only by the built host (each further sandbox is filled from a state the run
 changed, and a reboot and the harvest between sandboxes are not recorded); and the
 checked pairs cost ~100 runs a session on two workers.
@@ -149,6 +161,7 @@ sandbox (host building, pytest) cut as well.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import hashlib
 import os
@@ -160,7 +173,7 @@ from dataclasses import dataclass
 
 from nested_snippets.fakehost import state as fk
 from nested_snippets.fakehost.host import FakeHost, Scenario
-from nested_snippets.fakehost.reads import canon, lookup
+from nested_snippets.fakehost.reads import ROW, canon, lookup
 from nested_snippets.fakehost.state import State as FakeState
 from nested_snippets.fakehost.toolserver import FILL
 
@@ -293,10 +306,23 @@ def forget() -> None:
 
 TREES = ("/sys", "/proc", "/lib", "/dev")
 """Where the sandbox shows the fake kernel (tmpfs trees filled from the state)."""
-_TRACED_PATH = re.compile(r'"(/[^"]*)"|<(/[^>]*)>')
-_AT_DIR = re.compile(r'\d+<(/[^>]*)>, "([^/"][^"]*)"')
-"""A name relative to a directory descriptor (``openat(3</sys/module>, "kvm", ...)``)."""
-_TREE_CHDIR = re.compile(r'^\d+\s+f?chdir\((?:"|\d+<)(/(?:sys|proc|lib|dev)\b[^">]*)')
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"(\.\.\.)?')
+"""A string strace printed (C escapes; ``...`` after it when it was cut)."""
+_AT_FD = re.compile(r'[(,] ?\d+(?:<[^>]*>)?, "(?:[^"\\]|\\.)+"')
+"""A name relative to a directory descriptor (``openat(3, "npt", ...)``): strace cannot
+name the descriptor's directory in the sandbox (its /proc is the fake host's)."""
+_CHDIR = re.compile(r'^(\d+)\s+chdir\("((?:[^"\\]|\\.)*)"\)\s+= 0$')
+_CHDIR_START = re.compile(r'^(\d+)\s+chdir\("((?:[^"\\]|\\.)*)" <unfinished \.\.\.>$')
+_CHDIR_DONE = re.compile(r"^(\d+)\s+<\.\.\. chdir resumed>\)\s+= 0$")
+_REFUSED = re.compile(
+    r"^\d+\s+(?:<\.\.\. )?(?:fchdir\b|f?statfs(?:64)?\b(?!.*= -1 E)(?!.*<unfinished))"
+    r"|^\d+\s+<\.\.\. f?statfs(?:64)? resumed>.*= 0$"
+)
+"""Calls whose effect the record cannot follow: a directory changed to by descriptor,
+a file system's free space that was answered (the trees' differs with the number of
+files written; ``ls`` asking for SELinux's, absent, is a mere lookup)."""
+START_DIR = "/root"
+"""Where each command starts (:mod:`.pid1`)."""
 _TOOL_CALL = re.compile(r"^\d+\s+connect\(.*AF_INET")
 _PID = re.compile(r"^(\d+)\s")
 _MADE = re.compile(r"^\d+\s+(?:<\.\.\. )?(?:clone|fork|vfork)\b.*\) = (\d+)$")
@@ -326,25 +352,75 @@ def complete(text: str) -> bool:
 def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
     """(the tree paths a run named -- opened, listed, looked up, executed -- with the
     release replaced by the placeholder, how many fake tool calls it made); None when
-    the trace cannot vouch for the run: it was cut short, or the run entered a tree
-    (relative names would escape this reading)."""
+    the trace cannot vouch for the run: it was cut short, a name was cut, the run
+    entered a tree, named a file relative to a directory descriptor, changed directory
+    by descriptor or asked a file system's free space.
+
+    Names relative to the working directory are resolved against each process's own
+    (each command starts in :data:`START_DIR`; a child starts where its parent was;
+    ``chdir`` moves it).  Every string of a traced call counts as a name, the words of
+    an ``execve`` included: reading more names than were used only shares less."""
     paths: set[str] = set()
     calls = 0
     for text in traces:
         if not text.endswith("\n") or "execve(" not in text or not complete(text):
             return None  # cut short, strace did not start the command or was killed
+        cwd: dict[str, str | None] = {}
+        pending: dict[str, str] = {}
+        moved_any = shared_fs = False
         for line in text.splitlines():
-            if _TREE_CHDIR.search(line):
+            pid = line.split(" ", 1)[0]
+            if (
+                pid not in cwd
+            ):  # the first process, or a child seen before its parent's clone returned
+                cwd[pid] = START_DIR if not cwd or not moved_any else None
+            here = cwd[pid]
+            if _REFUSED.match(line) or _AT_FD.search(line):
                 return None
             if _TOOL_CALL.search(line):
                 calls += 1
-            named = [q or d for q, d in _TRACED_PATH.findall(line)]
-            named += [os.path.join(d, rel) for d, rel in _AT_DIR.findall(line)]
-            for one in named:
-                for path in _looked_up(one):
-                    if any(path == t or path.startswith(t + "/") for t in TREES):
+            if made := _MADE.match(line):
+                cwd[made.group(1)] = here
+                shared_fs = shared_fs or "CLONE_FS" in line
+            target = None
+            if m := _CHDIR.match(line):
+                target = m.group(2)
+            elif m := _CHDIR_START.match(line):
+                pending[pid] = m.group(2)
+            elif (m := _CHDIR_DONE.match(line)) and pid in pending:
+                target = pending.pop(pid)
+            if target is not None:
+                moved_any = True
+                if here is None or shared_fs:
+                    return None  # where it went cannot be followed
+                here = os.path.normpath(os.path.join(here, _unescape(target)))
+                if _in_trees(here):
+                    return None
+                cwd[pid] = here
+            for raw, cut in _STRING.findall(line):
+                if cut:
+                    return None
+                name = _unescape(raw)
+                if not name:
+                    continue
+                if here is None and not name.startswith("/"):
+                    return None
+                for path in _looked_up(os.path.join(here or "/", name)):
+                    if _in_trees(path):
                         paths.add(path.replace(release, PLACEHOLDER))
     return sorted(paths), calls
+
+
+def _in_trees(path: str) -> bool:
+    return any(path == t or path.startswith(t + "/") for t in TREES)
+
+
+def _unescape(text: str) -> str:
+    """A string as strace printed it (``\\"``, ``\\n``, ``\\x2f``, ``\\057`` ...), decoded."""
+    if "\\" not in text:
+        return text
+    data = codecs.escape_decode(text.encode("latin-1", "backslashreplace"))[0]
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _looked_up(path: str) -> list[str]:
@@ -414,6 +490,22 @@ def tool_reads(
             if key not in needs and _value(built, key, release) == seen:
                 needs[key] = seen  # else the run itself wrote what this call read
     return sorted(paths), sorted(needs.items())
+
+
+_PARAM_PATH = re.compile(r"^/sys/module/([^/]+)/parameters(?:/([^/]+))?$")
+
+
+def row_reads(paths: list[str], built: FakeState, release: str) -> list[tuple[tuple, str]]:
+    """The rows of parameter tables that the sysfs files in ``paths`` show: a value's
+    file shows what was copied from its row when the module loaded (see
+    :func:`.fakehost.state.insert`), a ``parameters`` directory lists the table."""
+    needs = []
+    for path in paths:
+        m = _PARAM_PATH.match(path)
+        if m:
+            key = (ROW, m[1], m[2]) if m[2] else ("params_data", m[1])
+            needs.append((key, _value(built, key, release)))
+    return needs
 
 
 def _value(state: FakeState, key: tuple, release: str) -> str:
