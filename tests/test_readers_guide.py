@@ -502,3 +502,28 @@ def test_bug_report_collects_on_every_architecture_and_in_l1():
         for _, key, body in REG.get(sid).bodies():
             named = {b for b in binaries if re.search(rf"\b{re.escape(b)}\b", body.text)}
             assert named == {ARCHES[key].qemu_binary}, (sid, key, named)
+
+
+_MESSAGE_ROLE = re.compile(r":kernel-(first|until|since):`message (\w+) (\d+)`")
+
+
+def test_not_loaded_cause_bounds_each_wording_by_the_message_data():
+    """Review s6a: a wording that a later one replaced is not open-ended ("from" a
+    first release with no last one), and each quoted wording is a message-data text."""
+    from nested_snippets.kernel import messages
+
+    entry = _section("troubleshooting.rst", "The host has no ``/dev/kvm``: KVM is not loaded")
+    start, end = entry.index("**Cause.**"), entry.index(".. entry-sources::")
+    cause = re.sub(r"\s+", " ", entry[start:end])
+    roles = _MESSAGE_ROLE.findall(cause)
+    assert roles, "the cause names no message boundary"
+    for side, key, n in roles:
+        last = len(messages.MESSAGES[key]) - 1
+        if side == "first" and int(n) < last:
+            assert f":kernel-until:`message {key} {n}`" in cause, f"{key} {n} has no last release"
+    keys = {key for _, key, _ in roles} | {"amd_svm_disabled_boot", "feat_ctl_vmx_disabled"}
+    texts = [v.template.replace("{cpu}", "N") for k in keys for v in messages.MESSAGES[k]]
+    quoted = [q for q in re.findall(r"``([^`]+)``", cause) if " " in q]
+    assert quoted
+    for q in quoted:
+        assert any(q in t for t in texts), f"{q!r} is no wording of {sorted(keys)}"
