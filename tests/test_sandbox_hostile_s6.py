@@ -1,0 +1,93 @@
+"""Hostile snippets of the session-6 review (/work/review-hostile-sandbox-s6.md): the
+fake host answers as the real tools do, and what the sandbox cannot hide is named.
+Section numbers (S8, S11, ...) name the review's sections."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+
+import pytest
+
+from nested_snippets.fakehost import commands, reads
+from nested_snippets.fakehost import state as fk
+from nested_snippets.fakehost.host import Scenario
+from nested_snippets.runner import run
+
+
+@pytest.fixture(scope="module")
+def built() -> fk.State:
+    with run.fake_host(Scenario("amd", "6.6")) as host:
+        return fk.State.from_bytes(host.built.to_bytes())
+
+
+def _tool(state: fk.State, tool: str, args: list[str]) -> tuple[int, str, str]:
+    view = reads.StateView(fk.State.from_bytes(state.to_bytes()), reads.Recorder())
+    return commands.run(tool, args, view, "/nonexistent", False)
+
+
+def _coreutils_uname() -> bool:
+    if os.uname().sysname != "Linux" or os.uname().machine != "x86_64":
+        return False
+    try:
+        said = subprocess.run(["uname", "--version"], capture_output=True, text=True).stdout
+    except OSError:
+        return False
+    return "GNU coreutils" in said
+
+
+UNAME_ARGS = [
+    *(f"-{c}" for c in "snrvmpioa"),
+    "-snrvmpio", "-pi", "-ip", "-ap", "-sp", "-mi", "-mpi", "-a", "-ps", "-im",
+    "--kernel-name", "--nodename", "--kernel-release", "--kernel-version", "--machine",
+    "--processor", "--hardware-platform", "--operating-system", "--all", "--proc", "--al",
+    *("".join(p) for p in itertools.combinations(["-s ", "-p ", "-i ", "-o "], 2)),
+]  # fmt: skip
+
+
+@pytest.mark.skipif(not _coreutils_uname(), reason="needs GNU coreutils' uname on x86_64 Linux")
+@pytest.mark.parametrize("args", UNAME_ARGS)
+def test_s11_uname_prints_the_fields_coreutils_prints_in_its_order(built, args):
+    """The machine's own uname, with its node name, release and version in place of the
+    fake host's, is what the fake uname prints (amd: the same machine name)."""
+    argv = args.split()
+    real = subprocess.run(["uname", *argv], capture_output=True, text=True, check=True).stdout
+    me = os.uname()
+    for mine, fake in ((me.version, "#1 SMP"), (me.release, built.release),
+                       (me.nodename, "fakehost")):  # fmt: skip
+        real = real.replace(mine, fake)
+    assert _tool(built, "uname", argv) == (0, real, "")
+
+
+def test_s11_uname_p_and_i_print_unknown_and_all_leaves_them_out(built):
+    """What coreutils 9.1 prints on Linux (Debian 12, checked 2026-12-02)."""
+    assert _tool(built, "uname", ["-p"])[1] == "unknown\n"
+    assert _tool(built, "uname", ["--hardware-platform"])[1] == "unknown\n"
+    assert _tool(built, "uname", ["-snrvmpio"])[1] == (
+        f"Linux fakehost {built.release} #1 SMP x86_64 unknown unknown GNU/Linux\n"
+    )
+    assert _tool(built, "uname", ["-a", "-p"])[1] == (
+        f"Linux fakehost {built.release} #1 SMP x86_64 GNU/Linux\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["-x"], "uname: invalid option -- 'x'"),
+        (["--bogus"], "uname: unrecognized option '--bogus'"),
+        (["--kernel"], "uname: unrecognized option '--kernel'"),  # ambiguous
+        (["x"], "uname: extra operand 'x'"),
+        (["--", "-a"], "uname: extra operand '-a'"),
+    ],
+)
+def test_s11_uname_refuses_what_coreutils_refuses(built, args, said):
+    status, out, err = _tool(built, "uname", args)
+    assert (status, out) == (1, "")
+    assert err.splitlines()[0] == said
+
+
+def test_s11_uname_help_and_version_are_named_as_not_modelled(built):
+    status, _out, err = _tool(built, "uname", ["--vers"])
+    assert status == 2 and "--version is not modelled" in err
