@@ -91,3 +91,19 @@ def test_s11_uname_refuses_what_coreutils_refuses(built, args, said):
 def test_s11_uname_help_and_version_are_named_as_not_modelled(built):
     status, _out, err = _tool(built, "uname", ["--vers"])
     assert status == 2 and "--version is not modelled" in err
+
+
+def test_s3_usr_local_is_read_only_and_nothing_planted_there_runs():
+    script = (
+        "mkdir -p /usr/local/bin 2>&1; printf '#!/bin/sh\\necho planted\\n' > /usr/local/bin/cat;"
+        " echo fake | cat"
+    )
+    with run.fake_host(Scenario("amd", "6.6")) as host:
+        got = run.execute(host, script)
+        hidden = run.execute(host, "touch /usr/lib/modprobe.d/x.conf /usr/lib/modules-load.d/x")
+    assert got.output[-1] == "fake", got.output
+    assert "planted" not in got.output and "Read-only file system" in got.output[0], got.output
+    shown = [d for d in ("/usr/lib/modprobe.d", "/usr/lib/modules-load.d") if os.path.isdir(d)]
+    assert len(hidden.output) == len(shown), hidden.output
+    assert all("Read-only file system" in line for line in hidden.output), hidden.output
+

@@ -156,8 +156,10 @@ def _open_root(home: str) -> int:
         os.close(dir_fd)
 
 
-TMPFS = ("/", "/tmp", "/run", "/dev/shm", "/dev", "/sys", "/proc", "/lib", "/usr/local")
-"""The sandbox's writable tmpfs mounts (sandbox.TMPFS_BYTES gives their sizes)."""
+TMPFS = ("/", "/tmp", "/run", "/dev/shm", "/dev", "/sys", "/proc", "/lib")
+"""The sandbox's writable tmpfs mounts (sandbox.TMPFS_BYTES gives their sizes; the
+read-only ones, ``/usr/local`` and those over the machine's kernel configuration, are
+not remounted: that would make them writable)."""
 MS_NOSUID, MS_NODEV, MS_REMOUNT = 2, 4, 32
 
 

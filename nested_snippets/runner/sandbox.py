@@ -25,12 +25,15 @@ snippet's literal text runs under bash and sees:
     the fake kernel's trees on per-run tmpfs mounts (no procfs, no sysfs), filled by
     the tool server before the snippet starts;
 ``/dev``
-    a small tmpfs with null, zero, full, random, urandom and tty bound in, and a
-    small ``/dev/shm`` (no ``pts``);
+    a small tmpfs with null, zero, full, random, urandom and tty bound in (all
+    writable, as on the machine: :data:`DEVICES` says why), and a small ``/dev/shm``
+    (no ``pts``);
 ``/tmp``, ``/run``
     small per-run tmpfs mounts (so ``/tmp`` never reaches the disk);
 ``/usr/local``
-    an empty tmpfs (the machine's own installs are not shown);
+    an empty read-only tmpfs (the machine's own installs are not shown; read-only
+    since 2026-12-02, before a snippet could plant ``/usr/local/bin/cat``), as are
+    the tmpfs mounts over :data:`MACHINE_CONFIG`;
 ``/run/fakehost``
     ``bin`` (read-only: the fake tools, first on ``PATH``).  Each command's output
     goes to the runner through a pipe (:data:`SUPERVISOR`), never to a file.
@@ -415,6 +418,11 @@ TMPFS_BYTES = {
 is capped; together about 120 MiB per sandbox).  ``hidden``: the empty ones that
 cover the machine's kernel configuration."""
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+"""The machine's devices, bound as they are (mode 0666).  ``random`` and ``urandom``
+stay writable: a write mixes bytes into the machine's entropy pool without crediting
+any entropy, which every user of the machine may do, and a read-only mount cannot
+prevent it (the kernel exempts device nodes from a mount's read-only flag: with
+``--remount-ro`` on them, ``test -w /dev/urandom`` still succeeded, 2026-12-02)."""
 
 
 def _tmpfs(path: str, key: str | None = None) -> list[str]:
@@ -443,8 +451,9 @@ def _static_args(tools: Path, etc: Path) -> list[str]:
     args += ["--dir", "/lib/modules"]
     for mine in MACHINE_CONFIG:  # the machine's modules and kmod configuration: hidden
         if os.path.isdir(mine):
-            args += _tmpfs(mine, "hidden")
-    args += [*_tmpfs("/usr/local", "hidden"), *_tmpfs("/proc"), *_tmpfs("/sys"),
+            args += [*_tmpfs(mine, "hidden"), "--remount-ro", mine]
+    args += [*_tmpfs("/usr/local", "hidden"), "--remount-ro", "/usr/local",
+             *_tmpfs("/proc"), *_tmpfs("/sys"),
              "--dir", "/sys/module", *_dev_args(), *_tmpfs("/tmp"), *_tmpfs("/run"),
              "--ro-bind", str(tools), "/run/fakehost/bin"]  # fmt: skip
     args += ["--dir", "/etc"]  # else bubblewrap makes it 0700 for the binds below
