@@ -382,6 +382,8 @@ def test_the_machines_distribution_does_not_show():
         got = execute(host, "cat /etc/os-release /usr/lib/os-release", LIMITS)
     assert got.output == sandbox.OS_RELEASE.splitlines() * 2
     assert not machine or machine.strip() not in got.output
+
+
 STEAL = r"""python3 - <<'EOF'
 import ctypes, os, platform, re
 libc = ctypes.CDLL(None, use_errno=True)

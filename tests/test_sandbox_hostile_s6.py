@@ -106,4 +106,3 @@ def test_s3_usr_local_is_read_only_and_nothing_planted_there_runs():
     shown = [d for d in ("/usr/lib/modprobe.d", "/usr/lib/modules-load.d") if os.path.isdir(d)]
     assert len(hidden.output) == len(shown), hidden.output
     assert all("Read-only file system" in line for line in hidden.output), hidden.output
-
