@@ -13,7 +13,7 @@ import pytest
 from nested_snippets.fakehost import commands, reads
 from nested_snippets.fakehost import state as fk
 from nested_snippets.fakehost.host import Scenario
-from nested_snippets.runner import run
+from nested_snippets.runner import run, sandbox
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +106,50 @@ def test_s3_usr_local_is_read_only_and_nothing_planted_there_runs():
     shown = [d for d in ("/usr/lib/modprobe.d", "/usr/lib/modules-load.d") if os.path.isdir(d)]
     assert len(hidden.output) == len(shown), hidden.output
     assert all("Read-only file system" in line for line in hidden.output), hidden.output
+
+
+SOCKETS = r"""python3 - <<'EOF'
+import socket, time
+pairs = [socket.socketpair() for _ in range(400)]
+for a, _b in pairs:
+    a.setblocking(False)
+    try:
+        while True:
+            a.send(b"x" * 65536)
+    except BlockingIOError:
+        pass
+print("filled", flush=True)
+time.sleep(6)
+EOF"""
+
+
+def test_s8_socket_buffers_count_against_the_memory_limit():
+    """400 socket pairs filled with the default buffers queue ~88 MiB that no process
+    maps; the watch charges each socket's buffer and stops the run as memory."""
+    limits = sandbox.Limits(seconds=25, memory_bytes=96 << 20)
+    stopped = pytest.raises(sandbox.LimitExceeded, match=r"^stopped: memory limit 96 MiB")
+    with run.fake_host(Scenario("amd", "6.6")) as host, stopped:
+        run.execute(host, SOCKETS, limits)
+
+
+def test_s8_a_socket_cannot_raise_its_buffers():
+    script = r"""python3 - <<'EOF'
+import socket
+a, b = socket.socketpair()
+for name in ("SO_SNDBUF", "SO_RCVBUF", "SO_SNDBUFFORCE", "SO_RCVBUFFORCE"):
+    try:
+        a.setsockopt(socket.SOL_SOCKET, getattr(socket, name, {"SO_SNDBUFFORCE": 32,
+                     "SO_RCVBUFFORCE": 33}.get(name)), 4 << 20)
+        print(name, "set")
+    except PermissionError:
+        print(name, "EPERM")
+a.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+print("keepalive", a.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE))
+EOF
+lsmod | head -1"""
+    with run.fake_host(Scenario("amd", "6.6")) as host:
+        got = run.execute(host, script)
+    assert got.output == [
+        "SO_SNDBUF EPERM", "SO_RCVBUF EPERM", "SO_SNDBUFFORCE EPERM", "SO_RCVBUFFORCE EPERM",
+        "keepalive 1", "Module                  Size  Used by",
+    ], got.output  # fmt: skip

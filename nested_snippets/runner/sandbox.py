@@ -49,10 +49,11 @@ architecture (the ``uname(2)`` system call does not: see below).
 
 Limits (:class:`Limits`) are rlimits set by the sandbox's first process (hard and
 soft, which nothing inside can raise) plus a wall clock and a memory watch kept by
-the runner (:func:`_watch`: it sums the memory of the sandbox's processes every
-:data:`WATCH_TICK` seconds), which kill the sandbox's whole PID namespace.  Each
-gives one :class:`LimitExceeded` starting ``stopped:`` and naming the limit
-(``stopped: CPU time limit 60 s exceeded (command 1: ...)``); the runner's callers
+the runner (:func:`_watch`: it sums the memory of the sandbox's processes and the
+socket and pipe buffers they hold every :data:`WATCH_TICK` seconds), which kill the
+sandbox's whole PID namespace.  Each gives one :class:`LimitExceeded` starting
+``stopped:`` and naming the limit (``stopped: CPU time limit 60 s exceeded (command
+1: ...)``); the runner's callers
 add the snippet's name.  A status of 137 the runner does not turn into such a
 message is the snippet's own ``kill -9``.
 Every tmpfs has a size (:data:`TMPFS_BYTES`, about 120 MiB in all) and at most
@@ -70,8 +71,9 @@ bubblewrap loads after its own mounts: SysV IPC and ``clone3`` fail with ``ENOSY
 keys, ``bpf``, ``perf_event_open``, ``userfaultfd``, io_uring, module and kexec
 calls, every mount call, ``setns``, ``syslog`` (the machine's kernel log, readable
 where ``kernel.dmesg_restrict`` is 0), ``process_vm_readv``/``writev``,
-``pidfd_getfd``, ``fanotify_init``, file handles, ``clone`` with ``CLONE_UNTRACED``
-and ``ptrace`` attaching fail with ``EPERM`` (strace, which starts its command with
+``pidfd_getfd``, ``fanotify_init``, file handles, ``clone`` with ``CLONE_UNTRACED``,
+``ptrace`` attaching and setting a socket's buffer sizes (``SO_SNDBUF``,
+``SO_RCVBUF``, since 2026-12-02) fail with ``EPERM`` (strace, which starts its command with
 ``PTRACE_TRACEME``, still works).  Its cost, measured on 2026-12-02 (2 loaded cores,
 runs alternated with and without it): none measurable on a run of ``lsmod | head
 -2`` (44.6 against 44.7 ms of CPU time, medians of 45); ~7 % on ``find /usr/lib``,
@@ -84,11 +86,18 @@ What is *not* bounded or hidden, known and accepted for now (reviewed 2026-12-02
 
 * memory the watch cannot see: pages of a ``memfd`` that no process maps (each
   memfd is capped by the file-size limit and each process has at most ``files``
-  descriptors), data queued in socket buffers (measured: 88 MiB in 400 socket pairs
-  of one process) and, not measured, in pipe buffers, the overshoot within one
-  :data:`WATCH_TICK`, and the tool server's calls (outside the sandbox; at most
+  descriptors), pipe buffers grown past :data:`PIPE_BYTES` (within the sandbox uid's
+  budget, 64 MiB by default), the overshoot within one :data:`WATCH_TICK` (one
+  process can open ``files`` sockets in it: ~200 MiB of buffers with the defaults),
+  and the tool server's calls (outside the sandbox; at most
   ``MAX_CALLS`` at once, each with its own address-space limit); the tmpfs mounts
-  are counted by their sizes (:data:`TMPFS_BYTES`), not by the watch.  SysV shared
+  are counted by their sizes (:data:`TMPFS_BYTES`), not by the watch.  Socket
+  buffers are charged (:data:`SOCKET_BYTES` per socket, plus TCP and UDP queues)
+  since 2026-12-02: before, the watch counted none, and with ``SO_SNDBUF``/
+  ``SO_RCVBUF`` raised (now denied by the filter) one snippet under a 256 MiB limit
+  held 5 GiB of the machine's memory until the wall clock stopped it (review of
+  2026-12-02; the figure accepted before, 88 MiB in 400 socket pairs, assumed default
+  buffers).  SysV shared
   memory, which had no cap (measured 2026-12-02: four 48 MiB segments filled and
   detached ran under a 64 MiB limit), is denied by the filter since that day;
 * a parameter file of the fake ``/sys`` with mode 0444 can be ``chmod``-ed and then
@@ -673,7 +682,8 @@ def run(
             if held:
                 raise LimitExceeded(
                     f"stopped: memory limit {limits.memory_bytes >> 20} MiB exceeded (the "
-                    f"snippet's processes held {held >> 20} MiB at once)"
+                    f"snippet's processes held {held >> 20} MiB at once, counting their "
+                    "socket and pipe buffers)"
                 )
             if len(said) > cap:
                 _results(said, mark, limits)  # names the command
@@ -845,16 +855,37 @@ def _watch(proc: subprocess.Popen, pid: int, limits: Limits, cap: int) -> tuple[
         os.close(pidfd)
 
 
+def _sysctl_int(name: str, default: int) -> int:
+    try:
+        return int(_read(f"/proc/sys/{name}"))
+    except ValueError:
+        return default
+
+
+SOCKET_BYTES = _sysctl_int("net/core/wmem_default", 212_992)
+"""What the watch charges for each socket a sandbox's process holds: the most its
+send buffer queues (each socket keeps the machine's default size: the seccomp filter
+denies ``SO_SNDBUF``/``SO_RCVBUF``).  TCP and UDP sockets are charged their queues
+as well."""
+PIPE_BYTES = 64 << 10
+"""What the watch charges for each pipe: Linux's default pipe buffer (a process may
+grow its pipes with ``F_SETPIPE_SZ`` within its uid's budget,
+``fs.pipe-user-pages-soft``: 64 MiB by default)."""
+
+
 def tree_memory(pid: int) -> int:
     """Bytes of anonymous and shared memory held by ``pid`` and its descendants (every
-    process of a sandbox descends from its PID 1, orphans included)."""
-    total, todo, seen = 0, [pid], set()
+    process of a sandbox descends from its PID 1, orphans included), with the socket
+    and pipe buffers they hold open (:data:`SOCKET_BYTES`, :data:`PIPE_BYTES`)."""
+    total, todo, seen = _queued(pid), [pid], set()
+    buffers: dict[str, int] = {}
     while todo:
         p = todo.pop()
         if p in seen:
             continue
         seen.add(p)
         total += _rss(p)
+        _buffers(p, buffers)
         try:
             tasks = os.listdir(f"/proc/{p}/task")
         except OSError:
@@ -865,6 +896,44 @@ def tree_memory(pid: int) -> int:
                     todo += [int(c) for c in f.read().split()]
             except OSError:
                 continue
+    return total + sum(buffers.values())
+
+
+def _buffers(pid: int, buffers: dict[str, int]) -> None:
+    """Note each socket and pipe ``pid`` holds (by inode: one shared by many processes
+    counts once)."""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return
+    for fd in fds:
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:"):
+            buffers[link] = SOCKET_BYTES
+        elif link.startswith("pipe:"):
+            buffers[link] = PIPE_BYTES
+
+
+def _queued(pid: int) -> int:
+    """Bytes queued on the TCP and UDP sockets of ``pid``'s network namespace (the
+    sandbox's own): their send and receive queues, which grow past the default buffer
+    sizes (TCP tunes its buffers itself)."""
+    total = 0
+    for proto in ("tcp", "tcp6", "udp", "udp6"):
+        try:
+            with open(f"/proc/{pid}/net/{proto}", "rb") as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 4:
+                tx, _colon, rx = fields[4].partition(b":")
+                with contextlib.suppress(ValueError):
+                    total += int(tx, 16) + int(rx, 16)
     return total
 
 
