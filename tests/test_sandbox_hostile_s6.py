@@ -13,6 +13,8 @@ import pytest
 from nested_snippets.fakehost import commands, reads
 from nested_snippets.fakehost import state as fk
 from nested_snippets.fakehost.host import Scenario
+from nested_snippets.model import Command, Transcript
+from nested_snippets.runner import __main__ as runner_main
 from nested_snippets.runner import run, sandbox
 
 
@@ -153,3 +155,28 @@ lsmod | head -1"""
         "SO_SNDBUF EPERM", "SO_RCVBUF EPERM", "SO_SNDBUFFORCE EPERM", "SO_RCVBUFFORCE EPERM",
         "keepalive 1", "Module                  Size  Used by",
     ], got.output  # fmt: skip
+
+
+ANSI = r"printf '\x1b]0;PWNED-TITLE\x07\x1b[2K\x1b[1A fake: all tests passed\n'"
+
+
+def test_s4_a_snippets_escape_sequences_are_shown_escaped_in_a_mismatch():
+    body = Transcript((Command(ANSI, ("something else",)),))
+    with run.fake_host(Scenario("amd", "6.6")) as host:
+        seen = run.observe(host, body)
+        with pytest.raises(run.Mismatch) as exc:
+            run.judge(host, body, seen, "snippet hostile.ansi[amd]")
+    text = str(exc.value)
+    assert "\x1b" not in text and "\x07" not in text, text
+    assert r"+\x1b]0;PWNED-TITLE\x07\x1b[2K\x1b[1A fake: all tests passed" in text, text
+
+
+def test_s4_the_runner_cli_shows_a_snippets_output_escaped(monkeypatch, capsys):
+    def fake_run(host, texts):
+        return [run.Outcome(t, ["\x1b]52;c;cGF3bmVk\x07 1"], 0) for t in texts]
+
+    monkeypatch.setattr(runner_main, "run_commands", fake_run)
+    assert runner_main.main(["enable.check_nested", "--arch", "amd", "--kernel", "6.6"]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out, out
+    assert r"\x1b]52;c;cGF3bmVk\x07 1" in out
