@@ -16,6 +16,7 @@ from nested_snippets.fakehost.host import Scenario
 from nested_snippets.model import Command, Transcript
 from nested_snippets.runner import __main__ as runner_main
 from nested_snippets.runner import run, sandbox
+from nested_snippets.runner.sandbox import LimitExceeded
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +181,63 @@ def test_s4_the_runner_cli_shows_a_snippets_output_escaped(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out, out
     assert r"\x1b]52;c;cGF3bmVk\x07 1" in out
+
+
+PARAM = "/sys/module/kvm_amd/parameters/dump_invalid_vmcb"
+
+
+def test_s7_a_fifo_in_place_of_a_parameter_is_named_by_the_tool():
+    folder = PARAM.rsplit("/", 1)[0]
+    script = f"chmod u+w {folder}; rm {PARAM}; mkfifo {PARAM}; exec 5<>{PARAM}; lsmod; echo $?"
+    with run.fake_host(Scenario("amd", "6.6")) as host:
+        got = run.execute(host, script)
+    assert got.output == [
+        f"fake lsmod: {PARAM} is a FIFO, not the parameter file the fake kernel made (the "
+        "snippet replaced it): the fake tools read no value from it",
+        "70",
+    ], got.output
+
+
+def test_s7_a_directory_in_place_of_a_parameter_is_not_kept_and_the_run_is():
+    folder = PARAM.rsplit("/", 1)[0]
+    with run.fake_host(Scenario("amd", "6.6")) as host:
+        before = run.execute(host, f"cat {PARAM}").output
+        got = run.execute(host, f"chmod u+w {folder}; rm {PARAM}; mkdir {PARAM}; echo made")
+        after = run.execute(host, f"cat {PARAM}").output
+    assert got.output == ["made"] and after == before, (got, after, before)
+
+
+def test_s7_the_bound_on_a_hosts_bytes_is_a_stopped_limit():
+    script = "mkdir /sp; for i in $(seq 40); do truncate -s 1000K /sp/f$i; done"
+    limit = r"^stopped: limit of the host's files exceeded: .* held more than 32 MiB in files"
+    with run.fake_host(Scenario("amd", "6.6")) as host, pytest.raises(LimitExceeded, match=limit):
+        run.execute(host, script)
+
+
+@pytest.mark.parametrize(
+    ("command", "named"),
+    [
+        ("cat <(echo procsub)", "<("),
+        ("diff <(echo a) <(echo b)", "<("),
+        ("echo hi | tee >(cat)", ">("),
+        ("echo hi | cat /dev/stdin", "/dev/stdin"),
+        ("echo e > /dev/stderr", "/dev/stderr"),
+        ("echo o | tee /dev/stdout", "/dev/stdout"),
+        ("cat /dev/fd/0", "/dev/fd/"),
+    ],
+)
+def test_s13_what_needs_proc_self_is_refused_with_one_message(command, named):
+    with run.fake_host(Scenario("amd", "6.6")) as host:
+        seen = run.observe(host, Transcript((Command(command, ()),)))
+    assert seen == (
+        f"refused: the command uses {named!r}: process substitution and /dev/stdin, "
+        "/dev/stdout, /dev/stderr and /dev/fd/N need /proc/self/fd, which the fake host's "
+        "/proc (the fake kernel's files, not procfs) does not have; use a pipe, >&2 or a "
+        "file in /tmp"
+    )
+
+
+def test_s13_redirections_that_need_no_proc_still_run():
+    with run.fake_host(Scenario("amd", "6.6")) as host:
+        got = run.execute(host, "echo e >&2; echo $(( 2 > 1 )); cat < /etc/hostname 2>&1")
+    assert got.output == ["e", "1", "fakehost"], got.output

@@ -41,8 +41,10 @@ import marshal
 import os
 import resource
 import select
+import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -74,6 +76,8 @@ ARG_BYTES = MAX_REQUEST - 4096
 """What the client lets the arguments take (their bytes and a NUL each)."""
 READS = "reads.marshal"
 """Beside the state: what each tool call read (:mod:`.reads`), appended when it exists."""
+KEEP_BOUND = "too much to keep: the root held "
+"""How a detach answers for a root over a bound of :mod:`.rootcopy`."""
 CALL_MEMORY = 768 << 20
 """Address-space limit of one call's process (reads are capped far below it)."""
 
@@ -175,6 +179,34 @@ def _limit_inodes() -> None:
             raise OSError(err, f"cannot limit the inodes of {path}: {os.strerror(err)}")
 
 
+ODD_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket",
+             stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}  # fmt: skip
+
+
+class OddParameter(Exception):
+    """A writable parameter of the fake ``/sys/module`` is no longer a file."""
+
+
+def _odd_parameters(state) -> list[tuple[str, str]]:
+    """(path, kind) of each writable parameter the snippet replaced with something
+    :func:`.state.harvest` must not read (it reads whatever opens: a FIFO with a
+    writer gives EAGAIN, a directory EISDIR); a removed file or a link is skipped
+    there already."""
+    odd = []
+    for mod in state.loaded:
+        table = state.params_of(mod.name)
+        for name in mod.params:
+            if name in table and table[name]["perm"] & 0o222:
+                path = f"/sys/module/{mod.name}/parameters/{name}"
+                try:
+                    kind = stat.S_IFMT(os.lstat(path).st_mode)
+                except OSError:
+                    continue
+                if kind in ODD_KINDS:
+                    odd.append((path, ODD_KINDS[kind]))
+    return odd
+
+
 def _load(fd: int):
     from nested_snippets.fakehost import state as fk
 
@@ -268,6 +300,8 @@ class _Sandbox:
                 _enter(self.user, self.mnt)
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 state = _load(fd)
+                for path, _kind in _odd_parameters(state):  # never kept: the kernel's
+                    shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
                 fk.harvest(state, "/")
                 _store(fd, state)
                 try:
@@ -276,6 +310,9 @@ class _Sandbox:
                 except rootcopy.TooMany as exc:
                     os.write(why_w, str(exc).encode()[:200])
                     status = 3
+            except BaseException as exc:  # one line for the runner, naming the file
+                with contextlib.suppress(OSError):
+                    os.write(why_w, f"{type(exc).__name__}: {exc}".encode()[:240])
             finally:
                 os._exit(status)
         os.close(why_w)
@@ -283,9 +320,9 @@ class _Sandbox:
         why = os.read(why_r, 256).decode(errors="replace")
         os.close(why_r)
         if os.waitstatus_to_exitcode(status) == 3:
-            return f"too much to keep: the root held {why}"
+            return f"{KEEP_BOUND}{why}"
         if status:
-            return "the sandbox's writes could not be kept"
+            return why or f"the harvest ended with status {status}"
         return ""
 
     def serve(self) -> None:
@@ -385,6 +422,13 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
             fk.materialize(state, "/", full=True)  # the trees as built (runner/shared.py)
             status, out, err = 0, "", ""
         else:
+            odd = _odd_parameters(state)
+            if odd:
+                path, kind = odd[0]
+                raise OddParameter(
+                    f"{path} is {kind}, not the parameter file the fake kernel made "
+                    "(the snippet replaced it): the fake tools read no value from it"
+                )
             fk.harvest(state, "/")
             if state.to_json() != marshal.loads(before):  # not the bytes: marshal's refs
                 rec.refuse("it took a value the snippet wrote to a parameter")
@@ -399,6 +443,9 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
             )
         if state.to_bytes() != before:
             _store(fd, state)
+    except OddParameter as exc:
+        status, out, err = 70, "", f"fake {name}: {exc}\n"
+        rec.refuse("a parameter file was replaced")
     except Exception as exc:  # a bug in a fake tool: report it, as a crash would
         status, out, err = 70, "", f"fake {name}: internal error: {exc!r}\n"
         rec.refuse("internal error")

@@ -26,8 +26,11 @@ snippet's literal text runs under bash and sees:
     the tool server before the snippet starts;
 ``/dev``
     a small tmpfs with null, zero, full, random, urandom and tty bound in (all
-    writable, as on the machine: :data:`DEVICES` says why), and a small ``/dev/shm``
-    (no ``pts``);
+    writable, as on the machine: :data:`DEVICES` says why), a small ``/dev/shm`` (no
+    ``pts``), and ``fd``, ``stdin``, ``stdout``, ``stderr`` linking into
+    ``/proc/self/fd``, which does not exist (``/proc`` is the fake kernel's): a
+    command using them or process substitution (``<(...)``) is refused
+    (:data:`NEEDS_PROC_SELF`) instead of failing with "No such file or directory";
 ``/tmp``, ``/run``
     small per-run tmpfs mounts (so ``/tmp`` never reaches the disk);
 ``/usr/local``
@@ -142,6 +145,7 @@ import functools
 import json
 import os
 import pwd
+import re
 import secrets
 import select
 import shutil
@@ -729,12 +733,14 @@ def _detach(server: toolserver.Server, pid: int, keep_writes: bool) -> None:
     try:
         server.detach(pid, keep_writes)
     except toolserver.ServerError as exc:
-        if "too many files" in str(exc):
+        why = str(exc).removeprefix("tool server: ").removeprefix("error ")
+        if why.startswith(toolserver.KEEP_BOUND):
             raise LimitExceeded(
-                f"stopped: file limit exceeded: {str(exc).split(': ', 2)[-1]} files in "
-                "the host's root (/ without /tmp and the other mounts)"
+                f"stopped: limit of the host's files exceeded: the root (/ without /tmp and "
+                f"the other mounts) held {why.removeprefix(toolserver.KEEP_BOUND)} "
+                "(rootcopy.MAX_ENTRIES, MAX_BYTES, MAX_DEPTH)"
             ) from None
-        raise SandboxUnavailable(f"the sandbox's writes could not be kept: {exc}") from None
+        raise SandboxUnavailable(f"the sandbox's writes could not be kept: {why}") from None
 
 
 def _own_config(root: Path) -> list[str]:
@@ -767,7 +773,20 @@ def _no_link_on(root: Path, shown: str) -> bool:
     return True
 
 
+NEEDS_PROC_SELF = re.compile(r"[<>]\(|/dev/(?:stdin|stdout|stderr|fd/)")
+"""Process substitution and the ``/dev`` links into ``/proc/self/fd``: the sandbox's
+``/proc`` is the fake kernel's files on a tmpfs, not procfs, so there is no
+``/proc/self`` and these would fail with "No such file or directory"."""
+
+
 def _check_text(text: str) -> None:
+    if m := NEEDS_PROC_SELF.search(text):
+        raise Refused(
+            f"the command uses {m.group()!r}: process substitution and /dev/stdin, "
+            "/dev/stdout, /dev/stderr and /dev/fd/N need /proc/self/fd, which the fake "
+            "host's /proc (the fake kernel's files, not procfs) does not have; use a pipe, "
+            ">&2 or a file in /tmp"
+        )
     if "\0" in text:
         raise Refused("the command holds a NUL byte, which no shell command line can hold")
     try:
