@@ -7,10 +7,13 @@ from __future__ import annotations
 import itertools
 import os
 import subprocess
+import sys
+import sysconfig
+from pathlib import Path
 
 import pytest
 
-from nested_snippets.fakehost import commands, reads
+from nested_snippets.fakehost import commands, reads, toolserver
 from nested_snippets.fakehost import state as fk
 from nested_snippets.fakehost.host import Scenario
 from nested_snippets.model import Command, Transcript
@@ -241,3 +244,73 @@ def test_s13_redirections_that_need_no_proc_still_run():
     with run.fake_host(Scenario("amd", "6.6")) as host:
         got = run.execute(host, "echo e >&2; echo $(( 2 > 1 )); cat < /etc/hostname 2>&1")
     assert got.output == ["e", "1", "fakehost"], got.output
+
+
+def test_s9_after_entering_a_sandbox_a_call_imports_nothing(tmp_path):
+    """A module not yet imported, planted on the path, is an ImportError, never run."""
+    (tmp_path / "nkg_planted_mod.py").write_text(f"open({str(tmp_path / 'ran')!r}, 'w').close()\n")
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            sys.path.insert(0, str(tmp_path))
+            toolserver._no_imports()
+            try:
+                import nkg_planted_mod  # noqa: F401
+            except ImportError:
+                code = 0
+            import json  # noqa: F401  (imported already: from sys.modules)
+        finally:
+            os._exit(code)
+    _pid, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert not (tmp_path / "ran").exists()
+
+
+def test_s9_the_tool_server_runs_isolated_with_no_runner_environment(monkeypatch):
+    seen = []
+    popen = subprocess.Popen
+
+    def spy(argv, **kw):
+        seen.append((argv, kw))
+        return popen(argv, **kw)
+
+    monkeypatch.setenv("NKG_SECRET_TOKEN", "x")
+    monkeypatch.setattr(toolserver.subprocess, "Popen", spy)
+    server = toolserver.Server(os.getuid(), os.getgid())
+    server.close()
+    argv, kw = seen[0]
+    assert argv[1:3] == ["-I", "-c"] and "-m" not in argv
+    assert "NKG_SECRET_TOKEN" not in kw["env"] and "PYTHONPATH" not in kw["env"]
+
+
+PLANTED = r"""
+plant() { for m in json difflib textwrap shlex uuid glob gettext locale stringprep \
+  encodings/idna _strptime nkg_planted; do mkdir -p "$1/${m%/*}" 2>/dev/null;
+  { printf 'open("/tmp/PLANTED", "a").write(__name__ + " ran ")\n' > "$1/$m.py"; } 2>/dev/null
+  done; }
+plant /; plant /root; plant STDLIB; plant SITE; plant PKG; plant PKG/nested_snippets
+plant PKG/nested_snippets/fakehost
+"""
+
+
+def test_s9_modules_planted_in_the_view_never_run_in_a_tool_call():
+    """Review s6 S9: the tool server's forked call runs in the sandbox's mount namespace;
+    nothing the snippet plants on any path the server's Python knows may run."""
+    pkg = str(Path(toolserver.__file__).resolve().parents[2])
+    site = sysconfig.get_paths()["purelib"]
+    calls = [
+        "uname -a", "uname --bogus", "arch", "lsmod", "modinfo kvm_amd", "modinfo nosuch",
+        "modprobe -c | head -1", "sudo modprobe -r kvm_amd", "sudo modprobe kvm_amd nested=0",
+        "sudo rmmod kvm_amd", "sudo modprobe kvm_amd", "dmesg | tail -1", "sudo dmesg | tail -1",
+        "lscpu", "lscpu -J", "sudo update-grub", "sudo grubby --update-kernel=ALL --args=x",
+        "grubby", "modprobe --bogus", "rmmod", "systemd-detect-virt", "systemd-detect-virt -x",
+    ]  # fmt: skip
+    stdlib = os.path.dirname(os.__file__)  # the tool server's Python is this one
+    script = PLANTED.replace("PKG", pkg).replace("SITE", site).replace("STDLIB", stdlib)
+    script += "".join(f"{{ {c}; }} >/dev/null 2>&1\n" for c in calls)
+    script += "cat /tmp/PLANTED 2>&1; ls /json.py /root/json.py"  # /tmp: this run's own
+    with run.fake_host(Scenario("amd", "6.6")) as host:
+        got = run.execute(host, script)
+    assert got.output[0] == "cat: /tmp/PLANTED: No such file or directory", got.output
+    assert got.output[1:] == ["/json.py", "/root/json.py"], got.output

@@ -21,7 +21,12 @@ opens ``state.marshal`` of *that listener's* host (the client never names a host
 enters the sandbox's user and mount namespaces with ``setns(2)`` (from then on it
 sees exactly what the snippet sees: the fake host at the real paths, ``/usr``
 read-only, nothing else of the machine), runs the tool, writes the state back
-through the descriptor it opened before entering, replies and exits.
+through the descriptor it opened before entering, replies and exits.  Everything a
+call runs is imported before it enters: from then on an import is an error
+(:func:`_no_imports`), since the paths of the package and of the standard library
+(under ``/root`` where Python is pyenv's) may hold what the snippet wrote there.
+The server runs in isolated mode (``-I``: no current directory on its path) with
+no variable of the runner's environment (:data:`BOOT`).
 
 On each connection the server first sends a line: ``ok``, or why the call is refused
 (:data:`BUSY`), which the client prints before it exits 70.
@@ -123,10 +128,29 @@ def _setns(fd: int, kind: int) -> None:
 
 
 def _enter(user_fd: int, mnt_fd: int) -> None:
-    """Become part of a sandbox's filesystem view (root and cwd: its /)."""
+    """Become part of a sandbox's filesystem view (root and cwd: its /), importing
+    nothing from then on (:func:`_no_imports`)."""
+    _no_imports()
     _setns(user_fd, CLONE_NEWUSER)
     _setns(mnt_fd, CLONE_NEWNS)
     os.chdir("/")
+
+
+class _NoImports:
+    """The only finder once a process has entered a sandbox's view, where every path
+    (``/``, the package's, the standard library's when it is not under ``/usr``) may
+    hold what the snippet wrote: an import not yet done is an error, never its code."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        raise ImportError(f"no import inside a sandbox's view (module {name!r})")
+
+
+def _no_imports() -> None:
+    sys.meta_path[:] = [_NoImports]
+    sys.path[:] = []
+    sys.path_hooks[:] = []
+    sys.path_importer_cache.clear()
 
 
 def _confine_call() -> None:
@@ -467,8 +491,12 @@ def _drop_privileges(uid: int, gid: int) -> None:
 
 
 def serve(uid: int, gid: int) -> None:
-    # everything a call needs is imported now: inside a sandbox neither the package nor
-    # (unless it lives in /usr) the Python standard library is visible
+    # everything a call needs is imported now: inside a sandbox's view the package's
+    # and the standard library's paths may hold the snippet's files, so a call imports
+    # nothing there (_enter: _no_imports)
+    import re  # noqa: F401  (parsers.values imports it lazily)
+
+    from nested_snippets import arches, kernel  # noqa: F401  (early_params: lazily)
     from nested_snippets.fakehost import commands, early_params, reads, state  # noqa: F401
     from nested_snippets.parsers import modprobe_conf, values  # noqa: F401
 
@@ -531,18 +559,26 @@ def _reap(sandboxes: dict[int, _Sandbox]) -> None:
 # ------------------------------------------------------------------ runner side
 
 
+BOOT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from nested_snippets.fakehost.toolserver import main; main(sys.argv[2:])"
+)
+"""The server's start (``python -I -c BOOT PACKAGE_PARENT UID GID``): isolated mode
+puts neither the current directory nor ``PYTHON*`` variables on its path."""
+
+
 class Server:
     """The runner's handle on its tool server process."""
 
     def __init__(self, uid: int, gid: int):
         package_parent = str(Path(__file__).resolve().parents[2])
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "nested_snippets.fakehost.toolserver", str(uid), str(gid)],
+            [sys.executable, "-I", "-c", BOOT, package_parent, str(uid), str(gid)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             cwd="/",
-            env={**os.environ, "PYTHONPATH": package_parent},
+            env={"PATH": os.defpath},  # none of the runner's variables (CI tokens...)
         )
         if self.proc.stdout.readline().strip() != "ready":
             raise ServerError("the fake tool server did not start")
@@ -577,11 +613,15 @@ class Server:
         self.proc.wait()
 
 
-if __name__ == "__main__":
+def main(args: list[str]) -> None:
     try:
-        serve(int(sys.argv[1]), int(sys.argv[2]))
+        serve(int(args[0]), int(args[1]))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
         if exc.errno != errno.EPIPE:
             raise
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
