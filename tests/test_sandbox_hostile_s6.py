@@ -15,7 +15,7 @@ import pytest
 
 from nested_snippets.fakehost import commands, reads, toolserver
 from nested_snippets.fakehost import state as fk
-from nested_snippets.fakehost.host import Scenario
+from nested_snippets.fakehost.host import Given, Scenario
 from nested_snippets.model import Command, Transcript
 from nested_snippets.runner import __main__ as runner_main
 from nested_snippets.runner import run, sandbox
@@ -314,3 +314,41 @@ def test_s9_modules_planted_in_the_view_never_run_in_a_tool_call():
         got = run.execute(host, script)
     assert got.output[0] == "cat: /tmp/PLANTED: No such file or directory", got.output
     assert got.output[1:] == ["/json.py", "/root/json.py"], got.output
+
+
+DETECT = (
+    "systemd-detect-virt; echo $?; systemd-detect-virt --vm; systemd-detect-virt -c; echo $?;"
+    " systemd-detect-virt -q; echo $?; /usr/bin/systemd-detect-virt -v"
+)
+
+
+@pytest.mark.parametrize(
+    ("arch", "level", "said"),
+    [
+        ("amd", "L0", ["none", "1", "none", "none", "1", "1", "none"]),
+        ("intel", "L1", ["kvm", "0", "kvm", "none", "1", "0", "kvm"]),
+        ("s390x", "L1", ["kvm", "0", "kvm", "none", "1", "0", "kvm"]),
+    ],
+)
+def test_s10_systemd_detect_virt_answers_for_the_fake_host(arch, level, said):
+    """Review s6 S10: the real one said ``kvm`` (the machine's CPUID) on an L0 fake host.
+    An L1 fake host is a KVM guest, as its ``lscpu`` says."""
+    with run.fake_host(Scenario(arch, "6.6", Given(level=level))) as host:
+        got = run.execute(host, DETECT)
+        lscpu = run.execute(host, "lscpu | grep -c 'Hypervisor vendor: *KVM'")
+    assert got.output == said, got.output
+    assert lscpu.output == ["1" if level == "L1" else "0"]
+
+
+def test_s10_cpuid_still_answers_for_the_machine_as_documented():
+    """What the sandbox docstring says it cannot hide: a program's own CPUID instruction
+    (here gcc's -march=native) names the machine's CPU, not the fake host's."""
+    gcc = "/usr/bin/gcc"
+    if not os.path.isfile(gcc):
+        pytest.skip("no gcc on this machine")
+    probe = f"{gcc} -march=native -Q --help=target | grep -m1 -- '-march='"
+    outside = subprocess.run(probe, shell=True, capture_output=True, text=True).stdout
+    with run.fake_host(Scenario("intel", "6.6")) as host:
+        got = run.execute(host, probe)
+    assert got.output == outside.splitlines() and outside.strip(), (got.output, outside)
+    assert "cpuid" in sandbox.__doc__.lower() and "-march=native" in sandbox.__doc__

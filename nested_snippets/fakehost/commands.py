@@ -532,6 +532,28 @@ def uname(host: Host, args: list[str]) -> int:
     return 0
 
 
+DETECT_VIRT = {"-v": "vm", "--vm": "vm", "-c": "container", "--container": "container"}
+
+
+def detect_virt(host: Host, args: list[str]) -> int:
+    """systemd-detect-virt for the fake host: ``none`` (exit 1) on L0, ``kvm`` in an L1
+    guest (the hypervisor ``lscpu`` names); never a container.  The real one reads the
+    CPU's hypervisor bit with CPUID, which would answer for the machine running the
+    tests."""
+    what, quiet = "any", False
+    for a in args:
+        if a in ("-q", "--quiet"):
+            quiet = True
+        elif a in DETECT_VIRT and what == "any":
+            what = DETECT_VIRT[a]
+        else:
+            raise Usage(f"systemd-detect-virt option {a} is not modelled")
+    found = "kvm" if host.state.level == "L1" and what != "container" else "none"
+    if not quiet:
+        host.out.append(found)
+    return 0 if found != "none" else 1
+
+
 def arch(host: Host, args: list[str]) -> int:
     if args:
         raise Usage("arch takes no arguments")
@@ -550,6 +572,7 @@ PY_TOOLS = {
     "lscpu": lscpu,
     "update-grub": update_grub,
     "grubby": grubby,
+    "systemd-detect-virt": detect_virt,
 }
 
 

@@ -42,7 +42,8 @@ snippet's literal text runs under bash and sees:
     goes to the runner through a pipe (:data:`SUPERVISOR`), never to a file.
 
 The fake ``lsmod``, ``modprobe``, ``modinfo``, ``rmmod``, ``dmesg``, ``lscpu``,
-``update-grub``, ``grubby``, ``sudo``, ``uname`` and ``arch`` are also bound over
+``update-grub``, ``grubby``, ``sudo``, ``uname``, ``arch`` and ``systemd-detect-virt``
+are also bound over
 every file of ``/usr`` they resolve to (``/usr/bin/kmod`` behind ``lsmod``, ...), so
 an explicit path, ``command -p`` or a rewritten ``PATH`` reaches the same fake:
 there is no real one inside.  They reach the tool server through bash's
@@ -126,6 +127,17 @@ What is *not* bounded or hidden, known and accepted for now (reviewed 2026-12-02
   neither), so ``uptime`` and ``free`` fail rather than answer for the machine.
   ``nproc`` is the fake host's CPU count (:func:`_pin`) on a machine with at least
   that many CPUs; ``statfs`` of any writable place is the sandbox's tmpfs;
+* the CPU itself: the ``CPUID`` instruction is not a system call, and no filter,
+  namespace or fake file changes what it answers, so whatever a program learns by
+  running it is the machine's CPU (vendor, model, feature bits, the hypervisor bit
+  and leaf), not the fake host's ``/proc/cpuinfo``: ``gcc -march=native`` (checked
+  2026-12-02: ``znver3`` on an AMD machine for any fake host), ``ld.so
+  --list-diagnostics``, ``virt-what``'s helper, a snippet's own machine code.  Only
+  ``systemd-detect-virt``, the usual way to ask "am I in a VM?", is a fake tool
+  (``none`` on L0, ``kvm`` in an L1 guest: since 2026-12-02; the real one said
+  ``kvm`` on an L0 fake host when the tests ran in a VM).  Hiding the rest would
+  need a CPU that faults on ``CPUID`` (``arch_prctl(ARCH_SET_CPUID)``, Intel only)
+  and a handler emulating it in every process: not written;
 * strace itself, against a snippet that kills it (its parent, same uid): the
   record is then incomplete and vouches for nothing (the run is not shared by what
   it read), the command's file calls fail (strace's own filter has no tracer left to
