@@ -138,6 +138,14 @@ What is *not* bounded or hidden, known and accepted for now (reviewed 2026-12-02
   ``kvm`` on an L0 fake host when the tests ran in a VM).  Hiding the rest would
   need a CPU that faults on ``CPUID`` (``arch_prctl(ARCH_SET_CPUID)``, Intel only)
   and a handler emulating it in every process: not written;
+* one sandbox uid for every runner of the machine: :data:`SANDBOX_UID` is the same
+  uid (64990 where it is free) for all processes of all test runs, and the kernel
+  keeps some budgets per uid, not per namespace: pipe buffers
+  (``fs.pipe-user-pages-soft``; measured 2026-12-02: one sandbox holding 64 MiB of
+  pipes left another one 8 KiB pipes and a failing ``F_SETPIPE_SZ``), so concurrent
+  sandboxes (xdist workers, other worktrees) can shrink each other's pipes.  No data
+  crosses (each sandbox has its own namespaces and tmpfs mounts); separate uids per
+  runner would need a free uid range known to every runner;
 * strace itself, against a snippet that kills it (its parent, same uid): the
   record is then incomplete and vouches for nothing (the run is not shared by what
   it read), the command's file calls fail (strace's own filter has no tracer left to
