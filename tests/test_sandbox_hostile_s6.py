@@ -138,6 +138,35 @@ def test_s8_socket_buffers_count_against_the_memory_limit():
         run.execute(host, SOCKETS, limits)
 
 
+TCP_FLOOD = r"""python3 - <<'EOF'
+import socket, time
+server = socket.socket()
+server.bind(("127.0.0.1", 5000))
+server.listen(64)
+conns = []
+for _ in range(24):
+    c = socket.create_connection(("127.0.0.1", 5000))
+    conns += [c, server.accept()[0]]
+    c.setblocking(False)
+    try:
+        while True:
+            c.send(b"x" * 65536)
+    except BlockingIOError:
+        pass
+print("queued", flush=True)
+time.sleep(6)
+EOF"""
+
+
+def test_s8_tcp_queues_count_against_the_memory_limit():
+    """TCP grows its buffers by itself (to net.ipv4.tcp_rmem/wmem's maximum): the watch
+    reads their queues."""
+    limits = sandbox.Limits(seconds=25, memory_bytes=48 << 20)
+    stopped = pytest.raises(sandbox.LimitExceeded, match=r"^stopped: memory limit 48 MiB")
+    with run.fake_host(Scenario("amd", "6.6")) as host, stopped:
+        run.execute(host, TCP_FLOOD, limits)
+
+
 def test_s8_a_socket_cannot_raise_its_buffers():
     script = r"""python3 - <<'EOF'
 import socket

@@ -96,7 +96,8 @@ What is *not* bounded or hidden, known and accepted for now (reviewed 2026-12-02
   and the tool server's calls (outside the sandbox; at most
   ``MAX_CALLS`` at once, each with its own address-space limit); the tmpfs mounts
   are counted by their sizes (:data:`TMPFS_BYTES`), not by the watch.  Socket
-  buffers are charged (:data:`SOCKET_BYTES` per socket, plus TCP and UDP queues)
+  buffers are charged (:data:`SOCKET_BYTES` per socket, plus TCP queues read every
+  :data:`QUEUE_EVERY` seconds while a TCP socket is open)
   since 2026-12-02: before, the watch counted none, and with ``SO_SNDBUF``/
   ``SO_RCVBUF`` raised (now denied by the filter) one snippet under a 256 MiB limit
   held 5 GiB of the machine's memory until the wall clock stopped it (review of
@@ -904,8 +905,8 @@ def _sysctl_int(name: str, default: int) -> int:
 SOCKET_BYTES = _sysctl_int("net/core/wmem_default", 212_992)
 """What the watch charges for each socket a sandbox's process holds: the most its
 send buffer queues (each socket keeps the machine's default size: the seccomp filter
-denies ``SO_SNDBUF``/``SO_RCVBUF``).  TCP and UDP sockets are charged their queues
-as well."""
+denies ``SO_SNDBUF``/``SO_RCVBUF``).  TCP sockets, whose buffers grow by themselves,
+are charged their queues as well (:func:`_queued`)."""
 PIPE_BYTES = 64 << 10
 """What the watch charges for each pipe: Linux's default pipe buffer (a process may
 grow its pipes with ``F_SETPIPE_SZ`` within its uid's budget,
@@ -916,7 +917,7 @@ def tree_memory(pid: int) -> int:
     """Bytes of anonymous and shared memory held by ``pid`` and its descendants (every
     process of a sandbox descends from its PID 1, orphans included), with the socket
     and pipe buffers they hold open (:data:`SOCKET_BYTES`, :data:`PIPE_BYTES`)."""
-    total, todo, seen = _queued(pid), [pid], set()
+    total, todo, seen = 0, [pid], set()
     buffers: dict[str, int] = {}
     while todo:
         p = todo.pop()
@@ -935,12 +936,21 @@ def tree_memory(pid: int) -> int:
                     todo += [int(c) for c in f.read().split()]
             except OSError:
                 continue
-    return total + sum(buffers.values())
+    tcp = TCP in buffers.values()
+    return total + sum(buffers.values()) + (_queued(pid) if tcp else 0)
+
+
+TCP = SOCKET_BYTES + 1
+"""What :func:`_buffers` notes for a TCP socket (charged :data:`SOCKET_BYTES` too)."""
+QUEUE_EVERY = 0.5
+"""Seconds between two reads of the TCP queues (:func:`_queued`): a read of
+``/proc/PID/net/tcp`` walks the machine's whole connection table (~3 ms here)."""
+_QUEUED = [0, 0.0, 0]  # pid, when, bytes
 
 
 def _buffers(pid: int, buffers: dict[str, int]) -> None:
     """Note each socket and pipe ``pid`` holds (by inode: one shared by many processes
-    counts once)."""
+    counts once); a TCP socket as :data:`TCP`."""
     try:
         fds = os.listdir(f"/proc/{pid}/fd")
     except OSError:
@@ -951,17 +961,24 @@ def _buffers(pid: int, buffers: dict[str, int]) -> None:
         except OSError:
             continue
         if link.startswith("socket:"):
-            buffers[link] = SOCKET_BYTES
+            try:
+                kind = os.getxattr(f"/proc/{pid}/fd/{fd}", "system.sockprotoname")
+            except OSError:
+                kind = b""
+            buffers[link] = TCP if kind.startswith(b"TCP") else SOCKET_BYTES
         elif link.startswith("pipe:"):
             buffers[link] = PIPE_BYTES
 
 
 def _queued(pid: int) -> int:
-    """Bytes queued on the TCP and UDP sockets of ``pid``'s network namespace (the
-    sandbox's own): their send and receive queues, which grow past the default buffer
-    sizes (TCP tunes its buffers itself)."""
+    """Bytes queued on the TCP sockets of ``pid``'s network namespace (the sandbox's
+    own): their send and receive queues, which TCP grows past the default buffer
+    sizes by itself; read at most every :data:`QUEUE_EVERY` seconds."""
+    now = time.monotonic()
+    if _QUEUED[0] == pid and now - _QUEUED[1] < QUEUE_EVERY:
+        return _QUEUED[2]
     total = 0
-    for proto in ("tcp", "tcp6", "udp", "udp6"):
+    for proto in ("tcp", "tcp6"):
         try:
             with open(f"/proc/{pid}/net/{proto}", "rb") as f:
                 lines = f.read().splitlines()[1:]
@@ -973,6 +990,7 @@ def _queued(pid: int) -> int:
                 tx, _colon, rx = fields[4].partition(b":")
                 with contextlib.suppress(ValueError):
                     total += int(tx, 16) + int(rx, 16)
+    _QUEUED[:] = [pid, now, total]
     return total
 
 
