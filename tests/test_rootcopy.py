@@ -99,3 +99,25 @@ def test_deep_directories_are_refused_before_python_recursion_gives_out(tmp_path
         os.close(fd)
 
     assert f"nested more than {rootcopy.MAX_DEPTH} deep" in _refused(tmp_path, build)
+
+
+def test_setuid_and_setgid_bits_never_reach_the_disk(tmp_path):
+    """Review s6 S3: the sticky bit stays (a shared directory), setuid/setgid go."""
+    live, disk = tmp_path / "live", tmp_path / "disk"
+    live.mkdir()
+    disk.mkdir()
+    (live / "suid").write_text("#!/bin/sh\n")
+    (live / "suid").chmod(0o6755)
+    (live / "shared").mkdir()
+    (live / "shared").chmod(0o3777)
+    (disk / "kept").write_text("same\n")
+    (live / "kept").write_text("same\n")
+    (live / "kept").chmod(0o4755)  # same content: only the mode is rewritten
+    fd = _fd(disk)
+    try:
+        rootcopy.copy_out(fd, str(live))
+    finally:
+        os.close(fd)
+    assert stat.S_IMODE(os.lstat(disk / "suid").st_mode) == 0o755
+    assert stat.S_IMODE(os.lstat(disk / "shared").st_mode) == 0o1777
+    assert stat.S_IMODE(os.lstat(disk / "kept").st_mode) == 0o755

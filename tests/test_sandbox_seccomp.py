@@ -90,7 +90,7 @@ DENIED = {
 
 
 def test_every_denied_call_fails_with_its_errno():
-    assert set(DENIED) == set(seccomp.SYSCALLS) - {"clone", "ptrace"}
+    assert set(DENIED) == set(seccomp.SYSCALLS) - {"clone", "ptrace", "setsockopt"}
     column = {62: 0, 183: 1}[seccomp.elf_machine(sandbox.PYTHON)]
     names = sorted(DENIED)
     numbers = [seccomp.SYSCALLS[n][column] for n in names]
@@ -187,10 +187,11 @@ def test_the_sandbox_is_started_with_the_filter(monkeypatch):
     assert argv.index("--seccomp") < argv.index(sandbox.PYTHON)
 
 
-def _verdict(code: bytes, nr: int, arch: int, arg0: int = 0) -> int:
+def _verdict(code: bytes, nr: int, arch: int, arg0: int = 0, *more: int) -> int:
     """What the classic BPF program ``code`` returns for one system call (an
     interpreter of the few instructions a filter of this kind uses)."""
-    data = struct.pack("<iI", nr, arch) + bytes(8) + struct.pack("<Q", arg0) + bytes(40)
+    args = (arg0, *more, *(0,) * (5 - len(more)))
+    data = struct.pack("<iI", nr, arch) + bytes(8) + struct.pack("<6Q", *args)
     insns = [struct.unpack_from("=HBBI", code, at) for at in range(0, len(code), 8)]
     pc, acc = 0, 0
     while True:
@@ -223,6 +224,12 @@ def test_every_number_gets_the_authored_verdict(machine, tmp_path):
     for request, verdict in ((0, allow), (7, allow), (16, eperm), (0x4206, eperm),
                              (0x4207, allow), (24, allow)):  # fmt: skip
         assert _verdict(code, ptrace, audit, request) == verdict, request
+    setsockopt = number["setsockopt"]
+    for level, option, verdict in ((1, 7, eperm), (1, 8, eperm), (1, 32, eperm),
+                                   (1, 33, eperm), (1, 2, allow), (1, 9, allow),
+                                   (6, 7, allow), (0, 8, allow), (1 | 1 << 32, 7, eperm),
+                                   (1, 7 | 1 << 32, eperm)):  # fmt: skip
+        assert _verdict(code, setsockopt, audit, 3, level, option) == verdict, (level, option)
     assert _verdict(code, 39, 0x40000003) == enosys  # i386 (AUDIT_ARCH_I386) or arm32
     if machine == 62:
         assert _verdict(code, 0x40000000 | 39, audit) == enosys  # x32

@@ -463,42 +463,95 @@ def grubby(host: Host, args: list[str]) -> int:
     return 0
 
 
-UNAME_FIELDS = {"s": 0, "n": 1, "r": 2, "v": 3, "m": 4, "o": 5}
+UNAME_FIELDS = "snrvmpio"
+"""coreutils' order: kernel name, node name, release, version, machine, processor,
+hardware platform, operating system."""
 UNAME_LONG = {
     "--kernel-name": "s",
     "--nodename": "n",
     "--kernel-release": "r",
     "--kernel-version": "v",
     "--machine": "m",
+    "--processor": "p",
+    "--hardware-platform": "i",
     "--operating-system": "o",
     "--all": "a",
 }
+UNAME_UNMODELLED = ("--help", "--version")
+
+
+def _uname_long(a: str) -> str | None:
+    """The letter of a long option or of its unambiguous abbreviation (getopt_long)."""
+    if a in UNAME_LONG:
+        return UNAME_LONG[a]
+    found = [name for name in (*UNAME_LONG, *UNAME_UNMODELLED) if name.startswith(a)]
+    if len(a) > 2 and found in ([f] for f in UNAME_UNMODELLED):
+        raise Usage(f"uname {found[0]} is not modelled")
+    return UNAME_LONG[found[0]] if len(a) > 2 and len(found) == 1 else None
 
 
 def uname(host: Host, args: list[str]) -> int:
-    """coreutils uname for the fake kernel (``-p``/``-i`` print nothing, as on Debian)."""
-    fields = ["Linux", "fakehost", host.state.release, "#1 SMP", host.state.machine, "GNU/Linux"]
+    """coreutils 9.1 uname on Linux for the fake kernel: ``-p`` and ``-i`` print
+    ``unknown`` (what upstream coreutils prints on Linux), which ``-a`` leaves out.
+    ``--help`` and ``--version`` are not modelled."""
+    fields = dict(zip(UNAME_FIELDS, ["Linux", "fakehost", host.state.release, "#1 SMP",
+                                     host.state.machine, "unknown", "unknown", "GNU/Linux"],
+                      strict=True))  # fmt: skip
     wanted: set[str] = set()
+    every = False
+    operands = False
     for a in args:
-        letters = UNAME_LONG.get(a) or (a[1:] if a.startswith("-") and len(a) > 1 else None)
-        if letters is None or a.startswith("--") and a not in UNAME_LONG:
-            host.err.append(
-                f"uname: extra operand '{a}'"
-                if not a.startswith("-")
-                else f"uname: unrecognized option '{a}'"
-            )
+        if operands or a == "-" or not a.startswith("-"):
+            host.err += [f"uname: extra operand '{a}'", "Try 'uname --help' for more information."]
             return 1
+        if a == "--":
+            operands = True
+            continue
+        if a.startswith("--"):
+            letter = _uname_long(a)
+            if letter is None:
+                host.err += [f"uname: unrecognized option '{a}'",
+                             "Try 'uname --help' for more information."]  # fmt: skip
+                return 1
+            letters = letter
+        else:
+            letters = a[1:]
         for letter in letters:
             if letter == "a":
-                wanted |= set(UNAME_FIELDS)
-            elif letter in UNAME_FIELDS:
+                every = True
+            elif letter in fields:
                 wanted.add(letter)
-            elif letter not in "pi":
-                host.err.append(f"uname: invalid option -- '{letter}'")
+            else:
+                host.err += [f"uname: invalid option -- '{letter}'",
+                             "Try 'uname --help' for more information."]  # fmt: skip
                 return 1
+    if every:
+        wanted = {k for k, v in fields.items() if k not in "pi" or v != "unknown"}
     wanted = wanted or {"s"}
-    host.out.append(" ".join(v for k, v in zip(UNAME_FIELDS, fields, strict=True) if k in wanted))
+    host.out.append(" ".join(v for k, v in fields.items() if k in wanted))
     return 0
+
+
+DETECT_VIRT = {"-v": "vm", "--vm": "vm", "-c": "container", "--container": "container"}
+
+
+def detect_virt(host: Host, args: list[str]) -> int:
+    """systemd-detect-virt for the fake host: ``none`` (exit 1) on L0, ``kvm`` in an L1
+    guest (the hypervisor ``lscpu`` names); never a container.  The real one reads the
+    CPU's hypervisor bit with CPUID, which would answer for the machine running the
+    tests."""
+    what, quiet = "any", False
+    for a in args:
+        if a in ("-q", "--quiet"):
+            quiet = True
+        elif a in DETECT_VIRT and what == "any":
+            what = DETECT_VIRT[a]
+        else:
+            raise Usage(f"systemd-detect-virt option {a} is not modelled")
+    found = "kvm" if host.state.level == "L1" and what != "container" else "none"
+    if not quiet:
+        host.out.append(found)
+    return 0 if found != "none" else 1
 
 
 def arch(host: Host, args: list[str]) -> int:
@@ -519,6 +572,7 @@ PY_TOOLS = {
     "lscpu": lscpu,
     "update-grub": update_grub,
     "grubby": grubby,
+    "systemd-detect-virt": detect_virt,
 }
 
 

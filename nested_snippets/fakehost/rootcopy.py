@@ -167,6 +167,12 @@ def _copy_in(src: int, dst: int, dev: int) -> None:
             os.mkfifo(name, mode, dir_fd=dst)
 
 
+NOT_KEPT = stat.S_ISUID | stat.S_ISGID
+"""Mode bits :func:`copy_out` drops: a setuid or setgid file of the sandbox's uid has
+no use on the machine's disk (since 2026-12-02; the host's next run sees the file
+without them)."""
+
+
 def copy_out(disk_fd: int, root: str = "/") -> None:
     """Make the tree of ``disk_fd`` what ``root`` holds (its own filesystem only),
     rewriting only what differs.  Raises :class:`TooMany` (from :func:`measure`, before
@@ -191,7 +197,7 @@ def _copy_out(src: int, dst: int, dev: int, count: list[int]) -> None:
             mounted.add(name)
             continue
         there = _lstat(name, dst)
-        mode = stat.S_IMODE(st.st_mode)
+        mode = stat.S_IMODE(st.st_mode) & ~NOT_KEPT
         kind = stat.S_IFMT(st.st_mode)
         if there is not None and stat.S_IFMT(there.st_mode) != kind:
             remove(name, dst)

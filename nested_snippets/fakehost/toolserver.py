@@ -21,7 +21,12 @@ opens ``state.marshal`` of *that listener's* host (the client never names a host
 enters the sandbox's user and mount namespaces with ``setns(2)`` (from then on it
 sees exactly what the snippet sees: the fake host at the real paths, ``/usr``
 read-only, nothing else of the machine), runs the tool, writes the state back
-through the descriptor it opened before entering, replies and exits.
+through the descriptor it opened before entering, replies and exits.  Everything a
+call runs is imported before it enters: from then on an import is an error
+(:func:`_no_imports`), since the paths of the package and of the standard library
+(under ``/root`` where Python is pyenv's) may hold what the snippet wrote there.
+The server runs in isolated mode (``-I``: no current directory on its path) with
+no variable of the runner's environment (:data:`BOOT`).
 
 On each connection the server first sends a line: ``ok``, or why the call is refused
 (:data:`BUSY`), which the client prints before it exits 70.
@@ -41,8 +46,10 @@ import marshal
 import os
 import resource
 import select
+import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -74,6 +81,8 @@ ARG_BYTES = MAX_REQUEST - 4096
 """What the client lets the arguments take (their bytes and a NUL each)."""
 READS = "reads.marshal"
 """Beside the state: what each tool call read (:mod:`.reads`), appended when it exists."""
+KEEP_BOUND = "too much to keep: the root held "
+"""How a detach answers for a root over a bound of :mod:`.rootcopy`."""
 CALL_MEMORY = 768 << 20
 """Address-space limit of one call's process (reads are capped far below it)."""
 
@@ -119,10 +128,29 @@ def _setns(fd: int, kind: int) -> None:
 
 
 def _enter(user_fd: int, mnt_fd: int) -> None:
-    """Become part of a sandbox's filesystem view (root and cwd: its /)."""
+    """Become part of a sandbox's filesystem view (root and cwd: its /), importing
+    nothing from then on (:func:`_no_imports`)."""
+    _no_imports()
     _setns(user_fd, CLONE_NEWUSER)
     _setns(mnt_fd, CLONE_NEWNS)
     os.chdir("/")
+
+
+class _NoImports:
+    """The only finder once a process has entered a sandbox's view, where every path
+    (``/``, the package's, the standard library's when it is not under ``/usr``) may
+    hold what the snippet wrote: an import not yet done is an error, never its code."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        raise ImportError(f"no import inside a sandbox's view (module {name!r})")
+
+
+def _no_imports() -> None:
+    sys.meta_path[:] = [_NoImports]
+    sys.path[:] = []
+    sys.path_hooks[:] = []
+    sys.path_importer_cache.clear()
 
 
 def _confine_call() -> None:
@@ -156,8 +184,10 @@ def _open_root(home: str) -> int:
         os.close(dir_fd)
 
 
-TMPFS = ("/", "/tmp", "/run", "/dev/shm", "/dev", "/sys", "/proc", "/lib", "/usr/local")
-"""The sandbox's writable tmpfs mounts (sandbox.TMPFS_BYTES gives their sizes)."""
+TMPFS = ("/", "/tmp", "/run", "/dev/shm", "/dev", "/sys", "/proc", "/lib")
+"""The sandbox's writable tmpfs mounts (sandbox.TMPFS_BYTES gives their sizes; the
+read-only ones, ``/usr/local`` and those over the machine's kernel configuration, are
+not remounted: that would make them writable)."""
 MS_NOSUID, MS_NODEV, MS_REMOUNT = 2, 4, 32
 
 
@@ -171,6 +201,34 @@ def _limit_inodes() -> None:
         if libc.mount(None, path.encode(), None, MS_REMOUNT | MS_NOSUID | MS_NODEV, data):
             err = ctypes.get_errno()
             raise OSError(err, f"cannot limit the inodes of {path}: {os.strerror(err)}")
+
+
+ODD_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket",
+             stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}  # fmt: skip
+
+
+class OddParameter(Exception):
+    """A writable parameter of the fake ``/sys/module`` is no longer a file."""
+
+
+def _odd_parameters(state) -> list[tuple[str, str]]:
+    """(path, kind) of each writable parameter the snippet replaced with something
+    :func:`.state.harvest` must not read (it reads whatever opens: a FIFO with a
+    writer gives EAGAIN, a directory EISDIR); a removed file or a link is skipped
+    there already."""
+    odd = []
+    for mod in state.loaded:
+        table = state.params_of(mod.name)
+        for name in mod.params:
+            if name in table and table[name]["perm"] & 0o222:
+                path = f"/sys/module/{mod.name}/parameters/{name}"
+                try:
+                    kind = stat.S_IFMT(os.lstat(path).st_mode)
+                except OSError:
+                    continue
+                if kind in ODD_KINDS:
+                    odd.append((path, ODD_KINDS[kind]))
+    return odd
 
 
 def _load(fd: int):
@@ -266,6 +324,8 @@ class _Sandbox:
                 _enter(self.user, self.mnt)
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 state = _load(fd)
+                for path, _kind in _odd_parameters(state):  # never kept: the kernel's
+                    shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
                 fk.harvest(state, "/")
                 _store(fd, state)
                 try:
@@ -274,6 +334,9 @@ class _Sandbox:
                 except rootcopy.TooMany as exc:
                     os.write(why_w, str(exc).encode()[:200])
                     status = 3
+            except BaseException as exc:  # one line for the runner, naming the file
+                with contextlib.suppress(OSError):
+                    os.write(why_w, f"{type(exc).__name__}: {exc}".encode()[:240])
             finally:
                 os._exit(status)
         os.close(why_w)
@@ -281,9 +344,9 @@ class _Sandbox:
         why = os.read(why_r, 256).decode(errors="replace")
         os.close(why_r)
         if os.waitstatus_to_exitcode(status) == 3:
-            return f"too much to keep: the root held {why}"
+            return f"{KEEP_BOUND}{why}"
         if status:
-            return "the sandbox's writes could not be kept"
+            return why or f"the harvest ended with status {status}"
         return ""
 
     def serve(self) -> None:
@@ -383,6 +446,13 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
             fk.materialize(state, "/", full=True)  # the trees as built (runner/shared.py)
             status, out, err = 0, "", ""
         else:
+            odd = _odd_parameters(state)
+            if odd:
+                path, kind = odd[0]
+                raise OddParameter(
+                    f"{path} is {kind}, not the parameter file the fake kernel made "
+                    "(the snippet replaced it): the fake tools read no value from it"
+                )
             fk.harvest(state, "/")
             if state.to_json() != marshal.loads(before):  # not the bytes: marshal's refs
                 rec.refuse("it took a value the snippet wrote to a parameter")
@@ -397,6 +467,9 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
             )
         if state.to_bytes() != before:
             _store(fd, state)
+    except OddParameter as exc:
+        status, out, err = 70, "", f"fake {name}: {exc}\n"
+        rec.refuse("a parameter file was replaced")
     except Exception as exc:  # a bug in a fake tool: report it, as a crash would
         status, out, err = 70, "", f"fake {name}: internal error: {exc!r}\n"
         rec.refuse("internal error")
@@ -418,8 +491,12 @@ def _drop_privileges(uid: int, gid: int) -> None:
 
 
 def serve(uid: int, gid: int) -> None:
-    # everything a call needs is imported now: inside a sandbox neither the package nor
-    # (unless it lives in /usr) the Python standard library is visible
+    # everything a call needs is imported now: inside a sandbox's view the package's
+    # and the standard library's paths may hold the snippet's files, so a call imports
+    # nothing there (_enter: _no_imports)
+    import re  # noqa: F401  (parsers.values imports it lazily)
+
+    from nested_snippets import arches, kernel  # noqa: F401  (early_params: lazily)
     from nested_snippets.fakehost import commands, early_params, reads, state  # noqa: F401
     from nested_snippets.parsers import modprobe_conf, values  # noqa: F401
 
@@ -482,18 +559,26 @@ def _reap(sandboxes: dict[int, _Sandbox]) -> None:
 # ------------------------------------------------------------------ runner side
 
 
+BOOT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from nested_snippets.fakehost.toolserver import main; main(sys.argv[2:])"
+)
+"""The server's start (``python -I -c BOOT PACKAGE_PARENT UID GID``): isolated mode
+puts neither the current directory nor ``PYTHON*`` variables on its path."""
+
+
 class Server:
     """The runner's handle on its tool server process."""
 
     def __init__(self, uid: int, gid: int):
         package_parent = str(Path(__file__).resolve().parents[2])
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "nested_snippets.fakehost.toolserver", str(uid), str(gid)],
+            [sys.executable, "-I", "-c", BOOT, package_parent, str(uid), str(gid)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             cwd="/",
-            env={**os.environ, "PYTHONPATH": package_parent},
+            env={"PATH": os.defpath},  # none of the runner's variables (CI tokens...)
         )
         if self.proc.stdout.readline().strip() != "ready":
             raise ServerError("the fake tool server did not start")
@@ -528,11 +613,15 @@ class Server:
         self.proc.wait()
 
 
-if __name__ == "__main__":
+def main(args: list[str]) -> None:
     try:
-        serve(int(sys.argv[1]), int(sys.argv[2]))
+        serve(int(args[0]), int(args[1]))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
         if exc.errno != errno.EPIPE:
             raise
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -12,7 +12,7 @@ import sys
 from nested_snippets import kernel as kdata
 from nested_snippets import registry
 from nested_snippets.cli import argument_parser
-from nested_snippets.cli.escape import shorten
+from nested_snippets.cli.escape import escape_text, shorten
 from nested_snippets.fakehost.host import Scenario, ScenarioError
 from nested_snippets.model import SnippetError
 from nested_snippets.runner.run import (
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             outcomes = run_commands(host, [cmd.text for cmd in body.commands])
             for cmd, got in zip(body.commands, outcomes, strict=True):
                 print(f"$ {cmd.text}")
-                print("\n".join(got.output))
+                print(escape_text("\n".join(got.output)))  # a snippet's ESC, BEL: shown
                 same_output = normalise(list(cmd.output), cmd.text) == normalise(
                     got.output, cmd.text
                 )
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     except (SnippetError, kdata.KernelDataError, ScenarioError, Refused, Mismatch,
             LimitExceeded, SandboxUnavailable) as exc:  # fmt: skip
         named = f"snippet {args.snippet}: " if isinstance(exc, LimitExceeded) else ""
-        print(f"error: {named}{shorten(str(exc))}", file=sys.stderr)  # a huge id is cut
+        print(f"error: {named}{escape_text(shorten(str(exc)))}", file=sys.stderr)  # cut, escaped
         return 2
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nested_snippets import kernel as kdata
+from nested_snippets.cli.escape import escape_text
 from nested_snippets.fakehost import reads
 from nested_snippets.fakehost import state as fk
 from nested_snippets.fakehost.host import FakeHost, Scenario, own, recycle, release_for
@@ -166,7 +167,7 @@ def _explain(label, host, command, want, have, want_status, got_status) -> str:
     lines = [f"{label}", f"  command: $ {command}"]
     if want != have:
         diff = difflib.unified_diff(want, have, "shown in the guide", "fake host", lineterm="")
-        lines += ["  output differs:"] + [f"    {d}" for d in diff]
+        lines += ["  output differs:"] + [f"    {escape_text(d)}" for d in diff]
     if want_status != got_status:
         lines.append(f"  exit status: guide expects {want_status}, fake host gave {got_status}")
     hints = _did_you_mean(host, have) + _limits_hit(have, got_status)

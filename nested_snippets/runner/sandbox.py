@@ -25,18 +25,25 @@ snippet's literal text runs under bash and sees:
     the fake kernel's trees on per-run tmpfs mounts (no procfs, no sysfs), filled by
     the tool server before the snippet starts;
 ``/dev``
-    a small tmpfs with null, zero, full, random, urandom and tty bound in, and a
-    small ``/dev/shm`` (no ``pts``);
+    a small tmpfs with null, zero, full, random, urandom and tty bound in (all
+    writable, as on the machine: :data:`DEVICES` says why), a small ``/dev/shm`` (no
+    ``pts``), and ``fd``, ``stdin``, ``stdout``, ``stderr`` linking into
+    ``/proc/self/fd``, which does not exist (``/proc`` is the fake kernel's): a
+    command using them or process substitution (``<(...)``) is refused
+    (:data:`NEEDS_PROC_SELF`) instead of failing with "No such file or directory";
 ``/tmp``, ``/run``
     small per-run tmpfs mounts (so ``/tmp`` never reaches the disk);
 ``/usr/local``
-    an empty tmpfs (the machine's own installs are not shown);
+    an empty read-only tmpfs (the machine's own installs are not shown; read-only
+    since 2026-12-02, before a snippet could plant ``/usr/local/bin/cat``), as are
+    the tmpfs mounts over :data:`MACHINE_CONFIG`;
 ``/run/fakehost``
     ``bin`` (read-only: the fake tools, first on ``PATH``).  Each command's output
     goes to the runner through a pipe (:data:`SUPERVISOR`), never to a file.
 
 The fake ``lsmod``, ``modprobe``, ``modinfo``, ``rmmod``, ``dmesg``, ``lscpu``,
-``update-grub``, ``grubby``, ``sudo``, ``uname`` and ``arch`` are also bound over
+``update-grub``, ``grubby``, ``sudo``, ``uname``, ``arch`` and ``systemd-detect-virt``
+are also bound over
 every file of ``/usr`` they resolve to (``/usr/bin/kmod`` behind ``lsmod``, ...), so
 an explicit path, ``command -p`` or a rewritten ``PATH`` reaches the same fake:
 there is no real one inside.  They reach the tool server through bash's
@@ -46,10 +53,11 @@ architecture (the ``uname(2)`` system call does not: see below).
 
 Limits (:class:`Limits`) are rlimits set by the sandbox's first process (hard and
 soft, which nothing inside can raise) plus a wall clock and a memory watch kept by
-the runner (:func:`_watch`: it sums the memory of the sandbox's processes every
-:data:`WATCH_TICK` seconds), which kill the sandbox's whole PID namespace.  Each
-gives one :class:`LimitExceeded` starting ``stopped:`` and naming the limit
-(``stopped: CPU time limit 60 s exceeded (command 1: ...)``); the runner's callers
+the runner (:func:`_watch`: it sums the memory of the sandbox's processes and the
+socket and pipe buffers they hold every :data:`WATCH_TICK` seconds), which kill the
+sandbox's whole PID namespace.  Each gives one :class:`LimitExceeded` starting
+``stopped:`` and naming the limit (``stopped: CPU time limit 60 s exceeded (command
+1: ...)``); the runner's callers
 add the snippet's name.  A status of 137 the runner does not turn into such a
 message is the snippet's own ``kill -9``.
 Every tmpfs has a size (:data:`TMPFS_BYTES`, about 120 MiB in all) and at most
@@ -67,8 +75,9 @@ bubblewrap loads after its own mounts: SysV IPC and ``clone3`` fail with ``ENOSY
 keys, ``bpf``, ``perf_event_open``, ``userfaultfd``, io_uring, module and kexec
 calls, every mount call, ``setns``, ``syslog`` (the machine's kernel log, readable
 where ``kernel.dmesg_restrict`` is 0), ``process_vm_readv``/``writev``,
-``pidfd_getfd``, ``fanotify_init``, file handles, ``clone`` with ``CLONE_UNTRACED``
-and ``ptrace`` attaching fail with ``EPERM`` (strace, which starts its command with
+``pidfd_getfd``, ``fanotify_init``, file handles, ``clone`` with ``CLONE_UNTRACED``,
+``ptrace`` attaching and setting a socket's buffer sizes (``SO_SNDBUF``,
+``SO_RCVBUF``, since 2026-12-02) fail with ``EPERM`` (strace, which starts its command with
 ``PTRACE_TRACEME``, still works).  Its cost, measured on 2026-12-02 (2 loaded cores,
 runs alternated with and without it): none measurable on a run of ``lsmod | head
 -2`` (44.6 against 44.7 ms of CPU time, medians of 45); ~7 % on ``find /usr/lib``,
@@ -81,11 +90,19 @@ What is *not* bounded or hidden, known and accepted for now (reviewed 2026-12-02
 
 * memory the watch cannot see: pages of a ``memfd`` that no process maps (each
   memfd is capped by the file-size limit and each process has at most ``files``
-  descriptors), data queued in socket buffers (measured: 88 MiB in 400 socket pairs
-  of one process) and, not measured, in pipe buffers, the overshoot within one
-  :data:`WATCH_TICK`, and the tool server's calls (outside the sandbox; at most
+  descriptors), pipe buffers grown past :data:`PIPE_BYTES` (within the sandbox uid's
+  budget, 64 MiB by default), the overshoot within one :data:`WATCH_TICK` (one
+  process can open ``files`` sockets in it: ~200 MiB of buffers with the defaults),
+  and the tool server's calls (outside the sandbox; at most
   ``MAX_CALLS`` at once, each with its own address-space limit); the tmpfs mounts
-  are counted by their sizes (:data:`TMPFS_BYTES`), not by the watch.  SysV shared
+  are counted by their sizes (:data:`TMPFS_BYTES`), not by the watch.  Socket
+  buffers are charged (:data:`SOCKET_BYTES` per socket, plus TCP queues read every
+  :data:`QUEUE_EVERY` seconds while a TCP socket is open)
+  since 2026-12-02: before, the watch counted none, and with ``SO_SNDBUF``/
+  ``SO_RCVBUF`` raised (now denied by the filter) one snippet under a 256 MiB limit
+  held 5 GiB of the machine's memory until the wall clock stopped it (review of
+  2026-12-02; the figure accepted before, 88 MiB in 400 socket pairs, assumed default
+  buffers).  SysV shared
   memory, which had no cap (measured 2026-12-02: four 48 MiB segments filled and
   detached ran under a 64 MiB limit), is denied by the filter since that day;
 * a parameter file of the fake ``/sys`` with mode 0444 can be ``chmod``-ed and then
@@ -111,6 +128,25 @@ What is *not* bounded or hidden, known and accepted for now (reviewed 2026-12-02
   neither), so ``uptime`` and ``free`` fail rather than answer for the machine.
   ``nproc`` is the fake host's CPU count (:func:`_pin`) on a machine with at least
   that many CPUs; ``statfs`` of any writable place is the sandbox's tmpfs;
+* the CPU itself: the ``CPUID`` instruction is not a system call, and no filter,
+  namespace or fake file changes what it answers, so whatever a program learns by
+  running it is the machine's CPU (vendor, model, feature bits, the hypervisor bit
+  and leaf), not the fake host's ``/proc/cpuinfo``: ``gcc -march=native`` (checked
+  2026-12-02: ``znver3`` on an AMD machine for any fake host), ``ld.so
+  --list-diagnostics``, ``virt-what``'s helper, a snippet's own machine code.  Only
+  ``systemd-detect-virt``, the usual way to ask "am I in a VM?", is a fake tool
+  (``none`` on L0, ``kvm`` in an L1 guest: since 2026-12-02; the real one said
+  ``kvm`` on an L0 fake host when the tests ran in a VM).  Hiding the rest would
+  need a CPU that faults on ``CPUID`` (``arch_prctl(ARCH_SET_CPUID)``, Intel only)
+  and a handler emulating it in every process: not written;
+* one sandbox uid for every runner of the machine: :data:`SANDBOX_UID` is the same
+  uid (64990 where it is free) for all processes of all test runs, and the kernel
+  keeps some budgets per uid, not per namespace: pipe buffers
+  (``fs.pipe-user-pages-soft``; measured 2026-12-02: one sandbox holding 64 MiB of
+  pipes left another one 8 KiB pipes and a failing ``F_SETPIPE_SZ``), so concurrent
+  sandboxes (xdist workers, other worktrees) can shrink each other's pipes.  No data
+  crosses (each sandbox has its own namespaces and tmpfs mounts); separate uids per
+  runner would need a free uid range known to every runner;
 * strace itself, against a snippet that kills it (its parent, same uid): the
   record is then incomplete and vouches for nothing (the run is not shared by what
   it read), the command's file calls fail (strace's own filter has no tracer left to
@@ -130,6 +166,7 @@ import functools
 import json
 import os
 import pwd
+import re
 import secrets
 import select
 import shutil
@@ -415,6 +452,11 @@ TMPFS_BYTES = {
 is capped; together about 120 MiB per sandbox).  ``hidden``: the empty ones that
 cover the machine's kernel configuration."""
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+"""The machine's devices, bound as they are (mode 0666).  ``random`` and ``urandom``
+stay writable: a write mixes bytes into the machine's entropy pool without crediting
+any entropy, which every user of the machine may do, and a read-only mount cannot
+prevent it (the kernel exempts device nodes from a mount's read-only flag: with
+``--remount-ro`` on them, ``test -w /dev/urandom`` still succeeded, 2026-12-02)."""
 
 
 def _tmpfs(path: str, key: str | None = None) -> list[str]:
@@ -443,8 +485,9 @@ def _static_args(tools: Path, etc: Path) -> list[str]:
     args += ["--dir", "/lib/modules"]
     for mine in MACHINE_CONFIG:  # the machine's modules and kmod configuration: hidden
         if os.path.isdir(mine):
-            args += _tmpfs(mine, "hidden")
-    args += [*_tmpfs("/usr/local", "hidden"), *_tmpfs("/proc"), *_tmpfs("/sys"),
+            args += [*_tmpfs(mine, "hidden"), "--remount-ro", mine]
+    args += [*_tmpfs("/usr/local", "hidden"), "--remount-ro", "/usr/local",
+             *_tmpfs("/proc"), *_tmpfs("/sys"),
              "--dir", "/sys/module", *_dev_args(), *_tmpfs("/tmp"), *_tmpfs("/run"),
              "--ro-bind", str(tools), "/run/fakehost/bin"]  # fmt: skip
     args += ["--dir", "/etc"]  # else bubblewrap makes it 0700 for the binds below
@@ -664,7 +707,8 @@ def run(
             if held:
                 raise LimitExceeded(
                     f"stopped: memory limit {limits.memory_bytes >> 20} MiB exceeded (the "
-                    f"snippet's processes held {held >> 20} MiB at once)"
+                    f"snippet's processes held {held >> 20} MiB at once, counting their "
+                    "socket and pipe buffers)"
                 )
             if len(said) > cap:
                 _results(said, mark, limits)  # names the command
@@ -710,12 +754,14 @@ def _detach(server: toolserver.Server, pid: int, keep_writes: bool) -> None:
     try:
         server.detach(pid, keep_writes)
     except toolserver.ServerError as exc:
-        if "too many files" in str(exc):
+        why = str(exc).removeprefix("tool server: ").removeprefix("error ")
+        if why.startswith(toolserver.KEEP_BOUND):
             raise LimitExceeded(
-                f"stopped: file limit exceeded: {str(exc).split(': ', 2)[-1]} files in "
-                "the host's root (/ without /tmp and the other mounts)"
+                f"stopped: limit of the host's files exceeded: the root (/ without /tmp and "
+                f"the other mounts) held {why.removeprefix(toolserver.KEEP_BOUND)} "
+                "(rootcopy.MAX_ENTRIES, MAX_BYTES, MAX_DEPTH)"
             ) from None
-        raise SandboxUnavailable(f"the sandbox's writes could not be kept: {exc}") from None
+        raise SandboxUnavailable(f"the sandbox's writes could not be kept: {why}") from None
 
 
 def _own_config(root: Path) -> list[str]:
@@ -748,7 +794,20 @@ def _no_link_on(root: Path, shown: str) -> bool:
     return True
 
 
+NEEDS_PROC_SELF = re.compile(r"[<>]\(|/dev/(?:stdin|stdout|stderr|fd/)")
+"""Process substitution and the ``/dev`` links into ``/proc/self/fd``: the sandbox's
+``/proc`` is the fake kernel's files on a tmpfs, not procfs, so there is no
+``/proc/self`` and these would fail with "No such file or directory"."""
+
+
 def _check_text(text: str) -> None:
+    if m := NEEDS_PROC_SELF.search(text):
+        raise Refused(
+            f"the command uses {m.group()!r}: process substitution and /dev/stdin, "
+            "/dev/stdout, /dev/stderr and /dev/fd/N need /proc/self/fd, which the fake "
+            "host's /proc (the fake kernel's files, not procfs) does not have; use a pipe, "
+            ">&2 or a file in /tmp"
+        )
     if "\0" in text:
         raise Refused("the command holds a NUL byte, which no shell command line can hold")
     try:
@@ -836,16 +895,37 @@ def _watch(proc: subprocess.Popen, pid: int, limits: Limits, cap: int) -> tuple[
         os.close(pidfd)
 
 
+def _sysctl_int(name: str, default: int) -> int:
+    try:
+        return int(_read(f"/proc/sys/{name}"))
+    except ValueError:
+        return default
+
+
+SOCKET_BYTES = _sysctl_int("net/core/wmem_default", 212_992)
+"""What the watch charges for each socket a sandbox's process holds: the most its
+send buffer queues (each socket keeps the machine's default size: the seccomp filter
+denies ``SO_SNDBUF``/``SO_RCVBUF``).  TCP sockets, whose buffers grow by themselves,
+are charged their queues as well (:func:`_queued`)."""
+PIPE_BYTES = 64 << 10
+"""What the watch charges for each pipe: Linux's default pipe buffer (a process may
+grow its pipes with ``F_SETPIPE_SZ`` within its uid's budget,
+``fs.pipe-user-pages-soft``: 64 MiB by default)."""
+
+
 def tree_memory(pid: int) -> int:
     """Bytes of anonymous and shared memory held by ``pid`` and its descendants (every
-    process of a sandbox descends from its PID 1, orphans included)."""
+    process of a sandbox descends from its PID 1, orphans included), with the socket
+    and pipe buffers they hold open (:data:`SOCKET_BYTES`, :data:`PIPE_BYTES`)."""
     total, todo, seen = 0, [pid], set()
+    buffers: dict[str, int] = {}
     while todo:
         p = todo.pop()
         if p in seen:
             continue
         seen.add(p)
         total += _rss(p)
+        _buffers(p, buffers)
         try:
             tasks = os.listdir(f"/proc/{p}/task")
         except OSError:
@@ -856,6 +936,61 @@ def tree_memory(pid: int) -> int:
                     todo += [int(c) for c in f.read().split()]
             except OSError:
                 continue
+    tcp = TCP in buffers.values()
+    return total + sum(buffers.values()) + (_queued(pid) if tcp else 0)
+
+
+TCP = SOCKET_BYTES + 1
+"""What :func:`_buffers` notes for a TCP socket (charged :data:`SOCKET_BYTES` too)."""
+QUEUE_EVERY = 0.5
+"""Seconds between two reads of the TCP queues (:func:`_queued`): a read of
+``/proc/PID/net/tcp`` walks the machine's whole connection table (~3 ms here)."""
+_QUEUED = [0, 0.0, 0]  # pid, when, bytes
+
+
+def _buffers(pid: int, buffers: dict[str, int]) -> None:
+    """Note each socket and pipe ``pid`` holds (by inode: one shared by many processes
+    counts once); a TCP socket as :data:`TCP`."""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return
+    for fd in fds:
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:"):
+            try:
+                kind = os.getxattr(f"/proc/{pid}/fd/{fd}", "system.sockprotoname")
+            except OSError:
+                kind = b""
+            buffers[link] = TCP if kind.startswith(b"TCP") else SOCKET_BYTES
+        elif link.startswith("pipe:"):
+            buffers[link] = PIPE_BYTES
+
+
+def _queued(pid: int) -> int:
+    """Bytes queued on the TCP sockets of ``pid``'s network namespace (the sandbox's
+    own): their send and receive queues, which TCP grows past the default buffer
+    sizes by itself; read at most every :data:`QUEUE_EVERY` seconds."""
+    now = time.monotonic()
+    if _QUEUED[0] == pid and now - _QUEUED[1] < QUEUE_EVERY:
+        return _QUEUED[2]
+    total = 0
+    for proto in ("tcp", "tcp6"):
+        try:
+            with open(f"/proc/{pid}/net/{proto}", "rb") as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 4:
+                tx, _colon, rx = fields[4].partition(b":")
+                with contextlib.suppress(ValueError):
+                    total += int(tx, 16) + int(rx, 16)
+    _QUEUED[:] = [pid, now, total]
     return total
 
 

@@ -19,7 +19,10 @@ counts) and a smaller attack surface:
   calls, every mount call, ``setns``, ``syslog`` (the machine's kernel log),
   ``process_vm_readv``/``writev``, ``pidfd_getfd``, ``fanotify_init`` and file
   handles: ``EPERM``, what a kernel gives where a sysctl or a missing capability
-  forbids them.
+  forbids them;
+* ``setsockopt`` of ``SO_SNDBUF``, ``SO_RCVBUF`` and their ``FORCE`` forms:
+  ``EPERM`` (since 2026-12-02), so every socket keeps the machine's default buffers,
+  which the runner's memory watch charges for (``sandbox.tree_memory``).
 
 A system call of another ABI than the machine's (i386 or x32 on x86_64, arm32 on
 aarch64) gets ``ENOSYS``: none of the numbers below applies to it.  On an
@@ -58,11 +61,14 @@ SYSCALLS: dict[str, tuple[int, int]] = {
     "process_vm_readv": (310, 270), "process_vm_writev": (311, 271),
     "pidfd_getfd": (438, 438), "fanotify_init": (300, 262),
     "name_to_handle_at": (303, 264), "open_by_handle_at": (304, 265),
+    "setsockopt": (54, 208),
 }  # fmt: skip
 SYSV = ("shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
         "semget", "semop", "semctl", "semtimedop")  # fmt: skip
 ENOSYS_CALLS = (*SYSV, "clone3")
-EPERM_CALLS = tuple(n for n in SYSCALLS if n not in (*ENOSYS_CALLS, "clone", "ptrace"))
+ARGUMENT_RULES = ("clone", "ptrace", "setsockopt")
+"""Calls denied for some arguments only (see :func:`program`)."""
+EPERM_CALLS = tuple(n for n in SYSCALLS if n not in (*ENOSYS_CALLS, *ARGUMENT_RULES))
 
 ARCHES = {  # ELF e_machine of the machine's python3: (name, AUDIT_ARCH_*, table column)
     62: ("x86_64", 0xC000003E, 0),
@@ -80,7 +86,12 @@ JEQ, JGE, JSET = 0x15, 0x35, 0x45  # BPF_JMP | BPF_K with JEQ, JGE, JSET
 RET = 0x06  # BPF_RET | BPF_K
 RET_ALLOW = 0x7FFF0000
 RET_ERRNO = 0x00050000
-NR, ARCH, ARG0 = 0, 4, 16  # offsets in struct seccomp_data (args: little-endian low word)
+NR, ARCH, ARG0, ARG1, ARG2 = 0, 4, 16, 24, 32  # offsets in struct seccomp_data
+# (args: the little-endian low word, all the kernel reads of an int argument)
+SOL_SOCKET = 1
+BUFFER_SIZES = (7, 8, 32, 33)
+"""SO_SNDBUF, SO_RCVBUF, SO_SNDBUFFORCE, SO_RCVBUFFORCE (include/uapi/asm-generic/
+socket.h, which x86_64 and aarch64 both use)."""
 
 
 class Unsupported(RuntimeError):
@@ -146,5 +157,13 @@ def program(executable: str) -> bytes:
     blocks[nr["ptrace"]] = [_insn(LD_ABS_W, ARG0), _insn(JEQ, PTRACE_ATTACH, 2, 0),
                             _insn(JEQ, PTRACE_SEIZE, 1, 0), _insn(RET, RET_ALLOW),
                             _deny(errno.EPERM)]  # fmt: skip
+    # setsockopt: a socket's buffer sizes (level SOL_SOCKET), which would let one
+    # socket queue up to net.core.wmem_max, beyond what the memory watch counts
+    n = len(BUFFER_SIZES)
+    blocks[nr["setsockopt"]] = [
+        _insn(LD_ABS_W, ARG1), _insn(JEQ, SOL_SOCKET, 0, n + 1), _insn(LD_ABS_W, ARG2),
+        *(_insn(JEQ, opt, n - i, 0) for i, opt in enumerate(BUFFER_SIZES)),
+        _insn(RET, RET_ALLOW), _deny(errno.EPERM),
+    ]  # fmt: skip
     code += _search(sorted(blocks.items()))
     return b"".join(code)
