@@ -185,8 +185,7 @@ def test_s390_nested_and_hpage_refuse_to_load_together():
     with fake_host(Scenario(arch="s390x", kernel="6.6", given=Given(kvm="unloaded"))) as host:
         refused(host, "kvm nested=1 hpage=1", "Invalid argument")
         assert last_log(host) == (
-            "kvm-s390: A KVM host that supports nesting cannot back its KVM guests "
-            "with huge pages"
+            "kvm-s390: A KVM host that supports nesting cannot back its KVM guests with huge pages"
         )
         assert run(host, "sudo modprobe kvm nested=1") == ([], 0)
         assert run(host, "cat /sys/module/kvm/parameters/nested") == (["1"], 0)
@@ -270,3 +269,27 @@ def test_a_reboot_unloads_s390_kvm_for_good():
         assert run(host, "cat /sys/module/kvm/parameters/nested") == (["0"], 0)
         host.reboot()
         assert run(host, "ls /sys/module/kvm")[1] == 2
+
+
+@pytest.mark.parametrize("release", ["6.18", "7.0", "7.1"])
+def test_avic_starts_as_auto_and_sysfs_shows_what_the_cpu_gives(release):
+    """From 6.18 ``avic`` starts as "auto" (svm/avic.c: ``static int avic =
+    AVIC_AUTO_MODE``, which ``avic_param_set()`` stores for "auto"); at load
+    ``avic_want_avic_enabled()`` turns it into x2AVIC-and-Zen-4 and ``avic_hardware_setup()``
+    needs the AVIC bit.  sysfs then prints the outcome as a bool, never "auto"."""
+    from nested_snippets import kernel
+    from nested_snippets.arches import amd
+    from nested_snippets.fakehost.cpus import CpuModel
+
+    assert kernel.module("x86", "kvm_amd", release).param("avic").default == "auto"
+    cat = "cat /sys/module/kvm_amd/parameters/avic"
+    with fake_host(Scenario(arch="amd", kernel=release)) as host:  # EPYC 7763: Zen 3
+        assert run(host, cat) == (["N"], 0)
+    base = (*amd.ARCH.fake_flags, *amd.ARCH.fake_virt_flags)
+    zen4 = CpuModel("AuthenticAMD", "AMD EPYC 9654 96-Core Processor", 25, 17, (*base, "x2avic"))
+    with fake_host(Scenario(arch="amd", kernel=release, cpu=zen4)) as host:
+        assert run(host, cat) == (["Y"], 0)
+    no_avic = tuple(f for f in base if f != "avic")
+    bare = CpuModel("AuthenticAMD", "AMD EPYC 7763 64-Core Processor", 25, 1, no_avic)
+    with fake_host(Scenario(arch="amd", kernel=release, cpu=bare)) as host:
+        assert run(host, cat) == (["N"], 0)

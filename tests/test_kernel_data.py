@@ -379,3 +379,78 @@ def test_extractor_render_rules():
     assert ex.render("charp", None, is_null=True) == "(null)"
     assert ex.parse_perm("S_IRUGO | S_IWUSR") == 0o644
     assert ex.parse_perm("0") == 0
+
+
+FAKE_AVIC = """\
+#define AVIC_AUTO_MODE -1
+
+static int avic_param_set(const char *val, const struct kernel_param *kp)
+{
+	if (val && sysfs_streq(val, "auto")) {
+		*(int *)kp->arg = AVIC_AUTO_MODE;
+		return 0;
+	}
+
+	return param_set_bint(val, kp);
+}
+
+static const struct kernel_param_ops avic_ops = {
+	.flags = KERNEL_PARAM_OPS_FL_NOARG,
+	.set = avic_param_set,
+	.get = param_get_bool,
+};
+
+static int avic = AVIC_AUTO_MODE;
+module_param_cb(avic, &avic_ops, &avic, 0444);
+
+static const struct kernel_param_ops two_ops = { .set = avic_param_set, .get = param_get_bool };
+static int plain = 1;
+module_param_cb(plain, &two_ops, &plain, 0444);
+"""
+
+
+def test_a_keyword_its_setter_stores_is_the_default_not_the_bits(tmp_path):
+    """svm/avic.c from 6.18: the initializer is what the setter stores for "auto", so
+    the default is "auto" (read as a bool, AVIC_AUTO_MODE would print Y)."""
+    ex = _extractor()
+    src = tmp_path / "linux"
+    _fake_tree(src)
+    (src / "arch/x86/kvm/svm.c").write_text(FAKE_SVM + FAKE_AVIC, encoding="utf-8")
+    out = tmp_path / "out"
+    rc = ex.main(["--source", str(src), "--version", "6.6", "--repo", "example/linux",
+                  "--commit", "0" * 40, "--out-dir", str(out)])  # fmt: skip
+    assert rc == 0
+    amd = {p["name"]: p for p in json.loads((out / "linux-6.6.json").read_text())
+           ["modules"]["x86/kvm_amd"]["params"]}  # fmt: skip
+    assert amd["avic"]["default"] == "auto"
+    assert 'stores for "auto"' in amd["avic"]["runtime"]
+    assert amd["plain"]["default"] == "Y"  # an initializer the setter never stores
+
+
+def _refresher():
+    path = ROOT / "tools" / "refresh_kernel_params.py"
+    spec = importlib.util.spec_from_file_location("refresh_kernel_params", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_refresh_takes_only_default_and_runtime_from_the_same_file():
+    rf = _refresher()
+    old = {"name": "avic", "type": "callback", "default": "Y", "source": "a/avic.c:90",
+           "runtime": "x; value may be changed at load time: f()"}  # fmt: skip
+    new = {**old, "default": "auto",
+           "runtime": "x; initializer A is what s() stores for \"auto\"; value may be changed "
+                      "at load time: f()"}  # fmt: skip
+    data = {"provenance": {"files": {"a/avic.c": "b1"}},
+            "modules": {"x86/kvm_amd": {"params": [dict(old)]}}}  # fmt: skip
+    ext = {"modules": {"x86/kvm_amd": {"params": [new]}}}
+    done = rf.refresh(data, ext, ["x86/kvm_amd avic"], {"a/avic.c": "b1"}, "d.json")
+    assert done == [{"param": "x86/kvm_amd avic", "file": "a/avic.c", "blob": "b1"}]
+    assert data["modules"]["x86/kvm_amd"]["params"][0]["default"] == "auto"
+    with pytest.raises(rf.RefreshError, match="not the blob the data records"):
+        rf.refresh(data, ext, ["x86/kvm_amd avic"], {"a/avic.c": "b2"}, "d.json")
+    moved = {**new, "source": "a/avic.c:91"}
+    with pytest.raises(rf.RefreshError, match="differs in source"):
+        rf.refresh(data, {"modules": {"x86/kvm_amd": {"params": [moved]}}},
+                   ["x86/kvm_amd avic"], {"a/avic.c": "b1"}, "d.json")  # fmt: skip

@@ -100,6 +100,9 @@ def test_named_release_boundaries():
     # target/i386/machine.c: "cpu/kvm_nested_state/svm" first @ v5.1.0
     assert qemu.since(qemu.FACTS["svm-nested-state-migration"]) == "5.1"
     assert qemu.until(qemu.FACTS["vmx-migration-blocker"]) == "4.0"
+    # target/i386/machine.c cpu_pre_save() @ v4.1.0:252: also refuses, without
+    # KVM_CAP_EXCEPTION_PAYLOAD, a vCPU in guest mode with an injected exception
+    assert qemu.since(qemu.FACTS["vmx-save-needs-exception-payload"]) == "4.1"
 
 
 @pytest.mark.parametrize("version", RELEASES)
@@ -206,7 +209,8 @@ MESSAGE_START = re.compile(
 def _quoted_messages() -> list[tuple[str, str]]:
     out = []
     files = sorted((REPO / "source").rglob("*.rst")) + sorted(
-        (REPO / "nested_snippets" / "snippets").glob("*.py"))
+        (REPO / "nested_snippets" / "snippets").glob("*.py")
+    )
     for path in files:
         text = path.read_text()
         for m in re.finditer(r'``([^`]+)``|"([^"\n]+)"', text):

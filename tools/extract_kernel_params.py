@@ -810,6 +810,58 @@ def ops_get_type(ops: str, cfiles: list[CFile]) -> str | None:
     return None
 
 
+SET_KEYWORD = re.compile(
+    r'sysfs_streq\s*\(\s*\w+\s*,\s*"(\w+)"\s*\)\s*\)\s*\{?\s*'
+    r"\*\s*\(\s*[\w\s]+\*\s*\)\s*\w+\s*->\s*arg\s*=\s*([^;]+);"
+)
+
+
+def ops_set_keywords(ops: str, cfiles: list[CFile]) -> tuple[str, dict[str, str]] | None:
+    """(setter, {keyword: stored expression}) for a kernel_param_ops struct whose .set
+    function stores a fixed value for a keyword, as svm/avic.c does from 6.18:
+    ``if (val && sysfs_streq(val, "auto")) { *(int *)kp->arg = AVIC_AUTO_MODE; ...``."""
+    if not re.fullmatch(r"\w+", ops or ""):
+        return None
+    pat = re.compile(r"\bkernel_param_ops\s+" + re.escape(ops) + r"\s*=\s*\{([^}]*)\}")
+    for cf in cfiles:
+        m = pat.search(cf.text)
+        if not m:
+            continue
+        s = re.search(r"\.set\s*=\s*&?\s*(\w+)\b", m.group(1))
+        if not s:
+            return None
+        fm = re.search(r"\b" + re.escape(s.group(1)) + r"\s*\([^;{)]*\)\s*\{", cf.text)
+        if not fm:
+            return None
+        end = match_paren(cf.text, fm.end() - 1)
+        body = cf.text[fm.end() : end]
+        found = {k: " ".join(v.split()) for k, v in SET_KEYWORD.findall(body)}
+        return (s.group(1), found) if found else None
+    return None
+
+
+def keyword_default(
+    var: str, ops: str, cfiles: list[CFile], search: list[CFile], defines: Defines
+) -> tuple[str, str] | None:
+    """(keyword, note) when a callback parameter starts with the value its own setter
+    stores for a keyword: the module resolves it at load time, so the keyword, not
+    the initializer's bits as the getter would print them, is the default."""
+    setter = ops_set_keywords(ops, cfiles)
+    defs = find_definitions(var, search)
+    if setter is None or len(defs) != 1 or defs[0][2] is None:
+        return None
+    init = " ".join(defs[0][2].split())
+    for keyword, stored in setter[1].items():
+        same = init == stored or (
+            (a := eval_c_int(init, defines)) is not None and a == eval_c_int(stored, defines)
+        )
+        if same:
+            note = (f'initializer {init} is what {setter[0]}() stores for "{keyword}": '
+                    "resolved when the module loads")  # fmt: skip
+            return keyword, note
+    return None
+
+
 def shadowed(cf: CFile, pos: int, var: str) -> bool:
     """True if var at pos is a local variable or parameter of the enclosing function."""
     i = pos
@@ -1052,7 +1104,13 @@ def build_param(
                 f"custom kernel_param_ops {entry.get('ops')}; the printed value "
                 "depends on its get function"
             )
-    if var and value_type and not value_type.startswith("array"):
+    keyword = None
+    if ptype == "callback" and var:
+        keyword = keyword_default(var, entry.get("ops", ""), [cf] + cfiles, search, defines)
+    if keyword is not None:
+        entry["default"] = keyword[0]
+        notes.append(keyword[1])
+    elif var and value_type and not value_type.startswith("array"):
         entry["default"] = resolve_default(var, value_type, cf, search, defines, notes)
     sites, requires = (
         find_runtime(var, [cf] + [c for c in cfiles if c is not cf], features) if var else ([], [])

@@ -74,6 +74,8 @@ def adjust(
         # AVIC CPUID bit; the getter prints the outcome as a bool (7.3.4 avic.c:80-88,
         # 1277-1290, 1316).  Approximation: ZEN4 has no /proc/cpuinfo name, so the
         # x2avic flag stands for both (no modelled CPU has x2AVIC without Zen 4).
+        # The data's default is "auto" (or none where not yet refreshed); the rule
+        # above may already have turned it into "0", hence "not in given".
         auto = "avic" not in given or values.get("avic") == "auto"
         wanted = cpus.has_flag(cpu_flags, "x2avic") if auto else avic_on
         avic_on = wanted and cpus.has_flag(cpu_flags, "avic")

@@ -200,6 +200,9 @@ FACTS: dict[str, Predicate] = {
     "vmx-migration-blocker": lambda r: bool(r.migration["blockers"]),
     "vmx-nested-state-migration": lambda r: "vmx" in r.migration["nested_state_formats"],
     "svm-nested-state-migration": lambda r: "svm" in r.migration["nested_state_formats"],
+    "vmx-save-needs-exception-payload": lambda r: any(
+        "kvm_has_exception_payload" in (m["condition"] or "") for m in r.migration["save_errors"]
+    ),
     "kvm-svm-off-by-default": lambda r: r.kvm_default_props().get("svm") == "off",
     "cap-nested-hv": lambda r: r.spapr_cap("nested-hv") is not None,
     "cap-nested-papr": lambda r: r.spapr_cap("nested-papr") is not None,

@@ -33,8 +33,7 @@ install_debian = snippet(
     command_line("sudo apt install qemu-system-x86 libvirt-daemon-system virtinst"),
     not_executed=NotExecuted(
         why="installs packages; names checked against the Debian archive",
-        source="Debian 12 archive, apt-cache policy qemu-system-x86 "
-        "libvirt-daemon-system virtinst",
+        source="Debian 12 archive, apt-cache policy qemu-system-x86 libvirt-daemon-system virtinst",
         read=READ,
     ),
 )
@@ -43,7 +42,9 @@ install_ubuntu = snippet(
     command_line("sudo apt install qemu-kvm libvirt-daemon-system virtinst"),
     not_executed=NotExecuted(
         why="installs packages; Ubuntu's libvirt guide names qemu-kvm and "
-        "libvirt-daemon-system, virtinst is the Debian package name",
+        "libvirt-daemon-system, virtinst is the Debian package name; the names were "
+        "not checked against Ubuntu's archive (no Ubuntu host here, and the stored "
+        "package pages searched did not show qemu-kvm)",
         source="canonical/ubuntu-server-documentation docs/how-to/virtualisation/"
         "libvirt.md@012345f52f8418a294d62cc0d3278f3b7175c5ad",
         read=READ,
@@ -53,11 +54,23 @@ install_ubuntu = snippet(
 install_fedora = snippet(
     command_line("sudo dnf install @virtualization"),
     not_executed=NotExecuted(
-        why="installs the package group 'virtualization' (QEMU/KVM, libvirt, "
+        why="installs Fedora's package group 'virtualization' (QEMU/KVM, libvirt, "
         "virt-install); Fedora's own page was not read here, only a project that "
-        "follows it",
+        "follows it; RHEL has no group of that id in the sources read here",
         source="https://github.com/stephane-klein/virsh-kvm-playground",
         read=READ,
+    ),
+)
+
+install_rhel = snippet(
+    command_line("sudo dnf install qemu-kvm libvirt virt-install virt-viewer"),
+    not_executed=NotExecuted(
+        why="installs packages; the list Red Hat's guide installs on AMD64 and Intel 64 "
+        "(chapter 'Enabling virtualization'), read in a copy of its zh-CN edition",
+        source="https://docs.redhat.com/en/documentation/red_hat_enterprise_linux/9/"
+        "html/configuring_and_managing_virtualization/"
+        "assembly_enabling-virtualization-in-rhel-9_configuring-and-managing-virtualization",
+        read="2026-12-02",
     ),
 )
 
@@ -75,7 +88,8 @@ install_opensuse = snippet(
     command_line("sudo zypper install -t pattern kvm_server kvm_tools"),
     not_executed=NotExecuted(
         why="installs the KVM host patterns; kvm_server recommends "
-        "libvirt-daemon-qemu and virt-install",
+        "libvirt-daemon-qemu and virt-install (per patterns-server.spec, read once "
+        "and not re-read; not verified on an openSUSE host)",
         source="https://build.opensuse.org/projects/system:install:head/packages/"
         "patterns-server/files/patterns-server.spec",
         read=READ,
