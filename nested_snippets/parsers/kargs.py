@@ -110,12 +110,15 @@ def scan(text: str) -> list[tuple[str, str | None]]:
                     end = j - 1
             if quoted and text[j - 1] == '"':
                 end = j - 1
-            out.append((text[start : start + equals], text[vstart:max(end, vstart)]))
+            out.append((text[start : start + equals], text[vstart : max(end, vstart)]))
         i = j + 1
 
 
-def split_words(text: str) -> list[str]:
-    """The words of :func:`split_args` as ``name=value`` (quotes removed)."""
+def split_words(text: str, pos: int = 0) -> list[str]:
+    """The words of :func:`split_args` as ``name=value`` (quotes removed), of
+    ``text[pos:]``."""
+    if pos:
+        text = text[pos:]
     if '"' not in text:  # then each word is already name=value as the kernel reads it
         return _words(text)
     return _quoted(text, _kernel_word)

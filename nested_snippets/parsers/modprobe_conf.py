@@ -105,12 +105,15 @@ def _split_line(line: str) -> Words:
     """The words of one stripped logical line, split as kmod splits it."""
     if line[:7] == "options" and line[7:8] in (" ", "\t"):
         # "options", blanks, the module, one blank: kmod hands the rest of the line to
-        # the kernel, which splits it (string methods: no regular expression to compile)
-        rest = line[8:].lstrip(_BLANKS)
-        space, tab = rest.find(" "), rest.find("\t")
+        # the kernel, which splits it (string methods: no regular expression to compile;
+        # offsets, not slices: one line may be the whole 16 MiB file)
+        start = len(line) - len(line[8:].lstrip(_BLANKS))
+        space, tab = line.find(" ", start), line.find("\t", start)
         end = space if tab < 0 else tab if space < 0 else min(space, tab)
-        if end > 0:
-            return ["options", rest[:end], *kargs.split_words(rest[end + 1 :])]
+        if end > start:
+            words = kargs.split_words(line, end + 1)
+            words[:0] = ("options", line[start:end])
+            return words
     return [w for w in line.replace("\t", " ").split(" ") if w]
 
 
