@@ -185,8 +185,7 @@ def test_s390_nested_and_hpage_refuse_to_load_together():
     with fake_host(Scenario(arch="s390x", kernel="6.6", given=Given(kvm="unloaded"))) as host:
         refused(host, "kvm nested=1 hpage=1", "Invalid argument")
         assert last_log(host) == (
-            "kvm-s390: A KVM host that supports nesting cannot back its KVM guests "
-            "with huge pages"
+            "kvm-s390: A KVM host that supports nesting cannot back its KVM guests with huge pages"
         )
         assert run(host, "sudo modprobe kvm nested=1") == ([], 0)
         assert run(host, "cat /sys/module/kvm/parameters/nested") == (["1"], 0)
@@ -270,3 +269,25 @@ def test_a_reboot_unloads_s390_kvm_for_good():
         assert run(host, "cat /sys/module/kvm/parameters/nested") == (["0"], 0)
         host.reboot()
         assert run(host, "ls /sys/module/kvm")[1] == 2
+
+
+def test_modprobe_reads_byte_0xa0_as_white_space_as_lint_does(intel, tmp_path):
+    """kmod hands the bytes of an ``options`` line to the kernel, whose isspace() is
+    true for byte 0xA0 (lib/ctype.c): ``nested=0<A0>ept=maybe`` is two words, and
+    ept=maybe makes kvm_intel refuse to load.  Lint said so; the fake modprobe
+    decoded the file as UTF-8 (0xA0 alone became U+FFFD), read one word and loaded."""
+    import subprocess
+    import sys
+
+    data = b"options kvm_intel nested=0\xa0ept=maybe\n"
+    conf = tmp_path / "kvm.conf"
+    conf.write_bytes(data)
+    lint = subprocess.run(
+        [sys.executable, "-m", "nested_snippets.cli", "lint", "--kernel", "6.6", str(conf)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert lint.returncode == 1
+    assert "kvm_intel ept: 'maybe' is not a valid bool; kvm_intel refuses to load" in lint.stdout
+    (intel.root / "etc/modprobe.d/kvm.conf").write_bytes(data)
+    run(intel, "sudo modprobe -r kvm_intel")
+    refused(intel, "kvm_intel", "Invalid argument")
