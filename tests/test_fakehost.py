@@ -293,3 +293,25 @@ def test_avic_starts_as_auto_and_sysfs_shows_what_the_cpu_gives(release):
     bare = CpuModel("AuthenticAMD", "AMD EPYC 7763 64-Core Processor", 25, 1, no_avic)
     with fake_host(Scenario(arch="amd", kernel=release, cpu=bare)) as host:
         assert run(host, cat) == (["N"], 0)
+
+
+def test_modprobe_reads_byte_0xa0_as_white_space_as_lint_does(intel, tmp_path):
+    """kmod hands the bytes of an ``options`` line to the kernel, whose isspace() is
+    true for byte 0xA0 (lib/ctype.c): ``nested=0<A0>ept=maybe`` is two words, and
+    ept=maybe makes kvm_intel refuse to load.  Lint said so; the fake modprobe
+    decoded the file as UTF-8 (0xA0 alone became U+FFFD), read one word and loaded."""
+    import subprocess
+    import sys
+
+    data = b"options kvm_intel nested=0\xa0ept=maybe\n"
+    conf = tmp_path / "kvm.conf"
+    conf.write_bytes(data)
+    lint = subprocess.run(
+        [sys.executable, "-m", "nested_snippets.cli", "lint", "--kernel", "6.6", str(conf)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert lint.returncode == 1
+    assert "kvm_intel ept: 'maybe' is not a valid bool; kvm_intel refuses to load" in lint.stdout
+    (intel.root / "etc/modprobe.d/kvm.conf").write_bytes(data)
+    run(intel, "sudo modprobe -r kvm_intel")
+    refused(intel, "kvm_intel", "Invalid argument")

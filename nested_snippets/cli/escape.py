@@ -43,7 +43,11 @@ def _one(m: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def clip(word: str, width: int = 80) -> str:
+WIDTH = 80
+"""Characters of a word that :func:`clip` shows whole."""
+
+
+def clip(word: str, width: int = WIDTH) -> str:
     """A word or line from a file as output shows it: past ``width`` characters, its
     start and its length (a 15 MB word must not make a 15 MB line of output)."""
     if len(word) <= width:

@@ -9,14 +9,16 @@ Performance design (issue 15: a hostile 10 MB file, some 400 000 lines, in at mo
 yields (:func:`~nested_snippets.parsers.modprobe_conf.judged_lines`), and per line
 only look-ups, no object of its own:
 
+* lint's loop reads a line's words in place (a 16 MiB line's words are not copied);
 * each distinct word of a module is judged once (memo of :data:`CACHE` words); the
   verdict is the parameter and its value as stored, or *what* is wrong;
 * a parameter's state is its first two values and its last setting, so a conflict
   is found in constant time;
 * a finding is counted under *what* it is (a tuple such as ``("unknown", module,
   name)``), not under its message: past :data:`SHOWN` distinct findings, a new one
-  is only counted.  Messages, and the did-you-mean searches (difflib), are made in
-  :meth:`Linter.finish` for the printed findings only.
+  is only counted (by the loop itself, without a call).  Messages, and the
+  did-you-mean searches (difflib), are made in :meth:`Linter.finish` for the
+  printed findings only.
 """
 
 from __future__ import annotations
@@ -26,16 +28,17 @@ import gc
 import os
 import stat
 import sys
+from itertools import islice
 from pathlib import Path
 
 from nested_snippets import arches, kernel, suggest
 from nested_snippets.cli import params, probes
 from nested_snippets.cli.errors import CliError
-from nested_snippets.cli.escape import clip, escape, shorten
+from nested_snippets.cli.escape import WIDTH, clip, escape, shorten
 from nested_snippets.cli.hostfs import HostFS, read_regular
 from nested_snippets.kernel import messages
 from nested_snippets.parsers import modprobe_conf, values
-from nested_snippets.parsers.modprobe_conf import normalize, split_option
+from nested_snippets.parsers.modprobe_conf import normalize
 
 KVM_MODULES = arches.module_arches()
 """Modules checked against kernel data -> their architecture (None: the host's)."""
@@ -96,32 +99,18 @@ def shown(content: str) -> str:
 
 def judge(module: str, params: dict[str, kernel.Param], word: str) -> tuple:
     """``word``'s verdict: ((module, parameter), value as stored) or (None, what is
-    wrong); ``params`` are the module's parameters by normalized name."""
-    raw, value = split_option(word)
-    p = params.get(normalize(raw))
+    wrong); ``params`` are the module's parameters by normalized name.  Made for each
+    distinct word of a hostile file: :func:`split_option`, :func:`normalize` and
+    :func:`clip` are written out (a call costs more than their work)."""
+    equals = word.find("=", 1)
+    raw, value = (word, None) if equals < 0 else (word[:equals], word[equals + 1 :])
+    p = params.get(raw.replace("-", "_"))
     if p is None:
-        return None, ("unknown", module, clip(raw))
+        return None, ("unknown", module, raw if len(raw) <= WIDTH else clip(raw))
     try:
         return (module, p.name), values.parse(p.type, value)
     except values.InvalidValue:
         return None, ("invalid", module, p.name, p.type, value)
-
-
-def conflict(
-    key: tuple[str, str], word: str, value: str, path: str, lineno: int, first: dict
-) -> What:
-    """What is wrong with setting ``key`` to ``value`` after another value.
-
-    Constant time per setting: only the first places of the first two values are
-    kept in ``first`` (the first earlier value that differs from any value is one of
-    them); this one is kept if it is the second value."""
-    kept = iter(first.items())
-    earlier, where = next(kept)
-    if earlier == value:  # then a second value is kept, and it differs
-        where = next(kept)[1]
-    elif len(first) == 1:  # this is the second value
-        first[value] = (path, lineno, word)
-    return ("conflict", key[0], word, where)
 
 
 class Linter:
@@ -131,9 +120,11 @@ class Linter:
         self.findings: list[tuple[str, int, str, str]] = []
         """(path, line, level, message) of each printed finding; until :meth:`finish`,
         the message may still be a :data:`What` tuple."""
-        self.first: dict[tuple[str, str], dict[str, tuple[str, int, str]]] = {}
-        """(module, parameter) -> value -> (path, line, word) where kmod first met it,
-        for the first two values."""
+        self.first: dict[tuple[str, str], tuple] = {}
+        """(module, parameter) -> (value, place) or (value, place, value, place): its
+        first two values as stored, each with the (path, line, word) where kmod first
+        met it.  A conflict is found in constant time: the first earlier value that
+        differs from any value is one of them."""
         self.last: dict[tuple[str, str], tuple[str, int, str, str]] = {}
         """(module, parameter) -> (path, line, word, value as stored) of its last setting."""
         self.repeats: dict[tuple[str, str, What], int] = {}
@@ -193,20 +184,27 @@ class Linter:
         parser yields them.  Per ``options`` word there is a look-up of its verdict
         (judged once per distinct word of a module) and of its parameter's state; a
         word repeated right after itself is skipped (the kernel sets the same value),
-        a wrong word is reported once per line."""
+        a wrong word is reported once per line.  Once :data:`SHOWN` distinct findings
+        are kept, a new error is counted here without a call of :meth:`add`."""
         read_by_kmod = path.endswith(".conf")
         if not read_by_kmod:
             self.add(path, 1, "warning", IGNORED_FILE)
         add, modules, first, last = self.add, self._bases, self.first, self.last
+        repeats = self.repeats
+        # past SHOWN distinct findings, once an error is found, add() only counts a new one
+        crowded = self.errors and self.first_left_out is not None
+        counted = 0  # new errors past SHOWN, for self.left_out
         for lineno, words in modprobe_conf.judged_lines(text):
             if words.__class__ is str:
                 add(path, lineno, "warning", ("ignored", words))
+                crowded = self.errors and self.first_left_out is not None
                 continue
             command = words[0]
             if command != "options":
                 module = normalize(words[1]) if len(words) > 1 else ""
                 if module in KVM_MODULES and command in ("blacklist", "install"):
                     add(path, lineno, "warning", (command, module))
+                    crowded = self.errors and self.first_left_out is not None
                 continue
             base = modules.get(words[1])
             if base is None:
@@ -216,9 +214,10 @@ class Linter:
             module, params, judged = base
             if params is None:
                 self.without_data(path, lineno, words[1], module)
+                crowded = self.errors and self.first_left_out is not None
                 continue
             previous = wrong = None
-            for word in words[2:]:
+            for word in islice(words, 2, None):  # no copy of a 16 MiB line's words
                 if word == previous:
                     continue
                 previous = word
@@ -227,24 +226,38 @@ class Linter:
                     verdict = judge(module, params, word)
                     if len(judged) < CACHE:
                         judged[word] = verdict
-                key, stored = verdict
-                if key is None:  # stored is what is wrong
+                key, what = verdict
+                if key is None:  # what is wrong
                     if wrong is None:
                         wrong = {word}
                     elif word in wrong:
                         continue
                     else:
                         wrong.add(word)
-                    add(path, lineno, "error", stored)
+                else:  # what is the value as stored
+                    last[key] = (path, lineno, word, what)
+                    if not read_by_kmod:
+                        continue
+                    kept = first.get(key)
+                    if kept is None:  # its first setting
+                        first[key] = (what, (path, lineno, word))
+                        continue
+                    if what == kept[0]:
+                        if len(kept) == 2:  # the only value again
+                            continue
+                        where = kept[3]
+                    else:
+                        where = kept[1]
+                        if len(kept) == 2:  # the second value
+                            first[key] = (*kept, what, (path, lineno, word))
+                    what = ("conflict", module, word, where)
+                if crowded and (path, "error", what) not in repeats:
+                    counted += 1  # as add() would
                     continue
-                last[key] = (path, lineno, word, stored)
-                if not read_by_kmod:
-                    continue
-                kept = first.get(key)
-                if kept is None:  # its first setting
-                    first[key] = {stored: (path, lineno, word)}
-                elif len(kept) > 1 or stored not in kept:  # else the same value again
-                    add(path, lineno, "error", conflict(key, word, stored, path, lineno, kept))
+                add(path, lineno, "error", what)
+                crowded = self.errors and self.first_left_out is not None
+        if counted:
+            self.left_out["error"] = self.left_out.get("error", 0) + counted
 
     def _base(self, given: str) -> tuple[str, dict[str, kernel.Param] | None, dict | None]:
         """(module, its parameters by normalized name and a memo of judged words, or
@@ -360,20 +373,25 @@ class Linter:
         if self.first_left_out is not None:
             path, line = self.first_left_out
             counts = " and ".join(
-                f"{n} {level}{'s' if n != 1 else ''}"
-                for level, n in sorted(self.left_out.items())
+                f"{n} {level}{'s' if n != 1 else ''}" for level, n in sorted(self.left_out.items())
             )
-            text += escape(
-                f"{path}:{line}: note: {counts} left out, this one first: only the first "
-                f"{SHOWN} distinct findings are printed"
-            ) + "\n"
+            text += (
+                escape(
+                    f"{path}:{line}: note: {counts} left out, this one first: only the first "
+                    f"{SHOWN} distinct findings are printed"
+                )
+                + "\n"
+            )
         if self.unsearched:
             n = len(self.unsearched)
             path, line = next(iter(self.unsearched.values()))
-            text += escape(
-                f"{path}:{line}: note: {n} module name{'s' if n != 1 else ''} without data "
-                f"not compared with KVM's, this one first: {self.unsearched_why}"
-            ) + "\n"
+            text += (
+                escape(
+                    f"{path}:{line}: note: {n} module name{'s' if n != 1 else ''} without data "
+                    f"not compared with KVM's, this one first: {self.unsearched_why}"
+                )
+                + "\n"
+            )
         return text
 
     def s390_hpage(self) -> None:

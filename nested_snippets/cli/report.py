@@ -142,6 +142,15 @@ REDACTIONS = (
         r"\1<redacted>",
     ),
     (
+        "the body of curl's --data, --data-binary, --data-raw, --data-urlencode "
+        "(with = or a blank, also @file)",
+        re.compile(
+            r"((?<![\w-])--data(?:-binary|-raw|-urlencode|-ascii)?(?:[ \t]*=[ \t]*|[ \t]+))"
+            rf"(?:{_QUOTED}|[^\s'\"]\S*)",
+        ),
+        r"\1<redacted>",
+    ),
+    (
         "Authorization: credentials (Bearer, Basic, Digest, Token ...), also as authorization=",
         re.compile(
             r"(\bauthorization[ \t]*[:=][ \t]*(?:(?:bearer|basic|digest|token|negotiate)[ \t]+)?)"
@@ -151,9 +160,12 @@ REDACTIONS = (
         r"\1<redacted>",
     ),
     (
-        "the text of XML elements <password>, <passwd>, <passphrase>, <token> and <value> "
-        "(libvirt secret XML)",
-        re.compile(r"(<(?:password|passwd|passphrase|token|value)\b[^<>]*(?<!/)>)[^<]*", re.I),
+        "the text of XML elements <password>, <passwd>, <passphrase>, <token>, <value> "
+        "and <key> (libvirt secret XML, LUKS keys)",
+        re.compile(
+            r"(<(?:(?:password|passwd|passphrase|token|value)\b|key(?=[\s/>]))[^<>]*(?<!/)>)[^<]*",
+            re.I,
+        ),
         r"\1<redacted>",
     ),
     (
@@ -167,13 +179,24 @@ REDACTIONS = (
     ),
     (
         'JSON (or Python) values of "password", "passwd", "secret", "key", "data" '
-        r"(also spelt with \u escapes): strings, numbers, true/false and arrays",
+        r"(also spelt with \u escapes): strings, Python bytes (b'...'), numbers, "
+        "true/false and arrays",
         re.compile(
-            rf"""((["']){_spelled('password', 'passwd', 'secret', 'key', 'data', json=True)}"""
-            r"""\2\s*:\s*)(?:(["'])(?:(?!\3)[^\\\n]|\\.)*\3?|\[[^\]\n]*\]?|[^\s,}\]'"]+)""",
+            rf"""((["']){_spelled("password", "passwd", "secret", "key", "data", json=True)}"""
+            r"""\2\s*:\s*(?:[bB](?=["']))?)(?:(["'])(?:(?!\3)[^\\\n]|\\.)*\3?|\[[^\]\n]*\]?|[^\s,}\]'"]+)""",
             re.I,
         ),
         r"\1\3<redacted>\3",
+    ),
+    (
+        "YAML block values (password: | or > and the indented lines after it)",
+        # possessive, and each line of the block starts with a blank: linear
+        re.compile(
+            rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret')}[ \t]*:[ \t]*"
+            r"[|>][-+0-9]{0,2}[ \t]*\n)(?:[ \t]++[^\n]*+(?:\n|$))*+",
+            re.I,
+        ),
+        "\\1  <redacted>\n",
     ),
     (
         "values of password:, passwd:, secret: (YAML style), to the end of the line",
@@ -227,7 +250,6 @@ def redact_line(line: str) -> str:
     """A logged command line: a quoted shell word is redacted as one argument
     (``'secret,data=a b'`` or ``"secret,data=a b"`` hides all of ``a b``), the rest as text."""
     return redact(_SHELL_QUOTED.sub(lambda m: redact_arg(m.group()), line))
-
 
 
 def fence(text: str, lang: str = "text") -> str:

@@ -105,12 +105,15 @@ def _split_line(line: str) -> Words:
     """The words of one stripped logical line, split as kmod splits it."""
     if line[:7] == "options" and line[7:8] in (" ", "\t"):
         # "options", blanks, the module, one blank: kmod hands the rest of the line to
-        # the kernel, which splits it (string methods: no regular expression to compile)
-        rest = line[8:].lstrip(_BLANKS)
-        space, tab = rest.find(" "), rest.find("\t")
+        # the kernel, which splits it (string methods: no regular expression to compile;
+        # offsets, not slices: one line may be the whole 16 MiB file)
+        start = len(line) - len(line[8:].lstrip(_BLANKS))
+        space, tab = line.find(" ", start), line.find("\t", start)
         end = space if tab < 0 else tab if space < 0 else min(space, tab)
-        if end > 0:
-            return ["options", rest[:end], *kargs.split_words(rest[end + 1 :])]
+        if end > start:
+            words = kargs.split_words(line, end + 1)
+            words[:0] = ("options", line[start:end])
+            return words
     return [w for w in line.replace("\t", " ").split(" ") if w]
 
 
@@ -239,8 +242,12 @@ fake host must not follow a link to /dev/zero without end)."""
 
 
 def _read_text(real: str) -> str:
-    """A regular file's text, capped; a FIFO, device or socket raises OSError unopened."""
-    return read_regular(real, MAX_CONF).decode("utf-8", errors="replace")
+    """A regular file's text, capped; a FIFO, device or socket raises OSError unopened.
+
+    One character per byte (latin-1), as ``nested-kvm lint`` reads it: kmod hands the
+    bytes to the kernel, whose white space includes byte 0xA0 (see
+    :data:`~nested_snippets.parsers.kargs.SPACE`), also inside a UTF-8 sequence."""
+    return read_regular(real, MAX_CONF).decode("latin-1")
 
 
 def read_dirs(
