@@ -306,13 +306,15 @@ def forget() -> None:
 
 TREES = ("/sys", "/proc", "/lib", "/dev")
 """Where the sandbox shows the fake kernel (tmpfs trees filled from the state)."""
-_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"(\.\.\.)?')
-"""A string strace printed (C escapes; ``...`` after it when it was cut)."""
-_AT_FD = re.compile(r'[(,] ?\d+(?:<[^>]*>)?, "(?:[^"\\]|\\.)+"')
+_QUOTED = r'"((?:[^"\\]|\\.)*)"'
+"""A string as strace prints it (C escapes)."""
+_STRING = re.compile(_QUOTED + r"(\.\.\.)?")
+"""A string strace printed (``...`` after it when it was cut)."""
+_AT_FD = re.compile(r"[(,] ?\d+(?:<[^>]*>)?, " + _QUOTED.replace("*", "+", 1))
 """A name relative to a directory descriptor (``openat(3, "npt", ...)``): strace cannot
 name the descriptor's directory in the sandbox (its /proc is the fake host's)."""
-_CHDIR = re.compile(r'^(\d+)\s+chdir\("((?:[^"\\]|\\.)*)"\)\s+= 0$')
-_CHDIR_START = re.compile(r'^(\d+)\s+chdir\("((?:[^"\\]|\\.)*)" <unfinished \.\.\.>$')
+_CHDIR = re.compile(r"^(\d+)\s+chdir\(" + _QUOTED + r"\)\s+= 0$")
+_CHDIR_START = re.compile(r"^(\d+)\s+chdir\(" + _QUOTED + r" <unfinished \.\.\.>$")
 _CHDIR_DONE = re.compile(r"^(\d+)\s+<\.\.\. chdir resumed>\)\s+= 0$")
 _REFUSED = re.compile(
     r"^\d+\s+(?:<\.\.\. )?(?:fchdir\b|f?statfs(?:64)?\b(?!.*= -1 E)(?!.*<unfinished))"
