@@ -317,12 +317,14 @@ _CHDIR = re.compile(r"^(\d+)\s+chdir\(" + _QUOTED + r"\)\s+= 0$")
 _CHDIR_START = re.compile(r"^(\d+)\s+chdir\(" + _QUOTED + r" <unfinished \.\.\.>$")
 _CHDIR_DONE = re.compile(r"^(\d+)\s+<\.\.\. chdir resumed>\)\s+= 0$")
 _REFUSED = re.compile(
-    r"^\d+\s+(?:<\.\.\. )?(?:fchdir\b|f?statfs(?:64)?\b(?!.*= -1 E)(?!.*<unfinished))"
-    r"|^\d+\s+<\.\.\. f?statfs(?:64)? resumed>.*= 0$"
+    r"^\d+\s+(?:<\.\.\. )?(?:fchdir\b|(?:f?statfs(?:64)?|symlink(?:at)?)\b(?!.*= -1 E)"
+    r"(?!.*<unfinished))"
+    r"|^\d+\s+<\.\.\. (?:f?statfs(?:64)?|symlink(?:at)?) resumed>.*= 0$"
 )
 """Calls whose effect the record cannot follow: a directory changed to by descriptor,
 a file system's free space that was answered (the trees' differs with the number of
-files written; ``ls`` asking for SELinux's, absent, is a mere lookup)."""
+files written; ``ls`` asking for SELinux's, absent, is a mere lookup), a symbolic link
+made (a later name through it would not show the tree it leads to)."""
 START_DIR = "/root"
 """Where each command starts (:mod:`.pid1`)."""
 _TOOL_CALL = re.compile(r"^\d+\s+connect\(.*AF_INET")
