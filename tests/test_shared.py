@@ -163,7 +163,8 @@ def test_a_listing_is_read_whole():
     found = {}
     for v in ("6.12", "6.13"):
         scenario = Scenario("intel", v, Given())
-        with run.fake_host(scenario) as host, run._trees(host) as tree:
+        with run.fake_host(scenario) as host:
+            tree = run._trees(host)
             group = shared.group(scenario, [body])
             found[v] = shared.recall_read(group, tree, host.built, host.built.release)
     assert found["6.12"] is not None and found["6.13"] is None
@@ -207,7 +208,8 @@ def test_each_noted_read_is_compared_with_the_later_host():
     assert _once("intel", "6.11", lsmod, list(body.commands[0].output)) == "ran"
     scenario = Scenario("intel", "6.12", Given())
     group = shared.group(scenario, [body])
-    with run.fake_host(scenario) as host, run._trees(host) as tree:
+    with run.fake_host(scenario) as host:
+        tree = run._trees(host)
         release = host.built.release
         assert shared.recall_read(group, tree, host.built, release) is not None
         host.built.get("kvm").holders.append("other")

@@ -141,7 +141,7 @@ def _observe(
 def judge(host: FakeHost, body: Body, seen: Observation, label: str) -> None:
     """Raise :class:`Mismatch` where ``seen`` differs from what the guide shows."""
     if isinstance(seen, str):
-        raise Mismatch(f"{label}: {seen}")
+        raise Mismatch(f"{label}: {escape_text(seen)}")  # may hold what a snippet printed
     if seen is None:
         return
     for cmd, (output, status) in zip(body.commands, seen, strict=True):
@@ -285,10 +285,10 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
     group = shared.group(scenario, bodies) if one else ""
     with fake_host(scenario) as host:
         run_key = shared.key(host, scenario, bodies)
+        tree = _trees(host)  # one description serves the recall and the record
         recalled = shared.recall(run_key, release)
         if recalled is None and group and shared.has_reads(group):
-            with _trees(host) as tree:
-                recalled = shared.recall_read(group, tree, host.built, release)
+            recalled = shared.recall_read(group, tree, host.built, release)
         if recalled is not None:
             seen, first = recalled[0], recalled[1]
             try:
@@ -315,8 +315,7 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
             shared.remember(run_key, release, full, item)
             read = _what_was_read(host, traces, release) if traces else None
             if read is not None:
-                with _trees(host) as tree:
-                    shared.remember_read(group, tree(), release, *read, full, item)
+                shared.remember_read(group, tree(), release, *read, full, item)
         elif full != recalled[0]:
             raise Mismatch(
                 f"{item}: sharing is unsound here: it would have used the run of "
@@ -372,10 +371,10 @@ def _what_was_read(
     return paths, sorted({*tools[1], *rows})
 
 
-@contextmanager
-def _trees(host: FakeHost) -> Iterator[Callable[[], dict[str, fk.Node]]]:
+def _trees(host: FakeHost) -> Callable[[], dict[str, fk.Node]]:
     """A function giving the trees the sandbox shows ``host`` as built
-    (:func:`.fakehost.state.trees`), described on its first call; nothing is written."""
+    (:func:`.fakehost.state.trees`), described once, on its first call; nothing is
+    written."""
     made: list[dict[str, fk.Node]] = []
 
     def tree() -> dict[str, fk.Node]:
@@ -383,7 +382,7 @@ def _trees(host: FakeHost) -> Iterator[Callable[[], dict[str, fk.Node]]]:
             made.append(fk.trees(host.built, full=True))
         return made[0]
 
-    yield tree
+    return tree
 
 
 def _observe_all(host: FakeHost, bodies: list[Body]) -> list[Observation]:
