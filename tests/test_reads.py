@@ -88,3 +88,50 @@ def test_saving_leaves_the_directories_of_unchanged_modules_alone(built, tmp_pat
     assert kept == {"kvm_intel", "kvm", "irqbypass"}
     state.get("kvm").holders.append("other")
     assert reads.unchanged(state, built.to_json()) == {"kvm_intel", "irqbypass"}
+
+
+def test_modinfo_filename_reads_no_parameter_table(built):
+    """``modinfo -n`` prints where the module lives: a run that asks it depends on no
+    parameter table (builtin.fedora's first step shares across releases by this)."""
+    rec, status, out, _err = _call(_copy(built), "modinfo", ["-n", "kvm_intel"])
+    assert status == 0 and out.strip().endswith("kvm-intel.ko")
+    assert not [k for k in rec.reads if k[0] in ("params_data", reads.ROW)]
+
+
+def _amd(kernel: str) -> tuple[fk.State, reads.Recorder]:
+    """kvm_amd loaded through a view, on an AMD host where it was not loaded."""
+    with run.fake_host(Scenario("amd", kernel, fk_given(kvm="unloaded"))) as host:
+        state = fk.State.from_bytes(host.built.to_bytes())
+    rec = reads.Recorder()
+    view = reads.StateView(state, rec)
+    for name in ("kvm", "kvm_amd"):
+        fk.insert(view, state.modules[name], [])
+    return state, rec
+
+
+def fk_given(**kw):
+    from nested_snippets.model import Given
+
+    return Given(**kw)
+
+
+def test_a_rule_that_decides_a_value_from_its_own_row_notes_nothing_at_load():
+    """6.11 added kvm_amd's sev_snp, which the CPU rule clears on a CPU without it: the
+    value follows from its own row (noted by whoever reads it), so loading kvm_amd does
+    not depend on that row, and a run that shows only ``nested`` shares across 6.10 and
+    6.11."""
+    state, rec = _amd("6.11")
+    assert state.get("kvm_amd").params["sev_snp"] == "N"
+    assert (reads.ROW, "kvm_amd", "sev_snp") not in rec.reads
+    assert (reads.ROW, "kvm_amd", "nested") in rec.reads  # _log_init reads it
+
+
+def test_values_that_follow_avic_note_its_row():
+    """enable_ipiv (6.17) is cleared when AVIC is not in use, which avic's row decides
+    (a bool before 6.18, "auto" from 6.18): loading kvm_amd notes that row there, and
+    not on a release without a parameter that follows it."""
+    state, rec = _amd("6.17")
+    assert state.get("kvm_amd").params["enable_ipiv"] == "N"
+    assert (reads.ROW, "kvm_amd", "avic") in rec.reads
+    _state, rec = _amd("6.10")
+    assert (reads.ROW, "kvm_amd", "avic") not in rec.reads

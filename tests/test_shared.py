@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nested_snippets import registry
+from nested_snippets import arches, registry
 from nested_snippets.fakehost.host import Scenario
 from nested_snippets.model import Command, Given, Transcript
 from nested_snippets.runner import run, sandbox, shared
@@ -449,3 +449,83 @@ def test_reading_a_loaded_value_through_the_view_notes_its_row():
     assert shared.row_reads(["/sys/module/kvm/parameters/enable_virt_at_load"], built, "R") == [
         (("param_row", "kvm", "enable_virt_at_load"), reads.canon(row))
     ]
+
+
+# ------------------------------------------------- procedures of several sandboxes
+
+
+@needs_strace
+def test_a_procedure_that_reboots_shares_by_what_it_read():
+    """enable.persistent_reboot (check, write a modprobe.d file, reboot, check): two
+    sandboxes and a reboot between them.  6.10 and 6.11 differ in parameter tables that
+    the procedure never reads, so 6.11 uses 6.10's run, and the pair agrees in full."""
+    proc = registry.load().procedures["enable.persistent_reboot"]
+    assert run.run_procedure(proc, "intel", "6.10") == "ran"
+    assert run.run_procedure(proc, "intel", "6.11") == "shared"
+    done = shared.check_pairs(seed=1, count=shared.MIN_CHECKED)
+    assert (done.shared, len(done.checked), done.failures) == (1, 1, [])
+
+
+FIRMWARE_OFF = Given(firmware_vt=False)
+
+
+def _reboot_then(kernel: str, command: str, shown: list[str], given: Given = FIRMWARE_OFF):
+    from nested_snippets.bodies import REBOOT
+
+    body = Transcript((Command(command, tuple(shown)),))
+    scenario = Scenario("intel", kernel, given)
+    steps = [(Transcript((Command("true", ()),)), "first"), (REBOOT, "reboot"), (body, "then")]
+    return scenario, [b for b, _l in steps], run.run_item(scenario, steps)
+
+
+@needs_strace
+def test_what_the_reboot_reads_is_compared_with_the_later_host():
+    """The reboot between two sandboxes logs the firmware's line from the release's own
+    message table; a later host whose table words it otherwise is not given the run
+    (with the reboot unrecorded, it would be: nothing else of the run reads that entry,
+    and the log it shows is one the run itself wrote)."""
+    dmesg = "sudo dmesg | grep -c 'disabled by BIOS'"
+    scenario, bodies, how = _reboot_then("6.11", dmesg, ["1"])
+    assert how == "ran"
+    group = shared.group(Scenario("intel", "6.12", FIRMWARE_OFF), bodies)
+    assert group == shared.group(scenario, bodies)
+    with run.fake_host(Scenario("intel", "6.12", FIRMWARE_OFF)) as host:
+        tree = run._trees(host)
+        release = host.built.release
+        assert shared.recall_read(group, tree, host.built, release) is not None
+        key = arches.get("intel").firmware_off_message
+        host.built.messages[key] = ["VMX switched off by the firmware"]
+        assert shared.recall_read(group, tree, host.built, release) is None
+
+
+def test_a_reboot_notes_what_it_reads():
+    from nested_snippets.fakehost import reads
+
+    with run.fake_host(Scenario("intel", "6.12", FIRMWARE_OFF)) as host:
+        rec = reads.Recorder()
+        host.reboot(rec)
+        after = host.state()
+    assert ("loaded",) in rec.reads and ("next_cmdline",) in rec.reads
+    assert ("messages", arches.get("intel").firmware_off_message) in rec.reads
+    assert after.loaded == [] and after.boot_pending
+
+
+WRITE_KEEP = (
+    "echo 5 | sudo tee /sys/module/kvm/parameters/halt_poll_ns_grow >/dev/null; echo done"
+)
+
+
+@needs_strace
+def test_a_value_written_to_a_parameter_and_kept_past_its_sandbox_is_not_shared():
+    """The first sandbox writes a parameter and ends without another tool call: the
+    harvest that keeps its writes takes the value into the state, which no record
+    explains, so the run vouches for nothing and the next release runs in full."""
+    from nested_snippets.bodies import REBOOT
+
+    first = Transcript((Command(WRITE_KEEP, ("done",)),))
+    then = Transcript((Command("true", ()),))
+    for kernel, want in (("6.11", "ran"), ("6.12", "ran")):
+        scenario = Scenario("intel", kernel, Given())
+        steps = [(first, "write"), (REBOOT, "reboot"), (then, "then")]
+        assert run.run_item(scenario, steps) == want
+    assert not any(shared._READS.values())

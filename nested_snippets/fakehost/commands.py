@@ -192,7 +192,10 @@ def modinfo(host: Host, args: list[str]) -> int:
 def _modinfo_one(host: Host, spec, field: str | None) -> None:
     builtin = host.state.builtin
     filename = "(builtin)" if builtin else f"{host.moddir()}/kernel/{spec.path}"
-    params = host.state.params_data.get(spec.name, [])
+    if field == "filename":  # the parameter table is not read (see .reads)
+        host.out.append(filename)
+        return
+    params = host.state.params_data.get(spec.name, []) if field in (None, "parm") else []
     rendered = []
     for p in _modinfo_order(params):
         if p["desc"] is None and p["modinfo_type"] is None:
@@ -206,9 +209,6 @@ def _modinfo_one(host: Host, spec, field: str | None) -> None:
                 host.out.append(f"{name}:{desc}")
             else:
                 host.out.append(f"{name}:{desc} ({ptype})")
-        return
-    if field == "filename":
-        host.out.append(filename)
         return
     info = [("license", spec.license)]
     if spec.author:

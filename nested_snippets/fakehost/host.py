@@ -22,7 +22,7 @@ from pathlib import Path
 
 from nested_snippets import arches
 from nested_snippets import kernel as kdata
-from nested_snippets.fakehost import cpus, early_params, firmware
+from nested_snippets.fakehost import cpus, early_params, firmware, reads
 from nested_snippets.fakehost import state as fk
 from nested_snippets.fakehost.commands import PY_TOOLS, boot_modules, open_dev_kvm
 from nested_snippets.fakehost.start import Given, ScenarioError
@@ -197,13 +197,16 @@ class FakeHost:
     def state(self) -> fk.State:
         return fk.State.read(self.home)
 
-    def reboot(self) -> None:
+    def reboot(self, rec: reads.Recorder | None = None) -> None:
         """Reboot: forget loaded modules and the log; boot again from the files.
 
         The boot itself (which reads the snippet-written /etc/modprobe.d) happens in
-        the next sandbox of this host, confined like every fake tool call.
+        the next sandbox of this host, confined like every fake tool call.  With
+        ``rec``, what the reboot reads of the state is noted in it, as a tool call's
+        reads are (:mod:`.reads`).
         """
-        state = self.state()
+        real = self.state()
+        state = real if rec is None else reads.StateView(real, rec)
         if state.next_cmdline is not None:
             state.cmdline, state.next_cmdline = state.next_cmdline, None
         state.loaded.clear()
@@ -211,7 +214,7 @@ class FakeHost:
         state.clock = 4.0
         firmware.log_boot(state)
         state.boot_pending, state.boot_nested = True, None
-        state.write(self.home)
+        real.write(self.home)
 
 
 def _kernel_tables(arch: str, version: str) -> tuple[dict, dict, dict]:

@@ -51,39 +51,58 @@ def adjust(
 
     ``declared``: the parameters this kernel version declares for ``module`` (name ->
     state row); ``given``: those set by the options the module was loaded with.
+
+    Under a tool call's view (:mod:`.reads`) a rule that decides a parameter from its
+    own row and the CPU reads them unnoted, as the value's copy from its row is: the
+    value follows from that row, which whoever reads the value notes.  The one rule
+    that decides parameters from another's row (``enable_ipiv`` and
+    ``enable_device_posted_irqs`` follow ``avic``) notes that row.
     """
+    vals, table = _raw(values), _raw(declared)
     for (mod, name), flags in REQUIRES_FLAG.items():
-        present = mod == module and name in values
+        present = mod == module and name in vals
         if present and not any(cpus.has_flag(cpu_flags, f) for f in flags):
-            values[name] = "N" if values[name] in ("Y", "N") else "0"
+            vals[name] = "N" if vals[name] in ("Y", "N") else "0"
     if module == "kvm":
         # x86.c kvm_x86_vendor_init(): "if (pi_inject_timer == -1)
         #   pi_inject_timer = housekeeping_enabled(HK_TYPE_TIMER);" -> 0 without nohz_full
-        if values.get("pi_inject_timer") == "-1":
-            values["pi_inject_timer"] = "0"
+        if vals.get("pi_inject_timer") == "-1":
+            vals["pi_inject_timer"] = "0"
         # mmu.c: nx_huge_pages "auto" resolves to the CPU's iTLB-multihit bug, which
         # neither modelled CPU (Ice Lake-SP, Zen 3, QEMU TCG) has.
-        if "nx_huge_pages" in declared:
-            values["nx_huge_pages"] = "Y" if "bug:itlb_multihit" in cpu_flags else "N"
+        if "nx_huge_pages" in table:
+            vals["nx_huge_pages"] = "Y" if "bug:itlb_multihit" in cpu_flags else "N"
     if module != "kvm_amd":
         return
-    avic_on = values.get("avic") in ("Y", "1") and cpus.has_flag(cpu_flags, "avic")
-    if declared.get("avic", {}).get("type") == "callback":
-        # svm/avic.c from 6.18: avic is "auto" unless set; avic_want_avic_enabled()
-        # turns auto into "x2AVIC and (Zen 4 or family >= 0x1A)" and then needs the
-        # AVIC CPUID bit; the getter prints the outcome as a bool (7.3.4 avic.c:80-88,
-        # 1277-1290, 1316).  Approximation: ZEN4 has no /proc/cpuinfo name, so the
-        # x2avic flag stands for both (no modelled CPU has x2AVIC without Zen 4).
-        # The data's default is "auto" (or none where not yet refreshed); the rule
-        # above may already have turned it into "0", hence "not in given".
-        auto = "avic" not in given or values.get("avic") == "auto"
-        wanted = cpus.has_flag(cpu_flags, "x2avic") if auto else avic_on
-        avic_on = wanted and cpus.has_flag(cpu_flags, "avic")
-        values["avic"] = "Y" if avic_on else "N"
-    if "enable_ipiv" in values and not avic_on:
-        # svm/avic.c avic_hardware_setup(): IPI virtualization needs AVIC in use
-        values["enable_ipiv"] = "N"
-    if "enable_device_posted_irqs" in values and not avic_on:
+    if table.get("avic", {}).get("type") == "callback":
+        vals["avic"] = "Y" if _avic_on(vals, table, cpu_flags, given) else "N"
+    following = [n for n in ("enable_ipiv", "enable_device_posted_irqs") if n in vals]
+    if following and not _avic_on(values, declared, cpu_flags, given):  # notes avic's row
+        # svm/avic.c avic_hardware_setup(): IPI virtualization needs AVIC in use;
         # x86.c kvm_x86_vendor_init(): "enable_device_posted_irqs &= enable_apicv && ..."
         # and svm.c: "enable_apicv = avic_hardware_setup();"
-        values["enable_device_posted_irqs"] = "N"
+        for name in following:
+            vals[name] = "N"
+
+
+def _avic_on(values, declared, cpu_flags: list[str], given: frozenset[str]) -> bool:
+    """Whether kvm_amd's init keeps AVIC in use.
+
+    svm/avic.c from 6.18: avic is "auto" unless set; avic_want_avic_enabled() turns
+    auto into "x2AVIC and (Zen 4 or family >= 0x1A)" and then needs the AVIC CPUID
+    bit; the getter prints the outcome as a bool (7.3.4 avic.c:80-88, 1277-1290,
+    1316).  Approximation: ZEN4 has no /proc/cpuinfo name, so the x2avic flag stands
+    for both (no modelled CPU has x2AVIC without Zen 4).  The data's default is
+    "auto" (or none where not yet refreshed); the rule for a missing CPU flag may
+    already have turned it into "0", hence "not in given".  Before 6.18 avic is a
+    bool that needs the AVIC CPUID bit."""
+    on = values.get("avic") in ("Y", "1")
+    if declared.get("avic", {}).get("type") == "callback":
+        auto = "avic" not in given or values.get("avic") == "auto"
+        on = cpus.has_flag(cpu_flags, "x2avic") if auto else on
+    return on and cpus.has_flag(cpu_flags, "avic")
+
+
+def _raw(mapping):
+    """The plain dictionary behind a noting one (as ``state.raw``; imported there)."""
+    return mapping.raw() if hasattr(mapping, "raw") else mapping

@@ -81,6 +81,11 @@ ARG_BYTES = MAX_REQUEST - 4096
 """What the client lets the arguments take (their bytes and a NUL each)."""
 READS = "reads.marshal"
 """Beside the state: what each tool call read (:mod:`.reads`), appended when it exists."""
+REBOOT = "_reboot"
+"""The record of a reboot between two sandboxes (the runner's, see ``FakeHost.reboot``)."""
+HARVEST = "_harvest"
+"""The record of the harvest when a sandbox whose writes are kept ends: it says why not
+when it took a value the snippet wrote to a parameter into the state."""
 KEEP_BOUND = "too much to keep: the root held "
 """How a detach answers for a root over a bound of :mod:`.rootcopy`."""
 CALL_MEMORY = 768 << 20
@@ -316,17 +321,25 @@ class _Sandbox:
             os.close(why_r)
             status = 1
             try:
+                from nested_snippets.fakehost import reads
                 from nested_snippets.fakehost import state as fk
 
                 _confine_call()
                 fd = _open_state(self.home)
                 disk = _open_root(self.home)
+                record = _open_reads(self.home)
                 _enter(self.user, self.mnt)
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 state = _load(fd)
+                before = state.to_bytes()
                 for path, _kind in _odd_parameters(state):  # never kept: the kernel's
                     shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
                 fk.harvest(state, "/")
+                if record >= 0:  # a value taken in is not one that the records explain
+                    rec = reads.Recorder()
+                    if state.to_json() != marshal.loads(before):  # not bytes: refs
+                        rec.refuse("the harvest took a value the snippet wrote to a parameter")
+                    os.write(record, rec.to_bytes(HARVEST))
                 _store(fd, state)
                 try:
                     rootcopy.copy_out(disk)

@@ -22,7 +22,7 @@ from nested_snippets.cli.escape import escape_text
 from nested_snippets.fakehost import reads
 from nested_snippets.fakehost import state as fk
 from nested_snippets.fakehost.host import FakeHost, Scenario, own, recycle, release_for
-from nested_snippets.fakehost.toolserver import READS
+from nested_snippets.fakehost.toolserver import READS, REBOOT
 from nested_snippets.model import (
     Body,
     Era,
@@ -110,7 +110,12 @@ def _observe(
     are applied, then the commands of all run in one sandbox, in order."""
     first = bodies[0]
     if first.reboots:
-        host.reboot()
+        if traces is None:
+            host.reboot()
+        else:  # noted like a tool call's reads (see shared.tool_reads)
+            rec = reads.Recorder()
+            host.reboot(rec)
+            _append_record(host, rec.to_bytes(REBOOT))
     for path, content in first.writes.items():
         try:
             host.write_file(path, content)
@@ -279,10 +284,9 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
     bodies = [body for body, _label in steps]
     release = release_for(kdata.data_version(scenario.kernel))
     item = steps[0][1] or "item"
-    # one sandbox from the built host (see _observe_all): what it read can be traced
-    one = not bodies[0].reboots and all(_joins(b) for b in bodies[1:])
-    one = one and any(b.commands for b in bodies)
-    group = shared.group(scenario, bodies) if one else ""
+    # what its sandboxes, reboots and harvests read can be traced (see _observe_all)
+    sandboxes = sum(1 for start, end in _segments(bodies) if _commands(bodies[start:end]))
+    group = shared.group(scenario, bodies) if sandboxes else ""
     with fake_host(scenario) as host:
         run_key = shared.key(host, scenario, bodies)
         tree = _trees(host)  # one description serves the recall and the record
@@ -299,21 +303,17 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
             else:
                 shared.note_shared(item, first, run_key, seen, lambda: _full_run(scenario, bodies))
                 return "shared"
-        trace = one and shared.enabled() and sandbox.can_trace()
+        trace = bool(group) and shared.enabled() and sandbox.can_trace()
         traces: list = []
         if trace:
             _ask_reads(host)
-        full = (
-            _observe(host, bodies, keep_writes=False, traces=traces)
-            if trace
-            else _observe_all(host, bodies)
-        )
-        if trace and isinstance(full[0], str):  # refused or stopped: strace may be why
+        full = _observe_all(host, bodies, traces if trace else None)
+        if trace and any(isinstance(s, str) for s in full):  # strace may be why
             traces = []
             full = _full_run(scenario, bodies)[1]
         if recalled is None:
             shared.remember(run_key, release, full, item)
-            read = _what_was_read(host, traces, release) if traces else None
+            read = _what_was_read(host, traces, release, sandboxes) if traces else None
             if read is not None:
                 shared.remember_read(group, tree(), release, *read, full, item)
         elif full != recalled[0]:
@@ -330,6 +330,15 @@ READS_MAX = 64 << 20
 """A longer record of tool reads is not read: the run is not shared."""
 
 
+def _append_record(host: FakeHost, record: bytes) -> None:
+    """Add the runner's own record (a reboot's reads) to the host's record of reads."""
+    fd = os.open(host.home / READS, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW)
+    try:
+        os.write(fd, record)
+    finally:
+        os.close(fd)
+
+
 def _ask_reads(host: FakeHost) -> None:
     """Have the tool server record what each call of the next run reads (an empty
     ``reads.marshal`` beside the state)."""
@@ -342,7 +351,7 @@ def _ask_reads(host: FakeHost) -> None:
 
 
 def _what_was_read(
-    host: FakeHost, traces: list[bytes | None], release: str
+    host: FakeHost, traces: list[bytes | None], release: str, sandboxes: int
 ) -> tuple[list[str], list] | None:
     """(the tree paths a traced run and its tool calls read, the reads of the state
     it depended on), see :func:`shared.read_paths` and :func:`shared.tool_reads`; None
@@ -363,7 +372,7 @@ def _what_was_read(
         return None
     if traced is None or host.built is None:
         return None
-    tools = shared.tool_reads(records, traced[1], host.built, release)
+    tools = shared.tool_reads(records, traced[1], host.built, release, sandboxes)
     if tools is None:
         return None
     paths = sorted({*traced[0], *tools[0]})
@@ -385,22 +394,37 @@ def _trees(host: FakeHost) -> Callable[[], dict[str, fk.Node]]:
     return tree
 
 
-def _observe_all(host: FakeHost, bodies: list[Body]) -> list[Observation]:
-    """What each of ``bodies`` shows, applied in order to one host.
+def _observe_all(
+    host: FakeHost, bodies: list[Body], traces: list | None = None
+) -> list[Observation]:
+    """What each of ``bodies`` shows, applied in order to one host (with ``traces``,
+    each sandbox traced and each reboot's reads recorded, see :func:`_observe`).
 
     A body that only runs commands (no reboot, no file) runs in the sandbox of the
     body before it, as the next commands of a reader's session on that host would:
     the fake kernel's state is one for the whole host anyway, and a procedure of
     three such steps costs one sandbox instead of three."""
     seen: list[Observation] = []
+    for start, end in _segments(bodies):
+        seen += _observe(host, bodies[start:end], end < len(bodies), traces)
+    return seen
+
+
+def _segments(bodies: list[Body]) -> list[tuple[int, int]]:
+    """(start, end) of each run of bodies that share one sandbox (see :func:`_joins`)."""
+    out = []
     n = 0
     while n < len(bodies):
         end = n + 1
         while end < len(bodies) and _joins(bodies[end]):
             end += 1
-        seen += _observe(host, bodies[n:end], keep_writes=end < len(bodies))
+        out.append((n, end))
         n = end
-    return seen
+    return out
+
+
+def _commands(bodies: list[Body]) -> bool:
+    return any(b.commands for b in bodies)
 
 
 def _joins(body: Body) -> bool:
