@@ -14,6 +14,7 @@ nearest mainline release not newer than it (:mod:`nested_snippets.kernel`):
 from __future__ import annotations
 
 import os
+import re
 from collections import namedtuple
 
 from nested_snippets import arches, kernel
@@ -25,9 +26,21 @@ MODULES = arches.module_arches()
 """KVM module -> the architecture of its parameter data (None: the host's)."""
 SHOWN = 100
 """Lines per kind of difference (a real module has under 100 parameters)."""
-Row = namedtuple("Row", "module name status host default reason", defaults=(None,))
+Row = namedtuple(
+    "Row", "module name status host default reason at_load", defaults=(None, None)
+)
 """``status``: ``host-only``, ``mainline-only``, ``differs``, ``same``, ``unreadable``
-(``reason`` says why: a FIFO, a device, a link out of --root)."""
+(``reason`` says why: a FIFO, a device, a link out of --root); ``at_load``: for a
+value that differs, where the kernel's own code may change it when the module loads
+(from the data's source notes), else None."""
+_AT_LOAD = re.compile(r"value may be changed at load time: (.*)$")
+
+
+def at_load(p: kernel.Param) -> str | None:
+    """Where the kernel may change ``p`` at load (``hardware_setup() file:line``), as
+    the extractor noted it; None when the data notes nothing."""
+    m = _AT_LOAD.search(p.runtime or "")
+    return m.group(1).strip() if m else None
 
 
 def modinfo_params(module: str) -> list[str] | None:
@@ -93,7 +106,7 @@ def compare(fs: HostFS, version: str, host_arch: str, modules: list[str]) -> lis
             elif value is None or p.default is None or value == p.default:
                 rows.append(Row(module, name, "same", value, p.default))
             else:
-                rows.append(Row(module, name, "differs", value, p.default))
+                rows.append(Row(module, name, "differs", value, p.default, None, at_load(p)))
     return rows
 
 
@@ -114,7 +127,12 @@ def render(rows: list[Row], release: str, version: str) -> str:
         for status, text in words.items():
             these = [r for r in mine if r.status == status]
             for r in these[:SHOWN]:
-                if status == "differs":
+                if status == "differs" and r.at_load:
+                    lines.append(
+                        f"  {text}: {r.name}={r.host} (default {r.default}; the kernel "
+                        f"may change it at load: {r.at_load})"
+                    )
+                elif status == "differs":
                     lines.append(f"  {text}: {r.name}={r.host} (default {r.default})")
                 elif status == "unreadable":
                     lines.append(f"  {text}: {r.name} ({r.reason})")

@@ -25,7 +25,10 @@ def test_running_lists_the_differences(cli, make_host):
     assert lines[0].endswith("against the data of mainline Linux 6.6:")
     assert "  only on this host (newer than 6.6, or a vendor addition): vendor_knob=7" in lines
     assert "  in Linux 6.6, missing here (dropped by the vendor?): pml" in lines
-    assert "  value differs from Linux 6.6's default: ept=N (default Y)" in lines
+    assert (
+        "  value differs from Linux 6.6's default: ept=N (default Y; the kernel may change "
+        "it at load: hardware_setup() arch/x86/kvm/vmx/vmx.c:8459)"
+    ) in lines
     assert "nested=" not in r.out  # the same as mainline: only counted
 
 
@@ -37,10 +40,21 @@ def test_running_json(cli, make_host):
     assert by_name[("kvm_intel", "pml")]["status"] == "mainline-only"
     assert by_name[("kvm_intel", "ept")] == {
         "module": "kvm_intel", "name": "ept", "status": "differs", "host": "N", "default": "Y",
-        "reason": None,
+        "reason": None, "at_load": "hardware_setup() arch/x86/kvm/vmx/vmx.c:8459",
     }  # fmt: skip
     assert by_name[("kvm_intel", "nested")]["status"] == "same"
     assert {p["module"] for p in doc["params"]} == {"kvm", "kvm_intel"}
+
+
+def test_a_value_the_kernel_never_changes_at_load_has_no_note(cli, make_host):
+    """kvm_intel's ``nested`` is decided by its default and the options alone (the data
+    notes no load-time change): a vendor default that differs is shown bare."""
+    root = make_host("intel", "6.6", nested=False)
+    r = cli("params", "--running", "--root", str(root))
+    assert "  value differs from Linux 6.6's default: nested=N (default Y)" in r.out.splitlines()
+    doc = cli("params", "--running", "--json", "--root", str(root)).json
+    [nested] = [p for p in doc["params"] if p["name"] == "nested"]
+    assert (nested["status"], nested["at_load"]) == ("differs", None)
 
 
 def test_hidden_parameters_come_from_modinfo(make_host, monkeypatch):
