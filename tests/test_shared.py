@@ -34,10 +34,16 @@ def test_the_key_ignores_the_release_name_but_not_what_it_shows():
     scenario = Scenario(arch="amd", kernel="6.6")
     with run.fake_host(scenario) as host:
         renamed = host.built
-        other = "6.6.0-renamed-amd64"
+        other = release.replace("fake", "same")  # a name of the same length
         renamed.release = other
         renamed.cmdline = renamed.cmdline.replace(release, other)
         assert shared.key(host, scenario, [body]) == key_66
+        longer = other.replace("same", "longer")  # /proc/version's size differs
+        renamed.release = longer
+        renamed.cmdline = renamed.cmdline.replace(other, longer)
+        assert shared.key(host, scenario, [body]) != key_66
+        renamed.release = other
+        renamed.cmdline = renamed.cmdline.replace(longer, other)
         renamed.cmdline += " quiet"  # a difference a snippet can see
         assert shared.key(host, scenario, [body]) != key_66
     assert _key("6.1", body)[0] != key_66  # other parameter tables

@@ -73,8 +73,8 @@ declared, and checked:
    that names a file relative to a directory descriptor, changes directory by one,
    asks a file system's free space or holds a cut string vouches for nothing (in the
    sandbox strace cannot name a descriptor's directory: its /proc is the fake one).
-   Not compared, as no run can rely on them: timestamps and inode numbers of the
-   trees' files (they differ between two runs of one release).
+   Not compared: timestamps and inode numbers of the trees' files, and how many
+   more files a tree can hold (see "Known limits" below).
 
    Parameter tables are read row by row (:mod:`.fakehost.reads`): loading a module
    copies each value from its own row without noting it, and a value's row is noted
@@ -89,6 +89,9 @@ declared, and checked:
    and put back into the shared output, so releases whose behaviour is the same
    share; this treats the release as a name, which a snippet that computes on it
    (``uname -r | cut -d. -f1``) would break: the checked pairs below catch that.
+   The name's length is part of both keys (:func:`key`, :func:`group`): a file that
+   holds it differs in size by it (``wc -c < /proc/version``: 55 bytes on 4.20, 54
+   on 5.0; found by the review of 2026-12-02).
    Both tables live in the memory of one test process only: nothing is carried
    between test runs.
 3. **Checked sharing: random pairs re-run in full.**  Every item that used a
@@ -154,6 +157,22 @@ parameter (as the copy from the row is), so loading ``kvm_amd`` no longer depend
 on rows such as ``sev_snp`` that a later release added (``enable.reload_nested`` on
 AMD 6.10-6.18: 5 runs -> 1).
 
+Known limits, found by the adversarial review of 2026-12-02 (session 7, 30 attacks;
+reproductions in ``tests/test_review_s7_share.py``, each an xfail(strict) that a fix
+turns into an XPASS): a shared result comes from a traced run, and a snippet can
+tell that it is traced (``PTRACE_TRACEME`` fails) and sees other process IDs
+(strace's own processes take 4 PIDs of the sandbox's PID namespace per command:
+``echo $$`` shows 7 traced and 3 untraced), so a snippet whose output shows a PID
+or whose timing races would be given the traced run's output; no snippet of the
+guide shows one (each passes when traced), and the checked pairs run untraced.  The
+inode numbers of the trees' files are not random: tmpfs numbers them per mount
+(Linux 5.9 and later), so a file's number counts the files written before it,
+parameters whose rows the run never read among them (``stat -c %i`` of
+``kvm.halt_poll_ns`` on an AMD host: 31 on 6.10, 32 on 6.11); so does the number of
+files a tree can still take.  Closing these needs either an untraced run that
+confirms each shared result (about one more run for each one that is used) or trees
+whose inode numbers and free inodes do not depend on unread rows.
+
 What remains to do: the checked pairs cost ~100 runs a session on two workers;
 snippets that read every parameter (``bugreport.collect_*``: ``grep -H .
 /sys/module/kvm*/parameters/*``) run once per distinct table, ~85 runs, each
@@ -187,8 +206,9 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from nested_snippets import kernel as kdata
 from nested_snippets.fakehost import state as fk
-from nested_snippets.fakehost.host import FakeHost, Scenario
+from nested_snippets.fakehost.host import FakeHost, Scenario, release_for
 from nested_snippets.fakehost.reads import ROW, canon, lookup
 from nested_snippets.fakehost.state import State as FakeState
 from nested_snippets.fakehost.toolserver import FILL, HARVEST, REBOOT
@@ -233,7 +253,7 @@ def key(host: FakeHost, scenario: Scenario, bodies: list) -> str:
     )
     # repr, not marshal or pickle: their bytes also depend on object identity and interning
     text = repr(observed).replace(release, PLACEHOLDER)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(f"{len(release)}\0{text}".encode()).hexdigest()
 
 
 def _swap(value, old: str, new: str):
@@ -550,7 +570,9 @@ def group(scenario: Scenario, bodies: list) -> str:
     """Items that may share by what they read: same start state but for the release,
     same bodies."""
     given = {**scenario.given.__dict__, "files": sorted(scenario.given.files.items())}
-    start = (scenario.arch, repr(scenario.cpu), given)
+    # the release's length: files that hold it (/proc/version) differ in size by it
+    size = len(release_for(kdata.data_version(scenario.kernel)))
+    start = (scenario.arch, repr(scenario.cpu), given, size)
     return hashlib.sha256(repr((start, [repr(b) for b in bodies])).encode()).hexdigest()
 
 
