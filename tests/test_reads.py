@@ -135,3 +135,43 @@ def test_values_that_follow_avic_note_its_row():
     assert (reads.ROW, "kvm_amd", "avic") in rec.reads
     _state, rec = _amd("6.10")
     assert (reads.ROW, "kvm_amd", "avic") not in rec.reads
+
+
+def test_modprobe_notes_the_options_the_command_line_gives_not_the_line(tmp_path):
+    """The command line holds the release (``BOOT_IMAGE=/boot/vmlinuz-6.6.0-...``), whose
+    length differs between releases; modprobe reads only the options it gives the
+    module, so a run that loads kvm_intel does not depend on the rest of the line."""
+    with run.fake_host(Scenario("intel", "6.6", fk_given(kvm="unloaded"))) as host:
+        state = fk.State.from_bytes(host.built.to_bytes())
+    fk.materialize(state, tmp_path, full=True)
+    rec, status, _out, err = _call(state, "modprobe", ["kvm_intel"], str(tmp_path), sudo=True)
+    assert (status, err) == (0, "")
+    assert ("cmdline",) not in rec.reads
+    assert rec.reads[(reads.CMDLINE, "kvm_intel")] == "[]"
+    other = fk.State.from_bytes(state.to_bytes())
+    other.cmdline += " kvm-intel.nested=0"
+    assert reads.canon(reads.lookup(other, (reads.CMDLINE, "kvm_intel"))) == "['nested=0']"
+
+
+def test_the_early_parameters_note_their_own_words_not_the_line():
+    """arm64's boot reads ``kvm-arm.mode=`` from the command line; the rest of the line
+    (``BOOT_IMAGE`` with the release) is not part of what it depends on."""
+    from nested_snippets.fakehost import early_params
+
+    with run.fake_host(Scenario("arm64", "6.6")) as host:
+        state = fk.State.from_bytes(host.built.to_bytes())
+    state.cmdline += " kvm-arm.mode=bogus"
+    rec = reads.Recorder()
+    early_params.parse(reads.StateView(state, rec))
+    assert ("cmdline",) not in rec.reads
+    assert rec.reads[(reads.EARLY,)] == "['kvm-arm.mode=bogus']"
+    assert "Malformed early option 'kvm-arm.mode'" in state.dmesg[-1][1]
+
+
+def test_modprobe_c_notes_the_module_words_of_the_command_line(built):
+    state = _copy(built)
+    state.cmdline += " kvm_intel.nested=0 quiet.x"
+    rec, status, out, _err = _call(state, "modprobe", ["-c"])
+    assert status == 0 and "options kvm_intel nested=0" in out
+    assert ("cmdline",) not in rec.reads
+    assert rec.reads[(reads.MODULE_WORDS,)] == "['kvm_intel.nested=0']"

@@ -109,9 +109,9 @@ def _load_builtin(state: fk.State, spec, extra: list[str]) -> None:
     for dep in spec.depends:
         dep_spec = state.modules[dep]
         if state.get(dep) is None and dep_spec.data_key:
-            fk.insert(state, dep_spec, modprobe_conf.cmdline_options(state.cmdline, dep))
+            fk.insert(state, dep_spec, state.options_on_cmdline(dep))
     with contextlib.suppress(fk.LoadError):
-        fk.insert(state, spec, modprobe_conf.cmdline_options(state.cmdline, spec.name) + extra)
+        fk.insert(state, spec, state.options_on_cmdline(spec.name) + extra)
 
 
 def _probe(
@@ -131,7 +131,7 @@ def _probe(
         status, errors = _probe(state, cfg, dep, [])
         if status:
             return status, errors
-    words = modprobe_conf.cmdline_options(state.cmdline, name)
+    words = state.options_on_cmdline(name)
     words += [w for w, _line in cfg.options(name)] + list(args)
     try:
         fk.insert(state, spec, words)
@@ -305,10 +305,9 @@ def _showconfig(host: Host, cfg: modprobe_conf.Config) -> None:
             host.out.append(
                 f"options {modprobe_conf.normalize(line.args[0])} {' '.join(line.args[1:])}"
             )
-    for word in host.state.cmdline.split():
-        mod, dot, opt = word.partition(".")
-        if dot and "=" in opt:
-            host.out.append(f"options {modprobe_conf.normalize(mod)} {opt}")
+    for word in host.state.module_words():
+        mod, _dot, opt = word.partition(".")
+        host.out.append(f"options {modprobe_conf.normalize(mod)} {opt}")
 
 
 def _modprobe_remove(host: Host, names: list[str], first_time: bool) -> int:

@@ -35,8 +35,8 @@ def parse(state) -> None:
     """Log what the kernel says about early parameters on ``state.cmdline``."""
     from nested_snippets.fakehost import state as fk
 
-    for word in state.cmdline.split():
+    for word in state.early_words():
         name, _eq, value = word.partition("=")
-        accepted = state.early_values.get(name)
-        if accepted is not None and value not in accepted:
+        accepted = state.early_values[name]
+        if value not in accepted:
             state.log(fk.message(state, "early_param_malformed", param=name))

@@ -11,7 +11,10 @@ Keys are tuples that name one part of any :class:`~.state.State` (:func:`lookup`
 answers for another host's state): ``("release",)``, ``("params_data", "kvm")``,
 ``("messages",)`` (the names only), ``("loaded",)`` (the loaded modules' names, in
 order), ``("loaded", "kvm", "params", "nested")``, ``("loaded", "kvm", "holders")``,
-``("param_row", "kvm", "nested")`` (one row of a parameter table).
+``("param_row", "kvm", "nested")`` (one row of a parameter table),
+``("cmdline_options", "kvm_intel")`` (what the command line gives one module),
+``("cmdline_early",)`` (its words that name an early parameter),
+``("cmdline_modules",)`` (its words that set a module's option).
 
 A module's parameter table is handed out row by row (:class:`_Rows`): loading a
 module copies each value from its own row without noting it, and every later read
@@ -45,6 +48,13 @@ KEYED = ("params_data", "messages", "early_values")
 """Dictionaries noted per key (and by their names when iterated)."""
 ROW = "param_row"
 """``(ROW, module, name)``: one row of a module's parameter table (see :class:`_Rows`)."""
+EARLY = "cmdline_early"
+"""``(EARLY,)``: the words of the command line that name an early parameter."""
+MODULE_WORDS = "cmdline_modules"
+"""``(MODULE_WORDS,)``: the words of the command line that set a module's option."""
+CMDLINE = "cmdline_options"
+"""``(CMDLINE, module)``: the options the kernel command line gives a module (the
+rest of the line, ``BOOT_IMAGE`` with the release among it, is not read for them)."""
 assert set(WHOLE) | set(KEYED) | {"loaded"} == set(fk.State.FIELDS)
 
 
@@ -96,6 +106,12 @@ def lookup(state: fk.State, key: tuple):
     if field == ROW:
         rows = state.params_data.get(key[1], ())
         return next((r for r in rows if r["name"] == key[2]), MISSING)
+    if field == CMDLINE:
+        return fk.State.options_on_cmdline(state, key[1])
+    if field == EARLY:
+        return fk.State.early_words(state)
+    if field == MODULE_WORDS:
+        return fk.State.module_words(state)
     if field == "loaded":
         if len(key) == 1:
             return [m.name for m in state.loaded]
@@ -362,6 +378,21 @@ class StateView:
 
     def params_of(self, name: str) -> _Rows:
         return _Rows(self._s.params_of(name), self._rec, name)
+
+    def early_words(self) -> list[str]:
+        value = self._s.early_words()
+        self._rec.note((EARLY,), value)
+        return value
+
+    def module_words(self) -> list[str]:
+        value = self._s.module_words()
+        self._rec.note((MODULE_WORDS,), value)
+        return value
+
+    def options_on_cmdline(self, module: str) -> list[str]:
+        value = self._s.options_on_cmdline(module)
+        self._rec.note((CMDLINE, module), value)
+        return value
 
     def __getattr__(self, attr):
         state, rec = self._s, self._rec

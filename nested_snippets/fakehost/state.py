@@ -183,6 +183,22 @@ class State:
     def params_of(self, name: str) -> dict[str, dict]:
         return {p["name"]: p for p in self.params_data.get(name, ())}
 
+    def early_words(self) -> list[str]:
+        """The words of the kernel command line that name an early parameter this
+        kernel has (``kvm-arm.mode=nested``), in order; a tool call's view notes these,
+        not the whole command line (:mod:`.reads`)."""
+        return [w for w in self.cmdline.split() if w.partition("=")[0] in self.early_values]
+
+    def module_words(self) -> list[str]:
+        """The words of the kernel command line that set a module's option
+        (``kvm_intel.nested=1``), as ``modprobe -c`` lists them; noted alone too."""
+        return [w for w in self.cmdline.split() if "=" in w.partition(".")[2]]
+
+    def options_on_cmdline(self, module: str) -> list[str]:
+        """The options the kernel command line gives ``module`` (``kvm-intel.nested=1``);
+        a tool call's view notes these, not the whole command line (:mod:`.reads`)."""
+        return modprobe_conf.cmdline_options(self.cmdline, module)
+
     def log(self, text: str) -> None:
         """Append one event's lines to the kernel log, with increasing times.
 

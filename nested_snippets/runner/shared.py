@@ -89,9 +89,15 @@ declared, and checked:
    and put back into the shared output, so releases whose behaviour is the same
    share; this treats the release as a name, which a snippet that computes on it
    (``uname -r | cut -d. -f1``) would break: the checked pairs below catch that.
-   The name's length is part of both keys (:func:`key`, :func:`group`): a file that
-   holds it differs in size by it (``wc -c < /proc/version``: 55 bytes on 4.20, 54
-   on 5.0; found by the review of 2026-12-02).
+   The placeholder keeps the name's length (:func:`placeholder`): a file or output
+   that holds the name differs in size by it (``wc -c < /proc/version``: 55 bytes on
+   4.20, 54 on 5.0; found by the review of 2026-12-02).  Putting the length into
+   both keys instead cost 261 more runs (948 -> 1,209) the same day; the placeholder
+   1,125, and reading the command line by the words a tool uses (the options it
+   gives a module, the early parameters, the module options ``modprobe -c`` lists:
+   keys ``cmdline_options``, ``cmdline_early``, ``cmdline_modules`` of
+   :mod:`.fakehost.reads`, rather than the whole line, which holds the release in
+   ``BOOT_IMAGE``) brought it to 1,008.
    Both tables live in the memory of one test process only: nothing is carried
    between test runs.
 3. **Checked sharing: random pairs re-run in full.**  Every item that used a
@@ -206,16 +212,21 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from nested_snippets import kernel as kdata
 from nested_snippets.fakehost import state as fk
-from nested_snippets.fakehost.host import FakeHost, Scenario, release_for
+from nested_snippets.fakehost.host import FakeHost, Scenario
 from nested_snippets.fakehost.reads import ROW, canon, lookup
 from nested_snippets.fakehost.state import State as FakeState
 from nested_snippets.fakehost.toolserver import FILL, HARVEST, REBOOT
 
 MIN_CHECKED = 50
 """Shared items re-run in full per test session (or all, when fewer are shared)."""
-PLACEHOLDER = "\0release\0"
+
+
+def placeholder(release: str) -> str:
+    """What stands for ``release`` in what is compared: its length stays, as a file or
+    an output that holds the name differs in size by it (``wc -c < /proc/version``)."""
+    return f"\0release{len(release)}\0"
+
 
 Rerun = Callable[[], tuple[str, object]]
 """Runs an item in full: (the key of its freshly built host, its observations)."""
@@ -252,8 +263,8 @@ def key(host: FakeHost, scenario: Scenario, bodies: list) -> str:
         [repr(b) for b in bodies],
     )
     # repr, not marshal or pickle: their bytes also depend on object identity and interning
-    text = repr(observed).replace(release, PLACEHOLDER)
-    return hashlib.sha256(f"{len(release)}\0{text}".encode()).hexdigest()
+    text = repr(observed).replace(release, placeholder(release))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _swap(value, old: str, new: str):
@@ -269,11 +280,11 @@ def recall(run_key: str, release: str) -> tuple[object, str] | None:
     if not enabled():
         return None
     seen = _TABLE.get(run_key)
-    return None if seen is None else (_swap(seen[0], PLACEHOLDER, release), seen[1])
+    return None if seen is None else (_swap(seen[0], placeholder(release), release), seen[1])
 
 
 def remember(run_key: str, release: str, seen, item: str) -> None:
-    _TABLE[run_key] = (_swap(seen, release, PLACEHOLDER), item)
+    _TABLE[run_key] = (_swap(seen, release, placeholder(release)), item)
 
 
 def note_shared(item: str, first: str, run_key: str, used, rerun: Rerun) -> None:
@@ -447,7 +458,7 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
                     return None
                 for path in _looked_up(os.path.join(here or "/", name)):
                     if _in_trees(path):
-                        paths.add(path.replace(release, PLACEHOLDER))
+                        paths.add(path.replace(release, placeholder(release)))
     return sorted(paths), calls
 
 
@@ -483,16 +494,16 @@ def look(plan: dict[str, fk.Node], paths: list[str], release: str) -> str:
         children.setdefault(parent, []).append(name)
     seen: list[tuple] = []
     for shown in paths:
-        rel = shown.replace(PLACEHOLDER, release).strip("/")
+        rel = shown.replace(placeholder(release), release).strip("/")
         node = plan.get(rel)
         if node is None:
             seen.append((shown, _absent(plan, rel)))
             continue
         kind, mode, text = node
         if kind == stat.S_IFDIR:
-            what = sorted(n.replace(release, PLACEHOLDER) for n in children.get(rel, []))
+            what = sorted(n.replace(release, placeholder(release)) for n in children.get(rel, []))
         else:
-            what = text.replace(release, PLACEHOLDER)
+            what = text.replace(release, placeholder(release))
         seen.append((shown, kind, mode, what))
     return hashlib.sha256(repr(seen).encode()).hexdigest()
 
@@ -526,9 +537,9 @@ def tool_reads(
     for _call, noted, opened, why in records:
         if why:
             return None
-        paths.update(p.replace(release, PLACEHOLDER) for p in opened)
+        paths.update(p.replace(release, placeholder(release)) for p in opened)
         for key, seen in noted:
-            seen = seen.replace(release, PLACEHOLDER)
+            seen = seen.replace(release, placeholder(release))
             if key not in needs and _value(built, key, release) == seen:
                 needs[key] = seen  # else the run itself wrote what this call read
     return sorted(paths), sorted(needs.items())
@@ -551,7 +562,7 @@ def row_reads(paths: list[str], built: FakeState, release: str) -> list[tuple[tu
 
 
 def _value(state: FakeState, key: tuple, release: str) -> str:
-    return canon(lookup(state, key)).replace(release, PLACEHOLDER)
+    return canon(lookup(state, key)).replace(release, placeholder(release))
 
 
 @dataclass
@@ -570,9 +581,7 @@ def group(scenario: Scenario, bodies: list) -> str:
     """Items that may share by what they read: same start state but for the release,
     same bodies."""
     given = {**scenario.given.__dict__, "files": sorted(scenario.given.files.items())}
-    # the release's length: files that hold it (/proc/version) differ in size by it
-    size = len(release_for(kdata.data_version(scenario.kernel)))
-    start = (scenario.arch, repr(scenario.cpu), given, size)
+    start = (scenario.arch, repr(scenario.cpu), given)
     return hashlib.sha256(repr((start, [repr(b) for b in bodies])).encode()).hexdigest()
 
 
@@ -591,7 +600,7 @@ def recall_read(
         if any(_value(built, key, release) != seen for key, seen in entry.needs):
             continue
         if look(tree(), entry.paths, release) == entry.looked:
-            return _swap(entry.seen, PLACEHOLDER, release), entry.item, entry.looked
+            return _swap(entry.seen, placeholder(release), release), entry.item, entry.looked
     return None
 
 
@@ -605,5 +614,5 @@ def remember_read(
     item: str,
 ) -> None:
     looked = look(tree, paths, release)
-    entry = ReadEntry(paths, looked, needs, _swap(seen, release, PLACEHOLDER), item)
+    entry = ReadEntry(paths, looked, needs, _swap(seen, release, placeholder(release)), item)
     _READS.setdefault(group_key, []).append(entry)
