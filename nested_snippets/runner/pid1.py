@@ -153,6 +153,18 @@ def spawn(argv: list[str], env: dict[str, str], cwd: str | None = None) -> int:
     return status_of(os.waitpid(pid, 0)[1])
 
 
+def pad(count: int) -> None:
+    """Take ``count`` process IDs of the namespace (a child each, which exits at once),
+    as strace's own processes take them before a traced command: a command then gets
+    the same PIDs traced or not (``echo $$``), and a shared result from a traced run
+    shows the PIDs a full run shows (see ``sandbox.TRACE_PIDS``)."""
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+
+
 def clean() -> None:
     """Kill every other process of the namespace and reap them all (orphans are this
     process's children), until none is left."""
@@ -268,12 +280,14 @@ def main(commands: list[str]) -> int:
     os.dup2(quiet, 2)
     os.close(quiet)
     trace = config.get("NKG_TRACE", "").split()
+    pids = int(config.get("NKG_PID_PAD") or 0)
     shell_env = {**env, **COMMAND_ENV}
     for i, command in enumerate(commands, 1):
         say(f"{mark} B {i}\n".encode())
         if trace:
             status, record = traced(trace, command, shell_env, fsize)
         else:
+            pad(pids)
             status = spawn([*SHELL, command], shell_env, "/root")
         clean()
         say(f"\n{mark} E {i} {status}\n".encode() + times())

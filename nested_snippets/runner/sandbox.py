@@ -620,6 +620,15 @@ end (strace was killed, or the record cut) vouches for nothing
 (:func:`.shared.read_paths`)."""
 
 
+TRACE_PIDS = 4
+"""Process IDs that strace takes in the sandbox's PID namespace before a traced
+command starts (itself and the children it forks to probe the kernel; measured
+with strace 6.1 on Linux 6.18, 2026-12-02: ``echo $$`` shows 7 traced and 3
+untraced).  An untraced command is preceded by as many short-lived processes
+(:func:`.pid1.pad`), so both show the same PIDs (review s7 E3; tested by
+``tests/test_review_s7_share.py``)."""
+
+
 def can_trace() -> bool:
     return os.path.isfile(TRACE.split()[0])
 
@@ -665,6 +674,7 @@ def run(
         "NKG_NOFILE": str(limits.files),
         "NKG_GO": str(block_r),
         "NKG_TRACE": TRACE if trace else "",
+        "NKG_PID_PAD": "" if trace else str(TRACE_PIDS),
     }
     try:
         proc = subprocess.Popen(
