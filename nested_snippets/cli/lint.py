@@ -37,7 +37,7 @@ from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.escape import WIDTH, clip, escape, shorten
 from nested_snippets.cli.hostfs import HostFS, read_regular
 from nested_snippets.kernel import messages
-from nested_snippets.parsers import modprobe_conf, values
+from nested_snippets.parsers import kargs, modprobe_conf, values
 from nested_snippets.parsers.modprobe_conf import normalize
 
 KVM_MODULES = arches.module_arches()
@@ -98,19 +98,41 @@ def shown(content: str) -> str:
 
 
 def judge(module: str, params: dict[str, kernel.Param], word: str) -> tuple:
-    """``word``'s verdict: ((module, parameter), value as stored) or (None, what is
-    wrong); ``params`` are the module's parameters by normalized name.  Made for each
-    distinct word of a hostile file: :func:`split_option`, :func:`normalize` and
-    :func:`clip` are written out (a call costs more than their work)."""
+    """The verdict on ``word`` as written (its quotes kept): ((module, parameter),
+    value as stored, word) or (None, what is wrong, word), the word as the kernel
+    reads it (:func:`kargs.kernel_word`); ``params`` are the module's parameters by
+    normalized name.  Made for each distinct word of a hostile file:
+    :func:`split_option`, :func:`normalize` and :func:`clip` are written out (a call
+    costs more than their work), and a decimal number that sysfs prints as written
+    skips :func:`values.parse`."""
+    if '"' in word:
+        word = kargs.kernel_word(word)
     equals = word.find("=", 1)
-    raw, value = (word, None) if equals < 0 else (word[:equals], word[equals + 1 :])
-    p = params.get(raw.replace("-", "_"))
-    if p is None:
-        return None, ("unknown", module, raw if len(raw) <= WIDTH else clip(raw))
+    if equals < 0:
+        raw = word
+        p = params.get(raw if "-" not in raw else raw.replace("-", "_"))
+        if p is None:
+            return None, ("unknown", module, raw if len(raw) <= WIDTH else clip(raw)), word
+        value = None
+    else:
+        raw = word[:equals]
+        p = params.get(raw if "-" not in raw else raw.replace("-", "_"))
+        if p is None:
+            return None, ("unknown", module, raw if len(raw) <= WIDTH else clip(raw)), word
+        value = word[equals + 1 :]
+        digits = values.KEPT_DIGITS.get(p.type)
+        if (
+            digits
+            and value.isdigit()
+            and value.isascii()
+            and value[0] != "0"
+            and len(value) <= digits
+        ):
+            return (module, p.name), value, word
     try:
-        return (module, p.name), values.parse(p.type, value)
+        return (module, p.name), values.parse(p.type, value), word
     except values.InvalidValue:
-        return None, ("invalid", module, p.name, p.type, value)
+        return None, ("invalid", module, p.name, p.type, value), word
 
 
 class Linter:
@@ -126,7 +148,8 @@ class Linter:
         met it.  A conflict is found in constant time: the first earlier value that
         differs from any value is one of them."""
         self.last: dict[tuple[str, str], tuple[str, int, str, str]] = {}
-        """(module, parameter) -> (path, line, word, value as stored) of its last setting."""
+        """(module, parameter) -> (path, line, word, value as stored) of its last setting,
+        for kvm's parameters (:meth:`s390_hpage` reads two of them)."""
         self.repeats: dict[tuple[str, str, What], int] = {}
         """(path, level, what) -> how often it was found (printed: :data:`REPEAT`)."""
         self.shown_until: dict[tuple[str, str, What], int] = {}
@@ -194,7 +217,7 @@ class Linter:
         # past SHOWN distinct findings, once an error is found, add() only counts a new one
         crowded = self.errors and self.first_left_out is not None
         counted = 0  # new errors past SHOWN, for self.left_out
-        for lineno, words in modprobe_conf.judged_lines(text):
+        for lineno, words in modprobe_conf.judged_lines(text, unquote=False):
             if words.__class__ is str:
                 add(path, lineno, "warning", ("ignored", words))
                 crowded = self.errors and self.first_left_out is not None
@@ -216,17 +239,21 @@ class Linter:
                 self.without_data(path, lineno, words[1], module)
                 crowded = self.errors and self.first_left_out is not None
                 continue
-            previous = wrong = None
+            previous = written = wrong = None
+            kvm = module == "kvm"
             for word in islice(words, 2, None):  # no copy of a 16 MiB line's words
-                if word == previous:
+                if word == written:  # the word before as written: read alike
                     continue
-                previous = word
+                written = word
                 verdict = judged.get(word)
                 if verdict is None:
                     verdict = judge(module, params, word)
                     if len(judged) < CACHE:
                         judged[word] = verdict
-                key, what = verdict
+                key, what, word = verdict  # word: as the kernel reads it
+                if word == previous:
+                    continue
+                previous = word
                 if key is None:  # what is wrong
                     if wrong is None:
                         wrong = {word}
@@ -235,7 +262,8 @@ class Linter:
                     else:
                         wrong.add(word)
                 else:  # what is the value as stored
-                    last[key] = (path, lineno, word, what)
+                    if kvm:
+                        last[key] = (path, lineno, word, what)
                     if not read_by_kmod:
                         continue
                     kept = first.get(key)
@@ -251,8 +279,14 @@ class Linter:
                         if len(kept) == 2:  # the second value
                             first[key] = (*kept, what, (path, lineno, word))
                     what = ("conflict", module, word, where)
-                if crowded and (path, "error", what) not in repeats:
-                    counted += 1  # as add() would
+                error = (path, "error", what)
+                seen = repeats.get(error)  # what add() would do, without the call:
+                if seen is None:
+                    if crowded:  # a new finding past SHOWN: counted
+                        counted += 1
+                        continue
+                elif seen >= REPEAT:  # printed REPEAT times: counted
+                    repeats[error] = seen + 1
                     continue
                 add(path, lineno, "error", what)
                 crowded = self.errors and self.first_left_out is not None
@@ -262,7 +296,7 @@ class Linter:
     def _base(self, given: str) -> tuple[str, dict[str, kernel.Param] | None, dict | None]:
         """(module, its parameters by normalized name and a memo of judged words, or
         None and None if it has no data) for a module as written."""
-        module = normalize(given)
+        module = given if "-" not in given else normalize(given)
         mod = self.module_data(module) if module in KVM_MODULES else None
         if mod is None:
             return module, None, None
@@ -321,15 +355,17 @@ class Linter:
             return
         message = self._unknown.get(given)
         if message is None:
-            why = ""
-            if self.errors and len(self.repeats) >= SHOWN:  # could only add a finding
-                why = f"past {SHOWN} findings, a close name would only be one more error"
-            elif len(self._unknown) >= SEARCHES:
-                why = f"only the first {SEARCHES} distinct names are compared"
-            if why:
-                if given not in self.unsearched:
-                    self.unsearched[given] = (path, lineno)
-                    self.unsearched_why = self.unsearched_why or why
+            if given in self.unsearched:  # not compared, and it still would not be
+                return
+            past_shown = self.errors and len(self.repeats) >= SHOWN  # could only add a finding
+            if past_shown or len(self._unknown) >= SEARCHES:
+                self.unsearched[given] = (path, lineno)
+                if not self.unsearched_why:  # why the first was not compared
+                    self.unsearched_why = (
+                        f"past {SHOWN} findings, a close name would only be one more error"
+                        if past_shown
+                        else f"only the first {SEARCHES} distinct names are compared"
+                    )
                 return
         if message is None:  # difflib once per name: a hostile file repeats the line
             message = self._unknown[given] = self.unknown_message(module, given)
