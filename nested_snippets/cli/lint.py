@@ -216,6 +216,7 @@ class Linter:
         repeats = self.repeats
         # past SHOWN distinct findings, once an error is found, add() only counts a new one
         crowded = self.errors and self.first_left_out is not None
+        shown = conflicts = None  # once crowded: self.printed_errors(path)
         counted = 0  # new errors past SHOWN, for self.left_out
         for lineno, words in modprobe_conf.judged_lines(text, unquote=False):
             if words.__class__ is str:
@@ -278,20 +279,35 @@ class Linter:
                         where = kept[1]
                         if len(kept) == 2:  # the second value
                             first[key] = (*kept, what, (path, lineno, word))
+                    if crowded:
+                        if shown is None:
+                            shown, conflicts = self.printed_errors(path)
+                        if word not in conflicts:  # not a printed conflict: counted
+                            counted += 1
+                            continue
                     what = ("conflict", module, word, where)
-                error = (path, "error", what)
-                seen = repeats.get(error)  # what add() would do, without the call:
-                if seen is None:
-                    if crowded:  # a new finding past SHOWN: counted
+                if crowded:  # what add() would do, without the call
+                    if shown is None:
+                        shown, conflicts = self.printed_errors(path)
+                    if what not in shown:  # a new finding past SHOWN: counted
                         counted += 1
                         continue
-                elif seen >= REPEAT:  # printed REPEAT times: counted
+                error = (path, "error", what)
+                seen = repeats.get(error)
+                if seen is not None and seen >= REPEAT:  # printed REPEAT times: counted
                     repeats[error] = seen + 1
                     continue
                 add(path, lineno, "error", what)
                 crowded = self.errors and self.first_left_out is not None
         if counted:
             self.left_out["error"] = self.left_out.get("error", 0) + counted
+
+    def printed_errors(self, path: str) -> tuple[set[What], set[str]]:
+        """The errors of ``path`` that are printed (what), and the words of those that
+        are conflicts.  Once :data:`SHOWN` distinct findings are kept, no finding is
+        added to them: a new error is only counted."""
+        shown = {what for p, level, what in self.repeats if p == path and level == "error"}
+        return shown, {w[2] for w in shown if w.__class__ is tuple and w[0] == "conflict"}
 
     def _base(self, given: str) -> tuple[str, dict[str, kernel.Param] | None, dict | None]:
         """(module, its parameters by normalized name and a memo of judged words, or
