@@ -200,7 +200,8 @@ def _logical_lines(text: str) -> tuple[Sequence[int], list[str]]:
 
 
 _SEEN = 4096
-"""Distinct lines whose judgement :func:`judged_lines` remembers per file."""
+"""Distinct lines whose judgement :func:`judged_lines` remembers per file; if they
+were nearly all of the first lines (a file of distinct lines), the memo is left."""
 
 
 def judged_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Words | str]]:
@@ -220,12 +221,29 @@ def judged_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Words |
     else:
         judge = _judge if unquote else _judge_as_written
     seen: dict[str, Words | str] = {}
-    for lineno, raw in zip(numbers, lines):  # noqa: B905 (Python 3.9 has no strict=)
+    pairs = zip(numbers, lines)  # noqa: B905 (Python 3.9 has no strict=)
+    for lineno, raw in pairs:
+        known = seen.get(raw)
+        if known is None:
+            known = seen[raw] = judge(raw)
+            if len(seen) >= _SEEN:  # full: a file of distinct lines would only fill it
+                if known:
+                    yield lineno, known
+                break
+        if known:
+            yield lineno, known
+    else:
+        return
+    if lineno < 2 * _SEEN:  # hardly a line repeated: the rest is judged line by line
+        for lineno, raw in pairs:
+            known = judge(raw)
+            if known:
+                yield lineno, known
+        return
+    for lineno, raw in pairs:
         known = seen.get(raw)
         if known is None:
             known = judge(raw)
-            if len(seen) < _SEEN:  # a file of distinct lines would only fill it
-                seen[raw] = known
         if known:
             yield lineno, known
 

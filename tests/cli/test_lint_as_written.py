@@ -8,6 +8,7 @@ here character by character: kmod's ``strtok_r(line, "\\t ")``, then the kernel'
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -107,3 +108,30 @@ def test_a_wrong_word_read_alike_is_reported_once_per_line(cli, tmp_path):
     assert quoted.rc == plain.rc == 1
     assert quoted.out == plain.out and quoted.out.count("\n") == 1
     assert "has no parameter 'nestd'" in quoted.out
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["options m a", "options m b", "# c", "", "x", 'options m "a']),
+            st.sampled_from(["", " 1", " 2"]),
+        ),
+        max_size=40,
+    )
+)
+def test_lines_are_read_alike_past_the_memo(pieces):
+    """judged_lines remembers 4 distinct lines here (4096 in use): filled within the
+    first 8 lines, it is left; filled later, it is only read; either way each line
+    reads as the reference reads it."""
+    lines = [line + tail for line, tail in pieces]
+    text = "".join(line + "\n" for line in lines)
+    expected = [(n, r) for n, r in enumerate(map(reference, lines), 1) if r]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(modprobe_conf, "_SEEN", 4)
+        assert list(modprobe_conf.judged_lines(text)) == expected
+        # filled at line 13: read, and a line not in it is judged
+        lines = ["options m a"] * 10 + ["options m b", "x", "# c", "options m a 1", "x 2"]
+        text = "".join(line + "\n" for line in lines)
+        expected = [(n, r) for n, r in enumerate(map(reference, lines), 1) if r]
+        assert list(modprobe_conf.judged_lines(text)) == expected
