@@ -143,14 +143,10 @@ def _judge(line: str, unquote: bool = True) -> Words | str:
     return _check(_split_line(line, unquote))
 
 
-def _judge_as_written(line: str) -> Words | str:
-    """:func:`_judge` with the words as written (``unquote`` false)."""
-    return _judge(line, False)
-
-
-def _judge_plain(line: str) -> Words | str:
+def _judge_plain(line: str, unquote: bool = True) -> Words | str:
     """:func:`_judge` of a line without quotes whose only blank is " ": kmod's split
-    at blanks and the kernel's at white space are then both :meth:`str.split`."""
+    at blanks and the kernel's at white space are then both :meth:`str.split`
+    (``unquote`` is :func:`_judge`'s: there are no quotes to remove)."""
     words = line.split()
     if words and words[0] == "options" and len(words) > 1:  # the common line first
         return words
@@ -216,16 +212,14 @@ def judged_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Words |
     text has no double quote and no blank but " " (the common case) without testing
     each line for them."""
     numbers, lines = _logical_lines(text)
-    if '"' not in text and text.replace("\n", " ").isprintable():
-        judge = _judge_plain
-    else:
-        judge = _judge if unquote else _judge_as_written
+    plain = '"' not in text and text.replace("\n", " ").isprintable()
+    judge = _judge_plain if plain else _judge
     seen: dict[str, Words | str] = {}
     pairs = zip(numbers, lines)  # noqa: B905 (Python 3.9 has no strict=)
     for lineno, raw in pairs:
         known = seen.get(raw)
         if known is None:
-            known = seen[raw] = judge(raw)
+            known = seen[raw] = judge(raw, unquote)
             if len(seen) >= _SEEN:  # full: a file of distinct lines would only fill it
                 if known:
                     yield lineno, known
@@ -236,14 +230,14 @@ def judged_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Words |
         return
     if lineno < 2 * _SEEN:  # hardly a line repeated: the rest is judged line by line
         for lineno, raw in pairs:
-            known = judge(raw)
+            known = judge(raw, unquote)
             if known:
                 yield lineno, known
         return
     for lineno, raw in pairs:
         known = seen.get(raw)
         if known is None:
-            known = judge(raw)
+            known = judge(raw, unquote)
         if known:
             yield lineno, known
 
