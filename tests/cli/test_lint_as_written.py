@@ -135,3 +135,40 @@ def test_lines_are_read_alike_past_the_memo(pieces):
         text = "".join(line + "\n" for line in lines)
         expected = [(n, r) for n, r in enumerate(map(reference, lines), 1) if r]
         assert list(modprobe_conf.judged_lines(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "line,left_out",
+    [  # SHOWN 2: a and b are printed, c is the first left out; then d... (counted by hand)
+        ("options kvm_intel a=1 b=1 c=1 d=1 e=1", 3),  # all new: counted at once
+        ("options kvm_intel a=1 b=1 c=1 d=1 c=1", 2),  # c again: once per line
+        ("options kvm_intel a=1 b=1 c=1 c=1 d=1", 2),  # c right after itself
+        ('options kvm_intel a=1 b=1 c=1 d=1 "c=1"', 2),  # c read alike
+        ('options kvm_intel a=1 b=1 c=1 d=1 "d=1"', 2),  # d read alike
+        ("options kvm_intel a=1 b=1 c=1 d=1 a=2", 2),  # a printed name: printed again
+        ("options kvm_intel a=1 b=1 c=1 d=1 nested=1", 2),  # a parameter
+        ("options kvm_intel a=1 b=1 c=1 d=1 nested-x=1 nested-=1", 4),
+        ('options kvm_intel a=1 b=1 c=1 d=1 " e=1', 3),  # one word, name " e"
+        ('options kvm_intel a=1 b=1 c=1 d=1 e=1 "', 4),  # '"' reads as ""
+        ('options kvm_intel ""\noptions kvm_intel b=1 c=1 d=1 ""', 2),  # "" printed
+    ],
+)
+def test_a_long_line_past_shown_is_counted_as_word_by_word(
+    cli, tmp_path, monkeypatch, line, left_out
+):
+    """Past SHOWN, the rest of a long line of new wrong words is counted at once
+    (Linter.new_unknowns); any word it cannot tell so sends the line word by word.
+    Both ways count alike, on the line where SHOWN is reached and on a line crowded
+    from its start (the same again: each of its words repeats a printed finding or
+    is counted)."""
+    from nested_snippets.cli import lint
+
+    monkeypatch.setattr(lint, "SHOWN", 2)
+    monkeypatch.setattr(lint, "LONG", 2)
+    _, r = lint_text(cli, tmp_path, f"{line}\n")
+    assert f": note: {left_out} errors left out, this one first" in r.out
+    outs = []
+    for long in (10**9, 2):
+        monkeypatch.setattr(lint, "LONG", long)
+        outs.append(lint_text(cli, tmp_path, f"{line}\n{line}\n")[1].out)
+    assert outs[0] == outs[1]
