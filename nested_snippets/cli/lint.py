@@ -24,17 +24,20 @@ only look-ups, no object of its own:
   name)``), not under its message: past :data:`SHOWN` distinct findings, a new one
   is only counted, by the loop itself (the printed errors are a set by then, and a
   conflict is told by its word before its tuple is made), as is a finding printed
-  :data:`REPEAT` times.  Messages, and the did-you-mean searches (difflib), are made
-  in :meth:`Linter.finish` for the printed findings only.
+  :data:`REPEAT` times; the rest of a line of more than :data:`LONG` words is
+  counted at once if its words are new wrong ones (:meth:`Linter.new_unknowns`,
+  join, split, a set and one expression at C speed).  Messages, and the
+  did-you-mean searches (difflib), are made in :meth:`Linter.finish` for the
+  printed findings only.
 
-Measured (session 7, ``bench_lint.py --runs 3`` of the code before and after, back
-to back, yardstick 0.12 s, load 1.3 on 2 cores; CPU s): distinct quoted values 1.36
--> 0.89, one line of distinct quoted words 1.56 -> 1.38, distinct conflicting values
-0.83 -> 0.61, distinct far module names 0.91 -> 0.79, one line of unbalanced quotes
-0.61 -> 0.46; the other twelve at most 0.01 s slower.  What is left is CPython's
-cost per distinct word (some 1.5 us for a quoted one: its reading, its verdict, the
-set of the line's wrong words): one 10 MB line of distinct quoted words is the
-slowest pattern.
+Measured (session 7: the code before and after, each file linted by turns, least
+CPU time of 3 runs, load 2.5 to 3.8 on 2 cores): distinct quoted values 1.39 -> 0.90
+s, one line of distinct quoted words 1.63 -> 0.64 s, distinct conflicting values
+0.83 -> 0.63 s, one line of unbalanced quotes 0.60 -> 0.46 s, distinct far module
+names 0.98 -> 0.82 s; the other twelve from 19 % less to 4 % more (noise at this
+load).  What is left is CPython's cost per line and per distinct word (some 1.5 us
+for a quoted one: its reading, its verdict): a file of distinct quoted values is
+now the slowest pattern.
 """
 
 from __future__ import annotations
