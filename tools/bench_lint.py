@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Time ``nested-kvm lint`` on large hostile modprobe.d files (issue 15: linear time).
 
-Each file is about 10 MB of one pattern that used to be slow, linted once as a
-child process (``python -m nested_snippets.cli lint --kernel 6.6``), output
-discarded.  Target: each at most 2 s wall on the shared 2-core build machine, so
+Each file is about 10 MB of one pattern that used to be slow, linted as a child
+process (``python -m nested_snippets.cli lint --kernel 6.6``; once, or ``--runs``
+times), output discarded.  Target: each at most 2 s wall on the shared 2-core build machine, so
 about 1.2 s when it is not loaded.  A measurement, not a test: the test suite never
 asserts a time (``tests/cli/test_hostile.py`` counts calls instead).  The wall time
 follows the machine's load; the CPU time and the yardstick line make runs comparable.
