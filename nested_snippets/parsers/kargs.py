@@ -47,9 +47,10 @@ def _plain(word: str) -> tuple[str, str | None]:
     return (word, None) if equals < 0 else (word[:equals], word[equals + 1 :])
 
 
-_QUOTED_WORD = r'(?:[^ \t\n\v\f\r\xa0"]+|"[^"]*"?)+'
+_QUOTED_WORD = r'(?=[^ \t\n\v\f\r\xa0])[^ \t\n\v\f\r\xa0"]*(?:"[^"]*"?[^ \t\n\v\f\r\xa0"]*)*'
 """A word as :func:`scan` delimits it: blanks end it only outside double quotes
-(compiled on first use: text without quotes needs no regular expression)."""
+(compiled on first use: text without quotes needs no regular expression).  Unrolled,
+one repetition per quoted piece (not one per piece), for a third less time."""
 
 
 def split_args(text: str) -> list[tuple[str, str | None]]:
@@ -114,17 +115,18 @@ def scan(text: str) -> list[tuple[str, str | None]]:
         i = j + 1
 
 
-def split_words(text: str, pos: int = 0) -> list[str]:
+def split_words(text: str, pos: int = 0, unquote: bool = True) -> list[str]:
     """The words of :func:`split_args` as ``name=value`` (quotes removed), of
-    ``text[pos:]``."""
+    ``text[pos:]``; with ``unquote`` false, the words as written (quotes kept), for a
+    caller that reads each distinct one with :func:`kernel_word`."""
     if pos:
         text = text[pos:]
     if '"' not in text:  # then each word is already name=value as the kernel reads it
         return _words(text)
-    return _quoted(text, _kernel_word)
+    return _quoted(text, kernel_word) if unquote else _quoted_words(text)
 
 
-def _kernel_word(word: str) -> str:
+def kernel_word(word: str) -> str:
     """One word of :data:`_QUOTED_WORD` as ``name=value``: ``join_word`` of
     :func:`_unquote`, without making the pair (a 10 MB file of distinct quoted words
     is a million of them); a word without a quote is already that."""

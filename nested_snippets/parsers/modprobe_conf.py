@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 
 from nested_snippets.parsers import kargs
+from nested_snippets.parsers.kargs import kernel_word
 from nested_snippets.regular import read_regular
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
@@ -96,13 +97,17 @@ def parse_text(text: str, path: str = "<string>") -> Config:
     return cfg
 
 
+_SHORT = 4096
+"""A line longer than this is not tested for :func:`_judge`'s short cut (a test that
+copies the text between its quotes)."""
 _BLANKS = " \t"
 """kmod splits a line into words at spaces and tabs only (``strtok_r(..., "\\t ")``);
 the rest of an ``options`` line goes to the kernel, which splits at any white space."""
 
 
-def _split_line(line: str) -> Words:
-    """The words of one stripped logical line, split as kmod splits it."""
+def _split_line(line: str, unquote: bool = True) -> Words:
+    """The words of one stripped logical line, split as kmod splits it (see
+    :func:`judged_lines` for ``unquote``)."""
     if line[:7] == "options" and line[7:8] in (" ", "\t"):
         # "options", blanks, the module, one blank: kmod hands the rest of the line to
         # the kernel, which splits it (string methods: no regular expression to compile;
@@ -111,26 +116,37 @@ def _split_line(line: str) -> Words:
         space, tab = line.find(" ", start), line.find("\t", start)
         end = space if tab < 0 else tab if space < 0 else min(space, tab)
         if end > start:
-            words = kargs.split_words(line, end + 1)
+            words = kargs.split_words(line, end + 1, unquote)
             words[:0] = ("options", line[start:end])
             return words
     return [w for w in line.replace("\t", " ").split(" ") if w]
 
 
-def _judge(line: str) -> Words | str:
+def _judge(line: str, unquote: bool = True) -> Words | str:
     """What one logical line is: its words (command first), or why kmod ignores it
-    ("" for a blank or comment line, which it skips silently)."""
-    if '"' not in line and line.isprintable():
-        return _judge_plain(line)
+    ("" for a blank or comment line, which it skips silently); see
+    :func:`judged_lines` for ``unquote``."""
+    if line.isprintable():  # its only blank is " "
+        if '"' not in line:
+            return _judge_plain(line)
+        if len(line) < _SHORT and " " not in "".join(line.split('"')[1::2]):
+            # no blank between quotes (or after an open one): every blank ends a word,
+            # for kmod and for the kernel, which only drops some quotes of its words
+            words = line.split()
+            if len(words) > 2 and words[0] == "options" and '"' not in words[1]:
+                if not unquote:
+                    return words
+                return [w if '"' not in w else kernel_word(w) for w in words]
     line = line.strip(_BLANKS)
     if not line or line[0] == "#":
         return ""
-    return _check(_split_line(line))
+    return _check(_split_line(line, unquote))
 
 
-def _judge_plain(line: str) -> Words | str:
+def _judge_plain(line: str, unquote: bool = True) -> Words | str:
     """:func:`_judge` of a line without quotes whose only blank is " ": kmod's split
-    at blanks and the kernel's at white space are then both :meth:`str.split`."""
+    at blanks and the kernel's at white space are then both :meth:`str.split`
+    (``unquote`` is :func:`_judge`'s: there are no quotes to remove)."""
     words = line.split()
     if words and words[0] == "options" and len(words) > 1:  # the common line first
         return words
@@ -180,26 +196,48 @@ def _logical_lines(text: str) -> tuple[Sequence[int], list[str]]:
 
 
 _SEEN = 4096
-"""Distinct lines whose judgement :func:`judged_lines` remembers per file."""
+"""Distinct lines whose judgement :func:`judged_lines` remembers per file; if they
+were nearly all of the first lines (a file of distinct lines), the memo is left."""
 
 
-def judged_lines(text: str) -> Iterator[tuple[int, Words | str]]:
+def judged_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Words | str]]:
     """(first line number, the line's words or why kmod ignores it) for each logical
     line of ``text`` that is not blank or a comment, in order; the words are the
-    command and its arguments (shared by identical lines: not to be changed).
+    command and its arguments (shared by identical lines: not to be changed).  With
+    ``unquote`` false, the words of an ``options`` line after its module are the
+    kernel's words as written, quotes kept (``nested-kvm lint`` reads each distinct
+    one once, with :func:`~nested_snippets.parsers.kargs.kernel_word`).
     Linear, and lean per line (a hostile file has a million): each distinct line is
     judged once (hostile files repeat one line a million times), and where the whole
     text has no double quote and no blank but " " (the common case) without testing
     each line for them."""
     numbers, lines = _logical_lines(text)
-    judge = _judge_plain if '"' not in text and text.replace("\n", " ").isprintable() else _judge
+    plain = '"' not in text and text.replace("\n", " ").isprintable()
+    judge = _judge_plain if plain else _judge
     seen: dict[str, Words | str] = {}
-    for lineno, raw in zip(numbers, lines):  # noqa: B905 (Python 3.9 has no strict=)
+    pairs = zip(numbers, lines)  # noqa: B905 (Python 3.9 has no strict=)
+    for lineno, raw in pairs:
         known = seen.get(raw)
         if known is None:
-            known = judge(raw)
-            if len(seen) < _SEEN:  # a file of distinct lines would only fill it
-                seen[raw] = known
+            known = seen[raw] = judge(raw, unquote)
+            if len(seen) >= _SEEN:  # full: a file of distinct lines would only fill it
+                if known:
+                    yield lineno, known
+                break
+        if known:
+            yield lineno, known
+    else:
+        return
+    if lineno < 2 * _SEEN:  # hardly a line repeated: the rest is judged line by line
+        for lineno, raw in pairs:
+            known = judge(raw, unquote)
+            if known:
+                yield lineno, known
+        return
+    for lineno, raw in pairs:
+        known = seen.get(raw)
+        if known is None:
+            known = judge(raw, unquote)
         if known:
             yield lineno, known
 

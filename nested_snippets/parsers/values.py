@@ -23,6 +23,13 @@ NOARG_TYPES = BOOL_TYPES | {"bint"}
 """Types that accept a bare ``name`` without ``=value`` (``KERNEL_PARAM_OPS_FL_NOARG``)."""
 
 
+KEPT_DIGITS = {
+    ptype: len(str(hi)) - 1 for ptype, (_, hi) in _INT_RANGES.items() if ptype != "hexint"
+}
+"""Integer type -> digits of a decimal number (``[1-9][0-9]*``) that :func:`parse`
+returns as written: one digit fewer than the type's largest value has, so in range."""
+
+
 class InvalidValue(ValueError):
     pass
 
