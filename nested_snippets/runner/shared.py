@@ -166,11 +166,12 @@ AMD 6.10-6.18: 5 runs -> 1).
 Known limits, found by the adversarial review of 2026-12-02 (session 7, 30 attacks;
 reproductions in ``tests/test_review_s7_share.py``, each an xfail(strict) that a fix
 turns into an XPASS): a shared result comes from a traced run, and a snippet can
-tell that it is traced (``PTRACE_TRACEME`` fails) and sees other process IDs
-(strace's own processes take 4 PIDs of the sandbox's PID namespace per command:
-``echo $$`` shows 7 traced and 3 untraced), so a snippet whose output shows a PID
-or whose timing races would be given the traced run's output; no snippet of the
-guide shows one (each passes when traced), and the checked pairs run untraced.  The
+tell that it is traced (``PTRACE_TRACEME`` fails) or race differently under it, so
+such a snippet would be given the traced run's output; no snippet of the guide does
+(each passes when traced), and the checked pairs run untraced.  (Process IDs were a
+third way, the natural one: strace's own processes take 4 PIDs of the sandbox's PID
+namespace per command, so ``echo $$`` showed 7 traced and 3 untraced; untraced
+commands now take as many first, :data:`.sandbox.TRACE_PIDS`.)  The
 inode numbers of the trees' files are not random: tmpfs numbers them per mount
 (Linux 5.9 and later), so a file's number counts the files written before it,
 parameters whose rows the run never read among them (``stat -c %i`` of
