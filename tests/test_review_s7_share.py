@@ -67,21 +67,18 @@ def test_review_s7_a_snippet_that_sees_it_is_traced():
 INODE = "stat -c %i /sys/module/kvm/parameters/halt_poll_ns"
 
 
-@needs_strace
-@pytest.mark.xfail(
-    strict=True,
-    reason="REVIEW s7 break: shared.py says inode numbers of the "
-    "trees' files differ between two runs of one release; on this kernel (tmpfs "
-    "numbers inodes per mount since 5.9) they do not: a file's number counts "
-    "the files written before it (kvm_amd's parameters, rows the run never "
-    "read: 31 on 6.10, 32 on 6.11)",
-)
-def test_review_s7_inode_number_of_a_tree_file():
-    body = Transcript((Command(INODE, ("31",)),))
-    assert run.run_item(Scenario("amd", "6.10", Given()), [(body, "6.10")]) == "ran"
-    how = run.run_item(Scenario("amd", "6.11", Given()), [(body, "6.11")])
-    done = shared.check_pairs(seed=1, count=shared.MIN_CHECKED)
-    assert how == "ran" and done.failures == [], (how, done.failures)
+def test_an_inode_number_of_the_trees_tells_nothing():
+    """Fixed in part (REVIEW s7 G1): tmpfs numbers inodes one after the other per mount,
+    so ``stat -c %i`` of a parameter's file counted the files written before it (31 on
+    6.10, 32 on 6.11: kvm_amd's parameters, rows the run never read) and a shared run
+    could show the wrong one.  Each tree now starts its numbers at a random place, so
+    two runs of one release differ too and no snippet can show a number as meaningful
+    (left: the difference between two numbers, see shared.py "Known limits")."""
+    seen = set()
+    for _ in range(4):  # all four alike: chance (1/64)**3
+        with run.fake_host(Scenario("amd", "6.10", Given())) as host:
+            seen.add(tuple(run.execute(host, INODE).output))
+    assert len(seen) > 1, seen
 
 
 @needs_strace

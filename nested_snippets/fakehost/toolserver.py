@@ -208,6 +208,25 @@ def _limit_inodes() -> None:
             raise OSError(err, f"cannot limit the inodes of {path}: {os.strerror(err)}")
 
 
+TREE_MOUNTS = ("/sys", "/proc", "/lib", "/dev")
+"""The tmpfs mounts that show the fake kernel's trees."""
+INODE_SHIFT = 64
+"""Each tree's inode numbers start this many places apart at most (see :func:`_shift_inodes`)."""
+
+
+def _shift_inodes() -> None:
+    """Start each tree's inode numbers at a random place (0 to ``INODE_SHIFT - 1``
+    files made and removed first).  tmpfs numbers inodes one after the other per mount,
+    so a file's number would count the files written before it, parameters of other
+    modules among them: no run may show it (``stat -c %i``) as if it meant something
+    (review s7 G1; ``nested_snippets/runner/shared.py``, "Known limits")."""
+    for mount in TREE_MOUNTS:
+        for n in range(os.urandom(1)[0] % INODE_SHIFT):
+            name = f"{mount}/.nkg-shift-{n}"
+            os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+            os.unlink(name)
+
+
 ODD_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket",
              stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}  # fmt: skip
 
@@ -455,6 +474,7 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
         before = state.to_bytes()
         if name == FILL:  # the sandbox's first call: its tmpfs trees are empty
             _limit_inodes()
+            _shift_inodes()
             rootcopy.copy_in(disk)
             fk.materialize(state, "/", full=True)  # the trees as built (runner/shared.py)
             status, out, err = 0, "", ""

@@ -171,14 +171,15 @@ such a snippet would be given the traced run's output; no snippet of the guide d
 (each passes when traced), and the checked pairs run untraced.  (Process IDs were a
 third way, the natural one: strace's own processes take 4 PIDs of the sandbox's PID
 namespace per command, so ``echo $$`` showed 7 traced and 3 untraced; untraced
-commands now take as many first, :data:`.sandbox.TRACE_PIDS`.)  The
-inode numbers of the trees' files are not random: tmpfs numbers them per mount
-(Linux 5.9 and later), so a file's number counts the files written before it,
-parameters whose rows the run never read among them (``stat -c %i`` of
-``kvm.halt_poll_ns`` on an AMD host: 31 on 6.10, 32 on 6.11); so does the number of
-files a tree can still take.  Closing these needs either an untraced run that
-confirms each shared result (about one more run for each one that is used) or trees
-whose inode numbers and free inodes do not depend on unread rows.
+commands now take as many first, :data:`.sandbox.TRACE_PIDS`.)  tmpfs
+numbers inodes one after the other per mount, so a file's number counted the files
+written before it, parameters whose rows the run never read among them (``stat -c
+%i`` of ``kvm.halt_poll_ns`` on an AMD host: 31 on 6.10, 32 on 6.11); each tree now
+starts its numbers at a random place (``toolserver._shift_inodes``), so no snippet
+can show one as meaningful, but the difference between two numbers, and the number
+of files a tree can still take, still count unread rows.  Closing these needs either
+an untraced run that confirms each shared result (about one more run for each one
+that is used) or trees whose free inodes do not depend on unread rows.
 
 What remains to do: the checked pairs cost ~100 runs a session on two workers;
 snippets that read every parameter (``bugreport.collect_*``: ``grep -H .
