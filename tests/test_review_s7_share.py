@@ -45,6 +45,15 @@ def test_a_tree_file_holding_the_release_differs_in_size_by_its_length(reboot_fi
         _size_item("5.0", before)  # "5.0.0-fake-amd64": 54 bytes
 
 
+def _pair(arch: str, command: str, shown: tuple[str, ...], first: str, then: str):
+    """Run one command on ``first`` (it must run) and then on ``then``: (how the second
+    ran, what re-running every shared item in full found)."""
+    body = Transcript((Command(command, shown),))
+    assert run.run_item(Scenario(arch, first, Given()), [(body, first)]) == "ran"
+    how = run.run_item(Scenario(arch, then, Given()), [(body, then)])
+    return how, shared.check_pairs(seed=1, count=shared.MIN_CHECKED)
+
+
 TRACED = "python3 -c 'import ctypes; print(ctypes.CDLL(None).ptrace(0, 0, 0, 0))'"
 
 
@@ -57,10 +66,7 @@ TRACED = "python3 -c 'import ctypes; print(ctypes.CDLL(None).ptrace(0, 0, 0, 0))
     "timing (`cat F | sudo tee F` races differently traced)",
 )
 def test_review_s7_a_snippet_that_sees_it_is_traced():
-    body = Transcript((Command(TRACED, ("-1",)),))
-    assert run.run_item(Scenario("intel", "6.10", Given()), [(body, "6.10")]) == "ran"
-    how = run.run_item(Scenario("intel", "6.11", Given()), [(body, "6.11")])
-    done = shared.check_pairs(seed=1, count=shared.MIN_CHECKED)
+    how, done = _pair("intel", TRACED, ("-1",), "6.10", "6.11")
     assert how == "ran" and done.failures == [], (how, done.failures)
 
 
@@ -87,10 +93,7 @@ def test_a_pid_is_the_same_traced_and_untraced():
     namespace, so ``echo $$`` was 7 in the traced first run and 3 in a full run; an
     untraced command is now preceded by as many short-lived processes
     (``sandbox.TRACE_PIDS``), so the shared item and its full run agree."""
-    body = Transcript((Command("echo $$; sleep 0 & echo $!", ("7", "8")),))
-    assert run.run_item(Scenario("intel", "6.10", Given()), [(body, "6.10")]) == "ran"
-    how = run.run_item(Scenario("intel", "6.11", Given()), [(body, "6.11")])
-    done = shared.check_pairs(seed=1, count=shared.MIN_CHECKED)
+    how, done = _pair("intel", "echo $$; sleep 0 & echo $!", ("7", "8"), "6.10", "6.11")
     assert (how, len(done.checked), done.failures) == ("shared", 1, [])
 
 
@@ -106,8 +109,5 @@ FILL_SYS = "i=0; while : 2>/dev/null > /sys/module/kvm/f$i; do i=$((i+1)); done;
     "on 6.11)",
 )
 def test_review_s7_inodes_left_on_a_tree():
-    body = Transcript((Command(FILL_SYS, ("4039",)),))
-    assert run.run_item(Scenario("amd", "6.10", Given()), [(body, "6.10")]) == "ran"
-    how = run.run_item(Scenario("amd", "6.11", Given()), [(body, "6.11")])
-    done = shared.check_pairs(seed=1, count=shared.MIN_CHECKED)
+    how, done = _pair("amd", FILL_SYS, ("4039",), "6.10", "6.11")
     assert how == "ran" and done.failures == [], (how, done.failures)
