@@ -85,3 +85,13 @@ def test_blank_after_an_open_quote_is_part_of_the_value(lint_bytes):
     value '5 ', which kstrtouint() refuses (lint strips the line: no finding)."""
     _path, r = lint_bytes(b'options kvm_intel ple_gap="5 \n')
     assert r.rc == 1 and "is not a valid uint" in r.out
+
+
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_out_of_range_number_is_erange(lint_bytes):
+    """param_set_uint() is kstrtouint(), which returns -ERANGE for 4294967296 (lib/
+    kstrtox.c: ``if (tmp != (unsigned int)tmp) return -ERANGE``), and load_module()
+    fails with it: modprobe says "Numerical result out of range", not "Invalid
+    argument" as lint's message says."""
+    _path, r = lint_bytes(b"options kvm_intel ple_gap=4294967296\n")
+    assert r.rc == 1 and "(Invalid argument)" not in r.out
