@@ -95,3 +95,12 @@ def test_out_of_range_number_is_erange(lint_bytes):
     argument" as lint's message says."""
     _path, r = lint_bytes(b"options kvm_intel ple_gap=4294967296\n")
     assert r.rc == 1 and "(Invalid argument)" not in r.out
+
+
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_options_without_options_is_a_bad_line(lint_bytes):
+    """kmod libkmod-config.c: ``if (underscores(modname) < 0 || options == NULL)
+    goto syntax_error`` ("ignoring bad line"); lint warns for other bad lines, here
+    it says nothing."""
+    _path, r = lint_bytes(b"options kvm_intel\n")
+    assert "kmod ignores this line" in r.out
