@@ -435,6 +435,12 @@ def fmt_s(seconds: float) -> str:
     return f"{seconds:.2f} s"
 
 
+def rst_text(text: str) -> str:
+    """``text`` (a line another script printed) as plain text in reStructuredText: the
+    characters that would start inline markup are escaped (``sum(range(10**7))``)."""
+    return re.sub(r"([\\*`|_])", r"\\\1", text)
+
+
 def write_page(r: dict) -> str:
     lines = [
         ".. SPDX-License-Identifier: GPL-2.0",
@@ -576,7 +582,7 @@ def write_page(r: dict) -> str:
     if r.get("lint"):
         lines += ["``nested-kvm lint`` on 10 MB of hostile ``modprobe.d`` input"
                   " (``tools/bench_lint.py``; target at most 2 s each):", ""]  # fmt: skip
-        lines += [f"- {ln}" for ln in r["lint"]] + [""]
+        lines += [f"- {rst_text(ln)}" for ln in r["lint"]] + [""]
     lines += ["Page weight", "===========", ""]
     lines += [
         "Each page's HTML plus the style sheets, scripts and images it loads (the",

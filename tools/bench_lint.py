@@ -115,7 +115,7 @@ def main() -> int:
     start = time.process_time()
     sum(range(10**7))  # a yardstick of this machine's speed now, to compare runs
     yardstick = time.process_time() - start
-    print(f"yardstick sum(range(10**7)) here: {yardstick:.2f} s CPU")
+    print(f"yardstick sum(range(10 ** 7)) here: {yardstick:.2f} s CPU")
     verdict = "met" if worst <= TARGET_S else "MISSED"
     print(
         f"target lint of {args.mb:g} MB <= {TARGET_S:g} s: {verdict} (slowest {worst:.2f} s "
