@@ -2,7 +2,8 @@
 
 The xfail(strict) tests are FAILING REPRODUCTIONS, not fixed: in each, ``nested-kvm
 lint`` reads a modprobe.d file otherwise than kmod and the kernel do.  The expected
-findings come from reading the sources, not from this code:
+findings come from the reviewer's reading of the sources below, partly from memory
+and not yet checked at a named release: check them there before fixing one.
 
 * kmod ``shared/util.c`` ``freadline_wrapped()``: a ``\\`` followed by a newline joins
   the next line with nothing in between (``continue``); a ``\\`` followed by any other
