@@ -104,5 +104,6 @@ def _avic_on(values, declared, cpu_flags: list[str], given: frozenset[str]) -> b
 
 
 def _raw(mapping):
-    """The plain dictionary behind a noting one (as ``state.raw``; imported there)."""
+    """The plain dictionary behind a noting one: :func:`.state.raw`, which cannot be
+    imported here (``state`` imports this module)."""
     return mapping.raw() if hasattr(mapping, "raw") else mapping

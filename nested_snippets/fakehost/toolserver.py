@@ -350,7 +350,7 @@ class _Sandbox:
                 _enter(self.user, self.mnt)
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 state = _load(fd)
-                before = state.to_bytes()
+                before = state.to_bytes() if record >= 0 else b""
                 for path, _kind in _odd_parameters(state):  # never kept: the kernel's
                     shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
                 fk.harvest(state, "/")

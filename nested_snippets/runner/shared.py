@@ -183,7 +183,8 @@ that is used) or trees whose free inodes do not depend on unread rows.
 
 What remains to do: the checked pairs cost ~100 runs a session on two workers;
 snippets that read every parameter (``bugreport.collect_*``: ``grep -H .
-/sys/module/kvm*/parameters/*``) run once per distinct table, ~85 runs, each
+/sys/module/kvm*/parameters/*``) run once per distinct table and release-name
+length, 94 runs each at the end of session 7 (997 in all, ``make bench``), each
 traced (a traced run costs about twice an untraced one there).
 
 Where one run's CPU time goes, measured on 2026-12-02 (2 cores, load 5-13; CPU
