@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 VERSION = re.compile(r"v?[0-9]{1,6}\.[0-9]{1,6}(\.[0-9]{1,6})?([-+~_][0-9A-Za-z._+~-]{0,120})?\Z")
@@ -9,6 +10,7 @@ VERSION = re.compile(r"v?[0-9]{1,6}\.[0-9]{1,6}(\.[0-9]{1,6})?([-+~_][0-9A-Za-z.
 ``v6.1-rc7``); :func:`version_key` is lenient, so an option is checked with this first."""
 
 
+@functools.lru_cache(maxsize=4096)
 def version_key(version: str) -> tuple[int, ...]:
     """``"6.6"`` -> ``(6, 6)``; ``"6.1.20"`` -> ``(6, 1, 20)``; ``"v6.1-rc7"`` -> ``(6, 1)``.
 
