@@ -535,3 +535,37 @@ def test_a_value_written_to_a_parameter_and_kept_past_its_sandbox_is_not_shared(
         steps = [(first, "write"), (REBOOT, "reboot"), (then, "then")]
         assert run.run_item(scenario, steps) == want
     assert not any(shared._READS.values())
+
+
+def test_tracing_backs_off_in_a_group_whose_traces_serve_nothing():
+    """T = traced, S = untraced: three traced runs, then one traced after as many
+    untraced ones as the deficit (traced runs less items served, less two)."""
+    pattern = "".join("T" if shared.worth_tracing("g") else "S" for _ in range(12))
+    assert pattern == "TTTSTSSTSSST"
+
+
+def test_tracing_goes_on_while_it_serves():
+    for _ in range(10):
+        assert shared.worth_tracing("g")
+        shared.served("g")
+    assert shared.worth_tracing("other")  # each group counts on its own
+
+
+def test_a_group_whose_traces_start_serving_is_traced_again():
+    for _ in range(5):
+        shared.worth_tracing("g")  # T T T S T: four traced, none served
+    assert not shared.worth_tracing("g")  # deficit 4 - 0 - 2 = 2: one skipped so far
+    for _ in range(2):
+        shared.served("g")
+    # deficit 0: traced; then 5 - 2 - 2 = 1: one untraced, one traced
+    assert [shared.worth_tracing("g") for _ in range(3)] == [True, False, True]
+
+
+def test_an_untraced_run_of_a_group_is_never_shared_by_what_it_read(monkeypatch):
+    """Tracing skipped: the run is remembered by its built host only, so another
+    release with the same reads but a different host runs again."""
+    monkeypatch.setattr(shared, "worth_tracing", lambda group_key: False)
+    body = registry.load().get("enable.check_nested").body("amd", "6.6")
+    assert run.run_item(Scenario("amd", "6.10"), [(body, "a")]) == "ran"
+    assert run.run_item(Scenario("amd", "6.11"), [(body, "b")]) == "ran"
+    assert not shared.has_reads(shared.group(Scenario("amd", "6.10"), [body]))

@@ -291,8 +291,10 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
         run_key = shared.key(host, scenario, bodies)
         tree = _trees(host)  # one description serves the recall and the record
         recalled = shared.recall(run_key, release)
+        by_reads = False
         if recalled is None and group and shared.has_reads(group):
             recalled = shared.recall_read(group, tree, host.built, release)
+            by_reads = recalled is not None
         if recalled is not None:
             seen, first = recalled[0], recalled[1]
             try:
@@ -301,9 +303,12 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
             except Mismatch:
                 pass  # run in full: the failure then carries this host's own hints
             else:
+                if by_reads:
+                    shared.served(group)
                 shared.note_shared(item, first, run_key, seen, lambda: _full_run(scenario, bodies))
                 return "shared"
         trace = bool(group) and shared.enabled() and sandbox.can_trace()
+        trace = trace and shared.worth_tracing(group)
         traces: list = []
         if trace:
             _ask_reads(host)
