@@ -473,3 +473,37 @@ def test_refresh_takes_only_default_and_runtime_from_the_same_file():
     with pytest.raises(rf.RefreshError, match="differs in source"):
         rf.refresh(data, {"modules": {"x86/kvm_amd": {"params": [moved]}}},
                    ["x86/kvm_amd avic"], {"a/avic.c": "b1"}, "d.json")  # fmt: skip
+
+
+def test_refresh_from_an_unpacked_tarball_records_its_sha256(tmp_path, capsys):
+    """A Debian orig tarball has no commit: the refresh names it by its SHA-256 and
+    refuses a tree that is neither a git directory nor named by one."""
+    ex, rf = _extractor(), _refresher()
+    src = tmp_path / "linux"
+    _fake_tree(src)
+    (src / "arch/x86/kvm/svm.c").write_text(FAKE_SVM + FAKE_AVIC, encoding="utf-8")
+    out = tmp_path / "out"
+    assert ex.main(["--source", str(src), "--version", "6.6", "--repo", "example/linux",
+                    "--sha256", "a" * 64, "--out-dir", str(out)]) == 0  # fmt: skip
+    path = out / "linux-6.6.json"
+    data = json.loads(path.read_text())
+    [avic] = [p for p in data["modules"]["x86/kvm_amd"]["params"] if p["name"] == "avic"]
+    avic["default"] = None  # as the extractor wrote it before it read the setter's keyword
+    avic["runtime"] = "; ".join(n for n in avic["runtime"].split("; ") if "stores for" not in n)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    args = [str(path), "--source", str(src), "--label", "debian:linux_6.6.1.orig.tar.xz",
+            "--param", "x86/kvm_amd avic", "--on", "2026-12-02"]  # fmt: skip
+    assert rf.main(args) == 1
+    assert "not a git directory: give --sha256" in capsys.readouterr().err
+    assert json.loads(path.read_text()) == data  # refused: nothing written
+    assert rf.main([*args, "--sha256", "b" * 64]) == 0
+    done = json.loads(path.read_text())
+    [avic] = [p for p in done["modules"]["x86/kvm_amd"]["params"] if p["name"] == "avic"]
+    assert avic["default"] == "auto"
+    [record] = done["provenance"]["refreshed"]
+    assert (record["from"], record["commit"], record["sha256"]) == (
+        "debian:linux_6.6.1.orig.tar.xz", None, "b" * 64)  # fmt: skip
+    blob = data["provenance"]["files"]["arch/x86/kvm/svm.c"]
+    assert record["params"] == [
+        {"param": "x86/kvm_amd avic", "file": "arch/x86/kvm/svm.c", "blob": blob}
+    ]

@@ -9,13 +9,21 @@ parameter has the same git blob id as the data's provenance records::
         --git-dir /work/.mirror/x+linux-6.19.10/repo --rev HEAD \\
         --label x/linux-6.19.10 --param "x86/kvm_amd avic"
 
+A tree unpacked from a tarball (Debian's ``linux_7.2.6.orig.tar.xz``, say) is read
+the same way; ``--sha256`` then names the tarball, since such a tree has no commit::
+
+    python tools/refresh_kernel_params.py nested_snippets/kernel/data/linux-7.2.json \\
+        --source build/src/linux-7.2.6 --sha256 1819c494... \\
+        --label debian:linux_7.2.6.orig.tar.xz --param "x86/kvm_amd avic"
+
 For each ``--param`` the tree is extracted with the current rules and the new entry
 replaces the old one only when (1) the file of the parameter's ``source`` line has
 the blob id the provenance records, and (2) the two entries agree on everything
 but ``default`` and the notes in ``runtime`` (the new notes must contain the old
 ones).  Anything else is refused with one message naming the data file and the
-parameter.  ``provenance.refreshed`` records the tree, the parameters, the file
-and its blob id, and the date; the rest of the file (crosscheck, messages) is kept.
+parameter.  ``provenance.refreshed`` records the tree (its commit, or the
+tarball's SHA-256), the parameters, the file and its blob id, and the date; the
+rest of the file (crosscheck, messages) is kept.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import argparse
 import datetime as _dt
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -91,8 +100,15 @@ def refresh(data: dict, extracted: dict, params: list[str], blobs: dict[str, str
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("data", help="the data file to refresh (nested_snippets/kernel/data/...)")
-    ap.add_argument("--git-dir", required=True, help="git directory holding the tree")
+    ap.add_argument(
+        "--git-dir",
+        "--source",
+        dest="tree",
+        required=True,
+        help="git directory holding the tree, or an unpacked source tree",
+    )
     ap.add_argument("--rev", default="HEAD")
+    ap.add_argument("--sha256", help="SHA-256 of the tarball an unpacked --source came from")
     ap.add_argument("--label", required=True, help="OWNER/NAME of the tree, for provenance")
     ap.add_argument("--param", action="append", required=True, help='"arch/module name"')
     ap.add_argument("--on", default=_dt.date.today().isoformat())
@@ -101,20 +117,27 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(args.data)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        tree = ex.open_tree(args.git_dir, args.rev)
+        tree = ex.open_tree(args.tree, args.rev)
+        commit = getattr(tree, "rev", None)
+        if args.sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", args.sha256):
+            raise RefreshError("--sha256 must be 64 hex digits")
+        if commit is None and args.sha256 is None:
+            raise RefreshError(f"{args.tree} is not a git directory: give --sha256 of the "
+                               "tarball it was unpacked from")  # fmt: skip
         version = data["version"]
         release = ex.kernel_release(tree)
-        extracted = ex.extract(tree, version, args.label, getattr(tree, "rev", None), args.on)
+        extracted = ex.extract(tree, version, args.label, commit, args.on, args.sha256)
         paths = {p["source"].rsplit(":", 1)[0] for m in data["modules"].values()
                  for p in m["params"]}  # fmt: skip
         done = refresh(data, extracted, args.param, ex.blob_ids(tree, paths), str(path))
     except (OSError, ValueError, KeyError, ex.ExtractError, RefreshError) as exc:
         print(f"refresh_kernel_params: {exc}", file=sys.stderr)
         return 1
-    data["provenance"].setdefault("refreshed", []).append({
-        "by": SCRIPT_NAME, "on": args.on, "from": args.label, "release": release,
-        "commit": getattr(tree, "rev", None), "params": done,
-    })  # fmt: skip
+    record = {"by": SCRIPT_NAME, "on": args.on, "from": args.label, "release": release,
+              "commit": commit}  # fmt: skip
+    if args.sha256 is not None:
+        record["sha256"] = args.sha256
+    data["provenance"].setdefault("refreshed", []).append({**record, "params": done})
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"refreshed {', '.join(d['param'] for d in done)} in {path}")
     return 0
