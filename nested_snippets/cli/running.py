@@ -26,14 +26,18 @@ MODULES = arches.module_arches()
 """KVM module -> the architecture of its parameter data (None: the host's)."""
 SHOWN = 100
 """Lines per kind of difference (a real module has under 100 parameters)."""
-Row = namedtuple(
-    "Row", "module name status host default reason at_load", defaults=(None, None)
-)
-"""``status``: ``host-only``, ``mainline-only``, ``differs``, ``same``, ``unreadable``
-(``reason`` says why: a FIFO, a device, a link out of --root); ``at_load``: for a
-value that differs, where the kernel's own code may change it when the module loads
-(from the data's source notes), else None."""
+Row = namedtuple("Row", "module name status host default reason at_load", defaults=(None, None))
+"""``status``: ``host-only``, ``mainline-only``, ``differs``, ``decided-at-load``,
+``same``, ``unreadable`` (``reason`` says why: a FIFO, a device, a link out of
+--root); ``at_load``: for a value that differs or was decided at load, where the
+kernel's own code may change it when the module loads (from the data's source
+notes), else None."""
 _AT_LOAD = re.compile(r"value may be changed at load time: (.*)$")
+_RESOLVED = re.compile(r'stores for "([^"]+)": resolved when the module loads')
+"""The extractor's note on a default that is a keyword the module resolves when it
+loads (``tools/extract_kernel_params.py`` keyword_default: svm/avic.c's "auto")."""
+OUTCOMES = {"bool": ("Y", "N"), "invbool": ("Y", "N")}
+"""What sysfs prints for a parameter of a printed type, whatever its value."""
 
 
 def at_load(p: kernel.Param) -> str | None:
@@ -41,6 +45,17 @@ def at_load(p: kernel.Param) -> str | None:
     the extractor noted it; None when the data notes nothing."""
     m = _AT_LOAD.search(p.runtime or "")
     return m.group(1).strip() if m else None
+
+
+def load_outcomes(p: kernel.Param) -> tuple[str, ...]:
+    """The values sysfs can show for ``p`` once the module has resolved its default
+    at load: empty unless the data notes that the default is such a keyword (the
+    value its set function stores for it) and names a printed type with a known set
+    of values (``bool``: Y or N)."""
+    m = _RESOLVED.search(p.runtime or "")
+    if m is None or m.group(1) != p.default:
+        return ()
+    return OUTCOMES.get(p.modinfo_type or p.type, ())
 
 
 def modinfo_params(module: str) -> list[str] | None:
@@ -105,6 +120,9 @@ def compare(fs: HostFS, version: str, host_arch: str, modules: list[str]) -> lis
                     rows.append(Row(module, name, "mainline-only", None, p.default))
             elif value is None or p.default is None or value == p.default:
                 rows.append(Row(module, name, "same", value, p.default))
+            elif value in load_outcomes(p):
+                rows.append(Row(module, name, "decided-at-load", value, p.default, None,
+                                at_load(p)))  # fmt: skip
             else:
                 rows.append(Row(module, name, "differs", value, p.default, None, at_load(p)))
     return rows
@@ -118,6 +136,7 @@ def render(rows: list[Row], release: str, version: str) -> str:
         "host-only": f"only on this host (newer than {version}, or a vendor addition)",
         "mainline-only": f"in Linux {version}, missing here (dropped by the vendor?)",
         "differs": f"value differs from Linux {version}'s default",
+        "decided-at-load": "decided at load",
         "unreadable": "could not be read",
     }
     for module in dict.fromkeys(r.module for r in rows):
@@ -134,6 +153,12 @@ def render(rows: list[Row], release: str, version: str) -> str:
                     )
                 elif status == "differs":
                     lines.append(f"  {text}: {r.name}={r.host} (default {r.default})")
+                elif status == "decided-at-load":
+                    where = f"; by {r.at_load}" if r.at_load else ""
+                    lines.append(
+                        f"  {r.name}: {text}: {r.host} (Linux {version}'s default "
+                        f"{r.default} is resolved when the module loads{where})"
+                    )
                 elif status == "unreadable":
                     lines.append(f"  {text}: {r.name} ({r.reason})")
                 elif status == "host-only":

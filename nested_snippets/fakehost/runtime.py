@@ -93,7 +93,7 @@ def _avic_on(values, declared, cpu_flags: list[str], given: frozenset[str]) -> b
     bit; the getter prints the outcome as a bool (7.3.4 avic.c:80-88, 1277-1290,
     1316).  Approximation: ZEN4 has no /proc/cpuinfo name, so the x2avic flag stands
     for both (no modelled CPU has x2AVIC without Zen 4).  The data's default is
-    "auto" (or none where not yet refreshed); the rule for a missing CPU flag may
+    "auto" (6.18 on, refreshed from the sources); the rule for a missing CPU flag may
     already have turned it into "0", hence "not in given".  Before 6.18 avic is a
     bool that needs the AVIC CPUID bit."""
     on = values.get("avic") in ("Y", "1")

@@ -57,6 +57,42 @@ def test_a_value_the_kernel_never_changes_at_load_has_no_note(cli, make_host):
     assert (nested["status"], nested["at_load"]) == ("differs", None)
 
 
+AMD = "/sys/module/kvm_amd/parameters"
+
+
+def test_a_default_resolved_at_load_is_not_a_difference(cli, make_host):
+    """kvm_amd's ``avic`` defaults to "auto" (7.3), which the module turns into Y or N
+    when it loads: either is the outcome of that default, not a vendor's change."""
+    root = make_host("amd", "7.3")
+    assert (root / AMD.lstrip("/") / "avic").read_text() == "N\n"  # no x2AVIC: stays off
+    lines = cli("params", "--running", "--root", str(root)).out.splitlines()
+    [avic] = [ln for ln in lines if "avic" in ln and "ipiv" not in ln]
+    assert avic.startswith(
+        "  avic: decided at load: N (Linux 7.3's default auto is resolved when the module "
+        "loads; by avic_want_avic_enabled() arch/x86/kvm/svm/avic.c:"
+    ), avic
+    doc = cli("params", "--running", "--json", "--root", str(root)).json
+    [row] = [p for p in doc["params"] if p["name"] == "avic"]
+    assert (row["status"], row["host"], row["default"]) == ("decided-at-load", "N", "auto")
+    assert row["at_load"].startswith("avic_want_avic_enabled() arch/x86/kvm/svm/avic.c:")
+    write(root, f"{AMD}/avic", "Y\n")  # a Zen 4 host: "auto" turned AVIC on
+    doc = cli("params", "--running", "--json", "--root", str(root)).json
+    [row] = [p for p in doc["params"] if p["name"] == "avic"]
+    assert (row["status"], row["host"]) == ("decided-at-load", "Y")
+
+
+def test_a_value_no_resolution_gives_still_differs(cli, make_host):
+    """A bool prints Y or N; anything else under an "auto" default is reported as a
+    difference, and so is N under a plain default of Y (``npt``: no keyword)."""
+    root = make_host("amd", "7.3")
+    write(root, f"{AMD}/avic", "1\n")
+    write(root, f"{AMD}/npt", "N\n")
+    doc = cli("params", "--running", "--json", "--root", str(root)).json
+    by_name = {p["name"]: p for p in doc["params"]}
+    assert (by_name["avic"]["status"], by_name["avic"]["host"]) == ("differs", "1")
+    assert (by_name["npt"]["status"], by_name["npt"]["default"]) == ("differs", "Y")
+
+
 def test_hidden_parameters_come_from_modinfo(make_host, monkeypatch):
     """A parameter with permission 0 is never in sysfs; only modinfo can list it."""
     root = make_host("intel", "6.6")
