@@ -22,6 +22,10 @@ root_doc = "index"
 exclude_patterns = ["_build"]
 myst_enable_extensions = ["colon_fence", "deflist"]
 nitpicky = True
+# Smart quotes for quotation marks and ellipses only: "--" stays two hyphens, so an
+# option named in running text (ansible-playbook --syntax-check) is not shown with
+# an en dash (tests/test_site_build.py).
+smartquotes_action = "qe"
 show_warning_types = True
 
 html_theme = "furo"

@@ -675,3 +675,15 @@ def test_search_weights_are_published_for_the_search_page_only(built_site):
     assert windows["p"] == 1 and windows["n"]["wsl"] >= 2
     assert data["reference/parameters/kvm_hv"]["p"] == 0 and data["how-to/index"]["p"] == 0
     assert all(n >= 2 for page in data.values() for n in page["n"].values())
+
+
+def test_option_names_in_prose_keep_their_two_hyphens(built_site):
+    """An option named in running text or a source line (ansible-playbook --syntax-check,
+    git merge-base --is-ancestor) is shown as typed: docutils' smart quotes would turn
+    its "--" into an en dash (review walk8), which a reader copies as a wrong option."""
+    bad = []
+    for page in sorted((built_site / "html").rglob("*.html")):
+        text = html.unescape(_text(_main_text(page)))
+        for m in re.finditer(r"\S+ –[\[a-z][^\s,;)]*", text):
+            bad.append(f"{page.relative_to(built_site / 'html')}: {m.group()}")
+    assert not bad, "\n".join(bad)
