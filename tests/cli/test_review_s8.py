@@ -305,3 +305,45 @@ def test_params_running_bad_release_names_the_file(cli, make_host):
     r = cli("params", "--running", "--root", str(root))
     assert r.rc == 2
     assert "/proc/sys/kernel/osrelease" in r.err
+
+
+# ----------------------------------------------------------------------------- lint
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_lint_empty_path_is_an_error(cli, tmp_path, monkeypatch):
+    """cli.rst (Bad input): bad input is one line naming it, status 2 (``report -o ''``
+    is such an error).  ``lint ''`` lints the current directory instead: Path('')
+    is '.'."""
+    (tmp_path / "kvm.conf").write_text("options kvm_intel nestd=1\n")
+    monkeypatch.chdir(tmp_path)
+    r = cli("lint", "--kernel", "6.6", "")
+    assert r.rc == 2
+    assert "kvm.conf" not in r.out
+
+
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_lint_root_unreadable_cpuinfo_is_said(cli, make_host, tmp_path):
+    """cli.rst: --arch defaults to "the one /proc/cpuinfo below --root shows".  When
+    that file cannot be read (a FIFO), lint says nothing about it and lints an IBM Z
+    host's ``options kvm nested=1 hpage=1`` as x86: two wrong "no parameter"
+    errors instead of the hpage+nested one, status 1."""
+    root = make_host("s390x")
+    (root / "proc/cpuinfo").unlink()
+    os.mkfifo(root / "proc/cpuinfo")
+    conf = tmp_path / "kvm.conf"
+    conf.write_text("options kvm nested=1 hpage=1\n")
+    r = cli("lint", "--root", str(root), str(conf))
+    assert "/proc/cpuinfo" in r.err
+    assert "has no parameter" not in r.out
+
+
+# ------------------------------------------------------------------ report: --root name
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_report_root_name_cannot_forge_a_heading(cli, make_host, tmp_path):
+    """The report's first paragraph names the --root directory with its newlines kept
+    (``escape_text``): a directory name starts a heading of its own.  Low: the name
+    is the caller's, not the host's."""
+    root = make_host("intel")
+    odd = tmp_path / "r\n## forged"
+    root.rename(odd)
+    out = _report(cli, odd)
+    assert "\n## forged" not in out
