@@ -347,3 +347,23 @@ def test_report_root_name_cannot_forge_a_heading(cli, make_host, tmp_path):
     root.rename(odd)
     out = _report(cli, odd)
     assert "\n## forged" not in out
+
+
+# ---------------------------------------------------------------------- check: dev-kvm
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_dev_kvm_that_is_another_character_device_does_not_pass(cli, make_host):
+    """``dev-kvm`` PASSes "you can open it read/write" for any character device: a
+    /dev/kvm that is /dev/null (1:3; a container runtime masks paths with it) gets
+    PASS, the probe is a SKIP ("not the KVM device"), and the verdict is "ready",
+    exit 0.  cli.rst: the KVM device is 10:232; a probe that finds something else has
+    proved that this is not KVM."""
+    import stat
+
+    root = make_host("intel")
+    (root / "dev/kvm").unlink()
+    try:
+        os.mknod(root / "dev/kvm", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("mknod needs CAP_MKNOD")
+    r = cli("check", "--root", str(root))
+    assert r.status("dev-kvm") != "PASS"
