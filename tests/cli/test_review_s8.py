@@ -367,3 +367,14 @@ def test_dev_kvm_that_is_another_character_device_does_not_pass(cli, make_host):
         pytest.skip("mknod needs CAP_MKNOD")
     r = cli("check", "--root", str(root))
     assert r.status("dev-kvm") != "PASS"
+
+
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_user_line_in_syslog_does_not_make_bare_metal_a_guest(cli, make_host):
+    """Worse than the L0 name: on an x86 bare-metal host, one line that any user can
+    log (``logger 'Hypervisor detected: VMware'``) makes ``check`` call it a guest
+    (L1) and judge it by the L1 verdict."""
+    root = make_host("intel")
+    write(root, "/var/log/syslog", "Dec  2 11:00:00 host alice: Hypervisor detected: VMware\n")
+    r = cli("check", "--root", str(root), "--no-probe", "--json")
+    assert r.json["host"]["level"] == "L0"
