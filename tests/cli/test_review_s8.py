@@ -392,3 +392,21 @@ def test_report_lists_proxmox_kvm_processes(cli, make_host):
     out = _report(cli, root)
     assert "No QEMU process is running" not in out
     assert "-id 100" in out
+
+
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_lint_same_name_in_two_modprobe_dirs_is_one_file(cli, tmp_path):
+    """cli.rst: a directory stands for its files "read in kmod's order".  kmod reads
+    one file per name: /etc/modprobe.d/kvm.conf hides /lib/modprobe.d/kvm.conf
+    (modprobe.d(5); check's own reading, ``modprobe_conf.files_in``, keeps the first
+    of a name too).  lint reads both and reports a conflict that the kernel never
+    sees ("the kernel applies the one read last")."""
+    etc = tmp_path / "etc/modprobe.d"
+    lib = tmp_path / "lib/modprobe.d"
+    etc.mkdir(parents=True)
+    lib.mkdir(parents=True)
+    (etc / "kvm.conf").write_text("options kvm_intel nested=1\n")
+    (lib / "kvm.conf").write_text("options kvm_intel nested=0\n")
+    r = cli("lint", "--kernel", "6.6", str(etc), str(lib))
+    assert "conflicts" not in r.out
+    assert r.rc == 0
