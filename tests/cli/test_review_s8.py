@@ -398,8 +398,10 @@ def test_report_lists_proxmox_kvm_processes(cli, make_host):
 def test_lint_same_name_in_two_modprobe_dirs_is_one_file(cli, tmp_path):
     """cli.rst: a directory stands for its files "read in kmod's order".  kmod reads
     one file per name: /etc/modprobe.d/kvm.conf hides /lib/modprobe.d/kvm.conf
-    (modprobe.d(5); check's own reading, ``modprobe_conf.files_in``, keeps the first
-    of a name too).  lint reads both and reports a conflict that the kernel never
+    (kmod commit 11d09ac, v33, "man: modprobe.d: document the config file order
+    handling", which says it aligns with sysctl.d: its text on same-name files was
+    not read in full here; check's own reading, ``modprobe_conf.files_in``, keeps the
+    first file of a name too).  lint reads both and reports a conflict that the kernel never
     sees ("the kernel applies the one read last")."""
     etc = tmp_path / "etc/modprobe.d"
     lib = tmp_path / "lib/modprobe.d"
