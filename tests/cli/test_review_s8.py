@@ -412,3 +412,15 @@ def test_lint_same_name_in_two_modprobe_dirs_is_one_file(cli, tmp_path):
     r = cli("lint", "--kernel", "6.6", str(etc), str(lib))
     assert "conflicts" not in r.out
     assert r.rc == 0
+
+
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_params_release_candidate_uses_no_newer_data(cli):
+    """cli.rst (lint --kernel, as params --kernel): "A version between two data sets
+    uses the newest one not newer than it"; --running: "the nearest mainline release
+    not newer".  6.6-rc1 comes before 6.6 (the note says so itself) but is answered
+    by 6.6's data, "exact": true (nested_snippets/kernel/README.rst: "A release
+    candidate never stands for a release")."""
+    r = cli("params", "--module", "kvm_intel", "--kernel", "6.6-rc1", "--json")
+    assert r.rc == 0
+    assert r.json["kernel"]["data"] != "6.6"
