@@ -544,10 +544,17 @@ class Linter:
             )
 
 
-def collect(paths: list[str]) -> list[tuple[str, Path]]:
-    """Files to lint, in the order kmod reads them (by file name)."""
+def collect(paths: list[str], hidden: list[str] | None = None) -> list[tuple[str, Path]]:
+    """Files to lint, in the order kmod reads them (by file name).
+
+    kmod reads one file of each name: a later one (in a later directory, or given
+    later) is ignored as a duplicate (``conf_files_insert_sorted`` in
+    libkmod/libkmod-config.c, kmod 30), so it is not linted either; why is added to
+    ``hidden``."""
     out: list[tuple[str, Path]] = []
     for given in paths:
+        if not given:
+            raise CliError("an empty path was given: name a file or a directory")
         p = Path(given)
         try:
             is_dir = stat.S_ISDIR(os.stat(p).st_mode)
@@ -566,7 +573,19 @@ def collect(paths: list[str]) -> list[tuple[str, Path]]:
             out += [(str(e), e) for e in entries if not e.is_dir()]
         else:
             out.append((given, p))
-    return sorted(out, key=lambda item: item[1].name)
+    first: dict[str, str] = {}
+    kept = []
+    for name, path in out:
+        if path.name in first:
+            if hidden is not None:
+                hidden.append(
+                    f"{name} not read: kmod reads one file named {path.name}, "
+                    f"{first[path.name]}"
+                )
+            continue
+        first[path.name] = name
+        kept.append((name, path))
+    return sorted(kept, key=lambda item: item[1].name)
 
 
 def host_arch(fs: HostFS) -> str:
@@ -574,8 +593,8 @@ def host_arch(fs: HostFS) -> str:
         return params.host_arch()
     try:
         arch = probes.read_cpuinfo(fs).arch
-    except CliError:
-        return "x86"
+    except CliError as exc:  # linting for another architecture would mislead
+        raise CliError(f"{exc}; give --arch") from None
     return params.data_arch(arch)
 
 
@@ -591,8 +610,12 @@ def run(args: argparse.Namespace) -> int:
     if version != wanted:
         print(f"nested-kvm lint: Linux {wanted}: checking against Linux {version}", file=sys.stderr)
     linter = Linter(version, args.arch or host_arch(fs))
-    unreadable = []
-    for name, path in collect(args.paths):
+    unreadable: list[str] = []
+    hidden: list[str] = []
+    files = collect(args.paths, hidden)
+    for line in hidden:
+        print(escape(shorten(f"nested-kvm lint: {line}")), file=sys.stderr)
+    for name, path in files:
         try:
             data = read_regular(path, MAX_FILE + 1)
         except OSError as exc:
