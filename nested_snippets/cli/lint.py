@@ -276,7 +276,8 @@ class Linter:
                 self.without_data(path, lineno, words[1], module)
                 crowded = self.errors and self.first_left_out is not None
                 continue
-            if ('"' in line and line.count('"') % 2) or opened or ended:  # across lines
+            tail = words[-1]  # a quote left open is in the last word: odd quotes
+            if opened or ended or ('"' in tail and tail.count('"') % 2):  # across lines
                 words = self.across_lines(path, lineno, words, line, module, read_by_kmod)
                 crowded = self.errors and self.first_left_out is not None
                 if words is None:
@@ -441,22 +442,37 @@ class Linter:
         :data:`LONG`) that :meth:`lint_text`'s loop is to read one by one: once
         :data:`SHOWN` distinct findings are kept (past them a new finding is only
         counted), each piece of :data:`LONG` words that :meth:`new_unknowns` can count
-        at once is counted here instead, its readings added to ``wrong`` (the loop's
-        wrong words of the line, as the kernel reads them).  A piece it cannot count
-        (a parameter, a printed name, a repeated word, ``--``) is read one by one, and
-        the next piece is tried again: a line of distinct unknown names with a
-        parameter among them is counted but for that parameter's piece."""
+        at once is counted here instead.  A piece it cannot count (a parameter, a
+        printed name, a repeated word, ``--``) is read one by one, and the next piece
+        is tried again: a line of distinct unknown names with a parameter among them
+        is counted but for that parameter's piece.
+
+        ``wrong`` is the loop's set of the line's wrong words as the kernel reads them
+        (each is reported once per line); a counted piece without quotes is added to
+        it.  A counted piece with quotes is told apart by its words' *forms*, their
+        quotes dropped (distinct forms, distinct readings; :meth:`new_unknowns`), kept
+        in ``forms`` with the forms of the quoted words read one by one; its readings
+        (:func:`kargs.kernel_word`, slow) are added to ``wrong`` only before a piece is
+        read one by one (``pending``)."""
         stop: set[str] | None = None  # the names that keep a piece from being counted
+        forms: set[str] = set()
+        pending: list[list[str]] = []
         for start in range(2, len(words), LONG):
             piece = words[start : start + LONG]
             if stop is None and self.errors and self.first_left_out is not None:
                 stop = self.stop_names(path, module, params)  # none is added from now on
             if stop:
-                new = self.new_unknowns(piece, wrong, stop)
+                new = self.new_unknowns(piece, wrong, stop, forms)
                 if new:
-                    self.left_out["error"] = self.left_out.get("error", 0) + new
+                    self.left_out["error"] = self.left_out.get("error", 0) + abs(new)
+                    if new < 0:  # quoted: told by forms
+                        pending.append(piece)
                     continue
+            for counted in pending:  # the loop is to tell their readings from the piece's
+                wrong.update(map(kargs.kernel_word, counted))
+            pending.clear()
             yield from piece
+            forms.update(w.replace('"', "") for w in piece if '"' in w)
 
     def stop_names(self, path: str, module: str, params: dict) -> set[str]:
         """Names (as the kernel reads them) that keep :meth:`new_unknowns` from counting
@@ -482,37 +498,48 @@ class Linter:
         return stop
 
     @staticmethod
-    def new_unknowns(piece: list[str], wrong: set[str], stop: set[str]) -> int:
+    def new_unknowns(piece: list[str], wrong: set[str], stop: set[str], forms: set[str]) -> int:
         """How many findings ``piece`` (words as written of an ``options`` line) adds
         past :data:`SHOWN` distinct findings, told at C speed, if all of them are new
         wrong words: their names as the kernel reads them (up to the first "=" after
         the first character) are not in ``stop`` (:meth:`stop_names`: parameters,
-        printed names, ``--``); their readings differ from each other and from the
-        line's ``wrong`` ones (readings), to which they are then added.  0 if that
+        printed names, ``--``), and their readings differ from each other and from the
+        line's earlier wrong ones (``wrong``, and ``forms``: see :meth:`pieces`).
+        Without quotes, the words are their readings: they are added to ``wrong``, and
+        the count is returned.  With quotes, the words' forms (their quotes dropped)
+        stand for them: a name in ``stop`` has no quote and is the start of its word's
+        form up to its first "=", and words whose forms differ read differently; the
+        forms are added to ``forms``, and the count is returned negated.  0 if that
         cannot be told so: the loop then reads each word.  A 10 MB line of distinct
         wrong words took 1 s word by word; a set of all its words, built before a
         parameter at its end showed that it could not be counted, took 3.3 s and half
         as much memory again (review s7)."""
         joined = "\n".join(piece)  # no "\n" in a line's words
-        readings = piece if '"' not in joined else list(map(kargs.kernel_word, piece))
-        if "" in readings:  # the reading of '"': no name for the expression below
+        quoted = '"' in joined
+        if quoted:
+            joined = joined.replace('"', "")
+            readings = joined.split("\n")  # their forms
+        else:
+            readings = piece
+        if "" in readings:  # '"' or "": no name for the expression below
             return 0
         if "=" in joined:
             import re  # lazily: only a long line past SHOWN needs it
 
-            if readings is not piece:
-                joined = "\n".join(readings)
             names = re.findall("(?m)^.[^=\n]*", joined)  # an "=" at 0 is a name's
         else:
             names = readings
         if not stop.isdisjoint(names) or not wrong.isdisjoint(readings):
             return 0
-        before = len(wrong)
-        wrong.update(readings)
-        if len(wrong) - before < len(readings):  # one read alike twice: none was there
-            wrong.difference_update(readings)
+        if not forms.isdisjoint(readings):
             return 0
-        return len(readings)
+        kept = forms if quoted else wrong
+        before = len(kept)
+        kept.update(readings)
+        if len(kept) - before < len(readings):  # one read alike twice: none was there
+            kept.difference_update(readings)
+            return 0
+        return -len(readings) if quoted else len(readings)
 
     def printed_errors(self, path: str) -> tuple[set[What], set[str]]:
         """The errors of ``path`` that are printed (what), and the words of those that

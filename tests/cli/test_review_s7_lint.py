@@ -368,3 +368,30 @@ def test_a_quote_open_for_many_lines_is_read_once(cli, tmp_path, monkeypatch):
     split.clear()
     assert [w for w, _ln in cfg.options("kvm_intel")][1:] == ["nested=1"]
     assert sum(split) < 2 * len(text)
+
+
+TOKEN = st.sampled_from(
+    ["a=1", "b=1", '"a=1"', 'a"=1', '"c', 'c"', "d=1", "nested=1", "--", '"', "e", '"e"']
+    + ["f-g=1", "f_g=1", 'x="y', 'z"', "ple_gap=zz", "=1", "nested=1", "h=1", "i=1"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TOKEN, min_size=1, max_size=24), st.sampled_from([2, 3, 5]))
+def test_pieces_count_as_word_by_word(tokens, long):
+    """A long line counted in pieces (Linter.pieces) finds and counts what reading it
+    word by word finds (LONG past the line): SHOWN 2, the line twice (the second
+    crowded from its start), quoted and unquoted words, repeats, parameters, ``--``."""
+    from nested_snippets.cli import lint
+
+    line = "options kvm_intel " + " ".join(tokens) + "\n"
+    outs = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(lint, "SHOWN", 2)
+        for size in (10**9, long):
+            mp.setattr(lint, "LONG", size)
+            linter = lint.Linter("6.6", "x86")
+            linter.lint_text("kvm.conf", line + line)
+            linter.finish()
+            outs.append((lint.render(linter.findings), linter.summary(), linter.errors))
+    assert outs[0] == outs[1]
