@@ -54,6 +54,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from itertools import islice
+from operator import length_hint
 from pathlib import Path
 
 from nested_snippets import arches, kernel, suggest
@@ -276,80 +277,94 @@ class Linter:
                 self.without_data(path, lineno, words[1], module)
                 crowded = self.errors and self.first_left_out is not None
                 continue
-            tail = words[-1]  # a quote left open is in the last word: odd quotes
-            if opened or ended or ('"' in tail and tail.count('"') % 2):  # across lines
+            if opened or ended or words.__class__ is not list:  # across lines (OpenWords)
                 words = self.across_lines(path, lineno, words, line, module, read_by_kmod)
                 crowded = self.errors and self.first_left_out is not None
                 if words is None:
                     continue
             previous = written = wrong = None
             kvm = module == "kvm"
-            if len(words) > LONG:  # past SHOWN, pieces of its words may be counted at once
+            whole = False  # a long line read word by word: pieces once crowded
+            if len(words) > LONG and crowded:  # pieces of its words may be counted at once
                 wrong = set()  # shared with self.pieces(), which adds the counted words
-                rest = self.pieces(path, module, params, words, wrong)
+                rest = self.pieces(path, module, params, words, wrong, 2)
+            elif len(words) > LONG:
+                whole = True
+                rest = iter(words)  # how many words are left: length_hint(rest)
+                next(rest)
+                next(rest)
             else:
                 rest = islice(words, 2, None)  # no copy of a 16 MiB line's words
-            for word in rest:
-                if word == written:  # the word before as written: read alike
-                    continue
-                written = word
-                verdict = judged.get(word)
-                if verdict is None:
-                    verdict = judge(module, params, word)
-                    if len(judged) < CACHE:
-                        judged[word] = verdict
-                key, what, word = verdict  # word: as the kernel reads it
-                if word == previous:
-                    continue
-                previous = word
-                if key is None:  # what is wrong
-                    if word == "--":  # the kernel reads no further parameter
-                        self.dashes(path, lineno, module, read_by_kmod)
-                        crowded = self.errors and self.first_left_out is not None
-                        break
-                    if wrong is None:
-                        wrong = {word}
-                    elif word in wrong:
+            while rest is not None:  # a second time: the rest of a long line, in pieces
+                more, rest = rest, None
+                for word in more:
+                    if word == written:  # the word before as written: read alike
                         continue
-                    else:
-                        wrong.add(word)
-                else:  # what is the value as stored
-                    if kvm:
-                        last[key] = (path, lineno, word, what)
-                    if not read_by_kmod:
+                    written = word
+                    verdict = judged.get(word)
+                    if verdict is None:
+                        verdict = judge(module, params, word)
+                        if len(judged) < CACHE:
+                            judged[word] = verdict
+                    key, what, word = verdict  # word: as the kernel reads it
+                    if word == previous:
                         continue
-                    kept = first.get(key)
-                    if kept is None:  # its first setting
-                        first[key] = (what, (path, lineno, word))
-                        continue
-                    if what == kept[0]:
-                        if len(kept) == 2:  # the only value again
+                    previous = word
+                    if key is None:  # what is wrong
+                        if word == "--":  # the kernel reads no further parameter
+                            self.dashes(path, lineno, module, read_by_kmod)
+                            crowded = self.errors and self.first_left_out is not None
+                            break
+                        if wrong is None:
+                            wrong = {word}
+                        elif word in wrong:
                             continue
-                        where = kept[3]
-                    else:
-                        where = kept[1]
-                        if len(kept) == 2:  # the second value
-                            first[key] = (*kept, what, (path, lineno, word))
-                    if crowded:
+                        else:
+                            wrong.add(word)
+                    else:  # what is the value as stored
+                        if kvm:
+                            last[key] = (path, lineno, word, what)
+                        if not read_by_kmod:
+                            continue
+                        kept = first.get(key)
+                        if kept is None:  # its first setting
+                            first[key] = (what, (path, lineno, word))
+                            continue
+                        if what == kept[0]:
+                            if len(kept) == 2:  # the only value again
+                                continue
+                            where = kept[3]
+                        else:
+                            where = kept[1]
+                            if len(kept) == 2:  # the second value
+                                first[key] = (*kept, what, (path, lineno, word))
+                        if crowded:
+                            if shown is None:
+                                shown, conflicts = self.printed_errors(path)
+                            if word not in conflicts:  # not a printed conflict: counted
+                                counted += 1
+                                continue
+                        what = ("conflict", module, word, where)
+                    if crowded:  # what add() would do, without the call
                         if shown is None:
                             shown, conflicts = self.printed_errors(path)
-                        if word not in conflicts:  # not a printed conflict: counted
+                        if what not in shown:  # a new finding past SHOWN: counted
                             counted += 1
                             continue
-                    what = ("conflict", module, word, where)
-                if crowded:  # what add() would do, without the call
-                    if shown is None:
-                        shown, conflicts = self.printed_errors(path)
-                    if what not in shown:  # a new finding past SHOWN: counted
-                        counted += 1
+                    error = (path, "error", what)
+                    seen = repeats.get(error)
+                    if seen is not None and seen >= REPEAT:  # printed REPEAT times: counted
+                        repeats[error] = seen + 1
                         continue
-                error = (path, "error", what)
-                seen = repeats.get(error)
-                if seen is not None and seen >= REPEAT:  # printed REPEAT times: counted
-                    repeats[error] = seen + 1
-                    continue
-                add(path, lineno, "error", what)
-                crowded = self.errors and self.first_left_out is not None
+                    add(path, lineno, "error", what)
+                    crowded = self.errors and self.first_left_out is not None
+                    if crowded and whole:  # SHOWN reached on a long line: the rest
+                        whole = False  # of it in pieces
+                        if wrong is None:
+                            wrong = set()
+                        at = len(words) - length_hint(more)
+                        rest = self.pieces(path, module, params, words, wrong, at)
+                        break
         if counted:
             self.left_out["error"] = self.left_out.get("error", 0) + counted
         if not read_by_kmod:  # kmod reads no more of this file's modules
@@ -436,9 +451,9 @@ class Linter:
         self.one_word(path, lineno, module, " ".join(pieces) + " ", key.__class__ is str)
 
     def pieces(
-        self, path: str, module: str, params: dict, words: list[str], wrong: set[str]
+        self, path: str, module: str, params: dict, words: list[str], wrong: set[str], at: int
     ) -> Iterator[str]:
-        """The words after the module of a long ``options`` line (more than
+        """The words from ``words[at]`` on of a long ``options`` line (more than
         :data:`LONG`) that :meth:`lint_text`'s loop is to read one by one: once
         :data:`SHOWN` distinct findings are kept (past them a new finding is only
         counted), each piece of :data:`LONG` words that :meth:`new_unknowns` can count
@@ -451,16 +466,17 @@ class Linter:
         (each is reported once per line); a counted piece without quotes is added to
         it.  A counted piece with quotes is told apart by its words' *forms*, their
         quotes dropped (distinct forms, distinct readings; :meth:`new_unknowns`), kept
-        in ``forms`` with the forms of the quoted words read one by one; its readings
+        in ``forms`` with the forms of the quoted wrong words read one by one; its readings
         (:func:`kargs.kernel_word`, slow) are added to ``wrong`` only before a piece is
         read one by one (``pending``)."""
         stop: set[str] | None = None  # the names that keep a piece from being counted
         forms: set[str] = set()
         pending: list[list[str]] = []
-        for start in range(2, len(words), LONG):
+        for start in range(at, len(words), LONG):
             piece = words[start : start + LONG]
             if stop is None and self.errors and self.first_left_out is not None:
                 stop = self.stop_names(path, module, params)  # none is added from now on
+                forms.update(r.replace('"', "") for r in wrong if '"' in r)
             if stop:
                 new = self.new_unknowns(piece, wrong, stop, forms)
                 if new:
@@ -472,7 +488,8 @@ class Linter:
                 wrong.update(map(kargs.kernel_word, counted))
             pending.clear()
             yield from piece
-            forms.update(w.replace('"', "") for w in piece if '"' in w)
+            if stop:  # the forms of the words the loop read, once they may be needed
+                forms.update(w.replace('"', "") for w in piece if '"' in w)
 
     def stop_names(self, path: str, module: str, params: dict) -> set[str]:
         """Names (as the kernel reads them) that keep :meth:`new_unknowns` from counting

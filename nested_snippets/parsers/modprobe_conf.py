@@ -227,7 +227,31 @@ def _split_line(line: str, unquote: bool = True) -> Words | str:
     return [w for w in line.replace("\t", " ").split(" ") if w]
 
 
+class OpenWords(list):
+    """The words as written of an ``options`` line whose last word leaves a quote open
+    (it runs into the module's next line): :func:`judged_lines` with ``unquote`` false
+    yields them so, and ``nested-kvm lint`` tells them by their class."""
+
+    __slots__ = ()
+
+
 def _judge(line: str, unquote: bool = True) -> Words | str:
+    """:func:`_judge_line`; with ``unquote`` false, the words of an ``options`` line
+    whose last word leaves a quote open as :class:`OpenWords` (judged once per
+    distinct line: the linter needs no test of its own per line)."""
+    words = _judge_line(line, unquote)
+    if (
+        not unquote
+        and words.__class__ is list
+        and len(words) > 2
+        and words[0] == "options"
+        and left_open(words[-1])
+    ):
+        return OpenWords(words)
+    return words
+
+
+def _judge_line(line: str, unquote: bool = True) -> Words | str:
     """What one logical line is: its words (command first), or why kmod ignores it
     ("" for a blank or comment line, which it skips silently); see
     :func:`judged_lines` for ``unquote``."""
