@@ -24,9 +24,14 @@ only look-ups, no object of its own:
   name)``), not under its message: past :data:`SHOWN` distinct findings, a new one
   is only counted, by the loop itself (the printed errors are a set by then, and a
   conflict is told by its word before its tuple is made), as is a finding printed
-  :data:`REPEAT` times; the rest of a line of more than :data:`LONG` words is
-  counted at once if its words are new wrong ones (:meth:`Linter.new_unknowns`,
-  join, split, a set and one expression at C speed).  Messages, and the
+  :data:`REPEAT` times; of a line of more than :data:`LONG` words, each piece of
+  :data:`LONG` words is counted at once if its words are new wrong ones
+  (:meth:`Linter.pieces`, :meth:`Linter.new_unknowns`: join, a set and one
+  expression at C speed), and a piece that is not (a parameter among them) is read
+  word by word, the next piece tried again;
+* what depends on a module's other lines (kmod joins them: a quote left open, a
+  ``--``) is read by :meth:`Linter.across_lines`, only for a line with an odd number
+  of quotes or once such a line or a ``--`` was met.  Messages, and the
   did-you-mean searches (difflib), are made in :meth:`Linter.finish` for the
   printed findings only.
 
@@ -47,6 +52,7 @@ import gc
 import os
 import stat
 import sys
+from collections.abc import Iterator
 from itertools import islice
 from operator import length_hint
 from pathlib import Path
@@ -154,8 +160,8 @@ def judge(module: str, params: dict[str, kernel.Param], word: str) -> tuple:
             return (module, p.name), value, word
     try:
         return (module, p.name), values.parse(p.type, value), word
-    except values.InvalidValue:
-        return None, ("invalid", module, p.name, p.type, value), word
+    except values.InvalidValue as exc:  # EINVAL, or ERANGE for a number
+        return None, ("invalid", module, p.name, p.type, value, exc.errno_name), word
 
 
 class Linter:
@@ -194,6 +200,13 @@ class Linter:
         """module as written -> :meth:`_base`'s answer, with its memo of judged words."""
         self._unknown: dict[str, str] = {}
         """module name as written -> :meth:`unknown_message` (difflib is slow)."""
+        self.opened: dict[str | tuple[str, str], tuple[list[str], str, int]] = {}
+        """module (or (path, module) in a file kmod does not read) -> (its word as
+        written that leaves a quote open and the texts it took so far, path, line):
+        the module's next line goes on with it (:func:`modprobe_conf.continue_open`)."""
+        self.ended: dict[str | tuple[str, str], tuple[str, int]] = {}
+        """module (or (path, module)) -> (path, line) of the ``--`` that ended its
+        parameters: the kernel reads none after it."""
 
     def add(self, path: str, line: int, level: str, what: What) -> None:
         """Record a finding; after :data:`REPEAT` of the same one in a file, or past
@@ -241,7 +254,8 @@ class Linter:
         crowded = self.errors and self.first_left_out is not None
         shown = conflicts = None  # once crowded: self.printed_errors(path)
         counted = 0  # new errors past SHOWN, for self.left_out
-        for lineno, words in modprobe_conf.judged_lines(text, unquote=False):
+        opened, ended = self.opened, self.ended
+        for lineno, words, line in modprobe_conf.judged_text_lines(text, unquote=False):
             if words.__class__ is str:
                 add(path, lineno, "warning", ("ignored", words))
                 crowded = self.errors and self.first_left_out is not None
@@ -263,124 +277,286 @@ class Linter:
                 self.without_data(path, lineno, words[1], module)
                 crowded = self.errors and self.first_left_out is not None
                 continue
+            if opened or ended or words.__class__ is not list:  # across lines (OpenWords)
+                words = self.across_lines(path, lineno, words, line, module, read_by_kmod)
+                crowded = self.errors and self.first_left_out is not None
+                if words is None:
+                    continue
             previous = written = wrong = None
             kvm = module == "kvm"
-            if len(words) > LONG:  # its words past SHOWN may be counted at once
-                if crowded:
-                    if shown is None:
-                        shown, conflicts = self.printed_errors(path)
-                    new = self.new_unknowns(module, params, words[2:], None, shown)
-                    if new is not None:
-                        counted += new
-                        continue
+            whole = False  # a long line read word by word: pieces once crowded
+            if len(words) > LONG and crowded:  # pieces of its words may be counted at once
+                wrong = set()  # shared with self.pieces(), which adds the counted words
+                rest = self.pieces(path, module, params, words, wrong, 2)
+            elif len(words) > LONG:
+                whole = True
                 rest = iter(words)  # how many words are left: length_hint(rest)
                 next(rest)
                 next(rest)
             else:
                 rest = islice(words, 2, None)  # no copy of a 16 MiB line's words
-            for word in rest:
-                if word == written:  # the word before as written: read alike
-                    continue
-                written = word
-                verdict = judged.get(word)
-                if verdict is None:
-                    verdict = judge(module, params, word)
-                    if len(judged) < CACHE:
-                        judged[word] = verdict
-                key, what, word = verdict  # word: as the kernel reads it
-                if word == previous:
-                    continue
-                previous = word
-                if key is None:  # what is wrong
-                    if wrong is None:
-                        wrong = {word}
-                    elif word in wrong:
+            while rest is not None:  # a second time: the rest of a long line, in pieces
+                more, rest = rest, None
+                for word in more:
+                    if word == written:  # the word before as written: read alike
                         continue
-                    else:
-                        wrong.add(word)
-                else:  # what is the value as stored
-                    if kvm:
-                        last[key] = (path, lineno, word, what)
-                    if not read_by_kmod:
+                    written = word
+                    verdict = judged.get(word)
+                    if verdict is None:
+                        verdict = judge(module, params, word)
+                        if len(judged) < CACHE:
+                            judged[word] = verdict
+                    key, what, word = verdict  # word: as the kernel reads it
+                    if word == previous:
                         continue
-                    kept = first.get(key)
-                    if kept is None:  # its first setting
-                        first[key] = (what, (path, lineno, word))
-                        continue
-                    if what == kept[0]:
-                        if len(kept) == 2:  # the only value again
+                    previous = word
+                    if key is None:  # what is wrong
+                        if word == "--":  # the kernel reads no further parameter
+                            self.dashes(path, lineno, module, read_by_kmod)
+                            crowded = self.errors and self.first_left_out is not None
+                            break
+                        if wrong is None:
+                            wrong = {word}
+                        elif word in wrong:
                             continue
-                        where = kept[3]
-                    else:
-                        where = kept[1]
-                        if len(kept) == 2:  # the second value
-                            first[key] = (*kept, what, (path, lineno, word))
-                    if crowded:
+                        else:
+                            wrong.add(word)
+                    else:  # what is the value as stored
+                        if kvm:
+                            last[key] = (path, lineno, word, what)
+                        if not read_by_kmod:
+                            continue
+                        kept = first.get(key)
+                        if kept is None:  # its first setting
+                            first[key] = (what, (path, lineno, word))
+                            continue
+                        if what == kept[0]:
+                            if len(kept) == 2:  # the only value again
+                                continue
+                            where = kept[3]
+                        else:
+                            where = kept[1]
+                            if len(kept) == 2:  # the second value
+                                first[key] = (*kept, what, (path, lineno, word))
+                        if crowded:
+                            if shown is None:
+                                shown, conflicts = self.printed_errors(path)
+                            if word not in conflicts:  # not a printed conflict: counted
+                                counted += 1
+                                continue
+                        what = ("conflict", module, word, where)
+                    if crowded:  # what add() would do, without the call
                         if shown is None:
                             shown, conflicts = self.printed_errors(path)
-                        if word not in conflicts:  # not a printed conflict: counted
+                        if what not in shown:  # a new finding past SHOWN: counted
                             counted += 1
                             continue
-                    what = ("conflict", module, word, where)
-                if crowded:  # what add() would do, without the call
-                    if shown is None:
-                        shown, conflicts = self.printed_errors(path)
-                    if what not in shown:  # a new finding past SHOWN: counted
-                        counted += 1
+                    error = (path, "error", what)
+                    seen = repeats.get(error)
+                    if seen is not None and seen >= REPEAT:  # printed REPEAT times: counted
+                        repeats[error] = seen + 1
                         continue
-                error = (path, "error", what)
-                seen = repeats.get(error)
-                if seen is not None and seen >= REPEAT:  # printed REPEAT times: counted
-                    repeats[error] = seen + 1
-                    continue
-                add(path, lineno, "error", what)
-                crowded = self.errors and self.first_left_out is not None
-                if crowded and shown is None and len(words) > LONG:  # SHOWN reached on
-                    shown, conflicts = self.printed_errors(path)  # a long line: once
-                    left = words[len(words) - length_hint(rest) :]
-                    new = self.new_unknowns(module, params, left, wrong, shown)
-                    if new is not None:
-                        counted += new
+                    add(path, lineno, "error", what)
+                    crowded = self.errors and self.first_left_out is not None
+                    if crowded and whole:  # SHOWN reached on a long line: the rest
+                        whole = False  # of it in pieces
+                        if wrong is None:
+                            wrong = set()
+                        at = len(words) - length_hint(more)
+                        rest = self.pieces(path, module, params, words, wrong, at)
                         break
         if counted:
             self.left_out["error"] = self.left_out.get("error", 0) + counted
+        if not read_by_kmod:  # kmod reads no more of this file's modules
+            for key in [k for k in opened if k.__class__ is tuple and k[0] == path]:
+                self.close_open(key)
 
-    @staticmethod
-    def new_unknowns(
-        module: str, params: dict, words: list[str], wrong: set | None, shown: set[What]
-    ) -> int | None:
-        """How many findings ``words`` (of an ``options`` line of ``module``, as written)
-        add past :data:`SHOWN` distinct findings, told at C speed, if all of them are
-        new wrong words: their names (up to the first "=", quotes dropped) are not
-        parameters; their readings differ from each other and from the line's
-        ``wrong`` words (their quotes dropped, they differ; the word before, if valid,
-        has a parameter's name); and none is a printed finding.  None if that cannot
-        be told so: the loop then reads each word.  A name as the kernel reads it that
-        is a parameter or a printed one has no quote, and is then the start of the
-        word's form here up to its first "=" (or all of it).  A 10 MB line of distinct
-        wrong words took 1 s word by word."""
-        import re  # lazily: only a long line past SHOWN needs it
+    def across_lines(
+        self, path: str, lineno: int, words: list[str], line: str, module: str, read_by_kmod: bool
+    ) -> list[str] | None:
+        """What the kernel reads of an ``options`` line of ``module`` (a module with
+        data) that depends on the module's other lines: kmod joins their texts with a
+        blank (see :mod:`~nested_snippets.parsers.modprobe_conf`), so the words after a
+        ``--`` are not read (a warning), a word whose quote an earlier line left open
+        takes this line's text (judged where it starts), and a word left open here
+        waits for the next line.  The words the loop is to read (command and module
+        first), or None.  State per module for the files kmod reads, per file and
+        module for the others."""
+        key = module if read_by_kmod else (path, module)
+        dashes = self.ended.get(key)
+        if dashes is not None:
+            self.add(path, lineno, "warning", ("after_dashes", module, dashes))
+            return None
+        carry = self.opened.get(key)
+        if carry is not None:
+            pieces, cpath, cline = carry
+            closed = modprobe_conf.continue_open(pieces, modprobe_conf.options_text(line))
+            if closed is None:  # still open: it waits again (this text added)
+                return None
+            del self.opened[key]
+            word, rest = closed
+            if self.one_word(cpath, cline, module, word, read_by_kmod):  # a "--"
+                if rest:
+                    self.add(path, lineno, "warning", ("after_dashes", module, (cpath, cline)))
+                return None
+            words = [words[0], words[1], *rest]
+        if len(words) > 2 and modprobe_conf.left_open(words[-1]):
+            self.opened[key] = ([words[-1]], path, lineno)
+            words = words[:-1]
+        return words
 
+    def one_word(self, path: str, lineno: int, module: str, word: str, read_by_kmod: bool) -> bool:
+        """Judge one word as written of ``module`` (a module with data) at ``path:lineno``,
+        outside :meth:`lint_text`'s loop (a word that ran across lines); True if it is
+        ``--``."""
+        params = self._bases.get(module) or self._base(module)
+        key, what, word = judge(module, params[1], word)
+        if key is None:
+            if word == "--":
+                self.dashes(path, lineno, module, read_by_kmod)
+                return True
+            self.add(path, lineno, "error", what)
+            return False
+        if module == "kvm":
+            self.last[key] = (path, lineno, word, what)
+        if not read_by_kmod:
+            return False
+        kept = self.first.get(key)
+        if kept is None:
+            self.first[key] = (what, (path, lineno, word))
+            return False
+        if what == kept[0]:
+            if len(kept) == 2:
+                return False
+            where = kept[3]
+        else:
+            where = kept[1]
+            if len(kept) == 2:
+                self.first[key] = (*kept, what, (path, lineno, word))
+        self.add(path, lineno, "error", ("conflict", module, word, where))
+        return False
+
+    def dashes(self, path: str, lineno: int, module: str, read_by_kmod: bool) -> None:
+        """A word ``--`` of ``module``: the kernel's ``parse_args()`` stops there."""
+        key = module if read_by_kmod else (path, module)
+        self.ended[key] = (path, lineno)
+        self.opened.pop(key, None)
+        self.add(path, lineno, "warning", ("dashes", module))
+
+    def close_open(self, key) -> None:
+        """Judge the word that ``key``'s last line left open: kmod adds a blank after a
+        module's options (``module_options_concat()``), which is then in its value."""
+        pieces, path, lineno = self.opened.pop(key)
+        module = key if key.__class__ is str else key[1]
+        self.one_word(path, lineno, module, " ".join(pieces) + " ", key.__class__ is str)
+
+    def pieces(
+        self, path: str, module: str, params: dict, words: list[str], wrong: set[str], at: int
+    ) -> Iterator[str]:
+        """The words from ``words[at]`` on of a long ``options`` line (more than
+        :data:`LONG`) that :meth:`lint_text`'s loop is to read one by one: once
+        :data:`SHOWN` distinct findings are kept (past them a new finding is only
+        counted), each piece of :data:`LONG` words that :meth:`new_unknowns` can count
+        at once is counted here instead.  A piece it cannot count (a parameter, a
+        printed name, a repeated word, ``--``) is read one by one, and the next piece
+        is tried again: a line of distinct unknown names with a parameter among them
+        is counted but for that parameter's piece.
+
+        ``wrong`` is the loop's set of the line's wrong words as the kernel reads them
+        (each is reported once per line); a counted piece without quotes is added to
+        it.  A counted piece with quotes is told apart by its words' *forms*, their
+        quotes dropped (distinct forms, distinct readings; :meth:`new_unknowns`), kept
+        in ``forms`` with the forms of the quoted wrong words read one by one; its readings
+        (:func:`kargs.kernel_word`, slow) are added to ``wrong`` only before a piece is
+        read one by one (``pending``)."""
+        stop: set[str] | None = None  # the names that keep a piece from being counted
+        forms: set[str] = set()
+        pending: list[list[str]] = []
+        for start in range(at, len(words), LONG):
+            piece = words[start : start + LONG]
+            if stop is None and self.errors and self.first_left_out is not None:
+                stop = self.stop_names(path, module, params)  # none is added from now on
+                forms.update(r.replace('"', "") for r in wrong if '"' in r)
+            if stop:
+                new = self.new_unknowns(piece, wrong, stop, forms)
+                if new:
+                    self.left_out["error"] = self.left_out.get("error", 0) + abs(new)
+                    if new < 0:  # quoted: told by forms
+                        pending.append(piece)
+                    continue
+            for counted in pending:  # the loop is to tell their readings from the piece's
+                wrong.update(map(kargs.kernel_word, counted))
+            pending.clear()
+            yield from piece
+            if stop:  # the forms of the words the loop read, once they may be needed
+                forms.update(w.replace('"', "") for w in piece if '"' in w)
+
+    def stop_names(self, path: str, module: str, params: dict) -> set[str]:
+        """Names (as the kernel reads them) that keep :meth:`new_unknowns` from counting
+        a piece of words of ``module``: each way of writing a parameter's name (a "-"
+        for any "_"), the module's printed unknown names, and ``--``; empty (count
+        none) if a printed name may differ from the name of its word here (quotes, a
+        blank, clipped) or a parameter's name has too many ways."""
+        shown, _ = self.printed_errors(path)
         printed = {
             w[2] for w in shown if w.__class__ is tuple and w[0] == "unknown" and w[1] == module
         }
         if any('"' in r or " " in r or len(r) > WIDTH for r in printed):
-            return None  # a name as the kernel reads it may differ from its form here
-        distinct: set[str] = set()
-        for start in range(0, len(words), LONG):  # a piece at a time: less memory
-            forms = "\n".join(words[start : start + LONG]).replace('"', "")  # no "\n" in
-            distinct.update(forms.split("\n"))  # a line's words
-            if len(distinct) < min(start + LONG, len(words)):
-                return None
-            names = set(re.findall("\n(.[^=\n]*)", "\n" + forms))  # "=" at 0 is a name's
-            normalized = names if "-" not in forms else {n.replace("-", "_") for n in names}
-            if not normalized.isdisjoint(params) or not names.isdisjoint(printed):
-                return None
-        if "" in distinct:  # the reading of '"', a name that no form here shows
-            return None
-        if wrong and any(w.replace('"', "") in distinct for w in wrong):
-            return None
-        return len(words)
+            return set()
+        stop = printed | {"--"}
+        for name in params:
+            parts = name.split("_")
+            if len(parts) > 9:  # 256 ways and more: read word by word
+                return set()
+            ways = [parts[0]]
+            for part in parts[1:]:
+                ways = [f"{w}{sep}{part}" for w in ways for sep in "_-"]
+            stop.update(ways)
+        return stop
+
+    @staticmethod
+    def new_unknowns(piece: list[str], wrong: set[str], stop: set[str], forms: set[str]) -> int:
+        """How many findings ``piece`` (words as written of an ``options`` line) adds
+        past :data:`SHOWN` distinct findings, told at C speed, if all of them are new
+        wrong words: their names as the kernel reads them (up to the first "=" after
+        the first character) are not in ``stop`` (:meth:`stop_names`: parameters,
+        printed names, ``--``), and their readings differ from each other and from the
+        line's earlier wrong ones (``wrong``, and ``forms``: see :meth:`pieces`).
+        Without quotes, the words are their readings: they are added to ``wrong``, and
+        the count is returned.  With quotes, the words' forms (their quotes dropped)
+        stand for them: a name in ``stop`` has no quote and is the start of its word's
+        form up to its first "=", and words whose forms differ read differently; the
+        forms are added to ``forms``, and the count is returned negated.  0 if that
+        cannot be told so: the loop then reads each word.  A 10 MB line of distinct
+        wrong words took 1 s word by word; a set of all its words, built before a
+        parameter at its end showed that it could not be counted, took 3.3 s and half
+        as much memory again (review s7)."""
+        joined = "\n".join(piece)  # no "\n" in a line's words
+        quoted = '"' in joined
+        if quoted:
+            joined = joined.replace('"', "")
+            readings = joined.split("\n")  # their forms
+        else:
+            readings = piece
+        if "" in readings:  # '"' or "": no name for the expression below
+            return 0
+        if "=" in joined:
+            import re  # lazily: only a long line past SHOWN needs it
+
+            names = re.findall("(?m)^.[^=\n]*", joined)  # an "=" at 0 is a name's
+        else:
+            names = readings
+        if not stop.isdisjoint(names) or not wrong.isdisjoint(readings):
+            return 0
+        if not forms.isdisjoint(readings):
+            return 0
+        kept = forms if quoted else wrong
+        before = len(kept)
+        kept.update(readings)
+        if len(kept) - before < len(readings):  # one read alike twice: none was there
+            kept.difference_update(readings)
+            return 0
+        return -len(readings) if quoted else len(readings)
 
     def printed_errors(self, path: str) -> tuple[set[What], set[str]]:
         """The errors of ``path`` that are printed (what), and the words of those that
@@ -417,11 +593,26 @@ class Linter:
             raw = shown(raw)
             return f"{mod.unknown(raw)} (the kernel ignores it)" + self.other_arch_hint(module, raw)
         if kind == "invalid":
-            _, module, name, ptype, value = what
+            _, module, name, ptype, value, errno_name = what
             text = "no value" if value is None else f"'{clip(shown(value))}'"
+            if errno_name == "ERANGE":  # kstrtox.c: modprobe prints strerror(ERANGE)
+                return (
+                    f"{module} {name}: {text} is out of range for a {ptype}; "
+                    f"{module} refuses to load (Numerical result out of range)"
+                )
             return (
                 f"{module} {name}: {text} is not a valid {ptype}; "
                 f"{module} refuses to load (Invalid argument)"
+            )
+        if kind == "dashes":
+            return (
+                f"'--' ends {what[1]}'s parameters: the kernel ignores those after it, "
+                "also on later lines (\"parameters '...' after `--' ignored\")"
+            )
+        if kind == "after_dashes":
+            _, module, (dpath, dline) = what
+            return (
+                f"the kernel ignores these {module} parameters: '--' at {dpath}:{dline} ends them"
             )
         _, module, word, (epath, eline, eword) = what  # "conflict"
         return (
@@ -485,7 +676,10 @@ class Linter:
     def finish(self) -> None:
         """Cross-file findings (s390 nested with hpage), the hints of the printed
         findings, one note per finding repeated more than :data:`REPEAT` times in a
-        file, and one note on the findings past :data:`SHOWN`."""
+        file, and one note on the findings past :data:`SHOWN`; first the words left
+        open at the end of a module's options (:meth:`close_open`)."""
+        for key in list(self.opened):
+            self.close_open(key)
         if any("hpage" in a.extra_checks for a in arches.ARCHES.values()
                if a.kernel_arch == (KVM_MODULES["kvm"] or self.arch)):  # fmt: skip
             self.s390_hpage()

@@ -21,6 +21,7 @@ from nested_snippets.regular import read_regular
 
 ERRNO_TEXT = {
     "EINVAL": "Invalid argument",
+    "ERANGE": "Numerical result out of range",
     "EOPNOTSUPP": "Operation not supported",
     "ENODEV": "No such device",
     "EPERM": "Operation not permitted",

@@ -262,6 +262,7 @@ def insert(state: State, spec: ModuleSpec, words: list[str]) -> None:
     table = state.params_of(spec.name)
     vals = track(table, initial_values(raw(table)))
     given = set()
+    refused = None  # parse_args() goes on after a refused value: the last one's errno
     for word in words:
         raw_name, value = modprobe_conf.split_option(word)
         name = modprobe_conf.normalize(raw_name)  # parameter names are C identifiers
@@ -271,11 +272,13 @@ def insert(state: State, spec: ModuleSpec, words: list[str]) -> None:
         given.add(name)
         try:
             vals[name] = values.parse(table[name]["type"], value)
-        except values.InvalidValue:
+        except values.InvalidValue as exc:
             state.log(
                 message(state, "invalid_value", module=spec.name, value=value or "", param=raw_name)
             )
-            raise LoadError("EINVAL") from None
+            refused = exc.errno_name  # EINVAL, or ERANGE from kstrtox.c
+    if refused:
+        raise LoadError(refused)
     _init_checks(state, spec, vals)
     for name, param in raw(table).items():  # each value from its own row and the CPU
         need = param["requires"]

@@ -8,9 +8,22 @@ kmod rules reproduced here (kmod ``libkmod/libkmod-config.c``):
 * only files ending in ``.conf`` are read, in lexical order of their file names
   across all config directories; a file in an earlier directory hides a file of
   the same name in a later one;
-* ``#`` starts a comment line, a trailing ``\\`` joins the next line;
+* a line is read as kmod 30's ``freadline_wrapped()`` (``shared/util.c``) reads it:
+  a ``\\`` before the line's end joins the next line with nothing in between, a
+  ``\\`` before any other character is dropped and that character kept (``\\\\``
+  is one ``\\``), a ``\\`` at the end of the file is the byte 0xFF, and the line
+  ends at a NUL byte (it is a C string from then on);
+* ``#`` as a line's first character starts a comment (``kmod_config_parse()``: after
+  a blank, ``#`` is a command, and the line is a bad one);
+* an ``options`` line needs text after its module and the one blank or tab that
+  ends it (``strtok_r(NULL, "\\0", ...)`` is NULL: "ignoring bad line");
 * module names are compared with ``-`` and ``_`` treated alike;
-* every ``options`` line for a module adds to its options, in file order.
+* every ``options`` line for a module adds to its options, in file order: kmod
+  joins their texts with one blank into one string (``kmod_module_get_options()``,
+  ``libkmod/libkmod-module.c``), adds one more blank (``module_options_concat()``),
+  and the kernel reads that string (``parse_args()``, Linux 6.1 ``kernel/params.c``):
+  a quote left open on one line runs into the next, and a word ``--`` ends the
+  module's parameters (:meth:`Config.options`, :func:`continue_open`).
 """
 
 from __future__ import annotations
@@ -48,10 +61,14 @@ def normalize(name: str) -> str:
 class Line:
     """One configuration line: file shown to the user, line number, command, arguments."""
 
-    __slots__ = ("path", "lineno", "command", "args")
+    __slots__ = ("path", "lineno", "command", "args", "text")
 
-    def __init__(self, path: str, lineno: int, command: str, args: tuple[str, ...]):
+    def __init__(
+        self, path: str, lineno: int, command: str, args: tuple[str, ...], text: str | None = None
+    ):
         self.path, self.lineno, self.command, self.args = path, lineno, command, args
+        self.text = text
+        """An ``options`` line's text that kmod hands on (:func:`options_text`), else None."""
 
     def __repr__(self) -> str:
         return f"Line({self.path!r}, {self.lineno}, {self.command!r}, {self.args!r})"
@@ -74,12 +91,47 @@ class Config:
         """Lines kmod would ignore (it logs them and goes on), as ``path:line: why``."""
 
     def options(self, module: str) -> list[tuple[str, Line]]:
-        """All ``options`` words for ``module`` in the order kmod applies them."""
+        """All ``options`` words for ``module`` in the order the kernel applies them,
+        each with the line where it starts: the kernel reads the lines' texts joined
+        (see the module's notes), so a quote left open takes the next line's text into
+        its word, and the words from a ``--`` on are not applied."""
         want = normalize(module)
+        lines = [
+            ln
+            for ln in self.lines
+            if ln.command == "options" and ln.args and normalize(ln.args[0]) == want
+        ]
         out: list[tuple[str, Line]] = []
-        for line in self.lines:
-            if line.command == "options" and line.args and normalize(line.args[0]) == want:
-                out.extend((word, line) for word in line.args[1:])
+        if not any(ln.text and ln.text.count('"') % 2 for ln in lines):  # no open quote:
+            for line in lines:  # each line's words are the kernel's
+                words = line.args[1:]
+                if "--" in words:
+                    out.extend((word, line) for word in words[: words.index("--")])
+                    return out
+                out.extend((word, line) for word in words)
+            return out
+        carry: tuple[list[str], Line] | None = None  # an open word's pieces, its line
+        for line in lines:
+            text = line.text or ""
+            if carry is None:
+                written = kargs.split_words(text, 0, unquote=False)
+                tags = [line] * len(written)
+            else:
+                closed = continue_open(carry[0], text)
+                if closed is None:  # still open
+                    continue
+                written = [closed[0], *closed[1]]
+                tags = [carry[1]] + [line] * len(closed[1])
+                carry = None
+            if written and left_open(written[-1]):  # runs into the next line
+                carry = ([written.pop()], tags.pop())
+            for word, tag in zip(written, tags):  # noqa: B905 (Python 3.9)
+                word = kargs.kernel_word(word)
+                if word == "--":
+                    return out
+                out.append((word, tag))
+        if carry is not None:  # the blank kmod adds after the options is in the value
+            out.append((kargs.kernel_word(" ".join(carry[0]) + " "), carry[1]))
         return out
 
     def blacklisted(self, module: str) -> bool:
@@ -88,6 +140,45 @@ class Config:
             ln.command == "blacklist" and ln.args and normalize(ln.args[0]) == want
             for ln in self.lines
         )
+
+
+def left_open(word: str) -> bool:
+    """Whether a word as written leaves a quote open (it runs to the text's end):
+    ``next_arg()`` turns its quote state at each ``"``, and a word starts outside."""
+    return '"' in word and word.count('"') % 2 == 1
+
+
+def continue_open(pieces: list[str], text: str) -> tuple[str, list[str]] | None:
+    """A word as written that leaves a quote open (``pieces``: the word, then each
+    text it took so far; kmod joins them with one blank), continued by the next
+    ``options`` text of its module: (the word, the words as written after it in
+    ``text``), or None if it is still open at the end of ``text`` (which is then added
+    to ``pieces``: no piece is joined twice, a hostile file may keep a quote open for
+    a million lines).  Inside the quote up to ``text``'s first ``"``; from there on,
+    outside, the word runs up to a blank, as ``next_arg()`` reads it."""
+    at = text.find('"')
+    if at < 0:
+        pieces.append(text)
+        return None
+    rest = text[at + 1 :]
+    after = kargs.split_words(rest, 0, unquote=False) if rest else []
+    tail = after.pop(0) if after and rest[0] not in kargs.SPACE else ""
+    if not after and left_open(tail):  # open again, up to the text's end
+        pieces.append(text)
+        return None
+    return " ".join([*pieces, text[: at + 1]]) + tail, after
+
+
+def options_text(line: str) -> str:
+    """The text kmod hands on from an ``options`` line (a logical line whose words
+    are an ``options`` command, its module, and more): what follows the module and
+    the one blank or tab after it (``strtok_r``), tabs made blanks
+    (``kmod_config_add_options()``: ``strchr_replace(..., '\\t', ' ')``)."""
+    line = line.lstrip(_BLANKS)
+    start = len(line) - len(line[7:].lstrip(_BLANKS))
+    space, tab = line.find(" ", start), line.find("\t", start)
+    end = space if tab < 0 else tab if space < 0 else min(space, tab)
+    return line[end + 1 :].replace("\t", " ")
 
 
 def parse_text(text: str, path: str = "<string>") -> Config:
@@ -105,9 +196,16 @@ _BLANKS = " \t"
 the rest of an ``options`` line goes to the kernel, which splits at any white space."""
 
 
-def _split_line(line: str, unquote: bool = True) -> Words:
-    """The words of one stripped logical line, split as kmod splits it (see
-    :func:`judged_lines` for ``unquote``)."""
+NO_OPTIONS = "'options' needs parameters after the module name"
+"""Why kmod ignores ``options MODULE`` with nothing after the module and its one blank
+(``kmod_config_parse()``: ``options == NULL``, "ignoring bad line")."""
+
+
+def _split_line(line: str, unquote: bool = True) -> Words | str:
+    """The words of one logical line without leading blanks, split as kmod splits it
+    (see :func:`judged_lines` for ``unquote``), or why kmod ignores it (an
+    ``options`` line without parameters: :data:`NO_OPTIONS`).  Blanks at the end are
+    part of an ``options`` line's text: after a quote left open, the value's."""
     if line[:7] == "options" and line[7:8] in (" ", "\t"):
         # "options", blanks, the module, one blank: kmod hands the rest of the line to
         # the kernel, which splits it (string methods: no regular expression to compile;
@@ -116,13 +214,44 @@ def _split_line(line: str, unquote: bool = True) -> Words:
         space, tab = line.find(" ", start), line.find("\t", start)
         end = space if tab < 0 else tab if space < 0 else min(space, tab)
         if end > start:
-            words = kargs.split_words(line, end + 1, unquote)
+            if end + 1 == len(line):  # a module and one blank: no options
+                return NO_OPTIONS
+            text = line[end + 1 :]
+            if "\t" in text:  # kmod makes tabs blanks (kmod_config_add_options())
+                text = text.replace("\t", " ")
+            words = kargs.split_words(text, 0, unquote)
             words[:0] = ("options", line[start:end])
             return words
+        if start < len(line):  # a module, nothing after it
+            return NO_OPTIONS
     return [w for w in line.replace("\t", " ").split(" ") if w]
 
 
+class OpenWords(list):
+    """The words as written of an ``options`` line whose last word leaves a quote open
+    (it runs into the module's next line): :func:`judged_lines` with ``unquote`` false
+    yields them so, and ``nested-kvm lint`` tells them by their class."""
+
+    __slots__ = ()
+
+
 def _judge(line: str, unquote: bool = True) -> Words | str:
+    """:func:`_judge_line`; with ``unquote`` false, the words of an ``options`` line
+    whose last word leaves a quote open as :class:`OpenWords` (judged once per
+    distinct line: the linter needs no test of its own per line)."""
+    words = _judge_line(line, unquote)
+    if (
+        not unquote
+        and words.__class__ is list
+        and len(words) > 2
+        and words[0] == "options"
+        and left_open(words[-1])
+    ):
+        return OpenWords(words)
+    return words
+
+
+def _judge_line(line: str, unquote: bool = True) -> Words | str:
     """What one logical line is: its words (command first), or why kmod ignores it
     ("" for a blank or comment line, which it skips silently); see
     :func:`judged_lines` for ``unquote``."""
@@ -137,8 +266,10 @@ def _judge(line: str, unquote: bool = True) -> Words | str:
                 if not unquote:
                     return words
                 return [w if '"' not in w else kernel_word(w) for w in words]
-    line = line.strip(_BLANKS)
-    if not line or line[0] == "#":
+    if not line or line[0] == "#":  # kmod: a "#" after a blank is a command
+        return ""
+    line = line.lstrip(_BLANKS)
+    if not line:
         return ""
     return _check(_split_line(line, unquote))
 
@@ -148,13 +279,19 @@ def _judge_plain(line: str, unquote: bool = True) -> Words | str:
     at blanks and the kernel's at white space are then both :meth:`str.split`
     (``unquote`` is :func:`_judge`'s: there are no quotes to remove)."""
     words = line.split()
-    if words and words[0] == "options" and len(words) > 1:  # the common line first
+    if len(words) > 2 and words[0] == "options":  # the common line first
         return words
-    return _check(words) if words and words[0][0] != "#" else ""
+    if not words or line[0] == "#":  # kmod: a "#" after a blank is a command
+        return ""
+    if len(words) == 2 and words[0] == "options":  # options and a module: parameters?
+        return _split_line(line.lstrip(" "))
+    return _check(words)
 
 
-def _check(words: Words) -> Words | str:
+def _check(words: Words | str) -> Words | str:
     """``words`` if kmod takes them as a command, else why it ignores the line."""
+    if words.__class__ is str:
+        return words
     command = words[0]
     if command not in KNOWN_COMMANDS:
         return f"ignoring bad line starting with '{command}'"
@@ -164,22 +301,36 @@ def _check(words: Words) -> Words | str:
 
 
 def _logical_lines(text: str) -> tuple[Sequence[int], list[str]]:
-    """(first line numbers, logical lines): lines end at ``\\n`` only (kmod reads with
-    getline; a ``\\r`` or form feed is not a line break), a trailing ``\\`` joins."""
+    """(first line numbers, logical lines) as kmod 30's ``freadline_wrapped()``
+    (``shared/util.c``) reads them: lines end at ``\\n`` only (a ``\\r`` or form feed
+    is not a line break); a ``\\`` takes the next character: a newline (the lines
+    join, nothing in between), any other (the ``\\`` is dropped, the character kept),
+    or the end of the file (``getc()``'s EOF stored as a char: byte 0xFF); a NUL
+    byte ends the line (a C string).  Linear: a line ends in a ``\\`` that takes its
+    newline where it ends in an odd number of them (each takes the next character)."""
     raws = text.split("\n")
-    if raws[-1] == "":
+    ended = raws[-1] == ""  # the text ends with a newline
+    if ended:
         raws.pop()
     if "\\" not in text:
+        if "\0" in text:
+            raws = [raw if "\0" not in raw else raw[: raw.index("\0")] for raw in raws]
         return range(1, len(raws) + 1), raws
+    import re  # lazily: only a text with a backslash needs it (start-up time)
+
     numbers: list[int] = []
     out: list[str] = []
     pending: list[str] = []
     start = 0
+    last = len(raws)
     for lineno, raw in enumerate(raws, 1):
-        if raw.endswith("\\"):
+        if raw[-1:] == "\\" and (len(raw) - len(raw.rstrip("\\"))) % 2:
             if not pending:
                 start = lineno
-            pending.append(raw[:-1] + " ")
+            if lineno == last and not ended:  # "\\" then EOF: (char) EOF
+                pending.append(raw[:-1] + "\xff")
+                break
+            pending.append(raw[:-1])
             continue
         if pending:
             pending.append(raw)
@@ -192,6 +343,11 @@ def _logical_lines(text: str) -> tuple[Sequence[int], list[str]]:
     if pending:
         numbers.append(start)
         out.append("".join(pending))
+    for i, line in enumerate(out):
+        if "\\" in line:  # each "\\" takes the character after it
+            out[i] = line = re.sub(r"\\(.)", r"\1", line, flags=re.DOTALL)
+        if "\0" in line:
+            out[i] = line[: line.index("\0")]
     return numbers, out
 
 
@@ -201,7 +357,14 @@ were nearly all of the first lines (a file of distinct lines), the memo is left.
 
 
 def judged_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Words | str]]:
-    """(first line number, the line's words or why kmod ignores it) for each logical
+    """:func:`judged_text_lines` without the lines."""
+    for lineno, known, _line in judged_text_lines(text, unquote):
+        yield lineno, known
+
+
+def judged_text_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Words | str, str]]:
+    """(first line number, the line's words or why kmod ignores it, the logical line
+    as kmod reads it) for each logical
     line of ``text`` that is not blank or a comment, in order; the words are the
     command and its arguments (shared by identical lines: not to be changed).  With
     ``unquote`` false, the words of an ``options`` line after its module are the
@@ -222,32 +385,34 @@ def judged_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Words |
             known = seen[raw] = judge(raw, unquote)
             if len(seen) >= _SEEN:  # full: a file of distinct lines would only fill it
                 if known:
-                    yield lineno, known
+                    yield lineno, known, raw
                 break
         if known:
-            yield lineno, known
+            yield lineno, known, raw
     else:
         return
     if lineno < 2 * _SEEN:  # hardly a line repeated: the rest is judged line by line
         for lineno, raw in pairs:
             known = judge(raw, unquote)
             if known:
-                yield lineno, known
+                yield lineno, known, raw
         return
     for lineno, raw in pairs:
         known = seen.get(raw)
         if known is None:
             known = judge(raw, unquote)
         if known:
-            yield lineno, known
+            yield lineno, known, raw
 
 
 def _parse_into(cfg: Config, text: str, path: str) -> None:
     """Add one file's lines."""
     append, problems = cfg.lines.append, cfg.problems
-    for lineno, known in judged_lines(text):
+    for lineno, known, line in judged_text_lines(text):
         if known.__class__ is str:
             problems.append(f"{path}:{lineno}: {known}")
+        elif known[0] == "options":
+            append(Line(path, lineno, "options", tuple(known[1:]), options_text(line)))
         else:
             append(Line(path, lineno, known[0], tuple(known[1:])))
 

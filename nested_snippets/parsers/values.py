@@ -31,7 +31,18 @@ returns as written: one digit fewer than the type's largest value has, so in ran
 
 
 class InvalidValue(ValueError):
-    pass
+    """A value the kernel refuses: ``-EINVAL`` (:attr:`errno_name`)."""
+
+    errno_name = "EINVAL"
+
+
+class OutOfRange(InvalidValue):
+    """A number the kernel refuses with ``-ERANGE`` (Linux 6.1 ``lib/kstrtox.c``: its
+    digits overflow 64 bits, ``_kstrtoull()``, even before a character that is no
+    digit; or it does not fit the type, ``kstrtouint()``: ``if (tmp != (unsigned
+    int)tmp) return -ERANGE``, ``kstrtoll()``)."""
+
+    errno_name = "ERANGE"
 
 
 def kstrtobool(value: str) -> bool:
@@ -55,36 +66,54 @@ _INTEGER: list = []
 """The compiled pattern of an integer, once :func:`_kstrtoint` first needs it."""
 
 
+_DIGITS = {16: 16, 8: 22, 10: 20}
+"""Base -> most significant digits of a 64-bit number (more overflow: a check that
+spares int() a string of thousands of digits, which it refuses)."""
+
+
 def _kstrtoint(value: str, signed: bool) -> int:
+    """``kstrtoll()``/``kstrtoull()`` with base 0 (Linux 6.1 ``lib/kstrtox.c``): an
+    optional sign (``-`` only if ``signed``, ``+`` before the digits of a number
+    read unsigned), digits of the base their prefix gives, one optional newline.
+    Raises :class:`OutOfRange` where they return -ERANGE, else
+    :class:`InvalidValue`."""
     if value.isdigit() and value.isascii() and value[0] != "0" and len(value) <= 40:
         return int(value)  # [1-9][0-9]*, the common case, without the pattern below
     if not _INTEGER:
         import re  # lazily: fake tools import this module on every run
 
-        _INTEGER.append(re.compile(r"([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)"))
-    text = value[:-1] if value.endswith("\n") else value
-    if len(text) > 40:  # past any 64-bit number: the kernel says ERANGE, and int()
-        raise InvalidValue(value)  # refuses more than 4300 digits (a traceback)
-    m = _INTEGER[0].fullmatch(text)
-    if not m or (m.group(1) == "-" and not signed):
+        _INTEGER.append(re.compile(r"0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*"))
+    text, negative = value, False
+    if signed and text[:1] == "-":  # kstrtoll(): _kstrtoull(s + 1), no "+" after it
+        text, negative = text[1:], True
+    elif text[:1] == "+":  # kstrtoull()
+        text = text[1:]
+    m = _INTEGER[0].match(text)
+    if not m:  # no digit: _parse_integer() read none
         raise InvalidValue(value)
-    digits = m.group(2)
-    base = (
-        16
-        if digits[:2].lower() == "0x"
-        else 8
-        if digits.startswith("0") and len(digits) > 1
-        else 10
-    )
-    number = int(digits, base)
-    return -number if m.group(1) == "-" else number
+    digits = m.group()
+    base = 16 if digits[1:2] in ("x", "X") else 8 if digits[0] == "0" else 10
+    significant = (digits[2:] if base == 16 else digits).lstrip("0")
+    if len(significant) > _DIGITS[base] or int(significant or "0", base) >= 2**64:
+        raise OutOfRange(value)  # overflow is told before what follows the digits
+    if text[m.end() :] not in ("", "\n"):
+        raise InvalidValue(value)
+    number = int(significant or "0", base)
+    if negative:
+        if number > 2**63:  # kstrtoll(): (long long)-tmp > 0
+            raise OutOfRange(value)
+        return -number
+    if signed and number >= 2**63:  # kstrtoll(): (long long)tmp < 0
+        raise OutOfRange(value)
+    return number
 
 
 def parse(ptype: str, value: str | None) -> str:
     """Validate ``value`` for a parameter of ``ptype``; return what sysfs will print.
 
     ``value`` is None for a bare ``name`` on the command line.  Raises
-    :class:`InvalidValue` where the kernel returns -EINVAL.
+    :class:`InvalidValue` where the kernel returns -EINVAL, :class:`OutOfRange`
+    where it returns -ERANGE.
     """
     if value is None:
         if ptype not in NOARG_TYPES:
@@ -97,8 +126,8 @@ def parse(ptype: str, value: str | None) -> str:
     if ptype in _INT_RANGES:
         lo, hi = _INT_RANGES[ptype]
         number = _kstrtoint(value, signed=lo < 0)
-        if not lo <= number <= hi:
-            raise InvalidValue(value)
+        if not lo <= number <= hi:  # kstrtouint() and the like: -ERANGE
+            raise OutOfRange(value)
         return hex(number) if ptype == "hexint" else str(number)
     if ptype == "charp":
         return value

@@ -27,7 +27,7 @@ def test_split_like_next_arg(text, expected):
     assert split_args(text) == expected
 
 
-@given(st.text(alphabet=' \t\n\x0b\x0c\r=ab1\x1c\xa0', max_size=30))
+@given(st.text(alphabet=" \t\n\x0b\x0c\r=ab1\x1c\xa0", max_size=30))
 def test_fast_path_agrees_with_the_character_scan(text):
     assert split_args(text) == scan(text)
 
@@ -54,8 +54,13 @@ def test_one_split_of_a_plain_line_is_kmods_and_the_kernels(command, rest):
     """modprobe_conf reads a printable line without quotes with one str.split(); the
     general reading (kmod's split at blanks, then the kernel's), which a trailing tab
     selects and which drops that tab, must read it alike."""
-    from nested_snippets.parsers.modprobe_conf import _judge
+    from nested_snippets.parsers.modprobe_conf import NO_OPTIONS, _judge
 
     line = command + rest
     assert line.isprintable() and not (line + "\t").isprintable()
+    if _judge(line) == NO_OPTIONS and line.endswith(" "):
+        # "options MODULE ": kmod 30 kmod_config_parse() finds no options after the
+        # module's blank (a bad line); after "options MODULE \t" it finds "\t"
+        assert _judge(line + "\t")[0] == "options"
+        return
     assert _judge(line) == _judge(line + "\t")

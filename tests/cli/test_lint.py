@@ -43,19 +43,23 @@ def test_parameter_that_is_newer_than_the_kernel(lint):
 
 
 @pytest.mark.parametrize(
-    "line,ptype",
+    "line,why",
     [
-        ("options kvm_intel nested=maybe", "bool"),
-        ("options kvm_amd nested=yes", "int"),
-        ("options kvm_amd pause_filter_count=70000", "ushort"),
-        ("options kvm_amd nested", "int"),
+        ("options kvm_intel nested=maybe", "is not a valid bool"),
+        ("options kvm_amd nested=yes", "is not a valid int"),
+        # kstrtou16(): -ERANGE (Linux 6.1.176 lib/kstrtox.c), strerror(ERANGE)
+        (
+            "options kvm_amd pause_filter_count=70000",
+            "is out of range for a ushort; kvm_amd refuses to load (Numerical result out of range)",
+        ),
+        ("options kvm_amd nested", "is not a valid int"),
     ],
 )
-def test_wrong_value_type(lint, line, ptype):
+def test_wrong_value_type(lint, line, why):
     path, r = lint(line + "\n")
     assert r.rc == 1
     assert r.out.startswith(f"{path}:1: error: ")
-    assert f"is not a valid {ptype}" in r.out
+    assert why in r.out
 
 
 def test_unknown_module(lint):

@@ -33,18 +33,26 @@ def kmod_words(line: str) -> list[str]:
 
 def reference(line: str) -> list[str] | str:
     """A logical line as kmod and then the kernel read it: its words (command first),
-    why kmod ignores it, or "" (blank or comment)."""
-    line = line.strip(" \t")
+    why kmod ignores it, or "" (blank or comment).  kmod 30 kmod_config_parse()
+    (libkmod/libkmod-config.c): a comment is a "#" as the line's first character
+    (after a blank it is a command); ``options`` takes its module with
+    ``strtok_r(NULL, "\\t ")`` and the rest after the one blank or tab that ends it
+    with ``strtok_r(NULL, "\\0")``, NULL (a bad line) if nothing follows;
+    kmod_config_add_options() makes tabs blanks."""
     if not line or line[0] == "#":
+        return ""
+    line = line.lstrip(" \t")
+    if not line:
         return ""
     words = kmod_words(line)
     if words[0] == "options" and len(words) > 1:
         # kmod hands what follows the module and one blank to the kernel
         at = line.index(words[1], len("options"))
         after = at + len(words[1])
-        if after < len(line):  # a blank follows the module
-            rest = line[after + 1 :]
-            words = words[:2] + [n if v is None else f"{n}={v}" for n, v in kargs.scan(rest)]
+        if after + 1 >= len(line):  # nothing after the module and its blank
+            return modprobe_conf.NO_OPTIONS
+        rest = line[after + 1 :].replace("\t", " ")
+        words = words[:2] + [n if v is None else f"{n}={v}" for n, v in kargs.scan(rest)]
     if words[0] not in COMMANDS:
         return f"ignoring bad line starting with '{words[0]}'"
     if len(words) == 1 and words[0] in ("options", "blacklist"):
