@@ -64,7 +64,7 @@ open: html
 doctest: $(STAMP)
 	$(SPHINX) -b doctest -d build/doctrees-doctest source build/doctest
 	@$(MAKE) --no-print-directory docstrings
-	$(PYTEST) nested_snippets/snippets -q -n 2
+	$(PYTEST) nested_snippets/snippets -q -n 2 --dist worksteal
 
 DOCSTRING_DIRS := nested_snippets tools
 docstrings: $(STAMP)

@@ -276,34 +276,102 @@ def test_a_release_runs_the_body_of_its_era(tmp_path, monkeypatch):
         snip.eras_in(">=9.0")
 
 
-def test_each_era_is_its_own_test_item():
+def test_each_variant_is_one_item_that_runs_every_release_of_each_era():
     from nested_snippets import kernel, pytest_plugin
 
     snip = registry.load().get("enable.check_nested")
     runs = {(era.kernels.spec, key) for era, key, _b in snip.bodies()}
     assert runs == {("<4.20", "intel"), ("<4.20", "amd"), (">=4.20", "intel"), (">=4.20", "amd")}
-    names = [n for n, _v, _k in _item_names(pytest_plugin, snip)]
-    assert "enable.check_nested[intel-4.19]" in names
-    assert f"enable.check_nested[amd-{kernel.latest()}]" in names
-    assert len(names) == len(set(names)) == 2 * len(kernel.versions())
+    made = {name: pairs for name, _v, pairs in _items(pytest_plugin, snip)}
+    assert sorted(made) == ["enable.check_nested[amd]", "enable.check_nested[intel]"]
+    assert made["enable.check_nested[intel]"][0] == ("intel", "4.19")
+    assert made["enable.check_nested[amd]"][-1] == ("amd", kernel.latest())
+    assert [k for _a, k in made["enable.check_nested[amd]"]] == kernel.versions()
 
 
-def _item_names(plugin, snip):
-    """What the plugin would collect for ``snip``: (name, variant, kernel)."""
+def test_kernels_option_keeps_only_the_releases_it_names():
+    from nested_snippets import pytest_plugin
+
+    snip = registry.load().get("enable.check_nested")
+    made = {n: p for n, _v, p in _items(pytest_plugin, snip, _Config("4.19, 6.6"))}
+    assert made["enable.check_nested[amd]"] == [("amd", "4.19"), ("amd", "6.6")]
+    with pytest.raises(pytest.UsageError, match="--kernels: no kernel data for 6.99"):
+        _items(pytest_plugin, snip, _Config("6.6,6.99"))
+
+
+def test_an_item_runs_all_its_releases_and_fails_with_those_that_differ():
+    from nested_snippets import pytest_plugin
+    from nested_snippets.runner import run
+
+    done = []
+
+    def ok(how):
+        return lambda: done.append(how) or how
+
+    def differs(text):
+        def call():
+            done.append("differs")
+            raise run.Mismatch(text)
+
+        return call
+
+    item = _Bare()
+    runs = [("amd-6.6", ok("ran")), ("amd-6.7", differs("output differs on 6.7")),
+            ("amd-6.8", ok("shared"))]  # fmt: skip
+    with pytest.raises(pytest_plugin.PairsFailed) as exc:
+        pytest_plugin._GuideItem._run_pairs(item, runs)
+    assert done == ["ran", "differs", "shared"]  # the releases after a failure still run
+    text = str(exc.value)
+    assert text.startswith("1 of 3 releases differ from the guide: amd-6.7\n")
+    assert "output differs on 6.7" in text
+    assert item.user_properties == [("run", "ran"), ("run", "failed"), ("run", "shared")]
+
+
+def test_an_error_that_is_not_a_difference_ends_the_item_at_once():
+    from nested_snippets import pytest_plugin
+
+    def broken():
+        raise OSError("sandbox cannot start")
+
+    item = _Bare()
+    with pytest.raises(OSError, match="sandbox cannot start"):
+        pytest_plugin._GuideItem._run_pairs(item, [("amd-6.6", broken), ("amd-6.7", lambda: 1 / 0)])
+    assert item.user_properties == []
+
+
+class _Bare:
+    def __init__(self):
+        self.user_properties = []
+
+
+class _Config:
+    def __init__(self, kernels: str):
+        self.kernels = kernels
+
+    def getoption(self, name, default=None):
+        assert name == "--kernels"
+        return self.kernels
+
+
+def _items(plugin, snip, config=None):
+    """What the plugin would collect for ``snip``: (name, variant, pairs)."""
     made = []
 
     class Parent:
         pass
 
+    parent = Parent()
+    parent.config = config
+
     class Item:
         @classmethod
-        def from_parent(cls, parent, *, name, snippet, variant, kernel):
-            made.append((name, variant, kernel))
+        def from_parent(cls, parent, *, name, snippet, variant, pairs):
+            made.append((name, variant, pairs))
 
     original = plugin.SnippetItem
     plugin.SnippetItem = Item
     try:
-        list(plugin._snippet_items(Parent(), snip))
+        list(plugin._snippet_items(parent, snip))
     finally:
         plugin.SnippetItem = original
     return made

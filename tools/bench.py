@@ -262,7 +262,10 @@ def incremental(work: Path, module: str, runs: int) -> dict:
 # --- 3. snippet matrix -----------------------------------------------------------------------
 
 
-MATRIX_MODES = {"xdist -n 2": ["-n", "2"], "single process": ["-p", "no:xdist"]}
+MATRIX_MODES = {
+    "xdist -n 2": ["-n", "2", "--dist", "worksteal"],
+    "single process": ["-p", "no:xdist"],
+}
 
 
 def matrix_run(work: Path, label: str, extra: list[str]) -> dict:
@@ -292,6 +295,9 @@ def snippet_matrix(work: Path, modes: dict[str, list[str]] = MATRIX_MODES) -> di
     result["item_median"] = statistics.median(t for _, t in items) if items else None
     result["snippet_median"] = statistics.median(per_snippet.values()) if per_snippet else None
     result["n_items"], result["n_snippets"] = len(items), len(per_snippet)
+    said = next((result[label]["runs"] for label in modes if result[label]["runs"]), "")
+    pairs = re.match(r"snippet runs: (\d+) \(snippet, release\) pairs", said)
+    result["n_pairs"] = int(pairs.group(1)) if pairs else None
     from nested_snippets import kernel
 
     result["n_releases"] = len(kernel.versions())
@@ -313,7 +319,8 @@ def report_matrix(m: dict) -> None:
         print(f"  target: whole matrix <= {MATRIX_TARGET_S:.0f} s with -n 2: {verdict}")
     if "xdist -n 2" in m and "single process" in m:
         print(f"  speed-up with -n 2: {m['single process']['seconds'] / x:.2f}x")
-    print(f"  {m['n_items']} items, {m['n_snippets']} snippets, "
+    print(f"  {m.get('n_pairs') or '?'} (snippet, release) pairs in {m['n_items']} items, "
+          f"{m['n_snippets']} snippets, "
           f"{m.get('n_releases', '?')} kernel releases")  # fmt: skip
     first = m[next(k for k in MATRIX_MODES if k in m)]
     print(f"  {first.get('runs') or 'snippet runs: not reported'}")
@@ -533,9 +540,10 @@ def write_page(r: dict) -> str:
         lines += rst_table("Snippet matrix", ["Run", "Wall time", "CPU time", "Load", "Result"],
                            rows, [20, 12, 12, 8, 50])  # fmt: skip
         lines += [
-            f"{m['n_items']} test items from {m['n_snippets']} snippets and "
-            f"{m['n_releases']} kernel releases (each snippet runs for every vendor and "
-            "kernel release in its range).",
+            f"{m.get('n_pairs') or '?'} (snippet, release) pairs in {m['n_items']} test "
+            f"items (one per snippet and vendor, or procedure and architecture) from "
+            f"{m['n_snippets']} snippets and {m['n_releases']} kernel releases (each "
+            "snippet runs for every vendor and kernel release in its range).",
             f"Median per test item: {m['item_median'] * 1000:.1f} ms; median per snippet "
             f"(all its items): {m['snippet_median'] * 1000:.1f} ms.",
             "",

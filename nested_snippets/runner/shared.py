@@ -5,7 +5,9 @@ server): measured on 2026-12-02 (2 shared cores, load 5-8, cProfile of 120 items
 ``verify.py``) an item costs ~170 ms wall, of which ~130 ms is the sandbox (start
 ~25 ms, attach to the tool server ~15 ms, bash and the tool calls ~85 ms) and
 ~30 ms building the host; ~52 ms of CPU in all.  So the matrix must grow with the
-number of *distinct* runs, not of (snippet, release) pairs.  Items share a run when
+number of *distinct* runs, not of (snippet, release) pairs (called items below; the
+pytest plugin runs all the pairs of one snippet and vendor in one test item, see
+:mod:`nested_snippets.pytest_plugin`).  Items share a run when
 what the run can observe is identical, which is computed in two ways, never
 declared, and checked:
 
