@@ -107,8 +107,15 @@ def read_cpuinfo(fs: HostFS) -> cpuinfo.CpuInfo:
 def release(fs: HostFS, problems: list[str] | None = None) -> str | None:
     """The running kernel release (``uname -r``): this machine's, or read below --root;
     why a file that should tell it could not be read is added to ``problems``."""
+    return release_source(fs, problems)[0]
+
+
+def release_source(fs: HostFS, problems: list[str] | None = None) -> tuple[str | None, str]:
+    """:func:`release` and where it was read: ``uname -r``, or the file below --root
+    (``/proc/sys/kernel/osrelease``, ``/proc/version``, ``/lib/modules``); "" when
+    nothing told it."""
     if fs.real:
-        return os.uname().release
+        return os.uname().release, "uname -r"
     for shown in ("/proc/sys/kernel/osrelease", "/proc/version"):
         try:
             text = fs.read_optional(shown, limit=4096)
@@ -119,14 +126,14 @@ def release(fs: HostFS, problems: list[str] | None = None) -> str | None:
         if text:
             words = text.split()
             if shown.endswith("osrelease") and words:
-                return words[0]
+                return words[0], shown
             if len(words) >= 3 and words[:2] == ["Linux", "version"]:
-                return words[2]
+                return words[2], shown
     try:
         dirs = fs.listdir("/lib/modules")
     except Unreadable:
-        return None
-    return dirs[0] if len(dirs) == 1 else None
+        return None, ""
+    return (dirs[0], "/lib/modules") if len(dirs) == 1 else (None, "")
 
 
 def machine(fs: HostFS, cpu: cpuinfo.CpuInfo) -> str:

@@ -294,7 +294,6 @@ def test_params_running_unknown_module_is_an_error(cli, make_host):
     assert "kvm_intel" in r.err
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_params_running_bad_release_names_the_file(cli, make_host):
     """cli.rst (Bad input): one line naming the file.  A garbled
     /proc/sys/kernel/osrelease below --root is "the running kernel's release: '6.abc'
