@@ -115,6 +115,12 @@ def run_running(args: argparse.Namespace) -> int:
     version, _ = kernel_version(args.kernel, rel, problems, source)
     arch = host_arch() if fs.real else probes.read_cpuinfo(fs).arch
     wanted = [normalize(args.module)] if args.module else list(running.MODULES)
+    unknown = [m for m in wanted if m not in running.MODULES]
+    for name in unknown:  # a misspelt --module: did-you-mean, not "no module is loaded"
+        try:
+            kernel.module(data_arch(arch), name, version)
+        except kernel.KernelDataError as exc:
+            raise CliError(str(exc)) from None
     rows = running.compare(fs, version, arch, wanted)
     if args.json:
         doc = {"release": rel, "mainline": version, "params": [r._asdict() for r in rows]}

@@ -283,7 +283,6 @@ def test_params_release_candidate_note_names_the_release(cli):
     assert "comes before 6.6-rc1" not in r.err
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_params_running_unknown_module_is_an_error(cli, make_host):
     """cli.rst (params): an unknown module prints one line with the closest match and
     exits with status 2.  With --running, ``--module kvm_intl`` prints "no KVM module
