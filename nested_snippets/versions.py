@@ -38,3 +38,15 @@ def version_key(version: str) -> tuple[int, ...]:
     if not parts:
         raise ValueError(f"not a kernel version: {version!r}")
     return tuple(parts)
+
+
+_CANDIDATE = re.compile(r"v?[0-9]+\.[0-9]+(\.0)?-rc[0-9]", re.IGNORECASE)
+
+
+def release_candidate(version: str) -> bool:
+    """Is ``version`` a release candidate of its MAJOR.MINOR (``6.6-rc1``, ``v6.6-rc1``,
+    ``6.6.0-rc1+``: the kernel's own spelling, "mainline kernel: 6.2.0-rc5 -> v6.2-rc5",
+    ``scripts/setlocalversion``, torvalds/linux 03c11eb3b16d)?  It comes before that
+    release, so that release's data does not describe it.  A stable candidate
+    (``6.6.3-rc1``) is of the 6.6 series all the same: False."""
+    return _CANDIDATE.match(str(version).strip()) is not None
