@@ -246,7 +246,6 @@ def test_l0_is_not_taken_from_a_user_line_in_syslog(cli, guest_root):
     assert r.json["host"]["l0"]["kind"] == "kvm"
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_modprobe_d_link_out_of_root_is_not_listed(cli, make_host, tmp_path):
     """cli.rst: below --root a symbolic link that leads out of DIR is not followed.
     ``etc/modprobe.d`` linking to a directory outside is listed all the same (only
@@ -443,3 +442,21 @@ def test_params_release_candidate_data_and_json(cli, version, data):
     if data == "6.5":
         assert "release candidate, which comes before 6.6;" in r.err
         assert "Linux 6.5 (" in r.err
+
+
+def test_modprobe_d_link_out_of_root_is_not_read(cli, make_host, tmp_path):
+    """A directory link out of --root whose files would set nested=0: not read (the
+    line stays the inside setting's and says which directory was not read)."""
+    outside = tmp_path / "outside-conf"
+    outside.mkdir()
+    (outside / "zz.conf").write_text("options kvm_intel nested=0\n")
+    root = make_host("intel")
+    (root / "etc/modprobe.d").mkdir(parents=True, exist_ok=True)
+    (root / "usr/lib").mkdir(parents=True, exist_ok=True)
+    (root / "usr/lib/modprobe.d").symlink_to(outside)
+    write(root, "/etc/modprobe.d/kvm.conf", "options kvm_intel nested=1\n")
+    r = cli("check", "--root", str(root), "--no-probe")
+    line = r.line("nested-config")
+    assert "zz.conf" not in line
+    assert "/etc/modprobe.d/kvm.conf" in line
+    assert "/usr/lib/modprobe.d: cannot read" in line
