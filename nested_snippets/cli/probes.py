@@ -39,11 +39,14 @@ SOFTWARE_KVM = ("kvm_pvm",)
 
 
 DevKvm = namedtuple(
-    "DevKvm", "present mode owner is_char can_rw kind why", defaults=("", "", False, False, "", "")
+    "DevKvm",
+    "present mode owner is_char can_rw kind why rdev",
+    defaults=("", "", False, False, "", "", None),
 )
 """/dev/kvm as ``stat`` shows it, and whether this user may open it read/write.
 ``kind``: "character device", "regular file", "fifo", ...; ``why``: when absent, the
-symbolic link that was not followed (out of --root, a loop), else ""."""
+symbolic link that was not followed (out of --root, a loop), else ""; ``rdev``: a
+device's (major, minor), else None."""
 
 _KINDS = (
     (stat.S_ISCHR, "character device"),
@@ -255,6 +258,9 @@ def dev_kvm(fs: HostFS) -> DevKvm:
         is_char=stat.S_ISCHR(st.st_mode),
         can_rw=fs.access("/dev/kvm", os.R_OK | os.W_OK),
         kind=next((name for test, name in _KINDS if test(st.st_mode)), "special file"),
+        rdev=(os.major(st.st_rdev), os.minor(st.st_rdev))
+        if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+        else None,
     )
 
 

@@ -345,7 +345,6 @@ def test_report_root_name_cannot_forge_a_heading(cli, make_host, tmp_path):
 
 
 # ---------------------------------------------------------------------- check: dev-kvm
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_dev_kvm_that_is_another_character_device_does_not_pass(cli, make_host):
     """``dev-kvm`` PASSes "you can open it read/write" for any character device: a
     /dev/kvm that is /dev/null (1:3; a container runtime masks paths with it) gets
@@ -362,6 +361,8 @@ def test_dev_kvm_that_is_another_character_device_does_not_pass(cli, make_host):
         pytest.skip("mknod needs CAP_MKNOD")
     r = cli("check", "--root", str(root))
     assert r.status("dev-kvm") != "PASS"
+    assert "1:3" in r.line("dev-kvm") and "10:232" in r.line("dev-kvm")
+    assert r.rc == 1
 
 
 @pytest.mark.xfail(strict=True, reason=REASON)
