@@ -228,7 +228,6 @@ def test_report_runs_on_python_3_9(make_host):
 
 
 # ---------------------------------------------------------------------------- check
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_l0_is_not_taken_from_a_user_line_in_syslog(cli, guest_root):
     """cli.rst names "the kernel log's ``Hypervisor detected:`` line"; any line of
     /var/log/syslog (where ``logger`` lets every user write) that holds the words
@@ -365,7 +364,6 @@ def test_dev_kvm_that_is_another_character_device_does_not_pass(cli, make_host):
     assert r.rc == 1
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_user_line_in_syslog_does_not_make_bare_metal_a_guest(cli, make_host):
     """Worse than the L0 name: on an x86 bare-metal host, one line that any user can
     log (``logger 'Hypervisor detected: VMware'``) makes ``check`` call it a guest
@@ -461,3 +459,103 @@ def test_modprobe_d_link_out_of_root_is_not_read(cli, make_host, tmp_path):
     assert "zz.conf" not in line
     assert "/etc/modprobe.d/kvm.conf" in line
     assert "/usr/lib/modprobe.d: cannot read" in line
+
+
+SYSLOG_KERNEL = "Dec  2 10:00:00 host kernel: [    0.000000] Hypervisor detected: "
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Dec  2 11:00:00 host alice: kernel: Hypervisor detected: VMware",
+        "2026-12-02T11:00:00.000000+00:00 host alice[42]: Hypervisor detected: VMware",
+        "Dec  2 11:00:00 host alice: Dec  2 10:00:00 host kernel: Hypervisor detected: VMware",
+    ],
+)
+def test_only_the_kernel_program_counts_in_syslog(cli, guest_root, line):
+    """A user's line that holds the words (even 'kernel:' later on) is not the
+    kernel's: the L0 name comes from the clock source, not from it."""
+    root = guest_root(
+        {
+            "/sys/devices/system/clocksource/clocksource0/available_clocksource": "kvm-clock\n",
+            "/var/log/syslog": SYSLOG_KERNEL + "KVM\n" + line + "\n",
+        }
+    )
+    j = cli("check", "--root", str(root), "--no-probe", "--json").json
+    assert j["host"]["l0"]["kind"] == "kvm"
+    assert "VMware" not in str(j["host"]["l0"])
+
+
+def test_kernel_tagged_line_does_not_outrank_dmi(cli, guest_root):
+    """``logger -t kernel`` can forge the program name: a kernel-tagged line never
+    overrides DMI."""
+    root = guest_root(
+        {
+            "/sys/class/dmi/id/sys_vendor": "QEMU\n",
+            "/var/log/syslog": SYSLOG_KERNEL + "VMware\n",
+        }
+    )
+    j = cli("check", "--root", str(root), "--no-probe", "--json").json
+    assert j["host"]["l0"]["kind"] == "kvm"
+
+
+def test_kernel_tagged_line_does_not_make_bare_metal_a_guest(cli, make_host):
+    """Without the hypervisor CPU flag (or /sys/hypervisor), a log line alone does not
+    make a host an L1."""
+    root = make_host("intel")
+    write(root, "/var/log/kern.log", SYSLOG_KERNEL + "VMware\n")
+    r = cli("check", "--root", str(root), "--no-probe", "--json")
+    assert r.json["host"]["level"] == "L0"
+    assert r.json["host"]["l0"] is None
+
+
+def test_kmsg_records_of_processes_do_not_count():
+    """/dev/kmsg: facility 0 is the kernel's; a process's write gets LOG_USER (PRI 8+)."""
+    from nested_snippets.cli import hypervisor
+
+    records = [
+        b"6,1,0,-;Hypervisor detected: KVM\n",
+        b"14,2,5,-;Hypervisor detected: VMware\n",
+        b"12,3,6,-;Hypervisor detected: Xen HVM\n",
+        b"garbage",
+    ]
+    assert hypervisor.kmsg_names(records) == ["KVM"]
+
+
+def test_real_host_reads_kmsg_before_log_files(monkeypatch):
+    """On this machine the kernel's records answer when /dev/kmsg can be read; the
+    syslog files are not read then."""
+    from nested_snippets.cli import hypervisor
+    from nested_snippets.cli.hostfs import HostFS
+
+    monkeypatch.setattr(hypervisor, "read_kmsg", lambda: [b"6,1,0,-;Hypervisor detected: KVM\n"])
+    monkeypatch.setattr(hypervisor, "_read", lambda *a, **k: pytest.fail("a log file was read"))
+    assert hypervisor.kernel_log(HostFS()) == ("/dev/kmsg", "KVM")
+
+
+def test_read_kmsg_refuses_what_is_not_a_character_device(tmp_path):
+    from nested_snippets.cli import hypervisor
+
+    plain = tmp_path / "kmsg"
+    plain.write_text("6,1,0,-;Hypervisor detected: VMware\n")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert hypervisor.read_kmsg(str(plain)) is None
+    assert hypervisor.read_kmsg(str(fifo)) is None
+    assert hypervisor.read_kmsg(str(tmp_path / "missing")) is None
+
+
+def test_real_host_without_the_kmsg_line_reads_the_kernel_lines_of_log_files(monkeypatch):
+    """A /dev/kmsg that cannot be read (None) or lost its boot lines: the files answer,
+    their kernel-program lines only."""
+    from nested_snippets.cli import hypervisor
+    from nested_snippets.cli.hostfs import HostFS
+
+    logs = {
+        "/var/log/kern.log": "Dec  2 10:00:00 h kernel: Hypervisor detected: VMware\n"
+        "Dec  2 11:00:00 h alice: Hypervisor detected: KVM\n"
+    }
+    monkeypatch.setattr(hypervisor, "_read", lambda fs, shown, limit=0: logs.get(shown, ""))
+    for kmsg in (None, [b"6,1,0,-;kvm-clock: using sched offset\n"]):
+        monkeypatch.setattr(hypervisor, "read_kmsg", lambda kmsg=kmsg: kmsg)
+        assert hypervisor.kernel_log(HostFS()) == ("/var/log/kern.log", "VMware")
