@@ -1,7 +1,8 @@
 """What L0 is, seen from an L1 guest: KVM, Hyper-V, VMware, Xen, VirtualBox, and
-which cloud (Google Compute Engine, Azure, AWS).  Read-only, from files only (the
+which cloud (Google Compute Engine, Azure, AWS).  Read-only, from files (the
 standard library cannot run CPUID): DMI, ``/sys/hypervisor``, the VMBus, the
-clock sources, the ``hypervisor`` CPU flag and the kernel log if a file has it.
+clock sources, the ``hypervisor`` CPU flag and the kernel's own log line (on this
+machine ``/dev/kmsg``, the one device read here: non-blocking, never written).
 
 Sources of the strings matched (read 2026-12-01):
 

@@ -1,6 +1,8 @@
 """What ``check`` and ``report`` learn about a host, read-only, from its files.
 
-Nothing here runs a program or opens a device; each fact notes where it came from.
+Nothing here runs a program or opens a device, except that :mod:`.hypervisor` reads
+the kernel log ``/dev/kmsg`` on this machine (read-only, non-blocking); each fact
+notes where it came from.
 """
 
 from __future__ import annotations
