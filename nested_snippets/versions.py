@@ -5,9 +5,15 @@ from __future__ import annotations
 import functools
 import re
 
-VERSION = re.compile(r"v?[0-9]{1,6}\.[0-9]{1,6}(\.[0-9]{1,6})?([-+~_][0-9A-Za-z._+~-]{0,120})?\Z")
+VERSION = re.compile(
+    r"v?[0-9]{1,6}\.[0-9]{1,6}(\.[0-9]{1,6})?"
+    r"([-~_][0-9A-Za-z][0-9A-Za-z._+~-]{0,119}|\+[0-9A-Za-z._+~-]{0,120})?\Z"
+)
 """A kernel version as a user may give it (ASCII digits, bounded: ``6.6``, ``6.1.192``,
-``v6.1-rc7``); :func:`version_key` is lenient, so an option is checked with this first."""
+``v6.1-rc7``); :func:`version_key` is lenient, so an option is checked with this first.
+A separator ``-``, ``~`` or ``_`` must be followed by a suffix (``6.6-`` is refused);
+a ``+`` may end the release: the kernel's ``scripts/setlocalversion`` appends a bare
+plus sign to a tree that is not at a tagged commit (torvalds/linux 03c11eb3b16d)."""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -32,3 +38,15 @@ def version_key(version: str) -> tuple[int, ...]:
     if not parts:
         raise ValueError(f"not a kernel version: {version!r}")
     return tuple(parts)
+
+
+_CANDIDATE = re.compile(r"v?[0-9]+\.[0-9]+(\.0)?-rc[0-9]", re.IGNORECASE)
+
+
+def release_candidate(version: str) -> bool:
+    """Is ``version`` a release candidate of its MAJOR.MINOR (``6.6-rc1``, ``v6.6-rc1``,
+    ``6.6.0-rc1+``: the kernel's own spelling, "mainline kernel: 6.2.0-rc5 -> v6.2-rc5",
+    ``scripts/setlocalversion``, torvalds/linux 03c11eb3b16d)?  It comes before that
+    release, so that release's data does not describe it.  A stable candidate
+    (``6.6.3-rc1``) is of the 6.6 series all the same: False."""
+    return _CANDIDATE.match(str(version).strip()) is not None

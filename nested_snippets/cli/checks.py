@@ -21,8 +21,7 @@ L0_ADVICE: dict[str | None, tuple[str, str]] = {
         "clouds-gce",
     ),
     "azure": (
-        "create the VM with a size that offers nested virtualization and security "
-        "type Standard",
+        "create the VM with a size that offers nested virtualization and security type Standard",
         "clouds-azure",
     ),
     "aws": (
@@ -50,8 +49,10 @@ L0_ADVICE: dict[str | None, tuple[str, str]] = {
         "start-l1-qemu",
     ),
     # xl.cfg(5): nestedhvm=BOOLEAN, HVM guests only
-    "xen": ("Xen exposes VT-x/AMD-V only with nestedhvm=1 in the domain's xl.cfg",
-            "troubleshooting-no-vmx"),  # fmt: skip
+    "xen": (
+        "Xen exposes VT-x/AMD-V only with nestedhvm=1 in the domain's xl.cfg",
+        "troubleshooting-no-vmx",
+    ),  # fmt: skip
     None: ("ask whoever runs L0 to expose vmx/svm to this guest", "troubleshooting-no-vmx"),
 }
 """L0 kind or cloud -> (advice when this L1 has no vmx/svm, guide label)."""
@@ -252,6 +253,19 @@ class _Checker:
                 "FAIL",
                 f"{seen}: a {dev.kind}, not a character device",
                 "remove it and let udev create /dev/kvm",
+                anchor="troubleshooting-dev-kvm",
+            )
+            return False
+        kvm = (kvmprobe.MISC_MAJOR, kvmprobe.KVM_MINOR)
+        if dev.is_char and dev.rdev is not None and dev.rdev != kvm:
+            # e.g. /dev/null (1:3) in its place: nothing but 10:232 is KVM
+            self.add(
+                "dev-kvm",
+                "FAIL",
+                f"{seen}: character device {dev.rdev[0]}:{dev.rdev[1]}, not the KVM "
+                f"device ({kvm[0]}:{kvm[1]})",
+                "another device sits at /dev/kvm: in a container, pass the host's "
+                "(--device /dev/kvm); on a host, remove it and let udev create /dev/kvm",
                 anchor="troubleshooting-dev-kvm",
             )
             return False

@@ -26,7 +26,12 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
     mod = row.module
     persistent = row.persistent_anchor
     settings = cmdline_settings(cmdline or "", mod, "nested")
-    cfg = modprobe_conf.read_dirs(fs.root, read=fs.read_real)
+    # Below --root a directory that is (or lies below) a symbolic link out of it is
+    # not listed: HostFS.outside names the link, as for every other file read.
+    outside = [(d, fs.outside(d)) for d in modprobe_conf.CONFIG_DIRS]
+    dirs = tuple(d for d, why in outside if not why)
+    not_read = [f"{d}: cannot read: {why}" for d, why in outside if why]
+    cfg = modprobe_conf.read_dirs(fs.root, dirs, read=fs.read_real)
     conf = [
         (f"{ln.path}:{ln.lineno}", split_option(word)[1])
         for word, ln in cfg.options(mod)
@@ -43,7 +48,7 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
         )
     settings += conf
     if not settings:
-        unread = [p for p in cfg.problems if "cannot read" in p]
+        unread = not_read + [p for p in cfg.problems if "cannot read" in p]
         if unread:
             return Result("nested-config", "SKIP", unread[0])  # "PATH: cannot read: why"
         return Result(
@@ -56,6 +61,8 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
     shown = f"nested={clip(value) if value is not None else ''} ({where})"
     if len({v for _, v in settings}) > 1:
         shown += f"; overrides {len(settings) - 1} earlier setting(s): run nested-kvm lint"
+    if not_read:  # it may hold a later setting
+        shown += f"; not read: {not_read[0]}"
     try:
         parsed = values.parse(ptype, value)
     except values.InvalidValue:

@@ -1,7 +1,8 @@
 """What L0 is, seen from an L1 guest: KVM, Hyper-V, VMware, Xen, VirtualBox, and
-which cloud (Google Compute Engine, Azure, AWS).  Read-only, from files only (the
+which cloud (Google Compute Engine, Azure, AWS).  Read-only, from files (the
 standard library cannot run CPUID): DMI, ``/sys/hypervisor``, the VMBus, the
-clock sources, the ``hypervisor`` CPU flag and the kernel log if a file has it.
+clock sources, the ``hypervisor`` CPU flag and the kernel's own log line (on this
+machine ``/dev/kmsg``, the one device read here: non-blocking, never written).
 
 Sources of the strings matched (read 2026-12-01):
 
@@ -17,13 +18,22 @@ Sources of the strings matched (read 2026-12-01):
 * Kernel log: ``arch/x86/kernel/cpu/hypervisor.c`` prints
   ``Hypervisor detected: NAME`` with the ``.name`` of ``kvm.c`` ("KVM"),
   ``mshyperv.c`` ("Microsoft Hyper-V"), ``vmware.c`` ("VMware"), ``xen`` ("Xen HVM",
-  "Xen PV") (Linux 6.1).
+  "Xen PV") (Linux 6.1).  Only the kernel's own line counts, and it never outranks
+  DMI nor makes a host a guest by itself (any user can log the same words with
+  ``logger``, even with the tag ``kernel``): on this machine the records of
+  ``/dev/kmsg`` whose facility is 0 (the kernel's: ``devkmsg_write()`` in
+  ``kernel/printk/printk.c`` gives what a process writes there LOG_USER, facility 1,
+  unless it names another non-zero one; Linux 5.10.13, the Rtoax/linux-5.10.13
+  import, commit 2e16af7ab660, read 2026-12-02); where that cannot be read, and below
+  ``--root``, ``/var/log/dmesg`` (the kernel's ring buffer, written by root at boot)
+  and, in the syslog files, only lines whose program is ``kernel:``.
 * Clock sources: ``arch/x86/kernel/kvmclock.c`` registers "kvm-clock",
   ``drivers/clocksource/hyperv_timer.c`` "hyperv_clocksource_tsc_page" (Linux 6.1).
 """
 
 from __future__ import annotations
 
+import os
 from collections import namedtuple
 
 from nested_snippets.cli.hostfs import HostFS, Unreadable
@@ -61,6 +71,11 @@ LOG_NAMES = {
 CLOCKS = {"kvm-clock": "kvm", "hyperv_clocksource_tsc_page": "hyperv"}
 KERNEL_LOGS = ("/var/log/dmesg", "/var/log/kern.log", "/var/log/messages", "/var/log/syslog")
 LOG_LIMIT = 2 * 1024 * 1024
+KMSG = "/dev/kmsg"
+"""The kernel's log as records (read on this machine only; never written)."""
+_KMSG_RECORD = 16384
+"""Bytes asked per read(): one record each, at most 8 KiB (CONSOLE_EXT_LOG_MAX, Linux
+5.10.13 kernel/printk/printk.c); a smaller buffer gets EINVAL."""
 NAMES = {
     "kvm": "KVM",
     "hyperv": "Microsoft Hyper-V",
@@ -76,8 +91,16 @@ L0 = namedtuple("L0", "kind provider evidence")
 None; ``evidence``: what was read, one string per source."""
 
 DETECTED = "Hypervisor detected: "
-_DETECTED = DETECTED + r"([^\r\n]+)"
-"""The kernel's line, as a pattern compiled only for a log that has it (start-up time)."""
+_STAMP = r"(?:\[[ 0-9.]*\] )?"
+"""The kernel's own time stamp (``[    0.000000] ``), when printk.time is on."""
+_SYSLOG = (
+    r"^(?:[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[^ ]+) [^ ]+ "
+    r"kernel: " + _STAMP + DETECTED + r"([^\r\n]+)$"
+)
+"""A syslog file's line whose program is ``kernel`` (``Dec  2 10:00:00 host kernel:`` or
+an RFC 3339 time stamp): the program is the word after the host, not any later one."""
+_DMESG = r"^" + _STAMP + r"(?:kernel: )?" + DETECTED + r"([^\r\n]+)$"
+"""A line of ``/var/log/dmesg`` (``dmesg`` output: the ring buffer only)."""
 
 
 def _read(fs: HostFS, shown: str, limit: int = 256) -> str:
@@ -133,15 +156,71 @@ def _from_dmi(fields: dict[str, str]) -> tuple[str | None, str | None, list[str]
     return kind, provider, seen
 
 
+def kmsg_names(records: list[bytes]) -> list[str]:
+    """The names of the kernel's own ``Hypervisor detected`` records of ``/dev/kmsg``
+    (``PRI,SEQ,TIME,FLAGS;MESSAGE``); a record a process wrote (facility not 0,
+    ``PRI`` 8 or more) does not count."""
+    names = []
+    for record in records:
+        head, sep, body = record.decode("utf-8", errors="replace").partition(";")
+        pri = head.split(",", 1)[0]
+        if not sep or not pri.isdigit() or int(pri) >> 3 != 0:
+            continue
+        line = body.split("\n", 1)[0]  # continuation lines (" KEY=value") follow
+        if line.startswith(DETECTED) and line[len(DETECTED) :].strip():
+            names.append(line[len(DETECTED) :].strip())
+    return names
+
+
+def read_kmsg(path: str = KMSG, limit: int = LOG_LIMIT) -> list[bytes] | None:
+    """The records of the kernel log, read without blocking and without writing; None
+    when it cannot be read (no such device, ``dmesg_restrict`` for this user) or the
+    path is not a character device."""
+    import errno
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    except OSError:
+        return None
+    records: list[bytes] = []
+    try:
+        if not stat.S_ISCHR(os.fstat(fd).st_mode):
+            return None
+        total = lost = 0
+        while total < limit:
+            try:
+                record = os.read(fd, _KMSG_RECORD)
+            except OSError as exc:
+                lost += 1
+                if exc.errno == errno.EPIPE and lost < 10:  # overwritten while read
+                    continue
+                break  # EAGAIN: the end; anything else: stop with what was read
+            if not record:
+                break
+            records.append(record)
+            total += len(record)
+    finally:
+        os.close(fd)
+    return records
+
+
 def kernel_log(fs: HostFS) -> tuple[str, str] | None:
-    """(file, name) of the last ``Hypervisor detected`` line in a readable log file."""
+    """(where, name) of the kernel's last ``Hypervisor detected`` line: ``/dev/kmsg`` on
+    this machine when it holds one, else the first log file that has one (the ring
+    buffer of a host up for long may have lost its boot lines)."""
+    if fs.real:
+        names = kmsg_names(read_kmsg() or [])
+        if names:
+            return KMSG, names[-1]
     for shown in KERNEL_LOGS:
         text = _read(fs, shown, LOG_LIMIT)
         if DETECTED not in text:
             continue
-        import re
+        import re  # only for a log that has the words (start-up time)
 
-        found = re.findall(_DETECTED, text)
+        pattern = _DMESG if shown == "/var/log/dmesg" else _SYSLOG
+        found = re.findall(pattern, text, re.MULTILINE)
         if found:
             return shown, found[-1].strip()
     return None
@@ -151,12 +230,13 @@ def identify(fs: HostFS, flags: set[str] | frozenset[str]) -> L0 | None:
     """What L0 is, or None when nothing says this host is a guest."""
     fields = dmi(fs)
     kind, provider, evidence = _from_dmi(fields)
-    strong = kind in ("virtualbox", "xen") or provider is not None
     log = kernel_log(fs)
-    if log:
+    hv_type = _read(fs, "/sys/hypervisor/type")
+    # DMI outranks a log line, and the line counts only on a host that DMI, the CPU
+    # flag or (for a Xen PV guest without it) /sys/hypervisor shows is a guest
+    if log and (kind is not None or "hypervisor" in flags or hv_type):
         evidence.append(f"{log[0]}: 'Hypervisor detected: {log[1]}'")
-        if not strong:
-            kind = LOG_NAMES.get(log[1], kind)
+        kind = kind or LOG_NAMES.get(log[1])
     clocks = _read(fs, "/sys/devices/system/clocksource/clocksource0/available_clocksource")
     for clock, clock_kind in CLOCKS.items():
         if clock in clocks.split():
@@ -166,7 +246,6 @@ def identify(fs: HostFS, flags: set[str] | frozenset[str]) -> L0 | None:
     if fs.is_dir("/sys/bus/vmbus/devices") and fs.listdir_or_empty("/sys/bus/vmbus/devices"):
         evidence.append("Hyper-V VMBus devices in /sys/bus/vmbus")
         kind = kind or "hyperv"
-    hv_type = _read(fs, "/sys/hypervisor/type")
     if hv_type:
         evidence.append(f"/sys/hypervisor/type '{hv_type}'")
         if kind is None and hv_type == "xen":

@@ -27,7 +27,12 @@ KVM_GET_API_VERSION = (KVMIO << 8) | 0x00
 KVM_CREATE_VM = (KVMIO << 8) | 0x01
 KVM_CHECK_EXTENSION = (KVMIO << 8) | 0x03
 MISC_MAJOR, KVM_MINOR = 10, 232
-"""``/dev/kvm`` is misc device 10:232 (``Documentation/admin-guide/devices.txt``)."""
+"""``/dev/kvm`` is misc device 10:232: ``#define KVM_MINOR 232`` in
+``include/linux/miscdevice.h`` of Linux 5.10.13 (the Rtoax/linux-5.10.13 import,
+commit 4145aee3aa37, read 2026-12-02) and ``#define MISC_MAJOR 10`` in
+``include/uapi/linux/major.h`` (Debian ``linux-libc-dev`` 6.1.187-1,
+``/usr/include/linux/major.h``, read 2026-12-02); also
+``Documentation/admin-guide/devices.txt``."""
 
 Cap = namedtuple("Cap", "id name number missing anchor", defaults=("live-migration",))
 CAPS = (

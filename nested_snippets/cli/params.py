@@ -30,16 +30,20 @@ def shown(value: str, limit: int = 60) -> str:
 
 
 def resolution(
-    given: str | None, release: str | None, problems: Sequence[str] = ()
+    given: str | None, release: str | None, problems: Sequence[str] = (), source: str = ""
 ) -> kernel.Resolution:
     """The data answering for the version asked (or running); CliError when there is
-    none, naming the ``problems`` met reading the running one (file: why)."""
+    none, naming the ``problems`` met reading the running one (file: why) and, for a
+    running release that is not a version, where it was read (``source``: a file as
+    the host shows it, or ``uname -r``)."""
     wanted = given if given is not None else release
     if wanted is None:
         why = f" ({'; '.join(problems)})" if problems else ""
         raise CliError(f"cannot tell the kernel version{why}: give --kernel VERSION")
     if not VERSION.match(wanted):
         where = "--kernel" if given is not None else "the running kernel's release"
+        if given is None and source:
+            where += f" ({source})"
         raise CliError(
             f"{where}: {shown(wanted)} is not a kernel version (MAJOR.MINOR[.PATCH][-suffix], "
             "e.g. 6.6 or 6.6.58-1-amd64)"
@@ -51,10 +55,10 @@ def resolution(
 
 
 def kernel_version(
-    given: str | None, release: str | None, problems: Sequence[str] = ()
+    given: str | None, release: str | None, problems: Sequence[str] = (), source: str = ""
 ) -> tuple[str, str]:
     """(data version, what it was resolved from); raise CliError with did-you-mean."""
-    used = resolution(given, release, problems)
+    used = resolution(given, release, problems, source)
     return used.version, used.requested
 
 
@@ -96,8 +100,7 @@ def table(data: list[dict[str, str | None]]) -> str:
     ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(FIELDS))]
     return "".join(
-        "  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() + "\n"
-        for row in cells
+        "  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() + "\n" for row in cells
     )
 
 
@@ -108,10 +111,16 @@ def run_running(args: argparse.Namespace) -> int:
 
     fs = HostFS(args.root)
     problems: list[str] = []
-    rel = running.release(fs, problems) if args.kernel is None else args.kernel
-    version, _ = kernel_version(args.kernel, rel, problems)
+    rel, source = running.release_source(fs, problems) if args.kernel is None else (args.kernel, "")
+    version, _ = kernel_version(args.kernel, rel, problems, source)
     arch = host_arch() if fs.real else probes.read_cpuinfo(fs).arch
     wanted = [normalize(args.module)] if args.module else list(running.MODULES)
+    unknown = [m for m in wanted if m not in running.MODULES]
+    for name in unknown:  # a misspelt --module: did-you-mean, not "no module is loaded"
+        try:
+            kernel.module(data_arch(arch), name, version)
+        except kernel.KernelDataError as exc:
+            raise CliError(str(exc)) from None
     rows = running.compare(fs, version, arch, wanted)
     if args.json:
         doc = {"release": rel, "mainline": version, "params": [r._asdict() for r in rows]}
@@ -128,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("give --module MODULE (or --running)")
     name = normalize(args.module)
     given = args.kernel
-    used = resolution(given, os.uname().release if given is None else None)
+    used = resolution(given, os.uname().release if given is None else None, source="uname -r")
     arch = choose_arch(name, args.arch)
     try:
         mod = kernel.module(arch, name, used.version)

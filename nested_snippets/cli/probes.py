@@ -1,6 +1,8 @@
 """What ``check`` and ``report`` learn about a host, read-only, from its files.
 
-Nothing here runs a program or opens a device; each fact notes where it came from.
+Nothing here runs a program or opens a device, except that :mod:`.hypervisor` reads
+the kernel log ``/dev/kmsg`` on this machine (read-only, non-blocking); each fact
+notes where it came from.
 """
 
 from __future__ import annotations
@@ -39,11 +41,14 @@ SOFTWARE_KVM = ("kvm_pvm",)
 
 
 DevKvm = namedtuple(
-    "DevKvm", "present mode owner is_char can_rw kind why", defaults=("", "", False, False, "", "")
+    "DevKvm",
+    "present mode owner is_char can_rw kind why rdev",
+    defaults=("", "", False, False, "", "", None),
 )
 """/dev/kvm as ``stat`` shows it, and whether this user may open it read/write.
 ``kind``: "character device", "regular file", "fifo", ...; ``why``: when absent, the
-symbolic link that was not followed (out of --root, a loop), else ""."""
+symbolic link that was not followed (out of --root, a loop), else ""; ``rdev``: a
+device's (major, minor), else None."""
 
 _KINDS = (
     (stat.S_ISCHR, "character device"),
@@ -107,8 +112,15 @@ def read_cpuinfo(fs: HostFS) -> cpuinfo.CpuInfo:
 def release(fs: HostFS, problems: list[str] | None = None) -> str | None:
     """The running kernel release (``uname -r``): this machine's, or read below --root;
     why a file that should tell it could not be read is added to ``problems``."""
+    return release_source(fs, problems)[0]
+
+
+def release_source(fs: HostFS, problems: list[str] | None = None) -> tuple[str | None, str]:
+    """:func:`release` and where it was read: ``uname -r``, or the file below --root
+    (``/proc/sys/kernel/osrelease``, ``/proc/version``, ``/lib/modules``); "" when
+    nothing told it."""
     if fs.real:
-        return os.uname().release
+        return os.uname().release, "uname -r"
     for shown in ("/proc/sys/kernel/osrelease", "/proc/version"):
         try:
             text = fs.read_optional(shown, limit=4096)
@@ -119,14 +131,14 @@ def release(fs: HostFS, problems: list[str] | None = None) -> str | None:
         if text:
             words = text.split()
             if shown.endswith("osrelease") and words:
-                return words[0]
+                return words[0], shown
             if len(words) >= 3 and words[:2] == ["Linux", "version"]:
-                return words[2]
+                return words[2], shown
     try:
         dirs = fs.listdir("/lib/modules")
     except Unreadable:
-        return None
-    return dirs[0] if len(dirs) == 1 else None
+        return None, ""
+    return (dirs[0], "/lib/modules") if len(dirs) == 1 else (None, "")
 
 
 def machine(fs: HostFS, cpu: cpuinfo.CpuInfo) -> str:
@@ -248,6 +260,9 @@ def dev_kvm(fs: HostFS) -> DevKvm:
         is_char=stat.S_ISCHR(st.st_mode),
         can_rw=fs.access("/dev/kvm", os.R_OK | os.W_OK),
         kind=next((name for test, name in _KINDS if test(st.st_mode)), "special file"),
+        rdev=(os.major(st.st_rdev), os.minor(st.st_rdev))
+        if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+        else None,
     )
 
 

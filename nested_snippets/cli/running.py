@@ -172,6 +172,11 @@ def render(rows: list[Row], release: str, version: str) -> str:
 
 
 def release(fs: HostFS, problems: list[str] | None = None) -> str | None:
+    return release_source(fs, problems)[0]
+
+
+def release_source(fs: HostFS, problems: list[str] | None = None) -> tuple[str | None, str]:
+    """The running release and where it was read (:func:`probes.release_source`)."""
     from nested_snippets.cli import probes
 
-    return os.uname().release if fs.real else probes.release(fs, problems)
+    return (os.uname().release, "uname -r") if fs.real else probes.release_source(fs, problems)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from nested_snippets import suggest as _suggest
 from nested_snippets.kernel import builds
+from nested_snippets.versions import release_candidate
 from nested_snippets.versions import version_key as _version_key
 
 
@@ -159,9 +160,7 @@ class ModuleData:
     def unknown(self, name: str, suggest: bool = True) -> UnknownParameter:
         """The error for ``name``, not one of the parameters (with did-you-mean unless
         not ``suggest``); returned, not raised, for callers that only want its text."""
-        suggestions = (
-            _suggest.close(name, self.names(), n=3) if suggest else []
-        )
+        suggestions = _suggest.close(name, self.names(), n=3) if suggest else []
         return UnknownParameter(
             f"{self.no_parameter(name)}{_did_you_mean(suggestions)}", suggestions
         )
@@ -272,7 +271,8 @@ def latest() -> str:
 
 def resolve_version(v: str) -> str:
     """The data version for v: '6.6.58' or '6.6' -> '6.6'; a version between two data
-    files maps to the closest one not newer than it."""
+    files maps to the closest one not newer than it.  A release candidate comes before
+    its release: '6.6-rc1' -> the newest data older than 6.6 ('6.5')."""
     known = versions()
     try:
         want = version_key(v)
@@ -280,9 +280,11 @@ def resolve_version(v: str) -> str:
         raise UnknownVersion(
             f"'{v}' is not a kernel version; known: {', '.join(known)}", known
         ) from None
+    candidate = release_candidate(v)
     best = None
     for k in known:
-        if version_key(k) <= want:
+        key = version_key(k)
+        if key < want[:2] if candidate else key <= want:
             best = k
     if best is None:
         raise UnknownVersion(
@@ -370,7 +372,8 @@ class Resolution:
     """The point release that data was extracted from ('6.6.0')."""
     status: str
     exact: bool
-    """True when the requested X.Y has data of its own."""
+    """True when the requested X.Y has data of its own (a release candidate of X.Y is
+    answered by an older release: False)."""
     build: str = ""
     """For a distribution build (:mod:`.builds`): whose, and its ``uname -r``."""
     newer: bool = False
@@ -378,7 +381,7 @@ class Resolution:
 
     def note(self) -> str:
         """One sentence saying which release answers ('' when it is the one asked for)."""
-        wanted = ".".join(self.requested.split(".")[:2])
+        wanted = ".".join(str(n) for n in version_key(self.requested)[:2])
         if self.build:
             return f"Linux {self.requested}: using the data of {self.build}'s build"
         if self.newer:
@@ -386,15 +389,16 @@ class Resolution:
                 f"Linux {self.requested}: newer than any release with data; using the data "
                 f"of the newest, Linux {self.version} ({self.release})"
             )
+        if release_candidate(self.requested):
+            return (
+                f"Linux {self.requested}: a release candidate, which comes before "
+                f"{wanted}; using the newest data before {wanted}, Linux {self.version} "
+                f"({self.release})"
+            )
         if not self.exact:
             return (
                 f"Linux {self.requested}: no data for {wanted} (its sources were not found); "
                 f"using the data of Linux {self.version} ({self.release})"
-            )
-        if "-rc" in self.requested.lower():
-            return (
-                f"Linux {self.requested}: a release candidate, which comes before "
-                f"{wanted}; using the data of Linux {self.version} ({self.release})"
             )
         if self.requested != self.version or self.release != f"{self.version}.0":
             return (

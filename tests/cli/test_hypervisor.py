@@ -89,7 +89,11 @@ def test_ec2_metal_is_not_a_guest_of_ec2(cli, make_host):
 
 def test_l1_with_vmx_names_l0_without_advice(cli, make_host):
     root = make_host("intel", level="L1")
-    write(root, "/var/log/kern.log", "kernel: Hypervisor detected: Microsoft Hyper-V\n")
+    write(
+        root,
+        "/var/log/kern.log",
+        "Dec  2 10:00:00 host kernel: [    0.000000] Hypervisor detected: Microsoft Hyper-V\n",
+    )
     r = cli("check", "--root", str(root), "--no-probe")
     assert r.line("l0").startswith("PASS  l0: Microsoft Hyper-V (from /var/log/kern.log: ")
     assert "http" not in r.line("l0")
