@@ -12,13 +12,6 @@ STAMP    := $(BIN)/.nested-kvm-guide-installed
 SPHINX   := $(BIN)/sphinx-build -c . -j $(SPHINX_J) -W --keep-going -n
 PYTEST   := $(BIN)/python -m pytest
 
-# Python caches compiled modules in the (git-ignored) __pycache__ folders even where
-# the environment says not to: without the cache every pytest process (the matrix
-# runs three with -n 2) rewrites the asserts of and compiles ~110 modules again.
-# Measured 2026-12-02: collecting the snippet matrix took 3.8 s of CPU without it,
-# 1.3 s with it (one process, the cache warm).
-unexport PYTHONDONTWRITEBYTECODE
-
 .PHONY: help html open doctest docstrings test lint linkcheck livehtml man singlehtml epub clean bench bench-matrix pyz wheels freshness
 
 help:

@@ -160,10 +160,6 @@ tenth on ``verify.py``: keeping the scratch trees of the last 128 built states
 item builds no host (18.7 against 17.6 s), caching the kernel-data directory
 listing and ``version_key`` (17.5 against 16.2 s and 18.7 against 17.8 s: noise).
 
-Outside the runs, each test process collects 6,654 items; the Makefile keeps
-Python's bytecode cache on for that (see its ``unexport PYTHONDONTWRITEBYTECODE``:
-3.8 s -> 1.3 s of CPU a process on 2026-12-02).
-
 Procedures of several sandboxes (a step that reboots or writes a file starts a new
 one) share by what they read since 2026-12-02 (session 7): a further sandbox is
 filled from a state the run changed, which the induction above covers once the
