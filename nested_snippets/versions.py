@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 
 VERSION = re.compile(
@@ -16,7 +15,6 @@ a ``+`` may end the release: the kernel's ``scripts/setlocalversion`` appends a 
 plus sign to a tree that is not at a tagged commit (torvalds/linux 03c11eb3b16d)."""
 
 
-@functools.lru_cache(maxsize=4096)
 def version_key(version: str) -> tuple[int, ...]:
     """``"6.6"`` -> ``(6, 6)``; ``"6.1.20"`` -> ``(6, 1, 20)``; ``"v6.1-rc7"`` -> ``(6, 1)``.
 

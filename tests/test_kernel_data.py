@@ -221,25 +221,6 @@ def test_malformed_file(tmp_path, monkeypatch):
         kernel.load("9.8")
 
 
-def test_listing_follows_the_data_folder(tmp_path, monkeypatch):
-    """The listing is cached, but a release added or removed is seen at once."""
-    monkeypatch.setattr(kernel, "DATA_DIR", tmp_path)
-    (tmp_path / "linux-6.1.json").write_text("{}", encoding="utf-8")
-    assert kernel.versions() == ["6.1"]
-    (tmp_path / "linux-6.10.json").write_text("{}", encoding="utf-8")
-    (tmp_path / "linux-6.2.json").write_text("{}", encoding="utf-8")
-    assert kernel.versions() == ["6.1", "6.2", "6.10"]
-    assert kernel.resolve_version("6.9.3") == "6.2"
-    (tmp_path / "linux-6.2.json").unlink()
-    assert kernel.versions() == ["6.1", "6.10"]
-    assert kernel.resolve_version("6.9.3") == "6.1"
-    other = tmp_path / "other"
-    other.mkdir()
-    (other / "linux-5.4.json").write_text("{}", encoding="utf-8")
-    monkeypatch.setattr(kernel, "DATA_DIR", other)
-    assert kernel.versions() == ["5.4"]
-
-
 # ----------------------------------------------------------------------------- extractor
 FAKE_MAKEFILE = """\
 # SPDX-License-Identifier: GPL-2.0

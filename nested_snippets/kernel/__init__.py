@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -220,46 +219,19 @@ BUILDS = "builds"
 def _data_files(sub: str = "") -> dict[str, Path]:
     """Release data files (``linux-X.Y.json``), or with ``sub="builds"`` the build
     files (``X.Y.Z.json``), by version."""
-    return dict(_listing(sub)[0])
-
-
-def _listing(sub: str) -> tuple[dict[str, Path], list[str]]:
-    """The data files of ``sub`` by version and their versions oldest first, listed
-    again only when the folder changed (its inode, mtime or ctime).  Each snippet item
-    resolves its release several times: listing and sorting 45 files each time was
-    ~15 % of a matrix item's CPU time (cProfile of ``enable.py``, 2026-12-02).  A
-    ``zipfile.Path`` (the zipapp) cannot change, so it is listed once."""
     where, prefix = (DATA_DIR / sub, "") if sub else (DATA_DIR, "linux-")
-    if isinstance(where, Path):
-        try:
-            st = where.stat()
-        except OSError:
-            return {}, []
-        if not stat.S_ISDIR(st.st_mode):
-            return {}, []
-        stamp: tuple = (str(where), st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
-    elif not where.is_dir():
-        return {}, []
-    else:
-        stamp = (id(where), str(where))
-    cached = _LISTINGS.get(sub)
-    if cached is not None and cached[0] == stamp:
-        return cached[1], cached[2]
     out = {}
+    if not where.is_dir():
+        return out
     for path in where.iterdir():  # no glob(): DATA_DIR may be a zipfile.Path
         if path.name.startswith(prefix) and path.name.endswith(".json"):
             out[path.name[len(prefix) : -len(".json")]] = path
-    ordered = sorted(out, key=version_key)
-    _LISTINGS[sub] = (stamp, out, ordered)
-    return out, ordered
-
-
-_LISTINGS: dict[str, tuple[tuple, dict[str, Path], list[str]]] = {}
+    return out
 
 
 def versions() -> list[str]:
     """Versions with a data file, oldest first ('4.19' < '4.20' < '5.3' ...)."""
-    return list(_listing("")[1])
+    return sorted(_data_files(), key=version_key)
 
 
 def latest() -> str:
@@ -629,13 +601,13 @@ def _load_path(path: Path) -> KernelData:
 
 def build_versions() -> list[str]:
     """Point releases with a distribution build in ``data/builds/`` (:mod:`.builds`)."""
-    return list(_listing(BUILDS)[1])
+    return sorted(_data_files(BUILDS), key=version_key)
 
 
 def data_version(release: str) -> str:
     """The data that stands for a booted kernel's upstream version ('6.1.192'): its
     build when there is one, else the release data :func:`resolve_version` picks."""
-    return release if release in _listing(BUILDS)[0] else resolve_version(release)
+    return release if release in _data_files(BUILDS) else resolve_version(release)
 
 
 def load(version: str) -> KernelData:
