@@ -687,3 +687,21 @@ def test_option_names_in_prose_keep_their_two_hyphens(built_site):
         for m in re.finditer(r"\S+ –[\[a-z][^\s,;)]*", text):
             bad.append(f"{page.relative_to(built_site / 'html')}: {m.group()}")
     assert not bad, "\n".join(bad)
+
+
+def test_pip_user_install_says_what_debian_12_answers_and_what_to_do(built_site):
+    """Walk: ``pip install --user`` stops with externally-managed-environment on Debian
+    12 (PEP 668); the page says so with its sources, sends the reader to pipx or the
+    virtual environment, and says what to do when the command is not on PATH."""
+    main = _main_text(built_site / "html" / "how-to" / "install-checker.html")
+    section = main[main.index('id="with-pipx-or-pip"'):]
+    section = section[:section.index("<section", 10)]
+    text = html.unescape(_text(section))
+    after = text[text.index("pip install --user ./nested-kvm-guide/checker"):]
+    assert "externally-managed-environment" in after
+    assert 'href="#source-pep-668"' in section
+    assert 'href="#source-debian-externally-managed"' in section
+    assert "~/.local/nested-kvm/bin/nested-kvm" in after and "pipx" in after
+    assert "command not found" in after and "pipx ensurepath" in after
+    sources = _text(main[main.index('id="source-debian-externally-managed"'):])
+    assert "/usr/lib/python3.11/EXTERNALLY-MANAGED" in sources
