@@ -705,3 +705,16 @@ def test_pip_user_install_says_what_debian_12_answers_and_what_to_do(built_site)
     assert "command not found" in after and "pipx ensurepath" in after
     sources = _text(main[main.index('id="source-debian-externally-managed"'):])
     assert "/usr/lib/python3.11/EXTERNALLY-MANAGED" in sources
+
+
+def test_zipapp_choice_names_rhel8s_python_with_its_source(built_site):
+    """Walk: "the system Python of current enterprise distributions" was unsourced and
+    wrong for RHEL 8 (python3 is 3.6); the page says so with a Red Hat source and what
+    the zipapp does there."""
+    main = _main_text(built_site / "html" / "how-to" / "install-checker.html")
+    which = main[main.index('id="which-way-to-install"'):]
+    first = html.unescape(_text(which[: which.index("pipx or pip")]))
+    assert "enterprise distributions" not in first
+    assert "RHEL 8" in first and "exits with status 2" in first
+    assert 'href="#source-rhel8-python"' in which[: which.index("pipx or pip")]
+    assert "configuring_basic_system_settings" in main
