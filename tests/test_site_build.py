@@ -718,3 +718,16 @@ def test_zipapp_choice_names_rhel8s_python_with_its_source(built_site):
     assert "RHEL 8" in first and "exits with status 2" in first
     assert 'href="#source-rhel8-python"' in which[: which.index("pipx or pip")]
     assert "configuring_basic_system_settings" in main
+
+
+def test_completion_section_names_its_package_and_what_it_completes(built_site):
+    """Walk: the completion file is loaded by the bash-completion package; the page
+    names it (with sources), says what to do without it, and that ``python3
+    nested-kvm.pyz`` is not completed."""
+    main = _main_text(built_site / "html" / "how-to" / "install-checker.html")
+    section = main[main.index('id="shell-completion-and-manual-page"'):]
+    text = html.unescape(_text(section))
+    assert "bash-completion" in text and "~/.bashrc" in text
+    for key in ("debian-bash-completion", "fedora-bash-completion", "bash-completion-user-dir"):
+        assert f'href="#source-{key}"' in section, key
+    assert "python3 nested-kvm.pyz" in text and "installed nested-kvm command" in text

@@ -147,6 +147,15 @@ install_completion = snippet(
     """),
 )
 
+completion_from_bashrc = snippet(
+    command_line("""
+        echo '. ~/.local/share/bash-completion/completions/nested-kvm' >> ~/.bashrc
+    """),
+)
+"""Without the bash-completion package: bash reads the file at each start of an
+interactive shell (contrib/bash-completion/nested-kvm falls back to COMP_WORDS and
+compgen when _init_completion is not defined; tests/cli/test_reach.py)."""
+
 man_page = snippet(
     command_line("make -C nested-kvm-guide man && man nested-kvm-guide/build/man/nested-kvm.1"),
 )
