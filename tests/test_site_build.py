@@ -731,3 +731,19 @@ def test_completion_section_names_its_package_and_what_it_completes(built_site):
     for key in ("debian-bash-completion", "fedora-bash-completion", "bash-completion-user-dir"):
         assert f'href="#source-{key}"' in section, key
     assert "python3 nested-kvm.pyz" in text and "installed nested-kvm command" in text
+
+
+def test_dev_kvm_entry_says_when_joining_the_group_cannot_help(built_site):
+    """Walk: for crw------- root:root, "add yourself to its group" cannot help; the
+    entry says so, cites systemd's udev rule and gives the check the checker prints."""
+    from nested_snippets.cli.checks import UDEV_KVM_CHECK
+
+    main = _main_text(built_site / "html" / "troubleshooting.html")
+    entry = main[main.index('id="troubleshooting-dev-kvm"'):]
+    entry = entry[: entry.index("<section", 10)]
+    text = html.unescape(_text(entry))
+    fix = text[text.index("Fix."):]
+    assert "crw------- root:root" in fix and "no group helps" in fix
+    assert "50-udev-default.rules.in" in fix and 'KERNEL=="kvm", GROUP="kvm"' in fix
+    for part in UDEV_KVM_CHECK.split("; "):
+        assert part in fix, part
