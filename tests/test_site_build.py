@@ -747,3 +747,19 @@ def test_dev_kvm_entry_says_when_joining_the_group_cannot_help(built_site):
     assert "50-udev-default.rules.in" in fix and 'KERNEL=="kvm", GROUP="kvm"' in fix
     for part in UDEV_KVM_CHECK.split("; "):
         assert part in fix, part
+
+
+def test_kvm_probe_numbers_carry_their_kernel_sources(built_site):
+    """Walk: "must answer 12", "misc device 10:232" and "POWER9 or later" on the CLI
+    page were typed by hand; each now links its kernel source (file and release)."""
+    main = _main_text(built_site / "html" / "reference" / "cli.html")
+    probe = main[main.index('id="cli-kvm-probe"'):]
+    probe = probe[: probe.index("<section", 10)]
+    assert re.search(r"10:232</span><a [^>]*href=\"#source-linux-kvm-minor\"", probe), probe
+    assert re.search(r"12</span><a [^>]*href=\"#source-linux-kvm-api-version\"", probe), probe
+    checks = main[main.index('id="checks"'):main.index('id="cli-kvm-probe"')]
+    assert re.search(r"POWER9 or later</span><a [^>]*href=\"[^\"]*#source-linux-book3s-hv-c\"",
+                     checks), "POWER9 claim"  # fmt: skip
+    sources = html.unescape(_text(main[main.index('id="source-linux-kvm-api-version"'):]))
+    assert "include/uapi/linux/kvm.h@v6.1.187" in sources
+    assert "include/linux/miscdevice.h@v5.10.13" in sources
