@@ -763,3 +763,16 @@ def test_kvm_probe_numbers_carry_their_kernel_sources(built_site):
     sources = html.unescape(_text(main[main.index('id="source-linux-kvm-api-version"'):]))
     assert "include/uapi/linux/kvm.h@v6.1.187" in sources
     assert "include/linux/miscdevice.h@v5.10.13" in sources
+
+
+def test_where_to_start_has_a_bullet_for_checking_one_host(built_site):
+    """Walk: the home page's list had a bullet for many servers but none for the reader
+    with one host; that bullet names ``nested-kvm check`` and links the install page."""
+    main = _main_text(built_site / "html" / "index.html")
+    where = main[main.index('id="where-to-start"'):]
+    where = where[: where.index("</ul>")]
+    items = re.findall(r"<li>(.*?)</li>", where, re.S)
+    one = [i for i in items if "Checking one host" in _text(i)]
+    assert one, [_text(i)[:60] for i in items]
+    assert "nested-kvm check" in html.unescape(_text(one[0]))
+    assert 'href="how-to/install-checker.html' in one[0]
