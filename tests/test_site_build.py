@@ -776,3 +776,14 @@ def test_where_to_start_has_a_bullet_for_checking_one_host(built_site):
     assert one, [_text(i)[:60] for i in items]
     assert "nested-kvm check" in html.unescape(_text(one[0]))
     assert 'href="how-to/install-checker.html' in one[0]
+
+
+def test_pip_floor_cites_pips_changelog_not_a_pull_request(built_site):
+    """Walk: [pip-in-tree-builds] said "pip 21.3 release notes" but linked PR #10495;
+    it now cites pip's NEWS.rst entry for 21.3 and links the published changelog."""
+    main = _main_text(built_site / "html" / "how-to" / "install-checker.html")
+    start = main.index('id="source-pip-in-tree-builds"')
+    entry = main[start : main.index("</p>", start)]
+    assert "NEWS.rst" in entry and "In-tree builds are now the default" in _text(entry)
+    assert 'href="https://pip.pypa.io/en/stable/news/#v21-3"' in entry
+    assert "pull/10495" not in entry
