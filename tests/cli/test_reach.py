@@ -45,7 +45,7 @@ def test_zipapp_holds_everything_the_cli_imports(make_host):
 
 
 def test_cli_code_runs_on_python_3_9():
-    vermin = shutil.which("vermin") or str(REPO / ".venv/bin/vermin")
+    vermin = shutil.which("vermin") or str(Path(sys.executable).parent / "vermin")
     proc = subprocess.run(
         [vermin, "-t=3.9-", "--violations", "--eval-annotations", "--no-tips", *_cli_files()],
         capture_output=True,
