@@ -687,3 +687,103 @@ def test_option_names_in_prose_keep_their_two_hyphens(built_site):
         for m in re.finditer(r"\S+ –[\[a-z][^\s,;)]*", text):
             bad.append(f"{page.relative_to(built_site / 'html')}: {m.group()}")
     assert not bad, "\n".join(bad)
+
+
+def test_pip_user_install_says_what_debian_12_answers_and_what_to_do(built_site):
+    """Walk: ``pip install --user`` stops with externally-managed-environment on Debian
+    12 (PEP 668); the page says so with its sources, sends the reader to pipx or the
+    virtual environment, and says what to do when the command is not on PATH."""
+    main = _main_text(built_site / "html" / "how-to" / "install-checker.html")
+    section = main[main.index('id="with-pipx-or-pip"'):]
+    section = section[:section.index("<section", 10)]
+    text = html.unescape(_text(section))
+    after = text[text.index("pip install --user ./nested-kvm-guide/checker"):]
+    assert "externally-managed-environment" in after
+    assert 'href="#source-pep-668"' in section
+    assert 'href="#source-debian-externally-managed"' in section
+    assert "~/.local/nested-kvm/bin/nested-kvm" in after and "pipx" in after
+    assert "command not found" in after and "pipx ensurepath" in after
+    sources = _text(main[main.index('id="source-debian-externally-managed"'):])
+    assert "/usr/lib/python3.11/EXTERNALLY-MANAGED" in sources
+
+
+def test_zipapp_choice_names_rhel8s_python_with_its_source(built_site):
+    """Walk: "the system Python of current enterprise distributions" was unsourced and
+    wrong for RHEL 8 (python3 is 3.6); the page says so with a Red Hat source and what
+    the zipapp does there."""
+    main = _main_text(built_site / "html" / "how-to" / "install-checker.html")
+    which = main[main.index('id="which-way-to-install"'):]
+    first = html.unescape(_text(which[: which.index("pipx or pip")]))
+    assert "enterprise distributions" not in first
+    assert "RHEL 8" in first and "exits with status 2" in first
+    assert 'href="#source-rhel8-python"' in which[: which.index("pipx or pip")]
+    assert "configuring_basic_system_settings" in main
+
+
+def test_completion_section_names_its_package_and_what_it_completes(built_site):
+    """Walk: the completion file is loaded by the bash-completion package; the page
+    names it (with sources), says what to do without it, and that ``python3
+    nested-kvm.pyz`` is not completed."""
+    main = _main_text(built_site / "html" / "how-to" / "install-checker.html")
+    section = main[main.index('id="shell-completion-and-manual-page"'):]
+    text = html.unescape(_text(section))
+    assert "bash-completion" in text and "~/.bashrc" in text
+    for key in ("debian-bash-completion", "fedora-bash-completion", "bash-completion-user-dir"):
+        assert f'href="#source-{key}"' in section, key
+    assert "python3 nested-kvm.pyz" in text and "installed nested-kvm command" in text
+
+
+def test_dev_kvm_entry_says_when_joining_the_group_cannot_help(built_site):
+    """Walk: for crw------- root:root, "add yourself to its group" cannot help; the
+    entry says so, cites systemd's udev rule and gives the check the checker prints."""
+    from nested_snippets.cli.checks import UDEV_KVM_CHECK
+
+    main = _main_text(built_site / "html" / "troubleshooting.html")
+    entry = main[main.index('id="troubleshooting-dev-kvm"'):]
+    entry = entry[: entry.index("<section", 10)]
+    text = html.unescape(_text(entry))
+    fix = text[text.index("Fix."):]
+    assert "crw------- root:root" in fix and "no group helps" in fix
+    assert "50-udev-default.rules.in" in fix and 'KERNEL=="kvm", GROUP="kvm"' in fix
+    for part in UDEV_KVM_CHECK.split("; "):
+        assert part in fix, part
+
+
+def test_kvm_probe_numbers_carry_their_kernel_sources(built_site):
+    """Walk: "must answer 12", "misc device 10:232" and "POWER9 or later" on the CLI
+    page were typed by hand; each now links its kernel source (file and release)."""
+    main = _main_text(built_site / "html" / "reference" / "cli.html")
+    probe = main[main.index('id="cli-kvm-probe"'):]
+    probe = probe[: probe.index("<section", 10)]
+    assert re.search(r"10:232</span><a [^>]*href=\"#source-linux-kvm-minor\"", probe), probe
+    assert re.search(r"12</span><a [^>]*href=\"#source-linux-kvm-api-version\"", probe), probe
+    checks = main[main.index('id="checks"'):main.index('id="cli-kvm-probe"')]
+    assert re.search(r"POWER9 or later</span><a [^>]*href=\"[^\"]*#source-linux-book3s-hv-c\"",
+                     checks), "POWER9 claim"  # fmt: skip
+    sources = html.unescape(_text(main[main.index('id="source-linux-kvm-api-version"'):]))
+    assert "include/uapi/linux/kvm.h@v6.1.187" in sources
+    assert "include/linux/miscdevice.h@v5.10.13" in sources
+
+
+def test_where_to_start_has_a_bullet_for_checking_one_host(built_site):
+    """Walk: the home page's list had a bullet for many servers but none for the reader
+    with one host; that bullet names ``nested-kvm check`` and links the install page."""
+    main = _main_text(built_site / "html" / "index.html")
+    where = main[main.index('id="where-to-start"'):]
+    where = where[: where.index("</ul>")]
+    items = re.findall(r"<li>(.*?)</li>", where, re.S)
+    one = [i for i in items if "Checking one host" in _text(i)]
+    assert one, [_text(i)[:60] for i in items]
+    assert "nested-kvm check" in html.unescape(_text(one[0]))
+    assert 'href="how-to/install-checker.html' in one[0]
+
+
+def test_pip_floor_cites_pips_changelog_not_a_pull_request(built_site):
+    """Walk: [pip-in-tree-builds] said "pip 21.3 release notes" but linked PR #10495;
+    it now cites pip's NEWS.rst entry for 21.3 and links the published changelog."""
+    main = _main_text(built_site / "html" / "how-to" / "install-checker.html")
+    start = main.index('id="source-pip-in-tree-builds"')
+    entry = main[start : main.index("</p>", start)]
+    assert "NEWS.rst" in entry and "In-tree builds are now the default" in _text(entry)
+    assert 'href="https://pip.pypa.io/en/stable/news/#v21-3"' in entry
+    assert "pull/10495" not in entry

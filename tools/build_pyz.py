@@ -4,7 +4,8 @@
 Only the checker goes in: the files that ``checker/pyproject.toml`` selects for the
 ``nested-kvm`` distribution (read by ``tools/checker_files.py``), i.e. the CLI, the
 architecture table, the parsers and the kernel data.  No Sphinx, no fake host.
-Run it with any Python 3.9 or later: ``python3 nested-kvm.pyz check``.  Bytecode
+Run it with the checker's ``requires-python``: ``python3 nested-kvm.pyz check``; its
+``__main__.py`` (``tools/pyz_main.py``) tells an older Python so in one line.  Bytecode
 for the Python that builds it is included (``MODULE.pyc``), so that version starts
 as fast as an installed copy; any other version compiles the sources at each start.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import py_compile
+import re
 import shutil
 import sys
 import tempfile
@@ -27,13 +29,21 @@ if sys.version_info < (3, 11):  # noqa: UP036 (the zipapp runs on 3.9; building 
 import checker_files  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-MAIN = '''"""nested-kvm as a zipapp: python3 nested-kvm.pyz COMMAND ..."""
-import sys
+MAIN = Path(__file__).resolve().parent / "pyz_main.py"
+"""The zipapp's ``__main__.py``: checks the Python version before importing the checker."""
 
-from nested_snippets.cli import main
 
-sys.exit(main())
-'''
+def _main_source() -> str:
+    """pyz_main.py, after checking that its MINIMUM is the checker's requires-python."""
+    text = MAIN.read_text()
+    need = tuple(int(n) for n in checker_files.requires_python().split("."))
+    m = re.search(r"^MINIMUM = \((\d+), (\d+)\)$", text, re.M)
+    if m is None or (int(m[1]), int(m[2])) != need:
+        raise SystemExit(
+            f"build_pyz: {MAIN.name}'s MINIMUM is not {need}, checker/pyproject.toml's "
+            "requires-python"
+        )
+    return text
 
 
 def build(output: Path) -> list[str]:
@@ -59,7 +69,7 @@ def build(output: Path) -> list[str]:
                     doraise=True,
                     invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
                 )
-        (stage / "__main__.py").write_text(MAIN)
+        (stage / "__main__.py").write_text(_main_source())
         output.parent.mkdir(parents=True, exist_ok=True)
         zipapp.create_archive(
             stage, output, interpreter="/usr/bin/env python3", compressed=True

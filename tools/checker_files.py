@@ -17,6 +17,7 @@ its wheel) and for the tests.  Standard library only.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,3 +101,15 @@ def load(project: Path = PROJECT) -> Checker:
 def files(repo: Path = REPO) -> list[str]:
     """Every file of the checker in ``repo`` (see :meth:`Checker.files`)."""
     return load(repo / PROJECT.relative_to(REPO)).files(repo)
+
+
+def requires_python(project: Path = PROJECT) -> str:
+    """The ``X.Y`` of the checker's ``requires-python = ">=X.Y"``."""
+    try:
+        with project.open("rb") as f:
+            spec = tomllib.load(f)["project"]["requires-python"]
+    except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
+        raise DefinitionError(f"{project}: no [project] requires-python ({exc})") from None
+    version = spec.strip().removeprefix(">=").strip()
+    _require(re.fullmatch(r"\d+\.\d+", version), f"requires-python {spec!r} is not '>=X.Y'")
+    return version

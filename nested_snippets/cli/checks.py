@@ -282,7 +282,7 @@ class _Checker:
                 "dev-kvm",
                 "WARN",
                 f"{seen}; you cannot open it read/write",
-                "add yourself to its group (usually kvm) and log in again",
+                _dev_kvm_access_fix(dev.mode, dev.owner),
                 anchor="troubleshooting-dev-kvm",
             )
         else:
@@ -501,3 +501,22 @@ def evaluate(fs: HostFS, facts: Facts, answer: kvmprobe.Answer | str | None = No
     c.ev.l0_failed = [k for k in l0 if parts[k] is False]
     c.ev.l1_failed = [k for k in l1 if parts[k] is False]
     return c.ev
+
+
+UDEV_KVM_CHECK = (
+    "grep -rs 'KERNEL==\"kvm\"' /etc/udev/rules.d /usr/lib/udev/rules.d; getent group kvm"
+)
+"""Is udev's rule for /dev/kvm there (systemd's 50-udev-default.rules: ``KERNEL=="kvm",
+GROUP="kvm", MODE=...``), and the group it names?"""
+
+
+def _dev_kvm_access_fix(mode: str, owner: str) -> str:
+    """What lets this user open /dev/kvm, from its mode ("crw-rw----") and owner
+    ("root:kvm").  Joining the group helps only when the group may read and write."""
+    group = owner.rpartition(":")[2] or "kvm"
+    if mode[4:6] == "rw":
+        return f"add yourself to group {group} and log in again"
+    return (
+        f"its group ({group}) may not open it, so joining a group cannot help: udev's rule "
+        f"that gives /dev/kvm to group kvm did not apply; check: {UDEV_KVM_CHECK}"
+    )

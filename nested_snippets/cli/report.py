@@ -532,6 +532,10 @@ def qemu_section(rep: Report, fs: HostFS) -> None:
         rep.log(f"{logdir}/{name}", 40)
 
 
+NOT_PROBED = "not probed (nested-kvm report never runs the KVM probe; nested-kvm check does)"
+"""The check section's ``kvm-probe`` SKIP line, as ``check --no-probe`` prints one."""
+
+
 def check_section(rep: Report, fs: HostFS) -> None:
     from nested_snippets.cli import check, checks
 
@@ -541,7 +545,7 @@ def check_section(rep: Report, fs: HostFS) -> None:
     except CliError as exc:
         rep.skip("`nested-kvm check`", str(exc))
         return
-    ev = checks.evaluate(fs, facts)
+    ev = checks.evaluate(fs, facts, NOT_PROBED)
     rep.text(fence(check.render_text(facts, ev, check.exit_status(facts, ev))))
 
 

@@ -9,6 +9,10 @@ from nested_snippets.model import NotExecuted, command_line, foreign_config, sni
 install_pipx = snippet(command_line("pipx install ./nested-kvm-guide/checker"))
 install_pip = snippet(command_line("python3 -m pip install --user ./nested-kvm-guide/checker"))
 
+pipx_ensurepath = snippet(command_line("pipx ensurepath"))
+"""Adds pipx's bin directory (~/.local/bin unless PIPX_BIN_DIR) to PATH in the shell's
+start-up file, when ``nested-kvm`` is installed but not found."""
+
 pip_version = snippet(command_line("python3 -m pip --version"))
 
 install_venv_new_pip = snippet(
@@ -142,6 +146,15 @@ install_completion = snippet(
             ~/.local/share/bash-completion/completions/nested-kvm
     """),
 )
+
+completion_from_bashrc = snippet(
+    command_line("""
+        echo '. ~/.local/share/bash-completion/completions/nested-kvm' >> ~/.bashrc
+    """),
+)
+"""Without the bash-completion package: bash reads the file at each start of an
+interactive shell (contrib/bash-completion/nested-kvm falls back to COMP_WORDS and
+compgen when _init_completion is not defined; tests/cli/test_reach.py)."""
 
 man_page = snippet(
     command_line("make -C nested-kvm-guide man && man nested-kvm-guide/build/man/nested-kvm.1"),

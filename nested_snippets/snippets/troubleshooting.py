@@ -297,3 +297,14 @@ load_module = snippet(
 add_to_kvm_group = snippet(
     command_line('sudo usermod --append --groups kvm "$USER"'),
 )
+
+udev_kvm_rule = snippet(
+    command_line("""
+        ls -l /dev/kvm
+        grep -rs 'KERNEL=="kvm"' /etc/udev/rules.d /usr/lib/udev/rules.d
+        getent group kvm
+    """),
+)
+"""When /dev/kvm's group may not read and write it (crw------- root:root): is udev's
+rule for it there, and the group it names?  The same check as
+nested_snippets.cli.checks.UDEV_KVM_CHECK, which ``nested-kvm check`` prints."""

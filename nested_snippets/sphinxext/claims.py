@@ -144,6 +144,9 @@ def resolve_claims(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             )
             node.replace_self(nodes.Text(""))
             continue
+        if app.builder.name == "man":  # a man reader cannot follow "#source-key"
+            node.replace_self(nodes.superscript(f"[{key}]", f"[{key}]"))
+            continue
         uri = "#"
         if src.docname != docname:
             uri = app.builder.get_relative_uri(docname, src.docname) + "#"

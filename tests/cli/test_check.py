@@ -330,3 +330,31 @@ def test_cannot_check_json_names_the_reason(cli, make_host):
     j = cli("check", "--root", str(root), "--json").json
     assert j["exit"] == 2 and j["verdict"]["l0_nested_ready"] is None
     assert j["error"] == "could not check: /sys/module: no such directory (a container?)"
+
+
+def _char_dev_kvm(monkeypatch, mode: str, owner: str) -> None:
+    """/dev/kvm as the host shows it: a character device this user may not open."""
+    from nested_snippets.cli import probes
+
+    dev = probes.DevKvm(True, mode=mode, owner=owner, is_char=True, can_rw=False,
+                        kind="character device")  # fmt: skip
+    monkeypatch.setattr(probes, "dev_kvm", lambda fs: dev)
+
+
+def test_dev_kvm_without_group_access_does_not_say_join_the_group(cli, make_host, monkeypatch):
+    """crw------- root:root: the group may not open it, so joining it cannot help;
+    the advice is udev's rule that did not apply, with the check (walk)."""
+    _char_dev_kvm(monkeypatch, "crw-------", "root:root")
+    line = cli("check", "--root", str(make_host("intel")), "--no-probe").line("dev-kvm")
+    assert line.startswith("WARN  dev-kvm: /dev/kvm crw------- root:root;"), line
+    assert "add yourself" not in line
+    assert "cannot help" in line and "udev" in line
+    assert "grep -rs 'KERNEL==\"kvm\"' /etc/udev/rules.d /usr/lib/udev/rules.d" in line
+    assert "getent group kvm" in line
+
+
+def test_dev_kvm_with_group_access_names_the_group(cli, make_host, monkeypatch):
+    """crw-rw---- root:kvm: joining the group that owns it helps, and is named."""
+    _char_dev_kvm(monkeypatch, "crw-rw----", "root:kvm")
+    line = cli("check", "--root", str(make_host("intel")), "--no-probe").line("dev-kvm")
+    assert "add yourself to group kvm and log in again" in line, line

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -44,7 +45,7 @@ def test_zipapp_holds_everything_the_cli_imports(make_host):
 
 
 def test_cli_code_runs_on_python_3_9():
-    vermin = shutil.which("vermin") or str(REPO / ".venv/bin/vermin")
+    vermin = shutil.which("vermin") or str(Path(sys.executable).parent / "vermin")
     proc = subprocess.run(
         [vermin, "-t=3.9-", "--violations", "--eval-annotations", "--no-tips", *_cli_files()],
         capture_output=True,
@@ -88,6 +89,58 @@ def test_zipapp_runs_every_command_outside_the_repo(pyz, make_host, tmp_path):
     r = run("report", "--root", str(root))
     assert r.returncode == 0 and r.stdout.startswith("# nested-kvm report")
     assert run("--version").stdout.startswith("nested-kvm ")
+
+
+def _checker_minimum() -> str:
+    import tomllib
+
+    spec = tomllib.loads((REPO / "checker/pyproject.toml").read_text())["project"]
+    return spec["requires-python"].removeprefix(">=")
+
+
+def test_zipapp_refuses_an_old_python_in_one_line(pyz, tmp_path):
+    """On a Python older than requires-python (RHEL 8's platform python3 is 3.6) the
+    zipapp prints one line and exits 2, before any checker module (whose syntax 3.6
+    cannot parse) is imported: here sys.version_info is stubbed as 3.6.15."""
+    code = (
+        "import runpy, sys\n"
+        "sys.version_info = (3, 6, 15, 'final', 0)\n"
+        "sys.argv = ['nested-kvm.pyz', 'check']\n"
+        f"runpy.run_path({str(pyz)!r}, run_name='__main__')\n"
+    )
+    r = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True,
+                       cwd=tmp_path, timeout=60)  # fmt: skip
+    need = _checker_minimum()
+    assert r.returncode == 2, r.stderr
+    assert r.stderr == (
+        f"nested-kvm needs Python {need} or newer; this is 3.6 (try python{need} {pyz})\n"
+    )
+    assert r.stdout == ""
+
+
+def test_zipapp_entry_parses_on_any_python_3():
+    """The file that checks the version (the zipapp's __main__.py) uses no syntax or
+    module newer than Python 3.0 (vermin), so 3.6 reaches the check."""
+    vermin = shutil.which("vermin") or str(Path(sys.executable).parent / "vermin")
+    proc = subprocess.run(
+        [vermin, "-t=3.0-", "--violations", "--no-tips", str(build_pyz.MAIN)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_zipapp_entry_minimum_is_the_checkers_requires_python(monkeypatch, tmp_path):
+    """pyz_main.py's MINIMUM must be requires-python: a copy that says otherwise is
+    refused by the build."""
+    need = _checker_minimum()
+    text = build_pyz.MAIN.read_text()
+    assert f"MINIMUM = ({need.replace('.', ', ')})" in text
+    bad = tmp_path / "pyz_main.py"
+    bad.write_text(text.replace("MINIMUM = (", "MINIMUM = (2, 7)  # was (", 1))
+    monkeypatch.setattr(build_pyz, "MAIN", bad)
+    with pytest.raises(SystemExit, match="requires-python"):
+        build_pyz.build(tmp_path / "x.pyz")
 
 
 def test_zipapp_is_executable(pyz):
@@ -172,3 +225,30 @@ def test_completion_completes(words, expect):
     )
     out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == expect
+
+
+@pytest.mark.parametrize(
+    "words,expect",
+    [
+        (["nested-kvm", "ch"], "check"),
+        (["nested-kvm", "check", "--no"], "--no-probe"),
+        (["nested-kvm", "params", "--ru"], "--running"),
+        (["nested-kvm", "check", "--level", "L"], "L0 L1"),
+        (["nested-kvm", "check", "--root", "ro"], "rootdir"),
+        (["nested-kvm", "report", "-o", "re"], "report.md"),
+    ],
+)
+def test_completion_completes_without_bash_completion(words, expect, tmp_path):
+    """A reader without the bash-completion package sources the file from ~/.bashrc:
+    no _init_completion or _filedir is defined, and completion still works (walk)."""
+    (tmp_path / "rootdir").mkdir()
+    (tmp_path / "report.md").write_text("")
+    script = (
+        "unset -f _init_completion _filedir 2>/dev/null\n"
+        f"source {COMPLETION}\n"
+        f"COMP_WORDS=({' '.join(words)}); COMP_CWORD={len(words) - 1}\n"
+        "_nested_kvm; echo \"${COMPREPLY[*]}\"\n"
+    )
+    out = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True,
+                         text=True, check=True, cwd=tmp_path)  # fmt: skip
+    assert out.stdout.strip() == expect, out.stderr

@@ -128,3 +128,17 @@ def _snapshot(top):
         for p in sorted(top.rglob("*"))
         if not p.is_symlink()
     }
+
+
+def test_report_check_section_says_the_probe_was_skipped(cli, host_env):
+    """Walk: ``check --no-probe`` prints a ``SKIP kvm-probe`` line; the report's check
+    section, which never runs the probe, prints one too instead of saying nothing."""
+    host = host_env("intel", nested=True)
+    check = cli("check", "--root", str(host.root), "--no-probe")
+    assert check.line("kvm-probe").startswith("SKIP  kvm-probe: not probed")
+    r = cli("report", "--root", str(host.root))
+    section = r.out[r.out.index("## nested-kvm check") : r.out.index("## Kernel")]
+    lines = [ln for ln in section.splitlines() if "kvm-probe" in ln]
+    assert len(lines) == 1, section
+    assert lines[0].startswith("SKIP  kvm-probe: not probed (nested-kvm report never runs"), lines
+    assert "cli.html#cli-kvm-probe" in lines[0]

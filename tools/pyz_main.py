@@ -1,0 +1,42 @@
+"""nested-kvm as a zipapp: python3 nested-kvm.pyz COMMAND ...
+
+``tools/build_pyz.py`` puts this file in the zipapp as ``__main__.py``.  It checks the
+Python version before anything of the checker is imported, so it is written for any
+Python 3: no ``from __future__ import annotations``, no f-strings, no annotations.  An
+older Python then gets one line and exit status 2 ("could not check") instead of a
+traceback from the first module that uses newer syntax.
+"""
+
+import sys
+
+MINIMUM = (3, 9)
+"""The checker's ``requires-python`` (checker/pyproject.toml); build_pyz.py refuses
+to build when they differ."""
+
+
+def too_old(version, program="nested-kvm.pyz"):
+    """The one-line message for a Python older than MINIMUM, or None."""
+    if tuple(version[:2]) >= MINIMUM:
+        return None
+    need = "%d.%d" % MINIMUM  # noqa: UP031 (any Python 3 must parse this file)
+    return "nested-kvm needs Python %s or newer; this is %d.%d (try python%s %s)" % (  # noqa: UP031
+        need,
+        version[0],
+        version[1],
+        need,
+        program,
+    )
+
+
+def run():
+    message = too_old(sys.version_info, sys.argv[0] or "nested-kvm.pyz")
+    if message:
+        sys.stderr.write(message + "\n")
+        return 2
+    from nested_snippets.cli import main
+
+    return main()
+
+
+if __name__ == "__main__":
+    sys.exit(run())
