@@ -190,10 +190,12 @@ REDACTIONS = (
     ),
     (
         "YAML block values (password: | or > and the indented lines after it)",
-        # possessive, and each line of the block starts with a blank: linear
+        # each line of the block is one blank, then all up to its end: a line can be
+        # matched one way only, and nothing follows the loop, so the match never
+        # backtracks into it: linear (no possessive quantifier: those need Python 3.11)
         re.compile(
             rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret')}[ \t]*:[ \t]*"
-            r"[|>][-+0-9]{0,2}[ \t]*\n)(?:[ \t]++[^\n]*+(?:\n|$))*+",
+            r"[|>][-+0-9]{0,2}[ \t]*\n)(?:[ \t][^\n]*(?:\n|$))*",
             re.I,
         ),
         "\\1  <redacted>\n",

@@ -211,7 +211,6 @@ def _python39() -> str:
     pytest.skip("no Python 3.9 or 3.10 here")
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_report_runs_on_python_3_9(make_host):
     """cli.rst: it runs on Python 3.9.  report.py compiles a pattern with possessive
     quantifiers (``*+``, ``++``: Python 3.11+), so on 3.9 and 3.10 importing it raises

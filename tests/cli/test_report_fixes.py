@@ -1,0 +1,68 @@
+"""Fixes of REVIEW s8's findings on ``nested-kvm report`` (tests/cli/test_review_s8.py)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import re
+import subprocess
+
+import nested_snippets.cli
+from tests.cli.test_review_s8 import _python39
+from tests.conftest import REPO
+
+
+def _cli_patterns() -> list[tuple[str, str, int]]:
+    """(module, pattern, flags) of every compiled pattern that a module of
+    nested_snippets.cli holds at its top level, also inside tuples, lists and dicts."""
+    found = []
+
+    def walk(mod, value, depth=0):
+        if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+            found.append((mod, value.pattern, value.flags & ~re.UNICODE))
+        elif depth < 3 and isinstance(value, (tuple, list)):
+            for v in value:
+                walk(mod, v, depth + 1)
+        elif depth < 3 and isinstance(value, dict):
+            for v in value.values():
+                walk(mod, v, depth + 1)
+
+    for info in pkgutil.iter_modules(nested_snippets.cli.__path__):
+        name = f"nested_snippets.cli.{info.name}"
+        if info.name == "__main__":
+            continue
+        mod = importlib.import_module(name)
+        for value in vars(mod).values():
+            walk(name, value)
+    return found
+
+
+def test_every_cli_regex_compiles_on_python_3_9():
+    """R12: report.py used possessive quantifiers (Python 3.11+).  Every pattern the CLI
+    modules compile at import, and the modules themselves, must work on Python 3.9."""
+    patterns = _cli_patterns()
+    assert any(m.endswith(".report") for m, _, _ in patterns)  # the walk finds REDACTIONS
+    code = (
+        "import importlib, json, pkgutil, re, sys\n"
+        "import nested_snippets.cli as c\n"
+        "bad = []\n"
+        "for m, p, f in json.load(sys.stdin):\n"
+        "    try:\n"
+        "        re.compile(p, f)\n"
+        "    except re.error as e:\n"
+        "        bad.append(f'{m}: {e}: {p[:80]}')\n"
+        "for i in pkgutil.iter_modules(c.__path__):\n"
+        "    if i.name != '__main__':\n"
+        "        try:\n"
+        "            importlib.import_module('nested_snippets.cli.' + i.name)\n"
+        "        except Exception as e:\n"
+        "            bad.append(f'import {i.name}: {e!r}')\n"
+        "print('\\n'.join(bad))\n"
+    )
+    proc = subprocess.run(
+        [_python39(), "-c", code], input=json.dumps(patterns), capture_output=True, text=True,
+        cwd=REPO, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""
