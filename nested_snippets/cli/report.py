@@ -21,7 +21,7 @@ import time
 from nested_snippets import __version__
 from nested_snippets.cli import probes
 from nested_snippets.cli.errors import CliError
-from nested_snippets.cli.escape import clip, escape_text
+from nested_snippets.cli.escape import clip, escape, escape_text
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
 
@@ -283,6 +283,9 @@ class Report:
         self.parts.append(text.rstrip("\n") + "\n\n")
 
     def skip(self, item: str, reason: str) -> None:
+        """``item`` and ``reason`` may name a file: a newline in it is escaped, so that a
+        file name cannot start a line (a heading, a check line) of its own."""
+        item, reason = escape(item), escape(reason)
         self.skipped.append(f"- {item}: {reason}")
         self.text(f"*Skipped {item}: {reason}.*")
 
@@ -303,7 +306,7 @@ class Report:
             self.skip(f"`{shown}`", exc.reason)
             return None
         body = transform(text) if transform else tail(text)
-        self.text(f"`{shown}`:\n\n" + fence(body or "(empty)"))
+        self.text(f"`{escape(shown)}`:\n\n" + fence(body or "(empty)"))
         return text
 
     def log(self, shown: str, lines: int) -> None:
@@ -317,7 +320,7 @@ class Report:
         body = "\n".join(map(redact_line, tail(text, lines).split("\n")))
         if left:
             body = f"[the first {left} bytes not read: only the file's end is]\n" + body
-        self.text(f"`{shown}`:\n\n" + fence(body or "(empty)"))
+        self.text(f"`{escape(shown)}`:\n\n" + fence(body or "(empty)"))
 
     def render(self) -> str:
         skipped = "\n".join(self.skipped) + "\n" if self.skipped else "Nothing was skipped.\n"
@@ -397,7 +400,7 @@ def _denied(message: str) -> bool:
 def kernel_section(rep: Report, fs: HostFS) -> None:
     rep.section("Kernel")
     rel = probes.release(fs)
-    rep.text(f"Release (`uname -r`): `{rel or 'unknown'}`")
+    rep.text(f"Release (`uname -r`): `{escape(rel or 'unknown')}`")
     rep.file("/proc/version")
     rep.file("/proc/cmdline")
 
@@ -457,9 +460,8 @@ def params_section(rep: Report, fs: HostFS) -> None:
         try:
             names = fs.listdir(shown)
         except Unreadable as exc:
-            rows.append(
-                f"| {mod} | (none) | {exc.reason if not exc.missing else 'no parameters'} |"
-            )
+            why = exc.reason if not exc.missing else "no parameters"
+            rows.append(f"| {escape(mod)} | (none) | {escape(why).replace('|', '&#124;')} |")
             continue
         left += max(0, len(names) - (MAX_PARAMS - (len(rows) - 2)))
         for name in names[: MAX_PARAMS - (len(rows) - 2)]:
@@ -468,7 +470,10 @@ def params_section(rep: Report, fs: HostFS) -> None:
                 cell = f"`{value}`" if value else ""
             except Unreadable as exc:
                 cell = f"(unreadable: {exc.reason})"
-            rows.append(f"| {mod} | {name} | {cell.replace('|', '&#124;')} |")
+            # one row each: a newline in a name or a value is escaped (it would start a
+            # line of its own: a heading, a forged check line)
+            row = [escape(mod), escape(name), escape(cell)]
+            rows.append("| " + " | ".join(c.replace("|", "&#124;") for c in row) + " |")
     if left or left_mods:
         rows.append(f"\n[the table stops at {MAX_PARAMS} rows: {left} more parameters and "
                     f"{left_mods} more kvm* modules left out]")  # fmt: skip
@@ -510,7 +515,8 @@ def qemu_processes(fs: HostFS) -> list[str]:
                 skipped += 1
                 continue
             words = [redact_arg(a).replace("<redacted>", _MARK) for a in argv]
-            out.append(f"[pid {pid}] " + shlex.join(words).replace(_MARK, "<redacted>"))
+            line = shlex.join(words).replace(_MARK, "<redacted>")
+            out.append(f"[pid {pid}] " + escape(line))  # shlex keeps a newline raw
     if skipped:
         out.append(f"[{skipped} more QEMU processes left out: the report shows {MAX_QEMU}]")
     return out
@@ -552,7 +558,9 @@ def build(fs: HostFS) -> str:
     redacted; control characters escaped throughout."""
     rep = Report(fs)
     stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    where = "this machine" if fs.real else f"files below `{fs.root}`, commands from PATH"
+    where = (
+        "this machine" if fs.real else f"files below `{escape(str(fs.root))}`, commands from PATH"
+    )
     kinds = "; ".join(what for what, _, _ in REDACTIONS)
     header = (
         f"# nested-kvm report\n\nWritten by nested-kvm {__version__} at {stamp} from "
