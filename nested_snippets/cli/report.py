@@ -69,6 +69,12 @@ or before a value (``password=\u00a0SECRET``) does not end it."""
 _VALUE = rf"(?:{_QUOTED}|(?:,,|\\.|[^,{_WS}'\"\\])*)"
 """An option's value: quoted, or to the next comma (QEMU's ``,,`` is a comma) or blank."""
 _EQUALS = r"[^\S\n]*(?:=|%3D)[^\S\n]*"
+_HIDDEN_BLANK = r"\0[0-9a-f]{4}"
+"""A blank as :func:`redact_arg` hides it (NUL and its code): where a pattern allows a
+blank (around a JSON colon, ``{"data": "X"}``), it allows this too."""
+_JSON_BLANKS = rf"(?:\s|{_HIDDEN_BLANK})*"
+"""Blanks in JSON; the two alternatives cannot match the same text (NUL is no blank)."""
+_LINE_BLANKS = rf"(?:[ \t]|{_HIDDEN_BLANK})*"
 _SECRET_NAME = re.compile(
     r"password|passwd|passphrase|secret|token|(?:^|[_.-])(?:pass|pwd)(?:$|[_.-])"
     r"|(?:api|access|private|auth)[_.-]?key(?:$|[_.-])",
@@ -151,9 +157,11 @@ REDACTIONS = (
         r"\1<redacted>",
     ),
     (
-        "Authorization: credentials (Bearer, Basic, Digest, Token ...), also as authorization=",
+        "Authorization: credentials (Bearer, Basic, Digest, Token ...), also as authorization=, "
+        'quoted or not ({"Authorization": "Bearer ..."})',
         re.compile(
-            r"(\bauthorization[ \t]*[:=][ \t]*(?:(?:bearer|basic|digest|token|negotiate)[ \t]+)?)"
+            rf"(\bauthorization[\"']?{_LINE_BLANKS}[:=]{_LINE_BLANKS}[\"']?"
+            rf"(?:(?:bearer|basic|digest|token|negotiate)(?:[ \t]|{_HIDDEN_BLANK})+)?)"
             r"[^\s'\"]+",
             re.I,
         ),
@@ -161,9 +169,12 @@ REDACTIONS = (
     ),
     (
         "the text of XML elements <password>, <passwd>, <passphrase>, <token>, <value> "
-        "and <key> (libvirt secret XML, LUKS keys)",
+        "and <key> (libvirt secret XML, LUKS keys), also a CDATA section",
         re.compile(
-            r"(<(?:(?:password|passwd|passphrase|token|value)\b|key(?=[\s/>]))[^<>]*(?<!/)>)[^<]*",
+            r"(<(?:(?:password|passwd|passphrase|token|value)\b|key(?=[\s/>]))[^<>]*(?<!/)>)"
+            # a CDATA section to its ]]> (or the end): "]" not followed by "]>" and any
+            # other character cannot overlap, so this is linear
+            r"(?:<!\[CDATA\[(?:[^\]]|\](?!\]>))*(?:\]\]>)?|[^<]*)",
             re.I,
         ),
         r"\1<redacted>",
@@ -183,7 +194,8 @@ REDACTIONS = (
         "true/false and arrays",
         re.compile(
             rf"""((["']){_spelled("password", "passwd", "secret", "key", "data", json=True)}"""
-            r"""\2\s*:\s*(?:[bB](?=["']))?)(?:(["'])(?:(?!\3)[^\\\n]|\\.)*\3?|\[[^\]\n]*\]?|[^\s,}\]'"]+)""",
+            rf"""\2{_JSON_BLANKS}:{_JSON_BLANKS}(?:[bB](?=["']))?)"""
+            r"""(?:(["'])(?:(?!\3)[^\\\n]|\\.)*\3?|\[[^\]\n]*\]?|[^\s,}\]'"]+)""",
             re.I,
         ),
         r"\1\3<redacted>\3",
