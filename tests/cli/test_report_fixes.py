@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 import nested_snippets.cli
+from nested_snippets.cli import report
 from nested_snippets.cli.report import redact
 from tests.cli.test_review_s8 import _python39
 from tests.conftest import REPO
@@ -87,3 +88,35 @@ def test_new_secret_patterns_finish_on_a_megabyte(text):
     the time; no time asserted here)."""
     out = redact(text)
     assert len(out) <= len(text) + 20
+
+
+def test_every_redaction_has_its_needles():
+    assert len(report._NEEDLES) == len(report.REDACTIONS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pa\u017f\u017fword=SEKRIT",  # re.I takes the long s for s
+        "api_\u212aey=SEKRIT",  # and the Kelvin sign for k
+        "%70assword%3DSEKRIT",
+        '{"\\u0070assword": "SEKRIT"}',
+        "-----BEGIN RSA PRIVATE KEY-----\nSEKRIT\n-----END RSA PRIVATE KEY-----",
+        "PASSWORD: SEKRIT",
+        "Authorization: Bearer SEKRIT",
+    ],
+)
+def test_skipping_a_pattern_never_skips_a_secret(text):
+    """R9: a pattern runs only when the text holds one of its needles (``_NEEDLES``);
+    a secret whose name is spelt with letters that re.I matches, percent-encoded or
+    as JSON escapes is still redacted, in a short text and in a long one."""
+    assert "SEKRIT" not in report.redact(text)
+    assert "SEKRIT" not in report.redact("x" * 300 + " " + text)
+
+
+def test_a_line_of_quoted_words_keeps_each_word_redacted():
+    """R9: words are redacted once per distinct word; each keeps its own redaction."""
+    line = "'a b' 'data=x y' 'z' 'data=x y' 'secret,data=q r'"
+    assert report.redact_line(line) == (
+        "'a b' 'data=<redacted>' 'z' 'data=<redacted>' 'secret,data=<redacted>'"
+    )

@@ -176,7 +176,6 @@ def test_report_output_is_not_written_through_a_directory_link(cli, make_host, t
 
 
 # ------------------------------------------------------------------ report: run time
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_report_on_a_log_of_quote_pairs_is_not_slow(make_host):
     """A 3 MB libvirt log line of ``''`` (1.5 million empty shell words) makes
     ``redact_line`` call ``redact_arg`` (twelve patterns) once per pair: about a
