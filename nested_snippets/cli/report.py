@@ -319,11 +319,29 @@ def fence(text: str, lang: str = "text") -> str:
     return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}\n"
 
 
-def tail(text: str, n: int = MAX_LINES) -> str:
+_KEY_END = re.compile(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----")
+_KEY_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")
+
+
+def _unbegun_key(lines: list[str]) -> list[str]:
+    """The end of a text whose start was left out: when its first private key END line
+    has no BEGIN line before it, the BEGIN line was left out and the lines before the
+    END are the key's body (a 4096-bit RSA key is 51 lines): they are redacted."""
+    for i, line in enumerate(lines):
+        if _KEY_BEGIN.search(line):
+            return lines
+        if _KEY_END.search(line):
+            return ["<redacted: the end of a private key block>", *lines[i:]]
+    return lines
+
+
+def tail(text: str, n: int = MAX_LINES, cut: bool = False) -> str:
+    """The last ``n`` lines of ``text``; ``cut``: the text is itself the end of a file."""
     lines = text.rstrip("\n").split("\n")  # not splitlines(): a \r is shown, not a break
     if len(lines) <= n:
-        return "\n".join(lines)
-    return f"[... {len(lines) - n} earlier lines left out]\n" + "\n".join(lines[-n:])
+        return "\n".join(_unbegun_key(lines) if cut else lines)
+    kept = _unbegun_key(lines[-n:])
+    return f"[... {len(lines) - n} earlier lines left out]\n" + "\n".join(kept)
 
 
 class Report:
@@ -374,7 +392,7 @@ class Report:
         except Unreadable as exc:
             self.skip(f"`{shown}`", exc.reason)
             return
-        body = "\n".join(map(redact_line, tail(text, lines).split("\n")))
+        body = "\n".join(map(redact_line, tail(text, lines, cut=bool(left)).split("\n")))
         if left:
             body = f"[the first {left} bytes not read: only the file's end is]\n" + body
         self.text(f"`{escape(shown)}`:\n\n" + fence(body or "(empty)"))

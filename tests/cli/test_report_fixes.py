@@ -120,3 +120,22 @@ def test_a_line_of_quoted_words_keeps_each_word_redacted():
     assert report.redact_line(line) == (
         "'a b' 'data=<redacted>' 'z' 'data=<redacted>' 'secret,data=<redacted>'"
     )
+
+
+KEY = ["-----BEGIN PRIVATE KEY-----", "SEKRIT1", "SEKRIT2", "-----END PRIVATE KEY-----"]
+
+
+def test_tail_redacts_a_key_whose_begin_line_is_left_out():
+    """R6: the lines kept before an END line whose BEGIN line was cut are redacted."""
+    text = "\n".join(["start", *KEY, "after"])
+    out = report.tail(text, 3)
+    assert "SEKRIT" not in out
+    assert out.endswith("-----END PRIVATE KEY-----\nafter")
+    # a file read from its end (the first bytes not read): the same without a line cut
+    assert "SEKRIT" not in report.tail("\n".join(KEY[2:]), 40, cut=True)
+
+
+def test_tail_keeps_lines_before_a_whole_key():
+    text = "\n".join(["a", "b", "before", *KEY, "after"])
+    assert report.tail(text, 6).split("\n")[1:3] == ["before", KEY[0]]
+    assert report.tail("x\n-----END PRIVATE KEY-----", 40) == "x\n-----END PRIVATE KEY-----"

@@ -125,7 +125,6 @@ def test_report_redacts_json_object_with_blanks_in_libvirt_log(cli, make_host):
     assert "SEKRIT55" not in out
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_report_redacts_private_key_whose_begin_line_is_cut_off(cli, make_host):
     """A libvirt log shows its last 40 lines, cut BEFORE redaction: a PEM private key
     longer than that (a 4096-bit RSA key is 51 lines) loses its BEGIN line and its
