@@ -14,6 +14,7 @@ import re
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -652,26 +653,65 @@ def build(fs: HostFS) -> str:
     return escape_text(header + redact(rep.render()))
 
 
+def _open_dir(path: str) -> tuple[int, str]:
+    """(a descriptor of the directory that will hold ``path``, the file's name): each
+    directory of ``path`` is opened below the one before it with ``O_NOFOLLOW``, so that
+    no component can be a symbolic link (``O_NOFOLLOW`` alone guards only the last)."""
+    parts = path.split("/")
+    name = parts.pop()
+    fd = os.open("/" if path.startswith("/") else ".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    walked = "" if path.startswith("/") else "."
+    try:
+        for part in parts:
+            if not part:
+                continue
+            walked = f"{walked}/{part}" if walked != "." else part
+            try:
+                nxt = os.open(
+                    part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd
+                )
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    if stat.S_ISLNK(os.lstat(part, dir_fd=fd).st_mode):
+                        raise CliError(
+                            f"cannot write {path}: {walked} is a symbolic link, not followed "
+                            "(give the path without links)"
+                        ) from None
+                why = (exc.strerror or str(exc)).lower()
+                raise CliError(f"cannot write {path}: {walked}: {why}") from None
+            os.close(fd)
+            fd = nxt
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, name
+
+
 def write_new(path: str, text: str) -> None:
-    """Create ``path`` (mode 0600) and write ``text``: never through a symbolic link,
-    never over an existing file, never half-written (removed on failure)."""
+    """Create ``path`` (mode 0600) and write ``text``: never through a symbolic link
+    (in any component of ``path``), never over an existing file, never half-written
+    (removed on failure)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    dir_fd, name = _open_dir(path)
     try:
-        fd = os.open(path, flags, 0o600)
-    except FileExistsError:
-        raise CliError(
-            f"{path} exists (or is a symbolic link): not overwritten; remove it or "
-            "choose another name"
-        ) from None
-    except OSError as exc:
-        raise CliError(f"cannot write {path}: {(exc.strerror or str(exc)).lower()}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except (OSError, ValueError) as exc:  # ValueError: text the codec cannot write
-        os.unlink(path)
-        why = getattr(exc, "strerror", None) or str(exc)
-        raise CliError(f"cannot write {path}: {why.lower()}") from None
+        try:
+            fd = os.open(name, flags, 0o600, dir_fd=dir_fd)
+        except FileExistsError:
+            raise CliError(
+                f"{path} exists (or is a symbolic link): not overwritten; remove it or "
+                "choose another name"
+            ) from None
+        except OSError as exc:
+            raise CliError(f"cannot write {path}: {(exc.strerror or str(exc)).lower()}") from None
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except (OSError, ValueError) as exc:  # ValueError: text the codec cannot write
+            os.unlink(name, dir_fd=dir_fd)
+            why = getattr(exc, "strerror", None) or str(exc)
+            raise CliError(f"cannot write {path}: {why.lower()}") from None
+    finally:
+        os.close(dir_fd)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -139,3 +139,27 @@ def test_tail_keeps_lines_before_a_whole_key():
     text = "\n".join(["a", "b", "before", *KEY, "after"])
     assert report.tail(text, 6).split("\n")[1:3] == ["before", KEY[0]]
     assert report.tail("x\n-----END PRIVATE KEY-----", 40) == "x\n-----END PRIVATE KEY-----"
+
+
+def test_report_output_through_a_link_is_one_line_naming_it(cli, make_host, tmp_path):
+    """R8: any component of -o FILE that is a symbolic link is refused, named."""
+    root = make_host("intel")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    target = tmp_path / "link" / "sub" / "report.md"
+    r = cli("report", "--root", str(root), "-o", str(target))
+    assert r.rc == 2
+    assert f"{tmp_path}/link is a symbolic link" in r.err
+    assert len(r.err.strip().splitlines()) == 1
+
+
+def test_report_output_relative_and_absolute(cli, make_host, tmp_path, monkeypatch):
+    root = make_host("intel")
+    (tmp_path / "d").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert cli("report", "--root", str(root), "-o", "d/r.md").rc == 0
+    assert (tmp_path / "d/r.md").read_text().startswith("# nested-kvm report")
+    assert cli("report", "--root", str(root), "-o", str(tmp_path / "r2.md")).rc == 0
+    assert (tmp_path / "r2.md").stat().st_mode & 0o777 == 0o600
+    r = cli("report", "--root", str(root), "-o", "missing/r.md")
+    assert r.rc == 2 and "missing: no such file or directory" in r.err

@@ -158,7 +158,6 @@ def test_redacts_listed_kinds_in_other_spellings(text):
 
 
 # --------------------------------------------------------------------- report: -o
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_report_output_is_not_written_through_a_directory_link(cli, make_host, tmp_path):
     """cli.rst: -o FILE is created "never through a symbolic link".  O_NOFOLLOW
     guards only the last component: ``-o shared/d/report.md`` with ``d`` a link to
