@@ -38,6 +38,11 @@ MAX_PARAMS = 500
 MAX_QEMU = 50
 """QEMU processes whose command lines the report shows; the rest are counted."""
 QEMU_NAMES = ("qemu-system-", "qemu-kvm")
+QEMU_EXACT_NAMES = ("kvm",)
+"""Also a QEMU process: Proxmox VE starts its guests as ``/usr/bin/kvm -id VMID ...``
+(proxmox/qemu-server commit e6352be67f70042a7433a3a3c712b36d02f9f7cb, 9.2.6,
+src/PVE/QemuServer/Helpers.pm ``get_command_for_arch``: ``/usr/bin/kvm`` for the host's
+own architecture).  The whole name only: ``kvm-ok`` or ``kvmtool`` are not QEMU."""
 _QUOTED = r"\"[^\"\n]*\"?|'[^'\n]*'?"
 """A quoted value, to its closing quote (or the end of the line)."""
 _BEFORE_NAME = r"(?:(?<![\w-])|(?<=(?<![\w-])-)|(?<=(?<![\w-])--)|(?<=%[0-9a-fA-F]{2}))"
@@ -586,7 +591,8 @@ def qemu_processes(fs: HostFS) -> list[str]:
         except Unreadable:
             continue
         argv = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
-        if argv and os.path.basename(argv[0]).startswith(QEMU_NAMES):
+        base = os.path.basename(argv[0]) if argv else ""
+        if base.startswith(QEMU_NAMES) or base in QEMU_EXACT_NAMES:
             if len(out) == MAX_QEMU:
                 skipped += 1
                 continue

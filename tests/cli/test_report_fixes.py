@@ -163,3 +163,15 @@ def test_report_output_relative_and_absolute(cli, make_host, tmp_path, monkeypat
     assert (tmp_path / "r2.md").stat().st_mode & 0o777 == 0o600
     r = cli("report", "--root", str(root), "-o", "missing/r.md")
     assert r.rc == 2 and "missing: no such file or directory" in r.err
+
+
+def test_report_shows_kvm_but_not_other_kvm_named_programs(cli, make_host):
+    """R11: ``kvm`` (Proxmox VE's /usr/bin/kvm) is a QEMU process, ``kvm-ok`` is not."""
+    root = make_host("intel")
+    for pid, argv in ((300, b"/usr/bin/kvm\0-id\x00100\0"), (301, b"/usr/bin/kvm-ok\0-x\0")):
+        path = root / f"proc/{pid}/cmdline"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(argv)
+    out = cli("report", "--root", str(root)).out
+    assert "[pid 300] /usr/bin/kvm -id 100" in out
+    assert "[pid 301]" not in out
