@@ -14,6 +14,7 @@ import re
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -21,7 +22,7 @@ import time
 from nested_snippets import __version__
 from nested_snippets.cli import probes
 from nested_snippets.cli.errors import CliError
-from nested_snippets.cli.escape import clip, escape_text
+from nested_snippets.cli.escape import clip, escape, escape_text
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
 
@@ -37,6 +38,11 @@ MAX_PARAMS = 500
 MAX_QEMU = 50
 """QEMU processes whose command lines the report shows; the rest are counted."""
 QEMU_NAMES = ("qemu-system-", "qemu-kvm")
+QEMU_EXACT_NAMES = ("kvm",)
+"""Also a QEMU process: Proxmox VE starts its guests as ``/usr/bin/kvm -id VMID ...``
+(proxmox/qemu-server commit e6352be67f70042a7433a3a3c712b36d02f9f7cb, 9.2.6,
+src/PVE/QemuServer/Helpers.pm ``get_command_for_arch``: ``/usr/bin/kvm`` for the host's
+own architecture).  The whole name only: ``kvm-ok`` or ``kvmtool`` are not QEMU."""
 _QUOTED = r"\"[^\"\n]*\"?|'[^'\n]*'?"
 """A quoted value, to its closing quote (or the end of the line)."""
 _BEFORE_NAME = r"(?:(?<![\w-])|(?<=(?<![\w-])-)|(?<=(?<![\w-])--)|(?<=%[0-9a-fA-F]{2}))"
@@ -69,6 +75,12 @@ or before a value (``password=\u00a0SECRET``) does not end it."""
 _VALUE = rf"(?:{_QUOTED}|(?:,,|\\.|[^,{_WS}'\"\\])*)"
 """An option's value: quoted, or to the next comma (QEMU's ``,,`` is a comma) or blank."""
 _EQUALS = r"[^\S\n]*(?:=|%3D)[^\S\n]*"
+_HIDDEN_BLANK = r"\0[0-9a-f]{4}"
+"""A blank as :func:`redact_arg` hides it (NUL and its code): where a pattern allows a
+blank (around a JSON colon, ``{"data": "X"}``), it allows this too."""
+_JSON_BLANKS = rf"(?:\s|{_HIDDEN_BLANK})*"
+"""Blanks in JSON; the two alternatives cannot match the same text (NUL is no blank)."""
+_LINE_BLANKS = rf"(?:[ \t]|{_HIDDEN_BLANK})*"
 _SECRET_NAME = re.compile(
     r"password|passwd|passphrase|secret|token|(?:^|[_.-])(?:pass|pwd)(?:$|[_.-])"
     r"|(?:api|access|private|auth)[_.-]?key(?:$|[_.-])",
@@ -151,9 +163,11 @@ REDACTIONS = (
         r"\1<redacted>",
     ),
     (
-        "Authorization: credentials (Bearer, Basic, Digest, Token ...), also as authorization=",
+        "Authorization: credentials (Bearer, Basic, Digest, Token ...), also as authorization=, "
+        'quoted or not ({"Authorization": "Bearer ..."})',
         re.compile(
-            r"(\bauthorization[ \t]*[:=][ \t]*(?:(?:bearer|basic|digest|token|negotiate)[ \t]+)?)"
+            rf"(\bauthorization[\"']?{_LINE_BLANKS}[:=]{_LINE_BLANKS}[\"']?"
+            rf"(?:(?:bearer|basic|digest|token|negotiate)(?:[ \t]|{_HIDDEN_BLANK})+)?)"
             r"[^\s'\"]+",
             re.I,
         ),
@@ -161,9 +175,12 @@ REDACTIONS = (
     ),
     (
         "the text of XML elements <password>, <passwd>, <passphrase>, <token>, <value> "
-        "and <key> (libvirt secret XML, LUKS keys)",
+        "and <key> (libvirt secret XML, LUKS keys), also a CDATA section",
         re.compile(
-            r"(<(?:(?:password|passwd|passphrase|token|value)\b|key(?=[\s/>]))[^<>]*(?<!/)>)[^<]*",
+            r"(<(?:(?:password|passwd|passphrase|token|value)\b|key(?=[\s/>]))[^<>]*(?<!/)>)"
+            # a CDATA section to its ]]> (or the end): "]" not followed by "]>" and any
+            # other character cannot overlap, so this is linear
+            r"(?:<!\[CDATA\[(?:[^\]]|\](?!\]>))*(?:\]\]>)?|[^<]*)",
             re.I,
         ),
         r"\1<redacted>",
@@ -183,17 +200,20 @@ REDACTIONS = (
         "true/false and arrays",
         re.compile(
             rf"""((["']){_spelled("password", "passwd", "secret", "key", "data", json=True)}"""
-            r"""\2\s*:\s*(?:[bB](?=["']))?)(?:(["'])(?:(?!\3)[^\\\n]|\\.)*\3?|\[[^\]\n]*\]?|[^\s,}\]'"]+)""",
+            rf"""\2{_JSON_BLANKS}:{_JSON_BLANKS}(?:[bB](?=["']))?)"""
+            r"""(?:(["'])(?:(?!\3)[^\\\n]|\\.)*\3?|\[[^\]\n]*\]?|[^\s,}\]'"]+)""",
             re.I,
         ),
         r"\1\3<redacted>\3",
     ),
     (
         "YAML block values (password: | or > and the indented lines after it)",
-        # possessive, and each line of the block starts with a blank: linear
+        # each line of the block is one blank, then all up to its end: a line can be
+        # matched one way only, and nothing follows the loop, so the match never
+        # backtracks into it: linear (no possessive quantifier: those need Python 3.11)
         re.compile(
             rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret')}[ \t]*:[ \t]*"
-            r"[|>][-+0-9]{0,2}[ \t]*\n)(?:[ \t]++[^\n]*+(?:\n|$))*+",
+            r"[|>][-+0-9]{0,2}[ \t]*\n)(?:[ \t][^\n]*(?:\n|$))*",
             re.I,
         ),
         "\\1  <redacted>\n",
@@ -227,10 +247,35 @@ REDACTIONS = (
 """(what the report says it redacts, pattern, replacement); applied to the whole report."""
 
 
+_NEEDLES = (
+    ("private key",),
+    ("pass", "secret", "data", "%"),
+    ("=", "%"),
+    ("-",),
+    ("--data",),
+    ("authorization",),
+    ("<",),
+    ("key", "%"),
+    ("pass", "secret", "key", "data", "%", "\\u"),
+    ("pass", "secret", "%"),
+    ("pass", "secret", "%"),
+    ("://",),
+    (":", "%3a"),
+)
+"""For each of :data:`REDACTIONS`, strings one of which any match holds (after
+``str.casefold``, which maps the non-ASCII letters that ``re.I`` takes for these ASCII
+ones, ``\u017f`` for s and ``\u212a`` for k); a pattern none of whose strings the
+text holds is not run.  A pattern costs about a microsecond per character even where
+it matches nothing: a 3 MB log line took seconds per pattern."""
+
+
 def redact(text: str) -> str:
     """``text`` with every kind of secret in :data:`REDACTIONS` replaced."""
-    for _, pattern, replacement in REDACTIONS:
-        text = pattern.sub(replacement, text)
+    folded = text.casefold()
+    for i, (_, pattern, replacement) in enumerate(REDACTIONS):
+        if any(n in folded for n in _NEEDLES[i]):
+            text = pattern.sub(replacement, text)
+            folded = text.casefold()
     return text
 
 
@@ -246,10 +291,30 @@ _BLANK = re.compile(r"\s")
 _HIDDEN = re.compile(r"\0([0-9a-f]{4})")
 
 
+_TRIGGERS = re.compile(r"[=:<%\-\0]")
+"""Every pattern of :data:`REDACTIONS` needs one of ``= : < % -`` in its match (``=`` or
+``%3D``, a colon, a tag, ``--``, ``-----BEGIN``); a NUL would be read back by
+:func:`redact_arg`.  A word with none of them is left as it is without redacting it."""
+
+
 def redact_line(line: str) -> str:
     """A logged command line: a quoted shell word is redacted as one argument
-    (``'secret,data=a b'`` or ``"secret,data=a b"`` hides all of ``a b``), the rest as text."""
-    return redact(_SHELL_QUOTED.sub(lambda m: redact_arg(m.group()), line))
+    (``'secret,data=a b'`` or ``"secret,data=a b"`` hides all of ``a b``), the rest as text.
+
+    Redacting a word costs thirteen pattern passes, so a line of a million empty
+    quoted words took minutes: a word that cannot hold a secret is skipped and each
+    distinct word is redacted once."""
+    done: dict[str, str] = {}
+
+    def word(m: re.Match[str]) -> str:
+        w = m.group()
+        if not _TRIGGERS.search(w):
+            return w
+        if w not in done:
+            done[w] = redact_arg(w)
+        return done[w]
+
+    return redact(_SHELL_QUOTED.sub(word, line))
 
 
 def fence(text: str, lang: str = "text") -> str:
@@ -260,11 +325,29 @@ def fence(text: str, lang: str = "text") -> str:
     return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}\n"
 
 
-def tail(text: str, n: int = MAX_LINES) -> str:
+_KEY_END = re.compile(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----")
+_KEY_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")
+
+
+def _unbegun_key(lines: list[str]) -> list[str]:
+    """The end of a text whose start was left out: when its first private key END line
+    has no BEGIN line before it, the BEGIN line was left out and the lines before the
+    END are the key's body (a 4096-bit RSA key is 51 lines): they are redacted."""
+    for i, line in enumerate(lines):
+        if _KEY_BEGIN.search(line):
+            return lines
+        if _KEY_END.search(line):
+            return ["<redacted: the end of a private key block>", *lines[i:]]
+    return lines
+
+
+def tail(text: str, n: int = MAX_LINES, cut: bool = False) -> str:
+    """The last ``n`` lines of ``text``; ``cut``: the text is itself the end of a file."""
     lines = text.rstrip("\n").split("\n")  # not splitlines(): a \r is shown, not a break
     if len(lines) <= n:
-        return "\n".join(lines)
-    return f"[... {len(lines) - n} earlier lines left out]\n" + "\n".join(lines[-n:])
+        return "\n".join(_unbegun_key(lines) if cut else lines)
+    kept = _unbegun_key(lines[-n:])
+    return f"[... {len(lines) - n} earlier lines left out]\n" + "\n".join(kept)
 
 
 class Report:
@@ -281,6 +364,9 @@ class Report:
         self.parts.append(text.rstrip("\n") + "\n\n")
 
     def skip(self, item: str, reason: str) -> None:
+        """``item`` and ``reason`` may name a file: a newline in it is escaped, so that a
+        file name cannot start a line (a heading, a check line) of its own."""
+        item, reason = escape(item), escape(reason)
         self.skipped.append(f"- {item}: {reason}")
         self.text(f"*Skipped {item}: {reason}.*")
 
@@ -301,7 +387,7 @@ class Report:
             self.skip(f"`{shown}`", exc.reason)
             return None
         body = transform(text) if transform else tail(text)
-        self.text(f"`{shown}`:\n\n" + fence(body or "(empty)"))
+        self.text(f"`{escape(shown)}`:\n\n" + fence(body or "(empty)"))
         return text
 
     def log(self, shown: str, lines: int) -> None:
@@ -312,10 +398,10 @@ class Report:
         except Unreadable as exc:
             self.skip(f"`{shown}`", exc.reason)
             return
-        body = "\n".join(map(redact_line, tail(text, lines).split("\n")))
+        body = "\n".join(map(redact_line, tail(text, lines, cut=bool(left)).split("\n")))
         if left:
             body = f"[the first {left} bytes not read: only the file's end is]\n" + body
-        self.text(f"`{shown}`:\n\n" + fence(body or "(empty)"))
+        self.text(f"`{escape(shown)}`:\n\n" + fence(body or "(empty)"))
 
     def render(self) -> str:
         skipped = "\n".join(self.skipped) + "\n" if self.skipped else "Nothing was skipped.\n"
@@ -395,7 +481,7 @@ def _denied(message: str) -> bool:
 def kernel_section(rep: Report, fs: HostFS) -> None:
     rep.section("Kernel")
     rel = probes.release(fs)
-    rep.text(f"Release (`uname -r`): `{rel or 'unknown'}`")
+    rep.text(f"Release (`uname -r`): `{escape(rel or 'unknown')}`")
     rep.file("/proc/version")
     rep.file("/proc/cmdline")
 
@@ -455,9 +541,8 @@ def params_section(rep: Report, fs: HostFS) -> None:
         try:
             names = fs.listdir(shown)
         except Unreadable as exc:
-            rows.append(
-                f"| {mod} | (none) | {exc.reason if not exc.missing else 'no parameters'} |"
-            )
+            why = exc.reason if not exc.missing else "no parameters"
+            rows.append(f"| {escape(mod)} | (none) | {escape(why).replace('|', '&#124;')} |")
             continue
         left += max(0, len(names) - (MAX_PARAMS - (len(rows) - 2)))
         for name in names[: MAX_PARAMS - (len(rows) - 2)]:
@@ -466,7 +551,10 @@ def params_section(rep: Report, fs: HostFS) -> None:
                 cell = f"`{value}`" if value else ""
             except Unreadable as exc:
                 cell = f"(unreadable: {exc.reason})"
-            rows.append(f"| {mod} | {name} | {cell.replace('|', '&#124;')} |")
+            # one row each: a newline in a name or a value is escaped (it would start a
+            # line of its own: a heading, a forged check line)
+            row = [escape(mod), escape(name), escape(cell)]
+            rows.append("| " + " | ".join(c.replace("|", "&#124;") for c in row) + " |")
     if left or left_mods:
         rows.append(f"\n[the table stops at {MAX_PARAMS} rows: {left} more parameters and "
                     f"{left_mods} more kvm* modules left out]")  # fmt: skip
@@ -503,12 +591,14 @@ def qemu_processes(fs: HostFS) -> list[str]:
         except Unreadable:
             continue
         argv = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
-        if argv and os.path.basename(argv[0]).startswith(QEMU_NAMES):
+        base = os.path.basename(argv[0]) if argv else ""
+        if base.startswith(QEMU_NAMES) or base in QEMU_EXACT_NAMES:
             if len(out) == MAX_QEMU:
                 skipped += 1
                 continue
             words = [redact_arg(a).replace("<redacted>", _MARK) for a in argv]
-            out.append(f"[pid {pid}] " + shlex.join(words).replace(_MARK, "<redacted>"))
+            line = shlex.join(words).replace(_MARK, "<redacted>")
+            out.append(f"[pid {pid}] " + escape(line))  # shlex keeps a newline raw
     if skipped:
         out.append(f"[{skipped} more QEMU processes left out: the report shows {MAX_QEMU}]")
     return out
@@ -554,7 +644,9 @@ def build(fs: HostFS) -> str:
     redacted; control characters escaped throughout."""
     rep = Report(fs)
     stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    where = "this machine" if fs.real else f"files below `{fs.root}`, commands from PATH"
+    where = (
+        "this machine" if fs.real else f"files below `{escape(str(fs.root))}`, commands from PATH"
+    )
     kinds = "; ".join(what for what, _, _ in REDACTIONS)
     header = (
         f"# nested-kvm report\n\nWritten by nested-kvm {__version__} at {stamp} from "
@@ -571,26 +663,65 @@ def build(fs: HostFS) -> str:
     return escape_text(header + redact(rep.render()))
 
 
+def _open_dir(path: str) -> tuple[int, str]:
+    """(a descriptor of the directory that will hold ``path``, the file's name): each
+    directory of ``path`` is opened below the one before it with ``O_NOFOLLOW``, so that
+    no component can be a symbolic link (``O_NOFOLLOW`` alone guards only the last)."""
+    parts = path.split("/")
+    name = parts.pop()
+    fd = os.open("/" if path.startswith("/") else ".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    walked = "" if path.startswith("/") else "."
+    try:
+        for part in parts:
+            if not part:
+                continue
+            walked = f"{walked}/{part}" if walked != "." else part
+            try:
+                nxt = os.open(
+                    part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd
+                )
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    if stat.S_ISLNK(os.lstat(part, dir_fd=fd).st_mode):
+                        raise CliError(
+                            f"cannot write {path}: {walked} is a symbolic link, not followed "
+                            "(give the path without links)"
+                        ) from None
+                why = (exc.strerror or str(exc)).lower()
+                raise CliError(f"cannot write {path}: {walked}: {why}") from None
+            os.close(fd)
+            fd = nxt
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, name
+
+
 def write_new(path: str, text: str) -> None:
-    """Create ``path`` (mode 0600) and write ``text``: never through a symbolic link,
-    never over an existing file, never half-written (removed on failure)."""
+    """Create ``path`` (mode 0600) and write ``text``: never through a symbolic link
+    (in any component of ``path``), never over an existing file, never half-written
+    (removed on failure)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    dir_fd, name = _open_dir(path)
     try:
-        fd = os.open(path, flags, 0o600)
-    except FileExistsError:
-        raise CliError(
-            f"{path} exists (or is a symbolic link): not overwritten; remove it or "
-            "choose another name"
-        ) from None
-    except OSError as exc:
-        raise CliError(f"cannot write {path}: {(exc.strerror or str(exc)).lower()}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except (OSError, ValueError) as exc:  # ValueError: text the codec cannot write
-        os.unlink(path)
-        why = getattr(exc, "strerror", None) or str(exc)
-        raise CliError(f"cannot write {path}: {why.lower()}") from None
+        try:
+            fd = os.open(name, flags, 0o600, dir_fd=dir_fd)
+        except FileExistsError:
+            raise CliError(
+                f"{path} exists (or is a symbolic link): not overwritten; remove it or "
+                "choose another name"
+            ) from None
+        except OSError as exc:
+            raise CliError(f"cannot write {path}: {(exc.strerror or str(exc)).lower()}") from None
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except (OSError, ValueError) as exc:  # ValueError: text the codec cannot write
+            os.unlink(name, dir_fd=dir_fd)
+            why = getattr(exc, "strerror", None) or str(exc)
+            raise CliError(f"cannot write {path}: {why.lower()}") from None
+    finally:
+        os.close(dir_fd)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -94,6 +94,8 @@ def read_only(monkeypatch, tmp_path):
     writing = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
     def guarded_os_open(path, flags, *args, **kwargs):
+        if kwargs.get("dir_fd") is not None:  # report -o opens below a directory's fd
+            path = os.path.join(os.readlink(f"/proc/self/fd/{kwargs['dir_fd']}"), path)
         # the one exception to read-only: the KVM probe opens /dev/kvm read/write
         exempt = str(path).startswith(str(allowed)) or str(path) in ("/dev/kvm", os.devnull)
         if flags & writing and not exempt:
