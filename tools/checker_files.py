@@ -78,6 +78,19 @@ def _package_dir(repo: Path, package: str) -> Path:
     return repo.joinpath(*package.split("."))
 
 
+def _read(project: Path, keys: tuple[str, ...], what: str):
+    """The value at ``keys`` in the TOML file ``project``; a DefinitionError naming
+    ``what`` when the file or the value is missing."""
+    try:
+        with project.open("rb") as f:
+            value = tomllib.load(f)
+        for key in keys:
+            value = value[key]
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise DefinitionError(f"{project}: no {what} ({exc})") from None
+    return value
+
+
 def _require(cond: object, problem: str) -> None:
     if not cond:
         raise DefinitionError(f"{PROJECT.relative_to(REPO)}: {problem}")
@@ -85,11 +98,7 @@ def _require(cond: object, problem: str) -> None:
 
 def load(project: Path = PROJECT) -> Checker:
     """The checker as ``project`` (``checker/pyproject.toml``) defines it."""
-    try:
-        with project.open("rb") as f:
-            table = tomllib.load(f)["tool"]["setuptools"]
-    except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
-        raise DefinitionError(f"{project}: no [tool.setuptools] table ({exc})") from None
+    table = _read(project, ("tool", "setuptools"), "[tool.setuptools] table")
     _require(table.get("package-dir") == {"": ".."}, "package-dir must be {'' = '..'}")
     return Checker(
         packages=tuple(table.get("packages", ())),
@@ -105,11 +114,7 @@ def files(repo: Path = REPO) -> list[str]:
 
 def requires_python(project: Path = PROJECT) -> str:
     """The ``X.Y`` of the checker's ``requires-python = ">=X.Y"``."""
-    try:
-        with project.open("rb") as f:
-            spec = tomllib.load(f)["project"]["requires-python"]
-    except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
-        raise DefinitionError(f"{project}: no [project] requires-python ({exc})") from None
+    spec = _read(project, ("project", "requires-python"), "[project] requires-python")
     version = spec.strip().removeprefix(">=").strip()
     _require(re.fullmatch(r"\d+\.\d+", version), f"requires-python {spec!r} is not '>=X.Y'")
     return version
