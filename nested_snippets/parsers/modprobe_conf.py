@@ -485,8 +485,10 @@ def split_option(word: str) -> tuple[str, str | None]:
 def cmdline_options(cmdline: str, module: str) -> list[str]:
     """Options for ``module`` on a kernel command line (``kvm-intel.nested=1``).
 
-    kmod hands these to the module before the options of modprobe.d files; a
-    built-in module gets them from the kernel itself.
+    kmod hands these to the module after the options of modprobe.d files (kmod 30:
+    ``kmod_config_new()`` calls ``kmod_config_parse_kcmdline()`` after its loop over
+    the files, libkmod/libkmod-config.c), so they win; a built-in module gets them
+    from the kernel itself.
     """
     want = normalize(module)
     out = []
