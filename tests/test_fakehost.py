@@ -158,6 +158,20 @@ def test_kernel_command_line_reaches_a_loadable_module_too():
         assert run(host, "cat /sys/module/kvm_intel/parameters/nested") == (["N"], 0)
 
 
+def test_kernel_command_line_wins_over_modprobe_d():
+    """kmod 30 passes modprobe.d's options first and the command line's after them
+    (kmod_config_new() calls kmod_config_parse_kcmdline() after reading the files,
+    libkmod/libkmod-config.c); the kernel applies them in order, the last one wins."""
+    with fake_host(Scenario("intel", "6.6", Given(cmdline="kvm_intel.nested=1"))) as host:
+        execute(host, "echo 'options kvm_intel nested=0' | sudo tee /etc/modprobe.d/kvm.conf")
+        run(host, "sudo modprobe -r kvm_intel")
+        assert run(host, "sudo modprobe kvm_intel") == ([], 0)
+        assert run(host, "cat /sys/module/kvm_intel/parameters/nested") == (["Y"], 0)
+        run(host, "sudo modprobe -r kvm_intel")
+        assert run(host, "sudo modprobe kvm_intel nested=0") == ([], 0)  # modprobe's own: last
+        assert run(host, "cat /sys/module/kvm_intel/parameters/nested") == (["N"], 0)
+
+
 def test_read_only_parameter_refuses_writes_even_for_root(intel):
     lines, status = run(intel, "echo N | sudo tee /sys/module/kvm_intel/parameters/nested")
     assert status == 1

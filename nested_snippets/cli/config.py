@@ -1,8 +1,11 @@
 """The persistent ``nested=`` setting: modprobe.d and the kernel command line.
 
-kmod hands a module the options from the kernel command line first and then those
-of modprobe.d files in order; the kernel applies them left to right, so the last one
-wins.  A built-in module sees only the command line.
+kmod hands a module the options of modprobe.d files in order and then those from the
+kernel command line (kmod 30: ``kmod_config_new()`` calls
+``kmod_config_parse_kcmdline()`` after reading the files, libkmod/libkmod-config.c);
+the kernel applies them left to right (``parse_args()``, kernel/params.c), so the
+last one wins: the command line's, when both set a parameter.  A built-in module
+sees only the command line.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
     """What nesting will be after the next load of ``row.module`` (or the next boot)."""
     mod = row.module
     persistent = row.persistent_anchor
-    settings = cmdline_settings(cmdline or "", mod, "nested")
     # Below --root a directory that is (or lies below) a symbolic link out of it is
     # not listed: HostFS.outside names the link, as for every other file read.
     outside = [(d, fs.outside(d)) for d in modprobe_conf.CONFIG_DIRS]
@@ -46,7 +48,7 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
             f"modprobe.d does not apply to built-in modules: boot with {row.module_dash}.nested=1",
             anchor="builtin-kvm",
         )
-    settings += conf
+    settings = conf + cmdline_settings(cmdline or "", mod, "nested")  # kmod's order
     if not settings:
         unread = not_read + [p for p in cfg.problems if "cannot read" in p]
         if unread:

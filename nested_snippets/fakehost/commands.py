@@ -132,8 +132,10 @@ def _probe(
         status, errors = _probe(state, cfg, dep, [])
         if status:
             return status, errors
-    words = state.options_on_cmdline(name)
-    words += [w for w, _line in cfg.options(name)] + list(args)
+    # kmod 30: modprobe.d's options, then the command line's (kmod_config_new() parses
+    # /proc/cmdline after the files), then modprobe's own (module_options_concat())
+    words = [w for w, _line in cfg.options(name)]
+    words += state.options_on_cmdline(name) + list(args)
     try:
         fk.insert(state, spec, words)
     except fk.LoadError as exc:

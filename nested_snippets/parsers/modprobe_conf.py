@@ -161,6 +161,14 @@ def continue_open(pieces: list[str], text: str) -> tuple[str, list[str]] | None:
         pieces.append(text)
         return None
     rest = text[at + 1 :]
+    if len(rest) < _SHORT and rest.isprintable() and " " not in "".join(rest.split('"')[::2]):
+        # its only blank is " ", and none is outside quotes: all of ``rest`` is one word
+        # (a file of distinct lines that each close the quote the line before left
+        # open takes this path per line, at a third of the cost of the split below)
+        if rest.count('"') % 2:  # open again, up to the text's end
+            pieces.append(text)
+            return None
+        return " ".join([*pieces, text]), []
     after = kargs.split_words(rest, 0, unquote=False) if rest else []
     tail = after.pop(0) if after and rest[0] not in kargs.SPACE else ""
     if not after and left_open(tail):  # open again, up to the text's end
@@ -239,6 +247,17 @@ def _judge(line: str, unquote: bool = True) -> Words | str:
     """:func:`_judge_line`; with ``unquote`` false, the words of an ``options`` line
     whose last word leaves a quote open as :class:`OpenWords` (judged once per
     distinct line: the linter needs no test of its own per line)."""
+    if (
+        not unquote
+        and '"' in line
+        and len(line) < _SHORT
+        and line.isprintable()
+        and " " not in "".join(line.split('"')[1::2])
+    ):  # _judge_line's short cut, written out (a file of distinct quoted lines)
+        words = line.split()  # no blank between quotes: every word has even quotes
+        if len(words) > 2 and words[0] == "options" and '"' not in words[1]:
+            # but the last, which leaves a quote open if the line has an odd number
+            return OpenWords(words) if line.count('"') % 2 else words
     words = _judge_line(line, unquote)
     if (
         not unquote
@@ -485,8 +504,10 @@ def split_option(word: str) -> tuple[str, str | None]:
 def cmdline_options(cmdline: str, module: str) -> list[str]:
     """Options for ``module`` on a kernel command line (``kvm-intel.nested=1``).
 
-    kmod hands these to the module before the options of modprobe.d files; a
-    built-in module gets them from the kernel itself.
+    kmod hands these to the module after the options of modprobe.d files (kmod 30:
+    ``kmod_config_new()`` calls ``kmod_config_parse_kcmdline()`` after its loop over
+    the files, libkmod/libkmod-config.c), so they win; a built-in module gets them
+    from the kernel itself.
     """
     want = normalize(module)
     out = []

@@ -137,10 +137,26 @@ def _apt_options(target: Target) -> list[str]:
             "-o", "Debug::NoLocking=1", "-q"]  # fmt: skip
 
 
-def _run(cmd: list[str], cwd: Path | None = None) -> str:
+def _apt_tmp(target: Target) -> Path:
+    """A temporary directory apt's unprivileged ``_apt`` helpers can write.
+
+    apt hands gpgv its configuration through a file in ``TMPDIR`` (default ``/tmp``),
+    written after it has dropped to ``_apt``; where ``/tmp`` is not world-writable
+    (some container images ship it 0755) every signature check then fails with
+    "Couldn't create temporary file /tmp/apt.conf...".  Sticky and world-writable,
+    like ``/tmp`` itself.
+    """
+    d = _apt_dir(target) / "tmp"
+    d.mkdir(parents=True, exist_ok=True)
+    d.chmod(0o1777)
+    return d
+
+
+def _run(cmd: list[str], cwd: Path | None = None, tmp: Path | None = None) -> str:
     if shutil.which(cmd[0]) is None:
         raise RealKernelUnavailable(f"{cmd[0]} is not installed (Debian tooling needed)")
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=900)
+    env = {**os.environ, "TMPDIR": str(tmp)} if tmp is not None else None
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
     if proc.returncode:
         raise RealKernelUnavailable(f"`{' '.join(cmd[:2])} ...` failed: {proc.stderr.strip()}")
     return proc.stdout
@@ -151,7 +167,7 @@ def apt_update(target: Target) -> None:
     for sub in ("parts", "lists/partial", "cache/archives/partial"):
         (d / sub).mkdir(parents=True, exist_ok=True)
     (d / "sources.list").write_text("\n".join(target.sources) + "\n")
-    _run(["apt-get", *_apt_options(target), "update"])
+    _run(["apt-get", *_apt_options(target), "update"], tmp=_apt_tmp(target))
 
 
 def _records(target: Target, package: str) -> list[dict[str, str]]:
@@ -219,7 +235,7 @@ def download(target: Target, want: Deb) -> Path:
         apt_update(target)
         try:
             _run(["apt-get", *_apt_options(target), "download",
-                  f"{want.package}={want.version}"], cwd=debs)  # fmt: skip
+                  f"{want.package}={want.version}"], cwd=debs, tmp=_apt_tmp(target))  # fmt: skip
         except RealKernelUnavailable as exc:
             raise RealKernelUnavailable(
                 f"pinned {want.package} {want.version} cannot be downloaded ({exc}); "

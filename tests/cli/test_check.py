@@ -76,6 +76,29 @@ def test_persistent_setting_that_turns_nesting_off(cli, make_host):
     assert line.endswith("how-to/enable-x86.html#enable-nested-persistent)")
 
 
+def test_kernel_command_line_overrides_modprobe_d(cli, make_host):
+    """kmod 30 adds the command line's options after modprobe.d's: kmod_config_new()
+    calls kmod_config_parse_kcmdline() after its loop over the files
+    (libkmod/libkmod-config.c), and the kernel's parse_args() applies the joined
+    options left to right, so the command line's value is the one applied."""
+    root = make_host("intel", nested=True)
+    write(root, "/etc/modprobe.d/kvm.conf", "options kvm_intel nested=0\n")
+    write(root, "/proc/cmdline", "BOOT_IMAGE=/vmlinuz kvm_intel.nested=1 quiet\n")
+    r = cli("check", "--root", str(root), "--no-probe")
+    line = r.line("nested-config")
+    assert line.startswith("PASS  nested-config: nested=1 (kernel command line); overrides 1 ")
+
+
+def test_modprobe_d_does_not_override_the_kernel_command_line(cli, make_host):
+    root = make_host("intel", nested=True)
+    write(root, "/etc/modprobe.d/kvm.conf", "options kvm_intel nested=1\n")
+    write(root, "/proc/cmdline", "BOOT_IMAGE=/vmlinuz kvm_intel.nested=0 quiet\n")
+    r = cli("check", "--root", str(root), "--no-probe")
+    assert r.line("nested-config").startswith(
+        "WARN  nested-config: nested=0 (kernel command line); overrides 1 "
+    )
+
+
 def test_l1_without_vmx(cli, make_host):
     r = cli("check", "--root", str(make_host("intel", level="L1", cpu_flag=False)))
     assert r.rc == 1
