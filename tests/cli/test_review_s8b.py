@@ -241,3 +241,33 @@ def test_report_on_a_log_of_distinct_secret_words_is_not_slow(make_host):
         capture_output=True, cwd=REPO, timeout=20,
     )  # fmt: skip
     assert proc.returncode == 0
+
+
+# ------------------------------------------------------------------ lint: kmod's files
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_lint_directory_skips_hidden_files_as_kmod_does(cli, tmp_path):
+    """cli.rst (lint): "A directory stands for the files in it, read in kmod's order";
+    only the first file of each name is read "as kmod does".  kmod never reads a file
+    of a directory whose name starts with a dot (libkmod/libkmod-config.c,
+    ``conf_files_filter_out()``: ``if (fn[0] == '.') return true;``, kmod 30 and the
+    2024 patch 'rm-alias' on fa715f8c alike), but lint reads ``.kvm.conf`` (an editor's
+    or a package manager's leftover) and fails on it."""
+    d = tmp_path / "modprobe.d"
+    d.mkdir()
+    (d / ".kvm.conf").write_text("options kvm_intel bogus_hidden=1\n")
+    (d / "kvm.conf").write_text("options kvm_intel nested=1\n")
+    r = cli("lint", "--kernel", "6.6", "--arch", "x86", str(d))
+    assert "bogus_hidden" not in r.out, r.out
+    assert r.rc == 0, (r.rc, r.out, r.err)
+
+
+# ------------------------------------------------------------------ params --running
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_params_running_empty_module_is_an_error(cli, make_host):
+    """REVIEW s8 P4 fix (f2460c6): "params --running --module: an unknown module is an
+    error with did-you-mean, exit 2".  An empty --module '' is taken for no --module
+    at all: every module is compared, exit 0 (without --running, '' is refused:
+    'give --module MODULE')."""
+    root = make_host("intel")
+    r = cli("params", "--running", "--root", str(root), "--module", "")
+    assert r.rc == 2, (r.rc, r.out, r.err)
