@@ -344,3 +344,20 @@ def test_redact_authorization_in_a_list(text):
     (json.Marshal) or as %v; Python dicts of lists the same.  Only the '[' is
     redacted: the token after it is shown."""
     assert "abcdef123" not in report.redact(text)
+
+
+@pytest.mark.xfail(strict=True, reason=REASON)
+@pytest.mark.parametrize(
+    "line",
+    [
+        '["mysql", "--password", "hunter2"]',
+        "argv=['--token', 'hunter2']",
+    ],
+)
+def test_redact_word_after_password_option_in_a_logged_argv_list(line):
+    """cli.rst: "the word after --password, --secret, --token and the like given with
+    a blank".  A command line logged as a list (Python's repr of argv, a JSON array)
+    puts '", "' between the option and its word: the word is shown, in a logged line
+    (redact_line) and in the report as a whole (redact)."""
+    assert "hunter2" not in report.redact_line(line)
+    assert "hunter2" not in report.redact(line)
