@@ -38,7 +38,7 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-_CANDIDATE = re.compile(r"v?[0-9]+\.[0-9]+(\.0)?-rc[0-9]", re.IGNORECASE)
+_CANDIDATE = re.compile(r"v?[0-9]+\.[0-9]+(\.0)?-(0\.)?rc[0-9]", re.IGNORECASE)
 
 
 def release_candidate(version: str) -> bool:
@@ -46,5 +46,10 @@ def release_candidate(version: str) -> bool:
     ``6.6.0-rc1+``: the kernel's own spelling, "mainline kernel: 6.2.0-rc5 -> v6.2-rc5",
     ``scripts/setlocalversion``, torvalds/linux 03c11eb3b16d)?  It comes before that
     release, so that release's data does not describe it.  A stable candidate
-    (``6.6.3-rc1``) is of the 6.6 series all the same: False."""
+    (``6.6.3-rc1``) is of the 6.6 series all the same: False.
+
+    Fedora spells a candidate of X.Y as ``X.Y.0-0.rcN...`` (kernel.spec %changelog:
+    "3.18.0-0.rc1.git0.1 - Linux v3.18-rc1", Josh Boyer 2014-10-20; Rawhide's
+    "6.7.0-0.rc1.20231114git9bacdd89.17.1.secnext.fc40"): the ``0.`` release number
+    sorts it before the final ``X.Y.0-1``, so it is a candidate too."""
     return _CANDIDATE.match(str(version).strip()) is not None

@@ -112,7 +112,8 @@ def run_running(args: argparse.Namespace) -> int:
     fs = HostFS(args.root)
     problems: list[str] = []
     rel, source = running.release_source(fs, problems) if args.kernel is None else (args.kernel, "")
-    version, _ = kernel_version(args.kernel, rel, problems, source)
+    used = resolution(args.kernel, rel, problems, source)
+    version = used.version
     arch = host_arch() if fs.real else probes.read_cpuinfo(fs).arch
     wanted = [normalize(args.module)] if args.module else list(running.MODULES)
     unknown = [m for m in wanted if m not in running.MODULES]
@@ -122,8 +123,15 @@ def run_running(args: argparse.Namespace) -> int:
         except kernel.KernelDataError as exc:
             raise CliError(str(exc)) from None
     rows = running.compare(fs, version, arch, wanted)
+    if used.note():  # a release candidate, a series without data: say which data answers
+        print(f"nested-kvm params: {used.note()}", file=sys.stderr)
     if args.json:
-        doc = {"release": rel, "mainline": version, "params": [r._asdict() for r in rows]}
+        doc = {
+            "release": rel,
+            "mainline": version,
+            "kernel": used.as_dict(),
+            "params": [r._asdict() for r in rows],
+        }
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
         sys.stdout.write(running.render(rows, rel or "?", version))

@@ -20,6 +20,7 @@ import pytest
 from nested_snippets.cli import report
 from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.escape import escape, escape_text
+from nested_snippets.versions import release_candidate
 from tests.cli.conftest import write
 from tests.conftest import REPO
 
@@ -158,7 +159,6 @@ def test_report_o_through_a_directory_without_read_permission():
 
 
 # ------------------------------------------------------------------ params: versions
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_params_fedora_release_candidate(cli):
     """cli.rst (params --json): ``exact`` is false when "a release candidate of it was
     asked for"; lint: a release candidate "uses the newest data older than that
@@ -170,7 +170,28 @@ def test_params_fedora_release_candidate(cli):
     r = cli("params", "--module", "kvm", "--kernel", "6.6.0-0.rc1.14.fc40.x86_64", "--json")
     assert r.rc == 0, r.err
     assert r.json["kernel"]["exact"] is False
-    assert r.json["kernel"]["data"] != "6.6"
+    assert r.json["kernel"]["data"] == "6.5"  # linux-6.5.json: the newest before 6.6
+    assert "release candidate" in r.err and "Linux 6.5" in r.err, r.err
+    for release in ("6.7.0-0.rc1.20231114git9bacdd89.17.1.secnext.fc40", "3.18.0-0.rc1.git0.1"):
+        assert release_candidate(release), release
+    # the final release and a stable build are no candidates
+    for release in ("6.6.0-1.fc40.x86_64", "6.6.3-200.fc39.x86_64", "6.6.0-rc"):
+        assert not release_candidate(release), release
+
+
+def test_params_running_fedora_release_candidate(cli, make_host):
+    """The same for --running: a Rawhide host booted on 6.6.0-0.rc1 is compared with
+    the data of 6.5, and the text and --json say so."""
+    root = make_host("intel")
+    write(root, "/proc/sys/kernel/osrelease", "6.6.0-0.rc1.14.fc40.x86_64\n")
+    r = cli("params", "--running", "--root", str(root))
+    assert r.rc == 0, r.err
+    assert "against the data of mainline Linux 6.5" in r.out, r.out
+    assert "release candidate" in r.err and "Linux 6.5" in r.err, r.err
+    r = cli("params", "--running", "--root", str(root), "--json")
+    assert r.rc == 0, r.err
+    assert r.json["mainline"] == "6.5"
+    assert r.json["kernel"]["exact"] is False and r.json["kernel"]["data"] == "6.5"
 
 
 # ------------------------------------------------------------------ lint
