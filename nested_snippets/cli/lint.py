@@ -790,13 +790,26 @@ def collect(paths: list[str], hidden: list[str] | None = None) -> list[tuple[str
 
 
 def host_arch(fs: HostFS) -> str:
+    """The architecture whose ``kvm`` module the files configure: this host's
+    (``uname -m``) or, below --root, the one its /proc/cpuinfo shows, as ``check``
+    reads it.  One without KVM parameter data (arm64, where kvm is built in) is a
+    CliError asking for --arch: linting for another architecture would mislead."""
     if fs.real:
-        return params.host_arch()
-    try:
-        arch = probes.read_cpuinfo(fs).arch
-    except CliError as exc:  # linting for another architecture would mislead
-        raise CliError(f"{exc}; give --arch") from None
-    return params.data_arch(arch)
+        machine = os.uname().machine
+        arch, where = arches.kernel_arch_of(machine), f"this host ({machine}, uname -m)"
+    else:
+        try:
+            arch = probes.read_cpuinfo(fs).arch
+        except CliError as exc:
+            raise CliError(f"{exc}; give --arch") from None
+        where = f"/proc/cpuinfo below --root ({arch})"
+    known = arches.param_arches()
+    if arch not in known:
+        raise CliError(
+            f"{where}: no KVM parameter data for this architecture; "
+            f"give --arch {'|'.join(known)} to lint for one that has it"
+        )
+    return arch
 
 
 def run(args: argparse.Namespace) -> int:
