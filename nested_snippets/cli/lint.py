@@ -746,12 +746,36 @@ class Linter:
             )
 
 
+def kmod_reads(name: str) -> bool:
+    """Does kmod read the file ``name`` of a configuration directory?  Not a name that
+    starts with a dot, and only one ending in ``.conf`` or ``.alias`` (``.alias`` up to
+    kmod 32), at least 6 characters long: ``conf_files_filter_out()`` in
+    libkmod/libkmod-config.c, kmod v30 to v32 (``.conf`` or ``.alias``), v33 and v34
+    (``.conf`` only).  A file given by name is read whatever its name."""
+    if name.startswith("."):
+        return False
+    return len(name) >= 6 and (name.endswith(".conf") or name.endswith(".alias"))
+
+
+def skipped_note(directory: str, names: list[str], shown: int = 3) -> list[str]:
+    """One line naming the files of ``directory`` that kmod does not read (none: [])."""
+    if not names:
+        return []
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    some = ", ".join(names[:shown]) + more
+    return [
+        f"{directory}: {len(names)} file(s) not read: {some} (kmod reads only the files "
+        "of a directory whose names end in .conf and do not start with a dot)"
+    ]
+
+
 def collect(paths: list[str], hidden: list[str] | None = None) -> list[tuple[str, Path]]:
     """Files to lint, in the order kmod reads them (by file name).
 
     kmod reads one file of each name: a later one (in a later directory, or given
     later) is ignored as a duplicate (``conf_files_insert_sorted`` in
-    libkmod/libkmod-config.c, kmod 30), so it is not linted either; why is added to
+    libkmod/libkmod-config.c, kmod 30), so it is not linted either; of a directory,
+    only the files :func:`kmod_reads`.  Why a file is not linted is added to
     ``hidden``."""
     out: list[tuple[str, Path]] = []
     for given in paths:
@@ -772,7 +796,16 @@ def collect(paths: list[str], hidden: list[str] | None = None) -> list[tuple[str
             except OSError as exc:
                 why = (exc.strerror or str(exc)).lower()
                 raise CliError(f"cannot read {given}: {why}") from None
-            out += [(str(e), e) for e in entries if not e.is_dir()]
+            files = [e for e in entries if not e.is_dir()]
+            kept_here = [e for e in files if kmod_reads(e.name)]
+            out += [(str(e), e) for e in kept_here]
+            if hidden is not None:
+                hidden += skipped_note(given, [e.name for e in files if not kmod_reads(e.name)])
+                hidden += [
+                    f"{e}: kmod 30 to 32 read a directory's *.alias files, kmod 33 and later do not"
+                    for e in kept_here
+                    if e.name.endswith(".alias")
+                ]
         else:
             out.append((given, p))
     first: dict[str, str] = {}
