@@ -109,13 +109,18 @@ def run_running(args: argparse.Namespace) -> int:
     from nested_snippets.cli import probes, running
     from nested_snippets.cli.hostfs import HostFS
 
+    if args.module is not None and not args.module.strip():
+        raise CliError(
+            f"--module {args.module!r}: an empty name is no module; give one of "
+            f"{', '.join(running.MODULES)}, or leave --module out to compare them all"
+        )
     fs = HostFS(args.root)
     problems: list[str] = []
     rel, source = running.release_source(fs, problems) if args.kernel is None else (args.kernel, "")
     used = resolution(args.kernel, rel, problems, source)
     version = used.version
     arch = host_arch() if fs.real else probes.read_cpuinfo(fs).arch
-    wanted = [normalize(args.module)] if args.module else list(running.MODULES)
+    wanted = [normalize(args.module)] if args.module is not None else list(running.MODULES)
     unknown = [m for m in wanted if m not in running.MODULES]
     for name in unknown:  # a misspelt --module: did-you-mean, not "no module is loaded"
         try:
