@@ -73,6 +73,12 @@ KERNEL_LOGS = ("/var/log/dmesg", "/var/log/kern.log", "/var/log/messages", "/var
 LOG_LIMIT = 2 * 1024 * 1024
 KMSG = "/dev/kmsg"
 """The kernel's log as records (read on this machine only; never written)."""
+MEM_MAJOR, KMSG_MINOR = 1, 11
+"""``/dev/kmsg`` is memory device 1:11: ``[11] = { "kmsg", 0644, &kmsg_fops, 0 }`` in
+the ``devlist`` of ``drivers/char/mem.c``, created as ``MKDEV(MEM_MAJOR, minor)``
+(Linux 5.10.13, the Rtoax/linux-5.10.13 import, commit 01eaf5237e79), and
+``#define MEM_MAJOR 1`` in ``include/uapi/linux/major.h`` (Debian ``linux-libc-dev``
+6.1.187-1, ``/usr/include/linux/major.h``)."""
 _KMSG_RECORD = 16384
 """Bytes asked per read(): one record each, at most 8 KiB (CONSOLE_EXT_LOG_MAX, Linux
 5.10.13 kernel/printk/printk.c); a smaller buffer gets EINVAL."""
@@ -175,17 +181,27 @@ def kmsg_names(records: list[bytes]) -> list[str]:
 def read_kmsg(path: str = KMSG, limit: int = LOG_LIMIT) -> list[bytes] | None:
     """The records of the kernel log, read without blocking and without writing; None
     when it cannot be read (no such device, ``dmesg_restrict`` for this user) or the
-    path is not a character device."""
+    path is not the kernel log's character device 1:11 (:data:`KMSG_MINOR`): another
+    device (a container's /dev/kmsg linked to /dev/zero or a console) is refused
+    before it is opened, as ``/dev/kvm`` is checked to be 10:232."""
     import errno
     import stat
 
+    def is_kmsg(st: os.stat_result) -> bool:
+        rdev = (os.major(st.st_rdev), os.minor(st.st_rdev))
+        return stat.S_ISCHR(st.st_mode) and rdev == (MEM_MAJOR, KMSG_MINOR)
+
     try:
+        before = os.stat(path)
+        if not is_kmsg(before):
+            return None
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
     except OSError:
         return None
     records: list[bytes] = []
     try:
-        if not stat.S_ISCHR(os.fstat(fd).st_mode):
+        after = os.fstat(fd)  # the same device, not one swapped in between
+        if not is_kmsg(after) or (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino):
             return None
         total = lost = 0
         while total < limit:
