@@ -158,6 +158,18 @@ def test_kernel_command_line_reaches_a_loadable_module_too():
         assert run(host, "cat /sys/module/kvm_intel/parameters/nested") == (["N"], 0)
 
 
+def test_kernel_command_line_after_double_dash():
+    """kmod reads all of /proc/cmdline, past a ``--`` (kmod_config_parse_kcmdline(),
+    libkmod/libkmod-config.c, kmod tags v30 to v34.2); the kernel stops there
+    (parse_args(), kernel/params.c: "Stop at --"), so only a module modprobe loads
+    gets an option written after it."""
+    line = "quiet -- kvm-intel.nested=0"
+    with fake_host(Scenario("intel", "6.6", Given(cmdline=line))) as host:
+        assert run(host, "cat /sys/module/kvm_intel/parameters/nested") == (["N"], 0)
+    with fake_host(Scenario("intel", "6.6", Given(kvm="builtin", cmdline=line))) as host:
+        assert run(host, "cat /sys/module/kvm_intel/parameters/nested") == (["Y"], 0)
+
+
 def test_kernel_command_line_wins_over_modprobe_d():
     """kmod 30 passes modprobe.d's options first and the command line's after them
     (kmod_config_new() calls kmod_config_parse_kcmdline() after reading the files,

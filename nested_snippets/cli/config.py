@@ -18,9 +18,14 @@ from nested_snippets.parsers import modprobe_conf, values
 from nested_snippets.parsers.modprobe_conf import normalize, split_option
 
 
-def cmdline_settings(cmdline: str, module: str, param: str) -> list[tuple[str, str | None]]:
-    """``kvm-intel.nested=1`` words of a kernel command line, as (where, value)."""
-    options = map(split_option, modprobe_conf.cmdline_options(cmdline, module))
+def cmdline_settings(
+    cmdline: str, module: str, param: str, builtin: bool = False
+) -> list[tuple[str, str | None]]:
+    """``kvm-intel.nested=1`` words of a kernel command line, as (where, value): as
+    kmod reads them for a loadable module, as the kernel does for a ``builtin`` one
+    (:func:`~nested_snippets.parsers.modprobe_conf.cmdline_options`: only the kernel
+    stops at ``--``)."""
+    options = map(split_option, modprobe_conf.cmdline_options(cmdline, module, builtin))
     return [("kernel command line", value) for name, value in options if normalize(name) == param]
 
 
@@ -48,7 +53,8 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
             f"modprobe.d does not apply to built-in modules: boot with {row.module_dash}.nested=1",
             anchor="builtin-kvm",
         )
-    settings = conf + cmdline_settings(cmdline or "", mod, "nested")  # kmod's order
+    builtin = state == "built-in"
+    settings = conf + cmdline_settings(cmdline or "", mod, "nested", builtin)  # kmod's order
     if not settings:
         unread = not_read + [p for p in cfg.problems if "cannot read" in p]
         if unread:

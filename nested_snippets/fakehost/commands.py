@@ -110,9 +110,9 @@ def _load_builtin(state: fk.State, spec, extra: list[str]) -> None:
     for dep in spec.depends:
         dep_spec = state.modules[dep]
         if state.get(dep) is None and dep_spec.data_key:
-            fk.insert(state, dep_spec, state.options_on_cmdline(dep))
+            fk.insert(state, dep_spec, state.options_on_cmdline(dep, builtin=True))
     with contextlib.suppress(fk.LoadError):
-        fk.insert(state, spec, state.options_on_cmdline(spec.name) + extra)
+        fk.insert(state, spec, state.options_on_cmdline(spec.name, builtin=True) + extra)
 
 
 def _probe(

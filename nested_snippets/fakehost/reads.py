@@ -12,7 +12,8 @@ answers for another host's state): ``("release",)``, ``("params_data", "kvm")``,
 ``("messages",)`` (the names only), ``("loaded",)`` (the loaded modules' names, in
 order), ``("loaded", "kvm", "params", "nested")``, ``("loaded", "kvm", "holders")``,
 ``("param_row", "kvm", "nested")`` (one row of a parameter table),
-``("cmdline_options", "kvm_intel")`` (what the command line gives one module),
+``("cmdline_options", "kvm_intel")`` (what the command line gives one module through
+modprobe; ``("cmdline_options", "kvm_intel", "builtin")``: built in, from the kernel),
 ``("cmdline_early",)`` (its words that name an early parameter),
 ``("cmdline_modules",)`` (its words that set a module's option).
 
@@ -53,8 +54,10 @@ EARLY = "cmdline_early"
 MODULE_WORDS = "cmdline_modules"
 """``(MODULE_WORDS,)``: the words of the command line that set a module's option."""
 CMDLINE = "cmdline_options"
-"""``(CMDLINE, module)``: the options the kernel command line gives a module (the
-rest of the line, ``BOOT_IMAGE`` with the release among it, is not read for them)."""
+"""``(CMDLINE, module)``: the options the kernel command line gives a module through
+modprobe, ``(CMDLINE, module, "builtin")`` a built-in one (the kernel stops at ``--``,
+kmod does not); the rest of the line, ``BOOT_IMAGE`` with the release among it, is
+not read for them."""
 assert set(WHOLE) | set(KEYED) | {"loaded"} == set(fk.State.FIELDS)
 
 
@@ -107,7 +110,7 @@ def lookup(state: fk.State, key: tuple):
         rows = state.params_data.get(key[1], ())
         return next((r for r in rows if r["name"] == key[2]), MISSING)
     if field == CMDLINE:
-        return fk.State.options_on_cmdline(state, key[1])
+        return fk.State.options_on_cmdline(state, key[1], builtin=key[2:] == ("builtin",))
     if field == EARLY:
         return fk.State.early_words(state)
     if field == MODULE_WORDS:
@@ -389,9 +392,9 @@ class StateView:
         self._rec.note((MODULE_WORDS,), value)
         return value
 
-    def options_on_cmdline(self, module: str) -> list[str]:
-        value = self._s.options_on_cmdline(module)
-        self._rec.note((CMDLINE, module), value)
+    def options_on_cmdline(self, module: str, builtin: bool = False) -> list[str]:
+        value = self._s.options_on_cmdline(module, builtin)
+        self._rec.note((CMDLINE, module, "builtin") if builtin else (CMDLINE, module), value)
         return value
 
     def __getattr__(self, attr):

@@ -194,10 +194,11 @@ class State:
         (``kvm_intel.nested=1``), as ``modprobe -c`` lists them; noted alone too."""
         return [w for w in self.cmdline.split() if "=" in w.partition(".")[2]]
 
-    def options_on_cmdline(self, module: str) -> list[str]:
-        """The options the kernel command line gives ``module`` (``kvm-intel.nested=1``);
-        a tool call's view notes these, not the whole command line (:mod:`.reads`)."""
-        return modprobe_conf.cmdline_options(self.cmdline, module)
+    def options_on_cmdline(self, module: str, builtin: bool = False) -> list[str]:
+        """The options the kernel command line gives ``module`` (``kvm-intel.nested=1``):
+        through modprobe, or from the kernel itself when ``builtin`` (which stops at
+        ``--``); a tool call's view notes these, not the whole command line (:mod:`.reads`)."""
+        return modprobe_conf.cmdline_options(self.cmdline, module, builtin)
 
     def log(self, text: str) -> None:
         """Append one event's lines to the kernel log, with increasing times.

@@ -501,19 +501,27 @@ def split_option(word: str) -> tuple[str, str | None]:
     return (word, None) if equals < 0 else (word[:equals], word[equals + 1 :])
 
 
-def cmdline_options(cmdline: str, module: str) -> list[str]:
+def cmdline_options(cmdline: str, module: str, builtin: bool = False) -> list[str]:
     """Options for ``module`` on a kernel command line (``kvm-intel.nested=1``).
 
     kmod hands these to the module after the options of modprobe.d files (kmod 30:
     ``kmod_config_new()`` calls ``kmod_config_parse_kcmdline()`` after its loop over
-    the files, libkmod/libkmod-config.c), so they win; a built-in module gets them
+    the files, libkmod/libkmod-config.c), so they win; a ``builtin`` module gets them
     from the kernel itself.
+
+    The two differ at ``--``: the kernel stops there (``parse_args()``,
+    kernel/params.c: "Stop at --"; the rest goes to init), kmod does not
+    (``kmod_config_parse_kcmdline()`` reads all of /proc/cmdline and has no case for
+    ``--``: libkmod/libkmod-config.c, kmod tags v30 to v34.2).  So a module that
+    modprobe loads gets the options after ``--`` too.
     """
     want = normalize(module)
     out = []
     for name, value in kargs.split_args(cmdline):
         if name == "--" and value is None:
-            break  # the rest goes to init, not to the kernel
+            if builtin:
+                break  # the kernel hands the rest to init
+            continue
         mod, dot, opt = name.partition(".")
         if dot and opt and normalize(mod) == want:
             out.append(kargs.join_word(opt, value))

@@ -453,3 +453,33 @@ def test_redact_word_after_password_option_in_a_logged_argv_list(line):
     (redact_line) and in the report as a whole (redact)."""
     assert "hunter2" not in report.redact_line(line)
     assert "hunter2" not in report.redact(line)
+
+
+# ------------------------------------------------------------------ the kernel command line
+def test_cmdline_options_after_double_dash_reach_a_module_kmod_loads():
+    """kmod does not stop at ``--``: ``kmod_config_parse_kcmdline()``
+    (libkmod/libkmod-config.c, kmod tags v30 to v34.2, the same code) scans the whole
+    of /proc/cmdline, with no case for ``--``, and hands every ``MODULE.PARAM=VALUE``
+    word to the module modprobe loads.  The kernel itself stops at ``--``
+    (``parse_args()``, kernel/params.c: "Stop at --"), so a built-in module does not
+    get the words after it."""
+    from nested_snippets.parsers.modprobe_conf import cmdline_options
+
+    line = "BOOT_IMAGE=/vmlinuz kvm-intel.ept=0 -- kvm-intel.nested=0 single"
+    assert cmdline_options(line, "kvm_intel") == ["ept=0", "nested=0"]
+    assert cmdline_options(line, "kvm_intel", builtin=True) == ["ept=0"]
+
+
+def test_check_after_double_dash_a_loadable_module_gets_the_option(cli, make_host):
+    """check's nested-config reads the command line as kmod does for a loadable
+    kvm_intel (see above), as the kernel does for a built-in one."""
+    root = make_host("intel")
+    write(root, "/proc/cmdline", "BOOT_IMAGE=/vmlinuz -- kvm-intel.nested=0\n")
+    r = cli("check", "--root", str(root), "--no-probe")
+    assert r.line("nested-config").startswith(
+        "WARN  nested-config: nested=0 (kernel command line)"
+    ), r.out
+    root = make_host("intel", kvm="builtin")
+    write(root, "/proc/cmdline", "BOOT_IMAGE=/vmlinuz -- kvm-intel.nested=0\n")
+    r = cli("check", "--root", str(root), "--no-probe")
+    assert r.status("nested-config") == "PASS", r.out
