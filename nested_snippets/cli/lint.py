@@ -94,6 +94,12 @@ SEARCHES = 1000
 zq1wv p=1``...) finds nothing, so :data:`SHOWN` never bounds them (7 s for 10 MB).
 Past them a new name is counted as not compared, and one note says so."""
 IGNORED_FILE = "kmod reads only files ending in .conf: this file is ignored"
+IGNORED_ALIAS = (
+    "kmod 33 and later read only files ending in .conf: this file is ignored "
+    "(kmod 30 to 32 read a directory's *.alias files too)"
+)
+"""conf_files_filter_out() in libkmod/libkmod-config.c: ``.conf`` or ``.alias`` at kmod
+tags v30 to v32, ``.conf`` only at v33 and v34."""
 What = "str | tuple"
 """A finding as :class:`Linter` counts it: its message, or a tuple, kind first, from
 which :meth:`Linter.message` makes the message of a printed finding."""
@@ -252,7 +258,7 @@ class Linter:
         are kept, a new error is counted here without a call of :meth:`add`."""
         read_by_kmod = path.endswith(".conf")
         if not read_by_kmod:
-            self.add(path, 1, "warning", IGNORED_FILE)
+            self.add(path, 1, "warning", IGNORED_ALIAS if path.endswith(".alias") else IGNORED_FILE)
         add, modules, first, last = self.add, self._bases, self.first, self.last
         repeats = self.repeats
         # past SHOWN distinct findings, once an error is found, add() only counts a new one
@@ -751,7 +757,8 @@ def kmod_reads(name: str) -> bool:
     starts with a dot, and only one ending in ``.conf`` or ``.alias`` (``.alias`` up to
     kmod 32), at least 6 characters long: ``conf_files_filter_out()`` in
     libkmod/libkmod-config.c, kmod v30 to v32 (``.conf`` or ``.alias``), v33 and v34
-    (``.conf`` only).  A file given by name is read whatever its name."""
+    (``.conf`` only).  A file given by name is linted whatever its name (with a
+    warning when its name is not one kmod reads, :data:`IGNORED_FILE`)."""
     if name.startswith("."):
         return False
     return len(name) >= 6 and (name.endswith(".conf") or name.endswith(".alias"))
@@ -801,11 +808,6 @@ def collect(paths: list[str], hidden: list[str] | None = None) -> list[tuple[str
             out += [(str(e), e) for e in kept_here]
             if hidden is not None:
                 hidden += skipped_note(given, [e.name for e in files if not kmod_reads(e.name)])
-                hidden += [
-                    f"{e}: kmod 30 to 32 read a directory's *.alias files, kmod 33 and later do not"
-                    for e in kept_here
-                    if e.name.endswith(".alias")
-                ]
         else:
             out.append((given, p))
     first: dict[str, str] = {}
