@@ -484,3 +484,20 @@ def test_check_after_double_dash_a_loadable_module_gets_the_option(cli, make_hos
     write(root, "/proc/cmdline", "BOOT_IMAGE=/vmlinuz -- kvm-intel.nested=0\n")
     r = cli("check", "--root", str(root), "--no-probe")
     assert r.status("nested-config") == "PASS", r.out
+
+
+# ------------------------------------------------------------------ cli.rst: YAML
+def test_cli_rst_says_one_thing_about_yaml_block_values():
+    """cli.rst listed "the indented lines of a YAML block value after ``password: |``
+    or ``>``" among what report redacts, and then "a YAML block value" among the forms
+    it does not recognise.  The code redacts the first; the second sentence now names
+    only the YAML forms the code leaves (checked here against report.redact)."""
+    text = " ".join((REPO / "source/reference/cli.rst").read_text().split())
+    start = text.index("It does not recognise a secret")
+    sentence = text[start : text.index("before you share it", start)]
+    assert "YAML block value," not in sentence and "YAML block value)" not in sentence
+    assert "password: |" in text[:start]
+    assert "hunter2" not in report.redact("password: |\n  hunter2\n")  # the promise
+    for kept in ("token: |\n  hunter2\n", "password:\n  hunter2\n"):  # the forms named
+        assert "hunter2" in report.redact(kept), kept
+    assert "``token: |``" in sentence and "line after ``password:``" in sentence
