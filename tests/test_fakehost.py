@@ -170,6 +170,19 @@ def test_kernel_command_line_after_double_dash():
         assert run(host, "cat /sys/module/kvm_intel/parameters/nested") == (["Y"], 0)
 
 
+def test_open_quote_in_modprobe_d_takes_the_command_line_options_in():
+    """kmod joins a module's options of the files and of the command line into one
+    string (kmod_config_add_options(), libkmod/libkmod-config.c, and
+    kmod_module_get_options(), libkmod/libkmod-module.c, kmod tag v30): a quote a
+    file leaves open takes ``nested=0`` into ept's value (which kstrtobool reads by
+    its first character), so nested keeps its default."""
+    with fake_host(Scenario("intel", "6.6", Given(cmdline="kvm-intel.nested=0"))) as host:
+        execute(host, "echo 'options kvm_intel ept=\"1' | sudo tee /etc/modprobe.d/kvm.conf")
+        run(host, "sudo modprobe -r kvm_intel")
+        assert run(host, "sudo modprobe kvm_intel") == ([], 0)
+        assert run(host, "cat /sys/module/kvm_intel/parameters/nested") == (["Y"], 0)
+
+
 def test_kernel_command_line_wins_over_modprobe_d():
     """kmod 30 passes modprobe.d's options first and the command line's after them
     (kmod_config_new() calls kmod_config_parse_kcmdline() after reading the files,

@@ -39,12 +39,17 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
     dirs = tuple(d for d, why in outside if not why)
     not_read = [f"{d}: cannot read: {why}" for d, why in outside if why]
     cfg = modprobe_conf.read_dirs(fs.root, dirs, read=fs.read_real)
-    conf = [
-        (f"{ln.path}:{ln.lineno}", split_option(word)[1])
-        for word, ln in cfg.options(mod)
+    builtin = state == "built-in"
+    # kmod hands on the files' options and then the command line's as one string
+    # (Config.options): a quote a file leaves open takes the command line's in
+    after = [] if builtin else modprobe_conf.cmdline_options(cmdline or "", mod)
+    every = [
+        (ln.path if ln.lineno == 0 else f"{ln.path}:{ln.lineno}", split_option(word)[1])
+        for word, ln in cfg.options(mod, after)
         if normalize(split_option(word)[0]) == "nested"
     ]
-    if conf and state == "built-in":
+    conf = [(where, value) for where, value in every if where != modprobe_conf.CMDLINE]
+    if conf and builtin:
         where = conf[-1][0]
         return Result(
             "nested-config",
@@ -53,8 +58,18 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
             f"modprobe.d does not apply to built-in modules: boot with {row.module_dash}.nested=1",
             anchor="builtin-kvm",
         )
-    builtin = state == "built-in"
-    settings = conf + cmdline_settings(cmdline or "", mod, "nested", builtin)  # kmod's order
+    settings = cmdline_settings(cmdline or "", mod, "nested", True) if builtin else every
+    given = [] if builtin else cmdline_settings(cmdline or "", mod, "nested")
+    if given and not any(where == modprobe_conf.CMDLINE for where, _ in every):
+        return Result(
+            "nested-config",
+            "WARN",
+            f"nested={clip(given[-1][1] or '')} on the kernel command line does not reach "
+            f"{mod}: kmod hands it on after the options of modprobe.d, where a quote left "
+            "open takes it into another value (or a '--' ends the options)",
+            "run nested-kvm lint on /etc/modprobe.d",
+            anchor=persistent,
+        )
     if not settings:
         unread = not_read + [p for p in cfg.problems if "cannot read" in p]
         if unread:

@@ -134,8 +134,9 @@ def _probe(
             return status, errors
     # kmod 30: modprobe.d's options, then the command line's (kmod_config_new() parses
     # /proc/cmdline after the files), then modprobe's own (module_options_concat())
-    words = [w for w, _line in cfg.options(name)]
-    words += state.options_on_cmdline(name) + list(args)
+    # joined into the one string the kernel parses (Config.options: a quote a file
+    # leaves open takes the command line's options in)
+    words = [w for w, _line in cfg.options(name, state.options_on_cmdline(name) + list(args))]
     try:
         fk.insert(state, spec, words)
     except fk.LoadError as exc:

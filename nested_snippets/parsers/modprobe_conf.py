@@ -48,6 +48,8 @@ CONFIG_DIRS = (
     "/lib/modprobe.d",
     "/usr/lib/modprobe.d",
 )
+CMDLINE = "kernel command line"
+"""How :meth:`Config.options` shows the options that come from the kernel command line."""
 KNOWN_COMMANDS = {"alias", "options", "install", "remove", "blacklist", "softdep", "weakdep"}
 
 
@@ -90,17 +92,32 @@ class Config:
         self.problems: list[str] = []
         """Lines kmod would ignore (it logs them and goes on), as ``path:line: why``."""
 
-    def options(self, module: str) -> list[tuple[str, Line]]:
+    def options(
+        self, module: str, after: Sequence[str] = (), where: str = CMDLINE
+    ) -> list[tuple[str, Line]]:
         """All ``options`` words for ``module`` in the order the kernel applies them,
         each with the line where it starts: the kernel reads the lines' texts joined
         (see the module's notes), so a quote left open takes the next line's text into
-        its word, and the words from a ``--`` on are not applied."""
+        its word, and the words from a ``--`` on are not applied.
+
+        ``after``: options kmod hands on after the files' (the kernel command line's,
+        :func:`cmdline_options`, then modprobe's own), as a last line shown as
+        ``where`` (line 0).  They are no separate source for the kernel: kmod appends
+        them to the same list of options (``kmod_config_add_options()``,
+        libkmod/libkmod-config.c) and ``kmod_module_get_options()``
+        (libkmod/libkmod-module.c) joins all of a module's entries with one blank
+        into the one string the kernel parses (kmod tag v30), so a quote a file left
+        open takes them into its word and a ``--`` in a file ends them too."""
         want = normalize(module)
         lines = [
             ln
             for ln in self.lines
             if ln.command == "options" and ln.args and normalize(ln.args[0]) == want
         ]
+        if after:
+            text = " ".join(after)
+            words = kargs.split_words(text)  # as the kernel reads them, as args are
+            lines.append(Line(where, 0, "options", (module, *words), text))
         out: list[tuple[str, Line]] = []
         if not any(ln.text and ln.text.count('"') % 2 for ln in lines):  # no open quote:
             for line in lines:  # each line's words are the kernel's

@@ -501,3 +501,40 @@ def test_cli_rst_says_one_thing_about_yaml_block_values():
     for kept in ("token: |\n  hunter2\n", "password:\n  hunter2\n"):  # the forms named
         assert "hunter2" in report.redact(kept), kept
     assert "``token: |``" in sentence and "line after ``password:``" in sentence
+
+
+def test_check_an_open_quote_in_modprobe_d_takes_the_command_line_options(cli, make_host):
+    """kmod does not keep the command line's options apart: kmod_config_add_options()
+    appends them to the options of the files (libkmod/libkmod-config.c, kmod tag v30)
+    and kmod_module_get_options() (libkmod/libkmod-module.c, v30) joins a module's
+    entries with one blank into the one string the kernel parses.  A quote that a
+    modprobe.d line leaves open (``ept="1``) so takes ``nested=0`` into ept's value:
+    nested is not set by the command line, and check must not say it is."""
+    root = make_host("intel")
+    write(root, "/etc/modprobe.d/kvm.conf", 'options kvm_intel ept="1\n')
+    write(root, "/proc/cmdline", "BOOT_IMAGE=/vmlinuz kvm-intel.nested=0\n")
+    r = cli("check", "--root", str(root), "--no-probe")
+    line = r.line("nested-config")
+    assert "nested=0 (kernel command line)" not in line, line
+    assert line.startswith("WARN") and "does not reach kvm_intel" in line, line
+    # closed quote: the command line's option is read as before
+    write(root, "/etc/modprobe.d/kvm.conf", 'options kvm_intel ept="1"\n')
+    line = cli("check", "--root", str(root), "--no-probe").line("nested-config")
+    assert line.startswith("WARN  nested-config: nested=0 (kernel command line)"), line
+
+
+def test_modprobe_d_open_quote_and_the_command_line_in_one_string():
+    """Config.options with the command line's options after the files' (see above)."""
+    from nested_snippets.parsers.modprobe_conf import CMDLINE, parse_text
+
+    cfg = parse_text('options kvm_intel ept="1\n', "/etc/modprobe.d/kvm.conf")
+    words = cfg.options("kvm_intel", ["nested=0"])
+    assert [w for w, _ in words] == ["ept=1 nested=0 "]
+    cfg = parse_text("options kvm_intel ept=1\n", "/etc/modprobe.d/kvm.conf")
+    words = cfg.options("kvm_intel", ["nested=0"])
+    assert [(w, ln.path) for w, ln in words] == [
+        ("ept=1", "/etc/modprobe.d/kvm.conf"),
+        ("nested=0", CMDLINE),
+    ]
+    cfg = parse_text("options kvm_intel ept=1 --\n", "/etc/modprobe.d/kvm.conf")
+    assert [w for w, _ in cfg.options("kvm_intel", ["nested=0"])] == ["ept=1"]
