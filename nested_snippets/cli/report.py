@@ -663,13 +663,23 @@ def build(fs: HostFS) -> str:
     return escape_text(header + redact(rep.render()))
 
 
+_SEARCH = getattr(os, "O_PATH", 0) or getattr(os, "O_SEARCH", 0) or os.O_RDONLY
+"""How each directory of ``-o FILE`` is opened: ``O_PATH`` (Linux) or ``O_SEARCH``
+(POSIX.1-2008) need no read permission on it, only search; ``O_RDONLY`` elsewhere."""
+_A_DIRECTORY = "cannot write {path}: it names a directory; give a file name (-o DIR/report.md)"
+
+
 def _open_dir(path: str) -> tuple[int, str]:
     """(a descriptor of the directory that will hold ``path``, the file's name): each
     directory of ``path`` is opened below the one before it with ``O_NOFOLLOW``, so that
-    no component can be a symbolic link (``O_NOFOLLOW`` alone guards only the last)."""
+    no component can be a symbolic link (``O_NOFOLLOW`` alone guards only the last).
+    Opened for search only (:data:`_SEARCH`): a directory that may be searched but not
+    listed (mode 0711) is walked as ``open(2)`` of the whole path would walk it."""
     parts = path.split("/")
     name = parts.pop()
-    fd = os.open("/" if path.startswith("/") else ".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    if name in ("", ".", ".."):
+        raise CliError(_A_DIRECTORY.format(path=path))
+    fd = os.open("/" if path.startswith("/") else ".", _SEARCH | os.O_DIRECTORY | os.O_CLOEXEC)
     walked = "" if path.startswith("/") else "."
     try:
         for part in parts:
@@ -678,7 +688,7 @@ def _open_dir(path: str) -> tuple[int, str]:
             walked = f"{walked}/{part}" if walked != "." else part
             try:
                 nxt = os.open(
-                    part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd
+                    part, _SEARCH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd
                 )
             except OSError as exc:
                 with contextlib.suppress(OSError):
@@ -707,6 +717,9 @@ def write_new(path: str, text: str) -> None:
         try:
             fd = os.open(name, flags, 0o600, dir_fd=dir_fd)
         except FileExistsError:
+            with contextlib.suppress(OSError):
+                if stat.S_ISDIR(os.lstat(name, dir_fd=dir_fd).st_mode):
+                    raise CliError(_A_DIRECTORY.format(path=path)) from None
             raise CliError(
                 f"{path} exists (or is a symbolic link): not overwritten; remove it or "
                 "choose another name"

@@ -156,7 +156,6 @@ def _write_as_other_user(path: str) -> str:
     return why
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_report_o_through_a_directory_without_read_permission():
     """cli.rst: -o FILE writes FILE; exit status 2 only if it cannot be written.  Each
     directory of the path is now opened O_RDONLY (to walk it with O_NOFOLLOW), which
@@ -176,6 +175,22 @@ def test_report_o_through_a_directory_without_read_permission():
     finally:
         os.chmod(outer, 0o700)
         shutil.rmtree(outer)
+
+
+@pytest.mark.parametrize("how", ["trailing slash", "existing directory", "dot"])
+def test_report_o_naming_a_directory_is_one_clear_line(cli, make_host, tmp_path, how):
+    """-o DIR/ or -o DIR (an existing directory): exit 2 with one line that names the
+    path and says it is a directory (not "no such file" nor "exists ... symbolic
+    link"); nothing is written in it."""
+    d = tmp_path / "out"
+    d.mkdir()
+    given = {"trailing slash": f"{d}/", "existing directory": str(d), "dot": f"{d}/."}[how]
+    r = cli("report", "--root", str(make_host("intel")), "-o", given)
+    assert r.rc == 2
+    assert len(r.err.strip().splitlines()) == 1, r.err
+    assert given in r.err and "directory" in r.err, r.err
+    assert "symbolic link" not in r.err and "no such file" not in r.err, r.err
+    assert list(d.iterdir()) == []
 
 
 # ------------------------------------------------------------------ params: versions
