@@ -317,11 +317,41 @@ def redact_line(line: str) -> str:
     return redact(_SHELL_QUOTED.sub(word, line))
 
 
+_URL_END = re.compile(r"[\s\"'<>\[\]]")
+"""What ends a URL (or a ``user:password@host`` word) for the URL patterns of
+:data:`REDACTIONS`."""
+_URL_START = re.compile(r"(?s:.*)[\s\"'<>\[\]]")
+
+
+def cut_long(text: str) -> str:
+    """``text`` with each line longer than :data:`LINE` cut, before it is redacted, to
+    what :func:`~nested_snippets.cli.escape.clip` shows of it (its start and its
+    length): redacting a 3 MB line of which 8 KB are shown took a minute.
+
+    Redacting the start alone hides at least what redacting the whole line hides in
+    it: a value cut at its end is redacted to the cut, as one running to the end of the
+    line is.  Only a URL's (or ``user:password@host``'s) password is known by an ``@``
+    after it: when the word cut holds one past the cut, the whole word is left out."""
+    if len(text) <= LINE:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if len(line) <= LINE:
+            continue
+        keep = LINE // 2
+        end = _URL_END.search(line, keep)
+        if line.find("@", keep, end.start() if end else len(line)) >= 0:
+            start = _URL_START.match(line, 0, keep)
+            keep = start.end() if start else 0
+        lines[i] = f"{line[:keep]}... ({len(line)} characters)"
+    return "\n".join(lines)
+
+
 def fence(text: str, lang: str = "text", *, redacted: bool = False) -> str:
     """A fenced block of ``text``, redacted (unless ``redacted`` says it is), its long
     lines cut and its control characters escaped; the fence is chosen after all that,
     longer than any run of backticks left in the text, so no text can close it."""
-    text = text if redacted else redact(text)
+    text = text if redacted else redact(cut_long(text))
     text = escape_text("\n".join(clip(line, LINE) for line in text.split("\n")))
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
@@ -424,7 +454,8 @@ class Report:
         except Unreadable as exc:
             self.skip(code(shown), exc.reason)
             return
-        body = "\n".join(map(redact_line, tail(text, lines, cut=bool(left)).split("\n")))
+        kept = cut_long(tail(text, lines, cut=bool(left)))
+        body = "\n".join(map(redact_line, kept.split("\n")))
         if left:
             body = f"[the first {left} bytes not read: only the file's end is]\n" + body
         self.text(f"{code(shown)}:\n\n" + fence(body or "(empty)"))
