@@ -11,17 +11,38 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up
 if TYPE_CHECKING:
     import re
 
-_INVISIBLE = "\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
-"""Also lone surrogates: a file name's undecodable byte (``\\xff``, or ``\\x9b``, a C1
-control to some terminals) that Python would write back raw."""
-UNSAFE = f"[\x00-\x1f{_INVISIBLE}]"
-UNSAFE_IN_TEXT = f"[\x00-\x08\x0b-\x1f{_INVISIBLE}]"
-"""As :data:`UNSAFE` but newline and tab pass: for multi-line text such as a report.
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+"""The general categories escaped: control (C0, C1, DEL), format (the invisible ones:
+zero-width, bidirectional marks and overrides, word joiner, tag characters U+E0000-E007F,
+BOM), lone surrogates (a file name's undecodable byte, ``\\xff``, or ``\\x9b``, a C1
+control to some terminals, that Python would write back raw) and the line and paragraph
+separators; from :mod:`unicodedata`, not a hand list."""
+BIDI_CONTROLS = frozenset({"LRE", "RLE", "PDF", "LRO", "RLO", "LRI", "RLI", "FSI", "PDI"})
+"""The explicit bidirectional formatting classes (Unicode UAX #9, section 2, "Explicit
+Directional Embeddings/Overrides/Isolates"): each character of them is also of category
+Cf today; escaped by class too, should a later Unicode add one of another category."""
+UNSAFE = r"[^ -~]+"
+UNSAFE_IN_TEXT = r"[^\t\n -~]+"
+"""Runs of characters that may be unsafe (anything but printable ASCII; newline and tab
+pass in text): :func:`unsafe` decides for each.
 
-Every character of both classes is one that :meth:`str.isprintable` rejects, so text
-that is printable is returned as it is, without compiling them (start-up time)."""
+Every character :func:`unsafe` takes is one that :meth:`str.isprintable` rejects, so
+text that is printable is returned as it is, without compiling them (start-up time)."""
 _COMPILED: dict[str, re.Pattern[str]] = {}
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def unsafe(c: str) -> bool:
+    """Whether the character ``c`` is escaped (:data:`UNSAFE_CATEGORIES`,
+    :data:`BIDI_CONTROLS`)."""
+    if c.isprintable():
+        return False
+    import unicodedata
+
+    return (
+        unicodedata.category(c) in UNSAFE_CATEGORIES
+        or unicodedata.bidirectional(c) in BIDI_CONTROLS
+    )
 
 
 def _sub(pattern: str, text: str) -> str:
@@ -30,17 +51,25 @@ def _sub(pattern: str, text: str) -> str:
         import re
 
         compiled = _COMPILED[pattern] = re.compile(pattern)
-    return compiled.sub(_one, text)
+    return compiled.sub(_run, text)
 
 
-def _one(m: re.Match[str]) -> str:
-    c = m.group()
+def _run(m: re.Match[str]) -> str:
+    run = m.group()
+    if run.isprintable():
+        return run
+    return "".join(_one(c) if unsafe(c) else c for c in run)
+
+
+def _one(c: str) -> str:
     if c in _NAMED:
         return _NAMED[c]
     code = ord(c)
     if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for an undecodable byte
         return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 WIDTH = 80

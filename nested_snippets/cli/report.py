@@ -317,12 +317,67 @@ def redact_line(line: str) -> str:
     return redact(_SHELL_QUOTED.sub(word, line))
 
 
-def fence(text: str, lang: str = "text") -> str:
-    """A fenced block that survives backticks inside ``text``."""
-    text = "\n".join(clip(line, LINE) for line in text.split("\n"))
+_URL_END = re.compile(r"[\s\"'<>\[\]]")
+"""What ends a URL (or a ``user:password@host`` word) for the URL patterns of
+:data:`REDACTIONS`."""
+_URL_START = re.compile(r"(?s:.*)[\s\"'<>\[\]]")
+
+
+def cut_long(text: str) -> str:
+    """``text`` with each line longer than :data:`LINE` cut, before it is redacted, to
+    what :func:`~nested_snippets.cli.escape.clip` shows of it (its start and its
+    length): redacting a 3 MB line of which 8 KB are shown took a minute.
+
+    Redacting the start alone hides at least what redacting the whole line hides in
+    it: a value cut at its end is redacted to the cut, as one running to the end of the
+    line is.  Only a URL's (or ``user:password@host``'s) password is known by an ``@``
+    after it: when the word cut holds one past the cut, the whole word is left out."""
+    if len(text) <= LINE:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if len(line) <= LINE:
+            continue
+        keep = LINE // 2
+        end = _URL_END.search(line, keep)
+        if line.find("@", keep, end.start() if end else len(line)) >= 0:
+            start = _URL_START.match(line, 0, keep)
+            keep = start.end() if start else 0
+        lines[i] = f"{line[:keep]}... ({len(line)} characters)"
+    return "\n".join(lines)
+
+
+def fence(text: str, lang: str = "text", *, redacted: bool = False) -> str:
+    """A fenced block of ``text``, redacted (unless ``redacted`` says it is), its long
+    lines cut and its control characters escaped; the fence is chosen after all that,
+    longer than any run of backticks left in the text, so no text can close it."""
+    text = text if redacted else redact(cut_long(text))
+    text = escape_text("\n".join(clip(line, LINE) for line in text.split("\n")))
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}\n"
+
+
+def code(text: str) -> str:
+    """``text`` (a file name, a value) as an inline code span: redacted, its control
+    characters (a newline) escaped, between more backticks than any run of them in it,
+    so that it can neither end the span nor start a line of its own."""
+    text = escape(redact(text))
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+_MARKUP = re.compile(r"[\\`*\[\]<&|~]")
+
+
+def prose(text: str, *, redacted: bool = False) -> str:
+    """``text`` (a reason, a name) as Markdown text: redacted (unless ``redacted``), its
+    control characters escaped and every character that could start markup backslash-
+    escaped (CommonMark allows it before any ASCII punctuation): a ``<!--`` in it cannot
+    open an HTML comment that hides the rest of the report, nor a ``*`` end emphasis."""
+    return _MARKUP.sub(lambda m: "\\" + m.group(), escape(text if redacted else redact(text)))
 
 
 _KEY_END = re.compile(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----")
@@ -364,15 +419,16 @@ class Report:
         self.parts.append(text.rstrip("\n") + "\n\n")
 
     def skip(self, item: str, reason: str) -> None:
-        """``item`` and ``reason`` may name a file: a newline in it is escaped, so that a
-        file name cannot start a line (a heading, a check line) of its own."""
-        item, reason = escape(item), escape(reason)
+        """``item`` is Markdown (a :func:`code` span); ``reason`` is text and may name a
+        file: it is shown as :func:`prose`, so that it can neither start a line (a
+        heading, a check line) of its own nor open markup."""
+        reason = prose(reason)
         self.skipped.append(f"- {item}: {reason}")
         self.text(f"*Skipped {item}: {reason}.*")
 
     def command(self, argv: list[str], title: str = "") -> str | None:
         """Run ``argv`` (no shell, no sudo, with a timeout); add its output or a skip."""
-        shown = title or f"`{shlex.join(argv)}`"
+        shown = title or code(shlex.join(argv))
         out = run_command(argv)
         if isinstance(out, CommandFailed):
             self.skip(shown, out.reason)
@@ -384,10 +440,10 @@ class Report:
         try:
             text = self.fs.read(shown, strict=False)
         except Unreadable as exc:
-            self.skip(f"`{shown}`", exc.reason)
+            self.skip(code(shown), exc.reason)
             return None
         body = transform(text) if transform else tail(text)
-        self.text(f"`{escape(shown)}`:\n\n" + fence(body or "(empty)"))
+        self.text(f"{code(shown)}:\n\n" + fence(body or "(empty)"))
         return text
 
     def log(self, shown: str, lines: int) -> None:
@@ -396,12 +452,13 @@ class Report:
         try:
             text, left = self.fs.read_tail(shown)
         except Unreadable as exc:
-            self.skip(f"`{shown}`", exc.reason)
+            self.skip(code(shown), exc.reason)
             return
-        body = "\n".join(map(redact_line, tail(text, lines, cut=bool(left)).split("\n")))
+        kept = cut_long(tail(text, lines, cut=bool(left)))
+        body = "\n".join(map(redact_line, kept.split("\n")))
         if left:
             body = f"[the first {left} bytes not read: only the file's end is]\n" + body
-        self.text(f"`{escape(shown)}`:\n\n" + fence(body or "(empty)"))
+        self.text(f"{code(shown)}:\n\n" + fence(body or "(empty)"))
 
     def render(self) -> str:
         skipped = "\n".join(self.skipped) + "\n" if self.skipped else "Nothing was skipped.\n"
@@ -481,7 +538,7 @@ def _denied(message: str) -> bool:
 def kernel_section(rep: Report, fs: HostFS) -> None:
     rep.section("Kernel")
     rel = probes.release(fs)
-    rep.text(f"Release (`uname -r`): `{escape(rel or 'unknown')}`")
+    rep.text(f"Release (`uname -r`): {code(rel or 'unknown')}")
     rep.file("/proc/version")
     rep.file("/proc/cmdline")
 
@@ -516,7 +573,7 @@ def virt_section(rep: Report, qemu: str | None) -> None:
     if found:
         rep.command([found, "--version"])
     else:
-        rep.skip(f"`{names[0]} --version`", "not installed (not on PATH)")
+        rep.skip(code(f"{names[0]} --version"), "not installed (not on PATH)")
     rep.command(["virsh", "--version"])
     rep.command(["libvirtd", "--version"])
 
@@ -526,7 +583,7 @@ def params_section(rep: Report, fs: HostFS) -> None:
     try:
         mods = [m for m in fs.listdir("/sys/module") if m.startswith("kvm")]
     except Unreadable as exc:
-        rep.skip("`/sys/module/kvm*/parameters`", exc.reason)
+        rep.skip(code("/sys/module/kvm*/parameters"), exc.reason)
         return
     if not mods:
         rep.text("No kvm* module in /sys/module.\n")
@@ -542,19 +599,19 @@ def params_section(rep: Report, fs: HostFS) -> None:
             names = fs.listdir(shown)
         except Unreadable as exc:
             why = exc.reason if not exc.missing else "no parameters"
-            rows.append(f"| {escape(mod)} | (none) | {escape(why).replace('|', '&#124;')} |")
+            rows.append(f"| {prose(mod)} | (none) | {prose(why)} |")
             continue
         left += max(0, len(names) - (MAX_PARAMS - (len(rows) - 2)))
         for name in names[: MAX_PARAMS - (len(rows) - 2)]:
             try:
                 value = fs.read(f"{shown}/{name}", limit=4096, strict=False).strip()
-                cell = f"`{value}`" if value else ""
+                # GFM splits a row at a | before it reads code spans: \| stays one
+                cell = code(value).replace("|", "\\|") if value else ""
             except Unreadable as exc:
-                cell = f"(unreadable: {exc.reason})"
+                cell = prose(f"(unreadable: {exc.reason})")
             # one row each: a newline in a name or a value is escaped (it would start a
-            # line of its own: a heading, a forged check line)
-            row = [escape(mod), escape(name), escape(cell)]
-            rows.append("| " + " | ".join(c.replace("|", "&#124;") for c in row) + " |")
+            # line of its own: a heading, a forged check line), markup too (prose)
+            rows.append(f"| {prose(mod)} | {prose(name)} | {cell} |")
     if left or left_mods:
         rows.append(f"\n[the table stops at {MAX_PARAMS} rows: {left} more parameters and "
                     f"{left_mods} more kvm* modules left out]")  # fmt: skip
@@ -570,11 +627,11 @@ def log_section(rep: Report) -> None:
     dmesg = run_command(["dmesg"])
     if isinstance(dmesg, CommandFailed):
         if isinstance(journal, CommandFailed):
-            rep.skip("`journalctl -k -g kvm`", journal.reason)
-        rep.skip("`dmesg`", dmesg.reason)
+            rep.skip(code("journalctl -k -g kvm"), journal.reason)
+        rep.skip(code("dmesg"), dmesg.reason)
         return
     if isinstance(journal, CommandFailed):
-        rep.skip("`journalctl -k -g kvm`", journal.reason + "; dmesg used instead")
+        rep.skip(code("journalctl -k -g kvm"), journal.reason + "; dmesg used instead")
     lines = [ln for ln in dmesg.splitlines() if "kvm" in ln.lower()]
     rep.text("`dmesg` lines with 'kvm':\n\n" + fence(tail("\n".join(lines)) or "(none)"))
 
@@ -598,7 +655,9 @@ def qemu_processes(fs: HostFS) -> list[str]:
                 continue
             words = [redact_arg(a).replace("<redacted>", _MARK) for a in argv]
             line = shlex.join(words).replace(_MARK, "<redacted>")
-            out.append(f"[pid {pid}] " + escape(line))  # shlex keeps a newline raw
+            # redacted alone: a secret's pattern (a BEGIN line) ends with the process's
+            # line and never takes the next ones; escaped: shlex keeps a newline raw
+            out.append(f"[pid {pid}] " + escape(redact(line)))
     if skipped:
         out.append(f"[{skipped} more QEMU processes left out: the report shows {MAX_QEMU}]")
     return out
@@ -609,14 +668,15 @@ def qemu_section(rep: Report, fs: HostFS) -> None:
     try:
         lines = qemu_processes(fs)
     except Unreadable as exc:
-        rep.skip("QEMU processes (`/proc/PID/cmdline`)", str(exc))
+        rep.skip(f"QEMU processes ({code('/proc/PID/cmdline')})", str(exc))
     else:
-        rep.text(fence("\n".join(lines)) if lines else "No QEMU process is running.\n")
+        text = fence("\n".join(lines), redacted=True)
+        rep.text(text if lines else "No QEMU process is running.\n")
     logdir = "/var/log/libvirt/qemu"
     try:
         logs = [n for n in fs.listdir(logdir) if n.endswith(".log")]
     except Unreadable as exc:
-        rep.skip(f"`{logdir}/*.log`", exc.reason)
+        rep.skip(code(f"{logdir}/*.log"), exc.reason)
         return
     for name in logs[:10]:
         rep.log(f"{logdir}/{name}", 40)
@@ -633,21 +693,21 @@ def check_section(rep: Report, fs: HostFS) -> None:
     try:
         facts = probes.gather(fs)
     except CliError as exc:
-        rep.skip("`nested-kvm check`", str(exc))
+        rep.skip(code("nested-kvm check"), str(exc))
         return
     ev = checks.evaluate(fs, facts, NOT_PROBED)
     rep.text(fence(check.render_text(facts, ev, check.exit_status(facts, ev))))
 
 
 def build(fs: HostFS) -> str:
-    """The report: its header (not redacted: it names the kinds), then the sections,
-    redacted; control characters escaped throughout."""
+    """The report: its header, then the sections.  Each piece of text from the host
+    (a block, a code span, a reason) is redacted and escaped alone, before it is put
+    into the report's Markdown: a secret's pattern cannot run on across the report's
+    own structure (a fence, a heading), and no text can close or alter it."""
     rep = Report(fs)
     stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    where = (
-        "this machine" if fs.real else f"files below `{escape(str(fs.root))}`, commands from PATH"
-    )
-    kinds = "; ".join(what for what, _, _ in REDACTIONS)
+    where = "this machine" if fs.real else f"files below {code(str(fs.root))}, commands from PATH"
+    kinds = prose("; ".join(what for what, _, _ in REDACTIONS), redacted=True)
     header = (
         f"# nested-kvm report\n\nWritten by nested-kvm {__version__} at {stamp} from "
         f"{where}. Review it before sharing: it shows command lines and host names.\n\n"
@@ -660,16 +720,26 @@ def build(fs: HostFS) -> str:
     params_section(rep, fs)
     log_section(rep)
     qemu_section(rep, fs)
-    return escape_text(header + redact(rep.render()))
+    return escape_text(header + rep.render())
+
+
+_SEARCH = getattr(os, "O_PATH", 0) or getattr(os, "O_SEARCH", 0) or os.O_RDONLY
+"""How each directory of ``-o FILE`` is opened: ``O_PATH`` (Linux) or ``O_SEARCH``
+(POSIX.1-2008) need no read permission on it, only search; ``O_RDONLY`` elsewhere."""
+_A_DIRECTORY = "cannot write {path}: it names a directory; give a file name (-o DIR/report.md)"
 
 
 def _open_dir(path: str) -> tuple[int, str]:
     """(a descriptor of the directory that will hold ``path``, the file's name): each
     directory of ``path`` is opened below the one before it with ``O_NOFOLLOW``, so that
-    no component can be a symbolic link (``O_NOFOLLOW`` alone guards only the last)."""
+    no component can be a symbolic link (``O_NOFOLLOW`` alone guards only the last).
+    Opened for search only (:data:`_SEARCH`): a directory that may be searched but not
+    listed (mode 0711) is walked as ``open(2)`` of the whole path would walk it."""
     parts = path.split("/")
     name = parts.pop()
-    fd = os.open("/" if path.startswith("/") else ".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    if name in ("", ".", ".."):
+        raise CliError(_A_DIRECTORY.format(path=path))
+    fd = os.open("/" if path.startswith("/") else ".", _SEARCH | os.O_DIRECTORY | os.O_CLOEXEC)
     walked = "" if path.startswith("/") else "."
     try:
         for part in parts:
@@ -678,7 +748,7 @@ def _open_dir(path: str) -> tuple[int, str]:
             walked = f"{walked}/{part}" if walked != "." else part
             try:
                 nxt = os.open(
-                    part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd
+                    part, _SEARCH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd
                 )
             except OSError as exc:
                 with contextlib.suppress(OSError):
@@ -707,6 +777,9 @@ def write_new(path: str, text: str) -> None:
         try:
             fd = os.open(name, flags, 0o600, dir_fd=dir_fd)
         except FileExistsError:
+            with contextlib.suppress(OSError):
+                if stat.S_ISDIR(os.lstat(name, dir_fd=dir_fd).st_mode):
+                    raise CliError(_A_DIRECTORY.format(path=path)) from None
             raise CliError(
                 f"{path} exists (or is a symbolic link): not overwritten; remove it or "
                 "choose another name"
