@@ -66,14 +66,37 @@ def _spelled(*names: str, json: bool = False) -> str:
 
 _MARK = "REDACTED7f3a"
 """Stands for ``<redacted>`` while shlex quotes a word (``<`` would make it quote)."""
-_SHELL_QUOTED = re.compile(r"'[^'\n]*'|\"(?:[^\"\\\n]|\\.)*\"")
+_SHELL_QUOTED = re.compile(r"'[^'\n]*'|\"(?:[^\"\\\n]|\\.)*\"?")
+"""A quoted shell word; a double-quoted one without its closing quote runs to the end
+of the line (or to a backslash before it): were the closing quote required, each of
+the n quotes of a line of escaped quotes (``{\\"password\\": ...``) would start a
+scan to the line's end, n squared steps: 20 s for 34 kB."""
 
 
 _WS = " \t\n\r\f\v"
 """The blanks that end an unquoted value: ASCII only, so a no-break space inside
 or before a value (``password=\u00a0SECRET``) does not end it."""
-_VALUE = rf"(?:{_QUOTED}|(?:,,|\\.|[^,{_WS}'\"\\])*)"
-"""An option's value: quoted, or to the next comma (QEMU's ``,,`` is a comma) or blank."""
+_MID_QUOTED = r"\"[^\s\"',:;})\]][^\"\n]*\"|'[^\s\"',:;})\]][^'\n]*'"
+"""A quoted part after the start of a value or word (``abc"def ghi"``): closed, and
+not starting with a blank or , : ; } ) ] -- such a quote more likely closes a quote
+the value stands in (``'...password=x' -drive 'y'``, ``["pass=x", "y"]``)."""
+_VALUE = rf"(?:{_QUOTED})?(?:{_MID_QUOTED}|,,|\\.|[^,{_WS}'\"\\])*"
+"""An option's value: to the next comma (QEMU's ``,,`` is a comma) or blank outside
+quotes; a quoted part is part of it, as in a shell word (``PGPASSWORD=abc"def ghi"``
+is one value).  Linear: the parts cannot overlap (a quoted part runs to its closing
+quote), nothing follows the loop in a pattern, and a part that finds no closing
+quote ends the match there."""
+_WORD = rf"(?:{_QUOTED}|\\.|[^\s'\"\\])(?:{_MID_QUOTED}|\\.|[^\s'\"\\])*"
+"""A shell word: unquoted characters and quoted parts up to a blank (``abc"d e"``)."""
+_INNER = r"(?:(?!{q})(?:[^\\\n]|\\.))*(?:{q})?"
+"""The rest of a string opened by the quote of group ``q`` (a plain or a
+backslash-escaped quote: JSON inside a JSON string), to that quote: an escaped quote
+of the same level does not end it.  A backslash and a non-backslash cannot overlap:
+linear."""
+_INNER_3 = _INNER.format(q=r"\3")
+_QUOTE = r"(?<!\\)\\*[\"']"
+"""A quote, maybe backslash-escaped (``\\"`` inside a JSON or a Python string); only a
+whole run of backslashes is taken, so a long run is scanned once (linear)."""
 _EQUALS = r"[^\S\n]*(?:=|%3D)[^\S\n]*"
 _HIDDEN_BLANK = r"\0[0-9a-f]{4}"
 """A blank as :func:`redact_arg` hides it (NUL and its code): where a pattern allows a
@@ -118,10 +141,16 @@ def _userinfo(m: re.Match[str]) -> str:
     return f"{lead}{info[:cut]}<redacted>{rest[at:]}"
 
 
+_KEY_LINE = r"-----{edge} [A-Z0-9 ]{{0,40}}PRIVATE KEY(?: BLOCK)?-----"
+"""A private key block's BEGIN or END line: PEM's (RFC 7468) and OpenPGP's armor
+(``-----BEGIN PGP PRIVATE KEY BLOCK-----``, RFC 4880 section 6.2)."""
+
+
 REDACTIONS = (
     (
-        "private key blocks (-----BEGIN ... PRIVATE KEY-----), up to their END line",
-        re.compile(r"(-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----)(?:[^-]|-(?!----END ))*"),
+        "private key blocks (-----BEGIN ... PRIVATE KEY-----, also OpenPGP's "
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----), up to their END line",
+        re.compile(rf"({_KEY_LINE.format(edge='BEGIN')})(?:[^-]|-(?!----END ))*"),
         "\\1\n<redacted>\n",
     ),
     (
@@ -145,42 +174,56 @@ REDACTIONS = (
     ),
     (
         "the word after --password, --passwd, --passphrase, --secret, --token "
-        "(also --db-password ...) given with a blank instead of =",
+        "(also --db-password ...) given with a blank instead of =, also the next "
+        'string of a logged list (["--password", "..."])',
         re.compile(
-            r"((?<![\w-])--?[\w-]*(?:password|passwd|passphrase|secret|token)[ \t]+)"
-            rf"(?:{_QUOTED}|[^\s'\"]\S*)",
+            r"((?<![\w-])--?[\w-]*(?:password|passwd|passphrase|secret|token)"
+            rf"(?:[ \t]+|({_QUOTE})[ \t]*,{_JSON_BLANKS}({_QUOTE})))"
+            rf"(?(2){_INNER_3}|{_WORD})",
             re.I,
         ),
-        r"\1<redacted>",
+        lambda m: f"{m.group(1)}<redacted>{m.group(3) or ''}",
     ),
     (
         "the body of curl's --data, --data-binary, --data-raw, --data-urlencode "
         "(with = or a blank, also @file)",
         re.compile(
             r"((?<![\w-])--data(?:-binary|-raw|-urlencode|-ascii)?(?:[ \t]*=[ \t]*|[ \t]+))"
-            rf"(?:{_QUOTED}|[^\s'\"]\S*)",
+            rf"{_WORD}",
         ),
         r"\1<redacted>",
     ),
     (
         "Authorization: credentials (Bearer, Basic, Digest, Token ...), also as authorization=, "
-        'quoted or not ({"Authorization": "Bearer ..."})',
+        'quoted or not ({"Authorization": "Bearer ..."}, also on the next line or in a '
+        'list: {"Authorization": ["Bearer ..."]}, Go\'s map[Authorization:[Bearer ...]]); '
+        "a quoted value to its closing quote, a list's to its ], credentials with "
+        'parameters (Digest username="...", response="...") to the end of the line',
         re.compile(
-            rf"(\bauthorization[\"']?{_LINE_BLANKS}[:=]{_LINE_BLANKS}[\"']?"
-            rf"(?:(?:bearer|basic|digest|token|negotiate)(?:[ \t]|{_HIDDEN_BLANK})+)?)"
-            r"[^\s'\"]+",
+            rf"(\bauthorization(?:{_QUOTE})?{_LINE_BLANKS}[:=]"
+            # a newline after the colon only before a quote or a list (JSON), so that a
+            # log's last line cannot take the line after it
+            rf"(?:{_JSON_BLANKS}(?=\\*[\"'\[])|{_LINE_BLANKS})"
+            rf"(\[{_JSON_BLANKS})?({_QUOTE})?"
+            rf"(?:(?:bearer|basic|digest|token|negotiate|oauth|aws4-hmac-sha256)"
+            rf"(?:[ \t]|{_HIDDEN_BLANK})+)?)"
+            rf"(?(3){_INNER_3}|(?(2)[^\]\n]*|(?:"
+            # auth-params (RFC 9110 credentials: name=value, ...) to the end of the line
+            r"(?=[\w-]+[ \t]*=[^=\n])[^\n]*|[^\s'\"]+)))",
             re.I,
         ),
-        r"\1<redacted>",
+        lambda m: f"{m.group(1)}<redacted>{m.group(3) or ''}",
     ),
     (
         "the text of XML elements <password>, <passwd>, <passphrase>, <token>, <value> "
-        "and <key> (libvirt secret XML, LUKS keys), also a CDATA section",
+        "and <key> (libvirt secret XML, LUKS keys), also with a namespace prefix "
+        "(<ns:password>) and a CDATA section (after blanks too)",
         re.compile(
-            r"(<(?:(?:password|passwd|passphrase|token|value)\b|key(?=[\s/>]))[^<>]*(?<!/)>)"
+            r"(<(?:[\w.-]+:)?(?:(?:password|passwd|passphrase|token|value)\b|key(?=[\s/>]))"
+            r"[^<>]*(?<!/)>)"
             # a CDATA section to its ]]> (or the end): "]" not followed by "]>" and any
             # other character cannot overlap, so this is linear
-            r"(?:<!\[CDATA\[(?:[^\]]|\](?!\]>))*(?:\]\]>)?|[^<]*)",
+            r"(?:\s*<!\[CDATA\[(?:[^\]]|\](?!\]>))*(?:\]\]>)?|[^<]*)",
             re.I,
         ),
         r"\1<redacted>",
@@ -199,9 +242,9 @@ REDACTIONS = (
         r"(also spelt with \u escapes): strings, Python bytes (b'...'), numbers, "
         "true/false and arrays",
         re.compile(
-            rf"""((["']){_spelled("password", "passwd", "secret", "key", "data", json=True)}"""
-            rf"""\2{_JSON_BLANKS}:{_JSON_BLANKS}(?:[bB](?=["']))?)"""
-            r"""(?:(["'])(?:(?!\3)[^\\\n]|\\.)*\3?|\[[^\]\n]*\]?|[^\s,}\]'"]+)""",
+            rf"""(({_QUOTE}){_spelled("password", "passwd", "secret", "key", "data", json=True)}"""
+            rf"""\2{_JSON_BLANKS}:{_JSON_BLANKS}(?:[bB](?=\\*["']))?)"""
+            rf"""(?:({_QUOTE}){_INNER_3}|\[[^\]\n]*\]?|[^\s,}}\]'"\\]+)""",
             re.I,
         ),
         r"\1\3<redacted>\3",
@@ -262,20 +305,32 @@ _NEEDLES = (
     ("://",),
     (":", "%3a"),
 )
-"""For each of :data:`REDACTIONS`, strings one of which any match holds (after
-``str.casefold``, which maps the non-ASCII letters that ``re.I`` takes for these ASCII
-ones, ``\u017f`` for s and ``\u212a`` for k); a pattern none of whose strings the
-text holds is not run.  A pattern costs about a microsecond per character even where
-it matches nothing: a 3 MB log line took seconds per pattern."""
+"""For each of :data:`REDACTIONS`, strings one of which any match holds (in the text
+as :func:`_fold` folds it); a pattern none of whose strings the text holds is not
+run.  A pattern costs about a microsecond per character even where it matches
+nothing: a 3 MB log line took seconds per pattern."""
+
+_RE_I_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+"""The non-ASCII characters that ``re.I`` takes for an ASCII letter: the dotted
+capital I and the dotless small i for i, the long s for s, the Kelvin sign for k (on
+Python 3.11, found by matching each ASCII letter against every code point: see
+tests/cli/test_redact_more.py).  ``str.casefold`` keeps the dotless i and makes the
+dotted I two characters, so a folded needle missed them."""
+
+
+def _fold(text: str) -> str:
+    """``text`` lowercased, each character that ``re.I`` takes for an ASCII letter
+    made that letter: a needle is in it wherever a pattern matches."""
+    return (text if text.isascii() else text.translate(_RE_I_ASCII)).lower()
 
 
 def redact(text: str) -> str:
     """``text`` with every kind of secret in :data:`REDACTIONS` replaced."""
-    folded = text.casefold()
+    folded = _fold(text)
     for i, (_, pattern, replacement) in enumerate(REDACTIONS):
         if any(n in folded for n in _NEEDLES[i]):
             text = pattern.sub(replacement, text)
-            folded = text.casefold()
+            folded = _fold(text)
     return text
 
 
@@ -380,8 +435,8 @@ def prose(text: str, *, redacted: bool = False) -> str:
     return _MARKUP.sub(lambda m: "\\" + m.group(), escape(text if redacted else redact(text)))
 
 
-_KEY_END = re.compile(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----")
-_KEY_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")
+_KEY_END = re.compile(_KEY_LINE.format(edge="END"))
+_KEY_BEGIN = re.compile(_KEY_LINE.format(edge="BEGIN"))
 
 
 def _unbegun_key(lines: list[str]) -> list[str]:
