@@ -787,3 +787,57 @@ def test_pip_floor_cites_pips_changelog_not_a_pull_request(built_site):
     assert "NEWS.rst" in entry and "In-tree builds are now the default" in _text(entry)
     assert 'href="https://pip.pypa.io/en/stable/news/#v21-3"' in entry
     assert "pull/10495" not in entry
+
+
+def _entry_sources_after(main: str, anchor: str, phrase: str) -> str:
+    """The text of the first "Sources:" note after ``anchor`` that contains ``phrase``."""
+    start = main.index(anchor)
+    for note in re.findall(r'<p class="[^"]*nested-entry-sources[^"]*">(.*?)</p>',
+                           main[start:], re.S):  # fmt: skip
+        text = html.unescape(_text(note))
+        if phrase in text:
+            return text
+    raise AssertionError(f"no Sources note with {phrase!r} after {anchor}")
+
+
+def test_no_source_is_an_unpublished_measurement(built_site):
+    """Walk 9: three Sources notes cited "measured by the project (its notes on real
+    kernels under QEMU, not published)"; they now name the committed real-kernel probe
+    and the recorded fixture that show it, and the fixture holds the model name."""
+    html_dir = built_site / "html"
+    unpublished = [p.relative_to(html_dir).as_posix() for p in sorted(html_dir.rglob("*.html"))
+                   if "not published" in _text(_main_text(p))]  # fmt: skip
+    assert not unpublished, unpublished
+    main = _main_text(html_dir / "troubleshooting.html")
+    reload = _entry_sources_after(main, 'id="troubleshooting-loaded"', "amd_reload")
+    assert "nested_snippets/realkernel/plan.py" in reload
+    assert "tests/realkernel/test_differential.py" in reload
+    banana = _entry_sources_after(main, 'id="troubleshooting-loaded"', "nested=banana")
+    assert "amd_reload" in banana and "plan.py" in banana
+    fixture = "nested_snippets/fixtures/realkernel/6.1.0-56-amd64-tcg-max.json"
+    tcg = _entry_sources_after(main, 'id="troubleshooting-tcg"', fixture)
+    recorded = json.loads((REPO / fixture).read_text())
+    assert recorded["cpu"]["model_name"] == "QEMU TCG CPU version 2.5+"
+    assert (recorded["provenance"]["accel"], recorded["provenance"]["cpu_model"]) == ("tcg", "max")
+    assert recorded["provenance"]["qemu"].startswith("QEMU emulator version 7.2.22 ")
+    assert "QEMU 7.2.22" in tcg and "-cpu max" in tcg
+    from nested_snippets.realkernel import plan
+
+    probe = {c.id: c for c in plan.PROBES}["probe.amd_reload"]
+    commands = [command.text for _key, _label, command in probe.commands()]
+    assert "sudo modprobe kvm_amd nested=0" in commands
+    assert "sudo modprobe kvm_amd nested=banana" in commands
+
+
+def test_udev_rule_is_cited_at_a_systemd_release_tag(built_site):
+    """Walk 9: the rule that gives /dev/kvm to the kvm group was cited at a commit of
+    systemd/systemd; it is now cited at the release tag whose file was read (v252.39,
+    Debian 12's systemd source), with the line as that file has it."""
+    main = _main_text(built_site / "html" / "troubleshooting.html")
+    rule = _entry_sources_after(main, 'id="troubleshooting-dev-kvm"', "50-udev-default.rules.in")
+    assert not re.search(r"\b[0-9a-f]{40}\b", rule), rule
+    assert "systemd v252.39" in rule and "systemd/systemd-stable" in rule
+    assert 'KERNEL=="kvm", GROUP="kvm", MODE="{{DEV_KVM_MODE}}", OPTIONS+="static_node=kvm"' in rule
+    mode = _entry_sources_after(main, 'id="troubleshooting-dev-kvm"', "meson_options.txt")
+    assert "systemd v252.39" in mode and "stored copy" not in mode
+
