@@ -841,3 +841,56 @@ def test_udev_rule_is_cited_at_a_systemd_release_tag(built_site):
     mode = _entry_sources_after(main, 'id="troubleshooting-dev-kvm"', "meson_options.txt")
     assert "systemd v252.39" in mode and "stored copy" not in mode
 
+
+def test_install_page_says_the_zipapp_is_built_not_downloaded(built_site):
+    """Walk 9: "Copy it to a server" left the reader looking for a download; no
+    nested-kvm.pyz is published, so the first choice says to build it (make pyz) and
+    links the section that does, and no page offers a .pyz address."""
+    main = _main_text(built_site / "html" / "how-to" / "install-checker.html")
+    which = main[main.index('id="which-way-to-install"'):]
+    zipapp = which[: which.index("pipx or pip")]
+    text = html.unescape(_text(zipapp))
+    assert "No ready-made nested-kvm.pyz is published for download" in text
+    assert "make pyz" in text and 'href="#install-checker-pyz"' in zipapp
+    assert 'id="install-checker-pyz"' in main
+    assert "make -C nested-kvm-guide pyz" in html.unescape(_text(main))
+    for page in (built_site / "html").rglob("*.html"):
+        assert not re.search(r'href="[^"]*\.pyz"', page.read_text()), page.name
+    readme = (REPO / "README.rst").read_text()
+    assert "Neither the zipapp nor a wheel is published for download" in readme
+
+
+def test_install_page_says_what_pip_needs_without_a_network(built_site):
+    """Walk 9: offline, pip cannot fetch the build backend that checker/pyproject.toml
+    names; the page names it (from that file), how to carry its wheel over, and the pip
+    options that build with it and download nothing."""
+    import tomllib
+
+    with (REPO / "checker" / "pyproject.toml").open("rb") as f:
+        backend = ", ".join(tomllib.load(f)["build-system"]["requires"])
+    main = _main_text(built_site / "html" / "how-to" / "install-checker.html")
+    start = main.index('id="install-checker-offline"')
+    section = main[start: main.index("<section", start + 10)]
+    text = html.unescape(_text(section))
+    assert f"under [build-system], {backend}," in text, text[:400]
+    assert "pip download --no-deps -d wheels setuptools" in text
+    install = text[text.index("python3 -m venv"):]
+    for option in ("--no-index", "--find-links ./wheels --upgrade setuptools",
+                   "--no-build-isolation ./nested-kvm-guide/checker"):  # fmt: skip
+        assert option in install, option
+
+
+def test_build_requires_role_reads_the_build_system(tmp_path, monkeypatch):
+    """:build-requires: prints [build-system] requires and refuses what it cannot read."""
+    from nested_snippets.sphinxext import python_req
+
+    other = tmp_path / "pyproject.toml"
+    other.write_text('[build-system]\nrequires = ["flit_core>=3.4", "wheel"]\n')
+    monkeypatch.setitem(python_req.PYPROJECTS, "checker", other)
+    assert python_req.build_requires("checker") == "flit_core>=3.4, wheel"
+    other.write_text("[project]\nname = 'x'\n")
+    with pytest.raises(ValueError, match=r"no \[build-system\] requires"):
+        python_req.build_requires("checker")
+    with pytest.raises(ValueError, match="unknown distribution"):
+        python_req.build_requires("nope")
+
