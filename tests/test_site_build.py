@@ -894,3 +894,31 @@ def test_build_requires_role_reads_the_build_system(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="unknown distribution"):
         python_req.build_requires("nope")
 
+
+def test_man_page_see_also_points_at_pages_the_site_has(built_site, tmp_path):
+    """Walk 9: `make man` gave links without addresses ("Install and run the nested-kvm
+    checker") and no SEE ALSO. The page now has one whose guide addresses (the
+    checker's default base + PAGE.html) are files of the built site; so is every other
+    address at that base in the page."""
+    from nested_snippets.cli.guide import DEFAULT_BASE
+
+    proc = sphinx("man", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "man" / "nested-kvm.1").read_text()
+    sections = re.split(r"^\.SH ", page, flags=re.M)
+    see_also = [s for s in sections if s.startswith("SEE ALSO")]
+    assert len(see_also) == 1, [s.split("\n", 1)[0] for s in sections]
+    plain = see_also[0].replace("\\-", "-")
+    urls = re.findall(r"https://[^\s\\]+", plain)
+    assert len(urls) >= 3, urls
+    for need in ("how-to/install-checker.html", "troubleshooting.html"):
+        assert DEFAULT_BASE + need in urls, need
+    assert "modprobe.d(5)" in plain
+    everywhere = re.findall(r"https://[^\s\\<>)]+", page.replace("\\-", "-").replace("\\:", ""))
+    at_base = sorted({u for u in everywhere if u.startswith(DEFAULT_BASE)} | set(urls))
+
+    def target(url: str) -> Path:
+        return built_site / "html" / (url.removeprefix(DEFAULT_BASE).split("#")[0] or "index.html")
+
+    missing = [u for u in at_base if not target(u).is_file()]
+    assert not missing, missing
