@@ -922,3 +922,71 @@ def test_man_page_see_also_points_at_pages_the_site_has(built_site, tmp_path):
 
     missing = [u for u in at_base if not target(u).is_file()]
     assert not missing, missing
+
+
+def _page_transcripts(page: Path, first: str) -> list[tuple[str, list[str]]]:
+    """The ``$ `` commands and output lines of the page's code block that starts with
+    ``first``."""
+    blocks = [b for b in _blocks(page) if b.startswith(first)]
+    assert len(blocks) == 1, f"{page.name}: {len(blocks)} blocks start with {first!r}"
+    runs: list[tuple[str, list[str]]] = []
+    for line in blocks[0].rstrip("\n").split("\n"):
+        if line.startswith("$ "):
+            runs.append((line[2:], []))
+        else:
+            runs[-1][1].append(line)
+    return runs
+
+
+@pytest.mark.parametrize(
+    "first", ["$ nested-kvm check --no-probe --root fake-host", "$ cat fake-host/etc/modprobe.d"]
+)
+def test_cli_samples_are_what_nested_kvm_prints(built_site, tmp_path, monkeypatch, first):
+    """Walk 9: the CLI reference showed no output. Its samples of check and lint are now
+    authored blocks; this runs each command of the block, as the page shows it, on the
+    fake host the sample names (checker_samples._HOST, built as tests/cli's make_host
+    builds hosts) and compares what a terminal would show with the page."""
+    import contextlib
+    import io
+    import shlex
+
+    from nested_snippets.cli import main
+    from nested_snippets.fakehost.host import FakeHost, Scenario
+    from nested_snippets.snippets import checker_samples
+
+    page = built_site / "html" / "reference" / "cli.html"
+    host = checker_samples._HOST
+    root = FakeHost.create(tmp_path / "h", Scenario(host["arch"], host["kernel"], host["given"]))
+    (tmp_path / "fake-host").symlink_to(root.root)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NESTED_KVM_GUIDE_URL", raising=False)
+    runs = _page_transcripts(page, first)
+    assert any(cmd.startswith("nested-kvm ") for cmd, _ in runs), runs
+    for command, shown in runs:
+        words = shlex.split(command)
+        if words[0] == "cat":
+            printed = Path(words[1]).read_text()
+        else:
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                main(words[1:])
+            printed = out.getvalue()
+        assert printed.splitlines() == shown, (command, printed)
+    main_text = _main_text(page)
+    assert "Run with nested-kvm on the test suite’s fake host" in html.unescape(main_text)
+
+
+def test_checker_sample_check_catches_a_stale_line():
+    """The snippet suite's check of a sample (bodies.CheckerRun) fails on one wrong line."""
+    import dataclasses
+
+    from nested_snippets.snippets import checker_samples
+
+    _era, _variant, body = next(iter(checker_samples.lint.bodies()))
+    assert body.check() == ""
+    cmd = body.transcript.commands[1]
+    stale = dataclasses.replace(cmd, output=(*cmd.output[:-1], cmd.output[-1] + " (old)"))
+    commands = (body.transcript.commands[0], stale)
+    wrong = dataclasses.replace(body, transcript=dataclasses.replace(body.transcript,
+                                                                     commands=commands))
+    assert "nested-kvm on the fake host prints" in wrong.check()
