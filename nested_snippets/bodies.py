@@ -338,3 +338,89 @@ class Reboot(Body):
 
 
 REBOOT = Reboot()
+
+
+CHECKER_ROOT = "fake-host"
+"""The directory a :class:`CheckerRun` shows its fake host's root as (``--root fake-host``)."""
+
+
+@dataclass(frozen=True)
+class CheckerRun(Body):
+    """``nested-kvm`` run against a fake host of the test suite, read with ``--root``:
+    a transcript whose commands are ``nested-kvm ...`` (or ``cat`` of one of the host's
+    files, to show what it reads), each with the output a terminal shows (standard
+    output and standard error in the order written).  It does not run in the sandbox:
+    :meth:`check` builds the host (``arch``, ``kernel``, ``given``) in a temporary
+    directory, runs each command there in-process with ``fake-host`` as its root's
+    name and compares, so the sample on the page cannot go stale."""
+
+    transcript: Transcript
+    arch: str
+    kernel: str
+    given: object
+    """A :class:`~nested_snippets.fakehost.start.Given` (not imported here)."""
+    language = "console"
+
+    @property
+    def text(self) -> str:
+        return self.transcript.text
+
+    def problem(self) -> str:
+        for cmd in self.transcript.commands:
+            words = shlex.split(cmd.text)
+            if not words or words[0] not in ("nested-kvm", "cat"):
+                return f"a checker sample runs nested-kvm or cat, not {cmd.text!r}"
+        return ""
+
+    def run(self) -> list[tuple[list[str], int]]:
+        """(lines printed, exit status) of each command, run on a new fake host."""
+        import contextlib
+        import io
+        import os
+        import tempfile
+        from pathlib import Path
+
+        from nested_snippets.cli import main
+        from nested_snippets.fakehost.host import FakeHost, Scenario
+
+        results = []
+        with tempfile.TemporaryDirectory() as tmp:
+            host = FakeHost.create(Path(tmp) / "home", Scenario(self.arch, self.kernel, self.given))
+            (Path(tmp) / CHECKER_ROOT).symlink_to(host.root)
+            here, saved = os.getcwd(), os.environ.pop("NESTED_KVM_GUIDE_URL", None)
+            os.chdir(tmp)
+            try:
+                for cmd in self.transcript.commands:
+                    words = shlex.split(cmd.text)
+                    if words[0] == "cat":
+                        text, status = Path(words[1]).read_text(), 0
+                    else:
+                        out = io.StringIO()
+                        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                            status = main(words[1:])
+                        text = out.getvalue()
+                    results.append((text.splitlines(), status))
+            finally:
+                os.chdir(here)
+                if saved is not None:
+                    os.environ["NESTED_KVM_GUIDE_URL"] = saved
+        return results
+
+    def check(self) -> str:
+        problems = []
+        for cmd, (lines, status) in zip(self.transcript.commands, self.run(), strict=True):
+            if list(cmd.output) != lines or status != cmd.status:
+                problems.append(
+                    f"$ {cmd.text}: the page shows (exit {cmd.status}):\n"
+                    + "\n".join(cmd.output)
+                    + f"\nnested-kvm on the fake host prints (exit {status}):\n"
+                    + "\n".join(lines)
+                )
+        return "\n".join(problems)
+
+    def proof(self, releases: str, applied: bool) -> Proof:
+        return Proof(
+            "executed",
+            f"Run with nested-kvm on the test suite's fake host (read with --root): "
+            f"{self.arch}, Linux {self.kernel} data; output compared.",
+        )

@@ -17,6 +17,7 @@ from nested_snippets import arches as arch_table
 from nested_snippets.bodies import (
     REBOOT,
     Body,
+    CheckerRun,
     Command,
     CommandLine,
     ConfigFile,
@@ -353,6 +354,20 @@ def foreign_config(path: str, content: str, *, language: str = "text") -> Foreig
     read).  A relative ``path`` names a file the reader keeps where they like."""
     checked = config(path if path.startswith("/") else f"/{path}", content, language=language)
     return ForeignFile(path, checked.content, language)
+
+
+def checker_run(
+    text: str,
+    *,
+    arch: str,
+    kernel: str,
+    given: Given | None = None,
+    status: Mapping[int, int] | None = None,
+) -> CheckerRun:
+    """A sample of ``nested-kvm``'s output, authored as a transcript and compared by the
+    snippet tests with what ``nested-kvm`` prints on a fake host built from ``arch``,
+    ``kernel`` and ``given`` (see :class:`~nested_snippets.bodies.CheckerRun`)."""
+    return CheckerRun(transcript(text, status=status), arch, kernel, given or Given())
 
 
 def command_line(command: str) -> CommandLine:

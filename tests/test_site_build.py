@@ -787,3 +787,206 @@ def test_pip_floor_cites_pips_changelog_not_a_pull_request(built_site):
     assert "NEWS.rst" in entry and "In-tree builds are now the default" in _text(entry)
     assert 'href="https://pip.pypa.io/en/stable/news/#v21-3"' in entry
     assert "pull/10495" not in entry
+
+
+def _entry_sources_after(main: str, anchor: str, phrase: str) -> str:
+    """The text of the first "Sources:" note after ``anchor`` that contains ``phrase``."""
+    start = main.index(anchor)
+    for note in re.findall(r'<p class="[^"]*nested-entry-sources[^"]*">(.*?)</p>',
+                           main[start:], re.S):  # fmt: skip
+        text = html.unescape(_text(note))
+        if phrase in text:
+            return text
+    raise AssertionError(f"no Sources note with {phrase!r} after {anchor}")
+
+
+def test_no_source_is_an_unpublished_measurement(built_site):
+    """Walk 9: three Sources notes cited "measured by the project (its notes on real
+    kernels under QEMU, not published)"; they now name the committed real-kernel probe
+    and the recorded fixture that show it, and the fixture holds the model name."""
+    html_dir = built_site / "html"
+    unpublished = [p.relative_to(html_dir).as_posix() for p in sorted(html_dir.rglob("*.html"))
+                   if "not published" in _text(_main_text(p))]  # fmt: skip
+    assert not unpublished, unpublished
+    main = _main_text(html_dir / "troubleshooting.html")
+    reload = _entry_sources_after(main, 'id="troubleshooting-loaded"', "amd_reload")
+    assert "nested_snippets/realkernel/plan.py" in reload
+    assert "tests/realkernel/test_differential.py" in reload
+    banana = _entry_sources_after(main, 'id="troubleshooting-loaded"', "nested=banana")
+    assert "amd_reload" in banana and "plan.py" in banana
+    fixture = "nested_snippets/fixtures/realkernel/6.1.0-56-amd64-tcg-max.json"
+    tcg = _entry_sources_after(main, 'id="troubleshooting-tcg"', fixture)
+    recorded = json.loads((REPO / fixture).read_text())
+    assert recorded["cpu"]["model_name"] == "QEMU TCG CPU version 2.5+"
+    assert (recorded["provenance"]["accel"], recorded["provenance"]["cpu_model"]) == ("tcg", "max")
+    assert recorded["provenance"]["qemu"].startswith("QEMU emulator version 7.2.22 ")
+    assert "QEMU 7.2.22" in tcg and "-cpu max" in tcg
+    from nested_snippets.realkernel import plan
+
+    probe = {c.id: c for c in plan.PROBES}["probe.amd_reload"]
+    commands = [command.text for _key, _label, command in probe.commands()]
+    assert "sudo modprobe kvm_amd nested=0" in commands
+    assert "sudo modprobe kvm_amd nested=banana" in commands
+
+
+def test_udev_rule_is_cited_at_a_systemd_release_tag(built_site):
+    """Walk 9: the rule that gives /dev/kvm to the kvm group was cited at a commit of
+    systemd/systemd; it is now cited at the release tag whose file was read (v252.39,
+    Debian 12's systemd source), with the line as that file has it."""
+    main = _main_text(built_site / "html" / "troubleshooting.html")
+    rule = _entry_sources_after(main, 'id="troubleshooting-dev-kvm"', "50-udev-default.rules.in")
+    assert not re.search(r"\b[0-9a-f]{40}\b", rule), rule
+    assert "systemd v252.39" in rule and "systemd/systemd-stable" in rule
+    assert 'KERNEL=="kvm", GROUP="kvm", MODE="{{DEV_KVM_MODE}}", OPTIONS+="static_node=kvm"' in rule
+    mode = _entry_sources_after(main, 'id="troubleshooting-dev-kvm"', "meson_options.txt")
+    assert "systemd v252.39" in mode and "stored copy" not in mode
+
+
+def test_install_page_says_the_zipapp_is_built_not_downloaded(built_site):
+    """Walk 9: "Copy it to a server" left the reader looking for a download; no
+    nested-kvm.pyz is published, so the first choice says to build it (make pyz) and
+    links the section that does, and no page offers a .pyz address."""
+    main = _main_text(built_site / "html" / "how-to" / "install-checker.html")
+    which = main[main.index('id="which-way-to-install"'):]
+    zipapp = which[: which.index("pipx or pip")]
+    text = html.unescape(_text(zipapp))
+    assert "No ready-made nested-kvm.pyz is published for download" in text
+    assert "make pyz" in text and 'href="#install-checker-pyz"' in zipapp
+    assert 'id="install-checker-pyz"' in main
+    assert "make -C nested-kvm-guide pyz" in html.unescape(_text(main))
+    for page in (built_site / "html").rglob("*.html"):
+        assert not re.search(r'href="[^"]*\.pyz"', page.read_text()), page.name
+    readme = (REPO / "README.rst").read_text()
+    assert "Neither the zipapp nor a wheel is published for download" in readme
+
+
+def test_install_page_says_what_pip_needs_without_a_network(built_site):
+    """Walk 9: offline, pip cannot fetch the build backend that checker/pyproject.toml
+    names; the page names it (from that file), how to carry its wheel over, and the pip
+    options that build with it and download nothing."""
+    import tomllib
+
+    with (REPO / "checker" / "pyproject.toml").open("rb") as f:
+        backend = ", ".join(tomllib.load(f)["build-system"]["requires"])
+    main = _main_text(built_site / "html" / "how-to" / "install-checker.html")
+    start = main.index('id="install-checker-offline"')
+    section = main[start: main.index("<section", start + 10)]
+    text = html.unescape(_text(section))
+    assert f"under [build-system], {backend}," in text, text[:400]
+    assert "pip download --no-deps -d wheels setuptools" in text
+    install = text[text.index("python3 -m venv"):]
+    for option in ("--no-index", "--find-links ./wheels --upgrade setuptools",
+                   "--no-build-isolation ./nested-kvm-guide/checker"):  # fmt: skip
+        assert option in install, option
+
+
+def test_build_requires_role_reads_the_build_system(tmp_path, monkeypatch):
+    """:build-requires: prints [build-system] requires and refuses what it cannot read."""
+    from nested_snippets.sphinxext import python_req
+
+    other = tmp_path / "pyproject.toml"
+    other.write_text('[build-system]\nrequires = ["flit_core>=3.4", "wheel"]\n')
+    monkeypatch.setitem(python_req.PYPROJECTS, "checker", other)
+    assert python_req.build_requires("checker") == "flit_core>=3.4, wheel"
+    other.write_text("[project]\nname = 'x'\n")
+    with pytest.raises(ValueError, match=r"no \[build-system\] requires"):
+        python_req.build_requires("checker")
+    with pytest.raises(ValueError, match="unknown distribution"):
+        python_req.build_requires("nope")
+
+
+def test_man_page_see_also_points_at_pages_the_site_has(built_site, tmp_path):
+    """Walk 9: `make man` gave links without addresses ("Install and run the nested-kvm
+    checker") and no SEE ALSO. The page now has one whose guide addresses (the
+    checker's default base + PAGE.html) are files of the built site; so is every other
+    address at that base in the page."""
+    from nested_snippets.cli.guide import DEFAULT_BASE
+
+    proc = sphinx("man", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "man" / "nested-kvm.1").read_text()
+    sections = re.split(r"^\.SH ", page, flags=re.M)
+    see_also = [s for s in sections if s.startswith("SEE ALSO")]
+    assert len(see_also) == 1, [s.split("\n", 1)[0] for s in sections]
+    plain = see_also[0].replace("\\-", "-")
+    urls = re.findall(r"https://[^\s\\]+", plain)
+    assert len(urls) >= 3, urls
+    for need in ("how-to/install-checker.html", "troubleshooting.html"):
+        assert DEFAULT_BASE + need in urls, need
+    assert "modprobe.d(5)" in plain
+    everywhere = re.findall(r"https://[^\s\\<>)]+", page.replace("\\-", "-").replace("\\:", ""))
+    at_base = sorted({u for u in everywhere if u.startswith(DEFAULT_BASE)} | set(urls))
+
+    def target(url: str) -> Path:
+        return built_site / "html" / (url.removeprefix(DEFAULT_BASE).split("#")[0] or "index.html")
+
+    missing = [u for u in at_base if not target(u).is_file()]
+    assert not missing, missing
+
+
+def _page_transcripts(page: Path, first: str) -> list[tuple[str, list[str]]]:
+    """The ``$ `` commands and output lines of the page's code block that starts with
+    ``first``."""
+    blocks = [b for b in _blocks(page) if b.startswith(first)]
+    assert len(blocks) == 1, f"{page.name}: {len(blocks)} blocks start with {first!r}"
+    runs: list[tuple[str, list[str]]] = []
+    for line in blocks[0].rstrip("\n").split("\n"):
+        if line.startswith("$ "):
+            runs.append((line[2:], []))
+        else:
+            runs[-1][1].append(line)
+    return runs
+
+
+@pytest.mark.parametrize(
+    "first", ["$ nested-kvm check --no-probe --root fake-host", "$ cat fake-host/etc/modprobe.d"]
+)
+def test_cli_samples_are_what_nested_kvm_prints(built_site, tmp_path, monkeypatch, first):
+    """Walk 9: the CLI reference showed no output. Its samples of check and lint are now
+    authored blocks; this runs each command of the block, as the page shows it, on the
+    fake host the sample names (checker_samples._HOST, built as tests/cli's make_host
+    builds hosts) and compares what a terminal would show with the page."""
+    import contextlib
+    import io
+    import shlex
+
+    from nested_snippets.cli import main
+    from nested_snippets.fakehost.host import FakeHost, Scenario
+    from nested_snippets.snippets import checker_samples
+
+    page = built_site / "html" / "reference" / "cli.html"
+    host = checker_samples._HOST
+    root = FakeHost.create(tmp_path / "h", Scenario(host["arch"], host["kernel"], host["given"]))
+    (tmp_path / "fake-host").symlink_to(root.root)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NESTED_KVM_GUIDE_URL", raising=False)
+    runs = _page_transcripts(page, first)
+    assert any(cmd.startswith("nested-kvm ") for cmd, _ in runs), runs
+    for command, shown in runs:
+        words = shlex.split(command)
+        if words[0] == "cat":
+            printed = Path(words[1]).read_text()
+        else:
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                main(words[1:])
+            printed = out.getvalue()
+        assert printed.splitlines() == shown, (command, printed)
+    main_text = _main_text(page)
+    assert "Run with nested-kvm on the test suite’s fake host" in html.unescape(main_text)
+
+
+def test_checker_sample_check_catches_a_stale_line():
+    """The snippet suite's check of a sample (bodies.CheckerRun) fails on one wrong line."""
+    import dataclasses
+
+    from nested_snippets.snippets import checker_samples
+
+    _era, _variant, body = next(iter(checker_samples.lint.bodies()))
+    assert body.check() == ""
+    cmd = body.transcript.commands[1]
+    stale = dataclasses.replace(cmd, output=(*cmd.output[:-1], cmd.output[-1] + " (old)"))
+    commands = (body.transcript.commands[0], stale)
+    wrong = dataclasses.replace(body, transcript=dataclasses.replace(body.transcript,
+                                                                     commands=commands))
+    assert "nested-kvm on the fake host prints" in wrong.check()

@@ -27,6 +27,29 @@ is upgraded first (from PyPI or the site's mirror); the system's pip, which the
 distribution's package manager owns, is left alone.  The command is then
 ``~/.local/nested-kvm/bin/nested-kvm``."""
 
+download_backend = snippet(command_line("python3 -m pip download --no-deps -d wheels setuptools"))
+"""Where there is a network: the build backend's wheel, to carry over with the sources
+(checker/pyproject.toml's [build-system] requires names it; ``pip download`` installs
+nothing, so PEP 668 does not refuse it)."""
+
+install_offline = snippet(
+    command_line("""
+        python3 -m venv ~/.local/nested-kvm && \\
+            ~/.local/nested-kvm/bin/python -m pip install --no-index \\
+                --find-links ./wheels --upgrade setuptools && \\
+            ~/.local/nested-kvm/bin/python -m pip install --no-index \\
+                --no-build-isolation ./nested-kvm-guide/checker
+    """),
+)
+"""Without a network: the carried wheel goes into the environment first (--upgrade: a
+venv of Python 3.11 or older already holds an older setuptools, which pip would keep),
+then pip builds the checker with it (--no-build-isolation) and looks nowhere else
+(--no-index).  Run as written on 2026-12-03 with PIP_CONFIG_FILE=/dev/null (Python
+3.11 venv, pip 23.2.1; wheel setuptools 84.2.1): nested-kvm installed.  Without
+--upgrade, the venv's setuptools 65.5.0 stays and stops at metadata ("project.license
+must be valid exactly by one definition"); without --no-build-isolation, pip cannot
+install the build dependencies from no index."""
+
 build_pyz = snippet(command_line("make -C nested-kvm-guide pyz"))
 RHEL9_PYTHONS = "https://docs.redhat.com/en/documentation/red_hat_enterprise_linux/9/html/\
 installing_and_using_dynamic_programming_languages/\

@@ -2,7 +2,10 @@
 
 ``:guide-url:`default``` prints the checker's built-in base address
 (:data:`nested_snippets.cli.guide.DEFAULT_BASE`) and ``:guide-url:`env``` the
-variable that replaces it, so no page types either.
+variable that replaces it, so no page types either.  ``:guide-url:`default
+PAGE.html``` prints the address of one page of this guide at that base (the manual
+page's SEE ALSO, where links have no address of their own); a page that this build
+does not have is an error at the role's line.
 
 The default is the address of the project's publisher, Read the Docs
 (``.readthedocs.yaml``).  A build on Read the Docs knows the site's real address
@@ -32,11 +35,22 @@ _VALUES = {"default": guide.DEFAULT_BASE, "env": guide.ENV}
 
 class GuideUrl(SphinxRole):
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        value = _VALUES.get(self.text.strip())
+        which, _, page = self.text.strip().partition(" ")
+        value = _VALUES.get(which)
+        problem = None
         if value is None:
-            msg = self.inliner.reporter.error(
-                f"guide-url: {self.text!r} is not one of {', '.join(_VALUES)}", line=self.lineno
-            )
+            problem = f"{self.text!r} is not one of {', '.join(_VALUES)}"
+        elif page:
+            page = page.strip()
+            docname = page.removesuffix(".html")
+            if which != "default":
+                problem = f"{self.text!r}: only the default address takes a page"
+            elif not page.endswith(".html") or docname not in self.env.found_docs:
+                problem = f"{self.text!r}: {page!r} is no page of this guide (PAGE.html)"
+            else:
+                value = guide.DEFAULT_BASE + page
+        if problem:
+            msg = self.inliner.reporter.error(f"guide-url: {problem}", line=self.lineno)
             return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
         node = nodes.literal(value, value, classes=["nested-fact"])
         node["title"] = "nested_snippets/cli/guide.py"

@@ -1,4 +1,6 @@
-"""``:requires-python:`checker``` prints "Python 3.9 or newer" from ``requires-python``.
+"""``:requires-python:`checker``` prints "Python 3.9 or newer" from ``requires-python``;
+``:build-requires:`checker``` prints the ``[build-system] requires`` of the same file
+(the build backend pip installs to build the distribution, ``setuptools>=77``).
 
 The argument names the distribution: ``checker`` (``checker/pyproject.toml``, the
 ``nested-kvm`` command) or ``kit`` (the repository's ``pyproject.toml``: the docs, the
@@ -36,6 +38,21 @@ def minimum(which: str) -> str:
     return m.group(1)
 
 
+def build_requires(which: str) -> str:
+    """*which*'s ``[build-system] requires``, joined with ", "; ValueError otherwise."""
+    path = PYPROJECTS.get(which)
+    if path is None:
+        raise ValueError(f"unknown distribution {which!r} (known: {', '.join(PYPROJECTS)})")
+    try:
+        with path.open("rb") as f:
+            requires = tomllib.load(f)["build-system"]["requires"]
+    except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
+        raise ValueError(f"{path}: no [build-system] requires ({exc})") from None
+    if not requires or not all(isinstance(r, str) and r.strip() for r in requires):
+        raise ValueError(f"{path}: [build-system] requires {requires!r} is not a list of names")
+    return ", ".join(r.strip() for r in requires)
+
+
 class RequiresPython(SphinxRole):
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         try:
@@ -50,6 +67,21 @@ class RequiresPython(SphinxRole):
         return [node], []
 
 
+class BuildRequires(SphinxRole):
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        which = self.text.strip()
+        try:
+            text = build_requires(which)
+        except ValueError as exc:
+            msg = self.inliner.reporter.error(f"build-requires: {exc}", line=self.lineno)
+            return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
+        self.env.note_dependency(str(PYPROJECTS[which]))
+        node = nodes.literal(text, text, classes=["nested-fact"])
+        node["title"] = f"[build-system] requires of {PYPROJECTS[which].relative_to(ROOT)}"
+        return [node], []
+
+
 def setup(app: Sphinx) -> dict:
     app.add_role("requires-python", RequiresPython())
+    app.add_role("build-requires", BuildRequires())
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -508,6 +508,33 @@ def test_reference_tables_fit_a_phone(chromium, guide):
         ctx.close()
 
 
+def test_hand_written_tables_wrap_at_a_phone_width(chromium, guide):
+    """Walk 9: at 390 px the CLI reference's Checks and "Links to this guide" tables
+    were wider than the page (487 and 560 px in a 364 px wrapper) and had to be
+    scrolled sideways; every table of every page now fits its wrapper, and no page
+    scrolls sideways."""
+    ctx = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = ctx.new_page()
+    wide, tables = [], 0
+    try:
+        for path in guide.pages():
+            page.goto(guide.url + path)
+            found = page.evaluate(
+                """() => [...document.querySelectorAll('article .table-wrapper')]
+                     .map(w => [w.clientWidth, w.scrollWidth])"""
+            )
+            tables += len(found)
+            wide += [(path, c, s) for c, s in found if s > c + 1]
+            width = page.evaluate("innerWidth")
+            if page.evaluate("document.documentElement.scrollWidth") > width:
+                wide.append((path, width, page.evaluate("document.documentElement.scrollWidth")))
+        assert "reference/cli.html" in guide.pages()
+        assert tables > 10, tables
+        assert not wide, wide
+    finally:
+        ctx.close()
+
+
 # --- themes -------------------------------------------------------------------------------
 
 
