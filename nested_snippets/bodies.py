@@ -344,6 +344,41 @@ CHECKER_ROOT = "fake-host"
 """The directory a :class:`CheckerRun` shows its fake host's root as (``--root fake-host``)."""
 
 
+def _below_root(path: str) -> bool:
+    parts = path.split("/")
+    return parts[0] == CHECKER_ROOT and ".." not in parts and "" not in parts[1:-1]
+
+
+def _sample_problem(words: list[str]) -> str:
+    """Why a :class:`CheckerRun` command could read or write outside its fake host."""
+    if not words:
+        return "empty command"
+    if words[0] == "cat":
+        ok = len(words) == 2 and _below_root(words[1])
+        return "" if ok else f"cat takes one file below {CHECKER_ROOT}/"
+    if words[0] != "nested-kvm" or len(words) < 2:
+        return "runs nested-kvm or cat"
+    sub, args = words[1], words[2:]
+    if sub not in ("check", "lint", "params"):
+        return f"runs check, lint or params, not {sub!r}"
+    if any(a in ("-o", "--output") or a.startswith(("-o", "--output=")) for a in args):
+        return "writes a file (-o)"
+    rooted = any(a == f"--root={CHECKER_ROOT}" for a in args) or any(
+        a == "--root" and b == CHECKER_ROOT for a, b in zip(args, args[1:], strict=False)
+    )
+    if sub == "check" and not (rooted and "--no-probe" in args):
+        return f"check needs --no-probe and --root {CHECKER_ROOT}"
+    if sub == "params" and "--running" in args and not rooted:
+        return f"params --running needs --root {CHECKER_ROOT}"
+    if sub == "lint":
+        files = [a for a, before in zip(args, ["", *args], strict=False)
+                 if not a.startswith("-")
+                 and before not in ("--root", "--kernel", "--arch")]  # fmt: skip
+        if not rooted or not all(_below_root(f) for f in files):
+            return f"lint needs --root {CHECKER_ROOT} and files below it"
+    return ""
+
+
 @dataclass(frozen=True)
 class CheckerRun(Body):
     """``nested-kvm`` run against a fake host of the test suite, read with ``--root``:
@@ -366,10 +401,15 @@ class CheckerRun(Body):
         return self.transcript.text
 
     def problem(self) -> str:
+        """The samples run outside the sandbox, so each may read only the fake host:
+        ``cat`` of one file below it, ``lint`` of paths below it, ``check`` with
+        ``--no-probe``, ``check``/``lint``/``params --running`` with ``--root`` it; no
+        ``report`` and no ``-o`` (nothing is written)."""
         for cmd in self.transcript.commands:
             words = shlex.split(cmd.text)
-            if not words or words[0] not in ("nested-kvm", "cat"):
-                return f"a checker sample runs nested-kvm or cat, not {cmd.text!r}"
+            why = _sample_problem(words)
+            if why:
+                return f"checker sample {cmd.text!r}: {why}"
         return ""
 
     def run(self) -> list[tuple[list[str], int]]:

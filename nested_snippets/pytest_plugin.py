@@ -239,7 +239,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         f"snippet runs: {pairs} (snippet, release) pairs in {_RUNS.get('items', 0)} items: "
         f"{_RUNS.get('ran', 0)} run, {_RUNS.get('shared', 0)} shared with an "
         f"identical run ({checked} of them chosen with seed {config._nkg_seed} and run in "
-        f"full: {len(failures) or 'none'} differed), {_RUNS.get('checked', 0)} syntax-checked"
+        f"full: {len(failures) or 'none'} differed), {_RUNS.get('checked', 0)} checked without a "
+        f"fake-host run (shell syntax, real validators, checker samples)"
         + (f", {_RUNS['failed']} differ from the guide" if _RUNS.get("failed") else "")
     )
     for failure in failures:

@@ -375,3 +375,26 @@ def _items(plugin, snip, config=None):
     finally:
         plugin.SnippetItem = original
     return made
+
+
+@pytest.mark.parametrize(
+    ("command", "why"),
+    [
+        ("cat /etc/shadow", "cat takes one file below fake-host/"),
+        ("cat fake-host/../../etc/shadow", "cat takes one file below fake-host/"),
+        ("nested-kvm report --root fake-host", "runs check, lint or params"),
+        ("nested-kvm check --root fake-host", "check needs --no-probe"),
+        ("nested-kvm check --no-probe", "check needs --no-probe and --root fake-host"),
+        ("nested-kvm check --no-probe --root fake-host -o /tmp/x", r"writes a file \(-o\)"),
+        ("nested-kvm lint --root fake-host /etc/modprobe.d", "lint needs --root fake-host"),
+        ("nested-kvm params --running", "params --running needs --root"),
+        ("sh -c id", "runs nested-kvm or cat"),
+    ],
+)
+def test_a_checker_sample_may_read_only_its_fake_host(command, why):
+    """Checker samples run outside the sandbox (bodies.CheckerRun): a command that could
+    read or write the machine is refused when the snippet is declared."""
+    from nested_snippets.model import checker_run, snippet
+
+    with pytest.raises(SnippetError, match=why):
+        snippet(checker_run(f"$ {command}\nsome output\n", arch="intel", kernel="6.6"))
