@@ -1,0 +1,114 @@
+"""REVIEW s9b (adversarial review of the nested-kvm checker: check, lint, params).
+
+The xfail(strict) tests are FAILING REPRODUCTIONS, not fixes: each shows one promise
+of source/reference/cli.rst (or of the kmod source it cites) that does not hold.  A
+fix turns one into an XPASS, which fails until its mark is dropped.
+
+kmod sources read in the bare mirror of kmod-project/kmod (``git show TAG:FILE``).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.cli.conftest import write
+
+REASON = "REVIEW s9b: a promise of the nested-kvm CLI that does not hold (reproduction)"
+
+
+# ------------------------------------------------------------- check: nested-config
+@pytest.mark.xfail(strict=True, reason=REASON)
+@pytest.mark.parametrize("name", [".kvm.conf", ".conf"])
+def test_check_nested_config_skips_hidden_modprobe_d_files(cli, make_host, name):
+    """cli.rst (nested-config): the last nested= "in modprobe.d (read the way kmod
+    reads it)".  kmod never reads a file whose name starts with a dot
+    (``conf_files_filter_out()``: ``if (fn[0] == '.') return true;``,
+    libkmod/libkmod-config.c, kmod v30 to v34); lint skips them since s8b, but check's
+    reader (modprobe_conf.files_in) takes every name ending in .conf, so a hidden
+    ``.kvm.conf`` with nested=0 makes check warn that nesting will be off."""
+    root = make_host("intel")
+    write(root, f"/etc/modprobe.d/{name}", "options kvm_intel nested=0\n")
+    line = cli("check", "--root", str(root), "--no-probe").line("nested-config")
+    assert name not in line, line
+    assert line.startswith("PASS  nested-config: no nested= in modprobe.d"), line
+
+
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_check_nested_config_usr_lib_modprobe_d_before_lib(cli, make_host):
+    """cli.rst (nested-config): modprobe.d "read the way kmod reads it".  kmod 32 to
+    34 read DISTCONFDIR/modprobe.d (``${prefix}/lib``: /usr/lib) before /lib/modprobe.d
+    (``default_config_paths[]`` in libkmod/libkmod.c, v32, v33, v34; commit 8463809
+    "libkmod, depmod: Load modprobe.d, depmod.d from ${prefix}/lib"), and of two
+    files of one name only the first is read.  modprobe_conf.CONFIG_DIRS puts
+    /lib/modprobe.d first, so on a root whose /lib is not a link to /usr/lib the
+    /lib copy wins: check reports nested=0 where kmod hands on nested=1 (kmod 30 and
+    31 do not read /usr/lib/modprobe.d at all)."""
+    root = make_host("intel")
+    assert not (root / "lib").is_symlink()
+    write(root, "/lib/modprobe.d/kvm.conf", "options kvm_intel nested=0\n")
+    write(root, "/usr/lib/modprobe.d/kvm.conf", "options kvm_intel nested=1\n")
+    line = cli("check", "--root", str(root), "--no-probe").line("nested-config")
+    assert "/lib/modprobe.d/kvm.conf" not in line.replace("/usr/lib/", "/usr/LIB/"), line
+    assert line.startswith("PASS"), line
+
+
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_check_cmdline_option_with_a_quote_open_at_the_end_is_dropped_by_kmod(cli, make_host):
+    """cli.rst (nested-config): the command line's nested= is read "the way kmod
+    reads it".  kmod_config_parse_kcmdline() (libkmod/libkmod-config.c, v30 to v34)
+    completes an option only at white space or NUL outside quotes: at the end of
+    /proc/cmdline with a quote still open (``case '\\0': iter = false;`` falls into
+    ``if (is_quoted && state == STATE_VALUE) { /* no state change*/ }``) the last
+    option never reaches kcmdline_parse_result() and is dropped.  So kmod hands on
+    only nested=1; check takes the unterminated ``nested="0`` as the last setting and
+    warns that nesting will be off."""
+    root = make_host("intel")
+    write(root, "/proc/cmdline", 'BOOT_IMAGE=/vmlinuz kvm_intel.nested=1 kvm_intel.nested="0\n')
+    line = cli("check", "--root", str(root), "--no-probe").line("nested-config")
+    assert line.startswith("PASS  nested-config: nested=1 (kernel command line)"), line
+
+
+# ------------------------------------------------------------------ params --running
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_params_running_parameters_dir_linked_out_of_root_is_not_dropped_by_vendor(
+    cli, make_host, tmp_path
+):
+    """cli.rst: below --root "a symbolic link that leads out of DIR is not followed";
+    params --running lists "parameters of that release that this kernel lacks" and an
+    ``unreadable`` status with ``reason`` "a symbolic link out of --root"; "what cannot
+    [be read] is reported as skipped, with the reason".  A
+    /sys/module/kvm_intel/parameters that links out of --root is read as an empty
+    directory (running.host_params: listdir_or_empty), so every parameter of Linux 6.6
+    is reported as "missing here (dropped by the vendor?)" and the link is not named."""
+    outside = tmp_path / "outside-params"
+    outside.mkdir()
+    (outside / "nested").write_text("Y\n")
+    root = make_host("intel")
+    params = root / "sys/module/kvm_intel/parameters"
+    shutil.rmtree(params)
+    params.symlink_to(outside)
+    r = cli("params", "--running", "--root", str(root), "--module", "kvm_intel")
+    assert "dropped by the vendor" not in r.out, r.out
+    assert "symbolic link out of the --root directory" in r.out + r.err, (r.out, r.err)
+
+
+# ------------------------------------------------------------------ --kernel spellings
+@pytest.mark.xfail(strict=True, reason=REASON)
+@pytest.mark.parametrize("command", ["lint", "params"])
+def test_kernel_tilde_release_candidate_comes_before_its_release(cli, tmp_path, command):
+    """cli.rst (lint --kernel, used by params): "A release candidate (6.6-rc1, or
+    6.6.0-rc1 as the kernel spells it) comes before its release: it uses the newest
+    data older than that release".  The version syntax accepts ``~`` as a suffix
+    separator (versions.VERSION), the Debian spelling of a candidate (``6.6~rc1``,
+    sorted before 6.6 by dpkg), but release_candidate() wants a ``-``: 6.6~rc1 is
+    checked against Linux 6.6 itself."""
+    conf = tmp_path / "kvm.conf"
+    conf.write_text("options kvm_intel nested=1\n")
+    if command == "lint":
+        r = cli("lint", "--kernel", "6.6~rc1", "--arch", "x86", str(conf))
+    else:
+        r = cli("params", "--module", "kvm_intel", "--kernel", "6.6~rc1")
+    assert r.rc == 0, (r.rc, r.err)
+    assert "6.5" in r.err, r.err  # the newest data before 6.6
