@@ -112,3 +112,32 @@ def test_kernel_tilde_release_candidate_comes_before_its_release(cli, tmp_path, 
         r = cli("params", "--module", "kvm_intel", "--kernel", "6.6~rc1")
     assert r.rc == 0, (r.rc, r.err)
     assert "6.5" in r.err, r.err  # the newest data before 6.6
+
+
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_check_nested_config_does_not_pass_over_an_alias_file(cli, make_host):
+    """cli.rst (nested-config): modprobe.d "read the way kmod reads it"; cli.rst (lint):
+    "kmod 30 to 32 also read ``*.alias`` files" (``conf_files_filter_out()``,
+    libkmod/libkmod-config.c v30: ``.conf`` or ``.alias``; Debian 12 ships kmod 30).
+    check reads only ``*.conf`` and says, with no word about the file, "no nested= in
+    modprobe.d" for a /etc/modprobe.d/kvm.alias that kmod 30 applies (nested=0)."""
+    root = make_host("intel")
+    write(root, "/etc/modprobe.d/kvm.alias", "options kvm_intel nested=0\n")
+    line = cli("check", "--root", str(root), "--no-probe").line("nested-config")
+    assert "kvm.alias" in line, line
+
+
+# ----------------------------------------------------------------------------- lint
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_lint_bad_release_below_root_names_the_file(cli, make_host, tmp_path):
+    """cli.rst (Bad input): "Every command reports bad input in one line naming the
+    file".  params --running names /proc/sys/kernel/osrelease for a release that is
+    no version (REVIEW s8 fix); lint --root says only "the running kernel's release:
+    '6.abc' is not a kernel version", without the file."""
+    root = make_host("intel")
+    write(root, "/proc/sys/kernel/osrelease", "6.abc\n")
+    conf = tmp_path / "kvm.conf"
+    conf.write_text("options kvm_intel nested=1\n")
+    r = cli("lint", "--root", str(root), str(conf))
+    assert r.rc == 2 and r.out == "", (r.rc, r.out)
+    assert "/proc/sys/kernel/osrelease" in r.err, r.err
