@@ -164,3 +164,30 @@ def test_check_unreadable_cmdline_is_not_an_empty_one(cli, make_host, how):
     assert not line.startswith("PASS"), line
     if how == "fifo":
         assert "/proc/cmdline" in line, line
+
+
+# ------------------------------------------------------------------ check: arm64 nested
+@pytest.mark.xfail(strict=True, reason=REASON)
+@pytest.mark.parametrize(
+    "cmdline,applied",
+    [
+        ("-- kvm-arm.mode=nested", False),  # after "--": for init, not for the kernel
+        ("kvm_arm.mode=nested", True),  # parameq(): "-" and "_" are the same
+        ('"kvm-arm.mode=nested"', True),  # next_arg() drops the quotes
+    ],
+)
+def test_check_arm64_nested_reads_the_command_line_as_the_kernel(cli, make_host, cmdline, applied):
+    """cli.rst (nested): "On Arm64, kvm-arm.mode=nested on the kernel command line";
+    cli.rst (nested-config): the kernel does not read the command line past "--".
+    kvm-arm.mode is an early_param: parse_early_options() hands the command line to
+    parse_args(), which stops at "--" (kernel/params.c v6.1.176: "Stop at --") and
+    unquotes each word (next_arg(), lib/cmdline.c), and do_early_param() compares
+    names with parameq() (dashes and underscores alike, kernel/params.c v6.1.176).
+    (init/main.c read in a public copy of the tree in the code index, not verified
+    against a tag.)  checks._cmdline_nested splits at blanks and compares the text
+    "kvm-arm.mode=": a word after "--" PASSes (the verdict says ready, the kernel
+    boots without nesting), the underscore and quoted spellings FAIL."""
+    root = make_host("arm64", kernel="6.12")
+    write(root, "/proc/cmdline", f"BOOT_IMAGE=/vmlinuz {cmdline}\n")
+    r = cli("check", "--root", str(root), "--no-probe")
+    assert r.status("nested") == ("PASS" if applied else "FAIL"), r.line("nested")
