@@ -191,3 +191,25 @@ def test_check_arm64_nested_reads_the_command_line_as_the_kernel(cli, make_host,
     write(root, "/proc/cmdline", f"BOOT_IMAGE=/vmlinuz {cmdline}\n")
     r = cli("check", "--root", str(root), "--no-probe")
     assert r.status("nested") == ("PASS" if applied else "FAIL"), r.line("nested")
+
+
+# ------------------------------------------------------------------ check --json
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_check_json_url_of_a_local_build_is_a_uri(cli, make_host, monkeypatch):
+    """source/_extra/schemas/nested-kvm-check-1.json: each check's ``url`` is
+    ``{"type": ["string", "null"], "format": "uri"}`` (RFC 3986: a scheme, no blank);
+    cli.rst (NESTED_KVM_GUIDE_URL): "Where links to this guide start, for a local
+    build or a mirror".  A local build given as its directory (with a blank, as a
+    home directory may have) is copied into ``url`` as is: no scheme, a raw blank."""
+    import re
+
+    monkeypatch.setenv("NESTED_KVM_GUIDE_URL", "/home/me/my docs/build/html")
+    root = make_host("intel")
+    write(root, "/etc/modprobe.d/kvm.conf", "options kvm_intel nested=0\n")
+    urls = [
+        c["url"] for c in cli("check", "--root", str(root), "--no-probe", "--json").json["checks"]
+    ]
+    urls = [u for u in urls if u]
+    assert urls
+    for u in urls:  # RFC 3986 section 3: scheme ":" hier-part, no white space
+        assert re.match(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]*\Z", u), u
