@@ -228,3 +228,19 @@ def test_check_nested_config_of_a_long_modprobe_d_file_is_not_cut_silently(cli, 
     write(root, "/etc/modprobe.d/kvm.conf", pad * 5 * 1024 + "options kvm_intel nested=0\n")
     line = cli("check", "--root", str(root), "--no-probe").line("nested-config")
     assert not line.startswith("PASS"), line
+
+
+# ------------------------------------------------------------------ kernel release below --root
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_release_from_the_only_directory_below_lib_modules(cli, make_host):
+    """cli.rst (check --root): the kernel release comes from osrelease, /proc/version
+    "or the only directory below /lib/modules".  probes.release_source counts every
+    entry of /lib/modules, so one directory next to a file (a ``.keep``, a stray
+    ``modules.order``) gives "kernel unknown", and params --running cannot tell the
+    version."""
+    root = make_host("intel")
+    for shown in ("proc/sys/kernel/osrelease", "proc/version"):
+        (root / shown).unlink(missing_ok=True)
+    (root / "lib/modules/.keep").write_text("")
+    r = cli("check", "--root", str(root), "--no-probe")
+    assert r.out.splitlines()[0].endswith("kernel 6.6.0-fake-amd64"), r.out.splitlines()[0]
