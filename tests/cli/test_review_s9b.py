@@ -244,3 +244,31 @@ def test_release_from_the_only_directory_below_lib_modules(cli, make_host):
     (root / "lib/modules/.keep").write_text("")
     r = cli("check", "--root", str(root), "--no-probe")
     assert r.out.splitlines()[0].endswith("kernel 6.6.0-fake-amd64"), r.out.splitlines()[0]
+
+
+# ----------------------------------------------- a build answers for another arch
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_params_x86_build_does_not_answer_for_powerpc(cli):
+    """cli.rst (params): "When the release asked for has no data of its own ... the
+    newest older release answers"; a point release "that a distribution build in the
+    data stands for" is answered by that build.  data/builds/6.1.192.json is Debian's
+    6.1.0-56-amd64 ("arch": "x86"), yet it answers for every architecture: kvm_hv at
+    6.1.192 is "Linux 6.1.192 data has no module 'powerpc/kvm_hv'", exit 2, where
+    6.1 (and 6.1.191) list its parameters."""
+    assert cli("params", "--module", "kvm_hv", "--kernel", "6.1.191").rc == 0
+    r = cli("params", "--module", "kvm_hv", "--kernel", "6.1.192")
+    assert r.rc == 0, r.err
+    assert "dynamic_mt_modes" in r.out
+
+
+@pytest.mark.xfail(strict=True, reason=REASON)
+def test_lint_s390_at_a_release_with_an_x86_build_is_checked(cli, tmp_path):
+    """As above, for lint: with --kernel 6.1.192 --arch s390 an unknown kvm parameter
+    is only "warning: no parameter data for s390/kvm in Linux 6.1.192: not checked"
+    (exit 0); with 6.1.191 it is an error (exit 1): the x86 build took the s390 data's
+    place."""
+    conf = tmp_path / "kvm.conf"
+    conf.write_text("options kvm nested=1 bogus=1\n")
+    assert cli("lint", "--kernel", "6.1.191", "--arch", "s390", str(conf)).rc == 1
+    r = cli("lint", "--kernel", "6.1.192", "--arch", "s390", str(conf))
+    assert r.rc == 1 and "bogus" in r.out, (r.rc, r.out)
