@@ -19,7 +19,7 @@ from nested_snippets.cli import report
 from tests.cli.conftest import write
 from tests.conftest import REPO
 
-REASON = "REVIEW s9a: a promise of nested-kvm report that does not hold (reproduction)"
+REASON = "REVIEW s9a: a promise of nested-kvm report (or its completion) that does not hold"
 LOGS = "/var/log/libvirt/qemu"
 
 
