@@ -11,7 +11,7 @@ from nested_snippets.cli import config, hypervisor, kvmprobe
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.cli.probes import Facts
 from nested_snippets.cli.results import Result, all_of
-from nested_snippets.parsers import cpuinfo, sysfs
+from nested_snippets.parsers import cpuinfo, modprobe_conf, sysfs
 
 L0_ADVICE: dict[str | None, tuple[str, str]] = {
     # The cloud facts are those of source/how-to/clouds.rst, which gives their sources.
@@ -401,7 +401,19 @@ class _Checker:
             self.add("nested", "SKIP", "cannot read /proc/cmdline")
             self.ev.unknown.append("/proc/cmdline: cannot read")
             return None
-        modes = [w.split("=", 1)[1] for w in cmd.split() if w.startswith(f"{option}=")]
+        # An early_param: parse_early_options() hands the line to parse_args(), which
+        # stops at "--" and unquotes each word (next_arg()), and do_early_param()
+        # compares names with parameq(), "-" and "_" alike (kernel/params.c, Linux
+        # 6.1): the kernel's reading, as for a built-in module's options.
+        mod, _, param = option.partition(".")
+        modes = [
+            value or ""
+            for name, value in map(
+                modprobe_conf.split_option,
+                modprobe_conf.cmdline_options(cmd, mod, builtin=True),
+            )
+            if modprobe_conf.normalize(name) == modprobe_conf.normalize(param)
+        ]
         mode = modes[-1] if modes else ""
         if mode == wanted:
             self.add("nested", "PASS", f"kernel command line has {row.nested_cmdline}")

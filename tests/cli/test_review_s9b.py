@@ -167,7 +167,6 @@ def test_check_unreadable_cmdline_is_not_an_empty_one(cli, make_host, how):
 
 
 # ------------------------------------------------------------------ check: arm64 nested
-@pytest.mark.xfail(strict=True, reason=REASON)
 @pytest.mark.parametrize(
     "cmdline,applied",
     [
