@@ -71,14 +71,18 @@ def modinfo_params(module: str) -> list[str] | None:
 
 def host_params(fs: HostFS, module: str) -> dict[str, str | Unreadable] | None:
     """name -> value as sysfs prints it (or why it could not be read); None: module
-    not loaded.  A /sys/module/MODULE that is a symbolic link out of --root is a
-    :class:`CliError` naming it."""
+    not loaded.  A /sys/module/MODULE (or its ``parameters``) that is a symbolic link
+    out of --root is a :class:`CliError` naming it."""
     where = f"/sys/module/{module}"
     why = fs.outside(where)
     if why:
         raise CliError(f"cannot read {where}: {why}")
     if not fs.is_dir(where):
         return None
+    # Its parameters directory too: read as empty, every parameter would seem dropped.
+    why = fs.outside(f"{where}/parameters")
+    if why:
+        raise CliError(f"cannot read {where}/parameters: {why}")
     out: dict[str, str | Unreadable] = {}
     for name in fs.listdir_or_empty(f"{where}/parameters"):
         try:

@@ -72,7 +72,6 @@ def test_check_cmdline_option_with_a_quote_open_at_the_end_is_dropped_by_kmod(cl
 
 
 # ------------------------------------------------------------------ params --running
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_params_running_parameters_dir_linked_out_of_root_is_not_dropped_by_vendor(
     cli, make_host, tmp_path
 ):
