@@ -398,8 +398,13 @@ class _Checker:
         option, _, wanted = row.nested_cmdline.partition("=")
         cmd = self.f.cmdline
         if cmd is None:
-            self.add("nested", "SKIP", "cannot read /proc/cmdline")
-            self.ev.unknown.append("/proc/cmdline: cannot read")
+            why = self.f.cmdline_problem or "/proc/cmdline: cannot read"
+            self.add(
+                "nested",
+                "SKIP",
+                why.replace("/proc/cmdline: cannot read", "cannot read /proc/cmdline"),
+            )
+            self.ev.unknown.append(why)
             return None
         # An early_param: parse_early_options() hands the line to parse_args(), which
         # stops at "--" and unquotes each word (next_arg()), and do_early_param()
@@ -482,7 +487,9 @@ class _Checker:
         if row is None or not row.module:
             return
         state = self.f.modules.get(row.module, "unknown")
-        self.ev.results.append(config.nested_setting(self.fs, row, self.f.cmdline, state))
+        self.ev.results.append(
+            config.nested_setting(self.fs, row, self.f.cmdline, state, self.f.cmdline_problem)
+        )
 
 
 def evaluate(fs: HostFS, facts: Facts, answer: kvmprobe.Answer | str | None = None) -> Evaluation:

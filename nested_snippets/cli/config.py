@@ -29,8 +29,12 @@ def cmdline_settings(
     return [("kernel command line", value) for name, value in options if normalize(name) == param]
 
 
-def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Result:
-    """What nesting will be after the next load of ``row.module`` (or the next boot)."""
+def nested_setting(
+    fs: HostFS, row: Arch, cmdline: str | None, state: str, cmdline_problem: str = ""
+) -> Result:
+    """What nesting will be after the next load of ``row.module`` (or the next boot);
+    ``cmdline_problem`` says why a /proc/cmdline that is there could not be read (it
+    may hold the last setting, as a directory not read may)."""
     mod = row.module
     persistent = row.persistent_anchor
     # Below --root a directory that is (or lies below) a symbolic link out of it is
@@ -38,6 +42,7 @@ def nested_setting(fs: HostFS, row: Arch, cmdline: str | None, state: str) -> Re
     outside = [(d, fs.outside(d)) for d in modprobe_conf.CONFIG_DIRS]
     dirs = tuple(d for d, why in outside if not why)
     not_read = [f"{d}: cannot read: {why}" for d, why in outside if why]
+    not_read += [cmdline_problem] if cmdline_problem else []
     cfg = modprobe_conf.read_dirs(fs.root, dirs, read=fs.read_real)
     builtin = state == "built-in"
     # kmod hands on the files' options and then the command line's as one string

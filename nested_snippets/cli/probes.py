@@ -79,6 +79,7 @@ class Facts:
         software_kvm: str | None,
         cmdline: str | None,
         l0: hypervisor.L0 | None = None,
+        cmdline_problem: str = "",
     ) -> None:
         self.cpu = cpu
         self.arch = arch
@@ -93,6 +94,9 @@ class Facts:
         self.dev_kvm = dev_kvm
         self.software_kvm = software_kvm
         self.cmdline = cmdline
+        self.cmdline_problem = cmdline_problem
+        """"/proc/cmdline: cannot read: why" when it is there but unreadable ("": read
+        or missing)."""
         self.l0 = l0
         """What L0 seems to be (None: nothing says this host is a guest)."""
 
@@ -304,10 +308,13 @@ def gather(fs: HostFS, level: str = "auto") -> Facts:
     names = modules_of_interest(row) + list(SOFTWARE_KVM)
     states = module_states(fs, names, rel)
     soft = next((m for m in SOFTWARE_KVM if states.get(m) in ("loaded", "built-in")), None)
-    try:
-        cmdline = fs.read_optional("/proc/cmdline", limit=65536)
-    except Unreadable:
+    cmdline_problem = ""
+    try:  # the kernel takes any bytes: one character per byte (kargs.SPACE)
+        cmdline = fs.read_bytes("/proc/cmdline", limit=65536).decode("latin-1")
+    except Unreadable as exc:
         cmdline = None
+        if not exc.missing:
+            cmdline_problem = f"{exc.shown}: cannot read: {exc.reason}"
     l0 = hypervisor.identify(fs, cpu.flags) if cpu.arch == "x86" or evidence else None
     if l0 is not None and l0.kind is not None:  # e.g. a Xen PV guest: no CPU flag, no DMI
         evidence += [e for e in l0.evidence if e not in evidence and "DMI" not in e]
@@ -325,4 +332,5 @@ def gather(fs: HostFS, level: str = "auto") -> Facts:
         software_kvm=soft,
         cmdline=cmdline.strip() if cmdline is not None else None,
         l0=l0,
+        cmdline_problem=cmdline_problem,
     )

@@ -143,7 +143,6 @@ def test_lint_bad_release_below_root_names_the_file(cli, make_host, tmp_path):
     assert "/proc/sys/kernel/osrelease" in r.err, r.err
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 @pytest.mark.parametrize("how", ["fifo", "not-utf8"])
 def test_check_unreadable_cmdline_is_not_an_empty_one(cli, make_host, how):
     """cli.rst: "Everything it needs can be read as an ordinary user; what cannot is
