@@ -43,7 +43,8 @@ def nested_setting(
     dirs = tuple(d for d, why in outside if not why)
     not_read = [f"{d}: cannot read: {why}" for d, why in outside if why]
     not_read += [cmdline_problem] if cmdline_problem else []
-    cfg = modprobe_conf.read_dirs(fs.root, dirs, read=fs.read_real)
+    # the files lint reads too (modprobe_conf.kmod_reads), .alias ones with a note
+    cfg = modprobe_conf.read_dirs(fs.root, dirs, read=fs.read_real, alias=True)
     builtin = state == "built-in"
     # kmod hands on the files' options and then the command line's as one string
     # (Config.options): a quote a file leaves open takes the command line's in
@@ -89,6 +90,8 @@ def nested_setting(
     shown = f"nested={clip(value) if value is not None else ''} ({where})"
     if len({v for _, v in settings}) > 1:
         shown += f"; overrides {len(settings) - 1} earlier setting(s): run nested-kvm lint"
+    if where.partition(":")[0].endswith(".alias"):
+        shown += f"; {modprobe_conf.ALIAS_NOTE}"
     if not_read:  # it may hold a later setting
         shown += f"; not read: {not_read[0]}"
     try:

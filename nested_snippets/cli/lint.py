@@ -752,16 +752,10 @@ class Linter:
             )
 
 
-def kmod_reads(name: str) -> bool:
-    """Does kmod read the file ``name`` of a configuration directory?  Not a name that
-    starts with a dot, and only one ending in ``.conf`` or ``.alias`` (``.alias`` up to
-    kmod 32), at least 6 characters long: ``conf_files_filter_out()`` in
-    libkmod/libkmod-config.c, kmod v30 to v32 (``.conf`` or ``.alias``), v33 and v34
-    (``.conf`` only).  A file given by name is linted whatever its name (with a
-    warning when its name is not one kmod reads, :data:`IGNORED_FILE`)."""
-    if name.startswith("."):
-        return False
-    return len(name) >= 6 and (name.endswith(".conf") or name.endswith(".alias"))
+kmod_reads = modprobe_conf.kmod_reads
+"""Which names of a directory kmod reads (``.alias`` ones too: kmod 30 to 32).  A file
+given by name is linted whatever its name (with a warning when its name is not one
+kmod reads, :data:`IGNORED_FILE`)."""
 
 
 def skipped_note(directory: str, names: list[str], shown: int = 3) -> list[str]:

@@ -45,9 +45,15 @@ CONFIG_DIRS = (
     "/etc/modprobe.d",
     "/run/modprobe.d",
     "/usr/local/lib/modprobe.d",
-    "/lib/modprobe.d",
     "/usr/lib/modprobe.d",
+    "/lib/modprobe.d",
 )
+"""The directories kmod reads, in its order: ``default_config_paths[]`` in
+libkmod/libkmod.c, kmod v32 to v34 (DISTCONFDIR, ``${prefix}/lib`` by configure.ac,
+before /lib; kmod v30 and v31 do not read /usr/lib/modprobe.d)."""
+ALIAS_NOTE = "kmod 30 to 32 read *.alias files, kmod 33 and later do not"
+"""``conf_files_filter_out()`` in libkmod/libkmod-config.c: ``.conf`` or ``.alias``
+at kmod v30 to v32, ``.conf`` only at v33 and v34."""
 CMDLINE = "kernel command line"
 """How :meth:`Config.options` shows the options that come from the kernel command line."""
 KNOWN_COMMANDS = {"alias", "options", "install", "remove", "blacklist", "softdep", "weakdep"}
@@ -453,11 +459,27 @@ def _parse_into(cfg: Config, text: str, path: str) -> None:
             append(Line(path, lineno, known[0], tuple(known[1:])))
 
 
+def kmod_reads(name: str, alias: bool = True) -> bool:
+    """Does kmod read the file ``name`` of a configuration directory?  Not a name that
+    starts with a dot, and only one ending in ``.conf`` or (with ``alias``, kmod 30 to
+    32) ``.alias``, at least 6 characters long: ``conf_files_filter_out()`` in
+    libkmod/libkmod-config.c, kmod v30 to v32 (``.conf`` or ``.alias``), v33 and v34
+    (``.conf`` only); :data:`ALIAS_NOTE`.  The one rule of ``lint`` and ``check``."""
+    if name[:1] == ".":
+        return False
+    return len(name) >= 6 and (name.endswith(".conf") or (alias and name.endswith(".alias")))
+
+
 def files_in(
-    root: str | os.PathLike, dirs: tuple[str, ...] = CONFIG_DIRS, problems: list[str] | None = None
+    root: str | os.PathLike,
+    dirs: tuple[str, ...] = CONFIG_DIRS,
+    problems: list[str] | None = None,
+    alias: bool = False,
 ) -> list[tuple[str, str]]:
-    """The ``.conf`` files kmod reads under ``root``, as (shown path, real path); a
-    directory that cannot be listed (mode 0700 for a user) is added to ``problems``."""
+    """The files kmod reads under ``root`` (:func:`kmod_reads`; ``.alias`` ones only
+    with ``alias``), as (shown path, real path), the first of each name, sorted by
+    name; a directory that cannot be listed (mode 0700 for a user) is added to
+    ``problems``."""
     chosen: dict[str, tuple[str, str]] = {}
     for d in dirs:
         real_dir = os.path.join(os.fspath(root), d.lstrip("/"))
@@ -470,7 +492,7 @@ def files_in(
                 problems.append(f"{d}: cannot read: {exc.strerror}")
             continue
         for name in names:
-            if name.endswith(".conf") and name not in chosen:
+            if name not in chosen and kmod_reads(name, alias):
                 chosen[name] = (f"{d}/{name}", os.path.join(real_dir, name))
     return [chosen[name] for name in sorted(chosen)]
 
@@ -493,13 +515,15 @@ def read_dirs(
     root: str | os.PathLike,
     dirs: tuple[str, ...] = CONFIG_DIRS,
     read: Callable[[str], str] = _read_text,
+    alias: bool = False,
 ) -> Config:
     """Read all configuration under ``root`` (``"/"`` for a real host).
 
     ``read(real_path)`` gives a file's text; the checker passes one that refuses
-    FIFOs and devices and caps the size.  An OSError from it is a problem line."""
+    FIFOs and devices and caps the size.  An OSError from it is a problem line.
+    With ``alias``, ``*.alias`` files are read too, as kmod 30 to 32 do."""
     cfg = Config()
-    for shown, real in files_in(root, dirs, cfg.problems):
+    for shown, real in files_in(root, dirs, cfg.problems, alias):
         try:
             text = read(real)
         except OSError as exc:

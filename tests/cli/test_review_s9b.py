@@ -20,7 +20,6 @@ REASON = "REVIEW s9b: a promise of the nested-kvm CLI that does not hold (reprod
 
 
 # ------------------------------------------------------------- check: nested-config
-@pytest.mark.xfail(strict=True, reason=REASON)
 @pytest.mark.parametrize("name", [".kvm.conf", ".conf"])
 def test_check_nested_config_skips_hidden_modprobe_d_files(cli, make_host, name):
     """cli.rst (nested-config): the last nested= "in modprobe.d (read the way kmod
@@ -36,7 +35,6 @@ def test_check_nested_config_skips_hidden_modprobe_d_files(cli, make_host, name)
     assert line.startswith("PASS  nested-config: no nested= in modprobe.d"), line
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_check_nested_config_usr_lib_modprobe_d_before_lib(cli, make_host):
     """cli.rst (nested-config): modprobe.d "read the way kmod reads it".  kmod 32 to
     34 read DISTCONFDIR/modprobe.d (``${prefix}/lib``: /usr/lib) before /lib/modprobe.d
@@ -114,7 +112,6 @@ def test_kernel_tilde_release_candidate_comes_before_its_release(cli, tmp_path, 
     assert "6.5" in r.err, r.err  # the newest data before 6.6
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_check_nested_config_does_not_pass_over_an_alias_file(cli, make_host):
     """cli.rst (nested-config): modprobe.d "read the way kmod reads it"; cli.rst (lint):
     "kmod 30 to 32 also read ``*.alias`` files" (``conf_files_filter_out()``,
