@@ -849,10 +849,12 @@ def run(args: argparse.Namespace) -> int:
     given = args.kernel
     problems: list[str] = []
     running = probes.release(fs, problems) if given is None else None
-    version, wanted = params.kernel_version(given, running, problems)
+    params.kernel_version(given, running, problems)  # a bad version is named first
+    arch = args.arch or host_arch(fs)
+    version, wanted = params.kernel_version(given, running, problems, arch=arch)
     if version != wanted:
         print(f"nested-kvm lint: Linux {wanted}: checking against Linux {version}", file=sys.stderr)
-    linter = Linter(version, args.arch or host_arch(fs))
+    linter = Linter(version, arch)
     unreadable: list[str] = []
     hidden: list[str] = []
     files = collect(args.paths, hidden)

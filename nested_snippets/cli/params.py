@@ -30,9 +30,14 @@ def shown(value: str, limit: int = 60) -> str:
 
 
 def resolution(
-    given: str | None, release: str | None, problems: Sequence[str] = (), source: str = ""
+    given: str | None,
+    release: str | None,
+    problems: Sequence[str] = (),
+    source: str = "",
+    arch: str | None = None,
 ) -> kernel.Resolution:
-    """The data answering for the version asked (or running); CliError when there is
+    """The data answering for the version asked (or running), for the data
+    architecture ``arch`` (a build of another does not answer); CliError when there is
     none, naming the ``problems`` met reading the running one (file: why) and, for a
     running release that is not a version, where it was read (``source``: a file as
     the host shows it, or ``uname -r``)."""
@@ -49,16 +54,20 @@ def resolution(
             "e.g. 6.6 or 6.6.58-1-amd64)"
         )
     try:
-        return kernel.resolve(wanted)
+        return kernel.resolve(wanted, arch)
     except kernel.KernelDataError as exc:
         raise CliError(str(exc)) from None
 
 
 def kernel_version(
-    given: str | None, release: str | None, problems: Sequence[str] = (), source: str = ""
+    given: str | None,
+    release: str | None,
+    problems: Sequence[str] = (),
+    source: str = "",
+    arch: str | None = None,
 ) -> tuple[str, str]:
     """(data version, what it was resolved from); raise CliError with did-you-mean."""
-    used = resolution(given, release, problems, source)
+    used = resolution(given, release, problems, source, arch)
     return used.version, used.requested
 
 
@@ -117,9 +126,10 @@ def run_running(args: argparse.Namespace) -> int:
     fs = HostFS(args.root)
     problems: list[str] = []
     rel, source = running.release_source(fs, problems) if args.kernel is None else (args.kernel, "")
-    used = resolution(args.kernel, rel, problems, source)
-    version = used.version
+    resolution(args.kernel, rel, problems, source)  # a bad version is named first
     arch = host_arch() if fs.real else probes.read_cpuinfo(fs).arch
+    used = resolution(args.kernel, rel, problems, source, data_arch(arch))
+    version = used.version
     wanted = [normalize(args.module)] if args.module is not None else list(running.MODULES)
     unknown = [m for m in wanted if m not in running.MODULES]
     for name in unknown:  # a misspelt --module: did-you-mean, not "no module is loaded"
@@ -150,8 +160,10 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("give --module MODULE (or --running)")
     name = normalize(args.module)
     given = args.kernel
-    used = resolution(given, os.uname().release if given is None else None, source="uname -r")
+    release = os.uname().release if given is None else None
+    resolution(given, release, source="uname -r")  # a bad version is named first
     arch = choose_arch(name, args.arch)
+    used = resolution(given, release, source="uname -r", arch=arch)
     try:
         mod = kernel.module(arch, name, used.version)
     except kernel.KernelDataError as exc:

@@ -389,10 +389,11 @@ class Resolution:
         }
 
 
-def resolve(v: str) -> Resolution:
-    """:func:`data_version` with the point release and status of the data it picks."""
-    version = data_version(v)
-    data = load(version)
+def resolve(v: str, arch: str | None = None) -> Resolution:
+    """:func:`data_version` (for ``arch``) with the point release and status of the
+    data it picks."""
+    version = data_version(v, arch)
+    data = load(version, arch)
     want = ".".join(str(x) for x in version_key(v)[:2])
     entry = _entry(version)
     build = f"{data.build['distribution']} {data.build['kernel_release']}" if data.build else ""
@@ -604,23 +605,37 @@ def build_versions() -> list[str]:
     return sorted(_data_files(BUILDS), key=version_key)
 
 
-def data_version(release: str) -> str:
+def _build_path(version: str, arch: str | None) -> Path | None:
+    """The build file of ``version`` when it answers for ``arch``: a build is one
+    architecture's package (Debian's 6.1.0-56-amd64 is x86), so it stands for that
+    architecture only; the release data answers for the others.  ``arch`` None: any."""
+    path = _data_files(BUILDS).get(version)
+    if path is None or arch is None:
+        return path
+    built = (_load_path(path).build or {}).get("arch")
+    return path if built in (None, arch) else None
+
+
+def data_version(release: str, arch: str | None = None) -> str:
     """The data that stands for a booted kernel's upstream version ('6.1.192'): its
-    build when there is one, else the release data :func:`resolve_version` picks."""
-    return release if release in _data_files(BUILDS) else resolve_version(release)
+    build when there is one for ``arch`` (None: any), else the release data
+    :func:`resolve_version` picks."""
+    return release if _build_path(release, arch) else resolve_version(release)
 
 
-def load(version: str) -> KernelData:
+def load(version: str, arch: str | None = None) -> KernelData:
     """Data for a version: a release ('6.6'), a point release with a build in
-    ``data/builds/`` ('6.1.192'), or another point release resolved by resolve_version."""
-    built = _data_files(BUILDS)
-    if version in built:
-        return _load_path(built[version])
+    ``data/builds/`` ('6.1.192'; for ``arch``, when given, only a build of that
+    architecture), or another point release resolved by resolve_version."""
+    path = _build_path(version, arch)
+    if path is not None:
+        return _load_path(path)
     files = _data_files()
     v = version if version in files else resolve_version(version)
     return _load_path(files[v])
 
 
 def module(arch: str, name: str, version: str) -> ModuleData:
-    """module('x86', 'kvm-intel', '6.6'); '-' and '_' in name are equivalent."""
-    return load(version).module(arch, name)
+    """module('x86', 'kvm-intel', '6.6'); '-' and '_' in name are equivalent.  A
+    build of another architecture does not answer (:func:`load`)."""
+    return load(version, arch).module(arch, name)

@@ -241,7 +241,6 @@ def test_release_from_the_only_directory_below_lib_modules(cli, make_host):
 
 
 # ----------------------------------------------- a build answers for another arch
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_params_x86_build_does_not_answer_for_powerpc(cli):
     """cli.rst (params): "When the release asked for has no data of its own ... the
     newest older release answers"; a point release "that a distribution build in the
@@ -255,7 +254,6 @@ def test_params_x86_build_does_not_answer_for_powerpc(cli):
     assert "dynamic_mt_modes" in r.out
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_lint_s390_at_a_release_with_an_x86_build_is_checked(cli, tmp_path):
     """As above, for lint: with --kernel 6.1.192 --arch s390 an unknown kvm parameter
     is only "warning: no parameter data for s390/kvm in Linux 6.1.192: not checked"
