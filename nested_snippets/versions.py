@@ -38,7 +38,7 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-_CANDIDATE = re.compile(r"v?[0-9]+\.[0-9]+(\.0)?-(0\.)?rc[0-9]", re.IGNORECASE)
+_CANDIDATE = re.compile(r"v?[0-9]+\.[0-9]+(\.0)?(-(0\.)?|~)rc[0-9]", re.IGNORECASE)
 
 
 def release_candidate(version: str) -> bool:
@@ -51,5 +51,7 @@ def release_candidate(version: str) -> bool:
     Fedora spells a candidate of X.Y as ``X.Y.0-0.rcN...`` (kernel.spec %changelog:
     "3.18.0-0.rc1.git0.1 - Linux v3.18-rc1", Josh Boyer 2014-10-20; Rawhide's
     "6.7.0-0.rc1.20231114git9bacdd89.17.1.secnext.fc40"): the ``0.`` release number
-    sorts it before the final ``X.Y.0-1``, so it is a candidate too."""
+    sorts it before the final ``X.Y.0-1``, so it is a candidate too.  So is the Debian
+    spelling ``6.6~rc1`` (``~`` is one of :data:`VERSION`'s separators): "a tilde sorts
+    before anything, even the end of a part" (deb-version(7), dpkg 1.21.22)."""
     return _CANDIDATE.match(str(version).strip()) is not None

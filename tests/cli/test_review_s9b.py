@@ -93,7 +93,6 @@ def test_params_running_parameters_dir_linked_out_of_root_is_not_dropped_by_vend
 
 
 # ------------------------------------------------------------------ --kernel spellings
-@pytest.mark.xfail(strict=True, reason=REASON)
 @pytest.mark.parametrize("command", ["lint", "params"])
 def test_kernel_tilde_release_candidate_comes_before_its_release(cli, tmp_path, command):
     """cli.rst (lint --kernel, used by params): "A release candidate (6.6-rc1, or
