@@ -848,10 +848,10 @@ def run(args: argparse.Namespace) -> int:
     fs = HostFS(args.root)
     given = args.kernel
     problems: list[str] = []
-    running = probes.release(fs, problems) if given is None else None
-    params.kernel_version(given, running, problems)  # a bad version is named first
+    running, source = probes.release_source(fs, problems) if given is None else (None, "")
+    params.kernel_version(given, running, problems, source)  # a bad version is named first
     arch = args.arch or host_arch(fs)
-    version, wanted = params.kernel_version(given, running, problems, arch=arch)
+    version, wanted = params.kernel_version(given, running, problems, source, arch)
     if version != wanted:
         print(f"nested-kvm lint: Linux {wanted}: checking against Linux {version}", file=sys.stderr)
     linter = Linter(version, arch)

@@ -142,6 +142,7 @@ def release_source(fs: HostFS, problems: list[str] | None = None) -> tuple[str |
         dirs = fs.listdir("/lib/modules")
     except Unreadable:
         return None, ""
+    dirs = [d for d in dirs if fs.is_dir(f"/lib/modules/{d}")]  # not a .keep beside it
     return (dirs[0], "/lib/modules") if len(dirs) == 1 else (None, "")
 
 

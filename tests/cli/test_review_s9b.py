@@ -124,7 +124,6 @@ def test_check_nested_config_does_not_pass_over_an_alias_file(cli, make_host):
 
 
 # ----------------------------------------------------------------------------- lint
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_lint_bad_release_below_root_names_the_file(cli, make_host, tmp_path):
     """cli.rst (Bad input): "Every command reports bad input in one line naming the
     file".  params --running names /proc/sys/kernel/osrelease for a release that is
@@ -224,7 +223,6 @@ def test_check_nested_config_of_a_long_modprobe_d_file_is_not_cut_silently(cli, 
 
 
 # ------------------------------------------------------------------ kernel release below --root
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_release_from_the_only_directory_below_lib_modules(cli, make_host):
     """cli.rst (check --root): the kernel release comes from osrelease, /proc/version
     "or the only directory below /lib/modules".  probes.release_source counts every
