@@ -8,6 +8,7 @@ is ``<base><page>.html#<label>``.  The base comes from ``NESTED_KVM_GUIDE_URL``.
 from __future__ import annotations
 
 import os
+import re
 
 from nested_snippets import arches
 
@@ -40,8 +41,27 @@ ANCHORS.update(arches.pages())
 
 
 def base() -> str:
+    """The links' start: ``NESTED_KVM_GUIDE_URL`` as a URI (RFC 3986, as the JSON
+    schema's ``"format": "uri"`` wants): a local build given as a directory
+    (``/home/me/my docs/build/html``) becomes a ``file:`` URI, and a character a URI
+    cannot hold as it is (a blank) is percent-encoded."""
     value = os.environ.get(ENV, "").strip() or DEFAULT_BASE
+    if value.startswith("/") or not _SCHEME.match(value):
+        from pathlib import Path
+
+        value = Path(value).absolute().as_uri()
+    else:
+        from urllib.parse import quote
+
+        value = quote(value, safe=_URI_CHARS)
     return value if value.endswith("/") else value + "/"
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+"""RFC 3986 section 3.1: ``scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )``."""
+_URI_CHARS = ":/?#[]@!$&'()*+,;=-._~%"
+"""RFC 3986 reserved and unreserved characters (and ``%`` of an escape already there):
+kept as they are."""
 
 
 def url(anchor: str) -> str:

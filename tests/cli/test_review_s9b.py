@@ -186,7 +186,6 @@ def test_check_arm64_nested_reads_the_command_line_as_the_kernel(cli, make_host,
 
 
 # ------------------------------------------------------------------ check --json
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_check_json_url_of_a_local_build_is_a_uri(cli, make_host, monkeypatch):
     """source/_extra/schemas/nested-kvm-check-1.json: each check's ``url`` is
     ``{"type": ["string", "null"], "format": "uri"}`` (RFC 3986: a scheme, no blank);
