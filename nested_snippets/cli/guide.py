@@ -8,7 +8,6 @@ is ``<base><page>.html#<label>``.  The base comes from ``NESTED_KVM_GUIDE_URL``.
 from __future__ import annotations
 
 import os
-import re
 
 from nested_snippets import arches
 
@@ -46,19 +45,31 @@ def base() -> str:
     (``/home/me/my docs/build/html``) becomes a ``file:`` URI, and a character a URI
     cannot hold as it is (a blank) is percent-encoded."""
     value = os.environ.get(ENV, "").strip() or DEFAULT_BASE
-    if value.startswith("/") or not _SCHEME.match(value):
-        from pathlib import Path
-
-        value = Path(value).absolute().as_uri()
-    else:
-        from urllib.parse import quote
-
-        value = quote(value, safe=_URI_CHARS)
+    if not _has_scheme(value):
+        value = "file://" + os.path.abspath(value)
+    value = "".join(
+        c if c.isascii() and (c.isalnum() or c in _URI_CHARS) else _escape(c) for c in value
+    )
     return value if value.endswith("/") else value + "/"
 
 
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-"""RFC 3986 section 3.1: ``scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )``."""
+def _has_scheme(value: str) -> bool:
+    """Does ``value`` start with a URI scheme and ":"?  RFC 3986 section 3.1: ``scheme
+    = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`` (no ``re``: start-up time)."""
+    scheme, colon, _ = value.partition(":")
+    return bool(
+        colon
+        and scheme[:1].isascii()
+        and scheme[:1].isalpha()
+        and all(c.isascii() and (c.isalnum() or c in "+-.") for c in scheme)
+    )
+
+
+def _escape(c: str) -> str:
+    """RFC 3986 percent-encoding of one character (its UTF-8 bytes)."""
+    return "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogateescape"))
+
+
 _URI_CHARS = ":/?#[]@!$&'()*+,;=-._~%"
 """RFC 3986 reserved and unreserved characters (and ``%`` of an escape already there):
 kept as they are."""
