@@ -44,7 +44,9 @@ def nested_setting(
     not_read = [f"{d}: cannot read: {why}" for d, why in outside if why]
     not_read += [cmdline_problem] if cmdline_problem else []
     # the files lint reads too (modprobe_conf.kmod_reads), .alias ones with a note
-    cfg = modprobe_conf.read_dirs(fs.root, dirs, read=fs.read_real, alias=True)
+    cfg = modprobe_conf.read_dirs(
+        fs.root, dirs, read=lambda real: fs.read_real(real, modprobe_conf.MAX_FILE), alias=True
+    )
     builtin = state == "built-in"
     # kmod hands on the files' options and then the command line's as one string
     # (Config.options): a quote a file leaves open takes the command line's in
@@ -76,8 +78,8 @@ def nested_setting(
             "run nested-kvm lint on /etc/modprobe.d",
             anchor=persistent,
         )
+    unread = not_read + [p for p in cfg.problems if "cannot read" in p]
     if not settings:
-        unread = not_read + [p for p in cfg.problems if "cannot read" in p]
         if unread:
             return Result("nested-config", "SKIP", unread[0])  # "PATH: cannot read: why"
         return Result(
@@ -92,8 +94,8 @@ def nested_setting(
         shown += f"; overrides {len(settings) - 1} earlier setting(s): run nested-kvm lint"
     if where.partition(":")[0].endswith(".alias"):
         shown += f"; {modprobe_conf.ALIAS_NOTE}"
-    if not_read:  # it may hold a later setting
-        shown += f"; not read: {not_read[0]}"
+    if unread:  # it may hold a later setting
+        shown += f"; not read: {unread[0]}"
     try:
         parsed = values.parse(ptype, value)
     except values.InvalidValue:

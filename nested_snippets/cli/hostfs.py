@@ -88,13 +88,17 @@ class HostFS:
                 return f"{what} out of the --root directory (to {clip(target)}), not followed"
         return "a symbolic link out of the --root directory, not followed"
 
-    def read_real(self, real: str) -> str:
+    def read_real(self, real: str, limit: int = MAX_READ) -> str:
         """Text of a file given by its path on disk (below the root), for parsers
-        that list files themselves; raises OSError as :func:`open` would."""
+        that list files themselves; raises OSError as :func:`open` would, and for a
+        file larger than ``limit`` (read whole or not at all: never cut silently)."""
         why = self.outside("/" + os.path.relpath(real, self.root))
         if why:
             raise NotRegular(errno.EINVAL, why)
-        return read_regular(real, MAX_READ).decode("utf-8", errors="replace")
+        data = read_regular(real, limit + 1)
+        if len(data) > limit:
+            raise NotRegular(errno.EFBIG, f"larger than {limit >> 20} MiB, not read")
+        return data.decode("utf-8", errors="replace")
 
     def _inside(self, shown: str) -> str:
         why = self.outside(shown)

@@ -103,7 +103,7 @@ tags v30 to v32, ``.conf`` only at v33 and v34."""
 What = "str | tuple"
 """A finding as :class:`Linter` counts it: its message, or a tuple, kind first, from
 which :meth:`Linter.message` makes the message of a printed finding."""
-MAX_FILE = 16 * 1024 * 1024
+MAX_FILE = modprobe_conf.MAX_FILE
 """A modprobe.d file larger than this is not read (real ones are a few KiB)."""
 
 

@@ -497,6 +497,9 @@ def files_in(
     return [chosen[name] for name in sorted(chosen)]
 
 
+MAX_FILE = 16 * 1024 * 1024
+"""A modprobe.d file larger than this is not read by ``nested-kvm lint`` or ``check``,
+and they say so (real ones are a few KiB; kmod has no limit)."""
 MAX_CONF = 1 << 20
 """Read at most this much of one configuration file (kmod has no such limit, but a
 fake host must not follow a link to /dev/zero without end)."""

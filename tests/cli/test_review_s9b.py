@@ -206,7 +206,6 @@ def test_check_json_url_of_a_local_build_is_a_uri(cli, make_host, monkeypatch):
         assert re.match(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]*\Z", u), u
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_check_nested_config_of_a_long_modprobe_d_file_is_not_cut_silently(cli, make_host):
     """cli.rst (nested-config): modprobe.d "read the way kmod reads it"; "what cannot
     [be read] is reported as skipped, with the reason".  kmod reads a whole file (the
