@@ -561,7 +561,15 @@ def cmdline_options(cmdline: str, module: str, builtin: bool = False) -> list[st
     """
     want = normalize(module)
     out = []
-    for name, value in kargs.split_args(cmdline):
+    pairs = kargs.split_args(cmdline)
+    if not builtin and cmdline.count('"') % 2 and pairs:
+        # kmod toggles one "quoted" flag at every '"' of the line and completes an
+        # option only at a blank or the end outside quotes: the last option, whose
+        # quote is still open at the end, never reaches kcmdline_parse_result()
+        # (kmod_config_parse_kcmdline(), "case '\0'", kmod v30 to v34).  The kernel
+        # takes it (next_arg()).
+        pairs = pairs[:-1]
+    for name, value in pairs:
         if name == "--" and value is None:
             if builtin:
                 break  # the kernel hands the rest to init

@@ -53,7 +53,6 @@ def test_check_nested_config_usr_lib_modprobe_d_before_lib(cli, make_host):
     assert line.startswith("PASS"), line
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_check_cmdline_option_with_a_quote_open_at_the_end_is_dropped_by_kmod(cli, make_host):
     """cli.rst (nested-config): the command line's nested= is read "the way kmod
     reads it".  kmod_config_parse_kcmdline() (libkmod/libkmod-config.c, v30 to v34)
