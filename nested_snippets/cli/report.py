@@ -372,14 +372,17 @@ def redact_line(line: str) -> str:
     return redact(_SHELL_QUOTED.sub(word, line))
 
 
-LOG_BUDGET = 2_000_000
-"""Work the report spends redacting logs, in :func:`redact_cost` units (about a
+REDACT_BUDGET = 2_000_000
+"""Work the report spends redacting text from the host that it cannot bound otherwise
+(the logs and the QEMU command lines), in :func:`redact_cost` units (about a
 microsecond each, whatever the text: 13 ms for a 16 KiB line of QEMU arguments, 97 ms
 for one of 1,800 distinct quoted words such as ``'%N=:<-'``, measured 2026-12-03).
-Ten logs of 40 such lines took about 40 s; the budget keeps a report within seconds,
-and a log's earlier lines are left out once it is spent, with a note."""
+Ten logs of 40 such lines took about 40 s, and 50 QEMU processes of 64 KiB of such
+arguments 19 s; the budget keeps a report within seconds.  Once it is spent, a log's
+earlier lines and a QEMU process's arguments are left out, with a note."""
 WORD_COST = 50
-"""A quoted word redacted on its own (:func:`redact_line`) costs about fifty characters."""
+"""A word redacted on its own (a quoted word of :func:`redact_line`, an argument of a
+QEMU command line) costs about fifty characters."""
 
 
 def redact_cost(line: str) -> int:
@@ -387,6 +390,23 @@ def redact_cost(line: str) -> int:
     :data:`WORD_COST` for each distinct quoted word it must redact on its own."""
     words = {w for w in _SHELL_QUOTED.findall(line) if _TRIGGERS.search(w)}
     return len(line) + WORD_COST * len(words)
+
+
+class Budget:
+    """The one budget of a report's redaction work (:data:`REDACT_BUDGET`), shared by
+    everything that spends it."""
+
+    def __init__(self) -> None:
+        self.left = REDACT_BUDGET
+
+    def spend(self, cost: int, *, anyway: bool = False) -> bool:
+        """Whether work of ``cost`` may be done; if so it is taken from what is left.
+        ``anyway``: it is done (and taken) even when the budget is spent -- only for
+        work bounded by other means (a log's newest line)."""
+        if cost > self.left and not anyway:
+            return False
+        self.left -= cost
+        return True
 
 
 _URL_END = re.compile(r"[\s\"'<>\[\]]")
@@ -482,7 +502,7 @@ class Report:
         self.fs = fs
         self.parts: list[str] = []
         self.skipped: list[str] = []
-        self.log_budget = LOG_BUDGET
+        self.budget = Budget()
 
     def section(self, title: str) -> None:
         self.parts.append(f"## {title}\n\n")
@@ -527,19 +547,20 @@ class Report:
         except Unreadable as exc:
             self.skip(code(shown), exc.reason)
             return
-        kept = cut_long(tail(text, lines, cut=bool(left))).split("\n")
+        every = text.rstrip("\n").split("\n")  # as tail() splits it
+        kept = cut_long("\n".join(every[-lines:])).split("\n")
         keep: list[str] = []
-        for line in reversed(kept):  # the newest lines first
-            cost = redact_cost(line)
-            if cost > self.log_budget:
+        for line in reversed(kept):  # the newest lines first; the newest always
+            if not self.budget.spend(redact_cost(line), anyway=not keep):
                 break
-            self.log_budget -= cost
             keep.append(line)
         keep.reverse()
-        body = "\n".join(map(redact_line, _unbegun_key(keep) if keep != kept else keep))
-        if len(keep) < len(kept):
-            body = (f"[{len(kept) - len(keep)} earlier lines left out: redacting them"
-                    f" would exceed the report's budget for logs]\n{body}")  # fmt: skip
+        gone = len(every) - len(keep)
+        body = "\n".join(map(redact_line, _unbegun_key(keep) if gone or left else keep))
+        if gone:
+            why = ": redacting them would exceed the report's redaction budget"
+            why = why if len(keep) < len(kept) else ""
+            body = f"[{gone} earlier lines left out{why}]\n{body}"
         if left:
             body = f"[the first {left} bytes not read: only the file's end is]\n" + body
         self.text(f"{code(shown)}:\n\n" + fence(body or "(empty)"))
@@ -720,9 +741,12 @@ def log_section(rep: Report) -> None:
     rep.text("`dmesg` lines with 'kvm':\n\n" + fence(tail("\n".join(lines)) or "(none)"))
 
 
-def qemu_processes(fs: HostFS) -> list[str]:
+def qemu_processes(fs: HostFS, budget: Budget | None = None) -> list[str]:
     """One line per QEMU process; raises :class:`Unreadable` when /proc cannot be
-    listed (a link out of --root): then nobody can say whether QEMU runs."""
+    listed (a link out of --root): then nobody can say whether QEMU runs.  Redacting
+    spends ``budget`` (a report's, else a budget of its own): a process whose
+    arguments would exceed it is shown by its program's name alone, with a note."""
+    budget = budget or Budget()
     out: list[str] = []
     pids = [p for p in fs.listdir("/proc") if p.isdigit()]
     skipped = 0
@@ -737,7 +761,20 @@ def qemu_processes(fs: HostFS) -> list[str]:
             if len(out) == MAX_QEMU:
                 skipped += 1
                 continue
-            words = [redact_arg(a).replace("<redacted>", _MARK) for a in argv]
+            # each argument that may hold a secret is redacted on its own, then the line
+            # (a blank of an argument is redacted as five characters: redact_arg)
+            cost = sum(
+                len(a) + 4 * len(_BLANK.findall(a)) + WORD_COST for a in argv if _TRIGGERS.search(a)
+            )
+            if not budget.spend(cost + len(raw) + 3 * len(argv) + WORD_COST):
+                name = escape(redact(shlex.quote(argv[0])))
+                why = "redacting them would exceed the report's redaction budget"
+                out.append(f"[pid {pid}] {name} [{len(argv) - 1} arguments left out: {why}]")
+                continue
+            words = [
+                redact_arg(a).replace("<redacted>", _MARK) if _TRIGGERS.search(a) else a
+                for a in argv
+            ]
             line = shlex.join(words).replace(_MARK, "<redacted>")
             # redacted alone: a secret's pattern (a BEGIN line) ends with the process's
             # line and never takes the next ones; escaped: shlex keeps a newline raw
@@ -750,7 +787,7 @@ def qemu_processes(fs: HostFS) -> list[str]:
 def qemu_section(rep: Report, fs: HostFS) -> None:
     rep.section("QEMU command lines")
     try:
-        lines = qemu_processes(fs)
+        lines = qemu_processes(fs, rep.budget)
     except Unreadable as exc:
         rep.skip(f"QEMU processes ({code('/proc/PID/cmdline')})", str(exc))
     else:
