@@ -104,6 +104,9 @@ blank (around a JSON colon, ``{"data": "X"}``), it allows this too."""
 _JSON_BLANKS = rf"(?:\s|{_HIDDEN_BLANK})*"
 """Blanks in JSON; the two alternatives cannot match the same text (NUL is no blank)."""
 _LINE_BLANKS = rf"(?:[ \t]|{_HIDDEN_BLANK})*"
+_CREDENTIALS = r"(?=[\w-]+[ \t]*=[^=\n])[^\n]*|[^\s'\"]+"
+"""What follows an Authorization scheme: auth-params (RFC 9110 credentials: name=value,
+...) to the end of the line, or a token68."""
 _SECRET_NAME = re.compile(
     r"password|passwd|passphrase|secret|token|(?:^|[_.-])(?:pass|pwd)(?:$|[_.-])"
     r"|(?:api|access|private|auth)[_.-]?key(?:$|[_.-])",
@@ -194,22 +197,26 @@ REDACTIONS = (
         r"\1<redacted>",
     ),
     (
-        "Authorization: credentials (Bearer, Basic, Digest, Token ...), also as authorization=, "
+        "Authorization: credentials (Bearer, Basic, Digest, Token ..., and the word after "
+        "any other scheme), also as authorization= and HTTP_AUTHORIZATION=, "
         'quoted or not ({"Authorization": "Bearer ..."}, also on the next line or in a '
         'list: {"Authorization": ["Bearer ..."]}, Go\'s map[Authorization:[Bearer ...]]); '
         "a quoted value to its closing quote, a list's to its ], credentials with "
         'parameters (Digest username="...", response="...") to the end of the line',
         re.compile(
-            rf"(\bauthorization(?:{_QUOTE})?{_LINE_BLANKS}[:=]"
+            # also the CGI variable HTTP_AUTHORIZATION (RFC 3875 section 4.1.18)
+            rf"((?:\b|(?<=_))authorization(?:{_QUOTE})?{_LINE_BLANKS}[:=]"
             # a newline after the colon only before a quote or a list (JSON), so that a
             # log's last line cannot take the line after it
             rf"(?:{_JSON_BLANKS}(?=\\*[\"'\[])|{_LINE_BLANKS})"
             rf"(\[{_JSON_BLANKS})?({_QUOTE})?"
-            rf"(?:(?:bearer|basic|digest|token|negotiate|oauth|aws4-hmac-sha256)"
+            rf"(?:(bearer|basic|digest|token|negotiate|oauth|aws4-hmac-sha256)"
             rf"(?:[ \t]|{_HIDDEN_BLANK})+)?)"
-            rf"(?(3){_INNER_3}|(?(2)[^\]\n]*|(?:"
-            # auth-params (RFC 9110 credentials: name=value, ...) to the end of the line
-            r"(?=[\w-]+[ \t]*=[^=\n])[^\n]*|[^\s'\"]+)))",
+            rf"(?(3){_INNER_3}|(?(2)[^\]\n]*|(?(4)(?:{_CREDENTIALS})|"
+            # a scheme the list does not name (ApiKey, SSWS): it and what follows it
+            # (RFC 9110 section 11.4: credentials = auth-scheme [ 1*SP ( token68 /
+            # #auth-param ) ])
+            rf"[^\s'\"]+(?:(?:[ \t]|{_HIDDEN_BLANK})+(?:{_CREDENTIALS}))?)))",
             re.I,
         ),
         lambda m: f"{m.group(1)}<redacted>{m.group(3) or ''}",
