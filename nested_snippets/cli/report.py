@@ -25,6 +25,7 @@ from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.escape import clip, escape, escape_text
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
+from nested_snippets.regular import WalkError, walk
 
 TIMEOUT = 5.0
 MAX_OUTPUT = 8 << 20
@@ -851,48 +852,29 @@ def build(fs: HostFS) -> str:
     return escape_text(header + rep.render())
 
 
-_SEARCH = getattr(os, "O_PATH", 0) or getattr(os, "O_SEARCH", 0) or os.O_RDONLY
-"""How each directory of ``-o FILE`` is opened: ``O_PATH`` (Linux) or ``O_SEARCH``
-(POSIX.1-2008) need no read permission on it, only search; ``O_RDONLY`` elsewhere."""
 _A_DIRECTORY = "cannot write {path}: it names a directory; give a file name (-o DIR/report.md)"
 
 
 def _open_dir(path: str) -> tuple[int, str]:
-    """(a descriptor of the directory that will hold ``path``, the file's name): each
-    directory of ``path`` is opened below the one before it with ``O_NOFOLLOW``, so that
-    no component can be a symbolic link (``O_NOFOLLOW`` alone guards only the last).
-    Opened for search only (:data:`_SEARCH`): a directory that may be searched but not
-    listed (mode 0711) is walked as ``open(2)`` of the whole path would walk it."""
+    """(a descriptor of the directory that will hold ``path``, the file's name): the
+    directories of ``path`` are walked with :func:`~nested_snippets.regular.walk`, so
+    that no component can be a symbolic link (``O_NOFOLLOW`` alone guards only the
+    last); a directory that may be searched but not listed (mode 0711) is walked."""
     parts = path.split("/")
     name = parts.pop()
     if name in ("", ".", ".."):
         raise CliError(_A_DIRECTORY.format(path=path))
-    fd = os.open("/" if path.startswith("/") else ".", _SEARCH | os.O_DIRECTORY | os.O_CLOEXEC)
-    walked = "" if path.startswith("/") else "."
     try:
-        for part in parts:
-            if not part:
-                continue
-            walked = f"{walked}/{part}" if walked != "." else part
-            try:
-                nxt = os.open(
-                    part, _SEARCH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd
-                )
-            except OSError as exc:
-                with contextlib.suppress(OSError):
-                    if stat.S_ISLNK(os.lstat(part, dir_fd=fd).st_mode):
-                        raise CliError(
-                            f"cannot write {path}: {walked} is a symbolic link, not followed "
-                            "(give the path without links)"
-                        ) from None
-                why = (exc.strerror or str(exc)).lower()
-                raise CliError(f"cannot write {path}: {walked}: {why}") from None
-            os.close(fd)
-            fd = nxt
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd, name
+        return walk("/" if path.startswith("/") else ".", parts), name
+    except WalkError as exc:
+        walked = "/".join(parts[: exc.index + 1]) or "/"
+        if exc.link:
+            raise CliError(
+                f"cannot write {path}: {walked} is a symbolic link, not followed "
+                "(give the path without links)"
+            ) from None
+        why = (exc.strerror or str(exc)).lower()
+        raise CliError(f"cannot write {path}: {walked}: {why}") from None
 
 
 def write_new(path: str, text: str) -> None:

@@ -331,7 +331,6 @@ def test_completion_of_an_option_value_after_equals(tmp_path):
 
 
 # ------------------------------------------------------------------ --root
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_root_a_link_swapped_in_after_the_check_is_not_followed(cli, make_host, monkeypatch):
     """cli.rst: "below --root a symbolic link that leads out of DIR is not followed"
     (hostfs: "below a --root directory a symbolic link that leads out of it is not
