@@ -435,7 +435,10 @@ def cut_long(text: str) -> str:
     if len(text) <= LINE:
         return text
     lines = text.split("\n")
-    for i, line in enumerate(lines):
+    i = -1
+    while i + 1 < len(lines):
+        i += 1
+        line = lines[i]
         if len(line) <= LINE:
             continue
         keep = LINE // 2
@@ -444,6 +447,12 @@ def cut_long(text: str) -> str:
             start = _URL_START.match(line, 0, keep)
             keep = start.end() if start else 0
         lines[i] = f"{line[:keep]}... ({len(line)} characters)"
+        # what the cut left out may open a value that runs on in the lines after it
+        # (a BEGIN line, password: |, <password>): those are read as after any cut
+        nxt = i + 1
+        while nxt < len(lines) and len(lines[nxt]) <= LINE:
+            nxt += 1
+        lines[i + 1 : nxt] = _unbegun(lines[i + 1 : nxt])
     return "\n".join(lines)
 
 
@@ -496,12 +505,41 @@ def _unbegun_key(lines: list[str]) -> list[str]:
     return lines
 
 
+_CONTINUED = re.compile(r"[^\S\n]|$")
+_XML_SECRET = r"(?:[\w.-]+:)?(?:(?:password|passwd|passphrase|token|value)\b|key(?=[\s/>]))"
+_XML_OPEN = re.compile(rf"<{_XML_SECRET}[^<>]*(?<!/)>", re.I)
+_XML_CLOSE = re.compile(rf"</{_XML_SECRET}", re.I)
+_CONTINUATION = "<redacted: lines that may continue a secret whose start was left out>"
+
+
+def _unbegun(lines: list[str]) -> list[str]:
+    """The lines after a cut (earlier lines left out, or a long line's end): where a
+    value that runs over several lines may have begun in what was left out, the lines
+    that may be its rest are redacted, as for a private key block
+    (:func:`_unbegun_key`): leading indented lines (a YAML block value's, an XML
+    element's text, a JSON value on the line after its name), and the text before an
+    XML secret element's closing tag that has no opening tag before it."""
+    run = 0
+    while run < len(lines) and _CONTINUED.match(lines[run]):
+        run += 1
+    if any(lines[:run]):
+        lines = [_CONTINUATION, *lines[run:]]
+    for i, line in enumerate(lines):
+        opened, closed = _XML_OPEN.search(line), _XML_CLOSE.search(line)
+        if closed and not (opened and opened.start() < closed.start()):
+            lines = [_CONTINUATION, "<redacted>" + line[closed.start() :], *lines[i + 1 :]]
+            break
+        if opened:
+            break
+    return _unbegun_key(lines)
+
+
 def tail(text: str, n: int = MAX_LINES, cut: bool = False) -> str:
     """The last ``n`` lines of ``text``; ``cut``: the text is itself the end of a file."""
     lines = text.rstrip("\n").split("\n")  # not splitlines(): a \r is shown, not a break
     if len(lines) <= n:
-        return "\n".join(_unbegun_key(lines) if cut else lines)
-    kept = _unbegun_key(lines[-n:])
+        return "\n".join(_unbegun(lines) if cut else lines)
+    kept = _unbegun(lines[-n:])
     return f"[... {len(lines) - n} earlier lines left out]\n" + "\n".join(kept)
 
 
@@ -564,7 +602,7 @@ class Report:
             keep.append(line)
         keep.reverse()
         gone = len(every) - len(keep)
-        body = "\n".join(map(redact_line, _unbegun_key(keep) if gone or left else keep))
+        body = "\n".join(map(redact_line, _unbegun(keep) if gone or left else keep))
         if gone:
             why = ": redacting them would exceed the report's redaction budget"
             why = why if len(keep) < len(kept) else ""

@@ -102,7 +102,6 @@ def test_the_budget_note_counts_the_lines_left_out(cli, make_host, monkeypatch):
     assert said == 90, block[:300]
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 @pytest.mark.parametrize(
     "secret",
     [
@@ -132,7 +131,6 @@ def test_a_secret_whose_first_line_the_budget_left_out_is_redacted(
 
 
 # ------------------------------------------------------------------ long lines
-@pytest.mark.xfail(strict=True, reason=REASON)
 @pytest.mark.parametrize(
     "opening",
     [
