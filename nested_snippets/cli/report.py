@@ -252,7 +252,8 @@ REDACTIONS = (
         re.compile(
             rf"""(({_QUOTE}){_spelled("password", "passwd", "secret", "key", "data", json=True)}"""
             rf"""\2{_JSON_BLANKS}:{_JSON_BLANKS}(?:[bB](?=\\*["']))?)"""
-            rf"""(?:({_QUOTE}){_INNER_3}|\[[^\]\n]*\]?|[^\s,}}\]'"\\]+)""",
+            # not | or >: a YAML block value's header ("password": |), taken below
+            rf"""(?:({_QUOTE}){_INNER_3}|\[[^\]\n]*\]?|[^\s,}}\]'"\\|>][^\s,}}\]'"\\]*)""",
             re.I,
         ),
         r"\1\3<redacted>\3",
@@ -263,8 +264,10 @@ REDACTIONS = (
         # matched one way only, and nothing follows the loop, so the match never
         # backtracks into it: linear (no possessive quantifier: those need Python 3.11)
         re.compile(
-            rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret')}[ \t]*:[ \t]*"
-            r"[|>][-+0-9]{0,2}[ \t]*\n)(?:[ \t][^\n]*(?:\n|$))*",
+            # the name maybe quoted, a comment after the header, CRLF line ends and
+            # empty lines in the block (YAML 1.2 spec, Example 8.1 and 8.2)
+            rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret')}[\"']?[ \t]*:[ \t]*"
+            r"[|>][-+0-9]{0,2}[ \t]*(?:#[^\n]*)?\r?\n)(?:(?:[ \t][^\n]*|\r)?(?:\n|$))*",
             re.I,
         ),
         "\\1  <redacted>\n",
@@ -417,10 +420,11 @@ class Budget:
         return True
 
 
-_URL_END = re.compile(r"[\s\"'<>\[\]]")
+_URL_END = re.compile(r"[\s\"'\[\]]")
 """What ends a URL (or a ``user:password@host`` word) for the URL patterns of
-:data:`REDACTIONS`."""
-_URL_START = re.compile(r"(?s:.*)[\s\"'<>\[\]]")
+:data:`REDACTIONS`, or later: ``<`` and ``>`` end a URL but not the password of a
+``user:password@host`` without a scheme."""
+_URL_START = re.compile(r"(?s:.*)[\s\"'\[\]]")
 
 
 def cut_long(text: str) -> str:

@@ -158,7 +158,6 @@ def test_a_key_whose_begin_line_the_cut_left_out_is_redacted(cli, make_host, ope
     assert "SEKRIT" not in _block(r.out, f"{LOGS}/vm.log")
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_a_password_with_a_less_than_sign_cut_in_two_is_left_out():
     """cli.rst: "a word cut in two that holds an @ past the cut (the password of
     user:password@host is known by its @) is left out whole".  cut_long looks for the
@@ -266,7 +265,6 @@ def test_a_quote_inside_one_qemu_argument_keeps_its_value_whole(make_host, arg):
     assert "SEKRIT" not in line, line
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 @pytest.mark.parametrize(
     "text",
     [
