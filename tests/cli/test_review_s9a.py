@@ -309,7 +309,6 @@ def _complete(cwd, words: list[str]) -> list[str]:
     return [w for w in out.stdout.split("\n") if w]
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_completion_of_an_option_value_after_equals(tmp_path):
     """install-checker.rst: "Bash completion for every command and option"; every
