@@ -89,11 +89,12 @@ quote), nothing follows the loop in a pattern, and a part that finds no closing
 quote ends the match there."""
 _WORD = rf"(?:{_QUOTED}|\\.|[^\s'\"\\])(?:{_MID_QUOTED}|\\.|[^\s'\"\\])*"
 """A shell word: unquoted characters and quoted parts up to a blank (``abc"d e"``)."""
-_INNER = r"(?:(?!{q})(?:[^\\\n]|\\.))*(?:{q})?"
+_INNER = r"(?:(?!{q})(?:[^\\\n]|\\\\(?=\\){q}|\\.))*(?:{q})?"
 """The rest of a string opened by the quote of group ``q`` (a plain or a
 backslash-escaped quote: JSON inside a JSON string), to that quote: an escaped quote
-of the same level does not end it.  A backslash and a non-backslash cannot overlap:
-linear."""
+of the same level does not end it, nor does one escaped at that level (``\\\"``: the
+inner string's escaped quote, a JSON string in a JSON string).  Nothing follows the
+loop that can fail, so the match never backtracks into it: linear."""
 _INNER_3 = _INNER.format(q=r"\3")
 _QUOTE = r"(?<!\\)\\*[\"']"
 """A quote, maybe backslash-escaped (``\\"`` inside a JSON or a Python string); only a

@@ -226,7 +226,6 @@ def test_a_quoted_part_of_a_value_is_redacted_as_a_shell_reads_it(text):
         assert "SEK" not in out, out
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 @pytest.mark.parametrize(
     "text",
     [
