@@ -348,14 +348,21 @@ def redact(text: str) -> str:
 
 def redact_arg(arg: str) -> str:
     """One argument of a command line: a blank of any kind (space, tab, newline, no-break
-    space) is part of a value (``data=a b``).  Each is hidden as NUL and its code while
+    space) is part of a value (``data=a b``), and so is a quote that nothing closes
+    (``data=pa"ss word``).  Each is hidden as NUL and its code while
     redacting: an argument holds no NUL."""
     hidden = _BLANK.sub(lambda m: f"\0{ord(m.group()):04x}", arg)
+    for quote in "\"'":
+        # a quote that nothing closes is a character of the value (no shell reads an
+        # argument): hidden too, as NUL, q and its code, which no pattern takes for a
+        # blank or a quote
+        if hidden.count(quote) % 2:
+            hidden = hidden.replace(quote, f"\0q{ord(quote):04x}")
     return _HIDDEN.sub(lambda m: chr(int(m.group(1), 16)), redact(hidden))
 
 
 _BLANK = re.compile(r"\s")
-_HIDDEN = re.compile(r"\0([0-9a-f]{4})")
+_HIDDEN = re.compile(r"\0q?([0-9a-f]{4})")
 
 
 _TRIGGERS = re.compile(r"[=:<%\-\0]")

@@ -245,7 +245,6 @@ def test_escaped_json_value_holding_a_quote_is_redacted_whole(text):
         assert "RIT" not in out, out
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 @pytest.mark.parametrize("arg", ['secret,id=s0,data=pa"ss SEKRIT', "password=it's SEKRIT"])
 def test_a_quote_inside_one_qemu_argument_keeps_its_value_whole(make_host, arg):
     """cli.rst: "A blank inside one argument of a QEMU command line (data=a b) is part
