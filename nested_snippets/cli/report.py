@@ -77,10 +77,15 @@ scan to the line's end, n squared steps: 20 s for 34 kB."""
 _WS = " \t\n\r\f\v"
 """The blanks that end an unquoted value: ASCII only, so a no-break space inside
 or before a value (``password=\u00a0SECRET``) does not end it."""
-_MID_QUOTED = r"\"[^\s\"',:;})\]][^\"\n]*\"|'[^\s\"',:;})\]][^'\n]*'"
+_MID_QUOTED = (
+    r"\"[^\s\"',:;})\]][^\"\n]*\"|'[^\s\"',:;})\]][^'\n]*'"
+    r"|\"[^\"\n]*\"(?![^\s;&|)])|'[^'\n]*'(?![^\s;&|)])"
+)
 """A quoted part after the start of a value or word (``abc"def ghi"``): closed, and
 not starting with a blank or , : ; } ) ] -- such a quote more likely closes a quote
-the value stands in (``'...password=x' -drive 'y'``, ``["pass=x", "y"]``)."""
+the value stands in (``'...password=x' -drive 'y'``, ``["pass=x", "y"]``) -- unless
+the word ends after it (a blank, the line's end, ; & | or ) next), as a shell reads
+``PGPASSWORD=abc" d e" psql``.  Each alternative runs to the next quote, once."""
 _VALUE = rf"(?:{_QUOTED})?(?:{_MID_QUOTED}|,,|\\.|[^,{_WS}'\"\\])*"
 """An option's value: to the next comma (QEMU's ``,,`` is a comma) or blank outside
 quotes; a quoted part is part of it, as in a shell word (``PGPASSWORD=abc"def ghi"``

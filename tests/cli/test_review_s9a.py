@@ -208,7 +208,6 @@ def test_authorization_as_a_cgi_variable_is_redacted(text):
     assert "SEKRIT" not in report.redact(text), report.redact(text)
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 @pytest.mark.parametrize(
     "text",
     [
