@@ -95,7 +95,8 @@ class HostFS:
         why = self.outside("/" + os.path.relpath(real, self.root))
         if why:
             raise NotRegular(errno.EINVAL, why)
-        data = read_regular(real, limit + 1)
+        root = os.path.realpath(self.root)
+        data = read_regular(os.path.realpath(real), limit + 1, beneath=root)
         if len(data) > limit:
             raise NotRegular(errno.EFBIG, f"larger than {limit >> 20} MiB, not read")
         return data.decode("utf-8", errors="replace")
@@ -114,7 +115,12 @@ class HostFS:
         raise :class:`Unreadable` on any failure."""
         path = self._inside(shown)
         try:
-            return read_regular(path, limit, from_end)
+            if self.real:
+                return read_regular(path, limit, from_end)
+            # below --root: the path as checked (no links), each part opened without
+            # following a link, so that one swapped in after the check is refused
+            root = os.path.realpath(self.root)
+            return read_regular(os.path.realpath(path), limit, from_end, beneath=root)
         except OSError as exc:
             if exc.errno == errno.ENOENT and os.path.islink(path):
                 raise Unreadable(shown, f"dangling symbolic link to {os.readlink(path)}") from None

@@ -25,6 +25,7 @@ from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.escape import clip, escape, escape_text
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
+from nested_snippets.regular import WalkError, walk
 
 TIMEOUT = 5.0
 MAX_OUTPUT = 8 << 20
@@ -76,10 +77,15 @@ scan to the line's end, n squared steps: 20 s for 34 kB."""
 _WS = " \t\n\r\f\v"
 """The blanks that end an unquoted value: ASCII only, so a no-break space inside
 or before a value (``password=\u00a0SECRET``) does not end it."""
-_MID_QUOTED = r"\"[^\s\"',:;})\]][^\"\n]*\"|'[^\s\"',:;})\]][^'\n]*'"
+_MID_QUOTED = (
+    r"\"[^\s\"',:;})\]][^\"\n]*\"|'[^\s\"',:;})\]][^'\n]*'"
+    r"|\"[^\"\n]*\"(?![^\s;&|)])|'[^'\n]*'(?![^\s;&|)])"
+)
 """A quoted part after the start of a value or word (``abc"def ghi"``): closed, and
 not starting with a blank or , : ; } ) ] -- such a quote more likely closes a quote
-the value stands in (``'...password=x' -drive 'y'``, ``["pass=x", "y"]``)."""
+the value stands in (``'...password=x' -drive 'y'``, ``["pass=x", "y"]``) -- unless
+the word ends after it (a blank, the line's end, ; & | or ) next), as a shell reads
+``PGPASSWORD=abc" d e" psql``.  Each alternative runs to the next quote, once."""
 _VALUE = rf"(?:{_QUOTED})?(?:{_MID_QUOTED}|,,|\\.|[^,{_WS}'\"\\])*"
 """An option's value: to the next comma (QEMU's ``,,`` is a comma) or blank outside
 quotes; a quoted part is part of it, as in a shell word (``PGPASSWORD=abc"def ghi"``
@@ -88,11 +94,12 @@ quote), nothing follows the loop in a pattern, and a part that finds no closing
 quote ends the match there."""
 _WORD = rf"(?:{_QUOTED}|\\.|[^\s'\"\\])(?:{_MID_QUOTED}|\\.|[^\s'\"\\])*"
 """A shell word: unquoted characters and quoted parts up to a blank (``abc"d e"``)."""
-_INNER = r"(?:(?!{q})(?:[^\\\n]|\\.))*(?:{q})?"
+_INNER = r"(?:(?!{q})(?:[^\\\n]|\\\\(?=\\){q}|\\.))*(?:{q})?"
 """The rest of a string opened by the quote of group ``q`` (a plain or a
 backslash-escaped quote: JSON inside a JSON string), to that quote: an escaped quote
-of the same level does not end it.  A backslash and a non-backslash cannot overlap:
-linear."""
+of the same level does not end it, nor does one escaped at that level (``\\\"``: the
+inner string's escaped quote, a JSON string in a JSON string).  Nothing follows the
+loop that can fail, so the match never backtracks into it: linear."""
 _INNER_3 = _INNER.format(q=r"\3")
 _QUOTE = r"(?<!\\)\\*[\"']"
 """A quote, maybe backslash-escaped (``\\"`` inside a JSON or a Python string); only a
@@ -104,6 +111,9 @@ blank (around a JSON colon, ``{"data": "X"}``), it allows this too."""
 _JSON_BLANKS = rf"(?:\s|{_HIDDEN_BLANK})*"
 """Blanks in JSON; the two alternatives cannot match the same text (NUL is no blank)."""
 _LINE_BLANKS = rf"(?:[ \t]|{_HIDDEN_BLANK})*"
+_CREDENTIALS = r"(?=[\w-]+[ \t]*=[^=\n])[^\n]*|[^\s'\"]+"
+"""What follows an Authorization scheme: auth-params (RFC 9110 credentials: name=value,
+...) to the end of the line, or a token68."""
 _SECRET_NAME = re.compile(
     r"password|passwd|passphrase|secret|token|(?:^|[_.-])(?:pass|pwd)(?:$|[_.-])"
     r"|(?:api|access|private|auth)[_.-]?key(?:$|[_.-])",
@@ -194,22 +204,26 @@ REDACTIONS = (
         r"\1<redacted>",
     ),
     (
-        "Authorization: credentials (Bearer, Basic, Digest, Token ...), also as authorization=, "
+        "Authorization: credentials (Bearer, Basic, Digest, Token ..., and the word after "
+        "any other scheme), also as authorization= and HTTP_AUTHORIZATION=, "
         'quoted or not ({"Authorization": "Bearer ..."}, also on the next line or in a '
         'list: {"Authorization": ["Bearer ..."]}, Go\'s map[Authorization:[Bearer ...]]); '
         "a quoted value to its closing quote, a list's to its ], credentials with "
         'parameters (Digest username="...", response="...") to the end of the line',
         re.compile(
-            rf"(\bauthorization(?:{_QUOTE})?{_LINE_BLANKS}[:=]"
+            # also the CGI variable HTTP_AUTHORIZATION (RFC 3875 section 4.1.18)
+            rf"((?:\b|(?<=_))authorization(?:{_QUOTE})?{_LINE_BLANKS}[:=]"
             # a newline after the colon only before a quote or a list (JSON), so that a
             # log's last line cannot take the line after it
             rf"(?:{_JSON_BLANKS}(?=\\*[\"'\[])|{_LINE_BLANKS})"
             rf"(\[{_JSON_BLANKS})?({_QUOTE})?"
-            rf"(?:(?:bearer|basic|digest|token|negotiate|oauth|aws4-hmac-sha256)"
+            rf"(?:(bearer|basic|digest|token|negotiate|oauth|aws4-hmac-sha256)"
             rf"(?:[ \t]|{_HIDDEN_BLANK})+)?)"
-            rf"(?(3){_INNER_3}|(?(2)[^\]\n]*|(?:"
-            # auth-params (RFC 9110 credentials: name=value, ...) to the end of the line
-            r"(?=[\w-]+[ \t]*=[^=\n])[^\n]*|[^\s'\"]+)))",
+            rf"(?(3){_INNER_3}|(?(2)[^\]\n]*|(?(4)(?:{_CREDENTIALS})|"
+            # a scheme the list does not name (ApiKey, SSWS): it and what follows it
+            # (RFC 9110 section 11.4: credentials = auth-scheme [ 1*SP ( token68 /
+            # #auth-param ) ])
+            rf"[^\s'\"]+(?:(?:[ \t]|{_HIDDEN_BLANK})+(?:{_CREDENTIALS}))?)))",
             re.I,
         ),
         lambda m: f"{m.group(1)}<redacted>{m.group(3) or ''}",
@@ -244,7 +258,8 @@ REDACTIONS = (
         re.compile(
             rf"""(({_QUOTE}){_spelled("password", "passwd", "secret", "key", "data", json=True)}"""
             rf"""\2{_JSON_BLANKS}:{_JSON_BLANKS}(?:[bB](?=\\*["']))?)"""
-            rf"""(?:({_QUOTE}){_INNER_3}|\[[^\]\n]*\]?|[^\s,}}\]'"\\]+)""",
+            # not | or >: a YAML block value's header ("password": |), taken below
+            rf"""(?:({_QUOTE}){_INNER_3}|\[[^\]\n]*\]?|[^\s,}}\]'"\\|>][^\s,}}\]'"\\]*)""",
             re.I,
         ),
         r"\1\3<redacted>\3",
@@ -255,8 +270,10 @@ REDACTIONS = (
         # matched one way only, and nothing follows the loop, so the match never
         # backtracks into it: linear (no possessive quantifier: those need Python 3.11)
         re.compile(
-            rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret')}[ \t]*:[ \t]*"
-            r"[|>][-+0-9]{0,2}[ \t]*\n)(?:[ \t][^\n]*(?:\n|$))*",
+            # the name maybe quoted, a comment after the header, CRLF line ends and
+            # empty lines in the block (YAML 1.2 spec, Example 8.1 and 8.2)
+            rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret')}[\"']?[ \t]*:[ \t]*"
+            r"[|>][-+0-9]{0,2}[ \t]*(?:#[^\n]*)?\r?\n)(?:(?:[ \t][^\n]*|\r)?(?:\n|$))*",
             re.I,
         ),
         "\\1  <redacted>\n",
@@ -336,14 +353,21 @@ def redact(text: str) -> str:
 
 def redact_arg(arg: str) -> str:
     """One argument of a command line: a blank of any kind (space, tab, newline, no-break
-    space) is part of a value (``data=a b``).  Each is hidden as NUL and its code while
+    space) is part of a value (``data=a b``), and so is a quote that nothing closes
+    (``data=pa"ss word``).  Each is hidden as NUL and its code while
     redacting: an argument holds no NUL."""
     hidden = _BLANK.sub(lambda m: f"\0{ord(m.group()):04x}", arg)
+    for quote in "\"'":
+        # a quote that nothing closes is a character of the value (no shell reads an
+        # argument): hidden too, as NUL, q and its code, which no pattern takes for a
+        # blank or a quote
+        if hidden.count(quote) % 2:
+            hidden = hidden.replace(quote, f"\0q{ord(quote):04x}")
     return _HIDDEN.sub(lambda m: chr(int(m.group(1), 16)), redact(hidden))
 
 
 _BLANK = re.compile(r"\s")
-_HIDDEN = re.compile(r"\0([0-9a-f]{4})")
+_HIDDEN = re.compile(r"\0q?([0-9a-f]{4})")
 
 
 _TRIGGERS = re.compile(r"[=:<%\-\0]")
@@ -372,14 +396,17 @@ def redact_line(line: str) -> str:
     return redact(_SHELL_QUOTED.sub(word, line))
 
 
-LOG_BUDGET = 2_000_000
-"""Work the report spends redacting logs, in :func:`redact_cost` units (about a
+REDACT_BUDGET = 2_000_000
+"""Work the report spends redacting text from the host that it cannot bound otherwise
+(the logs and the QEMU command lines), in :func:`redact_cost` units (about a
 microsecond each, whatever the text: 13 ms for a 16 KiB line of QEMU arguments, 97 ms
 for one of 1,800 distinct quoted words such as ``'%N=:<-'``, measured 2026-12-03).
-Ten logs of 40 such lines took about 40 s; the budget keeps a report within seconds,
-and a log's earlier lines are left out once it is spent, with a note."""
+Ten logs of 40 such lines took about 40 s, and 50 QEMU processes of 64 KiB of such
+arguments 19 s; the budget keeps a report within seconds.  Once it is spent, a log's
+earlier lines and a QEMU process's arguments are left out, with a note."""
 WORD_COST = 50
-"""A quoted word redacted on its own (:func:`redact_line`) costs about fifty characters."""
+"""A word redacted on its own (a quoted word of :func:`redact_line`, an argument of a
+QEMU command line) costs about fifty characters."""
 
 
 def redact_cost(line: str) -> int:
@@ -389,10 +416,28 @@ def redact_cost(line: str) -> int:
     return len(line) + WORD_COST * len(words)
 
 
-_URL_END = re.compile(r"[\s\"'<>\[\]]")
+class Budget:
+    """The one budget of a report's redaction work (:data:`REDACT_BUDGET`), shared by
+    everything that spends it."""
+
+    def __init__(self) -> None:
+        self.left = REDACT_BUDGET
+
+    def spend(self, cost: int, *, anyway: bool = False) -> bool:
+        """Whether work of ``cost`` may be done; if so it is taken from what is left.
+        ``anyway``: it is done (and taken) even when the budget is spent -- only for
+        work bounded by other means (a log's newest line)."""
+        if cost > self.left and not anyway:
+            return False
+        self.left -= cost
+        return True
+
+
+_URL_END = re.compile(r"[\s\"'\[\]]")
 """What ends a URL (or a ``user:password@host`` word) for the URL patterns of
-:data:`REDACTIONS`."""
-_URL_START = re.compile(r"(?s:.*)[\s\"'<>\[\]]")
+:data:`REDACTIONS`, or later: ``<`` and ``>`` end a URL but not the password of a
+``user:password@host`` without a scheme."""
+_URL_START = re.compile(r"(?s:.*)[\s\"'\[\]]")
 
 
 def cut_long(text: str) -> str:
@@ -407,7 +452,10 @@ def cut_long(text: str) -> str:
     if len(text) <= LINE:
         return text
     lines = text.split("\n")
-    for i, line in enumerate(lines):
+    i = -1
+    while i + 1 < len(lines):
+        i += 1
+        line = lines[i]
         if len(line) <= LINE:
             continue
         keep = LINE // 2
@@ -416,6 +464,12 @@ def cut_long(text: str) -> str:
             start = _URL_START.match(line, 0, keep)
             keep = start.end() if start else 0
         lines[i] = f"{line[:keep]}... ({len(line)} characters)"
+        # what the cut left out may open a value that runs on in the lines after it
+        # (a BEGIN line, password: |, <password>): those are read as after any cut
+        nxt = i + 1
+        while nxt < len(lines) and len(lines[nxt]) <= LINE:
+            nxt += 1
+        lines[i + 1 : nxt] = _unbegun(lines[i + 1 : nxt])
     return "\n".join(lines)
 
 
@@ -468,12 +522,41 @@ def _unbegun_key(lines: list[str]) -> list[str]:
     return lines
 
 
+_CONTINUED = re.compile(r"[^\S\n]|$")
+_XML_SECRET = r"(?:[\w.-]+:)?(?:(?:password|passwd|passphrase|token|value)\b|key(?=[\s/>]))"
+_XML_OPEN = re.compile(rf"<{_XML_SECRET}[^<>]*(?<!/)>", re.I)
+_XML_CLOSE = re.compile(rf"</{_XML_SECRET}", re.I)
+_CONTINUATION = "<redacted: lines that may continue a secret whose start was left out>"
+
+
+def _unbegun(lines: list[str]) -> list[str]:
+    """The lines after a cut (earlier lines left out, or a long line's end): where a
+    value that runs over several lines may have begun in what was left out, the lines
+    that may be its rest are redacted, as for a private key block
+    (:func:`_unbegun_key`): leading indented lines (a YAML block value's, an XML
+    element's text, a JSON value on the line after its name), and the text before an
+    XML secret element's closing tag that has no opening tag before it."""
+    run = 0
+    while run < len(lines) and _CONTINUED.match(lines[run]):
+        run += 1
+    if any(lines[:run]):
+        lines = [_CONTINUATION, *lines[run:]]
+    for i, line in enumerate(lines):
+        opened, closed = _XML_OPEN.search(line), _XML_CLOSE.search(line)
+        if closed and not (opened and opened.start() < closed.start()):
+            lines = [_CONTINUATION, "<redacted>" + line[closed.start() :], *lines[i + 1 :]]
+            break
+        if opened:
+            break
+    return _unbegun_key(lines)
+
+
 def tail(text: str, n: int = MAX_LINES, cut: bool = False) -> str:
     """The last ``n`` lines of ``text``; ``cut``: the text is itself the end of a file."""
     lines = text.rstrip("\n").split("\n")  # not splitlines(): a \r is shown, not a break
     if len(lines) <= n:
-        return "\n".join(_unbegun_key(lines) if cut else lines)
-    kept = _unbegun_key(lines[-n:])
+        return "\n".join(_unbegun(lines) if cut else lines)
+    kept = _unbegun(lines[-n:])
     return f"[... {len(lines) - n} earlier lines left out]\n" + "\n".join(kept)
 
 
@@ -482,7 +565,7 @@ class Report:
         self.fs = fs
         self.parts: list[str] = []
         self.skipped: list[str] = []
-        self.log_budget = LOG_BUDGET
+        self.budget = Budget()
 
     def section(self, title: str) -> None:
         self.parts.append(f"## {title}\n\n")
@@ -527,19 +610,20 @@ class Report:
         except Unreadable as exc:
             self.skip(code(shown), exc.reason)
             return
-        kept = cut_long(tail(text, lines, cut=bool(left))).split("\n")
+        every = text.rstrip("\n").split("\n")  # as tail() splits it
+        kept = cut_long("\n".join(every[-lines:])).split("\n")
         keep: list[str] = []
-        for line in reversed(kept):  # the newest lines first
-            cost = redact_cost(line)
-            if cost > self.log_budget:
+        for line in reversed(kept):  # the newest lines first; the newest always
+            if not self.budget.spend(redact_cost(line), anyway=not keep):
                 break
-            self.log_budget -= cost
             keep.append(line)
         keep.reverse()
-        body = "\n".join(map(redact_line, _unbegun_key(keep) if keep != kept else keep))
-        if len(keep) < len(kept):
-            body = (f"[{len(kept) - len(keep)} earlier lines left out: redacting them"
-                    f" would exceed the report's budget for logs]\n{body}")  # fmt: skip
+        gone = len(every) - len(keep)
+        body = "\n".join(map(redact_line, _unbegun(keep) if gone or left else keep))
+        if gone:
+            why = ": redacting them would exceed the report's redaction budget"
+            why = why if len(keep) < len(kept) else ""
+            body = f"[{gone} earlier lines left out{why}]\n{body}"
         if left:
             body = f"[the first {left} bytes not read: only the file's end is]\n" + body
         self.text(f"{code(shown)}:\n\n" + fence(body or "(empty)"))
@@ -720,9 +804,12 @@ def log_section(rep: Report) -> None:
     rep.text("`dmesg` lines with 'kvm':\n\n" + fence(tail("\n".join(lines)) or "(none)"))
 
 
-def qemu_processes(fs: HostFS) -> list[str]:
+def qemu_processes(fs: HostFS, budget: Budget | None = None) -> list[str]:
     """One line per QEMU process; raises :class:`Unreadable` when /proc cannot be
-    listed (a link out of --root): then nobody can say whether QEMU runs."""
+    listed (a link out of --root): then nobody can say whether QEMU runs.  Redacting
+    spends ``budget`` (a report's, else a budget of its own): a process whose
+    arguments would exceed it is shown by its program's name alone, with a note."""
+    budget = budget or Budget()
     out: list[str] = []
     pids = [p for p in fs.listdir("/proc") if p.isdigit()]
     skipped = 0
@@ -737,7 +824,20 @@ def qemu_processes(fs: HostFS) -> list[str]:
             if len(out) == MAX_QEMU:
                 skipped += 1
                 continue
-            words = [redact_arg(a).replace("<redacted>", _MARK) for a in argv]
+            # each argument that may hold a secret is redacted on its own, then the line
+            # (a blank of an argument is redacted as five characters: redact_arg)
+            cost = sum(
+                len(a) + 4 * len(_BLANK.findall(a)) + WORD_COST for a in argv if _TRIGGERS.search(a)
+            )
+            if not budget.spend(cost + len(raw) + 3 * len(argv) + WORD_COST):
+                name = escape(redact(shlex.quote(argv[0])))
+                why = "redacting them would exceed the report's redaction budget"
+                out.append(f"[pid {pid}] {name} [{len(argv) - 1} arguments left out: {why}]")
+                continue
+            words = [
+                redact_arg(a).replace("<redacted>", _MARK) if _TRIGGERS.search(a) else a
+                for a in argv
+            ]
             line = shlex.join(words).replace(_MARK, "<redacted>")
             # redacted alone: a secret's pattern (a BEGIN line) ends with the process's
             # line and never takes the next ones; escaped: shlex keeps a newline raw
@@ -750,7 +850,7 @@ def qemu_processes(fs: HostFS) -> list[str]:
 def qemu_section(rep: Report, fs: HostFS) -> None:
     rep.section("QEMU command lines")
     try:
-        lines = qemu_processes(fs)
+        lines = qemu_processes(fs, rep.budget)
     except Unreadable as exc:
         rep.skip(f"QEMU processes ({code('/proc/PID/cmdline')})", str(exc))
     else:
@@ -807,48 +907,29 @@ def build(fs: HostFS) -> str:
     return escape_text(header + rep.render())
 
 
-_SEARCH = getattr(os, "O_PATH", 0) or getattr(os, "O_SEARCH", 0) or os.O_RDONLY
-"""How each directory of ``-o FILE`` is opened: ``O_PATH`` (Linux) or ``O_SEARCH``
-(POSIX.1-2008) need no read permission on it, only search; ``O_RDONLY`` elsewhere."""
 _A_DIRECTORY = "cannot write {path}: it names a directory; give a file name (-o DIR/report.md)"
 
 
 def _open_dir(path: str) -> tuple[int, str]:
-    """(a descriptor of the directory that will hold ``path``, the file's name): each
-    directory of ``path`` is opened below the one before it with ``O_NOFOLLOW``, so that
-    no component can be a symbolic link (``O_NOFOLLOW`` alone guards only the last).
-    Opened for search only (:data:`_SEARCH`): a directory that may be searched but not
-    listed (mode 0711) is walked as ``open(2)`` of the whole path would walk it."""
+    """(a descriptor of the directory that will hold ``path``, the file's name): the
+    directories of ``path`` are walked with :func:`~nested_snippets.regular.walk`, so
+    that no component can be a symbolic link (``O_NOFOLLOW`` alone guards only the
+    last); a directory that may be searched but not listed (mode 0711) is walked."""
     parts = path.split("/")
     name = parts.pop()
     if name in ("", ".", ".."):
         raise CliError(_A_DIRECTORY.format(path=path))
-    fd = os.open("/" if path.startswith("/") else ".", _SEARCH | os.O_DIRECTORY | os.O_CLOEXEC)
-    walked = "" if path.startswith("/") else "."
     try:
-        for part in parts:
-            if not part:
-                continue
-            walked = f"{walked}/{part}" if walked != "." else part
-            try:
-                nxt = os.open(
-                    part, _SEARCH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd
-                )
-            except OSError as exc:
-                with contextlib.suppress(OSError):
-                    if stat.S_ISLNK(os.lstat(part, dir_fd=fd).st_mode):
-                        raise CliError(
-                            f"cannot write {path}: {walked} is a symbolic link, not followed "
-                            "(give the path without links)"
-                        ) from None
-                why = (exc.strerror or str(exc)).lower()
-                raise CliError(f"cannot write {path}: {walked}: {why}") from None
-            os.close(fd)
-            fd = nxt
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd, name
+        return walk("/" if path.startswith("/") else ".", parts), name
+    except WalkError as exc:
+        walked = "/".join(parts[: exc.index + 1]) or "/"
+        if exc.link:
+            raise CliError(
+                f"cannot write {path}: {walked} is a symbolic link, not followed "
+                "(give the path without links)"
+            ) from None
+        why = (exc.strerror or str(exc)).lower()
+        raise CliError(f"cannot write {path}: {walked}: {why}") from None
 
 
 def write_new(path: str, text: str) -> None:

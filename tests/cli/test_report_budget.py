@@ -1,4 +1,4 @@
-"""``report`` spends a bounded amount of work redacting logs (``LOG_BUDGET``).
+"""``report`` spends a bounded amount of work redacting logs (``REDACT_BUDGET``).
 
 Ten logs of 40 lines of distinct quoted words such as ``'%N=:<-'`` (each redacted on
 its own) took about 40 s before (helper review of 2026-12-03).  The budget is counted
@@ -38,7 +38,7 @@ def test_hostile_logs_are_cut_from_their_start_with_a_note(cli, make_host):
     run = cli("report", "--root", str(root))
     assert run.rc == 0
     notes = re.findall(r"\[(\d+) earlier lines left out: redacting them would exceed the "
-                       r"report's budget for logs\]", run.out)  # fmt: skip
+                       r"report's redaction budget\]", run.out)  # fmt: skip
     assert notes, "ten hostile logs of 40 lines fit the budget: the test proves nothing"
     # The newest line of the first log read is always shown; a log cut by the budget
     # shows its newest lines, never its oldest.
@@ -73,7 +73,7 @@ def test_a_key_whose_begin_line_the_budget_left_out_is_redacted(cli, make_host, 
     body = [f"MIIEvQIBADANBgkqhkiG9w0BAQEFAASC{i:04d}" for i in range(20)]
     text = "\n".join(["-----BEGIN PRIVATE KEY-----", *body, "-----END PRIVATE KEY-----", "done"])
     write(root, f"{LOGS}/vm.log", text + "\n")
-    monkeypatch.setattr(report, "LOG_BUDGET", 5 * 40)  # the END line, "done" and a few more
+    monkeypatch.setattr(report, "REDACT_BUDGET", 5 * 40)  # the END line, "done" and a few more
     run = cli("report", "--root", str(root))
     assert run.rc == 0
     block = _log_block(run.out, "vm.log")
