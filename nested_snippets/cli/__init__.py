@@ -147,7 +147,9 @@ def _params(pa: argparse.ArgumentParser) -> None:
     pa.add_argument("--module", help="kvm, kvm_intel, kvm_amd or kvm_hv")
     pa.add_argument("--kernel", metavar="VERSION", help="default: the running kernel")
     pa.add_argument(
-        "--arch", choices=arches.param_arches(), help="default: x86, or powerpc for kvm_hv"
+        "--arch",
+        choices=arches.param_arches(),
+        help="default: the module's (powerpc for kvm_hv), this host's for kvm",
     )
     pa.add_argument("--json", action="store_true", help="print a JSON list")
     pa.add_argument(

@@ -82,10 +82,21 @@ def host_arch() -> str:
 
 
 def choose_arch(module: str, given: str | None) -> str:
+    """``--arch``, else the one architecture whose data has ``module``; ``kvm`` (every
+    architecture has one) is this host's, and a CliError asking for ``--arch`` on a
+    host whose architecture has no KVM parameter data (arm64): x86's would mislead."""
     if given:
         return given
     if module == "kvm":
-        return host_arch()
+        machine = os.uname().machine
+        arch = arches.kernel_arch_of(machine)
+        known = arches.param_arches()
+        if arch not in known:
+            raise CliError(
+                f"this host ({machine}, uname -m): no KVM parameter data for this "
+                f"architecture; give --arch {'|'.join(known)} to list one that has it"
+            )
+        return arch
     return arches.module_arches().get(module) or "x86"
 
 

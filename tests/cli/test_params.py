@@ -71,3 +71,18 @@ def test_unknown_version(cli):
     assert r.err.count("\n") == 1 and "known: 4.19" in r.err
     r = cli("params", "--module", "kvm_intel", "--kernel", "banana")
     assert r.rc == 2 and "'banana' is not a kernel version" in r.err
+
+
+def test_params_kvm_on_an_arm64_host_asks_for_arch(cli, monkeypatch):
+    """``params --module kvm`` on an aarch64 machine listed x86's kvm parameters as if
+    they were the host's (review s9, clifix's note); now it asks for --arch, as lint does."""
+    import os
+
+    real = os.uname()
+    fake = os.uname_result((real.sysname, real.nodename, "6.6.0", real.version, "aarch64"))
+    monkeypatch.setattr(os, "uname", lambda: fake)
+    r = cli("params", "--module", "kvm", "--kernel", "6.6")
+    assert r.rc == 2 and r.out == "", (r.rc, r.out, r.err)
+    assert "aarch64" in r.err and "give --arch x86|" in r.err, r.err
+    r = cli("params", "--module", "kvm", "--kernel", "6.6", "--arch", "x86")
+    assert r.rc == 0 and "halt_poll_ns" in r.out, (r.rc, r.err)
