@@ -22,33 +22,34 @@ ROOT = Path(__file__).resolve().parents[2]
 PYPROJECTS = {"checker": ROOT / "checker" / "pyproject.toml", "kit": ROOT / "pyproject.toml"}
 
 
-def minimum(which: str) -> str:
-    """The ``X.Y`` of *which*'s ``requires-python = ">=X.Y"``; ValueError otherwise."""
+def _table(which: str, table: str, key: str) -> object:
+    """``[table] key`` of *which*'s ``pyproject.toml``; ValueError naming the file."""
     path = PYPROJECTS.get(which)
     if path is None:
         raise ValueError(f"unknown distribution {which!r} (known: {', '.join(PYPROJECTS)})")
     try:
         with path.open("rb") as f:
-            spec = tomllib.load(f)["project"]["requires-python"]
+            return tomllib.load(f)[table][key]
     except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
-        raise ValueError(f"{path}: no [project] requires-python ({exc})") from None
-    m = re.fullmatch(r"\s*>=\s*(\d+\.\d+)\s*", spec)
+        raise ValueError(f"{path}: no [{table}] {key} ({exc})") from None
+
+
+def minimum(which: str) -> str:
+    """The ``X.Y`` of *which*'s ``requires-python = ">=X.Y"``; ValueError otherwise."""
+    spec = _table(which, "project", "requires-python")
+    m = re.fullmatch(r"\s*>=\s*(\d+\.\d+)\s*", spec) if isinstance(spec, str) else None
     if m is None:
+        path = PYPROJECTS[which]
         raise ValueError(f"{path}: requires-python {spec!r} is not of the form '>=X.Y'")
     return m.group(1)
 
 
 def build_requires(which: str) -> str:
     """*which*'s ``[build-system] requires``, joined with ", "; ValueError otherwise."""
-    path = PYPROJECTS.get(which)
-    if path is None:
-        raise ValueError(f"unknown distribution {which!r} (known: {', '.join(PYPROJECTS)})")
-    try:
-        with path.open("rb") as f:
-            requires = tomllib.load(f)["build-system"]["requires"]
-    except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
-        raise ValueError(f"{path}: no [build-system] requires ({exc})") from None
-    if not requires or not all(isinstance(r, str) and r.strip() for r in requires):
+    requires = _table(which, "build-system", "requires")
+    if (not isinstance(requires, list) or not requires
+            or not all(isinstance(r, str) and r.strip() for r in requires)):  # fmt: skip
+        path = PYPROJECTS[which]
         raise ValueError(f"{path}: [build-system] requires {requires!r} is not a list of names")
     return ", ".join(r.strip() for r in requires)
 
