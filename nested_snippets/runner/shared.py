@@ -150,7 +150,14 @@ tool call rewrites only the sysfs directories of modules whose entry changed
 2026-12-02 (session 6, ``verify.py``, 645 items, one process, load 2-4): looking at
 the description of the trees instead of trees written to a scratch directory and
 read back, 80 s -> 31 s wall with the same 118 runs (a written tree cost ~36 ms an
-item and its removal ~10 ms; the scratch directory is gone).  The same day,
+item and its removal ~10 ms; the scratch directory is gone).  Measured on
+2026-12-03 (session 10, the whole matrix, ``pytest -n 0``, CPU time of the process
+and its children, two runs each, alternated, load 1-3): the kernel data's directory
+listing is kept until the directory changes (:func:`nested_snippets.kernel._listing`;
+each item resolved its release ~3 times, each resolution listed the directory and
+sorted it), 156.0 and 152.8 s against 136.3 and 124.2 s (-16 %), the same 1,026
+runs.  (Session 6 had tried caching only the listing, on ``verify.py``: noise.)  The
+same day,
 procedures whose later steps only run commands take one sandbox (``tutorial.py``,
 ``bugreport.py``, ``builtin.py``: 390 runs -> 309, as they now also share by what they
 read).  Tried the same
