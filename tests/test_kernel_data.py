@@ -488,3 +488,19 @@ def test_refresh_from_an_unpacked_tarball_records_its_sha256(tmp_path, capsys):
     assert record["params"] == [
         {"param": "x86/kvm_amd avic", "file": "arch/x86/kvm/svm.c", "blob": blob}
     ]
+
+
+def test_listing_follows_the_directory(tmp_path, monkeypatch):
+    """The data directory's listing is kept between calls, but a file added or removed
+    shows at once (the cache is keyed on the directory's modification time)."""
+    monkeypatch.setattr(kernel, "DATA_DIR", tmp_path)
+    (tmp_path / "linux-6.1.json").write_text("{}", encoding="utf-8")
+    assert kernel.versions() == ["6.1"]
+    (tmp_path / "linux-6.6.json").write_text("{}", encoding="utf-8")
+    assert kernel.versions() == ["6.1", "6.6"]
+    assert kernel.resolve_version("6.7") == "6.6"
+    (tmp_path / "linux-6.6.json").unlink()
+    assert kernel.resolve_version("6.7") == "6.1"
+    versions = kernel.versions()
+    versions.append("9.9")  # a caller's copy: the kept listing is not changed
+    assert kernel.versions() == ["6.1"]
