@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -504,3 +505,15 @@ def test_listing_follows_the_directory(tmp_path, monkeypatch):
     versions = kernel.versions()
     versions.append("9.9")  # a caller's copy: the kept listing is not changed
     assert kernel.versions() == ["6.1"]
+
+
+def test_listing_of_a_directory_changed_within_one_clock_tick(tmp_path, monkeypatch):
+    """Two changes within one tick of the file system's clock leave the directory's
+    modification time the same; a listing made between them must not be kept."""
+    monkeypatch.setattr(kernel, "DATA_DIR", tmp_path)
+    (tmp_path / "linux-6.1.json").write_text("{}", encoding="utf-8")
+    assert kernel.versions() == ["6.1"]
+    stamp = tmp_path.stat().st_mtime_ns
+    (tmp_path / "linux-6.6.json").write_text("{}", encoding="utf-8")
+    os.utime(tmp_path, ns=(stamp, stamp))  # as if within the same tick
+    assert kernel.versions() == ["6.1", "6.6"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -218,6 +219,10 @@ BUILDS = "builds"
 
 _LISTINGS: dict[tuple[str, str], tuple[object, dict[str, Path], list[str]]] = {}
 """The listing of each data directory, with the stamp it was made at (see :func:`_listing`)."""
+RACY_NS = 2_000_000_000
+"""A directory changed less than this long ago is listed again at each call: file
+times advance by the kernel's clock tick, so two changes within one tick keep the
+same modification time (git's "racy" entries, Documentation/technical/racy-git.txt)."""
 
 
 def _listing(sub: str = "") -> tuple[dict[str, Path], list[str]]:
@@ -242,7 +247,8 @@ def _listing(sub: str = "") -> tuple[dict[str, Path], list[str]]:
             if path.name.startswith(prefix) and path.name.endswith(".json"):
                 out[path.name[len(prefix) : -len(".json")]] = path
     ordered = sorted(out, key=version_key)
-    _LISTINGS[(str(where), sub)] = (stamp, out, ordered)
+    if not (isinstance(stamp, int) and stamp > time.time_ns() - RACY_NS):
+        _LISTINGS[(str(where), sub)] = (stamp, out, ordered)  # not changed just now
     return out, ordered
 
 
