@@ -569,3 +569,17 @@ def test_an_untraced_run_of_a_group_is_never_shared_by_what_it_read(monkeypatch)
     assert run.run_item(Scenario("amd", "6.10"), [(body, "a")]) == "ran"
     assert run.run_item(Scenario("amd", "6.11"), [(body, "b")]) == "ran"
     assert not shared.has_reads(shared.group(Scenario("amd", "6.10"), [body]))
+
+
+def test_two_leading_slashes_name_the_trees_too():
+    """Linux reads ``//sys`` as ``/sys`` (``os.path.normpath`` keeps the two slashes):
+    a read through them is a read of the tree, and entering a tree through them is
+    entering it (found by the session-10 review of the trace reader)."""
+    line = '5 openat(AT_FDCWD, "//sys/module/kvm/parameters/nested", O_RDONLY) = 3\n'
+    assert shared.read_paths([START + line + END], "R")[0] == ["/sys/module/kvm/parameters/nested"]
+    dotdot = '5 openat(AT_FDCWD, "//sys/module/kvm/../kvm_intel", O_RDONLY) = 3\n'
+    assert "/sys/module/kvm_intel" in shared.read_paths([START + dotdot + END], "R")[0]
+    into = '5 chdir("//sys/module") = 0\n'
+    assert shared.read_paths([START + into + END], "R") is None
+    relative = '5 chdir("//") = 0\n5 openat(AT_FDCWD, "proc/cmdline", O_RDONLY) = 3\n'
+    assert shared.read_paths([START + relative + END], "R")[0] == ["/proc/cmdline"]

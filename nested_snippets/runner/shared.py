@@ -506,7 +506,7 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
                 moved_any = True
                 if here is None or shared_fs:
                     return None  # where it went cannot be followed
-                here = os.path.normpath(os.path.join(here, _unescape(target)))
+                here = _normal(os.path.join(here, _unescape(target)))
                 if _in_trees(here):
                     return None
                 cwd[pid] = here
@@ -524,8 +524,19 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
     return sorted(paths), calls
 
 
+_TREE_DIRS = tuple(t + "/" for t in TREES)
+
+
 def _in_trees(path: str) -> bool:
-    return any(path == t or path.startswith(t + "/") for t in TREES)
+    return path in TREES or path.startswith(_TREE_DIRS)
+
+
+def _normal(path: str) -> str:
+    """``path`` as the kernel walks it: ``os.path.normpath`` keeps exactly two leading
+    slashes (POSIX leaves their meaning to the system); Linux reads them as one, so
+    ``//sys/module`` is ``/sys/module``."""
+    path = os.path.normpath(path)
+    return "/" + path.lstrip("/") if path.startswith("//") else path
 
 
 def _unescape(text: str) -> str:
@@ -540,9 +551,9 @@ def _looked_up(path: str) -> list[str]:
     """``path`` normalised; with a ``..``, also each directory the kernel walked through
     (``/sys/module/kvm/../x`` needs ``/sys/module/kvm``)."""
     if "/.." not in path:
-        return [os.path.normpath(path)]
+        return [_normal(path)]
     parts = path.split("/")
-    return [os.path.normpath("/".join(parts[:n]) or "/") for n in range(2, len(parts) + 1)]
+    return [_normal("/".join(parts[:n]) or "/") for n in range(2, len(parts) + 1)]
 
 
 def look(plan: dict[str, fk.Node], paths: list[str], release: str) -> str:
