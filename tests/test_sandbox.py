@@ -184,6 +184,39 @@ def test_the_shared_tool_directory_is_read_only(untouched):
     assert got[1].output == ["Module                  Size  Used by", "0"]
 
 
+def test_the_loader_cache_is_a_read_only_copy_of_the_machines(untouched):
+    """``ld.so`` finds libraries through the machine's cache (else it probes every
+    ``glibc-hwcaps`` directory of ``/lib`` for each library of each program); the copy
+    cannot be changed, and the machine's own /etc stays out of sight."""
+    want = hashlib.sha256(Path(sandbox.LD_CACHE).read_bytes()).hexdigest()
+    got = _one(
+        "sha256sum /etc/ld.so.cache | cut -d' ' -f1; echo x >> /etc/ld.so.cache; echo $?;"
+        " ls /etc | tr '\\n' ' '"
+    )
+    assert got.output[0] == want
+    assert got.output[-2] == "1"  # bash: /etc/ld.so.cache: Read-only file system
+    assert got.output[-1].split() == sorted(
+        ["alternatives", "default", "group", "hostname", "hosts", "ld.so.cache", "modprobe.d",
+         "os-release", "passwd"]
+    )  # fmt: skip
+
+
+def test_a_loader_cache_that_is_a_link_or_too_big_is_not_copied(tmp_path, monkeypatch):
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"not the cache")
+    link = tmp_path / "ld.so.cache"
+    link.symlink_to(secret)
+    monkeypatch.setattr(sandbox, "LD_CACHE", str(link))
+    assert sandbox._ld_cache() == b""
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * 64)
+    monkeypatch.setattr(sandbox, "LD_CACHE", str(big))
+    monkeypatch.setattr(sandbox, "LD_CACHE_BYTES", 63)
+    assert sandbox._ld_cache() == b""
+    monkeypatch.setattr(sandbox, "LD_CACHE", "/dev/zero")
+    assert sandbox._ld_cache() == b""
+
+
 def test_usr_is_read_only_and_no_capability_is_left(untouched):
     got = _one(
         "touch /usr/bin/evil 2>&1; mount -t tmpfs x /mnt 2>&1 | head -1;"

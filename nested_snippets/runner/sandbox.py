@@ -14,8 +14,9 @@ snippet's literal text runs under bash and sees:
     runs, but a snippet never writes to the disk.  ``HOME/root`` is emptied by
     :func:`~nested_snippets.fakehost.host.recycle` before the directory serves
     another host.  ``/etc`` is built for the host (``passwd``, ``group``,
-    ``hostname``, ``hosts``, ``alternatives`` bound read-only from the runner's
-    template; ``modprobe.d`` and ``default/grub`` the host's own), never the machine's;
+    ``hostname``, ``hosts``, ``alternatives`` and a copy of the machine's
+    ``ld.so.cache`` bound read-only from the runner's template; ``modprobe.d`` and
+    ``default/grub`` the host's own), never the machine's;
 ``/usr``
     the machine's, read-only, less its kernel modules and kmod configuration
     (:data:`MACHINE_CONFIG`, covered by empty tmpfs mounts); ``/bin``, ``/sbin``,
@@ -171,6 +172,7 @@ import secrets
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -188,7 +190,18 @@ FAKE_TOOLS = (*PY_TOOLS, "sudo")
 PATH = "/run/fakehost/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 MAX_COMMAND = 100_000
 """Longest command text passed to bash (bytes); longer ones are refused."""
-ETC_FILES = ("passwd", "group", "hostname", "hosts", "os-release")
+ETC_FILES = ("passwd", "group", "hostname", "hosts", "os-release", "ld.so.cache")
+LD_CACHE = "/etc/ld.so.cache"
+"""Copied into the sandbox's ``/etc`` (at most :data:`LD_CACHE_BYTES`; empty where the
+machine has none, which ``ld.so`` reads as no cache).  It names the machine's shared
+libraries, all of them under the read-only ``/usr`` the sandbox shows anyway.  Without
+it, ``ld.so`` looks for each library in every ``glibc-hwcaps`` and ``tls`` directory of
+the multiarch ``/lib`` first: ~100 failed lookups a program, which under strace were
+most of a record: measured 2026-12-03 on a traced run of six commands (``uname``,
+``cat``, ``lscpu``, ``lsmod``, ``grep -H`` of every parameter, ``ls``; 12 runs, 2
+loaded cores), 1,688 lines of record against 1,058 with the cache, and 151 against
+138 ms of CPU in the sandbox's processes."""
+LD_CACHE_BYTES = 16 << 20
 OS_RELEASE = (
     'NAME="nested-kvm-guide fake host"\nID=nested-kvm-fakehost\n'
     'PRETTY_NAME="nested-kvm-guide fake host (not a distribution)"\n'
@@ -421,6 +434,7 @@ def base() -> Base:
     (etc / "hostname").write_text(f"{HOSTNAME}\n")
     (etc / "hosts").write_text(f"127.0.0.1\tlocalhost\n127.0.1.1\t{HOSTNAME}\n")
     (etc / "os-release").write_text(OS_RELEASE)
+    (etc / "ld.so.cache").write_bytes(_ld_cache())
     alternatives = etc / "alternatives"
     alternatives.mkdir()
     if os.path.isdir("/etc/alternatives"):
@@ -457,6 +471,23 @@ stay writable: a write mixes bytes into the machine's entropy pool without credi
 any entropy, which every user of the machine may do, and a read-only mount cannot
 prevent it (the kernel exempts device nodes from a mount's read-only flag: with
 ``--remount-ro`` on them, ``test -w /dev/urandom`` still succeeded, 2026-12-02)."""
+
+
+def _ld_cache() -> bytes:
+    """The machine's ``ld.so`` cache, read without following a link (b"" when absent,
+    not a regular file or larger than :data:`LD_CACHE_BYTES`)."""
+    try:
+        fd = os.open(LD_CACHE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return b""
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > LD_CACHE_BYTES:
+            return b""
+        data = os.read(fd, LD_CACHE_BYTES + 1)
+        return data if len(data) <= LD_CACHE_BYTES else b""
+    finally:
+        os.close(fd)
 
 
 def _tmpfs(path: str, key: str | None = None) -> list[str]:

@@ -488,28 +488,37 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
             ):  # the first process, or a child seen before its parent's clone returned
                 cwd[pid] = START_DIR if not cwd or not moved_any else None
             here = cwd[pid]
-            if _REFUSED.match(line) or _AT_FD.search(line):
+            # each pattern is tried only on lines holding its call's name (the same
+            # answers; most of a record is the dynamic loader opening libraries)
+            if ("chdir" in line or "statfs" in line or "symlink" in line) and _REFUSED.match(
+                line
+            ):
                 return None
-            if _TOOL_CALL.search(line):
+            if ', "' in line and _AT_FD.search(line):
+                return None
+            if "connect(" in line and _TOOL_CALL.search(line):
                 calls += 1
-            if made := _MADE.match(line):
+            if ("clone" in line or "fork" in line) and (made := _MADE.match(line)):
                 cwd[made.group(1)] = here
                 shared_fs = shared_fs or "CLONE_FS" in line
-            target = None
-            if m := _CHDIR.match(line):
-                target = m.group(2)
-            elif m := _CHDIR_START.match(line):
-                pending[pid] = m.group(2)
-            elif (m := _CHDIR_DONE.match(line)) and pid in pending:
-                target = pending.pop(pid)
-            if target is not None:
-                moved_any = True
-                if here is None or shared_fs:
-                    return None  # where it went cannot be followed
-                here = _normal(os.path.join(here, _unescape(target)))
-                if _in_trees(here):
-                    return None
-                cwd[pid] = here
+            if "chdir" in line:
+                target = None
+                if m := _CHDIR.match(line):
+                    target = m.group(2)
+                elif m := _CHDIR_START.match(line):
+                    pending[pid] = m.group(2)
+                elif (m := _CHDIR_DONE.match(line)) and pid in pending:
+                    target = pending.pop(pid)
+                if target is not None:
+                    moved_any = True
+                    if here is None or shared_fs:
+                        return None  # where it went cannot be followed
+                    here = _normal(os.path.join(here, _unescape(target)))
+                    if _in_trees(here):
+                        return None
+                    cwd[pid] = here
+            if '"' not in line:
+                continue
             for raw, cut in _STRING.findall(line):
                 if cut:
                     return None
@@ -518,7 +527,12 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
                     continue
                 if here is None and not name.startswith("/"):
                     return None
-                for path in _looked_up(os.path.join(here or "/", name)):
+                full = name if name.startswith("/") else f"{here.rstrip('/')}/{name}"
+                if "/." in full or "//" in full:
+                    looked = _looked_up(full)
+                else:  # already normal but for a trailing slash
+                    looked = [full.rstrip("/") or "/"]
+                for path in looked:
                     if _in_trees(path):
                         paths.add(path.replace(release, placeholder(release)))
     return sorted(paths), calls
