@@ -87,7 +87,7 @@ def render_text(facts: Facts, ev: Evaluation, status: int) -> str:
 def render_json(
     facts: Facts | None, ev: Evaluation | None, status: int, error: str | None = None
 ) -> str:
-    import json
+    from nested_snippets.cli.escape import dumps
 
     doc = {
         "schema": SCHEMA,
@@ -101,7 +101,7 @@ def render_json(
         "exit": status,
         "error": error,
     }
-    return json.dumps(doc, indent=2) + "\n"
+    return dumps(doc)
 
 
 def kvm_answer(fs: HostFS, facts: Facts, skip: bool) -> kvmprobe.Answer | str:
@@ -115,10 +115,15 @@ def kvm_answer(fs: HostFS, facts: Facts, skip: bool) -> kvmprobe.Answer | str:
     if states and not states & {"loaded", "built-in"}:
         # /dev/kvm is a kmod static node ("devname:kvm"): its first open would make
         # the kernel load the module, which this read-only checker never does
-        why = ("no KVM module is loaded" if states == {"absent"}
-               else "cannot tell whether a KVM module is loaded (no /sys/module)")
-        return (f"not probed: {why}, and opening /dev/kvm would load one"
-                " (load it yourself, then run check again)")
+        why = (
+            "no KVM module is loaded"
+            if states == {"absent"}
+            else "cannot tell whether a KVM module is loaded (no /sys/module)"
+        )
+        return (
+            f"not probed: {why}, and opening /dev/kvm would load one"
+            " (load it yourself, then run check again)"
+        )
     vendor = facts.arch.key if facts.arch else None
     try:
         return kvmprobe.probe(str(fs.path("/dev/kvm")), vendor, follow=fs.real)

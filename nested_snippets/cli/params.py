@@ -9,13 +9,13 @@ object of ``params`` has exactly the keys of :data:`FIELDS`.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 
 from nested_snippets import arches, kernel
 from nested_snippets.cli.errors import CliError
+from nested_snippets.cli.escape import dumps
 from nested_snippets.parsers.modprobe_conf import normalize
 from nested_snippets.versions import VERSION
 
@@ -158,7 +158,7 @@ def run_running(args: argparse.Namespace) -> int:
             "kernel": used.as_dict(),
             "params": [r._asdict() for r in rows],
         }
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        sys.stdout.write(dumps(doc))
     else:
         sys.stdout.write(running.render(rows, rel or "?", version))
     return 0
@@ -184,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
     data = rows(mod)
     if args.json:
         out = {"kernel": used.as_dict(), "params": data}
-        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        sys.stdout.write(dumps(out))
     else:
         sys.stdout.write(table(data))
     return 0

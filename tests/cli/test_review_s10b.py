@@ -1,0 +1,93 @@
+"""REVIEW s10b (adversarial review of the nested-kvm checker: check, lint, params,
+completion, --json).  Each test shows one promise of source/reference/cli.rst (or of
+the kmod source it cites) that did not hold before its fix in branch review10.
+
+kmod sources read in the bare mirror of kmod-project/kmod (``git show TAG:FILE``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+
+# ------------------------------------------------------------- check: symbolic link loops
+def _loop(root, shown: str) -> None:
+    """Make ``shown`` below ``root`` a symbolic link that leads round in a loop."""
+    path = root / shown.lstrip("/")
+    if path.exists() or path.is_symlink():
+        path.unlink()
+    other = path.with_name(path.name + ".2")
+    os.symlink(other.name, path)
+    os.symlink(path.name, other)
+
+
+@pytest.mark.parametrize(
+    "shown,check",
+    [
+        ("/proc/cpuinfo", None),
+        ("/sys/module/kvm_intel/parameters/nested", None),
+        ("/proc/cmdline", "nested-config"),
+        ("/etc/modprobe.d/kvm.conf", "nested-config"),
+    ],
+)
+def test_check_symbolic_link_loop_below_root_is_named_as_a_loop(cli, make_host, shown, check):
+    """cli.rst (check, dev-kvm): a symbolic link "that is not followed (out of --root,
+    dangling, a loop)" is named as what it is.  A link loop below --root was reported
+    as "a symbolic link put in its path after it was checked" (a race that did not
+    happen), for /proc/cpuinfo, a parameter, /proc/cmdline and a modprobe.d file."""
+    root = make_host("intel")
+    _loop(root, shown)
+    run = cli("check", "--root", str(root), "--no-probe")
+    text = run.line(check) if check else run.err
+    assert "after it was checked" not in text, text
+    assert "too many levels of symbolic links" in text, text
+
+
+# ------------------------------------------------------------- --json: Unicode strings
+def _strict_unicode(text: str) -> None:
+    """Fail on a JSON text that holds a lone surrogate (``\\udcff``), as a strict
+    reader does (RFC 8259 section 8.2; Rust's serde_json: "lone leading surrogate")."""
+
+    def check(value):
+        if isinstance(value, str):
+            value.encode("utf-8")  # UnicodeEncodeError on a lone surrogate
+        elif isinstance(value, dict):
+            for v in value.values():
+                check(v)
+        elif isinstance(value, list):
+            for v in value:
+                check(v)
+
+    check(json.loads(text))
+
+
+def test_check_json_of_a_non_utf8_file_name_is_unicode(cli, make_host):
+    """schemas/nested-kvm-check-1.json: ``value`` is a JSON string, and a fleet's
+    reader parses it.  A modprobe.d file whose name is not UTF-8 (byte 0xff) was named
+    in ``value`` as the lone surrogate ``\\udcff`` (Python's stand-in for the byte),
+    which is no Unicode: a strict JSON reader refuses the whole document.  Now it is
+    written as the text output writes it, ``\\xff``."""
+    root = make_host("intel")
+    d = os.fsencode(root / "etc/modprobe.d")
+    with open(os.path.join(d, b"k\xff.conf"), "w") as fh:
+        fh.write("options kvm_intel nested=0\n")
+    run = cli("check", "--root", str(root), "--no-probe", "--json")
+    _strict_unicode(run.out)
+    value = next(c["value"] for c in run.json["checks"] if c["id"] == "nested-config")
+    assert "/etc/modprobe.d/k\\xff.conf:1" in value, value
+
+
+def test_params_running_json_of_a_non_utf8_parameter_name_is_unicode(cli, make_host):
+    """cli.rst (params --running --json): ``name`` of each parameter is a string; a
+    parameter file whose name is not UTF-8 below --root gave a lone surrogate."""
+    root = make_host("intel")
+    d = os.fsencode(root / "sys/module/kvm_intel/parameters")
+    with open(os.path.join(d, b"x\xff"), "w") as fh:
+        fh.write("Y\n")
+    run = cli("params", "--running", "--root", str(root), "--json")
+    assert run.rc == 0, run.err
+    _strict_unicode(run.out)
+    assert "x\\xff" in [p["name"] for p in run.json["params"]]
