@@ -358,8 +358,6 @@ def _logical_lines(text: str) -> tuple[Sequence[int], list[str]]:
         if "\0" in text:
             raws = [raw if "\0" not in raw else raw[: raw.index("\0")] for raw in raws]
         return range(1, len(raws) + 1), raws
-    import re  # lazily: only a text with a backslash needs it (start-up time)
-
     numbers: list[int] = []
     out: list[str] = []
     pending: list[str] = []
@@ -386,10 +384,12 @@ def _logical_lines(text: str) -> tuple[Sequence[int], list[str]]:
         numbers.append(start)
         out.append("".join(pending))
     for i, line in enumerate(out):
-        if "\\" in line:  # each "\\" takes the character after it
-            out[i] = line = re.sub(r"\\(.)", r"\1", line, flags=re.DOTALL)
-        if "\0" in line:
-            out[i] = line[: line.index("\0")]
+        if "\0" in line:  # the C string ends there (a "\\" before it takes nothing after)
+            out[i] = line = line[: line.index("\0")]
+        if "\\" in line:  # each "\\" takes the character after it: "\\\\" is one "\\"
+            # (str.replace, left to right, pairs them as kmod's scan does; NUL, absent
+            # now, holds each pair's place; no re.sub: 5 s for a 10 MB line of "\\")
+            out[i] = line.replace("\\\\", "\0").replace("\\", "").replace("\0", "\\")
     return numbers, out
 
 

@@ -91,3 +91,31 @@ def test_params_running_json_of_a_non_utf8_parameter_name_is_unicode(cli, make_h
     assert run.rc == 0, run.err
     _strict_unicode(run.out)
     assert "x\\xff" in [p["name"] for p in run.json["params"]]
+
+
+# ------------------------------------------------------------- lint: run time
+def _lint_calls(text: str) -> int:
+    """Python function calls of linting ``text`` (counted, not timed: the suite never
+    asserts a time; see tests/cli/test_hostile.py)."""
+    import cProfile
+    import pstats
+
+    from nested_snippets.cli.lint import Linter
+
+    prof = cProfile.Profile()
+    prof.enable()
+    linter = Linter("6.6", "x86")
+    linter.lint_text("/x.conf", text)
+    linter.finish()
+    prof.disable()
+    return sum(s[1] for s in pstats.Stats(prof).stats.values())
+
+
+def test_lint_backslashes_cost_no_call_each():
+    """lint.py (issue 15): a hostile 10 MB file in at most 2 s, "run time grows
+    linearly".  Each ``\\`` of a line was dropped by ``re.sub(r"\\\\(.)", r"\\1")``,
+    which on Python 3.11 calls a Python function per backslash: a 10 MB line of
+    backslashes took 5.3 to 7.5 s CPU (``/usr/bin/time``, session 10); now 0.33 s."""
+    small = _lint_calls("options kvm_intel " + "\\" * 2_000 + "\n")
+    big = _lint_calls("options kvm_intel " + "\\" * 200_000 + "\n")
+    assert big - small < 100, (small, big)
