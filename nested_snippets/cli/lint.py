@@ -655,6 +655,11 @@ class Linter:
                      f"Linux {self.version}: not checked")  # fmt: skip
             return
         message = self._unknown.get(given)
+        if message is None and ("[" in given or "]" in given):
+            why = modprobe_conf.bad_name(given)
+            if why:  # kmod ignores the line: no module of this name is even looked for
+                self.add(path, lineno, "warning", ("ignored", why))
+                return
         if message is None:
             if given in self.unsearched:  # not compared, and it still would not be
                 return

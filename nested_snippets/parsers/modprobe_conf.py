@@ -313,7 +313,7 @@ def _judge_line(line: str, unquote: bool = True) -> Words | str:
     line = line.lstrip(_BLANKS)
     if not line:
         return ""
-    return _check(_split_line(line, unquote))
+    return _check(_split_line(line, unquote), line)
 
 
 def _judge_plain(line: str, unquote: bool = True) -> Words | str:
@@ -327,10 +327,10 @@ def _judge_plain(line: str, unquote: bool = True) -> Words | str:
         return ""
     if len(words) == 2 and words[0] == "options":  # options and a module: parameters?
         return _split_line(line.lstrip(" "))
-    return _check(words)
+    return _check(words, line)
 
 
-def _check(words: Words | str) -> Words | str:
+def _check(words: Words | str, line: str = "") -> Words | str:
     """``words`` if kmod takes them as a command, else why it ignores the line."""
     if words.__class__ is str:
         return words
@@ -339,7 +339,58 @@ def _check(words: Words | str) -> Words | str:
         return f"ignoring bad line starting with '{command}'"
     if len(words) == 1 and command in ("options", "blacklist"):
         return f"'{command}' needs a module name"
+    if command == "alias" and len(words) < 3:
+        return "'alias' needs a name and a module"
+    if command in _RESTS and (len(words) < 2 or not _has_rest(line)):
+        return f"'{command}' needs {_RESTS[command]} after the module name"
+    for name in words[1:3] if command == "alias" else words[1:2]:
+        why = bad_name(name)
+        if why:
+            return why
     return words
+
+
+_RESTS = {
+    "install": "a command",
+    "remove": "a command",
+    "softdep": "dependencies",
+    "weakdep": "dependencies",
+}
+"""Commands whose module must be followed by more: kmod_config_parse() ignores the line
+("ignoring bad line") when ``strtok_r(NULL, "\\0", ...)`` after the module is NULL
+(libkmod/libkmod-config.c, kmod v30 to v34; weakdep from v33)."""
+
+
+def _has_rest(line: str) -> bool:
+    """Is there text after the module of ``line`` (a command, blanks, the module) and
+    the one blank or tab that ends it, as ``strtok_r(NULL, "\\0", ...)`` finds it?"""
+    line = line.lstrip(_BLANKS)
+    ends = [i for i in (line.find(" "), line.find("\t")) if i >= 0]
+    if not ends:
+        return False
+    rest = line[min(ends) :].lstrip(_BLANKS)
+    ends = [i for i in (rest.find(" "), rest.find("\t")) if i >= 0]
+    return bool(ends) and min(ends) + 1 < len(rest)
+
+
+def bad_name(name: str) -> str:
+    """Why kmod's ``underscores()`` (shared/util.c, kmod v30 to v34) refuses a module
+    name, which makes kmod_config_parse() ignore the line ("ignoring bad line"): a
+    ``]`` that closes no ``[``, or a ``[`` that nothing closes; "" if it takes it."""
+    if "[" not in name and "]" not in name:
+        return ""
+    i = 0
+    while i < len(name):
+        if name[i] == "]":
+            break
+        if name[i] == "[":
+            i = name.find("]", i)
+            if i < 0:
+                break
+        i += 1
+    else:
+        return ""
+    return f"a '[' or ']' without its pair in the module name '{name}'"
 
 
 def _logical_lines(text: str) -> tuple[Sequence[int], list[str]]:

@@ -119,3 +119,52 @@ def test_lint_backslashes_cost_no_call_each():
     small = _lint_calls("options kvm_intel " + "\\" * 2_000 + "\n")
     big = _lint_calls("options kvm_intel " + "\\" * 200_000 + "\n")
     assert big - small < 100, (small, big)
+
+
+# ------------------------------------------------------------- lint: lines kmod ignores
+@pytest.mark.parametrize(
+    "line",
+    [
+        "install kvm_intel",  # no command after the module
+        "install kvm_intel ",  # the one blank that ends the module, nothing after it
+        "remove kvm_intel",
+        "softdep kvm_intel",
+        "alias kvmi",  # no module
+        "options kvm_intel] nested=1",  # a ']' that closes no '['
+        "options kvm-intel[ nested=1",  # a '[' that nothing closes
+        "blacklist kvm_intel]",
+    ],
+)
+def test_lint_warns_of_a_line_kmod_ignores_as_bad(cli, tmp_path, line):
+    """cli.rst (lint): "warning: A line kmod ignores".  kmod_config_parse()
+    (libkmod/libkmod-config.c, kmod v30 to v34) ignores ("ignoring bad line starting
+    with ...") an install/remove/softdep line whose ``strtok_r(NULL, "\\0", ...)``
+    after the module is NULL, an alias without its module, and any line whose module
+    name ``underscores()`` (shared/util.c) refuses: an unpaired ``[`` or ``]``.  kmod 30
+    (``modprobe -C DIR -c`` as nobody, session 10) said so for each of these lines.
+    lint said 'install kvm_intel' "replaces loading kvm_intel by a command", called
+    kvm_intel] an unknown module (exit status 1), or said nothing."""
+    path = tmp_path / "kvm.conf"
+    path.write_text(line + "\n")
+    run = cli("lint", "--kernel", "6.6", "--arch", "x86", str(path))
+    assert f"{path}:1: warning: kmod ignores this line: " in run.out, run.out
+    assert "replaces loading" not in run.out and "unknown module" not in run.out, run.out
+    assert run.rc == 0, run.out
+
+
+@pytest.mark.parametrize(
+    "line,finding",
+    [
+        ("install kvm_amd  ", "'install kvm_amd' replaces loading kvm_amd by a command"),
+        ("options kvm_int[e]l nested=1", "unknown module 'kvm_int[e]l'"),
+    ],
+)
+def test_lint_keeps_what_kmod_takes(cli, tmp_path, line, finding):
+    """The other side of the test above: kmod 30 kept ``install kvm_amd`` followed by
+    two blanks (the command is the second blank) and ``options kvm_int[e]l`` (paired
+    brackets; options match a module by name, streq, so it never applies)."""
+    path = tmp_path / "kvm.conf"
+    path.write_text(line + "\n")
+    run = cli("lint", "--kernel", "6.6", "--arch", "x86", str(path))
+    assert finding in run.out, run.out
+    assert "kmod ignores" not in run.out, run.out
