@@ -168,3 +168,41 @@ def test_lint_keeps_what_kmod_takes(cli, tmp_path, line, finding):
     run = cli("lint", "--kernel", "6.6", "--arch", "x86", str(path))
     assert finding in run.out, run.out
     assert "kmod ignores" not in run.out, run.out
+
+
+# ------------------------------------------------------------- bash completion
+def _complete(words: list[str], cwd) -> list[str]:
+    """COMPREPLY of the completion for ``words`` (the last is completed), as a reader
+    without the bash-completion package gets it (tests/cli/test_reach.py)."""
+    import shlex
+    import subprocess
+
+    from tests.cli.test_reach import COMPLETION
+
+    script = (
+        "unset -f _init_completion _filedir 2>/dev/null\n"
+        f"source {COMPLETION}\n"
+        f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)}); COMP_CWORD={len(words) - 1}\n"
+        '_nested_kvm; printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    out = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True,
+                         text=True, check=True, cwd=cwd)  # fmt: skip
+    return [w for w in out.stdout.splitlines() if w]
+
+
+def test_completion_after_double_dash_offers_lint_files(tmp_path):
+    """``nested-kvm lint -- -x.conf`` lints the file -x.conf (argparse: after ``--``
+    every word is positional), so the completion must offer file names there; it
+    offered lint's options (``--kernel``...), which would be taken as file names."""
+    (tmp_path / "-x.conf").write_text("")
+    assert _complete(["nested-kvm", "lint", "--", "-"], tmp_path) == ["-x.conf"]
+    assert _complete(["nested-kvm", "lint", "--", "--r"], tmp_path) == []
+
+
+@pytest.mark.parametrize("option", ["--json", "--no-probe"])
+def test_completion_offers_no_value_to_an_option_without_one(tmp_path, option):
+    """bash splits ``--json=`` at ``=``: the words are --json, = and the value.  The
+    completion offered check's options as the value (``--json=--root``), which
+    argparse refuses ("ignored explicit argument")."""
+    assert _complete(["nested-kvm", "check", option, "=", ""], tmp_path) == []
+    assert _complete(["nested-kvm", "check", "--level", "=", ""], tmp_path) == ["auto", "L0", "L1"]
