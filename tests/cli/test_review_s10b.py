@@ -12,6 +12,8 @@ import os
 
 import pytest
 
+from tests.cli.conftest import write
+
 
 # ------------------------------------------------------------- check: symbolic link loops
 def _loop(root, shown: str) -> None:
@@ -255,3 +257,55 @@ def test_lint_a_line_of_quotes_takes_memory_of_its_size():
         tracemalloc.stop()
     assert words == [text]
     assert peak < 20 * len(text), peak
+
+
+# ------------------------------------------------------------- params --running
+def test_params_running_parameters_that_cannot_be_listed_are_not_dropped(cli, make_host):
+    """cli.rst (params --running): "parameters of that release that this kernel lacks"
+    are listed as missing.  A /sys/module/kvm_intel/parameters that cannot be listed
+    (mode 000 as an ordinary user, or not a directory in a copied tree) was read as
+    empty: all 27 of kvm_intel's parameters "missing here (dropped by the vendor?)",
+    exit status 0.  Now it is an error naming it (as a link out of --root is, s9b)."""
+    root = make_host("intel")
+    params_dir = root / "sys/module/kvm_intel/parameters"
+    for f in params_dir.iterdir():
+        f.unlink()
+    params_dir.rmdir()
+    params_dir.write_text("")
+    run = cli("params", "--running", "--root", str(root))
+    assert run.rc == 2, run.out
+    assert "dropped by the vendor" not in run.out
+    assert "cannot read /sys/module/kvm_intel/parameters: not a directory" in run.err, run.err
+
+
+def test_params_running_without_sys_module_cannot_tell(cli, make_host):
+    """cli.rst (params --running) compares "the KVM modules loaded on this host"; with
+    no /sys/module (a container, a copy without /sys) it said "no KVM module with
+    parameter data is loaded", exit status 0: an answer it cannot know (check calls
+    the same tree "could not check", status 2)."""
+    import shutil
+
+    root = make_host("intel")
+    shutil.rmtree(root / "sys")
+    run = cli("params", "--running", "--root", str(root))
+    assert run.rc == 2, run.out
+    assert "no KVM module with parameter data is loaded" not in run.out
+    assert "cannot read /sys/module" in run.err, run.err
+
+
+def test_params_running_value_longer_than_a_sysfs_page_is_not_read_cut(cli, make_host):
+    """cli.rst (Bad input): "A word from a file longer than 80 characters is shown
+    cut, with its length"; sysfs shows at most one page (4096 bytes).  A 1 MiB
+    parameter file was read as its first 4096 bytes, silently, and printed whole
+    (a 16 KB line of ``\\x00``); a 500-character value was printed whole too."""
+    root = make_host("intel")
+    write(root, "/sys/module/kvm_intel/parameters/nested", "Y\n" + "\0" * (1 << 20))
+    write(root, "/sys/module/kvm_intel/parameters/ept", "N" * 500 + "\n")
+    run = cli("params", "--running", "--root", str(root))
+    assert run.rc == 0, run.err
+    assert "could not be read: nested (longer than a sysfs page (4096 bytes), not read)" in run.out
+    assert "ept=" + "N" * 40 + "... (500 characters)" in run.out, run.out
+    assert max(len(line) for line in run.out.splitlines()) < 400
+    doc = cli("params", "--running", "--root", str(root), "--json").json
+    nested = next(p for p in doc["params"] if p["module"] == "kvm_intel" and p["name"] == "nested")
+    assert nested["status"] == "unreadable" and "sysfs page" in nested["reason"], nested
