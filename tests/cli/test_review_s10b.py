@@ -309,3 +309,22 @@ def test_params_running_value_longer_than_a_sysfs_page_is_not_read_cut(cli, make
     doc = cli("params", "--running", "--root", str(root), "--json").json
     nested = next(p for p in doc["params"] if p["module"] == "kvm_intel" and p["name"] == "nested")
     assert nested["status"] == "unreadable" and "sysfs page" in nested["reason"], nested
+
+
+# ------------------------------------------------------------- --root DIR
+@pytest.mark.parametrize("command", ["check", "lint", "params"])
+def test_root_that_cannot_be_reached_is_not_called_no_directory(capsys, tmp_path, command):
+    """cli.rst (Bad input): bad input is reported "in one line naming the file ...
+    and the reason".  A --root DIR that is a directory out of reach (a path longer
+    than PATH_MAX, or below a directory the user may not search) was called "is not a
+    directory"; now the reason is given."""
+    root = str(tmp_path) + "/." * 2100  # the same directory, named in 4200+ characters
+    extra = {"check": [], "lint": [str(tmp_path)], "params": ["--running"]}[command]
+    from nested_snippets.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main([command, *extra, "--root", root])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "is not a directory" not in err, err
+    assert "cannot be reached: File name too long" in err, err
