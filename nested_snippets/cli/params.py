@@ -160,7 +160,7 @@ def run_running(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(dumps(doc))
     else:
-        sys.stdout.write(running.render(rows, rel or "?", version))
+        sys.stdout.write(running.render(rows, rel or "?", version, args.kernel is not None))
     return 0
 
 

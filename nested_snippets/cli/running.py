@@ -152,9 +152,14 @@ def compare(fs: HostFS, version: str, host_arch: str, modules: list[str]) -> lis
     return rows
 
 
-def render(rows: list[Row], release: str, version: str) -> str:
+def render(rows: list[Row], release: str, version: str, given: bool = False) -> str:
+    """The comparison as text; ``given``: ``release`` is --kernel's, not the running one."""
     rows = [r._replace(host=clip(r.host)) if r.host and len(r.host) > 80 else r for r in rows]
-    lines = [f"Linux {release} (running) against the data of mainline Linux {version}:"]
+    lines = [
+        f"this host's parameters against the data of mainline Linux {version} (--kernel {release}):"
+        if given
+        else f"Linux {release} (running) against the data of mainline Linux {version}:"
+    ]
     if not rows:
         lines.append("no KVM module with parameter data is loaded")
     words = {

@@ -351,3 +351,15 @@ def test_lint_options_line_with_a_blank_in_a_quote_takes_the_short_way(monkeypat
     linter.finish()
     assert not calls, len(calls)
     assert any("has no parameter 'a'" in str(f[3]) for f in linter.findings)
+
+
+def test_params_running_with_kernel_does_not_call_it_running(cli, make_host):
+    """``params --running --kernel 6.1`` compares this host's parameters with Linux
+    6.1's data, but its first line said "Linux 6.1 (running)": a kernel the host does
+    not run (its release below --root is 6.6.0-fake-amd64)."""
+    root = make_host("intel", kernel="6.6")
+    run = cli("params", "--running", "--root", str(root), "--kernel", "6.1")
+    assert run.rc == 0, run.err
+    first = run.out.splitlines()[0]
+    assert "(running)" not in first, first
+    assert first == "this host's parameters against the data of mainline Linux 6.1 (--kernel 6.1):"
