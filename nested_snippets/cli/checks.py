@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from nested_snippets.arches import Arch
 from nested_snippets.cli import config, hypervisor, kvmprobe
+from nested_snippets.cli.escape import clip
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.cli.probes import Facts
 from nested_snippets.cli.results import Result, all_of
@@ -88,7 +89,7 @@ class _Checker:
             self.add(
                 "cpu-flag",
                 "FAIL",
-                f"no vmx or svm flag (vendor_id '{cpu.vendor_id}')",
+                f"no vmx or svm flag (vendor_id '{clip(cpu.vendor_id)}')",
                 "this CPU offers no hardware virtualization to this kernel",
                 anchor="troubleshooting-no-vmx",
             )

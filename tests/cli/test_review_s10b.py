@@ -363,3 +363,27 @@ def test_params_running_with_kernel_does_not_call_it_running(cli, make_host):
     first = run.out.splitlines()[0]
     assert "(running)" not in first, first
     assert first == "this host's parameters against the data of mainline Linux 6.1 (--kernel 6.1):"
+
+
+# ------------------------------------------------------------- check: long words from files
+@pytest.mark.parametrize("what", ["release", "vendor_id"])
+def test_check_long_word_from_a_file_is_shown_cut(cli, make_host, what):
+    """cli.rst (Bad input): "A word from a file longer than 80 characters is shown
+    cut, with its length."  A 3000-character kernel release (below --root,
+    /proc/sys/kernel/osrelease) made the ``host:`` line 3034 characters long, and a
+    3000-character vendor_id without vmx/svm made the cpu-flag line 3208."""
+    import re
+
+    root = make_host("intel")
+    long = ("6.6.0-" + "r" * 3000) if what == "release" else "X" * 3000
+    if what == "release":
+        write(root, "/proc/sys/kernel/osrelease", long + "\n")
+    else:
+        cpuinfo = (root / "proc/cpuinfo").read_text()
+        cpuinfo = re.sub(r"vendor_id.*", "vendor_id\t: " + long, cpuinfo).replace(" vmx", "")
+        write(root, "/proc/cpuinfo", cpuinfo)
+    run = cli("check", "--root", str(root), "--no-probe")
+    assert "... (3006 characters)" in run.out or "... (3000 characters)" in run.out, run.out
+    assert max(len(line) for line in run.out.splitlines()) < 400
+    doc = cli("check", "--root", str(root), "--no-probe", "--json").json
+    assert long in (doc["host"]["kernel"], doc["host"]["vendor_id"])  # the data, whole
