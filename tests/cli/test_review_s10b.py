@@ -387,3 +387,25 @@ def test_check_long_word_from_a_file_is_shown_cut(cli, make_host, what):
     assert max(len(line) for line in run.out.splitlines()) < 400
     doc = cli("check", "--root", str(root), "--no-probe", "--json").json
     assert long in (doc["host"]["kernel"], doc["host"]["vendor_id"])  # the data, whole
+
+
+def test_check_long_dmi_and_log_words_are_shown_cut(cli, guest_root):
+    """cli.rst (Bad input), as above: a 244-character DMI sys_vendor and product_name
+    made the ``level:`` line 835 characters long (each DMI file is read up to 256
+    bytes), and a ``Hypervisor detected:`` name of 3003 characters in a log was
+    printed whole on the ``l0`` line."""
+    root = guest_root(
+        {
+            "/sys/class/dmi/id/sys_vendor": "QEMU" + "Q" * 240 + "\n",
+            "/sys/class/dmi/id/product_name": "QEMU" + "P" * 240 + "\n",
+        }
+    )
+    run = cli("check", "--root", str(root), "--no-probe")
+    assert "... (244 characters)" in run.line("l0"), run.line("l0")
+    level = next(ln for ln in run.out.splitlines() if ln.startswith("level:"))
+    assert len(level) < 400, level
+    line = "[    0.000000] Hypervisor detected: KVM" + "K" * 3000 + "\n"
+    root = guest_root({"/var/log/dmesg": line})
+    run = cli("check", "--root", str(root), "--no-probe")
+    assert "... (3003 characters)" in run.line("l0"), run.line("l0")
+    assert max(len(line) for line in run.out.splitlines()) < 400
