@@ -378,7 +378,7 @@ class _Checker:
             if not self.at_l1:
                 self.ev.unknown.append(why)
             return None
-        value = f"{mod} nested={sysfs.clean(text or '')}"
+        value = f"{mod} nested={clip(sysfs.clean(text or ''))}"
         if on:
             self.add("nested", "PASS", value)
         elif self.at_l1:
@@ -455,7 +455,7 @@ class _Checker:
             except sysfs.ParamValueError as exc:
                 self.add(name, "WARN", f"{sysfs.param_path(mod, name)}: {exc}")
                 continue
-            value = f"{mod} {name}={sysfs.clean(text)}"
+            value = f"{mod} {name}={clip(sysfs.clean(text))}"
             if on or not why:
                 self.add(name, "PASS", value)
             else:

@@ -409,3 +409,15 @@ def test_check_long_dmi_and_log_words_are_shown_cut(cli, guest_root):
     run = cli("check", "--root", str(root), "--no-probe")
     assert "... (3003 characters)" in run.line("l0"), run.line("l0")
     assert max(len(line) for line in run.out.splitlines()) < 400
+
+
+@pytest.mark.parametrize("name", ["nested", "ept"])
+def test_check_long_parameter_value_is_shown_cut(cli, make_host, name):
+    """cli.rst (Bad input), as above: a parameter file holds up to a sysfs page (4096
+    bytes), and a 3000-digit value was printed whole on its check's line (3031
+    characters)."""
+    root = make_host("intel")
+    write(root, f"/sys/module/kvm_intel/parameters/{name}", "1" * 3000 + "\n")
+    run = cli("check", "--root", str(root), "--no-probe")
+    line = run.line(name)
+    assert line.endswith(f"kvm_intel {name}=" + "1" * 40 + "... (3000 characters)"), line
