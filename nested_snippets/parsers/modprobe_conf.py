@@ -553,7 +553,12 @@ def files_in(
             continue
         for name in names:
             if name not in chosen and kmod_reads(name, alias):
-                chosen[name] = (f"{d}/{name}", os.path.join(real_dir, name))
+                real = os.path.join(real_dir, name)
+                # conf_files_filter_out(): a directory (also through a link) is no
+                # file and hides none ("Directories inside directories are not
+                # supported"), as lint skips it
+                if not os.path.isdir(real):
+                    chosen[name] = (f"{d}/{name}", real)
     return [chosen[name] for name in sorted(chosen)]
 
 

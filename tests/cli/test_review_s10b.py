@@ -421,3 +421,18 @@ def test_check_long_parameter_value_is_shown_cut(cli, make_host, name):
     run = cli("check", "--root", str(root), "--no-probe")
     line = run.line(name)
     assert line.endswith(f"kvm_intel {name}=" + "1" * 40 + "... (3000 characters)"), line
+
+
+# ------------------------------------------------------------- check: nested-config files
+def test_check_nested_config_skips_a_directory_named_conf(cli, make_host):
+    """cli.rst (nested-config): "The files are those lint reads of a directory".  kmod
+    filters a directory out of a configuration directory ("Directories inside
+    directories are not supported", conf_files_filter_out() in libkmod/libkmod-config.c,
+    kmod v30 to v34), and lint skips it; check's reader took /etc/modprobe.d/k.conf/ as
+    a file: SKIP "cannot read: is a directory", and it hid /lib/modprobe.d/k.conf,
+    whose nested=0 kmod hands on."""
+    root = make_host("intel")
+    write(root, "/etc/modprobe.d/k.conf/x.conf", "options kvm_intel nested=1\n")
+    write(root, "/lib/modprobe.d/k.conf", "options kvm_intel nested=0\n")
+    line = cli("check", "--root", str(root), "--no-probe").line("nested-config")
+    assert line.startswith("WARN  nested-config: nested=0 (/lib/modprobe.d/k.conf:1)"), line
