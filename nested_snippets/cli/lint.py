@@ -73,7 +73,7 @@ from nested_snippets.parsers.modprobe_conf import normalize
 
 KVM_MODULES = arches.module_arches()
 """Modules checked against kernel data -> their architecture (None: the host's)."""
-OTHER_KVM = {"kvmgt", "kvm_pvm", "kvm_pr", "kvm_arm"}
+OTHER_KVM = params.OTHER_KVM
 """Real modules with kvm-like names that this tool has no data for: not typos."""
 REPEAT = 20
 """The same finding in one file is printed this often; the rest are counted."""

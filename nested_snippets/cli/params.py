@@ -19,9 +19,23 @@ from nested_snippets.cli.escape import dumps
 from nested_snippets.parsers.modprobe_conf import normalize
 from nested_snippets.versions import VERSION
 
+OTHER_KVM = {"kvmgt", "kvm_pvm", "kvm_pr", "kvm_arm"}
+"""Real modules with kvm-like names that the parameter data does not cover: not typos
+of a KVM module (lint does not compare them either)."""
 FIELDS = ("name", "type", "perm", "default", "source")
 """MAJOR.MINOR[.PATCH], then optionally a release suffix (``6.1.0-13-amd64``); bounded,
 so a hostile value is refused before it is parsed or echoed whole."""
+
+
+def not_covered(module: str) -> str:
+    """The error for a real KVM-like module the data does not cover, "" for another
+    name (whose error is the data's, with the closest name)."""
+    if module not in OTHER_KVM:
+        return ""
+    return (
+        f"{module} is a real module, but the parameter data covers only "
+        f"{', '.join(arches.module_arches())}: its parameters are not listed"
+    )
 
 
 def shown(value: str, limit: int = 60) -> str:
@@ -147,7 +161,7 @@ def run_running(args: argparse.Namespace) -> int:
         try:
             kernel.module(data_arch(arch), name, version)
         except kernel.KernelDataError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError(not_covered(name) or str(exc)) from None
     rows = running.compare(fs, version, arch, wanted)
     if used.note():  # a release candidate, a series without data: say which data answers
         print(f"nested-kvm params: {used.note()}", file=sys.stderr)
@@ -178,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         mod = kernel.module(arch, name, used.version)
     except kernel.KernelDataError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(not_covered(name) or str(exc)) from None
     if used.note():
         print(f"nested-kvm params: {used.note()}", file=sys.stderr)
     data = rows(mod)

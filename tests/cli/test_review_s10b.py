@@ -436,3 +436,18 @@ def test_check_nested_config_skips_a_directory_named_conf(cli, make_host):
     write(root, "/lib/modprobe.d/k.conf", "options kvm_intel nested=0\n")
     line = cli("check", "--root", str(root), "--no-probe").line("nested-config")
     assert line.startswith("WARN  nested-config: nested=0 (/lib/modprobe.d/k.conf:1)"), line
+
+
+# ------------------------------------------------------------- params: did-you-mean
+@pytest.mark.parametrize("running", [False, True])
+@pytest.mark.parametrize("module", ["kvm_pvm", "kvm-pvm", "kvmgt", "kvm_pr"])
+def test_params_real_module_without_data_is_no_typo(cli, make_host, running, module):
+    """cli.rst (params): "An unknown module ... prints one line with the closest
+    match".  kvm_pvm, kvmgt, kvm_pr and kvm_arm are real modules (lint.OTHER_KVM: "not
+    typos"); params answered "did you mean 'x86/kvm_amd'?" for kvm_pvm, also with
+    --running on a host that has kvm_pvm loaded (this review's build host)."""
+    argv = ["--running", "--root", str(make_host("intel"))] if running else ["--kernel", "6.6"]
+    run = cli("params", "--module", module, *argv)
+    assert run.rc == 2
+    assert "did you mean" not in run.err, run.err
+    assert "is a real module, but the parameter data covers only" in run.err, run.err
