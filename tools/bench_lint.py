@@ -56,6 +56,17 @@ PATTERNS = {
     # the parameter's piece showed that the line could not be counted at once)
     "one line of 3-byte names, a parameter last": None,
     "one line of 3-byte names, a parameter as word 300": None,
+    # review s10b: short distinct lines that take the slow paths (a blank inside an
+    # open quote; every line a quote left open; after a "--"), 2.5 to 3.5 s CPU at
+    # load 2 when found; a line of backslashes (5.3 s: re.sub) and one of quotes
+    # (1.25 GB: the expression's state per quoted piece), both fixed
+    "distinct open quotes with a blank": lambda i: f'options kvm_intel a="{i} b\n',
+    "distinct lines each leaving a quote open": lambda i: f'options kvm_intel a{i}="x\n',
+    "distinct open quotes after --": lambda i: (
+        "options kvm_intel --\n" if i == 0 else f'options kvm_intel "{i} x\n'
+    ),
+    "one line of backslashes": "\\",
+    "one line of quotes": '"',
 }
 NAME_BYTES = bytes(b for b in range(1, 256) if b not in b' \t\n\v\f\r\xa0"=\\#')
 """Bytes of a 3-byte name: none of the kernel's white space (byte 0xA0 among it), no
@@ -104,6 +115,8 @@ def make(path: Path, name: str, pattern: str | Callable[[int], str] | None, size
                 fh.write(line)
                 written += len(line)
                 i += 1
+        elif len(pattern) == 1:  # one character: one line of it
+            fh.write("options kvm_intel " + pattern * (size - 18))
         else:
             fh.write(pattern * (size // len(pattern)))
         fh.write("\n")

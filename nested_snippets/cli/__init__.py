@@ -28,8 +28,15 @@ Guide links start with $NESTED_KVM_GUIDE_URL
 def _root(value: str) -> str:
     if not os.path.isdir(value):
         import argparse
+        import errno
 
-        raise argparse.ArgumentTypeError(f"{value!r} is not a directory")
+        try:
+            os.stat(value)
+            why = "is not a directory"
+        except OSError as exc:  # a directory may be there, out of reach: say why
+            gone = exc.errno in (errno.ENOENT, errno.ENOTDIR)
+            why = "is not a directory" if gone else f"cannot be reached: {exc.strerror}"
+        raise argparse.ArgumentTypeError(f"{value!r} {why}")
     return value
 
 

@@ -13,7 +13,7 @@ import sys
 from nested_snippets.cli import hypervisor, kvmprobe, probes
 from nested_snippets.cli.checks import Evaluation, evaluate
 from nested_snippets.cli.errors import CliError
-from nested_snippets.cli.escape import escape
+from nested_snippets.cli.escape import clip, escape
 from nested_snippets.cli.hostfs import HostFS
 from nested_snippets.cli.probes import Facts
 
@@ -61,7 +61,8 @@ def _because(failed: list[str]) -> str:
 
 
 def render_text(facts: Facts, ev: Evaluation, status: int) -> str:
-    who = facts.arch.label if facts.arch else f"unknown vendor '{facts.cpu.vendor_id}'"
+    # a word from a file is shown cut past 80 characters (cli.rst, Bad input)
+    who = facts.arch.label if facts.arch else f"unknown vendor '{clip(facts.cpu.vendor_id)}'"
     where = "guest (L1)" if facts.level == "L1" else "bare metal (L0)"
     how = (
         "as given by --level"
@@ -69,7 +70,7 @@ def render_text(facts: Facts, ev: Evaluation, status: int) -> str:
         else ("; ".join(facts.evidence) if facts.evidence else "no sign of a hypervisor")
     )
     lines = [
-        f"host: {facts.machine}, {who}, kernel {facts.release or 'unknown'}",
+        f"host: {facts.machine}, {who}, kernel {clip(facts.release or 'unknown')}",
         f"level: {where} — {how}",
     ]
     lines += [r.line() for r in ev.results]
@@ -87,7 +88,7 @@ def render_text(facts: Facts, ev: Evaluation, status: int) -> str:
 def render_json(
     facts: Facts | None, ev: Evaluation | None, status: int, error: str | None = None
 ) -> str:
-    import json
+    from nested_snippets.cli.escape import dumps
 
     doc = {
         "schema": SCHEMA,
@@ -101,7 +102,7 @@ def render_json(
         "exit": status,
         "error": error,
     }
-    return json.dumps(doc, indent=2) + "\n"
+    return dumps(doc)
 
 
 def kvm_answer(fs: HostFS, facts: Facts, skip: bool) -> kvmprobe.Answer | str:
@@ -115,10 +116,15 @@ def kvm_answer(fs: HostFS, facts: Facts, skip: bool) -> kvmprobe.Answer | str:
     if states and not states & {"loaded", "built-in"}:
         # /dev/kvm is a kmod static node ("devname:kvm"): its first open would make
         # the kernel load the module, which this read-only checker never does
-        why = ("no KVM module is loaded" if states == {"absent"}
-               else "cannot tell whether a KVM module is loaded (no /sys/module)")
-        return (f"not probed: {why}, and opening /dev/kvm would load one"
-                " (load it yourself, then run check again)")
+        why = (
+            "no KVM module is loaded"
+            if states == {"absent"}
+            else "cannot tell whether a KVM module is loaded (no /sys/module)"
+        )
+        return (
+            f"not probed: {why}, and opening /dev/kvm would load one"
+            " (load it yourself, then run check again)"
+        )
     vendor = facts.arch.key if facts.arch else None
     try:
         return kvmprobe.probe(str(fs.path("/dev/kvm")), vendor, follow=fs.real)

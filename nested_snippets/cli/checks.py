@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from nested_snippets.arches import Arch
 from nested_snippets.cli import config, hypervisor, kvmprobe
+from nested_snippets.cli.escape import clip
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.cli.probes import Facts
 from nested_snippets.cli.results import Result, all_of
@@ -88,7 +89,7 @@ class _Checker:
             self.add(
                 "cpu-flag",
                 "FAIL",
-                f"no vmx or svm flag (vendor_id '{cpu.vendor_id}')",
+                f"no vmx or svm flag (vendor_id '{clip(cpu.vendor_id)}')",
                 "this CPU offers no hardware virtualization to this kernel",
                 anchor="troubleshooting-no-vmx",
             )
@@ -377,7 +378,7 @@ class _Checker:
             if not self.at_l1:
                 self.ev.unknown.append(why)
             return None
-        value = f"{mod} nested={sysfs.clean(text or '')}"
+        value = f"{mod} nested={clip(sysfs.clean(text or ''))}"
         if on:
             self.add("nested", "PASS", value)
         elif self.at_l1:
@@ -454,7 +455,7 @@ class _Checker:
             except sysfs.ParamValueError as exc:
                 self.add(name, "WARN", f"{sysfs.param_path(mod, name)}: {exc}")
                 continue
-            value = f"{mod} {name}={sysfs.clean(text)}"
+            value = f"{mod} {name}={clip(sysfs.clean(text))}"
             if on or not why:
                 self.add(name, "PASS", value)
             else:

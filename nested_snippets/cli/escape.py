@@ -103,3 +103,31 @@ def escape_text(text: str) -> str:
     """Multi-line ``text`` with every control character but newline and tab escaped
     (a carriage return, an ANSI escape or a bidirectional override cannot hide lines)."""
     return text if text.isprintable() else _sub(UNSAFE_IN_TEXT, text)
+
+
+def dumps(doc: object) -> str:
+    """``doc`` as indented JSON and a newline, each string Unicode (:func:`unicode`)."""
+    import json
+
+    text = json.dumps(doc, indent=2) + "\n"
+    if "\\ud" in text:  # a lone surrogate (or a pair, which is fine): look closer
+        text = json.dumps(unicode(doc), indent=2) + "\n"
+    return text
+
+
+def unicode(value: object) -> object:
+    """``value`` (the document) with each lone surrogate in its strings written as the
+    text output writes it (:func:`~nested_snippets.cli.escape.escape`: ``\\xff`` for a
+    file name's undecodable byte): a JSON string must be Unicode (RFC 8259 section
+    8.2), and a strict reader (Rust's serde_json) refuses a lone ``\\udcff``."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "".join(_one(c) if "\ud800" <= c <= "\udfff" else c for c in value)
+        return value
+    if isinstance(value, dict):
+        return {k: unicode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unicode(v) for v in value]
+    return value

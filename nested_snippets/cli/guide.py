@@ -46,10 +46,17 @@ def base() -> str:
     cannot hold as it is (a blank) is percent-encoded."""
     value = os.environ.get(ENV, "").strip() or DEFAULT_BASE
     if not _has_scheme(value):
-        value = "file://" + os.path.abspath(value)
+        value = "file://" + os.path.abspath(value).replace("%", "%25")  # a "%" of a name
     value = "".join(
         c if c.isascii() and (c.isalnum() or c in _URI_CHARS) else _escape(c) for c in value
     )
+    if "#" in value:  # each link adds "#label", and a fragment holds no "#" (RFC 3986 3.5)
+        value = value.replace("#", "%23")
+    if "%" in value:  # a "%" that starts no escape is one (section 2.1: "%" HEXDIG HEXDIG)
+        parts = value.split("%")
+        value = parts[0] + "".join(
+            ("%" if len(p) >= 2 and all(c in _HEX for c in p[:2]) else "%25") + p for p in parts[1:]
+        )
     return value if value.endswith("/") else value + "/"
 
 
@@ -70,6 +77,7 @@ def _escape(c: str) -> str:
     return "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogateescape"))
 
 
+_HEX = "0123456789abcdefABCDEF"
 _URI_CHARS = ":/?#[]@!$&'()*+,;=-._~%"
 """RFC 3986 reserved and unreserved characters (and ``%`` of an escape already there):
 kept as they are."""

@@ -22,6 +22,20 @@ MAX_READ = 4 * 1024 * 1024
 """Read at most this much of one file (kernel logs can be large)."""
 
 
+LOOP = "a symbolic link that cannot be followed (too many levels of symbolic links)"
+"""Why a path whose links lead round in a loop is not read (as ``dev-kvm`` says it)."""
+
+
+def _loops(path: str) -> bool:
+    """Do the symbolic links of ``path`` lead round in a loop (``stat`` fails with
+    ELOOP), rather than one being swapped in after the path was checked?"""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
 class Unreadable(Exception):
     """A file the host should have could not be read; ``str()`` is one line."""
 
@@ -96,7 +110,12 @@ class HostFS:
         if why:
             raise NotRegular(errno.EINVAL, why)
         root = os.path.realpath(self.root)
-        data = read_regular(os.path.realpath(real), limit + 1, beneath=root)
+        try:
+            data = read_regular(os.path.realpath(real), limit + 1, beneath=root)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP and _loops(real):
+                raise NotRegular(errno.ELOOP, LOOP) from None
+            raise
         if len(data) > limit:
             raise NotRegular(errno.EFBIG, f"larger than {limit >> 20} MiB, not read")
         return data.decode("utf-8", errors="replace")
@@ -124,6 +143,8 @@ class HostFS:
         except OSError as exc:
             if exc.errno == errno.ENOENT and os.path.islink(path):
                 raise Unreadable(shown, f"dangling symbolic link to {os.readlink(path)}") from None
+            if exc.errno == errno.ELOOP and _loops(path):
+                raise Unreadable(shown, LOOP) from None
             raise Unreadable(shown, _reason(exc)) from None
 
     def read(self, shown: str, limit: int = MAX_READ, strict: bool = True) -> str:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import os
 from collections import namedtuple
 
+from nested_snippets.cli.escape import clip
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 
 AZURE_ASSET_TAG = "7783-7084-3265-9085-8269-3286-77"
@@ -146,14 +147,14 @@ def _from_dmi(fields: dict[str, str]) -> tuple[str | None, str | None, list[str]
             break
     if "amazon" in fields.get("bios_version", "").lower() and provider is None:
         provider = "aws"  # EC2 instances on Xen
-        seen.append(f"DMI bios_version '{fields['bios_version']}'")
+        seen.append(f"DMI bios_version '{clip(fields['bios_version'])}'")
     if kind is None:
         for name in ("product_name", "sys_vendor", "board_vendor", "bios_vendor"):
             value = fields.get(name, "")
             hit = next((k for prefix, k in DMI_PREFIXES if value.startswith(prefix)), None)
             if hit:
                 kind = hit
-                seen.append(f"DMI {name} '{value}'")
+                seen.append(f"DMI {name} '{clip(value)}'")
                 break
     microsoft = (fields.get("sys_vendor"), fields.get("product_name"))
     if kind is None and microsoft == ("Microsoft Corporation", "Virtual Machine"):
@@ -251,7 +252,7 @@ def identify(fs: HostFS, flags: set[str] | frozenset[str]) -> L0 | None:
     # DMI outranks a log line, and the line counts only on a host that DMI, the CPU
     # flag or (for a Xen PV guest without it) /sys/hypervisor shows is a guest
     if log and (kind is not None or "hypervisor" in flags or hv_type):
-        evidence.append(f"{log[0]}: 'Hypervisor detected: {log[1]}'")
+        evidence.append(f"{log[0]}: 'Hypervisor detected: {clip(log[1])}'")
         kind = kind or LOG_NAMES.get(log[1])
     clocks = _read(fs, "/sys/devices/system/clocksource/clocksource0/available_clocksource")
     for clock, clock_kind in CLOCKS.items():
@@ -263,7 +264,7 @@ def identify(fs: HostFS, flags: set[str] | frozenset[str]) -> L0 | None:
         evidence.append("Hyper-V VMBus devices in /sys/bus/vmbus")
         kind = kind or "hyperv"
     if hv_type:
-        evidence.append(f"/sys/hypervisor/type '{hv_type}'")
+        evidence.append(f"/sys/hypervisor/type '{clip(hv_type)}'")
         if kind is None and hv_type == "xen":
             kind = "xen"
     if "hypervisor" in flags:

@@ -73,7 +73,7 @@ from nested_snippets.parsers.modprobe_conf import normalize
 
 KVM_MODULES = arches.module_arches()
 """Modules checked against kernel data -> their architecture (None: the host's)."""
-OTHER_KVM = {"kvmgt", "kvm_pvm", "kvm_pr", "kvm_arm"}
+OTHER_KVM = params.OTHER_KVM
 """Real modules with kvm-like names that this tool has no data for: not typos."""
 REPEAT = 20
 """The same finding in one file is printed this often; the rest are counted."""
@@ -655,6 +655,11 @@ class Linter:
                      f"Linux {self.version}: not checked")  # fmt: skip
             return
         message = self._unknown.get(given)
+        if message is None and ("[" in given or "]" in given):
+            why = modprobe_conf.bad_name(given)
+            if why:  # kmod ignores the line: no module of this name is even looked for
+                self.add(path, lineno, "warning", ("ignored", why))
+                return
         if message is None:
             if given in self.unsearched:  # not compared, and it still would not be
                 return

@@ -9,19 +9,33 @@ object of ``params`` has exactly the keys of :data:`FIELDS`.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 
 from nested_snippets import arches, kernel
 from nested_snippets.cli.errors import CliError
+from nested_snippets.cli.escape import dumps
 from nested_snippets.parsers.modprobe_conf import normalize
 from nested_snippets.versions import VERSION
 
+OTHER_KVM = {"kvmgt", "kvm_pvm", "kvm_pr", "kvm_arm"}
+"""Real modules with kvm-like names that the parameter data does not cover: not typos
+of a KVM module (lint does not compare them either)."""
 FIELDS = ("name", "type", "perm", "default", "source")
 """MAJOR.MINOR[.PATCH], then optionally a release suffix (``6.1.0-13-amd64``); bounded,
 so a hostile value is refused before it is parsed or echoed whole."""
+
+
+def not_covered(module: str) -> str:
+    """The error for a real KVM-like module the data does not cover, "" for another
+    name (whose error is the data's, with the closest name)."""
+    if module not in OTHER_KVM:
+        return ""
+    return (
+        f"{module} is a real module, but the parameter data covers only "
+        f"{', '.join(arches.module_arches())}: its parameters are not listed"
+    )
 
 
 def shown(value: str, limit: int = 60) -> str:
@@ -147,7 +161,7 @@ def run_running(args: argparse.Namespace) -> int:
         try:
             kernel.module(data_arch(arch), name, version)
         except kernel.KernelDataError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError(not_covered(name) or str(exc)) from None
     rows = running.compare(fs, version, arch, wanted)
     if used.note():  # a release candidate, a series without data: say which data answers
         print(f"nested-kvm params: {used.note()}", file=sys.stderr)
@@ -158,9 +172,9 @@ def run_running(args: argparse.Namespace) -> int:
             "kernel": used.as_dict(),
             "params": [r._asdict() for r in rows],
         }
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        sys.stdout.write(dumps(doc))
     else:
-        sys.stdout.write(running.render(rows, rel or "?", version))
+        sys.stdout.write(running.render(rows, rel or "?", version, args.kernel is not None))
     return 0
 
 
@@ -178,13 +192,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         mod = kernel.module(arch, name, used.version)
     except kernel.KernelDataError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(not_covered(name) or str(exc)) from None
     if used.note():
         print(f"nested-kvm params: {used.note()}", file=sys.stderr)
     data = rows(mod)
     if args.json:
         out = {"kernel": used.as_dict(), "params": data}
-        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        sys.stdout.write(dumps(out))
     else:
         sys.stdout.write(table(data))
     return 0

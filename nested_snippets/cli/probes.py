@@ -15,6 +15,7 @@ from nested_snippets import arches
 from nested_snippets.arches import ARCHES, Arch
 from nested_snippets.cli import hypervisor
 from nested_snippets.cli.errors import CliError
+from nested_snippets.cli.escape import clip
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
 from nested_snippets.parsers.modprobe_conf import normalize
@@ -169,7 +170,7 @@ def guest_evidence(fs: HostFS, cpu: cpuinfo.CpuInfo) -> list[str]:
         found.append("CPU flag 'hypervisor'")
     for name, value in _dmi(fs).items():
         if any(word in value.lower() for word in VIRTUAL_DMI):
-            found.append(f"DMI {name} '{value}'")
+            found.append(f"DMI {name} '{clip(value)}'")  # a word from a file: cut
     if cpu.arch == "powerpc" and cpu.platform == "pSeries":
         found.append("platform pSeries (a logical partition or KVM guest)")
     if cpu.arch == "s390":

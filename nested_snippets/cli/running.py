@@ -19,8 +19,9 @@ from collections import namedtuple
 
 from nested_snippets import arches, kernel
 from nested_snippets.cli.errors import CliError
-from nested_snippets.cli.escape import escape
+from nested_snippets.cli.escape import clip, escape
 from nested_snippets.cli.hostfs import HostFS, Unreadable
+from nested_snippets.parsers.sysfs import MAX_LEN
 
 MODULES = arches.module_arches()
 """KVM module -> the architecture of its parameter data (None: the host's)."""
@@ -83,12 +84,26 @@ def host_params(fs: HostFS, module: str) -> dict[str, str | Unreadable] | None:
     why = fs.outside(f"{where}/parameters")
     if why:
         raise CliError(f"cannot read {where}/parameters: {why}")
+    # A parameters directory that cannot be listed is no module without parameters:
+    # read as empty, every parameter would seem dropped by the vendor.
+    try:
+        names = fs.listdir(f"{where}/parameters")
+    except Unreadable as exc:
+        if not exc.missing:
+            raise CliError(f"cannot read {exc}") from None
+        names = []
     out: dict[str, str | Unreadable] = {}
-    for name in fs.listdir_or_empty(f"{where}/parameters"):
+    for name in names:
+        shown = f"{where}/parameters/{name}"
         try:
-            out[name] = fs.read(f"{where}/parameters/{name}", limit=4096, strict=False).strip()
+            text = fs.read(shown, limit=MAX_LEN + 1, strict=False)
         except Unreadable as exc:
             out[name] = exc
+            continue
+        if len(text) > MAX_LEN:  # sysfs shows one page: not a parameter's value
+            out[name] = Unreadable(shown, f"longer than a sysfs page ({MAX_LEN} bytes), not read")
+        else:
+            out[name] = text.strip()
     return out
 
 
@@ -98,6 +113,11 @@ def compare(fs: HostFS, version: str, host_arch: str, modules: list[str]) -> lis
     why = fs.outside("/sys/module")
     if why:
         raise CliError(f"cannot read /sys/module: {why}")
+    if not fs.is_dir("/sys/module"):  # a container, a copy without it: no answer
+        raise CliError(
+            "cannot read /sys/module: no such directory, so which KVM modules are "
+            "loaded cannot be told (a container without /sys?)"
+        )
     rows: list[Row] = []
     for module in modules:
         seen = host_params(fs, module)
@@ -132,8 +152,14 @@ def compare(fs: HostFS, version: str, host_arch: str, modules: list[str]) -> lis
     return rows
 
 
-def render(rows: list[Row], release: str, version: str) -> str:
-    lines = [f"Linux {release} (running) against the data of mainline Linux {version}:"]
+def render(rows: list[Row], release: str, version: str, given: bool = False) -> str:
+    """The comparison as text; ``given``: ``release`` is --kernel's, not the running one."""
+    rows = [r._replace(host=clip(r.host)) if r.host and len(r.host) > 80 else r for r in rows]
+    lines = [
+        f"this host's parameters against the data of mainline Linux {version} (--kernel {release}):"
+        if given
+        else f"Linux {release} (running) against the data of mainline Linux {version}:"
+    ]
     if not rows:
         lines.append("no KVM module with parameter data is loaded")
     words = {

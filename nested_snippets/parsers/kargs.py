@@ -143,6 +143,8 @@ def kernel_word(word: str) -> str:
 
 _word_re = None
 """:data:`_QUOTED_WORD` compiled, once."""
+_possessive = False
+"""Whether :data:`_word_re` repeats possessively (Python 3.11 and later)."""
 _SHORT = 4096
 """Text shorter than this is split by :func:`_words` when it can."""
 _MEMO = 4096
@@ -178,12 +180,50 @@ def _quoted_words(text: str) -> list[str]:
         inside = "".join(text.split('"')[1::2])  # between quotes, or after an open one
         if " " not in inside and inside.isprintable():  # printable: no other blank either
             return _words(text)
-    global _word_re
+    global _word_re, _possessive
     if _word_re is None:
         import re
+        import sys
 
-        _word_re = re.compile(_QUOTED_WORD)
+        # possessive (Python 3.11+): the expression keeps no state per quoted piece of
+        # a word to backtrack into, which took 120 bytes each (1.25 GB for a 10 MB
+        # line of quotes); it never backtracks out of the repetition, so the words
+        # are the same
+        _possessive = sys.version_info >= (3, 11)
+        _word_re = re.compile(_QUOTED_WORD + ("+" if _possessive else ""))
+    if not _possessive and text.count('"') > _MANY_QUOTES:
+        return _split_outside_quotes(text)
     return _word_re.findall(text)
+
+
+_MANY_QUOTES = 1 << 16
+"""Quotes of a text past which Python 3.9 and 3.10 (no possessive repetition) split it
+without the expression, whose state per quoted piece of a word would take more than
+8 MB."""
+
+
+def _split_outside_quotes(text: str) -> list[str]:
+    """The words of :data:`_QUOTED_WORD` without the expression: ``text`` cut at its
+    quotes, the pieces outside quotes (every other one, the first outside) split at
+    blanks, a word's pieces joined again with their quotes.  Linear, with no memory
+    per piece beyond the pieces themselves."""
+    import re
+
+    blanks = re.compile(f"[{SPACE}]+")
+    words: list[str] = []
+    word: list[str] = []  # the pieces of the word being read
+    for i, piece in enumerate(text.split('"')):
+        if i % 2 or " " not in piece and piece.isprintable():  # inside, or no blank
+            word.append(piece)
+            continue
+        parts = blanks.split(piece)
+        word.append(parts[0])
+        if len(parts) > 1:
+            words.append('"'.join(word))
+            words.extend(parts[1:-1])
+            word = [parts[-1]]
+    words.append('"'.join(word))
+    return [w for w in words if w]
 
 
 def join_word(name: str, value: str | None) -> str:
