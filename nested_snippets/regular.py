@@ -1,7 +1,8 @@
 """Bounded reads of regular files only (shared by the checker and the fake host's tools).
 
 A FIFO, socket or device is refused before it is opened, so nothing can block, and
-a read stops at a cap, so a link to ``/dev/zero`` or a huge file costs nothing.
+a read stops at a cap, so a link to ``/dev/zero`` or a huge file costs nothing.  The
+null device alone is read, as empty (:data:`NULL_DEVICE`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,19 @@ def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a directory"
     return "not a regular file"
+
+
+NULL_DEVICE = (1, 3)
+"""``/dev/null``'s major and minor (Linux, Documentation/admin-guide/devices.txt: "1 char
+Memory devices ... 3 = /dev/null Null device"): read as the empty file it reads as.  A
+configuration file linked to it is the usual way to mask a file of the same name in a
+directory read later: kmod's ``conf_files_filter_out()`` (libkmod/libkmod-config.c,
+v30 to v34) skips only dot-files, other suffixes and directories, so it opens the link
+and reads nothing."""
+
+
+def _device(rdev: int) -> tuple[int, int]:
+    return os.major(rdev), os.minor(rdev)
 
 
 class NotRegular(OSError):
@@ -109,6 +123,8 @@ def _read(path: str, dir_fd: int | None, limit: int, from_end: bool) -> bytes:
         raise NotRegular(errno.ELOOP, _LINK)
     if stat.S_ISDIR(before.st_mode):
         raise IsADirectoryError(errno.EISDIR, "is a directory")
+    if stat.S_ISCHR(before.st_mode) and _device(before.st_rdev) == NULL_DEVICE:
+        return b""  # what reading it gives, without opening it
     if not stat.S_ISREG(before.st_mode):
         raise NotRegular(errno.EINVAL, f"{_kind(before.st_mode)}, not read")
     flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY

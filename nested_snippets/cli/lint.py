@@ -66,7 +66,7 @@ from nested_snippets import arches, kernel, suggest
 from nested_snippets.cli import params, probes
 from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.escape import WIDTH, clip, escape, shorten
-from nested_snippets.cli.hostfs import HostFS, read_regular
+from nested_snippets.cli.hostfs import HostFS, _masked, read_regular
 from nested_snippets.kernel import messages
 from nested_snippets.parsers import kargs, modprobe_conf, values
 from nested_snippets.parsers.modprobe_conf import normalize
@@ -810,15 +810,19 @@ def collect(paths: list[str], hidden: list[str] | None = None) -> list[tuple[str
         else:
             out.append((given, p))
     first: dict[str, str] = {}
+    masks: dict[str, bool] = {}
     kept = []
     for name, path in out:
         if path.name in first:
             if hidden is not None:
+                masked = " (a link to /dev/null: it masks this one)" if masks[path.name] else ""
                 hidden.append(
-                    f"{name} not read: kmod reads one file named {path.name}, {first[path.name]}"
+                    f"{name} not read: kmod reads one file named {path.name}, "
+                    f"{first[path.name]}{masked}"
                 )
             continue
         first[path.name] = name
+        masks[path.name] = _masked(str(path))
         kept.append((name, path))
     return sorted(kept, key=lambda item: item[1].name)
 
