@@ -106,6 +106,12 @@ _QUOTE = r"(?<!\\)\\*[\"']"
 """A quote, maybe backslash-escaped (``\\"`` inside a JSON or a Python string); only a
 whole run of backslashes is taken, so a long run is scanned once (linear)."""
 _EQUALS = r"[^\S\n]*(?:=|%3D)[^\S\n]*"
+_NOT_REDACTED = rf"(?!<redacted>['\"]|{_MARK})"
+"""Not a value already redacted at the end of a quoted word: a quoted word of a logged
+command line or an argument of a QEMU process is redacted on its own, then the whole
+line, where a value that runs to the end of the line (``password: ...``) would take
+that ``<redacted>`` (or :data:`_MARK`, which stands for it in a QEMU process's arguments
+while their line is redacted) and every argument after it (``-append '... nested=1'``)."""
 _HIDDEN_BLANK = r"\0[0-9a-f]{4}"
 """A blank as :func:`redact_arg` hides it (NUL and its code): where a pattern allows a
 blank (around a JSON colon, ``{"data": "X"}``), it allows this too."""
@@ -123,12 +129,13 @@ _MORE_CREDENTIALS = (
 joined into one list, RFC 9110 section 5.3), each a scheme and what follows it."""
 SECRET_WORDS = (
     "password", "passwd", "passphrase", "secret", "token", "credential", "credentials",
-    "apikey", "accesskey", "privatekey", "secretkey", "authkey",
+    "apikey", "accesskey", "privatekey", "secretkey", "authkey", "cookie",
 )  # fmt: skip
 """A name's word that is one of these or ends with one (``PGPASSWORD``, ``accesstoken``)
 names a secret; so does one that holds password, passwd or passphrase anywhere."""
-SECRET_PARTS = ("pass", "pwd")
-"""Words that name a secret only as a whole word (``DB_PASS``; not ``passthrough``)."""
+SECRET_PARTS = ("pass", "pwd", "psk")
+"""Words that name a secret only as a whole word (``DB_PASS``, ``wpa_psk``; not
+``passthrough``)."""
 KEY_OWNERS = ("api", "access", "private", "secret", "auth")
 """A word ``key`` right after one of these names a secret (``api_key``, ``X-API-Key``,
 ``aws_secret_access_key``); ``key`` alone is taken by its own patterns below."""
@@ -136,7 +143,7 @@ SECRET_NAME_RULE = (
     "a name counts as naming a secret when, split into words at _ - . and at camelCase "
     f"changes (client_secret, dbPassword, X-Auth-Token), a word holds password, passwd or "
     f"passphrase, is or ends with {', '.join(SECRET_WORDS[3:])} (PGPASSWORD, "
-    f"accessToken), is {' or '.join(SECRET_PARTS)}, or is key after "
+    f"accessToken, Set-Cookie), is {', '.join(SECRET_PARTS)}, or is key after "
     f"{', '.join(KEY_OWNERS)} (api_key, private-key); not keyboard, tokenizer, "
     "passthrough or key_file"
 )
@@ -176,8 +183,9 @@ class _ByName:
     redacted value: linear, as the whole patterns are.  ``search`` and ``sub`` stand in
     for a compiled pattern's in :data:`REDACTIONS`."""
 
-    def __init__(self, head: re.Pattern[str], value: re.Pattern[str], render) -> None:
+    def __init__(self, head: re.Pattern[str], value: re.Pattern[str], render, accept=None):
         self.head, self.value, self.render = head, value, render
+        self.accept = accept or (lambda m: True)
 
     def _secrets(self, text: str):
         """(head, value) of each secret's value, after the end of the one before it (a
@@ -185,7 +193,7 @@ class _ByName:
         is one value, scanned once)."""
         pos = 0
         for m in self.head.finditer(text):
-            if m.start() >= pos and secret_name(m.group("name")):
+            if m.start() >= pos and secret_name(m.group("name")) and self.accept(m):
                 v = self.value.match(text, m.end())
                 if v:
                     pos = v.end()
@@ -229,16 +237,28 @@ _NAMED_JSON = _ByName(
 )
 _NAMED_YAML = _ByName(
     re.compile(
-        rf"(?:^|(?<=[{{\[(,\"'])|(?<=: )|(?<={_HIDDEN_BLANK}))"
-        rf"(?:[ \t]|{_HIDDEN_BLANK})*(?:-[ \t]+)?(?P<name>[\w.-]+)[ \t]*:"
+        # where a key starts (group key), or any word's start (for a compound name)
+        rf"(?:(?P<key>^|(?<=[{{\[(,\"'])|(?<=: )|(?<={_HIDDEN_BLANK}))"
+        rf"(?:[ \t]|{_HIDDEN_BLANK})*(?:-[ \t]+)?|(?<![\w.%-]))(?P<name>[\w.-]+)[ \t]*:"
         rf"(?:[ \t]|{_HIDDEN_BLANK})+",
         re.M,
     ),
     re.compile(
         r"([|>][-+0-9]{0,2}[ \t]*(?:#[^\n]*)?\r?\n)(?:(?:[ \t][^\n]*|\r)?(?:\n|$))*"
-        rf"|{_QUOTED}|[^\s'\"][^\n]*"
+        rf"|{_QUOTED}|{_NOT_REDACTED}[^\s'\"][^\n]*"
     ),
     lambda m, v: f"{v.group(1)}  <redacted>\n" if v.group(1) else _quoted_redacted(v),
+    # a one-word name (token:) only where a key starts: in a sentence ("failed to
+    # refresh token: timeout") it is a word; a compound name (api_key, X-Auth-Token)
+    # is no word of a sentence, so also after a log's time stamp or a ;
+    lambda m: m.group("key") is not None or len(_NAME_WORDS.findall(m.group("name"))) > 1,
+)
+_NAMED_XML = _ByName(
+    re.compile(r"<(?:[\w.-]+:)?(?P<name>[\w.-]+)(?:\s[^<>]*)?(?<!/)>"),
+    # a CDATA section to its ]]> (linear, as in the XML pattern above), or text that is
+    # not only blanks (<secret ...>, then an indented child, is kept)
+    re.compile(r"\s*<!\[CDATA\[(?:[^\]]|\](?!\]>))*(?:\]\]>)?|\s*[^<\s][^<]*"),
+    lambda m, v: "<redacted>",
 )
 
 
@@ -395,7 +415,7 @@ REDACTIONS = (
         "values of password:, passwd:, secret: (YAML style), to the end of the line",
         re.compile(
             rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret')}[ \t]*:[ \t]*)"
-            rf"(?:{_QUOTED}|[^\s'\"][^\n]*)",
+            rf"(?:{_QUOTED}|{_NOT_REDACTED}[^\s'\"][^\n]*)",
             re.I,
         ),
         r"\1<redacted>",
@@ -416,6 +436,20 @@ REDACTIONS = (
         '"failed to refresh token: timeout" is kept',
         _NAMED_YAML,
         None,
+    ),
+    (
+        "the text of an XML element whose name names a secret by the rule above "
+        "(<client_secret>, <apiKey>, <ns:auth_token>), also a CDATA section",
+        _NAMED_XML,
+        None,
+    ),
+    (
+        "the password of curl's -u, --user, --proxy-user user:password",
+        re.compile(
+            r"((?<![\w-])(?:-u[ \t]*|--(?:proxy-)?user(?:[ \t]+|[ \t]*=[ \t]*))"
+            r"['\"]?[^\s:'\"]*:)[^\s'\"]*"
+        ),
+        r"\1<redacted>",
     ),
     (
         "passwords in URLs (user:password@host, also with %3A or a / in the password, "
@@ -449,8 +483,10 @@ _NEEDLES = (
     ("pass", "secret", "key", "data", "%", "\\u"),
     ("pass", "secret", "%"),
     ("pass", "secret", "%"),
-    ("pass", "pwd", "secret", "token", "credential", "key", "%", "\\u"),
-    ("pass", "pwd", "secret", "token", "credential", "key"),
+    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
+    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie"),
+    ("<",),
+    ("-u",),
     ("://",),
     (":", "%3a"),
 )
@@ -527,7 +563,10 @@ def redact_line(line: str) -> str:
         if not _TRIGGERS.search(w):
             return w
         if w not in done:
-            done[w] = redact_arg(w)
+            # a closed quote's inside alone, as the program gets it: a value that runs
+            # to the end of the argument (password: ...) stops before the closing quote
+            closed = len(w) > 1 and w[-1] == w[0] and (w[0] == "'" or w[-2] != "\\")
+            done[w] = f"{w[0]}{redact_arg(w[1:-1])}{w[0]}" if closed else redact_arg(w)
         return done[w]
 
     return redact(_SHELL_QUOTED.sub(word, line))
@@ -975,10 +1014,11 @@ def qemu_processes(fs: HostFS, budget: Budget | None = None) -> list[str]:
                 redact_arg(a).replace("<redacted>", _MARK) if _TRIGGERS.search(a) else a
                 for a in argv
             ]
-            line = shlex.join(words).replace(_MARK, "<redacted>")
             # redacted alone: a secret's pattern (a BEGIN line) ends with the process's
-            # line and never takes the next ones; escaped: shlex keeps a newline raw
-            out.append(f"[pid {pid}] " + escape(redact(line)))
+            # line and never takes the next ones; escaped: shlex keeps a newline raw.
+            # With each argument's redacted values still marked (_NOT_REDACTED)
+            line = redact(shlex.join(words)).replace(_MARK, "<redacted>")
+            out.append(f"[pid {pid}] " + escape(line))
     if skipped:
         out.append(f"[{skipped} more QEMU processes left out: the report shows {MAX_QEMU}]")
     return out
