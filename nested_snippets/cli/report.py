@@ -106,6 +106,13 @@ _QUOTE = r"(?<!\\)\\*[\"']"
 """A quote, maybe backslash-escaped (``\\"`` inside a JSON or a Python string); only a
 whole run of backslashes is taken, so a long run is scanned once (linear)."""
 _EQUALS = r"[^\S\n]*(?:=|%3D)[^\S\n]*"
+_JSON_LIST = r"\[\s*(?:{item}\s*(?:,\s*{item}\s*)*,?\s*)?\]|\[[^\]\n]*\]?".format(
+    item=r"(?:\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[^\s,\[\]{}\"'\\]+)"
+)
+"""A JSON list: of strings and scalars, over several lines (``json.dumps(indent=2)``),
+to its ``]``; else (an object in it, no ``]``) to its ``]`` or the line's end.  Items
+are separated by commas, and a blank can belong to one place only (with commas
+optional, a failing list of 30 unquoted items took minutes): linear."""
 _NOT_REDACTED = rf"(?!<redacted>['\"]|{_MARK})"
 """Not a value already redacted at the end of a quoted word: a quoted word of a logged
 command line or an argument of a QEMU process is redacted on its own, then the whole
@@ -219,7 +226,8 @@ def _quoted_redacted(v: re.Match[str]) -> str:
 
 
 _NAMED_EQUALS = _ByName(
-    re.compile(rf"(?<![\w.-])(?P<name>[\w.-]+){_EQUALS}", re.I),
+    # a letter of the name may be percent-encoded (?%61pi_key=...)
+    re.compile(rf"(?<![\w.%-])(?P<name>(?:[\w.-]|%[0-9a-fA-F]{{2}})+){_EQUALS}", re.I),
     re.compile(_VALUE),
     lambda m, v: "<redacted>",
 )
@@ -230,7 +238,7 @@ _NAMED_JSON = _ByName(
     ),
     # a string, a list, or a scalar (not an object: its keys are searched on their own)
     re.compile(
-        rf"""({_QUOTE}){_INNER_1}|\[[^\]\n]*\]?"""
+        rf"""({_QUOTE}){_INNER_1}|{_JSON_LIST}"""
         rf"""|[^\s,{{}}\]'"\\|>][^\s,}}\]'"\\]*"""
     ),
     lambda m, v: f"{v.group(1) or ''}<redacted>{v.group(1) or ''}",
@@ -392,7 +400,7 @@ REDACTIONS = (
             rf"""(({_QUOTE}){_spelled("password", "passwd", "secret", "key", "data", json=True)}"""
             rf"""\2{_JSON_BLANKS}:{_JSON_BLANKS}(?:[bB](?=\\*["']))?)"""
             # not | or >: a YAML block value's header ("password": |), taken below
-            rf"""(?:({_QUOTE}){_INNER_3}|\[[^\]\n]*\]?|[^\s,}}\]'"\\|>][^\s,}}\]'"\\]*)""",
+            rf"""(?:({_QUOTE}){_INNER_3}|{_JSON_LIST}|[^\s,}}\]'"\\|>][^\s,}}\]'"\\]*)""",
             re.I,
         ),
         r"\1\3<redacted>\3",

@@ -92,3 +92,41 @@ def test_a_qemu_argument_with_a_yaml_style_value_keeps_the_next_arguments(
     text = out.read_text()
     assert S not in text
     assert "-append 'console=ttyS0 kvm-intel.nested=1'" in text
+
+
+@pytest.mark.parametrize("name", ["password", "token", "client_secret", "key"])
+def test_a_pretty_printed_list_under_a_secret_name_is_redacted_whole(name):
+    """json.dumps(indent=2) puts each item of a list on its own line: the list's
+    pattern stopped at the first line's end, and the items were shown."""
+    import json
+
+    text = json.dumps({name: [S, f"{S}2"], "id": "kept"}, indent=2)
+    out = redact(text)
+    assert S not in out and '"id": "kept"' in out, out
+    one_line = json.dumps({name: [{"user": "u", "note": S}]})
+    assert S not in redact(one_line)
+
+
+@pytest.mark.parametrize("text", ["https://h/cb?%61pi_key=S3CR3T", "x?%61ccess%5Ftoken%3DS3CR3T"])
+def test_a_percent_encoded_compound_name_is_read_as_its_letters(text):
+    assert S not in redact(text) and S not in redact_line(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"token": [' + "a  " * 2000 + "{",  # items without commas: blanks had two places
+        '"password": [' + '"a" ' * 2000 + "{",
+        '"token": [\n' + '  "a",\n' * 20000 + "{",  # no closing ]
+        ('"token": [' + "a " * 50 + "{\n") * 2000,
+    ],
+)
+def test_a_list_that_never_closes_is_redacted_in_linear_time(text):
+    """A list pattern written with optional commas backtracked over every way to split
+    the blanks between items: 30 items took minutes.  Bound: the brief's 2 s."""
+    import time
+
+    start = time.monotonic()
+    for f in (redact, redact_line):
+        f(text)
+    assert time.monotonic() - start < 2
