@@ -143,9 +143,10 @@ names a secret; so does one that holds password, passwd or passphrase anywhere."
 SECRET_PARTS = ("pass", "pwd", "psk")
 """Words that name a secret only as a whole word (``DB_PASS``, ``wpa_psk``; not
 ``passthrough``)."""
-KEY_OWNERS = ("api", "access", "private", "secret", "auth")
+KEY_OWNERS = ("api", "access", "private", "secret", "auth", "ceph", "luks", "encryption", "master")
 """A word ``key`` right after one of these names a secret (``api_key``, ``X-API-Key``,
-``aws_secret_access_key``); ``key`` alone is taken by its own patterns below."""
+``aws_secret_access_key``; a Ceph or LUKS key, a disk's encryption or master key); ``key``
+alone is taken by its own patterns below."""
 SECRET_NAME_RULE = (
     "a name counts as naming a secret when, split into words at _ - . and at camelCase "
     f"changes (client_secret, dbPassword, X-Auth-Token), a word holds password, passwd or "
@@ -328,7 +329,7 @@ REDACTIONS = (
         '"..."])',
         re.compile(
             r"((?<![\w-])--?[\w-]*(?:password|passwd|passphrase|secret|token|credentials?"
-            r"|(?:api|access|private|secret|auth)[_-]?key|(?<=[-_])pass|(?<=[-_])pwd)"
+            rf"|(?:{'|'.join(KEY_OWNERS)})[_-]?key|(?<=[-_])pass|(?<=[-_])pwd)"
             rf"(?:[ \t]+|({_QUOTE})[ \t]*,{_JSON_BLANKS}({_QUOTE})))"
             rf"(?(2){_INNER_3}|{_WORD})",
             re.I,

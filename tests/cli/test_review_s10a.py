@@ -130,3 +130,20 @@ def test_a_list_that_never_closes_is_redacted_in_linear_time(text):
     for f in (redact, redact_line):
         f(text)
     assert time.monotonic() - start < 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ceph_key: S3CR3T", "LUKS_KEY=S3CR3T", "encryption_key: S3CR3T", '"masterKey": "S3CR3T"'],
+)
+def test_the_keys_of_disks_a_kvm_host_uses_are_secrets(text):
+    """A Ceph (rbd) key, a LUKS key, a disk's encryption or master key: the rule knew
+    only api, access, private, secret and auth keys."""
+    assert S not in redact(text) and S not in redact_line(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["public_key: ssh-ed25519 AAAA", "sort_key=name", "host_key=/etc/x"]
+)
+def test_other_keys_are_kept(text):
+    assert redact(text) == text
