@@ -113,7 +113,7 @@ def kvm_answer(fs: HostFS, facts: Facts, skip: bool) -> kvmprobe.Answer | str:
     if why:
         return f"not probed: /dev/kvm: {why}"
     states = set(facts.modules.values())
-    if states and not states & {"loaded", "built-in"}:
+    if states and not states & set(probes.AVAILABLE):
         # /dev/kvm is a kmod static node ("devname:kvm"): its first open would make
         # the kernel load the module, which this read-only checker never does
         why = (

@@ -10,7 +10,7 @@ from nested_snippets.arches import Arch
 from nested_snippets.cli import config, hypervisor, kvmprobe
 from nested_snippets.cli.escape import clip
 from nested_snippets.cli.hostfs import HostFS, Unreadable
-from nested_snippets.cli.probes import Facts
+from nested_snippets.cli.probes import AVAILABLE, Facts
 from nested_snippets.cli.results import Result, all_of
 from nested_snippets.parsers import cpuinfo, modprobe_conf, sysfs
 
@@ -185,7 +185,7 @@ class _Checker:
         if row is None or not row.module:
             return None
         state = self.f.modules.get(row.module, "unknown")
-        if state in ("loaded", "built-in"):
+        if state in AVAILABLE:
             self.add("kvm-module", "PASS", f"{row.module} {state}")
             return True
         if state == "unknown":
@@ -364,7 +364,7 @@ class _Checker:
                 self.ev.unknown.append("/sys/module: no such directory (a container?)")
             return None
         state = self.f.modules.get(mod, "unknown")
-        if state not in ("loaded", "built-in"):
+        if state not in AVAILABLE:
             self.add("nested", "SKIP", f"{mod} not loaded: cannot read nested")
             return None
         text, why = self.read_param(mod, "nested")
@@ -440,7 +440,7 @@ class _Checker:
         if row is None:
             return
         mod = row.module
-        if self.f.modules.get(mod) not in ("loaded", "built-in"):
+        if self.f.modules.get(mod) not in AVAILABLE:
             return
         for name, levels, why in row.tuning:
             if self.f.level not in levels:

@@ -215,9 +215,21 @@ def _builtin(fs: HostFS, rel: str | None) -> set[str]:
     return names
 
 
+PRESENT = "present (loaded or built in; /proc/modules not read)"
+"""The state of a module in /sys/module when /proc/modules is missing or unreadable:
+a loaded module and a built-in one with parameters both have /sys/module/NAME (Linux
+kernel/params.c, ``param_sysfs_builtin`` -> ``kernel_add_sysfs_param`` ->
+``locate_module_kobject`` creates it for each built-in module with a parameter;
+torvalds/linux commit 94bd217e2d683719ab21a4ac117d8a1b91cbedc9, read 2026-12-03), so
+only /proc/modules (or modules.builtin) tells which."""
+AVAILABLE = ("loaded", "built-in", PRESENT)
+"""The states in which a module's code runs: its parameters can be read."""
+
+
 def module_states(fs: HostFS, names: list[str], rel: str | None) -> dict[str, str]:
     """``loaded`` (in /proc/modules), ``built-in`` (modules.builtin, or in /sys/module
-    without a /proc/modules entry), ``absent``, or ``unknown`` (no /sys/module)."""
+    without a /proc/modules entry), :data:`PRESENT` (in /sys/module when /proc/modules
+    cannot be read), ``absent``, or ``unknown`` (no /sys/module)."""
     procmods = _proc_modules(fs)
     builtin = _builtin(fs, rel)
     has_sys = fs.is_dir("/sys/module")
@@ -229,8 +241,7 @@ def module_states(fs: HostFS, names: list[str], rel: str | None) -> dict[str, st
         elif procmods is not None and name in procmods:
             out[name] = "loaded"
         elif in_sys:
-            loadable = procmods is None and fs.exists(f"/sys/module/{name}/refcnt")
-            out[name] = "loaded" if loadable else "built-in"
+            out[name] = PRESENT if procmods is None else "built-in"
         elif not has_sys:
             out[name] = "unknown"
         else:
@@ -309,7 +320,7 @@ def gather(fs: HostFS, level: str = "auto") -> Facts:
     evidence = guest_evidence(fs, cpu)
     names = modules_of_interest(row) + list(SOFTWARE_KVM)
     states = module_states(fs, names, rel)
-    soft = next((m for m in SOFTWARE_KVM if states.get(m) in ("loaded", "built-in")), None)
+    soft = next((m for m in SOFTWARE_KVM if states.get(m) in AVAILABLE), None)
     cmdline_problem = ""
     try:  # the kernel takes any bytes: one character per byte (kargs.SPACE)
         cmdline = fs.read_bytes("/proc/cmdline", limit=65536).decode("latin-1")

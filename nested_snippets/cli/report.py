@@ -101,35 +101,174 @@ of the same level does not end it, nor does one escaped at that level (``\\\"``:
 inner string's escaped quote, a JSON string in a JSON string).  Nothing follows the
 loop that can fail, so the match never backtracks into it: linear."""
 _INNER_3 = _INNER.format(q=r"\3")
+_INNER_1 = _INNER.format(q=r"\1")
 _QUOTE = r"(?<!\\)\\*[\"']"
 """A quote, maybe backslash-escaped (``\\"`` inside a JSON or a Python string); only a
 whole run of backslashes is taken, so a long run is scanned once (linear)."""
 _EQUALS = r"[^\S\n]*(?:=|%3D)[^\S\n]*"
+_JSON_LIST = r"\[\s*(?:{item}\s*(?:,\s*{item}\s*)*,?\s*)?\]|\[[^\]\n]*\]?".format(
+    item=r"(?:\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[^\s,\[\]{}\"'\\]+)"
+)
+"""A JSON list: of strings and scalars, over several lines (``json.dumps(indent=2)``),
+to its ``]``; else (an object in it, no ``]``) to its ``]`` or the line's end.  Items
+are separated by commas, and a blank can belong to one place only (with commas
+optional, a failing list of 30 unquoted items took minutes): linear."""
+_NOT_REDACTED = rf"(?!<redacted>['\"]|{_MARK})"
+"""Not a value already redacted at the end of a quoted word: a quoted word of a logged
+command line or an argument of a QEMU process is redacted on its own, then the whole
+line, where a value that runs to the end of the line (``password: ...``) would take
+that ``<redacted>`` (or :data:`_MARK`, which stands for it in a QEMU process's arguments
+while their line is redacted) and every argument after it (``-append '... nested=1'``)."""
 _HIDDEN_BLANK = r"\0[0-9a-f]{4}"
 """A blank as :func:`redact_arg` hides it (NUL and its code): where a pattern allows a
 blank (around a JSON colon, ``{"data": "X"}``), it allows this too."""
 _JSON_BLANKS = rf"(?:\s|{_HIDDEN_BLANK})*"
 """Blanks in JSON; the two alternatives cannot match the same text (NUL is no blank)."""
 _LINE_BLANKS = rf"(?:[ \t]|{_HIDDEN_BLANK})*"
-_CREDENTIALS = r"(?=[\w-]+[ \t]*=[^=\n])[^\n]*|[^\s'\"]+"
+_CREDENTIALS = r"(?=[\w-]+[ \t]*=[^=\n])[^\n]*|[^\s'\",]+"
 """What follows an Authorization scheme: auth-params (RFC 9110 credentials: name=value,
-...) to the end of the line, or a token68."""
-_SECRET_NAME = re.compile(
-    r"password|passwd|passphrase|secret|token|(?:^|[_.-])(?:pass|pwd)(?:$|[_.-])"
-    r"|(?:api|access|private|auth)[_.-]?key(?:$|[_.-])",
-    re.I,
+...) to the end of the line, or a token68 (to a comma: more credentials may follow)."""
+_MORE_CREDENTIALS = (
+    rf"(?:{_LINE_BLANKS},{_LINE_BLANKS}[^\s'\",]+"
+    rf"(?:(?:[ \t]|{_HIDDEN_BLANK})+(?:{_CREDENTIALS}))?)*"
 )
-"""An option or variable name that holds a secret, with a prefix or a suffix
-(``MYSQL_ROOT_PASSWORD``, ``PGPASSWORD``, ``client_secret``, ``aws_secret_access_key``,
-``API_TOKEN``, ``DB_PASS``); ``pass`` and ``pwd`` only as a whole part of the name,
-so ``iommu.passthrough`` is kept."""
+"""More credentials after a comma (``Basic abc, Bearer xyz``: a field repeated and
+joined into one list, RFC 9110 section 5.3), each a scheme and what follows it."""
+SECRET_WORDS = (
+    "password", "passwd", "passphrase", "secret", "token", "credential", "credentials",
+    "apikey", "accesskey", "privatekey", "secretkey", "authkey", "cookie",
+)  # fmt: skip
+"""A name's word that is one of these or ends with one (``PGPASSWORD``, ``accesstoken``)
+names a secret; so does one that holds password, passwd or passphrase anywhere."""
+SECRET_PARTS = ("pass", "pwd", "psk")
+"""Words that name a secret only as a whole word (``DB_PASS``, ``wpa_psk``; not
+``passthrough``)."""
+KEY_OWNERS = ("api", "access", "private", "secret", "auth", "ceph", "luks", "encryption", "master")
+"""A word ``key`` right after one of these names a secret (``api_key``, ``X-API-Key``,
+``aws_secret_access_key``; a Ceph or LUKS key, a disk's encryption or master key); ``key``
+alone is taken by its own patterns below."""
+SECRET_NAME_RULE = (
+    "a name counts as naming a secret when, split into words at _ - . and at camelCase "
+    f"changes (client_secret, dbPassword, X-Auth-Token), a word holds password, passwd or "
+    f"passphrase, is or ends with {', '.join(SECRET_WORDS[3:])} (PGPASSWORD, "
+    f"accessToken, Set-Cookie), is {', '.join(SECRET_PARTS)}, or is key after "
+    f"{', '.join(KEY_OWNERS)} (api_key, private-key); not keyboard, tokenizer, "
+    "passthrough or key_file"
+)
+_NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_NAME_ESCAPE = re.compile(r"%([0-9a-fA-F]{2})|\\u00([0-9a-fA-F]{2})")
 
 
-def _named(m: re.Match[str]) -> str:
-    """``NAME=value`` -> ``NAME=<redacted>`` when NAME names a secret."""
-    if not _SECRET_NAME.search(m.group(1)):
-        return m.group()
-    return f"{m.group(1)}{m.group(2)}<redacted>"
+def secret_name(name: str) -> bool:
+    """Whether ``name`` (an option, a variable, a JSON or YAML key) names a secret, by
+    :data:`SECRET_NAME_RULE`; a percent-encoded or ``\\u`` escaped letter is read as
+    the letter (``%70assword``)."""
+    if "%" in name or "\\" in name:
+        name = _NAME_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), name)
+    if not name.isascii():
+        name = name.translate(_RE_I_ASCII_UPPER)
+    words = [w.lower() for w in _NAME_WORDS.findall(name)]
+    for i, w in enumerate(words):
+        if "password" in w or "passwd" in w or "passphrase" in w or w.endswith(SECRET_WORDS[3:]):
+            return True
+        if w in SECRET_PARTS or (w in ("key", "keys") and i and words[i - 1] in KEY_OWNERS):
+            return True
+    return False
+
+
+_JSON_NAME = r"(?:[\w.-]|%[0-9a-fA-F]{2}|\\u00[0-9a-fA-F]{2})+"
+"""A JSON key, its letters maybe percent-encoded or ``\\u`` escaped."""
+
+
+class _ByName:
+    """A secret's pattern in two parts: ``head``, up to where a value starts, with the
+    name in its group ``name``, and ``value``, matched at the end of a head whose name
+    names a secret (:func:`secret_name`) and given to ``render`` (the head's match and
+    the value's) for what stands in its place.  The text after any other head is
+    scanned on, so a name inside another's value is found (``opts=api_key=...``, a
+    JSON string holding JSON under a key such as ``"cfg"``); a redacted value is
+    skipped.  One pass of ``head`` over the text and one of ``value`` over each
+    redacted value: linear, as the whole patterns are.  ``search`` and ``sub`` stand in
+    for a compiled pattern's in :data:`REDACTIONS`."""
+
+    def __init__(self, head: re.Pattern[str], value: re.Pattern[str], render, accept=None):
+        self.head, self.value, self.render = head, value, render
+        self.accept = accept or (lambda m: True)
+
+    def _secrets(self, text: str):
+        """(head, value) of each secret's value, after the end of the one before it (a
+        head inside a redacted value is not matched again: a megabyte of ``x_token=``
+        is one value, scanned once)."""
+        pos = 0
+        for m in self.head.finditer(text):
+            if m.start() >= pos and secret_name(m.group("name")) and self.accept(m):
+                v = self.value.match(text, m.end())
+                if v:
+                    pos = v.end()
+                    yield m, v
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return next((m for m, _ in self._secrets(text)), None)
+
+    def sub(self, _replacement: object, text: str) -> str:
+        out, pos = [], 0
+        for m, v in self._secrets(text):
+            out += [text[pos : m.end()], self.render(m, v)]
+            pos = v.end()
+        return "".join(out) + text[pos:] if out else text
+
+
+def _quoted_redacted(v: re.Match[str]) -> str:
+    """A value's stand-in: ``<redacted>``, in the value's quotes if it had them."""
+    value = v.group()
+    quote = value[0] if value[:1] in ('"', "'") else ""
+    close = quote if len(value) > 1 and value.endswith(quote) else ""
+    return f"{quote}<redacted>{close}"
+
+
+_NAMED_EQUALS = _ByName(
+    # a letter of the name may be percent-encoded (?%61pi_key=...)
+    re.compile(rf"(?<![\w.%-])(?P<name>(?:[\w.-]|%[0-9a-fA-F]{{2}})+){_EQUALS}", re.I),
+    re.compile(_VALUE),
+    lambda m, v: "<redacted>",
+)
+_NAMED_JSON = _ByName(
+    re.compile(
+        rf"""({_QUOTE})(?P<name>{_JSON_NAME})\1{_JSON_BLANKS}:{_JSON_BLANKS}"""
+        rf"""(?:[bB](?=\\*["']))?"""
+    ),
+    # a string, a list, or a scalar (not an object: its keys are searched on their own)
+    re.compile(
+        rf"""({_QUOTE}){_INNER_1}|{_JSON_LIST}"""
+        rf"""|[^\s,{{}}\]'"\\|>][^\s,}}\]'"\\]*"""
+    ),
+    lambda m, v: f"{v.group(1) or ''}<redacted>{v.group(1) or ''}",
+)
+_NAMED_YAML = _ByName(
+    re.compile(
+        # where a key starts (group key), or any word's start (for a compound name)
+        rf"(?:(?P<key>^|(?<=[{{\[(,\"'])|(?<=: )|(?<={_HIDDEN_BLANK}))"
+        rf"(?:[ \t]|{_HIDDEN_BLANK})*(?:-[ \t]+)?|(?<![\w.%-]))(?P<name>[\w.-]+)[ \t]*:"
+        rf"(?:[ \t]|{_HIDDEN_BLANK})+",
+        re.M,
+    ),
+    re.compile(
+        r"([|>][-+0-9]{0,2}[ \t]*(?:#[^\n]*)?\r?\n)(?:(?:[ \t][^\n]*|\r)?(?:\n|$))*"
+        rf"|{_QUOTED}|{_NOT_REDACTED}[^\s'\"][^\n]*"
+    ),
+    lambda m, v: f"{v.group(1)}  <redacted>\n" if v.group(1) else _quoted_redacted(v),
+    # a one-word name (token:) only where a key starts: in a sentence ("failed to
+    # refresh token: timeout") it is a word; a compound name (api_key, X-Auth-Token)
+    # is no word of a sentence, so also after a log's time stamp or a ;
+    lambda m: m.group("key") is not None or len(_NAME_WORDS.findall(m.group("name"))) > 1,
+)
+_NAMED_XML = _ByName(
+    re.compile(r"<(?:[\w.-]+:)?(?P<name>[\w.-]+)(?:\s[^<>]*)?(?<!/)>"),
+    # a CDATA section to its ]]> (linear, as in the XML pattern above), or text that is
+    # not only blanks (<secret ...>, then an indented child, is kept)
+    re.compile(r"\s*<!\[CDATA\[(?:[^\]]|\](?!\]>))*(?:\]\]>)?|\s*[^<\s][^<]*"),
+    lambda m, v: "<redacted>",
+)
 
 
 def _userinfo(m: re.Match[str]) -> str:
@@ -158,6 +297,7 @@ _KEY_LINE = r"-----{edge} [A-Z0-9 ]{{0,40}}PRIVATE KEY(?: BLOCK)?-----"
 
 REDACTIONS = (
     (
+        f"the values of names that name a secret ({SECRET_NAME_RULE}), as below; "
         "private key blocks (-----BEGIN ... PRIVATE KEY-----, also OpenPGP's "
         "-----BEGIN PGP PRIVATE KEY BLOCK-----), up to their END line",
         re.compile(rf"({_KEY_LINE.format(edge='BEGIN')})(?:[^-]|-(?!----END ))*"),
@@ -175,19 +315,21 @@ REDACTIONS = (
         r"\1<redacted>",
     ),
     (
-        "values of NAME= where NAME holds password, passwd, passphrase, secret or token "
-        "(MYSQL_ROOT_PASSWORD=, PGPASSWORD=, client_secret=, API_TOKEN=), pass or pwd as "
-        "a part of it (pass=, DB_PASS=, pwd=), or api/access/private/auth key "
-        "(aws_secret_access_key = ...)",
-        re.compile(rf"(?<![\w.-])([\w.-]+)({_EQUALS}){_VALUE}", re.I),
-        _named,
+        "values of NAME= and NAME = (shell, INI, QEMU options) where NAME names a secret "
+        "by the rule above (MYSQL_ROOT_PASSWORD=, PGPASSWORD=, client_secret=, "
+        "API_TOKEN=, DB_PASS=, aws_secret_access_key = ...)",
+        _NAMED_EQUALS,
+        None,
     ),
     (
-        "the word after --password, --passwd, --passphrase, --secret, --token "
-        "(also --db-password ...) given with a blank instead of =, also the next "
-        'string of a logged list (["--password", "..."])',
+        "the word after --password, --passwd, --passphrase, --secret, --token, "
+        "--credentials, --api-key (also --db-password, --client-secret, --access-token, "
+        "--private-key ...: an option whose name ends in a word of the rule above) given "
+        'with a blank instead of =, also the next string of a logged list (["--password", '
+        '"..."])',
         re.compile(
-            r"((?<![\w-])--?[\w-]*(?:password|passwd|passphrase|secret|token)"
+            r"((?<![\w-])--?[\w-]*(?:password|passwd|passphrase|secret|token|credentials?"
+            rf"|(?:{'|'.join(KEY_OWNERS)})[_-]?key|(?<=[-_])pass|(?<=[-_])pwd)"
             rf"(?:[ \t]+|({_QUOTE})[ \t]*,{_JSON_BLANKS}({_QUOTE})))"
             rf"(?(2){_INNER_3}|{_WORD})",
             re.I,
@@ -219,11 +361,11 @@ REDACTIONS = (
             rf"(\[{_JSON_BLANKS})?({_QUOTE})?"
             rf"(?:(bearer|basic|digest|token|negotiate|oauth|aws4-hmac-sha256)"
             rf"(?:[ \t]|{_HIDDEN_BLANK})+)?)"
-            rf"(?(3){_INNER_3}|(?(2)[^\]\n]*|(?(4)(?:{_CREDENTIALS})|"
+            rf"(?(3){_INNER_3}|(?(2)[^\]\n]*|(?(4)(?:{_CREDENTIALS}){_MORE_CREDENTIALS}|"
             # a scheme the list does not name (ApiKey, SSWS): it and what follows it
             # (RFC 9110 section 11.4: credentials = auth-scheme [ 1*SP ( token68 /
             # #auth-param ) ])
-            rf"[^\s'\"]+(?:(?:[ \t]|{_HIDDEN_BLANK})+(?:{_CREDENTIALS}))?)))",
+            rf"[^\s'\"]+(?:(?:[ \t]|{_HIDDEN_BLANK})+(?:{_CREDENTIALS}))?{_MORE_CREDENTIALS})))",
             re.I,
         ),
         lambda m: f"{m.group(1)}<redacted>{m.group(3) or ''}",
@@ -259,7 +401,7 @@ REDACTIONS = (
             rf"""(({_QUOTE}){_spelled("password", "passwd", "secret", "key", "data", json=True)}"""
             rf"""\2{_JSON_BLANKS}:{_JSON_BLANKS}(?:[bB](?=\\*["']))?)"""
             # not | or >: a YAML block value's header ("password": |), taken below
-            rf"""(?:({_QUOTE}){_INNER_3}|\[[^\]\n]*\]?|[^\s,}}\]'"\\|>][^\s,}}\]'"\\]*)""",
+            rf"""(?:({_QUOTE}){_INNER_3}|{_JSON_LIST}|[^\s,}}\]'"\\|>][^\s,}}\]'"\\]*)""",
             re.I,
         ),
         r"\1\3<redacted>\3",
@@ -282,8 +424,39 @@ REDACTIONS = (
         "values of password:, passwd:, secret: (YAML style), to the end of the line",
         re.compile(
             rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret')}[ \t]*:[ \t]*)"
-            rf"(?:{_QUOTED}|[^\s'\"][^\n]*)",
+            rf"(?:{_QUOTED}|{_NOT_REDACTED}[^\s'\"][^\n]*)",
             re.I,
+        ),
+        r"\1<redacted>",
+    ),
+    (
+        'JSON (or Python) values of any key that names a secret by the rule above ("token", '
+        '"client_secret", "apiKey", "passphrase", "credentials"), at any level of escaping '
+        r"(\"token\": \"...\", \\\"token\\\": ...): strings, numbers, true/false and arrays",
+        _NAMED_JSON,
+        None,
+    ),
+    (
+        "YAML values (to the end of the line, or the indented lines of a | or > block) "
+        "and header values (X-Auth-Token: ..., X-API-Key: ...) of any key that names a "
+        "secret by the rule above (client_secret:, db_password:, apiKey:, token:), where a "
+        "key starts: at the start of a line (after blanks or a list's -), after { [ ( , a "
+        "quote or a colon and a blank (a log's prefix: app[1]: token: ...), so that "
+        '"failed to refresh token: timeout" is kept',
+        _NAMED_YAML,
+        None,
+    ),
+    (
+        "the text of an XML element whose name names a secret by the rule above "
+        "(<client_secret>, <apiKey>, <ns:auth_token>), also a CDATA section",
+        _NAMED_XML,
+        None,
+    ),
+    (
+        "the password of curl's -u, --user, --proxy-user user:password",
+        re.compile(
+            r"((?<![\w-])(?:-u[ \t]*|--(?:proxy-)?user(?:[ \t]+|[ \t]*=[ \t]*))"
+            r"['\"]?[^\s:'\"]*:)[^\s'\"]*"
         ),
         r"\1<redacted>",
     ),
@@ -319,6 +492,10 @@ _NEEDLES = (
     ("pass", "secret", "key", "data", "%", "\\u"),
     ("pass", "secret", "%"),
     ("pass", "secret", "%"),
+    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
+    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie"),
+    ("<",),
+    ("-u",),
     ("://",),
     (":", "%3a"),
 )
@@ -333,6 +510,11 @@ capital I and the dotless small i for i, the long s for s, the Kelvin sign for k
 Python 3.11, found by matching each ASCII letter against every code point: see
 tests/cli/test_redact_more.py).  ``str.casefold`` keeps the dotless i and makes the
 dotted I two characters, so a folded needle missed them."""
+
+
+_RE_I_ASCII_UPPER = str.maketrans({"\u0130": "I", "\u0131": "i", "\u017f": "s", "\u212a": "K"})
+"""The same characters as :data:`_RE_I_ASCII`, each made the ASCII letter of its case
+(a name's words are split at its case changes)."""
 
 
 def _fold(text: str) -> str:
@@ -390,7 +572,10 @@ def redact_line(line: str) -> str:
         if not _TRIGGERS.search(w):
             return w
         if w not in done:
-            done[w] = redact_arg(w)
+            # a closed quote's inside alone, as the program gets it: a value that runs
+            # to the end of the argument (password: ...) stops before the closing quote
+            closed = len(w) > 1 and w[-1] == w[0] and (w[0] == "'" or w[-2] != "\\")
+            done[w] = f"{w[0]}{redact_arg(w[1:-1])}{w[0]}" if closed else redact_arg(w)
         return done[w]
 
     return redact(_SHELL_QUOTED.sub(word, line))
@@ -838,10 +1023,11 @@ def qemu_processes(fs: HostFS, budget: Budget | None = None) -> list[str]:
                 redact_arg(a).replace("<redacted>", _MARK) if _TRIGGERS.search(a) else a
                 for a in argv
             ]
-            line = shlex.join(words).replace(_MARK, "<redacted>")
             # redacted alone: a secret's pattern (a BEGIN line) ends with the process's
-            # line and never takes the next ones; escaped: shlex keeps a newline raw
-            out.append(f"[pid {pid}] " + escape(redact(line)))
+            # line and never takes the next ones; escaped: shlex keeps a newline raw.
+            # With each argument's redacted values still marked (_NOT_REDACTED)
+            line = redact(shlex.join(words)).replace(_MARK, "<redacted>")
+            out.append(f"[pid {pid}] " + escape(line))
     if skipped:
         out.append(f"[{skipped} more QEMU processes left out: the report shows {MAX_QEMU}]")
     return out

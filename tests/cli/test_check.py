@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -381,3 +382,29 @@ def test_dev_kvm_with_group_access_names_the_group(cli, make_host, monkeypatch):
     _char_dev_kvm(monkeypatch, "crw-rw----", "root:kvm")
     line = cli("check", "--root", str(make_host("intel")), "--no-probe").line("dev-kvm")
     assert "add yourself to group kvm and log in again" in line, line
+
+
+@pytest.mark.parametrize("kvm", ["loaded", "builtin"])
+@pytest.mark.parametrize("how", ["missing", "denied"])
+def test_sys_module_without_proc_modules_says_present_not_loaded(cli, make_host, deny, kvm, how):
+    """A built-in module with parameters has /sys/module/NAME too (kernel/params.c
+    param_sysfs_builtin): without /proc/modules (nor modules.builtin) the check cannot
+    tell loaded from built in, in text and in --json."""
+    root = make_host("intel", kvm=kvm, nested=True)
+    builtin = next((root / "lib/modules").glob("*/modules.builtin"), None)
+    if builtin:
+        builtin.unlink()
+    if how == "missing":
+        (root / "proc/modules").unlink()
+    else:
+        deny("/proc/modules")
+    assert (root / "sys/module/kvm_intel").is_dir()
+    r = cli("check", "--root", str(root))
+    want = "PASS  kvm-module: kvm_intel present (loaded or built in; /proc/modules not read)"
+    assert r.line("kvm-module") == want
+    assert r.status("nested") == "PASS"
+    j = cli("check", "--root", str(root), "--json").json
+    (row,) = [c for c in j["checks"] if c["id"] == "kvm-module"]
+    assert row["status"] == "PASS"
+    assert row["value"] == want[len("PASS  kvm-module: "):]
+    assert "kvm_intel loaded" not in json.dumps(j) and "kvm_intel built-in" not in json.dumps(j)

@@ -93,6 +93,8 @@ SAMPLES = [
     "passwd: SEKRIT",
     "https://user:SEKRIT@host/",
     "user:SEKRIT@host",
+    '{"client_secret": "SEKRIT"} api_key: SEKRIT <apiKey>SEKRIT</apiKey>',
+    "curl -u user:SEKRIT https://h/",
 ]
 
 
