@@ -498,9 +498,13 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
                 return None
             if "connect(" in line and _TOOL_CALL.search(line):
                 calls += 1
-            if ("clone" in line or "fork" in line) and (made := _MADE.match(line)):
-                cwd[made.group(1)] = here
+            if "clone" in line or "fork" in line:
+                # CLONE_FS is read on the call's first line: a clone cut by another
+                # process's line ends in "<... clone resumed>, ...) = N", without its
+                # flags, and the new thread may have changed directory before that
                 shared_fs = shared_fs or "CLONE_FS" in line
+                if made := _MADE.match(line):
+                    cwd[made.group(1)] = here
             if "chdir" in line:
                 target = None
                 if m := _CHDIR.match(line):
