@@ -111,3 +111,26 @@ def test_an_interpreter_named_by_a_script_is_in_the_record():
     out, trace = _traced(f"printf '#!{path}\\n' > /root/s; chmod +x /root/s; /root/s; echo $?")
     assert out.splitlines()[-1] == "127", out
     assert _names_or_refuses(trace, path), shared.read_paths([trace], "R")
+
+
+@needs_strace
+@pytest.mark.parametrize(
+    "command",
+    [
+        "cat /usr/bin/X11/../../sys/module/kvm_intel/parameters/nested",
+        "cd -P /usr/bin/X11/../..; cat sys/module/kvm_intel/parameters/nested",
+        "mkdir /proc/self /proc/self/fd; cat /dev/f''d/../../cmdline >/dev/null && echo Y",
+    ],
+    ids=["name", "cd", "dev-fd"],
+)
+def test_a_dotdot_after_a_link_goes_up_from_where_the_link_leads(command):
+    """``/usr/bin/X11`` is a link to ``.`` (Debian's x11-common; the test is skipped
+    where it is not), ``/dev/fd`` one to ``/proc/self/fd``: ``..`` after them is not
+    what ``os.path.normpath`` makes of it."""
+    if "X11" in command and sandbox.os.readlink("/usr/bin/X11") != ".":
+        pytest.skip("/usr/bin/X11 is not a link to . here")
+    out, trace = _traced(command)
+    assert out == "Y\n", out
+    read = shared.read_paths([trace], "R")
+    assert read is None or any(p.startswith(("/sys/module/kvm_intel", "/proc/cmdline"))
+                               for p in read[0]), read  # fmt: skip

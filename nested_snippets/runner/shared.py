@@ -517,7 +517,10 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
                     moved_any = True
                     if here is None or shared_fs:
                         return None  # where it went cannot be followed
-                    here = _normal(os.path.join(here, _unescape(target)))
+                    moved = _looked_up(os.path.join(here, _unescape(target)))
+                    if moved is None:
+                        return None  # a ".." after a symbolic link
+                    here = moved[-1]
                     if _in_trees(here):
                         return None
                     cwd[pid] = here
@@ -534,6 +537,8 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
                 full = name if name.startswith("/") else f"{here.rstrip('/')}/{name}"
                 if "/." in full or "//" in full:
                     looked = _looked_up(full)
+                    if looked is None:
+                        return None  # a ".." after a symbolic link
                 else:  # already normal but for a trailing slash
                     looked = [full.rstrip("/") or "/"]
                 for path in looked:
@@ -565,13 +570,41 @@ def _unescape(text: str) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-def _looked_up(path: str) -> list[str]:
+_LINKS = ("/bin", "/sbin", "/lib64", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr")
+"""Symbolic links the sandbox makes (see :mod:`.sandbox`), besides ``/lib``'s links to
+the multiarch library directories and the machine's own under ``/usr``."""
+
+
+def _may_be_link(path: str) -> bool:
+    """Whether the sandbox may show ``path`` (normal) as a symbolic link: one it makes,
+    or one of the machine's, whose ``/usr`` and ``/etc/alternatives`` it shows (a link
+    the snippet makes refuses the record, see ``_REFUSED``)."""
+    if path in _LINKS or (path.startswith("/lib/") and path.count("/") == 2):
+        return path != "/lib/modules"
+    return not _in_trees(path) and os.path.islink(path)
+
+
+def _looked_up(path: str) -> list[str] | None:
     """``path`` normalised; with a ``..``, also each directory the kernel walked through
-    (``/sys/module/kvm/../x`` needs ``/sys/module/kvm``)."""
+    (``/sys/module/kvm/../x`` needs ``/sys/module/kvm``).  None when a ``..`` follows a
+    symbolic link: the kernel goes up from where the link leads, not from where it is
+    (``/usr/bin/X11/../../sys`` is ``/sys``, ``/usr/bin/X11`` being a link to ``.``;
+    review of 2026-12-03, session 10)."""
     if "/.." not in path:
         return [_normal(path)]
-    parts = path.split("/")
-    return [_normal("/".join(parts[:n]) or "/") for n in range(2, len(parts) + 1)]
+    walked, here, linked = [], "/", False
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if linked:
+                return None
+            here = os.path.dirname(here)
+        else:
+            here = f"{here.rstrip('/')}/{part}"
+            linked = linked or _may_be_link(here)
+        walked.append(here)
+    return walked or ["/"]
 
 
 def look(plan: dict[str, fk.Node], paths: list[str], release: str) -> str:
