@@ -102,7 +102,6 @@ def test_a_thread_made_by_a_cut_clone_shares_the_directory():
 
 
 @needs_strace
-@pytest.mark.xfail(strict=True, reason="not fixed: the kernel reads the #! line itself")
 def test_an_interpreter_named_by_a_script_is_in_the_record():
     """The kernel looks up a script's ``#!`` interpreter (and an ELF's PT_INTERP)
     without a call naming it: ENOENT (127) where the path is absent, EACCES (126)

@@ -234,6 +234,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from nested_snippets.fakehost import state as fk
+from nested_snippets.fakehost.commands import PY_TOOLS
 from nested_snippets.fakehost.host import FakeHost, Scenario
 from nested_snippets.fakehost.reads import ROW, canon, lookup
 from nested_snippets.fakehost.state import State as FakeState
@@ -434,6 +435,14 @@ _REFUSED = re.compile(
 a file system's free space that was answered (the trees' differs with the number of
 files written; ``ls`` asking for SELinux's, absent, is a mere lookup), a symbolic link
 made (a later name through it would not show the tree it leads to)."""
+_EXEC_START = re.compile(r"^(\d+)\s+execve(?:at)?\((?:AT_FDCWD, )?" + _QUOTED)
+_EXEC_FAILED = re.compile(r"^(\d+)\s+(?:<\.\.\. )?execve(?:at)?\b.*\) += -1 (E\w+)(?: \(.*\))?$")
+"""A program executed (its name), and one that was not: the kernel looks up the
+interpreter a script's ``#!`` line or an ELF's ``PT_INTERP`` names without a call that
+names it, so ``ENOENT`` where that is absent and ``EACCES`` where it is a directory or
+a file of the trees tell what the record does not show (review of 2026-12-03,
+session 10).  A failure vouches only where the program itself is absent
+(:func:`_no_such_program`), as in a search of ``PATH``."""
 START_DIR = "/root"
 """Where each command starts (:mod:`.pid1`)."""
 _TOOL_CALL = re.compile(r"^\d+\s+connect\(.*AF_INET")
@@ -480,6 +489,7 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
             return None  # cut short, strace did not start the command or was killed
         cwd: dict[str, str | None] = {}
         pending: dict[str, str] = {}
+        execs: dict[str, str] = {}  # the name each process last asked to execute
         moved_any = shared_fs = False
         for line in text.splitlines():
             pid = line.split(" ", 1)[0]
@@ -524,6 +534,13 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
                     if _in_trees(here):
                         return None
                     cwd[pid] = here
+            if "execve" in line:
+                if m := _EXEC_START.match(line):
+                    execs[m.group(1)] = _unescape(m.group(2))
+                if (m := _EXEC_FAILED.match(line)) and not _no_such_program(
+                    execs.get(m.group(1), ""), m.group(2), here
+                ):
+                    return None
             if '"' not in line:
                 continue
             for raw, cut in _STRING.findall(line):
@@ -548,6 +565,27 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
 
 
 _TREE_DIRS = tuple(t + "/" for t in TREES)
+_TOOLS_DIR = "/run/fakehost/bin/"
+_TOOLS = frozenset(("_fake_tool", "sudo", FILL, *PY_TOOLS))
+"""What :func:`.sandbox.base` puts in the fake tools' directory."""
+
+
+def _no_such_program(name: str, err: str, here: str | None) -> bool:
+    """Whether an ``execve`` of ``name`` that failed with ``err`` failed because the
+    sandbox has no such file: one the fake tools' directory lacks, one of the empty
+    ``/usr/local``, or one of ``/usr`` (the machine's, which the sandbox shows) that the
+    machine lacks.  Any other failure may be about the interpreter the file names."""
+    if err != "ENOENT" or not name or "/." in name or "//" in name:
+        return False
+    if not name.startswith("/"):
+        if here is None:
+            return False
+        name = f"{here.rstrip('/')}/{name}"
+    if name.startswith(_TOOLS_DIR):
+        return name[len(_TOOLS_DIR) :] not in _TOOLS and "/" not in name[len(_TOOLS_DIR) :]
+    if name.startswith("/usr/local/"):
+        return True
+    return name.startswith("/usr/") and not os.path.lexists(name)
 
 
 def _in_trees(path: str) -> bool:
