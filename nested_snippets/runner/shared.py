@@ -500,9 +500,7 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
             here = cwd[pid]
             # each pattern is tried only on lines holding its call's name (the same
             # answers; most of a record is the dynamic loader opening libraries)
-            if ("chdir" in line or "statfs" in line or "symlink" in line) and _REFUSED.match(
-                line
-            ):
+            if ("chdir" in line or "statfs" in line or "symlink" in line) and _REFUSED.match(line):
                 return None
             if ', "' in line and _AT_FD.search(line):
                 return None
