@@ -72,9 +72,13 @@ declared, and checked:
 
    Reading names from the record: every string of a traced call counts, resolved
    against the calling process's working directory (:func:`read_paths`); a record
-   that names a file relative to a directory descriptor, changes directory by one,
-   asks a file system's free space or holds a cut string vouches for nothing (in the
-   sandbox strace cannot name a descriptor's directory: its /proc is the fake one).
+   that names a file relative to a directory descriptor or changes directory by one
+   (in the sandbox strace cannot name a descriptor's directory: its /proc is the fake
+   one), asks a file system's free space, holds a cut string, goes up (``..``) from a
+   symbolic link or failed to execute a program that may exist (the kernel looks up
+   its ``#!`` interpreter unnamed) vouches for nothing; a thread (``CLONE_FS``) that
+   changes directory too, and calls the runner's strace does not know are denied
+   (:data:`.seccomp.UNKNOWN_TO_STRACE`); review of 2026-12-03 (session 10).
    Not compared: timestamps and inode numbers of the trees' files, and how many
    more files a tree can hold (see "Known limits" below).
 
