@@ -72,7 +72,9 @@ cap); a call over one of these gets one line naming it from the fake tool, which
 exits 70 (since 2026-12-02; before, it ended silently or with "Connection reset").
 
 System calls pass a seccomp filter (:mod:`.seccomp`, since 2026-12-02), which
-bubblewrap loads after its own mounts: SysV IPC and ``clone3`` fail with ``ENOSYS``;
+bubblewrap loads after its own mounts: SysV IPC, ``clone3`` and every call newer than
+the runner's strace knows (:data:`.seccomp.UNKNOWN_TO_STRACE`, since 2026-12-03) fail
+with ``ENOSYS``;
 keys, ``bpf``, ``perf_event_open``, ``userfaultfd``, io_uring, module and kexec
 calls, every mount call, ``setns``, ``syslog`` (the machine's kernel log, readable
 where ``kernel.dmesg_restrict`` is 0), ``process_vm_readv``/``writev``,
