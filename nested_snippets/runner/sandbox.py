@@ -72,7 +72,9 @@ cap); a call over one of these gets one line naming it from the fake tool, which
 exits 70 (since 2026-12-02; before, it ended silently or with "Connection reset").
 
 System calls pass a seccomp filter (:mod:`.seccomp`, since 2026-12-02), which
-bubblewrap loads after its own mounts: SysV IPC and ``clone3`` fail with ``ENOSYS``;
+bubblewrap loads after its own mounts: SysV IPC, ``clone3`` and every call newer than
+the runner's strace knows (:data:`.seccomp.UNKNOWN_TO_STRACE`, since 2026-12-03) fail
+with ``ENOSYS``;
 keys, ``bpf``, ``perf_event_open``, ``userfaultfd``, io_uring, module and kexec
 calls, every mount call, ``setns``, ``syslog`` (the machine's kernel log, readable
 where ``kernel.dmesg_restrict`` is 0), ``process_vm_readv``/``writev``,
@@ -637,10 +639,12 @@ from the snippet's own ``kill -9``."""
 
 TRACE = (
     "/usr/bin/strace -f --quiet=attach,personality -y -s 4096 --seccomp-bpf -e signal=!SIGCHLD "
-    "-e trace=%file,getdents64,connect,fchdir,clone,fork,vfork"
+    "-e trace=%file,getdents64,connect,bind,sendto,sendmsg,sendmmsg,fchdir,clone,fork,vfork"
 )
 """With ``trace``: each command runs under strace, which records the files it named,
-its connections, the processes it made and how each ended (``signal=!SIGCHLD``: strace
+its connections, the Unix socket names it bound or sent to (``bind`` and ``sendto``
+of an ``AF_UNIX`` path look the path up, which ``ENOENT`` or success tells; review of
+2026-12-03, session 10), the processes it made and how each ended (``signal=!SIGCHLD``: strace
 writes "killed by" only for the signals it shows); PID 1 writes that record
 (at most the output limit) after the command's end line, after a ``T`` line
 (:attr:`Result.trace`, for :mod:`nested_snippets.runner.shared`).  No process of the

@@ -72,9 +72,13 @@ declared, and checked:
 
    Reading names from the record: every string of a traced call counts, resolved
    against the calling process's working directory (:func:`read_paths`); a record
-   that names a file relative to a directory descriptor, changes directory by one,
-   asks a file system's free space or holds a cut string vouches for nothing (in the
-   sandbox strace cannot name a descriptor's directory: its /proc is the fake one).
+   that names a file relative to a directory descriptor or changes directory by one
+   (in the sandbox strace cannot name a descriptor's directory: its /proc is the fake
+   one), asks a file system's free space, holds a cut string, goes up (``..``) from a
+   symbolic link or failed to execute a program that may exist (the kernel looks up
+   its ``#!`` interpreter unnamed) vouches for nothing; a thread (``CLONE_FS``) that
+   changes directory too, and calls the runner's strace does not know are denied
+   (:data:`.seccomp.UNKNOWN_TO_STRACE`); review of 2026-12-03 (session 10).
    Not compared: timestamps and inode numbers of the trees' files, and how many
    more files a tree can hold (see "Known limits" below).
 
@@ -234,6 +238,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from nested_snippets.fakehost import state as fk
+from nested_snippets.fakehost.commands import PY_TOOLS
 from nested_snippets.fakehost.host import FakeHost, Scenario
 from nested_snippets.fakehost.reads import ROW, canon, lookup
 from nested_snippets.fakehost.state import State as FakeState
@@ -434,6 +439,14 @@ _REFUSED = re.compile(
 a file system's free space that was answered (the trees' differs with the number of
 files written; ``ls`` asking for SELinux's, absent, is a mere lookup), a symbolic link
 made (a later name through it would not show the tree it leads to)."""
+_EXEC_START = re.compile(r"^(\d+)\s+execve(?:at)?\((?:AT_FDCWD, )?" + _QUOTED)
+_EXEC_FAILED = re.compile(r"^(\d+)\s+(?:<\.\.\. )?execve(?:at)?\b.*\) += -1 (E\w+)(?: \(.*\))?$")
+"""A program executed (its name), and one that was not: the kernel looks up the
+interpreter a script's ``#!`` line or an ELF's ``PT_INTERP`` names without a call that
+names it, so ``ENOENT`` where that is absent and ``EACCES`` where it is a directory or
+a file of the trees tell what the record does not show (review of 2026-12-03,
+session 10).  A failure vouches only where the program itself is absent
+(:func:`_no_such_program`), as in a search of ``PATH``."""
 START_DIR = "/root"
 """Where each command starts (:mod:`.pid1`)."""
 _TOOL_CALL = re.compile(r"^\d+\s+connect\(.*AF_INET")
@@ -480,6 +493,7 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
             return None  # cut short, strace did not start the command or was killed
         cwd: dict[str, str | None] = {}
         pending: dict[str, str] = {}
+        execs: dict[str, str] = {}  # the name each process last asked to execute
         moved_any = shared_fs = False
         for line in text.splitlines():
             pid = line.split(" ", 1)[0]
@@ -490,17 +504,19 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
             here = cwd[pid]
             # each pattern is tried only on lines holding its call's name (the same
             # answers; most of a record is the dynamic loader opening libraries)
-            if ("chdir" in line or "statfs" in line or "symlink" in line) and _REFUSED.match(
-                line
-            ):
+            if ("chdir" in line or "statfs" in line or "symlink" in line) and _REFUSED.match(line):
                 return None
             if ', "' in line and _AT_FD.search(line):
                 return None
             if "connect(" in line and _TOOL_CALL.search(line):
                 calls += 1
-            if ("clone" in line or "fork" in line) and (made := _MADE.match(line)):
-                cwd[made.group(1)] = here
+            if "clone" in line or "fork" in line:
+                # CLONE_FS is read on the call's first line: a clone cut by another
+                # process's line ends in "<... clone resumed>, ...) = N", without its
+                # flags, and the new thread may have changed directory before that
                 shared_fs = shared_fs or "CLONE_FS" in line
+                if made := _MADE.match(line):
+                    cwd[made.group(1)] = here
             if "chdir" in line:
                 target = None
                 if m := _CHDIR.match(line):
@@ -513,10 +529,20 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
                     moved_any = True
                     if here is None or shared_fs:
                         return None  # where it went cannot be followed
-                    here = _normal(os.path.join(here, _unescape(target)))
+                    moved = _looked_up(os.path.join(here, _unescape(target)))
+                    if moved is None:
+                        return None  # a ".." after a symbolic link
+                    here = moved[-1]
                     if _in_trees(here):
                         return None
                     cwd[pid] = here
+            if "execve" in line:
+                if m := _EXEC_START.match(line):
+                    execs[m.group(1)] = _unescape(m.group(2))
+                if (m := _EXEC_FAILED.match(line)) and not _no_such_program(
+                    execs.get(m.group(1), ""), m.group(2), here
+                ):
+                    return None
             if '"' not in line:
                 continue
             for raw, cut in _STRING.findall(line):
@@ -530,6 +556,8 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
                 full = name if name.startswith("/") else f"{here.rstrip('/')}/{name}"
                 if "/." in full or "//" in full:
                     looked = _looked_up(full)
+                    if looked is None:
+                        return None  # a ".." after a symbolic link
                 else:  # already normal but for a trailing slash
                     looked = [full.rstrip("/") or "/"]
                 for path in looked:
@@ -539,6 +567,27 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
 
 
 _TREE_DIRS = tuple(t + "/" for t in TREES)
+_TOOLS_DIR = "/run/fakehost/bin/"
+_TOOLS = frozenset(("_fake_tool", "sudo", FILL, *PY_TOOLS))
+"""What :func:`.sandbox.base` puts in the fake tools' directory."""
+
+
+def _no_such_program(name: str, err: str, here: str | None) -> bool:
+    """Whether an ``execve`` of ``name`` that failed with ``err`` failed because the
+    sandbox has no such file: one the fake tools' directory lacks, one of the empty
+    ``/usr/local``, or one of ``/usr`` (the machine's, which the sandbox shows) that the
+    machine lacks.  Any other failure may be about the interpreter the file names."""
+    if err != "ENOENT" or not name or "/." in name or "//" in name:
+        return False
+    if not name.startswith("/"):
+        if here is None:
+            return False
+        name = f"{here.rstrip('/')}/{name}"
+    if name.startswith(_TOOLS_DIR):
+        return name[len(_TOOLS_DIR) :] not in _TOOLS and "/" not in name[len(_TOOLS_DIR) :]
+    if name.startswith("/usr/local/"):
+        return True
+    return name.startswith("/usr/") and not os.path.lexists(name)
 
 
 def _in_trees(path: str) -> bool:
@@ -561,13 +610,41 @@ def _unescape(text: str) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-def _looked_up(path: str) -> list[str]:
+_LINKS = ("/bin", "/sbin", "/lib64", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr")
+"""Symbolic links the sandbox makes (see :mod:`.sandbox`), besides ``/lib``'s links to
+the multiarch library directories and the machine's own under ``/usr``."""
+
+
+def _may_be_link(path: str) -> bool:
+    """Whether the sandbox may show ``path`` (normal) as a symbolic link: one it makes,
+    or one of the machine's, whose ``/usr`` and ``/etc/alternatives`` it shows (a link
+    the snippet makes refuses the record, see ``_REFUSED``)."""
+    if path in _LINKS or (path.startswith("/lib/") and path.count("/") == 2):
+        return path != "/lib/modules"
+    return not _in_trees(path) and os.path.islink(path)
+
+
+def _looked_up(path: str) -> list[str] | None:
     """``path`` normalised; with a ``..``, also each directory the kernel walked through
-    (``/sys/module/kvm/../x`` needs ``/sys/module/kvm``)."""
+    (``/sys/module/kvm/../x`` needs ``/sys/module/kvm``).  None when a ``..`` follows a
+    symbolic link: the kernel goes up from where the link leads, not from where it is
+    (``/usr/bin/X11/../../sys`` is ``/sys``, ``/usr/bin/X11`` being a link to ``.``;
+    review of 2026-12-03, session 10)."""
     if "/.." not in path:
         return [_normal(path)]
-    parts = path.split("/")
-    return [_normal("/".join(parts[:n]) or "/") for n in range(2, len(parts) + 1)]
+    walked, here, linked = [], "/", False
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if linked:
+                return None
+            here = os.path.dirname(here)
+        else:
+            here = f"{here.rstrip('/')}/{part}"
+            linked = linked or _may_be_link(here)
+        walked.append(here)
+    return walked or ["/"]
 
 
 def look(plan: dict[str, fk.Node], paths: list[str], release: str) -> str:
