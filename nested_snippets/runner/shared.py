@@ -203,6 +203,15 @@ of files a tree can still take, still count unread rows.  Closing these needs ei
 an untraced run that confirms each shared result (about one more run for each one
 that is used) or trees whose free inodes do not depend on unread rows.
 
+The whole matrix by ``make bench`` on 2026-12-03 (session 10; 6,661 pairs, 265 items, 45
+releases, the same 1,026 runs): 115.7 s wall and 187 s CPU with ``-n 2`` (192.5 s in one
+process) at the session's start; 58.5 s wall and 96.5 s CPU (103.4 s in one process)
+after the kernel data listing above, the machine's ``ld.so`` cache in the sandbox
+(:data:`.sandbox.LD_CACHE`: a traced record had been mostly the loader's failed
+lookups under ``/lib``) and the trace reader's cheaper line tests.  The machine's
+speed varied by half that day (the ``sum(range(10 ** 7))`` yardstick 0.19 to 0.31 s).
+Still ~4x the 15 s target: ~800 sandboxes at 60-90 ms of CPU each.
+
 What remains to do: the checked pairs cost ~100 runs a session on two workers;
 snippets that read every parameter (``bugreport.collect_*``: ``grep -H .
 /sys/module/kvm*/parameters/*``) run once per distinct table and release-name
