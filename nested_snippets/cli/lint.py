@@ -266,7 +266,27 @@ class Linter:
         shown = conflicts = None  # once crowded: self.printed_errors(path)
         counted = 0  # new errors past SHOWN, for self.left_out
         opened, ended = self.opened, self.ended
-        for lineno, words, line in modprobe_conf.judged_text_lines(text, unquote=False):
+
+        def carried(raw: str) -> list[str] | None:
+            """``["options", MODULE]`` for a plain ``options`` line of a module with data
+            whose quote an earlier line left open (kmod joins the module's texts with a
+            blank, so this line's text goes on with that word): :meth:`across_lines`
+            reads only its text, so it need not be judged (a file of distinct lines that
+            each close and open a quote: a third of lint's time).  None: judge it."""
+            if not opened or raw[:8] != "options " or raw[8:9] == " ":
+                return None
+            end = raw.find(" ", 8)
+            if end < 0 or end + 1 >= len(raw) or not raw.isprintable():
+                return None  # no text after the module and its blank: kmod ignores it
+            base = modules.get(raw[8:end])  # a name judged before, with data
+            if base is None or base[1] is None:
+                return None
+            key = base[0] if read_by_kmod else (path, base[0])
+            return ["options", raw[8:end]] if key in opened else None
+
+        for lineno, words, line in modprobe_conf.judged_text_lines(
+            text, unquote=False, carried=carried
+        ):
             if words.__class__ is str:
                 add(path, lineno, "warning", ("ignored", words))
                 crowded = self.errors and self.first_left_out is not None

@@ -464,7 +464,9 @@ def judged_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Words |
         yield lineno, known
 
 
-def judged_text_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Words | str, str]]:
+def judged_text_lines(
+    text: str, unquote: bool = True, carried: Callable[[str], Words | None] | None = None
+) -> Iterator[tuple[int, Words | str, str]]:
     """(first line number, the line's words or why kmod ignores it, the logical line
     as kmod reads it) for each logical
     line of ``text`` that is not blank or a comment, in order; the words are the
@@ -475,7 +477,10 @@ def judged_text_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Wo
     Linear, and lean per line (a hostile file has a million): each distinct line is
     judged once (hostile files repeat one line a million times), and where the whole
     text has no double quote and no blank but " " (the common case) without testing
-    each line for them."""
+    each line for them.  ``carried`` (the linter's) may answer for a line not judged
+    yet with the words its caller needs (an ``options`` line whose text only goes on
+    with a quote an earlier line left open, whose own words are never read): that
+    line is then not judged; None: it is."""
     numbers, lines = _logical_lines(text)
     plain = '"' not in text and text.replace("\n", " ").isprintable()
     judge = _judge_plain if plain else _judge
@@ -484,6 +489,11 @@ def judged_text_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Wo
     for lineno, raw in pairs:
         known = seen.get(raw)
         if known is None:
+            if carried is not None:
+                words = carried(raw)
+                if words is not None:
+                    yield lineno, words, raw
+                    continue
             known = seen[raw] = judge(raw, unquote)
             if len(seen) >= _SEEN:  # full: a file of distinct lines would only fill it
                 if known:
@@ -495,6 +505,11 @@ def judged_text_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Wo
         return
     if lineno < 2 * _SEEN:  # hardly a line repeated: the rest is judged line by line
         for lineno, raw in pairs:
+            if carried is not None:
+                words = carried(raw)
+                if words is not None:
+                    yield lineno, words, raw
+                    continue
             known = judge(raw, unquote)
             if known:
                 yield lineno, known, raw
