@@ -117,3 +117,40 @@ def edit(root: Path, shown: str, old: str, new: str) -> None:
     text = (root / shown.lstrip("/")).read_text()
     assert old in text, f"{old!r} not in {shown}"
     write(root, shown, text.replace(old, new))
+
+
+def lint_calls(text: str) -> int:
+    """Python function calls of linting ``text`` (counted, not timed: the suite never
+    asserts a time; a linear lint makes as many calls per line for 10 lines as for
+    10,000)."""
+    import cProfile
+    import pstats
+
+    from nested_snippets.cli.lint import Linter
+
+    prof = cProfile.Profile()
+    prof.enable()
+    linter = Linter("6.6", "x86")
+    linter.lint_text("/x.conf", text)
+    linter.finish()
+    prof.disable()
+    return sum(s[1] for s in pstats.Stats(prof).stats.values())
+
+
+def complete_without_bash_completion(words: list[str], cwd) -> list[str]:
+    """COMPREPLY of the completion file sourced as a reader without the bash-completion
+    package does (no _init_completion, no _filedir), for ``words`` typed in ``cwd``."""
+    import shlex
+    import subprocess
+
+    from tests.cli.test_reach import COMPLETION
+
+    script = (
+        "unset -f _init_completion _filedir 2>/dev/null\n"
+        f"source {COMPLETION}\n"
+        f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)}); COMP_CWORD={len(words) - 1}\n"
+        '_nested_kvm; printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    out = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True,
+                         text=True, check=True, cwd=cwd)  # fmt: skip
+    return [w for w in out.stdout.splitlines() if w]

@@ -265,20 +265,10 @@ def test_lint_prints_a_repeated_finding_a_bounded_number_of_times(cli, tmp_path)
 
 def test_lint_time_grows_linearly(tmp_path):
     """Work per line must not grow with the file: count calls, not seconds."""
-    import cProfile
-    import pstats
-
-    from nested_snippets.cli.lint import Linter
+    from tests.cli.conftest import lint_calls
 
     def calls(n: int) -> int:
-        text = "options kvm_intel nested=1\noptions kvm_intel nested=0 nestd=1\n" * n
-        prof = cProfile.Profile()
-        prof.enable()
-        linter = Linter("6.6", "x86")
-        linter.lint_text("/x.conf", text)
-        linter.finish()
-        prof.disable()
-        return sum(s[1] for s in pstats.Stats(prof).stats.values())
+        return lint_calls("options kvm_intel nested=1\noptions kvm_intel nested=0 nestd=1\n" * n)
 
     small, big = calls(2000), calls(8000)
     assert big < 4.5 * small, (small, big)

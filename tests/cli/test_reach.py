@@ -239,14 +239,8 @@ def test_completion_completes(words, expect):
 def test_completion_completes_without_bash_completion(words, expect, tmp_path):
     """A reader without the bash-completion package sources the file from ~/.bashrc:
     no _init_completion or _filedir is defined, and completion still works (walk)."""
+    from tests.cli.conftest import complete_without_bash_completion
+
     (tmp_path / "rootdir").mkdir()
     (tmp_path / "report.md").write_text("")
-    script = (
-        "unset -f _init_completion _filedir 2>/dev/null\n"
-        f"source {COMPLETION}\n"
-        f"COMP_WORDS=({' '.join(words)}); COMP_CWORD={len(words) - 1}\n"
-        "_nested_kvm; echo \"${COMPREPLY[*]}\"\n"
-    )
-    out = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True,
-                         text=True, check=True, cwd=tmp_path)  # fmt: skip
-    assert out.stdout.strip() == expect, out.stderr
+    assert " ".join(complete_without_bash_completion(words, tmp_path)) == expect

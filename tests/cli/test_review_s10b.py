@@ -12,7 +12,8 @@ import os
 
 import pytest
 
-from tests.cli.conftest import write
+from tests.cli.conftest import complete_without_bash_completion as _complete
+from tests.cli.conftest import lint_calls, write
 
 
 # ------------------------------------------------------------- check: symbolic link loops
@@ -96,30 +97,13 @@ def test_params_running_json_of_a_non_utf8_parameter_name_is_unicode(cli, make_h
 
 
 # ------------------------------------------------------------- lint: run time
-def _lint_calls(text: str) -> int:
-    """Python function calls of linting ``text`` (counted, not timed: the suite never
-    asserts a time; see tests/cli/test_hostile.py)."""
-    import cProfile
-    import pstats
-
-    from nested_snippets.cli.lint import Linter
-
-    prof = cProfile.Profile()
-    prof.enable()
-    linter = Linter("6.6", "x86")
-    linter.lint_text("/x.conf", text)
-    linter.finish()
-    prof.disable()
-    return sum(s[1] for s in pstats.Stats(prof).stats.values())
-
-
 def test_lint_backslashes_cost_no_call_each():
     """lint.py (issue 15): a hostile 10 MB file in at most 2 s, "run time grows
     linearly".  Each ``\\`` of a line was dropped by ``re.sub(r"\\\\(.)", r"\\1")``,
     which on Python 3.11 calls a Python function per backslash: a 10 MB line of
     backslashes took 5.3 to 7.5 s CPU (``/usr/bin/time``, session 10); now 0.33 s."""
-    small = _lint_calls("options kvm_intel " + "\\" * 2_000 + "\n")
-    big = _lint_calls("options kvm_intel " + "\\" * 200_000 + "\n")
+    small = lint_calls("options kvm_intel " + "\\" * 2_000 + "\n")
+    big = lint_calls("options kvm_intel " + "\\" * 200_000 + "\n")
     assert big - small < 100, (small, big)
 
 
@@ -173,25 +157,6 @@ def test_lint_keeps_what_kmod_takes(cli, tmp_path, line, finding):
 
 
 # ------------------------------------------------------------- bash completion
-def _complete(words: list[str], cwd) -> list[str]:
-    """COMPREPLY of the completion for ``words`` (the last is completed), as a reader
-    without the bash-completion package gets it (tests/cli/test_reach.py)."""
-    import shlex
-    import subprocess
-
-    from tests.cli.test_reach import COMPLETION
-
-    script = (
-        "unset -f _init_completion _filedir 2>/dev/null\n"
-        f"source {COMPLETION}\n"
-        f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)}); COMP_CWORD={len(words) - 1}\n"
-        '_nested_kvm; printf "%s\\n" "${COMPREPLY[@]}"\n'
-    )
-    out = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True,
-                         text=True, check=True, cwd=cwd)  # fmt: skip
-    return [w for w in out.stdout.splitlines() if w]
-
-
 def test_completion_after_double_dash_offers_lint_files(tmp_path):
     """``nested-kvm lint -- -x.conf`` lints the file -x.conf (argparse: after ``--``
     every word is positional), so the completion must offer file names there; it
