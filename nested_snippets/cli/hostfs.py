@@ -36,7 +36,7 @@ def _loops(path: str) -> bool:
     return False
 
 
-def _masked(path: str) -> bool:
+def links_to_null(path: str) -> bool:
     """Is ``path`` a symbolic link to ``/dev/null``, the usual way to mask a
     configuration file of the same name (see :data:`nested_snippets.regular.NULL_DEVICE`)?
     Below ``--root`` such a link names the host's null device, which reads as empty,
@@ -117,7 +117,7 @@ class HostFS:
         """Text of a file given by its path on disk (below the root), for parsers
         that list files themselves; raises OSError as :func:`open` would, and for a
         file larger than ``limit`` (read whole or not at all: never cut silently)."""
-        if not self.real and _masked(real):
+        if not self.real and links_to_null(real):
             return ""  # the null device, as on the host the tree was copied from
         why = self.outside("/" + os.path.relpath(real, self.root))
         if why:

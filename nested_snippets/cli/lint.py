@@ -66,7 +66,7 @@ from nested_snippets import arches, kernel, suggest
 from nested_snippets.cli import params, probes
 from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.escape import WIDTH, clip, escape, shorten
-from nested_snippets.cli.hostfs import HostFS, _masked, read_regular
+from nested_snippets.cli.hostfs import HostFS, links_to_null, read_regular
 from nested_snippets.kernel import messages
 from nested_snippets.parsers import kargs, modprobe_conf, values
 from nested_snippets.parsers.modprobe_conf import normalize
@@ -842,7 +842,7 @@ def collect(paths: list[str], hidden: list[str] | None = None) -> list[tuple[str
                 )
             continue
         first[path.name] = name
-        masks[path.name] = _masked(str(path))
+        masks[path.name] = links_to_null(str(path))
         kept.append((name, path))
     return sorted(kept, key=lambda item: item[1].name)
 

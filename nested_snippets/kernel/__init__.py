@@ -252,11 +252,6 @@ def _listing(sub: str = "") -> tuple[dict[str, Path], list[str]]:
     return out, ordered
 
 
-def _data_files(sub: str = "") -> dict[str, Path]:
-    """Release data files, or with ``sub="builds"`` the build files, by version."""
-    return dict(_listing(sub)[0])
-
-
 def versions() -> list[str]:
     """Versions with a data file, oldest first ('4.19' < '4.20' < '5.3' ...)."""
     return list(_listing()[1])
@@ -280,9 +275,9 @@ def resolve_version(v: str) -> str:
         raise UnknownVersion(
             f"'{v}' is not a kernel version; known: {', '.join(known)}", list(known)
         ) from None
-    if v in files and not release_candidate(v):
-        return v
     candidate = release_candidate(v)
+    if v in files and not candidate:
+        return v
     best = None
     for k in known:
         key = version_key(k)
@@ -632,7 +627,7 @@ def _load_path(path: Path) -> KernelData:
 
 def build_versions() -> list[str]:
     """Point releases with a distribution build in ``data/builds/`` (:mod:`.builds`)."""
-    return sorted(_data_files(BUILDS), key=version_key)
+    return list(_listing(BUILDS)[1])
 
 
 def _build_path(version: str, arch: str | None) -> Path | None:

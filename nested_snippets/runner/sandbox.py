@@ -174,7 +174,6 @@ import secrets
 import select
 import shutil
 import signal
-import stat
 import subprocess
 import tempfile
 import time
@@ -184,6 +183,7 @@ from pathlib import Path
 from nested_snippets.fakehost import cpus, toolserver
 from nested_snippets.fakehost import host as fakehost
 from nested_snippets.fakehost.commands import PY_TOOLS
+from nested_snippets.regular import read_regular
 from nested_snippets.runner import pid1, seccomp
 
 BWRAP = "bwrap"
@@ -479,17 +479,10 @@ def _ld_cache() -> bytes:
     """The machine's ``ld.so`` cache, read without following a link (b"" when absent,
     not a regular file or larger than :data:`LD_CACHE_BYTES`)."""
     try:
-        fd = os.open(LD_CACHE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        data = read_regular(LD_CACHE, LD_CACHE_BYTES + 1, beneath=os.path.dirname(LD_CACHE))
     except OSError:
         return b""
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > LD_CACHE_BYTES:
-            return b""
-        data = os.read(fd, LD_CACHE_BYTES + 1)
-        return data if len(data) <= LD_CACHE_BYTES else b""
-    finally:
-        os.close(fd)
+    return data if len(data) <= LD_CACHE_BYTES else b""
 
 
 def _tmpfs(path: str, key: str | None = None) -> list[str]:
