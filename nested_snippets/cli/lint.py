@@ -175,6 +175,14 @@ def judge(module: str, params: dict[str, kernel.Param], word: str) -> tuple:
         return None, ("invalid", module, p.name, p.type, value, exc.errno_name), word
 
 
+class Carried(tuple):
+    """(``options``, module as written, its text) of a line whose text goes on with a
+    word an earlier line left open: the parser did not judge it (see
+    :meth:`Linter.lint_text`)."""
+
+    __slots__ = ()
+
+
 class Linter:
     def __init__(self, version: str, arch: str):
         self.version = version
@@ -268,12 +276,14 @@ class Linter:
         opened, ended = self.opened, self.ended
 
         def carried(raw: str) -> list[str] | None:
-            """``["options", MODULE]`` for a plain ``options`` line of a module with data
-            whose quote an earlier line left open (kmod joins the module's texts with a
-            blank, so this line's text goes on with that word): :meth:`across_lines`
-            reads only its text, so it need not be judged (a file of distinct lines that
-            each close and open a quote: a third of lint's time).  None: judge it."""
-            if not opened or raw[:8] != "options " or raw[8:9] == " ":
+            """The words lint needs of a plain ``options`` line of a module with data whose
+            own words are never read, so that the parser need not judge it: where a quote
+            an earlier line left open goes on with its text (kmod joins the module's
+            texts with a blank), :class:`Carried` (command, module, text), which
+            :meth:`across_lines` reads (a file of distinct lines that each close and
+            open a quote: a third of lint's time); after a ``--`` ended the module's
+            parameters, ``["options", MODULE]`` (a warning).  None: judge it."""
+            if not (opened or ended) or raw[:8] != "options " or raw[8:9] == " ":
                 return None
             end = raw.find(" ", 8)
             if end < 0 or end + 1 >= len(raw) or not raw.isprintable():
@@ -282,7 +292,9 @@ class Linter:
             if base is None or base[1] is None:
                 return None
             key = base[0] if read_by_kmod else (path, base[0])
-            return ["options", raw[8:end]] if key in opened else None
+            if key in opened:  # the text after the module goes on with the open word
+                return Carried(("options", raw[8:end], raw[end + 1 :]))
+            return ["options", raw[8:end]] if key in ended else None  # after a "--"
 
         for lineno, words, line in modprobe_conf.judged_text_lines(
             text, unquote=False, carried=carried
@@ -421,7 +433,16 @@ class Linter:
         carry = self.opened.get(key)
         if carry is not None:
             pieces, cpath, cline = carry
-            closed = modprobe_conf.continue_open(pieces, modprobe_conf.options_text(line))
+            if words.__class__ is Carried:  # printable: its only blank is " "
+                text = words[2]
+                at = text.find('"')
+                if at >= 0 and '"' not in text[at + 1 :]:  # it closes the open word:
+                    rest = text[at + 1 :].split(" ")  # the word runs to the next blank
+                    closed = " ".join(pieces) + " " + text[: at + 1] + rest[0], rest[1:]
+                else:
+                    closed = modprobe_conf.continue_open(pieces, text)
+            else:
+                closed = modprobe_conf.continue_open(pieces, modprobe_conf.options_text(line))
             if closed is None:  # still open: it waits again (this text added)
                 return None
             del self.opened[key]
@@ -430,11 +451,12 @@ class Linter:
                 if rest:
                     self.add(path, lineno, "warning", ("after_dashes", module, (cpath, cline)))
                 return None
-            words = [words[0], words[1], *rest]
+            words = [words[0], words[1], *rest] if "" not in rest else [
+                words[0], words[1], *filter(None, rest)]  # fmt: skip
             if len(words) > 2 and modprobe_conf.left_open(words[-1]):
                 self.opened[key] = ([words[-1]], path, lineno)
                 words = words[:-1]
-        elif words.__class__ is not list:  # the parser's OpenWords: its last word is open
+        elif words.__class__ is modprobe_conf.OpenWords:  # its last word is open
             self.opened[key] = ([words[-1]], path, lineno)
             words = words[:-1]
         return words

@@ -22,6 +22,11 @@ CASES = {
     "dashes": 'options kvm_intel a="1 -- b\noptions kvm_intel nested=3" -- x\n'
     "options kvm_intel nested=4\n",
     "unknown module": 'options kvm_intell a="1\noptions kvm_intell b"\n',
+    "blanks after the close": 'options kvm_intel a="1 b\noptions kvm_intel c"  d   e \n'
+    'options kvm_intel a="1 b\noptions kvm_intel "\noptions kvm_intel x" y"z w\n',
+    "lines after dashes": "options kvm_intel nested=1 --\noptions kvm_intel ept=0\n"
+    "options kvm_intel  ept=0\noptions kvm_intel\tept=0\noptions kvm_intel \n"
+    "options kvm_amd npt=0\n",
     "repeated lines": 'options kvm_intel a="1 b\n' * 5 + 'options kvm_intel c"\n' * 3,
 }
 
@@ -53,3 +58,14 @@ def test_a_line_that_only_goes_on_with_an_open_quote_is_not_judged(monkeypatch):
     )
     _lint("kvm.conf", "".join(f'options kvm_intel a="{i} b\n' for i in range(6)))
     assert judged == [f'options kvm_intel a="{i} b' for i in (0, 2, 4)]
+
+
+def test_a_line_after_dashes_is_not_judged(monkeypatch):
+    judged = []
+    real = modprobe_conf._judge
+    monkeypatch.setattr(
+        modprobe_conf, "_judge", lambda line, *a: judged.append(line) or real(line, *a)
+    )
+    text = "options kvm_intel --\n" + "".join(f'options kvm_intel "{i} x\n' for i in range(4))
+    _lint("kvm.conf", text)
+    assert judged == ["options kvm_intel --"]
