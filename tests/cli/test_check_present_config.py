@@ -114,3 +114,24 @@ def test_a_known_state_keeps_its_reading(cli, make_host):
     write(root, "/etc/modprobe.d/kvm.conf", "options kvm_intel nested=1\n")
     r = cli("check", "--root", str(root), "--no-probe")
     assert r.line("nested-config") == "PASS  nested-config: nested=1 (/etc/modprobe.d/kvm.conf:1)"
+
+
+def test_nesting_off_in_a_built_in_module_is_not_fixed_by_modprobe_d(cli, make_host):
+    """A built-in kvm_intel cannot be reloaded and reads no modprobe.d: the fix is the
+    kernel command line (the builtin-kvm page)."""
+    root = make_host("intel", kvm="builtin", nested=False)
+    line = cli("check", "--root", str(root), "--no-probe").line("nested")
+    assert line.startswith("FAIL  nested: kvm_intel nested=N — "), line
+    assert "kvm-intel.nested=1" in line and "built in" in line
+    assert "reload" not in line and "options kvm_intel" not in line
+    assert line.endswith("how-to/builtin-kvm.html#builtin-kvm)")
+
+
+@pytest.mark.parametrize("kvm", ["loaded", "builtin"])
+def test_nesting_off_in_a_present_module_names_both_fixes(cli, present_root, make_host, kvm):
+    root = present_root(kvm=kvm)
+    write(root, "/sys/module/kvm_intel/parameters/nested", "N\n")
+    line = cli("check", "--root", str(root), "--no-probe").line("nested")
+    assert line.startswith("FAIL  nested: kvm_intel nested=N — "), line
+    assert "if it is loadable" in line
+    assert "kvm-intel.nested=1 on the kernel command line works for both" in line
