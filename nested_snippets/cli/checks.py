@@ -10,7 +10,7 @@ from nested_snippets.arches import Arch
 from nested_snippets.cli import config, hypervisor, kvmprobe
 from nested_snippets.cli.escape import clip
 from nested_snippets.cli.hostfs import HostFS, Unreadable
-from nested_snippets.cli.probes import AVAILABLE, Facts
+from nested_snippets.cli.probes import AVAILABLE, PRESENT, Facts
 from nested_snippets.cli.results import Result, all_of
 from nested_snippets.parsers import cpuinfo, modprobe_conf, sysfs
 
@@ -383,15 +383,26 @@ class _Checker:
             self.add("nested", "PASS", value)
         elif self.at_l1:
             self.add("nested", "SKIP", f"{value} (needed only to nest one level deeper)")
-        else:
+        elif state == "built-in":  # modprobe.d does not apply, it cannot be reloaded
             self.add(
                 "nested",
                 "FAIL",
                 value,
-                f"set 'options {mod} nested=1' in {row.conf_file}, then reload {mod} "
-                "with no VM running (or reboot)",
-                anchor=row.anchor,
+                f"{mod} is built in: boot with {row.module_dash}.nested=1 on the kernel "
+                "command line (modprobe.d does not apply to it)",
+                anchor="builtin-kvm",
             )
+        else:
+            fix = (
+                f"set 'options {mod} nested=1' in {row.conf_file}, then reload {mod} "
+                "with no VM running (or reboot)"
+            )
+            if state == PRESENT:  # loadable or built in: modprobe.d may not apply
+                fix = (
+                    f"if it is loadable, {fix}; {row.module_dash}.nested=1 on the kernel "
+                    "command line works for both (then reboot)"
+                )
+            self.add("nested", "FAIL", value, fix, anchor=row.anchor)
         return on
 
     def _cmdline_nested(self, row: Arch) -> bool | None:

@@ -5,7 +5,14 @@ kernel command line (kmod 30: ``kmod_config_new()`` calls
 ``kmod_config_parse_kcmdline()`` after reading the files, libkmod/libkmod-config.c);
 the kernel applies them left to right (``parse_args()``, kernel/params.c), so the
 last one wins: the command line's, when both set a parameter.  A built-in module
-sees only the command line.
+sees only the command line: kmod reads modprobe.d only for a module it loads, and
+the kernel hands a built-in module's parameters, named ``MODULE.PARAM``
+(``MODULE_PARAM_PREFIX`` is ``KBUILD_MODNAME "."`` in built-in code,
+include/linux/moduleparam.h), the words of its command line in ``start_kernel()``:
+``parse_args("Booting kernel", ..., __start___param, ...)``; an unknown dotted word
+is left for modprobe, which "will find them in /proc/cmdline" (``unknown_bootoption()``,
+init/main.c; torvalds/linux commit f0bb4c0ab064a8aeeffbda1cee380151a594eaab, read
+2026-12-03).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 from nested_snippets.arches import Arch
 from nested_snippets.cli.escape import clip
 from nested_snippets.cli.hostfs import HostFS
+from nested_snippets.cli.probes import PRESENT
 from nested_snippets.cli.results import Result
 from nested_snippets.parsers import modprobe_conf, values
 from nested_snippets.parsers.modprobe_conf import normalize, split_option
@@ -34,9 +42,11 @@ def nested_setting(
 ) -> Result:
     """What nesting will be after the next load of ``row.module`` (or the next boot);
     ``cmdline_problem`` says why a /proc/cmdline that is there could not be read (it
-    may hold the last setting, as a directory not read may)."""
-    mod = row.module
-    persistent = row.persistent_anchor
+    may hold the last setting, as a directory not read may).
+
+    In the state :data:`~nested_snippets.cli.probes.PRESENT` (/proc/modules not read)
+    the module may be loadable or built in: both readings are made, and when their
+    last settings differ the result is a WARN that says what each gives."""
     # Below --root a directory that is (or lies below) a symbolic link out of it is
     # not listed: HostFS.outside names the link, as for every other file read.
     outside = [(d, fs.outside(d)) for d in modprobe_conf.CONFIG_DIRS]
@@ -47,16 +57,57 @@ def nested_setting(
     cfg = modprobe_conf.read_dirs(
         fs.root, dirs, read=lambda real: fs.read_real(real, modprobe_conf.MAX_FILE), alias=True
     )
-    builtin = state == "built-in"
+    unread = not_read + [p for p in cfg.problems if "cannot read" in p]
+    if state != PRESENT:
+        return _reading(cfg, row, cmdline or "", state == "built-in", unread)[0]
+    loadable, last_loadable = _reading(cfg, row, cmdline or "", False, unread)
+    last_builtin = _reading(cfg, row, cmdline or "", True, unread)[1]
+    if last_loadable == last_builtin:
+        return loadable  # the same last setting (or none) either way
+    mod = row.module
+    shown = (
+        f"/proc/modules not read, so whether {mod} is loadable or built in is not known: "
+        f"loadable, it gets {_described(last_loadable)}; built in, it reads only the "
+        f"kernel command line: {_described(last_builtin)}"
+    )
+    if unread:
+        shown += f"; not read: {unread[0]}"
+    return Result(
+        "nested-config",
+        "WARN",
+        shown,
+        "modprobe.d applies only to a loadable module; "
+        f"{row.module_dash}.nested=1 on the kernel command line works for both",
+        anchor=row.persistent_anchor,
+    )
+
+
+def _described(last: tuple[str, str | None] | None) -> str:
+    """(where, value) of the last ``nested=`` a module gets; None: the kernel's default."""
+    if last is None:
+        return "no nested= (the kernel's default)"
+    where, value = last
+    return f"nested={clip(value) if value is not None else ''} ({where})"
+
+
+def _reading(
+    cfg: modprobe_conf.Config, row: Arch, cmdline: str, builtin: bool, unread: list[str]
+) -> tuple[Result, tuple[str, str | None] | None]:
+    """The result for a loadable module (kmod's reading) or a ``builtin`` one (the
+    kernel's), and the last setting the module gets in that reading."""
+    mod = row.module
+    persistent = row.persistent_anchor
     # kmod hands on the files' options and then the command line's as one string
     # (Config.options): a quote a file leaves open takes the command line's in
-    after = [] if builtin else modprobe_conf.cmdline_options(cmdline or "", mod)
+    after = [] if builtin else modprobe_conf.cmdline_options(cmdline, mod)
     every = [
         (ln.path if ln.lineno == 0 else f"{ln.path}:{ln.lineno}", split_option(word)[1])
         for word, ln in cfg.options(mod, after)
         if normalize(split_option(word)[0]) == "nested"
     ]
     conf = [(where, value) for where, value in every if where != modprobe_conf.CMDLINE]
+    settings = cmdline_settings(cmdline, mod, "nested", True) if builtin else every
+    last = settings[-1] if settings else None
     if conf and builtin:
         where = conf[-1][0]
         return Result(
@@ -65,9 +116,8 @@ def nested_setting(
             f"nested set in {where}, but {mod} is built in",
             f"modprobe.d does not apply to built-in modules: boot with {row.module_dash}.nested=1",
             anchor="builtin-kvm",
-        )
-    settings = cmdline_settings(cmdline or "", mod, "nested", True) if builtin else every
-    given = [] if builtin else cmdline_settings(cmdline or "", mod, "nested")
+        ), last
+    given = [] if builtin else cmdline_settings(cmdline, mod, "nested")
     if given and not any(where == modprobe_conf.CMDLINE for where, _ in every):
         return Result(
             "nested-config",
@@ -77,8 +127,14 @@ def nested_setting(
             "open takes it into another value (or a '--' ends the options)",
             "run nested-kvm lint on /etc/modprobe.d",
             anchor=persistent,
-        )
-    unread = not_read + [p for p in cfg.problems if "cannot read" in p]
+        ), last
+    return _judged(row, settings, unread), last
+
+
+def _judged(row: Arch, settings: list[tuple[str, str | None]], unread: list[str]) -> Result:
+    """The last of ``settings`` (none: the kernel's default), judged."""
+    mod = row.module
+    persistent = row.persistent_anchor
     if not settings:
         if unread:
             return Result("nested-config", "SKIP", unread[0])  # "PATH: cannot read: why"
