@@ -275,14 +275,17 @@ _NSS_SOURCES = (
 nsswitch.conf of glibc lists them (nss/nsswitch.conf, bminor/glibc commit
 4b7c74179c8928d971d370e1137d202f891a4cf5), with its ``mdns*`` and ``mdns*_minimal``."""
 _NSS_ITEM = (
-    rf"(?:(?:{'|'.join(_NSS_SOURCES)}|mdns[46]?(?:_minimal)?)(?![^\s\[])"
+    rf"(?:(?:{'|'.join(_NSS_SOURCES)}|mdns[46]?(?:_minimal)?)(?![^\s\[\0'\"])"
     r"|\[[!A-Za-z= \t]*\])"
 )
+_NSS_BLANKS = rf"(?:[ \t]|{_HIDDEN_BLANK})*"
 _NSS_LINE = re.compile(
-    rf"passwd[ \t]*:[ \t]*{_NSS_ITEM}(?:[ \t]*{_NSS_ITEM})*[ \t]*(?:#[^\n]*|\r)?(?![^\n])"
+    rf"passwd{_NSS_BLANKS}:{_NSS_BLANKS}{_NSS_ITEM}(?:{_NSS_BLANKS}{_NSS_ITEM})*{_NSS_BLANKS}"
+    r"(?:#[^\n]*|\r)?(?![^\n'\"])"
 )
 """nsswitch.conf's line for its passwd database (``passwd: files systemd``): sources
-and ``[STATUS=action]`` items (nsswitch.conf(5)) to the end of the line, so the value
+and ``[STATUS=action]`` items (nsswitch.conf(5)) to the end of the line (or of a
+quoted word: ``'passwd: files'``), so the value
 is the database's sources, not a password.  Each item is a fixed word or a bracket
 of letters, ``!``, ``=`` and blanks: a lookahead from each ``passwd:`` stops at the
 first other character, so it cannot rescan the line (linear)."""
@@ -367,30 +370,42 @@ only and nothing after the loop can fail: linear."""
 
 def _go_map(m: re.Match[str]) -> str:
     """A Go map's or struct's items with the value of each key that names a secret
-    redacted, and the words after it up to the next key (a value with blanks)."""
+    redacted, and the words after it up to the next key (a value with blanks).  An
+    empty value is no secret: what follows it is hidden only if it is a word of the
+    map (``map[token: abc]``); else (``{token: 'x'}``, JavaScript or YAML) it is left
+    to the YAML pattern, which reads it as a value."""
     out: list[str] = []
-    hiding = False
+    hiding = ""  # "", "value" (a value was hidden) or "empty" (a secret's empty value)
     for item in _GO_ITEMS.finditer(m.group(2)):
         blank, key, value = item.groups()
         if value is None:  # a word of the value before it
-            out += [] if hiding else [item.group()]
+            if hiding == "empty":
+                out.append(f"{blank}<redacted>")
+                hiding = "value"
+            elif not hiding:
+                out.append(item.group())
             continue
-        hiding = secret_name(key)
-        out.append(f"{blank}{key}:<redacted>" if hiding else item.group())
+        hiding = ("value" if value else "empty") if secret_name(key) else ""
+        out.append(f"{blank}{key}:<redacted>" if hiding == "value" else item.group())
     return m.group(1) + "".join(out)
 
 
-_ARGUMENT = rf"(?:(?![;&|]){_WORD})"
+_ARG_CHAR = r"\0q[0-9a-f]{4}|[^\s'\"\\\0]"
+_CMD_WORD = rf"(?:{_QUOTED}|\\.|{_ARG_CHAR})(?:{_MID_QUOTED}|\\.|{_ARG_CHAR})*"
+"""A shell word (:data:`_WORD`) that stops at a blank :func:`redact_arg` hid (``sshpass
+-p x`` as one argument of a QEMU process), and holds a quote it hid (``-pa'b``)."""
+_ARGUMENT = rf"(?:(?![;&|]){_CMD_WORD})"
 """A word of a command line that is not a shell operator written apart (``;``, ``&&``,
 ``|``): the command's words end there."""
-_ARG_SEP = r"""(?:[ \t]+|"[ \t]*,[ \t]*"|'[ \t]*,[ \t]*')"""
+_ARG_SEP = rf"""(?:(?:[ \t]|{_HIDDEN_BLANK})+|"[ \t]*,[ \t]*"|'[ \t]*,[ \t]*')"""
 """What separates two words of a command line: blanks, or the end of one string and
 the start of the next in a logged list (``["sshpass", "-p", "..."]``, a Python
 ``['mysql', '-p...']``).  The alternatives start with different characters, and a
 word stops before such a quote (a quoted part inside a word may not start with a
 comma): linear."""
 _SSHPASS_OPTION = (
-    rf"{_ARG_SEP}(?:(-p(?:{_ARG_SEP}|[ \t]*))({{w}})|-[fdP](?:[ \t]*{{w}})?|-(?![fdpP]){{w}}?)"
+    rf"{_ARG_SEP}(?:(-p{_ARG_SEP}?)({_CMD_WORD})|-[fdP](?:{_ARG_SEP}?{_CMD_WORD})?"
+    rf"|-(?![fdpP]){_CMD_WORD}?)"
 )
 """One option of sshpass before the command it runs: ``-p`` and its password, given
 in the word (``-pSECRET``) or the next one (``-p SECRET``); ``-f``, ``-d``, ``-P`` and
@@ -400,12 +415,12 @@ arguments``: "-ppassword  The password is given on the command line"); also the 
 word, as sshpass's usage text (``sshpass -h``) gives it: "-p password  Provide password
 as argument (security unwise)".  The first word that is no option is the command,
 whose own ``-p`` (``ssh -p 22``) is kept."""
-_SSHPASS_ITEM = re.compile(_SSHPASS_OPTION.format(w=_WORD))
-_SSHPASS = re.compile(rf"(?<![\w.-])(sshpass)((?:{_SSHPASS_OPTION.format(w=_WORD)})*)")
+_SSHPASS_ITEM = re.compile(_SSHPASS_OPTION)
+_SSHPASS = re.compile(rf"(?<![\w.-])(sshpass)((?:{_SSHPASS_OPTION})*)")
 _MYSQL = re.compile(rf"(?<![\w.-])((?:mysql|mariadb)[\w-]*)((?:{_ARG_SEP}{_ARGUMENT})*)")
 # -p and its password in the word; not -p alone in a logged list ("-p", "db")
 _MYSQL_ITEM = re.compile(
-    rf"""({_ARG_SEP})(?:-p(?=\S)(?!["'][ \t]*(?:,|\]|$))""" rf"({_WORD})|{_WORD})"
+    rf"""({_ARG_SEP})(?:-p(?=\S)(?!["'][ \t]*(?:,|\]|$))""" rf"({_CMD_WORD})|{_CMD_WORD})"
 )
 """The MySQL and MariaDB clients (mysql, mysqldump, mysqladmin, mariadb-dump ...) and
 their words; a word ``-pPASSWORD`` gives the password: "--password[=password],
@@ -434,7 +449,8 @@ def _mysql(m: re.Match[str]) -> str:
 
 
 _KICKSTART = re.compile(
-    rf"(?:^|(?<=[{{\[(,;\"'])|(?<=: ))([ \t]*(?:rootpw|sshpw)(?![^ \t\n]))((?:[ \t]+{_WORD})*)",
+    rf"(?:^|(?<=[{{\[(,;\"'])|(?<=: ))((?:[ \t]|{_HIDDEN_BLANK})*(?:rootpw|sshpw)(?![^ \t\n\0]))"
+    rf"((?:(?:[ \t]|{_HIDDEN_BLANK})+{_CMD_WORD})*)",
     re.M,
 )
 """Kickstart's ``rootpw [--iscrypted|--plaintext] [--lock] password`` and ``sshpw
@@ -442,7 +458,7 @@ _KICKSTART = re.compile(
 installing RHEL, Kickstart commands rootpw and sshpw): where a command starts (a
 line's start, after blanks; or after ``{ [ ( , ;``, a quote or ``: ``, as a YAML key),
 its words that are not options (the password, plain or crypted) are redacted."""
-_KICKSTART_WORD = re.compile(rf"([ \t]+)({_WORD})")
+_KICKSTART_WORD = re.compile(rf"((?:[ \t]|{_HIDDEN_BLANK})+)({_CMD_WORD})")
 
 
 def _kickstart(m: re.Match[str]) -> str:

@@ -87,6 +87,10 @@ def test_the_reviews_over_redactions_are_kept(text):
         "map[h:[{A:1} {Token:S3CR3T}]]",
         "map[token:abc S3CR3T user:bob]",  # a value with a blank, to the next key
         "{Token:S3CR3T User:bob}",  # a struct printed with %+v
+        "{token: 'S3CR3T'}",  # broke: the Go pattern took {token: and left the value
+        "{token:'S3CR3T'}",
+        "map[a: token:S3CR3T]",  # an empty value before the key
+        "map[token: abc S3CR3T]",
         "&{Name:x ApiKey:S3CR3T}",
         "X-API-Key:S3CR3T",
         'X-Auth-Token:"S3CR3T"',
@@ -300,3 +304,27 @@ def test_a_hostile_megabyte_is_scanned_once(monkeypatch, text):
         seen["chars"] = seen["runs"] = 0
         f(text)
         assert seen["chars"] <= len(text) * 2, seen  # each pattern's matches cover it once
+
+
+@pytest.mark.parametrize(
+    ("arg", "secret", "kept"),
+    [
+        # broke: the argument's blanks are hidden while it is redacted alone, and its
+        # shell-quoted line splits the password at the quote ('a'"'"'b')
+        ("string=sshpass -p a'S3CR3T ssh -p 22 h", S, "ssh -p 22 h"),
+        ("mysql -p'S3CR3T' db", S, " db"),
+        ("rootpw --plaintext S3CR3T", S, "rootpw --plaintext "),
+        ("passwd: files systemd", None, "'passwd: files systemd'"),
+    ],
+)
+def test_a_qemu_argument_holding_a_command_line(cli, fake_host, tmp_path, arg, secret, kept):
+    from tests.cli.conftest import write
+
+    host = fake_host("intel", nested=True)
+    argv = ["/usr/bin/qemu-system-x86_64", "-fw_cfg", arg, "-append", "kvm-intel.nested=1"]
+    write(host.root, "/proc/4242/cmdline", "\0".join(argv) + "\0")
+    out = tmp_path / "r.md"
+    assert cli("report", "--root", str(host.root), "-o", str(out)).rc == 0
+    line = next(x for x in out.read_text().splitlines() if x.startswith("[pid 4242]"))
+    assert secret is None or secret not in line, line
+    assert kept in line and line.endswith("-append kvm-intel.nested=1"), line
