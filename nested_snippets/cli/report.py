@@ -136,10 +136,12 @@ _MORE_CREDENTIALS = (
 joined into one list, RFC 9110 section 5.3), each a scheme and what follows it."""
 SECRET_WORDS = (
     "password", "passwd", "passphrase", "secret", "token", "credential", "credentials",
-    "apikey", "accesskey", "privatekey", "secretkey", "authkey", "cookie",
+    "apikey", "accesskey", "privatekey", "secretkey", "authkey", "cookie", "sshpass",
 )  # fmt: skip
 """A name's word that is one of these or ends with one (``PGPASSWORD``, ``accesstoken``)
-names a secret; so does one that holds password, passwd or passphrase anywhere."""
+names a secret; so does one that holds password, passwd or passphrase anywhere.
+``SSHPASS`` is the variable sshpass -e reads the password from (sshpass(1), Debian's
+manual page: "-e  The password is taken from the environment variable "SSHPASS"")."""
 SECRET_PARTS = ("pass", "pwd", "psk")
 """Words that name a secret only as a whole word (``DB_PASS``, ``wpa_psk``; not
 ``passthrough``)."""
@@ -147,13 +149,30 @@ KEY_OWNERS = ("api", "access", "private", "secret", "auth", "ceph", "luks", "enc
 """A word ``key`` right after one of these names a secret (``api_key``, ``X-API-Key``,
 ``aws_secret_access_key``; a Ceph or LUKS key, a disk's encryption or master key); ``key``
 alone is taken by its own patterns below."""
+PLACE_WORDS = ("file", "files", "path", "dir")
+"""A name whose last word is one of these names where a secret is kept, not the
+secret: its value is a path (``psk-file=/etc/x.psk``, ``password_file``, ``tokenPath``)."""
+QEMU_SECRET_IDS = ("key-secret", "password-secret", "proxy-password-secret", "passwordid")
+"""QEMU's options whose value is the id of a ``-object secret`` (which holds the secret;
+its ``data=`` is redacted), not a secret: ``key-secret`` of a LUKS image
+(``encrypt.key-secret=sec0``: "Provides the ID of a secret object that contains the
+passphrase", system/qemu-block-drivers.html), ``password-secret`` of ``-vnc`` and
+``-spice`` and ``passwordid`` of ``-object tls-creds-x509`` (system/invocation.html),
+as the docs of Debian's qemu-system-common 1:7.2+dfsg-7+deb12u18 give them
+(/usr/share/doc/qemu-system-common/, read 2026-12-03); ``proxy-password-secret`` of
+the curl block driver (QEMU block/curl.c ``CURL_BLOCK_OPT_PROXY_PASSWORD_SECRET``, seen
+in a qemu-devel patch's context; not verified against a release).  Spelt exactly so
+(after a dotted prefix such as ``encrypt.``): ``KEY_SECRET=`` and ``key_secret`` stay
+secrets."""
 SECRET_NAME_RULE = (
     "a name counts as naming a secret when, split into words at _ - . and at camelCase "
     f"changes (client_secret, dbPassword, X-Auth-Token), a word holds password, passwd or "
     f"passphrase, is or ends with {', '.join(SECRET_WORDS[3:])} (PGPASSWORD, "
     f"accessToken, Set-Cookie), is {', '.join(SECRET_PARTS)}, or is key after "
     f"{', '.join(KEY_OWNERS)} (api_key, private-key); not keyboard, tokenizer, "
-    "passthrough or key_file"
+    f"passthrough or key_file, nor a name whose last word is {', '.join(PLACE_WORDS)} "
+    "(psk-file, password_file: a path), nor one of QEMU's options that give the id of "
+    f"a secret object ({', '.join(QEMU_SECRET_IDS)}: encrypt.key-secret=sec0)"
 )
 _NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _NAME_ESCAPE = re.compile(r"%([0-9a-fA-F]{2})|\\u00([0-9a-fA-F]{2})")
@@ -167,7 +186,11 @@ def secret_name(name: str) -> bool:
         name = _NAME_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), name)
     if not name.isascii():
         name = name.translate(_RE_I_ASCII_UPPER)
+    if name.rpartition(".")[2] in QEMU_SECRET_IDS:
+        return False
     words = [w.lower() for w in _NAME_WORDS.findall(name)]
+    if words and words[-1] in PLACE_WORDS:
+        return False
     for i, w in enumerate(words):
         if "password" in w or "passwd" in w or "passphrase" in w or w.endswith(SECRET_WORDS[3:]):
             return True
@@ -244,12 +267,54 @@ _NAMED_JSON = _ByName(
     ),
     lambda m, v: f"{v.group(1) or ''}<redacted>{v.group(1) or ''}",
 )
+_NSS_SOURCES = (
+    "compat", "db", "dns", "files", "hesiod", "nis", "nisplus", "ldap", "myhostname",
+    "mymachines", "resolve", "sss", "systemd", "winbind", "wins", "wrapper",
+)  # fmt: skip
+"""The name service switch's sources (its "service provider entries"), as the example
+nsswitch.conf of glibc lists them (nss/nsswitch.conf, bminor/glibc commit
+4b7c74179c8928d971d370e1137d202f891a4cf5), with its ``mdns*`` and ``mdns*_minimal``."""
+_NSS_ITEM = (
+    rf"(?:(?:{'|'.join(_NSS_SOURCES)}|mdns[46]?(?:_minimal)?)(?![^\s\[\0'\"])"
+    r"|\[[!A-Za-z= \t]*\])"
+)
+_NSS_BLANKS = rf"(?:[ \t]|{_HIDDEN_BLANK})*"
+_NSS_LINE = re.compile(
+    rf"passwd{_NSS_BLANKS}:{_NSS_BLANKS}{_NSS_ITEM}(?:{_NSS_BLANKS}{_NSS_ITEM})*{_NSS_BLANKS}"
+    r"(?:#[^\n]*|\r)?(?![^\n'\"])"
+)
+"""nsswitch.conf's line for its passwd database (``passwd: files systemd``): sources
+and ``[STATUS=action]`` items (nsswitch.conf(5)) to the end of the line (or of a
+quoted word: ``'passwd: files'``), so the value
+is the database's sources, not a password.  Each item is a fixed word or a bracket
+of letters, ``!``, ``=`` and blanks: a lookahead from each ``passwd:`` stops at the
+first other character, so it cannot rescan the line (linear)."""
+
+
+def _yaml_key(m: re.Match[str]) -> bool:
+    """Whether a YAML-style head names a key: a one-word name (token:) only where a key
+    starts, with a blank after its colon: in a sentence ("failed to refresh token:
+    timeout") it is a word; a compound name (api_key, X-Auth-Token) is no word of a
+    sentence, so also after a log's time stamp, and also without a blank after its
+    colon, as a header may be written (``X-Auth-Token:abc``: ``header-field =
+    field-name ":" OWS field-value OWS``, OWS being optional whitespace, RFC 7230
+    section 3.2) -- but not before a value already redacted (a Go map's).
+    Never nsswitch.conf's passwd line (:data:`_NSS_LINE`)."""
+    compound = len(_NAME_WORDS.findall(m.group("name"))) > 1
+    if m.group("tight") is not None:
+        if not compound or m.string.startswith(("<redacted>", _MARK), m.end()):
+            return False
+    elif m.group("key") is None and not compound:
+        return False
+    return not _NSS_LINE.match(m.string, m.start("name"))
+
+
 _NAMED_YAML = _ByName(
     re.compile(
         # where a key starts (group key), or any word's start (for a compound name)
-        rf"(?:(?P<key>^|(?<=[{{\[(,\"'])|(?<=: )|(?<={_HIDDEN_BLANK}))"
+        rf"(?:(?P<key>^|(?<=[{{\[(,;\"'])|(?<=: )|(?<={_HIDDEN_BLANK}))"
         rf"(?:[ \t]|{_HIDDEN_BLANK})*(?:-[ \t]+)?|(?<![\w.%-]))(?P<name>[\w.-]+)[ \t]*:"
-        rf"(?:[ \t]|{_HIDDEN_BLANK})+",
+        rf"(?:(?:[ \t]|{_HIDDEN_BLANK})+|(?P<tight>)(?=[^\s]))",
         re.M,
     ),
     re.compile(
@@ -257,11 +322,9 @@ _NAMED_YAML = _ByName(
         rf"|{_QUOTED}|{_NOT_REDACTED}[^\s'\"][^\n]*"
     ),
     lambda m, v: f"{v.group(1)}  <redacted>\n" if v.group(1) else _quoted_redacted(v),
-    # a one-word name (token:) only where a key starts: in a sentence ("failed to
-    # refresh token: timeout") it is a word; a compound name (api_key, X-Auth-Token)
-    # is no word of a sentence, so also after a log's time stamp or a ;
-    lambda m: m.group("key") is not None or len(_NAME_WORDS.findall(m.group("name"))) > 1,
+    _yaml_key,
 )
+
 _NAMED_XML = _ByName(
     re.compile(r"<(?:[\w.-]+:)?(?P<name>[\w.-]+)(?:\s[^<>]*)?(?<!/)>"),
     # a CDATA section to its ]]> (linear, as in the XML pattern above), or text that is
@@ -290,6 +353,170 @@ def _userinfo(m: re.Match[str]) -> str:
     return f"{lead}{info[:cut]}<redacted>{rest[at:]}"
 
 
+_GO_VALUE = r"\[(?:[^\[\]{}\nm]|m(?!ap\[))*\]?|(?!&?map\[)[^\s\[\]{}]*"
+_GO_ITEM = rf"[\w.-]+(?::(?:{_GO_VALUE}))?"
+_GO_ITEMS = re.compile(rf"( ?)([\w.-]+)(?::({_GO_VALUE}))?")
+_GO_MAP = re.compile(rf"(map\[|\{{)({_GO_ITEM}(?: {_GO_ITEM})*)")
+"""A map or a struct as Go's fmt prints it with %v or %+v: ``map[key1:value1 key2:value2]``
+and ``{Field0:x Field1:y}`` ("maps: map[key1:value1 key2:value2 ...]"; "when printing
+structs, the plus flag (%+v) adds field names": the fmt package's documentation,
+src/fmt/doc.go).  Its items (group 2) are ``key:value`` or, inside a value that holds
+blanks, a word; a value runs to a blank, a ``[`` or ``]`` (a list of a header map,
+``map[X-Auth-Token:[abc]]``, is one value) or ``{`` ``}``, and stops before a nested
+``map[`` (also in a list: ``[map[token:x]]``, ``[{Token:x}]``), where the next match
+starts.  An item's key and a value cannot hold a blank, so the items split one way
+only and nothing after the loop can fail: linear."""
+
+
+def _go_map(m: re.Match[str]) -> str:
+    """A Go map's or struct's items with the value of each key that names a secret
+    redacted, and the words after it up to the next key (a value with blanks).  An
+    empty value is no secret: what follows it is hidden only if it is a word of the
+    map (``map[token: abc]``); else (``{token: 'x'}``, JavaScript or YAML) it is left
+    to the YAML pattern, which reads it as a value."""
+    out: list[str] = []
+    hiding = ""  # "", "value" (a value was hidden) or "empty" (a secret's empty value)
+    for item in _GO_ITEMS.finditer(m.group(2)):
+        blank, key, value = item.groups()
+        if value is None:  # a word of the value before it
+            if hiding == "empty":
+                out.append(f"{blank}<redacted>")
+                hiding = "value"
+            elif not hiding:
+                out.append(item.group())
+            continue
+        hiding = ("value" if value else "empty") if secret_name(key) else ""
+        out.append(f"{blank}{key}:<redacted>" if hiding == "value" else item.group())
+    return m.group(1) + "".join(out)
+
+
+_ARG_CHAR = r"\0q[0-9a-f]{4}|[^\s'\"\\\0]"
+_CMD_WORD = rf"(?:{_QUOTED}|\\.|{_ARG_CHAR})(?:{_MID_QUOTED}|\\.|{_ARG_CHAR})*"
+"""A shell word (:data:`_WORD`) that stops at a blank :func:`redact_arg` hid (``sshpass
+-p x`` as one argument of a QEMU process), and holds a quote it hid (``-pa'b``)."""
+_ARGUMENT = rf"(?:(?![;&|]){_CMD_WORD})"
+"""A word of a command line that is not a shell operator written apart (``;``, ``&&``,
+``|``): the command's words end there."""
+_ARG_SEP = rf"""(?:(?:[ \t]|{_HIDDEN_BLANK})+|"[ \t]*,[ \t]*"|'[ \t]*,[ \t]*')"""
+"""What separates two words of a command line: blanks, or the end of one string and
+the start of the next in a logged list (``["sshpass", "-p", "..."]``, a Python
+``['mysql', '-p...']``).  The alternatives start with different characters, and a
+word stops before such a quote (a quoted part inside a word may not start with a
+comma): linear."""
+_SSHPASS_OPTION = (
+    rf"{_ARG_SEP}(?:(-p{_ARG_SEP}?)({_CMD_WORD})|-[fdP](?:{_ARG_SEP}?{_CMD_WORD})?"
+    rf"|-(?![fdpP]){_CMD_WORD}?)"
+)
+"""One option of sshpass before the command it runs: ``-p`` and its password, given
+in the word (``-pSECRET``) or the next one (``-p SECRET``); ``-f``, ``-d``, ``-P`` and
+their values; any other option word.  sshpass(1) (sshpass 1.10 manual page,
+SYNOPSIS ``sshpass [-ffilename|-dnum|-ppassword|-e[env_var]] [options] command
+arguments``: "-ppassword  The password is given on the command line"); also the next
+word, as sshpass's usage text (``sshpass -h``) gives it: "-p password  Provide password
+as argument (security unwise)".  The first word that is no option is the command,
+whose own ``-p`` (``ssh -p 22``) is kept."""
+_SSHPASS_ITEM = re.compile(_SSHPASS_OPTION)
+_SSHPASS = re.compile(rf"(?<![\w.-])(sshpass)((?:{_SSHPASS_OPTION})*)")
+_MYSQL = re.compile(rf"(?<![\w.-])((?:mysql|mariadb)[\w-]*)((?:{_ARG_SEP}{_ARGUMENT})*)")
+# -p and its password in the word; not -p alone in a logged list ("-p", "db")
+_MYSQL_ITEM = re.compile(
+    rf"""({_ARG_SEP})(?:-p(?=\S)(?!["'][ \t]*(?:,|\]|$))""" rf"({_CMD_WORD})|{_CMD_WORD})"
+)
+"""The MySQL and MariaDB clients (mysql, mysqldump, mysqladmin, mariadb-dump ...) and
+their words; a word ``-pPASSWORD`` gives the password: "--password[=password],
+-p[password] ... If you use the short option form (-p), you cannot have a space
+between the option and the password" (MySQL 5.6 Reference Manual,
+mysql-command-options.html, --password): ``-p dbname`` prompts, and names a database,
+which is kept."""
+
+
+def _sshpass(m: re.Match[str]) -> str:
+    """sshpass and its options with the password of ``-p`` redacted."""
+    words = _SSHPASS_ITEM.sub(
+        lambda i: f"{i.group()[: i.end(1) - i.start()]}<redacted>" if i.group(1) else i.group(),
+        m.group(2),
+    )
+    return m.group(1) + words
+
+
+def _mysql(m: re.Match[str]) -> str:
+    """A MySQL client and its words with the password of ``-pPASSWORD`` redacted."""
+    words = _MYSQL_ITEM.sub(
+        lambda i: f"{i.group(1)}-p<redacted>" if i.group(2) is not None else i.group(),
+        m.group(2),
+    )
+    return m.group(1) + words
+
+
+_KICKSTART = re.compile(
+    rf"(?:^|(?<=[{{\[(,;\"'])|(?<=: ))((?:[ \t]|{_HIDDEN_BLANK})*(?:rootpw|sshpw)(?![^ \t\n\0]))"
+    rf"((?:(?:[ \t]|{_HIDDEN_BLANK})+{_CMD_WORD})*)",
+    re.M,
+)
+"""Kickstart's ``rootpw [--iscrypted|--plaintext] [--lock] password`` and ``sshpw
+--username=name [OPTIONS] password`` (Red Hat Enterprise Linux 10, Automatically
+installing RHEL, Kickstart commands rootpw and sshpw): where a command starts (a
+line's start, after blanks; or after ``{ [ ( , ;``, a quote or ``: ``, as a YAML key),
+its words that are not options (the password, plain or crypted) are redacted."""
+_KICKSTART_WORD = re.compile(rf"((?:[ \t]|{_HIDDEN_BLANK})+)({_CMD_WORD})")
+
+
+def _kickstart(m: re.Match[str]) -> str:
+    words = _KICKSTART_WORD.sub(
+        lambda w: w.group() if w.group(2).startswith("-") else f"{w.group(1)}<redacted>",
+        m.group(2),
+    )
+    return m.group(1) + words
+
+
+class _SchemelessUserinfo:
+    """``user:password@host`` (or ``user%3Apassword@host``) without a scheme: a user (not
+    after a letter, a dot, ``/``, ``:``, ``@`` ...), then the password, which runs to
+    the last ``@`` before a letter, a digit or ``[`` (an IPv6 host) in the run of
+    characters a URL's userinfo may hold (no blank, quote, ``/ ? # [ ]``).
+
+    Written as one pattern it was quadratic: each user that no such ``@`` follows
+    (``{a:{a:{a:...``, a Go struct) scanned the run to its end again (20,000 characters
+    of ``{a:`` took 4.4 s, measured 2026-12-03).  Here the run is scanned once: where
+    one user finds no such ``@`` after it, no later user in the same run can, and the
+    users up to the run's end are skipped; after a password, the rest of its run holds
+    no such ``@``.  ``search`` and ``sub`` stand in for a compiled pattern's."""
+
+    # the user to its first : or %3A (a password may hold more)
+    head = re.compile(r"(?<![\w.%+~/:@-])([\w~+-][\w.~+%-]*?)(:|%3A)", re.I)
+    run = re.compile(r"[^\s/?#\[\]'\"]*")
+    host = re.compile(r"[\w\[]")
+
+    def _secrets(self, text: str):
+        """(head, the position of its password's closing ``@``) of each password."""
+        pos = 0
+        for m in self.head.finditer(text):
+            if m.start() < pos:
+                continue
+            end = self.run.match(text, m.end()).end()
+            at = text.rfind("@", m.end() + 1, end)
+            while at > 0 and not self.host.match(text, at + 1):
+                at = text.rfind("@", m.end() + 1, at)
+            if at < 0:
+                pos = end
+                continue
+            pos = at + 1
+            yield m, at
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return next((m for m, _ in self._secrets(text)), None)
+
+    def sub(self, _replacement: object, text: str) -> str:
+        out, pos = [], 0
+        for m, at in self._secrets(text):
+            out += [text[pos : m.end()], "<redacted>"]
+            pos = at
+        return "".join(out) + text[pos:] if out else text
+
+
+_SCHEMELESS_USERINFO = _SchemelessUserinfo()
+
+
 _KEY_LINE = r"-----{edge} [A-Z0-9 ]{{0,40}}PRIVATE KEY(?: BLOCK)?-----"
 """A private key block's BEGIN or END line: PEM's (RFC 7468) and OpenPGP's armor
 (``-----BEGIN PGP PRIVATE KEY BLOCK-----``, RFC 4880 section 6.2)."""
@@ -302,6 +529,23 @@ REDACTIONS = (
         "-----BEGIN PGP PRIVATE KEY BLOCK-----), up to their END line",
         re.compile(rf"({_KEY_LINE.format(edge='BEGIN')})(?:[^-]|-(?!----END ))*"),
         "\\1\n<redacted>\n",
+    ),
+    (
+        "the password of sshpass -p (-p SECRET or -pSECRET, before the command it runs)",
+        _SSHPASS,
+        _sshpass,
+    ),
+    (
+        "the password of the MySQL and MariaDB clients' -pSECRET (mysql, mysqldump, "
+        "mariadb ...; -p and a blank prompt for it, and the next word, a database, is kept)",
+        _MYSQL,
+        _mysql,
+    ),
+    (
+        "the password of kickstart's rootpw and sshpw commands (rootpw --iscrypted ..., "
+        "rootpw --plaintext ...): their words that are not options",
+        _KICKSTART,
+        _kickstart,
     ),
     (
         "values of password=, passwd=, secret=, data= options, quoted or not, "
@@ -421,9 +665,12 @@ REDACTIONS = (
         "\\1  <redacted>\n",
     ),
     (
-        "values of password:, passwd:, secret: (YAML style), to the end of the line",
+        "values of password:, passwd:, secret: (YAML style), to the end of the line; "
+        "not nsswitch.conf's passwd: line, whose value names the sources of the user "
+        "database (passwd: files systemd)",
         re.compile(
-            rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret')}[ \t]*:[ \t]*)"
+            rf"{_BEFORE_NAME}(?!{_NSS_LINE.pattern})"
+            rf"({_spelled('password', 'passwd', 'secret')}[ \t]*:[ \t]*)"
             rf"(?:{_QUOTED}|{_NOT_REDACTED}[^\s'\"][^\n]*)",
             re.I,
         ),
@@ -437,12 +684,20 @@ REDACTIONS = (
         None,
     ),
     (
+        "values in Go's printed maps and structs (map[token:... user:bob], "
+        "{Password:... User:bob}) of any key that names a secret by the rule above, to "
+        "the next key",
+        _GO_MAP,
+        _go_map,
+    ),
+    (
         "YAML values (to the end of the line, or the indented lines of a | or > block) "
         "and header values (X-Auth-Token: ..., X-API-Key: ...) of any key that names a "
         "secret by the rule above (client_secret:, db_password:, apiKey:, token:), where a "
-        "key starts: at the start of a line (after blanks or a list's -), after { [ ( , a "
-        "quote or a colon and a blank (a log's prefix: app[1]: token: ...), so that "
-        '"failed to refresh token: timeout" is kept',
+        "key starts: at the start of a line (after blanks or a list's -), after { [ ( , ; "
+        "a quote or a colon and a blank (a log's prefix: app[1]: token: ...), so that "
+        '"failed to refresh token: timeout" is kept; a name of more than one word '
+        "anywhere, also without a blank after its colon (X-Auth-Token:...)",
         _NAMED_YAML,
         None,
     ),
@@ -469,12 +724,8 @@ REDACTIONS = (
     ),
     (
         "user:password@host without a scheme (scp, ssh, rsync style)",
-        re.compile(
-            r"(?<![\w.%+~/:@-])([\w~+-][\w.~+%-]*)"
-            r"((?::|%3A)[^\s/?#\[\]@'\"]+(?:@[^\s/?#\[\]@'\"]+)*)@(?=[\w\[])",
-            re.I,
-        ),
-        lambda m: f"{m.group(1)}{m.group(2)[: 3 if m.group(2)[0] == '%' else 1]}<redacted>@",
+        _SCHEMELESS_USERINFO,
+        None,
     ),
 )
 """(what the report says it redacts, pattern, replacement); applied to the whole report."""
@@ -482,6 +733,9 @@ REDACTIONS = (
 
 _NEEDLES = (
     ("private key",),
+    ("sshpass",),
+    ("mysql", "mariadb"),
+    ("rootpw", "sshpw"),
     ("pass", "secret", "data", "%"),
     ("=", "%"),
     ("-",),
@@ -493,6 +747,7 @@ _NEEDLES = (
     ("pass", "secret", "%"),
     ("pass", "secret", "%"),
     ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
+    ("map[", "{"),
     ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie"),
     ("<",),
     ("-u",),

@@ -95,6 +95,10 @@ SAMPLES = [
     "user:SEKRIT@host",
     '{"client_secret": "SEKRIT"} api_key: SEKRIT <apiKey>SEKRIT</apiKey>',
     "curl -u user:SEKRIT https://h/",
+    "sshpass -p SEKRIT ssh host",
+    "mysql -uroot -pSEKRIT db",
+    "rootpw --plaintext SEKRIT",
+    "map[token:SEKRIT] {Password:SEKRIT}",
 ]
 
 
