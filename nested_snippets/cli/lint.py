@@ -103,6 +103,10 @@ tags v30 to v32, ``.conf`` only at v33 and v34."""
 What = "str | tuple"
 """A finding as :class:`Linter` counts it: its message, or a tuple, kind first, from
 which :meth:`Linter.message` makes the message of a printed finding."""
+RUNS = sys.version_info >= (3, 11)
+"""Whether :meth:`Linter.lint_text` reads a module's lines that go on with an open quote
+as a run (:meth:`Linter.read_run`): the possessive expression of
+:func:`kargs.line_words` keeps no state per quoted piece of a word."""
 MAX_FILE = modprobe_conf.MAX_FILE
 """A modprobe.d file larger than this is not read (real ones are a few KiB)."""
 
@@ -179,6 +183,14 @@ class Carried(tuple):
     """(``options``, module as written, its text) of a line whose text goes on with a
     word an earlier line left open: the parser did not judge it (see
     :meth:`Linter.lint_text`)."""
+
+    __slots__ = ()
+
+
+class RunWords(list):
+    """``options``, module as written and the words that start and end on one line of
+    a run (:meth:`Linter.read_run`): :meth:`Linter.lint_text`'s loop reads them as
+    they are (what depends on the module's other lines is read already)."""
 
     __slots__ = ()
 
@@ -274,15 +286,31 @@ class Linter:
         shown = conflicts = None  # once crowded: self.printed_errors(path)
         counted = 0  # new errors past SHOWN, for self.left_out
         opened, ended = self.opened, self.ended
+        run_lines: list[int] = []  # the numbers of the lines of a run (read_run), kept
+        run_texts: list[str] = []  # by carried() until a line that is not of the run
+        run_given = run_prefix = ""  # its module as written, "options MODULE "
+        run_at = 0  # len(run_prefix)
+        runs = RUNS and '"' in text  # a quote left open starts a run
 
-        def carried(raw: str) -> list[str] | None:
+        def carried(lineno: int, raw: str) -> list[str] | tuple | None:
             """The words lint needs of a plain ``options`` line of a module with data whose
             own words are never read, so that the parser need not judge it: where a quote
             an earlier line left open goes on with its text (kmod joins the module's
             texts with a blank), :class:`Carried` (command, module, text), which
             :meth:`across_lines` reads (a file of distinct lines that each close and
             open a quote: a third of lint's time); after a ``--`` ended the module's
-            parameters, ``["options", MODULE]`` (a warning).  None: judge it."""
+            parameters, ``["options", MODULE]`` (a warning).  None: judge it.  With
+            :data:`RUNS`, such a line where a quote goes on starts a run instead, and
+            this line and the next ones of its module as written, with a text, are
+            kept for :meth:`read_run` (``()``); the first line that is not one of them
+            is judged, and the run is read before it."""
+            nonlocal run_given, run_prefix, run_at
+            if run_lines:
+                if raw[:run_at] == run_prefix and len(raw) > run_at and raw.isprintable():
+                    run_lines.append(lineno)
+                    run_texts.append(raw[run_at:])
+                    return ()
+                return None
             if not (opened or ended) or raw[:8] != "options " or raw[8:9] == " ":
                 return None
             end = raw.find(" ", 8)
@@ -293,12 +321,28 @@ class Linter:
                 return None
             key = base[0] if read_by_kmod else (path, base[0])
             if key in opened:  # the text after the module goes on with the open word
+                if runs:
+                    run_given, run_prefix, run_at = raw[8:end], raw[: end + 1], end + 1
+                    run_lines.append(lineno)
+                    run_texts.append(raw[end + 1 :])
+                    return ()
                 return Carried(("options", raw[8:end], raw[end + 1 :]))
             return ["options", raw[8:end]] if key in ended else None  # after a "--"
 
-        for lineno, words, line in modprobe_conf.judged_text_lines(
-            text, unquote=False, carried=carried
-        ):
+        def read_runs(lines: Iterator) -> Iterator:
+            """The parser's lines, each run read (:meth:`read_run`) before the next line."""
+            nonlocal run_lines, run_texts
+            for item in lines:
+                if run_lines:
+                    numbers, texts = run_lines, run_texts
+                    run_lines, run_texts = [], []
+                    yield from self.read_run(path, run_given, numbers, texts, read_by_kmod)
+                yield item
+            if run_lines:
+                yield from self.read_run(path, run_given, run_lines, run_texts, read_by_kmod)
+
+        lines = modprobe_conf.judged_text_lines(text, unquote=False, carried=carried)
+        for lineno, words, line in read_runs(lines) if runs else lines:
             if words.__class__ is str:
                 add(path, lineno, "warning", ("ignored", words))
                 crowded = self.errors and self.first_left_out is not None
@@ -321,7 +365,8 @@ class Linter:
                 crowded = self.errors and self.first_left_out is not None
                 continue
             if opened or ended or words.__class__ is not list:  # across lines (OpenWords)
-                words = self.across_lines(path, lineno, words, line, module, read_by_kmod)
+                if words.__class__ is not RunWords:  # (a run's line is read already)
+                    words = self.across_lines(path, lineno, words, line, module, read_by_kmod)
                 crowded = self.errors and self.first_left_out is not None
                 if words is None:
                     continue
@@ -460,6 +505,65 @@ class Linter:
             self.opened[key] = ([words[-1]], path, lineno)
             words = words[:-1]
         return words
+
+    def read_run(
+        self, path: str, given: str, lines: list[int], texts: list[str], read_by_kmod: bool
+    ) -> Iterator[tuple[int, RunWords, str]]:
+        """Read a run: the ``options`` lines ``lines`` of ``given`` (a module as written,
+        with data), whose ``texts`` are printable, from the first that goes on with a
+        word an earlier line left open to the last before a line that is not one of
+        them.  kmod joins their texts with a blank, and the kernel splits them so:
+        their texts joined with ``"\n"``, a quote put first (the open word goes on),
+        are split at C speed (:func:`kargs.line_words`), and each ``"\n"`` outside a
+        word ends a line.  A line's words that end on it are yielded for
+        :meth:`lint_text`'s loop to read (:class:`RunWords`: nothing else to read,
+        a line without them is not yielded); a word that runs across lines is judged
+        where it starts (:meth:`one_word`) once the lines before it are read, the one
+        open at the run's end waits for the module's next line.  After a ``--``, each
+        later line is only warned of.  The findings, in the order found, are those of
+        reading each line with :meth:`across_lines`."""
+        module = self._bases[given][0]
+        key = module if read_by_kmod else (path, module)
+        pieces, cpath, cline = self.opened[key]
+        words = kargs.line_words('"' + "\n".join(texts))
+        word = words[0]  # the open word's rest, up to its end
+        if word.count('"') % 2:  # still open at the run's end: it takes all texts
+            pieces.append(" ".join(texts))
+            return
+        del self.opened[key]
+        # a word across lines is never "--" (it has a blank, which the kernel keeps)
+        self.one_word(cpath, cline, module, " ".join(pieces) + " " + word[1:].replace("\n", " "),
+                      read_by_kmod)  # fmt: skip
+        at = word.count("\n")  # the run's line where it ends
+        last = words[-1] if len(words) > 1 else "\n"
+        if last.count('"') % 2:  # the word open at the run's end
+            words.pop()
+        own = None  # the words of lines[at] that end on it
+        for word in islice(words, 1, None):
+            if "\n" not in word:
+                if own is None:
+                    own = RunWords(("options", given, word))
+                else:
+                    own.append(word)
+                continue
+            if own is not None:
+                yield lines[at], own, ""
+                own = None
+                if key in self.ended:  # a "--" on lines[at]
+                    break
+            if word != "\n":  # a word that runs across lines, closed on a later one
+                self.one_word(path, lines[at], module, word.replace("\n", " "), read_by_kmod)
+            at += word.count("\n")
+        else:
+            if own is not None:
+                yield lines[at], own, ""
+            if key not in self.ended:
+                if last.count('"') % 2:
+                    self.opened[key] = ([last.replace("\n", " ")], path, lines[at])
+                return
+        dashes = self.ended[key]
+        for lineno in islice(lines, at + 1, None):
+            self.add(path, lineno, "warning", ("after_dashes", module, dashes))
 
     def one_word(self, path: str, lineno: int, module: str, word: str, read_by_kmod: bool) -> bool:
         """Judge one word as written of ``module`` (a module with data) at ``path:lineno``,

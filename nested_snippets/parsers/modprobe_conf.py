@@ -465,7 +465,9 @@ def judged_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Words |
 
 
 def judged_text_lines(
-    text: str, unquote: bool = True, carried: Callable[[str], Words | None] | None = None
+    text: str,
+    unquote: bool = True,
+    carried: Callable[[int, str], Words | tuple | None] | None = None,
 ) -> Iterator[tuple[int, Words | str, str]]:
     """(first line number, the line's words or why kmod ignores it, the logical line
     as kmod reads it) for each logical
@@ -478,9 +480,10 @@ def judged_text_lines(
     judged once (hostile files repeat one line a million times), and where the whole
     text has no double quote and no blank but " " (the common case) without testing
     each line for them.  ``carried`` (the linter's) may answer for a line not judged
-    yet with the words its caller needs (an ``options`` line whose text only goes on
-    with a quote an earlier line left open, whose own words are never read): that
-    line is then not judged; None: it is."""
+    yet (its number, the line) with the words its caller needs (an ``options`` line
+    whose text only goes on with a quote an earlier line left open, whose own words
+    are never read), or with ``()`` if the caller keeps the line to read it later:
+    that line is then not judged (nor yielded for ``()``); None: it is."""
     numbers, lines = _logical_lines(text)
     plain = '"' not in text and text.replace("\n", " ").isprintable()
     judge = _judge_plain if plain else _judge
@@ -490,9 +493,10 @@ def judged_text_lines(
         known = seen.get(raw)
         if known is None:
             if carried is not None:
-                words = carried(raw)
+                words = carried(lineno, raw)
                 if words is not None:
-                    yield lineno, words, raw
+                    if words:
+                        yield lineno, words, raw
                     continue
             known = seen[raw] = judge(raw, unquote)
             if len(seen) >= _SEEN:  # full: a file of distinct lines would only fill it
@@ -506,9 +510,10 @@ def judged_text_lines(
     if lineno < 2 * _SEEN:  # hardly a line repeated: the rest is judged line by line
         for lineno, raw in pairs:
             if carried is not None:
-                words = carried(raw)
+                words = carried(lineno, raw)
                 if words is not None:
-                    yield lineno, words, raw
+                    if words:
+                        yield lineno, words, raw
                     continue
             known = judge(raw, unquote)
             if known:
