@@ -57,7 +57,7 @@ import gc
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import islice
 from operator import length_hint
 from pathlib import Path
@@ -286,13 +286,9 @@ class Linter:
         shown = conflicts = None  # once crowded: self.printed_errors(path)
         counted = 0  # new errors past SHOWN, for self.left_out
         opened, ended = self.opened, self.ended
-        run_lines: list[int] = []  # the numbers of the lines of a run (read_run), kept
-        run_texts: list[str] = []  # by carried() until a line that is not of the run
-        run_given = run_prefix = ""  # its module as written, "options MODULE "
-        run_at = 0  # len(run_prefix)
-        runs = RUNS and '"' in text  # a quote left open starts a run
+        runs = RUNS
 
-        def carried(lineno: int, raw: str) -> list[str] | tuple | None:
+        def carried(lineno: int, raw: str) -> list[str] | str | None:
             """The words lint needs of a plain ``options`` line of a module with data whose
             own words are never read, so that the parser need not judge it: where a quote
             an earlier line left open goes on with its text (kmod joins the module's
@@ -300,17 +296,8 @@ class Linter:
             :meth:`across_lines` reads (a file of distinct lines that each close and
             open a quote: a third of lint's time); after a ``--`` ended the module's
             parameters, ``["options", MODULE]`` (a warning).  None: judge it.  With
-            :data:`RUNS`, such a line where a quote goes on starts a run instead, and
-            this line and the next ones of its module as written, with a text, are
-            kept for :meth:`read_run` (``()``); the first line that is not one of them
-            is judged, and the run is read before it."""
-            nonlocal run_given, run_prefix, run_at
-            if run_lines:
-                if raw[:run_at] == run_prefix and len(raw) > run_at and raw.isprintable():
-                    run_lines.append(lineno)
-                    run_texts.append(raw[run_at:])
-                    return ()
-                return None
+            :data:`RUNS`, a line where a quote goes on starts a run instead
+            (``options MODULE ``: :meth:`read_run` reads it)."""
             if not (opened or ended) or raw[:8] != "options " or raw[8:9] == " ":
                 return None
             end = raw.find(" ", 8)
@@ -322,27 +309,16 @@ class Linter:
             key = base[0] if read_by_kmod else (path, base[0])
             if key in opened:  # the text after the module goes on with the open word
                 if runs:
-                    run_given, run_prefix, run_at = raw[8:end], raw[: end + 1], end + 1
-                    run_lines.append(lineno)
-                    run_texts.append(raw[end + 1 :])
-                    return ()
+                    return raw[: end + 1]
                 return Carried(("options", raw[8:end], raw[end + 1 :]))
             return ["options", raw[8:end]] if key in ended else None  # after a "--"
 
-        def read_runs(lines: Iterator) -> Iterator:
-            """The parser's lines, each run read (:meth:`read_run`) before the next line."""
-            nonlocal run_lines, run_texts
-            for item in lines:
-                if run_lines:
-                    numbers, texts = run_lines, run_texts
-                    run_lines, run_texts = [], []
-                    yield from self.read_run(path, run_given, numbers, texts, read_by_kmod)
-                yield item
-            if run_lines:
-                yield from self.read_run(path, run_given, run_lines, run_texts, read_by_kmod)
+        def run(prefix: str, numbers: Sequence[int], texts: str) -> Iterator:
+            return self.read_run(path, prefix[8:-1], numbers, texts, read_by_kmod)
 
-        lines = modprobe_conf.judged_text_lines(text, unquote=False, carried=carried)
-        for lineno, words, line in read_runs(lines) if runs else lines:
+        for lineno, words, line in modprobe_conf.judged_text_lines(
+            text, unquote=False, carried=carried, run=run
+        ):
             if words.__class__ is str:
                 add(path, lineno, "warning", ("ignored", words))
                 crowded = self.errors and self.first_left_out is not None
@@ -507,15 +483,14 @@ class Linter:
         return words
 
     def read_run(
-        self, path: str, given: str, lines: list[int], texts: list[str], read_by_kmod: bool
+        self, path: str, given: str, lines: Sequence[int], texts: str, read_by_kmod: bool
     ) -> Iterator[tuple[int, RunWords, str]]:
-        """Read a run: the ``options`` lines ``lines`` of ``given`` (a module as written,
-        with data), whose ``texts`` are printable, from the first that goes on with a
-        word an earlier line left open to the last before a line that is not one of
-        them.  kmod joins their texts with a blank, and the kernel splits them so:
-        their texts joined with ``"\n"``, a quote put first (the open word goes on),
-        are split at C speed (:func:`kargs.line_words`), and each ``"\n"`` outside a
-        word ends a line.  A line's words that end on it are yielded for
+        """Read a run (:func:`modprobe_conf.run_lines`): the ``options`` lines ``lines``
+        of ``given`` (a module as written, with data), the first of which goes on with
+        a word an earlier line left open; ``texts``: their texts joined with ``"\n"``.
+        kmod joins them with a blank, and the kernel splits them so: a quote put
+        first (the open word goes on), they are split at C speed
+        (:func:`kargs.line_words`), and each ``"\n"`` outside a word ends a line.  A line's words that end on it are yielded for
         :meth:`lint_text`'s loop to read (:class:`RunWords`: nothing else to read,
         a line without them is not yielded); a word that runs across lines is judged
         where it starts (:meth:`one_word`) once the lines before it are read, the one
@@ -525,10 +500,10 @@ class Linter:
         module = self._bases[given][0]
         key = module if read_by_kmod else (path, module)
         pieces, cpath, cline = self.opened[key]
-        words = kargs.line_words('"' + "\n".join(texts))
+        words = kargs.line_words('"' + texts)
         word = words[0]  # the open word's rest, up to its end
         if word.count('"') % 2:  # still open at the run's end: it takes all texts
-            pieces.append(" ".join(texts))
+            pieces.append(texts.replace("\n", " "))
             return
         del self.opened[key]
         # a word across lines is never "--" (it has a blank, which the kernel keeps)

@@ -29,6 +29,7 @@ kmod rules reproduced here (kmod ``libkmod/libkmod-config.c``):
 from __future__ import annotations
 
 import os
+from itertools import islice
 
 from nested_snippets.parsers import kargs
 from nested_snippets.parsers.kargs import kernel_word
@@ -464,10 +465,41 @@ def judged_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Words |
         yield lineno, known
 
 
+def run_lines(lines: Sequence[str], start: int, prefix: str) -> int:
+    """The end of the run of ``lines`` from ``start`` on: lines that start with
+    ``prefix`` (``options MODULE ``), go on after it (kmod hands on their text) and
+    are printable (their only blank is " ").  Told at C speed, a few lines then twice
+    as many at a time (joined with ``"\n"``, which no line has), half as many after a
+    piece that is not all of the run; line by line only in pieces of a few lines."""
+    n, sep, after = len(prefix), "\n" + prefix, prefix + "\n"
+    end, size = start, 8
+    while end < len(lines):
+        piece = lines[end : end + size]
+        joined = "\n".join(piece)
+        if (
+            joined.startswith(prefix)
+            and joined.count(sep) == len(piece) - 1  # each line starts with prefix
+            and after not in joined  # and goes on after it (or may: line by line)
+            and not joined.endswith(prefix)
+            and joined.replace("\n", " ").isprintable()
+        ):
+            end += len(piece)
+            size *= 2
+        elif size > 8:
+            size //= 2
+        else:
+            for line in piece:
+                if line[:n] != prefix or len(line) <= n or not line.isprintable():
+                    return end
+                end += 1
+    return end
+
+
 def judged_text_lines(
     text: str,
     unquote: bool = True,
-    carried: Callable[[int, str], Words | tuple | None] | None = None,
+    carried: Callable[[int, str], Words | tuple | str | None] | None = None,
+    run: Callable[[str, Sequence[int], str], Iterator] | None = None,
 ) -> Iterator[tuple[int, Words | str, str]]:
     """(first line number, the line's words or why kmod ignores it, the logical line
     as kmod reads it) for each logical
@@ -482,8 +514,11 @@ def judged_text_lines(
     each line for them.  ``carried`` (the linter's) may answer for a line not judged
     yet (its number, the line) with the words its caller needs (an ``options`` line
     whose text only goes on with a quote an earlier line left open, whose own words
-    are never read), or with ``()`` if the caller keeps the line to read it later:
-    that line is then not judged (nor yielded for ``()``); None: it is."""
+    are never read): that line is then not judged; None: it is.  With ``run``, an
+    answer that is a string, ``options MODULE `` (a prefix of the line), starts a
+    run: this line and the next ones of :func:`run_lines` are not judged, and what
+    ``run(prefix, their numbers, their texts after prefix joined with "\n")`` yields
+    is yielded for them."""
     numbers, lines = _logical_lines(text)
     plain = '"' not in text and text.replace("\n", " ").isprintable()
     judge = _judge_plain if plain else _judge
@@ -495,7 +530,9 @@ def judged_text_lines(
             if carried is not None:
                 words = carried(lineno, raw)
                 if words is not None:
-                    if words:
+                    if words.__class__ is str:
+                        yield from _run(numbers, lines, lineno, words, run, pairs)
+                    else:
                         yield lineno, words, raw
                     continue
             known = seen[raw] = judge(raw, unquote)
@@ -512,7 +549,9 @@ def judged_text_lines(
             if carried is not None:
                 words = carried(lineno, raw)
                 if words is not None:
-                    if words:
+                    if words.__class__ is str:
+                        yield from _run(numbers, lines, lineno, words, run, pairs)
+                    else:
                         yield lineno, words, raw
                     continue
             known = judge(raw, unquote)
@@ -525,6 +564,18 @@ def judged_text_lines(
             known = judge(raw, unquote)
         if known:
             yield lineno, known, raw
+
+
+def _run(numbers, lines, lineno, prefix, run, pairs) -> Iterator:
+    """What ``run`` yields for the run that starts at line ``lineno`` (see
+    :func:`judged_text_lines`), its lines taken from ``pairs``."""
+    from bisect import bisect_left
+
+    start = bisect_left(numbers, lineno)
+    end = run_lines(lines, start, prefix)
+    texts = "\n".join(lines[start:end])[len(prefix) :].replace("\n" + prefix, "\n")
+    next(islice(pairs, end - start - 1, end - start - 1), None)  # the rest of its lines
+    yield from run(prefix, numbers[start:end], texts)
 
 
 def _parse_into(cfg: Config, text: str, path: str) -> None:

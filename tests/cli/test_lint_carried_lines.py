@@ -46,7 +46,7 @@ def test_findings_are_those_of_judging_every_line(monkeypatch, name, path):
     monkeypatch.setattr(
         modprobe_conf,
         "judged_text_lines",
-        lambda text, unquote=True, carried=None: real(text, unquote),
+        lambda text, unquote=True, carried=None, run=None: real(text, unquote),
     )
     assert lazy == _lint(path, CASES[name])
 

@@ -127,10 +127,30 @@ def test_a_run_is_split_at_once_and_its_lines_are_not_judged(monkeypatch):
         modprobe_conf, "_judge", lambda line, *a: judged.append(line) or real_judge(line, *a)
     )
     monkeypatch.setattr(
-        Linter, "read_run", lambda self, *a: runs.append(a[2]) or real_run(self, *a)
+        Linter, "read_run", lambda self, *a: runs.append(list(a[2])) or real_run(self, *a)
     )
     text = "".join(f'options kvm_intel a="{i} b\n' for i in range(6))
     linter = Linter("6.6", "x86")
     linter.lint_text("kvm.conf", text)
     assert judged == ['options kvm_intel a="0 b']
     assert runs == [[2, 3, 4, 5, 6]]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_run_lines_are_those_of_a_test_line_by_line(seed):
+    """modprobe_conf.run_lines tells the lines of a run many at a time: the end is that
+    of testing each line, for each line that is not of the run where it may be."""
+    rng = random.Random(seed)
+    prefix = "options kvm_intel "
+    members = ['a="x', "b", " ", 'c" options kvm_intel d', "e options kvm_intel "]
+    others = [
+        "options kvm_intel ", "options kvm-intel a", "options kvm_intelx a", "# x", "",
+        "options kvm_intel a\tb", "options kvm_intel a\xa0", " options kvm_intel a",
+    ]  # fmt: skip
+    run = [prefix + rng.choice(members) for _ in range(rng.randrange(1, 300))]
+    for other in others:
+        for at in {rng.randrange(len(run)), len(run) - 1, min(8, len(run) - 1)}:
+            lines = run[: at + 1] + [other] + run[at + 1 :]
+            start = rng.randrange(at + 1)
+            assert modprobe_conf.run_lines(lines, start, prefix) == at + 1, (other, at)
+    assert modprobe_conf.run_lines(run, 0, prefix) == len(run)
