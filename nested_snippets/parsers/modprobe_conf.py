@@ -465,15 +465,21 @@ def judged_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Words |
         yield lineno, known
 
 
+_RUN = 1 << 20
+"""Characters of a run (:func:`run_lines`) past which it takes no more lines: its
+words are kept at once (some 50 bytes each), and the next line may start a run."""
+
+
 def run_lines(lines: Sequence[str], start: int, prefix: str) -> int:
     """The end of the run of ``lines`` from ``start`` on: lines that start with
     ``prefix`` (``options MODULE ``), go on after it (kmod hands on their text) and
-    are printable (their only blank is " ").  Told at C speed, a few lines then twice
-    as many at a time (joined with ``"\n"``, which no line has), half as many after a
-    piece that is not all of the run; line by line only in pieces of a few lines."""
+    are printable (their only blank is " "), up to some :data:`_RUN` characters.
+    Told at C speed, a few lines then twice as many at a time (joined with ``"\n"``,
+    which no line has), half as many after a piece that is not all of the run; line
+    by line only in pieces of a few lines."""
     n, sep, after = len(prefix), "\n" + prefix, prefix + "\n"
-    end, size = start, 8
-    while end < len(lines):
+    end, size, taken = start, 8, 0
+    while end < len(lines) and taken < _RUN:
         piece = lines[end : end + size]
         joined = "\n".join(piece)
         if (
@@ -485,6 +491,7 @@ def run_lines(lines: Sequence[str], start: int, prefix: str) -> int:
         ):
             end += len(piece)
             size *= 2
+            taken += len(joined)
         elif size > 8:
             size //= 2
         else:
@@ -492,6 +499,7 @@ def run_lines(lines: Sequence[str], start: int, prefix: str) -> int:
                 if line[:n] != prefix or len(line) <= n or not line.isprintable():
                     return end
                 end += 1
+                taken += len(line)
     return end
 
 

@@ -93,6 +93,7 @@ def test_runs_find_what_line_by_line_finds(monkeypatch, seed):
         ]
         with monkeypatch.context() as m:  # a small memo: the parser's later ways too
             m.setattr(modprobe_conf, "_SEEN", rng.choice([4096, 4, 16]))
+            m.setattr(modprobe_conf, "_RUN", rng.choice([1 << 20, 100]))  # runs end early
             runs = lint_files(files)
             m.setattr(lint, "RUNS", False)
             by_line = lint_files(files)
@@ -154,3 +155,10 @@ def test_run_lines_are_those_of_a_test_line_by_line(seed):
             start = rng.randrange(at + 1)
             assert modprobe_conf.run_lines(lines, start, prefix) == at + 1, (other, at)
     assert modprobe_conf.run_lines(run, 0, prefix) == len(run)
+
+
+def test_a_run_takes_lines_up_to_some_characters(monkeypatch):
+    monkeypatch.setattr(modprobe_conf, "_RUN", 1000)
+    lines = ["options kvm_intel " + "a" * 82] * 100  # 100 characters each
+    assert modprobe_conf.run_lines(lines, 0, "options kvm_intel ") in range(10, 31)
+    assert modprobe_conf.run_lines(lines, 95, "options kvm_intel ") == 100
