@@ -31,9 +31,20 @@ only look-ups, no object of its own:
   word by word, the next piece tried again;
 * what depends on a module's other lines (kmod joins them: a quote left open, a
   ``--``) is read by :meth:`Linter.across_lines`, only for a line with an odd number
-  of quotes or once such a line or a ``--`` was met.  Messages, and the
-  did-you-mean searches (difflib), are made in :meth:`Linter.finish` for the
-  printed findings only.
+  of quotes or once such a line or a ``--`` was met;
+* a line that goes on with a quote an earlier line of its module left open starts a
+  *run*: it and the module's next ``options`` lines, as written and printable (up
+  to 1 MiB; told at C speed, :func:`~nested_snippets.parsers.modprobe_conf.run_lines`),
+  are not judged by the parser; :meth:`Linter.read_run` splits their texts joined
+  with ``"\n"`` at once (:func:`kargs.line_words`: the kernel's word expression,
+  each ``"\n"`` outside a word a line's end), judges a word across lines where it
+  starts, and hands the loop each line's other words, so that the findings are found
+  in the same order as line by line (what :data:`SHOWN`, :data:`REPEAT`, a
+  conflict's first values and a ``--`` depend on; ``tests/cli/test_lint_runs.py``
+  compares the two on random files).  Python 3.11 and later (:data:`RUNS`: the
+  expression is possessive); before, line by line.  Messages, and the did-you-mean
+  searches (difflib), are made in :meth:`Linter.finish` for the printed findings
+  only.
 
 Measured (session 7: the code before and after, each file linted by turns, least
 CPU time of 3 runs, load 2.5 to 3.8 on 2 cores): distinct quoted values 1.39 -> 0.90
@@ -182,7 +193,7 @@ def judge(module: str, params: dict[str, kernel.Param], word: str) -> tuple:
 class Carried(tuple):
     """(``options``, module as written, its text) of a line whose text goes on with a
     word an earlier line left open: the parser did not judge it (see
-    :meth:`Linter.lint_text`)."""
+    :meth:`Linter.lint_text`; with :data:`RUNS`, such a line starts a run instead)."""
 
     __slots__ = ()
 
@@ -296,8 +307,8 @@ class Linter:
             :meth:`across_lines` reads (a file of distinct lines that each close and
             open a quote: a third of lint's time); after a ``--`` ended the module's
             parameters, ``["options", MODULE]`` (a warning).  None: judge it.  With
-            :data:`RUNS`, a line where a quote goes on starts a run instead
-            (``options MODULE ``: :meth:`read_run` reads it)."""
+            :data:`RUNS`, a line where a quote goes on starts a run instead: its
+            ``options MODULE `` (:meth:`read_run` reads the run)."""
             if not (opened or ended) or raw[:8] != "options " or raw[8:9] == " ":
                 return None
             end = raw.find(" ", 8)
@@ -314,6 +325,7 @@ class Linter:
             return ["options", raw[8:end]] if key in ended else None  # after a "--"
 
         def run(prefix: str, numbers: Sequence[int], texts: str) -> Iterator:
+            """The lines of a run for the loop (:meth:`read_run`)."""
             return self.read_run(path, prefix[8:-1], numbers, texts, read_by_kmod)
 
         for lineno, words, line in modprobe_conf.judged_text_lines(
@@ -490,13 +502,13 @@ class Linter:
         a word an earlier line left open; ``texts``: their texts joined with ``"\n"``.
         kmod joins them with a blank, and the kernel splits them so: a quote put
         first (the open word goes on), they are split at C speed
-        (:func:`kargs.line_words`), and each ``"\n"`` outside a word ends a line.  A line's words that end on it are yielded for
-        :meth:`lint_text`'s loop to read (:class:`RunWords`: nothing else to read,
-        a line without them is not yielded); a word that runs across lines is judged
-        where it starts (:meth:`one_word`) once the lines before it are read, the one
-        open at the run's end waits for the module's next line.  After a ``--``, each
-        later line is only warned of.  The findings, in the order found, are those of
-        reading each line with :meth:`across_lines`."""
+        (:func:`kargs.line_words`); each ``"\n"`` outside a word ends a line.  The
+        words of a line that end on it are yielded for :meth:`lint_text`'s loop to
+        read (:class:`RunWords`; a line without them is not yielded); a word that
+        runs across lines is judged where it starts (:meth:`one_word`) once the lines
+        before it are read, the one open at the run's end waits for the module's next
+        line.  After a ``--``, each later line is only warned of.  The findings, in
+        the order found, are those of reading each line with :meth:`across_lines`."""
         module = self._bases[given][0]
         key = module if read_by_kmod else (path, module)
         pieces, cpath, cline = self.opened[key]
