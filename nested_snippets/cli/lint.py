@@ -68,7 +68,7 @@ import gc
 import os
 import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, islice, repeat
 from operator import contains, length_hint
 from pathlib import Path
@@ -298,6 +298,7 @@ class Linter:
         counted = 0  # new errors past SHOWN, for self.left_out
         opened, ended = self.opened, self.ended
         runs = RUNS
+        wait, backoff = 0, 1  # lines that go on with a quote before the next run is tried
 
         def carried(lineno: int, raw: str) -> list[str] | str | None:
             """The words lint needs of a plain ``options`` line of a module with data whose
@@ -308,7 +309,9 @@ class Linter:
             open a quote: a third of lint's time); after a ``--`` ended the module's
             parameters, ``["options", MODULE]`` (a warning).  None: judge it.  With
             :data:`RUNS`, a line where a quote goes on starts a run instead: its
-            ``options MODULE `` (:meth:`read_run` reads the run)."""
+            ``options MODULE `` (:meth:`read_run` reads the run), but for ``wait``
+            such lines after a run too short to pay (twice as many each time)."""
+            nonlocal wait
             if not (opened or ended) or raw[:8] != "options " or raw[8:9] == " ":
                 return None
             end = raw.find(" ", 8)
@@ -319,13 +322,21 @@ class Linter:
                 return None
             key = base[0] if read_by_kmod else (path, base[0])
             if key in opened:  # the text after the module goes on with the open word
-                if runs:
+                if runs and not wait:
                     return raw[: end + 1]
+                if wait:
+                    wait -= 1
                 return Carried(("options", raw[8:end], raw[end + 1 :]))
             return ["options", raw[8:end]] if key in ended else None  # after a "--"
 
-        def run(prefix: str, numbers: Sequence[int], texts: str) -> Iterator:
-            """The lines of a run for the loop (:meth:`read_run`)."""
+        def run(prefix: str, numbers: Sequence[int], texts: str) -> Iterable:
+            """The lines of a run for the loop (:meth:`read_run`); of a run too short
+            to pay, its first line as :class:`Carried`."""
+            nonlocal wait, backoff
+            if len(numbers) == 1:
+                wait, backoff = backoff, min(2 * backoff, 1024)
+                return ((numbers[0], Carried(("options", prefix[8:-1], texts)), ""),)
+            backoff = 1
             return self.read_run(path, prefix[8:-1], numbers, texts, read_by_kmod)
 
         for lineno, words, line in modprobe_conf.judged_text_lines(
@@ -548,7 +559,7 @@ class Linter:
                     self.opened[key] = ([last.replace("\n", " ")], path, lines[at])
                 return
         dashes = self.ended[key]
-        for lineno in islice(lines, at + 1, None):
+        for lineno in lines[at + 1 :]:
             self.add(path, lineno, "warning", ("after_dashes", module, dashes))
 
     def one_word(self, path: str, lineno: int, module: str, word: str, read_by_kmod: bool) -> bool:

@@ -37,7 +37,7 @@ from nested_snippets.regular import read_regular
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
     Words = list[str]
     """A line's words, command first."""
@@ -474,21 +474,15 @@ def run_lines(lines: Sequence[str], start: int, prefix: str) -> int:
     """The end of the run of ``lines`` from ``start`` on: lines that start with
     ``prefix`` (``options MODULE ``), go on after it (kmod hands on their text) and
     are printable (their only blank is " "), up to some :data:`_RUN` characters.
-    Told at C speed, a few lines then twice as many at a time (joined with ``"\n"``,
-    which no line has), half as many after a piece that is not all of the run; line
-    by line only in pieces of a few lines."""
-    n, sep, after = len(prefix), "\n" + prefix, prefix + "\n"
+    Told at C speed, a few lines then twice as many at a time (:func:`_all_of_run`),
+    half as many after a piece that is not all of the run; line by line only in
+    pieces of a few lines."""
+    n = len(prefix)
     end, size, taken = start, 8, 0
     while end < len(lines) and taken < _RUN:
         piece = lines[end : end + size]
         joined = "\n".join(piece)
-        if (
-            joined.startswith(prefix)
-            and joined.count(sep) == len(piece) - 1  # each line starts with prefix
-            and after not in joined  # and goes on after it (or may: line by line)
-            and not joined.endswith(prefix)
-            and joined.replace("\n", " ").isprintable()
-        ):
+        if _all_of_run(joined, len(piece), prefix):
             end += len(piece)
             size *= 2
             taken += len(joined)
@@ -501,6 +495,18 @@ def run_lines(lines: Sequence[str], start: int, prefix: str) -> int:
                 end += 1
                 taken += len(line)
     return end
+
+
+def _all_of_run(joined: str, count: int, prefix: str) -> bool:
+    """Whether all ``count`` lines ``joined`` with ``"\n"`` (which no line has) are of
+    a run (:func:`run_lines`), told at C speed; False may also be "not told so"."""
+    return (
+        joined.startswith(prefix)
+        and joined.count("\n" + prefix) == count - 1  # each line starts with prefix
+        and prefix + "\n" not in joined  # and goes on after it (or may: False)
+        and not joined.endswith(prefix)
+        and joined.replace("\n", " ").isprintable()
+    )
 
 
 def judged_text_lines(
@@ -532,6 +538,7 @@ def judged_text_lines(
     judge = _judge_plain if plain else _judge
     seen: dict[str, Words | str] = {}
     pairs = zip(numbers, lines)  # noqa: B905 (Python 3.9 has no strict=)
+    taken = 0  # lines that carried() answered for, neither judged nor memo's
     for lineno, raw in pairs:
         known = seen.get(raw)
         if known is None:
@@ -539,8 +546,11 @@ def judged_text_lines(
                 words = carried(lineno, raw)
                 if words is not None:
                     if words.__class__ is str:
-                        yield from _run(numbers, lines, lineno, words, run, pairs)
+                        count, items = _run(numbers, lines, lineno, words, run, pairs)
+                        taken += count
+                        yield from items
                     else:
+                        taken += 1
                         yield lineno, words, raw
                     continue
             known = seen[raw] = judge(raw, unquote)
@@ -552,13 +562,13 @@ def judged_text_lines(
             yield lineno, known, raw
     else:
         return
-    if lineno < 2 * _SEEN:  # hardly a line repeated: the rest is judged line by line
+    if lineno - taken < 2 * _SEEN:  # hardly a line repeated: the rest line by line
         for lineno, raw in pairs:
             if carried is not None:
                 words = carried(lineno, raw)
                 if words is not None:
                     if words.__class__ is str:
-                        yield from _run(numbers, lines, lineno, words, run, pairs)
+                        yield from _run(numbers, lines, lineno, words, run, pairs)[1]
                     else:
                         yield lineno, words, raw
                     continue
@@ -574,16 +584,30 @@ def judged_text_lines(
             yield lineno, known, raw
 
 
-def _run(numbers, lines, lineno, prefix, run, pairs) -> Iterator:
-    """What ``run`` yields for the run that starts at line ``lineno`` (see
-    :func:`judged_text_lines`), its lines taken from ``pairs``."""
-    from bisect import bisect_left
+_FEW = 16
+"""Lines of a run (:func:`run_lines`) below which ``run`` is given its first line only:
+a short run would cost more than its lines read one by one."""
 
-    start = bisect_left(numbers, lineno)
+
+def _run(numbers, lines, lineno, prefix, run, pairs) -> tuple[int, Iterable]:
+    """How many lines the run that starts at line ``lineno`` has (see
+    :func:`judged_text_lines`), and what ``run`` gives for them, its lines taken from
+    ``pairs``; of a run of fewer than :data:`_FEW` lines (or at the text's end), its
+    first line only."""
+    if numbers.__class__ is range:  # no line goes on with the next: line i + 1 is i + 1
+        start = lineno - numbers.start
+    else:
+        from bisect import bisect_left
+
+        start = bisect_left(numbers, lineno)
+    n = len(prefix)
+    for line in lines[start + 1 : start + _FEW]:
+        if line[:n] != prefix or len(line) <= n or not line.isprintable():
+            return 1, run(prefix, numbers[start : start + 1], lines[start][n:])
     end = run_lines(lines, start, prefix)
-    texts = "\n".join(lines[start:end])[len(prefix) :].replace("\n" + prefix, "\n")
+    texts = "\n".join(lines[start:end])[n:].replace("\n" + prefix, "\n")
     next(islice(pairs, end - start - 1, end - start - 1), None)  # the rest of its lines
-    yield from run(prefix, numbers[start:end], texts)
+    return end - start, run(prefix, numbers[start:end], texts)
 
 
 def _parse_into(cfg: Config, text: str, path: str) -> None:
