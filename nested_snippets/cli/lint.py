@@ -31,9 +31,22 @@ only look-ups, no object of its own:
   word by word, the next piece tried again;
 * what depends on a module's other lines (kmod joins them: a quote left open, a
   ``--``) is read by :meth:`Linter.across_lines`, only for a line with an odd number
-  of quotes or once such a line or a ``--`` was met.  Messages, and the
-  did-you-mean searches (difflib), are made in :meth:`Linter.finish` for the
-  printed findings only.
+  of quotes or once such a line or a ``--`` was met;
+* a line that goes on with a quote an earlier line of its module left open starts a
+  *run*: it and the module's next ``options`` lines, as written and printable (from
+  16 lines, a shorter run costs more than it saves: then no run is tried for twice
+  as many such lines each time; up to 1 MiB; told at C speed,
+  :func:`~nested_snippets.parsers.modprobe_conf.run_lines`), are not judged by
+  the parser; :meth:`Linter.read_run` splits their texts joined
+  with ``"\n"`` at once (:func:`kargs.line_words`: the kernel's word expression,
+  each ``"\n"`` outside a word a line's end), judges a word across lines where it
+  starts, and hands the loop each line's other words, so that the findings are found
+  in the same order as line by line (what :data:`SHOWN`, :data:`REPEAT`, a
+  conflict's first values and a ``--`` depend on; ``tests/cli/test_lint_runs.py``
+  compares the two on random files).  Python 3.11 and later (:data:`RUNS`: the
+  expression is possessive); before, line by line.  Messages, and the did-you-mean
+  searches (difflib), are made in :meth:`Linter.finish` for the printed findings
+  only.
 
 Measured (session 7: the code before and after, each file linted by turns, least
 CPU time of 3 runs, load 2.5 to 3.8 on 2 cores): distinct quoted values 1.39 -> 0.90
@@ -48,6 +61,15 @@ left open; the parser marks them with one quote count (no second split, no
 :func:`~nested_snippets.parsers.modprobe_conf.continue_open` takes a text without a
 blank outside quotes as one word (no regular expression): 1.72 -> 1.31 s CPU (least
 of 5 runs by turns, load 2.6 to 4.0 on 2 cores); the others unchanged (noise).
+Then (branch lintrun, 2026-12-03): runs (:meth:`Linter.read_run`).  Least CPU time
+of 3 runs of the whole command, the trees before and after by turns, load 1.0 on 2
+cores, yardstick 0.21 s: distinct open quotes with a blank 3.29 -> 2.08 s, distinct
+lines each leaving a quote open 2.89 -> 1.39 s, distinct quoted values 2.21 -> 1.63
+s; the other 21 patterns from 17 % less to 19 % more, noise (the 19 % one, and
+files of short runs made to probe the cost of trying a run, 3 or 17 lines of one
+module then one of another, or modules taking turns: from 15 % less to 3 % more in
+5 runs by turns).  What is left there is the judging of each distinct word across
+lines (:meth:`Linter.one_word`: some 4 us on this machine) and the loop's own work.
 """
 
 from __future__ import annotations
@@ -57,9 +79,9 @@ import gc
 import os
 import stat
 import sys
-from collections.abc import Iterator
-from itertools import islice
-from operator import length_hint
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import compress, islice, repeat
+from operator import contains, length_hint
 from pathlib import Path
 
 from nested_snippets import arches, kernel, suggest
@@ -103,6 +125,10 @@ tags v30 to v32, ``.conf`` only at v33 and v34."""
 What = "str | tuple"
 """A finding as :class:`Linter` counts it: its message, or a tuple, kind first, from
 which :meth:`Linter.message` makes the message of a printed finding."""
+RUNS = sys.version_info >= (3, 11)
+"""Whether :meth:`Linter.lint_text` reads a module's lines that go on with an open quote
+as a run (:meth:`Linter.read_run`): the possessive expression of
+:func:`kargs.line_words` keeps no state per quoted piece of a word."""
 MAX_FILE = modprobe_conf.MAX_FILE
 """A modprobe.d file larger than this is not read (real ones are a few KiB)."""
 
@@ -178,7 +204,15 @@ def judge(module: str, params: dict[str, kernel.Param], word: str) -> tuple:
 class Carried(tuple):
     """(``options``, module as written, its text) of a line whose text goes on with a
     word an earlier line left open: the parser did not judge it (see
-    :meth:`Linter.lint_text`)."""
+    :meth:`Linter.lint_text`; with :data:`RUNS`, such a line starts a run instead)."""
+
+    __slots__ = ()
+
+
+class RunWords(list):
+    """``options``, module as written and the words that start and end on one line of
+    a run (:meth:`Linter.read_run`): :meth:`Linter.lint_text`'s loop reads them as
+    they are (what depends on the module's other lines is read already)."""
 
     __slots__ = ()
 
@@ -274,15 +308,21 @@ class Linter:
         shown = conflicts = None  # once crowded: self.printed_errors(path)
         counted = 0  # new errors past SHOWN, for self.left_out
         opened, ended = self.opened, self.ended
+        runs = RUNS
+        wait, backoff = 0, 1  # lines that go on with a quote before the next run is tried
 
-        def carried(raw: str) -> list[str] | None:
+        def carried(lineno: int, raw: str) -> list[str] | str | None:
             """The words lint needs of a plain ``options`` line of a module with data whose
             own words are never read, so that the parser need not judge it: where a quote
             an earlier line left open goes on with its text (kmod joins the module's
             texts with a blank), :class:`Carried` (command, module, text), which
             :meth:`across_lines` reads (a file of distinct lines that each close and
             open a quote: a third of lint's time); after a ``--`` ended the module's
-            parameters, ``["options", MODULE]`` (a warning).  None: judge it."""
+            parameters, ``["options", MODULE]`` (a warning).  None: judge it.  With
+            :data:`RUNS`, a line where a quote goes on starts a run instead: its
+            ``options MODULE `` (:meth:`read_run` reads the run), but for ``wait``
+            such lines after a run too short to pay (twice as many each time)."""
+            nonlocal wait
             if not (opened or ended) or raw[:8] != "options " or raw[8:9] == " ":
                 return None
             end = raw.find(" ", 8)
@@ -293,11 +333,25 @@ class Linter:
                 return None
             key = base[0] if read_by_kmod else (path, base[0])
             if key in opened:  # the text after the module goes on with the open word
+                if runs and not wait:
+                    return raw[: end + 1]
+                if wait:
+                    wait -= 1
                 return Carried(("options", raw[8:end], raw[end + 1 :]))
             return ["options", raw[8:end]] if key in ended else None  # after a "--"
 
+        def run(prefix: str, numbers: Sequence[int], texts: str) -> Iterable:
+            """The lines of a run for the loop (:meth:`read_run`); of a run too short
+            to pay, its first line as :class:`Carried`."""
+            nonlocal wait, backoff
+            if len(numbers) == 1:
+                wait, backoff = backoff, min(2 * backoff, 1024)
+                return ((numbers[0], Carried(("options", prefix[8:-1], texts)), ""),)
+            backoff = 1
+            return self.read_run(path, prefix[8:-1], numbers, texts, read_by_kmod)
+
         for lineno, words, line in modprobe_conf.judged_text_lines(
-            text, unquote=False, carried=carried
+            text, unquote=False, carried=carried, run=run
         ):
             if words.__class__ is str:
                 add(path, lineno, "warning", ("ignored", words))
@@ -321,7 +375,8 @@ class Linter:
                 crowded = self.errors and self.first_left_out is not None
                 continue
             if opened or ended or words.__class__ is not list:  # across lines (OpenWords)
-                words = self.across_lines(path, lineno, words, line, module, read_by_kmod)
+                if words.__class__ is not RunWords:  # (a run's line is read already)
+                    words = self.across_lines(path, lineno, words, line, module, read_by_kmod)
                 crowded = self.errors and self.first_left_out is not None
                 if words is None:
                     continue
@@ -460,6 +515,63 @@ class Linter:
             self.opened[key] = ([words[-1]], path, lineno)
             words = words[:-1]
         return words
+
+    def read_run(
+        self, path: str, given: str, lines: Sequence[int], texts: str, read_by_kmod: bool
+    ) -> Iterator[tuple[int, RunWords, str]]:
+        """Read a run (:func:`modprobe_conf.run_lines`): the ``options`` lines ``lines``
+        of ``given`` (a module as written, with data), the first of which goes on with
+        a word an earlier line left open; ``texts``: their texts joined with ``"\n"``.
+        kmod joins them with a blank, and the kernel splits them so: a quote put
+        first (the open word goes on), they are split at C speed
+        (:func:`kargs.line_words`); each ``"\n"`` outside a word ends a line.  The
+        words of a line that end on it are yielded for :meth:`lint_text`'s loop to
+        read (:class:`RunWords`; a line without them is not yielded); a word that
+        runs across lines is judged where it starts (:meth:`one_word`) once the lines
+        before it are read, the one open at the run's end waits for the module's next
+        line.  After a ``--``, each later line is only warned of.  The findings, in
+        the order found, are those of reading each line with :meth:`across_lines`."""
+        module = self._bases[given][0]
+        key = module if read_by_kmod else (path, module)
+        pieces, cpath, cline = self.opened[key]
+        words = kargs.line_words('"' + texts)
+        word = words[0]  # the open word's rest, up to its end
+        if word.count('"') % 2:  # still open at the run's end: it takes all texts
+            pieces.append(texts.replace("\n", " "))
+            return
+        del self.opened[key]
+        # a word across lines is never "--" (it has a blank, which the kernel keeps)
+        self.one_word(cpath, cline, module, " ".join(pieces) + " " + word[1:].replace("\n", " "),
+                      read_by_kmod)  # fmt: skip
+        at = word.count("\n")  # the run's line where it ends
+        last = words[-1] if len(words) > 1 else "\n"
+        if last.count('"') % 2:  # the word open at the run's end
+            words.pop()
+        ended = self.ended
+        start = 1  # the first word of lines[at] after the one that ended there
+        # where a line ends: each "\n" outside a word, each word with one (at C speed)
+        for end in compress(
+            range(1, len(words)), map(contains, islice(words, 1, None), repeat("\n"))
+        ):
+            if end > start:  # the words of lines[at] that end on it
+                yield lines[at], RunWords(("options", given, *words[start:end])), ""
+                if key in ended:  # a "--" on lines[at]
+                    break
+            word = words[end]
+            if word != "\n":  # a word that runs across lines, closed on a later one
+                self.one_word(path, lines[at], module, word.replace("\n", " "), read_by_kmod)
+            at += word.count("\n")
+            start = end + 1
+        else:
+            if start < len(words):
+                yield lines[at], RunWords(("options", given, *words[start:])), ""
+            if key not in ended:
+                if last.count('"') % 2:
+                    self.opened[key] = ([last.replace("\n", " ")], path, lines[at])
+                return
+        dashes = self.ended[key]
+        for lineno in lines[at + 1 :]:
+            self.add(path, lineno, "warning", ("after_dashes", module, dashes))
 
     def one_word(self, path: str, lineno: int, module: str, word: str, read_by_kmod: bool) -> bool:
         """Judge one word as written of ``module`` (a module with data) at ``path:lineno``,

@@ -196,6 +196,24 @@ def _quoted_words(text: str) -> list[str]:
     return _word_re.findall(text)
 
 
+_lines_re = None
+"""``"\\n"`` or :data:`_QUOTED_WORD`, possessive, compiled once (:func:`line_words`)."""
+
+
+def line_words(text: str) -> list[str]:
+    """The words of ``text`` as :data:`_QUOTED_WORD` delimits them (quotes kept), and
+    each ``"\\n"`` outside a word as a word of its own, in order, at C speed: a caller
+    that joins lines with ``"\\n"`` (white space to the kernel) tells where each line
+    ends, and a word with a ``"\\n"`` ran across lines (its quote open at the line's
+    end).  Python 3.11 and later only (possessive: no state per quoted piece)."""
+    global _lines_re
+    if _lines_re is None:
+        import re
+
+        _lines_re = re.compile("\n|" + _QUOTED_WORD + "+")
+    return _lines_re.findall(text)
+
+
 _MANY_QUOTES = 1 << 16
 """Quotes of a text past which Python 3.9 and 3.10 (no possessive repetition) split it
 without the expression, whose state per quoted piece of a word would take more than

@@ -29,6 +29,7 @@ kmod rules reproduced here (kmod ``libkmod/libkmod-config.c``):
 from __future__ import annotations
 
 import os
+from itertools import islice
 
 from nested_snippets.parsers import kargs
 from nested_snippets.parsers.kargs import kernel_word
@@ -36,7 +37,7 @@ from nested_snippets.regular import read_regular
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
     Words = list[str]
     """A line's words, command first."""
@@ -464,8 +465,55 @@ def judged_lines(text: str, unquote: bool = True) -> Iterator[tuple[int, Words |
         yield lineno, known
 
 
+_RUN = 1 << 20
+"""Characters of a run (:func:`run_lines`) past which it takes no more lines: its
+words are kept at once (some 50 bytes each), and the next line may start a run."""
+
+
+def run_lines(lines: Sequence[str], start: int, prefix: str) -> int:
+    """The end of the run of ``lines`` from ``start`` on: lines that start with
+    ``prefix`` (``options MODULE ``), go on after it (kmod hands on their text) and
+    are printable (their only blank is " "), up to some :data:`_RUN` characters.
+    Told at C speed, a few lines then twice as many at a time (:func:`_all_of_run`),
+    half as many after a piece that is not all of the run; line by line only in
+    pieces of a few lines."""
+    n = len(prefix)
+    end, size, taken = start, 8, 0
+    while end < len(lines) and taken < _RUN:
+        piece = lines[end : end + size]
+        joined = "\n".join(piece)
+        if _all_of_run(joined, len(piece), prefix):
+            end += len(piece)
+            size *= 2
+            taken += len(joined)
+        elif size > 8:
+            size //= 2
+        else:
+            for line in piece:
+                if line[:n] != prefix or len(line) <= n or not line.isprintable():
+                    return end
+                end += 1
+                taken += len(line)
+    return end
+
+
+def _all_of_run(joined: str, count: int, prefix: str) -> bool:
+    """Whether all ``count`` lines ``joined`` with ``"\n"`` (which no line has) are of
+    a run (:func:`run_lines`), told at C speed; False may also be "not told so"."""
+    return (
+        joined.startswith(prefix)
+        and joined.count("\n" + prefix) == count - 1  # each line starts with prefix
+        and prefix + "\n" not in joined  # and goes on after it (or may: False)
+        and not joined.endswith(prefix)
+        and joined.replace("\n", " ").isprintable()
+    )
+
+
 def judged_text_lines(
-    text: str, unquote: bool = True, carried: Callable[[str], Words | None] | None = None
+    text: str,
+    unquote: bool = True,
+    carried: Callable[[int, str], Words | tuple | str | None] | None = None,
+    run: Callable[[str, Sequence[int], str], Iterator] | None = None,
 ) -> Iterator[tuple[int, Words | str, str]]:
     """(first line number, the line's words or why kmod ignores it, the logical line
     as kmod reads it) for each logical
@@ -478,35 +526,46 @@ def judged_text_lines(
     judged once (hostile files repeat one line a million times), and where the whole
     text has no double quote and no blank but " " (the common case) without testing
     each line for them.  ``carried`` (the linter's) may answer for a line not judged
-    yet with the words its caller needs (an ``options`` line whose text only goes on
-    with a quote an earlier line left open, whose own words are never read): that
-    line is then not judged; None: it is.  A plain list it answers holds for the
-    rest of the text and is remembered as the line's words; another answer holds
-    for that line only: a repeat of the line is judged (and remembered), for an
-    answer costs more than a look-up.  10 MB of one line repeated after a ``--``:
-    lint 1.1-1.2 -> 0.65-0.72 s CPU; of one line repeated inside an open quote:
-    1.5-1.7 -> 1.3-1.4 s (in-process, least of 3, two alternated rounds at load 3,
-    ad hoc; review of c8b495c)."""
+    yet (its number, the line) with the words its caller needs (an ``options`` line
+    whose text only goes on with a quote an earlier line left open, whose own words
+    are never read): that line is then not judged; None: it is.  A plain list it
+    answers holds for the rest of the text and is remembered as the line's words;
+    another answer holds for that line only: a repeat of the line is judged (and
+    remembered), for an answer costs more than a look-up.  10 MB of one line repeated
+    after a ``--``: lint 1.1-1.2 -> 0.65-0.72 s CPU; of one line repeated inside an
+    open quote: 1.5-1.7 -> 1.3-1.4 s (in-process, least of 3, two alternated rounds
+    at load 3, ad hoc; review of c8b495c).  With ``run``, an answer that is a string,
+    ``options MODULE `` (a prefix of the line), starts a run: this line and the next
+    ones of :func:`run_lines` are not judged, and what ``run(prefix, their numbers,
+    their texts after prefix joined with "\n")`` yields is yielded for them."""
     numbers, lines = _logical_lines(text)
     plain = '"' not in text and text.replace("\n", " ").isprintable()
     judge = _judge_plain if plain else _judge
     seen: dict[str, Words | str] = {}
     once: set[str] = set()  # lines carried() answered for that line only
     pairs = zip(numbers, lines)  # noqa: B905 (Python 3.9 has no strict=)
+    taken = 0  # lines that carried() answered for, neither judged nor memo's
     for lineno, raw in pairs:
         known = seen.get(raw)
         if known is None:
             if carried is not None and raw not in once:
-                words = carried(raw)
+                words = carried(lineno, raw)
                 if words is not None:
-                    if words.__class__ is list:  # it holds for the rest of the text
+                    if words.__class__ is str:
+                        count, items = _run(numbers, lines, lineno, words, run, pairs)
+                        taken += count
+                        yield from items
+                    elif words.__class__ is list:  # it holds for the rest of the text
                         known = seen[raw] = words
                         if len(seen) >= _SEEN:
                             yield lineno, known, raw
                             break
-                    elif len(once) < _SEEN:
-                        once.add(raw)
-                    yield lineno, words, raw
+                        yield lineno, words, raw
+                    else:
+                        taken += 1
+                        if len(once) < _SEEN:
+                            once.add(raw)
+                        yield lineno, words, raw
                     continue
             known = seen[raw] = judge(raw, unquote)
             if len(seen) >= _SEEN:  # full: a file of distinct lines would only fill it
@@ -517,12 +576,15 @@ def judged_text_lines(
             yield lineno, known, raw
     else:
         return
-    if lineno < 2 * _SEEN:  # hardly a line repeated: the rest is judged line by line
+    if lineno - taken < 2 * _SEEN:  # hardly a line repeated: the rest line by line
         for lineno, raw in pairs:
             if carried is not None:
-                words = carried(raw)
+                words = carried(lineno, raw)
                 if words is not None:
-                    yield lineno, words, raw
+                    if words.__class__ is str:
+                        yield from _run(numbers, lines, lineno, words, run, pairs)[1]
+                    else:
+                        yield lineno, words, raw
                     continue
             known = judge(raw, unquote)
             if known:
@@ -534,6 +596,32 @@ def judged_text_lines(
             known = judge(raw, unquote)
         if known:
             yield lineno, known, raw
+
+
+_FEW = 16
+"""Lines of a run (:func:`run_lines`) below which ``run`` is given its first line only:
+a short run would cost more than its lines read one by one."""
+
+
+def _run(numbers, lines, lineno, prefix, run, pairs) -> tuple[int, Iterable]:
+    """How many lines the run that starts at line ``lineno`` has (see
+    :func:`judged_text_lines`), and what ``run`` gives for them, its lines taken from
+    ``pairs``; of a run of fewer than :data:`_FEW` lines (or at the text's end), its
+    first line only."""
+    if numbers.__class__ is range:  # no line goes on with the next: line i + 1 is i + 1
+        start = lineno - numbers.start
+    else:
+        from bisect import bisect_left
+
+        start = bisect_left(numbers, lineno)
+    n = len(prefix)
+    for line in lines[start + 1 : start + _FEW]:
+        if line[:n] != prefix or len(line) <= n or not line.isprintable():
+            return 1, run(prefix, numbers[start : start + 1], lines[start][n:])
+    end = run_lines(lines, start, prefix)
+    texts = "\n".join(lines[start:end])[n:].replace("\n" + prefix, "\n")
+    next(islice(pairs, end - start - 1, end - start - 1), None)  # the rest of its lines
+    return end - start, run(prefix, numbers[start:end], texts)
 
 
 def _parse_into(cfg: Config, text: str, path: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from nested_snippets.cli import lint
 from nested_snippets.cli.lint import Linter
 from nested_snippets.parsers import modprobe_conf
 
@@ -45,12 +46,13 @@ def test_findings_are_those_of_judging_every_line(monkeypatch, name, path):
     monkeypatch.setattr(
         modprobe_conf,
         "judged_text_lines",
-        lambda text, unquote=True, carried=None: real(text, unquote),
+        lambda text, unquote=True, carried=None, run=None: real(text, unquote),
     )
     assert lazy == _lint(path, CASES[name])
 
 
 def test_a_line_that_only_goes_on_with_an_open_quote_is_not_judged(monkeypatch):
+    monkeypatch.setattr(lint, "RUNS", False)  # line by line (test_lint_runs: a run)
     judged = []
     real = modprobe_conf._judge
     monkeypatch.setattr(

@@ -196,7 +196,7 @@ def _findings(files, every_line, monkeypatch):
         monkeypatch.setattr(
             modprobe_conf,
             "judged_text_lines",
-            lambda text, unquote=True, carried=None: real(text, unquote),
+            lambda text, unquote=True, carried=None, run=None: real(text, unquote),
         )
     linter = Linter("6.6", "x86")
     for path, text in files:
@@ -297,7 +297,7 @@ def _calls(text, monkeypatch, every_line=False):
         monkeypatch.setattr(
             modprobe_conf,
             "judged_text_lines",
-            lambda text, unquote=True, carried=None: real(text, unquote),
+            lambda text, unquote=True, carried=None, run=None: real(text, unquote),
         )
     try:
         return lint_calls(text)
@@ -331,7 +331,9 @@ def test_a_line_repeated_in_an_open_quote_is_answered_for_once(monkeypatch):
     """A line that only goes on with an open quote is answered for (not judged) the
     first time; its repeats are judged once and remembered: 2000 repeats made 2000
     answers (:class:`lint.Carried`); 10 MB of them took lint 1.5-1.7 s CPU, judged
-    every line 1.3 s (in-process, least of 3, ad hoc)."""
+    every line 1.3 s (in-process, least of 3, ad hoc).  Line by line (without
+    :data:`lint.RUNS`; with it a run reads these lines and makes none)."""
+    monkeypatch.setattr(lint, "RUNS", False)
     made = []
 
     class Counted(lint.Carried):
