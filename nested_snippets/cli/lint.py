@@ -577,8 +577,18 @@ class Linter:
         """Judge one word as written of ``module`` (a module with data) at ``path:lineno``,
         outside :meth:`lint_text`'s loop (a word that ran across lines); True if it is
         ``--``."""
-        params = self._bases.get(module) or self._base(module)
-        key, what, word = judge(module, params[1], word)
+        params = (self._bases.get(module) or self._base(module))[1]
+        equals = word.find("=", 1)
+        if equals > 0 and word[0] != '"' and '"' not in word[:equals]:
+            # the kernel reads the name as written (only a value loses quotes): an
+            # unknown one is judged without reading the value (a file of distinct
+            # words across lines is a million of them)
+            raw = word[:equals]
+            if params.get(raw if "-" not in raw else raw.replace("-", "_")) is None:
+                raw = raw if len(raw) <= WIDTH else clip(raw)
+                self.add(path, lineno, "error", ("unknown", module, raw))
+                return False
+        key, what, word = judge(module, params, word)
         if key is None:
             if word == "--":
                 self.dashes(path, lineno, module, read_by_kmod)

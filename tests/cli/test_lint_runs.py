@@ -184,3 +184,45 @@ def test_a_run_found_late_is_told_without_a_pass_over_the_lines_before_it():
         range(1, 1021), lines, 1001, "options kvm_intel ", lambda *a: (), iter(range(20))
     )
     assert (count, Lines.passes) == (20, 0)
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        'a="1 b a="2',
+        "nestd=1 x",
+        'nestd="1 2"',
+        'nest-d=1" "',
+        "n" * 200 + '="x y"',
+        '"nestd=1 2"',
+        'x"y=1 2"',
+        'nested="1 2"',
+        'nested=1" 2"',
+        'ple-gap="1 2"',
+        "ept=x y",
+        '=a" b"',
+    ],
+)
+def test_a_word_across_lines_is_judged_as_judge_judges_it(word):
+    """:meth:`Linter.one_word` tells an unknown name before reading the value (a short
+    cut); what it adds is what :func:`lint.judge` says of the word."""
+    linter = Linter("6.6", "x86")
+    linter.one_word("kvm.conf", 3, "kvm_intel", word, True)
+    params = linter._base("kvm_intel")[1]
+    key, what, _ = lint.judge("kvm_intel", params, word)
+    if key is None:
+        assert [f[3] for f in linter.findings] == [what]
+    else:
+        assert linter.findings == [] and linter.first[key][0] == what
+
+
+def test_an_unknown_name_across_lines_is_not_read_further(monkeypatch):
+    """The short cut of :meth:`Linter.one_word`: no :func:`lint.judge` (and no reading
+    of the value's quotes) for a word whose name, as written, is unknown."""
+    calls = []
+    real = lint.judge
+    monkeypatch.setattr(lint, "judge", lambda *a: calls.append(a) or real(*a))
+    linter = Linter("6.6", "x86")
+    linter.one_word("kvm.conf", 3, "kvm_intel", 'a="1 b a="2', True)
+    linter.one_word("kvm.conf", 4, "kvm_intel", 'nested="1 b"', True)
+    assert [a[2] for a in calls] == ['nested="1 b"']
