@@ -70,6 +70,9 @@ files of short runs made to probe the cost of trying a run, 3 or 17 lines of one
 module then one of another, or modules taking turns: from 15 % less to 3 % more in
 5 runs by turns).  What is left there is the judging of each distinct word across
 lines (:meth:`Linter.one_word`: some 4 us on this machine) and the loop's own work.
+Then: a word across lines whose name as written is unknown is not read further
+(its value's quotes change nothing), distinct open quotes with a blank 2.00 ->
+1.76 s CPU (three runs, load 1, ad hoc).
 """
 
 from __future__ import annotations
