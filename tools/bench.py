@@ -588,8 +588,8 @@ def write_page(r: dict) -> str:
             why = "skipped in this run of ``tools/bench.py``"
         lines += [f"Not run: {why}", ""]
     if r.get("lint"):
-        lines += ["``nested-kvm lint`` on 10 MB of hostile ``modprobe.d`` input, and on its"
-                  " first 5 MB (``tools/bench_lint.py``; targets: linear time, at most"
+        lines += ["``nested-kvm lint`` on 10 MB of hostile ``modprobe.d`` input, and on"
+                  " 2.5 MB of it (``tools/bench_lint.py``; targets: linear time, at most"
                   " 2 s each):", ""]  # fmt: skip
         lines += [f"- {rst_text(ln)}" for ln in r["lint"]] + [""]
     lines += ["Page weight", "===========", ""]
