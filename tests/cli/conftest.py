@@ -154,3 +154,16 @@ def complete_without_bash_completion(words: list[str], cwd) -> list[str]:
     out = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True,
                          text=True, check=True, cwd=cwd)  # fmt: skip
     return [w for w in out.stdout.splitlines() if w]
+
+
+def judge_every_line(monkeypatch) -> None:
+    """Make lint's parser judge every line (no line answered for by lint, no run):
+    the reference reading that lint's short cuts are compared with."""
+    from nested_snippets.parsers import modprobe_conf
+
+    real = modprobe_conf.judged_text_lines
+    monkeypatch.setattr(
+        modprobe_conf,
+        "judged_text_lines",
+        lambda text, unquote=True, carried=None, run=None: real(text, unquote),
+    )

@@ -9,6 +9,7 @@ import pytest
 from nested_snippets.cli import lint
 from nested_snippets.cli.lint import Linter
 from nested_snippets.parsers import modprobe_conf
+from tests.cli.conftest import judge_every_line
 
 CASES = {
     "open then closed": 'options kvm_intel a="0 b\noptions kvm_intel a="1 b\n' * 3,
@@ -42,12 +43,7 @@ def _lint(path: str, text: str) -> list:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_findings_are_those_of_judging_every_line(monkeypatch, name, path):
     lazy = _lint(path, CASES[name])
-    real = modprobe_conf.judged_text_lines
-    monkeypatch.setattr(
-        modprobe_conf,
-        "judged_text_lines",
-        lambda text, unquote=True, carried=None, run=None: real(text, unquote),
-    )
+    judge_every_line(monkeypatch)
     assert lazy == _lint(path, CASES[name])
 
 

@@ -15,6 +15,7 @@ import pytest
 from nested_snippets.cli import lint
 from nested_snippets.cli.lint import Linter
 from nested_snippets.parsers import modprobe_conf
+from tests.cli.conftest import judge_every_line
 from tests.cli.kmod_reading import kernel_reads
 
 MODULES = ("kvm_intel", "kvm_amd", "kvm")
@@ -192,12 +193,7 @@ CASES = {
 
 def _findings(files, every_line, monkeypatch):
     if every_line:
-        real = modprobe_conf.judged_text_lines
-        monkeypatch.setattr(
-            modprobe_conf,
-            "judged_text_lines",
-            lambda text, unquote=True, carried=None, run=None: real(text, unquote),
-        )
+        judge_every_line(monkeypatch)
     linter = Linter("6.6", "x86")
     for path, text in files:
         linter.lint_text(path, text)
@@ -293,12 +289,7 @@ def _calls(text, monkeypatch, every_line=False):
     from tests.cli.conftest import lint_calls
 
     if every_line:
-        real = modprobe_conf.judged_text_lines
-        monkeypatch.setattr(
-            modprobe_conf,
-            "judged_text_lines",
-            lambda text, unquote=True, carried=None, run=None: real(text, unquote),
-        )
+        judge_every_line(monkeypatch)
     try:
         return lint_calls(text)
     finally:
