@@ -204,6 +204,20 @@ def judge(module: str, params: dict[str, kernel.Param], word: str) -> tuple:
         return None, ("invalid", module, p.name, p.type, value, exc.errno_name), word
 
 
+def unknown_name(module: str, params: dict[str, kernel.Param], word: str) -> tuple | None:
+    """:func:`judge`'s verdict on ``word`` as written when its name is unknown, told
+    without reading the value (the kernel reads a name as written, only a value loses
+    its quotes: a file of distinct words across lines is a million of them); None if
+    the name is known or has a quote (then :func:`judge` it)."""
+    equals = word.find("=", 1)
+    if equals < 0 or word[0] == '"' or '"' in word[:equals]:
+        return None
+    raw = word[:equals]
+    if params.get(raw if "-" not in raw else raw.replace("-", "_")) is not None:
+        return None
+    return "unknown", module, raw if len(raw) <= WIDTH else clip(raw)
+
+
 class Carried(tuple):
     """(``options``, module as written, its text) of a line whose text goes on with a
     word an earlier line left open: the parser did not judge it (see
@@ -581,16 +595,10 @@ class Linter:
         outside :meth:`lint_text`'s loop (a word that ran across lines); True if it is
         ``--``."""
         params = (self._bases.get(module) or self._base(module))[1]
-        equals = word.find("=", 1)
-        if equals > 0 and word[0] != '"' and '"' not in word[:equals]:
-            # the kernel reads the name as written (only a value loses quotes): an
-            # unknown one is judged without reading the value (a file of distinct
-            # words across lines is a million of them)
-            raw = word[:equals]
-            if params.get(raw if "-" not in raw else raw.replace("-", "_")) is None:
-                raw = raw if len(raw) <= WIDTH else clip(raw)
-                self.add(path, lineno, "error", ("unknown", module, raw))
-                return False
+        what = unknown_name(module, params, word)
+        if what is not None:
+            self.add(path, lineno, "error", what)
+            return False
         key, what, word = judge(module, params, word)
         if key is None:
             if word == "--":

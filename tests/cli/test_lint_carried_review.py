@@ -14,7 +14,7 @@ import pytest
 
 from nested_snippets.cli import lint
 from nested_snippets.cli.lint import Linter
-from nested_snippets.parsers import modprobe_conf
+from nested_snippets.parsers import kargs, modprobe_conf
 from tests.cli.conftest import judge_every_line
 from tests.cli.kmod_reading import kernel_reads
 
@@ -214,7 +214,15 @@ def _judged_words(files, monkeypatch):
             got.add((module, verdict[2]))
         return verdict
 
+    def name_spy(module, params, word):  # one_word's short cut: the name alone
+        what = real_name(module, params, word)
+        if what is not None:
+            got.add((module, kargs.kernel_word(word)))
+        return what
+
+    real_name = lint.unknown_name
     monkeypatch.setattr(lint, "judge", spy)
+    monkeypatch.setattr(lint, "unknown_name", name_spy)
     linter = Linter("6.6", "x86")
     for path, text in files:
         linter.lint_text(path, text)
