@@ -1,0 +1,133 @@
+"""Review of lint's runs (956e2ca..0613b81, 41679a1): crafted modprobe.d inputs around
+runs (:meth:`Linter.read_run`) give the findings, what is left out and the summary of
+reading line by line (:data:`lint.RUNS` false), and the words lint reads of a ``.conf``
+file are those of the independent reading (:mod:`tests.cli.kmod_reading`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nested_snippets.cli import lint
+from nested_snippets.cli.lint import Linter
+from tests.cli.test_lint_carried_review import _same_reading
+
+P = "options kvm_intel "
+
+
+def _run(n: int, open_word: str = 'a="x', close: str = 'z" nested=1') -> str:
+    """An open word, n - 2 lines inside it, and a close: a run of n - 1 lines."""
+    inside = "".join(f"{P}w{i}\n" for i in range(n - 2))
+    return f"{P}{open_word}\n{inside}{P}{close}\n"
+
+
+CASES = {
+    **{f"a run of {n} lines": [("k.conf", _run(n + 1))] for n in (14, 15, 16, 17, 18)},
+    "a run open at the file's end": [("a.conf", _run(20)[:-12] + "\n"), ("b.conf", _run(20))],
+    "runs across files, a .txt between": [
+        ("a.conf", "".join(f'{P}o{i}="x\n' for i in range(20))),
+        ("b.txt", _run(18) + f'{P}q="open\n'),
+        ("c.conf", _run(17, close='z" -- nested=0')),
+        ("d.conf", f"{P}nested=1\n" * 3),
+    ],
+    "dashes in a run": [("k.conf", _run(20, close='z" -- x') + _run(18))],
+    "dashes as a spanning word": [
+        ("k.conf", f'{P}"-\n' + "".join(f"{P}-\n" for _ in range(18)) + f'{P}-" nested=1\n')
+    ],
+    "dashes closing a run": [
+        ("k.conf", f'{P}"-\n' + f"{P}m\n" * 17 + f'{P}-"\n{P}"--"\n' + f"{P}nested=0\n" * 17)
+    ],
+    "odd bytes in a run": [
+        (
+            "k.conf",
+            _run(8) + f'{P}a="\n' + f"{P}w\n" * 17 + f"{P}x\x00y\n{P}t\tu\n{P}n\xa0m\n"
+            f"{P}c\x01d\n{P}e \\\n  f\n" + f"{P}w\n" * 12 + f'{P}"\n',
+        )  # fmt: skip
+    ],
+    "kvm-intel and kvm_intel in a run": [
+        (
+            "k.conf",
+            f'{P}a="x\n'
+            + "".join(
+                f"options {'kvm-intel' if i % 20 == 19 else 'kvm_intel'} v{i}\n" for i in range(40)
+            )
+            + f'{P}" nested=1\noptions kvm-intel nested=0\n',
+        )  # fmt: skip
+    ],
+    "other modules and comments between": [
+        (
+            "k.conf",
+            f'{P}a="x\n'
+            + "".join(
+                (f"{P}v{i}\n", "# c\n", 'options kvm_amd b="q\n', "\n", f"{P}v{i} y\n")[
+                    i % 20 % 5 if i % 20 > 15 else 0
+                ]
+                for i in range(80)
+            )
+            + f'{P}"\noptions kvm_amd "\n',
+        )  # fmt: skip
+    ],
+    "names in a run's words": [
+        (
+            "k.conf",
+            f'{P}x="\n'
+            + f"{P}w\n" * 16
+            + f'{P}" ple-gap="1\n'
+            + f"{P}w\n" * 16
+            + f'{P}" {"n" * 90}="1\n'
+            + f"{P}w\n" * 16
+            + f'{P}" ne"sted=1 "ne\n'
+            + f"{P}w\n" * 16
+            + f'{P}sted=1" nested-="2\n'
+            + f"{P}w\n" * 16
+            + f'{P}" un-known="\n'
+            + f"{P}w\n" * 16
+            + f'{P}"\n',
+        )  # fmt: skip
+    ],
+    "repeated lines in runs": [("k.conf", (f'{P}a="x\n' + f"{P}w\n" * 20 + f'{P}w" b="\n') * 30)],
+}
+BIG = {  # lint's own mode switches: compared with line by line only
+    "the run cap crossed inside a word": [
+        ("k.conf", f'{P}a="x\n' + "".join(f"{P}{i:04}{'y' * 1000}\n" for i in range(1100))
+         + f'{P}" nested=1 b="\n' + "".join(f"{P}{'v' * 1000} w{i}\n" for i in range(1100))
+         + f'{P}"\n')
+    ],
+    "a word across 10,000 lines": [("k.conf", _run(10_002, open_word='nested="1'))],
+    "9000 lines of short and long runs": [
+        ("k.conf", "".join(
+            f'{P}a{i}="x\n' + f"{P}b{i}\n" * (i % 20) + "options kvm_amd nested=1\n"
+            for i in range(900)))
+    ],
+    "5000 distinct lines, then runs": [
+        ("k.conf", "".join(f"{P}d{i}=1\n" for i in range(5000)) + _run(40) * 100
+         + "".join(f'{P}e{i}="\n' for i in range(9000)))
+    ],
+}  # fmt: skip
+
+
+def _lint(files):
+    linter = Linter("6.6", "x86")
+    for path, text in files:
+        linter.lint_text(path, text)
+    linter.finish()
+    return linter.findings, linter.left_out, linter.first_left_out, linter.errors, (
+        linter.summary())  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_runs_read_crafted_inputs_as_line_by_line(monkeypatch, name):
+    files = CASES[name]
+    runs = _lint(files)
+    with monkeypatch.context() as m:
+        m.setattr(lint, "RUNS", False)
+        assert runs == _lint(files)
+    _same_reading(files, monkeypatch)
+
+
+@pytest.mark.parametrize("name", sorted(BIG))
+def test_runs_read_large_inputs_as_line_by_line(monkeypatch, name):
+    files = BIG[name]
+    runs = _lint(files)
+    with monkeypatch.context() as m:
+        m.setattr(lint, "RUNS", False)
+        assert runs == _lint(files)
