@@ -5,10 +5,13 @@ file are those of the independent reading (:mod:`tests.cli.kmod_reading`)."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from nested_snippets.cli import lint
 from nested_snippets.cli.lint import Linter
+from nested_snippets.parsers import modprobe_conf
 from tests.cli.test_lint_carried_review import _same_reading
 
 P = "options kvm_intel "
@@ -131,3 +134,54 @@ def test_runs_read_large_inputs_as_line_by_line(monkeypatch, name):
     with monkeypatch.context() as m:
         m.setattr(lint, "RUNS", False)
         assert runs == _lint(files)
+
+
+MODULES = ["kvm_intel"] * 4 + ["kvm-intel", "kvm", "kvm_amd"]
+WORDS = ['a="x', 'b"', '"', 'c" d', "--", '"--', '--"', '-"', '"-', "nested=1", "nested=2",
+         "ept=0", "ple-gap=3", 'ple_gap="4', 'pl"e_gap=5', '"ple_gap=6"', "n" * 85 + '="q',
+         'x-y="a', 'zz=" w', "\\", "e\x00f", "g\th", "i\xa0j", "k\x01", '"="', "=", '=a="b',
+         'nested="1', 'nested=1"', 'unk-nown="1 2"', "options kvm_intel ", "x "]  # fmt: skip
+
+
+def _line(rng: random.Random, n: int, module: str) -> str:
+    roll = rng.random()
+    if roll < 0.05:
+        return rng.choice(["# c", "", "options kvm_amd nested=1", "blacklist kvm", P])
+    text = " ".join(
+        f'u{n}{k}="{rng.choice(["", "a b"])}' if rng.random() < 0.1 else rng.choice(WORDS)
+        for k in range(rng.choice([1, 1, 2, 3]))
+    )
+    if roll < 0.08:
+        return f"options {module} {text} \\"
+    return f"options {module}{rng.choice([' ', ' ', ' ', '  ', chr(9)])}{text}"
+
+
+def _random_file(rng: random.Random) -> str:
+    """Blocks of an open word then 1 to 40 lines, most of one module (runs of 15 to 18)."""
+    lines: list[str] = []
+    for block in range(rng.randrange(1, 5)):
+        module = rng.choice(MODULES)
+        lines.append(f'options {module} open{block}="s')
+        for i in range(rng.choice([1, 2, 14, 15, 16, 17, 18, 40])):
+            roll = rng.random()
+            if roll < 0.1:
+                lines.append(_line(rng, i, rng.choice(MODULES)))
+            elif roll < 0.2:
+                lines.append(rng.choice(lines))
+            else:
+                lines.append(_line(rng, i, module) if roll < 0.6 else f"options {module} w{i}")
+    return "\n".join(lines) + rng.choice(["\n", "", '\noptions kvm_intel q="open'])
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_runs_read_as_line_by_line_and_as_kmod(monkeypatch, seed):
+    rng = random.Random(seed)
+    for _ in range(10):
+        files = [(f"/d/{k}.conf", _random_file(rng)) for k in range(rng.choice([1, 2]))]
+        with monkeypatch.context() as m:
+            m.setattr(modprobe_conf, "_FEW", rng.choice([16, 2, 3]))
+            m.setattr(modprobe_conf, "_RUN", rng.choice([1 << 20, 40]))
+            runs = _lint(files)
+            m.setattr(lint, "RUNS", False)
+            assert runs == _lint(files), files
+        _same_reading(files, monkeypatch)
