@@ -606,8 +606,8 @@ a short run would cost more than its lines read one by one."""
 def _run(numbers, lines, lineno, prefix, run, pairs) -> tuple[int, Iterable]:
     """How many lines the run that starts at line ``lineno`` has (see
     :func:`judged_text_lines`), and what ``run`` gives for them, its lines taken from
-    ``pairs``; of a run of fewer than :data:`_FEW` lines (or at the text's end), its
-    first line only."""
+    ``pairs``; of a run that a line not of it ends within :data:`_FEW` lines, its
+    first line only (a run that the text's end ends is read as a run, however short)."""
     if numbers.__class__ is range:  # no line goes on with the next: line i + 1 is i + 1
         start = lineno - numbers.start
     else:
