@@ -167,3 +167,16 @@ def judge_every_line(monkeypatch) -> None:
         "judged_text_lines",
         lambda text, unquote=True, carried=None, run=None: real(text, unquote),
     )
+
+
+def lint_files(files: list[tuple[str, str]]) -> tuple:
+    """What ``nested-kvm lint`` finds in ``files`` ((shown path, text), in order):
+    findings, left-out counts, the first left out, whether errors, the summary."""
+    from nested_snippets.cli.lint import Linter
+
+    linter = Linter("6.6", "x86")
+    for path, text in files:
+        linter.lint_text(path, text)
+    linter.finish()
+    return linter.findings, linter.left_out, linter.first_left_out, linter.errors, (
+        linter.summary())  # fmt: skip

@@ -12,6 +12,7 @@ import pytest
 from nested_snippets.cli import lint
 from nested_snippets.cli.lint import Linter
 from nested_snippets.parsers import modprobe_conf
+from tests.cli.conftest import lint_files
 
 MODULES = ["kvm_intel", "kvm_intel", "kvm_intel", "kvm-intel", "kvm", "kvm_amd", "kvm_intl"]
 """kvm_intel most often, as written two ways; kvm_intl has no data (a misspelt name)."""
@@ -72,15 +73,6 @@ def random_file(rng: random.Random) -> str:
         lines.insert(rng.randrange(len(lines) + 1), "options kvm_intel " + " ".join(
             f"v{i}" for i in range(1100)))  # fmt: skip
     return "\n".join(lines) + rng.choice(["\n", ""])
-
-
-def lint_files(files: list[tuple[str, str]]) -> tuple:
-    linter = Linter("6.6", "x86")
-    for path, text in files:
-        linter.lint_text(path, text)
-    linter.finish()
-    return linter.findings, linter.left_out, linter.first_left_out, linter.errors, (
-        linter.summary())  # fmt: skip
 
 
 @pytest.mark.parametrize("seed", range(60))

@@ -10,8 +10,8 @@ import random
 import pytest
 
 from nested_snippets.cli import lint
-from nested_snippets.cli.lint import Linter
 from nested_snippets.parsers import modprobe_conf
+from tests.cli.conftest import lint_files
 from tests.cli.test_lint_carried_review import _same_reading
 
 P = "options kvm_intel "
@@ -108,32 +108,23 @@ BIG = {  # lint's own mode switches: compared with line by line only
 }  # fmt: skip
 
 
-def _lint(files):
-    linter = Linter("6.6", "x86")
-    for path, text in files:
-        linter.lint_text(path, text)
-    linter.finish()
-    return linter.findings, linter.left_out, linter.first_left_out, linter.errors, (
-        linter.summary())  # fmt: skip
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_runs_read_crafted_inputs_as_line_by_line(monkeypatch, name):
     files = CASES[name]
-    runs = _lint(files)
+    runs = lint_files(files)
     with monkeypatch.context() as m:
         m.setattr(lint, "RUNS", False)
-        assert runs == _lint(files)
+        assert runs == lint_files(files)
     _same_reading(files, monkeypatch)
 
 
 @pytest.mark.parametrize("name", sorted(BIG))
 def test_runs_read_large_inputs_as_line_by_line(monkeypatch, name):
     files = BIG[name]
-    runs = _lint(files)
+    runs = lint_files(files)
     with monkeypatch.context() as m:
         m.setattr(lint, "RUNS", False)
-        assert runs == _lint(files)
+        assert runs == lint_files(files)
 
 
 MODULES = ["kvm_intel"] * 4 + ["kvm-intel", "kvm", "kvm_amd"]
@@ -181,7 +172,7 @@ def test_random_runs_read_as_line_by_line_and_as_kmod(monkeypatch, seed):
         with monkeypatch.context() as m:
             m.setattr(modprobe_conf, "_FEW", rng.choice([16, 2, 3]))
             m.setattr(modprobe_conf, "_RUN", rng.choice([1 << 20, 40]))
-            runs = _lint(files)
+            runs = lint_files(files)
             m.setattr(lint, "RUNS", False)
-            assert runs == _lint(files), files
+            assert runs == lint_files(files), files
         _same_reading(files, monkeypatch)
