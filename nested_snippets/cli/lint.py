@@ -328,7 +328,7 @@ class Linter:
         runs = RUNS
         wait, backoff = 0, 1  # lines that go on with a quote before the next run is tried
 
-        def carried(lineno: int, raw: str) -> list[str] | str | None:
+        def carried(raw: str) -> list[str] | str | None:
             """The words lint needs of a plain ``options`` line of a module with data whose
             own words are never read, so that the parser need not judge it: where a quote
             an earlier line left open goes on with its text (kmod joins the module's

@@ -512,7 +512,7 @@ def _all_of_run(joined: str, count: int, prefix: str) -> bool:
 def judged_text_lines(
     text: str,
     unquote: bool = True,
-    carried: Callable[[int, str], Words | tuple | str | None] | None = None,
+    carried: Callable[[str], Words | tuple | str | None] | None = None,
     run: Callable[[str, Sequence[int], str], Iterator] | None = None,
 ) -> Iterator[tuple[int, Words | str, str]]:
     """(first line number, the line's words or why kmod ignores it, the logical line
@@ -526,7 +526,7 @@ def judged_text_lines(
     judged once (hostile files repeat one line a million times), and where the whole
     text has no double quote and no blank but " " (the common case) without testing
     each line for them.  ``carried`` (the linter's) may answer for a line not judged
-    yet (its number, the line) with the words its caller needs (an ``options`` line
+    yet (the line) with the words its caller needs (an ``options`` line
     whose text only goes on with a quote an earlier line left open, whose own words
     are never read): that line is then not judged; None: it is.  A plain list it
     answers holds for the rest of the text and is remembered as the line's words;
@@ -549,7 +549,7 @@ def judged_text_lines(
         known = seen.get(raw)
         if known is None:
             if carried is not None and raw not in once:
-                words = carried(lineno, raw)
+                words = carried(raw)
                 if words is not None:
                     if words.__class__ is str:
                         count, items = _run(numbers, lines, lineno, words, run, pairs)
@@ -579,7 +579,7 @@ def judged_text_lines(
     if lineno - taken < 2 * _SEEN:  # hardly a line repeated: the rest line by line
         for lineno, raw in pairs:
             if carried is not None:
-                words = carried(lineno, raw)
+                words = carried(raw)
                 if words is not None:
                     if words.__class__ is str:
                         yield from _run(numbers, lines, lineno, words, run, pairs)[1]
