@@ -39,6 +39,12 @@ def version_key(version: str) -> tuple[int, ...]:
 
 
 _CANDIDATE = re.compile(r"v?[0-9]+\.[0-9]+(\.0)?(-(0\.)?|~)rc[0-9]", re.IGNORECASE)
+_UBUNTU_MAINLINE_RC = re.compile(r"v?([0-9]+)\.([0-9]+)\.0-([0-9]{6})rc[0-9]", re.IGNORECASE)
+"""Ubuntu's mainline builds (kernel.ubuntu.com/mainline) name a candidate of X.Y
+``X.Y.0-XXYY00rcN-FLAVOUR``, X and Y in two digits each
+(``6.8.0-060800rc3-generic`` is 6.8-rc3; the final 6.8 is ``6.8.0-060800-generic``):
+"linux-headers-4.6.0-040600rc1-generic_4.6.0-040600rc1.201603261930_amd64.deb", a
+comment in bkw777/mainline src/Common/LinuxKernel.vala, the tool that installs them."""
 
 
 def release_candidate(version: str) -> bool:
@@ -53,5 +59,10 @@ def release_candidate(version: str) -> bool:
     "6.7.0-0.rc1.20231114git9bacdd89.17.1.secnext.fc40"): the ``0.`` release number
     sorts it before the final ``X.Y.0-1``, so it is a candidate too.  So is the Debian
     spelling ``6.6~rc1`` (``~`` is one of :data:`VERSION`'s separators): "a tilde sorts
-    before anything, even the end of a part" (deb-version(7), dpkg 1.21.22)."""
-    return _CANDIDATE.match(str(version).strip()) is not None
+    before anything, even the end of a part" (deb-version(7), dpkg 1.21.22); and
+    Ubuntu's mainline builds' ``6.8.0-060800rc3-generic`` (:data:`_UBUNTU_MAINLINE_RC`)."""
+    version = str(version).strip()
+    if _CANDIDATE.match(version):
+        return True
+    mainline = _UBUNTU_MAINLINE_RC.match(version)  # see _UBUNTU_MAINLINE_RC
+    return mainline is not None and mainline[3] == f"{int(mainline[1]):02d}{int(mainline[2]):02d}00"
