@@ -218,20 +218,38 @@ snippets that read every parameter (``bugreport.collect_*``: ``grep -H .
 length, 94 runs each at the end of session 7 (997 in all, ``make bench``), each
 traced (a traced run costs about twice an untraced one there).
 
-Where one run's CPU time goes, measured on 2026-12-02 (2 cores, load 5-13; CPU
-time from ``getrusage``, one run of ``lsmod | head -2``, ~85 ms in all): bubblewrap
-~14 ms (its namespaces and 141 mount arguments; a warm Python process making the
-same namespaces and mounts and pivoting costs the same, so a "zygote" that keeps
-the supervisor alive would save only PID 1's start); PID 1's Python ~20 ms (13 ms
-bare start, the rest its imports: ``ctypes`` and ``signal`` cost another 10 ms until
-:mod:`.pid1` imported their C halves); bash, the fake tools' client and ``head``
-~5 ms; the runner ~6 ms; the tool server ~30 ms (attach 5, ``_fill`` 8 of which
-materialize 4 and the root copy 1, each tool call ~4, detach with the harvest and
-the copy back 9); strace, on traced runs, +5 to +13 ms.  The lean imports took
-``power.py`` with ``NKG_NO_SHARE=1`` (207 runs, one process, alternated twice) from
-27.0 to 20.9 s of CPU time.  So 15 s on 2 cores cannot come from cheaper runs: it
-needs a few hundred runs, and the test process's own ~17 ms an item outside the
-sandbox (host building, pytest) cut as well.
+Where one run's CPU time goes.  On 2026-12-02 (2 cores, load 5-13, ``getrusage``):
+a Python process making the same namespaces and mounts as bubblewrap and pivoting
+cost the same as bubblewrap, so a "zygote" that keeps the supervisor alive would save
+only PID 1's start; ``ctypes`` and ``signal`` cost PID 1 another 10 ms until
+:mod:`.pid1` imported their C halves (``power.py`` with ``NKG_NO_SHARE=1``, 207 runs,
+one process, alternated twice: 27.0 -> 20.9 s of CPU time); strace, on traced runs,
+adds 5 to 13 ms.  So 15 s on 2 cores cannot come from cheaper runs alone: it needs a
+few hundred runs, and the test process's own ~17 ms an item outside the sandbox (host
+building, pytest) cut as well.
+
+Measured on 2026-12-03 (session 12) with ``tools/bench_run.py``, which prints the
+date, the load and the yardstick with each figure: ``single`` is the median CPU
+time of 41 runs of ``lsmod | head -2`` in one host (the runner's, bubblewrap's and
+everything in the sandbox, the tool server's and its calls'), ``file`` the CPU time
+of ``pytest -n 0 nested_snippets/snippets/power.py`` with ``NKG_NO_SHARE=1`` (207
+runs).  At the start (load 1-3, yardstick 0.31 s): ~75 ms a run, of which the
+runner ~4, the sandbox's processes ~43 (bubblewrap with its 151 static mount
+arguments ~7, of which the arguments ~3 against a sandbox of ``/usr`` alone; PID 1's
+``python3 -I -S`` ~14 bare and ~16 with its imports; the ``_fill`` client ~3; the 4
+padding forks ~3; the command ~4 for ``true``, ~8 for ``lsmod | head -2``), the tool
+server ~30 (attach ~4, ``_fill`` ~7 in its call process, of which entering the
+namespaces ~1.3, the inode limits, shift and root copy ~3, ``materialize`` ~2; the
+``lsmod`` call ~5; detach with the harvest and copy back ~6; each call's fork and
+exit ~3).  The server now fills the trees at attach, in the child that makes the
+listener, once the sandbox's first process has said that it runs (its mounts are
+then complete): no ``_fill`` client in the sandbox, no connection, one fork fewer
+(:mod:`.fakehost.toolserver`; a PID is still taken in its place,
+:data:`.pid1.FILL_PIDS`).  Alternated twice each (load 4-5, yardstick 0.28-0.64 s):
+``file`` 15.3 and 15.8 s before, 12.4 and 12.6 s after (-20 %); ``single`` 68.5 and
+64.3 ms before, 61.7 and 62.9 ms after (-6 %: it keeps its writes, so its detach
+harvests, which the matrix's single-sandbox items do not).  Tried and dropped the
+same day: fewer mount arguments (all 151 cost ~3 ms, under a tenth of a run).
 """
 
 from __future__ import annotations
