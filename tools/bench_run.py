@@ -3,9 +3,11 @@
 of the performance design (``nested_snippets/runner/shared.py``).
 
 ``single``: runs ``lsmod | head -2`` (or ``--command``) ``--runs`` times in fresh
-sandboxes of one fake host and prints the median CPU time of a run: this process's,
-its children's (bubblewrap and everything in the sandbox) and the tool server's own
-and its calls' (read from ``/proc``), each a difference around the run.
+sandboxes of one fake host, keeping its writes (with ``--discard``, as an item of one
+sandbox does: no harvest at the end) and prints the mean and median CPU time of a
+run: this process's, its children's (bubblewrap and everything in the sandbox) and
+the tool server's own and its calls' (read from ``/proc``), each a difference around
+the run.
 
 ``file``: runs ``pytest -q -p no:cacheprovider -n 0 FILE`` with ``NKG_NO_SHARE=1``
 (every item a full run) and prints its wall and CPU time (``getrusage`` of the
@@ -52,10 +54,13 @@ def _server(pid: int) -> float:
     return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-def single(runs: int, command: str) -> None:
+def single(runs: int, command: str, keep: bool) -> None:
     from nested_snippets.fakehost.host import Scenario
     from nested_snippets.runner import sandbox
-    from nested_snippets.runner.run import execute, fake_host
+    from nested_snippets.runner.run import fake_host, run_commands
+
+    def execute(host, command):
+        return run_commands(host, [command], keep_writes=keep)[0]
 
     print(yardstick())
     server = sandbox.base().server.proc.pid
@@ -71,7 +76,10 @@ def single(runs: int, command: str) -> None:
             costs.append(_own() - cpu0 + _server(server) - srv0)
     assert out.status == 0, out
     print(
-        f"single {command!r}: {runs} runs, CPU median {statistics.median(costs) * 1e3:.1f} ms "
+        f"single {command!r} ({'kept' if keep else 'discarded'} writes): {runs} runs, "
+        f"CPU mean {statistics.fmean(costs) * 1e3:.1f} ms (the tool server's share is"
+        f" counted in clock ticks: the mean holds it, not the median), "
+        f"median {statistics.median(costs) * 1e3:.1f} ms "
         f"(quartiles {statistics.quantiles(costs)[0] * 1e3:.1f}-"
         f"{statistics.quantiles(costs)[2] * 1e3:.1f}), wall median "
         f"{statistics.median(walls) * 1e3:.1f} ms"
@@ -103,9 +111,12 @@ def main() -> int:
     parser.add_argument("file", nargs="?", default="nested_snippets/snippets/power.py")
     parser.add_argument("--runs", type=int, default=41)
     parser.add_argument("--command", default="lsmod | head -2")
+    parser.add_argument(
+        "--discard", action="store_true", help="no harvest at the end, as a one-sandbox item"
+    )
     args = parser.parse_args()
     if args.mode == "single":
-        single(args.runs, args.command)
+        single(args.runs, args.command, not args.discard)
     else:
         whole_file(args.file)
     return 0

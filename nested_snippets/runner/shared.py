@@ -229,8 +229,8 @@ few hundred runs, and the test process's own ~17 ms an item outside the sandbox 
 building, pytest) cut as well.
 
 Measured on 2026-12-03 (session 12) with ``tools/bench_run.py``, which prints the
-date, the load and the yardstick with each figure: ``single`` is the median CPU
-time of 41 runs of ``lsmod | head -2`` in one host (the runner's, bubblewrap's and
+date, the load and the yardstick with each figure: ``single`` is the CPU time of a
+run of ``lsmod | head -2`` in one host, over 41 or 61 runs (the runner's, bubblewrap's and
 everything in the sandbox, the tool server's and its calls'), ``file`` the CPU time
 of ``pytest -n 0 nested_snippets/snippets/power.py`` with ``NKG_NO_SHARE=1`` (207
 runs).  At the start (load 1-3, yardstick 0.31 s): ~75 ms a run, of which the
@@ -244,12 +244,34 @@ namespaces ~1.3, the inode limits, shift and root copy ~3, ``materialize`` ~2; t
 exit ~3).  The server now fills the trees at attach, in the child that makes the
 listener, once the sandbox's first process has said that it runs (its mounts are
 then complete): no ``_fill`` client in the sandbox, no connection, one fork fewer
-(:mod:`.fakehost.toolserver`; a PID is still taken in its place,
-:data:`.pid1.FILL_PIDS`).  Alternated twice each (load 4-5, yardstick 0.28-0.64 s):
-``file`` 15.3 and 15.8 s before, 12.4 and 12.6 s after (-20 %); ``single`` 68.5 and
-64.3 ms before, 61.7 and 62.9 ms after (-6 %: it keeps its writes, so its detach
-harvests, which the matrix's single-sandbox items do not).  Tried and dropped the
-same day: fewer mount arguments (all 151 cost ~3 ms, under a tenth of a run).
+(:data:`.pid1.FILL_PIDS`).  Measured alternately with the tree before (2 loaded
+cores, load 3-5, yardstick 0.22-0.64 s; CPU time on these cores varied by a fifth
+between identical runs): ``file`` 18.5, 16.3, 15.3, 15.8, 18.1, 16.7, 15.0 and 11.7 s
+before (mean 15.9), 14.6, 12.4, 12.6, 16.0, 16.4, 12.3 and 12.1 s after (mean 13.8,
+-13 %); ``single`` (its writes kept, so its detach harvests) medians of 41 runs 68.5
+and 64.3 ms before, 61.7 and 62.9 ms after; ``single --discard`` (no harvest, as an
+item of one sandbox) means of 61 runs 70.8, 66.5 and 64.4 ms before, 54.5, 60.5 and
+61.9 ms after (-12 %).  What a tool call costs (a command of 20 ``lsmod`` calls
+against one of none): ~7 ms in the server (the Python work ~1 ms; entering the
+namespaces ~1.3; the fork, the pages the call copies on write and the exit ~4) and
+~3 ms for the client in the sandbox, which is what the fill saves, less a padding
+fork (~0.7 ms).
+
+Tried and dropped the same day, each under a tenth of a run: fewer mount arguments
+(all 151 static ones cost ~3 ms: ``bwrap`` with them and ``true`` 6.6 ms, with
+``/usr`` alone 4.0 ms); starting bubblewrap through ``setpriv`` so that the runner,
+as root, need not fork itself (``subprocess`` forks instead of ``vfork`` when given
+a user: 3.9 against 2.6 ms at the test process's ~58 MB, ~2 %); the inode shift with
+``O_TMPFILE`` (0.65 against 0.87 ms a fill); padding PIDs with threads instead of
+forks (``power.py`` 15.0 and 15.4 against 16.3 and 15.7 s, ~4 %); remembering each
+state value within one :func:`recall_read` (profiled only: ~1 s of the test
+process's ~7 s on ``power.py`` and ``verify.py`` shared, a few % of the whole).
+What remains, by size: PID 1's Python (``python3 -I -S`` ~12-14 ms bare, ~16 with
+its imports; no interpreter flag changed it: a compiled PID 1 would save ~20 % of a
+run), the ~10 ms of each tool call, bubblewrap's ~7 ms, and the test process's own
+share (``power.py`` shared: host building ~4 ms an item under the profiler, recall
+~2.5 ms; ``bashlex`` builds its parser tables at each start, ~0.8 s a process in
+the profile: why its stored ``parsetab.py`` is not used, not verified).
 """
 
 from __future__ import annotations
