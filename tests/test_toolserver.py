@@ -81,3 +81,13 @@ def test_the_trees_are_filled_when_attach_answers(monkeypatch):
     with fake_host(Scenario(arch="intel", kernel="6.6")) as host:
         assert execute(host, "ls /sys/module").output == ["irqbypass", "kvm", "kvm_intel"]
     assert seen == [["irqbypass", "kvm", "kvm_intel"]]
+
+
+def test_a_first_process_that_cannot_set_its_limits_says_so():
+    """PID 1 ends (status 99) before it says that it runs, so the runner never attaches;
+    the reason is still the one line naming the step (not "did not start")."""
+    too_many = sandbox.Limits(files=(1 << 31) - 1)  # over fs.nr_open: setrlimit fails
+    scenario = Scenario(arch="intel", kernel="6.6")
+    with fake_host(scenario) as host, pytest.raises(sandbox.SandboxUnavailable) as err:
+        sandbox.run(host.home, ["true"], too_many)
+    assert str(err.value) == "the sandbox's first process could not set its limits"

@@ -657,6 +657,14 @@ untraced).  An untraced command is preceded by as many short-lived processes
 ``tests/test_review_s7_share.py``)."""
 
 
+SETUP_FAILED = {
+    99: "the sandbox's first process could not set its limits",
+    98: "the sandbox's first process was not released",
+    96: "the sandbox's first process could not make itself non-dumpable (prctl PR_SET_DUMPABLE)",
+}
+"""What each exit status of :mod:`.pid1`'s setup means."""
+
+
 def can_trace() -> bool:
     return os.path.isfile(TRACE.split()[0])
 
@@ -736,6 +744,8 @@ def run(
             os.close(block_w)
             block_w = -1
             _wait(proc, 30) or _kill(proc)
+            if proc.returncode in SETUP_FAILED:  # PID 1 ended before it said that it runs
+                raise SandboxUnavailable(SETUP_FAILED[proc.returncode]) from None
             said = proc.stdout.read(2000).decode(errors="replace").strip()
             raise SandboxUnavailable(f"the sandbox could not be set up: {said or exc}") from None
         attached = True
@@ -760,13 +770,8 @@ def run(
         results = _results(said, mark, limits)
         if os.environ.get("NKG_DEBUG"):
             print("bwrap:", proc.returncode, said[:4096])
-        if not results and proc.returncode in (96, 98, 99):
-            raise SandboxUnavailable(
-                {99: "the sandbox's first process could not set its limits",
-                 98: "the sandbox's first process was not released",
-                 96: "the sandbox's first process could not make itself non-dumpable "
-                     "(prctl PR_SET_DUMPABLE)"}[proc.returncode]
-            )  # fmt: skip
+        if not results and proc.returncode in SETUP_FAILED:
+            raise SandboxUnavailable(SETUP_FAILED[proc.returncode])
         if not results and proc.returncode != 0 and said:
             raise SandboxUnavailable(
                 f"the sandbox failed: {said.decode(errors='replace').strip()[:500]}"
