@@ -132,7 +132,8 @@ on 2 cores shared with other jobs, load 7-13): 3,570 runs and 1,819 shared items
 re-run in full: all agreed), 84 syntax-checked; 1,890 s wall, 376 s CPU (134 s user,
 242 s system).  The built-host key alone gives 4,626 distinct runs for the same
 items (counted by building every item's host).  At ~100 ms of CPU a run, 15 s on 2
-cores allows ~300 runs.  Again on 2026-12-02, ``nice pytest nested_snippets/snippets
+cores allows ~300 runs (at the ~60 ms of 2026-12-03, session 12 below, ~500, less the
+test process's own share).  Again on 2026-12-02, ``nice pytest nested_snippets/snippets
 -n 2 -q -p no:cacheprovider`` under ``/usr/bin/time``, 42 releases: before the tool
 read-sets (5,820 items, load 1-8): 3,823 runs, 1,909 shared, 88 syntax-checked;
 620 s wall, 514 s CPU (219 user, 295 system).  With them (5,960 items, the tree
