@@ -63,3 +63,31 @@ def test_the_state_is_written_through_the_host_directory_only():
         execute(host, "sudo modprobe -r kvm_intel")
         assert [m.name for m in host.state().loaded] == []
         assert sorted(os.listdir(host.home)) == ["root", "state.marshal"]
+
+
+def test_the_trees_are_filled_when_attach_answers(monkeypatch):
+    """The server fills a sandbox's trees at attach, in the process that makes its
+    listener (no ``_fill`` call from inside: 2026-12-03, see ``runner/shared.py``):
+    when ``attach`` answers, ``/sys/module`` already shows the loaded modules."""
+    server = sandbox.base().server
+    attach = server.attach
+    seen: list[list[str]] = []
+
+    def look_after(pid, home):
+        attach(pid, home)
+        seen.append(sorted(os.listdir(f"/proc/{pid}/root/sys/module")))
+
+    monkeypatch.setattr(server, "attach", look_after)
+    with fake_host(Scenario(arch="intel", kernel="6.6")) as host:
+        assert execute(host, "ls /sys/module").output == ["irqbypass", "kvm", "kvm_intel"]
+    assert seen == [["irqbypass", "kvm", "kvm_intel"]]
+
+
+def test_a_first_process_that_cannot_set_its_limits_says_so():
+    """PID 1 ends (status 99) before it says that it runs, so the runner never attaches;
+    the reason is still the one line naming the step (not "did not start")."""
+    too_many = sandbox.Limits(files=(1 << 31) - 1)  # over fs.nr_open: setrlimit fails
+    scenario = Scenario(arch="intel", kernel="6.6")
+    with fake_host(scenario) as host, pytest.raises(sandbox.SandboxUnavailable) as err:
+        sandbox.run(host.home, ["true"], too_many)
+    assert str(err.value) == "the sandbox's first process could not set its limits"

@@ -5,13 +5,17 @@ the fake tools need, drops to the sandbox's unprivileged uid when started as roo
 and then waits for the runner's orders on its stdin:
 
 ``attach PID HOME``
-    A sandbox (:mod:`nested_snippets.runner.sandbox`) for the host in ``HOME`` is
-    being set up as process ``PID``.  The server keeps that sandbox's user and mount
-    namespaces open and opens a TCP listener on 127.0.0.1:``PORT`` *inside the
-    sandbox's own network namespace* (so nothing but that sandbox can reach it, and
-    bash's ``/dev/tcp`` in the fake tools still works).  The sandbox's first process
-    then calls ``_fill``, which fills its tmpfs trees (``/sys/module``, ``/proc``,
-    ``/lib/modules``, ``/dev/kvm``) from ``HOME/state.marshal``.
+    A sandbox (:mod:`nested_snippets.runner.sandbox`) for the host in ``HOME`` runs
+    as process ``PID``, its mounts complete, its commands not yet released.  The
+    server keeps that sandbox's user and mount namespaces open and, in one forked
+    child, opens a TCP listener on 127.0.0.1:``PORT`` *inside the sandbox's own
+    network namespace* (so nothing but that sandbox can reach it, and bash's
+    ``/dev/tcp`` in the fake tools still works), then enters its mounts and makes the
+    first call, :data:`FILL`: it fills the tmpfs trees (``/sys/module``, ``/proc``,
+    ``/lib/modules``, ``/dev/kvm``) from ``HOME/state.marshal`` and copies the host's
+    root in.  The answer comes when the trees are full.  (Until 2026-12-03 the
+    sandbox's first process called ``_fill`` through the fake tools' client, which a
+    snippet still may: it fills again.)
 ``detach PID 0|1``
     The sandbox has finished; with ``1`` the values written to writable parameters
     are kept in the state first.  Its listener and any call still running go.
@@ -61,8 +65,8 @@ from nested_snippets.fakehost import rootcopy
 PORT = 4242
 """Port of every sandbox's tool listener (each sandbox has its own network stack)."""
 FILL = "_fill"
-"""The call the sandbox's first process makes before any snippet command: fill the
-tmpfs trees from the state (and finish a pending reboot)."""
+"""The first call of every sandbox, made by the server at attach, before any snippet
+command: fill the tmpfs trees from the state (and finish a pending reboot)."""
 CALL_SECONDS = 10
 """A tool call that takes longer (a client that never sends its request) is ended."""
 MAX_REQUEST = 1 << 20
@@ -132,11 +136,13 @@ def _setns(fd: int, kind: int) -> None:
         raise OSError(err, f"setns: {os.strerror(err)}")
 
 
-def _enter(user_fd: int, mnt_fd: int) -> None:
+def _enter(user_fd: int | None, mnt_fd: int) -> None:
     """Become part of a sandbox's filesystem view (root and cwd: its /), importing
-    nothing from then on (:func:`_no_imports`)."""
+    nothing from then on (:func:`_no_imports`); ``user_fd`` None: already in its user
+    namespace."""
     _no_imports()
-    _setns(user_fd, CLONE_NEWUSER)
+    if user_fd is not None:
+        _setns(user_fd, CLONE_NEWUSER)
     _setns(mnt_fd, CLONE_NEWNS)
     os.chdir("/")
 
@@ -301,19 +307,31 @@ class _Sandbox:
         self.children: set[int] = set()
 
     def _listen(self, net_fd: int) -> socket.socket:
-        """Make the listener in a child that joins the sandbox's network namespace."""
+        """Make the listener in a child that joins the sandbox's network namespace,
+        then fills the sandbox's trees (:data:`FILL`) in the same child: the first
+        call of every sandbox, made at attach, when the sandbox's mounts are complete
+        (its first process has said it runs, see ``sandbox.run``), without a process
+        in the sandbox, a connection or a fork of its own."""
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
         if pid == 0:
             status = 1
             try:
                 parent.close()
+                _confine_call()
+                fd = _open_state(self.home)
+                disk = _open_root(self.home)
+                record = _open_reads(self.home)
                 _setns(self.user, CLONE_NEWUSER)
                 _setns(net_fd, CLONE_NEWNET)
                 listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
                 _bind_when_up(listener)
                 listener.listen(16)
                 socket.send_fds(child, [b"ok"], [listener.fileno()])
+                listener.close()
+                _enter(None, self.mnt)
+                filled, _out, err = _run(FILL, [], False, fd, disk, record)
+                child.sendall(err.encode()[:500] if filled else b"")
                 status = 0
             except BaseException as exc:  # reported to the runner as one line
                 where = traceback.extract_tb(exc.__traceback__)[-1]
@@ -324,12 +342,20 @@ class _Sandbox:
         child.close()
         try:
             msg, fds, _flags, _addr = socket.recv_fds(parent, 1024, 1)
+            if fds:  # then the fill's answer: nothing, or why it failed
+                while chunk := parent.recv(1024):
+                    msg += chunk
         finally:
             parent.close()
-            os.waitpid(pid, 0)
+            _pid, status = os.waitpid(pid, 0)
         if not fds:
             raise ServerError(msg.decode(errors="replace") or "the sandbox helper died")
-        return socket.socket(fileno=fds[0])
+        listener = socket.socket(fileno=fds[0])
+        if status or msg != b"ok":
+            listener.close()
+            why = msg.removeprefix(b"ok").decode(errors="replace")
+            raise ServerError(f"the sandbox's trees could not be filled: {why or status}")
+        return listener
 
     def harvest(self) -> str:
         """Keep what the sandbox wrote: writable parameters into the state, its root
@@ -450,9 +476,6 @@ def _open_reads(home: str) -> int:
 
 
 def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
-    from nested_snippets.fakehost import commands, reads
-    from nested_snippets.fakehost import state as fk
-
     _confine_call()
     try:
         name, sudo, _argc, *args = _read_request(conn)
@@ -467,6 +490,21 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
     disk = _open_root(home) if name == FILL else -1
     record = _open_reads(home)
     _enter(user_fd, mnt_fd)
+    status, out, err = _run(name, args, sudo == "1", fd, disk, record)
+    body_out = out.encode("utf-8", "surrogateescape")
+    body_err = err.encode("utf-8", "surrogateescape")
+    conn.sendall(f"{status} {len(body_out)} {len(body_err)}\n".encode() + body_out + body_err)
+
+
+def _run(
+    name: str, args: list[str], sudo: bool, fd: int, disk: int, record: int
+) -> tuple[int, str, str]:
+    """Run one tool call in a process that has entered its sandbox's view: the state
+    through ``fd``, the host's root on disk through ``disk`` (for :data:`FILL`), the
+    record of reads through ``record`` (-1: none asked); (status, stdout, stderr)."""
+    from nested_snippets.fakehost import commands, reads
+    from nested_snippets.fakehost import state as fk
+
     fcntl.flock(fd, fcntl.LOCK_EX)
     rec = reads.Recorder()
     try:
@@ -496,7 +534,7 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
         if name != FILL:
             start = marshal.loads(before)
             status, out, err = commands.run(
-                name, args, view, "/", sudo == "1", lambda: reads.unchanged(state, start)
+                name, args, view, "/", sudo, lambda: reads.unchanged(state, start)
             )
         if state.to_bytes() != before:
             _store(fd, state)
@@ -508,9 +546,7 @@ def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
         rec.refuse("internal error")
     if record >= 0:
         os.write(record, rec.to_bytes(name))  # still under the state's lock: in order
-    body_out = out.encode("utf-8", "surrogateescape")
-    body_err = err.encode("utf-8", "surrogateescape")
-    conn.sendall(f"{status} {len(body_out)} {len(body_err)}\n".encode() + body_out + body_err)
+    return status, out, err
 
 
 def _drop_privileges(uid: int, gid: int) -> None:

@@ -10,14 +10,15 @@ only in its own memory (never in a child's environment or arguments), stays secr
 A forked child is non-dumpable too until it executes the command's ``bash``.
 
 Then it sets the run's rlimits on itself (hard and soft, inherited by every command),
-waits for the runner's go (the mark, on descriptor ``NKG_GO``), has the tool server
-fill the fake trees (``_fill``) and runs each argument as
+says that it runs (a line on descriptor ``NKG_READY``: bubblewrap's mounts are then
+complete, and the tool server fills the fake trees), waits for the runner's go (the
+mark, on descriptor ``NKG_GO``) and runs each argument as
 ``bash --noprofile --norc -c TEXT`` in ``/root`` (under strace when ``NKG_TRACE``
 holds its command line: :func:`traced`), with stdout and stderr on the runner's
 pipe.  After each command it kills every other process of its PID namespace and
 reaps them all, then writes ``MARK E I STATUS`` and its children's CPU times in the
 format of bash's ``times``; with strace, ``MARK T I`` and the record.  Exit statuses
-96 to 99 say which step of the setup failed.
+96, 98 and 99 say which step of the setup failed.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ import sys
 
 PR_GET_DUMPABLE = 3
 PR_SET_DUMPABLE = 4
-FILL = "/run/fakehost/bin/_fill"
+FILL_PIDS = 1
+"""Process IDs taken where this process ran the fake ``_fill`` client until
+2026-12-03 (one ``bash``): the tool server now fills the trees at attach, and each
+command still shows the process IDs it showed (``echo $$``)."""
 TRACE_FILE = "/run/nkg-trace"
 GATE = (
     "echo >&4; exec 4>&-; read -r go <&3 || exit 125; exec 3<&-; "
@@ -266,6 +270,9 @@ def main(commands: list[str]) -> int:
     except (OSError, ValueError, KeyError):
         return 99
     try:
+        ready = int(config["NKG_READY"])
+        os.write(ready, b"\n")
+        os.close(ready)
         go = int(config["NKG_GO"])
         mark = read_mark(go)
         os.close(go)
@@ -274,8 +281,7 @@ def main(commands: list[str]) -> int:
     if not mark:
         return 98
     os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
-    if spawn([FILL], env) != 0:
-        return 97
+    pad(FILL_PIDS)
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 2)
     os.close(quiet)

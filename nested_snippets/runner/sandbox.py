@@ -657,6 +657,14 @@ untraced).  An untraced command is preceded by as many short-lived processes
 ``tests/test_review_s7_share.py``)."""
 
 
+SETUP_FAILED = {
+    99: "the sandbox's first process could not set its limits",
+    98: "the sandbox's first process was not released",
+    96: "the sandbox's first process could not make itself non-dumpable (prctl PR_SET_DUMPABLE)",
+}
+"""What each exit status of :mod:`.pid1`'s setup means."""
+
+
 def can_trace() -> bool:
     return os.path.isfile(TRACE.split()[0])
 
@@ -675,7 +683,8 @@ def run(
     home = Path(home)
     prepare_root(home / "root")
     info_r, info_w = os.pipe()
-    block_r, block_w = os.pipe()  # PID 1 waits on it for the mark (the tool server listens)
+    ready_r, ready_w = os.pipe()  # PID 1 says it runs: the mounts are complete
+    block_r, block_w = os.pipe()  # PID 1 waits on it for the mark (the trees are filled)
     rules = _filter_fd()
     argv = [
         BWRAP, "--unshare-all", "--unshare-user", "--disable-userns",
@@ -701,6 +710,7 @@ def run(
         "NKG_CPU": str(limits.cpu_seconds),
         "NKG_NOFILE": str(limits.files),
         "NKG_GO": str(block_r),
+        "NKG_READY": str(ready_w),
         "NKG_TRACE": TRACE if trace else "",
         "NKG_PID_PAD": "" if trace else str(TRACE_PIDS),
     }
@@ -711,7 +721,7 @@ def run(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            pass_fds=(info_w, block_r, rules),
+            pass_fds=(info_w, block_r, ready_w, rules),
             start_new_session=True,
             cwd="/",
             **_drop(),
@@ -719,6 +729,7 @@ def run(
     finally:
         os.close(info_w)
         os.close(block_r)
+        os.close(ready_w)
         os.close(rules)
     attached = False
     try:
@@ -726,11 +737,15 @@ def run(
         try:
             if pid is None:
                 raise toolserver.ServerError("bubblewrap gave no process id")
-            b.server.attach(pid, home)
+            if not _ready(ready_r, limits.seconds):
+                raise toolserver.ServerError("the sandbox's first process did not start")
+            b.server.attach(pid, home)  # and fills its trees
         except toolserver.ServerError as exc:
             os.close(block_w)
             block_w = -1
             _wait(proc, 30) or _kill(proc)
+            if proc.returncode in SETUP_FAILED:  # PID 1 ended before it said that it runs
+                raise SandboxUnavailable(SETUP_FAILED[proc.returncode]) from None
             said = proc.stdout.read(2000).decode(errors="replace").strip()
             raise SandboxUnavailable(f"the sandbox could not be set up: {said or exc}") from None
         attached = True
@@ -755,14 +770,8 @@ def run(
         results = _results(said, mark, limits)
         if os.environ.get("NKG_DEBUG"):
             print("bwrap:", proc.returncode, said[:4096])
-        if not results and proc.returncode in (96, 97, 98, 99):
-            raise SandboxUnavailable(
-                {99: "the sandbox's first process could not set its limits",
-                 98: "the sandbox's first process was not released",
-                 97: "the tool server could not fill the sandbox's trees",
-                 96: "the sandbox's first process could not make itself non-dumpable "
-                     "(prctl PR_SET_DUMPABLE)"}[proc.returncode]
-            )  # fmt: skip
+        if not results and proc.returncode in SETUP_FAILED:
+            raise SandboxUnavailable(SETUP_FAILED[proc.returncode])
         if not results and proc.returncode != 0 and said:
             raise SandboxUnavailable(
                 f"the sandbox failed: {said.decode(errors='replace').strip()[:500]}"
@@ -772,6 +781,7 @@ def run(
         if block_w >= 0:
             os.close(block_w)
         os.close(info_r)
+        os.close(ready_r)
         if proc.poll() is None:
             _kill(proc)
         proc.stdout.close()
@@ -868,6 +878,14 @@ def _child_pid(fd: int) -> int | None:
         except (ValueError, KeyError):
             continue
     return None
+
+
+def _ready(fd: int, seconds: float) -> bool:
+    """Whether the sandbox's first process said that it runs (a line on ``fd``) within
+    ``seconds``; False when bubblewrap ended before it (the pipe's end)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(seconds * 1000)) and os.read(fd, 1) == b"\n"
 
 
 def _wait(proc: subprocess.Popen, seconds: float) -> bool:

@@ -132,7 +132,8 @@ on 2 cores shared with other jobs, load 7-13): 3,570 runs and 1,819 shared items
 re-run in full: all agreed), 84 syntax-checked; 1,890 s wall, 376 s CPU (134 s user,
 242 s system).  The built-host key alone gives 4,626 distinct runs for the same
 items (counted by building every item's host).  At ~100 ms of CPU a run, 15 s on 2
-cores allows ~300 runs.  Again on 2026-12-02, ``nice pytest nested_snippets/snippets
+cores allows ~300 runs (at the ~60 ms of 2026-12-03, session 12 below, ~500, less the
+test process's own share).  Again on 2026-12-02, ``nice pytest nested_snippets/snippets
 -n 2 -q -p no:cacheprovider`` under ``/usr/bin/time``, 42 releases: before the tool
 read-sets (5,820 items, load 1-8): 3,823 runs, 1,909 shared, 88 syntax-checked;
 620 s wall, 514 s CPU (219 user, 295 system).  With them (5,960 items, the tree
@@ -218,20 +219,60 @@ snippets that read every parameter (``bugreport.collect_*``: ``grep -H .
 length, 94 runs each at the end of session 7 (997 in all, ``make bench``), each
 traced (a traced run costs about twice an untraced one there).
 
-Where one run's CPU time goes, measured on 2026-12-02 (2 cores, load 5-13; CPU
-time from ``getrusage``, one run of ``lsmod | head -2``, ~85 ms in all): bubblewrap
-~14 ms (its namespaces and 141 mount arguments; a warm Python process making the
-same namespaces and mounts and pivoting costs the same, so a "zygote" that keeps
-the supervisor alive would save only PID 1's start); PID 1's Python ~20 ms (13 ms
-bare start, the rest its imports: ``ctypes`` and ``signal`` cost another 10 ms until
-:mod:`.pid1` imported their C halves); bash, the fake tools' client and ``head``
-~5 ms; the runner ~6 ms; the tool server ~30 ms (attach 5, ``_fill`` 8 of which
-materialize 4 and the root copy 1, each tool call ~4, detach with the harvest and
-the copy back 9); strace, on traced runs, +5 to +13 ms.  The lean imports took
-``power.py`` with ``NKG_NO_SHARE=1`` (207 runs, one process, alternated twice) from
-27.0 to 20.9 s of CPU time.  So 15 s on 2 cores cannot come from cheaper runs: it
-needs a few hundred runs, and the test process's own ~17 ms an item outside the
-sandbox (host building, pytest) cut as well.
+Where one run's CPU time goes.  On 2026-12-02 (2 cores, load 5-13, ``getrusage``):
+a Python process making the same namespaces and mounts as bubblewrap and pivoting
+cost the same as bubblewrap, so a "zygote" that keeps the supervisor alive would save
+only PID 1's start; ``ctypes`` and ``signal`` cost PID 1 another 10 ms until
+:mod:`.pid1` imported their C halves (``power.py`` with ``NKG_NO_SHARE=1``, 207 runs,
+one process, alternated twice: 27.0 -> 20.9 s of CPU time); strace, on traced runs,
+adds 5 to 13 ms.  So 15 s on 2 cores cannot come from cheaper runs alone: it needs a
+few hundred runs, and the test process's own ~17 ms an item outside the sandbox (host
+building, pytest) cut as well.
+
+Measured on 2026-12-03 (session 12) with ``tools/bench_run.py``, which prints the
+date, the load and the yardstick with each figure: ``single`` is the CPU time of a
+run of ``lsmod | head -2`` in one host, over 41 or 61 runs (the runner's, bubblewrap's and
+everything in the sandbox, the tool server's and its calls'), ``file`` the CPU time
+of ``pytest -n 0 nested_snippets/snippets/power.py`` with ``NKG_NO_SHARE=1`` (207
+runs).  At the start (load 1-3, yardstick 0.31 s): ~75 ms a run, of which the
+runner ~4, the sandbox's processes ~43 (bubblewrap with its 151 static mount
+arguments ~7, of which the arguments ~3 against a sandbox of ``/usr`` alone; PID 1's
+``python3 -I -S`` ~14 bare and ~16 with its imports; the ``_fill`` client ~3; the 4
+padding forks ~3; the command ~4 for ``true``, ~8 for ``lsmod | head -2``), the tool
+server ~30 (attach ~4, ``_fill`` ~7 in its call process, of which entering the
+namespaces ~1.3, the inode limits, shift and root copy ~3, ``materialize`` ~2; the
+``lsmod`` call ~5; detach with the harvest and copy back ~6; each call's fork and
+exit ~3).  The server now fills the trees at attach, in the child that makes the
+listener, once the sandbox's first process has said that it runs (its mounts are
+then complete): no ``_fill`` client in the sandbox, no connection, one fork fewer
+(:data:`.pid1.FILL_PIDS`).  Measured alternately with the tree before (2 loaded
+cores, load 3-5, yardstick 0.22-0.64 s; CPU time on these cores varied by a fifth
+between identical runs): ``file`` 18.5, 16.3, 15.3, 15.8, 18.1, 16.7, 15.0 and 11.7 s
+before (mean 15.9), 14.6, 12.4, 12.6, 16.0, 16.4, 12.3 and 12.1 s after (mean 13.8,
+-13 %); ``single`` (its writes kept, so its detach harvests) medians of 41 runs 68.5
+and 64.3 ms before, 61.7 and 62.9 ms after; ``single --discard`` (no harvest, as an
+item of one sandbox) means of 61 runs 70.8, 66.5 and 64.4 ms before, 54.5, 60.5 and
+61.9 ms after (-12 %).  What a tool call costs (a command of 20 ``lsmod`` calls
+against one of none): ~7 ms in the server (the Python work ~1 ms; entering the
+namespaces ~1.3; the fork, the pages the call copies on write and the exit ~4) and
+~3 ms for the client in the sandbox, which is what the fill saves, less a padding
+fork (~0.7 ms).
+
+Tried and dropped the same day, each under a tenth of a run: fewer mount arguments
+(all 151 static ones cost ~3 ms: ``bwrap`` with them and ``true`` 6.6 ms, with
+``/usr`` alone 4.0 ms); starting bubblewrap through ``setpriv`` so that the runner,
+as root, need not fork itself (``subprocess`` forks instead of ``vfork`` when given
+a user: 3.9 against 2.6 ms at the test process's ~58 MB, ~2 %); the inode shift with
+``O_TMPFILE`` (0.65 against 0.87 ms a fill); padding PIDs with threads instead of
+forks (``power.py`` 15.0 and 15.4 against 16.3 and 15.7 s, ~4 %); remembering each
+state value within one :func:`recall_read` (profiled only: ~1 s of the test
+process's ~7 s on ``power.py`` and ``verify.py`` shared, a few % of the whole).
+What remains, by size: PID 1's Python (``python3 -I -S`` ~12-14 ms bare, ~16 with
+its imports; no interpreter flag changed it: a compiled PID 1 would save ~20 % of a
+run), the ~10 ms of each tool call, bubblewrap's ~7 ms, and the test process's own
+share (``power.py`` shared: host building ~4 ms an item under the profiler, recall
+~2.5 ms; ``bashlex`` builds its parser tables at each start, ~0.8 s a process in
+the profile: why its stored ``parsetab.py`` is not used, not verified).
 """
 
 from __future__ import annotations
