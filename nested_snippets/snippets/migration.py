@@ -28,3 +28,7 @@ migrate_l2 = snippet(
 )
 
 shutdown_l2 = snippet(command_line(f"virsh --connect {SYSTEM} shutdown l2"))
+"""Asks L2's operating system to shut down: it may take a while, or not happen at all."""
+
+l2_state = snippet(command_line(f"virsh --connect {SYSTEM} domstate l2"))
+"""Run after ``shutdown_l2`` until it prints ``shut off``."""

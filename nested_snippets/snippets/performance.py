@@ -17,7 +17,7 @@ Shown on ``source/how-to/performance.rst``.  Sources of the outputs:
 
 from nested_snippets.model import Given, command_line, snippet, transcript, xml
 
-_VMX_ASSISTS = "'ept|vpid|shadow_vmcs|apicv|posted_intr'"
+_VMX_ASSISTS = "ept|vpid|shadow_vmcs|apicv|posted_intr"
 
 l0_intel_params = snippet(
     transcript("""
@@ -45,7 +45,7 @@ l0_amd_params = snippet(
 
 l0_intel_cpu = snippet(
     transcript(f"""
-        $ grep -o -w -E {_VMX_ASSISTS} /proc/cpuinfo | sort -u
+        $ grep -o -w -E '{_VMX_ASSISTS}' /proc/cpuinfo | sort -u
         apicv
         ept
         posted_intr
@@ -71,7 +71,7 @@ l0_amd_cpu = snippet(
 
 l1_intel_cpu = snippet(
     transcript(f"""
-        $ grep -o -w -E {_VMX_ASSISTS}'|hypervisor' /proc/cpuinfo | sort -u
+        $ grep -o -w -E '{_VMX_ASSISTS}|hypervisor' /proc/cpuinfo | sort -u
         apicv
         ept
         hypervisor
