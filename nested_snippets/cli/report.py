@@ -18,6 +18,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections import Counter
 
 from nested_snippets import __version__
 from nested_snippets.cli import probes
@@ -886,25 +887,43 @@ def _fold(text: str) -> str:
 
 
 def redact(text: str) -> str:
-    """``text`` with every kind of secret in :data:`REDACTIONS` replaced.  First, each
-    word written in quoted parts glued together (:func:`_unquoted`) that, read as a
-    shell reads it, holds a secret is put in one pair of quotes with the secret
-    redacted (``'--password='"'"'x'"'"''`` -> ``"--password=<redacted>"``); a word
-    without one stays as it is written."""
-    if _GLUED.search(text):
-        done: dict[str, str] = {}
+    """``text`` with every kind of secret in :data:`REDACTIONS` replaced.  A word
+    written in quoted parts glued together (:func:`_unquoted`) that, read as a shell
+    reads it, holds a secret is also put in one pair of quotes with the secret redacted
+    (``'--password='"'"'x'"'"''`` -> ``"--password=<redacted>"``): that form is shown
+    where it shows nothing the text redacted as written hides (:func:`_no_more`)."""
+    plain = _redact(text)
+    if not _GLUED.search(text):
+        return plain
+    done: dict[str, str] = {}
 
-        def word(m: re.Match[str]) -> str:
-            w = m.group()
-            if w not in done:
-                plain = _unquoted(w)
-                # one argument: its blanks and a quote nothing closes are its own
-                hidden = redact_arg(plain) if plain and _TRIGGERS.search(plain) else plain
-                done[w] = _quoted(hidden) if hidden != plain else w
-            return done[w]
+    def word(m: re.Match[str]) -> str:
+        w = m.group()
+        if w not in done:
+            read = _unquoted(w)
+            # one argument: its blanks and a quote nothing closes are its own
+            hidden = redact_arg(read) if read and _TRIGGERS.search(read) else read
+            done[w] = _quoted(hidden) if hidden != read else w
+        return done[w]
 
-        text = _SH_WORD.sub(word, text)
-    return _redact(text)
+    one = _SH_WORD.sub(word, text)
+    if one == text:
+        return plain
+    other = _redact(one)
+    return other if _no_more(other, plain) else plain
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _no_more(shown: str, than: str) -> bool:
+    """Whether ``shown`` shows no letter-and-digit run more often than ``than`` does
+    (``redacted`` aside): a text redacted in a second form (a word in one pair of
+    quotes) is shown only so, since a pattern may read the new form less far (a quoted
+    value ends at its quote where ``password: ...`` ran to the end of the line)."""
+    extra = Counter(_TOKEN.findall(shown))
+    extra.subtract(_TOKEN.findall(than))
+    return all(n <= 0 for t, n in extra.items() if t != "redacted")
 
 
 def _redact(text: str) -> str:
@@ -1012,12 +1031,12 @@ def redact_line(line: str) -> str:
     Redacting a word costs thirteen pattern passes, so a line of a million empty
     quoted words took minutes: a word that cannot hold a secret is skipped and each
     distinct word is redacted once."""
+    plain = _redact_line(line)
     one = _one_quoted_line(line)
-    if one != line:
-        out = _redact_line(one)
-        if out != one:
-            return out
-    return _redact_line(line)
+    if one == line:
+        return plain
+    other = _redact_line(one)
+    return other if other != one and _no_more(other, plain) else plain
 
 
 def _redact_line(line: str) -> str:

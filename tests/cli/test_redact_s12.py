@@ -57,7 +57,9 @@ CASES = {
         ["cmd ", " --user bob"],
     ),
     "backslash-quote": ("cmd 'password='\\''S3CR3T'\\''' -v", ["cmd ", " -v"]),
-    "two-quoted-parts": ("cmd 'PGPASSWORD='\"S3CR3T\" psql -h db", ["psql -h db"]),
+    # the text as written hides the rest of the line here (a quote nothing closes), so
+    # the second form, which would show psql -h db, is not used: nothing shown is lost
+    "two-quoted-parts": ("cmd 'PGPASSWORD='\"S3CR3T\" psql -h db", ["cmd "]),
     "quoted-option-word": ("cmd '--password' 'S3CR3T' -v", ["'--password' ", " -v"]),
     # 6. kickstart's network --wpakey
     "wpakey": (
@@ -228,3 +230,19 @@ def test_the_budget_counts_a_line_read_in_a_second_form():
     line = "'a='\"'\"'b'"
     assert report.redact_cost(line) > len(line) + report.WORD_COST
     assert report.redact_cost("'a=' 'b'") == len("'a=' 'b'") + report.WORD_COST
+
+
+@pytest.mark.parametrize(
+    ("text", "funcs"),
+    [
+        # found by comparing with the code before, on random texts: the second form
+        # (a glued word in one pair of quotes) ended a value at its quote, or cut a
+        # private key block's BEGIN line, and showed what the text as written hid
+        ("mysqlpassword: }rootpw'\"'\"'&&\"S3CR3Tsecret", (redact, redact_line)),
+        ("'\"'\"'data=-----BEGIN RSA PRIVATE KEY-----x'\\''\"\n  S3CR3T", (redact,)),
+        ("]'\\''map[data=-----BEGIN RSA PRIVATE KEY-----,S3CR3T- S3CR3T'\"'\"'", (redact,)),
+    ],
+)
+def test_the_second_form_never_shows_what_the_first_hides(text, funcs):
+    for f in funcs:
+        assert S not in f(text), f(text)
