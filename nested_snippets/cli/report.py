@@ -309,7 +309,7 @@ def _yaml_key(m: re.Match[str]) -> bool:
     Never nsswitch.conf's passwd line (:data:`_NSS_LINE`)."""
     compound = len(_NAME_WORDS.findall(m.group("name"))) > 1
     if m.group("tight") is not None:
-        if not compound or m.string.startswith(("<redacted>", _MARK), m.end()):
+        if not compound or m.string.startswith(("<redacted>", _MARK, _GO_MARK), m.end()):
             return False
     elif m.group("key") is None and not compound:
         return False
@@ -455,21 +455,45 @@ def _go_map(m: re.Match[str]) -> str:
     redacted, and the words after it up to the next key (a value with blanks).  An
     empty value is no secret: what follows it is hidden only if it is a word of the
     map (``map[token: abc]``); else (``{token: 'x'}``, JavaScript or YAML) it is left
-    to the YAML pattern, which reads it as a value."""
+    to the YAML pattern, which reads it as a value.
+
+    This runs after the pattern of ``password:`` to the end of the line; a map that
+    ends right after its match is redacted before it too (:func:`_whole_go_map`)."""
+    return _go_items(m, "<redacted>")
+
+
+def _whole_go_map(m: re.Match[str]) -> str:
+    """:func:`_go_map`, only where the map ends right after the match (its ``]`` or
+    ``}``, then a blank, the line's end, ``, ; )`` or a closing bracket), a hidden
+    value marked :data:`_GO_MARK`, which the pattern of ``password:`` to the end of the
+    line leaves, and so the keys after it (``map[password:x user:bob]`` keeps
+    ``user:bob``).  Any other match (``map[password:a]b user:bob]``: a ``]`` in the
+    value; ``{Password: -p'...``: text after it) is left to that pattern, which takes
+    the rest of the line, as it did before."""
+    return _go_items(m, _GO_MARK) if _GO_END.match(m.string, m.end()) else m.group()
+
+
+def _go_items(m: re.Match[str], hidden: str) -> str:
     out: list[str] = []
     hiding = ""  # "", "value" (a value was hidden) or "empty" (a secret's empty value)
     for item in _GO_ITEMS.finditer(m.group(2)):
         blank, key, value = item.groups()
         if value is None:  # a word of the value before it
             if hiding == "empty":
-                out.append(f"{blank}<redacted>")
+                out.append(f"{blank}{hidden}")
                 hiding = "value"
             elif not hiding:
                 out.append(item.group())
             continue
         hiding = ("value" if value else "empty") if secret_name(key) else ""
-        out.append(f"{blank}{key}:<redacted>" if hiding == "value" else item.group())
+        out.append(f"{blank}{key}:{hidden}" if hiding == "value" else item.group())
     return m.group(1) + "".join(out)
+
+
+_GO_MARK = "REDACTEDgo51e7"
+"""Stands for ``<redacted>`` in a Go map that ends where its match does, until the end
+of :func:`_redact`."""
+_GO_END = re.compile(r"[\]}](?![^\s,;)\]}])")
 
 
 _ARG_CHAR = r"\0q[0-9a-f]{4}|[^\s'\"\\\0]"
@@ -766,7 +790,7 @@ REDACTIONS = (
         "{Password:... User:bob}) of any key that names a secret by the rule above, to "
         "the next key",
         _GO_MAP,
-        _go_map,
+        _whole_go_map,
     ),
     (
         "values of password:, passwd:, secret: (YAML style), to the end of the line; "
@@ -774,10 +798,10 @@ REDACTIONS = (
         "database (passwd: files systemd)",
         re.compile(
             rf"{_BEFORE_NAME}(?!{_NSS_LINE.pattern})"
-            # not password:<redacted> (a Go map's value, redacted above: map[password:x
-            # user:bob] keeps user:bob)
+            # not a whole Go map's value, redacted above (map[password:x user:bob] keeps
+            # user:bob)
             rf"({_spelled('password', 'passwd', 'secret')}[ \t]*:"
-            rf"(?:[ \t]+|(?!<redacted>|{_MARK})))"
+            rf"(?:[ \t]+|(?!{_GO_MARK}|{_MARK})))"
             rf"(?:{_QUOTED}|{_NOT_REDACTED}[^\s'\"][^\n]*)",
             re.I,
         ),
@@ -789,6 +813,12 @@ REDACTIONS = (
         r"(\"token\": \"...\", \\\"token\\\": ...): strings, numbers, true/false and arrays",
         _NAMED_JSON,
         None,
+    ),
+    (
+        "the same in a Go map or struct that text follows (map[password:a]b ...), after "
+        "password:, passwd: and secret: have taken the rest of the line",
+        _GO_MAP,
+        _go_map,
     ),
     (
         "YAML values (to the end of the line, or the indented lines of a | or > block) "
@@ -855,6 +885,7 @@ _NEEDLES = (
     ("map[", "{"),
     ("pass", "secret", "%"),
     ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
+    ("map[", "{"),
     ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie"),
     ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
     ("<",),
@@ -933,7 +964,7 @@ def _redact(text: str) -> str:
         if any(n in folded for n in _NEEDLES[i]):
             text = pattern.sub(replacement, text)
             folded = _fold(text)
-    return text
+    return text.replace(_GO_MARK, "<redacted>")
 
 
 def redact_arg(arg: str) -> str:

@@ -246,3 +246,25 @@ def test_the_budget_counts_a_line_read_in_a_second_form():
 def test_the_second_form_never_shows_what_the_first_hides(text, funcs):
     for f in funcs:
         assert S not in f(text), f(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # found by the same comparison after the Go map was moved before password: (the
+        # rest of the line): a map that text follows showed what that pattern hid
+        "map[password:ab]S3CR3T user:bob]",  # a ] in the value
+        "{Password: -p'#S3CR3T x",
+        "{Password:mysql]-pS3CR3T;sshpass",
+        "{Password:#  - name-S3CR3T ",
+    ],
+)
+def test_a_go_map_that_text_follows_keeps_the_rest_of_the_line_hidden(text):
+    for out in (redact(text), redact_line(text)):
+        assert S not in out, out
+
+
+def test_a_whole_go_map_keeps_the_keys_after_the_secret():
+    assert redact("map[password:S3CR3T user:bob]") == "map[password:<redacted> user:bob]"
+    assert redact("x={Password:S3CR3T User:bob}, y=1") == "x={Password:<redacted> User:bob}, y=1"
+    assert redact("map[a:map[secret:S3CR3T b:c]]") == "map[a:map[secret:<redacted> b:c]]"
