@@ -18,6 +18,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections import Counter
 
 from nested_snippets import __version__
 from nested_snippets.cli import probes
@@ -101,6 +102,7 @@ of the same level does not end it, nor does one escaped at that level (``\\\"``:
 inner string's escaped quote, a JSON string in a JSON string).  Nothing follows the
 loop that can fail, so the match never backtracks into it: linear."""
 _INNER_3 = _INNER.format(q=r"\3")
+_INNER_4 = _INNER.format(q=r"\4")
 _INNER_1 = _INNER.format(q=r"\1")
 _QUOTE = r"(?<!\\)\\*[\"']"
 """A quote, maybe backslash-escaped (``\\"`` inside a JSON or a Python string); only a
@@ -137,11 +139,16 @@ joined into one list, RFC 9110 section 5.3), each a scheme and what follows it."
 SECRET_WORDS = (
     "password", "passwd", "passphrase", "secret", "token", "credential", "credentials",
     "apikey", "accesskey", "privatekey", "secretkey", "authkey", "cookie", "sshpass",
+    "wpakey", "wepkey",
 )  # fmt: skip
 """A name's word that is one of these or ends with one (``PGPASSWORD``, ``accesstoken``)
 names a secret; so does one that holds password, passwd or passphrase anywhere.
 ``SSHPASS`` is the variable sshpass -e reads the password from (sshpass(1), Debian's
-manual page: "-e  The password is taken from the environment variable "SSHPASS"")."""
+manual page: "-e  The password is taken from the environment variable "SSHPASS"").
+``wpakey`` and ``wepkey`` are kickstart's ``network --wpakey=`` and ``--wepkey=``: "The
+WPA encryption key for wireless networks.", "The WEP encryption key for wireless
+networks." (pykickstart/pykickstart commit 9a1954db625733d6934960769bbf8e824bc787ec,
+pykickstart/commands/network.py, ``F16_Network`` and ``FC3_Network``)."""
 SECRET_PARTS = ("pass", "pwd", "psk")
 """Words that name a secret only as a whole word (``DB_PASS``, ``wpa_psk``; not
 ``passthrough``)."""
@@ -302,7 +309,7 @@ def _yaml_key(m: re.Match[str]) -> bool:
     Never nsswitch.conf's passwd line (:data:`_NSS_LINE`)."""
     compound = len(_NAME_WORDS.findall(m.group("name"))) > 1
     if m.group("tight") is not None:
-        if not compound or m.string.startswith(("<redacted>", _MARK), m.end()):
+        if not compound or m.string.startswith(("<redacted>", _MARK, _GO_MARK), m.end()):
             return False
     elif m.group("key") is None and not compound:
         return False
@@ -324,6 +331,81 @@ _NAMED_YAML = _ByName(
     lambda m, v: f"{v.group(1)}  <redacted>\n" if v.group(1) else _quoted_redacted(v),
     _yaml_key,
 )
+
+
+class _YamlContinued:
+    """The lines that continue a YAML value of a key that names a secret: a key at a
+    line's start (after blanks and maybe a list's ``- ``) with a blank or the line's end
+    after its colon, then the following lines indented more than the key (empty lines
+    among them): a value on the line after its key (``password:`` then ``  s3cret``),
+    a plain scalar continued on more lines (``password: a`` then ``  b``), a block
+    scalar's lines: the YAML 1.2 specification's Example 7.12 "Plain Lines" (a plain
+    scalar over three lines) and Example 8.20 "Block Node Types" (a value on the line
+    after its ``-``), as a YAML library's test data reproduces them (read 2026-12-03;
+    the specification's own page not read).  Its own line is redacted by the patterns
+    before it.  Not a nested mapping (``credentials:`` then ``  user: bob``: its keys
+    are read on their own) nor an object opened on the key's line (``"secret": {``).
+    Each line is read by the key's pattern and at most once more as a continuation:
+    linear.  ``search`` and ``sub`` stand in for a compiled pattern's."""
+
+    key = re.compile(
+        rf"^([ \t]*(?:-[ \t]+)?)([\"']?)(?P<name>{_JSON_NAME})\2[ \t]*:(?:[ \t\r]([^\n]*))?$",
+        re.M,
+    )
+    mapping = re.compile(
+        r"(?:-[ \t]+)?(?:\"[^\"\n]*\"[ \t]*|'[^'\n]*'[ \t]*|[^\s\"'#][^\n]*?):(?:[ \t]|$)"
+    )
+    """A line that starts a mapping's key (``user: bob``, ``- name: x``), which no plain
+    value continues (``two : three`` under ``- one`` is a mapping: the specification's
+    Example 8.14 "Block Sequence", from the same test data).  The lazy run tries each
+    position once, and only a colon there: blanks before it belong to the run (with
+    ``[ \t]*:`` a run of blanks was scanned again from each of its positions: 200 kB
+    took 83 s, measured 2026-12-03)."""
+
+    def _secrets(self, text: str):
+        """(key, end of its line, end of the lines that continue its value)."""
+        pos = 0
+        for m in self.key.finditer(text):
+            if m.start() < pos or not secret_name(m.group("name")):
+                continue
+            if _NSS_LINE.match(text, m.start("name")):
+                continue
+            rest = (m.group(4) or "").strip()
+            empty = not rest or rest.startswith("#")
+            if rest.startswith("{"):
+                continue
+            col, end = len(m.group(1)), m.end()
+            last = at = end
+            while at < len(text):  # text[at] is the newline before the next line
+                nxt = text.find("\n", at + 1)
+                nxt = len(text) if nxt < 0 else nxt
+                line = text[at + 1 : nxt].rstrip("\r")
+                body = line.lstrip(" \t")
+                if body:
+                    if len(line) - len(body) <= col:
+                        break
+                    if empty and last == end and self.mapping.match(body):
+                        break
+                    last = nxt
+                at = nxt
+            if last > end:
+                pos = last
+                yield m, end, last
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return next((m for m, _, _ in self._secrets(text)), None)
+
+    def sub(self, _replacement: object, text: str) -> str:
+        out, pos = [], 0
+        for m, end, last in self._secrets(text):
+            cr = "\r" if text[last - 1] == "\r" else ""
+            out += [text[pos:end], "\n", " " * (len(m.group(1)) + 2), "<redacted>", cr]
+            pos = last
+        return "".join(out) + text[pos:] if out else text
+
+
+_YAML_CONTINUED = _YamlContinued()
+
 
 _NAMED_XML = _ByName(
     re.compile(r"<(?:[\w.-]+:)?(?P<name>[\w.-]+)(?:\s[^<>]*)?(?<!/)>"),
@@ -373,21 +455,45 @@ def _go_map(m: re.Match[str]) -> str:
     redacted, and the words after it up to the next key (a value with blanks).  An
     empty value is no secret: what follows it is hidden only if it is a word of the
     map (``map[token: abc]``); else (``{token: 'x'}``, JavaScript or YAML) it is left
-    to the YAML pattern, which reads it as a value."""
+    to the YAML pattern, which reads it as a value.
+
+    This runs after the pattern of ``password:`` to the end of the line; a map that
+    ends right after its match is redacted before it too (:func:`_whole_go_map`)."""
+    return _go_items(m, "<redacted>")
+
+
+def _whole_go_map(m: re.Match[str]) -> str:
+    """:func:`_go_map`, only where the map ends right after the match (its ``]`` or
+    ``}``, then a blank, the line's end, ``, ; )`` or a closing bracket), a hidden
+    value marked :data:`_GO_MARK`, which the pattern of ``password:`` to the end of the
+    line leaves, and so the keys after it (``map[password:x user:bob]`` keeps
+    ``user:bob``).  Any other match (``map[password:a]b user:bob]``: a ``]`` in the
+    value; ``{Password: -p'...``: text after it) is left to that pattern, which takes
+    the rest of the line, as it did before."""
+    return _go_items(m, _GO_MARK) if _GO_END.match(m.string, m.end()) else m.group()
+
+
+def _go_items(m: re.Match[str], hidden: str) -> str:
     out: list[str] = []
     hiding = ""  # "", "value" (a value was hidden) or "empty" (a secret's empty value)
     for item in _GO_ITEMS.finditer(m.group(2)):
         blank, key, value = item.groups()
         if value is None:  # a word of the value before it
             if hiding == "empty":
-                out.append(f"{blank}<redacted>")
+                out.append(f"{blank}{hidden}")
                 hiding = "value"
             elif not hiding:
                 out.append(item.group())
             continue
         hiding = ("value" if value else "empty") if secret_name(key) else ""
-        out.append(f"{blank}{key}:<redacted>" if hiding == "value" else item.group())
+        out.append(f"{blank}{key}:{hidden}" if hiding == "value" else item.group())
     return m.group(1) + "".join(out)
+
+
+_GO_MARK = "REDACTEDgo51e7"
+"""Stands for ``<redacted>`` in a Go map that ends where its match does, until the end
+of :func:`_redact`."""
+_GO_END = re.compile(r"[\]}](?![^\s,;)\]}])")
 
 
 _ARG_CHAR = r"\0q[0-9a-f]{4}|[^\s'\"\\\0]"
@@ -417,7 +523,14 @@ as argument (security unwise)".  The first word that is no option is the command
 whose own ``-p`` (``ssh -p 22``) is kept."""
 _SSHPASS_ITEM = re.compile(_SSHPASS_OPTION)
 _SSHPASS = re.compile(rf"(?<![\w.-])(sshpass)((?:{_SSHPASS_OPTION})*)")
-_MYSQL = re.compile(rf"(?<![\w.-])((?:mysql|mariadb)[\w-]*)((?:{_ARG_SEP}{_ARGUMENT})*)")
+_MYSQL = re.compile(
+    rf"(?<![\w.-])((?:mysql|mariadb)[\w-]*)"
+    # each word whole (a lookahead, then the word it matched: no shorter word is tried),
+    # up to one that ends with ; & or | (-pSECRET; grep -pX: the next command's words)
+    # (or -p<redacted>, so that redacting the text again does not go on past it)
+    rf"((?:{_ARG_SEP}(?=({_ARGUMENT}))\3(?<![;&|])(?<!-p<redacted>)(?<!-p{_MARK}))*"
+    rf"(?:{_ARG_SEP}(?=({_ARGUMENT}))\4)?)"
+)
 # -p and its password in the word; not -p alone in a logged list ("-p", "db")
 _MYSQL_ITEM = re.compile(
     rf"""({_ARG_SEP})(?:-p(?=\S)(?!["'][ \t]*(?:,|\]|$))""" rf"({_CMD_WORD})|{_CMD_WORD})"
@@ -427,7 +540,11 @@ their words; a word ``-pPASSWORD`` gives the password: "--password[=password],
 -p[password] ... If you use the short option form (-p), you cannot have a space
 between the option and the password" (MySQL 5.6 Reference Manual,
 mysql-command-options.html, --password): ``-p dbname`` prompts, and names a database,
-which is kept."""
+which is kept.  The client's words end at a shell operator written apart (``;``,
+``&&``, ``|``) or after a word that ends with one (``-pSECRET; grep -pX f``: grep's
+``-pX`` is kept); that word is redacted whole (``-pSECRET;`` may be the password of a
+command line logged without quotes, as sudo logs one), and so is the word ``-p<redacted>``
+it leaves: a text is redacted more than once (a log's lines, then its block)."""
 
 
 def _sshpass(m: re.Match[str]) -> str:
@@ -449,14 +566,16 @@ def _mysql(m: re.Match[str]) -> str:
 
 
 _KICKSTART = re.compile(
-    rf"(?:^|(?<=[{{\[(,;\"'])|(?<=: ))((?:[ \t]|{_HIDDEN_BLANK})*(?:rootpw|sshpw)(?![^ \t\n\0]))"
+    rf"(?:^|(?<=[{{\[(,;\"'])|(?<=: ))((?:[ \t]|{_HIDDEN_BLANK})*"
+    rf"(?:-(?:[ \t]|{_HIDDEN_BLANK})+)?(?:rootpw|sshpw)(?![^ \t\n\0]))"
     rf"((?:(?:[ \t]|{_HIDDEN_BLANK})+{_CMD_WORD})*)",
     re.M,
 )
 """Kickstart's ``rootpw [--iscrypted|--plaintext] [--lock] password`` and ``sshpw
 --username=name [OPTIONS] password`` (Red Hat Enterprise Linux 10, Automatically
 installing RHEL, Kickstart commands rootpw and sshpw): where a command starts (a
-line's start, after blanks; or after ``{ [ ( , ;``, a quote or ``: ``, as a YAML key),
+line's start, after blanks and maybe a YAML list's ``- `` (``- rootpw ...`` in a
+cloud-init or Ansible list); or after ``{ [ ( , ;``, a quote or ``: ``, as a YAML key),
 its words that are not options (the password, plain or crypted) are redacted."""
 _KICKSTART_WORD = re.compile(rf"((?:[ \t]|{_HIDDEN_BLANK})+)({_CMD_WORD})")
 
@@ -543,7 +662,8 @@ REDACTIONS = (
     ),
     (
         "the password of kickstart's rootpw and sshpw commands (rootpw --iscrypted ..., "
-        "rootpw --plaintext ...): their words that are not options",
+        "rootpw --plaintext ..., also as a YAML list's item: - rootpw ...): their words "
+        "that are not options",
         _KICKSTART,
         _kickstart,
     ),
@@ -567,18 +687,19 @@ REDACTIONS = (
     ),
     (
         "the word after --password, --passwd, --passphrase, --secret, --token, "
-        "--credentials, --api-key (also --db-password, --client-secret, --access-token, "
+        "--credentials, --api-key, --wpakey (also --db-password, --client-secret, --access-token, "
         "--private-key ...: an option whose name ends in a word of the rule above) given "
         'with a blank instead of =, also the next string of a logged list (["--password", '
-        '"..."])',
+        "\"...\"]) and the next word after a quoted option ('--password' '...')",
         re.compile(
-            r"((?<![\w-])--?[\w-]*(?:password|passwd|passphrase|secret|token|credentials?"
+            r"((?<![\w-])--?[\w-]*(?:password|passwd|passphrase|secret|token|credentials?|w[pe]akey"
             rf"|(?:{'|'.join(KEY_OWNERS)})[_-]?key|(?<=[-_])pass|(?<=[-_])pwd)"
-            rf"(?:[ \t]+|({_QUOTE})[ \t]*,{_JSON_BLANKS}({_QUOTE})))"
-            rf"(?(2){_INNER_3}|{_WORD})",
+            # a logged list's next string, or a shell-quoted next word ('--password' 'x')
+            rf"(?:({_QUOTE})(?:[ \t]*,{_JSON_BLANKS}({_QUOTE})|[ \t]+({_QUOTE})?)|[ \t]+))"
+            rf"(?(3){_INNER_3}|(?(4){_INNER_4}|{_WORD}))",
             re.I,
         ),
-        lambda m: f"{m.group(1)}<redacted>{m.group(3) or ''}",
+        lambda m: f"{m.group(1)}<redacted>{m.group(3) or m.group(4) or ''}",
     ),
     (
         "the body of curl's --data, --data-binary, --data-raw, --data-urlencode "
@@ -665,12 +786,22 @@ REDACTIONS = (
         "\\1  <redacted>\n",
     ),
     (
+        "values in Go's printed maps and structs (map[token:... user:bob], "
+        "{Password:... User:bob}) of any key that names a secret by the rule above, to "
+        "the next key",
+        _GO_MAP,
+        _whole_go_map,
+    ),
+    (
         "values of password:, passwd:, secret: (YAML style), to the end of the line; "
         "not nsswitch.conf's passwd: line, whose value names the sources of the user "
         "database (passwd: files systemd)",
         re.compile(
             rf"{_BEFORE_NAME}(?!{_NSS_LINE.pattern})"
-            rf"({_spelled('password', 'passwd', 'secret')}[ \t]*:[ \t]*)"
+            # not a whole Go map's value, redacted above (map[password:x user:bob] keeps
+            # user:bob)
+            rf"({_spelled('password', 'passwd', 'secret')}[ \t]*:"
+            rf"(?:[ \t]+|(?!{_GO_MARK}|{_MARK})))"
             rf"(?:{_QUOTED}|{_NOT_REDACTED}[^\s'\"][^\n]*)",
             re.I,
         ),
@@ -684,9 +815,8 @@ REDACTIONS = (
         None,
     ),
     (
-        "values in Go's printed maps and structs (map[token:... user:bob], "
-        "{Password:... User:bob}) of any key that names a secret by the rule above, to "
-        "the next key",
+        "the same in a Go map or struct that text follows (map[password:a]b ...), after "
+        "password:, passwd: and secret: have taken the rest of the line",
         _GO_MAP,
         _go_map,
     ),
@@ -699,6 +829,13 @@ REDACTIONS = (
         '"failed to refresh token: timeout" is kept; a name of more than one word '
         "anywhere, also without a blank after its colon (X-Auth-Token:...)",
         _NAMED_YAML,
+        None,
+    ),
+    (
+        "the lines that continue the YAML value of a key at a line's start that names a "
+        "secret by the rule above, indented more than the key: a value on the next line "
+        "(password: then its value below it), a plain value over several lines",
+        _YAML_CONTINUED,
         None,
     ),
     (
@@ -745,10 +882,12 @@ _NEEDLES = (
     ("key", "%"),
     ("pass", "secret", "key", "data", "%", "\\u"),
     ("pass", "secret", "%"),
+    ("map[", "{"),
     ("pass", "secret", "%"),
     ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
     ("map[", "{"),
     ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie"),
+    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
     ("<",),
     ("-u",),
     ("://",),
@@ -779,13 +918,53 @@ def _fold(text: str) -> str:
 
 
 def redact(text: str) -> str:
+    """``text`` with every kind of secret in :data:`REDACTIONS` replaced.  A word
+    written in quoted parts glued together (:func:`_unquoted`) that, read as a shell
+    reads it, holds a secret is also put in one pair of quotes with the secret redacted
+    (``'--password='"'"'x'"'"''`` -> ``"--password=<redacted>"``): that form is shown
+    where it shows nothing the text redacted as written hides (:func:`_no_more`)."""
+    plain = _redact(text)
+    if not _GLUED.search(text):
+        return plain
+    done: dict[str, str] = {}
+
+    def word(m: re.Match[str]) -> str:
+        w = m.group()
+        if w not in done:
+            read = _unquoted(w)
+            # one argument: its blanks and a quote nothing closes are its own
+            hidden = redact_arg(read) if read and _TRIGGERS.search(read) else read
+            done[w] = _quoted(hidden) if hidden != read else w
+        return done[w]
+
+    one = _SH_WORD.sub(word, text)
+    if one == text:
+        return plain
+    other = _redact(one)
+    return other if _no_more(other, plain) else plain
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _no_more(shown: str, than: str) -> bool:
+    """Whether ``shown`` shows no letter-and-digit run more often than ``than`` does
+    (``redacted`` aside): a text redacted in a second form (a word in one pair of
+    quotes) is shown only so, since a pattern may read the new form less far (a quoted
+    value ends at its quote where ``password: ...`` ran to the end of the line)."""
+    extra = Counter(_TOKEN.findall(shown))
+    extra.subtract(_TOKEN.findall(than))
+    return all(n <= 0 for t, n in extra.items() if t != "redacted")
+
+
+def _redact(text: str) -> str:
     """``text`` with every kind of secret in :data:`REDACTIONS` replaced."""
     folded = _fold(text)
     for i, (_, pattern, replacement) in enumerate(REDACTIONS):
         if any(n in folded for n in _NEEDLES[i]):
             text = pattern.sub(replacement, text)
             folded = _fold(text)
-    return text
+    return text.replace(_GO_MARK, "<redacted>")
 
 
 def redact_arg(arg: str) -> str:
@@ -800,7 +979,7 @@ def redact_arg(arg: str) -> str:
         # blank or a quote
         if hidden.count(quote) % 2:
             hidden = hidden.replace(quote, f"\0q{ord(quote):04x}")
-    return _HIDDEN.sub(lambda m: chr(int(m.group(1), 16)), redact(hidden))
+    return _HIDDEN.sub(lambda m: chr(int(m.group(1), 16)), _redact(hidden))
 
 
 _BLANK = re.compile(r"\s")
@@ -813,13 +992,86 @@ _TRIGGERS = re.compile(r"[=:<%\-\0]")
 :func:`redact_arg`.  A word with none of them is left as it is without redacting it."""
 
 
+_SH_WORD = re.compile(r"(?:'[^'\n]*'|\"(?:[^\"\\\n]|\\.)*\"|\\.|[^\s'\"\\])+")
+"""A shell word: unquoted characters, backslash escapes and closed quoted parts, up to
+a blank (an unclosed quote ends it).  Each alternative starts with its own character
+and a quoted part runs to its closing quote, so a word is read once (linear)."""
+_SH_PART = re.compile(r"'([^'\n]*)'|\"((?:[^\"\\\n]|\\.)*)\"|\\(.)")
+_GLUED = re.compile(r"['\"\\]['\"]|['\"]\\")
+"""Two characters that a word of :func:`_unquoted` holds (a quote after a quote or a
+backslash, or a backslash after a quote); a text without them has no such word."""
+_SH_DQ_ESCAPE = re.compile(r"\\([\\\"$`])")
+_SH_DQ_SPECIAL = re.compile(r"([\\\"$`])")
+
+
+def _unquoted(word: str) -> str | None:
+    """``word`` as a shell reads it, when it is written in quoted parts glued to each
+    other or to an escaped quote (``'--password='"'"'x'"'"''``, as Python's
+    ``shlex.quote`` writes a quote; ``'a'\\''b'``; ``'PGPASSWORD='"x"``): bash(1),
+    QUOTING.  None for any other word (``{"a":"b"}``: its quoted parts are apart), and
+    for one with an ANSI-C quoted part (``$'...'``, whose escapes this does not read)."""
+    if "$'" in word:
+        return None
+    glued, end, quoted = False, -1, False
+    for p in _SH_PART.finditer(word):
+        this = p.group(3) is None or p.group(3) in "'\""
+        glued = glued or (this and p.start() == end and (quoted or p.group(3) is None))
+        end, quoted = p.end(), p.group(3) is None
+        if not this:
+            end = -1
+    if not glued:
+        return None
+
+    def plain(p: re.Match[str]) -> str:
+        if p.group(1) is not None:
+            return p.group(1)
+        if p.group(2) is not None:  # in double quotes \ escapes only \ " $ ` (bash(1))
+            return _SH_DQ_ESCAPE.sub(r"\1", p.group(2))
+        return p.group(3)
+
+    return _SH_PART.sub(plain, word)
+
+
+def _quoted(text: str) -> str:
+    """``text`` as one shell word in one pair of quotes."""
+    if "'" not in text:
+        return f"'{text}'"
+    return '"' + _SH_DQ_SPECIAL.sub(r"\\\1", text) + '"'
+
+
+def _one_quoted(word: str) -> str | None:
+    """``word`` in one pair of quotes, when :func:`_unquoted` reads it."""
+    text = _unquoted(word)
+    return None if text is None else _quoted(text)
+
+
+def _one_quoted_line(line: str) -> str:
+    """``line`` with each word written in several quoted parts in one pair of quotes."""
+    if not _GLUED.search(line):
+        return line
+    return _SH_WORD.sub(lambda m: _one_quoted(m.group()) or m.group(), line)
+
+
 def redact_line(line: str) -> str:
     """A logged command line: a quoted shell word is redacted as one argument
     (``'secret,data=a b'`` or ``"secret,data=a b"`` hides all of ``a b``), the rest as text.
+    A word a shell reads from several quoted parts (``'--password='"'"'x'"'"''``, a
+    shell-quoted quote) is read as one quoted word: where that finds a secret, the line
+    is shown so, each such word in one pair of quotes (the same words to a shell).
 
     Redacting a word costs thirteen pattern passes, so a line of a million empty
     quoted words took minutes: a word that cannot hold a secret is skipped and each
     distinct word is redacted once."""
+    plain = _redact_line(line)
+    one = _one_quoted_line(line)
+    if one == line:
+        return plain
+    other = _redact_line(one)
+    return other if other != one and _no_more(other, plain) else plain
+
+
+def _redact_line(line: str) -> str:
+    """:func:`redact_line` of a line as it is written."""
     done: dict[str, str] = {}
 
     def word(m: re.Match[str]) -> str:
@@ -851,9 +1103,20 @@ QEMU command line) costs about fifty characters."""
 
 def redact_cost(line: str) -> int:
     """What :func:`redact_line` costs on ``line``, in characters: its length, and
-    :data:`WORD_COST` for each distinct quoted word it must redact on its own."""
-    words = {w for w in _SHELL_QUOTED.findall(line) if _TRIGGERS.search(w)}
-    return len(line) + WORD_COST * len(words)
+    :data:`WORD_COST` for each distinct quoted word it must redact on its own; where a
+    word in quoted parts glued together makes it redact the line in a second form too
+    (:func:`_one_quoted_line`), that form's cost and :data:`WORD_COST` for each such
+    word (:func:`redact` reads it on its own)."""
+
+    def cost(text: str) -> int:
+        words = {w for w in _SHELL_QUOTED.findall(text) if _TRIGGERS.search(w)}
+        return len(text) + WORD_COST * len(words)
+
+    one = _one_quoted_line(line)
+    if one == line:
+        return cost(line)
+    glued = {w for w in _SH_WORD.findall(line) if _TRIGGERS.search(w) and _unquoted(w)}
+    return cost(line) + cost(one) + WORD_COST * len(glued)
 
 
 class Budget:
