@@ -82,6 +82,45 @@ def test_a_root_that_fits_is_still_kept_whole():
         assert got.output == [str(7 << 20)] * 2
 
 
+def test_a_fill_that_fails_says_why_and_leaves_nothing_in_the_server():
+    """A root on disk the sandbox's / cannot hold (as one kept before the bound, or
+    written there by anything but a run): the fill at attach fails.  The error names the
+    fill and its cause, not PID 1's "was not released" (what PID 1 says when the runner
+    closes its go after the failed attach); the server keeps no descriptor of the
+    failed sandbox (its mount namespace, tmpfs pages and all) and no child."""
+    with _within(120), _host() as host:
+        execute(host, "true", LIMITS)
+        before = _server_fds()
+        (host.root / "big").mkdir()
+        for i in range(20):
+            (host.root / f"big/f{i}").write_bytes(bytes(1 << 20))
+        with pytest.raises(SandboxUnavailable) as err:
+            execute(host, "echo never", LIMITS)
+        assert "could not be filled" in str(err.value), err.value
+        assert "No space left on device" in str(err.value), err.value
+        assert "Traceback" not in str(err.value)
+        assert _server_fds() == before
+        assert _server_children() == []
+
+
+def test_a_failed_fill_does_not_answer_the_next_attach():
+    """The server's answer to the failed attach is one line: before, the fill's message
+    ended with a line break, and the empty line left behind answered the runner's next
+    order, so every later sandbox of the runner failed ("no answer", then "not
+    released"), of every host, or was released on the answer of an earlier order."""
+    with _within(120), _host() as host:
+        (host.root / "big").mkdir()
+        for i in range(20):
+            (host.root / f"big/f{i}").write_bytes(bytes(1 << 20))
+        with pytest.raises(SandboxUnavailable):
+            execute(host, "echo never", LIMITS)
+        shutil.rmtree(host.root / "big")
+        assert execute(host, "echo again", LIMITS).output == ["again"]
+        with _host() as other:
+            assert execute(other, "echo other", LIMITS).output == ["other"]
+        assert _server_children() == []
+
+
 def test_the_ready_descriptor_and_no_other_reaches_a_command():
     """No descriptor but 0, 1 and 2 is open in a command (fstat of every number up to
     the limit: /proc/self/fd is the fake /proc's), so neither NKG_READY's write end nor
