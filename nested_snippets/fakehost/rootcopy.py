@@ -32,9 +32,31 @@ class TooMany(Exception):
     the message says which.  Nothing has been written to disk."""
 
 
-def measure(root_fd: int, dev: int) -> None:
+SHORT_LINK = 128
+"""A link target at least this long takes a page of a tmpfs (shorter ones are kept in
+the inode): ``shmem_symlink`` keeps ``strlen + 1 <= SHORT_SYMLINK_LEN`` (128) inline,
+as read in a copy of an older release's mm/shmem.c (kpatsakis/primevul4, file
+``42020.c``, 2026-12-03); not verified on the running kernel."""
+
+
+def measure(root_fd: int, dev: int, capacity: int | None = None, inodes: int | None = None) -> None:
     """Walk ``root_fd`` (its own filesystem, without recursion) and raise
-    :class:`TooMany` before anything is copied when it is over a bound."""
+    :class:`TooMany` before anything is copied when it is over a bound.
+
+    Besides :data:`MAX_BYTES` and :data:`MAX_ENTRIES`, what :func:`copy_in` will need
+    must fit in a file system like ``root_fd``'s (``capacity`` bytes and ``inodes``
+    inodes, by default its own): each name of a regular file is written whole, in
+    pages (a sparse file and each hard link take their full size there, not what they
+    take here), and each name is an inode, as is the root.  Before (review 12,
+    2026-12-03), 20 MiB of sparse files or hard links, under :data:`MAX_BYTES`, were
+    kept, and the 16 MiB ``/`` of every later sandbox of the host could not hold them:
+    its fill failed."""
+    fs = os.fstatvfs(root_fd)
+    page = fs.f_bsize or 4096
+    capacity = fs.f_blocks * fs.f_frsize if capacity is None else capacity
+    inodes = fs.f_files if inodes is None else inodes
+    bound = min(MAX_BYTES, capacity) if capacity > 0 else MAX_BYTES
+    max_entries = min(MAX_ENTRIES, inodes - 1) if inodes > 0 else MAX_ENTRIES
     entries, size = 0, 0
     stack = [(os.dup(root_fd), 0)]
     try:
@@ -45,17 +67,21 @@ def measure(root_fd: int, dev: int) -> None:
                     raise TooMany(f"directories nested more than {MAX_DEPTH} deep")
                 for name in os.listdir(fd):
                     entries += 1
-                    if entries > MAX_ENTRIES:
-                        raise TooMany(f"more than {MAX_ENTRIES} files")
+                    if entries > max_entries:
+                        raise TooMany(f"more than {max_entries} files")
                     st = os.lstat(name, dir_fd=fd)
                     if st.st_dev != dev:
                         continue
                     if stat.S_ISREG(st.st_mode):
-                        size += st.st_size
-                        if size > MAX_BYTES:
-                            raise TooMany(f"more than {MAX_BYTES >> 20} MiB in files "
-                                          "(a sparse file counts whole)")  # fmt: skip
-                    elif stat.S_ISDIR(st.st_mode):
+                        size += -(-st.st_size // page) * page
+                    elif stat.S_ISLNK(st.st_mode) and st.st_size >= SHORT_LINK:
+                        size += page
+                    if size > bound:
+                        raise TooMany(f"more than {bound / (1 << 20):g} MiB in files "
+                                      "(what a sandbox's / holds: a sparse file counts "
+                                      "whole, each hard link as a copy, each file in "
+                                      "whole pages)")  # fmt: skip
+                    if stat.S_ISDIR(st.st_mode):
                         stack.append((_open_dir(name, fd), depth + 1))
             finally:
                 os.close(fd)

@@ -299,11 +299,16 @@ class _Sandbox:
         # the user namespace that owns the mounts (bwrap --disable-userns puts the
         # sandbox's processes in a child of it, where they cannot make another)
         self.user = fcntl.ioctl(self.mnt, NS_GET_USERNS)
-        net = os.open(ns + "net", os.O_RDONLY)
         try:
-            self.listener = self._listen(net)
-        finally:
-            os.close(net)
+            net = os.open(ns + "net", os.O_RDONLY)
+            try:
+                self.listener = self._listen(net)
+            finally:
+                os.close(net)
+        except BaseException:  # the sandbox is never served: keep none of its namespaces
+            os.close(self.user)  # (its mounts would hold its tmpfs pages, review 12)
+            os.close(self.mnt)
+            raise
         self.children: set[int] = set()
 
     def _listen(self, net_fd: int) -> socket.socket:
@@ -353,7 +358,11 @@ class _Sandbox:
         listener = socket.socket(fileno=fds[0])
         if status or msg != b"ok":
             listener.close()
-            why = msg.removeprefix(b"ok").decode(errors="replace")
+            why = msg.removeprefix(b"ok").decode(errors="replace").strip()
+            if not why and os.WIFSIGNALED(status):
+                why = f"the fill was killed by {signal.Signals(os.WTERMSIG(status)).name}"
+                if os.WTERMSIG(status) == signal.SIGALRM:
+                    why += f" (it took longer than {CALL_SECONDS} s, CALL_SECONDS)"
             raise ServerError(f"the sandbox's trees could not be filled: {why or status}")
         return listener
 
@@ -591,7 +600,15 @@ def serve(uid: int, gid: int) -> None:
         pending += chunk
         while b"\n" in pending:
             line, pending = pending.split(b"\n", 1)
-            print(_order(line.decode(), sandboxes), file=out, flush=True)
+            print(one_line(_order(line.decode(), sandboxes)), file=out, flush=True)
+
+
+def one_line(answer: str) -> str:
+    """An answer as the one line the runner reads for its order: a message with a line
+    break (the fill's ``...\\n``, a file name of the snippet's) would leave a line that
+    answers the runner's next order (review 12: every later attach of the runner then
+    failed, or was answered before its fill)."""
+    return " ".join(answer.splitlines())
 
 
 def _order(line: str, sandboxes: dict[int, _Sandbox]) -> str:

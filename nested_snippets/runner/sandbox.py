@@ -731,21 +731,27 @@ def run(
         os.close(block_r)
         os.close(ready_w)
         os.close(rules)
-    attached = False
+    attached = ready = False
     try:
         pid = _child_pid(info_r)
         try:
             if pid is None:
                 raise toolserver.ServerError("bubblewrap gave no process id")
-            if not _ready(ready_r, limits.seconds):
+            ready = _ready(ready_r, limits.seconds)
+            if not ready:
                 raise toolserver.ServerError("the sandbox's first process did not start")
             b.server.attach(pid, home)  # and fills its trees
         except toolserver.ServerError as exc:
             os.close(block_w)
             block_w = -1
             _wait(proc, 30) or _kill(proc)
-            if proc.returncode in SETUP_FAILED:  # PID 1 ended before it said that it runs
-                raise SandboxUnavailable(SETUP_FAILED[proc.returncode]) from None
+            if not ready and proc.returncode in SETUP_FAILED:  # PID 1 ended before it said
+                raise SandboxUnavailable(SETUP_FAILED[proc.returncode]) from None  # it runs
+            # a PID 1 that said it runs ends with 98 ("not released") once its go is
+            # closed: the attach's reason is the one to give (review 12)
+            if ready:
+                why = str(exc).removeprefix("tool server: ").removeprefix("error ")
+                raise SandboxUnavailable(f"the sandbox could not be set up: {why}") from None
             said = proc.stdout.read(2000).decode(errors="replace").strip()
             raise SandboxUnavailable(f"the sandbox could not be set up: {said or exc}") from None
         attached = True
