@@ -4,10 +4,8 @@ child that makes its listener, after PID 1 says that it runs (``NKG_READY``)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
 
 import pytest
@@ -17,23 +15,9 @@ from nested_snippets.fakehost.host import Scenario
 from nested_snippets.runner import sandbox
 from nested_snippets.runner.run import execute, fake_host, run_commands
 from nested_snippets.runner.sandbox import LimitExceeded, Limits, SandboxUnavailable
+from tests.test_sandbox_hostile import LIMITS, _within
 
 KEPT_TOO_MUCH = "stopped: limit of the host's files.*MiB in files"
-LIMITS = Limits(seconds=30, output_bytes=256 * 1024, memory_bytes=1 << 30, processes=48)
-
-
-@contextlib.contextmanager
-def _within(seconds: int):
-    def late(_sig, _frame):
-        raise AssertionError(f"still running after {seconds} s: the run is not bounded")
-
-    old = signal.signal(signal.SIGALRM, late)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _host():
