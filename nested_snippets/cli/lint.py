@@ -44,7 +44,19 @@ only look-ups, no object of its own:
   in the same order as line by line (what :data:`SHOWN`, :data:`REPEAT`, a
   conflict's first values and a ``--`` depend on; ``tests/cli/test_lint_runs.py``
   compares the two on random files).  Python 3.11 and later (:data:`RUNS`: the
-  expression is possessive); before, line by line.  Messages, and the did-you-mean
+  expression is possessive); before, line by line;
+* past :data:`SHOWN` distinct findings (an error among them), where a finding is
+  only counted, a plain line (printable, no quote) of a module with data that has no
+  word left open and no ``--``, whose own words would be counted (below), starts a
+  *block* the same way: it and the module's
+  next lines (as a run's, :func:`~nested_snippets.parsers.modprobe_conf.run_lines`)
+  are not judged by the parser; :meth:`Linter.count_lines` counts each piece of
+  :data:`LONG` of them at once if their words are all new wrong ones
+  (:meth:`Linter.new_unknowns`, as for a long line's pieces: the loop would only
+  count each) and hands the loop the lines of a piece that is not, as the parser
+  judges them (then the next 1, 2, 4... up to 64 pieces are not tried: a parameter
+  on each line); after a line that starts no block, or a block of one line, none is
+  tried for 1, 2, 4... up to 1024 lines.  Messages, and the did-you-mean
   searches (difflib), are made in :meth:`Linter.finish` for the printed findings
   only.
 
@@ -327,6 +339,8 @@ class Linter:
         opened, ended = self.opened, self.ended
         runs = RUNS
         wait, backoff = 0, 1  # lines that go on with a quote before the next run is tried
+        lull, pause = 0, 1  # the same for a block (plain lines past SHOWN: count_lines)
+        stops: dict = {}  # module -> its stop_names(): the same past SHOWN findings
 
         def carried(raw: str) -> list[str] | str | None:
             """The words lint needs of a plain ``options`` line of a module with data whose
@@ -338,9 +352,25 @@ class Linter:
             parameters, ``["options", MODULE]`` (a warning).  None: judge it.  With
             :data:`RUNS`, a line where a quote goes on starts a run instead: its
             ``options MODULE `` (:meth:`read_run` reads the run), but for ``wait``
-            such lines after a run too short to pay (twice as many each time)."""
-            nonlocal wait
-            if not (opened or ended) or raw[:8] != "options " or raw[8:9] == " ":
+            such lines after a run too short to pay (twice as many each time).  Past
+            :data:`SHOWN` distinct findings, a plain line (no quote) of a module with
+            data, neither open nor ended, starts a *block* the same way
+            (:meth:`count_lines`) if its own words would be counted, but for ``lull``
+            lines after a line that starts none or a block of one line (``pause``:
+            twice as many each time)."""
+            nonlocal wait, lull, pause
+            if lull:
+                lull -= 1
+                if not (opened or ended):
+                    return None
+                block = False
+            else:
+                block = self.errors and self.first_left_out is not None
+                if not (opened or ended or block):
+                    return None
+                if block:  # until a block of lines starts (run())
+                    lull, pause = pause, min(2 * pause, 1024)
+            if raw[:8] != "options " or raw[8:9] == " ":
                 return None
             end = raw.find(" ", 8)
             if end < 0 or end + 1 >= len(raw) or not raw.isprintable():
@@ -355,12 +385,29 @@ class Linter:
                 if wait:
                     wait -= 1
                 return Carried(("options", raw[8:end], raw[end + 1 :]))
-            return ["options", raw[8:end]] if key in ended else None  # after a "--"
+            if key in ended:  # after a "--"
+                return ["options", raw[8:end]]
+            if not block or '"' in raw:
+                return None
+            stop = stops.get(key)  # what keeps a block's words from being counted
+            if stop is None:
+                stop = stops[key] = self.stop_names(path, base[0], base[1])
+            if not stop or not self.new_unknowns(raw[end + 1 :].split(), set(), stop, set()):
+                return None  # not even this line would be counted (a parameter on each?)
+            return raw[: end + 1]  # a block: count_lines()
 
         def run(prefix: str, numbers: Sequence[int], texts: str) -> Iterable:
             """The lines of a run for the loop (:meth:`read_run`); of a run too short
-            to pay, its first line as :class:`Carried`."""
-            nonlocal wait, backoff
+            to pay, its first line as :class:`Carried`; the same of a block
+            (:meth:`count_lines`), of one too short to pay, its first line judged."""
+            nonlocal wait, backoff, lull, pause
+            key = self._bases[prefix[8:-1]][0]
+            if (key if read_by_kmod else (path, key)) not in opened:  # a block
+                if len(numbers) == 1:
+                    line = prefix + texts
+                    return ((numbers[0], modprobe_conf.judge_line(line), line),)
+                lull, pause = 0, 1
+                return self.count_lines(path, prefix, numbers, texts, read_by_kmod)
             if len(numbers) == 1:
                 wait, backoff = backoff, min(2 * backoff, 1024)
                 return ((numbers[0], Carried(("options", prefix[8:-1], texts)), ""),)
@@ -589,6 +636,50 @@ class Linter:
         dashes = self.ended[key]
         for lineno in lines[at + 1 :]:
             self.add(path, lineno, "warning", ("after_dashes", module, dashes))
+
+    def count_lines(
+        self, path: str, prefix: str, lines: Sequence[int], texts: str, read_by_kmod: bool
+    ) -> Iterator[tuple[int, list[str] | str, str]]:
+        """Read a block: the ``options`` lines ``lines`` of ``prefix`` (``options MODULE
+        ``, a module with data), printable, their texts after it joined with
+        ``"\n"``, met past :data:`SHOWN` distinct findings (an error among them).  Each
+        piece of :data:`LONG` lines is counted at once if its words are all new wrong
+        ones (:meth:`new_unknowns`: distinct, none a parameter's, a printed one's or
+        ``--``) and have no quote, while the module has no word left open and no
+        ``--``: the loop would count each of them and do nothing else (a line of
+        blanks only has no words).  The lines of a piece that is not are yielded, judged
+        as the parser judges them, for :meth:`lint_text`'s loop."""
+        given = prefix[8:-1]
+        module, params, _ = self._bases[given]
+        key = module if read_by_kmod else (path, module)
+        judge = modprobe_conf.judge_line
+        stop = self.stop_names(path, module, params)  # the same past SHOWN findings
+        texts_of = texts.split("\n")
+        opened, ended, left_out = self.opened, self.ended, self.left_out
+        skip, skips = 0, 1  # pieces not tried after one that was not counted
+        for start in range(0, len(texts_of), LONG):
+            piece = texts_of[start : start + LONG]
+            joined = "\n".join(piece)
+            plain = '"' not in joined
+            if skip:
+                skip -= 1
+            elif plain and stop and key not in opened and key not in ended:
+                new = self.new_unknowns(joined.split(), set(), stop, set())
+                if new:
+                    left_out["error"] = left_out.get("error", 0) + new
+                    skips = 1
+                    continue
+                skip, skips = skips, min(2 * skips, 64)  # (a parameter on each line)
+            numbers = lines[start : start + LONG]
+            if not plain:
+                for lineno, text in zip(numbers, piece):  # noqa: B905
+                    line = prefix + text
+                    yield lineno, judge(line), line
+                continue
+            for lineno, text in zip(numbers, piece):  # noqa: B905
+                words = text.split()  # the parser's words of a plain line (_judge_plain)
+                line = prefix + text
+                yield lineno, ["options", given, *words] if words else judge(line), line
 
     def one_word(self, path: str, lineno: int, module: str, word: str, read_by_kmod: bool) -> bool:
         """Judge one word as written of ``module`` (a module with data) at ``path:lineno``,
