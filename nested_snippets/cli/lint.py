@@ -45,6 +45,9 @@ only look-ups, no object of its own:
   conflict's first values and a ``--`` depend on; ``tests/cli/test_lint_runs.py``
   compares the two on random files).  Python 3.11 and later (:data:`RUNS`: the
   expression is possessive); before, line by line;
+* the lines of a module after a ``--`` that ended its parameters are a run the same
+  way: each has one warning, added at once (:meth:`Linter.after_dashes`: past
+  :data:`REPEAT` of them, or :data:`SHOWN` findings, a count);
 * past :data:`SHOWN` distinct findings (an error among them), where a finding is
   only counted, a plain line (printable, no quote) of a module with data that has no
   word left open and no ``--``, whose own words would be counted (below), starts a
@@ -55,8 +58,8 @@ only look-ups, no object of its own:
   (:meth:`Linter.new_unknowns`, as for a long line's pieces: the loop would only
   count each) and hands the loop the lines of a piece that is not, as the parser
   judges them (then the next 1, 2, 4... up to 64 pieces are not tried: a parameter
-  on each line); after a line that starts no block, or a block of one line, none is
-  tried for 1, 2, 4... up to 1024 lines.  Messages, and the did-you-mean
+  on each line); after a line that starts no block (nor a run after a ``--``), or one
+  of one line, none is tried for 1, 2, 4... up to 1024 lines.  Messages, and the did-you-mean
   searches (difflib), are made in :meth:`Linter.finish` for the printed findings
   only.
 
@@ -352,24 +355,28 @@ class Linter:
             parameters, ``["options", MODULE]`` (a warning).  None: judge it.  With
             :data:`RUNS`, a line where a quote goes on starts a run instead: its
             ``options MODULE `` (:meth:`read_run` reads the run), but for ``wait``
-            such lines after a run too short to pay (twice as many each time).  Past
-            :data:`SHOWN` distinct findings, a plain line (no quote) of a module with
-            data, neither open nor ended, starts a *block* the same way
-            (:meth:`count_lines`) if its own words would be counted, but for ``lull``
-            lines after a line that starts none or a block of one line (``pause``:
-            twice as many each time)."""
-            nonlocal wait, lull, pause
+            such lines after a run too short to pay (twice as many each time).  A line
+            after a ``--`` starts a run of such lines the same way (:meth:`after_dashes`),
+            and past :data:`SHOWN` distinct findings, a plain line (no quote) of a module
+            with data, neither open nor ended, whose own words would be counted, starts
+            a *block* (:meth:`count_lines`); neither for ``lull`` lines after a line
+            that started none or one of one line (``pause``: twice as many each time)."""
+            nonlocal lull, pause
             if lull:
                 lull -= 1
-                if not (opened or ended):
-                    return None
-                block = False
-            else:
-                block = self.errors and self.first_left_out is not None
-                if not (opened or ended or block):
-                    return None
-                if block:  # until a block of lines starts (run())
-                    lull, pause = pause, min(2 * pause, 1024)
+                return answer(raw, False, False) if opened or ended else None
+            counting = self.errors and self.first_left_out is not None
+            if not (opened or ended or counting):
+                return None
+            words = answer(raw, True, counting)
+            if words.__class__ is not str:  # none started: none tried for a while
+                lull, pause = pause, min(2 * pause, 1024)
+            return words
+
+        def answer(raw: str, tries: bool, counting: bool) -> list[str] | str | None:
+            """:func:`carried`'s answer; ``tries``: a run after a ``--`` may start, and
+            with ``counting`` (past :data:`SHOWN` findings, an error among them) a block."""
+            nonlocal wait
             if raw[:8] != "options " or raw[8:9] == " ":
                 return None
             end = raw.find(" ", 8)
@@ -385,9 +392,9 @@ class Linter:
                 if wait:
                     wait -= 1
                 return Carried(("options", raw[8:end], raw[end + 1 :]))
-            if key in ended:  # after a "--"
-                return ["options", raw[8:end]]
-            if not block or '"' in raw:
+            if key in ended:  # after a "--": a run of such lines (after_dashes())
+                return raw[: end + 1] if tries else ["options", raw[8:end]]
+            if not counting or '"' in raw:
                 return None
             stop = stops.get(key)  # what keeps a block's words from being counted
             if stop is None:
@@ -399,11 +406,21 @@ class Linter:
         def run(prefix: str, numbers: Sequence[int], texts: str) -> Iterable:
             """The lines of a run for the loop (:meth:`read_run`); of a run too short
             to pay, its first line as :class:`Carried`; the same of a block
-            (:meth:`count_lines`), of one too short to pay, its first line judged."""
+            (:meth:`count_lines`), of one too short to pay, its first line judged; of
+            lines after a ``--``, nothing (:meth:`after_dashes` adds their warnings)."""
             nonlocal wait, backoff, lull, pause
-            key = self._bases[prefix[8:-1]][0]
-            if (key if read_by_kmod else (path, key)) not in opened:  # a block
+            module = self._bases[prefix[8:-1]][0]
+            key = module if read_by_kmod else (path, module)
+            if key in ended:  # lines after a "--": a warning each
                 if len(numbers) == 1:
+                    lull, pause = pause, min(2 * pause, 1024)
+                else:
+                    lull, pause = 0, 1
+                self.after_dashes(path, module, numbers, ended[key])
+                return ()
+            if key not in opened:  # a block
+                if len(numbers) == 1:
+                    lull, pause = pause, min(2 * pause, 1024)
                     line = prefix + texts
                     return ((numbers[0], modprobe_conf.judge_line(line), line),)
                 lull, pause = 0, 1
@@ -680,6 +697,26 @@ class Linter:
                 words = text.split()  # the parser's words of a plain line (_judge_plain)
                 line = prefix + text
                 yield lineno, ["options", given, *words] if words else judge(line), line
+
+    def after_dashes(
+        self, path: str, module: str, lines: Sequence[int], dashes: tuple[str, int]
+    ) -> None:
+        """The warnings of ``options`` lines ``lines`` of ``module`` after the ``--`` at
+        ``dashes``, which ended its parameters (:meth:`across_lines` would add one
+        each): :meth:`add` for each, but at once for those it would only count."""
+        what = ("after_dashes", module, dashes)
+        key = (path, "warning", what)
+        repeats = self.repeats
+        for i, lineno in enumerate(lines):
+            seen = repeats.get(key)
+            if seen is not None and seen >= REPEAT:  # printed REPEAT times: counted
+                repeats[key] = seen + len(lines) - i
+                return
+            if seen is None and len(repeats) >= SHOWN:  # past SHOWN: left out
+                self.add(path, lineno, "warning", what)
+                self.left_out["warning"] += len(lines) - i - 1
+                return
+            self.add(path, lineno, "warning", what)
 
     def one_word(self, path: str, lineno: int, module: str, word: str, read_by_kmod: bool) -> bool:
         """Judge one word as written of ``module`` (a module with data) at ``path:lineno``,

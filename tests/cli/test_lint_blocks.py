@@ -86,6 +86,10 @@ BENCH = [
     lambda i: f'options kvm_intel a{i}="x' if i == 3000 else f"options kvm_intel nestd{i}=1",
     lambda i: f"options kvm_intel nestd{i}=1 eptt=0",
     lambda i: f"options {'kvm' if i % 3 else 'kvm_intel'} nestd{i}=1",
+    lambda i: "options kvm_intel --" if i == 0 else f'options kvm_intel "{i} x',  # after --
+    lambda i: "options kvm_intel --" if i == 300 else f"options kvm_intel n{i}=1",
+    lambda i: "options kvm_intel --" if i == 9 else f"options kvm_{'intel' if i % 5 else 'amd'} x",
+    lambda i: f"options kvm_amd u{i}" if i < 250 else f"options kvm_intel {'--' if i < 251 else i}",
 ]
 
 
@@ -128,3 +132,19 @@ def test_no_block_where_its_first_line_would_not_be_counted(monkeypatch):
     linter.lint_text("kvm.conf", text)
     assert linter.first_left_out is not None  # past SHOWN
     assert blocks == []
+
+
+def test_lines_after_dashes_are_warned_of_without_judging_them(monkeypatch):
+    """A file of distinct lines after ``options kvm_intel --``: one warning each (20
+    printed, the rest counted), added at once (:meth:`Linter.after_dashes`), not line
+    by line through :meth:`Linter.across_lines`."""
+    calls = []
+    real = Linter.across_lines
+    monkeypatch.setattr(Linter, "across_lines", lambda self, *a: calls.append(a) or real(self, *a))
+    text = "options kvm_intel --\n" + "".join(f'options kvm_intel "{i} x\n' for i in range(6000))
+    linter = Linter("6.6", "x86")
+    linter.lint_text("kvm.conf", text)
+    linter.finish()
+    assert len(calls) < 100
+    assert [n for _, n, level, _ in linter.findings if level == "warning"] == list(range(1, 22))
+    assert linter.findings[-1][3].startswith(f"{6000 - lint.REPEAT} more of this warning left out")
