@@ -795,7 +795,7 @@ class Linter:
                 stop = self.stop_names(path, module, params)  # none is added from now on
                 forms.update(r.replace('"', "") for r in wrong if '"' in r)
             if stop:
-                new = self.new_unknowns(piece, wrong, stop, forms)
+                new = self.new_unknowns(piece, wrong, stop, forms, one_line=True)
                 if new:
                     self.left_out["error"] = self.left_out.get("error", 0) + abs(new)
                     if new < 0:  # quoted: told by forms
@@ -832,7 +832,9 @@ class Linter:
         return stop
 
     @staticmethod
-    def new_unknowns(piece: list[str], wrong: set[str], stop: set[str], forms: set[str]) -> int:
+    def new_unknowns(
+        piece: list[str], wrong: set[str], stop: set[str], forms: set[str], one_line: bool = False
+    ) -> int:
         """How many findings ``piece`` (words as written of an ``options`` line) adds
         past :data:`SHOWN` distinct findings, told at C speed, if all of them are new
         wrong words: their names as the kernel reads them (up to the first "=" after
@@ -847,7 +849,12 @@ class Linter:
         cannot be told so: the loop then reads each word.  A 10 MB line of distinct
         wrong words took 1 s word by word; a set of all its words, built before a
         parameter at its end showed that it could not be counted, took 3.3 s and half
-        as much memory again (review s7)."""
+        as much memory again (review s7).
+
+        ``one_line``: the words are all of one line (:meth:`pieces`), and without
+        quotes they need not differ: the loop would count each reading not read
+        before on the line once, the number that ``wrong`` grows by when they are
+        added (one look-up per word in a set of millions, not two)."""
         joined = "\n".join(piece)  # no "\n" in a line's words
         quoted = '"' in joined
         if quoted:
@@ -863,9 +870,13 @@ class Linter:
             names = re.findall("(?m)^.[^=\n]*", joined)  # an "=" at 0 is a name's
         else:
             names = readings
-        if not stop.isdisjoint(names) or not wrong.isdisjoint(readings):
+        if not stop.isdisjoint(names) or not forms.isdisjoint(readings):
             return 0
-        if not forms.isdisjoint(readings):
+        if one_line and not quoted:
+            before = len(wrong)
+            wrong.update(readings)
+            return len(wrong) - before  # 0: all read before (the loop skips each)
+        if not wrong.isdisjoint(readings):
             return 0
         kept = forms if quoted else wrong
         before = len(kept)

@@ -148,3 +148,42 @@ def test_lines_after_dashes_are_warned_of_without_judging_them(monkeypatch):
     assert len(calls) < 100
     assert [n for _, n, level, _ in linter.findings if level == "warning"] == list(range(1, 22))
     assert linter.findings[-1][3].startswith(f"{6000 - lint.REPEAT} more of this warning left out")
+
+
+def test_a_long_line_with_repeated_words_is_counted_at_once(monkeypatch):
+    """Past SHOWN, a piece of a long line's words (:meth:`Linter.pieces`) whose
+    unknown names repeat ("v" every tenth word) is counted at once (each reading
+    not read before on the line, once), not read word by word by the loop."""
+    judged = []
+    real = lint.judge
+    monkeypatch.setattr(lint, "judge", lambda *a: judged.append(a[2]) or real(*a))
+    words = [f"u{i}" for i in range(300)] + [f"w{i}" if i % 10 else "v" for i in range(4096)]
+    text = "options kvm_intel " + " ".join(words) + "\n"
+    linter = Linter("6.6", "x86")
+    linter.lint_text("kvm.conf", text)
+    assert linter.left_out == {"error": len(set(words)) - lint.SHOWN}
+    assert len(judged) < 2 * lint.LONG
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_long_lines_count_what_word_by_word_counts(monkeypatch, seed):
+    """Long lines of unknown names, some repeated, some quoted, one parameter: the
+    findings and counts are those of reading each word (LONG past every line)."""
+    rng = random.Random(seed)
+    for case in range(4):
+        lines = [f"options kvm_intel z{i}=1" for i in range(rng.choice([0, 150, 250]))]
+        for n in range(rng.randrange(1, 4)):
+            words = [
+                rng.choice([f"u{n}_{i}", f"v{rng.randrange(40)}", f'q{i}="a"', f"u{i}"])
+                for i in range(rng.randrange(50, 400))
+            ]
+            if rng.random() < 0.5:
+                words.insert(rng.randrange(len(words)), rng.choice(["nested=1", "--", 'x="y']))
+            lines.append(f"options kvm_intel {' '.join(words)}")
+        files = [("/d/kvm.conf", "\n".join(lines) + "\n")]
+        with monkeypatch.context() as m:
+            m.setattr(lint, "SHOWN", rng.choice([3, 40, 200]))
+            m.setattr(lint, "LONG", rng.choice([4, 16, 64]))
+            pieces = lint_files(files)
+            m.setattr(lint, "LONG", 10**9)
+            assert pieces == lint_files(files), (seed, case, files)
