@@ -88,6 +88,23 @@ lines (:meth:`Linter.one_word`: some 4 us on this machine) and the loop's own wo
 Then: a word across lines whose name as written is unknown is not read further
 (its value's quotes change nothing), distinct open quotes with a blank 2.00 ->
 1.76 s CPU (three runs, load 1, ad hoc).
+Then (branch lint12, 2026-12-03): blocks (:meth:`Linter.count_lines`), runs after a
+``--`` (:meth:`Linter.after_dashes`), and a long line's unquoted pieces counted by how
+much its set of wrong readings grows (:meth:`Linter.new_unknowns`, ``one_line``).
+Whole command on the bench_lint files, least CPU time of 3 runs, 40e48ad and 0c81c76
+by turns, outputs byte-identical for all 24 patterns, load 4.0 to 5.3 on 2 cores
+(yardstick 0.31 s, half again the fast moment's 0.20): distinct misspelt kvm names
+2.10 -> 0.86 s, distinct misspelt names 1.85 -> 0.82 s, distinct open quotes after
+``--`` 1.34 -> 0.41 s; the other 21 from 11 % less to 19 % more, and distinct
+uppercase KVM names 1.11 -> 1.54 s (noise at this load: those two, again in 5 runs by
+turns at load 2.5, 0.67 -> 0.65 and 1.24 -> 1.26 s). The one-line change, measured
+alone (b4dfdb6 -> 0c81c76, load 3.4): one line of 3-byte names, a parameter last 1.91
+-> 1.77 s, as word 300 1.91 -> 1.80 s. The slowest now (at load 4-5): distinct far
+module names and distinct conflicting values (about 1.9 s), one line of 3-byte names
+as word 300 (1.6), distinct quoted values (1.35); what is left there is CPython's cost
+per line (a module without data, a conflict: neither is counted at once) and, for the
+long line, the set of its 2.5 M distinct words (one look-up each) and their
+deallocation at the end.
 """
 
 from __future__ import annotations
