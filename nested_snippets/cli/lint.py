@@ -44,7 +44,22 @@ only look-ups, no object of its own:
   in the same order as line by line (what :data:`SHOWN`, :data:`REPEAT`, a
   conflict's first values and a ``--`` depend on; ``tests/cli/test_lint_runs.py``
   compares the two on random files).  Python 3.11 and later (:data:`RUNS`: the
-  expression is possessive); before, line by line.  Messages, and the did-you-mean
+  expression is possessive); before, line by line;
+* the lines of a module after a ``--`` that ended its parameters are a run the same
+  way: each has one warning, added at once (:meth:`Linter.after_dashes`: past
+  :data:`REPEAT` of them, or :data:`SHOWN` findings, a count);
+* past :data:`SHOWN` distinct findings (an error among them), where a finding is
+  only counted, a plain line (printable, no quote) of a module with data that has no
+  word left open and no ``--``, whose own words would be counted (below), starts a
+  *block* the same way: it and the module's
+  next lines (as a run's, :func:`~nested_snippets.parsers.modprobe_conf.run_lines`)
+  are not judged by the parser; :meth:`Linter.count_lines` counts each piece of
+  :data:`LONG` of them at once if their words are all new wrong ones
+  (:meth:`Linter.new_unknowns`, as for a long line's pieces: the loop would only
+  count each) and hands the loop the lines of a piece that is not, as the parser
+  judges them (then the next 1, 2, 4... up to 64 pieces are not tried: a parameter
+  on each line); after a line that starts no block (nor a run after a ``--``), or one
+  of one line, none is tried for 1, 2, 4... up to 1024 lines.  Messages, and the did-you-mean
   searches (difflib), are made in :meth:`Linter.finish` for the printed findings
   only.
 
@@ -73,6 +88,23 @@ lines (:meth:`Linter.one_word`: some 4 us on this machine) and the loop's own wo
 Then: a word across lines whose name as written is unknown is not read further
 (its value's quotes change nothing), distinct open quotes with a blank 2.00 ->
 1.76 s CPU (three runs, load 1, ad hoc).
+Then (branch lint12, 2026-12-03): blocks (:meth:`Linter.count_lines`), runs after a
+``--`` (:meth:`Linter.after_dashes`), and a long line's unquoted pieces counted by how
+much its set of wrong readings grows (:meth:`Linter.new_unknowns`, ``one_line``).
+Whole command on the bench_lint files, least CPU time of 3 runs, 40e48ad and 0c81c76
+by turns, outputs byte-identical for all 24 patterns, load 4.0 to 5.3 on 2 cores
+(yardstick 0.31 s, half again the fast moment's 0.20): distinct misspelt kvm names
+2.10 -> 0.86 s, distinct misspelt names 1.85 -> 0.82 s, distinct open quotes after
+``--`` 1.34 -> 0.41 s; the other 21 from 11 % less to 19 % more, and distinct
+uppercase KVM names 1.11 -> 1.54 s (noise at this load: those two, again in 5 runs by
+turns at load 2.5, 0.67 -> 0.65 and 1.24 -> 1.26 s). The one-line change, measured
+alone (b4dfdb6 -> 0c81c76, load 3.4): one line of 3-byte names, a parameter last 1.91
+-> 1.77 s, as word 300 1.91 -> 1.80 s. The slowest now (at load 4-5): distinct far
+module names and distinct conflicting values (about 1.9 s), one line of 3-byte names
+as word 300 (1.6), distinct quoted values (1.35); what is left there is CPython's cost
+per line (a module without data, a conflict: neither is counted at once) and, for the
+long line, the set of its 2.5 M distinct words (one look-up each) and their
+deallocation at the end.
 """
 
 from __future__ import annotations
@@ -327,6 +359,8 @@ class Linter:
         opened, ended = self.opened, self.ended
         runs = RUNS
         wait, backoff = 0, 1  # lines that go on with a quote before the next run is tried
+        lull, pause = 0, 1  # the same for a block (plain lines past SHOWN: count_lines)
+        stops: dict = {}  # module -> its stop_names(): the same past SHOWN findings
 
         def carried(raw: str) -> list[str] | str | None:
             """The words lint needs of a plain ``options`` line of a module with data whose
@@ -338,9 +372,29 @@ class Linter:
             parameters, ``["options", MODULE]`` (a warning).  None: judge it.  With
             :data:`RUNS`, a line where a quote goes on starts a run instead: its
             ``options MODULE `` (:meth:`read_run` reads the run), but for ``wait``
-            such lines after a run too short to pay (twice as many each time)."""
+            such lines after a run too short to pay (twice as many each time).  A line
+            after a ``--`` starts a run of such lines the same way (:meth:`after_dashes`),
+            and past :data:`SHOWN` distinct findings, a plain line (no quote) of a module
+            with data, neither open nor ended, whose own words would be counted, starts
+            a *block* (:meth:`count_lines`); neither for ``lull`` lines after a line
+            that started none or one of one line (``pause``: twice as many each time)."""
+            nonlocal lull, pause
+            if lull:
+                lull -= 1
+                return answer(raw, False, False) if opened or ended else None
+            counting = self.errors and self.first_left_out is not None
+            if not (opened or ended or counting):
+                return None
+            words = answer(raw, True, counting)
+            if words.__class__ is not str:  # none started: none tried for a while
+                lull, pause = pause, min(2 * pause, 1024)
+            return words
+
+        def answer(raw: str, tries: bool, counting: bool) -> list[str] | str | None:
+            """:func:`carried`'s answer; ``tries``: a run after a ``--`` may start, and
+            with ``counting`` (past :data:`SHOWN` findings, an error among them) a block."""
             nonlocal wait
-            if not (opened or ended) or raw[:8] != "options " or raw[8:9] == " ":
+            if raw[:8] != "options " or raw[8:9] == " ":
                 return None
             end = raw.find(" ", 8)
             if end < 0 or end + 1 >= len(raw) or not raw.isprintable():
@@ -355,12 +409,39 @@ class Linter:
                 if wait:
                     wait -= 1
                 return Carried(("options", raw[8:end], raw[end + 1 :]))
-            return ["options", raw[8:end]] if key in ended else None  # after a "--"
+            if key in ended:  # after a "--": a run of such lines (after_dashes())
+                return raw[: end + 1] if tries else ["options", raw[8:end]]
+            if not counting or '"' in raw:
+                return None
+            stop = stops.get(key)  # what keeps a block's words from being counted
+            if stop is None:
+                stop = stops[key] = self.stop_names(path, base[0], base[1])
+            if not stop or not self.new_unknowns(raw[end + 1 :].split(), set(), stop, set()):
+                return None  # not even this line would be counted (a parameter on each?)
+            return raw[: end + 1]  # a block: count_lines()
 
         def run(prefix: str, numbers: Sequence[int], texts: str) -> Iterable:
             """The lines of a run for the loop (:meth:`read_run`); of a run too short
-            to pay, its first line as :class:`Carried`."""
-            nonlocal wait, backoff
+            to pay, its first line as :class:`Carried`; the same of a block
+            (:meth:`count_lines`), of one too short to pay, its first line judged; of
+            lines after a ``--``, nothing (:meth:`after_dashes` adds their warnings)."""
+            nonlocal wait, backoff, lull, pause
+            module = self._bases[prefix[8:-1]][0]
+            key = module if read_by_kmod else (path, module)
+            if key in ended:  # lines after a "--": a warning each
+                if len(numbers) == 1:
+                    lull, pause = pause, min(2 * pause, 1024)
+                else:
+                    lull, pause = 0, 1
+                self.after_dashes(path, module, numbers, ended[key])
+                return ()
+            if key not in opened:  # a block
+                if len(numbers) == 1:
+                    lull, pause = pause, min(2 * pause, 1024)
+                    line = prefix + texts
+                    return ((numbers[0], modprobe_conf.judge_line(line), line),)
+                lull, pause = 0, 1
+                return self.count_lines(path, prefix, numbers, texts, read_by_kmod)
             if len(numbers) == 1:
                 wait, backoff = backoff, min(2 * backoff, 1024)
                 return ((numbers[0], Carried(("options", prefix[8:-1], texts)), ""),)
@@ -590,6 +671,70 @@ class Linter:
         for lineno in lines[at + 1 :]:
             self.add(path, lineno, "warning", ("after_dashes", module, dashes))
 
+    def count_lines(
+        self, path: str, prefix: str, lines: Sequence[int], texts: str, read_by_kmod: bool
+    ) -> Iterator[tuple[int, list[str] | str, str]]:
+        """Read a block: the ``options`` lines ``lines`` of ``prefix`` (``options MODULE
+        ``, a module with data), printable, their texts after it joined with
+        ``"\n"``, met past :data:`SHOWN` distinct findings (an error among them).  Each
+        piece of :data:`LONG` lines is counted at once if its words are all new wrong
+        ones (:meth:`new_unknowns`: distinct, none a parameter's, a printed one's or
+        ``--``) and have no quote, while the module has no word left open and no
+        ``--``: the loop would count each of them and do nothing else (a line of
+        blanks only has no words).  The lines of a piece that is not are yielded, judged
+        as the parser judges them, for :meth:`lint_text`'s loop."""
+        given = prefix[8:-1]
+        module, params, _ = self._bases[given]
+        key = module if read_by_kmod else (path, module)
+        judge = modprobe_conf.judge_line
+        stop = self.stop_names(path, module, params)  # the same past SHOWN findings
+        texts_of = texts.split("\n")
+        opened, ended, left_out = self.opened, self.ended, self.left_out
+        skip, skips = 0, 1  # pieces not tried after one that was not counted
+        for start in range(0, len(texts_of), LONG):
+            piece = texts_of[start : start + LONG]
+            joined = "\n".join(piece)
+            plain = '"' not in joined
+            if skip:
+                skip -= 1
+            elif plain and stop and key not in opened and key not in ended:
+                new = self.new_unknowns(joined.split(), set(), stop, set())
+                if new:
+                    left_out["error"] = left_out.get("error", 0) + new
+                    skips = 1
+                    continue
+                skip, skips = skips, min(2 * skips, 64)  # (a parameter on each line)
+            numbers = lines[start : start + LONG]
+            if not plain:
+                for lineno, text in zip(numbers, piece):  # noqa: B905
+                    line = prefix + text
+                    yield lineno, judge(line), line
+                continue
+            for lineno, text in zip(numbers, piece):  # noqa: B905
+                words = text.split()  # the parser's words of a plain line (_judge_plain)
+                line = prefix + text
+                yield lineno, ["options", given, *words] if words else judge(line), line
+
+    def after_dashes(
+        self, path: str, module: str, lines: Sequence[int], dashes: tuple[str, int]
+    ) -> None:
+        """The warnings of ``options`` lines ``lines`` of ``module`` after the ``--`` at
+        ``dashes``, which ended its parameters (:meth:`across_lines` would add one
+        each): :meth:`add` for each, but at once for those it would only count."""
+        what = ("after_dashes", module, dashes)
+        key = (path, "warning", what)
+        repeats = self.repeats
+        for i, lineno in enumerate(lines):
+            seen = repeats.get(key)
+            if seen is not None and seen >= REPEAT:  # printed REPEAT times: counted
+                repeats[key] = seen + len(lines) - i
+                return
+            if seen is None and len(repeats) >= SHOWN:  # past SHOWN: left out
+                self.add(path, lineno, "warning", what)
+                self.left_out["warning"] += len(lines) - i - 1
+                return
+            self.add(path, lineno, "warning", what)
+
     def one_word(self, path: str, lineno: int, module: str, word: str, read_by_kmod: bool) -> bool:
         """Judge one word as written of ``module`` (a module with data) at ``path:lineno``,
         outside :meth:`lint_text`'s loop (a word that ran across lines); True if it is
@@ -667,7 +812,7 @@ class Linter:
                 stop = self.stop_names(path, module, params)  # none is added from now on
                 forms.update(r.replace('"', "") for r in wrong if '"' in r)
             if stop:
-                new = self.new_unknowns(piece, wrong, stop, forms)
+                new = self.new_unknowns(piece, wrong, stop, forms, one_line=True)
                 if new:
                     self.left_out["error"] = self.left_out.get("error", 0) + abs(new)
                     if new < 0:  # quoted: told by forms
@@ -704,7 +849,9 @@ class Linter:
         return stop
 
     @staticmethod
-    def new_unknowns(piece: list[str], wrong: set[str], stop: set[str], forms: set[str]) -> int:
+    def new_unknowns(
+        piece: list[str], wrong: set[str], stop: set[str], forms: set[str], one_line: bool = False
+    ) -> int:
         """How many findings ``piece`` (words as written of an ``options`` line) adds
         past :data:`SHOWN` distinct findings, told at C speed, if all of them are new
         wrong words: their names as the kernel reads them (up to the first "=" after
@@ -719,7 +866,12 @@ class Linter:
         cannot be told so: the loop then reads each word.  A 10 MB line of distinct
         wrong words took 1 s word by word; a set of all its words, built before a
         parameter at its end showed that it could not be counted, took 3.3 s and half
-        as much memory again (review s7)."""
+        as much memory again (review s7).
+
+        ``one_line``: the words are all of one line (:meth:`pieces`), and without
+        quotes they need not differ: the loop would count each reading not read
+        before on the line once, the number that ``wrong`` grows by when they are
+        added (one look-up per word in a set of millions, not two)."""
         joined = "\n".join(piece)  # no "\n" in a line's words
         quoted = '"' in joined
         if quoted:
@@ -735,9 +887,13 @@ class Linter:
             names = re.findall("(?m)^.[^=\n]*", joined)  # an "=" at 0 is a name's
         else:
             names = readings
-        if not stop.isdisjoint(names) or not wrong.isdisjoint(readings):
+        if not stop.isdisjoint(names) or not forms.isdisjoint(readings):
             return 0
-        if not forms.isdisjoint(readings):
+        if one_line and not quoted:
+            before = len(wrong)
+            wrong.update(readings)
+            return len(wrong) - before  # 0: all read before (the loop skips each)
+        if not wrong.isdisjoint(readings):
             return 0
         kept = forms if quoted else wrong
         before = len(kept)

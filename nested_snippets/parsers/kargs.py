@@ -211,7 +211,29 @@ def line_words(text: str) -> list[str]:
         import re
 
         _lines_re = re.compile("\n|" + _QUOTED_WORD + "+")
-    return _lines_re.findall(text)
+    if 8 * text.count('"') > text.count(" ") + text.count("\n"):
+        return _lines_re.findall(text)
+    # few quotes for many words (a run of plain lines: the expression's matches, 0.9 us
+    # a word, made it 3x slower than line by line): the text cut at its quotes, the
+    # pieces outside quotes split at " " and "\n" at C speed, as _split_outside_quotes
+    words: list[str] = []
+    word: list[str] = []  # the pieces of the word being read
+    for i, piece in enumerate(text.split('"')):
+        if i % 2 or (" " not in piece and "\n" not in piece and piece.isprintable()):
+            word.append(piece)  # inside quotes, or outside without a blank
+            continue
+        if not piece.replace("\n", " ").isprintable():  # another blank, or not sure
+            return _lines_re.findall(text)
+        parts = piece.replace("\n", " \n ").split(" ")
+        word.append(parts[0])
+        if len(parts) > 1:
+            if '"'.join(word):
+                words.append('"'.join(word))
+            words.extend(filter(None, parts[1:-1]))
+            word = [parts[-1]]
+    if '"'.join(word):
+        words.append('"'.join(word))
+    return words
 
 
 _MANY_QUOTES = 1 << 16

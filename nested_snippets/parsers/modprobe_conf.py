@@ -267,6 +267,12 @@ class OpenWords(list):
     __slots__ = ()
 
 
+def judge_line(line: str) -> Words | str:
+    """What :func:`judged_text_lines` yields for ``line`` (a logical line, not blank or a
+    comment) with ``unquote`` false: its words as written, or why kmod ignores it."""
+    return _judge(line, False)
+
+
 def _judge(line: str, unquote: bool = True) -> Words | str:
     """:func:`_judge_line`; with ``unquote`` false, the words of an ``options`` line
     whose last word leaves a quote open as :class:`OpenWords` (judged once per
