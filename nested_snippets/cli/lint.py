@@ -802,10 +802,13 @@ class Linter:
         quotes dropped (distinct forms, distinct readings; :meth:`new_unknowns`), kept
         in ``forms`` with the forms of the quoted wrong words read one by one; its readings
         (:func:`kargs.kernel_word`, slow) are added to ``wrong`` only before a piece is
-        read one by one (``pending``)."""
+        read one by one (``pending``).  After a counted piece, the loop is first given
+        ``"\n"`` (a word of no line, in ``wrong``): its word before is then not the
+        one before the counted piece, which the kernel reads again after it."""
         stop: set[str] | None = None  # the names that keep a piece from being counted
         forms: set[str] = set()
         pending: list[list[str]] = []
+        skipped = False  # a piece counted since the loop's last word
         for start in range(at, len(words), LONG):
             piece = words[start : start + LONG]
             if stop is None and self.errors and self.first_left_out is not None:
@@ -817,10 +820,15 @@ class Linter:
                     self.left_out["error"] = self.left_out.get("error", 0) + abs(new)
                     if new < 0:  # quoted: told by forms
                         pending.append(piece)
+                    skipped = True
                     continue
             for counted in pending:  # the loop is to tell their readings from the piece's
                 wrong.update(map(kargs.kernel_word, counted))
             pending.clear()
+            if skipped:  # the loop's word before is not the one before this piece: a
+                skipped = False  # word no line has ("\n"), read as wrong before, says so
+                wrong.add("\n")
+                yield "\n"
             yield from piece
             if stop:  # the forms of the words the loop read, once they may be needed
                 forms.update(w.replace('"', "") for w in piece if '"' in w)
