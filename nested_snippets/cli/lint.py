@@ -306,6 +306,9 @@ class Linter:
         """module (or (path, module) in a file kmod does not read) -> (its word as
         written that leaves a quote open and the texts it took so far, path, line):
         the module's next line goes on with it (:func:`modprobe_conf.continue_open`)."""
+        self._stops: dict[tuple[str, str], set[str]] = {}
+        """(path, module) -> :meth:`stop_names`, made once past :data:`SHOWN` findings
+        (the printed ones no longer change): a block may start every few lines."""
         self.ended: dict[str | tuple[str, str], tuple[str, int]] = {}
         """module (or (path, module)) -> (path, line) of the ``--`` that ended its
         parameters: the kernel reads none after it."""
@@ -838,7 +841,17 @@ class Linter:
         a piece of words of ``module``: each way of writing a parameter's name (a "-"
         for any "_"), the module's printed unknown names, and ``--``; empty (count
         none) if a printed name may differ from the name of its word here (quotes, a
-        blank, clipped) or a parameter's name has too many ways."""
+        blank, clipped) or a parameter's name has too many ways.  Made once per file and
+        module past :data:`SHOWN` findings (:attr:`_stops`)."""
+        stop = self._stops.get((path, module))
+        if stop is None:
+            stop = self._stop_names(path, module, params)
+            if self.first_left_out is not None:  # no printed finding is added now
+                self._stops[path, module] = stop
+        return stop
+
+    def _stop_names(self, path: str, module: str, params: dict) -> set[str]:
+        """:meth:`stop_names`, made."""
         shown, _ = self.printed_errors(path)
         printed = {
             w[2] for w in shown if w.__class__ is tuple and w[0] == "unknown" and w[1] == module

@@ -7,7 +7,12 @@ output with the reference readings (:func:`tests.cli.conftest.judge_every_line`,
 
 from __future__ import annotations
 
+import random
+
+import pytest
+
 from nested_snippets.cli import lint
+from nested_snippets.parsers import modprobe_conf
 from tests.cli.conftest import judge_every_line, lint_files
 
 
@@ -35,3 +40,113 @@ def test_a_word_read_again_after_a_counted_piece_is_read_again(monkeypatch):
     conflicts = [f for f in found[0] if f[1] == 253 and "conflicts with nested=0" in f[3]]
     assert len(conflicts) == 2  # one per reading of nested=1 on line 253
     assert found == _reference(files, monkeypatch)
+
+
+MODULES = ["kvm_intel"] * 8 + ["kvm-intel", "kvm", "kvm_amd", "kvm_intl", "foo"]
+"""kvm_intel most often (as written two ways); kvm_intl and foo have no data."""
+NASTY = [
+    "nested=1", "nested=0", "nested=1", "ple_gap=5", "ple-gap=6", "nested=Q", "--", "--=1",
+    "=1", "==", "nested", 'a="x', 'b"', '"', 'c" d', 'x"1"="y', '"nested=1"', 'q=" "',
+    "n" * 90 + "=1", "e\rf", "g\x00h", "i\xa0j", "k\tl", "m\x01", "\\", "é=1", "u0=1",
+]  # fmt: skip
+
+
+def _nasty_word(rng: random.Random, n: int) -> str:
+    roll = rng.random()
+    if roll < 0.55:
+        return f"u{n}={rng.randrange(2)}"  # a distinct unknown name
+    if roll < 0.7:
+        return f"v{rng.randrange(12)}"  # an unknown name repeated across lines and blocks
+    if roll < 0.75:
+        return f"ple_gap={rng.randrange(4)}"  # conflicts
+    return rng.choice(NASTY)
+
+
+def _nasty_line(rng: random.Random, n: int) -> str:
+    roll = rng.random()
+    if roll < 0.03:
+        return rng.choice(["# c", "", " ", "blacklist kvm_intel", "options kvm_intel ", "options"])
+    module = rng.choice(MODULES) if roll < 0.12 else "kvm_intel"
+    count = rng.choice([1, 1, 1, 2, 3, 5])
+    words = [_nasty_word(rng, n * 10 + k) for k in range(count)]
+    if rng.random() < 0.03:
+        words.append(words[0])
+    sep = " " if rng.random() < 0.95 else rng.choice(["  ", "\t", "\xa0", "\r"])
+    tail = rng.choice(["", "", "", "", "", " ", " \\", "\r"])
+    return f"options {module}{rng.choice([' '] * 12 + ['  ', chr(9)])}{sep.join(words)}{tail}"
+
+
+def _long_line(rng: random.Random, long: int) -> str:
+    """A line of some pieces of distinct unknown names with conflicts, repeats, quotes
+    or a ``--`` just before, at and after the pieces' boundaries."""
+    words = [f"w{rng.randrange(10**9)}x{i}" for i in range(long * rng.randrange(2, 6) + 2)]
+    for _ in range(rng.randrange(1, 5)):
+        at = min(len(words), max(0, long * rng.randrange(1, 5) + rng.choice([-1, 0, 1, 2])))
+        words.insert(at, rng.choice(["nested=1", "nested=0", "nested=1", "v1", "--", 'p="a',
+                                     '"q"', 'ple_gap=9', words[max(0, at - 1)]]))  # fmt: skip
+    return "options kvm_intel " + " ".join(words)
+
+
+def _nasty_file(rng: random.Random, long: int, shown: int) -> str:
+    lines: list[str] = []
+    if rng.random() < 0.8:  # past SHOWN distinct findings, an error among them
+        lines += [f"options kvm_intel z{i}=1" for i in range(shown + rng.choice([-1, 0, 1, 30]))]
+    if rng.random() < 0.3:
+        lines.insert(rng.randrange(len(lines) + 1), "options kvm_intel nested=0")
+    for n in range(rng.randrange(1, 300)):
+        roll = rng.random()
+        if lines and roll < 0.04:
+            lines.append(rng.choice(lines))  # a repeated line
+        elif roll < 0.06:
+            lines.append(_long_line(rng, long))
+        elif roll < 0.07:
+            lines.append(f'options kvm_intel o{n}="s t')  # a quote opened inside a block
+        elif roll < 0.075:
+            lines.append("options kvm_intel --")
+        else:
+            lines.append(_nasty_line(rng, n))
+    return "\n".join(lines) + rng.choice(["\n", "", "\\", '\noptions kvm_intel q="open'])
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_nasty_files_find_what_every_line_judged_finds(monkeypatch, seed):
+    rng = random.Random(1200 + seed)
+    for case in range(5):
+        shown = rng.choice([3, 10, 40, 200])
+        long = rng.choice([1, 2, 3, 8, 1024])
+        files = [
+            (f"/d/{k}{rng.choice(['.conf', '.conf', '.conf', '.txt'])}",
+             _nasty_file(rng, min(long, 40), shown))
+            for k in range(rng.choice([1, 1, 2, 3]))
+        ]  # fmt: skip
+        with monkeypatch.context() as m:
+            m.setattr(lint, "SHOWN", shown)
+            m.setattr(lint, "LONG", long)
+            m.setattr(lint, "REPEAT", rng.choice([20, 20, 1, 2]))
+            m.setattr(lint, "CACHE", rng.choice([4096, 4096, 3]))
+            m.setattr(modprobe_conf, "_SEEN", rng.choice([4096, 4, 16]))
+            m.setattr(modprobe_conf, "_RUN", rng.choice([1 << 20, 100, 9]))
+            m.setattr(modprobe_conf, "_FEW", rng.choice([16, 2, 1]))
+            found = lint_files(files)
+            assert found == _reference(files, m), (seed, case, files)
+
+
+def test_blocks_started_again_and_again_make_their_stop_names_once(monkeypatch):
+    """16 lines of distinct unknown kvm_intel names, then one of kvm, again and again
+    (past SHOWN): a block is started every few lines, and each made the names that stop
+    a block's count anew (:meth:`Linter.stop_names`, some 0.5 ms: the printed findings
+    and every way of writing each parameter's name), which made 10 MB of it 1.87 ->
+    3.49 s CPU (review12ln).  They are the same once past SHOWN: made once per file
+    and module."""
+    made = []
+    real = lint.Linter.printed_errors
+    monkeypatch.setattr(
+        lint.Linter, "printed_errors", lambda self, path: made.append(path) or real(self, path)
+    )
+    text = "".join(
+        f"options {'kvm' if i % 17 == 16 else 'kvm_intel'} u{i}=1\n" for i in range(20000)
+    )
+    linter = lint.Linter("6.6", "x86")
+    linter.lint_text("/d/kvm.conf", text)
+    assert linter.first_left_out is not None
+    assert len(made) <= 4  # the loop's once, and once per module with data
