@@ -150,3 +150,95 @@ def test_blocks_started_again_and_again_make_their_stop_names_once(monkeypatch):
     linter.lint_text("/d/kvm.conf", text)
     assert linter.first_left_out is not None
     assert len(made) <= 4  # the loop's once, and once per module with data
+
+
+KNOWN = {"nested": "bool", "ple_gap": "uint"}
+"""The only kvm_intel parameters :func:`_counted_file` writes (and ``ple-gap``); its
+other names (u, v, w, x) are no parameter of kvm_intel (Linux 6.6)."""
+COUNTED = [
+    "nested=1", "nested=0", "ple_gap=3", "ple-gap=4", "nested=Q", 'ple_gap="5"', '"nested=1"',
+    'u1="a b"', '"v2"', "v3\tv4", "v5\xa0v6", "v7\rv8", "x\\", "y\x00z", "v9 v9", "u1=2",
+]  # fmt: skip
+
+
+def _counted_file(rng: random.Random, shown: int, long: int) -> str:
+    lines = [f"options kvm_intel w{i}=1" for i in range(rng.choice([0, shown, shown + 5]))]
+    for n in range(rng.randrange(1, 200)):
+        roll = rng.random()
+        if roll < 0.05:
+            lines.append(rng.choice(["# c", "", "options foo x=1", "blacklist kvm_intel"]))
+            continue
+        count = rng.choice([1, 1, 2, 3]) if roll < 0.95 else long * rng.randrange(1, 4) + 1
+        words = [
+            f"u{n}_{k}={rng.randrange(2)}" if rng.random() < 0.6 else rng.choice(COUNTED)
+            for k in range(count)
+        ]
+        lines.append("options kvm_intel " + " ".join(words))
+    return "\n".join(lines) + rng.choice(["\n", ""])
+
+
+def _errors_as_the_kernel_reads(files) -> int | None:
+    """The errors of kvm_intel's words, line by line, from kmod_reading's independent
+    reading: a wrong word (unknown name, invalid value) once per line, a value that
+    differs from an earlier one (a conflict) each time but right after itself.  None
+    where a word runs across lines (the reading per line is not the module's)."""
+    from tests.cli.kmod_reading import _kernel_words, _lines, _texts
+
+    texts = _texts(files, "kvm_intel")
+    per_line = [_kernel_words(t + " ") for t in texts]
+    if [w for ws in per_line for w in ws] != _kernel_words(" ".join(texts) + " "):
+        return None
+    assert all(_lines(text) for _, text in files)
+    errors, values = 0, {}
+    for words in per_line:
+        wrong, previous = set(), None
+        for word in words:
+            if word == previous:
+                continue
+            previous = word
+            name, _, value = word.partition("=")
+            name = name.replace("-", "_")
+            kind = KNOWN.get(name)
+            valid = kind == "uint" and value.isdigit() or kind == "bool" and value in "01"
+            if kind is None or not valid or "=" not in word:
+                if word not in wrong:
+                    wrong.add(word)
+                    errors += 1
+                continue
+            seen = values.setdefault(name, [])
+            if value not in seen:
+                seen.append(value)
+            errors += len(seen) > 1
+    return errors
+
+
+def _errors_found(found) -> int:
+    findings, left_out = found[0], found[1]
+    printed = [f for f in findings if f[2] == "error"]
+    more = [
+        int(f[3].split()[0]) for f in findings if f[2] == "note" and "more of this error" in f[3]
+    ]
+    return len(printed) + sum(more) + left_out.get("error", 0)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_error_counts_are_those_of_the_kernels_words(monkeypatch, seed):
+    """Small files of kvm_intel's options, past SHOWN (blocks, long lines in pieces):
+    lint's errors, printed, repeated and left out, are as many as an independent
+    reading of the kernel's words finds (:mod:`tests.cli.kmod_reading`)."""
+    rng = random.Random(4200 + seed)
+    checked = 0
+    for case in range(8):
+        shown, long = rng.choice([3, 10, 40]), rng.choice([1, 2, 5, 1024])
+        files = [(f"/d/{k}.conf", _counted_file(rng, shown, min(long, 30))) for k in range(2)]
+        expected = _errors_as_the_kernel_reads(files)
+        if expected is None:
+            continue
+        checked += 1
+        with monkeypatch.context() as m:
+            m.setattr(lint, "SHOWN", shown)
+            m.setattr(lint, "LONG", long)
+            m.setattr(lint, "REPEAT", rng.choice([20, 2]))
+            m.setattr(modprobe_conf, "_FEW", rng.choice([16, 2]))
+            assert _errors_found(lint_files(files)) == expected, (seed, case, files)
+    assert checked
