@@ -242,3 +242,45 @@ def test_error_counts_are_those_of_the_kernels_words(monkeypatch, seed):
             m.setattr(modprobe_conf, "_FEW", rng.choice([16, 2]))
             assert _errors_found(lint_files(files)) == expected, (seed, case, files)
     assert checked
+
+
+SEGMENTS = [
+    lambda i, k: f"options kvm_intel u{k}_{i}=1",  # a block's lines
+    lambda i, k: f"options kvm_intel u{k}_{i}=1 v{i % 7}",  # a name repeated across lines
+    lambda i, k: "options kvm_intel nested=1 ept=0",  # one line repeated (the memo)
+    lambda i, k: f"options kvm_intel ple_gap={i}",  # conflicts
+    lambda i, k: f"options kvm_intel u{k}_{i}=1" if i % 300 else "options kvm_intel nested=0",
+    lambda i, k: f'options kvm_intel a{i}="x' if i % 2 else f'options kvm_intel b{i}" c{k}_{i}',
+    lambda i, k: f"options kvm_amd u{k}_{i}=1",  # ended by a "--" now and then
+    lambda i, k: f"options {'kvm_intel' if i % 3 else 'kvm'} w{k}_{i}",
+    lambda i, k: f"options kvm_intl{i % 3} nested=1",  # no data
+    lambda i, k: "options kvm_intel " + " ".join(f"l{k}_{i}_{j}" for j in range(40)),
+    lambda i, k: f"options kvm_intel u{k}_{i}=1\\",  # continued lines
+    lambda i, k: f"options kvm_intel\tu{k}_{i}=1\r",  # not printable
+]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_large_files_of_segments_find_what_every_line_judged_finds(monkeypatch, seed):
+    """Files of thousands of lines in segments of the shapes that start, end and
+    abandon blocks, runs and memo (default SHOWN, LONG, _SEEN), some of them 1100 words
+    long, split over two or three files: the whole output is the reference's."""
+    rng = random.Random(7700 + seed)
+    files = []
+    for k in range(rng.choice([2, 3])):
+        lines: list[str] = []
+        while len(lines) < rng.choice([3000, 6000]):
+            make = rng.choice(SEGMENTS)
+            lines += [
+                make(i, f"{k}_{len(lines)}") for i in range(rng.choice([1, 15, 17, 400, 1500]))
+            ]
+            roll = rng.random()
+            if roll < 0.05:
+                lines.append(rng.choice(["options kvm_amd --", "options kvm_intel --"]))
+            elif roll < 0.1:
+                lines.append(
+                    "options kvm_intel " + " ".join(f"z{len(lines)}_{j}" for j in range(1100))
+                )
+                lines[-1] += rng.choice(["", " nested=1", " ple_gap=2 z0"])
+        files.append((f"/d/{k}.conf", "\n".join(lines) + rng.choice(["\n", ""])))
+    assert lint_files(files) == _reference(files, monkeypatch)
