@@ -48,6 +48,7 @@ NASTY = [
     "nested=1", "nested=0", "nested=1", "ple_gap=5", "ple-gap=6", "nested=Q", "--", "--=1",
     "=1", "==", "nested", 'a="x', 'b"', '"', 'c" d', 'x"1"="y', '"nested=1"', 'q=" "',
     "n" * 90 + "=1", "e\rf", "g\x00h", "i\xa0j", "k\tl", "m\x01", "\\", "é=1", "u0=1",
+    "o\x1cp", "q\x85r", "s\x0bt", "\x1f",
 ]  # fmt: skip
 
 
@@ -158,6 +159,7 @@ other names (u, v, w, x) are no parameter of kvm_intel (Linux 6.6)."""
 COUNTED = [
     "nested=1", "nested=0", "ple_gap=3", "ple-gap=4", "nested=Q", 'ple_gap="5"', '"nested=1"',
     'u1="a b"', '"v2"', "v3\tv4", "v5\xa0v6", "v7\rv8", "x\\", "y\x00z", "v9 v9", "u1=2",
+    "v10\x1cv11", "v12\x85v13", "v14\x0bv15", "v16\x0cv17", "v18\x1fv19=1", "\xa0",
 ]  # fmt: skip
 
 
