@@ -75,6 +75,25 @@ PATTERNS = {
     ),
     "one line of backslashes": "\\",
     "one line of quotes": '"',
+    # review 12 (session 12): shapes that start lint's devices (blocks, runs after a
+    # "--", a long line's pieces) and make them give up, 2.2 to 3.0 s CPU at load 2-7
+    "distinct lines, 16 of kvm_intel then 1 of kvm": lambda i: (
+        f"options {'kvm' if i % 17 == 16 else 'kvm_intel'} u{i}=1\n"
+    ),
+    "distinct lines, a quote opened and closed every 20 lines": lambda i: (
+        f'options kvm_intel a{i}="x\n'
+        if i % 20 == 0
+        else f'options kvm_intel b{i}" c{i}\n'
+        if i % 20 == 1
+        else f"options kvm_intel u{i}=1\n"
+    ),
+    "distinct lines, a -- every 30 lines of another module": lambda i: (
+        "options kvm_amd --\n"
+        if i % 30 == 0
+        else f"options {'kvm_amd' if i % 2 else 'kvm_intel'} u{i}=1\n"
+    ),
+    "one line, a parameter every 1000 words": None,  # 300 names, then w0 ... nested=1 ...
+    "one line, quoted forms colliding": None,  # 300 names, then q0x q0"x" q1x q1"x" ...
 }
 NAME_BYTES = bytes(b for b in range(1, 256) if b not in b' \t\n\v\f\r\xa0"=\\#')
 """Bytes of a 3-byte name: none of the kernel's white space (byte 0xA0 among it), no
@@ -100,6 +119,19 @@ def make(path: Path, name: str, pattern: str | Callable[[int], str] | None, size
         body = names(size // 4)
         at = len(body) if "last" in name else 299 * 4  # after 299 names: word 300
         path.write_bytes(b"options kvm_intel" + body[:at] + b" nested=1" + body[at:] + b"\n")
+        return
+    if name.startswith("one line, "):  # review 12: 300 names, then one word after another
+        words = ["options kvm_intel", *(f"u{i}=1" for i in range(300))]
+        total = n = 0
+        while total < size:
+            if "colliding" in name:  # a word and its quoted form: a line's pieces not counted
+                word = f'q{n // 2}"x"' if n % 2 else f"q{n // 2}x"
+            else:  # every piece of the line holds a parameter
+                word = "nested=1" if n % 1000 == 999 else f"w{n}"
+            words.append(word)
+            total += len(word) + 1
+            n += 1
+        path.write_text(" ".join(words) + "\n")
         return
     with open(path, "w") as fh:
         if pattern is None and "quoted words" in name:
