@@ -692,7 +692,7 @@ REDACTIONS = (
         'with a blank instead of =, also the next string of a logged list (["--password", '
         "\"...\"]) and the next word after a quoted option ('--password' '...')",
         re.compile(
-            r"((?<![\w-])--?[\w-]*(?:password|passwd|passphrase|secret|token|credentials?|w[pe]akey"
+            r"((?<![\w-])--?[\w-]*(?:password|passwd|passphrase|secret|token|credentials?|w(?:pa|ep)key"
             rf"|(?:{'|'.join(KEY_OWNERS)})[_-]?key|(?<=[-_])pass|(?<=[-_])pwd)"
             # a logged list's next string, or a shell-quoted next word ('--password' 'x')
             rf"(?:({_QUOTE})(?:[ \t]*,{_JSON_BLANKS}({_QUOTE})|[ \t]+({_QUOTE})?)|[ \t]+))"
