@@ -549,7 +549,11 @@ _MYSQL = re.compile(
 )
 # -p and its password in the word; not -p alone in a logged list ("-p", "db")
 _MYSQL_ITEM = re.compile(
-    rf"""({_ARG_SEP})(?:-p(?=\S)(?!["'][ \t]*(?:,|\]|$))""" rf"({_CMD_WORD})|{_CMD_WORD})"
+    rf"""({_ARG_SEP})(?:-p(?=\S)(?!["'][ \t]*(?:,|\]|$))"""
+    rf"({_CMD_WORD})"
+    # the word quoted whole ('-pS3CR3T!', as Python's shlex.join quotes it): to its quote
+    r"""|(')-p[^'\n]+(')?|(")-p(?:[^"\\\n]|\\.)+(")?"""
+    rf"|{_CMD_WORD})"
 )
 """The MySQL and MariaDB clients (mysql, mysqldump, mysqladmin, mariadb-dump ...) and
 their words; a word ``-pPASSWORD`` gives the password: "--password[=password],
@@ -574,10 +578,16 @@ def _sshpass(m: re.Match[str]) -> str:
 
 def _mysql(m: re.Match[str]) -> str:
     """A MySQL client and its words with the password of ``-pPASSWORD`` redacted."""
-    words = _MYSQL_ITEM.sub(
-        lambda i: f"{i.group(1)}-p<redacted>" if i.group(2) is not None else i.group(),
-        m.group(2),
-    )
+
+    def item(i: re.Match[str]) -> str:
+        if i.group(2) is not None:
+            return f"{i.group(1)}-p<redacted>"
+        quote = i.group(3) or i.group(5)
+        if quote:
+            return f"{i.group(1)}{quote}-p<redacted>{i.group(4) or i.group(6) or ''}"
+        return i.group()
+
+    words = _MYSQL_ITEM.sub(item, m.group(2))
     return m.group(1) + words
 
 

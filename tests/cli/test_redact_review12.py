@@ -129,3 +129,26 @@ def test_a_glued_word_without_a_secrets_needle_is_not_redacted_on_its_own(monkey
         calls["n"] = 0
         redact(f"'a'\"'\"'{needle}'")
         assert calls["n"] == 1, needle
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # Python's shlex.join(["mysql", "-pS3CR3T!x", "db"]): the word quoted whole
+        ("mysql -u root '-pS3CR3T!x' db", ["mysql -u root '-p", "' db"]),
+        ("mysqldump '-pS3CR3T;x' db; grep -pX f", ["' db; grep -pX f"]),
+        ('mariadb "-pS3CR3T x" db', ['" db']),
+        ("mysql '-pa b S3CR3T' db", ["' db"]),
+    ],
+)
+def test_a_mysql_password_word_quoted_whole_is_redacted(text, kept):
+    for out in both(text):
+        assert S not in out, out
+        for k in kept:
+            assert k in out, (k, out)
+
+
+@pytest.mark.parametrize("text", ["mysql '-p' db", 'mysql "-p" db', "['mysql', '-p', 'db']"])
+def test_a_mysql_prompt_quoted_is_kept(text):
+    for out in both(text):
+        assert out == text
