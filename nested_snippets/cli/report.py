@@ -221,9 +221,13 @@ class _ByName:
     redacted value: linear, as the whole patterns are.  ``search`` and ``sub`` stand in
     for a compiled pattern's in :data:`REDACTIONS`."""
 
-    def __init__(self, head: re.Pattern[str], value: re.Pattern[str], render, accept=None):
+    def __init__(
+        self, head: re.Pattern[str], value: re.Pattern[str], render, accept=None, cut=None
+    ):
         self.head, self.value, self.render = head, value, render
         self.accept = accept or (lambda m: True)
+        self.cut = cut or (lambda m, v: v.end())
+        """Where the text a value stands for ends (a YAML block's lines: :func:`_block_end`)."""
 
     def _secrets(self, text: str):
         """(head, value) of each secret's value, after the end of the one before it (a
@@ -234,17 +238,76 @@ class _ByName:
             if m.start() >= pos and secret_name(m.group("name")) and self.accept(m):
                 v = self.value.match(text, m.end())
                 if v:
-                    pos = v.end()
-                    yield m, v
+                    pos = self.cut(m, v)
+                    yield m, v, pos
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return next((m for m, _, _ in self._secrets(text)), None)
+
+    def sub(self, _replacement: object, text: str) -> str:
+        out, pos = [], 0
+        for m, v, end in self._secrets(text):
+            out += [text[pos : m.end()], self.render(m, v)]
+            pos = end
+        return "".join(out) + text[pos:] if out else text
+
+
+_KEY_PREFIX = re.compile(r"[ \t]*(?:-[ \t]+)*[\"']?")
+
+
+def _block_end(text: str, name: int, start: int) -> int:
+    """Where the lines of a YAML block scalar (``password: |``) whose key's name starts
+    at ``name`` and whose lines start at ``start`` end: after the last line indented
+    more than the key (empty lines among them), so its siblings after it (``user: bob``
+    at the key's column) are kept.  A key's column is where its name starts when only
+    blanks, list dashes and a quote come before it on its line, else the blanks that
+    start its line (``app[1]: password: |``: every indented line after it).  Each line is
+    read once: the next key is searched for from the end found (linear)."""
+    line = text.rfind("\n", 0, name) + 1
+    head = text[line:name]
+    at_start = _KEY_PREFIX.fullmatch(head)
+    col = len(head) if at_start else len(head) - len(head.lstrip(" \t"))
+    last = at = start - 1  # text[at] is the newline before the next line
+    while at + 1 < len(text):
+        nxt = text.find("\n", at + 1)
+        nxt = len(text) if nxt < 0 else nxt
+        body = text[at + 1 : nxt].rstrip("\r")
+        if body.strip(" \t"):
+            if len(body) - len(body.lstrip(" \t")) <= col:
+                break
+            last = nxt
+        at = nxt
+    return min(last + 1, len(text))
+
+
+class _YamlBlock:
+    """YAML block values of password, passwd, secret (``password: |`` or ``>`` and the
+    lines after it indented more than the key, :func:`_block_end`).  ``search`` and
+    ``sub`` stand in for a compiled pattern's."""
+
+    head = re.compile(
+        # the name maybe quoted, a comment after the header, CRLF line ends and
+        # empty lines in the block (YAML 1.2 spec, Example 8.1 and 8.2)
+        rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret')}[\"']?[ \t]*:[ \t]*"
+        r"[|>][-+0-9]{0,2}[ \t]*(?:#[^\n]*)?\r?\n)",
+        re.I,
+    )
+
+    def _secrets(self, text: str):
+        pos = 0
+        for m in self.head.finditer(text):
+            if m.start() >= pos:
+                pos = _block_end(text, m.start(), m.end())
+                yield m, pos
 
     def search(self, text: str) -> re.Match[str] | None:
         return next((m for m, _ in self._secrets(text)), None)
 
     def sub(self, _replacement: object, text: str) -> str:
         out, pos = [], 0
-        for m, v in self._secrets(text):
-            out += [text[pos : m.end()], self.render(m, v)]
-            pos = v.end()
+        for m, end in self._secrets(text):
+            out += [text[pos : m.end()], "  <redacted>\n"]
+            pos = end
         return "".join(out) + text[pos:] if out else text
 
 
@@ -325,11 +388,12 @@ _NAMED_YAML = _ByName(
         re.M,
     ),
     re.compile(
-        r"([|>][-+0-9]{0,2}[ \t]*(?:#[^\n]*)?\r?\n)(?:(?:[ \t][^\n]*|\r)?(?:\n|$))*"
+        r"([|>][-+0-9]{0,2}[ \t]*(?:#[^\n]*)?\r?\n)"
         rf"|{_QUOTED}|{_NOT_REDACTED}[^\s'\"][^\n]*"
     ),
     lambda m, v: f"{v.group(1)}  <redacted>\n" if v.group(1) else _quoted_redacted(v),
     _yaml_key,
+    lambda m, v: _block_end(m.string, m.start("name"), v.end()) if v.group(1) else v.end(),
 )
 
 
@@ -798,18 +862,9 @@ REDACTIONS = (
         r"\1\3<redacted>\3",
     ),
     (
-        "YAML block values (password: | or > and the indented lines after it)",
-        # each line of the block is one blank, then all up to its end: a line can be
-        # matched one way only, and nothing follows the loop, so the match never
-        # backtracks into it: linear (no possessive quantifier: those need Python 3.11)
-        re.compile(
-            # the name maybe quoted, a comment after the header, CRLF line ends and
-            # empty lines in the block (YAML 1.2 spec, Example 8.1 and 8.2)
-            rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret')}[\"']?[ \t]*:[ \t]*"
-            r"[|>][-+0-9]{0,2}[ \t]*(?:#[^\n]*)?\r?\n)(?:(?:[ \t][^\n]*|\r)?(?:\n|$))*",
-            re.I,
-        ),
-        "\\1  <redacted>\n",
+        "YAML block values (password: | or > and the lines after it indented more than the key)",
+        _YamlBlock(),
+        None,
     ),
     (
         "values in Go's printed maps and structs (map[token:... user:bob], "

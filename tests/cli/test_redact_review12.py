@@ -152,3 +152,67 @@ def test_a_mysql_password_word_quoted_whole_is_redacted(text, kept):
 def test_a_mysql_prompt_quoted_is_kept(text):
     for out in both(text):
         assert out == text
+
+
+BLOCK_CASES = {
+    # a block scalar's value under an indented key: its siblings after it stay
+    "k8s-secret": ("data:\n  password: |\n    S3CR3T\n  user: bob", ["  user: bob"]),
+    "cloud-init": (
+        "users:\n  - name: bob\n    passwd: >-\n      S3CR3T\n    groups: sudo\n    shell: /bin/sh",
+        ["    groups: sudo", "    shell: /bin/sh", "  - name: bob"],
+    ),
+    "named-block": ("db:\n  api_token: |-\n    S3CR3T\n    S3CR3T\n  port: 5432", ["  port: 5432"]),
+    "two-blocks": (
+        "a:\n  secret: |\n    S3CR3T\n  host: h\n  db_password: >\n    S3CR3T\n  port: 1",
+        ["  host: h", "  port: 1"],
+    ),
+    "quoted-key": ('x:\n  "password": |\n    S3CR3T\n  user: bob', ["  user: bob"]),
+    "crlf": ("x:\r\n  password: |\r\n    S3CR3T\r\n  user: bob\r\n", ["  user: bob"]),
+    "indentation-indicator": ("x:\n  password: |2\n     S3CR3T\n  user: bob", ["  user: bob"]),
+    "empty-lines-inside": ("x:\n  password: |\n    a\n\n    S3CR3T\n  user: bob", ["  user: bob"]),
+}
+
+
+@pytest.mark.parametrize("name", BLOCK_CASES)
+def test_a_block_scalar_hides_its_lines_not_its_siblings(name):
+    text, kept = BLOCK_CASES[name]
+    for out in both(text):
+        assert S not in out, out
+        for k in kept:
+            assert k in out, (k, out)
+
+
+HOSTILE_BLOCKS = {
+    "siblings": lambda n: "x:\n" + "  a_token: |\n    v\n" * (n // 20),
+    "password-siblings": lambda n: "x:\n" + "  password: |\n    v\n" * (n // 21),
+    "one-block": lambda n: "  password: |\n" + "    v\n" * (n // 6),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_BLOCKS)
+def test_the_block_scalars_stay_linear(monkeypatch, name):
+    """Counted, not timed: the lines read to find where a block ends (each ``str.find``
+    of a line's end) grow with the text (50 kB and 200 kB: at most 4.5 times as many)."""
+    seen = {"n": 0}
+
+    class Text(str):
+        def find(self, *a):
+            seen["n"] += 1
+            return str.find(self, *a)
+
+    counts = []
+    for size in (50_000, 200_000):
+        seen["n"] = 0
+        text = Text(HOSTILE_BLOCKS[name](size))
+        for _, pattern, replacement in report.REDACTIONS:
+            pattern.sub(replacement, text)
+        counts.append(seen["n"] + 1)
+    assert counts[1] <= 4.5 * counts[0], counts
+
+
+def test_a_block_after_a_key_inside_a_line_hides_every_indented_line():
+    """A key not at a line's start (a log's prefix): every indented line after it, as
+    before.  (As a log's lines, each redacted on its own first, ``password: |`` becomes
+    ``password: <redacted>`` and the lines after it are not known to be its value: left.)"""
+    text = "app[1]: password: |\n  S3CR3T\n    S3CR3T\nnext"
+    assert redact(text) == "app[1]: password: <redacted>\n  <redacted>\nnext"
