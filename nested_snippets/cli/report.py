@@ -607,8 +607,9 @@ _MYSQL = re.compile(
     rf"(?<![\w.-])((?:mysql|mariadb)[\w-]*)"
     # each word whole (a lookahead, then the word it matched: no shorter word is tried),
     # up to one that ends with ; & or | (-pSECRET; grep -pX: the next command's words)
-    # (or -p<redacted>, so that redacting the text again does not go on past it)
-    rf"((?:{_ARG_SEP}(?=({_ARGUMENT}))\3(?<![;&|])(?<!-p<redacted>)(?<!-p{_MARK}))*"
+    # (or one ending with <redacted>, -p<redacted> or --password=<redacted>, whose ; may
+    # be gone with the value: so that redacting the text again does not go on past it)
+    rf"((?:{_ARG_SEP}(?=({_ARGUMENT}))\3(?<![;&|])(?<!<redacted>)(?<!{_MARK}))*"
     rf"(?:{_ARG_SEP}(?=({_ARGUMENT}))\4)?)"
 )
 # -p and its password in the word; not -p alone in a logged list ("-p", "db")
@@ -657,7 +658,7 @@ def _mysql(m: re.Match[str]) -> str:
 
 _KICKSTART = re.compile(
     rf"(?:^|(?<=[{{\[(,;\"'])|(?<=: ))((?:[ \t]|{_HIDDEN_BLANK})*"
-    rf"(?:-(?:[ \t]|{_HIDDEN_BLANK})+)?(?:rootpw|sshpw)(?![^ \t\n\0]))"
+    rf"(?:-(?:[ \t]|{_HIDDEN_BLANK})+)*(?:rootpw|sshpw)(?![^ \t\n\0]))"
     rf"((?:(?:[ \t]|{_HIDDEN_BLANK})+{_CMD_WORD})*)",
     re.M,
 )

@@ -216,3 +216,22 @@ def test_a_block_after_a_key_inside_a_line_hides_every_indented_line():
     ``password: <redacted>`` and the lines after it are not known to be its value: left.)"""
     text = "app[1]: password: |\n  S3CR3T\n    S3CR3T\nnext"
     assert redact(text) == "app[1]: password: <redacted>\n  <redacted>\nnext"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # a list in a list (- - rootpw ...)
+        ("- - rootpw --plaintext S3CR3T\n- reboot", ["- - rootpw --plaintext ", "- reboot"]),
+        # a log's lines, then its block, redact a text twice: a --password=...; word
+        # redacted the first time no longer ends with its ;, and the mysql line went on
+        # to grep's -pX
+        ("mysql --password=S3CR3T; grep -pX f", [" grep -pX f"]),
+        ("mysql -u root --password S3CR3T; ls -pX", [" ls -pX"]),
+    ],
+)
+def test_more_review_breaks(text, kept):
+    for out in both(text):
+        assert S not in out, out
+        for k in kept:
+            assert k in out, (k, out)
