@@ -348,7 +348,7 @@ _NSS_ITEM = (
     rf"(?:(?:{'|'.join(_NSS_SOURCES)}|mdns[46]?(?:_minimal)?)(?![^\s\[\0'\"])"
     r"|\[[!A-Za-z= \t]*\])"
 )
-_NSS_BLANKS = rf"(?:[ \t]|{_HIDDEN_BLANK})*"
+_NSS_BLANKS = rf"(?:[^\S\n\r]|{_HIDDEN_BLANK})*"
 _NSS_LINE = re.compile(
     rf"passwd{_NSS_BLANKS}:{_NSS_BLANKS}{_NSS_ITEM}(?:{_NSS_BLANKS}{_NSS_ITEM})*{_NSS_BLANKS}"
     r"(?:#[^\n]*|\r)?(?![^\n'\"])"
@@ -384,7 +384,7 @@ _NAMED_YAML = _ByName(
         # where a key starts (group key), or any word's start (for a compound name)
         rf"(?:(?P<key>^|(?<=[{{\[(,;\"'])|(?<=: )|(?<={_HIDDEN_BLANK}))"
         rf"(?:[ \t]|{_HIDDEN_BLANK})*(?:-[ \t]+)?|(?<![\w.%-]))(?P<name>[\w.-]+)[ \t]*:"
-        rf"(?:(?:[ \t]|{_HIDDEN_BLANK})+|(?P<tight>)(?=[^\s]))",
+        rf"(?:(?:[^\S\n\r]|{_HIDDEN_BLANK})+|(?P<tight>)(?=[^\s]))",
         re.M,
     ),
     re.compile(
@@ -883,7 +883,7 @@ REDACTIONS = (
             # not a whole Go map's value, redacted above (map[password:x user:bob] keeps
             # user:bob)
             rf"({_spelled('password', 'passwd', 'secret')}[ \t]*:"
-            rf"(?:[ \t]+|(?!{_GO_MARK}|{_MARK})))"
+            rf"(?:[^\S\n\r]+|(?!{_GO_MARK}|{_MARK})))"
             rf"(?:{_QUOTED}|{_NOT_REDACTED}[^\s'\"][^\n]*)",
             re.I,
         ),

@@ -235,3 +235,23 @@ def test_more_review_breaks(text, kept):
         assert S not in out, out
         for k in kept:
             assert k in out, (k, out)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password:\u00a0S3CR3T",  # a no-break space after the colon
+        "x: 1\npassword:\u3000S3CR3T",  # an ideographic space
+        "api_token:\u2003S3CR3T",
+        "  db_password:\u00a0\u00a0S3CR3T",
+    ],
+)
+def test_a_unicode_blank_after_a_colon_is_a_blank(text):
+    for out in both(text):
+        assert S not in out, out
+
+
+def test_a_unicode_blank_in_a_sentence_is_kept():
+    for text in ("failed to refresh token:\u00a0timeout", "passwd:\u00a0files systemd"):
+        for out in both(text):
+            assert out == text
