@@ -1205,24 +1205,34 @@ earlier lines and a QEMU process's arguments are left out, with a note."""
 WORD_COST = 50
 """A word redacted on its own (a quoted word of :func:`redact_line`, an argument of a
 QEMU command line) costs about fifty characters."""
+SECRET_WORD_COST = 150
+"""A word redacted on its own that holds a string a secret's pattern needs
+(:func:`_may_hide`: ``'--password=abcdef'``) costs about three times more: 126 us
+against 25 to 35 us for ``abcdef='ghijkl'`` or a plain word (measured 2026-12-03); at
+:data:`WORD_COST` a 1 MB log of such words took 8 s of the budget's few."""
+
+
+def _word_cost(word: str) -> int:
+    return SECRET_WORD_COST if _may_hide(word) else WORD_COST
 
 
 def redact_cost(line: str) -> int:
     """What :func:`redact_line` costs on ``line``, in characters: its length, and
-    :data:`WORD_COST` for each distinct quoted word it must redact on its own; where a
-    word in quoted parts glued together makes it redact the line in a second form too
-    (:func:`_one_quoted_line`), that form's cost and :data:`WORD_COST` for each such
-    word (:func:`redact` reads it on its own)."""
+    :data:`WORD_COST` for each distinct quoted word it must redact on its own
+    (:data:`SECRET_WORD_COST` for one that may hold a secret); where a word in quoted
+    parts glued together makes it redact the line in a second form too
+    (:func:`_one_quoted_line`), that form's cost and the same for each such word
+    (:func:`redact` reads it on its own)."""
 
     def cost(text: str) -> int:
         words = {w for w in _SHELL_QUOTED.findall(text) if _TRIGGERS.search(w)}
-        return len(text) + WORD_COST * len(words)
+        return len(text) + sum(map(_word_cost, words))
 
     one = _one_quoted_line(line)
     if one == line:
         return cost(line)
     glued = {w for w in _SH_WORD.findall(line) if _TRIGGERS.search(w) and _unquoted(w)}
-    return cost(line) + cost(one) + WORD_COST * len(glued)
+    return cost(line) + cost(one) + sum(map(_word_cost, glued))
 
 
 class Budget:

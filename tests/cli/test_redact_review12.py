@@ -255,3 +255,17 @@ def test_a_unicode_blank_in_a_sentence_is_kept():
     for text in ("failed to refresh token:\u00a0timeout", "passwd:\u00a0files systemd"):
         for out in both(text):
             assert out == text
+
+
+def test_the_budget_counts_a_word_that_holds_a_secret_at_its_cost():
+    """A quoted word that holds a secret's name costs about four times one that holds
+    none (measured 2026-12-03: 126 us for ``'--password=abcdef'``, 25 to 35 us for
+    ``abcdef='ghijkl'`` or a plain word); counted at WORD_COST, a 1 MB log of such
+    words took 8 s against the budget's 2 (``redact_cost`` 71,488 for a 16 kB line
+    that took 198 ms).  Such a word is now counted at SECRET_WORD_COST."""
+    words = [f"'--password=v{i}'" for i in range(100)]
+    assert report.redact_cost(" ".join(words)) >= 100 * 3 * report.WORD_COST
+    glued = [f"'--password='\"'\"'v{i}'\"'\"''" for i in range(100)]
+    assert report.redact_cost(" ".join(glued)) >= 2 * 100 * 3 * report.WORD_COST
+    plain = [f"'w{i}=:<-'" for i in range(100)]  # as before
+    assert report.redact_cost(" ".join(plain)) == len(" ".join(plain)) + 100 * report.WORD_COST
