@@ -260,13 +260,14 @@ def _block_end(text: str, name: int, start: int) -> int:
     at ``name`` and whose lines start at ``start`` end: after the last line indented
     more than the key (empty lines among them), so its siblings after it (``user: bob``
     at the key's column) are kept.  A key's column is where its name starts when only
-    blanks, list dashes and a quote come before it on its line, else the blanks that
-    start its line (``app[1]: password: |``: every indented line after it).  Each line is
-    read once: the next key is searched for from the end found (linear)."""
+    blanks, list dashes and a quote come before it on its line, else 0
+    (``app[1]: password: |``: every line after it that starts with a blank, as
+    before).  Each line is read once: the next key is searched for from the end
+    found (linear)."""
     line = text.rfind("\n", 0, name) + 1
     head = text[line:name]
     at_start = _KEY_PREFIX.fullmatch(head)
-    col = len(head) if at_start else len(head) - len(head.lstrip(" \t"))
+    col = len(head) if at_start else 0
     last = at = start - 1  # text[at] is the newline before the next line
     while at + 1 < len(text):
         nxt = text.find("\n", at + 1)
@@ -348,7 +349,7 @@ _NSS_ITEM = (
     rf"(?:(?:{'|'.join(_NSS_SOURCES)}|mdns[46]?(?:_minimal)?)(?![^\s\[\0'\"])"
     r"|\[[!A-Za-z= \t]*\])"
 )
-_NSS_BLANKS = rf"(?:[^\S\n\r]|{_HIDDEN_BLANK})*"
+_NSS_BLANKS = rf"(?:[ \t]|{_HIDDEN_BLANK})*"
 _NSS_LINE = re.compile(
     rf"passwd{_NSS_BLANKS}:{_NSS_BLANKS}{_NSS_ITEM}(?:{_NSS_BLANKS}{_NSS_ITEM})*{_NSS_BLANKS}"
     r"(?:#[^\n]*|\r)?(?![^\n'\"])"
@@ -450,22 +451,28 @@ class _YamlContinued:
             col, end = len(m.group(1)), m.end()
             last = at = end
             seq = False  # a block sequence at the key's own column is its value
+            begun = False  # a line of the value read (not a comment line)
             while at < len(text):  # text[at] is the newline before the next line
                 nxt = text.find("\n", at + 1)
                 nxt = len(text) if nxt < 0 else nxt
                 line = text[at + 1 : nxt].rstrip("\r")
                 body = line.lstrip(" \t")
-                if body and not body.startswith("#"):  # a comment line is no content
-                    indent = len(line) - len(body)
+                indent = len(line) - len(body)
+                # a comment line no more indented than the key is skipped; one indented
+                # more is read as the value's, as before (a plain value's line may start
+                # with #: hidden, not shown)
+                comment = body.startswith("#")
+                if body and not (comment and indent <= col):
                     if (
                         indent < col
                         or indent == col
-                        and not (empty and (seq or last == end) and self.item.match(body))
+                        and not (empty and (seq or not begun) and self.item.match(body))
                     ):
                         break
                     seq = seq or indent == col
-                    if empty and last == end and self.mapping.match(body):
+                    if empty and not begun and self.mapping.match(body):
                         break
+                    begun = begun or not comment
                     last = nxt
                 at = nxt
             if last > end:
