@@ -1299,11 +1299,40 @@ def cut_long(text: str) -> str:
     return "\n".join(lines)
 
 
+BLOCK_BYTES = 1 << 18
+"""Characters of a block's end that :func:`fence` redacts and shows.  A real host's
+blocks are far smaller (its ``/proc/cmdline`` at most a few KiB, the first CPU of
+``/proc/cpuinfo`` about 2 KiB, 200 lines of a command's output); a tree given with
+``--root`` can hold a ``/proc/cpuinfo`` of 200 lines of 16 KiB, 3.2 MB that redaction
+read at about 9 s a MB when each word held a secret's name (review of 2026-12-03)."""
+
+
+def _last_bytes(text: str) -> str:
+    """``text``, or its last lines within :data:`BLOCK_BYTES` after a note of what was
+    left out (the lines that may continue a value begun before them redacted, as
+    :func:`_unbegun` does for any cut)."""
+    if len(text) <= BLOCK_BYTES:
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    size = 0
+    for line in reversed(lines):
+        size += len(line) + 1
+        if size > BLOCK_BYTES:
+            break
+        kept.append(line)
+    kept.reverse()
+    gone = len(lines) - len(kept)
+    return f"[... {gone} earlier lines left out: the block is over {BLOCK_BYTES} characters]\n" + (
+        "\n".join(_unbegun(kept))
+    )
+
+
 def fence(text: str, lang: str = "text", *, redacted: bool = False) -> str:
     """A fenced block of ``text``, redacted (unless ``redacted`` says it is), its long
     lines cut and its control characters escaped; the fence is chosen after all that,
     longer than any run of backticks left in the text, so no text can close it."""
-    text = text if redacted else redact(cut_long(text))
+    text = text if redacted else redact(_last_bytes(cut_long(text)))
     text = escape_text("\n".join(clip(line, LINE) for line in text.split("\n")))
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
