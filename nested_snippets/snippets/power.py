@@ -74,7 +74,10 @@ runtime_off = snippet(
     kernels=">=4.20",
     because="writable by root (0644) since the parameter appeared in 4.20",
 )
-"""Turning it off at run time affects the VMs that start afterwards."""
+"""Turning it off at run time affects the VMs that start or reboot afterwards: QEMU
+applies ``cap-nested-hv`` at every machine reset (``spapr_machine_reset()`` ->
+``spapr_caps_apply()`` with ``&error_fatal``, hw/ppc/spapr.c and spapr_caps.c @ 10.2.0),
+so a running L1 keeps nesting until it reboots and then exits."""
 
 runtime_on = snippet(
     transcript("""
