@@ -10,7 +10,7 @@ Facts behind the expected outputs (kernel data, ``nested_snippets/kernel/data``)
   ``pr_info`` whose text changed in 5.1 (5.0.0 has the old text, 5.1.0 the new one); the check
   is gone from 7.0 on (``nested_snippets/kernel/messages.py``, ``s390_nested_hpage``,
   which the release data binds to the sources).
-* Without the SIE facility (an L1 started without ``sie``), ``kvm_s390_init()``
+* Without the SIE facility (an L1 whose CPU model lacks QEMU's ``sief2``), ``kvm_s390_init()``
   returns -ENODEV ("SIE is not available" from 5.1, 5.1.0 in the data; ``s390_no_sie``).
 * The ``sie`` name in ``/proc/cpuinfo`` ``features`` is ``HWCAP_S390_SIE``
   (``arch/s390/kernel/processor.c`` ``hwcap_str``).
@@ -166,7 +166,8 @@ l1_qemu = snippet(
             -drive file=l1.qcow2,if=virtio -nographic
     """),
 )
-"""``-cpu host`` passes the host's CPU model, including ``sie``, to L1.  (On s390x QEMU
+"""``-cpu host`` passes the host's CPU model, including SIE (QEMU's ``sief2``, which the
+named models leave out: gen-features.c @ 10.2.0), to L1.  (On s390x QEMU
 exposes SIE to a KVM guest only when L0's ``kvm`` has ``nested=1``; otherwise the
 feature is missing in the host model.)"""
 
