@@ -20,12 +20,14 @@ S390 = "how-to/s390x.rst"
 POWER = "how-to/power.rst"
 ARM64 = "how-to/arm64.rst"
 LIMITS = "explanation/migration-limits.rst"
+TROUBLE = "troubleshooting.rst"
 
 # finding: (page, wording that must be gone, wording that must be there)
 FINDINGS = {
     "1-read-at-every-reset": (POWER, "That happens when L1 starts.", "<qemu-spapr-reset>"),
     "1-running-l1-until-reboot": (POWER, "not the ones already running",
                                   "keeps nesting after you turn ``nested`` off, until it reboots"),
+    "1-troubleshooting-reboot": (TROUBLE, "", "exits when such an L1 reboots"),
     "2-nested-v2-l1": (POWER, "Either ``nested`` is ``N`` on L0, or L0 uses the hash MMU",
                        "runs as a nested-v2 guest"),
     "2-nested-v2-source": (POWER, "", "and when kvmhv_is_nestedv2()"),
