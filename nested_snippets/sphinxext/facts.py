@@ -7,7 +7,8 @@
 that falls in a gap of the data prints "between A and B", and one at the oldest
 release "4.19 or earlier" (see :mod:`nested_snippets.kernel.boundaries`).  A
 condition that does not parse, names nothing, or is not true now is a build error
-at the role's line.
+at the role's line.  ``:realkernel-pins:`linux-image``` prints the kernel versions
+the real-kernel tests boot, from ``nested_snippets/realkernel/pinned.json``.
 """
 
 from __future__ import annotations
