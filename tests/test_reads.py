@@ -174,4 +174,4 @@ def test_modprobe_c_notes_the_module_words_of_the_command_line(built):
     rec, status, out, _err = _call(state, "modprobe", ["-c"])
     assert status == 0 and "options kvm_intel nested=0" in out
     assert ("cmdline",) not in rec.reads
-    assert rec.reads[(reads.MODULE_WORDS,)] == "['kvm_intel.nested=0']"
+    assert rec.reads[(reads.MODULE_WORDS,)] == "['options kvm_intel nested=0', 'options quiet x']"

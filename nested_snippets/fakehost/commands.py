@@ -301,17 +301,20 @@ def modprobe(host: Host, args: list[str]) -> int:
 
 
 def _showconfig(host: Host, cfg: modprobe_conf.Config) -> None:
+    """``modprobe -c``: blacklists, then options (kmod's show_config(), tools/modprobe.c
+    v34.2), each list with the files' entries first and the kernel command line's
+    after them (kmod_config_new() parses /proc/cmdline after the files)."""
+    kcmdline = host.state.module_words()
     for line in cfg.lines:
         if line.command == "blacklist":
             host.out.append(f"blacklist {line.args[0]}")
+    host.out.extend(w for w in kcmdline if w.startswith("blacklist "))
     for line in cfg.lines:
         if line.command == "options":
             host.out.append(
                 f"options {modprobe_conf.normalize(line.args[0])} {' '.join(line.args[1:])}"
             )
-    for word in host.state.module_words():
-        mod, _dot, opt = word.partition(".")
-        host.out.append(f"options {modprobe_conf.normalize(mod)} {opt}")
+    host.out.extend(w for w in kcmdline if w.startswith("options "))
 
 
 def _modprobe_remove(host: Host, names: list[str], first_time: bool) -> int:

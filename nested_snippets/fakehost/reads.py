@@ -15,7 +15,8 @@ order), ``("loaded", "kvm", "params", "nested")``, ``("loaded", "kvm", "holders"
 ``("cmdline_options", "kvm_intel")`` (what the command line gives one module through
 modprobe; ``("cmdline_options", "kvm_intel", "builtin")``: built in, from the kernel),
 ``("cmdline_early",)`` (its words that name an early parameter),
-``("cmdline_modules",)`` (its words that set a module's option).
+``("cmdline_modules",)`` (what kmod takes from it: the ``options`` and ``blacklist``
+lines ``modprobe -c`` prints for it).
 
 A module's parameter table is handed out row by row (:class:`_Rows`): loading a
 module copies each value from its own row without noting it, and every later read
@@ -52,7 +53,8 @@ ROW = "param_row"
 EARLY = "cmdline_early"
 """``(EARLY,)``: the words of the command line that name an early parameter."""
 MODULE_WORDS = "cmdline_modules"
-"""``(MODULE_WORDS,)``: the words of the command line that set a module's option."""
+"""``(MODULE_WORDS,)``: what kmod takes from the command line, as ``modprobe -c``
+lines (:func:`nested_snippets.parsers.modprobe_conf.kcmdline_config`)."""
 CMDLINE = "cmdline_options"
 """``(CMDLINE, module)``: the options the kernel command line gives a module through
 modprobe, ``(CMDLINE, module, "builtin")`` a built-in one (the kernel stops at ``--``,

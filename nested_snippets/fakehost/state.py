@@ -190,9 +190,11 @@ class State:
         return [w for w in self.cmdline.split() if w.partition("=")[0] in self.early_values]
 
     def module_words(self) -> list[str]:
-        """The words of the kernel command line that set a module's option
-        (``kvm_intel.nested=1``), as ``modprobe -c`` lists them; noted alone too."""
-        return [w for w in self.cmdline.split() if "=" in w.partition(".")[2]]
+        """What kmod takes from the kernel command line, as the lines ``modprobe -c``
+        prints for it (``options kvm_intel nested=1``, ``blacklist NAME``:
+        :func:`~nested_snippets.parsers.modprobe_conf.kcmdline_config`); noted alone
+        too."""
+        return modprobe_conf.kcmdline_config(self.cmdline)
 
     def options_on_cmdline(self, module: str, builtin: bool = False) -> list[str]:
         """The options the kernel command line gives ``module`` (``kvm-intel.nested=1``):

@@ -766,3 +766,102 @@ def cmdline_options(cmdline: str, module: str, builtin: bool = False) -> list[st
         if dot and opt and normalize(mod) == want:
             out.append(kargs.join_word(opt, value))
     return out
+
+
+KCMD_LINE_SIZE = 4096
+"""kmod reads at most ``KCMD_LINE_SIZE - 1`` bytes of /proc/cmdline (``char
+buf[KCMD_LINE_SIZE]`` and ``read_str_safe()``; libkmod/libkmod-internal.h, kmod v30
+to v34.2)."""
+_IGNORE, _MODNAME, _PARAM, _VALUE = range(4)
+
+
+def _underscores(name: str) -> str | None:
+    """kmod's ``underscores()`` (shared/util.c, v34.2): ``-`` becomes ``_`` outside
+    ``[...]``; an unmatched bracket makes the name bad (None)."""
+    out, i = [], 0
+    while i < len(name):
+        c = name[i]
+        if c == "]":
+            return None
+        if c == "[":
+            end = name.find("]", i)
+            if end < 0:
+                return None
+            out.append(name[i : end + 1])
+            i = end + 1
+            continue
+        out.append("_" if c == "-" else c)
+        i += 1
+    return "".join(out)
+
+
+def kcmdline_config(cmdline: str) -> list[str]:
+    """What kmod adds to its configuration from the kernel command line, as the
+    lines ``modprobe -c`` prints for it: ``options kvm_intel nested=0`` for a word
+    ``kvm-intel.nested=0``, ``blacklist NAME`` for each name of
+    ``modprobe.blacklist=A,B``.
+
+    A port of ``kmod_config_parse_kcmdline()`` and ``kcmdline_parse_result()``,
+    libkmod/libkmod-config.c at kmod v34.2 (the same code, but for formatting, from
+    v30): the word must be ``module.param`` with at most one dot before any ``=``
+    (``a.b.c=1`` is ignored); a word without ``=`` (``quiet.x``) is taken as option
+    ``x``; the value keeps its quotes, and a word quoted whole
+    (``"mod.p=a b"``) is re-quoted as ``p="a b"``; a quote left open at the end
+    drops the last word; a tab inside a quoted value becomes a blank; the module
+    name is normalised (``underscores()``, a name with an unmatched bracket is
+    ignored), a blacklisted name is not.  The line
+    is /proc/cmdline's text, which ends with a newline.
+    """
+    raw = (cmdline + "\n").encode("utf-8", "surrogateescape")[: KCMD_LINE_SIZE - 1]
+    buf = raw.decode("utf-8", "surrogateescape") + "\0"
+    out: list[str] = []
+    state, quoted, quote_start = _MODNAME, False, -1
+    modname = 0
+    param = value = -1
+    dot = -1
+    for p, c in enumerate(buf):
+        complete = False
+        if c == '"':
+            quoted = not quoted
+            if quoted and state == _MODNAME and p == modname:
+                quote_start, modname = p, p + 1
+            elif state != _VALUE:
+                state = _IGNORE
+        elif c in "\0 \n\t\v\f\r":
+            if quoted and state == _VALUE:
+                pass
+            elif quoted:
+                state = _IGNORE
+            elif state in (_VALUE, _PARAM):
+                complete = True
+            else:
+                modname, state, quote_start = p + 1, _MODNAME, -1
+        elif c == ".":
+            if state == _MODNAME:
+                dot, param, state = p, p + 1, _PARAM
+            elif state == _PARAM:
+                state = _IGNORE
+        elif c == "=":
+            if state == _PARAM:
+                value, state = p + 1, _VALUE
+            elif state == _MODNAME:
+                state = _IGNORE
+        if complete:
+            mod, opt = buf[modname:dot], buf[param:p]
+            val = buf[value:p] if state == _VALUE else None
+            if 0 <= quote_start < modname and val is not None:
+                opt = buf[param:value] + '"' + val  # the memmove() that re-quotes
+                val = '"' + val
+            _kcmdline_result(out, mod, opt, val)
+            modname, state, quote_start = p + 1, _MODNAME, -1
+    return out
+
+
+def _kcmdline_result(out: list[str], mod: str, opt: str, value: str | None) -> None:
+    if mod == "modprobe" and opt.startswith("blacklist="):
+        out.extend(f"blacklist {name}" for name in (value or "").split(","))
+        return
+    name = _underscores(mod)
+    if name is not None:  # else kmod logs "Ignoring bad option on kernel command line"
+        # kmod_config_add_options() turns each tab of the options into a blank
+        out.append(f"options {name} {opt.replace(chr(9), ' ')}")

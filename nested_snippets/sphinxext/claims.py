@@ -18,9 +18,10 @@ An entry whose sources are not claims of one sentence lists them under it::
        arch/x86/kvm/svm/svm.c at v6.6; kubevirt/kubevirt#10508.
 
 The claim renders as its text with a superscript link to the source entry, whose
-title says when it was read.  A claim naming an unknown source, a source without a
-URL (or ``file@release``) or a read date, and a key defined twice are build errors
-naming the page and line.
+title says when it was read.  ``:source-read:`aws-nested``` prints that read date,
+linked to the entry (for a page whose claims rest on another page's sources).  A
+claim naming an unknown source, a source without a URL (or ``file@release``) or a
+read date, and a key defined twice are build errors naming the page and line.
 """
 
 from __future__ import annotations
@@ -112,6 +113,20 @@ class ClaimRole(SphinxRole):
         return [inline, node], []
 
 
+class source_read_ref(nodes.Inline, nodes.Element):  # noqa: N801 (docutils node naming)
+    """The read date of a source entry, resolved once every page is read."""
+
+
+class SourceReadRole(SphinxRole):
+    """``:source-read:`aws-nested``` prints the date the source was read (its
+    ``:read:``), linked to its entry: for a page that cites another page's source
+    and must say how old the statement is."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        key = self.text.strip()
+        return [source_read_ref(key=key, docname=self.env.docname, line=self.lineno)], []
+
+
 class EntrySources(SphinxDirective):
     """``.. entry-sources::`` with the documents an entry rests on as content: a
     visible "Sources:" line (a source citation, like a source entry's)."""
@@ -155,6 +170,26 @@ def resolve_claims(app: Sphinx, doctree: nodes.document, docname: str) -> None:
                               classes=["nested-claim-source"])  # fmt: skip
         ref += nodes.superscript(f"[{key}]", f"[{key}]")
         node.replace_self(ref)
+    for node in list(doctree.findall(source_read_ref)):
+        key = node["key"]
+        src = table.get(key)
+        if src is None:
+            logger.warning("source-read names unknown source %r", key,
+                           location=(node["docname"], node["line"]))  # fmt: skip
+            node.replace_self(nodes.Text(""))
+            continue
+        date = nodes.inline(src.read, src.read, classes=["nested-claim"])
+        if app.builder.name == "man":
+            node.replace_self(date)
+            continue
+        uri = "#"
+        if src.docname != docname:
+            uri = app.builder.get_relative_uri(docname, src.docname) + "#"
+        ref = nodes.reference("", "", refuri=f"{uri}source-{key}",
+                              reftitle=f"{src.title}, read {src.read}",
+                              classes=["nested-claim-source"])  # fmt: skip
+        ref += date
+        node.replace_self(ref)
 
 
 def purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
@@ -169,9 +204,11 @@ def merge(app: Sphinx, env: BuildEnvironment, docnames, other: BuildEnvironment)
 
 def setup(app: Sphinx) -> None:
     app.add_node(claim_ref)
+    app.add_node(source_read_ref)
     app.add_directive("source", SourceDirective)
     app.add_directive("entry-sources", EntrySources)
     app.add_role("claim", ClaimRole())
+    app.add_role("source-read", SourceReadRole())
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
     app.connect("doctree-resolved", resolve_claims)

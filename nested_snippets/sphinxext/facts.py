@@ -7,7 +7,8 @@
 that falls in a gap of the data prints "between A and B", and one at the oldest
 release "4.19 or earlier" (see :mod:`nested_snippets.kernel.boundaries`).  A
 condition that does not parse, names nothing, or is not true now is a build error
-at the role's line.
+at the role's line.  ``:realkernel-pins:`linux-image``` prints the kernel versions
+the real-kernel tests boot, from ``nested_snippets/realkernel/pinned.json``.
 """
 
 from __future__ import annotations
@@ -60,7 +61,45 @@ class SnippetKernelsRole(SphinxRole):
         return [nodes.inline(text, text, classes=["nested-fact"])], []
 
 
+def pinned_sentence(kind: str) -> str:
+    """The pinned packages whose name starts with ``kind`` (``linux-image``), one per
+    real-kernel target in :data:`~nested_snippets.realkernel.kernels.TARGETS` order:
+    "6.1.192-2 from bookworm, 6.12.118-1 from trixie and ... from trixie-backports"."""
+    from nested_snippets.realkernel import kernels
+
+    pins = kernels.pinned()
+    parts = []
+    for name in kernels.TARGETS:
+        debs = [d for d in pins.get(name, ()) if d.package.startswith(kind + "-")]
+        if len(debs) != 1:
+            raise ValueError(f"{kernels.PINNED.name} pins {len(debs)} {kind} packages "
+                             f"for {name!r}, not one")  # fmt: skip
+        parts.append(f"{debs[0].version} from {name}")
+    if len(parts) < 2:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+class RealKernelPinsRole(SphinxRole):
+    """``:realkernel-pins:`linux-image``` prints the versions the real-kernel tests
+    boot, read from ``nested_snippets/realkernel/pinned.json`` (never typed by hand)."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        from nested_snippets.realkernel import RealKernelUnavailable, kernels
+
+        self.env.note_dependency(str(kernels.PINNED))
+        try:
+            text = pinned_sentence(self.text.strip())
+        except (ValueError, RealKernelUnavailable) as exc:
+            msg = self.inliner.reporter.error(f"realkernel-pins: {exc}", line=self.lineno)
+            return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
+        node = nodes.inline(text, text, classes=["nested-fact"])
+        node["title"] = f"from {kernels.PINNED.name} ({self.text.strip()} packages)"
+        return [node], []
+
+
 def setup(app: Sphinx) -> None:
+    app.add_role("realkernel-pins", RealKernelPinsRole())
     app.add_role("snippet-kernels", SnippetKernelsRole())
     app.add_role("kernel-since", BoundaryRole("since"))
     app.add_role("kernel-until", BoundaryRole("until"))

@@ -35,6 +35,7 @@ PACKAGES = {
     "xmllint": "libxml2-utils",
     "modprobe": "kmod",
     "setpriv": "util-linux",
+    "gcc": "gcc",
 }
 
 
@@ -193,6 +194,66 @@ def real_kmod_options(files: dict[str, str]) -> list[str]:
             runs.append(_options(proc.stdout))
     baseline, got = runs
     return [ln for ln in got if ln not in baseline]
+
+
+CMDLINE_SHIM = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+static const char *redirect(const char *path) {
+    const char *alt = getenv("NKG_CMDLINE_FILE");
+    return alt && path && strcmp(path, "/proc/cmdline") == 0 ? alt : path;
+}
+#define WRAP(name) \
+int name(const char *path, int flags, ...) { \
+    static int (*real)(const char *, int, ...); \
+    mode_t mode = 0; \
+    if (!real) real = dlsym(RTLD_NEXT, #name); \
+    if (flags & O_CREAT) { va_list ap; va_start(ap, flags); mode = va_arg(ap, int); va_end(ap); } \
+    return real(redirect(path), flags, mode); \
+}
+WRAP(open)
+WRAP(open64)
+int __open_2(const char *path, int flags) { return open(path, flags); }
+int __open64_2(const char *path, int flags) { return open64(path, flags); }
+"""
+"""An ``LD_PRELOAD`` library that makes a program's ``open("/proc/cmdline")`` open the
+file named by ``$NKG_CMDLINE_FILE`` instead (nothing else changes), so that the real
+kmod reads a command line a test chooses."""
+
+
+def build_cmdline_shim(directory: Path) -> Path:
+    """Compile :data:`CMDLINE_SHIM` into ``directory`` (gcc required)."""
+    gcc = require("gcc")
+    src, lib = directory / "cmdline_shim.c", directory / "cmdline_shim.so"
+    src.write_text(CMDLINE_SHIM)
+    subprocess.run([gcc, "-shared", "-fPIC", "-O2", "-o", str(lib), str(src), "-ldl"],
+                   check=True, capture_output=True, timeout=120)  # fmt: skip
+    return lib
+
+
+def real_kmod_kcmdline(shim: Path, cmdline: str) -> list[str]:
+    """The ``blacklist`` and ``options`` lines the real ``modprobe -c`` prints with
+    an empty configuration directory when /proc/cmdline reads ``cmdline`` + newline
+    (through ``shim``, :func:`build_cmdline_shim`); run unprivileged as the other
+    real-kmod checks are."""
+    modprobe = require("modprobe")
+    with tempfile.TemporaryDirectory(prefix="nkg-kcmd-") as tmp:
+        empty, line = Path(tmp) / "empty", Path(tmp) / "cmdline"
+        empty.mkdir()
+        line.write_text(cmdline + "\n")
+        for path in (Path(tmp), empty):
+            path.chmod(0o755)
+        line.chmod(0o644)
+        env = {"PATH": "/usr/bin:/bin", "LD_PRELOAD": str(shim), "NKG_CMDLINE_FILE": str(line)}
+        proc = subprocess.run([*_unprivileged(), modprobe, "-C", str(empty), "-c"], env=env,
+                              capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL)  # fmt: skip
+    assert proc.returncode == 0, f"modprobe -c failed: {proc.stderr}"
+    return [ln for ln in proc.stdout.split("\n") if ln.startswith(("blacklist ", "options "))]
 
 
 def fake_kmod_options(files: dict[str, str]) -> list[str]:
