@@ -13,7 +13,8 @@ Shown on ``source/how-to/verify.rst`` and in the tutorial.  Sources of the outpu
   ``hardware_setup()``); ``npt`` and ``avic`` likewise in ``svm.c``'s
   ``svm_hardware_setup()``.  In the kernel data ``npt`` is an ``int``
   until 5.11 and a ``bool`` from 5.12, ``avic`` an ``int`` until 5.12 and a ``bool``
-  from 5.14 (no 5.13 data); from 6.18 ``avic`` is a callback (``avic_ops`` in
+  from 5.14 (no 5.13 data; the change, commit 28a4aa1160d7, is in 5.13-rc4's
+  shortlog, so 5.13 has it); from 6.18 ``avic`` is a callback (``avic_ops`` in
   ``svm/avic.c``) that starts as "auto" and prints the outcome of load time as a bool.
 """
 
@@ -75,6 +76,7 @@ l0_intel_extras = snippet(
     """),
     arches=("intel",),
 )
+
 
 def _npt_avic(npt: str, avic: str) -> Callable[..., Transcript]:
     """kvm_amd's npt and avic, printed as their type of each release prints them."""
