@@ -185,3 +185,59 @@ def test_this_sessions_hostile_inputs_are_hidden_and_their_neighbours_kept(name)
 def test_this_sessions_near_misses_are_kept(text):
     for out in both(text):
         assert out == text
+
+
+# ------------------------------------------- 7. glued secret words: one pass, counted
+def test_glued_secret_words_are_redacted_in_one_pass(monkeypatch):
+    """Each word in quoted parts glued together that holds a secret's name was redacted
+    on its own, a pass of every pattern each (about 126 us a word: 9 s a MB, review 12);
+    now they are redacted together, one pass.  Counted, not timed: the passes
+    (:func:`report._redact` calls) of :func:`redact` on 300 such words, and each still
+    hidden with its neighbours kept."""
+    calls = {"n": 0}
+    real = report._redact
+
+    def counted(text):
+        calls["n"] += 1
+        return real(text)
+
+    monkeypatch.setattr(report, "_redact", counted)
+    words = [f"'--password{i}='\"'\"'S3CR3T{i}'\"'\"'' -v{i}" for i in range(300)]
+    out = redact(" ".join(words))
+    assert S not in out
+    assert all(f"-v{i}" in out for i in range(300))
+    assert calls["n"] <= 4, calls  # the text, the words together, the text in one form
+
+
+def test_arguments_redacted_together_are_each_as_redacted_alone(monkeypatch):
+    """The arguments of one pass are redacted as each is alone; where a pattern's match
+    runs over the separator (here a stand-in pattern that takes the rest of the text
+    after ``EATME``), in halves, down to one: the same result."""
+    args = [
+        "password=S3CR3T",
+        "-----BEGIN PRIVATE KEY-----x",
+        "user=bob",
+        "<password>S3CR3T",
+        "{password:",
+        "S3CR3T}",
+        "password: |",
+        "  S3CR3T",
+        "mysql\\",
+        "-pS3CR3T",
+        "api_token: |2",
+    ]
+    alone = [report.redact_arg(a) for a in args]
+    assert report.redact_args(args) == alone
+    real = report._redact
+    passes = {"n": 0}
+
+    def eating(text):
+        passes["n"] += 1
+        at = text.find("EATME")
+        return real(text if at < 0 else text[:at] + "EATEN")
+
+    monkeypatch.setattr(report, "_redact", eating)
+    eaten = [*args[:5], "xEATME", *args[5:]]
+    together = report.redact_args(eaten)
+    assert together == [report.redact_arg(a) for a in eaten]
+    assert together[5] == "xEATEN" and passes["n"] > 2  # halved, then each alone
