@@ -895,16 +895,15 @@ _VIRSH_SECRET = _SecretCommand(
 base64 (the libvirt patch that added the command, docs/virsh.pod: "secret-set-value
 I<secret> I<base64>", libvir-list, 2009-08, "Secret manipulation step 8: Add virsh
 commands"); with ``--file`` (``secret-set-value UUID --file --plain secretinfile``,
-libvirt commit 2cb6cb05d4c48c9948560a41af56787d08b7eddd, docs/formatsecret.rst,
+libvirt commit 2cb6cb05d4c48c9948560a41af56787d08b7eddd, "docs: formatsecret",
 which calls the value on the command line "insecure and deprecated") the word is a
 file's name, kept."""
 _REGISTRY_LOGIN = _SecretCommand(
     r"(?:docker|podman|buildah|skopeo|nerdctl)[ \t]+login", ("-p", "--password"),
     ("-u", "--username", "--authfile"),
 )  # fmt: skip
-"""``docker login -p SECRET`` (and podman's, buildah's, skopeo's, nerdctl's): ``-p,
---password string`` "Password or Personal Access Token (PAT)" (Docker's reference of
-docker login, not verified against a release)."""
+"""``docker login -p SECRET`` (and podman's, buildah's, skopeo's, nerdctl's ``login``):
+its ``-p``, ``--password`` (not verified against a release)."""
 _NETRC = re.compile(r"(?<![\w-])((?:login|account)[ \t]+\S++[ \t]+password[ \t]+)\S+")
 """A .netrc line's password (``machine HOST login USER password SECRET``: netrc(5),
 the tokens machine, default, login, password, account, macdef; not verified against a
@@ -918,8 +917,9 @@ _CHPASSWD_PIPE = re.compile(
     r"((?(2)[^'\"\n]*+|[^\s|;&]*+))(?=(?(2)\2|)[ \t]*\|[ \t]*(?:sudo[ \t]+(?:-\S+[ \t]+)*)?"
     r"chpasswd\b)"
 )
-"""``echo 'user:password' | chpasswd``: chpasswd reads "user_name:password" lines from
-its standard input (chpasswd(8), shadow-utils; not verified against a release)."""
+"""``echo 'user:password' | chpasswd``: chpasswd reads its standard input, "Each line is
+of the format: user_name:password" (chpasswd(8) of Debian's passwd
+1:4.13+dfsg1-1+deb12u1)."""
 _PASSWORD_STDIN = re.compile(
     r"(?<![\w-])((?:echo|printf)(?:[ \t]+-[a-zA-Z]+)*[ \t]+)(?:(['\"])[^'\"\n]*\2|[^\s|;&'\"]+)"
     r"(?=[ \t]*\|[^|\n;&]*--password-stdin\b)"
