@@ -904,7 +904,7 @@ _REGISTRY_LOGIN = _SecretCommand(
 )  # fmt: skip
 """``docker login -p SECRET`` (and podman's, buildah's, skopeo's, nerdctl's ``login``):
 its ``-p``, ``--password`` (not verified against a release)."""
-_NETRC = re.compile(r"(?<![\w-])((?:login|account)[ \t]+\S++[ \t]+password[ \t]+)\S+")
+_NETRC = re.compile(r"(?<![\w-])((?:login|account)[ \t]+\S+[ \t]+password[ \t]+)\S+")
 """A .netrc line's password (``machine HOST login USER password SECRET``: netrc(5),
 the tokens machine, default, login, password, account, macdef; not verified against a
 release), after its login (or account) and the user's name: no loop over the tokens
@@ -912,10 +912,11 @@ before it (with one, a line of ``login a login a ...`` was read again from each
 ``login``: 5 s for 16 kB)."""
 _CHPASSWD_PIPE = re.compile(
     r"(?<![\w-])((?:echo|printf)(?:[ \t]+-[a-zA-Z]+)*[ \t]+(?:(['\"])|)[^\s:'\"|]+:)"
-    # the value to its quote or a blank, never shortened (possessive: a value shortened
-    # one character at a time was read again from each echo, 6 s for 14 kB)
-    r"((?(2)[^'\"\n]*+|[^\s|;&]*+))(?=(?(2)\2|)[ \t]*\|[ \t]*(?:sudo[ \t]+(?:-\S+[ \t]+)*)?"
-    r"chpasswd\b)"
+    # the value to its quote or a blank, never shortened (a lookahead and the text it
+    # matched, as an atomic group, which Python 3.9 lacks: a value shortened one
+    # character at a time was read again from each echo, 6 s for 14 kB)
+    r"((?(2)(?=([^'\"\n]*))\4|(?=([^\s|;&]*))\5))"
+    r"(?=(?(2)\2|)[ \t]*\|[ \t]*(?:sudo[ \t]+(?:-\S+[ \t]+)*)?chpasswd\b)"
 )
 """``echo 'user:password' | chpasswd``: chpasswd reads its standard input, "Each line is
 of the format: user_name:password" (chpasswd(8) of Debian's passwd
@@ -1361,7 +1362,7 @@ def redact(text: str) -> str:
                 done[w] = w
     # all in one pass of the patterns (each on its own cost about 126 us: a 256 kB
     # block of such words took 2.3 s, review 12)
-    for (w, read), hidden in zip(reads.items(), redact_args(list(reads.values())), strict=True):
+    for (w, read), hidden in zip(reads.items(), redact_args(list(reads.values()))):  # noqa: B905
         done[w] = _quoted(hidden) if hidden != read else w
     one = _SH_WORD.sub(lambda m: done[m.group()], text)
     if one == text:
