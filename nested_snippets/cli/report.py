@@ -68,6 +68,11 @@ def _spelled(*names: str, json: bool = False) -> str:
 
 _MARK = "REDACTED7f3a"
 """Stands for ``<redacted>`` while shlex quotes a word (``<`` would make it quote)."""
+_GO_MARK = "REDACTEDgo51e7"
+"""Stands for ``<redacted>`` in a Go map that ends where its match does, or for a
+value of a flow mapping (:class:`_FlowMapping`), until the end of :func:`_redact`:
+the patterns after them that take a value to the end of the line leave it, so the
+keys after it stay."""
 _SHELL_QUOTED = re.compile(r"'[^'\n]*'|\"(?:[^\"\\\n]|\\.)*\"?")
 """A quoted shell word; a double-quoted one without its closing quote runs to the end
 of the line (or to a backslash before it): were the closing quote required, each of
@@ -115,12 +120,18 @@ _JSON_LIST = r"\[\s*(?:{item}\s*(?:,\s*{item}\s*)*,?\s*)?\]|\[[^\]\n]*\]?".forma
 to its ``]``; else (an object in it, no ``]``) to its ``]`` or the line's end.  Items
 are separated by commas, and a blank can belong to one place only (with commas
 optional, a failing list of 30 unquoted items took minutes): linear."""
-_NOT_REDACTED = rf"(?!<redacted>['\"]|{_MARK})"
+_NOT_REDACTED = (
+    rf"(?!<redacted>['\"]|['\"]?{_GO_MARK}|{_MARK}|[|>][-+0-9]{{0,2}}[ \t]*(?:#[^\n]*)?\r?\Z)"
+)
 """Not a value already redacted at the end of a quoted word: a quoted word of a logged
 command line or an argument of a QEMU process is redacted on its own, then the whole
 line, where a value that runs to the end of the line (``password: ...``) would take
 that ``<redacted>`` (or :data:`_MARK`, which stands for it in a QEMU process's arguments
-while their line is redacted) and every argument after it (``-append '... nested=1'``)."""
+while their line is redacted) and every argument after it (``-append '... nested=1'``).
+Nor a value marked :data:`_GO_MARK` (a flow mapping's: the keys after it stay), nor a
+YAML block scalar's header that ends the text (``password: |``, a log's line redacted
+on its own: the lines of its value, after it in the log, are hidden when the whole
+block is redacted, as :class:`_YamlBlock` reads them)."""
 _HIDDEN_BLANK = r"\0[0-9a-f]{4}"
 """A blank as :func:`redact_arg` hides it (NUL and its code): where a pattern allows a
 blank (around a JSON colon, ``{"data": "X"}``), it allows this too."""
@@ -252,7 +263,11 @@ class _ByName:
         return "".join(out) + text[pos:] if out else text
 
 
-_KEY_PREFIX = re.compile(r"[ \t]*(?:-[ \t]+)*[\"']?")
+_INDENT = r"[^\S\n]"
+"""A blank that indents a line of YAML: any but a newline, a no-break space too (a
+file pasted from a web page, which shows it indented, as a reader of the report sees
+it; YAML itself indents with spaces only)."""
+_KEY_PREFIX = re.compile(rf"{_INDENT}*(?:-{_INDENT}+)*[\"']?")
 
 
 def _block_end(text: str, name: int, start: int) -> int:
@@ -273,8 +288,8 @@ def _block_end(text: str, name: int, start: int) -> int:
         nxt = text.find("\n", at + 1)
         nxt = len(text) if nxt < 0 else nxt
         body = text[at + 1 : nxt].rstrip("\r")
-        if body.strip(" \t"):
-            if len(body) - len(body.lstrip(" \t")) <= col:
+        if body.strip():
+            if len(body) - len(body.lstrip()) <= col:
                 break
             last = nxt
         at = nxt
@@ -384,13 +399,13 @@ _NAMED_YAML = _ByName(
     re.compile(
         # where a key starts (group key), or any word's start (for a compound name)
         rf"(?:(?P<key>^|(?<=[{{\[(,;\"'])|(?<=: )|(?<={_HIDDEN_BLANK}))"
-        rf"(?:[ \t]|{_HIDDEN_BLANK})*(?:-[ \t]+)?|(?<![\w.%-]))(?P<name>[\w.-]+)[ \t]*:"
+        rf"(?:{_INDENT}|{_HIDDEN_BLANK})*(?:-[ \t]+)?|(?<![\w.%-]))(?P<name>[\w.-]+)[ \t]*:"
         rf"(?:(?:[^\S\n\r]|{_HIDDEN_BLANK})+|(?P<tight>)(?=[^\s]))",
         re.M,
     ),
     re.compile(
         r"([|>][-+0-9]{0,2}[ \t]*(?:#[^\n]*)?\r?\n)"
-        rf"|{_QUOTED}|{_NOT_REDACTED}[^\s'\"][^\n]*"
+        rf"|{_NOT_REDACTED}(?:{_QUOTED}|[^\s'\"][^\n]*)"
     ),
     lambda m, v: f"{v.group(1)}  <redacted>\n" if v.group(1) else _quoted_redacted(v),
     _yaml_key,
@@ -414,7 +429,8 @@ class _YamlContinued:
     linear.  ``search`` and ``sub`` stand in for a compiled pattern's."""
 
     key = re.compile(
-        rf"^([ \t]*(?:-[ \t]+)*)([\"']?)(?P<name>{_JSON_NAME})\2[ \t]*:(?:[ \t\r]([^\n]*))?$",
+        rf"^({_INDENT}*(?:-{_INDENT}+)*)([\"']?)(?P<name>{_JSON_NAME})\2[ \t]*:"
+        r"(?:[ \t\r]([^\n]*))?$",
         re.M,
     )
     mapping = re.compile(
@@ -456,7 +472,7 @@ class _YamlContinued:
                 nxt = text.find("\n", at + 1)
                 nxt = len(text) if nxt < 0 else nxt
                 line = text[at + 1 : nxt].rstrip("\r")
-                body = line.lstrip(" \t")
+                body = line.lstrip()
                 indent = len(line) - len(body)
                 # a comment line no more indented than the key is skipped; one indented
                 # more is read as the value's, as before (a plain value's line may start
@@ -492,6 +508,132 @@ class _YamlContinued:
 
 
 _YAML_CONTINUED = _YamlContinued()
+
+
+class _FlowMapping:
+    """The values of the keys that name a secret in a YAML flow mapping (``{password: x,
+    user: bob}``; a JavaScript object or a Python dict as a log prints it), each to the
+    ``,`` or ``}`` that ends it, also on the lines after its key (``{password:`` then
+    ``  x}``): yaml-test-suite case ZF4X "Spec Example 2.6. Mapping of Mappings",
+    ``Sammy Sosa: {``, ``    hr: 63,``, ``    avg: 0.288``, ``  }`` is ``{"Sammy Sosa":
+    {"hr": 63, "avg": 0.288}}`` (fisker/yaml-test-suite commit
+    a3b7df89b8cd1bb2654f3a5a41b39660a1bd524e, data/ZF4X.js).  A value is replaced by
+    :data:`_GO_MARK`, which the patterns after this one leave, so the keys after it
+    stay.
+
+    Only a mapping read whole to its ``}`` is so redacted: where the reading stops (a
+    value that is a mapping, read on its own from its ``{``; no ``}``), a value on the
+    line after its key is hidden to the end of that line and the rest is left to the
+    patterns after this one (``password:``: the rest of the line).  Each ``{`` starts a
+    reading at most once, and the search for the next goes on from where a reading
+    stopped: linear.  ``search`` and ``sub`` stand in for a compiled pattern's."""
+
+    item = re.compile(
+        rf"""{_JSON_BLANKS}(?:"(?P<dq>(?:[^"\\\n]|\\.)*)"|'(?P<sq>(?:[^'\n]|'')*)'"""
+        rf"""|(?P<plain>{_JSON_NAME}))[ \t]*:(?(plain)(?=\s|\0)|){_JSON_BLANKS}"""
+        rf"""(?P<value>"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|\[[^\[\]{{}}]*\]"""
+        rf"""|[^\s,\[\]{{}}"'\0](?:[^,\[\]{{}}]*[^\s,\[\]{{}}])?|){_JSON_BLANKS}(?P<end>[,}}])?"""
+    )
+    """One ``key: value`` and the ``,`` or ``}`` after it: a key quoted or plain (a
+    plain one with a blank after its colon: ``{Password:x}`` is Go's), a value quoted
+    (on one line), a list, a plain scalar (maybe over lines) or nothing."""
+    close = re.compile(rf"{_JSON_BLANKS}}}")
+
+    def _read(self, text: str, start: int):
+        """(the items of secrets read, where the reading stopped, whether it read the
+        mapping whole) of the mapping whose ``{`` is at ``start``."""
+        found, pos = [], start + 1
+        while True:
+            c = self.close.match(text, pos)
+            if c:
+                return found, c.end(), True
+            m = self.item.match(text, pos)
+            if not m:
+                return found, pos, False
+            name = m.group("dq") if m.group("dq") is not None else m.group("sq")
+            if secret_name(m.group("plain") or name or "") and m.group("value"):
+                found.append(m)
+            if not m.group("end"):
+                return found, m.end(), False
+            pos = m.end()
+            if m.group("end") == "}":
+                return found, pos, True
+
+    def _secrets(self, text: str):
+        """(item, start and end of what is hidden) of each secret's value."""
+        at = text.find("{")
+        while at >= 0:
+            found, stop, whole = self._read(text, at)
+            for m in found:
+                start, end = m.span("value")
+                if not whole:  # only a value on a line after its key's
+                    if "\n" not in text[m.end("plain") if m.group("plain") else m.start() : start]:
+                        continue
+                    line = text.find("\n", start)
+                    end = len(text) if line < 0 else line
+                yield m, start, end
+            at = text.find("{", max(stop, at + 1))
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return next((m for m, _, _ in self._secrets(text)), None)
+
+    def sub(self, _replacement: object, text: str) -> str:
+        out, pos = [], 0
+        for _, start, end in self._secrets(text):
+            value = text[start:end]
+            closed = end - start > 1 and value[0] in "\"'" and value[-1] == value[0]
+            quote = value[0] if closed else ""
+            out += [text[pos:start], quote, _GO_MARK, quote]
+            pos = end
+        return "".join(out) + text[pos:] if out else text
+
+
+_FLOW_MAPPING = _FlowMapping()
+
+
+class _ComplexKey:
+    """A YAML complex key that names a secret (``? password``, then ``: value`` at the
+    key's own indentation, maybe after comment lines: yaml-test-suite cases 5WE3 "Spec
+    Example 8.17. Explicit Block Mapping Entries" and X8DW "Explicit key and value
+    seperated by comment", ``? key``, ``# comment``, ``: value`` is ``{"key": "value"}``,
+    fisker/yaml-test-suite commit 72812d73f1eb8f95768d5ae9b1186b9f07dd6ec6, data/5WE3.js
+    and data/X8DW.js): the value's line and the lines after it indented more than the
+    ``:`` (:func:`_block_end`: a block scalar's or a plain value's).  ``search`` and
+    ``sub`` stand in for a compiled pattern's."""
+
+    key = re.compile(
+        rf"^({_INDENT}*)\?{_INDENT}+([\"']?)(?P<name>{_JSON_NAME})\2[ \t]*(?:#[^\n]*)?\r?\n"
+        rf"(?:{_INDENT}*#[^\n]*\n)*\1(?P<colon>:)(?![^\s])",
+        re.M,
+    )
+
+    def _secrets(self, text: str):
+        pos = 0
+        for m in self.key.finditer(text):
+            if m.start() < pos or not secret_name(m.group("name")):
+                continue
+            colon = m.start("colon")
+            line = text.find("\n", colon)
+            line = len(text) if line < 0 else line
+            end = _block_end(text, colon, line + 1) if line < len(text) else line
+            if end <= line + 1 and not text[colon + 1 : line].strip():
+                continue  # nothing after the colon, nor under it
+            pos = max(end, line)
+            yield m, colon + 1, pos
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return next((m for m, _, _ in self._secrets(text)), None)
+
+    def sub(self, _replacement: object, text: str) -> str:
+        out, pos = [], 0
+        for _, start, end in self._secrets(text):
+            nl = "\n" if end > start and text[end - 1] == "\n" else ""
+            out += [text[pos:start], " <redacted>", nl]
+            pos = end
+        return "".join(out) + text[pos:] if out else text
+
+
+_COMPLEX_KEY = _ComplexKey()
 
 
 _NAMED_XML = _ByName(
@@ -566,7 +708,10 @@ def _go_items(m: re.Match[str], hidden: str) -> str:
     for item in _GO_ITEMS.finditer(m.group(2)):
         blank, key, value = item.groups()
         if value is None:  # a word of the value before it
-            if hiding == "empty":
+            if key.startswith(_GO_MARK):  # a value redacted before (a flow mapping's)
+                out.append(item.group())
+                hiding = ""
+            elif hiding == "empty":
                 out.append(f"{blank}{hidden}")
                 hiding = "value"
             elif not hiding:
@@ -577,12 +722,11 @@ def _go_items(m: re.Match[str], hidden: str) -> str:
     return m.group(1) + "".join(out)
 
 
-_GO_MARK = "REDACTEDgo51e7"
-"""Stands for ``<redacted>`` in a Go map that ends where its match does, until the end
-of :func:`_redact`."""
 _GO_END = re.compile(r"[\]}](?![^\s,;)\]}])")
 
 
+_CONTINUED_LINE = r"\\\r?\n"
+"""A backslash-newline: the command goes on on the next line."""
 _ARG_CHAR = r"\0q[0-9a-f]{4}|[^\s'\"\\\0]"
 _CMD_WORD = rf"(?:{_QUOTED}|\\.|{_ARG_CHAR})(?:{_MID_QUOTED}|\\.|{_ARG_CHAR})*"
 """A shell word (:data:`_WORD`) that stops at a blank :func:`redact_arg` hid (``sshpass
@@ -590,12 +734,15 @@ _CMD_WORD = rf"(?:{_QUOTED}|\\.|{_ARG_CHAR})(?:{_MID_QUOTED}|\\.|{_ARG_CHAR})*"
 _ARGUMENT = rf"(?:(?![;&|]){_CMD_WORD})"
 """A word of a command line that is not a shell operator written apart (``;``, ``&&``,
 ``|``): the command's words end there."""
-_ARG_SEP = rf"""(?:(?:[ \t]|{_HIDDEN_BLANK})+|"[ \t]*,[ \t]*"|'[ \t]*,[ \t]*')"""
+_ARG_SEP = rf"""(?:(?:[ \t]|{_HIDDEN_BLANK}|{_CONTINUED_LINE})+|"[ \t]*,[ \t]*"|'[ \t]*,[ \t]*')"""
 """What separates two words of a command line: blanks, or the end of one string and
 the start of the next in a logged list (``["sshpass", "-p", "..."]``, a Python
-``['mysql', '-p...']``).  The alternatives start with different characters, and a
-word stops before such a quote (a quoted part inside a word may not start with a
-comma): linear."""
+``['mysql', '-p...']``), and a backslash at a line's end, which continues the command
+on the next line (``mysql -u root \\``, then ``-pSECRET``: "If a \\<newline> pair
+appears, and the backslash is not itself quoted, the \\<newline> is treated as a line
+continuation", bash(1) of Debian's bash 5.2.15-2+b8, QUOTING).  The alternatives start
+with different characters, and a word stops before such a quote (a quoted part
+inside a word may not start with a comma): linear."""
 _SSHPASS_OPTION = (
     rf"{_ARG_SEP}(?:(-p{_ARG_SEP}?)({_CMD_WORD})|-[fdP](?:{_ARG_SEP}?{_CMD_WORD})?"
     rf"|-(?![fdpP]){_CMD_WORD}?)"
@@ -686,6 +833,137 @@ def _kickstart(m: re.Match[str]) -> str:
     return m.group(1) + words
 
 
+class _SecretCommand:
+    """A command whose options or words give a secret: its words (to a shell operator,
+    as :data:`_MYSQL` reads them; also over a continued line) with the value of each of
+    ``secret_options`` redacted (``-p SECRET``, ``--base64=SECRET``, and ``-pSECRET``
+    for a one-letter one), and the positional word ``secret_word`` (counted from 0;
+    the values of ``value_options`` are no positional words) unless one of
+    ``no_word_options`` is given.  ``sub`` and ``search`` stand in for a compiled
+    pattern's (a regular expression finds the command and its words: linear)."""
+
+    def __init__(self, command, secret_options, value_options=(), secret_word=None, no_word=()):
+        self.pattern = re.compile(
+            rf"(?<![\w.-])({command})"
+            # up to a word that ends with ; & | or <redacted> (its ; may be gone with it:
+            # redacting the text again does not go on past it), as _MYSQL reads them
+            rf"((?:{_ARG_SEP}(?=({_ARGUMENT}))\3(?<![;&|])(?<!<redacted>))*"
+            rf"(?:{_ARG_SEP}(?=({_ARGUMENT}))\4)?)"
+        )
+        self.secret_options, self.value_options = secret_options, value_options
+        self.secret_word, self.no_word = secret_word, no_word
+
+    def _words(self, m: re.Match[str]) -> str:
+        words = list(_CMD_ITEM.finditer(m.group(2)))
+        no_word = any(w.group(2) in self.no_word for w in words)
+        out, pending, position = [], "", 0  # pending: "secret" or "value" (its next word)
+        for w in words:
+            sep, word = w.groups()
+            if pending:
+                out.append(f"{sep}<redacted>" if pending == "secret" else w.group())
+                pending = ""
+                continue
+            name, eq, _ = word.partition("=")
+            if word in self.secret_options:
+                pending = "secret"
+            elif word in self.value_options:
+                pending = "value"
+            elif eq and name in self.secret_options:
+                word = f"{name}=<redacted>"
+            elif any(len(o) == 2 and word[:2] == o and word[2:] for o in self.secret_options):
+                word = f"{word[:2]}<redacted>"
+            elif not word.startswith("-"):
+                if position == self.secret_word and not no_word:
+                    word = "<redacted>"
+                position += 1
+            out.append(f"{sep}{word}")
+        return m.group(1) + "".join(out)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return next((m for m in self.pattern.finditer(text) if self._words(m) != m.group()), None)
+
+    def sub(self, _replacement: object, text: str) -> str:
+        return self.pattern.sub(self._words, text)
+
+
+_CMD_ITEM = re.compile(rf"({_ARG_SEP})({_CMD_WORD})")
+_VIRSH_SECRET = _SecretCommand(
+    "secret-set-value", ("--base64",), ("--secret",), secret_word=1,
+    no_word=("--file", "--interactive"),
+)  # fmt: skip
+"""virsh's ``secret-set-value [--secret] SECRET [--base64] BASE64``: the value, given in
+base64 (the libvirt patch that added the command, docs/virsh.pod: "secret-set-value
+I<secret> I<base64>", libvir-list, 2009-08, "Secret manipulation step 8: Add virsh
+commands"); with ``--file`` (``secret-set-value UUID --file --plain secretinfile``,
+libvirt commit 2cb6cb05d4c48c9948560a41af56787d08b7eddd, "docs: formatsecret",
+which calls the value on the command line "insecure and deprecated") the word is a
+file's name, kept."""
+_REGISTRY_LOGIN = _SecretCommand(
+    r"(?:docker|podman|buildah|skopeo|nerdctl)[ \t]+login", ("-p", "--password"),
+    ("-u", "--username", "--authfile"),
+)  # fmt: skip
+"""``docker login -p SECRET`` (and podman's, buildah's, skopeo's, nerdctl's ``login``):
+its ``-p``, ``--password`` (not verified against a release)."""
+_NETRC = re.compile(r"(?<![\w-])((?:login|account)[ \t]+\S+[ \t]+password[ \t]+)\S+")
+"""A .netrc line's password (``machine HOST login USER password SECRET``: netrc(5),
+the tokens machine, default, login, password, account, macdef; not verified against a
+release), after its login (or account) and the user's name: no loop over the tokens
+before it (with one, a line of ``login a login a ...`` was read again from each
+``login``: 5 s for 16 kB)."""
+_CHPASSWD_PIPE = re.compile(
+    r"(?<![\w-])((?:echo|printf)(?:[ \t]+-[a-zA-Z]+)*[ \t]+(?:(['\"])|)[^\s:'\"|]+:)"
+    # the value to its quote or a blank, never shortened (a lookahead and the text it
+    # matched, as an atomic group, which Python 3.9 lacks: a value shortened one
+    # character at a time was read again from each echo, 6 s for 14 kB)
+    r"((?(2)(?=([^'\"\n]*))\4|(?=([^\s|;&]*))\5))"
+    r"(?=(?(2)\2|)[ \t]*\|[ \t]*(?:sudo[ \t]+(?:-\S+[ \t]+)*)?chpasswd\b)"
+)
+"""``echo 'user:password' | chpasswd``: chpasswd reads its standard input, "Each line is
+of the format: user_name:password" (chpasswd(8) of Debian's passwd
+1:4.13+dfsg1-1+deb12u1)."""
+_PASSWORD_STDIN = re.compile(
+    r"(?<![\w-])((?:echo|printf)(?:[ \t]+-[a-zA-Z]+)*[ \t]+)(?:(['\"])[^'\"\n]*\2|[^\s|;&'\"]+)"
+    r"(?=[ \t]*\|[^|\n;&]*--password-stdin\b)"
+)
+"""``echo SECRET | docker login --password-stdin`` (any command's ``--password-stdin``):
+the echoed word."""
+
+
+class _CloudInitChpasswd:
+    """cloud-init's ``chpasswd:`` with its ``list:`` of ``user:password`` lines (``list:
+    |``, then ``root:...``, a plain list ``- root:...``, or ``[root:...]``): in the lines
+    indented under ``chpasswd:``, each word ``name:value`` with no blank after its colon
+    (not a YAML key) has its value redacted (cloud-init's module Set Passwords,
+    ``chpasswd.list``, deprecated for ``chpasswd.users``, whose ``password:`` keys are
+    redacted as any; not verified against a release).  ``search`` and ``sub`` stand in
+    for a compiled pattern's."""
+
+    key = re.compile(r"^([ \t]*(?:-[ \t]+)?)chpasswd[ \t]*:[ \t]*(?:#[^\n]*)?\r?$", re.M)
+    pair = re.compile(r"((?:^|[\[,\s-])['\"]?[\w.@-]+:)(?=[^\s\]\[,'\"])[^\s\],'\"]+", re.M)
+
+    def _spans(self, text: str):
+        pos = 0
+        for m in self.key.finditer(text):
+            if m.start() < pos or m.end() >= len(text):
+                continue
+            end = _block_end(text, m.start() + len(m.group(1)), m.end() + 1)
+            pos = max(end, m.end())
+            yield m, m.end(), end
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return next((m for m, s, e in self._spans(text) if self.pair.search(text, s, e)), None)
+
+    def sub(self, _replacement: object, text: str) -> str:
+        out, pos = [], 0
+        for _, start, end in self._spans(text):
+            out += [text[pos:start], self.pair.sub(r"\1<redacted>", text[start:end])]
+            pos = end
+        return "".join(out) + text[pos:] if out else text
+
+
+_CLOUD_INIT_CHPASSWD = _CloudInitChpasswd()
+
+
 class _SchemelessUserinfo:
     """``user:password@host`` (or ``user%3Apassword@host``) without a scheme: a user (not
     after a letter, a dot, ``/``, ``:``, ``@`` ...), then the password, which runs to
@@ -766,6 +1044,37 @@ REDACTIONS = (
         _kickstart,
     ),
     (
+        "the value of virsh secret-set-value (SECRET BASE64, --base64 BASE64; not a --file's name)",
+        _VIRSH_SECRET,
+        None,
+    ),
+    (
+        "the password of docker login -p (also podman's, buildah's, skopeo's, nerdctl's)",
+        _REGISTRY_LOGIN,
+        None,
+    ),
+    (
+        "a .netrc line's password (machine HOST login USER password ...)",
+        _NETRC,
+        r"\1<redacted>",
+    ),
+    (
+        "the passwords of echo 'user:password' | chpasswd",
+        _CHPASSWD_PIPE,
+        r"\1<redacted>",
+    ),
+    (
+        "the word echo gives a command's --password-stdin (echo ... | docker login "
+        "--password-stdin)",
+        _PASSWORD_STDIN,
+        r"\1<redacted>",
+    ),
+    (
+        "the passwords of cloud-init's chpasswd: list (root:... in the lines under chpasswd:)",
+        _CLOUD_INIT_CHPASSWD,
+        None,
+    ),
+    (
         "values of password=, passwd=, secret=, data= options, quoted or not, "
         "QEMU's doubled commas included (QEMU -object secret,data=...), also with the "
         "name or the = percent-encoded (%70assword%3D...)",
@@ -793,7 +1102,9 @@ REDACTIONS = (
             r"((?<![\w-])--?[\w-]*(?:password|passwd|passphrase|secret|token|credentials?|w(?:pa|ep)key"
             rf"|(?:{'|'.join(KEY_OWNERS)})[_-]?key|(?<=[-_])pass|(?<=[-_])pwd)"
             # a logged list's next string, or a shell-quoted next word ('--password' 'x')
-            rf"(?:({_QUOTE})(?:[ \t]*,{_JSON_BLANKS}({_QUOTE})|[ \t]+({_QUOTE})?)|[ \t]+))"
+            rf"(?:({_QUOTE})(?:[ \t]*,{_JSON_BLANKS}({_QUOTE})|[ \t]+({_QUOTE})?)"
+            # blanks, or a line continued (--password \ then the value on the next line)
+            rf"|(?:[ \t]|{_CONTINUED_LINE})+))"
             rf"(?(3){_INNER_3}|(?(4){_INNER_4}|{_WORD}))",
             re.I,
         ),
@@ -875,6 +1186,14 @@ REDACTIONS = (
         None,
     ),
     (
+        "the values of keys that name a secret by the rule above in a YAML flow mapping "
+        "({password: ..., user: bob}, also a JavaScript object or a Python dict as a log "
+        "prints it), each to the , or } that ends it, also on the line after its key "
+        "({password: then the value below it)",
+        _FLOW_MAPPING,
+        None,
+    ),
+    (
         "values in Go's printed maps and structs (map[token:... user:bob], "
         "{Password:... User:bob}) of any key that names a secret by the rule above, to "
         "the next key",
@@ -891,7 +1210,7 @@ REDACTIONS = (
             # user:bob)
             rf"({_spelled('password', 'passwd', 'secret')}[ \t]*:"
             rf"(?:[^\S\n\r]+|(?!{_GO_MARK}|{_MARK})))"
-            rf"(?:{_QUOTED}|{_NOT_REDACTED}[^\s'\"][^\n]*)",
+            rf"{_NOT_REDACTED}(?:{_QUOTED}|[^\s'\"][^\n]*)",
             re.I,
         ),
         r"\1<redacted>",
@@ -928,6 +1247,12 @@ REDACTIONS = (
         None,
     ),
     (
+        "the value of a YAML complex key that names a secret by the rule above (? password, "
+        "then : and the value, and the lines indented more than the :)",
+        _COMPLEX_KEY,
+        None,
+    ),
+    (
         "the text of an XML element whose name names a secret by the rule above "
         "(<client_secret>, <apiKey>, <ns:auth_token>), also a CDATA section",
         _NAMED_XML,
@@ -936,7 +1261,8 @@ REDACTIONS = (
     (
         "the password of curl's -u, --user, --proxy-user user:password",
         re.compile(
-            r"((?<![\w-])(?:-u[ \t]*|--(?:proxy-)?user(?:[ \t]+|[ \t]*=[ \t]*))"
+            rf"((?<![\w-])(?:-u(?:[ \t]|{_CONTINUED_LINE})*|--(?:proxy-)?user"
+            rf"(?:(?:[ \t]|{_CONTINUED_LINE})+|[ \t]*=[ \t]*))"
             r"['\"]?[^\s:'\"]*:)[^\s'\"]*"
         ),
         r"\1<redacted>",
@@ -962,6 +1288,12 @@ _NEEDLES = (
     ("sshpass",),
     ("mysql", "mariadb"),
     ("rootpw", "sshpw"),
+    ("secret-set-value",),
+    ("login",),
+    ("password",),
+    ("chpasswd",),
+    ("password-stdin",),
+    ("chpasswd",),
     ("pass", "secret", "data", "%"),
     ("=", "%"),
     ("-",),
@@ -971,11 +1303,13 @@ _NEEDLES = (
     ("key", "%"),
     ("pass", "secret", "key", "data", "%", "\\u"),
     ("pass", "secret", "%"),
+    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
     ("map[", "{"),
     ("pass", "secret", "%"),
     ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
     ("map[", "{"),
     ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie"),
+    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
     ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
     ("<",),
     ("-u",),
@@ -1016,18 +1350,21 @@ def redact(text: str) -> str:
     if not _GLUED.search(text):
         return plain
     done: dict[str, str] = {}
-
-    def word(m: re.Match[str]) -> str:
+    reads: dict[str, str] = {}  # word -> as a shell reads it, for each word to redact
+    for m in _SH_WORD.finditer(text):
         w = m.group()
-        if w not in done:
+        if w not in done and w not in reads:
             read = _unquoted(w)
             # one argument: its blanks and a quote nothing closes are its own
-            needs = read and _TRIGGERS.search(read) and _may_hide(read)
-            hidden = redact_arg(read) if needs else read
-            done[w] = _quoted(hidden) if hidden != read else w
-        return done[w]
-
-    one = _SH_WORD.sub(word, text)
+            if read and _TRIGGERS.search(read) and _may_hide(read):
+                reads[w] = read
+            else:
+                done[w] = w
+    # all in one pass of the patterns (each on its own cost about 126 us: a 256 kB
+    # block of such words took 2.3 s, review 12)
+    for (w, read), hidden in zip(reads.items(), redact_args(list(reads.values()))):  # noqa: B905
+        done[w] = _quoted(hidden) if hidden != read else w
+    one = _SH_WORD.sub(lambda m: done[m.group()], text)
     if one == text:
         return plain
     other = _redact(one)
@@ -1037,7 +1374,7 @@ def redact(text: str) -> str:
 _WORD_NEEDLES = (
     "private key", "sshpass", "mysql", "mariadb", "rootpw", "sshpw", "pass", "pwd", "psk",
     "secret", "token", "credential", "key", "cookie", "data", "authorization", "value",
-    "-u", "@", "%", "\\u",
+    "-u", "@", "%", "\\u", "login",
 )  # fmt: skip
 """Strings one of which a word's secret needs for any pattern of :data:`REDACTIONS` to
 hide it: each pattern's needles of :data:`_NEEDLES`, with those that many words hold
@@ -1085,6 +1422,11 @@ def redact_arg(arg: str) -> str:
     space) is part of a value (``data=a b``), and so is a quote that nothing closes
     (``data=pa"ss word``).  Each is hidden as NUL and its code while
     redacting: an argument holds no NUL."""
+    return _shown(_redact(_hidden(arg)))
+
+
+def _hidden(arg: str) -> str:
+    """``arg`` with its blanks and each quote that nothing closes hidden (:func:`redact_arg`)."""
     hidden = _BLANK.sub(lambda m: f"\0{ord(m.group()):04x}", arg)
     for quote in "\"'":
         # a quote that nothing closes is a character of the value (no shell reads an
@@ -1092,7 +1434,37 @@ def redact_arg(arg: str) -> str:
         # blank or a quote
         if hidden.count(quote) % 2:
             hidden = hidden.replace(quote, f"\0q{ord(quote):04x}")
-    return _HIDDEN.sub(lambda m: chr(int(m.group(1), 16)), _redact(hidden))
+    return hidden
+
+
+def _shown(hidden: str) -> str:
+    """What :func:`_hidden` hid, shown again."""
+    return _HIDDEN.sub(lambda m: chr(int(m.group(1), 16)), hidden)
+
+
+_APART = "\n<\0{>\n"
+"""What :func:`redact_args` puts between two arguments: a line of its own (a value that
+runs to a line's end stops before it, and an indented block's lines end at it, as it
+is not indented), which holds a ``<`` (the text of an XML element stops at it) and a
+``{`` (a flow mapping's plain value stops at it) and no name, key or value any pattern
+reads; a NUL, which no argument holds (:func:`_hidden` hides its blanks), so no
+argument holds it."""
+
+
+def redact_args(args: list[str]) -> list[str]:
+    """Each of ``args`` as :func:`redact_arg` redacts it, all in one pass of the patterns
+    over the arguments joined by :data:`_APART` (one pass costs about 126 us, whatever
+    the argument's length: 9 s for a MB of such words, each redacted on its own).  Where
+    a pattern's match runs over a separator (a private key block's BEGIN line runs to
+    its END line) the pieces are not the arguments: each half is redacted so again, down
+    to one argument, redacted on its own."""
+    if len(args) < 2:
+        return [redact_arg(a) for a in args]
+    parts = _redact(_APART.join(map(_hidden, args))).split(_APART)
+    if len(parts) == len(args):
+        return [_shown(p) for p in parts]
+    half = len(args) // 2
+    return redact_args(args[:half]) + redact_args(args[half:])
 
 
 _BLANK = re.compile(r"\s")

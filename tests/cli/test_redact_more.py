@@ -99,6 +99,14 @@ SAMPLES = [
     "mysql -uroot -pSEKRIT db",
     "rootpw --plaintext SEKRIT",
     "map[token:SEKRIT] {Password:SEKRIT}",
+    "{password: SEKRIT, user: bob}",
+    "? password\n: SEKRIT",
+    "virsh secret-set-value 2a5e SEKRIT",
+    "docker login -p SEKRIT",
+    "machine h login bob password SEKRIT",
+    "echo 'root:SEKRIT' | chpasswd",
+    "echo SEKRIT | docker login --password-stdin",
+    "chpasswd:\n  list: |\n    root:SEKRIT",
 ]
 
 

@@ -120,15 +120,16 @@ def test_a_glued_word_without_a_secrets_needle_is_not_redacted_on_its_own(monkey
     redacted on their own (about 25 us a word even when it holds nothing: 200 kB took
     0.54 s, 3 MB about 8 s): a word is now redacted so only where it holds a string that
     some secret's pattern needs (a secret's name, ``@``, ``%``, ...).  Counted: the
-    calls of :func:`redact_arg` from :func:`redact`."""
+    words :func:`redact` gives :func:`redact_args` (which redacts them together since
+    session 13; before, each was given to :func:`redact_arg`)."""
     calls = {"n": 0}
-    real = report.redact_arg
+    real = report.redact_args
 
-    def counted(arg):
-        calls["n"] += 1
-        return real(arg)
+    def counted(args):
+        calls["n"] += len(args)
+        return real(args)
 
-    monkeypatch.setattr(report, "redact_arg", counted)
+    monkeypatch.setattr(report, "redact_args", counted)
     plain = " ".join(f"'w{i}='\"'\"'v{i}'" for i in range(300))
     assert redact(plain) == plain
     assert calls["n"] == 0

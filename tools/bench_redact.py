@@ -1,0 +1,62 @@
+"""Time ``nested-kvm report``'s redaction of a block of words written in quoted parts
+glued together, each holding a secret (``'--password='"'"'v1'"'"''``, as Python's
+shlex.quote writes a quote): review 12 measured about 9 s a MB when each such word was
+redacted on its own.  Prints characters, words, seconds and seconds per MB for a block
+of ``report.BLOCK_BYTES`` characters (what one block of the report may hold) and a
+quarter of it, so the growth shows too; then the same for hostile texts of the patterns
+session 13 added (a time four times longer for four times the text: linear).  Run:
+``python tools/bench_redact.py``."""
+
+from __future__ import annotations
+
+import time
+
+from nested_snippets.cli import report
+
+
+def block(size: int) -> str:
+    words, length, i = [], 0, 0
+    while length < size:
+        w = f"'--password='\"'\"'v{i}'\"'\"''"
+        words.append(w)
+        length += len(w) + 1
+        i += 1
+    return " ".join(words)
+
+
+HOSTILE = {
+    "netrc": "login a ",
+    "chpasswd-pipe": "echo a:",
+    "chpasswd-pipe-quoted": "echo 'a:",
+    "password-stdin": "echo 'a ",
+    "flow-mapping": "{password: a, ",
+    "flow-nested": "{a: ",
+    "complex-key": "? password\n# c\n",
+    "cloud-init-chpasswd": "chpasswd:\n",
+    "virsh": "secret-set-value --secret a ",
+    "docker-login": "docker login -u a ",
+}
+
+
+def main() -> None:
+    for size in (report.BLOCK_BYTES // 4, report.BLOCK_BYTES):
+        text = block(size)
+        start = time.perf_counter()
+        out = report.redact(text)
+        took = time.perf_counter() - start
+        assert "v1'" not in out and "v1" not in out.replace("<redacted>", "")
+        mb = len(text) / 1e6
+        words = text.count(" ") + 1
+        print(f"{len(text)} characters, {words} words: {took:.2f} s, {took / mb:.1f} s/MB")
+    for name, unit in HOSTILE.items():
+        took = []
+        for size in (report.BLOCK_BYTES // 4, report.BLOCK_BYTES):
+            text = unit * (size // len(unit))
+            start = time.perf_counter()
+            report.redact(text)
+            took.append(time.perf_counter() - start)
+        print(f"{name}: {took[0]:.2f} s, then {took[1]:.2f} s for four times the text")
+
+
+if __name__ == "__main__":
+    main()
