@@ -20,13 +20,20 @@ and then waits for the runner's orders on its stdin:
     The sandbox has finished; with ``1`` the values written to writable parameters
     are kept in the state first.  Its listener and any call still running go.
 
-Each connection on a listener is one tool call.  The server forks a child that
-opens ``state.marshal`` of *that listener's* host (the client never names a host),
-enters the sandbox's user and mount namespaces with ``setns(2)`` (from then on it
-sees exactly what the snippet sees: the fake host at the real paths, ``/usr``
-read-only, nothing else of the machine), runs the tool, writes the state back
-through the descriptor it opened before entering, replies and exits.  Everything a
-call runs is imported before it enters: from then on an import is an error
+Each connection on a listener is one tool call.  The child that filled the trees
+stays as the sandbox's *worker* (:func:`_worker`) and serves every call of that
+sandbox, one at a time, in its own process: it holds ``state.marshal`` of *that
+listener's* host (opened before entering; the client never names a host) and has
+entered the sandbox's user and mount namespaces with ``setns(2)`` (so it sees exactly
+what the snippet sees: the fake host at the real paths, ``/usr`` read-only, nothing
+else of the machine).  A call runs the tool, writes the state back through that
+descriptor and replies.  Until 2026-12-03 the server forked a process per call, which
+entered the namespaces itself: ~10 ms of CPU time a call against ~5 now (client
+included; ``tools/bench_run.py single`` with 20 ``lsmod`` calls, see
+``runner/shared.py``).  A worker that ends (a call over :data:`CALL_SECONDS`, a crash,
+a kill) is replaced by another that enters the same way (``_Sandbox.restart``); a
+worker dies with the server (``PR_SET_PDEATHSIG``) and is killed at detach.  Everything
+a call runs is imported before it enters: from then on an import is an error
 (:func:`_no_imports`), since the paths of the package and of the standard library
 (under ``/root`` where Python is pyenv's) may hold what the snippet wrote there.
 The server runs in isolated mode (``-I``: no current directory on its path) with
@@ -74,9 +81,10 @@ MAX_REQUEST = 1 << 20
 MAX_ARGS = 10_000
 """Arguments of one call; the client refuses more."""
 MAX_CALLS = 8
-"""Tool calls of one sandbox running at once; a further connection is answered with
-:data:`BUSY` and closed unserved (its client says so and exits 70), so a snippet
-cannot make the server fork without end."""
+"""Connections of one sandbox open at once (served one after the other by its worker);
+a further connection is answered with :data:`BUSY` and closed unserved (its client
+says so and exits 70), so a snippet cannot make its worker hold connections without
+end."""
 BUSY = (
     f"the fake host's tool server runs at most {MAX_CALLS} calls of a sandbox at once "
     "(MAX_CALLS), and that many are still open: this call was refused"
@@ -120,6 +128,7 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 NS_GET_USERNS = 0xB701
+PR_SET_PDEATHSIG = 1
 
 
 class ServerError(RuntimeError):
@@ -292,38 +301,45 @@ def _bind_when_up(listener: socket.socket) -> None:
 
 
 class _Sandbox:
-    def __init__(self, home: str, pid: int):
+    def __init__(self, home: str, pid: int, others: list[int]):
         ns = f"/proc/{pid}/ns/"
         self.home = home
         self.mnt = os.open(ns + "mnt", os.O_RDONLY)
         # the user namespace that owns the mounts (bwrap --disable-userns puts the
         # sandbox's processes in a child of it, where they cannot make another)
         self.user = fcntl.ioctl(self.mnt, NS_GET_USERNS)
+        self.worker = self.pidfd = -1
         try:
             net = os.open(ns + "net", os.O_RDONLY)
             try:
-                self.listener = self._listen(net)
+                self.listener = self._listen(net, others)
             finally:
                 os.close(net)
         except BaseException:  # the sandbox is never served: keep none of its namespaces
             os.close(self.user)  # (its mounts would hold its tmpfs pages, review 12)
             os.close(self.mnt)
             raise
-        self.children: set[int] = set()
 
-    def _listen(self, net_fd: int) -> socket.socket:
+    def fds(self) -> list[int]:
+        """The descriptors this sandbox holds in the server (a worker of another
+        sandbox closes them)."""
+        return [fd for fd in (self.mnt, self.user, self.pidfd, self.listener.fileno()) if fd >= 0]
+
+    def _listen(self, net_fd: int, others: list[int]) -> socket.socket:
         """Make the listener in a child that joins the sandbox's network namespace,
         then fills the sandbox's trees (:data:`FILL`) in the same child: the first
         call of every sandbox, made at attach, when the sandbox's mounts are complete
         (its first process has said it runs, see ``sandbox.run``), without a process
-        in the sandbox, a connection or a fork of its own."""
+        in the sandbox, a connection or a fork of its own.  The child then stays as the
+        sandbox's worker (:func:`_worker`), which serves every later call."""
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        server = os.getpid()
         pid = os.fork()
         if pid == 0:
             status = 1
             try:
                 parent.close()
-                _confine_call()
+                _become_worker(server, others)
                 fd = _open_state(self.home)
                 disk = _open_root(self.home)
                 record = _open_reads(self.home)
@@ -333,11 +349,15 @@ class _Sandbox:
                 _bind_when_up(listener)
                 listener.listen(16)
                 socket.send_fds(child, [b"ok"], [listener.fileno()])
-                listener.close()
                 _enter(None, self.mnt)
+                signal.alarm(CALL_SECONDS)
                 filled, _out, err = _run(FILL, [], False, fd, disk, record)
-                child.sendall(err.encode()[:500] if filled else b"")
-                status = 0
+                signal.alarm(0)
+                if filled:
+                    child.sendall(err.encode()[:500])
+                else:
+                    child.close()  # the runner's attach is answered: the worker serves
+                    status = _worker(listener, fd, disk, record)
             except BaseException as exc:  # reported to the runner as one line
                 where = traceback.extract_tb(exc.__traceback__)[-1]
                 with contextlib.suppress(OSError):
@@ -352,19 +372,47 @@ class _Sandbox:
                     msg += chunk
         finally:
             parent.close()
-            _pid, status = os.waitpid(pid, 0)
-        if not fds:
+        listener = socket.socket(fileno=fds[0]) if fds else None
+        if listener is not None and msg == b"ok":
+            self.listener = listener  # (for fds())
+            self._watch(pid)
+            return listener
+        _pid, status = os.waitpid(pid, 0)
+        if listener is None:
             raise ServerError(msg.decode(errors="replace") or "the sandbox helper died")
-        listener = socket.socket(fileno=fds[0])
-        if status or msg != b"ok":
-            listener.close()
-            why = msg.removeprefix(b"ok").decode(errors="replace").strip()
-            if not why and os.WIFSIGNALED(status):
-                why = f"the fill was killed by {signal.Signals(os.WTERMSIG(status)).name}"
-                if os.WTERMSIG(status) == signal.SIGALRM:
-                    why += f" (it took longer than {CALL_SECONDS} s, CALL_SECONDS)"
-            raise ServerError(f"the sandbox's trees could not be filled: {why or status}")
-        return listener
+        listener.close()
+        why = msg.removeprefix(b"ok").decode(errors="replace").strip()
+        if not why and os.WIFSIGNALED(status):
+            why = f"the fill was killed by {signal.Signals(os.WTERMSIG(status)).name}"
+            if os.WTERMSIG(status) == signal.SIGALRM:
+                why += f" (it took longer than {CALL_SECONDS} s, CALL_SECONDS)"
+        raise ServerError(f"the sandbox's trees could not be filled: {why or status}")
+
+    def _watch(self, pid: int) -> None:
+        self.worker = pid
+        self.pidfd = os.pidfd_open(pid)
+
+    def restart(self, others: list[int]) -> None:
+        """The worker has ended (a call over :data:`CALL_SECONDS`, or killed): start
+        another, which enters the sandbox's namespaces as the first one did."""
+        os.close(self.pidfd)
+        self.pidfd = -1
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.worker, 0)
+        server = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                _become_worker(server, others)
+                fd = _open_state(self.home)
+                disk = _open_root(self.home)
+                record = _open_reads(self.home)
+                _enter(self.user, self.mnt)
+                status = _worker(self.listener, fd, disk, record)
+            finally:
+                os._exit(status)
+        self._watch(pid)
 
     def harvest(self) -> str:
         """Keep what the sandbox wrote: writable parameters into the state, its root
@@ -416,60 +464,156 @@ class _Sandbox:
             return why or f"the harvest ended with status {status}"
         return ""
 
-    def serve(self) -> None:
-        try:
-            conn, _addr = self.listener.accept()
-        except OSError:
-            return
-        try:
-            # a fresh connection's buffer is empty: these few bytes never block
-            conn.sendall(b"ok\n" if len(self.children) < MAX_CALLS else BUSY.encode() + b"\n")
-        except OSError:
-            conn.close()
-            return
-        if len(self.children) >= MAX_CALLS:
-            conn.close()  # the client has read nothing yet and sent nothing: no reset
-            return
-        pid = os.fork()
-        if pid == 0:
-            try:
-                self.listener.close()
-                _call(conn, self.home, self.user, self.mnt)
-            finally:
-                os._exit(0)
-        conn.close()
-        self.children.add(pid)
-
     def close(self) -> None:
-        for pid in self.children:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
-            except ProcessLookupError:
-                pass
+        if self.worker > 0:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.worker, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.worker, 0)
+        if self.pidfd >= 0:
+            os.close(self.pidfd)
         self.listener.close()
         os.close(self.user)
         os.close(self.mnt)
 
 
-def _read_request(conn: socket.socket) -> list[str]:
-    data = b""
+def _become_worker(server: int, others: list[int]) -> None:
+    """In a child just forked from the server (``server``: its pid): close what it
+    inherited of other sandboxes (``others``: their namespaces, listeners and workers)
+    and the runner's pipes (the runner must see the server's ends alone; 0 and 1 then
+    name stderr), die with the server, and take the bounds of a worker."""
+    for fd in others:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    os.dup2(2, 0)
+    os.dup2(2, 1)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != server:  # the server ended before the line above
+        os._exit(1)
+    _confine_worker()
+
+
+def _confine_worker() -> None:
+    """Bound a sandbox's worker: memory, no forks, small files (it writes only the fake
+    kernel's trees).  Each call's time is bounded by an alarm (:func:`_worker`)."""
+    for kind, value in (
+        (resource.RLIMIT_AS, CALL_MEMORY),
+        (resource.RLIMIT_FSIZE, 16 << 20),
+        (resource.RLIMIT_NPROC, 0),
+    ):
+        resource.setrlimit(kind, (value, value))
+
+
+def _parse_request(data: bytes) -> list[str] | None:
+    """The request's fields once ``data`` holds all of them, else None; ValueError
+    for a request no fake tool sends."""
+    if len(data) > MAX_REQUEST:
+        raise ValueError(f"request larger than {MAX_REQUEST} bytes (MAX_REQUEST)")
+    fields = data.split(b"\0")
+    if len(fields) <= 3:
+        return None
+    argc = int(fields[2])
+    if argc < 0 or argc > MAX_ARGS:
+        raise ValueError(f"bad argument count {argc} (at most {MAX_ARGS}: MAX_ARGS)")
+    if len(fields) <= 3 + argc:
+        return None
+    return [f.decode("utf-8", "surrogateescape") for f in fields[: 3 + argc]]
+
+
+def _worker(listener: socket.socket, fd: int, disk: int, record: int) -> int:
+    """Serve a sandbox's calls, one at a time, in this process (which has entered the
+    sandbox's view): no fork, no ``setns`` and no state file to open per call.
+
+    At most :data:`MAX_CALLS` connections are open at once (a further one is answered
+    :data:`BUSY` and closed); each must send its whole request within
+    :data:`CALL_SECONDS` of its acceptance, else it is closed unserved, so idle
+    connections hold neither the worker nor the snippet's own calls.  A call runs under
+    an alarm of :data:`CALL_SECONDS`, whose signal ends the worker: the server starts
+    another (``_Sandbox.restart``).  Never returns but by an exception."""
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # a client gone: an OSError, not death
+    listener.setblocking(False)
+    waiting: dict[socket.socket, tuple[float, bytearray]] = {}
     while True:
-        chunk = conn.recv(65536)
-        if not chunk:
-            raise ConnectionError("request ended early")
-        data += chunk
-        if len(data) > MAX_REQUEST:
-            raise ValueError(f"request larger than {MAX_REQUEST} bytes (MAX_REQUEST)")
-        fields = data.split(b"\0")
-        if len(fields) > 3:
-            argc = int(fields[2])
-            if argc < 0 or argc > MAX_ARGS:
-                raise ValueError(f"bad argument count {argc} (at most {MAX_ARGS}: MAX_ARGS)")
-            if len(fields) > 3 + argc:
-                return [f.decode("utf-8", "surrogateescape") for f in fields[: 3 + argc]]
+        now = time.monotonic()
+        for conn, (deadline, _data) in list(waiting.items()):
+            if deadline <= now:
+                del waiting[conn]
+                conn.close()
+        timeout = min((d for d, _ in waiting.values()), default=now + 3600) - now
+        ready, _, _ = select.select([listener, *waiting], [], [], max(timeout, 0))
+        if listener in ready:
+            _accept(listener, waiting)
+        for conn in ready:
+            if conn is listener or conn not in waiting:
+                continue
+            try:
+                chunk = conn.recv(65536)
+            except OSError:
+                chunk = b""
+            if not chunk:  # the client went before its request was whole
+                del waiting[conn]
+                conn.close()
+                continue
+            data = waiting[conn][1]
+            data += chunk
+            signal.alarm(CALL_SECONDS)
+            if _answer(conn, bytes(data), fd, disk, record):
+                del waiting[conn]
+            signal.alarm(0)
+
+
+def _answer(conn: socket.socket, data: bytes, fd: int, disk: int, record: int) -> bool:
+    """Run the call that ``data`` asks for and answer it; False while the request is
+    not yet whole."""
+    try:
+        request = _parse_request(data)
+    except ValueError as exc:  # only a client other than the fake tools' sends these
+        why = f"the fake host's tool server refused the call: {exc}\n".encode()
+        _reply(conn, f"70 0 {len(why)}\n".encode() + why)
+        return True
+    if request is None:
+        return False
+    name, sudo, _argc, *args = request
+    status, out, err = _run(name, args, sudo == "1", fd, disk if name == FILL else -1, record)
+    body_out = out.encode("utf-8", "surrogateescape")
+    body_err = err.encode("utf-8", "surrogateescape")
+    _reply(conn, f"{status} {len(body_out)} {len(body_err)}\n".encode() + body_out + body_err)
+    return True
+
+
+def _accept(listener: socket.socket, waiting: dict) -> None:
+    """Take every pending connection: each is told first whether it is served."""
+    while True:
+        try:
+            conn, _addr = listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            return
+        busy = len(waiting) >= MAX_CALLS
+        try:
+            # a fresh connection's buffer is empty: these few bytes never block
+            conn.sendall(BUSY.encode() + b"\n" if busy else b"ok\n")
+        except OSError:
+            busy = True
+        if busy:
+            conn.close()  # the client has read nothing yet and sent nothing: no reset
+            continue
+        conn.setblocking(False)
+        waiting[conn] = (time.monotonic() + CALL_SECONDS, bytearray())
+
+
+def _reply(conn: socket.socket, data: bytes) -> None:
+    """Send a call's answer and close; a client that does not take it within the call's
+    alarm ends the worker."""
+    try:
+        conn.setblocking(True)
+        conn.sendall(data)
+    except OSError:
+        pass
+    finally:
+        conn.close()
 
 
 def _open_reads(home: str) -> int:
@@ -482,27 +626,6 @@ def _open_reads(home: str) -> int:
         return -1
     finally:
         os.close(dir_fd)
-
-
-def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
-    _confine_call()
-    try:
-        name, sudo, _argc, *args = _read_request(conn)
-    except ValueError as exc:  # only a client other than the fake tools' sends these
-        why = f"the fake host's tool server refused the call: {exc}\n".encode()
-        with contextlib.suppress(OSError):
-            conn.sendall(f"70 0 {len(why)}\n".encode() + why)
-        return
-    except (ConnectionError, OSError):
-        return
-    fd = _open_state(home)
-    disk = _open_root(home) if name == FILL else -1
-    record = _open_reads(home)
-    _enter(user_fd, mnt_fd)
-    status, out, err = _run(name, args, sudo == "1", fd, disk, record)
-    body_out = out.encode("utf-8", "surrogateescape")
-    body_err = err.encode("utf-8", "surrogateescape")
-    conn.sendall(f"{status} {len(body_out)} {len(body_err)}\n".encode() + body_out + body_err)
 
 
 def _run(
@@ -536,8 +659,8 @@ def _run(
             fk.harvest(state, "/")
             if state.to_json() != marshal.loads(before):  # not the bytes: marshal's refs
                 rec.refuse("it took a value the snippet wrote to a parameter")
-        if record >= 0:  # from here on, every read of the state and the trees is noted
-            reads.audit_files(rec)
+        # from here on, every read of the state and the trees is noted
+        reads.audit_files(rec if record >= 0 else None)
         view = reads.StateView(state, rec)
         commands.boot(view, "/")
         if name != FILL:
@@ -555,6 +678,8 @@ def _run(
         rec.refuse("internal error")
     if record >= 0:
         os.write(record, rec.to_bytes(name))  # still under the state's lock: in order
+    reads.audit_files(None)
+    fcntl.flock(fd, fcntl.LOCK_UN)  # the worker keeps the descriptor for its next call
     return status, out, err
 
 
@@ -587,15 +712,17 @@ def serve(uid: int, gid: int) -> None:
     print("ready", file=out, flush=True)
     pending = b""
     while True:
-        ready, _, _ = select.select([control, *[s.listener for s in sandboxes.values()]], [], [])
+        ready, _, _ = select.select([control, *[s.pidfd for s in sandboxes.values()]], [], [])
         for sb in list(sandboxes.values()):
-            if sb.listener in ready:
-                sb.serve()
-        _reap(sandboxes)
+            if sb.pidfd in ready:
+                sb.restart(_others(sandboxes, sb))
+        _reap()
         if control not in ready:
             continue
         chunk = os.read(control.fileno(), 4096)
         if not chunk:
+            for sb in sandboxes.values():
+                sb.close()
             return  # the runner has gone
         pending += chunk
         while b"\n" in pending:
@@ -616,7 +743,7 @@ def _order(line: str, sandboxes: dict[int, _Sandbox]) -> str:
     try:
         if verb == "attach":
             pid, home = int(rest[0]), rest[1]
-            sandboxes[pid] = _Sandbox(home, pid)
+            sandboxes[pid] = _Sandbox(home, pid, _others(sandboxes, None))
         elif verb == "detach":
             sb = sandboxes.pop(int(rest[0]))
             problem = sb.harvest() if rest[1] == "1" else ""
@@ -630,7 +757,13 @@ def _order(line: str, sandboxes: dict[int, _Sandbox]) -> str:
     return "ok"
 
 
-def _reap(sandboxes: dict[int, _Sandbox]) -> None:
+def _others(sandboxes: dict[int, _Sandbox], sb: _Sandbox | None) -> list[int]:
+    """The server's descriptors of every sandbox but ``sb``."""
+    return [fd for other in sandboxes.values() if other is not sb for fd in other.fds()]
+
+
+def _reap() -> None:
+    """Collect ended children (a harvest's are waited for where they are made)."""
     while True:
         try:
             pid, _status = os.waitpid(-1, os.WNOHANG)
@@ -638,8 +771,6 @@ def _reap(sandboxes: dict[int, _Sandbox]) -> None:
             return
         if pid == 0:
             return
-        for sb in sandboxes.values():
-            sb.children.discard(pid)
 
 
 # ------------------------------------------------------------------ runner side
