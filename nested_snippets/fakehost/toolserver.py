@@ -100,6 +100,11 @@ HARVEST = "_harvest"
 when it took a value the snippet wrote to a parameter into the state."""
 KEEP_BOUND = "too much to keep: the root held "
 """How a detach answers for a root over a bound of :mod:`.rootcopy`."""
+FILLED = b"filled"
+"""A worker's answer to the server when the trees are full (else why not)."""
+HARVEST_ORDER = b"harvest"
+"""The server's order to a worker when its sandbox ends and its writes are kept: answered
+``0``, or ``3`` and why (over a bound of :mod:`.rootcopy`), or ``1`` and why."""
 CALL_MEMORY = 768 << 20
 """Address-space limit of one call's process (reads are capped far below it)."""
 
@@ -171,19 +176,6 @@ def _no_imports() -> None:
     sys.path[:] = []
     sys.path_hooks[:] = []
     sys.path_importer_cache.clear()
-
-
-def _confine_call() -> None:
-    """Bound the forked process of one call: wall and CPU time, memory, no forks,
-    small files (it writes only the fake kernel's trees)."""
-    signal.alarm(CALL_SECONDS)
-    for kind, value in (
-        (resource.RLIMIT_CPU, CALL_SECONDS),
-        (resource.RLIMIT_AS, CALL_MEMORY),
-        (resource.RLIMIT_FSIZE, 16 << 20),
-        (resource.RLIMIT_NPROC, 0),
-    ):
-        resource.setrlimit(kind, (value, value))
 
 
 def _open_state(home: str) -> int:
@@ -309,6 +301,7 @@ class _Sandbox:
         # sandbox's processes in a child of it, where they cannot make another)
         self.user = fcntl.ioctl(self.mnt, NS_GET_USERNS)
         self.worker = self.pidfd = -1
+        self.control: socket.socket | None = None  # the worker's end is its control
         try:
             net = os.open(ns + "net", os.O_RDONLY)
             try:
@@ -323,7 +316,9 @@ class _Sandbox:
     def fds(self) -> list[int]:
         """The descriptors this sandbox holds in the server (a worker of another
         sandbox closes them)."""
-        return [fd for fd in (self.mnt, self.user, self.pidfd, self.listener.fileno()) if fd >= 0]
+        control = self.control.fileno() if self.control else -1
+        held = (self.mnt, self.user, self.pidfd, self.listener.fileno(), control)
+        return [fd for fd in held if fd >= 0]
 
     def _listen(self, net_fd: int, others: list[int]) -> socket.socket:
         """Make the listener in a child that joins the sandbox's network namespace,
@@ -332,7 +327,7 @@ class _Sandbox:
         (its first process has said it runs, see ``sandbox.run``), without a process
         in the sandbox, a connection or a fork of its own.  The child then stays as the
         sandbox's worker (:func:`_worker`), which serves every later call."""
-        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         server = os.getpid()
         pid = os.fork()
         if pid == 0:
@@ -353,30 +348,29 @@ class _Sandbox:
                 signal.alarm(CALL_SECONDS)
                 filled, _out, err = _run(FILL, [], False, fd, disk, record)
                 signal.alarm(0)
-                if filled:
-                    child.sendall(err.encode()[:500])
-                else:
-                    child.close()  # the runner's attach is answered: the worker serves
-                    status = _worker(listener, fd, disk, record)
+                child.send(err.encode()[:500] if filled else FILLED)
+                if not filled:  # the runner's attach is answered: the worker serves
+                    status = _worker(listener, child, fd, disk, record)
             except BaseException as exc:  # reported to the runner as one line
                 where = traceback.extract_tb(exc.__traceback__)[-1]
                 with contextlib.suppress(OSError):
-                    child.sendall(f"{exc!r} at {where.name}:{where.lineno}".encode()[:500])
+                    child.send(f"{exc!r} at {where.name}:{where.lineno}".encode()[:500])
             finally:
                 os._exit(status)
         child.close()
         try:
             msg, fds, _flags, _addr = socket.recv_fds(parent, 1024, 1)
-            if fds:  # then the fill's answer: nothing, or why it failed
-                while chunk := parent.recv(1024):
-                    msg += chunk
-        finally:
+            if fds:  # then the fill's answer: FILLED, or why it failed
+                msg += parent.recv(1024)
+        except BaseException:
             parent.close()
+            raise
         listener = socket.socket(fileno=fds[0]) if fds else None
-        if listener is not None and msg == b"ok":
+        if listener is not None and msg == b"ok" + FILLED:
             self.listener = listener  # (for fds())
-            self._watch(pid)
+            self._watch(pid, parent)
             return listener
+        parent.close()
         _pid, status = os.waitpid(pid, 0)
         if listener is None:
             raise ServerError(msg.decode(errors="replace") or "the sandbox helper died")
@@ -388,90 +382,71 @@ class _Sandbox:
                 why += f" (it took longer than {CALL_SECONDS} s, CALL_SECONDS)"
         raise ServerError(f"the sandbox's trees could not be filled: {why or status}")
 
-    def _watch(self, pid: int) -> None:
-        self.worker = pid
+    def _watch(self, pid: int, control: socket.socket) -> None:
+        self.worker, self.control = pid, control
         self.pidfd = os.pidfd_open(pid)
 
     def restart(self, others: list[int]) -> None:
         """The worker has ended (a call over :data:`CALL_SECONDS`, or killed): start
         another, which enters the sandbox's namespaces as the first one did."""
-        os.close(self.pidfd)
-        self.pidfd = -1
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.worker, 0)
+        self._end_worker()
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         server = os.getpid()
         pid = os.fork()
         if pid == 0:
             status = 1
             try:
+                parent.close()
                 _become_worker(server, others)
                 fd = _open_state(self.home)
                 disk = _open_root(self.home)
                 record = _open_reads(self.home)
                 _enter(self.user, self.mnt)
-                status = _worker(self.listener, fd, disk, record)
+                status = _worker(self.listener, child, fd, disk, record)
             finally:
                 os._exit(status)
-        self._watch(pid)
+        child.close()
+        self._watch(pid, parent)
 
-    def harvest(self) -> str:
-        """Keep what the sandbox wrote: writable parameters into the state, its root
-        into the host's directory on disk.  Returns "" or the problem."""
-        why_r, why_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(why_r)
-            status = 1
-            try:
-                from nested_snippets.fakehost import reads
-                from nested_snippets.fakehost import state as fk
-
-                _confine_call()
-                fd = _open_state(self.home)
-                disk = _open_root(self.home)
-                record = _open_reads(self.home)
-                _enter(self.user, self.mnt)
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                state = _load(fd)
-                before = state.to_bytes() if record >= 0 else b""
-                for path, _kind in _odd_parameters(state):  # never kept: the kernel's
-                    shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
-                fk.harvest(state, "/")
-                if record >= 0:  # a value taken in is not one that the records explain
-                    rec = reads.Recorder()
-                    if state.to_json() != marshal.loads(before):  # not bytes: refs
-                        rec.refuse("the harvest took a value the snippet wrote to a parameter")
-                    os.write(record, rec.to_bytes(HARVEST))
-                _store(fd, state)
-                try:
-                    rootcopy.copy_out(disk)
-                    status = 0
-                except rootcopy.TooMany as exc:
-                    os.write(why_w, str(exc).encode()[:200])
-                    status = 3
-            except BaseException as exc:  # one line for the runner, naming the file
-                with contextlib.suppress(OSError):
-                    os.write(why_w, f"{type(exc).__name__}: {exc}".encode()[:240])
-            finally:
-                os._exit(status)
-        os.close(why_w)
-        _pid, status = os.waitpid(pid, 0)
-        why = os.read(why_r, 256).decode(errors="replace")
-        os.close(why_r)
-        if os.waitstatus_to_exitcode(status) == 3:
-            return f"{KEEP_BOUND}{why}"
-        if status:
-            return why or f"the harvest ended with status {status}"
-        return ""
-
-    def close(self) -> None:
+    def _end_worker(self) -> int:
+        """Kill the worker (if it still runs) and forget it; its wait status (-1: none
+        to wait for)."""
+        status = -1
         if self.worker > 0:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.worker, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
-                os.waitpid(self.worker, 0)
-        if self.pidfd >= 0:
+                status = os.waitpid(self.worker, 0)[1]
             os.close(self.pidfd)
+            self.control.close()
+        self.worker, self.pidfd, self.control = -1, -1, None
+        return status
+
+    def harvest(self, others: list[int]) -> str:
+        """Keep what the sandbox wrote: writable parameters into the state, its root
+        into the host's directory on disk.  The worker does it (after the call it may be
+        serving) and ends; one that has ended first is replaced for it.  Returns "" or
+        the problem."""
+        for attempt in (1, 2):
+            try:
+                self.control.send(HARVEST_ORDER)
+                answer = self.control.recv(512)
+            except OSError:
+                answer = b""
+            if answer or attempt == 2:
+                break
+            self.restart(others)  # it had ended (a call's alarm, a kill) before it heard
+        if not answer:
+            return f"the harvest ended with status {self._end_worker()}"
+        code, why = answer[:1], answer[1:].decode(errors="replace")
+        if code == b"3":
+            return f"{KEEP_BOUND}{why}"
+        if code != b"0":
+            return why or "the harvest failed"
+        return ""
+
+    def close(self) -> None:
+        self._end_worker()
         self.listener.close()
         os.close(self.user)
         os.close(self.mnt)
@@ -521,7 +496,9 @@ def _parse_request(data: bytes) -> list[str] | None:
     return [f.decode("utf-8", "surrogateescape") for f in fields[: 3 + argc]]
 
 
-def _worker(listener: socket.socket, fd: int, disk: int, record: int) -> int:
+def _worker(
+    listener: socket.socket, control: socket.socket, fd: int, disk: int, record: int
+) -> int:
     """Serve a sandbox's calls, one at a time, in this process (which has entered the
     sandbox's view): no fork, no ``setns`` and no state file to open per call.
 
@@ -530,7 +507,9 @@ def _worker(listener: socket.socket, fd: int, disk: int, record: int) -> int:
     :data:`CALL_SECONDS` of its acceptance, else it is closed unserved, so idle
     connections hold neither the worker nor the snippet's own calls.  A call runs under
     an alarm of :data:`CALL_SECONDS`, whose signal ends the worker: the server starts
-    another (``_Sandbox.restart``).  Never returns but by an exception."""
+    another (``_Sandbox.restart``).  When the server says on ``control`` that the
+    sandbox has ended (:data:`HARVEST_ORDER`), it keeps the sandbox's writes
+    (:func:`_harvest`), answers and returns; at the end of ``control`` it returns."""
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # a client gone: an OSError, not death
     listener.setblocking(False)
     waiting: dict[socket.socket, tuple[float, bytearray]] = {}
@@ -541,11 +520,11 @@ def _worker(listener: socket.socket, fd: int, disk: int, record: int) -> int:
                 del waiting[conn]
                 conn.close()
         timeout = min((d for d, _ in waiting.values()), default=now + 3600) - now
-        ready, _, _ = select.select([listener, *waiting], [], [], max(timeout, 0))
+        ready, _, _ = select.select([control, listener, *waiting], [], [], max(timeout, 0))
         if listener in ready:
             _accept(listener, waiting)
         for conn in ready:
-            if conn is listener or conn not in waiting:
+            if conn not in waiting:
                 continue
             try:
                 chunk = conn.recv(65536)
@@ -561,6 +540,12 @@ def _worker(listener: socket.socket, fd: int, disk: int, record: int) -> int:
             if _answer(conn, bytes(data), fd, disk, record):
                 del waiting[conn]
             signal.alarm(0)
+        if control in ready:  # after the calls whose requests came with it
+            if control.recv(64) != HARVEST_ORDER:
+                return 0
+            signal.alarm(CALL_SECONDS)
+            control.send(_harvest(fd, disk, record))
+            return 0
 
 
 def _answer(conn: socket.socket, data: bytes, fd: int, disk: int, record: int) -> bool:
@@ -614,6 +599,35 @@ def _reply(conn: socket.socket, data: bytes) -> None:
         pass
     finally:
         conn.close()
+
+
+def _harvest(fd: int, disk: int, record: int) -> bytes:
+    """In a worker whose sandbox has ended: take the values written to writable
+    parameters into the state and copy the sandbox's root back to the host's directory
+    on disk; the answer for the server (:data:`HARVEST_ORDER`)."""
+    from nested_snippets.fakehost import reads
+    from nested_snippets.fakehost import state as fk
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        state = _load(fd)
+        before = state.to_bytes() if record >= 0 else b""
+        for path, _kind in _odd_parameters(state):  # never kept: the kernel's
+            shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
+        fk.harvest(state, "/")
+        if record >= 0:  # a value taken in is not one that the records explain
+            rec = reads.Recorder()
+            if state.to_json() != marshal.loads(before):  # not bytes: refs
+                rec.refuse("the harvest took a value the snippet wrote to a parameter")
+            os.write(record, rec.to_bytes(HARVEST))
+        _store(fd, state)
+        try:
+            rootcopy.copy_out(disk)
+        except rootcopy.TooMany as exc:
+            return b"3" + str(exc).encode()[:200]
+        return b"0"
+    except Exception as exc:  # one line for the runner, naming the file
+        return b"1" + f"{type(exc).__name__}: {exc}".encode()[:240]
 
 
 def _open_reads(home: str) -> int:
@@ -716,7 +730,6 @@ def serve(uid: int, gid: int) -> None:
         for sb in list(sandboxes.values()):
             if sb.pidfd in ready:
                 sb.restart(_others(sandboxes, sb))
-        _reap()
         if control not in ready:
             continue
         chunk = os.read(control.fileno(), 4096)
@@ -746,7 +759,7 @@ def _order(line: str, sandboxes: dict[int, _Sandbox]) -> str:
             sandboxes[pid] = _Sandbox(home, pid, _others(sandboxes, None))
         elif verb == "detach":
             sb = sandboxes.pop(int(rest[0]))
-            problem = sb.harvest() if rest[1] == "1" else ""
+            problem = sb.harvest(_others(sandboxes, sb)) if rest[1] == "1" else ""
             sb.close()
             if problem:
                 return f"error {problem}"
@@ -760,17 +773,6 @@ def _order(line: str, sandboxes: dict[int, _Sandbox]) -> str:
 def _others(sandboxes: dict[int, _Sandbox], sb: _Sandbox | None) -> list[int]:
     """The server's descriptors of every sandbox but ``sb``."""
     return [fd for other in sandboxes.values() if other is not sb for fd in other.fds()]
-
-
-def _reap() -> None:
-    """Collect ended children (a harvest's are waited for where they are made)."""
-    while True:
-        try:
-            pid, _status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
 
 
 # ------------------------------------------------------------------ runner side
