@@ -71,7 +71,11 @@ def test_the_calls_of_a_sandbox_are_served_by_one_process():
     assert len(watch.seen) == 1, watch.seen
 
 
-def _kill_worker_during(command: str, after: float) -> tuple[list[str], list[int]]:
+def _kill_worker_during(
+    command: str, after: float, then: str = "true"
+) -> tuple[list[str], list[int], list[str]]:
+    """Run ``command`` and kill the server's worker ``after`` seconds in; then run
+    ``then`` on the same host: (the first's output, the killed pids, the second's)."""
     server = sandbox.base().server.proc.pid
     killed: list[int] = []
 
@@ -86,14 +90,15 @@ def _kill_worker_during(command: str, after: float) -> tuple[list[str], list[int
         killer.start()
         got = execute(host, command, LIMITS)
         killer.join()
-    return got.output, killed
+        after_it = execute(host, then, LIMITS)
+    return got.output, killed, after_it.output
 
 
 def test_a_worker_that_ends_is_replaced():
     """The worker is killed while the snippet sleeps between two calls: the second
     call is answered by a new worker that has entered the same sandbox (it sees the
     modules the first call removed gone: ``lsmod`` prints its header alone)."""
-    out, killed = _kill_worker_during(
+    out, killed, _then = _kill_worker_during(
         "sudo modprobe -r kvm_amd; lsmod | wc -l; sleep 3; lsmod | wc -l", after=1.5
     )
     assert killed, "no worker was running during the sleep"
@@ -179,3 +184,15 @@ def test_one_recorder_per_call_in_one_process():
     assert out.stdout.strip() == (
         "['/proc/nkg-again', '/sys/module/nkg-first'] ['/sys/module/nkg-second']"
     ), (out.stdout, out.stderr[-2000:])
+
+
+def test_the_writes_are_kept_when_the_worker_ended_before_the_harvest():
+    """The worker is killed while the command's last step sleeps: at detach a new
+    worker keeps the writes (the next run sees the file and the module gone)."""
+    out, killed, then = _kill_worker_during(
+        "echo kept > /root/x; sudo modprobe -r kvm_amd; sleep 3",
+        after=1.5,
+        then="cat /root/x; lsmod | wc -l",
+    )
+    assert killed, "no worker was running during the sleep"
+    assert (out, then) == ([], ["kept", "1"]), (out, then)
