@@ -352,9 +352,12 @@ class _Sandbox:
                 if not filled:  # the runner's attach is answered: the worker serves
                     status = _worker(listener, child, fd, disk, record)
             except BaseException as exc:  # reported to the runner as one line
-                where = traceback.extract_tb(exc.__traceback__)[-1]
+                # walk_tb, not extract_tb: that reads the source file, by a path the
+                # snippet may have planted a FIFO at (review 13)
+                frame, line = list(traceback.walk_tb(exc.__traceback__))[-1]
+                where = f"{frame.f_code.co_name}:{line}"
                 with contextlib.suppress(OSError):
-                    child.send(f"{exc!r} at {where.name}:{where.lineno}".encode()[:500])
+                    child.send(f"{exc!r} at {where}".encode()[:500])
             finally:
                 os._exit(status)
         child.close()
@@ -536,6 +539,8 @@ def _worker(
                 continue
             data = waiting[conn][1]
             data += chunk
+            if b"\0" not in chunk and len(data) <= MAX_REQUEST:
+                continue  # no field ended: parsing again would find what it found before
             signal.alarm(CALL_SECONDS)
             if _answer(conn, bytes(data), fd, disk, record):
                 del waiting[conn]
@@ -682,17 +687,21 @@ def _run(
             status, out, err = commands.run(
                 name, args, view, "/", sudo, lambda: reads.unchanged(state, start)
             )
-        if state.to_bytes() != before:
-            _store(fd, state)
+        changed = state.to_bytes() != before
     except OddParameter as exc:
-        status, out, err = 70, "", f"fake {name}: {exc}\n"
+        status, out, err, changed = 70, "", f"fake {name}: {exc}\n", False
         rec.refuse("a parameter file was replaced")
     except Exception as exc:  # a bug in a fake tool: report it, as a crash would
-        status, out, err = 70, "", f"fake {name}: internal error: {exc!r}\n"
+        status, out, err, changed = 70, "", f"fake {name}: internal error: {exc!r}\n", False
         rec.refuse("internal error")
-    if record >= 0:
-        os.write(record, rec.to_bytes(name))  # still under the state's lock: in order
     reads.audit_files(None)
+    if record >= 0:  # before the state: no change is saved without its record
+        try:
+            os.write(record, rec.to_bytes(name))  # under the state's lock: in order
+        except OSError as exc:  # (the worker's file-size limit, review 13)
+            status, out, err, changed = 70, "", f"fake {name}: internal error: {exc!r}\n", False
+    if changed:
+        _store(fd, state)
     fcntl.flock(fd, fcntl.LOCK_UN)  # the worker keeps the descriptor for its next call
     return status, out, err
 
