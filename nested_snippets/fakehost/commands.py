@@ -1,7 +1,7 @@
 """The fake host's look-alike tools: lsmod, modinfo, modprobe, rmmod, dmesg, lscpu, ...
 
-Each call is its own process, forked by the tool server inside the caller's sandbox
-(:mod:`nested_snippets.fakehost.toolserver`): it sees the fake host at the real paths
+Each call runs in the tool server's worker for the caller's sandbox, which has entered
+its namespaces (:mod:`nested_snippets.fakehost.toolserver`): it sees the fake host at the real paths
 (``root`` is ``/`` there), changes the fake kernel's :class:`~.kernel.State` and prints
 what kmod, util-linux, coreutils or GRUB print, message for message.  Options a tool
 does not model are refused with exit status 2 and a message that says so, never

@@ -443,18 +443,32 @@ def unchanged(state: fk.State, start: dict) -> set[str]:
 TREES = ("/sys", "/proc", "/lib", "/dev")
 
 
-def audit_files(rec: Recorder) -> None:
-    """Note, for the rest of this process, each file opened and each directory listed
-    under the trees; a path that is not absolute makes the call unshareable.
+_AUDIT: list[Recorder | None] = [None]
+"""The recorder of the call now running (None: no record asked); the one audit hook of
+the process (:func:`audit_files`) notes into it."""
+
+
+def audit_files(rec: Recorder | None) -> None:
+    """From now until the next call of this function, note in ``rec`` each file opened
+    and each directory listed under the trees; a path that is not absolute makes the
+    call unshareable.  ``None`` notes nothing.  The hook is added once per process
+    (an audit hook cannot be removed): a tool server's worker serves every call of its
+    sandbox and hands each its own recorder.
 
     Not noted: what :func:`~.state.materialize` opens and lists.  It makes the trees
     show the state (what it reads of the state is noted): whatever they held before,
     the files it writes hold the state's values afterwards, and it removes exactly the
     modules and parameters the state does not have."""
+    installed = _AUDIT[0] is not None or len(_AUDIT) > 1
+    _AUDIT[0] = rec
+    if installed:
+        return
+    _AUDIT.append(None)  # the mark that the hook is in
     writer = fk.materialize.__code__
 
     def hook(event: str, args) -> None:
-        if event not in ("open", "os.listdir", "os.scandir"):
+        rec = _AUDIT[0]
+        if rec is None or event not in ("open", "os.listdir", "os.scandir"):
             return
         path = args[0] if args else None
         if path is None or isinstance(path, int):

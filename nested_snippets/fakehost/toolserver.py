@@ -20,13 +20,20 @@ and then waits for the runner's orders on its stdin:
     The sandbox has finished; with ``1`` the values written to writable parameters
     are kept in the state first.  Its listener and any call still running go.
 
-Each connection on a listener is one tool call.  The server forks a child that
-opens ``state.marshal`` of *that listener's* host (the client never names a host),
-enters the sandbox's user and mount namespaces with ``setns(2)`` (from then on it
-sees exactly what the snippet sees: the fake host at the real paths, ``/usr``
-read-only, nothing else of the machine), runs the tool, writes the state back
-through the descriptor it opened before entering, replies and exits.  Everything a
-call runs is imported before it enters: from then on an import is an error
+Each connection on a listener is one tool call.  The child that filled the trees
+stays as the sandbox's *worker* (:func:`_worker`) and serves every call of that
+sandbox, one at a time, in its own process: it holds ``state.marshal`` of *that
+listener's* host (opened before entering; the client never names a host) and has
+entered the sandbox's user and mount namespaces with ``setns(2)`` (so it sees exactly
+what the snippet sees: the fake host at the real paths, ``/usr`` read-only, nothing
+else of the machine).  A call runs the tool, writes the state back through that
+descriptor and replies.  Until 2026-12-03 the server forked a process per call, which
+entered the namespaces itself: ~10 ms of CPU time a call against ~5 now (client
+included; ``tools/bench_run.py single`` with 20 ``lsmod`` calls, see
+``runner/shared.py``).  A worker that ends (a call over :data:`CALL_SECONDS`, a crash,
+a kill) is replaced by another that enters the same way (``_Sandbox.restart``); a
+worker dies with the server (``PR_SET_PDEATHSIG``) and is killed at detach.  Everything
+a call runs is imported before it enters: from then on an import is an error
 (:func:`_no_imports`), since the paths of the package and of the standard library
 (under ``/root`` where Python is pyenv's) may hold what the snippet wrote there.
 The server runs in isolated mode (``-I``: no current directory on its path) with
@@ -74,9 +81,10 @@ MAX_REQUEST = 1 << 20
 MAX_ARGS = 10_000
 """Arguments of one call; the client refuses more."""
 MAX_CALLS = 8
-"""Tool calls of one sandbox running at once; a further connection is answered with
-:data:`BUSY` and closed unserved (its client says so and exits 70), so a snippet
-cannot make the server fork without end."""
+"""Connections of one sandbox open at once (served one after the other by its worker);
+a further connection is answered with :data:`BUSY` and closed unserved (its client
+says so and exits 70), so a snippet cannot make its worker hold connections without
+end."""
 BUSY = (
     f"the fake host's tool server runs at most {MAX_CALLS} calls of a sandbox at once "
     "(MAX_CALLS), and that many are still open: this call was refused"
@@ -92,6 +100,11 @@ HARVEST = "_harvest"
 when it took a value the snippet wrote to a parameter into the state."""
 KEEP_BOUND = "too much to keep: the root held "
 """How a detach answers for a root over a bound of :mod:`.rootcopy`."""
+FILLED = b"filled"
+"""A worker's answer to the server when the trees are full (else why not)."""
+HARVEST_ORDER = b"harvest"
+"""The server's order to a worker when its sandbox ends and its writes are kept: answered
+``0``, or ``3`` and why (over a bound of :mod:`.rootcopy`), or ``1`` and why."""
 CALL_MEMORY = 768 << 20
 """Address-space limit of one call's process (reads are capped far below it)."""
 
@@ -120,6 +133,7 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 NS_GET_USERNS = 0xB701
+PR_SET_PDEATHSIG = 1
 
 
 class ServerError(RuntimeError):
@@ -162,19 +176,6 @@ def _no_imports() -> None:
     sys.path[:] = []
     sys.path_hooks[:] = []
     sys.path_importer_cache.clear()
-
-
-def _confine_call() -> None:
-    """Bound the forked process of one call: wall and CPU time, memory, no forks,
-    small files (it writes only the fake kernel's trees)."""
-    signal.alarm(CALL_SECONDS)
-    for kind, value in (
-        (resource.RLIMIT_CPU, CALL_SECONDS),
-        (resource.RLIMIT_AS, CALL_MEMORY),
-        (resource.RLIMIT_FSIZE, 16 << 20),
-        (resource.RLIMIT_NPROC, 0),
-    ):
-        resource.setrlimit(kind, (value, value))
 
 
 def _open_state(home: str) -> int:
@@ -292,38 +293,48 @@ def _bind_when_up(listener: socket.socket) -> None:
 
 
 class _Sandbox:
-    def __init__(self, home: str, pid: int):
+    def __init__(self, home: str, pid: int, others: list[int]):
         ns = f"/proc/{pid}/ns/"
         self.home = home
         self.mnt = os.open(ns + "mnt", os.O_RDONLY)
         # the user namespace that owns the mounts (bwrap --disable-userns puts the
         # sandbox's processes in a child of it, where they cannot make another)
         self.user = fcntl.ioctl(self.mnt, NS_GET_USERNS)
+        self.worker = self.pidfd = -1
+        self.control: socket.socket | None = None  # the worker's end is its control
         try:
             net = os.open(ns + "net", os.O_RDONLY)
             try:
-                self.listener = self._listen(net)
+                self.listener = self._listen(net, others)
             finally:
                 os.close(net)
         except BaseException:  # the sandbox is never served: keep none of its namespaces
             os.close(self.user)  # (its mounts would hold its tmpfs pages, review 12)
             os.close(self.mnt)
             raise
-        self.children: set[int] = set()
 
-    def _listen(self, net_fd: int) -> socket.socket:
+    def fds(self) -> list[int]:
+        """The descriptors this sandbox holds in the server (a worker of another
+        sandbox closes them)."""
+        control = self.control.fileno() if self.control else -1
+        held = (self.mnt, self.user, self.pidfd, self.listener.fileno(), control)
+        return [fd for fd in held if fd >= 0]
+
+    def _listen(self, net_fd: int, others: list[int]) -> socket.socket:
         """Make the listener in a child that joins the sandbox's network namespace,
         then fills the sandbox's trees (:data:`FILL`) in the same child: the first
         call of every sandbox, made at attach, when the sandbox's mounts are complete
         (its first process has said it runs, see ``sandbox.run``), without a process
-        in the sandbox, a connection or a fork of its own."""
-        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        in the sandbox, a connection or a fork of its own.  The child then stays as the
+        sandbox's worker (:func:`_worker`), which serves every later call."""
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        server = os.getpid()
         pid = os.fork()
         if pid == 0:
             status = 1
             try:
                 parent.close()
-                _confine_call()
+                _become_worker(server, others)
                 fd = _open_state(self.home)
                 disk = _open_root(self.home)
                 record = _open_reads(self.home)
@@ -333,143 +344,295 @@ class _Sandbox:
                 _bind_when_up(listener)
                 listener.listen(16)
                 socket.send_fds(child, [b"ok"], [listener.fileno()])
-                listener.close()
                 _enter(None, self.mnt)
+                signal.alarm(CALL_SECONDS)
                 filled, _out, err = _run(FILL, [], False, fd, disk, record)
-                child.sendall(err.encode()[:500] if filled else b"")
-                status = 0
+                signal.alarm(0)
+                child.send(err.encode()[:500] if filled else FILLED)
+                if not filled:  # the runner's attach is answered: the worker serves
+                    status = _worker(listener, child, fd, disk, record)
             except BaseException as exc:  # reported to the runner as one line
-                where = traceback.extract_tb(exc.__traceback__)[-1]
+                # walk_tb, not extract_tb: that reads the source file, by a path the
+                # snippet may have planted a FIFO at (review 13)
+                frame, line = list(traceback.walk_tb(exc.__traceback__))[-1]
+                where = f"{frame.f_code.co_name}:{line}"
                 with contextlib.suppress(OSError):
-                    child.sendall(f"{exc!r} at {where.name}:{where.lineno}".encode()[:500])
+                    child.send(f"{exc!r} at {where}".encode()[:500])
             finally:
                 os._exit(status)
         child.close()
         try:
             msg, fds, _flags, _addr = socket.recv_fds(parent, 1024, 1)
-            if fds:  # then the fill's answer: nothing, or why it failed
-                while chunk := parent.recv(1024):
-                    msg += chunk
-        finally:
+            if fds:  # then the fill's answer: FILLED, or why it failed
+                msg += parent.recv(1024)
+        except BaseException:
             parent.close()
-            _pid, status = os.waitpid(pid, 0)
-        if not fds:
+            raise
+        listener = socket.socket(fileno=fds[0]) if fds else None
+        if listener is not None and msg == b"ok" + FILLED:
+            self.listener = listener  # (for fds())
+            self._watch(pid, parent)
+            return listener
+        parent.close()
+        _pid, status = os.waitpid(pid, 0)
+        if listener is None:
             raise ServerError(msg.decode(errors="replace") or "the sandbox helper died")
-        listener = socket.socket(fileno=fds[0])
-        if status or msg != b"ok":
-            listener.close()
-            why = msg.removeprefix(b"ok").decode(errors="replace").strip()
-            if not why and os.WIFSIGNALED(status):
-                why = f"the fill was killed by {signal.Signals(os.WTERMSIG(status)).name}"
-                if os.WTERMSIG(status) == signal.SIGALRM:
-                    why += f" (it took longer than {CALL_SECONDS} s, CALL_SECONDS)"
-            raise ServerError(f"the sandbox's trees could not be filled: {why or status}")
-        return listener
+        listener.close()
+        why = msg.removeprefix(b"ok").decode(errors="replace").strip()
+        if not why and os.WIFSIGNALED(status):
+            why = f"the fill was killed by {signal.Signals(os.WTERMSIG(status)).name}"
+            if os.WTERMSIG(status) == signal.SIGALRM:
+                why += f" (it took longer than {CALL_SECONDS} s, CALL_SECONDS)"
+        raise ServerError(f"the sandbox's trees could not be filled: {why or status}")
 
-    def harvest(self) -> str:
-        """Keep what the sandbox wrote: writable parameters into the state, its root
-        into the host's directory on disk.  Returns "" or the problem."""
-        why_r, why_w = os.pipe()
+    def _watch(self, pid: int, control: socket.socket) -> None:
+        self.worker, self.control = pid, control
+        self.pidfd = os.pidfd_open(pid)
+
+    def restart(self, others: list[int]) -> None:
+        """The worker has ended (a call over :data:`CALL_SECONDS`, or killed): start
+        another, which enters the sandbox's namespaces as the first one did."""
+        self._end_worker()
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        server = os.getpid()
         pid = os.fork()
         if pid == 0:
-            os.close(why_r)
             status = 1
             try:
-                from nested_snippets.fakehost import reads
-                from nested_snippets.fakehost import state as fk
-
-                _confine_call()
+                parent.close()
+                _become_worker(server, others)
                 fd = _open_state(self.home)
                 disk = _open_root(self.home)
                 record = _open_reads(self.home)
                 _enter(self.user, self.mnt)
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                state = _load(fd)
-                before = state.to_bytes() if record >= 0 else b""
-                for path, _kind in _odd_parameters(state):  # never kept: the kernel's
-                    shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
-                fk.harvest(state, "/")
-                if record >= 0:  # a value taken in is not one that the records explain
-                    rec = reads.Recorder()
-                    if state.to_json() != marshal.loads(before):  # not bytes: refs
-                        rec.refuse("the harvest took a value the snippet wrote to a parameter")
-                    os.write(record, rec.to_bytes(HARVEST))
-                _store(fd, state)
-                try:
-                    rootcopy.copy_out(disk)
-                    status = 0
-                except rootcopy.TooMany as exc:
-                    os.write(why_w, str(exc).encode()[:200])
-                    status = 3
-            except BaseException as exc:  # one line for the runner, naming the file
-                with contextlib.suppress(OSError):
-                    os.write(why_w, f"{type(exc).__name__}: {exc}".encode()[:240])
+                status = _worker(self.listener, child, fd, disk, record)
             finally:
                 os._exit(status)
-        os.close(why_w)
-        _pid, status = os.waitpid(pid, 0)
-        why = os.read(why_r, 256).decode(errors="replace")
-        os.close(why_r)
-        if os.waitstatus_to_exitcode(status) == 3:
+        child.close()
+        self._watch(pid, parent)
+
+    def _end_worker(self) -> int:
+        """Kill the worker (if it still runs) and forget it; its wait status (-1: none
+        to wait for)."""
+        status = -1
+        if self.worker > 0:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.worker, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                status = os.waitpid(self.worker, 0)[1]
+            os.close(self.pidfd)
+            self.control.close()
+        self.worker, self.pidfd, self.control = -1, -1, None
+        return status
+
+    def harvest(self, others: list[int]) -> str:
+        """Keep what the sandbox wrote: writable parameters into the state, its root
+        into the host's directory on disk.  The worker does it (after the call it may be
+        serving) and ends; one that has ended first is replaced for it.  Returns "" or
+        the problem."""
+        for attempt in (1, 2):
+            try:
+                self.control.send(HARVEST_ORDER)
+                answer = self.control.recv(512)
+            except OSError:
+                answer = b""
+            if answer or attempt == 2:
+                break
+            self.restart(others)  # it had ended (a call's alarm, a kill) before it heard
+        if not answer:
+            return f"the harvest ended with status {self._end_worker()}"
+        code, why = answer[:1], answer[1:].decode(errors="replace")
+        if code == b"3":
             return f"{KEEP_BOUND}{why}"
-        if status:
-            return why or f"the harvest ended with status {status}"
+        if code != b"0":
+            return why or "the harvest failed"
         return ""
 
-    def serve(self) -> None:
-        try:
-            conn, _addr = self.listener.accept()
-        except OSError:
-            return
-        try:
-            # a fresh connection's buffer is empty: these few bytes never block
-            conn.sendall(b"ok\n" if len(self.children) < MAX_CALLS else BUSY.encode() + b"\n")
-        except OSError:
-            conn.close()
-            return
-        if len(self.children) >= MAX_CALLS:
-            conn.close()  # the client has read nothing yet and sent nothing: no reset
-            return
-        pid = os.fork()
-        if pid == 0:
-            try:
-                self.listener.close()
-                _call(conn, self.home, self.user, self.mnt)
-            finally:
-                os._exit(0)
-        conn.close()
-        self.children.add(pid)
-
     def close(self) -> None:
-        for pid in self.children:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
-            except ProcessLookupError:
-                pass
+        self._end_worker()
         self.listener.close()
         os.close(self.user)
         os.close(self.mnt)
 
 
-def _read_request(conn: socket.socket) -> list[str]:
-    data = b""
+def _become_worker(server: int, others: list[int]) -> None:
+    """In a child just forked from the server (``server``: its pid): close what it
+    inherited of other sandboxes (``others``: their namespaces, listeners and workers)
+    and the runner's pipes (the runner must see the server's ends alone; 0 and 1 then
+    name stderr), die with the server, and take the bounds of a worker."""
+    for fd in others:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    os.dup2(2, 0)
+    os.dup2(2, 1)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != server:  # the server ended before the line above
+        os._exit(1)
+    _confine_worker()
+
+
+def _confine_worker() -> None:
+    """Bound a sandbox's worker: memory, no forks, small files (it writes only the fake
+    kernel's trees).  Each call's time is bounded by an alarm (:func:`_worker`)."""
+    for kind, value in (
+        (resource.RLIMIT_AS, CALL_MEMORY),
+        (resource.RLIMIT_FSIZE, 16 << 20),
+        (resource.RLIMIT_NPROC, 0),
+    ):
+        resource.setrlimit(kind, (value, value))
+
+
+def _parse_request(data: bytes) -> list[str] | None:
+    """The request's fields once ``data`` holds all of them, else None; ValueError
+    for a request no fake tool sends."""
+    if len(data) > MAX_REQUEST:
+        raise ValueError(f"request larger than {MAX_REQUEST} bytes (MAX_REQUEST)")
+    fields = data.split(b"\0")
+    if len(fields) <= 3:
+        return None
+    argc = int(fields[2])
+    if argc < 0 or argc > MAX_ARGS:
+        raise ValueError(f"bad argument count {argc} (at most {MAX_ARGS}: MAX_ARGS)")
+    if len(fields) <= 3 + argc:
+        return None
+    return [f.decode("utf-8", "surrogateescape") for f in fields[: 3 + argc]]
+
+
+def _worker(
+    listener: socket.socket, control: socket.socket, fd: int, disk: int, record: int
+) -> int:
+    """Serve a sandbox's calls, one at a time, in this process (which has entered the
+    sandbox's view): no fork, no ``setns`` and no state file to open per call.
+
+    At most :data:`MAX_CALLS` connections are open at once (a further one is answered
+    :data:`BUSY` and closed); each must send its whole request within
+    :data:`CALL_SECONDS` of its acceptance, else it is closed unserved, so idle
+    connections hold neither the worker nor the snippet's own calls.  A call runs under
+    an alarm of :data:`CALL_SECONDS`, whose signal ends the worker: the server starts
+    another (``_Sandbox.restart``).  When the server says on ``control`` that the
+    sandbox has ended (:data:`HARVEST_ORDER`), it keeps the sandbox's writes
+    (:func:`_harvest`), answers and returns; at the end of ``control`` it returns."""
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # a client gone: an OSError, not death
+    listener.setblocking(False)
+    waiting: dict[socket.socket, tuple[float, bytearray]] = {}
     while True:
-        chunk = conn.recv(65536)
-        if not chunk:
-            raise ConnectionError("request ended early")
-        data += chunk
-        if len(data) > MAX_REQUEST:
-            raise ValueError(f"request larger than {MAX_REQUEST} bytes (MAX_REQUEST)")
-        fields = data.split(b"\0")
-        if len(fields) > 3:
-            argc = int(fields[2])
-            if argc < 0 or argc > MAX_ARGS:
-                raise ValueError(f"bad argument count {argc} (at most {MAX_ARGS}: MAX_ARGS)")
-            if len(fields) > 3 + argc:
-                return [f.decode("utf-8", "surrogateescape") for f in fields[: 3 + argc]]
+        now = time.monotonic()
+        for conn, (deadline, _data) in list(waiting.items()):
+            if deadline <= now:
+                del waiting[conn]
+                conn.close()
+        timeout = min((d for d, _ in waiting.values()), default=now + 3600) - now
+        ready, _, _ = select.select([control, listener, *waiting], [], [], max(timeout, 0))
+        if listener in ready:
+            _accept(listener, waiting)
+        for conn in ready:
+            if conn not in waiting:
+                continue
+            try:
+                chunk = conn.recv(65536)
+            except OSError:
+                chunk = b""
+            if not chunk:  # the client went before its request was whole
+                del waiting[conn]
+                conn.close()
+                continue
+            data = waiting[conn][1]
+            data += chunk
+            if b"\0" not in chunk and len(data) <= MAX_REQUEST:
+                continue  # no field ended: parsing again would find what it found before
+            signal.alarm(CALL_SECONDS)
+            if _answer(conn, bytes(data), fd, disk, record):
+                del waiting[conn]
+            signal.alarm(0)
+        if control in ready:  # after the calls whose requests came with it
+            if control.recv(64) != HARVEST_ORDER:
+                return 0
+            signal.alarm(CALL_SECONDS)
+            control.send(_harvest(fd, disk, record))
+            return 0
+
+
+def _answer(conn: socket.socket, data: bytes, fd: int, disk: int, record: int) -> bool:
+    """Run the call that ``data`` asks for and answer it; False while the request is
+    not yet whole."""
+    try:
+        request = _parse_request(data)
+    except ValueError as exc:  # only a client other than the fake tools' sends these
+        why = f"the fake host's tool server refused the call: {exc}\n".encode()
+        _reply(conn, f"70 0 {len(why)}\n".encode() + why)
+        return True
+    if request is None:
+        return False
+    name, sudo, _argc, *args = request
+    status, out, err = _run(name, args, sudo == "1", fd, disk if name == FILL else -1, record)
+    body_out = out.encode("utf-8", "surrogateescape")
+    body_err = err.encode("utf-8", "surrogateescape")
+    _reply(conn, f"{status} {len(body_out)} {len(body_err)}\n".encode() + body_out + body_err)
+    return True
+
+
+def _accept(listener: socket.socket, waiting: dict) -> None:
+    """Take every pending connection: each is told first whether it is served."""
+    while True:
+        try:
+            conn, _addr = listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            return
+        busy = len(waiting) >= MAX_CALLS
+        try:
+            # a fresh connection's buffer is empty: these few bytes never block
+            conn.sendall(BUSY.encode() + b"\n" if busy else b"ok\n")
+        except OSError:
+            busy = True
+        if busy:
+            conn.close()  # the client has read nothing yet and sent nothing: no reset
+            continue
+        conn.setblocking(False)
+        waiting[conn] = (time.monotonic() + CALL_SECONDS, bytearray())
+
+
+def _reply(conn: socket.socket, data: bytes) -> None:
+    """Send a call's answer and close; a client that does not take it within the call's
+    alarm ends the worker."""
+    try:
+        conn.setblocking(True)
+        conn.sendall(data)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+def _harvest(fd: int, disk: int, record: int) -> bytes:
+    """In a worker whose sandbox has ended: take the values written to writable
+    parameters into the state and copy the sandbox's root back to the host's directory
+    on disk; the answer for the server (:data:`HARVEST_ORDER`)."""
+    from nested_snippets.fakehost import reads
+    from nested_snippets.fakehost import state as fk
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        state = _load(fd)
+        before = state.to_bytes() if record >= 0 else b""
+        for path, _kind in _odd_parameters(state):  # never kept: the kernel's
+            shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
+        fk.harvest(state, "/")
+        if record >= 0:  # a value taken in is not one that the records explain
+            rec = reads.Recorder()
+            if state.to_json() != marshal.loads(before):  # not bytes: refs
+                rec.refuse("the harvest took a value the snippet wrote to a parameter")
+            os.write(record, rec.to_bytes(HARVEST))
+        _store(fd, state)
+        try:
+            rootcopy.copy_out(disk)
+        except rootcopy.TooMany as exc:
+            return b"3" + str(exc).encode()[:200]
+        return b"0"
+    except Exception as exc:  # one line for the runner, naming the file
+        return b"1" + f"{type(exc).__name__}: {exc}".encode()[:240]
 
 
 def _open_reads(home: str) -> int:
@@ -482,27 +645,6 @@ def _open_reads(home: str) -> int:
         return -1
     finally:
         os.close(dir_fd)
-
-
-def _call(conn: socket.socket, home: str, user_fd: int, mnt_fd: int) -> None:
-    _confine_call()
-    try:
-        name, sudo, _argc, *args = _read_request(conn)
-    except ValueError as exc:  # only a client other than the fake tools' sends these
-        why = f"the fake host's tool server refused the call: {exc}\n".encode()
-        with contextlib.suppress(OSError):
-            conn.sendall(f"70 0 {len(why)}\n".encode() + why)
-        return
-    except (ConnectionError, OSError):
-        return
-    fd = _open_state(home)
-    disk = _open_root(home) if name == FILL else -1
-    record = _open_reads(home)
-    _enter(user_fd, mnt_fd)
-    status, out, err = _run(name, args, sudo == "1", fd, disk, record)
-    body_out = out.encode("utf-8", "surrogateescape")
-    body_err = err.encode("utf-8", "surrogateescape")
-    conn.sendall(f"{status} {len(body_out)} {len(body_err)}\n".encode() + body_out + body_err)
 
 
 def _run(
@@ -536,8 +678,8 @@ def _run(
             fk.harvest(state, "/")
             if state.to_json() != marshal.loads(before):  # not the bytes: marshal's refs
                 rec.refuse("it took a value the snippet wrote to a parameter")
-        if record >= 0:  # from here on, every read of the state and the trees is noted
-            reads.audit_files(rec)
+        # from here on, every read of the state and the trees is noted
+        reads.audit_files(rec if record >= 0 else None)
         view = reads.StateView(state, rec)
         commands.boot(view, "/")
         if name != FILL:
@@ -545,16 +687,22 @@ def _run(
             status, out, err = commands.run(
                 name, args, view, "/", sudo, lambda: reads.unchanged(state, start)
             )
-        if state.to_bytes() != before:
-            _store(fd, state)
+        changed = state.to_bytes() != before
     except OddParameter as exc:
-        status, out, err = 70, "", f"fake {name}: {exc}\n"
+        status, out, err, changed = 70, "", f"fake {name}: {exc}\n", False
         rec.refuse("a parameter file was replaced")
     except Exception as exc:  # a bug in a fake tool: report it, as a crash would
-        status, out, err = 70, "", f"fake {name}: internal error: {exc!r}\n"
+        status, out, err, changed = 70, "", f"fake {name}: internal error: {exc!r}\n", False
         rec.refuse("internal error")
-    if record >= 0:
-        os.write(record, rec.to_bytes(name))  # still under the state's lock: in order
+    reads.audit_files(None)
+    if record >= 0:  # before the state: no change is saved without its record
+        try:
+            os.write(record, rec.to_bytes(name))  # under the state's lock: in order
+        except OSError as exc:  # (the worker's file-size limit, review 13)
+            status, out, err, changed = 70, "", f"fake {name}: internal error: {exc!r}\n", False
+    if changed:
+        _store(fd, state)
+    fcntl.flock(fd, fcntl.LOCK_UN)  # the worker keeps the descriptor for its next call
     return status, out, err
 
 
@@ -587,15 +735,16 @@ def serve(uid: int, gid: int) -> None:
     print("ready", file=out, flush=True)
     pending = b""
     while True:
-        ready, _, _ = select.select([control, *[s.listener for s in sandboxes.values()]], [], [])
+        ready, _, _ = select.select([control, *[s.pidfd for s in sandboxes.values()]], [], [])
         for sb in list(sandboxes.values()):
-            if sb.listener in ready:
-                sb.serve()
-        _reap(sandboxes)
+            if sb.pidfd in ready:
+                sb.restart(_others(sandboxes, sb))
         if control not in ready:
             continue
         chunk = os.read(control.fileno(), 4096)
         if not chunk:
+            for sb in sandboxes.values():
+                sb.close()
             return  # the runner has gone
         pending += chunk
         while b"\n" in pending:
@@ -616,10 +765,10 @@ def _order(line: str, sandboxes: dict[int, _Sandbox]) -> str:
     try:
         if verb == "attach":
             pid, home = int(rest[0]), rest[1]
-            sandboxes[pid] = _Sandbox(home, pid)
+            sandboxes[pid] = _Sandbox(home, pid, _others(sandboxes, None))
         elif verb == "detach":
             sb = sandboxes.pop(int(rest[0]))
-            problem = sb.harvest() if rest[1] == "1" else ""
+            problem = sb.harvest(_others(sandboxes, sb)) if rest[1] == "1" else ""
             sb.close()
             if problem:
                 return f"error {problem}"
@@ -630,16 +779,9 @@ def _order(line: str, sandboxes: dict[int, _Sandbox]) -> str:
     return "ok"
 
 
-def _reap(sandboxes: dict[int, _Sandbox]) -> None:
-    while True:
-        try:
-            pid, _status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        for sb in sandboxes.values():
-            sb.children.discard(pid)
+def _others(sandboxes: dict[int, _Sandbox], sb: _Sandbox | None) -> list[int]:
+    """The server's descriptors of every sandbox but ``sb``."""
+    return [fd for other in sandboxes.values() if other is not sb for fd in other.fds()]
 
 
 # ------------------------------------------------------------------ runner side

@@ -65,11 +65,12 @@ Every tmpfs has a size (:data:`TMPFS_BYTES`, about 120 MiB in all) and at most
 :data:`~nested_snippets.fakehost.rootcopy.MAX_ENTRIES` inodes.  After each
 command the first process kills every other process of the sandbox, so nothing a
 command leaves running can touch a later command's result.  Tool calls are bounded
-by the tool server (at most ``MAX_CALLS`` at once per sandbox, ``MAX_ARGS``
-arguments and ``MAX_REQUEST`` bytes a call, each call with its own time, memory and
-file-size rlimits; configuration files are read only when regular and only up to a
-cap); a call over one of these gets one line naming it from the fake tool, which
-exits 70 (since 2026-12-02; before, it ended silently or with "Connection reset").
+by the tool server (at most ``MAX_CALLS`` connections at once per sandbox,
+``MAX_ARGS`` arguments and ``MAX_REQUEST`` bytes a call, each call with its own time
+limit, the sandbox's worker with memory and file-size rlimits; configuration files
+are read only when regular and only up to a cap); a call over one of these gets one
+line naming it from the fake tool, which exits 70 (since 2026-12-02; before, it
+ended silently or with "Connection reset").
 
 System calls pass a seccomp filter (:mod:`.seccomp`, since 2026-12-02), which
 bubblewrap loads after its own mounts: SysV IPC, ``clone3`` and every call newer than
@@ -96,10 +97,10 @@ What is *not* bounded or hidden, known and accepted for now (reviewed 2026-12-02
   descriptors), pipe buffers grown past :data:`PIPE_BYTES` (within the sandbox uid's
   budget, 64 MiB by default), the overshoot within one :data:`WATCH_TICK` (one
   process can open ``files`` sockets in it: ~200 MiB of buffers with the defaults),
-  and the tool server's calls (outside the sandbox; at most
-  ``MAX_CALLS`` at once, each with its own address-space limit); the tmpfs mounts
-  are counted by their sizes (:data:`TMPFS_BYTES`), not by the watch.  Socket
-  buffers are charged (:data:`SOCKET_BYTES` per socket, plus TCP queues read every
+  and the tool server's worker for the sandbox (outside it; one process with its own
+  address-space limit); the tmpfs mounts are counted by their sizes
+  (:data:`TMPFS_BYTES`), not by the watch.  Socket buffers are charged
+  (:data:`SOCKET_BYTES` per socket, plus TCP queues read every
   :data:`QUEUE_EVERY` seconds while a TCP socket is open)
   since 2026-12-02: before, the watch counted none, and with ``SO_SNDBUF``/
   ``SO_RCVBUF`` raised (now denied by the filter) one snippet under a 256 MiB limit
