@@ -25,12 +25,13 @@ only look-ups, no object of its own:
   is only counted, by the loop itself (the printed errors are a set by then, and a
   conflict is told by its word before its tuple is made), as is a finding printed
   :data:`REPEAT` times; of a line of more than :data:`LONG` words, each piece of
-  :data:`LONG` words is read at C speed (:meth:`Linter.pieces`): its words'
-  readings (:func:`kargs.kernel_words`, one substitution) and names (one
-  expression); those whose names are a parameter's, a printed one's or ``--`` go
-  to the loop, the others are counted at once by how much the line's set of wrong
-  readings grows (a piece whose words all go to the loop is read word by word, and
-  so are the next 1, 2, 4... up to 64 pieces);
+  :data:`LONG` words is read at once (:meth:`Linter.pieces`): its words' readings
+  (:func:`kargs.kernel_word` of a word with a quote: re.sub's template costs a
+  call per word on Python 3.11 too) and names (one expression); those whose names
+  are a parameter's, a printed one's or ``--`` go to the loop, the others are
+  counted at once by how much the line's set of wrong readings grows (a piece whose
+  words all go to the loop is read word by word, and so are the next 1, 2, 4... up
+  to 64 pieces);
 * what depends on a module's other lines (kmod joins them: a quote left open, a
   ``--``) is read by :meth:`Linter.across_lines`, only for a line with an odd number
   of quotes or once such a line or a ``--`` was met;
@@ -64,7 +65,8 @@ only look-ups, no object of its own:
   pieces are not tried: a parameter on each line); after a line that starts no block
   (nor a run after a ``--``), or one of one line, none is tried for 1, 2, 4... up to
   1024 lines.  Past :data:`SHOWN` findings, the lines of a run after the end of a
-  line that leaves no word open are such a block (:meth:`Linter.read_run`);
+  line that leaves no word open are such a block (:meth:`Linter.read_run`), if few
+  of them have a quote;
 * messages, and the did-you-mean searches (difflib), are made in
   :meth:`Linter.finish` for the printed findings only.
 
@@ -84,7 +86,7 @@ import stat
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, islice, repeat
-from operator import contains, length_hint
+from operator import contains, itemgetter, length_hint
 from pathlib import Path
 
 from nested_snippets import arches, kernel, suggest
@@ -132,9 +134,23 @@ RUNS = sys.version_info >= (3, 11)
 """Whether :meth:`Linter.lint_text` reads a module's lines that go on with an open quote
 as a run (:meth:`Linter.read_run`): the possessive expression of
 :func:`kargs.line_words` keeps no state per quoted piece of a word."""
-_NAME = re.compile("(?m)^.[^=\n]*")
-"""The name of each word of words joined with ``"\\n"`` (none empty), as the kernel
-reads it: up to the first "=" after the first character (argparse imports re)."""
+_NAME = re.compile("(.[^=\n]*)[^\n]*")
+""":func:`names`' expression (argparse imports re)."""
+_FIRST = itemgetter(0)
+
+
+def names(words: list[str], joined: str) -> list[str]:
+    """The name of each of ``words`` (none empty, none with ``"\\n"``; ``joined``: the
+    words joined with ``"\\n"``) as the kernel reads it: up to the first "=" after the
+    first character.  Told by :meth:`str.partition` (a call each, but no search of
+    each character) where no word starts with "=", else by one expression."""
+    if "=" not in joined:
+        return words
+    if joined[0] == "=" or "\n=" in joined:
+        return _NAME.findall(joined)
+    return list(map(_FIRST, map(str.partition, words, repeat("="))))
+
+
 MAX_FILE = modprobe_conf.MAX_FILE
 """A modprobe.d file larger than this is not read (real ones are a few KiB)."""
 
@@ -607,8 +623,9 @@ class Linter:
         runs across lines is judged where it starts (:meth:`one_word`) once the lines
         before it are read, the one open at the run's end waits for the module's next
         line.  After a ``--``, each later line is only warned of.  Past :data:`SHOWN`
-        findings, the lines after one that ends with no word open are read as a block
-        (:meth:`count_lines`: most of them may be counted).  The findings, in the
+        findings, the lines after the first one that ends with no word open are read as
+        a block (:meth:`count_lines`: most of them may be counted) if at most an eighth
+        of them may have a quote (each such line goes to the loop by itself).  The findings, in the
         order found, are those of reading each line with :meth:`across_lines`."""
         module, params, _ = self._bases[given]
         key = module if read_by_kmod else (path, module)
@@ -627,6 +644,7 @@ class Linter:
         if last.count('"') % 2:  # the word open at the run's end
             words.pop()
         ended = self.ended
+        block = True  # the rest of the run not yet tried as a block
         start = 1  # the first word of lines[at] after the one that ended there
         # where a line ends: each "\n" outside a word, each word with one (at C speed)
         for end in compress(
@@ -640,15 +658,17 @@ class Linter:
             if word != "\n":  # a word that runs across lines, closed on a later one
                 self.one_word(path, lines[at], module, word.replace("\n", " "), read_by_kmod)
             elif (
-                self.errors
+                block
+                and self.errors
                 and self.first_left_out is not None
                 and self.stop_names(path, module, params)
-            ):  # past SHOWN, nothing open: the run's other lines are a block
-                prefix = f"options {given} "
-                yield from self.count_lines(
-                    path, prefix, lines[at + 1 :], texts.split("\n", at + 1)[-1], read_by_kmod
-                )
-                return
+            ):  # past SHOWN, nothing open: the run's other lines may be a block
+                block = False  # (told once per run)
+                rest = texts.split("\n", at + 1)[-1]
+                if 8 * rest.count('"') <= len(lines) - at:  # most of them without a quote
+                    prefix = f"options {given} "
+                    yield from self.count_lines(path, prefix, lines[at + 1 :], rest, read_by_kmod)
+                    return
             at += word.count("\n")
             start = end + 1
         else:
@@ -784,9 +804,10 @@ class Linter:
         """The words from ``words[at]`` on of a long ``options`` line (more than
         :data:`LONG`) that :meth:`lint_text`'s loop is to read one by one, once
         :data:`SHOWN` distinct findings are kept (past them a new finding is only
-        counted).  Each piece of :data:`LONG` words is read at C speed: the words'
-        readings (:func:`kargs.kernel_words`) and their names (up to the first "="
-        after the first character); a word whose name is in :meth:`stop_names` (a
+        counted).  Each piece of :data:`LONG` words is read at once: the words'
+        readings (:func:`kargs.kernel_word` of those with a quote, a call each) and
+        their names (up to the first "=" after the first character, one expression);
+        a word whose name is in :meth:`stop_names` (a
         parameter's, a printed one's, ``--``) goes to the loop, and the words between
         such words, all new wrong ones or read before on the line, are counted here by
         how much ``wrong`` grows when their readings are added (the loop would count
@@ -812,15 +833,15 @@ class Linter:
             elif stop:
                 joined = "\n".join(piece)  # no "\n" in a line's words
                 readings = piece
-                if '"' in joined:
-                    joined = kargs.kernel_words(joined)
-                    readings = joined.split("\n")
+                if '"' in joined:  # (a word without a quote is its reading)
+                    readings = list(map(kargs.kernel_word, piece))
+                    joined = "\n".join(readings)
                 if "" not in readings:  # else no name for the expression below
-                    names = _NAME.findall(joined) if "=" in joined else readings
+                    named = names(readings, joined)
                     to_loop = (
                         []
-                        if stop.isdisjoint(names)
-                        else list(compress(range(len(piece)), map(stop.__contains__, names)))
+                        if stop.isdisjoint(named)
+                        else list(compress(range(len(piece)), map(stop.__contains__, named)))
                     )
                     if len(to_loop) < len(piece):  # some are counted
                         skips = 1
@@ -891,9 +912,7 @@ class Linter:
         the loop then reads each word."""
         if "" in words:  # no name for the expression below
             return 0
-        joined = "\n".join(words)  # no "\n" in a line's words
-        names = _NAME.findall(joined) if "=" in joined else words
-        if not stop.isdisjoint(names) or len(set(words)) < len(words):
+        if not stop.isdisjoint(names(words, "\n".join(words))) or len(set(words)) < len(words):
             return 0
         return len(words)
 

@@ -141,26 +141,6 @@ def kernel_word(word: str) -> str:
     return body[:-1] if quoted and body[-1:] == '"' else body
 
 
-_READING = r'(?m)^(?:"(.[^=\n]*=)"|([^"\n][^=\n]*=)"|")([^\n]*?)"?$'
-"""One word of a text of words joined with ``"\\n"`` that :func:`kernel_word` changes:
-a quote first, then a name and a value's quote (the name: 1), a name and a value's
-quote (2), or a quote first; then the rest of the word but a last quote (3).
-``\\1\\2\\3`` of it is the word's reading."""
-_reading_re = None
-""":data:`_READING` compiled, once."""
-
-
-def kernel_words(joined: str) -> str:
-    """:func:`kernel_word` of each word of ``joined`` (words without ``"\\n"``, joined
-    with it), joined alike, at C speed (one substitution, no call per word)."""
-    global _reading_re
-    if _reading_re is None:
-        import re
-
-        _reading_re = re.compile(_READING)
-    return _reading_re.sub(r"\1\2\3", joined)
-
-
 _word_re = None
 """:data:`_QUOTED_WORD` compiled, once."""
 _possessive = False

@@ -67,16 +67,3 @@ def test_one_split_of_a_plain_line_is_kmods_and_the_kernels(command, rest):
         assert _judge(line + "\t")[0] == line.split()[0]
         return
     assert _judge(line) == _judge(line + "\t")
-
-
-@given(st.text(alphabet=' "=ab\x0b', max_size=40))
-def test_readings_at_once_are_the_character_scans(text):
-    """kernel_words (one substitution over words joined with "\\n", lint's long lines)
-    reads each word as scan(), next_arg() character by character, reads it."""
-    from nested_snippets.parsers.kargs import _quoted_words, join_word, kernel_words
-
-    words = _quoted_words(text)
-    expected = [join_word(name, value) for name, value in scan(text)]
-    assert len(words) == len(expected)
-    if words:
-        assert kernel_words("\n".join(words)).split("\n") == expected

@@ -211,6 +211,7 @@ def test_long_lines_count_what_word_by_word_counts(monkeypatch, seed):
 LONG_WORDS = [
     "nested=1", "nested=0", "ept=1", "--", "nested", '"nested=1"', 'nested="1"', "ple-gap=3",
     '"', '""', "=1", '="', '"=x"', 'q="a b"', 'q="a', 'w"x"', '"w"x', "u0", "u0=1", 'u0="1"',
+    "=x=2", '"=x=3"', "=x",
 ]  # fmt: skip
 
 
@@ -229,13 +230,14 @@ def _long_word(rng: random.Random, i: int) -> str:
 def test_long_line_pieces_count_what_word_by_word_counts(monkeypatch, seed):
     """Linter.pieces: past SHOWN, the words of a long line's piece that are not a
     parameter's, a printed one's or "--" are counted at once, by their readings
-    (kargs.kernel_words), the others read by the loop; a word read alike right after
+    (kargs.kernel_word), the others read by the loop; a word read alike right after
     itself, before or after counted words, quoted forms of one name that read alike or
-    not, "--" among counted words.  The findings and counts are those of reading each
-    word (LONG past every line)."""
+    not, "--" among counted words, a printed name that starts with "=".  The findings
+    and counts are those of reading each word (LONG past every line)."""
     rng = random.Random(seed)
     for case in range(4):
-        lines = [f"options kvm_intel z{i}=1" for i in range(rng.choice([0, 150, 250]))]
+        lines = ["options kvm_intel =x=1"] if rng.random() < 0.5 else []  # printed: "=x"
+        lines += [f"options kvm_intel z{i}=1" for i in range(rng.choice([0, 150, 250]))]
         for _ in range(rng.randrange(1, 4)):
             words = [_long_word(rng, i) for i in range(rng.randrange(50, 600))]
             for _twice in range(rng.randrange(3)):  # a word twice in a row
