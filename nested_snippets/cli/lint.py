@@ -819,21 +819,57 @@ class Linter:
         lazily, as the loop asks for the next word: after a ``--`` it asks for none.
         A piece with an empty reading (``"``), or whose words all go to the loop (all
         parameters, say), is read word by word, and so are the next 1, 2, 4... up to 64
-        pieces, without their readings."""
+        pieces, without their readings.
+
+        A piece with quotes is first told by its words' *forms*, their quotes dropped
+        (a call per word for its readings is half a 10 MB line's time): a reading's
+        form is its word's, so if the forms differ from each other, from ``wrong``
+        and from ``forms`` (those of the quoted readings in ``wrong``, or to be
+        added), and their names are not in :meth:`stop_names` (a stop name has no
+        quote: its reading's form starts with it), each word is a new wrong one: the
+        piece is counted, and its readings are added to ``wrong`` only before a word
+        goes to the loop (``pending``).  After 4 pieces in a row that are not, no piece
+        of the line is told so (``forms`` is no longer kept: a million of them cost more
+        than the readings)."""
         stop: set[str] | None = None  # the names that keep a word from being counted
         left_out = self.left_out
         skip, skips = 0, 1  # pieces read word by word after one that did not pay
         skipped = False  # words counted since the loop's last word
+        forms: set[str] = set()
+        fails = 0  # pieces with quotes in a row not told by their forms
+        pending: list[list[str]] = []
         for start in range(at, len(words), LONG):
             piece = words[start : start + LONG]
             if stop is None and self.errors and self.first_left_out is not None:
                 stop = self.stop_names(path, module, params)  # none is added from now on
+                forms.update(r.replace('"', "") for r in wrong if '"' in r)
+            joined = "\n".join(piece)  # no "\n" in a line's words
+            quoted = '"' in joined
+            if quoted and stop and fails < 4:
+                joined_forms = joined.replace('"', "")
+                piece_forms = joined_forms.split("\n")
+                before = len(forms)
+                forms.update(piece_forms)  # (also of words the loop reads: a superset)
+                if (
+                    not skip
+                    and len(forms) - before == len(piece)  # all differ, and from forms
+                    and "" not in piece_forms
+                    and stop.isdisjoint(names(piece_forms, joined_forms))
+                    and wrong.isdisjoint(piece_forms)
+                ):
+                    left_out["error"] = left_out.get("error", 0) + len(piece)
+                    pending.append(piece)
+                    skipped, fails = True, 0
+                    continue
+                fails += 1  # from 4 in a row, no more (nor forms kept)
+            for counted in pending:  # before the loop reads a word, or ``wrong`` grows
+                wrong.update(map(kargs.kernel_word, counted))
+            pending.clear()
             if skip:
                 skip -= 1
             elif stop:
-                joined = "\n".join(piece)  # no "\n" in a line's words
                 readings = piece
-                if '"' in joined:  # (a word without a quote is its reading)
+                if quoted:  # (a word without a quote is its reading)
                     readings = list(map(kargs.kernel_word, piece))
                     joined = "\n".join(readings)
                 if "" not in readings:  # else no name for the expression below
