@@ -25,10 +25,13 @@ only look-ups, no object of its own:
   is only counted, by the loop itself (the printed errors are a set by then, and a
   conflict is told by its word before its tuple is made), as is a finding printed
   :data:`REPEAT` times; of a line of more than :data:`LONG` words, each piece of
-  :data:`LONG` words is counted at once if its words are new wrong ones
-  (:meth:`Linter.pieces`, :meth:`Linter.new_unknowns`: join, a set and one
-  expression at C speed), and a piece that is not (a parameter among them) is read
-  word by word, the next piece tried again;
+  :data:`LONG` words is read at once (:meth:`Linter.pieces`): its words' readings
+  (:func:`kargs.kernel_word` of a word with a quote: re.sub's template costs a
+  call per word on Python 3.11 too) and names (one expression); those whose names
+  are a parameter's, a printed one's or ``--`` go to the loop, the others are
+  counted at once by how much the line's set of wrong readings grows (a piece whose
+  words all go to the loop is read word by word, and so are the next 1, 2, 4... up
+  to 64 pieces);
 * what depends on a module's other lines (kmod joins them: a quote left open, a
   ``--``) is read by :meth:`Linter.across_lines`, only for a line with an odd number
   of quotes or once such a line or a ``--`` was met;
@@ -51,67 +54,37 @@ only look-ups, no object of its own:
 * past :data:`SHOWN` distinct findings (an error among them), where a finding is
   only counted, a plain line (printable, no quote) of a module with data that has no
   word left open and no ``--``, whose own words would be counted (below), starts a
-  *block* the same way: it and the module's
-  next lines (as a run's, :func:`~nested_snippets.parsers.modprobe_conf.run_lines`)
-  are not judged by the parser; :meth:`Linter.count_lines` counts each piece of
-  :data:`LONG` of them at once if their words are all new wrong ones
-  (:meth:`Linter.new_unknowns`, as for a long line's pieces: the loop would only
-  count each) and hands the loop the lines of a piece that is not, as the parser
-  judges them (then the next 1, 2, 4... up to 64 pieces are not tried: a parameter
-  on each line); after a line that starts no block (nor a run after a ``--``), or one
-  of one line, none is tried for 1, 2, 4... up to 1024 lines.  Messages, and the did-you-mean
-  searches (difflib), are made in :meth:`Linter.finish` for the printed findings
-  only.
+  *block* the same way: it and the module's next lines (as a run's,
+  :func:`~nested_snippets.parsers.modprobe_conf.run_lines`, but from 4 lines:
+  :class:`~nested_snippets.parsers.modprobe_conf.ShortRun`) are not judged by the
+  parser; :meth:`Linter.count_lines` hands the loop its lines with a quote, as the
+  parser judges them, and counts each piece of up to :data:`LONG` lines between
+  them at once if their words are all new wrong ones and the module then has no word
+  open and no ``--`` (:meth:`Linter.new_unknowns`: the loop would only count each),
+  else hands the loop the piece's lines too (then the next 1, 2, 4... up to 64
+  pieces are not tried: a parameter on each line); after a line that starts no block
+  (nor a run after a ``--``), or one of one line, none is tried for 1, 2, 4... up to
+  1024 lines.  Past :data:`SHOWN` findings, the lines of a run after the end of a
+  line that leaves no word open are such a block (:meth:`Linter.read_run`), if few
+  of them have a quote;
+* messages, and the did-you-mean searches (difflib), are made in
+  :meth:`Linter.finish` for the printed findings only.
 
-Measured (session 7: the code before and after, each file linted by turns, least
-CPU time of 3 runs, load 2.5 to 3.8 on 2 cores): distinct quoted values 1.39 -> 0.90
-s, one line of distinct quoted words 1.63 -> 0.64 s, distinct conflicting values
-0.83 -> 0.63 s, one line of unbalanced quotes 0.60 -> 0.46 s, distinct far module
-names 0.98 -> 0.82 s; the other twelve from 19 % less to 4 % more (noise at this
-load).  What is left is CPython's cost per line and per distinct word (some 1.5 us
-for a quoted one: its reading, its verdict): a file of distinct quoted values is
-now the slowest pattern.  Then (branch kcmd): its lines each close the quote the line before
-left open; the parser marks them with one quote count (no second split, no
-:func:`~nested_snippets.parsers.modprobe_conf.left_open` in the loop) and
-:func:`~nested_snippets.parsers.modprobe_conf.continue_open` takes a text without a
-blank outside quotes as one word (no regular expression): 1.72 -> 1.31 s CPU (least
-of 5 runs by turns, load 2.6 to 4.0 on 2 cores); the others unchanged (noise).
-Then (branch lintrun, 2026-12-03): runs (:meth:`Linter.read_run`).  Least CPU time
-of 3 runs of the whole command, the trees before and after by turns, load 1.0 on 2
-cores, yardstick 0.21 s: distinct open quotes with a blank 3.29 -> 2.08 s, distinct
-lines each leaving a quote open 2.89 -> 1.39 s, distinct quoted values 2.21 -> 1.63
-s; the other 21 patterns from 17 % less to 19 % more, noise (the 19 % one, and
-files of short runs made to probe the cost of trying a run, 3 or 17 lines of one
-module then one of another, or modules taking turns: from 15 % less to 3 % more in
-5 runs by turns).  What is left there is the judging of each distinct word across
-lines (:meth:`Linter.one_word`: some 4 us on this machine) and the loop's own work.
-Then: a word across lines whose name as written is unknown is not read further
-(its value's quotes change nothing), distinct open quotes with a blank 2.00 ->
-1.76 s CPU (three runs, load 1, ad hoc).
-Then (branch lint12, 2026-12-03): blocks (:meth:`Linter.count_lines`), runs after a
-``--`` (:meth:`Linter.after_dashes`), and a long line's unquoted pieces counted by how
-much its set of wrong readings grows (:meth:`Linter.new_unknowns`, ``one_line``).
-Whole command on the bench_lint files, least CPU time of 3 runs, 40e48ad and 0c81c76
-by turns, outputs byte-identical for all 24 patterns, load 4.0 to 5.3 on 2 cores
-(yardstick 0.31 s, half again the fast moment's 0.20): distinct misspelt kvm names
-2.10 -> 0.86 s, distinct misspelt names 1.85 -> 0.82 s, distinct open quotes after
-``--`` 1.34 -> 0.41 s; the other 21 from 11 % less to 19 % more, and distinct
-uppercase KVM names 1.11 -> 1.54 s (noise at this load: those two, again in 5 runs by
-turns at load 2.5, 0.67 -> 0.65 and 1.24 -> 1.26 s). The one-line change, measured
-alone (b4dfdb6 -> 0c81c76, load 3.4): one line of 3-byte names, a parameter last 1.91
--> 1.77 s, as word 300 1.91 -> 1.80 s. The slowest now (at load 4-5): distinct far
-module names and distinct conflicting values (about 1.9 s), one line of 3-byte names
-as word 300 (1.6), distinct quoted values (1.35); what is left there is CPython's cost
-per line (a module without data, a conflict: neither is counted at once) and, for the
-long line, the set of its 2.5 M distinct words (one look-up each) and their
-deallocation at the end.
-Then (review12ln, 2026-12-03): a block started every few lines (16 lines of kvm_intel
-then one of kvm, 10 MB) made :meth:`Linter.stop_names` anew each time (some 0.5 ms):
-1.87 s CPU before blocks (11f00b8), 3.49 s with them, 2.20 s with them made once per
-file and module (least of 2 runs of the whole command, load 2 to 3.5); other shapes
-that start and abandon blocks (a parameter on a block's second line, a quote opened
-and closed every 20 lines, modules by turns, a ``--`` every 30 lines): 10 MB at most
-3.5x the CPU time of 2.5 MB.
+``tests/cli/test_lint_runs.py`` and ``tests/cli/test_lint_blocks.py`` compare these
+devices with judging every line, word by word, on random files and the bench's
+shapes.  Measured (branch lint13, 2026-12-03; earlier sessions' figures are in this
+docstring's git history), 6cdc365 and this code by turns, least CPU time of
+``Linter.lint_text`` on the 10 MB file (the whole command where said), load 3 to 9
+on 2 shared cores: one line, a parameter every 1000 words 3.59 -> 1.09 s; one line,
+quoted forms colliding 4.06 -> 1.45 s; a quote opened and closed every 20 lines 2.59
+-> 1.20 s; 16 lines of kvm_intel then 1 of kvm 1.60 -> 1.22 s (whole command, 3
+runs); one line of distinct quoted words 1.41 -> 1.29 s; a ``--`` every 30 lines
+of another module unchanged (1.4 to 2.1 s either way).  Outputs byte-identical for
+all 29 bench patterns at 10 and 2.5 MB.  What is left: at load 4 to 6 the bench
+still finds some patterns above 2 s CPU (a ``--`` every 30 lines of another module
+2.5 s, 16 of kvm_intel then 1 of kvm 2.3 s, the 3-byte name lines 2.2 to 2.6 s):
+CPython's cost per line where modules take turns (no block, no run), and the set of
+a line's 2.5 M wrong readings.
 """
 
 from __future__ import annotations
@@ -119,11 +92,12 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, islice, repeat
-from operator import contains, length_hint
+from operator import contains, itemgetter, length_hint
 from pathlib import Path
 
 from nested_snippets import arches, kernel, suggest
@@ -171,6 +145,23 @@ RUNS = sys.version_info >= (3, 11)
 """Whether :meth:`Linter.lint_text` reads a module's lines that go on with an open quote
 as a run (:meth:`Linter.read_run`): the possessive expression of
 :func:`kargs.line_words` keeps no state per quoted piece of a word."""
+_NAME = re.compile("(.[^=\n]*)[^\n]*")
+""":func:`names`' expression (argparse imports re)."""
+_FIRST = itemgetter(0)
+
+
+def names(words: list[str], joined: str) -> list[str]:
+    """The name of each of ``words`` (none empty, none with ``"\\n"``; ``joined``: the
+    words joined with ``"\\n"``) as the kernel reads it: up to the first "=" after the
+    first character.  Told by :meth:`str.partition` (a call each, but no search of
+    each character) where no word starts with "=", else by one expression."""
+    if "=" not in joined:
+        return words
+    if joined[0] == "=" or "\n=" in joined:
+        return _NAME.findall(joined)
+    return list(map(_FIRST, map(str.partition, words, repeat("="))))
+
+
 MAX_FILE = modprobe_conf.MAX_FILE
 """A modprobe.d file larger than this is not read (real ones are a few KiB)."""
 
@@ -426,9 +417,9 @@ class Linter:
             stop = stops.get(key)  # what keeps a block's words from being counted
             if stop is None:
                 stop = stops[key] = self.stop_names(path, base[0], base[1])
-            if not stop or not self.new_unknowns(raw[end + 1 :].split(), set(), stop, set()):
+            if not stop or not self.new_unknowns(raw[end + 1 :].split(), stop):
                 return None  # not even this line would be counted (a parameter on each?)
-            return raw[: end + 1]  # a block: count_lines()
+            return modprobe_conf.ShortRun(raw[: end + 1])  # a block: count_lines()
 
         def run(prefix: str, numbers: Sequence[int], texts: str) -> Iterable:
             """The lines of a run for the loop (:meth:`read_run`); of a run too short
@@ -482,7 +473,12 @@ class Linter:
                 self.without_data(path, lineno, words[1], module)
                 crowded = self.errors and self.first_left_out is not None
                 continue
-            if opened or ended or words.__class__ is not list:  # across lines (OpenWords)
+            if words.__class__ is list and (opened or ended):  # the module's, maybe
+                state = module if read_by_kmod else (path, module)
+                across = state in opened or state in ended
+            else:  # OpenWords, Carried, RunWords (read already): across lines
+                across = words.__class__ is not list
+            if across:
                 if words.__class__ is not RunWords:  # (a run's line is read already)
                     words = self.across_lines(path, lineno, words, line, module, read_by_kmod)
                 crowded = self.errors and self.first_left_out is not None
@@ -637,9 +633,12 @@ class Linter:
         read (:class:`RunWords`; a line without them is not yielded); a word that
         runs across lines is judged where it starts (:meth:`one_word`) once the lines
         before it are read, the one open at the run's end waits for the module's next
-        line.  After a ``--``, each later line is only warned of.  The findings, in
-        the order found, are those of reading each line with :meth:`across_lines`."""
-        module = self._bases[given][0]
+        line.  After a ``--``, each later line is only warned of.  Past :data:`SHOWN`
+        findings, the lines after the first one that ends with no word open are read as
+        a block (:meth:`count_lines`: most of them may be counted) if at most an eighth
+        of them may have a quote (each such line goes to the loop by itself).  The findings, in the
+        order found, are those of reading each line with :meth:`across_lines`."""
+        module, params, _ = self._bases[given]
         key = module if read_by_kmod else (path, module)
         pieces, cpath, cline = self.opened[key]
         words = kargs.line_words('"' + texts)
@@ -656,6 +655,7 @@ class Linter:
         if last.count('"') % 2:  # the word open at the run's end
             words.pop()
         ended = self.ended
+        block = True  # the rest of the run not yet tried as a block
         start = 1  # the first word of lines[at] after the one that ended there
         # where a line ends: each "\n" outside a word, each word with one (at C speed)
         for end in compress(
@@ -668,6 +668,18 @@ class Linter:
             word = words[end]
             if word != "\n":  # a word that runs across lines, closed on a later one
                 self.one_word(path, lines[at], module, word.replace("\n", " "), read_by_kmod)
+            elif (
+                block
+                and self.errors
+                and self.first_left_out is not None
+                and self.stop_names(path, module, params)
+            ):  # past SHOWN, nothing open: the run's other lines may be a block
+                block = False  # (told once per run)
+                rest = texts.split("\n", at + 1)[-1]
+                if 8 * rest.count('"') <= len(lines) - at:  # most of them without a quote
+                    prefix = f"options {given} "
+                    yield from self.count_lines(path, prefix, lines[at + 1 :], rest, read_by_kmod)
+                    return
             at += word.count("\n")
             start = end + 1
         else:
@@ -686,13 +698,16 @@ class Linter:
     ) -> Iterator[tuple[int, list[str] | str, str]]:
         """Read a block: the ``options`` lines ``lines`` of ``prefix`` (``options MODULE
         ``, a module with data), printable, their texts after it joined with
-        ``"\n"``, met past :data:`SHOWN` distinct findings (an error among them).  Each
-        piece of :data:`LONG` lines is counted at once if its words are all new wrong
-        ones (:meth:`new_unknowns`: distinct, none a parameter's, a printed one's or
-        ``--``) and have no quote, while the module has no word left open and no
-        ``--``: the loop would count each of them and do nothing else (a line of
-        blanks only has no words).  The lines of a piece that is not are yielded, judged
-        as the parser judges them, for :meth:`lint_text`'s loop."""
+        ``"\n"``, met past :data:`SHOWN` distinct findings (an error among them).  The
+        lines with a quote are yielded one by one, judged as the parser judges them,
+        for :meth:`lint_text`'s loop; each piece of at most :data:`LONG` lines between
+        them is counted at once if its words are all new wrong ones
+        (:meth:`new_unknowns`: distinct, none a parameter's, a printed one's or
+        ``--``) while the module has no word left open and no ``--`` (told when the
+        loop asks for the piece: it has read the lines before): the loop would count
+        each of them and do nothing else (a line of blanks only has no words).  The
+        lines of a piece that is not are yielded too, and the next 1, 2, 4... up to
+        64 pieces are not tried (a parameter on each line)."""
         given = prefix[8:-1]
         module, params, _ = self._bases[given]
         key = module if read_by_kmod else (path, module)
@@ -701,29 +716,29 @@ class Linter:
         texts_of = texts.split("\n")
         opened, ended, left_out = self.opened, self.ended, self.left_out
         skip, skips = 0, 1  # pieces not tried after one that was not counted
-        for start in range(0, len(texts_of), LONG):
-            piece = texts_of[start : start + LONG]
-            joined = "\n".join(piece)
-            plain = '"' not in joined
-            if skip:
-                skip -= 1
-            elif plain and stop and key not in opened and key not in ended:
-                new = self.new_unknowns(joined.split(), set(), stop, set())
-                if new:
-                    left_out["error"] = left_out.get("error", 0) + new
-                    skips = 1
-                    continue
-                skip, skips = skips, min(2 * skips, 64)  # (a parameter on each line)
-            numbers = lines[start : start + LONG]
-            if not plain:
-                for lineno, text in zip(numbers, piece):  # noqa: B905
+        quoted = list(compress(range(len(texts_of)), map(contains, texts_of, repeat('"'))))
+        quoted.append(len(texts_of))  # the lines with a quote, and the end
+        done = 0
+        for q in quoted:
+            for start in range(done, q, LONG):  # lines without a quote
+                piece = texts_of[start : min(start + LONG, q)]
+                if skip:
+                    skip -= 1
+                elif stop and key not in opened and key not in ended:
+                    new = self.new_unknowns("\n".join(piece).split(), stop)
+                    if new:
+                        left_out["error"] = left_out.get("error", 0) + new
+                        skips = 1
+                        continue
+                    skip, skips = skips, min(2 * skips, 64)  # (a parameter on each line)
+                for lineno, text in zip(lines[start:], piece):  # noqa: B905
+                    words = text.split()  # the parser's words of a plain line (_judge_plain)
                     line = prefix + text
-                    yield lineno, judge(line), line
-                continue
-            for lineno, text in zip(numbers, piece):  # noqa: B905
-                words = text.split()  # the parser's words of a plain line (_judge_plain)
-                line = prefix + text
-                yield lineno, ["options", given, *words] if words else judge(line), line
+                    yield lineno, ["options", given, *words] if words else judge(line), line
+            if q < len(texts_of):
+                line = prefix + texts_of[q]
+                yield lines[q], judge(line), line
+            done = q + 1
 
     def after_dashes(
         self, path: str, module: str, lines: Sequence[int], dashes: tuple[str, int]
@@ -798,50 +813,107 @@ class Linter:
         self, path: str, module: str, params: dict, words: list[str], wrong: set[str], at: int
     ) -> Iterator[str]:
         """The words from ``words[at]`` on of a long ``options`` line (more than
-        :data:`LONG`) that :meth:`lint_text`'s loop is to read one by one: once
+        :data:`LONG`) that :meth:`lint_text`'s loop is to read one by one, once
         :data:`SHOWN` distinct findings are kept (past them a new finding is only
-        counted), each piece of :data:`LONG` words that :meth:`new_unknowns` can count
-        at once is counted here instead.  A piece it cannot count (a parameter, a
-        printed name, a repeated word, ``--``) is read one by one, and the next piece
-        is tried again: a line of distinct unknown names with a parameter among them
-        is counted but for that parameter's piece.
+        counted).  Each piece of :data:`LONG` words is read at once: the words'
+        readings (:func:`kargs.kernel_word` of those with a quote, a call each) and
+        their names (up to the first "=" after the first character, one expression);
+        a word whose name is in :meth:`stop_names` (a
+        parameter's, a printed one's, ``--``) goes to the loop, and the words between
+        such words, all new wrong ones or read before on the line, are counted here by
+        how much ``wrong`` grows when their readings are added (the loop would count
+        each reading not read before on the line once, a reading read alike right
+        after itself being one read before).  ``wrong`` is the loop's set of the
+        line's wrong readings.  Before a word that goes to the loop after counted
+        ones, the loop is given ``"\n"`` (a word of no line, in ``wrong``): its word
+        before is then not the one before the counted words.  The counts are made
+        lazily, as the loop asks for the next word: after a ``--`` it asks for none.
+        A piece with an empty reading (``"``), or whose words all go to the loop (all
+        parameters, say), is read word by word, and so are the next 1, 2, 4... up to 64
+        pieces, without their readings.
 
-        ``wrong`` is the loop's set of the line's wrong words as the kernel reads them
-        (each is reported once per line); a counted piece without quotes is added to
-        it.  A counted piece with quotes is told apart by its words' *forms*, their
-        quotes dropped (distinct forms, distinct readings; :meth:`new_unknowns`), kept
-        in ``forms`` with the forms of the quoted wrong words read one by one; its readings
-        (:func:`kargs.kernel_word`, slow) are added to ``wrong`` only before a piece is
-        read one by one (``pending``).  After a counted piece, the loop is first given
-        ``"\n"`` (a word of no line, in ``wrong``): its word before is then not the
-        one before the counted piece, which the kernel reads again after it."""
-        stop: set[str] | None = None  # the names that keep a piece from being counted
+        A piece with quotes is first told by its words' *forms*, their quotes dropped
+        (a call per word for its readings is half a 10 MB line's time): a reading's
+        form is its word's, so if the forms differ from each other, from ``wrong``
+        and from ``forms`` (those of the quoted readings in ``wrong``, or to be
+        added), and their names are not in :meth:`stop_names` (a stop name has no
+        quote: its reading's form starts with it), each word is a new wrong one: the
+        piece is counted, and its readings are added to ``wrong`` only before a word
+        goes to the loop (``pending``).  After 4 pieces in a row that are not, no piece
+        of the line is told so (``forms`` is no longer kept: a million of them cost more
+        than the readings)."""
+        stop: set[str] | None = None  # the names that keep a word from being counted
+        left_out = self.left_out
+        skip, skips = 0, 1  # pieces read word by word after one that did not pay
+        skipped = False  # words counted since the loop's last word
         forms: set[str] = set()
+        fails = 0  # pieces with quotes in a row not told by their forms
         pending: list[list[str]] = []
-        skipped = False  # a piece counted since the loop's last word
         for start in range(at, len(words), LONG):
             piece = words[start : start + LONG]
             if stop is None and self.errors and self.first_left_out is not None:
                 stop = self.stop_names(path, module, params)  # none is added from now on
                 forms.update(r.replace('"', "") for r in wrong if '"' in r)
-            if stop:
-                new = self.new_unknowns(piece, wrong, stop, forms, one_line=True)
-                if new:
-                    self.left_out["error"] = self.left_out.get("error", 0) + abs(new)
-                    if new < 0:  # quoted: told by forms
-                        pending.append(piece)
-                    skipped = True
+            joined = "\n".join(piece)  # no "\n" in a line's words
+            quoted = '"' in joined
+            if quoted and stop and fails < 4:
+                joined_forms = joined.replace('"', "")
+                piece_forms = joined_forms.split("\n")
+                before = len(forms)
+                forms.update(piece_forms)  # (also of words the loop reads: a superset)
+                if (
+                    not skip
+                    and len(forms) - before == len(piece)  # all differ, and from forms
+                    and "" not in piece_forms
+                    and stop.isdisjoint(names(piece_forms, joined_forms))
+                    and wrong.isdisjoint(piece_forms)
+                ):
+                    left_out["error"] = left_out.get("error", 0) + len(piece)
+                    pending.append(piece)
+                    skipped, fails = True, 0
                     continue
-            for counted in pending:  # the loop is to tell their readings from the piece's
+                fails += 1  # from 4 in a row, no more (nor forms kept)
+            for counted in pending:  # before the loop reads a word, or ``wrong`` grows
                 wrong.update(map(kargs.kernel_word, counted))
             pending.clear()
-            if skipped:  # the loop's word before is not the one before this piece: a
-                skipped = False  # word no line has ("\n"), read as wrong before, says so
+            if skip:
+                skip -= 1
+            elif stop:
+                readings = piece
+                if quoted:  # (a word without a quote is its reading)
+                    readings = list(map(kargs.kernel_word, piece))
+                    joined = "\n".join(readings)
+                if "" not in readings:  # else no name for the expression below
+                    named = names(readings, joined)
+                    to_loop = (
+                        []
+                        if stop.isdisjoint(named)
+                        else list(compress(range(len(piece)), map(stop.__contains__, named)))
+                    )
+                    if len(to_loop) < len(piece):  # some are counted
+                        skips = 1
+                        done = 0
+                        to_loop.append(len(piece))
+                        for i in to_loop:
+                            if i > done:
+                                before = len(wrong)
+                                wrong.update(islice(readings, done, i))
+                                left_out["error"] = left_out.get("error", 0) + len(wrong) - before
+                                skipped = True
+                            if i < len(piece):
+                                if skipped:
+                                    skipped = False
+                                    wrong.add("\n")
+                                    yield "\n"
+                                yield piece[i]
+                            done = i + 1
+                        continue
+                skip, skips = skips, min(2 * skips, 64)
+            if skipped:  # the loop's word before is not the one before this piece
+                skipped = False
                 wrong.add("\n")
                 yield "\n"
             yield from piece
-            if stop:  # the forms of the words the loop read, once they may be needed
-                forms.update(w.replace('"', "") for w in piece if '"' in w)
 
     def stop_names(self, path: str, module: str, params: dict) -> set[str]:
         """Names (as the kernel reads them) that keep :meth:`new_unknowns` from counting
@@ -877,59 +949,19 @@ class Linter:
         return stop
 
     @staticmethod
-    def new_unknowns(
-        piece: list[str], wrong: set[str], stop: set[str], forms: set[str], one_line: bool = False
-    ) -> int:
-        """How many findings ``piece`` (words as written of an ``options`` line) adds
-        past :data:`SHOWN` distinct findings, told at C speed, if all of them are new
-        wrong words: their names as the kernel reads them (up to the first "=" after
-        the first character) are not in ``stop`` (:meth:`stop_names`: parameters,
-        printed names, ``--``), and their readings differ from each other and from the
-        line's earlier wrong ones (``wrong``, and ``forms``: see :meth:`pieces`).
-        Without quotes, the words are their readings: they are added to ``wrong``, and
-        the count is returned.  With quotes, the words' forms (their quotes dropped)
-        stand for them: a name in ``stop`` has no quote and is the start of its word's
-        form up to its first "=", and words whose forms differ read differently; the
-        forms are added to ``forms``, and the count is returned negated.  0 if that
-        cannot be told so: the loop then reads each word.  A 10 MB line of distinct
-        wrong words took 1 s word by word; a set of all its words, built before a
-        parameter at its end showed that it could not be counted, took 3.3 s and half
-        as much memory again (review s7).
-
-        ``one_line``: the words are all of one line (:meth:`pieces`), and without
-        quotes they need not differ: the loop would count each reading not read
-        before on the line once, the number that ``wrong`` grows by when they are
-        added (one look-up per word in a set of millions, not two)."""
-        joined = "\n".join(piece)  # no "\n" in a line's words
-        quoted = '"' in joined
-        if quoted:
-            joined = joined.replace('"', "")
-            readings = joined.split("\n")  # their forms
-        else:
-            readings = piece
-        if "" in readings:  # '"' or "": no name for the expression below
+    def new_unknowns(words: list[str], stop: set[str]) -> int:
+        """How many findings ``words`` (words without quotes of ``options`` lines of
+        one module: their readings) add past :data:`SHOWN` distinct findings, told at C
+        speed, if all of them are new wrong words: their names (up to the first "="
+        after the first character) are not in ``stop`` (:meth:`stop_names`:
+        parameters, printed names, ``--``), and they differ from each other (a line's
+        repeated wrong word is reported once per line).  0 if that cannot be told so:
+        the loop then reads each word."""
+        if "" in words:  # no name for the expression below
             return 0
-        if "=" in joined:
-            import re  # lazily: only a long line past SHOWN needs it
-
-            names = re.findall("(?m)^.[^=\n]*", joined)  # an "=" at 0 is a name's
-        else:
-            names = readings
-        if not stop.isdisjoint(names) or not forms.isdisjoint(readings):
+        if not stop.isdisjoint(names(words, "\n".join(words))) or len(set(words)) < len(words):
             return 0
-        if one_line and not quoted:
-            before = len(wrong)
-            wrong.update(readings)
-            return len(wrong) - before  # 0: all read before (the loop skips each)
-        if not wrong.isdisjoint(readings):
-            return 0
-        kept = forms if quoted else wrong
-        before = len(kept)
-        kept.update(readings)
-        if len(kept) - before < len(readings):  # one read alike twice: none was there
-            kept.difference_update(readings)
-            return 0
-        return -len(readings) if quoted else len(readings)
+        return len(words)
 
     def printed_errors(self, path: str) -> tuple[set[What], set[str]]:
         """The errors of ``path`` that are printed (what), and the words of those that

@@ -557,7 +557,7 @@ def judged_text_lines(
             if carried is not None and raw not in once:
                 words = carried(raw)
                 if words is not None:
-                    if words.__class__ is str:
+                    if isinstance(words, str):  # a prefix (or a ShortRun): a run
                         count, items = _run(numbers, lines, lineno, words, run, pairs)
                         taken += count
                         yield from items
@@ -587,7 +587,7 @@ def judged_text_lines(
             if carried is not None:
                 words = carried(raw)
                 if words is not None:
-                    if words.__class__ is str:
+                    if isinstance(words, str):  # a prefix (or a ShortRun): a run
                         yield from _run(numbers, lines, lineno, words, run, pairs)[1]
                     else:
                         yield lineno, words, raw
@@ -607,13 +607,24 @@ def judged_text_lines(
 _FEW = 16
 """Lines of a run (:func:`run_lines`) below which ``run`` is given its first line only:
 a short run would cost more than its lines read one by one."""
+_FEW_SHORT = 4
+""":data:`_FEW` of a run whose prefix is a :class:`ShortRun`."""
+
+
+class ShortRun(str):
+    """A prefix that ``carried`` answers (:func:`judged_text_lines`) for a run that
+    pays from :data:`_FEW_SHORT` lines on (``nested-kvm lint``'s blocks: each line of a
+    short block still costs less than the line read by itself)."""
+
+    __slots__ = ()
 
 
 def _run(numbers, lines, lineno, prefix, run, pairs) -> tuple[int, Iterable]:
     """How many lines the run that starts at line ``lineno`` has (see
     :func:`judged_text_lines`), and what ``run`` gives for them, its lines taken from
-    ``pairs``; of a run that a line not of it ends within :data:`_FEW` lines, its
-    first line only (a run that the text's end ends is read as a run, however short)."""
+    ``pairs``; of a run that a line not of it ends within :data:`_FEW` lines
+    (:data:`_FEW_SHORT` for a :class:`ShortRun`), its first line only (a run that
+    the text's end ends is read as a run, however short)."""
     if numbers.__class__ is range:  # no line goes on with the next: line i + 1 is i + 1
         start = lineno - numbers.start
     else:
@@ -621,7 +632,7 @@ def _run(numbers, lines, lineno, prefix, run, pairs) -> tuple[int, Iterable]:
 
         start = bisect_left(numbers, lineno)
     n = len(prefix)
-    for line in lines[start + 1 : start + _FEW]:
+    for line in lines[start + 1 : start + (_FEW if prefix.__class__ is str else _FEW_SHORT)]:
         if line[:n] != prefix or len(line) <= n or not line.isprintable():
             return 1, run(prefix, numbers[start : start + 1], lines[start][n:])
     end = run_lines(lines, start, prefix)

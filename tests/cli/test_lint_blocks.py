@@ -73,6 +73,7 @@ def test_blocks_find_what_judging_every_line_finds(monkeypatch, seed):
             m.setattr(modprobe_conf, "_SEEN", rng.choice([4096, 4, 16]))
             m.setattr(modprobe_conf, "_RUN", rng.choice([1 << 20, 100]))
             m.setattr(modprobe_conf, "_FEW", rng.choice([16, 2]))
+            m.setattr(modprobe_conf, "_FEW_SHORT", rng.choice([4, 2, 16]))
             blocks = lint_files(files)
             assert blocks == _every_line(files, m), (seed, case, files)
 
@@ -90,6 +91,24 @@ BENCH = [
     lambda i: "options kvm_intel --" if i == 300 else f"options kvm_intel n{i}=1",
     lambda i: "options kvm_intel --" if i == 9 else f"options kvm_{'intel' if i % 5 else 'amd'} x",
     lambda i: f"options kvm_amd u{i}" if i < 250 else f"options kvm_intel {'--' if i < 251 else i}",
+    # review 12's shapes: short blocks between lines of another module; a quote opened
+    # and closed every 20 lines (a run, then lines with and without quotes in a block)
+    lambda i: f"options {'kvm' if i % 17 == 16 else 'kvm_intel'} u{i}=1",
+    lambda i: (
+        f'options kvm_intel a{i}="x'
+        if i % 20 == 0
+        else (f'options kvm_intel b{i}" c{i}' if i % 20 == 1 else f"options kvm_intel u{i}=1")
+    ),
+    lambda i: (
+        f'options kvm_intel a{i}="x'
+        if i % 7 == 0
+        else (f'options kvm_intel b{i}" c{i}="y' if i % 7 == 1 else f"options kvm_intel u{i}=1")
+    ),
+    lambda i: (
+        f"options kvm_intel nested={i % 2}"
+        if i % 50 == 7
+        else (f'options kvm_intel a{i}="x' if i % 20 == 0 else f"options kvm_intel u{i}=1")
+    ),
 ]
 
 
@@ -184,6 +203,51 @@ def test_long_lines_count_what_word_by_word_counts(monkeypatch, seed):
         with monkeypatch.context() as m:
             m.setattr(lint, "SHOWN", rng.choice([3, 40, 200]))
             m.setattr(lint, "LONG", rng.choice([4, 16, 64]))
+            pieces = lint_files(files)
+            m.setattr(lint, "LONG", 10**9)
+            assert pieces == lint_files(files), (seed, case, files)
+
+
+LONG_WORDS = [
+    "nested=1", "nested=0", "ept=1", "--", "nested", '"nested=1"', 'nested="1"', "ple-gap=3",
+    '"', '""', "=1", '="', '"=x"', 'q="a b"', 'q="a', 'w"x"', '"w"x', "u0", "u0=1", 'u0="1"',
+    "=x=2", '"=x=3"', "=x",
+]  # fmt: skip
+
+
+def _long_word(rng: random.Random, i: int) -> str:
+    roll = rng.random()
+    if roll < 0.5:  # distinct unknown names, some in a quoted form colliding with another
+        return rng.choice([f"u{i}", f'u{i}"x"', f'"u{i}"', f'u{i}="x"', f'"u{i}=x', f"u{i}x"])
+    if roll < 0.8:
+        return f"v{rng.randrange(60)}" + rng.choice(["", "=1", '"1"'])  # repeated now and then
+    if roll < 0.97:
+        return f"w{i}"
+    return rng.choice(LONG_WORDS)  # parameters, printed names, "--", readings to tell apart
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_long_line_pieces_count_what_word_by_word_counts(monkeypatch, seed):
+    """Linter.pieces: past SHOWN, the words of a long line's piece that are not a
+    parameter's, a printed one's or "--" are counted at once, by their readings
+    (kargs.kernel_word), the others read by the loop; a word read alike right after
+    itself, before or after counted words, quoted forms of one name that read alike or
+    not, "--" among counted words, a printed name that starts with "=".  The findings
+    and counts are those of reading each word (LONG past every line)."""
+    rng = random.Random(seed)
+    for case in range(4):
+        lines = ["options kvm_intel =x=1"] if rng.random() < 0.5 else []  # printed: "=x"
+        lines += [f"options kvm_intel z{i}=1" for i in range(rng.choice([0, 150, 250]))]
+        for _ in range(rng.randrange(1, 4)):
+            words = [_long_word(rng, i) for i in range(rng.randrange(50, 600))]
+            for _twice in range(rng.randrange(3)):  # a word twice in a row
+                at = rng.randrange(len(words))
+                words.insert(at, words[at])
+            lines.append(f"options {rng.choice(['kvm_intel', 'kvm'])} {' '.join(words)}")
+        files = [("/d/kvm.conf", "\n".join(lines) + "\n")]
+        with monkeypatch.context() as m:
+            m.setattr(lint, "SHOWN", rng.choice([3, 40, 200]))
+            m.setattr(lint, "LONG", rng.choice([4, 16, 64, 256]))
             pieces = lint_files(files)
             m.setattr(lint, "LONG", 10**9)
             assert pieces == lint_files(files), (seed, case, files)
