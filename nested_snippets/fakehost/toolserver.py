@@ -499,6 +499,18 @@ def _parse_request(data: bytes) -> list[str] | None:
     return [f.decode("utf-8", "surrogateescape") for f in fields[: 3 + argc]]
 
 
+class _Conn:
+    """One connection of a worker: the request as it comes, then the answer as it goes."""
+
+    def __init__(self, sock: socket.socket, now: float):
+        self.sock, self.deadline = sock, now + CALL_SECONDS
+        self.request = bytearray()
+        self.answer: memoryview | None = None
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+
 def _worker(
     listener: socket.socket, control: socket.socket, fd: int, disk: int, record: int
 ) -> int:
@@ -507,44 +519,34 @@ def _worker(
 
     At most :data:`MAX_CALLS` connections are open at once (a further one is answered
     :data:`BUSY` and closed); each must send its whole request within
-    :data:`CALL_SECONDS` of its acceptance, else it is closed unserved, so idle
-    connections hold neither the worker nor the snippet's own calls.  A call runs under
-    an alarm of :data:`CALL_SECONDS`, whose signal ends the worker: the server starts
-    another (``_Sandbox.restart``).  When the server says on ``control`` that the
-    sandbox has ended (:data:`HARVEST_ORDER`), it keeps the sandbox's writes
-    (:func:`_harvest`), answers and returns; at the end of ``control`` it returns."""
+    :data:`CALL_SECONDS` of its acceptance, and take its answer within as long after
+    the call, else it is closed, so neither an idle connection nor a client that does
+    not read its answer holds the worker or the snippet's other calls (review 13).
+    A call runs under an alarm of :data:`CALL_SECONDS`, whose signal ends the worker:
+    the server starts another (``_Sandbox.restart``).  When the server says on
+    ``control`` that the sandbox has ended (:data:`HARVEST_ORDER`), it keeps the
+    sandbox's writes (:func:`_harvest`), answers and returns; at the end of ``control``
+    it returns."""
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # a client gone: an OSError, not death
     listener.setblocking(False)
-    waiting: dict[socket.socket, tuple[float, bytearray]] = {}
+    conns: list[_Conn] = []
     while True:
         now = time.monotonic()
-        for conn, (deadline, _data) in list(waiting.items()):
-            if deadline <= now:
-                del waiting[conn]
-                conn.close()
-        timeout = min((d for d, _ in waiting.values()), default=now + 3600) - now
-        ready, _, _ = select.select([control, listener, *waiting], [], [], max(timeout, 0))
-        if listener in ready:
-            _accept(listener, waiting)
+        for conn in [c for c in conns if c.deadline <= now]:
+            _close(conn, conns)
+        reading = [c for c in conns if c.answer is None]
+        sending = [c for c in conns if c.answer is not None]
+        timeout = min((c.deadline for c in conns), default=now + 3600) - now
+        ready, writable, _ = select.select(
+            [control, listener, *reading], sending, [], max(timeout, 0)
+        )
+        for conn in writable:
+            _send(conn, conns)
         for conn in ready:
-            if conn not in waiting:
-                continue
-            try:
-                chunk = conn.recv(65536)
-            except OSError:
-                chunk = b""
-            if not chunk:  # the client went before its request was whole
-                del waiting[conn]
-                conn.close()
-                continue
-            data = waiting[conn][1]
-            data += chunk
-            if b"\0" not in chunk and len(data) <= MAX_REQUEST:
-                continue  # no field ended: parsing again would find what it found before
-            signal.alarm(CALL_SECONDS)
-            if _answer(conn, bytes(data), fd, disk, record):
-                del waiting[conn]
-            signal.alarm(0)
+            if isinstance(conn, _Conn) and conn in conns:
+                _receive(conn, conns, fd, disk, record)
+        if listener in ready:
+            _accept(listener, conns)
         if control in ready:  # after the calls whose requests came with it
             if control.recv(64) != HARVEST_ORDER:
                 return 0
@@ -553,57 +555,96 @@ def _worker(
             return 0
 
 
-def _answer(conn: socket.socket, data: bytes, fd: int, disk: int, record: int) -> bool:
-    """Run the call that ``data`` asks for and answer it; False while the request is
+def _drop_gone(conns: list[_Conn]) -> None:
+    """Close the connections whose client has gone and sent nothing: a client that
+    reads ``ok`` and closes at once has its next connection accepted before this loop
+    saw it go (before, such storms got :data:`BUSY` answers; review 13)."""
+    for conn in [c for c in conns if c.answer is None and not c.request]:
+        try:
+            gone = conn.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except BlockingIOError:
+            gone = False
+        except OSError:
+            gone = True
+        if gone:
+            _close(conn, conns)
+
+
+def _close(conn: _Conn, conns: list[_Conn]) -> None:
+    conns.remove(conn)
+    conn.sock.close()
+
+
+def _receive(conn: _Conn, conns: list[_Conn], fd: int, disk: int, record: int) -> None:
+    """Take what the client sent; once its request is whole, run the call and start
+    sending its answer."""
+    try:
+        chunk = conn.sock.recv(65536)
+    except OSError:
+        chunk = b""
+    if not chunk:  # the client went before its request was whole
+        _close(conn, conns)
+        return
+    conn.request += chunk
+    if b"\0" not in chunk and len(conn.request) <= MAX_REQUEST:
+        return  # no field ended: parsing again would find what it found before
+    signal.alarm(CALL_SECONDS)
+    answer = _answer(bytes(conn.request), fd, disk, record)
+    signal.alarm(0)
+    if answer is not None:
+        conn.answer, conn.deadline = memoryview(answer), time.monotonic() + CALL_SECONDS
+        _send(conn, conns)
+
+
+def _send(conn: _Conn, conns: list[_Conn]) -> None:
+    """Send what the socket takes of the answer; close when all of it is sent."""
+    try:
+        conn.answer = conn.answer[conn.sock.send(conn.answer) :]
+    except BlockingIOError:
+        return
+    except OSError:
+        conn.answer = memoryview(b"")
+    if not conn.answer:
+        _close(conn, conns)
+
+
+def _answer(data: bytes, fd: int, disk: int, record: int) -> bytes | None:
+    """Run the call that ``data`` asks for; its answer, or None while the request is
     not yet whole."""
     try:
         request = _parse_request(data)
     except ValueError as exc:  # only a client other than the fake tools' sends these
         why = f"the fake host's tool server refused the call: {exc}\n".encode()
-        _reply(conn, f"70 0 {len(why)}\n".encode() + why)
-        return True
+        return f"70 0 {len(why)}\n".encode() + why
     if request is None:
-        return False
+        return None
     name, sudo, _argc, *args = request
     status, out, err = _run(name, args, sudo == "1", fd, disk if name == FILL else -1, record)
     body_out = out.encode("utf-8", "surrogateescape")
     body_err = err.encode("utf-8", "surrogateescape")
-    _reply(conn, f"{status} {len(body_out)} {len(body_err)}\n".encode() + body_out + body_err)
-    return True
+    return f"{status} {len(body_out)} {len(body_err)}\n".encode() + body_out + body_err
 
 
-def _accept(listener: socket.socket, waiting: dict) -> None:
+def _accept(listener: socket.socket, conns: list[_Conn]) -> None:
     """Take every pending connection: each is told first whether it is served."""
     while True:
         try:
-            conn, _addr = listener.accept()
-        except (BlockingIOError, InterruptedError):
+            sock, _addr = listener.accept()
+        except OSError:  # none left (BlockingIOError), or a connection reset meanwhile
             return
-        except OSError:
-            return
-        busy = len(waiting) >= MAX_CALLS
+        if len(conns) >= MAX_CALLS:
+            _drop_gone(conns)
+        busy = len(conns) >= MAX_CALLS
         try:
             # a fresh connection's buffer is empty: these few bytes never block
-            conn.sendall(BUSY.encode() + b"\n" if busy else b"ok\n")
+            sock.sendall(BUSY.encode() + b"\n" if busy else b"ok\n")
         except OSError:
             busy = True
         if busy:
-            conn.close()  # the client has read nothing yet and sent nothing: no reset
+            sock.close()  # the client has read nothing yet and sent nothing: no reset
             continue
-        conn.setblocking(False)
-        waiting[conn] = (time.monotonic() + CALL_SECONDS, bytearray())
-
-
-def _reply(conn: socket.socket, data: bytes) -> None:
-    """Send a call's answer and close; a client that does not take it within the call's
-    alarm ends the worker."""
-    try:
-        conn.setblocking(True)
-        conn.sendall(data)
-    except OSError:
-        pass
-    finally:
-        conn.close()
+        sock.setblocking(False)
+        conns.append(_Conn(sock, time.monotonic()))
 
 
 def _harvest(fd: int, disk: int, record: int) -> bytes:
