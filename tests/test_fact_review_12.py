@@ -9,13 +9,13 @@ not break these.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from nested_snippets import registry
+from tests.fact_findings import assert_fixed
+from tests.fact_findings import page_text as _text
 
-REPO = Path(__file__).resolve().parent.parent
 PERF = "how-to/performance.rst"
 NESTING = "explanation/how-nesting-works.rst"
 LIMITS = "explanation/migration-limits.rst"
@@ -59,16 +59,9 @@ FINDINGS = {
 }  # fmt: skip
 
 
-def _text(page: str) -> str:
-    return re.sub(r"\s+", " ", (REPO / "source" / page).read_text(encoding="utf-8"))
-
-
 @pytest.mark.parametrize("finding", FINDINGS)
 def test_the_finding_is_fixed_in_the_page(finding):
-    page, gone, there = FINDINGS[finding]
-    text = _text(page)
-    assert not gone or gone not in text, f"{page} still says {gone!r}"
-    assert there in text, f"{page} lacks {there!r}"
+    assert_fixed(FINDINGS[finding])
 
 
 def test_the_shutdown_is_followed_by_the_state_check():

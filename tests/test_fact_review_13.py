@@ -9,13 +9,12 @@ not break these.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from nested_snippets import registry
+from tests.fact_findings import REPO, assert_fixed
 
-REPO = Path(__file__).resolve().parent.parent
 S390 = "how-to/s390x.rst"
 POWER = "how-to/power.rst"
 ARM64 = "how-to/arm64.rst"
@@ -57,16 +56,9 @@ FINDINGS = {
 }  # fmt: skip
 
 
-def _text(page: str) -> str:
-    return re.sub(r"\s+", " ", (REPO / "source" / page).read_text(encoding="utf-8"))
-
-
 @pytest.mark.parametrize("finding", FINDINGS)
 def test_the_finding_is_fixed_in_the_page(finding):
-    page, gone, there = FINDINGS[finding]
-    text = _text(page)
-    assert not gone or gone not in text, f"{page} still says {gone!r}"
-    assert there in text, f"{page} lacks {there!r}"
+    assert_fixed(FINDINGS[finding])
 
 
 @pytest.mark.parametrize(

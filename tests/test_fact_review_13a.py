@@ -8,12 +8,11 @@ paragraph does not break these.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.fact_findings import assert_fixed
+from tests.fact_findings import page_text as _text
+
 ENABLE = "how-to/enable-x86.rst"
 VERIFY = "how-to/verify.rst"
 TROUBLE = "troubleshooting.rst"
@@ -42,10 +41,6 @@ FINDINGS = {
 }  # fmt: skip
 
 
-def _text(page: str) -> str:
-    return re.sub(r"\s+", " ", (REPO / "source" / page).read_text(encoding="utf-8"))
-
-
 def _section(page: str, title: str, end: str) -> str:
     text = _text(page)
     start = text.index(title)
@@ -54,10 +49,7 @@ def _section(page: str, title: str, end: str) -> str:
 
 @pytest.mark.parametrize("finding", FINDINGS)
 def test_the_finding_is_fixed_in_the_page(finding):
-    page, gone, there = FINDINGS[finding]
-    text = _text(page)
-    assert not gone or gone not in text, f"{page} still says {gone!r}"
-    assert there in text, f"{page} lacks {there!r}"
+    assert_fixed(FINDINGS[finding])
 
 
 def test_the_migration_entry_lists_both_messages_before_its_cause():

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -22,9 +21,10 @@ from nested_snippets.fakehost import state as fk
 from nested_snippets.fakehost.host import Scenario
 from nested_snippets.parsers.modprobe_conf import kcmdline_config
 from nested_snippets.runner import run
+from tests.fact_findings import REPO, assert_fixed
+from tests.fact_findings import page_text as _text
 from tests.test_sphinx_ext import _build, _site
 
-REPO = Path(__file__).resolve().parent.parent
 CLOUDS = "how-to/clouds.rst"
 CONF = "how-to/confidential-vms.rst"
 DISTRO = "how-to/distribution-kernels.rst"
@@ -57,16 +57,9 @@ FINDINGS = {
 }  # fmt: skip
 
 
-def _text(page: str) -> str:
-    return re.sub(r"\s+", " ", (REPO / "source" / page).read_text(encoding="utf-8"))
-
-
 @pytest.mark.parametrize("finding", FINDINGS)
 def test_the_finding_is_fixed_in_the_page(finding):
-    page, gone, there = FINDINGS[finding]
-    text = _text(page)
-    assert not gone or gone not in text, f"{page} still says {gone!r}"
-    assert there in text, f"{page} lacks {there!r}"
+    assert_fixed(FINDINGS[finding])
 
 
 def _pinned_images() -> list[tuple[str, str]]:

@@ -162,14 +162,7 @@ def resolve_claims(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         if app.builder.name == "man":  # a man reader cannot follow "#source-key"
             node.replace_self(nodes.superscript(f"[{key}]", f"[{key}]"))
             continue
-        uri = "#"
-        if src.docname != docname:
-            uri = app.builder.get_relative_uri(docname, src.docname) + "#"
-        ref = nodes.reference("", "", refuri=f"{uri}source-{key}",
-                              reftitle=f"{src.title}, read {src.read}",
-                              classes=["nested-claim-source"])  # fmt: skip
-        ref += nodes.superscript(f"[{key}]", f"[{key}]")
-        node.replace_self(ref)
+        node.replace_self(_link(app, docname, key, src, nodes.superscript(f"[{key}]", f"[{key}]")))
     for node in list(doctree.findall(source_read_ref)):
         key = node["key"]
         src = table.get(key)
@@ -182,14 +175,20 @@ def resolve_claims(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         if app.builder.name == "man":
             node.replace_self(date)
             continue
-        uri = "#"
-        if src.docname != docname:
-            uri = app.builder.get_relative_uri(docname, src.docname) + "#"
-        ref = nodes.reference("", "", refuri=f"{uri}source-{key}",
-                              reftitle=f"{src.title}, read {src.read}",
-                              classes=["nested-claim-source"])  # fmt: skip
-        ref += date
-        node.replace_self(ref)
+        node.replace_self(_link(app, docname, key, src, date))
+
+
+def _link(app: Sphinx, docname: str, key: str, src, label: nodes.Node) -> nodes.reference:
+    """``label`` as a link to source ``key``'s entry, titled with the source and the
+    date it was read."""
+    uri = "#"
+    if src.docname != docname:
+        uri = app.builder.get_relative_uri(docname, src.docname) + "#"
+    ref = nodes.reference("", "", refuri=f"{uri}source-{key}",
+                          reftitle=f"{src.title}, read {src.read}",
+                          classes=["nested-claim-source"])  # fmt: skip
+    ref += label
+    return ref
 
 
 def purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
