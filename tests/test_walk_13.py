@@ -55,3 +55,38 @@ def test_m3_only_lines_that_start_a_command_get_a_prompt():
     loop = CommandLine('for t in a \\\n    b; do\n    ./"$t"\ndone\ncd /tmp && \\\n    ls')
     assert loop.text == '$ for t in a \\\n    b; do\n    ./"$t"\ndone\n$ cd /tmp && \\\n    ls'
     assert CommandLine("echo 'open").text == "$ echo 'open"  # unparsable: one prompt
+
+
+# --- M2: Arm64 migration can be found from the migration pages ---------------------------------
+
+ARM64_BLOCKER = "Live migration disabled because KVM nested virt is enabled"
+
+
+def test_m2_the_how_to_names_the_other_architectures_and_links_them():
+    text = _text("how-to/live-migration.rst")
+    assert ":ref:`live-migration-other`" in _section(
+        "how-to/live-migration.rst", "Live-migrate guests in a nested setup"
+    )
+    other = _section("how-to/live-migration.rst", "Arm64, IBM Z and IBM POWER")
+    for target in ("nested-arm64-migration", "nested-s390x-migration", "migration-limits-by-arch"):
+        assert f"<{target}>`" in other or f":ref:`{target}`" in other, target
+    assert ARM64_BLOCKER in other and "<qemu-gicv3-nv-blocker>" in other
+    assert text.index("Arm64, IBM Z and IBM POWER") < text.index("Suspending L1")
+
+
+def test_m2_arm64_migration_links_the_migration_pages():
+    section = _section("how-to/arm64.rst", "Live migration")
+    for link in (
+        ":doc:`/how-to/live-migration`",
+        "<migration-limits-by-arch>`",
+        ":ref:`troubleshooting-migration`",
+    ):
+        assert link in section, link
+    assert ".. _nested-arm64-migration: Live migration" in _text("how-to/arm64.rst")
+
+
+def test_m2_the_troubleshooting_entry_has_the_arm64_symptom():
+    entry = _section("troubleshooting.rst", "Live migration fails with a nested guest")
+    symptom = "**Symptom on Arm64.** QEMU refuses to migrate L1, naming the blocker"
+    assert f"{symptom} ``{ARM64_BLOCKER}``" in entry
+    assert "<nested-arm64-migration>`" in entry
