@@ -90,3 +90,51 @@ def test_m2_the_troubleshooting_entry_has_the_arm64_symptom():
     symptom = "**Symptom on Arm64.** QEMU refuses to migrate L1, naming the blocker"
     assert f"{symptom} ``{ARM64_BLOCKER}``" in entry
     assert "<nested-arm64-migration>`" in entry
+
+
+# --- M4: a boundary in the data's gap is grammatical, and says why in one place ----------------
+
+AVIC_SENTENCE = (
+    "The kernel data cannot tell which (:ref:`kernel-data-gaps`), but :claim:`the change to "
+    "bool is in 5.13-rc4, so 5.13 has it <linux-5-13-rc4>` (:claim:`commit 28a4aa1160d7 "
+    "<avic-bool-commit>`)"
+)
+
+
+def test_m4_verify_and_distribution_kernels_say_the_same_sourced_thing():
+    for page in ("how-to/verify.rst", "how-to/distribution-kernels.rst"):
+        text = _text(page)
+        assert "most likely has it" not in text, page
+        assert "the range is there because" not in text, page
+        assert AVIC_SENTENCE in text, page
+
+
+def test_m4_power_and_troubleshooting_name_both_releases_and_link_why():
+    power = _text("how-to/power.rst")
+    trouble = _text("troubleshooting.rst")
+    for page, text in (("power", power), ("troubleshooting", trouble)):
+        assert "between 5.12 and 5.14" not in text, page
+        assert "why two releases: :ref:`kernel-data-gaps`" in text, page
+    assert ":claim:`5.13 or 5.14 on (5.12 lacks the check, 5.14 has it);" in power
+    assert ":claim:`5.13 or 5.14 <linux-book3s-hv-radix-check>` on" in trouble
+
+
+def test_m4_the_gap_is_explained_once_in_the_versions_reference():
+    pages = [p.relative_to(SOURCE).as_posix() for p in SOURCE.rglob("*.rst")
+             if ".. _kernel-data-gaps:" in p.read_text(encoding="utf-8")]  # fmt: skip
+    assert pages == ["reference/versions.rst"]
+    section = _section("reference/versions.rst", "Releases without data")
+    assert "For Linux :kernel-missing:`releases` this guide found no public copy" in section
+
+
+def test_m4_the_generated_boundary_reads_and_links_the_gap(built_site):
+    html = (built_site / "html" / "how-to" / "verify.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "From Linux between" not in text and "up to between" not in text
+    anchor = r'<a class="reference internal" href="([^"]+)"[^>]*>(?:<[^>]+>)*5\.13 or 5\.14'
+    link = re.search(anchor, html)
+    assert link and link.group(1) == "../reference/versions.html#kernel-data-gaps", link
+    assert "From Linux 5.13 or 5.14" in re.sub(r"\s+", " ", text)
+    versions = (built_site / "html" / "reference" / "versions.html").read_text(encoding="utf-8")
+    assert "For Linux 5.13 this guide found no public copy" in re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", "", versions))  # fmt: skip
