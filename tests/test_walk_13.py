@@ -138,3 +138,41 @@ def test_m4_the_generated_boundary_reads_and_links_the_gap(built_site):
     versions = (built_site / "html" / "reference" / "versions.html").read_text(encoding="utf-8")
     assert "For Linux 5.13 this guide found no public copy" in re.sub(
         r"\s+", " ", re.sub(r"<[^>]+>", "", versions))  # fmt: skip
+
+
+# --- M6: the project's own files and tools are named on the contributing page only -------------
+
+READER_PAGES = sorted(
+    p.relative_to(SOURCE).as_posix()
+    for d in ("how-to", "tutorial", "explanation")
+    for p in (SOURCE / d).glob("*.rst")
+) + ["troubleshooting.rst", "index.rst"]
+INTERNAL = ("pinned.json", "tools/freshness.py", "tools/extract_qemu_facts.py",
+            ":repo:`nested_snippets/qemu/data`", "data's index")  # fmt: skip
+
+
+def test_m6_reader_pages_name_no_internal_file_or_tool():
+    found = [(page, word) for page in READER_PAGES for word in INTERNAL
+             if word in (SOURCE / page).read_text(encoding="utf-8")]  # fmt: skip
+    assert not found, found
+
+
+def test_m6_the_detail_moved_to_contributing_and_is_linked():
+    section = _section("contributing.rst", "QEMU data and real-kernel pins")
+    for word in (
+        ":repo:`nested_snippets/realkernel/pinned.json`",
+        "``tools/freshness.py --pin``",
+        ":repo:`tools/extract_qemu_facts.py`",
+        ":repo:`nested_snippets/qemu/data`",
+    ):
+        assert word in section, word
+    assert ".. _contributing-data-tools: QEMU data and real-kernel pins" in _text(
+        "contributing.rst"
+    )
+    distro = _text("how-to/distribution-kernels.rst")
+    assert ":realkernel-pins:`linux-image`. These versions are fixed and updated by hand" in distro
+    assert "(:ref:`contributing-data-tools`)" in distro
+    trouble = _text("troubleshooting.rst")
+    assert trouble.count("the guide's QEMU data (:ref:`contributing-data-tools`)") == 2
+    for page in ("how-to/arm64.rst", "how-to/s390x.rst"):
+        assert "<kernel-data-sources>`" in _text(page), page
