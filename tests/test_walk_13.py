@@ -176,3 +176,36 @@ def test_m6_the_detail_moved_to_contributing_and_is_linked():
     assert trouble.count("the guide's QEMU data (:ref:`contributing-data-tools`)") == 2
     for page in ("how-to/arm64.rst", "how-to/s390x.rst"):
         assert "<kernel-data-sources>`" in _text(page), page
+
+
+# --- M5: clouds: the proof labels cite the providers, research notes go to Sources -------------
+
+PROVIDER_SOURCES = {
+    "clouds.gce_create": "https://cloud.google.com/sdk/gcloud/reference/",
+    "clouds.aws_run": "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/",
+    "clouds.aws_metal_types": "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/",
+}
+
+
+def test_m5_the_cloud_switches_cite_the_providers_own_reference():
+    from nested_snippets import registry
+    from nested_snippets.sphinxext import _proof_paragraph
+
+    reg = registry.load()
+    for sid, prefix in PROVIDER_SOURCES.items():
+        snip = reg.get(sid)
+        assert snip.not_executed.source.startswith(prefix), (sid, snip.not_executed.source)
+        era, key, _ = next(iter(snip.bodies()))
+        line = _proof_paragraph(snip, key, era).astext()
+        for third_party in ("pub.dev", "hackage", "sdk-for-python", "pulumi"):
+            assert third_party not in line, (sid, line)
+
+
+def test_m5_research_notes_left_the_clouds_prose_for_its_sources():
+    prose, _, sources = _text("how-to/clouds.rst").partition("Sources -------")
+    for note in ("the stored copies of Google's how-to page", "you can't use any of the memor",
+                 "only the start of its list was read"):  # fmt: skip
+        assert note not in prose, note
+    assert "the stored copies of Google's how-to page on enabling nesting end before" in sources
+    assert "you can't use any of the memor" in sources
+    assert "only the start of its instance-type list was read" in sources
