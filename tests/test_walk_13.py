@@ -209,3 +209,25 @@ def test_m5_research_notes_left_the_clouds_prose_for_its_sources():
     assert "the stored copies of Google's how-to page on enabling nesting end before" in sources
     assert "you can't use any of the memor" in sources
     assert "only the start of its instance-type list was read" in sources
+
+
+# --- L2: power: no parentheses inside parentheses, and a full stop before "The" ----------------
+
+
+def test_l2_a_run_to_the_newest_qemu_data_is_described_without_parentheses():
+    from nested_snippets import qemu
+
+    newest = qemu.versions()[-1]
+    later = [m for m in qemu.missing() if qemu.key(m) > qemu.key(newest)]
+    text = qemu.describe([qemu.versions()[-2], newest])
+    assert "(" not in text and ")" not in text, text
+    if later:  # today: 11.0 and 11.1 have no data
+        assert text.endswith(f"; {' and '.join(later)} not checked"), text
+
+
+def test_l2_the_power_refusals_start_with_a_sentence_that_ends():
+    section = _section("how-to/power.rst", "When QEMU refuses")
+    assert "(the wording of :qemu-releases:" not in section
+    assert "(:qemu-releases:`nested-hv-power9@10.2`" not in section
+    assert "older wordings are in :doc:`/troubleshooting`. The KVM this QEMU runs on" in section
+    assert "from :qemu-since:`nested-hv-power9-check`. The guest CPU is older" in section
