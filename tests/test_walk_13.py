@@ -231,3 +231,15 @@ def test_l2_the_power_refusals_start_with_a_sentence_that_ends():
     assert "(:qemu-releases:`nested-hv-power9@10.2`" not in section
     assert "older wordings are in :doc:`/troubleshooting`. The KVM this QEMU runs on" in section
     assert "from :qemu-since:`nested-hv-power9-check`. The guest CPU is older" in section
+
+
+# --- L3: power's live migration has its own section, linked from the how-to -------------------
+
+
+def test_l3_power_has_a_live_migration_section_linked_from_the_how_to():
+    power = _text("how-to/power.rst")
+    assert "not covered by this guide for POWER" not in power
+    assert ".. _nested-power-migration: Live migration ----" in power
+    assert "<migration-limits-by-arch>`" in _section("how-to/power.rst", "Live migration")
+    other = _section("how-to/live-migration.rst", "Arm64, IBM Z and IBM POWER")
+    assert "<nested-power-migration>`" in other
