@@ -243,3 +243,17 @@ def test_l3_power_has_a_live_migration_section_linked_from_the_how_to():
     assert "<migration-limits-by-arch>`" in _section("how-to/power.rst", "Live migration")
     other = _section("how-to/live-migration.rst", "Arm64, IBM Z and IBM POWER")
     assert "<nested-power-migration>`" in other
+
+
+# --- L9: s390x: a clear antecedent, and the bug-report note out of "Live migration" ------------
+
+
+def test_l9_s390x_intro_names_what_qemu_asks_for():
+    text = _text("how-to/s390x.rst")
+    assert "QEMU asks KVM for this only" not in text
+    assert "QEMU asks KVM for huge-page support only for a guest whose memory" in text
+
+
+def test_l9_s390x_bug_report_note_has_its_own_section():
+    assert "/proc/sysinfo" not in _section("how-to/s390x.rst", "Live migration")
+    assert "``/proc/sysinfo`` from L1" in _section("how-to/s390x.rst", "Reporting a problem")
