@@ -173,7 +173,8 @@ def test_m6_the_detail_moved_to_contributing_and_is_linked():
     assert ":realkernel-pins:`linux-image`. These versions are fixed and updated by hand" in distro
     assert "(:ref:`contributing-data-tools`)" in distro
     trouble = _text("troubleshooting.rst")
-    assert trouble.count("the guide's QEMU data (:ref:`contributing-data-tools`)") == 2
+    made = "the guide's QEMU data (:ref:`how it is made <contributing-data-tools>`)"
+    assert trouble.count(made) == 2
     for page in ("how-to/arm64.rst", "how-to/s390x.rst"):
         assert "<kernel-data-sources>`" in _text(page), page
 
@@ -257,3 +258,16 @@ def test_l9_s390x_intro_names_what_qemu_asks_for():
 def test_l9_s390x_bug_report_note_has_its_own_section():
     assert "/proc/sysinfo" not in _section("how-to/s390x.rst", "Live migration")
     assert "``/proc/sysinfo`` from L1" in _section("how-to/s390x.rst", "Reporting a problem")
+
+
+# --- L11: the migration entry: releases oldest first, the AMD releases inline -----------------
+
+
+def test_l11_the_migration_entry_lists_releases_oldest_first_and_inline():
+    entry = _section("troubleshooting.rst", "Live migration fails with a nested guest")
+    block = entry.index(":claim:`QEMU 3.1, where the block first appeared <qemu-vmx-blocker>`")
+    assert block < entry.index(":qemu-releases:`vmx-migration-blocker`")
+    assert "older than those named in" not in entry
+    assert "listed in :ref:`the how-to's AMD section" not in entry
+    assert "older than :claim:`Linux 5.8 <nsvm-nested-state>`" in entry
+    assert "a QEMU older than :claim:`5.2 <qemu-svm-nested-format>`" in entry
