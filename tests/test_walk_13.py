@@ -271,3 +271,14 @@ def test_l11_the_migration_entry_lists_releases_oldest_first_and_inline():
     assert "listed in :ref:`the how-to's AMD section" not in entry
     assert "older than :claim:`Linux 5.8 <nsvm-nested-state>`" in entry
     assert "a QEMU older than :claim:`5.2 <qemu-svm-nested-format>`" in entry
+
+
+# --- L1: the selftest SKIP entry has Symptom, Cause and Fix ------------------------------------
+
+
+def test_l1_the_selftest_skip_entry_has_symptom_cause_and_fix():
+    title = "``1..0 # SKIP - Requirement not met: kvm_cpu_has(X86_FEATURE_VMX)``"
+    entry = _section("troubleshooting.rst", title)
+    parts = [entry.index(f"**{word}.**") for word in ("Symptom", "Cause", "Fix")]
+    assert parts == sorted(parts), parts
+    assert ":ref:`enable-nested-x86`" in entry and ":doc:`how-to/community-tests`" in entry
