@@ -282,3 +282,13 @@ def test_l1_the_selftest_skip_entry_has_symptom_cause_and_fix():
     parts = [entry.index(f"**{word}.**") for word in ("Symptom", "Cause", "Fix")]
     assert parts == sorted(parts), parts
     assert ":ref:`enable-nested-x86`" in entry and ":doc:`how-to/community-tests`" in entry
+
+
+# --- L7: verify: a parseable aside, and no "as above" without an antecedent -------------------
+
+
+def test_l7_verify_reads_plainly():
+    text = _text("how-to/verify.rst")
+    assert "leads one to expect" not in text and "Zen 3 host, as above" not in text
+    assert "(:claim:`from 5.6 on <vmx-flags-line>`, the first release after :claim:`the " in text
+    assert "Zen 3 host, like the one whose output is shown above, still prints ``N``" in text
