@@ -292,3 +292,13 @@ def test_l7_verify_reads_plainly():
     assert "leads one to expect" not in text and "Zen 3 host, as above" not in text
     assert "(:claim:`from 5.6 on <vmx-flags-line>`, the first release after :claim:`the " in text
     assert "Zen 3 host, like the one whose output is shown above, still prints ``N``" in text
+
+
+# --- L10: the Intel requirements as a two-item list --------------------------------------------
+
+
+def test_l10_the_intel_requirements_are_a_list():
+    section = _section("how-to/live-migration.rst", "Intel (VMX)")
+    assert "says: :claim:`Linux 5.3" not in section
+    same = section.index("* between two hosts with the same processor and kernel:")
+    assert same < section.index("* between different hosts: also upstream's :claim:`QEMU 4.2")
