@@ -211,7 +211,24 @@ class CommandLine(Body):
 
     @property
     def text(self) -> str:
-        return f"$ {self.command}"
+        """The command with a ``$ `` prompt before each command it holds: commands one
+        per line each get one; the lines a backslash, a loop or a list continues do not."""
+        starts = self.command_starts()
+        lines = self.command.split("\n")
+        return "\n".join(f"$ {line}" if n in starts else line for n, line in enumerate(lines))
+
+    def command_starts(self) -> set[int]:
+        """The (0-based) lines on which a top-level command starts, as the shell reads
+        them; line 0 alone when the line does not parse (check() reports that)."""
+        import bashlex  # the doc-test kit's dependency, not the model's
+        import bashlex.errors
+
+        line = self.command.replace("\\\n", "  ")  # same length: positions hold
+        try:
+            parts = bashlex.parse(line)
+        except (bashlex.errors.ParsingError, NotImplementedError):
+            return {0}
+        return {0} | {self.command.count("\n", 0, part.pos[0]) for part in parts}
 
     def problem(self) -> str:
         return "" if self.command.strip() else "empty command line"

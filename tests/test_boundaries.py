@@ -24,9 +24,12 @@ def test_adjacent_releases_give_an_exact_boundary():
 
 
 def test_a_gap_is_never_guessed():
-    # 5.13 has no data (data/index.json lists it missing)
-    assert b.Boundary("5.14", "5.12").text("since") == "between 5.12 and 5.14"
-    assert b.Boundary("5.12", "5.14").text("until") == "between 5.12 and 5.14"
+    # 5.13 has no data (data/index.json lists it missing): it is named with its neighbour
+    assert b.Boundary("5.14", "5.12").text("since") == "5.13 or 5.14"
+    assert b.Boundary("5.12", "5.14").text("until") == "5.12 or 5.13"
+    assert b.Boundary("5.14", "5.12").missing == ["5.13"]
+    # a wider gap than the data has today: the range
+    assert b.Boundary("6.4", "6.0").text("since") == "between 6.0 and 6.4"
 
 
 def test_the_edge_of_the_data_says_so():

@@ -9,7 +9,7 @@ kernel message, :mod:`nested_snippets.kernel.messages`).
 :func:`since` gives the first release from which it holds through the newest data,
 :func:`first` and :func:`until` the first and last release of the newest run; each is a
 :class:`Boundary` that knows when the change falls in a gap of the data, so it is
-printed "between A and B" and never guessed.
+printed with every release it may be, "5.13 or 5.14", and never guessed.
 """
 
 from __future__ import annotations
@@ -52,12 +52,26 @@ class Boundary:
             return False
         return adjacent(self.before, self.at)
 
+    @property
+    def missing(self) -> list[str]:
+        """The releases of the series between ``before`` and ``at``: the releases without
+        data in a gap (``before`` is the nearest release with data)."""
+        if self.before is None:
+            return []
+        lo, hi = sorted((self.before, self.at), key=version_key)
+        return [v for v in kdata.releases() if version_key(lo) < version_key(v) < version_key(hi)]
+
     def text(self, side: str) -> str:
-        """``side`` is ``since`` (first release) or ``until`` (last release)."""
+        """``side`` is ``since`` (first release) or ``until`` (last release).  In a gap:
+        the releases it may be, "5.13 or 5.14" (up to three; then "between A and B")."""
         if self.edge:
             return f"{self.at} or earlier" if side == "since" else f"{self.at} or later"
         if self.exact:
             return self.at
+        gap = self.missing
+        if gap and len(gap) < 3:
+            maybe = [*gap, self.at] if side == "since" else [self.at, *gap]
+            return ", ".join(maybe[:-1]) + " or " + maybe[-1]
         lo, hi = sorted((self.before or "", self.at), key=version_key)
         return f"between {lo} and {hi}"
 

@@ -317,11 +317,16 @@ def ranges(found: list[str]) -> list[tuple[str, str]]:
 
 
 def describe(found: list[str]) -> str:
-    """'4.0', '7.0 to 10.2' or '4.0 to 5.1 and 7.0'; notes when a run reaches the newest data."""
+    """'4.0', '7.0 to 10.2' or '4.0 to 5.1 and 7.0'; when a run reaches the newest data and
+    newer releases have none: '7.0 to 10.2; 11.0 and 11.1 not checked' (no parentheses, so
+    the text reads inside a page's own)."""
     if not found:
         return "no release with data"
     parts = [a if a == b else f"{a} to {b}" for a, b in ranges(found)]
     text = " and ".join(parts)
-    if ranges(found)[-1][1] == versions()[-1] and missing():
-        text += f" (the newest with data; {', '.join(missing())} not checked)"
+    newest = versions()[-1]
+    later = [m for m in missing() if key(m) > key(newest)]
+    if ranges(found)[-1][1] == newest and later:
+        names = later[0] if len(later) == 1 else ", ".join(later[:-1]) + " and " + later[-1]
+        text += f"; {names} not checked"
     return text

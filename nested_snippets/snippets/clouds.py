@@ -67,11 +67,11 @@ gce_create = snippet(
             --machine-type=n2-standard-8 --enable-nested-virtualization
     """),
     not_executed=NotExecuted(
-        why="needs a Google Cloud project; the flag sets the instance field "
-        "advancedMachineFeatures.enableNestedVirtualization (default false)",
-        source="https://pub.dev/documentation/pulumi_google_native/latest/compute/"
-        "AdvancedMachineFeatures/enableNestedVirtualization.html",
-        read=READ,
+        why="needs a Google Cloud project; Google's gcloud reference lists "
+        "--[no-]enable-nested-virtualization among the options of instances create "
+        "(the alpha track's page)",
+        source="https://cloud.google.com/sdk/gcloud/reference/alpha/compute/instances/create",
+        read="2026-12-03",
     ),
 )
 
@@ -84,10 +84,9 @@ aws_run = snippet(
     """),
     not_executed=NotExecuted(
         why="needs an AWS account; NestedVirtualization (enabled or disabled) is a "
-        "CpuOptions field of the EC2 API",
-        source="https://docs.aws.amazon.com/sdk-for-python/v4/reference/clients/ec2/"
-        "structures/LaunchTemplateCpuOptionsRequest/",
-        read=READ,
+        "field of the CPU options RunInstances takes, in the EC2 API reference",
+        source="https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CpuOptionsRequest.html",
+        read="2026-12-03",
     ),
 )
 
@@ -98,8 +97,7 @@ aws_types = snippet(
             --query 'sort(InstanceTypes[].InstanceType)'
     """),
     not_executed=NotExecuted(
-        why="needs an AWS account; lists the instance types of one region that "
-        "offer the feature",
+        why="needs an AWS account; lists the instance types of one region that offer the feature",
         source="https://dev.classmethod.jp/en/articles/"
         "ec2-nested-virtualization-support-non-bare-metal",
         read=READ,
@@ -113,10 +111,10 @@ aws_metal_types = snippet(
     """),
     not_executed=NotExecuted(
         why="needs an AWS account; bare-metal (true or false) is a filter of "
-        "DescribeInstanceTypes",
-        source="https://hackage.haskell.org/package/amazonka-ec2-2.0/docs/"
-        "Amazonka-EC2-DescribeInstanceTypes.html",
-        read="2026-12-02",
+        "DescribeInstanceTypes, in the EC2 API reference",
+        source="https://docs.aws.amazon.com/AWSEC2/latest/APIReference/"
+        "API_DescribeInstanceTypes.html",
+        read="2026-12-03",
     ),
 )
 """The bare-metal instance types of one region: on those, the instance is L0."""
@@ -160,7 +158,7 @@ vmware_vhv = snippet(
     ),
     not_executed=NotExecuted(
         why="a VMware ESXi file; the vSphere client writes this line when "
-        "\"Expose hardware assisted virtualization to the guest OS\" is ticked",
+        '"Expose hardware assisted virtualization to the guest OS" is ticked',
         source="https://gainanov.pro/eng-blog/sysad/esxi-enable-nested-virtualization/",
         read=READ,
     ),

@@ -4,8 +4,10 @@
 ``:kernel-until:`message s390_nested_hpage 1``` the last release of a run and
 ``:kernel-first:`...``` its first (see the conditions in
 :mod:`nested_snippets.kernel.boundaries`); a change
-that falls in a gap of the data prints "between A and B", and one at the oldest
-release "4.19 or earlier" (see :mod:`nested_snippets.kernel.boundaries`).  A
+that falls in a gap of the data prints the releases it may be, "5.13 or 5.14", as a
+link to the one place that says why (the label :data:`GAPS_LABEL`), and one at the oldest
+release "4.19 or earlier" (see :mod:`nested_snippets.kernel.boundaries`).
+``:kernel-missing:`releases``` prints the releases of the series without data.  A
 condition that does not parse, names nothing, or is not true now is a build error
 at the role's line.  ``:realkernel-pins:`linux-image``` prints the kernel versions
 the real-kernel tests boot, from ``nested_snippets/realkernel/pinned.json``.
@@ -14,11 +16,15 @@ the real-kernel tests boot, from ``nested_snippets/realkernel/pinned.json``.
 from __future__ import annotations
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxRole
 
 from nested_snippets import kernel as kdata
 from nested_snippets.kernel import boundaries
+
+GAPS_LABEL = "kernel-data-gaps"
+"""The section of reference/versions.rst that explains a boundary in a gap of the data."""
 
 
 class BoundaryRole(SphinxRole):
@@ -32,13 +38,34 @@ class BoundaryRole(SphinxRole):
         find = {"since": boundaries.since, "first": boundaries.first,
                 "until": boundaries.until}[self.side]  # fmt: skip
         try:
-            text = find(self.text).text("until" if self.side == "until" else "since")
+            found = find(self.text)
+            text = found.text("until" if self.side == "until" else "since")
         except kdata.KernelDataError as exc:
             msg = self.inliner.reporter.error(f"kernel-{self.side}: {exc}", line=self.lineno)
             return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
-        node = nodes.inline(text, text, classes=["nested-fact"])
+        node = nodes.inline(classes=["nested-fact"])
         node["title"] = f"from the kernel data: {self.text}"
+        if found.edge or found.exact:
+            node += nodes.Text(text)
+            return [node], []
+        # a gap: the text links to the section that says why it names two releases
+        xref = addnodes.pending_xref("", refdomain="std", reftype="ref", reftarget=GAPS_LABEL,
+                                     refexplicit=True, refwarn=True)  # fmt: skip
+        xref += nodes.inline(text, text)
+        node["title"] += f" (no data for {', '.join(found.missing) or 'a release'} in between)"
+        node += xref
         return [node], []
+
+
+class KernelMissingRole(SphinxRole):
+    """``:kernel-missing:`releases``` prints the releases of the series that have no data:
+    "5.13", "5.13 and 6.2"; "none" when every release has data."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        self.env.note_dependency(str(kdata.DATA_DIR / "index.json"))
+        gap = [v for v in kdata.releases() if v not in kdata.versions()]
+        text = (", ".join(gap[:-1]) + " and " + gap[-1]) if len(gap) > 1 else (gap or ["none"])[0]
+        return [nodes.inline(text, text, classes=["nested-fact"])], []
 
 
 class SnippetKernelsRole(SphinxRole):
@@ -104,3 +131,4 @@ def setup(app: Sphinx) -> None:
     app.add_role("kernel-since", BoundaryRole("since"))
     app.add_role("kernel-until", BoundaryRole("until"))
     app.add_role("kernel-first", BoundaryRole("first"))
+    app.add_role("kernel-missing", KernelMissingRole())

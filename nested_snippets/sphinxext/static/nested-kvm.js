@@ -289,8 +289,8 @@
   function tidyTranscripts() {
     // A command line (the snippet directive's nested-command-line) has no output,
     // but Pygments reads a line as output unless the line before ends in a
-    // backslash: the body of a loop, commands one per line. They are the command's,
-    // shown and copied as such.
+    // backslash: the body of a loop or a list. They are the command's, shown and
+    // copied as such (commands one per line each have their "$ ", bodies.py).
     document.querySelectorAll("div.nested-command-line pre span.go").forEach(function (span) {
       span.parentNode.replaceChild(document.createTextNode(span.textContent), span);
     });
