@@ -196,3 +196,28 @@ def test_the_writes_are_kept_when_the_worker_ended_before_the_harvest():
     )
     assert killed, "no worker was running during the sleep"
     assert (out, then) == ([], ["kept", "1"]), (out, then)
+
+
+def test_a_harvest_asked_of_a_worker_that_just_ended_is_asked_of_a_new_one():
+    """A worker that ended after the server's loop last looked has closed its control
+    socket: the harvest order fails (EPIPE; a SOCK_SEQPACKET socket raises no SIGPIPE,
+    by which the server would die), and the server asks a new worker.  In another
+    process: a sandbox whose worker's end is closed, and a stand-in for the new worker
+    that answers ``0``."""
+    probe = textwrap.dedent("""\
+        import signal, socket
+        from nested_snippets.fakehost import toolserver as ts
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        sb = object.__new__(ts._Sandbox)
+        sb.control, gone = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        gone.close()
+        def restart(others):
+            sb.control, sb.standin = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            sb.standin.send(b"0")
+        sb.restart = restart
+        print(repr(sb.harvest([])))
+        """)  # fmt: skip
+    repo = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=60, cwd=repo)  # fmt: skip
+    assert (out.returncode, out.stdout.strip()) == (0, "''"), (out.returncode, out.stderr[-2000:])
