@@ -13,6 +13,7 @@ import shlex
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 
 NOTHING: Mapping[str, str] = MappingProxyType({})
@@ -199,6 +200,22 @@ def cpu_models_in(command: str) -> list[str]:
     return [arg.split(",")[0] for arg in cpu_args_in(command)]
 
 
+@lru_cache(maxsize=1024)
+def _shell_parse(command: str) -> tuple[frozenset[int], str]:
+    """bashlex's reading of a command line, once per text (``CommandLine.text`` is read
+    at every render, ``check`` by the tests): the lines on which its top-level
+    commands start, and the syntax error ("" when it parses)."""
+    import bashlex  # the doc-test kit's dependency, not the model's
+    import bashlex.errors
+
+    line = command.replace("\\\n", "  ")  # same length: positions hold
+    try:
+        parts = bashlex.parse(line)
+    except (bashlex.errors.ParsingError, NotImplementedError) as exc:
+        return frozenset(), str(exc)
+    return frozenset(command.count("\n", 0, part.pos[0]) for part in parts), ""
+
+
 @dataclass(frozen=True)
 class CommandLine(Body):
     """A command shown but not run on the fake host (e.g. starting QEMU).
@@ -220,28 +237,15 @@ class CommandLine(Body):
     def command_starts(self) -> set[int]:
         """The (0-based) lines on which a top-level command starts, as the shell reads
         them; line 0 alone when the line does not parse (check() reports that)."""
-        import bashlex  # the doc-test kit's dependency, not the model's
-        import bashlex.errors
-
-        line = self.command.replace("\\\n", "  ")  # same length: positions hold
-        try:
-            parts = bashlex.parse(line)
-        except (bashlex.errors.ParsingError, NotImplementedError):
-            return {0}
-        return {0} | {self.command.count("\n", 0, part.pos[0]) for part in parts}
+        starts, _error = _shell_parse(self.command)
+        return {0, *starts}
 
     def problem(self) -> str:
         return "" if self.command.strip() else "empty command line"
 
     def check(self) -> str:
-        import bashlex  # the doc-test kit's dependency, not the model's
-        import bashlex.errors
-
-        try:
-            bashlex.parse(self.command.replace("\\\n", " "))
-        except (bashlex.errors.ParsingError, NotImplementedError) as exc:
-            return f"shell syntax error: {exc}"
-        return ""
+        _starts, error = _shell_parse(self.command)
+        return f"shell syntax error: {error}" if error else ""
 
     @property
     def is_virt_install(self) -> bool:
