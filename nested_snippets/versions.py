@@ -66,3 +66,8 @@ def release_candidate(version: str) -> bool:
         return True
     mainline = _UBUNTU_MAINLINE_RC.match(version)  # see _UBUNTU_MAINLINE_RC
     return mainline is not None and mainline[3] == f"{int(mainline[1]):02d}{int(mainline[2]):02d}00"
+
+
+def spoken(names: list[str], last: str = "and") -> str:
+    """Releases as a sentence names them: "5.13", "5.13 or 5.14", "11.0, 11.1 and 11.2"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {last} " + names[-1]

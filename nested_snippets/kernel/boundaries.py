@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from nested_snippets import kernel as kdata
-from nested_snippets.versions import version_key
+from nested_snippets.versions import spoken, version_key
 
 
 class ConditionError(kdata.KernelDataError):
@@ -71,7 +71,7 @@ class Boundary:
         gap = self.missing
         if gap and len(gap) < 3:
             maybe = [*gap, self.at] if side == "since" else [self.at, *gap]
-            return ", ".join(maybe[:-1]) + " or " + maybe[-1]
+            return spoken(maybe, "or")
         lo, hi = sorted((self.before or "", self.at), key=version_key)
         return f"between {lo} and {hi}"
 

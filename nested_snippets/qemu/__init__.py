@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from nested_snippets.versions import spoken
+
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -327,6 +329,5 @@ def describe(found: list[str]) -> str:
     newest = versions()[-1]
     later = [m for m in missing() if key(m) > key(newest)]
     if ranges(found)[-1][1] == newest and later:
-        names = later[0] if len(later) == 1 else ", ".join(later[:-1]) + " and " + later[-1]
-        text += f"; {names} not checked"
+        text += f"; {spoken(later)} not checked"
     return text

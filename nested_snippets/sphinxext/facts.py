@@ -22,6 +22,7 @@ from sphinx.util.docutils import SphinxRole
 
 from nested_snippets import kernel as kdata
 from nested_snippets.kernel import boundaries
+from nested_snippets.versions import spoken
 
 GAPS_LABEL = "kernel-data-gaps"
 """The section of reference/versions.rst that explains a boundary in a gap of the data."""
@@ -64,7 +65,7 @@ class KernelMissingRole(SphinxRole):
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         self.env.note_dependency(str(kdata.DATA_DIR / "index.json"))
         gap = [v for v in kdata.releases() if v not in kdata.versions()]
-        text = (", ".join(gap[:-1]) + " and " + gap[-1]) if len(gap) > 1 else (gap or ["none"])[0]
+        text = spoken(gap) if gap else "none"
         return [nodes.inline(text, text, classes=["nested-fact"])], []
 
 
@@ -102,9 +103,7 @@ def pinned_sentence(kind: str) -> str:
             raise ValueError(f"{kernels.PINNED.name} pins {len(debs)} {kind} packages "
                              f"for {name!r}, not one")  # fmt: skip
         parts.append(f"{debs[0].version} from {name}")
-    if len(parts) < 2:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return spoken(parts) if parts else ""
 
 
 class RealKernelPinsRole(SphinxRole):
