@@ -443,9 +443,10 @@ def unchanged(state: fk.State, start: dict) -> set[str]:
 TREES = ("/sys", "/proc", "/lib", "/dev")
 
 
-_AUDIT: list[Recorder | None] = [None]
+_audited: Recorder | None = None
 """The recorder of the call now running (None: no record asked); the one audit hook of
 the process (:func:`audit_files`) notes into it."""
+_hooked = False
 
 
 def audit_files(rec: Recorder | None) -> None:
@@ -459,15 +460,15 @@ def audit_files(rec: Recorder | None) -> None:
     show the state (what it reads of the state is noted): whatever they held before,
     the files it writes hold the state's values afterwards, and it removes exactly the
     modules and parameters the state does not have."""
-    installed = _AUDIT[0] is not None or len(_AUDIT) > 1
-    _AUDIT[0] = rec
-    if installed:
+    global _audited, _hooked
+    _audited = rec
+    if _hooked:
         return
-    _AUDIT.append(None)  # the mark that the hook is in
+    _hooked = True
     writer = fk.materialize.__code__
 
     def hook(event: str, args) -> None:
-        rec = _AUDIT[0]
+        rec = _audited
         if rec is None or event not in ("open", "os.listdir", "os.scandir"):
             return
         path = args[0] if args else None
