@@ -508,6 +508,6 @@ def test_root_inside_is_an_unprivileged_uid_outside(untouched):
         assert (host.root / "root/mine").stat().st_uid == sandbox.SANDBOX_UID != 0
 
 
-def test_no_system_python_means_one_message(monkeypatch):
-    monkeypatch.setattr(sandbox, "PYTHON", "/nonexistent/python3")
-    _check_refuses("/nonexistent/python3 .*python3")
+def test_no_system_perl_means_one_message(monkeypatch):
+    monkeypatch.setattr(sandbox.pid1, "PERL", "/nonexistent/perl")
+    _check_refuses("/nonexistent/perl, which is missing .*apt-get install perl-base")

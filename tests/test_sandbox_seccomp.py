@@ -91,7 +91,7 @@ DENIED = {
 
 def test_every_denied_call_fails_with_its_errno():
     assert set(DENIED) == set(seccomp.SYSCALLS) - {"clone", "ptrace", "setsockopt"}
-    column = {62: 0, 183: 1}[seccomp.elf_machine(sandbox.PYTHON)]
+    column = {62: 0, 183: 1}[seccomp.elf_machine(sandbox.pid1.PERL)]
     names = sorted(DENIED)
     numbers = [seccomp.SYSCALLS[n][column] for n in names]
     script = SYSCALL + f"for nr in {numbers!r}:\n    print(*call(nr, 0, 0, 0, 0, 0, 0))\n"
@@ -100,7 +100,7 @@ def test_every_denied_call_fails_with_its_errno():
 
 
 def test_ptrace_attach_and_untraced_clones_are_denied_while_fork_threads_and_traceme_work():
-    column = {62: 0, 183: 1}[seccomp.elf_machine(sandbox.PYTHON)]
+    column = {62: 0, 183: 1}[seccomp.elf_machine(sandbox.pid1.PERL)]
     ptrace, clone = seccomp.SYSCALLS["ptrace"][column], seccomp.SYSCALLS["clone"][column]
     script = SYSCALL + f"""\
 import signal, threading, time
@@ -168,7 +168,7 @@ def test_the_numbers_are_the_kernel_headers(column):
 
 
 def test_the_filter_program_is_whole_instructions():
-    code = seccomp.program(sandbox.PYTHON)
+    code = seccomp.program(sandbox.pid1.PERL)
     assert len(code) % 8 == 0 and len(code) // 8 < 255, len(code)  # short jumps only
 
 
@@ -184,7 +184,7 @@ def test_the_sandbox_is_started_with_the_filter(monkeypatch):
     with fake_host(Scenario(arch="amd", kernel="6.6")) as host:
         execute(host, "true")
     argv = seen[-1]
-    assert argv.index("--seccomp") < argv.index(sandbox.PYTHON)
+    assert argv.index("--seccomp") < argv.index(sandbox.pid1.PERL)
 
 
 def _verdict(code: bytes, nr: int, arch: int, arg0: int = 0, *more: int) -> int:

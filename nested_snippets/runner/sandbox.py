@@ -274,9 +274,9 @@ def check() -> None:
             "bubblewrap)"
         )
     try:
-        seccomp.program(PYTHON)
+        seccomp.program(pid1.PERL)
     except seccomp.Unsupported as exc:
-        _check_python()  # a missing or broken python3 is the message to give first
+        pid1.check_perl(SandboxUnavailable)  # a missing perl is the message to give first
         raise SandboxUnavailable(str(exc)) from None
     rules = _filter_fd()
     argv = [BWRAP, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
@@ -289,13 +289,13 @@ def check() -> None:
         os.close(rules)
     if proc.returncode != 0:
         raise SandboxUnavailable(_diagnose(proc.stderr.strip().splitlines()[-1:] or [""]))
-    _check_python()
+    pid1.check_perl(SandboxUnavailable)
 
 
 def _filter_fd() -> int:
     """A pipe holding the seccomp filter (:mod:`.seccomp`), for ``bwrap --seccomp FD``
     (which reads it to its end); the caller closes it."""
-    rules = seccomp.program(PYTHON)
+    rules = seccomp.program(pid1.PERL)
     read_end, write_end = os.pipe()
     try:
         os.write(write_end, rules)  # a few hundred bytes: far below a pipe's buffer
@@ -304,19 +304,10 @@ def _filter_fd() -> int:
     return read_end
 
 
-def _check_python() -> None:
-    """The machine's python3 runs each sandbox's PID 1 (:data:`SUPERVISOR`)."""
-    try:
-        ok = subprocess.run([PYTHON, "-I", "-S", "-c", "import ctypes, resource"],
-                            capture_output=True, timeout=30).returncode == 0  # fmt: skip
-    except OSError:
-        ok = False
-    if not ok:
-        raise SandboxUnavailable(
-            f"the snippet sandbox runs its first process with the machine's {PYTHON} "
-            "(with ctypes), which is missing or broken: install it (Debian/Ubuntu: "
-            "apt-get install python3; Fedora: dnf install python3)"
-        )
+def _kib(size: int) -> int:
+    """``size`` in bytes, cut to whole KiB, at least one (the unit of the limits since
+    PID 1 was a shell, whose ``ulimit`` counts KiB)."""
+    return max(1, size // 1024) * 1024
 
 
 def _read(path: str) -> str:
@@ -610,11 +601,9 @@ def prepare_root(root: Path) -> None:
 
 # --------------------------------------------------------------- running
 
-PYTHON = "/usr/bin/python3"
-"""The machine's python3 (``/usr`` is the machine's): it runs :mod:`.pid1` in each sandbox."""
-SUPERVISOR = Path(pid1.__file__).read_text()
+SUPERVISOR = pid1.SCRIPT
 """The sandbox's first process, PID 1 of its namespace (``bwrap --as-pid-1``), run as
-``python3 -I -S -c SUPERVISOR COMMAND...`` (:mod:`.pid1`).  No process of the snippet
+``perl -e SUPERVISOR -- COMMAND...`` (:mod:`.pid1`).  No process of the snippet
 can kill or stop it (the kernel delivers to a namespace's init only the signals it
 handles, and it handles none), so ``kill -9 -1`` ends the command that sent it and
 the next command still runs.
@@ -642,7 +631,7 @@ of an ``AF_UNIX`` path look the path up, which ``ENOENT`` or success tells; revi
 writes "killed by" only for the signals it shows); PID 1 writes that record
 (at most the output limit) after the command's end line, after a ``T`` line
 (:attr:`Result.trace`, for :mod:`nested_snippets.runner.shared`).  No process of the
-snippet can reach the record (:func:`.pid1.traced`: a FIFO whose name is gone before
+snippet can reach the record (:mod:`.pid1`, traced commands: a FIFO whose name is gone before
 the command starts; the seccomp filter denies ``ptrace`` attaching, ``pidfd_getfd``,
 ``process_vm_writev`` and untraced clones), and a record in which a process has no
 end (strace was killed, or the record cut) vouches for nothing
@@ -654,7 +643,7 @@ TRACE_PIDS = 4
 command starts (itself and the children it forks to probe the kernel; measured
 with strace 6.1 on Linux 6.18, 2026-12-02: ``echo $$`` shows 7 traced and 3
 untraced).  An untraced command is preceded by as many short-lived processes
-(:func:`.pid1.pad`), so both show the same PIDs (review s7 E3; tested by
+(``pad`` in ``pid1.pl``), so both show the same PIDs (review s7 E3; tested by
 ``tests/test_review_s7_share.py``)."""
 
 
@@ -694,7 +683,7 @@ def run(
         "--info-fd", str(info_w), "--seccomp", str(rules),
         *_tmpfs("/"), *b.static_args, *_own_config(home / "root"),
         "--chdir", "/root",
-        PYTHON, "-I", "-S", "-c", SUPERVISOR, *commands,
+        *pid1.argv(commands),
     ]  # fmt: skip
     mark = "nkg-" + secrets.token_hex(16)
     env = {
@@ -705,15 +694,20 @@ def run(
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
         "TERM": "dumb",
-        "NKG_FSIZE": str(max(1, limits.output_bytes // 1024)),
-        "NKG_AS": str(max(1, limits.memory_bytes // 1024)),
-        "NKG_NPROC": str(limits.processes),
-        "NKG_CPU": str(limits.cpu_seconds),
-        "NKG_NOFILE": str(limits.files),
+        "NKG_RLIMITS": pid1.rlimits(
+            _kib(limits.output_bytes),
+            _kib(limits.memory_bytes),
+            limits.processes,
+            limits.cpu_seconds,
+            limits.files,
+        ),
+        "NKG_RECORD": str(_kib(limits.output_bytes)),  # a traced command's record, at most
+        "NKG_SYSCALLS": pid1.syscalls(seccomp.ARCHES[seccomp.elf_machine(pid1.PERL)][2]),
         "NKG_GO": str(block_r),
         "NKG_READY": str(ready_w),
         "NKG_TRACE": TRACE if trace else "",
         "NKG_PID_PAD": "" if trace else str(TRACE_PIDS),
+        "NKG_FILL_PIDS": str(pid1.FILL_PIDS),
     }
     try:
         proc = subprocess.Popen(

@@ -81,7 +81,7 @@ ARGUMENT_RULES = ("clone", "ptrace", "setsockopt")
 """Calls denied for some arguments only (see :func:`program`)."""
 EPERM_CALLS = tuple(n for n in SYSCALLS if n not in (*ENOSYS_CALLS, *ARGUMENT_RULES))
 
-ARCHES = {  # ELF e_machine of the machine's python3: (name, AUDIT_ARCH_*, table column)
+ARCHES = {  # ELF e_machine of the machine's perl: (name, AUDIT_ARCH_*, table column)
     62: ("x86_64", 0xC000003E, 0),
     183: ("aarch64", 0xC00000B7, 1),
 }
@@ -145,7 +145,7 @@ def _search(blocks: list[tuple[int, list[bytes]]]) -> list[bytes]:
 
 @functools.cache
 def program(executable: str) -> bytes:
-    """The filter for the architecture ``executable`` (the sandbox's python3) runs on."""
+    """The filter for the architecture ``executable`` (the sandbox's perl) runs on."""
     machine = elf_machine(executable)
     if machine not in ARCHES:
         raise Unsupported(

@@ -280,12 +280,16 @@ a user: 3.9 against 2.6 ms at the test process's ~58 MB, ~2 %); the inode shift 
 forks (``power.py`` 15.0 and 15.4 against 16.3 and 15.7 s, ~4 %); remembering each
 state value within one :func:`recall_read` (profiled only: ~1 s of the test
 process's ~7 s on ``power.py`` and ``verify.py`` shared, a few % of the whole).
-What remains, by size: PID 1's Python (``python3 -I -S`` ~12-14 ms bare, ~16 with
-its imports; no interpreter flag changed it: a compiled PID 1 would save ~20 % of a
-run), the ~10 ms of each tool call, bubblewrap's ~7 ms, and the test process's own
-share (``power.py`` shared: host building ~4 ms an item under the profiler, recall
-~2.5 ms; ``bashlex`` builds its parser tables at each start, ~0.8 s a process in
-the profile: why its stored ``parsetab.py`` is not used, not verified).
+PID 1 has been Perl since 2026-12-03 (session 14; :mod:`.pid1`): the Python PID 1
+(``python3 -I -S`` ~12-14 ms bare, ~16 with its imports; no interpreter flag changed
+it) was the largest part of a run.  Measured with ``tools/bench_run.py single
+--command true --discard`` (41 runs each, alternated with the tree before, 2 cores
+loaded by other jobs, load 3-5): means 67.2 and 65.5 ms of CPU time a run before,
+42.2 and 43.5 ms after (-35 %).
+What remains, by size: the ~10 ms of each tool call, bubblewrap's ~7 ms, and the test
+process's own share (``power.py`` shared: host building ~4 ms an item under the
+profiler, recall ~2.5 ms; ``bashlex`` builds its parser tables at each start, ~0.8 s
+a process in the profile: why its stored ``parsetab.py`` is not used, not verified).
 """
 
 from __future__ import annotations

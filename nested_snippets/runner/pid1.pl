@@ -1,0 +1,188 @@
+# PID 1 of a snippet sandbox, run by the machine's perl: see pid1.py for what it does
+# and why it is written in Perl.  Core Perl only, no module (not even strict): each
+# sandbox starts this text, and every module costs each start.  Output goes out with
+# syswrite only (no buffer a fork could copy); numbers the runner hands over: the
+# system calls in NKG_SYSCALLS, the rlimits in NKG_RLIMITS.
+
+my ($PRCTL, $SETRLIMIT, $DUP3, $MKNODAT, $CLOSE_RANGE) = split ' ', ($ENV{NKG_SYSCALLS} || '');
+my $TRACE_FILE = '/run/nkg-trace';
+my $GATE = q{echo >&4; exec 4>&-; read -r go <&3 || exit 125; exec 3<&-; exec bash --noprofile --norc -c "$1"};
+my @SHELL = ('bash', '--noprofile', '--norc', '-c');
+
+sub out {  # all of $_[0] to the runner's pipe
+    my $data = shift;
+    my $off = 0;
+    while ($off < length $data) {
+        my $n = syswrite(STDOUT, $data, length($data) - $off, $off);
+        return unless $n;
+        $off += $n;
+    }
+}
+
+sub status_of {  # a wait status as bash's $? gives it (128 + the signal when killed)
+    my $w = shift;
+    return ($w & 127) ? 128 + ($w & 127) : $w >> 8;
+}
+
+sub exec_child {  # in a forked child: stderr on the pipe, then the program
+    my ($argv, $env, $cwd) = @_;
+    syscall($DUP3 + 0, 1, 2, 0);
+    if (defined $cwd && !chdir $cwd) {
+        syswrite(STDERR, "bash: cd: $cwd: $!\n");
+        exit 1;
+    }
+    %ENV = %$env;
+    exec { $argv->[0] } @$argv;
+    my $errno = $! + 0;
+    syswrite(STDERR, "bash: $argv->[0]: $!\n");
+    exit(($errno == 1 || $errno == 13) ? 126 : 127);  # EPERM, EACCES
+}
+
+sub spawn {  # run the program to its end; its status
+    my ($argv, $env, $cwd) = @_;
+    my $pid = fork;
+    return 128 + 9 unless defined $pid;
+    exec_child($argv, $env, $cwd) if $pid == 0;
+    waitpid($pid, 0);
+    return status_of($?);
+}
+
+sub pad {  # take $_[0] process IDs, as strace's own processes take them (pid1.py)
+    for (1 .. $_[0]) {
+        my $pid = fork;
+        exit 0 if defined $pid && $pid == 0;
+        waitpid($pid, 0) if $pid;
+    }
+}
+
+sub clean {  # kill every other process of the namespace, reap them all until none is left
+    while (1) {
+        kill 'KILL', -1;
+        return if waitpid(-1, 0) == -1;
+    }
+}
+
+sub clock {
+    my $t = shift;
+    my $m = int($t / 60);
+    return sprintf('%dm%.3fs', $m, $t - 60 * $m);
+}
+
+sub times_text {  # this process's and its children's CPU times, as bash's `times`
+    my ($user, $system, $cuser, $csystem) = times;
+    return clock($user) . ' ' . clock($system) . "\n" . clock($cuser) . ' ' . clock($csystem) . "\n";
+}
+
+sub drain {  # read to the end; the first $limit bytes
+    my ($fh, $limit) = @_;
+    my $kept = '';
+    while (1) {
+        my $n = sysread($fh, my $chunk, 65536);
+        last unless $n;
+        $kept .= substr($chunk, 0, $limit - length $kept) if length $kept < $limit;
+    }
+    return $kept;
+}
+
+sub traced {  # run the command under strace: its status and strace's record
+    my ($trace, $command, $env, $limit) = @_;
+    my $random = '';
+    if (open(my $urandom, '<', '/dev/urandom')) {
+        sysread($urandom, $random, 8);
+        close $urandom;
+    }
+    my $path = $TRACE_FILE . '-' . unpack('H*', $random);
+    my $record;
+    if (length $random != 8
+        || syscall($MKNODAT + 0, -100, $path, 0010600, 0) != 0  # AT_FDCWD, S_IFIFO | 0600
+        || !sysopen($record, $path, 04000)) {  # O_RDONLY | O_NONBLOCK: no writer yet, no wait
+        unlink $path;
+        return (spawn([@SHELL, $command], $env, '/root'), '');
+    }
+    fcntl($record, 4, 0);  # F_SETFL: blocking again
+    pipe(my $ready_r, my $ready_w);
+    pipe(my $go_r, my $go_w);
+    my $pid = fork;
+    return (128 + 9, '') unless defined $pid;
+    if ($pid == 0) {
+        my $go = fcntl($go_r, 1030, 10);  # F_DUPFD_CLOEXEC above 4: the dup3 below clobbers nothing
+        my $ready = fcntl($ready_w, 1030, 10);
+        syscall($DUP3 + 0, $go + 0, 3, 0);
+        syscall($DUP3 + 0, $ready + 0, 4, 0);
+        exec_child([@$trace, '-o', $path, 'sh', '-c', $GATE, 'sh', $command], $env, '/root');
+    }
+    close $go_r;
+    close $ready_w;
+    my $said = '';
+    my $started = sysread($ready_r, $said, 1) && $said eq "\n";
+    close $ready_r;
+    unlink $path;
+    syswrite($go_w, "\n") if $started;
+    close $go_w;
+    my $data = $started ? drain($record, $limit) : '';  # to the end: strace has exited
+    close $record;
+    waitpid($pid, 0);
+    return (status_of($?), $data);
+}
+
+sub main {
+    my @commands = @_;
+    exit 96 unless $PRCTL && syscall($PRCTL + 0, 4, 0, 0, 0, 0) == 0  # PR_SET_DUMPABLE 0
+        && syscall($PRCTL + 0, 3, 0, 0, 0, 0) == 0;  # PR_GET_DUMPABLE
+    my %config = %ENV;
+    my %env = map { $_ => $ENV{$_} } grep { !/^NKG_/ } keys %ENV;
+    my @limits = split /;/, ($config{NKG_RLIMITS} || '');
+    exit 99 unless @limits && ($config{NKG_RECORD} || '') =~ /^\d+$/;
+    for (@limits) {
+        my ($kind, $soft, $hard) = split / /;
+        exit 99 unless syscall($SETRLIMIT + 0, $kind + 0, pack('QQ', $soft, $hard)) == 0;
+    }
+    my $record_limit = $config{NKG_RECORD} + 0;
+    my $mark = '';
+    {
+        my ($ready, $go) = ($config{NKG_READY} || '', $config{NKG_GO} || '');
+        last unless $ready =~ /^\d+$/ && $go =~ /^\d+$/;
+        open(my $r, '>&=', $ready) or last;
+        syswrite($r, "\n");
+        close $r;
+        open(my $g, '<&=', $go) or last;
+        my $data = '';
+        while (index($data, "\n") < 0 && length $data <= 128) {
+            last unless sysread($g, $data, 128, length $data);
+        }
+        close $g;
+        ($mark) = split /\n/, $data, 2;
+        $mark = '' unless defined $mark;
+        $mark =~ s/^\s+|\s+$//g;
+    }
+    exit 98 unless length $mark;
+    if (syscall($CLOSE_RANGE + 0, 3, 4294967295, 0) != 0) {
+        for my $fd (3 .. 4095) {  # a kernel before 5.9
+            my $fh;
+            close $fh if open($fh, '<&=', $fd) || open($fh, '>&=', $fd);
+        }
+    }
+    pad($config{NKG_FILL_PIDS} || 0);
+    open(STDERR, '>', '/dev/null');
+    my @trace = split ' ', ($config{NKG_TRACE} || '');
+    my $pids = $config{NKG_PID_PAD} || 0;
+    my %shell_env = (%env, PWD => '/root', OLDPWD => '/root', SHLVL => '1');
+    my $i = 0;
+    for my $command (@commands) {
+        $i++;
+        out("$mark B $i\n");
+        my ($status, $record);
+        if (@trace) {
+            ($status, $record) = traced(\@trace, $command, \%shell_env, $record_limit);
+        } else {
+            pad($pids);
+            $status = spawn([@SHELL, $command], \%shell_env, '/root');
+        }
+        clean();
+        out("\n$mark E $i $status\n" . times_text());
+        out("$mark T $i\n" . $record) if @trace;
+    }
+    exit 0;
+}
+
+main(@ARGV);
