@@ -31,9 +31,13 @@ def cmdline_settings(
 ) -> list[tuple[str, str | None]]:
     """``kvm-intel.nested=1`` words of a kernel command line, as (where, value): as
     kmod reads them for a loadable module, as the kernel does for a ``builtin`` one
-    (:func:`~nested_snippets.parsers.modprobe_conf.cmdline_options`: only the kernel
-    stops at ``--``)."""
-    options = map(split_option, modprobe_conf.cmdline_options(cmdline, module, builtin))
+    (:func:`~nested_snippets.parsers.modprobe_conf.cmdline_options`).  kmod keeps
+    each option as written (``nested="1"``); the kernel reads them joined, as it
+    reads the files' (:meth:`~nested_snippets.parsers.modprobe_conf.Config.options`)."""
+    words = modprobe_conf.cmdline_options(cmdline, module, builtin)
+    if not builtin:
+        words = [word for word, _line in modprobe_conf.Config().options(module, words)]
+    options = map(split_option, words)
     return [("kernel command line", value) for name, value in options if normalize(name) == param]
 
 

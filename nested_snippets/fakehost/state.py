@@ -198,8 +198,10 @@ class State:
 
     def options_on_cmdline(self, module: str, builtin: bool = False) -> list[str]:
         """The options the kernel command line gives ``module`` (``kvm-intel.nested=1``):
-        through modprobe, or from the kernel itself when ``builtin`` (which stops at
-        ``--``); a tool call's view notes these, not the whole command line (:mod:`.reads`)."""
+        kmod's reading for a module modprobe loads (the one :meth:`module_words`, so
+        ``modprobe -c``, shows), the kernel's own when ``builtin`` (which stops at
+        ``--``): :func:`~nested_snippets.parsers.modprobe_conf.cmdline_options`.  A
+        tool call's view notes these, not the whole command line (:mod:`.reads`)."""
         return modprobe_conf.cmdline_options(self.cmdline, module, builtin)
 
     def log(self, text: str) -> None:

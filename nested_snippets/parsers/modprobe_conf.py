@@ -24,6 +24,20 @@ kmod rules reproduced here (kmod ``libkmod/libkmod-config.c``):
   and the kernel reads that string (``parse_args()``, Linux 6.1 ``kernel/params.c``):
   a quote left open on one line runs into the next, and a word ``--`` ends the
   module's parameters (:meth:`Config.options`, :func:`continue_open`).
+
+Module options on the kernel command line (``kvm-intel.nested=1``) have two readers,
+and each is used only where it is the reader:
+
+* a module that kmod loads (the fake host's ``modprobe``, its boot-time and
+  ``/dev/kvm`` autoloads, and ``nested-kvm check`` for a loadable module): kmod reads
+  /proc/cmdline (``kmod_config_parse_kcmdline()``, libkmod/libkmod-config.c) and
+  hands the module the options it found there; :func:`kcmdline_entries`, the one
+  port of that reading, gives both what ``modprobe -c`` prints
+  (:func:`kcmdline_config`) and what a load hands the module
+  (:func:`cmdline_options`);
+* a module built into the kernel: the kernel's ``parse_args()`` at boot reads the
+  line itself (:func:`cmdline_options` with ``builtin``, :mod:`kargs`); kmod is not
+  involved.
 """
 
 from __future__ import annotations
@@ -747,32 +761,41 @@ def split_option(word: str) -> tuple[str, str | None]:
 def cmdline_options(cmdline: str, module: str, builtin: bool = False) -> list[str]:
     """Options for ``module`` on a kernel command line (``kvm-intel.nested=1``).
 
-    kmod hands these to the module after the options of modprobe.d files (kmod 30:
-    ``kmod_config_new()`` calls ``kmod_config_parse_kcmdline()`` after its loop over
-    the files, libkmod/libkmod-config.c), so they win; a ``builtin`` module gets them
-    from the kernel itself.
+    Two readers, each where it is the one that reads the line:
 
-    The two differ at ``--``: the kernel stops there (``parse_args()``,
-    kernel/params.c: "Stop at --"; the rest goes to init), kmod does not
-    (``kmod_config_parse_kcmdline()`` reads all of /proc/cmdline and has no case for
-    ``--``: libkmod/libkmod-config.c, kmod tags v30 to v34.2).  So a module that
-    modprobe loads gets the options after ``--`` too.
+    * a module that kmod loads (``builtin`` false): kmod's reading,
+      :func:`kcmdline_entries` (the port that ``modprobe -c`` shows, checked against
+      the real kmod by tests/realtools/test_kmod_cmdline.py), the texts of the
+      ``options`` entries it adds for the module, in order and as kmod keeps them
+      (quotes and all: ``nested="1"``, ``ept="1 nested=0"``), empty ones left out
+      (``kmod_module_get_options()``, libkmod/libkmod-module.c, kmod v34.2, skips an
+      entry of length 0).  kmod compares the module names normalised
+      (``underscores()`` when it adds the entry, the module's own name normalised).
+      It hands them on after the options of modprobe.d files
+      (``kmod_config_new()`` calls ``kmod_config_parse_kcmdline()`` after its loop
+      over the files, libkmod/libkmod-config.c, kmod 30 to v34.2), so they win, and
+      the kernel splits the joined string (:meth:`Config.options`);
+    * a ``builtin`` module: the kernel's own reading, ``parse_args()`` at boot
+      (kernel/params.c, ``next_arg()`` in lib/cmdline.c; :func:`kargs.split_args`),
+      which stops at ``--`` (the rest goes to init) and returns each word unquoted.
+      A dotted word that names no built-in parameter is left "for modprobe"
+      (``unknown_bootoption()``, init/main.c).
+
+    The two differ: kmod reads past ``--`` and drops words the kernel would split
+    differently (``a.b.c=1``, a quote that does not start the word or its value,
+    the last word if its quote is still open at the end: see :func:`kcmdline_config`).
     """
     want = normalize(module)
+    if not builtin:
+        return [
+            text
+            for command, name, text in kcmdline_entries(cmdline)
+            if command == "options" and text and name == want
+        ]
     out = []
-    pairs = kargs.split_args(cmdline)
-    if not builtin and cmdline.count('"') % 2 and pairs:
-        # kmod toggles one "quoted" flag at every '"' of the line and completes an
-        # option only at a blank or the end outside quotes: the last option, whose
-        # quote is still open at the end, never reaches kcmdline_parse_result()
-        # (kmod_config_parse_kcmdline(), "case '\0'", kmod v30 to v34).  The kernel
-        # takes it (next_arg()).
-        pairs = pairs[:-1]
-    for name, value in pairs:
+    for name, value in kargs.split_args(cmdline):
         if name == "--" and value is None:
-            if builtin:
-                break  # the kernel hands the rest to init
-            continue
+            break  # the kernel hands the rest to init
         mod, dot, opt = name.partition(".")
         if dot and opt and normalize(mod) == want:
             out.append(kargs.join_word(opt, value))
@@ -810,7 +833,18 @@ def kcmdline_config(cmdline: str) -> list[str]:
     """What kmod adds to its configuration from the kernel command line, as the
     lines ``modprobe -c`` prints for it: ``options kvm_intel nested=0`` for a word
     ``kvm-intel.nested=0``, ``blacklist NAME`` for each name of
-    ``modprobe.blacklist=A,B``.
+    ``modprobe.blacklist=A,B`` (:func:`kcmdline_entries`)."""
+    return [
+        f"{command} {name}" if text is None else f"{command} {name} {text}"
+        for command, name, text in kcmdline_entries(cmdline)
+    ]
+
+
+def kcmdline_entries(cmdline: str) -> list[tuple[str, str, str | None]]:
+    """What kmod adds to its configuration from the kernel command line:
+    ``("options", module, text)`` (the module name normalised) and
+    ``("blacklist", name, None)``, in order.  :func:`kcmdline_config` shows them as
+    ``modprobe -c`` does; :func:`cmdline_options` hands a module its options.
 
     A port of ``kmod_config_parse_kcmdline()`` and ``kcmdline_parse_result()``,
     libkmod/libkmod-config.c at kmod v34.2 (the same code, but for formatting, from
@@ -825,7 +859,7 @@ def kcmdline_config(cmdline: str) -> list[str]:
     """
     raw = (cmdline + "\n").encode("utf-8", "surrogateescape")[: KCMD_LINE_SIZE - 1]
     buf = raw.decode("utf-8", "surrogateescape") + "\0"
-    out: list[str] = []
+    out: list[tuple[str, str, str | None]] = []
     state, quoted, quote_start = _MODNAME, False, -1
     modname = 0
     param = value = -1
@@ -868,11 +902,13 @@ def kcmdline_config(cmdline: str) -> list[str]:
     return out
 
 
-def _kcmdline_result(out: list[str], mod: str, opt: str, value: str | None) -> None:
+def _kcmdline_result(
+    out: list[tuple[str, str, str | None]], mod: str, opt: str, value: str | None
+) -> None:
     if mod == "modprobe" and opt.startswith("blacklist="):
-        out.extend(f"blacklist {name}" for name in (value or "").split(","))
+        out.extend(("blacklist", name, None) for name in (value or "").split(","))
         return
     name = _underscores(mod)
     if name is not None:  # else kmod logs "Ignoring bad option on kernel command line"
         # kmod_config_add_options() turns each tab of the options into a blank
-        out.append(f"options {name} {opt.replace(chr(9), ' ')}")
+        out.append(("options", name, opt.replace("\t", " ")))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from nested_snippets.parsers.modprobe_conf import kcmdline_config
+from nested_snippets.parsers.modprobe_conf import cmdline_options, kcmdline_config
 from tests.realtools import tools
 
 pytestmark = pytest.mark.realtools
@@ -68,4 +68,30 @@ def test_real_and_fake_kmod_read_the_command_line_alike(shim, cmdline):
 
 def test_random_command_lines_are_read_alike(shim):
     differ = [c for c in _random_cases(500) if _fake(c) != tools.real_kmod_kcmdline(shim, c)]
+    assert not differ, differ[:5]
+
+
+MODULES = ("kvm_intel", "kvm-intel", "a", "b", "x", "a-b")
+"""Names the cases give options to (``kvm-intel`` is the name a user may type)."""
+
+
+def _real_options(real: list[str], module: str) -> list[str]:
+    """The option texts kmod hands ``module`` when it loads it: its ``options`` lines,
+    empty ones left out (``kmod_module_get_options()``, libkmod/libkmod-module.c at
+    kmod v34.2: an entry of length 0 is skipped); kmod looks the module up by its
+    normalised name (``-`` as ``_``)."""
+    prefix = f"options {module.replace('-', '_')} "
+    return [ln[len(prefix) :] for ln in real if ln.startswith(prefix) and ln != prefix]
+
+
+def test_a_loaded_module_gets_what_the_real_kmod_shows(shim):
+    """The fake host's module load takes the command line's options from the same
+    reading: for each case, the options the load path hands a module are the real
+    ``modprobe -c``'s ``options`` lines for it."""
+    differ = []
+    for cmdline in CASES + _random_cases(300):
+        real = tools.real_kmod_kcmdline(shim, cmdline)
+        for module in MODULES:
+            if cmdline_options(cmdline, module) != _real_options(real, module):
+                differ.append((cmdline, module))
     assert not differ, differ[:5]
