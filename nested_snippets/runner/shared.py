@@ -286,6 +286,15 @@ it) was the largest part of a run.  Measured with ``tools/bench_run.py single
 --command true --discard`` (41 runs each, alternated with the tree before, 2 cores
 loaded by other jobs, load 3-5): means 67.2 and 65.5 ms of CPU time a run before,
 42.2 and 43.5 ms after (-35 %).
+The whole matrix, ``tools/bench.py --only-matrix --no-write`` the same day (6,662
+pairs, 266 items, 1,026 runs; helpers' jobs on the same cores, load 1.5-3.4): 150.9 s
+wall, 171.3 s CPU before; 131.1 s wall, 151.0 s CPU after (-12 % CPU).  Where a run's
+time goes now (ad hoc, ``getrusage`` around 40 runs of ``true``): the runner ~5 ms,
+bubblewrap with PID 1 and the command ~20, the tool server's fill and detach ~12;
+each further command of a run ~7 ms untraced (PID 1's fork, four padding forks ~2 ms,
+``bash`` ~2) and ~11 traced.  The bug-report items (9 commands, every parameter file
+read, so one run per release: ~42 runs an x86 item) take ~80 s of the ~230 s that the
+two workers spend on items (``--durations``).
 What remains, by size: the ~10 ms of each tool call, bubblewrap's ~7 ms, and the test
 process's own share (``power.py`` shared: host building ~4 ms an item under the
 profiler, recall ~2.5 ms; ``bashlex`` builds its parser tables at each start, ~0.8 s
