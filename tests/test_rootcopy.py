@@ -121,3 +121,29 @@ def test_setuid_and_setgid_bits_never_reach_the_disk(tmp_path):
     assert stat.S_IMODE(os.lstat(disk / "suid").st_mode) == 0o755
     assert stat.S_IMODE(os.lstat(disk / "shared").st_mode) == 0o1777
     assert stat.S_IMODE(os.lstat(disk / "kept").st_mode) == 0o755
+
+
+def test_short_link_is_where_a_tmpfs_link_starts_taking_a_page():
+    """``rootcopy.SHORT_LINK`` against the running kernel: on a fresh tmpfs (in a
+    bubblewrap sandbox, as the snippets' trees are), links one byte shorter take no
+    block, links of ``SHORT_LINK`` bytes one block each."""
+    import shutil
+    import subprocess
+
+    from nested_snippets.fakehost.rootcopy import SHORT_LINK
+    from nested_snippets.runner import sandbox
+
+    sandbox.check()
+    n = SHORT_LINK
+    script = (
+        f"cd /t; a=$(stat -f -c %f .); for i in $(seq 50); do ln -s $(printf '%0{n - 2}d' $i)x "
+        f"s$i; done; b=$(stat -f -c %f .); for i in $(seq 50); do ln -s "
+        f"$(printf '%0{n - 1}d' $i)x l$i; done; c=$(stat -f -c %f .); echo $((a - b)) $((b - c))"
+    )
+    got = subprocess.run(
+        [shutil.which(sandbox.BWRAP), "--unshare-all", "--die-with-parent", "--ro-bind", "/usr",
+         "/usr", "--symlink", "usr/lib", "/lib", *sandbox._merged_links_args(), "--tmpfs", "/t",
+         "/usr/bin/bash", "-c", script],
+        capture_output=True, text=True, timeout=60, **sandbox._drop(),
+    )  # fmt: skip
+    assert got.stdout.split() == ["0", "50"], got

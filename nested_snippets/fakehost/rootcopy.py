@@ -36,7 +36,9 @@ SHORT_LINK = 128
 """A link target at least this long takes a page of a tmpfs (shorter ones are kept in
 the inode): ``shmem_symlink`` keeps ``strlen + 1 <= SHORT_SYMLINK_LEN`` (128) inline,
 as read in a copy of an older release's mm/shmem.c (kpatsakis/primevul4, file
-``42020.c``, 2026-12-03); not verified on the running kernel."""
+``42020.c``, 2026-12-03).  Checked on the running kernel by
+``tests/test_rootcopy.py`` (on Linux 6.18, 2026-12-03: 50 links of 127 bytes took no
+block of a fresh tmpfs, 50 of 128 bytes 50 blocks)."""
 
 
 def measure(root_fd: int, dev: int, capacity: int | None = None, inodes: int | None = None) -> None:
