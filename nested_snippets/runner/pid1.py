@@ -61,7 +61,7 @@ FILL_PIDS = 1
 the process IDs it showed (``echo $$``)."""
 SYSCALLS: dict[str, tuple[int, int]] = {
     # name: (x86_64, aarch64), in the order pid1.pl reads them; the sources and the
-    # test against the headers are those of .seccomp.SYSCALLS
+    # test against the headers (tests/test_sandbox_seccomp.py) are those of .seccomp.SYSCALLS
     "prctl": (157, 167), "setrlimit": (160, 164), "dup3": (292, 24),
     "mknodat": (259, 33), "close_range": (436, 436),
 }  # fmt: skip
