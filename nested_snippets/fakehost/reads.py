@@ -59,8 +59,10 @@ CMDLINE = "cmdline_options"
 """``(CMDLINE, module)``: the options the kernel command line gives a module through
 modprobe (kmod's reading: the texts of its ``options`` entries for the module, all a
 load takes from the line), ``(CMDLINE, module, "builtin")`` a built-in one (the
-kernel's reading: it stops at ``--``, kmod does not); see
-:func:`nested_snippets.parsers.modprobe_conf.cmdline_options`.  The rest of the line,
+kernel's reading: it stops at ``--``, kmod does not; whole words, the module's name as
+written, which the boot's messages show); see
+:func:`nested_snippets.parsers.modprobe_conf.cmdline_options` and
+:func:`~nested_snippets.parsers.modprobe_conf.builtin_words`.  The rest of the line,
 ``BOOT_IMAGE`` with the release among it, is not read for them."""
 assert set(WHOLE) | set(KEYED) | {"loaded"} == set(fk.State.FIELDS)
 
