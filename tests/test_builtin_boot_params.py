@@ -94,6 +94,18 @@ BUILTIN = [
         "N",
         "Y",
     ),
+    # every built-in module's parameters are parsed, kvm_amd's on an Intel CPU too,
+    # in the command line's order
+    (
+        "6.6",
+        "kvm_amd.nested=x kvm_intel.nested=z kvm.bogus=1",
+        [
+            "Booting kernel: `x' invalid for parameter `kvm_amd.nested'",
+            "Booting kernel: `z' invalid for parameter `kvm_intel.nested'",
+        ],
+        "Y",
+        "Y",
+    ),
     (
         "4.19",
         "kvm_intel.nested=x",
@@ -154,3 +166,23 @@ def test_the_dev_kvm_autoload_applies_the_blacklist_to_its_alias(cmdline, loaded
         assert _out(host, "ls /sys/module") == loaded
         assert execute(host, "sudo modprobe kvm").status == 0
         assert _out(host, "ls /sys/module") == ["kvm"]
+
+
+def test_the_boot_notes_the_built_in_modules_words_not_the_line(tmp_path):
+    """The boot of a built-in kernel reads the command line's words for the built-in
+    modules' parameters (noted as one key, in order), not the line with its
+    ``BOOT_IMAGE`` and release; another state's value is looked up alike."""
+    from nested_snippets.fakehost import commands, reads
+    from nested_snippets.fakehost import state as fk
+
+    with fake_host(Scenario("intel", "6.6", Given(kvm="builtin"))) as host:
+        state = fk.State.from_bytes(host.built.to_bytes())
+    state.cmdline += " kvm_amd.nested=x quiet.x kvm-intel.ept=0 -- kvm.y=1"
+    state.loaded.clear()
+    rec = reads.Recorder()
+    commands.boot_modules(reads.StateView(state, rec), tmp_path, nested=None)
+    assert ("cmdline",) not in rec.reads
+    words = "['kvm_amd.nested=x', 'kvm-intel.ept=0']"
+    assert rec.reads[(reads.BOOT_WORDS,)] == words
+    assert reads.canon(reads.lookup(state, (reads.BOOT_WORDS,))) == words
+    assert state.get("kvm_intel").params["ept"] == "N"

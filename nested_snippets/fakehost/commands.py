@@ -80,6 +80,7 @@ def boot_modules(state: fk.State, root: str | os.PathLike, nested: bool | None) 
     extra = [] if nested is None else [f"nested={int(nested)}"]
     targets = [m for m in state.modules.values() if m.data_key]
     if state.builtin:
+        fk.parse_boot_args(state)
         vendor = [m for m in targets if m.vendor]
         if vendor:
             targets = [m for m in vendor if m.needs_flag in state.cpu_flags]
