@@ -80,6 +80,7 @@ def boot_modules(state: fk.State, root: str | os.PathLike, nested: bool | None) 
     extra = [] if nested is None else [f"nested={int(nested)}"]
     targets = [m for m in state.modules.values() if m.data_key]
     if state.builtin:
+        fk.parse_boot_args(state)
         vendor = [m for m in targets if m.vendor]
         if vendor:
             targets = [m for m in vendor if m.needs_flag in state.cpu_flags]
@@ -88,7 +89,9 @@ def boot_modules(state: fk.State, root: str | os.PathLike, nested: bool | None) 
         return
     cfg = modprobe_conf.read_dirs(root)
     for spec in targets:
-        if spec.autoload == "cpu" and spec.needs_flag in state.cpu_flags:
+        # udev's modalias load applies kmod's blacklist (_blacklisted)
+        cpu = spec.autoload == "cpu" and spec.needs_flag in state.cpu_flags
+        if cpu and not _blacklisted(state, cfg, spec.name):
             _probe(state, cfg, spec.name, extra)
 
 
@@ -96,23 +99,54 @@ def open_dev_kvm(state: fk.State, root: str | os.PathLike, nested: bool | None) 
     """What the first open of ``/dev/kvm`` after boot does (libvirt probing QEMU, say):
     kmod's static node exists from boot, and the open makes the kernel load the modules
     with the ``devname:kvm`` alias (``ModuleSpec.autoload == "devname"``), the failures
-    logged as a modprobe's would be."""
+    logged as a modprobe's would be.
+
+    ``misc_open()`` asks for the misc-device alias (``request_module("char-major-%d-%d",
+    ...)``, drivers/char/misc.c, Linux 6.6), which the kernel runs as ``modprobe -q --
+    char-major-10-232`` (``call_modprobe()``, kernel/module/kmod.c); kmod's modprobe
+    always sets ``KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY`` (tools/modprobe.c
+    ``insmod()``, kmod v30 to v34.2), so a blacklisted module found through an alias is
+    not loaded, silently (:func:`_blacklisted`)."""
     if state.builtin:
         return
     extra = [] if nested is None else [f"nested={int(nested)}"]
     cfg = modprobe_conf.read_dirs(root)
     for spec in state.modules.values():
-        if spec.autoload == "devname":
+        if spec.autoload == "devname" and not _blacklisted(state, cfg, spec.name):
             _probe(state, cfg, spec.name, extra)
 
 
+def _blacklisted(state: fk.State, cfg: modprobe_conf.Config, name: str) -> bool:
+    """Whether an autoload leaves ``name`` alone for kmod's blacklist.
+
+    kmod's ``module_is_blacklisted()`` (libkmod/libkmod-module.c, kmod v30 to v34.2)
+    compares the module's name with ``streq()`` to each entry of the configuration's
+    blacklists: the files' ``blacklist`` lines, whose names went through
+    ``underscores()``, and the names of ``modprobe.blacklist=`` on the kernel command
+    line, kept as written (``kcmdline_parse_result()``, libkmod/libkmod-config.c).
+    udev's builtin kmod loads a modalias with ``KMOD_PROBE_APPLY_BLACKLIST`` (systemd
+    src/shared/module-util.c ``module_load_and_warn()``), the kernel's
+    ``request_module()`` through modprobe's ``KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY``
+    (:func:`open_dev_kvm`); either way ``kmod_module_probe_insert_module()`` returns
+    before it loads anything of the module's probe list.  Only the module asked for
+    is checked, not its dependencies (that is ``KMOD_PROBE_APPLY_BLACKLIST_ALL``)."""
+    if cfg.blacklisted(name):
+        return True
+    return f"blacklist {name}" in state.module_words()
+
+
 def _load_builtin(state: fk.State, spec, extra: list[str]) -> None:
+    """Built-in ``spec`` (and its dependencies) initialise with what the kernel's
+    ``parse_args()`` set from the command line at boot (``fk.insert(boot=True)``);
+    ``extra`` are options as for a load (``nested=1``), given as command-line words."""
     for dep in spec.depends:
         dep_spec = state.modules[dep]
         if state.get(dep) is None and dep_spec.data_key:
-            fk.insert(state, dep_spec, state.options_on_cmdline(dep, builtin=True))
+            fk.insert(state, dep_spec, state.options_on_cmdline(dep, builtin=True), boot=True)
+    words = state.options_on_cmdline(spec.name, builtin=True)
+    words += [f"{spec.name}.{word}" for word in extra]
     with contextlib.suppress(fk.LoadError):
-        fk.insert(state, spec, state.options_on_cmdline(spec.name, builtin=True) + extra)
+        fk.insert(state, spec, words, boot=True)
 
 
 def _probe(

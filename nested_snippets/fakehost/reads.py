@@ -15,6 +15,7 @@ order), ``("loaded", "kvm", "params", "nested")``, ``("loaded", "kvm", "holders"
 ``("cmdline_options", "kvm_intel")`` (what the command line gives one module through
 modprobe; ``("cmdline_options", "kvm_intel", "builtin")``: built in, from the kernel),
 ``("cmdline_early",)`` (its words that name an early parameter),
+``("cmdline_builtin",)`` (its words for the built-in modules' parameters),
 ``("cmdline_modules",)`` (what kmod takes from it: the ``options`` and ``blacklist``
 lines ``modprobe -c`` prints for it).
 
@@ -52,6 +53,9 @@ ROW = "param_row"
 """``(ROW, module, name)``: one row of a module's parameter table (see :class:`_Rows`)."""
 EARLY = "cmdline_early"
 """``(EARLY,)``: the words of the command line that name an early parameter."""
+BOOT_WORDS = "cmdline_builtin"
+"""``(BOOT_WORDS,)``: the words of the command line for the built-in modules'
+parameters, in order (:meth:`nested_snippets.fakehost.state.State.boot_words`)."""
 MODULE_WORDS = "cmdline_modules"
 """``(MODULE_WORDS,)``: what kmod takes from the command line, as ``modprobe -c``
 lines (:func:`nested_snippets.parsers.modprobe_conf.kcmdline_config`)."""
@@ -59,8 +63,10 @@ CMDLINE = "cmdline_options"
 """``(CMDLINE, module)``: the options the kernel command line gives a module through
 modprobe (kmod's reading: the texts of its ``options`` entries for the module, all a
 load takes from the line), ``(CMDLINE, module, "builtin")`` a built-in one (the
-kernel's reading: it stops at ``--``, kmod does not); see
-:func:`nested_snippets.parsers.modprobe_conf.cmdline_options`.  The rest of the line,
+kernel's reading: it stops at ``--``, kmod does not; whole words, the module's name as
+written, which the boot's messages show); see
+:func:`nested_snippets.parsers.modprobe_conf.cmdline_options` and
+:func:`~nested_snippets.parsers.modprobe_conf.builtin_words`.  The rest of the line,
 ``BOOT_IMAGE`` with the release among it, is not read for them."""
 assert set(WHOLE) | set(KEYED) | {"loaded"} == set(fk.State.FIELDS)
 
@@ -117,6 +123,8 @@ def lookup(state: fk.State, key: tuple):
         return fk.State.options_on_cmdline(state, key[1], builtin=key[2:] == ("builtin",))
     if field == EARLY:
         return fk.State.early_words(state)
+    if field == BOOT_WORDS:
+        return fk.State.boot_words(state)
     if field == MODULE_WORDS:
         return fk.State.module_words(state)
     if field == "loaded":
@@ -389,6 +397,11 @@ class StateView:
     def early_words(self) -> list[str]:
         value = self._s.early_words()
         self._rec.note((EARLY,), value)
+        return value
+
+    def boot_words(self) -> list[str]:
+        value = self._s.boot_words()
+        self._rec.note((BOOT_WORDS,), value)
         return value
 
     def module_words(self) -> list[str]:

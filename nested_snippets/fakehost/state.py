@@ -199,10 +199,21 @@ class State:
     def options_on_cmdline(self, module: str, builtin: bool = False) -> list[str]:
         """The options the kernel command line gives ``module`` (``kvm-intel.nested=1``):
         kmod's reading for a module modprobe loads (the one :meth:`module_words`, so
-        ``modprobe -c``, shows), the kernel's own when ``builtin`` (which stops at
-        ``--``): :func:`~nested_snippets.parsers.modprobe_conf.cmdline_options`.  A
-        tool call's view notes these, not the whole command line (:mod:`.reads`)."""
-        return modprobe_conf.cmdline_options(self.cmdline, module, builtin)
+        ``modprobe -c``, shows: :func:`~nested_snippets.parsers.modprobe_conf.cmdline_options`),
+        the kernel's own when ``builtin`` (which stops at ``--``), as whole words with
+        the module's name as written, which the kernel's messages show
+        (:func:`~nested_snippets.parsers.modprobe_conf.builtin_words`).  A tool call's
+        view notes these, not the whole command line (:mod:`.reads`)."""
+        if builtin:
+            return modprobe_conf.builtin_words(self.cmdline, module)
+        return modprobe_conf.cmdline_options(self.cmdline, module)
+
+    def boot_words(self) -> list[str]:
+        """The command line's words for the built-in modules' parameters, in order
+        (``kvm-intel.nested=1``: :func:`~nested_snippets.parsers.modprobe_conf.builtin_words`
+        for every module of the kernel data); a tool call's view notes these."""
+        names = [spec.name for spec in self.modules.values() if spec.data_key]
+        return modprobe_conf.builtin_words(self.cmdline, *names)
 
     def log(self, text: str) -> None:
         """Append one event's lines to the kernel log, with increasing times.
@@ -257,8 +268,38 @@ def initial_values(table: dict[str, dict]) -> dict[str, str]:
     return {name: p["default"] for name, p in table.items() if p["default"] is not None}
 
 
-def insert(state: State, spec: ModuleSpec, words: list[str]) -> None:
+def parse_boot_args(state: State) -> None:
+    """Log what the kernel's ``parse_args("Booting kernel", ...)`` says of the built-in
+    modules' parameters on the command line (init/main.c ``start_kernel()``,
+    kernel/params.c; 4.19.0 to 7.1.3): one pass over the line, before any module
+    initialises, over the parameters of every built-in module, whether or not its init
+    will succeed (a kvm_amd built into an Intel host's kernel has its parameters
+    too).  A dotted word no parameter has is left "for modprobe" by
+    ``unknown_bootoption()`` and logs nothing; a refused value logs ``Booting kernel:
+    `x' invalid for parameter `kvm-intel.nested'`` (the word's name as written) and
+    parsing goes on.  What is set, :func:`insert` with ``boot`` sets."""
+    for word in state.boot_words():
+        written, value = modprobe_conf.split_option(word)
+        mod, _dot, param = written.partition(".")
+        table = state.params_of(modprobe_conf.normalize(mod))
+        name = modprobe_conf.normalize(param)
+        if name not in table:
+            continue
+        try:
+            values.parse(table[name]["type"], value)
+        except values.InvalidValue:
+            state.log(message(state, "boot_invalid_value", value=value or "", param=written))
+
+
+def insert(state: State, spec: ModuleSpec, words: list[str], boot: bool = False) -> None:
     """Load one module (its dependencies must be loaded).  Raises :class:`LoadError`.
+
+    ``boot``: the module is built in and ``words`` are the kernel command line's words
+    for it (``kvm-intel.nested=1``, :func:`~nested_snippets.parsers.modprobe_conf.builtin_words`),
+    which the kernel's ``parse_args()`` set before any module initialised
+    (:func:`parse_boot_args` logs what it says of them): a name no parameter has and a
+    refused value are passed over, the parameter keeping its initializer (the setter
+    writes nothing when it fails), and the module initialises.
 
     Under a tool call's view (:mod:`.reads`) the parameter table is read row by row:
     each value is first copied from its own row (:func:`raw`, noting nothing: whoever
@@ -270,18 +311,22 @@ def insert(state: State, spec: ModuleSpec, words: list[str]) -> None:
     refused = None  # parse_args() goes on after a refused value: the last one's errno
     for word in words:
         raw_name, value = modprobe_conf.split_option(word)
+        if boot:
+            raw_name = raw_name.partition(".")[2]
         name = modprobe_conf.normalize(raw_name)  # parameter names are C identifiers
         if name not in table:
-            state.log(message(state, "unknown_param", module=spec.name, param=raw_name))
+            if not boot:
+                state.log(message(state, "unknown_param", module=spec.name, param=raw_name))
             continue
-        given.add(name)
         try:
             vals[name] = values.parse(table[name]["type"], value)
         except values.InvalidValue as exc:
-            state.log(
-                message(state, "invalid_value", module=spec.name, value=value or "", param=raw_name)
-            )
-            refused = exc.errno_name  # EINVAL, or ERANGE from kstrtox.c
+            if not boot:
+                fields = {"module": spec.name, "value": value or "", "param": raw_name}
+                state.log(message(state, "invalid_value", **fields))
+                refused = exc.errno_name  # EINVAL, or ERANGE from kstrtox.c
+            continue
+        given.add(name)
     if refused:
         raise LoadError(refused)
     _init_checks(state, spec, vals)

@@ -792,13 +792,24 @@ def cmdline_options(cmdline: str, module: str, builtin: bool = False) -> list[st
             for command, name, text in kcmdline_entries(cmdline)
             if command == "options" and text and name == want
         ]
+    return [word.partition(".")[2] for word in builtin_words(cmdline, module)]
+
+
+def builtin_words(cmdline: str, *modules: str) -> list[str]:
+    """The words of a kernel command line that the kernel's ``parse_args()`` at boot
+    matches against built-in ``modules``' parameters, in order, whole and unquoted as
+    ``next_arg()`` gives them, the module's name as written (``kvm-intel.nested=1``):
+    the parameter names of the ``__param`` section are ``kvm_intel.nested``, compared
+    by ``parameq()`` with ``-`` and ``_`` alike (kernel/params.c).  It stops at
+    ``--``.  :func:`cmdline_options` with ``builtin`` gives what follows the dot."""
+    want = {normalize(module) for module in modules}
     out = []
     for name, value in kargs.split_args(cmdline):
         if name == "--" and value is None:
             break  # the kernel hands the rest to init
         mod, dot, opt = name.partition(".")
-        if dot and opt and normalize(mod) == want:
-            out.append(kargs.join_word(opt, value))
+        if dot and opt and normalize(mod) in want:
+            out.append(kargs.join_word(name, value))
     return out
 
 
