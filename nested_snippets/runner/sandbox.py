@@ -193,6 +193,12 @@ FAKE_TOOLS = (*PY_TOOLS, "sudo")
 PATH = "/run/fakehost/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 MAX_COMMAND = 100_000
 """Longest command text passed to bash (bytes); longer ones are refused."""
+MAX_COMMANDS = 1_000_000
+"""Most bytes a run's commands may hold together (each counted with its NUL and the
+argument pointer): they are arguments of ``bwrap`` and PID 1, and Linux gives all of
+an ``execve``'s arguments and environment at most a quarter of the stack rlimit
+(``bprm_stack_limits`` in fs/exec.c: 2 MiB with the usual 8 MiB).  Before (review 14),
+25 commands of 100,000 bytes made ``Popen`` raise ``OSError: Argument list too long``."""
 ETC_FILES = ("passwd", "group", "hostname", "hosts", "os-release", "ld.so.cache")
 LD_CACHE = "/etc/ld.so.cache"
 """Copied into the sandbox's ``/etc`` (at most :data:`LD_CACHE_BYTES`; empty where the
@@ -653,6 +659,10 @@ SETUP_FAILED = {
     96: "the sandbox's first process could not make itself non-dumpable (prctl PR_SET_DUMPABLE)",
 }
 """What each exit status of :mod:`.pid1`'s setup means."""
+LIMITS_LOWERED = 95
+"""PID 1's status when it could not set the run's rlimits again before a command (a
+command lowered them: ``prlimit --pid 1``, which the kernel allows to PID 1's uid) or
+could not fork one: the later commands did not run (review 14)."""
 
 
 def can_trace() -> bool:
@@ -669,6 +679,12 @@ def run(
     """
     for text in commands:
         _check_text(text)
+    total = sum(len(text.encode()) + 9 for text in commands)
+    if total > MAX_COMMANDS:
+        raise Refused(
+            f"the commands hold {total} bytes together (the limit is {MAX_COMMANDS}: they "
+            "are the arguments of one program)"
+        )
     b = base()
     home = Path(home)
     prepare_root(home / "root")
@@ -769,6 +785,12 @@ def run(
                 raise LimitExceeded(f"stopped: output limit {limits.output_bytes} bytes exceeded")
             raise LimitExceeded(f"stopped: time limit {limits.seconds:g} s exceeded (wall clock)")
         results = _results(said, mark, limits)
+        if proc.returncode == LIMITS_LOWERED:
+            raise LimitExceeded(
+                f"stopped: after command {len(results)}, the limits of the sandbox's first "
+                "process were lowered (prlimit --pid 1) or it could not start the next "
+                "command: the later commands did not run"
+            )
         if os.environ.get("NKG_DEBUG"):
             print("bwrap:", proc.returncode, said[:4096])
         if not results and proc.returncode in SETUP_FAILED:
