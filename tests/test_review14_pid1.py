@@ -3,12 +3,14 @@ hostile snippet would attack it: through the real runner, traced and not."""
 
 from __future__ import annotations
 
+import platform
+import shutil
 import signal
 
 import pytest
 
 from nested_snippets.fakehost.host import Scenario
-from nested_snippets.runner import sandbox
+from nested_snippets.runner import sandbox, shared
 from nested_snippets.runner.run import fake_host, run_commands
 
 
@@ -110,3 +112,57 @@ def test_a_command_stopped_as_pid1s_tracee_does_not_end_with_0():
     nr = seccomp.SYSCALLS["ptrace"][seccomp.ARCHES[seccomp.elf_machine("/usr/bin/perl")][2]]
     got = _run([TRACE_ME.format(nr=nr), "echo next"], False)
     assert got == [(["asked"], 128 + signal.SIGUSR1), (["next"], 0)]
+
+
+# A snippet's code in strace's own process, by what the dynamic loader reads before
+# strace runs: strace's interpreter /lib64/ld-linux-x86-64.so.2 (/lib64 is a link on
+# the writable root) and /etc/ld.so.preload (/etc is writable).  Either one rewrites
+# strace's "-e trace=%file,..." into "trace=execve": the record then holds no file the
+# command opened, and vouches for a run that read nothing.
+LOADER_C = r"""
+static long sys3(long n, long a, long b, long c) { long r; __asm__ volatile("syscall"
+  : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory"); return r; }
+static int pre(const char *a, const char *p) { for (; *p; a++, p++) if (*a != *p) return 0;
+  return 1; }
+static char *nargv[4096];
+void cmain(long *sp) {
+  long argc = sp[0]; char **argv = (char **)(sp + 1); char **envp = argv + argc + 1;
+  sys3(87, (long)"/lib64", 0, 0); sys3(88, (long)"usr/lib64", (long)"/lib64", 0);
+  char **e = envp; while (*e) e++;
+  for (long *av = (long *)(e + 1); av[0]; av += 2)  /* AT_EXECFN: not strace, run as it was */
+    if (av[0] == 31 && !pre(argv[0], "/usr/bin/strace")) sys3(59, av[1], (long)argv, (long)envp);
+  int j = 0; nargv[j++] = "/usr/lib64/ld-linux-x86-64.so.2";
+  for (int i = 0; i < argc && j < 4090; i++)
+    nargv[j++] = pre(argv[i], "trace=%file") ? "trace=execve" : argv[i];
+  nargv[j] = 0; sys3(59, (long)nargv[0], (long)nargv, (long)envp); sys3(60, 99, 0, 0);
+}
+__asm__(".globl _start\n_start:\n mov %rsp,%rdi\n and $-16,%rsp\n call cmain\n hlt\n");
+"""
+PRELOAD_C = r"""
+static int pre(const char *a, const char *p) { for (; *p; a++, p++) if (*a != *p) return 0;
+  return 1; }
+__attribute__((constructor)) static void forge(int argc, char **argv) {
+  for (int i = 0; i < argc; i++) if (pre(argv[i], "trace=%file")) argv[i] = "trace=execve";
+}
+"""
+PLANT = {
+    "loader": "gcc -O1 -nostdlib -static -fno-stack-protector -o /tmp/ev/ld-linux-x86-64.so.2 "
+    "/tmp/ev/e.c && ln -sfn /tmp/ev /lib64",
+    "preload": "gcc -shared -fPIC -o /tmp/ev/f.so /tmp/ev/e.c && echo /tmp/ev/f.so > "
+    "/etc/ld.so.preload",
+}
+PROBE = "read -r x < /sys/module/kvm_intel/parameters/nested; echo $x"
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64" or not shutil.which("gcc"), reason="x86_64, gcc")
+@pytest.mark.parametrize("way", ["loader", "preload"])
+def test_a_command_cannot_run_its_code_in_a_later_commands_strace(way):
+    source = LOADER_C if way == "loader" else PRELOAD_C
+    plant = (
+        f"mkdir -p /tmp/ev && cat > /tmp/ev/e.c <<'END'\n{source}END\n{PLANT[way]} && echo planted"
+    )
+    with fake_host(Scenario(arch="intel", kernel="6.6")) as host:
+        got = run_commands(host, [plant, PROBE], keep_writes=False, trace=True)
+    assert [o.output for o in got] == [["planted"], ["Y"]]
+    paths = shared.read_paths([got[1].trace.decode(errors="replace")], "6.6")
+    assert paths is None or "/sys/module/kvm_intel/parameters/nested" in paths[0]

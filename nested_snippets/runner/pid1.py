@@ -39,6 +39,10 @@ which the kernel allows to a process of PID 1's uid) or where it cannot fork or 
 a pipe, rather than write a status for a command that did not run; the output pipe,
 whose open file the commands share, is made blocking again before PID 1 writes
 (``O_NONBLOCK`` set by a command made its writes stop at the first ``EAGAIN``).
+A traced command runs untraced, with no record, when ``/etc/ld.so.preload`` exists:
+every dynamic loader reads it, strace's too, and a command could plant its own code
+in a later command's strace (the loader and libraries themselves are taken from
+``/usr``: :func:`.sandbox.trace_command`).
 
 Traced commands: strace writes the record into a FIFO of ``/run`` (a random name) whose
 reading end PID 1 opened first, and which it reads to the end while the command runs

@@ -175,6 +175,7 @@ import secrets
 import select
 import shutil
 import signal
+import struct
 import subprocess
 import tempfile
 import time
@@ -669,6 +670,44 @@ def can_trace() -> bool:
     return os.path.isfile(TRACE.split()[0])
 
 
+def _interpreter(path: str) -> str:
+    """The ``PT_INTERP`` of a 64-bit little-endian ELF executable ("" if none)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return ""
+    if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+        return ""
+    (phoff,) = struct.unpack_from("<Q", head, 0x20)
+    size, count = struct.unpack_from("<HH", head, 0x36)
+    for i in range(count):
+        at = phoff + i * size
+        if at + 0x28 > len(head):
+            return ""
+        if struct.unpack_from("<I", head, at)[0] == 3:  # PT_INTERP
+            offset, _va, _pa, filesz = struct.unpack_from("<QQQQ", head, at + 8)
+            return head[offset : offset + filesz].split(b"\0")[0].decode(errors="replace")
+    return ""
+
+
+@functools.cache
+def trace_command() -> str:
+    """:data:`TRACE` as PID 1 runs it (``NKG_TRACE``): strace's dynamic loader named by
+    its real path under the read-only ``/usr``, without the loader cache and with the
+    loader's own directory as the only library path.  Run by its ``PT_INTERP``
+    (``/lib64/ld-linux-x86-64.so.2``), the loader and the libraries its cache names
+    were reached through ``/lib64`` and ``/lib``, links and a tmpfs a command can
+    change: a command could then run its own code as a later command's strace and
+    write a record that vouches for files not read (review 14).  ``/etc/ld.so.preload``,
+    which every loader reads, is checked by PID 1 (``pid1.pl``)."""
+    strace = TRACE.split()[0]
+    loader = os.path.realpath(_interpreter(strace) or "/nonexistent")
+    if not loader.startswith("/usr/") or not os.path.isfile(loader):
+        return TRACE  # a static strace (no loader), or one the sandbox does not show
+    return f"{loader} --inhibit-cache --library-path {os.path.dirname(loader)} {TRACE}"
+
+
 def run(
     home: Path, commands: list[str], limits: Limits, keep_writes: bool = True, trace: bool = False
 ) -> list[Result]:
@@ -721,7 +760,7 @@ def run(
         "NKG_SYSCALLS": pid1.syscalls(seccomp.ARCHES[seccomp.elf_machine(pid1.PERL)][2]),
         "NKG_GO": str(block_r),
         "NKG_READY": str(ready_w),
-        "NKG_TRACE": TRACE if trace else "",
+        "NKG_TRACE": trace_command() if trace else "",
         "NKG_PID_PAD": "" if trace else str(TRACE_PIDS),
         "NKG_FILL_PIDS": str(pid1.FILL_PIDS),
     }
