@@ -166,3 +166,42 @@ def test_a_command_cannot_run_its_code_in_a_later_commands_strace(way):
     assert [o.output for o in got] == [["planted"], ["Y"]]
     paths = shared.read_paths([got[1].trace.decode(errors="replace")], "6.6")
     assert paths is None or "/sys/module/kvm_intel/parameters/nested" in paths[0]
+
+
+INJECT_C = r"""
+static long sys3(long n, long a, long b, long c) { long r; __asm__ volatile("syscall"
+  : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory"); return r; }
+static char buf[4096], path[300];
+void cmain(long *sp) {
+  long argc = sp[0]; char **argv = (char **)(sp + 1); char **envp = argv + argc + 1;
+  char **e = envp; while (*e) e++;
+  long fn = 0; for (long *av = (long *)(e + 1); av[0]; av += 2) if (av[0] == 31) fn = av[1];
+  int d = sys3(2, (long)"/run", 0x10000, 0);
+  long n = sys3(217, d, (long)buf, sizeof buf);
+  for (long at = 0; at < n; at += *(unsigned short *)(buf + at + 16)) {
+    char *name = buf + at + 19, *p = path; const char *r = "/run/";
+    if (name[0] != 'n' || name[1] != 'k' || name[2] != 'g') continue;
+    while (*r) *p++ = *r++; while (*name) *p++ = *name++; *p = 0;
+    int w = sys3(2, (long)path, 01 | 04000, 0);
+    if (w >= 0) sys3(1, w, (long)"INJECTED\n", 9);
+  }
+  sys3(87, (long)"/lib64", 0, 0); sys3(88, (long)"usr/lib64", (long)"/lib64", 0);
+  sys3(59, fn, (long)argv, (long)envp); sys3(60, 99, 0, 0);
+}
+__asm__(".globl _start\n_start:\n mov %rsp,%rdi\n and $-16,%rsp\n call cmain\n hlt\n");
+"""
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64" or not shutil.which("gcc"), reason="x86_64, gcc")
+def test_a_planted_loader_cannot_reach_the_record_from_the_gate():
+    """The gate (``sh -c GATE``) runs under strace while the record's name still
+    exists.  Before: loaded by ``/lib64``'s loader, which a command replaced, it listed
+    ``/run``, opened the record by name and wrote a line of its own into it."""
+    plant = (
+        f"mkdir -p /tmp/ev && cat > /tmp/ev/e.c <<'END'\n{INJECT_C}END\n{PLANT['loader']}"
+        " && echo planted"
+    )
+    with fake_host(Scenario(arch="intel", kernel="6.6")) as host:
+        got = run_commands(host, [plant, "echo probe"], keep_writes=False, trace=True)
+    assert [o.output for o in got] == [["planted"], ["probe"]]
+    assert b"INJECTED" not in got[1].trace and b"/run/nkg-trace" not in got[1].trace

@@ -42,7 +42,8 @@ whose open file the commands share, is made blocking again before PID 1 writes
 A traced command runs untraced, with no record, when ``/etc/ld.so.preload`` exists:
 every dynamic loader reads it, strace's too, and a command could plant its own code
 in a later command's strace (the loader and libraries themselves are taken from
-``/usr``: :func:`.sandbox.trace_command`).
+``/usr``: :func:`.sandbox.trace_command`; so is the gate's shell,
+:func:`.sandbox.gate_command`, which runs while the record's name exists).
 
 Traced commands: strace writes the record into a FIFO of ``/run`` (a random name) whose
 reading end PID 1 opened first, and which it reads to the end while the command runs

@@ -701,11 +701,25 @@ def trace_command() -> str:
     change: a command could then run its own code as a later command's strace and
     write a record that vouches for files not read (review 14).  ``/etc/ld.so.preload``,
     which every loader reads, is checked by PID 1 (``pid1.pl``)."""
-    strace = TRACE.split()[0]
-    loader = os.path.realpath(_interpreter(strace) or "/nonexistent")
+    return f"{_loaded(TRACE.split()[0])} {' '.join(TRACE.split()[1:])}"
+
+
+@functools.cache
+def gate_command() -> str:
+    """The shell that runs :data:`.pid1`'s gate under strace (``NKG_GATE``), loaded as
+    :func:`trace_command` loads strace: the gate runs while the record's name still
+    exists, and through ``/lib64`` a command's own loader, run in the gate, opened the
+    record by name and wrote into it (review 14)."""
+    return _loaded(os.path.realpath(shutil.which("sh", path="/usr/bin") or "/usr/bin/sh"))
+
+
+def _loaded(program: str) -> str:
+    """``program`` run by its dynamic loader's real path under ``/usr``, without the
+    loader cache and with the loader's own directory as the only library path."""
+    loader = os.path.realpath(_interpreter(program) or "/nonexistent")
     if not loader.startswith("/usr/") or not os.path.isfile(loader):
-        return TRACE  # a static strace (no loader), or one the sandbox does not show
-    return f"{loader} --inhibit-cache --library-path {os.path.dirname(loader)} {TRACE}"
+        return program  # a static program (no loader), or one the sandbox does not show
+    return f"{loader} --inhibit-cache --library-path {os.path.dirname(loader)} {program}"
 
 
 def run(
@@ -761,6 +775,7 @@ def run(
         "NKG_GO": str(block_r),
         "NKG_READY": str(ready_w),
         "NKG_TRACE": trace_command() if trace else "",
+        "NKG_GATE": gate_command(),
         "NKG_PID_PAD": "" if trace else str(TRACE_PIDS),
         "NKG_FILL_PIDS": str(pid1.FILL_PIDS),
     }
