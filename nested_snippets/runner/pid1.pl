@@ -19,9 +19,10 @@ sub out {  # all of $_[0] to the runner's pipe
     }
 }
 
-sub status_of {  # a wait status as bash's $? gives it (128 + the signal when killed)
-    my $w = shift;
-    return ($w & 127) ? 128 + ($w & 127) : $w >> 8;
+sub status_of {  # a native wait status as bash's $? gives it (128 + the signal when killed)
+    my $w = shift;  # ${^CHILD_ERROR_NATIVE}: Perl's $? says 0 for a stopped child
+    return 128 + (($w >> 8) & 127) if ($w & 255) == 127;  # stopped: a command that asked
+    return ($w & 127) ? 128 + ($w & 127) : $w >> 8;  # PID 1 to trace it (PTRACE_TRACEME)
 }
 
 sub exec_child {  # in a forked child: stderr on the pipe, then the program
@@ -41,10 +42,10 @@ sub exec_child {  # in a forked child: stderr on the pipe, then the program
 sub spawn {  # run the program to its end; its status
     my ($argv, $env, $cwd) = @_;
     my $pid = fork;
-    return 128 + 9 unless defined $pid;
+    exit 95 unless defined $pid;  # no status to invent for a command that never ran
     exec_child($argv, $env, $cwd) if $pid == 0;
     waitpid($pid, 0);
-    return status_of($?);
+    return status_of(${^CHILD_ERROR_NATIVE});
 }
 
 sub pad {  # take $_[0] process IDs, as strace's own processes take them (pid1.py)
@@ -53,6 +54,14 @@ sub pad {  # take $_[0] process IDs, as strace's own processes take them (pid1.p
         exit 0 if defined $pid && $pid == 0;
         waitpid($pid, 0) if $pid;
     }
+}
+
+sub set_limits {  # the run's rlimits (KIND SOFT HARD each), soft and hard; false if one fails
+    for (@_) {
+        my ($kind, $soft, $hard) = split / /;
+        return 0 unless syscall($SETRLIMIT + 0, $kind + 0, pack('QQ', $soft, $hard)) == 0;
+    }
+    return 1;
 }
 
 sub clean {  # kill every other process of the namespace, reap them all until none is left
@@ -94,22 +103,23 @@ sub traced {  # run the command under strace: its status and strace's record
     my $path = $TRACE_FILE . '-' . unpack('H*', $random);
     my $record;
     if (length $random != 8
+        || lstat('/etc/ld.so.preload')  # a command's code in strace: no record (review 14)
         || syscall($MKNODAT + 0, -100, $path, 0010600, 0) != 0  # AT_FDCWD, S_IFIFO | 0600
         || !sysopen($record, $path, 04000)) {  # O_RDONLY | O_NONBLOCK: no writer yet, no wait
         unlink $path;
         return (spawn([@SHELL, $command], $env, '/root'), '');
     }
     fcntl($record, 4, 0);  # F_SETFL: blocking again
-    pipe(my $ready_r, my $ready_w);
-    pipe(my $go_r, my $go_w);
+    pipe(my $ready_r, my $ready_w) && pipe(my $go_r, my $go_w) or exit 95;
     my $pid = fork;
-    return (128 + 9, '') unless defined $pid;
+    exit 95 unless defined $pid;
     if ($pid == 0) {
         my $go = fcntl($go_r, 1030, 10);  # F_DUPFD_CLOEXEC above 4: the dup3 below clobbers nothing
         my $ready = fcntl($ready_w, 1030, 10);
         syscall($DUP3 + 0, $go + 0, 3, 0);
         syscall($DUP3 + 0, $ready + 0, 4, 0);
-        exec_child([@$trace, '-o', $path, 'sh', '-c', $GATE, 'sh', $command], $env, '/root');
+        my @gate = split ' ', ($ENV{NKG_GATE} || 'sh');  # by /usr's loader (review 14)
+        exec_child([@$trace, '-o', $path, @gate, '-c', $GATE, 'sh', $command], $env, '/root');
     }
     close $go_r;
     close $ready_w;
@@ -122,21 +132,18 @@ sub traced {  # run the command under strace: its status and strace's record
     my $data = $started ? drain($record, $limit) : '';  # to the end: strace has exited
     close $record;
     waitpid($pid, 0);
-    return (status_of($?), $data);
+    return (status_of(${^CHILD_ERROR_NATIVE}), $data);
 }
 
 sub main {
     my @commands = @_;
     exit 96 unless $PRCTL && syscall($PRCTL + 0, 4, 0, 0, 0, 0) == 0  # PR_SET_DUMPABLE 0
         && syscall($PRCTL + 0, 3, 0, 0, 0, 0) == 0;  # PR_GET_DUMPABLE
+    $SIG{$_} = 'DEFAULT' for keys %SIG;  # not what the runner's starter ignored (nohup, &)
     my %config = %ENV;
     my %env = map { $_ => $ENV{$_} } grep { !/^NKG_/ } keys %ENV;
     my @limits = split /;/, ($config{NKG_RLIMITS} || '');
-    exit 99 unless @limits && ($config{NKG_RECORD} || '') =~ /^\d+$/;
-    for (@limits) {
-        my ($kind, $soft, $hard) = split / /;
-        exit 99 unless syscall($SETRLIMIT + 0, $kind + 0, pack('QQ', $soft, $hard)) == 0;
-    }
+    exit 99 unless @limits && ($config{NKG_RECORD} || '') =~ /^\d+$/ && set_limits(@limits);
     my $record_limit = $config{NKG_RECORD} + 0;
     my $mark = '';
     {
@@ -170,6 +177,9 @@ sub main {
     my $i = 0;
     for my $command (@commands) {
         $i++;
+        # a command may lower these (prlimit --pid 1: the kernel allows it to PID 1's
+        # uid); they cannot be raised again, and no command runs under lowered ones
+        exit 95 unless set_limits(@limits);
         out("$mark B $i\n");
         my ($status, $record);
         if (@trace) {
@@ -179,6 +189,7 @@ sub main {
             $status = spawn([@SHELL, $command], \%shell_env, '/root');
         }
         clean();
+        fcntl(STDOUT, 4, 0);  # F_SETFL: the pipe, which a command shares, blocking (review 14)
         out("\n$mark E $i $status\n" . times_text());
         out("$mark T $i\n" . $record) if @trace;
     }

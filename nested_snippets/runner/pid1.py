@@ -30,6 +30,21 @@ them all, then writes ``MARK E I STATUS`` and its children's CPU times in the fo
 bash's ``times``; with strace, ``MARK T I`` and the record.  Exit statuses 96, 98 and
 99 say which step of the setup failed (:data:`.sandbox.SETUP_FAILED`).
 
+What a command can change in PID 1 and its pipe is undone or refused before the next
+command (review 14): every signal is at its default (what the runner's starter
+ignored, ``nohup`` or a shell's ``&``, would else reach every command); the rlimits
+are set again before each command, and PID 1 ends with 95
+(:data:`.sandbox.LIMITS_LOWERED`) where a command lowered them (``prlimit --pid 1``,
+which the kernel allows to a process of PID 1's uid) or where it cannot fork or make
+a pipe, rather than write a status for a command that did not run; the output pipe,
+whose open file the commands share, is made blocking again before PID 1 writes
+(``O_NONBLOCK`` set by a command made its writes stop at the first ``EAGAIN``).
+A traced command runs untraced, with no record, when ``/etc/ld.so.preload`` exists:
+every dynamic loader reads it, strace's too, and a command could plant its own code
+in a later command's strace (the loader and libraries themselves are taken from
+``/usr``: :func:`.sandbox.trace_command`; so is the gate's shell,
+:func:`.sandbox.gate_command`, which runs while the record's name exists).
+
 Traced commands: strace writes the record into a FIFO of ``/run`` (a random name) whose
 reading end PID 1 opened first, and which it reads to the end while the command runs
 (at most the output limit).  The traced program is a gate (``sh -c GATE sh COMMAND``)

@@ -175,6 +175,7 @@ import secrets
 import select
 import shutil
 import signal
+import struct
 import subprocess
 import tempfile
 import time
@@ -193,6 +194,12 @@ FAKE_TOOLS = (*PY_TOOLS, "sudo")
 PATH = "/run/fakehost/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 MAX_COMMAND = 100_000
 """Longest command text passed to bash (bytes); longer ones are refused."""
+MAX_COMMANDS = 1_000_000
+"""Most bytes a run's commands may hold together (each counted with its NUL and the
+argument pointer): they are arguments of ``bwrap`` and PID 1, and Linux gives all of
+an ``execve``'s arguments and environment at most a quarter of the stack rlimit
+(``bprm_stack_limits`` in fs/exec.c: 2 MiB with the usual 8 MiB).  Before (review 14),
+25 commands of 100,000 bytes made ``Popen`` raise ``OSError: Argument list too long``."""
 ETC_FILES = ("passwd", "group", "hostname", "hosts", "os-release", "ld.so.cache")
 LD_CACHE = "/etc/ld.so.cache"
 """Copied into the sandbox's ``/etc`` (at most :data:`LD_CACHE_BYTES`; empty where the
@@ -653,10 +660,66 @@ SETUP_FAILED = {
     96: "the sandbox's first process could not make itself non-dumpable (prctl PR_SET_DUMPABLE)",
 }
 """What each exit status of :mod:`.pid1`'s setup means."""
+LIMITS_LOWERED = 95
+"""PID 1's status when it could not set the run's rlimits again before a command (a
+command lowered them: ``prlimit --pid 1``, which the kernel allows to PID 1's uid) or
+could not fork one: the later commands did not run (review 14)."""
 
 
 def can_trace() -> bool:
     return os.path.isfile(TRACE.split()[0])
+
+
+def _interpreter(path: str) -> str:
+    """The ``PT_INTERP`` of a 64-bit little-endian ELF executable ("" if none)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return ""
+    if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+        return ""
+    (phoff,) = struct.unpack_from("<Q", head, 0x20)
+    size, count = struct.unpack_from("<HH", head, 0x36)
+    for i in range(count):
+        at = phoff + i * size
+        if at + 0x28 > len(head):
+            return ""
+        if struct.unpack_from("<I", head, at)[0] == 3:  # PT_INTERP
+            offset, _va, _pa, filesz = struct.unpack_from("<QQQQ", head, at + 8)
+            return head[offset : offset + filesz].split(b"\0")[0].decode(errors="replace")
+    return ""
+
+
+@functools.cache
+def trace_command() -> str:
+    """:data:`TRACE` as PID 1 runs it (``NKG_TRACE``): strace's dynamic loader named by
+    its real path under the read-only ``/usr``, without the loader cache and with the
+    loader's own directory as the only library path.  Run by its ``PT_INTERP``
+    (``/lib64/ld-linux-x86-64.so.2``), the loader and the libraries its cache names
+    were reached through ``/lib64`` and ``/lib``, links and a tmpfs a command can
+    change: a command could then run its own code as a later command's strace and
+    write a record that vouches for files not read (review 14).  ``/etc/ld.so.preload``,
+    which every loader reads, is checked by PID 1 (``pid1.pl``)."""
+    return f"{_loaded(TRACE.split()[0])} {' '.join(TRACE.split()[1:])}"
+
+
+@functools.cache
+def gate_command() -> str:
+    """The shell that runs :data:`.pid1`'s gate under strace (``NKG_GATE``), loaded as
+    :func:`trace_command` loads strace: the gate runs while the record's name still
+    exists, and through ``/lib64`` a command's own loader, run in the gate, opened the
+    record by name and wrote into it (review 14)."""
+    return _loaded(os.path.realpath(shutil.which("sh", path="/usr/bin") or "/usr/bin/sh"))
+
+
+def _loaded(program: str) -> str:
+    """``program`` run by its dynamic loader's real path under ``/usr``, without the
+    loader cache and with the loader's own directory as the only library path."""
+    loader = os.path.realpath(_interpreter(program) or "/nonexistent")
+    if not loader.startswith("/usr/") or not os.path.isfile(loader):
+        return program  # a static program (no loader), or one the sandbox does not show
+    return f"{loader} --inhibit-cache --library-path {os.path.dirname(loader)} {program}"
 
 
 def run(
@@ -669,6 +732,12 @@ def run(
     """
     for text in commands:
         _check_text(text)
+    total = sum(len(text.encode()) + 9 for text in commands)
+    if total > MAX_COMMANDS:
+        raise Refused(
+            f"the commands hold {total} bytes together (the limit is {MAX_COMMANDS}: they "
+            "are the arguments of one program)"
+        )
     b = base()
     home = Path(home)
     prepare_root(home / "root")
@@ -705,7 +774,8 @@ def run(
         "NKG_SYSCALLS": pid1.syscalls(seccomp.ARCHES[seccomp.elf_machine(pid1.PERL)][2]),
         "NKG_GO": str(block_r),
         "NKG_READY": str(ready_w),
-        "NKG_TRACE": TRACE if trace else "",
+        "NKG_TRACE": trace_command() if trace else "",
+        "NKG_GATE": gate_command(),
         "NKG_PID_PAD": "" if trace else str(TRACE_PIDS),
         "NKG_FILL_PIDS": str(pid1.FILL_PIDS),
     }
@@ -769,6 +839,12 @@ def run(
                 raise LimitExceeded(f"stopped: output limit {limits.output_bytes} bytes exceeded")
             raise LimitExceeded(f"stopped: time limit {limits.seconds:g} s exceeded (wall clock)")
         results = _results(said, mark, limits)
+        if proc.returncode == LIMITS_LOWERED:
+            raise LimitExceeded(
+                f"stopped: after command {len(results)}, the limits of the sandbox's first "
+                "process were lowered (prlimit --pid 1) or it could not start the next "
+                "command: the later commands did not run"
+            )
         if os.environ.get("NKG_DEBUG"):
             print("bwrap:", proc.returncode, said[:4096])
         if not results and proc.returncode in SETUP_FAILED:
