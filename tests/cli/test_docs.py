@@ -69,3 +69,19 @@ def test_the_one_exception_to_read_only_is_stated(path):
     assert "one exception" in text or "with one exception" in text, path
     assert "--no-probe" in text, path
     assert "destroy" in text, path
+
+
+def test_no_probe_says_the_verdict_is_made_without_the_probe(cli, make_host):
+    """With --no-probe a host whose files look right is "ready" (exit 0) although no VM
+    was created: the option's entry and the install page must not let a reader take
+    that 0 for a proof that KVM works."""
+    run = cli("check", "--root", str(make_host()), "--no-probe", "--json")
+    assert run.rc == 0 and run.json["verdict"]["l0_nested_ready"] is True
+    assert [c["status"] for c in run.json["checks"] if c["id"] == "kvm-probe"] == ["SKIP"]
+    assert not {"kvm-api", "kvm-create-vm"} & {c["id"] for c in run.json["checks"]}
+    entry = " ".join(PAGE.split(".. option:: --no-probe", 1)[1].split(".. ", 1)[0].split())
+    assert "verdicts are then made without the probe" in entry
+    assert "not that KVM created a VM" in entry
+    install = " ".join((REPO / "source/how-to/install-checker.rst").read_text().split())
+    assert "``--no-probe`` and the JSON output" in install
+    assert '"ready" then rests on files and CPU flags alone, without that proof' in install
