@@ -7,6 +7,7 @@ import re
 import pytest
 
 from nested_snippets.cli import guide
+from tests.cli.conftest import write
 from tests.conftest import REPO
 
 PAGE = (REPO / "source/reference/cli.rst").read_text()
@@ -85,3 +86,18 @@ def test_no_probe_says_the_verdict_is_made_without_the_probe(cli, make_host):
     install = " ".join((REPO / "source/how-to/install-checker.rst").read_text().split())
     assert "``--no-probe`` and the JSON output" in install
     assert '"ready" then rests on files and CPU flags alone, without that proof' in install
+
+
+def test_bug_report_page_says_the_hand_copied_logs_are_not_redacted(cli, make_host, monkeypatch):
+    """The report hides a secret of a libvirt log; the bug-report how-to also copies
+    that log by hand (sudo cat), which hides nothing, and must say so."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    root = make_host()
+    write(root, "/var/log/libvirt/qemu/l1.log", "-object secret,id=s0,data=S3cr3tWalk14\n")
+    r = cli("report", "--root", str(root))
+    assert r.rc == 0 and "S3cr3tWalk14" not in r.out and "<redacted>" in r.out
+    page = (REPO / "source/how-to/bug-report.rst").read_text()
+    assert ".. snippet:: bugreport.libvirt_log" in page
+    assert "$ sudo cat {_LOG} > " in (REPO / "nested_snippets/snippets/bugreport.py").read_text()
+    text = " ".join(page.split())
+    assert "the libvirt logs among them, are copied as they are, with nothing redacted" in text
