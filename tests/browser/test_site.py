@@ -375,6 +375,24 @@ def test_copy_button_copies_only_commands(clipboard_page, demo):
     assert copy_from(page, amd_pre) == "cat /sys/module/kvm_amd/parameters/nested"
 
 
+def test_copy_button_is_visible_when_reached_by_keyboard(page, demo):
+    """sphinx-copybutton hides its button until the block is hovered; a keyboard user
+    who tabs onto it must see it, with a focus outline."""
+    page.goto(demo.url + "two.html")
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('copybtn')"):
+            break
+    else:
+        pytest.fail("no copy button reached with Tab")
+    page.wait_for_timeout(400)  # the button's opacity transition is 0.3 s
+    style = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.opacity, s.outlineStyle]; })()"
+    )
+    assert style == ["1", "solid"]
+
+
 def test_copy_button_keeps_continued_commands_whole(clipboard_page, demo):
     page = clipboard_page
     page.goto(demo.url + "two.html")
