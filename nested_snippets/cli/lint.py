@@ -711,24 +711,41 @@ class Linter:
         :meth:`counted` can tell what the loop would find in it (told when the loop asks
         for the piece: it has read the lines before).  The lines of a piece that is not
         are yielded too, and the next 1, 2, 4... up to 64 pieces are not tried (a
-        parameter on each line)."""
+        parameter on each line).  Each line's module and the text after it are split
+        once for the block, at C speed (where all lines are of one module, by removing
+        it from them at once)."""
         judge = modprobe_conf.judge_line
         texts_of = texts.split("\n")
+        first = texts_of[0]
+        given = first[: first.find(" ") + 1]  # the first line's module and its blank
+        modules: list[str] | str
+        if given and texts.count("\n" + given) == len(texts_of) - 1:  # all of it
+            modules = given[:-1]
+            rests = texts[len(given) :].replace("\n" + given, "\n").split("\n")
+        else:
+            heads = list(map(str.partition, texts_of, repeat(" ")))  # (module, " ", text)
+            modules = list(map(itemgetter(0), heads))
+            rests = list(map(itemgetter(2), heads))
         skip, skips = 0, 1  # pieces not tried after one that was not counted
         quoted = list(compress(range(len(texts_of)), map(contains, texts_of, repeat('"'))))
         quoted.append(len(texts_of))  # the lines with a quote, and the end
         done = 0
         for q in quoted:
             for start in range(done, q, LONG):  # lines without a quote
-                piece = texts_of[start : min(start + LONG, q)]
+                stop = min(start + LONG, q)
                 if skip:
                     skip -= 1
-                elif self.counted(path, piece, read_by_kmod):
+                elif self.counted(
+                    path,
+                    modules if modules.__class__ is str else modules[start:stop],
+                    rests[start:stop],
+                    read_by_kmod,
+                ):
                     skips = 1
                     continue
                 else:
                     skip, skips = skips, min(2 * skips, 64)  # (a parameter on each line)
-                for lineno, text in zip(lines[start:], piece):  # noqa: B905
+                for lineno, text in zip(lines[start:stop], texts_of[start:stop]):  # noqa: B905
                     words = text.split()  # the parser's words of a plain line (_judge_plain)
                     line = "options " + text
                     yield lineno, ["options", *words] if len(words) > 1 else judge(line), line
@@ -737,31 +754,24 @@ class Linter:
                 yield lines[q], judge(line), line
             done = q + 1
 
-    def counted(self, path: str, piece: list[str], read_by_kmod: bool) -> bool:
-        """Count the findings of ``piece``, texts of a block's lines without a quote
-        (:meth:`count_lines`: ``MODULE WORDS``), at once, told at C speed, if the loop
-        would only count each: every module a module with data and no word left open;
-        the words of those without a ``--`` all new wrong ones (:meth:`new_unknowns`,
-        against the names that stop any of them); for those after one, the warning of
-        each line, if it is no longer printed.  False (nothing counted) if that cannot
-        be told so: the loop then reads the piece's lines."""
-        first = piece[0]
-        given = first[: first.find(" ") + 1]  # the first line's module and its blank
-        joined = "\n".join(piece)
-        one = given and joined.count("\n" + given) == len(piece) - 1  # all lines of it
-        if one:
-            modules = [given[:-1]] * len(piece)
-            texts = joined[len(given) :].replace("\n" + given, "\n")
-        else:
-            heads = list(map(str.partition, piece, repeat(" ")))  # (module, " ", text)
-            modules = list(map(itemgetter(0), heads))
-            texts = "\n".join(map(itemgetter(2), heads))
-        if not texts or texts[0] == "\n" or texts[-1] == "\n" or "\n\n" in texts:
-            return False  # a module and nothing after it: kmod ignores the line
+    def counted(
+        self, path: str, modules: list[str] | str, texts: list[str], read_by_kmod: bool
+    ) -> bool:
+        """Count the findings of a piece of a block's lines without a quote
+        (:meth:`count_lines`: the module as written of each line, or of all, and the
+        texts after them) at once, told at C speed, if the loop would only count each:
+        every module a module with data and no word left open; the words of those
+        without a ``--`` all new wrong ones (:meth:`new_unknowns`, against the names
+        that stop any of them); for those after one, the warning of each line, if it
+        is no longer printed.  False (nothing counted) if that cannot be told so: the
+        loop then reads the piece's lines."""
+        if "" in texts:  # a module and nothing after it: kmod ignores the line
+            return False
+        one = modules.__class__ is str
         bases, opened, ended, repeats = self._bases, self.opened, self.ended, self.repeats
         stops = []  # the names that keep each module's words from being counted
         dead = []  # (module as written, the key of its lines' warning)
-        for name in {modules[0]} if one else set(modules):
+        for name in (modules,) if one else set(modules):
             base = bases.get(name)
             if base is None or base[1] is None:  # not judged yet, or without data
                 return False
@@ -773,30 +783,30 @@ class Linter:
                 seen = repeats.get(warning)
                 if seen is not None and seen < REPEAT:  # printed still
                     return False
-                dead.append((name, warning))
+                dead.append((name, len(texts) if one else modules.count(name), warning))
                 continue
             its = self.stop_names(path, base[0], base[1])
             if not its:
                 return False
             stops.append(its)
-        if dead:  # the words of the lines of modules after a "--" are not read
-            gone = {name for name, _ in dead}  # (zip: each module as a 1-tuple)
-            texts = "\n".join(compress(texts.split("\n"), map(gone.isdisjoint, zip(modules))))
         new = 0
-        if stops:
+        if stops:  # the words of the lines of modules after a "--" are not read
+            if dead:
+                gone = {name for name, _, _ in dead}  # (zip: each module as a 1-tuple)
+                texts = list(compress(texts, map(gone.isdisjoint, zip(modules))))
             stop = stops[0] if len(stops) == 1 else set().union(*stops)
-            new = self.new_unknowns(texts.split(), stop)
+            new = self.new_unknowns("\n".join(texts).split(), stop)
             if not new:
                 return False
         left_out = self.left_out
         if new:
             left_out["error"] = left_out.get("error", 0) + new
-        for name, warning in dead:
+        for _, lines, warning in dead:
             seen = repeats.get(warning)
             if seen is None:  # past SHOWN: left out (as add() does)
-                left_out["warning"] = left_out.get("warning", 0) + modules.count(name)
+                left_out["warning"] = left_out.get("warning", 0) + lines
             else:  # printed REPEAT times: counted
-                repeats[warning] = seen + modules.count(name)
+                repeats[warning] = seen + lines
         return True
 
     def after_dashes(
