@@ -684,8 +684,7 @@ class Linter:
                 block = False  # (told once per run)
                 rest = texts.split("\n", at + 1)[-1]
                 if 8 * rest.count('"') <= len(lines) - at:  # most of them without a quote
-                    rest = f"{given} " + rest.replace("\n", f"\n{given} ")  # a block's texts
-                    yield from self.count_lines(path, lines[at + 1 :], rest, read_by_kmod)
+                    yield from self.count_lines(path, lines[at + 1 :], rest, read_by_kmod, given)
                     return
             at += word.count("\n")
             start = end + 1
@@ -701,10 +700,16 @@ class Linter:
             self.add(path, lineno, "warning", ("after_dashes", module, dashes))
 
     def count_lines(
-        self, path: str, lines: Sequence[int], texts: str, read_by_kmod: bool
+        self,
+        path: str,
+        lines: Sequence[int],
+        texts: str,
+        read_by_kmod: bool,
+        given: str | None = None,
     ) -> Iterator[tuple[int, list[str] | str, str]]:
         """Read a block: the ``options`` lines ``lines``, of any modules, printable,
-        their texts after ``options `` joined with ``"\n"``, met past :data:`SHOWN`
+        their texts after ``options `` (after ``options GIVEN ``: lines of module
+        ``given`` as written) joined with ``"\n"``, met past :data:`SHOWN`
         distinct findings (an error among them).  The lines with a quote are yielded
         one by one, judged as the parser judges them, for :meth:`lint_text`'s loop;
         each piece of at most :data:`LONG` lines between them is counted at once if
@@ -715,17 +720,20 @@ class Linter:
         once for the block, at C speed (where all lines are of one module, by removing
         it from them at once)."""
         judge = modprobe_conf.judge_line
+        if given is None:
+            first = texts.partition("\n")[0]
+            module = first[: first.find(" ") + 1]  # the first line's module and its blank
+            if module and texts.count("\n" + module) == texts.count("\n"):  # all of it
+                given, texts = module[:-1], texts[len(module) :].replace("\n" + module, "\n")
         texts_of = texts.split("\n")
-        first = texts_of[0]
-        given = first[: first.find(" ") + 1]  # the first line's module and its blank
+        prefix = "options " if given is None else f"options {given} "
         modules: list[str] | str
-        if given and texts.count("\n" + given) == len(texts_of) - 1:  # all of it
-            modules = given[:-1]
-            rests = texts[len(given) :].replace("\n" + given, "\n").split("\n")
-        else:
+        if given is None:
             heads = list(map(str.partition, texts_of, repeat(" ")))  # (module, " ", text)
             modules = list(map(itemgetter(0), heads))
             rests = list(map(itemgetter(2), heads))
+        else:
+            modules, rests = given, texts_of
         skip, skips = 0, 1  # pieces not tried after one that was not counted
         quoted = list(compress(range(len(texts_of)), map(contains, texts_of, repeat('"'))))
         quoted.append(len(texts_of))  # the lines with a quote, and the end
@@ -746,11 +754,11 @@ class Linter:
                 else:
                     skip, skips = skips, min(2 * skips, 64)  # (a parameter on each line)
                 for lineno, text in zip(lines[start:stop], texts_of[start:stop]):  # noqa: B905
-                    words = text.split()  # the parser's words of a plain line (_judge_plain)
-                    line = "options " + text
-                    yield lineno, ["options", *words] if len(words) > 1 else judge(line), line
+                    line = prefix + text
+                    words = line.split()  # the parser's words of a plain line (_judge_plain)
+                    yield lineno, words if len(words) > 2 else judge(line), line
             if q < len(texts_of):
-                line = "options " + texts_of[q]
+                line = prefix + texts_of[q]
                 yield lines[q], judge(line), line
             done = q + 1
 
