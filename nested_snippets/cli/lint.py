@@ -76,19 +76,24 @@ only look-ups, no object of its own:
 
 ``tests/cli/test_lint_runs.py`` and ``tests/cli/test_lint_blocks.py`` compare these
 devices with judging every line, word by word, on random files and the bench's
-shapes.  Measured (branch lint13, 2026-12-03; earlier sessions' figures are in this
-docstring's git history), 6cdc365 and this code by turns, least CPU time of
-``Linter.lint_text`` on the 10 MB file (the whole command where said), load 3 to 9
-on 2 shared cores: one line, a parameter every 1000 words 3.59 -> 1.09 s; one line,
-quoted forms colliding 4.06 -> 1.45 s; a quote opened and closed every 20 lines 2.59
--> 1.20 s; 16 lines of kvm_intel then 1 of kvm 1.60 -> 1.22 s (whole command, 3
-runs); one line of distinct quoted words 1.41 -> 1.29 s; a ``--`` every 30 lines
-of another module unchanged (1.4 to 2.1 s either way).  Outputs byte-identical for
-all 29 bench patterns at 10 and 2.5 MB.  What is left: at load 4 to 6 the bench
-still finds some patterns above 2 s CPU (a ``--`` every 30 lines of another module
-2.5 s, 16 of kvm_intel then 1 of kvm 2.3 s, the 3-byte name lines 2.2 to 2.6 s):
-CPython's cost per line where modules take turns (no block, no run), and the set of
-a line's 2.5 M wrong readings.
+shapes, ``tests/cli/test_lint_mixed_blocks.py`` blocks of several modules with a
+reference written there.  Measured (branch lint14, 2026-12-03; earlier sessions'
+figures are in this docstring's git history), main (bc65f16, then 314aa73: the same
+lint) and this branch (19075cd, then this code) by turns on each 10 MB file, least
+CPU time of 3 runs of the whole command (bytecode cached; tools/bench_lint.py's
+files), two rounds at load 1.6 to 5.2 on 2 shared cores: 16 lines of kvm_intel then 1 of kvm
+1.61/1.54 -> 0.85/0.74 s; a ``--`` every 30 lines of another module 1.91/1.97 ->
+0.82/0.74 s; a quote opened and closed every 20 lines 0.93/0.86 -> 1.19/0.93 s (in
+process, 5 runs by turns at load 2 to 3: 0.70-0.75 -> 0.78-0.81 s: a call per piece
+of 18 lines); the other 26 patterns unchanged within the noise (a third either way).
+Outputs byte-identical (and exit status) for all 29 bench patterns at 10 and 2.5 MB.
+What is left: patterns of 1.3 to 2.0 s CPU in those rounds, the same on main:
+the 3-byte name lines (a set of the line's 2.5 M wrong readings, 0.45 s, after
+hashing each new word, 0.3 s, and splitting them, 0.3 s), distinct far module names
+and distinct open quotes with a blank (CPython's cost per line: no block, no run
+counts them), distinct uppercase KVM names; and the start-up, some 0.13 s CPU of
+which 0.04 s are dataclasses (``nested_snippets.kernel``: inspect, and making the
+classes).
 """
 
 from __future__ import annotations
