@@ -54,37 +54,46 @@ only look-ups, no object of its own:
 * past :data:`SHOWN` distinct findings (an error among them), where a finding is
   only counted, a plain line (printable, no quote) of a module with data that has no
   word left open and no ``--``, whose own words would be counted (below), starts a
-  *block* the same way: it and the module's next lines (as a run's,
-  :func:`~nested_snippets.parsers.modprobe_conf.run_lines`, but from 4 lines:
-  :class:`~nested_snippets.parsers.modprobe_conf.ShortRun`) are not judged by the
-  parser; :meth:`Linter.count_lines` hands the loop its lines with a quote, as the
-  parser judges them, and counts each piece of up to :data:`LONG` lines between
-  them at once if their words are all new wrong ones and the module then has no word
-  open and no ``--`` (:meth:`Linter.new_unknowns`: the loop would only count each),
-  else hands the loop the piece's lines too (then the next 1, 2, 4... up to 64
-  pieces are not tried: a parameter on each line); after a line that starts no block
-  (nor a run after a ``--``), or one of one line, none is tried for 1, 2, 4... up to
-  1024 lines.  Past :data:`SHOWN` findings, the lines of a run after the end of a
-  line that leaves no word open are such a block (:meth:`Linter.read_run`), if few
-  of them have a quote;
+  *block*: it and the next ``options`` lines, of any modules (:data:`BLOCK`; as a
+  run's, :func:`~nested_snippets.parsers.modprobe_conf.run_lines`, but from 4
+  lines: :class:`~nested_snippets.parsers.modprobe_conf.ShortRun`), are not judged
+  by the parser; :meth:`Linter.count_lines` hands the loop their lines with a quote,
+  as the parser judges them, and counts each piece of up to :data:`LONG` lines
+  between them at once (:meth:`Linter.counted`) if the loop would only count what
+  it finds there: each of its modules has data and no word open; the words of those
+  without a ``--`` are all new wrong ones (:meth:`Linter.new_unknowns`); a line of
+  one after a ``--`` is a warning no longer printed.  Else it hands the loop the
+  piece's lines too (then the next 1, 2, 4... up to 64 pieces are not tried: a
+  parameter on each line).  Modules that take turns line by line (16 lines of
+  kvm_intel, one of kvm; lines of a module after its ``--`` between another's) are
+  one block, not one per module.  After a line that starts no block (nor a run after
+  a ``--``), or one of one line, none is tried for 1, 2, 4... up to 1024 lines (only
+  a line where a quote goes on is answered for).  Past :data:`SHOWN` findings, the
+  lines of a run after the end of a line that leaves no word open are such a block
+  (:meth:`Linter.read_run`), if few of them have a quote;
 * messages, and the did-you-mean searches (difflib), are made in
   :meth:`Linter.finish` for the printed findings only.
 
 ``tests/cli/test_lint_runs.py`` and ``tests/cli/test_lint_blocks.py`` compare these
 devices with judging every line, word by word, on random files and the bench's
-shapes.  Measured (branch lint13, 2026-12-03; earlier sessions' figures are in this
-docstring's git history), 6cdc365 and this code by turns, least CPU time of
-``Linter.lint_text`` on the 10 MB file (the whole command where said), load 3 to 9
-on 2 shared cores: one line, a parameter every 1000 words 3.59 -> 1.09 s; one line,
-quoted forms colliding 4.06 -> 1.45 s; a quote opened and closed every 20 lines 2.59
--> 1.20 s; 16 lines of kvm_intel then 1 of kvm 1.60 -> 1.22 s (whole command, 3
-runs); one line of distinct quoted words 1.41 -> 1.29 s; a ``--`` every 30 lines
-of another module unchanged (1.4 to 2.1 s either way).  Outputs byte-identical for
-all 29 bench patterns at 10 and 2.5 MB.  What is left: at load 4 to 6 the bench
-still finds some patterns above 2 s CPU (a ``--`` every 30 lines of another module
-2.5 s, 16 of kvm_intel then 1 of kvm 2.3 s, the 3-byte name lines 2.2 to 2.6 s):
-CPython's cost per line where modules take turns (no block, no run), and the set of
-a line's 2.5 M wrong readings.
+shapes, ``tests/cli/test_lint_mixed_blocks.py`` blocks of several modules with a
+reference written there.  Measured (branch lint14, 2026-12-03; earlier sessions'
+figures are in this docstring's git history), main (bc65f16, then 314aa73: the same
+lint) and this branch (19075cd, then this code) by turns on each 10 MB file, least
+CPU time of 3 runs of the whole command (bytecode cached; tools/bench_lint.py's
+files), two rounds at load 1.6 to 5.2 on 2 shared cores: 16 lines of kvm_intel then 1 of kvm
+1.61/1.54 -> 0.85/0.74 s; a ``--`` every 30 lines of another module 1.91/1.97 ->
+0.82/0.74 s; a quote opened and closed every 20 lines 0.93/0.86 -> 1.19/0.93 s (in
+process, 5 runs by turns at load 2 to 3: 0.70-0.75 -> 0.78-0.81 s: a call per piece
+of 18 lines); the other 26 patterns unchanged within the noise (a third either way).
+Outputs byte-identical (and exit status) for all 29 bench patterns at 10 and 2.5 MB.
+What is left: patterns of 1.3 to 2.0 s CPU in those rounds, the same on main:
+the 3-byte name lines (a set of the line's 2.5 M wrong readings, 0.45 s, after
+hashing each new word, 0.3 s, and splitting them, 0.3 s), distinct far module names
+and distinct open quotes with a blank (CPython's cost per line: no block, no run
+counts them), distinct uppercase KVM names; and the start-up, some 0.13 s CPU of
+which 0.04 s are dataclasses (``nested_snippets.kernel``: inspect, and making the
+classes).
 """
 
 from __future__ import annotations
@@ -148,6 +157,9 @@ as a run (:meth:`Linter.read_run`): the possessive expression of
 _NAME = re.compile("(.[^=\n]*)[^\n]*")
 """:func:`names`' expression (argparse imports re)."""
 _FIRST = itemgetter(0)
+BLOCK = modprobe_conf.ShortRun("options ")
+"""What :meth:`Linter.lint_text` answers the parser for a line that starts a *block*
+(:meth:`Linter.count_lines`): it and the next ``options`` lines, of any modules."""
 
 
 def names(words: list[str], joined: str) -> list[str]:
@@ -369,20 +381,20 @@ class Linter:
             an earlier line left open goes on with its text (kmod joins the module's
             texts with a blank), :class:`Carried` (command, module, text), which
             :meth:`across_lines` reads (a file of distinct lines that each close and
-            open a quote: a third of lint's time); after a ``--`` ended the module's
-            parameters, ``["options", MODULE]`` (a warning).  None: judge it.  With
+            open a quote: a third of lint's time).  None: judge it.  With
             :data:`RUNS`, a line where a quote goes on starts a run instead: its
             ``options MODULE `` (:meth:`read_run` reads the run), but for ``wait``
             such lines after a run too short to pay (twice as many each time).  A line
             after a ``--`` starts a run of such lines the same way (:meth:`after_dashes`),
             and past :data:`SHOWN` distinct findings, a plain line (no quote) of a module
             with data, neither open nor ended, whose own words would be counted, starts
-            a *block* (:meth:`count_lines`); neither for ``lull`` lines after a line
-            that started none or one of one line (``pause``: twice as many each time)."""
+            a *block* (:meth:`count_lines`: the next lines of any modules); for ``lull``
+            lines after a line that started none or one of one line (``pause``: twice as
+            many each time), only a line where a quote goes on is answered for."""
             nonlocal lull, pause
             if lull:
                 lull -= 1
-                return answer(raw, False, False) if opened or ended else None
+                return answer(raw, False, False) if opened else None
             counting = self.errors and self.first_left_out is not None
             if not (opened or ended or counting):
                 return None
@@ -411,7 +423,7 @@ class Linter:
                     wait -= 1
                 return Carried(("options", raw[8:end], raw[end + 1 :]))
             if key in ended:  # after a "--": a run of such lines (after_dashes())
-                return raw[: end + 1] if tries else ["options", raw[8:end]]
+                return raw[: end + 1] if tries else None
             if not counting or '"' in raw:
                 return None
             stop = stops.get(key)  # what keeps a block's words from being counted
@@ -419,7 +431,7 @@ class Linter:
                 stop = stops[key] = self.stop_names(path, base[0], base[1])
             if not stop or not self.new_unknowns(raw[end + 1 :].split(), stop):
                 return None  # not even this line would be counted (a parameter on each?)
-            return modprobe_conf.ShortRun(raw[: end + 1])  # a block: count_lines()
+            return BLOCK  # a block of lines of any modules: count_lines()
 
         def run(prefix: str, numbers: Sequence[int], texts: str) -> Iterable:
             """The lines of a run for the loop (:meth:`read_run`); of a run too short
@@ -427,6 +439,13 @@ class Linter:
             (:meth:`count_lines`), of one too short to pay, its first line judged; of
             lines after a ``--``, nothing (:meth:`after_dashes` adds their warnings)."""
             nonlocal wait, backoff, lull, pause
+            if prefix is BLOCK:  # a block
+                if len(numbers) == 1:
+                    lull, pause = pause, min(2 * pause, 1024)
+                    line = prefix + texts
+                    return ((numbers[0], modprobe_conf.judge_line(line), line),)
+                lull, pause = 0, 1
+                return self.count_lines(path, numbers, texts, read_by_kmod)
             module = self._bases[prefix[8:-1]][0]
             key = module if read_by_kmod else (path, module)
             if key in ended:  # lines after a "--": a warning each
@@ -436,13 +455,6 @@ class Linter:
                     lull, pause = 0, 1
                 self.after_dashes(path, module, numbers, ended[key])
                 return ()
-            if key not in opened:  # a block
-                if len(numbers) == 1:
-                    lull, pause = pause, min(2 * pause, 1024)
-                    line = prefix + texts
-                    return ((numbers[0], modprobe_conf.judge_line(line), line),)
-                lull, pause = 0, 1
-                return self.count_lines(path, prefix, numbers, texts, read_by_kmod)
             if len(numbers) == 1:
                 wait, backoff = backoff, min(2 * backoff, 1024)
                 return ((numbers[0], Carried(("options", prefix[8:-1], texts)), ""),)
@@ -677,8 +689,7 @@ class Linter:
                 block = False  # (told once per run)
                 rest = texts.split("\n", at + 1)[-1]
                 if 8 * rest.count('"') <= len(lines) - at:  # most of them without a quote
-                    prefix = f"options {given} "
-                    yield from self.count_lines(path, prefix, lines[at + 1 :], rest, read_by_kmod)
+                    yield from self.count_lines(path, lines[at + 1 :], rest, read_by_kmod, given)
                     return
             at += word.count("\n")
             start = end + 1
@@ -694,51 +705,122 @@ class Linter:
             self.add(path, lineno, "warning", ("after_dashes", module, dashes))
 
     def count_lines(
-        self, path: str, prefix: str, lines: Sequence[int], texts: str, read_by_kmod: bool
+        self,
+        path: str,
+        lines: Sequence[int],
+        texts: str,
+        read_by_kmod: bool,
+        given: str | None = None,
     ) -> Iterator[tuple[int, list[str] | str, str]]:
-        """Read a block: the ``options`` lines ``lines`` of ``prefix`` (``options MODULE
-        ``, a module with data), printable, their texts after it joined with
-        ``"\n"``, met past :data:`SHOWN` distinct findings (an error among them).  The
-        lines with a quote are yielded one by one, judged as the parser judges them,
-        for :meth:`lint_text`'s loop; each piece of at most :data:`LONG` lines between
-        them is counted at once if its words are all new wrong ones
-        (:meth:`new_unknowns`: distinct, none a parameter's, a printed one's or
-        ``--``) while the module has no word left open and no ``--`` (told when the
-        loop asks for the piece: it has read the lines before): the loop would count
-        each of them and do nothing else (a line of blanks only has no words).  The
-        lines of a piece that is not are yielded too, and the next 1, 2, 4... up to
-        64 pieces are not tried (a parameter on each line)."""
-        given = prefix[8:-1]
-        module, params, _ = self._bases[given]
-        key = module if read_by_kmod else (path, module)
+        """Read a block: the ``options`` lines ``lines``, of any modules, printable,
+        their texts after ``options `` (after ``options GIVEN ``: lines of module
+        ``given`` as written) joined with ``"\n"``, met past :data:`SHOWN`
+        distinct findings (an error among them).  The lines with a quote are yielded
+        one by one, judged as the parser judges them, for :meth:`lint_text`'s loop;
+        each piece of at most :data:`LONG` lines between them is counted at once if
+        :meth:`counted` can tell what the loop would find in it (told when the loop asks
+        for the piece: it has read the lines before).  The lines of a piece that is not
+        are yielded too, and the next 1, 2, 4... up to 64 pieces are not tried (a
+        parameter on each line).  Each line's module and the text after it are split
+        once for the block, at C speed (where all lines are of one module, by removing
+        it from them at once)."""
         judge = modprobe_conf.judge_line
-        stop = self.stop_names(path, module, params)  # the same past SHOWN findings
+        if given is None:
+            first = texts.partition("\n")[0]
+            module = first[: first.find(" ") + 1]  # the first line's module and its blank
+            if module and texts.count("\n" + module) == texts.count("\n"):  # all of it
+                given, texts = module[:-1], texts[len(module) :].replace("\n" + module, "\n")
         texts_of = texts.split("\n")
-        opened, ended, left_out = self.opened, self.ended, self.left_out
+        prefix = "options " if given is None else f"options {given} "
+        modules: list[str] | str
+        if given is None:
+            heads = list(map(str.partition, texts_of, repeat(" ")))  # (module, " ", text)
+            modules = list(map(itemgetter(0), heads))
+            rests = list(map(itemgetter(2), heads))
+        else:
+            modules, rests = given, texts_of
         skip, skips = 0, 1  # pieces not tried after one that was not counted
         quoted = list(compress(range(len(texts_of)), map(contains, texts_of, repeat('"'))))
         quoted.append(len(texts_of))  # the lines with a quote, and the end
         done = 0
         for q in quoted:
             for start in range(done, q, LONG):  # lines without a quote
-                piece = texts_of[start : min(start + LONG, q)]
+                stop = min(start + LONG, q)
                 if skip:
                     skip -= 1
-                elif stop and key not in opened and key not in ended:
-                    new = self.new_unknowns("\n".join(piece).split(), stop)
-                    if new:
-                        left_out["error"] = left_out.get("error", 0) + new
-                        skips = 1
-                        continue
+                elif self.counted(
+                    path,
+                    modules if modules.__class__ is str else modules[start:stop],
+                    rests[start:stop],
+                    read_by_kmod,
+                ):
+                    skips = 1
+                    continue
+                else:
                     skip, skips = skips, min(2 * skips, 64)  # (a parameter on each line)
-                for lineno, text in zip(lines[start:], piece):  # noqa: B905
-                    words = text.split()  # the parser's words of a plain line (_judge_plain)
+                for lineno, text in zip(lines[start:stop], texts_of[start:stop]):  # noqa: B905
                     line = prefix + text
-                    yield lineno, ["options", given, *words] if words else judge(line), line
+                    words = line.split()  # the parser's words of a plain line (_judge_plain)
+                    yield lineno, words if len(words) > 2 else judge(line), line
             if q < len(texts_of):
                 line = prefix + texts_of[q]
                 yield lines[q], judge(line), line
             done = q + 1
+
+    def counted(
+        self, path: str, modules: list[str] | str, texts: list[str], read_by_kmod: bool
+    ) -> bool:
+        """Count the findings of a piece of a block's lines without a quote
+        (:meth:`count_lines`: the module as written of each line, or of all, and the
+        texts after them) at once, told at C speed, if the loop would only count each:
+        every module a module with data and no word left open; the words of those
+        without a ``--`` all new wrong ones (:meth:`new_unknowns`, against the names
+        that stop any of them); for those after one, the warning of each line, if it
+        is no longer printed.  False (nothing counted) if that cannot be told so: the
+        loop then reads the piece's lines."""
+        if "" in texts:  # a module and nothing after it: kmod ignores the line
+            return False
+        one = modules.__class__ is str
+        bases, opened, ended, repeats = self._bases, self.opened, self.ended, self.repeats
+        stops = []  # the names that keep each module's words from being counted
+        dead = []  # (module as written, the key of its lines' warning)
+        for name in (modules,) if one else set(modules):
+            base = bases.get(name)
+            if base is None or base[1] is None:  # not judged yet, or without data
+                return False
+            key = base[0] if read_by_kmod else (path, base[0])
+            if key in opened:
+                return False
+            if key in ended:  # a warning per line (across_lines)
+                warning = (path, "warning", ("after_dashes", base[0], ended[key]))
+                seen = repeats.get(warning)
+                if seen is not None and seen < REPEAT:  # printed still
+                    return False
+                dead.append((name, len(texts) if one else modules.count(name), warning))
+                continue
+            its = self.stop_names(path, base[0], base[1])
+            if not its:
+                return False
+            stops.append(its)
+        new = 0
+        if stops:  # the words of the lines of modules after a "--" are not read
+            if dead:
+                gone = {name for name, _, _ in dead}  # (zip: each module as a 1-tuple)
+                texts = list(compress(texts, map(gone.isdisjoint, zip(modules))))
+            stop = stops[0] if len(stops) == 1 else set().union(*stops)
+            new = self.new_unknowns("\n".join(texts).split(), stop)
+            if not new:
+                return False
+        left_out = self.left_out
+        if new:
+            left_out["error"] = left_out.get("error", 0) + new
+        for _, lines, warning in dead:
+            seen = repeats.get(warning)
+            if seen is None:  # past SHOWN: left out (as add() does)
+                left_out["warning"] = left_out.get("warning", 0) + lines
+            else:  # printed REPEAT times: counted
+                repeats[warning] = seen + lines
+        return True
 
     def after_dashes(
         self, path: str, module: str, lines: Sequence[int], dashes: tuple[str, int]
