@@ -71,6 +71,7 @@ def test_ipcmk_says_the_kernel_has_no_sysv_ipc():
     ], got  # fmt: skip
 
 
+# fmt: off
 DENIED = {
     # authored: the errno each call must give inside (arguments are all zero, so even
     # an allowed call could change nothing)
@@ -87,10 +88,14 @@ DENIED = {
                             "pidfd_getfd", "fanotify_init", "name_to_handle_at",
                             "open_by_handle_at")},  # EPERM  # fmt: skip
 }
+# fmt: on
 
 
 def test_every_denied_call_fails_with_its_errno():
-    assert set(DENIED) == set(seccomp.SYSCALLS) - {"clone", "ptrace", "setsockopt"}
+    assert set(DENIED) == set(seccomp.SYSCALLS) - {
+        "clone", "ptrace", "setsockopt", "sched_setaffinity", "sched_setscheduler",
+        "sched_setparam", "sched_setattr", "setpriority", "ioprio_set", "prlimit64",
+    }  # fmt: skip
     column = {62: 0, 183: 1}[seccomp.elf_machine(sandbox.pid1.PERL)]
     names = sorted(DENIED)
     numbers = [seccomp.SYSCALLS[n][column] for n in names]
@@ -102,7 +107,9 @@ def test_every_denied_call_fails_with_its_errno():
 def test_ptrace_attach_and_untraced_clones_are_denied_while_fork_threads_and_traceme_work():
     column = {62: 0, 183: 1}[seccomp.elf_machine(sandbox.pid1.PERL)]
     ptrace, clone = seccomp.SYSCALLS["ptrace"][column], seccomp.SYSCALLS["clone"][column]
-    script = SYSCALL + f"""\
+    script = (
+        SYSCALL
+        + f"""\
 import signal, threading, time
 child = os.fork()
 if child == 0:
@@ -129,6 +136,7 @@ print("traceme exit", os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]))
 t = threading.Thread(target=lambda: print("thread ran"))
 t.start(); t.join()
 """
+    )
     assert _python(script) == [
         "attach -1 1", "seize -1 1", "untraced clone -1 1",
         "traceme stopped True", "traceme exit 0", "thread ran",
@@ -231,6 +239,21 @@ def test_every_number_gets_the_authored_verdict(machine, tmp_path):
                                    (6, 7, allow), (0, 8, allow), (1 | 1 << 32, 7, eperm),
                                    (1, 7 | 1 << 32, eperm)):  # fmt: skip
         assert _verdict(code, setsockopt, audit, 3, level, option) == verdict, (level, option)
+    for name in ("sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr"):
+        for pid, verdict in ((1, eperm), (0, allow), (2, allow), (1 | 1 << 32, eperm)):
+            assert _verdict(code, number[name], audit, pid) == verdict, (name, pid)
+    # setpriority: PRIO_PROCESS 0, PRIO_PGRP 1, PRIO_USER 2; ioprio_set: one more each
+    for name, base in (("setpriority", 0), ("ioprio_set", 1)):
+        for which, who, verdict in ((0, 1, eperm), (0, 0, allow), (0, 7, allow),
+                                    (1, 0, eperm), (1, 1, eperm), (1, 7, allow),
+                                    (2, 0, eperm), (2, 1000, eperm), (3, 1, allow),
+                                    (0, 1 | 1 << 32, eperm)):  # fmt: skip
+            got = _verdict(code, number[name], audit, base + which, who, 19)
+            assert got == verdict, (name, which, who)
+    prlimit = number["prlimit64"]
+    for pid, new, verdict in ((1, 0, allow), (1, 0x7FFF0000, eperm), (1, 1 << 40, eperm),
+                              (0, 0x7FFF0000, allow), (7, 0x7FFF0000, allow)):  # fmt: skip
+        assert _verdict(code, prlimit, audit, pid, 7, new, 0x7FFF1000) == verdict, (pid, new)
     assert _verdict(code, 39, 0x40000003) == enosys  # i386 (AUDIT_ARCH_I386) or arm32
     if machine == 62:
         assert _verdict(code, 0x40000000 | 39, audit) == enosys  # x32

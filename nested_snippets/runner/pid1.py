@@ -35,10 +35,12 @@ command (review 14): every signal is at its default (what the runner's starter
 ignored, ``nohup`` or a shell's ``&``, would else reach every command); the rlimits
 are set again before each command, and PID 1 ends with 95
 (:data:`.sandbox.LIMITS_LOWERED`) where a command lowered them (``prlimit --pid 1``,
-which the kernel allows to a process of PID 1's uid) or where it cannot fork or make
-a pipe, rather than write a status for a command that did not run; the output pipe,
-whose open file the commands share, is made blocking again before PID 1 writes
-(``O_NONBLOCK`` set by a command made its writes stop at the first ``EAGAIN``).
+which the kernel allows to a process of PID 1's uid and the seccomp filter refuses
+since review 14 break 9, as it refuses changing PID 1's scheduling) or where it
+cannot fork or make a pipe, rather than write a status for a command that did not
+run; the output pipe, whose open file the commands share, is made blocking again
+before PID 1 writes (``O_NONBLOCK`` set by a command made its writes stop at the
+first ``EAGAIN``).
 A traced command runs untraced, with no record, when ``/etc/ld.so.preload`` exists:
 every dynamic loader reads it, strace's too, and a command could plant its own code
 in a later command's strace (the loader and libraries themselves are taken from

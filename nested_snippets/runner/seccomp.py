@@ -24,7 +24,16 @@ counts) and a smaller attack surface:
   forbids them;
 * ``setsockopt`` of ``SO_SNDBUF``, ``SO_RCVBUF`` and their ``FORCE`` forms:
   ``EPERM`` (since 2026-12-02), so every socket keeps the machine's default buffers,
-  which the runner's memory watch charges for (``sandbox.tree_memory``).
+  which the runner's memory watch charges for (``sandbox.tree_memory``);
+* changing the scheduling or limits of the sandbox's PID 1, which every later command
+  of the run inherits (review 14, 2026-12-03: ``taskset -p 1 1`` made the next
+  ``nproc`` say 1): ``EPERM`` for ``sched_setaffinity``, ``sched_setscheduler``,
+  ``sched_setparam`` and ``sched_setattr`` of pid 1; ``setpriority`` and
+  ``ioprio_set`` of process 1, of process group 0 or 1 (PID 1's, where every command
+  runs) and of any user (so ``renice -u`` and ``ionice -u`` are refused: every
+  command runs as PID 1's uid); ``prlimit64`` of pid 1 with a new limit (reading
+  PID 1's limits stays allowed).  A command still changes its own (pid 0 or its own
+  pid) and its children's.
 
 A system call of another ABI than the machine's (i386 or x32 on x86_64, arm32 on
 aarch64) gets ``ENOSYS``: none of the numbers below applies to it.  On an
@@ -64,6 +73,9 @@ SYSCALLS: dict[str, tuple[int, int]] = {
     "pidfd_getfd": (438, 438), "fanotify_init": (300, 262),
     "name_to_handle_at": (303, 264), "open_by_handle_at": (304, 265),
     "setsockopt": (54, 208),
+    "sched_setaffinity": (203, 122), "sched_setscheduler": (144, 119),
+    "sched_setparam": (142, 118), "sched_setattr": (314, 274),
+    "setpriority": (141, 140), "ioprio_set": (251, 30), "prlimit64": (302, 261),
 }  # fmt: skip
 SYSV = ("shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
         "semget", "semop", "semctl", "semtimedop")  # fmt: skip
@@ -77,7 +89,10 @@ several look a path up (``fchmodat2`` 452, ``getxattrat`` 464, ``listxattrat`` 4
 ``file_getattr`` 468): ``getxattrat(AT_FDCWD, "/sys/module/kvm_amd", ...)`` told
 whether a module was loaded without a trace of it (review of 2026-12-03, session 10).
 The last number strace 6.1 knows is 450 (``set_mempolicy_home_node``)."""
-ARGUMENT_RULES = ("clone", "ptrace", "setsockopt")
+PID1_SCHEDULING = ("sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr")
+"""Calls whose first argument is the pid they change (0: the caller)."""
+ARGUMENT_RULES = ("clone", "ptrace", "setsockopt", *PID1_SCHEDULING, "setpriority",
+                  "ioprio_set", "prlimit64")  # fmt: skip
 """Calls denied for some arguments only (see :func:`program`)."""
 EPERM_CALLS = tuple(n for n in SYSCALLS if n not in (*ENOSYS_CALLS, *ARGUMENT_RULES))
 
@@ -100,6 +115,8 @@ RET_ERRNO = 0x00050000
 NR, ARCH, ARG0, ARG1, ARG2 = 0, 4, 16, 24, 32  # offsets in struct seccomp_data
 # (args: the little-endian low word, all the kernel reads of an int argument)
 SOL_SOCKET = 1
+PRIO_PROCESS, PRIO_PGRP, PRIO_USER = 0, 1, 2  # include/uapi/linux/resource.h
+IOPRIO_WHO_PROCESS, IOPRIO_WHO_PGRP, IOPRIO_WHO_USER = 1, 2, 3  # include/uapi/linux/ioprio.h
 BUFFER_SIZES = (7, 8, 32, 33)
 """SO_SNDBUF, SO_RCVBUF, SO_SNDBUFFORCE, SO_RCVBUFFORCE (include/uapi/asm-generic/
 socket.h, which x86_64 and aarch64 both use)."""
@@ -143,6 +160,18 @@ def _search(blocks: list[tuple[int, list[bytes]]]) -> list[bytes]:
     return [*code, _insn(RET, RET_ALLOW)]
 
 
+def _reaches_pid1(process: int, pgrp: int, user: int) -> list[bytes]:
+    """``setpriority``/``ioprio_set(which, who, ...)``: ``EPERM`` where ``who`` may
+    take in PID 1: process 1, process group 0 or 1 (every command runs in PID 1's),
+    any user (every command runs as PID 1's uid)."""
+    return [
+        _insn(LD_ABS_W, ARG0), _insn(JEQ, user, 7, 0), _insn(JEQ, process, 3, 0),
+        _insn(JEQ, pgrp, 0, 4), _insn(LD_ABS_W, ARG1), _insn(JEQ, 0, 3, 0),
+        _insn(LD_ABS_W, ARG1), _insn(JEQ, 1, 1, 0), _insn(RET, RET_ALLOW),
+        _deny(errno.EPERM),
+    ]  # fmt: skip
+
+
 @functools.cache
 def program(executable: str) -> bytes:
     """The filter for the architecture ``executable`` (the sandbox's perl) runs on."""
@@ -175,6 +204,19 @@ def program(executable: str) -> bytes:
     blocks[nr["setsockopt"]] = [
         _insn(LD_ABS_W, ARG1), _insn(JEQ, SOL_SOCKET, 0, n + 1), _insn(LD_ABS_W, ARG2),
         *(_insn(JEQ, opt, n - i, 0) for i, opt in enumerate(BUFFER_SIZES)),
+        _insn(RET, RET_ALLOW), _deny(errno.EPERM),
+    ]  # fmt: skip
+    # the scheduling of PID 1, which every later command of the run inherits
+    for name in PID1_SCHEDULING:
+        blocks[nr[name]] = [_insn(LD_ABS_W, ARG0), _insn(JEQ, 1, 0, 1), _deny(errno.EPERM),
+                            _insn(RET, RET_ALLOW)]  # fmt: skip
+    blocks[nr["setpriority"]] = _reaches_pid1(PRIO_PROCESS, PRIO_PGRP, PRIO_USER)
+    blocks[nr["ioprio_set"]] = _reaches_pid1(IOPRIO_WHO_PROCESS, IOPRIO_WHO_PGRP,
+                                             IOPRIO_WHO_USER)  # fmt: skip
+    # prlimit64(1, resource, new_limit, old_limit) with a new limit (a 64-bit pointer)
+    blocks[nr["prlimit64"]] = [
+        _insn(LD_ABS_W, ARG0), _insn(JEQ, 1, 0, 4), _insn(LD_ABS_W, ARG2),
+        _insn(JEQ, 0, 0, 3), _insn(LD_ABS_W, ARG2 + 4), _insn(JEQ, 0, 0, 1),
         _insn(RET, RET_ALLOW), _deny(errno.EPERM),
     ]  # fmt: skip
     code += _search(sorted(blocks.items()))
