@@ -592,10 +592,11 @@ def test_cli_rst_says_one_thing_about_yaml_block_values():
     it does not recognise.  The code redacts the first; the second sentence now names
     only the YAML forms the code leaves (checked here against report.redact)."""
     text = " ".join((REPO / "source/reference/cli.rst").read_text().split())
-    start = text.index("It does not recognise a secret")
-    sentence = text[start : text.index("before you share it", start)]
+    # walk 14 (L1): the warning now opens the redaction text, the forms listed after it
+    start = text.index("**Read the report before you share it:**")
+    sentence = text[start : text.index(". ", text.index("is not recognised", start))]
     assert "YAML block value," not in sentence and "YAML block value)" not in sentence
-    assert "password: |" in text[:start]
+    assert "password: |" in text[start + len(sentence) :]
     assert "hunter2" not in report.redact("password: |\n  hunter2\n")  # the promise
     # review s10a: a block under any name that names a secret is redacted now
     assert "hunter2" not in report.redact("token: |\n  hunter2\n")
