@@ -129,7 +129,9 @@ def test_a_builtin_modules_parameters_are_parsed_at_boot(kernel, cmdline, logged
 
 def test_the_boot_line_reads_alike_in_every_release():
     for version in ("4.19", "4.20", "5.10", "5.15", "6.1", "6.6", "6.12", "6.18"):
-        text = message("boot_invalid_value", version, value="x", param="kvm_intel.nested")
+        text = message(
+            "invalid_value", version, module="Booting kernel", value="x", param="kvm_intel.nested"
+        )
         assert text == "Booting kernel: `x' invalid for parameter `kvm_intel.nested'"
 
 

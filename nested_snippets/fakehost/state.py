@@ -288,7 +288,12 @@ def parse_boot_args(state: State) -> None:
         try:
             values.parse(table[name]["type"], value)
         except values.InvalidValue:
-            state.log(message(state, "boot_invalid_value", value=value or "", param=written))
+            # parse_args()'s own line (invalid_value), its ``doing`` the "Booting kernel"
+            # that start_kernel() passes (init/main.c @ 4.19.0 ... 7.1.3, unchanged)
+            state.log(
+                message(state, "invalid_value", module="Booting kernel", value=value or "",
+                        param=written)
+            )  # fmt: skip
 
 
 def insert(state: State, spec: ModuleSpec, words: list[str], boot: bool = False) -> None:

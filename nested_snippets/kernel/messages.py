@@ -85,20 +85,6 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "kernel/params.c parse_args() @ v4.19..v7.1 (unchanged)",
         ),
     ),
-    # A built-in module's parameter refused at boot: start_kernel() parses the command
-    # line with parse_args("Booting kernel", ..., __start___param, ...), so ``doing``
-    # is "Booting kernel" and ``param`` the word's name as written (kvm-intel.nested);
-    # the parameter keeps its initializer and boot goes on.  A dotted name that matches
-    # no parameter logs nothing (unknown_bootoption(): "Unused module parameter").
-    "boot_invalid_value": (
-        Variant(
-            "0",
-            "Booting kernel: `{value}' invalid for parameter `{param}'",
-            None,
-            "kernel/params.c parse_args() + init/main.c start_kernel() @ 4.19.0, 4.20.0, "
-            "5.11.0, 5.15.0, 6.3.8, 6.6.57, 6.12.0, 6.18.2, 7.0.0, 7.1.3 (unchanged)",
-        ),
-    ),
     # --- x86: modprobe kvm_intel on a CPU without VMX (e.g. an L1 guest w/o nested) ---
     "no_hw_support": (
         Variant(
