@@ -177,8 +177,9 @@ sub main {
     my $i = 0;
     for my $command (@commands) {
         $i++;
-        # a command may lower these (prlimit --pid 1: the kernel allows it to PID 1's
-        # uid); they cannot be raised again, and no command runs under lowered ones
+        # a backstop: the seccomp filter refuses prlimit on PID 1 (which the kernel
+        # allows to PID 1's uid); limits lowered cannot be raised again, and no
+        # command runs under lowered ones
         exit 95 unless set_limits(@limits);
         out("$mark B $i\n");
         my ($status, $record);

@@ -661,9 +661,10 @@ SETUP_FAILED = {
 }
 """What each exit status of :mod:`.pid1`'s setup means."""
 LIMITS_LOWERED = 95
-"""PID 1's status when it could not set the run's rlimits again before a command (a
-command lowered them: ``prlimit --pid 1``, which the kernel allows to PID 1's uid) or
-could not fork one: the later commands did not run (review 14)."""
+"""PID 1's status when it could not fork a command or make its pipes, or set the run's
+rlimits again before it (lowered by ``prlimit --pid 1``, which the kernel allows to
+PID 1's uid; the seccomp filter refuses that since review 14, so this is a backstop):
+the later commands did not run."""
 
 
 def can_trace() -> bool:
@@ -841,9 +842,9 @@ def run(
         results = _results(said, mark, limits)
         if proc.returncode == LIMITS_LOWERED:
             raise LimitExceeded(
-                f"stopped: after command {len(results)}, the limits of the sandbox's first "
-                "process were lowered (prlimit --pid 1) or it could not start the next "
-                "command: the later commands did not run"
+                f"stopped: after command {len(results)}, the sandbox's first process could "
+                "not start the next command (no process or pipe left, or its limits "
+                "lowered): the later commands did not run"
             )
         if os.environ.get("NKG_DEBUG"):
             print("bwrap:", proc.returncode, said[:4096])
