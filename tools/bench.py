@@ -462,7 +462,9 @@ def write_page(r: dict) -> str:
         "assertions: the targets are shown for comparison.",
         "",
         f"Measured on {r['date']} on a machine with {r['nproc']} CPUs",
-        f"({r['machine']}, Python {r['python']}), median of {r['runs']} runs where repeated.",
+        f"({r['machine']}, Python {r['python']}). Build times are the median of {r['runs']} runs,",
+        f"the checker's times the median of {r.get('check_runs', '?')} interleaved rounds, and",
+        "the snippet matrix (each mode) and lint (each file) ran once.",
         "",
         "Building the guide",
         "==================",
@@ -638,6 +640,7 @@ def main() -> int:
         "machine": f"{platform.system()} {platform.machine()}",
         "python": platform.python_version(),
         "runs": args.runs,
+        "check_runs": args.check_runs,
         "skipped": sorted(skip),
     }
     with tempfile.TemporaryDirectory(prefix="nested-kvm-bench-") as tmp:

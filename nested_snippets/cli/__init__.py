@@ -88,7 +88,8 @@ def build_parser(
     p = argument_parser(
         json_error,
         prog="nested-kvm",
-        description="Check a Linux host for nested KVM (read-only).",
+        description="Check a Linux host for nested KVM. It only reads, with one exception:\n"
+        "check creates one empty test VM and destroys it at once (--no-probe skips that).",
         epilog=EXIT_HELP,
         formatter_class=_Formatter,
     )
@@ -145,7 +146,13 @@ def _lint(li: argparse.ArgumentParser) -> None:
         choices=arches.param_arches(),
         help="architecture for the 'kvm' module (default: the host's)",
     )
-    li.add_argument("--root", metavar="DIR", type=_root, help=ROOT_HELP)
+    li.add_argument(
+        "--root",
+        metavar="DIR",
+        type=_root,
+        help="take the defaults of --kernel and --arch from the host below DIR "
+        "(FILE|DIR are read as given)",
+    )
 
 
 def _params(pa: argparse.ArgumentParser) -> None:
@@ -158,7 +165,9 @@ def _params(pa: argparse.ArgumentParser) -> None:
         choices=arches.param_arches(),
         help="default: the module's (powerpc for kvm_hv), this host's for kvm",
     )
-    pa.add_argument("--json", action="store_true", help="print a JSON list")
+    pa.add_argument(
+        "--json", action="store_true", help="print JSON: an object with kernel and params"
+    )
     pa.add_argument(
         "--running",
         action="store_true",
