@@ -62,3 +62,12 @@ def test_health_page_says_how_often_each_figure_was_measured():
     assert "median of 5 runs where repeated" not in head
     assert "median of 5 runs" in head and "7 interleaved rounds" in head
     assert "lint (each file) ran once" in head
+
+
+def test_readmes_do_not_say_files_only():
+    """report runs lscpu, virsh, journalctl and params --running runs modinfo (cli.rst):
+    the READMEs say the tool only reads, not that it reads files only."""
+    for path in ("README.rst", "checker/README.rst"):
+        text = " ".join((REPO / path).read_text().split())
+        assert "reads files only" not in text, path
+        assert "programs that only read" in text, path
