@@ -71,3 +71,16 @@ def test_readmes_do_not_say_files_only():
         text = " ".join((REPO / path).read_text().split())
         assert "reads files only" not in text, path
         assert "programs that only read" in text, path
+
+
+def test_output_lines_entry_allows_skip_lines_without_fix_or_url(cli, make_host):
+    """A SKIP line may have neither fix nor URL (cli.rst, Output lines), a PASS line
+    never has them."""
+    root = make_host("intel", nested=True)
+    (root / "sys/module/kvm_intel/parameters/nested").unlink()
+    checks = cli("check", "--root", str(root), "--no-probe", "--json").json["checks"]
+    assert any(c["status"] == "SKIP" and not c["fix"] and not c["url"] for c in checks)
+    assert all(not c["url"] for c in checks if c["status"] == "PASS")
+    page = " ".join((REPO / "source/reference/cli.rst").read_text().split())
+    assert "unless the status is ``PASS``, an em dash, the fix and the URL" not in page
+    assert "a ``SKIP`` line (a parameter not loaded, a file not read) often has neither" in page
