@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import sys
 
+import pytest
+
 from nested_snippets.cli import build_parser
+from tests.cli.conftest import write
 from tests.conftest import REPO
+
+CLOCKS = "/sys/devices/system/clocksource/clocksource0/available_clocksource"
 
 
 def _sub(name: str):
@@ -84,3 +89,22 @@ def test_output_lines_entry_allows_skip_lines_without_fix_or_url(cli, make_host)
     page = " ".join((REPO / "source/reference/cli.rst").read_text().split())
     assert "unless the status is ``PASS``, an em dash, the fix and the URL" not in page
     assert "a ``SKIP`` line (a parameter not loaded, a file not read) often has neither" in page
+
+
+@pytest.mark.parametrize(
+    "shown,text,doc",
+    [
+        (CLOCKS, "tsc kvm-clock\n", "``kvm-clock``"),
+        (CLOCKS, "tsc hyperv_clocksource_tsc_page\n", "Hyper-V's"),
+        ("/sys/bus/vmbus/devices/vmbus_0/uevent", "", "Hyper-V VMBus devices"),
+        ("/sys/hypervisor/type", "xen\n", "``/sys/hypervisor/type`` of ``xen``"),
+    ],
+)
+def test_level_auto_entry_names_every_source_that_makes_a_guest(cli, make_host, shown, text, doc):
+    """Without the CPU flag or DMI, these alone make an x86 host L1: --level names them."""
+    root = make_host("intel", nested=True)
+    write(root, shown, text)
+    assert cli("check", "--root", str(root), "--no-probe", "--json").json["host"]["level"] == "L1"
+    page = " ".join((REPO / "source/reference/cli.rst").read_text().split())
+    entry = page.split(".. option:: --level auto|L0|L1", 1)[1].split(".. option::", 1)[0]
+    assert doc in entry
