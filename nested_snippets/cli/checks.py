@@ -49,11 +49,13 @@ L0_ADVICE: dict[str | None, tuple[str, str]] = {
         "(QEMU) or host-passthrough (libvirt; Proxmox VE: CPU type 'host')",
         "start-l1-qemu",
     ),
-    # xl.cfg(5): nestedhvm=BOOLEAN, HVM guests only
+    # xl.cfg(5): nestedhvm=BOOLEAN, among the HVM guest options (xen-project/xen
+    # docs/man/xl.cfg.5.pod.in @ 024e7131be5c, read 2026-12-04)
     "xen": (
-        "Xen exposes VT-x/AMD-V only with nestedhvm=1 in the domain's xl.cfg",
-        "troubleshooting-no-vmx",
-    ),  # fmt: skip
+        "Xen exposes VT-x/AMD-V only to an HVM guest with nestedhvm = 1 in its xl.cfg; "
+        "set it in dom0, then create the domain again",
+        "clouds-xen",
+    ),
     None: ("ask whoever runs L0 to expose vmx/svm to this guest", "troubleshooting-no-vmx"),
 }
 """L0 kind or cloud -> (advice when this L1 has no vmx/svm, guide label)."""
