@@ -188,7 +188,10 @@ class _Checker:
             return None
         state = self.f.modules.get(row.module, "unknown")
         if state in AVAILABLE:
-            self.add("kvm-module", "PASS", f"{row.module} {state}")
+            shown = f"{row.module} {state}"
+            if state == PRESENT and self.f.modules_problem:  # say why, naming the file
+                shown = shown.replace("not read", f"not read: {self.f.modules_problem}")
+            self.add("kvm-module", "PASS", shown)
             return True
         if state == "unknown":
             if self.link_out("kvm-module", "/sys/module"):
@@ -340,7 +343,7 @@ class _Checker:
         """(raw value or None, why not)."""
         shown = sysfs.param_path(module, name)
         try:
-            text = self.fs.read(shown, limit=sysfs.MAX_LEN + 1)
+            text = self.fs.read(shown, limit=sysfs.MAX_LEN + 1, whole=False)
         except Unreadable as exc:
             return None, str(exc)
         return text, ""
