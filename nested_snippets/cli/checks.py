@@ -334,6 +334,14 @@ class _Checker:
             shown = f"{cap.name} {value}"
             if value > 0:
                 self.add(cap.id, "PASS", shown)
+            elif cap.since and _older(self.f.release, cap.since):
+                since = ".".join(map(str, cap.since))
+                self.add(
+                    cap.id,
+                    "SKIP",
+                    f"{shown}: this kernel predates {cap.name} (Linux {since}), which it "
+                    "answers 0 as any number it does not know",
+                )
             else:
                 self.add(cap.id, "WARN", shown, cap.missing, cap.anchor)
         return True
@@ -537,6 +545,16 @@ def evaluate(fs: HostFS, facts: Facts, answer: kvmprobe.Answer | str | None = No
     c.ev.l0_failed = [k for k in l0 if parts[k] is False]
     c.ev.l1_failed = [k for k in l1 if parts[k] is False]
     return c.ev
+
+
+def _older(release: str | None, since: tuple[int, int]) -> bool:
+    """Is ``release`` (``uname -r``: 6.15.0-1-arm64) older than (major, minor)?  False
+    when it cannot be told."""
+    head = (release or "").split("-")[0].split(".")
+    try:
+        return (int(head[0]), int(head[1])) < since
+    except (IndexError, ValueError):
+        return False
 
 
 UDEV_KVM_CHECK = (
