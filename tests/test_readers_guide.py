@@ -201,7 +201,7 @@ def test_the_search_check_can_fail(built_site):
 
 
 CLOUD_SECTIONS = ("clouds-gce", "clouds-azure", "clouds-aws", "clouds-proxmox",
-                  "clouds-vmware", "clouds-hyperv", "clouds-virtualbox")  # fmt: skip
+                  "clouds-vmware", "clouds-hyperv", "clouds-virtualbox", "clouds-xen")  # fmt: skip
 
 
 def _sections(text: str) -> dict[str, str]:

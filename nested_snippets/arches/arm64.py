@@ -25,4 +25,5 @@ ARCH = Arch(
     verdict_l0=("dev-kvm", "nested"),
     verdict_l1=("dev-kvm",),
     early_params=("kvm-arm.mode",),
+    kvm_caps=("cap-arm-el2",),
 )

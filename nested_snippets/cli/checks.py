@@ -49,11 +49,13 @@ L0_ADVICE: dict[str | None, tuple[str, str]] = {
         "(QEMU) or host-passthrough (libvirt; Proxmox VE: CPU type 'host')",
         "start-l1-qemu",
     ),
-    # xl.cfg(5): nestedhvm=BOOLEAN, HVM guests only
+    # xl.cfg(5): nestedhvm=BOOLEAN, among the HVM guest options (xen-project/xen
+    # docs/man/xl.cfg.5.pod.in @ 024e7131be5c, read 2026-12-04)
     "xen": (
-        "Xen exposes VT-x/AMD-V only with nestedhvm=1 in the domain's xl.cfg",
-        "troubleshooting-no-vmx",
-    ),  # fmt: skip
+        "Xen exposes VT-x/AMD-V only to an HVM guest with nestedhvm = 1 in its xl.cfg; "
+        "set it in dom0, then create the domain again",
+        "clouds-xen",
+    ),
     None: ("ask whoever runs L0 to expose vmx/svm to this guest", "troubleshooting-no-vmx"),
 }
 """L0 kind or cloud -> (advice when this L1 has no vmx/svm, guide label)."""
@@ -186,7 +188,10 @@ class _Checker:
             return None
         state = self.f.modules.get(row.module, "unknown")
         if state in AVAILABLE:
-            self.add("kvm-module", "PASS", f"{row.module} {state}")
+            shown = f"{row.module} {state}"
+            if state == PRESENT and self.f.modules_problem:  # say why, naming the file
+                shown = shown.replace("not read", f"not read: {self.f.modules_problem}")
+            self.add("kvm-module", "PASS", shown)
             return True
         if state == "unknown":
             if self.link_out("kvm-module", "/sys/module"):
@@ -329,6 +334,14 @@ class _Checker:
             shown = f"{cap.name} {value}"
             if value > 0:
                 self.add(cap.id, "PASS", shown)
+            elif cap.since and _older(self.f.release, cap.since):
+                since = ".".join(map(str, cap.since))
+                self.add(
+                    cap.id,
+                    "SKIP",
+                    f"{shown}: this kernel predates {cap.name} (Linux {since}), which it "
+                    "answers 0 as any number it does not know",
+                )
             else:
                 self.add(cap.id, "WARN", shown, cap.missing, cap.anchor)
         return True
@@ -338,7 +351,7 @@ class _Checker:
         """(raw value or None, why not)."""
         shown = sysfs.param_path(module, name)
         try:
-            text = self.fs.read(shown, limit=sysfs.MAX_LEN + 1)
+            text = self.fs.read(shown, limit=sysfs.MAX_LEN + 1, whole=False)
         except Unreadable as exc:
             return None, str(exc)
         return text, ""
@@ -532,6 +545,16 @@ def evaluate(fs: HostFS, facts: Facts, answer: kvmprobe.Answer | str | None = No
     c.ev.l0_failed = [k for k in l0 if parts[k] is False]
     c.ev.l1_failed = [k for k in l1 if parts[k] is False]
     return c.ev
+
+
+def _older(release: str | None, since: tuple[int, int]) -> bool:
+    """Is ``release`` (``uname -r``: 6.15.0-1-arm64) older than (major, minor)?  False
+    when it cannot be told."""
+    head = (release or "").split("-")[0].split(".")
+    try:
+        return (int(head[0]), int(head[1])) < since
+    except (IndexError, ValueError):
+        return False
 
 
 UDEV_KVM_CHECK = (

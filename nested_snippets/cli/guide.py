@@ -33,6 +33,7 @@ ANCHORS: dict[str, str] = {
     "clouds-hyperv": "how-to/clouds",
     "clouds-vmware": "how-to/clouds",
     "clouds-virtualbox": "how-to/clouds",
+    "clouds-xen": "how-to/clouds",
 }
 """label -> page (docname below ``source/``) that must define it; each architecture
 adds its own (``pages`` of :mod:`nested_snippets.arches`)."""

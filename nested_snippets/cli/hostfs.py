@@ -22,6 +22,11 @@ MAX_READ = 4 * 1024 * 1024
 """Read at most this much of one file (kernel logs can be large)."""
 
 
+def _size(n: int) -> str:
+    """``4 MiB``, ``4096 bytes``: a read limit as a reader would say it."""
+    return f"{n >> 20} MiB" if n >= 1 << 20 and not n % (1 << 20) else f"{n} bytes"
+
+
 LOOP = "a symbolic link that cannot be followed (too many levels of symbolic links)"
 """Why a path whose links lead round in a loop is not read (as ``dev-kvm`` says it)."""
 
@@ -160,9 +165,18 @@ class HostFS:
                 raise Unreadable(shown, LOOP) from None
             raise Unreadable(shown, _reason(exc)) from None
 
-    def read(self, shown: str, limit: int = MAX_READ, strict: bool = True) -> str:
-        """The file as text; with ``strict``, bytes that are not UTF-8 are an error."""
-        data = self.read_bytes(shown, limit)
+    def read(
+        self, shown: str, limit: int = MAX_READ, strict: bool = True, whole: bool = True
+    ) -> str:
+        """The file as text; with ``strict``, bytes that are not UTF-8 are an error.
+
+        With ``whole``, a file larger than ``limit`` is :class:`Unreadable` (read whole
+        or not at all: a cut /proc/modules would turn a loaded module into a built-in
+        one); without it, its first ``limit`` bytes, for callers that check the length
+        themselves or use only the start."""
+        data = self.read_bytes(shown, limit + 1 if whole else limit)
+        if whole and len(data) > limit:
+            raise Unreadable(shown, f"larger than {_size(limit)}, not read")
         try:
             return data.decode("utf-8", errors="strict" if strict else "replace")
         except UnicodeDecodeError as exc:
@@ -179,10 +193,12 @@ class HostFS:
             left = max(0, st.st_size - len(data))
         return data.decode("utf-8", errors="replace"), left
 
-    def read_optional(self, shown: str, limit: int = MAX_READ, strict: bool = True) -> str | None:
+    def read_optional(
+        self, shown: str, limit: int = MAX_READ, strict: bool = True, whole: bool = True
+    ) -> str | None:
         """Like :meth:`read` but a missing file is None."""
         try:
-            return self.read(shown, limit, strict)
+            return self.read(shown, limit, strict, whole)
         except Unreadable as exc:
             if exc.missing:
                 return None

@@ -110,9 +110,9 @@ _DMESG = r"^" + _STAMP + r"(?:kernel: )?" + DETECTED + r"([^\r\n]+)$"
 """A line of ``/var/log/dmesg`` (``dmesg`` output: the ring buffer only)."""
 
 
-def _read(fs: HostFS, shown: str, limit: int = 256) -> str:
+def _read(fs: HostFS, shown: str, limit: int = 256, whole: bool = True) -> str:
     try:
-        return (fs.read_optional(shown, limit=limit, strict=False) or "").strip()
+        return (fs.read_optional(shown, limit=limit, strict=False, whole=whole) or "").strip()
     except Unreadable:
         return ""
 
@@ -231,7 +231,7 @@ def kernel_log(fs: HostFS) -> tuple[str, str] | None:
         if names:
             return KMSG, names[-1]
     for shown in KERNEL_LOGS:
-        text = _read(fs, shown, LOG_LIMIT)
+        text = _read(fs, shown, LOG_LIMIT, whole=False)  # the boot's lines are at its start
         if DETECTED not in text:
             continue
         import re  # only for a log that has the words (start-up time)

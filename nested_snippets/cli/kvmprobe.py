@@ -34,7 +34,7 @@ commit 4145aee3aa37, read 2026-12-02) and ``#define MISC_MAJOR 10`` in
 ``/usr/include/linux/major.h``, read 2026-12-02); also
 ``Documentation/admin-guide/devices.txt``."""
 
-Cap = namedtuple("Cap", "id name number missing anchor", defaults=("live-migration",))
+Cap = namedtuple("Cap", "id name number missing anchor since", defaults=("live-migration", None))
 CAPS = (
     Cap(
         "cap-nested-state",
@@ -64,11 +64,35 @@ CAPS = (
         "KVM-HV cannot run a nested hypervisor (needs POWER9 and kvm_hv nested=Y)",
         "nested-power",
     ),
+    Cap(
+        "cap-arm-el2",
+        "KVM_CAP_ARM_EL2",
+        240,
+        "KVM_ARM_VCPU_HAS_EL2 cannot be asked for: no vCPU can start at EL2, so no guest "
+        "can run a hypervisor of its own (the kernel answers 1 only when booted with "
+        "kvm-arm.mode=nested on a CPU with FEAT_NV2)",
+        "nested-arm64",
+        (6, 16),
+    ),
 )
 """Capabilities that can be asked (each architecture's row names its own in
 ``kvm_caps``, :mod:`nested_snippets.arches`); ``missing``
 says what a 0 answer costs (Documentation/virt/kvm/api.rst, section 7/8 entries of
-each capability, Linux 6.1); ``anchor`` is the guide section a 0 answer links to."""
+each capability, Linux 6.1); ``anchor`` is the guide section a 0 answer links to;
+``since`` is the first release whose kvm.h defines it ((major, minor), None: before
+4.19): an older kernel answers 0 to a number it does not know, which says nothing.
+
+``KVM_CAP_ARM_EL2`` is 240 (and ``KVM_CAP_ARM_EL2_E2H0`` 241) in
+``include/uapi/linux/kvm.h`` of Linux 6.16.1 (the KT0511/linux-6.16.1 import, commit
+ce92f1f2170c, the project's kernel-data source of 6.16, read 2026-12-04); the kvm.h of
+6.15.0 (julianw1010/WASP-linux, commit 5f0857b57531, its source of 6.15) ends at
+``KVM_CAP_ARM_WRITABLE_IMP_ID_REGS 239``.  What 0 means: api.rst of 6.16.1, section
+4.82 KVM_ARM_VCPU_INIT, "KVM_ARM_VCPU_HAS_EL2: Enable Nested Virtualisation support,
+booting the guest from EL2 instead of EL1. Depends on KVM_CAP_ARM_EL2." (the release
+has no section 7/8 entry for it); ``arch/arm64/kvm/arm.c`` answers
+``cpus_have_final_cap(ARM64_HAS_NESTED_VIRT)``, which ``has_nested_virt_support`` in
+``arch/arm64/kernel/cpufeature.c`` sets only in ``KVM_MODE_NV`` (kvm-arm.mode=nested)
+on a CPU with NV2, and 0 for a number it does not know (``default: r = 0``)."""
 
 Answer = namedtuple("Answer", "api created caps error", defaults=(None, False, (), ""))
 """``api``: KVM_GET_API_VERSION or None; ``created``: KVM_CREATE_VM worked;

@@ -81,6 +81,7 @@ class Facts:
         cmdline: str | None,
         l0: hypervisor.L0 | None = None,
         cmdline_problem: str = "",
+        modules_problem: str = "",
     ) -> None:
         self.cpu = cpu
         self.arch = arch
@@ -98,6 +99,9 @@ class Facts:
         self.cmdline_problem = cmdline_problem
         """"/proc/cmdline: cannot read: why" when it is there but unreadable ("": read
         or missing)."""
+        self.modules_problem = modules_problem
+        """Why /proc/modules was not read although it is there ("larger than 4 MiB"):
+        the states are then :data:`PRESENT` rather than loaded or built-in."""
         self.l0 = l0
         """What L0 seems to be (None: nothing says this host is a guest)."""
 
@@ -105,7 +109,9 @@ class Facts:
 def read_cpuinfo(fs: HostFS) -> cpuinfo.CpuInfo:
     """The host's CPU; a missing, unreadable or garbled /proc/cpuinfo is a CliError."""
     try:
-        text = fs.read("/proc/cpuinfo")
+        # only the first processor's block is used: a prefix holds it whole (a host
+        # with thousands of CPUs can have more than hostfs.MAX_READ of them)
+        text = fs.read("/proc/cpuinfo", whole=False)
     except Unreadable as exc:
         raise CliError(f"cannot read {exc}") from None
     try:
@@ -131,7 +137,7 @@ def release_source(fs: HostFS, problems: list[str] | None = None) -> tuple[str |
             text = fs.read_optional(shown, limit=4096)
         except Unreadable as exc:
             if problems is not None:
-                problems.append(str(exc))
+                problems.append(exc.reason.replace(", not read", ""))
             continue
         if text:
             words = text.split()
@@ -192,10 +198,14 @@ def guest_evidence(fs: HostFS, cpu: cpuinfo.CpuInfo) -> list[str]:
     return found
 
 
-def _proc_modules(fs: HostFS) -> set[str] | None:
+def _proc_modules(fs: HostFS, problems: list[str] | None = None) -> set[str] | None:
+    """The names in /proc/modules; None (and why, in ``problems``) if it was not read:
+    it is read whole or not at all, since a cut one would hide loaded modules."""
     try:
         text = fs.read("/proc/modules", strict=False)
-    except Unreadable:
+    except Unreadable as exc:
+        if problems is not None and not exc.missing:
+            problems.append(exc.reason.replace(", not read", ""))
         return None
     return {line.split()[0] for line in text.splitlines() if line.split()}
 
@@ -226,11 +236,14 @@ AVAILABLE = ("loaded", "built-in", PRESENT)
 """The states in which a module's code runs: its parameters can be read."""
 
 
-def module_states(fs: HostFS, names: list[str], rel: str | None) -> dict[str, str]:
+def module_states(
+    fs: HostFS, names: list[str], rel: str | None, problems: list[str] | None = None
+) -> dict[str, str]:
     """``loaded`` (in /proc/modules), ``built-in`` (modules.builtin, or in /sys/module
     without a /proc/modules entry), :data:`PRESENT` (in /sys/module when /proc/modules
-    cannot be read), ``absent``, or ``unknown`` (no /sys/module)."""
-    procmods = _proc_modules(fs)
+    cannot be read: why goes into ``problems``), ``absent``, or ``unknown`` (no
+    /sys/module)."""
+    procmods = _proc_modules(fs, problems)
     builtin = _builtin(fs, rel)
     has_sys = fs.is_dir("/sys/module")
     out = {}
@@ -319,7 +332,8 @@ def gather(fs: HostFS, level: str = "auto") -> Facts:
     rel = release(fs)
     evidence = guest_evidence(fs, cpu)
     names = modules_of_interest(row) + list(SOFTWARE_KVM)
-    states = module_states(fs, names, rel)
+    modules_problems: list[str] = []
+    states = module_states(fs, names, rel, modules_problems)
     soft = next((m for m in SOFTWARE_KVM if states.get(m) in AVAILABLE), None)
     cmdline_problem = ""
     try:  # the kernel takes any bytes: one character per byte (kargs.SPACE)
@@ -346,4 +360,5 @@ def gather(fs: HostFS, level: str = "auto") -> Facts:
         cmdline=cmdline.strip() if cmdline is not None else None,
         l0=l0,
         cmdline_problem=cmdline_problem,
+        modules_problem=modules_problems[0] if modules_problems else "",
     )

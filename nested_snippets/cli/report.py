@@ -1821,7 +1821,7 @@ class Report:
 
     def file(self, shown: str, transform=None) -> str | None:
         try:
-            text = self.fs.read(shown, strict=False)
+            text = self.fs.read(shown, strict=False, whole=False)  # shown cut (tail, first_cpu)
         except Unreadable as exc:
             self.skip(code(shown), exc.reason)
             return None

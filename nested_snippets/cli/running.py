@@ -96,7 +96,7 @@ def host_params(fs: HostFS, module: str) -> dict[str, str | Unreadable] | None:
     for name in names:
         shown = f"{where}/parameters/{name}"
         try:
-            text = fs.read(shown, limit=MAX_LEN + 1, strict=False)
+            text = fs.read(shown, limit=MAX_LEN + 1, strict=False, whole=False)
         except Unreadable as exc:
             out[name] = exc
             continue

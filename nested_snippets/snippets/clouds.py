@@ -1,7 +1,8 @@
 """Nesting on clouds and other hypervisors as L0: switching it on, and checking from L1.
 
 Shown on ``source/how-to/clouds.rst``.  The switches (``gcloud``, ``aws``, ``az``,
-``qm``, PowerShell, ``VBoxManage``) need the vendor's platform and are never run
+``qm``, PowerShell, ``VBoxManage``) and the files of other hypervisors (a VMware
+``.vmx``, a Xen ``xl.cfg``) need the vendor's platform and are never run
 here; each carries the document it follows and the date it was read.  The checks
 run inside L1 and *are* executed on the fake host (``Given(level="L1")``): the
 fake ``lscpu`` prints ``Hypervisor vendor: KVM`` in L1, the layout of util-linux's
@@ -188,3 +189,23 @@ virtualbox_nested = snippet(
         read=READ,
     ),
 )
+
+# ------------------------------------------------------------------ Xen
+
+xen_nestedhvm = snippet(
+    foreign_config(
+        "/etc/xen/l1.cfg",
+        """
+        nestedhvm = 1
+        """,
+    ),
+    not_executed=NotExecuted(
+        why="a file of Xen's xl toolstack, read in dom0 when the domain is created; "
+        "xl.cfg(5) lists nestedhvm=BOOLEAN among the options of HVM guests",
+        source="xen-project/xen docs/man/xl.cfg.5.pod.in"
+        "@024e7131be5ca0cb0a3f68522e490e5882099b00",
+        read="2026-12-04",
+    ),
+)
+"""The xl.cfg line that gives an HVM domain VT-x/AMD-V (section "Processor and Platform
+Features" of the HVM guest options)."""

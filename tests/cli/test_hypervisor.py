@@ -43,7 +43,7 @@ CASES = [
     ),
     ({f"{DMI}/sys_vendor": "VMware, Inc.\n"}, "VMware", "clouds-vmware"),
     ({f"{DMI}/sys_vendor": "innotek GmbH\n"}, "VirtualBox", "clouds-virtualbox"),
-    ({"/sys/hypervisor/type": "xen\n"}, "Xen", "troubleshooting-no-vmx"),
+    ({"/sys/hypervisor/type": "xen\n"}, "Xen", "clouds-xen"),
     (
         {"/var/log/dmesg": "[0.0] Hypervisor detected: KVM\n"},
         "KVM",

@@ -250,3 +250,53 @@ def test_no_probe_when_it_cannot_tell_whether_kvm_is_loaded(cli, make_host, fake
     assert r.line("kvm-probe").startswith(
         "SKIP  kvm-probe: not probed: cannot tell whether a KVM module is loaded"
     ), r.out
+
+
+# --- arm64: KVM_CAP_ARM_EL2 (audit 15) --------------------------------------------------
+
+
+def test_arm_el2_number_is_that_of_kvm_h():
+    # include/uapi/linux/kvm.h of Linux 6.16.1: #define KVM_CAP_ARM_EL2 240
+    (cap,) = [c for c in kvmprobe.CAPS if c.name == "KVM_CAP_ARM_EL2"]
+    assert (cap.id, cap.number, cap.anchor, cap.since) == (
+        "cap-arm-el2",
+        240,
+        "nested-arm64",
+        (6, 16),
+    )
+
+
+def test_arm64_asks_for_el2(cli, make_host, fake_kvm):
+    fake = fake_kvm(caps={240: 1})
+    r = cli("check", "--root", str(make_host("arm64", kernel="6.18", nested=True)))
+    assert r.line("cap-arm-el2") == "PASS  cap-arm-el2: KVM_CAP_ARM_EL2 1"
+    assert fake.requests.count(kvmprobe.KVM_CHECK_EXTENSION) == 1
+    assert "cap-nested-state" not in r.out  # x86's are not asked
+    assert not fake.open_fds
+
+
+def test_arm64_without_el2_warns_what_it_costs(cli, make_host, fake_kvm):
+    fake_kvm(caps={})
+    r = cli("check", "--root", str(make_host("arm64", kernel="6.18", nested=True)))
+    line = r.line("cap-arm-el2")
+    assert line.startswith(
+        "WARN  cap-arm-el2: KVM_CAP_ARM_EL2 0 — KVM_ARM_VCPU_HAS_EL2 cannot be asked for: "
+        "no vCPU can start at EL2, so no guest can run a hypervisor of its own"
+    ), line
+    assert "kvm-arm.mode=nested" in line and "FEAT_NV2" in line
+    assert line.endswith("how-to/arm64.html#nested-arm64)")
+
+
+def test_arm64_kernel_before_el2_cap_skips_its_zero(cli, make_host, fake_kvm):
+    """A 6.15 kernel knows no capability 240 and answers 0 whether or not it nests."""
+    fake_kvm(caps={})
+    r = cli("check", "--root", str(make_host("arm64", kernel="6.6", nested=True)))
+    assert r.line("cap-arm-el2") == (
+        "SKIP  cap-arm-el2: KVM_CAP_ARM_EL2 0: this kernel predates KVM_CAP_ARM_EL2 "
+        "(Linux 6.16), which it answers 0 as any number it does not know"
+    )
+
+
+def test_intel_does_not_ask_for_arm_el2(cli, make_host, fake_kvm):
+    fake_kvm()
+    assert "cap-arm-el2" not in cli("check", "--root", str(make_host("intel", nested=True))).out
