@@ -1,0 +1,122 @@
+"""ATTACK 15 (adversarial review of the nested-kvm CLI).  Each test shows one promise
+of source/reference/cli.rst (bad input: one clear message and a non-zero exit, no
+traceback; unknown parameters get a "did you mean"; ``--json`` follows
+schemas/nested-kvm-check-1.json) that did not hold before its fix in branch attack15.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TIMEOUT = 60
+
+
+def _run(argv: list[str], stdout, env: dict[str, str] | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "nested_snippets.cli", *argv],
+        stdout=stdout, stderr=subprocess.PIPE, text=True, cwd=REPO, timeout=TIMEOUT,
+        env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+# ------------------------------------------------ stdout that cannot be written: parsing
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["--version"],
+        ["lint", "--help"],
+        ["check", "--json", "--level", "X"],  # a usage error of check --json: JSON on stdout
+        ["check", "--json", "--root", "/nonexistent-attack15"],
+    ],
+)
+def test_stdout_full_while_parsing_is_one_line_and_status_2(argv):
+    """``>/dev/full`` is one line and status 2 for every command (test_hostile.py); what
+    argparse writes itself was not covered: ``--help``/``--version`` exited 0 with
+    nothing written and nothing said (argparse drops the OSError), and the JSON of a
+    usage error of ``check --json`` ended in an OSError traceback, status 1."""
+    with open("/dev/full", "w") as full:
+        proc = _run(argv, full)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert proc.stderr.endswith("cannot write standard output: no space left on device\n")
+    assert proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_help_into_a_closed_pipe_is_still_status_0():
+    """``nested-kvm --help | head -1`` stays a success (a closed pipe is not an error)."""
+    proc = subprocess.run(
+        f"{sys.executable} -m nested_snippets.cli lint --help | head -c1 >/dev/null; "
+        "echo ${PIPESTATUS[0]}",
+        shell=True, executable="bash", capture_output=True, text=True, cwd=REPO,
+        timeout=TIMEOUT,
+    )  # fmt: skip
+    assert proc.stdout == "0\n" and "Traceback" not in proc.stderr, proc
+
+
+# ------------------------------------------------ COLUMNS
+@pytest.mark.parametrize("columns", ["0", "-5"])
+def test_help_with_columns_zero_or_negative_is_laid_out_as_unset(columns):
+    """argparse's own width (shutil.get_terminal_size) takes COLUMNS=0 or less as unset;
+    the start-up formatter took it as a width of -2: one word per line."""
+    proc = _run(["lint", "--help"], subprocess.PIPE, {"COLUMNS": columns})
+    plain = _run(["lint", "--help"], subprocess.PIPE, {"COLUMNS": ""})
+    assert proc.returncode == 0
+    assert proc.stdout == plain.stdout
+
+
+# ------------------------------------------------ --json: url is a URI
+@pytest.mark.parametrize(
+    "base,start",
+    [
+        ("/home/me/docs[1]/html", "file:///home/me/docs%5B1%5D/html/"),
+        ("/home/me/what?/html", "file:///home/me/what%3F/html/"),
+        ("https://docs.example.org/a[b]/", "https://docs.example.org/a%5Bb%5D/"),
+        ("https://[::1]:8000/docs/", "https://[::1]:8000/docs/"),  # an IPv6 host: kept
+    ],
+)
+def test_check_json_url_with_brackets_or_question_mark_is_a_uri(
+    cli, make_host, monkeypatch, base, start
+):
+    """schemas/nested-kvm-check-1.json: ``url`` is ``"format": "uri"`` (RFC 3986).  A
+    ``[`` or ``]`` is allowed only around an IP literal host (section 3.2.2); in a
+    path it made no URI.  A local build's directory with a ``?`` gave a link whose
+    path ends there (the rest became a query): the file is another one."""
+    monkeypatch.setenv("NESTED_KVM_GUIDE_URL", base)
+    root = make_host("intel")
+    run = cli("check", "--root", str(root), "--no-probe", "--json")
+    urls = [c["url"] for c in run.json["checks"] if c["url"]]
+    assert urls
+    for u in urls:
+        assert u.startswith(start), u
+
+
+# ------------------------------------------------ did you mean, whatever the case
+@pytest.mark.parametrize(
+    "word,meant", [("NESTED", "nested"), ("EPT", "ept"), ("Enable_APICv", "enable_apicv")]
+)
+def test_lint_unknown_parameter_in_capitals_gets_did_you_mean(cli, tmp_path, word, meant):
+    """cli.rst: an unknown parameter gets "did you mean".  Parameter names are
+    lower case and the kernel compares them exactly, but difflib's ratio of NESTED
+    and nested is 0: no hint for the commonest slip (copying EPT from a text)."""
+    conf = tmp_path / "kvm.conf"
+    conf.write_text(f"options kvm_intel {word}=1\n")
+    run = cli("lint", "--kernel", "6.6", "--arch", "x86", str(conf))
+    assert run.rc == 1
+    assert f"has no parameter '{word}'; did you mean '{meant}'?" in run.out, run.out
+
+
+# ------------------------------------------------ --kernel: malformed releases
+@pytest.mark.parametrize("version", ["06.6", "6.06", "6.6.07", "v06.6"])
+def test_params_kernel_with_leading_zeros_is_refused(cli, version):
+    """A kernel release is never written with leading zeros (6.6.7, not 6.06.07);
+    ``--kernel 6.06`` was read as 6.6 without a word, ``6.6.07`` as 6.6.7."""
+    r = cli("params", "--module", "kvm_intel", "--kernel", version)
+    assert r.rc == 2 and r.out == ""
+    assert "is not a kernel version" in r.err and r.err.count("\n") == 1, r.err
