@@ -150,7 +150,7 @@ joined into one list, RFC 9110 section 5.3), each a scheme and what follows it."
 SECRET_WORDS = (
     "password", "passwd", "passphrase", "secret", "token", "credential", "credentials",
     "apikey", "accesskey", "privatekey", "secretkey", "authkey", "cookie", "sshpass",
-    "wpakey", "wepkey",
+    "wpakey", "wepkey", "signature",
 )  # fmt: skip
 """A name's word that is one of these or ends with one (``PGPASSWORD``, ``accesstoken``)
 names a secret; so does one that holds password, passwd or passphrase anywhere.
@@ -159,7 +159,10 @@ manual page: "-e  The password is taken from the environment variable "SSHPASS""
 ``wpakey`` and ``wepkey`` are kickstart's ``network --wpakey=`` and ``--wepkey=``: "The
 WPA encryption key for wireless networks.", "The WEP encryption key for wireless
 networks." (pykickstart/pykickstart commit 9a1954db625733d6934960769bbf8e824bc787ec,
-pykickstart/commands/network.py, ``F16_Network`` and ``FC3_Network``)."""
+pykickstart/commands/network.py, ``F16_Network`` and ``FC3_Network``).  ``signature``
+is a pre-signed URL's (``X-Amz-Signature=``, ``X-Goog-Signature=``, ``Signature=``):
+it grants the object, a disk image that QEMU's curl driver opens (``-drive
+file=https://...``)."""
 SECRET_PARTS = ("pass", "pwd", "psk")
 """Words that name a secret only as a whole word (``DB_PASS``, ``wpa_psk``; not
 ``passthrough``)."""

@@ -120,3 +120,24 @@ def test_params_kernel_with_leading_zeros_is_refused(cli, version):
     r = cli("params", "--module", "kvm_intel", "--kernel", version)
     assert r.rc == 2 and r.out == ""
     assert "is not a kernel version" in r.err and r.err.count("\n") == 1, r.err
+
+
+# ------------------------------------------------ report: pre-signed URLs
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://b.s3.amazonaws.com/d.qcow2?X-Amz-Date=20261204T000000Z&X-Amz-Signature=S3CR3T",
+        "https://storage.googleapis.com/b/d.qcow2?X-Goog-Date=1&X-Goog-Signature=S3CR3T",
+        "https://b.s3.amazonaws.com/d.qcow2?AWSAccessKeyId=AKIAX&Signature=S3CR3T&Expires=1",
+    ],
+)
+def test_report_redacts_the_signature_of_a_pre_signed_url(url):
+    """QEMU's curl block driver opens an https image (``-drive file=https://...``);
+    the signature of a pre-signed S3 or GCS URL grants whoever reads the report the
+    disk image, and was shown.  ``Signature`` names a secret now (SECRET_WORDS)."""
+    from nested_snippets.cli.report import redact, redact_args
+
+    line = f"qemu-system-x86_64 -drive file={url},if=virtio"
+    assert "S3CR3T" not in redact(line), redact(line)
+    assert "S3CR3T" not in " ".join(redact_args(line.split())), redact_args(line.split())
+    assert "X-Amz-Date=20261204T000000Z" in redact(line) or "Amz" not in url
