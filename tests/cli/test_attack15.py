@@ -141,3 +141,15 @@ def test_report_redacts_the_signature_of_a_pre_signed_url(url):
     assert "S3CR3T" not in redact(line), redact(line)
     assert "S3CR3T" not in " ".join(redact_args(line.split())), redact_args(line.split())
     assert "X-Amz-Date=20261204T000000Z" in redact(line) or "Amz" not in url
+
+
+# ------------------------------------------------ a cut name keeps the colon after it
+def test_a_cut_long_path_keeps_the_colon_that_ends_it(cli, tmp_path):
+    """cli.rst: a huge argument is named cut, in one short line.  The word cut was
+    the path with its colon ("/tmp/aaa...: no such file"), so the line read
+    "/tmp/aaa... (312 characters) no such file or directory": the colon that parts
+    the name from why was lost with the cut."""
+    long = str(tmp_path / ("a" * 200) / ("b" * 200) / "x.conf")
+    r = cli("lint", "--kernel", "6.6", "--arch", "x86", long)
+    assert r.rc == 2
+    assert f"... ({len(long)} characters): no such file or directory\n" in r.err, r.err
