@@ -153,3 +153,21 @@ def test_a_cut_long_path_keeps_the_colon_that_ends_it(cli, tmp_path):
     r = cli("lint", "--kernel", "6.6", "--arch", "x86", long)
     assert r.rc == 2
     assert f"... ({len(long)} characters): no such file or directory\n" in r.err, r.err
+
+
+# ------------------------------------------------ lint: one file given twice
+def test_lint_a_file_given_twice_is_not_called_unread(cli, tmp_path):
+    """``lint a.conf a.conf`` (a shell glob and a name, ``lint *.conf kvm.conf``) said
+    "a.conf not read: kmod reads one file named a.conf, a.conf": the file was read.
+    The same file given again is read once without a note; another file of the same
+    name still gets it."""
+    conf = tmp_path / "kvm.conf"
+    conf.write_text("options kvm_intel nested=1\n")
+    again = f"{tmp_path}/./kvm.conf"
+    r = cli("lint", "--kernel", "6.6", "--arch", "x86", str(conf), str(conf), again)
+    assert r.rc == 0 and r.err == "", r.err
+    other = tmp_path / "d"
+    other.mkdir()
+    (other / "kvm.conf").write_text("options kvm_intel nested=0\n")
+    r = cli("lint", "--kernel", "6.6", "--arch", "x86", str(conf), str(other / "kvm.conf"))
+    assert f"{other / 'kvm.conf'} not read: kmod reads one file named kvm.conf" in r.err
