@@ -273,6 +273,14 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         if exc.filename is not None:  # not a write to stdout (commands report their files)
             raise
+        if _cwd_gone(exc):  # a relative path (--root ., the guide's base) cannot be told
+            why = "the current directory was removed: a relative path cannot be read"
+            if args.command == "check" and getattr(args, "json", False):
+                from nested_snippets.cli.check import CANNOT_CHECK, render_json
+
+                sys.stdout.write(render_json(None, None, CANNOT_CHECK, why))
+            print(f"nested-kvm {args.command}: {why}", file=sys.stderr)
+            return 2
         return _cannot_write(args.command, exc)
     except KeyboardInterrupt:
         return 130
@@ -297,6 +305,20 @@ def _check_json_error(reason: str) -> str:
     from nested_snippets.cli.check import CANNOT_CHECK, render_json
 
     return render_json(None, None, CANNOT_CHECK, f"bad usage: {reason}")
+
+
+def _cwd_gone(exc: OSError) -> bool:
+    """Is ``exc`` os.getcwd()'s (in os.path.realpath or abspath of a relative path)
+    in a directory removed since it was entered?  write() never fails with ENOENT."""
+    import errno
+
+    if exc.errno != errno.ENOENT:
+        return False
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return True
+    return False
 
 
 def _cannot_write(command: str | None, exc: OSError) -> int:

@@ -171,3 +171,38 @@ def test_lint_a_file_given_twice_is_not_called_unread(cli, tmp_path):
     (other / "kvm.conf").write_text("options kvm_intel nested=0\n")
     r = cli("lint", "--kernel", "6.6", "--arch", "x86", str(conf), str(other / "kvm.conf"))
     assert f"{other / 'kvm.conf'} not read: kmod reads one file named kvm.conf" in r.err
+
+
+# ------------------------------------------------ a working directory removed
+@pytest.mark.parametrize(
+    "argv,env",
+    [
+        (["check", "--no-probe", "--root", "."], {}),
+        (["check", "--no-probe", "--json", "--root", "."], {}),
+        (["report", "--root", "ROOT"], {"NESTED_KVM_GUIDE_URL": "docs/html"}),
+    ],
+)
+def test_a_removed_working_directory_is_not_a_stdout_error(make_host, tmp_path, argv, env):
+    """Run from a directory removed since (``cd build && rm -rf ../build``): a relative
+    --root or guide base needs os.getcwd(), whose FileNotFoundError was taken for a
+    write error: "cannot write standard output: no such file or directory"."""
+    root = make_host("intel")
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    argv = [str(root) if a == "ROOT" else a for a in argv]
+    script = (
+        "import os, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); "
+        "from nested_snippets.cli import main; sys.exit(main(sys.argv[2:]))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(gone), *argv],
+        capture_output=True, text=True, timeout=TIMEOUT,
+        env={**os.environ, "PYTHONPATH": str(REPO), **env},
+    )  # fmt: skip
+    assert proc.returncode == 2, proc
+    assert "standard output" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert "current directory was removed" in proc.stderr, proc.stderr
+    if "--json" in argv:
+        import json
+
+        assert json.loads(proc.stdout)["exit"] == 2
