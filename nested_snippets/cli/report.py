@@ -1286,6 +1286,8 @@ REDACTIONS = (
 """(what the report says it redacts, pattern, replacement); applied to the whole report."""
 
 
+_BY_NAME = ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "signature")
+"""What a name that :func:`secret_name` takes holds (the needles of its patterns)."""
 _NEEDLES = (
     ("private key",),
     ("sshpass",),
@@ -1306,14 +1308,14 @@ _NEEDLES = (
     ("key", "%"),
     ("pass", "secret", "key", "data", "%", "\\u"),
     ("pass", "secret", "%"),
-    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
+    (*_BY_NAME, "%", "\\u"),
     ("map[", "{"),
     ("pass", "secret", "%"),
-    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
+    (*_BY_NAME, "%", "\\u"),
     ("map[", "{"),
-    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie"),
-    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
-    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
+    _BY_NAME,
+    (*_BY_NAME, "%", "\\u"),
+    (*_BY_NAME, "%", "\\u"),
     ("<",),
     ("-u",),
     ("://",),
@@ -1376,14 +1378,15 @@ def redact(text: str) -> str:
 
 _WORD_NEEDLES = (
     "private key", "sshpass", "mysql", "mariadb", "rootpw", "sshpw", "pass", "pwd", "psk",
-    "secret", "token", "credential", "key", "cookie", "data", "authorization", "value",
+    "secret", "token", "credential", "key", "cookie", "signature", "data", "authorization",
+    "value",
     "-u", "@", "%", "\\u", "login",
 )  # fmt: skip
 """Strings one of which a word's secret needs for any pattern of :data:`REDACTIONS` to
 hide it: each pattern's needles of :data:`_NEEDLES`, with those that many words hold
 (``= : - < { map[``) replaced by what that pattern also needs: a name that names a
 secret (:func:`secret_name`: a word that holds password, passwd or passphrase, ends
-with secret, token, credential(s), cookie or ...key, or is pass, pwd or psk; its
+with secret, token, credential(s), cookie, signature or ...key, or is pass, pwd or psk; its
 letters maybe ``%`` or ``\\u`` escaped), the element names of the XML pattern
 (``<value>``), curl's ``-u`` / ``--user``, the ``@`` of a URL's or a
 ``user:password@host``'s password."""

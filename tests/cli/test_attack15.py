@@ -206,3 +206,14 @@ def test_a_removed_working_directory_is_not_a_stdout_error(make_host, tmp_path, 
         import json
 
         assert json.loads(proc.stdout)["exit"] == 2
+
+
+@pytest.mark.parametrize(
+    "text", ["X-Amz-Signature: S3CR3T", "x-goog-signature: S3CR3T", "Signature: S3CR3T"]
+)
+def test_report_redacts_a_signature_header(text):
+    """A header whose name names a secret is redacted (``X-Auth-Token: ...``); the
+    prefilters (_NEEDLES) skipped the pattern for a signature header."""
+    from nested_snippets.cli.report import redact, redact_line
+
+    assert "S3CR3T" not in redact(text) and "S3CR3T" not in redact_line(text)
