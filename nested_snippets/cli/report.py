@@ -2192,6 +2192,9 @@ def write_new(path: str, text: str) -> None:
             os.unlink(name, dir_fd=dir_fd)
             why = getattr(exc, "strerror", None) or str(exc)
             raise CliError(f"cannot write {path}: {why.lower()}") from None
+        except BaseException:  # Ctrl-C while it is written: no cut report left behind
+            os.unlink(name, dir_fd=dir_fd)
+            raise
     finally:
         os.close(dir_fd)
 

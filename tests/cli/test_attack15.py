@@ -217,3 +217,34 @@ def test_report_redacts_a_signature_header(text):
     from nested_snippets.cli.report import redact, redact_line
 
     assert "S3CR3T" not in redact(text) and "S3CR3T" not in redact_line(text)
+
+
+# ------------------------------------------------ report -o: interrupted
+def test_report_output_interrupted_while_written_is_removed(tmp_path, monkeypatch):
+    """cli.rst: report -o is "never half-written (removed on failure)".  Ctrl-C (or a
+    write that raises anything but OSError/ValueError) while the file was written
+    left it there, cut: a later report -o of the same name then refused to replace it."""
+    from nested_snippets.cli import report
+
+    real = os.fdopen
+
+    class Interrupted:
+        def __init__(self, fd, *a, **k):
+            self.fh = real(fd, *a, **k)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+        def write(self, text):
+            self.fh.write(text[:10])
+            self.fh.flush()
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(report.os, "fdopen", Interrupted)
+    out = tmp_path / "r.md"
+    with pytest.raises(KeyboardInterrupt):
+        report.write_new(str(out), "x" * 100)
+    assert not out.exists()
