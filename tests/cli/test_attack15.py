@@ -248,3 +248,16 @@ def test_report_output_interrupted_while_written_is_removed(tmp_path, monkeypatc
     with pytest.raises(KeyboardInterrupt):
         report.write_new(str(out), "x" * 100)
     assert not out.exists()
+
+
+# ------------------------------------------------ params: a module of another architecture
+@pytest.mark.parametrize(
+    "module,arch,meant",
+    [("kvm_hv", "x86", "powerpc/kvm_hv"), ("kvm_amd", "s390", "x86/kvm_amd")],
+)
+def test_params_module_of_another_arch_is_named_with_its_arch(cli, module, arch, meant):
+    """``params --module kvm_hv --arch x86`` answered "did you mean 'x86/kvm'?": the
+    module exists, for powerpc; the closest spelling hid it."""
+    r = cli("params", "--module", module, "--arch", arch, "--kernel", "6.6")
+    assert r.rc == 2
+    assert f"did you mean '{meant}'?" in r.err, r.err
