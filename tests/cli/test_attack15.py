@@ -261,3 +261,22 @@ def test_params_module_of_another_arch_is_named_with_its_arch(cli, module, arch,
     r = cli("params", "--module", module, "--arch", arch, "--kernel", "6.6")
     assert r.rc == 2
     assert f"did you mean '{meant}'?" in r.err, r.err
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-drive file=https://a.blob.core.windows.net/c/d.vhd?sv=2022-11-02&sig=S3CR3T%2B&se=1",
+        "-drive file.url=https://a.blob.core.windows.net/c/d.vhd?sig=S3CR3T,if=virtio",
+        '{"url": "https://a.blob.core.windows.net/c/d.vhd?SIG=S3CR3T"}',
+    ],
+)
+def test_report_redacts_the_sig_of_an_azure_sas_url(text):
+    """An Azure SAS URL's ``sig=`` grants the blob, and was shown; only as a query
+    parameter (``audit: ... sig=6`` is the signal a process died of: kept)."""
+    from nested_snippets.cli.report import redact, redact_arg, redact_line
+
+    for f in (redact, redact_line, redact_arg):
+        assert "S3CR3T" not in f(text), f(text)
+    kept = "audit: type=1701 comm=\"qemu-kvm\" sig=6 res=1"
+    assert redact(kept) == kept
