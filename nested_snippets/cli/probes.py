@@ -16,7 +16,7 @@ from nested_snippets.arches import ARCHES, Arch
 from nested_snippets.cli import hypervisor
 from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.escape import clip
-from nested_snippets.cli.hostfs import HostFS, Unreadable
+from nested_snippets.cli.hostfs import MAX_READ, HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
 from nested_snippets.parsers.modprobe_conf import normalize
 
@@ -193,10 +193,15 @@ def guest_evidence(fs: HostFS, cpu: cpuinfo.CpuInfo) -> list[str]:
 
 
 def _proc_modules(fs: HostFS) -> set[str] | None:
+    """The modules /proc/modules lists; None if it cannot be read whole (read cut, a
+    module past the cut would be taken for a built-in one)."""
     try:
-        text = fs.read("/proc/modules", strict=False)
+        data = fs.read_bytes("/proc/modules", MAX_READ + 1)
     except Unreadable:
         return None
+    if len(data) > MAX_READ:
+        return None
+    text = data.decode("utf-8", errors="replace")
     return {line.split()[0] for line in text.splitlines() if line.split()}
 
 

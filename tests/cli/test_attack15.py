@@ -280,3 +280,19 @@ def test_report_redacts_the_sig_of_an_azure_sas_url(text):
         assert "S3CR3T" not in f(text), f(text)
     kept = "audit: type=1701 comm=\"qemu-kvm\" sig=6 res=1"
     assert redact(kept) == kept
+
+
+# ------------------------------------------------ check: /proc/modules larger than the cap
+def test_check_a_proc_modules_past_the_cap_is_not_read_cut(cli, make_host):
+    """hostfs: a file is "read whole or not at all: never cut silently".  A
+    /proc/modules larger than 4 MiB (a hostile or garbled copy) was read cut: the
+    kvm_intel line after the cut was not seen, and a loaded module was called
+    "built-in" (whose advice is the kernel command line, not modprobe.d)."""
+    root = make_host("intel", nested=True)
+    modules = root / "proc/modules"
+    line = "kvm_intel 245760 0 - Live 0x0000000000000000\n"
+    filler = "".join(f"mod{i} 16384 0 - Live 0x0000000000000000\n" for i in range(120_000))
+    assert len(filler) > 4 * 1024 * 1024
+    modules.write_text(filler + line + modules.read_text())
+    run = cli("check", "--root", str(root), "--no-probe")
+    assert "built-in" not in run.line("kvm-module"), run.line("kvm-module")
