@@ -296,3 +296,23 @@ def test_check_a_proc_modules_past_the_cap_is_not_read_cut(cli, make_host):
     modules.write_text(filler + line + modules.read_text())
     run = cli("check", "--root", str(root), "--no-probe")
     assert "built-in" not in run.line("kvm-module"), run.line("kvm-module")
+
+
+# ------------------------------------------------ check: a long kernel command line
+def test_check_reads_a_command_line_longer_than_64_kib(cli, make_host):
+    """/proc/cmdline was read cut at 64 KiB, silently: a kvm_intel.nested=0 after the
+    cut was not seen ("no nested= ... on the kernel command line") for a built-in
+    kvm_intel, whose parameters the kernel reads from the whole line (kmod reads only
+    4095 bytes of it for a loadable one).  s390 allows a command line of up to 1 MiB
+    (its COMMAND_LINE_SIZE); past that it is not read."""
+    root = make_host("intel", nested=True, kvm="builtin")
+    cmdline = root / "proc/cmdline"
+    cmdline.write_text(" ".join(["quiet"] * 12000) + " kvm_intel.nested=0\n")
+    run = cli("check", "--root", str(root), "--no-probe")
+    assert "nested=0" in run.line("nested-config") or "nested=N" in run.line(
+        "nested-config"
+    ), run.line("nested-config")
+    cmdline.write_text("x" * (1024 * 1024 + 1))
+    run = cli("check", "--root", str(root), "--no-probe")
+    assert run.status("nested-config") == "SKIP", run.line("nested-config")
+    assert "/proc/cmdline" in run.line("nested-config")
