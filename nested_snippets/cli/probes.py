@@ -319,7 +319,8 @@ def modules_of_interest(row: Arch | None) -> list[str]:
 
 CMDLINE_MAX = 1 << 20
 """The longest kernel command line read: s390's COMMAND_LINE_SIZE may be set up to
-1 MiB (``range 896 1048576``, arch/s390/Kconfig); x86's is 2 KiB.  A longer
+1 MiB (``range 896 1048576``, arch/s390/Kconfig, torvalds/linux 622021cd6c560ce7 "s390:
+make command line configurable", as quoted on linux-kernel); x86's is 2 KiB.  A longer
 /proc/cmdline is not read (it was read cut at 64 KiB: a nested= past it was missed)."""
 
 
