@@ -15,10 +15,23 @@ def close(word: str, known: Iterable[str], n: int = 1, cutoff: float = 0.6) -> l
 
     >>> close("amdd", ["intel", "amd"])
     ['amd']
+    >>> close("EPT", ["ept", "vpid"])
+    ['ept']
     """
     import difflib
 
-    return difflib.get_close_matches(word, list(known), n=n, cutoff=cutoff)
+    names = list(known)
+    if word != word.lower():
+        # NESTED, EPT: difflib's ratio of a word and its capitals is 0 (Enable_APICv
+        # is nearer enable_ipiv than enable_apicv), yet a slip of case is the commonest
+        # one: the names are lower case, compared exactly.  Letters first, then as written
+        lower: dict[str, str] = {}
+        for name in names:
+            lower.setdefault(name.lower(), name)
+        found = difflib.get_close_matches(word.lower(), lower, n=n, cutoff=cutoff)
+        if found:
+            return [lower[m] for m in found]
+    return difflib.get_close_matches(word, names, n=n, cutoff=cutoff)
 
 
 def hint(word: str, known: Iterable[str], n: int = 1, cutoff: float = 0.6) -> str:

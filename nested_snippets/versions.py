@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 VERSION = re.compile(
-    r"v?[0-9]{1,6}\.[0-9]{1,6}(\.[0-9]{1,6})?"
+    r"v?(?:0|[1-9][0-9]{0,5})\.(?:0|[1-9][0-9]{0,5})(\.(?:0|[1-9][0-9]{0,5}))?"
     r"([-~_][0-9A-Za-z][0-9A-Za-z._+~-]{0,119}|\+[0-9A-Za-z._+~-]{0,120})?\Z"
 )
 """A kernel version as a user may give it (ASCII digits, bounded: ``6.6``, ``6.1.192``,
-``v6.1-rc7``); :func:`version_key` is lenient, so an option is checked with this first.
+``v6.1-rc7``; no number with a leading zero: ``6.06`` is no release, and was read as
+6.6); :func:`version_key` is lenient, so an option is checked with this first.
 A separator ``-``, ``~`` or ``_`` must be followed by a suffix (``6.6-`` is refused);
 a ``+`` may end the release: the kernel's ``scripts/setlocalversion`` appends a bare
 plus sign to a tree that is not at a tagged commit (torvalds/linux 03c11eb3b16d)."""

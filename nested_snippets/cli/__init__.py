@@ -57,9 +57,19 @@ def argument_parser(
             message = escape(shorten(message))
             if json_error is not None:
                 sys.stdout.write(json_error(f"{self.prog}: {message}"))
+                sys.stdout.flush()  # a write error is raised here, not lost at exit
                 sys.exit(2)
             self.print_usage(sys.stderr)
             self.exit(2, f"{self.prog}: error: {message}\n")
+
+        def _print_message(self, message: str, file: Any = None) -> None:
+            # argparse drops an OSError of any stream: --help >/dev/full said nothing
+            # and exited 0.  One of stdout is raised, for the caller to report.
+            if message and file is sys.stdout:
+                file.write(message)
+                file.flush()
+                return
+            super()._print_message(message, file)
 
     return CutParser(**kwargs)
 
@@ -77,7 +87,10 @@ def build_parser(
         def __init__(self, prog: str, **kwargs) -> None:
             if kwargs.get("width") is None:
                 try:
-                    kwargs["width"] = int(os.environ.get("COLUMNS", "")) - 2
+                    columns = int(os.environ.get("COLUMNS", ""))
+                    if columns <= 0:  # unset, as shutil.get_terminal_size reads it
+                        raise ValueError(columns)
+                    kwargs["width"] = columns - 2
                 except ValueError:
                     try:
                         kwargs["width"] = os.get_terminal_size(sys.stdout.fileno()).columns - 2
@@ -240,7 +253,15 @@ def main(argv: list[str] | None = None) -> int:
     command = next((w for w in words if w in _COMMANDS), None)
     wants = _wants_json(words) and command in (None, "check")
     json_error = _check_json_error if wants else None
-    args = quick_check(words) or build_parser(command, json_error).parse_args(words)
+    try:
+        args = quick_check(words) or build_parser(command, json_error).parse_args(words)
+    except BrokenPipeError:  # --help | head
+        _drop_stdout()
+        return 0
+    except OSError as exc:  # --help, --version or check --json's usage error >/dev/full
+        if exc.filename is not None:
+            raise
+        return _cannot_write(command, exc)
     from nested_snippets.cli.errors import CliError
     from nested_snippets.cli.escape import escape, shorten
 
@@ -261,10 +282,15 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         if exc.filename is not None:  # not a write to stdout (commands report their files)
             raise
-        _drop_stdout()  # >/dev/full: what is buffered cannot be written at exit either
-        why = (exc.strerror or str(exc)).lower()
-        print(f"nested-kvm {args.command}: cannot write standard output: {why}", file=sys.stderr)
-        return 2
+        if _cwd_gone(exc):  # a relative path (--root ., the guide's base) cannot be told
+            why = "the current directory was removed: a relative path cannot be read"
+            if args.command == "check" and getattr(args, "json", False):
+                from nested_snippets.cli.check import CANNOT_CHECK, render_json
+
+                sys.stdout.write(render_json(None, None, CANNOT_CHECK, why))
+            print(f"nested-kvm {args.command}: {why}", file=sys.stderr)
+            return 2
+        return _cannot_write(args.command, exc)
     except KeyboardInterrupt:
         return 130
 
@@ -288,6 +314,29 @@ def _check_json_error(reason: str) -> str:
     from nested_snippets.cli.check import CANNOT_CHECK, render_json
 
     return render_json(None, None, CANNOT_CHECK, f"bad usage: {reason}")
+
+
+def _cwd_gone(exc: OSError) -> bool:
+    """Is ``exc`` os.getcwd()'s (in os.path.realpath or abspath of a relative path)
+    in a directory removed since it was entered?  write() never fails with ENOENT."""
+    import errno
+
+    if exc.errno != errno.ENOENT:
+        return False
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return True
+    return False
+
+
+def _cannot_write(command: str | None, exc: OSError) -> int:
+    """Say that stdout cannot be written (>/dev/full); exit status 2."""
+    _drop_stdout()  # what is buffered cannot be written at exit either
+    why = (exc.strerror or str(exc)).lower()
+    who = f"nested-kvm {command}" if command else "nested-kvm"
+    print(f"{who}: cannot write standard output: {why}", file=sys.stderr)
+    return 2
 
 
 def _drop_stdout() -> None:

@@ -91,7 +91,12 @@ def shorten(message: str, width: int = 80) -> str:
         return message
     import re  # only for a long message (start-up time)
 
-    return re.sub(rf"\S{{{width + 1},}}", lambda m: clip(m.group(), width), message)
+    # a colon or comma that ends the word parts it from what follows: kept after the cut
+    return re.sub(
+        rf"(\S{{{width + 1},}}?)([:,;]?)(?!\S)",
+        lambda m: clip(m.group(1), width) + m.group(2),
+        message,
+    )
 
 
 def escape(text: str) -> str:

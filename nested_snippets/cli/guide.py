@@ -46,11 +46,21 @@ def base() -> str:
     (``/home/me/my docs/build/html``) becomes a ``file:`` URI, and a character a URI
     cannot hold as it is (a blank) is percent-encoded."""
     value = os.environ.get(ENV, "").strip() or DEFAULT_BASE
-    if not _has_scheme(value):
-        value = "file://" + os.path.abspath(value).replace("%", "%25")  # a "%" of a name
+    if not _has_scheme(value):  # a directory: each character of a name is a character
+        path = os.path.abspath(value)  # ("?", "#", "[", "%" too: none starts a URI part)
+        value = "file://" + "".join(
+            c if c.isascii() and (c.isalnum() or c in _PATH_CHARS) else _escape(c) for c in path
+        )
     value = "".join(
         c if c.isascii() and (c.isalnum() or c in _URI_CHARS) else _escape(c) for c in value
     )
+    scheme, _, rest = value.partition(":")
+    if rest.startswith("//"):  # "[" and "]" hold an IP literal host, nothing after it
+        end = min((i for i in map(rest.find, "/?#", (2, 2, 2)) if i >= 0), default=len(rest))
+        rest = rest[:end] + rest[end:].replace("[", "%5B").replace("]", "%5D")
+    else:
+        rest = rest.replace("[", "%5B").replace("]", "%5D")
+    value = f"{scheme}:{rest}"
     if "#" in value:  # each link adds "#label", and a fragment holds no "#" (RFC 3986 3.5)
         value = value.replace("#", "%23")
     if "%" in value:  # a "%" that starts no escape is one (section 2.1: "%" HEXDIG HEXDIG)
@@ -80,6 +90,9 @@ def _escape(c: str) -> str:
 
 _HEX = "0123456789abcdefABCDEF"
 _URI_CHARS = ":/?#[]@!$&'()*+,;=-._~%"
+_PATH_CHARS = "/-._~!$&'()*+,;=:@"
+"""What a path segment holds as it is (RFC 3986 3.3: unreserved, sub-delims, ":",
+"@"), and "/" between segments: a directory's other characters are percent-encoded."""
 """RFC 3986 reserved and unreserved characters (and ``%`` of an escape already there):
 kept as they are."""
 

@@ -1287,6 +1287,8 @@ def collect(paths: list[str], hidden: list[str] | None = None) -> list[tuple[str
     kept = []
     for name, path in out:
         if path.name in first:
+            if _same_file(first[path.name], name):
+                continue  # given twice (a glob and its name): read once, no note
             if hidden is not None:
                 masked = " (a link to /dev/null: it masks this one)" if masks[path.name] else ""
                 hidden.append(
@@ -1298,6 +1300,15 @@ def collect(paths: list[str], hidden: list[str] | None = None) -> list[tuple[str
         masks[path.name] = links_to_null(str(path))
         kept.append((name, path))
     return sorted(kept, key=lambda item: item[1].name)
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Do the paths ``a`` and ``b`` name one file (device and inode)?"""
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except OSError:
+        return a == b
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
 
 
 def host_arch(fs: HostFS) -> str:

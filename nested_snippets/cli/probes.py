@@ -325,6 +325,13 @@ def modules_of_interest(row: Arch | None) -> list[str]:
     return [m for m in mods if m]
 
 
+CMDLINE_MAX = 1 << 20
+"""The longest kernel command line read: s390's COMMAND_LINE_SIZE may be set up to
+1 MiB (``range 896 1048576``, arch/s390/Kconfig, torvalds/linux 622021cd6c560ce7 "s390:
+make command line configurable", as quoted on linux-kernel); x86's is 2 KiB.  A longer
+/proc/cmdline is not read (it was read cut at 64 KiB: a nested= past it was missed)."""
+
+
 def gather(fs: HostFS, level: str = "auto") -> Facts:
     """Read everything ``check`` needs.  Raises CliError if /proc/cpuinfo is unusable."""
     cpu = read_cpuinfo(fs)
@@ -337,7 +344,13 @@ def gather(fs: HostFS, level: str = "auto") -> Facts:
     soft = next((m for m in SOFTWARE_KVM if states.get(m) in AVAILABLE), None)
     cmdline_problem = ""
     try:  # the kernel takes any bytes: one character per byte (kargs.SPACE)
-        cmdline = fs.read_bytes("/proc/cmdline", limit=65536).decode("latin-1")
+        data = fs.read_bytes("/proc/cmdline", limit=CMDLINE_MAX + 1)
+        cmdline = data.decode("latin-1") if len(data) <= CMDLINE_MAX else None
+        if cmdline is None:  # read cut, a nested= past the cut would be missed
+            cmdline_problem = (
+                f"/proc/cmdline: cannot read: larger than {CMDLINE_MAX >> 20} MiB, "
+                "longer than any kernel's command line"
+            )
     except Unreadable as exc:
         cmdline = None
         if not exc.missing:

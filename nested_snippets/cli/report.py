@@ -150,7 +150,7 @@ joined into one list, RFC 9110 section 5.3), each a scheme and what follows it."
 SECRET_WORDS = (
     "password", "passwd", "passphrase", "secret", "token", "credential", "credentials",
     "apikey", "accesskey", "privatekey", "secretkey", "authkey", "cookie", "sshpass",
-    "wpakey", "wepkey",
+    "wpakey", "wepkey", "signature",
 )  # fmt: skip
 """A name's word that is one of these or ends with one (``PGPASSWORD``, ``accesstoken``)
 names a secret; so does one that holds password, passwd or passphrase anywhere.
@@ -159,7 +159,10 @@ manual page: "-e  The password is taken from the environment variable "SSHPASS""
 ``wpakey`` and ``wepkey`` are kickstart's ``network --wpakey=`` and ``--wepkey=``: "The
 WPA encryption key for wireless networks.", "The WEP encryption key for wireless
 networks." (pykickstart/pykickstart commit 9a1954db625733d6934960769bbf8e824bc787ec,
-pykickstart/commands/network.py, ``F16_Network`` and ``FC3_Network``)."""
+pykickstart/commands/network.py, ``F16_Network`` and ``FC3_Network``).  ``signature``
+is a pre-signed URL's (``X-Amz-Signature=``, ``X-Goog-Signature=``, ``Signature=``):
+it grants the object, a disk image that QEMU's curl driver opens (``-drive
+file=https://...``)."""
 SECRET_PARTS = ("pass", "pwd", "psk")
 """Words that name a secret only as a whole word (``DB_PASS``, ``wpa_psk``; not
 ``passthrough``)."""
@@ -1279,10 +1282,20 @@ REDACTIONS = (
         _SCHEMELESS_USERINFO,
         None,
     ),
+    (
+        # an Azure shared access signature's sig= grants the blob (a disk image that
+        # QEMU's curl driver opens): only as a URL's query parameter, since sig=6 of
+        # an audit line in the kernel log is the signal a process died of
+        "the signature of an Azure shared access signature URL (?...&sig=...), to the next &",
+        re.compile(r"([?&]sig=)[^&\s\"'<>#,]+", re.I),
+        r"\1<redacted>",
+    ),
 )
 """(what the report says it redacts, pattern, replacement); applied to the whole report."""
 
 
+_BY_NAME = ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "signature")
+"""What a name that :func:`secret_name` takes holds (the needles of its patterns)."""
 _NEEDLES = (
     ("private key",),
     ("sshpass",),
@@ -1303,18 +1316,19 @@ _NEEDLES = (
     ("key", "%"),
     ("pass", "secret", "key", "data", "%", "\\u"),
     ("pass", "secret", "%"),
-    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
+    (*_BY_NAME, "%", "\\u"),
     ("map[", "{"),
     ("pass", "secret", "%"),
-    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
+    (*_BY_NAME, "%", "\\u"),
     ("map[", "{"),
-    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie"),
-    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
-    ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "%", "\\u"),
+    _BY_NAME,
+    (*_BY_NAME, "%", "\\u"),
+    (*_BY_NAME, "%", "\\u"),
     ("<",),
     ("-u",),
     ("://",),
     (":", "%3a"),
+    ("sig=",),
 )
 """For each of :data:`REDACTIONS`, strings one of which any match holds (in the text
 as :func:`_fold` folds it); a pattern none of whose strings the text holds is not
@@ -1373,14 +1387,15 @@ def redact(text: str) -> str:
 
 _WORD_NEEDLES = (
     "private key", "sshpass", "mysql", "mariadb", "rootpw", "sshpw", "pass", "pwd", "psk",
-    "secret", "token", "credential", "key", "cookie", "data", "authorization", "value",
-    "-u", "@", "%", "\\u", "login",
+    "secret", "token", "credential", "key", "cookie", "signature", "data", "authorization",
+    "value",
+    "-u", "@", "%", "\\u", "login", "sig=",
 )  # fmt: skip
 """Strings one of which a word's secret needs for any pattern of :data:`REDACTIONS` to
 hide it: each pattern's needles of :data:`_NEEDLES`, with those that many words hold
 (``= : - < { map[``) replaced by what that pattern also needs: a name that names a
 secret (:func:`secret_name`: a word that holds password, passwd or passphrase, ends
-with secret, token, credential(s), cookie or ...key, or is pass, pwd or psk; its
+with secret, token, credential(s), cookie, signature or ...key, or is pass, pwd or psk; its
 letters maybe ``%`` or ``\\u`` escaped), the element names of the XML pattern
 (``<value>``), curl's ``-u`` / ``--user``, the ``@`` of a URL's or a
 ``user:password@host``'s password."""
@@ -2186,6 +2201,9 @@ def write_new(path: str, text: str) -> None:
             os.unlink(name, dir_fd=dir_fd)
             why = getattr(exc, "strerror", None) or str(exc)
             raise CliError(f"cannot write {path}: {why.lower()}") from None
+        except BaseException:  # Ctrl-C while it is written: no cut report left behind
+            os.unlink(name, dir_fd=dir_fd)
+            raise
     finally:
         os.close(dir_fd)
 

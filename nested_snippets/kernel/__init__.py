@@ -195,7 +195,10 @@ class KernelData:
         key = f"{arch}/{_norm_module(name)}"
         if key in self.modules:
             return self.modules[key]
-        suggestions = _suggest.close(key, self.modules, n=3, cutoff=0.5)
+        # the module of another architecture first (kvm_hv is powerpc's), else the closest
+        base = key.partition("/")[2]
+        suggestions = [k for k in self.modules if k.partition("/")[2] == base][:3]
+        suggestions = suggestions or _suggest.close(key, self.modules, n=3, cutoff=0.5)
         raise UnknownModule(
             f"Linux {self.version} data has no module '{key}'{_did_you_mean(suggestions)}",
             suggestions,

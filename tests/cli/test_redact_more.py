@@ -81,6 +81,7 @@ RE_I_ASCII = _re_i_ascii()
 # a text each pattern matches, with the ASCII letters of its needles in it
 SAMPLES = [
     "-----BEGIN PRIVATE KEY-----\nSEKRIT\n-----END PRIVATE KEY-----",
+    "https://a.blob.core.windows.net/c/d.vhd?sv=1&sig=SEKRIT",  # attack15
     "password=SEKRIT secret=SEKRIT data=SEKRIT passwd=SEKRIT",
     "MYSQL_ROOT_PASSWORD=SEKRIT API_TOKEN=SEKRIT db_pass=SEKRIT aws_secret_access_key=SEKRIT",
     "--password SEKRIT --secret SEKRIT --token SEKRIT --passphrase SEKRIT",
