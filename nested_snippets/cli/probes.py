@@ -137,7 +137,7 @@ def release_source(fs: HostFS, problems: list[str] | None = None) -> tuple[str |
             text = fs.read_optional(shown, limit=4096)
         except Unreadable as exc:
             if problems is not None:
-                problems.append(exc.reason.replace(", not read", ""))
+                problems.append(str(exc))
             continue
         if text:
             words = text.split()

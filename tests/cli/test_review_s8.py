@@ -540,7 +540,7 @@ def test_real_host_without_the_kmsg_line_reads_the_kernel_lines_of_log_files(mon
         "/var/log/kern.log": "Dec  2 10:00:00 h kernel: Hypervisor detected: VMware\n"
         "Dec  2 11:00:00 h alice: Hypervisor detected: KVM\n"
     }
-    monkeypatch.setattr(hypervisor, "_read", lambda fs, shown, limit=0: logs.get(shown, ""))
+    monkeypatch.setattr(hypervisor, "_read", lambda fs, shown, limit=0, **kw: logs.get(shown, ""))
     for kmsg in (None, [b"6,1,0,-;kvm-clock: using sched offset\n"]):
         monkeypatch.setattr(hypervisor, "read_kmsg", lambda kmsg=kmsg: kmsg)
         assert hypervisor.kernel_log(HostFS()) == ("/var/log/kern.log", "VMware")
