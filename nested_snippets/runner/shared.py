@@ -449,47 +449,61 @@ def forget() -> None:
     _TABLE.clear()
     _PAIRS.clear()
     _READS.clear()
-    _PAYS.clear()
+    _TRACED.clear()
 
 
-# ------------------------------------------------------------ tracing while it pays
+# ------------------------------------------------------------ tracing where it pays
+_TRACED: dict[str, int] = {}
+"""Traced runs of each group so far."""
+
+
+def worth_tracing(
+    group_key: str, agrees: Callable[[ReadEntry], bool] | None = None, last: bool = False
+) -> bool:
+    """Whether the next run of ``group_key`` (one not served by an earlier run) should
+    be traced.
+
+    A traced run costs two to three times an untraced one (strace starts each command
+    and stops at each file call) and pays only when a later item of its group is
+    served by what it read.  The item's next release is the likeliest to be: so a run
+    is traced when ``agrees`` says that the next release's host shows what this
+    release's host shows in every part the group's last traced run read (its paths
+    and its parts of the state, :func:`agree`), never at the item's ``last`` release,
+    and always when the next release is not known (``agrees`` None: a run outside a
+    test item).  A group's first run is traced (nothing has been read yet); a group
+    whose traced runs vouched for nothing twice is not traced again.  Untraced runs
+    never vouch for anything, so this decides cost, never what is shared."""
+    if last:
+        return False
+    entries = _READS.get(group_key)
+    if not entries:
+        traced = _TRACED.get(group_key, 0)
+        _TRACED[group_key] = traced + 1
+        return traced < 2
+    if agrees is not None and not agrees(entries[-1]):
+        return False
+    _TRACED[group_key] = _TRACED.get(group_key, 0) + 1
+    return True
+
+
 @dataclass
-class Pays:
-    """How tracing has paid in one group: runs traced, items served by them, and runs
-    made untraced since the last traced one."""
+class View:
+    """A built host as a run of it would see it: its state, its trees (described on
+    the first call), its release."""
 
-    traced: int = 0
-    served: int = 0
-    skipped: int = 0
-
-
-_PAYS: dict[str, Pays] = {}
+    built: FakeState
+    tree: Callable[[], dict[str, fk.Node]]
+    release: str
 
 
-def worth_tracing(group_key: str) -> bool:
-    """Whether the next run of ``group_key`` should be traced.
-
-    A traced run costs about twice an untraced one (strace starts each command and
-    stops at each file call) and pays only when a later item of its group is served by
-    what it read.  While the group's traced runs have served at least as many items as
-    they number, less two (the first runs of a group cannot have served yet), every run
-    is traced; beyond that deficit, one run is traced after as many untraced ones as
-    the deficit, so a group whose releases stop differing later on is still found.
-    Untraced runs never vouch for anything, so this decides cost, never what is
-    shared."""
-    pays = _PAYS.setdefault(group_key, Pays())
-    deficit = pays.traced - pays.served - 2
-    if deficit <= 0 or pays.skipped >= deficit:
-        pays.traced += 1
-        pays.skipped = 0
-        return True
-    pays.skipped += 1
-    return False
-
-
-def served(group_key: str) -> None:
-    """An item of ``group_key`` used a traced run of its group."""
-    _PAYS.setdefault(group_key, Pays()).served += 1
+def agree(entry: ReadEntry, here: View, there: View) -> bool:
+    """Whether ``there`` shows what ``here`` shows in every part ``entry`` read: then a
+    run on ``here`` that reads what ``entry`` read would serve ``there``."""
+    for key, _seen in entry.needs:
+        if _value(here.built, key, here.release) != _value(there.built, key, there.release):
+            return False
+    paths = entry.paths
+    return look(here.tree(), paths, here.release) == look(there.tree(), paths, there.release)
 
 
 # ------------------------------------------------------------ keys on what a run read
