@@ -153,13 +153,21 @@ class SnippetItem(_GuideItem):
         self.shown_id = snippet.id
 
     def runtest(self) -> None:
-        def one(kernel):
-            return lambda: run.run_snippet(self.snippet, self.variant, kernel or kdata.latest())
+        def one(kernel, then):
+            return lambda: run.run_snippet(
+                self.snippet, self.variant, kernel or kdata.latest(), then=then
+            )
 
         def label(arch: str, kernel: str | None) -> str:
             return f"{arch}-{kernel}" if arch else (kernel or "checked")
 
-        self._run_pairs([(label(a, k), one(k)) for a, k in self.pairs])
+        nexts = [*self.pairs[1:], None]
+        self._run_pairs(
+            [
+                (label(a, k), one(k, after[1] if after and after[0] == a else run.LAST))
+                for (a, k), after in zip(self.pairs, nexts, strict=True)
+            ]
+        )
 
 
 class ProcedureItem(_GuideItem):
@@ -169,10 +177,13 @@ class ProcedureItem(_GuideItem):
         self.shown_id = proc.id
 
     def runtest(self) -> None:
-        def one(kernel):
-            return lambda: run.run_procedure(self.proc, self.arch, kernel)
+        def one(kernel, then):
+            return lambda: run.run_procedure(self.proc, self.arch, kernel, then)
 
-        self._run_pairs([(f"{self.arch}-{k}", one(k)) for k in self.kernels])
+        nexts = [*self.kernels[1:], run.LAST]
+        self._run_pairs(
+            [(f"{self.arch}-{k}", one(k, t)) for k, t in zip(self.kernels, nexts, strict=True)]
+        )
 
 
 _RUNS: dict[str, int] = {}
@@ -257,5 +268,3 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 def _too_few_checked() -> bool:
     shared_items, checked, _failures = _totals()
     return checked < min(shared_items, shared.MIN_CHECKED)
-
-

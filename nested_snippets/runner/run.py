@@ -248,11 +248,19 @@ def fake_host(scenario: Scenario) -> Iterator[FakeHost]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def run_snippet(snippet: Snippet, variant: str, kernel: str, era: Era | None = None) -> str:
+def run_snippet(
+    snippet: Snippet,
+    variant: str,
+    kernel: str,
+    era: Era | None = None,
+    then: str | None = None,
+) -> str:
     """Run one (snippet, variant, kernel) item; returns how (see :func:`shared.run_item`).
 
     The body is that of the era holding ``kernel``, or of ``era`` (to show that an
-    era's body fails on a release outside it)."""
+    era's body fails on a release outside it).  ``then``: the item's next release
+    (:data:`LAST` at its last), which decides whether tracing may pay (see
+    :func:`shared.worth_tracing`)."""
     body = (era or snippet.era_for(kernel)).variants[variant]
     label = (
         f"snippet {snippet.id}[{variant or 'all'}] on Linux {kernel} ({snippet.given.describe()})"
@@ -263,23 +271,44 @@ def run_snippet(snippet: Snippet, variant: str, kernel: str, era: Era | None = N
     arch = snippet.host_arch(variant)
     assert arch is not None, f"{snippet.id}: a body run on the fake host names its arch"
     scenario = Scenario(arch, kernel, snippet.given)
-    return run_item(scenario, [(body, label)])
+    if (
+        then not in (None, LAST)
+        and era is None
+        and snippet.era_for(then) is not snippet.era_for(kernel)
+    ):
+        then = LAST  # another era: another body, another group
+    return run_item(scenario, [(body, label)], _then(scenario, then))
 
 
-def run_procedure(proc: Procedure, arch: str, kernel: str) -> str:
+def run_procedure(proc: Procedure, arch: str, kernel: str, then: str | None = None) -> str:
     steps = [
         (step.body_for(arch, kernel), f"procedure {proc.id}[{arch}] on Linux {kernel}, "
                               f"step {n} ({step.id}, {proc.given.describe()})")
         for n, step in enumerate(proc.steps, 1)
     ]  # fmt: skip
-    return run_item(Scenario(arch, kernel, proc.given), steps)
+    scenario = Scenario(arch, kernel, proc.given)
+    return run_item(scenario, steps, _then(scenario, then))
 
 
-def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
+LAST = "last"
+"""``then`` at an item's last release: no later item of it can be served."""
+
+
+def _then(scenario: Scenario, then: str | None) -> Scenario | str | None:
+    if then is None or then == LAST:
+        return then
+    return Scenario(scenario.arch, then, scenario.given)
+
+
+def run_item(
+    scenario: Scenario, steps: list[tuple[Body, str]], then: Scenario | str | None = None
+) -> str:
     """Run ``steps`` on a fresh host for ``scenario``, sharing runs (see :mod:`.shared`).
 
     Returns ``"ran"`` or ``"shared"`` (the result of an identical run was used; it
     may be re-run in full at the end of the session, see :func:`shared.check_pairs`).
+    ``then``: the scenario of the item's next release, :data:`LAST`, or None when not
+    known; it decides only whether the run is traced (:func:`shared.worth_tracing`).
     """
     bodies = [body for body, _label in steps]
     release = release_for(kdata.data_version(scenario.kernel))
@@ -291,10 +320,8 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
         run_key = shared.key(host, scenario, bodies)
         tree = _trees(host)  # one description serves the recall and the record
         recalled = shared.recall(run_key, release)
-        by_reads = False
         if recalled is None and group and shared.has_reads(group):
             recalled = shared.recall_read(group, tree, host.built, release)
-            by_reads = recalled is not None
         if recalled is not None:
             seen, first = recalled[0], recalled[1]
             try:
@@ -303,12 +330,12 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
             except Mismatch:
                 pass  # run in full: the failure then carries this host's own hints
             else:
-                if by_reads:
-                    shared.served(group)
                 shared.note_shared(item, first, run_key, seen, lambda: _full_run(scenario, bodies))
                 return "shared"
         trace = bool(group) and shared.enabled() and sandbox.can_trace()
-        trace = trace and shared.worth_tracing(group)
+        if trace:
+            here = shared.View(host.built, tree, release)
+            trace = shared.worth_tracing(group, _agrees(here, then), last=then == LAST)
         traces: list = []
         if trace:
             _ask_reads(host)
@@ -329,6 +356,22 @@ def run_item(scenario: Scenario, steps: list[tuple[Body, str]]) -> str:
         for (body, label), one_seen in zip(steps, full, strict=True):
             judge(host, body, one_seen, label)
     return "ran"
+
+
+def _agrees(here: shared.View, then: Scenario | str | None):
+    """A test of whether the host of ``then`` (a scenario) agrees with ``here`` on what
+    a traced run read (:func:`shared.agree`); None when ``then`` is not a scenario."""
+    if not isinstance(then, Scenario):
+        return None
+
+    def agrees(entry: shared.ReadEntry) -> bool:
+        with fake_host(then) as there:
+            if there.built is None:
+                return True
+            release = release_for(kdata.data_version(then.kernel))
+            return shared.agree(entry, here, shared.View(there.built, _trees(there), release))
+
+    return agrees
 
 
 READS_MAX = 64 << 20

@@ -108,13 +108,25 @@ declared, and checked:
    between test runs.
 
    A traced run pays only when a later item of its group is served by it, and costs
-   about twice an untraced one; so a group is traced while its traced runs serve about
-   as many items as they number, and beyond that less and less often
-   (:func:`worth_tracing`: its deficit decides how many untraced runs come between two
-   traced ones).  Measured on 2026-12-02 (``enable.py`` and ``bugreport.py``, one
-   process, 2 cores shared with another job): 402 runs, 113 s CPU and 137 s wall
-   before; 435 runs, 96 s CPU and 93 s wall with it (``bugreport.collect_l0`` on AMD:
-   38 traced runs serving 7 items, 19 s; now 41 runs, 10 s).
+   two to three times an untraced one (ad hoc on 2026-12-04, ``getrusage`` around 15
+   runs of the bug-report transcript's 9 commands on Intel 6.6, load 6: 269 against
+   89 ms of CPU).  So a run is traced only where the item's next release agrees with
+   this one on everything the group's last traced run read (:func:`worth_tracing`,
+   :func:`agree`: the next release's host is built and looked at, not run); a group's
+   first run is traced, an item's last release never is.  Until 2026-12-04 (session
+   15) a deficit rule traced a group while its traced runs served about as many items
+   as they numbered and then less and less often: in the whole matrix 518 of the 1,026
+   runs were traced and 145 of those served no item (counted by instrumenting one
+   single-process run of the matrix; 78 of them in the bug-report, distribution-kernel
+   and ``modinfo`` items, which read every parameter).  With the rule here, measured
+   on 2026-12-04 with ``tools/bench.py --only-matrix --no-write`` alternated with the
+   tree before (2 cores, load 2.8-5.4, helpers' jobs on the same cores): 1,026 runs,
+   101.9 and 91.8 s of CPU (100.7 and 81.6 s wall) before; 996 runs, 82.4 and 81.1 s
+   of CPU (85.2 and 84.0 s wall) after (-16 % CPU; the runs saved are releases now
+   served by a run that the deficit rule had left untraced); about 470 runs traced, 46 of
+   which served no item.  ``bugreport.py``, ``verify.py`` and ``distro_kernels.py``
+   in one process, two rounds each: 51.9 and 60.0 s of CPU before, 43.5 and 51.2
+   after.
 3. **Checked sharing: random pairs re-run in full.**  Every item that used a
    shared result is remembered with the result it used.  When the test process
    ends (:func:`check_pairs`) it re-runs up to :data:`MIN_CHECKED` of them in full, untraced
@@ -449,47 +461,60 @@ def forget() -> None:
     _TABLE.clear()
     _PAIRS.clear()
     _READS.clear()
-    _PAYS.clear()
+    _TRACED.clear()
 
 
-# ------------------------------------------------------------ tracing while it pays
+# ------------------------------------------------------------ tracing where it pays
+_TRACED: dict[str, int] = {}
+"""Traced runs of each group so far."""
+
+
+def worth_tracing(
+    group_key: str, agrees: Callable[[ReadEntry], bool] | None = None, last: bool = False
+) -> bool:
+    """Whether the next run of ``group_key`` (one not served by an earlier run) should
+    be traced.
+
+    A traced run costs two to three times an untraced one (strace starts each command
+    and stops at each file call) and pays only when a later item of its group is
+    served by what it read.  The item's next release is the likeliest to be: so a run
+    is traced when ``agrees`` says that the next release's host shows what this
+    release's host shows in every part the group's last traced run read (its paths
+    and its parts of the state, :func:`agree`), never at the item's ``last`` release,
+    and always when the next release is not known (``agrees`` None: a run outside a
+    test item).  A group's first run is traced (nothing has been read yet); a group
+    whose traced runs vouched for nothing twice is not traced again.  Untraced runs
+    never vouch for anything, so this decides cost, never what is shared."""
+    if last:
+        return False
+    entries = _READS.get(group_key)
+    traced = _TRACED.get(group_key, 0)
+    if not entries and traced >= 2:
+        return False
+    if entries and agrees is not None and not agrees(entries[-1]):
+        return False
+    _TRACED[group_key] = traced + 1
+    return True
+
+
 @dataclass
-class Pays:
-    """How tracing has paid in one group: runs traced, items served by them, and runs
-    made untraced since the last traced one."""
+class View:
+    """A built host as a run of it would see it: its state, its trees (described on
+    the first call), its release."""
 
-    traced: int = 0
-    served: int = 0
-    skipped: int = 0
-
-
-_PAYS: dict[str, Pays] = {}
+    built: FakeState
+    tree: Callable[[], dict[str, fk.Node]]
+    release: str
 
 
-def worth_tracing(group_key: str) -> bool:
-    """Whether the next run of ``group_key`` should be traced.
-
-    A traced run costs about twice an untraced one (strace starts each command and
-    stops at each file call) and pays only when a later item of its group is served by
-    what it read.  While the group's traced runs have served at least as many items as
-    they number, less two (the first runs of a group cannot have served yet), every run
-    is traced; beyond that deficit, one run is traced after as many untraced ones as
-    the deficit, so a group whose releases stop differing later on is still found.
-    Untraced runs never vouch for anything, so this decides cost, never what is
-    shared."""
-    pays = _PAYS.setdefault(group_key, Pays())
-    deficit = pays.traced - pays.served - 2
-    if deficit <= 0 or pays.skipped >= deficit:
-        pays.traced += 1
-        pays.skipped = 0
-        return True
-    pays.skipped += 1
-    return False
-
-
-def served(group_key: str) -> None:
-    """An item of ``group_key`` used a traced run of its group."""
-    _PAYS.setdefault(group_key, Pays()).served += 1
+def agree(entry: ReadEntry, here: View, there: View) -> bool:
+    """Whether ``there`` shows what ``here`` shows in every part ``entry`` read: then a
+    run on ``here`` that reads what ``entry`` read would serve ``there``."""
+    for key, _seen in entry.needs:
+        if _value(here.built, key, here.release) != _value(there.built, key, there.release):
+            return False
+    paths = entry.paths
+    return look(here.tree(), paths, here.release) == look(there.tree(), paths, there.release)
 
 
 # ------------------------------------------------------------ keys on what a run read
