@@ -69,3 +69,18 @@ def test_l3_the_home_page_names_the_hypervisors_of_the_cloud_page():
     home = _text("index.rst")
     bullet = home[home.index("- Your L1 is a cloud instance") : home.index("- Windows, Hyper-V")]
     assert "(Hyper-V, VMware ESXi, VirtualBox, Xen, Proxmox VE)" in bullet
+
+
+def test_m4_the_not_kvm_entry_links_the_cloud_page_and_names_esxi_s_setting_as_it_does():
+    """troubleshooting-not-kvm gave VMware Workstation's label as "VMware's" (the cloud
+    page names ESXi's) and did not link the page that has every platform's switch."""
+    entry = _section(_text("troubleshooting.rst"), "troubleshooting-not-kvm")
+    assert ":ref:`clouds` gives the setting of each platform" in entry
+    assert '"Expose hardware assisted virtualization to the guest OS"' in entry
+    assert "VMware Workstation calls its setting" in entry
+    assert "Xen (``nestedhvm``)" in entry and "VirtualBox, Xen or a cloud" in entry
+
+
+def test_l4_the_how_to_index_lists_xen_among_the_cloud_page_platforms():
+    line = _text("how-to/index.rst")
+    assert "Hyper-V, VirtualBox and Xen as L0" in line
