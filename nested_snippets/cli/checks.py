@@ -37,7 +37,7 @@ L0_ADVICE: dict[str | None, tuple[str, str]] = {
     ),
     "vmware": (
         "with this VM powered off, enable 'Expose hardware assisted virtualization to "
-        "the guest OS' (vhv.enable = TRUE)",
+        'the guest OS\' (the .vmx line vhv.enable = "TRUE")',
         "clouds-vmware",
     ),
     "virtualbox": (
@@ -105,7 +105,18 @@ class _Checker:
         if flag in cpu.flags:
             self.add("cpu-flag", "PASS", f"{flag} present")
             return True
-        if self.at_l1:
+        anchor = "troubleshooting-no-vmx"
+        l0 = self.f.l0
+        key = (l0.provider or l0.kind) if l0 is not None else None
+        if self.at_l1 and key not in (None, "kvm") and key in L0_ADVICE:
+            # A cloud or another hypervisor: -cpu host is not the reader's to give;
+            # the l0 line names that platform's switch (walk 15).
+            fix = (
+                f"L0 ({hypervisor.describe(l0)}) must expose {row.extension}: "
+                "see the l0 line for its setting"
+            )
+            anchor = L0_ADVICE[key][1]
+        elif self.at_l1:
             fix = (
                 f"L0 must expose {row.extension}: enable nested on L0 and start this guest "
                 "with -cpu host (QEMU) or <cpu mode='host-passthrough'/> (libvirt)"
@@ -119,7 +130,7 @@ class _Checker:
             "FAIL",
             f"no {flag} flag in /proc/cpuinfo",
             fix,
-            anchor="troubleshooting-no-vmx",
+            anchor=anchor,
         )
         return False
 

@@ -130,3 +130,46 @@ def test_xen_guest_without_cpu_flag_is_an_l1(cli, make_host):
     r = cli("check", "--root", str(root), "--no-probe")
     assert "guest (L1) — /sys/hypervisor/type 'xen'" in r.out
     assert r.line("l0").startswith("PASS  l0: Xen (from /sys/hypervisor/type 'xen')")
+
+
+OTHER_L0 = [c for c in CASES if c[2] not in ("start-l1-qemu", "troubleshooting-no-vmx")]
+
+
+@pytest.mark.parametrize("files,name,anchor", OTHER_L0, ids=[c[1] + "-" + c[2] for c in OTHER_L0])
+def test_cpu_flag_fix_defers_to_l0_when_l0_is_not_a_kvm_host_you_run(
+    cli, guest_root, files, name, anchor
+):
+    """Walk 15: under Xen, Hyper-V, VMware, VirtualBox or a cloud, "start this guest with
+    -cpu host (QEMU)" is advice the reader cannot follow; the cpu-flag line names L0
+    and links the same section as the l0 line."""
+    r = cli("check", "--root", str(guest_root(files)), "--no-probe")
+    line = r.line("cpu-flag")
+    assert "-cpu host" not in line and "host-passthrough" not in line, line
+    assert f"L0 ({name}) must expose VT-x: see the l0 line" in line, line
+    assert line.endswith(f".html#{anchor})"), line
+    j = cli("check", "--root", str(guest_root(files)), "--json", "--no-probe").json
+    flag = next(c for c in j["checks"] if c["id"] == "cpu-flag")
+    assert flag["url"].endswith(f"#{anchor}"), flag
+
+
+@pytest.mark.parametrize("files", [c[0] for c in CASES if c[2] == "start-l1-qemu"] + [{}])
+def test_cpu_flag_fix_under_kvm_or_unknown_l0_still_says_how_to_start_l1(cli, guest_root, files):
+    line = cli("check", "--root", str(guest_root(files)), "--no-probe").line("cpu-flag")
+    assert "start this guest with -cpu host (QEMU)" in line, line
+    assert line.endswith("troubleshooting.html#troubleshooting-no-vmx)"), line
+
+
+@pytest.mark.parametrize(
+    "files,line",
+    [
+        (CASES[3][0], "-ExposeVirtualizationExtensions $true"),
+        (CASES[4][0], 'vhv.enable = "TRUE"'),
+        (CASES[5][0], "--nested-hw-virt=on"),
+        (CASES[6][0], "nestedhvm = 1"),
+    ],
+    ids=["hyperv", "vmware", "virtualbox", "xen"],
+)
+def test_l0_advice_quotes_the_switch_as_the_cloud_page_shows_it(cli, guest_root, files, line):
+    """Walk 15: VMware's advice said vhv.enable = TRUE; the .vmx line the page shows
+    (snippet clouds.vmware_vhv) quotes the value."""
+    assert line in cli("check", "--root", str(guest_root(files)), "--no-probe").line("l0")
