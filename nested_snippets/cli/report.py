@@ -842,10 +842,14 @@ class _SecretCommand:
     ``secret_options`` redacted (``-p SECRET``, ``--base64=SECRET``, and ``-pSECRET``
     for a one-letter one), and the positional word ``secret_word`` (counted from 0;
     the values of ``value_options`` are no positional words) unless one of
-    ``no_word_options`` is given.  ``sub`` and ``search`` stand in for a compiled
-    pattern's (a regular expression finds the command and its words: linear)."""
+    ``no_word_options`` is given.  Where only part of a value is the secret (openssl's
+    ``pass:PASSWORD``, smbclient's ``user%PASSWORD``), ``shown`` gives the value as
+    shown (a value without a secret as it is).  ``sub`` and ``search`` stand in for a
+    compiled pattern's (a regular expression finds the command and its words: linear)."""
 
-    def __init__(self, command, secret_options, value_options=(), secret_word=None, no_word=()):
+    def __init__(
+        self, command, secret_options, value_options=(), secret_word=None, no_word=(), shown=None
+    ):
         self.pattern = re.compile(
             rf"(?<![\w.-])({command})"
             # up to a word that ends with ; & | or <redacted> (its ; may be gone with it:
@@ -855,6 +859,7 @@ class _SecretCommand:
         )
         self.secret_options, self.value_options = secret_options, value_options
         self.secret_word, self.no_word = secret_word, no_word
+        self.shown = shown or (lambda _value: "<redacted>")
 
     def _words(self, m: re.Match[str]) -> str:
         words = list(_CMD_ITEM.finditer(m.group(2)))
@@ -863,7 +868,7 @@ class _SecretCommand:
         for w in words:
             sep, word = w.groups()
             if pending:
-                out.append(f"{sep}<redacted>" if pending == "secret" else w.group())
+                out.append(f"{sep}{self.shown(word)}" if pending == "secret" else w.group())
                 pending = ""
                 continue
             name, eq, _ = word.partition("=")
@@ -872,9 +877,9 @@ class _SecretCommand:
             elif word in self.value_options:
                 pending = "value"
             elif eq and name in self.secret_options:
-                word = f"{name}=<redacted>"
+                word = f"{name}={self.shown(word[len(name) + 1 :])}"
             elif any(len(o) == 2 and word[:2] == o and word[2:] for o in self.secret_options):
-                word = f"{word[:2]}<redacted>"
+                word = f"{word[:2]}{self.shown(word[2:])}"
             elif not word.startswith("-"):
                 if position == self.secret_word and not no_word:
                     word = "<redacted>"
@@ -907,6 +912,66 @@ _REGISTRY_LOGIN = _SecretCommand(
 )  # fmt: skip
 """``docker login -p SECRET`` (and podman's, buildah's, skopeo's, nerdctl's ``login``):
 its ``-p``, ``--password`` (not verified against a release)."""
+
+
+def _after(mark: str):
+    """What shows a value of which only what follows ``mark`` is the secret: the value
+    to ``mark`` and ``<redacted>`` (in its quotes, if it is quoted whole); a value
+    without ``mark`` as it is.  Where ``mark`` must start the value (openssl's
+    ``pass:``), it is given with a ``^``."""
+    start = mark.startswith("^")
+    mark = mark.lstrip("^")
+
+    def shown(value: str) -> str:
+        quote = value[:1] if value[:1] in "'\"" else ""
+        inner = value[len(quote) :]
+        at = inner.find(mark)
+        if at < 0 or (start and at):
+            return value
+        end = quote if len(inner) > at + len(mark) and inner.endswith(quote) else ""
+        return f"{quote}{inner[: at + len(mark)]}<redacted>{end}"
+
+    return shown
+
+
+_OPENSSL_PASS = _SecretCommand("openssl", ("-passin", "-passout", "-pass"), shown=_after("^pass:"))
+"""openssl's pass phrase options ``-passin``, ``-passout`` (and ``-pass`` of ``enc``,
+``pkcs8`` ...): of their arguments ``pass:password``, ``env:var``, ``file:pathname``,
+``fd:number`` and ``stdin`` only ``pass:`` gives the password itself ("pass:password
+The actual password is password", openssl-passphrase-options(1) of OpenSSL 3.0.13,
+Ubuntu's openssl 3.0.13-0ubuntu3.6); it is redacted after ``pass:``, the others kept
+(``-pass`` and its word are also hidden whole below, as any ``--...pass``)."""
+_IPMITOOL = _SecretCommand("ipmitool", ("-P", "-k", "-y"), ("-U", "-H", "-f", "-I"))
+"""ipmitool's ``-P <password>`` ("Remote server password is specified on the command
+line"), ``-k <key>`` and ``-y <hex key>`` ("Use supplied Kg key for IPMIv2.0
+authentication", plain or in hex): ipmitool(1), OPTIONS (ipmitool/ipmitool,
+doc/ipmitool.1, commit a4ac8ce4ab9a013ff0a12f0ea604eaf09af7d8bf); also glued
+(``-PSECRET``): ipmitool reads its options with getopt(3), whose option string has
+``P:``, ``k:`` and ``y:`` (lib/ipmi_main.c, commit
+2253d3ab2afdb477d2b3197aa90eaff87f4d7824).  ``-U`` (the user), ``-f`` (a password
+file), ``-E`` and ``-K`` (environment variables) and the rest are kept."""
+_SMB_USER = _SecretCommand(
+    r"smbclient|rpcclient|smbtree", ("-U", "--user"), shown=_after("%"),
+)  # fmt: skip
+"""Samba's clients' ``-U|--user=[DOMAIN/]USERNAME[%PASSWORD]`` (smbtree(1) of Ubuntu's
+smbclient 4.15.13+dfsg-0ubuntu0.20.04.8, SYNOPSIS; rpcclient(1) of Oracle Solaris 11.2,
+``-U username[%password]``), which "Sets the SMB username or username and password"
+(the common entry of Samba's manual pages, as samba-tool(8)'s is quoted on
+samba-technical, 2022-08-26; smbclient(1)'s own page was not reached): the user is
+kept, what follows its first ``%`` redacted (also glued, ``-Ubob%...``, as popt
+reads a short option)."""
+_REDIS_CLI = _SecretCommand("redis-cli", ("-a", "--pass"), ("--user", "-h", "-p", "-n"))
+"""redis-cli's ``-a <password>`` ("Password to use when connecting to the server")
+and ``--pass <password>`` ("Alias of -a for consistency with the new --user option"):
+its usage text (src/redis-cli.c, ``usage()``, as copies of it give it; the stored
+redis/redis copy, commit 889e443ce51923704241d62daa65178c35dedbf9, predates
+``--pass``: not verified against a release); ``--user`` is kept."""
+_CEPH_KEY = _SecretCommand(r"ceph(?:-[\w-]+)?|rbd(?:-[\w-]+)?|rados(?:gw-admin)?", ("--key",))
+"""Ceph's ``key`` setting given as an option (``--key KEY``, ``--key=KEY``: "The key
+(that is, the text string of the key itself)", doc/rados/configuration/
+auth-config-ref.rst of ceph/ceph, commit c26a12d5858e11d3835ce53816045389cc57c361),
+to ceph, rbd, rados, radosgw-admin and the other ceph-* and rbd-* tools; ``--keyring``
+and ``--keyfile`` name files, kept."""
 _NETRC = re.compile(r"(?<![\w-])((?:login|account)[ \t]+\S+[ \t]+password[ \t]+)\S+")
 """A .netrc line's password (``machine HOST login USER password SECRET``: netrc(5),
 the tokens machine, default, login, password, account, macdef; not verified against a
@@ -1054,6 +1119,33 @@ REDACTIONS = (
     (
         "the password of docker login -p (also podman's, buildah's, skopeo's, nerdctl's)",
         _REGISTRY_LOGIN,
+        None,
+    ),
+    (
+        "the password of openssl's -passin pass:, -passout pass: and -pass pass: "
+        "(env:, file:, fd: and stdin name where it is, kept)",
+        _OPENSSL_PASS,
+        None,
+    ),
+    (
+        "the password of ipmitool -P (-P SECRET or -PSECRET) and its Kg key (-k, -y)",
+        _IPMITOOL,
+        None,
+    ),
+    (
+        "the password of smbclient -U user%SECRET (also --user=, rpcclient's and "
+        "smbtree's; the user is kept)",
+        _SMB_USER,
+        None,
+    ),
+    (
+        "the password of redis-cli -a (also --pass)",
+        _REDIS_CLI,
+        None,
+    ),
+    (
+        "the key of Ceph's --key (ceph, rbd, rados ...; --keyring and --keyfile are kept)",
+        _CEPH_KEY,
         None,
     ),
     (
@@ -1303,6 +1395,11 @@ _NEEDLES = (
     ("rootpw", "sshpw"),
     ("secret-set-value",),
     ("login",),
+    ("openssl",),
+    ("ipmitool",),
+    ("smbclient", "rpcclient", "smbtree"),
+    ("redis-cli",),
+    ("ceph", "rbd", "rados"),
     ("password",),
     ("chpasswd",),
     ("password-stdin",),
@@ -1389,7 +1486,8 @@ _WORD_NEEDLES = (
     "private key", "sshpass", "mysql", "mariadb", "rootpw", "sshpw", "pass", "pwd", "psk",
     "secret", "token", "credential", "key", "cookie", "signature", "data", "authorization",
     "value",
-    "-u", "@", "%", "\\u", "login", "sig=",
+    "-u", "@", "%", "\\u", "login", "sig=", "openssl", "ipmitool", "smbtree", "rpcclient",
+    "redis-cli", "ceph", "rbd", "rados",
 )  # fmt: skip
 """Strings one of which a word's secret needs for any pattern of :data:`REDACTIONS` to
 hide it: each pattern's needles of :data:`_NEEDLES`, with those that many words hold

@@ -104,6 +104,11 @@ SAMPLES = [
     "? password\n: SEKRIT",
     "virsh secret-set-value 2a5e SEKRIT",
     "docker login -p SEKRIT",
+    "openssl enc -passin pass:SEKRIT",  # session 15
+    "ipmitool -U root -P SEKRIT",
+    "smbclient //h/s -U bob%SEKRIT",
+    "redis-cli -a SEKRIT",
+    "rbd --key SEKRIT ls",
     "machine h login bob password SEKRIT",
     "echo 'root:SEKRIT' | chpasswd",
     "echo SEKRIT | docker login --password-stdin",
