@@ -842,22 +842,25 @@ def test_udev_rule_is_cited_at_a_systemd_release_tag(built_site):
     assert "systemd v252.39" in mode and "stored copy" not in mode
 
 
-def test_install_page_says_the_zipapp_is_built_not_downloaded(built_site):
-    """Walk 9: "Copy it to a server" left the reader looking for a download; no
-    nested-kvm.pyz is published, so the first choice says to build it (make pyz) and
-    links the section that does, and no page offers a .pyz address."""
+def test_install_page_offers_the_sites_zipapp_and_the_build(built_site):
+    """Walk 9: "Copy it to a server" left the reader looking for a download; walks 14
+    and 15: a published guide then offered none.  The first choice now offers the
+    file the site carries and the build (make pyz), linking the section of each, and
+    the only .pyz a page links is the site's own."""
     main = _main_text(built_site / "html" / "how-to" / "install-checker.html")
     which = main[main.index('id="which-way-to-install"'):]
     zipapp = which[: which.index("pipx or pip")]
     text = html.unescape(_text(zipapp))
-    assert "No ready-made nested-kvm.pyz is published for download" in text
-    assert "make pyz" in text and 'href="#install-checker-pyz"' in zipapp
-    assert 'id="install-checker-pyz"' in main
+    assert "Download it with this guide" in text and "make pyz" in text
+    assert 'href="#install-checker-download"' in zipapp
+    assert 'href="#install-checker-pyz"' in zipapp
+    assert 'id="install-checker-pyz"' in main and 'id="install-checker-download"' in main
     assert "make -C nested-kvm-guide pyz" in html.unescape(_text(main))
     for page in (built_site / "html").rglob("*.html"):
-        assert not re.search(r'href="[^"]*\.pyz"', page.read_text()), page.name
+        for link in re.findall(r'href="([^"]*\.pyz)"', page.read_text()):
+            assert (page.parent / link).resolve() == (built_site / "html/nested-kvm.pyz")
     readme = (REPO / "README.rst").read_text()
-    assert "Neither the zipapp nor a wheel is published for download" in readme
+    assert "puts the zipapp and its SHA-256 at the root of the HTML" in readme
 
 
 def test_install_page_says_what_pip_needs_without_a_network(built_site):

@@ -15,6 +15,7 @@ Usage: python3 tools/build_pyz.py [OUTPUT]   (default: build/nested-kvm.pyz)
 from __future__ import annotations
 
 import argparse
+import os
 import py_compile
 import re
 import shutil
@@ -29,6 +30,10 @@ if sys.version_info < (3, 11):  # noqa: UP036 (the zipapp runs on 3.9; building 
 import checker_files  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+STAMP = 315532800
+"""The time every file in the archive carries (1980-01-01, the earliest a zip entry
+holds), so that two builds of one tree give the same bytes (the HTML site ships the
+file: tests/test_site_build.py builds it twice)."""
 MAIN = Path(__file__).resolve().parent / "pyz_main.py"
 """The zipapp's ``__main__.py``: checks the Python version before importing the checker."""
 
@@ -70,6 +75,8 @@ def build(output: Path) -> list[str]:
                     invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
                 )
         (stage / "__main__.py").write_text(_main_source())
+        for path in stage.rglob("*"):  # the archive's bytes depend on the tree only
+            os.utime(path, (STAMP, STAMP))
         output.parent.mkdir(parents=True, exist_ok=True)
         zipapp.create_archive(
             stage, output, interpreter="/usr/bin/env python3", compressed=True

@@ -72,6 +72,12 @@ man_page_python311 = snippet(command_line("make -C nested-kvm-guide man PYTHON=p
 
 copy_pyz = snippet(command_line("scp nested-kvm-guide/build/nested-kvm.pyz server:"))
 
+verify_download = snippet(command_line("sha256sum -c nested-kvm.pyz.sha256"))
+"""The checksum file the HTML build writes beside the zipapp (sphinxext/pyz.py): one
+``DIGEST  nested-kvm.pyz`` line, as ``sha256sum -c`` reads it (tests/test_pyz_download.py
+runs it on a built site)."""
+copy_download = snippet(command_line("scp nested-kvm.pyz server:"))
+
 run_pyz = snippet(command_line("python3 nested-kvm.pyz check"))
 run_check = snippet(command_line("nested-kvm check"))
 
