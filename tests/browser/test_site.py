@@ -1014,3 +1014,34 @@ def test_cli_synopsis_fits_a_phone(chromium, guide):
         assert max(lines) > min(lines), "no synopsis line wraps at 390 px: nothing was tested"
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("width", [375, 1000])
+def test_tab_never_reaches_a_closed_drawer(chromium, guide, width):
+    """Walk 15: at 375 px, Tab went through the off-screen navigation (about 27 links
+    and the search box) before the page.  Every element Tab reaches is on screen,
+    and opening the navigation brings its links back."""
+    ctx = chromium.new_context(viewport={"width": width, "height": 800})
+    page = ctx.new_page()
+    try:
+        page.goto(guide.url + "how-to/install-checker.html")
+        off = []
+        for _ in range(25):
+            page.keyboard.press("Tab")
+            box = page.evaluate(
+                "(() => { const r = document.activeElement.getBoundingClientRect();"
+                " return [r.left, r.right, r.width, document.activeElement.outerHTML"
+                ".slice(0, 80)]; })()"
+            )
+            if box[2] and (box[1] <= 0 or box[0] >= width):
+                off.append(box[3])
+        assert not off, off
+        if width == 375:
+            page.click(".nav-overlay-icon")
+            page.wait_for_timeout(400)
+            shown = page.evaluate(
+                "getComputedStyle(document.querySelector('.sidebar-drawer')).visibility"
+            )
+            assert shown == "visible"
+    finally:
+        ctx.close()
