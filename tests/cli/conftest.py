@@ -71,6 +71,21 @@ def make_host(fake_host) -> Callable[..., Path]:
 
 
 @pytest.fixture
+def check_urls(cli, make_host, monkeypatch) -> Callable[[str], list[str]]:
+    """The guide links of ``check --json`` on an Intel host with
+    ``NESTED_KVM_GUIDE_URL`` set to the base given (at least one)."""
+
+    def urls(base: str) -> list[str]:
+        monkeypatch.setenv("NESTED_KVM_GUIDE_URL", base)
+        run = cli("check", "--root", str(make_host("intel")), "--no-probe", "--json")
+        found = [c["url"] for c in run.json["checks"] if c["url"]]
+        assert found
+        return found
+
+    return urls
+
+
+@pytest.fixture
 def guest_root(make_host) -> Callable[..., Path]:
     """guest_root({"/sys/class/dmi/id/sys_vendor": "VMware, Inc.\n"}, **scenario) -> a fake
     root of an Intel L1 guest without vmx (so ``check`` gives L0 advice), plus the
