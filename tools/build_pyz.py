@@ -15,6 +15,7 @@ Usage: python3 tools/build_pyz.py [OUTPUT]   (default: build/nested-kvm.pyz)
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import py_compile
 import re
@@ -49,6 +50,20 @@ def _main_source() -> str:
             "requires-python"
         )
     return text
+
+
+def inputs() -> str:
+    """A digest of everything the archive is made from (the checker's files, its
+    ``__main__.py``, the Python that compiles them): equal digests, equal archives."""
+    digest = hashlib.sha256(sys.version.encode())
+    try:
+        selected = checker_files.files(REPO)
+    except checker_files.DefinitionError as exc:
+        raise SystemExit(f"build_pyz: {exc}") from None
+    for name in [*selected, "__main__.py"]:
+        data = _main_source().encode() if name == "__main__.py" else (REPO / name).read_bytes()
+        digest.update(f"{name}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()
 
 
 def build(output: Path) -> list[str]:
