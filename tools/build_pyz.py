@@ -66,8 +66,10 @@ def inputs() -> str:
     return digest.hexdigest()
 
 
-def build(output: Path) -> list[str]:
-    """Write the zipapp to ``output``; return the archive's files."""
+def build(output: Path, bytecode: bool = True) -> list[str]:
+    """Write the zipapp to ``output``; return the archive's files.  Without
+    ``bytecode`` only the sources go in (a copy for other machines, whose Python is
+    seldom the one that built it: see the HTML site's, ``sphinxext/pyz.py``)."""
     with tempfile.TemporaryDirectory() as tmp:
         stage = Path(tmp)
         try:
@@ -78,7 +80,7 @@ def build(output: Path) -> list[str]:
             src, dest = REPO / name, stage / name
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, dest)
-            if src.suffix == ".py":
+            if bytecode and src.suffix == ".py":
                 # zipimport cannot cache bytecode: ship it for the building Python
                 # (MODULE.pyc beside MODULE.py); other versions ignore it (magic
                 # number) and compile the source, which is shipped too.
