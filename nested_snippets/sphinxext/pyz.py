@@ -18,6 +18,7 @@ site lacks.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -45,11 +46,7 @@ class pyz_link(nodes.reference):
 def _write(app: Sphinx) -> None:
     if app.builder.name not in HTML_BUILDERS or not all(f.is_file() for f in NEEDS):
         return
-    sys.path.insert(0, str(TOOLS))
-    try:
-        import build_pyz
-    finally:
-        sys.path.remove(str(TOOLS))
+    build_pyz = _build_pyz()
     out = Path(app.outdir)
     stamp = Path(app.doctreedir) / f"{PYZ}.inputs"
     try:
@@ -63,6 +60,21 @@ def _write(app: Sphinx) -> None:
     except (OSError, SystemExit) as exc:
         raise ExtensionError(f"checker-download: cannot build {out / PYZ}: {exc}") from exc
     _BUILT.append(str(out))
+
+
+def _build_pyz():
+    """``tools/build_pyz.py`` of this source tree, loaded by its path: a tool of the
+    tree, not a dependency of the kit (a tree without it ships no file: :data:`NEEDS`).
+    """
+    spec = importlib.util.spec_from_file_location("build_pyz", NEEDS[0])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(TOOLS))  # for its sibling checker_files
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(TOOLS))
+    return module
 
 
 def _read(path: Path) -> str | None:
