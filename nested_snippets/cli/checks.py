@@ -560,7 +560,8 @@ def evaluate(fs: HostFS, facts: Facts, answer: kvmprobe.Answer | str | None = No
 
 def _older(release: str | None, since: tuple[int, int]) -> bool:
     """Is ``release`` (``uname -r``: 6.15.0-1-arm64) older than (major, minor)?  False
-    when it cannot be told."""
+    when it cannot be told.  Not :func:`nested_snippets.versions.version_key`: that
+    module imports ``re``, which ``check`` does not load (tests/cli/test_startup.py)."""
     head = (release or "").split("-")[0].split(".")
     try:
         return (int(head[0]), int(head[1])) < since

@@ -135,7 +135,7 @@ class HostFS:
                 raise NotRegular(errno.ELOOP, LOOP) from None
             raise
         if len(data) > limit:
-            raise NotRegular(errno.EFBIG, f"larger than {limit >> 20} MiB, not read")
+            raise NotRegular(errno.EFBIG, f"larger than {_size(limit)}, not read")
         return data.decode("utf-8", errors="replace")
 
     def _inside(self, shown: str) -> str:
@@ -147,36 +147,42 @@ class HostFS:
             raise Unreadable(shown, why)
         return self.path(shown)
 
-    def read_bytes(self, shown: str, limit: int = MAX_READ, from_end: bool = False) -> bytes:
+    def read_bytes(
+        self, shown: str, limit: int = MAX_READ, from_end: bool = False, whole: bool = False
+    ) -> bytes:
         """The file's bytes (at most ``limit``; with ``from_end`` its last ``limit``);
-        raise :class:`Unreadable` on any failure."""
+        raise :class:`Unreadable` on any failure.  With ``whole``, a file larger than
+        ``limit`` is Unreadable too: read whole or not at all (a cut /proc/modules
+        would turn a loaded module into a built-in one)."""
         path = self._inside(shown)
+        want = limit + 1 if whole else limit
         try:
             if self.real:
-                return read_regular(path, limit, from_end)
-            # below --root: the path as checked (no links), each part opened without
-            # following a link, so that one swapped in after the check is refused
-            root = os.path.realpath(self.root)
-            return read_regular(os.path.realpath(path), limit, from_end, beneath=root)
+                data = read_regular(path, want, from_end)
+            else:
+                # below --root: the path as checked (no links), each part opened without
+                # following a link, so that one swapped in after the check is refused
+                root = os.path.realpath(self.root)
+                data = read_regular(os.path.realpath(path), want, from_end, beneath=root)
         except OSError as exc:
             if exc.errno == errno.ENOENT and os.path.islink(path):
                 raise Unreadable(shown, f"dangling symbolic link to {os.readlink(path)}") from None
             if exc.errno == errno.ELOOP and _loops(path):
                 raise Unreadable(shown, LOOP) from None
             raise Unreadable(shown, _reason(exc)) from None
+        if len(data) > limit:
+            raise Unreadable(shown, f"larger than {_size(limit)}, not read")
+        return data
 
     def read(
         self, shown: str, limit: int = MAX_READ, strict: bool = True, whole: bool = True
     ) -> str:
         """The file as text; with ``strict``, bytes that are not UTF-8 are an error.
 
-        With ``whole``, a file larger than ``limit`` is :class:`Unreadable` (read whole
-        or not at all: a cut /proc/modules would turn a loaded module into a built-in
-        one); without it, its first ``limit`` bytes, for callers that check the length
-        themselves or use only the start."""
-        data = self.read_bytes(shown, limit + 1 if whole else limit)
-        if whole and len(data) > limit:
-            raise Unreadable(shown, f"larger than {_size(limit)}, not read")
+        ``whole`` as for :meth:`read_bytes` (the default here); without it, the first
+        ``limit`` bytes, for callers that check the length themselves or use only the
+        start."""
+        data = self.read_bytes(shown, limit, whole=whole)
         try:
             return data.decode("utf-8", errors="strict" if strict else "replace")
         except UnicodeDecodeError as exc:

@@ -344,13 +344,8 @@ def gather(fs: HostFS, level: str = "auto") -> Facts:
     soft = next((m for m in SOFTWARE_KVM if states.get(m) in AVAILABLE), None)
     cmdline_problem = ""
     try:  # the kernel takes any bytes: one character per byte (kargs.SPACE)
-        data = fs.read_bytes("/proc/cmdline", limit=CMDLINE_MAX + 1)
-        cmdline = data.decode("latin-1") if len(data) <= CMDLINE_MAX else None
-        if cmdline is None:  # read cut, a nested= past the cut would be missed
-            cmdline_problem = (
-                f"/proc/cmdline: cannot read: larger than {CMDLINE_MAX >> 20} MiB, "
-                "longer than any kernel's command line"
-            )
+        # whole or not at all: a nested= past a cut would be missed
+        cmdline = fs.read_bytes("/proc/cmdline", CMDLINE_MAX, whole=True).decode("latin-1")
     except Unreadable as exc:
         cmdline = None
         if not exc.missing:
