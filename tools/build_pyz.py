@@ -52,15 +52,19 @@ def _main_source() -> str:
     return text
 
 
+def _selected() -> list[str]:
+    """The files checker/pyproject.toml selects for the checker."""
+    try:
+        return checker_files.files(REPO)
+    except checker_files.DefinitionError as exc:
+        raise SystemExit(f"build_pyz: {exc}") from None
+
+
 def inputs() -> str:
     """A digest of everything the archive is made from (the checker's files, its
     ``__main__.py``, the Python that compiles them): equal digests, equal archives."""
     digest = hashlib.sha256(sys.version.encode())
-    try:
-        selected = checker_files.files(REPO)
-    except checker_files.DefinitionError as exc:
-        raise SystemExit(f"build_pyz: {exc}") from None
-    for name in [*selected, "__main__.py"]:
+    for name in [*_selected(), "__main__.py"]:
         data = _main_source().encode() if name == "__main__.py" else (REPO / name).read_bytes()
         digest.update(f"{name}\0{len(data)}\0".encode() + data)
     return digest.hexdigest()
@@ -72,10 +76,7 @@ def build(output: Path, bytecode: bool = True) -> list[str]:
     seldom the one that built it: see the HTML site's, ``sphinxext/pyz.py``)."""
     with tempfile.TemporaryDirectory() as tmp:
         stage = Path(tmp)
-        try:
-            selected = checker_files.files(REPO)
-        except checker_files.DefinitionError as exc:
-            raise SystemExit(f"build_pyz: {exc}") from None
+        selected = _selected()
         for name in selected:
             src, dest = REPO / name, stage / name
             dest.parent.mkdir(parents=True, exist_ok=True)

@@ -44,6 +44,7 @@ class pyz_link(nodes.reference):
 
 
 def _write(app: Sphinx) -> None:
+    _BUILT.clear()  # another build in this process may be of another builder
     if app.builder.name not in HTML_BUILDERS or not all(f.is_file() for f in NEEDS):
         return
     build_pyz = _build_pyz()
