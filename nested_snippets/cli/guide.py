@@ -90,11 +90,11 @@ def _escape(c: str) -> str:
 
 _HEX = "0123456789abcdefABCDEF"
 _URI_CHARS = ":/?#[]@!$&'()*+,;=-._~%"
+"""RFC 3986 reserved and unreserved characters (and ``%`` of an escape already there):
+kept as they are."""
 _PATH_CHARS = "/-._~!$&'()*+,;=:@"
 """What a path segment holds as it is (RFC 3986 3.3: unreserved, sub-delims, ":",
 "@"), and "/" between segments: a directory's other characters are percent-encoded."""
-"""RFC 3986 reserved and unreserved characters (and ``%`` of an escape already there):
-kept as they are."""
 
 
 def url(anchor: str) -> str:
