@@ -8,7 +8,8 @@ as the pages, and its SHA-256 beside it (``nested-kvm.pyz.sha256``, the format
 not pay for it.  The site's copy holds the sources only, no bytecode: a reader's
 Python is seldom the one that built the site, and another one ignores the bytecode
 (``make pyz``'s copy keeps it); compiling it made a clean build of the guide ~0.5 s
-(~10 %) slower (2026-12-04, four builds each way: 5.8 against 5.2 s wall, mean).
+(~10 %) slower (ad hoc on 2026-12-04, four sphinx-build runs each way: 5.8 against
+5.2 s wall, mean).
 The directive links both files from the page it is on; another builder (man page,
 EPUB), or a tree without the checker's ``pyproject.toml`` or ``tools/build_pyz.py``,
 gets a sentence saying where the file is instead, so a page never links a file the
