@@ -307,6 +307,24 @@ each further command of a run ~7 ms untraced (PID 1's fork, four padding forks ~
 ``bash`` ~2) and ~11 traced.  The bug-report items (9 commands, every parameter file
 read, so one run per release: ~42 runs an x86 item) take ~80 s of the ~230 s that the
 two workers spend on items (``--durations``).
+A traced run costs by the lines of its record: strace stops the process at each call
+it records, ~100 us a stop in the sandbox (ad hoc, 2026-12-04: 20 ``bash -c true``
+under one strace in a sandbox, 268 and 319 ms before the change below, 123 and 169
+after).  Half of a record said nothing about the fake host: under ``LANG=C.UTF-8``
+every process that calls ``setlocale`` opened the 13 category files of Debian's
+``C.utf8`` directory one by one, each after a failed try of ``C.UTF-8`` (~50 lines a
+process), and the gate's loader looked for ``libc.so.6`` in each ``glibc-hwcaps`` and
+``tls`` directory (20 lines a command).  Since 2026-12-04 (session 16) the sandbox
+shows an archive built from the machine's own locales (:data:`.sandbox.LOCALES`: one
+file a process, the same data) and the gate's C library is preloaded by its path
+(:data:`.sandbox.GATE_PRELOAD`): the bug-report commands' record 1,701 -> 830 lines,
+``true``'s 104 -> 46.  The whole matrix, ``tools/bench.py --only-matrix --no-write``
+alternated with the tree before (2 cores, load 0.9-3.1): 55.4 and 57.0 s wall, 92.6
+and 95.5 s CPU before; 46.7 and 51.0 s wall, 78.0 and 85.2 s CPU after (-13 %), the
+same 996 runs.  What a traced command still costs beyond an untraced one is mostly
+strace's own start (~6 ms in the sandbox, ad hoc: 20 ``strace true``, 130 ms) and its
+stops in ``bash``'s start-up and the loader's.
+
 What remains, by size: the ~10 ms of each tool call, bubblewrap's ~7 ms, and the test
 process's own share (``power.py`` shared: host building ~4 ms an item under the
 profiler, recall ~2.5 ms; ``bashlex`` builds its parser tables at each start, ~0.8 s
