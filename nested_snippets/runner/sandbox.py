@@ -20,10 +20,11 @@ snippet's literal text runs under bash and sees:
 ``/usr``
     the machine's, read-only, less its kernel modules and kmod configuration
     (:data:`MACHINE_CONFIG`, covered by empty tmpfs mounts); ``/usr/lib/locale`` shows
-    copies of the machine's compiled locales beside an archive built from them, where
-    the machine has no archive (:data:`LOCALES`); ``/bin``, ``/sbin``,
-    ``/lib64`` link into it and ``/lib`` is a tmpfs holding the fake ``modules`` and
-    links to the multiarch library directories of ``/usr/lib`` (where ``ld.so`` looks);
+    a copy of the machine's (every entry, link and mode) with an archive built from
+    its compiled locales added, where the machine has no archive (:data:`LOCALES`);
+    ``/bin``, ``/sbin``, ``/lib64`` link into it and ``/lib`` is a tmpfs holding the
+    fake ``modules`` and links to the multiarch library directories of ``/usr/lib``
+    (where ``ld.so`` looks);
 ``/sys/module``, ``/proc``, ``/lib/modules``, ``/dev/kvm``
     the fake kernel's trees on per-run tmpfs mounts (no procfs, no sysfs), filled by
     the tool server before the snippet starts;
@@ -223,8 +224,8 @@ category files one by one, each after a failed try of the unnormalised name: 52 
 of a traced record a process, a third of the whole record of the bug-report
 commands.  Where the machine has no archive, :func:`_locales` builds one from the
 machine's own locale directories with ``localedef --add-to-archive`` (glibc's own
-tool, in ``libc-bin``), and the sandbox shows it beside copies of those directories,
-read-only: the same locale data, one file opened a process.  Measured on 2026-12-04:
+tool, in ``libc-bin``), and the sandbox shows it in a copy of the machine's directory,
+read-only: the same entries and locale data, one file opened a process.  Measured on 2026-12-04:
 see :mod:`.shared`, "Where one run's CPU time goes"."""
 LOCALEDEF = "/usr/bin/localedef"
 OS_RELEASE = (
@@ -501,22 +502,28 @@ def _ld_cache() -> bytes:
 
 
 def _locales(out: Path) -> Path | None:
-    """A directory to show at :data:`LOCALES`: the machine's locale directories and an
-    archive built from them; None where the machine has an archive of its own, no
-    locale directory, or no ``localedef``, or where building fails (the sandbox then
-    shows the machine's directory as it is, which is only slower to trace)."""
+    """A directory to show at :data:`LOCALES`: a copy of the machine's (every entry, its
+    links as links, its modes) and an archive built from its compiled locales; None
+    where the machine has an archive of its own, no compiled locale, or no
+    ``localedef``, or where building or copying fails (the sandbox then shows the
+    machine's directory as it is, which is only slower to trace).  Before review s16
+    only the compiled locales were copied, made 0444, and a link to a file in one of
+    them made this raise (``os.chmod`` with ``follow_symlinks=False``) and no snippet
+    ran."""
     if os.path.lexists(f"{LOCALES}/locale-archive") or not os.path.isfile(LOCALEDEF):
         return None
     try:
-        names = sorted(
-            n for n in os.listdir(LOCALES)
-            if not os.path.islink(f"{LOCALES}/{n}") and os.path.isfile(f"{LOCALES}/{n}/LC_CTYPE")
-        )  # fmt: skip
+        entries = sorted(os.listdir(LOCALES))
     except OSError:
         return None
+    names = [
+        n for n in entries
+        if not os.path.islink(f"{LOCALES}/{n}") and os.path.isfile(f"{LOCALES}/{n}/LC_CTYPE")
+    ]  # fmt: skip
     if not names:
         return None
     prefix = out.with_name(out.name + "-build")
+    made = False
     try:
         (prefix / LOCALES.lstrip("/")).mkdir(parents=True)
         done = subprocess.run(
@@ -528,16 +535,24 @@ def _locales(out: Path) -> Path | None:
         if done.returncode != 0 or not archive.is_file():
             return None
         out.mkdir()
+        made = True
+        for n in entries:  # a FIFO or device raises shutil.SpecialFileError, an OSError
+            where = f"{LOCALES}/{n}"
+            if os.path.islink(where):
+                os.symlink(os.readlink(where), out / n)
+            elif os.path.isdir(where):
+                shutil.copytree(where, out / n, symlinks=True)
+            else:
+                shutil.copy2(where, out / n)
         os.replace(archive, out / "locale-archive")
-        for n in names:
-            shutil.copytree(f"{LOCALES}/{n}", out / n, symlinks=True)
+        os.chmod(out / "locale-archive", 0o444)
+        shutil.copystat(LOCALES, out)
     except (OSError, subprocess.SubprocessError):
+        if made:
+            shutil.rmtree(out, ignore_errors=True)
         return None
     finally:
         shutil.rmtree(prefix, ignore_errors=True)
-    for d, _dirs, files in os.walk(out):
-        for f in files:
-            os.chmod(os.path.join(d, f), 0o444, follow_symlinks=False)
     return out
 
 
