@@ -10,7 +10,9 @@ runner from starting.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -43,9 +45,15 @@ def _machine(tmp_path: Path) -> Path:
 
 
 def _fake_localedef(tmp_path: Path) -> Path:
-    """Writes an archive where ``localedef --prefix=P --add-to-archive DIR...`` would."""
+    """Writes an archive where ``localedef --prefix=P --add-to-archive DIR...`` would (the
+    names of the locales, which ``--list-archive`` prints)."""
     tool = tmp_path / "localedef"
-    tool.write_text('#!/bin/sh\np=${1#--prefix=}\nd=$(dirname "$3")\n: > "$p$d/locale-archive"\n')
+    tool.write_text(
+        "#!/bin/sh\np=${1#--prefix=}/usr/lib/locale/locale-archive\n"
+        '[ "$2" = --list-archive ] && exec cat "$p"\n'
+        '[ "$2" = --add-to-archive ] || exit 1\nshift 2\n'
+        'for d in "$@"; do basename "$d"; done > "$p"\n'
+    )
     tool.chmod(0o755)
     return tool
 
@@ -79,6 +87,31 @@ def test_the_copies_are_the_machines_entries_links_and_modes(tmp_path, monkeypat
     assert archive[0] == stat.S_IFREG
     assert got == want
     assert stat.S_IMODE(os.stat(out).st_mode) == stat.S_IMODE(os.stat(mine).st_mode)
+
+
+@pytest.mark.skipif(
+    not os.path.isfile(sandbox.LOCALEDEF) or not os.path.isfile("/usr/lib/locale/C.utf8/LC_CTYPE"),
+    reason="no localedef, or no compiled C.utf8 to copy",
+)
+def test_the_archive_names_only_locales_the_machine_has(tmp_path, monkeypatch):
+    """Break 3 (review s16): ``localedef --add-to-archive DIR/xx_YY`` adds ``xx_YY`` and
+    ``xx_YY.utf8`` (and ``DIR/yy_ZZ.UTF-8`` as ``yy_ZZ.utf8``), so the sandbox's ``locale -a``
+    listed, and ``setlocale`` accepted, locales the machine does not have."""
+    mine = tmp_path / "locale"
+    for name in ("C.utf8", "xx_YY", "yy_ZZ.UTF-8"):
+        shutil.copytree("/usr/lib/locale/C.utf8", mine / name, symlinks=True)
+    monkeypatch.setattr(sandbox, "LOCALES", str(mine))
+    out = sandbox._locales(tmp_path / "out")
+    assert out is not None
+    look = tmp_path / "look" / "usr" / "lib" / "locale"
+    look.mkdir(parents=True)
+    shutil.copy(out / "locale-archive", look / "locale-archive")
+    listed = subprocess.run(
+        [sandbox.LOCALEDEF, f"--prefix={tmp_path / 'look'}", "--list-archive"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert "C.utf8" in listed
+    assert set(listed) <= {"C.utf8", "xx_YY", "yy_ZZ.UTF-8"}, listed
 
 
 @needs_strace

@@ -228,6 +228,9 @@ tool, in ``libc-bin``), and the sandbox shows it in a copy of the machine's dire
 read-only: the same entries and locale data, one file opened a process.  Measured on 2026-12-04:
 see :mod:`.shared`, "Where one run's CPU time goes"."""
 LOCALEDEF = "/usr/bin/localedef"
+LOCALEDEF_DIR = LOCALES.lstrip("/")
+"""Where ``localedef --prefix=P`` keeps its archive below ``P`` (its compiled-in
+locale directory)."""
 OS_RELEASE = (
     'NAME="nested-kvm-guide fake host"\nID=nested-kvm-fakehost\n'
     'PRETTY_NAME="nested-kvm-guide fake host (not a distribution)"\n'
@@ -525,14 +528,20 @@ def _locales(out: Path) -> Path | None:
     prefix = out.with_name(out.name + "-build")
     made = False
     try:
-        (prefix / LOCALES.lstrip("/")).mkdir(parents=True)
-        done = subprocess.run(
-            [LOCALEDEF, f"--prefix={prefix}", "--add-to-archive",
-             *(f"{LOCALES}/{n}" for n in names)],
-            stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False,
-        )  # fmt: skip
-        archive = prefix / LOCALES.lstrip("/") / "locale-archive"
-        if done.returncode != 0 or not archive.is_file():
+        (prefix / LOCALEDEF_DIR).mkdir(parents=True)
+        archive = prefix / LOCALEDEF_DIR / "locale-archive"
+        if not _localedef(prefix, "--add-to-archive", *(f"{LOCALES}/{n}" for n in names)):
+            return None
+        # localedef adds "xx_YY" as "xx_YY.utf8" too, and "C.UTF-8" as "C.utf8" only: an
+        # archive naming a locale the machine lacks would make the sandbox's `locale -a`
+        # list it and setlocale accept it (review s16)
+        listed = set(_localedef(prefix, "--list-archive").decode(errors="surrogateescape").split())
+        extra = sorted(listed - set(names))
+        if not listed & set(names) or (
+            extra and not _localedef(prefix, "--delete-from-archive", *extra)
+        ):
+            return None  # (an incomplete locale is left out with status 0)
+        if not archive.is_file():
             return None
         out.mkdir()
         made = True
@@ -554,6 +563,16 @@ def _locales(out: Path) -> Path | None:
     finally:
         shutil.rmtree(prefix, ignore_errors=True)
     return out
+
+
+def _localedef(prefix: Path, *args: str) -> bytes:
+    """What ``localedef --prefix=PREFIX ARGS`` printed, with a newline added; empty
+    where it failed."""
+    done = subprocess.run(
+        [LOCALEDEF, f"--prefix={prefix}", *args],
+        stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    return done.stdout + b"\n" if done.returncode == 0 else b""
 
 
 def _tmpfs(path: str, key: str | None = None) -> list[str]:
