@@ -40,7 +40,8 @@ MAIN = Path(__file__).resolve().parent / "pyz_main.py"
 
 
 def _main_source() -> str:
-    """pyz_main.py, after checking that its MINIMUM is the checker's requires-python."""
+    """pyz_main.py, after checking that its MINIMUM is the checker's requires-python and
+    its SCHEMA ``check``'s."""
     text = MAIN.read_text()
     need = tuple(int(n) for n in checker_files.requires_python().split("."))
     m = re.search(r"^MINIMUM = \((\d+), (\d+)\)$", text, re.M)
@@ -49,6 +50,10 @@ def _main_source() -> str:
             f"build_pyz: {MAIN.name}'s MINIMUM is not {need}, checker/pyproject.toml's "
             "requires-python"
         )
+    check = (REPO / "nested_snippets" / "cli" / "check.py").read_text()
+    schema = re.search(r'^SCHEMA = "([^"]+)"$', check, re.M)
+    if schema is None or f'\nSCHEMA = "{schema[1]}"\n' not in text:
+        raise SystemExit(f"build_pyz: {MAIN.name}'s SCHEMA is not nested_snippets/cli/check.py's")
     return text
 
 

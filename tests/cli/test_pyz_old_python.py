@@ -1,0 +1,85 @@
+"""The zipapp on a Python older than the checker's: RHEL 8's 3.6 (audit of session 15).
+
+The guide's Ansible playbook reads ``check --json`` and fails a host with its
+``error`` when ``exit`` is 2.  Before session 16 the zipapp printed only a line on
+standard error there, so ``from_json`` met an empty output and the play ended with a
+template error instead of saying why.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import sys
+
+import pytest
+
+from nested_snippets.cli.check import SCHEMA as CHECK_SCHEMA
+from tests.conftest import REPO
+
+sys.path.insert(0, str(REPO / "tools"))
+import build_pyz  # noqa: E402
+
+PUBLISHED = REPO / "source/_extra/schemas/nested-kvm-check-1.json"
+
+
+def _main():
+    spec = importlib.util.spec_from_file_location("pyz_main_under_test", build_pyz.MAIN)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run(monkeypatch, argv: list[str]) -> tuple[int, str, str]:
+    main = _main()
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "version_info", (3, 6, 15, "final", 0))
+    monkeypatch.setattr(sys, "argv", argv)
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    status = main.run()
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("flag", ["--json", "--j", "--jso"])  # argparse takes prefixes
+def test_check_json_on_python_3_6_prints_the_could_not_check_document(monkeypatch, flag):
+    status, out, err = _run(monkeypatch, ["nested-kvm.pyz", "check", "--no-probe", flag])
+    assert status == 2
+    want = "nested-kvm needs Python 3.9 or newer; this is 3.6 (try python3.9 nested-kvm.pyz)"
+    assert err == want + "\n"
+    doc = json.loads(out)
+    assert doc == {
+        "schema": "nested-kvm-check/1",
+        "host": None,
+        "checks": [],
+        "verdict": {"level": None, "l0_nested_ready": None, "l1_ready": None},
+        "exit": 2,
+        "error": err.strip(),
+    }
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.Draft202012Validator(json.loads(PUBLISHED.read_text())).validate(doc)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["nested-kvm.pyz", "check"],
+        ["nested-kvm.pyz", "check", "--", "--json"],
+        ["nested-kvm.pyz", "params", "--json"],
+        ["nested-kvm.pyz"],
+    ],
+)
+def test_no_json_where_check_did_not_ask_for_it(monkeypatch, argv):
+    status, out, err = _run(monkeypatch, argv)
+    assert (status, out) == (2, "")
+    assert err.startswith("nested-kvm needs Python 3.9 or newer")
+
+
+def test_the_entry_names_checks_schema_and_the_build_refuses_another(monkeypatch, tmp_path):
+    assert _main().SCHEMA == CHECK_SCHEMA
+    bad = tmp_path / "pyz_main.py"
+    bad.write_text(build_pyz.MAIN.read_text().replace(CHECK_SCHEMA, "nested-kvm-check/0"))
+    monkeypatch.setattr(build_pyz, "MAIN", bad)
+    with pytest.raises(SystemExit, match="SCHEMA"):
+        build_pyz.build(tmp_path / "x.pyz")
