@@ -83,3 +83,43 @@ def test_the_entry_names_checks_schema_and_the_build_refuses_another(monkeypatch
     monkeypatch.setattr(build_pyz, "MAIN", bad)
     with pytest.raises(SystemExit, match="SCHEMA"):
         build_pyz.build(tmp_path / "x.pyz")
+
+
+def _older_pythons() -> list[str]:
+    """Interpreters on PATH older than the checker's minimum that really run."""
+    import shutil
+    import subprocess
+
+    found = []
+    for name in ("python3.6", "python3.7", "python3.8"):
+        path = shutil.which(name)
+        if path is None:
+            continue
+        done = subprocess.run(
+            [path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        if done.returncode == 0 and done.stdout.strip() == name.removeprefix("python"):
+            found.append(path)
+    return found
+
+
+@pytest.mark.parametrize("python", _older_pythons() or [None])
+def test_the_built_zipapp_on_a_real_older_python(tmp_path, python):
+    """End to end: the archive ``make pyz`` builds, run by a real 3.6 to 3.8 (pyenv's,
+    where installed), prints the document and exits 2."""
+    import subprocess
+
+    if python is None:
+        pytest.skip("no Python 3.6 to 3.8 on PATH")
+    pyz = tmp_path / "nested-kvm.pyz"
+    build_pyz.build(pyz)
+    done = subprocess.run(
+        [python, str(pyz), "check", "--no-probe", "--json"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done
+    doc = json.loads(done.stdout)
+    assert (doc["exit"], doc["schema"], doc["host"]) == (2, CHECK_SCHEMA, None)
+    assert doc["error"] == done.stderr.strip()
+    assert "needs Python 3.9 or newer" in doc["error"]
