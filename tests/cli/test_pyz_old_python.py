@@ -12,6 +12,7 @@ import importlib.util
 import io
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -86,21 +87,27 @@ def test_the_entry_names_checks_schema_and_the_build_refuses_another(monkeypatch
 
 
 def _older_pythons() -> list[str]:
-    """Interpreters on PATH older than the checker's minimum that really run."""
+    """Interpreters older than the checker's minimum that really run: on PATH, or
+    installed by pyenv (whose shims run only the versions it is told to)."""
+    import os
     import shutil
     import subprocess
 
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
     found = []
     for name in ("python3.6", "python3.7", "python3.8"):
-        path = shutil.which(name)
-        if path is None:
-            continue
-        done = subprocess.run(
-            [path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
-        if done.returncode == 0 and done.stdout.strip() == name.removeprefix("python"):
-            found.append(path)
+        minor = name.removeprefix("python")
+        candidates = [shutil.which(name), *sorted(map(str, root.glob(f"{minor}.*/bin/{name}")))]
+        for path in candidates:
+            if path is None:
+                continue
+            done = subprocess.run(
+                [path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            if done.returncode == 0 and done.stdout.strip() == minor:
+                found.append(path)
+                break
     return found
 
 
