@@ -393,6 +393,24 @@ def test_copy_button_is_visible_when_reached_by_keyboard(page, demo):
     assert style == ["1", "solid"]
 
 
+def test_the_search_box_shows_where_the_focus_is(page, demo):
+    """Reached with Tab, the search box has a solid outline of at least 2 px, as the
+    copy button has (walk15 L11: Furo only tints its background)."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(demo.url + "two.html")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('sidebar-search')"):
+            break
+    else:
+        pytest.fail("the search box was not reached with Tab")
+    style = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
+    )
+    assert style[0] == "solid" and style[1] >= 2, style
+
+
 def test_copy_button_keeps_continued_commands_whole(clipboard_page, demo):
     page = clipboard_page
     page.goto(demo.url + "two.html")
