@@ -325,6 +325,21 @@ same 996 runs.  What a traced command still costs beyond an untraced one is most
 strace's own start (~6 ms in the sandbox, ad hoc: 20 ``strace true``, 130 ms) and its
 stops in ``bash``'s start-up and the loader's.
 
+Tried and dropped the same day, each measured on the whole matrix with
+``tools/bench.py --only-matrix --no-write`` alternated with the tree before: letting
+strace read a tracee's strings with ``process_vm_readv`` (the seccomp filter denies it,
+so strace reads them a word at a time with ``PTRACE_PEEKDATA``): 46.2 against 47.2 s
+wall, 78.1 against 79.1 s CPU, no gain, and the filter keeps denying it.  Tracing a run
+only where the item's next two releases agree (instead of the next one), so that a
+traced run serves two items or more (of 274 runs traced by the next release's
+agreement, 19 had served none and 74 one): 996 -> 1,068 runs, 75.2 and 86.6 s CPU
+before, 74.3 and 91.4 after (load 3.3-3.8): no gain.  Not tried, for a reason: one
+strace for a whole run instead of one per command (~6 ms each) would have to outlive
+each command, but PID 1 ends each command by killing every other process of the
+namespace (``kill -1``, the only way to reach a process that left the command's
+process group without a ``/proc`` to list them); a strace that is PID 1 itself would
+shift every process ID of a traced run against an untraced one.
+
 What remains, by size: the ~10 ms of each tool call, bubblewrap's ~7 ms, and the test
 process's own share (``power.py`` shared: host building ~4 ms an item under the
 profiler, recall ~2.5 ms; ``bashlex`` builds its parser tables at each start, ~0.8 s
