@@ -203,7 +203,10 @@ reproductions in ``tests/test_review_s7_share.py``, each an xfail(strict) that a
 turns into an XPASS): a shared result comes from a traced run, and a snippet can
 tell that it is traced (``PTRACE_TRACEME`` fails) or race differently under it, so
 such a snippet would be given the traced run's output; no snippet of the guide does
-(each passes when traced), and the checked pairs run untraced.  (Process IDs were a
+(each passes when traced), and the checked pairs run untraced.  So would one that
+prints ``$PPID``: a traced command's ``bash`` is strace's child, an untraced one PID
+1's (review of 2026-12-04, session 16; a strict xfail in
+``tests/test_review_s16_locale.py``).  (Process IDs were a
 third way, the natural one: strace's own processes take 4 PIDs of the sandbox's PID
 namespace per command, so ``echo $$`` showed 7 traced and 3 untraced; untraced
 commands now take as many first, :data:`.sandbox.TRACE_PIDS`.)  tmpfs
