@@ -4,7 +4,7 @@ shlex.quote writes a quote): review 12 measured about 9 s a MB when each such wo
 redacted on its own.  Prints characters, words, seconds and seconds per MB for a block
 of ``report.BLOCK_BYTES`` characters (what one block of the report may hold) and a
 quarter of it, so the growth shows too; then the same for hostile texts of the patterns
-sessions 13 and 15 added (a time four times longer for four times the text: linear).  Run:
+sessions 13, 15 and 16 added (a time four times longer for four times the text: linear).  Run:
 ``python tools/bench_redact.py``."""
 
 from __future__ import annotations
@@ -40,6 +40,11 @@ HOSTILE = {
     "smbclient": "smbclient -U a%",
     "redis-cli": "redis-cli -a ",
     "ceph-key": "rbd --key ",
+    "smbclient-password": "smbclient //s/x a ",
+    "ipmitool-user-set-password": "ipmitool user set password 1 a ",
+    "ipmitool-getopt": "ipmitool -vP ",
+    "redis-cli-auth": "redis-cli AUTH a ",
+    "openssl-enc-k": "openssl enc -k ",
 }
 
 

@@ -840,16 +840,27 @@ class _SecretCommand:
     """A command whose options or words give a secret: its words (to a shell operator,
     as :data:`_MYSQL` reads them; also over a continued line) with the value of each of
     ``secret_options`` redacted (``-p SECRET``, ``--base64=SECRET``, and ``-pSECRET``
-    for a one-letter one), and the positional word ``secret_word`` (counted from 0;
-    the values of ``value_options`` are no positional words) unless one of
-    ``no_word_options`` is given.  Where only part of a value is the secret (openssl's
-    ``pass:PASSWORD``, smbclient's ``user%PASSWORD``), ``shown`` gives the value as
-    shown (a value without a secret as it is).  ``sub`` and ``search`` stand in for a
-    compiled pattern's (a regular expression finds the command and its words: linear)."""
+    for a one-letter one unless ``glued`` is false), and the positional word
+    ``secret_word`` (counted from 0; the values of ``value_options`` are no positional
+    words) unless one of ``no_word_options`` is given.  Where only part of a value is
+    the secret (openssl's ``pass:PASSWORD``, smbclient's ``user%PASSWORD``), ``shown``
+    gives the value as shown (a value without a secret as it is): one for all the
+    options, or a mapping of some options to theirs (the others' values redacted whole).
+
+    ``getopt`` is the option string of a command that reads its one-letter options
+    with getopt(3) (``"P:vE"``): a word ``-vP`` is the flag ``-v`` then ``-P``, whose
+    value is the rest of the word or the next one.  ``subcommand``, a pattern and some of
+    ``secret_options``, makes those secret only after a first positional word the
+    pattern matches (openssl's ``enc``: ``-k``).  ``words`` picks the positional words
+    that are secrets: given the command's name, its words and those that are no options
+    nor their values (each as ``(index, word)``), it gives the indexes of the words to
+    redact.  ``sub`` and ``search`` stand in for a compiled pattern's (a regular
+    expression finds the command and its words: linear)."""
 
     def __init__(
-        self, command, secret_options, value_options=(), secret_word=None, no_word=(), shown=None
-    ):
+        self, command, secret_options, value_options=(), secret_word=None, no_word=(),
+        shown=None, *, getopt=None, glued=True, subcommand=None, words=None,
+    ):  # fmt: skip
         self.pattern = re.compile(
             rf"(?<![\w.-])({command})"
             # up to a word that ends with ; & | or <redacted> (its ; may be gone with it:
@@ -859,39 +870,94 @@ class _SecretCommand:
         )
         self.secret_options, self.value_options = secret_options, value_options
         self.secret_word, self.no_word = secret_word, no_word
-        self.shown = shown or (lambda _value: "<redacted>")
+        everyone = shown if callable(shown) else None
+        self.shown = {o: everyone or (shown or {}).get(o, _whole) for o in secret_options}
+        self.getopt, self.glued, self.words = getopt, glued, words
+        pattern, gated = subcommand or (None, ())
+        self.subcommand = pattern and re.compile(pattern, re.I)
+        self.ungated = tuple(o for o in secret_options if o not in gated)
+
+    def _short(self, word: str) -> tuple[str, int]:
+        """A word of getopt(3) one-letter options: what it leaves for the next word
+        (``"secret"``, ``"value"`` or nothing) and, where the word itself holds a secret
+        option's value, where that starts (else 0)."""
+        for at in range(1, len(word)):
+            i = self.getopt.find(word[at])
+            if i < 0 or word[at] == ":":
+                return "", 0
+            if self.getopt[i + 1 : i + 2] == ":":
+                secret = f"-{word[at]}" in self.secret_options
+                if at + 1 < len(word):
+                    return "", at + 1 if secret else 0
+                return ("secret" if secret else "value"), 0
+        return "", 0
 
     def _words(self, m: re.Match[str]) -> str:
-        words = list(_CMD_ITEM.finditer(m.group(2)))
-        no_word = any(w.group(2) in self.no_word for w in words)
-        out, pending, position = [], "", 0  # pending: "secret" or "value" (its next word)
-        for w in words:
-            sep, word = w.groups()
+        items = [w.groups() for w in _CMD_ITEM.finditer(m.group(2))]
+        words = [word for _, word in items]
+        shown = list(words)
+        positional: list[tuple[int, str]] = []
+        active = self.subcommand is None
+        pending, option = "", ""  # pending: "secret" or "value" (its next word)
+        for i, word in enumerate(words):
             if pending:
-                out.append(f"{sep}{self.shown(word)}" if pending == "secret" else w.group())
+                if pending == "secret":
+                    shown[i] = self.shown[option](word)
                 pending = ""
                 continue
             name, eq, _ = word.partition("=")
-            if word in self.secret_options:
-                pending = "secret"
-            elif word in self.value_options:
+            secret = self.secret_options if active else self.ungated
+            if word in secret:
+                pending, option = "secret", word
+            elif word in self.value_options or word in self.secret_options:
                 pending = "value"
-            elif eq and name in self.secret_options:
-                word = f"{name}={self.shown(word[len(name) + 1 :])}"
-            elif any(len(o) == 2 and word[:2] == o and word[2:] for o in self.secret_options):
-                word = f"{word[:2]}{self.shown(word[2:])}"
+            elif eq and name in secret:
+                shown[i] = f"{name}={self.shown[name](word[len(name) + 1 :])}"
+            elif self.getopt and word[:1] == "-" and word[1:2] not in ("-", ""):
+                pending, at = self._short(word)
+                option = f"-{word[at - 1]}" if at else f"-{word[-1]}"
+                if at:
+                    shown[i] = f"{word[:at]}{self.shown[option](word[at:])}"
+            elif self.glued and any(
+                len(o) == 2 and word[:2] == o and word[2:] for o in secret
+            ):  # fmt: skip
+                shown[i] = f"{word[:2]}{self.shown[word[:2]](word[2:])}"
+            elif _REDIRECTION.match(word) and not word.startswith("<redacted>"):
+                # no argument: what a shell redirects (its file the next word, if not
+                # in this one); not the <redacted> that a text redacted before shows
+                pending = "" if _REDIRECTION.sub("", word, 1) else "value"
             elif not word.startswith("-"):
-                if position == self.secret_word and not no_word:
-                    word = "<redacted>"
-                position += 1
-            out.append(f"{sep}{word}")
-        return m.group(1) + "".join(out)
+                if not positional and self.subcommand is not None:
+                    active = bool(self.subcommand.fullmatch(word))
+                positional.append((i, word))
+        hidden = set(self.words(m.group(1), words, positional) if self.words else ())
+        if self.secret_word is not None and not any(w in self.no_word for w in words):
+            hidden.update(i for i, _ in positional[self.secret_word : self.secret_word + 1])
+        for i in hidden:
+            shown[i] = "<redacted>"
+        return m.group(1) + "".join(f"{sep}{w}" for (sep, _), w in zip(items, shown, strict=True))
 
     def search(self, text: str) -> re.Match[str] | None:
         return next((m for m in self.pattern.finditer(text) if self._words(m) != m.group()), None)
 
     def sub(self, _replacement: object, text: str) -> str:
         return self.pattern.sub(self._words, text)
+
+
+_REDIRECTION = re.compile(r"(?:[0-9]+|&)?(?:<<<|<<-?|<>|>>|>\||[<>])&?")
+"""A shell's redirection operator at a word's start (``>``, ``2>>``, ``<<<``, ``>&``,
+``&>``: bash(1), REDIRECTION): the word, and the next one if the operator is all of
+it, are no arguments of the command."""
+
+
+def _bare(word: str) -> str:
+    """A word without its quotes (``"AUTH"`` -> ``AUTH``), to compare it with a name."""
+    return word.replace('"', "").replace("'", "")
+
+
+def _whole(_value: str) -> str:
+    """A secret option's value, all of which is the secret: redacted whole."""
+    return "<redacted>"
 
 
 _CMD_ITEM = re.compile(rf"({_ARG_SEP})({_CMD_WORD})")
@@ -934,38 +1000,152 @@ def _after(mark: str):
     return shown
 
 
-_OPENSSL_PASS = _SecretCommand("openssl", ("-passin", "-passout", "-pass"), shown=_after("^pass:"))
+_OPENSSL_ENC_OPTIONS = ("-k", "--k", "-K", "--K")
+_OPENSSL = _SecretCommand(
+    "openssl", ("-passin", "-passout", "-pass", "--passin", "--passout", "--pass",
+                *_OPENSSL_ENC_OPTIONS),
+    shown={o: _after("^pass:") for o in ("-passin", "-passout", "-pass", "--passin",
+                                         "--passout", "--pass")},
+    glued=False,
+    subcommand=(
+        r"enc|base64|zlib|(?:aes|aria|bf|camellia|cast|chacha|des|idea|rc[245]|seed|sm4)[\w-]*",
+        _OPENSSL_ENC_OPTIONS,
+    ),
+)  # fmt: skip
 """openssl's pass phrase options ``-passin``, ``-passout`` (and ``-pass`` of ``enc``,
 ``pkcs8`` ...): of their arguments ``pass:password``, ``env:var``, ``file:pathname``,
 ``fd:number`` and ``stdin`` only ``pass:`` gives the password itself ("pass:password
 The actual password is password", openssl-passphrase-options(1) of OpenSSL 3.0.13,
 Ubuntu's openssl 3.0.13-0ubuntu3.6); it is redacted after ``pass:``, the others kept
-(``-pass`` and its word are also hidden whole below, as any ``--...pass``)."""
-_IPMITOOL = _SecretCommand("ipmitool", ("-P", "-k", "-y"), ("-U", "-H", "-f", "-I"))
+(``-pass`` and its word are also hidden whole below, as any ``--...pass``).  OpenSSL 3
+also takes an option with two dashes (``--passin``) and its value after ``=``
+(``-passin=pass:...``): tried with Debian's openssl 3.0.19-1~deb12u2.
+
+The symmetric cipher command's ``-k password`` ("The password to derive the key
+from") and ``-K key`` ("The actual key to use", in hex): openssl-enc(1ssl) of Debian's
+openssl 3.0.19-1~deb12u2, OPTIONS, whose SYNOPSIS gives the command as ``openssl
+enc|cipher`` (``openssl aes-256-cbc -k ...``: the cipher's name, in any case, as
+``openssl list -cipher-commands`` names them); ``-kfile filename`` names a file, kept.
+Only the whole word is an option (``-kabc`` is read as a cipher's name, and fails), so
+``-kfile`` is no ``-k``; and only for enc: another command's ``-k`` is no password."""
+
+
+def _ipmitool_password(_command: str, _words: list[str], positional: list[tuple[int, str]]):
+    """The password word of ipmitool's ``user set password <userid> [<password>
+    [<16|20>]]``, ``user test <userid> <16|20> [<password>]``, ``lan set <channel>
+    password <pass>`` ("Set the null user password") and the shell's ``set password
+    <pass>`` ("Session password"): ipmitool(1) (ipmitool/ipmitool, doc/ipmitool.1.in,
+    commit be11d948f89b10be094e28d8a0a5e8fb532c7b60)."""
+    w = [_bare(word) for _, word in positional[:4]]
+    user = w[:3] == ["user", "set", "password"] or w[:2] == ["user", "test"]
+    if user or (w[:2] == ["lan", "set"] and w[3:4] == ["password"]):
+        at = 4
+    elif w[:2] == ["set", "password"]:
+        at = 2
+    else:
+        return ()
+    return [i for i, _ in positional[at : at + 1]]
+
+
+_IPMITOOL = _SecretCommand(
+    "ipmitool", ("-P", "-k", "-y"),
+    getopt="I:46hVvcgsEKYao:H:d:P:f:U:p:C:L:A:t:T:m:z:S:l:b:B:e:k:y:O:R:N:D:Z",
+    words=_ipmitool_password,
+)  # fmt: skip
 """ipmitool's ``-P <password>`` ("Remote server password is specified on the command
 line"), ``-k <key>`` and ``-y <hex key>`` ("Use supplied Kg key for IPMIv2.0
 authentication", plain or in hex): ipmitool(1), OPTIONS (ipmitool/ipmitool,
 doc/ipmitool.1, commit a4ac8ce4ab9a013ff0a12f0ea604eaf09af7d8bf); also glued
-(``-PSECRET``): ipmitool reads its options with getopt(3), whose option string has
-``P:``, ``k:`` and ``y:`` (lib/ipmi_main.c, commit
-2253d3ab2afdb477d2b3197aa90eaff87f4d7824).  ``-U`` (the user), ``-f`` (a password
-file), ``-E`` and ``-K`` (environment variables) and the rest are kept."""
+(``-PSECRET``) and after flags in one word (``-vP SECRET``, ``-EkSECRET``): ipmitool
+reads its options with getopt(3), whose option string is the one above
+(``OPTION_STRING`` of lib/ipmi_main.c, commit be11d948f89b10be094e28d8a0a5e8fb532c7b60).
+``-U`` (the user), ``-f`` (a password file), ``-E`` and ``-K`` (environment
+variables) and the rest are kept; so are the words of its commands but a password
+(:func:`_ipmitool_password`)."""
+
+
+def _smbclient_password(command: str, words: list[str], positional: list[tuple[int, str]]):
+    """smbclient's password word: "smbclient {servicename} [password] ..." (smbclient(1)
+    of Oracle Solaris 11.4, SYNOPSIS, and its OPTIONS, servicename and password); the
+    client takes the first word that is no option as the service and the next as the
+    password, unless ``-U`` gave one (source3/client/client.c of samba-team/samba, commit
+    000da55dd930d151db14ee8eed58e82806522692, main(): poptGetArg for the service, then
+    for the password; that word is redacted whatever ``-U`` holds).  The words after
+    ``-T`` are its tar file and file names (main() eats them), kept."""
+    if command != "smbclient":
+        return ()
+    tar = next((i for i, w in enumerate(words) if w.startswith(("-T", "--tar"))), len(words))
+    return [i for i, _ in positional[1:2] if i < tar]
+
+
 _SMB_USER = _SecretCommand(
-    r"smbclient|rpcclient|smbtree", ("-U", "--user"), shown=_after("%"),
+    r"smbclient|rpcclient|smbtree", ("-U", "--user", "--password"),
+    ("-M", "--message", "-I", "--ip-address", "-L", "--list", "-T", "--tar", "-D", "--directory",
+     "-b", "--send-buffer", "-t", "--timeout", "-p", "--port", "-d", "--debuglevel", "-s",
+     "--configfile", "--option", "-l", "--log-basename", "-R", "--name-resolve", "-O",
+     "--socket-options", "-m", "--max-protocol", "-n", "--netbiosname", "-i", "--netbios-scope",
+     "--scope", "-W", "--workgroup", "--realm", "-A", "--authentication-file",
+     "--simple-bind-dn", "--use-kerberos", "--use-krb5-ccache", "--client-protection", "-S",
+     "--signing", "-c", "--command"),
+    shown={"-U": _after("%"), "--user": _after("%")}, words=_smbclient_password,
 )  # fmt: skip
 """Samba's clients' ``-U|--user=[DOMAIN/]USERNAME[%PASSWORD]`` (smbtree(1) of Ubuntu's
 smbclient 4.15.13+dfsg-0ubuntu0.20.04.8, SYNOPSIS; rpcclient(1) of Oracle Solaris 11.2,
 ``-U username[%password]``), which "Sets the SMB username or username and password"
 (the common entry of Samba's manual pages, as samba-tool(8)'s is quoted on
-samba-technical, 2022-08-26; smbclient(1)'s own page was not reached): the user is
-kept, what follows its first ``%`` redacted (also glued, ``-Ubob%...``, as popt
-reads a short option)."""
-_REDIS_CLI = _SecretCommand("redis-cli", ("-a", "--pass"), ("--user", "-h", "-p", "-n"))
+samba-technical, 2022-08-26): the user is kept, what follows its first ``%`` redacted
+(also glued, ``-Ubob%...``, as popt reads a short option); and ``--password=STRING``
+(smbclient(1) of Ubuntu's smbclient 4.19.5+dfsg-4ubuntu9.4, SYNOPSIS), redacted whole.
+The values of the other options that take one (the same SYNOPSIS, and the older
+``-S``/``--signing`` and ``-i``/``--scope``) are no positional words: smbclient's
+password after the service is (:func:`_smbclient_password`)."""
+
+
+def _redis_auth(_command: str, words: list[str], positional: list[tuple[int, str]]):
+    """The password of the command redis-cli sends when it is ``AUTH [username]
+    password`` or ``HELLO [protover [AUTH username password] ...]`` (redis.io, commands
+    AUTH and HELLO): redis-cli's words after its options are the command and its
+    arguments ("Usage: redis-cli [OPTIONS] [cmd [arg [arg ...]]]").  With ``-x`` the
+    last argument is read from the standard input ("Read last argument from STDIN"):
+    ``AUTH user`` then names only the user.  Not with ``--cluster`` or ``--eval``, whose
+    words are no command."""
+    if not positional or "--cluster" in words or "--eval" in words:
+        return ()
+    name = _bare(positional[0][1]).lower()
+    args = positional[1:]
+    if name == "auth":
+        if len(args) == 1:
+            return () if "-x" in words else [args[0][0]]
+        return [i for i, _ in args[1:]]
+    if name == "hello":
+        return [
+            args[j + 2][0]
+            for j in range(1, len(args) - 2)
+            if _bare(args[j][1]).lower() == "auth"
+        ]  # fmt: skip
+    return ()
+
+
+_REDIS_CLI = _SecretCommand(
+    "redis-cli", ("-a", "--pass", "--cluster-from-pass"),
+    ("--user", "-h", "-p", "-t", "-s", "-r", "-i", "-n", "-X", "-d", "-D", "-u", "--lru-test",
+     "--pattern", "--count", "--quoted-pattern", "--intrinsic-latency", "--rdb",
+     "--functions-rdb", "--pipe-timeout", "--memkeys-samples", "--keystats-samples", "--cursor",
+     "--top", "--eval", "--sni", "--cacert", "--cacertdir", "--cert", "--key", "--tls-ciphers",
+     "--tls-ciphersuites", "--show-pushes", "--cluster-replicas", "--cluster-master-id",
+     "--cluster-from", "--cluster-to", "--cluster-from-user", "--cluster-slots",
+     "--cluster-timeout", "--cluster-pipeline", "--cluster-threshold"),
+    words=_redis_auth,
+)  # fmt: skip
 """redis-cli's ``-a <password>`` ("Password to use when connecting to the server")
 and ``--pass <password>`` ("Alias of -a for consistency with the new --user option"):
 its usage text (src/redis-cli.c, ``usage()``, as copies of it give it; the stored
 redis/redis copy, commit 889e443ce51923704241d62daa65178c35dedbf9, predates
-``--pass``: not verified against a release); ``--user`` is kept."""
+``--pass``: not verified against a release); ``--user`` is kept.  The options that
+take a value and ``--cluster-from-pass`` are those of redis 7.4.5's ``parseOptions()``
+(as Praying/redis-7.4.5-chinese-annotated, commit
+6d551c5eb1cc854b9014202c0085b1adea183937, gives it); the command's password is
+redacted by :func:`_redis_auth`."""
 _CEPH_KEY = _SecretCommand(r"ceph(?:-[\w-]+)?|rbd(?:-[\w-]+)?|rados(?:gw-admin)?", ("--key",))
 """Ceph's ``key`` setting given as an option (``--key KEY``, ``--key=KEY``: "The key
 (that is, the text string of the key itself)", doc/rados/configuration/
@@ -1123,23 +1303,29 @@ REDACTIONS = (
     ),
     (
         "the password of openssl's -passin pass:, -passout pass: and -pass pass: "
-        "(env:, file:, fd: and stdin name where it is, kept)",
-        _OPENSSL_PASS,
+        "(env:, file:, fd: and stdin name where it is, kept); of openssl enc -k and its key "
+        "-K (also openssl aes-256-cbc ... and the other ciphers' commands; -kfile's file "
+        "name is kept)",
+        _OPENSSL,
         None,
     ),
     (
-        "the password of ipmitool -P (-P SECRET or -PSECRET) and its Kg key (-k, -y)",
+        "the password of ipmitool -P (-P SECRET, -PSECRET, -vP SECRET) and its Kg key (-k, "
+        "-y); the password of its commands user set password ID SECRET, user test ID 16|20 "
+        "SECRET, lan set CHANNEL password SECRET and set password SECRET",
         _IPMITOOL,
         None,
     ),
     (
         "the password of smbclient -U user%SECRET (also --user=, rpcclient's and "
-        "smbtree's; the user is kept)",
+        "smbtree's; the user is kept) and --password; smbclient //server/share PASSWORD "
+        "(the word after the service)",
         _SMB_USER,
         None,
     ),
     (
-        "the password of redis-cli -a (also --pass)",
+        "the password of redis-cli -a (also --pass, --cluster-from-pass) and of the "
+        "command it sends: AUTH [user] SECRET, HELLO 3 AUTH user SECRET",
         _REDIS_CLI,
         None,
     ),
@@ -1486,8 +1672,8 @@ _WORD_NEEDLES = (
     "private key", "sshpass", "mysql", "mariadb", "rootpw", "sshpw", "pass", "pwd", "psk",
     "secret", "token", "credential", "key", "cookie", "signature", "data", "authorization",
     "value",
-    "-u", "@", "%", "\\u", "login", "sig=", "openssl", "ipmitool", "smbtree", "rpcclient",
-    "redis-cli", "ceph", "rbd", "rados",
+    "-u", "@", "%", "\\u", "login", "sig=", "openssl", "ipmitool", "smbclient", "smbtree",
+    "rpcclient", "redis-cli", "ceph", "rbd", "rados",
 )  # fmt: skip
 """Strings one of which a word's secret needs for any pattern of :data:`REDACTIONS` to
 hide it: each pattern's needles of :data:`_NEEDLES`, with those that many words hold

@@ -105,6 +105,7 @@ SAMPLES = [
     "virsh secret-set-value 2a5e SEKRIT",
     "docker login -p SEKRIT",
     "openssl enc -passin pass:SEKRIT",  # session 15
+    "openssl enc -k SEKRIT",  # session 16
     "ipmitool -U root -P SEKRIT",
     "smbclient //h/s -U bob%SEKRIT",
     "redis-cli -a SEKRIT",
