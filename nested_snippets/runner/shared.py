@@ -330,10 +330,10 @@ commands in 45.4 s of wall time (29 ms a command) against 1,710 untraced command
 in 21.8 s (13 ms); before the change, 58.9 s for the same traced commands.  And by
 ``pytest --junitxml`` of the matrix with two workers at the session's start (ad
 hoc): the bug-report items took 37.2 s of the 88.6 s the workers spent on items,
-with 225 of the 996 runs.  Building a host, as every item does, ~0.9 ms of CPU (ad hoc,
-300 builds of Intel 6.6 in one process).  What a traced command still costs beyond an untraced one is mostly
-strace's own start (~6 ms in the sandbox, ad hoc: 20 ``strace true``, 130 ms) and its
-stops in ``bash``'s start-up and the loader's.
+with 225 of the 996 runs.  Building a host, as every item does, ~0.9 ms of CPU (ad
+hoc, 300 builds of Intel 6.6 in one process).  What a traced command still costs
+beyond an untraced one is mostly strace's own start (~6 ms in the sandbox, ad hoc: 20
+``strace true``, 130 ms) and its stops in ``bash``'s start-up and the loader's.
 
 Tried and dropped the same day, each measured on the whole matrix with
 ``tools/bench.py --only-matrix --no-write`` alternated with the tree before: letting
