@@ -379,12 +379,7 @@ def test_copy_button_is_visible_when_reached_by_keyboard(page, demo):
     """sphinx-copybutton hides its button until the block is hovered; a keyboard user
     who tabs onto it must see it, with a focus outline."""
     page.goto(demo.url + "two.html")
-    for _ in range(60):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.classList.contains('copybtn')"):
-            break
-    else:
-        pytest.fail("no copy button reached with Tab")
+    _tab_to(page, "copybtn", 60)
     page.wait_for_timeout(400)  # the button's opacity transition is 0.3 s
     style = page.evaluate(
         "(() => { const s = getComputedStyle(document.activeElement);"
@@ -398,17 +393,22 @@ def test_the_search_box_shows_where_the_focus_is(page, demo):
     copy button has (walk15 L11: Furo only tints its background)."""
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(demo.url + "two.html")
-    for _ in range(40):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.classList.contains('sidebar-search')"):
-            break
-    else:
-        pytest.fail("the search box was not reached with Tab")
+    _tab_to(page, "sidebar-search", 40)
     style = page.evaluate(
         "(() => { const s = getComputedStyle(document.activeElement);"
         " return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
     )
     assert style[0] == "solid" and style[1] >= 2, style
+
+
+def _tab_to(page, css_class: str, presses: int) -> None:
+    """Press Tab until the focus is on an element of ``css_class`` (fail after
+    ``presses``)."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.classList.contains('{css_class}')"):
+            return
+    pytest.fail(f"no .{css_class} reached with Tab")
 
 
 def test_copy_button_keeps_continued_commands_whole(clipboard_page, demo):

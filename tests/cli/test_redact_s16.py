@@ -8,14 +8,12 @@ secret are kept."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from nested_snippets.cli import report
-from nested_snippets.cli.report import redact
 
 from .test_redact_review12 import _hidden_and_kept, both
+from .test_redact_s15 import read_once
 
 # (text, the neighbours that must stay); the secret is S3CR3T (tests' S)
 CASES = {
@@ -166,16 +164,5 @@ def test_the_report_lists_the_new_kinds():
 )
 def test_the_commands_words_are_read_once(unit):
     """A text of the same command and its words over and over: four times the text
-    takes no more than about four times as long (timed on the better of three runs)."""
-    took = []
-    for n in (2_000, 8_000):
-        text = unit * n
-        best = min(_timed(text) for _ in range(3))
-        took.append(best)
-    assert took[1] < 8 * took[0] + 0.05, took
-
-
-def _timed(text: str) -> float:
-    start = time.perf_counter()
-    redact(text)
-    return time.perf_counter() - start
+    takes no more than about four times as long."""
+    read_once(unit)
