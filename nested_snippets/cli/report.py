@@ -173,6 +173,11 @@ alone is taken by its own patterns below."""
 PLACE_WORDS = ("file", "files", "path", "dir")
 """A name whose last word is one of these names where a secret is kept, not the
 secret: its value is a path (``psk-file=/etc/x.psk``, ``password_file``, ``tokenPath``)."""
+SECRET_NAMES = ("rediscli_auth",)
+"""Whole names (their words, lowercased, joined by ``_``) that name a secret though no
+word of theirs does: ``REDISCLI_AUTH``, the variable redis-cli reads its password from
+("You can also use the REDISCLI_AUTH environment variable to pass this password more
+safely", the usage text of src/redis-cli.c for ``-a``)."""
 QEMU_SECRET_IDS = ("key-secret", "password-secret", "proxy-password-secret", "passwordid")
 """QEMU's options whose value is the id of a ``-object secret`` (which holds the secret;
 its ``data=`` is redacted), not a secret: ``key-secret`` of a LUKS image
@@ -190,7 +195,8 @@ SECRET_NAME_RULE = (
     f"changes (client_secret, dbPassword, X-Auth-Token), a word holds password, passwd or "
     f"passphrase, is or ends with {', '.join(SECRET_WORDS[3:])} (PGPASSWORD, "
     f"accessToken, Set-Cookie), is {', '.join(SECRET_PARTS)}, or is key after "
-    f"{', '.join(KEY_OWNERS)} (api_key, private-key); not keyboard, tokenizer, "
+    f"{', '.join(KEY_OWNERS)} (api_key, private-key), or is REDISCLI_AUTH (redis-cli's "
+    f"password variable); not keyboard, tokenizer, "
     f"passthrough or key_file, nor a name whose last word is {', '.join(PLACE_WORDS)} "
     "(psk-file, password_file: a path), nor one of QEMU's options that give the id of "
     f"a secret object ({', '.join(QEMU_SECRET_IDS)}: encrypt.key-secret=sec0)"
@@ -212,6 +218,8 @@ def secret_name(name: str) -> bool:
     words = [w.lower() for w in _NAME_WORDS.findall(name)]
     if words and words[-1] in PLACE_WORDS:
         return False
+    if "_".join(words) in SECRET_NAMES:
+        return True
     for i, w in enumerate(words):
         if "password" in w or "passwd" in w or "passphrase" in w or w.endswith(SECRET_WORDS[3:]):
             return True
@@ -1572,7 +1580,10 @@ REDACTIONS = (
 """(what the report says it redacts, pattern, replacement); applied to the whole report."""
 
 
-_BY_NAME = ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "signature")
+_BY_NAME = (
+    "pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "signature",
+    "rediscli_auth",
+)  # fmt: skip
 """What a name that :func:`secret_name` takes holds (the needles of its patterns)."""
 _NEEDLES = (
     ("private key",),
@@ -1671,7 +1682,7 @@ def redact(text: str) -> str:
 _WORD_NEEDLES = (
     "private key", "sshpass", "mysql", "mariadb", "rootpw", "sshpw", "pass", "pwd", "psk",
     "secret", "token", "credential", "key", "cookie", "signature", "data", "authorization",
-    "value",
+    "value", "rediscli_auth",
     "-u", "@", "%", "\\u", "login", "sig=", "openssl", "ipmitool", "smbclient", "smbtree",
     "rpcclient", "redis-cli", "ceph", "rbd", "rados",
 )  # fmt: skip
