@@ -873,7 +873,8 @@ class _SecretCommand:
             rf"(?<![\w.-])({command})"
             # up to a word that ends with ; & | or <redacted> (its ; may be gone with it:
             # redacting the text again does not go on past it), as _MYSQL reads them
-            rf"((?:{_ARG_SEP}(?=({_ARGUMENT}))\3(?<![;&|])(?<!<redacted>))*"
+            # (a word with an operator in it is the last: the command ends there)
+            rf"((?:{_ARG_SEP}(?=({_NO_OPERATOR_WORD}))\3(?![;&|])(?<!<redacted>))*"
             rf"(?:{_ARG_SEP}(?=({_ARGUMENT}))\4)?)"
         )
         self.secret_options, self.value_options = secret_options, value_options
@@ -900,10 +901,14 @@ class _SecretCommand:
                 return ("secret" if secret else "value"), 0
         return "", 0
 
-    def _words(self, m: re.Match[str]) -> str:
+    def _words(self, m: re.Match[str]) -> tuple[str, int]:
+        """The command's words as shown, and where in the text they end: after the
+        operator of a last word such as ``SECRET;redis-cli`` (``AUTH SECRET;redis-cli
+        ping``: the command ends at the ``;``; the next one is read on its own from
+        there) unless that word is hidden, whole."""
         items = [w.groups() for w in _CMD_ITEM.finditer(m.group(2))]
-        words = [word for _, word in items]
-        shown = list(words)
+        shown = [word for _, word in items]
+        words = list(shown)
         positional: list[tuple[int, str]] = []
         active = self.subcommand is None
         pending, option = "", ""  # pending: "secret" or "value" (its next word)
@@ -943,19 +948,52 @@ class _SecretCommand:
             hidden.update(i for i, _ in positional[self.secret_word : self.secret_word + 1])
         for i in hidden:
             shown[i] = "<redacted>"
-        return m.group(1) + "".join(f"{sep}{w}" for (sep, _), w in zip(items, shown, strict=True))
+        end = m.end()
+        operator = words and shown[-1] == words[-1] and _OPERATOR_IN.match(words[-1])
+        if operator:  # shown up to its operator, the rest read again
+            end -= len(words[-1]) - operator.end()
+            shown[-1] = words[-1][: operator.end()]
+        out = m.group(1) + "".join(f"{sep}{w}" for (sep, _), w in zip(items, shown, strict=True))
+        return out, end
+
+    def _commands(self, text: str):
+        """Each command in ``text`` (its match), as it is shown, and where it ends."""
+        at = 0
+        while m := self.pattern.search(text, at):
+            shown, at = self._words(m)
+            yield m, shown, at
 
     def search(self, text: str) -> re.Match[str] | None:
-        return next((m for m in self.pattern.finditer(text) if self._words(m) != m.group()), None)
+        changed = (m for m, shown, end in self._commands(text) if shown != text[m.start() : end])
+        return next(changed, None)
 
     def sub(self, _replacement: object, text: str) -> str:
-        return self.pattern.sub(self._words, text)
+        out, pos = [], 0
+        for m, shown, end in self._commands(text):
+            out += [text[pos : m.start()], shown]
+            pos = end
+        out.append(text[pos:])
+        return "".join(out)
 
 
 _REDIRECTION = re.compile(r"(?:[0-9]+|&)?(?:<<<|<<-?|<>|>>|>\||[<>])&?")
 """A shell's redirection operator at a word's start (``>``, ``2>>``, ``<<<``, ``>&``,
 ``&>``: bash(1), REDIRECTION): the word, and the next one if the operator is all of
 it, are no arguments of the command."""
+
+
+_NO_OPERATOR_WORD = _CMD_WORD.replace(
+    _ARG_CHAR, r"\0q[0-9a-f]{4}|[^\s'\"\\\0;&|]|(?<=[<>])[&|]|(?<![<>])&(?=>)"
+)
+"""A word of :data:`_CMD_WORD` up to a shell operator in it (``;``, ``&``, ``|`` but a
+redirection's ``>&``, ``&>`` and ``>|``), outside its quotes."""
+_OPERATOR_IN = re.compile(
+    r"""(?:'[^']*(?:'|\Z)|"(?:\\.|[^"\\])*(?:"|\Z)|\\.|[^'"\\;&|]|(?<=[<>])[&|]|(?<![<>])&(?=>))*"""
+    r"(?:;|(?<![<>])\||(?<![<>])&(?!>))"
+)
+"""A word (of :data:`_CMD_ITEM`) up to a shell operator in it, outside its quotes:
+``SECRET;redis-cli`` (``;``, ``&&``, ``|``; a redirection's ``>&``, ``&>`` and ``>|``
+are none)."""
 
 
 def _bare(word: str) -> str:
