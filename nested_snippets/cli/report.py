@@ -173,6 +173,11 @@ alone is taken by its own patterns below."""
 PLACE_WORDS = ("file", "files", "path", "dir")
 """A name whose last word is one of these names where a secret is kept, not the
 secret: its value is a path (``psk-file=/etc/x.psk``, ``password_file``, ``tokenPath``)."""
+SECRET_NAMES = ("rediscli_auth",)
+"""Whole names (their words, lowercased, joined by ``_``) that name a secret though no
+word of theirs does: ``REDISCLI_AUTH``, the variable redis-cli reads its password from
+("You can also use the REDISCLI_AUTH environment variable to pass this password more
+safely", the usage text of src/redis-cli.c for ``-a``)."""
 QEMU_SECRET_IDS = ("key-secret", "password-secret", "proxy-password-secret", "passwordid")
 """QEMU's options whose value is the id of a ``-object secret`` (which holds the secret;
 its ``data=`` is redacted), not a secret: ``key-secret`` of a LUKS image
@@ -190,7 +195,8 @@ SECRET_NAME_RULE = (
     f"changes (client_secret, dbPassword, X-Auth-Token), a word holds password, passwd or "
     f"passphrase, is or ends with {', '.join(SECRET_WORDS[3:])} (PGPASSWORD, "
     f"accessToken, Set-Cookie), is {', '.join(SECRET_PARTS)}, or is key after "
-    f"{', '.join(KEY_OWNERS)} (api_key, private-key); not keyboard, tokenizer, "
+    f"{', '.join(KEY_OWNERS)} (api_key, private-key), or is REDISCLI_AUTH (redis-cli's "
+    f"password variable); not keyboard, tokenizer, "
     f"passthrough or key_file, nor a name whose last word is {', '.join(PLACE_WORDS)} "
     "(psk-file, password_file: a path), nor one of QEMU's options that give the id of "
     f"a secret object ({', '.join(QEMU_SECRET_IDS)}: encrypt.key-secret=sec0)"
@@ -212,6 +218,8 @@ def secret_name(name: str) -> bool:
     words = [w.lower() for w in _NAME_WORDS.findall(name)]
     if words and words[-1] in PLACE_WORDS:
         return False
+    if "_".join(words) in SECRET_NAMES:
+        return True
     for i, w in enumerate(words):
         if "password" in w or "passwd" in w or "passphrase" in w or w.endswith(SECRET_WORDS[3:]):
             return True
@@ -865,7 +873,8 @@ class _SecretCommand:
             rf"(?<![\w.-])({command})"
             # up to a word that ends with ; & | or <redacted> (its ; may be gone with it:
             # redacting the text again does not go on past it), as _MYSQL reads them
-            rf"((?:{_ARG_SEP}(?=({_ARGUMENT}))\3(?<![;&|])(?<!<redacted>))*"
+            # (a word with an operator in it is the last: the command ends there)
+            rf"((?:{_ARG_SEP}(?=({_NO_OPERATOR_WORD}))\3(?![;&|])(?<!<redacted>))*"
             rf"(?:{_ARG_SEP}(?=({_ARGUMENT}))\4)?)"
         )
         self.secret_options, self.value_options = secret_options, value_options
@@ -892,10 +901,14 @@ class _SecretCommand:
                 return ("secret" if secret else "value"), 0
         return "", 0
 
-    def _words(self, m: re.Match[str]) -> str:
+    def _words(self, m: re.Match[str]) -> tuple[str, int]:
+        """The command's words as shown, and where in the text they end: after the
+        operator of a last word such as ``SECRET;redis-cli`` (``AUTH SECRET;redis-cli
+        ping``: the command ends at the ``;``; the next one is read on its own from
+        there) unless that word is hidden, whole."""
         items = [w.groups() for w in _CMD_ITEM.finditer(m.group(2))]
-        words = [word for _, word in items]
-        shown = list(words)
+        shown = [word for _, word in items]
+        words = list(shown)
         positional: list[tuple[int, str]] = []
         active = self.subcommand is None
         pending, option = "", ""  # pending: "secret" or "value" (its next word)
@@ -935,19 +948,52 @@ class _SecretCommand:
             hidden.update(i for i, _ in positional[self.secret_word : self.secret_word + 1])
         for i in hidden:
             shown[i] = "<redacted>"
-        return m.group(1) + "".join(f"{sep}{w}" for (sep, _), w in zip(items, shown, strict=True))
+        end = m.end()
+        operator = words and shown[-1] == words[-1] and _OPERATOR_IN.match(words[-1])
+        if operator:  # shown up to its operator, the rest read again
+            end -= len(words[-1]) - operator.end()
+            shown[-1] = words[-1][: operator.end()]
+        out = m.group(1) + "".join(f"{sep}{w}" for (sep, _), w in zip(items, shown, strict=True))
+        return out, end
+
+    def _commands(self, text: str):
+        """Each command in ``text`` (its match), as it is shown, and where it ends."""
+        at = 0
+        while m := self.pattern.search(text, at):
+            shown, at = self._words(m)
+            yield m, shown, at
 
     def search(self, text: str) -> re.Match[str] | None:
-        return next((m for m in self.pattern.finditer(text) if self._words(m) != m.group()), None)
+        changed = (m for m, shown, end in self._commands(text) if shown != text[m.start() : end])
+        return next(changed, None)
 
     def sub(self, _replacement: object, text: str) -> str:
-        return self.pattern.sub(self._words, text)
+        out, pos = [], 0
+        for m, shown, end in self._commands(text):
+            out += [text[pos : m.start()], shown]
+            pos = end
+        out.append(text[pos:])
+        return "".join(out)
 
 
 _REDIRECTION = re.compile(r"(?:[0-9]+|&)?(?:<<<|<<-?|<>|>>|>\||[<>])&?")
 """A shell's redirection operator at a word's start (``>``, ``2>>``, ``<<<``, ``>&``,
 ``&>``: bash(1), REDIRECTION): the word, and the next one if the operator is all of
 it, are no arguments of the command."""
+
+
+_NO_OPERATOR_WORD = _CMD_WORD.replace(
+    _ARG_CHAR, r"\0q[0-9a-f]{4}|[^\s'\"\\\0;&|]|(?<=[<>])[&|]|(?<![<>])&(?=>)"
+)
+"""A word of :data:`_CMD_WORD` up to a shell operator in it (``;``, ``&``, ``|`` but a
+redirection's ``>&``, ``&>`` and ``>|``), outside its quotes."""
+_OPERATOR_IN = re.compile(
+    r"""(?:'[^']*(?:'|\Z)|"(?:\\.|[^"\\])*(?:"|\Z)|\\.|[^'"\\;&|]|(?<=[<>])[&|]|(?<![<>])&(?=>))*"""
+    r"(?:;|(?<![<>])\||(?<![<>])&(?!>))"
+)
+"""A word (of :data:`_CMD_ITEM`) up to a shell operator in it, outside its quotes:
+``SECRET;redis-cli`` (``;``, ``&&``, ``|``; a redirection's ``>&``, ``&>`` and ``>|``
+are none)."""
 
 
 def _bare(word: str) -> str:
@@ -1572,7 +1618,10 @@ REDACTIONS = (
 """(what the report says it redacts, pattern, replacement); applied to the whole report."""
 
 
-_BY_NAME = ("pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "signature")
+_BY_NAME = (
+    "pass", "pwd", "psk", "secret", "token", "credential", "key", "cookie", "signature",
+    "rediscli_auth",
+)  # fmt: skip
 """What a name that :func:`secret_name` takes holds (the needles of its patterns)."""
 _NEEDLES = (
     ("private key",),
@@ -1671,7 +1720,7 @@ def redact(text: str) -> str:
 _WORD_NEEDLES = (
     "private key", "sshpass", "mysql", "mariadb", "rootpw", "sshpw", "pass", "pwd", "psk",
     "secret", "token", "credential", "key", "cookie", "signature", "data", "authorization",
-    "value",
+    "value", "rediscli_auth",
     "-u", "@", "%", "\\u", "login", "sig=", "openssl", "ipmitool", "smbclient", "smbtree",
     "rpcclient", "redis-cli", "ceph", "rbd", "rados",
 )  # fmt: skip
