@@ -13,6 +13,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,29 @@ def test_ppid_is_the_same_traced_and_untraced():
             ran = run_commands(host, ["echo $PPID"], keep_writes=False, trace=trace)
         got[trace] = ran[0].output
     assert got[False] == got[True]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the runner hands its directory over only as root")
+def test_the_runners_directory_is_handed_over_after_root_has_written_in_it():
+    """The tools, /etc and the locale archive are written while the directory is still
+    root's (0700), so no process of the sandbox's uid can plant a link there first;
+    then it is the sandbox uid's (review s16)."""
+    code = (
+        "import os\n"
+        "from nested_snippets.runner import sandbox\n"
+        "seen = []\n"
+        "build = sandbox._locales\n"
+        "def spy(out):\n"
+        "    st = os.stat(out.parent)\n"
+        "    seen.append((st.st_uid, oct(st.st_mode & 0o777)))\n"
+        "    return build(out)\n"
+        "sandbox._locales = spy\n"
+        "b = sandbox.base()\n"
+        "print(seen, os.stat(b.path).st_uid == sandbox.SANDBOX_UID)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+        cwd=str(Path(__file__).resolve().parents[1]),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[(0, '0o700')] True", done.stdout

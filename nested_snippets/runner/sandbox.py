@@ -432,9 +432,6 @@ def base() -> Base:
     check()
     path = Path(tempfile.mkdtemp(prefix="nkg-"))
     atexit.register(shutil.rmtree, path, True)
-    if os.geteuid() == 0:
-        os.chown(path, SANDBOX_UID, SANDBOX_GID)
-        fakehost.OWNER[:] = [(SANDBOX_UID, SANDBOX_GID)]
     tools = path / "bin"
     tools.mkdir()
     (tools / "_fake_tool").write_text(toolserver.CLIENT)
@@ -466,6 +463,11 @@ def base() -> Base:
         if f.is_file():
             f.chmod(0o444)
     locales = _locales(path / "locale")
+    if os.geteuid() == 0:
+        # only now: what root writes above is written in a directory no other user can
+        # enter, so a process of the sandbox's uid cannot plant a link there first (review s16)
+        os.chown(path, SANDBOX_UID, SANDBOX_GID)
+        fakehost.OWNER[:] = [(SANDBOX_UID, SANDBOX_GID)]
     server = toolserver.Server(SANDBOX_UID, SANDBOX_GID)
     atexit.register(server.close)
     _BASE.append(Base(path, server, _static_args(tools, etc, locales)))
