@@ -45,6 +45,9 @@ HOSTILE = {
     "ipmitool-getopt": "ipmitool -vP ",
     "redis-cli-auth": "redis-cli AUTH a ",
     "openssl-enc-k": "openssl enc -k ",
+    "ipmitool-prompt": "ipmitool> set password a\n",
+    "redis-cli-prompt": "127.0.0.1:6379[1]> AUTH u a\n",
+    "redis-cli-prompts-in-a-line": "[::1]:1> auth ",
 }
 
 

@@ -867,7 +867,7 @@ class _SecretCommand:
 
     def __init__(
         self, command, secret_options, value_options=(), secret_word=None, no_word=(),
-        shown=None, *, getopt=None, glued=True, subcommand=None, words=None,
+        shown=None, *, getopt=None, glued=True, subcommand=None, words=None, prompt=None,
     ):  # fmt: skip
         self.pattern = re.compile(
             rf"(?<![\w.-])({command})"
@@ -876,6 +876,10 @@ class _SecretCommand:
             # (a word with an operator in it is the last: the command ends there)
             rf"((?:{_ARG_SEP}(?=({_NO_OPERATOR_WORD}))\3(?![;&|])(?<!<redacted>))*"
             rf"(?:{_ARG_SEP}(?=({_ARGUMENT}))\4)?)"
+        )
+        # a line that starts with the tool's prompt: its words, to the end of the line
+        self.prompt = prompt and re.compile(
+            rf"(?m)^[ \t]*({prompt})((?:(?:[ \t]|{_HIDDEN_BLANK})+(?=({_CMD_WORD}))\3)*)"
         )
         self.secret_options, self.value_options = secret_options, value_options
         self.secret_word, self.no_word = secret_word, no_word
@@ -909,6 +913,8 @@ class _SecretCommand:
         items = [w.groups() for w in _CMD_ITEM.finditer(m.group(2))]
         shown = [word for _, word in items]
         words = list(shown)
+        if m.re is self.prompt:
+            return self._prompted(m, items, words)
         positional: list[tuple[int, str]] = []
         active = self.subcommand is None
         pending, option = "", ""  # pending: "secret" or "value" (its next word)
@@ -956,10 +962,30 @@ class _SecretCommand:
         out = m.group(1) + "".join(f"{sep}{w}" for (sep, _), w in zip(items, shown, strict=True))
         return out, end
 
+    def _prompted(self, m: re.Match[str], items: list, words: list[str]) -> tuple[str, int]:
+        """A line typed at the tool's prompt, as it is shown: its words are all the
+        command's (no options, no shell: an operator is part of a word), those that
+        ``words`` picks redacted."""
+        positional = list(enumerate(words))
+        hidden = set(self.words(m.group(1), [], positional))
+        shown = ["<redacted>" if i in hidden else w for i, w in positional]
+        out = m.group(1) + "".join(f"{sep}{w}" for (sep, _), w in zip(items, shown, strict=True))
+        return m.group()[: m.start(1) - m.start()] + out, m.end()
+
     def _commands(self, text: str):
-        """Each command in ``text`` (its match), as it is shown, and where it ends."""
+        """Each command in ``text`` (its match), as it is shown, and where it ends: a
+        command of its name, or a line typed at its prompt, whichever starts first
+        (each pattern searched again only once the text read has passed its match)."""
         at = 0
-        while m := self.pattern.search(text, at):
+        # the prompt first: at a line's start, "ipmitool> ..." is no command "ipmitool"
+        found = {p: None for p in (self.prompt, self.pattern) if p}
+        while True:
+            for p, m in found.items():
+                if m is None or (m and m.start() < at):
+                    found[p] = p.search(text, at) or False
+            m = min((m for m in found.values() if m), key=lambda m: m.start(), default=None)
+            if m is None:
+                return
             shown, at = self._words(m)
             yield m, shown, at
 
@@ -1096,7 +1122,7 @@ def _ipmitool_password(_command: str, _words: list[str], positional: list[tuple[
 _IPMITOOL = _SecretCommand(
     "ipmitool", ("-P", "-k", "-y"),
     getopt="I:46hVvcgsEKYao:H:d:P:f:U:p:C:L:A:t:T:m:z:S:l:b:B:e:k:y:O:R:N:D:Z",
-    words=_ipmitool_password,
+    words=_ipmitool_password, prompt="ipmitool>",
 )  # fmt: skip
 """ipmitool's ``-P <password>`` ("Remote server password is specified on the command
 line"), ``-k <key>`` and ``-y <hex key>`` ("Use supplied Kg key for IPMIv2.0
@@ -1107,7 +1133,10 @@ reads its options with getopt(3), whose option string is the one above
 (``OPTION_STRING`` of lib/ipmi_main.c, commit be11d948f89b10be094e28d8a0a5e8fb532c7b60).
 ``-U`` (the user), ``-f`` (a password file), ``-E`` and ``-K`` (environment
 variables) and the rest are kept; so are the words of its commands but a password
-(:func:`_ipmitool_password`)."""
+(:func:`_ipmitool_password`).  A line that starts with the prompt of ``ipmitool
+shell``, ``ipmitool> `` (``RL_PROMPT`` of lib/ipmi_shell.c, ipmitool/ipmitool), is a
+command of the shell, whose words are those of an ``ipmitool`` command without its
+options (``ipmitool> user set password 2 SECRET``, ``ipmitool> set password SECRET``)."""
 
 
 def _smbclient_password(command: str, words: list[str], positional: list[tuple[int, str]]):
@@ -1162,7 +1191,8 @@ def _redis_auth(_command: str, words: list[str], positional: list[tuple[int, str
     if name == "auth":
         if len(args) == 1:
             return () if "-x" in words else [args[0][0]]
-        return [i for i, _ in args[1:]]
+        # AUTH takes one or two words: of more (``AUTH SECRET # note``) any may be it
+        return [i for i, _ in args[1:]] if len(args) == 2 else [i for i, _ in args]
     if name == "hello":
         return [
             args[j + 2][0]
@@ -1172,6 +1202,16 @@ def _redis_auth(_command: str, words: list[str], positional: list[tuple[int, str
     return ()
 
 
+_REDIS_PROMPT = (
+    r"(?:(?:redis[ \t]+)?(?:\[[\w:.%]+\]|[\w.-]+):[0-9]+|redis[ \t]+[^\s>]+|not connected)"
+    r"(?:\[[0-9]+\])?(?:\(TX\))?>"
+)
+"""redis-cli's interactive prompt: ``host:port>`` (``[ipv6]:port`` as anetFormatAddr
+writes an address with a ``:``), ``redis /path/to/socket>`` with ``-s``, then ``[DB]``
+after SELECT of a database other than 0 and ``(TX)`` inside MULTI, and ``not
+connected>`` (cliRefreshPrompt() and repl() of src/redis-cli.c, redis/redis 7.x; redis
+2.x wrote ``redis host:port>``), each followed by a blank.  A line typed there is split
+into the command's words (cliSplitArgs), no shell between."""
 _REDIS_CLI = _SecretCommand(
     "redis-cli", ("-a", "--pass", "--cluster-from-pass"),
     ("--user", "-h", "-p", "-t", "-s", "-r", "-i", "-n", "-X", "-d", "-D", "-u", "--lru-test",
@@ -1181,7 +1221,7 @@ _REDIS_CLI = _SecretCommand(
      "--tls-ciphersuites", "--show-pushes", "--cluster-replicas", "--cluster-master-id",
      "--cluster-from", "--cluster-to", "--cluster-from-user", "--cluster-slots",
      "--cluster-timeout", "--cluster-pipeline", "--cluster-threshold"),
-    words=_redis_auth,
+    words=_redis_auth, prompt=_REDIS_PROMPT,
 )  # fmt: skip
 """redis-cli's ``-a <password>`` ("Password to use when connecting to the server")
 and ``--pass <password>`` ("Alias of -a for consistency with the new --user option"):
@@ -1358,7 +1398,8 @@ REDACTIONS = (
     (
         "the password of ipmitool -P (-P SECRET, -PSECRET, -vP SECRET) and its Kg key (-k, "
         "-y); the password of its commands user set password ID SECRET, user test ID 16|20 "
-        "SECRET, lan set CHANNEL password SECRET and set password SECRET",
+        "SECRET, lan set CHANNEL password SECRET and set password SECRET, also in a line "
+        "that starts with the prompt of ipmitool shell (ipmitool> set password SECRET)",
         _IPMITOOL,
         None,
     ),
@@ -1371,7 +1412,9 @@ REDACTIONS = (
     ),
     (
         "the password of redis-cli -a (also --pass, --cluster-from-pass) and of the "
-        "command it sends: AUTH [user] SECRET, HELLO 3 AUTH user SECRET",
+        "command it sends: AUTH [user] SECRET, HELLO 3 AUTH user SECRET, also in a line "
+        "that starts with its prompt (127.0.0.1:6379> AUTH SECRET; host:port[DB]>, "
+        "host:port(TX)>, redis /path/to/socket>, not connected>)",
         _REDIS_CLI,
         None,
     ),
@@ -1633,7 +1676,7 @@ _NEEDLES = (
     ("openssl",),
     ("ipmitool",),
     ("smbclient", "rpcclient", "smbtree"),
-    ("redis-cli",),
+    ("redis-cli", "auth"),  # a line at redis-cli's prompt: its AUTH or HELLO ... AUTH
     ("ceph", "rbd", "rados"),
     ("password",),
     ("chpasswd",),
@@ -1722,7 +1765,7 @@ _WORD_NEEDLES = (
     "secret", "token", "credential", "key", "cookie", "signature", "data", "authorization",
     "value", "rediscli_auth",
     "-u", "@", "%", "\\u", "login", "sig=", "openssl", "ipmitool", "smbclient", "smbtree",
-    "rpcclient", "redis-cli", "ceph", "rbd", "rados",
+    "rpcclient", "redis-cli", "auth", "ceph", "rbd", "rados",
 )  # fmt: skip
 """Strings one of which a word's secret needs for any pattern of :data:`REDACTIONS` to
 hide it: each pattern's needles of :data:`_NEEDLES`, with those that many words hold

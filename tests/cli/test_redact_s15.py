@@ -86,8 +86,14 @@ def test_the_report_lists_the_new_kinds():
 
 @pytest.mark.parametrize(
     "unit",
-    ["openssl -passin pass:a ", "ipmitool -P ", "smbclient -U a%", "redis-cli -a ", "rbd --key "],
-)
+    [
+        "openssl -passin pass:a ", "ipmitool -P ", "smbclient -U a%", "redis-cli -a ", "rbd --key ",
+        # lines at ipmitool's and redis-cli's prompts, and their prompts glued in one line
+        "ipmitool> set password a\n", "ipmitool> user set password 1 a\n", "ipmitool> ",
+        "127.0.0.1:6379> AUTH a\n", "h:1[2]> HELLO 3 AUTH u a\n", "redis /s> AUTH a b\n",
+        "127.0.0.1:6379> ", "1:1> auth ", "a:1", "[::1]:1[1](TX)",
+    ],
+)  # fmt: skip
 def test_the_commands_words_are_read_once(unit):
     """A text of the same command and option over and over: four times the text takes
     no more than about four times as long."""
