@@ -8,6 +8,7 @@ import pytest
 from nested_snippets.cli.report import secret_name
 
 from .test_redact_review12 import _hidden_and_kept, both
+from .test_redact_s15 import read_once
 
 # redis-cli's usage text (src/redis-cli.c, -a): "You can also use the REDISCLI_AUTH
 # environment variable to pass this password more safely"; no word of the name
@@ -72,15 +73,8 @@ def test_a_command_ends_at_an_operator_in_a_word(name):
 
 
 def test_operators_in_words_stay_linear():
-    import time
-
-    took = []
-    for n in (2_000, 8_000):
-        text = "redis-cli AUTH a;redis-cli x;" * n
-        start = time.perf_counter()
-        both(text)
-        took.append(time.perf_counter() - start)
-    assert took[1] < 8 * took[0] + 0.05, took
+    """Timed on the better of three runs (one run each failed once under a CI's load)."""
+    read_once("redis-cli AUTH a;redis-cli x;")
 
 
 # Lines typed at the tools' interactive prompts (left open by review 16, fixed since): a
