@@ -844,6 +844,14 @@ def _kickstart(m: re.Match[str]) -> str:
     return m.group(1) + words
 
 
+def _joined(items: list, shown: list[str]) -> str:
+    """Each word of ``shown`` after the separator of its item (one word an item; no
+    ``zip(strict=True)``, which the checker's Python 3.9 lacks)."""
+    if len(items) != len(shown):
+        raise ValueError(f"{len(items)} items, {len(shown)} words")
+    return "".join(f"{sep}{w}" for (sep, _), w in zip(items, shown))  # noqa: B905
+
+
 class _SecretCommand:
     """A command whose options or words give a secret: its words (to a shell operator,
     as :data:`_MYSQL` reads them; also over a continued line) with the value of each of
@@ -959,7 +967,7 @@ class _SecretCommand:
         if operator:  # shown up to its operator, the rest read again
             end -= len(words[-1]) - operator.end()
             shown[-1] = words[-1][: operator.end()]
-        out = m.group(1) + "".join(f"{sep}{w}" for (sep, _), w in zip(items, shown, strict=True))
+        out = m.group(1) + _joined(items, shown)
         return out, end
 
     def _prompted(self, m: re.Match[str], items: list, words: list[str]) -> tuple[str, int]:
@@ -969,7 +977,7 @@ class _SecretCommand:
         positional = list(enumerate(words))
         hidden = set(self.words(m.group(1), [], positional))
         shown = ["<redacted>" if i in hidden else w for i, w in positional]
-        out = m.group(1) + "".join(f"{sep}{w}" for (sep, _), w in zip(items, shown, strict=True))
+        out = m.group(1) + _joined(items, shown)
         return m.group()[: m.start(1) - m.start()] + out, m.end()
 
     def _commands(self, text: str):
