@@ -532,15 +532,16 @@ def _locales(out: Path) -> Path | None:
     try:
         (prefix / LOCALEDEF_DIR).mkdir(parents=True)
         archive = prefix / LOCALEDEF_DIR / "locale-archive"
-        if not _localedef(prefix, "--add-to-archive", *(f"{LOCALES}/{n}" for n in names)):
+        if _localedef(prefix, "--add-to-archive", *(f"{LOCALES}/{n}" for n in names)) is None:
             return None
         # localedef adds "xx_YY" as "xx_YY.utf8" too, and "C.UTF-8" as "C.utf8" only: an
         # archive naming a locale the machine lacks would make the sandbox's `locale -a`
         # list it and setlocale accept it (review s16)
-        listed = set(_localedef(prefix, "--list-archive").decode(errors="surrogateescape").split())
+        printed = _localedef(prefix, "--list-archive") or b""
+        listed = set(printed.decode(errors="surrogateescape").split())
         extra = sorted(listed - set(names))
         if not listed & set(names) or (
-            extra and not _localedef(prefix, "--delete-from-archive", *extra)
+            extra and _localedef(prefix, "--delete-from-archive", *extra) is None
         ):
             return None  # (an incomplete locale is left out with status 0)
         if not archive.is_file():
@@ -567,14 +568,13 @@ def _locales(out: Path) -> Path | None:
     return out
 
 
-def _localedef(prefix: Path, *args: str) -> bytes:
-    """What ``localedef --prefix=PREFIX ARGS`` printed, with a newline added; empty
-    where it failed."""
+def _localedef(prefix: Path, *args: str) -> bytes | None:
+    """What ``localedef --prefix=PREFIX ARGS`` printed; None where it failed."""
     done = subprocess.run(
         [LOCALEDEF, f"--prefix={prefix}", *args],
         stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False,
     )  # fmt: skip
-    return done.stdout + b"\n" if done.returncode == 0 else b""
+    return done.stdout if done.returncode == 0 else None
 
 
 def _tmpfs(path: str, key: str | None = None) -> list[str]:
