@@ -1771,7 +1771,7 @@ def redact(text: str) -> str:
 _WORD_NEEDLES = (
     "private key", "sshpass", "mysql", "mariadb", "rootpw", "sshpw", "pass", "pwd", "psk",
     "secret", "token", "credential", "key", "cookie", "signature", "data", "authorization",
-    "value", "rediscli_auth",
+    "value",
     "-u", "@", "%", "\\u", "login", "sig=", "openssl", "ipmitool", "smbclient", "smbtree",
     "rpcclient", "redis-cli", "auth", "ceph", "rbd", "rados",
 )  # fmt: skip
