@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from nested_snippets.cli.check import CANNOT_CHECK, render_json
 from nested_snippets.cli.check import SCHEMA as CHECK_SCHEMA
 from tests.conftest import REPO
 
@@ -58,6 +59,9 @@ def test_check_json_on_python_3_6_prints_the_could_not_check_document(monkeypatc
         "exit": 2,
         "error": err.strip(),
     }
+    # the same document as check's own for a host it could not check (the entry keeps a
+    # copy of its shape, as it must parse on any Python 3): a change to one fails here
+    assert doc == json.loads(render_json(None, None, CANNOT_CHECK, err.strip()))
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.Draft202012Validator(json.loads(PUBLISHED.read_text())).validate(doc)
 
