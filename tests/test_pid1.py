@@ -42,7 +42,8 @@ def test_a_command_gets_the_environment_and_descriptors_of_a_login_shell(trace):
     assert got == [[
         "HOME=/root", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "LOGNAME=root", "OLDPWD=/root",
         "PATH=/run/fakehost/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        "PWD=/root", "SHLVL=2", "TERM=dumb", "USER=root", "_=/usr/bin/env", "/root", "0",
+        "PWD=/root", "SHELL=/bin/bash", "SHLVL=2", "TERM=dumb", "USER=root", "_=/usr/bin/env",
+        "/root", "0",
     ]]  # fmt: skip
 
 

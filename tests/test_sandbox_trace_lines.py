@@ -105,3 +105,31 @@ def test_the_archive_is_read_only_beside_copies_of_the_directories(tmp_path):
     assert (Path(out) / "locale-archive").stat().st_mode & 0o777 == 0o444
     want = Path(f"{sandbox.LOCALES}/C.utf8/LC_CTYPE").read_bytes()
     assert (Path(out) / "C.utf8" / "LC_CTYPE").read_bytes() == want
+
+
+@needs_strace
+def test_bash_is_started_by_its_path_not_searched_for():
+    """PID 1 and the gate start the machine's ``bash`` by its path with ``$0`` given
+    (:func:`sandbox.bash_path`): no failed ``execve`` along ``PATH`` to start it, and no
+    search by bash for itself to set ``$BASH`` (session 17: 11 lines of ``true``'s 46)."""
+    lines = _record("true")
+    searched = [ln for ln in lines if '/bash"' in ln and "ENOENT" in ln]
+    assert not searched, searched
+
+
+@pytest.mark.parametrize("trace", [False, True], ids=["untraced", "traced"])
+def test_bash_looks_as_if_found_on_path(trace):
+    """What a command sees of its shell is that of a ``bash`` found on ``PATH``: ``$0``,
+    ``$BASH`` and the name in bash's own messages, traced or not."""
+    if trace and not sandbox.can_trace():
+        pytest.skip("strace is not installed")
+    with fake_host(Scenario("intel", "6.6")) as host:
+        got = run_commands(
+            host, ['echo "$0 $BASH $BASH_ARGV0"; no-such-program'], keep_writes=False,
+            trace=trace,
+        )[0]  # fmt: skip
+    assert got.output == [
+        "bash /usr/bin/bash bash",
+        "bash: no-such-program: command not found",
+    ], got
+    assert got.status == 127, got

@@ -6,8 +6,11 @@
 
 my ($PRCTL, $SETRLIMIT, $DUP3, $MKNODAT, $CLOSE_RANGE) = split ' ', ($ENV{NKG_SYSCALLS} || '');
 my $TRACE_FILE = '/run/nkg-trace';
-my $GATE = q{echo >&4; exec 4>&-; read -r go <&3 || exit 125; exec 3<&-; exec bash --noprofile --norc -c "$1"};
-my @SHELL = ('bash', '--noprofile', '--norc', '-c');
+# bash by its path under /usr (NKG_BASH), with $0 given: no search of PATH for it, and
+# none by bash for itself ($BASH), which were a tenth of a traced command's record
+my $BASH = ($ENV{NKG_BASH} || '') =~ m{^(/usr/[\w/.+-]+)$} ? $1 : 'bash';
+my $GATE = qq{echo >&4; exec 4>&-; read -r go <&3 || exit 125; exec 3<&-; exec $BASH --noprofile --norc -c "\$1" bash};
+my @SHELL = ($BASH, '--noprofile', '--norc', '-c');
 
 sub out {  # all of $_[0] to the runner's pipe
     my $data = shift;
@@ -107,7 +110,7 @@ sub traced {  # run the command under strace: its status and strace's record
         || syscall($MKNODAT + 0, -100, $path, 0010600, 0) != 0  # AT_FDCWD, S_IFIFO | 0600
         || !sysopen($record, $path, 04000)) {  # O_RDONLY | O_NONBLOCK: no writer yet, no wait
         unlink $path;
-        return (spawn([@SHELL, $command], $env, '/root'), '');
+        return (spawn([@SHELL, $command, 'bash'], $env, '/root'), '');
     }
     fcntl($record, 4, 0);  # F_SETFL: blocking again
     pipe(my $ready_r, my $ready_w) && pipe(my $go_r, my $go_w) or exit 95;
@@ -187,7 +190,7 @@ sub main {
             ($status, $record) = traced(\@trace, $command, \%shell_env, $record_limit);
         } else {
             pad($pids);
-            $status = spawn([@SHELL, $command], \%shell_env, '/root');
+            $status = spawn([@SHELL, $command, 'bash'], \%shell_env, '/root');
         }
         clean();
         fcntl(STDOUT, 4, 0);  # F_SETFL: the pipe, which a command shares, blocking (review 14)

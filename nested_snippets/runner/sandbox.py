@@ -444,7 +444,7 @@ def base() -> Base:
     etc = path / "etc"
     etc.mkdir()
     (etc / "passwd").write_text(
-        "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:"
+        f"root:x:0:0:root:/root:{ROOT_SHELL}\nnobody:x:65534:65534:nobody:/nonexistent:"
         "/usr/sbin/nologin\n"
     )
     (etc / "group").write_text("root:x:0:\nnogroup:x:65534:\n")
@@ -815,6 +815,23 @@ def gate_command() -> str:
     return _loaded(shell, GATE_PRELOAD)
 
 
+@functools.cache
+def bash_path() -> str:
+    """The machine's ``bash`` under the read-only ``/usr``, which PID 1 runs each command
+    with by this path (``NKG_BASH``) and ``$0`` set to ``bash``: bash then searches
+    ``PATH`` neither to be started nor to set ``$BASH`` for itself (11 of a traced
+    ``true``'s 46 lines of record).  ``$0``, ``$BASH`` and bash's messages are those of a
+    ``bash`` found on ``PATH``."""
+    return os.path.realpath(shutil.which("bash", path="/usr/bin") or "/usr/bin/bash")
+
+
+ROOT_SHELL = "/bin/bash"
+"""root's shell in the sandbox's ``/etc/passwd``, and ``SHELL`` in each command's
+environment, as a login sets it (bash, when ``SHELL`` is unset, asks the C library for
+the user's entry: nscd's socket twice, ``nsswitch.conf``, ``passwd``, 7 lines of each
+traced bash's record; session 17)."""
+
+
 GATE_PRELOAD = "libc.so.6"
 """The one library the gate's ``dash`` needs (``DT_NEEDED``), loaded by ``--preload`` with
 its path in the loader's directory; a shell that needs more finds the others by the
@@ -888,6 +905,7 @@ def run(
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
         "TERM": "dumb",
+        "SHELL": ROOT_SHELL,  # as a login sets it; bash looks it up in passwd where unset
         "NKG_RLIMITS": pid1.rlimits(
             _kib(limits.output_bytes),
             _kib(limits.memory_bytes),
@@ -901,6 +919,7 @@ def run(
         "NKG_READY": str(ready_w),
         "NKG_TRACE": trace_command() if trace else "",
         "NKG_GATE": gate_command(),
+        "NKG_BASH": bash_path(),
         "NKG_PID_PAD": "" if trace else str(TRACE_PIDS),
         "NKG_FILL_PIDS": str(pid1.FILL_PIDS),
     }
