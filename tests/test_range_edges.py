@@ -11,11 +11,14 @@ the commit it cites).
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from nested_snippets import kernel, registry
 from nested_snippets.model import Era, KernelRange, Procedure
 from nested_snippets.runner import run
+from nested_snippets.runner.sandbox import LimitExceeded
 
 UNSEEN = "(not in the data)"
 REG = registry.load()
@@ -71,9 +74,12 @@ def _run(item, era: Era | None, variant: str, version: str) -> None:
 
 
 def _fails(item, era: Era | None, variant: str, version: str) -> bool:
+    """Whether the body fails there as a reader would see it fail: its output or status
+    differs (:class:`run.Mismatch`), or it hits a limit.  Any other error is the
+    harness's and is raised, not counted as the failure wanted."""
     try:
         _run(item, era, variant, version)
-    except Exception:  # noqa: BLE001 - any failure outside the range is what we want
+    except (run.Mismatch, LimitExceeded):
         return True
     return False
 
@@ -94,3 +100,21 @@ def test_range_edge(item, era: Era | None, variant: str | None, version: str, be
             f"{where} also passes on Linux {version} ({kernel.load(version).release}): the "
             "range is too narrow; move its end to the release where the behaviour changes"
         )
+
+
+def test_only_a_readers_failure_counts_outside(monkeypatch):
+    """An error of the harness (here a TypeError) outside a range is raised, not taken
+    for the failure wanted there (audit of session 17: any exception counted)."""
+
+    def broken(*_args):
+        raise TypeError("a bug in the harness")
+
+    monkeypatch.setattr(sys.modules[__name__], "_run", broken)
+    with pytest.raises(TypeError):
+        _fails(None, None, "intel", "6.6")
+
+    def mismatch(*_args):
+        raise run.Mismatch("output differs")
+
+    monkeypatch.setattr(sys.modules[__name__], "_run", mismatch)
+    assert _fails(None, None, "intel", "6.6") is True
