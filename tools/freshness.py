@@ -67,8 +67,27 @@ def report() -> int:
     return 1 if stale else 0
 
 
+def unbuilt(pins: dict[str, tuple[kernels.Deb, ...]]) -> list[str]:
+    """One line for each pinned image whose point release has no build data: the
+    real-kernel tier compares a booted kernel with the data of that same release."""
+    have = set(kdata.build_versions())
+    return [
+        f"{name}: {debs[0].package} {debs[0].version} has no build data "
+        f"(nested_snippets/kernel/data/builds/{upstream(debs[0].version)}.json)"
+        for name, debs in sorted(pins.items())
+        if upstream(debs[0].version) not in have
+    ]
+
+
 def pin() -> int:
     pins = {name: kernels.newest_debs(t) for name, t in kernels.TARGETS.items()}
+    missing = unbuilt(pins)
+    if missing:
+        for line in missing:
+            print(f"freshness: not pinned: {line}", file=sys.stderr)
+        print("freshness: extract each build first (tools/extract_build.py), then pin again",
+              file=sys.stderr)  # fmt: skip
+        return 2
     kernels.write_pins(pins)
     for name, debs in pins.items():
         print(f"pinned {name}: {debs[0].package} {debs[0].version}")
