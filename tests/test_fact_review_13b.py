@@ -47,7 +47,7 @@ FINDINGS = {
     "7-aws-read-date": (CONF, "", "read :source-read:`aws-cpu-options`"),
     "7-azure-read-date": (CONF, "", "(read :source-read:`ms-enable-nested`)"),
     "7-gce-read-date": (CONF, "", "(read :source-read:`gce-overview`)"),
-    "8-gce-tdx": (CONF, "", "Intel TDX-based confidential VMs cannot be L1 either"),
+    "8-gce-tdx": (CONF, "", "Intel TDX-based confidential VMs cannot run KVM as L1 either"),
     "9-azure-security-type": (CLOUDS, "(not Trusted launch, not Confidential VM)",
                               "this guide reads that as ruling out"),
     "10-acu-note": (CLOUDS, "is no longer maintained <azure-acu>",
