@@ -164,6 +164,25 @@ def test_every_way_to_uname_reaches_the_fake_one(command, untouched):
     assert _one(command).output == ["6.6.0-fake-amd64"]
 
 
+FLAVOURS = [("amd", "amd64"), ("intel", "amd64"), ("s390x", "s390x"), ("arm64", "arm64"),
+            ("power", "powerpc64le")]
+"""Debian's kernel flavour of each architecture (``linux-image-6.1.0-37-powerpc64le``...)."""
+
+
+@pytest.mark.parametrize(("arch", "flavour"), FLAVOURS)
+def test_the_release_names_the_flavour_of_its_architecture(arch, flavour, untouched):
+    """Audit 17: every fake host said ``-fake-amd64``, on s390x, arm64 and POWER too."""
+    release = f"6.6.0-fake-{flavour}"
+    with fake_host(Scenario(arch, "6.6")) as host:
+        machine = execute(host, "uname -m").output[0]
+        commands = ("uname -r", "uname -a", "cat /proc/version", "cat /proc/cmdline")
+        got = {c: execute(host, c).output for c in commands}
+    assert got["uname -r"] == [release], got
+    assert got["uname -a"] == [f"Linux fakehost {release} #1 SMP {machine} GNU/Linux"], got
+    assert got["cat /proc/version"] == [f"Linux version {release} (fake@fakehost) #1 SMP"], got
+    assert got["cat /proc/cmdline"][0].startswith(f"BOOT_IMAGE=/boot/vmlinuz-{release} "), got
+
+
 def test_the_real_kmod_tools_are_not_inside(untouched):
     got = _one(
         "for t in /usr/bin/kmod /usr/sbin/modprobe /usr/sbin/lsmod /usr/bin/busybox"

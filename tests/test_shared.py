@@ -149,6 +149,23 @@ def test_releases_share_what_a_run_read_when_it_reads_the_same():
 
 
 @needs_strace
+@pytest.mark.parametrize(("arch", "flavour"), [("s390x", "s390x"), ("power", "powerpc64le")])
+def test_a_shared_run_shows_each_release_by_its_own_flavoured_name(arch, flavour):
+    """Audit 17: the release ends in the architecture's flavour (11 letters on POWER,
+    not x86's 5); the placeholder keeps its length and a shared run gets each
+    release's own name back (a wrong one would fail the judge, then the full run)."""
+    releases = ("6.6", "6.7", "6.8")
+    got = []
+    for i, kernel in enumerate(releases):
+        name = f"{kernel}.0-fake-{flavour}"
+        shown = (name, f"Linux version {name} (fake@fakehost) #1 SMP")
+        body = Transcript((Command("uname -r; cat /proc/version", shown),))
+        then = Scenario(arch, releases[i + 1]) if i + 1 < len(releases) else run.LAST
+        got.append(run.run_item(Scenario(arch, kernel), [(body, f"{arch} {kernel}")], then))
+    assert got[0] == "ran" and "shared" in got[1:], got
+
+
+@needs_strace
 def test_a_file_looked_up_but_absent_is_part_of_what_was_read():
     """A test for a parameter that only the newer release has: no open, no listing, only
     a lookup that fails on 6.11 and 6.12 and succeeds on 6.13."""

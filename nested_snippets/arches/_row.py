@@ -80,8 +80,8 @@ class Arch:
     (:mod:`nested_snippets.kernel`), so a wrong value here makes a test fail.
     """
 
-    __slots__ = ("key", "label", "order", "kernel_arch", "machines", "module", "depends",
-                 "cpu_flag", "cpuinfo_field", "vendor_ids", "nested_on", "nested_off",
+    __slots__ = ("key", "label", "order", "kernel_arch", "machines", "debian_flavour", "module",
+                 "depends", "cpu_flag", "cpuinfo_field", "vendor_ids", "nested_on", "nested_off",
                  "extension", "qemu_binary", "modules", "cpu_check", "cpu_note",
                  "no_flag_fix", "nested_cmdline", "anchor", "persistent_anchor", "pages",
                  "tuning", "extra_checks", "l1_module_fix", "verdict_l0", "verdict_l1",
@@ -97,6 +97,7 @@ class Arch:
         order: int,
         kernel_arch: str,
         machines: tuple[str, ...],
+        debian_flavour: str,
         module: str,
         cpu_flag: str,
         nested_on: str,
@@ -140,6 +141,12 @@ class Arch:
         """Directory under ``arch/`` in the kernel tree and kernel-data key (``x86``)."""
         self.machines = machines
         """What ``uname -m`` prints on it; the first is what the fake host prints."""
+        self.debian_flavour = debian_flavour
+        """Debian's kernel flavour for it, the last word of its release and package names
+        (``amd64``: ``linux-image-6.1.0-56-amd64``, ``uname -r`` ``6.1.0-56-amd64``); the
+        fake host's release ends in it (``6.6.0-fake-amd64``, see
+        :func:`nested_snippets.fakehost.host.release_for`).  Required: a new architecture
+        names its own rather than passing for x86."""
         self.module = module
         """The module that owns the ``nested`` parameter, as lsmod prints it."""
         self.depends = depends

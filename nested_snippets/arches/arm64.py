@@ -10,6 +10,9 @@ ARCH = Arch(
     order=50,
     kernel_arch="arm64",
     machines=("aarch64", "arm64"),
+    # Debian's flavour: linux-image-6.1.0-20-arm64 (packages.debian.org/bookworm/
+    # linux-image-arm64, read 2026-12-04; arm64-16k and rt-arm64 are the other flavours)
+    debian_flavour="arm64",
     module="",  # KVM is built into arm64 kernels; nesting is a boot option
     cpu_flag="",
     cpuinfo_field="Features",

@@ -10,6 +10,10 @@ ARCH = Arch(
     order=40,
     kernel_arch="powerpc",
     machines=("ppc64le", "ppc64"),
+    # Debian's flavour (Debian architecture ppc64el): linux-image-6.1.0-37-powerpc64le
+    # (packages.debian.org/bookworm/linux-image-powerpc64le, read 2026-12-04; -64k pages:
+    # powerpc64le-64k from 6.12)
+    debian_flavour="powerpc64le",
     module="kvm_hv",
     depends=("kvm",),
     cpu_flag="",  # POWER has no cpuinfo flag for this; see the POWER how-to

@@ -10,6 +10,10 @@ ARCH = Arch(
     order=30,
     kernel_arch="s390",
     machines=("s390x",),
+    # Debian's flavour: linux-image-5.10.0-26-s390x (packages.debian.org/bullseye/
+    # linux-image-5.10.0-26-s390x), and bookworm's linux-image-s390x provides
+    # linux-latest-modules-6.1.0-18-s390x (packages.debian.org, read 2026-12-04)
+    debian_flavour="s390x",
     module="kvm",
     cpu_flag="sie",
     cpuinfo_field="features",

@@ -74,10 +74,13 @@ class Scenario:
             raise ScenarioError(str(exc)) from None
 
 
-def release_for(kernel: str) -> str:
-    """``uname -r`` of a fake host: ``6.6.0-fake-amd64``; ``6.1.192-fake-amd64`` for a build."""
+def release_for(kernel: str, arch: str) -> str:
+    """``uname -r`` of a fake host of ``arch`` (a key of :mod:`nested_snippets.arches`):
+    ``6.6.0-fake-amd64`` on x86, ``6.6.0-fake-s390x`` on IBM Z, ending like Debian's
+    releases in the architecture's kernel flavour (:attr:`.Arch.debian_flavour`);
+    ``6.1.192-fake-amd64`` for a build."""
     point = kernel if kernel.count(".") >= 2 else f"{kernel}.0"
-    return f"{point}-fake-amd64"
+    return f"{point}-fake-{arches.get(arch).debian_flavour}"
 
 
 class FakeHost:
@@ -101,7 +104,7 @@ class FakeHost:
         os.chmod(host.root / "tmp", 0o1777, follow_symlinks=False)
         given = scenario.given
         version = kdata.data_version(scenario.kernel)
-        release = release_for(version)
+        release = release_for(version, scenario.arch)
         host.write_file(
             "/etc/default/grub",
             'GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\n'

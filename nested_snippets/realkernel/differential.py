@@ -137,7 +137,7 @@ def compare(tier: TierRun, case_id: str) -> list[Difference]:
     i = tier.index[case_id]
     results = tier.boot.results
     version = tier.kernel.data_version
-    fake_release = release_for(version)
+    fake_release = release_for(version, plan.ARCH)
     notes = [f"setup step {k} exited {r.status}: {' '.join(r.output)[:200]}"
              for k, r in results.items()
              if k.startswith(f"c{i}.") and not k.startswith(f"c{i}.s")

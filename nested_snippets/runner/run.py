@@ -311,7 +311,7 @@ def run_item(
     known; it decides only whether the run is traced (:func:`shared.worth_tracing`).
     """
     bodies = [body for body, _label in steps]
-    release = release_for(kdata.data_version(scenario.kernel))
+    release = release_for(kdata.data_version(scenario.kernel), scenario.arch)
     item = steps[0][1] or "item"
     # what its sandboxes, reboots and harvests read can be traced (see _observe_all)
     sandboxes = sum(1 for start, end in _segments(bodies) if _commands(bodies[start:end]))
@@ -366,7 +366,7 @@ def _agrees(here: shared.View, then: Scenario | str | None):
 
     def agrees(entry: shared.ReadEntry) -> bool:
         with fake_host(then) as there:
-            release = release_for(kdata.data_version(then.kernel))
+            release = release_for(kdata.data_version(then.kernel), then.arch)
             return shared.agree(entry, here, shared.View(there.built, _trees(there), release))
 
     return agrees

@@ -91,9 +91,10 @@ declared, and checked:
    AMD 38 -> 20; ``enable.one_shot`` on Intel 10 runs (every shared item re-run in
    full agreed).
 
-   In both keys the release name (``6.6.0-fake-amd64``) is replaced by a placeholder
-   and put back into the shared output, so releases whose behaviour is the same
-   share; this treats the release as a name, which a snippet that computes on it
+   In both keys the release name (``6.6.0-fake-amd64``; ``6.6.0-fake-s390x``... on
+   other architectures, whose state and group keys differ anyway) is replaced by a
+   placeholder and put back into the shared output, so releases whose behaviour is the
+   same share; this treats the release as a name, which a snippet that computes on it
    (``uname -r | cut -d. -f1``) would break: the checked pairs below catch that.
    The placeholder keeps the name's length (:func:`placeholder`): a file or output
    that holds the name differs in size by it (``wc -c < /proc/version``: 55 bytes on

@@ -28,6 +28,7 @@ ARCH = Arch(
     order=99,
     kernel_arch="toy",
     machines=("toy64",),
+    debian_flavour="toy64",
     module="kvm_toy",
     cpu_flag="hv",
     cpuinfo_field="isa-ext",
@@ -72,6 +73,14 @@ def test_the_registry_lists_it_last_by_its_order(toy):
         arches.get("toyarc")
 
 
+def test_a_row_must_name_its_debian_flavour(tmp_path):
+    """No default: a new architecture's fake kernel must not pass for ``-amd64``."""
+    source = TOY.replace('    debian_flavour="toy64",\n', "")
+    assert source != TOY
+    with pytest.raises(TypeError, match="debian_flavour"):
+        exec(compile(source, "toyarch.py", "exec"), {})
+
+
 def test_without_its_file_it_is_gone(toy):
     arches.__path__.pop()
     arches.reload()
@@ -97,6 +106,7 @@ def test_the_fake_host_boots_it(toy, fake_host):
     )
     assert (host.root / "sys/module/kvm_toy/parameters/nested").read_text().strip() == "1"
     assert host.built.machine == "toy64"
+    assert host.built.release == "6.6.0-fake-toy64"  # its own flavour, not x86's
     assert (host.root / "dev/kvm").exists()
 
 

@@ -299,6 +299,22 @@ def test_json_schema(cli, make_host):
     assert j["verdict"] == {"level": "L0", "l0_nested_ready": False, "l1_ready": True}
 
 
+@pytest.mark.parametrize(("arch", "machine", "kernel_arch", "release"), [
+    ("s390x", "s390x", "s390", "6.6.0-fake-s390x"),
+    ("power", "ppc64le", "powerpc", "6.6.0-fake-powerpc64le"),
+    ("arm64", "aarch64", "arm64", "6.6.0-fake-arm64"),
+])  # fmt: skip
+def test_the_release_of_each_architecture_is_read_whole(cli, make_host, arch, machine,
+                                                        kernel_arch, release):  # fmt: skip
+    """Audit 17: non-x86 fake roots now end their release in their own Debian flavour;
+    the checker reads it whole and still judges the host by its machine."""
+    r = cli("check", "--root", str(make_host(arch)), "--no-probe", "--json")
+    host = r.json["host"]
+    assert (host["kernel"], host["machine"], host["arch"]) == (release, machine, kernel_arch)
+    text = cli("check", "--root", str(make_host(arch)), "--no-probe")
+    assert text.out.splitlines()[0].endswith(f"kernel {release}"), text.out
+
+
 def test_real_host_smoke(cli):
     """Runs on whatever machine runs the tests: read-only, any verdict, no traceback."""
     r = cli("check")

@@ -123,7 +123,7 @@ def test_arch_and_version_from_root(cli, make_host, tmp_path):
     conf.write_text("options kvm nested=1 hpage=1\n")
     r = cli("lint", str(conf), "--root", str(root))
     assert r.rc == 1 and "kvm refuses to load on Linux 6.1" in r.out
-    assert r.err == "nested-kvm lint: Linux 6.1.0-fake-amd64: checking against Linux 6.1\n"
+    assert r.err == "nested-kvm lint: Linux 6.1.0-fake-s390x: checking against Linux 6.1\n"
 
 
 def test_kmod_ignored_lines_and_blacklist(lint):
