@@ -161,7 +161,17 @@ tenth.  Measured on 2026-12-01 (not re-measured here): the tool server forks a
 process that has imported everything for each call (~17 ms wall against 105-450 ms
 for a Python start-up), and a used host directory is emptied and reused (an item
 costs 108 ms with it against 128 ms with a fresh directory, -16 %).  The state is
-stored with ``marshal`` (0.3 ms a round trip, no more complex than JSON).  Measured
+stored with ``marshal`` (0.3 ms a round trip, no more complex than JSON).
+Re-measured on 2026-12-04 (session 17; CPU time of the test process, 2 cores loaded by
+other jobs): a host build with its directory recycled 0.73 and 0.86 ms, with a fresh
+directory made and removed 1.83 and 2.10 ms (300 builds each, two rounds alternated);
+with a run of four commands in it, 4.4 and 5.5 against 8.4 and 12.8 ms (40 each).  At
+~7,300 builds a matrix (its items, the next releases :func:`worth_tracing` looks at,
+the checked pairs) that is 8-9 s of the ~89 s of CPU one process takes: about a tenth,
+kept.  ``marshal`` against ``json`` for the state of Intel 6.6 (13 kB): 0.056 against
+0.187 ms a round trip, ~1.5 % of the matrix at ~10,000 reads and writes: no longer a
+device by the rule above but the storage format, kept because ``json`` would hand the
+tools lists where the state holds tuples (the change tests compare the two).  Measured
 on 2026-12-02 (CPU time of ``pytest -n 0``, load 3-6): saving the state after a
 tool call rewrites only the sysfs directories of modules whose entry changed
 (``enable.py``: 557 runs and 84 s against 691 runs and 96 s, -13 %).  Measured on
