@@ -361,8 +361,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"nested-kvm {args.command}: {why}", file=sys.stderr)
             return 2
         return _cannot_write(args.command, exc)
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C; report: also SIGTERM, SIGHUP (Interrupted)
+        name, number = getattr(exc, "name", "SIGINT"), getattr(exc, "number", 2)
+        line = f"nested-kvm {args.command}: interrupted by {name}{getattr(exc, 'note', '')}"
+        print(escape(shorten(line)), file=sys.stderr)
+        return 128 + number
 
 
 def _wants_json(words: list[str]) -> bool:
