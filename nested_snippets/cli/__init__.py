@@ -125,9 +125,14 @@ def _chosen(parser: argparse.ArgumentParser, found: Any) -> argparse.ArgumentPar
 
 def _options_hint(parser: argparse.ArgumentParser, extras: list[str]) -> str:
     """``"; did you mean '--root'?"`` for the words of ``extras`` that look like one
-    of ``parser``'s long options (``--rot``, ``-json``, ``--Level=L1``), or ""."""
+    of ``parser``'s long options (``--rot``, ``-json``, ``--Level=L1``), or what
+    :func:`_elsewhere` says of one that is another command's, or ""."""
     from nested_snippets import suggest
 
+    command = parser.prog.rpartition(" ")[2]
+    elsewhere = _elsewhere(command, extras) if command in _COMMANDS else ""
+    if elsewhere:  # report --json: an exact option of another command, before a close one
+        return elsewhere
     longs = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
     found: list[tuple[str, str]] = []
     for word in extras:
@@ -142,6 +147,25 @@ def _options_hint(parser: argparse.ArgumentParser, extras: list[str]) -> str:
     if len(found) == 1:
         return f"; did you mean {found[0][1]!r}?"
     return "; did you mean " + ", ".join(f"{m!r} for {w}" for w, m in found) + "?"
+
+
+def _elsewhere(command: str, extras: list[str]) -> str:
+    """``"; --json is an option of check and params, not of report"`` for the first
+    word of ``extras`` that is an option of other commands only, or ""."""
+    import argparse
+
+    owners: dict[str, list[str]] = {}
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                for option in (o for a in sub._actions for o in a.option_strings):
+                    owners.setdefault(option, []).append(name)
+    for word in extras:
+        name = word.partition("=")[0]
+        others = owners.get(name, [])
+        if others and command not in others:
+            return f"; {name} is an option of {' and '.join(others)}, not of {command}"
+    return ""
 
 
 def build_parser(

@@ -141,6 +141,23 @@ def test_near_misses_get_did_you_mean(argv, last, capsys):
 
 
 @pytest.mark.parametrize(
+    ("argv", "last"),
+    [
+        (["report", "--json"], "nested-kvm report: error: unrecognized arguments: --json; "
+         "--json is an option of check and params, not of report"),
+        (["check", "--kernel", "6.6"], "; --kernel is an option of lint and params, not of check"),
+        (["lint", "--running", "x.conf"], "; --running is an option of params, not of lint"),
+        (["params", "--level=L1"], "; --level is an option of check, not of params"),
+    ],
+)  # fmt: skip
+def test_an_option_of_another_command_is_named_so(argv, last, capsys):
+    """``report --json`` (check and params print JSON, report does not) was only
+    "unrecognized arguments": now it says which commands have the option."""
+    status, _, err = _usage_error(argv, capsys)
+    assert status == 2 and err.splitlines()[-1].endswith(last), err
+
+
+@pytest.mark.parametrize(
     "argv", [["check", "--level", "zzz"], ["check", "--bogus"], ["lint", "--xyz", "x.conf"]]
 )
 def test_nothing_close_gets_no_hint(argv, capsys):
