@@ -17,10 +17,15 @@ def close(word: str, known: Iterable[str], n: int = 1, cutoff: float = 0.6) -> l
     ['amd']
     >>> close("EPT", ["ept", "vpid"])
     ['ept']
+    >>> close("l1", ["auto", "L0", "L1"])
+    ['L1']
     """
     import difflib
 
     names = list(known)
+    same = [name for name in names if name.lower() == word.lower()]
+    if same:  # l1 for L1: a slip of case only, whichever side has the capitals
+        return same[:n]
     if word != word.lower():
         # NESTED, EPT: difflib's ratio of a word and its capitals is 0 (Enable_APICv
         # is nearer enable_ipiv than enable_apicv), yet a slip of case is the commonest

@@ -35,9 +35,16 @@ def _root(value: str) -> str:
             why = "is not a directory"
         except OSError as exc:  # a directory may be there, out of reach: say why
             gone = exc.errno in (errno.ENOENT, errno.ENOTDIR)
-            why = "is not a directory" if gone else f"cannot be reached: {exc.strerror}"
-        raise argparse.ArgumentTypeError(f"{value!r} {why}")
+            why = "is not a directory" if gone else f"cannot be reached: {_lower(exc)}"
+        from nested_snippets.cli.escape import quoted
+
+        raise argparse.ArgumentTypeError(f"{quoted(value)} {why}")
     return value
+
+
+def _lower(exc: OSError) -> str:
+    """An OSError's reason as the messages give it: "file name too long"."""
+    return (exc.strerror or str(exc)).lower()
 
 
 def argument_parser(
@@ -47,10 +54,39 @@ def argument_parser(
     quote a huge argument cut and escape control characters; its subparsers are of
     its class too.  With ``json_error``, a usage error prints ``json_error(reason)``
     on stdout instead of the usage and the message on stderr; exit status 2 either
-    way.  Also the snippet runner's parser (``python -m nested_snippets.runner``)."""
+    way.  An argument not among an option's choices, or an option the command does
+    not have, gets a "did you mean" (``--level l1``: ``'L1'``; ``--rot``:
+    ``'--root'``), and an option a subcommand does not know is that subcommand's
+    error, with its usage.  Also the snippet runner's parser (``python -m
+    nested_snippets.runner``)."""
     import argparse
 
     class CutParser(argparse.ArgumentParser):
+        def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+            found, extras = self.parse_known_args(args, namespace)
+            if extras:
+                chosen = _chosen(self, found)
+                hint = _options_hint(chosen, extras)
+                chosen.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
+            return found
+
+        def _check_value(self, action: argparse.Action, value: Any) -> None:
+            # argparse quotes the value with repr ('\\udcff' for a byte that is not
+            # UTF-8) and has no "did you mean" before Python 3.14
+            choices = action.choices
+            if choices is None or not isinstance(value, str) or value in choices:
+                super()._check_value(action, value)  # type: ignore[misc]
+                return
+            from nested_snippets import suggest
+            from nested_snippets.cli.escape import quoted
+
+            names = [str(c) for c in choices]
+            hint = suggest.hint(value, names) if len(value) <= 64 else ""
+            listed = ", ".join(map(repr, names))
+            raise argparse.ArgumentError(
+                action, f"invalid choice: {quoted(value)} (choose from {listed}){hint}"
+            )
+
         def error(self, message: str) -> NoReturn:  # type: ignore[override]
             from nested_snippets.cli.escape import escape, shorten
 
@@ -72,6 +108,64 @@ def argument_parser(
             super()._print_message(message, file)
 
     return CutParser(**kwargs)
+
+
+def _chosen(parser: argparse.ArgumentParser, found: Any) -> argparse.ArgumentParser:
+    """The (sub)parser of the command ``found`` names: ``check --bogus`` is
+    ``nested-kvm check``'s error, shown with its usage."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            sub = action.choices.get(getattr(found, action.dest, None) or "")
+            if sub is not None:
+                return _chosen(sub, found)
+    return parser
+
+
+def _options_hint(parser: argparse.ArgumentParser, extras: list[str]) -> str:
+    """``"; did you mean '--root'?"`` for the words of ``extras`` that look like one
+    of ``parser``'s long options (``--rot``, ``-json``, ``--Level=L1``), or what
+    :func:`_elsewhere` says of one that is another command's, or ""."""
+    from nested_snippets import suggest
+
+    command = parser.prog.rpartition(" ")[2]
+    elsewhere = _elsewhere(command, extras) if command in _COMMANDS else ""
+    if elsewhere:  # report --json: an exact option of another command, before a close one
+        return elsewhere
+    longs = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
+    found: list[tuple[str, str]] = []
+    for word in extras:
+        name = word.partition("=")[0]
+        if not name.startswith("-") or name == "--" or name[1:2].isdigit() or len(name) > 64:
+            continue
+        close = suggest.close("--" + name.lstrip("-"), longs)
+        if close and close[0] != name:
+            found.append((name, close[0]))
+    if not found:
+        return ""
+    if len(found) == 1:
+        return f"; did you mean {found[0][1]!r}?"
+    return "; did you mean " + ", ".join(f"{m!r} for {w}" for w, m in found) + "?"
+
+
+def _elsewhere(command: str, extras: list[str]) -> str:
+    """``"; --json is an option of check and params, not of report"`` for the first
+    word of ``extras`` that is an option of other commands only, or ""."""
+    import argparse
+
+    owners: dict[str, list[str]] = {}
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                for option in (o for a in sub._actions for o in a.option_strings):
+                    owners.setdefault(option, []).append(name)
+    for word in extras:
+        name = word.partition("=")[0]
+        others = owners.get(name, [])
+        if others and command not in others:
+            return f"; {name} is an option of {' and '.join(others)}, not of {command}"
+    return ""
 
 
 def build_parser(
@@ -291,8 +385,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"nested-kvm {args.command}: {why}", file=sys.stderr)
             return 2
         return _cannot_write(args.command, exc)
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C; report: also SIGTERM, SIGHUP (Interrupted)
+        name, number = getattr(exc, "name", "SIGINT"), getattr(exc, "number", 2)
+        line = f"nested-kvm {args.command}: interrupted by {name}{getattr(exc, 'note', '')}"
+        print(escape(shorten(line)), file=sys.stderr)
+        return 128 + number
 
 
 def _wants_json(words: list[str]) -> bool:

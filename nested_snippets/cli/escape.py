@@ -72,6 +72,26 @@ def _one(c: str) -> str:
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
+def quoted(value: str) -> str:
+    r"""``repr(value)``, as an error message quotes an argument, but with a lone
+    surrogate (os.fsdecode's stand-in for a byte that is not UTF-8, in an argument or
+    a file name) written as :func:`escape` writes it: ``\xff``, not ``\udcff``.
+
+    >>> print(quoted("a\udcffb"), quoted("a\\udcffb"), quoted("L1"))
+    'a\xffb' 'a\\udcffb' 'L1'
+    """
+    text = repr(value)
+    if "\\ud" not in text:  # no surrogate (nor a backslash that could start one)
+        return text
+    return "'" + "".join(_quoted_char(c) for c in value) + "'"
+
+
+def _quoted_char(c: str) -> str:
+    if "\ud800" <= c <= "\udfff":
+        return _one(c)
+    return "\\'" if c == "'" else repr(c)[1:-1]
+
+
 WIDTH = 80
 """Characters of a word that :func:`clip` shows whole."""
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from nested_snippets import arches, kernel
 from nested_snippets.cli.errors import CliError
-from nested_snippets.cli.escape import dumps
+from nested_snippets.cli.escape import dumps, quoted
 from nested_snippets.parsers.modprobe_conf import normalize
 from nested_snippets.versions import VERSION
 
@@ -39,8 +39,19 @@ def not_covered(module: str) -> str:
 
 
 def shown(value: str, limit: int = 60) -> str:
-    """``value`` as an error message quotes it: repr, cut after ``limit`` characters."""
-    return repr(value) if len(value) <= limit else f"{value[:limit]!r}... ({len(value)} characters)"
+    """``value`` as an error message quotes it: repr (:func:`quoted`: ``'\\xff'`` for a
+    byte that is not UTF-8), cut after ``limit`` characters."""
+    if len(value) <= limit:
+        return quoted(value)
+    return f"{quoted(value[:limit])}... ({len(value)} characters)"
+
+
+def empty_module(given: str, more: str = "") -> str:
+    """The error for a ``--module`` that is empty or blank."""
+    return (
+        f"--module {shown(given)}: an empty name is no module; give one of "
+        f"{', '.join(arches.module_arches())}{more}"
+    )
 
 
 def resolution(
@@ -144,10 +155,7 @@ def run_running(args: argparse.Namespace) -> int:
     from nested_snippets.cli.hostfs import HostFS
 
     if args.module is not None and not args.module.strip():
-        raise CliError(
-            f"--module {args.module!r}: an empty name is no module; give one of "
-            f"{', '.join(running.MODULES)}, or leave --module out to compare them all"
-        )
+        raise CliError(empty_module(args.module, ", or leave --module out to compare them all"))
     fs = HostFS(args.root)
     problems: list[str] = []
     rel, source = running.release_source(fs, problems) if args.kernel is None else (args.kernel, "")
@@ -181,8 +189,10 @@ def run_running(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.running:
         return run_running(args)
-    if not args.module:
+    if args.module is None:
         raise CliError("give --module MODULE (or --running)")
+    if not args.module.strip():  # --module "" was given: not "give --module"
+        raise CliError(empty_module(args.module))
     name = normalize(args.module)
     given = args.kernel
     release = os.uname().release if given is None else None

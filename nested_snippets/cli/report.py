@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import re
 import shlex
@@ -19,10 +20,11 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 
 from nested_snippets import __version__
 from nested_snippets.cli import probes
-from nested_snippets.cli.errors import CliError
+from nested_snippets.cli.errors import CliError, Interrupted
 from nested_snippets.cli.escape import clip, escape, escape_text
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
@@ -2272,21 +2274,26 @@ def run_command(argv: list[str]) -> str | CommandFailed:
     if shutil.which(argv[0]) is None:
         return CommandFailed("not installed (not on PATH)")
     env = {**os.environ, "LC_ALL": "C", "LANG": "C", "SYSTEMD_PAGER": "", "PAGER": "cat"}
+    proc = None
     try:
-        proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=env, start_new_session=True,
-        )  # fmt: skip
-    except OSError as exc:
-        return CommandFailed(f"cannot run it: {exc.strerror or exc}")
-    try:
+        # a signal while Popen starts it is held until proc is known: killed below
+        with deferred_signals():
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env=env, start_new_session=True,
+            )  # fmt: skip
         out, err, why = _collect(proc, time.monotonic() + TIMEOUT)
+    except OSError as exc:
+        if proc is not None:
+            raise
+        return CommandFailed(f"cannot run it: {exc.strerror or exc}")
     finally:
-        with contextlib.suppress(OSError):  # not reaped yet: the group id is still its own
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        proc.stdout.close()  # type: ignore[union-attr]
-        proc.stderr.close()  # type: ignore[union-attr]
+        if proc is not None:
+            with contextlib.suppress(OSError):  # not reaped yet: the group id is its own
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            proc.stdout.close()  # type: ignore[union-attr]
+            proc.stderr.close()  # type: ignore[union-attr]
     if why:
         return CommandFailed(why)
     if proc.returncode != 0:
@@ -2559,45 +2566,207 @@ def _open_dir(path: str) -> tuple[int, str]:
         raise CliError(f"cannot write {path}: {walked}: {why}") from None
 
 
-def write_new(path: str, text: str) -> None:
-    """Create ``path`` (mode 0600) and write ``text``: never through a symbolic link
-    (in any component of ``path``), never over an existing file, never half-written
-    (removed on failure)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    dir_fd, name = _open_dir(path)
-    try:
+_EXISTS = "{path} exists (or is a symbolic link): not overwritten; remove it or choose another name"
+_TEMP = ".nested-kvm-report-{}.tmp"
+"""The name the report is written under, in *FILE*'s directory, before it is given
+*FILE*'s name whole (a fixed, short name: *FILE*'s own may be 255 bytes long)."""
+
+
+class NewFile:
+    """*FILE* of ``-o FILE``, to be created whole or not at all.  Opening it checks
+    the path (its directories, that *FILE* is free) and creates a temporary file
+    (mode 0600) in *FILE*'s directory: a bad ``-o`` is an error before the report is
+    built.  :meth:`commit` writes the text there and links it to *FILE*, which must
+    still not exist (``link`` never replaces, nor follows a link put there);
+    :meth:`close` removes the temporary file.  *FILE* is never seen half-written,
+    whatever stops the command (a write error, a signal: :func:`stopped_by_signals`);
+    only SIGKILL can leave the temporary file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.temp: str | None = None
+        self.dir_fd, self.name = _open_dir(path)
         try:
-            fd = os.open(name, flags, 0o600, dir_fd=dir_fd)
-        except FileExistsError:
-            with contextlib.suppress(OSError):
-                if stat.S_ISDIR(os.lstat(name, dir_fd=dir_fd).st_mode):
-                    raise CliError(_A_DIRECTORY.format(path=path)) from None
-            raise CliError(
-                f"{path} exists (or is a symbolic link): not overwritten; remove it or "
-                "choose another name"
-            ) from None
-        except OSError as exc:
-            raise CliError(f"cannot write {path}: {(exc.strerror or str(exc)).lower()}") from None
+            self._check_free()
+            self.fd = self._create_temp()
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> NewFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _why(self, exc: OSError) -> CliError:
+        return CliError(f"cannot write {self.path}: {(exc.strerror or str(exc)).lower()}")
+
+    def _taken(self) -> CliError:
+        with contextlib.suppress(OSError):
+            if stat.S_ISDIR(os.lstat(self.name, dir_fd=self.dir_fd).st_mode):
+                return CliError(_A_DIRECTORY.format(path=self.path))
+        return CliError(_EXISTS.format(path=self.path))
+
+    def _check_free(self) -> None:
+        try:
+            os.lstat(self.name, dir_fd=self.dir_fd)
+        except FileNotFoundError:
+            return
+        except OSError as exc:  # a name too long, a component not a directory
+            raise self._why(exc) from None
+        raise self._taken()
+
+    def _create_temp(self) -> int:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        for _ in range(100):
+            name = _TEMP.format(os.urandom(6).hex())
+            try:
+                fd = os.open(name, flags, 0o600, dir_fd=self.dir_fd)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise self._why(exc) from None
+            self.temp = name
+            return fd
+        raise CliError(f"cannot write {self.path}: no free temporary name in its directory")
+
+    def commit(self, text: str) -> None:
+        """Write ``text`` and give it *FILE*'s name; CliError if it cannot."""
+        fd, self.fd = self.fd, -1
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
         except (OSError, ValueError) as exc:  # ValueError: text the codec cannot write
-            os.unlink(name, dir_fd=dir_fd)
             why = getattr(exc, "strerror", None) or str(exc)
-            raise CliError(f"cannot write {path}: {why.lower()}") from None
-        except BaseException:  # Ctrl-C while it is written: no cut report left behind
-            os.unlink(name, dir_fd=dir_fd)
-            raise
+            raise CliError(f"cannot write {self.path}: {why.lower()}") from None
+        with deferred_signals(written=True):  # FILE given whole, the temporary name removed
+            self._publish()
+
+    def _publish(self) -> None:
+        temp, dir_fd = self.temp, self.dir_fd
+        try:
+            os.link(temp, self.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)  # type: ignore[arg-type]
+        except FileExistsError:
+            raise self._taken() from None
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK):
+                raise self._why(exc) from None
+            self._claim_and_rename()  # a file system without hard links (FAT)
+        else:
+            os.unlink(temp, dir_fd=dir_fd)  # type: ignore[arg-type]
+        self.temp = None
+
+    def _claim_and_rename(self) -> None:
+        """Without ``link``: create *FILE* empty (``O_EXCL``: never an existing one),
+        then rename the temporary file over it."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            os.close(os.open(self.name, flags, 0o600, dir_fd=self.dir_fd))
+        except FileExistsError:
+            raise self._taken() from None
+        except OSError as exc:
+            raise self._why(exc) from None
+        try:
+            os.replace(self.temp, self.name, src_dir_fd=self.dir_fd, dst_dir_fd=self.dir_fd)  # type: ignore[arg-type]
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(self.name, dir_fd=self.dir_fd)
+            raise self._why(exc) from None
+
+    def close(self) -> None:
+        """Remove the temporary file if it is still there; close the directory."""
+        if getattr(self, "fd", -1) >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        if self.temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self.temp, dir_fd=self.dir_fd)
+            self.temp = None
+        if self.dir_fd >= 0:
+            os.close(self.dir_fd)
+            self.dir_fd = -1
+
+
+def write_new(path: str, text: str) -> None:
+    """Create ``path`` (mode 0600) holding ``text``: never through a symbolic link
+    (in any component of ``path``), never over an existing file, never half-written
+    (:class:`NewFile`)."""
+    with NewFile(path) as out:
+        out.commit(text)
+
+
+_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+_STOP: dict[str, object] = {"defer": False, "pending": None}
+
+
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """While in it, SIGINT, SIGTERM and SIGHUP (one not ignored when it starts:
+    ``nohup``) raise :class:`~nested_snippets.cli.errors.Interrupted`, so that
+    ``finally`` and ``with`` clean up (the temporary file of ``-o``, a command's
+    session); later ones are ignored, so that nothing interrupts the clean-up."""
+    numbers = [getattr(signal, name) for name in _SIGNALS]
+
+    def stop(number: int, _frame: object) -> None:
+        for n in numbers:
+            signal.signal(n, signal.SIG_IGN)
+        if _STOP["defer"]:
+            _STOP["pending"] = number
+            return
+        raise Interrupted(signal.Signals(number).name, number)
+
+    before = {}
+    try:
+        for n in numbers:
+            old = signal.getsignal(n)
+            if old is not signal.SIG_IGN:
+                before[n] = old
+                signal.signal(n, stop)
+    except ValueError:  # not the main thread: signals stay as they were
+        pass
+    try:
+        yield
     finally:
-        os.close(dir_fd)
+        for n, old in before.items():
+            signal.signal(n, old)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def deferred_signals(written: bool = False) -> Iterator[None]:
+    """A signal of :func:`stopped_by_signals` is held while in it and raised at its
+    end, after what it does is done whole (a command started and its pid known, so
+    that it is killed; *FILE* given its name: ``written``, when nothing failed)."""
+    _STOP["defer"], _STOP["pending"] = True, None
+    done = False
+    try:
+        yield
+        done = True
+    finally:
+        _STOP["defer"] = False
+        number, _STOP["pending"] = _STOP["pending"], None
+        if number is not None:  # raised even over an error in flight: the stop wins
+            name = signal.Signals(number).name  # type: ignore[arg-type]
+            raise Interrupted(name, number, written=written and done)  # type: ignore[arg-type]
 
 
 def run(args: argparse.Namespace) -> int:
     if args.output == "":
         raise CliError("-o: an empty file name (use -o - for standard output)")
-    text = build(HostFS(args.root))
-    if not args.output or args.output == "-":
-        sys.stdout.write(text)
-        return 0
-    write_new(args.output, text)
+    with stopped_by_signals():
+        if not args.output or args.output == "-":
+            sys.stdout.write(build(HostFS(args.root)))
+            return 0
+        with NewFile(args.output) as out:  # a bad -o is said before the report is built
+            try:
+                out.commit(build(HostFS(args.root)))
+            except Interrupted as exc:
+                exc.note = (
+                    f"; {args.output} was written whole before it"
+                    if exc.written
+                    else f"; {args.output} was not written"
+                )
+                raise
     return 0

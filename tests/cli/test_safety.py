@@ -102,11 +102,35 @@ def read_only(monkeypatch, tmp_path):
             raise _WriteAttempt(f"os.open({path!r}, {flags:#o})")
         return real_os_open(path, flags, *args, **kwargs)
 
+    def inside(path, dir_fd) -> bool:
+        if dir_fd is not None:
+            path = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), path)
+        return str(path).startswith(str(allowed))
+
+    def guarded_unlink(name, real):
+        # report -o writes a temporary file in FILE's directory, links it to FILE and
+        # removes it: allowed there (below a directory's fd, as os.open is)
+        def unlink(path, *, dir_fd=None):
+            if not inside(path, dir_fd):
+                raise _WriteAttempt(f"{name}({path!r})")
+            return real(path, dir_fd=dir_fd)
+
+        return unlink
+
+    def guarded_link(name, real):
+        def link(src, dst, *, src_dir_fd=None, dst_dir_fd=None, **kwargs):
+            if not (inside(src, src_dir_fd) and inside(dst, dst_dir_fd)):
+                raise _WriteAttempt(f"{name}({src!r}, {dst!r})")
+            return real(src, dst, src_dir_fd=src_dir_fd, dst_dir_fd=dst_dir_fd, **kwargs)
+
+        return link
+
     def guarded_run(argv, *args, **kwargs):
         assert "sudo" not in argv[0] and not kwargs.get("shell"), argv
         return real_run(argv, *args, **kwargs)
 
     def activate():
+        real = {n: getattr(os, n) for n in ("remove", "unlink", "link", "rename", "replace")}
         monkeypatch.setattr(builtins, "open", guarded_open)
         monkeypatch.setattr(os, "open", guarded_os_open)
         for name in (
@@ -126,6 +150,10 @@ def read_only(monkeypatch, tmp_path):
             "mkfifo",
         ):
             monkeypatch.setattr(os, name, refuse(f"os.{name}"))
+        for name in ("remove", "unlink"):
+            monkeypatch.setattr(os, name, guarded_unlink(f"os.{name}", real[name]))
+        for name in ("link", "rename", "replace"):
+            monkeypatch.setattr(os, name, guarded_link(f"os.{name}", real[name]))
         for name in ("write_text", "write_bytes", "mkdir", "touch", "unlink", "chmod", "rename"):
             monkeypatch.setattr(pathlib.Path, name, refuse(f"Path.{name}"))
         monkeypatch.setattr(subprocess, "run", guarded_run)
