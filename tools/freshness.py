@@ -2,10 +2,12 @@
 """Report what Debian ships that is newer than the project's data and pins.
 
     python tools/freshness.py          # report (make freshness); never part of make test
-    python tools/freshness.py --pin    # pin the real-kernel tier to Debian's newest kernels
+    python tools/freshness.py --pin    # pin the real-kernel and real-tool tiers to Debian's newest
 
 For each real-kernel target it prints the pinned kernel and the newest one in the
-target's suites; then the newest kernel data release against the newest upstream
+target's suites, and for each suite whose QEMU the real-tool tier checks
+(``tests/realtools/debian_qemu.py``) the pinned ``qemu-system-*`` packages and the
+newest; then the newest kernel data release against the newest upstream
 kernel any target offers, and likewise for QEMU (``qemu-system-x86`` in the same
 suites) when QEMU data exists.  Debian's index is read through the real-kernel
 tier's private apt configuration; the host's apt sources are left alone.  Exit
@@ -26,6 +28,7 @@ from nested_snippets import kernel as kdata  # noqa: E402
 from nested_snippets import qemu  # noqa: E402
 from nested_snippets.realkernel import RealKernelUnavailable, kernels  # noqa: E402
 from nested_snippets.versions import version_key  # noqa: E402
+from tests.realtools import debian_qemu  # noqa: E402
 
 
 def upstream(debian_version: str) -> str:
@@ -54,6 +57,16 @@ def report() -> int:
         print(f"real-kernel {name}: pinned {pin}; Debian offers {now} ({mark})")
         newest_kernel = max(newest_kernel, upstream(offered[0].version), key=version_key)
         newest_qemu = max([newest_qemu, *_qemu_versions(target)], key=version_key)
+    qpins = debian_qemu.pinned()
+    for name in debian_qemu.TARGETS:
+        for package, now in debian_qemu.newest_debs(name).items():
+            have = qpins.get(name, {}).get(package)
+            pin = f"{package} {have.version}" if have else f"no {package}"
+            mark = "current" if have == now else "NEWER on Debian"
+            stale |= have != now
+            print(f"real-tool QEMU {name}: pinned {pin}; Debian offers {package} {now.version}"
+                  f" ({mark})")  # fmt: skip
+            newest_qemu = max(newest_qemu, upstream(now.version), key=version_key)
     data = kdata.latest()
     ahead = version_key(newest_kernel)[:2] > version_key(data)[:2]
     stale |= ahead
@@ -91,13 +104,20 @@ def pin() -> int:
     kernels.write_pins(pins)
     for name, debs in pins.items():
         print(f"pinned {name}: {debs[0].package} {debs[0].version}")
+    qpins = {name: debian_qemu.newest_debs(name) for name in debian_qemu.TARGETS}
+    debian_qemu.write_pins(qpins)
+    for name, qdebs in qpins.items():
+        print(f"pinned real-tool QEMU {name}: "
+              + ", ".join(f"{d.package} {d.version}" for d in qdebs.values()))  # fmt: skip
     print("now re-record the fixtures: python tools/record_fixture.py")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pin", action="store_true", help="pin Debian's newest kernels")
+    parser.add_argument(
+        "--pin", action="store_true", help="pin Debian's newest kernels and real-tool QEMU packages"
+    )
     args = parser.parse_args(argv)
     try:
         return pin() if args.pin else report()

@@ -1,18 +1,23 @@
 """Debian's QEMU binaries beyond the installed one, for checking the QEMU data.
 
 The installed QEMU is the host's (Debian 12: 7.2).  Each extra :data:`TARGETS`
-suite's newest ``qemu-system-*`` package is fetched with the real-kernel tier's
-private apt configuration (the host's sources are left alone), checked against the
-SHA256 of Debian's index and unpacked with ``dpkg-deb -x`` into the cache: nothing
-is installed.  Packages built for the host's release run from there as they are.
+suite's ``qemu-system-*`` package is *pinned*: ``pinned_qemu.json`` beside this file
+names its exact version and SHA256, so a new Debian upload changes nothing until
+someone re-pins (``python tools/freshness.py --pin``; ``make freshness`` reports
+newer uploads).  The pinned package is fetched with the real-kernel tier's private
+apt configuration (the host's sources are left alone) into the persistent package
+cache, checked against the pinned SHA256 and unpacked with ``dpkg-deb -x`` into the
+cache: nothing is installed.  Packages built for the host's release run from there
+as they are.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
-from functools import cache
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -27,19 +32,45 @@ TARGETS = {
 """Suites whose QEMU runs on the host (Debian 12) unchanged."""
 SOURCES = ["installed", *TARGETS]
 UNPACKED = CACHE / "qemu"
+PINNED = Path(__file__).resolve().parent / "pinned_qemu.json"
+PINNED_PACKAGES = ("qemu-system-x86", "qemu-system-ppc")
+"""The packages of each target that are pinned (and fetched)."""
 
 
-@cache
-def _updated(name: str) -> kernels.Target:
+def pinned() -> dict[str, dict[str, kernels.Deb]]:
+    """Target name -> package -> the pinned :class:`~kernels.Deb`, from ``pinned_qemu.json``."""
+    try:
+        raw = json.loads(PINNED.read_text())
+        return {name: {d["package"]: kernels.Deb(**d) for d in debs}
+                for name, debs in raw["targets"].items()}  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RealKernelUnavailable(f"{PINNED}: unreadable pin file ({exc})") from None
+
+
+def newest_debs(name: str) -> dict[str, kernels.Deb]:
+    """What target ``name``'s suites offer today, from Debian's index (``make freshness``)."""
     target = TARGETS[name]
     kernels.apt_update(target)
-    return target
+    out = {}
+    for package in PINNED_PACKAGES:
+        rec = kernels._newest(target, package)
+        out[package] = kernels.Deb(rec["Package"], rec["Version"], rec["SHA256"],
+                                   Path(rec["Filename"]).name)  # fmt: skip
+    return out
+
+
+def write_pins(pins: dict[str, dict[str, kernels.Deb]]) -> None:
+    body = {"comment": "written by tools/freshness.py --pin; see tests/realtools/debian_qemu.py",
+            "targets": {n: [asdict(d) for d in debs.values()]
+                        for n, debs in sorted(pins.items())}}  # fmt: skip
+    PINNED.write_text(json.dumps(body, indent=2) + "\n")
 
 
 def _fetch(name: str, package: str) -> Path:
-    target = _updated(name)
-    rec = kernels._newest(target, package)
-    deb = kernels.Deb(rec["Package"], rec["Version"], rec["SHA256"], Path(rec["Filename"]).name)
+    target = TARGETS[name]
+    deb = pinned().get(name, {}).get(package)
+    if deb is None:
+        raise RealKernelUnavailable(f"no pinned {package} for {name} in {PINNED}")
     root = UNPACKED / f"{deb.package}_{deb.version.replace(':', '%3a')}"
     if not (root / "usr" / "bin").is_dir():
         try:
