@@ -1,4 +1,5 @@
-"""The Debian QEMU the real-tool tier checks is pinned (tests/realtools/pinned_qemu.json).
+"""The Debian QEMU the real-tool tier checks is pinned
+(nested_snippets/realkernel/pinned_qemu.json).
 
 ``make test`` fetches exactly the pinned package (version and SHA256), never the
 newest in Debian's index, so a Debian upload cannot turn CI red overnight;
@@ -19,7 +20,7 @@ from nested_snippets.realkernel import kernels
 from tests.realtools import debian_qemu
 
 REPO = Path(__file__).resolve().parents[1]
-PIN_FILE = REPO / "tests" / "realtools" / "pinned_qemu.json"
+PIN_FILE = REPO / "nested_snippets" / "realkernel" / "pinned_qemu.json"
 sys.path.insert(0, str(REPO / "tools"))
 import freshness  # noqa: E402
 

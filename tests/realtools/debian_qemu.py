@@ -1,14 +1,14 @@
 """Debian's QEMU binaries beyond the installed one, for checking the QEMU data.
 
 The installed QEMU is the host's (Debian 12: 7.2).  Each extra :data:`TARGETS`
-suite's ``qemu-system-*`` package is *pinned*: ``pinned_qemu.json`` beside this file
-names its exact version and SHA256, so a new Debian upload changes nothing until
-someone re-pins (``python tools/freshness.py --pin``; ``make freshness`` reports
-newer uploads).  The pinned package is fetched with the real-kernel tier's private
-apt configuration (the host's sources are left alone) into the persistent package
-cache, checked against the pinned SHA256 and unpacked with ``dpkg-deb -x`` into the
-cache: nothing is installed.  Packages built for the host's release run from there
-as they are.
+suite's ``qemu-system-*`` package is *pinned*: ``pinned_qemu.json`` beside the
+pinned kernels (``nested_snippets/realkernel``) names its exact version and SHA256,
+so a new Debian upload changes nothing until someone re-pins (``python
+tools/freshness.py --pin``; ``make freshness`` reports newer uploads).  The pinned
+package is fetched with the real-kernel tier's private apt configuration (the
+host's sources are left alone) into the persistent package cache, checked against
+the pinned SHA256 and unpacked with ``dpkg-deb -x`` into the cache: nothing is
+installed.  Packages built for the host's release run from there as they are.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ TARGETS = {
 """Suites whose QEMU runs on the host (Debian 12) unchanged."""
 SOURCES = ["installed", *TARGETS]
 UNPACKED = CACHE / "qemu"
-PINNED = Path(__file__).resolve().parent / "pinned_qemu.json"
+PINNED = kernels.PINNED.with_name("pinned_qemu.json")
 PINNED_PACKAGES = ("qemu-system-x86", "qemu-system-ppc")
 """The packages of each target that are pinned (and fetched)."""
 
