@@ -26,7 +26,12 @@ which files agree.  What is extracted (see nested_snippets/qemu/README.rst):
 * ``spapr_caps``: ``cap-nested-hv`` / ``cap-nested-papr`` (description, type,
   default of the newest pseries machine, errors of the apply hook);
 * ``arm_virt``: every check in hw/arm/virt.c that stops ``virtualization=on``,
-  evaluated for KVM (rejected, allowed, or allowed only if a condition holds).
+  evaluated for KVM (rejected, allowed, or allowed only if a condition holds);
+* ``message_catalogue``: every message with a literal format that the files of
+  :data:`CATALOGUE_FILES` print or raise (``error_report``, ``error_setg``,
+  ``fprintf(stderr, ...)``, ...): opening ``/dev/kvm`` and creating the VM
+  (``kvm_init``), choosing the accelerator, the x86 exit handler, the POWER, s390x
+  and Arm KVM code.  The guide's quoted QEMU messages are checked against it.
 """
 
 from __future__ import annotations
@@ -71,6 +76,27 @@ SPAPR_C = "hw/ppc/spapr.c"
 VIRT_C = "hw/arm/virt.c"
 ARM_KVM_C = ("target/arm/kvm.c", "target/arm/kvm64.c")
 KVM_ALL_C = ("accel/kvm/kvm-all.c",)
+VL_C = ("system/vl.c", "softmmu/vl.c", "vl.c")
+CATALOGUE_FILES = (
+    KVM_ALL_C,
+    VL_C,
+    ("accel/accel.c",),  # configure_accelerator() up to 4.2
+    KVM_C,
+    (MACHINE_C,),
+    ("target/ppc/kvm.c",),
+    (SPAPR_CAPS_C,),
+    ("target/s390x/kvm/kvm.c", "target/s390x/kvm.c"),
+    ("target/arm/kvm.c",),
+    ("target/arm/kvm64.c",),
+    (VIRT_C,),
+    ("hw/intc/arm_gicv3_kvm.c",),
+)
+"""Files whose messages :func:`message_catalogue` lists (the first path of each
+tuple that the release has)."""
+CATALOGUE_CALLS = re.compile(
+    r"\b(error_report|warn_report|info_report|error_printf|error_setg|error_setg_errno|"
+    r"error_append_hint|fprintf)\s*\("
+)
 NESTED_CAPS = ("nested-hv", "nested-papr")
 MESSAGE_CALLS = re.compile(r"\b(error_setg|error_report|warn_report|error_append_hint)\s*\(")
 
@@ -452,6 +478,76 @@ def arm_virt(tree: Tree) -> dict:
             "checks": checks}  # fmt: skip
 
 
+# ------------------------------------------------------------- message catalogue
+def format_string(expr: str) -> str | None:
+    """A C format of literals and ``PRIx64``-style macros: ``"0x%" PRIx64`` -> ``0x%x``."""
+    joined = re.sub(r'"\s*PRI([diouxX])(?:8|16|32|64|PTR|MAX)\s*"', r"\1", expr)
+    return c_string(joined)
+
+
+def function_starts(src: Source) -> list[tuple[int, str]]:
+    """(offset of the body's ``{``, name) of every function defined at top level."""
+    out, depth, i, text = [], 0, 0, src.text
+    while i < len(text):
+        c = text[i]
+        if c in "\"'":
+            j = i + 1
+            while j < len(text) and text[j] != c and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+            continue
+        if c == "{":
+            if depth == 0:
+                head = text[max(0, i - 300) : i]
+                m = re.search(r"\b([A-Za-z_]\w*)\s*\([^;{}]*\)\s*$", head)
+                if m and m.group(1) not in ("if", "for", "while", "switch"):
+                    out.append((i, m.group(1)))
+            depth += 1
+        elif c == "}":
+            depth = max(depth - 1, 0)
+        i += 1
+    return out
+
+
+def catalogue_messages(src: Source) -> list[dict]:
+    """Every message call with a literal format in src: call, message, function, file:line."""
+    starts = function_starts(src)
+    out = []
+    for m in CATALOGUE_CALLS.finditer(src.text):
+        close = match_paren(src.text, m.end() - 1)
+        if close < 0:
+            continue
+        args = split_args(src.text[m.end() : close])
+        call = m.group(1)
+        first = {"error_report": 0, "warn_report": 0, "info_report": 0, "error_printf": 0,
+                 "error_setg_errno": 2}.get(call, 1)  # fmt: skip
+        if call == "fprintf" and (not args or norm(args[0]) != "stderr"):
+            continue
+        if len(args) <= first:
+            continue
+        fmt = format_string(args[first])
+        if fmt is None or not fmt.strip():
+            continue
+        before = [name for pos, name in starts if pos < m.start()]
+        out.append({"call": call, "message": fmt.rstrip("\n"),
+                    "function": before[-1] if before else None,
+                    "source": src.where(m.start())})  # fmt: skip
+    return out
+
+
+def message_catalogue(tree: Tree) -> dict:
+    files, messages_out = [], []
+    for paths in CATALOGUE_FILES:
+        src = read_first(tree, paths)
+        if src is None:
+            continue
+        files.append(src.path)
+        messages_out += catalogue_messages(src)
+    if KVM_ALL_C[0] not in files:
+        raise ExtractError(f"{KVM_ALL_C[0]} is missing")
+    return {"files": files, "messages": messages_out}
+
+
 # ---------------------------------------------------------------------------- main
 def release_of(tree: Tree) -> str:
     raw = tree.read("VERSION")
@@ -494,6 +590,7 @@ def extract(tree: Tree, version: str, provenance: dict, checks: list[str]) -> di
         "x86_migration": x86_migration(tree),
         "spapr_caps": spapr_caps(tree),
         "arm_virt": arm_virt(tree),
+        "message_catalogue": message_catalogue(tree),
     }
     provenance["files"] = dict(sorted(tree.read_files.items()))
     provenance["cross_checks"] = [cross_check(c, tree.read_files) for c in checks]

@@ -180,6 +180,87 @@ class Release:
             out += self.spapr_messages(cap)
         return out
 
+    # -------------------------------------------------------- message catalogue
+    def catalogue(self) -> list[dict]:
+        """Every message of the catalogue's files: call, format, function, file:line."""
+        return self.data.get("message_catalogue", {}).get("messages", [])
+
+    def printing(self, text: str) -> list[dict]:
+        """The catalogue entries (and nesting messages) that print ``text``.
+
+        ``text`` is a line as QEMU prints it (``Could not access KVM kernel module:
+        Permission denied``; a leading ``qemu-system-ARCH:`` is dropped), or the
+        format itself as a source quotes it (``failed to initialize %s: %s``).  A
+        ``text`` ending in ``...`` or ``:`` is the start of a line.
+        """
+        text = " ".join(re.sub(r"^qemu-system-\w+: ", "", text.strip()).split())
+        partial = text.endswith(("...", "…", ":"))
+        text = text.removesuffix("...").removesuffix("…").rstrip()
+        entries = self.catalogue() + [{"call": None, "message": m, "function": None,
+                                        "source": None} for m in self.messages()]  # fmt: skip
+        return [e for e in entries if prints(e["message"], text, e["call"], partial)]
+
+
+_CONVERSION = re.compile(
+    r"%%|%[-+ #0']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|z|j|t|L)?([diouxXsScpmfFgGeE])"
+)
+_WILD = {"d": r"-?\d+", "i": r"-?\d+", "u": r"\d+", "o": r"[0-7]+", "x": r"[0-9a-f]+",
+         "X": r"[0-9A-F]+", "c": r"\S", "p": r"(?:0x)?[0-9a-f]+"}  # fmt: skip
+
+
+@cache
+def _tokens(fmt: str) -> tuple[tuple[bool, str], ...]:
+    """(is_literal, text or regex) of a C format, in order."""
+    out: list[tuple[bool, str]] = []
+    pos = 0
+    for m in _CONVERSION.finditer(fmt):
+        if m.start() > pos:
+            out.append((True, fmt[pos : m.start()]))
+        if m.group(0) == "%%":
+            out.append((True, "%"))
+        else:
+            out.append((False, _WILD.get(m.group(1), r".+?")))
+        pos = m.end()
+    if pos < len(fmt):
+        out.append((True, fmt[pos:]))
+    return tuple((lit, re.sub(r"\s+", " ", t) if lit else t) for lit, t in out)
+
+
+@cache
+def _regex(tokens: tuple[tuple[bool, str], ...]) -> re.Pattern:
+    return re.compile("".join(re.escape(t) if lit else f"(?:{t})" for lit, t in tokens))
+
+
+@cache
+def _prefix_regex(tokens: tuple[tuple[bool, str], ...], then: str) -> re.Pattern:
+    """The first tokens, then any start of the literal ``then``."""
+    start = ""
+    for ch in reversed(then):
+        start = f"(?:{re.escape(ch)}{start})?"
+    return re.compile(_regex(tokens).pattern + start)
+
+
+def prints(fmt: str, text: str, call: str | None = None, partial: bool = False) -> bool:
+    """Whether a message with C format ``fmt`` prints ``text`` (whitespace folded);
+    ``partial``: prints a line that starts with ``text``.  ``text`` may also be the
+    format itself.  ``error_setg_errno`` appends ``": "`` and the error's text."""
+    fmt = " ".join(fmt.split())
+    text = text.removesuffix("\\n")
+    if call == "error_setg_errno":
+        fmt += ": %s"
+    if text == fmt or (partial and fmt.startswith(text)):
+        return True
+    tokens = _tokens(fmt)
+    if sum(len(re.findall(r"[A-Za-z]{2,}", t)) for lit, t in tokens if lit) < 2:
+        return False  # "%s", "%s: %s": says nothing of its own
+    if not partial:
+        return _regex(tokens).fullmatch(text) is not None
+    for k in range(len(tokens) + 1):
+        then = tokens[k][1] if k < len(tokens) and tokens[k][0] else ""
+        if _prefix_regex(tokens[:k], then).fullmatch(text):
+            return True
+    return False
+
 
 @cache
 def release(version: str) -> Release:
