@@ -8,12 +8,14 @@ checked when it is not run and what proves it.  A new kind is one subclass here.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 from types import MappingProxyType
 
 NOTHING: Mapping[str, str] = MappingProxyType({})
@@ -303,20 +305,38 @@ class CommandLine(Body):
         return Proof("syntax", "Shell syntax checked only (not run).")
 
     def _qemu_proof(self) -> str:
-        """What tests/realtools checks in a QEMU line, and what it leaves unchecked."""
+        """What tests/realtools checks in a QEMU line, and what it leaves unchecked; the
+        QEMU release that checked it, as recorded (:func:`qemu_checked_by`)."""
         binary = self.qemu_binary
+        ran = qemu_checked_by(binary or "")
+        tool = f"QEMU {ran}'s {binary}" if ran else f"{binary} (release not recorded)"
         done = []
         if self.cpu_models:
-            done.append(f"CPU model checked with {binary} -cpu help and its properties "
+            done.append(f"CPU model checked with {tool} -cpu help and its properties "
                         "with -device MODEL-x86_64-cpu,help")  # fmt: skip
         types = ", ".join(a.split(",")[0] for a in self.machine_args)
         if self.machine_args:
-            done.append(f"machine type and option names checked with {binary} -machine "
+            done.append(f"machine type and option names checked with {tool} -machine "
                         f"{types},help (values not checked)")  # fmt: skip
         if cpu_args_in(self.command) and not self.cpu_models:
             done.append("CPU model not checked (QEMU lists -cpu host only where KVM runs)")
         text = "; ".join(done)
         return f"{text[0].upper()}{text[1:]}; shell syntax checked (not run)."
+
+
+QEMU_RECORD = Path(__file__).resolve().parent / "fixtures" / "realtools" / "qemu.json"
+"""Per QEMU binary, the release the real-tool tests ran (``tools/record_qemu.py``)."""
+
+
+@cache
+def qemu_checked_by(binary: str) -> str | None:
+    """``7.2``: the feature release of ``binary`` whose help checked the guide's lines
+    (the record also keeps the point release and Debian package, as provenance)."""
+    try:
+        version = json.loads(QEMU_RECORD.read_text())["binaries"][binary]["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return ".".join(str(version).split(".")[:2])
 
 
 @dataclass(frozen=True)

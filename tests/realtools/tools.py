@@ -53,6 +53,17 @@ def require(tool: str) -> str:
 
 # ----------------------------------------------------------------- QEMU models
 
+def qemu_version(version_output: str) -> dict[str, str | None]:
+    """``{"version": "7.2.22", "package": "1:7.2+dfsg-7+deb12u18+b3"}`` from the first
+    line of ``qemu-system-* --version`` (``package``: None for an upstream build)."""
+    m = re.search(r"QEMU emulator version (\d+\.\d+\.\d+)(?: \(([^)]*)\))?", version_output)
+    if not m:
+        raise ValueError(f"not a QEMU --version output: {version_output[:80]!r}")
+    package = m.group(2)
+    return {"version": m.group(1),
+            "package": package.removeprefix("Debian ") if package else None}  # fmt: skip
+
+
 @cache
 def qemu_cpu_models(binary: str | None = None) -> frozenset[str]:
     """Model names from a real ``qemu-system-x86_64 -cpu help`` (the installed one by
