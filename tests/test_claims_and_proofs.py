@@ -99,6 +99,20 @@ def test_the_freshness_line_names_the_newest_data_file(tmp_path):
     assert f"Kernel data through Linux {newest} ({len(names)} releases" in html
 
 
+def test_the_freshness_line_names_qemu_releases_debian_ships_without_data(monkeypatch):
+    from nested_snippets import qemu
+    from nested_snippets.sphinxext import freshness
+
+    rows = [{"version": v, "status": "x"} for v in ("9.2", "10.0")]
+    rows += [{"version": v, "status": "missing"} for v in ("10.1", "10.2")]
+    monkeypatch.setattr(qemu, "index", lambda: {"releases": rows})
+    monkeypatch.setattr(qemu, "versions", lambda: ["9.2", "10.0"])
+    text = freshness.sentence()
+    assert ", QEMU data through 10.0 (10.1 and 10.2, which Debian ships, not read);" in text, text
+    monkeypatch.setattr(qemu, "index", lambda: {"releases": rows[:2]})
+    assert ", QEMU data through 10.0;" in freshness.sentence()
+
+
 def test_kernel_since_prints_the_boundary_from_the_data(tmp_path):
     page = (
         "A\n=\n\nOn from Linux :kernel-since:`x86/kvm_intel nested default=Y`; "

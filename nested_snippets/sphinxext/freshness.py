@@ -2,7 +2,9 @@
 
 ``.. data-freshness::`` prints "Kernel data through Linux X (N releases), QEMU data
 through Y, extracted on DATE": the newest release with a data file, and the newest
-``extracted_on`` date in the data's provenance.  ``.. proof-counts::`` prints how
+``extracted_on`` date in the data's provenance.  QEMU releases newer than Y that
+Debian ships but whose sources could not be read (``missing`` in the QEMU index)
+are named after Y.  ``.. proof-counts::`` prints how
 many code blocks each kind of check covers (:mod:`nested_snippets.proofs`).
 Nothing in either sentence is typed by hand.
 """
@@ -15,20 +17,25 @@ from sphinx.util.docutils import SphinxDirective
 
 from nested_snippets import kernel as kdata
 from nested_snippets import qemu as qdata
+from nested_snippets.versions import spoken
 
 
 def sentence() -> str:
     releases = kdata.versions()
     dates = [str(kdata.load(v).provenance.get("extracted_on", "")) for v in releases]
     text = f"Kernel data through Linux {releases[-1]} ({len(releases)} releases from {releases[0]})"
-    text += f", QEMU data through {qdata.latest()}"
+    newest = qdata.latest()
+    text += f", QEMU data through {newest}"
+    later = [m for m in qdata.missing() if qdata.key(m) > qdata.key(newest)]
+    if later:
+        text += f" ({spoken(later)}, which Debian ships, not read)"
     dates.append(qdata.extracted_on())
     return text + f"; extracted on {max(d for d in dates if d) or 'an unknown date'}."
 
 
 class DataFreshness(SphinxDirective):
     def run(self) -> list[nodes.Node]:
-        for path in kdata.DATA_DIR.glob("*.json"):
+        for path in [*kdata.DATA_DIR.glob("*.json"), *qdata.DATA.glob("*.json")]:
             self.env.note_dependency(str(path))
         return [nodes.paragraph("", sentence(), classes=["nested-freshness"])]
 
