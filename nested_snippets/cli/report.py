@@ -755,8 +755,10 @@ continuation", bash(1) of Debian's bash 5.2.15-2+b8, QUOTING).  The alternatives
 with different characters, and a word stops before such a quote (a quoted part
 inside a word may not start with a comma): linear."""
 _SSHPASS_OPTION = (
-    rf"{_ARG_SEP}(?:(-p{_ARG_SEP}?)({_CMD_WORD})|-[fdP](?:{_ARG_SEP}?{_CMD_WORD})?"
-    rf"|-(?![fdpP]){_CMD_WORD}?)"
+    rf"""{_ARG_SEP}(?:(-p{_ARG_SEP}?|'-p'{_ARG_SEP}|"-p"{_ARG_SEP})({_CMD_WORD})"""
+    # -p and its password quoted whole ('-pS3CR3T!', as Python's shlex.quote writes it)
+    r"""|('-p)[^'\n]+(')?|("-p)(?:[^"\\\n]|\\.)+(")?"""
+    rf"|-[fdP](?:{_ARG_SEP}?{_CMD_WORD})?|-(?![fdpP]){_CMD_WORD}?)"
 )
 """One option of sshpass before the command it runs: ``-p`` and its password, given
 in the word (``-pSECRET``) or the next one (``-p SECRET``); ``-f``, ``-d``, ``-P`` and
@@ -765,7 +767,8 @@ SYNOPSIS ``sshpass [-ffilename|-dnum|-ppassword|-e[env_var]] [options] command
 arguments``: "-ppassword  The password is given on the command line"); also the next
 word, as sshpass's usage text (``sshpass -h``) gives it: "-p password  Provide password
 as argument (security unwise)".  The first word that is no option is the command,
-whose own ``-p`` (``ssh -p 22``) is kept."""
+whose own ``-p`` (``ssh -p 22``) is kept.  ``-p`` quoted (``'-p' SECRET``), or with its
+password in one pair of quotes (``'-pS3CR3T!'``), is the same word to a shell."""
 _SSHPASS_ITEM = re.compile(_SSHPASS_OPTION)
 _SSHPASS = re.compile(rf"(?<![\w.-])(sshpass)((?:{_SSHPASS_OPTION})*)")
 _MYSQL = re.compile(
@@ -799,11 +802,16 @@ it leaves: a text is redacted more than once (a log's lines, then its block)."""
 
 def _sshpass(m: re.Match[str]) -> str:
     """sshpass and its options with the password of ``-p`` redacted."""
-    words = _SSHPASS_ITEM.sub(
-        lambda i: f"{i.group()[: i.end(1) - i.start()]}<redacted>" if i.group(1) else i.group(),
-        m.group(2),
-    )
-    return m.group(1) + words
+
+    def item(i: re.Match[str]) -> str:
+        if i.group(1):
+            return f"{i.group()[: i.end(1) - i.start()]}<redacted>"
+        if i.group(3) or i.group(5):
+            end = i.end(3) if i.group(3) else i.end(5)
+            return f"{i.group()[: end - i.start()]}<redacted>{i.group(4) or i.group(6) or ''}"
+        return i.group()
+
+    return m.group(1) + _SSHPASS_ITEM.sub(item, m.group(2))
 
 
 def _mysql(m: re.Match[str]) -> str:
@@ -946,32 +954,33 @@ class _SecretCommand:
             if ended and not redirection:
                 positional.append((i, word))
                 continue
-            if word == "--" and not ended:
+            # an option quoted whole is that option to a shell ('-PS3CR3T!', as Python's
+            # shlex.quote writes it): read without its quotes, shown in them
+            q, w = _quoted_whole(word)
+            if w == "--" and not ended:
                 ended = True
                 continue
-            name, eq, _ = word.partition("=")
-            if word in secret:
-                pending, option = "secret", word
-            elif word in self.value_options or word in self.secret_options:
+            name, eq, _ = w.partition("=")
+            if w in secret:
+                pending, option = "secret", w
+            elif w in self.value_options or w in self.secret_options:
                 pending = "value"
             elif eq and name in secret:
-                shown[i] = f"{name}={self.shown[name](word[len(name) + 1 :])}"
-            elif self.getopt and word[:1] == "-" and word[1:2] not in ("-", ""):
-                pending, at = self._short(word)
-                option = f"-{word[at - 1]}" if at else f"-{word[-1]}"
+                shown[i] = f"{q}{name}={self.shown[name](w[len(name) + 1 :])}{q}"
+            elif self.getopt and w[:1] == "-" and w[1:2] not in ("-", ""):
+                pending, at = self._short(w)
+                option = f"-{w[at - 1]}" if at else f"-{w[-1]}"
                 if at:
-                    shown[i] = f"{word[:at]}{self.shown[option](word[at:])}"
-            elif self.glued and any(
-                len(o) == 2 and word[:2] == o and word[2:] for o in secret
-            ):  # fmt: skip
-                shown[i] = f"{word[:2]}{self.shown[word[:2]](word[2:])}"
+                    shown[i] = f"{q}{w[:at]}{self.shown[option](w[at:])}{q}"
+            elif self.glued and any(len(o) == 2 and w[:2] == o and w[2:] for o in secret):
+                shown[i] = f"{q}{w[:2]}{self.shown[w[:2]](w[2:])}{q}"
             elif redirection:
                 # no argument: what a shell redirects (its file the next word, if not
                 # in this one); not the <redacted> that a text redacted before shows
                 pending = "" if _REDIRECTION.sub("", word, 1) else "value"
-            elif not word.startswith("-"):
+            elif not w.startswith("-"):
                 if not positional and self.subcommand:
-                    gated = (o for p, os in self.subcommand if p.fullmatch(word) for o in os)
+                    gated = (o for p, os in self.subcommand if p.fullmatch(w) for o in os)
                     secret = (*self.ungated, *gated)
                 positional.append((i, word))
                 ended = bool(posix and len(positional) >= posix)
@@ -1051,6 +1060,15 @@ are none)."""
 def _bare(word: str) -> str:
     """A word without its quotes (``"AUTH"`` -> ``AUTH``), to compare it with a name."""
     return word.replace('"', "").replace("'", "")
+
+
+def _quoted_whole(word: str) -> tuple[str, str]:
+    """The quote of a word in one pair of quotes with none inside (``'-PS3CR3T'``) and
+    the word without them; else no quote and the word."""
+    q = word[:1]
+    if q in ("'", '"') and len(word) > 1 and word[-1] == q and q not in word[1:-1]:
+        return q, word[1:-1]
+    return "", word
 
 
 def _whole(_value: str) -> str:
@@ -1791,7 +1809,13 @@ REDACTIONS = (
         re.compile(
             rf"((?<![\w-])(?:-u(?:[ \t]|{_CONTINUED_LINE})*|--(?:proxy-)?user"
             rf"(?:(?:[ \t]|{_CONTINUED_LINE})+|[ \t]*=[ \t]*))"
-            r"['\"]?[^\s:'\"]*:)[^\s'\"]*"
+            # a password quoted after the colon (bob:'S3CR3T!', as a shell reads it) to
+            # its quote, unless a blank or , : ; } ) ] follows that quote, which more
+            # likely closes a string the option stands in (["-u", "bob:", "x"]); one
+            # inside the user's quotes ('bob:S3CR3T') to that quote
+            r"['\"]?[^\s:'\"]*:)"
+            r"(?:'(?=[^\s'\",:;})\]])[^'\n]*'?|\"(?=[^\s'\",:;})\]])(?:[^\"\\\n]|\\.)*\"?)?"
+            r"[^\s'\"]*"
         ),
         r"\1<redacted>",
     ),

@@ -174,7 +174,34 @@ NUL = {
     "mysql-nul-hidden-quote": ("mysql '-p\0q0027S3CR3T\0q0027x'", ["mysql '-p"]),
     "chpasswd-nul-quote-code": ("echo 'root:S3CR3T\0q0027x' | chpasswd", ["echo 'root:"]),
 }
-CASES = {**OPENSSL, **REDIS, **SAMBA, **DASH, **PROMPT_AFTER_STAMP, **NUL}
+# found while closing the above: an option word in one pair of quotes is the same word
+# to a shell (bash(1), QUOTING), and Python's shlex.quote quotes a word whole where it
+# holds a character a shell reads ('-PS3CR3T!'); a password quoted after curl's colon
+QUOTED = {
+    # ipmitool(1): -P <password>; getopt(3) reads -PS3CR3T as -P and its value
+    "ipmitool-quoted-glued": ("ipmitool '-PS3CR3T' -U admin sel list", ["-U admin sel list"]),
+    "ipmitool-quoted-option": ("ipmitool '-P' S3CR3T sel list", ["ipmitool '-P' ", " sel"]),
+    "ipmitool-quoted-cluster": ('ipmitool "-vPS3CR3T" sel list', ['"-vP', " sel list"]),
+    # redis-cli's usage text: -a <password>
+    "redis-quoted-option": ("redis-cli '-a' S3CR3T ping", ["redis-cli '-a' ", " ping"]),
+    "redis-quoted-glued": ("redis-cli '-aS3CR3T' ping", [" ping"]),
+    # smbclient(1): -U|--user=username[%password]; popt reads -Ubob%... as -U's value
+    "smbclient-quoted-glued": (
+        "smbclient '-Ubob%S3CR3T' //srv/share -c ls",
+        ["'-Ubob%", " //srv/share -c ls"],
+    ),
+    # openssl-ca(1ssl) -key password; openssl-enc(1ssl) -k password
+    "openssl-quoted-ca-key": ("openssl ca '-key' S3CR3T -batch", ["'-key' ", " -batch"]),
+    "openssl-quoted-enc-k": ("openssl enc -aes-256-cbc '-k' S3CR3T -in f", ["'-k' ", " -in f"]),
+    # sshpass(1): -ppassword, also -p password (sshpass -h)
+    "sshpass-quoted-glued": ("sshpass '-pS3CR3T!' ssh -p 22 h", ["sshpass '-p", "' ssh -p 22 h"]),
+    "sshpass-double-quoted-glued": ('sshpass "-pS3CR3T" ssh h', ['sshpass "-p', '" ssh h']),
+    "sshpass-quoted-option": ("sshpass '-p' S3CR3T ssh h", ["sshpass '-p' ", " ssh h"]),
+    # curl(1): -u, --user <user:password>; a shell reads bob:'S3CR3T!' as bob:S3CR3T!
+    "curl-quoted-password": ("curl -u bob:'S3CR3T!' https://h/", [" https://h/"]),
+    "curl-double-quoted-password": ('curl --user bob:"S3CR3T x" https://h/', [" https://h/"]),
+}
+CASES = {**OPENSSL, **REDIS, **SAMBA, **DASH, **PROMPT_AFTER_STAMP, **NUL, **QUOTED}
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -216,6 +243,9 @@ def test_a_nul_is_shown_as_it_was():
         "typed at ipmitool> set password then",
         "2024-01-01 12:00:00> AUTH failed for user",
         "[12:00:01] the ipmitool> set password step failed",
+        "sshpass -e ssh '-p' 22 h",  # ssh's own -p
+        "curl -u 'bob:<redacted>' -H 'X: y' https://h/",
+        '["curl", "-u", "bob:", "x"]',  # the quote after the colon ends a string
     ],
 )
 def test_what_names_no_secret_is_kept(text):
@@ -247,6 +277,10 @@ def test_the_report_lists_the_new_kinds():
         "1 1 1 1 1 1> AUTH a\n",
         "mysql -pa\0",
         "a\0q0027",
+        "sshpass '-pa' ",
+        "sshpass '-p' a ",
+        "curl -u a:'a' ",
+        "ipmitool '-Pa' ",
     ],
 )
 def test_the_new_forms_are_read_once(unit):
