@@ -1272,10 +1272,34 @@ def _smbclient_password(command: str, words: list[str], positional: list[tuple[i
     000da55dd930d151db14ee8eed58e82806522692, main(): poptGetArg for the service, then
     for the password; that word is redacted whatever ``-U`` holds).  The words after
     ``-T`` are its tar file and file names (main() eats them), kept."""
+    if command == "net":
+        return _net_password(positional)
     if command != "smbclient":
         return ()
     tar = next((i for i, w in enumerate(words) if w.startswith(("-T", "--tar"))), len(words))
     return [i for i, _ in positional[1:2] if i < tar]
+
+
+def _net_password(positional: list[tuple[int, str]]):
+    """The password words of Samba's net (net(8), COMMANDS: docs-xml/manpages/net.8.xml
+    of samba-team/samba, commit 0007102d2b56b4f870a89989ec9e7fb31b514edc): ``[RPC|ADS]
+    USER ADD name [password]``, ``RAP VALIDATE user [password]``, ``RAP PASSWORD USER
+    OLDPASS NEWPASS``; and the words ``machinepass=PASS`` of ``[RPC|ADS] JOIN`` ("Set a
+    specific password on the computer account") and ``trustpw=`` of ``RPC TRUST
+    CREATE`` ("Trust password"), redacted whole."""
+    w = [_bare(word).lower() for _, word in positional]
+    at = 1 if w[:1] in (["ads"], ["rap"], ["rpc"]) else 0
+    if w[at : at + 2] == ["user", "add"]:
+        picks = [at + 3]
+    elif w[at : at + 1] == ["validate"]:
+        picks = [at + 2]
+    elif w[at : at + 1] == ["password"]:
+        picks = [at + 2, at + 3]
+    else:
+        picks = []
+    hidden = [positional[j][0] for j in picks if j < len(positional)]
+    return hidden + [i for (i, _), word in zip(positional, w)  # noqa: B905
+                     if word.startswith(("machinepass=", "trustpw="))]  # fmt: skip
 
 
 _SMB_USER = _SecretCommand(
@@ -1286,7 +1310,11 @@ _SMB_USER = _SecretCommand(
      "--socket-options", "-m", "--max-protocol", "-n", "--netbiosname", "-i", "--netbios-scope",
      "--scope", "-W", "--workgroup", "--realm", "-A", "--authentication-file",
      "--simple-bind-dn", "--use-kerberos", "--use-krb5-ccache", "--client-protection", "-S",
-     "--signing", "-c", "--command"),
+     "--signing", "-c", "--command",
+     # net's (net(8), OPTIONS)
+     "-w", "--target-workgroup", "--ipaddress", "--server", "--request-timeout", "-F", "--flags",
+     "-C", "--comment", "--myname", "--container", "--maxusers", "-X", "--exclude",
+     "--destination", "--rid", "--reg-version", "-o", "--output", "--precheck", "--dns-ttl"),
     shown={"-U": _after("%"), "--user": _after("%")}, words=_smbclient_password,
 )  # fmt: skip
 """Samba's clients' ``-U|--user=[DOMAIN/]USERNAME[%PASSWORD]`` (smbtree(1) of Ubuntu's
@@ -1578,7 +1606,8 @@ REDACTIONS = (
     (
         "the password of smbclient -U user%SECRET (also --user=, rpcclient's, "
         "smbtree's and Samba net's; the user is kept) and --password; smbclient "
-        "//server/share PASSWORD (the word after the service)",
+        "//server/share PASSWORD (the word after the service); net user add NAME PASSWORD, "
+        "net rap validate USER PASSWORD, net rap password USER OLD NEW, machinepass=, trustpw=",
         _SMB_USER,
         None,
     ),

@@ -117,6 +117,18 @@ SAMBA = {
     # (hidden before too, by the rule for any --password=)
     "net-password": ("/usr/bin/net ads testjoin --password=S3CR3T -k no", [" -k no"]),
     "net-list": ('["net", "ads", "join", "-U", "admin%S3CR3T"]', ['"-U", "admin%']),
+    # net(8), COMMANDS: "[RPC|ADS] USER ADD name [password] [-F user flags] [-C comment]",
+    # "RAP VALIDATE user [password]", "RAP PASSWORD USER OLDPASS NEWPASS", "[RPC|ADS]
+    # JOIN ... [machinepass=PASS]", RPC TRUST CREATE's "trustpw  Trust password"
+    "net-user-add": (
+        "net rpc user add bob S3CR3T -C 'ops' -U admin",
+        ["user add bob ", " -C 'ops'"],
+    ),
+    "net-user-add-comment-first": ("net user add -C 'the ops' bob S3CR3T", ["-C 'the ops' bob "]),
+    "net-rap-validate": ("net rap validate bob S3CR3T", ["validate bob "]),
+    "net-rap-password": ("net rap password bob S3CR3T S3CR3T", ["password bob "]),
+    "net-join-machinepass": ("net ads join -U admin machinepass=S3CR3T", ["join -U admin "]),
+    "net-trustpw": ("net rpc trust create trustpw=S3CR3T -S srv1", ["create ", " -S srv1"]),
 }
 DASH = {
     # redis-cli's parseOptions() (src/redis-cli.c): the first word that starts with no
@@ -234,6 +246,9 @@ def test_a_nul_is_shown_as_it_was():
         "redis-cli GET -x",
         "redis-cli --cluster create h:1 h:2 --cluster-replicas 1",
         "net ads join -U admin",  # no %: the password is asked for
+        "net rpc user add bob",
+        "net rpc user add -C 'the ops' bob -U admin",
+        "net groupmap add sid=S-1-5-32-544 unixgroup=admins",
         "net rpc user -U admin -S dc1",
         "virtio-net -U a%b",  # no Samba net
         "net.ipv4.ip_forward = 1",
@@ -271,6 +286,7 @@ def test_the_report_lists_the_new_kinds():
         "redis-cli MIGRATE h 1 k 0 1 AUTH a ",
         "redis-cli AUTH -a ",
         "net ads join -U a%",
+        "net user add a a ",
         "[1] 2026-01-01 ",
         "[12:00:01] 127.0.0.1:6379> AUTH a\n",
         "2026-01-01 ipmitool> set password a\n",
