@@ -1078,17 +1078,19 @@ def _whole(_value: str) -> str:
 
 _CMD_ITEM = re.compile(rf"({_ARG_SEP})({_CMD_WORD})")
 _PROMPT_PREFIX = (
-    r"(?:(?:\[[^\]\n]{1,40}\]|[0-9][0-9:.,/+TZ-]*"
-    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?![^ \t]))[ \t]+){1,4}"
+    r"(?:(?:\[[^\]\n]{1,40}\]|[+-]?[0-9][0-9:.,/+TZ-]*"
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?![^ \t]))[ \t]+){1,6}"
 )
 """What may come before a tool's prompt at a line's start (:class:`_SecretCommand`'s
-``prompt``): up to four words of a time stamp, each a bracketed word of up to 40
+``prompt``): up to six words of a time stamp, each a bracketed word of up to 40
 characters (``[12:00:01]``, ``[2026-01-01 12:00:01]``), a word of digits and the
 characters of dates and times that starts with a digit (``2026-01-01``,
-``12:00:01,123``, ``2026-01-01T12:00:01Z``) or a month's name (moreutils ts(1)'s
-default format ``%b %d %H:%M:%S``), then blanks: a pasted session whose lines were
-stamped.  A word of prose before it (``run it: 127.0.0.1:6379> AUTH ...``) is no
-stamp, so that line stays as it is."""
+``12:00:01,123``, ``2026-01-01T12:00:01Z``; or with a sign and a digit, a zone:
+``+0000``) or a month's name (moreutils ts(1)'s default format ``%b %d %H:%M:%S``;
+``Dec 04 2026 12:00:01 +0000`` is five words), then blanks: a pasted session whose
+lines were stamped.  A word of prose before it (``run it: 127.0.0.1:6379> AUTH ...``)
+is no stamp, so that line stays as it is.  Each word's alternatives start with their
+own characters and a word ends at a blank: the line's start is read once (linear)."""
 _VIRSH_SECRET = _SecretCommand(
     "secret-set-value", ("--base64",), ("--secret",), secret_word=1,
     no_word=("--file", "--interactive"),

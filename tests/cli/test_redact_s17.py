@@ -163,6 +163,14 @@ PROMPT_AFTER_STAMP = {
     ),
     # moreutils ts(1), default format "%b %d %H:%M:%S"
     "redis-ts-stamp": ("Dec 04 21:00:01 127.0.0.1:6379> AUTH S3CR3T", ["Dec 04 21:00:01 "]),
+    "redis-long-stamp": (
+        "Dec 04 2026 21:00:01 +0000 127.0.0.1:6379> AUTH S3CR3T",
+        ["Dec 04 2026 21:00:01 +0000 127.0.0.1:6379> AUTH "],
+    ),
+    "dmesg-style-stamp": (
+        "[   12.345678] ipmitool> set password S3CR3T",
+        ["ipmitool> set password "],
+    ),
     "ipmitool-date": (
         "2026-01-01 ipmitool> user set password 2 S3CR3T",
         ["2026-01-01 ipmitool> user set password 2 "],
