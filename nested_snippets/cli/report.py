@@ -1431,6 +1431,25 @@ take a value and ``--cluster-from-pass`` are those of redis 7.4.5's ``parseOptio
 (as Praying/redis-7.4.5-chinese-annotated, commit
 6d551c5eb1cc854b9014202c0085b1adea183937, gives it); the command's password is
 redacted by :func:`_redis_auth`."""
+_REDIS_CONF = re.compile(
+    rf"(?im)^([ \t]*(?:{'|'.join(_REDIS_SECRET_CONFIGS)})[ \t]+)(?![ \t]|<redacted>)[^\n]*"
+)
+"""A redis.conf line that sets a password: ``requirepass foobared``, ``masterauth
+<master-password>``, ``tls-key-file-pass secret``, ``tls-client-key-file-pass secret``
+(redis.conf of redis/redis, as :func:`_redis_auth` cites it), to the line's end; a
+directive's name in any case (redis reads them with strcasecmp, loadServerConfigFromString()
+of src/config.c)."""
+_REDIS_CONF_USER = re.compile(r"(?im)^([ \t]*user[ \t]+[^\s>]+)([ \t][^\n]*)")
+_REDIS_CONF_RULE = re.compile(r"(?<=[ \t])[<>#!](?!redacted>)[^\s]+")
+"""A user's line of redis.conf or an ACL file (``user worker +@list ~jobs:* on
+>ffa9203c493aa99``: redis.io, ACL, "Use an external ACL file"): the same rules as ``ACL
+SETUSER``'s, whose ``>password``, ``<password``, ``#hash`` and ``!hash`` are redacted."""
+
+
+def _redis_conf_user(m: re.Match[str]) -> str:
+    return m.group(1) + _REDIS_CONF_RULE.sub("<redacted>", m.group(2))
+
+
 _CEPH_KEY = _SecretCommand(r"ceph(?:-[\w-]+)?|rbd(?:-[\w-]+)?|rados(?:gw-admin)?", ("--key",))
 """Ceph's ``key`` setting given as an option (``--key KEY``, ``--key=KEY``: "The key
 (that is, the text string of the key itself)", doc/rados/configuration/
@@ -1624,6 +1643,18 @@ REDACTIONS = (
         "([12:00:01] 127.0.0.1:6379> ...)",
         _REDIS_CLI,
         None,
+    ),
+    (
+        "the password of a redis.conf line requirepass, masterauth, tls-key-file-pass or "
+        "tls-client-key-file-pass (to the line's end)",
+        _REDIS_CONF,
+        r"\1<redacted>",
+    ),
+    (
+        "the >password, <password, #hash and !hash rules of a redis.conf or ACL file's user "
+        "line (user worker on >SECRET ~jobs:*)",
+        _REDIS_CONF_USER,
+        _redis_conf_user,
     ),
     (
         "the key of Ceph's --key (ceph, rbd, rados ...; --keyring and --keyfile are kept)",
@@ -1893,6 +1924,8 @@ _NEEDLES = (
     # a line at redis-cli's prompt: its AUTH, HELLO ... AUTH, MIGRATE ... AUTH, CONFIG SET
     # requirepass, masterauth or tls-...-file-pass, ACL SETUSER
     ("redis-cli", "auth", "requirepass", "file-pass", "setuser"),
+    ("requirepass", "masterauth", "file-pass"),
+    ("user",),
     ("ceph", "rbd", "rados"),
     ("password",),
     ("chpasswd",),
@@ -1998,7 +2031,7 @@ _WORD_NEEDLES = (
     "secret", "token", "credential", "key", "cookie", "signature", "data", "authorization",
     "value",
     "-u", "@", "%", "\\u", "login", "sig=", "openssl", "ipmitool", "smbclient", "smbtree",
-    "rpcclient", "redis-cli", "auth", "ceph", "rbd", "rados", "setuser",
+    "rpcclient", "redis-cli", "auth", "ceph", "rbd", "rados", "setuser", "user",
 )  # fmt: skip
 """Strings one of which a word's secret needs for any pattern of :data:`REDACTIONS` to
 hide it: each pattern's needles of :data:`_NEEDLES`, with those that many words hold

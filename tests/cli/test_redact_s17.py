@@ -108,6 +108,19 @@ REDIS = {
         ["replace auth "],
     ),
 }
+# redis.conf of redis/redis: "requirepass foobared", "masterauth <master-password>",
+# "tls-key-file-pass secret"; redis.io, ACL ("Use an external ACL file"): "user worker
+# +@list +@connection ~jobs:* on >ffa9203c493aa99"
+REDIS_CONF = {
+    "redis-conf-requirepass": ("port 6379\nrequirepass S3CR3T\nbind ::1", ["port 6379", "bind"]),
+    "redis-conf-masterauth": ('  masterauth "S3CR3T x"', ["masterauth "]),
+    "redis-conf-any-case": ("RequirePass S3CR3T", ["RequirePass "]),
+    "redis-conf-tls-pass": ("tls-client-key-file-pass S3CR3T", ["file-pass "]),
+    "redis-acl-file": (
+        "user worker +@list ~jobs:* on >S3CR3T\nuser default on #S3CR3T ~* +@all",
+        ["user worker +@list ~jobs:* on ", "user default on ", " ~* +@all"],
+    ),
+}
 SAMBA = {
     # net(8), SYNOPSIS: "-U|--user=[DOMAIN/]USERNAME[%PASSWORD]", "--password=STRING";
     # "[RPC|ADS] JOIN ... [-U username[%password]]" (docs-xml/manpages/net.8.xml)
@@ -221,7 +234,7 @@ QUOTED = {
     "curl-quoted-password": ("curl -u bob:'S3CR3T!' https://h/", [" https://h/"]),
     "curl-double-quoted-password": ('curl --user bob:"S3CR3T x" https://h/', [" https://h/"]),
 }
-CASES = {**OPENSSL, **REDIS, **SAMBA, **DASH, **PROMPT_AFTER_STAMP, **NUL, **QUOTED}
+CASES = {**OPENSSL, **REDIS, **REDIS_CONF, **SAMBA, **DASH, **PROMPT_AFTER_STAMP, **NUL, **QUOTED}
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -253,6 +266,9 @@ def test_a_nul_is_shown_as_it_was():
         "redis-cli MIGRATE h 6379 k 0 5000 KEYS auth x",  # after KEYS: key names
         "redis-cli GET -x",
         "redis-cli --cluster create h:1 h:2 --cluster-replicas 1",
+        "# requirepass foobared",  # redis.conf's comment
+        "user bob logged in",
+        "user worker on nopass ~* +@all",
         "net ads join -U admin",  # no %: the password is asked for
         "net rpc user add bob",
         "net rpc user add -C 'the ops' bob -U admin",
@@ -295,6 +311,9 @@ def test_the_report_lists_the_new_kinds():
         "redis-cli AUTH -a ",
         "net ads join -U a%",
         "net user add a a ",
+        "requirepass a\n",
+        "user a >a >a >a\n",
+        "user a",
         "[1] 2026-01-01 ",
         "[12:00:01] 127.0.0.1:6379> AUTH a\n",
         "2026-01-01 ipmitool> set password a\n",
