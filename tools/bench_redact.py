@@ -4,7 +4,7 @@ shlex.quote writes a quote): review 12 measured about 9 s a MB when each such wo
 redacted on its own.  Prints characters, words, seconds and seconds per MB for a block
 of ``report.BLOCK_BYTES`` characters (what one block of the report may hold) and a
 quarter of it, so the growth shows too; then the same for hostile texts of the patterns
-sessions 13, 15 and 16 added (a time four times longer for four times the text: linear).  Run:
+sessions 13, 15, 16 and 17 added (a time four times longer for four times the text: linear).  Run:
 ``python tools/bench_redact.py``."""
 
 from __future__ import annotations
@@ -48,6 +48,13 @@ HOSTILE = {
     "ipmitool-prompt": "ipmitool> set password a\n",
     "redis-cli-prompt": "127.0.0.1:6379[1]> AUTH u a\n",
     "redis-cli-prompts-in-a-line": "[::1]:1> auth ",
+    "openssl-passwd": "openssl passwd a ",
+    "redis-cli-acl-setuser": "redis-cli ACL SETUSER a >a ",
+    "redis-cli-dash-argument": "redis-cli AUTH -a ",
+    "net-user": "net ads join -U a%",
+    "prompt-after-stamp": "[12:00:01] 1 2 3 4 5 127.0.0.1:6379> AUTH a\n",
+    "redis-conf-user": "user a >a >a\n",
+    "nul-in-a-word": "mysql -pa\0",
 }
 
 

@@ -757,8 +757,10 @@ continuation", bash(1) of Debian's bash 5.2.15-2+b8, QUOTING).  The alternatives
 with different characters, and a word stops before such a quote (a quoted part
 inside a word may not start with a comma): linear."""
 _SSHPASS_OPTION = (
-    rf"{_ARG_SEP}(?:(-p{_ARG_SEP}?)({_CMD_WORD})|-[fdP](?:{_ARG_SEP}?{_CMD_WORD})?"
-    rf"|-(?![fdpP]){_CMD_WORD}?)"
+    rf"""{_ARG_SEP}(?:(-p{_ARG_SEP}?|'-p'{_ARG_SEP}|"-p"{_ARG_SEP})({_CMD_WORD})"""
+    # -p and its password quoted whole ('-pS3CR3T!', as Python's shlex.quote writes it)
+    r"""|('-p)[^'\n]+(')?|("-p)(?:[^"\\\n]|\\.)+(")?"""
+    rf"|-[fdP](?:{_ARG_SEP}?{_CMD_WORD})?|-(?![fdpP]){_CMD_WORD}?)"
 )
 """One option of sshpass before the command it runs: ``-p`` and its password, given
 in the word (``-pSECRET``) or the next one (``-p SECRET``); ``-f``, ``-d``, ``-P`` and
@@ -767,7 +769,8 @@ SYNOPSIS ``sshpass [-ffilename|-dnum|-ppassword|-e[env_var]] [options] command
 arguments``: "-ppassword  The password is given on the command line"); also the next
 word, as sshpass's usage text (``sshpass -h``) gives it: "-p password  Provide password
 as argument (security unwise)".  The first word that is no option is the command,
-whose own ``-p`` (``ssh -p 22``) is kept."""
+whose own ``-p`` (``ssh -p 22``) is kept.  ``-p`` quoted (``'-p' SECRET``), or with its
+password in one pair of quotes (``'-pS3CR3T!'``), is the same word to a shell."""
 _SSHPASS_ITEM = re.compile(_SSHPASS_OPTION)
 _SSHPASS = re.compile(rf"(?<![\w.-])(sshpass)((?:{_SSHPASS_OPTION})*)")
 _MYSQL = re.compile(
@@ -801,11 +804,16 @@ it leaves: a text is redacted more than once (a log's lines, then its block)."""
 
 def _sshpass(m: re.Match[str]) -> str:
     """sshpass and its options with the password of ``-p`` redacted."""
-    words = _SSHPASS_ITEM.sub(
-        lambda i: f"{i.group()[: i.end(1) - i.start()]}<redacted>" if i.group(1) else i.group(),
-        m.group(2),
-    )
-    return m.group(1) + words
+
+    def item(i: re.Match[str]) -> str:
+        if i.group(1):
+            return f"{i.group()[: i.end(1) - i.start()]}<redacted>"
+        if i.group(3) or i.group(5):
+            end = i.end(3) if i.group(3) else i.end(5)
+            return f"{i.group()[: end - i.start()]}<redacted>{i.group(4) or i.group(6) or ''}"
+        return i.group()
+
+    return m.group(1) + _SSHPASS_ITEM.sub(item, m.group(2))
 
 
 def _mysql(m: re.Match[str]) -> str:
@@ -867,17 +875,23 @@ class _SecretCommand:
 
     ``getopt`` is the option string of a command that reads its one-letter options
     with getopt(3) (``"P:vE"``): a word ``-vP`` is the flag ``-v`` then ``-P``, whose
-    value is the rest of the word or the next one.  ``subcommand``, a pattern and some of
-    ``secret_options``, makes those secret only after a first positional word the
-    pattern matches (openssl's ``enc``: ``-k``).  ``words`` picks the positional words
-    that are secrets: given the command's name, its words and those that are no options
-    nor their values (each as ``(index, word)``), it gives the indexes of the words to
-    redact.  ``sub`` and ``search`` stand in for a compiled pattern's (a regular
+    value is the rest of the word or the next one.  ``subcommand``, pairs of a pattern
+    and some of ``secret_options``, makes those secret only after a first positional
+    word the pattern matches (openssl's ``enc``: ``-k``; ``ca``: ``-key``).  ``words``
+    picks the positional words that are secrets: given the command's name, its words
+    and those that are no options nor their values (each as ``(index, word)``), it
+    gives the indexes of the words to redact.
+
+    A word ``--`` ends the options, and with ``posix`` so does the ``posix``-th
+    positional word (redis-cli's command name): every word after is a positional word,
+    one that starts with ``-`` too (``AUTH -S3CR3T``), unless one of ``no_posix`` is
+    given.  ``sub`` and ``search`` stand in for a compiled pattern's (a regular
     expression finds the command and its words: linear)."""
 
     def __init__(
         self, command, secret_options, value_options=(), secret_word=None, no_word=(),
-        shown=None, *, getopt=None, glued=True, subcommand=None, words=None, prompt=None,
+        shown=None, *, getopt=None, glued=True, subcommand=(), words=None, prompt=None,
+        posix=None, no_posix=(),
     ):  # fmt: skip
         self.pattern = re.compile(
             rf"(?<![\w.-])({command})"
@@ -889,15 +903,17 @@ class _SecretCommand:
         )
         # a line that starts with the tool's prompt: its words, to the end of the line
         self.prompt = prompt and re.compile(
-            rf"(?m)^[ \t]*({prompt})((?:(?:[ \t]|{_HIDDEN_BLANK})+(?=({_CMD_WORD}))\3)*)"
+            rf"(?m)^[ \t]*(?:{_PROMPT_PREFIX})?({prompt})"
+            rf"((?:(?:[ \t]|{_HIDDEN_BLANK})+(?=({_CMD_WORD}))\3)*)"
         )
         self.secret_options, self.value_options = secret_options, value_options
         self.secret_word, self.no_word = secret_word, no_word
         everyone = shown if callable(shown) else None
         self.shown = {o: everyone or (shown or {}).get(o, _whole) for o in secret_options}
         self.getopt, self.glued, self.words = getopt, glued, words
-        pattern, gated = subcommand or (None, ())
-        self.subcommand = pattern and re.compile(pattern, re.I)
+        self.posix, self.no_posix = posix, no_posix
+        self.subcommand = [(re.compile(p, re.I), gated) for p, gated in subcommand]
+        gated = {o for _, options in subcommand for o in options}
         self.ungated = tuple(o for o in secret_options if o not in gated)
 
     def _short(self, word: str) -> tuple[str, int]:
@@ -926,39 +942,50 @@ class _SecretCommand:
         if m.re is self.prompt:
             return self._prompted(m, items, words)
         positional: list[tuple[int, str]] = []
-        active = self.subcommand is None
+        secret = self.secret_options if not self.subcommand else self.ungated
         pending, option = "", ""  # pending: "secret" or "value" (its next word)
+        ended = False  # after "--" (or the posix-th positional word): no more options
+        posix = self.posix and not any(w in self.no_posix for w in words)
         for i, word in enumerate(words):
             if pending:
                 if pending == "secret":
                     shown[i] = self.shown[option](word)
                 pending = ""
                 continue
-            name, eq, _ = word.partition("=")
-            secret = self.secret_options if active else self.ungated
-            if word in secret:
-                pending, option = "secret", word
-            elif word in self.value_options or word in self.secret_options:
+            redirection = _REDIRECTION.match(word) and not word.startswith("<redacted>")
+            if ended and not redirection:
+                positional.append((i, word))
+                continue
+            # an option quoted whole is that option to a shell ('-PS3CR3T!', as Python's
+            # shlex.quote writes it): read without its quotes, shown in them
+            q, w = _quoted_whole(word)
+            if w == "--" and not ended:
+                ended = True
+                continue
+            name, eq, _ = w.partition("=")
+            if w in secret:
+                pending, option = "secret", w
+            elif w in self.value_options or w in self.secret_options:
                 pending = "value"
             elif eq and name in secret:
-                shown[i] = f"{name}={self.shown[name](word[len(name) + 1 :])}"
-            elif self.getopt and word[:1] == "-" and word[1:2] not in ("-", ""):
-                pending, at = self._short(word)
-                option = f"-{word[at - 1]}" if at else f"-{word[-1]}"
+                shown[i] = f"{q}{name}={self.shown[name](w[len(name) + 1 :])}{q}"
+            elif self.getopt and w[:1] == "-" and w[1:2] not in ("-", ""):
+                pending, at = self._short(w)
+                option = f"-{w[at - 1]}" if at else f"-{w[-1]}"
                 if at:
-                    shown[i] = f"{word[:at]}{self.shown[option](word[at:])}"
-            elif self.glued and any(
-                len(o) == 2 and word[:2] == o and word[2:] for o in secret
-            ):  # fmt: skip
-                shown[i] = f"{word[:2]}{self.shown[word[:2]](word[2:])}"
-            elif _REDIRECTION.match(word) and not word.startswith("<redacted>"):
+                    shown[i] = f"{q}{w[:at]}{self.shown[option](w[at:])}{q}"
+            elif self.glued and any(len(o) == 2 and w[:2] == o and w[2:] for o in secret):
+                shown[i] = f"{q}{w[:2]}{self.shown[w[:2]](w[2:])}{q}"
+            elif redirection:
                 # no argument: what a shell redirects (its file the next word, if not
                 # in this one); not the <redacted> that a text redacted before shows
                 pending = "" if _REDIRECTION.sub("", word, 1) else "value"
-            elif not word.startswith("-"):
-                if not positional and self.subcommand is not None:
-                    active = bool(self.subcommand.fullmatch(word))
+            elif not w.startswith("-"):
+                if not positional and self.subcommand:
+                    gated = (o for p, os in self.subcommand if p.fullmatch(w) for o in os)
+                    secret = (*self.ungated, *gated)
                 positional.append((i, word))
+                ended = bool(posix and len(positional) >= posix)
         hidden = set(self.words(m.group(1), words, positional) if self.words else ())
         if self.secret_word is not None and not any(w in self.no_word for w in words):
             hidden.update(i for i, _ in positional[self.secret_word : self.secret_word + 1])
@@ -1037,12 +1064,35 @@ def _bare(word: str) -> str:
     return word.replace('"', "").replace("'", "")
 
 
+def _quoted_whole(word: str) -> tuple[str, str]:
+    """The quote of a word in one pair of quotes with none inside (``'-PS3CR3T'``) and
+    the word without them; else no quote and the word."""
+    q = word[:1]
+    if q in ("'", '"') and len(word) > 1 and word[-1] == q and q not in word[1:-1]:
+        return q, word[1:-1]
+    return "", word
+
+
 def _whole(_value: str) -> str:
     """A secret option's value, all of which is the secret: redacted whole."""
     return "<redacted>"
 
 
 _CMD_ITEM = re.compile(rf"({_ARG_SEP})({_CMD_WORD})")
+_PROMPT_PREFIX = (
+    r"(?:(?:\[[^\]\n]{1,40}\]|[+-]?[0-9][0-9:.,/+TZ-]*"
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?![^ \t]))[ \t]+){1,6}"
+)
+"""What may come before a tool's prompt at a line's start (:class:`_SecretCommand`'s
+``prompt``): up to six words of a time stamp, each a bracketed word of up to 40
+characters (``[12:00:01]``, ``[2026-01-01 12:00:01]``), a word of digits and the
+characters of dates and times that starts with a digit (``2026-01-01``,
+``12:00:01,123``, ``2026-01-01T12:00:01Z``; or with a sign and a digit, a zone:
+``+0000``) or a month's name (moreutils ts(1)'s default format ``%b %d %H:%M:%S``;
+``Dec 04 2026 12:00:01 +0000`` is five words), then blanks: a pasted session whose
+lines were stamped.  A word of prose before it (``run it: 127.0.0.1:6379> AUTH ...``)
+is no stamp, so that line stays as it is.  Each word's alternatives start with their
+own characters and a word ends at a blank: the line's start is read once (linear)."""
 _VIRSH_SECRET = _SecretCommand(
     "secret-set-value", ("--base64",), ("--secret",), secret_word=1,
     no_word=("--file", "--interactive"),
@@ -1082,17 +1132,73 @@ def _after(mark: str):
     return shown
 
 
+def _openssl_param(value: str) -> str:
+    """A ``name:value`` parameter of openssl's ``-macopt`` or ``-kdfopt`` as shown: the
+    value redacted where the name gives a key or a password (``key:``, ``hexkey:``,
+    ``pass:``, ``hexpass:``, ``secret:``, ``hexsecret:``, in any case: openssl 3.0.19
+    takes ``KEY:abc`` for ``key:abc``), the others kept (``digest:SHA256``,
+    ``salt:...``)."""
+    quote = value[:1] if value[:1] in "'\"" else ""
+    inner = value[len(quote) :]
+    name, colon, rest = inner.partition(":")
+    if not colon or _bare(name).lower() not in _OPENSSL_SECRET_PARAMS:
+        return value
+    end = quote if rest and inner.endswith(quote) else ""
+    return f"{quote}{name}:<redacted>{end}"
+
+
+_OPENSSL_SECRET_PARAMS = ("key", "hexkey", "pass", "hexpass", "secret", "hexsecret")
+_OPENSSL_PASSWD_VALUES = (
+    "-salt", "-in", "-rand", "-writerand", "-provider", "-provider-path", "-propquery",
+)  # fmt: skip
+
+
+def _openssl_passwd(_command: str, words: list[str], positional: list[tuple[int, str]]):
+    """The passwords of ``openssl passwd [options] [password...]``: "openssl passwd ...
+    [-salt string] [-in file] ... [password]" (openssl-passwd(1ssl) of Debian's openssl
+    3.0.19-1~deb12u2, SYNOPSIS).  Its options end at its first word that is none, or
+    at ``--`` (opt_next() of apps/lib/opt.c, openssl/openssl: "If word doesn't start
+    with a -, we're done", "Hit "--" ? We're done"); every word after is a password
+    (``openssl passwd -1 -salt ab a -x`` hashes ``a`` and ``-x``, tried with openssl
+    3.0.19).  The values of ``-salt``, ``-in`` and the other options that take one are
+    kept."""
+    if not positional or _bare(positional[0][1]) != "passwd":
+        return ()
+    hidden, pending, ended = [], False, False
+    for i in range(positional[0][0] + 1, len(words)):
+        word = words[i]
+        if pending:
+            pending = False
+        elif _REDIRECTION.match(word) and not word.startswith("<redacted>"):
+            pending = not _REDIRECTION.sub("", word, 1)
+        elif ended or not _bare(word).startswith("-"):
+            ended = True
+            hidden.append(i)
+        elif _bare(word) == "--":
+            ended = True
+        else:
+            name, eq, _ = ("-" + _bare(word).lstrip("-")).partition("=")
+            pending = not eq and name in _OPENSSL_PASSWD_VALUES
+    return hidden
+
+
 _OPENSSL_ENC_OPTIONS = ("-k", "--k", "-K", "--K")
+_OPENSSL_PARAM_OPTIONS = ("-macopt", "--macopt", "-kdfopt", "--kdfopt")
+_OPENSSL_PASS_OPTIONS = ("-passin", "-passout", "-pass", "--passin", "--passout", "--pass")
 _OPENSSL = _SecretCommand(
-    "openssl", ("-passin", "-passout", "-pass", "--passin", "--passout", "--pass",
-                *_OPENSSL_ENC_OPTIONS),
-    shown={o: _after("^pass:") for o in ("-passin", "-passout", "-pass", "--passin",
-                                         "--passout", "--pass")},
+    "openssl", (*_OPENSSL_PASS_OPTIONS, *_OPENSSL_ENC_OPTIONS, "-key", "--key", "-hmac",
+                "--hmac", *_OPENSSL_PARAM_OPTIONS),
+    shown={**{o: _after("^pass:") for o in _OPENSSL_PASS_OPTIONS},
+           **{o: _openssl_param for o in _OPENSSL_PARAM_OPTIONS}},
     glued=False,
     subcommand=(
-        r"enc|base64|zlib|(?:aes|aria|bf|camellia|cast|chacha|des|idea|rc[245]|seed|sm4)[\w-]*",
-        _OPENSSL_ENC_OPTIONS,
+        (r"enc|base64|zlib|(?:aes|aria|bf|camellia|cast|chacha|des|idea|rc[245]|seed|sm4)[\w-]*",
+         _OPENSSL_ENC_OPTIONS),
+        ("ca", ("-key", "--key")),
+        (r"dgst|md[245]|mdc2|rmd160|ripemd\w*|sha[\w-]*|shake\w*|blake2\w*|sm3|whirlpool",
+         ("-hmac", "--hmac")),
     ),
+    words=_openssl_passwd,
 )  # fmt: skip
 """openssl's pass phrase options ``-passin``, ``-passout`` (and ``-pass`` of ``enc``,
 ``pkcs8`` ...): of their arguments ``pass:password``, ``env:var``, ``file:pathname``,
@@ -1109,7 +1215,20 @@ openssl 3.0.19-1~deb12u2, OPTIONS, whose SYNOPSIS gives the command as ``openssl
 enc|cipher`` (``openssl aes-256-cbc -k ...``: the cipher's name, in any case, as
 ``openssl list -cipher-commands`` names them); ``-kfile filename`` names a file, kept.
 Only the whole word is an option (``-kabc`` is read as a cipher's name, and fails), so
-``-kfile`` is no ``-k``; and only for enc: another command's ``-k`` is no password."""
+``-kfile`` is no ``-k``; and only for enc: another command's ``-k`` is no password.
+
+``openssl ca -key password`` ("The password used to encrypt the private key",
+openssl-ca(1ssl) of Debian's openssl 3.0.19-1~deb12u2, OPTIONS; ``-keyfile`` names the
+key's file, kept; another command's ``-key``, as ``req -key k.pem``, names a file,
+kept); ``-hmac key`` of dgst and the digests' commands (``openssl sha256 -hmac ...``,
+``openssl list -digest-commands``): "Create a hashed MAC using key" (openssl-dgst(1ssl),
+the same release; speed's ``-hmac`` names a digest, kept); the key or password given in
+a parameter of ``-macopt nm:v`` (dgst, mac: ``key:string``, ``hexkey:string``) and of
+``-kdfopt nm:v`` (kdf: also ``pass:string``, ``hexpass:string``): openssl-dgst(1ssl),
+openssl-mac(1ssl), openssl-kdf(1ssl) of that release (:func:`_openssl_param`); and the
+passwords of ``openssl passwd`` (:func:`_openssl_passwd`).  Each takes its next word as
+its value, one that starts with ``-`` too (opt_next(); ``openssl dgst -hmac -x``
+works)."""
 
 
 def _ipmitool_password(_command: str, _words: list[str], positional: list[tuple[int, str]]):
@@ -1157,21 +1276,49 @@ def _smbclient_password(command: str, words: list[str], positional: list[tuple[i
     000da55dd930d151db14ee8eed58e82806522692, main(): poptGetArg for the service, then
     for the password; that word is redacted whatever ``-U`` holds).  The words after
     ``-T`` are its tar file and file names (main() eats them), kept."""
+    if command == "net":
+        return _net_password(positional)
     if command != "smbclient":
         return ()
     tar = next((i for i, w in enumerate(words) if w.startswith(("-T", "--tar"))), len(words))
     return [i for i, _ in positional[1:2] if i < tar]
 
 
+def _net_password(positional: list[tuple[int, str]]):
+    """The password words of Samba's net (net(8), COMMANDS: docs-xml/manpages/net.8.xml
+    of samba-team/samba, commit 0007102d2b56b4f870a89989ec9e7fb31b514edc): ``[RPC|ADS]
+    USER ADD name [password]``, ``RAP VALIDATE user [password]``, ``RAP PASSWORD USER
+    OLDPASS NEWPASS``; and the words ``machinepass=PASS`` of ``[RPC|ADS] JOIN`` ("Set a
+    specific password on the computer account") and ``trustpw=`` of ``RPC TRUST
+    CREATE`` ("Trust password"), redacted whole."""
+    w = [_bare(word).lower() for _, word in positional]
+    at = 1 if w[:1] in (["ads"], ["rap"], ["rpc"]) else 0
+    if w[at : at + 2] == ["user", "add"]:
+        picks = [at + 3]
+    elif w[at : at + 1] == ["validate"]:
+        picks = [at + 2]
+    elif w[at : at + 1] == ["password"]:
+        picks = [at + 2, at + 3]
+    else:
+        picks = []
+    hidden = [positional[j][0] for j in picks if j < len(positional)]
+    return hidden + [i for (i, _), word in zip(positional, w)  # noqa: B905
+                     if word.startswith(("machinepass=", "trustpw="))]  # fmt: skip
+
+
 _SMB_USER = _SecretCommand(
-    r"smbclient|rpcclient|smbtree", ("-U", "--user", "--password"),
+    r"smbclient|rpcclient|smbtree|net", ("-U", "--user", "--password"),
     ("-M", "--message", "-I", "--ip-address", "-L", "--list", "-T", "--tar", "-D", "--directory",
      "-b", "--send-buffer", "-t", "--timeout", "-p", "--port", "-d", "--debuglevel", "-s",
      "--configfile", "--option", "-l", "--log-basename", "-R", "--name-resolve", "-O",
      "--socket-options", "-m", "--max-protocol", "-n", "--netbiosname", "-i", "--netbios-scope",
      "--scope", "-W", "--workgroup", "--realm", "-A", "--authentication-file",
      "--simple-bind-dn", "--use-kerberos", "--use-krb5-ccache", "--client-protection", "-S",
-     "--signing", "-c", "--command"),
+     "--signing", "-c", "--command",
+     # net's (net(8), OPTIONS)
+     "-w", "--target-workgroup", "--ipaddress", "--server", "--request-timeout", "-F", "--flags",
+     "-C", "--comment", "--myname", "--container", "--maxusers", "-X", "--exclude",
+     "--destination", "--rid", "--reg-version", "-o", "--output", "--precheck", "--dns-ttl"),
     shown={"-U": _after("%"), "--user": _after("%")}, words=_smbclient_password,
 )  # fmt: skip
 """Samba's clients' ``-U|--user=[DOMAIN/]USERNAME[%PASSWORD]`` (smbtree(1) of Ubuntu's
@@ -1183,7 +1330,19 @@ samba-technical, 2022-08-26): the user is kept, what follows its first ``%`` red
 (smbclient(1) of Ubuntu's smbclient 4.19.5+dfsg-4ubuntu9.4, SYNOPSIS), redacted whole.
 The values of the other options that take one (the same SYNOPSIS, and the older
 ``-S``/``--signing`` and ``-i``/``--scope``) are no positional words: smbclient's
-password after the service is (:func:`_smbclient_password`)."""
+password after the service is (:func:`_smbclient_password`).
+
+Samba's ``net`` takes the same ``-U|--user=[DOMAIN/]USERNAME[%PASSWORD]`` and
+``--password=STRING`` (net(8), SYNOPSIS: docs-xml/manpages/net.8.xml of
+samba-team/samba, commit 0007102d2b56b4f870a89989ec9e7fb31b514edc; "[RPC|ADS] JOIN ...
+[-U username[%password]]").  A program name in capitals (``SMBCLIENT``, ``NET``) is
+none of these: a shell looks a command up in PATH by its exact name, and Linux file
+systems tell the cases apart (``SMBCLIENT -V`` in bash 5.2.15 on ext4: "command not
+found"), so such a line ran no Samba client."""
+
+
+_REDIS_SECRET_CONFIGS = ("requirepass", "masterauth", "tls-key-file-pass",
+                         "tls-client-key-file-pass")  # fmt: skip
 
 
 def _redis_auth(_command: str, words: list[str], positional: list[tuple[int, str]]):
@@ -1193,11 +1352,40 @@ def _redis_auth(_command: str, words: list[str], positional: list[tuple[int, str
     arguments ("Usage: redis-cli [OPTIONS] [cmd [arg [arg ...]]]").  With ``-x`` the
     last argument is read from the standard input ("Read last argument from STDIN"):
     ``AUTH user`` then names only the user.  Not with ``--cluster`` or ``--eval``, whose
-    words are no command."""
+    words are no command.
+
+    Also (redis.io, each command's page): ``CONFIG SET parameter value [parameter value
+    ...]`` where the parameter is ``requirepass``, ``masterauth`` or the TLS key files'
+    pass phrases ``tls-key-file-pass``, ``tls-client-key-file-pass`` (redis.conf of
+    redis/redis: "requirepass foobared", "masterauth <master-password>", "tls-key-file-pass
+    secret"); ``ACL SETUSER username [rule ...]``, whose rules ``>password`` and
+    ``<password`` add and remove a password, ``#hash`` and ``!hash`` its SHA-256 hash
+    (redis.io, ACL SETUSER), redacted whole (a shell reads an unquoted ``>password`` as a
+    redirection: its word is hidden too); ``MIGRATE host port key|"" db timeout [COPY]
+    [REPLACE] [AUTH password | AUTH2 username password] [KEYS key ...]``."""
     if not positional or "--cluster" in words or "--eval" in words:
         return ()
     name = _bare(positional[0][1]).lower()
     args = positional[1:]
+    sub = _bare(args[0][1]).lower() if args else ""
+    if name == "config" and sub == "set":
+        pairs = args[1:]
+        return [pairs[j + 1][0] for j in range(0, len(pairs) - 1, 2)
+                if _bare(pairs[j][1]).lower() in _REDIS_SECRET_CONFIGS]  # fmt: skip
+    if name == "acl" and sub == "setuser" and len(args) > 1:
+        every = words or [w for _, w in positional]  # at the prompt: all are positional
+        rules = ((i, _bare(every[i])) for i in range(args[1][0] + 1, len(every)))
+        return [i for i, rule in rules if rule[:1] in (">", "<", "#", "!") and rule[1:]]
+    if name == "migrate":
+        hidden = []
+        for j in range(5, len(args)):
+            word = _bare(args[j][1]).lower()
+            if word == "keys":
+                break
+            if word in ("auth", "auth2"):
+                at = j + (1 if word == "auth" else 2)
+                hidden += [i for i, _ in args[at : at + 1]]
+        return hidden
     if name == "auth":
         if len(args) == 1:
             return () if "-x" in words else [args[0][0]]
@@ -1231,17 +1419,39 @@ _REDIS_CLI = _SecretCommand(
      "--tls-ciphersuites", "--show-pushes", "--cluster-replicas", "--cluster-master-id",
      "--cluster-from", "--cluster-to", "--cluster-from-user", "--cluster-slots",
      "--cluster-timeout", "--cluster-pipeline", "--cluster-threshold"),
-    words=_redis_auth, prompt=_REDIS_PROMPT,
+    words=_redis_auth, prompt=_REDIS_PROMPT, posix=1, no_posix=("--cluster",),
 )  # fmt: skip
 """redis-cli's ``-a <password>`` ("Password to use when connecting to the server")
 and ``--pass <password>`` ("Alias of -a for consistency with the new --user option"):
 its usage text (src/redis-cli.c, ``usage()``, as copies of it give it; the stored
 redis/redis copy, commit 889e443ce51923704241d62daa65178c35dedbf9, predates
-``--pass``: not verified against a release); ``--user`` is kept.  The options that
+``--pass``: not verified against a release); ``--user`` is kept.  Its options end at
+the command's name ("Likely the command name, stop here", ``parseOptions()``): each
+word after it is an argument of the command, one that starts with ``-`` too (``AUTH
+-S3CR3T``); not with ``--cluster``, whose own words and options come after it.  The options that
 take a value and ``--cluster-from-pass`` are those of redis 7.4.5's ``parseOptions()``
 (as Praying/redis-7.4.5-chinese-annotated, commit
 6d551c5eb1cc854b9014202c0085b1adea183937, gives it); the command's password is
 redacted by :func:`_redis_auth`."""
+_REDIS_CONF = re.compile(
+    rf"(?im)^([ \t]*(?:{'|'.join(_REDIS_SECRET_CONFIGS)})[ \t]+)(?![ \t]|<redacted>)[^\n]*"
+)
+"""A redis.conf line that sets a password: ``requirepass foobared``, ``masterauth
+<master-password>``, ``tls-key-file-pass secret``, ``tls-client-key-file-pass secret``
+(redis.conf of redis/redis, as :func:`_redis_auth` cites it), to the line's end; a
+directive's name in any case (redis reads them with strcasecmp, loadServerConfigFromString()
+of src/config.c)."""
+_REDIS_CONF_USER = re.compile(r"(?im)^([ \t]*user[ \t]+[^\s>]+)([ \t][^\n]*)")
+_REDIS_CONF_RULE = re.compile(r"(?<=[ \t])[<>#!](?!redacted>)[^\s]+")
+"""A user's line of redis.conf or an ACL file (``user worker +@list ~jobs:* on
+>ffa9203c493aa99``: redis.io, ACL, "Use an external ACL file"): the same rules as ``ACL
+SETUSER``'s, whose ``>password``, ``<password``, ``#hash`` and ``!hash`` are redacted."""
+
+
+def _redis_conf_user(m: re.Match[str]) -> str:
+    return m.group(1) + _REDIS_CONF_RULE.sub("<redacted>", m.group(2))
+
+
 _CEPH_KEY = _SecretCommand(r"ceph(?:-[\w-]+)?|rbd(?:-[\w-]+)?|rados(?:gw-admin)?", ("--key",))
 """Ceph's ``key`` setting given as an option (``--key KEY``, ``--key=KEY``: "The key
 (that is, the text string of the key itself)", doc/rados/configuration/
@@ -1401,7 +1611,9 @@ REDACTIONS = (
         "the password of openssl's -passin pass:, -passout pass: and -pass pass: "
         "(env:, file:, fd: and stdin name where it is, kept); of openssl enc -k and its key "
         "-K (also openssl aes-256-cbc ... and the other ciphers' commands; -kfile's file "
-        "name is kept)",
+        "name is kept); of openssl ca -key, openssl dgst -hmac (also openssl sha256 -hmac), "
+        "-macopt and -kdfopt key:, hexkey:, pass:, hexpass:, secret:, hexsecret: (other "
+        "parameters kept); the password words of openssl passwd",
         _OPENSSL,
         None,
     ),
@@ -1409,24 +1621,42 @@ REDACTIONS = (
         "the password of ipmitool -P (-P SECRET, -PSECRET, -vP SECRET) and its Kg key (-k, "
         "-y); the password of its commands user set password ID SECRET, user test ID 16|20 "
         "SECRET, lan set CHANNEL password SECRET and set password SECRET, also in a line "
-        "that starts with the prompt of ipmitool shell (ipmitool> set password SECRET)",
+        "that starts with the prompt of ipmitool shell (ipmitool> set password SECRET), "
+        "after a time stamp too (2026-01-01 ipmitool> ...)",
         _IPMITOOL,
         None,
     ),
     (
-        "the password of smbclient -U user%SECRET (also --user=, rpcclient's and "
-        "smbtree's; the user is kept) and --password; smbclient //server/share PASSWORD "
-        "(the word after the service)",
+        "the password of smbclient -U user%SECRET (also --user=, rpcclient's, "
+        "smbtree's and Samba net's; the user is kept) and --password; smbclient "
+        "//server/share PASSWORD (the word after the service); net user add NAME PASSWORD, "
+        "net rap validate USER PASSWORD, net rap password USER OLD NEW, machinepass=, trustpw=",
         _SMB_USER,
         None,
     ),
     (
         "the password of redis-cli -a (also --pass, --cluster-from-pass) and of the "
-        "command it sends: AUTH [user] SECRET, HELLO 3 AUTH user SECRET, also in a line "
-        "that starts with its prompt (127.0.0.1:6379> AUTH SECRET; host:port[DB]>, "
-        "host:port(TX)>, redis /path/to/socket>, not connected>)",
+        "command it sends: AUTH [user] SECRET, HELLO 3 AUTH user SECRET, CONFIG SET "
+        "requirepass|masterauth|tls-key-file-pass|tls-client-key-file-pass SECRET, ACL "
+        "SETUSER user >SECRET (<SECRET, #HASH, !HASH), MIGRATE ... AUTH SECRET | AUTH2 user "
+        "SECRET (a word after the command's name is an argument, -SECRET too), also in a "
+        "line that starts with its prompt (127.0.0.1:6379> AUTH SECRET; host:port[DB]>, "
+        "host:port(TX)>, redis /path/to/socket>, not connected>), after a time stamp too "
+        "([12:00:01] 127.0.0.1:6379> ...)",
         _REDIS_CLI,
         None,
+    ),
+    (
+        "the password of a redis.conf line requirepass, masterauth, tls-key-file-pass or "
+        "tls-client-key-file-pass (to the line's end)",
+        _REDIS_CONF,
+        r"\1<redacted>",
+    ),
+    (
+        "the >password, <password, #hash and !hash rules of a redis.conf or ACL file's user "
+        "line (user worker on >SECRET ~jobs:*)",
+        _REDIS_CONF_USER,
+        _redis_conf_user,
     ),
     (
         "the key of Ceph's --key (ceph, rbd, rados ...; --keyring and --keyfile are kept)",
@@ -1643,7 +1873,13 @@ REDACTIONS = (
         re.compile(
             rf"((?<![\w-])(?:-u(?:[ \t]|{_CONTINUED_LINE})*|--(?:proxy-)?user"
             rf"(?:(?:[ \t]|{_CONTINUED_LINE})+|[ \t]*=[ \t]*))"
-            r"['\"]?[^\s:'\"]*:)[^\s'\"]*"
+            # a password quoted after the colon (bob:'S3CR3T!', as a shell reads it) to
+            # its quote, unless a blank or , : ; } ) ] follows that quote, which more
+            # likely closes a string the option stands in (["-u", "bob:", "x"]); one
+            # inside the user's quotes ('bob:S3CR3T') to that quote
+            r"['\"]?[^\s:'\"]*:)"
+            r"(?:'(?=[^\s'\",:;})\]])[^'\n]*'?|\"(?=[^\s'\",:;})\]])(?:[^\"\\\n]|\\.)*\"?)?"
+            r"[^\s'\"]*"
         ),
         r"\1<redacted>",
     ),
@@ -1685,8 +1921,13 @@ _NEEDLES = (
     ("login",),
     ("openssl",),
     ("ipmitool",),
-    ("smbclient", "rpcclient", "smbtree"),
-    ("redis-cli", "auth"),  # a line at redis-cli's prompt: its AUTH or HELLO ... AUTH
+    # net: the name and what may separate it from its first word (_ARG_SEP)
+    ("smbclient", "rpcclient", "smbtree", "net ", "net\t", "net\0", "net\\", 'net"', "net'"),
+    # a line at redis-cli's prompt: its AUTH, HELLO ... AUTH, MIGRATE ... AUTH, CONFIG SET
+    # requirepass, masterauth or tls-...-file-pass, ACL SETUSER
+    ("redis-cli", "auth", "requirepass", "file-pass", "setuser"),
+    ("requirepass", "masterauth", "file-pass"),
+    ("user",),
     ("ceph", "rbd", "rados"),
     ("password",),
     ("chpasswd",),
@@ -1739,12 +1980,29 @@ def _fold(text: str) -> str:
     return (text if text.isascii() else text.translate(_RE_I_ASCII)).lower()
 
 
+_NUL = "\0q0000"
+"""A NUL of the text while it is redacted: a hidden character (as :func:`_hidden` hides
+a quote), part of the word it is in.  A shell drops a NUL of its input, so a word
+``-pab<NUL>S3CR3T`` gives ``-pabS3CR3T`` (tried with Debian's bash 5.2.15-2+b8 and
+dash: ``printf '[%s]' -pab<NUL>S3`` prints ``[-pabS3]``): the NUL does not end the
+word; and a NUL and four hex digits in the text (``<NUL>0027``) are no blank or quote
+hidden while redacting, which :func:`_shown` would show as that character."""
+
+
 def redact(text: str) -> str:
     """``text`` with every kind of secret in :data:`REDACTIONS` replaced.  A word
     written in quoted parts glued together (:func:`_unquoted`) that, read as a shell
     reads it, holds a secret is also put in one pair of quotes with the secret redacted
     (``'--password='"'"'x'"'"''`` -> ``"--password=<redacted>"``): that form is shown
-    where it shows nothing the text redacted as written hides (:func:`_no_more`)."""
+    where it shows nothing the text redacted as written hides (:func:`_no_more`).  A
+    NUL is redacted as :data:`_NUL`, a character of its word."""
+    if "\0" in text:
+        return _redact_text(text.replace("\0", _NUL)).replace(_NUL, "\0")
+    return _redact_text(text)
+
+
+def _redact_text(text: str) -> str:
+    """:func:`redact` of a text without NUL."""
     plain = _redact(text)
     if not _GLUED.search(text):
         return plain
@@ -1775,7 +2033,7 @@ _WORD_NEEDLES = (
     "secret", "token", "credential", "key", "cookie", "signature", "data", "authorization",
     "value",
     "-u", "@", "%", "\\u", "login", "sig=", "openssl", "ipmitool", "smbclient", "smbtree",
-    "rpcclient", "redis-cli", "auth", "ceph", "rbd", "rados",
+    "rpcclient", "redis-cli", "auth", "ceph", "rbd", "rados", "setuser", "user",
 )  # fmt: skip
 """Strings one of which a word's secret needs for any pattern of :data:`REDACTIONS` to
 hide it: each pattern's needles of :data:`_NEEDLES`, with those that many words hold
@@ -1827,8 +2085,9 @@ def redact_arg(arg: str) -> str:
 
 
 def _hidden(arg: str) -> str:
-    """``arg`` with its blanks and each quote that nothing closes hidden (:func:`redact_arg`)."""
-    hidden = _BLANK.sub(lambda m: f"\0{ord(m.group()):04x}", arg)
+    """``arg`` with its blanks and each quote that nothing closes hidden (:func:`redact_arg`),
+    and each NUL (a line's quoted word may hold one) as :data:`_NUL`."""
+    hidden = _BLANK.sub(lambda m: f"\0{ord(m.group()):04x}", arg.replace("\0", _NUL))
     for quote in "\"'":
         # a quote that nothing closes is a character of the value (no shell reads an
         # argument): hidden too, as NUL, q and its code, which no pattern takes for a

@@ -114,6 +114,13 @@ SAMPLES = [
     "echo 'root:SEKRIT' | chpasswd",
     "echo SEKRIT | docker login --password-stdin",
     "chpasswd:\n  list: |\n    root:SEKRIT",
+    # session 17
+    "openssl ca -key SEKRIT",
+    "net ads join -U admin%SEKRIT",
+    "[12:00:01] 127.0.0.1:6379> CONFIG SET requirepass SEKRIT",
+    "2026-01-01 ipmitool> set password SEKRIT",
+    "requirepass SEKRIT",
+    "user worker on >SEKRIT ~*",
 ]
 
 
