@@ -140,6 +140,27 @@ def test_the_proof_counts_match_the_proof_lines_of_the_site(doctrees):
     assert found == proofs.shown_counts(), (found, proofs.shown_counts())
 
 
+def test_each_python_example_has_a_proof_line_and_is_counted(doctrees):
+    """The contributing page's testcode/testoutput blocks say what runs them, as the
+    snippets' blocks do, and the generated counts include them."""
+    from docutils import nodes
+
+    from nested_snippets import pages
+
+    blocks = unproved = 0
+    for tree in doctrees.values():
+        for block in tree.findall(nodes.literal_block):
+            if "testnodetype" not in block:
+                continue
+            blocks += 1
+            after = block.parent[block.parent.index(block) + 1 :]
+            if not (after and "nested-proof-doctest" in after[0].get("classes", [])):
+                unproved += 1
+    assert blocks >= 12, blocks
+    assert unproved == 0, f"{unproved} of {blocks} example blocks have no proof line"
+    assert proofs.shown_counts()[proofs.DOCTEST] == blocks == len(pages.doctest_blocks())
+
+
 
 def test_a_qemu_query_is_not_said_to_check_a_model():
     """S21: ``-cpu help`` names no CPU model, so its proof line must not claim one."""

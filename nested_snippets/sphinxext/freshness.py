@@ -3,7 +3,8 @@
 ``.. data-freshness::`` prints "Kernel data through Linux X (N releases), QEMU data
 through Y, extracted on DATE": the newest release with a data file, and the newest
 ``extracted_on`` date in the data's provenance.  ``.. proof-counts::`` prints how
-many code blocks each kind of check covers (:mod:`nested_snippets.proofs`).
+many code blocks each kind of check covers (:mod:`nested_snippets.proofs`), and
+:func:`doctest_proof_lines` puts the line under each Python example.
 Nothing in either sentence is typed by hand.
 """
 
@@ -39,7 +40,31 @@ PROOF_WORDS = {
     "syntax": "syntax-checked only",
     "not-executed": "not executable on a test machine (labelled, with their source)",
     "shown": "shown but applied by no test",
+    "doctest": "Python examples run by Sphinx's doctest builder (code and output)",
 }
+
+DOCTEST_LINES = {
+    "testcode": "Run by Sphinx's doctest builder (make doctest).",
+    "testoutput": "Compared by Sphinx's doctest builder with what the example above prints.",
+    "doctest": "Run by Sphinx's doctest builder (make doctest), output compared.",
+}
+"""The proof line under each Python example of a page (the directive's name -> line)."""
+
+
+def doctest_proof_lines(app: Sphinx, doctree: nodes.document) -> None:
+    """Put a proof line under each example block that the doctest builder runs, as
+    the snippet directives do under theirs (``:hide:`` blocks are not shown)."""
+    from nested_snippets.proofs import DOCTEST
+    from nested_snippets.sphinxext import _explain_link
+
+    for block in list(doctree.findall(nodes.literal_block)):
+        text = DOCTEST_LINES.get(block.get("testnodetype", ""))
+        if text is None:
+            continue
+        para = nodes.paragraph(classes=["nested-proof", f"nested-proof-{DOCTEST}"])
+        para += nodes.Text(text + " ")
+        para += _explain_link()
+        block.parent.insert(block.parent.index(block) + 1, para)
 
 
 def proof_sentence() -> str:
@@ -69,3 +94,4 @@ class ProofCounts(SphinxDirective):
 def setup(app: Sphinx) -> None:
     app.add_directive("data-freshness", DataFreshness)
     app.add_directive("proof-counts", ProofCounts)
+    app.connect("doctree-read", doctest_proof_lines)
