@@ -99,6 +99,24 @@ def test_the_freshness_line_names_the_newest_data_file(tmp_path):
     assert f"Kernel data through Linux {newest} ({len(names)} releases" in html
 
 
+def test_the_freshness_line_names_the_missing_releases_and_when_it_was_checked():
+    """It names the releases without data and, as such, the newest extraction and the
+    newest check of the sources (a missing release's search: "searched DATE")."""
+    from nested_snippets import kernel
+    from nested_snippets.sphinxext import freshness
+    from nested_snippets.versions import spoken
+
+    text = freshness.sentence()
+    gap = [v for v in kernel.releases() if v not in kernel.versions()]
+    assert gap, "no release without data: the check below proves nothing"
+    assert f"none for {spoken(gap)}, whose sources were not found" in text, text
+    searched = max(re.findall(r"searched (\d{4}-\d{2}-\d{2})",
+                              " ".join(e.note or "" for e in kernel.index())))  # fmt: skip
+    extracted, checked = freshness.dates()
+    assert checked >= searched and f"newest check of the sources: {checked}." in text, text
+    assert f"Newest extraction: {extracted}" in text and "extracted on" not in text, text
+
+
 def test_kernel_since_prints_the_boundary_from_the_data(tmp_path):
     page = (
         "A\n=\n\nOn from Linux :kernel-since:`x86/kvm_intel nested default=Y`; "

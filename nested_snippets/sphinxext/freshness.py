@@ -1,8 +1,10 @@
 """Generated sentences about what backs the guide: data reach and proof counts.
 
-``.. data-freshness::`` prints "Kernel data through Linux X (N releases), QEMU data
-through Y, extracted on DATE": the newest release with a data file, and the newest
-``extracted_on`` date in the data's provenance.  ``.. proof-counts::`` prints how
+``.. data-freshness::`` prints "Kernel data through Linux X (N releases from W; none
+for V, whose sources were not found), QEMU data through Y (not yet Z). Newest
+extraction: DATE; newest check of the sources: DATE": the newest release with a data
+file, the releases of the series without one, and the newest dates the data records
+(:func:`dates`).  ``.. proof-counts::`` prints how
 many code blocks each kind of check covers (:mod:`nested_snippets.proofs`), and
 :func:`doctest_proof_lines` puts the line under each Python example.
 Nothing in either sentence is typed by hand.
@@ -10,21 +12,47 @@ Nothing in either sentence is typed by hand.
 
 from __future__ import annotations
 
+import re
+
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from nested_snippets import kernel as kdata
 from nested_snippets import qemu as qdata
+from nested_snippets.versions import spoken
 
 
 def sentence() -> str:
+    """What the data reaches, the releases it lacks and when it was last extracted and
+    last checked (the newest dates the data records for each)."""
     releases = kdata.versions()
-    dates = [str(kdata.load(v).provenance.get("extracted_on", "")) for v in releases]
-    text = f"Kernel data through Linux {releases[-1]} ({len(releases)} releases from {releases[0]})"
+    gap = [v for v in kdata.releases() if v not in releases]
+    text = f"Kernel data through Linux {releases[-1]} ({len(releases)} releases from {releases[0]}"
+    text += f"; none for {spoken(gap)}, whose sources were not found)" if gap else ")"
     text += f", QEMU data through {qdata.latest()}"
-    dates.append(qdata.extracted_on())
-    return text + f"; extracted on {max(d for d in dates if d) or 'an unknown date'}."
+    later = [v for v in qdata.missing() if qdata.key(v) > qdata.key(qdata.latest())]
+    text += f" (none yet for {spoken(later)})" if later else ""
+    extracted, checked = dates()
+    text += f". Newest extraction: {extracted or 'unknown'}"
+    return text + (f"; newest check of the sources: {checked}." if checked else ".")
+
+
+_SEARCHED = re.compile(r"searched (\d{4}-\d{2}-\d{2})")
+
+
+def dates() -> tuple[str, str]:
+    """(the newest date on which data was extracted or refreshed from sources, the
+    newest date on which sources were looked for: a missing release's search in the
+    kernel index, the read of Debian's QEMU versions); "" where the data has none."""
+    extracted = [qdata.extracted_on()]
+    for v in kdata.versions():
+        prov = kdata.load(v).provenance
+        extracted.append(str(prov.get("extracted_on", "")))
+        extracted += [str(r.get("on", "")) for r in prov.get("refreshed", [])]
+    checked = [m.group(1) for e in kdata.index() for m in _SEARCHED.finditer(e.note or "")]
+    checked.append(str(qdata.index().get("debian_read_on", "")))
+    return max(extracted, default=""), max(checked, default="")
 
 
 class DataFreshness(SphinxDirective):
