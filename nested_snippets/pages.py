@@ -76,3 +76,27 @@ def where(snippet_id: str) -> str:
     if not places:
         return "not shown on any page"
     return "shown on " + ", ".join(f"{p}:{n}" for p, n in places)
+
+
+_DOCTEST = re.compile(r"^\s*\.\.\s+(testcode|testoutput|doctest)::")
+
+
+@cache
+def doctest_blocks(source: Path = SOURCE) -> tuple[tuple[str, int, str], ...]:
+    """(page, line, directive) of every example block the pages show that Sphinx's
+    doctest builder runs (``testcode``, ``testoutput``, ``doctest``; not ``:hide:``)."""
+    found = []
+    for page in sorted(source.rglob("*.rst")):
+        lines = page.read_text(encoding="utf-8").splitlines()
+        for n, line in enumerate(lines, 1):
+            m = _DOCTEST.match(line)
+            if not m:
+                continue
+            options = []
+            for option in lines[n:]:
+                if not (o := _OPTION.match(option)):
+                    break
+                options.append(o.group(1))
+            if "hide" not in options:
+                found.append((str(page.relative_to(source.parent)), n, m.group(1)))
+    return tuple(found)

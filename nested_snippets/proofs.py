@@ -104,7 +104,8 @@ def proof(
 
 def shown_counts(reg: registry.Registry | None = None) -> Counter[str]:
     """How many proof lines of each kind the pages show: one under each code block
-    (a tab is a block), a block shown on two pages counted on each, as a reader counts."""
+    (a tab is a block, and so is each ``testcode`` and ``testoutput`` example), a
+    block shown on two pages counted on each, as a reader counts."""
     from nested_snippets import pages
 
     reg = reg or registry.load()
@@ -117,7 +118,14 @@ def shown_counts(reg: registry.Registry | None = None) -> Counter[str]:
             keys = [d.options.get("arch", "")]
         for era in snip.eras_in(d.options.get("kernels", "")):
             found.update(proof(snip, key, era, reg).kind for key in keys)
+    if examples := pages.doctest_blocks():  # Python examples: a proof line each, too
+        found[DOCTEST] += len(examples)
     return found
+
+
+DOCTEST = "doctest"
+"""The proof kind of a page's Python example (``testcode``, ``testoutput``): Sphinx's
+doctest builder runs it (:mod:`nested_snippets.sphinxext.freshness` adds its line)."""
 
 
 def counts(reg: registry.Registry | None = None) -> Counter[str]:

@@ -108,9 +108,30 @@ def test_the_freshness_line_names_qemu_releases_debian_ships_without_data(monkey
     monkeypatch.setattr(qemu, "index", lambda: {"releases": rows})
     monkeypatch.setattr(qemu, "versions", lambda: ["9.2", "10.0"])
     text = freshness.sentence()
-    assert ", QEMU data through 10.0 (10.1 and 10.2, which Debian ships, not read);" in text, text
+    assert (
+        ", QEMU data through 10.0 (none for 10.1 and 10.2, which Debian ships: not read yet)."
+        in text
+    ), text
     monkeypatch.setattr(qemu, "index", lambda: {"releases": rows[:2]})
-    assert ", QEMU data through 10.0;" in freshness.sentence()
+    assert ", QEMU data through 10.0. Newest extraction" in freshness.sentence()
+
+
+def test_the_freshness_line_names_the_missing_releases_and_when_it_was_checked():
+    """It names the releases without data and, as such, the newest extraction and the
+    newest check of the sources (a missing release's search: "searched DATE")."""
+    from nested_snippets import kernel
+    from nested_snippets.sphinxext import freshness
+    from nested_snippets.versions import spoken
+
+    text = freshness.sentence()
+    gap = [v for v in kernel.releases() if v not in kernel.versions()]
+    assert gap, "no release without data: the check below proves nothing"
+    assert f"none for {spoken(gap)}, whose sources were not found" in text, text
+    searched = max(re.findall(r"searched (\d{4}-\d{2}-\d{2})",
+                              " ".join(e.note or "" for e in kernel.index())))  # fmt: skip
+    extracted, checked = freshness.dates()
+    assert checked >= searched and f"newest check of the sources: {checked}." in text, text
+    assert f"Newest extraction: {extracted}" in text and "extracted on" not in text, text
 
 
 def test_kernel_since_prints_the_boundary_from_the_data(tmp_path):
@@ -152,6 +173,27 @@ def test_the_proof_counts_match_the_proof_lines_of_the_site(doctrees):
             found.update(kinds)
     assert sum(found.values()) > 100, found
     assert found == proofs.shown_counts(), (found, proofs.shown_counts())
+
+
+def test_each_python_example_has_a_proof_line_and_is_counted(doctrees):
+    """The contributing page's testcode/testoutput blocks say what runs them, as the
+    snippets' blocks do, and the generated counts include them."""
+    from docutils import nodes
+
+    from nested_snippets import pages
+
+    blocks = unproved = 0
+    for tree in doctrees.values():
+        for block in tree.findall(nodes.literal_block):
+            if "testnodetype" not in block:
+                continue
+            blocks += 1
+            after = block.parent[block.parent.index(block) + 1 :]
+            if not (after and "nested-proof-doctest" in after[0].get("classes", [])):
+                unproved += 1
+    assert blocks >= 12, blocks
+    assert unproved == 0, f"{unproved} of {blocks} example blocks have no proof line"
+    assert proofs.shown_counts()[proofs.DOCTEST] == blocks == len(pages.doctest_blocks())
 
 
 

@@ -7,7 +7,10 @@
 that falls in a gap of the data prints the releases it may be, "5.13 or 5.14", as a
 link to the one place that says why (the label :data:`GAPS_LABEL`), and one at the oldest
 release "4.19 or earlier" (see :mod:`nested_snippets.kernel.boundaries`).
-``:kernel-missing:`releases``` prints the releases of the series without data.  A
+``:kernel-missing:`releases``` prints the releases of the series without data.
+``:kernel-default:`x86/kvm_amd nested```, ``:kernel-type:`...``` and
+``:kernel-mode:`...``` print a module parameter's default, type or mode (``0444``)
+from the data (see :class:`ParamValueRole` for the releases they read).  A
 condition that does not parse, names nothing, or is not true now is a build error
 at the role's line.  ``:realkernel-pins:`linux-image``` prints the kernel versions
 the real-kernel tests boot, from ``nested_snippets/realkernel/pinned.json``.
@@ -22,7 +25,8 @@ from sphinx.util.docutils import SphinxRole
 
 from nested_snippets import kernel as kdata
 from nested_snippets.kernel import boundaries
-from nested_snippets.versions import spoken
+from nested_snippets.model import KernelRange, SnippetError
+from nested_snippets.versions import VERSION, spoken
 
 GAPS_LABEL = "kernel-data-gaps"
 """The section of reference/versions.rst that explains a boundary in a gap of the data."""
@@ -67,6 +71,105 @@ class KernelMissingRole(SphinxRole):
         gap = [v for v in kdata.releases() if v not in kdata.versions()]
         text = spoken(gap) if gap else "none"
         return [nodes.inline(text, text, classes=["nested-fact"])], []
+
+
+class ParamValueRole(SphinxRole):
+    """``:kernel-default:`ARCH/MODULE PARAM[@WHERE]```: one field of a module parameter
+    (``default``, ``type`` or ``mode``) from the data, as code.
+
+    ``@6.6`` reads one release; ``@>=4.20``, ``@<4.20`` a range of the model's syntax
+    (:class:`~nested_snippets.model.KernelRange`) and ``@all`` every release of the
+    data, each of which must have the parameter; no ``@`` reads every release that has
+    it.  Every release read must hold the same value, else a build error names what
+    each release holds: a value printed for releases is true in each of them.
+    Targets joined with ``;`` (``s390/kvm nested; s390/kvm hpage``) must agree."""
+
+    FIELDS = {"default": "default", "type": "type", "mode": "perm"}
+    """The role's field -> its test in a :mod:`~nested_snippets.kernel.boundaries`
+    condition (the node's title says ``perm=0444`` as a condition would)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__()
+        assert field in self.FIELDS
+        self.field = field
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        for path in kdata.DATA_DIR.glob("*.json"):
+            self.env.note_dependency(str(path))
+        try:
+            found = [param_value(self.field, t) for t in self.text.split(";")]
+            if len({text for text, _ in found}) > 1:
+                each = ", ".join(f"{t.strip()}: {v}" for t, (v, _) in
+                                 zip(self.text.split(";"), found, strict=True))  # fmt: skip
+                raise kdata.KernelDataError(f"the targets differ ({each})")
+        except (kdata.KernelDataError, SnippetError) as exc:
+            msg = self.inliner.reporter.error(f"kernel-{self.field}: {exc}", line=self.lineno)
+            return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
+        text = found[0][0]
+        node = nodes.inline(classes=["nested-fact"])
+        node["title"] = "from the kernel data: " + "; ".join(
+            f"{t.split('@')[0].strip()} {self.FIELDS[self.field]}={text} in {where}"
+            for t, (_, where) in zip(self.text.split(";"), found, strict=True)
+        )
+        node += nodes.literal(text, text)
+        return [node], []
+
+
+def param_value(field: str, target: str) -> tuple[str, str]:
+    """(the value of ``field`` in the releases ``target`` names, those releases in words).
+
+    >>> param_value("type", "x86/kvm_amd nested")[0]
+    'int'
+    """
+    what, _, where = target.strip().partition("@")
+    key, _, name = what.strip().partition(" ")
+    arch, _, module = key.partition("/")
+    name = name.strip()
+    if not module or not name or " " in name:
+        raise kdata.KernelDataError(f"write 'ARCH/MODULE PARAM[@RELEASE or @RANGE]', "
+                                    f"not {target!r}")  # fmt: skip
+    where = where.strip()
+    if VERSION.fullmatch(where):
+        if where not in kdata.versions():
+            raise kdata.KernelDataError(f"no data for Linux {where}")
+        releases = [where]
+    else:
+        span = KernelRange(where or "all")
+        releases = [v for v in kdata.versions() if span.contains(v)]
+    values: dict[str, list[str]] = {}
+    absent = []
+    for v in releases:
+        try:
+            mod = kdata.load(v).module(arch, module)
+        except kdata.UnknownModule:
+            absent.append(v)
+            continue
+        if not mod.has(name):
+            absent.append(v)
+            continue
+        p = mod.param(name)
+        value = {"default": p.default, "type": p.type, "mode": p.perm_octal}[field]
+        values.setdefault("\u2014" if value is None else value, []).append(v)
+    if not where:  # every release that has it
+        absent = []
+    if not values:
+        if not releases:
+            raise kdata.KernelDataError(f"no release of the data in {where!r}")
+        raise kdata.load(releases[-1]).module(arch, module).unknown(name)
+    if absent:
+        raise kdata.KernelDataError(f"{key} has no parameter {name!r} in Linux {spoken(absent)}")
+    if len(values) > 1:
+        each = "; ".join(f"{val} in {_span(vs)}" for val, vs in values.items())
+        raise kdata.KernelDataError(f"{key} {name}: the {field} differs in the releases "
+                                    f"named ({each}); name one release or a range")  # fmt: skip
+    ((value, vs),) = values.items()
+    if value == "\u2014":
+        raise kdata.KernelDataError(f"{key} {name}: the data holds no single default")
+    return value, f"Linux {_span(vs)}"
+
+
+def _span(releases: list[str]) -> str:
+    return releases[0] if len(releases) == 1 else f"{releases[0]} to {releases[-1]}"
 
 
 class SnippetKernelsRole(SphinxRole):
@@ -131,3 +234,5 @@ def setup(app: Sphinx) -> None:
     app.add_role("kernel-until", BoundaryRole("until"))
     app.add_role("kernel-first", BoundaryRole("first"))
     app.add_role("kernel-missing", KernelMissingRole())
+    for field in ParamValueRole.FIELDS:
+        app.add_role(f"kernel-{field}", ParamValueRole(field))

@@ -1,15 +1,19 @@
 """Generated sentences about what backs the guide: data reach and proof counts.
 
-``.. data-freshness::`` prints "Kernel data through Linux X (N releases), QEMU data
-through Y, extracted on DATE": the newest release with a data file, and the newest
-``extracted_on`` date in the data's provenance.  QEMU releases newer than Y that
-Debian ships but whose sources could not be read (``missing`` in the QEMU index)
-are named after Y.  ``.. proof-counts::`` prints how
-many code blocks each kind of check covers (:mod:`nested_snippets.proofs`).
+``.. data-freshness::`` prints "Kernel data through Linux X (N releases from W; none
+for V, whose sources were not found), QEMU data through Y (none for Z, which Debian
+ships: not read yet). Newest extraction: DATE; newest check of the sources: DATE":
+the newest release with a data
+file, the releases of the series without one, and the newest dates the data records
+(:func:`dates`).  ``.. proof-counts::`` prints how
+many code blocks each kind of check covers (:mod:`nested_snippets.proofs`), and
+:func:`doctest_proof_lines` puts the line under each Python example.
 Nothing in either sentence is typed by hand.
 """
 
 from __future__ import annotations
+
+import re
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -21,16 +25,35 @@ from nested_snippets.versions import spoken
 
 
 def sentence() -> str:
+    """What the data reaches, the releases it lacks and when it was last extracted and
+    last checked (the newest dates the data records for each)."""
     releases = kdata.versions()
-    dates = [str(kdata.load(v).provenance.get("extracted_on", "")) for v in releases]
-    text = f"Kernel data through Linux {releases[-1]} ({len(releases)} releases from {releases[0]})"
-    newest = qdata.latest()
-    text += f", QEMU data through {newest}"
-    later = [m for m in qdata.missing() if qdata.key(m) > qdata.key(newest)]
-    if later:
-        text += f" ({spoken(later)}, which Debian ships, not read)"
-    dates.append(qdata.extracted_on())
-    return text + f"; extracted on {max(d for d in dates if d) or 'an unknown date'}."
+    gap = [v for v in kdata.releases() if v not in releases]
+    text = f"Kernel data through Linux {releases[-1]} ({len(releases)} releases from {releases[0]}"
+    text += f"; none for {spoken(gap)}, whose sources were not found)" if gap else ")"
+    text += f", QEMU data through {qdata.latest()}"
+    later = [v for v in qdata.missing() if qdata.key(v) > qdata.key(qdata.latest())]
+    text += f" (none for {spoken(later)}, which Debian ships: not read yet)" if later else ""
+    extracted, checked = dates()
+    text += f". Newest extraction: {extracted or 'unknown'}"
+    return text + (f"; newest check of the sources: {checked}." if checked else ".")
+
+
+_SEARCHED = re.compile(r"searched (\d{4}-\d{2}-\d{2})")
+
+
+def dates() -> tuple[str, str]:
+    """(the newest date on which data was extracted or refreshed from sources, the
+    newest date on which sources were looked for: a missing release's search in the
+    kernel index, the read of Debian's QEMU versions); "" where the data has none."""
+    extracted = [qdata.extracted_on()]
+    for v in kdata.versions():
+        prov = kdata.load(v).provenance
+        extracted.append(str(prov.get("extracted_on", "")))
+        extracted += [str(r.get("on", "")) for r in prov.get("refreshed", [])]
+    checked = [m.group(1) for e in kdata.index() for m in _SEARCHED.finditer(e.note or "")]
+    checked.append(str(qdata.index().get("debian_read_on", "")))
+    return max(extracted, default=""), max(checked, default="")
 
 
 class DataFreshness(SphinxDirective):
@@ -46,7 +69,31 @@ PROOF_WORDS = {
     "syntax": "syntax-checked only",
     "not-executed": "not executable on a test machine (labelled, with their source)",
     "shown": "shown but applied by no test",
+    "doctest": "Python examples run by Sphinx's doctest builder (code and output)",
 }
+
+DOCTEST_LINES = {
+    "testcode": "Run by Sphinx's doctest builder (make doctest).",
+    "testoutput": "Compared by Sphinx's doctest builder with what the example above prints.",
+    "doctest": "Run by Sphinx's doctest builder (make doctest), output compared.",
+}
+"""The proof line under each Python example of a page (the directive's name -> line)."""
+
+
+def doctest_proof_lines(app: Sphinx, doctree: nodes.document) -> None:
+    """Put a proof line under each example block that the doctest builder runs, as
+    the snippet directives do under theirs (``:hide:`` blocks are not shown)."""
+    from nested_snippets.proofs import DOCTEST
+    from nested_snippets.sphinxext import _explain_link
+
+    for block in list(doctree.findall(nodes.literal_block)):
+        text = DOCTEST_LINES.get(block.get("testnodetype", ""))
+        if text is None:
+            continue
+        para = nodes.paragraph(classes=["nested-proof", f"nested-proof-{DOCTEST}"])
+        para += nodes.Text(text + " ")
+        para += _explain_link()
+        block.parent.insert(block.parent.index(block) + 1, para)
 
 
 def proof_sentence() -> str:
@@ -76,3 +123,4 @@ class ProofCounts(SphinxDirective):
 def setup(app: Sphinx) -> None:
     app.add_directive("data-freshness", DataFreshness)
     app.add_directive("proof-counts", ProofCounts)
+    app.connect("doctree-read", doctest_proof_lines)
