@@ -122,7 +122,7 @@ fleet_playbook = snippet(
 
             - name: Copy the checker
               ansible.builtin.copy:
-                src: nested-kvm-guide/build/nested-kvm.pyz
+                src: nested-kvm.pyz
                 dest: "{{ tmp.path }}/nested-kvm.pyz"
                 mode: "0600"
 

@@ -4,8 +4,9 @@ The guide's repository address is not typed into pages: it comes from
 ``nested_kvm_repository`` in conf.py (which reads the ``NESTED_KVM_REPOSITORY``
 environment variable; Read the Docs' clone URL when neither is set). With an
 ``https://`` address the directive links it and gives the ``git clone`` command
-that makes ``./nested-kvm-guide``; without one it says so and where the sources
-come from instead, so a page never promises a download that the site lacks.
+that makes ``./nested-kvm-guide``; without one it says so, names the site that
+publishes the guide (the checker's :data:`~nested_snippets.cli.guide.DEFAULT_BASE`)
+and where the sources come from instead, so a page never promises a download that the site lacks.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from nested_snippets.cli.guide import DEFAULT_BASE
 from nested_snippets.sphinxext.links import repository_url
 
 CHECKOUT = "nested-kvm-guide"
@@ -44,8 +46,12 @@ class ProjectSources(SphinxDirective):
                 ".",
             )
         else:
+            site = nodes.reference(DEFAULT_BASE, DEFAULT_BASE, refuri=DEFAULT_BASE)
             para += _text(
-                "This copy of the guide does not name the project's repository. Get the "
+                "This build of the guide gives no address for the project's source "
+                "repository: the site where the project publishes the guide, ",
+                site,
+                ", serves its pages and the zipapp, not its sources. Get the "
                 "project's sources (a checkout or a source archive) from whoever publishes "
                 "this guide and put them in ",
                 nodes.literal(f"./{CHECKOUT}", f"./{CHECKOUT}"),

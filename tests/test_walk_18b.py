@@ -1,0 +1,72 @@
+"""New-reader walk 18, part b (a reader who follows the tutorial to the end, checks
+with the checker, runs Windows or WSL 2 in a cloud VM, or installs on Ubuntu 24.04):
+findings pinned to the page sources and snippets.
+
+Whitespace is normalised, so rewrapping a paragraph does not break these.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from nested_snippets import registry
+
+SOURCE = Path(__file__).resolve().parent.parent / "source"
+REG = registry.load()
+
+
+def _text(page: str) -> str:
+    return re.sub(r"\s+", " ", (SOURCE / page).read_text(encoding="utf-8"))
+
+
+def _section(text: str, label: str) -> str:
+    start = text.index(f".. _{label}:")
+    nxt = text.find(".. _", start + 5)
+    return text[start : nxt if nxt != -1 else len(text)]
+
+
+def _body(name: str) -> str:
+    return str(next(iter(REG.get(name).bodies()))[2])
+
+
+def test_m1_quitting_l2_inside_l1s_console_does_not_kill_l1():
+    """L2 runs with -nographic inside L1's -nographic console: Ctrl+a x reaches the
+    outer QEMU first and quits L1; Ctrl+a twice sends one Ctrl+a on (QEMU's mux keys)."""
+    assert "-nographic" in _body("qemu.l1_host") and "-nographic" in _body("qemu.l2_host")
+    for page in ("tutorial/first-nested-guest.rst", "how-to/start-l1-qemu.rst"):
+        text = _text(page)
+        l2 = text[text.index("qemu.l2_host") :]
+        assert "press :kbd:`Ctrl+a` twice, then :kbd:`x`" in l2.replace("Press", "press"), page
+        assert "<qemu-mux-keys>" in l2, page
+        assert "``ssh``" in l2, page
+    tutorial = _text("tutorial/first-nested-guest.rst")
+    assert '"Ctrl-a Ctrl-a", Send the escape character to the frontend' in tutorial
+
+
+def test_l4_the_sources_paragraph_names_where_the_guide_is_published():
+    """The page named readthedocs as where the guide is published, yet said 'this copy
+    does not name the project's repository'."""
+    src = (SOURCE.parent / "nested_snippets/sphinxext/sources.py").read_text()
+    assert "does not name the project's repository" not in src
+    assert "DEFAULT_BASE" in src
+
+
+def test_l4_the_playbook_copies_the_downloaded_zipapp():
+    """src was nested-kvm-guide/build/nested-kvm.pyz, a source build's path."""
+    body = _body("checker.fleet_playbook")
+    assert "src: nested-kvm.pyz" in body
+    assert "nested-kvm-guide/build" not in body
+    text = _text("how-to/install-checker.rst")
+    assert "``src`` is the zipapp you downloaded (:ref:`install-checker-download`)" in text
+
+
+def test_l5_verify_and_tutorial_offer_the_one_command_check():
+    for page in ("how-to/verify.rst", "tutorial/first-nested-guest.rst"):
+        text = _text(page)
+        assert "``nested-kvm check``" in text, page
+        assert "install-checker`" in text, page
+    verify = _text("how-to/verify.rst")
+    assert verify.index("``nested-kvm check`` on L0 and again in L1") < verify.index(
+        ".. _verify-l0:"
+    )
