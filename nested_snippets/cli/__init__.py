@@ -200,7 +200,7 @@ def build_parser(
         epilog=EXIT_HELP,
         formatter_class=_Formatter,
     )
-    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--version", action=_version_action(), help=_VERSION_HELP)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (text, options) in _COMMANDS.items():
         cmd = sub.add_parser(
@@ -209,6 +209,52 @@ def build_parser(
         if only in (None, name):
             options(cmd)
     return p
+
+
+_VERSION_HELP = "show the version and the kernel releases its data covers, and exit"
+
+
+def version_text() -> str:
+    """What ``--version`` prints: the release, then the reach of the kernel data the
+    checker carries (its first and newest release, the releases of that span it has
+    no data for) and the newest date that data was extracted or refreshed.  The
+    guide's QEMU data is not part of the checker, and the text says so."""
+    from nested_snippets import kernel as kdata
+    from nested_snippets.versions import spoken
+
+    have = kdata.versions()
+    gap = [v for v in kdata.releases() if v not in have]
+    dates = []
+    for v in have:
+        prov = kdata.load(v).provenance
+        dates.append(str(prov.get("extracted_on", "")))
+        dates += [str(r.get("on", "")) for r in prov.get("refreshed", [])]
+    kernel = f"kernel data: Linux {have[0]} to {have[-1]} ({len(have)} releases"
+    kernel += f"; none for {spoken(gap)})" if gap else ")"
+    return (
+        f"nested-kvm {__version__}\n{kernel}\n"
+        "QEMU data: none (the guide's QEMU data is not part of the checker)\n"
+        f"newest data extraction: {max(dates, default='') or 'unknown'}"
+    )
+
+
+def _version_action() -> type:
+    import argparse
+
+    class _Version(argparse.Action):
+        """argparse's "version" action, with the text made only when asked for
+        (reading the data costs time that no other command should pay)."""
+
+        def __init__(self, option_strings, dest, **kwargs) -> None:
+            kwargs.update(dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0)
+            super().__init__(option_strings, **kwargs)
+
+        def __call__(self, parser, namespace, values, option_string=None) -> NoReturn:
+            sys.stdout.write(version_text() + "\n")  # stdout, as argparse's own action
+            sys.stdout.flush()
+            parser.exit()
+
+    return _Version
 
 
 ROOT_HELP = "read the host's files below DIR instead of / (a copied or fake root)"
