@@ -70,3 +70,27 @@ def test_l5_verify_and_tutorial_offer_the_one_command_check():
     assert verify.index("``nested-kvm check`` on L0 and again in L1") < verify.index(
         ".. _verify-l0:"
     )
+
+
+def test_m4_windows_and_wsl2_in_a_cloud_vm_get_an_answer():
+    """A Windows/WSL 2 user in a cloud VM found nothing: the page assumed a KVM host."""
+    win = _text("how-to/windows-hyperv.rst")
+    cloud = _section(win, "windows-hyperv-cloud")
+    for claim in ("<azure-acu>", "<ms-enable-nested>", "<gce-overview>", "<aws-nested>",
+                  "<ms-wsl-troubleshooting>"):  # fmt: skip
+        assert claim in cloud, claim
+    assert '"Standard"' in cloud and "Trusted Launch" in cloud and "stop and start" in cloud
+    assert "0x80370102" in cloud and ".. source:: ms-wsl-troubleshooting" in win
+    hcs = _section(_text("troubleshooting.rst"), "troubleshooting-hcs")
+    assert "0x80370102" in hcs and ":ref:`windows-hyperv-cloud`" in hcs
+    assert "Four causes are documented" in hcs
+    assert ":ref:`windows-hyperv-cloud`" in _text("how-to/clouds.rst")
+
+
+def test_l11_windows_side_check_before_hyper_v():
+    check = _text("how-to/windows-hyperv.rst")
+    check = check[check.index("Check inside Windows") : check.index(".. _windows-hyperv-cloud:")]
+    assert check.index("windows.systeminfo_requirements") < check.index("After enabling Hyper-V")
+    assert "<ms-hyperv-requirements>" in check
+    for name in ("windows.systeminfo_requirements", "windows.hypervisor_launch"):
+        assert REG.get(name).not_executed is not None, name

@@ -19,7 +19,7 @@ CPU type's property list (``-device host-x86_64-cpu,help``); nothing starts Wind
 """
 
 from nested_snippets.arches import X86
-from nested_snippets.model import command_line, snippet, transcript, xml
+from nested_snippets.model import NotExecuted, command_line, snippet, transcript, xml
 
 _VENDOR_ID = {"intel": "GenuineIntel", "amd": "AuthenticAMD"}
 """What /proc/cpuinfo's vendor_id says for each vendor (x86 CPUID leaf 0)."""
@@ -111,3 +111,34 @@ libvirt_clock = snippet(
     ),
 )
 """hv-time needs the Hyper-V reference clock, libvirt's timer 'hypervclock'."""
+
+# ------------------------------------------------- inside Windows (never run here)
+
+_WIN_READ = "2026-12-04"
+"""The day the Microsoft pages below were read."""
+
+systeminfo_requirements = snippet(
+    command_line("systeminfo.exe"),
+    not_executed=NotExecuted(
+        why="runs in Windows; Microsoft's Hyper-V requirements page: every item under "
+        "'Hyper-V Requirements' must say Yes, and a host where a hypervisor already runs "
+        "shows 'A hypervisor has been detected' instead",
+        source="https://github.com/MicrosoftDocs/Virtualization-Documentation/blob/"
+        "238490ac72afd1fdd5407495b237b283435e8ba1/virtualization/hyper-v-on-windows/"
+        "reference/hyper-v-requirements.md",
+        read=_WIN_READ,
+    ),
+)
+"""The check before Hyper-V is turned on, in cmd.exe or PowerShell."""
+
+hypervisor_launch = snippet(
+    command_line("bcdedit /enum | findstr -i hypervisorlaunchtype"),
+    not_executed=NotExecuted(
+        why="runs in an elevated PowerShell in Windows; Microsoft's WSL troubleshooting "
+        "page, entry for error 0x80370102: 'Off' means the hypervisor does not start",
+        source="https://github.com/MicrosoftDocs/WSL/blob/"
+        "0444d5148e891e42b9cc604fc9327d923bb1eee8/WSL/troubleshooting.md",
+        read=_WIN_READ,
+    ),
+)
+"""After Hyper-V (or the Virtual Machine Platform) is on and Windows restarted."""
