@@ -94,3 +94,23 @@ def test_l11_windows_side_check_before_hyper_v():
     assert "<ms-hyperv-requirements>" in check
     for name in ("windows.systeminfo_requirements", "windows.hypervisor_launch"):
         assert REG.get(name).not_executed is not None, name
+
+
+def test_l3_ubuntu_installs_the_real_package_and_readers_see_no_jargon():
+    """qemu-kvm is a name qemu-system-x86 provides; 'the stored package pages searched'
+    was internal wording in the proof line readers see."""
+    ubuntu = REG.get("distributions.install_ubuntu")
+    assert "sudo apt install qemu-system-x86 " in _body("distributions.install_ubuntu")
+    assert "stored package pages" not in ubuntu.not_executed.why
+    assert "qemu-kvm" in ubuntu.not_executed.why
+
+
+def test_l3_the_daemon_start_is_a_snippet_not_a_pointer_elsewhere():
+    text = _text("how-to/distributions.rst")
+    assert "(see your distribution's documentation)" not in text
+    for name in ("which_daemon", "start_libvirtd", "start_modular"):
+        assert f".. snippet:: distributions.{name}" in text, name
+    assert "systemctl enable --now libvirtd.service" in _body("distributions.start_libvirtd")
+    assert "virtnetworkd" in _body("distributions.start_modular")
+    assert "<libvirt-daemons>" in text
+    assert "ubuntu24.04" in text  # why the image is 22.04

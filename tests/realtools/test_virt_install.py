@@ -107,3 +107,15 @@ def test_virsh_words_a_missing_network_as_the_distributions_page_quotes():
     assert "Network not found: no network with matching name 'no-such-net'" in proc.stderr
     page = Path(__file__).parents[2] / "source/how-to/distributions.rst"
     assert "Network not found: no network with matching name 'default'" in page.read_text()
+
+
+def test_the_osinfo_name_of_ubuntu_24_04_is_still_unknown_here(tmp_path):
+    """distributions.CLOUD_IMAGE stays jammy (22.04) because this virt-install does not
+    know ubuntu24.04 (walk 18b, L3).  When it does, move the page to noble."""
+    line = next(body.command for label, body in REG.bodies()
+                if label.startswith("distributions.virt_install_l1"))  # fmt: skip
+    assert "--osinfo ubuntu22.04" in line
+    proc = _dry_run(line.replace("ubuntu22.04", "ubuntu24.04"), tmp_path)
+    assert proc.returncode != 0 and "Unknown OS name 'ubuntu24.04'" in proc.stderr, (
+        "virt-install now knows ubuntu24.04: switch the page to noble and this test"
+    )
