@@ -53,6 +53,9 @@ class Variant:
     """Fragments whose presence rules this wording out (an older check still there)."""
 
 
+_SVM_FMT = '#define pr_fmt(fmt) "SVM: " fmt'
+"""svm.c's pr_fmt before 6.3 (from 6.3 KBUILD_MODNAME, "kvm_amd: ")."""
+
 MESSAGES: dict[str, tuple[Variant, ...]] = {
     # --- module parameters (every architecture) -------------------------------------
     "unknown_param": (
@@ -329,66 +332,145 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
         ),
     ),
     # --- s390 --------------------------------------------------------------------------
-    # --- kvm_amd informational lines at load, measured under QEMU TCG -cpu max --------
-    # (nested_snippets/fixtures/realkernel/*.json "kvm_amd_load"); before 6.1 their
-    # wording was not measured, so the fake logs nothing for them there.
+    # --- kvm_amd informational lines at load (svm_hardware_setup()) ------------------
+    # Bound to svm.c's format strings; the prefix is svm.c's pr_fmt "SVM: " before 6.3
+    # (printk(KERN_INFO ...) ignores it) and KBUILD_MODNAME from 6.3 (probe _SVM_FMT).
+    # Measured under QEMU TCG -cpu max (nested_snippets/fixtures/realkernel/*.json
+    # "kvm_amd_load"): Debian 6.1.192, 6.12.118 and 7.3.4.
     "amd_npt_enabled": (
-        Variant("0", "", None, "not modelled before 6.1 (no measurement)"),
         Variant(
-            "6.1",
+            "0",
+            "kvm: Nested Paging enabled",
+            None,
+            'arch/x86/kvm/svm.c svm_hardware_setup() printk(KERN_INFO "kvm: Nested Paging '
+            'enabled\\n") (no pr_fmt) @ v4.19..v5.6.4',
+            probe=('"kvm: Nested Paging enabled\\n"',),
+        ),
+        Variant(
+            "5.7",
             "SVM: kvm: Nested Paging enabled",
             None,
-            "measured: Debian linux-image-6.1.0-56-amd64 6.1.192-2 under QEMU 7.2 TCG",
+            'arch/x86/kvm/svm/svm.c pr_info("kvm: Nested Paging %sabled\\n", ...) with pr_fmt '
+            '"SVM: " @ 5.7.14..6.2; measured on Debian 6.1.192',
+            probe=('"kvm: Nested Paging %sabled\\n"',),
         ),
         Variant(
             "6.3",
             "kvm_amd: Nested Paging enabled",
             None,
-            "measured: Debian 6.12.118 and 7.3.4 under QEMU 7.2 TCG; prefix change in 6.3 "
-            "as for amd_nested_enabled (svm/svm.c pr_fmt)",
+            'arch/x86/kvm/svm/svm.c pr_info("Nested Paging %sabled\\n", ...), pr_fmt '
+            "KBUILD_MODNAME (as for amd_nested_enabled) @ 6.3.8..6.13.2; measured on 6.12.118",
+            probe=('"Nested Paging %sabled\\n"',),
+        ),
+        Variant(
+            "6.14",
+            "kvm_amd: Nested Paging enabled",
+            None,
+            'arch/x86/kvm/svm/svm.c pr_info("Nested Paging %s\\n", str_enabled_disabled(...)) '
+            "@ 6.14.0..7.3.4 (same text); measured on 7.3.4",
+            probe=('"Nested Paging %s\\n"',),
         ),
     ),
     "amd_npt_disabled": (
-        Variant("0", "", None, "not modelled before 6.1 (no measurement)"),
         Variant(
-            "6.1",
+            "0",
+            "kvm: Nested Paging disabled",
+            None,
+            'arch/x86/kvm/svm.c svm_hardware_setup() printk(KERN_INFO "kvm: Nested Paging '
+            'disabled\\n") @ v4.19..v5.6.4: only when npt=0 is given on a CPU with NPT '
+            "(a CPU without NPT logs nothing: amd_npt_unsupported)",
+            probe=('"kvm: Nested Paging disabled\\n"',),
+        ),
+        Variant(
+            "5.7",
             "SVM: kvm: Nested Paging disabled",
             None,
-            "real-kernel-under-qemu.md: -cpu qemu64 on Debian 6.1.192 printed "
-            "'Nested Paging disabled'",
+            'arch/x86/kvm/svm/svm.c pr_info("kvm: Nested Paging %sabled\\n", ...) @ 5.7.14..6.2; '
+            "real-kernel-under-qemu.md: -cpu qemu64 on Debian 6.1.192 printed it",
+            probe=('"kvm: Nested Paging %sabled\\n"',),
         ),
         Variant(
             "6.3",
             "kvm_amd: Nested Paging disabled",
             None,
-            'svm/svm.c pr_info("Nested Paging %s\\n", ...) with the 6.3 pr_fmt prefix',
+            'arch/x86/kvm/svm/svm.c pr_info("Nested Paging %sabled\\n", ...) @ 6.3.8..6.13.2',
+            probe=('"Nested Paging %sabled\\n"',),
+        ),
+        Variant(
+            "6.14",
+            "kvm_amd: Nested Paging disabled",
+            None,
+            'arch/x86/kvm/svm/svm.c pr_info("Nested Paging %s\\n", ...) @ 6.14.0..7.3.4',
+            probe=('"Nested Paging %s\\n"',),
+        ),
+    ),
+    "amd_npt_unsupported": (
+        Variant(
+            "0",
+            "",
+            None,
+            "arch/x86/kvm/svm.c svm_hardware_setup() @ v4.19..v5.6.4: a CPU without NPT "
+            "clears npt_enabled before the 'disabled' line, which needs npt_enabled",
+        ),
+        Variant(
+            "5.7",
+            "SVM: kvm: Nested Paging disabled",
+            None,
+            "as amd_npt_disabled 5.7: one pr_info() for both cases",
+            probe=('"kvm: Nested Paging %sabled\\n"',),
+        ),
+        Variant(
+            "6.3",
+            "kvm_amd: Nested Paging disabled",
+            None,
+            "as amd_npt_disabled 6.3",
+            probe=('"Nested Paging %sabled\\n"',),
+        ),
+        Variant(
+            "6.14",
+            "kvm_amd: Nested Paging disabled",
+            None,
+            "as amd_npt_disabled 6.14",
+            probe=('"Nested Paging %s\\n"',),
         ),
     ),
     "amd_vgif": (
-        Variant("0", "", None, "not modelled before 6.1 (no measurement)"),
         Variant(
-            "6.1", "SVM: Virtual GIF supported", None, "measured: Debian 6.1.192 under QEMU 7.2 TCG"
+            "0",
+            "SVM: Virtual GIF supported",
+            None,
+            'arch/x86/kvm/svm.c, svm/svm.c pr_info("Virtual GIF supported\\n") with pr_fmt '
+            '"SVM: " @ v4.19..6.2; measured on Debian 6.1.192',
+            probe=('"Virtual GIF supported\\n"', _SVM_FMT),
         ),
         Variant(
             "6.3",
             "kvm_amd: Virtual GIF supported",
             None,
-            "measured: Debian 6.12.118 and 7.3.4 under QEMU 7.2 TCG",
+            "arch/x86/kvm/svm/svm.c, pr_fmt KBUILD_MODNAME @ 6.3.8..7.3.4; measured on "
+            "Debian 6.12.118 and 7.3.4",
+            probe=('"Virtual GIF supported\\n"',),
+            absent=(_SVM_FMT,),
         ),
     ),
     "amd_pmu_disabled": (
-        Variant("0", "", None, "not modelled before 6.1 (no measurement)"),
+        Variant("0", "", None, "svm.c has no PMU line before 5.17 (enable_pmu came in 5.17)"),
         Variant(
-            "6.1",
+            "5.17",
             "SVM: PMU virtualization is disabled",
             None,
-            "measured: Debian 6.1.192 under QEMU 7.2 TCG",
+            'arch/x86/kvm/svm/svm.c pr_info("PMU virtualization is disabled\\n") with pr_fmt '
+            '"SVM: " @ 5.17.0..6.2; measured on Debian 6.1.192',
+            probe=('"PMU virtualization is disabled\\n"', _SVM_FMT),
         ),
         Variant(
             "6.3",
             "kvm_amd: PMU virtualization is disabled",
             None,
-            "measured: Debian 6.12.118 and 7.3.4 under QEMU 7.2 TCG",
+            "arch/x86/kvm/svm/svm.c, pr_fmt KBUILD_MODNAME @ 6.3.8..7.3.4; measured on "
+            "Debian 6.12.118 and 7.3.4",
+            probe=('"PMU virtualization is disabled\\n"',),
+            absent=(_SVM_FMT,),
         ),
     ),
     "s390_nested_hpage": (
