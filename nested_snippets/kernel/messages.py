@@ -19,8 +19,11 @@ Each entry is the text ``dmesg`` shows after the timestamp, i.e. including the
 
 Versions were checked in release trees 4.19.1, 4.20, 5.0.1, 5.3.1, 5.10.7, 5.15.24,
 6.1.20, 6.3.8, 6.4, 6.5, 6.6, 6.12, 6.16.1, 6.18.2 and 7.1.3. ``since`` is the first
-release with the text. Where a change fell between two checked releases that we do not
-model, the ``source`` says so and names the patch.
+release with the text. A key whose variants have a ``probe`` is bound to the sources of
+every release with data (``tests/test_messages.py``: the wording the fake host logs is
+the one whose C text the release's files hold, written by
+``tools/extract_kernel_messages.py``); for the other keys, where a change fell between
+two checked releases, the ``source`` says so and names the patch.
 
 A template may hold ``\\n`` when one event logs several lines. An empty template means
 nothing is logged.
@@ -234,7 +237,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "EOPNOTSUPP",
             "arch/x86/kvm/vmx/vmx.c __kvm_is_vmx_supported() @ v7.1.3; patch 'x86/virt: "
             "Force-clear X86_FEATURE_VMX if configuring root VMCS fails' (2026-02); absent "
-            "in v6.18.2, first release between 6.19 and 7.1 not checked",
+            "in 6.18.2, 6.19.6 and 7.0.0 (data), so first in 7.1",
             probe=('"VMX not fully enabled on CPU %d.  Check kernel logs and/or BIOS\\n"',),
         ),
     ),
