@@ -53,3 +53,32 @@ def test_malformed_conditions_are_refused(condition):
 def test_a_condition_true_nowhere_is_refused():
     with pytest.raises(b.ConditionError, match="holds in no release"):
         b.since("x86/kvm_intel nested default=maybe")
+
+
+# ------------------------------------------------ source facts (nested_snippets/kernel/probes)
+# Authored from the release trees the data names (git grep at both sides of each change):
+# svm_get_nested_state absent in 5.7.14, in 5.8.1; the AVIC inhibit for guests with SVM
+# in 5.6.4..5.18.12, not 5.5.0 nor 5.19.0; "KVM is unsupported when running as an SEV
+# guest" absent in 5.10.0, in 5.11.0; "case KVM_CAP_ARM_EL2:" absent in 6.15.0, in
+# 6.16.1; kvmhv_enable_nested()'s radix check absent in 5.12.9, in 5.14.2 (5.13: no data);
+# "vmx flags" in proc.c absent in 5.5.0, in 5.6.4.
+@pytest.mark.parametrize(
+    ("find", "condition", "side", "text"),
+    [("since", "source svm-nested-state present", "since", "5.8"),
+     ("first", "source avic-off-for-svm-guests present", "since", "5.6"),
+     ("until", "source avic-off-for-svm-guests present", "until", "5.18"),
+     ("since", "source avic-off-only-in-l2 present", "since", "5.19"),
+     ("since", "source sev-guest-refusal present", "since", "5.11"),
+     ("since", "source arm64-el2-cap present", "since", "6.16"),
+     ("since", "source ppc-nested-needs-radix present", "since", "5.13 or 5.14"),
+     ("since", "source vmx-flags-line present", "since", "5.6")],
+)  # fmt: skip
+def test_source_facts_give_the_releases_read_in_the_trees(find, condition, side, text):
+    assert getattr(b, find)(condition).text(side) == text
+
+
+def test_an_unknown_source_fact_is_a_condition_error():
+    with pytest.raises(b.ConditionError, match="no source fact 'nope'"):
+        b.parse("source nope present")
+    with pytest.raises(b.ConditionError, match="present' or"):
+        b.parse("source svm-nested-state default=Y")

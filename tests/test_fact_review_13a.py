@@ -32,7 +32,8 @@ FINDINGS = {
     "6-tcg-fallback-said": (TROUBLE, "silently; so does any guest when",
                             "``falling back to tcg``"),
     "7-amd-releases": (TROUBLE, "completes. The failure comes afterwards",
-                       "older than :claim:`Linux 5.8 <nsvm-nested-state>`"),  # walk13 L11
+                       # walk13 L11
+                       "older than Linux :kernel-since:`source svm-nested-state present`"),
     "8-validate-warn": (TROUBLE, "significantly limited)``. **Cause.**",
                         "<libvirt-validate-warn>"),
     "9-irqbypass": (ENABLE, "also unloads ``kvm`` (and on AMD",

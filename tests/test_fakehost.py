@@ -354,3 +354,31 @@ def test_modprobe_reads_byte_0xa0_as_white_space_as_lint_does(intel, tmp_path):
     (intel.root / "etc/modprobe.d/kvm.conf").write_bytes(data)
     run(intel, "sudo modprobe -r kvm_intel")
     refused(intel, "kvm_intel", "Invalid argument")
+
+
+# ------------------------------------------- kvm_amd's load lines on older kernels (claims17)
+def _amd_load_lines(kernel: str, cpu=None) -> list[str]:
+    with fake_host(Scenario(arch="amd", kernel=kernel, cpu=cpu)) as host:
+        run(host, "sudo modprobe -r kvm_amd")
+        assert run(host, "sudo modprobe kvm_amd") == ([], 0)
+        lines, _ = run(host, "sudo dmesg")
+    return [ln.split("] ", 1)[1] for ln in lines]
+
+
+def test_kvm_amd_on_4_19_logs_svm_c_lines():
+    """4.19's svm.c (svm_hardware_setup()): printk(KERN_INFO "kvm: Nested Paging
+    enabled\\n") without pr_fmt, pr_info("Virtual GIF supported\\n") with "SVM: "."""
+    texts = _amd_load_lines("4.19")
+    assert "kvm: Nested Paging enabled" in texts, texts
+    assert "SVM: Virtual GIF supported" in texts, texts
+
+
+def test_kvm_amd_on_4_19_without_npt_logs_no_paging_line():
+    """4.19 clears npt_enabled for a CPU without NPT before the "disabled" printk, which
+    needs npt_enabled: no Nested Paging line; 5.7 and later print "disabled"."""
+    from nested_snippets.fakehost import cpus
+
+    flags = tuple(f for f in cpus.flags("amd", "L0", True) if f != "npt")
+    cpu = cpus.CpuModel("AuthenticAMD", "AMD EPYC (no NPT)", 23, 49, flags)
+    assert not [t for t in _amd_load_lines("4.19", cpu) if "Nested Paging" in t]
+    assert "SVM: kvm: Nested Paging disabled" in _amd_load_lines("5.10", cpu)

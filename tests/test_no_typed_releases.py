@@ -7,13 +7,24 @@ source and date.  This test reads the built doctrees and fails on any other
 version-like number in running text, naming ``file:line``.  Numbers with a unit
 (``13.6 s``, ``2.19×``) are measurements, not releases; code, links and comments
 are not prose.
+
+A ``claim`` is for what no data can hold: its text must not name a kernel or
+QEMU release inside the data's range (Linux 4.19 to the newest kernel data,
+QEMU 4.0 to the newest QEMU data), since the data can say where such a fact
+starts (add a probe: :mod:`nested_snippets.kernel.probes`,
+``qemu.SOURCE_PROBES``). :data:`CLAIM_RELEASES_ALLOWED` lists the few that truly
+cannot be data, each with the reason.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from docutils import nodes
+
+from nested_snippets import kernel, qemu
+from nested_snippets.versions import version_key
 
 VERSION = re.compile(r"(?<![\w.\-/@])v?(\d{1,2})\.(\d{1,2})(?:\.\d{1,3})?(?![\w\-/]|\.\d)")
 UNIT = re.compile(r"\s?(?:s|ms|µs|×|x|%|KB|MB|GB|KiB|MiB|GiB|px|rem|em|GHz|MHz)\b|×")
@@ -91,3 +102,92 @@ def test_the_check_finds_a_typed_release():
     assert [f.split(": ", 1)[1] for f in typed_releases({"x": tree})] == [
         "'6.3' in '…Works from Linux 6.3 on. Took 13.6 s.…'"
     ]
+
+
+# ----------------------------------------------------------------- releases in claims
+SOURCE = Path(__file__).resolve().parent.parent / "source"
+CLAIM = re.compile(r":claim:`(?P<body>[^`]+)`")
+CLAIM_KEY = re.compile(r"^(?P<text>.+?)\s*<(?P<key>[^<>]+)>$", re.S)
+# fmt: off
+CLAIM_RELEASES_ALLOWED: dict[tuple[str, str, str], str] = {
+    # (page, source key, number as typed): why no kernel or QEMU data can hold it
+    ("explanation/migration-limits", "upstream-nested-doc", "5.3"):
+        "upstream's page names Linux 5.3; nothing in the sources marks that release",
+    ("how-to/live-migration", "upstream-nested-doc", "5.3"): "as above (upstream's page)",
+    ("how-to/live-migration", "upstream-nested-doc", "4.2.0"):
+        "quoted from upstream's page",
+    ("reference/versions", "upstream-nested-doc", "5.3"): "as above (upstream's page)",
+    ("reference/versions", "upstream-nested-doc", "4.2.0"): "as above (upstream's page)",
+    ("troubleshooting", "sev-guest-stable", "4.19"):
+        "a backport to the 4.19.y stable series, after the data's 4.19.0",
+    ("troubleshooting", "sev-guest-stable", "5.10"):
+        "a backport to the 5.10.y stable series, after the data's 5.10.0",
+    ("how-to/distribution-kernels", "ubuntu-hwe", "6.8"): "the kernel Ubuntu ships",
+    ("how-to/distribution-kernels", "pve-opt-in", "7.0"): "the kernel Proxmox offers",
+    ("how-to/distribution-kernels", "linux-5-13-rc4", "5.13"):
+        "5.13 has no sources in the data (a gap); the claim rests on the -rc4 tag",
+    ("how-to/verify", "linux-5-13-rc4", "5.13"): "as above (5.13 has no data)",
+    ("how-to/install-checker", "rhel9-python-versions", "9.2"): "a RHEL release",
+    ("how-to/clouds", "ms-enable-nested", "8.0"): "a Hyper-V VM configuration version",
+    ("how-to/clouds", "ms-enable-nested", "9.3"): "a Hyper-V VM configuration version",
+    ("how-to/community-tests", "selftests-makefile", "6.18.2"):
+        "names the tree read (tools/testing/selftests, not in the data)",
+    ("troubleshooting", "linux-feat-ctl-c", "5.6.4"):
+        "names a tree read (arch/x86/kernel/cpu/feat_ctl.c, not in the data)",
+    ("troubleshooting", "linux-feat-ctl-c", "6.18.2"): "as above",
+}
+# fmt: on
+"""Kernel/QEMU-range numbers a claim may hold; the test fails on an entry no claim uses."""
+
+
+def _in_range(number: str) -> bool:
+    key = version_key(number)[:2]
+    kernels, qemus = kernel.releases(), qemu.series()
+    return (version_key(kernels[0]) <= key <= version_key(kernels[-1])
+            or version_key(qemus[0]) <= key <= version_key(qemus[-1]))  # fmt: skip
+
+
+def claimed_releases(pages: dict[str, str]) -> tuple[list[str], set[tuple[str, str, str]]]:
+    """(``file:line`` of each claim naming a kernel or QEMU release in the data's range,
+    the allow-list entries used), for ``pages``: docname -> reST text."""
+    found, used = [], set()
+    for page, text in sorted(pages.items()):
+        for m in CLAIM.finditer(text):
+            parts = CLAIM_KEY.match(m.group("body"))
+            body, key = (parts["text"], parts["key"]) if parts else (m.group("body"), "")
+            body = " ".join(body.split())
+            allowed = {a.span() for rx in NON_CLAIMS for a in rx.finditer(body)}
+            for v in VERSION.finditer(body):
+                number = v.group(0).lstrip("v")
+                if UNIT.match(body, v.end()) or any(a <= v.start() < b for a, b in allowed):
+                    continue
+                if not _in_range(number):
+                    continue
+                if (page, key, number) in CLAIM_RELEASES_ALLOWED:
+                    used.add((page, key, number))
+                    continue
+                line = text.count("\n", 0, m.start()) + 1
+                found.append(f"source/{page}.rst:{line}: {number!r} in :claim:`{body}`")
+    return found, used
+
+
+def test_no_claim_names_a_release_the_data_can_give():
+    pages = {str(p.relative_to(SOURCE).with_suffix("")): p.read_text(encoding="utf-8")
+             for p in SOURCE.rglob("*.rst")}  # fmt: skip
+    found, used = claimed_releases(pages)
+    assert not found, (
+        "a :claim: names a kernel or QEMU release inside the data's range; print it from "
+        "the data (:kernel-since:`source FACT present`, :qemu-since:`FACT`), or add it to "
+        "CLAIM_RELEASES_ALLOWED with the reason no data can hold it:\n" + "\n".join(found)
+    )
+    stale = sorted(set(CLAIM_RELEASES_ALLOWED) - used)
+    assert not stale, f"allow-list entries no claim uses: {stale}"
+
+
+def test_the_claim_check_finds_a_release_in_range():
+    page = (
+        "AMD.\n\nIt came in :claim:`Linux 5.8 <nsvm-nested-state>`, QEMU had it\n"
+        "from :claim:`QEMU 3.1 <qemu-vmx-blocker>` and :claim:`Python 3.9 <py>`.\n"
+    )
+    found, _ = claimed_releases({"x": page})
+    assert found == ["source/x.rst:3: '5.8' in :claim:`Linux 5.8`"], found

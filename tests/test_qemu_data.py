@@ -388,3 +388,18 @@ def test_a_message_not_every_release_prints_comes_with_its_releases(where, quote
         f"{where}: {quoted!r} is printed only by QEMU {qemu.describe(printed_by)}{also}; "
         "name the releases with a :qemu-*: role next to it"
     )
+
+
+# ------------------------------------------------------------ source probes (claims17)
+# Read in the pbo-linaro/qemu-ci release commits: KVM_STATE_NESTED_FORMAT_SVM first in
+# target/i386/kvm.c at v5.2.0 (commit 2654ace151; 5.1.0 only in machine.c); kvm_init()'s
+# fprintf "ioctl(KVM_CREATE_VM) failed: %d %s\n" through v9.1.0, error_report() without
+# the number from v9.2.0 (804dfbe3ef); FEAT_VMX_PROCBASED_CTLS in cpu.c from v4.2.0.
+def test_source_probes_give_the_releases_read_in_the_sources():
+    from nested_snippets import qemu
+
+    assert qemu.since(qemu.FACTS["svm-nested-state-format-set"]) == "5.2"
+    assert qemu.until(qemu.FACTS["create-vm-prints-errno"]) == "9.1"
+    assert qemu.since(qemu.FACTS["x86-vmx-feature-words"]) == "4.2"
+    where = qemu.release("9.2").data["probes"]["x86-vmx-feature-words"]
+    assert where.startswith("target/i386/cpu.c:")

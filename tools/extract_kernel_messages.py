@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Record which kernel log wordings a Linux release's KVM sources contain.
+"""Record which kernel log wordings and source facts a Linux release's sources contain.
 
-For every C format-string fragment named by ``Variant.probe`` in
-``nested_snippets/kernel/messages.py``, the ``messages`` section of
+For every C fragment named by ``Variant.probe`` in ``nested_snippets/kernel/messages.py``
+and by the facts of ``nested_snippets/kernel/probes.py``, the ``messages`` section of
 ``nested_snippets/kernel/data/linux-<version>.json`` gets ``path:line`` of its first
 occurrence in the tree (fragments the tree lacks are left out). The tree must be the
 one the data file was extracted from: its release must match and every KVM file the
@@ -10,6 +10,12 @@ data names in ``provenance.files`` must have the same git blob id.
 
     python tools/extract_kernel_messages.py --source DIR --version 6.6
     python tools/extract_kernel_messages.py --git-dir PATH --rev COMMIT --version 6.6
+
+``--partial LABEL`` reads another tree of the release (when the data's own source
+cannot be had again): only the files whose blob ids equal the data's (and the files
+outside ``provenance.files``, named in ``provenance.probes_partial``) are scanned, and
+only for fragments the data has not recorded yet; fragments already recorded keep the
+value read from the data's own source.
 """
 
 from __future__ import annotations
@@ -34,10 +40,12 @@ from extract_kernel_params import (  # noqa: E402
     kernel_release,
 )
 
-from nested_snippets.kernel.messages import probes  # noqa: E402
+from nested_snippets.kernel import probes as facts  # noqa: E402
+from nested_snippets.kernel.messages import probes as wordings  # noqa: E402
 
-# besides the KVM directories: where x86 kept its SVM/VMX checks outside them
-EXTRA_FILES = ("arch/x86/include/asm/virtext.h",)
+# besides the KVM directories: where x86 kept its SVM/VMX checks outside them, and
+# the cpuinfo code (facts.SOURCE_FACTS["vmx-flags-line"])
+EXTRA_FILES = ("arch/x86/include/asm/virtext.h", "arch/x86/kernel/cpu/proc.c")
 EXTRA_DIRS = ("arch/x86/virt",)
 
 
@@ -47,9 +55,19 @@ def scanned_files(tree: Tree) -> list[str]:
     return sorted(p for p in set(out) if p.endswith((".c", ".h")))
 
 
-def find_probes(tree: Tree, fragments: list[str]) -> dict[str, str]:
+def probes() -> list[str]:
+    """The fragments of every log wording and every source fact."""
+    out = wordings()
+    return out + [f for f in facts.fragments() if f not in out]
+
+
+def find_probes(
+    tree: Tree, fragments: list[str], skip: frozenset[str] = frozenset()
+) -> dict[str, str]:
     found: dict[str, str] = {}
     for path in scanned_files(tree):
+        if path in skip:
+            continue
         text = tree.read(path, record=False) or ""
         for frag in fragments:
             if frag in found:
@@ -70,6 +88,35 @@ def same_source(tree: Tree, data: dict) -> None:
             raise ExtractError(f"{path} differs from the data's source (blob {sha[:12]})")
 
 
+def differing(tree: Tree, data: dict) -> list[str]:
+    """The files of ``provenance.files`` whose blob in ``tree`` is not the data's."""
+    out = []
+    for path, sha in data["provenance"]["files"].items():
+        raw = tree._raw(path)
+        if raw is None or blob_sha(raw) != sha:
+            out.append(path)
+    return out
+
+
+def partial(tree: Tree, data: dict, label: str) -> dict[str, str]:
+    """The data's ``messages`` plus the fragments it lacks, read in the files of ``tree``
+    that are the data's own (see the module's docstring); records what was read."""
+    old = dict(data.get("messages") or {})
+    skip = differing(tree, data)
+    new = [f for f in probes() if f not in old]
+    found = {**old, **find_probes(tree, new, frozenset(skip))}
+    data["provenance"]["probes_partial"] = {
+        "source": label,
+        "release": kernel_release(tree),
+        "fragments": new,
+        "skipped": sorted(p for p in skip if p != "Makefile"),
+        "outside_provenance": sorted(
+            p for p in scanned_files(tree) if p not in data["provenance"]["files"]
+        ),  # fmt: skip
+    }
+    return dict(sorted(found.items()))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     src = ap.add_mutually_exclusive_group(required=True)
@@ -79,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--subdir", default="", help="folder of the commit holding the kernel tree")
     ap.add_argument("--version", required=True, help="major.minor of the data file")
     ap.add_argument("--out-dir", default=str(DEFAULT_OUT))
+    ap.add_argument(
+        "--partial",
+        metavar="LABEL",
+        help="another tree of the release (OWNER/NAME@COMMIT): see above",
+    )
     args = ap.parse_args(argv)
     path = Path(args.out_dir) / f"linux-{args.version}.json"
     try:
@@ -88,8 +140,11 @@ def main(argv: list[str] | None = None) -> int:
         tree: Tree = (
             GitTree(args.git_dir, args.rev, args.subdir) if args.git_dir else FsTree(args.source)
         )
-        same_source(tree, data)
-        found = find_probes(tree, probes())
+        if args.partial:
+            found = partial(tree, data, args.partial)
+        else:
+            same_source(tree, data)
+            found = find_probes(tree, probes())
     except (ExtractError, OSError, json.JSONDecodeError, KeyError) as exc:
         print(f"extract_kernel_messages: {path.name}: {exc}", file=sys.stderr)
         return 1

@@ -549,6 +549,39 @@ def message_catalogue(tree: Tree) -> dict:
 
 
 # ---------------------------------------------------------------------------- main
+def source_probes(tree: Tree) -> dict[str, str]:
+    """``path:line`` of each text of ``qemu.SOURCE_PROBES`` the tree's files show."""
+    from nested_snippets.qemu import SOURCE_PROBES
+
+    found = {}
+    for name, (paths, text) in SOURCE_PROBES.items():
+        src = read_first(tree, paths)
+        pos = src.text.find(text) if src else -1
+        if src and pos >= 0:
+            found[name] = src.where(pos)
+    return found
+
+
+def refresh_probes(manifest: Path, out_dir: Path) -> None:
+    """Add ``probes`` to the data of every release the manifest lists, reading the same
+    commit; a file read must have the blob id the data's provenance names."""
+    top = json.loads(manifest.read_text())
+    mirrors = Path(top["mirrors"])
+    for e in top["releases"]:
+        out = out_dir / f"qemu-{e['version']}.json"
+        data = json.loads(out.read_text())
+        tree = GitTree(str(mirrors / e["repo"].replace("/", "+") / "repo"), e["commit"])
+        if tree.rev != data["provenance"].get("commit"):
+            raise ExtractError(f"{out.name}: extracted from another commit than {tree.rev}")
+        data["probes"] = source_probes(tree)
+        for path, blob in tree.read_files.items():
+            known = data["provenance"]["files"].setdefault(path, blob)
+            if known != blob:
+                raise ExtractError(f"{out.name}: {path} is not the blob the data read")
+        data["provenance"]["files"] = dict(sorted(data["provenance"]["files"].items()))
+        write_json(out, data)
+
+
 def release_of(tree: Tree) -> str:
     raw = tree.read("VERSION")
     if raw is None:
@@ -591,6 +624,7 @@ def extract(tree: Tree, version: str, provenance: dict, checks: list[str]) -> di
         "spapr_caps": spapr_caps(tree),
         "arm_virt": arm_virt(tree),
         "message_catalogue": message_catalogue(tree),
+        "probes": source_probes(tree),
     }
     provenance["files"] = dict(sorted(tree.read_files.items()))
     provenance["cross_checks"] = [cross_check(c, tree.read_files) for c in checks]
@@ -724,6 +758,9 @@ def main(argv: list[str] | None = None) -> int:
     src.add_argument("--index", metavar="APT_LISTS",
                      help="write data/index.json from Debian's Sources lists: 'debian' "
                           "fetches them (private apt config), or a directory holding them")
+    src.add_argument("--probes", metavar="MANIFEST",
+                     help="add the source probes to the data of every release the manifest "
+                          "lists, from the same commits (refresh_probes)")
     src.add_argument("--git-dir", help="bare git directory holding the release")
     src.add_argument("--source", help="unpacked source tree")
     ap.add_argument("--rev", help="commit of the release (with --git-dir)")
@@ -737,6 +774,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.manifest:
             run_manifest(Path(args.manifest), Path(args.out))
+            return 0
+        if args.probes:
+            refresh_probes(Path(args.probes), Path(args.out))
             return 0
         if args.index:
             lists = debian_lists() if args.index == "debian" else Path(args.index)

@@ -374,8 +374,11 @@ def _log_init(state: State, spec: ModuleSpec, vals: dict[str, str]) -> None:
         return
     if vals.get("nested", "0") != "0":
         state.log(message(state, "amd_nested_enabled"))
-    npt_on = vals.get("npt") in ("Y", "1")
-    state.log(message(state, "amd_npt_enabled" if npt_on else "amd_npt_disabled"))
+    npt_cpu = cpus.has_flag(state.cpu_flags, "npt")
+    if vals.get("npt") in ("Y", "1") and npt_cpu:
+        state.log(message(state, "amd_npt_enabled"))
+    else:  # before 5.7 only npt=0 on a CPU with NPT logs a line
+        state.log(message(state, "amd_npt_disabled" if npt_cpu else "amd_npt_unsupported"))
     if vals.get("vgif") in ("Y", "1"):
         state.log(message(state, "amd_vgif"))
     if state.get("kvm") is not None and state.get("kvm").params.get("enable_pmu") == "N":

@@ -5,7 +5,9 @@ A *condition* reads one release's data: ``x86/kvm_intel nested default=Y``,
 perm=0444``, ``x86/kvm_amd nested type=int``, ``arm64/kvm-arm.mode accepts nested``,
 ``arm64/kvm-arm.mode param present`` (a boot parameter the kernel parses), and
 ``message s390_nested_hpage 1`` (the release's sources show wording 1 of that
-kernel message, :mod:`nested_snippets.kernel.messages`).
+kernel message, :mod:`nested_snippets.kernel.messages`) and ``source svm-nested-state
+present`` (the release's sources show the fragments of that fact,
+:mod:`nested_snippets.kernel.probes`).
 :func:`since` gives the first release from which it holds through the newest data,
 :func:`first` and :func:`until` the first and last release of the newest run; each is a
 :class:`Boundary` that knows when the change falls in a gap of the data, so it is
@@ -87,6 +89,8 @@ def parse(condition: str) -> Callable[[str], bool]:
     key, name, test = words
     if key == "message":
         return _message_condition(condition, name, test)
+    if key == "source":
+        return _source_condition(condition, name, test)
     if any(key in kdata.load(v).boot_params for v in kdata.versions()):
         if name == "param" and test in ("present", "absent"):
             return lambda v: (key in kdata.load(v).boot_params) == (test == "present")
@@ -135,6 +139,20 @@ def _message_condition(condition: str, key: str, n: str) -> Callable[[str], bool
         raise ConditionError(f"condition {condition!r}: {key} has wordings 0..{len(variants) - 1}")
     wanted = variants[int(n)]
     return lambda v: messages.in_sources(key, kdata.load(v).messages) is wanted
+
+
+def _source_condition(condition: str, name: str, test: str) -> Callable[[str], bool]:
+    """``source NAME present|absent``: the release's sources show (or lack) the fact."""
+    from nested_snippets.kernel import probes
+
+    if name not in probes.SOURCE_FACTS:
+        raise ConditionError(f"condition {condition!r}: no source fact {name!r} (known: "
+                             f"{', '.join(probes.SOURCE_FACTS)})")  # fmt: skip
+    if test not in ("present", "absent"):
+        raise ConditionError(f"condition {condition!r}: write 'source {name} present' or "
+                             "'... absent'")  # fmt: skip
+    want = test == "present"
+    return lambda v: probes.holds(name, kdata.load(v).messages) == want
 
 
 def _newest_run(condition: str) -> tuple[list[str], int, int]:

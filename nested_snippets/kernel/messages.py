@@ -19,8 +19,11 @@ Each entry is the text ``dmesg`` shows after the timestamp, i.e. including the
 
 Versions were checked in release trees 4.19.1, 4.20, 5.0.1, 5.3.1, 5.10.7, 5.15.24,
 6.1.20, 6.3.8, 6.4, 6.5, 6.6, 6.12, 6.16.1, 6.18.2 and 7.1.3. ``since`` is the first
-release with the text. Where a change fell between two checked releases that we do not
-model, the ``source`` says so and names the patch.
+release with the text. A key whose variants have a ``probe`` is bound to the sources of
+every release with data (``tests/test_messages.py``: the wording the fake host logs is
+the one whose C text the release's files hold, written by
+``tools/extract_kernel_messages.py``); for the other keys, where a change fell between
+two checked releases, the ``source`` says so and names the patch.
 
 A template may hold ``\\n`` when one event logs several lines. An empty template means
 nothing is logged.
@@ -52,6 +55,9 @@ class Variant:
     absent: tuple[str, ...] = ()
     """Fragments whose presence rules this wording out (an older check still there)."""
 
+
+_SVM_FMT = '#define pr_fmt(fmt) "SVM: " fmt'
+"""svm.c's pr_fmt before 6.3 (from 6.3 KBUILD_MODNAME, "kvm_amd: ")."""
 
 MESSAGES: dict[str, tuple[Variant, ...]] = {
     # --- module parameters (every architecture) -------------------------------------
@@ -231,7 +237,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "EOPNOTSUPP",
             "arch/x86/kvm/vmx/vmx.c __kvm_is_vmx_supported() @ v7.1.3; patch 'x86/virt: "
             "Force-clear X86_FEATURE_VMX if configuring root VMCS fails' (2026-02); absent "
-            "in v6.18.2, first release between 6.19 and 7.1 not checked",
+            "in 6.18.2, 6.19.6 and 7.0.0 (data), so first in 7.1",
             probe=('"VMX not fully enabled on CPU %d.  Check kernel logs and/or BIOS\\n"',),
         ),
     ),
@@ -329,66 +335,145 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
         ),
     ),
     # --- s390 --------------------------------------------------------------------------
-    # --- kvm_amd informational lines at load, measured under QEMU TCG -cpu max --------
-    # (nested_snippets/fixtures/realkernel/*.json "kvm_amd_load"); before 6.1 their
-    # wording was not measured, so the fake logs nothing for them there.
+    # --- kvm_amd informational lines at load (svm_hardware_setup()) ------------------
+    # Bound to svm.c's format strings; the prefix is svm.c's pr_fmt "SVM: " before 6.3
+    # (printk(KERN_INFO ...) ignores it) and KBUILD_MODNAME from 6.3 (probe _SVM_FMT).
+    # Measured under QEMU TCG -cpu max (nested_snippets/fixtures/realkernel/*.json
+    # "kvm_amd_load"): Debian 6.1.192, 6.12.118 and 7.3.4.
     "amd_npt_enabled": (
-        Variant("0", "", None, "not modelled before 6.1 (no measurement)"),
         Variant(
-            "6.1",
+            "0",
+            "kvm: Nested Paging enabled",
+            None,
+            'arch/x86/kvm/svm.c svm_hardware_setup() printk(KERN_INFO "kvm: Nested Paging '
+            'enabled\\n") (no pr_fmt) @ v4.19..v5.6.4',
+            probe=('"kvm: Nested Paging enabled\\n"',),
+        ),
+        Variant(
+            "5.7",
             "SVM: kvm: Nested Paging enabled",
             None,
-            "measured: Debian linux-image-6.1.0-56-amd64 6.1.192-2 under QEMU 7.2 TCG",
+            'arch/x86/kvm/svm/svm.c pr_info("kvm: Nested Paging %sabled\\n", ...) with pr_fmt '
+            '"SVM: " @ 5.7.14..6.2; measured on Debian 6.1.192',
+            probe=('"kvm: Nested Paging %sabled\\n"',),
         ),
         Variant(
             "6.3",
             "kvm_amd: Nested Paging enabled",
             None,
-            "measured: Debian 6.12.118 and 7.3.4 under QEMU 7.2 TCG; prefix change in 6.3 "
-            "as for amd_nested_enabled (svm/svm.c pr_fmt)",
+            'arch/x86/kvm/svm/svm.c pr_info("Nested Paging %sabled\\n", ...), pr_fmt '
+            "KBUILD_MODNAME (as for amd_nested_enabled) @ 6.3.8..6.13.2; measured on 6.12.118",
+            probe=('"Nested Paging %sabled\\n"',),
+        ),
+        Variant(
+            "6.14",
+            "kvm_amd: Nested Paging enabled",
+            None,
+            'arch/x86/kvm/svm/svm.c pr_info("Nested Paging %s\\n", str_enabled_disabled(...)) '
+            "@ 6.14.0..7.3.4 (same text); measured on 7.3.4",
+            probe=('"Nested Paging %s\\n"',),
         ),
     ),
     "amd_npt_disabled": (
-        Variant("0", "", None, "not modelled before 6.1 (no measurement)"),
         Variant(
-            "6.1",
+            "0",
+            "kvm: Nested Paging disabled",
+            None,
+            'arch/x86/kvm/svm.c svm_hardware_setup() printk(KERN_INFO "kvm: Nested Paging '
+            'disabled\\n") @ v4.19..v5.6.4: only when npt=0 is given on a CPU with NPT '
+            "(a CPU without NPT logs nothing: amd_npt_unsupported)",
+            probe=('"kvm: Nested Paging disabled\\n"',),
+        ),
+        Variant(
+            "5.7",
             "SVM: kvm: Nested Paging disabled",
             None,
-            "real-kernel-under-qemu.md: -cpu qemu64 on Debian 6.1.192 printed "
-            "'Nested Paging disabled'",
+            'arch/x86/kvm/svm/svm.c pr_info("kvm: Nested Paging %sabled\\n", ...) @ 5.7.14..6.2; '
+            "real-kernel-under-qemu.md: -cpu qemu64 on Debian 6.1.192 printed it",
+            probe=('"kvm: Nested Paging %sabled\\n"',),
         ),
         Variant(
             "6.3",
             "kvm_amd: Nested Paging disabled",
             None,
-            'svm/svm.c pr_info("Nested Paging %s\\n", ...) with the 6.3 pr_fmt prefix',
+            'arch/x86/kvm/svm/svm.c pr_info("Nested Paging %sabled\\n", ...) @ 6.3.8..6.13.2',
+            probe=('"Nested Paging %sabled\\n"',),
+        ),
+        Variant(
+            "6.14",
+            "kvm_amd: Nested Paging disabled",
+            None,
+            'arch/x86/kvm/svm/svm.c pr_info("Nested Paging %s\\n", ...) @ 6.14.0..7.3.4',
+            probe=('"Nested Paging %s\\n"',),
+        ),
+    ),
+    "amd_npt_unsupported": (
+        Variant(
+            "0",
+            "",
+            None,
+            "arch/x86/kvm/svm.c svm_hardware_setup() @ v4.19..v5.6.4: a CPU without NPT "
+            "clears npt_enabled before the 'disabled' line, which needs npt_enabled",
+        ),
+        Variant(
+            "5.7",
+            "SVM: kvm: Nested Paging disabled",
+            None,
+            "as amd_npt_disabled 5.7: one pr_info() for both cases",
+            probe=('"kvm: Nested Paging %sabled\\n"',),
+        ),
+        Variant(
+            "6.3",
+            "kvm_amd: Nested Paging disabled",
+            None,
+            "as amd_npt_disabled 6.3",
+            probe=('"Nested Paging %sabled\\n"',),
+        ),
+        Variant(
+            "6.14",
+            "kvm_amd: Nested Paging disabled",
+            None,
+            "as amd_npt_disabled 6.14",
+            probe=('"Nested Paging %s\\n"',),
         ),
     ),
     "amd_vgif": (
-        Variant("0", "", None, "not modelled before 6.1 (no measurement)"),
         Variant(
-            "6.1", "SVM: Virtual GIF supported", None, "measured: Debian 6.1.192 under QEMU 7.2 TCG"
+            "0",
+            "SVM: Virtual GIF supported",
+            None,
+            'arch/x86/kvm/svm.c, svm/svm.c pr_info("Virtual GIF supported\\n") with pr_fmt '
+            '"SVM: " @ v4.19..6.2; measured on Debian 6.1.192',
+            probe=('"Virtual GIF supported\\n"', _SVM_FMT),
         ),
         Variant(
             "6.3",
             "kvm_amd: Virtual GIF supported",
             None,
-            "measured: Debian 6.12.118 and 7.3.4 under QEMU 7.2 TCG",
+            "arch/x86/kvm/svm/svm.c, pr_fmt KBUILD_MODNAME @ 6.3.8..7.3.4; measured on "
+            "Debian 6.12.118 and 7.3.4",
+            probe=('"Virtual GIF supported\\n"',),
+            absent=(_SVM_FMT,),
         ),
     ),
     "amd_pmu_disabled": (
-        Variant("0", "", None, "not modelled before 6.1 (no measurement)"),
+        Variant("0", "", None, "svm.c has no PMU line before 5.17 (enable_pmu came in 5.17)"),
         Variant(
-            "6.1",
+            "5.17",
             "SVM: PMU virtualization is disabled",
             None,
-            "measured: Debian 6.1.192 under QEMU 7.2 TCG",
+            'arch/x86/kvm/svm/svm.c pr_info("PMU virtualization is disabled\\n") with pr_fmt '
+            '"SVM: " @ 5.17.0..6.2; measured on Debian 6.1.192',
+            probe=('"PMU virtualization is disabled\\n"', _SVM_FMT),
         ),
         Variant(
             "6.3",
             "kvm_amd: PMU virtualization is disabled",
             None,
-            "measured: Debian 6.12.118 and 7.3.4 under QEMU 7.2 TCG",
+            "arch/x86/kvm/svm/svm.c, pr_fmt KBUILD_MODNAME @ 6.3.8..7.3.4; measured on "
+            "Debian 6.12.118 and 7.3.4",
+            probe=('"PMU virtualization is disabled\\n"',),
+            absent=(_SVM_FMT,),
         ),
     ),
     "s390_nested_hpage": (

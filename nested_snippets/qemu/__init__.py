@@ -279,7 +279,33 @@ def releases() -> list[Release]:
 # ------------------------------------------------------------------ boundaries
 Predicate = Callable[[Release], bool]
 
+SOURCE_PROBES: dict[str, tuple[tuple[str, ...], str]] = {
+    "svm-nested-state-format": (
+        ("target/i386/kvm/kvm.c", "target/i386/kvm.c"),
+        "KVM_STATE_NESTED_FORMAT_SVM",
+    ),
+    "create-vm-error-number": (
+        ("accel/kvm/kvm-all.c",),
+        '"ioctl(KVM_CREATE_VM) failed: %d %s\\n"',
+    ),
+    "x86-vmx-feature-words": (("target/i386/cpu.c",), "FEAT_VMX_PROCBASED_CTLS"),
+}
+"""Source text a release's files show exactly when a fact holds: name -> (the file, under
+its older and newer paths, and the C text as written, comments left out). The data's
+``probes`` holds ``path:line`` of each one found (tools/extract_qemu_facts.py)."""
+
+
+def _probe(name: str) -> Predicate:
+    return lambda r: name in r.data.get("probes", {})
+
+
 FACTS: dict[str, Predicate] = {
+    # kvm_arch_init_vcpu() labels an SVM vCPU's nested state with the SVM format
+    "svm-nested-state-format-set": _probe("svm-nested-state-format"),
+    # kvm_init(): "ioctl(KVM_CREATE_VM) failed: 16 Device or resource busy"
+    "create-vm-prints-errno": _probe("create-vm-error-number"),
+    # VMX capability MSRs built from feature words, for named CPU models too
+    "x86-vmx-feature-words": _probe("x86-vmx-feature-words"),
     "vmx-migration-blocker": lambda r: bool(r.migration["blockers"]),
     "vmx-nested-state-migration": lambda r: "vmx" in r.migration["nested_state_formats"],
     "svm-nested-state-migration": lambda r: "svm" in r.migration["nested_state_formats"],
