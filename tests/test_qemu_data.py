@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from nested_snippets import qemu, registry
+from nested_snippets import proofs, qemu, registry
 from nested_snippets.bodies import cpu_args_in, machine_args_in
 from nested_snippets.model import CommandLine
 from nested_snippets.versions import spoken
@@ -401,12 +401,19 @@ def test_s390x_machine_types_and_cpu_models_read_from_sources():
     assert {"s390-ccw-virtio", "s390-ccw-virtio-2.4", "s390-ccw-virtio-7.2"} <= (
         r72.s390x_machine_names())
     assert "s390-ccw-virtio-8.0" not in r72.s390x_machine_names()
-    # @ v10.0.0: DEFINE_CCW_MACHINE(2, 9) .. AS_LATEST(10, 0); boards.h: machine types
-    # more than MACHINE_VER_DELETION_MAJOR (6) years old are not registered: 2.9 .. 4.0
+    # @ v10.0.0: DEFINE_CCW_MACHINE(2, 9) .. AS_LATEST(10, 0); boards.h: types more than
+    # MACHINE_VER_DELETION_MAJOR (6) years old (2.9 .. 4.0) go only with the environment
+    # variable QEMU_DELETE_MACHINES set, or from 10.1 (MACHINE_VER_DELETION's gate)
     r100 = qemu.release("10.0")
     assert r100.s390x_default_machine() == "s390-ccw-virtio-10.0"
-    assert "s390-ccw-virtio-4.1" in r100.s390x_machine_names()
-    assert not {"s390-ccw-virtio-2.9", "s390-ccw-virtio-4.0"} & r100.s390x_machine_names()
+    assert {"s390-ccw-virtio-2.9", "s390-ccw-virtio-4.0"} <= r100.s390x_machine_names()
+    assert r100.s390x["machines"]["deletion_env"]["variable"] == "QEMU_DELETE_MACHINES"
+    old = {t["name"] for t in r100.s390x["machines"]["types"] if t["deleted_if_env_set"]}
+    assert old == {f"s390-ccw-virtio-{v}" for v in
+                   ("2.9", "2.10", "2.11", "2.12", "3.0", "3.1", "4.0")}  # fmt: skip
+    # @ v10.1.0 the gate is gone and the file starts at DEFINE_CCW_MACHINE(4, 2)
+    assert qemu.release("10.1").s390x["machines"]["deletion_env"] is None
+    assert "s390-ccw-virtio-4.1" not in qemu.release("10.1").s390x_machine_names()
     # cpu_models.c: CPUDEF_INIT(0x3906, 14, 1, ..., "z14", ...) from 4.0; "gen16a" not @ 4.0
     assert {"z14", "z14-base", "qemu", "max"} <= qemu.release("4.0").s390x_cpu_model_names()
     assert "gen16a" not in qemu.release("4.0").s390x_cpu_model_names()
@@ -418,11 +425,19 @@ def test_s390x_machine_types_and_cpu_models_read_from_sources():
     assert all("sief2" in r.s390x_cpu_features() for r in qemu.releases())
 
 
-S390X_LINES = [(sid, c) for sid, c in COMMANDS if _words(c)[0] == "qemu-system-s390x"]
+S390X_LINES = [(label, body.command) for label, body in REG.bodies()
+               if proofs.checked_against_qemu_data(body)]  # fmt: skip
 
 
-def test_the_guide_has_s390x_command_lines():
-    assert S390X_LINES, "s390x.l1_qemu starts L1 with qemu-system-s390x"
+def test_the_guide_has_s390x_command_lines_and_every_one_is_checked():
+    assert [sid for sid, _ in S390X_LINES] == ["s390x.l1_qemu[all]"]
+    unchecked = [sid for sid, c in COMMANDS if _words(c)[0] == "qemu-system-s390x"
+                 and re.search(r"\s-(cpu|machine|M)\s", c)
+                 and (sid, c) not in S390X_LINES]  # fmt: skip
+    assert not unchecked, unchecked
+    (body,) = [b for label, b in REG.bodies() if label == "s390x.l1_qemu[all]"]
+    proof = body.proof("", False)
+    assert proof.kind == "validated" and "QEMU data of 4.0 to" in proof.text, proof
 
 
 def _s390x_problems(command: str, version: str) -> list[str]:

@@ -511,6 +511,32 @@ def _expired(release: str, cutoff: int, major: int, minor: int) -> bool:
     return cur_major - major > cutoff or (cur_major - major == cutoff and cur_minor - minor >= 0)
 
 
+GATE = re.compile(r'getenv\("(\w+)"\) \|\| QEMU_VERSION_MAJOR > (\d+) \|\| '
+                  r'\(QEMU_VERSION_MAJOR == (\d+) && QEMU_VERSION_MINOR >= (\d+)\)')
+
+
+def _deletion_gate(boards: Source, release: str) -> dict | None:
+    """boards.h ``MACHINE_VER_DELETION``: None when an old type is never registered; in
+    9.1 .. 10.0 deletion waits for a QEMU_DELETE_MACHINES environment variable or 10.1:
+    ``{"variable": ..., "source": ...}`` when this release still registers them."""
+    macro = _macro(boards, "MACHINE_VER_DELETION")
+    if macro is None:
+        raise ExtractError(f"{BOARDS_H}: no MACHINE_VER_DELETION")
+    body = norm(macro[0])
+    if "getenv" not in body:
+        if not re.search(r"if \(MACHINE_VER_SHOULD_DELETE\(__VA_ARGS__\)\) \{ return; \}", body):
+            raise ExtractError(f"{BOARDS_H}: MACHINE_VER_DELETION changed")
+        return None
+    g = GATE.search(body)
+    if not g or g.group(2) != g.group(3):
+        raise ExtractError(f"{BOARDS_H}: MACHINE_VER_DELETION's gate changed")
+    cur = tuple(int(x) for x in release.split(".")[:2])
+    gate_major, gate_minor = int(g.group(2)), int(g.group(4))
+    if cur[0] > gate_major or (cur[0] == gate_major and cur[1] >= gate_minor):
+        return None
+    return {"variable": g.group(1), "source": boards.where(macro[1])}
+
+
 def s390x_machines(tree: Tree, release: str) -> dict:
     """Every ``s390-ccw-virtio-X.Y`` type that ``-machine help`` lists, the alias and
     default (the ``latest`` one), and the types the age rule leaves unregistered."""
@@ -528,6 +554,7 @@ def s390x_machines(tree: Tree, release: str) -> dict:
     deletion = "MACHINE_VER_DELETION(" in body
     deprecation = "MACHINE_VER_DEPRECATION(" in body
     cutoffs: dict[str, int] = {}
+    gate = None
     if deletion or deprecation:
         boards = read_first(tree, BOARDS_H)
         if boards is None:
@@ -537,6 +564,7 @@ def s390x_machines(tree: Tree, release: str) -> dict:
             if not m:
                 raise ExtractError(f"{BOARDS_H}: no MACHINE_VER_{kind}_MAJOR")
             cutoffs[kind.lower()] = int(m.group(1))
+        gate = _deletion_gate(boards, release)
         rule = (_macro(boards, "_MACHINE_VER_IS_CURRENT_EXPIRED")  # 10.1 on
                 or _macro(boards, "_MACHINE_VER_IS_EXPIRED_IMPL"))  # 9.1 .. 10.0
         if rule is None or norm(rule[0].split(")", 1)[1]) != CURRENT_EXPIRED:
@@ -553,17 +581,20 @@ def s390x_machines(tree: Tree, release: str) -> dict:
             raise ExtractError(f"{ccw.where(m.start())}: cannot read {m.group(0)!r}")
         major, minor = (int(x) for x in version.split(".")[:2])
         name = f"{prefix.group(1)}-{version}"
-        if deletion and _expired(release, cutoffs["deletion"], major, minor):
+        old = deletion and _expired(release, cutoffs["deletion"], major, minor)
+        if old and gate is None:
             deleted.append({"name": name, "source": ccw.where(m.start())})
             continue
         types.append({"name": name, "version": version, "latest": latest,
+                      "deleted_if_env_set": bool(old),
                       "deprecated": bool(deprecation and _expired(
                           release, cutoffs["deprecation"], major, minor)),
                       "source": ccw.where(m.start())})  # fmt: skip
     if sum(t["latest"] for t in types) != 1:
         raise ExtractError(f"{S390_CCW_C}: {sum(t['latest'] for t in types)} latest types")
     return {"types": types, "alias": alias.group(1), "alias_source": ccw.where(at),
-            "not_registered": deleted, "age_rule": cutoffs or None}  # fmt: skip
+            "not_registered": deleted, "age_rule": cutoffs or None,
+            "deletion_env": gate}  # fmt: skip
 
 
 def _under_ifdef(src: Source, pos: int) -> str | None:

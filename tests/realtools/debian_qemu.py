@@ -33,7 +33,12 @@ TARGETS = {
 SOURCES = ["installed", *TARGETS]
 UNPACKED = CACHE / "qemu"
 PINNED = kernels.PINNED.with_name("pinned_qemu.json")
-PINNED_PACKAGES = ("qemu-system-x86", "qemu-system-ppc")
+TARGET_PACKAGES = {"qemu-system-x86_64": "qemu-system-x86", "qemu-system-ppc64": "qemu-system-ppc",
+                   "qemu-system-s390x": "qemu-system-s390x"}  # fmt: skip
+"""The package of each tool in the targets: from 10.0 (trixie and its backports)
+``qemu-system-s390x`` has a package of its own; Debian 12's 7.2, installed on the host,
+ships it in qemu-system-misc (``tools.PACKAGES``)."""
+PINNED_PACKAGES = tuple(TARGET_PACKAGES.values())
 """The packages of each target that are pinned (and fetched)."""
 
 
@@ -94,12 +99,12 @@ def binary(source: str, tool: str) -> str:
     if source == "installed":
         return tools.require(tool)
     try:
-        path = _fetch(source, tools.PACKAGES[tool]) / tool
+        path = _fetch(source, TARGET_PACKAGES[tool]) / tool
     except (RealKernelUnavailable, subprocess.SubprocessError, OSError, KeyError) as exc:
         reason = f"Debian {source}'s {tool} cannot be fetched: {exc}"
         if os.environ.get("CI") == "true":
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)
     if not path.exists():
-        pytest.fail(f"{path} is not in Debian {source}'s {tools.PACKAGES[tool]}", pytrace=False)
+        pytest.fail(f"{path} is not in Debian {source}'s {TARGET_PACKAGES[tool]}", pytrace=False)
     return str(path)
