@@ -1,7 +1,8 @@
 """Each Debian QEMU checks the QEMU data of its own release (nested_snippets/qemu).
 
-The installed QEMU and those of :data:`tests.realtools.debian_qemu.TARGETS` (unpacked
-into the cache, not installed) each check the data file of their release:
+The installed QEMU (7.2) and those of :data:`tests.realtools.debian_qemu.TARGETS`
+(bookworm-backports' 10.0, bullseye's 5.2 with its Debian 11 libraries; unpacked into
+the cache, not installed) each check the data file of their release:
 
 ``qemu-system-x86_64 -cpu help`` must list exactly the data's x86 model names, QMP
 ``query-cpu-model-expansion`` must report the data's ``vmx``/``svm`` for every
