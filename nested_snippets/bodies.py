@@ -151,6 +151,8 @@ class ForeignFile(_File):
 _VIRSH_CALL = re.compile(r"\bvirsh\b[^|;&>\n]*")
 
 
+S390X_QEMU = "qemu-system-s390x"
+"""Its lines' ``-cpu`` / ``-machine`` are checked against the QEMU data (every release)."""
 X86_QEMU = "qemu-system-x86_64"
 """The one QEMU binary whose ``-cpu help`` lists ``host`` without KVM, so the only one
 whose CPU models tests/realtools checks."""
@@ -266,6 +268,15 @@ class CommandLine(Body):
         return cpu_models_in(self.command) if self.qemu_binary == X86_QEMU else []
 
     @property
+    def s390x_args(self) -> list[str]:
+        """The ``-cpu`` and ``-machine`` arguments of an s390x QEMU line, which
+        tests/test_qemu_data.py checks against the QEMU data of every release (and
+        tests/realtools the data against Debian's qemu-system-s390x)."""
+        if self.qemu_binary != S390X_QEMU:
+            return []
+        return cpu_args_in(self.command) + machine_args_in(self.command)
+
+    @property
     def machine_args(self) -> list[str]:
         """The ``-machine`` arguments of a QEMU line, whose type and option names the
         same QEMU binary's ``-machine TYPE,help`` must list (tests/realtools)."""
@@ -293,6 +304,19 @@ class CommandLine(Body):
                 "validated",
                 "Command and options checked with the real virsh's help (not run); "
                 "shell syntax checked.",
+            )
+        if self.s390x_args:
+            from nested_snippets import qemu  # the QEMU data, read when a proof is asked
+
+            what = " and ".join(w for w, args in (
+                ("CPU model and features", cpu_args_in(self.command)),
+                ("machine type", machine_args_in(self.command))) if args)  # fmt: skip
+            return Proof(
+                "validated",
+                f"{what} checked against the QEMU data of every release "
+                f"({qemu.describe(qemu.versions())}), read from QEMU's sources (-cpu host: "
+                "built only with KVM) and checked with Debian's qemu-system-s390x -cpu help "
+                "and -machine help; shell syntax checked (not run).",
             )
         if self.qemu_binary and cpu_args_in(self.command):
             return Proof("syntax", "Shell syntax checked only (not run); the CPU model is "

@@ -3,6 +3,7 @@
 Each body kind says what proves it (:meth:`nested_snippets.bodies.Body.proof`); the
 tests that run the real tools select their inputs with the predicates here
 (``is_modprobe_conf``, ``names_cpu_model``, ``names_machine``, ``is_virt_install``,
+``checked_against_qemu_data``,
 ``is_virsh_call``, ``is_domain_xml``),
 which read the same body properties, so a line cannot claim a check that no test
 makes.  :func:`counts` feeds the maintainers' page.
@@ -32,8 +33,9 @@ from nested_snippets.model import (
     Xml,
 )
 
-__all__ = ["Proof", "counts", "cpu_args_in", "cpu_models_in", "is_domain_xml",
-           "is_modprobe_conf", "is_virsh_call", "is_virt_install", "machine_args_in",
+__all__ = ["Proof", "checked_against_qemu_data", "counts", "cpu_args_in", "cpu_models_in",
+           "is_domain_xml", "is_modprobe_conf", "is_virsh_call", "is_virt_install",
+           "machine_args_in",
            "names_cpu_model", "names_machine", "proof", "qemu_binary_in"]  # fmt: skip
 
 
@@ -51,6 +53,12 @@ def names_machine(body: Body) -> bool:
     """A QEMU command line whose ``-machine`` type and option names that QEMU binary's
     real ``-machine TYPE,help`` must list."""
     return isinstance(body, CommandLine) and bool(body.machine_args)
+
+
+def checked_against_qemu_data(body: Body) -> bool:
+    """An s390x QEMU line whose ``-cpu`` / ``-machine`` tests/test_qemu_data.py checks
+    against the QEMU data of every release."""
+    return isinstance(body, CommandLine) and bool(body.s390x_args)
 
 
 def is_virt_install(body: Body) -> bool:

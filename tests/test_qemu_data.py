@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from nested_snippets import qemu, registry
+from nested_snippets import proofs, qemu, registry
+from nested_snippets.bodies import cpu_args_in, machine_args_in
 from nested_snippets.model import CommandLine
 from nested_snippets.versions import spoken
 
@@ -403,3 +404,105 @@ def test_source_probes_give_the_releases_read_in_the_sources():
     assert qemu.since(qemu.FACTS["x86-vmx-feature-words"]) == "4.2"
     where = qemu.release("9.2").data["probes"]["x86-vmx-feature-words"]
     assert where.startswith("target/i386/cpu.c:")
+
+
+# ------------------------------------------------------------- IBM Z (s390x) lines
+# Expected values authored from reading hw/s390x/s390-virtio-ccw.c, include/hw/boards.h
+# and target/s390x/cpu_models.c, cpu_features.c / cpu_features_def.h.inc at each tag.
+def test_s390x_machine_types_and_cpu_models_read_from_sources():
+    # s390-virtio-ccw.c @ v7.2.0:833 DEFINE_CCW_MACHINE(7_2, "7.2", true); last: (2_4, "2.4")
+    r72 = qemu.release("7.2")
+    assert r72.s390x_default_machine() == "s390-ccw-virtio-7.2"
+    assert {"s390-ccw-virtio", "s390-ccw-virtio-2.4", "s390-ccw-virtio-7.2"} <= (
+        r72.s390x_machine_names())
+    assert "s390-ccw-virtio-8.0" not in r72.s390x_machine_names()
+    # @ v10.0.0: DEFINE_CCW_MACHINE(2, 9) .. AS_LATEST(10, 0); boards.h: types more than
+    # MACHINE_VER_DELETION_MAJOR (6) years old (2.9 .. 4.0) go only with the environment
+    # variable QEMU_DELETE_MACHINES set, or from 10.1 (MACHINE_VER_DELETION's gate)
+    r100 = qemu.release("10.0")
+    assert r100.s390x_default_machine() == "s390-ccw-virtio-10.0"
+    assert {"s390-ccw-virtio-2.9", "s390-ccw-virtio-4.0"} <= r100.s390x_machine_names()
+    assert r100.s390x["machines"]["deletion_env"]["variable"] == "QEMU_DELETE_MACHINES"
+    old = {t["name"] for t in r100.s390x["machines"]["types"] if t["deleted_if_env_set"]}
+    assert old == {f"s390-ccw-virtio-{v}" for v in
+                   ("2.9", "2.10", "2.11", "2.12", "3.0", "3.1", "4.0")}  # fmt: skip
+    # @ v10.1.0 the gate is gone and the file starts at DEFINE_CCW_MACHINE(4, 2)
+    assert qemu.release("10.1").s390x["machines"]["deletion_env"] is None
+    assert "s390-ccw-virtio-4.1" not in qemu.release("10.1").s390x_machine_names()
+    # cpu_models.c: CPUDEF_INIT(0x3906, 14, 1, ..., "z14", ...) from 4.0; "gen16a" not @ 4.0
+    assert {"z14", "z14-base", "qemu", "max"} <= qemu.release("4.0").s390x_cpu_model_names()
+    assert "gen16a" not in qemu.release("4.0").s390x_cpu_model_names()
+    assert "gen16a" in r72.s390x_cpu_model_names()
+    # host_s390_cpu_type_info is registered only #ifdef CONFIG_KVM
+    assert "host" in r72.s390x_cpu_model_names(kvm=True)
+    assert "host" not in r72.s390x_cpu_model_names(kvm=False)
+    # FEAT_INIT("sief2", ...) @ v4.0.0 cpu_features.c; DEF_FEAT(SIE_F2, "sief2", ...) later
+    assert all("sief2" in r.s390x_cpu_features() for r in qemu.releases())
+
+
+S390X_LINES = [(label, body.command) for label, body in REG.bodies()
+               if proofs.checked_against_qemu_data(body)]  # fmt: skip
+
+
+def test_the_guide_has_s390x_command_lines_and_every_one_is_checked():
+    assert [sid for sid, _ in S390X_LINES] == ["s390x.l1_qemu[all]"]
+    unchecked = [sid for sid, c in COMMANDS if _words(c)[0] == "qemu-system-s390x"
+                 and re.search(r"\s-(cpu|machine|M)\s", c)
+                 and (sid, c) not in S390X_LINES]  # fmt: skip
+    assert not unchecked, unchecked
+    (body,) = [b for label, b in REG.bodies() if label == "s390x.l1_qemu[all]"]
+    proof = body.proof("", False)
+    assert proof.kind == "validated", proof
+    assert proof.text.startswith("CPU model and features checked against the QEMU data of "
+                                 "every release (4.0 to"), proof  # fmt: skip
+
+
+def _s390x_problems(command: str, version: str) -> list[str]:
+    words = _words(command)
+    kvm = "kvm" in dict(zip(words, [*words[1:], ""], strict=True)).get("-accel", "") or (
+        "-enable-kvm" in words)
+    r = qemu.release(version)
+    return r.s390x_problems(cpu_args_in(command), machine_args_in(command), kvm=kvm)
+
+
+@pytest.mark.parametrize(("sid", "command"), S390X_LINES, ids=[c[0] for c in S390X_LINES])
+def test_s390x_command_line_agrees_with_every_release(sid, command):
+    for version in RELEASES:
+        assert not _s390x_problems(command, version), f"QEMU {version}: {sid}"
+
+
+S390X_PAGE = REPO / "source" / "how-to" / "s390x.rst"
+
+
+def _s390x_page_options() -> list[str]:
+    """The ``-cpu ...`` / ``-machine ...`` literals the s390x page gives in its prose."""
+    text = S390X_PAGE.read_text()
+    return re.findall(r"``((?:-cpu|-machine|-M) [^`]+)``", text)
+
+
+def test_s390x_page_options_agree_with_every_release_and_name_releases_with_data():
+    options = _s390x_page_options()
+    assert "-cpu z14,sief2=on" in options and "-cpu host" in options, options
+    for opt in options:
+        for version in RELEASES:
+            problems = _s390x_problems(f"qemu-system-s390x -accel kvm {opt}", version)
+            assert not problems, f"s390x.rst ``{opt}``, QEMU {version}: {problems}"
+    named = set(re.findall(r"\bQEMU (\d+\.\d+)\.\d+", S390X_PAGE.read_text()))
+    assert named and named <= set(RELEASES), named
+
+
+@pytest.mark.parametrize(("bad", "why"), [
+    ("-machine s390-ccw-virtioo", "no machine type s390-ccw-virtioo"),
+    ("-M s390-ccw-virtio-11.9", "no machine type s390-ccw-virtio-11.9"),
+    ("-cpu z14x,sief2=on", "no s390x CPU model z14x"),
+    ("-cpu z14,sief3=on", "no s390x CPU feature sief3"),
+])  # fmt: skip
+def test_a_wrong_s390x_machine_cpu_or_feature_fails(bad, why):
+    problems = _s390x_problems(f"qemu-system-s390x -accel kvm {bad} -m 4G", "10.2")
+    assert any(why in p for p in problems), problems
+
+
+def test_s390x_host_model_needs_kvm():
+    assert _s390x_problems("qemu-system-s390x -accel kvm -cpu host", "7.2") == []
+    problems = _s390x_problems("qemu-system-s390x -accel tcg -cpu host", "7.2")
+    assert any("host" in p for p in problems), problems

@@ -33,7 +33,8 @@ def test_every_target_pins_version_and_sha256_of_each_package():
     pins = _pins()
     assert set(pins) == set(debian_qemu.TARGETS)
     for name, debs in pins.items():
-        assert {d["package"] for d in debs} == {"qemu-system-x86", "qemu-system-ppc"}, name
+        want = {*debian_qemu.PINNED_PACKAGES[name], *debian_qemu.LIBRARIES.get(name, ())}
+        assert {d["package"] for d in debs} == want, name
         for d in debs:
             assert re.fullmatch(r"[0-9a-f]{64}", d["sha256"]), d
             upstream = d["version"].partition(":")[2] or d["version"]
@@ -94,7 +95,47 @@ def test_freshness_reports_a_newer_qemu_upload(monkeypatch, capsys):
 
 
 def test_freshness_is_quiet_when_the_pin_is_current(monkeypatch, capsys):
-    pinned = {d["package"]: kernels.Deb(**d) for d in _pins()["bookworm-backports"]}
+    pinned = {name: {d["package"]: kernels.Deb(**d) for d in debs}
+              for name, debs in _pins().items()}  # fmt: skip
     _offline(monkeypatch, pinned)
+    monkeypatch.setattr(debian_qemu, "newest_debs", lambda name: pinned[name])
     assert freshness.report() == 0, capsys.readouterr().out
     assert "qemu-system-ppc" in capsys.readouterr().out
+
+
+def test_bullseye_s_qemu_5_2_is_pinned_with_the_debian_11_libraries_it_links():
+    # Debian's bullseye-security index (read 2026-12-04): qemu-system-x86
+    # 1:5.2+dfsg-11+deb11u5; the libraries are what ldd found missing on Debian 12
+    pins = {d["package"]: d for d in _pins()["bullseye"]}
+    assert pins["qemu-system-x86"]["version"] == "1:5.2+dfsg-11+deb11u5"
+    assert pins["qemu-system-x86"]["sha256"].startswith("dc824c1e8f6f")
+    assert {"liburing1", "libvirglrenderer1", "libxenmisc4.14", "libxenstore3.0"} <= set(pins)
+    assert debian_qemu.PINNED_PACKAGES["bullseye"] == ("qemu-system-x86",)
+
+
+def test_a_library_target_runs_its_binary_through_a_wrapper(tmp_path, monkeypatch):
+    """bullseye's binary is run by a script that puts its unpacked libraries first."""
+    unpacked = []
+
+    def fetch(name, package):
+        root = tmp_path / package
+        (root / "usr" / "bin").mkdir(parents=True)
+        (root / "usr" / "lib" / "x86_64-linux-gnu").mkdir(parents=True)
+        (root / "usr" / "bin" / "qemu-system-x86_64").touch()
+        unpacked.append(package)
+        return root / "usr" / "bin"
+
+    monkeypatch.setattr(debian_qemu, "_fetch", fetch)
+    monkeypatch.setattr(debian_qemu, "UNPACKED", tmp_path)
+    path = Path(debian_qemu.binary("bullseye", "qemu-system-x86_64"))
+    assert set(unpacked) == {"qemu-system-x86", *debian_qemu.LIBRARIES["bullseye"]}
+    script = path.read_text()
+    assert "LD_LIBRARY_PATH=" in script and str(tmp_path / "libxenmisc4.14") in script
+    assert f'exec {tmp_path / "qemu-system-x86" / "usr" / "bin" / "qemu-system-x86_64"} "$@"' in (
+        script)
+
+
+def test_a_package_a_target_does_not_pin_is_skipped_even_in_ci(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.skip.Exception, match="only qemu-system-x86 is pinned"):
+        debian_qemu.binary("bullseye", "qemu-system-ppc64")

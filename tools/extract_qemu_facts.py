@@ -27,6 +27,11 @@ which files agree.  What is extracted (see nested_snippets/qemu/README.rst):
   default of the newest pseries machine, errors of the apply hook);
 * ``arm_virt``: every check in hw/arm/virt.c that stops ``virtualization=on``,
   evaluated for KVM (rejected, allowed, or allowed only if a condition holds);
+* ``s390x``: the ``s390-ccw-virtio`` machine types ``-machine help`` lists (every
+  ``DEFINE_CCW_MACHINE`` in hw/s390x/s390-virtio-ccw.c, less those the age rule of
+  include/hw/boards.h leaves unregistered), the alias and default, and the ``-cpu``
+  names (``CPUDEF_INIT`` models with their ``-base`` twins, ``qemu``, ``max`` and
+  ``host``, built only with KVM) and feature names of target/s390x;
 * ``message_catalogue``: every message with a literal format that the files of
   :data:`CATALOGUE_FILES` print or raise (``error_report``, ``error_setg``,
   ``fprintf(stderr, ...)``, ...): opening ``/dev/kvm`` and creating the VM
@@ -478,6 +483,171 @@ def arm_virt(tree: Tree) -> dict:
             "checks": checks}  # fmt: skip
 
 
+# --------------------------------------------------------------------- IBM Z (s390x)
+S390_CCW_C = "hw/s390x/s390-virtio-ccw.c"
+BOARDS_H = "include/hw/boards.h"
+S390_MODELS_C = "target/s390x/cpu_models.c"
+S390_FEATURES = ("target/s390x/cpu_features_def.h.inc", "target/s390x/cpu_features_def.inc.h",
+                 "target/s390x/cpu_features.c")  # fmt: skip
+CURRENT_EXPIRED = ("(((QEMU_VERSION_MAJOR - major) > cutoff) || "
+                   "(((QEMU_VERSION_MAJOR - major) == cutoff) && "
+                   "(QEMU_VERSION_MINOR - minor) >= 0))")  # fmt: skip
+"""boards.h ``_MACHINE_VER_IS_EXPIRED_IMPL`` (9.1 .. 10.0), ``_MACHINE_VER_IS_CURRENT_EXPIRED``
+(10.1 .. 10.2, for a formal release) as read: the rule
+:func:`s390x_machines` applies; another text stops the extraction."""
+
+
+def _macro(src: Source, name: str) -> tuple[str, int] | None:
+    """(body, offset) of ``#define NAME(...)`` with continuation lines joined."""
+    m = re.search(r"^#define\s+" + re.escape(name) + r"\(.*?(?<!\\)$", src.text, re.M | re.S)
+    return (m.group(0).replace("\\\n", " "), m.start()) if m else None
+
+
+def _expired(release: str, cutoff: int, major: int, minor: int) -> bool:
+    """boards.h ``_MACHINE_VER_IS_EXPIRED_IMPL`` for a formal release (micro < 50)."""
+    cur_major, cur_minor, micro = (int(x) for x in (release.split(".") + ["0"])[:3])
+    if micro >= 50:
+        raise ExtractError(f"VERSION {release} is a development snapshot")
+    return cur_major - major > cutoff or (cur_major - major == cutoff and cur_minor - minor >= 0)
+
+
+GATE = re.compile(r'getenv\("(\w+)"\) \|\| QEMU_VERSION_MAJOR > (\d+) \|\| '
+                  r'\(QEMU_VERSION_MAJOR == (\d+) && QEMU_VERSION_MINOR >= (\d+)\)')
+
+
+def _deletion_gate(boards: Source, release: str) -> dict | None:
+    """boards.h ``MACHINE_VER_DELETION``: None when an old type is never registered; in
+    9.1 .. 10.0 deletion waits for a QEMU_DELETE_MACHINES environment variable or 10.1:
+    ``{"variable": ..., "source": ...}`` when this release still registers them."""
+    macro = _macro(boards, "MACHINE_VER_DELETION")
+    if macro is None:
+        raise ExtractError(f"{BOARDS_H}: no MACHINE_VER_DELETION")
+    body = norm(macro[0])
+    if "getenv" not in body:
+        if not re.search(r"if \(MACHINE_VER_SHOULD_DELETE\(__VA_ARGS__\)\) \{ return; \}", body):
+            raise ExtractError(f"{BOARDS_H}: MACHINE_VER_DELETION changed")
+        return None
+    g = GATE.search(body)
+    if not g or g.group(2) != g.group(3):
+        raise ExtractError(f"{BOARDS_H}: MACHINE_VER_DELETION's gate changed")
+    cur = tuple(int(x) for x in release.split(".")[:2])
+    gate_major, gate_minor = int(g.group(2)), int(g.group(4))
+    if cur[0] > gate_major or (cur[0] == gate_major and cur[1] >= gate_minor):
+        return None
+    return {"variable": g.group(1), "source": boards.where(macro[1])}
+
+
+def s390x_machines(tree: Tree, release: str) -> dict:
+    """Every ``s390-ccw-virtio-X.Y`` type that ``-machine help`` lists, the alias and
+    default (the ``latest`` one), and the types the age rule leaves unregistered."""
+    ccw = read_first(tree, S390_CCW_C)
+    if ccw is None:
+        raise ExtractError(f"{S390_CCW_C} is missing")
+    impl = _macro(ccw, "DEFINE_CCW_MACHINE_IMPL") or _macro(ccw, "DEFINE_CCW_MACHINE")
+    if impl is None:
+        raise ExtractError(f"{S390_CCW_C}: no DEFINE_CCW_MACHINE macro")
+    body, at = impl
+    alias = re.search(r'mc->alias\s*=\s*"([^"]+)"', body)
+    prefix = re.search(r'"(s390-ccw-virtio)-?"', body)
+    if not alias or not prefix:
+        raise ExtractError(f"{S390_CCW_C}: DEFINE_CCW_MACHINE sets no alias or type name")
+    deletion = "MACHINE_VER_DELETION(" in body
+    deprecation = "MACHINE_VER_DEPRECATION(" in body
+    cutoffs: dict[str, int] = {}
+    gate = None
+    if deletion or deprecation:
+        boards = read_first(tree, BOARDS_H)
+        if boards is None:
+            raise ExtractError(f"{BOARDS_H} is missing")
+        for kind in ("DELETION", "DEPRECATION"):
+            m = re.search(rf"#define\s+MACHINE_VER_{kind}_MAJOR\s+(\d+)", boards.text)
+            if not m:
+                raise ExtractError(f"{BOARDS_H}: no MACHINE_VER_{kind}_MAJOR")
+            cutoffs[kind.lower()] = int(m.group(1))
+        gate = _deletion_gate(boards, release)
+        rule = (_macro(boards, "_MACHINE_VER_IS_CURRENT_EXPIRED")  # 10.1 on
+                or _macro(boards, "_MACHINE_VER_IS_EXPIRED_IMPL"))  # 9.1 .. 10.0
+        if rule is None or norm(rule[0].split(")", 1)[1]) != CURRENT_EXPIRED:
+            raise ExtractError(f"{BOARDS_H}: _MACHINE_VER_IS_CURRENT_EXPIRED changed")
+    types, deleted = [], []
+    call = re.compile(r"^(DEFINE_CCW_MACHINE(?:_AS_LATEST)?)\(([^;]*)\)\s*;", re.M)
+    for m in call.finditer(ccw.text):
+        args = [a.strip() for a in split_args(m.group(2))]
+        if m.group(1) == "DEFINE_CCW_MACHINE" and len(args) == 3:  # (4_0, "4.0", true)
+            version, latest = c_string(args[1]), args[2] == "true"
+        else:  # (10, 2) or AS_LATEST(10, 2)
+            version, latest = ".".join(args), m.group(1).endswith("_AS_LATEST")
+        if not version or not re.fullmatch(r"\d+\.\d+(\.\d+)?", version):
+            raise ExtractError(f"{ccw.where(m.start())}: cannot read {m.group(0)!r}")
+        major, minor = (int(x) for x in version.split(".")[:2])
+        name = f"{prefix.group(1)}-{version}"
+        old = deletion and _expired(release, cutoffs["deletion"], major, minor)
+        if old and gate is None:
+            deleted.append({"name": name, "source": ccw.where(m.start())})
+            continue
+        types.append({"name": name, "version": version, "latest": latest,
+                      "deleted_if_env_set": bool(old),
+                      "deprecated": bool(deprecation and _expired(
+                          release, cutoffs["deprecation"], major, minor)),
+                      "source": ccw.where(m.start())})  # fmt: skip
+    if sum(t["latest"] for t in types) != 1:
+        raise ExtractError(f"{S390_CCW_C}: {sum(t['latest'] for t in types)} latest types")
+    return {"types": types, "alias": alias.group(1), "alias_source": ccw.where(at),
+            "not_registered": deleted, "age_rule": cutoffs or None,
+            "deletion_env": gate}  # fmt: skip
+
+
+def _under_ifdef(src: Source, pos: int) -> str | None:
+    """The symbol of the innermost ``#ifdef`` open at pos (None: none is open)."""
+    stack: list[str] = []
+    for m in re.finditer(r"^#\s*(ifdef|ifndef|if|endif)\b\s*(\w*)", src.text[:pos], re.M):
+        if m.group(1) == "endif":
+            if stack:
+                stack.pop()
+        else:
+            stack.append(m.group(2) if m.group(1) == "ifdef" else f"{m.group(1)} {m.group(2)}")
+    return stack[-1] if stack else None
+
+
+def s390x_cpu_models(tree: Tree) -> dict:
+    """``-cpu`` names: every ``CPUDEF_INIT`` model (and its ``-base`` static twin), the
+    classes of their own (``qemu``, ``max``, ``host``) and whether one is built only
+    with KVM; the feature names ``-cpu MODEL,FEATURE=on`` takes."""
+    src = read_first(tree, S390_MODELS_C)
+    if src is None:
+        raise ExtractError(f"{S390_MODELS_C} is missing")
+    models = []
+    for m in re.finditer(r"^\s*CPUDEF_INIT\(([^;]*?)\)\s*,", src.text, re.M):
+        args = split_args(m.group(1))
+        name, desc = c_string(args[5]), c_string(args[6])
+        if name is None:
+            raise ExtractError(f"{src.where(m.start())}: cannot read {m.group(0)!r}")
+        models.append({"name": name, "description": desc, "source": src.where(m.start())})
+    if not models:
+        raise ExtractError(f"{S390_MODELS_C}: no CPUDEF_INIT entries")
+    base = re.search(r'S390_CPU_TYPE_NAME\("%s(-base)"\)', src.text)
+    classes = []
+    for m in re.finditer(r'\.name\s*=\s*S390_CPU_TYPE_NAME\("(\w+)"\)', src.text):
+        only = _under_ifdef(src, m.start())
+        classes.append({"name": m.group(1), "built_only_with": only,
+                        "source": src.where(m.start())})  # fmt: skip
+    feats = read_first(tree, S390_FEATURES)
+    if feats is None:
+        raise ExtractError(f"{' or '.join(S390_FEATURES)} is missing")
+    pat = r'^\s*DEF_FEAT\(\s*\w+\s*,\s*"([^"]+)"' if "_def." in feats.path else (
+        r'^\s*FEAT_INIT\(\s*"([^"]+)"')
+    features = [{"name": m.group(1), "source": feats.where(m.start())}
+                for m in re.finditer(pat, feats.text, re.M)]  # fmt: skip
+    if not features:
+        raise ExtractError(f"{feats.path}: no feature definitions")
+    return {"models": models, "static_suffix": base.group(1) if base else None,
+            "classes": classes, "features": features}  # fmt: skip
+
+
+def s390x(tree: Tree, release: str) -> dict:
+    return {"machines": s390x_machines(tree, release), "cpu": s390x_cpu_models(tree)}
+
+
 # ------------------------------------------------------------- message catalogue
 def format_string(expr: str) -> str | None:
     """A C format of literals and ``PRIx64``-style macros: ``"0x%" PRIx64`` -> ``0x%x``."""
@@ -623,6 +793,7 @@ def extract(tree: Tree, version: str, provenance: dict, checks: list[str]) -> di
         "x86_migration": x86_migration(tree),
         "spapr_caps": spapr_caps(tree),
         "arm_virt": arm_virt(tree),
+        "s390x": s390x(tree, release),
         "message_catalogue": message_catalogue(tree),
         "probes": source_probes(tree),
     }

@@ -180,6 +180,56 @@ class Release:
             out += self.spapr_messages(cap)
         return out
 
+    # ------------------------------------------------------------ IBM Z (s390x)
+    @property
+    def s390x(self) -> dict:
+        return self.data["s390x"]
+
+    def s390x_machine_names(self) -> set[str]:
+        """Every ``s390-ccw-virtio*`` name ``qemu-system-s390x -machine help`` lists."""
+        m = self.s390x["machines"]
+        return {t["name"] for t in m["types"]} | {m["alias"]}
+
+    def s390x_default_machine(self) -> str:
+        """The machine type QEMU starts without ``-machine`` (the alias points to it)."""
+        return next(t["name"] for t in self.s390x["machines"]["types"] if t["latest"])
+
+    def s390x_cpu_model_names(self, kvm: bool = True) -> set[str]:
+        """Every ``-cpu`` name; ``kvm``: of a build with KVM (``host`` is built only
+        with it, so ``-cpu help`` of a QEMU built on another architecture lacks it)."""
+        cpu = self.s390x["cpu"]
+        names = {m["name"] for m in cpu["models"]}
+        if cpu["static_suffix"]:
+            names |= {n + cpu["static_suffix"] for n in names}
+        return names | {c["name"] for c in cpu["classes"]
+                        if kvm or c["built_only_with"] != "CONFIG_KVM"}  # fmt: skip
+
+    def s390x_cpu_features(self) -> set[str]:
+        return {f["name"] for f in self.s390x["cpu"]["features"]}
+
+    def s390x_problems(self, cpu_args: list[str], machine_args: list[str],
+                       kvm: bool) -> list[str]:  # fmt: skip
+        """What this release's ``qemu-system-s390x`` lacks of a line's ``-cpu`` and
+        ``-machine`` arguments (empty: it has all).  ``host`` needs KVM."""
+        out = []
+        for arg in machine_args:
+            mtype = arg.split(",")[0]
+            if mtype not in ("help", "?") and mtype not in self.s390x_machine_names():
+                out.append(f"QEMU {self.version} has no machine type {mtype}")
+        for arg in cpu_args:
+            model, *props = arg.split(",")
+            if model in ("help", "?"):
+                continue
+            if model not in self.s390x_cpu_model_names(kvm=True):
+                out.append(f"QEMU {self.version} has no s390x CPU model {model}")
+            elif model not in self.s390x_cpu_model_names(kvm=False) and not kvm:
+                out.append(f"-cpu {model} exists only in a KVM build and runs only with KVM")
+            for prop in props:
+                name = prop.split("=")[0].lstrip("+-")
+                if name not in self.s390x_cpu_features():
+                    out.append(f"QEMU {self.version} has no s390x CPU feature {name}")
+        return out
+
     # -------------------------------------------------------- message catalogue
     def catalogue(self) -> list[dict]:
         """Every message of the catalogue's files: call, format, function, file:line."""

@@ -1,12 +1,15 @@
 """Each Debian QEMU checks the QEMU data of its own release (nested_snippets/qemu).
 
-The installed QEMU and those of :data:`tests.realtools.debian_qemu.TARGETS` (unpacked
-into the cache, not installed) each check the data file of their release:
+The installed QEMU (7.2) and those of :data:`tests.realtools.debian_qemu.TARGETS`
+(bookworm-backports' 10.0, bullseye's 5.2 with its Debian 11 libraries; unpacked into
+the cache, not installed) each check the data file of their release:
 
 ``qemu-system-x86_64 -cpu help`` must list exactly the data's x86 model names, QMP
 ``query-cpu-model-expansion`` must report the data's ``vmx``/``svm`` for every
 model, and ``qemu-system-ppc64 -machine pseries,help`` must offer exactly the
-data's nested capabilities.  All read-only: ``-machine none`` under TCG, no guest.
+data's nested capabilities; ``qemu-system-s390x -machine help`` and ``-cpu help`` must
+list exactly the data's s390x machine types, CPU models and features.  All read-only:
+``-machine none`` under TCG, no guest.
 """
 
 from __future__ import annotations
@@ -109,3 +112,57 @@ def test_the_check_catches_a_model_the_data_lacks():
     r = release_of(tools.require("qemu-system-x86_64"))
     assert r.cpu_model("Haswell-noTSX-IBRZ") is None
     assert "Haswell-noTSX-IBRZ" not in tools.qemu_cpu_models()
+
+
+# ------------------------------------------------------------------- IBM Z (s390x)
+# Debian builds qemu-system-s390x on amd64 without KVM for it: ``host`` (registered
+# only #ifdef CONFIG_KVM, as the data records) is not listed there.
+def s390x_machines(listing: str) -> tuple[set[str], str | None, str | None]:
+    """(every s390-ccw-virtio* name, the default type, what the alias points to) of
+    ``qemu-system-s390x -machine help``."""
+    names = set(re.findall(r"^(s390-ccw-virtio\S*)\s", listing, re.M))
+    default = re.search(r"^(s390-ccw-virtio\S*)\s.*\(default\)", listing, re.M)
+    alias = re.search(r"^s390-ccw-virtio\s.*\(alias of (\S+)\)", listing, re.M)
+    return names, default and default.group(1), alias and alias.group(1)
+
+
+def s390x_cpu_listing(listing: str) -> tuple[set[str], set[str]]:
+    """(model names, feature flag names) of ``qemu-system-s390x -cpu help``: ``s390
+    NAME`` lines up to 9.2, ``  NAME`` from 10.0, then "Recognized feature flags:"
+    (indented from 10.0)."""
+    models_part, _, rest = listing.partition("\nRecognized feature flags:\n")
+    flags_part = rest.split("\n\n")[0]
+    models = {m.group(1) for m in re.finditer(r"^(?:s390)? +(\S+)", models_part, re.M)}
+    flags = {m.group(1) for m in re.finditer(r"^ *(\S+)\s", flags_part, re.M)}
+    return models, flags
+
+
+def test_s390x_machine_help_lists_exactly_the_data_machines(source):
+    path = debian_qemu.binary(source, "qemu-system-s390x")
+    r = release_of(path)
+    names, default, alias = s390x_machines(_run(path, "-machine", "help"))
+    assert names == r.s390x_machine_names(), (
+        f"QEMU {r.release}: only listed {sorted(names - r.s390x_machine_names())}, "
+        f"only in the data {sorted(r.s390x_machine_names() - names)}")
+    assert default == alias == r.s390x_default_machine()
+
+
+def test_s390x_cpu_help_lists_exactly_the_data_models_and_features(source):
+    path = debian_qemu.binary(source, "qemu-system-s390x")
+    r = release_of(path)
+    models, flags = s390x_cpu_listing(_run(path, "-cpu", "help"))
+    data = r.s390x_cpu_model_names(kvm=False)
+    assert models == data, (f"QEMU {r.release}: only listed {sorted(models - data)}, "
+                            f"only in the data {sorted(data - models)}")  # fmt: skip
+    feats = r.s390x_cpu_features()
+    assert flags == feats, (f"QEMU {r.release}: only listed {sorted(flags - feats)}, "
+                            f"only in the data {sorted(feats - flags)}")  # fmt: skip
+
+
+def test_the_s390x_check_catches_a_machine_and_model_the_data_lacks():
+    r = release_of(tools.require("qemu-system-s390x"))
+    names, _default, _alias = s390x_machines(_run(tools.require("qemu-system-s390x"),
+                                                  "-machine", "help"))  # fmt: skip
+    assert "s390-ccw-virtio-11.9" not in names | r.s390x_machine_names()
+    models, _flags = s390x_cpu_listing(_run(tools.require("qemu-system-s390x"), "-cpu", "help"))
+    assert "z14x" not in models | r.s390x_cpu_model_names()

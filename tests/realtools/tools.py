@@ -29,6 +29,7 @@ PACKAGES = {
     "qemu-system-x86_64": "qemu-system-x86",
     "qemu-system-ppc64": "qemu-system-ppc",
     "qemu-system-aarch64": "qemu-system-arm",
+    "qemu-system-s390x": "qemu-system-misc",
     "virt-xml-validate": "libvirt-clients",
     "virsh": "libvirt-clients",
     "virt-install": "virtinst",
