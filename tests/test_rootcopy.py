@@ -147,3 +147,35 @@ def test_short_link_is_where_a_tmpfs_link_starts_taking_a_page():
         capture_output=True, text=True, timeout=60, **sandbox._drop(),
     )  # fmt: skip
     assert got.stdout.split() == ["0", "50"], got
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o000, 0o444])
+def test_a_changed_mode_is_copied_where_proc_is_not_mounted(tmp_path, monkeypatch, mode):
+    """The tool server copies a sandbox's root out from inside its mount namespace,
+    whose /proc is the fake one: glibc (2.36) emulates ``fchmodat(AT_SYMLINK_NOFOLLOW)``
+    through /proc/self/fd and fails with EOPNOTSUPP there, which Python raises as
+    ``ValueError: chmod: cannot use dir_fd and follow_symlinks together`` (CI of
+    2026-12-04, session 17, ``test_row_8_many_files_stop_at_the_inode_bound``)."""
+    real = os.chmod
+
+    def no_proc(path, mode, *, dir_fd=None, follow_symlinks=True):
+        if dir_fd is not None and not follow_symlinks:
+            raise ValueError("chmod: cannot use dir_fd and follow_symlinks together")
+        return real(path, mode, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
+
+    live, disk = tmp_path / "live", tmp_path / "disk"
+    live.mkdir()
+    disk.mkdir()
+    (live / "f").write_text("same\n")
+    (disk / "f").write_text("same\n")
+    os.utime(disk / "f", ns=(os.stat(live / "f").st_atime_ns, os.stat(live / "f").st_mtime_ns))
+    (disk / "f").chmod(0o644)
+    (live / "f").chmod(mode)
+    monkeypatch.setattr(os, "chmod", no_proc)
+    fd = _fd(disk)
+    try:
+        rootcopy.copy_out(fd, str(live))
+    finally:
+        os.close(fd)
+    assert stat.S_IMODE(os.lstat(disk / "f").st_mode) == mode
+    assert (disk / "f").read_text() == "same\n" or mode == 0

@@ -118,6 +118,19 @@ def _copy_file(src_fd: int, name: str, dst_fd: int, mode: int) -> None:
         os.close(fd)
 
 
+def _chmod_file(name: str, dir_fd: int, mode: int) -> None:
+    """Set the mode of the regular file ``dir_fd/name`` through a descriptor opened
+    without following a link.  Not ``chmod(..., follow_symlinks=False)``: the copy runs
+    in the sandbox's mount namespace, whose /proc is the fake one, and glibc (2.36)
+    emulates ``fchmodat(AT_SYMLINK_NOFOLLOW)`` through /proc/self/fd, which then fails
+    (Python's ``ValueError: chmod: cannot use dir_fd and follow_symlinks together``)."""
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=dir_fd)
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+
+
 def _same_file(src_fd: int, name: str, dst_fd: int, st: os.stat_result) -> bool:
     """Whether ``dst_fd/name`` is a regular file with the bytes of ``src_fd/name``."""
     other = _lstat(name, dst_fd)
@@ -247,7 +260,7 @@ def _copy_out(src: int, dst: int, dev: int, count: list[int]) -> None:
                     os.unlink(name, dir_fd=dst)
                 _copy_file(src, name, dst, mode)
             elif stat.S_IMODE(there.st_mode) != mode:
-                os.chmod(name, mode, dir_fd=dst, follow_symlinks=False)
+                _chmod_file(name, dst, mode)
         elif stat.S_ISLNK(st.st_mode):
             target = os.readlink(name, dir_fd=src)
             if there is not None and os.readlink(name, dir_fd=dst) == target:

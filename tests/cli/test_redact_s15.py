@@ -102,12 +102,15 @@ def test_the_commands_words_are_read_once(unit):
 
 def read_once(unit: str) -> None:
     """``unit`` repeated 8,000 times takes less than eight times as long to redact as
-    2,000 times (each timed on the better of three runs)."""
-    took = []
-    for n in (2_000, 8_000):
-        text = unit * n
-        best = min(_timed(text) for _ in range(3))
-        took.append(best)
+    2,000 times, each timed on the best of five runs taken in turns (a burst of load
+    on shared cores then slows both sizes alike: the better of three runs of each size
+    one after the other failed once in CI under load, 0.069 against 0.617 s, for a
+    form that takes 0.043, 0.171 and 0.714 s for 2,000, 8,000 and 32,000 units)."""
+    small, large = unit * 2_000, unit * 8_000
+    took = [float("inf"), float("inf")]
+    for _ in range(5):
+        took[0] = min(took[0], _timed(small))
+        took[1] = min(took[1], _timed(large))
     assert took[1] < 8 * took[0] + 0.05, took
 
 
