@@ -116,7 +116,11 @@ What is *not* bounded or hidden, known and accepted for now (reviewed 2026-12-02
   written by the snippet, which owns every file of the sandbox's tmpfs mounts (its
   user namespace maps one uid only).  The write is never kept (only writable
   parameters are harvested; the next run or module load shows the kernel's value),
-  and without the ``chmod`` the write fails with EACCES as on a real kernel.  Tried
+  and without the ``chmod`` the write fails with EACCES as on a real kernel.  A real
+  kernel lets root ``chmod`` the file too, but the write then fails with EIO: a
+  read-only parameter's attribute has no ``store`` ("Do not allow runtime DAC changes
+  to make param writable", ``add_sysfs_param()`` in kernel/params.c; the module
+  attribute's ``store`` returns ``-EIO`` without one), which the fake cannot give.  Tried
   on 2026-12-02 (Linux 6.18, bubblewrap 0.8): a read-only bind mount over the file
   makes ``tee`` and ``>`` fail with EROFS (an ``O_TRUNC`` open checks the mount
   before the mode), not the kernel's EACCES; an idmapped mount that leaves the
