@@ -119,8 +119,9 @@ What is *not* bounded or hidden, known and accepted for now (reviewed 2026-12-02
   and without the ``chmod`` the write fails with EACCES as on a real kernel.  A real
   kernel lets root ``chmod`` the file too, but the write then fails with EIO: a
   read-only parameter's attribute has no ``store`` ("Do not allow runtime DAC changes
-  to make param writable", ``add_sysfs_param()`` in kernel/params.c; the module
-  attribute's ``store`` returns ``-EIO`` without one), which the fake cannot give.  Tried
+  to make param writable", ``add_sysfs_param()``, and ``module_attr_store()`` returns
+  ``-EIO`` without one: kernel/params.c at 6.18.2, gfunkmonk/linux-6.18.2, read
+  2026-12-04), which the fake cannot give.  Tried
   on 2026-12-02 (Linux 6.18, bubblewrap 0.8): a read-only bind mount over the file
   makes ``tee`` and ``>`` fail with EROFS (an ``O_TRUNC`` open checks the mount
   before the mode), not the kernel's EACCES; an idmapped mount that leaves the
