@@ -184,7 +184,11 @@ def _records(target: Target, package: str) -> list[dict[str, str]]:
 
 
 def _newest(target: Target, package: str) -> dict[str, str]:
-    records = _records(target, package)
+    return newest_record(_records(target, package))
+
+
+def newest_record(records: list[dict[str, str]]) -> dict[str, str]:
+    """The record of the highest ``Version`` (compared by ``dpkg``) of ``records``."""
     best = records[0]
     for rec in records[1:]:
         newer = subprocess.run(["dpkg", "--compare-versions", rec["Version"], "gt",

@@ -93,13 +93,7 @@ def _newest_in_index(target: kernels.Target, package: str) -> dict[str, str]:
     records = [r for r in kernels._records(target, package) if "Filename" in r]
     if not records:
         raise RealKernelUnavailable(f"{package} is not in the {target.name} index")
-    best = records[0]
-    for rec in records[1:]:
-        newer = subprocess.run(["dpkg", "--compare-versions", rec["Version"], "gt",
-                                best["Version"]]).returncode == 0  # fmt: skip
-        if newer:
-            best = rec
-    return best
+    return kernels.newest_record(records)
 
 
 def write_pins(pins: dict[str, dict[str, kernels.Deb]]) -> None:
