@@ -1,0 +1,132 @@
+"""Adversarial review of session 17 (attack17): reproductions, each a strict xfail that
+a fix turns into an XPASS.
+
+1. A snippet's own seccomp filter answering ``openat`` with ``SECCOMP_RET_USER_NOTIF``
+   (which takes precedence over strace's ``SECCOMP_RET_TRACE``) and a supervisor
+   thread answering ``SECCOMP_USER_NOTIF_FLAG_CONTINUE`` opens a tree file that the
+   record does not show; the record still vouches.
+2. Renaming a tree directory (``mv /sys/module/kvm/parameters /sys/p``) and reading
+   files below the new name: the record names the directory (compared by its listing
+   only) and paths absent from every built host, not the files whose content was
+   read; 5.14 and 5.15 look the same through it and print different values.
+3. In a run stopped by a limit the runner detaches (harvest and copy back) while the
+   snippet's processes still run (bwrap is killed; PID 1 dies later, by
+   ``--die-with-parent``): files grown after :func:`rootcopy.measure` are copied
+   whole, past ``MAX_BYTES`` and past what the host's next ``/`` can hold.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from nested_snippets.fakehost import state as fk
+from nested_snippets.fakehost.host import Scenario
+from nested_snippets.runner import sandbox, shared
+from nested_snippets.runner.run import fake_host, run_commands
+from nested_snippets.runner.sandbox import LimitExceeded, Limits
+
+LIMITS = Limits(seconds=30, output_bytes=256 * 1024, memory_bytes=1 << 30, processes=48)
+needs_strace = pytest.mark.skipif(not sandbox.can_trace(), reason="strace is not installed")
+
+NOTIFY = r'''
+import ctypes, os, struct, threading, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+def insn(code, k, jt=0, jf=0): return struct.pack("=HBBI", code, jt, jf, k)
+nr = 257 if os.uname().machine == "x86_64" else 56
+code = b"".join([insn(0x20, 0), insn(0x15, nr, 0, 1), insn(0x06, 0x7fc00000),
+                 insn(0x06, 0x7fff0000)])
+buf = ctypes.create_string_buffer(code)
+class Prog(ctypes.Structure): _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+prog = Prog(4, ctypes.addressof(buf))
+path = bytes.fromhex(sys.argv[1])
+box, res, ready = [], [], threading.Event()
+def supervise():
+    ready.wait()
+    req = ctypes.create_string_buffer(80); rsp = ctypes.create_string_buffer(24)
+    while box:
+        ctypes.memset(req, 0, 80)
+        if libc.ioctl(box[0], ctypes.c_ulong(0xC0502100), req) != 0: return
+        struct.pack_into("=QqiI", rsp, 0, struct.unpack_from("=Q", req.raw)[0], 0, 0, 1)
+        libc.ioctl(box[0], ctypes.c_ulong(0xC0182101), rsp)
+def work():
+    fd = libc.syscall(317, 1, 8, ctypes.byref(prog))  # SECCOMP_FILTER_FLAG_NEW_LISTENER
+    if fd >= 0: box.append(fd)
+    ready.set()
+    if fd < 0: return res.append("no filter")
+    os.stat("/tmp"); os.stat("/tmp")  # strace is in PTRACE_CONT mode after these
+    res.append(os.read(os.open(path, os.O_RDONLY), 100).decode().strip())
+threading.Thread(target=supervise, daemon=True).start()
+t = threading.Thread(target=work); t.start(); t.join()
+print("read", res[0]); sys.stdout.flush(); os._exit(0)
+'''
+
+
+@needs_strace
+@pytest.mark.xfail(strict=True, reason="attack17 #1: a USER_NOTIF filter hides an open")
+def test_user_notif_filter_hides_an_open_from_the_record():
+    target = "/sys/module/kvm_intel/parameters/nested"
+    cmd = f"cat > /tmp/n.py <<'EOF'\n{NOTIFY}EOF\npython3 /tmp/n.py {target.encode().hex()}"
+    with fake_host(Scenario("intel", "6.6")) as host:
+        got = run_commands(host, [cmd], LIMITS, keep_writes=False, trace=True)[0]
+        release = host.built.release
+    assert got.output == ["read Y"], got  # the file was read
+    read = shared.read_paths([got.trace.decode()], release)
+    assert read is None or target in read[0], read
+
+
+@needs_strace
+@pytest.mark.xfail(strict=True, reason="attack17 #2: a renamed tree directory hides reads")
+def test_renamed_tree_directory_hides_what_was_read():
+    cmd = (
+        "chmod u+w /sys/module/kvm/parameters; mv /sys/module/kvm/parameters /sys/p; "
+        "cat /sys/p/tdp_mmu"
+    )
+    seen, looks, paths = [], [], None
+    for kernel in ("5.14", "5.15"):  # tdp_mmu N, then Y; the same parameter names
+        with fake_host(Scenario("intel", kernel)) as host:
+            got = run_commands(host, [cmd], LIMITS, keep_writes=False, trace=True)[0]
+            release = host.built.release
+            if paths is None:
+                read = shared.read_paths([got.trace.decode()], release)
+                assert read is not None, "the record refuses: fixed"
+                paths = read[0]
+            seen.append(got.output)
+            looks.append(shared.look(fk.trees(host.built, full=True), paths, release))
+    assert seen == [["N"], ["Y"]], seen
+    assert looks[0] != looks[1], "the record vouches for both: 5.15 would be given 5.14's N"
+
+
+GROW = """import os
+os.chdir("/root")
+a0 = os.stat("D").st_atime_ns
+while os.stat("D").st_atime_ns == a0:
+    pass
+for i in range(1, 201):
+    os.truncate(f"z{i}", (256 << 10) - 1)
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="attack17 #3: copy-out races the snippet's processes")
+def test_copy_out_of_a_stopped_run_does_not_race_its_processes():
+    """``D``'s access time changes when measure lists it (relatime: its mtime is in the
+    future); the files measured small then grow (sparse) before they are copied."""
+    cmd = (
+        "cd /root; mkdir D; touch -d 2030-01-01 D; for i in $(seq 200); do echo $i > z$i; "
+        f"done; cat > /tmp/w.py <<'EOF'\n{GROW}EOF\npython3 /tmp/w.py & sleep 0.5; "
+        "yes | head -c 10000000"
+    )
+    worst = 0
+    with fake_host(Scenario("intel", "6.6")) as host:
+        for _ in range(8):
+            with pytest.raises(LimitExceeded):
+                run_commands(host, [cmd], LIMITS)
+            where = host.root / "root"
+            worst = max(worst, sum(os.lstat(where / n).st_size for n in os.listdir(where)))
+            if worst > sandbox.TMPFS_BYTES["/"]:
+                break
+    assert worst <= sandbox.TMPFS_BYTES["/"], (
+        f"{worst} bytes kept on disk: more than the next sandbox's / holds"
+    )
