@@ -130,3 +130,35 @@ def test_copy_out_of_a_stopped_run_does_not_race_its_processes():
     assert worst <= sandbox.TMPFS_BYTES["/"], (
         f"{worst} bytes kept on disk: more than the next sandbox's / holds"
     )
+
+
+LOADER = r"""cat > /tmp/e.c <<'EOF'
+static const char m[] = "not bash: planted loader\n";
+void _start(void) {
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(1), "D"(1), "S"(m), "d"(sizeof m - 1)
+                     : "rcx", "r11", "memory");
+    __asm__ volatile("syscall" :: "a"(231), "D"(0));
+    for (;;) ;
+}
+EOF
+gcc -static -nostdlib -O2 -o /tmp/ld /tmp/e.c && python3 -c '
+import os, shutil
+os.unlink("/lib64"); os.mkdir("/lib64")
+shutil.copy("/tmp/ld", "/lib64/ld-linux-x86-64.so.2")'
+"""
+
+
+@pytest.mark.skipif(
+    os.uname().machine != "x86_64" or not os.path.exists("/usr/bin/gcc"),
+    reason="x86_64 with gcc only",
+)
+@pytest.mark.xfail(strict=True, reason="attack17 #4: bash's PT_INTERP is reached through /lib64")
+def test_a_later_command_is_run_by_the_machines_bash():
+    """PID 1 starts ``/usr/bin/bash`` by its path, but the kernel loads bash's
+    interpreter ``/lib64/ld-linux-x86-64.so.2`` through ``/lib64``, a link on the
+    snippet's writable ``/``: an earlier command replaces it and the later command is
+    run by the snippet's program."""
+    with fake_host(Scenario("intel", "6.6")) as host:
+        got = run_commands(host, [LOADER, "echo bash ran"], LIMITS, keep_writes=False)
+    assert got[1].output == ["bash ran"], got[1]
