@@ -65,16 +65,17 @@ print("read", res[0]); sys.stdout.flush(); os._exit(0)
 
 
 @needs_strace
-@pytest.mark.xfail(strict=True, reason="attack17 #1: a USER_NOTIF filter hides an open")
 def test_user_notif_filter_hides_an_open_from_the_record():
     target = "/sys/module/kvm_intel/parameters/nested"
     cmd = f"cat > /tmp/n.py <<'EOF'\n{NOTIFY}EOF\npython3 /tmp/n.py {target.encode().hex()}"
     with fake_host(Scenario("intel", "6.6")) as host:
         got = run_commands(host, [cmd], LIMITS, keep_writes=False, trace=True)[0]
         release = host.built.release
-    assert got.output == ["read Y"], got  # the file was read
+    # the sandbox's filter refuses a listener (seccomp.py), so no supervisor can let
+    # the open through unseen; were it read, the record would have to name it
+    assert got.output == ["read no filter"], got
     read = shared.read_paths([got.trace.decode()], release)
-    assert read is None or target in read[0], read
+    assert read is None or target in read[0] or got.output != ["read Y"], read
 
 
 @needs_strace

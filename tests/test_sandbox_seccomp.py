@@ -95,6 +95,7 @@ def test_every_denied_call_fails_with_its_errno():
     assert set(DENIED) == set(seccomp.SYSCALLS) - {
         "clone", "ptrace", "setsockopt", "sched_setaffinity", "sched_setscheduler",
         "sched_setparam", "sched_setattr", "setpriority", "ioprio_set", "prlimit64",
+        "seccomp",
     }  # fmt: skip
     column = {62: 0, 183: 1}[seccomp.elf_machine(sandbox.pid1.PERL)]
     names = sorted(DENIED)
@@ -254,6 +255,11 @@ def test_every_number_gets_the_authored_verdict(machine, tmp_path):
     for pid, new, verdict in ((1, 0, allow), (1, 0x7FFF0000, eperm), (1, 1 << 40, eperm),
                               (0, 0x7FFF0000, allow), (7, 0x7FFF0000, allow)):  # fmt: skip
         assert _verdict(code, prlimit, audit, pid, 7, new, 0x7FFF1000) == verdict, (pid, new)
+    # seccomp(SECCOMP_SET_MODE_FILTER, flags, prog): a listener (flag 8) is refused,
+    # other flags (TSYNC 1, LOG 2, SPEC_ALLOW 4) and operations are not (review s17)
+    for op, flags, verdict in ((1, 8, eperm), (1, 8 | 1, eperm), (1, 0, allow), (1, 1, allow),
+                               (1, 2 | 4, allow), (0, 0, allow), (3, 0, allow)):  # fmt: skip
+        assert _verdict(code, number["seccomp"], audit, op, flags, 0) == verdict, (op, flags)
     assert _verdict(code, 39, 0x40000003) == enosys  # i386 (AUDIT_ARCH_I386) or arm32
     if machine == 62:
         assert _verdict(code, 0x40000000 | 39, audit) == enosys  # x32

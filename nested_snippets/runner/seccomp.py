@@ -33,7 +33,12 @@ counts) and a smaller attack surface:
   runs) and of any user (so ``renice -u`` and ``ionice -u`` are refused: every
   command runs as PID 1's uid); ``prlimit64`` of pid 1 with a new limit (reading
   PID 1's limits stays allowed).  A command still changes its own (pid 0 or its own
-  pid) and its children's.
+  pid) and its children's;
+* a seccomp filter of the snippet's own with a listener
+  (``SECCOMP_FILTER_FLAG_NEW_LISTENER``): ``EPERM`` (since 2026-12-04), as its
+  ``SECCOMP_RET_USER_NOTIF`` answers would hide file calls from strace.  Filters
+  without one stay allowed: strace installs its own, and what they return for a
+  call (an error, a trap, a trace) never lets the call read unseen.
 
 A system call of another ABI than the machine's (i386 or x32 on x86_64, arm32 on
 aarch64) gets ``ENOSYS``: none of the numbers below applies to it.  On an
@@ -76,6 +81,7 @@ SYSCALLS: dict[str, tuple[int, int]] = {
     "sched_setaffinity": (203, 122), "sched_setscheduler": (144, 119),
     "sched_setparam": (142, 118), "sched_setattr": (314, 274),
     "setpriority": (141, 140), "ioprio_set": (251, 30), "prlimit64": (302, 261),
+    "seccomp": (317, 277),
 }  # fmt: skip
 SYSV = ("shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
         "semget", "semop", "semctl", "semtimedop")  # fmt: skip
@@ -92,7 +98,7 @@ The last number strace 6.1 knows is 450 (``set_mempolicy_home_node``)."""
 PID1_SCHEDULING = ("sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr")
 """Calls whose first argument is the pid they change (0: the caller)."""
 ARGUMENT_RULES = ("clone", "ptrace", "setsockopt", *PID1_SCHEDULING, "setpriority",
-                  "ioprio_set", "prlimit64")  # fmt: skip
+                  "ioprio_set", "prlimit64", "seccomp")  # fmt: skip
 """Calls denied for some arguments only (see :func:`program`)."""
 EPERM_CALLS = tuple(n for n in SYSCALLS if n not in (*ENOSYS_CALLS, *ARGUMENT_RULES))
 
@@ -105,6 +111,8 @@ __AUDIT_ARCH_64BIT and __AUDIT_ARCH_LE)."""
 X32_BIT = 0x40000000
 CLONE_UNTRACED = 0x00800000
 PTRACE_ATTACH, PTRACE_SEIZE = 16, 0x4206
+SECCOMP_FILTER_FLAG_NEW_LISTENER = 8
+"""include/uapi/linux/seccomp.h (Linux 5.0 and later)."""
 
 # classic BPF (include/uapi/linux/filter.h, linux/seccomp.h)
 LD_ABS_W = 0x20  # BPF_LD | BPF_W | BPF_ABS
@@ -219,5 +227,12 @@ def program(executable: str) -> bytes:
         _insn(JEQ, 0, 0, 3), _insn(LD_ABS_W, ARG2 + 4), _insn(JEQ, 0, 0, 1),
         _insn(RET, RET_ALLOW), _deny(errno.EPERM),
     ]  # fmt: skip
+    # seccomp(op, flags, args) asking for a listener: a snippet's own filter could then
+    # answer SECCOMP_RET_USER_NOTIF, which takes precedence over strace's RET_TRACE, for
+    # a file call that its supervisor lets through unseen (review of 2026-12-04, session
+    # 17: an open left out of a record that vouched for the run)
+    blocks[nr["seccomp"]] = [_insn(LD_ABS_W, ARG1),
+                             _insn(JSET, SECCOMP_FILTER_FLAG_NEW_LISTENER, 0, 1),
+                             _deny(errno.EPERM), _insn(RET, RET_ALLOW)]  # fmt: skip
     code += _search(sorted(blocks.items()))
     return b"".join(code)
