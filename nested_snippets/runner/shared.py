@@ -623,6 +623,11 @@ _REFUSED = re.compile(
 a file system's free space that was answered (the trees' differs with the number of
 files written; ``ls`` asking for SELinux's, absent, is a mere lookup), a symbolic link
 made (a later name through it would not show the tree it leads to)."""
+_MOVES = re.compile(r"^\d+\s+(?:rename(?:at2?)?|link(?:at)?)\(")
+"""A name given to a file under another name (``rename``, ``link``): a later read through
+the new name would not show the tree it came from (``mv /sys/module/kvm/parameters /sys/p;
+cat /sys/p/tdp_mmu`` named ``/sys/p/tdp_mmu``, which no built host has: review of
+2026-12-04, session 17), so a record that moves or links a tree path vouches for nothing."""
 _EXEC_START = re.compile(r"^(\d+)\s+execve(?:at)?\((?:AT_FDCWD, )?" + _QUOTED)
 _EXEC_FAILED = re.compile(r"^(\d+)\s+(?:<\.\.\. )?execve(?:at)?\b.*\) += -1 (E\w+)(?: \(.*\))?$")
 """A program executed (its name), and one that was not: the kernel looks up the
@@ -664,8 +669,9 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
     release replaced by the placeholder, how many fake tool calls it made); None when
     the trace cannot vouch for the run: it was cut short, a name was cut, the run
     entered a tree, named a file relative to a directory descriptor, changed directory
-    by descriptor, asked a file system's free space or connected with ``sendto``'s
-    ``MSG_FASTOPEN`` (a tool call the count of ``connect`` lines misses; review 13).
+    by descriptor, asked a file system's free space, moved or linked a tree path
+    (:data:`_MOVES`) or connected with ``sendto``'s ``MSG_FASTOPEN`` (a tool call the
+    count of ``connect`` lines misses; review 13).
 
     Names relative to the working directory are resolved against each process's own
     (each command starts in :data:`START_DIR`; a child starts where its parent was;
@@ -732,6 +738,7 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
                     return None
             if '"' not in line:
                 continue
+            moves = ("rename" in line or "link" in line) and _MOVES.match(line)
             for raw, cut in _STRING.findall(line):
                 if cut:
                     return None
@@ -749,6 +756,8 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
                     looked = [full.rstrip("/") or "/"]
                 for path in looked:
                     if _in_trees(path):
+                        if moves:
+                            return None
                         paths.add(path.replace(release, placeholder(release)))
     return sorted(paths), calls
 
