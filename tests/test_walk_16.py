@@ -70,7 +70,7 @@ def test_m5_how_to_pages_summarise_the_release_tables_and_link_them(built_site):
 
 
 def test_l1_readers_words_find_the_entry_and_the_enabling_page(built_site):
-    """"vmx flag missing" listed only the troubleshooting page; "nested=1" ranked
+    """The query "vmx flag missing" listed only the troubleshooting page; "nested=1" ranked
     confidential-vms first. Index entries (main ones, which Sphinx's search lists
     above the full-text results) link the entry and the step."""
     raw = (built_site / "html" / "searchindex.js").read_text(encoding="utf-8")
@@ -90,7 +90,7 @@ def test_l1_readers_words_find_the_entry_and_the_enabling_page(built_site):
 
 
 def test_l2_verify_says_the_avic_change_once_and_agrees_with_the_claim(built_site):
-    """"From Linux 5.13 or 5.14 both are bool", then "so 5.13 has it": the data's gap
+    """Verify said "From Linux 5.13 or 5.14 both are bool", then "so 5.13 has it": the data's gap
     is said by the releases with data around it (a role), then the claim settles it."""
     verify = _text("how-to/verify.rst")
     assert ":kernel-between:`x86/kvm_amd avic type=bool`" in verify
@@ -135,7 +135,7 @@ def test_l7_the_home_page_says_where_to_start_before_the_test_statistics(built_s
 
 
 def test_l10_enable_x86_names_the_verify_section_in_words():
-    """":ref:`verify-l0`" rendered as "(On the host (L0))" mid-sentence."""
+    """The link ":ref:`verify-l0`" rendered as "(On the host (L0))" mid-sentence."""
     enable = _text("how-to/enable-x86.rst")
     assert "(:ref:`verify-l0`)" not in enable
     assert "(see :ref:`the host checks on the verify page <verify-l0>`)" in enable
