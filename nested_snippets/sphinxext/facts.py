@@ -7,6 +7,8 @@
 that falls in a gap of the data prints the releases it may be, "5.13 or 5.14", as a
 link to the one place that says why (the label :data:`GAPS_LABEL`), and one at the oldest
 release "4.19 or earlier" (see :mod:`nested_snippets.kernel.boundaries`).
+``:kernel-between:`...``` prints such a change by the releases with data around it,
+"between 5.12 and 5.14", for a page that then settles the release from a source.
 ``:kernel-missing:`releases``` prints the releases of the series without data.
 ``:kernel-default:`x86/kvm_amd nested```, ``:kernel-type:`...``` and
 ``:kernel-mode:`...``` print a module parameter's default, type or mode (``0444``)
@@ -58,6 +60,38 @@ class BoundaryRole(SphinxRole):
                                      refexplicit=True, refwarn=True)  # fmt: skip
         xref += nodes.inline(text, text)
         node["title"] += f" (no data for {', '.join(found.missing) or 'a release'} in between)"
+        node += xref
+        return [node], []
+
+
+class KernelBetweenRole(SphinxRole):
+    """``:kernel-between:`x86/kvm_amd avic type=bool``` prints where a change that falls
+    in a gap of the data lies, by the releases with data on each side: "between 5.12 and
+    5.14", linked to :data:`GAPS_LABEL`.  For a sentence that then settles the release
+    from a cited source ("the change is in 5.13-rc4"), which "5.13 or 5.14" would seem
+    to contradict.  The boundary is that of ``:kernel-first:`` (the newest run); one
+    not in a gap is a build error (write ``:kernel-first:``)."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        for path in kdata.DATA_DIR.glob("*.json"):
+            self.env.note_dependency(str(path))
+        try:
+            found = boundaries.first(self.text)
+            if found.edge or found.exact or found.before is None:
+                raise kdata.KernelDataError(
+                    f"{self.text!r} changes at {found.at}, not in a gap of the data: "
+                    "write :kernel-first:"
+                )
+        except kdata.KernelDataError as exc:
+            msg = self.inliner.reporter.error(f"kernel-between: {exc}", line=self.lineno)
+            return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
+        text = f"between {found.before} and {found.at}"
+        node = nodes.inline(classes=["nested-fact"])
+        node["title"] = (f"from the kernel data: {self.text} (no data for "
+                         f"{', '.join(found.missing) or 'a release'} in between)")  # fmt: skip
+        xref = addnodes.pending_xref("", refdomain="std", reftype="ref", reftarget=GAPS_LABEL,
+                                     refexplicit=True, refwarn=True)  # fmt: skip
+        xref += nodes.inline(text, text)
         node += xref
         return [node], []
 
@@ -234,5 +268,6 @@ def setup(app: Sphinx) -> None:
     app.add_role("kernel-until", BoundaryRole("until"))
     app.add_role("kernel-first", BoundaryRole("first"))
     app.add_role("kernel-missing", KernelMissingRole())
+    app.add_role("kernel-between", KernelBetweenRole())
     for field in ParamValueRole.FIELDS:
         app.add_role(f"kernel-{field}", ParamValueRole(field))

@@ -106,14 +106,29 @@
     });
   }
 
-  /** Select, in every tab set on the page, the group tab with this label. */
-  function selectLabel(label) {
-    var found = false;
+  /** Normalized names a tab answers to: its label, and each part of a label that
+   * groups several choices ("Fedora / RHEL / Arch / openSUSE" answers to "fedora",
+   * "rhel", "arch" and "opensuse"), so choosing a distribution in one tab set
+   * selects the grouped tab that covers it in the next. */
+  function tabMatches(tab, label) {
+    var text = tab.textContent;
+    if (norm(text) === label) return true;
+    return text.indexOf("/") >= 0 && text.split("/").some(function (part) {
+      return norm(part) === label;
+    });
+  }
+
+  /** Select, in every tab set on the page (but those in `skip`), the group tab
+   * with this label, or the grouped tab that covers it; return the tab sets. */
+  function selectLabelIn(label, skip) {
+    var matched = [];
     allTablists().forEach(function (tablist) {
+      if (skip && skip.indexOf(tablist) >= 0) return;
       var tabs = tabsIn(tablist);
-      var match = tabs.filter(function (t) { return norm(t.textContent) === label; })[0];
+      var match = tabs.filter(function (t) { return norm(t.textContent) === label; })[0] ||
+        tabs.filter(function (t) { return tabMatches(t, label); })[0];
       if (!match || !match.classList.contains("group-tab")) return;
-      found = true;
+      matched.push(tablist);
       tabs.forEach(function (tab) {
         var on = tab === match;
         tab.setAttribute("aria-selected", on ? "true" : "false");
@@ -124,7 +139,11 @@
       });
     });
     syncTabindex();
-    return found;
+    return matched;
+  }
+
+  function selectLabel(label) {
+    return selectLabelIn(label).length > 0;
   }
 
   function history() {
@@ -183,14 +202,16 @@
     });
   }
 
-  /** Select the latest remembered choice this page has a tab for. */
-  function selectRemembered() {
+  /** In each tab set, select the latest remembered choice it has a tab for (a
+   * distribution chosen last does not reset the vendor tabs of the same page). */
+  function selectRemembered(skip) {
+    var done = (skip || []).slice();
     var list = history();
     for (var i = 0; i < list.length; i++) {
       var label = wantedLabel(list[i]);
-      if (label && selectLabel(label)) return true;
+      if (label) done = done.concat(selectLabelIn(label, done));
     }
-    return false;
+    return done.length > 0;
   }
 
   function restore() {
@@ -202,11 +223,9 @@
     // A known architecture is remembered even where this page has no tab for it
     // (the next page with that tab shows it); earlier choices stay behind it.
     if (known) choose(keyForLabel(wanted));
-    if (wanted && selectLabel(wanted)) {
-      if (!known) choose(wanted);
-    } else {
-      selectRemembered();
-    }
+    var linked = wanted ? selectLabelIn(wanted) : [];
+    if (linked.length && !known) choose(wanted);
+    selectRemembered(linked); // the other tab sets keep the reader's choices
     revealHashTarget(!!fromLink);
     syncTabindex();
   }
@@ -238,7 +257,12 @@
   document.addEventListener("click", function (event) {
     var tab = event.target.closest && event.target.closest(".sphinx-tabs-tab");
     if (!tab) return;
-    if (tab.getAttribute("aria-selected") === "true") remember(tab);
+    if (tab.getAttribute("aria-selected") === "true") {
+      remember(tab);
+      // sphinx-tabs syncs tabs of the same label only; a grouped tab covering it
+      // ("Debian / Ubuntu" for "Ubuntu") follows too.
+      if (tab.classList.contains("group-tab")) selectLabel(norm(tab.textContent));
+    }
     syncTabindex();
     focusableScrollers(); // panels just shown may scroll sideways
   });
@@ -406,6 +430,78 @@
     });
   }
   fixThemeA11y(); // scripts load at the end of <body>: the markup is there
+
+  // Furo's menu and "on this page" toggles are <label>s for hidden checkboxes:
+  // a mouse opens the drawers, Tab never reaches them (walk 16 M6: at 375 px a
+  // keyboard user could open neither the navigation nor the search box). Put a
+  // real <button> inside each (a label may not take role=button), named, with
+  // aria-expanded; Enter or Space toggles the checkbox, opening from the keyboard
+  // moves the focus into the drawer, and Escape closes it and returns the focus.
+  var DRAWERS = {
+    __navigation: { name: "Site navigation and search", drawer: ".sidebar-drawer" },
+    __toc: { name: "Contents of this page", drawer: ".toc-drawer" },
+  };
+  var openedBy = null;
+  function drawerButtons() {
+    return document.querySelectorAll("button.nested-drawer-button");
+  }
+  function syncDrawerButtons() {
+    drawerButtons().forEach(function (button) {
+      var box = document.getElementById(button.getAttribute("data-for"));
+      if (box) button.setAttribute("aria-expanded", box.checked ? "true" : "false");
+    });
+  }
+  function focusInto(what) {
+    var drawer = document.querySelector(what.drawer);
+    // the search box, else the first link shown (Furo hides the page title's);
+    // the drawer is visible as soon as it opens (nested-kvm.css)
+    var first = drawer && (drawer.querySelector("input.sidebar-search") ||
+      Array.prototype.filter.call(drawer.querySelectorAll("a[href]"), function (a) {
+        return a.getClientRects().length > 0;
+      })[0]);
+    if (first) first.focus({ preventScroll: true });
+  }
+  function keyboardDrawers() {
+    document.querySelectorAll("label.nav-overlay-icon, label.toc-overlay-icon").forEach(
+      function (label) {
+        var box = document.getElementById(label.htmlFor);
+        var what = DRAWERS[label.htmlFor];
+        if (!box || !what || label.querySelector("button.nested-drawer-button")) return;
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "nested-drawer-button";
+        button.setAttribute("data-for", label.htmlFor);
+        button.setAttribute("aria-label", what.name);
+        while (label.firstChild) button.appendChild(label.firstChild);
+        label.appendChild(button);
+        // a click on a button inside a label does not reach the checkbox
+        button.addEventListener("click", function (event) {
+          box.click(); // Furo's CSS follows the checkbox
+          syncDrawerButtons();
+          if (!box.checked) return;
+          openedBy = button;
+          if (event.detail === 0) focusInto(what); // Enter or Space, not a pointer
+        });
+      }
+    );
+    Object.keys(DRAWERS).forEach(function (id) {
+      var box = document.getElementById(id);
+      if (box) box.addEventListener("change", syncDrawerButtons);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") return;
+      Object.keys(DRAWERS).forEach(function (id) {
+        var box = document.getElementById(id);
+        if (!box || !box.checked) return;
+        box.click();
+        syncDrawerButtons();
+        var back = openedBy && openedBy.getAttribute("data-for") === id ? openedBy : null;
+        if (back && back.offsetParent !== null) back.focus();
+      });
+    });
+    syncDrawerButtons();
+  }
+  keyboardDrawers();
 
   // A code block or table (Furo's .table-wrapper) wider than the page scrolls
   // sideways: keyboard users must be able to focus it to scroll it
