@@ -112,7 +112,6 @@ def _members(ns: str) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="attack17 #3: copy-out races the snippet's processes")
 def test_a_stopped_run_is_detached_after_its_processes_end(monkeypatch):
     """Stopped by a limit, the runner kills bubblewrap, whose PID 1 dies later
     (``--die-with-parent``): the detach (harvest, :func:`rootcopy.copy_out`) then ran

@@ -875,7 +875,9 @@ def run(
     """Run ``commands`` one after the other in a fresh sandbox of the host in ``home``.
 
     Raises :class:`Refused` before running text bash cannot be given, and
-    :class:`LimitExceeded` when a limit is hit (the sandbox is gone by then).
+    :class:`LimitExceeded` when a limit is hit.  Either way the sandbox is gone by
+    then: its PID 1 and with it every process of its PID namespace have ended
+    (:func:`_end`) before the tool server harvests the run and copies its root back.
     """
     for text in commands:
         _check_text(text)
@@ -946,8 +948,10 @@ def run(
         os.close(ready_w)
         os.close(rules)
     attached = ready = False
+    init = -1  # a pidfd of the sandbox's PID 1
     try:
         pid = _child_pid(info_r)
+        init = _init_fd(pid, proc)
         try:
             if pid is None:
                 raise toolserver.ServerError("bubblewrap gave no process id")
@@ -958,7 +962,7 @@ def run(
         except toolserver.ServerError as exc:
             os.close(block_w)
             block_w = -1
-            _wait(proc, 30) or _kill(proc)
+            _wait(proc, 30) or _kill(proc, init)
             if not ready and proc.returncode in SETUP_FAILED:  # PID 1 ended before it said
                 raise SandboxUnavailable(SETUP_FAILED[proc.returncode]) from None  # it runs
             # a PID 1 that said it runs ends with 98 ("not released") once its go is
@@ -976,7 +980,7 @@ def run(
         cap = len(commands) * ((2 if trace else 1) * limits.output_bytes + 4096) + 65536
         ended, held, said = _watch(proc, pid, limits, cap)
         if not ended:
-            _kill(proc)
+            _kill(proc, init)
             if held:
                 raise LimitExceeded(
                     f"stopped: memory limit {limits.memory_bytes >> 20} MiB exceeded (the "
@@ -1009,10 +1013,16 @@ def run(
         os.close(info_r)
         os.close(ready_r)
         if proc.poll() is None:
-            _kill(proc)
+            _kill(proc, init)
         proc.stdout.close()
+        gone = _end(init)
         if attached:
-            _detach(b.server, pid, keep_writes)
+            _detach(b.server, pid, keep_writes and gone)
+        if not gone:
+            raise SandboxUnavailable(
+                f"the sandbox's processes did not end within {END_SECONDS:g} s of SIGKILL: "
+                "its writes were not kept"
+            )
 
 
 def _pin(pid: int) -> None:
@@ -1289,12 +1299,76 @@ def _rss(pid: int) -> int:
     return kib << 10
 
 
-def _kill(proc: subprocess.Popen) -> None:
-    """End the sandbox: bwrap dies, its PID 1 follows (--die-with-parent), and with
-    it every process of the PID namespace."""
+def _kill(proc: subprocess.Popen, init: int = -1) -> None:
+    """End the sandbox: its PID 1 (``init``, a pidfd) is sent SIGKILL first and
+    bubblewrap, which waits for it, reaps it and exits (within :data:`END_SECONDS`);
+    then, or where there is no ``init``, bwrap's process group is sent SIGKILL.
+
+    Killing bwrap alone (before attack17 #3) left PID 1, in a session of its own
+    (``--new-session``), to follow later by ``--die-with-parent``: the run's root was
+    copied back while the snippet's processes still ran.  :func:`_end` waits for PID 1
+    in every case; killed first, it is also reaped (by bwrap) before the detach, not
+    left a zombie for whichever process adopts it."""
+    if init >= 0:
+        with contextlib.suppress(ProcessLookupError):
+            signal.pidfd_send_signal(init, signal.SIGKILL)
+        if _wait(proc, END_SECONDS):
+            return
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+
+
+def _init_fd(pid: int | None, proc: subprocess.Popen) -> int:
+    """A pidfd of the sandbox's PID 1 (``pid``, outside its namespace), or -1 where it
+    has already ended.  Its parent must be bubblewrap (``proc``, not reaped yet), so the
+    pidfd cannot name another process that took a reused ``pid``."""
+    if pid is None:
+        return -1
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return -1
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            ppid = int(f.read().rpartition(b")")[2].split()[1])
+    except (OSError, ValueError, IndexError):
+        ppid = -1
+    if ppid != proc.pid:
+        os.close(fd)
+        return -1
+    return fd
+
+
+END_SECONDS = 30.0
+"""How long the runner waits for a sandbox's PID namespace to end once its PID 1 was
+sent SIGKILL (processes die at once; one in an uninterruptible sleep only later)."""
+
+
+def _end(init: int) -> bool:
+    """Kill the sandbox's PID 1 (``init``, a pidfd, which this closes; -1: nothing to
+    do) and wait, at most :data:`END_SECONDS`, until it has exited; False if it has not.
+
+    When a PID namespace's init exits, the kernel kills every other process of the
+    namespace and waits until all are gone before the init becomes a zombie
+    (``zap_pid_ns_processes``, called from ``exit_notify`` via
+    ``forget_original_parent``/``find_child_reaper``: "when the init process of a pid
+    namespace is reaped all of the processes in the pid namespace are gone",
+    kernel/pid_namespace.c), and a pidfd is readable only once its process is a
+    zombie or reaped (``pidfd_poll``).  So readable here means no process of the
+    sandbox runs.  Before (attack17 #3), a run stopped by a limit killed bwrap only,
+    and its root was copied back while the snippet's processes still ran (and grew
+    their files past :data:`.rootcopy.MAX_BYTES`)."""
+    if init < 0:
+        return True
+    try:
+        with contextlib.suppress(ProcessLookupError):
+            signal.pidfd_send_signal(init, signal.SIGKILL)
+        poller = select.poll()
+        poller.register(init, select.POLLIN)
+        return bool(poller.poll(END_SECONDS * 1000))
+    finally:
+        os.close(init)
 
 
 def _results(said: bytes, mark: str, limits: Limits) -> list[Result]:
