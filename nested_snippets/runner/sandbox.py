@@ -22,9 +22,10 @@ snippet's literal text runs under bash and sees:
     (:data:`MACHINE_CONFIG`, covered by empty tmpfs mounts); ``/usr/lib/locale`` shows
     a copy of the machine's (every entry, link and mode) with an archive built from
     its compiled locales added, where the machine has no archive (:data:`LOCALES`);
-    ``/bin``, ``/sbin``, ``/lib64`` link into it and ``/lib`` is a tmpfs holding the
-    fake ``modules`` and links to the multiarch library directories of ``/usr/lib``
-    (where ``ld.so`` looks);
+    ``/bin`` and ``/sbin`` link into it, ``/lib64`` shows ``/usr/lib64`` (a read-only
+    bind, :data:`LOADER_DIRS`) and ``/lib`` is a tmpfs holding the fake ``modules``
+    and the multiarch library directories of ``/usr/lib`` (where ``ld.so`` looks),
+    read-only binds as well;
 ``/sys/module``, ``/proc``, ``/lib/modules``, ``/dev/kvm``
     the fake kernel's trees on per-run tmpfs mounts (no procfs, no sysfs), filled by
     the tool server before the snippet starts;
@@ -246,6 +247,17 @@ MACHINE_CONFIG = ("/usr/lib/modules", "/usr/lib/modprobe.d", "/usr/local/lib/mod
                   "/usr/lib/modules-load.d", "/usr/lib/depmod.d")  # fmt: skip
 """Directories of ``/usr`` that describe the machine's kernel, not the fake host's."""
 MERGED = ("bin", "sbin", "lib64", "lib32", "libx32")
+LOADER_DIRS = ("lib64", "lib32", "libx32")
+"""Merged-``/usr`` links (:func:`_merged_links`) that the sandbox shows as read-only
+binds of their targets, not as links; so are ``/lib``'s multiarch library directories.
+The kernel finds an executable's dynamic loader by its ``PT_INTERP``
+(``/lib64/ld-linux-x86-64.so.2``) and the loader its libraries by the ``ld.so`` cache
+(``/lib/x86_64-linux-gnu/libc.so.6``): through these.  As links on the writable ``/``
+and ``/lib`` tmpfs, a command replaced ``/lib64`` with a directory of its own and the
+next command, which PID 1 starts as ``/usr/bin/bash``, was run by the command's loader
+(attack17 #4); a mount point cannot be unlinked, renamed or replaced (``EBUSY``; the
+seccomp filter denies every mount call) and these are read-only.  ``ls -l /lib64``
+shows a directory, as on a system without merged ``/usr``."""
 
 
 class Refused(Exception):
@@ -601,12 +613,21 @@ def _dev_args() -> list[str]:
 
 def _static_args(tools: Path, etc: Path, locales: Path | None = None) -> list[str]:
     """The bwrap arguments every sandbox shares (after its root is bound)."""
-    args = ["--ro-bind", "/usr", "/usr", *_merged_links_args(), "--dir", "/root", *_tmpfs("/lib")]
+    args = ["--ro-bind", "/usr", "/usr"]
+    views = {}  # a directory of /usr bound elsewhere too (LOADER_DIRS): where
+    for name, target in _merged_links().items():
+        if name in LOADER_DIRS and os.path.isdir(f"/{target}"):
+            args += ["--ro-bind", f"/{target}", f"/{name}"]
+            views[f"/{target}/"] = f"/{name}/"
+        else:
+            args += ["--symlink", target, f"/{name}"]
+    args += ["--dir", "/root", *_tmpfs("/lib")]
     if locales is not None:
         args += ["--ro-bind", str(locales), LOCALES]
     for entry in sorted(os.listdir("/usr/lib")):  # the multiarch library directories
         if "-linux-" in entry and os.path.isdir(f"/usr/lib/{entry}"):
-            args += ["--symlink", f"/usr/lib/{entry}", f"/lib/{entry}"]
+            args += ["--ro-bind", f"/usr/lib/{entry}", f"/lib/{entry}"]
+            views[f"/usr/lib/{entry}/"] = f"/lib/{entry}/"
     args += ["--dir", "/lib/modules"]
     for mine in MACHINE_CONFIG:  # the machine's modules and kmod configuration: hidden
         if os.path.isdir(mine):
@@ -628,6 +649,13 @@ def _static_args(tools: Path, etc: Path, locales: Path | None = None) -> list[st
             if os.path.isfile(real) and real.startswith("/usr/") and real not in shadowed:
                 shadowed.add(real)
                 args += ["--ro-bind", str(tools / name), real]
+                # a bind's source is the machine's directory: the view shows no fake
+                args += [
+                    arg
+                    for usr, view in views.items()
+                    if real.startswith(usr)
+                    for arg in ("--ro-bind", str(tools / name), view + real[len(usr) :])
+                ]
     for real in ("/usr/bin/busybox",):  # a multi-call binary with its own uname, lsmod...
         if os.path.isfile(real):
             args += ["--ro-bind", str(tools / "_fake_tool"), real]
