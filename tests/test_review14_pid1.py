@@ -147,6 +147,10 @@ PLANT = {
     "/etc/ld.so.preload",
 }
 PROBE = "read -r x < /sys/module/kvm_intel/parameters/nested; echo $x"
+PLANTED = (["planted"], ["ln: failed to create symbolic link '/lib64/ev': Read-only file system"])
+"""What the plant says: since attack17 #4 ``/lib64`` is a read-only bind (a mount point,
+not a link), so the loader is not planted at all; still, a later command's strace and
+gate must not be the plant's, however it got there."""
 
 
 @pytest.mark.skipif(platform.machine() != "x86_64" or not shutil.which("gcc"), reason="x86_64, gcc")
@@ -158,7 +162,7 @@ def test_a_command_cannot_run_its_code_in_a_later_commands_strace(way):
     )
     with fake_host(Scenario(arch="intel", kernel="6.6")) as host:
         got = run_commands(host, [plant, PROBE], keep_writes=False, trace=True)
-    assert [o.output for o in got] == [["planted"], ["Y"]]
+    assert got[0].output in PLANTED and got[1].output == ["Y"], got
     paths = shared.read_paths([got[1].trace.decode(errors="replace")], "6.6")
     assert paths is None or "/sys/module/kvm_intel/parameters/nested" in paths[0]
 
@@ -198,5 +202,5 @@ def test_a_planted_loader_cannot_reach_the_record_from_the_gate():
     )
     with fake_host(Scenario(arch="intel", kernel="6.6")) as host:
         got = run_commands(host, [plant, "echo probe"], keep_writes=False, trace=True)
-    assert [o.output for o in got] == [["planted"], ["probe"]]
+    assert got[0].output in PLANTED and got[1].output == ["probe"], got
     assert b"INJECTED" not in got[1].trace and b"/run/nkg-trace" not in got[1].trace

@@ -118,7 +118,6 @@ def _members(ns: str) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="attack17 #3: copy-out races the snippet's processes")
 def test_a_stopped_run_is_detached_after_its_processes_end(monkeypatch):
     """Stopped by a limit, the runner kills bubblewrap, whose PID 1 dies later
     (``--die-with-parent``): the detach (harvest, :func:`rootcopy.copy_out`) then ran
@@ -163,7 +162,6 @@ shutil.copy("/tmp/ld", "/lib64/ld-linux-x86-64.so.2")'
     os.uname().machine != "x86_64" or not os.path.exists("/usr/bin/gcc"),
     reason="x86_64 with gcc only",
 )
-@pytest.mark.xfail(strict=True, reason="attack17 #4: bash's PT_INTERP is reached through /lib64")
 def test_a_later_command_is_run_by_the_machines_bash():
     """PID 1 starts ``/usr/bin/bash`` by its path, but the kernel loads bash's
     interpreter ``/lib64/ld-linux-x86-64.so.2`` through ``/lib64``, a link on the

@@ -22,9 +22,10 @@ snippet's literal text runs under bash and sees:
     (:data:`MACHINE_CONFIG`, covered by empty tmpfs mounts); ``/usr/lib/locale`` shows
     a copy of the machine's (every entry, link and mode) with an archive built from
     its compiled locales added, where the machine has no archive (:data:`LOCALES`);
-    ``/bin``, ``/sbin``, ``/lib64`` link into it and ``/lib`` is a tmpfs holding the
-    fake ``modules`` and links to the multiarch library directories of ``/usr/lib``
-    (where ``ld.so`` looks);
+    ``/bin`` and ``/sbin`` link into it, ``/lib64`` shows ``/usr/lib64`` (a read-only
+    bind, :data:`LOADER_DIRS`) and ``/lib`` is a tmpfs holding the fake ``modules``
+    and the multiarch library directories of ``/usr/lib`` (where ``ld.so`` looks),
+    read-only binds as well;
 ``/sys/module``, ``/proc``, ``/lib/modules``, ``/dev/kvm``
     the fake kernel's trees on per-run tmpfs mounts (no procfs, no sysfs), filled by
     the tool server before the snippet starts;
@@ -246,6 +247,17 @@ MACHINE_CONFIG = ("/usr/lib/modules", "/usr/lib/modprobe.d", "/usr/local/lib/mod
                   "/usr/lib/modules-load.d", "/usr/lib/depmod.d")  # fmt: skip
 """Directories of ``/usr`` that describe the machine's kernel, not the fake host's."""
 MERGED = ("bin", "sbin", "lib64", "lib32", "libx32")
+LOADER_DIRS = ("lib64", "lib32", "libx32")
+"""Merged-``/usr`` links (:func:`_merged_links`) that the sandbox shows as read-only
+binds of their targets, not as links; so are ``/lib``'s multiarch library directories.
+The kernel finds an executable's dynamic loader by its ``PT_INTERP``
+(``/lib64/ld-linux-x86-64.so.2``) and the loader its libraries by the ``ld.so`` cache
+(``/lib/x86_64-linux-gnu/libc.so.6``): through these.  As links on the writable ``/``
+and ``/lib`` tmpfs, a command replaced ``/lib64`` with a directory of its own and the
+next command, which PID 1 starts as ``/usr/bin/bash``, was run by the command's loader
+(attack17 #4); a mount point cannot be unlinked, renamed or replaced (``EBUSY``; the
+seccomp filter denies every mount call) and these are read-only.  ``ls -l /lib64``
+shows a directory, as on a system without merged ``/usr``."""
 
 
 class Refused(Exception):
@@ -601,12 +613,21 @@ def _dev_args() -> list[str]:
 
 def _static_args(tools: Path, etc: Path, locales: Path | None = None) -> list[str]:
     """The bwrap arguments every sandbox shares (after its root is bound)."""
-    args = ["--ro-bind", "/usr", "/usr", *_merged_links_args(), "--dir", "/root", *_tmpfs("/lib")]
+    args = ["--ro-bind", "/usr", "/usr"]
+    views = {}  # a directory of /usr bound elsewhere too (LOADER_DIRS): where
+    for name, target in _merged_links().items():
+        if name in LOADER_DIRS and os.path.isdir(f"/{target}"):
+            args += ["--ro-bind", f"/{target}", f"/{name}"]
+            views[f"/{target}/"] = f"/{name}/"
+        else:
+            args += ["--symlink", target, f"/{name}"]
+    args += ["--dir", "/root", *_tmpfs("/lib")]
     if locales is not None:
         args += ["--ro-bind", str(locales), LOCALES]
     for entry in sorted(os.listdir("/usr/lib")):  # the multiarch library directories
         if "-linux-" in entry and os.path.isdir(f"/usr/lib/{entry}"):
-            args += ["--symlink", f"/usr/lib/{entry}", f"/lib/{entry}"]
+            args += ["--ro-bind", f"/usr/lib/{entry}", f"/lib/{entry}"]
+            views[f"/usr/lib/{entry}/"] = f"/lib/{entry}/"
     args += ["--dir", "/lib/modules"]
     for mine in MACHINE_CONFIG:  # the machine's modules and kmod configuration: hidden
         if os.path.isdir(mine):
@@ -628,6 +649,13 @@ def _static_args(tools: Path, etc: Path, locales: Path | None = None) -> list[st
             if os.path.isfile(real) and real.startswith("/usr/") and real not in shadowed:
                 shadowed.add(real)
                 args += ["--ro-bind", str(tools / name), real]
+                # a bind's source is the machine's directory: the view shows no fake
+                args += [
+                    arg
+                    for usr, view in views.items()
+                    if real.startswith(usr)
+                    for arg in ("--ro-bind", str(tools / name), view + real[len(usr) :])
+                ]
     for real in ("/usr/bin/busybox",):  # a multi-call binary with its own uname, lsmod...
         if os.path.isfile(real):
             args += ["--ro-bind", str(tools / "_fake_tool"), real]
@@ -875,7 +903,9 @@ def run(
     """Run ``commands`` one after the other in a fresh sandbox of the host in ``home``.
 
     Raises :class:`Refused` before running text bash cannot be given, and
-    :class:`LimitExceeded` when a limit is hit (the sandbox is gone by then).
+    :class:`LimitExceeded` when a limit is hit.  Either way the sandbox is gone by
+    then: its PID 1 and with it every process of its PID namespace have ended
+    (:func:`_end`) before the tool server harvests the run and copies its root back.
     """
     for text in commands:
         _check_text(text)
@@ -946,8 +976,10 @@ def run(
         os.close(ready_w)
         os.close(rules)
     attached = ready = False
+    init = -1  # a pidfd of the sandbox's PID 1
     try:
         pid = _child_pid(info_r)
+        init = _init_fd(pid, proc)
         try:
             if pid is None:
                 raise toolserver.ServerError("bubblewrap gave no process id")
@@ -958,7 +990,7 @@ def run(
         except toolserver.ServerError as exc:
             os.close(block_w)
             block_w = -1
-            _wait(proc, 30) or _kill(proc)
+            _wait(proc, 30) or _kill(proc, init)
             if not ready and proc.returncode in SETUP_FAILED:  # PID 1 ended before it said
                 raise SandboxUnavailable(SETUP_FAILED[proc.returncode]) from None  # it runs
             # a PID 1 that said it runs ends with 98 ("not released") once its go is
@@ -976,7 +1008,7 @@ def run(
         cap = len(commands) * ((2 if trace else 1) * limits.output_bytes + 4096) + 65536
         ended, held, said = _watch(proc, pid, limits, cap)
         if not ended:
-            _kill(proc)
+            _kill(proc, init)
             if held:
                 raise LimitExceeded(
                     f"stopped: memory limit {limits.memory_bytes >> 20} MiB exceeded (the "
@@ -1009,10 +1041,16 @@ def run(
         os.close(info_r)
         os.close(ready_r)
         if proc.poll() is None:
-            _kill(proc)
+            _kill(proc, init)
         proc.stdout.close()
+        gone = _end(init)
         if attached:
-            _detach(b.server, pid, keep_writes)
+            _detach(b.server, pid, keep_writes and gone)
+        if not gone:
+            raise SandboxUnavailable(
+                f"the sandbox's processes did not end within {END_SECONDS:g} s of SIGKILL: "
+                "its writes were not kept"
+            )
 
 
 def _pin(pid: int) -> None:
@@ -1289,12 +1327,76 @@ def _rss(pid: int) -> int:
     return kib << 10
 
 
-def _kill(proc: subprocess.Popen) -> None:
-    """End the sandbox: bwrap dies, its PID 1 follows (--die-with-parent), and with
-    it every process of the PID namespace."""
+def _kill(proc: subprocess.Popen, init: int = -1) -> None:
+    """End the sandbox: its PID 1 (``init``, a pidfd) is sent SIGKILL first and
+    bubblewrap, which waits for it, reaps it and exits (within :data:`END_SECONDS`);
+    then, or where there is no ``init``, bwrap's process group is sent SIGKILL.
+
+    Killing bwrap alone (before attack17 #3) left PID 1, in a session of its own
+    (``--new-session``), to follow later by ``--die-with-parent``: the run's root was
+    copied back while the snippet's processes still ran.  :func:`_end` waits for PID 1
+    in every case; killed first, it is also reaped (by bwrap) before the detach, not
+    left a zombie for whichever process adopts it."""
+    if init >= 0:
+        with contextlib.suppress(ProcessLookupError):
+            signal.pidfd_send_signal(init, signal.SIGKILL)
+        if _wait(proc, END_SECONDS):
+            return
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+
+
+def _init_fd(pid: int | None, proc: subprocess.Popen) -> int:
+    """A pidfd of the sandbox's PID 1 (``pid``, outside its namespace), or -1 where it
+    has already ended.  Its parent must be bubblewrap (``proc``, not reaped yet), so the
+    pidfd cannot name another process that took a reused ``pid``."""
+    if pid is None:
+        return -1
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return -1
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            ppid = int(f.read().rpartition(b")")[2].split()[1])
+    except (OSError, ValueError, IndexError):
+        ppid = -1
+    if ppid != proc.pid:
+        os.close(fd)
+        return -1
+    return fd
+
+
+END_SECONDS = 30.0
+"""How long the runner waits for a sandbox's PID namespace to end once its PID 1 was
+sent SIGKILL (processes die at once; one in an uninterruptible sleep only later)."""
+
+
+def _end(init: int) -> bool:
+    """Kill the sandbox's PID 1 (``init``, a pidfd, which this closes; -1: nothing to
+    do) and wait, at most :data:`END_SECONDS`, until it has exited; False if it has not.
+
+    When a PID namespace's init exits, the kernel kills every other process of the
+    namespace and waits until all are gone before the init becomes a zombie
+    (``zap_pid_ns_processes``, called from ``exit_notify`` via
+    ``forget_original_parent``/``find_child_reaper``: "when the init process of a pid
+    namespace is reaped all of the processes in the pid namespace are gone",
+    kernel/pid_namespace.c), and a pidfd is readable only once its process is a
+    zombie or reaped (``pidfd_poll``).  So readable here means no process of the
+    sandbox runs.  Before (attack17 #3), a run stopped by a limit killed bwrap only,
+    and its root was copied back while the snippet's processes still ran (and grew
+    their files past :data:`.rootcopy.MAX_BYTES`)."""
+    if init < 0:
+        return True
+    try:
+        with contextlib.suppress(ProcessLookupError):
+            signal.pidfd_send_signal(init, signal.SIGKILL)
+        poller = select.poll()
+        poller.register(init, select.POLLIN)
+        return bool(poller.poll(END_SECONDS * 1000))
+    finally:
+        os.close(init)
 
 
 def _results(said: bytes, mark: str, limits: Limits) -> list[Result]:
