@@ -145,6 +145,24 @@ def test_kernel_since_prints_the_boundary_from_the_data(tmp_path):
     assert "On from Linux <span" in html and ">4.20</span>" in html
 
 
+def test_a_boundary_on_single_source_data_says_so_in_its_title(tmp_path):
+    """audit17 gap 15: a boundary printed as exact can rest on a release whose data comes
+    from one import that no second source confirmed; the hover text says which."""
+    from nested_snippets import kernel
+    from nested_snippets.sphinxext import facts
+
+    status = {e.version: e.status for e in kernel.index()}
+    assert (status["4.19"], status["4.20"]) == ("verified", "single-source"), status
+    page = "A\n=\n\nOn from Linux :kernel-since:`x86/kvm_intel nested default=Y`.\n"
+    proc = _build(_site(tmp_path, {"a": page}), tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "out/html/a.html").read_text()
+    assert "the data of 4.20 comes from one source, not confirmed by a second" in html, html
+    assert facts.sources_note("4.19", "5.0") == ""
+    assert facts.sources_note(None, "4.20").endswith("4.20 comes from one source, not "
+                                                      "confirmed by a second")  # fmt: skip
+
+
 def test_a_false_since_is_a_build_error_at_its_line(tmp_path):
     page = "A\n=\n\nText.\n\nOff since :kernel-since:`x86/kvm_intel nested default=N`.\n"
     proc = _build(_site(tmp_path, {"a": page}), tmp_path / "out")

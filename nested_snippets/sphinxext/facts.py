@@ -34,6 +34,17 @@ GAPS_LABEL = "kernel-data-gaps"
 """The section of reference/versions.rst that explains a boundary in a gap of the data."""
 
 
+def sources_note(*versions: str | None) -> str:
+    """What the hover text adds where a release a boundary rests on has data from one
+    source only (``single-source`` in the index: its KVM files were not confirmed by a
+    second import or Debian's tarball), "" where each is verified."""
+    status = {e.version: e.status for e in kdata.index()}
+    single = [v for v in versions if v and status.get(v) == "single-source"]
+    if not single:
+        return ""
+    return f"; the data of {spoken(single)} comes from one source, not confirmed by a second"
+
+
 class BoundaryRole(SphinxRole):
     def __init__(self, side: str) -> None:
         super().__init__()
@@ -51,7 +62,9 @@ class BoundaryRole(SphinxRole):
             msg = self.inliner.reporter.error(f"kernel-{self.side}: {exc}", line=self.lineno)
             return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
         node = nodes.inline(classes=["nested-fact"])
-        node["title"] = f"from the kernel data: {self.text}"
+        node["title"] = f"from the kernel data: {self.text}" + sources_note(
+            found.before, found.at
+        )
         if found.edge or found.exact:
             node += nodes.Text(text)
             return [node], []
@@ -88,7 +101,8 @@ class KernelBetweenRole(SphinxRole):
         text = f"between {found.before} and {found.at}"
         node = nodes.inline(classes=["nested-fact"])
         node["title"] = (f"from the kernel data: {self.text} (no data for "
-                         f"{', '.join(found.missing) or 'a release'} in between)")  # fmt: skip
+                         f"{', '.join(found.missing) or 'a release'} in between)"
+                         + sources_note(found.before, found.at))  # fmt: skip
         xref = addnodes.pending_xref("", refdomain="std", reftype="ref", reftarget=GAPS_LABEL,
                                      refexplicit=True, refwarn=True)  # fmt: skip
         xref += nodes.inline(text, text)
