@@ -2,7 +2,8 @@
 """The CPU time of one sandbox run, and of a snippet file run in full: the yardstick
 of the performance design (``nested_snippets/runner/shared.py``).
 
-``single``: runs ``lsmod | head -2`` (or ``--command``) ``--runs`` times in fresh
+``single``: runs ``lsmod | head -2`` (or each ``--command``, one after the other in
+the same sandbox; ``--trace``: each under strace) ``--runs`` times in fresh
 sandboxes of one fake host, keeping its writes (with ``--discard``, as an item of one
 sandbox does: no harvest at the end) and prints the mean and median CPU time of a
 run: this process's, its children's (bubblewrap and everything in the sandbox) and
@@ -54,29 +55,31 @@ def _server(pid: int) -> float:
     return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-def single(runs: int, command: str, keep: bool) -> None:
+def single(runs: int, commands: list[str], keep: bool, trace: bool = False) -> None:
     from nested_snippets.fakehost.host import Scenario
     from nested_snippets.runner import sandbox
     from nested_snippets.runner.run import fake_host, run_commands
 
-    def execute(host, command):
-        return run_commands(host, [command], keep_writes=keep)[0]
+    def execute(host, commands):
+        return run_commands(host, commands, keep_writes=keep, trace=trace)[-1]
+
 
     print(yardstick())
     server = sandbox.base().server.proc.pid
     costs, walls = [], []
     with fake_host(Scenario("intel", "6.6")) as host:
-        execute(host, command)  # warm: the base, the caches
+        execute(host, commands)  # warm: the base, the caches
         for _ in range(runs):
             cpu0, srv0, wall0 = _own(), _server(server), time.perf_counter()
-            out = execute(host, command)
+            out = execute(host, commands)
             walls.append(time.perf_counter() - wall0)
             # the server reaps a call's process after the run: wait for its ticks
             time.sleep(0.02)
             costs.append(_own() - cpu0 + _server(server) - srv0)
     assert out.status == 0, out
     print(
-        f"single {command!r} ({'kept' if keep else 'discarded'} writes): {runs} runs, "
+        f"single {' ; '.join(commands)!r} ({'kept' if keep else 'discarded'} writes"
+        f"{', traced' if trace else ''}): {runs} runs, "
         f"CPU mean {statistics.fmean(costs) * 1e3:.1f} ms (the tool server's share is"
         f" counted in clock ticks: the mean holds it, not the median), "
         f"median {statistics.median(costs) * 1e3:.1f} ms "
@@ -110,13 +113,17 @@ def main() -> int:
     parser.add_argument("mode", choices=("single", "file"))
     parser.add_argument("file", nargs="?", default="nested_snippets/snippets/power.py")
     parser.add_argument("--runs", type=int, default=41)
-    parser.add_argument("--command", default="lsmod | head -2")
+    parser.add_argument(
+        "--command", action="append", help="a command (given again: the next command of the "
+        "same sandbox); default: lsmod | head -2"
+    )  # fmt: skip
     parser.add_argument(
         "--discard", action="store_true", help="no harvest at the end, as a one-sandbox item"
     )
+    parser.add_argument("--trace", action="store_true", help="each command under strace")
     args = parser.parse_args()
     if args.mode == "single":
-        single(args.runs, args.command, not args.discard)
+        single(args.runs, args.command or ["lsmod | head -2"], not args.discard, args.trace)
     else:
         whole_file(args.file)
     return 0
