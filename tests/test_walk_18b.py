@@ -7,23 +7,14 @@ Whitespace is normalised, so rewrapping a paragraph does not break these.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from nested_snippets import registry
+from tests.fact_findings import page_text as _text
+from tests.test_walk_15 import _section
 
 SOURCE = Path(__file__).resolve().parent.parent / "source"
 REG = registry.load()
-
-
-def _text(page: str) -> str:
-    return re.sub(r"\s+", " ", (SOURCE / page).read_text(encoding="utf-8"))
-
-
-def _section(text: str, label: str) -> str:
-    start = text.index(f".. _{label}:")
-    nxt = text.find(".. _", start + 5)
-    return text[start : nxt if nxt != -1 else len(text)]
 
 
 def _body(name: str) -> str:

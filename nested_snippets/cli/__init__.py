@@ -222,19 +222,13 @@ def version_text() -> str:
     from nested_snippets import kernel as kdata
     from nested_snippets.versions import spoken
 
-    have = kdata.versions()
-    gap = [v for v in kdata.releases() if v not in have]
-    dates = []
-    for v in have:
-        prov = kdata.load(v).provenance
-        dates.append(str(prov.get("extracted_on", "")))
-        dates += [str(r.get("on", "")) for r in prov.get("refreshed", [])]
+    have, gap = kdata.versions(), kdata.missing()
     kernel = f"kernel data: Linux {have[0]} to {have[-1]} ({len(have)} releases"
     kernel += f"; none for {spoken(gap)})" if gap else ")"
     return (
         f"nested-kvm {__version__}\n{kernel}\n"
         "QEMU data: none (the guide's QEMU data is not part of the checker)\n"
-        f"newest data extraction: {max(dates, default='') or 'unknown'}"
+        f"newest data extraction: {kdata.newest_extraction() or 'unknown'}"
     )
 
 

@@ -357,6 +357,23 @@ def releases() -> list[str]:
     return [e.version for e in index()]
 
 
+def missing() -> list[str]:
+    """The releases of the series that have no data file ('5.13')."""
+    have = set(versions())
+    return [v for v in releases() if v not in have]
+
+
+def newest_extraction() -> str:
+    """The newest date on which a release's data was extracted or refreshed from its
+    sources ("" when the data records none)."""
+    dates = []
+    for v in versions():
+        prov = load(v).provenance
+        dates.append(str(prov.get("extracted_on", "")))
+        dates += [str(r.get("on", "")) for r in prov.get("refreshed", [])]
+    return max(dates, default="")
+
+
 def _entry(version: str) -> IndexEntry | None:
     return next((e for e in index() if e.version == version), None)
 

@@ -69,12 +69,17 @@ class BoundaryRole(SphinxRole):
             node += nodes.Text(text)
             return [node], []
         # a gap: the text links to the section that says why it names two releases
-        xref = addnodes.pending_xref("", refdomain="std", reftype="ref", reftarget=GAPS_LABEL,
-                                     refexplicit=True, refwarn=True)  # fmt: skip
-        xref += nodes.inline(text, text)
         node["title"] += f" (no data for {', '.join(found.missing) or 'a release'} in between)"
-        node += xref
+        node += _gap_link(text)
         return [node], []
+
+
+def _gap_link(text: str) -> addnodes.pending_xref:
+    """``text`` linked to the section that says why a boundary names two releases."""
+    xref = addnodes.pending_xref("", refdomain="std", reftype="ref", reftarget=GAPS_LABEL,
+                                 refexplicit=True, refwarn=True)  # fmt: skip
+    xref += nodes.inline(text, text)
+    return xref
 
 
 class KernelBetweenRole(SphinxRole):
@@ -103,10 +108,7 @@ class KernelBetweenRole(SphinxRole):
         node["title"] = (f"from the kernel data: {self.text} (no data for "
                          f"{', '.join(found.missing) or 'a release'} in between)"
                          + sources_note(found.before, found.at))  # fmt: skip
-        xref = addnodes.pending_xref("", refdomain="std", reftype="ref", reftarget=GAPS_LABEL,
-                                     refexplicit=True, refwarn=True)  # fmt: skip
-        xref += nodes.inline(text, text)
-        node += xref
+        node += _gap_link(text)
         return [node], []
 
 
@@ -116,7 +118,7 @@ class KernelMissingRole(SphinxRole):
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         self.env.note_dependency(str(kdata.DATA_DIR / "index.json"))
-        gap = [v for v in kdata.releases() if v not in kdata.versions()]
+        gap = kdata.missing()
         text = spoken(gap) if gap else "none"
         return [nodes.inline(text, text, classes=["nested-fact"])], []
 

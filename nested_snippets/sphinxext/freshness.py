@@ -28,7 +28,7 @@ def sentence() -> str:
     """What the data reaches, the releases it lacks and when it was last extracted and
     last checked (the newest dates the data records for each)."""
     releases = kdata.versions()
-    gap = [v for v in kdata.releases() if v not in releases]
+    gap = kdata.missing()
     text = f"Kernel data through Linux {releases[-1]} ({len(releases)} releases from {releases[0]}"
     text += f"; none for {spoken(gap)}, whose sources were not found)" if gap else ")"
     text += f", QEMU data through {qdata.latest()}"
@@ -46,11 +46,7 @@ def dates() -> tuple[str, str]:
     """(the newest date on which data was extracted or refreshed from sources, the
     newest date on which sources were looked for: a missing release's search in the
     kernel index, the read of Debian's QEMU versions); "" where the data has none."""
-    extracted = [qdata.extracted_on()]
-    for v in kdata.versions():
-        prov = kdata.load(v).provenance
-        extracted.append(str(prov.get("extracted_on", "")))
-        extracted += [str(r.get("on", "")) for r in prov.get("refreshed", [])]
+    extracted = [qdata.extracted_on(), kdata.newest_extraction()]
     checked = [m.group(1) for e in kdata.index() for m in _SEARCHED.finditer(e.note or "")]
     checked.append(str(qdata.index().get("debian_read_on", "")))
     return max(extracted, default=""), max(checked, default="")
