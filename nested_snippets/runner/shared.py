@@ -370,8 +370,9 @@ traced 163.4 -> 145.8 ms wall (136.4 -> 121.0 ms CPU), untraced unchanged (62.0 
 yardstick 0.11 s): traced, CPU means 139.0 and 130.3 ms before, 120.4 and 119.5 ms
 after (-11 %; with the read-only ``/lib64`` binds of the same day); untraced 60.6 and
 62.3 against 62.2 and 57.2 ms.  Each stop costs ~90 us, strace's start ~2.7 ms a
-command (the same nine commands under strace tracing no call: 108.8 ms).  Looked at the same day and left:
-creating a file where one was just removed costs ~0.8 ms of CPU on this machine's
+command (the same nine commands under strace tracing no call: 108.8 ms).  Looked at
+the same day and left: creating a file where one was just removed costs ~0.8 ms of
+CPU on this machine's
 ``ext4`` (mounted with ``discard``) against ~0.01 ms on a tmpfs, and every host build
 writes ``/etc/default/grub`` so; host homes under ``/dev/shm`` (``TMPDIR``),
 ``bugreport.py`` and ``verify.py`` in one process, two rounds alternated: 34.3 and
