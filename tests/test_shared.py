@@ -455,7 +455,39 @@ def test_a_file_of_a_parameter_the_run_loaded_notes_its_row():
     assert _unloaded("6.11", ADDED, ["done"]) == "ran"
     assert _unloaded("6.12", ADDED, ["done"]) == "ran"
     needs = [dict(e.needs) for entries in shared._READS.values() for e in entries]
-    assert any(("param_row", "kvm", "enable_virt_at_load") in n for n in needs)
+    assert any(("param_sysfs", "kvm", "enable_virt_at_load") in n for n in needs)
+
+
+MOVED = "cat /sys/module/kvm/parameters/vector_hashing"
+"""6.18 moved ``vector_hashing`` from x86.c to lapic.c: its row's source file changed,
+which ``modinfo`` may show and its sysfs file cannot."""
+
+
+@needs_strace
+def test_a_sysfs_file_depends_only_on_what_it_shows_of_its_row():
+    """Fails if reading a parameter's file noted its whole row: 6.17's run would not
+    serve 6.18, whose row differs only in its source file."""
+    from nested_snippets.fakehost import reads
+
+    with run.fake_host(Scenario("intel", "6.17", Given())) as host:
+        old = host.built
+    with run.fake_host(Scenario("intel", "6.18", Given())) as host:
+        new = host.built
+    row = (reads.ROW, "kvm", "vector_hashing")
+    assert reads.lookup(old, row)["file"] != reads.lookup(new, row)["file"]
+    assert (_once("intel", "6.17", MOVED, ["Y"]), _once("intel", "6.18", MOVED, ["Y"])) == (
+        "ran", "shared")  # fmt: skip
+    done = shared.check_pairs(seed=1, count=shared.MIN_CHECKED)
+    assert (done.shared, done.failures) == (1, [])
+
+
+@needs_strace
+def test_a_sysfs_file_whose_shown_fields_differ_is_not_shared():
+    """The projection keeps what decides the file: 5.1 and 5.2 differ in
+    ``lapic_timer_advance_ns``'s type and default (its value reads 0 and -1)."""
+    cat = "cat /sys/module/kvm/parameters/lapic_timer_advance_ns >/dev/null; echo done"
+    assert (_once("intel", "5.1", cat, ["done"]), _once("intel", "5.2", cat, ["done"])) == (
+        "ran", "ran")  # fmt: skip
 
 
 def test_reading_a_loaded_value_through_the_view_notes_its_row():
@@ -469,9 +501,13 @@ def test_reading_a_loaded_value_through_the_view_notes_its_row():
     row = reads.lookup(built, ("param_row", "kvm", "enable_virt_at_load"))
     assert rec.reads[("param_row", "kvm", "enable_virt_at_load")] == reads.canon(row)
     assert row != reads.MISSING
+    shown = [row[f] for f in ("name", "type", "perm", "default", "requires")]
     assert shared.row_reads(["/sys/module/kvm/parameters/enable_virt_at_load"], built, "R") == [
-        (("param_row", "kvm", "enable_virt_at_load"), reads.canon(row))
+        (("param_sysfs", "kvm", "enable_virt_at_load"), reads.canon(shown))
     ]
+    listed = shared.row_reads(["/sys/module/kvm/parameters"], built, "R")
+    assert listed[0][0] == ("param_sysfs", "kvm")
+    assert "desc" not in listed[0][1] and "enable_virt_at_load" in listed[0][1]
 
 
 # ------------------------------------------------- procedures of several sandboxes

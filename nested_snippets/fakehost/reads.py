@@ -23,8 +23,9 @@ A module's parameter table is handed out row by row (:class:`_Rows`): loading a
 module copies each value from its own row without noting it, and every later read
 of a loaded module's value notes the row it came from as well
 (:class:`_LoadedParams`); a value's row is also noted when a run reads its sysfs
-file (:func:`nested_snippets.runner.shared.row_reads`).  So a run that shows one
-parameter depends on that row, not on the parameters a later release added.
+file (:func:`nested_snippets.runner.shared.row_reads`), by the fields the file shows
+(:data:`SYSFS`).  So a run that shows one parameter depends on that row, not on the
+parameters a later release added.
 
 The record of a call also holds the files it opened or listed (a Python audit hook:
 :func:`audit_files`) and why the call cannot be shared, if it cannot.  Used by
@@ -51,6 +52,13 @@ KEYED = ("params_data", "messages", "early_values")
 """Dictionaries noted per key (and by their names when iterated)."""
 ROW = "param_row"
 """``(ROW, module, name)``: one row of a module's parameter table (see :class:`_Rows`)."""
+SYSFS = "param_sysfs"
+"""``(SYSFS, module, name)``: what decides a parameter's sysfs file once its module is
+loaded: the row's fields that :func:`.state.insert` and :func:`.state.trees` use (name,
+type, permission, default, the CPU flags it requires), not those only ``modinfo`` shows
+(description, type as modinfo prints it, source file); ``(SYSFS, module)``: those of
+every row, in the table's order, which decide the ``parameters`` directory's listing."""
+SYSFS_FIELDS = ("name", "type", "perm", "default", "requires")
 EARLY = "cmdline_early"
 """``(EARLY,)``: the words of the command line that name an early parameter."""
 BOOT_WORDS = "cmdline_builtin"
@@ -119,6 +127,12 @@ def lookup(state: fk.State, key: tuple):
     if field == ROW:
         rows = state.params_data.get(key[1], ())
         return next((r for r in rows if r["name"] == key[2]), MISSING)
+    if field == SYSFS:
+        rows = state.params_data.get(key[1], MISSING)
+        if rows is MISSING:
+            return MISSING
+        shown = [[r[f] for f in SYSFS_FIELDS] for r in rows]
+        return shown if len(key) == 2 else next((r for r in shown if r[0] == key[2]), MISSING)
     if field == CMDLINE:
         return fk.State.options_on_cmdline(state, key[1], builtin=key[2:] == ("builtin",))
     if field == EARLY:

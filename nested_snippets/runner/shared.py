@@ -101,7 +101,12 @@ declared, and checked:
    observed only through the paths the run opened.  Measured on 2026-12-02 (session
    6, one process): ``enable.reload_nested`` on Intel 45 releases 33 -> 10 runs, on
    AMD 38 -> 20; ``enable.one_shot`` on Intel 10 runs (every shared item re-run in
-   full agreed).
+   full agreed).  An opened file notes only what decides it
+   (:data:`.fakehost.reads.SYSFS`: the row's name, type, permission, default and
+   required CPU flags), not what only ``modinfo`` shows: measured on 2026-12-05
+   (session 18, ``pytest -n 2`` of the matrix), 983 -> 956 runs, most of them releases
+   that moved a parameter to another source file or reworded its description, which
+   the bug-report items' ``grep -H .`` of every file had counted.
 
    In both keys the release name (``6.6.0-fake-amd64``; ``6.6.0-fake-s390x``... on
    other architectures, whose state and group keys differ anyway) is replaced by a
@@ -416,7 +421,7 @@ from dataclasses import dataclass
 from nested_snippets.fakehost import state as fk
 from nested_snippets.fakehost.commands import PY_TOOLS
 from nested_snippets.fakehost.host import FakeHost, Scenario
-from nested_snippets.fakehost.reads import ROW, canon, lookup
+from nested_snippets.fakehost.reads import SYSFS, canon, lookup
 from nested_snippets.fakehost.state import State as FakeState
 from nested_snippets.fakehost.toolserver import FILL, HARVEST, REBOOT
 
@@ -921,7 +926,7 @@ def row_reads(paths: list[str], built: FakeState, release: str) -> list[tuple[tu
     for path in paths:
         m = _PARAM_PATH.match(path)
         if m:
-            key = (ROW, m[1], m[2]) if m[2] else ("params_data", m[1])
+            key = (SYSFS, m[1], m[2]) if m[2] else (SYSFS, m[1])
             needs.append((key, _value(built, key, release)))
     return needs
 
