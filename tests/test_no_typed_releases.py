@@ -135,6 +135,17 @@ CLAIM_RELEASES_ALLOWED: dict[tuple[str, str, str], str] = {
     ("troubleshooting", "linux-feat-ctl-c", "5.6.4"):
         "names a tree read (arch/x86/kernel/cpu/feat_ctl.c, not in the data)",
     ("troubleshooting", "linux-feat-ctl-c", "6.18.2"): "as above",
+    ("how-to/security", "januscape-stable", "7.1.3"):
+        "a stable point release with a backported fix (the data: one point release a series)",
+    ("how-to/security", "januscape-stable", "6.18.38"): "as above",
+    ("how-to/security", "januscape-stable", "6.12.95"): "as above",
+    ("how-to/security", "januscape-stable", "6.6.144"): "as above",
+    ("how-to/security", "januscape-stable", "6.1.177"): "as above",
+    ("how-to/security", "januscape-stable", "5.15.211"): "as above",
+    ("how-to/security", "januscape-stable", "5.10.260"): "as above",
+    ("how-to/security", "linux-mmu-child-sp", "7.1.3"):
+        "names the trees read (the fix is a stable backport)",
+    ("how-to/security", "linux-mmu-child-sp", "6.18.2"): "as above",
 }
 # fmt: on
 """Kernel/QEMU-range numbers a claim may hold; the test fails on an entry no claim uses."""
