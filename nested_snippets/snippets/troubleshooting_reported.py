@@ -16,7 +16,17 @@ thread they come from.  What the fake host can show runs here:
 """
 
 from nested_snippets.arches import X86
-from nested_snippets.model import Given, by_release, command_line, era, snippet, transcript, xml
+from nested_snippets.model import (
+    Given,
+    by_release,
+    command_line,
+    config,
+    era,
+    procedure,
+    snippet,
+    transcript,
+    xml,
+)
 
 # ------------------------------------------------------- which hypervisor is L0?
 
@@ -190,4 +200,46 @@ bios_off_amd = snippet(
     ),
     arch="amd",
     given=BIOS_OFF,
+)
+
+# ------------------------------------- VirtualBox or VMware next to KVM (6.12 on)
+
+VIRT_AT_LOAD_CONF = "/etc/modprobe.d/kvm-virt-at-load.conf"
+"""A file of its own: Fedora ships an ``/etc/modprobe.d/kvm.conf`` that this must not
+replace."""
+
+virt_at_load_on = snippet(
+    lambda a: transcript("""
+        $ cat /sys/module/kvm/parameters/enable_virt_at_load
+        Y
+    """),
+    arches=X86,
+    kernels=">=6.12",
+)
+"""``Y``: KVM holds the CPU's virtualization extension from the moment it loads
+(virt/kvm/kvm_main.c, ``enable_virt_at_load``); the file is absent before 6.12."""
+
+virt_at_load_conf = snippet(
+    lambda a: config(VIRT_AT_LOAD_CONF, "options kvm enable_virt_at_load=0"),
+    arches=X86,
+)
+
+virt_at_load_reload = snippet(
+    lambda a: transcript(f"""
+        $ sudo modprobe -r {a.module} kvm
+        $ sudo modprobe {a.module}
+        $ cat /sys/module/kvm/parameters/enable_virt_at_load
+        N
+    """),
+    arches=X86,
+    kernels=">=6.12",
+    given=Given(files={VIRT_AT_LOAD_CONF: "options kvm enable_virt_at_load=0\n"}),
+)
+"""``kvm`` is removed too: its parameter is read-only (0444) and read when it loads,
+as a dependency of the vendor module, with the file's option."""
+
+virt_at_load_off = procedure(
+    [virt_at_load_on, virt_at_load_conf, virt_at_load_reload],
+    arches=X86,
+    kernels=">=6.12",
 )
