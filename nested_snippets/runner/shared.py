@@ -404,6 +404,27 @@ profiler, recall ~2.5 ms; ``bashlex`` builds its parser tables at each import, ~
 a process in the profile: bashlex 0.18's own copy of PLY's ``yacc()`` has no code that
 reads a stored table, so its ``parsetab.py`` is never used; 0.28 s an import without
 the profiler, 2026-12-04, once in each process that parses shell text).
+
+Where the time goes, 2026-12-05 (session 18; 2 cores, load 0.3-1.6 before helpers'
+jobs started, yardstick 0.11 s): the matrix took 35.1 s wall and 54.1 s of CPU with
+``-n 2`` (``tools/bench.py --only-matrix --no-write``), 983 runs, then 956 with the
+sysfs projection above.  ``tools/bench_run.py single --discard``, 31 runs each: a
+sandbox running ``true`` costs 24.9 ms of CPU, one running ``true`` nine times 53.9 ms,
+so ~21 ms a sandbox and ~3.6 ms a further command (PID 1's fork, the four padding
+forks, ``bash``).  Counted ad hoc (a ``getrusage`` plugin and ``cProfile`` around one
+single-process run of the matrix): the sandboxes, the tool server and their processes
+take about four fifths of the CPU time, the test process the rest; of the test
+process's ~19 s under the profiler, building and recycling the 7,019 hosts ~7.5 s
+(about 4 s of it their disk part: directories, ``/etc/default/grub``, the state file,
+the recycling), the key and recall of shared items ~2.5 s.  Estimated from these
+figures, none of the levers left saves a tenth: building the hosts of shared items in
+memory only (~2-2.5 s of ~54), re-running 50 checked pairs a session instead of 50 a
+worker (~2 s), dropping the padding forks (~6 s, but then ``echo $$`` differs traced
+and untraced; ``clone3``'s ``set_tid`` needs ``CAP_SYS_ADMIN`` in the sandbox's user
+namespace, which PID 1 must not hold).  The bug-report items, which read every
+parameter file, are near their floor: their read-sets give ~29 distinct runs an x86
+item over 45 releases (counted from the built hosts' trees), against ~36 before the
+projection.
 """
 
 from __future__ import annotations
