@@ -20,6 +20,7 @@ Shown on ``source/troubleshooting.rst``.  Sources of the messages:
 from nested_snippets.arches import X86
 from nested_snippets.model import (
     Given,
+    NotExecuted,
     by_release,
     command_line,
     config,
@@ -308,3 +309,64 @@ udev_kvm_rule = snippet(
 """When /dev/kvm's group may not read and write it (crw------- root:root): is udev's
 rule for it there, and the group it names?  The same check as
 nested_snippets.cli.checks.UDEV_KVM_CHECK, which ``nested-kvm check`` prints."""
+
+EMULATOR_RUNNER_README = (
+    "https://github.com/ReactiveCircus/android-emulator-runner/blob/"
+    "ae2c4d7c48a437c688cfa02c854449e9a99b7950/README.md"
+)
+"""ReactiveCircus/android-emulator-runner's README at ae2c4d7c48a4 (2026-05-05), section
+"Running hardware accelerated emulators on Linux runners" and every example workflow's
+"Enable KVM" step: the three lines of ``ci_kvm_udev_rule``, character for character
+(``echo '...' | sudo tee /etc/udev/rules.d/99-kvm4all.rules``)."""
+
+ci_kvm_udev_rule = snippet(
+    command_line("""
+        echo 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"' | sudo tee /etc/udev/rules.d/99-kvm4all.rules
+        sudo udevadm control --reload-rules
+        sudo udevadm trigger --name-match=kvm
+    """),  # noqa: E501 (the README's line, unbroken)
+    not_executed=NotExecuted(
+        why="it rewrites the udev rules and the mode of /dev/kvm of the machine it runs "
+        "on, which no test may do, and the fake host has no udev; the step that "
+        "android-emulator-runner's README puts before its action on Linux runners",
+        source=EMULATOR_RUNNER_README,
+        read="2026-12-05",
+    ),
+)
+"""A CI job's way to let its user open /dev/kvm without a new login.  udevadm's options:
+``--reload-rules`` is an alias of ``-R``/``--reload`` (systemd
+src/udev/udevadm-control.c at 00692468d4bf, its options table: "alias for -R");
+``trigger --name-match=NAME`` triggers the device of that /dev name, and trigger's default
+action is ``change`` (systemd man/udevadm.xml at 0052418bf8a2, read 2026-12-05)."""
+
+docker_kvm_device = snippet(
+    command_line('docker run --rm --device /dev/kvm --group-add "$(stat -c %g /dev/kvm)" IMAGE'),
+    not_executed=NotExecuted(
+        why="needs Docker; --device adds a host device to the container, and --group-add "
+        "takes a group ID that the container's /etc/group need not name (its example "
+        "adds 777)",
+        source="https://github.com/docker/cli/blob/28f756087eea5fa301f3fbf12b01ae62f91521c2/"
+        "docs/reference/run.md",
+        read="2026-12-05",
+    ),
+)
+"""The group is given by number, as the host numbers it: ``stat -c %g`` prints the group
+ID of the file's owner (coreutils ``stat --help``).  Docker's run reference (section
+"Additional groups"): the process gets the supplementary groups looked up for the user
+*in the container*, then the added ones; docs/reference/commandline/container_run.md,
+"Add host device to container (--device)": read, write and mknod by default."""
+
+podman_kvm_keep_groups = snippet(
+    command_line("podman run --rm --device /dev/kvm --group-add keep-groups IMAGE"),
+    not_executed=NotExecuted(
+        why="needs Podman; for a rootless container, keep-groups passes the user's "
+        "supplementary groups into the container, with the crun runtime only and no "
+        "other --group-add",
+        source="https://github.com/containers/podman/blob/170e6eb653c0ce6be4c24906a120d32280ea092f/"
+        "docs/source/markdown/options/group-add.md",
+        read="2026-12-05",
+    ),
+)
+"""podman-run(1)'s --group-add and --device (docs/source/markdown/options/group-add.md and
+device.md at 170e6eb653c0): keep-groups "allows container to use the user's supplementary
+group access"; rootless, the device is bind-mounted from the host."""
