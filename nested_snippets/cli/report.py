@@ -20,11 +20,10 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 
 from nested_snippets import __version__
 from nested_snippets.cli import probes
-from nested_snippets.cli.errors import CliError, Interrupted
+from nested_snippets.cli.errors import CliError, Interrupted, deferred_signals
 from nested_snippets.cli.escape import clip, escape, escape_text
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
@@ -2838,7 +2837,7 @@ class NewFile:
     built.  :meth:`commit` writes the text there and links it to *FILE*, which must
     still not exist (``link`` never replaces, nor follows a link put there);
     :meth:`close` removes the temporary file.  *FILE* is never seen half-written,
-    whatever stops the command (a write error, a signal: :func:`stopped_by_signals`);
+    whatever stops the command (a write error, a signal: :func:`errors.stopped_by_signals`);
     only SIGKILL can leave the temporary file."""
 
     def __init__(self, path: str) -> None:
@@ -2957,75 +2956,22 @@ def write_new(path: str, text: str) -> None:
         out.commit(text)
 
 
-_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
-_STOP: dict[str, object] = {"defer": False, "pending": None}
-
-
-@contextlib.contextmanager
-def stopped_by_signals() -> Iterator[None]:
-    """While in it, SIGINT, SIGTERM and SIGHUP (one not ignored when it starts:
-    ``nohup``) raise :class:`~nested_snippets.cli.errors.Interrupted`, so that
-    ``finally`` and ``with`` clean up (the temporary file of ``-o``, a command's
-    session); later ones are ignored, so that nothing interrupts the clean-up."""
-    numbers = [getattr(signal, name) for name in _SIGNALS]
-
-    def stop(number: int, _frame: object) -> None:
-        for n in numbers:
-            signal.signal(n, signal.SIG_IGN)
-        if _STOP["defer"]:
-            _STOP["pending"] = number
-            return
-        raise Interrupted(signal.Signals(number).name, number)
-
-    before = {}
-    try:
-        for n in numbers:
-            old = signal.getsignal(n)
-            if old is not signal.SIG_IGN:
-                before[n] = old
-                signal.signal(n, stop)
-    except ValueError:  # not the main thread: signals stay as they were
-        pass
-    try:
-        yield
-    finally:
-        for n, old in before.items():
-            signal.signal(n, old)  # type: ignore[arg-type]
-
-
-@contextlib.contextmanager
-def deferred_signals(written: bool = False) -> Iterator[None]:
-    """A signal of :func:`stopped_by_signals` is held while in it and raised at its
-    end, after what it does is done whole (a command started and its pid known, so
-    that it is killed; *FILE* given its name: ``written``, when nothing failed)."""
-    _STOP["defer"], _STOP["pending"] = True, None
-    done = False
-    try:
-        yield
-        done = True
-    finally:
-        _STOP["defer"] = False
-        number, _STOP["pending"] = _STOP["pending"], None
-        if number is not None:  # raised even over an error in flight: the stop wins
-            name = signal.Signals(number).name  # type: ignore[arg-type]
-            raise Interrupted(name, number, written=written and done)  # type: ignore[arg-type]
-
-
 def run(args: argparse.Namespace) -> int:
     if args.output == "":
         raise CliError("-o: an empty file name (use -o - for standard output)")
-    with stopped_by_signals():
-        if not args.output or args.output == "-":
-            sys.stdout.write(build(HostFS(args.root)))
-            return 0
-        with NewFile(args.output) as out:  # a bad -o is said before the report is built
-            try:
-                out.commit(build(HostFS(args.root)))
-            except Interrupted as exc:
-                exc.note = (
-                    f"; {args.output} was written whole before it"
-                    if exc.written
-                    else f"; {args.output} was not written"
-                )
-                raise
+    # main() runs it in errors.stopped_by_signals(): SIGINT, SIGTERM and SIGHUP raise
+    # Interrupted, and the clean-up of the with blocks runs
+    if not args.output or args.output == "-":
+        sys.stdout.write(build(HostFS(args.root)))
+        return 0
+    with NewFile(args.output) as out:  # a bad -o is said before the report is built
+        try:
+            out.commit(build(HostFS(args.root)))
+        except Interrupted as exc:
+            exc.note = (
+                f"; {args.output} was written whole before it"
+                if exc.written
+                else f"; {args.output} was not written"
+            )
+            raise
     return 0
