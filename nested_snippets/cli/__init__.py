@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from typing import Any, NoReturn
 
 EXIT_HELP = """\
-exit status: 0 ready or clean, 1 not ready or lint errors, 2 could not check or bad input.
+exit status: 0 ready or clean, 1 not ready or lint errors, 2 could not check or bad input,
+128 + the signal's number when SIGINT, SIGTERM or SIGHUP stops it (130, 143, 129).
 Guide links start with $NESTED_KVM_GUIDE_URL
 (default: https://nested-kvm-guide.readthedocs.io/en/latest/)."""
 
@@ -385,6 +386,24 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     command = next((w for w in words if w in _COMMANDS), None)
+    try:
+        from nested_snippets.cli.errors import stopped_by_signals
+
+        # SIGINT, SIGTERM and SIGHUP raise errors.Interrupted (a KeyboardInterrupt)
+        # while the options are read and the command runs; its line is said inside,
+        # where a second signal is ignored
+        with stopped_by_signals():
+            try:
+                return _main(words, command)
+            except KeyboardInterrupt as exc:
+                return _interrupted(command, exc)
+    except KeyboardInterrupt as exc:  # Ctrl-C just before the handlers are in place
+        return _interrupted(command, exc)
+
+
+def _main(words: list[str], command: str | None) -> int:
+    """:func:`main` once the streams are set and the signals handled: parse the
+    command line (``command`` is the command it names, or None) and run the command."""
     wants = _wants_json(words) and command in (None, "check")
     json_error = _check_json_error if wants else None
     try:
@@ -425,11 +444,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"nested-kvm {args.command}: {why}", file=sys.stderr)
             return 2
         return _cannot_write(args.command, exc)
-    except KeyboardInterrupt as exc:  # Ctrl-C; report: also SIGTERM, SIGHUP (Interrupted)
-        name, number = getattr(exc, "name", "SIGINT"), getattr(exc, "number", 2)
-        line = f"nested-kvm {args.command}: interrupted by {name}{getattr(exc, 'note', '')}"
-        print(escape(shorten(line)), file=sys.stderr)
-        return 128 + number
+
+
+def _interrupted(command: str | None, exc: KeyboardInterrupt) -> int:
+    """Say in one line which signal stopped ``command`` (while its options were read
+    too: no traceback); exit status 128 + its number, as a shell gives a command the
+    signal killed (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP)."""
+    from nested_snippets.cli.escape import escape, shorten
+
+    name, number = getattr(exc, "name", "SIGINT"), getattr(exc, "number", 2)
+    who = f"nested-kvm {command}" if command else "nested-kvm"
+    line = f"{who}: interrupted by {name}{getattr(exc, 'note', '')}"
+    print(escape(shorten(line)), file=sys.stderr)
+    return 128 + number
 
 
 def _wants_json(words: list[str]) -> bool:

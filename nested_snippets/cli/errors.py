@@ -1,6 +1,13 @@
-"""The error types of the commands: bad input or an uncheckable host, and a signal."""
+"""The error types of the commands: bad input or an uncheckable host, and a signal;
+and what turns SIGINT, SIGTERM and SIGHUP into that signal's error."""
 
 from __future__ import annotations
+
+import contextlib
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 class CliError(Exception):
@@ -8,9 +15,9 @@ class CliError(Exception):
 
 
 class Interrupted(KeyboardInterrupt):
-    """A signal that stops a command (SIGINT, SIGTERM or SIGHUP, while ``report``
-    runs): printed as one line ``nested-kvm <command>: interrupted by <name><note>``;
-    exit status 128 + its number, as a shell gives a command the signal killed."""
+    """A signal that stops a command (SIGINT, SIGTERM or SIGHUP: :func:`stopped_by_signals`):
+    printed as one line ``nested-kvm <command>: interrupted by <name><note>``; exit
+    status 128 + its number, as a shell gives a command the signal killed."""
 
     def __init__(self, name: str, number: int, written: bool = False) -> None:
         super().__init__(name)
@@ -19,3 +26,69 @@ class Interrupted(KeyboardInterrupt):
         self.written = written
         """Whether the output file was written whole before the signal was handled."""
         self.note = ""
+
+
+_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+_STOP: dict[str, object] = {"defer": False, "pending": None}
+
+
+def _signals() -> tuple:
+    """The module that handles signals, and the numbers of :data:`_SIGNALS` with their
+    names.  ``_signal`` is the module ``signal`` takes its functions from (``from
+    _signal import *``): ``signal`` itself imports ``enum``, which ``check`` does not
+    load otherwise (start-up time, tests/cli/test_startup.py)."""
+    import _signal
+
+    return _signal, {getattr(_signal, name): name for name in _SIGNALS}
+
+
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """While in it, SIGINT, SIGTERM and SIGHUP (one not ignored when it starts:
+    ``nohup``) raise :class:`Interrupted`, so that ``finally`` and ``with`` clean up
+    (the temporary file of ``report -o``, a command's session) and the command says
+    in one line why it stopped; later ones are ignored, so that nothing interrupts
+    the clean-up.  Every command runs in it, the reading of its options too
+    (:func:`nested_snippets.cli.main`)."""
+    _signal, names = _signals()
+
+    def stop(number: int, _frame: object) -> None:
+        for n in names:
+            _signal.signal(n, _signal.SIG_IGN)
+        if _STOP["defer"]:
+            _STOP["pending"] = number
+            return
+        raise Interrupted(names[number], number)
+
+    before = {}
+    try:
+        for n in names:
+            old = _signal.getsignal(n)
+            if old != _signal.SIG_IGN:
+                before[n] = old
+                _signal.signal(n, stop)
+    except ValueError:  # not the main thread: signals stay as they were
+        pass
+    try:
+        yield
+    finally:
+        for n, old in before.items():
+            _signal.signal(n, old)
+
+
+@contextlib.contextmanager
+def deferred_signals(written: bool = False) -> Iterator[None]:
+    """A signal of :func:`stopped_by_signals` is held while in it and raised at its
+    end, after what it does is done whole (a command started and its pid known, so
+    that it is killed; *FILE* given its name: ``written``, when nothing failed)."""
+    _STOP["defer"], _STOP["pending"] = True, None
+    done = False
+    try:
+        yield
+        done = True
+    finally:
+        _STOP["defer"] = False
+        number, _STOP["pending"] = _STOP["pending"], None
+        if number is not None:  # raised even over an error in flight: the stop wins
+            name = _signals()[1][number]
+            raise Interrupted(name, number, written=written and done)  # type: ignore[arg-type]

@@ -20,11 +20,10 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 
 from nested_snippets import __version__
 from nested_snippets.cli import probes
-from nested_snippets.cli.errors import CliError, Interrupted
+from nested_snippets.cli.errors import CliError, Interrupted, deferred_signals
 from nested_snippets.cli.escape import clip, escape, escape_text
 from nested_snippets.cli.hostfs import HostFS, Unreadable
 from nested_snippets.parsers import cpuinfo
@@ -866,9 +865,8 @@ class _SecretCommand:
     """A command whose options or words give a secret: its words (to a shell operator,
     as :data:`_MYSQL` reads them; also over a continued line) with the value of each of
     ``secret_options`` redacted (``-p SECRET``, ``--base64=SECRET``, and ``-pSECRET``
-    for a one-letter one unless ``glued`` is false), and the positional word
-    ``secret_word`` (counted from 0; the values of ``value_options`` are no positional
-    words) unless one of ``no_word_options`` is given.  Where only part of a value is
+    for a one-letter one unless ``glued`` is false); the values of ``value_options``
+    are no positional words (``words``, below).  Where only part of a value is
     the secret (openssl's ``pass:PASSWORD``, smbclient's ``user%PASSWORD``), ``shown``
     gives the value as shown (a value without a secret as it is): one for all the
     options, or a mapping of some options to theirs (the others' values redacted whole).
@@ -880,7 +878,11 @@ class _SecretCommand:
     word the pattern matches (openssl's ``enc``: ``-k``; ``ca``: ``-key``).  ``words``
     picks the positional words that are secrets: given the command's name, its words
     and those that are no options nor their values (each as ``(index, word)``), it
-    gives the indexes of the words to redact.
+    gives the indexes of the words to redact whole, or ``(index, shown)`` for a word
+    of which only a part is the secret (``machinepass=<redacted>``).  ``ids`` are
+    options whose value names a secret and is none (virsh's ``--secret UUID``): the
+    option and its value are kept, and the patterns run after this one are kept from
+    taking the word after a ``--secret`` for a secret (:data:`_ID_MARK`).
 
     A word ``--`` ends the options, and with ``posix`` so does the ``posix``-th
     positional word (redis-cli's command name): every word after is a positional word,
@@ -889,9 +891,8 @@ class _SecretCommand:
     expression finds the command and its words: linear)."""
 
     def __init__(
-        self, command, secret_options, value_options=(), secret_word=None, no_word=(),
-        shown=None, *, getopt=None, glued=True, subcommand=(), words=None, prompt=None,
-        posix=None, no_posix=(),
+        self, command, secret_options, value_options=(), shown=None, *, getopt=None,
+        glued=True, subcommand=(), words=None, prompt=None, posix=None, no_posix=(), ids=(),
     ):  # fmt: skip
         self.pattern = re.compile(
             rf"(?<![\w.-])({command})"
@@ -907,11 +908,11 @@ class _SecretCommand:
             rf"((?:(?:[ \t]|{_HIDDEN_BLANK})+(?=({_CMD_WORD}))\3)*)"
         )
         self.secret_options, self.value_options = secret_options, value_options
-        self.secret_word, self.no_word = secret_word, no_word
         everyone = shown if callable(shown) else None
         self.shown = {o: everyone or (shown or {}).get(o, _whole) for o in secret_options}
         self.getopt, self.glued, self.words = getopt, glued, words
         self.posix, self.no_posix = posix, no_posix
+        self.ids = ids
         self.subcommand = [(re.compile(p, re.I), gated) for p, gated in subcommand]
         gated = {o for _, options in subcommand for o in options}
         self.ungated = tuple(o for o in secret_options if o not in gated)
@@ -931,7 +932,7 @@ class _SecretCommand:
                 return ("secret" if secret else "value"), 0
         return "", 0
 
-    def _words(self, m: re.Match[str]) -> tuple[str, int]:
+    def _words(self, m: re.Match[str], mark: bool = False) -> tuple[str, int]:
         """The command's words as shown, and where in the text they end: after the
         operator of a last word such as ``SECRET;redis-cli`` (``AUTH SECRET;redis-cli
         ping``: the command ends at the ``;``; the next one is read on its own from
@@ -963,7 +964,10 @@ class _SecretCommand:
                 ended = True
                 continue
             name, eq, _ = w.partition("=")
-            if w in secret:
+            if name in self.ids:  # kept, and kept from the patterns after this one
+                shown[i] = word.replace(name, f"--{_ID_MARK}", 1) if mark else word
+                pending = "" if eq else "value"
+            elif w in secret:
                 pending, option = "secret", w
             elif w in self.value_options or w in self.secret_options:
                 pending = "value"
@@ -986,11 +990,9 @@ class _SecretCommand:
                     secret = (*self.ungated, *gated)
                 positional.append((i, word))
                 ended = bool(posix and len(positional) >= posix)
-        hidden = set(self.words(m.group(1), words, positional) if self.words else ())
-        if self.secret_word is not None and not any(w in self.no_word for w in words):
-            hidden.update(i for i, _ in positional[self.secret_word : self.secret_word + 1])
-        for i in hidden:
-            shown[i] = "<redacted>"
+        hidden = _picked(self.words(m.group(1), words, positional) if self.words else ())
+        for i, word in hidden.items():
+            shown[i] = word
         end = m.end()
         operator = words and shown[-1] == words[-1] and _OPERATOR_IN.match(words[-1])
         if operator:  # shown up to its operator, the rest read again
@@ -1004,15 +1006,16 @@ class _SecretCommand:
         command's (no options, no shell: an operator is part of a word), those that
         ``words`` picks redacted."""
         positional = list(enumerate(words))
-        hidden = set(self.words(m.group(1), [], positional))
-        shown = ["<redacted>" if i in hidden else w for i, w in positional]
+        hidden = _picked(self.words(m.group(1), [], positional))
+        shown = [hidden.get(i, w) for i, w in positional]
         out = m.group(1) + _joined(items, shown)
         return m.group()[: m.start(1) - m.start()] + out, m.end()
 
-    def _commands(self, text: str):
+    def _commands(self, text: str, mark: bool = False):
         """Each command in ``text`` (its match), as it is shown, and where it ends: a
         command of its name, or a line typed at its prompt, whichever starts first
-        (each pattern searched again only once the text read has passed its match)."""
+        (each pattern searched again only once the text read has passed its match).
+        With ``mark``, the options of ``ids`` are shown with :data:`_ID_MARK`."""
         at = 0
         # the prompt first: at a line's start, "ipmitool> ..." is no command "ipmitool"
         found = {p: None for p in (self.prompt, self.pattern) if p}
@@ -1023,7 +1026,7 @@ class _SecretCommand:
             m = min((m for m in found.values() if m), key=lambda m: m.start(), default=None)
             if m is None:
                 return
-            shown, at = self._words(m)
+            shown, at = self._words(m, mark)
             yield m, shown, at
 
     def search(self, text: str) -> re.Match[str] | None:
@@ -1032,11 +1035,27 @@ class _SecretCommand:
 
     def sub(self, _replacement: object, text: str) -> str:
         out, pos = [], 0
-        for m, shown, end in self._commands(text):
+        # a text that holds the mark itself is not marked (nor is its mark shown as
+        # "secret" at the end: _redact)
+        for m, shown, end in self._commands(text, mark=_ID_MARK not in text):
             out += [text[pos : m.start()], shown]
             pos = end
         out.append(text[pos:])
         return "".join(out)
+
+
+def _picked(items) -> dict[int, str]:
+    """What a ``words`` function of :class:`_SecretCommand` gives, as a mapping of each
+    word's index to the word shown: an index alone is a word redacted whole."""
+    return dict(item if isinstance(item, tuple) else (item, "<redacted>") for item in items)
+
+
+_ID_MARK = "IDENTIFIERid9c4e"
+"""Stands for ``secret`` in an option of :class:`_SecretCommand`'s ``ids``
+(``--secret``) from that command's pattern to the end of :func:`_redact`, so that the
+patterns after it, which take the word after any ``--secret`` for a secret, keep its
+value, an identifier.  No pattern takes the mark for a name of a secret; a text that
+holds it already is not marked."""
 
 
 _REDIRECTION = re.compile(r"(?:[0-9]+|&)?(?:<<<|<<-?|<>|>>|>\||[<>])&?")
@@ -1093,17 +1112,36 @@ characters of dates and times that starts with a digit (``2026-01-01``,
 lines were stamped.  A word of prose before it (``run it: 127.0.0.1:6379> AUTH ...``)
 is no stamp, so that line stays as it is.  Each word's alternatives start with their
 own characters and a word ends at a blank: the line's start is read once (linear)."""
+
+
+def _virsh_value(command: str, words: list[str], positional: list[tuple[int, str]]):
+    """The value of ``secret-set-value secret (--file filename [--plain] |
+    --interactive | base64)``: its positional words are *secret*, then *base64*, each
+    unless given by its option's name (``--secret UUID``, ``--base64 BASE64``, the
+    value of the latter hidden as a secret option's); with ``--file`` or
+    ``--interactive`` no word is the value."""
+    names = {_bare(w).partition("=")[0] for w in words}
+    if _bare(command) != "secret-set-value" or names & {"--file", "--interactive"}:
+        return ()
+    slots = [s for s in ("--secret", "--base64") if s not in names]
+    return [i for (i, _), slot in zip(positional, slots) if slot == "--base64"]  # noqa: B905
+
+
 _VIRSH_SECRET = _SecretCommand(
-    "secret-set-value", ("--base64",), ("--secret",), secret_word=1,
-    no_word=("--file", "--interactive"),
+    r"secret-(?:set-value|get-value|undefine|dumpxml|event)", ("--base64",),
+    ("--file", "--xpath", "--timeout", "--event"), words=_virsh_value, ids=("--secret",),
 )  # fmt: skip
-"""virsh's ``secret-set-value [--secret] SECRET [--base64] BASE64``: the value, given in
-base64 (the libvirt patch that added the command, docs/virsh.pod: "secret-set-value
-I<secret> I<base64>", libvir-list, 2009-08, "Secret manipulation step 8: Add virsh
-commands"); with ``--file`` (``secret-set-value UUID --file --plain secretinfile``,
-libvirt commit 2cb6cb05d4c48c9948560a41af56787d08b7eddd, "docs: formatsecret",
-which calls the value on the command line "insecure and deprecated") the word is a
-file's name, kept."""
+"""virsh's secret commands (libvirt, docs/manpages/virsh.rst, SECRET COMMANDS, commit
+0151db88c235ccb9c949c9a700fd325ca1044d0a): "Secrets are identified using a UUID";
+``secret-set-value secret (--file filename [--plain] | --interactive | base64)`` sets
+"the value associated with *secret* (specified by its UUID)" to *base64*, the secret
+(redacted: :func:`_virsh_value`), or to a file's contents (its name kept) or a value
+read from the terminal; ``secret-get-value [--plain] secret``, ``secret-undefine
+secret``, ``secret-dumpxml [--xpath EXPRESSION] [--wrap] secret`` and ``secret-event
+{[secret] event ...}`` name a secret by its UUID.  The word after ``--secret`` (or
+``--secret=``) is that identifier, no secret: kept, here and by the patterns after
+this one, which hide the word after any other ``--secret`` (:data:`_ID_MARK`).  The
+manual calls *base64* on the command line "INSECURE and deprecated"."""
 _REGISTRY_LOGIN = _SecretCommand(
     r"(?:docker|podman|buildah|skopeo|nerdctl)[ \t]+login", ("-p", "--password"),
     ("-u", "--username", "--authfile"),
@@ -1148,6 +1186,24 @@ def _openssl_param(value: str) -> str:
 
 
 _OPENSSL_SECRET_PARAMS = ("key", "hexkey", "pass", "hexpass", "secret", "hexsecret")
+
+
+def _openssl_passin(value: str) -> str:
+    """The value of openssl pkeyutl's ``-pkeyopt_passin opt[:passarg]`` as shown:
+    "Allows reading a public key option *opt* from stdin or a password source", where
+    *passarg* is one of openssl-passphrase-options(1) (openssl-pkeyutl(1ssl) of
+    Debian's openssl 3.0.19-1~deb12u2, OPTIONS): only ``pass:`` gives the value itself
+    (``key:pass:SECRET``: tried with that release), redacted after it; ``env:``,
+    ``file:``, ``fd:`` and ``stdin`` are kept."""
+    quote = value[:1] if value[:1] in "'\"" else ""
+    inner = value[len(quote) :]
+    name, colon, rest = inner.partition(":")
+    if not colon or not _bare(rest).startswith("pass:"):
+        return value
+    end = quote if len(rest) > 5 and inner.endswith(quote) else ""
+    return f"{quote}{name}:pass:<redacted>{end}"
+
+
 _OPENSSL_PASSWD_VALUES = (
     "-salt", "-in", "-rand", "-writerand", "-provider", "-provider-path", "-propquery",
 )  # fmt: skip
@@ -1183,13 +1239,17 @@ def _openssl_passwd(_command: str, words: list[str], positional: list[tuple[int,
 
 
 _OPENSSL_ENC_OPTIONS = ("-k", "--k", "-K", "--K")
-_OPENSSL_PARAM_OPTIONS = ("-macopt", "--macopt", "-kdfopt", "--kdfopt")
+_OPENSSL_PARAM_OPTIONS = (
+    "-macopt", "--macopt", "-kdfopt", "--kdfopt", "-pkeyopt", "--pkeyopt",
+)  # fmt: skip
+_OPENSSL_PASSIN_OPTIONS = ("-pkeyopt_passin", "--pkeyopt_passin")
 _OPENSSL_PASS_OPTIONS = ("-passin", "-passout", "-pass", "--passin", "--passout", "--pass")
 _OPENSSL = _SecretCommand(
     "openssl", (*_OPENSSL_PASS_OPTIONS, *_OPENSSL_ENC_OPTIONS, "-key", "--key", "-hmac",
-                "--hmac", *_OPENSSL_PARAM_OPTIONS),
+                "--hmac", *_OPENSSL_PARAM_OPTIONS, *_OPENSSL_PASSIN_OPTIONS),
     shown={**{o: _after("^pass:") for o in _OPENSSL_PASS_OPTIONS},
-           **{o: _openssl_param for o in _OPENSSL_PARAM_OPTIONS}},
+           **{o: _openssl_param for o in _OPENSSL_PARAM_OPTIONS},
+           **{o: _openssl_passin for o in _OPENSSL_PASSIN_OPTIONS}},
     glued=False,
     subcommand=(
         (r"enc|base64|zlib|(?:aes|aria|bf|camellia|cast|chacha|des|idea|rc[245]|seed|sm4)[\w-]*",
@@ -1225,7 +1285,12 @@ kept); ``-hmac key`` of dgst and the digests' commands (``openssl sha256 -hmac .
 the same release; speed's ``-hmac`` names a digest, kept); the key or password given in
 a parameter of ``-macopt nm:v`` (dgst, mac: ``key:string``, ``hexkey:string``) and of
 ``-kdfopt nm:v`` (kdf: also ``pass:string``, ``hexpass:string``): openssl-dgst(1ssl),
-openssl-mac(1ssl), openssl-kdf(1ssl) of that release (:func:`_openssl_param`); and the
+openssl-mac(1ssl), openssl-kdf(1ssl) of that release (:func:`_openssl_param`); so too
+of ``-pkeyopt opt:value`` (pkeyutl, genpkey, req ...), whose KDFs take the same
+parameters (openssl-pkeyutl(1ssl) of that release, EXAMPLES: ``-kdf TLS1-PRF ...
+-pkeyopt hexsecret:ff``; ``-kdf HKDF -pkeyopt key:...``, ``hexkey:``, ``-kdf scrypt
+-pkeyopt pass:...``, ``hexpass:``, also ``KEY:``, tried with that release), and
+``-pkeyopt_passin opt:pass:PASSWORD`` (:func:`_openssl_passin`); and the
 passwords of ``openssl passwd`` (:func:`_openssl_passwd`).  Each takes its next word as
 its value, one that starts with ``-`` too (opt_next(); ``openssl dgst -hmac -x``
 works)."""
@@ -1290,7 +1355,8 @@ def _net_password(positional: list[tuple[int, str]]):
     USER ADD name [password]``, ``RAP VALIDATE user [password]``, ``RAP PASSWORD USER
     OLDPASS NEWPASS``; and the words ``machinepass=PASS`` of ``[RPC|ADS] JOIN`` ("Set a
     specific password on the computer account") and ``trustpw=`` of ``RPC TRUST
-    CREATE`` ("Trust password"), redacted whole."""
+    CREATE`` ("Trust password"), their values redacted (the names kept:
+    ``machinepass=<redacted>``)."""
     w = [_bare(word).lower() for _, word in positional]
     at = 1 if w[:1] in (["ads"], ["rap"], ["rpc"]) else 0
     if w[at : at + 2] == ["user", "add"]:
@@ -1301,8 +1367,8 @@ def _net_password(positional: list[tuple[int, str]]):
         picks = [at + 2, at + 3]
     else:
         picks = []
-    hidden = [positional[j][0] for j in picks if j < len(positional)]
-    return hidden + [i for (i, _), word in zip(positional, w)  # noqa: B905
+    hidden: list = [positional[j][0] for j in picks if j < len(positional)]
+    return hidden + [(i, _after("=")(shown)) for (i, shown), word in zip(positional, w)  # noqa: B905
                      if word.startswith(("machinepass=", "trustpw="))]  # fmt: skip
 
 
@@ -1339,6 +1405,58 @@ samba-team/samba, commit 0007102d2b56b4f870a89989ec9e7fb31b514edc; "[RPC|ADS] JO
 none of these: a shell looks a command up in PATH by its exact name, and Linux file
 systems tell the cases apart (``SMBCLIENT -V`` in bash 5.2.15 on ext4: "command not
 found"), so such a line ran no Samba client."""
+
+
+def _samba_tool_password(_command: str, _words: list[str], positional: list[tuple[int, str]]):
+    """The password word of ``samba-tool user create <username> [<password>]`` (and of
+    its older name ``user add``): ``takes_args = ["username", "password?"]`` of
+    python/samba/netcmd/user/add.py (samba-team/samba, commit
+    87aae028900dc3aa3946582b32d9df8240bb681b; its example ``samba-tool user add User1
+    passw0rd ... -Uadministrator%passw1rd``)."""
+    w = [_bare(word).lower() for _, word in positional[:2]]
+    hidden: list = []
+    if w[:1] == ["user"] and w[1:2] in (["create"], ["add"]):
+        hidden = [i for i, _ in positional[3:4]]
+    # net's machinepass=PASS (_net_password) given to samba-tool: an error, still shown
+    return hidden + [(i, _after("=")(word)) for i, word in positional
+                     if _bare(word).lower().startswith("machinepass=")]  # fmt: skip
+
+
+_SAMBA_TOOL_PASSWORDS = (
+    "--password", "--newpassword", "--adminpass", "--krbtgtpass", "--dnspass",
+    "--machinepass", "--ldapadminpass",
+)  # fmt: skip
+_SAMBA_TOOL = _SecretCommand(
+    "samba-tool", ("-U", "--username", "--user", *_SAMBA_TOOL_PASSWORDS),
+    ("-W", "--workgroup", "--realm", "--simple-bind-dn", "--ipaddress", "-k", "--kerberos",
+     "--krb5-ccache", "--use-kerberos", "--use-krb5-ccache", "--client-protection", "-s",
+     "--configfile", "--option", "-d", "--debuglevel", "-H", "--URL", "--filter", "--userou",
+     "--surname", "--given-name", "--initials", "--profile-path", "--script-path",
+     "--home-drive", "--home-directory", "--job-title", "--department", "--company",
+     "--description", "--mail-address", "--internet-address", "--telephone-number",
+     "--physical-delivery-office", "--nis-domain", "--unix-home", "--uid", "--uid-number",
+     "--gid-number", "--gecos", "--login-shell", "--server", "--site", "--targetdir",
+     "--dns-backend", "--backend-store", "--backend-store-size"),
+    shown={"-U": _after("%"), "--username": _after("%"), "--user": _after("%")},
+    words=_samba_tool_password,
+)  # fmt: skip
+"""samba-tool's credentials, ``-U USERNAME[%PASSWORD]`` or ``--username=`` (the user
+kept, what follows its ``%`` redacted; ``--user=``, as Python's optparse takes a
+unique prefix of an option) and ``--password=PASSWORD`` (samba-tool(8),
+docs-xml/manpages/samba-tool.8.xml of samba-team/samba, commit
+006d4c1dc3a3446f8a1ae6593487a13e712396ed, OPTIONS); ``--newpassword`` of ``user
+setpassword`` and ``user password``; ``--machinepass=PASSWORD`` of ``domain join``
+and ``domain provision`` ("choose machine password (otherwise random)",
+python/samba/netcmd/domain/common.py, commit 705e65c16e85da6117d224c7ec26adcdedce83b9),
+``--adminpass``, ``--krbtgtpass`` and ``--dnspass`` of ``domain provision`` ("choose
+admin password", python/samba/netcmd/domain/provision.py, commit
+0d609ee5ed33f01cbb35baae61adf1f19d804fa6; also ``ldapadminpass``, a parameter of its
+run()), redacted whole; and the password word of ``user create``
+(:func:`_samba_tool_password`), and the value of a word ``machinepass=`` (net's form,
+which samba-tool refuses).  ``-P``/``--machine-pass`` is a flag ("use stored
+machine account password"), kept with the word after it.  The values of the options
+of ``user create`` and of the credentials, Samba and join options that take one are
+no positional words."""
 
 
 _REDIS_SECRET_CONFIGS = ("requirepass", "masterauth", "tls-key-file-pass",
@@ -1598,7 +1716,9 @@ REDACTIONS = (
         _kickstart,
     ),
     (
-        "the value of virsh secret-set-value (SECRET BASE64, --base64 BASE64; not a --file's name)",
+        "the value of virsh secret-set-value (UUID BASE64, --base64 BASE64; not a --file's "
+        "name); the UUID that names the secret (secret-set-value UUID, --secret UUID, also of "
+        "secret-get-value, secret-undefine, secret-dumpxml, secret-event) is kept",
         _VIRSH_SECRET,
         None,
     ),
@@ -1612,8 +1732,9 @@ REDACTIONS = (
         "(env:, file:, fd: and stdin name where it is, kept); of openssl enc -k and its key "
         "-K (also openssl aes-256-cbc ... and the other ciphers' commands; -kfile's file "
         "name is kept); of openssl ca -key, openssl dgst -hmac (also openssl sha256 -hmac), "
-        "-macopt and -kdfopt key:, hexkey:, pass:, hexpass:, secret:, hexsecret: (other "
-        "parameters kept); the password words of openssl passwd",
+        "-macopt, -kdfopt and -pkeyopt key:, hexkey:, pass:, hexpass:, secret:, hexsecret: "
+        "(other parameters kept) and -pkeyopt_passin OPT:pass:; the password words of "
+        "openssl passwd",
         _OPENSSL,
         None,
     ),
@@ -1630,8 +1751,16 @@ REDACTIONS = (
         "the password of smbclient -U user%SECRET (also --user=, rpcclient's, "
         "smbtree's and Samba net's; the user is kept) and --password; smbclient "
         "//server/share PASSWORD (the word after the service); net user add NAME PASSWORD, "
-        "net rap validate USER PASSWORD, net rap password USER OLD NEW, machinepass=, trustpw=",
+        "net rap validate USER PASSWORD, net rap password USER OLD NEW, the values of "
+        "machinepass= and trustpw= (the names kept)",
         _SMB_USER,
+        None,
+    ),
+    (
+        "the password of samba-tool -U user%SECRET (also --username=; the user is kept), "
+        "--password, --newpassword, --adminpass, --krbtgtpass, --dnspass, --machinepass; "
+        "samba-tool user create NAME PASSWORD",
+        _SAMBA_TOOL,
         None,
     ),
     (
@@ -1917,12 +2046,13 @@ _NEEDLES = (
     ("sshpass",),
     ("mysql", "mariadb"),
     ("rootpw", "sshpw"),
-    ("secret-set-value",),
+    ("secret-set-value", "secret-get-value", "secret-undefine", "secret-dumpxml", "secret-event"),
     ("login",),
     ("openssl",),
     ("ipmitool",),
     # net: the name and what may separate it from its first word (_ARG_SEP)
     ("smbclient", "rpcclient", "smbtree", "net ", "net\t", "net\0", "net\\", 'net"', "net'"),
+    ("samba-tool",),
     # a line at redis-cli's prompt: its AUTH, HELLO ... AUTH, MIGRATE ... AUTH, CONFIG SET
     # requirepass, masterauth or tls-...-file-pass, ACL SETUSER
     ("redis-cli", "auth", "requirepass", "file-pass", "setuser"),
@@ -2033,7 +2163,7 @@ _WORD_NEEDLES = (
     "secret", "token", "credential", "key", "cookie", "signature", "data", "authorization",
     "value",
     "-u", "@", "%", "\\u", "login", "sig=", "openssl", "ipmitool", "smbclient", "smbtree",
-    "rpcclient", "redis-cli", "auth", "ceph", "rbd", "rados", "setuser", "user",
+    "rpcclient", "samba-tool", "redis-cli", "auth", "ceph", "rbd", "rados", "setuser", "user",
 )  # fmt: skip
 """Strings one of which a word's secret needs for any pattern of :data:`REDACTIONS` to
 hide it: each pattern's needles of :data:`_NEEDLES`, with those that many words hold
@@ -2069,11 +2199,13 @@ def _no_more(shown: str, than: str) -> bool:
 def _redact(text: str) -> str:
     """``text`` with every kind of secret in :data:`REDACTIONS` replaced."""
     folded = _fold(text)
+    marked = _ID_MARK not in text  # else the pattern of ids marks nothing (_SecretCommand.sub)
     for i, (_, pattern, replacement) in enumerate(REDACTIONS):
         if any(n in folded for n in _NEEDLES[i]):
             text = pattern.sub(replacement, text)
             folded = _fold(text)
-    return text.replace(_GO_MARK, "<redacted>")
+    text = text.replace(_GO_MARK, "<redacted>")
+    return text.replace(_ID_MARK, "secret") if marked else text
 
 
 def redact_arg(arg: str) -> str:
@@ -2838,7 +2970,7 @@ class NewFile:
     built.  :meth:`commit` writes the text there and links it to *FILE*, which must
     still not exist (``link`` never replaces, nor follows a link put there);
     :meth:`close` removes the temporary file.  *FILE* is never seen half-written,
-    whatever stops the command (a write error, a signal: :func:`stopped_by_signals`);
+    whatever stops the command (a write error, a signal: :func:`errors.stopped_by_signals`);
     only SIGKILL can leave the temporary file."""
 
     def __init__(self, path: str) -> None:
@@ -2957,75 +3089,22 @@ def write_new(path: str, text: str) -> None:
         out.commit(text)
 
 
-_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
-_STOP: dict[str, object] = {"defer": False, "pending": None}
-
-
-@contextlib.contextmanager
-def stopped_by_signals() -> Iterator[None]:
-    """While in it, SIGINT, SIGTERM and SIGHUP (one not ignored when it starts:
-    ``nohup``) raise :class:`~nested_snippets.cli.errors.Interrupted`, so that
-    ``finally`` and ``with`` clean up (the temporary file of ``-o``, a command's
-    session); later ones are ignored, so that nothing interrupts the clean-up."""
-    numbers = [getattr(signal, name) for name in _SIGNALS]
-
-    def stop(number: int, _frame: object) -> None:
-        for n in numbers:
-            signal.signal(n, signal.SIG_IGN)
-        if _STOP["defer"]:
-            _STOP["pending"] = number
-            return
-        raise Interrupted(signal.Signals(number).name, number)
-
-    before = {}
-    try:
-        for n in numbers:
-            old = signal.getsignal(n)
-            if old is not signal.SIG_IGN:
-                before[n] = old
-                signal.signal(n, stop)
-    except ValueError:  # not the main thread: signals stay as they were
-        pass
-    try:
-        yield
-    finally:
-        for n, old in before.items():
-            signal.signal(n, old)  # type: ignore[arg-type]
-
-
-@contextlib.contextmanager
-def deferred_signals(written: bool = False) -> Iterator[None]:
-    """A signal of :func:`stopped_by_signals` is held while in it and raised at its
-    end, after what it does is done whole (a command started and its pid known, so
-    that it is killed; *FILE* given its name: ``written``, when nothing failed)."""
-    _STOP["defer"], _STOP["pending"] = True, None
-    done = False
-    try:
-        yield
-        done = True
-    finally:
-        _STOP["defer"] = False
-        number, _STOP["pending"] = _STOP["pending"], None
-        if number is not None:  # raised even over an error in flight: the stop wins
-            name = signal.Signals(number).name  # type: ignore[arg-type]
-            raise Interrupted(name, number, written=written and done)  # type: ignore[arg-type]
-
-
 def run(args: argparse.Namespace) -> int:
     if args.output == "":
         raise CliError("-o: an empty file name (use -o - for standard output)")
-    with stopped_by_signals():
-        if not args.output or args.output == "-":
-            sys.stdout.write(build(HostFS(args.root)))
-            return 0
-        with NewFile(args.output) as out:  # a bad -o is said before the report is built
-            try:
-                out.commit(build(HostFS(args.root)))
-            except Interrupted as exc:
-                exc.note = (
-                    f"; {args.output} was written whole before it"
-                    if exc.written
-                    else f"; {args.output} was not written"
-                )
-                raise
+    # main() runs it in errors.stopped_by_signals(): SIGINT, SIGTERM and SIGHUP raise
+    # Interrupted, and the clean-up of the with blocks runs
+    if not args.output or args.output == "-":
+        sys.stdout.write(build(HostFS(args.root)))
+        return 0
+    with NewFile(args.output) as out:  # a bad -o is said before the report is built
+        try:
+            out.commit(build(HostFS(args.root)))
+        except Interrupted as exc:
+            exc.note = (
+                f"; {args.output} was written whole before it"
+                if exc.written
+                else f"; {args.output} was not written"
+            )
+            raise
     return 0

@@ -101,6 +101,24 @@ def guest_root(make_host) -> Callable[..., Path]:
 
 
 @pytest.fixture
+def report_of(cli, make_host):
+    """report_of(text) -> the whole report of a host whose /proc/cmdline and libvirt
+    log (``LOG`` of tests/cli/redacting.py) both hold ``text``."""
+    from tests.cli.redacting import LOG
+
+    def run(text: str) -> str:
+        root = make_host("intel")
+        write(root, "/proc/cmdline", text + "\n")
+        write(root, LOG, text + "\n")
+        out = cli("report", "--root", str(root))
+        assert out.rc == 0
+        assert out.out.count("`/proc/cmdline`:") == 1 and out.out.count(f"`{LOG}`:") == 1
+        return out.out
+
+    return run
+
+
+@pytest.fixture
 def deny(monkeypatch) -> Callable[[str], None]:
     """deny("/proc/cpuinfo"): opening that host path fails with EACCES, as for a
     non-root user on a 0400 file.  Patches the reader that hostfs uses, so the

@@ -121,6 +121,8 @@ SAMPLES = [
     "2026-01-01 ipmitool> set password SEKRIT",
     "requirepass SEKRIT",
     "user worker on >SEKRIT ~*",
+    # session 18
+    "samba-tool user create bob SEKRIT -U admin%SEKRIT",
 ]
 
 

@@ -7,8 +7,7 @@ import pytest
 
 from nested_snippets.cli.report import secret_name
 
-from .test_redact_review12 import _hidden_and_kept, both
-from .test_redact_s15 import read_once
+from .redacting import both, hidden_and_kept, read_once
 
 # redis-cli's usage text (src/redis-cli.c, -a): "You can also use the REDISCLI_AUTH
 # environment variable to pass this password more safely"; no word of the name
@@ -24,7 +23,7 @@ FIXED = {
 
 @pytest.mark.parametrize("name", FIXED)
 def test_redis_cli_password_variable_is_hidden(name):
-    _hidden_and_kept(*FIXED[name])
+    hidden_and_kept(*FIXED[name])
 
 
 def test_only_that_name_counts():
@@ -69,7 +68,7 @@ GLUED = {
 
 @pytest.mark.parametrize("name", GLUED)
 def test_a_command_ends_at_an_operator_in_a_word(name):
-    _hidden_and_kept(*GLUED[name])
+    hidden_and_kept(*GLUED[name])
 
 
 def test_operators_in_words_stay_linear():
@@ -123,7 +122,7 @@ PROMPTED = {
 
 @pytest.mark.parametrize("name", PROMPTED)
 def test_a_line_at_the_tools_prompt_is_its_command(name):
-    _hidden_and_kept(*PROMPTED[name])
+    hidden_and_kept(*PROMPTED[name])
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from nested_snippets.cli import report
-from nested_snippets.cli.report import redact, redact_line
+from nested_snippets.cli.report import redact
 
-from .test_redact_s12 import S, report_of  # noqa: F401  (a fixture)
+from .redacting import S, both, finds_grow_linearly, hidden_and_kept
 
 LOG = "/var/log/libvirt/qemu/vm.log"
 
@@ -22,7 +22,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_review_breaks_in_a_whole_report(report_of, name):  # noqa: F811
+def test_review_breaks_in_a_whole_report(report_of, name):
     text, kept = CASES[name]
     out = report_of(text)
     assert S not in out, name
@@ -31,12 +31,6 @@ def test_review_breaks_in_a_whole_report(report_of, name):  # noqa: F811
     for k in kept:
         assert k in file_block[: file_block.index("\n```\n", 20)], (k, file_block[:400])
         assert k in log_block[: log_block.index("\n```\n", 20)], (k, log_block[:400])
-
-
-def both(text: str) -> list[str]:
-    """The text redacted as a file shows it, as a log line, and redacted twice."""
-    log = redact("\n".join(map(redact_line, text.split("\n"))))
-    return [redact(text), log, redact(redact(text))]
 
 
 YAML_CASES = {
@@ -53,17 +47,9 @@ YAML_CASES = {
 }
 
 
-def _hidden_and_kept(text: str, kept: list[str]) -> None:
-    """The secret is hidden and each of ``kept`` shown, however the text is redacted."""
-    for out in both(text):
-        assert S not in out, out
-        for k in kept:
-            assert k in out, (k, out)
-
-
 @pytest.mark.parametrize("name", YAML_CASES)
 def test_yaml_values_continued_are_redacted(name):
-    _hidden_and_kept(*YAML_CASES[name])
+    hidden_and_kept(*YAML_CASES[name])
 
 
 @pytest.mark.parametrize(
@@ -89,30 +75,11 @@ HOSTILE_YAML = {
 }
 
 
-def _finds_grow_linearly(make, scan) -> None:
-    """``scan`` of ``make(size)`` calls the text's ``find`` (one per line it reads) at
-    least 100 times at 50 kB, and at 200 kB at most 4.5 times as often."""
-    seen = {"n": 0}
-
-    class Text(str):
-        def find(self, *a):
-            seen["n"] += 1
-            return str.find(self, *a)
-
-    counts = []
-    for size in (50_000, 200_000):
-        seen["n"] = 0
-        scan(Text(make(size)))
-        counts.append(seen["n"] + 1)
-    assert counts[0] > 100  # the scan was counted
-    assert counts[1] <= 4.5 * counts[0], counts
-
-
 @pytest.mark.parametrize("name", HOSTILE_YAML)
 def test_the_continued_yaml_forms_stay_linear(name):
     """Counted, not timed: the lines the continuation scan reads (each ``str.find`` of
     a line's end) grow with the text (50 kB and 200 kB: at most 4.5 times as many)."""
-    _finds_grow_linearly(HOSTILE_YAML[name], lambda text: report._YAML_CONTINUED.sub(None, text))
+    finds_grow_linearly(HOSTILE_YAML[name], lambda text: report._YAML_CONTINUED.sub(None, text))
 
 
 def test_a_glued_word_without_a_secrets_needle_is_not_redacted_on_its_own(monkeypatch):
@@ -153,7 +120,7 @@ def test_a_glued_word_without_a_secrets_needle_is_not_redacted_on_its_own(monkey
     ],
 )
 def test_a_mysql_password_word_quoted_whole_is_redacted(text, kept):
-    _hidden_and_kept(text, kept)
+    hidden_and_kept(text, kept)
 
 
 @pytest.mark.parametrize("text", ["mysql '-p' db", 'mysql "-p" db', "['mysql', '-p', 'db']"])
@@ -183,7 +150,7 @@ BLOCK_CASES = {
 
 @pytest.mark.parametrize("name", BLOCK_CASES)
 def test_a_block_scalar_hides_its_lines_not_its_siblings(name):
-    _hidden_and_kept(*BLOCK_CASES[name])
+    hidden_and_kept(*BLOCK_CASES[name])
 
 
 HOSTILE_BLOCKS = {
@@ -202,7 +169,7 @@ def test_the_block_scalars_stay_linear(name):
         for _, pattern, replacement in report.REDACTIONS:
             pattern.sub(replacement, text)
 
-    _finds_grow_linearly(HOSTILE_BLOCKS[name], redact_all)
+    finds_grow_linearly(HOSTILE_BLOCKS[name], redact_all)
 
 
 def test_a_block_after_a_key_inside_a_line_hides_every_indented_line():
@@ -226,7 +193,7 @@ def test_a_block_after_a_key_inside_a_line_hides_every_indented_line():
     ],
 )
 def test_more_review_breaks(text, kept):
-    _hidden_and_kept(text, kept)
+    hidden_and_kept(text, kept)
 
 
 @pytest.mark.parametrize(

@@ -10,28 +10,7 @@ import pytest
 from nested_snippets.cli import report
 from nested_snippets.cli.report import redact, redact_line
 
-from .conftest import write
-
-S = "S3CR3T"
-LOG = "/var/log/libvirt/qemu/vm.log"
-
-
-@pytest.fixture
-def report_of(cli, make_host):
-    """report_of(text) -> the whole report of a host whose /proc/cmdline and libvirt
-    log both hold ``text``."""
-
-    def run(text: str) -> str:
-        root = make_host("intel")
-        write(root, "/proc/cmdline", text + "\n")
-        write(root, LOG, text + "\n")
-        out = cli("report", "--root", str(root))
-        assert out.rc == 0
-        assert out.out.count("`/proc/cmdline`:") == 1 and out.out.count(f"`{LOG}`:") == 1
-        return out.out
-
-    return run
-
+from .redacting import LOG, S
 
 # (text, the neighbours that must stay, each in both the file and the log)
 CASES = {

@@ -11,8 +11,7 @@ import pytest
 from nested_snippets.cli import report
 from nested_snippets.cli.report import redact
 
-from .test_redact_review12 import _finds_grow_linearly, _hidden_and_kept, both
-from .test_redact_s12 import LOG, S, report_of  # noqa: F401  (a fixture)
+from .redacting import LOG, S, both, finds_grow_linearly, hidden_and_kept
 
 # (text, the neighbours that must stay)
 CASES = {
@@ -53,7 +52,7 @@ CASES = {
 
 @pytest.mark.parametrize("name", CASES)
 def test_the_reviews_gaps_are_hidden_and_their_neighbours_kept(name):
-    _hidden_and_kept(*CASES[name])
+    hidden_and_kept(*CASES[name])
 
 
 REPORT_CASES = ["flow-mapping", "flow-next-line", "log-block", "complex-key", "nbsp-block"]
@@ -125,7 +124,7 @@ def test_the_flow_mappings_stay_linear(monkeypatch, name):
         report._FLOW_MAPPING.sub(None, text)
         counts.append(items["n"])
 
-    _finds_grow_linearly(HOSTILE_FLOW[name], scan)
+    finds_grow_linearly(HOSTILE_FLOW[name], scan)
     assert counts[0] > 100 and counts[1] <= 4.5 * counts[0], counts
 
 
@@ -166,7 +165,7 @@ OWN_CASES = {
 
 @pytest.mark.parametrize("name", OWN_CASES)
 def test_this_sessions_hostile_inputs_are_hidden_and_their_neighbours_kept(name):
-    _hidden_and_kept(*OWN_CASES[name])
+    hidden_and_kept(*OWN_CASES[name])
 
 
 @pytest.mark.parametrize(

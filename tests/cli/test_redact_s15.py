@@ -6,14 +6,12 @@ twice), while the words around it (user names, file names, other options) stay."
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from nested_snippets.cli import report
 from nested_snippets.cli.report import redact
 
-from .test_redact_review12 import _hidden_and_kept
+from .redacting import hidden_and_kept, read_once
 
 # (text, the neighbours that must stay); the secret is S3CR3T (tests' S)
 CASES = {
@@ -57,7 +55,7 @@ CASES = {
 
 @pytest.mark.parametrize("name", CASES)
 def test_the_tools_secrets_are_hidden_and_their_neighbours_kept(name):
-    _hidden_and_kept(*CASES[name])
+    hidden_and_kept(*CASES[name])
 
 
 @pytest.mark.parametrize(
@@ -98,23 +96,3 @@ def test_the_commands_words_are_read_once(unit):
     """A text of the same command and option over and over: four times the text takes
     no more than about four times as long."""
     read_once(unit)
-
-
-def read_once(unit: str) -> None:
-    """``unit`` repeated 8,000 times takes less than eight times as long to redact as
-    2,000 times, each timed on the best of five runs taken in turns (a burst of load
-    on shared cores then slows both sizes alike: the better of three runs of each size
-    one after the other failed once in CI under load, 0.069 against 0.617 s, for a
-    form that takes 0.043, 0.171 and 0.714 s for 2,000, 8,000 and 32,000 units)."""
-    small, large = unit * 2_000, unit * 8_000
-    took = [float("inf"), float("inf")]
-    for _ in range(5):
-        took[0] = min(took[0], _timed(small))
-        took[1] = min(took[1], _timed(large))
-    assert took[1] < 8 * took[0] + 0.05, took
-
-
-def _timed(text: str) -> float:
-    start = time.perf_counter()
-    redact(text)
-    return time.perf_counter() - start

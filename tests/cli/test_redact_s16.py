@@ -12,8 +12,7 @@ import pytest
 
 from nested_snippets.cli import report
 
-from .test_redact_review12 import _hidden_and_kept, both
-from .test_redact_s15 import read_once
+from .redacting import both, hidden_and_kept, read_once
 
 # (text, the neighbours that must stay); the secret is S3CR3T (tests' S)
 CASES = {
@@ -106,7 +105,7 @@ CASES = {
 
 @pytest.mark.parametrize("name", CASES)
 def test_the_tools_secrets_are_hidden_and_their_neighbours_kept(name):
-    _hidden_and_kept(*CASES[name])
+    hidden_and_kept(*CASES[name])
 
 
 @pytest.mark.parametrize(

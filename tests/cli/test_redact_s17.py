@@ -12,8 +12,7 @@ import pytest
 
 from nested_snippets.cli import report
 
-from .test_redact_review12 import _hidden_and_kept, both
-from .test_redact_s15 import read_once
+from .redacting import both, hidden_and_kept, read_once
 
 # (text, the neighbours that must stay); the secret is S3CR3T (tests' S)
 OPENSSL = {
@@ -239,7 +238,7 @@ CASES = {**OPENSSL, **REDIS, **REDIS_CONF, **SAMBA, **DASH, **PROMPT_AFTER_STAMP
 
 @pytest.mark.parametrize("name", CASES)
 def test_the_secrets_are_hidden_and_their_neighbours_kept(name):
-    _hidden_and_kept(*CASES[name])
+    hidden_and_kept(*CASES[name])
 
 
 def test_a_nul_is_shown_as_it_was():

@@ -5,7 +5,7 @@ holding a secret's name) took about 28 s to redact whole (review of 2026-12-03).
 from nested_snippets.cli import report
 from nested_snippets.cli.report import fence
 
-from .test_redact_s12 import S
+from .redacting import S
 
 
 def test_a_large_block_is_redacted_from_its_end_only(monkeypatch):
