@@ -41,14 +41,14 @@ def _pair(first: str, then: str, command: str, shown: list[str], given: Given | 
     assert _item(first, command, shown, given, arch) == "ran"
     try:
         how = _item(then, command, shown, given, arch)
-    except run.Mismatch as exc:  # it ran in full and showed something else: not shared
-        how = f"ran ({str(exc)[:60]})"
+    except run.Mismatch as exc:  # ran in full: unsound if the recalled run differed
+        how = "unsound" if "sharing is unsound" in str(exc) else f"ran ({str(exc)[:60]})"
     done = shared.check_pairs(seed=1, count=shared.MIN_CHECKED)
     return how, done.failures
 
 
 def _sound(how: str, failures: list) -> bool:
-    return how.startswith("ran") or failures == []
+    return how != "unsound" and (how.startswith("ran") or failures == [])
 
 
 UNLOADED = Given(kvm="unloaded")
@@ -184,4 +184,22 @@ print(r, *struct.unpack_from("@iL", buf.raw))'"""
 )
 def test_ustat_of_a_tree_device_is_not_in_the_record():
     how, failures = _pair("6.10", "6.11", USTAT, ["0 2001 4039"], arch="amd")
+    assert _sound(how, failures), (how, failures)
+
+
+NAMED_RELEASE = "ls /lib/modules/6.11.0-fake-amd64 >/dev/null 2>&1 && echo yes || echo no"
+
+
+@needs_strace
+@pytest.mark.xfail(
+    strict=True,
+    reason="REVIEW s18 break (a form of the documented 'release as a name' limit): a path "
+    "that holds the release name is compared with the name replaced by a placeholder, so "
+    "a snippet that names one release literally (/lib/modules/6.11.0-fake-amd64) looks, "
+    "on 6.12, at 6.12's directory (present) while its full run finds no 6.11 directory: "
+    "6.11 'yes' is reused for 6.12, whose full run says 'no'. Fix: a record whose command "
+    "text (an execve's words) holds the run's release name literally vouches for nothing",
+)
+def test_a_literal_release_name_in_a_path_is_taken_for_the_release():
+    how, failures = _pair("6.11", "6.12", NAMED_RELEASE, ["yes"])
     assert _sound(how, failures), (how, failures)
