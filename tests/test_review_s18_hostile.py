@@ -230,7 +230,7 @@ def test_writing_to_where_the_record_goes_reaches_nothing():
     cmd = (
         "for f in /run/* /run/*/* /tmp/* /dev/* /dev/shm/*; do "
         f'[ -p "$f" ] && echo \'{forged}\' > "$f" 2>/dev/null; done; '
-        f"for n in 3 4 5 6 7 8 9 10 11 12; do echo '{forged}' >&$n; done 2>/dev/null; "
+        f"for n in $(seq 3 1023); do echo '{forged}' >&$n; done 2>/dev/null; "
         f"cat {PARAM}"
     )
     got = _contained([cmd], trace=True)[0]
