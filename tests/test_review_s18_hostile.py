@@ -394,3 +394,14 @@ def test_o_tmpfile_linked_into_a_parameters_directory():
     """
     got = _contained([_py(code) + " 2>&1 | tail -1", "ls /sys/module/kvm/parameters | grep -c new"])
     assert got[1].output == ["0"], got
+
+
+def test_a_forking_chain_does_not_outrun_the_end_of_its_command():
+    """A chain of processes, each forking the next and exiting (a new PID each time,
+    so a single pass of ``kill -1`` may miss the newest) and appending to a file: the
+    file stops growing once the command ends."""
+    got = _contained([
+        "f() { echo $BASHPID >> /tmp/c; sleep 0.01; f & }; f & sleep 1; echo started",
+        "a=$(wc -l < /tmp/c); sleep 1; b=$(wc -l < /tmp/c); [ $a = $b ] && echo stopped",
+    ])  # fmt: skip
+    assert [o.output for o in got] == [["started"], ["stopped"]], got
