@@ -15,6 +15,14 @@ from nested_snippets.arches import X86
 from nested_snippets.model import REBOOT, Given, command_line, procedure, snippet, transcript
 
 BUILTIN_OFF = Given(kvm="builtin", nested=False)
+"""Nesting forced off at boot: the start of the end-to-end procedure below (on a real
+host, Intel before 4.20 or a boot option that says ``nested=0``)."""
+
+BOOTED_OFF = Given(kvm="builtin", cmdline="kvm_intel.nested=0 kvm_amd.nested=0")
+"""A built-in KVM has the module's compile-time default (``nested`` on for Intel from
+4.20, commit 1e58e5e59148, and for AMD in every release with data); the transcripts that
+show it off start from a kernel command line that switches it off, which holds on
+every release."""
 
 is_builtin = snippet(
     lambda a: transcript(f"""
@@ -39,8 +47,24 @@ modprobe_refuses = snippet(
         status={0: 1},
     ),
     arches=X86,
-    given=BUILTIN_OFF,
+    given=BOOTED_OFF,
 )
+
+sysfs_not_lsmod = snippet(
+    lambda a: transcript(
+        f"""
+        $ ls /sys/module/{a.module}/parameters/nested
+        /sys/module/{a.module}/parameters/nested
+        $ lsmod | grep -c '^{a.module} '
+        0
+        """,
+        status={1: 1},
+    ),
+    arches=X86,
+    given=Given(kvm="builtin"),
+)
+"""Needs no ``/lib/modules``: sysfs has the built-in module's parameters, lsmod (which
+reads /proc/modules, loadable modules only) does not list it; grep -c exits 1 on no match."""
 
 grubby_args = snippet(
     lambda a: transcript(

@@ -18,14 +18,19 @@ from nested_snippets.model import NotExecuted, command_line, snippet, transcript
 
 READ = "2026-12-01"
 
+ARCH_LIBVIRT = "https://archlinux.org/packages/extra/x86_64/libvirt"
+"""Arch's libvirt package page (optional dependencies); the stable ``extra`` repository,
+not the transient ``extra-staging``."""
+
 SYSTEM = "qemu:///system"
 """The connection every command on the page names explicitly."""
 
 CLOUD_IMAGE = "jammy-server-cloudimg-amd64.img"
 """Ubuntu 22.04's cloud image; osinfo-db names it ubuntu22.04 (Debian 12's too).  Not
-24.04 (noble): the virt-install the realtools tests run, Debian 12's, stops with
-"Unknown OS name 'ubuntu24.04'" (tests/realtools/test_virt_install.py checks that this
-still holds, so the day it does not, the guide can move to noble)."""
+24.04 (noble): with Debian 12's osinfo-db (0.20221130, no ubuntu24.04) the virt-install
+the realtools tests run stops with "Unknown OS name 'ubuntu24.04'"
+(tests/realtools/test_virt_install.py checks that this still holds, so the day it does not,
+the guide can move to noble)."""
 
 SSH_KEY = "$HOME/.ssh/id_ed25519.pub"
 """The reader's public key, put into the image's default user by cloud-init."""
@@ -78,11 +83,12 @@ install_rhel = snippet(
 )
 
 install_arch = snippet(
-    command_line("sudo pacman -S libvirt qemu-base virt-install dnsmasq"),
+    command_line("sudo pacman -S libvirt qemu-base virt-install dnsmasq iptables-nft"),
     not_executed=NotExecuted(
         why="installs packages; libvirt lists dnsmasq as the optional dependency "
-        "'required for default NAT/DHCP for guests' (the network named default)",
-        source="https://archlinux.org/packages/extra-staging/x86_64/libvirt",
+        "'required for default NAT/DHCP for guests' (the network named default) and "
+        "iptables-nft as 'required for default NAT networking'",
+        source=ARCH_LIBVIRT,
         read=READ,
     ),
 )
@@ -136,6 +142,33 @@ start_modular = snippet(
         "on its modular daemons",
         source=_DAEMONS,
         read="2026-12-04",
+    ),
+)
+
+_NO_AUTOSTART = (
+    "Debian 12: libvirt-daemon-config-network 9.0.0-4+deb12u2's postinst copies "
+    "default.xml to /etc/libvirt/qemu/networks/ and makes no autostart link, and "
+    "libvirt-daemon-system ships an empty networks/autostart/ (both packages read "
+    "2026-12-05); Arch: its PKGBUILD's package() removes "
+    "etc/libvirt/qemu/networks/autostart/default.xml"
+)
+"""Why the page starts the network named default: Debian 12 and Arch ship it without
+the autostart link that upstream libvirt installs (src/network/meson.build)."""
+
+start_network = snippet(
+    command_line(f"""
+        sudo virsh --connect {SYSTEM} net-start default
+        sudo virsh --connect {SYSTEM} net-autostart default
+    """),
+    not_executed=NotExecuted(
+        why="changes the host's networks; starts the network named default now and marks "
+        "it to start with libvirt, which Debian 12 and Arch do not do "
+        f"({_NO_AUTOSTART}); where it already runs, net-start reports that it is active "
+        "and changes nothing",
+        source="Debian 12 libvirt-daemon-config-network and libvirt-daemon-system "
+        "9.0.0-4+deb12u2 (postinst and file list, from the Debian archive); Arch's libvirt "
+        "PKGBUILD package()",
+        read="2026-12-05",
     ),
 )
 

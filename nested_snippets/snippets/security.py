@@ -2,9 +2,10 @@
 
 Shown on ``source/how-to/security.rst`` (which also shows ``enable.check_nested``
 and ``enable.check_nested_off``).  ``nested`` is read-only at run time on x86
-(``module_param(nested, ..., S_IRUGO)`` in ``vmx/nested.c`` and ``svm/svm.c``), so
+(``module_param(nested, ..., S_IRUGO)`` in ``vmx/vmx.c`` and ``svm/svm.c``), so
 switching it off persistently is a modprobe.d line and a reboot (or a module reload
-with every VM stopped).
+with every VM stopped); a built-in KVM takes ``kvm_intel.nested=0``/``kvm_amd.nested=0``
+on the kernel command line instead (the page says so; builtin-kvm.rst shows the form).
 """
 
 from nested_snippets.arches import X86
