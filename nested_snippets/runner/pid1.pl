@@ -42,13 +42,32 @@ sub exec_child {  # in a forked child: stderr on the pipe, then the program
     exit(($errno == 1 || $errno == 13) ? 126 : 127);  # EPERM, EACCES
 }
 
+my %ENDED;  # pid -> wait status of children reaped before their turn
+
+sub reap {  # reap every child that has ended, as an init does, so that the orphans of a
+    while ((my $done = waitpid(-1, 1)) > 0) {  # running command leave no zombies to
+        $ENDED{$done} = ${^CHILD_ERROR_NATIVE};  # count against its process limit
+    }  # (WNOHANG = 1; review of 2026-12-05, session 18)
+}
+
+sub reap_until {  # wait for $_[0], reaping the others meanwhile; its status
+    my $pid = shift;
+    until (exists $ENDED{$pid}) {
+        my $done = waitpid(-1, 0);
+        last if $done <= 0;  # no child left
+        $ENDED{$done} = ${^CHILD_ERROR_NATIVE};
+    }
+    my $status = delete $ENDED{$pid};
+    %ENDED = ();
+    return defined $status ? status_of($status) : 95;
+}
+
 sub spawn {  # run the program to its end; its status
     my ($argv, $env, $cwd) = @_;
     my $pid = fork;
     exit 95 unless defined $pid;  # no status to invent for a command that never ran
     exec_child($argv, $env, $cwd) if $pid == 0;
-    waitpid($pid, 0);
-    return status_of(${^CHILD_ERROR_NATIVE});
+    return reap_until($pid);
 }
 
 sub pad {  # take $_[0] process IDs, as strace's own processes take them (pid1.py)
@@ -85,10 +104,16 @@ sub times_text {  # this process's and its children's CPU times, as bash's `time
     return clock($user) . ' ' . clock($system) . "\n" . clock($cuser) . ' ' . clock($csystem) . "\n";
 }
 
-sub drain {  # read to the end; the first $limit bytes
-    my ($fh, $limit) = @_;
+sub drain {  # read to the end; the first $limit bytes; the command's orphans are reaped
+    my ($fh, $limit) = @_;  # meanwhile (at least every 50 ms), as reap_until does
     my $kept = '';
+    my $bits = '';
+    vec($bits, fileno($fh), 1) = 1;
     while (1) {
+        reap();
+        my $ready = select(my $readable = $bits, undef, undef, 0.05);
+        last if $ready < 0;  # cannot happen: no signal handler, a valid descriptor
+        next unless $ready;
         my $n = sysread($fh, my $chunk, 65536);
         last unless $n;
         $kept .= substr($chunk, 0, $limit - length $kept) if length $kept < $limit;
@@ -134,8 +159,7 @@ sub traced {  # run the command under strace: its status and strace's record
     close $go_w;
     my $data = $started ? drain($record, $limit) : '';  # to the end: strace has exited
     close $record;
-    waitpid($pid, 0);
-    return (status_of(${^CHILD_ERROR_NATIVE}), $data);
+    return (reap_until($pid), $data);
 }
 
 sub main {

@@ -757,13 +757,17 @@ from the snippet's own ``kill -9``."""
 
 TRACE = (
     "/usr/bin/strace -f --quiet=attach,personality -y -s 4096 --seccomp-bpf -e signal=!SIGCHLD "
-    "-e trace=%file,getdents64,connect,bind,sendto,sendmsg,sendmmsg,fchdir,clone,fork,vfork"
+    "-e trace=%file,getdents64,connect,bind,sendto,sendmsg,sendmmsg,fchdir,clone,fork,vfork,"
+    "fstatfs,fstatfs64"
 )
 """With ``trace``: each command runs under strace, which records the files it named,
 its connections, the Unix socket names it bound or sent to (``bind`` and ``sendto``
 of an ``AF_UNIX`` path look the path up, which ``ENOENT`` or success tells; review of
 2026-12-03, session 10), the processes it made and how each ended (``signal=!SIGCHLD``: strace
-writes "killed by" only for the signals it shows); PID 1 writes that record
+writes "killed by" only for the signals it shows), and each ``fstatfs`` (a file
+system's free space asked through a descriptor, which ``%file`` leaves out: review of
+2026-12-05, session 18; a record holding one vouches for nothing, as ``statfs``);
+PID 1 writes that record
 (at most the output limit) after the command's end line, after a ``T`` line
 (:attr:`Result.trace`, for :mod:`nested_snippets.runner.shared`).  No process of the
 snippet can reach the record (:mod:`.pid1`, traced commands: a FIFO whose name is gone before

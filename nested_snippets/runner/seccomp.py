@@ -13,6 +13,10 @@ counts) and a smaller attack surface:
   ``ENOSYS``, so that a traced run makes no call the record cannot show;
 * ``clone3`` (whose flags no classic filter can read): ``ENOSYS``, on which the C
   library falls back to ``clone``;
+* ``ustat`` (x86_64 only; aarch64 never had it): ``ENOSYS``, as on a kernel built
+  without it: it answers a file system's free blocks and inodes by device number,
+  which no traced call names (review of 2026-12-05, session 18: the /sys tmpfs's free
+  inodes counted parameter files of rows the run never read);
 * ``clone`` with ``CLONE_UNTRACED`` and ``ptrace`` ``PTRACE_ATTACH``/``PTRACE_SEIZE``:
   ``EPERM``, so that every process of a traced run stays under the runner's strace
   (``PTRACE_TRACEME``, with which strace starts its command, stays allowed) and no
@@ -58,8 +62,8 @@ import struct
 # include/uapi/asm-generic/unistd.h (aarch64), checked against the uapi headers of
 # Debian's linux-libc-dev 6.1.187 on 2026-12-02 (tests/test_sandbox_seccomp.py
 # compares them with the headers wherever they are installed).
-SYSCALLS: dict[str, tuple[int, int]] = {
-    # name: (x86_64, aarch64)
+SYSCALLS: dict[str, tuple[int, int | None]] = {
+    # name: (x86_64, aarch64; None: the architecture has no such call)
     "shmget": (29, 194), "shmat": (30, 196), "shmdt": (67, 197), "shmctl": (31, 195),
     "msgget": (68, 186), "msgsnd": (69, 189), "msgrcv": (70, 188), "msgctl": (71, 187),
     "semget": (64, 190), "semop": (65, 193), "semctl": (66, 191), "semtimedop": (220, 192),
@@ -81,11 +85,11 @@ SYSCALLS: dict[str, tuple[int, int]] = {
     "sched_setaffinity": (203, 122), "sched_setscheduler": (144, 119),
     "sched_setparam": (142, 118), "sched_setattr": (314, 274),
     "setpriority": (141, 140), "ioprio_set": (251, 30), "prlimit64": (302, 261),
-    "seccomp": (317, 277),
+    "seccomp": (317, 277), "ustat": (136, None),
 }  # fmt: skip
 SYSV = ("shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
         "semget", "semop", "semctl", "semtimedop")  # fmt: skip
-ENOSYS_CALLS = (*SYSV, "clone3")
+ENOSYS_CALLS = (*SYSV, "clone3", "ustat")
 UNKNOWN_TO_STRACE = 451
 """System calls from this number on (the same in both tables since Linux 5.1) fail with
 ``ENOSYS``, as on a kernel that predates them: strace 6.1, the runner's tracer, knows
@@ -191,14 +195,14 @@ def program(executable: str) -> bytes:
             f"{machine}): add its numbers to nested_snippets/runner/seccomp.py"
         )
     _name, audit, col = ARCHES[machine]
-    nr = {name: numbers[col] for name, numbers in SYSCALLS.items()}
+    nr = {name: numbers[col] for name, numbers in SYSCALLS.items() if numbers[col] is not None}
     code = [_insn(LD_ABS_W, ARCH), _insn(JEQ, audit, 1, 0), _deny(errno.ENOSYS),
             _insn(LD_ABS_W, NR)]  # fmt: skip
     if audit == 0xC000003E:  # x32 calls carry the x32 bit in their number
         code += [_insn(JSET, X32_BIT, 0, 1), _deny(errno.ENOSYS)]
     code += [_insn(JGE, UNKNOWN_TO_STRACE, 0, 1), _deny(errno.ENOSYS)]
-    blocks = {nr[n]: [_deny(errno.ENOSYS)] for n in ENOSYS_CALLS}
-    blocks |= {nr[n]: [_deny(errno.EPERM)] for n in EPERM_CALLS}
+    blocks = {nr[n]: [_deny(errno.ENOSYS)] for n in ENOSYS_CALLS if n in nr}
+    blocks |= {nr[n]: [_deny(errno.EPERM)] for n in EPERM_CALLS if n in nr}
     # clone: CLONE_UNTRACED in the flags (its first argument in both tables)
     blocks[nr["clone"]] = [_insn(LD_ABS_W, ARG0), _insn(JSET, CLONE_UNTRACED, 0, 1),
                            _deny(errno.EPERM), _insn(RET, RET_ALLOW)]  # fmt: skip

@@ -90,7 +90,15 @@ declared, and checked:
    symbolic link or failed to execute a program that may exist (the kernel looks up
    its ``#!`` interpreter unnamed) vouches for nothing; a thread (``CLONE_FS``) that
    changes directory too, and calls the runner's strace does not know are denied
-   (:data:`.seccomp.UNKNOWN_TO_STRACE`); review of 2026-12-03 (session 10).
+   (:data:`.seccomp.UNKNOWN_TO_STRACE`); review of 2026-12-03 (session 10).  Since
+   the review of 2026-12-05 (session 18) a record also vouches for nothing where it
+   executed a program that is neither the machine's (``/usr``) nor a fake tool (its
+   interpreter is looked up unnamed too: :data:`_EXEC_DONE`) or asked a file system's
+   free space through a descriptor (``fstatfs``, now traced; ``ustat`` is denied);
+   a path below a parameter's file notes the parameter's row (:data:`_PARAM_PATH`);
+   and an item whose snippet text holds its own release name shares by nothing it
+   read (:func:`.run.run_item`: the placeholder would take a typed name for each
+   release's own; a name built at run time stays the limit described below).
    Not compared: timestamps and inode numbers of the trees' files, and how many
    more files a tree can hold (see "Known limits" below).
 
@@ -661,6 +669,12 @@ cat /sys/p/tdp_mmu`` named ``/sys/p/tdp_mmu``, which no built host has: review o
 2026-12-04, session 17), so a record that moves or links a tree path vouches for nothing."""
 _EXEC_START = re.compile(r"^(\d+)\s+execve(?:at)?\((?:AT_FDCWD, )?" + _QUOTED)
 _EXEC_FAILED = re.compile(r"^(\d+)\s+(?:<\.\.\. )?execve(?:at)?\b.*\) += -1 (E\w+)(?: \(.*\))?$")
+_EXEC_DONE = re.compile(r"^(\d+)\s+(?:<\.\.\. )?execve(?:at)?\b.*\) += 0$")
+"""A program executed.  The kernel looks up the interpreter its ``#!`` line or
+``PT_INTERP`` names without a call that names it, so a program that is not one of
+``/usr`` (the machine's, read-only) or the fake tools' may have read a tree path
+unseen (review of 2026-12-05, session 18: ``#!/lib/modules/RELEASE/../../../usr/bin/sh``
+in a script the run wrote ran on one release only): see :func:`_known_program`."""
 """A program executed (its name), and one that was not: the kernel looks up the
 interpreter a script's ``#!`` line or an ELF's ``PT_INTERP`` names without a call that
 names it, so ``ENOENT`` where that is absent and ``EACCES`` where it is a directory or
@@ -767,6 +781,10 @@ def read_paths(traces: list[str], release: str) -> tuple[list[str], int] | None:
                     execs.get(m.group(1), ""), m.group(2), here
                 ):
                     return None
+                if (m := _EXEC_DONE.match(line)) and not _known_program(
+                    execs.get(m.group(1), ""), here
+                ):
+                    return None  # its interpreter was looked up unnamed
             if '"' not in line:
                 continue
             moves = ("rename" in line or "link" in line) and _MOVES.match(line)
@@ -797,6 +815,25 @@ _TREE_DIRS = tuple(t + "/" for t in TREES)
 _TOOLS_DIR = "/run/fakehost/bin/"
 _TOOLS = frozenset(("_fake_tool", "sudo", FILL, *PY_TOOLS))
 """What :func:`.sandbox.base` puts in the fake tools' directory."""
+
+
+_PROGRAM_DIRS = ("/usr/", "/bin/", "/sbin/")
+"""The machine's programs as the sandbox shows them (read-only; ``/bin`` and ``/sbin``
+lead into ``/usr``)."""
+
+
+def _known_program(name: str, here: str | None) -> bool:
+    """Whether a program executed by ``name`` is the machine's or a fake tool: then its
+    interpreter is the machine's too, which no snippet can change."""
+    if not name or "/." in name or "//" in name:
+        return False
+    if not name.startswith("/"):
+        if here is None:
+            return False
+        name = f"{here.rstrip('/')}/{name}"
+    if name.startswith(_TOOLS_DIR):
+        return name[len(_TOOLS_DIR) :] in _TOOLS
+    return name.startswith(_PROGRAM_DIRS) and not name.startswith("/usr/local/")
 
 
 def _no_such_program(name: str, err: str, here: str | None) -> bool:
@@ -936,7 +973,10 @@ def tool_reads(
     return sorted(paths), sorted(needs.items())
 
 
-_PARAM_PATH = re.compile(r"^/sys/module/([^/]+)/parameters(?:/([^/]+))?$")
+_PARAM_PATH = re.compile(r"^/sys/module/([^/]+)/parameters(?:/([^/]+)(?:/.*)?)?$")
+"""A parameters directory, a parameter's file, or a path below the file (which fails
+with ``ENOTDIR`` where the file exists and ``ENOENT`` where it does not: review of
+2026-12-05, session 18), each of which shows the row."""
 
 
 def row_reads(paths: list[str], built: FakeState, release: str) -> list[tuple[tuple, str]]:
