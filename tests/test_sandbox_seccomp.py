@@ -95,7 +95,7 @@ def test_every_denied_call_fails_with_its_errno():
     assert set(DENIED) == set(seccomp.SYSCALLS) - {
         "clone", "ptrace", "setsockopt", "sched_setaffinity", "sched_setscheduler",
         "sched_setparam", "sched_setattr", "setpriority", "ioprio_set", "prlimit64",
-        "seccomp",
+        "seccomp", "socket", "socketpair",
     }  # fmt: skip
     column = {62: 0, 183: 1}[seccomp.elf_machine(sandbox.pid1.PERL)]
     names = sorted(n for n in DENIED if seccomp.SYSCALLS[n][column] is not None)
@@ -227,6 +227,7 @@ def test_every_number_gets_the_authored_verdict(machine, tmp_path):
     number = {name: nrs[column] for name, nrs in seccomp.SYSCALLS.items()}
     allow, eperm, enosys = 0x7FFF0000, 0x50001, 0x50026
     want = {number[name]: 0x50000 | err for name, err in DENIED.items() if number[name] is not None}
+    want[number["socket"]] = want[number["socketpair"]] = 0x50000 | 97  # AF_UNSPEC
     for nr in range(600):  # from 451 (cachestat, Linux 6.5) on: unknown to strace 6.1
         otherwise = allow if nr < 451 else enosys
         assert _verdict(code, nr, audit) == want.get(nr, otherwise), (machine, nr)
@@ -266,3 +267,46 @@ def test_every_number_gets_the_authored_verdict(machine, tmp_path):
     assert _verdict(code, 39, 0x40000003) == enosys  # i386 (AUDIT_ARCH_I386) or arm32
     if machine == 62:
         assert _verdict(code, 0x40000000 | 39, audit) == enosys  # x32
+
+
+# authored: (domain, type, protocol) -> verdict; a family or protocol that may be a module
+# must fail before the kernel asks for it (review s18: it loads it for any caller)
+SOCKETS = {
+    (1, 1, 0): "allow", (1, 2, 0): "allow",  # AF_UNIX stream, datagram
+    (2, 1, 0): "allow", (2, 1, 6): "allow", (2, 2, 17): "allow", (2, 2, 1): "allow",
+    (10, 1, 6): "allow", (10, 2, 58): "allow", (2, 0x80801, 6): "allow",  # CLOEXEC|NONBLOCK
+    (16, 3, 0): "allow",  # NETLINK_ROUTE
+    (2, 1, 132): 93, (10, 1, 132): 93, (2, 6, 33): 93,  # SCTP, DCCP: EPROTONOSUPPORT
+    (16, 3, 4): 93, (16, 3, 21): 93,  # NETLINK_SOCK_DIAG, another netlink protocol
+    (5, 2, 0): 97, (29, 3, 1): 97, (31, 5, 1): 97, (38, 5, 0): 97, (0, 1, 0): 97,
+    # AppleTalk, CAN, Bluetooth, AF_ALG, AF_UNSPEC: EAFNOSUPPORT
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("machine", [62, 183], ids=["x86_64", "aarch64"])
+def test_sockets_of_families_and_protocols_that_may_be_modules_are_refused(machine, tmp_path):
+    exe = tmp_path / "perl"
+    exe.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(11) + machine.to_bytes(2, "little") + bytes(40))
+    code = seccomp.program(str(exe))
+    column, audit = {62: (0, 0xC000003E), 183: (1, 0xC00000B7)}[machine]
+    socket = seccomp.SYSCALLS["socket"][column]
+    pair = seccomp.SYSCALLS["socketpair"][column]
+    got = {args: _verdict(code, socket, audit, *args) for args in SOCKETS}
+    want = {a: 0x7FFF0000 if v == "allow" else 0x50000 | v for a, v in SOCKETS.items()}
+    assert got == want
+    assert _verdict(code, pair, audit, 1, 1, 0) == 0x7FFF0000
+    assert _verdict(code, pair, audit, 2, 1, 0) == 0x50000 | 97
+
+
+def test_the_sockets_a_snippet_may_need_still_work():
+    """Only the allowed kinds are made here: a refused family tried for real would make
+    this machine's kernel load its module if the filter let it through."""
+    script = """\
+import socket
+for args in ((socket.AF_UNIX, socket.SOCK_STREAM), (socket.AF_INET, socket.SOCK_STREAM),
+             (socket.AF_INET6, socket.SOCK_DGRAM), (socket.AF_NETLINK, socket.SOCK_RAW, 0)):
+    socket.socket(*args).close()
+a, b = socket.socketpair()
+print("made")
+"""
+    assert _python(script) == ["made"]

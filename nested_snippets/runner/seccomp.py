@@ -38,6 +38,13 @@ counts) and a smaller attack surface:
   command runs as PID 1's uid); ``prlimit64`` of pid 1 with a new limit (reading
   PID 1's limits stays allowed).  A command still changes its own (pid 0 or its own
   pid) and its children's;
+* ``socket`` of a family other than ``AF_UNIX``, ``AF_INET``, ``AF_INET6`` and
+  ``AF_NETLINK``: ``EAFNOSUPPORT``; of an IP protocol other than the default, ICMP,
+  TCP, UDP and ICMPv6, or a netlink protocol other than ``NETLINK_ROUTE``:
+  ``EPROTONOSUPPORT``; ``socketpair`` of another family than ``AF_UNIX``:
+  ``EAFNOSUPPORT`` (since 2026-12-05), as on a kernel without them: the kernel would
+  otherwise load the module of such a family or protocol for the snippet
+  (:data:`INET_PROTOCOLS`);
 * a seccomp filter of the snippet's own with a listener
   (``SECCOMP_FILTER_FLAG_NEW_LISTENER``): ``EPERM`` (since 2026-12-04), as its
   ``SECCOMP_RET_USER_NOTIF`` answers would hide file calls from strace.  Filters
@@ -85,7 +92,8 @@ SYSCALLS: dict[str, tuple[int, int | None]] = {
     "sched_setaffinity": (203, 122), "sched_setscheduler": (144, 119),
     "sched_setparam": (142, 118), "sched_setattr": (314, 274),
     "setpriority": (141, 140), "ioprio_set": (251, 30), "prlimit64": (302, 261),
-    "seccomp": (317, 277), "ustat": (136, None),
+    "seccomp": (317, 277), "ustat": (136, None), "socket": (41, 198),
+    "socketpair": (53, 199),
 }  # fmt: skip
 SYSV = ("shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
         "semget", "semop", "semctl", "semtimedop")  # fmt: skip
@@ -102,7 +110,7 @@ The last number strace 6.1 knows is 450 (``set_mempolicy_home_node``)."""
 PID1_SCHEDULING = ("sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr")
 """Calls whose first argument is the pid they change (0: the caller)."""
 ARGUMENT_RULES = ("clone", "ptrace", "setsockopt", *PID1_SCHEDULING, "setpriority",
-                  "ioprio_set", "prlimit64", "seccomp")  # fmt: skip
+                  "ioprio_set", "prlimit64", "seccomp", "socket", "socketpair")  # fmt: skip
 """Calls denied for some arguments only (see :func:`program`)."""
 EPERM_CALLS = tuple(n for n in SYSCALLS if n not in (*ENOSYS_CALLS, *ARGUMENT_RULES))
 
@@ -129,6 +137,16 @@ NR, ARCH, ARG0, ARG1, ARG2 = 0, 4, 16, 24, 32  # offsets in struct seccomp_data
 SOL_SOCKET = 1
 PRIO_PROCESS, PRIO_PGRP, PRIO_USER = 0, 1, 2  # include/uapi/linux/resource.h
 IOPRIO_WHO_PROCESS, IOPRIO_WHO_PGRP, IOPRIO_WHO_USER = 1, 2, 3  # include/uapi/linux/ioprio.h
+AF_UNIX, AF_INET, AF_INET6, AF_NETLINK = 1, 2, 10, 16  # include/linux/socket.h
+INET_PROTOCOLS = (0, 1, 6, 17, 58)
+"""IPPROTO_IP (the type's default), ICMP, TCP, UDP, ICMPV6 (include/uapi/linux/in.h,
+in6.h): the protocols of the families every kernel builds in.  Any other family, IP
+protocol or netlink protocol but NETLINK_ROUTE (0) may be a module, which the kernel
+loads on demand for any caller (``request_module("net-pf-%d")`` in ``__sock_create()``,
+``"net-pf-%d-proto-%d-type-%d"`` in ``inet_create()``, ``"net-pf-%d-proto-%d"`` in
+``netlink_create()``; net/socket.c, net/ipv4/af_inet.c, net/netlink/af_netlink.c at
+6.18.2): a snippet must not make the machine's kernel load a module (review of
+2026-12-05, session 18)."""
 BUFFER_SIZES = (7, 8, 32, 33)
 """SO_SNDBUF, SO_RCVBUF, SO_SNDBUFFORCE, SO_RCVBUFFORCE (include/uapi/asm-generic/
 socket.h, which x86_64 and aarch64 both use)."""
@@ -238,5 +256,26 @@ def program(executable: str) -> bytes:
     blocks[nr["seccomp"]] = [_insn(LD_ABS_W, ARG1),
                              _insn(JSET, SECCOMP_FILTER_FLAG_NEW_LISTENER, 0, 1),
                              _deny(errno.EPERM), _insn(RET, RET_ALLOW)]  # fmt: skip
+    # socket(domain, type, protocol): the families and protocols every kernel builds
+    # in; the others fail as on a kernel without them, before any module is asked for
+    allow_at, n = 8 + len(INET_PROTOCOLS) + 3, len(INET_PROTOCOLS)
+    blocks[nr["socket"]] = [
+        _insn(LD_ABS_W, ARG0),
+        _insn(JEQ, AF_UNIX, allow_at - 2, 0),
+        _insn(JEQ, AF_INET, 3, 0),
+        _insn(JEQ, AF_INET6, 2, 0),
+        _insn(JEQ, AF_NETLINK, n + 3, 0),
+        _deny(errno.EAFNOSUPPORT),
+        _insn(LD_ABS_W, ARG2),
+        *(_insn(JEQ, proto, n - i + 3, 0) for i, proto in enumerate(INET_PROTOCOLS)),
+        _deny(errno.EPROTONOSUPPORT),
+        _insn(LD_ABS_W, ARG2),
+        _insn(JEQ, 0, 1, 0),  # NETLINK_ROUTE
+        _deny(errno.EPROTONOSUPPORT),
+        _insn(RET, RET_ALLOW),
+    ]
+    # socketpair: only AF_UNIX has pairs; another family would still be looked up
+    blocks[nr["socketpair"]] = [_insn(LD_ABS_W, ARG0), _insn(JEQ, AF_UNIX, 1, 0),
+                                _deny(errno.EAFNOSUPPORT), _insn(RET, RET_ALLOW)]  # fmt: skip
     code += _search(sorted(blocks.items()))
     return b"".join(code)
