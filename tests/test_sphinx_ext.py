@@ -101,3 +101,16 @@ def test_touching_a_snippet_module_rebuilds_only_pages_that_use_it(tmp_path):
     assert second.returncode == 0, second.stderr
     read = re.findall(r"reading sources\.\.\. \[[ \d]+%\] (\S+)", second.stdout)
     assert read == ["uses"], second.stdout
+
+
+def test_a_caption_is_shown_as_written_backslashes_and_all(tmp_path):
+    """A file's path above its block is text, not reStructuredText: Sphinx's
+    container_wrapper parses a caption, and smart quotes then drop the backslash of
+    ``%UserProfile%\\.wslconfig`` (shown as ``%UserProfile%.wslconfig``)."""
+    src = _site(tmp_path, {"a": "A\n=\n\n.. snippet:: windows.wslconfig_nested\n   :arch: intel\n"})
+    proc = _build(src, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "out/html/a.html").read_text()
+    caption = re.search(r'<div class="code-block-caption">(.*?)</div>', html, re.S)
+    assert caption, html
+    assert "%UserProfile%\\.wslconfig" in re.sub(r"<[^>]+>", "", caption.group(1))

@@ -97,3 +97,25 @@ fedora = procedure(
      cmdline_check],
     given=BUILTIN_OFF,
 )
+
+# ------------------------------------------- WSL 2 as L1 (KVM built into WSL's kernel)
+# microsoft/WSL2-Linux-Kernel@c36adc7c7bb73441c4531aa121cfd9ed04e48099:
+# arch/x86/configs/config-wsl builds CONFIG_KVM=y, CONFIG_KVM_INTEL=y and CONFIG_KVM_AMD=y.
+# The Windows side (.wslconfig, wsl --shutdown) is in windows.py.
+
+wsl_kvm_present = snippet(
+    lambda a: transcript(
+        """
+        $ ls /dev/kvm
+        /dev/kvm
+        $ lsmod | grep -c kvm
+        0
+        """,
+        status={1: 1},
+    ),
+    arches=X86,
+    given=Given(kvm="builtin"),
+)
+"""Inside a WSL 2 distribution: the device is there, and lsmod lists no KVM module
+because the modules are built in (lsmod reads /proc/modules, which has no built-in
+module)."""

@@ -19,7 +19,14 @@ CPU type's property list (``-device host-x86_64-cpu,help``); nothing starts Wind
 """
 
 from nested_snippets.arches import X86
-from nested_snippets.model import NotExecuted, command_line, snippet, transcript, xml
+from nested_snippets.model import (
+    NotExecuted,
+    command_line,
+    foreign_config,
+    snippet,
+    transcript,
+    xml,
+)
 
 _VENDOR_ID = {"intel": "GenuineIntel", "amd": "AuthenticAMD"}
 """What /proc/cpuinfo's vendor_id says for each vendor (x86 CPUID leaf 0)."""
@@ -142,3 +149,65 @@ hypervisor_launch = snippet(
     ),
 )
 """After Hyper-V (or the Virtual Machine Platform) is on and Windows restarted."""
+
+# ------------------------------------------- WSL 2 as L1 on a Windows PC (never run here)
+# Shown on source/how-to/builtin-kvm.rst (section "WSL 2 as L1").
+
+_WSL_CONFIG_DOC = (
+    "https://github.com/MicrosoftDocs/WSL/blob/8842def77a852af26318b9ebec78063a94b068ed/"
+    "WSL/wsl-config.md"
+)
+"""Microsoft's "Advanced settings configuration in WSL" (ms.date 04/15/2026), read in its
+source repository; published at learn.microsoft.com/en-us/windows/wsl/wsl-config."""
+_WSL_READ = "2026-12-05"
+
+WSL_CMDLINE = {"intel": "kvm_intel.nested=1", "amd": "kvm_amd.nested=1"}
+"""The kernelCommandLine of the .wslconfig below; tests/test_wslconfig.py checks that
+builtin.cmdline_check (run on the fake host) boots with the same words."""
+
+wslconfig_nested = snippet(
+    lambda a: foreign_config(
+        "%UserProfile%\\.wslconfig",
+        f"""
+        [wsl2]
+        nestedVirtualization=true
+        kernelCommandLine={WSL_CMDLINE[a.key]}
+        """,
+        language="ini",
+    ),
+    arches=X86,
+    not_executed=NotExecuted(
+        why="a file in your Windows user profile, read by WSL when its VM starts; "
+        "section [wsl2], keys nestedVirtualization (boolean, Windows 11 only) and "
+        "kernelCommandLine (additional kernel command line arguments); "
+        "tests/test_wslconfig.py parses it and checks each key and kernel parameter",
+        source=_WSL_CONFIG_DOC,
+        read=_WSL_READ,
+    ),
+)
+
+wsl_shutdown = snippet(
+    command_line("wsl --shutdown"),
+    not_executed=NotExecuted(
+        why="runs in PowerShell or cmd.exe on Windows; stops every running WSL 2 "
+        "distribution so that the next start reads .wslconfig again",
+        source=_WSL_CONFIG_DOC,
+        read=_WSL_READ,
+    ),
+)
+
+# ------------------------------------- Windows L1 that no longer boots (never run here)
+
+hypervisor_launch_off = snippet(
+    command_line("bcdedit /set hypervisorlaunchtype off"),
+    not_executed=NotExecuted(
+        why="runs as administrator in Windows; "
+        "hypervisorlaunchtype [Off | Auto] controls the hypervisor launch options, and "
+        "bcdedit /set without an {ID} changes the current operating system boot entry",
+        source="https://github.com/MicrosoftDocs/windows-driver-docs/blob/"
+        "07c83e644b2f4c971499b136b25ad94fca5ca79e/windows-driver-docs-pr/devtest/"
+        "bcdedit--set.md",
+        read=_WSL_READ,
+    ),
+)
+"""Windows without its hypervisor, for a guest that cannot get vmx/svm from its host."""

@@ -27,7 +27,6 @@ from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
 from sphinx import addnodes
 from sphinx.application import Sphinx
-from sphinx.directives.code import container_wrapper
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
@@ -44,6 +43,18 @@ def _registry() -> registry.Registry:
         return registry.load()
     except SnippetError as exc:
         raise ExtensionError(f"snippet modules: {exc}") from None
+
+
+def _captioned(literal: nodes.literal_block, caption: str) -> nodes.container:
+    """The block under its caption, as Sphinx's ``container_wrapper`` builds it, but
+    with the caption as plain text: a file's path is not reStructuredText, and smart
+    quotes would drop the backslash of ``%UserProfile%\\.wslconfig``."""
+    container = nodes.container("", literal_block=True, classes=["literal-block-wrapper"])
+    text = nodes.caption(caption, caption, support_smartquotes=False)
+    text.source, text.line = literal.source, literal.line
+    container += text
+    container += literal
+    return container
 
 
 class _SnippetBase(SphinxDirective):
@@ -97,7 +108,7 @@ class SnippetDirective(_SnippetBase):
         self.set_source_info(literal)
         block: nodes.Element = literal
         if body.caption:
-            block = container_wrapper(self, literal, body.caption)
+            block = _captioned(literal, body.caption)
         out: list[nodes.Node] = []
         if snippet.wrong:
             literal["classes"].append("nested-snippet-fails")
