@@ -86,6 +86,8 @@ def test_known_gaps_and_verified_releases():
     assert status["5.16"] == "single-source"  # 5.16.10, a PS4 fork; no second 5.16 source found
     assert status["4.19"] == "verified"  # 4.19.0 import == 4.19.1 import, KVM files
     assert status["7.1"] == "verified"  # Debian's 7.1.3 tarball == a 7.1.3 import
+    for v in ("5.11", "5.19", "6.5", "6.14", "7.0"):  # X.Y.0 imports == Ubuntu's orig tarballs
+        assert status[v] == "verified", v
 
 
 def test_boundary_in_a_gap_is_between(kernel_gap):
