@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import shutil
 import subprocess
@@ -11,6 +12,37 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+KERNEL_GAP = "5.13"
+"""The release :func:`kernel_gap` takes out of the kernel data: the series' one gap until
+its sources were found (Ubuntu's orig tarball of 5.13.0, 2026-12-05)."""
+
+
+@pytest.fixture
+def kernel_gap(tmp_path, monkeypatch) -> str:
+    """The kernel data with a gap, as it was before :data:`KERNEL_GAP` had sources: a copy
+    of the data directory without its data file, the index listing it as missing with
+    the note of that search.  The data has no gap today, so the code that names a
+    missing release is tested on this copy.  Returns the missing release."""
+    from nested_snippets import kernel
+
+    data = tmp_path / "kernel-data"
+    shutil.copytree(kernel.DATA_DIR, data,
+                    ignore=shutil.ignore_patterns(f"linux-{KERNEL_GAP}.json"))  # fmt: skip
+    index = json.loads((data / "index.json").read_text(encoding="utf-8"))
+    for i, row in enumerate(index["releases"]):
+        if row["version"] == KERNEL_GAP:
+            index["releases"][i] = {
+                "version": KERNEL_GAP,
+                "status": "missing",
+                "note": "no public source of this release found (searched 2026-12-02)",
+            }
+    (data / "index.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
+    monkeypatch.setattr(kernel, "DATA_DIR", data)
+    monkeypatch.setattr(kernel, "INDEX", data / "index.json")
+    kernel.index.cache_clear()
+    yield KERNEL_GAP
+    kernel.index.cache_clear()
 
 
 def tracked(*paths: str) -> list[str]:

@@ -116,9 +116,19 @@ def test_the_freshness_line_names_qemu_releases_debian_ships_without_data(monkey
     assert ", QEMU data through 10.0. Newest extraction" in freshness.sentence()
 
 
-def test_the_freshness_line_names_the_missing_releases_and_when_it_was_checked():
+def test_the_freshness_line_names_no_gap_when_every_release_has_data():
+    from nested_snippets import kernel
+    from nested_snippets.sphinxext import freshness
+
+    text = freshness.sentence()
+    assert kernel.missing() == [] and "whose sources were not found" not in text, text
+    assert f"({len(kernel.releases())} releases from {kernel.releases()[0]})" in text, text
+
+
+def test_the_freshness_line_names_the_missing_releases_and_when_it_was_checked(kernel_gap):
     """It names the releases without data and, as such, the newest extraction and the
-    newest check of the sources (a missing release's search: "searched DATE")."""
+    newest check of the sources (a missing release's search: "searched DATE"); on the
+    data with a gap (``kernel_gap``: the data has none today)."""
     from nested_snippets import kernel
     from nested_snippets.sphinxext import freshness
     from nested_snippets.versions import spoken

@@ -25,7 +25,9 @@ FINDINGS = {
     "3-ebusy-until": (TROUBLE, "The error names why: ``Device or resource busy``",
                       ":kernel-until:`x86/kvm enable_virt_at_load absent`"),
     "3-eio-at-load": (TROUBLE, "", "``kvm: enabling virtualization on CPU0 failed``"),
-    "4-avic-bool-in-5.13": (VERIFY, "5.13 most likely has it", "<linux-5-13-rc4>"),
+    # 5.13 has data since 2026-12-05: the data says 5.13, with the commit as the claim
+    "4-avic-bool-in-5.13": (VERIFY, "5.13 most likely has it",
+                            ":kernel-first:`x86/kvm_amd avic type=bool` (:claim:`commit"),
     "5-modprobe-dirs": (ENABLE, "``/run/modprobe.d`` or ``/lib/modprobe.d`` may set it back",
                         "``/usr/lib/modprobe.d``"),
     "5-order-and-cmdline": (ENABLE, "", "<kmod-config-order>"),

@@ -75,9 +75,10 @@ def test_status_follows_the_cross_checks(entry):
 
 
 def test_known_gaps_and_verified_releases():
-    # authored from the searches of 2026-12-01 and -02 (see nested_snippets/kernel/README.rst)
-    assert "5.13" in MISSING
+    # authored from the searches of 2026-12-01, -02 and -05 (see nested_snippets/kernel/README.rst)
+    assert MISSING == []
     status = {e.version: e.status for e in INDEX}
+    assert status["5.13"] == "single-source"  # 5.13.0, Ubuntu's linux-oem-5.13 orig tarball
     assert status["5.5"] == "single-source"  # 5.5.0, uclasystem/canvas's linux-5.5/ folder
     assert status["6.15"] == "single-source"  # 6.15.0, julianw1010/WASP-linux's first commit
     assert status["6.16"] == "single-source"  # 6.16.1, KT0511/linux-6.16.1 before its KVM edits
@@ -85,11 +86,12 @@ def test_known_gaps_and_verified_releases():
     assert status["5.16"] == "single-source"  # 5.16.10, a PS4 fork; no second 5.16 source found
     assert status["4.19"] == "verified"  # 4.19.0 import == 4.19.1 import, KVM files
     assert status["7.1"] == "verified"  # Debian's 7.1.3 tarball == a 7.1.3 import
+    for v in ("5.11", "5.19", "6.5", "6.14", "7.0"):  # X.Y.0 imports == Ubuntu's orig tarballs
+        assert status[v] == "verified", v
 
 
-@pytest.mark.skipif(not MISSING, reason="no gap in the series")
-def test_boundary_in_a_gap_is_between():
-    gap = MISSING[0]
+def test_boundary_in_a_gap_is_between(kernel_gap):
+    gap = kernel_gap
     names = kernel.releases()
     after = next(v for v in names[names.index(gap) :] if v in kernel.versions())
     before = [v for v in names[: names.index(gap)] if v in kernel.versions()][-1]
@@ -97,9 +99,8 @@ def test_boundary_in_a_gap_is_between():
     assert kernel.boundary("4.20") == "4.20"
 
 
-@pytest.mark.skipif(not MISSING, reason="no gap in the series")
-def test_resolving_a_missing_release_says_which_data_answers():
-    gap = MISSING[0]
+def test_resolving_a_missing_release_says_which_data_answers(kernel_gap):
+    gap = kernel_gap
     r = kernel.resolve(gap + ".3")
     assert not r.exact and r.version != gap
     assert f"no data for {gap}" in r.note() and f"Linux {r.version} ({r.release})" in r.note()

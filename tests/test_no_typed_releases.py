@@ -124,9 +124,6 @@ CLAIM_RELEASES_ALLOWED: dict[tuple[str, str, str], str] = {
         "a backport to the 5.10.y stable series, after the data's 5.10.0",
     ("how-to/distribution-kernels", "ubuntu-hwe", "6.8"): "the kernel Ubuntu ships",
     ("how-to/distribution-kernels", "pve-opt-in", "7.0"): "the kernel Proxmox offers",
-    ("how-to/distribution-kernels", "linux-5-13-rc4", "5.13"):
-        "5.13 has no sources in the data (a gap); the claim rests on the -rc4 tag",
-    ("how-to/verify", "linux-5-13-rc4", "5.13"): "as above (5.13 has no data)",
     ("how-to/install-checker", "rhel9-python-versions", "9.2"): "a RHEL release",
     ("how-to/clouds", "ms-enable-nested", "8.0"): "a Hyper-V VM configuration version",
     ("how-to/clouds", "ms-enable-nested", "9.3"): "a Hyper-V VM configuration version",

@@ -45,7 +45,10 @@ def test_index_covers_every_release_from_4_0_to_the_newest_debian_ships():
 def test_provenance_names_every_file_and_each_source_line(version):
     data = json.loads((qemu.DATA / f"qemu-{version}.json").read_text())
     prov = data["provenance"]
-    assert re.fullmatch(r"[0-9a-f]{40}", prov["commit"])
+    if "commit" in prov:  # a git snapshot at the release commit
+        assert re.fullmatch(r"[0-9a-f]{40}", prov["commit"]) and prov["repo"].count("/") == 1
+    else:  # an unpacked original tarball, named with its SHA-256 (sources.json "tree")
+        assert re.search(r"\.orig\.tar\.\w+ sha256 [0-9a-f]{64}$", prov["origin"]), prov
     assert prov["extracted_by"] == "tools/extract_qemu_facts.py"
     files = prov["files"]
     assert all(re.fullmatch(r"[0-9a-f]{40}", b) for b in files.values())
@@ -60,6 +63,19 @@ def test_provenance_names_every_file_and_each_source_line(version):
 def test_blob_ids_match_the_mirror(version):
     data = json.loads((qemu.DATA / f"qemu-{version}.json").read_text())
     prov = data["provenance"]
+    if "repo" not in prov:  # an unpacked tarball: sources.json says where
+        manifest = json.loads((REPO / "nested_snippets/qemu/sources.json").read_text())
+        (entry,) = [e for e in manifest["releases"] if e["version"] == version]
+        tree = Path(entry["tree"].replace("{ubuntu}", manifest["ubuntu_trees"])
+                    .replace("{debian}", manifest["debian_trees"]))  # fmt: skip
+        assert entry["origin"] == prov["origin"]
+        if not tree.is_dir():
+            pytest.skip(f"{tree} is not unpacked here")
+        for path, blob in prov["files"].items():
+            got = subprocess.run(["git", "hash-object", str(tree / path)],
+                                 capture_output=True, text=True)  # fmt: skip
+            assert got.stdout.strip() == blob, f"{version} {path}"
+        return
     git_dir = MIRRORS / prov["repo"].replace("/", "+") / "repo"
     if not git_dir.is_dir():
         pytest.skip(f"{prov['repo']} is not mirrored here")

@@ -94,23 +94,19 @@ def test_m2_the_troubleshooting_entry_has_the_arm64_symptom():
 
 # --- M4: a boundary in the data's gap is grammatical, and says why in one place ----------------
 
-AVIC_SENTENCE = (
-    "The kernel data cannot tell which (:ref:`kernel-data-gaps`), but :claim:`the change to "
-    "bool is in 5.13-rc4, so 5.13 has it <linux-5-13-rc4>` (:claim:`commit 28a4aa1160d7 "
-    "<avic-bool-commit>`)"
-)
-
 
 def test_m4_verify_and_distribution_kernels_say_the_same_sourced_thing():
+    """The avic change fell in the data's 5.13 gap and a claim settled it; since 5.13 has
+    data, both pages print the change from the data and cite the same commit."""
     for page in ("how-to/verify.rst", "how-to/distribution-kernels.rst"):
         text = _text(page)
         assert "most likely has it" not in text, page
         assert "the range is there because" not in text, page
-        assert AVIC_SENTENCE[AVIC_SENTENCE.index(":claim:`the change") :] in text, page
-    # walk 16 L2: verify says the gap by the releases around it (kernel-between, which
-    # links kernel-data-gaps), then the claim, so "5.13 or 5.14" no longer precedes it
-    assert AVIC_SENTENCE in _text("how-to/distribution-kernels.rst")
-    assert ":kernel-between:`x86/kvm_amd avic type=bool`, and :claim:`the change" in _text(
+        assert "cannot tell which" not in text and "<linux-5-13-rc4>" not in text, page
+        assert "<avic-bool-commit>`" in text, page
+    assert ":kernel-until:`x86/kvm_amd avic type=int` (:claim:`commit 28a4aa1160d7" in _text(
+        "how-to/distribution-kernels.rst")  # fmt: skip
+    assert ":kernel-first:`x86/kvm_amd avic type=bool` (:claim:`commit 28a4aa1160d7" in _text(
         "how-to/verify.rst")  # fmt: skip
 
 
@@ -120,8 +116,8 @@ def test_m4_power_and_troubleshooting_name_both_releases_and_link_why():
     for page, text in (("power", power), ("troubleshooting", trouble)):
         assert "between 5.12 and 5.14" not in text, page
         # since session 17 the boundary is printed from the data (a source probe of
-        # kvmhv_enable_nested()'s radix check), which says "5.13 or 5.14" and links
-        # the gap itself (test_m4_the_generated_boundary_reads_and_links_the_gap)
+        # kvmhv_enable_nested()'s radix check): "5.13 or 5.14" linking the gap while 5.13
+        # had no data (test_m4_the_generated_boundary_reads_and_links_the_gap), 5.14 since
         assert ":kernel-since:`source ppc-nested-needs-radix present` on" in text, page
 
 
@@ -130,23 +126,47 @@ def test_m4_the_gap_is_explained_once_in_the_versions_reference():
              if ".. _kernel-data-gaps:" in p.read_text(encoding="utf-8")]  # fmt: skip
     assert pages == ["reference/versions.rst"]
     section = _section("reference/versions.rst", "Releases without data")
-    assert "For Linux :kernel-missing:`releases` this guide found no public copy" in section
+    assert (
+        "Releases of the series without data today: :kernel-missing:`releases`. For such a "
+        "release this guide found no public copy" in section
+    )
 
 
-def test_m4_the_generated_boundary_reads_and_links_the_gap(built_site):
-    for page, said in (("distribution-kernels", r"5\.12 or 5\.13"),
-                       ("verify", r"between 5\.12 and 5\.14")):  # fmt: skip
-        html = (built_site / "html" / "how-to" / f"{page}.html").read_text(encoding="utf-8")
-        text = re.sub(r"<[^>]+>", "", html)
-        assert "From Linux between" not in text and "up to between" not in text
+def test_m4_the_generated_boundary_reads_and_links_the_gap(tmp_path, kernel_gap, capsys):
+    """The data has no gap since 5.13's sources were found, so the boundaries of the pages
+    are built in-process on the data without 5.13 (``kernel_gap``), as they read then:
+    the releases around the gap, each linked to the section that explains it."""
+    from sphinx.cmd.build import build_main
+
+    from tests.test_sphinx_ext import _site
+
+    page = (
+        "A\n=\n\n``avic`` became a bool :kernel-between:`x86/kvm_amd avic type=bool`, "
+        "stays an int up to :kernel-until:`x86/kvm_amd avic type=int`; the radix check from "
+        ":kernel-since:`source ppc-nested-needs-radix present` on.\n"
+    )
+    gaps = _section("reference/versions.rst", "Releases without data")
+    versions = f"V\n=\n\n.. _kernel-data-gaps:\n\nReleases without data\n{'-' * 21}\n\n"
+    versions += gaps[gaps.index("Releases of the series") :] + "\n"
+    src = _site(tmp_path, {"a": page, "versions": versions})
+    out = tmp_path / "out"
+    rc = build_main(["-c", str(REPO), "-W", "--keep-going", "-q", "-b", "html",
+                     "-d", str(out / "doctrees"), str(src), str(out / "html")])  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    html = (out / "html" / "a.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+    assert "From Linux between" not in text and "up to between" not in text
+    assert (
+        "became a bool between 5.12 and 5.14, stays an int up to 5.12 or 5.13; "
+        "the radix check from 5.13 or 5.14 on" in text
+    ), text
+    for said in (r"between 5\.12 and 5\.14", r"5\.12 or 5\.13", r"5\.13 or 5\.14"):
         anchor = rf'<a class="reference internal" href="([^"]+)"[^>]*>(?:<[^>]+>)*{said}'
         link = re.search(anchor, html)
-        assert link and link.group(1) == "../reference/versions.html#kernel-data-gaps", page
-        if page == "distribution-kernels":
-            assert "stays an int up to 5.12 or 5.13" in re.sub(r"\s+", " ", text)
-    versions = (built_site / "html" / "reference" / "versions.html").read_text(encoding="utf-8")
-    assert "For Linux 5.13 this guide found no public copy" in re.sub(
-        r"\s+", " ", re.sub(r"<[^>]+>", "", versions))  # fmt: skip
+        assert link and link.group(1) == "versions.html#kernel-data-gaps", said
+    versions_html = (out / "html" / "versions.html").read_text(encoding="utf-8")
+    assert f"without data today: {kernel_gap}. For such a release this guide found" in re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", "", versions_html))  # fmt: skip
 
 
 # --- M6: the project's own files and tools are named on the contributing page only -------------

@@ -485,7 +485,8 @@ def arm_virt(tree: Tree) -> dict:
 
 # --------------------------------------------------------------------- IBM Z (s390x)
 S390_CCW_C = "hw/s390x/s390-virtio-ccw.c"
-BOARDS_H = "include/hw/boards.h"
+BOARDS_H = ("include/hw/boards.h", "include/hw/core/boards.h")
+"""Where boards.h is: ``include/hw/`` up to 10.2, ``include/hw/core/`` from 11.0."""
 S390_MODELS_C = "target/s390x/cpu_models.c"
 S390_FEATURES = ("target/s390x/cpu_features_def.h.inc", "target/s390x/cpu_features_def.inc.h",
                  "target/s390x/cpu_features.c")  # fmt: skip
@@ -521,15 +522,15 @@ def _deletion_gate(boards: Source, release: str) -> dict | None:
     ``{"variable": ..., "source": ...}`` when this release still registers them."""
     macro = _macro(boards, "MACHINE_VER_DELETION")
     if macro is None:
-        raise ExtractError(f"{BOARDS_H}: no MACHINE_VER_DELETION")
+        raise ExtractError(f"{boards.path}: no MACHINE_VER_DELETION")
     body = norm(macro[0])
     if "getenv" not in body:
         if not re.search(r"if \(MACHINE_VER_SHOULD_DELETE\(__VA_ARGS__\)\) \{ return; \}", body):
-            raise ExtractError(f"{BOARDS_H}: MACHINE_VER_DELETION changed")
+            raise ExtractError(f"{boards.path}: MACHINE_VER_DELETION changed")
         return None
     g = GATE.search(body)
     if not g or g.group(2) != g.group(3):
-        raise ExtractError(f"{BOARDS_H}: MACHINE_VER_DELETION's gate changed")
+        raise ExtractError(f"{boards.path}: MACHINE_VER_DELETION's gate changed")
     cur = tuple(int(x) for x in release.split(".")[:2])
     gate_major, gate_minor = int(g.group(2)), int(g.group(4))
     if cur[0] > gate_major or (cur[0] == gate_major and cur[1] >= gate_minor):
@@ -558,17 +559,17 @@ def s390x_machines(tree: Tree, release: str) -> dict:
     if deletion or deprecation:
         boards = read_first(tree, BOARDS_H)
         if boards is None:
-            raise ExtractError(f"{BOARDS_H} is missing")
+            raise ExtractError(f"{' or '.join(BOARDS_H)} is missing")
         for kind in ("DELETION", "DEPRECATION"):
             m = re.search(rf"#define\s+MACHINE_VER_{kind}_MAJOR\s+(\d+)", boards.text)
             if not m:
-                raise ExtractError(f"{BOARDS_H}: no MACHINE_VER_{kind}_MAJOR")
+                raise ExtractError(f"{boards.path}: no MACHINE_VER_{kind}_MAJOR")
             cutoffs[kind.lower()] = int(m.group(1))
         gate = _deletion_gate(boards, release)
         rule = (_macro(boards, "_MACHINE_VER_IS_CURRENT_EXPIRED")  # 10.1 on
                 or _macro(boards, "_MACHINE_VER_IS_EXPIRED_IMPL"))  # 9.1 .. 10.0
         if rule is None or norm(rule[0].split(")", 1)[1]) != CURRENT_EXPIRED:
-            raise ExtractError(f"{BOARDS_H}: _MACHINE_VER_IS_CURRENT_EXPIRED changed")
+            raise ExtractError(f"{boards.path}: _MACHINE_VER_IS_CURRENT_EXPIRED changed")
     types, deleted = [], []
     call = re.compile(r"^(DEFINE_CCW_MACHINE(?:_AS_LATEST)?)\(([^;]*)\)\s*;", re.M)
     for m in call.finditer(ccw.text):
@@ -736,12 +737,11 @@ def refresh_probes(manifest: Path, out_dir: Path) -> None:
     """Add ``probes`` to the data of every release the manifest lists, reading the same
     commit; a file read must have the blob id the data's provenance names."""
     top = json.loads(manifest.read_text())
-    mirrors = Path(top["mirrors"])
     for e in top["releases"]:
         out = out_dir / f"qemu-{e['version']}.json"
         data = json.loads(out.read_text())
-        tree = GitTree(str(mirrors / e["repo"].replace("/", "+") / "repo"), e["commit"])
-        if tree.rev != data["provenance"].get("commit"):
+        tree = manifest_tree(top, e)
+        if isinstance(tree, GitTree) and tree.rev != data["provenance"].get("commit"):
             raise ExtractError(f"{out.name}: extracted from another commit than {tree.rev}")
         data["probes"] = source_probes(tree)
         for path, blob in tree.read_files.items():
@@ -899,19 +899,43 @@ def run_manifest(manifest: Path, out_dir: Path) -> None:
     except (OSError, ValueError, KeyError) as exc:
         raise ExtractError(f"{manifest}: {exc}") from exc
     top = json.loads(manifest.read_text())
-    mirrors, debian = Path(top["mirrors"]), Path(top["debian_trees"])
     for n, e in enumerate(entries, 1):
         try:
-            git_dir = mirrors / e["repo"].replace("/", "+") / "repo"
-            checks = [c.replace("{mirrors}", str(mirrors)).replace("{debian}", str(debian))
-                      for c in e.get("cross_checks", [])]  # fmt: skip
-            tree = GitTree(str(git_dir), e["commit"])
-            prov = {"repo": e["repo"], "commit": tree.rev, "extracted_by": SCRIPT_NAME,
-                    "extracted_on": _dt.date.today().isoformat()}  # fmt: skip
+            checks = [_placed(top, c) for c in e.get("cross_checks", [])]
+            tree = manifest_tree(top, e)
+            if isinstance(tree, GitTree):
+                prov = {"repo": e["repo"], "commit": tree.rev}
+            else:
+                prov = {"origin": e["origin"]}
+            prov |= {"extracted_by": SCRIPT_NAME, "extracted_on": _dt.date.today().isoformat()}
             data = extract(tree, e["version"], prov, checks)
         except KeyError as exc:
             raise ExtractError(f"{manifest}: release entry {n} lacks {exc}") from exc
         write_json(out_dir / f"qemu-{e['version']}.json", data)
+
+
+def _placed(top: dict, spec: str) -> str:
+    """A manifest path with its placeholders filled: ``{mirrors}`` (git snapshots),
+    ``{debian}`` and ``{ubuntu}`` (unpacked original tarballs)."""
+    for key, field in (("mirrors", "mirrors"), ("debian", "debian_trees"),
+                       ("ubuntu", "ubuntu_trees")):  # fmt: skip
+        if "{" + key + "}" in spec:
+            spec = spec.replace("{" + key + "}", top[field])
+    return spec
+
+
+def manifest_tree(top: dict, entry: dict) -> Tree:
+    """The tree a manifest entry names: ``repo`` and ``commit`` in a git snapshot, or
+    ``tree``, an unpacked original tarball that ``origin`` names (package, file and
+    SHA-256), for a release no git snapshot within reach holds (11.0)."""
+    if "commit" in entry:
+        git_dir = Path(top["mirrors"]) / entry["repo"].replace("/", "+") / "repo"
+        return GitTree(str(git_dir), entry["commit"])
+    path = Path(_placed(top, entry["tree"]))
+    if not path.is_dir() or "origin" not in entry:
+        raise ExtractError(f"release {entry.get('version')}: no git commit, and no unpacked "
+                           f"tree at {path} with an origin")  # fmt: skip
+    return FsTree(str(path))
 
 
 def write_json(out: Path, data: dict) -> None:

@@ -4,7 +4,7 @@ Shown on ``source/how-to/distribution-kernels.rst``.  ``modinfo -p`` lists the
 parameters compiled into the installed module with their types; the types here are
 those of the kernel data per release (``vmx/vmx.c``, ``vmx/nested.c``,
 ``svm/svm.c``): ``npt`` and ``avic`` are ``int`` up to 5.11.0, ``npt`` is a ``bool``
-from 5.12.9 and ``avic`` from 5.14.2 (no 5.13 data); 5.12 and 5.13 mix the two.
+from 5.12.9 and ``avic`` from 5.13.0; 5.12 mixes the two.
 kmod prints parameters in
 module-section order, which differs between releases, hence the ``sort``.
 """
@@ -44,16 +44,16 @@ params_amd = snippet(
             "bool @ 5.12.9)",
         ),
         era(
-            ">=5.12,<5.14",
+            ">=5.12,<5.13",
             _amd_types("bool", "int"),
             because="npt is a bool and avic still an int @ 5.12.9 (svm/svm.c); avic is a "
-            "bool @ 5.14.2 (no 5.13 data)",
+            "bool @ 5.13.0",
         ),
         era(
-            ">=5.14",
+            ">=5.13",
             _amd_types("bool", "bool"),
-            because="npt and avic are bool in svm/svm.c @ 5.14.2 and every later release "
-            "with data (avic is an int @ 5.12.9; no 5.13 data)",
+            because="npt and avic are bool in svm/svm.c @ 5.13.0 and every later release "
+            "with data (avic is an int @ 5.12.9)",
         ),
     ),
     arch="amd",

@@ -36,9 +36,9 @@ l0_amd_params = snippet(
         /sys/module/kvm_amd/parameters/avic:N
     """),
     arch="amd",
-    kernels=">=5.14",
-    because="npt/avic are bool from 5.14 (svm/svm.c @ 5.14.2; avic an int @ 5.12.9, no "
-    "5.13 data); from 6.18 avic starts as 'auto' (svm/avic.c avic_ops @ 6.18.2) "
+    kernels=">=5.13",
+    because="npt/avic are bool from 5.13 (svm/svm.c @ 5.13.0; avic an int @ 5.12.9); "
+    "from 6.18 avic starts as 'auto' (svm/avic.c avic_ops @ 6.18.2) "
     "and prints what load time decided as a bool: N without x2AVIC, as on the modelled "
     "Zen 3 (avic.c avic_want_avic_enabled() @ 7.3.4)",
 )

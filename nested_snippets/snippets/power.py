@@ -10,8 +10,8 @@ Shown on ``source/how-to/power.rst``.  Snippets run on a POWER fake host.  Facts
   KVM_CAP_PPC_NESTED_HV, ``arch/powerpc/kvm/powerpc.c``): ``kvmhv_enable_nested()``
   returns -EPERM when it is off and -ENODEV without ``CPU_FTR_ARCH_300`` (POWER9) or
   without radix (the ``if (!radix_enabled()) return -ENODEV;`` hunk in book3s_hv.c:
-  absent @ v5.12.9, present @ v5.14.2, v5.15.0, v5.18, v6.6 and v6.18.2; 5.13 not
-  read).  QEMU's capability check sees 0, not the errno.
+  absent @ v5.12.9 and v5.13.0, present @ v5.14.2, v5.15.0, v5.18, v6.6 and
+  v6.18.2).  QEMU's capability check sees 0, not the errno.
 * QEMU's ``cap-nested-hv`` (``hw/ppc/spapr_caps.c``) calls that check and fails with
   "KVM implementation does not support Nested-HV" when it says no.
 """

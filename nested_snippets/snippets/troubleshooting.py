@@ -255,9 +255,9 @@ avic_check = snippet(
     """),
     arch="amd",
     given=Given(files={"/etc/modprobe.d/kvm_amd.conf": "options kvm_amd avic=1\n"}),
-    kernels=">=5.14",
-    because="avic is a plain bool from 5.14 (svm/svm.c @ 5.14.2; an int @ 5.12.9, no 5.13 "
-    "data); from 6.18 (svm/avic.c avic_ops @ 6.18.2) avic=1 asks for AVIC without "
+    kernels=">=5.13",
+    because="avic is a plain bool from 5.13 (svm/svm.c @ 5.13.0; an int @ 5.12.9); "
+    "from 6.18 (svm/avic.c avic_ops @ 6.18.2) avic=1 asks for AVIC without "
     "'auto''s x2AVIC condition and the getter prints Y when the CPU has the AVIC bit "
     "(avic_want_avic_enabled() @ 7.3.4)",
 )
@@ -265,7 +265,7 @@ avic_check = snippet(
 avic = procedure(
     [avic_conf, avic_check],
     arches=("amd",),
-    kernels=">=5.14",
+    kernels=">=5.13",
     because="see troubleshooting.avic_check",
 )
 

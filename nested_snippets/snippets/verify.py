@@ -13,9 +13,9 @@ Shown on ``source/how-to/verify.rst`` and in the tutorial.  Sources of the outpu
   ``hardware_setup()``); ``npt`` and ``avic`` likewise in ``svm.c``'s
   ``svm_hardware_setup()``.  In the kernel data ``npt`` is an ``int``
   until 5.11 and a ``bool`` from 5.12, ``avic`` an ``int`` until 5.12 and a ``bool``
-  from 5.14 (no 5.13 data; the change, commit 28a4aa1160d7, is in 5.13-rc4's
-  shortlog, so 5.13 has it); from 6.18 ``avic`` is a callback (``avic_ops`` in
-  ``svm/avic.c``) that starts as "auto" and prints the outcome of load time as a bool.
+  from 5.13 (commit 28a4aa1160d7, in 5.13-rc4; ``svm/svm.c`` @ 5.13.0); from 6.18
+  ``avic`` is a callback (``avic_ops`` in ``svm/avic.c``) that starts as "auto" and
+  prints the outcome of load time as a bool.
 """
 
 from collections.abc import Callable
@@ -97,16 +97,16 @@ l0_amd_extras = snippet(
             "svm/svm.c @ 5.11.0)",
         ),
         era(
-            ">=5.12,<5.14",
+            ">=5.12,<5.13",
             _npt_avic("Y", "0"),
             because="npt is a bool and avic still an int @ 5.12.9 (svm/svm.c); avic is a "
-            "bool @ 5.14.2 (no 5.13 data)",
+            "bool @ 5.13.0",
         ),
         era(
-            ">=5.14",
+            ">=5.13",
             _npt_avic("Y", "N"),
-            because="npt and avic are bool from 5.14 (svm/svm.c @ 5.14.2; int @ 5.12.9, no "
-            "5.13 data); from 6.18 avic starts as 'auto' (svm/avic.c avic_ops @ 6.18.2) "
+            because="npt and avic are bool from 5.13 (svm/svm.c @ 5.13.0; avic an int @ "
+            "5.12.9); from 6.18 avic starts as 'auto' (svm/avic.c avic_ops @ 6.18.2) "
             "and prints what load time decided as a bool: N without x2AVIC, as on the "
             "modelled Zen 3 (avic.c avic_want_avic_enabled() @ 7.3.4)",
         ),
