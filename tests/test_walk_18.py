@@ -91,3 +91,41 @@ def test_enable_x86_says_the_intel_default_boundaries_once(built_site):
     )  # fmt: skip
     prose = " ".join(prose.split())
     assert prose.count("4.19") == 1 and prose.count("4.20") == 1, prose
+
+
+def _between(text: str, start: str, end: str) -> str:
+    return text[text.index(start) : text.index(end, text.index(start))]
+
+
+def test_walk18c_m1_the_home_quick_check_says_what_to_do_next():
+    """An AMD reader saw 0 on the home page and got no next step; an Arm64 reader was
+    told to read "your vendor's" parameter, which Arm64 does not have."""
+    home = _text("index.rst")
+    quick = _between(home, "Quick check: is nesting on?", "Where to start")
+    after = quick[quick.index(".. snippet-tabs:: enable.check_nested") :]
+    assert ":ref:`enable-nested-x86` switches it on" in after
+    assert "``No such file or directory``" in after
+    assert ":ref:`troubleshooting-not-loaded`" in after
+    assert "This check is for Intel and AMD hosts" in quick
+    assert ":doc:`how-to/arm64`" in quick
+
+
+def test_walk18c_m2_enable_x86_says_what_a_missing_parameter_file_means():
+    """The first step showed Y/1 and N/0 only; "No such file or directory" (the module
+    not loaded) was answered only by "See Troubleshooting" at the page's end."""
+    step = _between(_text("how-to/enable-x86.rst"), "Check whether nesting is on",
+                    ".. snippet-tabs:: enable.check_nested_off")  # fmt: skip
+    assert "``No such file or directory``" in step
+    assert ":ref:`troubleshooting-not-loaded`" in step
+
+
+def test_walk18c_m3_arm64_checks_l1_before_l2():
+    """The page went from starting L1 straight to starting L2: nothing said how to
+    tell that L1 got EL2 and its KVM started (the verify page covers x86 only)."""
+    between = _between(_text("how-to/arm64.rst"), ".. snippet:: arm64.l1_qemu",
+                       ".. snippet:: arm64.l2_qemu")  # fmt: skip
+    assert "``/dev/kvm`` exists in L1" in between
+    assert ":ref:`troubleshooting-hyp-mode`" in between
+    assert "``nested-kvm check`` (:ref:`install-checker`)" in between
+    # the firmware path is Debian's and Ubuntu's (arm64.l1_qemu's docstring): said so
+    assert "Debian's and Ubuntu's ``qemu-efi-aarch64`` package" in between
