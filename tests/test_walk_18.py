@@ -129,3 +129,11 @@ def test_walk18c_m3_arm64_checks_l1_before_l2():
     assert "``nested-kvm check`` (:ref:`install-checker`)" in between
     # the firmware path is Debian's and Ubuntu's (arm64.l1_qemu's docstring): said so
     assert "Debian's and Ubuntu's ``qemu-efi-aarch64`` package" in between
+
+
+def test_walk18c_m4_verify_says_its_hand_checks_are_for_x86():
+    """An Arm64 reader who followed "Verify that nesting works" found Intel and AMD
+    checks only, with nothing saying where Arm64's are."""
+    intro = _between(_text("how-to/verify.rst"), "Verify that nesting works", "On the host (L0)")
+    assert "on Intel and AMD hosts" in intro
+    assert ":doc:`arm64`" in intro and ":doc:`s390x`" in intro and ":doc:`power`" in intro
