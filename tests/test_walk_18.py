@@ -137,3 +137,23 @@ def test_walk18c_m4_verify_says_its_hand_checks_are_for_x86():
     intro = _between(_text("how-to/verify.rst"), "Verify that nesting works", "On the host (L0)")
     assert "on Intel and AMD hosts" in intro
     assert ":doc:`arm64`" in intro and ":doc:`s390x`" in intro and ":doc:`power`" in intro
+
+
+def test_walk18c_l1_how_to_index_descriptions_do_not_repeat_the_titles(built_site):
+    """The index said "Make nested guests fast enough: make nested guests fast enough." and
+    four more like it: each line now says what the page covers."""
+    html = (built_site / "html" / "how-to" / "index.html").read_text(encoding="utf-8")
+    html = html[html.index("<article") : html.index("</article>")]
+    items = re.findall(r"<li><p>(.*?)</p>", html, re.S)
+    assert len(items) >= 14, items
+    repeated = []
+    for item in items:
+        text = " ".join(re.sub(r"<[^>]+>", "", item).replace("’", "'").split())
+        titles = [" ".join(re.sub(r"<[^>]+>", "", t).replace("’", "'").split()) for t in
+                  re.findall(r'<span class="doc">(.*?)</span>', item, re.S)]  # fmt: skip
+        for title in titles[:1]:  # the item's subject; later links are in its text
+            rest = text.split(title, 1)[1].lstrip(": ").rstrip(".").lower()
+            if rest and (rest in title.lower() or
+                         title.lower().startswith(rest[: len(rest) // 2])):  # fmt: skip
+                repeated.append(text)
+    assert not repeated, repeated
