@@ -157,3 +157,19 @@ def test_walk18c_l1_how_to_index_descriptions_do_not_repeat_the_titles(built_sit
                          title.lower().startswith(rest[: len(rest) // 2])):  # fmt: skip
                 repeated.append(text)
     assert not repeated, repeated
+
+
+def test_walk18c_l3_start_l1_says_the_default_model_lacks_svm_too():
+    """An AMD reader read "QEMU's default CPU model does not expose vmx" and nothing
+    about svm. The default model (qemu64) has svm in its definition, which KVM's
+    defaults switch off, in every QEMU release of the data."""
+    from nested_snippets import qemu
+
+    for version in qemu.versions():
+        release = qemu.release(version)
+        model = release.cpu_model("qemu64")
+        assert (model.vmx, model.svm, release.kvm_flag("qemu64", "svm")) == (
+            False, True, False), version  # fmt: skip
+    intro = _between(_text("how-to/start-l1-qemu.rst"), "A guest can run KVM", "Pass the host")
+    assert "does not expose ``vmx``, so" not in intro
+    assert "it has no ``vmx``, and under KVM its ``svm`` is switched off" in intro
