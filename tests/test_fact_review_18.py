@@ -80,7 +80,7 @@ FINDINGS = {
     "b-l3-cap": (TERMS, "a virtual EL2 on Arm64, ``cap-nested-hv`` on POWER)",
                  "``pseries`` machine's ``cap-nested-hv=on`` capability"),
     # 18b L4: the default model has no svm under KVM either
-    "b-l4-svm": (QEMU, "", "and under KVM not ``svm`` either"),
+    "b-l4-svm": (QEMU, "", "under KVM its ``svm`` is switched off"),
     # 18b L5: host-model migrates to hosts that provide the model's features
     "b-l5-host-model": (LIBVIRT, "migrated to hosts with the same or a newer CPU:",
                         "whose CPU provides every feature of the model libvirt chose"),

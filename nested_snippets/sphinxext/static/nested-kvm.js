@@ -6,6 +6,10 @@
  * - the chosen vendor is kept in localStorage (sphinx-tabs keeps it in
  *   sessionStorage only), so it survives other pages, reloads and later visits,
  *   and it follows along in other open browser tabs;
+ * - every tab set of a page follows a choice: the tab with the same label, else the
+ *   grouped tab that covers it ("Debian / Ubuntu" for "Ubuntu"), else, for a
+ *   grouped tab chosen, the covered tab last chosen, shown or listed first
+ *   ("Fedora / RHEL / Arch / openSUSE" selects "RHEL" after RHEL was chosen);
  * - ?vendor=amd (case-insensitive; an arch key from nested_snippets/arch.py or a
  *   tab label) selects a vendor from a link, also with an anchor
  *   (page.html?vendor=amd#section);
@@ -118,15 +122,42 @@
     });
   }
 
+  /** The normalized choices a grouped label covers ("Debian / Ubuntu" -> "debian",
+   * "ubuntu"), else null. */
+  function partsOf(text) {
+    text = String(text || "");
+    if (text.indexOf("/") < 0) return null;
+    return text.split("/").map(norm).filter(function (part) { return part; });
+  }
+
+  /** For a grouped choice (`parts`), the tab of a set with one tab per choice: the
+   * covered one chosen last, else the one shown, else the first. */
+  function coveredTab(tabs, parts) {
+    var covered = tabs.filter(function (t) {
+      return t.classList.contains("group-tab") && parts.indexOf(norm(t.textContent)) >= 0;
+    });
+    if (!covered.length) return null;
+    var list = history();
+    for (var i = 0; i < list.length; i++) {
+      var earlier = covered.filter(function (t) { return norm(t.textContent) === norm(list[i]); });
+      if (earlier.length) return earlier[0];
+    }
+    return covered.filter(function (t) {
+      return t.getAttribute("aria-selected") === "true";
+    })[0] || covered[0];
+  }
+
   /** Select, in every tab set on the page (but those in `skip`), the group tab
-   * with this label, or the grouped tab that covers it; return the tab sets. */
-  function selectLabelIn(label, skip) {
+   * with this label, or the grouped tab that covers it, or, when the label is a
+   * grouped one whose choices are `parts`, a tab it covers; return the tab sets. */
+  function selectLabelIn(label, skip, parts) {
     var matched = [];
     allTablists().forEach(function (tablist) {
       if (skip && skip.indexOf(tablist) >= 0) return;
       var tabs = tabsIn(tablist);
       var match = tabs.filter(function (t) { return norm(t.textContent) === label; })[0] ||
-        tabs.filter(function (t) { return tabMatches(t, label); })[0];
+        tabs.filter(function (t) { return tabMatches(t, label); })[0] ||
+        (parts ? coveredTab(tabs, parts) : null);
       if (!match || !match.classList.contains("group-tab")) return;
       matched.push(tablist);
       tabs.forEach(function (tab) {
@@ -142,8 +173,9 @@
     return matched;
   }
 
-  function selectLabel(label) {
-    return selectLabelIn(label).length > 0;
+  /** Select the tab labelled `text` (a tab's text, a stored choice) in every set. */
+  function selectLabel(text) {
+    return selectLabelIn(norm(text), null, partsOf(text)).length > 0;
   }
 
   function history() {
@@ -209,7 +241,7 @@
     var list = history();
     for (var i = 0; i < list.length; i++) {
       var label = wantedLabel(list[i]);
-      if (label) done = done.concat(selectLabelIn(label, done));
+      if (label) done = done.concat(selectLabelIn(label, done, partsOf(list[i])));
     }
     return done.length > 0;
   }
@@ -223,7 +255,7 @@
     // A known architecture is remembered even where this page has no tab for it
     // (the next page with that tab shows it); earlier choices stay behind it.
     if (known) choose(keyForLabel(wanted));
-    var linked = wanted ? selectLabelIn(wanted) : [];
+    var linked = wanted ? selectLabelIn(wanted, null, partsOf(fromLink)) : [];
     if (linked.length && !known) choose(wanted);
     selectRemembered(linked); // the other tab sets keep the reader's choices
     revealHashTarget(!!fromLink);
@@ -244,7 +276,7 @@
     var panel = target.closest ? target.closest('[role="tabpanel"][hidden]') : null;
     if (panel && !vendorFromLink) {
       var tab = document.getElementById(panel.getAttribute("aria-labelledby"));
-      if (tab) selectLabel(norm(tab.textContent));
+      if (tab) selectLabel(tab.textContent.trim());
     }
     // Switching tabs above the target changed heights: land on it again.
     window.requestAnimationFrame(function () {
@@ -260,8 +292,15 @@
     if (tab.getAttribute("aria-selected") === "true") {
       remember(tab);
       // sphinx-tabs syncs tabs of the same label only; a grouped tab covering it
-      // ("Debian / Ubuntu" for "Ubuntu") follows too.
-      if (tab.classList.contains("group-tab")) selectLabel(norm(tab.textContent));
+      // ("Debian / Ubuntu" for "Ubuntu") follows too, and a grouped tab chosen
+      // selects a tab it covers in the sets with one tab per choice. Those may be
+      // above the clicked tab: keep it where it was on the screen (as tabs.js does).
+      if (tab.classList.contains("group-tab")) {
+        var before = tab.getBoundingClientRect().top;
+        selectLabel(tab.textContent.trim());
+        var moved = tab.getBoundingClientRect().top - before;
+        if (moved) window.scrollBy({ top: moved, behavior: "instant" }); // not smooth
+      }
     }
     syncTabindex();
     focusableScrollers(); // panels just shown may scroll sideways
