@@ -218,12 +218,18 @@ def _verdict(code: bytes, nr: int, arch: int, arg0: int = 0, *more: int) -> int:
         pc += 1
 
 
+def _filter_for(machine: int, tmp_path) -> tuple[bytes, int, int]:
+    """(the filter for an executable of ELF ``machine``, its table column, its AUDIT_ARCH),
+    built from a stub that has only the ELF header's fields the filter reads."""
+    exe = tmp_path / "perl"
+    exe.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(11) + machine.to_bytes(2, "little") + bytes(40))
+    column, audit = {62: (0, 0xC000003E), 183: (1, 0xC00000B7)}[machine]
+    return seccomp.program(str(exe)), column, audit
+
+
 @pytest.mark.parametrize("machine", [62, 183], ids=["x86_64", "aarch64"])
 def test_every_number_gets_the_authored_verdict(machine, tmp_path):
-    exe = tmp_path / "python3"
-    exe.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(11) + machine.to_bytes(2, "little") + bytes(40))
-    code = seccomp.program(str(exe))
-    column, audit = {62: (0, 0xC000003E), 183: (1, 0xC00000B7)}[machine]
+    code, column, audit = _filter_for(machine, tmp_path)
     number = {name: nrs[column] for name, nrs in seccomp.SYSCALLS.items()}
     allow, eperm, enosys = 0x7FFF0000, 0x50001, 0x50026
     want = {number[name]: 0x50000 | err for name, err in DENIED.items() if number[name] is not None}
@@ -285,10 +291,7 @@ SOCKETS = {
 
 @pytest.mark.parametrize("machine", [62, 183], ids=["x86_64", "aarch64"])
 def test_sockets_of_families_and_protocols_that_may_be_modules_are_refused(machine, tmp_path):
-    exe = tmp_path / "perl"
-    exe.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(11) + machine.to_bytes(2, "little") + bytes(40))
-    code = seccomp.program(str(exe))
-    column, audit = {62: (0, 0xC000003E), 183: (1, 0xC00000B7)}[machine]
+    code, column, audit = _filter_for(machine, tmp_path)
     socket = seccomp.SYSCALLS["socket"][column]
     pair = seccomp.SYSCALLS["socketpair"][column]
     got = {args: _verdict(code, socket, audit, *args) for args in SOCKETS}

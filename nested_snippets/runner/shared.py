@@ -822,18 +822,25 @@ _PROGRAM_DIRS = ("/usr/", "/bin/", "/sbin/")
 lead into ``/usr``)."""
 
 
+def _program_path(name: str, here: str | None) -> str | None:
+    """The absolute path an ``execve`` of ``name`` asked for from directory ``here``;
+    None when it cannot be told (no name, a ``.`` or ``//`` in it, an unknown here)."""
+    if not name or "/." in name or "//" in name:
+        return None
+    if name.startswith("/"):
+        return name
+    return None if here is None else f"{here.rstrip('/')}/{name}"
+
+
 def _known_program(name: str, here: str | None) -> bool:
     """Whether a program executed by ``name`` is the machine's or a fake tool: then its
     interpreter is the machine's too, which no snippet can change."""
-    if not name or "/." in name or "//" in name:
+    path = _program_path(name, here)
+    if path is None:
         return False
-    if not name.startswith("/"):
-        if here is None:
-            return False
-        name = f"{here.rstrip('/')}/{name}"
-    if name.startswith(_TOOLS_DIR):
-        return name[len(_TOOLS_DIR) :] in _TOOLS
-    return name.startswith(_PROGRAM_DIRS) and not name.startswith("/usr/local/")
+    if path.startswith(_TOOLS_DIR):
+        return path[len(_TOOLS_DIR) :] in _TOOLS
+    return path.startswith(_PROGRAM_DIRS) and not path.startswith("/usr/local/")
 
 
 def _no_such_program(name: str, err: str, here: str | None) -> bool:
@@ -841,17 +848,14 @@ def _no_such_program(name: str, err: str, here: str | None) -> bool:
     sandbox has no such file: one the fake tools' directory lacks, one of the empty
     ``/usr/local``, or one of ``/usr`` (the machine's, which the sandbox shows) that the
     machine lacks.  Any other failure may be about the interpreter the file names."""
-    if err != "ENOENT" or not name or "/." in name or "//" in name:
+    path = _program_path(name, here)
+    if err != "ENOENT" or path is None:
         return False
-    if not name.startswith("/"):
-        if here is None:
-            return False
-        name = f"{here.rstrip('/')}/{name}"
-    if name.startswith(_TOOLS_DIR):
-        return name[len(_TOOLS_DIR) :] not in _TOOLS and "/" not in name[len(_TOOLS_DIR) :]
-    if name.startswith("/usr/local/"):
+    if path.startswith(_TOOLS_DIR):
+        return path[len(_TOOLS_DIR) :] not in _TOOLS and "/" not in path[len(_TOOLS_DIR) :]
+    if path.startswith("/usr/local/"):
         return True
-    return name.startswith("/usr/") and not os.path.lexists(name)
+    return path.startswith("/usr/") and not os.path.lexists(path)
 
 
 def _in_trees(path: str) -> bool:
