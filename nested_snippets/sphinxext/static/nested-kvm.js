@@ -628,11 +628,58 @@
         bestScore = score;
       }
     });
-    if (!best) return;
-    var label = best.previousElementSibling;
-    var id = label && label.tagName === "SPAN" && label.id ? label.id : best.parentNode.id;
-    window.history.replaceState(null, "", "#" + id);
-    best.scrollIntoView();
+    var sectionId = function (heading) {
+      var label = heading.previousElementSibling;
+      return label && label.tagName === "SPAN" && label.id ? label.id : heading.parentNode.id;
+    };
+    if (best) {
+      window.history.replaceState(null, "", "#" + sectionId(best));
+      best.scrollIntoView();
+      return;
+    }
+    // No heading holds a searched word (an error code quoted in an entry's text, a
+    // paragraph of a long page): go to the first paragraph that has them all, unless
+    // it is in the page's opening part.
+    var skip = ".nested-entry-sources, .nested-source, .contents, .toctree-wrapper, nav, aside";
+    var blocks = article.querySelectorAll("p, dt, td, th");
+    for (var i = 0; i < blocks.length; i++) {
+      var block = blocks[i];
+      if (block.closest(skip) || !terms.every(function (t) { return has(block, t); })) continue;
+      var section = block.closest("section[id]");
+      var heading = section && section.querySelector("h2, h3, h4, h5, h6");
+      while (section && !(heading && heading.parentNode === section)) {
+        section = section.parentNode.closest("section[id]");
+        heading = section && section.querySelector("h2, h3, h4, h5, h6");
+      }
+      if (!section) return;
+      window.history.replaceState(null, "", "#" + sectionId(heading));
+      // after the load event: the browser scrolls to the new #fragment's section then
+      // centred, or its start just below the phone's header when it is tall
+      var show = function () {
+        var header = document.querySelector("header.mobile-header");
+        var below =
+          header && getComputedStyle(header).display !== "none"
+            ? header.getBoundingClientRect().bottom
+            : 0;
+        var box = block.getBoundingClientRect();
+        var room = window.innerHeight - below;
+        var offset = box.height > room / 2 ? below + 8 : below + (room - box.height) / 2;
+        window.scrollTo(0, window.scrollY + box.top - offset);
+      };
+      if (document.readyState === "complete") show();
+      else window.addEventListener("load", function () { setTimeout(show, 0); });
+      return;
+    }
+    // the words spread over one section's paragraphs: the first such section
+    var sections = article.querySelectorAll("section[id]");
+    for (var j = 0; j < sections.length; j++) {
+      var h = sections[j].querySelector("h2, h3, h4, h5, h6");
+      if (!h || h.parentNode !== sections[j]) continue;
+      if (!terms.every(function (t) { return has(sections[j], t); })) continue;
+      window.history.replaceState(null, "", "#" + sectionId(h));
+      h.scrollIntoView();
+      return;
+    }
   }
 
   function init() {
