@@ -529,3 +529,24 @@ class CheckerRun(Body):
             f"Run with nested-kvm on the test suite's fake host (read with --root): "
             f"{self.arch}, Linux {self.kernel} data; output compared.",
         )
+
+
+@dataclass(frozen=True)
+class WindowsCommand(CommandLine):
+    """A command typed in Windows PowerShell (``wsl``, ``bcdedit``, Hyper-V's
+    cmdlets), shown after PowerShell's ``PS>`` prompt.  No shell on a test machine
+    reads PowerShell, so nothing here checks it: a snippet of one is always declared
+    not executed (:class:`nested_snippets.model.NotExecuted`), and its proof line
+    claims no syntax check."""
+
+    language: str = "ps1con"
+
+    @property
+    def text(self) -> str:
+        return "\n".join(f"PS> {line}" for line in self.command.split("\n"))
+
+    def command_starts(self) -> set[int]:
+        return set(range(len(self.command.split("\n"))))
+
+    def check(self) -> str:
+        return ""

@@ -24,6 +24,7 @@ from nested_snippets.bodies import (
     ForeignFile,
     Reboot,
     Transcript,
+    WindowsCommand,
     Xml,
 )
 from nested_snippets.fakehost.start import Given
@@ -32,8 +33,9 @@ from nested_snippets.versions import version_key
 __all__ = [  # what snippet modules and the machinery import from here
     "REBOOT", "Body", "ByRelease", "Command", "CommandLine", "ConfigFile", "Era",
     "ForeignFile", "Given", "KernelRange", "NotExecuted", "Procedure", "Reboot", "Snippet",
-    "SnippetError", "Transcript", "Xml", "by_release", "command_line", "config", "era",
-    "foreign_config", "procedure", "snippet", "transcript", "xml",
+    "SnippetError", "Transcript", "WindowsCommand", "Xml", "by_release", "command_line",
+    "config", "era", "foreign_config", "procedure", "snippet", "transcript",
+    "windows_command", "xml",
 ]  # fmt: skip
 
 
@@ -374,6 +376,11 @@ def command_line(command: str) -> CommandLine:
     return CommandLine(textwrap.dedent(command).strip("\n"))
 
 
+def windows_command(command: str) -> WindowsCommand:
+    """A PowerShell command (one per line); its snippet needs ``not_executed=``."""
+    return WindowsCommand(textwrap.dedent(command).strip("\n"))
+
+
 def xml(content: str, *, fragment_of: str = "") -> Xml:
     return Xml(textwrap.dedent(content).strip("\n"), fragment_of)
 
@@ -519,8 +526,11 @@ def snippet(
         isinstance(b, (CommandLine, ForeignFile)) for b in bodies
     ):
         raise SnippetError("not_executed is for command_line() and foreign_config() bodies")
-    if any(isinstance(b, ForeignFile) for b in bodies) and not_executed is None:
-        raise SnippetError("a foreign_config() body needs not_executed= (its source and date)")
+    if not_executed is None and any(isinstance(b, (ForeignFile, WindowsCommand)) for b in bodies):
+        raise SnippetError(
+            "a foreign_config() or windows_command() body needs not_executed= "
+            "(its source and date)"
+        )
     return Snippet(
         eras=eras, given=given, kernels=whole, because=because,
         arch=arch, wrong=wrong, not_executed=not_executed, name=name,

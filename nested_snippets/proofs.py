@@ -30,6 +30,7 @@ from nested_snippets.model import (
     KernelRange,
     Procedure,
     Snippet,
+    WindowsCommand,
     Xml,
 )
 
@@ -100,8 +101,11 @@ def proof(
     if snippet.not_executed is not None:
         ne = snippet.not_executed
         era = era or snippet.eras[-1]
+        body = era.variants[key]
         checked = (
-            " Shell syntax checked." if isinstance(era.variants[key], CommandLine) else ""
+            " Shell syntax checked."
+            if isinstance(body, CommandLine) and not isinstance(body, WindowsCommand)
+            else ""
         )
         return Proof("not-executed", f"Not executed here: {ne.why}.{checked}")
     era = era or snippet.eras[-1]

@@ -19,6 +19,7 @@ from nested_snippets.model import (
     foreign_config,
     snippet,
     transcript,
+    windows_command,
 )
 
 READ = "2026-12-01"
@@ -169,7 +170,7 @@ vmware_vhv = snippet(
 # ------------------------------------------------------------------ Hyper-V
 
 hyperv_expose = snippet(
-    command_line("Set-VMProcessor -VMName l1 -ExposeVirtualizationExtensions $true"),
+    windows_command("Set-VMProcessor -VMName l1 -ExposeVirtualizationExtensions $true"),
     not_executed=NotExecuted(
         why="PowerShell on the Windows host, with the VM turned off",
         source="https://learn.microsoft.com/en-us/virtualization/hyper-v-on-windows/"

@@ -25,6 +25,7 @@ from nested_snippets.model import (
     foreign_config,
     snippet,
     transcript,
+    windows_command,
     xml,
 )
 
@@ -125,7 +126,7 @@ _WIN_READ = "2026-12-04"
 """The day the Microsoft pages below were read."""
 
 systeminfo_requirements = snippet(
-    command_line("systeminfo.exe"),
+    windows_command("systeminfo.exe"),
     not_executed=NotExecuted(
         why="runs in Windows; Microsoft's Hyper-V requirements page: every item under "
         "'Hyper-V Requirements' must say Yes, and a host where a hypervisor already runs "
@@ -139,7 +140,7 @@ systeminfo_requirements = snippet(
 """The check before Hyper-V is turned on, in cmd.exe or PowerShell."""
 
 hypervisor_launch = snippet(
-    command_line("bcdedit /enum | findstr -i hypervisorlaunchtype"),
+    windows_command("bcdedit /enum | findstr -i hypervisorlaunchtype"),
     not_executed=NotExecuted(
         why="runs in an elevated PowerShell in Windows; Microsoft's WSL troubleshooting "
         "page, entry for error 0x80370102: 'Off' means the hypervisor does not start",
@@ -187,7 +188,7 @@ wslconfig_nested = snippet(
 )
 
 wsl_shutdown = snippet(
-    command_line("wsl --shutdown"),
+    windows_command("wsl --shutdown"),
     not_executed=NotExecuted(
         why="runs in PowerShell or cmd.exe on Windows; stops every running WSL 2 "
         "distribution so that the next start reads .wslconfig again",
@@ -199,7 +200,7 @@ wsl_shutdown = snippet(
 # ------------------------------------- Windows L1 that no longer boots (never run here)
 
 hypervisor_launch_off = snippet(
-    command_line("bcdedit /set hypervisorlaunchtype off"),
+    windows_command("bcdedit /set hypervisorlaunchtype off"),
     not_executed=NotExecuted(
         why="runs as administrator in Windows; "
         "hypervisorlaunchtype [Off | Auto] controls the hypervisor launch options, and "

@@ -469,20 +469,25 @@ def test_no_copied_text_ends_in_a_newline(context, page, guide):
 
 def test_command_lines_are_copied_whole(context, page, guide):
     """A block that is only a command (no output) is copied as shown, without its "$ "
-    prompts (one per command): the body of a loop too, which Pygments reads as output."""
+    prompts (one per command): the body of a loop too, which Pygments reads as output;
+    a Windows command without PowerShell's "PS> "."""
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=guide.url.rstrip("/"))
-    multi = []
+    multi, powershell = [], []
     for path in guide.pages():
         if "nested-command-line" not in (guide.root / path).read_text():
             continue
         page.goto(guide.url + path)
         for pre in copyable(page, "div.nested-command-line div.highlight pre"):
             shown = pre.inner_text().rstrip("\n")
-            assert shown.startswith("$ "), (path, shown)
-            assert copy_from(page, pre) == re.sub(r"(?m)^\$ ", "", shown), (path, shown)
+            prompt = "PS> " if shown.startswith("PS> ") else "$ "  # Windows: PowerShell's
+            assert shown.startswith(prompt), (path, shown)
+            want = re.sub(rf"(?m)^{re.escape(prompt)}", "", shown)
+            assert copy_from(page, pre) == want, (path, shown)
+            powershell.append(prompt == "PS> ")
             if "\n" in shown and not shown.splitlines()[0].endswith("\\"):
                 multi.append(path)
     assert "how-to/install-checker.html" in multi, multi  # the fleet's while loop
+    assert any(powershell) and not all(powershell), "both prompts are tried"
 
 
 def test_failing_examples_are_labelled_set_apart_and_not_copyable(page, guide):
