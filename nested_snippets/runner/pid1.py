@@ -25,10 +25,13 @@ mounts are then complete, and the tool server fills the fake trees), waits for t
 runner's go (the mark, on descriptor ``NKG_GO``), closes every other descriptor, and
 runs each argument as ``bash --noprofile --norc -c TEXT`` in ``/root`` (under strace
 when ``NKG_TRACE`` holds its command line), with stdout and stderr on the runner's
-pipe.  After each command it kills every other process of its PID namespace and reaps
-them all, then writes ``MARK E I STATUS`` and its children's CPU times in the format of
-bash's ``times``; with strace, ``MARK T I`` and the record.  Exit statuses 96, 98 and
-99 say which step of the setup failed (:data:`.sandbox.SETUP_FAILED`).
+pipe.  While a command runs it reaps every orphan that ends, as an init does (their
+zombies would count against the process limit: review of 2026-12-05, session 18),
+also while it reads a traced command's record.  After each command it kills every
+other process of its PID namespace and reaps them all, then writes ``MARK E I
+STATUS`` and its children's CPU times in the format of bash's ``times``; with strace,
+``MARK T I`` and the record.  Exit statuses 96, 98 and 99 say which step of the setup
+failed (:data:`.sandbox.SETUP_FAILED`).
 
 What a command can change in PID 1 and its pipe is undone or refused before the next
 command (review 14): every signal is at its default (what the runner's starter
