@@ -47,7 +47,6 @@ NOT_CLAIMS = {
     ("reference/cli", "for an ``int``"): "how a value of each type is written",
     ("reference/architectures", "``bool`` parameters print"): "how each type prints",
     ("troubleshooting", "default is 0666"): "the mode of /dev/kvm (udev), not a parameter's",
-    ("how-to/security", "default mode, 0666"): "the mode of /dev/kvm (udev), not a parameter's",
 }
 """(page, words of the paragraph's source) -> why that paragraph's values are no
 parameter's (the words are looked up in the paragraph's text, code marks removed)."""

@@ -431,7 +431,7 @@ worker (~2 s), dropping the padding forks (~6 s, but then ``echo $$`` differs tr
 and untraced; ``clone3``'s ``set_tid`` needs ``CAP_SYS_ADMIN`` in the sandbox's user
 namespace, which PID 1 must not hold).  The bug-report items, which read every
 parameter file, are near their floor: their read-sets give ~29 distinct runs an x86
-item over 45 releases (counted from the built hosts' trees), against ~36 before the
+item over 45 releases (counted ad hoc from the built hosts' trees), against ~36 before the
 projection.
 """
 
