@@ -10,24 +10,34 @@ run: this process's, its children's (bubblewrap and everything in the sandbox) a
 the tool server's own and its calls' (read from ``/proc``), each a difference around
 the run.
 
+``profile``: runs the whole matrix (``pytest nested_snippets/snippets -n 2``) under
+``perf record -F 1000`` (its own process tree; root, or a low enough
+``kernel.perf_event_paranoid``) and prints
+the CPU seconds of each kind of process, each divided by the matrix's runs: where the
+time goes, by program rather than by guess (:func:`profile`).
+
 ``file``: runs ``pytest -q -p no:cacheprovider -n 0 FILE`` with ``NKG_NO_SHARE=1``
 (every item a full run) and prints its wall and CPU time (``getrusage`` of the
 children: pytest, the tool server, every sandbox).
 
 Each report starts with the date, the load average and the time of
 ``python3 -c 'sum(range(10**7))'`` (the machine's speed varies by half on shared
-cores).  Usage: ``nice python tools/bench_run.py single|file [--runs N] [FILE]``.
+cores).  Usage: ``nice python tools/bench_run.py single|profile|file [--runs N] [FILE]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime
 import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -88,6 +98,75 @@ def single(runs: int, commands: list[str], keep: bool, trace: bool = False) -> N
         f"{statistics.median(walls) * 1e3:.1f} ms"
     )
 
+PERF_HZ = 1000
+"""Samples a second and CPU for ``profile``: each sample stands for a millisecond."""
+LONG_LIVED = 5.0
+"""A Python process sampled over more seconds is a test process or a tool server; one
+sampled over fewer is a tool server's per-sandbox worker (a fork, so still "python")."""
+KINDS = (
+    ("strace (run by /usr's loader)", re.compile(r"ld-linux.*|ld\.so.*|strace")),
+    ("bubblewrap", re.compile(r"bwrap")),
+    ("PID 1 (perl) and its forks before exec", re.compile(r"perl")),
+    ("bash (commands, fake tools' clients)", re.compile(r"bash|sh|dash")),
+    ("kernel threads", re.compile(r"kworker.*|ksoftirqd.*|rcu.*|kdamond.*|migration.*|kswapd.*")),
+)
+
+
+def _kind(comm: str, span: float) -> str:
+    if comm.startswith("python"):
+        return "Python: tests and tool servers" if span >= LONG_LIVED else (
+            "Python: tool server's per-sandbox workers")
+    if comm.startswith("perf"):
+        return "perf itself"
+    return next((name for name, pattern in KINDS if pattern.fullmatch(comm)),
+                "other programs (snippets' commands)")
+
+
+def profile() -> int:
+    """Run the matrix under ``perf record`` and print CPU seconds by kind of process."""
+    perf = shutil.which("perf")
+    if perf is None:
+        print("profile needs perf (Debian: apt-get install linux-perf)", file=sys.stderr)
+        return 2
+    print(yardstick())
+    with tempfile.TemporaryDirectory(prefix="nkg-profile-") as work:
+        data = os.path.join(work, "perf.data")
+        proc = subprocess.run(
+            [perf, "record", "-q", "-F", str(PERF_HZ), "-o", data, "--",
+             sys.executable, "-m", "pytest", "nested_snippets/snippets", "-q", "-n", "2",
+             "-p", "no:cacheprovider"],
+            cwd=REPO, capture_output=True, text=True,
+        )  # fmt: skip
+        found = re.search(r"in \d+ items: (\d+) run", proc.stdout)
+        if proc.returncode != 0 or found is None:
+            print(f"the matrix failed under perf (status {proc.returncode}):\n"
+                  f"{proc.stdout[-2000:]}{proc.stderr[-2000:]}", file=sys.stderr)
+            return 1
+        script = subprocess.run([perf, "script", "-i", data, "-F", "pid,comm,time"],
+                                capture_output=True, text=True, check=True).stdout
+    runs = int(found.group(1))
+    samples: collections.Counter[tuple[str, str]] = collections.Counter()
+    first: dict[str, float] = {}
+    last: dict[str, float] = {}
+    for line in script.splitlines():
+        fields = line.rsplit(None, 2)
+        if len(fields) != 3 or fields[0].strip() in ("swapper", ""):
+            continue
+        comm, pid, stamp = fields[0].strip(), fields[1], float(fields[2].rstrip(":"))
+        samples[(pid, comm)] += 1
+        first.setdefault(pid, stamp)
+        last[pid] = stamp
+    kinds: collections.Counter[str] = collections.Counter()
+    for (pid, comm), count in samples.items():
+        kinds[_kind(comm, last[pid] - first[pid])] += count
+    total = sum(kinds.values())
+    print(f"profile of the matrix: {runs} runs, {total / PERF_HZ:.1f} s of CPU sampled "
+          f"(perf adds its own cost)")
+    for name, count in kinds.most_common():
+        print(f"  {name:45s} {count / PERF_HZ:6.1f} s {100 * count / total:5.1f} %  "
+              f"{count / PERF_HZ / runs * 1e3:5.1f} ms a run")
+    return 0
+
 
 def whole_file(path: str) -> None:
     print(yardstick())
@@ -110,7 +189,7 @@ def whole_file(path: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("mode", choices=("single", "file"))
+    parser.add_argument("mode", choices=("single", "profile", "file"))
     parser.add_argument("file", nargs="?", default="nested_snippets/snippets/power.py")
     parser.add_argument("--runs", type=int, default=41)
     parser.add_argument(
@@ -122,6 +201,8 @@ def main() -> int:
     )
     parser.add_argument("--trace", action="store_true", help="each command under strace")
     args = parser.parse_args()
+    if args.mode == "profile":
+        return profile()
     if args.mode == "single":
         single(args.runs, args.command or ["lsmod | head -2"], not args.discard, args.trace)
     else:

@@ -9,8 +9,9 @@ run is traced only where the next release is likely to reuse it
 (:func:`worth_tracing`).  Below that, three devices each save about a tenth or more:
 one tool-server worker per sandbox, recycled host directories and the sandbox's own
 ``/etc`` (loader cache, locale archive) that keeps traced records short.  Where the
-time goes and what was tried follows, oldest first; the matrix still takes about
-three times its 15 s target on two cores (``make bench``).
+time goes and what was tried follows, oldest first; the matrix still takes two to three
+times its 15 s target on two cores (``make bench``), and the last paragraph says why
+this design cannot reach it.
 
 A run costs a sandbox (bubblewrap, namespaces, tmpfs trees filled by the tool
 server): measured on 2026-12-02 (2 shared cores, load 5-8, cProfile of 120 items of
@@ -433,6 +434,25 @@ namespace, which PID 1 must not hold).  The bug-report items, which read every
 parameter file, are near their floor: their read-sets give ~29 distinct runs an x86
 item over 45 releases (counted ad hoc from the built hosts' trees), against ~36 before the
 projection.
+
+By program, 2026-12-05 (session 19; ``tools/bench_run.py profile``: the matrix under
+``perf record -F 1000`` of its own process tree; 1,069 runs; load 3, yardstick 0.13 s):
+71.9 s of CPU, of which the test processes and tool servers 25.8 s (the two xdist
+workers nearly all of it, the tool servers ~1 s each, from a second run's per-process
+counts), the tool servers' per-sandbox workers (fill, root copy, every tool call)
+12.1 s, strace 9.9 s, PID 1 and its forks 7.1 s, bubblewrap 5.9 s, ``bash`` 5.6 s,
+the snippets' other programs 5.6 s.  What this says about the 15 s target: a sandbox
+that runs only ``true`` costs ~25 ms of CPU (above), so 1,069 sandboxes alone need
+~27 s of CPU, ~13 s on two fully used cores, before any command, trace, host build or
+comparison.  This design reaches 15 s only with about half the runs or a sandbox at
+about half the cost; neither is in sight by the measures above.  One candidate not
+taken: the runner starts bubblewrap with ``Popen(user=...)``, for which Python forks
+instead of using ``vfork``; ``fork_exec`` took 13.6 ms a call under ``cProfile`` in one
+single-process run of ``enable.py`` and ``verify.py`` (212 calls); in a process holding
+300 MB (ad hoc), starting ``true`` took 19.5 ms of CPU that way and 0.7 ms with
+util-linux's ``setpriv`` doing the change of uid instead; but the
+matrix showed no difference outside the noise (``tools/bench.py --only-matrix``, two
+runs each alternated: 64.3 and 66.6 s of CPU against 67.3 and 60.7 s).
 """
 
 from __future__ import annotations
