@@ -441,11 +441,13 @@ By program, 2026-12-05 (session 19; ``tools/bench_run.py profile``: the matrix u
 workers nearly all of it, the tool servers ~1 s each, from a second run's per-process
 counts), the tool servers' per-sandbox workers (fill, root copy, every tool call)
 12.1 s, strace 9.9 s, PID 1 and its forks 7.1 s, bubblewrap 5.9 s, ``bash`` 5.6 s,
-the snippets' other programs 5.6 s.  What this says about the 15 s target: a sandbox
-that runs only ``true`` costs ~25 ms of CPU (above), so 1,069 sandboxes alone need
-~27 s of CPU, ~13 s on two fully used cores, before any command, trace, host build or
-comparison.  This design reaches 15 s only with about half the runs or a sandbox at
-about half the cost; neither is in sight by the measures above.  One candidate not
+the snippets' other programs 5.6 s.  The 1,069 runs took about 820 sandboxes (a pair
+that only writes a file needs none, a procedure may need several; 1,634 bubblewrap
+PIDs were sampled, two a sandbox).  What this says about the 15 s target: a sandbox
+that runs only ``true`` costs ~25 ms of CPU (above), so the sandboxes alone need ~20 s
+of CPU and the test processes ~24 s, ~22 s on two fully used cores before any command
+or trace.  This design reaches 15 s only with about half the runs or with sandboxes and
+host builds at about half the cost; neither is in sight by the measures above.  One candidate not
 taken: the runner starts bubblewrap with ``Popen(user=...)``, for which Python forks
 instead of using ``vfork``; ``fork_exec`` took 13.6 ms a call under ``cProfile`` in one
 single-process run of ``enable.py`` and ``verify.py`` (212 calls); in a process holding
