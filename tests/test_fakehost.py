@@ -382,3 +382,17 @@ def test_kvm_amd_on_4_19_without_npt_logs_no_paging_line():
     cpu = cpus.CpuModel("AuthenticAMD", "AMD EPYC (no NPT)", 23, 49, flags)
     assert not [t for t in _amd_load_lines("4.19", cpu) if "Nested Paging" in t]
     assert "SVM: kvm: Nested Paging disabled" in _amd_load_lines("5.10", cpu)
+
+
+def test_grubby_replaces_an_argument_it_already_has(intel):
+    """grubby-bls ``update_args`` (rhboot/grubby, ``grubby-bls`` at 526e39e4, read
+    2026-12-05): ``KEY=VALUE`` replaces the value of a ``KEY=`` already on the line,
+    else it is appended; a word without ``=`` is appended only when absent."""
+    for args in ("kvm_intel.nested=0", "kvm_intel.nested=1", "quiet", "quiet"):
+        assert run(intel, f'sudo grubby --update-kernel=ALL --args="{args}"') == ([], 0)
+    intel.reboot()
+    (line,), status = run(intel, "cat /proc/cmdline")
+    assert status == 0
+    words = line.split()
+    assert [w for w in words if w.startswith("kvm_intel.nested=")] == ["kvm_intel.nested=1"]
+    assert words.count("quiet") == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable
 
 from nested_snippets import arches
@@ -498,9 +499,31 @@ def grubby(host: Host, args: list[str]) -> int:
         host.err.append("grubby: Need to be root to run this command")
         return 1
     current = host.state.next_cmdline or host.state.cmdline
-    host.state.next_cmdline = f"{current} {new_args}"
+    host.state.next_cmdline = grubby_update_args(current, new_args)
     host.save()
     return 0
+
+
+def grubby_update_args(line: str, new_args: str) -> str:
+    """The options line after ``grubby --args=NEW``, as Fedora's and RHEL's ``grubby``
+    (the ``grubby-bls`` script's ``update_args``, rhboot/grubby at 526e39e4, read
+    2026-12-05) makes it: a ``KEY=VALUE`` word replaces the value of the first
+    ``KEY=`` on the line (``sed`` with ``KEY`` as a pattern, so its ``.`` matches any
+    character) or is appended; a word without ``=`` is appended unless the line holds
+    it; white space is collapsed (``echo ${args}``)."""
+    for arg in new_args.split():
+        if "=" in arg:
+            value = arg.rsplit("=", 1)[1]
+            key = arg[: -len(value) - 1]
+            pattern = re.compile(re.escape(key).replace(r"\.", ".") + "=[^ ]*")
+            found = pattern.search(line)
+            if found:
+                line = f"{line[: found.start()]}{key}={value}{line[found.end() :]}"
+            else:
+                line = f"{line} {key}={value}"
+        elif re.search(re.escape(arg).replace(r"\.", "."), line) is None:
+            line = f"{line} {arg}"
+    return " ".join(line.split())
 
 
 UNAME_FIELDS = "snrvmpio"
