@@ -212,3 +212,92 @@ hypervisor_launch_off = snippet(
     ),
 )
 """Windows without its hypervisor, for a guest that cannot get vmx/svm from its host."""
+
+# --------------------- a Windows PC as L0 under VMware Workstation or VirtualBox (never run here)
+# Shown on source/how-to/windows-hyperv.rst (section "windows-l0-desktop").
+
+_L0_READ = "2026-12-05"
+"""The day the Microsoft, VirtualBox and VMware documents below were read."""
+
+_MS_MEMORY_INTEGRITY = (
+    "https://github.com/MicrosoftDocs/windows-itpro-docs/blob/"
+    "0bc5f10e30b045e19c12c3c24df9930f165bbe76/windows/security/hardware-security/"
+    "enable-virtualization-based-protection-of-code-integrity.md"
+)
+"""Microsoft, "Enable virtualization-based protection of code integrity" (ms.date
+03/16/2023), section "Validate enabled VBS and memory integrity features"."""
+
+_MS_APPS_WITH_HYPERV = (
+    "https://github.com/MicrosoftDocs/SupportArticles-docs/blob/"
+    "04949c763eee6433a7aa75574e7678aa0ac1c551/support/windows-client/"
+    "application-management/virtualization-apps-not-work-with-hyper-v.md"
+)
+"""Microsoft, "Virtualization applications don't work together with Hyper-V, Device Guard,
+and Credential Guard" (KB 3204980, ms.date 02/12/2026), section "Disable Hyper-V in
+PowerShell"."""
+
+_VBOX_LIST = (
+    "VirtualBox/virtualbox src/VBox/Frontends/VBoxManage/VBoxManageList.cpp"
+    "@4908d8d1a85c75c0eefb6a4c5c8a9f07211ad8f1"
+)
+"""listHostInfo(): one line "Processor supports %s: %s" per processor feature, among them
+"nested HW virtualization", answered yes or no."""
+
+_VBOX_NESTED_DOC = (
+    "VirtualBox/virtualbox doc/manual/en_US/man_VBoxManage-modifyvm.xml"
+    "@080a9bcecbcff53d2cd45413556543c4bceda055"
+)
+"""``--nested-hw-virt=on|off`` of ``VBoxManage modifyvm``; the manual's topic
+"Nested Virtualization" (mirror/vbox doc/manual/en_US/dita/topics/nested-virt.dita
+@1d73e3bc) names the same option and the "Enable Nested VT-x/AMD-V" check box."""
+
+l0_device_guard = snippet(
+    windows_command(
+        "Get-CimInstance -ClassName Win32_DeviceGuard"
+        " -Namespace root\\Microsoft\\Windows\\DeviceGuard"
+    ),
+    not_executed=NotExecuted(
+        why="runs in an elevated PowerShell on the Windows PC (L0); Microsoft's memory "
+        "integrity page: VirtualizationBasedSecurityStatus 2 means VBS is enabled and "
+        "running, SecurityServicesRunning 1 is Credential Guard and 2 memory integrity",
+        source=_MS_MEMORY_INTEGRITY,
+        read=_L0_READ,
+    ),
+)
+"""Is virtualization-based security (and so Windows' hypervisor) running on the PC?"""
+
+l0_hyperv_off = snippet(
+    windows_command(
+        "Disable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-Hypervisor"
+    ),
+    not_executed=NotExecuted(
+        why="runs in an elevated PowerShell on the Windows PC (L0), followed by a restart; "
+        "Microsoft's KB 3204980 gives it to let VMware Workstation or VirtualBox use "
+        "Intel VT-x or AMD-V, together with turning off Device Guard and Credential Guard",
+        source=_MS_APPS_WITH_HYPERV,
+        read=_L0_READ,
+    ),
+)
+"""Windows' own hypervisor off, the first of KB 3204980's steps."""
+
+l0_vbox_hostinfo = snippet(
+    windows_command("VBoxManage list hostinfo"),
+    not_executed=NotExecuted(
+        why="runs on the Windows PC (L0) where VirtualBox is installed; its output has the "
+        "line 'Processor supports nested HW virtualization: yes' or '... no'",
+        source=_VBOX_LIST,
+        read=_L0_READ,
+    ),
+)
+"""What VirtualBox says the host offers for nesting, before the VM's setting is changed."""
+
+l0_vbox_nested = snippet(
+    windows_command("VBoxManage modifyvm l1 --nested-hw-virt=on"),
+    not_executed=NotExecuted(
+        why="runs on the Windows PC (L0) with the VM l1 powered off; the command-line "
+        "form of the 'Enable Nested VT-x/AMD-V' check box on the VM's Processor tab",
+        source=_VBOX_NESTED_DOC,
+        read=_L0_READ,
+    ),
+)
+"""clouds.virtualbox_nested, typed in PowerShell on a Windows L0."""
