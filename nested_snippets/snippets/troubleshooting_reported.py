@@ -13,11 +13,16 @@ thread they come from.  What the fake host can show runs here:
 * QEMU's ``KVM: entry failed, hardware error 0x...`` and ``Could not access KVM
   kernel module: %m`` are in ``target/i386/kvm/kvm.c`` and ``accel/kvm/kvm-all.c``
   of QEMU 9.2.4 (read in a snapshot of that release).
+* The initramfs, SELinux and AppArmor commands need an initramfs image, a policy or
+  a journal that the fake host does not have: each is declared not executed, with
+  the manual page or report it follows (read 2026-12-05); the sources of what the
+  page says about them are in the comments above each group.
 """
 
 from nested_snippets.arches import X86
 from nested_snippets.model import (
     Given,
+    NotExecuted,
     by_release,
     command_line,
     config,
@@ -243,3 +248,189 @@ virt_at_load_off = procedure(
     arches=X86,
     kernels=">=6.12",
 )
+
+
+# ------------------------- nested off after a reboot: the initramfs's modprobe.d copy
+# Read 2026-12-05: initramfs-tools 0.148.4 (Debian 13's source package, tarball SHA-256
+# 31f3f472...) and 0.142ubuntu25.8 (Ubuntu 24.04's): mkinitramfs copies every
+# /etc/modprobe.d/*.conf into the image; auto_add_modules (MODULES=most) lists no
+# arch/x86/kvm.  dracut 90kernel-modules/module-setup.sh (dracutdevs/dracut 5d2bda46f4e7,
+# dracut-ng/dracut-ng 20cc20d2ac9c): install() copies /etc/modprobe.d/*.conf when
+# hostonly; installkernel() lists no arch/x86/kvm.
+
+READ = "2026-12-05"
+LSINITRAMFS_8 = "https://sources.debian.org/src/initramfs-tools/0.148.4/lsinitramfs.8/"
+UPDATE_INITRAMFS_8 = "https://sources.debian.org/src/initramfs-tools/0.148.4/update-initramfs.8/"
+LSINITRD_1 = (
+    "https://github.com/dracutdevs/dracut/blob/5d2bda46f4e75e85445ee4d3bd3f68bf966287b9/"
+    "man/lsinitrd.1.asc"
+)
+DRACUT_8 = (
+    "https://github.com/dracutdevs/dracut/blob/5d2bda46f4e75e85445ee4d3bd3f68bf966287b9/"
+    "man/dracut.8.asc"
+)
+_NO_IMAGE = "the fake host has no initramfs image and no {tool}"
+
+initramfs_kvm_debian = snippet(
+    command_line("lsinitramfs /boot/initrd.img-$(uname -r) | grep -E 'kvm|modprobe.d'"),
+    not_executed=NotExecuted(
+        why=_NO_IMAGE.format(tool="lsinitramfs") + "; lsinitramfs(8)'s example for the "
+        "running kernel's image, filtered",
+        source=LSINITRAMFS_8,
+        read=READ,
+    ),
+)
+"""Debian, Ubuntu: is a KVM module in the image, next to the image's modprobe.d?"""
+
+initramfs_kvm_dracut = snippet(
+    command_line("sudo lsinitrd | grep -E 'kvm|modprobe.d'"),
+    not_executed=NotExecuted(
+        why=_NO_IMAGE.format(tool="lsinitrd") + "; lsinitrd(1): without an image it "
+        "reads the default one, and lists its contents",
+        source=LSINITRD_1,
+        read=READ,
+    ),
+)
+"""dracut (Fedora, RHEL, SUSE): the same question."""
+
+initramfs_rebuild_debian = snippet(
+    command_line("sudo update-initramfs -u -k all"),
+    not_executed=NotExecuted(
+        why="it rewrites the initramfs images of the machine it runs on; update-initramfs(8): "
+        "-u updates, -k all every installed kernel that already has an image",
+        source=UPDATE_INITRAMFS_8,
+        read=READ,
+    ),
+)
+
+initramfs_rebuild_dracut = snippet(
+    command_line("sudo dracut --force --regenerate-all"),
+    not_executed=NotExecuted(
+        why="it rewrites the initramfs images of the machine it runs on; dracut(8): "
+        "--force overwrites an existing image, --regenerate-all builds one per kernel "
+        "version found",
+        source=DRACUT_8,
+        read=READ,
+    ),
+)
+
+# ------------------------------------------- SELinux: svirt_t denied the L1's disk
+# The denial's wording: Linux security/selinux/avc.c avc_audit_pre_callback() and
+# avc_audit_post_callback() at 6.14 ("avc:  %s ", " {", " } for ", " scontext=%s",
+# " tcontext=%s", " tclass=%s", " permissive=%u").  The policy: fedora-selinux/
+# selinux-policy fd1d99621ded (v41.24-7): devices.fc labels /dev/kvm kvm_device_t,
+# virt.te dev_rw_kvm(virt_domain) and virt.if makes svirt_t a virt_domain, virt.fc
+# labels /var/lib/libvirt/images virt_image_t, virt.te has the tunables virt_use_nfs and
+# virt_use_fusefs (both false).
+
+AUSEARCH_8 = (
+    "https://github.com/linux-audit/audit-userspace/blob/"
+    "00da0194711c70c339790016390f55f1d6ccbb1c/docs/ausearch.8"
+)
+SETSEBOOL_8 = (
+    "https://github.com/SELinuxProject/selinux/blob/"
+    "13cd4c8960688af11ad23b4c946149015c80d549/policycoreutils/setsebool/setsebool.8"
+)
+SEMANAGE_FCONTEXT_8 = (
+    "https://github.com/SELinuxProject/selinux/blob/"
+    "3361233fa3cb0c27f68f682f195accefb69d06c0/python/semanage/semanage-fcontext.8"
+)
+RESTORECON_8 = (
+    "https://github.com/SELinuxProject/selinux/blob/"
+    "0e67689d52900276dcd669aff9742b02fb4497a5/policycoreutils/setfiles/restorecon.8"
+)
+_NO_SELINUX = "the fake host has no SELinux and no {tool}"
+
+selinux_avc_recent = snippet(
+    command_line("sudo ausearch -m avc -ts recent"),
+    not_executed=NotExecuted(
+        why=_NO_SELINUX.format(tool="audit log") + "; ausearch(8): -m selects the record "
+        "type, -ts recent the last 10 minutes",
+        source=AUSEARCH_8,
+        read=READ,
+    ),
+)
+
+selinux_virt_use_nfs = snippet(
+    command_line("sudo setsebool -P virt_use_nfs 1"),
+    not_executed=NotExecuted(
+        why=_NO_SELINUX.format(tool="setsebool") + "; setsebool(8): -P keeps the value "
+        "across reboots; the boolean is virt.te's (selinux-policy fd1d99621ded)",
+        source=SETSEBOOL_8,
+        read=READ,
+    ),
+)
+
+selinux_label_image_dir = snippet(
+    command_line("""
+        sudo semanage fcontext -a -e /var/lib/libvirt/images /srv/vms
+        sudo restorecon -R -v /srv/vms
+    """),
+    not_executed=NotExecuted(
+        why=_NO_SELINUX.format(tool="semanage") + "; semanage-fcontext(8)'s example of "
+        "-e (label a tree the way another is labelled), then restorecon as it says",
+        source=SEMANAGE_FCONTEXT_8,
+        read=READ,
+    ),
+)
+"""/srv/vms stands for the reader's directory of disk images."""
+
+selinux_dev_kvm_label = snippet(
+    command_line("""
+        ls -Z /dev/kvm
+        sudo restorecon -v /dev/kvm
+    """),
+    not_executed=NotExecuted(
+        why=_NO_SELINUX.format(tool="file labels") + "; restorecon(8) sets the policy's "
+        "context on the file and -v shows the change",
+        source=RESTORECON_8,
+        read=READ,
+    ),
+)
+
+# ---------------------------------------- AppArmor: libvirt-<uuid> denied the disk
+# The wording: Linux security/apparmor/audit.c (apparmor="%s", "DENIED") and file.c
+# (requested_mask=, denied_mask=) at 6.14; the profile's name is AA_PREFIX and the
+# domain's UUID (libvirt 11.3.0 src/security/security_apparmor.c), "libvirt-" in the
+# reports below.
+
+TF_LIBVIRT_546 = "https://github.com/dmacvicar/terraform-provider-libvirt/issues/546"
+
+apparmor_denied = snippet(
+    command_line("sudo dmesg | grep 'apparmor=\"DENIED\"'"),
+    not_executed=NotExecuted(
+        why="the fake host has no AppArmor, so its log holds no such line; the report "
+        "found the denials as kernel log lines (\"kernel: [263802.885482] audit: "
+        "type=1400 ... apparmor=\"DENIED\"\")",
+        source=TF_LIBVIRT_546,
+        read=READ,
+    ),
+)
+
+QEMU_IMG_KBASE = "https://gitlab.com/libvirt/libvirt/-/blob/v11.3.0/docs/kbase/backing_chains.rst"
+
+backing_format_check = snippet(
+    command_line("qemu-img info /var/lib/libvirt/images/l1.qcow2"),
+    not_executed=NotExecuted(
+        why="it needs the reader's disk image; libvirt's knowledge base, \"Disk image "
+        "chains\", Troubleshooting: without a \"backing file format\" line the format "
+        "is not recorded",
+        source=QEMU_IMG_KBASE,
+        read=READ,
+    ),
+)
+
+backing_format_fix = snippet(
+    command_line(
+        "qemu-img rebase -f qcow2 -F qcow2 -b /var/lib/libvirt/images/base.qcow2 "
+        "/var/lib/libvirt/images/l1.qcow2"
+    ),
+    not_executed=NotExecuted(
+        why="it rewrites the reader's disk image; the command of libvirt's knowledge base "
+        "(\"Disk image chains\", Troubleshooting) with qcow2 for both formats, the backing "
+        "image given by its absolute path as it asks",
+        source=QEMU_IMG_KBASE,
+        read=READ,
+    ),
+)
+"""Records the backing image's format in the overlay (the knowledge base's fix)."""
