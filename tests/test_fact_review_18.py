@@ -61,11 +61,11 @@ FINDINGS = {
     "a-l5-ms-source": (WIN, "", ".. source:: ms-kvm-nested-support"),
     # 18a unverifiable 5: the Arch source is the extra repository
     "a-u5-arch-extra": (DIST, "packages/extra-staging/", "packages/extra/x86_64/libvirt"),
-    # 18b M1: a visible flag is not proof on Intel < 5.6 and AMD < 6.7
-    # (Intel's boundary, 5.6, is not bound to the kernel data yet: no release is printed)
-    "b-m1-intel": (TUT, "", "hides ``vmx`` when the firmware switched VT-x off only in "
-                   "newer kernels too"),
-    "b-m1-amd": (TUT, "", ":kernel-since:`message disabled_by_bios_amd 3`"),
+    # 18b M1: a visible flag is not proof on Intel < 5.6 and AMD < 6.7 (both boundaries
+    # bound to feat_ctl.c and amd.c since session 19: tests/test_firmware_hides_flag.py)
+    "b-m1-intel": (TUT, "", "hides ``vmx`` when the firmware switched VT-x off only from "
+                   "Linux :kernel-since:`source firmware-vmx-off-hides-flag present`"),
+    "b-m1-amd": (TUT, "", ":kernel-since:`source firmware-svm-off-hides-flag present`"),
     "b-m1-dmesg": (TUT, "", ":ref:`troubleshooting-disabled-by-bios`"),
     # 18b M2: Arm64's built-in kvm has parameters
     "b-m2-arm64": (BUG, "is built into the kernel and has no module parameters to copy",

@@ -43,9 +43,16 @@ from extract_kernel_params import (  # noqa: E402
 from nested_snippets.kernel import probes as facts  # noqa: E402
 from nested_snippets.kernel.messages import probes as wordings  # noqa: E402
 
-# besides the KVM directories: where x86 kept its SVM/VMX checks outside them, and
-# the cpuinfo code (facts.SOURCE_FACTS["vmx-flags-line"])
-EXTRA_FILES = ("arch/x86/include/asm/virtext.h", "arch/x86/kernel/cpu/proc.c")
+# besides the KVM directories: where x86 kept its SVM/VMX checks outside them, the
+# cpuinfo code (facts.SOURCE_FACTS["vmx-flags-line"]) and the boot-time CPU setup that
+# checks the firmware's VMX/SVM lock (feat_ctl.c from 5.6, amd.c's VM_CR check from 6.7;
+# before 5.6 no file of arch/x86/kernel cleared vmx: grepped in 4.19.0 and 5.5.0)
+EXTRA_FILES = (
+    "arch/x86/include/asm/virtext.h",
+    "arch/x86/kernel/cpu/proc.c",
+    "arch/x86/kernel/cpu/feat_ctl.c",
+    "arch/x86/kernel/cpu/amd.c",
+)
 EXTRA_DIRS = ("arch/x86/virt",)
 
 
@@ -105,16 +112,28 @@ def partial(tree: Tree, data: dict, label: str) -> dict[str, str]:
     skip = differing(tree, data)
     new = [f for f in probes() if f not in old]
     found = {**old, **find_probes(tree, new, frozenset(skip))}
+    asked = _asked_before(data, label)
     data["provenance"]["probes_partial"] = {
         "source": label,
         "release": kernel_release(tree),
-        "fragments": new,
+        "fragments": asked + [f for f in new if f not in asked],
         "skipped": sorted(p for p in skip if p != "Makefile"),
         "outside_provenance": sorted(
             p for p in scanned_files(tree) if p not in data["provenance"]["files"]
         ),  # fmt: skip
     }
     return dict(sorted(found.items()))
+
+
+def _asked_before(data: dict, label: str) -> list[str]:
+    """The fragments an earlier --partial run from the same ``label`` looked for (a
+    run from another tree of the release would mix two sources: refused)."""
+    earlier = data["provenance"].get("probes_partial")
+    if not earlier:
+        return []
+    if earlier["source"] != label:
+        raise ExtractError(f"fragments were read from {earlier['source']} before, not {label}")
+    return list(earlier["fragments"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,15 +49,23 @@ class Variant:
     source: str
     """Kernel file and version (or commit) the text was read from."""
     probe: tuple[str, ...] = ()
-    """C source fragments (string literals as written) that all appear in a release's KVM
-    files exactly when it logs this wording; () for wordings outside the KVM files
-    (checked by hand) and for "logs nothing" when the other wordings are gone."""
+    """C source fragments (string literals as written) that all appear in a release's
+    scanned files (the KVM files, feat_ctl.c, amd.c: tools/extract_kernel_messages.py)
+    exactly when it logs this wording; () for wordings outside them (checked by hand)
+    and for "logs nothing" when the other wordings are gone."""
     absent: tuple[str, ...] = ()
     """Fragments whose presence rules this wording out (an older check still there)."""
 
 
 _SVM_FMT = '#define pr_fmt(fmt) "SVM: " fmt'
 """svm.c's pr_fmt before 6.3 (from 6.3 KBUILD_MODNAME, "kvm_amd: ")."""
+
+_FEAT_CTL_VMX = '"VMX (%s TXT) disabled by BIOS\\n"'
+"""feat_ctl.c's boot line when the firmware locked IA32_FEAT_CTL with VMX off (from 5.6)."""
+
+_AMD_SVM_VM_CR = '"SVM disabled (by BIOS) in MSR_VM_CR\\n"'
+"""amd.c's boot line when VM_CR.SVMDIS is set (from 6.7); kvm_amd's own line ends in
+"on CPU %d", so this fragment does not match it."""
 
 MESSAGES: dict[str, tuple[Variant, ...]] = {
     # --- module parameters (every architecture) -------------------------------------
@@ -283,7 +291,9 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "x86/cpu: VMX (outside TXT) disabled by BIOS",
             None,
             "arch/x86/kernel/cpu/feat_ctl.c init_ia32_feat_ctl() @ v5.6.4 and v6.18.2 "
-            "(pr_fmt 'x86/cpu: '; 'inside TXT' when booted through tboot)",
+            "(pr_fmt 'x86/cpu: '; 'inside TXT' when booted through tboot); bound to "
+            "feat_ctl.c for every release with data (probes.py firmware-vmx-off-hides-flag)",
+            probe=(_FEAT_CTL_VMX,),
         ),
     ),
     "amd_svm_disabled_boot": (
@@ -293,7 +303,9 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "SVM disabled (by BIOS) in MSR_VM_CR",
             None,
             "arch/x86/kernel/cpu/amd.c init_amd() @ v6.18.2 (pr_notice_once, no pr_fmt); "
-            "commit 7deda2ce5b33 'x86/cpu: Clear SVM feature if disabled by BIOS' (v6.7)",
+            "commit 7deda2ce5b33 'x86/cpu: Clear SVM feature if disabled by BIOS' (v6.7); "
+            "bound to amd.c for every release with data (probes.py firmware-svm-off-hides-flag)",
+            probe=(_AMD_SVM_VM_CR,),
         ),
     ),
     # --- x86: second vendor module while the other one is loaded -----------------------
@@ -610,7 +622,7 @@ def probes() -> list[str]:
 
 
 def probed(key: str) -> bool:
-    """Whether the sources tell this key's wordings apart (all its texts are in KVM files)."""
+    """Whether the sources tell this key's wordings apart (its texts are in scanned files)."""
     return any(v.probe for v in MESSAGES[key])
 
 

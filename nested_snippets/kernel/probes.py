@@ -69,6 +69,24 @@ SOURCE_FACTS: dict[str, SourceFact] = {
         "arch/x86/kernel/cpu/proc.c: show_cpuinfo()",
         'an Intel CPU\'s /proc/cpuinfo entry has a separate "vmx flags" line',
     ),
+    "firmware-vmx-off-hides-flag": SourceFact(
+        (
+            'pr_err_once("VMX (%s TXT) disabled by BIOS\\n",\n\t\t\t\t    tboot ? "inside" : '
+            '"outside");\n\t\tclear_cpu_cap(c, X86_FEATURE_VMX);',
+        ),
+        "arch/x86/kernel/cpu/feat_ctl.c: init_ia32_feat_ctl()",
+        "when the firmware locked IA32_FEAT_CTL with VMX off, the kernel logs 'VMX (outside "
+        "TXT) disabled by BIOS' at boot and clears vmx from /proc/cpuinfo",
+    ),
+    "firmware-svm-off-hides-flag": SourceFact(
+        (
+            'pr_notice_once("SVM disabled (by BIOS) in MSR_VM_CR\\n");\n'
+            "\t\t\tclear_cpu_cap(c, X86_FEATURE_SVM);",
+        ),
+        "arch/x86/kernel/cpu/amd.c: init_amd()",
+        "when the firmware set VM_CR.SVMDIS, the kernel logs 'SVM disabled (by BIOS) in "
+        "MSR_VM_CR' at boot and clears svm from /proc/cpuinfo",
+    ),
 }
 """Named facts the pages refer to (``:kernel-since:`source svm-nested-state present```)."""
 
