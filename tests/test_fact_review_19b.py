@@ -39,6 +39,9 @@ FINDINGS = {
     # L3: on Proxmox VE (a KVM L0 of your own) you do set nested on L0
     "l3-own-l0": (CLOUDS, "You cannot load modules or set ``nested`` on L0 here.",
                   "Unless L0 is a Linux KVM host of your own"),
+    # L5: Microsoft moved its nesting pages to the Windows Server docs (August 2025)
+    "l5-ms-moved": (CLOUDS, "", ":url: https://learn.microsoft.com/en-us/windows-server/"
+                    "virtualization/hyper-v/enable-nested-virtualization"),
     # M2: 7.0.0 and 7.1.3 (Makefile.kvm) renamed two of the VMX programs the page runs
     "m2-renamed-7": (COMMUNITY, "a later mainline tree has no",
                      "the 7.0.0 and 7.1.3 trees have no vmx_set_nested_state_test"),
