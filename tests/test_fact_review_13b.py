@@ -48,8 +48,9 @@ FINDINGS = {
     "7-azure-read-date": (CONF, "", "(read :source-read:`ms-enable-nested`)"),
     "7-gce-read-date": (CONF, "", "(read :source-read:`gce-overview`)"),
     "8-gce-tdx": (CONF, "", "Intel TDX-based confidential VMs cannot run KVM as L1 either"),
+    # superseded by 19b M1: Trusted launch allows nesting on most v5 sizes
     "9-azure-security-type": (CLOUDS, "(not Trusted launch, not Confidential VM)",
-                              "this guide reads that as ruling out"),
+                              "Microsoft's page on nesting says :claim:`it must be"),
     "10-acu-note": (CLOUDS, "is no longer maintained <azure-acu>",
                     "is planned for archival on 12/16/2024.\" <azure-acu>`"),
     "11-rhel-secondary": (DISTRO, "", "Red Hat's own release table was not read here"),

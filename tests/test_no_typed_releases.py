@@ -129,6 +129,10 @@ CLAIM_RELEASES_ALLOWED: dict[tuple[str, str, str], str] = {
     ("how-to/clouds", "ms-enable-nested", "9.3"): "a Hyper-V VM configuration version",
     ("how-to/community-tests", "selftests-makefile", "6.18.2"):
         "names the tree read (tools/testing/selftests, not in the data)",
+    ("how-to/community-tests", "selftests-makefile-7", "7.0.0"): "as above",
+    ("how-to/community-tests", "selftests-makefile-7", "7.1.3"): "as above",
+    ("how-to/community-tests", "selftests-nested-7", "7.0.0"): "as above",
+    ("how-to/community-tests", "selftests-nested-7", "7.1.3"): "as above",
     ("troubleshooting", "linux-feat-ctl-c", "5.6.4"):
         "names a tree read (arch/x86/kernel/cpu/feat_ctl.c, not in the data)",
     ("troubleshooting", "linux-feat-ctl-c", "6.18.2"): "as above",

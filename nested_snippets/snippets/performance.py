@@ -5,7 +5,10 @@ Shown on ``source/how-to/performance.rst``.  Sources of the outputs:
 * ``ept``, ``enable_shadow_vmcs``, ``enable_apicv`` (``kvm_intel``) and ``npt``,
   ``avic`` (``kvm_amd``) are read-only module parameters that KVM clears at load time
   when the CPU lacks the feature (``vmx/vmx.c`` ``hardware_setup()``, ``svm/svm.c``
-  ``svm_hardware_setup()``); types per release come from the kernel data.
+  ``svm_hardware_setup()``; ``avic`` from 6.18 in ``svm/avic.c``
+  ``avic_hardware_setup()``), ``npt`` only from 5.12, where the parameter became
+  ``npt_enabled`` itself (``svm/svm.c`` @ 5.12.9; an int that keeps its value before);
+  types per release come from the kernel data.
 * ``/proc/cpuinfo`` prints VMX capabilities on a separate ``vmx flags`` line
   (``arch/x86/kernel/cpu/proc.c`` with ``arch/x86/include/asm/vmxfeatures.h``: names
   ``ept``, ``vpid``, ``shadow_vmcs``, ``apicv``, ``posted_intr`` @ v6.18.2).
