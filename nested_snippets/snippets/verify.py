@@ -10,10 +10,10 @@ Shown on ``source/how-to/verify.rst`` and in the tutorial.  Sources of the outpu
   from 5.0) also contains "nested", so the guide greps for the whole word.
 * ``ept``, ``enable_shadow_vmcs`` and ``enable_apicv`` default to ``Y`` and are
   cleared at load time when the CPU lacks the feature (``arch/x86/kvm/vmx/vmx.c``,
-  ``hardware_setup()``); ``npt`` and ``avic`` likewise in ``svm.c``'s
-  ``svm_hardware_setup()``.  In the kernel data ``npt`` is an ``int``
-  until 5.11 and a ``bool`` from 5.12, ``avic`` an ``int`` until 5.12 and a ``bool``
-  from 5.13 (commit 28a4aa1160d7; ``svm/avic.c`` @ 5.12.9 and 5.13.0, ``svm/svm.c``
+  ``hardware_setup()``); ``npt`` likewise in ``svm.c``'s ``svm_hardware_setup()``,
+  which also clears ``avic`` (off by default until 6.18).  In the kernel data ``npt`` is
+  an ``int`` until 5.11 and a ``bool`` from 5.12, ``avic`` an ``int`` until 5.12 and a
+  ``bool`` from 5.13 (commit 28a4aa1160d7; ``svm/avic.c`` @ 5.12.9 and 5.13.0, ``svm/svm.c``
   from 5.14, ``svm/avic.c`` again from 6.18); from 6.18
   ``avic`` is a callback (``avic_ops`` in ``svm/avic.c``) that starts as "auto" and
   prints the outcome of load time as a bool.
