@@ -36,6 +36,6 @@ ARCH = Arch(
     fake_flags=("esan3", "zarch", "stfle", "msa", "ldisp", "eimm", "dfp", "edat", "etf3eh",
                 "highgprs", "te", "vx"),  # fmt: skip
     no_flag_message="s390_no_sie",
-    # the check is gone in 7.1 (huge pages for gmap): messages.py has no errno there
+    # the check is gone from 7.0 (the s390 gmap rewrite): messages.py has no errno there
     param_conflicts=(("nested", "hpage", "s390_nested_hpage"),),
 )

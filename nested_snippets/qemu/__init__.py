@@ -437,6 +437,9 @@ MESSAGES: dict[str, Callable[[Release], str | None]] = {
     "nested-hv-kvm-lacks": lambda r: _one(
         (r.spapr_cap("nested-hv") or {}).get("apply_messages", []),
         lambda m: m["call"] == "error_setg" and "has_cap_nested" in (m["condition"] or "")),
+    "nested-hv-enable-fails": lambda r: _one(
+        (r.spapr_cap("nested-hv") or {}).get("apply_messages", []),
+        lambda m: m["call"] == "error_setg" and "set_cap_nested" in (m["condition"] or "")),
     "nested-hv-power9": lambda r: _one(
         (r.spapr_cap("nested-hv") or {}).get("apply_messages", []),
         lambda m: m["call"] == "error_setg" and "POWER9" in m["message"]),

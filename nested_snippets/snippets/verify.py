@@ -10,10 +10,11 @@ Shown on ``source/how-to/verify.rst`` and in the tutorial.  Sources of the outpu
   from 5.0) also contains "nested", so the guide greps for the whole word.
 * ``ept``, ``enable_shadow_vmcs`` and ``enable_apicv`` default to ``Y`` and are
   cleared at load time when the CPU lacks the feature (``arch/x86/kvm/vmx/vmx.c``,
-  ``hardware_setup()``); ``npt`` and ``avic`` likewise in ``svm.c``'s
-  ``svm_hardware_setup()``.  In the kernel data ``npt`` is an ``int``
-  until 5.11 and a ``bool`` from 5.12, ``avic`` an ``int`` until 5.12 and a ``bool``
-  from 5.13 (commit 28a4aa1160d7, in 5.13-rc4; ``svm/svm.c`` @ 5.13.0); from 6.18
+  ``hardware_setup()``); ``npt`` likewise in ``svm.c``'s ``svm_hardware_setup()``,
+  which also clears ``avic`` (off by default until 6.18).  In the kernel data ``npt`` is
+  an ``int`` until 5.11 and a ``bool`` from 5.12, ``avic`` an ``int`` until 5.12 and a
+  ``bool`` from 5.13 (commit 28a4aa1160d7; ``svm/avic.c`` @ 5.12.9 and 5.13.0, ``svm/svm.c``
+  from 5.14, ``svm/avic.c`` again from 6.18); from 6.18
   ``avic`` is a callback (``avic_ops`` in ``svm/avic.c``) that starts as "auto" and
   prints the outcome of load time as a bool.
 """
@@ -93,22 +94,24 @@ l0_amd_extras = snippet(
         era(
             "<5.12",
             _npt_avic("1", "0"),
-            because="npt and avic are int parameters up to 5.11 (svm.c @ 4.19.0, "
-            "svm/svm.c @ 5.11.0)",
+            because="npt and avic are int parameters up to 5.11 (svm.c @ 4.19.0; "
+            "npt in svm/svm.c and avic in svm/avic.c @ 5.11.0)",
         ),
         era(
             ">=5.12,<5.13",
             _npt_avic("Y", "0"),
-            because="npt is a bool and avic still an int @ 5.12.9 (svm/svm.c); avic is a "
-            "bool @ 5.13.0",
+            because="npt is a bool (svm/svm.c) and avic still an int (svm/avic.c) @ "
+            "5.12.9; avic is a bool @ 5.13.0",
         ),
         era(
             ">=5.13",
             _npt_avic("Y", "N"),
-            because="npt and avic are bool from 5.13 (svm/svm.c @ 5.13.0; avic an int @ "
-            "5.12.9); from 6.18 avic starts as 'auto' (svm/avic.c avic_ops @ 6.18.2) "
-            "and prints what load time decided as a bool: N without x2AVIC, as on the "
-            "modelled Zen 3 (avic.c avic_want_avic_enabled() @ 7.3.4)",
+            because="npt and avic are bool from 5.13 (npt in svm/svm.c, avic in svm/avic.c "
+            "@ 5.13.0; avic an int @ 5.12.9); from 6.18 avic starts as 'auto' (svm/avic.c "
+            "avic_ops @ 6.18.2) "
+            "and prints what load time decided as a bool: N unless the CPU has x2AVIC and "
+            "is a Zen 4 or later, so N on the modelled Zen 3 (avic.c "
+            "avic_want_avic_enabled() @ 6.18.2)",
         ),
     ),
     arches=("amd",),
