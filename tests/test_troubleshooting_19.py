@@ -77,7 +77,7 @@ def test_selinux_entry_quotes_the_record_and_the_kernel_wording():
     assert "cmusatyalab/vmnetx#26" in entry
     assert f"``{KERNEL_AVC_PREFIX}``" in RAW  # two blanks, as the kernel writes it
     assert "``Could not open '/path/to/l1.qcow2': Permission denied``" in entry
-    assert "\"Could not %s '%s'\"" in entry  # QEMU util/osdep.c qemu_open_internal()
+    assert ":qemu-message:`image-open-failed`" in entry  # util/osdep.c qemu_open_internal()
     for kept_on in ("virt_use_nfs", "virt_use_fusefs", "kvm_device_t",
                     '"harder, but more secure"'):
         assert kept_on in entry, kept_on
@@ -122,3 +122,15 @@ def test_commands_are_declared_not_executed_with_their_source(name, command, sou
     assert snip.not_executed is not None, name
     assert source in snip.not_executed.source
     assert snip.not_executed.read == "2026-12-05"
+
+
+def test_the_image_open_message_comes_from_the_qemu_data():
+    """The SELinux entry's QEMU message is read from util/osdep.c in the QEMU data
+    (format as QEMU 10.2.0's source writes it, pbo-linaro/qemu-ci 698104725e)."""
+    from nested_snippets import qemu
+
+    text, newest = qemu.message("image-open-failed@10.2")
+    assert text == "Could not %s '%s'"
+    assert qemu.release("10.2").printing(
+        "Could not open '/path/to/l1.qcow2': Permission denied"
+    )

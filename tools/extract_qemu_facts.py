@@ -95,6 +95,8 @@ CATALOGUE_FILES = (
     ("target/arm/kvm64.c",),
     (VIRT_C,),
     ("hw/intc/arm_gicv3_kvm.c",),
+    ("util/osdep.c",),  # qemu_open_internal(): "Could not %s '%s'" from 6.0
+    ("block/file-posix.c",),  # opening an image file ("Could not open '%s'")
 )
 """Files whose messages :func:`message_catalogue` lists (the first path of each
 tuple that the release has)."""

@@ -374,8 +374,9 @@ FACTS: dict[str, Predicate] = {
 
 
 def message_fact(text: str) -> Predicate:
-    """True in a release whose data holds the message ``text`` (exactly)."""
-    return lambda r: text in r.messages()
+    """True in a release whose data holds the message ``text`` (exactly): a nesting
+    message or one of the catalogue's."""
+    return lambda r: text in r.messages() or any(e["message"] == text for e in r.catalogue())
 
 
 def _span(pred: Predicate) -> list[tuple[str, bool | None]]:
@@ -446,6 +447,10 @@ MESSAGES: dict[str, Callable[[Release], str | None]] = {
     "nested-papr-mutual": lambda r: _one(
         (r.spapr_cap("nested-papr") or {}).get("apply_messages", []),
         lambda m: m["call"] == "error_setg" and "mutually exclusive" in m["message"]),
+    "image-open-failed": lambda r: _one(
+        r.catalogue(),
+        lambda e: e["function"] == "qemu_open_internal" and e["call"] == "error_setg_errno"
+        and "%s '%s'" in e["message"]),
     "nested-papr-kvm-lacks": lambda r: _one(
         (r.spapr_cap("nested-papr") or {}).get("apply_messages", []),
         lambda m: m["call"] == "error_setg" and "KVM implementation" in m["message"]),
