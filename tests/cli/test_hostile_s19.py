@@ -1,0 +1,83 @@
+"""Session 19: hostile inputs to ``nested-kvm`` through fake roots (the rows of the
+session-19 attack; the inputs that gave one clear message are not repeated here).
+Each break below failed before its fix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import write
+
+
+@pytest.mark.parametrize("argv", [["check", "--no-probe"], ["check", "--no-probe", "--json"],
+                                  ["report"]])  # fmt: skip
+def test_a_nul_in_the_kernel_release_is_no_traceback(cli, make_host, argv):
+    """A NUL in /proc/sys/kernel/osrelease went into the paths read below
+    /lib/modules: ``os.path.realpath`` raised "embedded null byte" (a traceback, exit
+    1, and no JSON).  No file name holds a NUL: such a file is missing."""
+    root = make_host("intel")
+    write(root, "/proc/sys/kernel/osrelease", "6.6\0x\n")
+    r = cli(argv[0], "--root", str(root), *argv[1:])
+    assert r.rc == 0, r.err
+    if "--json" in argv:
+        assert json.loads(r.out)["error"] is None
+    assert "\0" not in r.out + r.err
+
+
+def test_hostfs_takes_a_name_with_a_nul_for_a_missing_file(make_host):
+    from nested_snippets.cli.hostfs import HostFS, Unreadable
+
+    fs = HostFS(make_host("intel"))
+    name = "/proc/cpu\0info"
+    assert fs.read_optional(name) is None
+    assert not fs.exists(name) and not fs.is_dir(name) and fs.stat(name) is None
+    assert not fs.access(name, 4) and not fs.escapes(name) and fs.outside(name) == ""
+    assert fs.listdir_or_empty(name + "/x") == []
+    with pytest.raises(Unreadable, match="no such file"):
+        fs.read(name)
+
+
+@pytest.mark.parametrize(
+    ("shown", "text", "where"),
+    [
+        ("/etc/modprobe.d/kvm.conf", "options kvm_intel nestd=1\n", "/etc/modprobe.d/kvm.conf:1"),
+        ("/etc/modprobe.d/kvm.conf", "options kvm_intel Nested=1\n", "/etc/modprobe.d/kvm.conf:1"),
+        ("/proc/cmdline", "root=/dev/sda1 kvm_intel.nestd=1\n", "kernel command line"),
+        ("/proc/cmdline", "root=/dev/sda1 kvm-intel.nested_=1\n", "kernel command line"),
+    ],
+)
+def test_a_misspelt_nested_setting_gets_a_did_you_mean(cli, make_host, shown, text, where):
+    """``options kvm_intel nestd=1`` (or ``kvm_intel.nestd=1`` on the command line)
+    with nested=N: nested-config passed with "no nested= in modprobe.d or on the
+    kernel command line: the kernel's default applies", and the FAIL of nested told
+    the user to add the line they had, misspelt.  The kernel ignores the unknown
+    name; no parameter of any KVM module in the data is that close to nested
+    (test below)."""
+    root = make_host("intel")
+    write(root, "/sys/module/kvm_intel/parameters/nested", "N\n")
+    write(root, shown, text)
+    r = cli("check", "--root", str(root), "--no-probe")
+    line = r.line("nested-config")
+    assert line.startswith("WARN  nested-config: "), line
+    assert where in line and "did you mean 'nested'?" in line, line
+    assert r.rc == 1
+
+
+def test_no_parameter_of_the_data_is_taken_for_a_misspelt_nested():
+    from nested_snippets import kernel
+    from nested_snippets.cli.config import misspelt_nested
+
+    names = {n for v in kernel.versions() for m in kernel.load(v).modules.values()
+             for n in m.names()}  # fmt: skip
+    assert "nested" in names and "nested_early_check" in names
+    assert [n for n in sorted(names) if misspelt_nested(n)] == []
+    assert misspelt_nested("nestd") and misspelt_nested("NESTED")
+
+
+def test_a_misspelt_nested_beside_a_nested_setting_is_left_to_lint(cli, make_host):
+    root = make_host("intel")
+    write(root, "/etc/modprobe.d/kvm.conf", "options kvm_intel nested=1 nestd=1\n")
+    r = cli("check", "--root", str(root), "--no-probe")
+    assert r.status("nested-config") == "PASS"
