@@ -25,6 +25,9 @@ from nested_snippets.parsers.sysfs import MAX_LEN
 
 MODULES = arches.module_arches()
 """KVM module -> the architecture of its parameter data (None: the host's)."""
+MAX_PARAMS = 1000
+"""Read no ``parameters`` directory of more entries (a KVM module of the kernel data
+has a few dozen: tests/cli/test_hostile_s19.py)."""
 SHOWN = 100
 """Lines per kind of difference (a real module has under 100 parameters)."""
 Row = namedtuple("Row", "module name status host default reason at_load", defaults=(None, None))
@@ -92,6 +95,11 @@ def host_params(fs: HostFS, module: str) -> dict[str, str | Unreadable] | None:
         if not exc.missing:
             raise CliError(f"cannot read {exc}") from None
         names = []
+    if len(names) > MAX_PARAMS:  # a hostile tree: each would be read
+        raise CliError(
+            f"cannot read {where}/parameters: {len(names)} entries, more than {MAX_PARAMS}: "
+            "no KVM module has that many parameters; not read"
+        )
     out: dict[str, str | Unreadable] = {}
     for name in names:
         shown = f"{where}/parameters/{name}"

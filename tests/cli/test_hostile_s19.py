@@ -81,3 +81,29 @@ def test_a_misspelt_nested_beside_a_nested_setting_is_left_to_lint(cli, make_hos
     write(root, "/etc/modprobe.d/kvm.conf", "options kvm_intel nested=1 nestd=1\n")
     r = cli("check", "--root", str(root), "--no-probe")
     assert r.status("nested-config") == "PASS"
+
+
+@pytest.mark.parametrize("json_out", [False, True])
+def test_a_parameters_directory_of_thousands_is_not_read_through(cli, make_host, json_out):
+    """``params --running`` read every entry of /sys/module/MODULE/parameters: 30,000
+    files took 13 to 23 s (one file read each, however many), and --json listed them
+    all.  No KVM module in the data has more than a few dozen parameters; more than
+    :data:`running.MAX_PARAMS` entries is one error that names the directory."""
+    from nested_snippets.cli import running
+
+    root = make_host("intel")
+    where = root / "sys/module/kvm/parameters"
+    for i in range(running.MAX_PARAMS + 1):
+        (where / f"p{i}").write_text("1\n")
+    r = cli("params", "--running", "--root", str(root), *(["--json"] if json_out else []))
+    assert r.rc == 2
+    assert "/sys/module/kvm/parameters" in r.err and str(running.MAX_PARAMS) in r.err, r.err
+    assert r.err.count("\n") == 1 + ("using the data" in r.err), r.err
+
+
+def test_no_module_of_the_data_comes_near_the_cap():
+    from nested_snippets import kernel
+    from nested_snippets.cli import running
+
+    most = max(len(m.params) for v in kernel.versions() for m in kernel.load(v).modules.values())
+    assert most * 10 <= running.MAX_PARAMS
