@@ -755,6 +755,10 @@ appears, and the backslash is not itself quoted, the \\<newline> is treated as a
 continuation", bash(1) of Debian's bash 5.2.15-2+b8, QUOTING).  The alternatives start
 with different characters, and a word stops before such a quote (a quoted part
 inside a word may not start with a comma): linear."""
+_NAME_QUOTE = r"""(?:['"](?=[ \t]))?"""
+"""The quote that closes a program's name quoted whole (``'samba-tool' user create
+...``: a shell runs samba-tool), before a blank: not that of a logged list's item
+(``["samba-tool", "user"``), whose separator is its quote and comma."""
 _SSHPASS_OPTION = (
     rf"""{_ARG_SEP}(?:(-p{_ARG_SEP}?|'-p'{_ARG_SEP}|"-p"{_ARG_SEP})({_CMD_WORD})"""
     # -p and its password quoted whole ('-pS3CR3T!', as Python's shlex.quote writes it)
@@ -771,9 +775,9 @@ as argument (security unwise)".  The first word that is no option is the command
 whose own ``-p`` (``ssh -p 22``) is kept.  ``-p`` quoted (``'-p' SECRET``), or with its
 password in one pair of quotes (``'-pS3CR3T!'``), is the same word to a shell."""
 _SSHPASS_ITEM = re.compile(_SSHPASS_OPTION)
-_SSHPASS = re.compile(rf"(?<![\w.-])(sshpass)((?:{_SSHPASS_OPTION})*)")
+_SSHPASS = re.compile(rf"(?<![\w.-])(sshpass{_NAME_QUOTE})((?:{_SSHPASS_OPTION})*)")
 _MYSQL = re.compile(
-    rf"(?<![\w.-])((?:mysql|mariadb)[\w-]*)"
+    rf"(?<![\w.-])((?:mysql|mariadb)[\w-]*{_NAME_QUOTE})"
     # each word whole (a lookahead, then the word it matched: no shorter word is tried),
     # up to one that ends with ; & or | (-pSECRET; grep -pX: the next command's words)
     # (or one ending with <redacted>, -p<redacted> or --password=<redacted>, whose ; may
@@ -900,7 +904,7 @@ class _SecretCommand:
         flags=(),
     ):  # fmt: skip
         self.pattern = re.compile(
-            rf"(?<![\w.-])({command})"
+            rf"(?<![\w.-])((?:{command}){_NAME_QUOTE})"
             # up to a word that ends with ; & | or <redacted> (its ; may be gone with it:
             # redacting the text again does not go on past it), as _MYSQL reads them
             # (a word with an operator in it is the last: the command ends there)
@@ -998,7 +1002,8 @@ class _SecretCommand:
                     secret = (*self.ungated, *gated)
                 positional.append((i, word))
                 ended = bool(posix and len(positional) >= posix)
-        hidden = _picked(self.words(m.group(1), words, positional) if self.words else ())
+        command = _bare(m.group(1))  # 'samba-tool' is samba-tool
+        hidden = _picked(self.words(command, words, positional) if self.words else ())
         for i, word in hidden.items():
             shown[i] = word
         end = m.end()

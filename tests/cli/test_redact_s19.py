@@ -87,3 +87,35 @@ def test_a_text_that_holds_a_flag_mark_is_not_unmarked():
 
 def test_the_flags_stay_linear():
     read_once("samba-tool user create b --random-password --no-pass x ")
+
+
+# a program's name in one pair of quotes is that program to a shell ('samba-tool'
+# user create ... runs samba-tool): its secrets were shown
+QUOTED_NAMES = {
+    "samba-tool": ("'samba-tool' user create bob S3CR3T --given-name=Bob",
+                   ["'samba-tool' user create bob ", " --given-name=Bob"]),
+    "smbclient": ('"smbclient" //srv/share S3CR3T -c ls', ['"smbclient" //srv/share ', " -c ls"]),
+    "sshpass": ("'sshpass' -p S3CR3T ssh host", ["'sshpass' -p ", " ssh host"]),
+    "mysql": ("'mysql' -pS3CR3T db", ["'mysql' -p", " db"]),
+    "redis-cli": ("'redis-cli' -a S3CR3T ping", ["'redis-cli' -a ", " ping"]),
+    "ipmitool": ('"ipmitool" -P S3CR3T power status', ['"ipmitool" -P ', " power status"]),
+    "openssl": ("'openssl' enc -k S3CR3T -in f", ["'openssl' enc -k ", " -in f"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", QUOTED_NAMES)
+def test_a_quoted_program_name_is_that_program(name):
+    hidden_and_kept(*QUOTED_NAMES[name])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '["samba-tool", "user", "create", "bob", "S3CR3T"]',
+        "['smbclient', '//srv/share', 'S3CR3T']",
+        "samba-tool' user create bob S3CR3T",
+    ],
+)
+def test_a_logged_list_and_a_stray_quote_still_hide_it(text):
+    for out in both(text):
+        assert "S3CR3T" not in out, out
