@@ -104,14 +104,17 @@ def host_params(fs: HostFS, module: str) -> dict[str, str | Unreadable] | None:
     for name in names:
         shown = f"{where}/parameters/{name}"
         try:
-            text = fs.read(shown, limit=MAX_LEN + 1, strict=False, whole=False)
+            data = fs.read_bytes(shown, limit=MAX_LEN + 1)
         except Unreadable as exc:
             out[name] = exc
             continue
-        if len(text) > MAX_LEN:  # sysfs shows one page: not a parameter's value
+        if len(data) > MAX_LEN:  # sysfs shows one page: not a parameter's value
             out[name] = Unreadable(shown, f"longer than a sysfs page ({MAX_LEN} bytes), not read")
-        else:
-            out[name] = text.strip()
+            continue
+        try:  # as check reads it: bytes that are not UTF-8 are no value to compare
+            out[name] = data.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            out[name] = Unreadable(shown, f"not UTF-8 text (byte {exc.start})")
     return out
 
 

@@ -107,3 +107,20 @@ def test_no_module_of_the_data_comes_near_the_cap():
 
     most = max(len(m.params) for v in kernel.versions() for m in kernel.load(v).modules.values())
     assert most * 10 <= running.MAX_PARAMS
+
+
+@pytest.mark.parametrize("json_out", [False, True])
+def test_a_sysfs_value_that_is_not_utf8_is_unreadable_not_a_difference(cli, make_host, json_out):
+    """``params --running`` read a parameter file of bytes that are not UTF-8 with
+    U+FFFD in their place and listed "value differs from Linux 6.6's default:
+    nested=\\x00\ufffd\ufffdY", a value no file holds; ``check`` says "not UTF-8 text
+    (byte 1)" of the same file.  Now it is ``unreadable`` with that reason."""
+    root = make_host("intel")
+    (root / "sys/module/kvm_intel/parameters/nested").write_bytes(b"\x00\xff\xfeY\n")
+    r = cli("params", "--running", "--root", str(root), *(["--json"] if json_out else []))
+    assert r.rc == 0 and "\ufffd" not in r.out
+    if json_out:
+        row = next(p for p in r.json["params"] if p["name"] == "nested")
+        assert row["status"] == "unreadable" and "not UTF-8 text (byte 1)" in row["reason"]
+    else:
+        assert "could not be read: nested (not UTF-8 text (byte 1))" in r.out, r.out
