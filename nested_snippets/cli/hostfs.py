@@ -124,6 +124,20 @@ class HostFS:
                 return f"{what} out of the --root directory (to {clip(target)}), not followed"
         return "a symbolic link out of the --root directory, not followed"
 
+    def not_dir(self, shown: str) -> str:
+        """Why ``shown``, which is there, is no directory that can be listed (a
+        symbolic link out of ``--root``, a loop, a dangling link, a file); "" when it
+        is a directory or nothing is there."""
+        why = self.outside(shown)
+        if why or _nul(shown) or self.is_dir(shown) or not self.exists(shown):
+            return why
+        path = self.path(shown)
+        if _loops(path):
+            return LOOP
+        if os.path.islink(path) and not os.path.exists(path):
+            return f"dangling symbolic link to {clip(os.readlink(path))}"
+        return "not a directory"
+
     def read_real(self, real: str, limit: int = MAX_READ) -> str:
         """Text of a file given by its path on disk (below the root), for parsers
         that list files themselves; raises OSError as :func:`open` would, and for a

@@ -121,7 +121,7 @@ def host_params(fs: HostFS, module: str) -> dict[str, str | Unreadable] | None:
 def compare(fs: HostFS, version: str, host_arch: str, modules: list[str]) -> list[Row]:
     """Rows for each loaded module of ``modules`` that the data knows; a /sys/module
     below a symbolic link out of ``--root`` is an error that names the link."""
-    why = fs.outside("/sys/module")
+    why = fs.not_dir("/sys/module")  # a link out of --root, a loop, a file
     if why:
         raise CliError(f"cannot read /sys/module: {why}")
     if not fs.is_dir("/sys/module"):  # a container, a copy without it: no answer

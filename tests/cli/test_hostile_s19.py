@@ -124,3 +124,47 @@ def test_a_sysfs_value_that_is_not_utf8_is_unreadable_not_a_difference(cli, make
         assert row["status"] == "unreadable" and "not UTF-8 text (byte 1)" in row["reason"]
     else:
         assert "could not be read: nested (not UTF-8 text (byte 1))" in r.out, r.out
+
+
+def _sys_module(root, kind: str) -> None:
+    import shutil
+
+    where = root / "sys/module"
+    shutil.rmtree(where)
+    if kind == "loop":
+        where.symlink_to("module")
+    elif kind == "dangling":
+        where.symlink_to("gone")
+    else:
+        where.write_text("")
+
+
+@pytest.mark.parametrize(("kind", "reason"), [
+    ("loop", "a symbolic link that cannot be followed (too many levels of symbolic links)"),
+    ("dangling", "dangling symbolic link to gone"),
+    ("file", "not a directory"),
+])  # fmt: skip
+def test_a_sys_module_that_is_no_directory_is_not_called_missing(cli, make_host, kind, reason):
+    """/sys/module as a symbolic link loop (or a dangling link, or a file) was "no
+    /sys/module: a container?" and "/sys/module: no such directory (a container?)":
+    the wrong reason, and the wrong advice (check on the container's host).  Now the
+    line and the error name what is there."""
+    root = make_host("intel")
+    _sys_module(root, kind)
+    r = cli("check", "--root", str(root), "--no-probe")
+    assert r.rc == 2
+    assert f"cannot read /sys/module: {reason}" in r.line("nested"), r.out
+    assert "container" not in r.line("nested")
+    assert "no such directory" not in r.err and reason in r.err, r.err
+    p = cli("params", "--running", "--root", str(root))
+    assert p.rc == 2 and f"cannot read /sys/module: {reason}" in p.err, p.err
+    assert "container" not in p.err
+
+
+def test_a_missing_sys_module_is_still_a_container(cli, make_host):
+    import shutil
+
+    root = make_host("intel")
+    shutil.rmtree(root / "sys/module")
+    r = cli("check", "--root", str(root), "--no-probe")
+    assert "a container?" in r.line("nested")
