@@ -185,8 +185,9 @@ class _Checker:
 
     def link_out(self, check: str, shown: str) -> bool:
         """SKIP ``check`` if ``shown`` is below a symbolic link that leads out of
-        ``--root`` (``sys`` -> ``/sys``), naming the link; False if it is not."""
-        why = self.fs.outside(shown)
+        ``--root`` (``sys`` -> ``/sys``), naming the link, or is there but is no
+        directory (a loop, a file: not a container's missing one); False if not."""
+        why = self.fs.not_dir(shown)
         if why:
             self.add(check, "SKIP", f"cannot read {shown}: {why}")
             self.ev.unknown.append(f"{shown}: {why}")

@@ -111,6 +111,14 @@ def _reading(
     ]
     conf = [(where, value) for where, value in every if where != modprobe_conf.CMDLINE]
     settings = cmdline_settings(cmdline, mod, "nested", True) if builtin else every
+    given_names = (
+        [("kernel command line", w) for w in modprobe_conf.cmdline_options(cmdline, mod, True)]
+        if builtin
+        else [(ln.path if ln.lineno == 0 else f"{ln.path}:{ln.lineno}", word)
+              for word, ln in cfg.options(mod, after)]
+    )  # fmt: skip
+    slips = [(where, name) for where, word in given_names
+             if misspelt_nested(name := split_option(word)[0])]  # fmt: skip
     last = settings[-1] if settings else None
     if conf and builtin:
         where = conf[-1][0]
@@ -132,13 +140,44 @@ def _reading(
             "run nested-kvm lint on /etc/modprobe.d",
             anchor=persistent,
         ), last
-    return _judged(row, settings, unread), last
+    return _judged(row, settings, unread, slips), last
 
 
-def _judged(row: Arch, settings: list[tuple[str, str | None]], unread: list[str]) -> Result:
-    """The last of ``settings`` (none: the kernel's default), judged."""
+def misspelt_nested(name: str) -> bool:
+    """Is ``name`` (of an option given to a KVM module) no parameter but a slip for
+    ``nested`` (``nestd``, ``Nested``, ``nested_``)?  No parameter of any KVM module
+    in the kernel data is that close (tests/cli/test_hostile_s19.py); the kernel
+    ignores an unknown one.  ``difflib`` is imported only for a name that is not
+    ``nested``."""
+    if normalize(name) == "nested":
+        return False
+    from nested_snippets import suggest
+
+    return bool(suggest.close(normalize(name), ["nested"]))
+
+
+def _judged(
+    row: Arch,
+    settings: list[tuple[str, str | None]],
+    unread: list[str],
+    slips: list[tuple[str, str]] = (),  # type: ignore[assignment]
+) -> Result:
+    """The last of ``settings`` (none: the kernel's default), judged; ``slips``
+    (where, name) are options whose name is a slip for ``nested``
+    (:func:`misspelt_nested`), named when nothing sets nested."""
     mod = row.module
     persistent = row.persistent_anchor
+    if not settings and slips:
+        where, name = slips[-1]
+        where = where if where.startswith("/") else f"the {where}"
+        return Result(
+            "nested-config",
+            "WARN",
+            f"no nested= in modprobe.d or on the kernel command line, but {where} gives "
+            f"{mod} {clip(name)!r}; did you mean 'nested'? (the kernel ignores it)",
+            "correct the name (nested-kvm lint checks modprobe.d files)",
+            anchor=persistent,
+        )
     if not settings:
         if unread:
             return Result("nested-config", "SKIP", unread[0])  # "PATH: cannot read: why"

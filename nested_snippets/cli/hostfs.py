@@ -52,6 +52,12 @@ def links_to_null(path: str) -> bool:
         return False
 
 
+def _nul(shown: str) -> bool:
+    """Does a path hold a NUL (a kernel release read from a file may)?  No file's name
+    does: such a file is missing (``os`` would raise ValueError, not OSError)."""
+    return "\0" in shown
+
+
 class Unreadable(Exception):
     """A file the host should have could not be read; ``str()`` is one line."""
 
@@ -94,7 +100,7 @@ class HostFS:
 
     def escapes(self, shown: str) -> bool:
         """Below ``--root``: does this path lead out of the root (a symbolic link)?"""
-        if self.real:
+        if self.real or _nul(shown):
             return False
         root = os.path.realpath(self.root)
         real = os.path.realpath(self.path(shown))
@@ -118,6 +124,20 @@ class HostFS:
                 return f"{what} out of the --root directory (to {clip(target)}), not followed"
         return "a symbolic link out of the --root directory, not followed"
 
+    def not_dir(self, shown: str) -> str:
+        """Why ``shown``, which is there, is no directory that can be listed (a
+        symbolic link out of ``--root``, a loop, a dangling link, a file); "" when it
+        is a directory or nothing is there."""
+        why = self.outside(shown)
+        if why or _nul(shown) or self.is_dir(shown) or not self.exists(shown):
+            return why
+        path = self.path(shown)
+        if _loops(path):
+            return LOOP
+        if os.path.islink(path) and not os.path.exists(path):
+            return f"dangling symbolic link to {clip(os.readlink(path))}"
+        return "not a directory"
+
     def read_real(self, real: str, limit: int = MAX_READ) -> str:
         """Text of a file given by its path on disk (below the root), for parsers
         that list files themselves; raises OSError as :func:`open` would, and for a
@@ -139,6 +159,8 @@ class HostFS:
         return data.decode("utf-8", errors="replace")
 
     def _inside(self, shown: str) -> str:
+        if _nul(shown):
+            raise Unreadable(shown, "no such file")
         why = self.outside(shown)
         if why:
             path = self.path(shown)
@@ -211,10 +233,10 @@ class HostFS:
             raise
 
     def exists(self, shown: str) -> bool:
-        return os.path.lexists(self.path(shown))
+        return not _nul(shown) and os.path.lexists(self.path(shown))
 
     def is_dir(self, shown: str) -> bool:
-        return not self.escapes(shown) and os.path.isdir(self.path(shown))
+        return not _nul(shown) and not self.escapes(shown) and os.path.isdir(self.path(shown))
 
     def listdir(self, shown: str) -> list[str]:
         """Sorted entry names; raise :class:`Unreadable` if the directory cannot be read."""
@@ -232,7 +254,7 @@ class HostFS:
             return []
 
     def stat(self, shown: str) -> os.stat_result | None:
-        if self.escapes(shown):
+        if _nul(shown) or self.escapes(shown):
             return None
         try:
             return os.stat(self.path(shown))
@@ -241,4 +263,4 @@ class HostFS:
 
     def access(self, shown: str, mode: int) -> bool:
         """:func:`os.access` for the current user: may it open the file with ``mode``?"""
-        return not self.escapes(shown) and os.access(self.path(shown), mode)
+        return not _nul(shown) and not self.escapes(shown) and os.access(self.path(shown), mode)

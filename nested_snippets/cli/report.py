@@ -755,6 +755,10 @@ appears, and the backslash is not itself quoted, the \\<newline> is treated as a
 continuation", bash(1) of Debian's bash 5.2.15-2+b8, QUOTING).  The alternatives start
 with different characters, and a word stops before such a quote (a quoted part
 inside a word may not start with a comma): linear."""
+_NAME_QUOTE = r"""(?:['"](?=[ \t]))?"""
+"""The quote that closes a program's name quoted whole (``'samba-tool' user create
+...``: a shell runs samba-tool), before a blank: not that of a logged list's item
+(``["samba-tool", "user"``), whose separator is its quote and comma."""
 _SSHPASS_OPTION = (
     rf"""{_ARG_SEP}(?:(-p{_ARG_SEP}?|'-p'{_ARG_SEP}|"-p"{_ARG_SEP})({_CMD_WORD})"""
     # -p and its password quoted whole ('-pS3CR3T!', as Python's shlex.quote writes it)
@@ -771,9 +775,9 @@ as argument (security unwise)".  The first word that is no option is the command
 whose own ``-p`` (``ssh -p 22``) is kept.  ``-p`` quoted (``'-p' SECRET``), or with its
 password in one pair of quotes (``'-pS3CR3T!'``), is the same word to a shell."""
 _SSHPASS_ITEM = re.compile(_SSHPASS_OPTION)
-_SSHPASS = re.compile(rf"(?<![\w.-])(sshpass)((?:{_SSHPASS_OPTION})*)")
+_SSHPASS = re.compile(rf"(?<![\w.-])(sshpass{_NAME_QUOTE})((?:{_SSHPASS_OPTION})*)")
 _MYSQL = re.compile(
-    rf"(?<![\w.-])((?:mysql|mariadb)[\w-]*)"
+    rf"(?<![\w.-])((?:mysql|mariadb)[\w-]*{_NAME_QUOTE})"
     # each word whole (a lookahead, then the word it matched: no shorter word is tried),
     # up to one that ends with ; & or | (-pSECRET; grep -pX: the next command's words)
     # (or one ending with <redacted>, -p<redacted> or --password=<redacted>, whose ; may
@@ -882,7 +886,11 @@ class _SecretCommand:
     of which only a part is the secret (``machinepass=<redacted>``).  ``ids`` are
     options whose value names a secret and is none (virsh's ``--secret UUID``): the
     option and its value are kept, and the patterns run after this one are kept from
-    taking the word after a ``--secret`` for a secret (:data:`_ID_MARK`).
+    taking the word after a ``--secret`` for a secret (:data:`_ID_MARK`).  ``flags``
+    are options whose names the later patterns take for a secret's, but which take no
+    value (samba-tool's ``--random-password``) or none that is secret (with ``=``,
+    or among ``value_options``): their names are kept from those patterns
+    (:data:`_FLAG_MARKS`), so the word after them is shown.
 
     A word ``--`` ends the options, and with ``posix`` so does the ``posix``-th
     positional word (redis-cli's command name): every word after is a positional word,
@@ -893,9 +901,10 @@ class _SecretCommand:
     def __init__(
         self, command, secret_options, value_options=(), shown=None, *, getopt=None,
         glued=True, subcommand=(), words=None, prompt=None, posix=None, no_posix=(), ids=(),
+        flags=(),
     ):  # fmt: skip
         self.pattern = re.compile(
-            rf"(?<![\w.-])({command})"
+            rf"(?<![\w.-])((?:{command}){_NAME_QUOTE})"
             # up to a word that ends with ; & | or <redacted> (its ; may be gone with it:
             # redacting the text again does not go on past it), as _MYSQL reads them
             # (a word with an operator in it is the last: the command ends there)
@@ -912,7 +921,7 @@ class _SecretCommand:
         self.shown = {o: everyone or (shown or {}).get(o, _whole) for o in secret_options}
         self.getopt, self.glued, self.words = getopt, glued, words
         self.posix, self.no_posix = posix, no_posix
-        self.ids = ids
+        self.ids, self.flags = ids, flags
         self.subcommand = [(re.compile(p, re.I), gated) for p, gated in subcommand]
         gated = {o for _, options in subcommand for o in options}
         self.ungated = tuple(o for o in secret_options if o not in gated)
@@ -967,6 +976,9 @@ class _SecretCommand:
             if name in self.ids:  # kept, and kept from the patterns after this one
                 shown[i] = word.replace(name, f"--{_ID_MARK}", 1) if mark else word
                 pending = "" if eq else "value"
+            elif name in self.flags:  # kept from the patterns after this one
+                shown[i] = word.replace(name, _flag_marked(name), 1) if mark else word
+                pending = "value" if not eq and name in self.value_options else ""
             elif w in secret:
                 pending, option = "secret", w
             elif w in self.value_options or w in self.secret_options:
@@ -990,7 +1002,8 @@ class _SecretCommand:
                     secret = (*self.ungated, *gated)
                 positional.append((i, word))
                 ended = bool(posix and len(positional) >= posix)
-        hidden = _picked(self.words(m.group(1), words, positional) if self.words else ())
+        command = _bare(m.group(1))  # 'samba-tool' is samba-tool
+        hidden = _picked(self.words(command, words, positional) if self.words else ())
         for i, word in hidden.items():
             shown[i] = word
         end = m.end()
@@ -1037,7 +1050,7 @@ class _SecretCommand:
         out, pos = [], 0
         # a text that holds the mark itself is not marked (nor is its mark shown as
         # "secret" at the end: _redact)
-        for m, shown, end in self._commands(text, mark=_ID_MARK not in text):
+        for m, shown, end in self._commands(text, mark=_unmarked(text)):
             out += [text[pos : m.start()], shown]
             pos = end
         out.append(text[pos:])
@@ -1056,6 +1069,29 @@ _ID_MARK = "IDENTIFIERid9c4e"
 patterns after it, which take the word after any ``--secret`` for a secret, keep its
 value, an identifier.  No pattern takes the mark for a name of a secret; a text that
 holds it already is not marked."""
+
+
+_FLAG_MARKS = {"pass": "KEEPpa5e1", "pwd": "KEEPpw6d2"}
+"""Stand for ``pass`` and ``pwd`` in an option of :class:`_SecretCommand`'s
+``flags`` (``--random-KEEPpa5e1word``) from that command's pattern to the end of
+:func:`_redact`, so that the patterns after it, which take the word after any
+``--...password`` or ``--...-pass`` (and the value of a ``...pwd...=``) for a secret,
+keep it.  No pattern takes a mark for a name of a secret; a text that holds one
+already is not marked."""
+
+
+def _flag_marked(name: str) -> str:
+    """An option's name with its ``pass`` and ``pwd`` marked (:data:`_FLAG_MARKS`)."""
+    for plain, mark in _FLAG_MARKS.items():
+        name = name.replace(plain, mark)
+    return name
+
+
+def _unmarked(text: str) -> bool:
+    """Whether ``text`` holds none of the marks (:data:`_ID_MARK`,
+    :data:`_FLAG_MARKS`): only then are options marked, and the marks shown as what
+    they stand for at the end."""
+    return _ID_MARK not in text and not any(m in text for m in _FLAG_MARKS.values())
 
 
 _REDIRECTION = re.compile(r"(?:[0-9]+|&)?(?:<<<|<<-?|<>|>>|>\||[<>])&?")
@@ -1372,6 +1408,13 @@ def _net_password(positional: list[tuple[int, str]]):
                      if word.startswith(("machinepass=", "trustpw="))]  # fmt: skip
 
 
+_SAMBA_FLAGS = ("--no-pass", "--machine-pass")
+"""The credentials options ``-N|--no-pass`` ("Don't ask for a password") and
+``-P|--machine-pass`` ("Use stored machine account password"), which take no value,
+of Samba's clients (lib/cmdline/cmdline.c of samba-team/samba, commit
+9dc165e80fb90774b6999b90483e5fcfb5c2798e, POPT_ARG_NONE) and of samba-tool
+(python/samba/getopt.py, commit 0ab86dd7ca75d2e3ac54453c3e90db880054e17d): the word
+after them is none of theirs."""
 _SMB_USER = _SecretCommand(
     r"smbclient|rpcclient|smbtree|net", ("-U", "--user", "--password"),
     ("-M", "--message", "-I", "--ip-address", "-L", "--list", "-T", "--tar", "-D", "--directory",
@@ -1386,6 +1429,7 @@ _SMB_USER = _SecretCommand(
      "-C", "--comment", "--myname", "--container", "--maxusers", "-X", "--exclude",
      "--destination", "--rid", "--reg-version", "-o", "--output", "--precheck", "--dns-ttl"),
     shown={"-U": _after("%"), "--user": _after("%")}, words=_smbclient_password,
+    flags=_SAMBA_FLAGS,
 )  # fmt: skip
 """Samba's clients' ``-U|--user=[DOMAIN/]USERNAME[%PASSWORD]`` (smbtree(1) of Ubuntu's
 smbclient 4.15.13+dfsg-0ubuntu0.20.04.8, SYNOPSIS; rpcclient(1) of Oracle Solaris 11.2,
@@ -1426,6 +1470,10 @@ _SAMBA_TOOL_PASSWORDS = (
     "--password", "--newpassword", "--adminpass", "--krbtgtpass", "--dnspass",
     "--machinepass", "--ldapadminpass",
 )  # fmt: skip
+_SAMBA_TOOL_PWD_SETTINGS = ("--min-pwd-length", "--min-pwd-age", "--max-pwd-age")
+"""Options of ``samba-tool domain passwordsettings set`` whose value is a number, no
+secret (python/samba/netcmd/domain/passwordsettings.py of samba-team/samba, commit
+49bc6a478b6de213425f048b28e5af0644a46aed)."""
 _SAMBA_TOOL = _SecretCommand(
     "samba-tool", ("-U", "--username", "--user", *_SAMBA_TOOL_PASSWORDS),
     ("-W", "--workgroup", "--realm", "--simple-bind-dn", "--ipaddress", "-k", "--kerberos",
@@ -1436,9 +1484,10 @@ _SAMBA_TOOL = _SecretCommand(
      "--description", "--mail-address", "--internet-address", "--telephone-number",
      "--physical-delivery-office", "--nis-domain", "--unix-home", "--uid", "--uid-number",
      "--gid-number", "--gecos", "--login-shell", "--server", "--site", "--targetdir",
-     "--dns-backend", "--backend-store", "--backend-store-size"),
+     "--dns-backend", "--backend-store", "--backend-store-size", *_SAMBA_TOOL_PWD_SETTINGS),
     shown={"-U": _after("%"), "--username": _after("%"), "--user": _after("%")},
     words=_samba_tool_password,
+    flags=("--random-password", *_SAMBA_FLAGS, *_SAMBA_TOOL_PWD_SETTINGS),
 )  # fmt: skip
 """samba-tool's credentials, ``-U USERNAME[%PASSWORD]`` or ``--username=`` (the user
 kept, what follows its ``%`` redacted; ``--user=``, as Python's optparse takes a
@@ -1453,10 +1502,11 @@ admin password", python/samba/netcmd/domain/provision.py, commit
 0d609ee5ed33f01cbb35baae61adf1f19d804fa6; also ``ldapadminpass``, a parameter of its
 run()), redacted whole; and the password word of ``user create``
 (:func:`_samba_tool_password`), and the value of a word ``machinepass=`` (net's form,
-which samba-tool refuses).  ``-P``/``--machine-pass`` is a flag ("use stored
-machine account password"), kept with the word after it.  The values of the options
-of ``user create`` and of the credentials, Samba and join options that take one are
-no positional words."""
+which samba-tool refuses).  ``-P``/``--machine-pass``, ``-N``/``--no-pass``
+(:data:`_SAMBA_FLAGS`) and ``--random-password`` ("Generate random password",
+python/samba/netcmd/user/add.py) are flags, kept with the word after them.  The
+values of the options of ``user create`` and of the credentials, Samba and join
+options that take one are no positional words."""
 
 
 _REDIS_SECRET_CONFIGS = ("requirepass", "masterauth", "tls-key-file-pass",
@@ -2199,13 +2249,17 @@ def _no_more(shown: str, than: str) -> bool:
 def _redact(text: str) -> str:
     """``text`` with every kind of secret in :data:`REDACTIONS` replaced."""
     folded = _fold(text)
-    marked = _ID_MARK not in text  # else the pattern of ids marks nothing (_SecretCommand.sub)
+    marked = _unmarked(text)  # else the patterns mark nothing (_SecretCommand.sub)
     for i, (_, pattern, replacement) in enumerate(REDACTIONS):
         if any(n in folded for n in _NEEDLES[i]):
             text = pattern.sub(replacement, text)
             folded = _fold(text)
     text = text.replace(_GO_MARK, "<redacted>")
-    return text.replace(_ID_MARK, "secret") if marked else text
+    if not marked:
+        return text
+    for plain, mark in _FLAG_MARKS.items():
+        text = text.replace(mark, plain)
+    return text.replace(_ID_MARK, "secret")
 
 
 def redact_arg(arg: str) -> str:

@@ -25,6 +25,9 @@ from nested_snippets.parsers.sysfs import MAX_LEN
 
 MODULES = arches.module_arches()
 """KVM module -> the architecture of its parameter data (None: the host's)."""
+MAX_PARAMS = 1000
+"""Read no ``parameters`` directory of more entries (a KVM module of the kernel data
+has a few dozen: tests/cli/test_hostile_s19.py)."""
 SHOWN = 100
 """Lines per kind of difference (a real module has under 100 parameters)."""
 Row = namedtuple("Row", "module name status host default reason at_load", defaults=(None, None))
@@ -92,25 +95,33 @@ def host_params(fs: HostFS, module: str) -> dict[str, str | Unreadable] | None:
         if not exc.missing:
             raise CliError(f"cannot read {exc}") from None
         names = []
+    if len(names) > MAX_PARAMS:  # a hostile tree: each would be read
+        raise CliError(
+            f"cannot read {where}/parameters: {len(names)} entries, more than {MAX_PARAMS}: "
+            "no KVM module has that many parameters; not read"
+        )
     out: dict[str, str | Unreadable] = {}
     for name in names:
         shown = f"{where}/parameters/{name}"
         try:
-            text = fs.read(shown, limit=MAX_LEN + 1, strict=False, whole=False)
+            data = fs.read_bytes(shown, limit=MAX_LEN + 1)
         except Unreadable as exc:
             out[name] = exc
             continue
-        if len(text) > MAX_LEN:  # sysfs shows one page: not a parameter's value
+        if len(data) > MAX_LEN:  # sysfs shows one page: not a parameter's value
             out[name] = Unreadable(shown, f"longer than a sysfs page ({MAX_LEN} bytes), not read")
-        else:
-            out[name] = text.strip()
+            continue
+        try:  # as check reads it: bytes that are not UTF-8 are no value to compare
+            out[name] = data.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            out[name] = Unreadable(shown, f"not UTF-8 text (byte {exc.start})")
     return out
 
 
 def compare(fs: HostFS, version: str, host_arch: str, modules: list[str]) -> list[Row]:
     """Rows for each loaded module of ``modules`` that the data knows; a /sys/module
     below a symbolic link out of ``--root`` is an error that names the link."""
-    why = fs.outside("/sys/module")
+    why = fs.not_dir("/sys/module")  # a link out of --root, a loop, a file
     if why:
         raise CliError(f"cannot read /sys/module: {why}")
     if not fs.is_dir("/sys/module"):  # a container, a copy without it: no answer
