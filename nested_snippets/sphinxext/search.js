@@ -11,6 +11,13 @@
  *   for a heading that holds the query (a troubleshooting entry titled with the
  *   message), so it comes before its page and the reader lands on the entry.
  *   The bonuses never lift a partial match above an exact one.
+ * - a query of two words or more also lists each section heading that holds them
+ *   all (search_rank.py's ``h``) as a hit of its own, linking the section: Sphinx
+ *   lists a section only when the query is half its title or more, so "/dev/kvm"
+ *   listed pages that mention it above the troubleshooting entries titled with it.
+ *   A heading hit scores as a title hit whose title holds every word, plus 2 on a
+ *   page of symptom entries (``e``: Troubleshooting) where a task page's section
+ *   gets 1, plus the share of the heading's words the query covers (0 to 1).
  */
 var Scorer = {
   objNameMatch: 11,
@@ -50,6 +57,31 @@ var Scorer = {
     });
   },
 
+  // heading hits (headingHits), told apart from Sphinx's own results
+  _headings: new WeakSet(),
+
+  // Every section heading holding all of `searchTerms` (two or more, stemmed as
+  // indexed), on a page without `excludedTerms`, as a Sphinx result linking it.
+  headingHits: (searchTerms, excludedTerms) => {
+    const pages = typeof NESTED_KVM_SEARCH === "undefined" ? {} : NESTED_KVM_SEARCH;
+    const terms = [...searchTerms];
+    const index = Search._index;
+    const hits = [];
+    if (terms.length < 2) return hits;
+    for (const [docname, page] of Object.entries(pages)) {
+      const file = index.docnames.indexOf(docname);
+      if (file < 0 || [...excludedTerms].some((t) => Scorer.indexed(t, docname))) continue;
+      for (const [anchor, text, words] of page.h || []) {
+        if (!terms.every((t) => words.includes(t))) continue;
+        const hit = [docname, `${index.titles[file]} > ${text}`, "#" + anchor, null,
+          Scorer.title + terms.length / words.length, index.filenames[file], "title"];
+        Scorer._headings.add(hit);
+        hits.push(hit);
+      }
+    }
+    return hits;
+  },
+
   score: (result) => {
     const [docname, , anchor, , score, , kind] = result;
     const pages = typeof NESTED_KVM_SEARCH === "undefined" ? {} : NESTED_KVM_SEARCH;
@@ -59,9 +91,23 @@ var Scorer = {
     // no bonus for a page that lacks a word of the query (a partial match)
     const counts = terms.map((t) => page.n[t] || (Scorer.indexed(t, docname) ? 1 : 0));
     if (counts.some((n) => n === 0)) return score;
-    const inTitle = terms.every((t) => page.t.includes(t)) ? Scorer.pageTitle : 0;
     const often = Math.min(Scorer.maxFrequency, Math.floor(Math.log2(Math.min(...counts))));
+    if (Scorer._headings.has(result)) {
+      return score + Scorer.pageTitle + often + (page.e ? 2 : page.p) + 1;
+    }
+    const inTitle = terms.every((t) => page.t.includes(t)) ? Scorer.pageTitle : 0;
     const section = kind === "title" && anchor ? 1 : 0;
     return score + inTitle + often + page.p + section;
   },
 };
+
+// language_data.js, which holds this scorer, loads after searchtools.js: add the
+// heading hits to Sphinx's full-text results.
+if (typeof Search !== "undefined" && !Search._nestedHeadingHits) {
+  const termsSearch = Search.performTermsSearch;
+  Search._nestedHeadingHits = true;
+  Search.performTermsSearch = (searchTerms, excludedTerms) => [
+    ...termsSearch(searchTerms, excludedTerms),
+    ...Scorer.headingHits(searchTerms, excludedTerms),
+  ];
+}
