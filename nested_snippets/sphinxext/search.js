@@ -11,8 +11,9 @@
  *   for a heading that holds the query (a troubleshooting entry titled with the
  *   message), so it comes before its page and the reader lands on the entry.
  *   The bonuses never lift a partial match above an exact one.
- * - a query of two words or more also lists each section heading that holds them
- *   all (search_rank.py's ``h``) as a hit of its own, linking the section: Sphinx
+ * - a query of two words or more (as typed: "no vmx" counts, though "no" is a
+ *   stopword the index drops) also lists each section heading that holds all its
+ *   indexed words (search_rank.py's ``h``) as a hit of its own, linking the section: Sphinx
  *   lists a section only when the query is half its title or more, so "/dev/kvm"
  *   listed pages that mention it above the troubleshooting entries titled with it.
  *   A heading hit scores as a title hit whose title holds every word, plus 2 on a
@@ -31,10 +32,13 @@ var Scorer = {
   pageTitle: 10,
   maxFrequency: 3,
 
+  // The query as typed.
+  query: () => new URLSearchParams(window.location.search).get("q") || "",
+
   // The query's terms as Sphinx's Search._parseQuery stems them.
   queryTerms: () => {
     if (Scorer._terms) return Scorer._terms;
-    const query = new URLSearchParams(window.location.search).get("q") || "";
+    const query = Scorer.query();
     const stemmer = new Stemmer();
     const terms = new Set();
     splitQuery(query.trim()).forEach((word) => {
@@ -60,20 +64,46 @@ var Scorer = {
   // heading hits (headingHits), told apart from Sphinx's own results
   _headings: new WeakSet(),
 
-  // Every section heading holding all of `searchTerms` (two or more, stemmed as
-  // indexed), on a page without `excludedTerms`, as a Sphinx result linking it.
+  // "#label" of a heading hit -> "#id" of its section: a hit links the label (the
+  // guide's stable anchor), but the label's element is an empty <span>, and the
+  // search page takes the text it shows under a hit from the anchor's element
+  _sections: new Map(),
+
+  // The text of the heading of section `anchor` in document number `file`, from
+  // Sphinx's index of every title.
+  headingText: (file, anchor) => {
+    if (!Scorer._headingTexts) {
+      Scorer._headingTexts = new Map();
+      for (const [title, places] of Object.entries(Search._index.alltitles)) {
+        for (const [f, id] of places) Scorer._headingTexts.set(`${f}#${id}`, title);
+      }
+    }
+    return Scorer._headingTexts.get(`${file}#${anchor}`);
+  },
+
+  // Sphinx lists a title the query is half of or more itself (_performSearch).
+  listed: (title) => {
+    const query = Scorer.query().toLowerCase().trim();
+    return title.toLowerCase().trim().includes(query) && query.length >= title.length / 2;
+  },
+
+  // Every section heading holding all of `searchTerms` (stemmed as indexed; the
+  // query typed as two words or more), on a page without `excludedTerms`, as a
+  // Sphinx result linking it.
   headingHits: (searchTerms, excludedTerms) => {
     const pages = typeof NESTED_KVM_SEARCH === "undefined" ? {} : NESTED_KVM_SEARCH;
     const terms = [...searchTerms];
     const index = Search._index;
     const hits = [];
-    if (terms.length < 2) return hits;
+    if (terms.length === 0 || splitQuery(Scorer.query().trim()).length < 2) return hits;
     for (const [docname, page] of Object.entries(pages)) {
       const file = index.docnames.indexOf(docname);
       if (file < 0 || [...excludedTerms].some((t) => Scorer.indexed(t, docname))) continue;
-      for (const [anchor, text, words] of page.h || []) {
-        if (!terms.every((t) => words.includes(t))) continue;
-        const hit = [docname, `${index.titles[file]} > ${text}`, "#" + anchor, null,
+      for (const [id, words, label] of page.h || []) {
+        const text = Scorer.headingText(file, id);
+        if (!text || !terms.every((t) => words.includes(t)) || Scorer.listed(text)) continue;
+        if (label) Scorer._sections.set("#" + label, "#" + id);
+        const hit = [docname, `${index.titles[file]} > ${text}`, "#" + (label || id), null,
           Scorer.title + terms.length / words.length, index.filenames[file], "title"];
         Scorer._headings.add(hit);
         hits.push(hit);
@@ -105,9 +135,12 @@ var Scorer = {
 // heading hits to Sphinx's full-text results.
 if (typeof Search !== "undefined" && !Search._nestedHeadingHits) {
   const termsSearch = Search.performTermsSearch;
+  const summary = Search.makeSearchSummary;
   Search._nestedHeadingHits = true;
   Search.performTermsSearch = (searchTerms, excludedTerms) => [
     ...termsSearch(searchTerms, excludedTerms),
     ...Scorer.headingHits(searchTerms, excludedTerms),
   ];
+  Search.makeSearchSummary = (htmlText, keywords, anchor) =>
+    summary(htmlText, keywords, Scorer._sections.get(anchor) || anchor);
 }

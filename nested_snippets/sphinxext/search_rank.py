@@ -9,9 +9,11 @@ title. For each page this writes ``_static/nested-kvm-search.js`` with
   shares its words;
 * ``t``: the words of the page's title (its first heading), as indexed;
 * ``n``: how often each word occurs on the page, for words that occur twice or more;
-* ``h``: the page's section headings below its title, each as ``[anchor, text, terms]``
-  (the anchor is the section's own id, the element whose text Sphinx's search page
-  shows under a hit: a label's id is an empty ``<span>`` before the heading);
+* ``h``: the page's section headings below its title, each as ``[id, terms]`` or
+  ``[id, terms, label]``: the section's own id (under which Sphinx's index,
+  ``alltitles``, has the heading's text, and whose element holds the text the search
+  page shows under a hit) and its label, the stable anchor the guide links (an
+  empty ``<span>`` in the page), where it has one;
 * ``e``: ``1`` for a page of entries named by their symptom (Troubleshooting), else ``0``.
 
 ``search.js`` adds to Sphinx's score a bonus for a query whose words are all in the
@@ -53,7 +55,8 @@ def entry_prior(docname: str) -> int:
 
 
 def headings(doctree: nodes.document, terms_of) -> list[list]:
-    """``[anchor, text, terms]`` for each section heading below the page title."""
+    """``[id, terms]`` or ``[id, terms, label]`` for each section heading below the
+    page title."""
     found = []
     for section in doctree.findall(nodes.section):
         title = section.next_node(nodes.title)
@@ -61,8 +64,7 @@ def headings(doctree: nodes.document, terms_of) -> list[list]:
             continue
         if not isinstance(section.parent, nodes.section):
             continue  # the page title
-        text = title.astext()
-        found.append([section["ids"][0], text, terms_of(text)])
+        found.append([section["ids"][0], terms_of(title.astext()), *section["ids"][1:2]])
     return found
 
 

@@ -78,10 +78,9 @@ def test_the_arm64_table_keeps_its_columns_on_a_desktop(page, guide):
 
 
 def _dev_kvm_entries(guide) -> list[str]:
-    """Section ids of the troubleshooting entries whose headings hold /dev/kvm."""
+    """Labels of the troubleshooting entries whose headings hold /dev/kvm."""
     text = (guide.root / "troubleshooting.html").read_text()
-    found = re.findall(r'<section id="([^"]+)">\s*(?:<span id="[^"]+"></span>)*<h2>(.*?)</h2>',
-                       text)  # fmt: skip
+    found = re.findall(r'<span id="([^"]+)"></span><h2>(.*?)</h2>', text)
     return [anchor for anchor, heading in found if "/dev/kvm" in re.sub(r"<[^>]+>", "", heading)]
 
 
@@ -101,6 +100,25 @@ def test_dev_kvm_lists_the_troubleshooting_entries_first(page, guide):
     page.locator("#search-results ul.search li > a").first.click()
     page.wait_for_url(f"**/troubleshooting.html#{entries[0]}")
     _wait_heading_in_view(page, entries[0])
+
+
+def test_no_vmx_lists_the_entry_for_an_l1_without_vmx_first(page, guide):
+    """Walk goal "my L1 has no vmx": "no vmx" (one indexed word: "no" is a stopword)
+    listed the live-migration page first and Troubleshooting second."""
+    search_results(page, guide, "no vmx")
+    first = page.locator("#search-results ul.search li > a").first
+    assert first.inner_text() == "Troubleshooting > L1 cannot load KVM: no vmx or svm"
+    assert first.get_attribute("href").startswith("troubleshooting.html#")
+
+
+def test_a_whole_entry_title_is_listed_once(page, guide):
+    """Sphinx lists the entry itself (by its section id): no second hit by its label."""
+    search_results(page, guide, "Could not access KVM kernel module: Permission denied")
+    titles = page.eval_on_selector_all(
+        "#search-results ul.search li > a", "as => as.map(a => a.innerText)"
+    )
+    entry = "Troubleshooting > Could not access KVM kernel module: Permission denied"
+    assert titles.count(entry) == 1, titles
 
 
 def test_a_one_word_search_lists_no_headings(page, guide):
@@ -165,3 +183,66 @@ def test_long_code_lines_scroll_inside_their_block_on_a_phone(phone, guide, path
     copied = page.evaluate("navigator.clipboard.readText()")
     shown = block.locator(":scope > pre").inner_text()
     assert copied and not copied.startswith("$") and copied.split()[0] in shown, copied
+
+
+def test_no_page_title_breaks_mid_word_on_a_phone(phone, guide):
+    """Furo's 2.5em title broke "Troubleshooting" as "Troubleshooti" / "ng" at 375 px."""
+    page = phone.new_page()
+    split = {}
+    for path in guide.pages():
+        page.goto(guide.url + path)
+        title = page.locator("article h1").first
+        if title.count() and (words := title.evaluate(SPLIT_WORDS_JS)):
+            split[path] = words
+    assert not split, split
+
+
+def test_the_phone_header_has_a_search_button(phone, guide):
+    """The home page says the search box is at the top of every page; on a phone it
+    was inside the closed menu. A header button opens the menu with the focus in the
+    search box, whose search lists the /dev/kvm entries; the site's name keeps to one
+    line beside the buttons."""
+    page = phone.new_page()
+    page.goto(guide.url + "how-to/arm64.html")
+    header = page.locator("header.mobile-header")
+    button = header.get_by_role("button", name="Search the guide")
+    assert button.is_visible()
+    brand = header.locator(".brand")
+    assert brand.evaluate("(b) => b.getClientRects().length") == 1
+    assert brand.bounding_box()["height"] < header.bounding_box()["height"]
+    button.tap()
+    box = page.locator("input.sidebar-search")
+    page.wait_for_function("() => document.activeElement?.matches('input.sidebar-search')")
+    # on screen once the drawer has slid in (250 ms)
+    page.wait_for_function(
+        "() => document.querySelector('input.sidebar-search').getBoundingClientRect().left >= 0"
+    )
+    box.fill("/dev/kvm")
+    box.press("Enter")
+    page.wait_for_url("**/search.html?q=*")
+    page.wait_for_function(
+        "() => /Search finished/.test(document.querySelector('#search-results')?.innerText || '')",
+        timeout=20000,
+    )
+    first = page.locator("#search-results ul.search li > a").first
+    assert first.get_attribute("href").startswith("troubleshooting.html#"), first.inner_text()
+
+
+def test_the_header_search_button_works_from_the_keyboard(chromium, guide):
+    ctx = chromium.new_context(viewport=PHONE)
+    page = ctx.new_page()
+    try:
+        page.goto(guide.url + "how-to/arm64.html")
+        button = page.get_by_role("button", name="Search the guide")
+        button.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.activeElement?.matches('input.sidebar-search')")
+        page.keyboard.press("Escape")
+        page.wait_for_function(
+            "() => document.activeElement?.classList.contains('nested-header-search')"
+        )
+        assert not page.evaluate("document.getElementById('__navigation').checked")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        assert not button.is_visible()  # Furo's header, and the button, are phone-only
+    finally:
+        ctx.close()

@@ -543,6 +543,31 @@
   }
   keyboardDrawers();
 
+  // The home page says the search box is at the top of every page; on a phone it
+  // sat inside the closed menu drawer (walk 19). A search button in the phone's
+  // header opens the drawer with the focus in the search box (Escape closes it and
+  // returns here, as for the menu button).
+  function headerSearch() {
+    var right = document.querySelector(".mobile-header .header-right");
+    var box = document.getElementById("__navigation");
+    if (!right || !box || right.querySelector(".nested-header-search")) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "nested-header-search";
+    button.setAttribute("data-for", "__navigation");
+    button.setAttribute("aria-label", "Search the guide");
+    button.appendChild(document.createElement("span")).className = "nested-search-icon";
+    right.insertBefore(button, right.firstChild);
+    button.addEventListener("click", function () {
+      if (!box.checked) box.click();
+      syncDrawerButtons();
+      openedBy = button;
+      var input = document.querySelector(".sidebar-drawer input.sidebar-search");
+      if (input) input.focus({ preventScroll: true });
+    });
+  }
+  headerSearch();
+
   // A code block or table (Furo's .table-wrapper) wider than the page scrolls
   // sideways: keyboard users must be able to focus it to scroll it
   // (WCAG 2.1.1; axe: scrollable-region-focusable).
