@@ -11,6 +11,14 @@
  *   for a heading that holds the query (a troubleshooting entry titled with the
  *   message), so it comes before its page and the reader lands on the entry.
  *   The bonuses never lift a partial match above an exact one.
+ * - a query of two words or more (as typed: "no vmx" counts, though "no" is a
+ *   stopword the index drops) also lists each section heading that holds all its
+ *   indexed words (search_rank.py's ``h``) as a hit of its own, linking the section: Sphinx
+ *   lists a section only when the query is half its title or more, so "/dev/kvm"
+ *   listed pages that mention it above the troubleshooting entries titled with it.
+ *   A heading hit scores as a title hit whose title holds every word, plus 2 on a
+ *   page of symptom entries (``e``: Troubleshooting) where a task page's section
+ *   gets 1, plus the share of the heading's words the query covers (0 to 1).
  */
 var Scorer = {
   objNameMatch: 11,
@@ -24,10 +32,13 @@ var Scorer = {
   pageTitle: 10,
   maxFrequency: 3,
 
+  // The query as typed.
+  query: () => new URLSearchParams(window.location.search).get("q") || "",
+
   // The query's terms as Sphinx's Search._parseQuery stems them.
   queryTerms: () => {
     if (Scorer._terms) return Scorer._terms;
-    const query = new URLSearchParams(window.location.search).get("q") || "";
+    const query = Scorer.query();
     const stemmer = new Stemmer();
     const terms = new Set();
     splitQuery(query.trim()).forEach((word) => {
@@ -50,6 +61,57 @@ var Scorer = {
     });
   },
 
+  // heading hits (headingHits), told apart from Sphinx's own results
+  _headings: new WeakSet(),
+
+  // "#label" of a heading hit -> "#id" of its section: a hit links the label (the
+  // guide's stable anchor), but the label's element is an empty <span>, and the
+  // search page takes the text it shows under a hit from the anchor's element
+  _sections: new Map(),
+
+  // The text of the heading of section `anchor` in document number `file`, from
+  // Sphinx's index of every title.
+  headingText: (file, anchor) => {
+    if (!Scorer._headingTexts) {
+      Scorer._headingTexts = new Map();
+      for (const [title, places] of Object.entries(Search._index.alltitles)) {
+        for (const [f, id] of places) Scorer._headingTexts.set(`${f}#${id}`, title);
+      }
+    }
+    return Scorer._headingTexts.get(`${file}#${anchor}`);
+  },
+
+  // Sphinx lists a title the query is half of or more itself (_performSearch).
+  listed: (title) => {
+    const query = Scorer.query().toLowerCase().trim();
+    return title.toLowerCase().trim().includes(query) && query.length >= title.length / 2;
+  },
+
+  // Every section heading holding all of `searchTerms` (stemmed as indexed; the
+  // query typed as two words or more), on a page without `excludedTerms`, as a
+  // Sphinx result linking it.
+  headingHits: (searchTerms, excludedTerms) => {
+    const pages = typeof NESTED_KVM_SEARCH === "undefined" ? {} : NESTED_KVM_SEARCH;
+    const terms = [...searchTerms];
+    const index = Search._index;
+    const hits = [];
+    if (terms.length === 0 || splitQuery(Scorer.query().trim()).length < 2) return hits;
+    for (const [docname, page] of Object.entries(pages)) {
+      const file = index.docnames.indexOf(docname);
+      if (file < 0 || [...excludedTerms].some((t) => Scorer.indexed(t, docname))) continue;
+      for (const [id, words, label] of page.h || []) {
+        const text = Scorer.headingText(file, id);
+        if (!text || !terms.every((t) => words.includes(t)) || Scorer.listed(text)) continue;
+        if (label) Scorer._sections.set("#" + label, "#" + id);
+        const hit = [docname, `${index.titles[file]} > ${text}`, "#" + (label || id), null,
+          Scorer.title + terms.length / words.length, index.filenames[file], "title"];
+        Scorer._headings.add(hit);
+        hits.push(hit);
+      }
+    }
+    return hits;
+  },
+
   score: (result) => {
     const [docname, , anchor, , score, , kind] = result;
     const pages = typeof NESTED_KVM_SEARCH === "undefined" ? {} : NESTED_KVM_SEARCH;
@@ -59,9 +121,26 @@ var Scorer = {
     // no bonus for a page that lacks a word of the query (a partial match)
     const counts = terms.map((t) => page.n[t] || (Scorer.indexed(t, docname) ? 1 : 0));
     if (counts.some((n) => n === 0)) return score;
-    const inTitle = terms.every((t) => page.t.includes(t)) ? Scorer.pageTitle : 0;
     const often = Math.min(Scorer.maxFrequency, Math.floor(Math.log2(Math.min(...counts))));
+    if (Scorer._headings.has(result)) {
+      return score + Scorer.pageTitle + often + (page.e ? 2 : page.p) + 1;
+    }
+    const inTitle = terms.every((t) => page.t.includes(t)) ? Scorer.pageTitle : 0;
     const section = kind === "title" && anchor ? 1 : 0;
     return score + inTitle + often + page.p + section;
   },
 };
+
+// language_data.js, which holds this scorer, loads after searchtools.js: add the
+// heading hits to Sphinx's full-text results.
+if (typeof Search !== "undefined" && !Search._nestedHeadingHits) {
+  const termsSearch = Search.performTermsSearch;
+  const summary = Search.makeSearchSummary;
+  Search._nestedHeadingHits = true;
+  Search.performTermsSearch = (searchTerms, excludedTerms) => [
+    ...termsSearch(searchTerms, excludedTerms),
+    ...Scorer.headingHits(searchTerms, excludedTerms),
+  ];
+  Search.makeSearchSummary = (htmlText, keywords, anchor) =>
+    summary(htmlText, keywords, Scorer._sections.get(anchor) || anchor);
+}

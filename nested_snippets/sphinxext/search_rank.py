@@ -8,11 +8,20 @@ title. For each page this writes ``_static/nested-kvm-search.js`` with
   rest (reference tables, explanations, indexes), so a task outranks a table that
   shares its words;
 * ``t``: the words of the page's title (its first heading), as indexed;
-* ``n``: how often each word occurs on the page, for words that occur twice or more.
+* ``n``: how often each word occurs on the page, for words that occur twice or more;
+* ``h``: the page's section headings below its title, each as ``[id, terms]`` or
+  ``[id, terms, label]``: the section's own id (under which Sphinx's index,
+  ``alltitles``, has the heading's text, and whose element holds the text the search
+  page shows under a hit) and its label, the stable anchor the guide links (an
+  empty ``<span>`` in the page), where it has one;
+* ``e``: ``1`` for a page of entries named by their symptom (Troubleshooting), else ``0``.
 
 ``search.js`` adds to Sphinx's score a bonus for a query whose words are all in the
 page title, a smaller one that grows with how often its rarest word occurs, and
-``p``. Words are split and stemmed exactly as Sphinx's index does, so the query's
+``p``. For a query of two words or more it also lists each heading that holds them
+all as a hit of its own, ranked above the pages (``e`` puts a symptom entry before a
+task page's section), so "/dev/kvm" lists the troubleshooting entries titled with
+it first. Words are split and stemmed exactly as Sphinx's index does, so the query's
 terms (stemmed in the browser like the index's) find them.
 
 The file is read back on incremental builds: pages not rewritten keep their entry.
@@ -32,11 +41,31 @@ from sphinx.search import WordCollector
 FILE = "nested-kvm-search.js"
 _PREFIX = "var NESTED_KVM_SEARCH = "
 TASK_PARTS = ("tutorial/", "how-to/")
+ENTRY_PAGES = ("troubleshooting",)
 
 
 def page_prior(docname: str) -> int:
     """1 for a task page (tutorial or how-to, not their index), else 0."""
     return int(docname.startswith(TASK_PARTS) and not docname.endswith("/index"))
+
+
+def entry_prior(docname: str) -> int:
+    """1 for a page whose sections are entries named by their symptom, else 0."""
+    return int(docname in ENTRY_PAGES)
+
+
+def headings(doctree: nodes.document, terms_of) -> list[list]:
+    """``[id, terms]`` or ``[id, terms, label]`` for each section heading below the
+    page title."""
+    found = []
+    for section in doctree.findall(nodes.section):
+        title = section.next_node(nodes.title)
+        if not section["ids"] or title is None or title.parent is not section:
+            continue
+        if not isinstance(section.parent, nodes.section):
+            continue  # the page title
+        found.append([section["ids"][0], terms_of(title.astext()), *section["ids"][1:2]])
+    return found
 
 
 def _indexes(app: Sphinx) -> bool:
@@ -76,11 +105,16 @@ def page_entry(app: Sphinx, docname: str, doctree: nodes.document) -> dict:
     doctree.walk(collector)
     counts = Counter(t for w in collector.found_words if (t := term(w)))
     title = app.env.titles[docname].astext() if docname in app.env.titles else ""
-    title_terms = sorted({t for w in lang.split(title) if (t := term(w))})
+
+    def terms_of(text: str) -> list[str]:
+        return sorted({t for w in lang.split(text) if (t := term(w))})
+
     return {
         "p": page_prior(docname),
-        "t": title_terms,
+        "e": entry_prior(docname),
+        "t": terms_of(title),
         "n": {w: n for w, n in sorted(counts.items()) if n >= 2},
+        "h": headings(doctree, terms_of),
     }
 
 

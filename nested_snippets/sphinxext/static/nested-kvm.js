@@ -399,11 +399,12 @@
 
   // --- reference tables on a phone ------------------------------------------
   // On a narrow screen nested-kvm.css shows each row of a generated reference
-  // table as a card, each cell under its column's name. Give every cell that
+  // table (and of a list-table of class nested-cards) as a card, each cell under
+  // its column's name. Give every cell that
   // name (data-label), and the table explicit ARIA table roles, which a table
   // keeps even where display: block would make a browser drop its semantics.
   function labelReferenceCells() {
-    document.querySelectorAll("table.nested-reference").forEach(function (table) {
+    document.querySelectorAll("table.nested-reference, table.nested-cards").forEach(function (table) {
       var names = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
         return th.textContent.trim();
       });
@@ -541,6 +542,31 @@
     syncDrawerButtons();
   }
   keyboardDrawers();
+
+  // The home page says the search box is at the top of every page; on a phone it
+  // sat inside the closed menu drawer (walk 19). A search button in the phone's
+  // header opens the drawer with the focus in the search box (Escape closes it and
+  // returns here, as for the menu button).
+  function headerSearch() {
+    var right = document.querySelector(".mobile-header .header-right");
+    var box = document.getElementById("__navigation");
+    if (!right || !box || right.querySelector(".nested-header-search")) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "nested-header-search";
+    button.setAttribute("data-for", "__navigation");
+    button.setAttribute("aria-label", "Search the guide");
+    button.appendChild(document.createElement("span")).className = "nested-search-icon";
+    right.insertBefore(button, right.firstChild);
+    button.addEventListener("click", function () {
+      if (!box.checked) box.click();
+      syncDrawerButtons();
+      openedBy = button;
+      var input = document.querySelector(".sidebar-drawer input.sidebar-search");
+      if (input) input.focus({ preventScroll: true });
+    });
+  }
+  headerSearch();
 
   // A code block or table (Furo's .table-wrapper) wider than the page scrolls
   // sideways: keyboard users must be able to focus it to scroll it

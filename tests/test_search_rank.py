@@ -1,0 +1,46 @@
+"""search_rank.py without a build: the section headings a search can list as hits."""
+
+from __future__ import annotations
+
+from docutils.core import publish_doctree
+
+from nested_snippets.sphinxext.search_rank import entry_prior, headings
+
+PAGE = """
+Troubleshooting
+===============
+
+Intro.
+
+.. _troubleshooting-not-loaded:
+
+The host has no ``/dev/kvm``: KVM is not loaded
+-----------------------------------------------
+
+Text.
+
+Sub entry
+~~~~~~~~~
+
+More text.
+"""
+
+
+def _terms(text: str) -> list[str]:
+    return sorted({w for w in text.lower().replace("/", " ").replace(":", " ").split()})
+
+
+def test_headings_below_the_title_with_their_ids_and_labels():
+    # as Sphinx reads a page: the title stays a section
+    doctree = publish_doctree(PAGE, settings_overrides={"doctitle_xform": False})
+    found = headings(doctree, _terms)
+    assert [[entry[0], *entry[2:]] for entry in found] == [
+        ["the-host-has-no-dev-kvm-kvm-is-not-loaded", "troubleshooting-not-loaded"],
+        ["sub-entry"],  # no label
+    ]
+    assert {"dev", "kvm", "host", "loaded"} <= set(found[0][1])
+
+
+def test_troubleshooting_is_the_page_of_symptom_entries():
+    assert entry_prior("troubleshooting") == 1
+    assert entry_prior("how-to/builtin-kvm") == 0
