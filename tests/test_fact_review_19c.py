@@ -47,7 +47,7 @@ FINDINGS = {
                       "(it does not say where it ran those two commands)"),
     # L6: 7.0.0 and 7.1.3 renamed vmx_nested_tsc_scaling_test too (Makefile.kvm)
     "l6-tsc-scaling": (CT, "", ":claim:`Those two trees also list nested_tsc_scaling_test "
-                       "where 6.18.2 has vmx_nested_tsc_scaling_test <selftests-makefile-7>`"),
+                       "in place of vmx_nested_tsc_scaling_test <selftests-makefile-7>`"),
     # L7: the WSL FAQ ties the Hypervisor Platform API to VirtualBox 6+, not to VMware
     "l7-wsl-faq-api": (WIN, "versions that support Hyper-V and WSL 2 through the Hypervisor "
                        "Platform API", "VirtualBox 6 and above use Windows' Hypervisor "
