@@ -57,7 +57,7 @@ node_kvm_resource = snippet(
         read=READ,
     ),
 )
-"""Two lines, the node's capacity and its allocatable count of the resource."""
+"""Among its lines, the node's capacity and its allocatable count of the resource."""
 
 schedulable_nodes = snippet(
     command_line("kubectl get nodes -l kubevirt.io/schedulable=true"),
@@ -84,7 +84,9 @@ handler_log = snippet(
         read=READ,
     ),
 )
-"""Pick the virt-handler pod of the node in question (NODE column), then read its log."""
+"""Pick the virt-handler pod of the node in question (NODE column), then read its log.
+When /dev/kvm is missing the log has the warning and, after it, "device '/dev/kvm' is
+present." all the same: generic_device.go healthCheck() logs that line in either case."""
 
 launcher_pending = snippet(
     command_line("""
