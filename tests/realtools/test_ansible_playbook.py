@@ -19,6 +19,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from nested_snippets import registry
 from nested_snippets.bodies import ForeignFile
@@ -34,7 +35,10 @@ PLAYBOOKS = {
     for sid, snip in REG.snippets.items()
     for _, _, body in snip.bodies()
     if isinstance(body, ForeignFile) and body.path.endswith((".yml", ".yaml"))
+    and isinstance(yaml.safe_load(body.content), list)
 }
+"""Every YAML file of the guide that is a list, as a playbook is (a list of plays); a
+mapping is another product's document (a KubeVirt manifest, tests/test_kubevirt_page.py)."""
 
 
 def _ansible_playbook() -> str:
