@@ -100,6 +100,10 @@ QUOTED_NAMES = {
     "redis-cli": ("'redis-cli' -a S3CR3T ping", ["'redis-cli' -a ", " ping"]),
     "ipmitool": ('"ipmitool" -P S3CR3T power status', ['"ipmitool" -P ', " power status"]),
     "openssl": ("'openssl' enc -k S3CR3T -in f", ["'openssl' enc -k ", " -in f"]),
+    "docker": ("'docker' login -u bob -p S3CR3T reg.example", ["'docker' login -u bob -p ",
+                                                               " reg.example"]),
+    "podman": ('"podman" login --password S3CR3T reg.example', ['"podman" login --password ',
+                                                                " reg.example"]),
 }  # fmt: skip
 
 
