@@ -612,8 +612,18 @@
     // not on the search page itself (sphinx_highlight.js skips it alike)
     if (window.location.hash || !article || typeof Search !== "undefined") return;
     var h1 = article.querySelector("h1");
+    // the query splitter joins "VT-x" and "devices.kubevirt.io" ("vtx", as
+    // indexed: sphinxext/search.py), so a term is looked for in the text as written
+    // and with those joiners dropped
+    var texts = new Map();
     var has = function (el, term) {
-      return el.textContent.toLowerCase().indexOf(term) >= 0;
+      var text = texts.get(el);
+      if (!text) {
+        var plain = el.textContent.toLowerCase();
+        text = [plain, plain.replace(/([\p{L}\p{N}_])[-.](?=[\p{L}\p{N}_])/gu, "$1")];
+        texts.set(el, text);
+      }
+      return text[0].indexOf(term) >= 0 || text[1].indexOf(term) >= 0;
     };
     if (!terms.length || (h1 && terms.every(function (t) { return has(h1, t); }))) return;
     var best = null;
@@ -682,7 +692,18 @@
     }
   }
 
+  /** Sphinx's highlighter wraps a searched word inside an SVG icon's <title> too
+   * (the "t" of "can't" in "Contents") and then throws "parent.getBBox is not a
+   * function", which stops it before the query's later words: it skips elements of
+   * the class "nohighlight". Runs before it (its 10 ms timer after DOMContentLoaded). */
+  function keepIconsUnhighlighted() {
+    document.querySelectorAll("svg title, svg desc").forEach(function (el) {
+      el.classList.add("nohighlight");
+    });
+  }
+
   function init() {
+    keepIconsUnhighlighted();
     fixThemeA11y();
     labelFailingExamples();
     labelReferenceCells();
