@@ -73,3 +73,18 @@ def test_a_pasted_message_with_the_readers_own_path_is_explained(page, guide):
     assert hint.is_visible()
     text = " ".join(hint.inner_text().split())
     assert "every word" in text and "your own file names" in text, text
+
+
+@pytest.mark.parametrize(
+    ("query", "path"),
+    [("vmware ubuntu no /dev/kvm", "troubleshooting.html"),
+     ("kubevirt pending cloud", "how-to/kubevirt.html")],
+)  # fmt: skip
+def test_a_hit_never_lands_on_the_pages_list_of_sources(page, guide, query, path):
+    """Words spread over a page's entries are all in its Sources list (titles,
+    addresses): the hit opened that list, at the foot of the page."""
+    page.set_viewport_size({"width": 375, "height": 812})
+    _open_hit(page, guide, query, path)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(500)
+    assert page.evaluate("location.hash") != "#sources"

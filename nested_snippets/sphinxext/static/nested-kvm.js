@@ -626,11 +626,16 @@
       return text[0].indexOf(term) >= 0 || text[1].indexOf(term) >= 0;
     };
     if (!terms.length || (h1 && terms.every(function (t) { return has(h1, t); }))) return;
+    // a page's list of sources holds every word of its titles and addresses: it is
+    // never where a reader's words are meant
+    var sourceList = function (section) {
+      return section.querySelector(":scope > .nested-source:not(.nested-entry-sources)") !== null;
+    };
     var best = null;
     var bestScore = 0;
     article.querySelectorAll("section[id]").forEach(function (section) {
       var heading = section.querySelector("h2, h3, h4, h5, h6");
-      if (!heading || heading.parentNode !== section) return;
+      if (!heading || heading.parentNode !== section || sourceList(section)) return;
       if (!terms.every(function (t) { return has(section, t); })) return;
       var score = terms.filter(function (t) { return has(heading, t); }).length;
       if (score > bestScore) {
@@ -684,7 +689,7 @@
     var sections = article.querySelectorAll("section[id]");
     for (var j = 0; j < sections.length; j++) {
       var h = sections[j].querySelector("h2, h3, h4, h5, h6");
-      if (!h || h.parentNode !== sections[j]) continue;
+      if (!h || h.parentNode !== sections[j] || sourceList(sections[j])) continue;
       if (!terms.every(function (t) { return has(sections[j], t); })) continue;
       window.history.replaceState(null, "", "#" + sectionId(h));
       h.scrollIntoView();
