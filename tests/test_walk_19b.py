@@ -48,3 +48,12 @@ def test_l2_the_home_page_names_kubevirt():
     home = _text("index.rst")
     bullet = home[home.index("- Your L1 is a cloud instance") : home.index("- Windows, Hyper-V")]
     assert "run KubeVirt: :ref:`kubevirt`" in bullet
+
+
+def test_l3_the_home_page_says_where_the_search_box_is_on_a_phone():
+    """ "the search box is at the top of every page": on a phone it is in the menu
+    behind ☰, and the top of the page has none."""
+    home = " ".join(_text("index.rst").split())
+    assert "the search box is at the top of every page" not in home
+    assert "the search box heads the menu on every page" in home
+    assert "behind ☰ at the top left on a phone" in home
