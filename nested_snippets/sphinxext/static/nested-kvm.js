@@ -638,15 +638,30 @@
     // not on the search page itself (sphinx_highlight.js skips it alike)
     if (window.location.hash || !article || typeof Search !== "undefined") return;
     var h1 = article.querySelector("h1");
+    // the query splitter joins "VT-x" and "devices.kubevirt.io" ("vtx", as
+    // indexed: sphinxext/search.py), so a term is looked for in the text as written
+    // and with those joiners dropped
+    var texts = new Map();
     var has = function (el, term) {
-      return el.textContent.toLowerCase().indexOf(term) >= 0;
+      var text = texts.get(el);
+      if (!text) {
+        var plain = el.textContent.toLowerCase();
+        text = [plain, plain.replace(/([\p{L}\p{N}_])[-.](?=[\p{L}\p{N}_])/gu, "$1")];
+        texts.set(el, text);
+      }
+      return text[0].indexOf(term) >= 0 || text[1].indexOf(term) >= 0;
     };
     if (!terms.length || (h1 && terms.every(function (t) { return has(h1, t); }))) return;
+    // a page's list of sources holds every word of its titles and addresses: it is
+    // never where a reader's words are meant
+    var sourceList = function (section) {
+      return section.querySelector(":scope > .nested-source:not(.nested-entry-sources)") !== null;
+    };
     var best = null;
     var bestScore = 0;
     article.querySelectorAll("section[id]").forEach(function (section) {
       var heading = section.querySelector("h2, h3, h4, h5, h6");
-      if (!heading || heading.parentNode !== section) return;
+      if (!heading || heading.parentNode !== section || sourceList(section)) return;
       if (!terms.every(function (t) { return has(section, t); })) return;
       var score = terms.filter(function (t) { return has(heading, t); }).length;
       if (score > bestScore) {
@@ -700,7 +715,7 @@
     var sections = article.querySelectorAll("section[id]");
     for (var j = 0; j < sections.length; j++) {
       var h = sections[j].querySelector("h2, h3, h4, h5, h6");
-      if (!h || h.parentNode !== sections[j]) continue;
+      if (!h || h.parentNode !== sections[j] || sourceList(sections[j])) continue;
       if (!terms.every(function (t) { return has(sections[j], t); })) continue;
       window.history.replaceState(null, "", "#" + sectionId(h));
       h.scrollIntoView();
@@ -708,7 +723,18 @@
     }
   }
 
+  /** Sphinx's highlighter wraps a searched word inside an SVG icon's <title> too
+   * (the "t" of "can't" in "Contents") and then throws "parent.getBBox is not a
+   * function", which stops it before the query's later words: it skips elements of
+   * the class "nohighlight". Runs before it (its 10 ms timer after DOMContentLoaded). */
+  function keepIconsUnhighlighted() {
+    document.querySelectorAll("svg title, svg desc").forEach(function (el) {
+      el.classList.add("nohighlight");
+    });
+  }
+
   function init() {
+    keepIconsUnhighlighted();
     fixThemeA11y();
     labelFailingExamples();
     labelReferenceCells();
