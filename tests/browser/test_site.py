@@ -761,6 +761,14 @@ def search_results(page, site, query: str) -> list[str]:
     return [h[len(site.url) :].split("#")[0].split("?")[0] for h in hrefs]
 
 
+def open_hit(page, guide, query: str, path: str) -> None:
+    """Search for ``query`` and open the hit for ``path``."""
+    found = search_results(page, guide, query)
+    assert path in found, found
+    page.locator("#search-results ul.search li > a").nth(found.index(path)).click()
+    page.wait_for_url(f"**/{path}*")
+
+
 def _article_text(site, path: str) -> str:
     text = (site.root / path).read_text()
     start, end = text.find("<article"), text.find("</article>")

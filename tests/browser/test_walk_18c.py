@@ -6,17 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import IN_CI, browser_unavailable
-from tests.browser.test_site import _wait_heading_in_view, search_results
+from tests.browser.test_site import _wait_heading_in_view, open_hit
 
 if browser_unavailable() and not IN_CI:
     pytest.skip(f"browser tests: {browser_unavailable()}", allow_module_level=True)
-
-
-def _open_hit(page, guide, query: str, path: str) -> None:
-    found = search_results(page, guide, query)
-    assert path in found, found
-    page.locator("#search-results ul.search li > a").nth(found.index(path)).click()
-    page.wait_for_url(f"**/{path}*")
 
 
 @pytest.mark.parametrize(
@@ -35,7 +28,7 @@ def _open_hit(page, guide, query: str, path: str) -> None:
 def test_a_hit_for_words_in_no_heading_lands_on_the_paragraph(page, guide, query, path,
                                                               anchor, words):  # fmt: skip
     page.set_viewport_size({"width": 375, "height": 812})
-    _open_hit(page, guide, query, path)
+    open_hit(page, guide, query, path)
     page.wait_for_function(f"() => location.hash === '#{anchor}' && scrollY > 300")
     # once the (smooth) scrolling has stopped, the first paragraph with the words
     # starts on screen, below the phone's header
@@ -59,14 +52,14 @@ def test_the_ci_fix_and_wsl_2_are_reached_by_their_words(page, guide):
     """ "github actions" opened Troubleshooting at its top; "wsl2 kvm" the built-in KVM
     page at its top, above the WSL 2 section."""
     page.set_viewport_size({"width": 375, "height": 812})
-    _open_hit(page, guide, "github actions", "troubleshooting.html")
+    open_hit(page, guide, "github actions", "troubleshooting.html")
     page.wait_for_function("() => location.hash === '#troubleshooting-ci-kvm'")
     _wait_heading_in_view(page, "troubleshooting-ci-kvm")
-    _open_hit(page, guide, "wsl2 kvm", "how-to/builtin-kvm.html")
+    open_hit(page, guide, "wsl2 kvm", "how-to/builtin-kvm.html")
     page.wait_for_function("() => location.hash === '#builtin-kvm-wsl'")
     _wait_heading_in_view(page, "builtin-kvm-wsl")
     # the words all in the opening part: the page stays at its top
-    _open_hit(page, guide, "power", "how-to/power.html")
+    open_hit(page, guide, "power", "how-to/power.html")
     assert page.evaluate("location.hash") == "" and page.evaluate("scrollY") == 0
 
 

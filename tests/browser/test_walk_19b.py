@@ -17,17 +17,10 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import IN_CI, browser_unavailable
-from tests.browser.test_site import search_results
+from tests.browser.test_site import open_hit
 
 if browser_unavailable() and not IN_CI:
     pytest.skip(f"browser tests: {browser_unavailable()}", allow_module_level=True)
-
-
-def _open_hit(page, guide, query: str, path: str) -> None:
-    found = search_results(page, guide, query)
-    assert path in found, found
-    page.locator("#search-results ul.search li > a").nth(found.index(path)).click()
-    page.wait_for_url(f"**/{path}*")
 
 
 @pytest.mark.parametrize(
@@ -46,7 +39,7 @@ def test_a_hit_for_a_message_with_a_dotted_or_hyphenated_word_lands_on_it(
     page, guide, query, path, anchor
 ):
     page.set_viewport_size({"width": 375, "height": 812})
-    _open_hit(page, guide, query, path)
+    open_hit(page, guide, query, path)
     page.wait_for_function(f"() => location.hash === '#{anchor}' && scrollY > 300")
 
 
@@ -84,7 +77,7 @@ def test_a_hit_never_lands_on_the_pages_list_of_sources(page, guide, query, path
     """Words spread over a page's entries are all in its Sources list (titles,
     addresses): the hit opened that list, at the foot of the page."""
     page.set_viewport_size({"width": 375, "height": 812})
-    _open_hit(page, guide, query, path)
+    open_hit(page, guide, query, path)
     page.wait_for_load_state("load")
     page.wait_for_timeout(500)
     assert page.evaluate("location.hash") != "#sources"
