@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import ClassVar
 
 NOTHING: Mapping[str, str] = MappingProxyType({})
 
@@ -246,6 +247,9 @@ class CommandLine(Body):
 
     def problem(self) -> str:
         return "" if self.command.strip() else "empty command line"
+
+    syntax_checked: ClassVar[bool] = True
+    """Whether :meth:`check` reads the command as a shell does (its proof line says so)."""
 
     def check(self) -> str:
         _starts, error = _shell_parse(self.command)
@@ -540,6 +544,7 @@ class WindowsCommand(CommandLine):
     claims no syntax check."""
 
     language: str = "ps1con"
+    syntax_checked: ClassVar[bool] = False
 
     @property
     def text(self) -> str:

@@ -30,7 +30,6 @@ from nested_snippets.model import (
     KernelRange,
     Procedure,
     Snippet,
-    WindowsCommand,
     Xml,
 )
 
@@ -104,7 +103,7 @@ def proof(
         body = era.variants[key]
         checked = (
             " Shell syntax checked."
-            if isinstance(body, CommandLine) and not isinstance(body, WindowsCommand)
+            if isinstance(body, CommandLine) and body.syntax_checked
             else ""
         )
         return Proof("not-executed", f"Not executed here: {ne.why}.{checked}")

@@ -17,6 +17,8 @@ init/main.c; torvalds/linux commit f0bb4c0ab064a8aeeffbda1cee380151a594eaab, rea
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from nested_snippets.arches import Arch
 from nested_snippets.cli.escape import clip
 from nested_snippets.cli.hostfs import HostFS
@@ -160,7 +162,7 @@ def _judged(
     row: Arch,
     settings: list[tuple[str, str | None]],
     unread: list[str],
-    slips: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    slips: Sequence[tuple[str, str]] = (),
 ) -> Result:
     """The last of ``settings`` (none: the kernel's default), judged; ``slips``
     (where, name) are options whose name is a slip for ``nested``

@@ -1179,12 +1179,12 @@ secret``, ``secret-dumpxml [--xpath EXPRESSION] [--wrap] secret`` and ``secret-e
 this one, which hide the word after any other ``--secret`` (:data:`_ID_MARK`).  The
 manual calls *base64* on the command line "INSECURE and deprecated"."""
 _REGISTRY_LOGIN = _SecretCommand(
-    r"(?:docker|podman|buildah|skopeo|nerdctl)['\"]?[ \t]+login", ("-p", "--password"),
+    rf"(?:docker|podman|buildah|skopeo|nerdctl){_NAME_QUOTE}[ \t]+login", ("-p", "--password"),
     ("-u", "--username", "--authfile"),
 )  # fmt: skip
 """``docker login -p SECRET`` (and podman's, buildah's, skopeo's, nerdctl's ``login``):
 its ``-p``, ``--password`` (not verified against a release).  The program's name may be
-quoted whole (``'docker' login``), as :data:`_NAME_QUOTE` allows after a name."""
+quoted whole (``'docker' login``): :data:`_NAME_QUOTE` after it, as after every name."""
 
 
 def _after(mark: str):

@@ -447,13 +447,13 @@ MESSAGES: dict[str, Callable[[Release], str | None]] = {
     "nested-papr-mutual": lambda r: _one(
         (r.spapr_cap("nested-papr") or {}).get("apply_messages", []),
         lambda m: m["call"] == "error_setg" and "mutually exclusive" in m["message"]),
+    "nested-papr-kvm-lacks": lambda r: _one(
+        (r.spapr_cap("nested-papr") or {}).get("apply_messages", []),
+        lambda m: m["call"] == "error_setg" and "KVM implementation" in m["message"]),
     "image-open-failed": lambda r: _one(
         r.catalogue(),
         lambda e: e["function"] == "qemu_open_internal" and e["call"] == "error_setg_errno"
         and "%s '%s'" in e["message"]),
-    "nested-papr-kvm-lacks": lambda r: _one(
-        (r.spapr_cap("nested-papr") or {}).get("apply_messages", []),
-        lambda m: m["call"] == "error_setg" and "KVM implementation" in m["message"]),
 }  # fmt: skip
 """Messages the pages quote, by key: what each release prints (None: it prints none)."""
 

@@ -659,10 +659,12 @@
     };
     var best = null;
     var bestScore = 0;
+    var firstAll = null; // the first section whose paragraphs hold every word
     article.querySelectorAll("section[id]").forEach(function (section) {
       var heading = section.querySelector("h2, h3, h4, h5, h6");
       if (!heading || heading.parentNode !== section || sourceList(section)) return;
       if (!terms.every(function (t) { return has(section, t); })) return;
+      firstAll = firstAll || heading;
       var score = terms.filter(function (t) { return has(heading, t); }).length;
       if (score > bestScore) {
         best = heading;
@@ -712,14 +714,9 @@
       return;
     }
     // the words spread over one section's paragraphs: the first such section
-    var sections = article.querySelectorAll("section[id]");
-    for (var j = 0; j < sections.length; j++) {
-      var h = sections[j].querySelector("h2, h3, h4, h5, h6");
-      if (!h || h.parentNode !== sections[j] || sourceList(sections[j])) continue;
-      if (!terms.every(function (t) { return has(sections[j], t); })) continue;
-      window.history.replaceState(null, "", "#" + sectionId(h));
-      h.scrollIntoView();
-      return;
+    if (firstAll) {
+      window.history.replaceState(null, "", "#" + sectionId(firstAll));
+      firstAll.scrollIntoView();
     }
   }
 
