@@ -60,8 +60,8 @@ CLAIMS = {
     "alone": "vbox-win-installer",
     "that Program Files folder may be C:\\\\Program Files": "ms-programfiles64",
     "VirtualBox's manual writes the command as plain VBoxManage": "vbox-autostart-win",
-    "PowerShell runs a program named by a quoted path only through its call operator, &":
-        "ps-call-operator",
+    "PowerShell displays a quoted path as a string instead of running it; its call "
+    "operator, &, runs what the quoted string names": "ps-call-operator",
     "its VMM gives that text for VERR_VMX_NO_VMX, and \"AMD-V is not available\" for "
     "VERR_SVM_NO_SVM": "vbox-hm",
 }  # fmt: skip
