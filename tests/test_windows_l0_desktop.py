@@ -46,7 +46,7 @@ SOURCES = {
     "0bc5f10e30b045e19c12c3c24df9930f165bbe76/windows/security/hardware-security/"
     "enable-virtualization-based-protection-of-code-integrity.md",
     "ms-credential-guard": "https://github.com/MicrosoftDocs/windows-itpro-docs/blob/"
-    "05a1201dad5cca9c833538cf0b2fecfd2204208e/windows/security/identity-protection/"
+    "0888ed62558c84df29c5468fe585ebb92b831f81/windows/security/identity-protection/"
     "credential-guard/configure.md",
     "wsl-faq": "https://github.com/MicrosoftDocs/WSL/blob/"
     "e084871f3428bae59d85ae78aa777610b49e5b22/WSL/faq.yml",
@@ -82,12 +82,13 @@ COMMANDS = {
         SOURCES["ms-kb-3204980"],
     ),
     "windows.l0_vbox_hostinfo": (
-        "VBoxManage list hostinfo",
+        '& "C:\\Program Files\\Oracle\\VirtualBox\\VBoxManage.exe" list hostinfo',
         "VirtualBox/virtualbox src/VBox/Frontends/VBoxManage/VBoxManageList.cpp"
         "@4908d8d1a85c75c0eefb6a4c5c8a9f07211ad8f1",
     ),
     "windows.l0_vbox_nested": (
-        "VBoxManage modifyvm l1 --nested-hw-virt=on",
+        '& "C:\\Program Files\\Oracle\\VirtualBox\\VBoxManage.exe" modifyvm l1 '
+        "--nested-hw-virt=on",
         "VirtualBox/virtualbox doc/manual/en_US/man_VBoxManage-modifyvm.xml"
         "@080a9bcecbcff53d2cd45413556543c4bceda055",
     ),

@@ -236,6 +236,16 @@ _MS_APPS_WITH_HYPERV = (
 and Credential Guard" (KB 3204980, ms.date 02/12/2026), section "Disable Hyper-V in
 PowerShell"."""
 
+VBOXMANAGE_WIN = r'& "C:\Program Files\Oracle\VirtualBox\VBoxManage.exe"'
+"""VBoxManage as PowerShell runs it from VirtualBox's default folder on 64-bit Windows:
+the installer's INSTALLDIR is ``[ProgramFiles64Folder]\\Oracle\\VirtualBox``
+(mdaniel/virtualbox-org-svn-vbox-trunk src/VBox/Installer/win/VirtualBox.wxs @4e85b654,
+VBOX_VENDOR_SHORT = Oracle in Config.kmk @d520e92f), VBoxManage.exe is one of its
+main binaries and the only environment variable those files set is
+VBOX_MSI_INSTALL_PATH (VBoxMergeApp.wxi @ba0cd0f1), not PATH.  A quoted path runs
+only through PowerShell's call operator ``&`` (about_Operators, PowerShell-Docs
+@08115562); the page cites each of these."""
+
 _VBOX_LIST = (
     "VirtualBox/virtualbox src/VBox/Frontends/VBoxManage/VBoxManageList.cpp"
     "@4908d8d1a85c75c0eefb6a4c5c8a9f07211ad8f1"
@@ -280,11 +290,58 @@ l0_hyperv_off = snippet(
 )
 """Windows' own hypervisor off, the first of KB 3204980's steps."""
 
-l0_vbox_hostinfo = snippet(
-    windows_command("VBoxManage list hostinfo"),
+_MS_CREDENTIAL_GUARD = (
+    "https://github.com/MicrosoftDocs/windows-itpro-docs/blob/"
+    "0888ed62558c84df29c5468fe585ebb92b831f81/windows/security/identity-protection/"
+    "credential-guard/configure.md"
+)
+"""Microsoft, "Configure Credential Guard" (ms.date 06/20/2024), sections "Disable
+Credential Guard" (tab Registry) and "Disable Virtualization-based Security" (tab
+Registry).  Its tables give key path, name, type and value; the commands write them
+with ``reg add`` / ``reg delete /v ... /f`` as Microsoft's memory integrity page does
+for the same DeviceGuard keys."""
+
+_REG_LSA = r'"HKLM\SYSTEM\CurrentControlSet\Control\Lsa"'
+_REG_DG_POLICY = r'"HKLM\SOFTWARE\Policies\Microsoft\Windows\DeviceGuard"'
+_REG_DG = r'"HKLM\SYSTEM\CurrentControlSet\Control\DeviceGuard"'
+
+l0_credential_guard_off = snippet(
+    windows_command(
+        f"reg add {_REG_LSA} /v LsaCfgFlags /t REG_DWORD /d 0 /f\n"
+        f"reg add {_REG_DG_POLICY} /v LsaCfgFlags /t REG_DWORD /d 0 /f"
+    ),
     not_executed=NotExecuted(
-        why="runs on the Windows PC (L0) where VirtualBox is installed; its output has the "
-        "line 'Processor supports nested HW virtualization: yes' or '... no'",
+        why="runs as administrator on the Windows PC (L0), followed by a restart; "
+        "Microsoft's registry settings for a Credential Guard enabled without UEFI lock "
+        "and without Group Policy: LsaCfgFlags (REG_DWORD) set to 0 under both keys, "
+        "since deleting the values may not disable it",
+        source=_MS_CREDENTIAL_GUARD,
+        read=_L0_READ,
+    ),
+)
+"""Credential Guard off through the registry (not under a UEFI lock, not set by policy)."""
+
+l0_vbs_off = snippet(
+    windows_command(
+        f"reg delete {_REG_DG} /v EnableVirtualizationBasedSecurity /f\n"
+        f"reg delete {_REG_DG} /v RequirePlatformSecurityFeatures /f"
+    ),
+    not_executed=NotExecuted(
+        why="runs as administrator on the Windows PC (L0), followed by a restart; "
+        "Microsoft's registry steps to disable virtualization-based security: delete both "
+        "values, or the device might go into BitLocker recovery",
+        source=_MS_CREDENTIAL_GUARD,
+        read=_L0_READ,
+    ),
+)
+"""VBS as a whole off through the registry, which turns Credential Guard off too."""
+
+l0_vbox_hostinfo = snippet(
+    windows_command(f"{VBOXMANAGE_WIN} list hostinfo"),
+    not_executed=NotExecuted(
+        why="runs in PowerShell on the Windows PC (L0) where VirtualBox is installed in its "
+        "default folder; its output has the line "
+        "'Processor supports nested HW virtualization: yes' or '... no'",
         source=_VBOX_LIST,
         read=_L0_READ,
     ),
@@ -292,10 +349,11 @@ l0_vbox_hostinfo = snippet(
 """What VirtualBox says the host offers for nesting, before the VM's setting is changed."""
 
 l0_vbox_nested = snippet(
-    windows_command("VBoxManage modifyvm l1 --nested-hw-virt=on"),
+    windows_command(f"{VBOXMANAGE_WIN} modifyvm l1 --nested-hw-virt=on"),
     not_executed=NotExecuted(
-        why="runs on the Windows PC (L0) with the VM l1 powered off; the command-line "
-        "form of the 'Enable Nested VT-x/AMD-V' check box on the VM's Processor tab",
+        why="runs in PowerShell on the Windows PC (L0) with the VM l1 powered off; the "
+        "command-line form of the 'Enable Nested VT-x/AMD-V' check box on the VM's "
+        "Processor tab",
         source=_VBOX_NESTED_DOC,
         read=_L0_READ,
     ),
