@@ -517,3 +517,118 @@ def test_listing_of_a_directory_changed_within_one_clock_tick(tmp_path, monkeypa
     (tmp_path / "linux-6.6.json").write_text("{}", encoding="utf-8")
     os.utime(tmp_path, ns=(stamp, stamp))  # as if within the same tick
     assert kernel.versions() == ["6.1", "6.6"]
+
+
+# ------------------------------------------------------------------- arm64's built-in kvm
+FAKE_ARM64_MAKEFILE = """\
+KVM=../../../virt/kvm
+obj-$(CONFIG_KVM) += kvm.o
+kvm-y += $(KVM)/kvm_main.o arm.o
+"""
+ARM64_HOST_H = "#define KVM_HALT_POLL_NS_DEFAULT 500000\n"
+
+
+def _arm64_tree(root: Path) -> None:
+    _fake_tree(root)
+    (root / "arch/arm64/kvm/Makefile").write_text(FAKE_ARM64_MAKEFILE, encoding="utf-8")
+    (root / "arch/arm64/include/asm").mkdir(parents=True)
+    (root / "arch/arm64/include/asm/kvm_host.h").write_text(ARM64_HOST_H, encoding="utf-8")
+
+
+def _halt_poll_ns(data: dict, key: str) -> str:
+    return next(p["default"] for p in data["modules"][key]["params"]
+                if p["name"] == "halt_poll_ns")  # fmt: skip
+
+
+def test_extractor_reads_arm64_builtin_kvm_with_its_own_headers(tmp_path):
+    """arm64's kvm.o links virt/kvm/kvm_main.c as x86's kvm.ko does, but its
+    KVM_HALT_POLL_NS_DEFAULT comes from arch/arm64/include/asm/kvm_host.h."""
+    ex = _extractor()
+    _arm64_tree(tmp_path / "linux")
+    data = ex.extract(ex.FsTree(str(tmp_path / "linux")), "6.6", "e/linux", None, "2026-12-05",
+                      sha256="a" * 64)  # fmt: skip
+    assert _halt_poll_ns(data, "arm64/kvm") == "500000"
+    assert _halt_poll_ns(data, "x86/kvm") == "200000"
+    assert data["modules"]["arm64/kvm"]["params"][0]["source"] == "virt/kvm/kvm_main.c:2"
+    assert "arch/arm64/include/asm/kvm_host.h" in data["provenance"]["files"]
+
+
+def test_refresh_adds_a_module_only_from_the_data_source(tmp_path, capsys):
+    """``--module`` adds a module the data lacks from the tree the data came from (its
+    tarball's SHA-256 here), records the files it read, and refuses another tree."""
+    ex, rf = _extractor(), _refresher()
+    src = tmp_path / "linux"
+    _fake_tree(src)
+    out = tmp_path / "out"
+    assert ex.main(["--source", str(src), "--version", "6.6", "--repo", "example/linux",
+                    "--sha256", "a" * 64, "--out-dir", str(out)]) == 0  # fmt: skip
+    path = out / "linux-6.6.json"
+    before = json.loads(path.read_text())
+    assert "arm64/kvm" not in before["modules"]
+    assert any(m.startswith("arm64/kvm:") for m in before["missing"])
+    _arm64_tree(tmp_path / "other")
+    (src / "arch/arm64/kvm/Makefile").write_text(FAKE_ARM64_MAKEFILE, encoding="utf-8")
+    (src / "arch/arm64/include/asm").mkdir(parents=True)
+    (src / "arch/arm64/include/asm/kvm_host.h").write_text(ARM64_HOST_H, encoding="utf-8")
+    args = [str(path), "--source", str(src), "--label", "example/linux",
+            "--module", "arm64/kvm", "--on", "2026-12-05"]  # fmt: skip
+    assert rf.main([*args, "--sha256", "b" * 64]) == 1
+    assert "not the data's source" in capsys.readouterr().err
+    assert json.loads(path.read_text()) == before
+    assert rf.main([*args, "--sha256", "a" * 64]) == 0
+    done = json.loads(path.read_text())
+    assert _halt_poll_ns(done, "arm64/kvm") == "500000"
+    assert not any(m.startswith("arm64/kvm:") for m in done.get("missing", []))
+    [record] = done["provenance"]["refreshed"]
+    assert record["module"] == "arm64/kvm"
+    # arm.c was read before, for kvm-arm.mode
+    assert set(record["added"]) == {"arch/arm64/kvm/Makefile", "arch/arm64/include/asm/kvm_host.h"}
+    assert {k: done["modules"][k] for k in before["modules"]} == before["modules"]
+    assert rf.main([*args, "--sha256", "a" * 64]) == 1
+    assert "already in the data" in capsys.readouterr().err
+
+
+def test_refresh_adds_a_module_from_a_changed_copy_only_where_blobs_agree(tmp_path):
+    """A tree whose kvm_main.c is not the data's blob is refused."""
+    ex, rf = _extractor(), _refresher()
+    src = tmp_path / "linux"
+    _arm64_tree(src)
+    tree = ex.FsTree(str(src))
+    data = ex.extract(tree, "6.6", "e/linux", None, "2026-12-05", sha256="a" * 64)
+    extracted = json.loads(json.dumps(data))
+    del data["modules"]["arm64/kvm"]
+    read = dict(tree.read_files, **{"virt/kvm/kvm_main.c": "0" * 40})
+    with pytest.raises(rf.RefreshError, match="kvm_main.c is not the blob the data records"):
+        rf.add_module(data, extracted, "arm64/kvm", read, "d.json")
+
+
+def test_bracketing_trees_must_enclose_the_release_and_agree():
+    rf = _refresher()
+    entry = {"params": [{"name": "halt_poll_ns", "source": "virt/kvm/kvm_main.c:78"}]}
+
+    def data():
+        return {"release": "6.1.4", "modules": {},
+                "provenance": {"files": {"virt/kvm/kvm_main.c": "m"}}}  # fmt: skip
+
+    low = ("6.1.0-rc7", entry, {"virt/kvm/kvm_main.c": "m", "a.h": "1", "b.c": "2"})
+    high = ("6.1.15", entry, {"virt/kvm/kvm_main.c": "m", "a.h": "1", "b.c": "3"})
+    d = data()
+    done = rf.add_bracketed(d, "arm64/kvm", low, high, "d.json")
+    assert done == {"module": "arm64/kvm", "added": {"a.h": "1"}, "unpinned": ["b.c"]}
+    assert d["provenance"]["files"] == {"a.h": "1", "virt/kvm/kvm_main.c": "m"}
+    with pytest.raises(rf.RefreshError, match="do not enclose"):
+        rf.add_bracketed(data(), "arm64/kvm", low, ("6.1.3", entry, high[2]), "d.json")
+    other = {"params": [{"name": "halt_poll_ns", "source": "virt/kvm/kvm_main.c:79"}]}
+    with pytest.raises(rf.RefreshError, match="differs between"):
+        rf.add_bracketed(data(), "arm64/kvm", low, ("6.1.15", other, high[2]), "d.json")
+    moved = ("6.1.15", entry, {**high[2], "virt/kvm/kvm_main.c": "n"})
+    with pytest.raises(rf.RefreshError, match="is not one blob"):
+        rf.add_bracketed(data(), "arm64/kvm", low, moved, "d.json")
+
+
+@pytest.mark.parametrize("version", ALL)
+def test_arm64_builtin_kvm_polls_500000_ns(version):
+    """arch/arm64/include/asm/kvm_host.h defines KVM_HALT_POLL_NS_DEFAULT 500000 (read at
+    4.19.0, 6.12 and 7.3; x86's is 200000), the initializer of kvm_main.c's halt_poll_ns."""
+    p = kernel.module("arm64", "kvm", version).param("halt_poll_ns")
+    assert (p.type, p.default, p.perm_octal) == ("uint", "500000", "0644")

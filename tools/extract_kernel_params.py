@@ -17,7 +17,8 @@ Two ways to point at sources::
 
 What is extracted (see nested_snippets/kernel/README.rst):
 
-* x86 ``kvm``/``kvm_intel``/``kvm_amd``, s390 ``kvm``, POWER ``kvm_hv``: every
+* x86 ``kvm``/``kvm_intel``/``kvm_amd``, s390 ``kvm``, POWER ``kvm_hv`` and arm64's
+  built-in ``kvm`` (``Arch.builtin_code``): every
   ``module_param*`` in the C files the arch's kvm Makefile links into that
   module, with perm, default as ``cat /sys/module/.../parameters/X`` prints
   it, MODULE_PARM_DESC, modinfo type, #ifdef CONFIG guard and a note on
@@ -51,7 +52,12 @@ from nested_snippets import arches  # noqa: E402  (the repository's, also when r
 
 def _modules() -> dict[str, tuple[str, str, str]]:
     """Data key -> (arch, Makefile directory, Makefile target), from the architecture rows."""
-    specs = {s.data_key: s for a in arches.ARCHES.values() for s in a.modules if s.data_key}
+    specs = {
+        s.data_key: s
+        for a in arches.ARCHES.values()
+        for s in (*a.modules, *a.builtin_code)
+        if s.data_key
+    }
     return {
         key: (key.split("/")[0], posixpath.dirname(s.path), posixpath.basename(s.path)[:-3])
         for key, s in specs.items()

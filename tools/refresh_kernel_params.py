@@ -24,6 +24,26 @@ ones).  Anything else is refused with one message naming the data file and the
 parameter.  ``provenance.refreshed`` records the tree (its commit, or the
 tarball's SHA-256), the parameters, the file and its blob id, and the date; the
 rest of the file (crosscheck, messages) is kept.
+
+``--module KEY`` adds a module the data lacks (a data key the architecture rows
+gained, such as arm64's built-in ``arm64/kvm``), extracted from the same source::
+
+    python tools/refresh_kernel_params.py nested_snippets/kernel/data/linux-7.0.json \
+        --git-dir /work/.mirror/x+linux-7.0/repo --rev <commit> \
+        --label x/linux-7.0 --module arm64/kvm
+
+The tree must be the data's own source (its commit, or ``--sha256`` equal to the
+recorded tarball's), and every file the extraction read that the provenance records
+must have the recorded blob id.  The files read are added to
+``provenance.files``, and the ``refreshed`` record lists them under ``added``.
+
+When no tree of the data's release is at hand, ``--bracket LABEL=GITDIR@REV`` names
+a second one, so that the two releases enclose the data's (6.1-rc7 and 6.1.15 for
+6.1.4).  The module is added only when both trees give it the same entries, and the
+file of each parameter's ``source`` has the same blob id in both (the data's, where
+it records one).  Of the other files read, those with the same blob id in both are
+added; those that differ are listed under ``unpinned`` (the release's own copy is
+unknown, and the entries did not depend on the difference).
 """
 
 from __future__ import annotations
@@ -97,6 +117,103 @@ def refresh(data: dict, extracted: dict, params: list[str], blobs: dict[str, str
     return done
 
 
+def add_module(data: dict, extracted: dict, key: str, read: dict[str, str],
+               where: str) -> dict:  # fmt: skip
+    """Add module ``key`` of ``extracted`` to ``data`` in place; ``read`` are the blob
+    ids of the files the extraction read.  Returns the record of what was added."""
+    if key in data["modules"]:
+        raise RefreshError(f"{where}: {key} is already in the data")
+    if key not in extracted["modules"]:
+        raise RefreshError(f"{where}: the tree has no module {key}")
+    recorded = data["provenance"]["files"]
+    clash = sorted(p for p, blob in read.items() if p in recorded and recorded[p] != blob)
+    if clash:
+        raise RefreshError(f"{where}: {key}: the tree's {clash[0]} is not the blob the data "
+                           f"records ({len(clash)} such files)")  # fmt: skip
+    added = {p: blob for p, blob in sorted(read.items()) if p not in recorded}
+    data["modules"][key] = extracted["modules"][key]
+    data["provenance"]["files"] = dict(sorted({**recorded, **added}.items()))
+    _drop_missing(data, key)
+    return {"module": key, "added": added}
+
+
+def release_key(release: str) -> tuple[int, ...]:
+    """Order of kernel releases: ``6.1.0-rc7`` < ``6.1.0`` < ``6.1.4``."""
+    m = re.match(r"(\d+)\.(\d+)\.(\d+)(-rc(\d+))?", release)
+    if not m:
+        raise RefreshError(f"not a kernel release: {release!r}")
+    rc = int(m.group(5)) if m.group(4) else 1000
+    return int(m.group(1)), int(m.group(2)), int(m.group(3)), rc
+
+
+def module_reads(ex, tree, key: str) -> tuple[dict, dict[str, str]]:
+    """Module ``key`` of ``tree`` and the blob ids of the files its extraction read."""
+    features = ex.FeatureNames(tree)
+    tree.read_files.clear()
+    return ex.extract_module(tree, key, features), dict(tree.read_files)
+
+
+def add_bracketed(data: dict, key: str, one: tuple[str, dict, dict], two: tuple[str, dict, dict],
+                  where: str) -> dict:  # fmt: skip
+    """Add module ``key`` from two trees whose releases enclose the data's: each of
+    ``one``/``two`` is (release, module entry, blob ids read)."""
+    if key in data["modules"]:
+        raise RefreshError(f"{where}: {key} is already in the data")
+    low, high = sorted((one, two), key=lambda t: release_key(t[0]))
+    if not release_key(low[0]) <= release_key(data["release"]) <= release_key(high[0]):
+        raise RefreshError(f"{where}: Linux {low[0]} and {high[0]} do not enclose "
+                           f"{data['release']}")  # fmt: skip
+    if one[1] != two[1]:
+        raise RefreshError(f"{where}: {key} differs between Linux {one[0]} and {two[0]}")
+    recorded = data["provenance"]["files"]
+    a, b = one[2], two[2]
+    for p in one[1]["params"]:
+        path = p["source"].rsplit(":", 1)[0]
+        if a.get(path) != b.get(path) or recorded.get(path, a.get(path)) != a.get(path):
+            raise RefreshError(f"{where}: {key} {p['name']}: {path} is not one blob")
+    added = {p: blob for p, blob in sorted(a.items()) if p not in recorded and b.get(p) == blob}
+    unpinned = sorted(p for p in {*a, *b} if p not in recorded and p not in added)
+    data["modules"][key] = one[1]
+    data["provenance"]["files"] = dict(sorted({**recorded, **added}.items()))
+    _drop_missing(data, key)
+    return {"module": key, "added": added, "unpinned": unpinned}
+
+
+def _drop_missing(data: dict, key: str) -> None:
+    """Forget the data's note that ``key``'s sources were not found (it has them now)."""
+    left = [m for m in data.get("missing", []) if not m.startswith(f"{key}:")]
+    if left:
+        data["missing"] = left
+    else:
+        data.pop("missing", None)
+
+
+def _same_source(data: dict, commit: str | None, sha256: str | None, release: str,
+                 where: str) -> None:  # fmt: skip
+    prov = data["provenance"]
+    if commit is not None and prov.get("commit") == commit:
+        return
+    if sha256 is not None and prov.get("sha256") == sha256:
+        return
+    raise RefreshError(f"{where}: the tree is not the data's source (Linux {release}, "
+                       f"commit {commit}); --bracket takes two other trees")  # fmt: skip
+
+
+def _add(ex, args, tree, data: dict, extracted: dict, release: str, where: str) -> dict:
+    """``--module``: from the data's own source, or from two bracketing trees."""
+    if not args.bracket:
+        _same_source(data, getattr(tree, "rev", None), args.sha256, release, where)
+        return add_module(data, extracted, args.module, tree.read_files, where)
+    label2, _, loc = args.bracket.partition("=")
+    gdir, _, rev2 = loc.rpartition("@")
+    other = ex.GitTree(gdir, rev2)
+    one = (release, *module_reads(ex, tree, args.module))
+    two = (ex.kernel_release(other), *module_reads(ex, other, args.module))
+    done = add_bracketed(data, args.module, one, two, where)
+    done["with"] = {"from": label2, "release": two[0], "commit": other.rev}
+    return done
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("data", help="the data file to refresh (nested_snippets/kernel/data/...)")
@@ -108,16 +225,25 @@ def main(argv: list[str] | None = None) -> int:
         help="git directory holding the tree, or an unpacked source tree",
     )
     ap.add_argument("--rev", default="HEAD")
+    ap.add_argument("--subdir", default="", help="folder of the commit holding the kernel tree")
     ap.add_argument("--sha256", help="SHA-256 of the tarball an unpacked --source came from")
     ap.add_argument("--label", required=True, help="OWNER/NAME of the tree, for provenance")
-    ap.add_argument("--param", action="append", required=True, help='"arch/module name"')
+    what = ap.add_mutually_exclusive_group(required=True)
+    what.add_argument("--param", action="append", help='"arch/module name"')
+    what.add_argument("--module", help="a module key the data lacks (arm64/kvm)")
+    ap.add_argument(
+        "--bracket",
+        metavar="LABEL=GITDIR@REV",
+        help="--module from two trees whose releases enclose the data's",
+    )
     ap.add_argument("--on", default=_dt.date.today().isoformat())
     args = ap.parse_args(argv)
     ex = _extractor()
     path = Path(args.data)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        tree = ex.open_tree(args.tree, args.rev)
+        tree = (ex.GitTree(args.tree, args.rev, args.subdir) if args.subdir
+                else ex.open_tree(args.tree, args.rev))  # fmt: skip
         commit = getattr(tree, "rev", None)
         if args.sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", args.sha256):
             raise RefreshError("--sha256 must be 64 hex digits")
@@ -127,9 +253,12 @@ def main(argv: list[str] | None = None) -> int:
         version = data["version"]
         release = ex.kernel_release(tree)
         extracted = ex.extract(tree, version, args.label, commit, args.on, args.sha256)
-        paths = {p["source"].rsplit(":", 1)[0] for m in data["modules"].values()
-                 for p in m["params"]}  # fmt: skip
-        done = refresh(data, extracted, args.param, ex.blob_ids(tree, paths), str(path))
+        if args.module:
+            done = _add(ex, args, tree, data, extracted, release, str(path))
+        else:
+            paths = {p["source"].rsplit(":", 1)[0] for m in data["modules"].values()
+                     for p in m["params"]}  # fmt: skip
+            done = refresh(data, extracted, args.param, ex.blob_ids(tree, paths), str(path))
     except (OSError, ValueError, KeyError, ex.ExtractError, RefreshError) as exc:
         print(f"refresh_kernel_params: {exc}", file=sys.stderr)
         return 1
@@ -137,9 +266,15 @@ def main(argv: list[str] | None = None) -> int:
               "commit": commit}  # fmt: skip
     if args.sha256 is not None:
         record["sha256"] = args.sha256
-    data["provenance"].setdefault("refreshed", []).append({**record, "params": done})
+    if args.subdir:
+        record["subdir"] = args.subdir
+    entry = {**record, **done} if args.module else {**record, "params": done}
+    data["provenance"].setdefault("refreshed", []).append(entry)
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"refreshed {', '.join(d['param'] for d in done)} in {path}")
+    if args.module:
+        print(f"added {args.module} ({len(done['added'])} files more) to {path}")
+    else:
+        print(f"refreshed {', '.join(d['param'] for d in done)} in {path}")
     return 0
 
 

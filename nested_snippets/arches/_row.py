@@ -87,7 +87,8 @@ class Arch:
                  "tuning", "extra_checks", "l1_module_fix", "verdict_l0", "verdict_l1",
                  "fake_cpu", "fake_flags", "fake_virt_flags", "fake_l1_flags",
                  "firmware_off_message", "firmware_off_clears", "no_flag_message",
-                 "param_conflicts", "module_specs", "kvm_caps", "early_params")  # fmt: skip
+                 "param_conflicts", "module_specs", "kvm_caps", "early_params",
+                 "builtin_code")  # fmt: skip
 
     def __init__(
         self,
@@ -130,6 +131,7 @@ class Arch:
         param_conflicts: tuple[tuple[str, str, str], ...] = (),
         kvm_caps: tuple[str, ...] = (),
         early_params: tuple[str, ...] = (),
+        builtin_code: tuple[ModuleSpec, ...] = (),
     ):
         self.key = key
         """Stable key used in snippet variants, tab ids and pytest ids (``intel``)."""
@@ -221,6 +223,13 @@ class Arch:
         self.early_params = early_params
         """Early kernel command-line parameters its fake kernel parses (values from the
         kernel data's ``boot_params``, see :mod:`nested_snippets.fakehost.early_params`)."""
+        self.builtin_code = builtin_code
+        """KVM code that is always built in, with no module file (arm64, whose
+        ``CONFIG_KVM`` is a bool): the extractor reads its parameters like a module's
+        (``data_key``, Makefile target from ``path``), and the fake host shows them
+        only where the kernel does, in ``/sys/module/<name>/parameters``
+        (``param_sysfs_builtin()``, kernel/params.c).  kmod's tools do not know it as a
+        module: it is not in :attr:`modules`."""
 
     def __repr__(self) -> str:
         return f"Arch(key={self.key!r})"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nested_snippets.arches._row import Arch
+from nested_snippets.arches._row import Arch, ModuleSpec
 
 ARCH = Arch(
     key="arm64",
@@ -29,4 +29,10 @@ ARCH = Arch(
     verdict_l1=("dev-kvm",),
     early_params=("kvm-arm.mode",),
     kvm_caps=("cap-arm-el2",),
+    # arch/arm64/kvm/Kconfig: "config KVM" (4.19) / "menuconfig KVM" (7.3) is a bool;
+    # arch/arm64/kvm/Makefile links virt/kvm's kvm_main.o into "obj-$(CONFIG_KVM) +=
+    # kvm.o" (obj-$(CONFIG_KVM_ARM_HOST) in 4.19), so KBUILD_MODNAME is kvm and
+    # param_sysfs_builtin() (kernel/params.c, 4.19 to 7.0) shows its parameters in
+    # /sys/module/kvm/parameters
+    builtin_code=(ModuleSpec("kvm", "arch/arm64/kvm/kvm.ko", data_key="arm64/kvm"),),
 )

@@ -61,6 +61,13 @@ def _spec(host: Host, name: str):
     return host.state.modules.get(modprobe_conf.normalize(name))
 
 
+def _loaded(host: Host, name: str) -> fk.Loaded | None:
+    """``name`` as kmod's tools find it loaded: a module they know (built-in code with
+    no module file, :attr:`.Arch.builtin_code`, has a ``/sys/module`` directory but
+    its ``rmmod`` is not modelled, and is left as before: not loaded)."""
+    return host.state.get(name) if _spec(host, name) is not None else None
+
+
 # ------------------------------------------------------------------------- boot
 
 
@@ -74,7 +81,10 @@ def boot(state: fk.State, root: str) -> None:
 
 def boot_modules(state: fk.State, root: str | os.PathLike, nested: bool | None) -> None:
     """What the boot does: built-in KVM initialises, and udev loads the KVM modules
-    whose CPU-feature modalias this CPU matches (``ModuleSpec.autoload == "cpu"``)."""
+    whose CPU-feature modalias this CPU matches (``ModuleSpec.autoload == "cpu"``).
+    KVM code with no module file (:attr:`.Arch.builtin_code`) initialises too; its
+    parameters then show in ``/sys/module/<name>/parameters``, and kmod's tools do
+    not see it (:func:`_loaded`)."""
     from nested_snippets.fakehost import early_params  # they come first
 
     early_params.parse(state)
@@ -82,6 +92,8 @@ def boot_modules(state: fk.State, root: str | os.PathLike, nested: bool | None) 
     targets = [m for m in state.modules.values() if m.data_key]
     if state.builtin:
         fk.parse_boot_args(state)
+        for code in arches.get(state.arch).builtin_code:
+            _load_builtin(state, code, [])
         vendor = [m for m in targets if m.vendor]
         if vendor:
             targets = [m for m in vendor if m.needs_flag in state.cpu_flags]
@@ -358,7 +370,7 @@ def _modprobe_remove(host: Host, names: list[str], first_time: bool) -> int:
         if host.state.builtin and _spec(host, name) is not None:
             host.err.append(f"modprobe: FATAL: Module {name} is builtin.")
             return 1
-        mod = host.state.get(name)
+        mod = _loaded(host, name)
         if mod is None:
             if first_time:
                 host.err.append(f"modprobe: FATAL: Module {name} is not in kernel.")
@@ -394,7 +406,7 @@ def rmmod(host: Host, args: list[str]) -> int:
     status = 0
     for raw in names:
         name = modprobe_conf.normalize(raw)
-        mod = host.state.get(name)
+        mod = _loaded(host, name)
         if host.state.builtin and _spec(host, name) is not None:
             host.err.append(f"rmmod: ERROR: Module {name} is builtin.")
             status = 1

@@ -156,7 +156,8 @@ class FakeHost:
             open_dev_kvm(state, host.root, nested=given.nested)
         if given.vm_running:
             for mod in state.loaded:
-                if state.modules[mod.name].vm_user:
+                spec = state.modules.get(mod.name)  # None: built-in code (Arch.builtin_code)
+                if spec is not None and spec.vm_user:
                     mod.users += 1
         if disk_tree:
             fk.materialize(state, host.root, full=True)
@@ -232,7 +233,8 @@ def _kernel_tables(arch: str, version: str) -> tuple[dict, dict, dict]:
 @functools.cache
 def _tables(arch: str, version: str, module) -> tuple[dict, dict, dict]:
     params_data = {}
-    for spec in arches.get(arch).modules:
+    row = arches.get(arch)
+    for spec in (*row.modules, *row.builtin_code):
         if spec.data_key:
             data_arch, name = spec.data_key.split("/")
             params_data[spec.name] = fk.param_rows(module(data_arch, name, version))

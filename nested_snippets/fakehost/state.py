@@ -211,8 +211,10 @@ class State:
     def boot_words(self) -> list[str]:
         """The command line's words for the built-in modules' parameters, in order
         (``kvm-intel.nested=1``: :func:`~nested_snippets.parsers.modprobe_conf.builtin_words`
-        for every module of the kernel data); a tool call's view notes these."""
+        for every module of the kernel data, and built-in code with no module file:
+        :attr:`.Arch.builtin_code`); a tool call's view notes these."""
         names = [spec.name for spec in self.modules.values() if spec.data_key]
+        names += [code.name for code in arches.get(self.arch).builtin_code]
         return modprobe_conf.builtin_words(self.cmdline, *names)
 
     def log(self, text: str) -> None:
