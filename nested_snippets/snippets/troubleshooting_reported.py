@@ -129,8 +129,8 @@ bios_off_intel = snippet(
         era(
             "<5.6",
             _bios_off("kvm_intel", ("    6.204518", _OLD), ("  131.770342", _OLD)),
-            because="x86.c kvm_arch_init() @ v4.19..v5.3; no feat_ctl.c yet, udev's "
-            "boot-time load fails too",
+            because="x86.c kvm_arch_init() @ v4.19..v5.5.0; no feat_ctl.c yet (none @ "
+            "v5.5.0), udev's boot-time load fails too",
         ),
         era(
             ">=5.6,<5.16",
@@ -154,12 +154,12 @@ bios_off_intel = snippet(
                 ("  117.360954",
                  "kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU 0"),
             ),
-            because="vmx.c kvm_is_vmx_supported() @ v6.3.8..v6.18.2 (messages.py)",
+            because="vmx.c kvm_is_vmx_supported() @ v6.3.8..v7.0.0 (messages.py)",
         ),
         era(
             ">=7.1",
             _bios_off("kvm_intel", ("    0.070157", _TXT), ("   83.649381", _FULLY)),
-            because="vmx.c @ v7.1.3; absent in v6.18.2 (messages.py disabled_by_bios)",
+            because="vmx.c @ v7.1.3..v7.3.4; absent in v7.0.0 (messages.py disabled_by_bios)",
         ),
     ),
     given=BIOS_OFF,
@@ -200,7 +200,7 @@ bios_off_amd = snippet(
                 ("  109.374226", "kvm_amd: SVM not supported by CPU 0"),
             ),
             because="amd.c init_amd() clears svm at boot from 6.7 (commit 7deda2ce5b33; "
-            "@ v6.18.2); svm.c @ v6.12..v7.1.3",
+            "@ v6.18.2); svm.c @ v6.12..v7.3.4",
         ),
     ),
     arch="amd",
