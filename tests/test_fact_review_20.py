@@ -9,17 +9,23 @@ the next release with data makes it fail until the comment is re-read.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 import nested_snippets
-from nested_snippets import kernel
+from nested_snippets import kernel, registry
+from nested_snippets.bodies import Transcript
+from nested_snippets.model import Snippet
 from tests.fact_findings import assert_fixed, page_text
 
 S390 = "how-to/s390x.rst"
 POWER = "how-to/power.rst"
 TROUBLE = "troubleshooting.rst"
+X86 = "how-to/enable-x86.rst"
+VERIFY = "how-to/verify.rst"
+ARM64 = "how-to/arm64.rst"
 SNIPPETS = Path(nested_snippets.__file__).parent / "snippets"
 
 # finding: (page, wording that must be gone, wording that must be there)
@@ -29,6 +35,25 @@ FINDINGS = {
     "trouble-nestedv2-713": (
         TROUBLE, "book3s_hv.c at 7.1.3, kvmhv_enable_nested()",
         ":url: arch/powerpc/kvm/book3s_hv.c@v7.3.4 :read: 2026-12-05"),
+    # L (a): kstrtobool() also takes "on" for kvm_intel's bool; kvm_amd's int takes a
+    # number only (lib/kstrtox.c, kernel/params.c @ 4.19.0 .. 7.3.4)
+    "a-bool-on": (
+        X86, 'Either spelling of "on" (``Y``, ``y``, ``1``) is accepted',
+        "``y`` or ``1``, or the word ``on``, switches it on"),
+    "a-amd-number": (X86, "", "with ``nested=Y`` or ``nested=on``, ``kvm_amd`` does not load"),
+    "a-source": (X86, "", ".. source:: linux-kstrtobool"),
+    # L (b): the kernel's page ties APICv to Haswell; Intel names a server line, and
+    # kvm_intel keeps enable_apicv only with the three VMX controls
+    "b-haswell": (VERIFY, "as :claim:`Intel processors from the Haswell generation on do",
+                  "Do not infer them from the processor's generation alone"),
+    "b-intel": (VERIFY, "", ".. source:: intel-apicv-blog"),
+    "b-kernel": (VERIFY, "", ".. source:: linux-vmx-apicv"),
+    # L (d): kernel-parameters.txt says ARMv8.4 with FEAT_NV2 (not ARMv8.3); the 6.16
+    # pull request quoted beside the requirements was not a source anyone read
+    "d-armv83": (ARM64, "Requires at least ARMv8.3 hardware",
+                 "Requires at least ARMv8.4 hardware (with FEAT_NV2).\""),
+    "d-pull": (ARM64, "we finally switch on nested virtualisation support",
+               "the source probe arm64-el2-cap"),
 }  # fmt: skip
 
 
@@ -58,3 +83,36 @@ def test_the_power_comment_names_the_newest_release_and_line():
     assert f"{path} @ v4.20:127 .. @ v{release}:{line}" in page_text(POWER)
     doc = " ".join((SNIPPETS / "power.py").read_text(encoding="utf-8").split())
     assert f"@ v{release} line {line}" in doc
+
+
+# L: lscpu's summary is a two-column libsmartcols table whose first column is as wide
+# as its longest label (util-linux sys-utils/lscpu.c print_summary(); off a terminal the
+# vulnerability rows read "Vulnerability %s:"), so on x86 a "Vulnerability ..." row sets
+# it.  Measured 2026-12-05: util-linux 2.38.1 (Debian 12) on Linux 6.18.44, piped through
+# grep: the value starts at column 41 ("Vulnerability Indirect target selection:", 40
+# characters, and one space).
+MEASURED_LSCPU = ("Hypervisor vendor:                       KVM",
+                  "Virtualization type:                     full")  # fmt: skip
+LSCPU_KEYS = re.compile(r"^(Virtualization|Hypervisor vendor|Virtualization type):( +)\S")
+
+
+def _lscpu_lines() -> list[str]:
+    """The lscpu summary lines of every snippet body of the registry."""
+    found = []
+    for snip in registry.load().snippets.values():
+        if not isinstance(snip, Snippet):
+            continue
+        for _era, _key, body in snip.bodies():
+            if isinstance(body, Transcript):
+                found += [line for cmd in body.commands for line in cmd.output
+                          if LSCPU_KEYS.match(line)]  # fmt: skip
+    return found
+
+
+def test_lscpu_lines_are_aligned_as_the_measured_util_linux_output():
+    column = {len(line) - len(line.split()[-1]) for line in MEASURED_LSCPU}
+    assert column == {41}
+    lines = _lscpu_lines()
+    assert len(lines) >= 8
+    for line in lines:
+        assert len(line) - len(line.split()[-1]) == 41, line

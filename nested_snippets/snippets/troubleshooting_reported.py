@@ -38,9 +38,9 @@ from nested_snippets.model import (
 l1_hypervisor_vendor = snippet(
     lambda a: transcript(f"""
         $ lscpu | grep -i -E 'hypervisor vendor|virtualization'
-        Virtualization:                       {a.extension}
-        Hypervisor vendor:                    KVM
-        Virtualization type:                  full
+        Virtualization:                          {a.extension}
+        Hypervisor vendor:                       KVM
+        Virtualization type:                     full
     """),
     arches=X86,
     given=Given(level="L1"),
