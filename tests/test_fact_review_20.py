@@ -42,6 +42,9 @@ FINDINGS = {
         "``y`` or ``1``, or the word ``on``, switches it on"),
     "a-amd-number": (X86, "", "with ``nested=Y`` or ``nested=on``, ``kvm_amd`` does not load"),
     "a-source": (X86, "", ".. source:: linux-kstrtobool"),
+    # the cases of kstrtobool(), not its comment: 6.18.2's code takes e/E already
+    "a-code-not-comment": (X86, "'YyTt1NnFf0' at 6.1.15 and 6.18.2",
+                           "e/E from 6.16.1 on (not at 6.15.0; 6.18.2's comment still lists"),
     # L (b): the kernel's page ties APICv to Haswell; Intel names a server line, and
     # kvm_intel keeps enable_apicv only with the three VMX controls
     "b-haswell": (VERIFY, "as :claim:`Intel processors from the Haswell generation on do",
