@@ -442,6 +442,15 @@ def dmesg(host: Host, args: list[str]) -> int:
     return 0
 
 
+LSCPU_FIELD_WIDTH = 41
+"""Where lscpu's values start.  Its summary is a two-column libsmartcols table whose
+first column is as wide as its longest label, plus one space (util-linux
+``sys-utils/lscpu.c`` ``print_summary()``; off a terminal each vulnerability row reads
+``Vulnerability %s:``), so on x86 the kernel's list of vulnerabilities sets it and it
+differs between kernels.  This is the width util-linux 2.38.1 printed on Linux 6.18.44
+(measured 2026-12-05): ``Vulnerability Indirect target selection:``, 40 characters."""
+
+
 def lscpu(host: Host, args: list[str]) -> int:
     if args:
         raise Usage("lscpu options are not modelled")
@@ -455,7 +464,7 @@ def lscpu(host: Host, args: list[str]) -> int:
             rows.append(("Virtualization:", row.extension))
     if host.state.level == "L1":
         rows += [("Hypervisor vendor:", "KVM"), ("Virtualization type:", "full")]
-    host.out.extend(f"{k:<38}{v}" for k, v in rows)
+    host.out.extend(f"{k:<{LSCPU_FIELD_WIDTH}}{v}" for k, v in rows)
     return 0
 
 

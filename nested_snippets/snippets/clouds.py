@@ -32,9 +32,9 @@ l1_check = snippet(
         $ grep -o -w -E 'vmx|svm' /proc/cpuinfo | sort -u
         {a.cpu_flag}
         $ lscpu | grep -i -E 'virtualization|hypervisor'
-        Virtualization:                       {a.extension}
-        Hypervisor vendor:                    KVM
-        Virtualization type:                  full
+        Virtualization:                          {a.extension}
+        Hypervisor vendor:                       KVM
+        Virtualization type:                     full
     """),
     arches=X86,
     given=Given(level="L1"),
@@ -47,8 +47,8 @@ l1_not_exposed = snippet(
         $ grep -c -w -E 'vmx|svm' /proc/cpuinfo
         0
         $ lscpu | grep -i -E 'virtualization|hypervisor'
-        Hypervisor vendor:                    KVM
-        Virtualization type:                  full
+        Hypervisor vendor:                       KVM
+        Virtualization type:                     full
         $ sudo modprobe {a.module}
         modprobe: ERROR: could not insert '{a.module}': Operation not supported
         """,

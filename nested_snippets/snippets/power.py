@@ -3,16 +3,17 @@
 Shown on ``source/how-to/power.rst``.  Snippets run on a POWER fake host.  Facts:
 
 * ``kvm_hv`` ``nested`` is a ``bool``, default ``Y``, mode 0644 (``S_IRUGO |
-  S_IWUSR``) from 4.20 (``arch/powerpc/kvm/book3s_hv.c`` @ v4.20 line 127 .. @ v7.1.3
-  line 131); the 4.19.1 tree has no such parameter (kernel data).
+  S_IWUSR``) from 4.20 (``arch/powerpc/kvm/book3s_hv.c`` @ v4.20 line 127 .. @ v7.3.4
+  line 131, Debian's linux-source-7.3); the 4.19.1 tree has no such parameter (kernel
+  data).
 * Root may change it at run time.  It is read for a VM with ``cap-nested-hv=on`` when
   QEMU starts (KVM_CHECK_EXTENSION of KVM_CAP_PPC_NESTED_HV, once, in
   ``target/ppc/kvm.c`` ``kvm_arch_init()``) and at each machine reset (KVM_ENABLE_CAP;
   both in ``arch/powerpc/kvm/powerpc.c``): ``kvmhv_enable_nested()``
   returns -EPERM when it is off and -ENODEV without ``CPU_FTR_ARCH_300`` (POWER9) or
   without radix (the ``if (!radix_enabled()) return -ENODEV;`` hunk in book3s_hv.c:
-  absent @ v5.12.9 and v5.13.0, present @ v5.14.2, v5.15.0, v5.18, v6.6 and
-  v6.18.2).  QEMU's capability check sees 0, not the errno; a failed KVM_ENABLE_CAP at a
+  absent @ v5.12.9 and v5.13.0, present @ v5.14.2, v5.15.0, v5.18, v6.6, v6.18.2
+  and v7.3.4).  QEMU's capability check sees 0, not the errno; a failed KVM_ENABLE_CAP at a
   reboot is "Error enabling cap-nested-hv with KVM" (``hw/ppc/spapr_caps.c`` @ 10.2.0).
 * QEMU's ``cap-nested-hv`` (``hw/ppc/spapr_caps.c``) calls that check and fails with
   "KVM implementation does not support Nested-HV" when it says no.
@@ -62,7 +63,7 @@ check_mode = snippet(
     """),
     arch=POWER,
     kernels=">=4.20",
-    because="module_param(nested, bool, S_IRUGO | S_IWUSR) in book3s_hv.c @ v4.20..v7.1.3",
+    because="module_param(nested, bool, S_IRUGO | S_IWUSR) in book3s_hv.c @ v4.20..v7.3.4",
 )
 
 runtime_off = snippet(

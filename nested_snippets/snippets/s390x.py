@@ -5,7 +5,8 @@ Facts behind the expected outputs (kernel data, ``nested_snippets/kernel/data``)
 
 * s390 has one KVM module, ``kvm``; ``nested`` and ``hpage`` are both ``int``
   parameters with mode 0444 and default ``0`` in every modelled version
-  (``arch/s390/kvm/kvm-s390.c`` @ v4.19.1 line 172/177 .. @ v7.1.3 line 204/209).
+  (``arch/s390/kvm/kvm-s390.c`` @ v4.19.1 line 172/177 .. @ v7.2.6 line 210/215; the
+  file is ``arch/s390/kvm/s390/s390.c`` @ v7.3.4, line 211/216).
 * ``kvm_s390_init()`` refuses ``nested`` together with ``hpage`` with -EINVAL and a
   ``pr_info`` whose text changed in 5.1 (5.0.0 has the old text, 5.1.0 the new one); the check
   is gone from 7.0 on (``nested_snippets/kernel/messages.py``, ``s390_nested_hpage``,

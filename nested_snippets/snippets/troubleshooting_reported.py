@@ -38,9 +38,9 @@ from nested_snippets.model import (
 l1_hypervisor_vendor = snippet(
     lambda a: transcript(f"""
         $ lscpu | grep -i -E 'hypervisor vendor|virtualization'
-        Virtualization:                       {a.extension}
-        Hypervisor vendor:                    KVM
-        Virtualization type:                  full
+        Virtualization:                          {a.extension}
+        Hypervisor vendor:                       KVM
+        Virtualization type:                     full
     """),
     arches=X86,
     given=Given(level="L1"),
@@ -129,8 +129,8 @@ bios_off_intel = snippet(
         era(
             "<5.6",
             _bios_off("kvm_intel", ("    6.204518", _OLD), ("  131.770342", _OLD)),
-            because="x86.c kvm_arch_init() @ v4.19..v5.3; no feat_ctl.c yet, udev's "
-            "boot-time load fails too",
+            because="x86.c kvm_arch_init() @ v4.19..v5.5.0; no feat_ctl.c yet (none @ "
+            "v5.5.0), udev's boot-time load fails too",
         ),
         era(
             ">=5.6,<5.16",
@@ -154,12 +154,12 @@ bios_off_intel = snippet(
                 ("  117.360954",
                  "kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU 0"),
             ),
-            because="vmx.c kvm_is_vmx_supported() @ v6.3.8..v6.18.2 (messages.py)",
+            because="vmx.c kvm_is_vmx_supported() @ v6.3.8..v7.0.0 (messages.py)",
         ),
         era(
             ">=7.1",
             _bios_off("kvm_intel", ("    0.070157", _TXT), ("   83.649381", _FULLY)),
-            because="vmx.c @ v7.1.3; absent in v6.18.2 (messages.py disabled_by_bios)",
+            because="vmx.c @ v7.1.3..v7.3.4; absent in v7.0.0 (messages.py disabled_by_bios)",
         ),
     ),
     given=BIOS_OFF,
@@ -200,7 +200,7 @@ bios_off_amd = snippet(
                 ("  109.374226", "kvm_amd: SVM not supported by CPU 0"),
             ),
             because="amd.c init_amd() clears svm at boot from 6.7 (commit 7deda2ce5b33; "
-            "@ v6.18.2); svm.c @ v6.12..v7.1.3",
+            "@ v6.18.2); svm.c @ v6.12..v7.3.4",
         ),
     ),
     arch="amd",
@@ -434,3 +434,50 @@ backing_format_fix = snippet(
     ),
 )
 """Records the backing image's format in the overlay (the knowledge base's fix)."""
+
+# ------------------ libvirt DAC: QEMU's user cannot reach the L1 image (Cannot access ...)
+# The message: libvirt 11.3.0 src/storage_file/storage_source.c
+# virStorageSourceReportBrokenChain(), "Cannot access storage file '%1$s' (as uid:%2$u,
+# gid:%3$u)", after qemuDomainDetermineDiskChain() tested the path as QEMU's user and
+# group (src/qemu/qemu_domain.c, virFileAccessibleAs() in src/util/virfile.c).
+# /home/alice/vms stands for the reader's directory of images.
+
+NAMEI_1 = "https://github.com/util-linux/util-linux/blob/v2.38.1/misc-utils/namei.1.adoc"
+LIBVIRT_DRVQEMU = "https://gitlab.com/libvirt/libvirt/-/blob/v11.3.0/docs/drvqemu.rst"
+ORACLE_ACL = (
+    "https://docs.oracle.com/en/operating-systems/oracle-linux/6/admin/set-display-acls.html"
+)
+_NO_HOME = "the fake host has no home directory with disk images"
+
+storage_dac_namei = snippet(
+    command_line("namei -l /home/alice/vms/l1.qcow2"),
+    not_executed=NotExecuted(
+        why=_NO_HOME + " and no namei; namei(1) of util-linux 2.38.1: -l (-m -o -v) lists "
+        "each component of the path with its mode bits, as ls shows them, and its owners",
+        source=NAMEI_1,
+        read=READ,
+    ),
+)
+
+storage_dac_chmod = snippet(
+    command_line("chmod o+x /home/alice /home/alice/vms"),
+    not_executed=NotExecuted(
+        why="it changes the reader's directories; libvirt's docs/drvqemu.rst, \"POSIX "
+        "users/groups\": chmod o+x on the image's directory and on each parent directory",
+        source=LIBVIRT_DRVQEMU,
+        read=READ,
+    ),
+)
+
+storage_dac_acl = snippet(
+    command_line("sudo setfacl -m u:libvirt-qemu:x /home/alice /home/alice/vms"),
+    not_executed=NotExecuted(
+        why="it changes the reader's directories; setfacl -m u:USER:PERMISSIONS adds an "
+        "entry for one named user (the Oracle Linux administrator's guide, \"Setting and "
+        "Displaying ACLs\"); libvirt-qemu is Debian's and Ubuntu's QEMU user (libvirt 11.3.0 "
+        "meson.build)",
+        source=ORACLE_ACL,
+        read=READ,
+    ),
+)
+"""Search permission for QEMU's user only; ``qemu`` on Fedora, RHEL and SUSE."""

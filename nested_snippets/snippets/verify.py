@@ -133,8 +133,8 @@ l1_dev_kvm = snippet(
 l1_lscpu = snippet(
     lambda a: transcript(f"""
         $ lscpu | grep -i virtualization
-        Virtualization:                       {a.extension}
-        Virtualization type:                  full
+        Virtualization:                          {a.extension}
+        Virtualization type:                     full
     """),
     arches=X86,
     given=Given(level="L1"),
@@ -146,7 +146,7 @@ l1_missing = snippet(
         $ ls /dev/kvm
         ls: cannot access '/dev/kvm': No such file or directory
         $ lscpu | grep -i virtualization
-        Virtualization type:                  full
+        Virtualization type:                     full
         """,
         status={0: 2},
     ),
