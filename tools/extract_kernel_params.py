@@ -24,7 +24,10 @@ What is extracted (see nested_snippets/kernel/README.rst):
   it, MODULE_PARM_DESC, modinfo type, #ifdef CONFIG guard and a note on
   load-time adjustments (with the /proc/cpuinfo flags a plain "cleared when the
   CPU lacks X" rule depends on);
-* the arm64 ``kvm-arm.mode=`` boot parameter and the values it accepts.
+* the arm64 ``kvm-arm.mode=`` boot parameter and the values it accepts;
+* ``kconfig``: how the Kconfig files define each ``CONFIG_*`` symbol the guards name,
+  and for a hidden one set only by ``select``, where each architecture selects it
+  (:func:`extract_kconfig`).
 """
 
 from __future__ import annotations
@@ -1213,11 +1216,151 @@ def extract(
         "modules": modules,
         "boot_params": boot,
     }
+    data["kconfig"] = extract_kconfig(tree, guard_symbols(modules))
+    data["provenance"]["files"] = dict(sorted(tree.read_files.items()))
     if notes:
         data["notes"] = notes
     if missing:
         data["missing"] = missing
     return data
+
+
+# --------------------------------------------------------------------------- Kconfig
+KCONFIG_FILES = ("virt/kvm/Kconfig", "arch/{arch}/Kconfig", "arch/{arch}/kvm/Kconfig")
+"""The Kconfig files read for each architecture of the data: the shared KVM options and
+the architecture's own (its ``kvm`` Kconfig sources ``virt/kvm/Kconfig``)."""
+KCONFIG_ENTRY = re.compile(r"^\s*(menuconfig|config)\s+(\w+)\s*$")
+KCONFIG_END = re.compile(r"^\s*(config|menuconfig|choice|endchoice|menu|endmenu|if|endif|source|"
+                         r"comment|mainmenu)\b")  # fmt: skip
+KCONFIG_TYPES = ("bool", "tristate", "string", "int", "hex")
+
+
+@dataclass
+class KconfigEntry:
+    """One ``config`` entry: where it is, whether it has a prompt or a default, its selects."""
+
+    at: str
+    prompt: bool = False
+    default: bool = False
+    selects: list[tuple[str, str | None, str]] = field(default_factory=list)
+    """(symbol, condition after ``if`` or None, ``path:line``)"""
+
+
+def _kconfig_lines(text: str) -> list[tuple[int, str]]:
+    """(line number, line) with backslash continuations joined and help texts left out."""
+    out, help_indent, in_help = [], None, False
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        no, line = i + 1, lines[i]
+        while line.endswith("\\") and i + 1 < len(lines):
+            i += 1
+            line = line[:-1] + " " + lines[i]
+        i += 1
+        indent = len(line.expandtabs()) - len(line.expandtabs().lstrip())
+        if in_help:
+            if not line.strip():
+                continue
+            if help_indent is None:
+                help_indent = indent
+            if indent >= help_indent and help_indent > 0:
+                continue
+            in_help = False
+        stripped = (line if '"' in line else line.split("#", 1)[0]).strip()
+        if stripped in ("help", "---help---"):
+            in_help, help_indent = True, None
+            continue
+        if stripped:
+            out.append((no, stripped))
+    return out
+
+
+def parse_kconfig(text: str, path: str) -> dict[str, list[KconfigEntry]]:
+    """The ``config``/``menuconfig`` entries of a Kconfig file, by symbol."""
+    entries: dict[str, list[KconfigEntry]] = {}
+    cur: KconfigEntry | None = None
+    for no, line in _kconfig_lines(text):
+        m = KCONFIG_ENTRY.match(line)
+        if m:
+            cur = KconfigEntry(f"{path}:{no}")
+            entries.setdefault(m.group(2), []).append(cur)
+            continue
+        if KCONFIG_END.match(line):
+            cur = None
+            continue
+        if cur is None:
+            continue
+        word, _, rest = line.partition(" ")
+        rest = rest.strip()
+        if word in KCONFIG_TYPES and rest[:1] in ('"', "'") or word == "prompt":
+            cur.prompt = True
+        elif word in ("default", "def_bool", "def_tristate"):
+            cur.default = True
+        elif word == "select" and rest:
+            sym, _, cond = rest.partition(" if ")
+            cur.selects.append((sym.strip(), cond.strip() or None, f"{path}:{no}"))
+    return entries
+
+
+def _selects_of(arch: str, defs: dict[str, dict[str, list[KconfigEntry]]],
+                target: str) -> list[dict]:  # fmt: skip
+    """Where ``arch``'s Kconfig files select ``target``, directly or through symbols
+    (defined in the files read for ``arch``) that they select."""
+    files = [f.format(arch=arch) for f in KCONFIG_FILES]
+    table: dict[str, list[KconfigEntry]] = {}
+    for f in files:
+        for sym, ents in defs.get(f, {}).items():
+            table.setdefault(sym, []).extend(ents)
+    roots = [(sym, e) for f in files[1:] for sym, ents in defs.get(f, {}).items() for e in ents]
+    found, seen = [], set()
+    todo = [(sym, e, ()) for sym, e in roots]
+    while todo:
+        sym, entry, via = todo.pop(0)
+        if (sym, entry.at) in seen:
+            continue
+        seen.add((sym, entry.at))
+        for sel, cond, at in entry.selects:
+            if sel == target:
+                found.append({"by": sym, "at": at, "if": cond, **({"via": list(via)} if via
+                              else {})})  # fmt: skip
+            elif sel in table and sel not in via:
+                todo.extend((sel, e, (*via, sym)) for e in table[sel])
+    return found
+
+
+def guard_symbols(modules: dict) -> list[str]:
+    """The ``CONFIG_*`` symbols the parameters' guards name, sorted."""
+    return sorted({s for m in modules.values() for p in m["params"]
+                   for s in re.findall(r"\bCONFIG_(\w+)", p.get("config") or "")})  # fmt: skip
+
+
+def extract_kconfig(tree: Tree, symbols: list[str]) -> dict:
+    """For each guard symbol: where it is defined in the Kconfig files read and its kind:
+    ``prompt`` (a user choice: a distribution's config decides), ``default`` (hidden,
+    with a default), ``select`` (hidden, no default: set exactly when something selects
+    it; then ``selected`` lists, per architecture of the data, where its Kconfig files
+    select it), or ``outside`` (defined in none of the files read)."""
+    arches_ = sorted({key.split("/")[0] for key in MODULES})
+    defs = {}
+    for f in sorted({f.format(arch=a) for a in arches_ for f in KCONFIG_FILES}):
+        text = tree.read(f)
+        if text is not None:
+            defs[f] = parse_kconfig(text, f)
+    out = {}
+    for sym in symbols:
+        ents = [e for per in defs.values() for e in per.get(sym, [])]
+        rec: dict = {"defined": [e.at for e in ents]}
+        if not ents:
+            rec["kind"] = "outside"
+        elif any(e.prompt for e in ents):
+            rec["kind"] = "prompt"
+        elif any(e.default for e in ents):
+            rec["kind"] = "default"
+        else:
+            rec["kind"] = "select"
+            rec["selected"] = {a: _selects_of(a, defs, sym) for a in arches_}
+        out[f"CONFIG_{sym}"] = rec
+    return out
 
 
 # --------------------------------------------------------------------------- cross-check

@@ -44,6 +44,12 @@ file of each parameter's ``source`` has the same blob id in both (the data's, wh
 it records one).  Of the other files read, those with the same blob id in both are
 added; those that differ are listed under ``unpinned`` (the release's own copy is
 unknown, and the entries did not depend on the difference).
+
+``--kconfig`` adds the data's ``kconfig`` section (how the Kconfig files of the
+architectures treat each symbol the parameters' guards name, see the extractor's
+``extract_kconfig``) from the data's own source, or, with ``--bracket``, from two
+trees that enclose its release and give the same section; the Kconfig files read are
+added to ``provenance.files`` as ``--module`` adds its files.
 """
 
 from __future__ import annotations
@@ -179,6 +185,46 @@ def add_bracketed(data: dict, key: str, one: tuple[str, dict, dict], two: tuple[
     return {"module": key, "added": added, "unpinned": unpinned}
 
 
+def add_kconfig(data: dict, section: dict, read: dict[str, str], where: str) -> dict:
+    """Add the ``kconfig`` section to ``data`` in place; ``read`` are the blob ids of
+    the Kconfig files read.  Returns the record of what was added."""
+    if "kconfig" in data:
+        raise RefreshError(f"{where}: the data already has its kconfig section")
+    recorded = data["provenance"]["files"]
+    clash = sorted(p for p, blob in read.items() if p in recorded and recorded[p] != blob)
+    if clash:
+        raise RefreshError(f"{where}: kconfig: the tree's {clash[0]} is not the blob the data "
+                           "records")  # fmt: skip
+    added = {p: blob for p, blob in sorted(read.items()) if p not in recorded}
+    data["kconfig"] = section
+    data["provenance"]["files"] = dict(sorted({**recorded, **added}.items()))
+    return {"kconfig": sorted(section), "added": added}
+
+
+def kconfig_reads(ex, tree, data: dict) -> tuple[dict, dict[str, str]]:
+    """The ``kconfig`` section ``tree`` gives for the data's guards, and the blob ids read."""
+    tree.read_files.clear()
+    section = ex.extract_kconfig(tree, ex.guard_symbols(data["modules"]))
+    return section, dict(tree.read_files)
+
+
+def add_kconfig_bracketed(data: dict, one: tuple[str, dict, dict], two: tuple[str, dict, dict],
+                          where: str) -> dict:  # fmt: skip
+    """The ``kconfig`` section from two trees whose releases enclose the data's: each of
+    ``one``/``two`` is (release, section, blob ids read); they must give the same section."""
+    low, high = sorted((one, two), key=lambda t: release_key(t[0]))
+    if not release_key(low[0]) <= release_key(data["release"]) <= release_key(high[0]):
+        raise RefreshError(f"{where}: Linux {low[0]} and {high[0]} do not enclose "
+                           f"{data['release']}")  # fmt: skip
+    if one[1] != two[1]:
+        raise RefreshError(f"{where}: kconfig differs between Linux {one[0]} and {two[0]}")
+    a, b = one[2], two[2]
+    same = {p: blob for p, blob in a.items() if b.get(p) == blob}
+    done = add_kconfig(data, one[1], same, where)
+    done["unpinned"] = sorted(p for p in {*a, *b} if p not in same)
+    return done
+
+
 def _drop_missing(data: dict, key: str) -> None:
     """Forget the data's note that ``key``'s sources were not found (it has them now)."""
     left = [m for m in data.get("missing", []) if not m.startswith(f"{key}:")]
@@ -214,6 +260,21 @@ def _add(ex, args, tree, data: dict, extracted: dict, release: str, where: str) 
     return done
 
 
+def _add_kconfig(ex, args, tree, data: dict, release: str, where: str) -> dict:
+    """``--kconfig``: from the data's own source, or from two bracketing trees."""
+    if not args.bracket:
+        _same_source(data, getattr(tree, "rev", None), args.sha256, release, where)
+        return add_kconfig(data, *kconfig_reads(ex, tree, data), where)
+    label2, _, loc = args.bracket.partition("=")
+    gdir, _, rev2 = loc.rpartition("@")
+    other = ex.GitTree(gdir, rev2)
+    one = (release, *kconfig_reads(ex, tree, data))
+    two = (ex.kernel_release(other), *kconfig_reads(ex, other, data))
+    done = add_kconfig_bracketed(data, one, two, where)
+    done["with"] = {"from": label2, "release": two[0], "commit": other.rev}
+    return done
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("data", help="the data file to refresh (nested_snippets/kernel/data/...)")
@@ -231,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     what = ap.add_mutually_exclusive_group(required=True)
     what.add_argument("--param", action="append", help='"arch/module name"')
     what.add_argument("--module", help="a module key the data lacks (arm64/kvm)")
+    what.add_argument(
+        "--kconfig",
+        action="store_true",
+        help="add the kconfig section (the guards' Kconfig symbols)",
+    )
     ap.add_argument(
         "--bracket",
         metavar="LABEL=GITDIR@REV",
@@ -252,26 +318,42 @@ def main(argv: list[str] | None = None) -> int:
                                "tarball it was unpacked from")  # fmt: skip
         version = data["version"]
         release = ex.kernel_release(tree)
-        extracted = ex.extract(tree, version, args.label, commit, args.on, args.sha256)
-        if args.module:
-            done = _add(ex, args, tree, data, extracted, release, str(path))
+        if args.kconfig:
+            if not release.startswith(version + "."):
+                raise RefreshError(f"{path}: the tree is Linux {release}, not {version}")
+            done = _add_kconfig(ex, args, tree, data, release, str(path))
         else:
-            paths = {p["source"].rsplit(":", 1)[0] for m in data["modules"].values()
-                     for p in m["params"]}  # fmt: skip
-            done = refresh(data, extracted, args.param, ex.blob_ids(tree, paths), str(path))
+            done = _refresh_or_add(ex, args, tree, data, version, release, commit, path)
     except (OSError, ValueError, KeyError, ex.ExtractError, RefreshError) as exc:
         print(f"refresh_kernel_params: {exc}", file=sys.stderr)
         return 1
+    return _record(args, data, path, release, commit, done)
+
+
+def _refresh_or_add(ex, args, tree, data, version, release, commit, path) -> dict | list:
+    """``--module`` or ``--param``."""
+    extracted = ex.extract(tree, version, args.label, commit, args.on, args.sha256)
+    if args.module:
+        return _add(ex, args, tree, data, extracted, release, str(path))
+    paths = {p["source"].rsplit(":", 1)[0] for m in data["modules"].values()
+             for p in m["params"]}  # fmt: skip
+    return refresh(data, extracted, args.param, ex.blob_ids(tree, paths), str(path))
+
+
+def _record(args, data: dict, path: Path, release: str, commit: str | None, done) -> int:
+    """Record what was done in ``provenance.refreshed`` and write the data file."""
     record = {"by": SCRIPT_NAME, "on": args.on, "from": args.label, "release": release,
               "commit": commit}  # fmt: skip
     if args.sha256 is not None:
         record["sha256"] = args.sha256
     if args.subdir:
         record["subdir"] = args.subdir
-    entry = {**record, **done} if args.module else {**record, "params": done}
+    entry = {**record, **done} if isinstance(done, dict) else {**record, "params": done}
     data["provenance"].setdefault("refreshed", []).append(entry)
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    if args.module:
+    if args.kconfig:
+        print(f"added kconfig ({len(done['added'])} files more) to {path}")
+    elif args.module:
         print(f"added {args.module} ({len(done['added'])} files more) to {path}")
     else:
         print(f"refreshed {', '.join(d['param'] for d in done)} in {path}")

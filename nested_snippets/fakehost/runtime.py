@@ -16,7 +16,9 @@ def omitted(config: str | None) -> bool:
     ``CONFIG_BROKEN`` (no kernel is built with it) or an ``#ifdef`` on a macro no
     file of the tree defines (mmu.c's ``dbg`` under ``MMU_DEBUG``: the extractor
     marks it "not built").  A distribution build (``kernel.builds``) has already
-    left out what its own config does not build."""
+    left out what its own config does not build, and the release data what the
+    architecture never builds (a hidden symbol its Kconfig files do not select:
+    :meth:`.KernelData.selects`)."""
     return bool(config) and ("CONFIG_BROKEN" in config or "not built" in config)
 
 

@@ -190,6 +190,14 @@ class KernelData:
     messages: dict[str, str] = field(default_factory=dict)
     """C fragments of kernel log wordings found in the sources -> ``path:line``
     (see :mod:`nested_snippets.kernel.messages`)."""
+    kconfig: dict[str, dict] = field(default_factory=dict)
+    """The guards' ``CONFIG_*`` symbols as the release's Kconfig files define them
+    (``kind``; for a ``select`` symbol, where each architecture selects it)."""
+
+    def selects(self, arch: str) -> dict[str, bool]:
+        """Whether ``arch`` (a data architecture: ``s390``) selects each guard symbol
+        that is set only by ``select`` (:func:`.builds.selected_values`)."""
+        return builds.selected_values(self.kconfig, arch)
 
     def module(self, arch: str, name: str) -> ModuleData:
         key = f"{arch}/{_norm_module(name)}"
@@ -548,7 +556,8 @@ def _build(path: Path) -> KernelData:
     for key in ("version", "release", "provenance", "modules"):
         _require(key in raw, path, f"missing key '{key}'")
     for key, kind in (("version", str), ("release", str), ("boot_params", dict),
-                      ("missing", list), ("notes", list), ("messages", dict)):  # fmt: skip
+                      ("missing", list), ("notes", list), ("messages", dict),
+                      ("kconfig", dict)):  # fmt: skip
         _typed(raw, key, kind, path)
     version = raw["version"]
     build = raw.get("build")
@@ -575,6 +584,9 @@ def _build(path: Path) -> KernelData:
         "provenance has neither a 40-hex commit nor a tarball's 64-hex sha256",
     )
     _require(isinstance(raw["modules"], dict), path, "modules is not an object")
+    kconfig = raw.get("kconfig") or {}
+    selects = {k.split("/")[0]: builds.selected_values(kconfig, k.split("/")[0])
+               for k in raw["modules"] if isinstance(k, str)}  # fmt: skip
     modules: dict[str, ModuleData] = {}
     for key, mod in raw["modules"].items():
         _require(
@@ -603,6 +615,8 @@ def _build(path: Path) -> KernelData:
             _require(isinstance(req, list), path, f"{where}: runtime_requires is not a list")
             if build is not None and not builds.built(p.get("config"), config):
                 continue
+            if build is None and not builds.possible(p.get("config"), selects[arch]):
+                continue  # a hidden symbol this architecture's Kconfig never selects
             params.append(
                 Param(
                     name=p["name"],
@@ -636,6 +650,7 @@ def _build(path: Path) -> KernelData:
         missing=tuple(raw.get("missing") or ()),
         notes=tuple(raw.get("notes") or ()),
         messages=dict(raw.get("messages") or {}),
+        kconfig=dict(raw.get("kconfig") or {}),
         build=build,
     )
 

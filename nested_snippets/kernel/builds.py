@@ -88,3 +88,35 @@ def _not(tokens: list[str], config: dict) -> tuple[bool, list[str]]:
 def symbols(expr: str | None) -> list[str]:
     """The ``CONFIG_*`` symbols a guard names, in order, once each."""
     return list(dict.fromkeys(re.findall(r"CONFIG_\w+", expr or "")))
+
+
+MAX_FREE = 8
+"""A guard naming more symbols that no architecture fixes than this is taken as possible."""
+
+
+def selected_values(kconfig: dict, arch: str) -> dict[str, bool]:
+    """For each symbol of a release's ``kconfig`` section that is set only by ``select``
+    (hidden, no default): whether ``arch``'s Kconfig files select it."""
+    out = {}
+    for sym, rec in kconfig.items():
+        if isinstance(rec, dict) and rec.get("kind") == "select":
+            where = rec.get("selected")
+            out[sym] = bool(where.get(arch)) if isinstance(where, dict) else True
+    return out
+
+
+def possible(expr: str | None, fixed: dict[str, bool]) -> bool:
+    """Whether some config satisfies ``expr`` with the symbols of ``fixed`` at their
+    values (the others free).  A guard that names no fixed symbol is possible."""
+    names = symbols(expr)
+    if not any(n in fixed for n in names):
+        return True
+    free = [n for n in names if n not in fixed]
+    if len(free) > MAX_FREE:
+        return True
+    base = {n: ("y" if v else "n") for n, v in fixed.items()}
+    for bits in range(1 << len(free)):
+        config = {**base, **{n: "y" if bits >> i & 1 else "n" for i, n in enumerate(free)}}
+        if built(expr, config):
+            return True
+    return False
