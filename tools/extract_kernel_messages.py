@@ -46,12 +46,16 @@ from nested_snippets.kernel.messages import probes as wordings  # noqa: E402
 # besides the KVM directories: where x86 kept its SVM/VMX checks outside them, the
 # cpuinfo code (facts.SOURCE_FACTS["vmx-flags-line"]) and the boot-time CPU setup that
 # checks the firmware's VMX/SVM lock (feat_ctl.c from 5.6, amd.c's VM_CR check from 6.7;
-# before 5.6 no file of arch/x86/kernel cleared vmx: grepped in 4.19.0 and 5.5.0)
+# before 5.6 no file of arch/x86/kernel cleared vmx: grepped in 4.19.0 and 5.5.0), and
+# kstrtobool(), which reads a bool parameter's value (facts.BOOL_LETTERS): lib/kstrtox.c
+# from Linux 4.6, lib/string.c's strtobool() before
 EXTRA_FILES = (
     "arch/x86/include/asm/virtext.h",
     "arch/x86/kernel/cpu/proc.c",
     "arch/x86/kernel/cpu/feat_ctl.c",
     "arch/x86/kernel/cpu/amd.c",
+    "lib/kstrtox.c",
+    "lib/string.c",
 )
 EXTRA_DIRS = ("arch/x86/virt",)
 

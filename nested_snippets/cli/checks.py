@@ -525,7 +525,9 @@ class _Checker:
             return
         state = self.f.modules.get(row.module, "unknown")
         self.ev.results.append(
-            config.nested_setting(self.fs, row, self.f.cmdline, state, self.f.cmdline_problem)
+            config.nested_setting(
+                self.fs, row, self.f.cmdline, state, self.f.cmdline_problem, self.f.release
+            )
         )
 
 

@@ -44,11 +44,18 @@ def cmdline_settings(
 
 
 def nested_setting(
-    fs: HostFS, row: Arch, cmdline: str | None, state: str, cmdline_problem: str = ""
+    fs: HostFS,
+    row: Arch,
+    cmdline: str | None,
+    state: str,
+    cmdline_problem: str = "",
+    release: str | None = None,
 ) -> Result:
     """What nesting will be after the next load of ``row.module`` (or the next boot);
     ``cmdline_problem`` says why a /proc/cmdline that is there could not be read (it
-    may hold the last setting, as a directory not read may).
+    may hold the last setting, as a directory not read may); ``release`` is the
+    running kernel's (``uname -r``), which decides what a bool's value may start with
+    (:func:`bool_extra`).
 
     In the state :data:`~nested_snippets.cli.probes.PRESENT` (/proc/modules not read)
     the module may be loadable or built in: both readings are made, and when their
@@ -65,9 +72,9 @@ def nested_setting(
     )
     unread = not_read + [p for p in cfg.problems if "cannot read" in p]
     if state != PRESENT:
-        return _reading(cfg, row, cmdline or "", state == "built-in", unread)[0]
-    loadable, last_loadable = _reading(cfg, row, cmdline or "", False, unread)
-    last_builtin = _reading(cfg, row, cmdline or "", True, unread)[1]
+        return _reading(cfg, row, cmdline or "", state == "built-in", unread, release)[0]
+    loadable, last_loadable = _reading(cfg, row, cmdline or "", False, unread, release)
+    last_builtin = _reading(cfg, row, cmdline or "", True, unread, release)[1]
     if last_loadable == last_builtin:
         return loadable  # the same last setting (or none) either way
     mod = row.module
@@ -97,7 +104,12 @@ def _described(last: tuple[str, str | None] | None) -> str:
 
 
 def _reading(
-    cfg: modprobe_conf.Config, row: Arch, cmdline: str, builtin: bool, unread: list[str]
+    cfg: modprobe_conf.Config,
+    row: Arch,
+    cmdline: str,
+    builtin: bool,
+    unread: list[str],
+    release: str | None = None,
 ) -> tuple[Result, tuple[str, str | None] | None]:
     """The result for a loadable module (kmod's reading) or a ``builtin`` one (the
     kernel's), and the last setting the module gets in that reading."""
@@ -142,7 +154,7 @@ def _reading(
             "run nested-kvm lint on /etc/modprobe.d",
             anchor=persistent,
         ), last
-    return _judged(row, settings, unread, slips), last
+    return _judged(row, settings, unread, slips, release), last
 
 
 def misspelt_nested(name: str) -> bool:
@@ -158,15 +170,35 @@ def misspelt_nested(name: str) -> bool:
     return bool(suggest.close(normalize(name), ["nested"]))
 
 
+def bool_extra(release: str | None) -> tuple[str, str] | None:
+    """(data version, letters) for the running ``release``: the first letters a bool
+    takes there besides :data:`values.STEADY` (:func:`kernel.bool_letters`), read in
+    the kernel data's release that answers for it, as ``nested-kvm lint`` picks it (a
+    release newer than the data: the newest); None when none answers (no release
+    known, or one older than the data).  The data is loaded only here: for a value
+    that not every release reads alike."""
+    if release is None:
+        return None
+    from nested_snippets import kernel
+
+    try:
+        version = kernel.resolve_version(release)
+        return version, kernel.bool_letters(version)
+    except kernel.KernelDataError:
+        return None
+
+
 def _judged(
     row: Arch,
     settings: list[tuple[str, str | None]],
     unread: list[str],
     slips: Sequence[tuple[str, str]] = (),
+    release: str | None = None,
 ) -> Result:
     """The last of ``settings`` (none: the kernel's default), judged; ``slips``
     (where, name) are options whose name is a slip for ``nested``
-    (:func:`misspelt_nested`), named when nothing sets nested."""
+    (:func:`misspelt_nested`), named when nothing sets nested; ``release`` the
+    running kernel's (:func:`bool_extra`)."""
     mod = row.module
     persistent = row.persistent_anchor
     if not settings and slips:
@@ -197,8 +229,23 @@ def _judged(
         shown += f"; {modprobe_conf.ALIAS_NOTE}"
     if unread:  # it may hold a later setting
         shown += f"; not read: {unread[0]}"
+    extra = ""
+    if ptype == "bool" and not values.reads_alike(value):
+        answer = bool_extra(release)
+        if answer is None:
+            return Result(
+                "nested-config",
+                "WARN",
+                shown,
+                f"whether this kernel takes it is not known (no kernel data for Linux "
+                f"{release or '(release not read)'}): newer releases read more first "
+                "letters than older ones; nested=1 is read alike by all",
+                anchor=persistent,
+            )
+        version, extra = answer
+        shown += f"; as Linux {version} reads it"
     try:
-        parsed = values.parse(ptype, value)
+        parsed = values.parse(ptype, value, extra)
     except values.InvalidValue:
         return Result(
             "nested-config",

@@ -208,14 +208,15 @@ def shown(content: str) -> str:
         return content
 
 
-def judge(module: str, params: dict[str, kernel.Param], word: str) -> tuple:
+def judge(module: str, params: dict[str, kernel.Param], word: str, extra: str) -> tuple:
     """The verdict on ``word`` as written (its quotes kept): ((module, parameter),
     value as stored, word) or (None, what is wrong, word), the word as the kernel
     reads it (:func:`kargs.kernel_word`); ``params`` are the module's parameters by
-    normalized name.  Made for each distinct word of a hostile file:
-    :func:`split_option`, :func:`normalize` and :func:`clip` are written out (a call
-    costs more than their work), and a decimal number that sysfs prints as written
-    skips :func:`values.parse`."""
+    normalized name, ``extra`` the first letters a bool takes in the release besides
+    :data:`values.STEADY` (:func:`kernel.bool_letters`).  Made for each distinct word
+    of a hostile file: :func:`split_option`, :func:`normalize` and :func:`clip` are
+    written out (a call costs more than their work), and a decimal number that sysfs
+    prints as written skips :func:`values.parse`."""
     if '"' in word:
         word = kargs.kernel_word(word)
     equals = word.find("=", 1)
@@ -241,7 +242,7 @@ def judge(module: str, params: dict[str, kernel.Param], word: str) -> tuple:
         ):
             return (module, p.name), value, word
     try:
-        return (module, p.name), values.parse(p.type, value), word
+        return (module, p.name), values.parse(p.type, value, extra), word
     except values.InvalidValue as exc:  # EINVAL, or ERANGE for a number
         return None, ("invalid", module, p.name, p.type, value, exc.errno_name), word
 
@@ -280,6 +281,9 @@ class Linter:
     def __init__(self, version: str, arch: str):
         self.version = version
         self.arch = arch
+        self.bool_extra = kernel.bool_letters(version)
+        """The first letters a bool parameter takes in ``version`` besides those every
+        release takes (``nested=t`` from the release whose kstrtobool() reads t)."""
         self.findings: list[tuple[str, int, str, str]] = []
         """(path, line, level, message) of each printed finding; until :meth:`finish`,
         the message may still be a :data:`What` tuple."""
@@ -517,7 +521,7 @@ class Linter:
                     written = word
                     verdict = judged.get(word)
                     if verdict is None:
-                        verdict = judge(module, params, word)
+                        verdict = judge(module, params, word, self.bool_extra)
                         if len(judged) < CACHE:
                             judged[word] = verdict
                     key, what, word = verdict  # word: as the kernel reads it
@@ -851,7 +855,7 @@ class Linter:
         if what is not None:
             self.add(path, lineno, "error", what)
             return False
-        key, what, word = judge(module, params, word)
+        key, what, word = judge(module, params, word, self.bool_extra)
         if key is None:
             if word == "--":
                 self.dashes(path, lineno, module, read_by_kmod)

@@ -147,6 +147,7 @@ class FakeHost:
             # from 6.3 the hardware check runs first, in the vendor module's own init.
             hw_first=kdata.version_key(version) >= (6, 3),
             firmware_vt=given.firmware_vt,
+            bool_extra=kdata.bool_letters(version),
         )
         firmware.log_boot(state)
         if given.kvm != "unloaded":

@@ -45,7 +45,7 @@ MISSING = "\0missing\0"
 WHOLE = (
     "arch", "kernel", "release", "level", "cpu_flags", "builtin", "cmdline", "cpuinfo",
     "machine", "cpu_row", "dmesg", "clock", "next_cmdline", "boot_pending", "boot_nested",
-    "hw_first", "firmware_vt",
+    "hw_first", "firmware_vt", "bool_extra",
 )  # fmt: skip
 """Fields noted whole."""
 KEYED = ("params_data", "messages", "early_values")

@@ -98,6 +98,7 @@ class State:
         "messages",
         "hw_first",
         "firmware_vt",
+        "bool_extra",
     )
 
     def __init__(
@@ -123,6 +124,7 @@ class State:
         messages=None,
         hw_first: bool = True,
         firmware_vt: bool = True,
+        bool_extra: str = "",
     ):
         self.arch, self.kernel, self.release, self.level = arch, kernel, release, level
         self.cpu_flags, self.builtin, self.cmdline = cpu_flags, builtin, cmdline
@@ -145,6 +147,10 @@ class State:
         self.next_cmdline = next_cmdline
         self.firmware_vt = firmware_vt
         """False: VT-x/SVM off in the firmware (fakehost/firmware.py)."""
+        self.bool_extra = bool_extra
+        """The first letters a bool parameter takes in this kernel besides those every
+        release takes (``"tTfF"``: :func:`nested_snippets.kernel.bool_letters`, from
+        the facts of the release's sources); read only for a value that needs it."""
 
     # ------------------------------------------------------------------ storage
     @classmethod
@@ -265,6 +271,15 @@ def _errno(state: State, key: str) -> str | None:
     return state.messages[key][1]
 
 
+def parse_value(state: State, ptype: str, value: str | None) -> str:
+    """:func:`values.parse` as this kernel reads ``value``: :attr:`State.bool_extra`
+    is read (and so noted by a tool call's view) only for a bool whose first letter
+    some releases read and others refuse, so a run given ``nested=1`` is the same on
+    every release."""
+    needs = ptype in values.NOARG_TYPES and not values.reads_alike(value)
+    return values.parse(ptype, value, state.bool_extra if needs else "")
+
+
 def initial_values(table: dict[str, dict]) -> dict[str, str]:
     """Each parameter's compile-time default, from its own row of ``table``."""
     return {name: p["default"] for name, p in table.items() if p["default"] is not None}
@@ -288,7 +303,7 @@ def parse_boot_args(state: State) -> None:
         if name not in table:
             continue
         try:
-            values.parse(table[name]["type"], value)
+            parse_value(state, table[name]["type"], value)
         except values.InvalidValue:
             # parse_args()'s own line (invalid_value), its ``doing`` the "Booting kernel"
             # that start_kernel() passes (init/main.c @ 4.19.0 ... 7.1.3, unchanged)
@@ -326,7 +341,7 @@ def insert(state: State, spec: ModuleSpec, words: list[str], boot: bool = False)
                 state.log(message(state, "unknown_param", module=spec.name, param=raw_name))
             continue
         try:
-            vals[name] = values.parse(table[name]["type"], value)
+            vals[name] = parse_value(state, table[name]["type"], value)
         except values.InvalidValue as exc:
             if not boot:
                 fields = {"module": spec.name, "value": value or "", "param": raw_name}

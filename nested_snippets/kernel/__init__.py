@@ -699,3 +699,14 @@ def module(arch: str, name: str, version: str) -> ModuleData:
     """module('x86', 'kvm-intel', '6.6'); '-' and '_' in name are equivalent.  A
     build of another architecture does not answer (:func:`load`)."""
     return load(version, arch).module(arch, name)
+
+
+def bool_letters(version: str) -> str:
+    """The first letters besides :data:`nested_snippets.parsers.values.STEADY` that a
+    bool parameter takes in ``version`` (``"tTfF"``): the ``kstrtobool-*`` facts of
+    :mod:`.probes`, read in the release data that answers for it (a distribution
+    build's data records no such fact: its release's answers; a release newer than
+    the data is answered by the newest, as by :func:`resolve_version`)."""
+    from nested_snippets.kernel import probes
+
+    return probes.bool_letters(load(resolve_version(version)).messages)

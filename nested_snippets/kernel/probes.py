@@ -87,8 +87,29 @@ SOURCE_FACTS: dict[str, SourceFact] = {
         "when the firmware set VM_CR.SVMDIS, the kernel logs 'SVM disabled (by BIOS) in "
         "MSR_VM_CR' at boot and clears svm from /proc/cpuinfo",
     ),
+    "kstrtobool-t-f": SourceFact(
+        (
+            "\tcase 't':\n\tcase 'T':\n\tcase '1':\n\t\t*res = true;",
+            "\tcase 'f':\n\tcase 'F':\n\tcase '0':\n\t\t*res = false;",
+        ),
+        "lib/kstrtox.c: kstrtobool() (lib/string.c strtobool() before Linux 4.6)",
+        "a bool parameter also takes a value starting with t or T (true) and f or F (false)",
+    ),
+    "kstrtobool-e-d": SourceFact(
+        (
+            "\tcase 'e':\n\tcase 'E':\n\tcase 'y':\n\tcase 'Y':",
+            "\tcase 'd':\n\tcase 'D':\n\tcase 'n':\n\tcase 'N':",
+        ),
+        "lib/kstrtox.c: kstrtobool()",
+        "a bool parameter also takes a value starting with e or E (enable: true) and d or D "
+        "(disable: false)",
+    ),
 }
 """Named facts the pages refer to (``:kernel-since:`source svm-nested-state present```)."""
+
+BOOL_LETTERS = {"kstrtobool-t-f": "tTfF", "kstrtobool-e-d": "eEdD"}
+"""Fact -> the first letters ``kstrtobool()`` reads when it holds, besides those every
+release of the data reads (:data:`nested_snippets.parsers.values.STEADY`)."""
 
 
 def fragments() -> list[str]:
@@ -102,3 +123,10 @@ def fragments() -> list[str]:
 def holds(name: str, found: set[str] | dict[str, str]) -> bool:
     """Whether the fact holds in a release whose sources show the fragments ``found``."""
     return all(f in found for f in SOURCE_FACTS[name].fragments)
+
+
+def bool_letters(found: set[str] | dict[str, str]) -> str:
+    """The first letters besides :data:`~nested_snippets.parsers.values.STEADY` that
+    ``kstrtobool()`` reads in a release whose sources show the fragments ``found``
+    (the ``extra`` of :func:`nested_snippets.parsers.values.parse`)."""
+    return "".join(letters for name, letters in BOOL_LETTERS.items() if holds(name, found))

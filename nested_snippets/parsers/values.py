@@ -2,7 +2,9 @@
 
 Mirrors ``kernel/params.c`` (``param_set_*``/``param_get_*``) and ``lib/kstrtox.c``:
 the fake host accepts and rejects exactly what the kernel does, and prints values
-the way ``cat /sys/module/*/parameters/*`` shows them.
+the way ``cat /sys/module/*/parameters/*`` shows them.  Which first letters a bool
+takes changed between releases: the caller passes what its release reads (``extra``,
+from the facts of the release's sources), never a release number.
 """
 
 from __future__ import annotations
@@ -45,14 +47,27 @@ class OutOfRange(InvalidValue):
     errno_name = "ERANGE"
 
 
-def kstrtobool(value: str) -> bool:
-    """``lib/kstrtox.c`` kstrtobool: looks at the first one or two characters."""
+STEADY = "yY1nN0oO"
+"""First letters ``kstrtobool()`` reads alike in every release of the kernel data
+(``o``/``O`` then ``n``/``N`` or ``f``/``F``); a value starting with another letter is
+read as the release reads it (its ``extra`` letters)."""
+LATER = "tTfFeEdD"
+"""First letters some releases read and others refuse: ``t``/``T`` and ``e``/``E`` are
+true, ``f``/``F`` and ``d``/``D`` false, where the release reads them (its ``extra``,
+:func:`nested_snippets.kernel.bool_letters`: facts of its sources)."""
+
+
+def kstrtobool(value: str, extra: str) -> bool:
+    """``lib/kstrtox.c`` kstrtobool: looks at the first one or two characters.
+
+    ``extra``: the letters of :data:`LATER` that the release reads (one of its
+    ``case`` labels); "" for the oldest releases of the data."""
     if not value:
         raise InvalidValue(value)
     c = value[0]
-    if c in "yYtT1":
+    if c in "yY1" or (c in "tTeE" and c in extra):
         return True
-    if c in "nNfF0":
+    if c in "nN0" or (c in "fFdD" and c in extra):
         return False
     if c in "oO" and len(value) > 1:
         if value[1] in "nN":
@@ -60,6 +75,12 @@ def kstrtobool(value: str) -> bool:
         if value[1] in "fF":
             return False
     raise InvalidValue(value)
+
+
+def reads_alike(value: str | None) -> bool:
+    """Whether every release reads ``value`` of a bool alike (no ``extra`` needed:
+    a caller may skip finding out which letters its release reads)."""
+    return not value or value[0] not in LATER
 
 
 _INTEGER: list = []
@@ -108,10 +129,12 @@ def _kstrtoint(value: str, signed: bool) -> int:
     return number
 
 
-def parse(ptype: str, value: str | None) -> str:
+def parse(ptype: str, value: str | None, extra: str) -> str:
     """Validate ``value`` for a parameter of ``ptype``; return what sysfs will print.
 
-    ``value`` is None for a bare ``name`` on the command line.  Raises
+    ``value`` is None for a bare ``name`` on the command line; ``extra`` is what
+    :func:`kstrtobool` reads beyond :data:`STEADY` in the release (the letters of
+    :data:`LATER` it has a case for; any string when :func:`reads_alike`).  Raises
     :class:`InvalidValue` where the kernel returns -EINVAL, :class:`OutOfRange`
     where it returns -ERANGE.
     """
@@ -120,9 +143,9 @@ def parse(ptype: str, value: str | None) -> str:
             raise InvalidValue("")
         value = "1"
     if ptype in BOOL_TYPES:
-        return "Y" if kstrtobool(value) else "N"
+        return "Y" if kstrtobool(value, extra) else "N"
     if ptype == "bint":
-        return "1" if kstrtobool(value) else "0"
+        return "1" if kstrtobool(value, extra) else "0"
     if ptype in _INT_RANGES:
         lo, hi = _INT_RANGES[ptype]
         number = _kstrtoint(value, signed=lo < 0)

@@ -208,8 +208,8 @@ def _judged_words(files, monkeypatch):
     got = set()
     real = lint.judge
 
-    def spy(module, params, word):
-        verdict = real(module, params, word)
+    def spy(module, params, word, extra):
+        verdict = real(module, params, word, extra)
         if verdict[2] != "--":
             got.add((module, verdict[2]))
         return verdict

@@ -201,7 +201,7 @@ def test_a_word_across_lines_is_judged_as_judge_judges_it(word):
     linter = Linter("6.6", "x86")
     linter.one_word("kvm.conf", 3, "kvm_intel", word, True)
     params = linter._base("kvm_intel")[1]
-    key, what, _ = lint.judge("kvm_intel", params, word)
+    key, what, _ = lint.judge("kvm_intel", params, word, linter.bool_extra)
     if key is None:
         assert [f[3] for f in linter.findings] == [what]
     else:

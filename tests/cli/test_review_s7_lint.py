@@ -326,7 +326,7 @@ def test_a_modules_lines_are_read_joined(pieces):
         if param is None:
             return ("unknown", "kvm_intel", name)
         try:
-            values.parse(param.type, value)
+            values.parse(param.type, value, linter.bool_extra)
         except values.InvalidValue as exc:
             return ("invalid", "kvm_intel", param.name, param.type, value, exc.errno_name)
         return None
