@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import IN_CI, browser_unavailable
+from tests.browser.test_site import _wait_heading_in_view, search_results
 
 if browser_unavailable() and not IN_CI:
     pytest.skip(f"browser tests: {browser_unavailable()}", allow_module_level=True)
@@ -61,3 +62,15 @@ def test_a_word_joined_by_dots_is_named_as_typed(page, guide):
     assert "No page has the word \u201cvm.qcow2\u201d." in text, text
     href = summary.locator("a").get_attribute("href")
     assert href.endswith("?q=Could%20not%20open%20home%20alice"), href
+
+
+def test_kvm_oks_no_extensions_line_lands_on_its_entry(page, guide):
+    """Ubuntu's kvm-ok in an L1 without svm prints "INFO: Your CPU does not support KVM
+    extensions": the guide had no entry for it, and its first hit opened the top of
+    the troubleshooting page. It lands on the entry, on a phone too."""
+    page.set_viewport_size({"width": 375, "height": 812})
+    found = search_results(page, guide, "INFO: Your CPU does not support KVM extensions")
+    assert found[0] == "troubleshooting.html", found
+    page.locator("#search-results ul.search li > a").first.click()
+    page.wait_for_url("**/troubleshooting.html#troubleshooting-kvm-ok-no-extensions")
+    _wait_heading_in_view(page, "troubleshooting-kvm-ok-no-extensions")
