@@ -55,3 +55,13 @@ def test_the_quoted_kvm_ok_lines_are_the_scripts() -> None:
         variants = {line, line.replace("(svm)", "($virt)").replace("(vmx)", "($virt)")}
         variants.add(re.sub(r"sudo modprobe \S+", "sudo modprobe $kvm_mod", line))
         assert variants & printed, line
+
+
+def test_will_is_a_stop_word_of_the_index_and_the_query() -> None:
+    """The browser's stop words (language_data.js) are the index language's."""
+    from nested_snippets.sphinxext.search import JS_SPLITTER, SearchEnglishIdentifiers
+
+    lang = SearchEnglishIdentifiers({})
+    assert "will" in lang.stopwords and "won't" in lang.stopwords
+    assert not lang.word_filter("will")
+    assert "stopwords.has(" in JS_SPLITTER  # a stop-word contraction is dropped whole

@@ -137,6 +137,11 @@ var Scorer = {
     const unknown = Scorer.unknownWords();
     const status = Search.status;
     status.textContent = "";
+    if (Scorer.queryTerms().length === 0) {
+      status.append("Words as common as these are not searched for: "
+        + "add a name or the words of a message.");
+      return;
+    }
     if (unknown.length === 0) {
       status.append("No page has all of these words, and a page is listed only if it "
         + "has every word you type: leave some out.");

@@ -74,3 +74,29 @@ def test_kvm_oks_no_extensions_line_lands_on_its_entry(page, guide):
     page.locator("#search-results ul.search li > a").first.click()
     page.wait_for_url("**/troubleshooting.html#troubleshooting-kvm-ok-no-extensions")
     _wait_heading_in_view(page, "troubleshooting-kvm-ok-no-extensions")
+
+
+@pytest.mark.parametrize("query", ["L2 will not start", "L2 won't start"])
+def test_l2_will_not_start_lists_the_sections_that_start_l2_first(page, guide, query):
+    """"will" was a required word (not a stop word, unlike "won't"), and "won't" was
+    split at its apostrophe into the required words "won" and "t": the Arm64 and the
+    terminology pages came first. Both phrasings now search for "L2" and "start"."""
+    search_results(page, guide, query)
+    hits = page.eval_on_selector_all(
+        "#search-results ul.search li > a", "as => as.map(a => a.getAttribute('href'))"
+    )
+    assert hits[:2] == [
+        "tutorial/first-nested-guest.html#start-the-nested-guest-l2",
+        "how-to/start-l1-qemu.html#start-the-nested-guest-l2",
+    ], hits[:5]
+
+
+def test_a_stop_word_contraction_is_not_a_required_word(page, guide):
+    search_results(page, guide, "kvm doesn't work")
+    first = page.locator("#search-results ul.search li > a").first
+    assert first.get_attribute("href") == "troubleshooting.html#troubleshooting-create-vm"
+
+
+def test_a_query_of_stop_words_alone_says_so(page, guide):
+    text = _search(page, guide, "will not").inner_text()
+    assert text.startswith("Words as common as these are not searched for"), text
