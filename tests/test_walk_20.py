@@ -65,3 +65,12 @@ def test_will_is_a_stop_word_of_the_index_and_the_query() -> None:
     assert "will" in lang.stopwords and "won't" in lang.stopwords
     assert not lang.word_filter("will")
     assert "stopwords.has(" in JS_SPLITTER  # a stop-word contraction is dropped whole
+
+
+def test_the_tutorials_l2_step_says_where_to_go_when_l2_does_not_start() -> None:
+    """Search now lands "L2 won't start" on the tutorial's "Start the nested guest
+    (L2)", which had no word for a QEMU that stops (start-l1-qemu's section has one)."""
+    text = page_text("tutorial/first-nested-guest.rst")
+    start = text.index("Start the nested guest (L2) ---")
+    section = text[start : text.index("What you did, and what the tests check", start)]
+    assert ":ref:`verify-l1`" in section and ":doc:`/troubleshooting`" in section
