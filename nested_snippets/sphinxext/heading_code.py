@@ -50,7 +50,7 @@ class HeadingCodeBreaks(SphinxPostTransform):
     formats = ("html",)
 
     def run(self, **kwargs: Any) -> None:
-        for title in self.document.findall(nodes.title):
+        for title in list(self.document.findall(nodes.title)):
             if not isinstance(title.parent, nodes.section):
                 continue
             for literal in list(title.findall(nodes.literal)):
