@@ -214,6 +214,7 @@ def setup(app: Sphinx) -> dict:
     app.setup_extension("nested_snippets.sphinxext.guide_url")  # :guide-url:
     app.setup_extension("nested_snippets.sphinxext.man_refs")  # no bare anchors in man
     app.setup_extension("nested_snippets.sphinxext.fact_titles")  # hover text of data facts
+    app.setup_extension("nested_snippets.sphinxext.heading_code")  # code names wrap at _ / .
     app.setup_extension("nested_snippets.sphinxext.pyz")  # nested-kvm.pyz on the site
     _registry()  # fail early, with the module and line, on a broken snippet module
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -112,6 +112,63 @@ var Scorer = {
     return hits;
   },
 
+  // The words of the query, as split, that no page has: Sphinx's index holds neither
+  // the word (stemmed as indexed) nor, for a word of three letters or more, a longer
+  // word that contains it (Sphinx's partial match). A stopword or a number is never one.
+  unknownWords: () => {
+    const index = Search._index;
+    const stemmer = new Stemmer();
+    let keys = null;
+    return splitQuery(Scorer.query().trim()).filter((word) => {
+      const lower = word.toLowerCase();
+      if (stopwords.has(lower) || /^\d+$/.test(word)) return false;
+      const stem = stemmer.stemWord(lower);
+      if (stem in index.terms || stem in index.titleterms) return false;
+      keys = keys || [...Object.keys(index.terms), ...Object.keys(index.titleterms)];
+      return stem.length <= 2 || !keys.some((key) => key.includes(stem));
+    });
+  },
+
+  // No page listed: Sphinx asks to check the spelling and "that you've selected enough
+  // categories", which this site has none of ("AMD laptop", "GCP nested
+  // virtualization": walk 20). Say which words no page has and link a search for the
+  // others; or, when every word is on some page, that no page has them all.
+  explainNoHits: () => {
+    const unknown = Scorer.unknownWords();
+    const status = Search.status;
+    status.textContent = "";
+    if (Scorer.queryTerms().length === 0) {
+      status.append("Words as common as these are not searched for: "
+        + "add a name or the words of a message.");
+      return;
+    }
+    if (unknown.length === 0) {
+      status.append("No page has all of these words, and a page is listed only if it "
+        + "has every word you type: leave some out.");
+      return;
+    }
+    // "vm.qcow2" is searched for as "vmqcow2" (splitQuery): name it as typed
+    const typed = new Map();
+    for (const m of Scorer.query().matchAll(/[\p{L}\p{N}_]+(?:[-.][\p{L}\p{N}_]+)+/gu)) {
+      typed.set(m[0].replace(/[-.]/g, ""), m[0]);
+    }
+    const quoted = unknown.map((w) => `\u201c${typed.get(w) || w}\u201d`).join(", ");
+    // a word typed on its own stays as typed; of one joined to others by
+    // punctuation ("'/home/alice/vm.qcow2'"), the words some page has
+    const rest = Scorer.query().trim().split(/\s+/).flatMap((token) => {
+      const terms = splitQuery(token);
+      const known = terms.filter((t) => !unknown.includes(t));
+      return known.length === terms.length ? [token] : known.map((t) => typed.get(t) || t);
+    });
+    status.append(`No page has the word${unknown.length > 1 ? "s" : ""} ${quoted}.`);
+    if (rest.length === 0) return;
+    status.append(" A page is listed only if it has every word you type.");
+    const link = document.createElement("a");
+    link.href = `${window.location.pathname}?q=${encodeURIComponent(rest.join(" "))}`;
+    link.textContent = rest.join(" ");
+    status.append(" Search for ", link, " instead.");
+  },
+
   score: (result) => {
     const [docname, , anchor, , score, , kind] = result;
     const pages = typeof NESTED_KVM_SEARCH === "undefined" ? {} : NESTED_KVM_SEARCH;
@@ -143,4 +200,10 @@ if (typeof Search !== "undefined" && !Search._nestedHeadingHits) {
   ];
   Search.makeSearchSummary = (htmlText, keywords, anchor) =>
     summary(htmlText, keywords, Scorer._sections.get(anchor) || anchor);
+  // with nothing to list, Sphinx writes its message at once (_finishSearch)
+  const query = Search.query;
+  Search.query = (q) => {
+    query(q);
+    if (!Search.output.querySelector("li")) Scorer.explainNoHits();
+  };
 }

@@ -40,6 +40,10 @@ JS_SPLITTER = r"""
 function splitQuery(query) {
   // sphinxext/search.py: "hyper-v" -> "hyperv" (as indexed), other words as Sphinx splits them
   const terms = [];
+  // a contraction that is a stop word ("won't", "doesn't") goes whole: split at its
+  // apostrophe, it made "won" and "t" required words
+  query = query.replace(/\p{Letter}+['\u2019]\p{Letter}+/gu, (m) =>
+    stopwords.has(m.toLowerCase().replace("\u2019", "'")) ? " " : m);
   const compound = /[\p{Letter}\p{Number}_]+(?:[-.][\p{Letter}\p{Number}_]+)+/gu;
   const rest = query.replace(compound, (m) => {
     terms.push(m.replace(/[-.]/g, ""));
@@ -61,9 +65,12 @@ def identifier_parts(word: str) -> list[str]:
 
 
 class SearchEnglishIdentifiers(SearchEnglish):
-    """English search, plus identifier parts and joined-up compounds."""
+    """English search, plus identifier parts and joined-up compounds. "will" is a stop
+    word too, as "won't" is: "L2 will not start" listed only pages that say "will",
+    the "Start the nested guest (L2)" sections not among them (walk 20)."""
 
     js_splitter_code = JS_SPLITTER
+    stopwords = SearchEnglish.stopwords | {"will"}
 
     def split(self, input: str) -> list[str]:
         words = super().split(input)

@@ -59,7 +59,7 @@ def test_a_pasted_message_with_the_readers_own_path_is_explained(page, guide):
     asked for spelling and "enough categories"; the page says what to leave out."""
     page.goto(f"{guide.url}search.html?q=Could%20not%20open%20%27/home/alice/vm.qcow2%27")
     page.wait_for_function(
-        "() => /did not match/.test(document.querySelector('#search-results')?.innerText || '')",
+        "() => /No page has/.test(document.querySelector('#search-results')?.innerText || '')",
         timeout=20000,
     )
     hint = page.locator("article .nested-search-hint")

@@ -399,12 +399,12 @@
 
   // --- reference tables on a phone ------------------------------------------
   // On a narrow screen nested-kvm.css shows each row of a generated reference
-  // table (and of a list-table of class nested-cards) as a card, each cell under
-  // its column's name. Give every cell that
+  // table, and of every hand-written table, as a card, each cell under its
+  // column's name. Give every cell that
   // name (data-label), and the table explicit ARIA table roles, which a table
   // keeps even where display: block would make a browser drop its semantics.
   function labelReferenceCells() {
-    document.querySelectorAll("table.nested-reference, table.nested-cards").forEach(function (table) {
+    document.querySelectorAll("table.nested-reference, article table.docutils").forEach(function (table) {
       var names = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
         return th.textContent.trim();
       });
