@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     # first of all, before any import, the streams and the command line: SIGINT,
     # SIGTERM and SIGHUP raise errors.Interrupted (a KeyboardInterrupt) from here on;
     # its line is said inside, where a second signal is ignored
-    command = None
+    command, stderr = None, sys.stderr
     try:
         with stopped_by_signals(program=argv is None):
             try:
@@ -395,6 +395,44 @@ def main(argv: list[str] | None = None) -> int:
                 return _interrupted(command, exc)
     except KeyboardInterrupt as exc:  # Ctrl-C just before the handlers are in place
         return _interrupted(command, exc)
+    finally:
+        if argv is not None:  # called in a process that goes on (a test): its own stderr
+            sys.stderr = stderr
+
+
+class _Messages:
+    """Standard error for :func:`main`: once it cannot be written (``2>/dev/full``, a
+    closed pipe) its messages go to /dev/null, as with ``2>&-``, and the exit status
+    stays the command's (the write error made it 120, or 1 with a traceback)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except OSError:
+            self._lost()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError:
+            self._lost()
+
+    def _lost(self) -> None:
+        try:
+            fd = self.stream.fileno()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
+            self.stream.flush()  # what is buffered goes there, not to the exit
+        except (OSError, ValueError):  # no descriptor, no /dev/null: nothing more to do
+            pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
 
 
 def _streams_set() -> int:
@@ -408,6 +446,8 @@ def _streams_set() -> int:
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 locale: never UnicodeEncodeError
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    if not isinstance(sys.stderr, _Messages):
+        sys.stderr = _Messages(sys.stderr)
     return 0
 
 
@@ -415,6 +455,7 @@ def _flushed(command: str | None, status: int) -> int:
     """``status``, once what is left of stdout is written while a signal still stops
     the checker (a reader that stalls cannot hold it at exit): a closed pipe is
     :func:`_closed_early`, another write error is dropped (``status`` stands)."""
+    sys.stderr.flush()  # a _Messages: never raises
     if sys.stdout is None:
         return status
     try:
