@@ -67,3 +67,31 @@ def test_stderr_is_given_back_to_an_in_process_caller(capsys):
     assert main(["lint", "--kernel", "6.6", "--arch", "x86", "/no/such.conf"]) == 2
     assert sys.stderr is before
     assert "no such file or directory" in capsys.readouterr().err
+
+
+# ------------------------------------------------ lint: directories inside a directory
+def test_lint_names_the_directories_it_does_not_read(tmp_path, cli):
+    """``lint DIR`` passed over the directories in DIR without a word and said the
+    rest was clean: a ``sub/kvm.conf`` setting a wrong value was never read, nor a
+    ``virtualbox-dkms.conf/`` that makes kmod print an error each time it reads its
+    configuration.  Files not read were named; directories were not."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "kvm.conf").write_text("options kvm_intel nested=2\n")
+    (tmp_path / "virtualbox-dkms.conf").mkdir()
+    (tmp_path / "kvm.conf").write_text("options kvm_intel nested=1\n")
+    run = cli("lint", "--kernel", "6.6", "--arch", "x86", str(tmp_path))
+    assert run.rc == 0 and run.out == ""
+    assert run.err == (
+        f"nested-kvm lint: {tmp_path}: 2 directories not read, nor the files in them: sub/, "
+        "virtualbox-dkms.conf/ (kmod reads no directory inside a configuration directory; of "
+        'virtualbox-dkms.conf/ it says "Directories inside directories are not supported")\n'
+    )
+
+
+def test_lint_of_a_directory_with_one_subdirectory(tmp_path, cli):
+    (tmp_path / "old").mkdir()
+    run = cli("lint", "--kernel", "6.6", "--arch", "x86", str(tmp_path))
+    assert run.err == (
+        f"nested-kvm lint: {tmp_path}: 1 directory not read, nor the files in it: old/ "
+        "(kmod reads no directory inside a configuration directory)\n"
+    )
