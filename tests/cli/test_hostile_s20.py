@@ -95,3 +95,20 @@ def test_lint_of_a_directory_with_one_subdirectory(tmp_path, cli):
         f"nested-kvm lint: {tmp_path}: 1 directory not read, nor the files in it: old/ "
         "(kmod reads no directory inside a configuration directory)\n"
     )
+
+
+# ------------------------------------------------ check: a modprobe.d that is a file
+def test_a_modprobe_d_that_is_a_file_is_read_as_kmod_reads_it(make_host, cli):
+    """kmod reads a path of its list that is a regular file as one configuration file
+    (``conf_files_list()``, libkmod/libkmod-config.c of kmod-project/kmod, commit
+    493dc650d687a5a3acec37ea11d0d1d073b83d5e); ``check`` passed it over and said
+    "no nested= in modprobe.d" while its ``nested=0`` turns nesting off at the next load."""
+    import shutil
+
+    root = make_host("intel")
+    conf = root / "etc" / "modprobe.d"
+    shutil.rmtree(conf, ignore_errors=True)
+    conf.write_text("options kvm_intel nested=0\n")
+    run = cli("check", "--root", str(root), "--no-probe")
+    line = run.line("nested-config")
+    assert line.startswith("WARN  nested-config: nested=0 (/etc/modprobe.d:1)"), line
