@@ -12,6 +12,7 @@ import os
 import sys
 
 from nested_snippets import __version__
+from nested_snippets.cli.errors import stopped_by_signals  # ready before main() runs
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 
 EXIT_HELP = """\
 exit status: 0 ready or clean, 1 not ready or lint errors, 2 could not check or bad input,
-128 + the signal's number when SIGINT, SIGTERM or SIGHUP stops it (130, 143, 129).
+128 + the signal's number when SIGINT, SIGTERM or SIGHUP stops it (130, 143, 129),
+141 when the reader of its output stops early (SIGPIPE: | head -1).
 Guide links start with $NESTED_KVM_GUIDE_URL
 (default: https://nested-kvm-guide.readthedocs.io/en/latest/)."""
 
@@ -375,8 +377,67 @@ def quick_check(words: list[str]) -> Options | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``nested-kvm`` console script; returns the exit status."""
-    words = sys.argv[1:] if argv is None else argv
+    """Entry point of the ``nested-kvm`` console script; returns the exit status.
+    Called without ``argv`` it is the whole program: a signal after it returns is
+    ignored (:class:`errors.stopped_by_signals`), its status stands."""
+    # first of all, before any import, the streams and the command line: SIGINT,
+    # SIGTERM and SIGHUP raise errors.Interrupted (a KeyboardInterrupt) from here on;
+    # its line is said inside, where a second signal is ignored
+    command, stderr = None, sys.stderr
+    try:
+        with stopped_by_signals(program=argv is None):
+            try:
+                words = sys.argv[1:] if argv is None else argv
+                command = next((w for w in words if w in _COMMANDS), None)
+                status = _streams_set() or _main(words, command)
+                return _flushed(command, status)
+            except KeyboardInterrupt as exc:
+                return _interrupted(command, exc)
+    except KeyboardInterrupt as exc:  # Ctrl-C just before the handlers are in place
+        return _interrupted(command, exc)
+    finally:
+        if argv is not None:  # called in a process that goes on (a test): its own stderr
+            sys.stderr = stderr
+
+
+class _Messages:
+    """Standard error for :func:`main`: once it cannot be written (``2>/dev/full``, a
+    closed pipe) its messages go to /dev/null, as with ``2>&-``, and the exit status
+    stays the command's (the write error made it 120, or 1 with a traceback)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except OSError:
+            self._lost()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError:
+            self._lost()
+
+    def _lost(self) -> None:
+        try:
+            fd = self.stream.fileno()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
+            self.stream.flush()  # what is buffered goes there, not to the exit
+        except (OSError, ValueError):  # no descriptor, no /dev/null: nothing more to do
+            pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _streams_set() -> int:
+    """Make stderr and stdout usable for :func:`main`: 0, or 2 (said) if stdout is
+    closed."""
     if sys.stderr is None:  # started with 2>&-: messages go nowhere, the status stays
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (open for the whole run)
     if sys.stdout is None:  # started with >&-
@@ -385,20 +446,25 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 locale: never UnicodeEncodeError
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    command = next((w for w in words if w in _COMMANDS), None)
-    try:
-        from nested_snippets.cli.errors import stopped_by_signals
+    if not isinstance(sys.stderr, _Messages):
+        sys.stderr = _Messages(sys.stderr)
+    return 0
 
-        # SIGINT, SIGTERM and SIGHUP raise errors.Interrupted (a KeyboardInterrupt)
-        # while the options are read and the command runs; its line is said inside,
-        # where a second signal is ignored
-        with stopped_by_signals():
-            try:
-                return _main(words, command)
-            except KeyboardInterrupt as exc:
-                return _interrupted(command, exc)
-    except KeyboardInterrupt as exc:  # Ctrl-C just before the handlers are in place
-        return _interrupted(command, exc)
+
+def _flushed(command: str | None, status: int) -> int:
+    """``status``, once what is left of stdout is written while a signal still stops
+    the checker (a reader that stalls cannot hold it at exit): a closed pipe is
+    :func:`_closed_early`, another write error is dropped (``status`` stands)."""
+    sys.stderr.flush()  # a _Messages: never raises
+    if sys.stdout is None:
+        return status
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _closed_early(command)
+    except OSError:
+        _drop_stdout()
+    return status
 
 
 def _main(words: list[str], command: str | None) -> int:
@@ -408,9 +474,8 @@ def _main(words: list[str], command: str | None) -> int:
     json_error = _check_json_error if wants else None
     try:
         args = quick_check(words) or build_parser(command, json_error).parse_args(words)
-    except BrokenPipeError:  # --help | head
-        _drop_stdout()
-        return 0
+    except BrokenPipeError:  # --help | head -1
+        return _closed_early(command)
     except OSError as exc:  # --help, --version or check --json's usage error >/dev/full
         if exc.filename is not None:
             raise
@@ -428,10 +493,8 @@ def _main(words: list[str], command: str | None) -> int:
     except CliError as exc:
         print(escape(shorten(f"nested-kvm {args.command}: {exc}")), file=sys.stderr)
         return 2
-    except BrokenPipeError:
-        # stdout closed early (| head): not an error of ours
-        _drop_stdout()
-        return 0
+    except BrokenPipeError:  # stdout closed by its reader (| head -1)
+        return _closed_early(args.command)
     except OSError as exc:
         if exc.filename is not None:  # not a write to stdout (commands report their files)
             raise
@@ -452,11 +515,50 @@ def _interrupted(command: str | None, exc: KeyboardInterrupt) -> int:
     signal killed (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP)."""
     from nested_snippets.cli.escape import escape, shorten
 
+    _settle_stdout()
     name, number = getattr(exc, "name", "SIGINT"), getattr(exc, "number", 2)
     who = f"nested-kvm {command}" if command else "nested-kvm"
     line = f"{who}: interrupted by {name}{getattr(exc, 'note', '')}"
     print(escape(shorten(line)), file=sys.stderr)
     return 128 + number
+
+
+def _settle_stdout() -> None:
+    """After a signal: what a command wrote to stdout is written whole, as far as the
+    reader takes it, and the exit never waits for a reader that has stalled.  Into
+    a regular file (``> out.json``), where a write cannot stall, the rest is simply
+    written: a document begun is finished.  Into a pipe or a terminal the rest is
+    written without waiting; what a stalled reader does not take is dropped."""
+    import stat
+
+    if sys.stdout is None:
+        return
+    try:
+        fd = sys.stdout.fileno()
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            sys.stdout.flush()
+            return
+        blocking = os.get_blocking(fd)
+        os.set_blocking(fd, False)
+        try:
+            sys.stdout.flush()
+        finally:
+            os.set_blocking(fd, blocking)
+        return
+    except (OSError, ValueError):  # a stalled reader, a full disk; no descriptor
+        pass
+    _drop_stdout()
+
+
+def _closed_early(command: str | None) -> int:
+    """Say that stdout's reader closed it before the end (``| head -1``: the output
+    is cut); exit status 141, 128 + SIGPIPE's number, as a shell gives a program
+    that SIGPIPE killed (Python ignores SIGPIPE and gets EPIPE instead)."""
+    _drop_stdout()  # what is buffered cannot be written at exit either
+    who = f"nested-kvm {command}" if command else "nested-kvm"
+    print(f"{who}: standard output was closed by its reader: output cut (SIGPIPE)",
+          file=sys.stderr)  # fmt: skip
+    return 128 + 13
 
 
 def _wants_json(words: list[str]) -> bool:
@@ -505,5 +607,9 @@ def _cannot_write(command: str | None, exc: OSError) -> int:
 
 def _drop_stdout() -> None:
     """Point stdout at /dev/null: its buffer is thrown away instead of failing at exit."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no /dev/null (a bare chroot); a stdout with no descriptor
+        pass

@@ -1,13 +1,15 @@
 """The error types of the commands: bad input or an uncheckable host, and a signal;
-and what turns SIGINT, SIGTERM and SIGHUP into that signal's error."""
+and what turns SIGINT, SIGTERM and SIGHUP into that signal's error.
+
+No ``contextlib`` here: :func:`nested_snippets.cli.main` imports this module first,
+before the signals are handled, so its import is kept short (a signal in that time
+ends the checker without its line)."""
 
 from __future__ import annotations
 
-import contextlib
-
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from typing import Any
 
 
 class CliError(Exception):
@@ -42,53 +44,61 @@ def _signals() -> tuple:
     return _signal, {getattr(_signal, name): name for name in _SIGNALS}
 
 
-@contextlib.contextmanager
-def stopped_by_signals() -> Iterator[None]:
+class stopped_by_signals:  # noqa: N801 (a context manager, named as the function it was)
     """While in it, SIGINT, SIGTERM and SIGHUP (one not ignored when it starts:
     ``nohup``) raise :class:`Interrupted`, so that ``finally`` and ``with`` clean up
     (the temporary file of ``report -o``, a command's session) and the command says
     in one line why it stopped; later ones are ignored, so that nothing interrupts
     the clean-up.  Every command runs in it, the reading of its options too
-    (:func:`nested_snippets.cli.main`)."""
-    _signal, names = _signals()
+    (:func:`nested_snippets.cli.main`).  On leaving it the signals get their handlers
+    back, or, for the whole ``program`` (about to exit, its status decided), are
+    ignored: a signal then can no longer end it silently."""
 
-    def stop(number: int, _frame: object) -> None:
-        for n in names:
-            _signal.signal(n, _signal.SIG_IGN)
-        if _STOP["defer"]:
-            _STOP["pending"] = number
-            return
-        raise Interrupted(names[number], number)
+    def __init__(self, program: bool = False) -> None:
+        self.program = program
+        self.before: dict[int, Any] = {}
 
-    before = {}
-    try:
-        for n in names:
-            old = _signal.getsignal(n)
-            if old != _signal.SIG_IGN:
-                before[n] = old
-                _signal.signal(n, stop)
-    except ValueError:  # not the main thread: signals stay as they were
-        pass
-    try:
-        yield
-    finally:
-        for n, old in before.items():
-            _signal.signal(n, old)
+    def __enter__(self) -> stopped_by_signals:
+        _signal, names = _signals()
+
+        def stop(number: int, _frame: object) -> None:
+            for n in names:
+                _signal.signal(n, _signal.SIG_IGN)
+            if _STOP["defer"]:
+                _STOP["pending"] = number
+                return
+            raise Interrupted(names[number], number)
+
+        try:
+            for n in names:
+                old = _signal.getsignal(n)
+                if old != _signal.SIG_IGN:
+                    self.before[n] = old
+                    _signal.signal(n, stop)
+        except ValueError:  # not the main thread: signals stay as they were
+            pass
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _signal = _signals()[0]
+        for n, old in self.before.items():
+            _signal.signal(n, _signal.SIG_IGN if self.program else old)
 
 
-@contextlib.contextmanager
-def deferred_signals(written: bool = False) -> Iterator[None]:
+class deferred_signals:  # noqa: N801 (a context manager, named as the function it was)
     """A signal of :func:`stopped_by_signals` is held while in it and raised at its
     end, after what it does is done whole (a command started and its pid known, so
     that it is killed; *FILE* given its name: ``written``, when nothing failed)."""
-    _STOP["defer"], _STOP["pending"] = True, None
-    done = False
-    try:
-        yield
-        done = True
-    finally:
+
+    def __init__(self, written: bool = False) -> None:
+        self.written = written
+
+    def __enter__(self) -> None:
+        _STOP["defer"], _STOP["pending"] = True, None
+
+    def __exit__(self, kind: object, *_exc: object) -> None:
         _STOP["defer"] = False
         number, _STOP["pending"] = _STOP["pending"], None
         if number is not None:  # raised even over an error in flight: the stop wins
             name = _signals()[1][number]
-            raise Interrupted(name, number, written=written and done)  # type: ignore[arg-type]
+            raise Interrupted(name, number, written=self.written and kind is None)  # type: ignore[arg-type]

@@ -1252,6 +1252,31 @@ def skipped_note(directory: str, names: list[str], shown: int = 3) -> list[str]:
     ]
 
 
+def directories_note(directory: str, names: list[str], shown: int = 3) -> list[str]:
+    """One line naming the directories inside ``directory``, which kmod does not read
+    (none: []).  ``conf_files_filter_out()`` (libkmod/libkmod-config.c of
+    kmod-project/kmod, commit 493dc650d687a5a3acec37ea11d0d1d073b83d5e) passes over
+    one whose name it would not read anyway, and says "Directories inside directories
+    are not supported" of one named as a file it reads (``virtualbox-dkms.conf/``)."""
+    if not names:
+        return []
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    some = ", ".join(f"{n}/" for n in names[:shown]) + more
+    count = f"{len(names)} director{'y' if len(names) == 1 else 'ies'}"
+    named = [n for n in names if kmod_reads(n)]
+    said = (
+        f"; of {', '.join(f'{n}/' for n in named[:shown])} it says \"Directories inside "
+        "directories are not supported\""
+        if named
+        else ""
+    )
+    return [
+        f"{directory}: {count} not read, nor the files in {'it' if len(names) == 1 else 'them'}"
+        f": {some} (kmod reads no "
+        f"directory inside a configuration directory{said})"
+    ]
+
+
 def collect(paths: list[str], hidden: list[str] | None = None) -> list[tuple[str, Path]]:
     """Files to lint, in the order kmod reads them (by file name).
 
@@ -1284,6 +1309,7 @@ def collect(paths: list[str], hidden: list[str] | None = None) -> list[tuple[str
             out += [(str(e), e) for e in kept_here]
             if hidden is not None:
                 hidden += skipped_note(given, [e.name for e in files if not kmod_reads(e.name)])
+                hidden += directories_note(given, [e.name for e in entries if e.is_dir()])
         else:
             out.append((given, p))
     first: dict[str, str] = {}

@@ -174,6 +174,12 @@ alone is taken by its own patterns below."""
 PLACE_WORDS = ("file", "files", "path", "dir")
 """A name whose last word is one of these names where a secret is kept, not the
 secret: its value is a path (``psk-file=/etc/x.psk``, ``password_file``, ``tokenPath``)."""
+MEASURE_WORDS = ("length", "len", "minlen", "maxlen", "age", "days", "ttl", "lifetime", "bits")
+"""A name whose last word is one of these names a measure of a secret, not the
+secret: its value is a number or a duration (``--min-pwd-length=12`` of any program,
+``PASS_MAX_DAYS``, ``password_min_length``, ``--token-ttl=24h``).  The word after
+``--password-length`` given with a blank was never taken: only a name that ends in
+a secret's word is."""
 SECRET_NAMES = ("rediscli_auth",)
 """Whole names (their words, lowercased, joined by ``_``) that name a secret though no
 word of theirs does: ``REDISCLI_AUTH``, the variable redis-cli reads its password from
@@ -199,7 +205,8 @@ SECRET_NAME_RULE = (
     f"{', '.join(KEY_OWNERS)} (api_key, private-key), or is REDISCLI_AUTH (redis-cli's "
     f"password variable); not keyboard, tokenizer, "
     f"passthrough or key_file, nor a name whose last word is {', '.join(PLACE_WORDS)} "
-    "(psk-file, password_file: a path), nor one of QEMU's options that give the id of "
+    f"(psk-file, password_file: a path) or {', '.join(MEASURE_WORDS)} (min-pwd-length, "
+    "PASS_MAX_DAYS, token-ttl: a number), nor one of QEMU's options that give the id of "
     f"a secret object ({', '.join(QEMU_SECRET_IDS)}: encrypt.key-secret=sec0)"
 )
 _NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
@@ -217,6 +224,8 @@ def secret_name(name: str) -> bool:
     if name.rpartition(".")[2] in QEMU_SECRET_IDS:
         return False
     words = [w.lower() for w in _NAME_WORDS.findall(name)]
+    if len(words) > 1 and words[-1] in MEASURE_WORDS:
+        return False
     if words and words[-1] in PLACE_WORDS:
         return False
     if "_".join(words) in SECRET_NAMES:
@@ -1043,7 +1052,9 @@ class _SecretCommand:
             yield m, shown, at
 
     def search(self, text: str) -> re.Match[str] | None:
-        changed = (m for m, shown, end in self._commands(text) if shown != text[m.start() : end])
+        # as sub() reads it: a flag marked is a change (Ansible's only one)
+        commands = self._commands(text, mark=_unmarked(text))
+        changed = (m for m, shown, end in commands if shown != text[m.start() : end])
         return next(changed, None)
 
     def sub(self, _replacement: object, text: str) -> str:
@@ -1510,6 +1521,22 @@ values of the options of ``user create`` and of the credentials, Samba and join
 options that take one are no positional words."""
 
 
+_ANSIBLE_ASK_FLAGS = (
+    "--ask-pass", "--ask-become-pass", "--ask-vault-pass", "--ask-vault-password",
+    "--ask-su-pass", "--ask-sudo-pass",
+)  # fmt: skip
+_ANSIBLE = _SecretCommand(
+    "ansible(?:-playbook|-pull|-console|-inventory|-vault)?", (), flags=_ANSIBLE_ASK_FLAGS
+)
+"""Ansible's programs, for their flags that ask for a password at a prompt and take
+no value (``-k, --ask-pass``, ``-K, --ask-become-pass``, ``--ask-vault-pass``, in the
+option index of docs.ansible.com for 2.9; ``--ask-vault-password, --ask-vault-pass``
+in ansible-playbook(1) of Ubuntu 22.04's ansible 2.10.7; ``--ask-su-pass`` and
+``--ask-sudo-pass``, deprecated, in that of Ubuntu 18.04's 2.5.1; read 2026-12-05):
+the word after them, a playbook or an option, is no password.  Nothing else of
+their command lines is taken here (``-e ansible_password=...`` is a NAME=)."""
+
+
 _REDIS_SECRET_CONFIGS = ("requirepass", "masterauth", "tls-key-file-pass",
                          "tls-client-key-file-pass")  # fmt: skip
 
@@ -1815,6 +1842,13 @@ REDACTIONS = (
         None,
     ),
     (
+        "nothing after ansible's flags that ask for a password at a prompt (--ask-pass, "
+        "--ask-become-pass, --ask-vault-pass ...: no value; the playbook after them is "
+        "kept)",
+        _ANSIBLE,
+        None,
+    ),
+    (
         "the password of redis-cli -a (also --pass, --cluster-from-pass) and of the "
         "command it sends: AUTH [user] SECRET, HELLO 3 AUTH user SECRET, CONFIG SET "
         "requirepass|masterauth|tls-key-file-pass|tls-client-key-file-pass SECRET, ACL "
@@ -2104,6 +2138,7 @@ _NEEDLES = (
     # net: the name and what may separate it from its first word (_ARG_SEP)
     ("smbclient", "rpcclient", "smbtree", "net ", "net\t", "net\0", "net\\", 'net"', "net'"),
     ("samba-tool",),
+    ("ansible",),
     # a line at redis-cli's prompt: its AUTH, HELLO ... AUTH, MIGRATE ... AUTH, CONFIG SET
     # requirepass, masterauth or tls-...-file-pass, ACL SETUSER
     ("redis-cli", "auth", "requirepass", "file-pass", "setuser"),

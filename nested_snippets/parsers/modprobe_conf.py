@@ -686,13 +686,21 @@ def files_in(
 ) -> list[tuple[str, str]]:
     """The files kmod reads under ``root`` (:func:`kmod_reads`; ``.alias`` ones only
     with ``alias``), as (shown path, real path), the first of each name, sorted by
-    name; a directory that cannot be listed (mode 0700 for a user) is added to
-    ``problems``."""
+    name; one of ``dirs`` that is a regular file is such a file itself; a directory
+    that cannot be listed (mode 0700 for a user) is added to ``problems``."""
     chosen: dict[str, tuple[str, str]] = {}
     for d in dirs:
         real_dir = os.path.join(os.fspath(root), d.lstrip("/"))
         try:  # listed before testing: the fake tools' audit hook (fakehost/reads.py) sees it
             names = sorted(os.listdir(real_dir))
+        except NotADirectoryError:
+            # conf_files_list(): a path of the list that is a regular file is read as
+            # one configuration file, under its own name (libkmod/libkmod-config.c of
+            # kmod-project/kmod, commit 493dc650d687a5a3acec37ea11d0d1d073b83d5e)
+            name = os.path.basename(d)
+            if name not in chosen and os.path.isfile(real_dir):
+                chosen[name] = (d, real_dir)
+            continue
         except OSError as exc:
             if not os.path.isdir(real_dir):
                 continue

@@ -50,7 +50,8 @@ def test_stdout_full_while_parsing_is_one_line_and_status_2(argv):
 
 
 def test_help_into_a_closed_pipe_is_still_status_0():
-    """``nested-kvm --help | head -1`` stays a success (a closed pipe is not an error)."""
+    """``nested-kvm --help | head -c1``: the pipe takes the whole help before head
+    exits, so it is a success (a pipe closed before the write: test_signals20.py)."""
     proc = subprocess.run(
         f"{sys.executable} -m nested_snippets.cli lint --help | head -c1 >/dev/null; "
         "echo ${PIPESTATUS[0]}",

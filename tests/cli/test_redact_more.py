@@ -123,6 +123,8 @@ SAMPLES = [
     "user worker on >SEKRIT ~*",
     # session 18
     "samba-tool user create bob SEKRIT -U admin%SEKRIT",
+    # session 20
+    "ansible-playbook --ask-pass site.yml -e ansible_password=SEKRIT",
 ]
 
 
