@@ -551,13 +551,12 @@ def _settle_stdout() -> None:
 
 
 def _closed_early(command: str | None) -> int:
-    """Say that stdout's reader closed it before the end (``| head -1``: the output
-    is cut); exit status 141, 128 + SIGPIPE's number, as a shell gives a program
-    that SIGPIPE killed (Python ignores SIGPIPE and gets EPIPE instead)."""
+    """Stdout's reader closed it before the end (``| head -1``: the output is cut):
+    exit status 141, 128 + SIGPIPE's number, and nothing said, as a shell shows a C
+    program that SIGPIPE killed (Python ignores SIGPIPE and gets EPIPE instead).
+    ``command`` is kept for the callers' symmetry with :func:`_cannot_write`."""
+    del command
     _drop_stdout()  # what is buffered cannot be written at exit either
-    who = f"nested-kvm {command}" if command else "nested-kvm"
-    print(f"{who}: standard output was closed by its reader: output cut (SIGPIPE)",
-          file=sys.stderr)  # fmt: skip
     return 128 + 13
 
 

@@ -3,7 +3,8 @@ came after main()'s own imports, so a SIGTERM in its first milliseconds ended it
 with no line, and they were given back on leaving main(), so one after it ended it
 silently too; a reader that closed stdout early (``| head -1``, SIGPIPE) was a
 silent success.  Now the handlers are the first thing main() does, are kept
-(ignoring) once it is done, and a closed stdout is one line and status 141.  What
+(ignoring) once it is done, and a closed stdout is status 141, silent as a C
+program that SIGPIPE killed.  What
 stays: Python's own start, before any line of the checker runs; a signal there acts
 as on any program (test_a_signal_sent_at_any_moment tells that case apart)."""
 
@@ -143,7 +144,7 @@ def test_a_signal_sent_at_any_moment(check_argv, sig):
 
 
 @pytest.mark.parametrize("argv", [["params", "--module", "kvm", "--kernel", "6.6"], ["--help"]])
-def test_a_stdout_closed_by_its_reader_is_one_line_and_status_141(argv):
+def test_a_stdout_closed_by_its_reader_is_status_141_and_silent(argv):
     """``| head -1`` once head has exited: Python ignores SIGPIPE, and the write's
     EPIPE was taken as a success, status 0 with nothing said, so a script could
     not tell a cut output from a whole one."""
@@ -154,8 +155,4 @@ def test_a_stdout_closed_by_its_reader_is_one_line_and_status_141(argv):
     finally:
         os.close(write)
     _, err = proc.communicate(timeout=TIMEOUT)
-    who = "nested-kvm params" if argv[0] == "params" else "nested-kvm"
-    assert "Traceback" not in err, err
-    assert (proc.returncode, err) == (
-        141, f"{who}: standard output was closed by its reader: output cut (SIGPIPE)\n"
-    )  # fmt: skip
+    assert (proc.returncode, err) == (141, "")
