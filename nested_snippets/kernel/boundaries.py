@@ -169,18 +169,23 @@ def _newest_run(condition: str) -> tuple[list[str], int, int]:
     return releases, i, last
 
 
-def first(condition: str) -> Boundary:
-    """The first release of the newest run that holds (the run may have ended)."""
-    releases, i, _ = _newest_run(condition)
+def _starting(releases: list[str], i: int) -> Boundary:
     return Boundary(releases[i], releases[i - 1] if i else None, edge=i == 0)
 
 
+def first(condition: str) -> Boundary:
+    """The first release of the newest run that holds (the run may have ended)."""
+    releases, i, _ = _newest_run(condition)
+    return _starting(releases, i)
+
+
 def since(condition: str) -> Boundary:
-    """The first release of the run that holds through the newest data."""
-    releases, _, last = _newest_run(condition)
+    """The first release of the run that holds through the newest data (the run
+    found once: each release's test reads its data)."""
+    releases, i, last = _newest_run(condition)
     if last != len(releases) - 1:
         raise ConditionError(f"'{condition}' does not hold in Linux {releases[-1]}: not 'since'")
-    return first(condition)
+    return _starting(releases, i)
 
 
 def until(condition: str) -> Boundary:

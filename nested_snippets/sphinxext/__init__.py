@@ -16,6 +16,15 @@ A range that cuts an era or holds none is a build error at the directive's line.
 Reference directives live in :mod:`nested_snippets.sphinxext.reference`.
 Each page that shows a snippet depends on the snippet's module file: editing
 ``nested_snippets/snippets/enable.py`` rebuilds exactly the pages that use it.
+
+Performance: with ``-j N`` Sphinx reads the pages in chunks, each in a process forked
+from the main one for that chunk alone, so whatever the directives and roles load on
+first use (the kernel and QEMU data, bashlex's parser tables) was loaded again in every
+chunk: three times in a clean build on 2 CPUs, 0.2 s of CPU each (2026-12-05, session
+20).  :func:`_load_before_fork` loads it once in the main process before a read that
+forks more than one chunk, and the chunks inherit it; a serial read (``-j 1``) still
+loads only what its pages use.  Nothing is kept between builds but what the data
+modules already memoise.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
@@ -196,8 +206,23 @@ def _no_proof_lines_section(app, env, node, contnode) -> nodes.Node | None:
     return None
 
 
+def _load_before_fork(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Load the data the pages' directives and roles read, in the main process, when
+    the read is split among forked processes (see the module's docstring)."""
+    if app.parallel <= 1 or len(docnames) < 2:
+        return
+    from nested_snippets import kernel, qemu
+
+    for version in [*kernel.versions(), *kernel.build_versions()]:
+        kernel.load(version)
+    kernel.index()
+    qemu.releases()
+    CommandLine("true").command_starts()  # imports bashlex, which builds its parser tables
+
+
 def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinx_tabs.tabs")
+    app.connect("env-before-read-docs", _load_before_fork)
     app.connect("missing-reference", _no_proof_lines_section)
     app.add_directive("snippet", SnippetDirective)
     app.add_directive("snippet-tabs", SnippetTabsDirective)

@@ -103,7 +103,10 @@ def page_entry(app: Sphinx, docname: str, doctree: nodes.document) -> dict:
     lang, term = _stemmer(app)
     collector = WordCollector(doctree, lang)
     doctree.walk(collector)
-    counts = Counter(t for w in collector.found_words if (t := term(w)))
+    counts: Counter[str] = Counter()
+    for word, n in Counter(collector.found_words).items():  # a page's words repeat:
+        if t := term(word):  # one term() call per distinct word, not per occurrence
+            counts[t] += n
     title = app.env.titles[docname].astext() if docname in app.env.titles else ""
 
     def terms_of(text: str) -> list[str]:
