@@ -18,6 +18,7 @@ import pytest
 from nested_snippets import proofs, registry
 from nested_snippets.bodies import WindowsCommand
 from tests.fact_findings import page_text
+from tests.test_windows_l0_desktop import _source_entry
 
 PAGE = "how-to/windows-hyperv.rst"
 READ = "2026-12-05"
@@ -118,13 +119,6 @@ def _way_two() -> str:
 
 def _claims() -> list[tuple[str, str]]:
     return [(m["text"], m["key"]) for m in _CLAIM.finditer(_section())]
-
-
-def _source_entry(key: str) -> str:
-    text = page_text(PAGE)
-    start = text.index(f".. source:: {key} ")
-    nxt = text.find(".. source::", start + 5)
-    return text[start : nxt if nxt != -1 else len(text)]
 
 
 def test_the_vague_instruction_is_replaced_by_steps():

@@ -159,16 +159,20 @@ def module_reads(ex, tree, key: str) -> tuple[dict, dict[str, str]]:
     return ex.extract_module(tree, key, features), dict(tree.read_files)
 
 
+def _check_enclose(data: dict, one: str, two: str, where: str) -> None:
+    """Refuse two releases that do not enclose the data's own."""
+    low, high = sorted((one, two), key=release_key)
+    if not release_key(low) <= release_key(data["release"]) <= release_key(high):
+        raise RefreshError(f"{where}: Linux {low} and {high} do not enclose {data['release']}")
+
+
 def add_bracketed(data: dict, key: str, one: tuple[str, dict, dict], two: tuple[str, dict, dict],
                   where: str) -> dict:  # fmt: skip
     """Add module ``key`` from two trees whose releases enclose the data's: each of
     ``one``/``two`` is (release, module entry, blob ids read)."""
     if key in data["modules"]:
         raise RefreshError(f"{where}: {key} is already in the data")
-    low, high = sorted((one, two), key=lambda t: release_key(t[0]))
-    if not release_key(low[0]) <= release_key(data["release"]) <= release_key(high[0]):
-        raise RefreshError(f"{where}: Linux {low[0]} and {high[0]} do not enclose "
-                           f"{data['release']}")  # fmt: skip
+    _check_enclose(data, one[0], two[0], where)
     if one[1] != two[1]:
         raise RefreshError(f"{where}: {key} differs between Linux {one[0]} and {two[0]}")
     recorded = data["provenance"]["files"]
@@ -212,10 +216,7 @@ def add_kconfig_bracketed(data: dict, one: tuple[str, dict, dict], two: tuple[st
                           where: str) -> dict:  # fmt: skip
     """The ``kconfig`` section from two trees whose releases enclose the data's: each of
     ``one``/``two`` is (release, section, blob ids read); they must give the same section."""
-    low, high = sorted((one, two), key=lambda t: release_key(t[0]))
-    if not release_key(low[0]) <= release_key(data["release"]) <= release_key(high[0]):
-        raise RefreshError(f"{where}: Linux {low[0]} and {high[0]} do not enclose "
-                           f"{data['release']}")  # fmt: skip
+    _check_enclose(data, one[0], two[0], where)
     if one[1] != two[1]:
         raise RefreshError(f"{where}: kconfig differs between Linux {one[0]} and {two[0]}")
     a, b = one[2], two[2]

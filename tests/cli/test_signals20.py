@@ -19,6 +19,7 @@ import time
 
 import pytest
 
+from tests.cli.test_signals18 import _catches
 from tests.conftest import REPO
 
 TIMEOUT = 60
@@ -67,16 +68,6 @@ def _program(argv: list[str], patch: str = "", **kwargs) -> subprocess.Popen:
         stdout=kwargs.pop("stdout", subprocess.PIPE), stderr=subprocess.PIPE, text=True,
         cwd=REPO, env=_env(), **kwargs,
     )  # fmt: skip
-
-
-def _catches(pid: int, sig: int) -> bool:
-    """Whether process ``pid`` has a handler for ``sig`` (SigCgt of /proc/PID/status)."""
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            caught = next(ln for ln in fh if ln.startswith("SigCgt:")).split()[1]
-    except (OSError, StopIteration):
-        return False
-    return bool(int(caught, 16) >> (sig - 1) & 1)
 
 
 @pytest.fixture
