@@ -1344,7 +1344,8 @@ def _same_file(a: str, b: str) -> bool:
 def host_arch(fs: HostFS) -> str:
     """The architecture whose ``kvm`` module the files configure: this host's
     (``uname -m``) or, below --root, the one its /proc/cpuinfo shows, as ``check``
-    reads it.  One without KVM parameter data (arm64, where kvm is built in) is a
+    reads it.  One whose KVM parameters lint does not check (arm64, where kvm is built
+    in; the kernel data holds its parameters as ``arm64/kvm``) is a
     CliError asking for --arch: linting for another architecture would mislead."""
     if fs.real:
         machine = os.uname().machine
@@ -1358,8 +1359,8 @@ def host_arch(fs: HostFS) -> str:
     known = arches.param_arches()
     if arch not in known:
         raise CliError(
-            f"{where}: no KVM parameter data for this architecture; "
-            f"give --arch {'|'.join(known)} to lint for one that has it"
+            f"{where}: lint does not check this architecture's KVM parameters; "
+            f"give --arch {'|'.join(known)} to lint for one it checks"
         )
     return arch
 

@@ -109,7 +109,9 @@ def host_arch() -> str:
 def choose_arch(module: str, given: str | None) -> str:
     """``--arch``, else the one architecture whose data has ``module``; ``kvm`` (every
     architecture has one) is this host's, and a CliError asking for ``--arch`` on a
-    host whose architecture has no KVM parameter data (arm64): x86's would mislead."""
+    host whose architecture params does not list (arm64, whose built-in kvm is in the
+    kernel data as ``arm64/kvm`` but not among the modules params offers): x86's would
+    mislead."""
     if given:
         return given
     if module == "kvm":
@@ -118,8 +120,9 @@ def choose_arch(module: str, given: str | None) -> str:
         known = arches.param_arches()
         if arch not in known:
             raise CliError(
-                f"this host ({machine}, uname -m): no KVM parameter data for this "
-                f"architecture; give --arch {'|'.join(known)} to list one that has it"
+                f"this host ({machine}, uname -m): params does not list this "
+                f"architecture's KVM parameters; give --arch {'|'.join(known)} to list "
+                "one it does"
             )
         return arch
     return arches.module_arches().get(module) or "x86"
