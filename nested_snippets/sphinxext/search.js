@@ -113,8 +113,10 @@ var Scorer = {
   },
 
   // The words of the query, as split, that no page has: Sphinx's index holds neither
-  // the word (stemmed as indexed) nor, for a word of three letters or more, a longer
-  // word that contains it (Sphinx's partial match). A stopword or a number is never one.
+  // the word (stemmed as indexed) nor a longer word that contains it (Sphinx's partial
+  // match). A stopword, a number or a stem of one or two letters is never one: Sphinx
+  // lists a page that has every longer word even without it, so it is not why nothing
+  // was found (fact review 20b).
   unknownWords: () => {
     const index = Search._index;
     const stemmer = new Stemmer();
@@ -123,9 +125,9 @@ var Scorer = {
       const lower = word.toLowerCase();
       if (stopwords.has(lower) || /^\d+$/.test(word)) return false;
       const stem = stemmer.stemWord(lower);
-      if (stem in index.terms || stem in index.titleterms) return false;
+      if (stem.length <= 2 || stem in index.terms || stem in index.titleterms) return false;
       keys = keys || [...Object.keys(index.terms), ...Object.keys(index.titleterms)];
-      return stem.length <= 2 || !keys.some((key) => key.includes(stem));
+      return !keys.some((key) => key.includes(stem));
     });
   },
 
