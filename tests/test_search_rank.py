@@ -44,3 +44,36 @@ def test_headings_below_the_title_with_their_ids_and_labels():
 def test_troubleshooting_is_the_page_of_symptom_entries():
     assert entry_prior("troubleshooting") == 1
     assert entry_prior("how-to/builtin-kvm") == 0
+
+
+ENTRY = """
+Troubleshooting
+===============
+
+.. _troubleshooting-proxmox:
+
+Proxmox VE: ``KVM virtualisation configured, but not available``
+----------------------------------------------------------------
+
+**Symptom.** Starting a VM fails with ``TASK ERROR: KVM virtualisation configured, but
+not available. Either disable in VM configuration or enable in BIOS.``
+
+**Cause.** Not ``quoted here``.
+
+Sub entry without a symptom
+~~~~~~~~~~~~~~~~~~~~~~~~~~~
+"""
+
+
+def test_an_entrys_symptom_messages_are_searchable_words():
+    """A message pasted whole (walk 20b) is longer than the entry's heading."""
+    from nested_snippets.sphinxext.search_rank import symptom_messages
+
+    doctree = publish_doctree(ENTRY, settings_overrides={"doctitle_xform": False})
+    found = symptom_messages(doctree, _terms)
+    section = "proxmox-ve-kvm-virtualisation-configured-but-not-available"
+    assert list(found) == [section]
+    # one list per message: a query is matched against one message at a time
+    assert len(found[section]) == 1
+    assert {"task", "either", "bios."} <= set(found[section][0])
+    assert "quoted" not in found[section][0]

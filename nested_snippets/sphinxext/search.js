@@ -19,6 +19,9 @@
  *   A heading hit scores as a title hit whose title holds every word, plus 2 on a
  *   page of symptom entries (``e``: Troubleshooting) where a task page's section
  *   gets 1, plus the share of the heading's words the query covers (0 to 1).
+ *   A section heading that Sphinx lists itself scores the same. A query of three
+ *   words or more also finds a troubleshooting entry by the messages its "Symptom."
+ *   paragraph quotes (``m``): a message pasted whole is longer than its heading.
  */
 var Scorer = {
   objNameMatch: 11,
@@ -87,6 +90,18 @@ var Scorer = {
     return title.toLowerCase().trim().includes(query) && query.length >= title.length / 2;
   },
 
+  // The words of section `id` that hold all of `terms`: its heading's, or, for a
+  // query of three terms or more (a message pasted whole), those of one message its
+  // "Symptom." paragraph quotes (search_rank.py's ``m``); or null. One message, not
+  // all: "/dev/kvm permission denied" is in no message of the CI entry, whose
+  // heading says /dev/kvm and whose symptom quotes "Permission denied".
+  entryWords: (page, id, heading, terms) => {
+    if (terms.every((t) => heading.includes(t))) return heading;
+    if (terms.length < 3) return null;
+    const quoted = (page.m || {})[id] || [];
+    return quoted.find((words) => terms.every((t) => words.includes(t))) || null;
+  },
+
   // Every section heading holding all of `searchTerms` (stemmed as indexed; the
   // query typed as two words or more), on a page without `excludedTerms`, as a
   // Sphinx result linking it.
@@ -99,9 +114,10 @@ var Scorer = {
     for (const [docname, page] of Object.entries(pages)) {
       const file = index.docnames.indexOf(docname);
       if (file < 0 || [...excludedTerms].some((t) => Scorer.indexed(t, docname))) continue;
-      for (const [id, words, label] of page.h || []) {
+      for (const [id, heading, label] of page.h || []) {
         const text = Scorer.headingText(file, id);
-        if (!text || !terms.every((t) => words.includes(t)) || Scorer.listed(text)) continue;
+        const words = Scorer.entryWords(page, id, heading, terms);
+        if (!text || !words || Scorer.listed(text)) continue;
         if (label) Scorer._sections.set("#" + label, "#" + id);
         const hit = [docname, `${index.titles[file]} > ${text}`, "#" + (label || id), null,
           Scorer.title + terms.length / words.length, index.filenames[file], "title"];
@@ -131,6 +147,19 @@ var Scorer = {
     });
   },
 
+  // A message pasted whole names the reader's own files ("Cannot access storage file
+  // '/home/bob/images/l2.qcow2' ... Permission denied", walk 20b), whose words no page
+  // holds together with the message's: link a search for the query without them.
+  offerWithoutPaths: (status) => {
+    const tokens = Scorer.query().trim().split(/\s+/);
+    const rest = tokens.filter((token) => !token.includes("/"));
+    if (rest.length === tokens.length || !rest.some((t) => splitQuery(t).length)) return;
+    const link = document.createElement("a");
+    link.href = `${window.location.pathname}?q=${encodeURIComponent(rest.join(" "))}`;
+    link.textContent = rest.join(" ");
+    status.append(" Without the path: search for ", link, ".");
+  },
+
   // No page listed: Sphinx asks to check the spelling and "that you've selected enough
   // categories", which this site has none of ("AMD laptop", "GCP nested
   // virtualization": walk 20). Say which words no page has and link a search for the
@@ -147,6 +176,7 @@ var Scorer = {
     if (unknown.length === 0) {
       status.append("No page has all of these words, and a page is listed only if it "
         + "has every word you type: leave some out.");
+      Scorer.offerWithoutPaths(status);
       return;
     }
     // "vm.qcow2" is searched for as "vmqcow2" (splitQuery): name it as typed
@@ -171,6 +201,13 @@ var Scorer = {
     status.append(" Search for ", link, " instead.");
   },
 
+  // The ``h`` entry ([id, words, label]) of the section Sphinx's title result
+  // `anchor` ("#id") links, or null.
+  sectionOf: (page, kind, anchor) => {
+    if (kind !== "title" || !anchor) return null;
+    return (page.h || []).find(([id]) => "#" + id === anchor) || null;
+  },
+
   score: (result) => {
     const [docname, , anchor, , score, , kind] = result;
     const pages = typeof NESTED_KVM_SEARCH === "undefined" ? {} : NESTED_KVM_SEARCH;
@@ -181,12 +218,23 @@ var Scorer = {
     const counts = terms.map((t) => page.n[t] || (Scorer.indexed(t, docname) ? 1 : 0));
     if (counts.some((n) => n === 0)) return score;
     const often = Math.min(Scorer.maxFrequency, Math.floor(Math.log2(Math.min(...counts))));
-    if (Scorer._headings.has(result)) {
-      return score + Scorer.pageTitle + often + (page.e ? 2 : page.p) + 1;
+    const headingBonus = Scorer.pageTitle + often + (page.e ? 2 : page.p) + 1;
+    if (Scorer._headings.has(result)) return score + headingBonus;
+    // a heading Sphinx lists itself (the query is half its text or more, as when the
+    // message is pasted whole) scores as the heading hit it would otherwise be: it came
+    // below its own page ("KVM virtualisation configured, but not available", walk 20b)
+    const section = Scorer.sectionOf(page, kind, anchor);
+    if (section && terms.every((t) => section[1].includes(t))) {
+      if (section[2]) {
+        // link the label, the guide's stable anchor, as a heading hit does
+        result[2] = "#" + section[2];
+        Scorer._sections.set(result[2], anchor);
+      }
+      return Scorer.title + terms.length / section[1].length + headingBonus;
     }
     const inTitle = terms.every((t) => page.t.includes(t)) ? Scorer.pageTitle : 0;
-    const section = kind === "title" && anchor ? 1 : 0;
-    return score + inTitle + often + page.p + section;
+    const sectionBonus = kind === "title" && anchor ? 1 : 0;
+    return score + inTitle + often + page.p + sectionBonus;
   },
 };
 

@@ -14,7 +14,11 @@ title. For each page this writes ``_static/nested-kvm-search.js`` with
   ``alltitles``, has the heading's text, and whose element holds the text the search
   page shows under a hit) and its label, the stable anchor the guide links (an
   empty ``<span>`` in the page), where it has one;
-* ``e``: ``1`` for a page of entries named by their symptom (Troubleshooting), else ``0``.
+* ``e``: ``1`` for a page of entries named by their symptom (Troubleshooting), else ``0``;
+* ``m``: on that page, for each entry (by section id), the words of each message its
+  "Symptom." paragraph quotes, so a message pasted whole ("TASK ERROR: KVM
+  virtualisation configured, but not available. Either disable in VM configuration
+  or enable in BIOS.") finds its entry though the heading quotes only part of it.
 
 ``search.js`` adds to Sphinx's score a bonus for a query whose words are all in the
 page title, a smaller one that grows with how often its rarest word occurs, and
@@ -68,6 +72,27 @@ def headings(doctree: nodes.document, terms_of) -> list[list]:
     return found
 
 
+def _symptom(section: nodes.section) -> nodes.paragraph | None:
+    """The section's own paragraph that starts with a bold "Symptom.", or None."""
+    for child in section.children:
+        if isinstance(child, nodes.paragraph) and child.astext().startswith("Symptom."):
+            return child
+    return None
+
+
+def symptom_messages(doctree: nodes.document, terms_of) -> dict[str, list[list[str]]]:
+    """Section id -> the terms of each literal its "Symptom." paragraph quotes."""
+    found = {}
+    for section in doctree.findall(nodes.section):
+        paragraph = _symptom(section) if section["ids"] else None
+        if paragraph is None:
+            continue
+        quoted = [terms_of(lit.astext()) for lit in paragraph.findall(nodes.literal)]
+        if quoted := [terms for terms in quoted if terms]:
+            found[section["ids"][0]] = quoted
+    return found
+
+
 def _indexes(app: Sphinx) -> bool:
     return getattr(app.builder, "indexer", None) is not None
 
@@ -112,13 +137,16 @@ def page_entry(app: Sphinx, docname: str, doctree: nodes.document) -> dict:
     def terms_of(text: str) -> list[str]:
         return sorted({t for w in lang.split(text) if (t := term(w))})
 
-    return {
+    entry = {
         "p": page_prior(docname),
         "e": entry_prior(docname),
         "t": terms_of(title),
         "n": {w: n for w, n in sorted(counts.items()) if n >= 2},
         "h": headings(doctree, terms_of),
     }
+    if entry["e"]:
+        entry["m"] = symptom_messages(doctree, terms_of)
+    return entry
 
 
 def collect(app: Sphinx, doctree: nodes.document, docname: str) -> None:
