@@ -16,7 +16,8 @@ import pytest
 from nested_snippets.cli import lint, params
 from nested_snippets.cli.errors import CliError
 from nested_snippets.cli.hostfs import HostFS
-from tests.fact_findings import assert_fixed
+from tests.fact_findings import assert_fixed, page_text
+from tests.test_walk_15 import _section
 
 CLI = "reference/cli.rst"
 VERIFY = "how-to/verify.rst"
@@ -70,3 +71,11 @@ def test_m1_params_says_it_does_not_list_arm64(aarch64: None) -> None:
     message = str(err.value)
     assert "no KVM parameter data" not in message, message
     assert "params does not list this architecture's KVM parameters" in message, message
+
+
+def test_storage_access_says_libvirts_default_user_is_root_elsewhere() -> None:
+    """Fact review 20b, L4: libvirt 11.3.0's meson.build (lines 1714-1736) sets
+    qemu_user to root on a distribution it does not recognise."""
+    entry = _section(page_text("troubleshooting.rst"), "troubleshooting-storage-access")
+    assert "does not recognise, unless told otherwise, runs QEMU as ``root``" in entry
+    assert "``root`` otherwise, lines 1714-1736 of 11.3.0's" in entry
