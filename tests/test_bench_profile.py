@@ -31,3 +31,17 @@ SPEC.loader.exec_module(bench_run)
 )
 def test_each_process_lands_in_its_kind(comm: str, span: float, kind: str) -> None:
     assert bench_run._kind(comm, span) == kind
+
+
+def test_floor_prints_the_cpu_of_a_bare_sandbox_and_of_a_zygote_run(capsys) -> None:
+    """``floor`` (the figures shared.py's "Is a zygote the way out?" cites) runs both
+    kinds of run as ``nobody`` and prints one positive CPU time for each."""
+    if not Path("/usr/bin/bwrap").exists():
+        pytest.skip("floor needs bubblewrap")
+    bench_run.floor(2)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("bare bubblewrap sandbox: "), lines
+    assert [line.split(":")[0] for line in lines[2:]] == [
+        "zygote, 0 files written", "zygote, 200 files written"]
+    for line in lines[1:]:
+        assert float(line.split(": ")[1].split(" ms")[0]) > 0, line

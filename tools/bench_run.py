@@ -16,13 +16,17 @@ the run.
 the CPU seconds of each kind of process, each divided by the matrix's runs: where the
 time goes, by program rather than by guess (:func:`profile`).
 
+``floor``: the CPU time of a run in a bare bubblewrap sandbox and in a "zygote" that
+makes each run's namespaces by forking in one user namespace (:func:`floor`), as
+``nobody``: where namespaces alone set the floor of a run.
+
 ``file``: runs ``pytest -q -p no:cacheprovider -n 0 FILE`` with ``NKG_NO_SHARE=1``
 (every item a full run) and prints its wall and CPU time (``getrusage`` of the
 children: pytest, the tool server, every sandbox).
 
 Each report starts with the date, the load average and the time of
 ``python3 -c 'sum(range(10**7))'`` (the machine's speed varies by half on shared
-cores).  Usage: ``nice python tools/bench_run.py single|profile|file [--runs N] [FILE]``.
+cores).  Usage: ``nice python tools/bench_run.py single|profile|file|floor [--runs N] [FILE]``.
 """
 
 from __future__ import annotations
@@ -187,9 +191,74 @@ def whole_file(path: str) -> None:
     )
 
 
+ZYGOTE = r"""
+import ctypes, os, resource, sys
+libc = ctypes.CDLL(None, use_errno=True)
+FLAGS = 0x00020000 | 0x20000000 | 0x08000000 | 0x04000000  # NEWNS NEWPID NEWIPC NEWUTS
+def one(files):
+    pid = os.fork()
+    if pid == 0:
+        if libc.unshare(FLAGS) or libc.mount(b"tmpfs", b"/mnt", b"tmpfs", 6, b"size=1m"):
+            os._exit(1)
+        for i in range(files):
+            with open(f"/mnt/f{i}", "w") as f:
+                f.write("Y\n")
+        bash = os.fork()
+        if bash == 0:
+            os.execv("/bin/bash", ["bash", "--noprofile", "--norc", "-c", COMMAND])
+        os._exit(os.waitstatus_to_exitcode(os.waitpid(bash, 0)[1]))
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+def cpu():
+    s, c = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+runs, files = int(sys.argv[1]), int(sys.argv[2])
+assert one(files) == 0, "the namespace maker failed"
+start = cpu()
+for _ in range(runs):
+    one(files)
+print((cpu() - start) / runs)
+"""
+"""A process kept in one user namespace (with its capabilities there) that forks, for
+each run, new mount, PID, IPC and UTS namespaces, mounts a tmpfs, writes ``files``
+files into it and runs :data:`FLOOR_COMMAND`: what a "zygote" would pay a run."""
+FLOOR_COMMAND = "cat /proc/version >/dev/null"
+_BWRAP_BASE = ["--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib",
+               "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
+               "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/mnt"]  # fmt: skip
+_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def floor(runs: int) -> None:
+    """The CPU time of a run in a bare bubblewrap sandbox and in a zygote
+    (:data:`ZYGOTE`), as the unprivileged user ``nobody``: where namespaces set the
+    floor of a run, against ``single --discard --command true`` (the runner's)."""
+    print(yardstick())
+    unprivileged = _NOBODY if os.geteuid() == 0 else []
+    bare = [*unprivileged, "bwrap", "--unshare-all", *_BWRAP_BASE,
+            "/bin/bash", "--noprofile", "--norc", "-c", FLOOR_COMMAND]  # fmt: skip
+    start = _own()
+    for _ in range(runs):
+        subprocess.run(bare, check=True)
+    print(f"bare bubblewrap sandbox: {(_own() - start) / runs * 1000:.2f} ms CPU a run "
+          f"({runs} runs, --unshare-all, bash -c {FLOOR_COMMAND!r})")  # fmt: skip
+    with tempfile.TemporaryDirectory() as work:
+        code = Path(work, "zygote.py")
+        code.write_text(f"COMMAND = {FLOOR_COMMAND!r}\n" + ZYGOTE)
+        os.chmod(work, 0o755)
+        os.chmod(code, 0o644)
+        for files in (0, 200):
+            out = subprocess.run(
+                [*unprivileged, "bwrap", "--unshare-all", *_BWRAP_BASE, "--ro-bind", work,
+                 "/zygote", "--cap-add", "ALL", "--uid", "0", "--gid", "0",
+                 "/usr/bin/python3", "-I", "-S", "/zygote/zygote.py", str(runs), str(files)],
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            print(f"zygote, {files} files written: {float(out.stdout) * 1000:.2f} ms CPU a run")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("mode", choices=("single", "profile", "file"))
+    parser.add_argument("mode", choices=("single", "profile", "file", "floor"))
     parser.add_argument("file", nargs="?", default="nested_snippets/snippets/power.py")
     parser.add_argument("--runs", type=int, default=41)
     parser.add_argument(
@@ -203,6 +272,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.mode == "profile":
         return profile()
+    if args.mode == "floor":
+        floor(args.runs)
+        return 0
     if args.mode == "single":
         single(args.runs, args.command or ["lsmod | head -2"], not args.discard, args.trace)
     else:

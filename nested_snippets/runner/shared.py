@@ -456,23 +456,25 @@ util-linux's ``setpriv`` doing the change of uid instead; but the
 matrix showed no difference outside the noise (``tools/bench.py --only-matrix``, two
 runs each alternated: 64.3 and 66.6 s of CPU against 67.3 and 60.7 s).
 
-Is a "zygote" the way out?  Measured ad hoc on 2026-12-05 (session 20; load 5-6 from
-other jobs, yardstick 0.14 s; ``getrusage`` of the children, 100 runs each, as an
-unprivileged user): a bare bubblewrap sandbox (``--unshare-all``, seven mount
-arguments, ``bash -c 'cat /proc/version'``) costs 2.6 ms of CPU a run; a Python process
+Is a "zygote" the way out?  ``tools/bench_run.py floor --runs 100`` on 2026-12-05
+(session 20; load 0.1, yardstick 0.15 s; ``getrusage`` of the children, as the
+unprivileged user ``nobody``): a bare bubblewrap sandbox (``--unshare-all``, seven mount
+arguments, ``bash -c 'cat /proc/version'``) costs 3.0 ms of CPU a run; a Python process
 kept in one user namespace that forks, unshares mount, PID, IPC and UTS namespaces,
-mounts a tmpfs and starts the same ``bash`` costs 5-7 ms (10 ms when it also writes 200
-files into the tmpfs); the runner's sandbox running ``true`` 26-28 ms
-(``tools/bench_run.py single --discard --command true``: wall 28 ms, so the runs are
-bound by CPU, not by the kernel's namespace teardown).  Namespaces and bubblewrap are
-thus not where a run's time goes; what the runner adds is (PID 1, the 151 mount
-arguments, the tool server's fill, attach and detach, the padding forks, the watch),
-and a zygote would replace only the cheapest part.  ``perf`` of the matrix (``perf
-record -F 499`` of its process tree, the same day): the kernel takes 61 % of the CPU
-time, ~9 % of it copying and freeing the page tables of forked Python processes
-(``copy_page_range``, ``unmap_page_range``, write faults); of ``bubblewrap``'s ~10 %,
-about two fifths are the dynamic loader's CPU identification (``handle_amd``) and
-reading ``/proc/self/mountinfo``, which bubblewrap does for each read-only bind.
+mounts a tmpfs and starts the same ``bash`` costs 3.5 ms (6.6 ms when it also writes 200
+files into the tmpfs); the runner's sandbox running ``true`` 26.5 ms (mean of 31,
+``tools/bench_run.py single --discard --command true``, the same minute: wall median
+23.4 ms, so the runs are bound by CPU, not by the kernel's namespace teardown).
+Namespaces and bubblewrap are thus not where a run's time goes; what the runner adds
+is (PID 1, the 151 mount arguments, the tool server's fill, attach and detach, the
+padding forks, the watch), and a zygote would replace only the cheapest part.  A
+profile, ad hoc the same day (``perf record -F 499`` of the matrix's process tree,
+``perf report``; not a committed benchmark): the kernel took 61 % of the CPU time, and
+~9 % of all of it went to copying and freeing the page tables of forked Python
+processes (``copy_page_range``, ``unmap_page_range``, write faults); of
+``bubblewrap``'s ~10 %, about two fifths were the dynamic loader's CPU identification
+(``handle_amd``) and reading ``/proc/self/mountinfo``, which bubblewrap does for each
+read-only bind.
 """
 
 from __future__ import annotations

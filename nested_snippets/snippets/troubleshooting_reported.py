@@ -447,12 +447,12 @@ LIBVIRT_DRVQEMU = "https://gitlab.com/libvirt/libvirt/-/blob/v11.3.0/docs/drvqem
 ORACLE_ACL = (
     "https://docs.oracle.com/en/operating-systems/oracle-linux/6/admin/set-display-acls.html"
 )
-_NO_HOME = "the fake host has no home directory with disk images"
+_NO_HOME = "the fake host has no /home, nor a user to own a directory there"
 
 storage_dac_namei = snippet(
     command_line("namei -l /home/alice/vms/l1.qcow2"),
     not_executed=NotExecuted(
-        why=_NO_HOME + " and no namei; namei(1) of util-linux 2.38.1: -l (-m -o -v) lists "
+        why=_NO_HOME + "; namei(1) of util-linux 2.38.1: -l (-m -o -v) lists "
         "each component of the path with its mode bits, as ls shows them, and its owners",
         source=NAMEI_1,
         read=READ,
