@@ -88,6 +88,14 @@ def test_known_gaps_and_verified_releases():
     assert status["7.1"] == "verified"  # Debian's 7.1.3 tarball == a 7.1.3 import
     for v in ("5.11", "5.19", "6.5", "6.14", "7.0"):  # X.Y.0 imports == Ubuntu's orig tarballs
         assert status[v] == "verified", v
+    # 2026-12-05 (session 21): Ubuntu's orig tarballs of 5.4.0, 5.15.0 and 5.17.0 agree with
+    # the imports; 5.10 is read from Ubuntu's 5.10.0 (wqhot/linux-5.10 carries PREEMPT_RT
+    # changes in x86.c and arm.c) and agrees with yoyo9747/linux5.10; 5.14 is read from
+    # Ubuntu's 5.14.0, whose KVM files the 5.14.2 import shares; 6.1 from Ubuntu's 6.1.0
+    for v in ("5.4", "5.10", "5.14", "5.15", "5.17"):
+        assert status[v] == "verified", v
+    release = {e.version: e.release for e in INDEX}
+    assert (release["5.10"], release["5.14"], release["6.1"]) == ("5.10.0", "5.14.0", "6.1.0")
 
 
 def test_boundary_in_a_gap_is_between(kernel_gap):
@@ -189,3 +197,70 @@ def test_subdir_reads_a_kernel_tree_kept_in_a_folder_of_the_commit(tmp_path, cap
     rc = ext.main(["--source", str(root), "--subdir", "linux-5.5", "--version", "5.5",
                    "--repo", "a/b", "--commit", "c" * 40, "--stdout"])  # fmt: skip
     assert rc == 1 and "--subdir needs --git-dir" in capsys.readouterr().err
+
+
+def _data_file(out: Path, version: str, repo: str, files: dict[str, str]) -> Path:
+    path = out / f"linux-{version}.json"
+    prov = {"repo": repo, "files": files, "crosscheck": [{"source": "old/one", "agree": False}]}
+    path.write_text(json.dumps({"version": version, "provenance": prov}))
+    return path
+
+
+def test_add_check_appends_to_the_data_of_its_own_source(tmp_path):
+    """``--add-check``: the data's recorded files are compared with a new source without
+    re-extracting; the earlier cross-checks stay (session 21)."""
+    ext = _tool("extract_kernel_params")
+    base = {"Makefile": "VERSION = 5\nPATCHLEVEL = 4\nSUBLEVEL = 0\n", "virt/kvm/kvm_main.c": "x\n"}
+    mine = _tree(tmp_path / "mine", base)
+    other = _tree(tmp_path / "other", base)
+    blobs = ext.blob_ids(ext.FsTree(str(mine)), set(base))
+    path = _data_file(tmp_path, "5.4", "a/b", blobs)
+    args = ["--source", str(mine), "--sha256", "0" * 64, "--version", "5.4", "--repo", "a/b",
+            "--out-dir", str(tmp_path), "--add-check", "--check", f"u:x={other}"]  # fmt: skip
+    assert ext.main(args) == 0
+    checks = json.loads(path.read_text())["provenance"]["crosscheck"]
+    assert [c["source"] for c in checks] == ["old/one", "u:x"] and checks[1]["agree"]
+
+
+def test_add_check_refuses_a_tree_that_is_not_the_datas_source(tmp_path, capsys):
+    ext = _tool("extract_kernel_params")
+    base = {"Makefile": "VERSION = 5\nPATCHLEVEL = 4\nSUBLEVEL = 0\n", "virt/kvm/kvm_main.c": "x\n"}
+    mine = _tree(tmp_path / "mine", base)
+    path = _data_file(tmp_path, "5.4", "a/b", {"virt/kvm/kvm_main.c": "0" * 40})
+    before = path.read_text()
+    args = ["--source", str(mine), "--sha256", "0" * 64, "--version", "5.4", "--out-dir",
+            str(tmp_path), "--add-check", "--check", f"u:x={mine}"]  # fmt: skip
+    assert ext.main([*args, "--repo", "a/b"]) == 1
+    assert "not the data's source (1 of 1 recorded files differ" in capsys.readouterr().err
+    assert ext.main([*args, "--repo", "c/d"]) == 1
+    assert "comes from 'a/b', not 'c/d'" in capsys.readouterr().err
+    assert path.read_text() == before
+
+
+def test_a_check_label_with_a_commit_reads_that_commit(tmp_path):
+    """Before session 21 a ``--check OWNER/NAME@COMMIT=GITDIR`` read the directory's HEAD
+    whatever the label said (a 5.10 check named one commit and compared another)."""
+    ext = _tool("extract_kernel_params")
+    repo = tmp_path / "r"
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    _tree(repo, {"Makefile": "VERSION = 5\nPATCHLEVEL = 4\nSUBLEVEL = 0\n"})
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "a"], check=True)
+    first = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    (repo / "Makefile").write_text("VERSION = 5\nPATCHLEVEL = 4\nSUBLEVEL = 9\n")
+    subprocess.run([*git, "commit", "-qam", "b"], check=True)
+    tree = ext.check_tree(f"x/y@{first.strip()}", str(repo / ".git"))
+    assert ext.kernel_release(tree) == "5.4.0"
+    assert ext.kernel_release(ext.check_tree("x/y", str(repo / ".git"))) == "5.4.9"
+
+
+def test_x_y_0_data_shows_what_the_release_built():
+    """6.11's data came from 6.11.11 until session 21, whose ``pt_mode`` sat under a
+    stable backport's ``CONFIG_BROKEN``; 6.11.0 (Ubuntu's tarball) builds it."""
+
+    def guard(version: str) -> object:
+        params = kernel.load(version).modules["x86/kvm_intel"].params
+        return next(p.config for p in params if p.name == "pt_mode")
+
+    assert (guard("6.11"), guard("6.12")) == (None, "CONFIG_BROKEN")

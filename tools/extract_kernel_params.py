@@ -1428,6 +1428,57 @@ def crosscheck(primary: Tree, read_files: dict[str, str], label: str, other: Tre
     return result
 
 
+def recorded_files(prov: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """Every file a data file's provenance names with its blob id: (all of them, those
+    read from the data's own source).  A refresh from another tree (``refreshed``
+    with ``from`` not the data's ``repo``) adds files of that tree."""
+    own = dict(prov.get("files", {}))
+    every = dict(own)
+    for rec in prov.get("refreshed", []):
+        added = rec.get("added", {})
+        every.update(added)
+        if rec.get("from") == prov.get("repo") and "with" not in rec:
+            own.update(added)
+    return every, own
+
+
+def add_checks(tree: Tree, repo: str, path: Path, checks: list[tuple[str, str]]) -> list[dict]:
+    """Cross-check an existing data file against more sources, without re-extracting.
+
+    ``tree`` must be the data's own source: each file its provenance names from that
+    source has the recorded blob id there.  A new result replaces one of the same label;
+    the others stay."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        prov = data["provenance"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ExtractError(f"{path}: no data file to add a check to ({exc})") from None
+    if prov.get("repo") != repo:
+        raise ExtractError(f"{path}: the data comes from {prov.get('repo')!r}, not {repo!r}")
+    every, own = recorded_files(prov)
+    mine = blob_ids(tree, set(own))
+    wrong = sorted(p for p, blob in own.items() if mine.get(p) != blob)
+    if wrong:
+        raise ExtractError(
+            f"{path}: the given tree is not the data's source ({len(wrong)} of {len(own)} "
+            f"recorded files differ, first {wrong[0]})"
+        )
+    results = [crosscheck(tree, every, label, check_tree(label, loc)) for label, loc in checks]
+    new = {r["source"] for r in results}
+    prov["crosscheck"] = [c for c in prov.get("crosscheck", []) if c["source"] not in new]
+    prov["crosscheck"] += results
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return results
+
+
+def check_tree(label: str, location: str) -> Tree:
+    """The tree a ``--check`` names: a git directory is read at the commit its label
+    names (``OWNER/NAME@<40 hex>``), else at ``HEAD``."""
+    owner, at, commit = label.rpartition("@")
+    rev = commit if owner and at and re.fullmatch(r"[0-9a-f]{40}", commit) else "HEAD"
+    return open_tree(location, rev)
+
+
 def parse_check(spec: str) -> tuple[str, str]:
     label, sep, location = spec.partition("=")
     if not sep or not label or not location:
@@ -1462,8 +1513,16 @@ def main(argv: list[str] | None = None) -> int:
         help="second, independent source of the same release (git directory or tree) whose "
         "KVM files are compared blob by blob with the primary; repeatable",
     )
+    ap.add_argument(
+        "--add-check",
+        action="store_true",
+        help="add the --check results to the existing data file of --version (the source "
+        "given must be the data's own) instead of extracting",
+    )
     args = ap.parse_args(argv)
     try:
+        if args.add_check and (not args.check or args.stdout):
+            raise ExtractError("--add-check needs --check and writes the data file (no --stdout)")
         if args.subdir and not args.git_dir:
             raise ExtractError("--subdir needs --git-dir")
         if args.git_dir:
@@ -1479,11 +1538,15 @@ def main(argv: list[str] | None = None) -> int:
         if commit is not None and not re.fullmatch(r"[0-9a-f]{40}", commit):
             raise ExtractError("--commit must be a 40-hex commit id")
         checks = [parse_check(spec) for spec in args.check]
+        if args.add_check:
+            out = Path(args.out_dir) / f"linux-{args.version}.json"
+            _print_checks(add_checks(tree, args.repo, out, checks))
+            return 0
         data = extract(
             tree, args.version, args.repo, commit, args.extracted_on, args.sha256, tree_subdir(tree)
         )
         results = [
-            crosscheck(tree, data["provenance"]["files"], label, open_tree(loc))
+            crosscheck(tree, data["provenance"]["files"], label, check_tree(label, loc))
             for label, loc in checks
         ]
         if results:
@@ -1500,13 +1563,17 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(text, encoding="utf-8")
     n = sum(len(m["params"]) for m in data["modules"].values())
     print(f"wrote {out} (Linux {data['release']}, {n} params)")
+    _print_checks(results)
+    return 0
+
+
+def _print_checks(results: list[dict]) -> None:
     for res in results:
         verdict = "agree" if res["agree"] else f"{len(res['differing'])} differ"
         print(
             f"  cross-check {res['source']} (Linux {res['release']}): "
             f"{res['compared']} files compared, {verdict}"
         )
-    return 0
 
 
 if __name__ == "__main__":
