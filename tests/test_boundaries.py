@@ -61,7 +61,7 @@ def test_a_condition_true_nowhere_is_refused():
 # svm_get_nested_state absent in 5.7.14, in 5.8.1; the AVIC inhibit for guests with SVM
 # in 5.6.4..5.18.12, not 5.5.0 nor 5.19.0; "KVM is unsupported when running as an SEV
 # guest" absent in 5.10.0, in 5.11.0; "case KVM_CAP_ARM_EL2:" absent in 6.15.0, in
-# 6.16.1; kvmhv_enable_nested()'s radix check absent in 5.13.0, in 5.14.2;
+# 6.16.1; kvmhv_enable_nested()'s radix check absent in 5.13.0, in 5.14.0;
 # "vmx flags" in proc.c absent in 5.5.0, in 5.6.4.
 @pytest.mark.parametrize(
     ("find", "condition", "side", "text"),

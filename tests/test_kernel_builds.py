@@ -50,8 +50,8 @@ def test_a_build_stands_for_its_point_release_only() -> None:
 
 
 def test_stable_backport_and_config_show_in_the_build_only() -> None:
-    # x86.c of 6.1.4 (the 6.1 data) has no mitigate_smt_rsb; Debian's 6.1.192 has the
-    # 6.1.y backport; vmx.c of 6.1.192 puts pt_mode under CONFIG_BROKEN, 6.1.4 does not
+    # x86.c of 6.1.0 (the 6.1 data) has no mitigate_smt_rsb; Debian's 6.1.192 has the
+    # 6.1.y backport; vmx.c of 6.1.192 puts pt_mode under CONFIG_BROKEN, 6.1.0 does not
     release, build = kdata.load("6.1"), kdata.load("6.1.192")
     assert "mitigate_smt_rsb" not in release.module("x86", "kvm")
     assert "mitigate_smt_rsb" in build.module("x86", "kvm")
