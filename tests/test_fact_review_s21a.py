@@ -85,3 +85,12 @@ def test_s2_the_sief2_citation_quotes_the_code_and_no_local_path() -> None:
     assert "/work/shared" not in raw
     assert_fixed((S390X, "", '!sclp.has_64bscao || !test_facility(3) || !nested)" '
                  "(kvm-s390.c:455 @ 6.18.2"))
+
+
+def test_c2_the_sev_guest_check_has_its_first_release() -> None:
+    """C2: svm.c has no "KVM is unsupported when running as an SEV guest" check at
+    5.10.0 (wqhot/linux-5.10) and has it at 5.11.0 (CompressionDuck/linux-5.11); the
+    page said "checks for this case" for every release."""
+    assert_fixed((CONFIDENTIAL, "KVM's AMD module checks for this case. When",
+                  "KVM's AMD module checks for this case, from Linux :kernel-since:`source "
+                  "sev-guest-refusal present` on"))
