@@ -94,3 +94,12 @@ def test_c2_the_sev_guest_check_has_its_first_release() -> None:
     assert_fixed((CONFIDENTIAL, "KVM's AMD module checks for this case. When",
                   "KVM's AMD module checks for this case, from Linux :kernel-since:`source "
                   "sev-guest-refusal present` on"))
+
+
+def test_p3_old_kernels_refused_nesting_on_the_first_power9_chips() -> None:
+    """P3: before the radix check, kvmhv_enable_nested() returned -ENODEV when
+    no_mixing_hpt_and_radix, set for POWER9 chips before DD2.02 (book3s_hv.c @ 4.20.0,
+    5.12.9): a cause of "does not support Nested-HV" on those kernels the page left out."""
+    assert_fixed((POWER, "", "refused nesting on the first POWER9 chips, which cannot "
+                  "run hash and radix threads on one core <linux-book3s-hv-no-mixing>`"))
+    assert_fixed((POWER, "", ".. source:: linux-book3s-hv-no-mixing"))
