@@ -47,8 +47,9 @@ check_mode = snippet(
 )
 """``grep -c`` prints 0 and exits 1 when nothing matches: that is the good outcome.  The
 three lines it counts say nesting is not on: the parser rejected the value
-(``Malformed early option``, init/main.c), or the kernel runs without EL2, say in a VM
-started without ``virtualization=on``, and ignored the option
+(``Malformed early option``, init/main.c: a value it does not know, or ``nested`` on a
+kernel not in VHE mode, after a WARN_ON in ``early_kvm_mode_cfg()``), or the kernel runs
+without EL2, say in a VM started without ``virtualization=on``, and ignored the option
 (``KVM is not available. Ignoring kvm-arm.mode``, ``pr_warn_once`` in
 ``early_kvm_mode_cfg()``) and then did not start KVM (``kvm [1]: HYP mode not
 available``, ``kvm_info`` in ``kvm_arm_init()``), both arch/arm64/kvm/arm.c @ 6.18.2
