@@ -20,6 +20,7 @@ from tests.fact_findings import assert_fixed
 LIBVIRT = "how-to/start-l1-libvirt.rst"
 MIGRATION = "how-to/live-migration.rst"
 LIMITS = "explanation/migration-limits.rst"
+SECURITY = "how-to/security.rst"
 
 # finding: (page, wording that must be gone, wording that must be there)
 FINDINGS = {
@@ -40,7 +41,23 @@ FINDINGS = {
                             "runs no L2 guest, with four exceptions"),
     "amd-51-limits": (LIMITS, "", "On AMD, QEMU :qemu-since:`svm-nested-state-migration` "
                       "up to the release before"),
+    # with the TDP MMU off (kvm.tdp_mmu=0, default off before 5.15, absent before
+    # 5.10) an ordinary EPT/NPT guest is mapped through kvm_mmu_get_child_sp() and
+    # kvm_mmu_get_shadow_page() (mmu.c @ 6.18.2): nesting off is not enough there
+    "tdp-mmu": (SECURITY, "every guest runs in shadow mode); guests lose",
+                "and KVM's TDP MMU maps their tables, as it does by default on 64-bit "
+                "hosts from Linux :kernel-since:`x86/kvm tdp_mmu default=Y` on"),
+    # only CVE-2026-80726's record has a reproducer's report (UID 1000)
+    "one-reproducer": (SECURITY, "the records' reproducers run as an ordinary user",
+                       "CVE-2026-80726's reproducer runs as an ordinary user"),
 }  # fmt: skip
+
+
+def test_tdp_mmu_is_on_by_default_only_from_5_15_and_only_on_64_bit() -> None:
+    """The release the security page names comes from the data, which agrees."""
+    p = kernel.module("x86", "kvm", "5.15").param("tdp_mmu")
+    assert (p.default, p.config) == ("Y", "CONFIG_X86_64")
+    assert kernel.module("x86", "kvm", "5.14").param("tdp_mmu").default == "N"
 
 
 @pytest.mark.parametrize("finding", FINDINGS)
