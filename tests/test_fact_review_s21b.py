@@ -37,7 +37,7 @@ FINDINGS = {
     # an incoming migration of an L1 that runs no L2 (QEMU v5.1.0 target/i386/kvm.c)
     "amd-51-how-to": (MIGRATION, "", "On AMD, QEMU releases from "
                       ":qemu-since:`svm-nested-state-migration` up to the one before "
-                      ":qemu-since:`svm-nested-state-format-set` fail the same way"),
+                      ":qemu-since:`svm-nested-state-format-set` fail too"),
     "amd-51-limits-count": (LIMITS, "runs no L2 guest, with three exceptions",
                             "runs no L2 guest, with four exceptions"),
     "amd-51-limits": (LIMITS, "", "On AMD, QEMU :qemu-since:`svm-nested-state-migration` "
