@@ -82,8 +82,9 @@ FINDINGS = {
     # 18b L4: the default model has no svm under KVM either
     "b-l4-svm": (QEMU, "", "under KVM its ``svm`` is switched off"),
     # 18b L5: host-model migrates to hosts that provide the model's features
+    # (fact review s21b: the features libvirt added go with the model)
     "b-l5-host-model": (LIBVIRT, "migrated to hosts with the same or a newer CPU:",
-                        "whose CPU provides every feature of the model libvirt chose"),
+                        "whose CPU provides every feature of that definition"),
     # 18b L6: -enable-kvm and -machine accel=kvm select KVM too
     "b-l6-accel": (BUG, "have been started with ``-accel kvm`` or libvirt's",
                    "(``-enable-kvm``, ``-machine accel=kvm``;"),

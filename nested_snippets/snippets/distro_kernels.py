@@ -3,8 +3,10 @@
 Shown on ``source/how-to/distribution-kernels.rst``.  ``modinfo -p`` lists the
 parameters compiled into the installed module with their types; the types here are
 those of the kernel data per release (``vmx/vmx.c``, ``vmx/nested.c``,
-``svm/svm.c``): ``npt`` and ``avic`` are ``int`` up to 5.11.0, ``npt`` is a ``bool``
-from 5.12.9 and ``avic`` from 5.13.0; 5.12 mixes the two.
+``svm/svm.c``, ``svm/avic.c``): ``npt`` and ``avic`` are ``int`` up to 5.11.0, ``npt``
+is a ``bool`` from 5.12.9 and ``avic`` from 5.13.0; 5.12 mixes the two.  From 6.18
+``avic`` is a callback parameter ("auto") whose ``__MODULE_PARM_TYPE`` says ``bool``,
+the type modinfo prints.
 kmod prints parameters in
 module-section order, which differs between releases, hence the ``sort``.
 """
@@ -40,20 +42,23 @@ params_amd = snippet(
         era(
             "<5.12",
             _amd_types("int", "int"),
-            because="npt and avic are int in svm.c @ 4.19.0 .. svm/svm.c @ 5.11.0 (npt is a "
-            "bool @ 5.12.9)",
+            because="npt and avic are int: both in svm.c @ 4.19.0; npt in svm/svm.c and avic "
+            "in svm/avic.c @ 5.11.0 (npt is a bool @ 5.12.9)",
         ),
         era(
             ">=5.12,<5.13",
             _amd_types("bool", "int"),
-            because="npt is a bool and avic still an int @ 5.12.9 (svm/svm.c); avic is a "
-            "bool @ 5.13.0",
+            because="npt is a bool (svm/svm.c) and avic still an int (svm/avic.c) @ 5.12.9; "
+            "avic is a bool @ 5.13.0",
         ),
         era(
             ">=5.13",
             _amd_types("bool", "bool"),
-            because="npt and avic are bool in svm/svm.c @ 5.13.0 and every later release "
-            "with data (avic is an int @ 5.12.9)",
+            because="npt is a bool in svm/svm.c @ 5.13.0 and every later release with data; "
+            "avic is a bool in svm/avic.c @ 5.13.0 (an int @ 5.12.9), in svm/svm.c from "
+            "5.14.2, and from 6.18 a callback parameter in svm/avic.c that declares its type "
+            "bool with __MODULE_PARM_TYPE (svm/avic.c @ 6.18.2; the kernel data's modinfo "
+            "type up to 7.3.4), which modinfo prints",
         ),
     ),
     arch="amd",

@@ -4,11 +4,14 @@ Shown on ``source/how-to/performance.rst``.  Sources of the outputs:
 
 * ``ept``, ``enable_shadow_vmcs``, ``enable_apicv`` (``kvm_intel``) and ``npt``,
   ``avic`` (``kvm_amd``) are read-only module parameters that KVM clears at load time
-  when the CPU lacks the feature (``vmx/vmx.c`` ``hardware_setup()``, ``svm/svm.c``
-  ``svm_hardware_setup()``; ``avic`` from 6.18 in ``svm/avic.c``
-  ``avic_hardware_setup()``), ``npt`` only from 5.12, where the parameter became
-  ``npt_enabled`` itself (``svm/svm.c`` @ 5.12.9; an int that keeps its value before);
-  types per release come from the kernel data.
+  when the CPU lacks the feature: ``ept`` and ``enable_apicv`` in ``vmx/vmx.c``
+  ``vmx_hardware_setup()`` @ 6.18.2 (``hardware_setup()`` in ``vmx.c`` @ 4.19.0);
+  ``enable_shadow_vmcs`` in ``vmx/nested.c`` ``nested_vmx_hardware_setup()`` @ 6.18.2,
+  which ``vmx_hardware_setup()`` calls only when ``nested`` is on (4.19.0 cleared it in
+  ``hardware_setup()`` itself); ``npt`` in ``svm/svm.c`` ``svm_hardware_setup()``;
+  ``avic`` from 6.18 in ``svm/avic.c`` ``avic_hardware_setup()``. ``npt`` does so only
+  from 5.12, where the parameter became ``npt_enabled`` itself (``svm/svm.c`` @ 5.12.9;
+  an int that keeps its value before); types per release come from the kernel data.
 * ``/proc/cpuinfo`` prints VMX capabilities on a separate ``vmx flags`` line
   (``arch/x86/kernel/cpu/proc.c`` with ``arch/x86/include/asm/vmxfeatures.h``: names
   ``ept``, ``vpid``, ``shadow_vmcs``, ``apicv``, ``posted_intr`` @ v6.18.2).
@@ -40,7 +43,8 @@ l0_amd_params = snippet(
     """),
     arch="amd",
     kernels=">=5.13",
-    because="npt/avic are bool from 5.13 (svm/svm.c @ 5.13.0; avic an int @ 5.12.9); "
+    because="npt is a bool from 5.12 (svm/svm.c @ 5.12.9), avic from 5.13 (svm/avic.c "
+    "@ 5.13.0, an int there @ 5.12.9; in svm/svm.c from 5.14.2); "
     "from 6.18 avic starts as 'auto' (svm/avic.c avic_ops @ 6.18.2) "
     "and prints what load time decided as a bool: N without x2AVIC, as on the modelled "
     "Zen 3 (avic.c avic_want_avic_enabled() @ 7.3.4)",

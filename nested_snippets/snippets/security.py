@@ -2,7 +2,8 @@
 
 Shown on ``source/how-to/security.rst`` (which also shows ``enable.check_nested``
 and ``enable.check_nested_off``).  ``nested`` is read-only at run time on x86
-(``module_param(nested, ..., S_IRUGO)`` in ``vmx/vmx.c`` and ``svm/svm.c``), so
+(``module_param(nested, ..., 0444)`` in ``vmx/vmx.c`` and ``svm/svm.c`` @ 6.18.2,
+``S_IRUGO``, the same mode, in ``vmx.c`` and ``svm.c`` @ 4.19.0), so
 switching it off persistently is a modprobe.d line and a reboot (or a module reload
 with every VM stopped); a built-in KVM takes ``kvm_intel.nested=0``/``kvm_amd.nested=0``
 on the kernel command line instead (the page says so; builtin-kvm.rst shows the form).
