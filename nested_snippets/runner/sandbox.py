@@ -79,7 +79,8 @@ ended silently or with "Connection reset").
 System calls pass a seccomp filter (:mod:`.seccomp`, since 2026-12-02), which
 bubblewrap loads after its own mounts: SysV IPC, ``clone3`` and every call newer than
 the runner's strace knows (:data:`.seccomp.UNKNOWN_TO_STRACE`, since 2026-12-03) fail
-with ``ENOSYS``;
+with ``ENOSYS``
+(``memfd_secret`` too, since 2026-12-05: its pages escaped the memory watch);
 keys, ``bpf``, ``perf_event_open``, ``userfaultfd``, io_uring, module and kexec
 calls, every mount call, ``setns``, ``syslog`` (the machine's kernel log, readable
 where ``kernel.dmesg_restrict`` is 0), ``process_vm_readv``/``writev``,
@@ -98,7 +99,8 @@ What is *not* bounded or hidden, known and accepted for now (reviewed 2026-12-02
 
 * memory the watch cannot see: pages of a ``memfd`` that no process maps (each
   memfd is capped by the file-size limit and each process has at most ``files``
-  descriptors), pipe buffers grown past :data:`PIPE_BYTES` (within the sandbox uid's
+  descriptors, besides the uid's ``files`` descriptors in flight: sent with
+  ``SCM_RIGHTS`` and closed), pipe buffers grown past :data:`PIPE_BYTES` (within the sandbox uid's
   budget, 64 MiB by default), the overshoot within one :data:`WATCH_TICK` (one
   process can open ``files`` sockets in it: ~200 MiB of buffers with the defaults),
   and the tool server's worker for the sandbox (outside it; one process with its own
@@ -1240,7 +1242,8 @@ grow its pipes with ``F_SETPIPE_SZ`` within its uid's budget,
 def tree_memory(pid: int) -> int:
     """Bytes of anonymous and shared memory held by ``pid`` and its descendants (every
     process of a sandbox descends from its PID 1, orphans included), with the socket
-    and pipe buffers they hold open (:data:`SOCKET_BYTES`, :data:`PIPE_BYTES`)."""
+    and pipe buffers they hold open (:data:`SOCKET_BYTES`, :data:`PIPE_BYTES`) and the
+    unix sockets they hold in flight (:func:`_in_flight`)."""
     total, todo, seen = 0, [pid], set()
     buffers: dict[str, int] = {}
     while todo:
@@ -1260,8 +1263,31 @@ def tree_memory(pid: int) -> int:
                     todo += [int(c) for c in f.read().split()]
             except OSError:
                 continue
+    if buffers:
+        _in_flight(pid, buffers)
     tcp = TCP in buffers.values()
     return total + sum(buffers.values()) + (_queued(pid) if tcp else 0)
+
+
+def _in_flight(pid: int, buffers: dict[str, int]) -> None:
+    """Note every unix socket of ``pid``'s network namespace (the sandbox's own), those
+    in flight too: a socket sent with ``SCM_RIGHTS`` and closed is in no process's
+    descriptor table, only in the queue of the socket it was sent on, with its own
+    queue still full.  Before (review of 2026-12-05, session 21), 513 filled pairs held
+    that way kept 114 MiB under a 64 MiB limit; the kernel bounds a uid's descriptors
+    in flight by its ``RLIMIT_NOFILE``.  ``/proc/PID/net/unix`` lists them (its
+    ``Inode`` column, the number ``socket:[N]`` names), read only while a process of
+    the sandbox holds a socket: no socket can be in flight otherwise for longer than
+    the kernel takes to collect it."""
+    try:
+        with open(f"/proc/{pid}/net/unix", "rb") as f:
+            lines = f.read().splitlines()[1:]
+    except OSError:
+        return
+    for line in lines:
+        fields = line.split()
+        if len(fields) > 6 and fields[6].isdigit():
+            buffers.setdefault(f"socket:[{fields[6].decode()}]", SOCKET_BYTES)
 
 
 TCP = SOCKET_BYTES + 1
