@@ -23,7 +23,7 @@ import pytest
 from nested_snippets.bodies import Command, Transcript
 from nested_snippets.fakehost.host import Scenario
 from nested_snippets.model import Given
-from nested_snippets.runner import run
+from nested_snippets.runner import run, sandbox
 from nested_snippets.runner.sandbox import LimitExceeded, Limits
 
 LIMITS = Limits(seconds=20, output_bytes=256 * 1024, memory_bytes=1 << 30, processes=64)
@@ -624,3 +624,43 @@ def test_a_memfd_copy_of_a_fake_tool_is_still_the_fake():
     """
     got = _contained([_py(code)])[0]
     assert got.output == ["True False", "/bin/bash: /dev/fd/3: No such file or directory"], got
+
+
+@pytest.mark.parametrize("trace", [False, True], ids=["untraced", "traced"])
+def test_a_command_starting_with_a_dash_is_a_command_not_bash_options(trace):
+    """Break 4: PID 1 ran ``bash -c TEXT``, so a command text starting with ``-`` or
+    ``+`` was taken for bash's own options: ``-n`` ran nothing with status 0, ``-i``
+    started an interactive shell, ``-v`` printed ``bash``, where a reader's shell says
+    "command not found" (127).  PID 1 and its traced gate now end bash's options with
+    ``--``."""
+    if trace and not sandbox.can_trace():
+        pytest.skip("strace cannot trace here")
+    with run.fake_host(Scenario("intel", "6.6", Given())) as host:
+        got = run.run_commands(host, ["-n", "+e", "-i", "--version", "echo ok"], LIMITS,
+                               trace=trace)  # fmt: skip
+    for outcome, word in zip(got, ["-n", "+e", "-i", "--version"], strict=False):
+        assert (outcome.output, outcome.status) == ([f"bash: {word}: command not found"], 127)
+    assert got[-1].output == ["ok"], got[-1]
+
+
+def test_a_commands_environment_holds_none_of_the_runners_variables():
+    got = _contained(["env | cut -d= -f1 | sort | tr '\\n' ' '"])[0]
+    assert got.output == [
+        "HOME LANG LC_ALL LOGNAME OLDPWD PATH PWD SHELL SHLVL TERM USER _ "
+    ], got  # fmt: skip
+
+
+def test_dev_stdin_reached_by_indirection_is_the_snippets_own_planted_link():
+    """The runner refuses ``/dev/stdin`` in a command's text (the fake /proc has no
+    ``self``); reached through a variable it fails, and a ``/proc/self/fd`` the snippet
+    plants in the fake /proc leads only to its own files."""
+    got = _contained([
+        "d=/dev/std; cat ${d}in 2>&1 | sed 's/.*: //'",
+        "echo mine > /tmp/m; mkdir -p /proc/self/fd; ln -s /tmp/m /proc/self/fd/7; "
+        "d=/dev/f; cat ${d}d/7",
+        "exec 1>&-; echo lost; exec 2>&-; echo lost >&2; exit 4",
+    ])  # fmt: skip
+    assert got[0].output == ["No such file or directory"], got[0]
+    assert got[1].output == ["mine"], got[1]
+    want = (["bash: echo: write error: Bad file descriptor"], 4)  # stderr still open then
+    assert (got[2].output, got[2].status) == want, got[2]

@@ -9,8 +9,10 @@ my $TRACE_FILE = '/run/nkg-trace';
 # bash by its path under /usr (NKG_BASH), with $0 given: no search of PATH for it, and
 # none by bash for itself ($BASH), which were a tenth of a traced command's record
 my $BASH = ($ENV{NKG_BASH} || '') =~ m{^(/usr/[\w/.+-]+)$} ? $1 : 'bash';
-my $GATE = qq{echo >&4; exec 4>&-; read -r go <&3 || exit 125; exec 3<&-; exec $BASH --noprofile --norc -c "\$1" bash};
-my @SHELL = ($BASH, '--noprofile', '--norc', '-c');
+# ("--": a command text that starts with - or + is a command, not bash's options; before
+# review s21, "-n" ran nothing with status 0 and "-i" started an interactive shell)
+my $GATE = qq{echo >&4; exec 4>&-; read -r go <&3 || exit 125; exec 3<&-; exec $BASH --noprofile --norc -c -- "\$1" bash};
+my @SHELL = ($BASH, '--noprofile', '--norc', '-c', '--');
 
 sub out {  # all of $_[0] to the runner's pipe
     my $data = shift;
