@@ -664,3 +664,47 @@ def test_dev_stdin_reached_by_indirection_is_the_snippets_own_planted_link():
     assert got[1].output == ["mine"], got[1]
     want = (["bash: echo: write error: Bad file descriptor"], 4)  # stderr still open then
     assert (got[2].output, got[2].status) == want, got[2]
+
+
+@pytest.mark.parametrize("trace", [False, True], ids=["untraced", "traced"])
+def test_a_commands_own_exit_153_is_its_status_not_the_file_size_limit(trace):
+    """Break 5: 153 is 128 + SIGXFSZ, and the runner took any status 153 for the
+    file-size limit: ``exit 153`` (no file written) was reported as "stopped: file size
+    limit ... exceeded".  PID 1 now says which signal ended the command: the limit is
+    named for a command ended by SIGXFSZ, or one whose status is 153 after bash said
+    "File size limit exceeded" of one of its programs."""
+    if trace and not sandbox.can_trace():
+        pytest.skip("strace cannot trace here")
+    with run.fake_host(Scenario("intel", "6.6", Given())) as host:
+        got = run.run_commands(host, ["exit 153"], LIMITS, trace=trace)[0]
+        assert (got.output, got.status) == ([], 153), got
+        for text in ("head -c 300K /dev/zero > /tmp/x", "true; head -c 300K /dev/zero > /tmp/x"):
+            with pytest.raises(LimitExceeded, match=r"^stopped: file size limit 262144 bytes"):
+                run.run_commands(host, [text], LIMITS, trace=trace)
+        assert run.execute(host, "echo after", LIMITS).output == ["after"]
+
+
+def test_loads_and_unloads_racing_on_the_tool_socket_leave_one_consistent_state():
+    """40 calls at once (beyond the server's ``MAX_CALLS``: some are refused by name)
+    load and unload the same module: the state stays one the next run reads."""
+    got = _contained([
+        "for i in $(seq 20); do sudo modprobe -r kvm_intel 2>/dev/null & "
+        "sudo modprobe kvm_intel 2>/dev/null & done; wait; sudo modprobe kvm_intel; "
+        "lsmod | grep -c '^kvm_intel '",
+    ])  # fmt: skip
+    assert got[0].output == ["1"], got[0]
+
+
+def test_a_sourced_client_sends_an_argument_no_exec_could_carry():
+    """Sourced with ``BASH_ARGV0`` set, the fake tools' client sends from the snippet's
+    own shell an argument over the kernel's 128 KiB per argument (no ``execve``): the
+    server takes it whole and the answer, over the output limit, is one stop."""
+    big = "set -- \"$(head -c 400000 /dev/zero | tr '\\0' x)\"; BASH_ARGV0=modprobe; "
+    with run.fake_host(Scenario("intel", "6.6", Given())) as host:
+        got = run.execute(host, big + "source /run/fakehost/bin/_fake_tool 2>&1 | wc -c", LIMITS)
+        assert got.output == ["400078"], got  # "modprobe: FATAL: Module x... not found ..."
+        with pytest.raises(LimitExceeded, match=r"^stopped: output limit 262144 bytes"):
+            run.execute(host, big + "source /run/fakehost/bin/_fake_tool", LIMITS)
+        header = run.execute(host, "lsmod | head -1").output
+        assert header == ["Module                  Size  Used by"], header
+    assert _left() == []

@@ -52,6 +52,8 @@ sub reap {  # reap every child that has ended, as an init does, so that the orph
     }  # (WNOHANG = 1; review of 2026-12-05, session 18)
 }
 
+my $SIGNAL = 0;  # the signal that ended the program reap_until last waited for (0: none)
+
 sub reap_until {  # wait for $_[0], reaping the others meanwhile; its status
     my $pid = shift;
     until (exists $ENDED{$pid}) {
@@ -61,6 +63,7 @@ sub reap_until {  # wait for $_[0], reaping the others meanwhile; its status
     }
     my $status = delete $ENDED{$pid};
     %ENDED = ();
+    $SIGNAL = defined $status && ($status & 255) != 127 ? $status & 127 : 0;  # (127: stopped)
     return defined $status ? status_of($status) : 95;
 }
 
@@ -220,7 +223,9 @@ sub main {
         }
         clean();
         fcntl(STDOUT, 4, 0);  # F_SETFL: the pipe, which a command shares, blocking (review 14)
-        out("\n$mark E $i $status\n" . times_text());
+        # the signal too: bash's $? of a kill and an exit with the same number are one
+        # status (review s21: "exit 153" was taken for the file-size limit's SIGXFSZ)
+        out("\n$mark E $i $status $SIGNAL\n" . times_text());
         out("$mark T $i\n" . $record) if @trace;
     }
     exit 0;

@@ -106,9 +106,9 @@ What is *not* bounded or hidden, known and accepted for now (reviewed 2026-12-02
   and the tool server's worker for the sandbox (outside it; one process with its own
   address-space limit); the tmpfs mounts are counted by their sizes
   (:data:`TMPFS_BYTES`), not by the watch.  Socket buffers are charged
-  (:data:`SOCKET_BYTES` per socket, plus TCP queues read every
-  :data:`QUEUE_EVERY` seconds while a TCP socket is open)
-  since 2026-12-02: before, the watch counted none, and with ``SO_SNDBUF``/
+  (:data:`SOCKET_BYTES` per socket, unix sockets held in flight included since
+  2026-12-05, plus TCP queues read every :data:`QUEUE_EVERY` seconds while a TCP
+  socket is open) since 2026-12-02: before, the watch counted none, and with ``SO_SNDBUF``/
   ``SO_RCVBUF`` raised (now denied by the filter) one snippet under a 256 MiB limit
   held 5 GiB of the machine's memory until the wall clock stopped it (review of
   2026-12-02; the figure accepted before, 88 MiB in 400 socket pairs, assumed default
@@ -752,9 +752,10 @@ environment, no argument) and is non-dumpable (``prctl(PR_SET_DUMPABLE, 0)`` bef
 anything else), so a command, which runs as the same uid but has no capability,
 can neither ptrace it nor read its memory, and cannot forge a result.  After each
 command PID 1 kills and reaps every other process of the sandbox (nothing a command
-left running can write into a later command's result), then writes the status and
-its children's CPU times (as bash's ``times``), which tell a kill by the CPU limit
-from the snippet's own ``kill -9``."""
+left running can write into a later command's result), then writes the status, the
+signal that ended the command (0 for an exit: ``exit 153`` is no SIGXFSZ) and its
+children's CPU times (as bash's ``times``), which tell a kill by the CPU limit from
+the snippet's own ``kill -9``."""
 
 
 TRACE = (
@@ -1450,9 +1451,10 @@ def _results(said: bytes, mark: str, limits: Limits) -> list[Result]:
         if stop < 0:
             break
         head, *times = said[stop + len(end) :].split(b"\n", 3)[:3]
-        _i, _sp, code_text = head.partition(b" ")
-        code = int(code_text) if code_text.strip().isdigit() else -1
-        if code == 128 + signal.SIGXFSZ:
+        code, ended_by = _status(head)
+        if ended_by == signal.SIGXFSZ or (
+            code == 128 + signal.SIGXFSZ and b"File size limit exceeded" in data  # bash's
+        ):  # word for a program of the command that SIGXFSZ ended
             raise LimitExceeded(
                 f"stopped: file size limit {limits.output_bytes} bytes exceeded (command {i})"
             )
@@ -1474,6 +1476,16 @@ def _results(said: bytes, mark: str, limits: Limits) -> list[Result]:
             trace = said[said.find(b"\n", traced) + 1 : None if at < 0 else at]
         results.append(Result(data, code, trace))
     return results
+
+
+def _status(head: bytes) -> tuple[int, int]:
+    """(the status, the signal that ended the command or 0) from the rest of an end line
+    of PID 1 (``I STATUS SIGNAL``); -1 for a status that is not a number.  The signal
+    tells a kill from an exit with the same status (``exit 153``, since review s21)."""
+    fields = head.split()
+    code = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else -1
+    ended_by = int(fields[2]) if len(fields) > 2 and fields[2].isdigit() else 0
+    return code, ended_by
 
 
 def _children_cpu(times: bytes) -> float:
