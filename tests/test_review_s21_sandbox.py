@@ -4,10 +4,14 @@ earlier reviews (tests/test_sandbox*.py, tests/test_review*_*.py) did not try.
 Each test runs its snippet through the runner only and asserts refusal or containment:
 the machine's host name never appears, sentinel files outside stay absent, no
 traceback of the runner's code, no process left running, and the next command of the
-sandbox (and the next run of the host) still answers.  Breaks found and fixed here:
-``memfd_secret`` memory that the memory watch did not see, unix sockets held in flight
-(``SCM_RIGHTS``) that it did not count either, and a snippet's command text printed raw
-(ANSI escapes, carriage returns) in a mismatch report."""
+sandbox (and the next run of the host) still answers.  Breaks found and fixed here
+(each test failed before its fix): ``memfd_secret`` memory that the memory watch did
+not see; unix sockets held in flight (``SCM_RIGHTS``) that it did not count either;
+memfds held unmapped (a documented limit, 256 GiB with the default limits, now charged
+by their blocks); a snippet's command text printed raw (ANSI escapes, carriage
+returns, forged lines) in a mismatch report; a command text starting with ``-`` or
+``+`` taken for bash's options; a command's own ``exit 153`` reported as the file-size
+limit."""
 
 from __future__ import annotations
 
@@ -61,8 +65,10 @@ def _contained(commands: list[str], limits: Limits = LIMITS) -> list[run.Outcome
     host, and a second run of the host; check what every hostile snippet must leave."""
     assert not os.path.lexists(SENTINEL)
     with run.fake_host(Scenario("intel", "6.6", Given())) as host:
-        got = run.run_commands(host, [*commands, "echo next", "lsmod | head -1"], limits)
+        plant = f"touch {SENTINEL} && ls {SENTINEL}"  # in the sandbox's own /tmp
+        got = run.run_commands(host, [plant, *commands, "echo next", "lsmod | head -1"], limits)
         again = run.execute(host, "echo again; cat " + PARAM)
+    assert got.pop(0).output == [SENTINEL], "the sentinel could not be planted inside"
     text = "\n".join(line for o in [*got, again] for line in o.output)
     assert socket.gethostname() not in text.split(), text
     assert "nested_snippets" not in text, text  # no traceback of the runner's own code
@@ -707,4 +713,28 @@ def test_a_sourced_client_sends_an_argument_no_exec_could_carry():
             run.execute(host, big + "source /run/fakehost/bin/_fake_tool", LIMITS)
         header = run.execute(host, "lsmod | head -1").output
         assert header == ["Module                  Size  Used by"], header
+    assert _left() == []
+
+
+MEMFDS = """
+    import os, time
+    fds = []
+    for _ in range(60):  # each under the file-size limit, none mapped
+        fd = os.memfd_create("m"); os.write(fd, b"x" * (256 << 10)); fds.append(fd)
+    print("held", len(fds) * 256 >> 10, "MiB", flush=True)
+    time.sleep(3)
+"""
+
+
+def test_pages_of_memfds_held_unmapped_count_against_the_memory_limit():
+    """A known limit made smaller: a memfd's pages are in no process's RSS unless
+    mapped, so 16 processes holding 60 written memfds each kept 240 MiB under a 64 MiB
+    limit (with the default limits the bound was processes x files x the output limit,
+    256 GiB).  The watch now charges each memfd a process holds by its blocks; those
+    held in flight (``SCM_RIGHTS``) remain documented."""
+    limits = Limits(seconds=20, output_bytes=256 * 1024, memory_bytes=64 << 20, processes=64)
+    spawn = "for i in $(seq 16); do python3 /tmp/h.py > /tmp/o$i 2>&1 & done; wait"
+    stopped = pytest.raises(LimitExceeded, match=r"^stopped: memory limit 64 MiB exceeded")
+    with run.fake_host(Scenario("intel", "6.6", Given())) as host, stopped:
+        run.execute(host, _py(MEMFDS) + "; " + spawn, limits)
     assert _left() == []

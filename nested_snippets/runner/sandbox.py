@@ -59,7 +59,7 @@ architecture (the ``uname(2)`` system call does not: see below).
 Limits (:class:`Limits`) are rlimits set by the sandbox's first process (hard and
 soft, which nothing inside can raise) plus a wall clock and a memory watch kept by
 the runner (:func:`_watch`: it sums the memory of the sandbox's processes and the
-socket and pipe buffers they hold every :data:`WATCH_TICK` seconds), which kill the
+socket and pipe buffers and memfds they hold every :data:`WATCH_TICK` seconds), which kill the
 sandbox's whole PID namespace.  Each gives one :class:`LimitExceeded` starting
 ``stopped:`` and naming the limit (``stopped: CPU time limit 60 s exceeded (command
 1: ...)``); the runner's callers
@@ -97,23 +97,23 @@ runner refuses to run.
 
 What is *not* bounded or hidden, known and accepted for now (reviewed 2026-12-02):
 
-* memory the watch cannot see: pages of a ``memfd`` that no process maps (each
-  memfd is capped by the file-size limit and each process has at most ``files``
-  descriptors, besides the uid's ``files`` descriptors in flight: sent with
-  ``SCM_RIGHTS`` and closed), pipe buffers grown past :data:`PIPE_BYTES` (within the sandbox uid's
-  budget, 64 MiB by default), the overshoot within one :data:`WATCH_TICK` (one
-  process can open ``files`` sockets in it: ~200 MiB of buffers with the defaults),
+* memory the watch cannot see: pages of a ``memfd`` that no process holds, only the
+  queue of a unix socket it was sent on with ``SCM_RIGHTS`` (at most the uid's ``files``
+  descriptors in flight, each capped by the file-size limit: 1 GiB with the defaults; a
+  memfd a process holds is charged its blocks since 2026-12-05, before which unmapped
+  ones were not counted at all), pipe buffers grown past :data:`PIPE_BYTES` (within the
+  sandbox uid's budget, 64 MiB by default), the overshoot within one :data:`WATCH_TICK`
+  (one process can open ``files`` sockets in it: ~200 MiB of buffers with the defaults),
   and the tool server's worker for the sandbox (outside it; one process with its own
   address-space limit); the tmpfs mounts are counted by their sizes
   (:data:`TMPFS_BYTES`), not by the watch.  Socket buffers are charged
   (:data:`SOCKET_BYTES` per socket, unix sockets held in flight included since
-  2026-12-05, plus TCP queues read every :data:`QUEUE_EVERY` seconds while a TCP
-  socket is open) since 2026-12-02: before, the watch counted none, and with ``SO_SNDBUF``/
-  ``SO_RCVBUF`` raised (now denied by the filter) one snippet under a 256 MiB limit
-  held 5 GiB of the machine's memory until the wall clock stopped it (review of
-  2026-12-02; the figure accepted before, 88 MiB in 400 socket pairs, assumed default
-  buffers).  SysV shared
-  memory, which had no cap (measured 2026-12-02: four 48 MiB segments filled and
+  2026-12-05, plus TCP queues read every :data:`QUEUE_EVERY` seconds while a TCP socket
+  is open) since 2026-12-02: before, the watch counted none, and with ``SO_SNDBUF``/
+  ``SO_RCVBUF`` raised (now denied by the filter) one snippet under a 256 MiB limit held
+  5 GiB of the machine's memory until the wall clock stopped it (review of 2026-12-02;
+  the figure accepted before, 88 MiB in 400 socket pairs, assumed default buffers).
+  SysV shared memory, which had no cap (measured 2026-12-02: four 48 MiB segments filled and
   detached ran under a 64 MiB limit), is denied by the filter since that day;
 * a parameter file of the fake ``/sys`` with mode 0444 can be ``chmod``-ed and then
   written by the snippet, which owns every file of the sandbox's tmpfs mounts (its
@@ -1020,7 +1020,7 @@ def run(
                 raise LimitExceeded(
                     f"stopped: memory limit {limits.memory_bytes >> 20} MiB exceeded (the "
                     f"snippet's processes held {held >> 20} MiB at once, counting their "
-                    "socket and pipe buffers)"
+                    "socket and pipe buffers and memfds)"
                 )
             if len(said) > cap:
                 _results(said, mark, limits)  # names the command
@@ -1300,8 +1300,11 @@ _QUEUED = [0, 0.0, 0]  # pid, when, bytes
 
 
 def _buffers(pid: int, buffers: dict[str, int]) -> None:
-    """Note each socket and pipe ``pid`` holds (by inode: one shared by many processes
-    counts once); a TCP socket as :data:`TCP`."""
+    """Note each socket, pipe and memfd ``pid`` holds (by inode: one shared by many
+    processes counts once); a TCP socket as :data:`TCP`, a memfd by its blocks (its
+    pages are in no process's RSS unless mapped, and then they count twice: review of
+    2026-12-05, session 21, before which 16 processes kept 240 MiB of unmapped memfds
+    under a 64 MiB limit)."""
     try:
         fds = os.listdir(f"/proc/{pid}/fd")
     except OSError:
@@ -1319,6 +1322,10 @@ def _buffers(pid: int, buffers: dict[str, int]) -> None:
             buffers[link] = TCP if kind.startswith(b"TCP") else SOCKET_BYTES
         elif link.startswith("pipe:"):
             buffers[link] = PIPE_BYTES
+        elif link.startswith("/memfd:"):
+            with contextlib.suppress(OSError):
+                st = os.stat(f"/proc/{pid}/fd/{fd}")
+                buffers[f"memfd:{st.st_dev}:{st.st_ino}"] = st.st_blocks * 512
 
 
 def _queued(pid: int) -> int:
