@@ -31,8 +31,9 @@ from nested_snippets.runner import run, sandbox
 from nested_snippets.runner.sandbox import LimitExceeded, Limits
 
 LIMITS = Limits(seconds=20, output_bytes=256 * 1024, memory_bytes=1 << 30, processes=64)
-MARK = "52117"
-"""In the argv of every process a snippet tries to leave running (``sleep 52117``)."""
+MARK = f"52117{os.getpid()}"
+"""In the argv of every process a snippet tries to leave running (``sleep MARK``); one
+for each test process, so that tests run at once do not see each other's."""
 SENTINEL = f"/tmp/.nkg-s21-escape-{MARK}"
 """A path of the machine's /tmp that snippets write to as their own /tmp."""
 PARAM = "/sys/module/kvm_intel/parameters/nested"
@@ -65,7 +66,8 @@ def _contained(commands: list[str], limits: Limits = LIMITS) -> list[run.Outcome
     host, and a second run of the host; check what every hostile snippet must leave."""
     assert not os.path.lexists(SENTINEL)
     with run.fake_host(Scenario("intel", "6.6", Given())) as host:
-        plant = f"touch {SENTINEL} && ls {SENTINEL}"  # in the sandbox's own /tmp
+        # in the sandbox's own /tmp; and a process left running, which must end with it
+        plant = f"sleep {MARK} & touch {SENTINEL} && ls {SENTINEL}"
         got = run.run_commands(host, [plant, *commands, "echo next", "lsmod | head -1"], limits)
         again = run.execute(host, "echo again; cat " + PARAM)
     assert got.pop(0).output == [SENTINEL], "the sentinel could not be planted inside"
@@ -251,7 +253,7 @@ def _cmdline(pid: str) -> bytes:
         return b""
 
 
-HELD = "52119"
+HELD = f"52119{os.getpid()}"
 """The holder's ``sleep`` of the next test: its own mark, for tests run at once."""
 
 
