@@ -11,7 +11,7 @@ memfds held unmapped (a documented limit, 256 GiB with the default limits, now c
 by their blocks); a snippet's command text printed raw (ANSI escapes, carriage
 returns, forged lines) in a mismatch report; a command text starting with ``-`` or
 ``+`` taken for bash's options; a command's own ``exit 153`` reported as the file-size
-limit."""
+limit; the machine's whole AIO budget taken by ``io_setup``."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ import pytest
 from nested_snippets.bodies import Command, Transcript
 from nested_snippets.fakehost.host import Scenario
 from nested_snippets.model import Given
-from nested_snippets.runner import run, sandbox
+from nested_snippets.runner import run, sandbox, seccomp
 from nested_snippets.runner.sandbox import LimitExceeded, Limits
 
 LIMITS = Limits(seconds=20, output_bytes=256 * 1024, memory_bytes=1 << 30, processes=64)
@@ -740,3 +740,22 @@ def test_pages_of_memfds_held_unmapped_count_against_the_memory_limit():
     with run.fake_host(Scenario("intel", "6.6", Given())) as host, stopped:
         run.execute(host, _py(MEMFDS) + "; " + spawn, limits)
     assert _left() == []
+
+
+AIO = """
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True); libc.syscall.restype = ctypes.c_long
+    ctx = ctypes.c_ulong(0)
+    print("io_setup", libc.syscall({nr}, 65536, ctypes.byref(ctx)), ctypes.get_errno())
+"""
+
+
+def test_the_machines_aio_budget_cannot_be_taken():
+    """Break 6: ``fs.aio-nr`` is one count for the whole machine (``fs.aio-max-nr``,
+    65536 events here): a snippet's ``io_setup`` calls took all of it for as long as it
+    ran (the machine's count read 65536 of 65536 from outside), and every other process
+    of the machine then got EAGAIN from its own.  The filter now refuses ``io_setup``
+    with ENOSYS, as a kernel without AIO does."""
+    nr = {62: 206, 183: 0}[seccomp.elf_machine(sandbox.pid1.PERL)]
+    got = _contained([_py(AIO.format(nr=nr))])[0]
+    assert got.output == ["io_setup -1 38"], got

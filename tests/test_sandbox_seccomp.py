@@ -77,7 +77,7 @@ DENIED = {
     # an allowed call could change nothing)
     **{name: 38 for name in ("shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd",
                              "msgrcv", "msgctl", "semget", "semop", "semctl", "semtimedop",
-                             "clone3", "ustat", "memfd_secret")},  # ENOSYS  # fmt: skip
+                             "clone3", "ustat", "memfd_secret", "io_setup")},  # ENOSYS  # fmt: skip
     **{name: 1 for name in ("keyctl", "add_key", "request_key", "bpf", "perf_event_open",
                             "userfaultfd", "io_uring_setup", "io_uring_enter",
                             "io_uring_register", "kexec_load", "kexec_file_load",

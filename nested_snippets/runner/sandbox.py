@@ -80,7 +80,8 @@ System calls pass a seccomp filter (:mod:`.seccomp`, since 2026-12-02), which
 bubblewrap loads after its own mounts: SysV IPC, ``clone3`` and every call newer than
 the runner's strace knows (:data:`.seccomp.UNKNOWN_TO_STRACE`, since 2026-12-03) fail
 with ``ENOSYS``
-(``memfd_secret`` too, since 2026-12-05: its pages escaped the memory watch);
+(``memfd_secret`` and ``io_setup`` too, since 2026-12-05: the pages of the one escaped
+the memory watch, the other took the machine's AIO budget, one for all its processes);
 keys, ``bpf``, ``perf_event_open``, ``userfaultfd``, io_uring, module and kexec
 calls, every mount call, ``setns``, ``syslog`` (the machine's kernel log, readable
 where ``kernel.dmesg_restrict`` is 0), ``process_vm_readv``/``writev``,
