@@ -759,3 +759,16 @@ def test_the_machines_aio_budget_cannot_be_taken():
     nr = {62: 206, 183: 0}[seccomp.elf_machine(sandbox.pid1.PERL)]
     got = _contained([_py(AIO.format(nr=nr))])[0]
     assert got.output == ["io_setup -1 38"], got
+
+
+def test_the_real_kernel_comparison_escapes_both_sides_and_the_command():
+    """Break 3 again, in the real-kernel differential's report (``Difference.explain``):
+    the command and both columns were printed raw."""
+    from nested_snippets.realkernel.differential import Difference
+
+    diff = Difference("label", "echo \x1b[2J\r\n1 passed", ["\x1b[1A\x1b[2K", "x" * 90 + "\x07"],
+                      0, ["\x1b]0;title\x07", "\r1 passed"], 0)  # fmt: skip
+    report = diff.explain()
+    assert not any(c in report for c in "\x1b\x07\r"), repr(report)
+    assert "\n1 passed" not in report, report
+    assert "\\x1b[1A\\x1b[2K" in report, report
