@@ -20,8 +20,10 @@ from nested_snippets.runner.sandbox import LimitExceeded, Limits
 
 LIMITS = Limits(seconds=20, output_bytes=256 * 1024, memory_bytes=1 << 30, processes=64)
 needs_strace = pytest.mark.skipif(not sandbox.can_trace(), reason="strace cannot trace here")
-MARK = "73918"
-"""In the argv of every process a snippet tries to leave running (``sleep 73918``)."""
+MARK = f"73918{os.getpid()}"
+"""In the argv of every process a snippet tries to leave running (``sleep MARK``); one
+for each test process: with ``-n 2`` a test saw the processes another worker's test
+had left running in its sandbox meanwhile, and failed (review s21)."""
 SENTINEL = f"/tmp/.nkg-s18-escape-{MARK}"
 """A path of the machine's /tmp that a snippet writes to as its own /tmp."""
 PARAM = "/sys/module/kvm_intel/parameters/nested"

@@ -14,6 +14,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from nested_snippets.cli.escape import escape, escape_text
 from nested_snippets.fakehost import cpus
 from nested_snippets.fakehost.host import Scenario, release_for
 from nested_snippets.realkernel import boot, plan
@@ -92,7 +93,10 @@ class Difference:
     note: str = ""
 
     def explain(self) -> str:
-        head = [f"{self.label}", f"  command: $ {self.command}"]
+        # escaped, each line of the command indented (review s21: an ANSI escape or a
+        # carriage return of a command or of either side's output reached the log raw)
+        shown = escape_text(self.command).replace("\n", "\n    ")
+        head = [escape_text(self.label), f"  command: $ {shown}"]
         if self.note:
             head.append(f"  note: {self.note}")
         head.append(f"  exit status: real kernel {self.real_status}, fake host {self.fake_status}")
@@ -104,6 +108,7 @@ def side_by_side(left: list[str], right: list[str], width: int = 58,
     """Two columns; ``|`` marks changed rows, ``<``/``>`` rows on one side only."""
 
     def cell(text: str) -> str:
+        text = escape(text)  # a line's control characters, escaped (review s21)
         return text if len(text) <= width else text[: width - 1] + "…"
 
     rows = [f"{titles[0]:<{width}}   {titles[1]}", f"{'-' * width}   {'-' * width}"]
@@ -116,8 +121,8 @@ def side_by_side(left: list[str], right: list[str], width: int = 58,
         for a, b in itertools.zip_longest(left[i1:i2], right[j1:j2]):
             mark = "|" if a is not None and b is not None else "<" if b is None else ">"
             rows.append(f"{cell(a or ''):<{width}} {mark} {cell(b or '')}")
-            long += [f"{side}: {t}" for side, t in (("real", a), ("fake", b))
-                     if t is not None and len(t) > width]  # fmt: skip
+            long += [f"{side}: {escape(t)}" for side, t in (("real", a), ("fake", b))
+                     if t is not None and len(escape(t)) > width]  # fmt: skip
     if not left and not right:
         rows.append("(no output on either side)")
     return rows + (["full text of truncated lines:"] + long if long else [])

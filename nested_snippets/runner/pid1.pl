@@ -9,8 +9,10 @@ my $TRACE_FILE = '/run/nkg-trace';
 # bash by its path under /usr (NKG_BASH), with $0 given: no search of PATH for it, and
 # none by bash for itself ($BASH), which were a tenth of a traced command's record
 my $BASH = ($ENV{NKG_BASH} || '') =~ m{^(/usr/[\w/.+-]+)$} ? $1 : 'bash';
-my $GATE = qq{echo >&4; exec 4>&-; read -r go <&3 || exit 125; exec 3<&-; exec $BASH --noprofile --norc -c "\$1" bash};
-my @SHELL = ($BASH, '--noprofile', '--norc', '-c');
+# ("--": a command text that starts with - or + is a command, not bash's options; before
+# review s21, "-n" ran nothing with status 0 and "-i" started an interactive shell)
+my $GATE = qq{echo >&4; exec 4>&-; read -r go <&3 || exit 125; exec 3<&-; exec $BASH --noprofile --norc -c -- "\$1" bash};
+my @SHELL = ($BASH, '--noprofile', '--norc', '-c', '--');
 
 sub out {  # all of $_[0] to the runner's pipe
     my $data = shift;
@@ -50,6 +52,8 @@ sub reap {  # reap every child that has ended, as an init does, so that the orph
     }  # (WNOHANG = 1; review of 2026-12-05, session 18)
 }
 
+my $SIGNAL = 0;  # the signal that ended the program reap_until last waited for (0: none)
+
 sub reap_until {  # wait for $_[0], reaping the others meanwhile; its status
     my $pid = shift;
     until (exists $ENDED{$pid}) {
@@ -59,6 +63,7 @@ sub reap_until {  # wait for $_[0], reaping the others meanwhile; its status
     }
     my $status = delete $ENDED{$pid};
     %ENDED = ();
+    $SIGNAL = defined $status && ($status & 255) != 127 ? $status & 127 : 0;  # (127: stopped)
     return defined $status ? status_of($status) : 95;
 }
 
@@ -218,7 +223,9 @@ sub main {
         }
         clean();
         fcntl(STDOUT, 4, 0);  # F_SETFL: the pipe, which a command shares, blocking (review 14)
-        out("\n$mark E $i $status\n" . times_text());
+        # the signal too: bash's $? of a kill and an exit with the same number are one
+        # status (review s21: "exit 153" was taken for the file-size limit's SIGXFSZ)
+        out("\n$mark E $i $status $SIGNAL\n" . times_text());
         out("$mark T $i\n" . $record) if @trace;
     }
     exit 0;

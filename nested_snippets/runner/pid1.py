@@ -23,7 +23,7 @@ Then it sets the run's rlimits on itself (hard and soft, inherited by every comm
 ``NKG_RLIMITS``), says that it runs (a line on descriptor ``NKG_READY``: bubblewrap's
 mounts are then complete, and the tool server fills the fake trees), waits for the
 runner's go (the mark, on descriptor ``NKG_GO``), closes every other descriptor, and
-runs each argument as ``bash --noprofile --norc -c TEXT`` in ``/root`` (under strace
+runs each argument as ``bash --noprofile --norc -c -- TEXT`` in ``/root`` (under strace
 when ``NKG_TRACE`` holds its command line), with stdout and stderr on the runner's
 pipe.  While a command runs it reaps every orphan that ends, as an init does (their
 zombies would count against the process limit: review of 2026-12-05, session 18),

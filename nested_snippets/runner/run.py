@@ -162,14 +162,19 @@ def run_body(host: FakeHost | None, body: Body, label: str, keep_writes: bool = 
     if not body.on_host:
         problem = body.check()
         if problem:
-            raise Mismatch(f"{label}: {problem}")
+            raise Mismatch(escape_text(f"{label}: {problem}"))
     else:
         assert host is not None, f"{label}: a body run on the fake host needs one"
         judge(host, body, observe(host, body, keep_writes), label)
 
 
 def _explain(label, host, command, want, have, want_status, got_status) -> str:
-    lines = [f"{label}", f"  command: $ {command}"]
+    # the label and command as the snippet wrote them, escaped, each line of a command
+    # indented: before (review of 2026-12-05, session 21) an ANSI escape or a carriage
+    # return in a command reached the terminal or log raw, and a line of a multi-line
+    # command stood at the start of a report line (a forged "5 passed, 0 failed")
+    shown = escape_text(command).replace("\n", "\n    ")
+    lines = [escape_text(label), f"  command: $ {shown}"]
     if want != have:
         diff = difflib.unified_diff(want, have, "shown in the guide", "fake host", lineterm="")
         lines += ["  output differs:"] + [f"    {escape_text(d)}" for d in diff]

@@ -59,7 +59,7 @@ architecture (the ``uname(2)`` system call does not: see below).
 Limits (:class:`Limits`) are rlimits set by the sandbox's first process (hard and
 soft, which nothing inside can raise) plus a wall clock and a memory watch kept by
 the runner (:func:`_watch`: it sums the memory of the sandbox's processes and the
-socket and pipe buffers they hold every :data:`WATCH_TICK` seconds), which kill the
+socket and pipe buffers and memfds they hold every :data:`WATCH_TICK` seconds), which kill the
 sandbox's whole PID namespace.  Each gives one :class:`LimitExceeded` starting
 ``stopped:`` and naming the limit (``stopped: CPU time limit 60 s exceeded (command
 1: ...)``); the runner's callers
@@ -79,7 +79,9 @@ ended silently or with "Connection reset").
 System calls pass a seccomp filter (:mod:`.seccomp`, since 2026-12-02), which
 bubblewrap loads after its own mounts: SysV IPC, ``clone3`` and every call newer than
 the runner's strace knows (:data:`.seccomp.UNKNOWN_TO_STRACE`, since 2026-12-03) fail
-with ``ENOSYS``;
+with ``ENOSYS``
+(``memfd_secret`` and ``io_setup`` too, since 2026-12-05: the pages of the one escaped
+the memory watch, the other took the machine's AIO budget, one for all its processes);
 keys, ``bpf``, ``perf_event_open``, ``userfaultfd``, io_uring, module and kexec
 calls, every mount call, ``setns``, ``syslog`` (the machine's kernel log, readable
 where ``kernel.dmesg_restrict`` is 0), ``process_vm_readv``/``writev``,
@@ -96,22 +98,23 @@ runner refuses to run.
 
 What is *not* bounded or hidden, known and accepted for now (reviewed 2026-12-02):
 
-* memory the watch cannot see: pages of a ``memfd`` that no process maps (each
-  memfd is capped by the file-size limit and each process has at most ``files``
-  descriptors), pipe buffers grown past :data:`PIPE_BYTES` (within the sandbox uid's
-  budget, 64 MiB by default), the overshoot within one :data:`WATCH_TICK` (one
-  process can open ``files`` sockets in it: ~200 MiB of buffers with the defaults),
+* memory the watch cannot see: pages of a ``memfd`` that no process holds, only the
+  queue of a unix socket it was sent on with ``SCM_RIGHTS`` (at most the uid's ``files``
+  descriptors in flight, each capped by the file-size limit: 1 GiB with the defaults; a
+  memfd a process holds is charged its blocks since 2026-12-05, before which unmapped
+  ones were not counted at all), pipe buffers grown past :data:`PIPE_BYTES` (within the
+  sandbox uid's budget, 64 MiB by default), the overshoot within one :data:`WATCH_TICK`
+  (one process can open ``files`` sockets in it: ~200 MiB of buffers with the defaults),
   and the tool server's worker for the sandbox (outside it; one process with its own
   address-space limit); the tmpfs mounts are counted by their sizes
   (:data:`TMPFS_BYTES`), not by the watch.  Socket buffers are charged
-  (:data:`SOCKET_BYTES` per socket, plus TCP queues read every
-  :data:`QUEUE_EVERY` seconds while a TCP socket is open)
-  since 2026-12-02: before, the watch counted none, and with ``SO_SNDBUF``/
-  ``SO_RCVBUF`` raised (now denied by the filter) one snippet under a 256 MiB limit
-  held 5 GiB of the machine's memory until the wall clock stopped it (review of
-  2026-12-02; the figure accepted before, 88 MiB in 400 socket pairs, assumed default
-  buffers).  SysV shared
-  memory, which had no cap (measured 2026-12-02: four 48 MiB segments filled and
+  (:data:`SOCKET_BYTES` per socket, unix sockets held in flight included since
+  2026-12-05, plus TCP queues read every :data:`QUEUE_EVERY` seconds while a TCP socket
+  is open) since 2026-12-02: before, the watch counted none, and with ``SO_SNDBUF``/
+  ``SO_RCVBUF`` raised (now denied by the filter) one snippet under a 256 MiB limit held
+  5 GiB of the machine's memory until the wall clock stopped it (review of 2026-12-02;
+  the figure accepted before, 88 MiB in 400 socket pairs, assumed default buffers).
+  SysV shared memory, which had no cap (measured 2026-12-02: four 48 MiB segments filled and
   detached ran under a 64 MiB limit), is denied by the filter since that day;
 * a parameter file of the fake ``/sys`` with mode 0444 can be ``chmod``-ed and then
   written by the snippet, which owns every file of the sandbox's tmpfs mounts (its
@@ -750,9 +753,10 @@ environment, no argument) and is non-dumpable (``prctl(PR_SET_DUMPABLE, 0)`` bef
 anything else), so a command, which runs as the same uid but has no capability,
 can neither ptrace it nor read its memory, and cannot forge a result.  After each
 command PID 1 kills and reaps every other process of the sandbox (nothing a command
-left running can write into a later command's result), then writes the status and
-its children's CPU times (as bash's ``times``), which tell a kill by the CPU limit
-from the snippet's own ``kill -9``."""
+left running can write into a later command's result), then writes the status, the
+signal that ended the command (0 for an exit: ``exit 153`` is no SIGXFSZ) and its
+children's CPU times (as bash's ``times``), which tell a kill by the CPU limit from
+the snippet's own ``kill -9``."""
 
 
 TRACE = (
@@ -1017,7 +1021,7 @@ def run(
                 raise LimitExceeded(
                     f"stopped: memory limit {limits.memory_bytes >> 20} MiB exceeded (the "
                     f"snippet's processes held {held >> 20} MiB at once, counting their "
-                    "socket and pipe buffers)"
+                    "socket and pipe buffers and memfds)"
                 )
             if len(said) > cap:
                 _results(said, mark, limits)  # names the command
@@ -1240,7 +1244,8 @@ grow its pipes with ``F_SETPIPE_SZ`` within its uid's budget,
 def tree_memory(pid: int) -> int:
     """Bytes of anonymous and shared memory held by ``pid`` and its descendants (every
     process of a sandbox descends from its PID 1, orphans included), with the socket
-    and pipe buffers they hold open (:data:`SOCKET_BYTES`, :data:`PIPE_BYTES`)."""
+    and pipe buffers they hold open (:data:`SOCKET_BYTES`, :data:`PIPE_BYTES`) and the
+    unix sockets they hold in flight (:func:`_in_flight`)."""
     total, todo, seen = 0, [pid], set()
     buffers: dict[str, int] = {}
     while todo:
@@ -1260,8 +1265,31 @@ def tree_memory(pid: int) -> int:
                     todo += [int(c) for c in f.read().split()]
             except OSError:
                 continue
+    if buffers:
+        _in_flight(pid, buffers)
     tcp = TCP in buffers.values()
     return total + sum(buffers.values()) + (_queued(pid) if tcp else 0)
+
+
+def _in_flight(pid: int, buffers: dict[str, int]) -> None:
+    """Note every unix socket of ``pid``'s network namespace (the sandbox's own), those
+    in flight too: a socket sent with ``SCM_RIGHTS`` and closed is in no process's
+    descriptor table, only in the queue of the socket it was sent on, with its own
+    queue still full.  Before (review of 2026-12-05, session 21), 513 filled pairs held
+    that way kept 114 MiB under a 64 MiB limit; the kernel bounds a uid's descriptors
+    in flight by its ``RLIMIT_NOFILE``.  ``/proc/PID/net/unix`` lists them (its
+    ``Inode`` column, the number ``socket:[N]`` names), read only while a process of
+    the sandbox holds a socket: no socket can be in flight otherwise for longer than
+    the kernel takes to collect it."""
+    try:
+        with open(f"/proc/{pid}/net/unix", "rb") as f:
+            lines = f.read().splitlines()[1:]
+    except OSError:
+        return
+    for line in lines:
+        fields = line.split()
+        if len(fields) > 6 and fields[6].isdigit():
+            buffers.setdefault(f"socket:[{fields[6].decode()}]", SOCKET_BYTES)
 
 
 TCP = SOCKET_BYTES + 1
@@ -1273,8 +1301,11 @@ _QUEUED = [0, 0.0, 0]  # pid, when, bytes
 
 
 def _buffers(pid: int, buffers: dict[str, int]) -> None:
-    """Note each socket and pipe ``pid`` holds (by inode: one shared by many processes
-    counts once); a TCP socket as :data:`TCP`."""
+    """Note each socket, pipe and memfd ``pid`` holds (by inode: one shared by many
+    processes counts once); a TCP socket as :data:`TCP`, a memfd by its blocks (its
+    pages are in no process's RSS unless mapped, and then they count twice: review of
+    2026-12-05, session 21, before which 16 processes kept 240 MiB of unmapped memfds
+    under a 64 MiB limit)."""
     try:
         fds = os.listdir(f"/proc/{pid}/fd")
     except OSError:
@@ -1292,6 +1323,10 @@ def _buffers(pid: int, buffers: dict[str, int]) -> None:
             buffers[link] = TCP if kind.startswith(b"TCP") else SOCKET_BYTES
         elif link.startswith("pipe:"):
             buffers[link] = PIPE_BYTES
+        elif link.startswith("/memfd:"):
+            with contextlib.suppress(OSError):
+                st = os.stat(f"/proc/{pid}/fd/{fd}")
+                buffers[f"memfd:{st.st_dev}:{st.st_ino}"] = st.st_blocks * 512
 
 
 def _queued(pid: int) -> int:
@@ -1424,9 +1459,10 @@ def _results(said: bytes, mark: str, limits: Limits) -> list[Result]:
         if stop < 0:
             break
         head, *times = said[stop + len(end) :].split(b"\n", 3)[:3]
-        _i, _sp, code_text = head.partition(b" ")
-        code = int(code_text) if code_text.strip().isdigit() else -1
-        if code == 128 + signal.SIGXFSZ:
+        code, ended_by = _status(head)
+        if ended_by == signal.SIGXFSZ or (
+            code == 128 + signal.SIGXFSZ and b"File size limit exceeded" in data  # bash's
+        ):  # word for a program of the command that SIGXFSZ ended
             raise LimitExceeded(
                 f"stopped: file size limit {limits.output_bytes} bytes exceeded (command {i})"
             )
@@ -1448,6 +1484,16 @@ def _results(said: bytes, mark: str, limits: Limits) -> list[Result]:
             trace = said[said.find(b"\n", traced) + 1 : None if at < 0 else at]
         results.append(Result(data, code, trace))
     return results
+
+
+def _status(head: bytes) -> tuple[int, int]:
+    """(the status, the signal that ended the command or 0) from the rest of an end line
+    of PID 1 (``I STATUS SIGNAL``); -1 for a status that is not a number.  The signal
+    tells a kill from an exit with the same status (``exit 153``, since review s21)."""
+    fields = head.split()
+    code = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else -1
+    ended_by = int(fields[2]) if len(fields) > 2 and fields[2].isdigit() else 0
+    return code, ended_by
 
 
 def _children_cpu(times: bytes) -> float:

@@ -17,6 +17,13 @@ counts) and a smaller attack surface:
   without it: it answers a file system's free blocks and inodes by device number,
   which no traced call names (review of 2026-12-05, session 18: the /sys tmpfs's free
   inodes counted parameter files of rows the run never read);
+* ``memfd_secret``: ``ENOSYS``, what a kernel without secret memory answers
+  (review of 2026-12-05, session 21): its pages are mapped into no ``RssAnon`` or
+  ``RssShmem``, so the runner's memory watch did not see them, and 16 processes held
+  112 MiB under a 64 MiB limit, each within the machine's ``RLIMIT_MEMLOCK``;
+* ``io_setup``: ``ENOSYS``, as on a kernel built without AIO (same review): the
+  machine has one budget of AIO events for all its processes (``fs.aio-max-nr``), which
+  one snippet took whole for as long as it ran;
 * ``clone`` with ``CLONE_UNTRACED`` and ``ptrace`` ``PTRACE_ATTACH``/``PTRACE_SEIZE``:
   ``EPERM``, so that every process of a traced run stays under the runner's strace
   (``PTRACE_TRACEME``, with which strace starts its command, stays allowed) and no
@@ -93,11 +100,11 @@ SYSCALLS: dict[str, tuple[int, int | None]] = {
     "sched_setparam": (142, 118), "sched_setattr": (314, 274),
     "setpriority": (141, 140), "ioprio_set": (251, 30), "prlimit64": (302, 261),
     "seccomp": (317, 277), "ustat": (136, None), "socket": (41, 198),
-    "socketpair": (53, 199),
+    "socketpair": (53, 199), "memfd_secret": (447, 447), "io_setup": (206, 0),
 }  # fmt: skip
 SYSV = ("shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
         "semget", "semop", "semctl", "semtimedop")  # fmt: skip
-ENOSYS_CALLS = (*SYSV, "clone3", "ustat")
+ENOSYS_CALLS = (*SYSV, "clone3", "ustat", "memfd_secret", "io_setup")
 UNKNOWN_TO_STRACE = 451
 """System calls from this number on (the same in both tables since Linux 5.1) fail with
 ``ENOSYS``, as on a kernel that predates them: strace 6.1, the runner's tracer, knows
