@@ -285,7 +285,7 @@ def _report(r: argparse.ArgumentParser) -> None:
 def _lint(li: argparse.ArgumentParser) -> None:
     from nested_snippets import arches
 
-    li.add_argument("paths", nargs="+", metavar="FILE|DIR")
+    li.add_argument("paths", nargs="*", metavar="FILE|DIR")
     li.add_argument(
         "--kernel",
         metavar="VERSION",
@@ -295,6 +295,12 @@ def _lint(li: argparse.ArgumentParser) -> None:
         "--arch",
         choices=arches.param_arches(),
         help="architecture for the 'kvm' module (default: the host's)",
+    )
+    li.add_argument(
+        "--cmdline",
+        metavar="FILE",
+        help="also lint the kernel command line in FILE (such as /proc/cmdline; "
+        "one per line): KVM module parameters and early parameters such as kvm-arm.mode",
     )
     li.add_argument(
         "--root",
@@ -446,9 +452,36 @@ def _streams_set() -> int:
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 locale: never UnicodeEncodeError
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    unfit = _unfit_encoding()
     if not isinstance(sys.stderr, _Messages):
         sys.stderr = _Messages(sys.stderr)
+    if unfit:
+        print(f"nested-kvm: {unfit}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _unfit_encoding() -> str:
+    """Why stdout or stderr cannot take the checker's text in their encoding (a
+    ``PYTHONIOENCODING`` of a codec Python knows but that fails on any text, or on
+    escaped characters: ``undefined``, ``idna``), with stderr made writable (ASCII,
+    characters escaped) to say it; "" when both can.  A codec Python does not know
+    at all stops Python itself before this runs."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None)
+        if not encoding or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            "nested-kvm \u20ac \udcff".encode(encoding, getattr(stream, "errors", "strict"))
+        except (UnicodeError, LookupError) as exc:
+            sys.stderr.reconfigure(encoding="ascii", errors="backslashreplace")
+            setting = os.environ.get("PYTHONIOENCODING")
+            given = f"PYTHONIOENCODING={setting}: " if setting is not None else ""
+            return (
+                f"{given}the standard streams' encoding {encoding!r} cannot write this "
+                f"program's text ({exc}); unset it or choose another, such as utf-8"
+            )
+    return ""
 
 
 def _flushed(command: str | None, status: int) -> int:

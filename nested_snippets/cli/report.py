@@ -3103,12 +3103,13 @@ class NewFile:
         for _ in range(100):
             name = _TEMP.format(os.urandom(6).hex())
             try:
-                fd = os.open(name, flags, 0o600, dir_fd=self.dir_fd)
+                with deferred_signals():  # a signal once it exists: close() removes it
+                    fd = os.open(name, flags, 0o600, dir_fd=self.dir_fd)
+                    self.temp, self.fd = name, fd
             except FileExistsError:
                 continue
             except OSError as exc:
                 raise self._why(exc) from None
-            self.temp = name
             return fd
         raise CliError(f"cannot write {self.path}: no free temporary name in its directory")
 
@@ -3187,7 +3188,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.output or args.output == "-":
         sys.stdout.write(build(HostFS(args.root)))
         return 0
-    with NewFile(args.output) as out:  # a bad -o is said before the report is built
+    try:
+        new = NewFile(args.output)  # a bad -o is said before the report is built
+    except Interrupted as exc:
+        exc.note = f"; {args.output} was not written"
+        raise
+    with new as out:
         try:
             out.commit(build(HostFS(args.root)))
         except Interrupted as exc:

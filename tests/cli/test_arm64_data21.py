@@ -1,0 +1,134 @@
+"""Session 21: ``params`` and ``lint`` answer from the kernel data's ``arm64/kvm``.
+
+Arm64's KVM is built in (``Arch.builtin_code``): its parameters show in
+/sys/module/kvm/parameters and are set on the kernel command line as
+``kvm.NAME=VALUE``; nesting is the early parameter ``kvm-arm.mode=nested``.  Before,
+``params`` and ``lint`` refused ``--arch arm64`` and stopped on an arm64 host asking
+for another architecture; a real aarch64 host's ``params --running`` compared its
+kvm with x86's data (``params.host_arch``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from nested_snippets.cli import params
+
+
+@pytest.fixture
+def aarch64(monkeypatch):
+    real = os.uname()
+    fake = os.uname_result((real.sysname, real.nodename, "6.6.0", real.version, "aarch64"))
+    monkeypatch.setattr(os, "uname", lambda: fake)
+
+
+def test_params_arch_arm64_lists_its_builtin_kvm(cli):
+    r = cli("params", "--kernel", "6.6", "--arch", "arm64")  # its only code: kvm
+    assert r.rc == 0, (r.rc, r.err)
+    assert "halt_poll_ns             uint  0644  500000" in r.out, r.out
+    assert "built into the kernel" in r.err and "kvm.NAME=VALUE" in r.err, r.err
+    assert "kvm-arm.mode=none|protected|nvhe|nested (arch/arm64/kvm/arm.c:" in r.err, r.err
+
+
+def test_params_arm64_early_values_follow_the_release(cli):
+    r = cli("params", "--kernel", "6.1", "--arch", "arm64", "--json")
+    assert r.rc == 0 and r.json["params"][0]["default"] == "500000", (r.rc, r.err)
+    assert "kvm-arm.mode=none|protected|nvhe (" in r.err, r.err
+    r = cli("params", "--kernel", "5.10", "--arch", "arm64")
+    assert r.rc == 0 and "Linux 5.10 has no early parameter kvm-arm.mode" in r.err, r.err
+
+
+def test_params_arm64_unknown_module_did_you_mean(cli):
+    r = cli("params", "--kernel", "6.6", "--arch", "arm64", "--module", "kvm_intel")
+    assert r.rc == 2 and "did you mean 'x86/kvm_intel'?" in r.err, r.err
+
+
+def test_running_on_a_real_aarch64_host_reads_arm64_data(aarch64):
+    assert params.host_arch() == "arm64"
+
+
+def test_lint_arm64_modprobe_d(cli, tmp_path):
+    conf = tmp_path / "kvm.conf"
+    conf.write_text(
+        "options kvm halt_pol_ns=3\noptions kvm halt_poll_ns=4\noptions kvm-arm mode=nested\n"
+    )
+    r = cli("lint", "--kernel", "6.6", "--arch", "arm64", str(conf))
+    assert r.rc == 1, (r.rc, r.out, r.err)
+    lines = r.out.splitlines()
+    assert lines[0] == (
+        f"{conf}:1: error: kvm is built into arm64 kernels: kmod never loads it, so no "
+        "modprobe.d option reaches it; set them on the kernel command line as kvm.NAME=VALUE"
+    )
+    assert f"{conf}:1: error: kvm (Linux 6.6) has no parameter 'halt_pol_ns'; did you mean " \
+        "'halt_poll_ns'? (the kernel ignores it)" in lines
+    assert r.out.count("built into") == 1  # once per file
+    assert f"{conf}:3: error: options kvm-arm sets nothing: kvm-arm.mode is an early " \
+        "kernel parameter, read only from the kernel command line (put " \
+        "kvm-arm.mode=VALUE there)" in lines
+
+
+def test_lint_on_an_aarch64_host_defaults_to_arm64(cli, tmp_path, aarch64):
+    conf = tmp_path / "kvm.conf"
+    conf.write_text("options kvm halt_poll_ns=4\n")
+    r = cli("lint", "--kernel", "6.6", str(conf))
+    assert r.rc == 1 and "built into arm64 kernels" in r.out, (r.rc, r.out, r.err)
+
+
+@pytest.mark.parametrize(
+    "kernel,cmdline,expected",
+    [
+        ("6.6", "kvm-arm.mode=nested", ""),
+        ("6.6", "quiet kvm_arm.mode=nested", ""),  # parameq(): "-" and "_" alike
+        ("6.6", 'x "kvm-arm.mode=nested"', ""),  # next_arg() drops the quotes
+        ("6.6", "kvm-arm.mode=nestd", "error: kvm-arm.mode: 'nestd' is not one Linux 6.6 "
+         "takes (none, protected, nvhe, nested: early_kvm_mode_cfg, arch/arm64/kvm/arm.c:"),
+        ("6.6", "kvm-arm.mode=nestd", "keeps its default; did you mean 'nested'?"),
+        ("6.1", "kvm-arm.mode=nested", "'nested' is not one Linux 6.1 takes (none, "
+         "protected, nvhe:"),
+        ("5.10", "kvm-arm.mode=nested", "error: Linux 5.10 has no early parameter kvm-arm.mode"),
+        ("6.6", "kvm-arm.mod=nested", "error: unknown early parameter 'kvm-arm.mod' (the "
+         "kernel ignores it); did you mean 'kvm-arm.mode'?"),
+        ("6.6", "kvm-arm.wfi_trap_policy=notrap", "warning: 'kvm-arm.wfi_trap_policy': not "
+         "checked (the kernel data records only kvm-arm.mode)"),
+        ("6.6", "kvm.halt_poll_ns=x", "error: kvm.halt_poll_ns: 'x' is not a valid uint; the "
+         "kernel keeps its value and says \"`x' invalid for parameter `kvm.halt_poll_ns'\""),
+        ("6.6", "kvm.halt_pol=1", "error: kvm (Linux 6.6) has no parameter 'halt_pol'; did "
+         "you mean 'halt_poll_ns'?"),
+        ("6.6", "-- kvm.bogus=1 kvm-arm.mode=x", ""),  # after "--": init's, not the kernel's
+        ("6.6", "kvm-intl.nested=1", "error: unknown module 'kvm-intl'; did you mean "
+         "'kvm_intel'? (no module takes it)"),
+    ],
+)
+def test_lint_cmdline_arm64(cli, tmp_path, kernel, cmdline, expected):
+    path = tmp_path / "cmdline"
+    path.write_text(f"BOOT_IMAGE=/vmlinuz {cmdline}\n")
+    r = cli("lint", "--kernel", kernel, "--arch", "arm64", "--cmdline", str(path))
+    if not expected:
+        assert r.rc == 0 and r.out == "", (r.rc, r.out, r.err)
+    else:
+        assert f"{path}:1: " in r.out and expected in r.out, (r.rc, r.out, r.err)
+        assert r.rc == (1 if "error" in r.out else 0), (r.rc, r.out)
+
+
+def test_lint_cmdline_x86_loadable(cli, tmp_path):
+    path = tmp_path / "cmdline"
+    path.write_text("kvm_intel.nested=2 kvm-arm.mode=nestd\n")
+    r = cli("lint", "--kernel", "6.6", "--arch", "x86", "--cmdline", str(path))
+    assert r.rc == 1 and r.out == (
+        f"{path}:1: error: kvm_intel nested: '2' is not a valid bool; kvm_intel refuses "
+        "to load (Invalid argument)\n"
+    ), r.out
+
+
+def test_lint_cmdline_bad_files(cli, tmp_path):
+    r = cli("lint", "--kernel", "6.6", "--arch", "arm64", "--cmdline", str(tmp_path / "none"))
+    assert r.rc == 2 and "cannot read" in r.err and "no such file" in r.err, r.err
+    os.mkfifo(tmp_path / "fifo")
+    r = cli("lint", "--kernel", "6.6", "--arch", "arm64", "--cmdline", str(tmp_path / "fifo"))
+    assert r.rc == 2 and "a fifo, not read" in r.err, r.err
+    r = cli("lint", "--kernel", "6.6", "--arch", "arm64", "--cmdline", "")
+    assert r.rc == 2 and "empty path" in r.err, r.err
+    r = cli("lint", "--kernel", "6.6")
+    assert r.rc == 2 and "give FILE|DIR" in r.err, r.err

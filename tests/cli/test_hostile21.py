@@ -1,0 +1,109 @@
+"""Session 21, hostile use of the checker: what broke and is mended.
+
+- ``PYTHONIOENCODING`` naming a codec Python knows but that cannot write the
+  checker's text (``idna``, ``undefined``): every write failed, and Python printed
+  its "object address ... UnicodeError" dump with status 1.  Now one line says so,
+  status 2.  (One Python does not know, ``junk``, stops Python before the checker's
+  first line: its "Fatal Python error", documented in cli.rst.)
+- ``/etc/modprobe.d`` that is a FIFO: check and report said "no nested= in
+  modprobe.d" as if it were empty (``files_in`` kept only a regular file).  Now it is
+  a "cannot read: a FIFO, not read" line, never opened.
+- ``report -o FILE`` stopped by a signal while its temporary file was being created
+  left that file behind (the name was recorded after ``open``), and one stopped
+  before said nothing of FILE.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from nested_snippets.cli import report
+from tests.conftest import REPO
+
+TIMEOUT = 60
+PROGRAM = "import sys\nfrom nested_snippets.cli import main\nsys.exit(main())\n"
+
+
+def run(argv: list[str], env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", PROGRAM, *argv], capture_output=True, cwd=REPO,
+        timeout=TIMEOUT, env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})}, **kwargs,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("encoding", ["idna", "undefined"])
+def test_an_encoding_that_cannot_write_is_one_line(encoding):
+    r = run(["params", "--module", "kvm", "--kernel", "6.6", "--arch", "x86"],
+            {"PYTHONIOENCODING": encoding})  # fmt: skip
+    assert r.returncode == 2 and r.stdout == b"", (r.returncode, r.stdout, r.stderr)
+    lines = r.stderr.decode("ascii").splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"nested-kvm: PYTHONIOENCODING={encoding}: "), lines
+
+
+@pytest.mark.parametrize("encoding", ["utf-8:junk", "latin-1", "utf-16"])
+def test_an_encoding_that_can_write_still_works(encoding):
+    r = run(["params", "--module", "kvm", "--kernel", "6.6", "--arch", "x86"],
+            {"PYTHONIOENCODING": encoding})  # fmt: skip
+    assert r.returncode == 0 and r.stderr == b"", (r.returncode, r.stderr)
+
+
+def test_a_fifo_as_modprobe_d_is_said(cli, make_host):
+    root = make_host("intel")
+    conf = root / "etc/modprobe.d"
+    for f in conf.iterdir():
+        f.unlink()
+    conf.rmdir()
+    os.mkfifo(conf)
+    r = cli("check", "--root", str(root), "--no-probe")
+    assert r.line("nested-config") == (
+        "SKIP  nested-config: /etc/modprobe.d: cannot read: a FIFO, not read"
+    ), r.out
+
+
+def test_report_stopped_while_its_temporary_file_is_made(cli, make_host, tmp_path, monkeypatch):
+    root = make_host("intel")
+    real_open = os.open
+
+    def open_then_signal(path, *args, **kwargs):
+        fd = real_open(path, *args, **kwargs)
+        if str(path).startswith(".nested-kvm-report-"):
+            os.kill(os.getpid(), signal.SIGINT)  # handled at the next instruction
+        return fd
+
+    monkeypatch.setattr(os, "open", open_then_signal)
+    out = tmp_path / "out" / "r.md"
+    out.parent.mkdir()
+    r = cli("report", "--root", str(root), "-o", str(out))
+    monkeypatch.setattr(os, "open", real_open)
+    assert r.rc == 130, (r.rc, r.err)
+    assert r.err == f"nested-kvm report: interrupted by SIGINT; {out} was not written\n"
+    assert list(out.parent.iterdir()) == []  # no temporary file left
+
+
+def test_report_stopped_while_its_path_is_checked(cli, make_host, tmp_path, monkeypatch):
+    root = make_host("intel")
+    real = report.NewFile._check_free
+
+    def check_then_signal(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        return real(self)
+
+    monkeypatch.setattr(report.NewFile, "_check_free", check_then_signal)
+    out = tmp_path / "r.md"
+    r = cli("report", "--root", str(root), "-o", str(out))
+    assert r.rc == 130 and not out.exists(), (r.rc, r.err)
+    assert r.err == f"nested-kvm report: interrupted by SIGINT; {out} was not written\n"
+
+
+def test_an_encoding_python_does_not_know_stops_python_itself():
+    """cli.rst (Bad input): "one whose codec Python does not know (junk) stops Python
+    itself before the checker's first line: Python prints its own "Fatal Python
+    error" lines and exits with status 1"."""
+    r = run(["--version"], {"PYTHONIOENCODING": "junk"})
+    assert r.returncode == 1 and b"Fatal Python error" in r.stderr, (r.returncode, r.stderr)
