@@ -526,6 +526,8 @@ def _main(words: list[str], command: str | None) -> int:
     except CliError as exc:
         print(escape(shorten(f"nested-kvm {args.command}: {exc}")), file=sys.stderr)
         return 2
+    except MemoryError:  # a hostile input on a machine (or ulimit -v) with little memory
+        pass  # said below, once the frames that hold the input are freed
     except BrokenPipeError:  # stdout closed by its reader (| head -1)
         return _closed_early(args.command)
     except OSError as exc:
@@ -540,6 +542,20 @@ def _main(words: list[str], command: str | None) -> int:
             print(f"nested-kvm {args.command}: {why}", file=sys.stderr)
             return 2
         return _cannot_write(args.command, exc)
+    return _out_of_memory(args)  # (a MemoryError: its input is freed by now)
+
+
+def _out_of_memory(args: Any) -> int:
+    """Say in one line that the command ran out of memory (``check --json`` in its
+    JSON too); exit status 2."""
+    why = "out of memory: an input (a file of millions of words?) is too large for the "
+    why += "memory this process may use"
+    if args.command == "check" and getattr(args, "json", False):
+        from nested_snippets.cli.check import CANNOT_CHECK, render_json
+
+        sys.stdout.write(render_json(None, None, CANNOT_CHECK, why))
+    print(f"nested-kvm {args.command}: {why}", file=sys.stderr)
+    return 2
 
 
 def _interrupted(command: str | None, exc: KeyboardInterrupt) -> int:
