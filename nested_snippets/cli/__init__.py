@@ -398,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
                 status = _streams_set() or _main(words, command)
                 return _flushed(command, status)
             except KeyboardInterrupt as exc:
+                if command == "report" and not getattr(exc, "note", ""):
+                    exc.note = _output_note(words)  # type: ignore[attr-defined]
                 return _interrupted(command, exc)
     except KeyboardInterrupt as exc:  # Ctrl-C just before the handlers are in place
         return _interrupted(command, exc)
@@ -556,6 +558,28 @@ def _out_of_memory(args: Any) -> int:
         sys.stdout.write(render_json(None, None, CANNOT_CHECK, why))
     print(f"nested-kvm {args.command}: {why}", file=sys.stderr)
     return 2
+
+
+def _output_note(words: list[str]) -> str:
+    """For ``report -o FILE`` stopped by a signal outside the writing of *FILE* (while
+    Python imports or the options are read, or once it is written): what became of
+    *FILE*, as the writing itself says it (``; FILE was not written``), or ""."""
+    path = None
+    rest = iter(words)
+    for word in rest:
+        if word == "--":
+            break
+        name, equals, value = word.partition("=")
+        if word.startswith("-o") and word != "-o":
+            path = word[2:]
+        elif word == "-o" or (len(name) >= 3 and "--output".startswith(name)):
+            path = value if equals else next(rest, None)
+    if path is None or path in ("", "-"):
+        return ""
+    report = sys.modules.get("nested_snippets.cli.report")
+    if report is not None and path in getattr(report, "WRITTEN", ()):
+        return f"; {path} was written whole before it"
+    return f"; {path} was not written"
 
 
 def _interrupted(command: str | None, exc: KeyboardInterrupt) -> int:

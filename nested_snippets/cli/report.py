@@ -3053,6 +3053,11 @@ _TEMP = ".nested-kvm-report-{}.tmp"
 *FILE*'s name whole (a fixed, short name: *FILE*'s own may be 255 bytes long)."""
 
 
+WRITTEN: list[str] = []
+"""The *FILE* of ``-o FILE`` once it has its name, whole (a signal after that does
+not undo it: :func:`nested_snippets.cli.main` says which)."""
+
+
 class NewFile:
     """*FILE* of ``-o FILE``, to be created whole or not at all.  Opening it checks
     the path (its directories, that *FILE* is free) and creates a temporary file
@@ -3140,6 +3145,7 @@ class NewFile:
         else:
             os.unlink(temp, dir_fd=dir_fd)  # type: ignore[arg-type]
         self.temp = None
+        WRITTEN.append(self.path)
 
     def _claim_and_rename(self) -> None:
         """Without ``link``: create *FILE* empty (``O_EXCL``: never an existing one),

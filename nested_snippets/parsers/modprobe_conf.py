@@ -42,6 +42,7 @@ and each is used only where it is the reader:
 
 from __future__ import annotations
 
+import errno
 import os
 from itertools import islice
 
@@ -704,6 +705,10 @@ def files_in(
                 chosen[name] = (d, real_dir)
             continue
         except OSError as exc:
+            if exc.errno == errno.ELOOP and problems is not None:  # never a directory
+                problems.append(f"{d}: cannot read: a symbolic link that cannot be followed "
+                                "(too many levels of symbolic links)")  # fmt: skip
+                continue
             if not os.path.isdir(real_dir):
                 continue
             if problems is not None:

@@ -142,3 +142,56 @@ def test_check_out_of_memory_is_one_line(continued_root):
     assert r.returncode == 2 and b"Traceback" not in r.stderr, (r.returncode, r.stderr[-300:])
     assert r.stderr.decode().startswith("nested-kvm check: out of memory: "), r.stderr
     assert r.stderr.count(b"\n") == 1 and b'"error": "out of memory' in r.stdout, r.stdout
+
+
+def test_report_stopped_while_its_options_are_read(cli, make_host, tmp_path, monkeypatch):
+    """A signal before report's run (Python's imports, the options; the hostile
+    round's SIGTERM at 0.2 s): "interrupted by SIGTERM" said nothing of FILE."""
+    import nested_snippets.cli as cli_module
+
+    root = make_host("intel")
+    real = cli_module._root
+
+    def root_then_signal(value):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return real(value)
+
+    monkeypatch.setattr(cli_module, "_root", root_then_signal)
+    out = tmp_path / "r.md"
+    for words in (["-o", str(out)], [f"-o{out}"], [f"--output={out}"], ["--out", str(out)]):
+        r = cli("report", *words, "--root", str(root))
+        assert r.rc == 143 and not out.exists(), (words, r.rc, r.err)
+        assert r.err == f"nested-kvm report: interrupted by SIGTERM; {out} was not written\n"
+    r = cli("report", "-o", "-", "--root", str(root))
+    assert r.rc == 143 and r.err == "nested-kvm report: interrupted by SIGTERM\n", r.err
+
+
+def test_report_stopped_once_written_says_so(cli, make_host, tmp_path, monkeypatch):
+    root = make_host("intel")
+    real = report.run
+
+    def run_then_signal(args):
+        status = real(args)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return status
+
+    monkeypatch.setattr(report, "run", run_then_signal)
+    out = tmp_path / "r.md"
+    r = cli("report", "-o", str(out), "--root", str(root))
+    assert r.rc == 143 and out.read_text().startswith("# nested-kvm report"), (r.rc, r.err)
+    said = f"nested-kvm report: interrupted by SIGTERM; {out} was written whole before it\n"
+    assert r.err == said, r.err
+
+
+def test_a_symbolic_link_loop_as_modprobe_d_is_said(cli, make_host):
+    root = make_host("intel")
+    conf = root / "etc/modprobe.d"
+    for f in conf.iterdir():
+        f.unlink()
+    conf.rmdir()
+    conf.symlink_to("modprobe.d")
+    r = cli("check", "--root", str(root), "--no-probe")
+    assert r.line("nested-config") == (
+        "SKIP  nested-config: /etc/modprobe.d: cannot read: a symbolic link that cannot be "
+        "followed (too many levels of symbolic links)"
+    ), r.out
