@@ -1098,6 +1098,14 @@ class Linter:
                 f"options {clip(shown(given))} sets nothing: {early} is an early kernel "
                 f"parameter, read only from the kernel command line (put {early}=VALUE there)"
             )
+        if kind in ("blacklist", "install") and what[1] in self.builtin:
+            # kmod_module_probe_insert_module() (libkmod/libkmod-module.c, kmod
+            # 84fa569b2eb3) returns before its blacklist and install commands for a
+            # module whose state is KMOD_MODULE_BUILTIN
+            return (
+                f"{kind} {what[1]}: {what[1]} is built into {self.arch} kernels, so kmod "
+                "finds it there and this line does nothing"
+            )
         if kind == "blacklist":
             return f"blacklist {what[1]}: udev will not load it at boot (modprobe still can)"
         if kind == "install":
@@ -1111,6 +1119,8 @@ class Linter:
         if kind == "invalid":
             _, module, name, ptype, value, errno_name = what
             text = "no value" if value is None else f"'{clip(shown(value))}'"
+            if module in self.builtin:  # never loaded: the line is never applied anyway
+                return self.builtin_invalid(module, name, ptype, value, errno_name)
             if errno_name == "ERANGE":  # kstrtox.c: modprobe prints strerror(ERANGE)
                 return (
                     f"{module} {name}: {text} is out of range for a {ptype}; "
@@ -1186,9 +1196,10 @@ class Linter:
 
     def early_of(self, module: str) -> list[str]:
         """The early parameters of the checked architecture whose prefix is ``module``
-        normalized (``kvm_arm``: ``["kvm-arm.mode"]`` on arm64)."""
+        normalized, in any case (``kvm_arm``, ``KVM_ARM``: ``["kvm-arm.mode"]`` on
+        arm64)."""
         known = arches.early_params(self.arch)
-        return [e for e in known if normalize(e.partition(".")[0]) == module]
+        return [e for e in known if normalize(e.partition(".")[0]) == module.lower()]
 
     def lint_cmdline(self, path: str, text: str) -> None:
         """Lint a kernel command line (``path``: a file holding one per line, such as
@@ -1199,7 +1210,7 @@ class Linter:
         the values the data records for the release."""
         boot = kernel.load(self.version, self.arch).boot_params
         for lineno, line in enumerate(text.split("\n"), 1):
-            for name, value in kargs.split_args(line):
+            for name, value in kargs.split_args(line.partition("\0")[0]):  # a C string
                 if name == "--" and value is None:
                     break  # the kernel hands the rest to init
                 head, dot, param = name.partition(".")
@@ -1233,14 +1244,29 @@ class Linter:
             values.parse(p.type, value, self.bool_extra)
         except values.InvalidValue as exc:
             if module in self.builtin:  # parse_args() says so and boots on
-                text = "no value" if value is None else f"'{clip(shown(value))}'"
-                self.add(path, lineno, "error", (
-                    f"{module}.{p.name}: {text} is not a valid {p.type}; the kernel keeps "
-                    f"its value and says \"`{clip(shown(value or ''))}' invalid for parameter "
-                    f"`{module}.{p.name}'\""))  # fmt: skip
+                self.add(path, lineno, "error", self.builtin_invalid(
+                    module, p.name, p.type, value, exc.errno_name, cmdline=True))  # fmt: skip
                 return
             self.add(path, lineno, "error",
                      ("invalid", module, p.name, p.type, value, exc.errno_name))  # fmt: skip
+
+    @staticmethod
+    def builtin_invalid(
+        module: str, name: str, ptype: str, value: str | None, errno_name: str,
+        cmdline: bool = False,
+    ) -> str:
+        """The error for a value of built-in code's parameter (arm64's ``kvm``) that
+        its type rejects: on the kernel command line (``cmdline``) ``parse_args()``
+        says so and boots on, the parameter keeping its value; in modprobe.d the line
+        never reaches it."""
+        text = "no value" if value is None else f"'{clip(shown(value))}'"
+        wrong = "out of range for a" if errno_name == "ERANGE" else "not a valid"
+        said = f"\"`{clip(shown(value or ''))}' invalid for parameter `{module}.{name}'\""
+        if cmdline:
+            return f"{module}.{name}: {text} is {wrong} {ptype}; the kernel keeps its value " \
+                f"and says {said}"
+        return f"{module} {name}: {text} is {wrong} {ptype}; on the kernel command line " \
+            f"too the kernel would reject it ({said})"
 
     def early_word(
         self,

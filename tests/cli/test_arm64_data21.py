@@ -132,3 +132,44 @@ def test_lint_cmdline_bad_files(cli, tmp_path):
     assert r.rc == 2 and "empty path" in r.err, r.err
     r = cli("lint", "--kernel", "6.6")
     assert r.rc == 2 and "give FILE|DIR" in r.err, r.err
+
+
+def test_lint_arm64_modprobe_d_says_what_builtin_code_does(cli, tmp_path):
+    """Hostile round 2 of session 21: for arm64's built-in kvm, lint said an invalid
+    value makes kvm "refuse to load" and that blacklist keeps udev from loading it;
+    kmod_module_probe_insert_module() (libkmod/libkmod-module.c, kmod 84fa569b2eb3)
+    returns before blacklist and install for a module built in.  ``options KVM-ARM``
+    got "did you mean 'kvm_amd'"."""
+    conf = tmp_path / "kvm.conf"
+    conf.write_text('options kvm halt_poll_ns="1 x"\nblacklist kvm\ninstall kvm /bin/true\n'
+                    "options KVM-ARM mode=nested\n")  # fmt: skip
+    r = cli("lint", "--kernel", "6.6", "--arch", "arm64", str(conf))
+    assert "refuses to load" not in r.out and "udev" not in r.out, r.out
+    assert (
+        f"{conf}:1: error: kvm halt_poll_ns: '1 x' is not a valid uint; on the kernel command "
+        "line too the kernel would reject it (\"`1 x' invalid for parameter `kvm.halt_poll_ns'\")"
+    ) in r.out.splitlines(), r.out
+    for n, kind in ((2, "blacklist"), (3, "install")):
+        assert f"{conf}:{n}: warning: {kind} kvm: kvm is built into arm64 kernels, so kmod " \
+            "finds it there and this line does nothing" in r.out, r.out
+    assert f"{conf}:4: error: options KVM-ARM sets nothing: kvm-arm.mode is an early" in r.out
+
+
+@pytest.mark.parametrize(
+    "cmdline,expected",
+    [
+        ("kvm-arm.mode=nested\0x", ""),  # a C string: the kernel reads up to the NUL
+        ("kvm.halt_poll_ns=4294967296", "'4294967296' is out of range for a uint; the kernel "
+         "keeps its value"),
+        ("KVM-ARM.mode=nested", "unknown early parameter 'KVM-ARM.mode' (the kernel ignores "
+         "it); did you mean 'kvm-arm.mode'?"),
+    ],
+)
+def test_lint_cmdline_arm64_hostile_round_2(cli, tmp_path, cmdline, expected):
+    path = tmp_path / "cmdline"
+    path.write_text(f"{cmdline}\n")
+    r = cli("lint", "--kernel", "6.6", "--arch", "arm64", "--cmdline", str(path))
+    if not expected:
+        assert r.rc == 0 and r.out == "", (r.rc, r.out)
+    else:
+        assert r.rc == 1 and expected in r.out, (r.rc, r.out)
