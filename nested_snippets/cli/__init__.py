@@ -520,8 +520,7 @@ def _main(words: list[str], command: str | None) -> int:
 
     try:
         name = f"nested_snippets.cli.{args.command}"
-        __import__(name)  # not importlib: its import costs start-up time
-        module = sys.modules[name]
+        module = _command_module(name)
         status = int(module.run(args))
         sys.stdout.flush()  # here, not at exit, so that a write error is reported
         return status
@@ -545,6 +544,24 @@ def _main(words: list[str], command: str | None) -> int:
             return 2
         return _cannot_write(args.command, exc)
     return _out_of_memory(args)  # (a MemoryError: its input is freed by now)
+
+
+def _command_module(name: str) -> Any:
+    """The module of a command, imported (not with importlib: its import costs
+    start-up time); a module that cannot be loaded (a damaged zipapp: zlib.error, a
+    file cut short: SyntaxError) is a CliError naming it."""
+    try:
+        __import__(name)
+    except MemoryError:
+        raise
+    except Exception as exc:
+        from nested_snippets.cli.errors import CliError
+
+        raise CliError(
+            f"cannot load {name} ({type(exc).__name__}: {exc}): the checker's files may be "
+            "damaged; install or download it again"
+        ) from None
+    return sys.modules[name]
 
 
 def _out_of_memory(args: Any) -> int:

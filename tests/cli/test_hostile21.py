@@ -195,3 +195,65 @@ def test_a_symbolic_link_loop_as_modprobe_d_is_said(cli, make_host):
         "SKIP  nested-config: /etc/modprobe.d: cannot read: a symbolic link that cannot be "
         "followed (too many levels of symbolic links)"
     ), r.out
+
+
+def test_a_damaged_zipapp_data_file_is_one_line():
+    """Hostile round 3: a nested-kvm.pyz damaged in the middle (a bad download) made
+    ``params`` end in zipfile.BadZipFile's traceback ("Bad CRC-32 for file
+    'nested_snippets/kernel/data/linux-6.6.json'"), or zlib.error's."""
+    import zipfile
+
+    from nested_snippets import kernel
+
+    class Damaged:
+        name = "linux-6.6.json"
+
+        def open(self, mode):
+            raise zipfile.BadZipFile("Bad CRC-32 for file 'linux-6.6.json'")
+
+    with pytest.raises(kernel.KernelDataError) as err:
+        kernel._read_json(Damaged())
+    assert str(err.value) == (
+        "linux-6.6.json: cannot read (BadZipFile: Bad CRC-32 for file 'linux-6.6.json'); "
+        "the archive it is in may be damaged"
+    )
+
+
+def _damaged(pyz, member: str, out):
+    """A copy of the zipapp ``pyz`` with one byte of ``member``'s compressed data flipped."""
+    import zipfile
+
+    data = bytearray(pyz.read_bytes())
+    info = zipfile.ZipFile(pyz).getinfo(member)
+    data[info.header_offset + 30 + len(info.filename) + len(info.extra) + 10] ^= 0xFF
+    out.write_bytes(bytes(data))
+    return out
+
+
+@pytest.fixture(scope="module")
+def built_pyz(tmp_path_factory):
+    sys.path.insert(0, str(REPO / "tools"))
+    import build_pyz
+
+    pyz = tmp_path_factory.mktemp("pyz") / "nested-kvm.pyz"
+    build_pyz.build(pyz)
+    return pyz
+
+
+@pytest.mark.parametrize(
+    "member,said",
+    [
+        ("nested_snippets/cli/lint.pyc", "nested-kvm lint: cannot load nested_snippets.cli.lint ("),
+        ("nested_snippets/cli/__init__.pyc", "nested-kvm: cannot load the checker from "),
+    ],
+)
+def test_a_damaged_zipapp_module_is_one_line(built_pyz, tmp_path, member, said):
+    """Hostile round 3: a byte flipped in a module of nested-kvm.pyz ended in
+    zipimport's traceback (zlib.error)."""
+    pyz = _damaged(built_pyz, member, tmp_path / "damaged.pyz")
+    r = subprocess.run([sys.executable, str(pyz), "lint", "--kernel", "6.6", "--arch", "arm64",
+                        "--cmdline", "/dev/null"], capture_output=True, text=True,
+                       timeout=TIMEOUT)  # fmt: skip
+    assert r.returncode == 2 and "Traceback" not in r.stderr, (r.returncode, r.stderr)
+    assert r.stderr.startswith(said) and r.stderr.count("\n") == 1, r.stderr
+    assert "may be damaged" in r.stderr, r.stderr
