@@ -39,6 +39,8 @@ def _root(value: str) -> str:
         except OSError as exc:  # a directory may be there, out of reach: say why
             gone = exc.errno in (errno.ENOENT, errno.ENOTDIR)
             why = "is not a directory" if gone else f"cannot be reached: {_lower(exc)}"
+            if not os.path.isabs(value) and _cwd_gone(exc):
+                why = "cannot be reached: the current directory was removed"
         from nested_snippets.cli.escape import quoted
 
         raise argparse.ArgumentTypeError(f"{quoted(value)} {why}")

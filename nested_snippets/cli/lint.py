@@ -1445,8 +1445,13 @@ def collect(paths: list[str], hidden: list[str] | None = None) -> list[tuple[str
         p = Path(given)
         try:
             is_dir = stat.S_ISDIR(os.stat(p).st_mode)
-        except FileNotFoundError:
+        except FileNotFoundError as exc:
             if not p.is_symlink():
+                from nested_snippets.cli import _cwd_gone
+
+                if not p.is_absolute() and _cwd_gone(exc):
+                    raise CliError(f"{given}: cannot be reached: the current directory was "
+                                   "removed") from None  # fmt: skip
                 raise CliError(f"{given}: no such file or directory") from None
             is_dir = False  # a dangling link: reading it says so
         except OSError as exc:

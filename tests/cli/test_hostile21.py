@@ -257,3 +257,28 @@ def test_a_damaged_zipapp_module_is_one_line(built_pyz, tmp_path, member, said):
     assert r.returncode == 2 and "Traceback" not in r.stderr, (r.returncode, r.stderr)
     assert r.stderr.startswith(said) and r.stderr.count("\n") == 1, r.stderr
     assert "may be damaged" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize(
+    "argv,said",
+    [
+        (["check", "--no-probe", "--root", "root"], "argument --root: 'root' cannot be reached: "
+         "the current directory was removed"),
+        (["lint", "--kernel", "6.6", "x.conf"], "nested-kvm lint: x.conf: cannot be reached: the "
+         "current directory was removed"),
+    ],
+)
+def test_a_relative_path_after_the_current_directory_was_removed(tmp_path, argv, said):
+    """Hostile round 3: with the current directory removed, ``--root root`` was "not a
+    directory" and lint's ``x.conf`` "no such file" (both may be there, relative to a
+    directory that is gone); ``_cwd_gone`` already told it for the commands' reads."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    program = (
+        "import os, sys\nos.chdir(sys.argv[1])\nos.rmdir(sys.argv[1])\n"
+        "from nested_snippets.cli import main\nsys.exit(main(sys.argv[2:]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    r = subprocess.run([sys.executable, "-c", program, str(gone), *argv], capture_output=True,
+                       text=True, timeout=TIMEOUT, env=env)  # fmt: skip
+    assert r.returncode == 2 and said in r.stderr, (r.returncode, r.stderr)
