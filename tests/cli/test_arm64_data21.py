@@ -173,3 +173,38 @@ def test_lint_cmdline_arm64_hostile_round_2(cli, tmp_path, cmdline, expected):
         assert r.rc == 0 and r.out == "", (r.rc, r.out)
     else:
         assert r.rc == 1 and expected in r.out, (r.rc, r.out)
+
+
+def _arm64_file(rng) -> str:
+    words = ["halt_poll_ns=1", "halt_poll_ns=2", "nested=1", "--", 'a="x', 'b"', "halt-poll-ns"]
+    lines = []
+    for n in range(rng.randrange(1, 300)):
+        module = rng.choice(["kvm", "kvm", "kvm", "kvm_intel", "kvm-arm", "kvm_intl"])
+        chosen = [rng.choice(words) if rng.random() < 0.3 else f"u{n}x{k}=1"
+                  for k in range(rng.choice([1, 1, 2, 3]))]  # fmt: skip
+        lines.append(f"options {module} {' '.join(chosen)}")
+        if rng.random() < 0.03:
+            lines.append(rng.choice(["blacklist kvm", "install kvm /bin/true", "# x"]))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_arm64_builtin_findings_are_those_of_judging_every_line(monkeypatch, seed):
+    """The built-in error, once per file, whatever lint's short cuts (runs, blocks past
+    SHOWN findings) skip: the same findings as the parser judging every line."""
+    import random
+
+    from nested_snippets.cli import lint
+    from tests.cli.conftest import judge_every_line, lint_files
+
+    rng = random.Random(seed)
+    files = [(f"/d/{k}.conf", _arm64_file(rng)) for k in range(rng.choice([1, 2, 3]))]
+    with monkeypatch.context() as m:
+        m.setattr(lint, "SHOWN", rng.choice([3, 10, 40]))
+        m.setattr(lint, "LONG", rng.choice([1, 3, 1024]))
+        fast = lint_files(files, "arm64")
+        judge_every_line(m)
+        slow = lint_files(files, "arm64")
+    assert fast == slow, (seed, files)
+    said = [f for f in fast[0] if "kmod never loads it" in f[3]]
+    assert len(said) <= len(files)
