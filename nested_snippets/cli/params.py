@@ -28,8 +28,16 @@ so a hostile value is refused before it is parsed or echoed whole."""
 
 
 def not_covered(module: str) -> str:
-    """The error for a real KVM-like module the data does not cover, "" for another
-    name (whose error is the data's, with the closest name)."""
+    """The error for a real KVM-like module the data does not cover, or for the
+    prefix of an early parameter (``kvm-arm``: arm64's ``kvm-arm.mode``), "" for
+    another name (whose error is the data's, with the closest name)."""
+    for row in arches.ARCHES.values():
+        early = [e for e in row.early_params if normalize(e.partition(".")[0]) == module]
+        if early:
+            return (
+                f"{module} is no module: {early[0]} is an early parameter of the kernel "
+                f"command line; params --arch {row.kernel_arch} names the values it takes"
+            )
     if module not in OTHER_KVM:
         return ""
     return (

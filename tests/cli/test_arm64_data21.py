@@ -208,3 +208,23 @@ def test_arm64_builtin_findings_are_those_of_judging_every_line(monkeypatch, see
     assert fast == slow, (seed, files)
     said = [f for f in fast[0] if "kmod never loads it" in f[3]]
     assert len(said) <= len(files)
+
+
+def test_lint_cmdline_larger_than_1_mib_is_not_read(cli, tmp_path):
+    """cli.rst (lint --cmdline): "larger than 1 MiB" is named on standard error."""
+    path = tmp_path / "cmdline"
+    path.write_bytes(b"kvm.x=1 " * ((1 << 20) // 8 + 1))
+    r = cli("lint", "--kernel", "6.6", "--arch", "arm64", "--cmdline", str(path))
+    assert r.rc == 2 and f"nested-kvm lint: {path}: larger than 1 MiB, not read" in r.err, r.err
+
+
+@pytest.mark.parametrize("module", ["kvm-arm", "kvm_arm"])
+def test_params_kvm_arm_is_the_early_parameters_prefix(cli, module):
+    """Hostile round 4: ``params --module kvm-arm --arch arm64`` said "kvm_arm is a real
+    module, but the parameter data covers only ..."; on arm64 it is the prefix of the
+    early parameter kvm-arm.mode, whose values params --arch arm64 now names."""
+    r = cli("params", "--module", module, "--kernel", "6.6", "--arch", "arm64")
+    assert r.rc == 2 and r.err == (
+        "nested-kvm params: kvm_arm is no module: kvm-arm.mode is an early parameter of the "
+        "kernel command line; params --arch arm64 names the values it takes\n"
+    ), r.err
