@@ -68,8 +68,17 @@ def run():
             sys.stdout.write(json_error(message))
         sys.stderr.write(message + "\n")
         return 2
-    from nested_snippets.cli import main
-
+    try:
+        from nested_snippets.cli import main
+    except MemoryError:
+        raise
+    except Exception as exc:  # a damaged archive: zlib.error, zipimport's errors
+        where = sys.argv[0] or "nested-kvm.pyz"
+        sys.stderr.write(
+            "nested-kvm: cannot load the checker from %s (%s: %s): the file may be damaged; "  # noqa: UP031
+            "download or build it again\n" % (where, type(exc).__name__, exc)
+        )
+        return 2
     return main()
 
 

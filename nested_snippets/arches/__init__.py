@@ -21,7 +21,7 @@ from nested_snippets.arches._row import Arch, ModuleSpec
 
 __all__ = ["ARCHES", "X86", "Arch", "ModuleSpec", "UnknownArch", "files", "get", "kernel_arch_of",
            "data_keys", "machine_of", "module_arches", "pages", "param_arches",
-           "reload"]  # fmt: skip
+           "reload", "builtin_names", "early_params"]  # fmt: skip
 
 _FILES: list[str] = []
 ARCHES: dict[str, Arch] = {}
@@ -120,15 +120,32 @@ def module_arches() -> dict[str, str | None]:
 
 
 def param_arches() -> tuple[str, ...]:
-    """Kernel architectures with KVM parameter data, in table order (``x86``...)."""
-    keys = [s.data_key for a in ARCHES.values() for s in a.modules if s.data_key]
-    return tuple(dict.fromkeys(k.split("/")[0] for k in keys))
+    """Kernel architectures with KVM parameter data, in table order (``x86``...),
+    also those whose KVM code is built in (``arm64``: :attr:`Arch.builtin_code`)."""
+    return tuple(dict.fromkeys(k.split("/")[0] for k in data_keys()))
 
 
 def data_keys() -> tuple[str, ...]:
-    """Keys of the kernel parameter data (``x86/kvm_intel``), in table order."""
-    keys = [s.data_key for a in ARCHES.values() for s in a.modules if s.data_key]
+    """Keys of the kernel parameter data (``x86/kvm_intel``, ``arm64/kvm``), in
+    table order: modules' and built-in code's."""
+    keys = [s.data_key for a in ARCHES.values() for s in (*a.modules, *a.builtin_code)
+            if s.data_key]  # fmt: skip
     return tuple(dict.fromkeys(keys))
+
+
+def builtin_names(kernel_arch: str) -> frozenset[str]:
+    """The KVM code that is always built into ``kernel_arch``'s kernels, by module
+    name (``arm64``: ``{"kvm"}``; :attr:`Arch.builtin_code`): kmod never loads it,
+    so modprobe.d options never reach it."""
+    return frozenset(s.name for a in ARCHES.values() if a.kernel_arch == kernel_arch
+                     for s in a.builtin_code)  # fmt: skip
+
+
+def early_params(kernel_arch: str) -> tuple[str, ...]:
+    """The early kernel command-line parameters of ``kernel_arch`` that the kernel
+    data records (``kvm-arm.mode``; :attr:`Arch.early_params`)."""
+    names = [p for a in ARCHES.values() if a.kernel_arch == kernel_arch for p in a.early_params]
+    return tuple(dict.fromkeys(names))
 
 
 def pages() -> dict[str, str]:

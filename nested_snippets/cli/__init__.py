@@ -39,6 +39,8 @@ def _root(value: str) -> str:
         except OSError as exc:  # a directory may be there, out of reach: say why
             gone = exc.errno in (errno.ENOENT, errno.ENOTDIR)
             why = "is not a directory" if gone else f"cannot be reached: {_lower(exc)}"
+            if not os.path.isabs(value) and _cwd_gone(exc):
+                why = "cannot be reached: the current directory was removed"
         from nested_snippets.cli.escape import quoted
 
         raise argparse.ArgumentTypeError(f"{quoted(value)} {why}")
@@ -285,7 +287,7 @@ def _report(r: argparse.ArgumentParser) -> None:
 def _lint(li: argparse.ArgumentParser) -> None:
     from nested_snippets import arches
 
-    li.add_argument("paths", nargs="+", metavar="FILE|DIR")
+    li.add_argument("paths", nargs="*", metavar="FILE|DIR")
     li.add_argument(
         "--kernel",
         metavar="VERSION",
@@ -295,6 +297,12 @@ def _lint(li: argparse.ArgumentParser) -> None:
         "--arch",
         choices=arches.param_arches(),
         help="architecture for the 'kvm' module (default: the host's)",
+    )
+    li.add_argument(
+        "--cmdline",
+        metavar="FILE",
+        help="also lint the kernel command line in FILE (such as /proc/cmdline; "
+        "one per line): KVM module parameters and early parameters such as kvm-arm.mode",
     )
     li.add_argument(
         "--root",
@@ -392,6 +400,8 @@ def main(argv: list[str] | None = None) -> int:
                 status = _streams_set() or _main(words, command)
                 return _flushed(command, status)
             except KeyboardInterrupt as exc:
+                if command == "report" and not getattr(exc, "note", ""):
+                    exc.note = _output_note(words)  # type: ignore[attr-defined]
                 return _interrupted(command, exc)
     except KeyboardInterrupt as exc:  # Ctrl-C just before the handlers are in place
         return _interrupted(command, exc)
@@ -446,9 +456,36 @@ def _streams_set() -> int:
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 locale: never UnicodeEncodeError
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    unfit = _unfit_encoding()
     if not isinstance(sys.stderr, _Messages):
         sys.stderr = _Messages(sys.stderr)
+    if unfit:
+        print(f"nested-kvm: {unfit}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _unfit_encoding() -> str:
+    """Why stdout or stderr cannot take the checker's text in their encoding (a
+    ``PYTHONIOENCODING`` of a codec Python knows but that fails on any text, or on
+    escaped characters: ``undefined``, ``idna``), with stderr made writable (ASCII,
+    characters escaped) to say it; "" when both can.  A codec Python does not know
+    at all stops Python itself before this runs."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None)
+        if not encoding or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            "nested-kvm \u20ac \udcff".encode(encoding, getattr(stream, "errors", "strict"))
+        except (UnicodeError, LookupError) as exc:
+            sys.stderr.reconfigure(encoding="ascii", errors="backslashreplace")
+            setting = os.environ.get("PYTHONIOENCODING")
+            given = f"PYTHONIOENCODING={setting}: " if setting is not None else ""
+            return (
+                f"{given}the standard streams' encoding {encoding!r} cannot write this "
+                f"program's text ({exc}); unset it or choose another, such as utf-8"
+            )
+    return ""
 
 
 def _flushed(command: str | None, status: int) -> int:
@@ -485,14 +522,15 @@ def _main(words: list[str], command: str | None) -> int:
 
     try:
         name = f"nested_snippets.cli.{args.command}"
-        __import__(name)  # not importlib: its import costs start-up time
-        module = sys.modules[name]
+        module = _command_module(name)
         status = int(module.run(args))
         sys.stdout.flush()  # here, not at exit, so that a write error is reported
         return status
     except CliError as exc:
         print(escape(shorten(f"nested-kvm {args.command}: {exc}")), file=sys.stderr)
         return 2
+    except MemoryError:  # a hostile input on a machine (or ulimit -v) with little memory
+        pass  # said below, once the frames that hold the input are freed
     except BrokenPipeError:  # stdout closed by its reader (| head -1)
         return _closed_early(args.command)
     except OSError as exc:
@@ -507,6 +545,60 @@ def _main(words: list[str], command: str | None) -> int:
             print(f"nested-kvm {args.command}: {why}", file=sys.stderr)
             return 2
         return _cannot_write(args.command, exc)
+    return _out_of_memory(args)  # (a MemoryError: its input is freed by now)
+
+
+def _command_module(name: str) -> Any:
+    """The module of a command, imported (not with importlib: its import costs
+    start-up time); a module that cannot be loaded (a damaged zipapp: zlib.error, a
+    file cut short: SyntaxError) is a CliError naming it."""
+    try:
+        __import__(name)
+    except MemoryError:
+        raise
+    except Exception as exc:
+        from nested_snippets.cli.errors import CliError
+
+        raise CliError(
+            f"cannot load {name} ({type(exc).__name__}: {exc}): the checker's files may be "
+            "damaged; install or download it again"
+        ) from None
+    return sys.modules[name]
+
+
+def _out_of_memory(args: Any) -> int:
+    """Say in one line that the command ran out of memory (``check --json`` in its
+    JSON too); exit status 2."""
+    why = "out of memory: an input (a file of millions of words?) is too large for the "
+    why += "memory this process may use"
+    if args.command == "check" and getattr(args, "json", False):
+        from nested_snippets.cli.check import CANNOT_CHECK, render_json
+
+        sys.stdout.write(render_json(None, None, CANNOT_CHECK, why))
+    print(f"nested-kvm {args.command}: {why}", file=sys.stderr)
+    return 2
+
+
+def _output_note(words: list[str]) -> str:
+    """For ``report -o FILE`` stopped by a signal outside the writing of *FILE* (while
+    Python imports or the options are read, or once it is written): what became of
+    *FILE*, as the writing itself says it (``; FILE was not written``), or ""."""
+    path = None
+    rest = iter(words)
+    for word in rest:
+        if word == "--":
+            break
+        name, equals, value = word.partition("=")
+        if word.startswith("-o") and word != "-o":
+            path = word[2:]
+        elif word == "-o" or (len(name) >= 3 and "--output".startswith(name)):
+            path = value if equals else next(rest, None)
+    if path is None or path in ("", "-"):
+        return ""
+    report = sys.modules.get("nested_snippets.cli.report")
+    if report is not None and path in getattr(report, "WRITTEN", ()):
+        return f"; {path} was written whole before it"
+    return f"; {path} was not written"
 
 
 def _interrupted(command: str | None, exc: KeyboardInterrupt) -> int:

@@ -118,9 +118,10 @@ def _reading(
     # kmod hands on the files' options and then the command line's as one string
     # (Config.options): a quote a file leaves open takes the command line's in
     after = [] if builtin else modprobe_conf.cmdline_options(cmdline, mod)
+    options = cfg.options(mod, after)  # once: a hostile file gives millions of words
     every = [
-        (ln.path if ln.lineno == 0 else f"{ln.path}:{ln.lineno}", split_option(word)[1])
-        for word, ln in cfg.options(mod, after)
+        (_place(ln), split_option(word)[1])
+        for word, ln in options
         if normalize(split_option(word)[0]) == "nested"
     ]
     conf = [(where, value) for where, value in every if where != modprobe_conf.CMDLINE]
@@ -128,11 +129,9 @@ def _reading(
     given_names = (
         [("kernel command line", w) for w in modprobe_conf.cmdline_options(cmdline, mod, True)]
         if builtin
-        else [(ln.path if ln.lineno == 0 else f"{ln.path}:{ln.lineno}", word)
-              for word, ln in cfg.options(mod, after)]
-    )  # fmt: skip
-    slips = [(where, name) for where, word in given_names
-             if misspelt_nested(name := split_option(word)[0])]  # fmt: skip
+        else options
+    )
+    slips = _last_slip(given_names)
     last = settings[-1] if settings else None
     if conf and builtin:
         where = conf[-1][0]
@@ -157,14 +156,40 @@ def _reading(
     return _judged(row, settings, unread, slips, release), last
 
 
+def _place(ln: modprobe_conf.Line) -> str:
+    """Where an option's line is, as the results name it (``PATH:LINE``)."""
+    return ln.path if ln.lineno == 0 else f"{ln.path}:{ln.lineno}"
+
+
+def _last_slip(given: Sequence[tuple]) -> list[tuple[str, str]]:
+    """The last (where, name) of ``given`` (``(where, word)`` or ``(word, Line)``)
+    whose name is a slip for ``nested`` (:func:`misspelt_nested`), as a list of at
+    most one; each distinct name is judged once (a hostile file repeats them), and a
+    place is made only for a slip."""
+    memo: dict[str, bool] = {}
+    last: list[tuple[str, str]] = []
+    for first, second in given:
+        where, word = (first, second) if isinstance(first, str) and isinstance(
+            second, str) else (second, first)  # fmt: skip
+        name = split_option(word)[0]
+        slip = memo.get(name)
+        if slip is None:
+            slip = misspelt_nested(name)
+            if len(memo) < 4096:
+                memo[name] = slip
+        if slip:
+            last = [(where if isinstance(where, str) else _place(where), name)]
+    return last
+
+
 def misspelt_nested(name: str) -> bool:
     """Is ``name`` (of an option given to a KVM module) no parameter but a slip for
     ``nested`` (``nestd``, ``Nested``, ``nested_``)?  No parameter of any KVM module
     in the kernel data is that close (tests/cli/test_hostile_s19.py); the kernel
     ignores an unknown one.  ``difflib`` is imported only for a name that is not
     ``nested``."""
-    if normalize(name) == "nested":
-        return False
+    if normalize(name) == "nested" or not 3 <= len(name) <= 14:
+        return False  # difflib's ratio with "nested" (2 M / (6 + len)) is under 0.6
     from nested_snippets import suggest
 
     return bool(suggest.close(normalize(name), ["nested"]))

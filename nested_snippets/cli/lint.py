@@ -326,6 +326,11 @@ class Linter:
         self.ended: dict[str | tuple[str, str], tuple[str, int]] = {}
         """module (or (path, module)) -> (path, line) of the ``--`` that ended its
         parameters: the kernel reads none after it."""
+        self.builtin = arches.builtin_names(arch)
+        """Modules built into ``arch``'s kernels (arm64's ``kvm``): kmod never loads
+        them, so no ``options`` line reaches them (an error once per file)."""
+        self.builtin_told: set[tuple[str, str]] = set()
+        """(path, module) of the built-in modules already said to be so in a file."""
 
     def add(self, path: str, line: int, level: str, what: What) -> None:
         """Record a finding; after :data:`REPEAT` of the same one in a file, or past
@@ -419,6 +424,8 @@ class Linter:
             base = modules.get(raw[8:end])  # a name judged before, with data
             if base is None or base[1] is None:
                 return None
+            if base[0] in self.builtin and (path, base[0]) not in self.builtin_told:
+                return None  # the loop says it is built in
             key = base[0] if read_by_kmod else (path, base[0])
             if key in opened:  # the text after the module goes on with the open word
                 if runs and not wait:
@@ -485,6 +492,10 @@ class Linter:
                 if len(modules) < CACHE:
                     modules[words[1]] = base
             module, params, judged = base
+            if module in self.builtin and (path, module) not in self.builtin_told:
+                self.builtin_told.add((path, module))
+                add(path, lineno, "error", ("builtin", module))
+                crowded = self.errors and self.first_left_out is not None
             if params is None:
                 self.without_data(path, lineno, words[1], module)
                 crowded = self.errors and self.first_left_out is not None
@@ -792,6 +803,8 @@ class Linter:
             base = bases.get(name)
             if base is None or base[1] is None:  # not judged yet, or without data
                 return False
+            if base[0] in self.builtin and (path, base[0]) not in self.builtin_told:
+                return False  # the loop says it is built in
             key = base[0] if read_by_kmod else (path, base[0])
             if key in opened:
                 return False
@@ -1073,6 +1086,26 @@ class Linter:
         kind = what[0]
         if kind == "ignored":
             return f"kmod ignores this line: {clip(shown(what[1]))}"
+        if kind == "builtin":
+            return (
+                f"{what[1]} is built into {self.arch} kernels: kmod never loads it, so no "
+                f"modprobe.d option reaches it; set them on the kernel command line as "
+                f"{what[1]}.NAME=VALUE"
+            )
+        if kind == "early":
+            _, given, early = what
+            return (
+                f"options {clip(shown(given))} sets nothing: {early} is an early kernel "
+                f"parameter, read only from the kernel command line (put {early}=VALUE there)"
+            )
+        if kind in ("blacklist", "install") and what[1] in self.builtin:
+            # kmod_module_probe_insert_module() (libkmod/libkmod-module.c, kmod
+            # 84fa569b2eb3) returns before its blacklist and install commands for a
+            # module whose state is KMOD_MODULE_BUILTIN
+            return (
+                f"{kind} {what[1]}: {what[1]} is built into {self.arch} kernels, so kmod "
+                "finds it there and this line does nothing"
+            )
         if kind == "blacklist":
             return f"blacklist {what[1]}: udev will not load it at boot (modprobe still can)"
         if kind == "install":
@@ -1086,6 +1119,8 @@ class Linter:
         if kind == "invalid":
             _, module, name, ptype, value, errno_name = what
             text = "no value" if value is None else f"'{clip(shown(value))}'"
+            if module in self.builtin:  # never loaded: the line is never applied anyway
+                return self.builtin_invalid(module, name, ptype, value, errno_name)
             if errno_name == "ERANGE":  # kstrtox.c: modprobe prints strerror(ERANGE)
                 return (
                     f"{module} {name}: {text} is out of range for a {ptype}; "
@@ -1126,6 +1161,10 @@ class Linter:
 
     def without_data(self, path: str, lineno: int, given: str, module: str) -> None:
         """``options`` for a module (``given`` as written) that has no data."""
+        early = self.early_of(module)
+        if early:  # options kvm-arm mode=nested: an early parameter, not a module's
+            self.add(path, lineno, "error", ("early", given, early[0]))
+            return
         if module in KVM_MODULES:
             arch = KVM_MODULES[module] or self.arch
             self.add(path, lineno, "warning", f"no parameter data for {arch}/{module} in "
@@ -1154,6 +1193,120 @@ class Linter:
             message = self._unknown[given] = self.unknown_message(module, given)
         if message:
             self.add(path, lineno, "error", message)
+
+    def early_of(self, module: str) -> list[str]:
+        """The early parameters of the checked architecture whose prefix is ``module``
+        normalized, in any case (``kvm_arm``, ``KVM_ARM``: ``["kvm-arm.mode"]`` on
+        arm64)."""
+        known = arches.early_params(self.arch)
+        return [e for e in known if normalize(e.partition(".")[0]) == module.lower()]
+
+    def lint_cmdline(self, path: str, text: str) -> None:
+        """Lint a kernel command line (``path``: a file holding one per line, such as
+        /proc/cmdline), split as the kernel splits it (``next_arg()``, up to ``--``):
+        ``MODULE.PARAM=VALUE`` of a KVM module against its data (kmod hands those of a
+        loadable module over when it loads it; the kernel sets those of built-in code
+        at boot), and the architecture's early parameters (``kvm-arm.mode``) against
+        the values the data records for the release."""
+        boot = kernel.load(self.version, self.arch).boot_params
+        for lineno, line in enumerate(text.split("\n"), 1):
+            for name, value in kargs.split_args(line.partition("\0")[0]):  # a C string
+                if name == "--" and value is None:
+                    break  # the kernel hands the rest to init
+                head, dot, param = name.partition(".")
+                if dot and param:
+                    self.cmdline_word(path, lineno, head, param, value, boot)
+
+    def cmdline_word(
+        self, path: str, lineno: int, head: str, param: str, value: str | None, boot: dict
+    ) -> None:
+        """One ``HEAD.PARAM[=VALUE]`` word of a kernel command line (:meth:`lint_cmdline`)."""
+        module = normalize(head)
+        early = self.early_of(module)
+        if early:
+            self.early_word(path, lineno, f"{head}.{param}", early, value, boot)
+            return
+        if module not in KVM_MODULES:
+            message = self.unknown_message(module, head)  # kvm_intl.nested=1
+            if message:
+                message = message.replace("options for it are never applied", "no module takes it")
+                self.add(path, lineno, "error", message)
+            return
+        mod = self.module_data(module)
+        if mod is None:
+            self.without_data(path, lineno, head, module)
+            return
+        p = {normalize(q.name): q for q in mod.params}.get(normalize(param))
+        if p is None:
+            self.add(path, lineno, "error", ("unknown", module, clip(param)))
+            return
+        try:
+            values.parse(p.type, value, self.bool_extra)
+        except values.InvalidValue as exc:
+            if module in self.builtin:  # parse_args() says so and boots on
+                self.add(path, lineno, "error", self.builtin_invalid(
+                    module, p.name, p.type, value, exc.errno_name, cmdline=True))  # fmt: skip
+                return
+            self.add(path, lineno, "error",
+                     ("invalid", module, p.name, p.type, value, exc.errno_name))  # fmt: skip
+
+    @staticmethod
+    def builtin_invalid(
+        module: str, name: str, ptype: str, value: str | None, errno_name: str,
+        cmdline: bool = False,
+    ) -> str:
+        """The error for a value of built-in code's parameter (arm64's ``kvm``) that
+        its type rejects: on the kernel command line (``cmdline``) ``parse_args()``
+        says so and boots on, the parameter keeping its value; in modprobe.d the line
+        never reaches it."""
+        text = "no value" if value is None else f"'{clip(shown(value))}'"
+        wrong = "out of range for a" if errno_name == "ERANGE" else "not a valid"
+        said = f"\"`{clip(shown(value or ''))}' invalid for parameter `{module}.{name}'\""
+        if cmdline:
+            return f"{module}.{name}: {text} is {wrong} {ptype}; the kernel keeps its value " \
+                f"and says {said}"
+        return f"{module} {name}: {text} is {wrong} {ptype}; on the kernel command line " \
+            f"too the kernel would reject it ({said})"
+
+    def early_word(
+        self,
+        path: str,
+        lineno: int,
+        written: str,
+        early: list[str],
+        value: str | None,
+        boot: dict,
+    ) -> None:
+        """An early parameter's word (``kvm-arm.mode=nested``; compared as
+        ``parameq()`` does, "-" and "_" alike) against the values the data records for
+        the release (``early_kvm_mode_cfg()`` compares them with ``strcmp()``)."""
+        name = next((e for e in early if normalize(e) == normalize(written)), None)
+        if name is None:
+            close = suggest.close(normalize(written), [normalize(e) for e in early], n=1)
+            if close:
+                known = next(e for e in early if normalize(e) == close[0])
+                self.add(path, lineno, "error", f"unknown early parameter "
+                         f"'{clip(shown(written))}' (the kernel ignores it); did you mean "
+                         f"'{known}'?")  # fmt: skip
+            else:
+                self.add(path, lineno, "warning", f"'{clip(shown(written))}': not checked "
+                         f"(the kernel data records only {', '.join(early)})")  # fmt: skip
+            return
+        entry = boot.get(f"{self.arch}/{name}")
+        if not isinstance(entry, dict) or not isinstance(entry.get("values"), list):
+            self.add(path, lineno, "error", f"Linux {self.version} has no early parameter "
+                     f"{name}: the kernel ignores '{clip(shown(written))}'")  # fmt: skip
+            return
+        takes = [str(v) for v in entry["values"]]
+        if value in takes:
+            return
+        text = "no value" if value is None else f"'{clip(shown(value))}'"
+        hint = suggest.hint(value, takes) if value and len(value) <= WIDTH else ""
+        self.add(path, lineno, "error", (
+            f"{name}: {text} is not one Linux {self.version} takes ({', '.join(takes)}: "
+            f"{entry.get('parser', '?')}, {entry.get('source', '?')}); the kernel says "
+            f"\"Malformed early option '{clip(shown(written))}'\" and keeps its default{hint}"
+        ))  # fmt: skip
 
     @staticmethod
     def unknown_message(module: str, given: str) -> str:
@@ -1292,8 +1445,13 @@ def collect(paths: list[str], hidden: list[str] | None = None) -> list[tuple[str
         p = Path(given)
         try:
             is_dir = stat.S_ISDIR(os.stat(p).st_mode)
-        except FileNotFoundError:
+        except FileNotFoundError as exc:
             if not p.is_symlink():
+                from nested_snippets.cli import _cwd_gone
+
+                if not p.is_absolute() and _cwd_gone(exc):
+                    raise CliError(f"{given}: cannot be reached: the current directory was "
+                                   "removed") from None  # fmt: skip
                 raise CliError(f"{given}: no such file or directory") from None
             is_dir = False  # a dangling link: reading it says so
         except OSError as exc:
@@ -1365,6 +1523,22 @@ def host_arch(fs: HostFS) -> str:
     return arch
 
 
+def read_cmdline(name: str, unreadable: list[str]) -> str | None:
+    """The text of ``--cmdline FILE`` (one character per byte, as the kernel reads
+    it), or None with why it was not read added to ``unreadable``."""
+    if not name:
+        raise CliError("--cmdline: an empty path was given: name a file")
+    try:
+        data = read_regular(name, probes.CMDLINE_MAX + 1)
+    except OSError as exc:
+        unreadable.append(f"cannot read {name}: {(exc.strerror or str(exc)).lower()}")
+        return None
+    if len(data) > probes.CMDLINE_MAX:
+        unreadable.append(f"{name}: larger than {probes.CMDLINE_MAX >> 20} MiB, not read")
+        return None
+    return data.decode("latin-1")
+
+
 def run(args: argparse.Namespace) -> int:
     # A hostile file makes a million small acyclic objects (lines, tuples): the cyclic
     # garbage collector would walk them again and again, for a third of the time.
@@ -1381,6 +1555,8 @@ def run(args: argparse.Namespace) -> int:
     linter = Linter(version, arch)
     unreadable: list[str] = []
     hidden: list[str] = []
+    if not args.paths and args.cmdline is None:
+        raise CliError("give FILE|DIR (modprobe.d files) or --cmdline FILE (a kernel command line)")
     files = collect(args.paths, hidden)
     for line in hidden:
         print(escape(shorten(f"nested-kvm lint: {line}")), file=sys.stderr)
@@ -1394,6 +1570,10 @@ def run(args: argparse.Namespace) -> int:
             unreadable.append(f"{name}: larger than {MAX_FILE >> 20} MiB, not read")
             continue
         linter.lint_text(name, data.decode("latin-1"))  # bytes, as kmod reads: see shown()
+    if args.cmdline is not None:
+        text = read_cmdline(args.cmdline, unreadable)
+        if text is not None:
+            linter.lint_cmdline(args.cmdline, text)
     linter.finish()
     sys.stdout.write(render(linter.findings) + linter.summary())
     for line in unreadable:

@@ -28,8 +28,16 @@ so a hostile value is refused before it is parsed or echoed whole."""
 
 
 def not_covered(module: str) -> str:
-    """The error for a real KVM-like module the data does not cover, "" for another
-    name (whose error is the data's, with the closest name)."""
+    """The error for a real KVM-like module the data does not cover, or for the
+    prefix of an early parameter (``kvm-arm``: arm64's ``kvm-arm.mode``), "" for
+    another name (whose error is the data's, with the closest name)."""
+    for row in arches.ARCHES.values():
+        early = [e for e in row.early_params if normalize(e.partition(".")[0]) == module]
+        if early:
+            return (
+                f"{module} is no module: {early[0]} is an early parameter of the kernel "
+                f"command line; params --arch {row.kernel_arch} names the values it takes"
+            )
     if module not in OTHER_KVM:
         return ""
     return (
@@ -108,10 +116,9 @@ def host_arch() -> str:
 
 def choose_arch(module: str, given: str | None) -> str:
     """``--arch``, else the one architecture whose data has ``module``; ``kvm`` (every
-    architecture has one) is this host's, and a CliError asking for ``--arch`` on a
-    host whose architecture params does not list (arm64, whose built-in kvm is in the
-    kernel data as ``arm64/kvm`` but not among the modules params offers): x86's would
-    mislead."""
+    architecture has one) is this host's (arm64's built-in kvm too: ``arm64/kvm``), and
+    a CliError asking for ``--arch`` on a host whose architecture the data does not
+    cover: x86's would mislead."""
     if given:
         return given
     if module == "kvm":
@@ -189,9 +196,40 @@ def run_running(args: argparse.Namespace) -> int:
     return 0
 
 
+def only_module(arch: str | None) -> str | None:
+    """The one KVM module (or built-in code) whose parameters the data holds for
+    ``arch`` (``kvm`` for ``s390`` and ``arm64``, ``kvm_hv`` for ``powerpc``), else
+    None (x86 has three; no ``--arch``)."""
+    names = [k.partition("/")[2] for k in arches.data_keys() if k.partition("/")[0] == arch]
+    return names[0] if len(names) == 1 else None
+
+
+def builtin_note(arch: str, version: str, name: str) -> str:
+    """For ``arch``'s built-in KVM code (arm64's ``kvm``), where its parameters are
+    set and the early parameters the data records for ``version``
+    (``kvm-arm.mode``), else ""."""
+    if name not in arches.builtin_names(arch):
+        return ""
+    note = (
+        f"{arch}'s {name} is built into the kernel: set its parameters on the kernel "
+        f"command line as {name}.NAME=VALUE (modprobe.d never reaches it)"
+    )
+    boot = kernel.load(version, arch).boot_params
+    for early in arches.early_params(arch):
+        entry = boot.get(f"{arch}/{early}")
+        if isinstance(entry, dict) and isinstance(entry.get("values"), list):
+            takes = "|".join(map(str, entry["values"]))
+            note += f"; early parameter {early}={takes} ({entry.get('source', '?')})"
+        else:
+            note += f"; Linux {version} has no early parameter {early}"
+    return note
+
+
 def run(args: argparse.Namespace) -> int:
     if args.running:
         return run_running(args)
+    if args.module is None and only_module(args.arch):
+        args.module = only_module(args.arch)  # --arch arm64: its kvm
     if args.module is None:
         raise CliError("give --module MODULE (or --running)")
     if not args.module.strip():  # --module "" was given: not "give --module"
@@ -208,6 +246,9 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(not_covered(name) or str(exc)) from None
     if used.note():
         print(f"nested-kvm params: {used.note()}", file=sys.stderr)
+    note = builtin_note(arch, used.version, mod.name)
+    if note:
+        print(f"nested-kvm params: {note}", file=sys.stderr)
     data = rows(mod)
     if args.json:
         out = {"kernel": used.as_dict(), "params": data}

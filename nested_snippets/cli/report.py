@@ -3053,6 +3053,11 @@ _TEMP = ".nested-kvm-report-{}.tmp"
 *FILE*'s name whole (a fixed, short name: *FILE*'s own may be 255 bytes long)."""
 
 
+WRITTEN: list[str] = []
+"""The *FILE* of ``-o FILE`` once it has its name, whole (a signal after that does
+not undo it: :func:`nested_snippets.cli.main` says which)."""
+
+
 class NewFile:
     """*FILE* of ``-o FILE``, to be created whole or not at all.  Opening it checks
     the path (its directories, that *FILE* is free) and creates a temporary file
@@ -3103,12 +3108,13 @@ class NewFile:
         for _ in range(100):
             name = _TEMP.format(os.urandom(6).hex())
             try:
-                fd = os.open(name, flags, 0o600, dir_fd=self.dir_fd)
+                with deferred_signals():  # a signal once it exists: close() removes it
+                    fd = os.open(name, flags, 0o600, dir_fd=self.dir_fd)
+                    self.temp, self.fd = name, fd
             except FileExistsError:
                 continue
             except OSError as exc:
                 raise self._why(exc) from None
-            self.temp = name
             return fd
         raise CliError(f"cannot write {self.path}: no free temporary name in its directory")
 
@@ -3139,6 +3145,7 @@ class NewFile:
         else:
             os.unlink(temp, dir_fd=dir_fd)  # type: ignore[arg-type]
         self.temp = None
+        WRITTEN.append(self.path)
 
     def _claim_and_rename(self) -> None:
         """Without ``link``: create *FILE* empty (``O_EXCL``: never an existing one),
@@ -3187,7 +3194,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.output or args.output == "-":
         sys.stdout.write(build(HostFS(args.root)))
         return 0
-    with NewFile(args.output) as out:  # a bad -o is said before the report is built
+    try:
+        new = NewFile(args.output)  # a bad -o is said before the report is built
+    except Interrupted as exc:
+        exc.note = f"; {args.output} was not written"
+        raise
+    with new as out:
         try:
             out.commit(build(HostFS(args.root)))
         except Interrupted as exc:

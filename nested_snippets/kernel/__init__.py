@@ -515,6 +515,11 @@ def _read_json(path: Path) -> object:
             data = fh.read(MAX_DATA_BYTES + 1)
     except OSError as exc:
         raise KernelDataError(f"{path.name}: cannot read ({exc.strerror})") from None
+    except Exception as exc:  # a damaged zipapp: zipfile.BadZipFile (CRC, header)
+        raise KernelDataError(
+            f"{path.name}: cannot read ({type(exc).__name__}: {exc}); the archive it is "
+            "in may be damaged"
+        ) from None
     if len(data) > MAX_DATA_BYTES:
         raise KernelDataError(f"{path.name}: larger than {MAX_DATA_BYTES >> 20} MiB")
     try:

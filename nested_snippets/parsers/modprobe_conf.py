@@ -42,6 +42,7 @@ and each is used only where it is the reader:
 
 from __future__ import annotations
 
+import errno
 import os
 from itertools import islice
 
@@ -694,14 +695,20 @@ def files_in(
         try:  # listed before testing: the fake tools' audit hook (fakehost/reads.py) sees it
             names = sorted(os.listdir(real_dir))
         except NotADirectoryError:
-            # conf_files_list(): a path of the list that is a regular file is read as
+            # conf_files_list(): a path of the list that is not a directory is read as
             # one configuration file, under its own name (libkmod/libkmod-config.c of
-            # kmod-project/kmod, commit 493dc650d687a5a3acec37ea11d0d1d073b83d5e)
+            # kmod-project/kmod, commit 493dc650d687a5a3acec37ea11d0d1d073b83d5e; at
+            # 84fa569b2eb3 any such path, a FIFO too, which kmod would wait on): the
+            # reader refuses a FIFO or a device unopened, and that is a problem line
             name = os.path.basename(d)
-            if name not in chosen and os.path.isfile(real_dir):
+            if name not in chosen and os.path.lexists(real_dir):
                 chosen[name] = (d, real_dir)
             continue
         except OSError as exc:
+            if exc.errno == errno.ELOOP and problems is not None:  # never a directory
+                problems.append(f"{d}: cannot read: a symbolic link that cannot be followed "
+                                "(too many levels of symbolic links)")  # fmt: skip
+                continue
             if not os.path.isdir(real_dir):
                 continue
             if problems is not None:

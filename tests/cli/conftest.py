@@ -202,12 +202,12 @@ def judge_every_line(monkeypatch) -> None:
     )
 
 
-def lint_files(files: list[tuple[str, str]]) -> tuple:
+def lint_files(files: list[tuple[str, str]], arch: str = "x86") -> tuple:
     """What ``nested-kvm lint`` finds in ``files`` ((shown path, text), in order):
     findings, left-out counts, the first left out, whether errors, the summary."""
     from nested_snippets.cli.lint import Linter
 
-    linter = Linter("6.6", "x86")
+    linter = Linter("6.6", arch)
     for path, text in files:
         linter.lint_text(path, text)
     linter.finish()
