@@ -258,7 +258,7 @@ def test_a_specific_cpu_model_drives_flags_and_load_time_values():
     from nested_snippets.fakehost.cpus import CpuModel
 
     fixture = Path(__file__).parent.parent / "nested_snippets/fixtures/realkernel"
-    cpu = json.loads((fixture / "6.1.0-56-amd64-tcg-max.json").read_text())["cpu"]
+    cpu = json.loads((fixture / "6.1.0-57-amd64-tcg-max.json").read_text())["cpu"]
     model = CpuModel(cpu["vendor_id"], cpu["model_name"], cpu["family"], cpu["model"],
                      tuple(cpu["flags"]))  # fmt: skip
     with fake_host(Scenario(arch="amd", kernel="6.1", cpu=model)) as host:

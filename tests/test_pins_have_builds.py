@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from nested_snippets import kernel as kdata
 from nested_snippets.realkernel import kernels
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,12 +41,66 @@ def test_pinning_a_kernel_without_build_data_is_refused(monkeypatch, capsys):
     assert "builds/6.1.999.json" in err
 
 
-@pytest.mark.parametrize("version", ["6.1.192-2", "6.12.118-1", "7.3.4-1~bpo13+1"])
-def test_pinning_kernels_with_build_data_writes_them(monkeypatch, version):
+def _built_images() -> list[kernels.Deb]:
+    """The image package each build file was made for (its ``uname -r`` and version)."""
+    images = []
+    for point in kdata.build_versions():
+        build = kdata.load(point).build
+        package = f"linux-image-{build['kernel_release']}"
+        version = build["source_package"]["version"]
+        images.append(kernels.Deb(package, version, "0" * 64, "x.deb"))
+    return images
+
+
+@pytest.mark.parametrize("deb", _built_images(), ids=lambda d: d.version)
+def test_pinning_kernels_with_build_data_writes_them(monkeypatch, deb):
     fresh = _freshness()
-    deb = kernels.Deb("linux-image-x", version, "0" * 64, "x.deb")
     written = []
     monkeypatch.setattr(kernels, "newest_debs", lambda target: (deb,))
     monkeypatch.setattr(kernels, "write_pins", written.append)
+    monkeypatch.setattr(fresh.debian_qemu, "newest_debs", lambda name: {})
+    monkeypatch.setattr(fresh.debian_qemu, "write_pins", lambda pins: None)
     assert fresh.main(["--pin"]) == 0
     assert len(written) == 1
+
+
+def test_a_reupload_of_a_built_point_release_is_refused(monkeypatch, capsys):
+    """Session 21: Debian re-uploaded 6.1.192 (-2 to -3, ABI 6.1.0-56 to -57); the build
+    file of 6.1.192 is of one upload only, and the tier checks the one it booted."""
+    fresh = _freshness()
+    reupload = kernels.Deb("linux-image-6.1.0-99-amd64", "6.1.192-99", "0" * 64, "x.deb")
+    written = []
+    monkeypatch.setattr(kernels, "newest_debs", lambda target: (reupload,))
+    monkeypatch.setattr(kernels, "write_pins", written.append)
+    assert fresh.main(["--pin"]) == 2
+    assert written == []
+    err = capsys.readouterr().err
+    assert "linux-image-6.1.0-99-amd64 6.1.192-99 has no build data of its own" in err
+    assert "builds/6.1.192.json is of " in err
+
+
+def test_pin_target_repins_that_target_only(monkeypatch, capsys):
+    fresh = _freshness()
+    before = kernels.pinned()
+    new = kernels.Deb(before["bookworm"][0].package, before["bookworm"][0].version, "1" * 64,
+                      before["bookworm"][0].filename)  # fmt: skip
+    asked, written = [], []
+
+    def newest(target):
+        asked.append(target.name)
+        return (new,)
+
+    monkeypatch.setattr(kernels, "newest_debs", newest)
+    monkeypatch.setattr(kernels, "write_pins", written.append)
+    monkeypatch.setattr(fresh.debian_qemu, "newest_debs", lambda n: pytest.fail("asked " + n))
+    monkeypatch.setattr(fresh.debian_qemu, "write_pins", lambda p: pytest.fail("QEMU re-pinned"))
+    assert fresh.main(["--pin", "--target", "bookworm"]) == 0
+    assert asked == ["bookworm"]
+    assert written == [{**before, "bookworm": (new,)}]
+    assert "pinned bookworm: " in capsys.readouterr().out
+
+
+def test_target_needs_pin(capsys):
+    with pytest.raises(SystemExit):
+        _freshness().main(["--target", "bookworm"])
+    assert "--target needs --pin" in capsys.readouterr().err

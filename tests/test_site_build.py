@@ -823,7 +823,7 @@ def test_no_source_is_an_unpublished_measurement(built_site):
     assert "tests/realkernel/test_differential.py" in reload
     banana = _entry_sources_after(main, 'id="troubleshooting-loaded"', "nested=banana")
     assert "amd_reload" in banana and "plan.py" in banana
-    fixture = "nested_snippets/fixtures/realkernel/6.1.0-56-amd64-tcg-max.json"
+    fixture = "nested_snippets/fixtures/realkernel/6.1.0-57-amd64-tcg-max.json"
     tcg = _entry_sources_after(main, 'id="troubleshooting-tcg"', fixture)
     recorded = json.loads((REPO / fixture).read_text())
     assert recorded["cpu"]["model_name"] == "QEMU TCG CPU version 2.5+"

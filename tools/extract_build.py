@@ -6,13 +6,13 @@ Writes ``nested_snippets/kernel/data/builds/<X.Y.Z>.json`` (see
 ``tools/extract_kernel_params.py`` reads them from the distribution's kernel
 source tree (with the log wordings ``tools/extract_kernel_messages.py`` looks for),
 and the value the build's config file gives each ``CONFIG_*`` symbol their guards
-name (``null``: not set). Example (Debian bookworm's 6.1.192-2)::
+name (``null``: not set). Example (Debian bookworm's 6.1.192-3)::
 
     python tools/extract_build.py --source linux-source-6.1 \\
-        --source-package linux-source-6.1=6.1.192-2 --sha256 <tarball sha256> \\
-        --config boot/config-6.1.0-56-amd64 \\
-        --config-package linux-image-6.1.0-56-amd64=6.1.192-2 --config-sha256 <deb sha256> \\
-        --kernel-release 6.1.0-56-amd64 --distribution Debian --arch x86
+        --source-package linux-source-6.1=6.1.192-3 --sha256 <tarball sha256> \\
+        --config boot/config-6.1.0-57-amd64 \\
+        --config-package linux-image-6.1.0-57-amd64=6.1.192-3 --config-sha256 <deb sha256> \\
+        --kernel-release 6.1.0-57-amd64 --distribution Debian --arch x86
 """
 
 from __future__ import annotations

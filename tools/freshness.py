@@ -3,6 +3,7 @@
 
     python tools/freshness.py          # report (make freshness); never part of make test
     python tools/freshness.py --pin    # pin the real-kernel and real-tool tiers to Debian's newest
+    python tools/freshness.py --pin --target bookworm   # re-pin that target only
 
 For each real-kernel target it prints the pinned kernel and the newest one in the
 target's suites, and for each suite whose QEMU the real-tool tier checks
@@ -81,19 +82,31 @@ def report() -> int:
 
 
 def unbuilt(pins: dict[str, tuple[kernels.Deb, ...]]) -> list[str]:
-    """One line for each pinned image whose point release has no build data: the
-    real-kernel tier compares a booted kernel with the data of that same release."""
+    """One line for each pinned image without build data of its own package: the
+    real-kernel tier compares a booted kernel with the data of that same build, so the
+    point release's build file must name the image's ``uname -r`` and package version
+    (a Debian re-upload of the same point release, 6.1.192-2 to -3, needs a new one)."""
     have = set(kdata.build_versions())
-    return [
-        f"{name}: {debs[0].package} {debs[0].version} has no build data "
-        f"(nested_snippets/kernel/data/builds/{upstream(debs[0].version)}.json)"
-        for name, debs in sorted(pins.items())
-        if upstream(debs[0].version) not in have
-    ]
+    out = []
+    for name, debs in sorted(pins.items()):
+        image, point = debs[0], upstream(debs[0].version)
+        where = f"nested_snippets/kernel/data/builds/{point}.json"
+        if point not in have:
+            out.append(f"{name}: {image.package} {image.version} has no build data ({where})")
+            continue
+        build = kdata.load(point).build or {}
+        built = (build.get("kernel_release"), build.get("source_package", {}).get("version"))
+        if built != (image.package.removeprefix("linux-image-"), image.version):
+            out.append(f"{name}: {image.package} {image.version} has no build data of its own: "
+                       f"{where} is of {built[0]} {built[1]}")  # fmt: skip
+    return out
 
 
-def pin() -> int:
-    pins = {name: kernels.newest_debs(t) for name, t in kernels.TARGETS.items()}
+def pin(only: list[str] | None = None) -> int:
+    """Pin Debian's newest packages of each target, or of the targets in ``only``
+    (real-kernel or real-tool target names); the other pins are kept as they are."""
+    names = [n for n in kernels.TARGETS if not only or n in only]
+    pins = {**kernels.pinned(), **{n: kernels.newest_debs(kernels.TARGETS[n]) for n in names}}
     missing = unbuilt(pins)
     if missing:
         for line in missing:
@@ -102,13 +115,15 @@ def pin() -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     kernels.write_pins(pins)
-    for name, debs in pins.items():
-        print(f"pinned {name}: {debs[0].package} {debs[0].version}")
-    qpins = {name: debian_qemu.newest_debs(name) for name in debian_qemu.TARGETS}
-    debian_qemu.write_pins(qpins)
-    for name, qdebs in qpins.items():
-        print(f"pinned real-tool QEMU {name}: "
-              + ", ".join(f"{d.package} {d.version}" for d in qdebs.values()))  # fmt: skip
+    for name in names:
+        print(f"pinned {name}: {pins[name][0].package} {pins[name][0].version}")
+    qnames = [n for n in debian_qemu.TARGETS if not only or n in only]
+    if qnames:
+        qpins = {**debian_qemu.pinned(), **{n: debian_qemu.newest_debs(n) for n in qnames}}
+        debian_qemu.write_pins(qpins)
+    for name in qnames:
+        debs = ", ".join(f"{d.package} {d.version}" for d in qpins[name].values())
+        print(f"pinned real-tool QEMU {name}: {debs}")
     print("now re-record the fixtures: python tools/record_fixture.py")
     return 0
 
@@ -118,9 +133,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pin", action="store_true", help="pin Debian's newest kernels and real-tool QEMU packages"
     )
+    targets = [*kernels.TARGETS, *debian_qemu.TARGETS]
+    parser.add_argument("--target", action="append", choices=targets, metavar="NAME",
+                        help="with --pin: re-pin only this target (repeatable; one of "
+                        f"{', '.join(targets)})")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.target and not args.pin:
+        parser.error("--target needs --pin")
     try:
-        return pin() if args.pin else report()
+        return pin(args.target) if args.pin else report()
     except RealKernelUnavailable as exc:
         print(f"freshness: {exc}", file=sys.stderr)
         return 2

@@ -145,7 +145,7 @@ class Arch:
         """What ``uname -m`` prints on it; the first is what the fake host prints."""
         self.debian_flavour = debian_flavour
         """Debian's kernel flavour for it, the last word of its release and package names
-        (``amd64``: ``linux-image-6.1.0-56-amd64``, ``uname -r`` ``6.1.0-56-amd64``); the
+        (``amd64``: ``linux-image-6.1.0-57-amd64``, ``uname -r`` ``6.1.0-57-amd64``); the
         fake host's release ends in it (``6.6.0-fake-amd64``, see
         :func:`nested_snippets.fakehost.host.release_for`).  Required: a new architecture
         names its own rather than passing for x86."""

@@ -67,7 +67,7 @@ MODULES = (
 SHARED: dict = {
     "kernel_arch": "x86",
     "machines": ("x86_64", "i686"),
-    # Debian's flavour: linux-image-6.1.0-56-amd64, the kernel the real-kernel tier boots
+    # Debian's flavour: linux-image-6.1.0-57-amd64, the kernel the real-kernel tier boots
     # (nested_snippets/realkernel/pinned.json)
     "debian_flavour": "amd64",
     "depends": ("kvm",),

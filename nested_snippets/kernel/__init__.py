@@ -672,7 +672,7 @@ def build_versions() -> list[str]:
 
 def _build_path(version: str, arch: str | None) -> Path | None:
     """The build file of ``version`` when it answers for ``arch``: a build is one
-    architecture's package (Debian's 6.1.0-56-amd64 is x86), so it stands for that
+    architecture's package (Debian's 6.1.0-57-amd64 is x86), so it stands for that
     architecture only; the release data answers for the others.  ``arch`` None: any."""
     path = _listing(BUILDS)[0].get(version)
     if path is None or arch is None:

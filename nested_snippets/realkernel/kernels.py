@@ -67,9 +67,9 @@ class Kernel:
 
     target: str
     release: str
-    """``uname -r``: ``6.1.0-56-amd64``."""
+    """``uname -r``: ``6.1.0-57-amd64``."""
     version: str
-    """The Debian package version of the image: ``6.1.192-2``."""
+    """The Debian package version of the image: ``6.1.192-3``."""
     debs: tuple[Deb, ...]
     root: str
 

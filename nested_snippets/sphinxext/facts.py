@@ -245,7 +245,7 @@ class SnippetKernelsRole(SphinxRole):
 def pinned_sentence(kind: str) -> str:
     """The pinned packages whose name starts with ``kind`` (``linux-image``), one per
     real-kernel target in :data:`~nested_snippets.realkernel.kernels.TARGETS` order:
-    "6.1.192-2 from bookworm, 6.12.118-1 from trixie and ... from trixie-backports"."""
+    "6.1.192-3 from bookworm, 6.12.118-1 from trixie and ... from trixie-backports"."""
     from nested_snippets.realkernel import kernels
 
     pins = kernels.pinned()

@@ -239,7 +239,7 @@ def test_params_x86_build_does_not_answer_for_powerpc(cli):
     """cli.rst (params): "When the release asked for has no data of its own ... the
     newest older release answers"; a point release "that a distribution build in the
     data stands for" is answered by that build.  data/builds/6.1.192.json is Debian's
-    6.1.0-56-amd64 ("arch": "x86"), yet it answers for every architecture: kvm_hv at
+    6.1.0-57-amd64 ("arch": "x86"), yet it answers for every architecture: kvm_hv at
     6.1.192 is "Linux 6.1.192 data has no module 'powerpc/kvm_hv'", exit 2, where
     6.1 (and 6.1.191) list its parameters."""
     assert cli("params", "--module", "kvm_hv", "--kernel", "6.1.191").rc == 0
