@@ -50,3 +50,9 @@ def test_a_kernel_message_lists_the_entry_whose_log_prints_it_first(page, guide)
     search_results(page, guide, "kvm: no hardware support")
     first = page.locator("#search-results ul.search li > a").first
     assert first.get_attribute("href") == f"troubleshooting.html#{NO_VMX}"
+
+
+def test_gcp_finds_the_google_section_of_the_cloud_page(page, guide):
+    """A cloud user types "GCP nested": no page had the word."""
+    open_page_hit(page, guide, "GCP nested", "how-to/clouds.html")
+    page.wait_for_function("() => location.hash === '#clouds-gce'")
