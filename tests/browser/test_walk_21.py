@@ -56,3 +56,33 @@ def test_gcp_finds_the_google_section_of_the_cloud_page(page, guide):
     """A cloud user types "GCP nested": no page had the word."""
     open_page_hit(page, guide, "GCP nested", "how-to/clouds.html")
     page.wait_for_function("() => location.hash === '#clouds-gce'")
+
+
+def _notes(page) -> list[str]:
+    return page.eval_on_selector_all(
+        ".nested-tab-note", "ns => ns.filter(n => n.offsetParent).map(n => n.innerText)"
+    )
+
+
+def test_a_tab_set_without_the_readers_architecture_says_so(page, guide):
+    """An Arm64 (or IBM Z) reader's bug report page showed the Intel tab of the x86-only
+    dmidecode/x86info step, selected as if chosen, with nothing to say why."""
+    page.goto(guide.url + "how-to/bug-report.html?vendor=arm64")
+    assert _notes(page) == [
+        "No Arm64 tab here: this step is for Intel and AMD.",  # dmidecode on L0
+        "No Arm64 tab here: this step is for Intel, AMD and IBM Z (s390x).",  # in L1
+    ]
+    # the s390x reader gets a note for the L0 step only: L1's has an IBM Z tab
+    page.goto(guide.url + "how-to/bug-report.html?vendor=s390x")
+    assert _notes(page) == ["No IBM Z (s390x) tab here: this step is for Intel and AMD."]
+    # choosing Intel answers the question: the notes go
+    page.get_by_role("tab", name="Intel", exact=True).first.click()
+    assert _notes(page) == []
+
+
+def test_a_page_without_the_readers_architecture_says_so_once(page, guide):
+    """The tutorial is for Intel and AMD: one note for the page, not one per step."""
+    page.goto(guide.url + "tutorial/first-nested-guest.html?vendor=arm64")
+    assert _notes(page) == ["No Arm64 tab on this page: its steps are for Intel and AMD."]
+    first = page.locator(".sphinx-tabs").first
+    assert first.evaluate("b => b.previousElementSibling.className") == "nested-tab-note"

@@ -246,6 +246,58 @@
     return done.length > 0;
   }
 
+  /** The architecture the reader chose last (a label of the table), or null. */
+  function chosenArch() {
+    var list = history();
+    for (var i = 0; i < list.length; i++) {
+      var label = wantedLabel(list[i]);
+      var keys = Object.keys(VENDORS).filter(function (k) { return norm(VENDORS[k]) === label; });
+      if (keys.length) return VENDORS[keys[0]];
+    }
+    return null;
+  }
+
+  /** "Intel", "Intel and AMD", "Intel, AMD and IBM Z (s390x)". */
+  function listed(labels) {
+    if (labels.length < 2) return labels.join("");
+    return labels.slice(0, -1).join(", ") + " and " + labels[labels.length - 1];
+  }
+
+  /** Before each set of architecture tabs without a tab for the reader's
+   * architecture, say so: an Arm64 reader otherwise sees the Intel tab of an
+   * x86-only step selected as if it were theirs (walk 21). On a page where no set
+   * has that tab, the first set says it for the page. */
+  function noteMissingArch() {
+    var arch = chosenArch();
+    var archSets = Array.prototype.filter.call(allTablists(), function (tablist) {
+      return tablist.getAttribute("aria-label") === "CPU vendor or architecture";
+    });
+    var has = function (tablist) {
+      return tabsIn(tablist).some(function (t) { return norm(t.textContent) === norm(arch); });
+    };
+    var lacking = arch ? archSets.filter(function (t) { return !has(t); }) : [];
+    var wholePage = lacking.length === archSets.length;
+    allTablists().forEach(function (tablist) {
+      var box = tablist.parentNode;
+      var note = box.previousElementSibling;
+      if (!note || !note.classList.contains("nested-tab-note")) note = null;
+      var index = lacking.indexOf(tablist);
+      if (index < 0 || (wholePage && index > 0)) {
+        if (note) note.remove();
+        return;
+      }
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "nested-tab-note";
+        box.parentNode.insertBefore(note, box);
+      }
+      var labels = listed(tabsIn(tablist).map(function (t) { return t.textContent.trim(); }));
+      note.textContent = wholePage
+        ? "No " + arch + " tab on this page: its steps are for " + labels + "."
+        : "No " + arch + " tab here: this step is for " + labels + ".";
+    });
+  }
+
   function restore() {
     var fromLink = queryVendor();
     var wanted = wantedLabel(fromLink);
@@ -260,6 +312,7 @@
     selectRemembered(linked); // the other tab sets keep the reader's choices
     revealHashTarget(!!fromLink);
     syncTabindex();
+    noteMissingArch();
   }
 
   /** A #fragment inside a hidden panel opens that panel (unless ?vendor= chose). */
@@ -303,6 +356,7 @@
       }
     }
     syncTabindex();
+    noteMissingArch();
     focusableScrollers(); // panels just shown may scroll sideways
   });
 
@@ -345,6 +399,7 @@
   window.addEventListener("storage", function (event) {
     if (event.key !== STORAGE_KEY || !event.newValue) return;
     selectRemembered();
+    noteMissingArch();
     focusableScrollers();
   });
 
