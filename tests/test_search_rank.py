@@ -77,3 +77,44 @@ def test_an_entrys_symptom_messages_are_searchable_words():
     assert len(found[section]) == 1
     assert {"task", "either", "bios."} <= set(found[section][0])
     assert "quoted" not in found[section][0]
+
+
+LOGGED = """
+Troubleshooting
+===============
+
+L1 cannot load KVM
+------------------
+
+**Symptom.** Loading the KVM module fails:
+
+.. code-block:: console
+
+   $ sudo dmesg | grep hardware
+   [   28.503117] has_svm: svm not available
+   [   28.503199] kvm: no hardware support
+   modprobe: ERROR: could not insert 'kvm_amd': Operation not supported
+
+Another entry
+-------------
+
+**Symptom.** Something else.
+
+.. code-block:: console
+
+   $ echo [   1.000000] kvm: typed in a command
+"""
+
+
+def test_an_entrys_kernel_log_lines_are_searchable_messages():
+    """Walk 21: "kvm: no hardware support" is in the kernel log an entry shows, not in
+    its Symptom paragraph; a kernel log line (after its timestamp) is a message too,
+    a command line and other output are not."""
+    from nested_snippets.sphinxext.search_rank import symptom_messages
+
+    doctree = publish_doctree(LOGGED, settings_overrides={"doctitle_xform": False})
+    found = symptom_messages(doctree, _terms)
+    assert found.get("l1-cannot-load-kvm") == [
+        ["available", "has_svm", "not", "svm"], ["hardware", "kvm", "no", "support"]
+    ]
+    assert "another-entry" not in found

@@ -21,7 +21,9 @@
  *   gets 1, plus the share of the heading's words the query covers (0 to 1).
  *   A section heading that Sphinx lists itself scores the same. A query of three
  *   words or more also finds a troubleshooting entry by the messages its "Symptom."
- *   paragraph quotes (``m``): a message pasted whole is longer than its heading.
+ *   paragraph quotes and its kernel log shows (``m``): a message pasted whole is
+ *   longer than its heading. Of entries that quote it alike, the one whose heading
+ *   names more of it comes first.
  */
 var Scorer = {
   objNameMatch: 11,
@@ -91,15 +93,16 @@ var Scorer = {
   },
 
   // The words of section `id` that hold all of `terms`: its heading's, or, for a
-  // query of three terms or more (a message pasted whole), those of one message its
-  // "Symptom." paragraph quotes (search_rank.py's ``m``); or null. One message, not
+  // query of three terms or more (a message pasted whole), those of the shortest message
+  // its "Symptom." paragraph quotes or its log shows (search_rank.py's ``m``); or null. One message, not
   // all: "/dev/kvm permission denied" is in no message of the CI entry, whose
   // heading says /dev/kvm and whose symptom quotes "Permission denied".
   entryWords: (page, id, heading, terms) => {
     if (terms.every((t) => heading.includes(t))) return heading;
     if (terms.length < 3) return null;
-    const quoted = (page.m || {})[id] || [];
-    return quoted.find((words) => terms.every((t) => words.includes(t))) || null;
+    // the message closest to the query: an entry's log may show it inside longer lines
+    const quoted = ((page.m || {})[id] || []).filter((words) => terms.every((t) => words.includes(t)));
+    return quoted.sort((a, b) => a.length - b.length)[0] || null;
   },
 
   // Every section heading holding all of `searchTerms` (stemmed as indexed; the
@@ -119,8 +122,12 @@ var Scorer = {
         const words = Scorer.entryWords(page, id, heading, terms);
         if (!text || !words || Scorer.listed(text)) continue;
         if (label) Scorer._sections.set("#" + label, "#" + id);
+        // of two entries that quote the message alike, the one whose heading names
+        // more of it ("kvm: no hardware support": "L1 cannot load KVM", walk 21)
+        const named = words === heading ? 0 : terms.filter((t) => heading.includes(t)).length;
         const hit = [docname, `${index.titles[file]} > ${text}`, "#" + (label || id), null,
-          Scorer.title + terms.length / words.length, index.filenames[file], "title"];
+          Scorer.title + terms.length / words.length + named / heading.length / 10,
+          index.filenames[file], "title"];
         Scorer._headings.add(hit);
         hits.push(hit);
       }

@@ -16,9 +16,10 @@ title. For each page this writes ``_static/nested-kvm-search.js`` with
   empty ``<span>`` in the page), where it has one;
 * ``e``: ``1`` for a page of entries named by their symptom (Troubleshooting), else ``0``;
 * ``m``: on that page, for each entry (by section id), the words of each message its
-  "Symptom." paragraph quotes, so a message pasted whole ("TASK ERROR: KVM
-  virtualisation configured, but not available. Either disable in VM configuration
-  or enable in BIOS.") finds its entry though the heading quotes only part of it.
+  "Symptom." paragraph quotes and of each kernel log line its code blocks show, so
+  a message pasted whole ("TASK ERROR: KVM virtualisation configured, but not
+  available. Either disable in VM configuration or enable in BIOS.", "kvm: no
+  hardware support") finds its entry though the heading quotes only part of it.
 
 ``search.js`` adds to Sphinx's score a bonus for a query whose words are all in the
 page title, a smaller one that grows with how often its rarest word occurs, and
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -80,14 +82,40 @@ def _symptom(section: nodes.section) -> nodes.paragraph | None:
     return None
 
 
+_LOG_LINE = re.compile(r"^\[\s*\d+\.\d+\]\s*(\S.*)$", re.M)
+"""A kernel log line as ``dmesg`` prints it; the message is what follows the time."""
+
+
+def _own(node: nodes.Node, section: nodes.section) -> bool:
+    """`node` is in `section` itself, not in a section below it."""
+    parent = node.parent
+    while parent is not None and not isinstance(parent, nodes.section):
+        parent = parent.parent
+    return parent is section
+
+
+def log_lines(section: nodes.section) -> list[str]:
+    """The kernel log messages of the section's own code blocks (walk 21: "kvm: no
+    hardware support" is in the log an entry shows, not in its Symptom paragraph)."""
+    return [
+        line
+        for block in section.findall(nodes.literal_block)
+        if _own(block, section)
+        for line in _LOG_LINE.findall(block.astext())
+    ]
+
+
 def symptom_messages(doctree: nodes.document, terms_of) -> dict[str, list[list[str]]]:
-    """Section id -> the terms of each literal its "Symptom." paragraph quotes."""
+    """Section id -> the terms of each literal its "Symptom." paragraph quotes and of
+    each kernel log line its code blocks show."""
     found = {}
     for section in doctree.findall(nodes.section):
         paragraph = _symptom(section) if section["ids"] else None
         if paragraph is None:
             continue
         quoted = [terms_of(lit.astext()) for lit in paragraph.findall(nodes.literal)]
+        quoted += [terms_of(line) for line in log_lines(section)]
+        quoted = [terms for i, terms in enumerate(quoted) if terms not in quoted[:i]]
         if quoted := [terms for terms in quoted if terms]:
             found[section["ids"][0]] = quoted
     return found

@@ -246,6 +246,58 @@
     return done.length > 0;
   }
 
+  /** The architecture the reader chose last (a label of the table), or null. */
+  function chosenArch() {
+    var list = history();
+    for (var i = 0; i < list.length; i++) {
+      var label = wantedLabel(list[i]);
+      var keys = Object.keys(VENDORS).filter(function (k) { return norm(VENDORS[k]) === label; });
+      if (keys.length) return VENDORS[keys[0]];
+    }
+    return null;
+  }
+
+  /** "Intel", "Intel and AMD", "Intel, AMD and IBM Z (s390x)". */
+  function listed(labels) {
+    if (labels.length < 2) return labels.join("");
+    return labels.slice(0, -1).join(", ") + " and " + labels[labels.length - 1];
+  }
+
+  /** Before each set of architecture tabs without a tab for the reader's
+   * architecture, say so: an Arm64 reader otherwise sees the Intel tab of an
+   * x86-only step selected as if it were theirs (walk 21). On a page where no set
+   * has that tab, the first set says it for the page. */
+  function noteMissingArch() {
+    var arch = chosenArch();
+    var archSets = Array.prototype.filter.call(allTablists(), function (tablist) {
+      return tablist.getAttribute("aria-label") === "CPU vendor or architecture";
+    });
+    var has = function (tablist) {
+      return tabsIn(tablist).some(function (t) { return norm(t.textContent) === norm(arch); });
+    };
+    var lacking = arch ? archSets.filter(function (t) { return !has(t); }) : [];
+    var wholePage = lacking.length === archSets.length;
+    allTablists().forEach(function (tablist) {
+      var box = tablist.parentNode;
+      var note = box.previousElementSibling;
+      if (!note || !note.classList.contains("nested-tab-note")) note = null;
+      var index = lacking.indexOf(tablist);
+      if (index < 0 || (wholePage && index > 0)) {
+        if (note) note.remove();
+        return;
+      }
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "nested-tab-note";
+        box.parentNode.insertBefore(note, box);
+      }
+      var labels = listed(tabsIn(tablist).map(function (t) { return t.textContent.trim(); }));
+      note.textContent = wholePage
+        ? "No " + arch + " tab on this page: its steps are for " + labels + "."
+        : "No " + arch + " tab here: this step is for " + labels + ".";
+    });
+  }
+
   function restore() {
     var fromLink = queryVendor();
     var wanted = wantedLabel(fromLink);
@@ -260,6 +312,7 @@
     selectRemembered(linked); // the other tab sets keep the reader's choices
     revealHashTarget(!!fromLink);
     syncTabindex();
+    noteMissingArch();
   }
 
   /** A #fragment inside a hidden panel opens that panel (unless ?vendor= chose). */
@@ -303,6 +356,7 @@
       }
     }
     syncTabindex();
+    noteMissingArch();
     focusableScrollers(); // panels just shown may scroll sideways
   });
 
@@ -345,6 +399,7 @@
   window.addEventListener("storage", function (event) {
     if (event.key !== STORAGE_KEY || !event.newValue) return;
     selectRemembered();
+    noteMissingArch();
     focusableScrollers();
   });
 
@@ -628,6 +683,47 @@
     return w && all.indexOf(w) === i;
   });
 
+  /** `terms` in this order, each at most three words after the one before (stop
+   * words and numbers are not search terms), as a pattern; "vtx" also matches "VT-x". */
+  function phrase(terms) {
+    var gap = "(?:[^\\p{L}\\p{N}_]+[\\p{L}\\p{N}_]+){0,3}?[^\\p{L}\\p{N}_]+";
+    var words = terms.map(function (t) {
+      return t.split("").map(function (c) {
+        return c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      }).join("[-.]?");
+    });
+    return new RegExp(words.join(gap), "u");
+  }
+
+  /** Of the sections (with a heading of their own) whose code blocks show two or
+   * more searched words in order, as a terminal or log printed them and the reader
+   * pasted them, the one whose heading holds most of them, the first of equals; or
+   * null. Prose is not looked at: it mentions words in passing ("/dev/kvm: QEMU
+   * stops with Permission denied"). */
+  function sectionQuoting(article, terms, sourceList, headingScore) {
+    if (terms.length < 2) return null;
+    var pattern = phrase(terms);
+    var skip = ".nested-entry-sources, .nested-source, .contents, .toctree-wrapper, nav, aside";
+    var blocks = article.querySelectorAll("pre");
+    var found = null;
+    var foundScore = -1;
+    for (var i = 0; i < blocks.length; i++) {
+      if (blocks[i].closest(skip) || !pattern.test(blocks[i].textContent.toLowerCase())) continue;
+      var section = blocks[i].closest("section[id]");
+      while (section) {
+        var heading = section.querySelector("h2, h3, h4, h5, h6");
+        if (heading && heading.parentNode === section && !sourceList(section)) break;
+        section = section.parentNode.closest("section[id]");
+      }
+      var score = section ? headingScore(heading) : -1;
+      if (score > foundScore) {
+        found = section;
+        foundScore = score;
+      }
+    }
+    return found;
+  }
+
   /** Opened from a search result for the page as a whole (no #fragment) on a page
    * whose title does not hold every searched word: go to the section that has them
    * all and most of them in its heading, such as the troubleshooting entry titled
@@ -657,6 +753,9 @@
     var sourceList = function (section) {
       return section.querySelector(":scope > .nested-source:not(.nested-entry-sources)") !== null;
     };
+    var headingScore = function (heading) {
+      return terms.filter(function (t) { return has(heading, t); }).length;
+    };
     var best = null;
     var bestScore = 0;
     var firstAll = null; // the first section whose paragraphs hold every word
@@ -665,7 +764,7 @@
       if (!heading || heading.parentNode !== section || sourceList(section)) return;
       if (!terms.every(function (t) { return has(section, t); })) return;
       firstAll = firstAll || heading;
-      var score = terms.filter(function (t) { return has(heading, t); }).length;
+      var score = headingScore(heading);
       if (score > bestScore) {
         best = heading;
         bestScore = score;
@@ -675,6 +774,11 @@
       var label = heading.previousElementSibling;
       return label && label.tagName === "SPAN" && label.id ? label.id : heading.parentNode.id;
     };
+    // A heading short of a word loses to the section that quotes the words in order,
+    // as a message is pasted ("kvm: no hardware support": "no" is a stop word, and
+    // the heading "KVM: entry failed, hardware error ..." holds two of the words)
+    var quoting = bestScore > 0 && bestScore < terms.length ? sectionQuoting(article, terms, sourceList, headingScore) : null;
+    if (quoting) best = quoting.querySelector("h2, h3, h4, h5, h6");
     if (best) {
       window.history.replaceState(null, "", "#" + sectionId(best));
       best.scrollIntoView();
