@@ -101,6 +101,9 @@ def test_known_gaps_and_verified_releases():
     for v in ("5.3", "6.3", "6.10"):
         assert status[v] == "verified", v
     assert release["6.3"] == "6.3.8"  # no 6.3.0 source found
+    # 6.13 is read from TeAmo-Lemon/linux-sound-6.13's first commit (6.13.0; its one later
+    # commit edits sound/ only); its 5 KVM files that differ from 6.13.2 are stable changes
+    assert (status["6.13"], release["6.13"]) == ("single-source", "6.13.0")
 
 
 def test_boundary_in_a_gap_is_between(kernel_gap):
