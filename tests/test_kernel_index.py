@@ -96,6 +96,16 @@ def test_known_gaps_and_verified_releases():
         assert status[v] == "verified", v
     release = {e.version: e.release for e in INDEX}
     assert (release["5.10"], release["5.14"], release["6.1"]) == ("5.10.0", "5.14.0", "6.1.0")
+    # 2026-12-05 (session 21, later): second imports found in the stored index agree
+    # (hjjq/linux-5.3-colocation 5.3.0, zhangsz0516/linux_6.3.8, Qs315490/latte_kernel_6.10 6.10.0)
+    for v in ("5.3", "6.3", "6.10"):
+        assert status[v] == "verified", v
+    assert release["6.3"] == "6.3.8"  # no 6.3.0 source found
+    # 6.13 is read from TeAmo-Lemon/linux-sound-6.13's first commit (6.13.0; its one later
+    # commit edits sound/ only); its 5 KVM files that differ from 6.13.2 are stable changes
+    assert (status["6.13"], release["6.13"]) == ("single-source", "6.13.0")
+    # xie1111111/linux-6.6-opensbi-mllb's 6.6.0 adds a blank line to arch/x86/Kconfig
+    assert (status["6.6"], release["6.6"]) == ("single-source", "6.6.0")
 
 
 def test_boundary_in_a_gap_is_between(kernel_gap):
