@@ -39,6 +39,10 @@ FINDINGS = {
                           "With nesting on, the parameters below say what your CPU has"),
     "two-exceptions": (VERIFY, "the module switches each one off at load time on a CPU "
                        "that lacks it. If", "with the two exceptions given below"),
+    # Proxmox VE runs its VMs with QEMU/KVM (pve-docs qm.adoc, "QEMU/KVM Virtual
+    # Machines"; clouds.rst: "Proxmox VE is KVM itself"): not "another hypervisor"
+    "proxmox-is-kvm": (INDEX, "VirtualBox, Xen, Proxmox VE)? :ref:`clouds`",
+                       "or under Proxmox VE, :claim:`whose VMs run on QEMU/KVM <pve-qm-kvm>`"),
     # s390x's nested is off by default in every release of the data (s390/kvm nested
     # default 0): "on by default in the upstream kernel" holds for x86 only
     "x86-default": (ENABLE, "Nesting is **on by default** in the upstream kernel, with",
