@@ -16,6 +16,7 @@ from tests.fact_findings import assert_fixed
 
 INDEX = "index.rst"
 ENABLE = "how-to/enable-x86.rst"
+TUTORIAL = "tutorial/first-nested-guest.rst"
 VERIFY = "how-to/verify.rst"
 
 # finding: (page, wording that must be gone, wording that must be there)
@@ -43,6 +44,10 @@ FINDINGS = {
     # Machines"; clouds.rst: "Proxmox VE is KVM itself"): not "another hypervisor"
     "proxmox-is-kvm": (INDEX, "VirtualBox, Xen, Proxmox VE)? :ref:`clouds`",
                        "or under Proxmox VE, :claim:`whose VMs run on QEMU/KVM <pve-qm-kvm>`"),
+    # nested is 0444: set only by the load itself (kernel/params.c parse_args() from
+    # load_module()); "when the module is loaded" also reads "while it is loaded"
+    "set-at-load": (TUTORIAL, "The parameter can only be set when the module is loaded",
+                    "The parameter can only be set as the module loads"),
     # s390x's nested is off by default in every release of the data (s390/kvm nested
     # default 0): "on by default in the upstream kernel" holds for x86 only
     "x86-default": (ENABLE, "Nesting is **on by default** in the upstream kernel, with",
