@@ -9,7 +9,7 @@ the expected outputs:
 * ``kvm_amd`` ``nested`` is an int, ``1`` in every version we model
   (``arch/x86/kvm/svm.c`` up to v5.6, ``svm/svm.c`` from v5.7; every release of
   the kernel data).
-* Every ``nested`` is mode 0444: it can only be set when the module is loaded.
+* Every ``nested`` is mode 0444: it can only be set as the module loads.
 """
 
 from collections.abc import Callable

@@ -9,9 +9,15 @@ Shown on ``source/how-to/verify.rst`` and in the tutorial.  Sources of the outpu
   data's ``source`` of each parameter).  ``nested_early_check`` (4.20 .. 6.18; ``vmx/nested.c``
   from 5.0) also contains "nested", so the guide greps for the whole word.
 * ``ept``, ``enable_shadow_vmcs`` and ``enable_apicv`` default to ``Y`` and are
-  cleared at load time when the CPU lacks the feature (``arch/x86/kvm/vmx/vmx.c``,
-  ``hardware_setup()``); ``npt`` likewise in ``svm.c``'s ``svm_hardware_setup()``,
-  which also clears ``avic`` (off by default until 6.18).  In the kernel data ``npt`` is
+  cleared at load time when the CPU lacks the feature: ``ept`` and ``enable_apicv`` in
+  ``hardware_setup()`` (``vmx_hardware_setup()`` @ 6.18.2) of ``vmx/vmx.c``;
+  ``enable_shadow_vmcs`` there at 4.19.0 and 4.20.0 (``vmx.c``), and from 5.0 in
+  ``vmx/nested.c``'s ``nested_vmx_hardware_setup()``, called only when ``nested`` is on
+  (5.0.0, 5.4.0, 6.18.2).  ``svm_hardware_setup()`` clears ``npt`` from 5.12, where the
+  parameter is ``npt_enabled`` itself (``module_param_named``, ``svm/svm.c`` @ 5.12.9);
+  up to 5.11 it clears only ``npt_enabled`` and the ``npt`` parameter keeps its value
+  (``svm.c`` @ 4.19.0, ``svm/svm.c`` @ 5.11.0).  It also clears ``avic`` (off by
+  default until 6.18).  In the kernel data ``npt`` is
   an ``int`` until 5.11 and a ``bool`` from 5.12, ``avic`` an ``int`` until 5.12 and a
   ``bool`` from 5.13 (commit 28a4aa1160d7; ``svm/avic.c`` @ 5.12.9 and 5.13.0, ``svm/svm.c``
   from 5.14, ``svm/avic.c`` again from 6.18); from 6.18
