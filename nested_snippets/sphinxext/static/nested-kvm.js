@@ -657,16 +657,27 @@
     var sourceList = function (section) {
       return section.querySelector(":scope > .nested-source:not(.nested-entry-sources)") !== null;
     };
+    // nor is an index of symptoms that links the entries (Troubleshooting's "Find
+    // your symptom", session 21): it quotes every entry's message
+    var symptomIndex = function (section) {
+      return section.querySelector(":scope > .nested-symptom-index") !== null;
+    };
+    // a section inside the one found so far (an entry in its group) is nearer the
+    // words than the group, which holds every word of its entries
+    var inside = function (heading, section) {
+      return heading !== null && heading.parentNode.contains(section);
+    };
     var best = null;
     var bestScore = 0;
     var firstAll = null; // the first section whose paragraphs hold every word
     article.querySelectorAll("section[id]").forEach(function (section) {
       var heading = section.querySelector("h2, h3, h4, h5, h6");
       if (!heading || heading.parentNode !== section || sourceList(section)) return;
+      if (symptomIndex(section)) return;
       if (!terms.every(function (t) { return has(section, t); })) return;
-      firstAll = firstAll || heading;
+      if (!firstAll || inside(firstAll, section)) firstAll = heading;
       var score = terms.filter(function (t) { return has(heading, t); }).length;
-      if (score > bestScore) {
+      if (score > bestScore || (score > 0 && score === bestScore && inside(best, section))) {
         best = heading;
         bestScore = score;
       }
@@ -683,7 +694,8 @@
     // No heading holds a searched word (an error code quoted in an entry's text, a
     // paragraph of a long page): go to the first paragraph that has them all, unless
     // it is in the page's opening part.
-    var skip = ".nested-entry-sources, .nested-source, .contents, .toctree-wrapper, nav, aside";
+    var skip = ".nested-entry-sources, .nested-source, .nested-symptom-index, .contents, " +
+      ".toctree-wrapper, nav, aside";
     var blocks = article.querySelectorAll("p, dt, td, th");
     for (var i = 0; i < blocks.length; i++) {
       var block = blocks[i];
