@@ -662,10 +662,14 @@
     var symptomIndex = function (section) {
       return section.querySelector(":scope > .nested-symptom-index") !== null;
     };
-    // a section inside the one found so far (an entry in its group) is nearer the
-    // words than the group, which holds every word of its entries
-    var inside = function (heading, section) {
-      return heading !== null && heading.parentNode.contains(section);
+    // a troubleshooting entry (a section that opens with "Symptom.") inside the
+    // section found so far, its group, is nearer the words than the group, which
+    // holds every word of its entries; elsewhere the outer section stays (a page's
+    // "WSL 2 as L1" over its step "Turn nesting on in Windows")
+    var entryInside = function (heading, section) {
+      var first = section.querySelector(":scope > p");
+      return heading !== null && heading.parentNode.contains(section) &&
+        first !== null && /^Symptom\b/.test(first.textContent);
     };
     var best = null;
     var bestScore = 0;
@@ -675,9 +679,9 @@
       if (!heading || heading.parentNode !== section || sourceList(section)) return;
       if (symptomIndex(section)) return;
       if (!terms.every(function (t) { return has(section, t); })) return;
-      if (!firstAll || inside(firstAll, section)) firstAll = heading;
+      if (!firstAll || entryInside(firstAll, section)) firstAll = heading;
       var score = terms.filter(function (t) { return has(heading, t); }).length;
-      if (score > bestScore || (score > 0 && score === bestScore && inside(best, section))) {
+      if (score > bestScore || (score > 0 && score === bestScore && entryInside(best, section))) {
         best = heading;
         bestScore = score;
       }
