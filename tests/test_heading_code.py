@@ -38,7 +38,7 @@ def _search_index(built_site: Path) -> dict:
 
 def test_heading_names_break_in_html_only(built_site: Path) -> None:
     html = (built_site / "html" / "troubleshooting.html").read_text(encoding="utf-8")
-    heading = re.search(r"<h2>.*?HCS_.*?</h2>", html, re.S)
+    heading = re.search(r"<h3>.*?HCS_.*?</h3>", html, re.S)
     assert heading, "the HCS_E_HYPERV_NOT_INSTALLED entry"
     assert '<span class="pre">HCS_</span><wbr><span class="pre">E_</span><wbr>' in heading[0]
     index = _search_index(built_site)

@@ -24,6 +24,11 @@
  *   paragraph quotes and its kernel log shows (``m``): a message pasted whole is
  *   longer than its heading. Of entries that quote it alike, the one whose heading
  *   names more of it comes first.
+ * - a query of one word that is an identifier or a code (it has "_" or a digit:
+ *   "VERR_VMX_NO_VMX", "0x80000021") lists, the same way, the troubleshooting
+ *   entries that quote it (``w``), if no more than three do: typed alone, such a word
+ *   listed only the top of the page, and a word that many entries quote
+ *   ("kvm_intel") says nothing about which one the reader needs.
  */
 var Scorer = {
   objNameMatch: 11,
@@ -36,6 +41,7 @@ var Scorer = {
   partialTerm: 1,
   pageTitle: 10,
   maxFrequency: 3,
+  maxQuotingEntries: 3,
 
   // The query as typed.
   query: () => new URLSearchParams(window.location.search).get("q") || "",
@@ -105,28 +111,52 @@ var Scorer = {
     return quoted.sort((a, b) => a.length - b.length)[0] || null;
   },
 
+  // The query is one word with "_" or a digit (an identifier or a code), as typed.
+  identifier: () => {
+    const words = splitQuery(Scorer.query().trim());
+    return words.length === 1 && /[_\d]/.test(words[0]) && !/^\d+$/.test(words[0]);
+  },
+
+  // For a query that is one identifier (`terms`, stemmed), the entries that quote it
+  // ("docname#id", from ``w``) when there are 1 to maxQuotingEntries; else null.
+  quotingEntries: (pages, terms) => {
+    if (terms.length !== 1 || !Scorer.identifier()) return null;
+    const found = new Set();
+    for (const [docname, page] of Object.entries(pages)) {
+      for (const [id, words] of Object.entries(page.w || {})) {
+        if (words.includes(terms[0])) found.add(`${docname}#${id}`);
+      }
+    }
+    return found.size > 0 && found.size <= Scorer.maxQuotingEntries ? found : null;
+  },
+
   // Every section heading holding all of `searchTerms` (stemmed as indexed; the
-  // query typed as two words or more), on a page without `excludedTerms`, as a
-  // Sphinx result linking it.
+  // query typed as two words or more), or each entry quoting the identifier typed
+  // alone, on a page without `excludedTerms`, as a Sphinx result linking it.
   headingHits: (searchTerms, excludedTerms) => {
     const pages = typeof NESTED_KVM_SEARCH === "undefined" ? {} : NESTED_KVM_SEARCH;
     const terms = [...searchTerms];
     const index = Search._index;
     const hits = [];
-    if (terms.length === 0 || splitQuery(Scorer.query().trim()).length < 2) return hits;
+    if (terms.length === 0) return hits;
+    const quoting = Scorer.quotingEntries(pages, terms);
+    if (!quoting && splitQuery(Scorer.query().trim()).length < 2) return hits;
     for (const [docname, page] of Object.entries(pages)) {
       const file = index.docnames.indexOf(docname);
       if (file < 0 || [...excludedTerms].some((t) => Scorer.indexed(t, docname))) continue;
       for (const [id, heading, label] of page.h || []) {
         const text = Scorer.headingText(file, id);
-        const words = Scorer.entryWords(page, id, heading, terms);
+        const words = quoting
+          ? (quoting.has(`${docname}#${id}`) ? heading : null)
+          : Scorer.entryWords(page, id, heading, terms);
         if (!text || !words || Scorer.listed(text)) continue;
         if (label) Scorer._sections.set("#" + label, "#" + id);
         // of two entries that quote the message alike, the one whose heading names
         // more of it ("kvm: no hardware support": "L1 cannot load KVM", walk 21)
         const named = words === heading ? 0 : terms.filter((t) => heading.includes(t)).length;
         const hit = [docname, `${index.titles[file]} > ${text}`, "#" + (label || id), null,
-          Scorer.title + terms.length / words.length + named / heading.length / 10,
+          Scorer.title + terms.length / Math.max(words.length, 1) +
+            named / Math.max(heading.length, 1) / 10,
           index.filenames[file], "title"];
         Scorer._headings.add(hit);
         hits.push(hit);

@@ -19,7 +19,15 @@ title. For each page this writes ``_static/nested-kvm-search.js`` with
   "Symptom." paragraph quotes and of each kernel log line its code blocks show, so
   a message pasted whole ("TASK ERROR: KVM virtualisation configured, but not
   available. Either disable in VM configuration or enable in BIOS.", "kvm: no
-  hardware support") finds its entry though the heading quotes only part of it.
+  hardware support") finds its entry though the heading quotes only part of it;
+* ``w``: on that page, for each entry, the identifiers and codes (a word with ``_``
+  or a digit: ``VERR_VMX_NO_VMX``, ``0x80000021``) that it quotes anywhere, in its
+  heading, its text or its commands' output, so one such word typed alone lands on
+  the entry that quotes it, not on the top of the page (review 20: the flat list).
+
+On that page a heading that only groups entries (a section of sections) is not in
+``h``: a group such as "Live migration, saving, and moving L1 to another host" is no
+answer of its own, and would come before the task pages on its subject.
 
 ``search.js`` adds to Sphinx's score a bonus for a query whose words are all in the
 page title, a smaller one that grows with how often its rarest word occurs, and
@@ -60,9 +68,14 @@ def entry_prior(docname: str) -> int:
     return int(docname in ENTRY_PAGES)
 
 
-def headings(doctree: nodes.document, terms_of) -> list[list]:
+def _groups_entries(section: nodes.section) -> bool:
+    """True for a section that holds sections of its own (a group of entries)."""
+    return any(isinstance(child, nodes.section) for child in section.children)
+
+
+def headings(doctree: nodes.document, terms_of, groups: bool = True) -> list[list]:
     """``[id, terms]`` or ``[id, terms, label]`` for each section heading below the
-    page title."""
+    page title; without the sections that hold sections unless `groups`."""
     found = []
     for section in doctree.findall(nodes.section):
         title = section.next_node(nodes.title)
@@ -70,6 +83,8 @@ def headings(doctree: nodes.document, terms_of) -> list[list]:
             continue
         if not isinstance(section.parent, nodes.section):
             continue  # the page title
+        if not groups and _groups_entries(section):
+            continue
         found.append([section["ids"][0], terms_of(title.astext()), *section["ids"][1:2]])
     return found
 
@@ -121,6 +136,30 @@ def symptom_messages(doctree: nodes.document, terms_of) -> dict[str, list[list[s
     return found
 
 
+_IDENTIFIER = re.compile(r"[_\d]")
+"""A word that names an identifier or a code, not an English word."""
+
+
+def _quoted_text(section: nodes.section) -> list[str]:
+    """The text of every literal (inline or block) of the section and its heading."""
+    return [node.astext() for node in section.findall(
+        lambda n: isinstance(n, (nodes.literal, nodes.literal_block)))]  # fmt: skip
+
+
+def entry_identifiers(doctree: nodes.document, split, term) -> dict[str, list[str]]:
+    """Entry's section id -> the index terms of the identifiers and codes (a word with
+    ``_`` or a digit) it quotes; an entry is a section with a "Symptom." paragraph."""
+    found = {}
+    for section in doctree.findall(nodes.section):
+        if not section["ids"] or _symptom(section) is None:
+            continue
+        words = {w for text in _quoted_text(section) for w in split(text)}
+        terms = sorted({t for w in words if _IDENTIFIER.search(w) and (t := term(w))})
+        if terms:
+            found[section["ids"][0]] = terms
+    return found
+
+
 def _indexes(app: Sphinx) -> bool:
     return getattr(app.builder, "indexer", None) is not None
 
@@ -165,15 +204,17 @@ def page_entry(app: Sphinx, docname: str, doctree: nodes.document) -> dict:
     def terms_of(text: str) -> list[str]:
         return sorted({t for w in lang.split(text) if (t := term(w))})
 
+    entries = entry_prior(docname)
     entry = {
         "p": page_prior(docname),
-        "e": entry_prior(docname),
+        "e": entries,
         "t": terms_of(title),
         "n": {w: n for w, n in sorted(counts.items()) if n >= 2},
-        "h": headings(doctree, terms_of),
+        "h": headings(doctree, terms_of, groups=not entries),
     }
-    if entry["e"]:
+    if entries:
         entry["m"] = symptom_messages(doctree, terms_of)
+        entry["w"] = entry_identifiers(doctree, lang.split, term)
     return entry
 
 

@@ -890,7 +890,7 @@ def _wait_heading_in_view(page, anchor: str) -> None:
         """(id) => {
             const label = document.getElementById(id);
             const h = label.matches("section")
-                ? label.querySelector("h2") : label.nextElementSibling;
+                ? label.querySelector("h2, h3") : label.nextElementSibling;
             const r = h.getBoundingClientRect();
             const header = document.querySelector("header.mobile-header");
             const below = header && getComputedStyle(header).display !== "none"

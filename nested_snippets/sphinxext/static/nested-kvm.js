@@ -756,16 +756,31 @@
     var headingScore = function (heading) {
       return terms.filter(function (t) { return has(heading, t); }).length;
     };
+    // nor is an index of symptoms that links the entries (Troubleshooting's "Find
+    // your symptom", session 21): it quotes every entry's message
+    var symptomIndex = function (section) {
+      return section.querySelector(":scope > .nested-symptom-index") !== null;
+    };
+    // a troubleshooting entry (a section that opens with "Symptom.") inside the
+    // section found so far, its group, is nearer the words than the group, which
+    // holds every word of its entries; elsewhere the outer section stays (a page's
+    // "WSL 2 as L1" over its step "Turn nesting on in Windows")
+    var entryInside = function (heading, section) {
+      var first = section.querySelector(":scope > p");
+      return heading !== null && heading.parentNode.contains(section) &&
+        first !== null && /^Symptom\b/.test(first.textContent);
+    };
     var best = null;
     var bestScore = 0;
     var firstAll = null; // the first section whose paragraphs hold every word
     article.querySelectorAll("section[id]").forEach(function (section) {
       var heading = section.querySelector("h2, h3, h4, h5, h6");
       if (!heading || heading.parentNode !== section || sourceList(section)) return;
+      if (symptomIndex(section)) return;
       if (!terms.every(function (t) { return has(section, t); })) return;
-      firstAll = firstAll || heading;
+      if (!firstAll || entryInside(firstAll, section)) firstAll = heading;
       var score = headingScore(heading);
-      if (score > bestScore) {
+      if (score > bestScore || (score > 0 && score === bestScore && entryInside(best, section))) {
         best = heading;
         bestScore = score;
       }
@@ -787,7 +802,8 @@
     // No heading holds a searched word (an error code quoted in an entry's text, a
     // paragraph of a long page): go to the first paragraph that has them all, unless
     // it is in the page's opening part.
-    var skip = ".nested-entry-sources, .nested-source, .contents, .toctree-wrapper, nav, aside";
+    var skip = ".nested-entry-sources, .nested-source, .nested-symptom-index, .contents, " +
+      ".toctree-wrapper, nav, aside";
     var blocks = article.querySelectorAll("p, dt, td, th");
     for (var i = 0; i < blocks.length; i++) {
       var block = blocks[i];
