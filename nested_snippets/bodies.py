@@ -168,26 +168,68 @@ QUERIES = frozenset({"help", "?"})
 
 
 def _option_args(command: str, *names: str) -> list[str]:
-    words = _words(command)
+    return _args_of(_words(command), names)
+
+
+def _args_of(words: list[str], names: tuple[str, ...]) -> list[str]:
     return [words[i + 1] for i, w in enumerate(words[:-1])
             if w in names and words[i + 1] not in QUERIES]  # fmt: skip
 
 
 def asks_qemu(command: str) -> bool:
     """A QEMU line that only asks a list (``-cpu help``, ``-machine ?``, ...)."""
-    words = _words(command)
-    return bool(qemu_binary_in(command)) and any(
-        w.startswith("-") and words[i + 1] in QUERIES for i, w in enumerate(words[:-1])
-    )
+    return _QemuLine.of(command).asks
 
 
 def qemu_binary_in(command: str) -> str | None:
     """The ``qemu-system-ARCH`` program a shell command line runs (its file name), if any."""
-    for word in _words(command):
+    return _binary_of(_words(command))
+
+
+def _binary_of(words: list[str]) -> str | None:
+    for word in words:
         name = word.rsplit("/", 1)[-1]
         if re.fullmatch(r"qemu-system-[\w-]+", name):
             return name
     return None
+
+
+@dataclass(frozen=True)
+class _QemuLine:
+    """What the proof line and the real-tool tests read in a command line, from one
+    split of it into words (shlex is slow: a proof line split its line six times or more)."""
+
+    binary: str | None
+    cpu_args: list[str]
+    machine_args: list[str]
+    asks: bool
+    """Only asks QEMU a list (``-cpu help``): :func:`asks_qemu`."""
+
+    @classmethod
+    def of(cls, command: str) -> _QemuLine:
+        words = _words(command)
+        binary = _binary_of(words)
+        asks = bool(binary) and any(
+            w.startswith("-") and words[i + 1] in QUERIES for i, w in enumerate(words[:-1])
+        )
+        return cls(binary, _args_of(words, ("-cpu",)), _args_of(words, ("-machine", "-M")), asks)
+
+    @property
+    def cpu_models(self) -> list[str]:
+        """:attr:`CommandLine.cpu_models`."""
+        if self.binary != X86_QEMU:
+            return []
+        return [arg.split(",")[0] for arg in self.cpu_args]
+
+    @property
+    def checked_machine_args(self) -> list[str]:
+        """:attr:`CommandLine.machine_args`."""
+        return self.machine_args if self.binary else []
+
+    @property
+    def s390x_args(self) -> list[str]:
+        """:attr:`CommandLine.s390x_args`."""
+        return self.cpu_args + self.machine_args if self.binary == S390X_QEMU else []
 
 
 def cpu_args_in(command: str) -> list[str]:
@@ -269,22 +311,20 @@ class CommandLine(Body):
     def cpu_models(self) -> list[str]:
         """The CPU models an x86 QEMU line names, which the real ``qemu-system-x86_64
         -cpu help`` must list (other QEMUs list ``host`` only where KVM runs)."""
-        return cpu_models_in(self.command) if self.qemu_binary == X86_QEMU else []
+        return _QemuLine.of(self.command).cpu_models
 
     @property
     def s390x_args(self) -> list[str]:
         """The ``-cpu`` and ``-machine`` arguments of an s390x QEMU line, which
         tests/test_qemu_data.py checks against the QEMU data of every release (and
         tests/realtools the data against Debian's qemu-system-s390x)."""
-        if self.qemu_binary != S390X_QEMU:
-            return []
-        return cpu_args_in(self.command) + machine_args_in(self.command)
+        return _QemuLine.of(self.command).s390x_args
 
     @property
     def machine_args(self) -> list[str]:
         """The ``-machine`` arguments of a QEMU line, whose type and option names the
         same QEMU binary's ``-machine TYPE,help`` must list (tests/realtools)."""
-        return machine_args_in(self.command) if self.qemu_binary else []
+        return _QemuLine.of(self.command).checked_machine_args
 
     @property
     def virsh_calls(self) -> list[list[str]]:
@@ -301,20 +341,21 @@ class CommandLine(Body):
                 "Run by the real virt-install against libvirt's test driver in dry-run "
                 "mode; the domain XML it prints validated by virt-xml-validate.",
             )
-        if self.cpu_models or self.machine_args:
-            return Proof("validated", self._qemu_proof())
+        line = _QemuLine.of(self.command)
+        if line.cpu_models or line.checked_machine_args:
+            return Proof("validated", self._qemu_proof(line))
         if self.virsh_calls:
             return Proof(
                 "validated",
                 "Command and options checked with the real virsh's help (not run); "
                 "shell syntax checked.",
             )
-        if self.s390x_args:
+        if line.s390x_args:
             from nested_snippets import qemu  # the QEMU data, read when a proof is asked
 
             what = " and ".join(w for w, args in (
-                ("CPU model and features", cpu_args_in(self.command)),
-                ("machine type", machine_args_in(self.command))) if args)  # fmt: skip
+                ("CPU model and features", line.cpu_args),
+                ("machine type", line.machine_args)) if args)  # fmt: skip
             return Proof(
                 "validated",
                 f"{what} checked against the QEMU data of every release "
@@ -322,31 +363,31 @@ class CommandLine(Body):
                 "built only with KVM) and checked with Debian's qemu-system-s390x -cpu help "
                 "and -machine help; shell syntax checked (not run).",
             )
-        if self.qemu_binary and cpu_args_in(self.command):
+        if line.binary and line.cpu_args:
             return Proof("syntax", "Shell syntax checked only (not run); the CPU model is "
                          "not checked (QEMU lists -cpu host only where KVM runs).")  # fmt: skip
-        if asks_qemu(self.command):
+        if line.asks:
             ran = ("; the test suite runs this query itself to check the models other "
-                   "blocks name" if self.qemu_binary == X86_QEMU else "")  # fmt: skip
+                   "blocks name" if line.binary == X86_QEMU else "")  # fmt: skip
             return Proof("syntax", "Shell syntax checked only (not run): it asks QEMU for "
                          f"a list and names no model or machine to check{ran}.")  # fmt: skip
         return Proof("syntax", "Shell syntax checked only (not run).")
 
-    def _qemu_proof(self) -> str:
+    def _qemu_proof(self, line: _QemuLine) -> str:
         """What tests/realtools checks in a QEMU line, and what it leaves unchecked; the
         QEMU release that checked it, as recorded (:func:`qemu_checked_by`)."""
-        binary = self.qemu_binary
+        binary = line.binary
         ran = qemu_checked_by(binary or "")
         tool = f"QEMU {ran}'s {binary}" if ran else f"{binary} (release not recorded)"
         done = []
-        if self.cpu_models:
+        if line.cpu_models:
             done.append(f"CPU model checked with {tool} -cpu help and its properties "
                         "with -device MODEL-x86_64-cpu,help")  # fmt: skip
-        types = ", ".join(a.split(",")[0] for a in self.machine_args)
-        if self.machine_args:
+        types = ", ".join(a.split(",")[0] for a in line.checked_machine_args)
+        if line.checked_machine_args:
             done.append(f"machine type and option names checked with {tool} -machine "
                         f"{types},help (values not checked)")  # fmt: skip
-        if cpu_args_in(self.command) and not self.cpu_models:
+        if line.cpu_args and not line.cpu_models:
             done.append("CPU model not checked (QEMU lists -cpu host only where KVM runs)")
         text = "; ".join(done)
         return f"{text[0].upper()}{text[1:]}; shell syntax checked (not run)."

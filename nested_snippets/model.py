@@ -93,6 +93,14 @@ class KernelRange:
                 return False
         return True
 
+    def select(self, versions: Iterable[str]) -> list[str]:
+        """The versions that :meth:`contains`, in their order (the range read once)."""
+        if self.spec == "all":
+            return list(versions)
+        low, high = self.bounds()
+        return [v for v in versions if (low is None or version_key(v) >= low)
+                and (high is None or version_key(v) < high)]  # fmt: skip
+
     def bounds(self) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
         """``(low, high)``: the range is ``low <= version < high`` (None: unbounded)."""
         low: tuple[int, ...] | None = None

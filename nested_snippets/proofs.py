@@ -79,7 +79,7 @@ def is_domain_xml(body: Body) -> bool:
 
 
 def _release_span(kernels: KernelRange) -> str:
-    versions = [v for v in kdata.versions() if kernels.contains(v)]
+    versions = kernels.select(kdata.versions())
     if not versions:
         return "no release with data"
     if len(versions) == 1:

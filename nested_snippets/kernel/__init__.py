@@ -57,6 +57,7 @@ __all__ = [
     "releases",
     "resolve",
     "load",
+    "load_all",
     "module",
     "resolve_version",
     "version_key",
@@ -698,6 +699,15 @@ def load(version: str, arch: str | None = None) -> KernelData:
     files = _listing()[0]
     v = version if version in files else resolve_version(version)
     return _load_path(files[v])
+
+
+def load_all() -> list[KernelData]:
+    """:func:`load` of each of :func:`versions`, oldest first, with the data directories
+    listed once (a loop of ``load(v)`` lists them twice a release: a fact role of the
+    guide reads every release, some three times)."""
+    builds = _listing(BUILDS)[0]
+    files, known = _listing()
+    return [_load_path(builds.get(v) or files[v]) for v in known]
 
 
 def module(arch: str, name: str, version: str) -> ModuleData:

@@ -78,8 +78,19 @@ class Boundary:
         return f"between {lo} and {hi}"
 
 
+Test = Callable[[kdata.KernelData], bool]
+"""A condition as a test of one release's data."""
+
+
 def parse(condition: str) -> Callable[[str], bool]:
     """The condition as a test of one release (raises ConditionError)."""
+    test = _parse(condition, kdata.load_all())
+    return lambda v: test(kdata.load(v))
+
+
+def _parse(condition: str, data: list[kdata.KernelData]) -> Test:
+    """The condition as a test of one release's data; ``data``, every release's, is
+    what it must name something in."""
     words = condition.split()
     if len(words) != 3:
         raise ConditionError(
@@ -91,23 +102,22 @@ def parse(condition: str) -> Callable[[str], bool]:
         return _message_condition(condition, name, test)
     if key == "source":
         return _source_condition(condition, name, test)
-    if any(key in kdata.load(v).boot_params for v in kdata.versions()):
+    if any(key in d.boot_params for d in data):
         if name == "param" and test in ("present", "absent"):
-            return lambda v: (key in kdata.load(v).boot_params) == (test == "present")
+            return lambda d: (key in d.boot_params) == (test == "present")
         if name != "accepts":
             raise ConditionError(
                 f"condition {condition!r}: write '{key} accepts VALUE' or '{key} param present'"
             )
-        return lambda v: test in (kdata.load(v).boot_params.get(key) or {}).get("values", [])
+        return lambda d: test in (d.boot_params.get(key) or {}).get("values", [])
     arch, _, module = key.partition("/")
     op, _, value = test.partition("=")
     if op not in ("present", "absent", "default", "type", "perm"):
         raise ConditionError(f"condition {condition!r}: unknown test {op!r}")
 
-    def holds(v: str) -> bool:
-        data = kdata.load(v)
+    def holds(d: kdata.KernelData) -> bool:
         try:
-            mod = data.module(arch, module)
+            mod = d.module(arch, module)
         except kdata.UnknownModule:
             return op == "absent"
         if not mod.has(name):
@@ -121,12 +131,12 @@ def parse(condition: str) -> Callable[[str], bool]:
             "perm": p.perm_octal == value,
         }[op]
 
-    if not any(holds(v) for v in kdata.versions()) and op != "absent":
+    if not any(holds(d) for d in data) and op != "absent":
         raise ConditionError(f"condition {condition!r} holds in no release of the data")
     return holds
 
 
-def _message_condition(condition: str, key: str, n: str) -> Callable[[str], bool]:
+def _message_condition(condition: str, key: str, n: str) -> Test:
     """``message KEY N``: the release's sources show wording N (0-based) of KEY."""
     from nested_snippets.kernel import messages
 
@@ -138,10 +148,10 @@ def _message_condition(condition: str, key: str, n: str) -> Callable[[str], bool
     if not n.isdigit() or int(n) >= len(variants):
         raise ConditionError(f"condition {condition!r}: {key} has wordings 0..{len(variants) - 1}")
     wanted = variants[int(n)]
-    return lambda v: messages.in_sources(key, kdata.load(v).messages) is wanted
+    return lambda d: messages.in_sources(key, d.messages) is wanted
 
 
-def _source_condition(condition: str, name: str, test: str) -> Callable[[str], bool]:
+def _source_condition(condition: str, name: str, test: str) -> Test:
     """``source NAME present|absent``: the release's sources show (or lack) the fact."""
     from nested_snippets.kernel import probes
 
@@ -152,19 +162,21 @@ def _source_condition(condition: str, name: str, test: str) -> Callable[[str], b
         raise ConditionError(f"condition {condition!r}: write 'source {name} present' or "
                              "'... absent'")  # fmt: skip
     want = test == "present"
-    return lambda v: probes.holds(name, kdata.load(v).messages) == want
+    return lambda d: probes.holds(name, d.messages) == want
 
 
 def _newest_run(condition: str) -> tuple[list[str], int, int]:
     """(releases with data, index of the first and of the last release of the newest
-    run in which ``condition`` holds)."""
-    holds = parse(condition)
+    run in which ``condition`` holds).  Each release's data is read, and tested, once."""
+    data = kdata.load_all()
+    test = _parse(condition, data)
     releases = kdata.versions()
-    last = max((i for i, v in enumerate(releases) if holds(v)), default=None)
+    held = [test(d) for d in data]
+    last = max((i for i, h in enumerate(held) if h), default=None)
     if last is None:
         raise ConditionError(f"'{condition}' holds in no release of the data")
     i = last
-    while i > 0 and holds(releases[i - 1]):
+    while i > 0 and held[i - 1]:
         i -= 1
     return releases, i, last
 

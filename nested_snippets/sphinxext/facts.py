@@ -23,6 +23,7 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxRole
 
 from nested_snippets import kernel as kdata
@@ -45,14 +46,23 @@ def sources_note(*versions: str | None) -> str:
     return f"; the data of {spoken(single)} comes from one source, not confirmed by a second"
 
 
+def note_kernel_data(env: BuildEnvironment) -> None:
+    """Make the page being read depend on every kernel data file, once a page (a page
+    with forty fact roles noted the same fifty files forty times)."""
+    if env.temp_data.get("nested_kernel_data_noted"):
+        return
+    env.temp_data["nested_kernel_data_noted"] = True
+    for path in kdata.DATA_DIR.glob("*.json"):
+        env.note_dependency(str(path))
+
+
 class BoundaryRole(SphinxRole):
     def __init__(self, side: str) -> None:
         super().__init__()
         self.side = side
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        for path in kdata.DATA_DIR.glob("*.json"):
-            self.env.note_dependency(str(path))
+        note_kernel_data(self.env)
         find = {"since": boundaries.since, "first": boundaries.first,
                 "until": boundaries.until}[self.side]  # fmt: skip
         try:
@@ -91,8 +101,7 @@ class KernelBetweenRole(SphinxRole):
     not in a gap is a build error (write ``:kernel-first:``)."""
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        for path in kdata.DATA_DIR.glob("*.json"):
-            self.env.note_dependency(str(path))
+        note_kernel_data(self.env)
         try:
             found = boundaries.first(self.text)
             if found.edge or found.exact or found.before is None:
@@ -144,8 +153,7 @@ class ParamValueRole(SphinxRole):
         self.field = field
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        for path in kdata.DATA_DIR.glob("*.json"):
-            self.env.note_dependency(str(path))
+        note_kernel_data(self.env)
         try:
             found = [param_value(self.field, t) for t in self.text.split(";")]
             if len({text for text, _ in found}) > 1:
@@ -185,12 +193,13 @@ def param_value(field: str, target: str) -> tuple[str, str]:
         releases = [where]
     else:
         span = KernelRange(where or "all")
-        releases = [v for v in kdata.versions() if span.contains(v)]
+        releases = span.select(kdata.versions())
     values: dict[str, list[str]] = {}
     absent = []
+    data = dict(zip(kdata.versions(), kdata.load_all(), strict=True))
     for v in releases:
         try:
-            mod = kdata.load(v).module(arch, module)
+            mod = data[v].module(arch, module)
         except kdata.UnknownModule:
             absent.append(v)
             continue
@@ -237,7 +246,7 @@ class SnippetKernelsRole(SphinxRole):
             )
             return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
         self.env.note_dependency(str(reg.files[self.text]))
-        releases = [v for v in kdata.versions() if item.kernels.contains(v)]
+        releases = item.kernels.select(kdata.versions())
         text = f"Linux {releases[0]} to {releases[-1]}" if releases else "no release with data"
         return [nodes.inline(text, text, classes=["nested-fact"])], []
 

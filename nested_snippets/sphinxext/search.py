@@ -74,8 +74,9 @@ class SearchEnglishIdentifiers(SearchEnglish):
 
     def split(self, input: str) -> list[str]:
         words = super().split(input)
-        extra = [part for word in words for part in identifier_parts(word)]
-        extra += [_JOINERS.sub("", m.group(0)) for m in _COMPOUND.finditer(input)]
+        extra = [part for word in words if "_" in word for part in identifier_parts(word)]
+        if "-" in input or "." in input:  # a compound has one
+            extra += [_JOINERS.sub("", m.group(0)) for m in _COMPOUND.finditer(input)]
         return words + extra
 
 
