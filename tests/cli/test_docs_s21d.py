@@ -94,3 +94,16 @@ def test_the_lint_exit_status_names_every_cause_of_2(cli, tmp_path, monkeypatch)
     assert cli("lint", "--kernel", "6.6", "--root", str(root), str(conf)).rc == 2
     sentence = _flat(LINT[LINT.index("Exit status: 0") :].split("\n\n")[0])
     assert "architecture" in sentence and "--cmdline" in sentence
+
+
+def test_the_hash_after_a_blank_is_said_to_start_the_line(cli, tmp_path):
+    """kmod skips a line whose first character is ``#``; one that starts with a blank
+    and then ``#`` is a command it ignores, while a ``#`` later in an ``options`` line
+    is an option word.  The table's "a ``#`` after a blank" read as the second too."""
+    conf = tmp_path / "kvm.conf"
+    conf.write_text("  # comment\noptions kvm_amd avic=1 #c\n")
+    out = cli("lint", "--kernel", "6.6", "--arch", "x86", str(conf)).out
+    assert "kvm.conf:1: warning: kmod ignores this line" in out
+    assert "kvm.conf:2: error: kvm_amd (Linux 6.6) has no parameter '#c'" in out
+    assert "a line that starts with blanks and then ``#``" in _flat(LINT)
+    assert "a ``#`` later in an ``options`` line is one of its words" in _flat(LINT)
