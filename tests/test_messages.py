@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from nested_snippets import kernel
@@ -150,3 +152,25 @@ def test_spans_name_first_and_last_release() -> None:
     assert spans[0][1] == "4.19" and spans[-1][2] == kernel.latest()
     # authored from the sources: the check is in 6.19.6 and gone in the 7.0.0 import
     assert (spans[-2][2], spans[-1][1]) == ("6.19", "7.0")
+
+
+_RANGE = re.compile(r"v?(\d+\.\d+\.\d+)\.\.v?(\d+\.\d+\.\d+)")
+
+
+def _point_releases(source: str) -> list[str]:
+    """The X.Y.Z ends of the ``A..B`` ranges a variant's source note quotes."""
+    return [end for pair in _RANGE.findall(source) for end in pair]
+
+
+def test_range_point_releases_follow_the_data() -> None:
+    """A note's range "A..B" with a point release X.Y.Z names the tree the data of X.Y
+    was read from, so it follows the data when a release is re-read (6.13.2 -> 6.13.0)."""
+    wrong = []
+    for key, variants in MESSAGES.items():
+        for v in variants:
+            for end in _point_releases(v.source):
+                series = ".".join(end.split(".")[:2])
+                data = kernel.load(series).release if series in kernel.versions() else end
+                if data != end:
+                    wrong.append(f"{key} since {v.since}: {end} (data: {data})")
+    assert not wrong, "; ".join(wrong)

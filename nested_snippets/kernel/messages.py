@@ -374,7 +374,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "kvm_amd: Nested Paging enabled",
             None,
             'arch/x86/kvm/svm/svm.c pr_info("Nested Paging %sabled\\n", ...), pr_fmt '
-            "KBUILD_MODNAME (as for amd_nested_enabled) @ 6.3.8..6.13.2; measured on 6.12.118",
+            "KBUILD_MODNAME (as for amd_nested_enabled) @ 6.3.8..6.13.0; measured on 6.12.118",
             probe=('"Nested Paging %sabled\\n"',),
         ),
         Variant(
@@ -408,7 +408,7 @@ MESSAGES: dict[str, tuple[Variant, ...]] = {
             "6.3",
             "kvm_amd: Nested Paging disabled",
             None,
-            'arch/x86/kvm/svm/svm.c pr_info("Nested Paging %sabled\\n", ...) @ 6.3.8..6.13.2',
+            'arch/x86/kvm/svm/svm.c pr_info("Nested Paging %sabled\\n", ...) @ 6.3.8..6.13.0',
             probe=('"Nested Paging %sabled\\n"',),
         ),
         Variant(
