@@ -140,10 +140,10 @@ azure_create = snippet(
 # ------------------------------------------------------------------ Proxmox VE
 
 proxmox_cpu_host = snippet(
-    command_line("qm set 100 --cpu host"),
+    command_line("sudo qm set 100 --cpu host"),
     not_executed=NotExecuted(
-        why="runs on a Proxmox VE node (100 is the VM's id); sets the VM's CPU "
-        "type to host, which passes VT-x/AMD-V through",
+        why="runs as root on a Proxmox VE node (100 is the VM's id); sets the VM's "
+        "CPU type to host, which passes VT-x/AMD-V through",
         source="https://pve.proxmox.com/wiki/Nested_Virtualization",
         read=READ,
     ),
