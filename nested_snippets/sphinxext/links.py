@@ -8,7 +8,10 @@
 ``:qemu-doc:`system/i386/cpu.html```, ``:libvirt-doc:`formatdomain.html#cpu-model-and-topology```
     A page of QEMU's documentation (the ``master`` manual) or of libvirt's site.
 ``:kvm-list:`kvm@vger.kernel.org``` or ``:kvm-list:`title <MESSAGE-ID>```
-    The KVM mailing list's archive on lore.kernel.org, or one message in it.
+    The KVM mailing list's archive on lore.kernel.org, or one message in it. The
+    address alone is shown as ``lore.kernel.org/kvm``, what the link opens: shown
+    as the address, it read as a mail link (walk 21b); mail the list with a
+    ``mailto:`` link of its own.
 ``:repo:`PATH```
     A file in the project's repository: ``nested_kvm_repository`` in conf.py
     (default: Read the Docs' ``READTHEDOCS_GIT_CLONE_URL``); without one, the path
@@ -82,7 +85,7 @@ def _doc(base: str, what: str) -> Callable[[str], tuple[str, str]]:
 
 def kvm_list_uri(target: str) -> tuple[str, str]:
     if target == KVM_LIST_ADDRESS:
-        return KVM_LIST, target
+        return KVM_LIST, KVM_LIST.removeprefix("https://").rstrip("/")
     if not _MESSAGE_ID.fullmatch(target):
         raise BadTarget(f"{target!r} is neither {KVM_LIST_ADDRESS} nor a message id")
     return f"{KVM_LIST}{target}/", target

@@ -29,6 +29,10 @@
  *   entries that quote it (``w``), if no more than three do: typed alone, such a word
  *   listed only the top of the page, and a word that many entries quote
  *   ("kvm_intel") says nothing about which one the reader needs.
+ * - a page whose tab labels hold every word of the query (search_rank.py's ``b``)
+ *   scores at least as Sphinx scores a heading that holds them: a label names its
+ *   panel as a heading its section ("ubuntu": the page with an Ubuntu tab came
+ *   below a page with one "On Debian and Ubuntu" heading, walk 21b).
  */
 var Scorer = {
   objNameMatch: 11,
@@ -271,7 +275,9 @@ var Scorer = {
     }
     const inTitle = terms.every((t) => page.t.includes(t)) ? Scorer.pageTitle : 0;
     const sectionBonus = kind === "title" && anchor ? 1 : 0;
-    return score + inTitle + often + page.p + sectionBonus;
+    const tabbed = !anchor && terms.every((t) => (page.b || []).includes(t));
+    const base = tabbed ? Math.max(score, Scorer.title) : score;
+    return base + inTitle + often + page.p + sectionBonus;
   },
 };
 

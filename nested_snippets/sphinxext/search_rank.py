@@ -14,6 +14,10 @@ title. For each page this writes ``_static/nested-kvm-search.js`` with
   ``alltitles``, has the heading's text, and whose element holds the text the search
   page shows under a hit) and its label, the stable anchor the guide links (an
   empty ``<span>`` in the page), where it has one;
+* ``b``: the words of the page's tab labels (Debian, Ubuntu, Intel, ...): a tab's
+  label names its panel as a heading names its section, but Sphinx indexes it as
+  text, so a page with one "On Debian and Ubuntu" heading outranked the page with an
+  Ubuntu tab for "ubuntu" (walk 21b);
 * ``e``: ``1`` for a page of entries named by their symptom (Troubleshooting), else ``0``;
 * ``m``: on that page, for each entry (by section id), the words of each message its
   "Symptom." paragraph quotes and of each kernel log line its code blocks show, so
@@ -31,8 +35,9 @@ answer of its own, and would come before the task pages on its subject.
 
 ``search.js`` adds to Sphinx's score a bonus for a query whose words are all in the
 page title, a smaller one that grows with how often its rarest word occurs, and
-``p``. For a query of two words or more it also lists each heading that holds them
-all as a hit of its own, ranked above the pages (``e`` puts a symptom entry before a
+``p``; a page whose tab labels hold the query scores at least as a heading match.
+For a query of two words or more it also lists each heading that holds them all as
+a hit of its own, ranked above the pages (``e`` puts a symptom entry before a
 task page's section), so "/dev/kvm" lists the troubleshooting entries titled with
 it first. Words are split and stemmed exactly as Sphinx's index does, so the query's
 terms (stemmed in the browser like the index's) find them.
@@ -51,6 +56,7 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.search import WordCollector
+from sphinx_tabs.tabs import SphinxTabsTab
 
 FILE = "nested-kvm-search.js"
 _PREFIX = "var NESTED_KVM_SEARCH = "
@@ -87,6 +93,14 @@ def headings(doctree: nodes.document, terms_of, groups: bool = True) -> list[lis
             continue
         found.append([section["ids"][0], terms_of(title.astext()), *section["ids"][1:2]])
     return found
+
+
+def tab_labels(doctree: nodes.Node, terms_of) -> list[str]:
+    """The terms of every tab label on the page (sphinx-tabs' tab nodes), sorted."""
+    found: set[str] = set()
+    for tab in doctree.findall(SphinxTabsTab):
+        found.update(terms_of(tab.astext()))
+    return sorted(found)
 
 
 def _symptom(section: nodes.section) -> nodes.paragraph | None:
@@ -212,6 +226,8 @@ def page_entry(app: Sphinx, docname: str, doctree: nodes.document) -> dict:
         "n": {w: n for w, n in sorted(counts.items()) if n >= 2},
         "h": headings(doctree, terms_of, groups=not entries),
     }
+    if labels := tab_labels(doctree, terms_of):
+        entry["b"] = labels
     if entries:
         entry["m"] = symptom_messages(doctree, terms_of)
         entry["w"] = entry_identifiers(doctree, lang.split, term)
