@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import socket
-import textwrap
 
 import pytest
 
@@ -17,6 +16,7 @@ from nested_snippets.fakehost.host import Scenario
 from nested_snippets.model import Given
 from nested_snippets.runner import run, sandbox, shared
 from nested_snippets.runner.sandbox import LimitExceeded, Limits
+from tests import hostile
 
 LIMITS = Limits(seconds=20, output_bytes=256 * 1024, memory_bytes=1 << 30, processes=64)
 needs_strace = pytest.mark.skipif(not sandbox.can_trace(), reason="strace cannot trace here")
@@ -30,23 +30,13 @@ PARAM = "/sys/module/kvm_intel/parameters/nested"
 
 
 def _left() -> list[str]:
-    """Processes of the machine whose argv holds :data:`MARK` (read-only /proc)."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    argv = f.read()
-            except OSError:
-                continue
-            if MARK.encode() in argv and b"pytest" not in argv:
-                found.append(pid)
-    return found
+    """Processes of the machine whose argv holds :data:`MARK`."""
+    return hostile.processes_left(MARK)
 
 
 def _py(code: str) -> str:
     """A command that writes ``code`` to /tmp/h.py and runs it."""
-    return f"cat > /tmp/h.py <<'EOF'\n{textwrap.dedent(code).strip()}\nEOF\npython3 /tmp/h.py"
+    return hostile.python_command(code)
 
 
 def _contained(commands: list[str], trace: bool = False, kernel: str = "6.6",

@@ -19,7 +19,6 @@ import os
 import socket
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -29,6 +28,7 @@ from nested_snippets.fakehost.host import Scenario
 from nested_snippets.model import Given
 from nested_snippets.runner import run, sandbox, seccomp
 from nested_snippets.runner.sandbox import LimitExceeded, Limits
+from tests import hostile
 
 LIMITS = Limits(seconds=20, output_bytes=256 * 1024, memory_bytes=1 << 30, processes=64)
 MARK = f"52117{os.getpid()}"
@@ -41,24 +41,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _left(mark: str = MARK) -> list[str]:
-    """Processes of the machine whose argv holds ``mark`` (read-only /proc)."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    argv = f.read()
-            except OSError:
-                continue
-            if mark.encode() in argv and b"pytest" not in argv:
-                found.append(pid)
-    return found
+    """Processes of the machine whose argv holds ``mark``."""
+    return hostile.processes_left(mark)
 
 
 def _py(code: str, args: str = "") -> str:
     """A command that writes ``code`` to /tmp/h.py and runs it (stderr with stdout)."""
-    text = textwrap.dedent(code).strip()
-    return f"cat > /tmp/h.py <<'EOF'\n{text}\nEOF\npython3 /tmp/h.py {args}2>&1"
+    return hostile.python_command(code, f" {args}2>&1")
 
 
 def _contained(commands: list[str], limits: Limits = LIMITS) -> list[run.Outcome]:
