@@ -226,8 +226,12 @@ def builtin_note(arch: str, version: str, name: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.running and args.arch is not None:  # the host's architecture decides
+        raise CliError("--arch is the host's with --running; leave it out")
     if args.running:
         return run_running(args)
+    if args.root is not None:  # no host is read without --running
+        raise CliError("--root DIR is read only with --running; leave it out or add --running")
     if args.module is None and only_module(args.arch):
         args.module = only_module(args.arch)  # --arch arm64: its kvm
     if args.module is None:

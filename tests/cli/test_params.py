@@ -89,3 +89,15 @@ def test_params_kvm_on_an_arm64_host_is_arm64s(cli, monkeypatch):
     assert "built into the kernel" in r.err, r.err
     r = cli("params", "--module", "kvm", "--kernel", "6.6", "--arch", "x86")
     assert r.rc == 0 and "200000" in r.out and "built into" not in r.err, (r.rc, r.err)
+
+
+def test_an_option_params_would_ignore_is_refused(cli, tmp_path):
+    """Before session 21, ``params --root DIR`` without ``--running`` listed this
+    machine's kernel and ignored DIR, and ``--running --arch`` ignored ``--arch``."""
+    r = cli("params", "--module", "kvm_intel", "--kernel", "6.6", "--root", str(tmp_path))
+    assert (r.rc, r.out) == (2, "")
+    assert r.err == ("nested-kvm params: --root DIR is read only with --running; "
+                     "leave it out or add --running\n")  # fmt: skip
+    r = cli("params", "--running", "--arch", "s390", "--root", str(tmp_path))
+    assert (r.rc, r.out) == (2, "")
+    assert r.err == "nested-kvm params: --arch is the host's with --running; leave it out\n"

@@ -88,4 +88,5 @@ def test_the_reference_states_the_word_cost_the_code_uses():
     page = Path(__file__).resolve().parents[2] / "source" / "reference" / "cli.rst"
     text = " ".join(page.read_text().split())
     spelled = {50: "fifty"}[report.WORD_COST]  # KeyError: the page needs rewording too
-    assert f"redacted on its own counts as {spelled})" in text
+    assert (f"redacted on its own counts as {spelled}, and {report.SECRET_WORD_COST} when it "
+            "holds what a secret's pattern looks for") in text  # fmt: skip
