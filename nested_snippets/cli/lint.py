@@ -1210,9 +1210,7 @@ class Linter:
         the values the data records for the release."""
         boot = kernel.load(self.version, self.arch).boot_params
         for lineno, line in enumerate(text.split("\n"), 1):
-            for name, value in kargs.split_args(line.partition("\0")[0]):  # a C string
-                if name == "--" and value is None:
-                    break  # the kernel hands the rest to init
+            for name, value in kargs.boot_args(line.partition("\0")[0]):  # a C string
                 head, dot, param = name.partition(".")
                 if dot and param:
                     self.cmdline_word(path, lineno, head, param, value, boot)

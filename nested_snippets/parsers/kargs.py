@@ -60,6 +60,16 @@ def split_args(text: str) -> list[tuple[str, str | None]]:
     return _quoted(text, _unquote)
 
 
+def boot_args(text: str) -> list[tuple[str, str | None]]:
+    """:func:`split_args` of a kernel command line up to its first bare ``--``, after
+    which the kernel hands the rest to init (``parse_args()``, kernel/params.c)."""
+    words = split_args(text)
+    for i, (name, value) in enumerate(words):
+        if name == "--" and value is None:
+            return words[:i]
+    return words
+
+
 def _unquote(word: str) -> tuple[str, str | None]:
     """One word of :data:`_QUOTED_WORD` as :func:`scan` reads it (a 10 MB line of
     quotes took 10 s character by character)."""

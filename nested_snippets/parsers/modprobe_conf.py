@@ -819,9 +819,7 @@ def builtin_words(cmdline: str, *modules: str) -> list[str]:
     ``--``.  :func:`cmdline_options` with ``builtin`` gives what follows the dot."""
     want = {normalize(module) for module in modules}
     out = []
-    for name, value in kargs.split_args(cmdline):
-        if name == "--" and value is None:
-            break  # the kernel hands the rest to init
+    for name, value in kargs.boot_args(cmdline):
         mod, dot, opt = name.partition(".")
         if dot and opt and normalize(mod) in want:
             out.append(kargs.join_word(name, value))
